@@ -1,0 +1,141 @@
+"""The ``_bulk`` API: a list of actions (or NDJSON text), each succeeding or failing on its own.
+
+A bad document fails its item with the error Elasticsearch would give and leaves the index as it
+was; the rest of the batch goes on. Supported actions: ``index``, ``create``, ``delete`` and
+``update`` with ``doc`` (plus ``doc_as_upsert``/``upsert``); scripted updates are refused per item.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from typing import TYPE_CHECKING, Any
+
+from retrievo.errors import ApiError, BadRequestError, illegal_argument
+
+if TYPE_CHECKING:
+    from retrievo.engine import Engine
+    from retrievo.index.shard import Shard
+
+ACTIONS = ("index", "create", "delete", "update")
+
+
+def _lines(operations: Any) -> list[Any]:
+    if isinstance(operations, (bytes, str)):
+        text = operations.decode() if isinstance(operations, bytes) else operations
+        out = []
+        for n, line in enumerate(text.splitlines(), 1):
+            if line.strip():
+                try:
+                    out.append(json.loads(line))
+                except json.JSONDecodeError as e:
+                    raise BadRequestError("x_content_parse_exception",
+                                          f"[{n}:{e.colno}] Malformed content, {e.msg}") from None
+        return out
+    if not isinstance(operations, (list, tuple)):
+        raise illegal_argument("The bulk request must be terminated by a newline [\\n]")
+    return list(operations)
+
+
+def _error_item(action: str, index: str | None, doc_id: str | None, err: ApiError) -> dict[str, Any]:
+    error = {k: v for k, v in err.body["error"].items() if k != "root_cause"}
+    return {action: {"_index": index, "_id": doc_id, "status": err.status_code, "error": error}}
+
+
+def _merge(base: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
+    out = copy.deepcopy(base)
+    for k, v in patch.items():
+        out[k] = _merge(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else copy.deepcopy(v)
+    return out
+
+
+def run_bulk(engine: "Engine", operations: Any, default_index: str | None) -> tuple[list[dict[str, Any]], set["Shard"]]:
+    lines = _lines(operations)
+    items: list[dict[str, Any]] = []
+    touched: set[Shard] = set()
+    i = 0
+    while i < len(lines):
+        header = lines[i]
+        i += 1
+        if not isinstance(header, dict) or len(header) != 1 or next(iter(header)) not in ACTIONS:
+            raise illegal_argument(f"Malformed action/metadata line [{i}], expected one of {list(ACTIONS)} "
+                                   f"but found [{header}]")
+        action, meta = next(iter(header.items()))
+        meta = meta or {}
+        index = meta.get("_index", default_index)
+        doc_id = meta.get("_id")
+        doc_id = None if doc_id is None else str(doc_id)
+        source = None
+        if action != "delete":
+            if i >= len(lines):
+                raise illegal_argument(f"Validation Failed: 1: no requests added;" if not items else
+                                       f"missing document line after action line [{i}]")
+            source = lines[i]
+            i += 1
+        try:
+            items.append(_one(engine, action, index, doc_id, source, meta, touched))
+        except ApiError as err:
+            items.append(_error_item(action, index, doc_id, err))
+    return items, touched
+
+
+def _one(engine: "Engine", action: str, index: str | None, doc_id: str | None, source: Any,
+         meta: dict[str, Any], touched: set["Shard"]) -> dict[str, Any]:
+    unknown = set(meta) - {"_index", "_id", "routing", "require_alias"}
+    if unknown:
+        raise illegal_argument(f"Action/metadata line contains an unknown parameter [{sorted(unknown)[0]}]")
+    if index is None:
+        raise BadRequestError("action_request_validation_exception", "Validation Failed: 1: index is missing;")
+    if action == "delete":
+        shard = engine._shard(index)
+        version, seq_no = shard.delete_document(str(doc_id))
+        touched.add(shard)
+        result = engine._write_result(shard, str(doc_id), version or 1, "deleted" if version else "not_found",
+                                      seq_no)
+        return {"delete": {**result, "status": 200 if version else 404}}
+    if action == "update":
+        return {"update": _update(engine, index, doc_id, source, touched)}
+    if not isinstance(source, dict):
+        raise BadRequestError("mapper_parsing_exception", "failed to parse, document is empty")
+    shard = engine._shard(index, auto_create=True)
+    touched.add(shard)
+    new_id, version, created, seq_no = shard.index_document(doc_id, source, action)
+    result = engine._write_result(shard, new_id, version, "created" if created else "updated", seq_no)
+    return {action: {**result, "status": 201 if created else 200}}
+
+
+def _update(engine: "Engine", index: str, doc_id: str | None, body: Any, touched: set["Shard"]) -> dict[str, Any]:
+    if doc_id is None:
+        raise BadRequestError("action_request_validation_exception", "Validation Failed: 1: id is missing;")
+    if not isinstance(body, dict):
+        raise BadRequestError("parsing_exception", "update body must be an object")
+    unknown = set(body) - {"doc", "doc_as_upsert", "upsert"}
+    if "script" in body:
+        raise BadRequestError("illegal_argument_exception", "scripted updates are not supported in retrievo")
+    if unknown:
+        raise BadRequestError("x_content_parse_exception", f"[UpdateRequest] unknown field [{sorted(unknown)[0]}]")
+    shard = engine._shard(index, auto_create=True)
+    current = shard.store.get(doc_id)
+    if current is None:
+        if body.get("doc_as_upsert") and isinstance(body.get("doc"), dict):
+            new_source = body["doc"]
+        elif isinstance(body.get("upsert"), dict):
+            new_source = body["upsert"]
+        else:
+            from retrievo.errors import NotFoundError
+            raise NotFoundError("document_missing_exception", f"[{doc_id}]: document missing",
+                                index_uuid=shard.uuid, shard="0", index=index)
+    else:
+        if not isinstance(body.get("doc"), dict):
+            raise BadRequestError("action_request_validation_exception",
+                                  "Validation Failed: 1: script or doc is missing;")
+        new_source = _merge(current[1], body["doc"])
+        if new_source == current[1]:
+            touched.add(shard)
+            return {"_index": index, "_id": doc_id, "_version": shard.store.versions[doc_id], "result": "noop",
+                    "_shards": {"total": 0, "successful": 0, "failed": 0}, "_seq_no": shard.store.seq_no,
+                    "_primary_term": 1, "status": 200}
+    touched.add(shard)
+    _, version, created, seq_no = shard.index_document(doc_id, new_source)
+    result = engine._write_result(shard, doc_id, version, "created" if created else "updated", seq_no)
+    return {**result, "status": 201 if created else 200}

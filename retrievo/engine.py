@@ -1,0 +1,268 @@
+"""``Engine``: a client shaped like the official ``elasticsearch.Elasticsearch``, running locally.
+
+The facade is thin: it checks arguments, finds the index and hands over to the grammar (parsing),
+the planner (planning and execution) and the index (writes). Method names, keyword arguments and
+response bodies follow the official client, so user code moves between the two unchanged.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from typing import Any, Mapping
+
+from retrievo.errors import (
+    BadRequestError, illegal_argument, index_not_found, not_found_body, not_supported,
+)
+from retrievo.index.shard import Shard
+from retrievo.planner.execute import run_search
+from retrievo.planner.logical import Plan, build_plan
+from retrievo.response import shards_header
+
+_SEARCH_BODY_KEYS = ("query", "retriever", "size", "from", "_source", "explain", "min_score", "sort",
+                     "track_total_hits", "terminate_after", "search_after", "track_scores")
+
+
+def _index_name_error(name: Any) -> BadRequestError:
+    return BadRequestError("invalid_index_name_exception",
+                           f"Invalid index name [{name}], must be lowercase", index=str(name))
+
+
+def _validate_index_name(name: Any) -> str:
+    if not isinstance(name, str) or not name:
+        raise BadRequestError("invalid_index_name_exception", f"Invalid index name [{name}], must not be empty")
+    if name != name.lower():
+        raise _index_name_error(name)
+    bad = set(name) & set('\\/*?"<>| ,#:')
+    if bad or name.startswith(("_", "-", "+")) or name in (".", ".."):
+        raise BadRequestError("invalid_index_name_exception",
+                              f"Invalid index name [{name}], must not contain the following characters "
+                              f"[' ','\"','*',',','/','<','>','?','\\\\','|']", index=name)
+    return name
+
+
+class IndicesClient:
+    """``engine.indices``: index-level APIs, as ``Elasticsearch.indices``."""
+
+    def __init__(self, engine: "Engine") -> None:
+        self._engine = engine
+
+    def create(self, *, index: str, mappings: dict[str, Any] | None = None,
+               settings: dict[str, Any] | None = None, aliases: dict[str, Any] | None = None,
+               body: dict[str, Any] | None = None) -> dict[str, Any]:
+        if body is not None:
+            body = _as_dict(body, "body")
+            unknown = set(body) - {"mappings", "settings", "aliases"}
+            if unknown:
+                raise BadRequestError("parsing_exception", f"unknown key [{sorted(unknown)[0]}] for create index")
+            mappings = mappings if mappings is not None else body.get("mappings")
+            settings = settings if settings is not None else body.get("settings")
+            aliases = aliases if aliases is not None else body.get("aliases")
+        if aliases:
+            raise not_supported("[aliases]")
+        _validate_index_name(index)
+        with self._engine._lock:
+            if index in self._engine._shards:
+                raise BadRequestError("resource_already_exists_exception", f"index [{index}/{self._engine._shards[index].uuid}] already exists",
+                                      index=index)
+            self._engine._shards[index] = Shard(index, mappings, settings)
+        return {"acknowledged": True, "shards_acknowledged": True, "index": index}
+
+    def delete(self, *, index: str) -> dict[str, Any]:
+        with self._engine._lock:
+            names = self._engine._resolve(index)
+            for name in names:
+                del self._engine._shards[name]
+        return {"acknowledged": True}
+
+    def exists(self, *, index: str) -> bool:
+        """True when every named index exists (the official client returns a truthy HeadApiResponse)."""
+        names = [n for n in str(index).split(",") if n]
+        return bool(names) and all(n in self._engine._shards for n in names)
+
+    def get_mapping(self, *, index: str | None = None) -> dict[str, Any]:
+        names = self._engine._resolve(index or "_all")
+        return {n: {"mappings": self._engine._shards[n].mappings.to_json()} for n in names}
+
+    def get_settings(self, *, index: str | None = None) -> dict[str, Any]:
+        names = self._engine._resolve(index or "_all")
+        out = {}
+        for n in names:
+            sh = self._engine._shards[n]
+            out[n] = {"settings": sh.settings.to_json(n, sh.uuid, sh.created_millis)}
+        return out
+
+    def refresh(self, *, index: str | None = None) -> dict[str, Any]:
+        names = self._engine._resolve(index or "_all")
+        for n in names:
+            self._engine._shards[n].refresh()
+        return {"_shards": {"total": len(names), "successful": len(names), "failed": 0}}
+
+
+def _as_dict(value: Any, what: str) -> dict[str, Any]:
+    if isinstance(value, (str, bytes)):
+        try:
+            value = json.loads(value)
+        except json.JSONDecodeError as e:
+            raise BadRequestError("x_content_parse_exception", f"[{what}] is not valid JSON: {e.msg} "
+                                  f"at line {e.lineno} column {e.colno}") from None
+    if not isinstance(value, Mapping):
+        raise BadRequestError("parsing_exception", f"[{what}] must be an object, found [{type(value).__name__}]")
+    return dict(value)
+
+
+def _refresh_requested(refresh: Any) -> bool:
+    if refresh in (None, False, "false"):
+        return False
+    if refresh in (True, "true", "wait_for", ""):
+        return True
+    raise illegal_argument(f"Unknown value for refresh: [{refresh}].")
+
+
+class Engine:
+    """An in-process Elasticsearch: create indexes, load documents, search with retrievers."""
+
+    def __init__(self) -> None:
+        self._shards: dict[str, Shard] = {}
+        self._lock = threading.RLock()
+        self.indices = IndicesClient(self)
+
+    # ------------------------------------------------------------------ helpers
+    def _shard(self, index: str, auto_create: bool = False) -> Shard:
+        if not isinstance(index, str) or not index:
+            raise illegal_argument(f"index is missing or invalid: [{index}]")
+        shard = self._shards.get(index)
+        if shard is None:
+            if not auto_create:
+                raise index_not_found(index)
+            _validate_index_name(index)
+            with self._lock:
+                shard = self._shards.get(index) or Shard(index)
+                self._shards[index] = shard
+        return shard
+
+    def _resolve(self, index: str) -> list[str]:
+        names: list[str] = []
+        for part in str(index).split(","):
+            if part in ("_all", "*"):
+                names.extend(self._shards)
+            elif "*" in part:
+                import fnmatch
+                names.extend(n for n in self._shards if fnmatch.fnmatchcase(n, part))
+            elif part in self._shards:
+                names.append(part)
+            else:
+                raise index_not_found(part)
+        return list(dict.fromkeys(names))
+
+    # ------------------------------------------------------------------ documents
+    def _write_result(self, shard: Shard, doc_id: str, version: int, result: str, seq_no: int) -> dict[str, Any]:
+        return {"_index": shard.name, "_id": doc_id, "_version": version, "result": result,
+                "_shards": {"total": 1, "successful": 1, "failed": 0}, "_seq_no": seq_no,
+                "_primary_term": 1}
+
+    def index(self, *, index: str, document: Any = None, id: str | None = None, refresh: Any = None,
+              op_type: str | None = None, body: Any = None) -> dict[str, Any]:
+        doc = _as_dict(document if document is not None else body, "document")
+        if op_type not in (None, "index", "create"):
+            raise illegal_argument(f"opType must be 'create' or 'index', found: [{op_type}]")
+        shard = self._shard(index, auto_create=True)
+        doc_id, version, created, seq_no = shard.index_document(None if id is None else str(id), doc,
+                                                                op_type or "index")
+        if _refresh_requested(refresh):
+            shard.refresh()
+        return self._write_result(shard, doc_id, version, "created" if created else "updated", seq_no)
+
+    def create(self, *, index: str, id: str, document: Any = None, refresh: Any = None,
+               body: Any = None) -> dict[str, Any]:
+        return self.index(index=index, id=id, document=document, body=body, refresh=refresh, op_type="create")
+
+    def get(self, *, index: str, id: str, _source: Any = None) -> dict[str, Any]:
+        shard = self._shard(index)
+        found = shard.store.get(str(id))
+        if found is None:
+            raise not_found_body({"_index": index, "_id": str(id), "found": False})
+        _, src = found
+        from retrievo.grammar.json_search import parse_source
+        from retrievo.response import filter_source
+        body: dict[str, Any] = {"_index": index, "_id": str(id), "_version": shard.store.versions[str(id)],
+                                "_seq_no": shard.store.seq_no, "_primary_term": 1, "found": True}
+        filtered = filter_source(src, parse_source("_source", _source if _source is not None else True))
+        if filtered is not None:
+            body["_source"] = filtered
+        return body
+
+    def exists(self, *, index: str, id: str) -> bool:
+        shard = self._shards.get(index)
+        return shard is not None and shard.store.get(str(id)) is not None
+
+    def delete(self, *, index: str, id: str, refresh: Any = None) -> dict[str, Any]:
+        shard = self._shard(index)
+        version, seq_no = shard.delete_document(str(id))
+        if version is None:
+            result = self._write_result(shard, str(id), 1, "not_found", seq_no)
+            raise not_found_body(result)
+        if _refresh_requested(refresh):
+            shard.refresh()
+        return self._write_result(shard, str(id), version, "deleted", seq_no)
+
+    def bulk(self, *, operations: Any = None, index: str | None = None, refresh: Any = None,
+             body: Any = None) -> dict[str, Any]:
+        from retrievo.bulk import run_bulk
+        start = time.perf_counter()
+        ops = operations if operations is not None else body
+        items, touched = run_bulk(self, ops, index)
+        if _refresh_requested(refresh):
+            for shard in touched:
+                shard.refresh()
+        errors = any("error" in next(iter(item.values())) for item in items)
+        return {"errors": errors, "took": int((time.perf_counter() - start) * 1000), "items": items}
+
+    # ------------------------------------------------------------------ search
+    def _search_body(self, body: Any, params: dict[str, Any]) -> dict[str, Any]:
+        merged = _as_dict(body, "body") if body is not None else {}
+        for key, value in params.items():
+            if value is None:
+                continue
+            if key in merged:
+                raise ValueError(f"Received multiple values for '{key}', specify parameters using either "
+                                 f"body or parameters, not both.")
+            merged[key] = value
+        return merged
+
+    def search(self, *, index: str, body: Any = None, query: Any = None, retriever: Any = None,
+               size: int | None = None, from_: int | None = None, _source: Any = None,
+               explain: bool | None = None, min_score: float | None = None, sort: Any = None,
+               track_total_hits: bool | int | None = None, terminate_after: int | None = None,
+               search_after: Any = None, track_scores: bool | None = None) -> dict[str, Any]:
+        req = self._search_body(body, {"query": query, "retriever": retriever, "size": size, "from": from_,
+                                       "_source": _source, "explain": explain, "min_score": min_score,
+                                       "sort": sort, "track_total_hits": track_total_hits,
+                                       "terminate_after": terminate_after, "search_after": search_after,
+                                       "track_scores": track_scores})
+        shard = self._shard(index)
+        return run_search(shard, req)
+
+    def plan(self, *, index: str, body: Any = None, **search_args: Any) -> Plan:
+        """The plan a search would run, printable with ``str()`` (nothing is executed)."""
+        from retrievo.grammar.json import parse_search
+        params = {("from" if k == "from_" else k): v for k, v in search_args.items()}
+        unknown = set(params) - set(_SEARCH_BODY_KEYS)
+        if unknown:
+            raise TypeError(f"plan() got unexpected keyword argument(s) {sorted(unknown)}")
+        shard = self._shard(index)
+        request = parse_search(index, self._search_body(body, params),
+                               max_result_window=shard.settings.max_result_window)
+        return build_plan(request, shard.searcher())
+
+    def count(self, *, index: str, query: Any = None, body: Any = None) -> dict[str, Any]:
+        req = self._search_body(body, {"query": query})
+        unknown = set(req) - {"query"}
+        if unknown:
+            raise BadRequestError("parsing_exception", f"request does not support [{sorted(unknown)[0]}]")
+        req.update({"size": 0, "track_total_hits": True})
+        resp = run_search(self._shard(index), req)
+        return {"count": resp["hits"]["total"]["value"], "_shards": shards_header()}
+
+

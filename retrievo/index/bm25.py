@@ -1,0 +1,57 @@
+"""BM25 exactly as Lucene 8+ computes it (``BM25Similarity``), as small pure functions.
+
+Every value is a float32 and every operation is rounded to float32 in Lucene's order; ``idf`` and
+``avgdl`` are computed in double and rounded once. The rearranged form
+``w - w / (1 + freq * cache[norm])`` is what Lucene evaluates, and it rounds differently from the
+textbook formula, so it is the one used here. Reference: ../shared/spec/lucene-bm25.md §1–§4.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from retrievo.index.norms import LENGTH_TABLE
+
+K1 = np.float32(1.2)
+B = np.float32(0.75)
+ONE = np.float32(1.0)
+
+
+def idf(doc_freq: int, doc_count: int) -> np.float32:
+    """``log(1 + (N - n + 0.5) / (n + 0.5))`` in double, rounded once to float32."""
+    return np.float32(math.log(1.0 + (doc_count - doc_freq + 0.5) / (doc_freq + 0.5)))
+
+
+def idf_array(doc_freqs: np.ndarray, doc_count: int) -> np.ndarray:
+    """Vectorised :func:`idf` (float64 then one cast, the same rounding as the scalar form)."""
+    n = doc_freqs.astype(np.float64)
+    return np.log1p((doc_count - n + 0.5) / (n + 0.5)).astype(np.float32)
+
+
+def avgdl(sum_total_term_freq: int, doc_count: int) -> np.float32:
+    if doc_count == 0:
+        return ONE
+    return np.float32(sum_total_term_freq / doc_count)
+
+
+def norm_cache(avg: np.float32) -> np.ndarray:
+    """``1 / (k1 * ((1 - b) + b * L / avgdl))`` for each of the 256 norm bytes, float32 left to right."""
+    with np.errstate(divide="ignore"):
+        return (ONE / (K1 * ((ONE - B) + B * LENGTH_TABLE / np.float32(avg)))).astype(np.float32)
+
+
+def term_weight(boost: float | np.float32, term_idf: np.float32) -> np.float32:
+    return np.float32(np.float32(boost) * term_idf)
+
+
+def score(weight: np.float32, freqs: np.ndarray, cache_values: np.ndarray) -> np.ndarray:
+    """Lucene's ``BM25Scorer.score``: ``weight - weight / (1 + freq * normInverse)``, all float32."""
+    f = freqs.astype(np.float32, copy=False)
+    return (weight - weight / (ONE + f * cache_values)).astype(np.float32, copy=False)
+
+
+def phrase_idf(idfs: list[np.float32]) -> np.float32:
+    """A phrase's idf: the float32 term idfs added in double, rounded once."""
+    return np.float32(sum(float(x) for x in idfs))

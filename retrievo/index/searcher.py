@@ -1,0 +1,95 @@
+"""A point-in-time, read-only view of one index: what every search runs against.
+
+``refresh`` produces a new :class:`Searcher`; a search holds on to the one it started with, so
+writes that happen meanwhile never change its results (Elasticsearch's near-real-time model).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any, Callable, Protocol
+
+import numpy as np
+
+from retrievo.index.doc_values import NumericColumn
+from retrievo.index.inverted import InvertedField
+
+
+class TextAnalyzer(Protocol):
+    def terms(self, text: str) -> tuple[list[str], list[int]]: ...
+
+
+@dataclass(frozen=True)
+class FieldInfo:
+    """What the query layer needs to know about one mapped leaf field."""
+    path: str
+    type: str
+    indexed: bool
+    search_analyzer: TextAnalyzer | None = None
+    has_positions: bool = True
+    date_format: str | None = None
+
+
+DateParser = Callable[[FieldInfo, Any, int, bool, "str | None", "str | None"], int]
+
+
+@dataclass(frozen=True, eq=False)
+class Searcher:
+    index_name: str
+    max_doc: int
+    live: np.ndarray                      # bool[max_doc]
+    ids: tuple[str, ...] | list[str]      # internal doc → _id (list shared, only appended to)
+    by_id: dict[str, int]
+    sources: list[dict[str, Any] | None]
+    fields: dict[str, FieldInfo]
+    inverted_fields: dict[str, InvertedField]
+    numeric_columns: dict[str, NumericColumn]
+    presence: dict[str, np.ndarray]       # field path → bool[max_doc]: a value was given
+    analyzers: Callable[[str], TextAnalyzer | None]
+    date_parser: DateParser
+    generation: int = 0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @cached_property
+    def live_count(self) -> int:
+        return int(self.live.sum())
+
+    def field_info(self, path: str) -> FieldInfo | None:
+        return self.fields.get(path)
+
+    def find_analyzer(self, name: str) -> TextAnalyzer | None:
+        return self.analyzers(name)
+
+    def parse_date(self, fi: FieldInfo, value: Any, now_millis: int, round_up: bool,
+                   fmt: str | None, tz: str | None) -> int:
+        return self.date_parser(fi, value, now_millis, round_up, fmt, tz)
+
+    def searchable_fields(self) -> list[str]:
+        return [p for p, fi in self.fields.items() if fi.indexed]
+
+    def existing_fields(self, pattern: str) -> list[str]:
+        """Leaf fields an ``exists`` query on ``pattern`` covers (an object path covers its leaves)."""
+        if any(c in pattern for c in "*?"):
+            return [p for p in self.fields if fnmatch.fnmatchcase(p, pattern)]
+        if pattern in self.fields:
+            return [pattern]
+        prefix = pattern + "."
+        return [p for p in self.fields if p.startswith(prefix)]
+
+    def inverted(self, path: str) -> InvertedField | None:
+        return self.inverted_fields.get(path)
+
+    def numeric(self, path: str) -> NumericColumn | None:
+        return self.numeric_columns.get(path)
+
+    def present(self, path: str) -> np.ndarray:
+        mask = self.presence.get(path)
+        if mask is None:
+            return np.zeros(self.max_doc, dtype=bool)
+        return mask
+
+    def source(self, doc: int) -> dict[str, Any]:
+        src = self.sources[doc]
+        return src if src is not None else {}

@@ -1,0 +1,206 @@
+"""One index: mappings, analysis, documents and the per-field structures, behind one lock.
+
+Writes go through :meth:`Shard.index_document` / :meth:`Shard.delete_document`; a document is parsed
+and analysed completely before anything is stored, so a bad document changes nothing.
+:meth:`Shard.refresh` publishes a new immutable :class:`Searcher`.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from retrievo.index.analysis import AnalysisRegistry
+from retrievo.index.dates import DEFAULT_DATE_FORMAT, parse_date_math
+from retrievo.index.doc_values import NumericColumnWriter
+from retrievo.index.documents import parse_document
+from retrievo.index.inverted import InvertedFieldWriter
+from retrievo.index.mappings import FieldMapping, Mappings
+from retrievo.index.searcher import FieldInfo, Searcher
+from retrievo.index.settings import IndexSettings, parse_settings
+from retrievo.index.store import DocumentStore
+
+INTEGER_TYPES = frozenset({"long", "integer", "short", "byte", "date", "boolean"})
+NUMERIC_TYPES = frozenset({"long", "integer", "short", "byte", "double", "float", "half_float"})
+
+
+@dataclass
+class _Analyzed:
+    """A document ready to store: per-field tokens and column values, computed before any write."""
+    tokens: dict[str, tuple[list[str], list[int]]]
+    columns: dict[str, list[float | int]]
+    present: list[str]
+
+
+class Shard:
+    def __init__(self, name: str, mappings: dict[str, Any] | None = None,
+                 settings: dict[str, Any] | None = None) -> None:
+        self.name = name
+        self.uuid = uuid.uuid4().hex[:22]
+        self.created_millis = int(time.time() * 1000)
+        self.settings: IndexSettings = parse_settings(settings)
+        self.analysis = AnalysisRegistry.from_settings(self.settings.analysis or None)
+        self.mappings: Mappings = Mappings.from_json(mappings or {}, self.analysis)
+        self.store = DocumentStore()
+        self.inverted: dict[str, InvertedFieldWriter] = {}
+        self.columns: dict[str, NumericColumnWriter] = {}
+        self.presence: dict[str, list[int]] = {}
+        self._presence_arrays: dict[str, np.ndarray] = {}
+        self.lock = threading.RLock()
+        self.generation = 0
+        self._dirty = False
+        self._searcher: Searcher | None = None
+
+    # ------------------------------------------------------------------ writes
+    def _analyze(self, values: dict[str, list[Any]], mappings: Mappings) -> _Analyzed:
+        tokens: dict[str, tuple[list[str], list[int]]] = {}
+        columns: dict[str, list[float | int]] = {}
+        present: list[str] = []
+        for path, vals in values.items():
+            fm = mappings.field(path)
+            if fm is None or not vals:
+                continue
+            present.append(path)
+            if not fm.index and fm.type not in NUMERIC_TYPES | {"date", "boolean", "keyword"}:
+                continue
+            if fm.type == "text":
+                analyzer = self.analysis.get(fm.analyzer or "standard")
+                gap = fm.position_increment_gap if fm.position_increment_gap is not None else 100
+                terms: list[str] = []
+                positions: list[int] = []
+                last = -1
+                for i, v in enumerate(vals):
+                    t, p = analyzer.terms(v)
+                    if i > 0:
+                        last += gap
+                    base = last + 1
+                    terms.extend(t)
+                    positions.extend(base + q for q in p)
+                    if p:
+                        last = base + p[-1]
+                tokens[path] = (terms, positions)
+            elif fm.type == "keyword":
+                if fm.index:
+                    tokens[path] = ([str(v) for v in vals], [])
+            elif fm.type == "boolean":
+                if fm.index:
+                    tokens[path] = (["T" if v else "F" for v in vals], [])
+                columns[path] = [1 if v else 0 for v in vals]
+            elif fm.type in NUMERIC_TYPES or fm.type == "date":
+                columns[path] = list(vals)
+        return _Analyzed(tokens, columns, present)
+
+    def _writer(self, fm: FieldMapping) -> InvertedFieldWriter:
+        w = self.inverted.get(fm.path)
+        if w is None:
+            text = fm.type == "text"
+            w = InvertedFieldWriter(fm.path, with_norms=text and fm.norms is not False, with_positions=text)
+            self.inverted[fm.path] = w
+        return w
+
+    def _column(self, fm: FieldMapping) -> NumericColumnWriter:
+        c = self.columns.get(fm.path)
+        if c is None:
+            c = NumericColumnWriter(fm.path, integer=fm.type in INTEGER_TYPES)
+            self.columns[fm.path] = c
+        return c
+
+    def index_document(self, doc_id: str | None, source: dict[str, Any],
+                       op_type: str = "index") -> tuple[str, int, bool, int]:
+        """Parse, analyse, then store one document; returns (_id, version, created, seq_no)."""
+        with self.lock:
+            parsed = parse_document(self.mappings, source, doc_id)
+            mappings = parsed.new_mappings or self.mappings
+            analyzed = self._analyze(parsed.values, mappings)
+            if doc_id is None:
+                doc_id = self.store.next_auto_id()
+            if op_type == "create" and doc_id in self.store.by_id:
+                from retrievo.errors import ConflictError
+                version = self.store.versions[doc_id]
+                raise ConflictError(
+                    "version_conflict_engine_exception",
+                    f"[{doc_id}]: version conflict, document already exists (current version [{version}])",
+                    index_uuid=self.uuid, shard="0", index=self.name)
+            # Nothing below can fail on user input: the write is all-or-nothing.
+            self.mappings = mappings
+            internal, version, created = self.store.append(doc_id, source)
+            for path, (terms, positions) in analyzed.tokens.items():
+                fm = mappings.field(path)
+                assert fm is not None
+                self._writer(fm).add(internal, terms, positions)
+            for path, vals in analyzed.columns.items():
+                fm = mappings.field(path)
+                assert fm is not None
+                self._column(fm).add(internal, vals)
+            for path in analyzed.present:
+                self.presence.setdefault(path, []).append(internal)
+            self._dirty = True
+            return doc_id, version, created, self.store.seq_no
+
+    def delete_document(self, doc_id: str) -> tuple[int | None, int]:
+        with self.lock:
+            version = self.store.delete(doc_id)
+            if version is not None:
+                self._dirty = True
+            return version, self.store.seq_no
+
+    # ------------------------------------------------------------------ reads
+    def refresh(self) -> Searcher:
+        with self.lock:
+            if self._searcher is not None and not self._dirty:
+                return self._searcher
+            max_doc = self.store.max_doc
+            live = self.store.live_mask()
+            deletes = self.store.deletes_since_refresh
+            inverted = {p: w.refresh(max_doc, live, deletes) for p, w in self.inverted.items()}
+            columns = {p: c.refresh(max_doc, live, deletes) for p, c in self.columns.items()}
+            presence = {}
+            for path, docs in self.presence.items():
+                mask = np.zeros(max_doc, dtype=bool)
+                mask[np.asarray(docs, dtype=np.int64)] = True
+                presence[path] = mask & live
+            self.store.deletes_since_refresh = False
+            self.generation += 1
+            self._dirty = False
+            self._searcher = Searcher(
+                index_name=self.name, max_doc=max_doc, live=live, ids=self.store.ids,
+                by_id=dict(self.store.by_id), sources=self.store.sources, fields=self._field_infos(),
+                inverted_fields=inverted, numeric_columns=columns, presence=presence,
+                analyzers=self._find_analyzer, date_parser=self._parse_date, generation=self.generation)
+            return self._searcher
+
+    def searcher(self) -> Searcher:
+        """The latest published snapshot; with automatic refresh on, pending writes are published first."""
+        if self.settings.auto_refresh or self._searcher is None:
+            return self.refresh()
+        return self._searcher
+
+    def _find_analyzer(self, name: str):  # noqa: ANN202
+        return self.analysis.get(name) if name in self.analysis else None
+
+    def _field_infos(self) -> dict[str, FieldInfo]:
+        infos: dict[str, FieldInfo] = {}
+        for fm in self.mappings.leaf_fields():
+            analyzer = None
+            if fm.type == "text":
+                analyzer = self.analysis.get(fm.search_analyzer or fm.analyzer or "standard")
+            infos[fm.path] = FieldInfo(path=fm.path, type=fm.type, indexed=fm.index,
+                                       search_analyzer=analyzer, has_positions=True,
+                                       date_format=getattr(fm, "format", None))
+        return infos
+
+    @staticmethod
+    def _parse_date(fi: FieldInfo, value: Any, now_millis: int, round_up: bool, fmt: str | None,
+                    tz: str | None) -> int:
+        formats = fmt or fi.date_format or DEFAULT_DATE_FORMAT
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            value = str(int(value)) if float(value).is_integer() else str(value)
+        return parse_date_math(str(value), now_millis, round_up, formats, tz)
+
+    def count_live(self) -> int:
+        return int(sum(self.store.live_list))

@@ -1,0 +1,78 @@
+"""The document store: ``_id`` ↔ internal doc id, ``_source``, versions and live documents.
+
+Internal doc ids are assigned in indexing order and never reused. Re-indexing an existing ``_id``
+deletes the old internal doc and appends a new one, so — as in a single-shard Elasticsearch index —
+an updated document moves to the end of the tie-break order.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+
+@dataclass
+class DocumentStore:
+    ids: list[str] = field(default_factory=list)
+    sources: list[dict[str, Any] | None] = field(default_factory=list)
+    by_id: dict[str, int] = field(default_factory=dict)
+    versions: dict[str, int] = field(default_factory=dict)
+    live_list: list[bool] = field(default_factory=list)
+    seq_no: int = -1
+    deletes_since_refresh: bool = False
+    auto_id: int = 0
+
+    @property
+    def max_doc(self) -> int:
+        return len(self.ids)
+
+    def live_mask(self) -> np.ndarray:
+        return np.fromiter(self.live_list, dtype=bool, count=len(self.live_list))
+
+    def next_auto_id(self) -> str:
+        """Elasticsearch makes 20-character base64 ids; a readable counter serves the same purpose."""
+        while True:
+            self.auto_id += 1
+            candidate = f"auto-{self.auto_id}"
+            if candidate not in self.by_id:
+                return candidate
+
+    def append(self, doc_id: str, source: dict[str, Any]) -> tuple[int, int, bool]:
+        """Store a document; returns (internal doc, new version, created?)."""
+        created = doc_id not in self.by_id
+        if not created:
+            self.live_list[self.by_id[doc_id]] = False
+            self.sources[self.by_id[doc_id]] = None
+            self.deletes_since_refresh = True
+        internal = len(self.ids)
+        self.ids.append(doc_id)
+        self.sources.append(copy.deepcopy(source))
+        self.live_list.append(True)
+        self.by_id[doc_id] = internal
+        version = self.versions.get(doc_id, 0) + 1
+        self.versions[doc_id] = version
+        self.seq_no += 1
+        return internal, version, created
+
+    def delete(self, doc_id: str) -> int | None:
+        """Remove a document; returns its new version, or None when it did not exist."""
+        internal = self.by_id.pop(doc_id, None)
+        if internal is None:
+            return None
+        self.live_list[internal] = False
+        self.sources[internal] = None
+        self.deletes_since_refresh = True
+        self.versions[doc_id] = self.versions.get(doc_id, 0) + 1
+        self.seq_no += 1
+        return self.versions[doc_id]
+
+    def get(self, doc_id: str) -> tuple[int, dict[str, Any]] | None:
+        internal = self.by_id.get(doc_id)
+        if internal is None:
+            return None
+        src = self.sources[internal]
+        assert src is not None
+        return internal, src

@@ -1,0 +1,370 @@
+"""Compile query-DSL AST nodes into Lucene-level queries, as Elasticsearch's ``toQuery`` does.
+
+This is where mappings and analyzers give a query its meaning: ``match`` on a text field is analysed
+into term clauses, on a keyword field it is one exact term, on a number it is a point lookup. The
+result is the unrewritten Lucene tree; Lucene's rewrites (``planner/rules``) run afterwards.
+Named queries (``_name``) are collected separately — Elasticsearch does not wrap them into the scored
+tree either — so they never change how the tree rewrites or scores.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import math
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from retrievo.errors import BadRequestError
+from retrievo.index.searcher import FieldInfo, Searcher
+from retrievo.planner import min_should_match
+from retrievo.planner.lucene_query import (
+    BoolQ, ConstQ, DisMaxQ, DocSetQ, LQuery, MatchAllQ, MatchNoneQ, PhraseQ, TermQ, boosted,
+)
+from retrievo.retrievers import queries as dsl
+
+NUMERIC_TYPES = frozenset({"long", "integer", "short", "byte", "double", "float", "half_float"})
+INTEGER_TYPES = frozenset({"long", "integer", "short", "byte"})
+TERM_TYPES = frozenset({"text", "keyword", "boolean"})  # fields with an inverted index
+
+
+@dataclass
+class CompileContext:
+    searcher: Searcher
+    now_millis: int
+    named: list[tuple[str, LQuery]] = field(default_factory=list)
+
+
+def query_shard_error(reason: str) -> BadRequestError:
+    return BadRequestError("query_shard_exception", f"failed to create query: {reason}")
+
+
+def compile_query(q: dsl.Query, ctx: CompileContext) -> LQuery:
+    compiler = _COMPILERS[type(q)]
+    lq = compiler(q, ctx)
+    if q.name is not None:
+        ctx.named.append((q.name, lq))
+    return boosted(lq, q.boost)
+
+
+# ---------------------------------------------------------------------------------------- values
+
+def query_text(value: Any) -> str:
+    """A query value as Elasticsearch reads it from JSON (``true``, ``5``, ``3.5``)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _number(value: Any, fi: FieldInfo, lenient: bool) -> float | int | None:
+    """Parse a query value for a numeric field; None means 'matches nothing' (lenient or decimal)."""
+    try:
+        if isinstance(value, bool):
+            raise ValueError
+        number = float(value) if not isinstance(value, int) else value
+        if isinstance(number, float) and math.isnan(number):
+            raise ValueError
+    except (TypeError, ValueError):
+        if lenient:
+            return None
+        raise query_shard_error(f'For input string: "{query_text(value)}"') from None
+    if fi.type in INTEGER_TYPES and isinstance(number, float):
+        if not number.is_integer():
+            return None  # Elasticsearch: "Value [5.5] has a decimal part" → no documents
+        number = int(number)
+    return number
+
+
+def _boolean_term(value: Any) -> str:
+    if value in (True, "true"):
+        return "T"
+    if value in (False, "false", ""):
+        return "F"
+    raise query_shard_error(
+        f"Can't parse boolean value [{query_text(value)}], expected [true] or [false]")
+
+
+def _exact(fi: FieldInfo, value: Any, ctx: CompileContext, lenient: bool = False) -> LQuery:
+    """An unanalysed single-value query on any field type (``term`` semantics)."""
+    if fi.type in ("text", "keyword"):
+        return TermQ(fi.path, query_text(value))
+    if fi.type == "boolean":
+        return TermQ(fi.path, _boolean_term(value))
+    if fi.type in NUMERIC_TYPES:
+        number = _number(value, fi, lenient)
+        if number is None:
+            return MatchNoneQ("value does not fit the field")
+        return ConstQ(DocSetQ("range", fi.path, (number, True, number, True)))
+    if fi.type == "date":
+        millis = ctx.searcher.parse_date(fi, value, ctx.now_millis, round_up=False, fmt=None, tz=None)
+        return ConstQ(DocSetQ("range", fi.path, (millis, True, millis, True)))
+    raise query_shard_error(f"field [{fi.path}] of type [{fi.type}] does not support term queries")
+
+
+def _field(ctx: CompileContext, name: str) -> FieldInfo | None:
+    fi = ctx.searcher.field_info(name)
+    if fi is not None and not fi.indexed:
+        raise query_shard_error(f"Cannot search on field [{name}] since it is not indexed.")
+    return fi
+
+
+def _zero_terms(mode: str) -> LQuery:
+    return MatchAllQ() if mode == "all" else MatchNoneQ("Matching no documents because no terms present")
+
+
+# ------------------------------------------------------------------------------- full-text queries
+
+def _analyzer_for(ctx: CompileContext, fi: FieldInfo, override: str | None, query_kind: str):  # noqa: ANN202
+    if override is None:
+        return fi.search_analyzer
+    analyzer = ctx.searcher.find_analyzer(override)
+    if analyzer is None:
+        raise query_shard_error(f"[{query_kind}] analyzer [{override}] not found")
+    return analyzer
+
+
+def _match_field(ctx: CompileContext, fi: FieldInfo, text: Any, *, operator: str, msm: Any,
+                 analyzer: str | None, zero_terms: str, lenient: bool) -> LQuery:
+    if fi.type != "text":
+        return _exact(fi, text, ctx, lenient)
+    an = _analyzer_for(ctx, fi, analyzer, "match")
+    terms, _positions = an.terms(query_text(text))
+    if not terms:
+        return _zero_terms(zero_terms)
+    if len(terms) == 1:
+        return TermQ(fi.path, terms[0])
+    clauses = tuple(TermQ(fi.path, t) for t in terms)
+    bq = BoolQ(must=clauses) if operator == "and" else BoolQ(should=clauses)
+    if msm is not None and bq.should:
+        n = min_should_match.calculate(len(bq.should), msm)
+        if n > 0:
+            bq = BoolQ(should=bq.should, msm=n)
+    return bq
+
+
+def _phrase_field(ctx: CompileContext, fi: FieldInfo, text: Any, *, slop: int, analyzer: str | None,
+                  zero_terms: str, lenient: bool = False) -> LQuery:
+    if fi.type != "text":
+        return _exact(fi, text, ctx, lenient)
+    if not fi.has_positions:
+        raise query_shard_error(f"field:[{fi.path}] was indexed without position data; "
+                                f"cannot run PhraseQuery (phrase=...)")
+    an = _analyzer_for(ctx, fi, analyzer, "match_phrase")
+    terms, positions = an.terms(query_text(text))
+    if not terms:
+        return _zero_terms(zero_terms)
+    if len(terms) == 1:
+        return TermQ(fi.path, terms[0])
+    return PhraseQ(fi.path, tuple(terms), tuple(positions), slop)
+
+
+def _match(q: dsl.MatchQuery, ctx: CompileContext) -> LQuery:
+    fi = _field(ctx, q.field)
+    if fi is None:
+        return MatchNoneQ(f"unmapped field [{q.field}]")
+    return _match_field(ctx, fi, q.query, operator=q.operator, msm=q.minimum_should_match,
+                        analyzer=q.analyzer, zero_terms=q.zero_terms_query, lenient=q.lenient)
+
+
+def _match_phrase(q: dsl.MatchPhraseQuery, ctx: CompileContext) -> LQuery:
+    fi = _field(ctx, q.field)
+    if fi is None:
+        return MatchNoneQ(f"unmapped field [{q.field}]")
+    return _phrase_field(ctx, fi, q.query, slop=q.slop, analyzer=q.analyzer,
+                         zero_terms=q.zero_terms_query)
+
+
+def parse_field_boost(spec: str) -> tuple[str, float]:
+    name, _, boost = spec.partition("^")
+    try:
+        return name, float(boost) if boost else 1.0
+    except ValueError:
+        raise BadRequestError("parsing_exception", f"malformed field boost in [{spec}]") from None
+
+
+def expand_fields(ctx: CompileContext, specs: tuple[str, ...]) -> tuple[list[tuple[FieldInfo, float]], bool]:
+    """Resolve ``title^2``/``ti*``/``*`` into mapped fields; wildcards make the query lenient."""
+    out: list[tuple[FieldInfo, float]] = []
+    lenient = False
+    for spec in specs or ("*",):
+        name, boost = parse_field_boost(spec)
+        if any(c in name for c in "*?"):
+            lenient = True
+            for path in ctx.searcher.searchable_fields():
+                if fnmatch.fnmatchcase(path, name):
+                    fi = ctx.searcher.field_info(path)
+                    if fi is not None and fi.type in TERM_TYPES | NUMERIC_TYPES | {"date"}:
+                        out.append((fi, boost))
+        else:
+            fi = _field(ctx, name)
+            if fi is not None:
+                out.append((fi, boost))
+    return out, lenient
+
+
+def _multi_match(q: dsl.MultiMatchQuery, ctx: CompileContext) -> LQuery:
+    fields, wildcard = expand_fields(ctx, q.fields)
+    lenient = q.lenient or wildcard
+    per_field: list[LQuery] = []
+    for fi, boost in fields:
+        if lenient and fi.type not in ("text", "keyword") and not _accepts(fi, q.query, ctx):
+            continue
+        if q.type == "phrase":
+            fq = _phrase_field(ctx, fi, q.query, slop=q.slop, analyzer=q.analyzer,
+                               zero_terms="none", lenient=lenient)
+        else:
+            fq = _match_field(ctx, fi, q.query, operator=q.operator, msm=q.minimum_should_match,
+                              analyzer=q.analyzer, zero_terms="none", lenient=lenient)
+        if isinstance(fq, MatchNoneQ):
+            continue
+        per_field.append(boosted(fq, boost))
+    if not per_field:
+        return _zero_terms(q.zero_terms_query)
+    if len(per_field) == 1:
+        return per_field[0]
+    tie = 1.0 if q.type == "most_fields" else (q.tie_breaker or 0.0)
+    return DisMaxQ(tuple(per_field), tie)
+
+
+def _accepts(fi: FieldInfo, value: Any, ctx: CompileContext) -> bool:
+    """Lenient multi-field queries skip fields the value cannot be parsed for."""
+    try:
+        _exact(fi, value, ctx)
+        return True
+    except BadRequestError:
+        return False
+
+
+# ------------------------------------------------------------------------------ term-level queries
+
+def _term(q: dsl.TermQuery, ctx: CompileContext) -> LQuery:
+    fi = _field(ctx, q.field)
+    if fi is None:
+        return MatchNoneQ(f"unmapped field [{q.field}]")
+    if q.case_insensitive:
+        if fi.type != "keyword" and fi.type != "text":
+            raise query_shard_error(f"[term] query on field [{q.field}] of type [{fi.type}] "
+                                    f"does not support case_insensitive")
+        return ConstQ(DocSetQ("terms_ci", fi.path, (query_text(q.value).lower(),)))
+    return _exact(fi, q.value, ctx)
+
+
+def _terms(q: dsl.TermsQuery, ctx: CompileContext) -> LQuery:
+    fi = _field(ctx, q.field)
+    if fi is None or not q.values:
+        return MatchNoneQ("no terms")
+    if fi.type in ("text", "keyword"):
+        return ConstQ(DocSetQ("terms", fi.path, tuple(sorted({query_text(v) for v in q.values}))))
+    if fi.type == "boolean":
+        return ConstQ(DocSetQ("terms", fi.path, tuple(sorted({_boolean_term(v) for v in q.values}))))
+    if fi.type in NUMERIC_TYPES:
+        nums = [_number(v, fi, False) for v in q.values]
+        return ConstQ(DocSetQ("points", fi.path, tuple(sorted({n for n in nums if n is not None}))))
+    if fi.type == "date":
+        millis = [ctx.searcher.parse_date(fi, v, ctx.now_millis, round_up=False, fmt=None, tz=None)
+                  for v in q.values]
+        return ConstQ(DocSetQ("points", fi.path, tuple(sorted(set(millis)))))
+    raise query_shard_error(f"field [{fi.path}] of type [{fi.type}] does not support terms queries")
+
+
+def _range(q: dsl.RangeQuery, ctx: CompileContext) -> LQuery:
+    fi = _field(ctx, q.field)
+    if fi is None:
+        return MatchNoneQ(f"unmapped field [{q.field}]")
+    lo, lo_inc = (q.gte, True) if q.gte is not None else (q.gt, False)
+    hi, hi_inc = (q.lte, True) if q.lte is not None else (q.lt, False)
+    if fi.type in NUMERIC_TYPES:
+        lo_n = None if lo is None else _number_bound(lo, fi)
+        hi_n = None if hi is None else _number_bound(hi, fi)
+        return ConstQ(DocSetQ("range", fi.path, (lo_n, lo_inc, hi_n, hi_inc)))
+    if fi.type == "date":
+        # Elasticsearch rounds ``gt``/``lte`` bounds up and ``gte``/``lt`` down (date math "/d").
+        lo_d = None if lo is None else ctx.searcher.parse_date(fi, lo, ctx.now_millis, round_up=not lo_inc,
+                                                               fmt=q.format, tz=q.time_zone)
+        hi_d = None if hi is None else ctx.searcher.parse_date(fi, hi, ctx.now_millis, round_up=hi_inc,
+                                                               fmt=q.format, tz=q.time_zone)
+        return ConstQ(DocSetQ("range", fi.path, (lo_d, lo_inc, hi_d, hi_inc)))
+    if fi.type in ("keyword", "text"):
+        lo_s = None if lo is None else query_text(lo)
+        hi_s = None if hi is None else query_text(hi)
+        return ConstQ(DocSetQ("term_range", fi.path, (lo_s, lo_inc, hi_s, hi_inc)))
+    if fi.type == "boolean":
+        lo_b = None if lo is None else _boolean_term(lo)
+        hi_b = None if hi is None else _boolean_term(hi)
+        return ConstQ(DocSetQ("term_range", fi.path, (lo_b, lo_inc, hi_b, hi_inc)))
+    raise query_shard_error(f"Field [{fi.path}] of type [{fi.type}] does not support range queries")
+
+
+def _number_bound(value: Any, fi: FieldInfo) -> float:
+    try:
+        if isinstance(value, bool):
+            raise ValueError
+        return float(value)
+    except (TypeError, ValueError):
+        raise query_shard_error(f'For input string: "{query_text(value)}"') from None
+
+
+def _exists(q: dsl.ExistsQuery, ctx: CompileContext) -> LQuery:
+    paths = ctx.searcher.existing_fields(q.field)
+    if not paths:
+        return MatchNoneQ(f"no mappings for [{q.field}]")
+    return ConstQ(DocSetQ("exists", q.field, tuple(paths)))
+
+
+def _ids(q: dsl.IdsQuery, ctx: CompileContext) -> LQuery:
+    return ConstQ(DocSetQ("ids", "_id", tuple(sorted(set(q.values)))))
+
+
+def _prefix(q: dsl.PrefixQuery, ctx: CompileContext) -> LQuery:
+    fi = _field(ctx, q.field)
+    if fi is None:
+        return MatchNoneQ(f"unmapped field [{q.field}]")
+    if fi.type not in ("keyword", "text"):
+        raise query_shard_error(f"Can only use prefix queries on keyword and text fields - not on "
+                                f"[{fi.path}] which is of type [{fi.type}]")
+    value = q.value.lower() if q.case_insensitive else q.value
+    return ConstQ(DocSetQ("prefix", fi.path, (value, q.case_insensitive)))
+
+
+# ------------------------------------------------------------------------------ compound queries
+
+def _bool(q: dsl.BoolQuery, ctx: CompileContext) -> LQuery:
+    must = tuple(compile_query(c, ctx) for c in q.must)
+    must_not = tuple(compile_query(c, ctx) for c in q.must_not)
+    should = tuple(compile_query(c, ctx) for c in q.should)
+    filt = tuple(compile_query(c, ctx) for c in q.filter)
+    if not (must or must_not or should or filt):
+        return MatchAllQ()
+    msm = 0
+    if q.minimum_should_match is not None and should:
+        msm = min_should_match.calculate(len(should), q.minimum_should_match)
+    if must_not and not (must or should or filt):
+        filt = (MatchAllQ(),)  # Elasticsearch makes a purely negative bool match everything else
+    return BoolQ(must=must, should=should, filter=filt, must_not=must_not, msm=msm)
+
+
+def _constant_score(q: dsl.ConstantScoreQuery, ctx: CompileContext) -> LQuery:
+    return ConstQ(compile_query(q.filter, ctx))
+
+
+def _dis_max(q: dsl.DisMaxQuery, ctx: CompileContext) -> LQuery:
+    subs = tuple(compile_query(c, ctx) for c in q.queries)
+    if not subs:
+        return MatchNoneQ("empty dis_max")
+    return DisMaxQ(subs, q.tie_breaker)
+
+
+def _match_all(q: dsl.MatchAllQuery, ctx: CompileContext) -> LQuery:
+    return MatchAllQ()
+
+
+def _match_none(q: dsl.MatchNoneQuery, ctx: CompileContext) -> LQuery:
+    return MatchNoneQ("match_none")
+
+
+_COMPILERS: dict[type, Callable[[Any, CompileContext], LQuery]] = {
+    dsl.MatchQuery: _match, dsl.MatchPhraseQuery: _match_phrase, dsl.MultiMatchQuery: _multi_match,
+    dsl.TermQuery: _term, dsl.TermsQuery: _terms, dsl.RangeQuery: _range, dsl.ExistsQuery: _exists,
+    dsl.IdsQuery: _ids, dsl.PrefixQuery: _prefix, dsl.BoolQuery: _bool,
+    dsl.ConstantScoreQuery: _constant_score, dsl.DisMaxQuery: _dis_max,
+    dsl.MatchAllQuery: _match_all, dsl.MatchNoneQuery: _match_none,
+}

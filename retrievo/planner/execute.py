@@ -1,0 +1,60 @@
+"""Run one search end to end: parse, plan, execute, shape the response."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import numpy as np
+
+from retrievo.index.shard import Shard
+from retrievo.planner.explain import explain_hit
+from retrievo.planner.logical import build_plan
+from retrievo.planner.physical import Bm25Score, Filter, Operator
+from retrievo.response import filter_source, search_response
+
+
+def _find(op: Operator, kind: type) -> Operator | None:
+    if isinstance(op, kind):
+        return op
+    for c in op.children():
+        found = _find(c, kind)
+        if found is not None:
+            return found
+    return None
+
+
+def run_search(shard: Shard, body: dict[str, Any]) -> dict[str, Any]:
+    from retrievo.grammar.json import parse_search
+    start = time.perf_counter()
+    request = parse_search(shard.name, body, max_result_window=shard.settings.max_result_window)
+    plan = build_plan(request, shard.searcher())
+    ranked, ctx = plan.execute()
+    s = plan.searcher
+    bm25 = _find(plan.root, Bm25Score)
+    filt = _find(plan.root, Filter)
+    query = bm25.query if isinstance(bm25, Bm25Score) else None
+    filters = filt.filters if isinstance(filt, Filter) else ()
+    show_score = not ranked.sorted_by_field or request.track_scores
+    hits: list[dict[str, Any]] = []
+    for i, (doc, score) in enumerate(zip(ranked.docs.tolist(), ranked.scores.tolist())):
+        hit: dict[str, Any] = {"_index": shard.name, "_id": s.ids[doc],
+                               "_score": float(np.float32(score)) if show_score else None}
+        src = filter_source(s.source(doc), request.source)
+        if src is not None:
+            hit["_source"] = src
+        if ranked.sort_values is not None and (request.retriever.sort if hasattr(request.retriever, "sort") else ()):
+            hit["sort"] = ranked.sort_values[i]
+        if doc in ranked.named:
+            hit["matched_queries"] = ranked.named[doc]
+        if request.explain:
+            hit["_shard"] = f"[{shard.name}][0]"
+            hit["_node"] = "retrievo"
+            hit["_explanation"] = explain_hit(ctx.evaluator, query, filters, doc, score)
+        hits.append(hit)
+    max_score = None
+    if show_score and ranked.scores.size:
+        max_score = float(ranked.scores.max())
+    took = int((time.perf_counter() - start) * 1000)
+    return search_response(hits, ranked.total, request.track_total_hits, took, max_score,
+                           ranked.terminated_early)

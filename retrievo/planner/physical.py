@@ -1,0 +1,209 @@
+"""Physical operators: what a plan executes, one small class per step.
+
+An operator knows its children, prints its parameters (``describe``) and runs (``run``) against an
+:class:`ExecContext`. Scoring operators yield :class:`Matches`; ranking operators yield
+:class:`Ranked`. The tree prints itself, which is what ``engine.plan(...)`` shows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from retrievo.index.searcher import Searcher
+from retrievo.planner.lucene_query import LQuery
+from retrievo.planner.ranked import Matches, Ranked, top_k_by_score
+from retrievo.planner.scoring import Evaluator
+from retrievo.planner.sorting import sort_candidates
+from retrievo.retrievers.sort import SortField
+
+
+@dataclass
+class ExecContext:
+    searcher: Searcher
+    evaluator: Evaluator
+
+
+class Operator:
+    name: str = "Operator"
+
+    def children(self) -> tuple["Operator", ...]:
+        return ()
+
+    def describe(self) -> dict[str, Any]:
+        return {}
+
+    def run(self, ctx: ExecContext) -> Any:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def render(self, indent: int = 0) -> str:
+        params = ", ".join(f"{k}={v}" for k, v in self.describe().items())
+        line = "  " * indent + (f"{self.name}({params})" if params else self.name)
+        return "\n".join([line] + [c.render(indent + 1) for c in self.children()])
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"operator": self.name, **{k: str(v) for k, v in self.describe().items()},
+                "children": [c.to_dict() for c in self.children()]}
+
+
+@dataclass
+class Bm25Score(Operator):
+    """Scores every document against a rewritten Lucene query (BM25 leaves, boolean combinators)."""
+    query: LQuery
+    name: str = "Bm25Score"
+
+    def describe(self) -> dict[str, Any]:
+        return {"query": str(self.query)}
+
+    def run(self, ctx: ExecContext) -> Matches:
+        mask, scores = ctx.evaluator.evaluate(self.query).dense(ctx.searcher.max_doc)
+        return Matches(mask=mask & ctx.searcher.live, scores=scores)
+
+
+@dataclass
+class ConstantScore(Operator):
+    """No query: every live document matches with a constant score (1, or 0 next to filters)."""
+    score: float
+    name: str = "MatchAll"
+
+    def describe(self) -> dict[str, Any]:
+        return {"score": self.score}
+
+    def run(self, ctx: ExecContext) -> Matches:
+        live = ctx.searcher.live
+        return Matches(mask=live.copy(), scores=np.where(live, np.float32(self.score), np.float32(0)))
+
+
+@dataclass
+class Filter(Operator):
+    """Keeps documents matching every filter; filters never change scores."""
+    child: Operator
+    filters: tuple[LQuery, ...]
+    name: str = "Filter"
+
+    def children(self) -> tuple[Operator, ...]:
+        return (self.child,)
+
+    def describe(self) -> dict[str, Any]:
+        return {"filters": "[" + ", ".join(str(f) for f in self.filters) + "]"}
+
+    def run(self, ctx: ExecContext) -> Matches:
+        m: Matches = self.child.run(ctx)
+        mask = m.mask.copy()
+        for f in self.filters:
+            mask &= ctx.evaluator.mask(f)
+        return Matches(mask=mask, scores=m.scores)
+
+
+@dataclass
+class MinScore(Operator):
+    child: Operator
+    min_score: float
+    name: str = "MinScore"
+
+    def children(self) -> tuple[Operator, ...]:
+        return (self.child,)
+
+    def describe(self) -> dict[str, Any]:
+        return {"min_score": self.min_score}
+
+    def run(self, ctx: ExecContext) -> Matches:
+        m: Matches = self.child.run(ctx)
+        return Matches(mask=m.mask & (m.scores >= np.float32(self.min_score)), scores=m.scores)
+
+
+@dataclass
+class TerminateAfter(Operator):
+    """Stops collecting after N matching documents in index order, as a single shard does."""
+    child: Operator
+    limit: int
+    name: str = "TerminateAfter"
+
+    def children(self) -> tuple[Operator, ...]:
+        return (self.child,)
+
+    def describe(self) -> dict[str, Any]:
+        return {"terminate_after": self.limit}
+
+    def run(self, ctx: ExecContext) -> Matches:
+        m: Matches = self.child.run(ctx)
+        hits = np.flatnonzero(m.mask)
+        if hits.size <= self.limit:
+            return m
+        mask = np.zeros_like(m.mask)
+        mask[hits[: self.limit]] = True
+        return Matches(mask=mask, scores=m.scores, terminated_early=True)
+
+
+@dataclass
+class TopDocs(Operator):
+    """The best ``k`` matches by score (or by ``sort``), with the total count of matches."""
+    child: Operator
+    k: int
+    sort: tuple[SortField, ...] = ()
+    search_after: tuple[Any, ...] | None = None
+    name: str = "TopDocs"
+
+    def children(self) -> tuple[Operator, ...]:
+        return (self.child,)
+
+    def describe(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"k": self.k}
+        if self.sort:
+            out["sort"] = "[" + ", ".join(f"{s.field} {s.order}" for s in self.sort) + "]"
+        if self.search_after is not None:
+            out["search_after"] = list(self.search_after)
+        return out
+
+    def run(self, ctx: ExecContext) -> Ranked:
+        m: Matches = self.child.run(ctx)
+        total = int(m.mask.sum())
+        if not self.sort and self.search_after is None:
+            docs, scores = top_k_by_score(m.mask, m.scores, self.k)
+            return Ranked(docs=docs, scores=scores, total=total, terminated_early=m.terminated_early)
+        specs = self.sort or (SortField(field="_score", order="desc"),)
+        cand = np.flatnonzero(m.mask).astype(np.int32)
+        order, values = sort_candidates(ctx.searcher, specs, cand, m.scores[cand], self.search_after)
+        order, values = order[: self.k], values[: self.k]
+        by_field = bool(self.sort) and any(s.field != "_score" for s in self.sort)
+        return Ranked(docs=cand[order], scores=m.scores[cand[order]], total=total, sort_values=values,
+                      sorted_by_field=by_field, terminated_early=m.terminated_early)
+
+
+@dataclass
+class Page(Operator):
+    """``from``/``size`` over the ranked list (hits beyond the list are simply absent)."""
+    child: Operator
+    from_: int
+    size: int
+    name: str = "Page"
+
+    def children(self) -> tuple[Operator, ...]:
+        return (self.child,)
+
+    def describe(self) -> dict[str, Any]:
+        return {"from": self.from_, "size": self.size}
+
+    def run(self, ctx: ExecContext) -> Ranked:
+        r: Ranked = self.child.run(ctx)
+        sl = slice(self.from_, self.from_ + self.size)
+        return Ranked(docs=r.docs[sl], scores=r.scores[sl], total=r.total,
+                      sort_values=r.sort_values[sl] if r.sort_values is not None else None,
+                      sorted_by_field=r.sorted_by_field, terminated_early=r.terminated_early)
+
+
+@dataclass
+class NamedQueries:
+    """Named sub-queries (``_name``) whose matches are reported per hit as ``matched_queries``."""
+    names: tuple[tuple[str, LQuery], ...] = field(default=())
+
+    def matched(self, ctx: ExecContext, docs: np.ndarray) -> dict[int, list[str]]:
+        out: dict[int, list[str]] = {}
+        for name, q in self.names:
+            mask = ctx.evaluator.mask(q)
+            for d in docs.tolist():
+                if mask[d]:
+                    out.setdefault(d, []).append(name)
+        return out

@@ -1,0 +1,169 @@
+"""Field sorts (``sort``) and ``search_after`` over a candidate set.
+
+Keys are built per candidate document and ordered with one ``np.lexsort``; the final tie-break is the
+internal doc id, as Elasticsearch's ``_shard_doc``. Sort values in hits follow Elasticsearch's shapes:
+integers for long/date/boolean fields, floats for floating fields, strings for keywords; a missing
+value sorts as Long.MAX_VALUE/MIN_VALUE (or ±Infinity, or null for keywords) unless ``missing`` says otherwise.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from retrievo.errors import BadRequestError
+from retrievo.index.searcher import Searcher
+from retrievo.retrievers.sort import SortField
+
+LONG_MAX = 9223372036854775807
+LONG_MIN = -9223372036854775808
+FLOAT_TYPES = frozenset({"double", "float", "half_float"})
+
+
+def _text_sort_error(field: str) -> BadRequestError:
+    return BadRequestError(
+        "illegal_argument_exception",
+        f"Text fields are not optimised for operations that require per-document field data like "
+        f"aggregations and sorting, so these operations are disabled by default. Please use a keyword "
+        f"field instead. Alternatively, set fielddata=true on [{field}] in order to load field data by "
+        f"uninverting the inverted index. Note that this can use significant memory.")
+
+
+class SortKey:
+    """One sort key over the candidate docs: float64 keys for lexsort plus display values."""
+
+    def __init__(self, s: Searcher, spec: SortField, docs: np.ndarray, scores: np.ndarray) -> None:
+        self.spec = spec
+        self.field = spec.field
+        desc = spec.order == "desc"
+        if spec.field == "_score":
+            vals = scores.astype(np.float64)
+            self.display = [float(v) for v in scores]
+            self.keys = -vals if desc else vals
+            return
+        if spec.field == "_doc":
+            vals = docs.astype(np.float64)
+            self.display = [int(d) for d in docs]
+            self.keys = -vals if desc else vals
+            return
+        fi = s.field_info(spec.field)
+        mode = spec.mode or ("max" if desc else "min")
+        if fi is None:
+            if spec.unmapped_type is None:
+                raise BadRequestError("query_shard_exception", f"No mapping found for [{spec.field}] in order to sort on")
+            vals = np.zeros(docs.size)
+            present = np.zeros(docs.size, dtype=bool)
+            kind = "keyword" if spec.unmapped_type in ("keyword", "text") else "number"
+        elif fi.type == "text":
+            raise _text_sort_error(spec.field)
+        elif fi.type == "keyword":
+            vals, present, self.terms = _keyword_ordinals(s, spec.field, docs, mode)
+            kind = "keyword"
+        else:
+            col = s.numeric(spec.field)
+            if col is None:
+                vals, present = np.zeros(docs.size), np.zeros(docs.size, dtype=bool)
+            else:
+                per_doc, has = col.per_doc(mode if mode in ("min", "max", "sum", "avg", "median") else "min")
+                vals, present = per_doc[docs], has[docs]
+            kind = "float" if fi.type in FLOAT_TYPES else "long"
+        self.keys, self.display = _with_missing(vals, present, spec, kind, desc,
+                                                getattr(self, "terms", None))
+
+
+def _keyword_ordinals(s: Searcher, field: str, docs: np.ndarray,
+                      mode: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    inv = s.inverted(field)
+    if inv is None or not inv.terms:
+        return np.zeros(docs.size), np.zeros(docs.size, dtype=bool), np.zeros(0, dtype=object)
+    terms = inv.sorted_terms
+    ord_of_tid = np.empty(len(inv.terms), dtype=np.int64)
+    ord_of_tid[[inv.terms[t] for t in terms]] = np.arange(terms.size)
+    entry_tid = np.repeat(np.arange(len(inv.terms)), np.diff(inv.offsets))
+    per_doc = np.full(inv.max_doc, -1 if mode == "max" else np.iinfo(np.int64).max, dtype=np.int64)
+    ords = ord_of_tid[entry_tid]
+    (np.maximum if mode == "max" else np.minimum).at(per_doc, inv.docs, ords)
+    present = np.zeros(inv.max_doc, dtype=bool)
+    present[inv.docs] = True
+    safe = np.minimum(docs, inv.max_doc - 1)
+    has = present[safe] & (docs < inv.max_doc)
+    return np.where(has, per_doc[safe], 0).astype(np.float64), has, terms
+
+
+def _with_missing(vals: np.ndarray, present: np.ndarray, spec: SortField, kind: str, desc: bool,
+                  terms: np.ndarray | None) -> tuple[np.ndarray, list[Any]]:
+    display: list[Any] = []
+    for v, p in zip(vals.tolist(), present.tolist()):
+        if p:
+            display.append(str(terms[int(v)]) if kind == "keyword" and terms is not None else
+                           (int(v) if kind == "long" else float(v)))
+        else:
+            display.append(None)
+    keys = -vals if desc else vals.copy()
+    missing = spec.missing
+    if missing in ("_last", "_first"):
+        fill = np.inf if missing == "_last" else -np.inf
+        keys[~present] = fill
+        placeholder: Any = None
+        if kind == "long":
+            placeholder = LONG_MAX if (missing == "_last") != desc else LONG_MIN
+        elif kind == "float":
+            placeholder = float("inf") if (missing == "_last") != desc else float("-inf")
+        display = [d if p else placeholder for d, p in zip(display, present.tolist())]
+    else:
+        if kind == "keyword":
+            raise BadRequestError("illegal_argument_exception",
+                                  f"custom [missing] values are not supported for keyword sorts in retrievo "
+                                  f"(field [{spec.field}], missing [{missing}])")
+        try:
+            mv = float(missing)  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            raise BadRequestError("illegal_argument_exception",
+                                  f"failed to parse [missing] value [{missing}] for field [{spec.field}]") from None
+        keys[~present] = -mv if desc else mv
+        display = [d if p else (int(mv) if kind == "long" else mv) for d, p in zip(display, present.tolist())]
+    return keys, display
+
+
+def sort_candidates(s: Searcher, specs: tuple[SortField, ...], docs: np.ndarray, scores: np.ndarray,
+                    search_after: tuple[Any, ...] | None) -> tuple[np.ndarray, list[list[Any]]]:
+    """Order candidate docs by ``specs`` (doc id breaks ties); returns the order and sort values."""
+    keys = [SortKey(s, spec, docs, scores) for spec in specs]
+    order = np.lexsort([docs] + [k.keys for k in reversed(keys)])
+    if search_after is not None:
+        if len(search_after) != len(specs):
+            raise BadRequestError("illegal_argument_exception",
+                                  f"search_after has {len(search_after)} value(s) but sort has {len(specs)}.")
+        after = _after_mask(keys, search_after)
+        order = order[after[order]]
+    values = [[k.display[i] for k in keys] for i in order.tolist()]
+    return order, values
+
+
+def _after_mask(keys: list[SortKey], after: tuple[Any, ...]) -> np.ndarray:
+    """Documents whose sort tuple comes strictly after ``after`` (lexicographic, per-key order)."""
+    n = keys[0].keys.size
+    greater = np.zeros(n, dtype=bool)
+    equal = np.ones(n, dtype=bool)
+    for key, value in zip(keys, after):
+        target = _key_of(key, value)
+        greater |= equal & (key.keys > target)
+        equal &= key.keys == target
+    return greater
+
+
+def _key_of(key: SortKey, value: Any) -> float:
+    desc = key.spec.order == "desc"
+    terms = getattr(key, "terms", None)
+    if terms is not None:
+        pos = float(np.searchsorted(terms, str(value), side="left"))
+        exact = pos < terms.size and terms[int(pos)] == str(value)
+        v = pos if exact else pos - 0.5
+    else:
+        try:
+            v = float(value)
+        except (TypeError, ValueError):
+            raise BadRequestError("illegal_argument_exception",
+                                  f"Failed to parse search_after value [{value}] for field [{key.field}]") from None
+    return -v if desc else v

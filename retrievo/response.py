@@ -1,0 +1,85 @@
+"""Elasticsearch-shaped responses: hits, totals, ``_source`` filtering, explanations.
+
+Everything returned is a plain dict of JSON types, as the official client's ``ObjectApiResponse``
+body, so ``resp["hits"]["hits"][0]["_score"]`` reads the same against retrievo or a cluster.
+"""
+
+from __future__ import annotations
+
+import copy
+import fnmatch
+from typing import Any
+
+from retrievo.retrievers.search import SourceFilter, TrackTotalHits
+
+
+def filter_source(source: dict[str, Any], spec: SourceFilter) -> dict[str, Any] | None:
+    """Apply ``_source`` includes/excludes (wildcards on dotted paths), as Elasticsearch does."""
+    if not spec.enabled:
+        return None
+    if not spec.includes and not spec.excludes:
+        return copy.deepcopy(source)
+    return _filter_obj(source, "", spec.includes, spec.excludes)
+
+
+def _path_matches(path: str, patterns: tuple[str, ...], prefix_ok: bool) -> bool:
+    for p in patterns:
+        if fnmatch.fnmatchcase(path, p) or path.startswith(p + ".") or fnmatch.fnmatchcase(path, p + ".*"):
+            return True
+        if prefix_ok and (p.startswith(path + ".") or fnmatch.fnmatchcase(path, p.split(".")[0])):
+            return True
+    return False
+
+
+def _filter_obj(obj: dict[str, Any], prefix: str, inc: tuple[str, ...], exc: tuple[str, ...]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in obj.items():
+        path = f"{prefix}{key}"
+        if exc and _path_matches(path, exc, prefix_ok=False):
+            continue
+        fully = not inc or _path_matches(path, inc, prefix_ok=False)
+        if isinstance(value, dict):
+            if fully and not exc:
+                out[key] = copy.deepcopy(value)
+            elif fully or _path_matches(path, inc, prefix_ok=True):
+                sub = _filter_obj(value, path + ".", () if fully else inc, exc)
+                if sub or fully:
+                    out[key] = sub
+        elif isinstance(value, list) and any(isinstance(v, dict) for v in value):
+            if fully or _path_matches(path, inc, prefix_ok=True):
+                items = [(_filter_obj(v, path + ".", () if fully else inc, exc) if isinstance(v, dict) else v)
+                         for v in value]
+                items = [v for v in items if not (isinstance(v, dict) and not v)] if not fully else items
+                if items:
+                    out[key] = items
+        elif fully:
+            out[key] = copy.deepcopy(value)
+    return out
+
+
+def total_hits(total: int, track: TrackTotalHits) -> dict[str, Any] | None:
+    if track is False:
+        return None
+    if track is True or total <= int(track):
+        return {"value": total, "relation": "eq"}
+    return {"value": int(track), "relation": "gte"}
+
+
+def shards_header() -> dict[str, int]:
+    return {"total": 1, "successful": 1, "skipped": 0, "failed": 0}
+
+
+def search_response(hits: list[dict[str, Any]], total: int, track: TrackTotalHits, took_ms: int,
+                    max_score: float | None, terminated_early: bool = False) -> dict[str, Any]:
+    body: dict[str, Any] = {"took": took_ms, "timed_out": False}
+    if terminated_early:
+        body["terminated_early"] = True
+    body["_shards"] = shards_header()
+    hits_obj: dict[str, Any] = {}
+    th = total_hits(total, track)
+    if th is not None:
+        hits_obj["total"] = th
+    hits_obj["max_score"] = max_score
+    hits_obj["hits"] = hits
+    body["hits"] = hits_obj
+    return body

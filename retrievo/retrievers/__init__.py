@@ -1,0 +1,19 @@
+"""The AST: typed, immutable models of retrievers, queries and search requests."""
+
+from retrievo.retrievers.base import Node
+from retrievo.retrievers.queries import (
+    QUERY_TYPES, BoolQuery, ConstantScoreQuery, DisMaxQuery, ExistsQuery, IdsQuery, MatchAllQuery,
+    MatchNoneQuery, MatchPhraseQuery, MatchQuery, MultiMatchQuery, PrefixQuery, Query, RangeQuery,
+    TermQuery, TermsQuery,
+)
+from retrievo.retrievers.retriever import Retriever
+from retrievo.retrievers.search import SearchRequest, SourceFilter
+from retrievo.retrievers.sort import SortField
+from retrievo.retrievers.standard import StandardRetriever
+
+__all__ = [
+    "Node", "Query", "QUERY_TYPES", "BoolQuery", "ConstantScoreQuery", "DisMaxQuery", "ExistsQuery",
+    "IdsQuery", "MatchAllQuery", "MatchNoneQuery", "MatchPhraseQuery", "MatchQuery", "MultiMatchQuery",
+    "PrefixQuery", "RangeQuery", "TermQuery", "TermsQuery", "Retriever", "SearchRequest", "SourceFilter",
+    "SortField", "StandardRetriever",
+]

@@ -1,0 +1,224 @@
+"""The query DSL as typed, immutable AST nodes.
+
+One class per Elasticsearch query type that retrievo runs. Values are stored as the user wrote them
+(boosts as floats, ``minimum_should_match`` as int or string); the planner decides what they mean for
+a given index. ``to_json`` prints the canonical Elasticsearch form (defaults omitted).
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar, Literal, Union
+
+from retrievo.retrievers.base import Node, drop_defaults
+
+Scalar = Union[str, int, float, bool]
+Msm = Union[int, str, None]
+
+
+class Query(Node):
+    """Base class of query nodes; ``boost`` and ``name`` (Elasticsearch's ``_name``) are universal."""
+
+    boost: float = 1.0
+    name: str | None = None
+
+    def _common(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        if self.boost != 1.0:
+            out["boost"] = self.boost
+        if self.name is not None:
+            out["_name"] = self.name
+        return out
+
+    def children(self) -> tuple["Query", ...]:
+        return ()
+
+
+class MatchAllQuery(Query):
+    kind: ClassVar[str] = "match_all"
+
+    def to_json(self) -> dict[str, Any]:
+        return {"match_all": self._common()}
+
+
+class MatchNoneQuery(Query):
+    kind: ClassVar[str] = "match_none"
+
+    def to_json(self) -> dict[str, Any]:
+        return {"match_none": self._common()}
+
+
+class MatchQuery(Query):
+    kind: ClassVar[str] = "match"
+    field: str
+    query: Scalar
+    operator: Literal["or", "and"] = "or"
+    minimum_should_match: Msm = None
+    analyzer: str | None = None
+    zero_terms_query: Literal["none", "all"] = "none"
+    lenient: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        body = drop_defaults({"query": self.query, "operator": self.operator,
+                              "minimum_should_match": self.minimum_should_match,
+                              "analyzer": self.analyzer, "zero_terms_query": self.zero_terms_query,
+                              "lenient": self.lenient},
+                             {"operator": "or", "zero_terms_query": "none", "lenient": False})
+        return {"match": {self.field: {**body, **self._common()}}}
+
+
+class MatchPhraseQuery(Query):
+    kind: ClassVar[str] = "match_phrase"
+    field: str
+    query: Scalar
+    slop: int = 0
+    analyzer: str | None = None
+    zero_terms_query: Literal["none", "all"] = "none"
+
+    def to_json(self) -> dict[str, Any]:
+        body = drop_defaults({"query": self.query, "slop": self.slop, "analyzer": self.analyzer,
+                              "zero_terms_query": self.zero_terms_query},
+                             {"slop": 0, "zero_terms_query": "none"})
+        return {"match_phrase": {self.field: {**body, **self._common()}}}
+
+
+class MultiMatchQuery(Query):
+    kind: ClassVar[str] = "multi_match"
+    query: Scalar
+    fields: tuple[str, ...]
+    type: Literal["best_fields", "most_fields", "phrase"] = "best_fields"
+    tie_breaker: float | None = None
+    operator: Literal["or", "and"] = "or"
+    minimum_should_match: Msm = None
+    analyzer: str | None = None
+    slop: int = 0
+    zero_terms_query: Literal["none", "all"] = "none"
+    lenient: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        body = drop_defaults({"query": self.query, "fields": list(self.fields), "type": self.type,
+                              "tie_breaker": self.tie_breaker, "operator": self.operator,
+                              "minimum_should_match": self.minimum_should_match,
+                              "analyzer": self.analyzer, "slop": self.slop,
+                              "zero_terms_query": self.zero_terms_query, "lenient": self.lenient},
+                             {"type": "best_fields", "operator": "or", "slop": 0,
+                              "zero_terms_query": "none", "lenient": False})
+        return {"multi_match": {**body, **self._common()}}
+
+
+class BoolQuery(Query):
+    kind: ClassVar[str] = "bool"
+    must: tuple[Query, ...] = ()
+    should: tuple[Query, ...] = ()
+    filter: tuple[Query, ...] = ()
+    must_not: tuple[Query, ...] = ()
+    minimum_should_match: Msm = None
+
+    def children(self) -> tuple[Query, ...]:
+        return self.must + self.should + self.filter + self.must_not
+
+    def to_json(self) -> dict[str, Any]:
+        body: dict[str, Any] = {}
+        for role in ("must", "filter", "should", "must_not"):
+            clauses = getattr(self, role)
+            if clauses:
+                body[role] = [c.to_json() for c in clauses]
+        if self.minimum_should_match is not None:
+            body["minimum_should_match"] = self.minimum_should_match
+        return {"bool": {**body, **self._common()}}
+
+
+class TermQuery(Query):
+    kind: ClassVar[str] = "term"
+    field: str
+    value: Scalar
+    case_insensitive: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        body = drop_defaults({"value": self.value, "case_insensitive": self.case_insensitive},
+                             {"case_insensitive": False})
+        return {"term": {self.field: {**body, **self._common()}}}
+
+
+class TermsQuery(Query):
+    kind: ClassVar[str] = "terms"
+    field: str
+    values: tuple[Scalar, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"terms": {self.field: list(self.values), **self._common()}}
+
+
+class RangeQuery(Query):
+    kind: ClassVar[str] = "range"
+    field: str
+    gt: Scalar | None = None
+    gte: Scalar | None = None
+    lt: Scalar | None = None
+    lte: Scalar | None = None
+    format: str | None = None
+    time_zone: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        body = drop_defaults({"gt": self.gt, "gte": self.gte, "lt": self.lt, "lte": self.lte,
+                              "format": self.format, "time_zone": self.time_zone}, {})
+        return {"range": {self.field: {**body, **self._common()}}}
+
+
+class ExistsQuery(Query):
+    kind: ClassVar[str] = "exists"
+    field: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"exists": {"field": self.field, **self._common()}}
+
+
+class IdsQuery(Query):
+    kind: ClassVar[str] = "ids"
+    values: tuple[str, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"ids": {"values": list(self.values), **self._common()}}
+
+
+class PrefixQuery(Query):
+    kind: ClassVar[str] = "prefix"
+    field: str
+    value: str
+    case_insensitive: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        body = drop_defaults({"value": self.value, "case_insensitive": self.case_insensitive},
+                             {"case_insensitive": False})
+        return {"prefix": {self.field: {**body, **self._common()}}}
+
+
+class ConstantScoreQuery(Query):
+    kind: ClassVar[str] = "constant_score"
+    filter: Query
+
+    def children(self) -> tuple[Query, ...]:
+        return (self.filter,)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"constant_score": {"filter": self.filter.to_json(), **self._common()}}
+
+
+class DisMaxQuery(Query):
+    kind: ClassVar[str] = "dis_max"
+    queries: tuple[Query, ...]
+    tie_breaker: float = 0.0
+
+    def children(self) -> tuple[Query, ...]:
+        return self.queries
+
+    def to_json(self) -> dict[str, Any]:
+        body: dict[str, Any] = {"queries": [q.to_json() for q in self.queries]}
+        if self.tie_breaker != 0.0:
+            body["tie_breaker"] = self.tie_breaker
+        return {"dis_max": {**body, **self._common()}}
+
+
+QUERY_TYPES: tuple[type[Query], ...] = (
+    MatchAllQuery, MatchNoneQuery, MatchQuery, MatchPhraseQuery, MultiMatchQuery, BoolQuery, TermQuery,
+    TermsQuery, RangeQuery, ExistsQuery, IdsQuery, PrefixQuery, ConstantScoreQuery, DisMaxQuery,
+)
