@@ -16,7 +16,7 @@ What is measured (everything single-threaded, in this process):
 * queries/s -- top-10 for each query, one query at a time, query analysis included.  retrievo:
   ``engine.search(index=..., query={"match": {"text": q}}, size=10, _source=False)``.  rank-bm25:
   ``get_scores`` + ``argpartition`` top-10 (slow: on the 100k corpus it is timed on the first
-  ``--rank-queries`` queries and extrapolated; marked ``*``).  bm25s: ``retrieve([tokens], k=10,
+  ``--rank-queries`` evenly spaced queries, one pass, and extrapolated; marked ``*``).  bm25s: ``retrieve([tokens], k=10,
   n_threads=0, backend_selection="numpy")``; ``n_threads=0`` is bm25s's in-thread path (``n_threads=1``
   would hand each single query to a fresh one-worker ThreadPoolExecutor: still one thread, just
   slower).  Every system first answers ``--warmup`` queries untimed; retrievo's very first search is
@@ -189,24 +189,27 @@ class Result:
     n_timed: int
     extrapolated: bool = False
     first_query_ms: float | None = None
+    passes: list[float] = field(default_factory=list)  # queries/s of every timed pass
     top: dict[int, list[tuple[str, float]]] = field(default_factory=dict)  # query no -> [(id, score)]
     error: str | None = None
 
 
 REPEAT = 3  # set from --repeat
+PASSES: list[float] = []  # queries/s of each timed pass of the last _time_queries call
 
 
-def _time_queries(run_one, queries: list[str], warmup: int) -> tuple[float, float]:
+def _time_queries(run_one, queries: list[str], warmup: int, repeat: int | None = None) -> tuple[float, float]:
     """Best (shortest) of REPEAT timed passes over ``queries``, after ``warmup`` untimed queries."""
     for q in queries[:warmup]:
         run_one(q)
-    best = float("inf")
-    for _ in range(max(1, REPEAT)):
+    passes = []
+    for _ in range(max(1, REPEAT if repeat is None else repeat)):
         t0 = time.perf_counter()
         for q in queries:
             run_one(q)
-        best = min(best, time.perf_counter() - t0)
-    return best, len(queries)
+        passes.append(time.perf_counter() - t0)
+    PASSES[:] = [len(queries) / t for t in passes]
+    return min(passes), len(queries)
 
 
 def run_retrievo(c: Corpus, args, keep: set[int]) -> Result:
@@ -236,7 +239,7 @@ def run_retrievo(c: Corpus, args, keep: set[int]) -> Result:
     search(c.queries[0])
     first_ms = (time.perf_counter() - t0) * 1e3
     elapsed, n = _time_queries(search, c.queries, args.warmup)
-    res = Result(c.name, "retrievo", index_s, n / elapsed, n, first_query_ms=first_ms)
+    res = Result(c.name, "retrievo", index_s, n / elapsed, n, first_query_ms=first_ms, passes=list(PASSES))
     for qi in sorted(keep):
         hits = search(c.queries[qi])["hits"]["hits"]
         res.top[qi] = [(h["_id"], float(h["_score"])) for h in hits]
@@ -264,8 +267,11 @@ def run_rank_bm25(c: Corpus, args, keep: set[int]) -> Result:
     subset = c.queries
     extrapolated = False
     if len(c.ids) > args.rank_full_below and len(c.queries) > args.rank_queries:
-        subset, extrapolated = c.queries[: args.rank_queries], True
-    elapsed, n = _time_queries(search, subset, min(args.warmup, 2))
+        # evenly spaced, so the subset's mean query length tracks the whole set's
+        step = len(c.queries) / args.rank_queries
+        subset, extrapolated = [c.queries[int(i * step)] for i in range(args.rank_queries)], True
+    # one pass: a pure-Python loop over every document, its pass-to-pass spread is small
+    elapsed, n = _time_queries(search, subset, min(args.warmup, 2), repeat=1)
     res = Result(c.name, "rank-bm25", index_s, n / elapsed, n, extrapolated=extrapolated)
     del bm
     gc.collect()
@@ -289,7 +295,7 @@ def run_bm25s(c: Corpus, args, keep: set[int]) -> Result:
                                   show_progress=False)
 
     elapsed, n = _time_queries(search, c.queries, args.warmup)
-    res = Result(c.name, "bm25s", index_s, n / elapsed, n)
+    res = Result(c.name, "bm25s", index_s, n / elapsed, n, passes=list(PASSES))
     for qi in sorted(keep):
         r = search(c.queries[qi])
         res.top[qi] = [(c.ids[int(d)], float(s)) for d, s in zip(r.documents[0], r.scores[0])]
@@ -512,8 +518,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--mean-len", type=float, default=120.0, help="mean document length (default 120)")
     ap.add_argument("--seed", type=int, default=42)
     ap.add_argument("--batch", type=int, default=10_000, help="retrievo bulk batch size in docs (default 10000)")
-    ap.add_argument("--rank-queries", type=int, default=50,
-                    help="rank-bm25 is timed on this many queries and extrapolated (default 50) ...")
+    ap.add_argument("--rank-queries", type=int, default=100,
+                    help="rank-bm25 is timed on this many evenly spaced queries and extrapolated (default 100) ...")
     ap.add_argument("--rank-full-below", type=int, default=20_000,
                     help="... unless the corpus has at most this many docs (default 20000): then all queries")
     ap.add_argument("--warmup", type=int, default=5, help="untimed warm-up queries per system (default 5)")
@@ -525,7 +531,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-synthetic", action="store_true", help="skip the synthetic part")
     ap.add_argument("--markdown", action="store_true", help="print the table as Markdown")
     ap.add_argument("--profile", action="store_true",
-                    help="afterwards, cProfile retrievo indexing and querying on the synthetic corpus")
+                    help="afterwards, cProfile retrievo indexing and querying on each corpus")
     ap.add_argument("--profile-queries", type=int, default=300)
     ap.add_argument("--profile-top", type=int, default=25)
     args = ap.parse_args(argv)
@@ -590,16 +596,19 @@ def main(argv: list[str] | None = None) -> int:
                 f"same top-10 set as reference: {lc['same_top10']}/{lc['queries']}")
         if "retrievo" in by and by["retrievo"].first_query_ms is not None:
             checks[f"{c.name}: retrievo first search after refresh"] = f"{by['retrievo'].first_query_ms:.1f} ms"
+        for s in ("retrievo", "bm25s"):
+            if s in by and len(by[s].passes) > 1:
+                checks[f"{c.name}: {s} queries/s per pass"] = ", ".join(f"{x:,.0f}" for x in by[s].passes)
 
     print("", file=out)
     print(render(build_rows(results, args.markdown), args.markdown), file=out)
     print("", file=out)
     foot = [
         f"queries/s: top-10, single thread, one query at a time, query analysis included, best of {args.repeat} "
-        f"passes after {args.warmup} warm-up queries; "
+        f"passes (rank-bm25: one) after {args.warmup} warm-up queries; "
         "'vs X' = queries/s ratio (higher = faster); 'index vs X' = X's index_s / this index_s.",
-        ("\\* " if args.markdown else "* ") + f"rank-bm25 on corpora over {args.rank_full_below:,} docs: timed on the first {args.rank_queries} queries "
-        "and extrapolated (it scores every document per query term in Python).",
+        ("\\* " if args.markdown else "* ") + f"rank-bm25 on corpora over {args.rank_full_below:,} docs: timed on {args.rank_queries} evenly spaced "
+        "queries (one pass) and extrapolated: it scores every document per query term in Python.",
         "index_s: retrievo indices.create + bulk (batches of %d docs) + refresh; rank-bm25 lower().split() + "
         "BM25Okapi; bm25s bm25s.tokenize(stopwords=None) + BM25(method='lucene', k1=1.2, b=0.75).index." % args.batch,
     ]
@@ -630,8 +639,9 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"- {ln}", file=out)
     out.flush()
 
-    if args.profile and synth is not None:
-        profile_retrievo(synth, args, out)
+    if args.profile:
+        for c in corpora:
+            profile_retrievo(c, args, out)
     return 0
 
 

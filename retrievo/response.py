@@ -10,7 +10,19 @@ import copy
 import fnmatch
 from typing import Any
 
+import numpy as np
+
 from retrievo.retrievers.search import SourceFilter, TrackTotalHits
+
+
+def es_float(value: float | np.floating) -> float:
+    """A float32 score as the official client reads it from Elasticsearch's JSON.
+
+    Elasticsearch prints a float32 with its shortest round-tripping digits (``6.9659295``); the client
+    parses that text into a Python float. Returning the same double keeps ``resp["_score"] ==
+    6.9659295`` true here as against a cluster, while ``np.float32(score)`` still gives the exact bits.
+    """
+    return float(str(np.float32(value)))
 
 
 def filter_source(source: dict[str, Any], spec: SourceFilter) -> dict[str, Any] | None:

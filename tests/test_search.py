@@ -142,7 +142,7 @@ def test_dis_max_and_boost(e):
     for h in resp["hits"]["hits"]:
         t, bd = title.get(h["_id"], 0.0), body.get(h["_id"], 0.0)
         want = np.float32(max(t, bd) + min(t, bd) * float(np.float32(0.5)))
-        assert h["_score"] == float(want)
+        assert np.float32(h["_score"]) == want
     boosted = e.search(index="t", query={"match": {"title": {"query": "fox", "boost": 2}}})["hits"]["hits"]
     for h in boosted:
         assert h["_score"] == pytest.approx(2 * title[h["_id"]], rel=1e-6)

@@ -21,6 +21,7 @@ from retrievo.errors import BadRequestError, error_cause, illegal_argument, not_
 from retrievo.grammar import json_values as jv
 from retrievo.grammar.json_errors import failed_field
 from retrievo.grammar.json_queries import parse_top_level_query
+from retrievo.grammar.json_knn import parse_knn_section
 from retrievo.grammar.json_retrievers import parse_retriever
 from retrievo.grammar.json_sort import parse_search_after, parse_sort
 from retrievo.retrievers.search import SearchRequest, SourceFilter
@@ -146,6 +147,7 @@ _HANDLERS: dict[str, Callable[[str, Any], Any]] = {
     "search_after": lambda key, value: parse_search_after(value),
     "query": lambda key, value: parse_top_level_query(value),
     "retriever": lambda key, value: parse_retriever(value),
+    "knn": lambda key, value: value,  # parsed once ``size`` is known (it is k's default)
     **{flag: _bool for flag in _DEFAULT_FALSE_FLAGS},
 }
 
@@ -212,10 +214,11 @@ def parse_search(index: str, body: dict[str, Any] | None, *,
     if "retriever" in parsed:
         retriever = parsed["retriever"]
     else:
+        knn = parse_knn_section(parsed["knn"], parsed.get("size", 10)) if parsed.get("knn") else ()
         retriever = StandardRetriever(
             query=parsed.get("query"), sort=parsed.get("sort", ()),
             min_score=parsed.get("min_score"), terminate_after=parsed.get("terminate_after"),
-            search_after=parsed.get("search_after"))
+            search_after=parsed.get("search_after"), knn=knn)
     request = SearchRequest(
         index=index, retriever=retriever, size=parsed.get("size", 10), from_=parsed.get("from", 0),
         source=parsed.get("_source", SourceFilter()), explain=parsed.get("explain", False),

@@ -116,13 +116,15 @@ class InvertedField:
 
 
 @dataclass
-class _PendingDoc:
-    doc: int
-    unique_tids: list[int]
-    tfs: list[int]
-    length: int
-    tids: list[int]
-    positions: list[int]
+class _Pending:
+    """The documents added since the last refresh, as arrays (docs ascending)."""
+    docs: np.ndarray       # int32[D]
+    unique: np.ndarray     # int64[D]: distinct terms of each doc
+    lengths: np.ndarray    # int64[D]: tokens of each doc
+    tids: np.ndarray       # int32[sum(unique)]
+    tfs: np.ndarray        # int32[sum(unique)]
+    fwd_tids: np.ndarray   # int32[sum(lengths)] (empty without positions)
+    fwd_pos: np.ndarray
 
 
 @dataclass
@@ -137,29 +139,51 @@ class InvertedFieldWriter:
     with_norms: bool = True
     with_positions: bool = True
     terms: dict[str, int] = field(default_factory=dict)
-    pending: list[_PendingDoc] = field(default_factory=list)
     snapshot: InvertedField | None = None
+    # Pending documents since the last refresh, as flat lists (appending is cheap; one array each at refresh).
+    pending_docs: list[int] = field(default_factory=list)
+    pending_unique: list[int] = field(default_factory=list)     # distinct terms per pending doc
+    pending_lengths: list[int] = field(default_factory=list)    # tokens per pending doc (the field length)
+    pending_tids: list[int] = field(default_factory=list)
+    pending_tfs: list[int] = field(default_factory=list)
+    pending_fwd_tids: list[int] = field(default_factory=list)
+    pending_fwd_pos: list[int] = field(default_factory=list)
 
     def add(self, doc: int, terms: list[str], positions: list[int]) -> None:
         """Add one document's tokens (all values of the field, positions already offset)."""
         vocab = self.terms
-        tids = [vocab.setdefault(t, len(vocab)) for t in terms]
+        setdefault = vocab.setdefault
         if self.with_norms:
-            counts = Counter(tids)
-            unique, tfs = list(counts.keys()), list(counts.values())
+            counts = Counter(terms)
+            unique = [setdefault(t, len(vocab)) for t in counts]
+            self.pending_tfs.extend(counts.values())
         else:
-            unique = list(dict.fromkeys(tids))
-            tfs = [1] * len(unique)
-        keep_pos = self.with_positions
-        self.pending.append(_PendingDoc(doc, unique, tfs, len(tids),
-                                        tids if keep_pos else [], positions if keep_pos else []))
+            unique = [setdefault(t, len(vocab)) for t in dict.fromkeys(terms)]
+            self.pending_tfs.extend([1] * len(unique))
+        self.pending_tids.extend(unique)
+        self.pending_docs.append(doc)
+        self.pending_unique.append(len(unique))
+        self.pending_lengths.append(len(terms))
+        if self.with_positions:
+            self.pending_fwd_tids.extend([vocab[t] for t in terms])
+            self.pending_fwd_pos.extend(positions)
 
     def refresh(self, max_doc: int, live: np.ndarray, dirty_deletes: bool) -> InvertedField:
         """Build the next immutable snapshot from the previous one plus the pending documents."""
         prev = self.snapshot or InvertedField.empty(self.name, 0, self.with_norms, self.with_positions)
-        if not self.pending and not dirty_deletes and prev.max_doc == max_doc:
+        if not self.pending_docs and not dirty_deletes and prev.max_doc == max_doc:
             return prev
-        pending, self.pending = self.pending, []
+        pending = _Pending(
+            docs=np.array(self.pending_docs, dtype=np.int32),
+            unique=np.array(self.pending_unique, dtype=np.int64),
+            lengths=np.array(self.pending_lengths, dtype=np.int64),
+            tids=np.array(self.pending_tids, dtype=np.int32),
+            tfs=np.array(self.pending_tfs, dtype=np.int32),
+            fwd_tids=np.array(self.pending_fwd_tids, dtype=np.int32),
+            fwd_pos=np.array(self.pending_fwd_pos, dtype=np.int32))
+        for name in ("pending_docs", "pending_unique", "pending_lengths", "pending_tids", "pending_tfs",
+                     "pending_fwd_tids", "pending_fwd_pos"):
+            setattr(self, name, [])
         self.snapshot = _merge(prev, pending, self.terms, max_doc, live, self.with_norms,
                                self.with_positions)
         return self.snapshot
@@ -171,23 +195,21 @@ def _grow(arr: np.ndarray, size: int, fill: int | bool = 0) -> np.ndarray:
     return out
 
 
-def _merge(prev: InvertedField, pending: list[_PendingDoc], vocab: dict[str, int], max_doc: int,
+def _merge(prev: InvertedField, pending: _Pending, vocab: dict[str, int], max_doc: int,
            live: np.ndarray, with_norms: bool, with_positions: bool) -> InvertedField:
     n_terms = len(vocab)
     # Old postings as (tid, doc, freq) triples, dropping deleted documents.
     old_tids = np.repeat(np.arange(prev.offsets.size - 1, dtype=np.int32), np.diff(prev.offsets))
     old_docs, old_freqs = prev.docs, prev.freqs
-    keep = live[old_docs] if old_docs.size else np.zeros(0, dtype=bool)
-    old_tids, old_docs, old_freqs = old_tids[keep], old_docs[keep], old_freqs[keep]
+    if old_docs.size and not live[old_docs].all():
+        keep = live[old_docs]
+        old_tids, old_docs, old_freqs = old_tids[keep], old_docs[keep], old_freqs[keep]
 
-    new_tids = np.fromiter((t for p in pending for t in p.unique_tids), dtype=np.int32)
-    new_freqs = np.fromiter((f for p in pending for f in p.tfs), dtype=np.int32)
-    new_docs = np.repeat(np.fromiter((p.doc for p in pending), dtype=np.int32, count=len(pending)),
-                         np.fromiter((len(p.unique_tids) for p in pending), dtype=np.int64,
-                                     count=len(pending)))
-    if pending:
-        new_live = live[new_docs]
-        new_tids, new_docs, new_freqs = new_tids[new_live], new_docs[new_live], new_freqs[new_live]
+    new_docs = np.repeat(pending.docs, pending.unique)
+    new_tids, new_freqs = pending.tids, pending.tfs
+    if new_docs.size and not live[new_docs].all():
+        keep = live[new_docs]
+        new_tids, new_docs, new_freqs = new_tids[keep], new_docs[keep], new_freqs[keep]
 
     all_tids = np.concatenate([old_tids, new_tids])
     order = np.argsort(all_tids, kind="stable")
@@ -196,17 +218,13 @@ def _merge(prev: InvertedField, pending: list[_PendingDoc], vocab: dict[str, int
     offsets = np.zeros(n_terms + 1, dtype=np.int64)
     np.cumsum(np.bincount(all_tids, minlength=n_terms), out=offsets[1:])
 
-    lengths = np.zeros(max_doc, dtype=np.int64)
     has_value = _grow(prev.has_value, max_doc, False)
-    norms = _grow(prev.norms, max_doc) if with_norms and prev.norms is not None else (
-        np.zeros(max_doc, dtype=np.uint8) if with_norms else None)
-    for p in pending:
-        lengths[p.doc] = p.length
-        has_value[p.doc] = bool(p.unique_tids)
-    if norms is not None and pending:
-        pdocs = np.fromiter((p.doc for p in pending), dtype=np.int64, count=len(pending))
-        norms[pdocs] = encode_lengths(lengths[pdocs])
+    has_value[pending.docs] = pending.unique > 0
     has_value &= live[:max_doc]
+    norms = None
+    if with_norms:
+        norms = _grow(prev.norms, max_doc) if prev.norms is not None else np.zeros(max_doc, dtype=np.uint8)
+        norms[pending.docs] = encode_lengths(pending.lengths)
 
     fwd_offsets, fwd_tids, fwd_pos = _merge_forward(prev, pending, max_doc, with_positions)
 
@@ -220,20 +238,22 @@ def _merge(prev: InvertedField, pending: list[_PendingDoc], vocab: dict[str, int
                          sum_total_term_freq=sum_total, sum_doc_freq=sum_doc_freq)
 
 
-def _merge_forward(prev: InvertedField, pending: list[_PendingDoc], max_doc: int,
+def _merge_forward(prev: InvertedField, pending: _Pending, max_doc: int,
                    with_positions: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Append pending documents' token streams to the forward index (deleted docs stay: harmless)."""
+    """Append pending documents' token streams to the forward index (deleted docs stay: harmless).
+
+    Pending docs are all newer than the previous snapshot and arrive in doc order, so their streams
+    simply follow the old ones.
+    """
     if not with_positions:
         return _EMPTY_I64, _EMPTY_I32, _EMPTY_I32
     counts = np.zeros(max_doc, dtype=np.int64)
-    counts[: prev.max_doc] = np.diff(prev.fwd_offsets) if prev.max_doc else 0
-    for p in pending:
-        counts[p.doc] = len(p.tids)
+    if prev.max_doc:
+        counts[: prev.max_doc] = np.diff(prev.fwd_offsets)
+    counts[pending.docs] = pending.lengths
     offsets = np.zeros(max_doc + 1, dtype=np.int64)
     np.cumsum(counts, out=offsets[1:])
-    if not pending:
+    if pending.docs.size == 0:
         return offsets, prev.fwd_tids, prev.fwd_pos
-    # Pending docs are all newer than the previous snapshot's max_doc and arrive in doc order.
-    new_tids = np.fromiter((t for p in pending for t in p.tids), dtype=np.int32)
-    new_pos = np.fromiter((q for p in pending for q in p.positions), dtype=np.int32)
-    return (offsets, np.concatenate([prev.fwd_tids, new_tids]), np.concatenate([prev.fwd_pos, new_pos]))
+    return (offsets, np.concatenate([prev.fwd_tids, pending.fwd_tids]),
+            np.concatenate([prev.fwd_pos, pending.fwd_pos]))

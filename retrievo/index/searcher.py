@@ -30,6 +30,7 @@ class FieldInfo:
     search_analyzer: TextAnalyzer | None = None
     has_positions: bool = True
     date_format: str | None = None
+    dims: int | None = None
 
 
 DateParser = Callable[[FieldInfo, Any, int, bool, "str | None", "str | None"], int]
@@ -50,7 +51,7 @@ class Searcher:
     analyzers: Callable[[str], TextAnalyzer | None]
     date_parser: DateParser
     generation: int = 0
-    extra: dict[str, Any] = field(default_factory=dict)
+    vector_fields: dict[str, Any] = field(default_factory=dict)   # path → VectorField snapshot
 
     @cached_property
     def live_count(self) -> int:
@@ -80,6 +81,9 @@ class Searcher:
 
     def inverted(self, path: str) -> InvertedField | None:
         return self.inverted_fields.get(path)
+
+    def vector(self, path: str) -> Any | None:
+        return self.vector_fields.get(path)
 
     def numeric(self, path: str) -> NumericColumn | None:
         return self.numeric_columns.get(path)

@@ -71,6 +71,9 @@ class Shard:
             if fm.type == "text":
                 analyzer = self.analysis.get(fm.analyzer or "standard")
                 gap = fm.position_increment_gap if fm.position_increment_gap is not None else 100
+                if len(vals) == 1:
+                    tokens[path] = analyzer.terms(vals[0])
+                    continue
                 terms: list[str] = []
                 positions: list[int] = []
                 last = -1
@@ -114,11 +117,11 @@ class Shard:
                        op_type: str = "index") -> tuple[str, int, bool, int]:
         """Parse, analyse, then store one document; returns (_id, version, created, seq_no)."""
         with self.lock:
+            if doc_id is None:
+                doc_id = self.store.next_auto_id()
             parsed = parse_document(self.mappings, source, doc_id)
             mappings = parsed.new_mappings or self.mappings
             analyzed = self._analyze(parsed.values, mappings)
-            if doc_id is None:
-                doc_id = self.store.next_auto_id()
             if op_type == "create" and doc_id in self.store.by_id:
                 from retrievo.errors import ConflictError
                 version = self.store.versions[doc_id]

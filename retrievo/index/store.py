@@ -7,7 +7,9 @@ an updated document moves to the end of the tie-break order.
 
 from __future__ import annotations
 
+import base64
 import copy
+import os
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,7 +25,6 @@ class DocumentStore:
     live_list: list[bool] = field(default_factory=list)
     seq_no: int = -1
     deletes_since_refresh: bool = False
-    auto_id: int = 0
 
     @property
     def max_doc(self) -> int:
@@ -33,10 +34,9 @@ class DocumentStore:
         return np.fromiter(self.live_list, dtype=bool, count=len(self.live_list))
 
     def next_auto_id(self) -> str:
-        """Elasticsearch makes 20-character base64 ids; a readable counter serves the same purpose."""
+        """A 20-character URL-safe base64 id, the shape of Elasticsearch's generated ids."""
         while True:
-            self.auto_id += 1
-            candidate = f"auto-{self.auto_id}"
+            candidate = base64.urlsafe_b64encode(os.urandom(15)).decode("ascii")
             if candidate not in self.by_id:
                 return candidate
 

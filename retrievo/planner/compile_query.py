@@ -32,6 +32,12 @@ class CompileContext:
     searcher: Searcher
     now_millis: int
     named: list[tuple[str, LQuery]] = field(default_factory=list)
+    slots: int = 0
+
+    def next_slot(self) -> int:
+        """A fresh slot for a result computed before scoring (a kNN search)."""
+        self.slots += 1
+        return self.slots - 1
 
 
 def query_shard_error(reason: str) -> BadRequestError:

@@ -5,13 +5,11 @@ from __future__ import annotations
 import time
 from typing import Any
 
-import numpy as np
-
 from retrievo.index.shard import Shard
 from retrievo.planner.explain import explain_hit
 from retrievo.planner.logical import build_plan
 from retrievo.planner.physical import Bm25Score, Filter, Operator
-from retrievo.response import filter_source, search_response
+from retrievo.response import es_float, filter_source, search_response
 
 
 def _find(op: Operator, kind: type) -> Operator | None:
@@ -39,7 +37,7 @@ def run_search(shard: Shard, body: dict[str, Any]) -> dict[str, Any]:
     hits: list[dict[str, Any]] = []
     for i, (doc, score) in enumerate(zip(ranked.docs.tolist(), ranked.scores.tolist())):
         hit: dict[str, Any] = {"_index": shard.name, "_id": s.ids[doc],
-                               "_score": float(np.float32(score)) if show_score else None}
+                               "_score": es_float(score) if show_score else None}
         src = filter_source(s.source(doc), request.source)
         if src is not None:
             hit["_source"] = src
@@ -54,7 +52,7 @@ def run_search(shard: Shard, body: dict[str, Any]) -> dict[str, Any]:
         hits.append(hit)
     max_score = None
     if show_score and ranked.scores.size:
-        max_score = float(ranked.scores.max())
+        max_score = es_float(ranked.scores.max())
     took = int((time.perf_counter() - start) * 1000)
     return search_response(hits, ranked.total, request.track_total_hits, took, max_score,
                            ranked.terminated_early)

@@ -18,12 +18,13 @@ from retrievo.planner.lucene_query import (
     BoolQ, BoostQ, ConstQ, DisMaxQ, DocSetQ, LQuery, MatchAllQ, MatchNoneQ, NamedQ, PhraseQ, TermQ,
 )
 from retrievo.planner.scoring import Evaluator
+from retrievo.response import es_float
 
 F32 = np.float32
 
 
 def _node(value: float, description: str, details: list[dict[str, Any]] | None = None) -> dict[str, Any]:
-    return {"value": float(F32(value)), "description": description, "details": details or []}
+    return {"value": es_float(value), "description": description, "details": details or []}
 
 
 def _score_at(ev: Evaluator, q: LQuery, boost: float, doc: int) -> tuple[bool, float, float | None]:

@@ -126,6 +126,20 @@ class DocSetQ:
 
 
 @dataclass(frozen=True)
+class KnnHitsQ:
+    """The hits of a kNN search run before scoring (slot into the evaluator's precomputed results).
+
+    Elasticsearch runs a top-level kNN search first and adds its hits to the query as a
+    ``KnnScoreDocQuery`` SHOULD clause; this is that clause.
+    """
+    slot: int
+    label: str = ""
+
+    def __str__(self) -> str:
+        return f"KnnHits({self.label or self.slot})"
+
+
+@dataclass(frozen=True)
 class NamedQ:
     """A query with Elasticsearch's ``_name``: scoring is untouched, matches are reported per hit."""
     query: "LQuery"
@@ -135,7 +149,8 @@ class NamedQ:
         return str(self.query)
 
 
-LQuery = Union[TermQ, PhraseQ, BoolQ, DisMaxQ, BoostQ, ConstQ, MatchAllQ, MatchNoneQ, DocSetQ, NamedQ]
+LQuery = Union[TermQ, PhraseQ, BoolQ, DisMaxQ, BoostQ, ConstQ, MatchAllQ, MatchNoneQ, DocSetQ, KnnHitsQ,
+               NamedQ]
 
 
 def _wrap(q: LQuery) -> str:

@@ -8,7 +8,7 @@ An operator knows its children, prints its parameters (``describe``) and runs (`
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
@@ -17,13 +17,19 @@ from retrievo.planner.lucene_query import LQuery
 from retrievo.planner.ranked import Matches, Ranked, top_k_by_score
 from retrievo.planner.scoring import Evaluator
 from retrievo.planner.sorting import sort_candidates
+from retrievo.retrievers.knn import KnnSearch
 from retrievo.retrievers.sort import SortField
+
+
+#: Turns (inference endpoint id, text) into a query vector; supplied by the engine.
+Embedder = Callable[[str, str], np.ndarray]
 
 
 @dataclass
 class ExecContext:
     searcher: Searcher
     evaluator: Evaluator
+    embed: Embedder | None = None
 
 
 class Operator:
@@ -49,17 +55,80 @@ class Operator:
 
 
 @dataclass
+class VectorSearch(Operator):
+    """k nearest neighbours of one ``knn`` search, pre-filtered, scored as Elasticsearch scores them.
+
+    Its (docs, scores) are stored in the evaluator under ``slot`` so a query tree can add them as a
+    clause (the top-level ``knn`` section), or a ``knn`` retriever can rank them directly.
+    """
+    search: KnnSearch
+    filters: tuple[LQuery, ...]
+    slot: int
+    index: dict[str, Any]
+    name: str = "VectorSearch"
+
+    def describe(self) -> dict[str, Any]:
+        s = self.search
+        out: dict[str, Any] = {"field": s.field, "k": s.k, "num_candidates": s.num_candidates}
+        out.update({k: v for k, v in self.index.items() if k in ("type", "similarity", "dims", "m",
+                                                                  "ef_construction")})
+        if s.query_vector_builder is not None:
+            out["embed"] = f"{s.query_vector_builder.model_id}({s.query_vector_builder.model_text!r})"
+        if s.similarity is not None:
+            out["similarity_threshold"] = s.similarity
+        if s.rescore_oversample is not None:
+            out["oversample"] = s.rescore_oversample
+        if self.filters:
+            out["prefilter"] = "[" + ", ".join(str(f) for f in self.filters) + "]"
+        return out
+
+    def run(self, ctx: ExecContext) -> tuple[np.ndarray, np.ndarray]:
+        from retrievo.planner.vector_search import run_vector_search
+        docs, scores = run_vector_search(ctx, self.search, self.filters)
+        ctx.evaluator.precomputed[self.slot] = (docs, scores)
+        return docs, scores
+
+
+@dataclass
 class Bm25Score(Operator):
-    """Scores every document against a rewritten Lucene query (BM25 leaves, boolean combinators)."""
+    """Scores every document against a rewritten Lucene query (BM25 leaves, boolean combinators).
+
+    ``inputs`` are kNN searches whose hits the query adds as clauses (top-level ``knn``); they run first.
+    """
     query: LQuery
+    inputs: tuple[VectorSearch, ...] = ()
     name: str = "Bm25Score"
+
+    def children(self) -> tuple[Operator, ...]:
+        return self.inputs
 
     def describe(self) -> dict[str, Any]:
         return {"query": str(self.query)}
 
     def run(self, ctx: ExecContext) -> Matches:
+        for op in self.inputs:
+            op.run(ctx)
         mask, scores = ctx.evaluator.evaluate(self.query).dense(ctx.searcher.max_doc)
         return Matches(mask=mask & ctx.searcher.live, scores=scores)
+
+
+@dataclass
+class KnnScore(Operator):
+    """A ``knn`` retriever: its matches are exactly the k neighbours found, with their scores."""
+    child: VectorSearch
+    name: str = "KnnScore"
+
+    def children(self) -> tuple[Operator, ...]:
+        return (self.child,)
+
+    def run(self, ctx: ExecContext) -> Matches:
+        docs, scores = self.child.run(ctx)
+        n = ctx.searcher.max_doc
+        mask = np.zeros(n, dtype=bool)
+        dense = np.zeros(n, dtype=np.float32)
+        mask[docs] = True
+        dense[docs] = scores
+        return Matches(mask=mask, scores=dense)
 
 
 @dataclass

@@ -19,7 +19,7 @@ from retrievo.errors import BadRequestError
 from retrievo.index import bm25
 from retrievo.index.searcher import Searcher
 from retrievo.planner.lucene_query import (
-    BoolQ, BoostQ, ConstQ, DisMaxQ, DocSetQ, LQuery, MatchAllQ, MatchNoneQ, NamedQ, PhraseQ, TermQ,
+    BoolQ, BoostQ, ConstQ, DisMaxQ, DocSetQ, KnnHitsQ, LQuery, MatchAllQ, MatchNoneQ, NamedQ, PhraseQ, TermQ,
 )
 from retrievo.planner.phrases import exact_freq, sloppy_freq, term_positions
 
@@ -65,11 +65,13 @@ class Evaluator:
     instead of re-running it.
     """
 
-    def __init__(self, searcher: Searcher, needs_scores: bool = True) -> None:
+    def __init__(self, searcher: Searcher) -> None:
         self.s = searcher
         self.n = searcher.max_doc
         self.memo: dict[tuple[int, float], Scored] = {}
         self._keep: list[LQuery] = []
+        #: Results computed outside the query tree (kNN searches), by slot, as (docs, scores).
+        self.precomputed: dict[int, tuple[np.ndarray, np.ndarray]] = {}
 
     def evaluate(self, q: LQuery, boost: float = 1.0) -> Scored:
         key = (id(q), float(boost))
@@ -135,6 +137,11 @@ class Evaluator:
     def _match_none(self, q: MatchNoneQ, boost: np.float32) -> Scored:
         return _empty()
 
+    def _knn_hits(self, q: KnnHitsQ, boost: np.float32) -> Scored:
+        docs, scores = self.precomputed[q.slot]
+        order = np.argsort(docs, kind="stable")
+        return Scored(scores=(boost * scores[order]).astype(F32), docs=docs[order].astype(np.int32))
+
     def _doc_set(self, q: DocSetQ, boost: np.float32) -> Scored:
         from retrievo.planner.doc_sets import doc_set_mask
         return self._constant(doc_set_mask(self.s, q) & self.s.live, boost)
@@ -171,8 +178,23 @@ class Evaluator:
             cnt += np.bincount(docs, minlength=self.n).astype(np.int32)
         return acc, cnt
 
+    def _pure_disjunction(self, q: BoolQ, boost: np.float32) -> Scored | None:
+        """Fast path for the commonest query — OR of terms: one bincount, no per-clause arrays."""
+        results = [self.evaluate(c, float(boost)) for c in q.should]
+        if any(r.docs is None for r in results):
+            return None
+        docs = np.concatenate([r.docs for r in results])  # type: ignore[misc]
+        weights = np.concatenate([r.scores for r in results]).astype(np.float64)
+        mask = np.zeros(self.n, dtype=bool)
+        mask[docs] = True
+        return Scored(scores=np.bincount(docs, weights=weights, minlength=self.n).astype(F32), mask=mask)
+
     def _bool(self, q: BoolQ, boost: np.float32) -> Scored:
         n = self.n
+        if q.should and not (q.must or q.filter or q.must_not) and q.msm <= 1:
+            fast = self._pure_disjunction(q, boost)
+            if fast is not None:
+                return fast
         required = np.ones(n, dtype=bool) if (q.must or q.filter) else None
         must_sum = None
         if q.must:
@@ -214,6 +236,6 @@ class Evaluator:
 
 _DISPATCH: dict[type, Callable[[Evaluator, LQuery, np.float32], Scored]] = {
     TermQ: Evaluator._term, PhraseQ: Evaluator._phrase, MatchAllQ: Evaluator._match_all,
-    MatchNoneQ: Evaluator._match_none, DocSetQ: Evaluator._doc_set, BoostQ: Evaluator._boost,
+    MatchNoneQ: Evaluator._match_none, DocSetQ: Evaluator._doc_set, KnnHitsQ: Evaluator._knn_hits, BoostQ: Evaluator._boost,
     ConstQ: Evaluator._const, NamedQ: Evaluator._named, BoolQ: Evaluator._bool, DisMaxQ: Evaluator._dis_max,
 }

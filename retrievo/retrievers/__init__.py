@@ -6,6 +6,7 @@ from retrievo.retrievers.queries import (
     MatchNoneQuery, MatchPhraseQuery, MatchQuery, MultiMatchQuery, PrefixQuery, Query, RangeQuery,
     TermQuery, TermsQuery,
 )
+from retrievo.retrievers.knn import KnnRetriever, KnnSearch, TextEmbeddingBuilder
 from retrievo.retrievers.retriever import Retriever
 from retrievo.retrievers.search import SearchRequest, SourceFilter
 from retrievo.retrievers.sort import SortField
@@ -15,5 +16,5 @@ __all__ = [
     "Node", "Query", "QUERY_TYPES", "BoolQuery", "ConstantScoreQuery", "DisMaxQuery", "ExistsQuery",
     "IdsQuery", "MatchAllQuery", "MatchNoneQuery", "MatchPhraseQuery", "MatchQuery", "MultiMatchQuery",
     "PrefixQuery", "RangeQuery", "TermQuery", "TermsQuery", "Retriever", "SearchRequest", "SourceFilter",
-    "SortField", "StandardRetriever",
+    "SortField", "StandardRetriever", "KnnRetriever", "KnnSearch", "TextEmbeddingBuilder",
 ]

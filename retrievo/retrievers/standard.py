@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from retrievo.retrievers.knn import KnnSearch
 from retrievo.retrievers.queries import Query
 from retrievo.retrievers.retriever import Retriever
 from retrievo.retrievers.sort import SortField
@@ -15,6 +16,9 @@ class StandardRetriever(Retriever):
     sort: tuple[SortField, ...] = ()
     terminate_after: int | None = None
     search_after: tuple[Any, ...] | None = None
+    #: The top-level ``knn`` section. Elasticsearch runs each kNN search first and adds its hits to the
+    #: query as a SHOULD clause (scores summed), so it belongs to this retriever's scoring.
+    knn: tuple[KnnSearch, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         body: dict[str, Any] = {}
@@ -26,4 +30,6 @@ class StandardRetriever(Retriever):
             body["terminate_after"] = self.terminate_after
         if self.search_after is not None:
             body["search_after"] = list(self.search_after)
+        if self.knn:
+            body["knn"] = [k.to_json() for k in self.knn] if len(self.knn) > 1 else self.knn[0].to_json()
         return {"standard": {**body, **self._base_json()}}

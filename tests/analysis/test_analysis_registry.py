@@ -39,7 +39,9 @@ def test_builtin_analyzers_behave_like_elasticsearch() -> None:
     assert terms(reg.get("standard"), text) == ["the", "quick", "brown", "fox's", "2nd", "café", "isn't", "it"]
     assert reg.get("english").terms(text) == (["quick", "brown", "fox", "2nd", "café", "isn't"], [1, 2, 3, 4, 5, 6])
     assert terms(reg.get("simple"), text) == ["the", "quick", "brown", "fox", "s", "nd", "café", "isn", "t", "it"]
-    assert reg.get("stop").terms(text) == (["quick", "brown", "fox", "s", "nd", "café", "isn", "t"], [1, 2, 3, 4, 5, 6, 7, 8])
+    assert reg.get("stop").terms(text) == (
+        ["quick", "brown", "fox", "s", "nd", "café", "isn", "t"], [1, 2, 3, 4, 5, 6, 7, 8]
+    )
     assert terms(reg.get("whitespace"), text) == ["The", "QUICK", "brown-fox's", "2nd", "Café,", "isn't", "it?"]
     assert terms(reg.get("keyword"), text) == [text]
     assert [t.type for t in reg.get("whitespace").analyze("a b")] == ["word", "word"]
@@ -81,10 +83,14 @@ def test_custom_analyzer_with_custom_filters() -> None:
 
 def test_custom_tokenizer_max_token_length_splits() -> None:
     reg = AnalysisRegistry.from_settings({
-        "tokenizer": {"five": {"type": "standard", "max_token_length": 5}, "ws3": {"type": "whitespace", "max_token_length": 3}},
+        "tokenizer": {
+            "five": {"type": "standard", "max_token_length": 5},
+            "ws3": {"type": "whitespace", "max_token_length": 3},
+        },
         "analyzer": {"a": {"tokenizer": "five", "filter": ["lowercase"]}, "w": {"tokenizer": "ws3"}},
     })
-    assert terms(reg.get("a"), "The 2 QUICK Brown-Foxes jumped") == ["the", "2", "quick", "brown", "foxes", "jumpe", "d"]
+    assert terms(reg.get("a"), "The 2 QUICK Brown-Foxes jumped") == \
+        ["the", "2", "quick", "brown", "foxes", "jumpe", "d"]
     assert terms(reg.get("w"), "abcdefg hi") == ["abc", "def", "g", "hi"]
 
 

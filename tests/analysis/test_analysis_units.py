@@ -108,7 +108,8 @@ def test_scanner_buffer_edge_cases_match_lucene() -> None:
 
 def test_offsets_are_code_points() -> None:
     tokens = STANDARD.analyze("\U0001d400x \U0001f600 é")
-    assert [(t.term, t.start_offset, t.end_offset) for t in tokens] == [("\U0001d400x", 0, 2), ("\U0001f600", 3, 4), ("é", 5, 6)]
+    assert [(t.term, t.start_offset, t.end_offset) for t in tokens] == \
+        [("\U0001d400x", 0, 2), ("\U0001f600", 3, 4), ("é", 5, 6)]
 
 
 def test_character_tokenizers_split_long_runs() -> None:

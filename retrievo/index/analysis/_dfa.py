@@ -130,26 +130,35 @@ def compile_rules(rules: Sequence[Node], n_classes: int) -> Dfa:
         s = nfa.state()
         nfa.eps[root].append(s)
         nfa.accept[nfa.build(rule, s)] = index + 1
-    start = nfa.closure([root])
+    closures: dict[frozenset[int], frozenset[int]] = {}
+
+    def closure(targets: frozenset[int]) -> frozenset[int]:
+        found = closures.get(targets)
+        if found is None:
+            found = closures[targets] = nfa.closure(targets)
+        return found
+
+    start = closure(frozenset([root]))
     ids: dict[frozenset[int], int] = {frozenset(): 0, start: 1}
     order = [frozenset(), start]
-    trans: list[list[int]] = [[0] * n_classes, []]
+    trans: list[list[int]] = [[0] * n_classes, [0] * n_classes]
     todo = [start]
     while todo:
         current = todo.pop()
-        row = [0] * n_classes
-        for cls in range(n_classes):
-            targets = [t for s in current for classes, t in nfa.moves[s] if cls in classes]
-            if not targets:
-                continue
-            nxt = nfa.closure(targets)
+        by_class: dict[int, set[int]] = {}
+        for s in current:
+            for classes, target in nfa.moves[s]:
+                for cls in classes:
+                    by_class.setdefault(cls, set()).add(target)
+        row = trans[ids[current]]
+        for cls, targets in by_class.items():
+            nxt = closure(frozenset(targets))
             if nxt not in ids:
                 ids[nxt] = len(order)
                 order.append(nxt)
-                trans.append([])
+                trans.append([0] * n_classes)
                 todo.append(nxt)
             row[cls] = ids[nxt]
-        trans[ids[current]] = row
     accept = [min((nfa.accept[s] for s in states if s in nfa.accept), default=0) for states in order]
     start_classes = frozenset(c for c in range(n_classes) if trans[1][c])
     return Dfa(tuple(tuple(r) for r in trans), tuple(accept), start_classes)

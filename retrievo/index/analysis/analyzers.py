@@ -79,7 +79,7 @@ class Analyzer:
 class StandardAnalyzer(Analyzer):
     """ES ``standard``: StandardTokenizer -> LowerCaseFilter [-> StopFilter]."""
 
-    __slots__ = ("_max_len", "_plain")
+    __slots__ = ("_plain",)
 
     def __init__(self, name: str = "standard", stopwords: Iterable[str] = (),
                  max_token_length: int = 255, *, position_increment_gap: int = DEFAULT_POSITION_INCREMENT_GAP,
@@ -90,7 +90,6 @@ class StandardAnalyzer(Analyzer):
             filters.append(StopFilter(words))
         super().__init__(name, StandardTokenizer(max_token_length), filters,
                          position_increment_gap=position_increment_gap, definition=definition)
-        self._max_len = max_token_length
         self._plain = not words
 
     def terms(self, text: str) -> tuple[list[str], list[int]]:

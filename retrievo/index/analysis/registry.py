@@ -114,8 +114,8 @@ class _Params:
         value = self.raw(key, default)
         if isinstance(value, bool):
             return value
-        if value in ("true", "false"):
-            return value == "true"
+        if value == "true" or value == "false":
+            return bool(value == "true")
         raise illegal_argument(f"Failed to parse value [{value}] as only [true] or [false] are allowed.")
 
     def string(self, key: str, default: str | None = None) -> str | None:
@@ -133,7 +133,9 @@ class _Params:
             return [value]
         if isinstance(value, list) and all(isinstance(v, str) for v in value):
             return list(value)
-        raise illegal_argument(f"Failed to parse value [{value}] for setting [{self.setting(key)}]: expected a list of strings")
+        raise illegal_argument(
+            f"Failed to parse value [{value}] for setting [{self.setting(key)}]: expected a list of strings"
+        )
 
     def word_set(self, key: str, default: frozenset[str]) -> frozenset[str]:
         """ES ``Analysis.parseWords``: "_none_", named lists ("_english_"), or explicit words."""
@@ -292,7 +294,9 @@ def _build_analyzer(name: str, definition: Definition, tokenizers: Mapping[str, 
     elif t == "standard":
         words = p.word_set("stopwords", frozenset())
         max_len = p.integer("max_token_length", _std.DEFAULT_MAX_TOKEN_LENGTH)
-        analyzer = _value_error(lambda: StandardAnalyzer(name, words, max_len, position_increment_gap=gap, definition=doc))
+        analyzer = _value_error(
+            lambda: StandardAnalyzer(name, words, max_len, position_increment_gap=gap, definition=doc)
+        )
     elif t == "english":
         words = p.word_set("stopwords", ENGLISH_STOP_WORDS)
         exclusion = frozenset(p.string_list("stem_exclusion"))
@@ -357,7 +361,9 @@ class AnalysisRegistry:
         if not analysis:
             return cls()
         if not isinstance(analysis, Mapping):
-            raise illegal_argument(f"Failed to load settings for [index.analysis]: expected an object, got [{analysis!r}]")
+            raise illegal_argument(
+                f"Failed to load settings for [index.analysis]: expected an object, got [{analysis!r}]"
+            )
         for section in analysis:
             if section not in _SECTIONS:
                 raise illegal_argument(
@@ -409,5 +415,7 @@ class AnalysisRegistry:
 def _section(analysis: Mapping[str, Any], key: str) -> Mapping[str, Any]:
     value = analysis.get(key) or {}
     if not isinstance(value, Mapping):
-        raise illegal_argument(f"Failed to load settings for [index.analysis.{key}]: expected an object, got [{value!r}]")
+        raise illegal_argument(
+            f"Failed to load settings for [index.analysis.{key}]: expected an object, got [{value!r}]"
+        )
     return value

@@ -28,7 +28,24 @@ def _char_class(ranges: tuple[int, ...], negate: bool) -> str:
     return "[" + ("^" if negate else "") + "".join(parts) + "]"
 
 
-_LETTER_RUN: Pattern[str] = re.compile(_char_class(LETTER_RANGES, negate=False) + "+")
+def _split_bmp(ranges: tuple[int, ...]) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    bmp: list[int] = []
+    astral: list[int] = []
+    for lo, hi in zip(ranges[0::2], ranges[1::2]):
+        if lo <= 0xFFFF:
+            bmp += [lo, min(hi, 0xFFFF)]
+        if hi > 0xFFFF:
+            astral += [max(lo, 0x10000), hi]
+    return tuple(bmp), tuple(astral)
+
+
+# ``re`` tests a BMP-only set with a bitmap but walks supplementary ranges one by one, so the
+# letter set is split: the bitmap decides for BMP characters, the range list only ever sees
+# supplementary ones.
+_BMP_LETTERS, _ASTRAL_LETTERS = _split_bmp(LETTER_RANGES)
+_LETTER_RUN: Pattern[str] = re.compile(
+    f"(?:{_char_class(_BMP_LETTERS, False)}|(?=[\U00010000-\U0010ffff]){_char_class(_ASTRAL_LETTERS, False)})+"
+)
 _NON_WHITESPACE_RUN: Pattern[str] = re.compile(_char_class(WHITESPACE_RANGES, negate=True) + "+")
 _ASCII_LETTER_RUN: Pattern[str] = re.compile("[A-Za-z]+")
 
@@ -86,3 +103,9 @@ _ASCII_LOWER_LETTER_RUN: Pattern[str] = re.compile("[a-z]+")
 def ascii_letter_terms(lowered: str) -> list[str]:
     """Fast path for ASCII text already lowercased: the letter runs (caller checks the length)."""
     return _ASCII_LOWER_LETTER_RUN.findall(lowered)
+
+
+def letter_terms(text: str) -> list[str]:
+    """Letter runs as strings (caller checks the length). Works on lowercased text too: Java's
+    lowercase mapping never turns a letter into a non-letter or back (checked in the tests)."""
+    return _LETTER_RUN.findall(text)

@@ -13,10 +13,12 @@ How it reproduces Lucene:
   last one would be the first half of a surrogate pair). A longer word therefore comes out as
   several chunks, and the text after a cut is rescanned from scratch ("x"*255 + "'s" gives the
   chunk and then "s").
-* **Speed**: ASCII text is tokenized by one precompiled ``re`` pattern that is equivalent to the
-  grammar restricted to ASCII (checked by randomized tests against the automaton). Mixed text is
-  split at ASCII whitespace/control characters, which no rule can cross, so only the chunks that
-  actually contain non-ASCII characters go through the per-character automaton.
+* **Speed**: the automaton runs in a per-character Python loop, so it is the reference, not the
+  hot path. ASCII text is tokenized by one precompiled ``re`` pattern equivalent to the grammar
+  restricted to ASCII; other text by the same pattern over Unicode sets wherever it contains only
+  "simple" classes (letters, digits, connectors, mid punctuation), and the automaton only sees
+  the whitespace-delimited runs that contain something else (emoji, CJK, combining marks...).
+  Randomized tests check every route against the automaton, and the automaton against Lucene.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from itertools import accumulate
-from typing import Callable
+from typing import Callable, Iterable
 
 from . import _dfa
 from ._dfa import alt, opt, plus, seq, star
@@ -213,6 +215,55 @@ def _needs_emulation(text: str, max_token_length: int) -> bool:
     return max_token_length == 1 and max(text) > "\uffff"
 
 
+class _JFlexBuffer:
+    """The scanner buffer of Lucene's JFlex skeleton ("disable buffer expansion" variant).
+
+    Field names follow the generated scanner (zzStartRead, zzCurrentPos, zzMarkedPos, zzEndRead,
+    zzFinalHighSurrogate); the input is read like a StringReader serving UTF-16 units.
+    """
+
+    __slots__ = ("units", "size", "buf", "reader", "start", "current", "marked", "end", "final_high")
+
+    def __init__(self, units: list[int], size: int) -> None:
+        self.units, self.size = units, size
+        self.buf = [0] * (size + 1)
+        self.reader = self.start = self.current = self.marked = self.end = self.final_high = 0
+
+    def refill(self) -> bool:
+        """Returns True when the scanner must act as if the input had ended."""
+        if self.start > 0:  # make room: move the current match to the front
+            self.end += self.final_high
+            self.final_high = 0
+            s = self.start
+            self.buf[0:self.end - s] = self.buf[s:self.end]
+            self.end -= s
+            self.current -= s
+            self.marked -= s
+            self.start = 0
+        requested = self.size - self.end - self.final_high
+        if requested == 0:
+            return True  # the buffer is full: this is what cuts long tokens
+        if self.reader >= len(self.units):
+            return True
+        n = min(requested, len(self.units) - self.reader)
+        self.buf[self.end:self.end + n] = self.units[self.reader:self.reader + n]
+        self.reader += n
+        self.end += n
+        if 0xD800 <= self.buf[self.end - 1] <= 0xDBFF:
+            if n == requested:  # keep the high surrogate back for the next refill
+                self.end -= 1
+                self.final_high = 1
+                if n == 1:
+                    return True
+            elif self.reader >= len(self.units):
+                return True  # no low surrogate follows: Lucene gives up on the input here
+            else:
+                self.buf[self.end] = self.units[self.reader]
+                self.reader += 1
+                self.end += 1
+        return False
+
+
 def _scan_emulated(text: str, max_token_length: int) -> list[tuple[int, int, str]]:
     raw = text.encode("utf-16-le", "surrogatepass")
     units = [raw[i] | (raw[i + 1] << 8) for i in range(0, len(raw), 2)]
@@ -222,72 +273,25 @@ def _scan_emulated(text: str, max_token_length: int) -> list[tuple[int, int, str
         to_cp[u] = i
         u += 2 if ch > "\uffff" else 1
     to_cp[u] = len(text)
-    total = len(units)
-    size = max_token_length
-    buf = [0] * (size + 1)
     trans, accept = _DFA.trans, _DFA.accept
-    # scanner fields, named after the skeleton's (zzStartRead, zzCurrentPos, ...)
-    st = {"start": 0, "current": 0, "marked": 0, "end": 0, "fhs": 0, "reader": 0}
-
-    def read(off: int, n: int) -> int:
-        r = st["reader"]
-        if r >= total:
-            return -1
-        k = min(n, total - r)
-        buf[off:off + k] = units[r:r + k]
-        st["reader"] = r + k
-        return k
-
-    def refill() -> bool:
-        """Lucene's non-expanding zzRefill; True means 'treat as end of input'."""
-        if st["start"] > 0:
-            st["end"] += st["fhs"]
-            st["fhs"] = 0
-            s, e = st["start"], st["end"]
-            buf[0:e - s] = buf[s:e]
-            st["end"] -= s
-            st["current"] -= s
-            st["marked"] -= s
-            st["start"] = 0
-        requested = size - st["end"] - st["fhs"]
-        if requested == 0:
-            return True
-        n = read(st["end"], requested)
-        if n < 0:
-            return True
-        st["end"] += n
-        if 0xD800 <= buf[st["end"] - 1] <= 0xDBFF:
-            if n == requested:
-                st["end"] -= 1
-                st["fhs"] = 1
-                if n == 1:
-                    return True
-            else:
-                if st["reader"] >= total:
-                    return True
-                buf[st["end"]] = units[st["reader"]]
-                st["reader"] += 1
-                st["end"] += 1
-        return False
-
+    b = _JFlexBuffer(units, max_token_length)
     out: list[tuple[int, int, str]] = []
-    yychar = 0
+    offset = 0  # yychar: UTF-16 offset of the current match
     while True:
-        marked = st["marked"]
-        yychar += marked - st["start"]
-        current = st["start"] = st["current"] = marked
-        state, rule, first = 1, -1, True
-        eof = False
+        marked = b.marked
+        offset += marked - b.start
+        current = b.start = b.current = marked
+        state, rule, first, eof = 1, -1, True, False
         while True:
-            if current >= st["end"]:
-                st["current"], st["marked"] = current, marked
-                eof = refill()
-                current, marked = st["current"], st["marked"]
+            if current >= b.end:
+                b.current, b.marked = current, marked
+                eof = b.refill()
+                current, marked = b.current, b.marked
                 if eof:
                     break
-            c = buf[current]
-            if 0xD800 <= c <= 0xDBFF and current + 1 < st["end"] and 0xDC00 <= buf[current + 1] <= 0xDFFF:
-                c = 0x10000 + ((c - 0xD800) << 10) + (buf[current + 1] - 0xDC00)
+            c = b.buf[current]
+            if 0xD800 <= c <= 0xDBFF and current + 1 < b.end and 0xDC00 <= b.buf[current + 1] <= 0xDFFF:
+                c = 0x10000 + ((c - 0xD800) << 10) + (b.buf[current + 1] - 0xDC00)
                 current += 2
             else:
                 current += 1
@@ -298,67 +302,192 @@ def _scan_emulated(text: str, max_token_length: int) -> list[tuple[int, int, str
                 break
             if accept[state]:
                 marked, rule = current, accept[state]
-        st["marked"] = marked
-        if eof and st["start"] == st["current"]:
-            return out
+        b.marked = marked
+        if eof and b.start == b.current:
+            return out  # end of input (real or not) before anything was read: the stream ends
         if rule > 0:
-            begin = yychar
-            out.append((to_cp[begin], to_cp[begin + marked - st["start"]], _RULE_TYPES[rule]))
+            out.append((to_cp[offset], to_cp[offset + marked - b.start], _RULE_TYPES[rule]))
 
 
 # ------------------------------------------------------------------------------ ASCII fast path
-# The grammar restricted to ASCII, on lowercased text: letters and digits join directly (WB5,
-# WB8-WB10), '_' joins anything (WB13a/b), and a single mid character joins two letters
-# ('.', ':', "'") or two digits ('.', ',', ';', "'"). Every branch is decided by one character, so
-# the greedy match is the longest match.
-# (The mid character is consumed first and its left neighbour checked by a two-character
-# lookbehind, which the ``re`` engine runs noticeably faster than a lookbehind before it.)
+# The grammar restricted to ASCII: letters and digits join directly (WB5, WB8-WB10), '_' joins
+# anything (WB13a/b), and one mid character joins two letters ('.', ':', "'") or two digits ('.',
+# ',', ';', "'"). Every branch is decided by one character, so the greedy match is the longest
+# match. (The mid character is consumed first and its left neighbour checked by a two-character
+# lookbehind, which ``re`` runs faster than the other way round.)
 _ASCII_TOKEN = re.compile(
     r"_*[a-z0-9]+(?:(?:_+|[.:'](?<=[a-z].)(?=[a-z])|[.,;'](?<=[0-9].)(?=[0-9]))[a-z0-9]+)*_*"
 )
 _ASCII_TOKEN_ANY_CASE = re.compile(
     r"_*[A-Za-z0-9]+(?:(?:_+|[.:'](?<=[A-Za-z].)(?=[A-Za-z])|[.,;'](?<=[0-9].)(?=[0-9]))[A-Za-z0-9]+)*_*"
 )
-_lower_findall: Callable[[str], list[str]] = _ASCII_TOKEN.findall
-_any_case_findall: Callable[[str], list[str]] = _ASCII_TOKEN_ANY_CASE.findall
-# Maximal runs that contain a non-ASCII character, bounded by ASCII whitespace/controls (no rule
-# can join across those, so each run tokenizes independently of its neighbours).
-_NON_ASCII_RUN = re.compile(r"[^\x00-\x20\x7f]*[^\x00-\x7f][^\x00-\x20\x7f]*")
+_ASCII_LETTER = re.compile("[A-Za-z]")
+
+Span = tuple[int, int, str]
 
 
-def _ascii_terms(region: str, max_token_length: int, lower: bool) -> list[str]:
-    terms = _lower_findall(region.lower()) if lower else _any_case_findall(region)
-    if len(region) > max_token_length and terms and max(map(len, terms)) > max_token_length:
-        # a token longer than the window: let the automaton do Lucene's chunking
-        return [_case(region[s:e], lower) for s, e, _ in scan(region, max_token_length)]
-    return terms
+# ---------------------------------------------------------------- "simple" BMP text fast path
+# Most non-ASCII text (accented Latin, Greek, Cyrillic, Arabic, Devanagari letters, ...) only
+# contains letters, digits, connector and mid punctuation of the BMP. For those the word/number
+# rules have exactly the ASCII shape, so the same regex over the Unicode sets finds the tokens.
+# Everything else is "complex": Extend/Format/ZWJ (WB4), emoji, keycaps, Hebrew, CJK, kana,
+# Hangul, Southeast Asian scripts, supplementary characters, and the few characters whose
+# lowercase falls in another class (matching runs on lowercased text). Whitespace-separated runs
+# containing a complex character go to the automaton; the rest stays in C. (BMP-only sets keep
+# ``re`` on its bitmap charsets; a set with supplementary ranges is several times slower.)
+
+class _UnicodeFastPath:
+    __slots__ = ("token", "letter", "complex_char", "complex_run")
+
+    def __init__(self) -> None:
+        from .lowercase import _LOWER_TABLE
+
+        by_class: dict[int, list[tuple[int, int]]] = {}
+        for first, last, cls in zip(_RANGE_FIRST, _RANGE_LAST, _RANGE_CLASS):
+            if first <= 0xFFFF:
+                by_class.setdefault(cls, []).append((first, min(last, 0xFFFF)))
+
+        def ids(pred: Callable[[frozenset[str]], bool]) -> set[int]:
+            return {c for c, feats in enumerate(WB_FEATURES) if c and pred(frozenset(feats))}
+
+        letter = ids(lambda f: "AHLetter" in f and f <= {"AHLetter", "Han"})  # +Han: U+3005, U+303B
+        numeric = ids(lambda f: "Numeric" in f and f <= {"Numeric", "KeyCapBase"})
+        enl = ids(lambda f: f == {"ExtendNumLet"})
+        mids = {"MidLetter", "MidNumeric", "SingleQuote"}
+        mid_letter = ids(lambda f: "MidLetter" in f and f <= mids)
+        mid_num = ids(lambda f: "MidNumeric" in f and f <= mids)
+        # '"' and '#', '*' only matter next to Hebrew letters / before U+20E3 (both complex)
+        inert = ids(lambda f: f in ({"DoubleQuote"}, {"KeyCapBase"}))
+        simple = letter | numeric | enl | mid_letter | mid_num | inert
+        unsafe = [cp for cp, lo in _LOWER_TABLE.items() if cp <= 0xFFFF and char_class(cp) != char_class(lo)]
+
+        def charset(classes: set[int], extra: Iterable[int] = (), astral: bool = False) -> str:
+            spans = sorted([r for c in classes for r in by_class.get(c, ())] + [(cp, cp) for cp in extra])
+            merged: list[list[int]] = []
+            for a, b in spans:
+                if merged and merged[-1][1] + 1 >= a:
+                    merged[-1][1] = max(merged[-1][1], b)
+                else:
+                    merged.append([a, b])
+            body = "".join(f"\\u{a:04x}" if a == b else f"\\u{a:04x}-\\u{b:04x}" for a, b in merged)
+            return "[" + body + ("\\U00010000-\\U0010ffff" if astral else "") + "]"
+
+        nonzero = set(range(1, _N_CLASSES))
+        L, N, E = charset(letter), charset(numeric), charset(enl)
+        core = charset(letter | numeric)
+        self.token = re.compile(
+            f"{E}*{core}+(?:(?:{E}+|{charset(mid_letter)}(?<={L}.)(?={L})"
+            f"|{charset(mid_num)}(?<={N}.)(?={N})){core}+)*{E}*"
+        )
+        self.letter = re.compile(L)
+        complex_set = charset(nonzero - simple, unsafe, astral=True)
+        self.complex_char = re.compile(complex_set)
+        not_separator = charset(nonzero, unsafe, astral=True)
+        self.complex_run = re.compile(
+            f"(?<!{not_separator}){charset(simple)}*+{complex_set}{not_separator}*+"
+        )
+
+
+_UNICODE_FAST: _UnicodeFastPath | None = None
+
+
+def _unicode_fast() -> _UnicodeFastPath:
+    """Built on first use: compiling the Unicode sets takes a few milliseconds."""
+    global _UNICODE_FAST
+    if _UNICODE_FAST is None:
+        _UNICODE_FAST = _UnicodeFastPath()
+    return _UNICODE_FAST
+
+
+def _too_long(terms: list[str], max_token_length: int) -> bool:
+    """Whether a regex token would exceed the scanner window (then the automaton must chunk)."""
+    if not terms or max(map(len, terms)) * 2 <= max_token_length:
+        return False
+    return any(len(t.encode("utf-16-le", "surrogatepass")) > 2 * max_token_length for t in terms)
+
+
+def fast_terms(text: str, max_token_length: int = DEFAULT_MAX_TOKEN_LENGTH, lower: bool = True) -> list[str]:
+    """Token texts (lowercased like LowerCaseFilter when ``lower``); same result as :func:`scan`.
+
+    ASCII text is one ``findall``; other text one ``findall`` per stretch free of complex
+    characters, and the automaton only for whitespace-delimited runs that contain one.
+    """
+    if text.isascii():
+        terms = _ASCII_TOKEN.findall(text.lower()) if lower else _ASCII_TOKEN_ANY_CASE.findall(text)
+        if len(text) > max_token_length and _too_long(terms, max_token_length):
+            return [_case(text[s:e], lower) for s, e, _ in scan(text, max_token_length)]
+        return terms
+    if _needs_emulation(text, max_token_length):
+        return [_case(text[s:e], lower) for s, e, _ in scan(text, max_token_length)]
+    fp = _unicode_fast()
+    src = java_lower(text) if lower else text  # one code point for one: spans carry over
+    findall = fp.token.findall
+    if fp.complex_char.search(text) is None:
+        terms = findall(src)
+        if _too_long(terms, max_token_length):
+            return [src[s:e] for s, e, _ in scan(text, max_token_length)]
+        return terms
+    out: list[str] = []
+    pos = 0
+    for m in fp.complex_run.finditer(text):
+        a, b = m.span()
+        if a > pos:
+            terms = findall(src, pos, a)
+            if _too_long(terms, max_token_length):
+                terms = [src[pos + s:pos + e] for s, e, _ in scan(text[pos:a], max_token_length)]
+            out += terms
+        out += [src[a + s:a + e] for s, e, _ in scan(text[a:b], max_token_length)]
+        pos = b
+    if pos < len(text):
+        terms = findall(src, pos)
+        if _too_long(terms, max_token_length):
+            terms = [src[pos + s:pos + e] for s, e, _ in scan(text[pos:], max_token_length)]
+        out += terms
+    return out
 
 
 def _case(term: str, lower: bool) -> str:
     return java_lower(term) if lower else term
 
 
-def fast_terms(text: str, max_token_length: int = DEFAULT_MAX_TOKEN_LENGTH, lower: bool = True) -> list[str]:
-    """Token texts (lowercased like LowerCaseFilter when ``lower``), same as :func:`scan` but fast.
+def _regex_spans(text: str, a: int, b: int, max_token_length: int, ascii_only: bool, out: list[Span]) -> None:
+    """Spans of text[a:b] (no complex characters there); types are <NUM> unless a letter occurs."""
+    if ascii_only:
+        pattern, letter = _ASCII_TOKEN_ANY_CASE, _ASCII_LETTER.search
+    else:
+        fp = _unicode_fast()
+        pattern, letter = fp.token, fp.letter.search
+    found: list[Span] = []
+    for m in pattern.finditer(text, a, b):
+        s, e = m.span()
+        if (e - s) * 2 > max_token_length and _too_long([text[s:e]], max_token_length):
+            out += [(a + s2, a + e2, t) for s2, e2, t in scan(text[a:b], max_token_length)]
+            return
+        found.append((s, e, NUM if letter(text, s, e) is None else ALPHANUM))
+    out += found
 
-    Pure-ASCII stretches go through the regex; only whitespace-delimited runs containing a
-    non-ASCII character pay for the automaton.
-    """
+
+def fast_spans(text: str, max_token_length: int = DEFAULT_MAX_TOKEN_LENGTH) -> list[Span]:
+    """Same result as :func:`scan`, by the same routes as :func:`fast_terms`."""
+    out: list[Span] = []
     if text.isascii():
-        return _ascii_terms(text, max_token_length, lower)
+        _regex_spans(text, 0, len(text), max_token_length, True, out)
+        return out
     if _needs_emulation(text, max_token_length):
-        return [_case(text[s:e], lower) for s, e, _ in scan(text, max_token_length)]
-    out: list[str] = []
+        return scan(text, max_token_length)
+    fp = _unicode_fast()
+    if fp.complex_char.search(text) is None:
+        _regex_spans(text, 0, len(text), max_token_length, False, out)
+        return out
     pos = 0
-    for m in _NON_ASCII_RUN.finditer(text):
+    for m in fp.complex_run.finditer(text):
         a, b = m.span()
         if a > pos:
-            out += _ascii_terms(text[pos:a], max_token_length, lower)
-        run = text[a:b]
-        out += [_case(run[s:e], lower) for s, e, _ in scan(run, max_token_length)]
+            _regex_spans(text, pos, a, max_token_length, False, out)
+        out += [(a + s, a + e, t) for s, e, t in scan(text[a:b], max_token_length)]
         pos = b
     if pos < len(text):
-        out += _ascii_terms(text[pos:], max_token_length, lower)
+        _regex_spans(text, pos, len(text), max_token_length, False, out)
     return out
 
 

@@ -42,7 +42,7 @@ class StandardTokenizer(Tokenizer):
         self.max_token_length = _std.check_max_token_length(max_token_length)
 
     def spans(self, text: str) -> list[Span]:
-        return _std.scan(text, self.max_token_length)
+        return _std.fast_spans(text, self.max_token_length)
 
     def terms(self, text: str, lower: bool) -> list[str]:
         return _std.fast_terms(text, self.max_token_length, lower)
@@ -92,10 +92,14 @@ class LetterTokenizer(_CharTokenizer):
         return [(s, e, WORD) for s, e in _simple.letter_spans(text, self.max_token_length)]
 
     def terms(self, text: str, lower: bool) -> list[str]:
-        if lower and text.isascii():
-            out = _simple.ascii_letter_terms(text.lower())
-            if len(text) < self.max_token_length or not out or max(map(len, out)) < self.max_token_length:
-                return out
+        if text.isascii():
+            out = _simple.ascii_letter_terms(text.lower()) if lower else _simple.letter_terms(text)
+            limit = self.max_token_length
+        else:
+            out = _simple.letter_terms(java_lower(text) if lower else text)
+            limit = (self.max_token_length + 1) // 2  # a supplementary letter counts two units
+        if not out or max(map(len, out)) < limit:
+            return out
         return super().terms(text, lower)
 
 
@@ -105,8 +109,11 @@ class KeywordTokenizer(Tokenizer):
     type_name = "keyword"
 
     def __init__(self, buffer_size: int = 256) -> None:
-        if buffer_size <= 0:
-            raise ValueError(f"maxTokenLen must be greater than 0 and less than 1048576 passed: {buffer_size}")
+        if buffer_size <= 0 or buffer_size > _simple.MAX_TOKEN_LENGTH_LIMIT:
+            raise ValueError(
+                f"maxTokenLen must be greater than 0 and less than {_simple.MAX_TOKEN_LENGTH_LIMIT} "
+                f"passed: {buffer_size}"
+            )
         self.buffer_size = buffer_size
 
     def spans(self, text: str) -> list[Span]:
