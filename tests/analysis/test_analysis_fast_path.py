@@ -54,8 +54,8 @@ def test_mixed_text_fast_terms_equal_automaton(text: str, max_len: int) -> None:
     assert std.fast_terms(text, max_len, lower=True) == _reference(text, max_len, True)
 
 
-@settings(max_examples=600, deadline=None)
-@given(st.text(alphabet=MIXED_ALPHABET, max_size=80))
+@settings(max_examples=1000, deadline=None)
+@given(st.one_of(st.text(alphabet=ASCII_ALPHABET, max_size=80), st.text(alphabet=MIXED_ALPHABET, max_size=80)))
 def test_every_analyzer_terms_equal_analyze(text: str) -> None:
     for analyzer in ANALYZERS:
         tokens = analyzer.analyze(text)
