@@ -15,7 +15,7 @@ from typing import Any
 
 from retrievo.errors import BadRequestError, error_cause, illegal_argument, not_supported, \
     parsing_error
-from retrievo.grammar import json_compound, json_full_text, json_term_level
+from retrievo.grammar import json_compound, json_full_text, json_semantic, json_term_level
 from retrievo.grammar.json_errors import suggest
 from retrievo.grammar.json_query_common import MAX_NESTED_DEPTH, QueryContext
 from retrievo.retrievers.queries import Query
@@ -24,7 +24,7 @@ QueryParser = Callable[[dict[str, Any], QueryContext], Query]
 
 #: Query names retrievo parses, with their parsers.
 QUERY_PARSERS: dict[str, QueryParser] = {
-    **json_full_text.PARSERS, **json_term_level.PARSERS, **json_compound.PARSERS,
+    **json_full_text.PARSERS, **json_term_level.PARSERS, **json_compound.PARSERS, **json_semantic.PARSERS,
 }
 
 #: Query names Elasticsearch 9 registers (core, x-pack and bundled modules) that retrievo does not
@@ -33,7 +33,7 @@ UNSUPPORTED_QUERIES: frozenset[str] = frozenset({
     "match_phrase_prefix", "match_bool_prefix", "combined_fields", "query_string",
     "simple_query_string", "boosting", "nested", "fuzzy", "regexp", "wildcard", "terms_set",
     "intervals", "more_like_this", "function_score", "script_score", "script", "wrapper",
-    "distance_feature", "knn", "sparse_vector", "semantic", "text_expansion", "weighted_tokens",
+    "distance_feature", "knn", "sparse_vector", "text_expansion", "weighted_tokens",
     "pinned", "rule", "rule_query", "rank_feature", "percolate", "has_child", "has_parent",
     "parent_id", "type", "geo_distance", "geo_bounding_box", "geo_polygon", "geo_shape",
     "geo_grid", "shape", "span_term", "span_near", "span_or", "span_not", "span_first",

@@ -31,6 +31,7 @@ class FieldInfo:
     has_positions: bool = True
     date_format: str | None = None
     dims: int | None = None
+    inference_id: str | None = None   # semantic_text: the endpoint that embeds its text
 
 
 DateParser = Callable[[FieldInfo, Any, int, bool, "str | None", "str | None"], int]

@@ -18,9 +18,10 @@ from retrievo.errors import BadRequestError
 from retrievo.index.searcher import FieldInfo, Searcher
 from retrievo.planner import min_should_match
 from retrievo.planner.lucene_query import (
-    BoolQ, ConstQ, DisMaxQ, DocSetQ, LQuery, MatchAllQ, MatchNoneQ, PhraseQ, TermQ, boosted,
+    BoolQ, ConstQ, DisMaxQ, DocSetQ, KnnHitsQ, LQuery, MatchAllQ, MatchNoneQ, PhraseQ, TermQ, boosted,
 )
 from retrievo.retrievers import queries as dsl
+from retrievo.retrievers.knn import NUM_CANDIDATES_LIMIT, KnnSearch, TextEmbeddingBuilder
 
 NUMERIC_TYPES = frozenset({"long", "integer", "short", "byte", "double", "float", "half_float"})
 INTEGER_TYPES = frozenset({"long", "integer", "short", "byte"})
@@ -31,13 +32,16 @@ TERM_TYPES = frozenset({"text", "keyword", "boolean"})  # fields with an inverte
 class CompileContext:
     searcher: Searcher
     now_millis: int
+    #: How many hits the retriever being compiled must produce (``k`` of the semantic query's search).
+    window: int = 10
     named: list[tuple[str, LQuery]] = field(default_factory=list)
-    slots: int = 0
+    #: kNN searches that must run before scoring, by slot: (slot, search, compiled pre-filters).
+    searches: list[tuple[int, KnnSearch, tuple[LQuery, ...]]] = field(default_factory=list)
 
-    def next_slot(self) -> int:
-        """A fresh slot for a result computed before scoring (a kNN search)."""
-        self.slots += 1
-        return self.slots - 1
+    def add_search(self, search: KnnSearch, filters: tuple[LQuery, ...] = ()) -> int:
+        slot = len(self.searches)
+        self.searches.append((slot, search, filters))
+        return slot
 
 
 def query_shard_error(reason: str) -> BadRequestError:
@@ -163,10 +167,34 @@ def _phrase_field(ctx: CompileContext, fi: FieldInfo, text: Any, *, slop: int, a
     return PhraseQ(fi.path, tuple(terms), tuple(positions), slop)
 
 
+def semantic_search(ctx: CompileContext, fi: FieldInfo, text: str) -> LQuery:
+    """A semantic_text field searched by meaning: the nearest chunks' documents, as kNN hits.
+
+    Elasticsearch runs a nested kNN query over the field's chunk embeddings (score = best chunk);
+    retrievo searches the chunks exactly and keeps the top ``window`` documents.
+    """
+    k = max(ctx.window, 1)
+    search = KnnSearch(field=fi.path, k=k, num_candidates=min(max(100, 2 * k), NUM_CANDIDATES_LIMIT),
+                       query_vector_builder=TextEmbeddingBuilder(model_id=fi.inference_id or "",
+                                                                 model_text=text))
+    return KnnHitsQ(ctx.add_search(search), fi.path)
+
+
+def _semantic(q: dsl.SemanticQuery, ctx: CompileContext) -> LQuery:
+    fi = ctx.searcher.field_info(q.field)
+    if fi is None:
+        return MatchNoneQ(f"unmapped field [{q.field}]")
+    if fi.type != "semantic_text":
+        raise query_shard_error(f"Field [{q.field}] of type [{fi.type}] does not support [semantic] queries")
+    return semantic_search(ctx, fi, q.query)
+
+
 def _match(q: dsl.MatchQuery, ctx: CompileContext) -> LQuery:
     fi = _field(ctx, q.field)
     if fi is None:
         return MatchNoneQ(f"unmapped field [{q.field}]")
+    if fi.type == "semantic_text":
+        return semantic_search(ctx, fi, query_text(q.query))
     return _match_field(ctx, fi, q.query, operator=q.operator, msm=q.minimum_should_match,
                         analyzer=q.analyzer, zero_terms=q.zero_terms_query, lenient=q.lenient)
 
@@ -372,5 +400,5 @@ _COMPILERS: dict[type, Callable[[Any, CompileContext], LQuery]] = {
     dsl.TermQuery: _term, dsl.TermsQuery: _terms, dsl.RangeQuery: _range, dsl.ExistsQuery: _exists,
     dsl.IdsQuery: _ids, dsl.PrefixQuery: _prefix, dsl.BoolQuery: _bool,
     dsl.ConstantScoreQuery: _constant_score, dsl.DisMaxQuery: _dis_max,
-    dsl.MatchAllQuery: _match_all, dsl.MatchNoneQuery: _match_none,
+    dsl.MatchAllQuery: _match_all, dsl.MatchNoneQuery: _match_none, dsl.SemanticQuery: _semantic,
 }

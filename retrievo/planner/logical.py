@@ -70,45 +70,52 @@ def _compile(q: Any, ctx: CompileContext, disabled: Iterable[str]) -> LQuery:
     return rewrite(compile_query(q, ctx), active_rules(disabled))
 
 
-def _vector_search(search: KnnSearch, ctx: CompileContext, disabled: tuple[str, ...],
-                   extra_filters: tuple[LQuery, ...] = ()) -> VectorSearch:
-    field = ctx.searcher.vector(search.field)
-    index = field.describe() if field is not None else {}
-    slot = ctx.next_slot()
-    filters = tuple(_compile(f, ctx, disabled) for f in search.filter) + extra_filters
-    return VectorSearch(search, filters, slot, index)
+def _search_ops(ctx: CompileContext, first: int) -> tuple[VectorSearch, ...]:
+    """VectorSearch operators for the kNN searches registered since slot ``first``."""
+    ops = []
+    for slot, search, filters in ctx.searches[first:]:
+        field = ctx.searcher.vector(search.field)
+        ops.append(VectorSearch(search, filters, slot, field.describe() if field is not None else {}))
+    return tuple(ops)
 
 
 def _plan_knn(r: KnnRetriever, ctx: CompileContext, k: int, disabled: tuple[str, ...]) -> Operator:
-    prefilters = tuple(_compile(f, ctx, disabled) for f in r.filter)
-    op: Operator = KnnScore(_vector_search(r.search, ctx, disabled, prefilters))
+    filters = tuple(_compile(f, ctx, disabled) for f in r.search.filter + r.filter)
+    first = len(ctx.searches)
+    ctx.add_search(r.search, filters)
+    op: Operator = KnnScore(_search_ops(ctx, first)[0])
     if r.min_score is not None:
         op = MinScore(op, r.min_score)
     return TopDocs(op, k)
 
 
-def _query_with_knn(r: StandardRetriever, ctx: CompileContext, disabled: tuple[str, ...]) -> Operator:
-    """Elasticsearch's hybrid: each kNN search's hits become a SHOULD clause next to the query."""
-    searches = tuple(_vector_search(s, ctx, disabled) for s in r.knn)
-    clauses: list[LQuery] = []
-    if r.query is not None:
-        clauses.append(compile_query(r.query, ctx))
-    for op in searches:
-        clauses.append(boosted(KnnHitsQ(op.slot, op.search.field), op.search.boost))
-    query = rewrite(BoolQ(should=tuple(clauses)), active_rules(disabled))
-    return Bm25Score(query, searches, name="Score")
+def _scored_query(r: StandardRetriever, ctx: CompileContext, disabled: tuple[str, ...]) -> Operator:
+    """The retriever's query; with a top-level ``knn``, each search's hits are a SHOULD clause next to
+    it (Elasticsearch runs the kNN searches first and sums scores), and semantic queries inside it
+    register their own searches while compiling."""
+    first = len(ctx.searches)
+    if not r.knn:
+        assert r.query is not None
+        query = _compile(r.query, ctx, disabled)
+    else:
+        clauses: list[LQuery] = [compile_query(r.query, ctx)] if r.query is not None else []
+        for search in r.knn:
+            filters = tuple(_compile(f, ctx, disabled) for f in search.filter)
+            clauses.append(boosted(KnnHitsQ(ctx.add_search(search, filters), search.field), search.boost))
+        query = rewrite(BoolQ(should=tuple(clauses)), active_rules(disabled))
+    inputs = _search_ops(ctx, first)
+    return Bm25Score(query, inputs, name="Score" if inputs else "Bm25Score")
 
 
 def plan_retriever(r: Retriever, ctx: CompileContext, k: int, disabled: tuple[str, ...]) -> Operator:
     """The operators of one retriever, producing its top ``k`` (its window inside a compound)."""
+    ctx.window = k
     if isinstance(r, KnnRetriever):
         return _plan_knn(r, ctx, k, disabled)
     if not isinstance(r, StandardRetriever):
         raise not_supported(f"[{r.kind}] retriever")
-    if r.knn:
-        op: Operator = _query_with_knn(r, ctx, disabled)
-    elif r.query is not None:
-        op = Bm25Score(_compile(r.query, ctx, disabled))
+    if r.knn or r.query is not None:
+        op: Operator = _scored_query(r, ctx, disabled)
     else:
         # Elasticsearch scores a missing query as match_all (1.0), or 0 when only filters are given.
         op = ConstantScore(0.0 if r.filter else 1.0)

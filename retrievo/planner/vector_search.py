@@ -17,7 +17,7 @@ from retrievo.retrievers.knn import KnnSearch
 if TYPE_CHECKING:
     from retrievo.planner.physical import ExecContext
 
-VECTOR_TYPES = frozenset({"dense_vector"})
+VECTOR_TYPES = frozenset({"dense_vector", "semantic_text"})
 _EMPTY = (np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float32))
 
 

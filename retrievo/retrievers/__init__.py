@@ -4,7 +4,7 @@ from retrievo.retrievers.base import Node
 from retrievo.retrievers.queries import (
     QUERY_TYPES, BoolQuery, ConstantScoreQuery, DisMaxQuery, ExistsQuery, IdsQuery, MatchAllQuery,
     MatchNoneQuery, MatchPhraseQuery, MatchQuery, MultiMatchQuery, PrefixQuery, Query, RangeQuery,
-    TermQuery, TermsQuery,
+    SemanticQuery, TermQuery, TermsQuery,
 )
 from retrievo.retrievers.knn import KnnRetriever, KnnSearch, TextEmbeddingBuilder
 from retrievo.retrievers.retriever import Retriever
@@ -15,6 +15,6 @@ from retrievo.retrievers.standard import StandardRetriever
 __all__ = [
     "Node", "Query", "QUERY_TYPES", "BoolQuery", "ConstantScoreQuery", "DisMaxQuery", "ExistsQuery",
     "IdsQuery", "MatchAllQuery", "MatchNoneQuery", "MatchPhraseQuery", "MatchQuery", "MultiMatchQuery",
-    "PrefixQuery", "RangeQuery", "TermQuery", "TermsQuery", "Retriever", "SearchRequest", "SourceFilter",
+    "PrefixQuery", "RangeQuery", "SemanticQuery", "TermQuery", "TermsQuery", "Retriever", "SearchRequest", "SourceFilter",
     "SortField", "StandardRetriever", "KnnRetriever", "KnnSearch", "TextEmbeddingBuilder",
 ]

@@ -218,7 +218,19 @@ class DisMaxQuery(Query):
         return {"dis_max": {**body, **self._common()}}
 
 
+class SemanticQuery(Query):
+    """``semantic``: embed ``query`` with the field's inference endpoint, rank by nearest chunks."""
+
+    kind: ClassVar[str] = "semantic"
+    field: str
+    query: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"semantic": {"field": self.field, "query": self.query, **self._common()}}
+
+
 QUERY_TYPES: tuple[type[Query], ...] = (
     MatchAllQuery, MatchNoneQuery, MatchQuery, MatchPhraseQuery, MultiMatchQuery, BoolQuery, TermQuery,
     TermsQuery, RangeQuery, ExistsQuery, IdsQuery, PrefixQuery, ConstantScoreQuery, DisMaxQuery,
+    SemanticQuery,
 )
