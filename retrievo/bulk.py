@@ -49,8 +49,76 @@ def _merge(base: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _field_values(source: dict[str, Any], path: str) -> list[str]:
+    """String values at a dotted path of a source document (objects and arrays walked)."""
+    values: list[Any] = [source]
+    for part in path.split("."):
+        nxt: list[Any] = []
+        for v in values:
+            if isinstance(v, dict):
+                if part in v:
+                    nxt.append(v[part])
+                for key, sub in v.items():  # dotted keys in the source mean the same path
+                    if key.startswith(part + ".") and isinstance(sub, (dict, str, list)):
+                        nxt.append({key[len(part) + 1:]: sub})
+            elif isinstance(v, list):
+                nxt.extend(x.get(part) for x in v if isinstance(x, dict) and part in x)
+        values = nxt
+    flat: list[str] = []
+    for v in values:
+        flat.extend(x for x in (v if isinstance(v, list) else [v]) if isinstance(x, str))
+    return flat
+
+
+def _prefetch_embeddings(engine: "Engine", lines: list[Any], default_index: str | None) -> None:
+    """Embed every semantic_text value of the batch up front, in large batches.
+
+    Each document is still indexed on its own (so a bad one fails alone), but by then its chunks'
+    embeddings are in the inference cache: the model sees a few large batches instead of one call
+    per document. Large loads show a progress bar when ``tqdm`` is installed.
+    """
+    wanted: dict[tuple[str, Any], list[str]] = {}
+    for header, source in zip(lines[::2], lines[1::2]):
+        if not (isinstance(header, dict) and len(header) == 1 and isinstance(source, dict)):
+            return  # irregular batch (deletes or malformed lines): skip the optimisation
+        action, meta = next(iter(header.items()))
+        if action not in ("index", "create"):
+            return
+        shard = engine._shards.get((meta or {}).get("_index", default_index))
+        if shard is None:
+            continue
+        for fm in shard.mappings.leaf_fields():
+            if fm.type == "semantic_text":
+                key = (fm.params["inference_id"], fm.params.get("chunking_settings"))
+                wanted.setdefault(key, []).extend(_field_values(source, fm.path))
+    for (inference_id, chunking), texts in wanted.items():
+        batches = [texts[i:i + 256] for i in range(0, len(texts), 256)]
+        progress = _progress(len(texts), f"embedding [{inference_id}]")
+        for batch in batches:
+            try:
+                engine._inference.embed_chunks(inference_id, batch,
+                                               chunking_settings=dict(chunking) if chunking else None)
+            except ApiError:
+                return  # the per-document pass reports the error on each item
+            if progress is not None:
+                progress.update(len(batch))
+        if progress is not None:
+            progress.close()
+
+
+def _progress(total: int, label: str) -> Any:
+    if total < 1000:
+        return None
+    try:
+        from tqdm import tqdm
+    except ImportError:
+        return None
+    return tqdm(total=total, desc=label, unit="text")
+
+
 def run_bulk(engine: "Engine", operations: Any, default_index: str | None) -> tuple[list[dict[str, Any]], set["Shard"]]:
     lines = _lines(operations)
+    _prefetch_embeddings(engine, lines, default_index)
     items: list[dict[str, Any]] = []
     touched: set[Shard] = set()
     i = 0

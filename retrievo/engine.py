@@ -16,11 +16,12 @@ from retrievo.errors import (
     BadRequestError, illegal_argument, index_not_found, not_found_body, not_supported,
 )
 from retrievo.index.shard import Shard
+from retrievo.inference import InferenceClient, InferenceRegistry
 from retrievo.planner.execute import run_search
 from retrievo.planner.logical import Plan, build_plan
 from retrievo.response import shards_header
 
-_SEARCH_BODY_KEYS = ("query", "retriever", "size", "from", "_source", "explain", "min_score", "sort",
+_SEARCH_BODY_KEYS = ("query", "knn", "retriever", "size", "from", "_source", "explain", "min_score", "sort",
                      "track_total_hits", "terminate_after", "search_after", "track_scores")
 
 
@@ -66,7 +67,9 @@ class IndicesClient:
             if index in self._engine._shards:
                 raise BadRequestError("resource_already_exists_exception", f"index [{index}/{self._engine._shards[index].uuid}] already exists",
                                       index=index)
-            self._engine._shards[index] = Shard(index, mappings, settings)
+            shard = Shard(index, mappings, settings, embedder=self._engine._inference)
+            self._engine._check_semantic_fields(shard)
+            self._engine._shards[index] = shard
         return {"acknowledged": True, "shards_acknowledged": True, "index": index}
 
     def delete(self, *, index: str) -> dict[str, Any]:
@@ -127,6 +130,23 @@ class Engine:
         self._shards: dict[str, Shard] = {}
         self._lock = threading.RLock()
         self.indices = IndicesClient(self)
+        self._inference = InferenceRegistry(index_references=self._indices_using_endpoint)
+        self.inference = InferenceClient(self._inference)
+
+    def _check_semantic_fields(self, shard: Shard) -> None:
+        """Validate semantic_text chunking settings with the inference package's own rules."""
+        from retrievo.inference.chunking import parse_chunking_settings
+        for fm in shard.mappings.leaf_fields():
+            if fm.type == "semantic_text" and fm.params.get("chunking_settings") is not None:
+                parse_chunking_settings(dict(fm.params["chunking_settings"]))
+
+    def _indices_using_endpoint(self, inference_id: str) -> list[str]:
+        """Indexes whose ``semantic_text`` fields embed with ``inference_id`` (deleting it is refused)."""
+        return [name for name, shard in self._shards.items() if inference_id in shard.inference_ids()]
+
+    def _embed_query(self, inference_id: str, text: str) -> Any:
+        """A query vector from a text-embedding endpoint (``query_vector_builder``, ``semantic``)."""
+        return self._inference.embed(inference_id, [text], input_type="search")[0]
 
     # ------------------------------------------------------------------ helpers
     def _shard(self, index: str, auto_create: bool = False) -> Shard:
@@ -138,7 +158,7 @@ class Engine:
                 raise index_not_found(index)
             _validate_index_name(index)
             with self._lock:
-                shard = self._shards.get(index) or Shard(index)
+                shard = self._shards.get(index) or Shard(index, embedder=self._inference)
                 self._shards[index] = shard
         return shard
 
@@ -231,18 +251,19 @@ class Engine:
             merged[key] = value
         return merged
 
-    def search(self, *, index: str, body: Any = None, query: Any = None, retriever: Any = None,
+    def search(self, *, index: str, body: Any = None, query: Any = None, knn: Any = None, retriever: Any = None,
                size: int | None = None, from_: int | None = None, _source: Any = None,
                explain: bool | None = None, min_score: float | None = None, sort: Any = None,
                track_total_hits: bool | int | None = None, terminate_after: int | None = None,
                search_after: Any = None, track_scores: bool | None = None) -> dict[str, Any]:
-        req = self._search_body(body, {"query": query, "retriever": retriever, "size": size, "from": from_,
+        req = self._search_body(body, {"query": query, "knn": knn, "retriever": retriever, "size": size,
+                                       "from": from_,
                                        "_source": _source, "explain": explain, "min_score": min_score,
                                        "sort": sort, "track_total_hits": track_total_hits,
                                        "terminate_after": terminate_after, "search_after": search_after,
                                        "track_scores": track_scores})
         shard = self._shard(index)
-        return run_search(shard, req)
+        return run_search(shard, req, embed=self._embed_query)
 
     def plan(self, *, index: str, body: Any = None, **search_args: Any) -> Plan:
         """The plan a search would run, printable with ``str()`` (nothing is executed)."""
@@ -254,7 +275,7 @@ class Engine:
         shard = self._shard(index)
         request = parse_search(index, self._search_body(body, params),
                                max_result_window=shard.settings.max_result_window)
-        return build_plan(request, shard.searcher())
+        return build_plan(request, shard.searcher(), embed=self._embed_query)
 
     def count(self, *, index: str, query: Any = None, body: Any = None) -> dict[str, Any]:
         req = self._search_body(body, {"query": query})

@@ -35,8 +35,8 @@ from typing import Any, Mapping, Sequence
 
 from retrievo.errors import BadRequestError, document_parsing_error, error_cause
 from retrievo.index.dates import DEFAULT_DATE_FORMAT, DYNAMIC_DATE_FORMATS, DateParseError, compile_date_format
-from retrievo.index.field_types import (FieldMapping, IgnoredValue, ValueParseError, java_parse_double,
-                                        java_str)
+from retrievo.index.field_types import (FieldMapping, IgnoredValue, MappingUpdate, ValueParseError,
+                                        VectorValueError, dynamic_dense_vector, java_parse_double, java_str)
 from retrievo.index.mappings import Mapper, Mappings, ObjectMapping, build_mapper
 
 __all__ = ["METADATA_FIELDS", "ParsedDocument", "parse_document"]
@@ -252,15 +252,37 @@ class _DocumentParse:
             self.parse_value(sub, value, location)
 
     def parse_value(self, mapping: FieldMapping, value: Any, location: Location) -> None:
+        if mapping.spec.parses_arrays and mapping.path in self.values:
+            reason = (f"Field [{mapping.path}] of type [{mapping.type}] doesn't support indexing multiple values "
+                      "for the same field in the same document")
+            raise self.failed(reason, location, error_cause("illegal_argument_exception", reason))
         try:
             typed = mapping.parse_value(value, lambda: self.where(location))
+        except MappingUpdate as update:
+            self.add(update.mapping)
+            self.parse_value(update.mapping, value, location)
+            return
         except IgnoredValue:
             self.ignored[mapping.path] = None
             return
+        except VectorValueError as failure:
+            raise self.vector_error(failure, value, location) from None
         except ValueParseError as failure:
             raise self.field_error(mapping, value, location, failure.cause) from None
         if typed is not None:
             self.values.setdefault(mapping.path, []).append(typed)
+
+    def vector_error(self, failure: VectorValueError, value: Any, location: Location) -> BadRequestError:
+        """dense_vector parses itself: ES's generic ``[l:c] failed to parse: <reason>`` at the token
+        the parser was on (an element, the closing bracket, or the value)."""
+        if failure.element is not None:
+            column = _column_of(self.source, (*location, failure.element), False)
+        elif failure.at_end:
+            column = _column_of(self.source, location, False) + _compact_length(value) - 1
+        else:
+            column = _column_of(self.source, location, False)
+        cause = failure.cause_for(self.doc_id)
+        return document_parsing_error(f"[1:{column}] failed to parse: {cause['reason']}", caused_by=cause)
 
     def parse_unmapped(self, obj: ObjectMapping, dynamic: str, name: str, value: Any, location: Location) -> None:
         value = _jsonable(value)
@@ -269,6 +291,10 @@ class _DocumentParse:
         if dynamic == "false" or value is None:
             return
         path = _join(obj.path, name)
+        if isinstance(value, list) and dynamic_dense_vector(value, self.mappings.numeric_detection):
+            self.add(build_mapper(path, {"type": "dense_vector"}, self.context))
+            self.parse_field(obj, dynamic, name, value, location)
+            return
         if isinstance(value, list):
             for index, item in enumerate(value):
                 self.parse_field(obj, dynamic, name, item, (*location, index))

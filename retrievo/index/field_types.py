@@ -28,7 +28,19 @@ Parameters and who implements their effect:
 ``format``                implemented here for parsing (dates), exposed for printing.
 ``meta``                  validated and echoed by ``GET _mapping``.
 ``fields``                multi-fields: each sub-field parses the parent's raw JSON value.
+``dims``, ``element_type``, exposed (``FieldMapping.dims`` ...) for ``dense_vector``; values are
+``similarity``,            validated here (length, bytes, unit length, zero magnitude) and come
+``index_options``          back as float32 arrays; the vector index
+                          (:mod:`retrievo.index.vectors`) implements the rest.
 ======================== ===================================================================
+
+``dense_vector`` follows Elasticsearch 9.x: ``dims`` 1..4096, or omitted and then set by the first
+vector indexed (:class:`MappingUpdate`); ``element_type`` ``float``/``byte``; ``similarity``
+``cosine`` by default; ``index`` true by default; ``index_options`` ``hnsw``, ``int8_hnsw``,
+``int4_hnsw``, ``flat``, ``int8_flat``, ``int4_flat`` with ES's validation messages (``bbq_*``,
+``bit`` and ``bfloat16`` are rejected as not supported). When ``index_options`` is omitted a float
+field gets ``int8_hnsw`` (m 16, ef_construction 100), plus ``rescore_vector.oversample: 3.0`` from
+384 dimensions, where ES would choose ``bbq_hnsw`` (see :mod:`retrievo.index.vectors.options`).
 """
 
 from __future__ import annotations
@@ -46,6 +58,11 @@ import numpy as np
 from retrievo.errors import error_cause
 from retrievo.index.dates import (DEFAULT_DATE_FORMAT, DateFormatError, DateParseError,
                                   compile_date_format)
+from retrievo.index.vectors import messages as vector_messages
+from retrievo.index.vectors.options import (DEFAULT_EF_CONSTRUCTION, DEFAULT_M, ELEMENT_TYPES, INDEX_TYPES,
+                                            MAX_BEAM_WIDTH, MAX_DIMS, MAX_M, SIMILARITIES,
+                                            UNSUPPORTED_ELEMENT_TYPES, UNSUPPORTED_INDEX_TYPES, IndexOptions,
+                                            default_index_options)
 
 __all__ = [
     "AnalyzerRegistry",
@@ -55,9 +72,12 @@ __all__ = [
     "IgnoredValue",
     "MappingContext",
     "MappingDefinitionError",
+    "MappingUpdate",
     "ParamSpec",
     "UNSUPPORTED_FIELD_TYPES",
     "ValueParseError",
+    "VectorValueError",
+    "dynamic_dense_vector",
     "java_str",
 ]
 
@@ -162,6 +182,49 @@ class ValueParseError(Exception):
 class IgnoredValue(Exception):
     """The value is dropped but the document is fine (``ignore_above``, ``ignore_malformed``):
     the field goes to the document's ``_ignored`` list."""
+
+
+DOCUMENT_PLACEHOLDER = "{document}"
+"""Stands for ES's ``documentDescription()`` (``document with id '1'``) in vector messages."""
+
+
+class VectorValueError(ValueParseError):
+    """A bad ``dense_vector`` value.
+
+    ``DenseVectorFieldMapper`` parses its value itself (no ``FieldMapper.parse`` wrapper), so ES
+    reports these as ``DocumentParser``'s generic ``document_parsing_exception`` "``[l:c] failed to
+    parse: <reason>``" caused by the error below, not as "failed to parse field [v] of type ...".
+    The token Jackson was on decides ``[l:c]``: array element ``element`` when set, the array's
+    closing ``]`` when ``at_end``, else the value itself. Reasons may name the document through
+    :data:`DOCUMENT_PLACEHOLDER`; :meth:`cause_for` fills it in.
+    """
+
+    def __init__(self, error_type: str, reason: str, *, element: int | None = None,
+                 at_end: bool = False) -> None:
+        self.error_type = error_type
+        self.template = reason
+        self.element = element
+        self.at_end = at_end
+        super().__init__(error_cause(error_type, reason.replace(DOCUMENT_PLACEHOLDER, "document")),
+                         malformed=False)
+
+    def cause_for(self, doc_id: str | None) -> dict[str, Any]:
+        """The ``caused_by`` object with the document described as ES does."""
+        description = f"document with id '{java_str(doc_id)}'"
+        return error_cause(self.error_type, self.template.replace(DOCUMENT_PLACEHOLDER, description))
+
+
+class MappingUpdate(ValueParseError):
+    """Parsing the value changed the field's mapping: a ``dense_vector`` without ``dims`` takes
+    them from its first vector. ES adds ``mapping`` as a dynamic update and parses the document
+    again with it; the document parser records the update and parses the value again (catch this
+    before :class:`ValueParseError`; a parser that does not know it reports a plain value error)."""
+
+    def __init__(self, mapping: "FieldMapping") -> None:
+        super().__init__(error_cause("illegal_argument_exception",
+                                     f"[dense_vector] field [{mapping.path}] takes its [dims] from its first "
+                                     "vector, which needs a dynamic mapping update"), malformed=False)
+        self.mapping = mapping
 
 
 # --------------------------------------------------------------------------------------------
@@ -270,6 +333,27 @@ class FieldMapping:
     def meta(self) -> Mapping[str, str]:
         return self.params.get("meta") or MappingProxyType({})
 
+    @property
+    def dims(self) -> int | None:
+        """``dense_vector``: the vector length, ``None`` until the first vector sets it."""
+        return self.params.get("dims")
+
+    @property
+    def element_type(self) -> str | None:
+        """``dense_vector``: ``float`` or ``byte``."""
+        return self.params.get("element_type")
+
+    @property
+    def similarity(self) -> str | None:
+        """``dense_vector``: ``l2_norm``, ``cosine``, ``dot_product``, ``max_inner_product``, or
+        ``None`` for an unindexed field."""
+        return self.params.get("similarity")
+
+    @property
+    def index_options(self) -> IndexOptions | None:
+        """``dense_vector``: the resolved ``index_options`` (``None``: Lucene's default HNSW)."""
+        return self.params.get("index_options")
+
     def parse_value(self, value: Any, where: Callable[[], str]) -> Any:
         """One JSON value of a document as the typed value to index, or ``None`` to index
         nothing. ``where`` renders the value's ``line:column`` for messages that quote it.
@@ -280,7 +364,7 @@ class FieldMapping:
         """The field as ``GET _mapping`` shows it."""
         body: dict[str, Any] = {"type": self.type}
         for param in self.spec.params:
-            if param.name in self.explicit and param.shown(self.params):
+            if (param.always or param.name in self.explicit) and param.shown(self.params):
                 body[param.name] = param.render(self.params[param.name])
         if self.fields:
             body["fields"] = {sub.name: sub.to_json() for sub in sorted(self.fields, key=lambda f: f.name)}
@@ -311,7 +395,9 @@ class ParamSpec:
     before it (``search_analyzer`` defaults to ``analyzer``). ``can_merge(old, new)`` decides if
     a mapping update may replace a value (ES's updateable flag / merge validator). ``display``
     decides whether an explicitly given value appears in ``GET _mapping`` (ES: when it differs
-    from the default); ``conflict_text`` renders a value in merge-conflict messages.
+    from the default); ``always`` extends that to defaulted values (ES's ``alwaysSerialize``:
+    ``dense_vector`` shows ``index``, ``similarity`` and ``index_options`` even when not given);
+    ``conflict_text`` renders a value in merge-conflict messages.
     """
 
     name: str
@@ -322,6 +408,7 @@ class ParamSpec:
     display: Callable[[Any, Any], bool] | None = None
     render: Callable[[Any], Any] = lambda value: value
     conflict_text: Callable[[Any], str] = lambda value: java_str(value)
+    always: bool = False
 
     def shown(self, params: Mapping[str, Any]) -> bool:
         """Whether an explicitly given value appears in ``GET _mapping``."""
@@ -827,9 +914,457 @@ BOOLEAN = FieldTypeSpec(
 )
 
 
+# ---- dense_vector -----------------------------------------------------------------------------
+
+def _java_class_name(value: Any) -> str:
+    names = {str: "java.lang.String", bool: "java.lang.Boolean", int: "java.lang.Integer",
+             float: "java.lang.Double", list: "java.util.ArrayList"}
+    return "class " + names.get(type(value), "java.lang.Object")
+
+
+def _check_not_multi_field(name: str, context: MappingContext) -> None:
+    """``TypeParser.notInMultiFields``: a vector cannot be another field's multi-field."""
+    if context.in_multi_field:
+        raise MappingDefinitionError(f"Field [{name}] of type [dense_vector] can't be used in multifields")
+
+
+def _parse_element_type(name: str, raw: Any, context: MappingContext) -> str:
+    _check_not_multi_field(name, context)
+    text = java_str(raw)
+    if text in ELEMENT_TYPES:
+        return text
+    if text in UNSUPPORTED_ELEMENT_TYPES:
+        raise MappingDefinitionError(f"[element_type] [{text}] on field [{name}] is not supported by retrievo "
+                                     f"(supported: [float, byte])")
+    raise MappingDefinitionError(f"invalid element_type [{text}]; available types are [byte, float, bit]")
+
+
+def _element_type_default(params: Mapping[str, Any], explicit: frozenset[str], context: MappingContext) -> str:
+    if context.in_multi_field:  # only ``type`` was given, so no parser saw the name
+        raise MappingDefinitionError("A field of type [dense_vector] can't be used in multifields")
+    return "float"
+
+
+def _vector_param(parse: ParamParser) -> ParamParser:
+    """Every dense_vector parameter parser first refuses a multi-field context (with the name)."""
+    def checked(name: str, raw: Any, context: MappingContext) -> Any:
+        _check_not_multi_field(name, context)
+        return parse(name, raw, context)
+    return checked
+
+
+def _parse_dims(name: str, raw: Any, context: MappingContext) -> int:
+    """ES accepts a JSON integer only (``o instanceof Integer``); the range is checked once the
+    element type is known (:func:`_validate_dense_vector`)."""
+    if isinstance(raw, bool) or not isinstance(raw, int) or not -2**31 <= raw < 2**31:
+        raise MappingDefinitionError(f"Property [dims] on field [{name}] must be an integer but got "
+                                     f"[{java_str(raw)}]")
+    return raw
+
+
+def _parse_similarity(name: str, raw: Any, context: MappingContext) -> str | None:
+    if raw is None:
+        return None
+    text = java_str(raw)
+    if text not in SIMILARITIES:
+        raise MappingDefinitionError(f"Unknown value [{text}] for field [similarity] - accepted values are "
+                                     f"[{', '.join(SIMILARITIES)}]")
+    return text
+
+
+def _similarity_default(params: Mapping[str, Any], explicit: frozenset[str], context: MappingContext) -> str | None:
+    return "cosine" if params["index"] else None
+
+
+def _option_int(raw: Any, default: int) -> int:
+    """``XContentMapValues.nodeIntegerValue``."""
+    return default if raw is None else _parse_int("", raw, MappingContext())
+
+
+def _option_float(raw: Any) -> float:
+    """``(float) XContentMapValues.nodeDoubleValue``: numbers, or strings through parseDouble."""
+    if isinstance(raw, bool) or not isinstance(raw, (int, float, str)):
+        raise MappingDefinitionError(f"For input string: \"{java_str(raw)}\"", "number_format_exception")
+    try:
+        number = java_parse_double(raw) if isinstance(raw, str) else float(raw)
+    except ValueParseError as failure:
+        raise MappingDefinitionError(failure.cause["reason"], failure.cause["type"]) from None
+    return _to_float32(number)
+
+
+def _parse_rescore_vector(raw: Any) -> float | None:
+    """``RescoreVector.fromIndexOptions``: ``{"oversample": 1..10, or exactly 0}``."""
+    if raw is None:
+        return None
+    if not isinstance(raw, Mapping):
+        raise MappingDefinitionError(f"rescore_vector should be a hash but was of type: {_java_class_name(raw)}",
+                                     "parse_exception")
+    if raw.get("oversample") is None:
+        raise MappingDefinitionError("Invalid rescore_vector value. Missing required field oversample",
+                                     "illegal_argument_exception")
+    oversample = _option_float(raw["oversample"])
+    if oversample < 1 and oversample != 0:
+        raise MappingDefinitionError("oversample must be greater than 1 or exactly 0", "illegal_argument_exception")
+    if oversample > 10:
+        raise MappingDefinitionError("oversample must be less than or equal to 10", "illegal_argument_exception")
+    return oversample
+
+
+def _check_graph_parameters(m: int, ef_construction: int) -> None:
+    """The bounds Lucene's HNSW formats enforce (checked when the mapping is parsed)."""
+    if m <= 0 or m > MAX_M:
+        raise MappingDefinitionError(f"maxConn must be positive and less than or equal to {MAX_M}; maxConn={m}",
+                                     "illegal_argument_exception")
+    if ef_construction <= 0 or ef_construction > MAX_BEAM_WIDTH:
+        raise MappingDefinitionError(f"beamWidth must be positive and less than or equal to {MAX_BEAM_WIDTH}; "
+                                     f"beamWidth={ef_construction}", "illegal_argument_exception")
+
+
+def _check_confidence_interval(value: float | None) -> None:
+    """``ES814ScalarQuantizedVectorsFormat``: 0 (dynamic) or between 0.9 and 1.0."""
+    if value is not None and value != 0.0 and not 0.9 <= value <= 1.0:
+        raise MappingDefinitionError(f"confidenceInterval must be between 0.9 and 1.0; confidenceInterval="
+                                     f"{vector_messages.java_float_str(value)}", "illegal_argument_exception")
+
+
+def _parse_index_options(name: str, raw: Any, context: MappingContext) -> IndexOptions | None:
+    """``DenseVectorFieldMapper.parseIndexOptions`` and each ``VectorIndexType.parseIndexOptions``."""
+    if raw is None:
+        return None
+    if not isinstance(raw, Mapping):
+        raise MappingDefinitionError(f"[index_options] on field [{name}] must be an object but got "
+                                     f"[{java_str(raw)}]")
+    body = dict(raw)
+    if body.get("type") is None:
+        raise MappingDefinitionError("[index_options] requires field [type] to be configured")
+    kind = java_str(body.pop("type"))
+    if kind in UNSUPPORTED_INDEX_TYPES:
+        raise MappingDefinitionError(f"[index_options] type [{kind}] on field [{name}] is not supported by "
+                                     "retrievo (no BBQ quantisation); use [int8_hnsw] or [int4_hnsw], with "
+                                     "[rescore_vector] for oversampling")
+    if kind not in INDEX_TYPES:
+        raise MappingDefinitionError(f"Unknown vector index options type [{kind}] for field [{name}]")
+    hnsw, quantized = kind.endswith("hnsw"), kind.startswith("int")
+    m = _option_int(body.pop("m", None), DEFAULT_M) if hnsw else None
+    ef_construction = _option_int(body.pop("ef_construction", None), DEFAULT_EF_CONSTRUCTION) if hnsw else None
+    confidence_interval = oversample = None
+    if quantized:
+        if body.get("confidence_interval") is not None:
+            confidence_interval = _option_float(body.pop("confidence_interval"))
+        body.pop("confidence_interval", None)
+        oversample = _parse_rescore_vector(body.pop("rescore_vector", None))
+    if body:
+        listed = "".join(f" [{key} : {java_str(value)}]" for key, value in body.items())
+        raise MappingDefinitionError(f"Mapping definition for [{name}] has unsupported parameters: {listed}")
+    if hnsw:
+        _check_graph_parameters(m, ef_construction)
+    _check_confidence_interval(confidence_interval)
+    if kind.startswith("int4") and confidence_interval is None:
+        confidence_interval = 0.0  # ES: int4 defaults to dynamic quantiles
+    return IndexOptions(kind, m, ef_construction, confidence_interval, oversample)
+
+
+def _index_options_default(params: Mapping[str, Any], explicit: frozenset[str],
+                           context: MappingContext) -> IndexOptions | None:
+    return default_index_options(params["element_type"], params["dims"], params["index"])
+
+
+def _index_options_mergeable(old: IndexOptions | None, new: IndexOptions | None) -> bool:
+    """ES's merge validator: from or to null, equal, or ``updatableTo``."""
+    return old is None or new is None or old == new or old.updatable_to(new)
+
+
+def _validate_dense_vector(name: str, params: Mapping[str, Any]) -> None:
+    """The parameter validators, in ES's parameter order (dims, index, index_options)."""
+    dims, options = params["dims"], params["index_options"]
+    if dims is not None and not 1 <= dims <= MAX_DIMS:
+        raise MappingDefinitionError(f"The number of dimensions should be in the range [1, {MAX_DIMS}] but was "
+                                     f"[{dims}]")
+    if params["index"]:
+        if params["similarity"] is None:
+            raise MappingDefinitionError("Field [index] requires field [similarity] to be configured and not null",
+                                         "illegal_argument_exception")
+    else:
+        if params["similarity"] is not None:
+            raise MappingDefinitionError("Field [similarity] can only be specified for a field of type "
+                                         "[dense_vector] when it is indexed", "illegal_argument_exception")
+        if options is not None:
+            raise MappingDefinitionError("Field [index_options] can only be specified for a field of type "
+                                         "[dense_vector] when it is indexed", "illegal_argument_exception")
+    if options is not None:
+        if dims is not None and options.bits == 4 and dims % 2 != 0:
+            raise MappingDefinitionError(f"{options.type} only supports even dimensions; provided={dims}",
+                                         "illegal_argument_exception")
+        if options.is_quantized and params["element_type"] != "float":
+            raise MappingDefinitionError(f"[element_type] cannot be [{params['element_type']}] when using index "
+                                         f"type [{options.type}]", "illegal_argument_exception")
+
+
+def _with_dims(mapping: FieldMapping, dims: int) -> FieldMapping:
+    """The mapping once the first vector has set ``dims`` (default index options chosen now, as
+    ES delays that choice until the dimensions are known)."""
+    params = dict(mapping.params)
+    params["dims"] = dims
+    if "index_options" not in mapping.explicit:
+        params["index_options"] = default_index_options(params["element_type"], dims, params["index"])
+    try:
+        _validate_dense_vector(mapping.name, params)
+    except MappingDefinitionError as failure:
+        raise VectorValueError(failure.error_type, failure.reason, at_end=True) from None
+    return FieldMapping(mapping.path, mapping.type, MappingProxyType(params), mapping.explicit | {"dims"},
+                        mapping.fields, mapping.parent)
+
+
+def _xcontent_token(value: Any) -> str:
+    """``XContentParser.Token`` of a JSON value (ES's own names, not Jackson's)."""
+    if value is None:
+        return "VALUE_NULL"
+    if isinstance(value, bool):
+        return "VALUE_BOOLEAN"
+    if isinstance(value, (int, float)):
+        return "VALUE_NUMBER"
+    if isinstance(value, dict):
+        return "START_OBJECT"
+    if isinstance(value, (list, tuple)):
+        return "START_ARRAY"
+    return "VALUE_STRING"
+
+
+def _token_error(value: Any, element: int) -> VectorValueError:
+    """``ensureExpectedToken(VALUE_NUMBER, ...)`` on an array element."""
+    return VectorValueError("parsing_exception", "Failed to parse object: expecting token of type [VALUE_NUMBER] "
+                            f"but found [{_xcontent_token(value)}]", element=element)
+
+
+def _unsupported_value(value: Any) -> VectorValueError:
+    """A vector given as something other than an array (or, for bytes, a hex string)."""
+    return VectorValueError("parsing_exception", f"Unsupported type [{_xcontent_token(value)}] for provided "
+                            f"value [{java_str(value)}]")
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _dimension_error(mapping: FieldMapping, count: int, at_end: bool = True) -> VectorValueError:
+    return VectorValueError("illegal_argument_exception",
+                            f"The [dense_vector] field [{mapping.path}] in doc [{DOCUMENT_PLACEHOLDER}] has a "
+                            f"different number of dimensions [{count}] than defined in the mapping "
+                            f"[{mapping.dims}]", at_end=at_end)
+
+
+def _too_many_dimensions(mapping: FieldMapping, element: int) -> VectorValueError:
+    return VectorValueError("illegal_argument_exception",
+                            f"The [dense_vector] field [{mapping.path}] in doc [{DOCUMENT_PLACEHOLDER}] has more "
+                            f"dimensions than defined in the mapping [{mapping.dims}]", element=element)
+
+
+def _as_java_float(value: int | float) -> np.float32:
+    """``parser.floatValue()``: the nearest float32 (huge values become infinite)."""
+    try:
+        number = float(value)
+    except OverflowError:
+        number = math.copysign(math.inf, value)
+    with np.errstate(over="ignore"):
+        return np.float32(number)
+
+
+def _check_magnitude(values: np.ndarray, similarity: str | None, element_type: str, at_end: bool) -> None:
+    problem = vector_messages.magnitude_error(values, similarity, element_type)
+    if problem is not None:
+        raise VectorValueError("illegal_argument_exception",
+                               problem + vector_messages.preview(values, as_int=element_type == "byte"),
+                               at_end=at_end)
+
+
+def _parse_float_vector(mapping: FieldMapping, value: Any, dims: int) -> np.ndarray:
+    """``FloatElement.parseKnnVector``: numbers only, exactly ``dims`` of them, finite, then the
+    similarity's magnitude rules (``dot_product`` unit length, ``cosine`` non-zero)."""
+    if not isinstance(value, list):
+        raise _unsupported_value(value)
+    out = np.empty(dims, dtype=np.float32)
+    for index, item in enumerate(value):
+        if index >= dims:
+            raise _too_many_dimensions(mapping, index)
+        if not _is_number(item):
+            raise _token_error(item, index)
+        out[index] = _as_java_float(item)
+    if len(value) != dims:
+        raise _dimension_error(mapping, len(value))
+    problem = vector_messages.vector_error(out, "float")
+    if problem is not None:
+        raise VectorValueError("illegal_argument_exception", problem + vector_messages.preview(out), at_end=True)
+    _check_magnitude(out, mapping.similarity, "float", at_end=True)
+    return out
+
+
+_HEX_DIGIT = re.compile(r"[0-9a-fA-F]")
+
+
+def _decode_hex(text: str) -> np.ndarray:
+    """``HexFormat.of().parseHex``: an even number of hex digits, nothing else."""
+    if len(text) % 2:
+        raise VectorValueError("illegal_argument_exception", f"string length not even: {len(text)}")
+    for char in text:
+        if not _HEX_DIGIT.fullmatch(char):
+            raise VectorValueError("number_format_exception",
+                                   f"not a hexadecimal digit: \"{char}\" = {ord(char)}")
+    return np.frombuffer(bytes.fromhex(text), dtype=np.int8).astype(np.float32)
+
+
+def _byte_element(item: Any, index: int) -> int:
+    """One array element of a byte vector: a whole number in [-128, 127]."""
+    if not _is_number(item):
+        raise _token_error(item, index)
+    if isinstance(item, float):
+        number = _as_java_float(item)
+        if np.isnan(number) or number % np.float32(1.0) != 0:
+            raise VectorValueError("illegal_argument_exception",
+                                   "element_type [byte] vectors only support non-decimal values but found decimal "
+                                   f"value [{vector_messages.java_float_str(number)}] at dim [{index}];",
+                                   element=index)
+        item = int(max(min(float(number), 2**31 - 1), -2**31))  # Java's (int) cast saturates
+    if not -128 <= item <= 127:
+        raise VectorValueError("illegal_argument_exception",
+                               "element_type [byte] vectors only support integers between [-128, 127] but found "
+                               f"[{item}] at dim [{index}];", element=index)
+    return item
+
+
+def _parse_byte_vector(mapping: FieldMapping, value: Any, dims: int) -> np.ndarray:
+    """``ByteElement.parseKnnVector``: an array of whole numbers in [-128, 127], or a hex string."""
+    if isinstance(value, str):
+        out = _decode_hex(value)
+        if out.size != dims:
+            raise _dimension_error(mapping, out.size, at_end=False)
+        _check_magnitude(out, mapping.similarity, "byte", at_end=False)
+        return out
+    if not isinstance(value, list):
+        raise _unsupported_value(value)
+    out = np.empty(dims, dtype=np.float32)
+    for index, item in enumerate(value):
+        if index >= dims:
+            raise _too_many_dimensions(mapping, index)
+        out[index] = _byte_element(item, index)
+    if len(value) != dims:
+        raise _dimension_error(mapping, len(value))
+    _check_magnitude(out, mapping.similarity, "byte", at_end=True)
+    return out
+
+
+def _count_dimensions(mapping: FieldMapping, value: Any) -> int:
+    """``Element.parseDimensionCount``: the length of the first vector, for a field without dims."""
+    if isinstance(value, list):
+        return len(value)
+    if isinstance(value, str) and mapping.element_type == "byte":
+        return int(_decode_hex(value).size)
+    raise _unsupported_value(value)
+
+
+def _parse_dense_vector_value(mapping: FieldMapping, value: Any, where: Callable[[], str]) -> np.ndarray | None:
+    """A whole JSON array (``parses_arrays``) as a float32 array of ``dims`` values (byte vectors
+    hold whole numbers). The vector is returned as given: ``cosine`` normalisation belongs to the
+    vector index. ``null`` indexes nothing."""
+    if value is None:
+        return None
+    dims = mapping.dims
+    if dims is None:
+        raise MappingUpdate(_with_dims(mapping, _count_dimensions(mapping, value)))
+    if mapping.element_type == "byte":
+        return _parse_byte_vector(mapping, value, dims)
+    return _parse_float_vector(mapping, value, dims)
+
+
+DENSE_VECTOR = FieldTypeSpec(
+    name="dense_vector",
+    params=(
+        ParamSpec("element_type", _parse_element_type, _element_type_default),
+        ParamSpec("dims", _vector_param(_parse_dims), _constant(None),
+                  can_merge=lambda old, new: old is None or old == new,
+                  display=lambda value, params: value is not None, always=True),
+        ParamSpec("index", _vector_param(_parse_bool), _constant(True), display=lambda value, params: True,
+                  always=True),
+        ParamSpec("similarity", _vector_param(_parse_similarity), _similarity_default, accepts_null=True,
+                  display=lambda value, params: value is not None, always=True),
+        ParamSpec("index_options", _vector_param(_parse_index_options), _index_options_default,
+                  can_merge=_index_options_mergeable, accepts_null=True,
+                  display=lambda value, params: value is not None, always=True,
+                  render=lambda value: value.to_json(),
+                  conflict_text=lambda value: "null" if value is None else value.java_string()),
+        _meta_param(),
+    ),
+    parse_value=_parse_dense_vector_value,
+    unsupported=frozenset({"copy_to", "fields"}),
+    multi_fields=False,
+    parses_arrays=True,
+    validate=_validate_dense_vector,
+)
+
+
+#: retrievo's default text-embedding endpoint: the packaged all-MiniLM-L6-v2 (Elasticsearch's default
+#: for semantic_text is a hosted ELSER endpoint, which does not exist offline).
+DEFAULT_SEMANTIC_INFERENCE_ID = ".all-minilm-l6-v2"
+
+
+def _parse_endpoint_id(name: str, raw: Any, context: MappingContext) -> str:
+    value = java_str(raw)
+    if not value:
+        raise MappingDefinitionError(f"[{name}] on mapper of type [semantic_text] must not be empty",
+                                     "illegal_argument_exception")
+    return value
+
+
+def _parse_chunking(name: str, raw: Any, context: MappingContext) -> Mapping[str, Any]:
+    """Kept as given; the engine validates it against the inference package's chunkers."""
+    if not isinstance(raw, dict):
+        raise MappingDefinitionError(f"[{name}] must be an object, found [{java_str(raw)}]",
+                                     "mapper_parsing_exception")
+    return MappingProxyType(dict(raw))
+
+
+SEMANTIC_TEXT = FieldTypeSpec(
+    name="semantic_text",
+    params=(
+        ParamSpec("inference_id", _parse_endpoint_id, _constant(DEFAULT_SEMANTIC_INFERENCE_ID),
+                  display=lambda value, params: True, always=True),
+        ParamSpec("search_inference_id", _parse_endpoint_id, _constant(None), can_merge=_always,
+                  display=lambda value, params: value is not None),
+        ParamSpec("chunking_settings", _parse_chunking, _constant(None), accepts_null=True,
+                  display=lambda value, params: value is not None, render=lambda value: dict(value)),
+        _meta_param(),
+    ),
+    parse_value=_parse_text_value,
+    unsupported=frozenset({"copy_to", "fields", "index_options", "model_settings"}),
+    multi_fields=False,
+)
+
+
+_DYNAMIC_VECTOR_DIMS = (128, MAX_DIMS)  # DenseVectorFieldMapper.MIN_DIMS_FOR_DYNAMIC_FLOAT_MAPPING, MAX_DIMS_COUNT
+
+
+def dynamic_dense_vector(value: list[Any], numeric_detection: bool = False) -> bool:
+    """Whether ES ≥ 8.11 maps this *unmapped* array dynamically as ``dense_vector`` (without dims)
+    instead of ``float`` (``DocumentParser.postProcessDynamicArrayMapping``): 128 to 4096 elements,
+    every one of which dynamic mapping would map to ``float`` (JSON fractions; numeric strings
+    that are not longs when ``numeric_detection`` is on). Integers map to ``long`` and disqualify."""
+    low, high = _DYNAMIC_VECTOR_DIMS
+    if not low <= len(value) <= high:
+        return False
+    for item in value:
+        if isinstance(item, float):
+            continue
+        if not (numeric_detection and isinstance(item, str)) or re.fullmatch(r"[+-]?\d+", item):
+            return False
+        try:
+            java_parse_double(item)
+        except ValueParseError:
+            return False
+    return True
+
+
 FIELD_TYPES: Mapping[str, FieldTypeSpec] = MappingProxyType({
     spec.name: spec for spec in (
-        TEXT, KEYWORD, DATE, BOOLEAN,
+        TEXT, KEYWORD, DATE, BOOLEAN, DENSE_VECTOR, SEMANTIC_TEXT,
         *(_number_spec(name) for name in ("long", "integer", "short", "byte", "double", "float",
                                           "half_float")),
     )
@@ -840,8 +1375,8 @@ UNSUPPORTED_FIELD_TYPES: frozenset[str] = frozenset({
     "nested", "flattened", "geo_point", "geo_shape", "shape", "point", "ip", "binary",
     "integer_range", "long_range", "float_range", "double_range", "date_range", "ip_range",
     "date_nanos", "scaled_float", "unsigned_long", "wildcard", "constant_keyword",
-    "match_only_text", "search_as_you_type", "completion", "token_count", "dense_vector",
-    "sparse_vector", "semantic_text", "rank_feature", "rank_features", "percolator", "join",
+    "match_only_text", "search_as_you_type", "completion", "token_count",
+    "sparse_vector", "rank_feature", "rank_features", "percolator", "join",
     "alias", "histogram", "version", "aggregate_metric_double", "passthrough",
     "counted_keyword", "annotated_text", "murmur3", "icu_collation_keyword", "rank_vectors",
     "exponential_histogram",

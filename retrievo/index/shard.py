@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from retrievo.errors import not_supported
 from retrievo.index.analysis import AnalysisRegistry
 from retrievo.index.dates import DEFAULT_DATE_FORMAT, parse_date_math
 from retrievo.index.doc_values import NumericColumnWriter
@@ -22,6 +23,7 @@ from retrievo.index.documents import parse_document
 from retrievo.index.inverted import InvertedFieldWriter
 from retrievo.index.mappings import FieldMapping, Mappings
 from retrievo.index.searcher import FieldInfo, Searcher
+from retrievo.index.semantic import Chunk, ChunkEmbedder, SemanticFieldWriter
 from retrievo.index.settings import IndexSettings, parse_settings
 from retrievo.index.store import DocumentStore
 
@@ -35,11 +37,13 @@ class _Analyzed:
     tokens: dict[str, tuple[list[str], list[int]]]
     columns: dict[str, list[float | int]]
     present: list[str]
+    vectors: dict[str, np.ndarray]
+    chunks: dict[str, list[Chunk]]
 
 
 class Shard:
     def __init__(self, name: str, mappings: dict[str, Any] | None = None,
-                 settings: dict[str, Any] | None = None) -> None:
+                 settings: dict[str, Any] | None = None, embedder: ChunkEmbedder | None = None) -> None:
         self.name = name
         self.uuid = uuid.uuid4().hex[:22]
         self.created_millis = int(time.time() * 1000)
@@ -49,6 +53,9 @@ class Shard:
         self.store = DocumentStore()
         self.inverted: dict[str, InvertedFieldWriter] = {}
         self.columns: dict[str, NumericColumnWriter] = {}
+        self.vectors: dict[str, Any] = {}   # path -> VectorFieldWriter
+        self.semantic: dict[str, SemanticFieldWriter] = {}
+        self.embedder = embedder
         self.presence: dict[str, list[int]] = {}
         self._presence_arrays: dict[str, np.ndarray] = {}
         self.lock = threading.RLock()
@@ -60,6 +67,8 @@ class Shard:
     def _analyze(self, values: dict[str, list[Any]], mappings: Mappings) -> _Analyzed:
         tokens: dict[str, tuple[list[str], list[int]]] = {}
         columns: dict[str, list[float | int]] = {}
+        vectors: dict[str, np.ndarray] = {}
+        chunks: dict[str, list[Chunk]] = {}
         present: list[str] = []
         for path, vals in values.items():
             fm = mappings.field(path)
@@ -96,7 +105,21 @@ class Shard:
                 columns[path] = [1 if v else 0 for v in vals]
             elif fm.type in NUMERIC_TYPES or fm.type == "date":
                 columns[path] = list(vals)
-        return _Analyzed(tokens, columns, present)
+            elif fm.type == "dense_vector":
+                vectors[path] = vals[0]
+            elif fm.type == "semantic_text":
+                chunks[path] = self._embed_chunks(fm, vals)
+        return _Analyzed(tokens, columns, present, vectors, chunks)
+
+    def _embed_chunks(self, fm: FieldMapping, texts: list[str]) -> list[Chunk]:
+        """Chunk and embed a semantic_text value at ingest, as Elasticsearch's inference does."""
+        if self.embedder is None:
+            raise not_supported("[semantic_text] without an inference service", "create the index through Engine")
+        settings = fm.params.get("chunking_settings")
+        per_text = self.embedder.embed_chunks(fm.params["inference_id"], texts,
+                                              chunking_settings=dict(settings) if settings else None)
+        return [Chunk(c.start, c.end, np.asarray(c.embedding, dtype=np.float32))
+                for chunk_list in per_text for c in chunk_list]
 
     def _writer(self, fm: FieldMapping) -> InvertedFieldWriter:
         w = self.inverted.get(fm.path)
@@ -104,6 +127,17 @@ class Shard:
             text = fm.type == "text"
             w = InvertedFieldWriter(fm.path, with_norms=text and fm.norms is not False, with_positions=text)
             self.inverted[fm.path] = w
+        return w
+
+    def _vector_writer(self, fm: FieldMapping):  # noqa: ANN202
+        from retrievo.index.vectors import VectorFieldWriter
+        from retrievo.index.vectors.options import effective_index_options
+        w = self.vectors.get(fm.path)
+        if w is None:
+            w = VectorFieldWriter.from_mapping(fm)
+            self.vectors[fm.path] = w
+        else:
+            w.index_options = effective_index_options(fm.index_options)
         return w
 
     def _column(self, fm: FieldMapping) -> NumericColumnWriter:
@@ -140,6 +174,15 @@ class Shard:
                 fm = mappings.field(path)
                 assert fm is not None
                 self._column(fm).add(internal, vals)
+            for path, doc_chunks in analyzed.chunks.items():
+                writer = self.semantic.get(path)
+                if writer is None:
+                    writer = self.semantic[path] = SemanticFieldWriter(path)
+                writer.add(internal, doc_chunks)
+            for path, vector in analyzed.vectors.items():
+                fm = mappings.field(path)
+                assert fm is not None
+                self._vector_writer(fm).add(internal, vector)
             for path in analyzed.present:
                 self.presence.setdefault(path, []).append(internal)
             self._dirty = True
@@ -162,6 +205,8 @@ class Shard:
             deletes = self.store.deletes_since_refresh
             inverted = {p: w.refresh(max_doc, live, deletes) for p, w in self.inverted.items()}
             columns = {p: c.refresh(max_doc, live, deletes) for p, c in self.columns.items()}
+            vector_fields = {p: w.refresh(max_doc, live, deletes) for p, w in self.vectors.items()}
+            vector_fields.update({p: w.refresh(max_doc, live, deletes) for p, w in self.semantic.items()})
             presence = {}
             for path, docs in self.presence.items():
                 mask = np.zeros(max_doc, dtype=bool)
@@ -174,7 +219,8 @@ class Shard:
                 index_name=self.name, max_doc=max_doc, live=live, ids=self.store.ids,
                 by_id=dict(self.store.by_id), sources=self.store.sources, fields=self._field_infos(),
                 inverted_fields=inverted, numeric_columns=columns, presence=presence,
-                analyzers=self._find_analyzer, date_parser=self._parse_date, generation=self.generation)
+                analyzers=self._find_analyzer, date_parser=self._parse_date, generation=self.generation,
+                vector_fields=vector_fields)
             return self._searcher
 
     def searcher(self) -> Searcher:
@@ -194,8 +240,19 @@ class Shard:
                 analyzer = self.analysis.get(fm.search_analyzer or fm.analyzer or "standard")
             infos[fm.path] = FieldInfo(path=fm.path, type=fm.type, indexed=fm.index,
                                        search_analyzer=analyzer, has_positions=True,
-                                       date_format=getattr(fm, "format", None))
+                                       date_format=getattr(fm, "format", None),
+                                       dims=self._dims(fm),
+                                       inference_id=(fm.params.get("search_inference_id")
+                                                     or fm.params.get("inference_id"))
+                                       if fm.type == "semantic_text" else None)
         return infos
+
+    def _dims(self, fm: FieldMapping) -> int | None:
+        if fm.type == "dense_vector":
+            return fm.dims
+        if fm.type == "semantic_text" and fm.path in self.semantic:
+            return self.semantic[fm.path].dims
+        return None
 
     @staticmethod
     def _parse_date(fi: FieldInfo, value: Any, now_millis: int, round_up: bool, fmt: str | None,
@@ -204,6 +261,10 @@ class Shard:
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             value = str(int(value)) if float(value).is_integer() else str(value)
         return parse_date_math(str(value), now_millis, round_up, formats, tz)
+
+    def inference_ids(self) -> set[str]:
+        """Inference endpoints this index's ``semantic_text`` fields depend on."""
+        return {fm.params["inference_id"] for fm in self.mappings.leaf_fields() if fm.type == "semantic_text"}
 
     def count_live(self) -> int:
         return int(sum(self.store.live_list))

@@ -8,7 +8,7 @@ from typing import Any
 from retrievo.index.shard import Shard
 from retrievo.planner.explain import explain_hit
 from retrievo.planner.logical import build_plan
-from retrievo.planner.physical import Bm25Score, Filter, Operator
+from retrievo.planner.physical import Bm25Score, Embedder, Filter, Operator
 from retrievo.response import es_float, filter_source, search_response
 
 
@@ -22,11 +22,11 @@ def _find(op: Operator, kind: type) -> Operator | None:
     return None
 
 
-def run_search(shard: Shard, body: dict[str, Any]) -> dict[str, Any]:
+def run_search(shard: Shard, body: dict[str, Any], embed: Embedder | None = None) -> dict[str, Any]:
     from retrievo.grammar.json import parse_search
     start = time.perf_counter()
     request = parse_search(shard.name, body, max_result_window=shard.settings.max_result_window)
-    plan = build_plan(request, shard.searcher())
+    plan = build_plan(request, shard.searcher(), embed=embed)
     ranked, ctx = plan.execute()
     s = plan.searcher
     bm25 = _find(plan.root, Bm25Score)

