@@ -24,6 +24,8 @@ MAPPINGS = {
         "summary": {"type": "text", "analyzer": "english"},
         "doc": {"type": "text", "analyzer": "english"},
         "lines": {"type": "integer"},
+        # Embedded at ingest with the packaged all-MiniLM-L6-v2 (retrievo's default endpoint).
+        "meaning": {"type": "semantic_text"},
     }
 }
 
@@ -43,6 +45,13 @@ SEARCHES: list[tuple[str, dict[str, Any]]] = [
                          "must_not": [{"term": {"kind": "module"}}],
                          "filter": [{"range": {"lines": {"gte": 5}}}]}},
       "sort": [{"lines": "desc"}, "_score"]}),
+    ("semantic: the summaries searched by meaning (semantic_text, packaged MiniLM)",
+     {"query": {"semantic": {"field": "meaning", "query": "shrink data so it takes less space"}}}),
+    ("hybrid: BM25 match + top-level knn over the embeddings (Elasticsearch adds the scores)",
+     {"query": {"match": {"doc": "compress"}},
+      "knn": {"field": "meaning", "k": 10, "num_candidates": 50,
+              "query_vector_builder": {"text_embedding": {"model_id": ".all-minilm-l6-v2",
+                                                          "model_text": "shrink data so it takes less space"}}}}),
 ]
 
 
@@ -61,11 +70,11 @@ def main(argv: list[str] | None = None) -> int:
     engine.indices.create(index=INDEX, mappings=MAPPINGS)
     ops: list[dict[str, Any]] = []
     for i, doc in enumerate(docs):
-        ops += [{"index": {"_index": INDEX, "_id": str(i)}}, doc]
+        ops += [{"index": {"_index": INDEX, "_id": str(i)}}, {**doc, "meaning": doc["summary"]}]
     bulk = engine.bulk(operations=ops, refresh=True)
     elapsed = time.perf_counter() - t0
     print(f"Indexed {len(docs)} docstrings from Python {sys.version.split()[0]}'s standard library "
-          f"in {elapsed:.1f}s (bulk errors: {bulk['errors']})\n")
+          f"in {elapsed:.1f}s, summaries embedded for semantic search (bulk errors: {bulk['errors']})\n")
     for title, body in SEARCHES:
         print(f"── {title}")
         print("   request:", json.dumps(body))
@@ -74,6 +83,8 @@ def main(argv: list[str] | None = None) -> int:
         print()
     print("── the plan of the multi_match search (engine.plan(...)):")
     print(engine.plan(index=INDEX, body=SEARCHES[1][1]))
+    print("\n── the plan of the hybrid search:")
+    print(engine.plan(index=INDEX, body=SEARCHES[-1][1]))
     return 0
 
 

@@ -70,8 +70,10 @@ class VectorSearch(Operator):
     def describe(self) -> dict[str, Any]:
         s = self.search
         out: dict[str, Any] = {"field": s.field, "k": s.k, "num_candidates": s.num_candidates}
-        out.update({k: v for k, v in self.index.items() if k in ("type", "similarity", "dims", "m",
-                                                                  "ef_construction")})
+        out.update({k: v for k, v in self.index.items() if k in ("index_type", "similarity", "dims", "m",
+                                                                  "ef_construction", "chunks")})
+        if self.index.get("segments"):
+            out["structure"] = "+".join(seg["structure"] for seg in self.index["segments"])
         if s.query_vector_builder is not None:
             out["embed"] = f"{s.query_vector_builder.model_id}({s.query_vector_builder.model_text!r})"
         if s.similarity is not None:
