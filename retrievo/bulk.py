@@ -136,8 +136,7 @@ def run_bulk(engine: "Engine", operations: Any, default_index: str | None) -> tu
         source = None
         if action != "delete":
             if i >= len(lines):
-                raise illegal_argument(f"Validation Failed: 1: no requests added;" if not items else
-                                       f"missing document line after action line [{i}]")
+                raise illegal_argument(f"[{action}] action line [{i}] is not followed by a document line")
             source = lines[i]
             i += 1
         try:

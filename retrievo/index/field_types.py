@@ -59,6 +59,7 @@ from retrievo.errors import error_cause
 from retrievo.index.dates import (DEFAULT_DATE_FORMAT, DateFormatError, DateParseError,
                                   compile_date_format)
 from retrievo.index.vectors import messages as vector_messages
+from retrievo.java_text import java_double_str, java_str
 from retrievo.index.vectors.options import (DEFAULT_EF_CONSTRUCTION, DEFAULT_M, ELEMENT_TYPES, INDEX_TYPES,
                                             MAX_BEAM_WIDTH, MAX_DIMS, MAX_M, SIMILARITIES,
                                             UNSUPPORTED_ELEMENT_TYPES, UNSUPPORTED_INDEX_TYPES, IndexOptions,
@@ -85,42 +86,6 @@ __all__ = [
 # --------------------------------------------------------------------------------------------
 # Java-flavoured rendering, for messages that quote values the way Elasticsearch prints them
 # --------------------------------------------------------------------------------------------
-
-def java_double_str(value: float) -> str:
-    """``Double.toString``: ``1.0``, ``1.5``, ``1.0E7``, ``1.0E-4``, ``NaN``, ``Infinity``."""
-    if math.isnan(value):
-        return "NaN"
-    if math.isinf(value):
-        return "Infinity" if value > 0 else "-Infinity"
-    if value == 0:
-        return "-0.0" if math.copysign(1.0, value) < 0 else "0.0"
-    magnitude = abs(value)
-    if 1e-3 <= magnitude < 1e7:
-        text = repr(value)
-        if "e" in text:
-            text = format(Decimal(text), "f")
-        return text if "." in text else text + ".0"
-    sign, digits, exponent = Decimal(repr(magnitude)).normalize().as_tuple()
-    digit_text = "".join(map(str, digits))
-    mantissa = digit_text[0] + "." + (digit_text[1:] or "0")
-    power = len(digit_text) - 1 + int(exponent)
-    return ("-" if value < 0 else "") + f"{mantissa}E{power}"
-
-
-def java_str(value: Any) -> str:
-    """``String.valueOf`` of a JSON value as ES holds it (maps print as ``{k=v, k2=v2}``)."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float):
-        return java_double_str(value)
-    if isinstance(value, dict):
-        return "{" + ", ".join(f"{key}={java_str(item)}" for key, item in value.items()) + "}"
-    if isinstance(value, (list, tuple)):
-        return "[" + ", ".join(java_str(item) for item in value) + "]"
-    return str(value)
-
 
 def json_token_text(value: Any) -> str:
     """The text Jackson returns for a scalar token (``parser.text()``): what keyword and text

@@ -19,25 +19,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from retrievo.errors import ApiError, BadRequestError, ConflictError, NotFoundError
-
-
-def java_str(value: Any) -> str:
-    """How ``String.valueOf`` renders a parsed JSON value inside an Elasticsearch message."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float):
-        if value != value:
-            return "NaN"
-        if value in (float("inf"), float("-inf")):
-            return "Infinity" if value > 0 else "-Infinity"
-        return repr(value)
-    if isinstance(value, Mapping):
-        return "{" + ", ".join(f"{k}={java_str(v)}" for k, v in value.items()) + "}"
-    if isinstance(value, (list, tuple)):
-        return "[" + ", ".join(java_str(v) for v in value) + "]"
-    return str(value)
+from retrievo.java_text import java_str
 
 
 def java_double(value: int | float) -> str:

@@ -23,7 +23,7 @@ from retrievo.planner.ranked import Ranked
 from retrievo.planner.rewrite import active_rules, rewrite
 from retrievo.planner.rules import QUERY_RULE_NAMES
 from retrievo.planner.scoring import Evaluator
-from retrievo.retrievers import KnnRetriever, KnnSearch, Retriever, SearchRequest, StandardRetriever
+from retrievo.retrievers import KnnRetriever, Retriever, SearchRequest, StandardRetriever
 
 
 @dataclass

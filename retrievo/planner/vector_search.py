@@ -39,7 +39,7 @@ def run_vector_search(ctx: "ExecContext", search: KnnSearch,
         return _EMPTY
     if fi.type not in VECTOR_TYPES:
         raise BadRequestError("illegal_argument_exception",
-                              f"[knn] queries are only supported on [dense_vector] fields")
+                              "[knn] queries are only supported on [dense_vector] fields")
     field = s.vector(search.field)
     if not fi.indexed:
         raise illegal_argument(f"to perform knn search on field [{search.field}], its mapping must have "

@@ -13,31 +13,9 @@ from typing import Sequence
 import numpy as np
 
 from retrievo.index.vectors.scoring import is_unit_length, squared_magnitude
+from retrievo.java_text import java_float_str
 
 __all__ = ["dimension_mismatch", "java_float_str", "magnitude_error", "preview", "vector_error"]
-
-
-def java_float_str(value: float) -> str:
-    """``Float.toString``: shortest float32 digits, plain between 1e-3 and 1e7, else ``1.0E-5``."""
-    f = np.float32(value)
-    if np.isnan(f):
-        return "NaN"
-    if np.isinf(f):
-        return "Infinity" if f > 0 else "-Infinity"
-    if f == 0:
-        return "-0.0" if np.signbit(f) else "0.0"
-    mantissa, exponent_text = np.format_float_scientific(f, unique=True, trim="-").split("e")
-    exponent = int(exponent_text)
-    sign = "-" if mantissa.startswith("-") else ""
-    digits = mantissa.lstrip("-").replace(".", "")
-    if 1e-3 <= abs(float(f)) < 1e7:
-        point = exponent + 1
-        if point <= 0:
-            return f"{sign}0.{'0' * -point}{digits}"
-        if point >= len(digits):
-            return f"{sign}{digits}{'0' * (point - len(digits))}.0"
-        return f"{sign}{digits[:point]}.{digits[point:]}"
-    return f"{sign}{digits[0]}.{digits[1:] or '0'}E{exponent}"
 
 
 def _element_text(value: float | int, as_int: bool) -> str:
