@@ -23,6 +23,8 @@ def java_float_str(value: float) -> str:
         return "Infinity" if f > 0 else "-Infinity"
     if f == 0:
         return "-0.0" if np.signbit(f) else "0.0"
+    if abs(f) == np.float32(1.4e-45):  # Float.MIN_VALUE: Java prints two digits here
+        return "-1.4E-45" if f < 0 else "1.4E-45"
     mantissa, exponent_text = np.format_float_scientific(f, unique=True, trim="-").split("e")
     exponent = int(exponent_text)
     sign = "-" if mantissa.startswith("-") else ""

@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from retrievo.java_text import java_float_str
 from retrievo.retrievers.search import SourceFilter, TrackTotalHits
 
 
@@ -22,7 +23,7 @@ def es_float(value: float | np.floating) -> float:
     parses that text into a Python float. Returning the same double keeps ``resp["_score"] ==
     6.9659295`` true here as against a cluster, while ``np.float32(score)`` still gives the exact bits.
     """
-    return float(str(np.float32(value)))
+    return float(java_float_str(value))
 
 
 def filter_source(source: dict[str, Any], spec: SourceFilter) -> dict[str, Any] | None:

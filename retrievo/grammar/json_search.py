@@ -21,17 +21,20 @@ from retrievo.errors import BadRequestError, error_cause, illegal_argument, not_
 from retrievo.grammar import json_values as jv
 from retrievo.grammar.json_errors import failed_field
 from retrievo.grammar.json_queries import parse_top_level_query
+from retrievo.grammar import json_fusion  # noqa: F401  (registers rrf and linear)
 from retrievo.grammar.json_knn import parse_knn_section
 from retrievo.grammar.json_retrievers import parse_retriever
 from retrievo.grammar.json_sort import parse_search_after, parse_sort
 from retrievo.retrievers.search import SearchRequest, SourceFilter
+from retrievo.retrievers.fusion import CompoundRetriever
 from retrievo.retrievers.standard import StandardRetriever
 
 #: ``index.max_result_window`` default.
 DEFAULT_MAX_RESULT_WINDOW = 10_000
 
 #: Top-level keys that cannot be combined with ``retriever``, in the order Elasticsearch lists them
-#: in ``cannot specify [retriever] and [...]``. A later issue will drop ``min_score`` from here for
+#: in ``cannot specify [retriever] and [...]``. ``min_score`` is allowed with a compound retriever
+#: (it then cuts the fused scores, spec §1.3), so it only conflicts with ``standard``/``knn``.
 #: compound retrievers; keep the list in this one place.
 RETRIEVER_EXCLUSIVE_KEYS: tuple[str, ...] = (
     "query", "knn", "search_after", "terminate_after", "sort", "rescore", "min_score",
@@ -178,6 +181,8 @@ def _check_retriever_conflicts(body: dict[str, Any], parsed: dict[str, Any]) -> 
             return parsed.get(key) is not None
         if key == "knn":
             return key in body and body[key] != []
+        if key == "min_score":
+            return key in body and not isinstance(parsed.get("retriever"), CompoundRetriever)
         return key in body
     if "retriever" in body:
         conflicting = [key for key in RETRIEVER_EXCLUSIVE_KEYS if present(key)]
@@ -224,7 +229,8 @@ def parse_search(index: str, body: dict[str, Any] | None, *,
         source=parsed.get("_source", SourceFilter()), explain=parsed.get("explain", False),
         track_total_hits=parsed.get("track_total_hits", 10_000),
         track_scores=parsed.get("track_scores", False),
-        top_level_query="retriever" not in parsed)
+        top_level_query="retriever" not in parsed,
+        min_score=parsed.get("min_score") if "retriever" in parsed else None)
     window = request.from_ + request.size
     if window > max_result_window:
         raise result_window_error(index, window, max_result_window)

@@ -6,20 +6,10 @@ import time
 from typing import Any
 
 from retrievo.index.shard import Shard
-from retrievo.planner.explain import explain_hit
+from retrievo.planner.explain import explain_operator
 from retrievo.planner.logical import build_plan
-from retrievo.planner.physical import Bm25Score, Embedder, Filter, Operator
+from retrievo.planner.physical import Embedder
 from retrievo.response import es_float, filter_source, search_response
-
-
-def _find(op: Operator, kind: type) -> Operator | None:
-    if isinstance(op, kind):
-        return op
-    for c in op.children():
-        found = _find(c, kind)
-        if found is not None:
-            return found
-    return None
 
 
 def run_search(shard: Shard, body: dict[str, Any], embed: Embedder | None = None) -> dict[str, Any]:
@@ -29,10 +19,6 @@ def run_search(shard: Shard, body: dict[str, Any], embed: Embedder | None = None
     plan = build_plan(request, shard.searcher(), embed=embed)
     ranked, ctx = plan.execute()
     s = plan.searcher
-    bm25 = _find(plan.root, Bm25Score)
-    filt = _find(plan.root, Filter)
-    query = bm25.query if isinstance(bm25, Bm25Score) else None
-    filters = filt.filters if isinstance(filt, Filter) else ()
     show_score = not ranked.sorted_by_field or request.track_scores
     hits: list[dict[str, Any]] = []
     for i, (doc, score) in enumerate(zip(ranked.docs.tolist(), ranked.scores.tolist())):
@@ -48,7 +34,8 @@ def run_search(shard: Shard, body: dict[str, Any], embed: Embedder | None = None
         if request.explain:
             hit["_shard"] = f"[{shard.name}][0]"
             hit["_node"] = "retrievo"
-            hit["_explanation"] = explain_hit(ctx.evaluator, query, filters, doc, score)
+            hit["_explanation"] = explain_operator(plan.root, ctx.evaluator, doc, score) or \
+                {"value": es_float(score), "description": "*:*", "details": []}
         hits.append(hit)
     max_score = None
     if show_score and ranked.scores.size:

@@ -111,15 +111,61 @@ def explain(ev: Evaluator, q: LQuery, doc: int, boost: float = 1.0) -> dict[str,
     raise TypeError(type(q))  # pragma: no cover
 
 
-def explain_hit(ev: Evaluator, query: LQuery | None, filters: tuple[LQuery, ...], doc: int,
-                score: float) -> dict[str, Any]:
-    """The top explanation of one hit of a ``standard`` retriever (query plus bool filters)."""
-    main = explain(ev, query, doc) if query is not None else _node(score, "*:*")
+def _filters_wrapped(main: dict[str, Any] | None, ev: Evaluator, filters: tuple[LQuery, ...], doc: int,
+                     score: float) -> dict[str, Any] | None:
+    """A query with bool filters explains as Lucene's ``sum of:`` with the filter clauses at 0."""
     if not filters:
-        return main or _node(score, "*:*")
-    subs = [main] if main is not None and query is not None else []
+        return main
+    subs = [main] if main is not None else []
     for f in filters:
         e = explain(ev, f, doc)
-        if e is not None:
-            subs.append(_node(0.0, "match on required clause, product of:", [_node(0.0, "# clause"), e]))
+        if e is None:
+            return None
+        subs.append(_node(0.0, "match on required clause, product of:", [_node(0.0, "# clause"), e]))
     return _node(score, "sum of:", subs)
+
+
+def explain_operator(op: Any, ev: Evaluator, doc: int, score: float) -> dict[str, Any] | None:
+    """The explanation of ``doc`` by the retriever that ``op`` (a plan subtree) executes.
+
+    Fusion operators explain in Elasticsearch's rrf/linear formats around their children's own
+    explanations; a scoring chain explains as Lucene does; a kNN hit as a top-k document.
+    """
+    from retrievo.planner import physical as ph
+    from retrievo.planner.fusion import FusionOperator
+    if isinstance(op, FusionOperator):
+        if doc not in op.details:
+            return None
+        kids = [explain_operator(c, ev, doc, _child_score(ev, c, doc)) for c in op.children_ops]
+        return op.explain(doc, es_float(score), kids)
+    if isinstance(op, ph.Filter):
+        return _filters_wrapped(explain_operator(op.child, ev, doc, score), ev, op.filters, doc, score)
+    if isinstance(op, (ph.TopDocs, ph.MinScore, ph.TerminateAfter, ph.Page)):
+        return explain_operator(op.child, ev, doc, score)
+    if isinstance(op, ph.Bm25Score):
+        return explain(ev, op.query, doc)
+    if isinstance(op, ph.ConstantScore):
+        return _node(op.score, "*:*")
+    if isinstance(op, ph.KnnScore):
+        hits = ev.precomputed.get(op.child.slot)
+        if hits is None or doc not in set(hits[0].tolist()):
+            return None
+        value = float(hits[1][hits[0].tolist().index(doc)])
+        return _node(value, f"within top {op.child.search.k} documents",
+                     [_node(value, f"found vector with calculated similarity: {java_float(value)}")])
+    return None
+
+
+def _child_score(ev: Evaluator, op: Any, doc: int) -> float:
+    """The score a child retriever gave ``doc`` (what its explanation's top value must equal)."""
+    from retrievo.planner import physical as ph
+    from retrievo.planner.fusion import FusionOperator
+    if isinstance(op, FusionOperator):
+        return float(op.fused_scores.get(doc, 0.0))
+    if isinstance(op, (ph.TopDocs, ph.MinScore, ph.TerminateAfter, ph.Filter)):
+        return _child_score(ev, op.child, doc)
+    if isinstance(op, ph.Bm25Score):
+        return float(ev.evaluate(op.query).dense(ev.n)[1][doc])
+    if isinstance(op, ph.ConstantScore):
+        return op.score
+    return 0.0

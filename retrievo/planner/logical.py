@@ -23,7 +23,11 @@ from retrievo.planner.ranked import Ranked
 from retrievo.planner.rewrite import active_rules, rewrite
 from retrievo.planner.rules import QUERY_RULE_NAMES
 from retrievo.planner.scoring import Evaluator
-from retrievo.retrievers import KnnRetriever, Retriever, SearchRequest, StandardRetriever
+from retrievo.errors import validation_error
+from retrievo.planner.fusion import LinearFuse, RrfFuse
+from retrievo.retrievers import (
+    CompoundRetriever, KnnRetriever, LinearRetriever, Retriever, RrfRetriever, SearchRequest, StandardRetriever,
+)
 
 
 @dataclass
@@ -107,8 +111,45 @@ def _scored_query(r: StandardRetriever, ctx: CompileContext, disabled: tuple[str
     return Bm25Score(query, inputs, name="Score" if inputs else "Bm25Score")
 
 
-def plan_retriever(r: Retriever, ctx: CompileContext, k: int, disabled: tuple[str, ...]) -> Operator:
+def _with_filters(r: Retriever, filters: tuple[Any, ...]) -> Retriever:
+    """A compound's filters reach every child (a knn child takes them as pre-filters), never applied
+    after fusion (spec §1.4)."""
+    return r if not filters else r.model_copy(update={"filter": r.filter + filters})
+
+
+def _check_windows(r: CompoundRetriever) -> None:
+    if r.rank_window_size < 0:
+        raise validation_error(f"[rank_window_size] parameter cannot be negative, found [{r.rank_window_size}]")
+    for entry in r.retrievers:
+        child = entry.retriever
+        if isinstance(child, CompoundRetriever) and child.rank_window_size < r.rank_window_size:
+            raise validation_error(
+                f"[{r.kind}] requires [rank_window_size: {r.rank_window_size}] to be smaller than or equal to its "
+                f"sub retriever's {child.kind} [rank_window_size: {child.rank_window_size}]")
+
+
+def _plan_compound(r: CompoundRetriever, ctx: CompileContext, disabled: tuple[str, ...],
+                   min_score: float | None) -> Operator:
+    _check_windows(r)
+    children = tuple(plan_retriever(_with_filters(e.retriever, r.filter), ctx, r.rank_window_size, disabled)
+                     for e in r.retrievers)
+    for op, e in zip(children, r.retrievers):
+        op.retriever_kind = e.retriever.kind  # type: ignore[attr-defined]
+    common = dict(kind=r.kind, children_ops=children, child_names=tuple(e.retriever.name for e in r.retrievers),
+                  weights=tuple(e.weight for e in r.retrievers), window=r.rank_window_size,
+                  min_score=r.min_score if r.min_score is not None else min_score,
+                  child_min_score=any(e.retriever.min_score is not None for e in r.retrievers))
+    if isinstance(r, RrfRetriever):
+        return RrfFuse(rank_constant=r.rank_constant, **common)
+    assert isinstance(r, LinearRetriever)
+    return LinearFuse(normalizers=tuple(r.normalizer_of(e) for e in r.retrievers), **common)
+
+
+def plan_retriever(r: Retriever, ctx: CompileContext, k: int, disabled: tuple[str, ...],
+                   min_score: float | None = None) -> Operator:
     """The operators of one retriever, producing its top ``k`` (its window inside a compound)."""
+    if isinstance(r, CompoundRetriever):
+        return _plan_compound(r, ctx, disabled, min_score)
     ctx.window = k
     if isinstance(r, KnnRetriever):
         return _plan_knn(r, ctx, k, disabled)
@@ -133,7 +174,13 @@ def build_plan(request: SearchRequest, searcher: Searcher, disabled_rules: tuple
     ctx = CompileContext(searcher=searcher,
                          now_millis=int(time.time() * 1000) if now_millis is None else now_millis)
     k = request.from_ + request.size
-    body = plan_retriever(request.retriever, ctx, k, disabled_rules)
+    r = request.retriever
+    if isinstance(r, CompoundRetriever):
+        _check_windows(r)
+    if isinstance(r, CompoundRetriever) and request.size > r.rank_window_size:
+        raise validation_error(f"[{r.kind}] requires [rank_window_size: {r.rank_window_size}] be greater than or "
+                               f"equal to [size: {request.size}]")
+    body = plan_retriever(r, ctx, k, disabled_rules, request.min_score)
     named = NamedQueries(tuple((n, rewrite(q, active_rules(disabled_rules))) for n, q in ctx.named))
     return Plan(request=request, root=Page(body, request.from_, request.size), named=named,
                 searcher=searcher, disabled_rules=disabled_rules, embed=embed)

@@ -30,6 +30,11 @@ class Ranked:
     sorted_by_field: bool = False
     terminated_early: bool = False
     named: dict[int, list[str]] = field(default_factory=dict)
+    #: Every document the producing retriever matched (not only the top k): what ``hits.total`` of a
+    #: compound parent counts (the union over its children).
+    matched: np.ndarray | None = None
+    #: True for fused results (rrf, linear): paging is over the fused list, scores are fused scores.
+    fused: bool = False
 
 
 def top_k_by_score(mask: np.ndarray, scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:

@@ -6,6 +6,7 @@ from retrievo.retrievers.queries import (
     MatchNoneQuery, MatchPhraseQuery, MatchQuery, MultiMatchQuery, PrefixQuery, Query, RangeQuery,
     SemanticQuery, TermQuery, TermsQuery,
 )
+from retrievo.retrievers.fusion import CompoundRetriever, LinearRetriever, RetrieverEntry, RrfRetriever
 from retrievo.retrievers.knn import KnnRetriever, KnnSearch, TextEmbeddingBuilder
 from retrievo.retrievers.retriever import Retriever
 from retrievo.retrievers.search import SearchRequest, SourceFilter
@@ -17,4 +18,5 @@ __all__ = [
     "IdsQuery", "MatchAllQuery", "MatchNoneQuery", "MatchPhraseQuery", "MatchQuery", "MultiMatchQuery",
     "PrefixQuery", "RangeQuery", "SemanticQuery", "TermQuery", "TermsQuery", "Retriever", "SearchRequest", "SourceFilter",
     "SortField", "StandardRetriever", "KnnRetriever", "KnnSearch", "TextEmbeddingBuilder",
+    "CompoundRetriever", "LinearRetriever", "RetrieverEntry", "RrfRetriever",
 ]

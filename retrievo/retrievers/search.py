@@ -42,6 +42,8 @@ class SearchRequest(Node):
     explain: bool = False
     track_total_hits: TrackTotalHits = 10000
     track_scores: bool = False
+    #: Top-level ``min_score``; only with a compound retriever (it cuts the fused scores).
+    min_score: float | None = None
     #: True when the request came as a top-level ``query`` rather than a ``retriever``; it only
     #: changes how the request prints back, never what it means.
     top_level_query: bool = False
@@ -66,4 +68,6 @@ class SearchRequest(Node):
             body["track_total_hits"] = self.track_total_hits
         if self.track_scores:
             body["track_scores"] = True
+        if self.min_score is not None:
+            body["min_score"] = self.min_score
         return body

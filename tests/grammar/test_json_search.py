@@ -172,22 +172,22 @@ def registry(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
 def test_register_retriever_extends_parsing(registry: dict[str, Any]) -> None:
     seen: list[dict[str, Any]] = []
 
-    def parse_rrf(body: dict[str, Any]) -> Retriever:
+    def parse_pinned(body: dict[str, Any]) -> Retriever:
         seen.append(body)
         if "k" not in body:
-            raise parsing_error("[rrf] needs k")
+            raise parsing_error("[pinned] needs k")
         return _Fake(k=body["k"])
 
     with pytest.raises(ApiError, match="not supported"):
-        parse_retriever({"rrf": {"k": 1}})
-    register_retriever("rrf", parse_rrf)
-    assert parse_retriever({"rrf": {"k": 60}}) == _Fake(k=60)
+        parse_retriever({"pinned": {"k": 1}})
+    register_retriever("pinned", parse_pinned)
+    assert parse_retriever({"pinned": {"k": 60}}) == _Fake(k=60)
     assert seen == [{"k": 60}]
-    request = parse_search("i", {"retriever": {"rrf": {"k": 5}}, "size": 2})
+    request = parse_search("i", {"retriever": {"pinned": {"k": 5}}, "size": 2})
     assert request.retriever == _Fake(k=5) and not request.top_level_query
     with pytest.raises(ApiError) as info:
-        parse_retriever({"rrf": {"k": 1}, "standard": {}})
-    assert info.value.reason == "[rrf] malformed retriever, expected [END_OBJECT] but found [FIELD_NAME]"
+        parse_retriever({"pinned": {"k": 1}, "standard": {}})
+    assert info.value.reason == "[pinned] malformed retriever, expected [END_OBJECT] but found [FIELD_NAME]"
 
 
 def test_registered_names_are_suggested(registry: dict[str, Any]) -> None:
