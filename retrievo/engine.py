@@ -263,7 +263,7 @@ class Engine:
                                        "terminate_after": terminate_after, "search_after": search_after,
                                        "track_scores": track_scores})
         shard = self._shard(index)
-        return run_search(shard, req, embed=self._embed_query)
+        return run_search(shard, req, embed=self._embed_query, inference=self._inference)
 
     def plan(self, *, index: str, body: Any = None, **search_args: Any) -> Plan:
         """The plan a search would run, printable with ``str()`` (nothing is executed)."""
@@ -275,7 +275,7 @@ class Engine:
         shard = self._shard(index)
         request = parse_search(index, self._search_body(body, params),
                                max_result_window=shard.settings.max_result_window)
-        return build_plan(request, shard.searcher(), embed=self._embed_query)
+        return build_plan(request, shard.searcher(), embed=self._embed_query, inference=self._inference)
 
     def count(self, *, index: str, query: Any = None, body: Any = None) -> dict[str, Any]:
         req = self._search_body(body, {"query": query})

@@ -21,7 +21,7 @@ from retrievo.errors import BadRequestError, error_cause, illegal_argument, not_
 from retrievo.grammar import json_values as jv
 from retrievo.grammar.json_errors import failed_field
 from retrievo.grammar.json_queries import parse_top_level_query
-from retrievo.grammar import json_fusion  # noqa: F401  (registers rrf and linear)
+from retrievo.grammar import json_fusion, json_rerank  # noqa: F401  (register rrf, linear, reranker)
 from retrievo.grammar.json_knn import parse_knn_section
 from retrievo.grammar.json_retrievers import parse_retriever
 from retrievo.grammar.json_sort import parse_search_after, parse_sort

@@ -9,14 +9,29 @@ from retrievo.index.shard import Shard
 from retrievo.planner.explain import explain_operator
 from retrievo.planner.logical import build_plan
 from retrievo.planner.physical import Embedder
+from retrievo.planner.rerank import Rerank
 from retrievo.response import es_float, filter_source, search_response
 
 
-def run_search(shard: Shard, body: dict[str, Any], embed: Embedder | None = None) -> dict[str, Any]:
+def _top_explanation(plan: Any, ctx: Any, doc: int, score: float) -> dict[str, Any]:
+    """A hit's explanation; a reranker at the root explains inside Lucene's ``sum of:`` as in
+    Elasticsearch (its final query is the rank docs plus a required match on the child's hits)."""
+    main = explain_operator(plan.root, ctx.evaluator, doc, score) or \
+        {"value": es_float(score), "description": "*:*", "details": []}
+    if not isinstance(getattr(plan.root, "child", None), Rerank):
+        return main
+    required = {"value": 0.0, "description": "match on required clause, product of:", "details": [
+        {"value": 0.0, "description": "# clause", "details": []},
+        {"value": 1.0, "description": "rank docs of the reranked child", "details": []}]}
+    return {"value": es_float(score), "description": "sum of:", "details": [main, required]}
+
+
+def run_search(shard: Shard, body: dict[str, Any], embed: Embedder | None = None,
+               inference: Any = None) -> dict[str, Any]:
     from retrievo.grammar.json import parse_search
     start = time.perf_counter()
     request = parse_search(shard.name, body, max_result_window=shard.settings.max_result_window)
-    plan = build_plan(request, shard.searcher(), embed=embed)
+    plan = build_plan(request, shard.searcher(), embed=embed, inference=inference)
     ranked, ctx = plan.execute()
     s = plan.searcher
     show_score = not ranked.sorted_by_field or request.track_scores
@@ -34,8 +49,7 @@ def run_search(shard: Shard, body: dict[str, Any], embed: Embedder | None = None
         if request.explain:
             hit["_shard"] = f"[{shard.name}][0]"
             hit["_node"] = "retrievo"
-            hit["_explanation"] = explain_operator(plan.root, ctx.evaluator, doc, score) or \
-                {"value": es_float(score), "description": "*:*", "details": []}
+            hit["_explanation"] = _top_explanation(plan, ctx, doc, score)
         hits.append(hit)
     max_score = None
     if show_score and ranked.scores.size:

@@ -133,11 +133,16 @@ def explain_operator(op: Any, ev: Evaluator, doc: int, score: float) -> dict[str
     """
     from retrievo.planner import physical as ph
     from retrievo.planner.fusion import FusionOperator
+    from retrievo.planner.rerank import Rerank
     if isinstance(op, FusionOperator):
         if doc not in op.details:
             return None
         kids = [explain_operator(c, ev, doc, _child_score(ev, c, doc)) for c in op.children_ops]
         return op.explain(doc, es_float(score), kids)
+    if isinstance(op, Rerank):
+        if doc not in op.scores_by_doc:
+            return None
+        return op.explain(doc, es_float(score), explain_operator(op.child, ev, doc, _child_score(ev, op.child, doc)))
     if isinstance(op, ph.Filter):
         return _filters_wrapped(explain_operator(op.child, ev, doc, score), ev, op.filters, doc, score)
     if isinstance(op, (ph.TopDocs, ph.MinScore, ph.TerminateAfter, ph.Page)):
@@ -160,8 +165,11 @@ def _child_score(ev: Evaluator, op: Any, doc: int) -> float:
     """The score a child retriever gave ``doc`` (what its explanation's top value must equal)."""
     from retrievo.planner import physical as ph
     from retrievo.planner.fusion import FusionOperator
+    from retrievo.planner.rerank import Rerank
     if isinstance(op, FusionOperator):
         return float(op.fused_scores.get(doc, 0.0))
+    if isinstance(op, Rerank):
+        return float(op.scores_by_doc.get(doc, 0.0))
     if isinstance(op, (ph.TopDocs, ph.MinScore, ph.TerminateAfter, ph.Filter)):
         return _child_score(ev, op.child, doc)
     if isinstance(op, ph.Bm25Score):

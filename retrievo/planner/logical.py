@@ -25,8 +25,10 @@ from retrievo.planner.rules import QUERY_RULE_NAMES
 from retrievo.planner.scoring import Evaluator
 from retrievo.errors import validation_error
 from retrievo.planner.fusion import LinearFuse, RrfFuse
+from retrievo.planner.rerank import Rerank
 from retrievo.retrievers import (
     CompoundRetriever, KnnRetriever, LinearRetriever, Retriever, RrfRetriever, SearchRequest, StandardRetriever,
+    TextSimilarityReranker,
 )
 
 
@@ -40,6 +42,7 @@ class Plan:
     disabled_rules: tuple[str, ...] = ()
     rules: tuple[str, ...] = field(default=QUERY_RULE_NAMES)
     embed: Embedder | None = None
+    inference: Any = None
 
     def __str__(self) -> str:
         header = f"Plan(index={self.request.index}"
@@ -61,10 +64,12 @@ class Plan:
             from retrievo.errors import illegal_argument
             raise illegal_argument(f"unknown rule {unknown}; rules are {list(QUERY_RULE_NAMES)}")
         off = set(QUERY_RULE_NAMES) if not optimized else {r for r, on in rules.items() if not on}
-        return str(build_plan(self.request, self.searcher, disabled_rules=tuple(sorted(off)), embed=self.embed))
+        return str(build_plan(self.request, self.searcher, disabled_rules=tuple(sorted(off)), embed=self.embed,
+                              inference=self.inference))
 
     def execute(self) -> tuple[Ranked, ExecContext]:
-        ctx = ExecContext(searcher=self.searcher, evaluator=Evaluator(self.searcher), embed=self.embed)
+        ctx = ExecContext(searcher=self.searcher, evaluator=Evaluator(self.searcher), embed=self.embed,
+                          inference=self.inference)
         ranked: Ranked = self.root.run(ctx)
         ranked.named = self.named.matched(ctx, ranked.docs) if self.named.names else {}
         return ranked, ctx
@@ -122,7 +127,8 @@ def _check_windows(r: CompoundRetriever) -> None:
         raise validation_error(f"[rank_window_size] parameter cannot be negative, found [{r.rank_window_size}]")
     for entry in r.retrievers:
         child = entry.retriever
-        if isinstance(child, CompoundRetriever) and child.rank_window_size < r.rank_window_size:
+        if isinstance(child, (CompoundRetriever, TextSimilarityReranker)) \
+                and child.rank_window_size < r.rank_window_size:
             raise validation_error(
                 f"[{r.kind}] requires [rank_window_size: {r.rank_window_size}] to be smaller than or equal to its "
                 f"sub retriever's {child.kind} [rank_window_size: {child.rank_window_size}]")
@@ -145,11 +151,24 @@ def _plan_compound(r: CompoundRetriever, ctx: CompileContext, disabled: tuple[st
     return LinearFuse(normalizers=tuple(r.normalizer_of(e) for e in r.retrievers), **common)
 
 
+def _plan_reranker(r: TextSimilarityReranker, ctx: CompileContext, disabled: tuple[str, ...],
+                   min_score: float | None) -> Operator:
+    if r.rank_window_size < 0:
+        raise validation_error(f"[rank_window_size] parameter cannot be negative, found [{r.rank_window_size}]")
+    child = plan_retriever(_with_filters(r.retriever, r.filter), ctx, r.rank_window_size, disabled)
+    return Rerank(child, r.field, r.inference_text, r.inference_id, r.rank_window_size,
+                  min_score=r.min_score if r.min_score is not None else min_score,
+                  allow_failures=r.allow_rerank_failures, chunk=r.chunk_rescorer,
+                  child_kind=r.retriever.name or r.retriever.kind)
+
+
 def plan_retriever(r: Retriever, ctx: CompileContext, k: int, disabled: tuple[str, ...],
                    min_score: float | None = None) -> Operator:
     """The operators of one retriever, producing its top ``k`` (its window inside a compound)."""
     if isinstance(r, CompoundRetriever):
         return _plan_compound(r, ctx, disabled, min_score)
+    if isinstance(r, TextSimilarityReranker):
+        return _plan_reranker(r, ctx, disabled, min_score)
     ctx.window = k
     if isinstance(r, KnnRetriever):
         return _plan_knn(r, ctx, k, disabled)
@@ -170,17 +189,17 @@ def plan_retriever(r: Retriever, ctx: CompileContext, k: int, disabled: tuple[st
 
 
 def build_plan(request: SearchRequest, searcher: Searcher, disabled_rules: tuple[str, ...] = (),
-               now_millis: int | None = None, embed: Embedder | None = None) -> Plan:
+               now_millis: int | None = None, embed: Embedder | None = None, inference: Any = None) -> Plan:
     ctx = CompileContext(searcher=searcher,
                          now_millis=int(time.time() * 1000) if now_millis is None else now_millis)
     k = request.from_ + request.size
     r = request.retriever
     if isinstance(r, CompoundRetriever):
         _check_windows(r)
-    if isinstance(r, CompoundRetriever) and request.size > r.rank_window_size:
+    if isinstance(r, (CompoundRetriever, TextSimilarityReranker)) and request.size > r.rank_window_size:
         raise validation_error(f"[{r.kind}] requires [rank_window_size: {r.rank_window_size}] be greater than or "
                                f"equal to [size: {request.size}]")
     body = plan_retriever(r, ctx, k, disabled_rules, request.min_score)
     named = NamedQueries(tuple((n, rewrite(q, active_rules(disabled_rules))) for n, q in ctx.named))
     return Plan(request=request, root=Page(body, request.from_, request.size), named=named,
-                searcher=searcher, disabled_rules=disabled_rules, embed=embed)
+                searcher=searcher, disabled_rules=disabled_rules, embed=embed, inference=inference)

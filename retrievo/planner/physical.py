@@ -30,6 +30,8 @@ class ExecContext:
     searcher: Searcher
     evaluator: Evaluator
     embed: Embedder | None = None
+    #: The inference registry (rerank endpoints); supplied by the engine.
+    inference: Any = None
 
 
 class Operator:

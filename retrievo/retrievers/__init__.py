@@ -8,6 +8,7 @@ from retrievo.retrievers.queries import (
 )
 from retrievo.retrievers.fusion import CompoundRetriever, LinearRetriever, RetrieverEntry, RrfRetriever
 from retrievo.retrievers.knn import KnnRetriever, KnnSearch, TextEmbeddingBuilder
+from retrievo.retrievers.rerank import ChunkRescorer, TextSimilarityReranker
 from retrievo.retrievers.retriever import Retriever
 from retrievo.retrievers.search import SearchRequest, SourceFilter
 from retrievo.retrievers.sort import SortField
@@ -18,5 +19,6 @@ __all__ = [
     "IdsQuery", "MatchAllQuery", "MatchNoneQuery", "MatchPhraseQuery", "MatchQuery", "MultiMatchQuery",
     "PrefixQuery", "RangeQuery", "SemanticQuery", "TermQuery", "TermsQuery", "Retriever", "SearchRequest", "SourceFilter",
     "SortField", "StandardRetriever", "KnnRetriever", "KnnSearch", "TextEmbeddingBuilder",
-    "CompoundRetriever", "LinearRetriever", "RetrieverEntry", "RrfRetriever",
+    "CompoundRetriever", "LinearRetriever", "RetrieverEntry", "RrfRetriever", "ChunkRescorer",
+    "TextSimilarityReranker",
 ]
