@@ -149,8 +149,11 @@ ERRORS: list[tuple[str, Any, str, str]] = [
      "x_content_parse_exception", "[rrf] failed to parse field [retrievers]"),
     ("rrf rank_constant", {"retriever": {"rrf": {"retrievers": [STD], "rank_constant": 0}}}, IAE,
      "[rank_constant] must be greater or equal to [1] for [rrf]"),
-    ("reranker", {"retriever": {"text_similarity_reranker": {}}}, IAE,
-     _unsupported("[text_similarity_reranker] retriever")),
+    ("reranker missing fields", {"retriever": {"text_similarity_reranker": {}}}, "x_content_parse_exception",
+     "[text_similarity_reranker] failed to parse object"),
+    ("reranker chunk size", {"retriever": {"text_similarity_reranker": {
+        "retriever": STD, "field": "f", "inference_text": "q", "chunk_rescorer": {"size": 0}}}},
+     "x_content_parse_exception", "[text_similarity_reranker] failed to parse field [chunk_rescorer]"),
     ("rescorer retriever", {"retriever": {"rescorer": {}}}, IAE, _unsupported("[rescorer] retriever")),
     ("pinned retriever", {"retriever": {"pinned": {}}}, IAE, _unsupported("[pinned] retriever")),
     ("rule retriever", {"retriever": {"rule": {}}}, IAE, _unsupported("[rule] retriever")),
