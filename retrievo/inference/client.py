@@ -7,8 +7,9 @@ returns, as plain dicts. Argument mistakes the official client catches before se
 everything else raises the Elasticsearch-shaped :class:`retrievo.errors.ApiError` the server would
 return.
 
-``timeout`` is accepted and ignored: inference runs in this process. :meth:`InferenceClient.cache_stats`
-is a retrievo extension (embedding cache counters).
+``timeout`` is accepted and ignored: inference runs in this process (remote rerank services use
+their endpoint's ``service_settings.timeout``). :meth:`InferenceClient.cache_stats` is a retrievo
+extension (embedding and rerank cache counters).
 """
 
 from __future__ import annotations
@@ -129,8 +130,24 @@ class InferenceClient:
         fields = self._request_fields(body, input=input, input_type=input_type, task_settings=task_settings)
         return self.registry.infer(inference_id, self._request(fields), "text_embedding")
 
-    def cache_stats(self) -> dict[str, int]:
-        """retrievo extension: embedding cache hits, misses, model calls and sizes."""
+    def rerank(self, *, inference_id: str, input: str | Sequence[str] | None = None,
+               query: str | None = None, return_documents: bool | None = None,
+               task_settings: Mapping[str, Any] | None = None, timeout: Any = None,
+               top_n: int | None = None, body: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """``POST _inference/rerank/<inference_id>``:
+        ``{"rerank": [{"index": i, "relevance_score": s, "text"?: ...}, ...]}``, best first."""
+        inference_id = _require_id(inference_id, "inference_id")
+        if input is None and body is None:
+            raise ValueError("Empty value passed for parameter 'input'")
+        if query is None and body is None:
+            raise ValueError("Empty value passed for parameter 'query'")
+        fields = self._request_fields(body, input=input, query=query, return_documents=return_documents,
+                                      task_settings=task_settings, top_n=top_n)
+        return self.registry.infer(inference_id, self._request(fields), "rerank")
+
+    def cache_stats(self) -> dict[str, Any]:
+        """retrievo extension: embedding cache hits, misses, model calls and sizes; rerank counters
+        (model calls, pairs scored, tokens, cache hits and misses) under ``"rerank"``."""
         return self.registry.cache_stats()
 
     # ------------------------------------------------------------------ helpers
@@ -154,8 +171,16 @@ class InferenceClient:
         task_settings = fields.get("task_settings") or {}
         if not isinstance(task_settings, Mapping):
             raise illegal_argument("[task_settings] must be an object")
+        query, top_n, returns = fields.get("query"), fields.get("top_n"), fields.get("return_documents")
+        if query is not None and not isinstance(query, str):
+            raise x_content_parse_error("[inference_request] failed to parse field [query]",
+                                        {"type": "illegal_argument_exception",
+                                         "reason": "only text queries are supported in retrievo"})
+        if top_n is not None and (isinstance(top_n, bool) or not isinstance(top_n, int)):
+            raise x_content_parse_error("[inference_request] failed to parse field [top_n]")
+        if returns is not None and not isinstance(returns, bool):
+            raise x_content_parse_error("[inference_request] failed to parse field [return_documents]")
         return InferenceRequest(inputs=_inputs(fields["input"]),
                                 input_type=parse_input_type(fields.get("input_type")),
-                                query=fields.get("query"), task_settings=dict(task_settings),
-                                return_documents=fields.get("return_documents"),
-                                top_n=fields.get("top_n"))
+                                query=query, task_settings=dict(task_settings),
+                                return_documents=returns, top_n=top_n)

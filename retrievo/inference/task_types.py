@@ -1,8 +1,15 @@
 """Task types by name: what a request for each task must contain and how it is answered.
 
-Adding a task type (``rerank`` is next) is one :class:`TaskType` entry in :data:`TASK_TYPES`, with the
+Adding a task type is one :class:`TaskType` entry in :data:`TASK_TYPES`, with the
 :class:`~retrievo.inference.services.base.EndpointModel` subclass services build for it, its request
-validation and its response shape.
+validation and its response shape. ``text_embedding`` and ``rerank`` are implemented.
+
+``rerank`` answers ``{"rerank": [{"index", "relevance_score", "text"?}, ...]}``: every input's raw
+score, ordered by score descending (ties: lower index first -- the ``test_reranking_service`` mock
+orders its own ties), truncated to ``top_n`` (the request's, else the endpoint's task setting);
+``text`` is included when ``return_documents`` (the request's, else the task setting's, else the
+service's default) is true. Scores are float32 and printed as Elasticsearch's JSON prints a Java
+float (shortest round-trip digits: ``0.4``, not ``0.4000000059604645``).
 """
 
 from __future__ import annotations
@@ -17,7 +24,7 @@ from retrievo.errors import illegal_argument, validation_error
 
 from .endpoint import Endpoint
 from .errors import status_exception, unknown_settings
-from .services.base import TextEmbeddingModel
+from .services.base import RankedScores, RerankModel, RerankSettings, TextEmbeddingModel, java_descending_key
 
 # Every task type Elasticsearch knows; the ones missing from TASK_TYPES are "not supported" here.
 ELASTICSEARCH_TASK_TYPES = ("text_embedding", "sparse_embedding", "rerank", "completion",
@@ -41,6 +48,9 @@ class TaskRuntime(Protocol):
     """What task implementations may call back into (the registry provides it)."""
 
     def embed_with(self, endpoint: Endpoint, texts: list[str], input_type: str | None) -> np.ndarray: ...
+
+    def rerank_with(self, endpoint: Endpoint, query: str, texts: list[str],
+                    settings: RerankSettings) -> RankedScores: ...
 
 
 @dataclass(frozen=True)
@@ -88,7 +98,57 @@ def _run_text_embedding(runtime: TaskRuntime, endpoint: Endpoint, request: Infer
 TEXT_EMBEDDING = TaskType("text_embedding", accepts_chunking_settings=True, model_class=TextEmbeddingModel,
                           validate=_validate_text_embedding, run=_run_text_embedding)
 
-TASK_TYPES: Mapping[str, TaskType] = {task.name: task for task in (TEXT_EMBEDDING,)}
+def json_float(value: Any) -> float:
+    """A float32 as a client reads it from Elasticsearch's JSON (``Float.toString`` digits)."""
+    return float(str(np.float32(value)))
+
+
+def rerank_order(ranked: RankedScores) -> list[int]:
+    """The service's own order, else score descending (Java float order), ties by input index."""
+    if ranked.order is not None:
+        return [int(i) for i in ranked.order]
+    scores = ranked.scores
+    return sorted(range(len(scores)), key=lambda i: (*java_descending_key(scores[i]), i))
+
+
+def _validate_rerank(request: InferenceRequest) -> None:
+    """``InferenceAction.Request.validate`` for the rerank task."""
+    if request.query is None:
+        raise validation_error("Field [query] cannot be null for task type [rerank]")
+    if request.query == "":
+        raise validation_error("Field [query] cannot be empty for task type [rerank]")
+    if request.input_type is not None:
+        raise validation_error("Field [input_type] cannot be specified for task type [rerank]")
+    if request.top_n is not None and request.top_n < 1:
+        raise validation_error("Field [top_n] must be greater than or equal to 1")
+
+
+def _run_rerank(runtime: TaskRuntime, endpoint: Endpoint, request: InferenceRequest) -> dict[str, Any]:
+    model = endpoint.model
+    assert isinstance(model, RerankModel) and request.query is not None
+    settings = model.request_settings(request.task_settings, endpoint.service)
+    ranked = runtime.rerank_with(endpoint, request.query, request.inputs, settings)
+    order = rerank_order(ranked)
+    top_n = request.top_n if request.top_n is not None else settings.top_n
+    if top_n is not None:
+        order = order[:max(top_n, 0)]
+    returns = request.return_documents
+    if returns is None:
+        returns = settings.return_documents if settings.return_documents is not None \
+            else model.default_return_documents
+    results = []
+    for index in order:
+        doc: dict[str, Any] = {"index": index, "relevance_score": json_float(ranked.scores[index])}
+        if returns:
+            doc["text"] = request.inputs[index]
+        results.append(doc)
+    return {"rerank": results}
+
+
+RERANK = TaskType("rerank", accepts_chunking_settings=False, model_class=RerankModel,
+                  validate=_validate_rerank, run=_run_rerank)
+
+TASK_TYPES: Mapping[str, TaskType] = {task.name: task for task in (TEXT_EMBEDDING, RERANK)}
 
 
 def known_task_type(name: Any) -> str:

@@ -1,37 +1,26 @@
 """Fixtures for the port of Elasticsearch's retriever YAML REST tests (``tests/es_conformance``).
 
 Every ``setup:`` section of a ported YAML file is a builder function here (``build_<suite>()``),
-exposed as a module-scoped fixture. Tests that write to the index (the YAML runner gives each test a
-fresh cluster; a module-scoped engine would leak the write into later tests) call the builder
-directly for a private engine.
+exposed as a module-scoped fixture (``<suite>_engine``). Tests that write to the index (the YAML
+runner gives each test a fresh cluster, so a module-scoped engine would leak the write into later
+tests) ask for the ``make_<suite>_engine`` fixture instead and build a private engine.
 
 Features that other work is still bringing in (``rrf``, ``linear``, ``text_similarity_reranker``, the
-``test_reranking_service`` rerank mock, the ``fields`` search option) are detected at run time:
-:func:`requires` (or the ``@pytest.mark.requires(...)`` marker) skips a test while retrievo answers
-the feature with its "... is not supported in retrievo" 400, and runs it as soon as the feature
-lands — no edit to this suite needed. Anything else the feature does (including any other error) is
-a real result, so a half-finished feature fails loudly instead of being skipped.
+``test_reranking_service`` rerank mock, the ``fields`` search option) are detected at run time by
+:func:`requires` — also usable as the ``@pytest.mark.requires(...)`` marker, handled here — which
+skips a test while retrievo answers the feature with its "... is not supported in retrievo" 400 and
+runs it as soon as the feature lands, with no edit to this suite. Anything else the feature does
+(including any other error) is a real result, so a half-finished feature fails instead of skipping.
 """
 
 from __future__ import annotations
 
-import functools
 from typing import Any, Callable
 
 import pytest
 
+from es_yaml import ANIMALS, RERANK_DOCS, RERANK_MODEL_CONFIG, RERANK_MODEL_ID, missing, requires
 from retrievo import Engine
-from retrievo.errors import ApiError
-
-NOT_SUPPORTED = "is not supported in retrievo"
-
-#: ES's mock rerank endpoint from ``70_text_similarity_rank_retriever.yml``'s setup (spec §8.4).
-RERANK_MODEL_ID = "my-rerank-model"
-RERANK_MODEL_CONFIG: dict[str, Any] = {
-    "service": "test_reranking_service",
-    "service_settings": {"model_id": "my_model", "api_key": "abc64"},
-    "task_settings": {},
-}
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -68,6 +57,30 @@ def build_linear_engine() -> Engine:
         {"index": {"_id": 4}},
         {"vector": [4], "keyword": "four", "other_keyword": "other", "timestamp": "2024-01-01T00:00:00"},
     ])
+    return e
+
+
+# --------------------------------------------------------------------------- setup: rrf/300
+def build_rrf300_engine() -> Engine:
+    """``rrf/300_rrf_retriever.yml`` setup: three docs with text/keyword/1-dim hnsw vector.
+
+    The YAML creates the index with ``number_of_shards: 5``; retrievo has one shard per index (and
+    refuses other counts), so the index is created with the default single shard.
+    """
+    e = Engine()
+    e.indices.create(index="test", mappings={"properties": {
+        "text": {"type": "text"},
+        "keyword": {"type": "keyword"},
+        "vector": {"type": "dense_vector", "dims": 1, "index": True, "similarity": "l2_norm",
+                   "index_options": {"type": "hnsw", "ef_construction": 100, "m": 16}},
+    }})
+    for doc_id, doc in [
+        ("1", {"text": "term term", "keyword": "other", "vector": [0.0]}),
+        ("2", {"text": "other", "keyword": "other", "vector": [1.0]}),
+        ("3", {"text": "term", "keyword": "keyword", "vector": [2.0]}),
+    ]:
+        e.index(index="test", id=doc_id, document=doc)
+    e.indices.refresh()
     return e
 
 
@@ -135,18 +148,6 @@ def build_rrf_explain_engine() -> Engine:
 
 
 # --------------------------------------------------------------------------- setup: inference/70
-RERANK_DOCS: dict[str, dict[str, Any]] = {
-    "doc_1": {"text": "As seen from Earth, a solar eclipse happens when the Moon is directly between the "
-                      "Earth and the Sun.",
-              "topic": ["science"], "subtopic": ["technology"]},
-    "doc_2": {"text": "The phases of the Moon come from the position of the Moon relative to the Earth "
-                      "and Sun.",
-              "topic": ["science"], "subtopic": ["astronomy"]},
-    "doc_3": {"text": "Sun Moon Lake is a lake in Nantou County, Taiwan. It is the largest lake in Taiwan.",
-              "topic": ["geography"]},
-}
-
-
 def put_rerank_model(e: Engine) -> None:
     e.inference.put(task_type="rerank", inference_id=RERANK_MODEL_ID, inference_config=RERANK_MODEL_CONFIG)
 
@@ -177,18 +178,6 @@ def build_rerank_engine() -> Engine:
 
 
 # --------------------------------------------------------------------------- setup: search.retrievers/10_standard
-ANIMALS: list[tuple[str, str, str, int]] = [
-    ("domestic", "cow", "brown", 1), ("domestic", "cow cow", "spotted", 2),
-    ("domestic", "cow cow cow", "spotted", 3), ("domestic", "pig", "pink", 4),
-    ("domestic", "pig pig", "pink", 5), ("domestic", "pig pig pig", "spotted", 6),
-    ("domestic", "chicken", "white", 7), ("domestic", "chicken chicken", "brown", 8),
-    ("domestic", "chicken chicken chicken", "spotted", 9), ("wild", "coyote", "gray", 10),
-    ("wild", "coyote coyote", "gray", 11), ("wild", "coyote coyote coyote", "white", 12),
-    ("wild", "rabbit", "brown", 13), ("wild", "rabbit rabbit", "spotted", 14),
-    ("wild", "rabbit rabbit rabbit", "white", 15),
-]
-
-
 def build_animals_engine() -> Engine:
     """``search.retrievers/10_standard_retriever.yml`` setup: index ``animals``, 15 docs, ``_id`` = count."""
     e = Engine()
@@ -235,7 +224,15 @@ def _fixture(name: str, builder: Callable[[], Engine]) -> Any:
     return pytest.fixture(scope="module", name=name)(engine_fixture)
 
 
+def _factory(name: str, builder: Callable[..., Engine]) -> Any:
+    def factory_fixture() -> Callable[..., Engine]:
+        return builder
+    factory_fixture.__doc__ = f"The builder itself, for a test that needs a private engine: {builder.__doc__}"
+    return pytest.fixture(name=name)(factory_fixture)
+
+
 linear_engine = _fixture("linear_engine", build_linear_engine)
+rrf300_engine = _fixture("rrf300_engine", build_rrf300_engine)
 restaurants_engine = _fixture("restaurants_engine", build_restaurants_engine)
 pagination_engine = _fixture("pagination_engine", build_pagination_engine)
 rrf_explain_engine = _fixture("rrf_explain_engine", build_rrf_explain_engine)
@@ -243,3 +240,4 @@ rerank_engine = _fixture("rerank_engine", build_rerank_engine)
 animals_engine = _fixture("animals_engine", build_animals_engine)
 knn20_engine = _fixture("knn20_engine", lambda: build_knn_engine({"type": "int8_hnsw"}, single_shard=True))
 knn10_engine = _fixture("knn10_engine", lambda: build_knn_engine(None, single_shard=False))
+make_rerank_engine = _factory("make_rerank_engine", build_rerank_engine)

@@ -17,6 +17,8 @@ import pytest
 
 from retrievo.inference import InferenceClient, InferenceRegistry
 
+from tiny_models import save_tiny_bert
+
 
 @pytest.fixture(autouse=True, scope="session")
 def _offline() -> Iterator[None]:
@@ -48,3 +50,18 @@ def registry() -> InferenceRegistry:
 @pytest.fixture
 def client(registry: InferenceRegistry) -> InferenceClient:
     return InferenceClient(registry)
+
+
+# ------------------------------------------------------------------ rerank fixtures
+
+@pytest.fixture(scope="session")
+def tiny_cross_encoder_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    pytest.importorskip("sentence_transformers")
+    return save_tiny_bert(tmp_path_factory.mktemp("tiny-cross-encoder"))
+
+
+@pytest.fixture(scope="session")
+def tiny_reference_cross_encoder(tiny_cross_encoder_path: Path) -> Any:
+    """An independent CrossEncoder on the tiny model: what retrievo's scores are checked against."""
+    from sentence_transformers import CrossEncoder
+    return CrossEncoder(str(tiny_cross_encoder_path), device="cpu")

@@ -23,17 +23,30 @@ def api_error(call: Any, **kwargs: Any) -> ApiError:
     return e.value
 
 
-def test_preconfigured_endpoint_is_listed(client: InferenceClient) -> None:
-    assert client.get() == {"endpoints": [{
-        "inference_id": ".all-minilm-l6-v2",
-        "task_type": "text_embedding",
-        "service": "sentence_transformers",
-        "service_settings": {"model_id": "sentence-transformers/all-MiniLM-L6-v2", "device": "auto",
-                             "batch_size": 32, "dtype": "float32", "dimensions": 384, "similarity": "cosine"},
-        "chunking_settings": DEFAULT_CHUNKING,
-    }]}
-    assert client.get(inference_id="_all") == client.get(task_type="text_embedding") == client.get()
-    assert client.get(task_type="rerank") == {"endpoints": []}
+PRECONFIGURED_EMBEDDING = {
+    "inference_id": ".all-minilm-l6-v2",
+    "task_type": "text_embedding",
+    "service": "sentence_transformers",
+    "service_settings": {"model_id": "sentence-transformers/all-MiniLM-L6-v2", "device": "auto",
+                         "batch_size": 32, "dtype": "float32", "dimensions": 384, "similarity": "cosine"},
+    "chunking_settings": DEFAULT_CHUNKING,
+}
+PRECONFIGURED_RERANK = [
+    {"inference_id": ".all-minilm-l6-v2-rerank", "task_type": "rerank", "service": "bi_encoder",
+     "service_settings": {"text_embedding_id": ".all-minilm-l6-v2"}},
+    {"inference_id": ".rerank-v1-elasticsearch", "task_type": "rerank", "service": "elasticsearch",
+     "service_settings": {"num_threads": 1, "model_id": "cross-encoder__ms-marco-minilm-l-6-v2",
+                          "adaptive_allocations": {"enabled": True, "min_number_of_allocations": 0,
+                                                   "max_number_of_allocations": 32}},
+     "task_settings": {"return_documents": True}},
+]
+
+
+def test_preconfigured_endpoints_are_listed(client: InferenceClient) -> None:
+    assert client.get() == {"endpoints": [PRECONFIGURED_EMBEDDING, *PRECONFIGURED_RERANK]}
+    assert client.get(inference_id="_all") == client.get()
+    assert client.get(task_type="text_embedding") == {"endpoints": [PRECONFIGURED_EMBEDDING]}
+    assert client.get(task_type="rerank") == {"endpoints": PRECONFIGURED_RERANK}
 
 
 def test_put_echoes_the_configuration(client: InferenceClient) -> None:
@@ -47,7 +60,8 @@ def test_put_echoes_the_configuration(client: InferenceClient) -> None:
                 "chunking_settings": {"strategy": "word", "max_chunk_size": 100, "overlap": 10}}
     assert client.put(inference_id="my-minilm", task_type="text_embedding", inference_config=config) == expected
     assert client.get(inference_id="my-minilm") == {"endpoints": [expected]}
-    assert [e["inference_id"] for e in client.get()["endpoints"]] == [".all-minilm-l6-v2", "my-minilm"]
+    assert [e["inference_id"] for e in client.get(task_type="text_embedding")["endpoints"]] == [
+        ".all-minilm-l6-v2", "my-minilm"]
 
 
 def test_put_task_type_from_body_or_url(client: InferenceClient) -> None:

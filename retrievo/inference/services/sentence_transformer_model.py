@@ -48,7 +48,7 @@ class LazySentenceTransformer:
         self._model_cache = model_cache
         self._lock = threading.Lock()
         self._model: Any = None
-        self._key: tuple[str, str, str] | None = None
+        self._key: tuple[str, ...] | None = None
 
     @property
     def loaded(self) -> bool:

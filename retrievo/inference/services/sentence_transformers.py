@@ -14,6 +14,20 @@ in-process.
 ``dimensions`` and ``similarity`` are reported in ``service_settings`` once the model has loaded;
 giving them in the request pins them (a model with other dimensions is then an error, and
 ``similarity`` overrides the model's own similarity function). ``task_settings`` takes no keys.
+
+The ``rerank`` task runs a cross-encoder (``sentence_transformers.CrossEncoder``)::
+
+    PUT _inference/rerank/my-cross-encoder
+    {"service": "sentence_transformers",
+     "service_settings": {"model_id": "/models/ms-marco-MiniLM-L-6-v2",  # or a Hub id (local cache)
+                          "max_length": 512,       # optional: truncate pairs to this many tokens
+                          "batch_size": 32,
+                          "device": "auto",
+                          "dtype": "float32"},     # float32 | bfloat16
+     "task_settings": {"top_n": 10, "return_documents": false}}      # both optional
+
+Scores are raw logits (see :mod:`~retrievo.inference.services.cross_encoder_model`). A model that
+cannot be loaded is a 400 naming it and saying how to provide it offline; nothing is substituted.
 """
 
 from __future__ import annotations
@@ -21,9 +35,12 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from ..errors import status_exception
 from ..settings_parsing import SettingsReader, invalid_value_message
-from .base import EndpointModel, InferenceService, ServiceContext
-from .model_loading import resolve_model_source
+from .base import EndpointModel, InferenceService, RerankModel, ServiceContext
+from .cross_encoder_model import CrossEncoderOptions, CrossEncoderRerankModel, LazyCrossEncoder
+from .model_loading import (BI_ENCODER_RERANK_INFERENCE_ID, PACKAGED_MODEL_HUB_ID, cross_encoder_remedy,
+                            packaged_model_path, resolve_model_source)
 from .sentence_transformer_model import (EncoderOptions, LazySentenceTransformer,
                                          SentenceTransformerEmbeddingModel)
 
@@ -54,13 +71,34 @@ class SentenceTransformersEmbeddingModel(SentenceTransformerEmbeddingModel):
         return view
 
 
+class SentenceTransformersRerankModel(CrossEncoderRerankModel):
+    def service_settings_view(self) -> dict[str, Any]:
+        options = self.encoder.options
+        view: dict[str, Any] = {"model_id": options.source.model_id, "device": options.device,
+                                "batch_size": options.batch_size, "dtype": options.dtype}
+        if options.max_length is not None:
+            view["max_length"] = options.max_length
+        return view
+
+
+def _reject_bi_encoder(model_id: str, location: str) -> None:
+    packaged = packaged_model_path()
+    if model_id.lower() == PACKAGED_MODEL_HUB_ID.lower() or (packaged is not None and location == str(packaged)):
+        raise status_exception(
+            f"[{model_id}] is a bi-encoder (text_embedding) model, not a cross-encoder; rerank with it "
+            f"through the [bi_encoder] service, e.g. the preconfigured [{BI_ENCODER_RERANK_INFERENCE_ID}] "
+            f"endpoint")
+
+
 class SentenceTransformersService(InferenceService):
     name = "sentence_transformers"
-    task_types = ("text_embedding",)
+    task_types = ("text_embedding", "rerank")
 
     def parse_request_config(self, *, inference_id: str, task_type: str,
                              service_settings: SettingsReader, task_settings: SettingsReader,
                              context: ServiceContext) -> EndpointModel:
+        if task_type == "rerank":
+            return self._parse_rerank(service_settings, task_settings, context)
         reader = service_settings
         model_id = reader.required_string("model_id")
         device = read_device(reader)
@@ -75,3 +113,20 @@ class SentenceTransformersService(InferenceService):
                                  dimensions)
         encoder = LazySentenceTransformer(options, context.model_cache)
         return SentenceTransformersEmbeddingModel(encoder, similarity)
+
+    @staticmethod
+    def _parse_rerank(reader: SettingsReader, task_reader: SettingsReader,
+                      context: ServiceContext) -> RerankModel:
+        model_id = reader.required_string("model_id")
+        device = read_device(reader)
+        batch_size = reader.optional_positive_int("batch_size") or DEFAULT_BATCH_SIZE
+        dtype = reader.optional_enum("dtype", DTYPES) or "float32"
+        max_length = reader.optional_positive_int("max_length")
+        reader.raise_if_errors()
+        settings = SentenceTransformersRerankModel.read_task_settings(task_reader)
+        assert model_id is not None
+        source = resolve_model_source(model_id, cross_encoder_remedy())
+        _reject_bi_encoder(model_id, source.location)
+        options = CrossEncoderOptions(source, device, dtype, batch_size, max_length,
+                                      hub_id=None if source.is_local else model_id)
+        return SentenceTransformersRerankModel(LazyCrossEncoder(options, context.model_cache), settings)

@@ -1,0 +1,131 @@
+"""A lazily loaded sentence-transformers ``CrossEncoder`` behind a ``rerank`` endpoint.
+
+Both the ``sentence_transformers`` and the ``elasticsearch`` services end up here for the ``rerank``
+task; they differ only in how they spell their settings.
+
+Scores are the model's **raw logits** -- ``CrossEncoder.predict(pairs, activation_fn=Identity())``
+-- not the sigmoid sentence-transformers applies by default to single-label models: Elasticsearch's
+cross-encoders (Eland ``text_similarity`` models) return logits, which the reranker retriever then
+normalises with ``max(s, 0) + min(exp(s), 1)``.
+
+The passage window reported to the reranker retriever (the default ``chunk_rescorer`` chunk size) is
+``floor(0.75 * max_length)`` words, 0.75 words per token being Elasticsearch's own estimate;
+``max_length`` is ``service_settings.max_length`` when given, else the model's ``max_seq_length``
+(which loads the model).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .base import (CONSERVATIVE_DEFAULT_WINDOW_WORDS, RerankModel, RerankRuntime, RerankSettings,
+                   whitespace_tokens, window_words_for_tokens)
+from .model_loading import CROSS_ENCODER, LoadedModelCache, LoadSpec, ModelSource, cross_encoder_remedy
+
+
+@dataclass(frozen=True)
+class CrossEncoderOptions:
+    """How to load and call the model; equal options share one loaded model."""
+
+    source: ModelSource
+    device: str = "auto"
+    dtype: str = "float32"
+    batch_size: int = 32
+    max_length: int | None = None
+    hub_id: str | None = None        # named in the offline remedy of load errors
+    note: str | None = None          # put before the remedy (what the endpoint stands for)
+
+    def load_spec(self) -> LoadSpec:
+        remedy = cross_encoder_remedy(self.hub_id)
+        return LoadSpec(CROSS_ENCODER, self.max_length, f"{self.note} {remedy}" if self.note else remedy)
+
+
+class LazyCrossEncoder:
+    """Loads the CrossEncoder on first use (thread-safe, once) and scores pairs."""
+
+    def __init__(self, options: CrossEncoderOptions, model_cache: LoadedModelCache) -> None:
+        self.options = options
+        self._model_cache = model_cache
+        self._lock = threading.Lock()
+        self._model: Any = None
+        self._key: tuple[str, ...] | None = None
+        self._identity: Any = None
+
+    @property
+    def loaded(self) -> bool:
+        return self._model is not None
+
+    def model(self) -> Any:
+        if self._model is None:
+            with self._lock:
+                if self._model is None:
+                    import torch
+                    key, model = self._model_cache.acquire(self.options.source, self.options.device,
+                                                           self.options.dtype, self.options.load_spec())
+                    self._identity = torch.nn.Identity()
+                    self._key, self._model = key, model
+        return self._model
+
+    def release(self) -> None:
+        with self._lock:
+            if self._key is not None:
+                self._model_cache.release(self._key)
+            self._key, self._model = None, None
+
+    def predict(self, query: str, texts: list[str]) -> np.ndarray:
+        """Raw logits of ``(query, text)`` pairs, one model forward per call (float32, input order)."""
+        model = self.model()
+        scores = model.predict([(query, text) for text in texts], batch_size=max(len(texts), 1),
+                               activation_fn=self._identity, show_progress_bar=False, convert_to_numpy=True)
+        scores = np.asarray(scores, dtype=np.float32)
+        if scores.ndim == 2 and scores.shape[1] == 1:
+            scores = scores[:, 0]
+        return scores
+
+    def max_length(self) -> int | None:
+        if self.options.max_length is not None:
+            return self.options.max_length
+        value = getattr(self.model(), "max_seq_length", None)
+        return int(value) if value is not None else None
+
+    def count_tokens(self, query: str, texts: Sequence[str]) -> int:
+        """Tokens of the encoded pairs (after truncation) with the model's tokenizer."""
+        model = self._model
+        tokenizer = getattr(model, "tokenizer", None) if model is not None else None
+        if tokenizer is None:
+            return whitespace_tokens(query, texts)
+        try:
+            encoded = tokenizer([query] * len(texts), list(texts), truncation=True,
+                                max_length=self.max_length())
+            return sum(len(ids) for ids in encoded["input_ids"])
+        except Exception:   # noqa: BLE001 - counting is best effort
+            return whitespace_tokens(query, texts)
+
+
+class CrossEncoderRerankModel(RerankModel):
+    """``rerank`` through a lazily loaded CrossEncoder; services add the settings view."""
+
+    def __init__(self, encoder: LazyCrossEncoder, settings: RerankSettings) -> None:
+        super().__init__(settings)
+        self.encoder = encoder
+        self.batch_size = encoder.options.batch_size
+
+    def score_batch(self, query: str, texts: list[str], runtime: RerankRuntime) -> np.ndarray:
+        return self.encoder.predict(query, texts)
+
+    def count_tokens(self, query: str, texts: Sequence[str]) -> int:
+        return self.encoder.count_tokens(query, texts)
+
+    def window_words(self, runtime: RerankRuntime) -> int | None:
+        return window_words_for_tokens(self.encoder.max_length()) or CONSERVATIVE_DEFAULT_WINDOW_WORDS
+
+    def release(self) -> None:
+        self.encoder.release()
+
+    def service_settings_view(self) -> dict[str, Any]:   # overridden by each service
+        return {"model_id": self.encoder.options.source.model_id}

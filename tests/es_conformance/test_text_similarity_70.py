@@ -1,0 +1,280 @@
+"""Port of Elasticsearch's ``text_similarity_reranker`` retriever YAML REST tests.
+
+Source: ``x-pack/plugin/inference/src/yamlRestTest/resources/rest-api-spec/test/inference/70_text_similarity_rank_retriever.yml``
+in ``elastic/elasticsearch``, read at commit ``0128e30676c6961849e4d2d0f92b6b1eb58e4433`` — the newest
+stored version (``inference_text_field`` numeric scores, ``min_score`` fix, 9.2 ``chunk_rescorer`` and
+9.3 chunk explain/profile cases); the older 8.15 version at ``1b8ff294`` asserted ``_score`` 0.4/0.2 of
+the pre-normalization mock and is not ported. Index, documents and the ``my-rerank-model`` endpoint
+(``test_reranking_service``, ES's mock, spec §8.4): ``build_rerank_engine`` in ``conftest.py``.
+Spec: /work/shared/spec/elasticsearch-retrievers.md §6, §8.4 and §9.4.
+
+The YAML setup also creates a sparse ``test_service`` endpoint and a ``semantic_text_field`` (via
+``copy_to``); the cases that use them depend on ES's deterministic embedding test service and are
+skipped here, as are the ``profile`` and alias cases. Requests carry the YAML's ``fields`` option once
+retrievo accepts it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from es_yaml import RERANK_DOCS, assert_catch_regex, assert_regex, at, ids, total, with_fields
+from retrievo.errors import ApiError
+
+pytestmark = pytest.mark.requires("text_similarity_reranker")
+
+needs_mock = pytest.mark.requires("test_reranking_service")
+
+QUESTION = "How often does the moon hide the sun?"
+SEMANTIC_SKIP = ("needs a `semantic_text` field embedded by ES's sparse `test_service` mock "
+                 "(deterministic ES-specific embeddings); not reproducible in retrievo")
+PROFILE_SKIP = "needs the `profile` search option (asserts RankDocsQuery profile descriptions); not in retrievo"
+
+#: bool.should[constant_score(subtopic technology, 10), constant_score(subtopic astronomy, 1)] → doc_1, doc_2
+TECH_THEN_ASTRONOMY: dict[str, Any] = {"bool": {"should": [
+    {"constant_score": {"filter": {"term": {"subtopic": "technology"}}, "boost": 10}},
+    {"constant_score": {"filter": {"term": {"subtopic": "astronomy"}}, "boost": 1}},
+]}}
+
+
+def reranker(query: dict[str, Any], *, field: str = "inference_text_field", inference_id: str = "my-rerank-model",
+             inference_text: str = QUESTION, child_extra: dict[str, Any] | None = None,
+             **params: Any) -> dict[str, Any]:
+    return {"text_similarity_reranker": {
+        "retriever": {"standard": {"query": query, **(child_extra or {})}},
+        "rank_window_size": 10, "inference_id": inference_id, "inference_text": inference_text,
+        "field": field, **params}}
+
+
+def rerank_search(e, retriever: dict[str, Any], index: str = "test-index",
+                  fields: tuple[str, ...] = ("text", "topic"), **body: Any) -> dict[str, Any]:
+    return e.search(index=index, body=with_fields(
+        {"track_total_hits": True, "retriever": retriever, "size": 10, **body}, list(fields)))
+
+
+# YAML: "Simple text similarity rank retriever"
+@needs_mock
+def test_simple_text_similarity_rank_retriever(rerank_engine):
+    resp = rerank_search(rerank_engine, reranker(TECH_THEN_ASTRONOMY))
+    assert total(resp) == 2
+    assert len(resp["hits"]["hits"]) == 2
+    assert ids(resp) == ["doc_2", "doc_1"]  # raw model scores "0" and "-1"
+
+
+# YAML: "Simple text similarity rank retriever and filtering"
+@needs_mock
+def test_simple_text_similarity_rank_retriever_and_filtering(rerank_engine):
+    resp = rerank_search(rerank_engine, reranker({"term": {"topic": "science"}},
+                                                 filter={"term": {"subtopic": "technology"}}))
+    assert total(resp) == 1
+    assert len(resp["hits"]["hits"]) == 1
+    assert ids(resp) == ["doc_1"]
+
+
+# YAML: "Text similarity reranking fails if the inference ID does not exist"
+def test_reranking_fails_if_the_inference_id_does_not_exist(rerank_engine):
+    with pytest.raises(ApiError) as err:
+        rerank_search(rerank_engine, reranker({"term": {"topic": "science"}}, inference_id="i-dont-exist",
+                                              filter={"term": {"subtopic": "technology"}}))
+    assert_catch_regex(err.value, r"Inference endpoint not found")
+
+
+# YAML: "Text similarity reranking fails if the inference ID does not exist and result set is empty"
+def test_reranking_fails_if_the_inference_id_does_not_exist_and_result_set_is_empty(rerank_engine):
+    with pytest.raises(ApiError) as err:
+        rerank_search(rerank_engine, reranker({"term": {"topic": "asdfasdf"}}, inference_id="i-dont-exist",
+                                              inference_text="asdfasdf"))
+    assert_catch_regex(err.value, r"Inference endpoint not found")
+
+
+# YAML: "Text similarity reranking with allowed failure maintains custom sorting"
+def test_allowed_rerank_failure_keeps_the_childs_custom_sort(rerank_engine):
+    resp = rerank_search(rerank_engine, reranker(
+        {"term": {"topic": "science"}}, child_extra={"sort": ["subtopic"]}, field="text",
+        inference_id="failing-rerank-model", inference_text="science", allow_rerank_failures=True))
+    assert total(resp) == 2
+    assert len(resp["hits"]["hits"]) == 2
+    assert ids(resp) == ["doc_2", "doc_1"]  # astronomy < technology
+
+
+# YAML: "text similarity reranking with explain"
+@needs_mock
+def test_text_similarity_reranking_with_explain(rerank_engine):
+    resp = rerank_search(rerank_engine, reranker(TECH_THEN_ASTRONOMY), explain=True)
+    assert ids(resp)[:2] == ["doc_2", "doc_1"]
+    assert at(resp, "hits.hits.0._explanation.description") == "sum of:"
+    assert_regex(r"text_similarity_reranker.match.using.inference.endpoint:.\[my-rerank-model\].on.document"
+                 r".field:.\[inference_text_field\].*", at(resp, "hits.hits.0._explanation.details.0.description"))
+    assert_regex(r"subtopic.*astronomy.*", at(resp, "hits.hits.0._explanation.details.0.details.0.details.0.description"))
+    assert_regex(r"match.on.required.clause,.product.of:*", at(resp, "hits.hits.0._explanation.details.1.description"))
+
+
+# YAML: "text similarity reranker properly handles aliases"
+@pytest.mark.skip(reason="needs index aliases (`indices.put_alias`) and a 2-shard index; retrievo has "
+                         "neither (one shard per index, aliases rejected)")
+def test_text_similarity_reranker_properly_handles_aliases(rerank_engine):
+    pass
+
+
+# YAML: "Text similarity reranker respects min_score"
+@needs_mock
+def test_reranker_respects_min_score(make_rerank_engine):
+    e = make_rerank_engine()  # this case re-indexes doc_2, so it gets its own engine
+    e.index(index="test-index", id="doc_2", refresh=True, document={
+        "text": "The phases of the Moon come from the position of the Moon relative to the Earth and Sun.",
+        "topic": ["science"], "subtopic": ["astronomy"], "inference_text_field": "10"})
+    resp = rerank_search(e, reranker(TECH_THEN_ASTRONOMY, min_score=10))
+    assert total(resp) == 1
+    assert len(resp["hits"]["hits"]) == 1
+    assert ids(resp) == ["doc_2"]
+
+
+# YAML: "Text similarity reranker with min_score zero includes all docs"
+@needs_mock
+def test_reranker_with_min_score_zero_includes_all_docs(make_rerank_engine):
+    e = make_rerank_engine()  # this case creates a second index, so it gets its own engine
+    e.indices.create(index="test-index-deterministic", mappings={"properties": {
+        "text": {"type": "text"}, "topic": {"type": "keyword"}, "subtopic": {"type": "keyword"},
+        "inference_text_field": {"type": "keyword"}}})
+    for doc_id, score_text in [("doc_1", "1"), ("doc_2", "2"), ("doc_3", "3")]:
+        e.index(index="test-index-deterministic", id=doc_id, refresh=True,
+                document={**RERANK_DOCS[doc_id], "inference_text_field": score_text})
+    resp = rerank_search(e, reranker({"match_all": {}}, min_score=0), index="test-index-deterministic")
+    assert total(resp) == 3
+    assert len(resp["hits"]["hits"]) == 3
+
+
+# YAML: "Text similarity reranker with high min_score excludes all docs"
+@needs_mock
+def test_reranker_with_high_min_score_excludes_all_docs(rerank_engine):
+    resp = rerank_search(rerank_engine, reranker({"match_all": {}}, min_score=1000))
+    assert total(resp) == 0
+    assert len(resp["hits"]["hits"]) == 0
+
+
+# YAML: "Text similarity reranker specifying number of rescore_chunks must be > 0"
+@needs_mock
+def test_chunk_rescorer_size_must_be_positive(rerank_engine):
+    with pytest.raises(ApiError) as err:
+        rerank_search(rerank_engine, reranker({"match_all": {}}, chunk_rescorer={"size": 0}))
+    assert_catch_regex(err.value, r"size must be greater than 0")
+    assert err.value.body["status"] == 400
+
+
+# YAML: "Reranking based on rescore_chunks"
+@needs_mock
+def test_reranking_based_on_rescore_chunks(rerank_engine):
+    # one chunk per doc; the mock scores inputs by position, so the child's order [doc_2, doc_1] flips
+    resp = rerank_search(rerank_engine, reranker({"match": {"topic": {"query": "science"}}}, field="text",
+                                                 chunk_rescorer={"size": 2}))
+    assert total(resp) == 2
+    assert len(resp["hits"]["hits"]) == 2
+    assert ids(resp) == ["doc_1", "doc_2"]
+
+
+# YAML: "Reranking based on rescore_chunks using defaults"
+@needs_mock
+def test_reranking_based_on_rescore_chunks_using_defaults(rerank_engine):
+    resp = rerank_search(rerank_engine, reranker({"term": {"topic": "science"}}, field="text", chunk_rescorer={}))
+    assert total(resp) == 2
+    assert len(resp["hits"]["hits"]) == 2
+    assert ids(resp) == ["doc_1", "doc_2"]
+
+
+# YAML: "Reranking based on rescore_chunks on a semantic_text field"
+@pytest.mark.skip(reason=SEMANTIC_SKIP)
+def test_rescore_chunks_on_a_semantic_text_field():
+    pass
+
+
+# YAML: "Reranking based on rescore_chunks on a semantic_text field using defaults"
+@pytest.mark.skip(reason=SEMANTIC_SKIP)
+def test_rescore_chunks_on_a_semantic_text_field_using_defaults():
+    pass
+
+
+# YAML: "Reranking based on rescore_chunks on a semantic_text field specifying chunking settings"
+@pytest.mark.skip(reason=SEMANTIC_SKIP)
+def test_rescore_chunks_on_a_semantic_text_field_with_chunking_settings():
+    pass
+
+
+# YAML: "Reranking based on rescore_chunks on a semantic_text field specifying chunking settings requires
+#        valid chunking settings"
+@pytest.mark.skip(reason=SEMANTIC_SKIP + " (the request targets `semantic_text_field`)")
+def test_rescore_chunks_requires_valid_chunking_settings():
+    pass
+
+
+# YAML: "Reranking based on rescore_chunks on a semantic_text field specifying chunk size"
+@pytest.mark.skip(reason=SEMANTIC_SKIP)
+def test_rescore_chunks_on_a_semantic_text_field_with_chunk_size():
+    pass
+
+
+# YAML: "Reranking based on chunk_rescorer specifying only max chunk size will default remaining chunking settings"
+@pytest.mark.skip(reason=SEMANTIC_SKIP)
+def test_chunk_rescorer_with_only_max_chunk_size():
+    pass
+
+
+# YAML: "Reranking based on chunk_rescorer will send in first chunk if no text matches found"
+@pytest.mark.skip(reason=SEMANTIC_SKIP)
+def test_chunk_rescorer_sends_first_chunk_when_nothing_matches():
+    pass
+
+
+# YAML: "Explain outputs information on chunk rescorer if selected"
+@pytest.mark.skip(reason=SEMANTIC_SKIP)
+def test_explain_outputs_chunk_rescorer_information():
+    pass
+
+
+# YAML: "Profile outputs information on chunk rescorer if selected"
+@pytest.mark.skip(reason=PROFILE_SKIP + "; also " + SEMANTIC_SKIP)
+def test_profile_outputs_chunk_rescorer_information():
+    pass
+
+
+# YAML: "Test chunk rescorer auto-resolves from parent inference_id"
+@pytest.mark.skip(reason=PROFILE_SKIP)
+def test_chunk_rescorer_auto_resolves_from_parent_inference_id():
+    pass
+
+
+# YAML: "Test explicit chunking_settings override inference endpoint window size"
+@pytest.mark.skip(reason=PROFILE_SKIP)
+def test_explicit_chunking_settings_override_endpoint_window_size():
+    pass
+
+
+# YAML: "Test chunk rescorer on semantic_text field pulls from reranker inference_id"
+@pytest.mark.skip(reason=PROFILE_SKIP + "; also " + SEMANTIC_SKIP)
+def test_chunk_rescorer_on_semantic_text_pulls_from_reranker_inference_id():
+    pass
+
+
+# YAML: "Test NPE regression - chunk rescorer with null chunking_settings does not throw"
+@needs_mock
+def test_chunk_rescorer_without_chunking_settings_explains_chunks(rerank_engine):
+    resp = rerank_search(rerank_engine, reranker({"match": {"text": "moon"}}, field="text",
+                                                 chunk_rescorer={"size": 3}),
+                         fields=("text",), explain=True)
+    assert total(resp) == 3
+    assert len(resp["hits"]["hits"]) == 3
+    assert at(resp, "hits.hits.0._score")  # is_true
+    assert "rescoring considering only top [3] best chunks" in at(resp, "hits.hits.0._explanation.details.0.description")
+
+
+# YAML: "Test chunk rescorer with partial chunking_settings auto-completes remaining fields"
+@pytest.mark.skip(reason=PROFILE_SKIP)
+def test_partial_chunking_settings_are_completed():
+    pass
+
+
+# YAML: "Test chunk rescorer empty object defaults to size=1 and inference endpoint window"
+@pytest.mark.skip(reason=PROFILE_SKIP)
+def test_empty_chunk_rescorer_defaults():
+    pass
