@@ -75,6 +75,8 @@ class Rerank(Operator):
     name: str = "Rerank"
     sent: dict[int, list[str]] = field(default_factory=dict)   # doc → texts sent (for tests and explain)
     scores_by_doc: dict[int, float] = field(default_factory=dict)
+    #: Model calls, pairs, tokens and cache hits of the last execution (shown by the plan after a run).
+    last_stats: dict[str, Any] = field(default_factory=dict)
 
     def children(self) -> tuple[Operator, ...]:
         return (self.child,)
@@ -86,6 +88,9 @@ class Rerank(Operator):
             out["min_score"] = self.min_score
         if self.chunk is not None:
             out["chunks_per_doc"] = self.chunk.size
+        out["max_pairs"] = self.window * (self.chunk.size if self.chunk is not None else 1)
+        if self.last_stats:
+            out["last_run"] = self.last_stats
         return out
 
     def _inputs(self, ctx: ExecContext, docs: list[int]) -> tuple[list[int], list[str], list[int]]:
@@ -125,8 +130,7 @@ class Rerank(Operator):
                     f"but rank_window_size is [{self.window}]. Reduce rank_window_size to be less than or equal to "
                     f"the configured top N value.")
             kept, texts, owner = self._inputs(ctx, child.docs.tolist())
-            raw = np.asarray(ctx.inference.rerank_scores(self.inference_id, self.inference_text, texts),
-                             dtype=np.float64) if texts else np.zeros(0)
+            raw = self._score(ctx, texts)
         except ApiError as err:
             if not self.allow_failures:
                 raise child_failure("text_similarity_reranker", [self.child_kind], [err]) from None
@@ -146,6 +150,13 @@ class Rerank(Operator):
         self.scores_by_doc = dict(zip(out_docs.tolist(), out_scores.tolist()))
         total = int(out_docs.size) if self.min_score is not None else child.total
         return Ranked(docs=out_docs, scores=out_scores, total=total, matched=child.matched, fused=True)
+
+    def _score(self, ctx: ExecContext, texts: list[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros(0)
+        scores, stats = ctx.inference.rerank_scores_with_stats(self.inference_id, self.inference_text, texts)
+        self.last_stats = stats.as_dict()
+        return np.asarray(scores, dtype=np.float64)
 
     def _keep_child_order(self, child: Ranked) -> Ranked:
         scores = child.scores.astype(F32).copy()

@@ -82,7 +82,7 @@ def server() -> Iterator[Server]:
 
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     httpd.daemon_threads = True
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
     thread.start()
     state.url = f"http://127.0.0.1:{httpd.server_address[1]}"
     try:
@@ -113,6 +113,7 @@ def api_error(call: Any, *args: Any, **kwargs: Any) -> ApiError:
 
 QUERY = "moon phases"
 DOCS = ["the moon phases", "solar eclipse", "moon lake", "phases of matter"]
+BY_LENGTH = sorted(DOCS, key=len, reverse=True)            # the order passages are sent in
 
 
 def test_cohere_format(client: InferenceClient, server: Server) -> None:
@@ -129,8 +130,8 @@ def test_cohere_format(client: InferenceClient, server: Server) -> None:
                       {"index": 1, "relevance_score": 0.0, "text": DOCS[1]}]
     (request,) = server.requests
     assert request["path"] == "/v1/rerank"
-    assert request["body"] == {"model": "rerank-english-v3.0", "query": QUERY, "documents": DOCS, "top_n": 4,
-                               "return_documents": False}
+    assert request["body"] == {"model": "rerank-english-v3.0", "query": QUERY, "documents": BY_LENGTH,
+                               "top_n": 4, "return_documents": False}
     assert request["headers"]["Authorization"] == "Bearer secret-key"
     assert request["headers"]["Content-Type"] == "application/json"
 
@@ -149,7 +150,7 @@ def test_tei_format_and_hugging_face_service(client: InferenceClient, server: Se
     np.testing.assert_array_equal(client.registry.rerank_scores("tei", QUERY, DOCS), expected)
     assert client.rerank(inference_id="hf", query=QUERY, input=DOCS)["rerank"] == [
         {"index": 0, "relevance_score": 1.0, "text": DOCS[0]}, {"index": 2, "relevance_score": 0.5, "text": DOCS[2]}]
-    assert [r["body"] for r in server.requests] == [{"query": QUERY, "texts": DOCS, "return_text": False}] * 2
+    assert [r["body"] for r in server.requests] == [{"query": QUERY, "texts": BY_LENGTH, "return_text": False}] * 2
     assert server.requests[1]["headers"]["Authorization"] == "Bearer hf-key"
     assert client.registry.rerank_top_n("hf") == 2
 
