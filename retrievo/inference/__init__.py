@@ -1,11 +1,15 @@
 """Inference endpoints (the ``_inference`` API), the services behind them, and text chunking.
 
-* :class:`InferenceRegistry` -- endpoints by id, preconfigured ``.all-minilm-l6-v2``, embedding cache;
-  what the planner and ``semantic_text`` call (``embed``, ``chunk``, ``embed_chunks``).
-* :class:`InferenceClient` -- the official client's ``client.inference`` methods over a registry.
+* :class:`InferenceRegistry` -- endpoints by id, the preconfigured ``.all-minilm-l6-v2``,
+  ``.all-minilm-l6-v2-rerank`` and ``.rerank-v1-elasticsearch``, the embedding and rerank caches;
+  what the planner and ``semantic_text`` call (``embed``, ``chunk``, ``embed_chunks``,
+  ``rerank_scores``, ``rerank_scores_with_stats``, ``rerank_window``, ``rerank_top_n``).
+* :class:`InferenceClient` -- the official client's ``client.inference`` methods over a registry
+  (``put``, ``get``, ``delete``, ``inference``, ``text_embedding``, ``rerank`` ...).
 * :mod:`retrievo.inference.chunking` -- Elasticsearch's sentence/word chunkers and ``chunking_settings``.
-* :mod:`retrievo.inference.services` -- ``sentence_transformers``, ``elasticsearch`` (Eland ids),
-  ``hugging_face`` (rejected).
+* :mod:`retrievo.inference.services` -- ``sentence_transformers`` (bi-encoders, cross-encoders),
+  ``elasticsearch`` (Eland ids), ``bi_encoder`` (rerank by embedding cosine), ``cohere`` and
+  ``hugging_face`` (rerank over HTTP), ``test_reranking_service`` (Elasticsearch's mock).
 
 This package never imports ``retrievo.planner`` or ``retrievo.retrievers``.
 """
@@ -15,10 +19,14 @@ from .chunking import (ChunkingSettings, ChunkOffset, NoneChunkingSettings, Sent
 from .client import InferenceClient
 from .endpoint import Endpoint
 from .registry import DEFAULT_EMBEDDING_INFERENCE_ID, EmbeddedChunk, InferenceRegistry
+from .rerank_cache import RerankCallStats
+from .services.elasticsearch import DEFAULT_RERANK_INFERENCE_ID
+from .services.model_loading import BI_ENCODER_RERANK_INFERENCE_ID
 from .task_types import InferenceRequest
 
 __all__ = [
-    "InferenceClient", "InferenceRegistry", "Endpoint", "EmbeddedChunk", "InferenceRequest",
-    "DEFAULT_EMBEDDING_INFERENCE_ID", "ChunkingSettings", "ChunkOffset", "SentenceChunkingSettings",
+    "InferenceClient", "InferenceRegistry", "Endpoint", "EmbeddedChunk", "InferenceRequest", "RerankCallStats",
+    "DEFAULT_EMBEDDING_INFERENCE_ID", "DEFAULT_RERANK_INFERENCE_ID", "BI_ENCODER_RERANK_INFERENCE_ID",
+    "ChunkingSettings", "ChunkOffset", "SentenceChunkingSettings",
     "WordChunkingSettings", "NoneChunkingSettings", "chunk_text", "parse_chunking_settings",
 ]

@@ -50,7 +50,7 @@ class RerankCallStats:
     cache_hits: int = 0        # distinct passages served from the cache
     cache_misses: int = 0      # distinct passages the model had to score
     deduplicated: int = 0      # repeated passages within the call, served from the first occurrence
-    model_seconds: float = 0.0
+    model_seconds: float = 0.0  # wall time inside the model (includes a lazy model load on first use)
 
     def as_dict(self) -> dict[str, int | float]:
         return {f.name: getattr(self, f.name) for f in fields(self)}

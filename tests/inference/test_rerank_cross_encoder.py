@@ -354,3 +354,24 @@ def test_cached_repo_id_matches_case_insensitively(tmp_path: Path, monkeypatch: 
     monkeypatch.setattr(model_loading, "hub_cache_dir", lambda: tmp_path)
     assert model_loading.cached_repo_id("cross-encoder/ms-marco-minilm-l-6-v2") == "cross-encoder/ms-marco-MiniLM-L-6-v2"
     assert model_loading.cached_repo_id("cross-encoder/other") is None
+
+
+def test_token_counts_are_the_tokenizer_lengths(client: InferenceClient, tiny_cross_encoder_path: Path,
+                                                tiny_reference_cross_encoder: Any) -> None:
+    put_cross_encoder(client, tiny_cross_encoder_path, batch_size=4)
+    tokenizer = tiny_reference_cross_encoder.tokenizer
+    encoded = tokenizer([QUERY] * len(PASSAGES), PASSAGES, truncation=True, max_length=128)
+    _, stats = client.registry.rerank_scores_with_stats("ce", QUERY, PASSAGES)
+    assert stats.tokens == sum(len(ids) for ids in encoded["input_ids"])
+    assert client.registry.get("ce").model.encoder.count_tokens(QUERY, PASSAGES[:1]) == len(encoded["input_ids"][0])
+
+
+def test_concurrent_searches_get_their_own_scores(client: InferenceClient, tiny_cross_encoder_path: Path,
+                                                  tiny_reference_cross_encoder: Any) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+    put_cross_encoder(client, tiny_cross_encoder_path, batch_size=2)
+    queries = [f"{word} moon" for word in ("sun", "lake", "solar", "fox", "dog", "cat")]
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(lambda q: client.registry.rerank_scores("ce", q, PASSAGES), queries))
+    for query, scores in zip(queries, results):
+        np.testing.assert_allclose(scores, raw_scores(tiny_reference_cross_encoder, query, PASSAGES), atol=1e-5)

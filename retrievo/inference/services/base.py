@@ -2,7 +2,8 @@
 
 A *service* (``sentence_transformers``, ``elasticsearch``, ...) turns the body of
 ``PUT _inference/<task_type>/<id>`` into an :class:`EndpointModel` -- Elasticsearch's ``Model``:
-validated settings plus the ability to run the endpoint's task. Adding a service is one subclass of
+validated settings plus the ability to run the endpoint's task: a :class:`TextEmbeddingModel`
+(``text_embedding``) or a :class:`RerankModel` (``rerank``). Adding a service is one subclass of
 :class:`InferenceService` plus one entry in :data:`retrievo.inference.services.SERVICES`; adding a
 task type is one :class:`EndpointModel` subclass here plus one entry in
 :data:`retrievo.inference.task_types.TASK_TYPES`.

@@ -28,6 +28,8 @@ from typing import Any
 
 import numpy as np
 
+from retrievo.errors import ApiError
+
 from ..errors import status_exception
 from ..settings_parsing import SettingsReader
 from .base import (CONSERVATIVE_DEFAULT_WINDOW_WORDS, EndpointModel, InferenceService, RerankModel,
@@ -39,7 +41,6 @@ BI_ENCODER_BATCH_SIZE = 1024    # passages per scoring call; the embedding endpo
 
 
 def _embedding_endpoint(lookup: Any, rerank_id: str, embedding_id: str) -> Any:
-    from retrievo.errors import ApiError
     try:
         endpoint = lookup(embedding_id)
     except ApiError:

@@ -17,9 +17,29 @@ The passage window reported to the reranker retriever (the default ``chunk_resco
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
+
+# Tokens of the batches the current thread's forward passes saw (attention-mask sums); one counter per
+# thread, because a loaded model is shared by endpoints and threads.
+_FORWARD_TOKENS = threading.local()
+_HOOK_ATTRIBUTE = "_retrievo_token_hook"
+
+
+def _count_forward_tokens(module: Any, args: tuple[Any, ...]) -> None:
+    features = args[0] if args else None
+    mask = features.get("attention_mask") if isinstance(features, Mapping) else None
+    if mask is not None:
+        _FORWARD_TOKENS.count = getattr(_FORWARD_TOKENS, "count", 0) + int(mask.sum())
+
+
+def _install_token_hook(model: Any) -> None:
+    """Count tokens from the attention mask the model computes anyway (once per loaded model)."""
+    if getattr(model, _HOOK_ATTRIBUTE, False) or not hasattr(model, "register_forward_pre_hook"):
+        return
+    model.register_forward_pre_hook(_count_forward_tokens)
+    setattr(model, _HOOK_ATTRIBUTE, True)
 
 import numpy as np
 
@@ -55,6 +75,7 @@ class LazyCrossEncoder:
         self._model: Any = None
         self._key: tuple[str, ...] | None = None
         self._identity: Any = None
+        self._last = threading.local()     # (pairs, tokens) of this thread's last predict
 
     @property
     def loaded(self) -> bool:
@@ -68,6 +89,7 @@ class LazyCrossEncoder:
                     key, model = self._model_cache.acquire(self.options.source, self.options.device,
                                                            self.options.dtype, self.options.load_spec())
                     self._identity = torch.nn.Identity()
+                    _install_token_hook(model)
                     self._key, self._model = key, model
         return self._model
 
@@ -80,8 +102,10 @@ class LazyCrossEncoder:
     def predict(self, query: str, texts: list[str]) -> np.ndarray:
         """Raw logits of ``(query, text)`` pairs, one model forward per call (float32, input order)."""
         model = self.model()
+        _FORWARD_TOKENS.count = 0
         scores = model.predict([(query, text) for text in texts], batch_size=max(len(texts), 1),
                                activation_fn=self._identity, show_progress_bar=False, convert_to_numpy=True)
+        self._last.value = (len(texts), getattr(_FORWARD_TOKENS, "count", 0))
         scores = np.asarray(scores, dtype=np.float32)
         if scores.ndim == 2 and scores.shape[1] == 1:
             scores = scores[:, 0]
@@ -94,7 +118,12 @@ class LazyCrossEncoder:
         return int(value) if value is not None else None
 
     def count_tokens(self, query: str, texts: Sequence[str]) -> int:
-        """Tokens of the encoded pairs (after truncation) with the model's tokenizer."""
+        """Tokens of the encoded pairs (after truncation): what this thread's last :meth:`predict` of
+        these pairs fed the model, else the model's tokenizer, else whitespace words."""
+        last = getattr(self._last, "value", None)
+        if last is not None and last[0] == len(texts) and last[1] > 0:
+            self._last.value = None
+            return int(last[1])
         model = self._model
         tokenizer = getattr(model, "tokenizer", None) if model is not None else None
         if tokenizer is None:

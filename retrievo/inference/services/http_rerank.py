@@ -45,7 +45,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlparse
 
@@ -73,7 +73,7 @@ class HttpRerankOptions:
     url: str
     api_format: str
     model_id: str | None = None
-    api_key: str | None = None
+    api_key: str | None = field(default=None, repr=False)      # a secret: never echoed or printed
     timeout: float = DEFAULT_TIMEOUT_S
     max_retries: int = DEFAULT_MAX_RETRIES
     batch_size: int = 32
