@@ -573,8 +573,8 @@ def measure_set(vs: VectorSet, args, rows: list[Row], frows: list[FilterRow], pr
             profiles.append(profile_engine(engine, name, qlists[: args.profile_queries],
                                            f"{vs.name} / {variant}: engine.search, knn k=10 num_candidates=100",
                                            args.profile_top))
-        search = fsearch = None  # noqa: F841 (closures hold the engine)
-        del engine, vf, segs, seg_index
+        # closures and locals hold the engine: drop them before the next build
+        search = fsearch = engine = vf = segs = seg_index = None  # noqa: F841
         gc.collect()
 
 
@@ -616,6 +616,13 @@ def machine_info() -> dict[str, str]:
         "python": platform.python_version(),
         "versions": ", ".join(f"{k} {v}" for k, v in versions.items()),
     }
+
+
+def _loadavg() -> str:
+    try:
+        return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    except OSError:
+        return "?"
 
 
 def fmt_qps(t: float | None) -> str:
@@ -683,6 +690,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"command : {cmd}", file=out)
     for k, v in info.items():
         print(f"{k:8}: {v}", file=out)
+    print(f"load    : {_loadavg()} (1/5/15-min load average at start; other processes on the machine share its cores)",
+          file=out)
     print(f"threads : single (OMP/OPENBLAS/MKL_NUM_THREADS=1, faiss.omp_set_num_threads(1), one query at a time); "
           f"embedding: {args.embed_threads} torch threads", file=out)
     out.flush()
@@ -813,7 +822,7 @@ def main(argv: list[str] | None = None) -> int:
         if md:
             print("```", file=out)
     print("", file=out)
-    print(f"total run time: {time.perf_counter() - started:.0f} s", file=out)
+    print(f"total run time: {time.perf_counter() - started:.0f} s; load average at the end: {_loadavg()}", file=out)
     out.flush()
     return 0
 

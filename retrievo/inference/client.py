@@ -7,23 +7,47 @@ returns, as plain dicts. Argument mistakes the official client catches before se
 everything else raises the Elasticsearch-shaped :class:`retrievo.errors.ApiError` the server would
 return.
 
-``timeout`` is accepted and ignored: inference runs in this process (remote rerank services use
-their endpoint's ``service_settings.timeout``). :meth:`InferenceClient.cache_stats` is a retrievo
+``timeout`` (an Elasticsearch time value such as ``"30s"``) bounds how long a call may take: inference
+runs in this process and cannot be abandoned half way, so a call that finishes later than its timeout
+answers with Elasticsearch's 408 instead of a result. :meth:`InferenceClient.cache_stats` is a retrievo
 extension (embedding and rerank cache counters).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import re
+import time
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from retrievo.errors import illegal_argument, validation_error, x_content_parse_error
+from retrievo.errors import ApiError, illegal_argument, validation_error, x_content_parse_error
 
 from .errors import mismatched_task_type
 from .registry import InferenceRegistry
 from .task_types import InferenceRequest, known_task_type, parse_input_type
 
 _ALL = ("_all", "*")
+_TIME_UNITS = {"nanos": 1e-9, "micros": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
+
+
+def _timeout_seconds(timeout: Any) -> float | None:
+    """An Elasticsearch time value (``"30s"``, ``"500ms"``, ``"1m"``) in seconds; None for no limit."""
+    if timeout is None or timeout in ("-1", -1):
+        return None
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*(nanos|micros|ms|s|m|h|d)\s*", str(timeout))
+    if match is None:
+        raise illegal_argument(f"failed to parse setting [timeout] with value [{timeout}] as a time value: "
+                               f"unit is missing or unrecognized")
+    return float(match.group(1)) * _TIME_UNITS[match.group(2)]
+
+
+def _within(timeout: Any, call: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    limit = _timeout_seconds(timeout)
+    start = time.perf_counter()
+    result = call()
+    if limit is not None and time.perf_counter() - start > limit:
+        raise ApiError("status_exception", f"Request timed out after [{timeout}]", status=408)
+    return result
 _INFERENCE_BODY_FIELDS = ("input", "input_type", "query", "task_settings", "return_documents", "top_n")
 
 
@@ -63,7 +87,7 @@ class InferenceClient:
         """``PUT _inference/[<task_type>/]<inference_id>``: create an endpoint; echoes its config."""
         inference_id = _require_id(inference_id, "inference_id")
         config = _single_body(inference_config, body, "inference_config")
-        return self.registry.put(inference_id, config, task_type).to_dict()
+        return _within(timeout, lambda: self.registry.put(inference_id, config, task_type).to_dict())
 
     def put_elasticsearch(self, *, task_type: str, elasticsearch_inference_id: str,
                           service: str | None = None, service_settings: Mapping[str, Any] | None = None,
@@ -83,7 +107,7 @@ class InferenceClient:
                                ("chunking_settings", chunking_settings), ("task_settings", task_settings)):
                 if value is not None:
                     config[key] = value
-        return self.registry.put(inference_id, config, task_type).to_dict()
+        return _within(timeout, lambda: self.registry.put(inference_id, config, task_type).to_dict())
 
     def get(self, *, task_type: str | None = None, inference_id: str | None = None) -> dict[str, Any]:
         """``GET _inference[/<task_type>][/<inference_id>]``: ``{"endpoints": [...]}``."""
@@ -118,7 +142,7 @@ class InferenceClient:
                                       task_settings=task_settings)
         request = self._request(fields)
         wanted = task_type if task_type not in (None, "") else None
-        return self.registry.infer(inference_id, request, wanted)
+        return _within(timeout, lambda: self.registry.infer(inference_id, request, wanted))
 
     def text_embedding(self, *, inference_id: str, input: str | Sequence[str] | None = None,
                        input_type: str | None = None, task_settings: Mapping[str, Any] | None = None,
@@ -128,7 +152,7 @@ class InferenceClient:
         if input is None and body is None:
             raise ValueError("Empty value passed for parameter 'input'")
         fields = self._request_fields(body, input=input, input_type=input_type, task_settings=task_settings)
-        return self.registry.infer(inference_id, self._request(fields), "text_embedding")
+        return _within(timeout, lambda: self.registry.infer(inference_id, self._request(fields), "text_embedding"))
 
     def rerank(self, *, inference_id: str, input: str | Sequence[str] | None = None,
                query: str | None = None, return_documents: bool | None = None,
@@ -143,7 +167,7 @@ class InferenceClient:
             raise ValueError("Empty value passed for parameter 'query'")
         fields = self._request_fields(body, input=input, query=query, return_documents=return_documents,
                                       task_settings=task_settings, top_n=top_n)
-        return self.registry.infer(inference_id, self._request(fields), "rerank")
+        return _within(timeout, lambda: self.registry.infer(inference_id, self._request(fields), "rerank"))
 
     def cache_stats(self) -> dict[str, Any]:
         """retrievo extension: embedding cache hits, misses, model calls and sizes; rerank counters

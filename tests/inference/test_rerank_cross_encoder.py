@@ -295,15 +295,19 @@ def test_eland_cross_encoder_ids(tiny_cross_encoder_path: Path, tiny_reference_c
 
 
 def test_eland_rerank_settings(client: InferenceClient) -> None:
-    response = client.put(inference_id="chunked", task_type="rerank", inference_config={
+    response = client.put(inference_id="truncated", task_type="rerank", inference_config={
         "service": "elasticsearch",
         "service_settings": {"model_id": "cross-encoder__ms-marco-minilm-l-6-v2", "num_threads": 1,
-                             "adaptive_allocations": {"enabled": True}, "long_document_strategy": "chunk",
-                             "max_chunks_per_doc": 3},
+                             "adaptive_allocations": {"enabled": True}, "long_document_strategy": "truncate"},
         "task_settings": {"return_documents": False}})
     assert response["service_settings"] == {"num_threads": 1, "model_id": "cross-encoder__ms-marco-minilm-l-6-v2",
                                             "adaptive_allocations": {"enabled": True},
-                                            "long_document_strategy": "chunk", "max_chunks_per_doc": 3}
+                                            "long_document_strategy": "truncate"}
+    e = api_error(client.put, inference_id="chunked", task_type="rerank", inference_config={
+        "service": "elasticsearch",
+        "service_settings": {"model_id": "cross-encoder__ms-marco-minilm-l-6-v2", "num_threads": 1,
+                             "num_allocations": 1, "long_document_strategy": "chunk", "max_chunks_per_doc": 3}})
+    assert e.status_code == 400 and "chunk_rescorer" in e.reason
     assert response["task_settings"] == {"return_documents": False}
     e = api_error(client.put, inference_id="x", task_type="rerank", inference_config={
         **ELAND_RERANK, "task_settings": {"top_n": 3}})

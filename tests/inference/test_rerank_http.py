@@ -266,3 +266,32 @@ def test_settings_validation(client: InferenceClient) -> None:
                                             "api_format": "cohere", "timeout": 30.0, "max_retries": 0,
                                             "batch_size": 96, "rate_limit": {"requests_per_minute": 100}}
     assert client.registry.rerank_window("c") == 300
+
+
+def test_client_timeout_and_rate_limit_are_enforced():
+    """``timeout`` answers 408 when a call outlasts it."""
+    from retrievo.errors import ApiError
+    from retrievo.inference import InferenceClient
+
+    client = InferenceClient()
+    client.put(inference_id="t", task_type="rerank", inference_config={
+        "service": "test_reranking_service", "service_settings": {"model_id": "m", "api_key": "k"},
+        "task_settings": {"min_score": 0.0}})
+    ok = client.rerank(inference_id="t", query="q", input=["a", "b"], timeout="30s")
+    assert [r["index"] for r in ok["rerank"]] == [1, 0]
+    with pytest.raises(ApiError) as info:
+        client.rerank(inference_id="t", query="q", input=["a"], timeout="0nanos")
+    assert info.value.status_code == 408
+    with pytest.raises(ApiError) as info:
+        client.rerank(inference_id="t", query="q", input=["a"], timeout="soon")
+    assert info.value.status_code == 400
+
+
+def test_rate_limit_spaces_requests(client: InferenceClient, server: Server) -> None:
+    import time
+
+    put_cohere(client, server, batch_size=1, rate_limit={"requests_per_minute": 600})  # 0.1 s apart
+    start = time.perf_counter()
+    client.registry.rerank_scores("cohere", QUERY, ["a b", "c d e", "f g h i"])
+    assert len(server.requests) == 3
+    assert time.perf_counter() - start >= 0.2  # two gaps of at least 0.1 s

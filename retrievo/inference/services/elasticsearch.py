@@ -17,7 +17,8 @@ The ``rerank`` task runs Eland-imported cross-encoders the same way
 local cache matched case-insensitively, else downloaded when online), through
 :mod:`~retrievo.inference.services.cross_encoder_model`: raw logits, as Elasticsearch returns them.
 Its task settings take ``return_documents`` (default ``true``, as in Elasticsearch); the 9.2
-``long_document_strategy`` / ``max_chunks_per_doc`` service settings are validated and echoed but
+``long_document_strategy: truncate`` is what the local cross-encoder does; ``chunk`` and
+``max_chunks_per_doc`` are refused (use the reranker's ``chunk_rescorer``). Previously these settings were
 only matter for ``.rerank-v1`` in Elasticsearch. Elastic Rerank (``.rerank-v1``) itself has no local
 equivalent: configuring it is a 400 naming the alternatives. The preconfigured
 ``.rerank-v1-elasticsearch`` endpoint (:func:`preconfigured_rerank_model`) runs
@@ -252,6 +253,10 @@ class ElasticsearchService(InferenceService):
         strategy = reader.optional_enum("long_document_strategy", LONG_DOCUMENT_STRATEGIES)
         max_chunks = reader.optional_positive_int("max_chunks_per_doc")
         reader.raise_if_errors()
+        if strategy == "chunk" or max_chunks is not None:
+            # Truncation (the default) is what the cross-encoder does; server-side chunking is not built.
+            raise not_supported("[elasticsearch] rerank [long_document_strategy: chunk] and [max_chunks_per_doc]",
+                                "use the text_similarity_reranker's chunk_rescorer instead")
         settings = ElandRerankModel.read_task_settings(task_reader)
         assert model_id is not None and num_threads is not None
         deployment: dict[str, Any] = {}

@@ -33,7 +33,8 @@ batch is one HTTP request asking for every passage's score (``top_n`` = batch si
 endpoint, the URL and the HTTP status (or the connection error): a timeout is a 408; retries use
 exponential backoff (0.1 s, 0.2 s, 0.4 s ... capped at 2 s, or the server's ``Retry-After`` up to
 10 s) and only on connection errors, HTTP 429 and 5xx -- never on timeouts, which would multiply the
-wait. ``rate_limit`` (Elasticsearch's setting) is accepted and echoed but not enforced. The passage
+wait. ``rate_limit.requests_per_minute`` (Elasticsearch's setting) spaces requests to that endpoint at
+least ``60 / requests_per_minute`` seconds apart, as a client-side limiter. The passage
 window reported for chunking is Elasticsearch's conservative 300 words.
 """
 
@@ -131,6 +132,18 @@ class HttpRerankModel(RerankModel):
 
     # -- HTTP ---------------------------------------------------------------------------------------
 
+    def _respect_rate_limit(self) -> None:
+        """Space requests at least 60 / requests_per_minute seconds apart (one limiter per endpoint)."""
+        per_minute = (self.options.rate_limit or {}).get("requests_per_minute")
+        if not per_minute:
+            return
+        interval = 60.0 / per_minute
+        last = getattr(self, "_last_request_at", None)
+        now = time.monotonic()
+        if last is not None and now - last < interval:
+            time.sleep(interval - (now - last))
+        self._last_request_at = time.monotonic()
+
     def _post(self, body: dict[str, Any]) -> Any:
         data = json.dumps(body).encode("utf-8")
         headers = {"Content-Type": "application/json", "Accept": "application/json",
@@ -139,6 +152,7 @@ class HttpRerankModel(RerankModel):
             headers["Authorization"] = f"Bearer {self.options.api_key}"
         attempt = 0
         while True:
+            self._respect_rate_limit()
             request = urllib.request.Request(self.options.url, data=data, headers=headers, method="POST")
             retry_after: float | None = None
             try:
