@@ -24,6 +24,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .lru import LruStore
+
 DEFAULT_CACHE_ENTRIES = 32_768
 
 EncodeFn = Callable[[list[str]], np.ndarray]
@@ -45,7 +47,7 @@ class EmbeddingStats:
 
 
 @dataclass
-class EmbeddingPipeline:
+class EmbeddingPipeline(LruStore):
     """Dedupe -> LRU lookup -> length-sorted batches -> store; thread-safe."""
 
     max_entries: int = DEFAULT_CACHE_ENTRIES
@@ -90,25 +92,6 @@ class EmbeddingPipeline:
         if not texts:
             return np.zeros((0, 0), dtype=np.float32)
         return np.stack([found[t] for t in texts]).astype(np.float32, copy=False)
-
-    def _store(self, key: tuple[Hashable, str, str], row: np.ndarray) -> None:
-        if self.max_entries == 0:
-            return
-        self._entries[key] = row
-        self._entries.move_to_end(key)
-        while len(self._entries) > self.max_entries:
-            self._entries.popitem(last=False)
-            self.stats.evictions += 1
-
-    def evict_namespace(self, namespace: Hashable) -> None:
-        """Drop every cached vector of one endpoint (called when it is deleted)."""
-        with self._lock:
-            for key in [k for k in self._entries if k[0] == namespace]:
-                del self._entries[key]
-
-    def clear(self) -> None:
-        with self._lock:
-            self._entries.clear()
 
     def snapshot(self) -> dict[str, int]:
         with self._lock:

@@ -33,6 +33,8 @@ from dataclasses import dataclass, field, fields
 
 import numpy as np
 
+from .lru import LruStore
+
 from .services.base import RankedScores, RerankModel, RerankRuntime, RerankSettings
 
 DEFAULT_RERANK_CACHE_ENTRIES = 100_000
@@ -70,7 +72,7 @@ class RerankStats(RerankCallStats):
 
 
 @dataclass
-class RerankPipeline:
+class RerankPipeline(LruStore):
     """Dedupe -> LRU lookup -> length-sorted batches -> store; thread-safe."""
 
     max_entries: int = DEFAULT_RERANK_CACHE_ENTRIES
@@ -136,25 +138,6 @@ class RerankPipeline:
     def _record(self, call: RerankCallStats) -> None:
         with self._lock:
             self.stats.add(call)
-
-    def _store(self, key: _Key, score: np.float32) -> None:
-        if self.max_entries == 0:
-            return
-        self._entries[key] = score
-        self._entries.move_to_end(key)
-        while len(self._entries) > self.max_entries:
-            self._entries.popitem(last=False)
-            self.stats.evictions += 1
-
-    def evict_namespace(self, namespace: Hashable) -> None:
-        """Drop every cached score of one endpoint (called when it is deleted)."""
-        with self._lock:
-            for key in [k for k in self._entries if k[0] == namespace]:
-                del self._entries[key]
-
-    def clear(self) -> None:
-        with self._lock:
-            self._entries.clear()
 
     def snapshot(self) -> dict[str, int | float]:
         with self._lock:
