@@ -2,7 +2,7 @@
 
 Usage (from the repository root):
 
-    .venv/bin/python benchmarks/knn.py                      # full run (about 12 minutes on 2 cores)
+    .venv/bin/python benchmarks/knn.py                      # full run (about 14 minutes on 2 cores)
     .venv/bin/python benchmarks/knn.py --skip-real          # random vectors only
     .venv/bin/python benchmarks/knn.py --docs 20000 --queries 100 --real-docs 1000   # quick run
     .venv/bin/python benchmarks/knn.py --markdown           # tables as Markdown
@@ -807,7 +807,7 @@ def main(argv: list[str] | None = None) -> int:
 
     md = args.markdown
     print("", file=out)
-    print("**Build and query speed** (k=10, num_candidates=100)" if md else "Build and query speed (k=10, num_candidates=100):",
+    print("**Build and query speed** (k=10, num_candidates=100)\n" if md else "Build and query speed (k=10, num_candidates=100):",
           file=out)
     header = ["set", "index_options", "docs", "bulk_s", "refresh_s", "build_s", "faiss build_s", "retrievo q/s",
               "VectorField q/s", "faiss q/s", "overhead", "VectorField/faiss", "faiss same-graph q/s",
@@ -822,7 +822,7 @@ def main(argv: list[str] | None = None) -> int:
     print(render(header, table, md), file=out)
 
     print("", file=out)
-    print("**Recall@10 vs exact brute force**" if md else "Recall@10 vs exact brute force:", file=out)
+    print("**Recall@10 vs exact brute force**\n" if md else "Recall@10 vs exact brute force:", file=out)
     header = ["set", "index_options", "retrievo structure", "path (nc=100)", "retrievo nc=100", "retrievo nc=1000",
               "faiss ef=100", "faiss ef=1000"]
     table = []
@@ -833,7 +833,7 @@ def main(argv: list[str] | None = None) -> int:
 
     if frows:
         print("", file=out)
-        print("**Filtered kNN** (term filter in the knn retriever, k=10, num_candidates=100)" if md else
+        print("**Filtered kNN** (term filter in the knn retriever, k=10, num_candidates=100)\n" if md else
               "Filtered kNN (term filter in the knn retriever, k=10, num_candidates=100):", file=out)
         header = ["set", "index_options", "filter", "passing docs", "path", "recall@10", "retrievo q/s",
                   "numpy brute force q/s", "vs numpy"]
@@ -852,8 +852,9 @@ def main(argv: list[str] | None = None) -> int:
         "efSearch 100, built directly; default -> retrievo's own IndexHNSWSQ 8-bit, efSearch 100, "
         "search(q, 30) + numpy float rescoring of the 30 (= int8_hnsw with oversample 3). faiss same-graph: "
         "plain search(q, 10), efSearch 100, on the FAISS structure inside retrievo's snapshot.",
-        "recall@10: |retrieved ∩ exact top-10| / 10, averaged over the queries; exact = float64 numpy brute "
-        "force. faiss ef=1000 for default: efSearch 1000, top 30 rescored.",
+        "recall@10: share of the 10 returned docs whose exact score is >= the exact 10th-best score (ties at "
+        "the cut, i.e. identical vectors, count for any of the tied docs), averaged over the queries; exact = "
+        "float64 numpy brute force. faiss ef=1000 for default: efSearch 1000, top 30 rescored.",
         "path: what retrievo's VectorField did per segment (exact brute force below 10,000 passing rows or "
         "64 x efSearch; ANN otherwise).",
         "numpy brute force (filtered): flatnonzero(mask), docs[rows] @ q, argpartition, float32, 50 queries.",
