@@ -2,9 +2,9 @@
 
 Usage (from the repository root):
 
-    .venv/bin/python benchmarks/rerank.py                    # full run (about 7 minutes on 2 idle cores)
+    .venv/bin/python benchmarks/rerank.py                    # full run (about 5 minutes on 2 idle cores)
     .venv/bin/python benchmarks/rerank.py --markdown         # tables as Markdown
-    .venv/bin/python benchmarks/rerank.py --pairs 128 --bf16-pairs 32 --docs 60 --queries 2   # quick run (~1 min)
+    .venv/bin/python benchmarks/rerank.py --pairs 128 --bf16-pairs 32 --docs 60 --queries 2   # quick run (~2 min)
 
 No trained cross-encoder is available offline, so one is built on the spot with the shape of
 ``cross-encoder/ms-marco-MiniLM-L-6-v2``: the packaged all-MiniLM-L6-v2 encoder (6 layers, 384 wide,
