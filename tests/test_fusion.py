@@ -101,7 +101,6 @@ def test_validation_errors(e):
 
 
 def test_child_failure_is_wrapped(e):
-    bad = {"standard": {"query": {"match": {"vec": "x"}}}}
     with pytest.raises(ApiError) as info:
         e.search(index="t", retriever={"rrf": {"retrievers": [STD, {"knn": {
             "field": "text", "query_vector": [1.0, 0.0], "k": 1, "num_candidates": 1}}]}})
@@ -109,7 +108,6 @@ def test_child_failure_is_wrapped(e):
     assert body["reason"].startswith("[rrf] search failed - retrievers '[knn]' returned errors.")
     assert body["root_cause"][0]["suppressed"][0]["reason"] == "[knn] queries are only supported on [dense_vector] fields"
     assert info.value.status_code == 400
-    _ = bad
 
 
 def test_global_min_score_cuts_fused_scores(e):
