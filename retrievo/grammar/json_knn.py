@@ -21,6 +21,9 @@ from retrievo.retrievers.knn import NUM_CANDIDATES_LIMIT, KnnRetriever, KnnSearc
 _VECTOR_TOKENS = frozenset({jv.START_ARRAY, jv.VALUE_STRING})
 
 
+_NUMBER_TYPES = frozenset({int, float})
+
+
 def _vector(value: Any) -> tuple[float, ...]:
     """A float array, or a hex string (byte vectors) as Elasticsearch accepts it."""
     if isinstance(value, str):
@@ -30,6 +33,8 @@ def _vector(value: Any) -> tuple[float, ...]:
             raise jv.BadValue(error_cause("illegal_argument_exception",
                                           f"failed to parse hex string [{value}] as a byte vector")) from None
         return tuple(float(b - 256 if b > 127 else b) for b in raw)
+    if _NUMBER_TYPES.issuperset(map(type, value)):  # the common case, checked at C speed
+        return tuple(map(float, value))
     out = []
     for v in value:
         if isinstance(v, bool) or not isinstance(v, (int, float)):

@@ -1134,6 +1134,24 @@ def _as_java_float(value: int | float) -> np.float32:
         return np.float32(number)
 
 
+def _plain_float_vector(value: list[Any], dims: int) -> np.ndarray | None:
+    """The common case at C speed: exactly ``dims`` ints/floats, converted as ``_as_java_float``
+    converts each (to the nearest double, then the nearest float32). ``None`` sends anything
+    else (wrong length, other types, ints beyond a double's range) to the per-element path, which
+    words the error."""
+    if len(value) != dims or not _NUMBER_TYPES.issuperset(map(type, value)):
+        return None
+    try:
+        doubles = np.array(value, dtype=np.float64)
+    except OverflowError:
+        return None
+    with np.errstate(over="ignore"):
+        return doubles.astype(np.float32)
+
+
+_NUMBER_TYPES = frozenset({int, float})
+
+
 def _check_magnitude(values: np.ndarray, similarity: str | None, element_type: str, at_end: bool) -> None:
     problem = vector_messages.magnitude_error(values, similarity, element_type)
     if problem is not None:
@@ -1142,11 +1160,9 @@ def _check_magnitude(values: np.ndarray, similarity: str | None, element_type: s
                                at_end=at_end)
 
 
-def _parse_float_vector(mapping: FieldMapping, value: Any, dims: int) -> np.ndarray:
-    """``FloatElement.parseKnnVector``: numbers only, exactly ``dims`` of them, finite, then the
-    similarity's magnitude rules (``dot_product`` unit length, ``cosine`` non-zero)."""
-    if not isinstance(value, list):
-        raise _unsupported_value(value)
+def _float_elements(mapping: FieldMapping, value: list[Any], dims: int) -> np.ndarray:
+    """Element by element, as the parser reads tokens: the first bad element or the first one past
+    ``dims`` is the error, then a short array is one."""
     out = np.empty(dims, dtype=np.float32)
     for index, item in enumerate(value):
         if index >= dims:
@@ -1156,6 +1172,17 @@ def _parse_float_vector(mapping: FieldMapping, value: Any, dims: int) -> np.ndar
         out[index] = _as_java_float(item)
     if len(value) != dims:
         raise _dimension_error(mapping, len(value))
+    return out
+
+
+def _parse_float_vector(mapping: FieldMapping, value: Any, dims: int) -> np.ndarray:
+    """``FloatElement.parseKnnVector``: numbers only, exactly ``dims`` of them, finite, then the
+    similarity's magnitude rules (``dot_product`` unit length, ``cosine`` non-zero)."""
+    if not isinstance(value, list):
+        raise _unsupported_value(value)
+    out = _plain_float_vector(value, dims)
+    if out is None:
+        out = _float_elements(mapping, value, dims)
     problem = vector_messages.vector_error(out, "float")
     if problem is not None:
         raise VectorValueError("illegal_argument_exception", problem + vector_messages.preview(out), at_end=True)

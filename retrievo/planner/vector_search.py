@@ -51,9 +51,11 @@ def run_vector_search(ctx: "ExecContext", search: KnnSearch,
                                f"than the document vectors [{dims}].")
     if field is None:
         return _EMPTY
-    mask = s.live.copy()
+    # The field's snapshot already skips deleted docs (it shares the searcher's live mask), so
+    # an unfiltered search passes no mask at all and skips a max_doc-sized copy and gather.
+    mask: np.ndarray | None = None
     for f in filters:
-        mask &= ctx.evaluator.mask(f)
+        mask = ctx.evaluator.mask(f) & s.live if mask is None else mask & ctx.evaluator.mask(f)
     docs, scores = field.search(vec, search.k, search.num_candidates, mask, search.similarity,
                                 search.rescore_oversample)
     return np.asarray(docs, dtype=np.int32), np.asarray(scores, dtype=np.float32)

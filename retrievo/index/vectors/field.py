@@ -62,6 +62,7 @@ import faiss
 import numpy as np
 
 from retrievo.errors import illegal_argument
+from retrievo.json_copy import copy_json
 from retrievo.index.vectors import messages, scoring
 from retrievo.index.vectors.options import (SIMILARITIES, IndexOptions, default_index_options,
                                             effective_index_options, rescore_count)
@@ -287,9 +288,18 @@ def _preselect(keys: np.ndarray, count: int, margin: float) -> np.ndarray:
 
 
 def _matvec(vectors: np.ndarray, query: np.ndarray) -> np.ndarray:
-    """``vectors @ query`` in float32 with ``einsum``: single-threaded on purpose. A BLAS
-    ``sgemv`` is multi-threaded, and its thread pool fights FAISS's OpenMP threads (and other
-    searches): on small machines it measured 3-4x slower and erratic."""
+    """``vectors @ query`` in float32, single-threaded on purpose: a BLAS ``sgemv`` is
+    multi-threaded, and its thread pool fights FAISS's OpenMP threads (and other searches); on
+    small machines it measured 3-4x slower and erratic. Float rows go through FAISS's SIMD kernel
+    (``fvec_inner_products_ny``, what ``IndexFlatIP`` runs per query: ~15-30 % faster than
+    ``einsum``); byte rows through ``einsum``. Summation order differs between the two, which the
+    pre-selection margin of :meth:`VectorField._key_margin` covers (it bounds any order)."""
+    if vectors.dtype == np.float32 and vectors.flags.c_contiguous and vectors.shape[0]:
+        q = np.ascontiguousarray(query, dtype=np.float32)
+        out = np.empty(vectors.shape[0], dtype=np.float32)
+        faiss.fvec_inner_products_ny(faiss.swig_ptr(out), faiss.swig_ptr(q), faiss.swig_ptr(vectors),
+                                     vectors.shape[1], vectors.shape[0])
+        return out
     return np.einsum("ij,j->i", vectors, query, dtype=np.float32, casting="unsafe")
 
 
@@ -327,9 +337,13 @@ class VectorField:
         return tuple(seg.live_rows(self.live) for seg in self.segments)
 
     @cached_property
+    def _live_counts(self) -> tuple[int, ...]:
+        return tuple(int(mask.sum()) for mask in self._row_live)
+
+    @cached_property
     def count(self) -> int:
         """Live documents with a vector."""
-        return int(sum(int(mask.sum()) for mask in self._row_live))
+        return sum(self._live_counts)
 
     @cached_property
     def has_vector(self) -> np.ndarray:
@@ -352,7 +366,12 @@ class VectorField:
         return total
 
     def describe(self) -> dict[str, Any]:
-        """What the plan view shows: structure, metric, size and parameters."""
+        """What the plan view shows: structure, metric, size and parameters (a fresh copy of a
+        description computed once per snapshot: every plan of a kNN search asks for it)."""
+        return copy_json(self._description)
+
+    @cached_property
+    def _description(self) -> dict[str, Any]:
         body: dict[str, Any] = {
             "field": self.name,
             "index_type": self.options.type,
@@ -441,9 +460,13 @@ class VectorField:
         mask = None if filter_mask is None else np.asarray(filter_mask, dtype=bool)
         found_docs: list[np.ndarray] = []
         found_scores: list[np.ndarray] = []
-        for seg, live_rows in zip(self.segments, self._row_live):
-            accept = live_rows if mask is None else live_rows & _mask_at(mask, seg.docs)
-            docs, scores = self._search_segment(seg, accept, q, k, candidates, rescore_n)
+        for seg, live_rows, live_count in zip(self.segments, self._row_live, self._live_counts):
+            if mask is None:
+                accept, passing = live_rows, live_count
+            else:
+                accept = live_rows & _mask_at(mask, seg.docs)
+                passing = int(accept.sum())
+            docs, scores = self._search_segment(seg, accept, passing, q, k, candidates, rescore_n)
             found_docs.append(docs)
             found_scores.append(scores)
         docs = np.concatenate(found_docs) if found_docs else _EMPTY_DOCS
@@ -459,9 +482,8 @@ class VectorField:
     def _scores(self, seg: _Segment, rows: np.ndarray, q: np.ndarray) -> np.ndarray:
         return scoring.exact_scores(seg.vectors[rows], q, self.similarity, self.element_type)
 
-    def _search_segment(self, seg: _Segment, accept: np.ndarray, q: np.ndarray, k: int,
+    def _search_segment(self, seg: _Segment, accept: np.ndarray, passing: int, q: np.ndarray, k: int,
                         candidates: int, rescore_n: int) -> tuple[np.ndarray, np.ndarray]:
-        passing = int(accept.sum())
         if passing == 0:
             return _EMPTY_DOCS, _EMPTY_SCORES
         wanted = min(candidates, passing)
@@ -700,3 +722,96 @@ class VectorFieldWriter:
         stored = _storage_view(index, docs.size, self.dims) if in_index else vectors
         return _Segment(docs=docs, vectors=stored, sq_norms=_row_norms(vectors), index=index, options=options,
                         trained_rows=docs.size if options.is_quantized else 0, vectors_in_index=in_index)
+
+
+# --------------------------------------------------------------------------------------------
+# Persistence hooks (used by retrievo.index.persistence)
+# --------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True, eq=False)
+class SegmentState:
+    """One segment as persisted. ``vectors`` is ``None`` when the rows live inside ``index``
+    (float ``hnsw``); ``index`` is the FAISS structure itself, saved and restored as built, so a
+    reloaded HNSW graph is the same graph (rebuilding it would not be: construction is threaded)."""
+
+    docs: np.ndarray
+    vectors: np.ndarray | None
+    sq_norms: np.ndarray
+    index: Any = None
+    options: IndexOptions | None = None
+    trained_rows: int = 0
+
+
+@dataclass(frozen=True, eq=False)
+class VectorWriterState:
+    """Everything a :class:`VectorFieldWriter` holds: its configuration, its segments and the
+    vectors queued since the last refresh (as indexed: normalised cosine floats, int8 bytes). The
+    published snapshot is not part of it: the next refresh derives it from exactly this state."""
+
+    name: str
+    dims: int
+    similarity: str
+    element_type: str
+    index_options: IndexOptions
+    exact_rows: int
+    exact_cost_ratio: float
+    main: SegmentState | None
+    tail: SegmentState | None
+    pending_docs: np.ndarray
+    pending_vectors: np.ndarray
+
+
+def _segment_state(seg: _Segment | None) -> SegmentState | None:
+    if seg is None:
+        return None
+    return SegmentState(seg.docs, None if seg.vectors_in_index else seg.vectors, seg.sq_norms, seg.index,
+                        seg.options, seg.trained_rows)
+
+
+def _segment_from_state(state: SegmentState | None, dims: int) -> _Segment | None:
+    """Raises ``ValueError`` when the parts do not fit together."""
+    if state is None:
+        return None
+    rows = int(state.docs.size)
+    if state.sq_norms.shape != (rows,):
+        raise ValueError(f"segment has {rows} doc ids but {state.sq_norms.shape[0]} norms")
+    if state.index is not None and (int(state.index.ntotal) != rows or int(state.index.d) != dims):
+        raise ValueError(f"FAISS index holds {state.index.ntotal} vectors of {state.index.d} dims, expected "
+                         f"{rows} of {dims}")
+    in_index = state.vectors is None
+    if in_index:
+        if state.index is None or not hasattr(state.index, "hnsw"):
+            raise ValueError("segment has neither stored vectors nor an HNSW index holding them")
+        vectors = _storage_view(state.index, rows, dims)
+    else:
+        vectors = state.vectors
+        if vectors.shape != (rows, dims):
+            raise ValueError(f"segment vectors have shape {vectors.shape}, expected ({rows}, {dims})")
+    return _Segment(docs=state.docs, vectors=vectors, sq_norms=state.sq_norms, index=state.index,
+                    options=state.options, trained_rows=int(state.trained_rows), vectors_in_index=in_index)
+
+
+def export_writer_state(writer: VectorFieldWriter) -> VectorWriterState:
+    """The writer's complete state (arrays shared, not copied)."""
+    dtype = np.int8 if writer.element_type == "byte" else np.float32
+    pending = (np.stack(writer._pending_vectors).astype(dtype, copy=False) if writer._pending_vectors
+               else np.zeros((0, writer.dims), dtype=dtype))
+    return VectorWriterState(writer.name, writer.dims, writer.similarity, writer.element_type,
+                             writer.index_options, writer.exact_rows, writer.exact_cost_ratio,
+                             _segment_state(writer._main), _segment_state(writer._tail),
+                             np.asarray(writer._pending_docs, dtype=np.int32), pending)
+
+
+def writer_from_state(state: VectorWriterState) -> VectorFieldWriter:
+    """A writer in exactly the state :func:`export_writer_state` captured; its next ``refresh``
+    publishes what the original's would have. Raises ``ValueError`` for parts that do not fit."""
+    writer = VectorFieldWriter(state.name, state.dims, state.similarity, state.element_type, state.index_options,
+                               exact_rows=state.exact_rows, exact_cost_ratio=state.exact_cost_ratio)
+    writer._main = _segment_from_state(state.main, writer.dims)
+    writer._tail = _segment_from_state(state.tail, writer.dims)
+    if state.pending_vectors.shape != (state.pending_docs.size, writer.dims):
+        raise ValueError(f"pending vectors have shape {state.pending_vectors.shape}, expected "
+                         f"({state.pending_docs.size}, {writer.dims})")
+    writer._pending_docs = state.pending_docs.tolist()
+    writer._pending_vectors = list(state.pending_vectors)
+    return writer
