@@ -11,7 +11,7 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
@@ -62,6 +62,9 @@ class Shard:
         self.generation = 0
         self._dirty = False
         self._searcher: Searcher | None = None
+        # Called (under the lock) after each refresh that publishes something new: an engine
+        # with a data directory persists the shard there.
+        self.on_refresh: Callable[[Shard], None] | None = None
 
     # ------------------------------------------------------------------ writes
     def _analyze(self, values: dict[str, list[Any]], mappings: Mappings) -> _Analyzed:
@@ -221,6 +224,8 @@ class Shard:
                 inverted_fields=inverted, numeric_columns=columns, presence=presence,
                 analyzers=self._find_analyzer, date_parser=self._parse_date, generation=self.generation,
                 vector_fields=vector_fields)
+            if self.on_refresh is not None:
+                self.on_refresh(self)
             return self._searcher
 
     def searcher(self) -> Searcher:

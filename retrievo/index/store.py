@@ -8,12 +8,13 @@ an updated document moves to the end of the tie-break order.
 from __future__ import annotations
 
 import base64
-import copy
 import os
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+
+from retrievo.json_copy import copy_json
 
 
 @dataclass
@@ -49,7 +50,7 @@ class DocumentStore:
             self.deletes_since_refresh = True
         internal = len(self.ids)
         self.ids.append(doc_id)
-        self.sources.append(copy.deepcopy(source))
+        self.sources.append(copy_json(source))
         self.live_list.append(True)
         self.by_id[doc_id] = internal
         version = self.versions.get(doc_id, 0) + 1

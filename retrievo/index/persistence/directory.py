@@ -1,0 +1,226 @@
+"""A data directory: opening it, reading an engine's state out of it, committing changes to it.
+
+Layout::
+
+    DIR/retrievo-manifest.json            what is current (see manifest.py)
+    DIR/indices/<index uuid>/<sequence>/   one generation of one index (flat: shard.json, docs.*, field-<n>.*)
+
+A commit writes a new generation directory for each changed index (files written once and
+fsynced; unchanged files hard-linked from the previous generation), then swaps the manifest
+atomically, then deletes generation directories no manifest names any more. A crash or error before
+the swap leaves the old manifest and every file it names untouched, so the previous state loads;
+the half-written directory is garbage the next commit removes.
+
+One engine per directory: each manifest records a token of the engine that wrote it, and a commit
+refuses to replace a manifest someone else wrote meanwhile.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import secrets
+import shutil
+import threading
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+from retrievo.index.persistence import errors
+from retrievo.index.persistence.files import GenerationReader, GenerationWriter, _Previous, dump_json, fsync_directory
+from retrievo.index.persistence.manifest import MANIFEST_NAME, IndexEntry, Manifest, parse_manifest
+from retrievo.index.persistence.shard_codec import read_shard, write_shard
+from retrievo.index.semantic import ChunkEmbedder
+from retrievo.index.shard import Shard
+
+_TMP_PREFIX = ".retrievo-manifest."
+
+
+def _version() -> str:
+    try:
+        from retrievo import __version__
+        return str(__version__)
+    except ImportError:  # pragma: no cover - during package initialisation
+        return ""
+
+
+class DataDirectory:
+    """The on-disk home of one engine's indexes and inference endpoint definitions."""
+
+    def __init__(self, root: Path, manifest: Manifest, manifest_bytes: bytes | None) -> None:
+        self.root = root
+        self._manifest = manifest
+        self._manifest_bytes = manifest_bytes
+        self._writer = secrets.token_hex(8)
+        self._lock = threading.Lock()
+        self._sequence = itertools.count(manifest.max_sequence + 1)
+        self._in_progress: set[Path] = set()
+        self._reuse: dict[str, dict[str, _Previous]] = {}
+
+    # ------------------------------------------------------------------ opening
+
+    @classmethod
+    def open(cls, path: str | os.PathLike[str], *, create: bool) -> "DataDirectory":
+        """Open the directory at ``path``. With ``create``, a missing or empty directory becomes an
+        empty data directory (its manifest written at once); without, it must hold a saved engine."""
+        try:
+            root = Path(os.fspath(path)).expanduser().resolve()
+        except (TypeError, ValueError, OSError) as failure:
+            raise errors.not_a_data_directory(path, f"not a usable path ({failure})") from None
+        if root.exists() and not root.is_dir():
+            raise errors.not_a_data_directory(root, "it is a file")
+        manifest_path = root / MANIFEST_NAME
+        if manifest_path.is_file():
+            try:
+                data = manifest_path.read_bytes()
+            except OSError as failure:
+                raise errors.corrupt(manifest_path, f"cannot read the manifest: {failure.strerror}") from None
+            return cls(root, parse_manifest(manifest_path, data), data)
+        if not create:
+            raise errors.no_saved_engine(root)
+        if root.exists():
+            foreign = sorted(p.name for p in root.iterdir() if p.name != "indices" and not p.name.startswith(_TMP_PREFIX))
+            if foreign:
+                raise errors.not_a_data_directory(root, f"it is not empty (it holds [{foreign[0]}]) and has no "
+                                                        f"[{MANIFEST_NAME}]")
+        try:
+            root.mkdir(parents=True, exist_ok=True)
+        except OSError as failure:
+            raise errors.cannot_write(root, failure.strerror or str(failure)) from None
+        directory = cls(root, Manifest(), None)
+        directory.commit()
+        return directory
+
+    @property
+    def manifest(self) -> Manifest:
+        return self._manifest
+
+    # ------------------------------------------------------------------ reading
+
+    def inference_endpoints(self) -> list[dict[str, Any]]:
+        return [dict(e) for e in self._manifest.inference_endpoints]
+
+    def read_indices(self, embedder: ChunkEmbedder | None) -> dict[str, Shard]:
+        """Every saved index, verified, restored and refreshed."""
+        shards: dict[str, Shard] = {}
+        for name in sorted(self._manifest.indices):
+            entry = self._manifest.indices[name]
+            reader = GenerationReader(self.root / entry.dir, entry.files)
+            shard = read_shard(reader, embedder)
+            if shard.name != name or shard.uuid != entry.uuid:
+                raise errors.corrupt(reader.path("shard.json"), f"holds index [{shard.name}/{shard.uuid}], the "
+                                                                f"manifest expects [{name}/{entry.uuid}]")
+            self._reuse[shard.uuid] = reader.keys
+            shards[name] = shard
+        return shards
+
+    # ------------------------------------------------------------------ writing
+
+    def commit(self, *, shards: Iterable[Shard] = (), drop: Iterable[str] = (),
+               endpoints: list[dict[str, Any]] | None = None, only: bool = False) -> None:
+        """Persist ``shards`` (a new generation each), forget the indexes named in ``drop``, replace
+        the endpoint definitions when given; ``only``: the result holds exactly ``shards``."""
+        written: dict[str, tuple[IndexEntry, dict[str, _Previous]]] = {}
+        try:
+            for shard in shards:
+                written[shard.name] = self._write_shard(shard)
+            with self._lock:
+                self._swap_manifest(written, set(drop), endpoints, only)
+        finally:
+            with self._lock:
+                for entry, _ in written.values():
+                    self._in_progress.discard(self.root / entry.dir)
+        self._collect_garbage()
+
+    def _write_shard(self, shard: Shard) -> tuple[IndexEntry, dict[str, _Previous]]:
+        with shard.lock:
+            with self._lock:
+                sequence = next(self._sequence)
+                rel = f"indices/{shard.uuid}/{sequence:08d}"
+                target = self.root / rel
+                self._in_progress.add(target)
+            try:
+                if target.exists():   # left by a save that crashed before its manifest swap
+                    shutil.rmtree(target)
+                out = GenerationWriter(target, self._reuse.get(shard.uuid))
+                write_shard(out, shard)
+                out.finish()
+                fsync_directory(target.parent)
+                fsync_directory(target.parent.parent)
+            except BaseException as failure:
+                shutil.rmtree(target, ignore_errors=True)
+                with self._lock:
+                    self._in_progress.discard(target)
+                if isinstance(failure, OSError):
+                    raise errors.cannot_write(target, failure.strerror or str(failure)) from None
+                raise
+            return IndexEntry(shard.name, shard.uuid, rel, sequence, dict(out.records)), dict(out.keys)
+
+    def _swap_manifest(self, written: Mapping[str, tuple[IndexEntry, dict[str, _Previous]]], drop: set[str],
+                       endpoints: list[dict[str, Any]] | None, only: bool) -> None:
+        path = self.root / MANIFEST_NAME
+        try:
+            on_disk: bytes | None = path.read_bytes()
+        except FileNotFoundError:
+            on_disk = None
+        if on_disk != self._manifest_bytes:
+            raise errors.concurrent_writer(self.root)
+        current = self._manifest
+        indices = {} if only else {n: e for n, e in current.indices.items() if n not in drop}
+        for name, (entry, _) in written.items():
+            old = indices.get(name)
+            if old is None or old.uuid != entry.uuid or old.sequence < entry.sequence:
+                indices[name] = entry
+        manifest = Manifest(generation=current.generation + 1, writer=self._writer, indices=indices,
+                            inference_endpoints=current.inference_endpoints if endpoints is None else endpoints,
+                            retrievo_version=_version())
+        data = dump_json(manifest.to_json())
+        tmp = self.root / f"{_TMP_PREFIX}{secrets.token_hex(6)}.tmp"
+        try:
+            with open(tmp, "xb") as f:
+                f.write(data)
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(tmp, path)
+            fsync_directory(self.root)
+        except OSError as failure:
+            try:
+                tmp.unlink()
+            except OSError:
+                pass
+            raise errors.cannot_write(path, failure.strerror or str(failure)) from None
+        self._manifest, self._manifest_bytes = manifest, data
+        for name, (entry, keys) in written.items():
+            if indices.get(name) is entry:
+                self._reuse[entry.uuid] = keys
+        live_uuids = {e.uuid for e in indices.values()}
+        for uuid in list(self._reuse):
+            if uuid not in live_uuids:
+                del self._reuse[uuid]
+
+    def _collect_garbage(self) -> None:
+        """Delete generation directories the manifest no longer names (best effort: a file still
+        mapped elsewhere may refuse on some platforms; the next commit tries again). Runs under the
+        lock, so a generation being written (registered under the same lock) is never taken."""
+        with self._lock:
+            self._collect_garbage_locked()
+
+    def _collect_garbage_locked(self) -> None:
+        keep = {self.root / e.dir for e in self._manifest.indices.values()} | set(self._in_progress)
+        base = self.root / "indices"
+        if base.is_dir():
+            for index_dir in base.iterdir():
+                if not index_dir.is_dir():
+                    continue
+                for generation in index_dir.iterdir():
+                    if generation not in keep:
+                        shutil.rmtree(generation, ignore_errors=True)
+                if not any(p.parent == index_dir for p in keep):
+                    try:
+                        index_dir.rmdir()
+                    except OSError:
+                        pass
+        for stale in self.root.glob(f"{_TMP_PREFIX}*"):
+            try:
+                stale.unlink()
+            except OSError:
+                pass

@@ -1,0 +1,122 @@
+"""The manifest: the one small file that says what a data directory holds.
+
+``retrievo-manifest.json`` names the format and its version, the generation, the inference
+endpoint definitions and, per index, the generation directory that holds it with the length and
+sha256 of every file there. It carries a checksum of its own content. It is only ever replaced
+whole (written aside, fsynced, then ``os.replace``\\ d over the old one), so it always describes a
+complete, earlier-written set of files: a save that fails half way leaves the previous manifest —
+and with it the previous state — in place.
+
+Versioning: :data:`FORMAT_VERSION` is bumped whenever a reader of the old version could
+misread the new layout. A manifest from a newer version is refused with
+``index_format_too_new_exception``; older versions would be read by upgrade code added then.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from retrievo.index.persistence import errors
+from retrievo.index.persistence.files import FileRecord, canonical_digest, load_json
+
+FORMAT = "retrievo-data"
+FORMAT_VERSION = 1
+MANIFEST_NAME = "retrievo-manifest.json"
+
+_INDEX_DIR = re.compile(r"indices/[0-9a-zA-Z_-]{1,64}/[0-9]{8,}")
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+
+
+@dataclass(frozen=True)
+class IndexEntry:
+    """Where one index lives: its generation directory and the record of each of its files."""
+
+    name: str
+    uuid: str
+    dir: str
+    sequence: int
+    files: dict[str, FileRecord]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"name": self.name, "uuid": self.uuid, "dir": self.dir, "sequence": self.sequence,
+                "files": {rel: rec.to_json() for rel, rec in sorted(self.files.items())}}
+
+
+@dataclass(frozen=True)
+class Manifest:
+    generation: int = 0
+    writer: str = ""
+    indices: dict[str, IndexEntry] = field(default_factory=dict)
+    inference_endpoints: list[dict[str, Any]] = field(default_factory=list)
+    retrievo_version: str = ""
+
+    def body(self) -> dict[str, Any]:
+        return {"format": FORMAT, "format_version": FORMAT_VERSION, "generation": self.generation,
+                "writer": self.writer, "retrievo_version": self.retrievo_version,
+                "inference_endpoints": self.inference_endpoints,
+                "indices": [self.indices[name].to_json() for name in sorted(self.indices)]}
+
+    def to_json(self) -> dict[str, Any]:
+        body = self.body()
+        body["checksum"] = canonical_digest(body)
+        return body
+
+    @property
+    def max_sequence(self) -> int:
+        return max((entry.sequence for entry in self.indices.values()), default=0)
+
+
+def parse_manifest(path: Path, data: bytes) -> Manifest:
+    """Check and decode a manifest's bytes; every problem names ``path``."""
+    try:
+        body = load_json(data)
+    except (UnicodeDecodeError, ValueError):
+        if not data.strip():
+            raise errors.corrupt(path, "the manifest is empty (truncated?)") from None
+        raise errors.corrupt(path, "the manifest is not valid JSON (truncated or overwritten?)") from None
+    if not isinstance(body, dict) or body.get("format") != FORMAT:
+        raise errors.not_a_data_directory(path.parent, f"[{path.name}] was not written by retrievo "
+                                                       f"(no [\"format\": \"{FORMAT}\"])")
+    version = body.get("format_version")
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        raise errors.corrupt(path, f"invalid format_version [{version}]")
+    if version > FORMAT_VERSION:
+        raise errors.format_too_new(path, version, FORMAT_VERSION)
+    stored = body.pop("checksum", None)
+    actual = canonical_digest(body)
+    if stored != actual:
+        raise errors.checksum_failed(path, str(stored), actual)
+    try:
+        return _decode(path, body)
+    except (KeyError, TypeError, ValueError, AttributeError) as failure:
+        raise errors.corrupt(path, f"unexpected manifest content ({type(failure).__name__}: {failure})") from None
+
+
+def _safe_rel(path: Path, rel: str) -> str:
+    parts = PurePosixPath(rel).parts
+    if not rel or rel.startswith("/") or "\\" in rel or any(p in ("..", ".", "") for p in parts):
+        raise errors.corrupt(path, f"file name [{rel}] leaves its directory")
+    return rel
+
+
+def _decode(path: Path, body: dict[str, Any]) -> Manifest:
+    indices: dict[str, IndexEntry] = {}
+    for item in body["indices"]:
+        directory = str(item["dir"])
+        if not _INDEX_DIR.fullmatch(directory):
+            raise errors.corrupt(path, f"index directory [{directory}] is not one retrievo writes")
+        files = {}
+        for rel, rec in item["files"].items():
+            if not _SHA256.fullmatch(str(rec["sha256"])) or int(rec["bytes"]) < 0:
+                raise errors.corrupt(path, f"bad record for file [{rel}]")
+            files[_safe_rel(path, str(rel))] = FileRecord(str(rec["sha256"]), int(rec["bytes"]))
+        entry = IndexEntry(str(item["name"]), str(item["uuid"]), directory, int(item["sequence"]), files)
+        indices[entry.name] = entry
+    endpoints = body["inference_endpoints"]
+    if not isinstance(endpoints, list) or not all(isinstance(e, dict) for e in endpoints):
+        raise TypeError("inference_endpoints must be a list of objects")
+    return Manifest(generation=int(body["generation"]), writer=str(body["writer"]), indices=indices,
+                    inference_endpoints=endpoints, retrievo_version=str(body.get("retrievo_version", "")))

@@ -1,0 +1,170 @@
+"""The document store on disk: ``_id``\\ s, ``_source``\\ s, versions and the live mask.
+
+Documents are kept like Lucene keeps them: in immutable *segments*, runs of internal doc ids each
+stored as ``docs.ids.<start>-<end>.json`` (``{"ids": [...], "versions": [...]}``) and
+``docs.sources.<start>-<end>.jsonl`` (one source per line), with a live mask (``docs.live.npy``)
+saying which are deleted. A stored source never changes — an update appends a new internal doc, a
+delete only clears the old one — so a segment written once is valid for ever and later generations
+hard-link it. A commit writes only the documents added since the last one as a new small segment.
+
+Merge policy: segments never cross a :data:`BLOCK_DOCS` boundary (a block is the unit a loaded
+store decodes lazily, see :mod:`.lazy_sources`); within a block the trailing segments merge while
+the older one is at most twice the size of the newer (so a block holds O(log n) segments and a
+document is rewritten O(log n) times), and a complete block becomes one segment. A segment more
+than half of whose documents have been deleted since it was written is rewritten without them.
+The versions of deleted ``_id``\\ s (tombstones) go to one small file.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from retrievo.index.persistence import errors
+from retrievo.index.persistence.files import GenerationReader, GenerationWriter, dump_json
+from retrievo.index.persistence.lazy_sources import LazySources
+from retrievo.index.store import DocumentStore
+
+BLOCK_DOCS = 1024
+
+Segment = tuple[int, int, int]
+"""(first doc, end doc, deleted docs written as ``null``)."""
+
+
+def _ids_name(start: int, end: int) -> str:
+    return f"docs.ids.{start:010d}-{end:010d}.json"
+
+
+def _sources_name(start: int, end: int) -> str:
+    return f"docs.sources.{start:010d}-{end:010d}.jsonl"
+
+
+def _previous_segments(out: GenerationWriter, max_doc: int) -> list[Segment]:
+    """The segments the previous generation wrote, if they still describe a prefix of the store."""
+    found = sorted(key[1:] for key in out.previous_keys("docs.sources.").values()
+                   if isinstance(key, tuple) and len(key) == 4 and key[0] == "sources")
+    expected = 0
+    for start, end, _ in found:
+        if start != expected or end > max_doc:
+            return []
+        expected = end
+    return found
+
+
+def plan_segments(previous: list[Segment], max_doc: int, dead: np.ndarray) -> list[tuple[int, int, bool]]:
+    """The segments to store (start, end, rewrite?) given those on disk and the dead-doc mask."""
+    plan: list[tuple[int, int, bool]] = [(s, e, False) for s, e, _ in previous]
+    written_dead = {(s, e): d for s, e, d in previous}
+    start = previous[-1][1] if previous else 0
+    while start < max_doc:                       # new documents, cut at block boundaries
+        end = min((start // BLOCK_DOCS + 1) * BLOCK_DOCS, max_doc)
+        plan.append((start, end, True))
+        start = end
+    blocks: dict[int, list[tuple[int, int, bool]]] = {}
+    for seg in plan:
+        blocks.setdefault(seg[0] // BLOCK_DOCS, []).append(seg)
+    merged: list[tuple[int, int, bool]] = []
+    for in_block in blocks.values():
+        if len(in_block) > 1 and in_block[-1][1] % BLOCK_DOCS == 0:     # a complete block: one segment
+            in_block = [(in_block[0][0], in_block[-1][1], True)]
+        while len(in_block) >= 2:
+            (s1, e1, _), (s2, e2, _) = in_block[-2], in_block[-1]
+            if e1 - s1 > 2 * (e2 - s2):
+                break
+            in_block[-2:] = [(s1, e2, True)]
+        merged.extend(in_block)
+    out = []
+    for s, e, rewrite in merged:
+        now_dead = int(dead[s:e].sum())
+        if not rewrite and now_dead > written_dead[(s, e)] and 2 * now_dead > e - s:
+            rewrite = True
+        out.append((s, e, rewrite))
+    return out
+
+
+def write_store(out: GenerationWriter, store: DocumentStore, index: str) -> dict[str, Any]:
+    """Write the store's files; returns the small facts kept in ``shard.json``."""
+    live = store.live_mask()
+    dead = ~live
+    out.write_array("docs.live.npy", live, key=live.tobytes())
+    previous = _previous_segments(out, store.max_doc)
+    written_dead = {(s, e): d for s, e, d in previous}
+    segments: list[Segment] = []
+    for start, end, rewrite in plan_segments(previous, store.max_doc, dead):
+        nulls = int(dead[start:end].sum()) if rewrite else written_dead[(start, end)]
+        segments.append((start, end, nulls))
+        mask = live[start:end].tolist()
+
+        def ids_body(start: int = start, end: int = end, mask: list[bool] = mask) -> dict[str, Any]:
+            ids = store.ids[start:end]
+            return {"ids": ids, "versions": [store.versions[i] if alive else None for i, alive in zip(ids, mask)]}
+
+        def sources_body(start: int = start, end: int = end, mask: list[bool] = mask) -> list[Any]:
+            return [src if alive else None for src, alive in zip(store.sources[start:end], mask)]
+
+        out.write_json(_ids_name(start, end), ids_body, key=("ids", start, end, nulls))
+        try:
+            out.write_json_lines(_sources_name(start, end), sources_body, key=("sources", start, end, nulls))
+        except TypeError as failure:
+            bad = failure.args[0] if failure.args else None
+            raise errors.not_serializable(index, _culprit(store, start, end), bad) from None
+    tombstones = {doc_id: v for doc_id, v in store.versions.items() if doc_id not in store.by_id}
+    out.write_json("docs.tombstones.json", tombstones)
+    return {"max_doc": store.max_doc, "seq_no": store.seq_no, "block_docs": BLOCK_DOCS,
+            "segments": [list(s) for s in segments], "deletes_since_refresh": store.deletes_since_refresh}
+
+
+def _culprit(store: DocumentStore, start: int, end: int) -> str:
+    """The first ``_id`` in a segment whose source has no JSON form."""
+    for i in range(start, end):
+        try:
+            dump_json(store.sources[i])
+        except TypeError:
+            return store.ids[i]
+    return store.ids[start]
+
+
+def read_store(src: GenerationReader, facts: dict[str, Any]) -> DocumentStore:
+    max_doc = int(facts["max_doc"])
+    live = src.read_array("docs.live.npy", np.bool_, 1)
+    if live.size != max_doc:
+        raise errors.corrupt(src.path("docs.live.npy"), f"holds [{live.size}] documents, expected [{max_doc}]")
+    src.note("docs.live.npy", live.tobytes())
+    segments = [(int(s), int(e), int(d)) for s, e, d in facts["segments"]]
+    starts = [s for s, _, _ in segments]
+    if starts != [0, *(e for _, e, _ in segments)][:len(starts)] or \
+            (segments[-1][1] if segments else 0) != max_doc or any(e <= s for s, e, _ in segments):
+        raise errors.corrupt(src.path("shard.json"), f"document segments do not cover [0, {max_doc})")
+    live_list = live.tolist()
+    ids: list[str] = []
+    versions: dict[str, int] = {}
+    by_id: dict[str, int] = {}
+    mapped = {}
+    for start, end, nulls in segments:
+        name = _ids_name(start, end)
+        body = src.read_json(name)
+        if not (isinstance(body, dict) and isinstance(body.get("ids"), list) and isinstance(body.get("versions"), list)
+                and len(body["ids"]) == len(body["versions"]) == end - start):
+            raise errors.corrupt(src.path(name), f"expected the ids and versions of documents [{start}, {end})")
+        for offset, (doc_id, version, alive) in enumerate(zip(body["ids"], body["versions"], live_list[start:end])):
+            if not isinstance(doc_id, str) or (alive and not isinstance(version, int)):
+                raise errors.corrupt(src.path(name), f"document [{doc_id}] disagrees with the live mask")
+            if alive:
+                by_id[doc_id] = start + offset
+                versions[doc_id] = version
+        ids.extend(body["ids"])
+        src.note(name, ("ids", start, end, nulls))
+        sources_name = _sources_name(start, end)
+        mapped[start] = (end, src.read_mapped(sources_name), src.path(sources_name))
+        src.note(sources_name, ("sources", start, end, nulls))
+    if len(by_id) != int(live.sum()):
+        raise errors.corrupt(src.path("docs.live.npy"), "two live documents share an _id")
+    tombstones = src.read_json("docs.tombstones.json")
+    if not isinstance(tombstones, dict) or not all(isinstance(v, int) for v in tombstones.values()):
+        raise errors.corrupt(src.path("docs.tombstones.json"), "expected an object of versions")
+    versions.update(tombstones)
+    sources = LazySources(live_list, mapped)
+    return DocumentStore(ids=ids, sources=sources, by_id=by_id, versions=versions,  # type: ignore[arg-type]
+                         live_list=live_list, seq_no=int(facts["seq_no"]),
+                         deletes_since_refresh=bool(facts["deletes_since_refresh"]))
