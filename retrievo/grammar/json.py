@@ -19,7 +19,8 @@ Deliberate differences from Elasticsearch, all because we parse dicts rather tha
   ``query malformed, empty clause found`` has no `` at [line:col]`` suffix. ``{}`` as a query is
   that error (an ``illegal_argument_exception``), not ``match_all``: ES removed that in 6.0.
 * Input is first normalised the way the official client serialises it (tuples → lists, dict
-  keys → strings, numpy values → lists/numbers, ``datetime`` → ISO text, ``Decimal`` → float).
+  keys → strings, numpy values → lists/numbers, ``datetime`` → ISO text, ``Decimal`` → float,
+  ``elasticsearch.dsl`` objects → their ``to_dict()``; see :mod:`retrievo.grammar.builders`).
 * A value that cannot be coerced (``"boost": "x"``) is ``x_content_parse_exception``
   ``[<query>] failed to parse field [boost]`` with the Java cause (``For input string: "x"``) in
   ``caused_by``; ES's hand-written parsers let the bare Java exception escape instead.
@@ -52,6 +53,7 @@ import pydantic
 
 from retrievo.errors import illegal_argument, parsing_error
 from retrievo.grammar import json_retrievers, json_search
+from retrievo.grammar.builders import NOT_A_BUILDER, builder_json
 from retrievo.grammar.json_queries import parse_top_level_query
 from retrievo.grammar.json_retrievers import RetrieverParser
 from retrievo.grammar.json_search import DEFAULT_MAX_RESULT_WINDOW, RETRIEVER_EXCLUSIVE_KEYS
@@ -73,6 +75,9 @@ def _key(key: Any) -> str:
     return str(key)
 
 
+_PLAIN_TYPES = frozenset({str, bool, int, float, type(None)})
+
+
 def normalize(obj: Any) -> Any:
     """What the official client's JSON serializer would send, as plain JSON-shaped Python."""
     if obj is None or isinstance(obj, (str, bool, int, float)):
@@ -80,6 +85,8 @@ def normalize(obj: Any) -> Any:
     if isinstance(obj, Mapping):
         return {_key(k): normalize(v) for k, v in obj.items()}
     if isinstance(obj, (list, tuple)):
+        if _PLAIN_TYPES.issuperset(map(type, obj)):  # e.g. a query vector: no per-item recursion
+            return list(obj)
         return [normalize(v) for v in obj]
     if isinstance(obj, (_dt.date, _dt.datetime, _dt.time)):
         return obj.isoformat()
@@ -89,7 +96,8 @@ def normalize(obj: Any) -> Any:
         return str(obj)
     if hasattr(obj, "tolist"):  # numpy arrays and scalars
         return normalize(obj.tolist())
-    return obj
+    converted = builder_json(obj)  # elasticsearch.dsl objects and retrievo AST nodes
+    return obj if converted is NOT_A_BUILDER else normalize(converted)
 
 
 def _guarded(fn: F) -> F:

@@ -56,7 +56,7 @@ _ACCEPTS: dict[str, frozenset[str]] = {
         "_source", "search_after", "knn", "sub_searches"}),
 }
 #: Boolean flags whose default (``false``) is what retrievo does anyway.
-_DEFAULT_FALSE_FLAGS = frozenset({"profile", "version", "seq_no_primary_term"})
+_DEFAULT_FALSE_FLAGS = frozenset({"version", "seq_no_primary_term"})
 
 
 def _int(key: str, value: Any) -> int:
@@ -129,6 +129,12 @@ def parse_source(key: str, value: Any) -> SourceFilter:
                             f"START_OBJECT] but found [{jv.token_of(value)}]")
     patterns: dict[str, tuple[str, ...]] = {}
     for name, patterns_value in value.items():
+        if name == "exclude_vectors" and isinstance(patterns_value, (bool, str)):
+            # ``false`` is what retrievo does (vectors stay in _source); the official client's
+            # ``Document.search()`` sends it on every request.
+            if _bool(name, patterns_value):
+                raise not_supported("[_source] parameter [exclude_vectors: true]")
+            continue
         target = {"includes": "includes", "include": "includes", "excludes": "excludes",
                   "exclude": "excludes"}.get(name)
         if target is None or not isinstance(patterns_value, (str, list)):
@@ -145,7 +151,7 @@ def _sort(key: str, value: Any) -> Any:
 
 _HANDLERS: dict[str, Callable[[str, Any], Any]] = {
     "from": _non_negative, "size": _non_negative, "terminate_after": _terminate_after,
-    "min_score": _float, "explain": _bool, "track_scores": _bool,
+    "min_score": _float, "explain": _bool, "track_scores": _bool, "profile": _bool,
     "track_total_hits": _track_total_hits, "_source": parse_source, "sort": _sort,
     "search_after": lambda key, value: parse_search_after(value),
     "query": lambda key, value: parse_top_level_query(value),
@@ -230,7 +236,8 @@ def parse_search(index: str, body: dict[str, Any] | None, *,
         track_total_hits=parsed.get("track_total_hits", 10_000),
         track_scores=parsed.get("track_scores", False),
         top_level_query="retriever" not in parsed,
-        min_score=parsed.get("min_score") if "retriever" in parsed else None)
+        min_score=parsed.get("min_score") if "retriever" in parsed else None,
+        profile=parsed.get("profile", False))
     window = request.from_ + request.size
     if window > max_result_window:
         raise result_window_error(index, window, max_result_window)

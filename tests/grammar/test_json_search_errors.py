@@ -103,7 +103,6 @@ ERRORS: list[tuple[str, Any, str, str]] = [
     ("script_fields", {"script_fields": {}}, IAE, _unsupported("[script_fields] search parameter")),
     ("runtime_mappings", {"runtime_mappings": {}}, IAE, _unsupported("[runtime_mappings] search parameter")),
     ("pit", {"pit": {"id": "x"}}, IAE, _unsupported("[pit] search parameter")),
-    ("profile", {"profile": True}, IAE, _unsupported("[profile] search parameter")),
     ("timeout", {"timeout": "1s"}, IAE, _unsupported("[timeout] search parameter")),
     ("indices_boost", {"indices_boost": [{"a": 1}]}, IAE, _unsupported("[indices_boost] search parameter")),
     ("stats", {"stats": ["g"]}, IAE, _unsupported("[stats] search parameter")),
