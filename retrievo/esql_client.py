@@ -1,0 +1,272 @@
+"""``engine.esql``: the ES|QL query API, shaped like the official client's ``Elasticsearch.esql``.
+
+``query(query=..., format="json")`` parses the ES|QL search subset into the same retriever AST a JSON
+search builds, plans and runs it, and answers with ES|QL's response body (``took``, ``is_partial``,
+``columns``, ``values``). ``query`` may be text or an official ``elasticsearch.esql`` builder
+(``ESQL.from_("books")...``), which is rendered to text first, as the official client does.
+Parameters retrievo cannot honour are refused by name, never silently ignored.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING, Any, Mapping
+
+import numpy as np
+
+from retrievo.errors import BadRequestError, illegal_argument, not_supported, validation_error
+from retrievo.esql_values import FieldReader
+from retrievo.grammar.esql import EsqlQuery, parse_esql
+from retrievo.grammar.esql_columns import result_columns
+from retrievo.grammar.esql_model import SCORE
+from retrievo.planner.children import head
+from retrievo.planner.fusion import FusionOperator
+from retrievo.planner.logical import Plan, build_plan
+from retrievo.planner.physical import Operator, Page
+from retrievo.planner.ranked import Ranked
+from retrievo.planner.rerank import Rerank
+
+if TYPE_CHECKING:
+    from retrievo.engine import Engine
+
+#: Body keys of ``POST /_query`` and whether retrievo honours them.
+_BODY_KEYS = ("query", "columnar", "params", "filter", "locale", "time_zone", "include_ccs_metadata",
+              "include_execution_metadata", "profile", "tables", "settings", "project_routing")
+
+
+class _Capture:
+    """Records what each operator returned during one execution (it plugs in where a profiler
+    would), so the result table can show per-branch membership (``_fork``) and the score a reranked
+    row came in with."""
+
+    def __init__(self) -> None:
+        self.results: dict[int, Any] = {}
+        self._keep: list[Operator] = []
+
+    def record(self, op: Operator, ctx: Any) -> Any:
+        result = op.run(ctx)
+        self.results[id(op)] = result
+        self._keep.append(op)
+        return result
+
+
+def _below(op: Operator, kind: type) -> Any:
+    """The first operator of ``kind`` at or under ``op`` following single-child wrappers."""
+    while not isinstance(op, kind):
+        children = op.children()
+        if len(children) != 1:
+            return None
+        op = children[0]
+    return op
+
+
+def _query_text(query: Any) -> str:
+    if query is None:
+        raise validation_error("[query] is required")
+    if isinstance(query, str):
+        return query
+    render = getattr(query, "render", None)
+    if callable(render):
+        try:
+            return str(render())
+        except ValueError as err:          # the builder refuses to render an incomplete command
+            raise illegal_argument(f"the ES|QL builder could not render the query: {err}") from None
+    raise BadRequestError("parsing_exception", f"[query] must be a string or an ES|QL builder, found "
+                                               f"[{type(query).__name__}]")
+
+
+class EsqlClient:
+    """``engine.esql``."""
+
+    def __init__(self, engine: "Engine") -> None:
+        self._engine = engine
+
+    # ------------------------------------------------------------ parsing and planning
+    def _fields(self, index: str) -> dict[str, str] | None:
+        shard = self._engine._shards.get(index)
+        if shard is None:
+            return None
+        return {path: fi.type for path, fi in shard.searcher().fields.items()}
+
+    def parse(self, query: Any, *, params: Any = None) -> EsqlQuery:
+        """The :class:`EsqlQuery` (retriever AST plus columns) a query parses into, checked against
+        its index."""
+        return parse_esql(_query_text(query), params=_params(params), fields=self._fields)
+
+    def plan(self, query: Any, *, params: Any = None, filter: Any = None) -> Plan:
+        """The plan ``query`` would run (printable with ``str()``; nothing is executed)."""
+        esql = self._with_filter(self.parse(query, params=params), filter)
+        shard = self._engine._shard(esql.request.index)
+        return build_plan(esql.request, shard.searcher(), embed=self._engine._embed_query,
+                          inference=self._engine._inference)
+
+    @staticmethod
+    def _with_filter(esql: EsqlQuery, dsl_filter: Any) -> EsqlQuery:
+        """The request body's ``filter`` (query DSL): applied to the documents ``FROM`` reads, before
+        anything else; it never scores (Elasticsearch 8.18+). retrievo adds it to the outermost
+        retriever's ``filter``, which every retriever passes down to its children."""
+        if dsl_filter is None:
+            return esql
+        from retrievo.grammar.json import parse_query
+        q = parse_query(dsl_filter)
+        r = esql.request.retriever
+        retriever = r.model_copy(update={"filter": tuple(r.filter) + (q,)})
+        return esql.model_copy(update={"request": esql.request.model_copy(update={"retriever": retriever})})
+
+    # ------------------------------------------------------------ the API
+    def query(self, *, query: Any = None, format: str | None = None, columnar: bool | None = None,
+              params: Any = None, filter: Mapping[str, Any] | None = None, drop_null_columns: bool | None = None,
+              allow_partial_results: bool | None = None, locale: str | None = None, time_zone: str | None = None,
+              include_ccs_metadata: bool | None = None, include_execution_metadata: bool | None = None,
+              profile: bool | None = None, tables: Any = None, settings: Any = None,
+              project_routing: str | None = None, delimiter: str | None = None, body: Any = None,
+              error_trace: bool | None = None, filter_path: Any = None, human: bool | None = None,
+              pretty: bool | None = None) -> dict[str, Any]:
+        """Run an ES|QL query; the response is ES|QL's JSON body."""
+        start = time.perf_counter()
+        given = {"query": query, "columnar": columnar, "params": params, "filter": filter, "locale": locale,
+                 "time_zone": time_zone, "include_ccs_metadata": include_ccs_metadata,
+                 "include_execution_metadata": include_execution_metadata, "profile": profile,
+                 "tables": tables, "settings": settings, "project_routing": project_routing}
+        args = _merge_body(body, given)
+        if format not in (None, "json"):
+            raise not_supported(f"[format={format}]", "retrievo answers ES|QL queries as JSON")
+        if delimiter is not None:
+            raise illegal_argument("[delimiter] is only supported for csv responses")
+        for name, value in (("locale", args.get("locale")), ("time_zone", args.get("time_zone")),
+                            ("tables", args.get("tables")), ("settings", args.get("settings")),
+                            ("project_routing", args.get("project_routing")), ("filter_path", filter_path)):
+            if value is not None:
+                raise not_supported(f"[{name}] in an ES|QL query")
+        if args.get("profile"):
+            raise not_supported("[profile] in an ES|QL query")
+        if error_trace or human or pretty:
+            raise not_supported("[error_trace], [human] and [pretty] in an ES|QL query")
+        # allow_partial_results, include_ccs_metadata, include_execution_metadata: one local shard and
+        # no remote clusters, so there is never a partial result or cluster metadata to report.
+        esql = self._with_filter(self.parse(args.get("query"), params=args.get("params")), args.get("filter"))
+        shard = self._engine._shard(esql.request.index)
+        searcher = shard.searcher()
+        plan = build_plan(esql.request, searcher, embed=self._engine._embed_query, inference=self._engine._inference)
+        capture = _Capture()
+        ranked, _ = plan.execute(plan.context(profiler=capture))
+        fields = {path: fi.type for path, fi in searcher.fields.items()}
+        columns = result_columns(fields, esql)
+        rows = _rows(plan, ranked, capture, esql, columns, shard)
+        return _response(columns, rows, start, bool(args.get("columnar")), bool(drop_null_columns))
+
+
+def _params(params: Any) -> list[Any] | None:
+    if params is None:
+        return None
+    if isinstance(params, (str, bytes)) or not isinstance(params, (list, tuple)):
+        raise BadRequestError("parsing_exception", f"[params] must be an array, found [{type(params).__name__}]")
+    return list(params)
+
+
+def _merge_body(body: Any, given: dict[str, Any]) -> dict[str, Any]:
+    if body is None:
+        return given
+    if not isinstance(body, Mapping):
+        raise BadRequestError("parsing_exception", f"[body] must be an object, found [{type(body).__name__}]")
+    merged = dict(given)
+    for key, value in body.items():
+        if key not in _BODY_KEYS:
+            raise BadRequestError("x_content_parse_exception", f"[esql/query] unknown field [{key}]")
+        if given.get(key) is not None:
+            raise ValueError(f"Received multiple values for '{key}', specify parameters using either body or "
+                             f"parameters, not both.")
+        merged[key] = value
+    return merged
+
+
+def _rows(plan: Plan, ranked: Ranked, capture: _Capture, esql: EsqlQuery, columns: list[tuple[str, str]],
+          shard: Any) -> list[list[Any]]:
+    searcher = plan.searcher
+    docs = ranked.docs.tolist()
+    scores = ranked.scores.tolist()
+    score_of = dict(zip(docs, scores))
+    rerank_of: dict[int, float] = {}
+    root = plan.root.children()[0] if isinstance(plan.root, Page) else plan.root
+    top_rerank = _below(root, Rerank)
+    if top_rerank is not None:
+        raw = getattr(top_rerank, "raw_scores_by_doc", {}) or {}
+        rerank_of = {d: float(np.float32(raw[d])) if d in raw else float(np.float32(s))
+                     for d, s in zip(docs, scores)}
+        if esql.rerank_column is not None:
+            child = capture.results.get(id(top_rerank.child))
+            if isinstance(child, Ranked):
+                score_of = dict(zip(child.docs.tolist(), child.scores.tolist()))
+        else:
+            score_of = rerank_of
+    forks = _fork_membership(root, capture)
+    readers: dict[str, FieldReader] = {}
+    mappings = shard.mappings
+    for name, _ in columns:
+        fi = searcher.fields.get(name)
+        if fi is not None:
+            fm = mappings.field(name)
+            source_path = fm.parent if fm is not None and getattr(fm, "parent", None) else name
+            readers[name] = FieldReader(searcher, name, fi.type, source_path)
+    out = []
+    for doc in docs:
+        row = []
+        for name, _ in columns:
+            if name == esql.rerank_column:
+                row.append(rerank_of.get(doc))
+            elif name in readers:
+                row.append(readers[name].value(doc))
+            elif name == SCORE:
+                row.append(float(score_of[doc]) if doc in score_of else None)
+            elif name == "_id":
+                row.append(searcher.ids[doc])
+            elif name == "_index":
+                row.append(searcher.index_name)
+            elif name == "_fork":
+                found = forks.get(doc, [])
+                row.append(found[0] if len(found) == 1 else (found or None))
+            else:
+                row.append(None)
+        out.append(row)
+    return out
+
+
+def _fork_membership(root: Operator, capture: _Capture) -> dict[int, list[str]]:
+    """``_fork`` of each fused row: the branches (``fork1`` …) whose window held the document."""
+    fusion = _find(root, FusionOperator)
+    if fusion is None:
+        return {}
+    found: dict[int, list[str]] = {}
+    for i, child in enumerate(fusion.children(), start=1):
+        result = capture.results.get(id(child))
+        if not isinstance(result, Ranked):
+            continue
+        for doc in head(result, fusion.window).docs.tolist():
+            found.setdefault(doc, []).append(f"fork{i}")
+    return found
+
+
+def _find(op: Operator, kind: type) -> Any:
+    if isinstance(op, kind):
+        return op
+    for child in op.children():
+        hit = _find(child, kind)
+        if hit is not None:
+            return hit
+    return None
+
+
+def _response(columns: list[tuple[str, str]], rows: list[list[Any]], start: float, columnar: bool,
+              drop_null_columns: bool) -> dict[str, Any]:
+    all_cols = [{"name": n, "type": t} for n, t in columns]
+    keep = list(range(len(columns)))
+    body: dict[str, Any] = {"took": int((time.perf_counter() - start) * 1000), "is_partial": False}
+    if drop_null_columns:
+        keep = [i for i in keep if any(row[i] is not None for row in rows)]
+        body["all_columns"] = all_cols
+    body["columns"] = [all_cols[i] for i in keep]
+    if columnar:
+        body["values"] = [[row[i] for row in rows] for i in keep]
+    else:
+        body["values"] = [[row[i] for i in keep] for row in rows]
+    return body
