@@ -6,14 +6,17 @@ body, so ``resp["hits"]["hits"][0]["_score"]`` reads the same against retrievo o
 
 from __future__ import annotations
 
-import copy
 import fnmatch
 from typing import Any
 
 import numpy as np
 
 from retrievo.java_text import java_float_str
+from retrievo.json_copy import copy_json
 from retrievo.retrievers.search import SourceFilter, TrackTotalHits
+
+
+_FLOAT_MIN_VALUE = np.float32(1.4e-45)
 
 
 def es_float(value: float | np.floating) -> float:
@@ -23,7 +26,12 @@ def es_float(value: float | np.floating) -> float:
     parses that text into a Python float. Returning the same double keeps ``resp["_score"] ==
     6.9659295`` true here as against a cluster, while ``np.float32(score)`` still gives the exact bits.
     """
-    return float(java_float_str(value))
+    # numpy prints a float32 with its shortest round-tripping digits too (``str``, unlike
+    # ``repr``, without the ``np.float32(...)`` wrapper); the Java spelling is not needed here.
+    f = np.float32(value)
+    if abs(f) == _FLOAT_MIN_VALUE:  # Java prints two digits for Float.MIN_VALUE ("1.4E-45")
+        return float(java_float_str(f))
+    return float(str(f))
 
 
 def filter_source(source: dict[str, Any], spec: SourceFilter) -> dict[str, Any] | None:
@@ -31,7 +39,7 @@ def filter_source(source: dict[str, Any], spec: SourceFilter) -> dict[str, Any] 
     if not spec.enabled:
         return None
     if not spec.includes and not spec.excludes:
-        return copy.deepcopy(source)
+        return copy_json(source)
     return _filter_obj(source, "", spec.includes, spec.excludes)
 
 
@@ -53,7 +61,7 @@ def _filter_obj(obj: dict[str, Any], prefix: str, inc: tuple[str, ...], exc: tup
         fully = not inc or _path_matches(path, inc, prefix_ok=False)
         if isinstance(value, dict):
             if fully and not exc:
-                out[key] = copy.deepcopy(value)
+                out[key] = copy_json(value)
             elif fully or _path_matches(path, inc, prefix_ok=True):
                 sub = _filter_obj(value, path + ".", () if fully else inc, exc)
                 if sub or fully:
@@ -66,7 +74,7 @@ def _filter_obj(obj: dict[str, Any], prefix: str, inc: tuple[str, ...], exc: tup
                 if items:
                     out[key] = items
         elif fully:
-            out[key] = copy.deepcopy(value)
+            out[key] = copy_json(value)
     return out
 
 
@@ -83,7 +91,10 @@ def shards_header() -> dict[str, int]:
 
 
 def search_response(hits: list[dict[str, Any]], total: int, track: TrackTotalHits, took_ms: int,
-                    max_score: float | None, terminated_early: bool = False) -> dict[str, Any]:
+                    max_score: float | None, terminated_early: bool = False,
+                    profile: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The search response body; ``profile`` (``{"shards": [...]}``, see :mod:`retrievo.planner.profile`)
+    follows ``hits`` as in Elasticsearch, and only when the search asked for it."""
     body: dict[str, Any] = {"took": took_ms, "timed_out": False}
     if terminated_early:
         body["terminated_early"] = True
@@ -95,4 +106,6 @@ def search_response(hits: list[dict[str, Any]], total: int, track: TrackTotalHit
     hits_obj["max_score"] = max_score
     hits_obj["hits"] = hits
     body["hits"] = hits_obj
+    if profile is not None:
+        body["profile"] = profile
     return body

@@ -29,9 +29,11 @@ model is unloaded; the id stays usable).
 
 from __future__ import annotations
 
+import copy
 import itertools
 import re
 import threading
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -55,6 +57,7 @@ from .services.elasticsearch import DEFAULT_RERANK_INFERENCE_ID, preconfigured_r
 from .services.model_loading import BI_ENCODER_RERANK_INFERENCE_ID, PACKAGED_MODEL_HUB_ID
 from .settings_parsing import SettingsReader, invalid_type_message
 from .task_types import ELASTICSEARCH_TASK_TYPES, TASK_TYPES, InferenceRequest, known_task_type
+from .usage import TaskUsage, metering_active, record_usage
 
 DEFAULT_EMBEDDING_INFERENCE_ID = ".all-minilm-l6-v2"
 
@@ -103,6 +106,10 @@ class InferenceRegistry:
                                        lookup=self.get)
         self._endpoints: dict[str, Endpoint] = {}
         self._index_references = index_references
+        # User-created endpoints as they were PUT: what a data directory saves (models are not
+        # saved; they load lazily from these settings again). ``on_change`` hears of every put/delete.
+        self._definitions: dict[str, dict[str, Any]] = {}
+        self.on_change: Callable[[], None] | None = None
         self.embeddings = EmbeddingPipeline(cache_size)
         self.reranks = RerankPipeline(rerank_cache_size)
         for endpoint in self._preconfigured_endpoints():
@@ -141,13 +148,28 @@ class InferenceRegistry:
             raise status_exception(invalid_type_message("inference_config", config, dict))
         body = dict(config)
         resolved_task = _resolve_task_type(task_type, body.pop("task_type", None))
+        definition = {"inference_id": inference_id, "task_type": resolved_task, "config": copy.deepcopy(body)}
         endpoint = self._build(inference_id, resolved_task, body, preconfigured=False)
         with self._lock:
             if inference_id in self._endpoints:
                 endpoint.model.release()
                 raise endpoint_already_exists(inference_id)
             self._endpoints[inference_id] = endpoint
+            self._definitions[inference_id] = definition
+        if self.on_change is not None:
+            self.on_change()
         return endpoint
+
+    def definitions(self) -> list[dict[str, Any]]:
+        """User-created endpoints as PUT (``inference_id``, resolved ``task_type``, ``config``), by
+        id; :meth:`restore` creates them again."""
+        with self._lock:
+            return [copy.deepcopy(self._definitions[i]) for i in sorted(self._definitions)]
+
+    def restore(self, definitions: Sequence[Mapping[str, Any]]) -> None:
+        """Re-create endpoints from :meth:`definitions` (their models load lazily, on first use)."""
+        for definition in definitions:
+            self.put(str(definition["inference_id"]), dict(definition["config"]), str(definition["task_type"]))
 
     def _build(self, inference_id: str, task_type: str, body: dict[str, Any], *,
                preconfigured: bool) -> Endpoint:
@@ -225,9 +247,12 @@ class InferenceRegistry:
         with self._lock:
             if not endpoint.preconfigured:
                 self._endpoints.pop(inference_id, None)
+                self._definitions.pop(inference_id, None)
         endpoint.model.release()
         self.embeddings.evict_namespace(endpoint.cache_namespace)
         self.reranks.evict_namespace(endpoint.cache_namespace)
+        if not endpoint.preconfigured and self.on_change is not None:
+            self.on_change()
         return {"acknowledged": True, "pipelines": [], "indexes": []}
 
     # ------------------------------------------------------------------ inference
@@ -251,11 +276,37 @@ class InferenceRegistry:
         if not isinstance(model, TextEmbeddingModel):
             raise incompatible_task_type("text_embedding", endpoint.task_type)
 
-        def encode(batch: list[str]) -> np.ndarray:
-            return model.encode(batch, input_type)
+        if not metering_active():
+            def encode(batch: list[str]) -> np.ndarray:
+                return model.encode(batch, input_type)
 
-        return self.embeddings.embed(endpoint.cache_namespace, model.cache_variant(input_type), texts,
-                                     encode, model.batch_size)
+            return self.embeddings.embed(endpoint.cache_namespace, model.cache_variant(input_type), texts,
+                                         encode, model.batch_size)
+        return self._embed_metered(endpoint, model, texts, input_type)
+
+    def _embed_metered(self, endpoint: Endpoint, model: TextEmbeddingModel, texts: list[str],
+                       input_type: str | None) -> np.ndarray:
+        """:meth:`embed_with` while a usage meter listens: the same call, with its own numbers."""
+        usage = TaskUsage(requests=1, inputs=len(texts))
+
+        def encode(batch: list[str]) -> np.ndarray:
+            began = time.perf_counter_ns()
+            try:
+                return model.encode(batch, input_type)
+            finally:
+                usage.model_nanos += time.perf_counter_ns() - began
+                usage.model_calls += 1
+                usage.scored += len(batch)
+
+        distinct = len(dict.fromkeys(texts))
+        try:
+            return self.embeddings.embed(endpoint.cache_namespace, model.cache_variant(input_type), texts,
+                                         encode, model.batch_size)
+        finally:
+            usage.deduplicated = len(texts) - distinct
+            usage.cache_misses = usage.scored
+            usage.cache_hits = max(distinct - usage.scored, 0)
+            record_usage("text_embedding", endpoint.inference_id, usage)
 
     def embed(self, inference_id: str, texts: Sequence[str], *, input_type: str | None = None) -> np.ndarray:
         """Float32 ``(len(texts), dims)`` embeddings from a ``text_embedding`` endpoint."""
@@ -328,7 +379,37 @@ class InferenceRegistry:
                            f"Reranker input document count and returned score count mismatch: "
                            f"[{len(texts)}] vs [{top_n}]", status=500)
         ranked, stats = self.reranks.score(endpoint.cache_namespace, model, query, texts, model.settings, self)
+        record_usage("rerank", inference_id, rerank_usage(stats, len(texts)))
         return ranked.scores, stats
+
+    def rerank_pairs_batchable(self, inference_id: str) -> bool:
+        """Whether :meth:`rerank_pairs_with_stats` can serve this endpoint: a pairwise model with no
+        configured ``top_n`` (anything else is scored one request at a time, as Elasticsearch would)."""
+        try:
+            _, model = self._rerank_endpoint(inference_id)
+        except ApiError:
+            return False
+        return model.pairwise and model.settings.top_n is None
+
+    def rerank_pairs_with_stats(self, inference_id: str,
+                                pairs: Sequence[tuple[str, str]]) -> tuple[np.ndarray, RerankCallStats]:
+        """Raw float32 scores of ``(query, passage)`` pairs whose queries may differ, in input order,
+        plus what the call cost: the pairs of several rerank requests (a multi-search's rerankers)
+        deduplicated across all of them, cached like :meth:`rerank_scores`, and scored in shared
+        length-sorted batches. Only for endpoints :meth:`rerank_pairs_batchable` accepts."""
+        endpoint, model = self._rerank_endpoint(inference_id)
+        if not self.rerank_pairs_batchable(inference_id):
+            raise illegal_argument(f"inference endpoint [{inference_id}] cannot score pairs of several "
+                                   f"requests together")
+        pairs = list(pairs)
+        for query, text in pairs:
+            if not isinstance(query, str) or not isinstance(text, str):
+                raise illegal_argument("rerank queries and inputs must be strings")
+            if query == "":
+                raise validation_error("Field [query] cannot be empty for task type [rerank]")
+        scores, stats = self.reranks.score_pairs(endpoint.cache_namespace, model, pairs, self)
+        record_usage("rerank", inference_id, rerank_usage(stats, len(pairs)))
+        return scores, stats
 
     def rerank_scores(self, inference_id: str, query: str, texts: Sequence[str]) -> np.ndarray:
         """Float32 raw relevance scores of ``texts`` against ``query``, in input order.
@@ -361,6 +442,13 @@ class InferenceRegistry:
         cache_misses, deduplicated, model_seconds, requests, evictions, entries, max_entries)."""
         return {**self.embeddings.snapshot(), "models_loaded": len(self._context.model_cache.loaded_keys()),
                 "rerank": self.reranks.snapshot()}
+
+
+def rerank_usage(stats: RerankCallStats, inputs: int) -> TaskUsage:
+    """A rerank call's :class:`RerankCallStats` as the usage charged to its caller."""
+    return TaskUsage(requests=1, model_calls=stats.model_calls, inputs=inputs, scored=stats.pairs_scored,
+                     tokens=stats.tokens, cache_hits=stats.cache_hits, cache_misses=stats.cache_misses,
+                     deduplicated=stats.deduplicated, model_nanos=int(stats.model_seconds * 1e9))
 
 
 def _merge_chunks(chunks: list[ChunkOffset], vectors: np.ndarray) -> list[EmbeddedChunk]:

@@ -135,6 +135,70 @@ class RerankPipeline(LruStore):
         out = np.fromiter((found[t] for t in texts), dtype=np.float32, count=len(texts))
         return RankedScores(out), call
 
+    def score_pairs(self, namespace: Hashable, model: RerankModel, pairs: Sequence[tuple[str, str]],
+                    runtime: RerankRuntime) -> tuple[np.ndarray, RerankCallStats]:
+        """Raw scores of ``(query, passage)`` pairs with *different* queries, in input order.
+
+        What a multi-search uses to score the windows of all its rerankers at once: pairs are
+        deduplicated across the whole list, looked up in the same cache as :meth:`score`, and the
+        misses are sent in length-sorted batches of ``batch_size`` -- mixed queries in one batch
+        where the model can score them (``model.mixed_queries``), otherwise one query per batch.
+        Pairwise models only (the caller checks ``model.pairwise``).
+        """
+        call = RerankCallStats()
+        if not pairs:
+            return np.zeros(0, dtype=np.float32), call
+        variant = model.cache_variant(runtime)
+        unique: dict[tuple[str, str], None] = dict.fromkeys((q, t) for q, t in pairs)
+        found: dict[tuple[str, str], np.float32] = {}
+        with self._lock:
+            for q, t in unique:
+                key = (namespace, variant, q, t)
+                score = self._entries.get(key)
+                if score is not None:
+                    self._entries.move_to_end(key)
+                    found[(q, t)] = score
+        call.deduplicated = len(pairs) - len(unique)
+        call.cache_hits = len(found)
+        call.cache_misses = len(unique) - len(found)
+        missing = [p for p in unique if p not in found]
+        batch_size = max(int(model.batch_size), 1)
+        if model.mixed_queries:
+            ordered = sorted(missing, key=lambda p: len(p[0]) + len(p[1]), reverse=True)
+            batches = [ordered[i:i + batch_size] for i in range(0, len(ordered), batch_size)]
+        else:
+            by_query: dict[str, list[tuple[str, str]]] = {}
+            for p in missing:
+                by_query.setdefault(p[0], []).append(p)
+            batches = []
+            for group in by_query.values():
+                group.sort(key=lambda p: len(p[1]), reverse=True)
+                batches += [group[i:i + batch_size] for i in range(0, len(group), batch_size)]
+        try:
+            for batch in batches:
+                began = time.perf_counter()
+                if model.mixed_queries:
+                    scores = np.asarray(model.score_pairs(batch, runtime), dtype=np.float32)
+                    tokens = model.count_pair_tokens(batch)
+                else:
+                    query = batch[0][0]
+                    texts = [t for _, t in batch]
+                    scores = np.asarray(model.score_batch(query, texts, runtime), dtype=np.float32)
+                    tokens = model.count_tokens(query, texts)
+                call.model_seconds += time.perf_counter() - began
+                _check_shape(scores, len(batch))
+                call.model_calls += 1
+                call.pairs_scored += len(batch)
+                call.tokens += tokens
+                with self._lock:
+                    for (q, t), score in zip(batch, scores):
+                        found[(q, t)] = np.float32(score)
+                        self._store((namespace, variant, q, t), np.float32(score))
+        finally:
+            self._record(call)
+        out = np.fromiter((found[(q, t)] for q, t in pairs), dtype=np.float32, count=len(pairs))
+        return out, call
+
     def _record(self, call: RerankCallStats) -> None:
         with self._lock:
             self.stats.add(call)

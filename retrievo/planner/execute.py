@@ -1,16 +1,26 @@
-"""Run one search end to end: parse, plan, execute, shape the response."""
+"""Run one search end to end: parse, plan, execute, shape the response.
+
+The steps are separate (:func:`prepare_search`, :func:`finish_search`) because a multi-search
+prepares all its searches first, shares work between them, and then finishes each one;
+:func:`run_search` is the single search, both steps back to back.
+"""
 
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from typing import Any
 
+from retrievo.index.searcher import Searcher
 from retrievo.index.shard import Shard
 from retrievo.planner.explain import explain_operator
-from retrievo.planner.logical import build_plan
-from retrievo.planner.physical import Embedder
+from retrievo.planner.logical import Plan, build_plan
+from retrievo.planner.physical import Embedder, ExecContext
+from retrievo.planner.profile import FetchProfile, ProfileCollector, shard_profile
+from retrievo.planner.ranked import Ranked
 from retrievo.planner.rerank import Rerank
 from retrievo.response import es_float, filter_source, search_response
+from retrievo.retrievers.search import SearchRequest
 
 
 def _top_explanation(plan: Any, ctx: Any, doc: int, score: float) -> dict[str, Any]:
@@ -26,34 +36,81 @@ def _top_explanation(plan: Any, ctx: Any, doc: int, score: float) -> dict[str, A
     return {"value": es_float(score), "description": "sum of:", "details": [main, required]}
 
 
-def run_search(shard: Shard, body: dict[str, Any], embed: Embedder | None = None,
-               inference: Any = None) -> dict[str, Any]:
+@dataclass
+class PreparedSearch:
+    """A parsed and planned search with its execution context, not yet run."""
+
+    shard: Shard
+    request: SearchRequest
+    plan: Plan
+    ctx: ExecContext
+    started_ns: int
+    plan_ns: int
+
+
+def prepare_search(shard: Shard, body: dict[str, Any] | None, embed: Embedder | None = None,
+                   inference: Any = None, searcher: Searcher | None = None) -> PreparedSearch:
+    """Parse and plan ``body`` against ``searcher`` (default: the shard's latest snapshot)."""
     from retrievo.grammar.json import parse_search
-    start = time.perf_counter()
+    started = time.perf_counter_ns()
     request = parse_search(shard.name, body, max_result_window=shard.settings.max_result_window)
-    plan = build_plan(request, shard.searcher(), embed=embed, inference=inference)
-    ranked, ctx = plan.execute()
+    plan = build_plan(request, searcher if searcher is not None else shard.searcher(), embed=embed,
+                      inference=inference)
+    ctx = plan.context(profiler=ProfileCollector() if request.profile else None)
+    return PreparedSearch(shard, request, plan, ctx, started, time.perf_counter_ns() - started)
+
+
+def finish_search(prepared: PreparedSearch) -> dict[str, Any]:
+    """Execute the plan (whatever ran ahead in ``prepared.ctx`` is reused) and build the response."""
+    ranked, ctx = prepared.plan.execute(prepared.ctx)
+    fetch = FetchProfile() if prepared.request.profile else None
+    fetch_began = time.perf_counter_ns()
+    hits = _hits(prepared, ranked, ctx, fetch)
+    show_score = not ranked.sorted_by_field or prepared.request.track_scores
+    max_score = es_float(ranked.scores.max()) if show_score and ranked.scores.size else None
+    profile = None
+    if fetch is not None:
+        fetch.nanos = time.perf_counter_ns() - fetch_began
+        profile = {"shards": [shard_profile(prepared.shard.name, prepared.plan.root, ctx.profiler,
+                                            prepared.plan.searcher.live_count, prepared.plan_ns, fetch)]}
+    took = int((time.perf_counter_ns() - prepared.started_ns) // 1_000_000)
+    return search_response(hits, ranked.total, prepared.request.track_total_hits, took, max_score,
+                           ranked.terminated_early, profile=profile)
+
+
+def _hits(prepared: PreparedSearch, ranked: Ranked, ctx: ExecContext,
+          fetch: FetchProfile | None) -> list[dict[str, Any]]:
+    request, plan, name = prepared.request, prepared.plan, prepared.shard.name
     s = plan.searcher
     show_score = not ranked.sorted_by_field or request.track_scores
+    sorted_request = bool(request.retriever.sort) if hasattr(request.retriever, "sort") else False
     hits: list[dict[str, Any]] = []
     for i, (doc, score) in enumerate(zip(ranked.docs.tolist(), ranked.scores.tolist())):
-        hit: dict[str, Any] = {"_index": shard.name, "_id": s.ids[doc],
+        hit: dict[str, Any] = {"_index": name, "_id": s.ids[doc],
                                "_score": es_float(score) if show_score else None}
+        began = time.perf_counter_ns() if fetch is not None else 0
         src = filter_source(s.source(doc), request.source)
+        if fetch is not None:
+            fetch.source_nanos += time.perf_counter_ns() - began
+            fetch.hits += 1
         if src is not None:
             hit["_source"] = src
-        if ranked.sort_values is not None and (request.retriever.sort if hasattr(request.retriever, "sort") else ()):
+        if ranked.sort_values is not None and sorted_request:
             hit["sort"] = ranked.sort_values[i]
         if doc in ranked.named:
             hit["matched_queries"] = ranked.named[doc]
         if request.explain:
-            hit["_shard"] = f"[{shard.name}][0]"
+            began = time.perf_counter_ns() if fetch is not None else 0
+            hit["_shard"] = f"[{name}][0]"
             hit["_node"] = "retrievo"
             hit["_explanation"] = _top_explanation(plan, ctx, doc, score)
+            if fetch is not None:
+                fetch.explain_nanos += time.perf_counter_ns() - began
+                fetch.explained += 1
         hits.append(hit)
-    max_score = None
-    if show_score and ranked.scores.size:
-        max_score = es_float(ranked.scores.max())
-    took = int((time.perf_counter() - start) * 1000)
-    return search_response(hits, ranked.total, request.track_total_hits, took, max_score,
-                           ranked.terminated_early)
+    return hits
+
+
+def run_search(shard: Shard, body: dict[str, Any], embed: Embedder | None = None,
+               inference: Any = None) -> dict[str, Any]:
+    return finish_search(prepare_search(shard, body, embed=embed, inference=inference))

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from retrievo.errors import ApiError, error_cause, illegal_argument
+from retrievo.planner.children import run_children
 from retrievo.planner.java_format import java_float
 from retrievo.planner.normalizers import NORMALIZERS
 from retrievo.planner.physical import ExecContext, Operator
@@ -52,6 +53,12 @@ class FusionOperator(Operator):
     #: A child with its own min_score makes hits.total the fused count (Elasticsearch's quirk).
     child_min_score: bool = False
     name: str = "Fuse"
+    #: Set by the ``parallel_branches`` rule (a :class:`retrievo.planner.parallel.Fanout`): run the
+    #: children on threads. ``None``: one after the other.
+    fanout: Any = None
+    #: Set by the ``prune_windows`` rule: hand out only this many of the fused window (what the parent
+    #: can use); ``None``: the whole window. Never changes which documents are fused or counted.
+    limit: int | None = None
     details: dict[int, FusedDoc] = field(default_factory=dict)
     fused_scores: dict[int, float] = field(default_factory=dict)
 
@@ -60,12 +67,16 @@ class FusionOperator(Operator):
 
     def _run_children(self, ctx: ExecContext) -> list[Ranked]:
         results, failed, errors = [], [], []
-        for i, op in enumerate(self.children_ops):
-            try:
-                results.append(op.run(ctx))
-            except ApiError as err:
+        outcomes = run_children(self.children_ops, ctx, self.window, self.fanout)
+        for i, (op, out) in enumerate(zip(self.children_ops, outcomes)):
+            if isinstance(out, ApiError):
+                # A child lifted out of single-child rrfs (flatten_single_child_rrf) fails as it did inside them.
+                for kind, label in getattr(op, "flattened_from", ()):
+                    out = child_failure(kind, [label], [out])
                 failed.append(self.child_names[i] or _retriever_kind(op))
-                errors.append(err)
+                errors.append(out)
+            else:
+                results.append(out)
         if errors:
             raise child_failure(self.kind, failed, errors)
         return results
@@ -92,6 +103,8 @@ class FusionOperator(Operator):
             total = int(docs.size)
         elif self.child_min_score:
             total = int(docs.size)
+        if self.limit is not None:
+            docs, scores = docs[: self.limit], scores[: self.limit]
         self.fused_scores = dict(zip(docs.tolist(), scores.tolist()))
         fused = np.zeros(ctx.searcher.max_doc, dtype=bool)
         fused[docs] = True

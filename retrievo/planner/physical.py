@@ -32,10 +32,34 @@ class ExecContext:
     embed: Embedder | None = None
     #: The inference registry (rerank endpoints); supplied by the engine.
     inference: Any = None
+    #: Collects per-operator timings and counts when the search asked for ``profile``
+    #: (a :class:`retrievo.planner.profile.ProfileCollector`); ``None`` costs nothing.
+    profiler: Any = None
+    #: Results computed ahead of the plan's own run, by operator identity (``id(op)``): a multi-search
+    #: runs every plan up to its rerank stage first, then finishes it without running anything twice.
+    ready: dict[int, Any] | None = None
+    #: Results of operators shared by several parents (the ``share_subtrees`` rule), computed once
+    #: per search (a :class:`retrievo.planner.children.OnceResults`); ``None`` when nothing is shared.
+    once: Any = None
 
 
 class Operator:
     name: str = "Operator"
+    #: Whether the operator reads the index itself (its input is every live document) rather than
+    #: its children's output; the profile's ``documents in`` depends on it.
+    scans_index: bool = False
+
+    def execute(self, ctx: ExecContext) -> Any:
+        """The one entry point for running an operator: the plan runs its root and every parent runs
+        its children through it (never through :meth:`run`), so profiling and results computed ahead
+        of time apply to every step. With neither asked for it is just ``run``."""
+        if ctx.ready is not None:
+            done = ctx.ready.get(id(self))
+            if done is not None:
+                return done
+        if ctx.profiler is None:
+            return self.run(ctx)
+        return ctx.profiler.record(self, ctx)
 
     def children(self) -> tuple["Operator", ...]:
         return ()
@@ -68,6 +92,7 @@ class VectorSearch(Operator):
     slot: int
     index: dict[str, Any]
     name: str = "VectorSearch"
+    scans_index = True
 
     def describe(self) -> dict[str, Any]:
         s = self.search
@@ -102,6 +127,7 @@ class Bm25Score(Operator):
     query: LQuery
     inputs: tuple[VectorSearch, ...] = ()
     name: str = "Bm25Score"
+    scans_index = True
 
     def children(self) -> tuple[Operator, ...]:
         return self.inputs
@@ -111,7 +137,7 @@ class Bm25Score(Operator):
 
     def run(self, ctx: ExecContext) -> Matches:
         for op in self.inputs:
-            op.run(ctx)
+            op.execute(ctx)
         mask, scores = ctx.evaluator.evaluate(self.query).dense(ctx.searcher.max_doc)
         return Matches(mask=mask & ctx.searcher.live, scores=scores)
 
@@ -126,7 +152,7 @@ class KnnScore(Operator):
         return (self.child,)
 
     def run(self, ctx: ExecContext) -> Matches:
-        docs, scores = self.child.run(ctx)
+        docs, scores = self.child.execute(ctx)
         n = ctx.searcher.max_doc
         mask = np.zeros(n, dtype=bool)
         dense = np.zeros(n, dtype=np.float32)
@@ -140,6 +166,7 @@ class ConstantScore(Operator):
     """No query: every live document matches with a constant score (1, or 0 next to filters)."""
     score: float
     name: str = "MatchAll"
+    scans_index = True
 
     def describe(self) -> dict[str, Any]:
         return {"score": self.score}
@@ -163,7 +190,7 @@ class Filter(Operator):
         return {"filters": "[" + ", ".join(str(f) for f in self.filters) + "]"}
 
     def run(self, ctx: ExecContext) -> Matches:
-        m: Matches = self.child.run(ctx)
+        m: Matches = self.child.execute(ctx)
         mask = m.mask.copy()
         for f in self.filters:
             mask &= ctx.evaluator.mask(f)
@@ -183,7 +210,7 @@ class MinScore(Operator):
         return {"min_score": self.min_score}
 
     def run(self, ctx: ExecContext) -> Matches:
-        m: Matches = self.child.run(ctx)
+        m: Matches = self.child.execute(ctx)
         return Matches(mask=m.mask & (m.scores >= np.float32(self.min_score)), scores=m.scores)
 
 
@@ -201,7 +228,7 @@ class TerminateAfter(Operator):
         return {"terminate_after": self.limit}
 
     def run(self, ctx: ExecContext) -> Matches:
-        m: Matches = self.child.run(ctx)
+        m: Matches = self.child.execute(ctx)
         hits = np.flatnonzero(m.mask)
         if hits.size <= self.limit:
             return m
@@ -231,7 +258,7 @@ class TopDocs(Operator):
         return out
 
     def run(self, ctx: ExecContext) -> Ranked:
-        m: Matches = self.child.run(ctx)
+        m: Matches = self.child.execute(ctx)
         total = int(m.mask.sum())
         if not self.sort and self.search_after is None:
             docs, scores = top_k_by_score(m.mask, m.scores, self.k)
@@ -261,7 +288,7 @@ class Page(Operator):
         return {"from": self.from_, "size": self.size}
 
     def run(self, ctx: ExecContext) -> Ranked:
-        r: Ranked = self.child.run(ctx)
+        r: Ranked = self.child.execute(ctx)
         sl = slice(self.from_, self.from_ + self.size)
         return Ranked(docs=r.docs[sl], scores=r.scores[sl], total=r.total,
                       sort_values=r.sort_values[sl] if r.sort_values is not None else None,

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from retrievo.errors import ApiError, illegal_argument
+from retrievo.planner.children import run_child
 from retrievo.planner.chunk_selection import select_chunks
 from retrievo.planner.fusion import child_failure
 from retrievo.planner.physical import ExecContext, Operator
@@ -73,8 +74,14 @@ class Rerank(Operator):
     chunk: ChunkRescorer | None = None
     child_kind: str = "standard"
     name: str = "Rerank"
+    #: Set by the ``prune_windows`` rule: hand out only this many of the reranked window (what the
+    #: parent can use); ``None``: the whole window. Every document of the window is still scored.
+    limit: int | None = None
     sent: dict[int, list[str]] = field(default_factory=dict)   # doc → texts sent (for tests and explain)
     scores_by_doc: dict[int, float] = field(default_factory=dict)
+    #: The model's raw score of each scored document (before min_score and normalisation): what
+    #: ES|QL's RERANK writes into its score column.
+    raw_scores_by_doc: dict[int, float] = field(default_factory=dict)
     #: Model calls, pairs, tokens and cache hits of the last execution (shown by the plan after a run).
     last_stats: dict[str, Any] = field(default_factory=dict)
 
@@ -117,9 +124,14 @@ class Rerank(Operator):
             kept.append(doc)
         return kept, texts, owner
 
+    def passages(self, ctx: ExecContext, child: Ranked) -> list[str]:
+        """The texts this reranker sends for the child's window (what a multi-search gathers from all
+        its rerankers before scoring them together)."""
+        return self._inputs(ctx, child.docs.tolist())[1]
+
     def run(self, ctx: ExecContext) -> Ranked:
-        child: Ranked = self.child.run(ctx)
-        self.sent, self.scores_by_doc = {}, {}
+        child: Ranked = run_child(self.child, ctx, self.window)
+        self.sent, self.scores_by_doc, self.raw_scores_by_doc = {}, {}, {}
         try:
             if ctx.inference is None:
                 raise illegal_argument("text_similarity_reranker needs an inference registry")
@@ -138,6 +150,7 @@ class Rerank(Operator):
         per_doc = np.full(len(kept), -np.inf)
         for i, s in zip(owner, raw.tolist()):
             per_doc[i] = max(per_doc[i], s)
+        self.raw_scores_by_doc = dict(zip(kept, per_doc.tolist()))
         docs, scores = [], []
         for doc, s in zip(kept, per_doc.tolist()):
             if self.min_score is not None and s < self.min_score:
@@ -147,8 +160,10 @@ class Rerank(Operator):
         order = sorted(range(len(docs)), key=lambda i: (-scores[i], docs[i]))[: self.window]
         out_docs = np.array([docs[i] for i in order], dtype=np.int32)
         out_scores = np.array([scores[i] for i in order], dtype=F32)
-        self.scores_by_doc = dict(zip(out_docs.tolist(), out_scores.tolist()))
         total = int(out_docs.size) if self.min_score is not None else child.total
+        if self.limit is not None:
+            out_docs, out_scores = out_docs[: self.limit], out_scores[: self.limit]
+        self.scores_by_doc = dict(zip(out_docs.tolist(), out_scores.tolist()))
         return Ranked(docs=out_docs, scores=out_scores, total=total, matched=child.matched, fused=True)
 
     def _score(self, ctx: ExecContext, texts: list[str]) -> np.ndarray:

@@ -47,6 +47,8 @@ class SearchRequest(Node):
     #: True when the request came as a top-level ``query`` rather than a ``retriever``; it only
     #: changes how the request prints back, never what it means.
     top_level_query: bool = False
+    #: ``profile``: report what each operator cost (it never changes the hits).
+    profile: bool = False
 
     def to_json(self) -> dict[str, Any]:
         body: dict[str, Any] = {}
@@ -70,4 +72,6 @@ class SearchRequest(Node):
             body["track_scores"] = True
         if self.min_score is not None:
             body["min_score"] = self.min_score
+        if self.profile:
+            body["profile"] = True
         return body

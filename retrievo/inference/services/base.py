@@ -183,6 +183,19 @@ class RerankModel(EndpointModel):
         """Anything besides the endpoint that decides the scores (part of the score-cache key)."""
         return ""
 
+    #: Whether one invocation can score pairs of different queries (:meth:`score_pairs`); a
+    #: multi-search then scores the windows of all its rerankers in shared batches.
+    mixed_queries: ClassVar[bool] = False
+
+    def score_pairs(self, pairs: list[tuple[str, str]], runtime: RerankRuntime) -> np.ndarray:
+        """One model invocation for a batch of ``(query, passage)`` pairs with mixed queries
+        (models with ``mixed_queries``): float32 ``(len(pairs),)`` raw scores."""
+        raise NotImplementedError(f"{type(self).__name__} scores one query per batch")
+
+    def count_pair_tokens(self, pairs: Sequence[tuple[str, str]]) -> int:
+        """Approximate tokens processed for these pairs (after a :meth:`score_pairs` call)."""
+        return sum(whitespace_tokens(q, [t]) for q, t in pairs)
+
     def count_tokens(self, query: str, texts: Sequence[str]) -> int:
         """Approximate tokens processed for these pairs (after a :meth:`score_batch` call)."""
         return whitespace_tokens(query, texts)

@@ -75,6 +75,22 @@ class BiEncoderRerankModel(RerankModel):
         p = runtime.embed(self.text_embedding_id, texts, input_type="ingest").astype(np.float32)
         return cosine(q, p)
 
+    mixed_queries = True
+
+    def score_pairs(self, pairs: list[tuple[str, str]], runtime: RerankRuntime) -> np.ndarray:
+        """All distinct queries embedded in one call, all passages in another, then the cosine of each
+        pair with the same float32 arithmetic as :meth:`score_batch`."""
+        self._endpoint(runtime)
+        queries = list(dict.fromkeys(q for q, _ in pairs))
+        q_vecs = runtime.embed(self.text_embedding_id, queries, input_type="search").astype(np.float32)
+        p_vecs = runtime.embed(self.text_embedding_id, [t for _, t in pairs], input_type="ingest").astype(np.float32)
+        row = {q: i for i, q in enumerate(queries)}
+        out = np.zeros(len(pairs), dtype=np.float32)
+        for q, i in row.items():
+            idx = np.fromiter((j for j, (pq, _) in enumerate(pairs) if pq == q), dtype=np.int64)
+            out[idx] = cosine(q_vecs[i], p_vecs[idx])
+        return out
+
     def window_words(self, runtime: RerankRuntime) -> int | None:
         model = self._endpoint(runtime).model
         if isinstance(model, SentenceTransformerEmbeddingModel):

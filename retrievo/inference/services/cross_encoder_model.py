@@ -101,11 +101,15 @@ class LazyCrossEncoder:
 
     def predict(self, query: str, texts: list[str]) -> np.ndarray:
         """Raw logits of ``(query, text)`` pairs, one model forward per call (float32, input order)."""
+        return self.predict_pairs([(query, text) for text in texts])
+
+    def predict_pairs(self, pairs: list[tuple[str, str]]) -> np.ndarray:
+        """Raw logits of pairs whose queries may differ, one model forward per call (float32, input order)."""
         model = self.model()
         _FORWARD_TOKENS.count = 0
-        scores = model.predict([(query, text) for text in texts], batch_size=max(len(texts), 1),
+        scores = model.predict(pairs, batch_size=max(len(pairs), 1),
                                activation_fn=self._identity, show_progress_bar=False, convert_to_numpy=True)
-        self._last.value = (len(texts), getattr(_FORWARD_TOKENS, "count", 0))
+        self._last.value = (len(pairs), getattr(_FORWARD_TOKENS, "count", 0))
         scores = np.asarray(scores, dtype=np.float32)
         if scores.ndim == 2 and scores.shape[1] == 1:
             scores = scores[:, 0]
@@ -120,20 +124,25 @@ class LazyCrossEncoder:
     def count_tokens(self, query: str, texts: Sequence[str]) -> int:
         """Tokens of the encoded pairs (after truncation): what this thread's last :meth:`predict` of
         these pairs fed the model, else the model's tokenizer, else whitespace words."""
+        return self.count_pair_tokens([(query, text) for text in texts])
+
+    def count_pair_tokens(self, pairs: Sequence[tuple[str, str]]) -> int:
+        """:meth:`count_tokens` for pairs whose queries may differ."""
         last = getattr(self._last, "value", None)
-        if last is not None and last[0] == len(texts) and last[1] > 0:
+        if last is not None and last[0] == len(pairs) and last[1] > 0:
             self._last.value = None
             return int(last[1])
         model = self._model
         tokenizer = getattr(model, "tokenizer", None) if model is not None else None
+        words = sum(whitespace_tokens(q, [t]) for q, t in pairs)
         if tokenizer is None:
-            return whitespace_tokens(query, texts)
+            return words
         try:
-            encoded = tokenizer([query] * len(texts), list(texts), truncation=True,
+            encoded = tokenizer([q for q, _ in pairs], [t for _, t in pairs], truncation=True,
                                 max_length=self.max_length())
             return sum(len(ids) for ids in encoded["input_ids"])
         except Exception:   # noqa: BLE001 - counting is best effort
-            return whitespace_tokens(query, texts)
+            return words
 
 
 class CrossEncoderRerankModel(RerankModel):
@@ -144,11 +153,19 @@ class CrossEncoderRerankModel(RerankModel):
         self.encoder = encoder
         self.batch_size = encoder.options.batch_size
 
+    mixed_queries = True
+
     def score_batch(self, query: str, texts: list[str], runtime: RerankRuntime) -> np.ndarray:
         return self.encoder.predict(query, texts)
 
     def count_tokens(self, query: str, texts: Sequence[str]) -> int:
         return self.encoder.count_tokens(query, texts)
+
+    def score_pairs(self, pairs: list[tuple[str, str]], runtime: RerankRuntime) -> np.ndarray:
+        return self.encoder.predict_pairs(pairs)
+
+    def count_pair_tokens(self, pairs: Sequence[tuple[str, str]]) -> int:
+        return self.encoder.count_pair_tokens(pairs)
 
     def window_words(self, runtime: RerankRuntime) -> int | None:
         return window_words_for_tokens(self.encoder.max_length()) or CONSERVATIVE_DEFAULT_WINDOW_WORDS

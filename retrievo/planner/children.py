@@ -1,0 +1,84 @@
+"""How a compound operator (``rrf``, ``linear``, ``text_similarity_reranker``) runs its children.
+
+Three things happen between a parent and a child, in one place so every parent does them alike:
+
+* **Once per search.** A child that the ``share_subtrees`` rule put under several parents is run by
+  whichever parent asks first; the others get the same result (or the same error).
+* **The child's window.** Elasticsearch runs each child as a search whose ``size`` is the parent's
+  ``rank_window_size``, so a parent sees at most that many of a child's results — also when the
+  child is itself a compound with a larger window (:func:`head`).
+* **Threads.** A fusion marked by ``parallel_branches`` runs its children through
+  :func:`retrievo.planner.parallel.run_all`.
+
+Children always run through :meth:`Operator.execute`, the entry point that profiling and
+multi-search hook into.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+from concurrent.futures import Future
+from functools import partial
+from typing import Any, Callable, Hashable
+
+from retrievo.errors import ApiError
+from retrievo.planner.parallel import Fanout, run_all
+from retrievo.planner.physical import ExecContext, Operator
+from retrievo.planner.ranked import Ranked
+
+
+class OnceResults:
+    """Per search: the result (or the error) of each shared computation (an operator by identity, a
+    query vector by endpoint and text), computed by the first asker."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._futures: dict[Hashable, Future[Any]] = {}
+
+    def get(self, key: Hashable, compute: Callable[[], Any]) -> Any:
+        with self._lock:
+            fut = self._futures.get(key)
+            owner = fut is None
+            if fut is None:
+                fut = self._futures[key] = Future()
+        if owner:
+            try:
+                fut.set_result(compute())
+            except BaseException as err:  # noqa: BLE001 - handed to every asker
+                fut.set_exception(err)
+        return fut.result()
+
+
+def head(r: Ranked, k: int) -> Ranked:
+    """The first ``k`` entries of a ranked list; total, matched set and flags unchanged."""
+    if r.docs.size <= k:
+        return r
+    return dataclasses.replace(r, docs=r.docs[:k], scores=r.scores[:k],
+                               sort_values=r.sort_values[:k] if r.sort_values is not None else None)
+
+
+def run_child(op: Operator, ctx: ExecContext, window: int | None = None) -> Any:
+    """Run one child (once per search when it is shared) and keep the parent's window of it."""
+    once: OnceResults | None = getattr(ctx, "once", None)
+    if once is not None and getattr(op, "shared", False):
+        result = once.get(id(op), partial(op.execute, ctx))
+    else:
+        result = op.execute(ctx)
+    return head(result, window) if window is not None and isinstance(result, Ranked) else result
+
+
+def run_children(ops: tuple[Operator, ...], ctx: ExecContext, window: int | None,
+                 fanout: Fanout | None = None) -> list[Any]:
+    """Every child's result in child order, an :class:`ApiError` in place of a failed child."""
+    calls = [partial(run_child, op, ctx, window) for op in ops]
+    if fanout is None:
+        out: list[Any] = []
+        for call in calls:
+            try:
+                out.append(call())
+            except ApiError as err:
+                out.append(err)
+        return out
+    fanout.prefetch(ctx)
+    return run_all(calls)

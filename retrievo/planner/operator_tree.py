@@ -1,0 +1,108 @@
+"""Walking and rebuilding operator trees without mutating them.
+
+Plan rules are pure functions, so they never edit an operator in place: they build a new operator
+with ``dataclasses.replace`` and new children. Operators keep their children in different fields
+(``child``, ``children_ops``, ``inputs``); :func:`with_children` hides that. A plan can be a DAG —
+the shared-subtree rule puts one operator under several parents — so :func:`transform` memoises by
+identity and a shared operator stays shared after a rewrite.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+from typing import Callable, Iterator
+
+from retrievo.planner.physical import Operator
+
+
+def with_children(op: Operator, children: tuple[Operator, ...]) -> Operator:
+    """A copy of ``op`` with new children (``op`` itself when they are the very same objects)."""
+    old = op.children()
+    if len(old) == len(children) and all(a is b for a, b in zip(old, children)):
+        return op
+    if hasattr(op, "children_ops"):
+        return copy_with(op, children_ops=children)
+    if hasattr(op, "inputs"):
+        return copy_with(op, inputs=children)
+    if hasattr(op, "child"):
+        (child,) = children
+        return copy_with(op, child=child)
+    raise TypeError(f"{type(op).__name__} has no children to replace")  # pragma: no cover
+
+
+def copy_with(op: Operator, **changes: object) -> Operator:
+    """A shallow copy of ``op`` with some fields changed. Attributes set outside the dataclass fields
+    (the planner labels operators with ``source``, ``retriever_kind`` and the like) come along."""
+    for name in changes:
+        if name not in _field_names(type(op)):
+            raise TypeError(f"{type(op).__name__} has no field {name!r}")  # pragma: no cover
+    new = object.__new__(type(op))
+    new.__dict__.update(vars(op))
+    new.__dict__.update(changes)
+    return new
+
+
+@functools.lru_cache(maxsize=None)
+def _field_names(cls: type) -> frozenset[str]:
+    return frozenset(f.name for f in dataclasses.fields(cls))
+
+
+def transform(root: Operator, fn: Callable[[Operator], Operator]) -> Operator:
+    """Rebuild the tree bottom-up, applying ``fn`` to every operator after its children.
+
+    Each distinct operator is rewritten once (by identity), so a sub-tree shared by several parents
+    is still one object afterwards.
+    """
+    memo: dict[int, Operator] = {}
+
+    def visit(op: Operator) -> Operator:
+        done = memo.get(id(op))
+        if done is not None:
+            return done
+        kids = tuple(visit(c) for c in op.children())
+        new = fn(with_children(op, kids))
+        memo[id(op)] = new
+        return new
+
+    return visit(root)
+
+
+def rebuild(root: Operator, fn: Callable[[Operator, Operator], Operator]) -> Operator:
+    """:func:`transform` for rules that decide by the *original* operator: ``fn(original, rebuilt)``
+    gets the operator as it was (to look it up in what the rule computed beforehand) and as rebuilt
+    with its new children."""
+    memo: dict[int, Operator] = {}
+
+    def visit(op: Operator) -> Operator:
+        done = memo.get(id(op))
+        if done is not None:
+            return done
+        new = fn(op, with_children(op, tuple(visit(c) for c in op.children())))
+        memo[id(op)] = new
+        return new
+
+    return visit(root)
+
+
+def walk(root: Operator, distinct: bool = True) -> Iterator[Operator]:
+    """Operators in pre-order; with ``distinct`` a shared operator is yielded once."""
+    seen: set[int] = set()
+    stack = [root]
+    while stack:
+        op = stack.pop()
+        if distinct:
+            if id(op) in seen:
+                continue
+            seen.add(id(op))
+        yield op
+        stack.extend(reversed(op.children()))
+
+
+def parents(root: Operator) -> dict[int, list[Operator]]:
+    """For every operator (by identity), the operators that have it as a child (one entry per edge)."""
+    out: dict[int, list[Operator]] = {}
+    for op in walk(root):
+        for c in op.children():
+            out.setdefault(id(c), []).append(op)
+    return out
