@@ -8,13 +8,16 @@ response bodies follow the official client, so user code moves between the two u
 from __future__ import annotations
 
 import json
+import os
 import threading
 import time
 from typing import Any, Mapping
 
 from retrievo.errors import (
-    BadRequestError, illegal_argument, index_not_found, not_found_body, not_supported,
+    ApiError, BadRequestError, illegal_argument, index_not_found, not_found_body, not_supported,
 )
+from retrievo.grammar.builders import resolve_request
+from retrievo.index.persistence import DataDirectory
 from retrievo.index.shard import Shard
 from retrievo.inference import InferenceClient, InferenceRegistry
 from retrievo.planner.execute import run_search
@@ -70,6 +73,7 @@ class IndicesClient:
             shard = Shard(index, mappings, settings, embedder=self._engine._inference)
             self._engine._check_semantic_fields(shard)
             self._engine._shards[index] = shard
+            self._engine._track(shard)
         return {"acknowledged": True, "shards_acknowledged": True, "index": index}
 
     def delete(self, *, index: str) -> dict[str, Any]:
@@ -77,6 +81,8 @@ class IndicesClient:
             names = self._engine._resolve(index)
             for name in names:
                 del self._engine._shards[name]
+            if self._engine._data is not None:
+                self._engine._data.commit(drop=names)
         return {"acknowledged": True}
 
     def exists(self, *, index: str) -> bool:
@@ -95,6 +101,14 @@ class IndicesClient:
             sh = self._engine._shards[n]
             out[n] = {"settings": sh.settings.to_json(n, sh.uuid, sh.created_millis)}
         return out
+
+    def flush(self, *, index: str | None = None) -> dict[str, Any]:
+        """Persist the named indexes, writes not yet refreshed included, to the engine's data
+        directory (``Engine(path=...)``). An engine without one keeps nothing on disk: nothing to do."""
+        names = self._engine._resolve(index or "_all")
+        if self._engine._data is not None:
+            self._engine._data.commit(shards=[self._engine._shards[n] for n in names])
+        return {"_shards": {"total": len(names), "successful": len(names), "failed": 0}}
 
     def refresh(self, *, index: str | None = None) -> dict[str, Any]:
         names = self._engine._resolve(index or "_all")
@@ -126,12 +140,82 @@ def _refresh_requested(refresh: Any) -> bool:
 class Engine:
     """An in-process Elasticsearch: create indexes, load documents, search with retrievers."""
 
-    def __init__(self) -> None:
+    def __init__(self, path: str | os.PathLike[str] | None = None) -> None:
+        """``path``: a data directory to open (or create, when missing or empty); the engine then
+        persists there — each index when a refresh publishes new writes, index and inference
+        endpoint definitions as soon as they change."""
         self._shards: dict[str, Shard] = {}
         self._lock = threading.RLock()
         self.indices = IndicesClient(self)
         self._inference = InferenceRegistry(index_references=self._indices_using_endpoint)
         self.inference = InferenceClient(self._inference)
+        from retrievo.esql_client import EsqlClient
+        self.esql = EsqlClient(self)
+        self._data: DataDirectory | None = None
+        if path is not None:
+            self._attach(DataDirectory.open(path, create=True))
+
+    # ------------------------------------------------------------------ persistence
+    @property
+    def path(self) -> str | None:
+        """The data directory this engine persists to (``Engine(path=...)``), else ``None``."""
+        return None if self._data is None else str(self._data.root)
+
+    def save(self, path: str | os.PathLike[str]) -> dict[str, Any]:
+        """Write every index (unrefreshed writes included) and the inference endpoint definitions
+        to ``path``, replacing what a previous save left there. Atomic: if it fails, the previous
+        save at ``path`` still loads. The engine's own data directory, if any, stays its home."""
+        target = DataDirectory.open(path, create=True)
+        if self._data is not None and target.root == self._data.root:
+            target = self._data
+        with self._lock:
+            shards = list(self._shards.values())
+        target.commit(shards=shards, endpoints=self._inference.definitions(), only=True)
+        return {"acknowledged": True, "path": str(target.root), "generation": target.manifest.generation,
+                "indices": sorted(s.name for s in shards)}
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str]) -> "Engine":
+        """An engine holding what :meth:`save` (or an ``Engine(path=...)``) wrote at ``path``.
+        Every file is checked against its checksum first; the engine keeps no link to ``path``
+        (``Engine(path=...)`` opens a directory to keep persisting there)."""
+        engine = cls()
+        engine._restore(DataDirectory.open(path, create=False))
+        return engine
+
+    def _restore(self, data: DataDirectory) -> None:
+        from retrievo.index.persistence.errors import endpoint_not_restorable
+        from retrievo.index.persistence.manifest import MANIFEST_NAME
+        for definition in data.inference_endpoints():
+            try:
+                self._inference.restore([definition])
+            except (ApiError, KeyError, TypeError, ValueError) as failure:
+                reason = failure.reason if isinstance(failure, ApiError) else f"{type(failure).__name__}: {failure}"
+                raise endpoint_not_restorable(data.root / MANIFEST_NAME, definition.get("inference_id"),
+                                              reason) from None
+        self._shards.update(data.read_indices(self._inference))
+
+    def _attach(self, data: DataDirectory) -> None:
+        """Restore what ``data`` holds, then persist every change there."""
+        self._restore(data)
+        self._data = data
+        for shard in self._shards.values():
+            shard.on_refresh = self._persist_shard
+        self._inference.on_change = self._persist_endpoints
+
+    def _track(self, shard: Shard) -> None:
+        """A new index: persisted at once (its mappings and settings), then at every refresh."""
+        if self._data is not None:
+            shard.on_refresh = self._persist_shard
+            self._data.commit(shards=[shard])
+
+    def _persist_shard(self, shard: Shard) -> None:
+        if self._data is not None and self._shards.get(shard.name) is shard:
+            self._data.commit(shards=[shard])
+
+    def _persist_endpoints(self) -> None:
+        if self._data is not None:
+            self._data.commit(endpoints=self._inference.definitions())
 
     def _check_semantic_fields(self, shard: Shard) -> None:
         """Validate semantic_text chunking settings with the inference package's own rules."""
@@ -160,6 +244,7 @@ class Engine:
             with self._lock:
                 shard = self._shards.get(index) or Shard(index, embedder=self._inference)
                 self._shards[index] = shard
+                self._track(shard)
         return shard
 
     def _resolve(self, index: str) -> list[str]:
@@ -251,34 +336,62 @@ class Engine:
             merged[key] = value
         return merged
 
-    def search(self, *, index: str, body: Any = None, query: Any = None, knn: Any = None, retriever: Any = None,
+    def search(self, *, index: str | list[str] | None = None, body: Any = None, query: Any = None,
+               knn: Any = None, retriever: Any = None,
                size: int | None = None, from_: int | None = None, _source: Any = None,
                explain: bool | None = None, min_score: float | None = None, sort: Any = None,
                track_total_hits: bool | int | None = None, terminate_after: int | None = None,
-               search_after: Any = None, track_scores: bool | None = None) -> dict[str, Any]:
-        req = self._search_body(body, {"query": query, "knn": knn, "retriever": retriever, "size": size,
-                                       "from": from_,
-                                       "_source": _source, "explain": explain, "min_score": min_score,
-                                       "sort": sort, "track_total_hits": track_total_hits,
-                                       "terminate_after": terminate_after, "search_after": search_after,
-                                       "track_scores": track_scores})
+               search_after: Any = None, track_scores: bool | None = None,
+               profile: bool | None = None) -> dict[str, Any]:
+        # ``body`` may be an elasticsearch.dsl ``Search`` (naming the index); builder objects
+        # anywhere inside are turned into JSON by the parser (retrievo.grammar.builders).
+        index, body, params = resolve_request(index, body, {
+            "query": query, "knn": knn, "retriever": retriever, "size": size, "from": from_,
+            "_source": _source, "explain": explain, "min_score": min_score, "sort": sort,
+            "track_total_hits": track_total_hits, "terminate_after": terminate_after,
+            "search_after": search_after, "track_scores": track_scores, "profile": profile})
+        req = self._search_body(body, params)
         shard = self._shard(index)
         return run_search(shard, req, embed=self._embed_query, inference=self._inference)
 
-    def plan(self, *, index: str, body: Any = None, **search_args: Any) -> Plan:
-        """The plan a search would run, printable with ``str()`` (nothing is executed)."""
+    def plan(self, *, index: str | list[str] | None = None, body: Any = None, esql: Any = None,
+             **search_args: Any) -> Plan:
+        """The plan a search would run, printable with ``str()`` (nothing is executed). ``esql``: an
+        ES|QL query (text or an ``elasticsearch.esql`` builder) instead of a search body."""
         from retrievo.grammar.json import parse_search
+        if esql is not None:
+            if index is not None or body is not None or search_args:
+                raise TypeError("plan(esql=...) takes no index, body or search parameters (FROM names the index)")
+            return self.esql.plan(esql)
         params = {("from" if k == "from_" else k): v for k, v in search_args.items()}
         unknown = set(params) - set(_SEARCH_BODY_KEYS)
         if unknown:
             raise TypeError(f"plan() got unexpected keyword argument(s) {sorted(unknown)}")
+        index, body, params = resolve_request(index, body, params)
         shard = self._shard(index)
         request = parse_search(index, self._search_body(body, params),
                                max_result_window=shard.settings.max_result_window)
         return build_plan(request, shard.searcher(), embed=self._embed_query, inference=self._inference)
 
-    def count(self, *, index: str, query: Any = None, body: Any = None) -> dict[str, Any]:
-        req = self._search_body(body, {"query": query})
+    def msearch(self, *, searches: Any = None, body: Any = None,
+                index: str | list[str] | None = None) -> dict[str, Any]:
+        """``_msearch``: header/body pairs (a list, or NDJSON text) searched together; the response has
+        ``took`` and ``responses`` (each a search response with ``status``, or an error with its
+        ``status``). Query embeddings, rerank pairs and shared filters are batched across the searches
+        (retrievo.planner.msearch)."""
+        from retrievo.grammar.builders import index_name
+        from retrievo.planner.msearch import run_msearch
+        if searches is None and body is None:
+            raise ValueError("Empty value passed for parameters 'searches' and 'body', one of them should be set.")
+        if searches is not None and body is not None:
+            raise ValueError("Cannot set both 'searches' and 'body'")
+        items = searches if searches is not None else body
+        response, _ = run_msearch(items, index_name(index), self._shard, self._embed_query, self._inference)
+        return response
+
+    def count(self, *, index: str | list[str] | None = None, query: Any = None, body: Any = None) -> dict[str, Any]:
+        index, body, params = resolve_request(index, body, {"query": query}, count=True)
+        req = self._search_body(body, params)
         unknown = set(req) - {"query"}
         if unknown:
             raise BadRequestError("parsing_exception", f"request does not support [{sorted(unknown)[0]}]")
