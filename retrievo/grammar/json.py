@@ -36,8 +36,9 @@ the feature; those errors are never wrapped in ``failed to parse field`` so they
 Legacy ``range`` ``from``/``to``/``include_lower``/``include_upper`` are mapped to
 ``gt``/``gte``/``lt``/``lte``. ``from + size`` above ``index.max_result_window`` fails like ES's
 query phase (``search_phase_execution_exception`` whose root cause is the
-``illegal_argument_exception``). ``profile``/``version``/``seq_no_primary_term`` set to ``false``
-(their default) are accepted; ``true`` is ``not_supported``.
+``illegal_argument_exception``). ``profile: true`` returns a profile of retrievo's own operators
+(docs/profile.md); ``version``/``seq_no_primary_term`` set to ``false`` (their default) are
+accepted, ``true`` is ``not_supported``.
 """
 
 from __future__ import annotations

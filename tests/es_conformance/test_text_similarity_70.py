@@ -30,7 +30,8 @@ needs_mock = pytest.mark.requires("test_reranking_service")
 QUESTION = "How often does the moon hide the sun?"
 SEMANTIC_SKIP = ("needs a `semantic_text` field embedded by ES's sparse `test_service` mock "
                  "(deterministic ES-specific embeddings); not reproducible in retrievo")
-PROFILE_SKIP = "needs the `profile` search option (asserts RankDocsQuery profile descriptions); not in retrievo"
+PROFILE_SKIP = ("asserts the descriptions of Lucene's RankDocsQuery inside ES's `profile` section; retrievo's "
+                "`profile` describes its own operator tree instead (docs/profile.md), so these strings cannot match")
 
 #: bool.should[constant_score(subtopic technology, 10), constant_score(subtopic astronomy, 1)] → doc_1, doc_2
 TECH_THEN_ASTRONOMY: dict[str, Any] = {"bool": {"should": [
