@@ -23,7 +23,7 @@ from functools import partial
 from typing import Any, Callable, Hashable
 
 from retrievo.errors import ApiError
-from retrievo.planner.parallel import Fanout, run_all
+from retrievo.planner.parallel import Fanout, run_all, run_serially
 from retrievo.planner.physical import ExecContext, Operator
 from retrievo.planner.ranked import Ranked
 
@@ -73,12 +73,6 @@ def run_children(ops: tuple[Operator, ...], ctx: ExecContext, window: int | None
     """Every child's result in child order, an :class:`ApiError` in place of a failed child."""
     calls = [partial(run_child, op, ctx, window) for op in ops]
     if fanout is None:
-        out: list[Any] = []
-        for call in calls:
-            try:
-                out.append(call())
-            except ApiError as err:
-                out.append(err)
-        return out
+        return run_serially(calls)
     fanout.prefetch(ctx)
     return run_all(calls)

@@ -73,7 +73,7 @@ def run_all(calls: list[Callable[[], T]]) -> list[T | ApiError]:
     order, an :class:`ApiError` in the place of a call that raised one. Any other exception is
     re-raised — the first in call order, as a serial loop would have met it."""
     if len(calls) < 2 or in_worker():
-        return _serial(calls)
+        return run_serially(calls)
     pool = _get_pool()
     futures: list[Future[T]] = [pool.submit(contextvars.copy_context().run, _as_worker, c) for c in calls[1:]]
     outcomes: list[tuple[bool, Any]] = [_capture(calls[0])]
@@ -102,7 +102,8 @@ def _unpack(outcomes: list[tuple[bool, Any]]) -> list[Any]:
     return out
 
 
-def _serial(calls: list[Callable[[], T]]) -> list[T | ApiError]:
+def run_serially(calls: list[Callable[[], T]]) -> list[T | ApiError]:
+    """Each call's result in order, an :class:`ApiError` in place of a failed call."""
     out: list[T | ApiError] = []
     for call in calls:
         try:
