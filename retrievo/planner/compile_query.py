@@ -270,7 +270,27 @@ def _accepts(fi: FieldInfo, value: Any, ctx: CompileContext) -> bool:
 
 # ------------------------------------------------------------------------------ term-level queries
 
+def _metadata_terms(field: str, values: list[Any], ctx: CompileContext,
+                    case_insensitive: bool = False) -> LQuery | None:
+    """``term``/``terms`` on the ``_id`` and ``_index`` metadata fields, which have no mapping here
+    but match in Elasticsearch: ``_id`` as an ``ids`` query, ``_index`` as all documents when a
+    value names this index (else none). ``None`` for any other field."""
+    if field not in ("_id", "_index"):
+        return None
+    if case_insensitive:
+        raise query_shard_error(f"[{field}] does not support case_insensitive term queries in retrievo")
+    names = {query_text(v) for v in values}
+    if field == "_id":
+        return ConstQ(DocSetQ("ids", "_id", tuple(sorted(names))))
+    if ctx.searcher.index_name in names:
+        return ConstQ(MatchAllQ())
+    return MatchNoneQ(f"no index named {sorted(names)} here")
+
+
 def _term(q: dsl.TermQuery, ctx: CompileContext) -> LQuery:
+    meta = _metadata_terms(q.field, [q.value], ctx, q.case_insensitive)
+    if meta is not None:
+        return meta
     fi = _field(ctx, q.field)
     if fi is None:
         return MatchNoneQ(f"unmapped field [{q.field}]")
@@ -283,6 +303,9 @@ def _term(q: dsl.TermQuery, ctx: CompileContext) -> LQuery:
 
 
 def _terms(q: dsl.TermsQuery, ctx: CompileContext) -> LQuery:
+    meta = _metadata_terms(q.field, list(q.values), ctx)
+    if meta is not None:
+        return meta
     fi = _field(ctx, q.field)
     if fi is None or not q.values:
         return MatchNoneQ("no terms")
@@ -338,6 +361,8 @@ def _number_bound(value: Any, fi: FieldInfo) -> float:
 
 
 def _exists(q: dsl.ExistsQuery, ctx: CompileContext) -> LQuery:
+    if q.field in ("_id", "_index"):
+        return ConstQ(MatchAllQ())  # every document has both
     paths = ctx.searcher.existing_fields(q.field)
     if not paths:
         return MatchNoneQ(f"no mappings for [{q.field}]")

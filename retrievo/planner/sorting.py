@@ -19,6 +19,9 @@ from retrievo.retrievers.sort import SortField
 LONG_MAX = 9223372036854775807
 LONG_MIN = -9223372036854775808
 FLOAT_TYPES = frozenset({"double", "float", "half_float"})
+#: Field types with doc values a sort can read; the rest (vectors, semantic_text) refuse as in ES.
+SORTABLE_TYPES = frozenset({"keyword", "long", "integer", "short", "byte", "double", "float", "half_float",
+                            "date", "boolean"})
 
 
 def _text_sort_error(field: str) -> BadRequestError:
@@ -57,6 +60,9 @@ class SortKey:
             kind = "keyword" if spec.unmapped_type in ("keyword", "text") else "number"
         elif fi.type == "text":
             raise _text_sort_error(spec.field)
+        elif fi.type not in SORTABLE_TYPES:
+            raise BadRequestError("illegal_argument_exception",
+                                  f"Field [{spec.field}] of type [{fi.type}] doesn't support sort")
         elif fi.type == "keyword":
             vals, present, self.terms = _keyword_ordinals(s, spec.field, docs, mode)
             kind = "keyword"
