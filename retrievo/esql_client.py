@@ -140,10 +140,13 @@ class EsqlClient:
                 raise not_supported(f"[{name}] in an ES|QL query")
         if args.get("profile"):
             raise not_supported("[profile] in an ES|QL query")
+        if args.get("include_execution_metadata"):
+            # Elasticsearch then adds a ``_clusters`` section even to a local query; retrievo has none.
+            raise not_supported("[include_execution_metadata] in an ES|QL query")
         if error_trace or human or pretty:
             raise not_supported("[error_trace], [human] and [pretty] in an ES|QL query")
-        # allow_partial_results, include_ccs_metadata, include_execution_metadata: one local shard and
-        # no remote clusters, so there is never a partial result or cluster metadata to report.
+        # allow_partial_results, include_ccs_metadata: one local shard and no remote clusters, so there
+        # is never a partial result, and cross-cluster metadata is never shown (as for a local query).
         esql = self._with_filter(self.parse(args.get("query"), params=args.get("params")), args.get("filter"))
         shard = self._engine._shard(esql.request.index)
         searcher = shard.searcher()

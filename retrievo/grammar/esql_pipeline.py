@@ -36,7 +36,7 @@ from retrievo.grammar.esql_syntax import (
     EsqlSyntax, Field, ForkCmd, FuseCmd, KeepCmd, LimitCmd, MapLit, RerankCmd, SortCmd, SortItem, WhereCmd,
     parse_syntax,
 )
-from retrievo.grammar.esql_where import WhereContext, WherePlan, translate_where
+from retrievo.grammar.esql_where import WhereContext, WherePlan, esql_type, translate_where
 from retrievo.retrievers.fusion import DEFAULT_RANK_CONSTANT, LinearRetriever, RetrieverEntry, RrfRetriever
 from retrievo.retrievers.knn import KnnRetriever
 from retrievo.retrievers.queries import MatchAllQuery
@@ -58,6 +58,8 @@ MAX_FORK_BRANCHES = 8
 DOC_ORDER = (SortField(field="_doc", order="asc"),)
 FUSE_METHODS = ("RRF", "LINEAR")
 NORMALIZERS = ("none", "minmax", "l2_norm")
+#: ES|QL types its SORT refuses ("cannot sort on <type>").
+UNSORTABLE_TYPES = frozenset({"dense_vector", "unsupported"})
 
 #: Resolves the index named in ``FROM`` to its fields (``path → Elasticsearch type``), or ``None``
 #: when there is no such index.
@@ -95,7 +97,7 @@ class _Translator:
         return not_supported(self.text, pos, what)
 
     def where_context(self) -> WhereContext:
-        return WhereContext(self.text, self.fields)
+        return WhereContext(self.text, self.fields, self.metadata)
 
     def column_known(self, name: str, pos: Pos) -> bool:
         """Metadata columns need ``METADATA``; fields need the index to have them."""
@@ -224,8 +226,11 @@ class _Translator:
         if name == SCORE:
             return SortField(field=SCORE, order=order)
         nulls = item.nulls or ("last" if order == "asc" else "first")
-        if self.fields is not None and self.fields.get(name) in ("text", "semantic_text", "match_only_text"):
+        es_type = self.fields.get(name) if self.fields is not None else None
+        if es_type in ("text", "semantic_text", "match_only_text"):
             raise self.unsupported(item.pos, f"SORT on the text field [{name}]")
+        if es_type is not None and esql_type(es_type) in UNSORTABLE_TYPES:
+            self.problems.add(item.pos, f"cannot sort on {esql_type(es_type)}")
         return SortField(field=name, order=order, missing=f"_{nulls}")
 
     def check_kept(self, name: str, pos: Pos, keeps: int) -> None:

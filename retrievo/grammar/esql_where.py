@@ -198,6 +198,8 @@ class WhereContext:
     fields (``path → Elasticsearch type``) to verify column references."""
     text: str
     fields: Mapping[str, str] | None = None
+    #: The ``FROM ... METADATA`` columns: valid ES|QL in a condition, which retrievo does not filter on.
+    metadata: tuple[str, ...] = ()
     problems: Problems = field(init=False)
 
     def __post_init__(self) -> None:
@@ -205,6 +207,8 @@ class WhereContext:
 
     def column(self, f: Field) -> str | None:
         """The field's type; records ``Unknown column`` when the index is known and lacks it."""
+        if f.name in self.metadata:
+            raise not_supported(self.text, f.pos, f"conditions on the metadata column [{f.name}]")
         if self.fields is None:
             return None
         es_type = self.fields.get(f.name)
@@ -348,6 +352,14 @@ def _options(call: Call, index: int, allowed: tuple[str, ...], ctx: WhereContext
     return opts
 
 
+def _not_null(call: Call, index: int, value: Any, ctx: WhereContext) -> bool:
+    """ES|QL refuses a ``null`` query text of a full-text function (a verification problem)."""
+    if value is None:
+        ctx.problems.add(call.pos, f"{_ordinal(index)} argument of [{call.text}] cannot be null, received [null]")
+        return False
+    return True
+
+
 def _ordinal(index: int) -> str:
     return ["first", "second", "third", "fourth", "fifth"][index] if index < 5 else f"#{index + 1}"
 
@@ -401,6 +413,7 @@ def _match(call: Call, negated: bool, ctx: WhereContext) -> Any:
     _arity(call, 2, 3, ctx)
     f = _field_arg(call, 0, ctx)
     value = _value(call.args[1], ctx, "MATCH query")
+    _not_null(call, 1, value, ctx)
     es_type = ctx.column(f)
     if es_type in ("dense_vector", "unsupported"):
         ctx.problems.add(call.pos, f"first argument of [{call.text}] must be [boolean, date, double, integer, "
@@ -416,6 +429,7 @@ def _match_phrase(call: Call, negated: bool, ctx: WhereContext) -> Any:
     _arity(call, 2, 3, ctx)
     f = _field_arg(call, 0, ctx)
     value = _value(call.args[1], ctx, "MATCH_PHRASE query")
+    _not_null(call, 1, value, ctx)
     ctx.column(f)
     opts = _options(call, 2, MATCH_PHRASE_OPTIONS, ctx)
     if len(ctx.problems.items) > before:
@@ -427,6 +441,7 @@ def _multi_match(call: Call, negated: bool, ctx: WhereContext) -> Any:
     before = len(ctx.problems.items)
     _arity(call, 2, None, ctx)
     value = _value(call.args[0], ctx, "MULTI_MATCH query")
+    _not_null(call, 0, value, ctx)
     args = list(call.args[1:])
     opts: dict[str, Any] = {}
     if args and isinstance(args[-1], MapLit):

@@ -19,6 +19,7 @@ What "canonical" means, mirroring ``retrievo/grammar/esql_where.py`` and ``esql_
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any
 
@@ -82,6 +83,7 @@ def _floats(lo: float, hi: float) -> st.SearchStrategy[float]:
 # ------------------------------------------------------------------ filters (non-scoring conditions)
 
 
+@functools.cache
 def comparisons(v: Vocab) -> st.SearchStrategy[Query]:
     """``==`` on keyword / integer / boolean fields, ``IN``, ``IS [NOT] NULL``, ``!=``, ``NOT IN``."""
     term = st.one_of(
@@ -97,6 +99,7 @@ def comparisons(v: Vocab) -> st.SearchStrategy[Query]:
     return st.one_of(term, terms, exists, missing, negated, ranges(v))
 
 
+@functools.cache
 def ranges(v: Vocab) -> st.SearchStrategy[Query]:
     @st.composite
     def draw(draw_: Any) -> Query:
@@ -129,6 +132,7 @@ def _is_or(q: Query) -> bool:
     return isinstance(q, BoolQuery) and bool(q.should)
 
 
+@functools.cache
 def filter_conditions(v: Vocab, depth: int = 2) -> st.SearchStrategy[Query]:
     leaf = st.one_of(comparisons(v), full_text(v).map(lambda q: BoolQuery(must_not=(q,))))
     if depth <= 0:
@@ -141,6 +145,7 @@ def filter_conditions(v: Vocab, depth: int = 2) -> st.SearchStrategy[Query]:
     return st.one_of(leaf, ors, ands)
 
 
+@functools.cache
 def filter_lists(v: Vocab, max_size: int = 3) -> st.SearchStrategy[tuple[Query, ...]]:
     """A retriever's ``filter``: top-level conjuncts (never themselves conjunctions)."""
     return st.lists(filter_conditions(v, 1).filter(lambda q: not _is_and(q)), max_size=max_size) \
@@ -150,6 +155,7 @@ def filter_lists(v: Vocab, max_size: int = 3) -> st.SearchStrategy[tuple[Query, 
 # ------------------------------------------------------------------ scoring conditions
 
 
+@functools.cache
 def full_text(v: Vocab) -> st.SearchStrategy[Query]:
     text = st.lists(st.sampled_from(v.words), min_size=1, max_size=3).map(" ".join)
     boost = st.sampled_from([1.0, 1.0, 2.0, 0.5])
@@ -167,6 +173,7 @@ def full_text(v: Vocab) -> st.SearchStrategy[Query]:
     return st.one_of(match, match, phrase, multi)
 
 
+@functools.cache
 def scoring_conditions(v: Vocab, depth: int = 2) -> st.SearchStrategy[Query]:
     leaf = full_text(v)
     if depth <= 0:
@@ -187,6 +194,7 @@ def scoring_conditions(v: Vocab, depth: int = 2) -> st.SearchStrategy[Query]:
     return st.one_of(leaf, leaf, ands, ors)
 
 
+@functools.cache
 def top_queries(v: Vocab) -> st.SearchStrategy[Query]:
     """A standard retriever's query: a must-``bool`` at the top carries no filter (that would be the
     retriever's filter)."""
@@ -196,6 +204,7 @@ def top_queries(v: Vocab) -> st.SearchStrategy[Query]:
 # ------------------------------------------------------------------ retrievers
 
 
+@functools.cache
 def sorts(v: Vocab) -> st.SearchStrategy[tuple[SortField, ...]]:
     item = st.builds(lambda f, o, m: SortField(field=f, order=o, missing=m), st.sampled_from(v.sortable),
                      st.sampled_from(["asc", "desc"]), st.sampled_from(["_last", "_first"]))
@@ -205,21 +214,25 @@ def sorts(v: Vocab) -> st.SearchStrategy[tuple[SortField, ...]]:
     return st.one_of(st.just(()), st.just(DOC_ORDER), keyed)
 
 
+@functools.cache
 def vectors(v: Vocab) -> st.SearchStrategy[tuple[float, ...]]:
     return st.lists(_floats(-2, 2), min_size=v.dims, max_size=v.dims).map(tuple)
 
 
-def knn_searches(v: Vocab, filters: tuple[Query, ...], boost: bool) -> st.SearchStrategy[KnnSearch]:
+@functools.cache
+def knn_searches(v: Vocab, boost: bool) -> st.SearchStrategy[KnnSearch]:
+    """Without a filter: the caller sets the retriever's filters on it."""
     @st.composite
     def draw(draw_: Any) -> KnnSearch:
         k = draw_(st.integers(1, 12))
         nc = draw_(st.sampled_from([default_num_candidates(k), k, k + 7, 100]))
         return KnnSearch(field=v.vector_field, k=k, num_candidates=nc, query_vector=draw_(vectors(v)),
                          similarity=draw_(st.sampled_from([None, None, 0.05])),
-                         boost=draw_(st.sampled_from([1.0, 2.0])) if boost else 1.0, filter=filters)
+                         boost=draw_(st.sampled_from([1.0, 2.0])) if boost else 1.0)
     return draw()
 
 
+@functools.cache
 def standard_retrievers(v: Vocab, knn_section: bool = True) -> st.SearchStrategy[Retriever]:
     """``knn_section``: may carry kNN disjuncts (the ``knn`` section, which retriever JSON has only as
     the top-level search body's ``knn`` — and that has no ``filter`` next to it)."""
@@ -229,7 +242,8 @@ def standard_retrievers(v: Vocab, knn_section: bool = True) -> st.SearchStrategy
         query = draw_(st.one_of(st.none(), top_queries(v)))
         knn: tuple[KnnSearch, ...] = ()
         if knn_section:
-            knn = tuple(draw_(st.lists(knn_searches(v, filters, boost=True), max_size=2)))
+            knn = tuple(s.model_copy(update={"filter": filters})
+                        for s in draw_(st.lists(knn_searches(v, boost=True), max_size=2)))
         sort = draw_(sorts(v))
         if query is None and not knn:
             filters = filters or (MatchAllQuery(),)
@@ -239,18 +253,21 @@ def standard_retrievers(v: Vocab, knn_section: bool = True) -> st.SearchStrategy
     return draw()
 
 
+@functools.cache
 def knn_retrievers(v: Vocab) -> st.SearchStrategy[Retriever]:
     @st.composite
     def draw(draw_: Any) -> Retriever:
         filters = draw_(filter_lists(v, 2))
-        return KnnRetriever(search=draw_(knn_searches(v, (), boost=False)), filter=filters)
+        return KnnRetriever(search=draw_(knn_searches(v, boost=False)), filter=filters)
     return draw()
 
 
+@functools.cache
 def leaf_retrievers(v: Vocab, knn_section: bool = True) -> st.SearchStrategy[Retriever]:
     return st.one_of(standard_retrievers(v, knn_section), standard_retrievers(v, knn_section), knn_retrievers(v))
 
 
+@functools.cache
 def rerankers(v: Vocab, child: st.SearchStrategy[Retriever], min_window: int) -> st.SearchStrategy[Retriever]:
     return st.builds(
         lambda c, text, iid, w: TextSimilarityReranker(retriever=c, field=v.rerank_field, inference_text=text,
@@ -259,6 +276,7 @@ def rerankers(v: Vocab, child: st.SearchStrategy[Retriever], min_window: int) ->
         st.sampled_from(v.rerank_ids), st.integers(max(min_window, 1), max(min_window, 30)))
 
 
+@functools.cache
 def compounds(v: Vocab, window: int, knn_section: bool = True) -> st.SearchStrategy[Retriever]:
     child = st.one_of(leaf_retrievers(v, knn_section), rerankers(v, leaf_retrievers(v, knn_section), window))
 
@@ -290,6 +308,7 @@ def json_body(request: SearchRequest) -> dict[str, Any]:
     return request.to_json()
 
 
+@functools.cache
 def search_requests(v: Vocab, json_form: bool = False) -> st.SearchStrategy[SearchRequest]:
     """``json_form``: only requests that retriever JSON can also say (see :func:`has_json_form`)."""
     nested_knn = not json_form

@@ -74,6 +74,23 @@ CASES = [
     ("FROM lib | KEEP nope", VERIFY, 1, 17, "Unknown column [nope]"),
     ("FROM lib | KEEP no*", VERIFY, 1, 17, "No matches found for pattern [no*]"),
     ("FROM lib | KEEP title | SORT year", VERIFY, 1, 30, "Unknown column [year]"),
+    ("FROM lib | SORT vec | LIMIT 3", VERIFY, 1, 17, "cannot sort on dense_vector"),
+    ('FROM lib METADATA _id | WHERE _id == "1"', NOT_SUPPORTED, 1, 31,
+     "not supported in retrievo: conditions on the metadata column [_id]"),
+    ('FROM lib METADATA _score | WHERE title:"dark" | WHERE _score > 0.5 | SORT _score DESC', NOT_SUPPORTED, 1, 55,
+     "not supported in retrievo: conditions on the metadata column [_score]"),
+    ('FROM lib | WHERE _id == "1"', VERIFY, 1, 18, "Unknown column [_id]"),
+    ("FROM lib | WHERE genre == ?1 AND year > ?", PARSE, 1, 41,
+     "Inconsistent parameter declaration, use one of positional, named or anonymous params but not a combination "
+     "of anonymous and positional"),
+    ("FROM lib METADATA _score | WHERE MATCH(title, null) | SORT _score DESC", VERIFY, 1, 34,
+     "second argument of [MATCH(title, null)] cannot be null, received [null]"),
+    ('FROM lib | WHERE MULTI_MATCH(null, title, body)', VERIFY, 1, 18,
+     "first argument of [MULTI_MATCH(null, title, body)] cannot be null, received [null]"),
+    (FUSED + 'FUSE WITH {"weights": 3} | SORT _score DESC', VERIFY, 1, 104,
+     "expected weights to be a MapExpression, got [3]"),
+    ('FROM lib METADATA _id, _index, _score | FORK (WHERE title:"a" | LIMIT 5) | FUSE | SORT _score DESC', VERIFY,
+     1, 41, "Fork requires at least two branches"),
 ]
 
 
@@ -130,6 +147,9 @@ def test_client_argument_errors(engine):
     with pytest.raises(ApiError) as info:
         engine.esql.query(query="FROM lib", time_zone="Europe/Paris")
     assert "[time_zone] in an ES|QL query is not supported in retrievo" in info.value.reason
+    with pytest.raises(ApiError) as info:
+        engine.esql.query(query="FROM lib", include_execution_metadata=True)
+    assert "[include_execution_metadata] in an ES|QL query is not supported in retrievo" in info.value.reason
     with pytest.raises(ApiError) as info:
         engine.esql.query(body={"query": "FROM lib", "nope": 1})
     assert info.value.reason == "[esql/query] unknown field [nope]"

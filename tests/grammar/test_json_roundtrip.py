@@ -150,7 +150,7 @@ def _outcome(call: Any) -> Any:
         return ("error", err.status_code, err.body["error"]["type"], err.body["error"]["reason"])
 
 
-@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+@settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow,
                                                                   HealthCheck.function_scoped_fixture])
 @given(data=st.data())
 def test_printed_json_runs_like_the_tree(small: Engine, data: st.DataObject) -> None:
