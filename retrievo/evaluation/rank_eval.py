@@ -9,19 +9,16 @@ and the overall ``metric_score`` is the mean over the requests that ran.
 
 from __future__ import annotations
 
+import fnmatch
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
-from retrievo.errors import ApiError, BadRequestError, not_supported
-from retrievo.evaluation.java_order import java_mean
+from retrievo.errors import ApiError, BadRequestError, illegal_argument, not_supported
+from retrievo.evaluation.java_order import hashmap_order, java_mean
 from retrievo.evaluation.metric_specs import Metric
 from retrievo.evaluation.mustache import render
 from retrievo.evaluation.spec import RankEvalSpec, RatedRequest, parse_rank_eval, parse_search_body
-
-#: Runs one search body against the evaluated index and returns the search response.
-Searcher = Callable[[dict[str, Any]], dict[str, Any]]
-
 
 def resolve_body(request: RatedRequest, templates: dict[str, str]) -> dict[str, Any]:
     """The search body of ``request``: its own, or its template rendered with its ``params``."""
@@ -68,49 +65,99 @@ def evaluate_request(metric: Metric, request: RatedRequest, hits: Sequence[dict[
 
 
 def failure_entry(error: ApiError) -> dict[str, Any]:
-    """A failure as Elasticsearch writes it under ``failures.<id>``: ``{"error": {...}}``."""
+    """A failure as Elasticsearch writes it under ``failures.<id>``: ``{"error": {...}}`` (no status)."""
     return {"error": error.body.get("error", error.body)}
 
 
-def run_rank_eval(spec: RankEvalSpec, search: Searcher) -> dict[str, Any]:
-    """Evaluate every rated request of ``spec`` with ``search`` and assemble the response."""
-    bodies: list[tuple[RatedRequest, dict[str, Any]]] = []
-    for request in spec.requests:
-        body = resolve_body(request, spec.templates)
-        bodies.append((request, search_body_for(body, spec.metric, request.summary_fields)))
-    details: dict[str, dict[str, Any]] = {}
+def failure_from_item(item: dict[str, Any]) -> dict[str, Any]:
+    """A failed ``_msearch`` item (``{"error", "status"}``) as a ``failures.<id>`` entry."""
+    return {"error": item["error"]}
+
+
+def java_map_capacity(expected: int) -> int:
+    """Elasticsearch's ``Maps.newMapWithExpectedSize``: the initial capacity it gives ``HashMap``."""
+    return expected + 1 if expected < 2 else int(expected / 0.75 + 1.0)
+
+
+def assemble_response(metric: Metric, requests: Sequence[RatedRequest],
+                      responses: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """The ``_rank_eval`` response from one search response (or failed item) per rated request.
+
+    ``details`` is keyed and ordered as Elasticsearch's ``HashMap`` of request ids iterates, and
+    ``metric_score`` is that map's values summed in the same order (Kahan, as ``DoubleStream.sum``)
+    over their count: the mean over the requests that ran, NaN when none did."""
+    capacity = java_map_capacity(len(requests))
+    evaluated: dict[str, dict[str, Any]] = {}
     failures: dict[str, dict[str, Any]] = {}
-    for request, body in bodies:
-        try:
-            response = search(body)
-        except ApiError as err:
-            failures[request.id] = failure_entry(err)
-            details.pop(request.id, None)
-            continue
-        details[request.id] = evaluate_request(spec.metric, request, response["hits"]["hits"])
-    score = java_mean({rid: d["metric_score"] for rid, d in details.items()}, len(bodies))
+    for request, response in zip(requests, responses):
+        if "error" in response:
+            failures[request.id] = failure_from_item(response)
+            evaluated.pop(request.id, None)
+        else:
+            evaluated[request.id] = evaluate_request(metric, request, response["hits"]["hits"])
+            failures.pop(request.id, None)
+    order = hashmap_order(evaluated, capacity)
+    details = {rid: evaluated[rid] for rid in order}
+    score = java_mean({rid: d["metric_score"] for rid, d in details.items()}, capacity)
     return {"metric_score": score, "details": details, "failures": failures}
 
 
-def rank_eval(engine: Any, body: Any, index: str | None = None, search_type: str | None = None) -> dict[str, Any]:
+def search_bodies(spec: RankEvalSpec) -> list[dict[str, Any]]:
+    """Each rated request's search body, rendered from its template where it has one, with the
+    metric's window forced as ``size``. Rendering or validation errors fail the whole call, as in
+    Elasticsearch, before any search runs."""
+    return [search_body_for(resolve_body(request, spec.templates), spec.metric, request.summary_fields)
+            for request in spec.requests]
+
+
+def resolve_target(engine: Any, index: str | Sequence[str] | None) -> str | None:
+    """The one index the searches run against; ``None`` when the expression matches no index.
+
+    A concrete name is passed through unresolved, so that a missing index fails every search (each
+    becomes a ``failures`` entry, as in Elasticsearch); ``_all``, ``*``, wildcards and lists are
+    resolved here, and more than one index is refused (retrievo searches one index at a time)."""
+    if index is not None and not isinstance(index, str):
+        index = ",".join(str(part) for part in index)
+    if index in (None, "", "_all", "*") or "*" in str(index) or "," in str(index):
+        names: list[str] = []
+        for part in str(index or "_all").split(","):
+            if part in ("", "_all", "*"):
+                names.extend(engine._shards)
+            elif "*" in part:
+                names.extend(n for n in engine._shards if fnmatch.fnmatchcase(n, part))
+            else:
+                names.append(part)
+        names = list(dict.fromkeys(names))
+        if len(names) > 1:
+            raise not_supported("[rank_eval] over several indices",
+                                f"[{index or '_all'}] resolves to {sorted(names)}; name one index")
+        return names[0] if names else None
+    return str(index)
+
+
+def run_rank_eval(engine: Any, spec: RankEvalSpec, index: str | Sequence[str] | None) -> dict[str, Any]:
+    """Run every rated request of ``spec`` as one ``_msearch`` (query embeddings and rerank pairs
+    batched across requests, one snapshot of the index) and assemble the response."""
+    target = resolve_target(engine, index)
+    bodies = search_bodies(spec)
+    if target is None:
+        responses = [_empty_response() for _ in bodies]
+    else:
+        searches: list[dict[str, Any]] = []
+        for body in bodies:
+            searches += [{"index": target}, body]
+        responses = engine.msearch(searches=searches)["responses"]
+    return assemble_response(spec.metric, spec.requests, responses)
+
+
+def rank_eval(engine: Any, body: Any, index: str | Sequence[str] | None = None,
+              search_type: str | None = None) -> dict[str, Any]:
     """``POST /<index>/_rank_eval`` against ``engine``."""
     if search_type not in (None, "query_then_fetch", "dfs_query_then_fetch"):
-        raise BadRequestError("illegal_argument_exception", f"No search type for [{search_type}]")
+        raise illegal_argument(f"No search type for [{search_type}]")
+    # one shard: query_then_fetch and dfs_query_then_fetch see the same term statistics
     spec = parse_rank_eval(body)
-    targets = engine._resolve(index) if index not in (None, "", "_all", "*") else list(engine._shards)
-    if isinstance(index, str) and "*" in index and index not in ("_all", "*"):
-        targets = engine._resolve(index)
-    if len(targets) > 1:
-        raise not_supported("[rank_eval] over several indices",
-                            f"[{index or '_all'}] resolves to {sorted(targets)}; name one index")
-
-    def search(search_body: dict[str, Any]) -> dict[str, Any]:
-        if not targets:
-            return _empty_response()
-        # one shard: query_then_fetch and dfs_query_then_fetch see the same statistics
-        return engine.search(index=targets[0], body=search_body)
-
-    return run_rank_eval(spec, search)
+    return run_rank_eval(engine, spec, index)
 
 
 def _empty_response() -> dict[str, Any]:
