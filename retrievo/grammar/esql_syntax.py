@@ -250,6 +250,22 @@ class _Params:
             else:
                 self.positional.append(item)
 
+    def check_kinds(self, tokens: Sequence[Token]) -> None:
+        """One query uses one kind of parameter (anonymous ``?``, positional ``?1`` or named
+        ``?name``). Elasticsearch checks this while reading the tokens, before any value is looked
+        up, so this runs over all of them, in text order, first."""
+        kinds: list[str] = []
+        for token in sorted(tokens, key=lambda t: (t.line or 0, t.column or 0)):
+            raw = str(token)[1:]
+            kind = "anonymous" if raw == "" else "positional" if raw.isdigit() else "named"
+            if kind not in kinds:
+                kinds.append(kind)
+            if len(kinds) > 1:
+                other = next(k for k in ("anonymous", "named", "positional") if k in kinds and k != kind)
+                raise syntax_error(self.text, _pos(token), f"Inconsistent parameter declaration, use one of "
+                                                           f"positional, named or anonymous params but not a "
+                                                           f"combination of {kind} and {other}")
+
     def value(self, token: Token) -> Any:
         raw = str(token)[1:]
         pos = _pos(token)
@@ -586,8 +602,10 @@ def parse_syntax(text: str, params: Sequence[Any] | None = None) -> EsqlSyntax:
         tree = _parser().parse(text)
     except UnexpectedInput as err:
         raise _from_lark(text, err) from None
+    query_params = _Params(text, params)
+    query_params.check_kinds(list(tree.scan_values(lambda v: isinstance(v, Token) and v.type == "PARAM")))
     try:
-        built = _Build(text, _Params(text, params)).transform(tree)
+        built = _Build(text, query_params).transform(tree)
     except VisitError as err:
         if isinstance(err.orig_exc, ApiError):
             raise err.orig_exc from None
