@@ -116,6 +116,25 @@ class IndicesClient:
             self._engine._shards[n].refresh()
         return {"_shards": {"total": len(names), "successful": len(names), "failed": 0}}
 
+    def analyze(self, *, index: str | None = None, text: Any = None, analyzer: str | None = None,
+                field: str | None = None, tokenizer: Any = None, filter: Any = None, char_filter: Any = None,
+                normalizer: str | None = None, explain: bool | None = None, attributes: Any = None,
+                body: dict[str, Any] | None = None) -> dict[str, Any]:
+        """``_analyze``: the tokens of ``text`` through ``analyzer``, or through ``field``'s analyzer
+        in ``index`` (retrievo.index.analyze_api; building an analyzer in the request is refused)."""
+        from retrievo.index.analyze_api import analyze
+        request = {"text": text, "analyzer": analyzer, "field": field, "tokenizer": tokenizer, "filter": filter,
+                   "char_filter": char_filter, "normalizer": normalizer, "explain": explain,
+                   "attributes": attributes}
+        if body is not None:
+            for key, value in _as_dict(body, "body").items():
+                if request.get(key) is None:
+                    request[key] = value
+        if index is None:
+            return analyze(None, None, request)
+        shard = self._engine._shard(_validate_index_name(index))
+        return analyze(shard.analysis, shard.mappings, request)
+
 
 def _as_dict(value: Any, what: str) -> dict[str, Any]:
     if isinstance(value, (str, bytes)):
@@ -388,6 +407,21 @@ class Engine:
         items = searches if searches is not None else body
         response, _ = run_msearch(items, index_name(index), self._shard, self._embed_query, self._inference)
         return response
+
+    def rank_eval(self, *, requests: Any = None, metric: Any = None, index: str | list[str] | None = None,
+                  templates: Any = None, max_concurrent_searches: int | None = None,
+                  search_type: str | None = None, body: Any = None) -> dict[str, Any]:
+        """``_rank_eval``: run rated search requests and score them with one metric (precision,
+        recall, mean_reciprocal_rank, dcg, expected_reciprocal_rank), Elasticsearch's request and
+        response shapes (retrievo.evaluation). Keyword arguments mirror the body, as in the official
+        client (``templates`` and ``max_concurrent_searches`` too); ``body=`` is accepted instead."""
+        from retrievo.evaluation.rank_eval import rank_eval
+        if requests is None and body is None:
+            raise ValueError("Empty value passed for parameter 'requests'")
+        fields = {"requests": requests, "metric": metric, "templates": templates,
+                  "max_concurrent_searches": max_concurrent_searches}
+        merged = self._search_body(body, fields)
+        return rank_eval(self, merged, index=index, search_type=search_type)
 
     def count(self, *, index: str | list[str] | None = None, query: Any = None, body: Any = None) -> dict[str, Any]:
         index, body, params = resolve_request(index, body, {"query": query}, count=True)

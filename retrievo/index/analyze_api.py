@@ -1,0 +1,75 @@
+"""The ``_analyze`` API: the tokens an analyzer makes of a text, as Elasticsearch reports them.
+
+Users check a mapping by looking at what the index stores, so this answers with Elasticsearch's
+token records (``token``, ``start_offset``, ``end_offset``, ``type``, ``position``). Offsets are
+UTF-16 indexes, as Java reports them. The parts of the request that would build an analyzer on the
+fly (``tokenizer``, ``filter``, ``char_filter``, ``normalizer``), the ``explain`` mode and several
+texts at once (whose positions depend on trailing removed tokens) are refused as not supported
+rather than answered differently.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from retrievo.errors import BadRequestError, illegal_argument, not_supported, validation_error
+from retrievo.index.analysis import KEYWORD, AnalysisRegistry, Analyzer
+from retrievo.inference.chunking import utf16_offset
+
+_UNSUPPORTED = ("tokenizer", "filter", "char_filter", "normalizer", "explain", "attributes")
+
+
+def _text_of(text: Any) -> str:
+    if isinstance(text, list):
+        if len(text) != 1:
+            if not text:
+                raise validation_error("text is missing")
+            raise not_supported("[_analyze] of more than one [text] value")
+        text = text[0]
+    if text is None:
+        raise validation_error("text is missing")
+    if not isinstance(text, str):
+        raise illegal_argument(f"[text] must be a string, got [{text!r}]")
+    return text
+
+
+def choose_analyzer(registry: AnalysisRegistry | None, mappings: Any, *, analyzer: str | None,
+                    field: str | None) -> Analyzer:
+    """``analyzer`` by name, else the index-time analyzer of ``field``, else the index's default
+    (``standard`` without an index). ``registry``/``mappings`` are ``None`` when no index is named."""
+    if analyzer is not None:
+        if registry is None:
+            global_registry = AnalysisRegistry()
+            if analyzer not in global_registry:
+                raise illegal_argument(f"failed to find global analyzer [{analyzer}]")
+            return global_registry.get(analyzer)
+        return registry.get(analyzer)
+    if field is not None:
+        if registry is None or mappings is None:
+            raise illegal_argument("analysis based on a specific field requires an index")
+        fm = mappings.field(field)
+        if fm is not None:
+            if fm.type == "text":
+                return registry.get(fm.analyzer or mappings.default_analyzer)
+            if fm.type == "keyword":
+                return KEYWORD
+            raise illegal_argument(f"Can't process field [{field}], Analysis requests are only supported on "
+                                   f"tokenized fields")
+    if registry is None or mappings is None:
+        return AnalysisRegistry().get("standard")
+    return registry.get(mappings.default_analyzer)
+
+
+def analyze(registry: AnalysisRegistry | None, mappings: Any, request: dict[str, Any]) -> dict[str, Any]:
+    """The ``_analyze`` response for ``request`` (``text``, ``analyzer``, ``field``)."""
+    for key in _UNSUPPORTED:
+        if request.get(key) is not None:
+            raise not_supported(f"[_analyze] with [{key}]")
+    unknown = sorted(set(request) - {"text", "analyzer", "field", *_UNSUPPORTED})
+    if unknown:
+        raise BadRequestError("x_content_parse_exception", f"[analyze_request] unknown field [{unknown[0]}]")
+    text = _text_of(request.get("text"))
+    chosen = choose_analyzer(registry, mappings, analyzer=request.get("analyzer"), field=request.get("field"))
+    return {"tokens": [{"token": t.term, "start_offset": utf16_offset(text, t.start_offset),
+                        "end_offset": utf16_offset(text, t.end_offset), "type": t.type, "position": t.position}
+                       for t in chosen.analyze(text)]}
