@@ -103,19 +103,9 @@ def _step(value: Any, part: str) -> Any:
 
 
 def java_string(value: Any) -> str:
-    """``String.valueOf`` of a parsed JSON value, as mustache.java prints it."""
-    from retrievo.java_text import java_double_str
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float):
-        return java_double_str(value)
-    if isinstance(value, dict):
-        return "{" + ", ".join(f"{k}={java_string(v)}" for k, v in value.items()) + "}"
-    if isinstance(value, list):
-        return "[" + ", ".join(java_string(v) for v in value) + "]"
-    return str(value)
+    """``String.valueOf`` of a parsed JSON value, as mustache.java prints it (a missing value is empty)."""
+    from retrievo.java_text import java_str
+    return "" if value is None else java_str(value)
 
 
 def _json_escape(text: str) -> str:
