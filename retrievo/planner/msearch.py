@@ -18,8 +18,10 @@ Running the searches together lets them share work that one search at a time can
 * **filter bitsets** -- a filter used by several searches on the same index snapshot is evaluated
   once and handed to each of them.
 
-All searches on one index see one snapshot (as one point in time), and each search's hits and
-scores are the ones it gets alone. Batches only change how many model invocations there are.
+All searches on one index see one snapshot (as one point in time), and each search's hits are the
+ones it gets alone (same ids, order and total). A model score can differ from the search run alone
+in its last float32 bit: padding a text to a longer batch neighbour changes the encoder's arithmetic,
+as the batch a pair lands in already does between single searches (docs/profile.md).
 """
 
 from __future__ import annotations
