@@ -658,12 +658,7 @@ def main() -> int:
                         f"known-item queries (docstring summary lines)",
               "models": f"query/doc embeddings all-MiniLM-L6-v2 (384 dims); reranker MiniLM-L6-H384 cross-encoder "
                         f"(random head), batch {CE_BATCH}; kNN index_options {args.index_options}"}
-    print(f"End-to-end benchmark, {when}")
-    print("```" if md else "")
-    for k, v in header.items():
-        print(f"{k:8s}: {v}")
-    print("```" if md else "")
-    print()
+    rerank_bench.print_header(f"End-to-end benchmark, {when}", header, md)
 
     print("**Build**" if md else "Build")
     print()

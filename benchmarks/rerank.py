@@ -472,6 +472,16 @@ def loadavg() -> str:
         return "?"
 
 
+def print_header(title: str, header: dict[str, str], markdown: bool) -> None:
+    """The run's title and its ``key: value`` lines (command, machine, versions), fenced in markdown."""
+    print(title)
+    print("```" if markdown else "")
+    for key, value in header.items():
+        print(f"{key:8s}: {value}")
+    print("```" if markdown else "")
+    print()
+
+
 def table(headers: list[str], rows: list[list[str]], markdown: bool, right_from: int = 1) -> str:
     if markdown:
         align = ["---" if i < right_from else "---:" for i in range(len(headers))]
@@ -602,12 +612,7 @@ def main() -> int:
                       f"processes on the machine share its cores)",
               "model": "MiniLM-L6-H384 cross-encoder (all-MiniLM-L6-v2 encoder + random 1-logit head), "
                        f"max_seq_length {tokenizer.model_max_length}, batch_size {BATCH_SIZE}"}
-    print(f"Reranker benchmark, {when}")
-    print("```" if md else "")
-    for k, v in header.items():
-        print(f"{k:8s}: {v}")
-    print("```" if md else "")
-    print()
+    print_header(f"Reranker benchmark, {when}", header, md)
     print(f"**Pairs/s** ({statistics.mean(passage_tokens):.1f} passage tokens on average, max "
           f"{max(passage_tokens)}; plain and retrievo alternate over {args.slices} slices, times summed; "
           f"overhead = retrievo s / plain s - 1)" if md else
