@@ -136,17 +136,21 @@ def resolve_target(engine: Any, index: str | Sequence[str] | None) -> str | None
 
 
 def run_rank_eval(engine: Any, spec: RankEvalSpec, index: str | Sequence[str] | None) -> dict[str, Any]:
-    """Run every rated request of ``spec`` as one ``_msearch`` (query embeddings and rerank pairs
-    batched across requests, one snapshot of the index) and assemble the response."""
+    """Run the rated requests of ``spec`` as ``_msearch`` calls of at most ``max_concurrent_searches``
+    searches each (as Elasticsearch keeps at most that many in flight; within a call, query
+    embeddings and rerank pairs are batched across requests) and assemble the response."""
     target = resolve_target(engine, index)
     bodies = search_bodies(spec)
     if target is None:
         responses = [_empty_response() for _ in bodies]
     else:
-        searches: list[dict[str, Any]] = []
-        for body in bodies:
-            searches += [{"index": target}, body]
-        responses = engine.msearch(searches=searches)["responses"]
+        responses = []
+        step = spec.max_concurrent_searches
+        for start in range(0, len(bodies), step):
+            searches: list[dict[str, Any]] = []
+            for body in bodies[start:start + step]:
+                searches += [{"index": target}, body]
+            responses += engine.msearch(searches=searches)["responses"]
     return assemble_response(spec.metric, spec.requests, responses)
 
 

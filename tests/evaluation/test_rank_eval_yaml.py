@@ -174,3 +174,22 @@ def test_illegal_request_parts(test_index, source, message):
             "metric": {"precision": {}}})
     assert message in str(caught.value.body)
     assert caught.value.status_code == 400
+
+
+def test_max_concurrent_searches_batches_the_requests_without_changing_the_answer(foo):
+    """``max_concurrent_searches`` bounds how many rated requests run in one ``_msearch`` batch; the
+    response is the one Elasticsearch gives whatever the bound (10_basic's requests and ratings)."""
+    requests = [
+        {"id": "amsterdam_query", "request": AMSTERDAM,
+         "ratings": [{"_index": "foo", "_id": "doc2", "rating": 1}, {"_index": "foo", "_id": "doc3", "rating": 1}]},
+        {"id": "berlin_query", "request": BERLIN, "ratings": [{"_index": "foo", "_id": "doc1", "rating": 1}]},
+        {"id": "both_query", "request": {"query": {"match": {"text": "amsterdam berlin"}}},
+         "ratings": [{"_index": "foo", "_id": "doc4", "rating": 1}]},
+    ]
+    metric = {"precision": {"ignore_unlabeled": True}}
+    one = foo.rank_eval(index="foo", requests=requests, metric=metric, max_concurrent_searches=1)
+    two = foo.rank_eval(index="foo", requests=requests, metric=metric, max_concurrent_searches=2)
+    assert one == two
+    assert {k: v["metric_score"] for k, v in one["details"].items()} == {
+        "amsterdam_query": 1.0, "berlin_query": 1.0, "both_query": 1.0}
+    assert one["metric_score"] == 1.0
