@@ -342,7 +342,7 @@ class Variant:
 
 def measure_ablation(engine: Engine, queries: list[str], warm_repeat: int) -> list[Variant]:
     """Plan + execute with each rule off in turn; cold (caches cleared) and warm (caches filled)."""
-    from retrievo.planner.logical import build_plan
+    from retrievo.planner.plan import build_plan
     variants = [Variant(None, "-")] + [Variant(name, stage) for name, stage in rule_names()]
 
     def run(base: Any, v: Variant) -> tuple[float, Any]:

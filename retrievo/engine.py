@@ -21,7 +21,7 @@ from retrievo.index.persistence import DataDirectory
 from retrievo.index.shard import Shard
 from retrievo.inference import InferenceClient, InferenceRegistry
 from retrievo.planner.execute import run_search
-from retrievo.planner.logical import Plan, build_plan
+from retrievo.planner.plan import Plan, build_plan
 from retrievo.response import shards_header
 
 _SEARCH_BODY_KEYS = ("query", "knn", "retriever", "size", "from", "_source", "explain", "min_score", "sort",
@@ -308,7 +308,7 @@ class Engine:
         if found is None:
             raise not_found_body({"_index": index, "_id": str(id), "found": False})
         _, src = found
-        from retrievo.grammar.json_search import parse_source
+        from retrievo.grammar.json.search import parse_source
         from retrievo.response import filter_source
         body: dict[str, Any] = {"_index": index, "_id": str(id), "_version": shard.store.versions[str(id)],
                                 "_seq_no": shard.store.seq_no, "_primary_term": 1, "found": True}

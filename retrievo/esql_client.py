@@ -17,14 +17,15 @@ import numpy as np
 from retrievo.errors import BadRequestError, illegal_argument, not_supported, validation_error
 from retrievo.esql_values import FieldReader
 from retrievo.grammar.esql import EsqlQuery, parse_esql
-from retrievo.grammar.esql_columns import result_columns
-from retrievo.grammar.esql_model import SCORE
+from retrievo.grammar.esql.columns import result_columns
+from retrievo.grammar.esql.model import SCORE
 from retrievo.planner.children import head
-from retrievo.planner.fusion import FusionOperator
-from retrievo.planner.logical import Plan, build_plan
-from retrievo.planner.physical import Operator, Page
+from retrievo.planner.operators.fusion import FusionOperator
+from retrievo.planner.plan import Plan, build_plan
+from retrievo.planner.operators.base import Operator
+from retrievo.planner.operators.top_docs import Page
 from retrievo.planner.ranked import Ranked
-from retrievo.planner.rerank import Rerank
+from retrievo.planner.operators.rerank import Rerank
 
 if TYPE_CHECKING:
     from retrievo.engine import Engine

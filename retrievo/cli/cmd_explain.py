@@ -29,7 +29,7 @@ def normalise_rule(name: str) -> str:
     query_rules, plan_rules = rule_names()
     canonical = name.strip().replace("-", "_")
     if canonical not in query_rules + plan_rules:
-        from retrievo.grammar.json_errors import suggest
+        from retrievo.grammar.json.errors import suggest
         hint = suggest(canonical, query_rules + plan_rules)
         raise UsageError(f"unknown rule [{name}]{hint}\nvalid rules: {', '.join(query_rules + plan_rules)}")
     return canonical

@@ -14,9 +14,9 @@ from typing import Any
 
 from retrievo.errors import ApiError, BadRequestError, illegal_argument
 from retrievo.evaluation import metrics
-from retrievo.grammar import json_values as jv
-from retrievo.grammar.json_errors import suggest, x_content
-from retrievo.grammar.json_objects import bool_field, int_field, parse_object
+from retrievo.grammar.json import values as jv
+from retrievo.grammar.json.errors import suggest, x_content
+from retrievo.grammar.json.objects import bool_field, int_field, parse_object
 
 DEFAULT_K = 10
 

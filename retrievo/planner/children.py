@@ -24,7 +24,7 @@ from typing import Any, Callable, Hashable
 
 from retrievo.errors import ApiError
 from retrievo.planner.parallel import Fanout, run_all, run_serially
-from retrievo.planner.physical import ExecContext, Operator
+from retrievo.planner.operators.base import ExecContext, Operator
 from retrievo.planner.ranked import Ranked
 
 

@@ -16,8 +16,8 @@ from typing import Any, Callable
 
 from retrievo.errors import BadRequestError
 from retrievo.index.searcher import FieldInfo, Searcher
-from retrievo.planner import min_should_match
-from retrievo.planner.lucene_query import (
+from retrievo.lucene import min_should_match
+from retrievo.lucene.query import (
     BoolQ, ConstQ, DisMaxQ, DocSetQ, KnnHitsQ, LQuery, MatchAllQ, MatchNoneQ, PhraseQ, TermQ, boosted,
 )
 from retrievo.retrievers import queries as dsl

@@ -25,13 +25,16 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from retrievo.index.searcher import Searcher
-from retrievo.planner import physical as ph
-from retrievo.planner.fusion import FusionOperator
-from retrievo.planner.lucene_query import (
+from retrievo.planner.operators.base import Operator
+from retrievo.planner.operators.query import Bm25Score, ConstantScore, Filter, MinScore, TerminateAfter
+from retrievo.planner.operators.top_docs import Page, TopDocs
+from retrievo.planner.operators.vector import KnnScore, VectorSearch
+from retrievo.planner.operators.fusion import FusionOperator
+from retrievo.lucene.query import (
     BoolQ, BoostQ, ConstQ, DisMaxQ, DocSetQ, KnnHitsQ, LQuery, MatchAllQ, MatchNoneQ, NamedQ, PhraseQ, TermQ,
 )
 from retrievo.planner.operator_tree import walk
-from retrievo.planner.rerank import DEFAULT_WINDOW_WORDS, Rerank
+from retrievo.planner.operators.rerank import DEFAULT_WINDOW_WORDS, Rerank
 from retrievo.retrievers.knn import KnnSearch
 
 #: A model pair (or embedded text) counted as this many postings when comparing branch costs: a
@@ -90,24 +93,24 @@ class CostModel:
         self._embedded: set[tuple[str, str]] = set()
 
     # ------------------------------------------------------------------ operators
-    def of(self, op: ph.Operator) -> Estimate:
+    def of(self, op: Operator) -> Estimate:
         done = self._ops.get(id(op))
         if done is None:
             kids = [self.of(c) for c in op.children()]
             done = self._ops[id(op)] = _ESTIMATORS.get(type(op), CostModel._default)(self, op, kids)
         return done
 
-    def subtree_work(self, op: ph.Operator) -> int:
+    def subtree_work(self, op: Operator) -> int:
         """Work of every distinct operator under (and including) ``op``."""
         return sum(self.of(o).work for o in walk(op))
 
-    def _default(self, op: ph.Operator, kids: list[Estimate]) -> Estimate:
+    def _default(self, op: Operator, kids: list[Estimate]) -> Estimate:
         if isinstance(op, FusionOperator):
             return self._fusion(op, kids)
         inflow = sum(k.docs_out for k in kids)
         return Estimate(inflow, inflow)
 
-    def _vector_search(self, op: ph.VectorSearch, kids: list[Estimate]) -> Estimate:
+    def _vector_search(self, op: VectorSearch, kids: list[Estimate]) -> Estimate:
         search = op.search
         # The snapshot's description (VectorField or semantic_text chunks) has the vector count.
         count = int(op.index.get("count", 0) or 0)
@@ -132,34 +135,34 @@ class CostModel:
             self._embedded.add(key)
         return est
 
-    def _bm25(self, op: ph.Bm25Score, kids: list[Estimate]) -> Estimate:
+    def _bm25(self, op: Bm25Score, kids: list[Estimate]) -> Estimate:
         q = self.query(op.query)
         return Estimate(self.n, min(self.n, q.matches), work=q.postings, exact=q.exact,
                         extra={"postings": q.postings})
 
-    def _knn_score(self, op: ph.KnnScore, kids: list[Estimate]) -> Estimate:
+    def _knn_score(self, op: KnnScore, kids: list[Estimate]) -> Estimate:
         return Estimate(kids[0].docs_out, kids[0].docs_out, exact=kids[0].exact)
 
-    def _constant(self, op: ph.ConstantScore, kids: list[Estimate]) -> Estimate:
+    def _constant(self, op: ConstantScore, kids: list[Estimate]) -> Estimate:
         return Estimate(self.n, self.n, work=self.n, exact=True)
 
-    def _filter(self, op: ph.Filter, kids: list[Estimate]) -> Estimate:
+    def _filter(self, op: Filter, kids: list[Estimate]) -> Estimate:
         costs = [self.query(f) for f in op.filters]
         out = min([kids[0].docs_out] + [c.matches for c in costs])
         postings = sum(c.postings for c in costs)
         return Estimate(kids[0].docs_out, out, work=postings, extra={"postings": postings})
 
-    def _min_score(self, op: ph.MinScore, kids: list[Estimate]) -> Estimate:
+    def _min_score(self, op: MinScore, kids: list[Estimate]) -> Estimate:
         return Estimate(kids[0].docs_out, kids[0].docs_out)
 
-    def _terminate(self, op: ph.TerminateAfter, kids: list[Estimate]) -> Estimate:
+    def _terminate(self, op: TerminateAfter, kids: list[Estimate]) -> Estimate:
         return Estimate(kids[0].docs_out, min(op.limit, kids[0].docs_out), exact=kids[0].exact)
 
-    def _top_docs(self, op: ph.TopDocs, kids: list[Estimate]) -> Estimate:
+    def _top_docs(self, op: TopDocs, kids: list[Estimate]) -> Estimate:
         inflow = kids[0].docs_out
         return Estimate(inflow, min(op.k, inflow), work=inflow, exact=kids[0].exact)
 
-    def _page(self, op: ph.Page, kids: list[Estimate]) -> Estimate:
+    def _page(self, op: Page, kids: list[Estimate]) -> Estimate:
         inflow = kids[0].docs_out
         return Estimate(inflow, max(0, min(op.size, inflow - op.from_)), exact=kids[0].exact)
 
@@ -203,7 +206,7 @@ class CostModel:
         inv = self.s.inverted(path)
         if inv is not None and inv.doc_count and inv.norms is not None:
             return float(inv.avgdl)
-        from retrievo.planner.rerank import field_text
+        from retrievo.planner.operators.rerank import field_text
         words, seen = 0, 0
         for doc in range(min(self.s.max_doc, SAMPLE_DOCS * 4)):
             if not self.s.live[doc]:
@@ -279,9 +282,9 @@ class CostModel:
 
 
 _ESTIMATORS: dict[type, Callable[[CostModel, Any, list[Estimate]], Estimate]] = {
-    ph.VectorSearch: CostModel._vector_search, ph.Bm25Score: CostModel._bm25, ph.KnnScore: CostModel._knn_score,
-    ph.ConstantScore: CostModel._constant, ph.Filter: CostModel._filter, ph.MinScore: CostModel._min_score,
-    ph.TerminateAfter: CostModel._terminate, ph.TopDocs: CostModel._top_docs, ph.Page: CostModel._page,
+    VectorSearch: CostModel._vector_search, Bm25Score: CostModel._bm25, KnnScore: CostModel._knn_score,
+    ConstantScore: CostModel._constant, Filter: CostModel._filter, MinScore: CostModel._min_score,
+    TerminateAfter: CostModel._terminate, TopDocs: CostModel._top_docs, Page: CostModel._page,
     Rerank: CostModel._rerank,
 }
 

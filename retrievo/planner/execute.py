@@ -14,11 +14,11 @@ from typing import Any
 from retrievo.index.searcher import Searcher
 from retrievo.index.shard import Shard
 from retrievo.planner.explain import explain_operator
-from retrievo.planner.logical import Plan, build_plan
-from retrievo.planner.physical import Embedder, ExecContext
+from retrievo.planner.plan import Plan, build_plan
+from retrievo.planner.operators.base import Embedder, ExecContext
 from retrievo.planner.profile import FetchProfile, ProfileCollector, shard_profile
 from retrievo.planner.ranked import Ranked
-from retrievo.planner.rerank import Rerank
+from retrievo.planner.operators.rerank import Rerank
 from retrievo.response import es_float, filter_source, search_response
 from retrievo.retrievers.search import SearchRequest
 

@@ -13,11 +13,11 @@ from typing import Any
 import numpy as np
 
 from retrievo.index import bm25
-from retrievo.planner.java_format import java_float
-from retrievo.planner.lucene_query import (
+from retrievo.lucene.java_format import java_float
+from retrievo.lucene.query import (
     BoolQ, BoostQ, ConstQ, DisMaxQ, DocSetQ, LQuery, MatchAllQ, MatchNoneQ, NamedQ, PhraseQ, TermQ,
 )
-from retrievo.planner.scoring import Evaluator
+from retrievo.lucene.scoring import Evaluator
 from retrievo.response import es_float
 
 F32 = np.float32
@@ -131,9 +131,12 @@ def explain_operator(op: Any, ev: Evaluator, doc: int, score: float) -> dict[str
     Fusion operators explain in Elasticsearch's rrf/linear formats around their children's own
     explanations; a scoring chain explains as Lucene does; a kNN hit as a top-k document.
     """
-    from retrievo.planner import physical as ph
-    from retrievo.planner.fusion import FusionOperator
-    from retrievo.planner.rerank import Rerank
+    from retrievo.planner.operators.base import Operator
+    from retrievo.planner.operators.query import Bm25Score, ConstantScore, Filter, MinScore, TerminateAfter
+    from retrievo.planner.operators.top_docs import Page, TopDocs
+    from retrievo.planner.operators.vector import KnnScore, VectorSearch
+    from retrievo.planner.operators.fusion import FusionOperator
+    from retrievo.planner.operators.rerank import Rerank
     if isinstance(op, FusionOperator):
         if doc not in op.details:
             return None
@@ -143,15 +146,15 @@ def explain_operator(op: Any, ev: Evaluator, doc: int, score: float) -> dict[str
         if doc not in op.scores_by_doc:
             return None
         return op.explain(doc, es_float(score), explain_operator(op.child, ev, doc, _child_score(ev, op.child, doc)))
-    if isinstance(op, ph.Filter):
+    if isinstance(op, Filter):
         return _filters_wrapped(explain_operator(op.child, ev, doc, score), ev, op.filters, doc, score)
-    if isinstance(op, (ph.TopDocs, ph.MinScore, ph.TerminateAfter, ph.Page)):
+    if isinstance(op, (TopDocs, MinScore, TerminateAfter, Page)):
         return explain_operator(op.child, ev, doc, score)
-    if isinstance(op, ph.Bm25Score):
+    if isinstance(op, Bm25Score):
         return explain(ev, op.query, doc)
-    if isinstance(op, ph.ConstantScore):
+    if isinstance(op, ConstantScore):
         return _node(op.score, "*:*")
-    if isinstance(op, ph.KnnScore):
+    if isinstance(op, KnnScore):
         hits = ev.precomputed.get(op.child.slot)
         if hits is None or doc not in set(hits[0].tolist()):
             return None
@@ -163,17 +166,20 @@ def explain_operator(op: Any, ev: Evaluator, doc: int, score: float) -> dict[str
 
 def _child_score(ev: Evaluator, op: Any, doc: int) -> float:
     """The score a child retriever gave ``doc`` (what its explanation's top value must equal)."""
-    from retrievo.planner import physical as ph
-    from retrievo.planner.fusion import FusionOperator
-    from retrievo.planner.rerank import Rerank
+    from retrievo.planner.operators.base import Operator
+    from retrievo.planner.operators.query import Bm25Score, ConstantScore, Filter, MinScore, TerminateAfter
+    from retrievo.planner.operators.top_docs import Page, TopDocs
+    from retrievo.planner.operators.vector import KnnScore, VectorSearch
+    from retrievo.planner.operators.fusion import FusionOperator
+    from retrievo.planner.operators.rerank import Rerank
     if isinstance(op, FusionOperator):
         return float(op.fused_scores.get(doc, 0.0))
     if isinstance(op, Rerank):
         return float(op.scores_by_doc.get(doc, 0.0))
-    if isinstance(op, (ph.TopDocs, ph.MinScore, ph.TerminateAfter, ph.Filter)):
+    if isinstance(op, (TopDocs, MinScore, TerminateAfter, Filter)):
         return _child_score(ev, op.child, doc)
-    if isinstance(op, ph.Bm25Score):
+    if isinstance(op, Bm25Score):
         return float(ev.evaluate(op.query).dense(ev.n)[1][doc])
-    if isinstance(op, ph.ConstantScore):
+    if isinstance(op, ConstantScore):
         return op.score
     return 0.0

@@ -42,10 +42,12 @@ from retrievo.inference.rerank_cache import RerankCallStats
 from retrievo.inference.usage import TaskUsage, record_usage
 from retrievo.planner.children import run_child
 from retrievo.planner.execute import PreparedSearch, finish_search, prepare_search
-from retrievo.planner.lucene_query import LQuery
-from retrievo.planner.physical import Embedder, Filter, Operator, VectorSearch
-from retrievo.planner.rerank import Rerank
-from retrievo.planner.scoring import Evaluator
+from retrievo.lucene.query import LQuery
+from retrievo.planner.operators.base import Embedder, Operator
+from retrievo.planner.operators.query import Filter
+from retrievo.planner.operators.vector import VectorSearch
+from retrievo.planner.operators.rerank import Rerank
+from retrievo.lucene.scoring import Evaluator
 
 #: Header keys Elasticsearch reads (``MultiSearchRequest.readMultiLineFormat``) that cannot change
 #: what a single local shard returns: accepted, their values checked.

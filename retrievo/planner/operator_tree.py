@@ -13,7 +13,7 @@ import dataclasses
 import functools
 from typing import Callable, Iterator
 
-from retrievo.planner.physical import Operator
+from retrievo.planner.operators.base import Operator
 
 
 def with_children(op: Operator, children: tuple[Operator, ...]) -> Operator:

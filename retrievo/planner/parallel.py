@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, TypeVar
 
 from retrievo.errors import ApiError
-from retrievo.planner.lucene_query import LQuery
+from retrievo.lucene.query import LQuery
 
 T = TypeVar("T")
 

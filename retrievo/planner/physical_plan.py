@@ -13,11 +13,12 @@ from functools import cached_property
 from typing import Any
 
 from retrievo.index.searcher import Searcher
-from retrievo.planner.fusion import FusionOperator
-from retrievo.planner.lucene_query import LQuery
+from retrievo.planner.operators.fusion import FusionOperator
+from retrievo.lucene.query import LQuery
 from retrievo.planner.operator_tree import walk
-from retrievo.planner.physical import NamedQueries, Operator
-from retrievo.planner.rerank import Rerank
+from retrievo.planner.operators.base import Operator
+from retrievo.planner.operators.query import NamedQueries
+from retrievo.planner.operators.rerank import Rerank
 from retrievo.retrievers import SearchRequest
 from retrievo.retrievers.knn import KnnSearch
 

@@ -14,7 +14,9 @@ from typing import Any
 
 from retrievo.planner.costs import CostModel, Estimate
 from retrievo.planner.operator_tree import walk
-from retrievo.planner.physical import Filter, Operator, VectorSearch
+from retrievo.planner.operators.base import Operator
+from retrievo.planner.operators.query import Filter
+from retrievo.planner.operators.vector import VectorSearch
 from retrievo.planner.rules import PLAN_RULE_NAMES, QUERY_RULE_NAMES
 from retrievo.planner.rules.share_query_vectors import embedded_texts
 from retrievo.planner.rules.share_subtrees import signature

@@ -29,7 +29,7 @@ from retrievo.inference.usage import UsageMeter, metering
 from retrievo.planner.ranked import Matches, Ranked
 
 if TYPE_CHECKING:
-    from retrievo.planner.physical import ExecContext, Operator
+    from retrievo.planner.operators.base import ExecContext, Operator
 
 #: ``profile.shards[].node_id``: a single in-process node.
 NODE_ID = "retrievo"

@@ -25,7 +25,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from retrievo.grammar.json_knn import default_num_candidates
+from retrievo.grammar.json.knn import default_num_candidates
 from retrievo.retrievers import (
     BoolQuery, ConstantScoreQuery, ExistsQuery, KnnRetriever, KnnSearch, LinearRetriever, MatchAllQuery,
     MatchPhraseQuery, MatchQuery, MultiMatchQuery, Query, RangeQuery, Retriever, RetrieverEntry, RrfRetriever,

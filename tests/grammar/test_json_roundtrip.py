@@ -20,8 +20,8 @@ from hypothesis import strategies as st
 from retrievo import Engine
 from retrievo.errors import ApiError
 from retrievo.grammar.json import parse_query, parse_retriever, parse_search
-from retrievo.grammar.json_printer import dumps, print_json, print_query, print_retriever, print_search
-from retrievo.planner.logical import build_plan
+from retrievo.grammar.json.printer import dumps, print_json, print_query, print_retriever, print_search
+from retrievo.planner.plan import build_plan
 from retrievo.response import es_float
 from retrievo.retrievers import Node, SearchRequest
 

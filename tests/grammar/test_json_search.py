@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from retrievo.errors import ApiError, parsing_error
-from retrievo.grammar import json_retrievers
+from retrievo.grammar.json import retrievers as json_retrievers
 from retrievo.grammar.json import (
     RETRIEVER_EXCLUSIVE_KEYS, parse_retriever, parse_search, register_retriever,
 )

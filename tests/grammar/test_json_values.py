@@ -9,9 +9,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from retrievo.errors import ApiError
-from retrievo.grammar import json_values as jv
+from retrievo.grammar.json import values as jv
 from retrievo.grammar.json import parse_query, parse_retriever, parse_search
-from retrievo.grammar.json_errors import lucene_similarity, suggest
+from retrievo.grammar.json.errors import lucene_similarity, suggest
 
 
 @pytest.mark.parametrize(("value", "expected"), [

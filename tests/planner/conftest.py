@@ -11,7 +11,7 @@ import pytest
 
 from retrievo import ApiError, Engine
 from retrievo.planner.explain import explain_operator
-from retrievo.planner.logical import Plan
+from retrievo.planner.plan import Plan
 
 WORDS = ["apple", "pear", "plum", "fig", "kiwi", "lime", "date", "grape"]
 N_DOCS = 90

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from retrievo.planner.fusion import RrfFuse
+from retrievo.planner.operators.fusion import RrfFuse
 from tests.planner.conftest import knn, outcome, same_with_rule_off, std
 
 V = [0.1, 0.4, -0.3, 0.2]

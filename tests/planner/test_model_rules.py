@@ -11,7 +11,7 @@ import pytest
 from retrievo import Engine
 from retrievo.planner.operator_tree import walk
 from retrievo.planner.profile import ProfileCollector
-from retrievo.planner.rerank import Rerank
+from retrievo.planner.operators.rerank import Rerank
 from tests.planner.conftest import outcome, same_with_rule_off
 
 DOCS = [

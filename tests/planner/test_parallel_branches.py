@@ -9,8 +9,8 @@ import pytest
 from retrievo.planner import parallel
 from retrievo.planner.children import run_children
 from retrievo.planner.operator_tree import walk
-from retrievo.planner.fusion import FusionOperator
-from retrievo.planner.physical import Operator
+from retrievo.planner.operators.fusion import FusionOperator
+from retrievo.planner.operators.base import Operator
 from tests.planner.conftest import knn, outcome, same_with_rule_off, std
 
 V = [0.2, -0.5, 0.1, 0.3]

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from retrievo.planner.lucene_query import TermQ
+from retrievo.lucene.query import TermQ
 from retrievo.planner.operator_tree import walk
-from retrievo.planner.physical import Filter, VectorSearch
+from retrievo.planner.operators.query import Filter
+from retrievo.planner.operators.vector import VectorSearch
 from tests.planner.conftest import knn, same_with_rule_off, std
 
 V = [-0.2, 0.3, 0.3, 0.6]

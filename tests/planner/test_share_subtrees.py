@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from retrievo.planner.operator_tree import walk
-from retrievo.planner.physical import Bm25Score
+from retrievo.planner.operators.query import Bm25Score
 from retrievo.planner.profile import ProfileCollector
 from tests.planner.conftest import knn, outcome, same_with_rule_off, std
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from retrievo.planner.lucene_query import BoolQ, BoostQ, ConstQ, DocSetQ, MatchAllQ, TermQ
+from retrievo.lucene.query import BoolQ, BoostQ, ConstQ, DocSetQ, MatchAllQ, TermQ
 from retrievo.planner.rules.simplify_filters import as_filter
-from retrievo.planner.scoring import Evaluator
+from retrievo.lucene.scoring import Evaluator
 from tests.planner.conftest import knn, same_with_rule_off, std
 
 A, B, C = TermQ("tag", "a"), TermQ("body", "apple"), TermQ("body", "pear")

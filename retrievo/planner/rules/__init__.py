@@ -1,7 +1,8 @@
 """Rewrite rules, one per module, in two named, ordered tuples.
 
-``QUERY_RULES`` are Lucene's own query rewrites: Elasticsearch scores the rewritten tree, so they
-are part of exact scoring rather than optional optimisations. Each can still be switched off by name
+``QUERY_RULES`` are Lucene's own query rewrites (they live with the query engine, in
+:mod:`retrievo.lucene.rules`): Elasticsearch scores the rewritten tree, so they are part of exact
+scoring rather than optional optimisations. Each can still be switched off by name
 (``Plan.explain(**{name: False})``) to see what it does.
 
 ``PLAN_RULES`` rewrite the plan around the queries: where filters are evaluated, which sub-trees and
@@ -19,16 +20,14 @@ from types import ModuleType
 from typing import Any, Iterable, Mapping
 
 from retrievo.errors import illegal_argument
+from retrievo.lucene.rules import QUERY_RULE_NAMES, QUERY_RULES
 from retrievo.planner.rules import (
-    collapse_boosts, dismax_rewrite, flatten_disjunctions, flatten_single_child_rrf, merge_duplicate_clauses,
-    parallel_branches, prune_windows, push_down_filters, share_filter_bitsets, share_query_vectors,
-    share_subtrees, simplify_filters, unwrap_single_clause,
+    flatten_single_child_rrf, parallel_branches, prune_windows, push_down_filters, share_filter_bitsets,
+    share_query_vectors, share_subtrees, simplify_filters,
 )
 
-QUERY_RULES: tuple[ModuleType, ...] = (
-    unwrap_single_clause, collapse_boosts, dismax_rewrite, merge_duplicate_clauses, flatten_disjunctions,
-)
-QUERY_RULE_NAMES: tuple[str, ...] = tuple(r.NAME for r in QUERY_RULES)
+__all__ = ["PLAN_RULES", "PLAN_RULE_NAMES", "QUERY_RULES", "QUERY_RULE_NAMES", "RULE_NAMES",
+           "check_rule_names", "disabled_rules"]
 
 PLAN_RULES: tuple[ModuleType, ...] = (
     push_down_filters, flatten_single_child_rrf, simplify_filters, share_filter_bitsets, share_subtrees,

@@ -21,9 +21,9 @@ have wrapped it.
 
 from __future__ import annotations
 
-from retrievo.planner.fusion import RrfFuse, _retriever_kind
+from retrievo.planner.operators.fusion import RrfFuse, _retriever_kind
 from retrievo.planner.operator_tree import copy_with, transform
-from retrievo.planner.physical import Operator
+from retrievo.planner.operators.base import Operator
 from retrievo.planner.physical_plan import PhysicalPlan, RuleEnv
 
 NAME = "flatten_single_child_rrf"

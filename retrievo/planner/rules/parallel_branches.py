@@ -14,12 +14,14 @@ from __future__ import annotations
 
 from retrievo.planner import parallel
 from retrievo.planner.costs import CostModel
-from retrievo.planner.fusion import FusionOperator
-from retrievo.planner.lucene_query import LQuery
+from retrievo.planner.operators.fusion import FusionOperator
+from retrievo.lucene.query import LQuery
 from retrievo.planner.operator_tree import copy_with, rebuild, walk
-from retrievo.planner.physical import Filter, Operator, VectorSearch
+from retrievo.planner.operators.base import Operator
+from retrievo.planner.operators.query import Filter
+from retrievo.planner.operators.vector import VectorSearch
 from retrievo.planner.physical_plan import PhysicalPlan, RuleEnv
-from retrievo.planner.rerank import Rerank
+from retrievo.planner.operators.rerank import Rerank
 
 NAME = "parallel_branches"
 STAGE = "physical"

@@ -17,11 +17,12 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from retrievo.planner.fusion import FusionOperator
+from retrievo.planner.operators.fusion import FusionOperator
 from retrievo.planner.operator_tree import copy_with, rebuild
-from retrievo.planner.physical import Operator, Page
+from retrievo.planner.operators.base import Operator
+from retrievo.planner.operators.top_docs import Page
 from retrievo.planner.physical_plan import PhysicalPlan, RuleEnv
-from retrievo.planner.rerank import Rerank
+from retrievo.planner.operators.rerank import Rerank
 
 NAME = "prune_windows"
 STAGE = "physical"

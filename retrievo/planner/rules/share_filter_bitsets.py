@@ -16,9 +16,10 @@ still interns what only became equal later (``simplify_filters`` turning ``bool{
 
 from __future__ import annotations
 
-from retrievo.planner.lucene_query import LQuery
+from retrievo.lucene.query import LQuery
 from retrievo.planner.operator_tree import copy_with, rebuild
-from retrievo.planner.physical import Filter, VectorSearch
+from retrievo.planner.operators.query import Filter
+from retrievo.planner.operators.vector import VectorSearch
 from retrievo.planner.physical_plan import PhysicalPlan, RuleEnv
 
 NAME = "share_filter_bitsets"

@@ -8,7 +8,7 @@ the vector, the others reuse it. A plan without repeats is left alone (no wrappe
 
 from __future__ import annotations
 
-from retrievo.planner.physical import VectorSearch
+from retrievo.planner.operators.vector import VectorSearch
 from retrievo.planner.physical_plan import PhysicalPlan, RuleEnv
 
 NAME = "share_query_vectors"

@@ -19,9 +19,11 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from retrievo.planner.lucene_query import BoolQ, BoostQ, ConstQ, DisMaxQ, KnnHitsQ, LQuery, NamedQ
+from retrievo.lucene.query import BoolQ, BoostQ, ConstQ, DisMaxQ, KnnHitsQ, LQuery, NamedQ
 from retrievo.planner.operator_tree import copy_with, transform, walk, with_children
-from retrievo.planner.physical import Bm25Score, NamedQueries, Operator, VectorSearch
+from retrievo.planner.operators.base import Operator
+from retrievo.planner.operators.query import Bm25Score, NamedQueries
+from retrievo.planner.operators.vector import VectorSearch
 from retrievo.planner.physical_plan import PhysicalPlan, RuleEnv
 
 NAME = "share_subtrees"

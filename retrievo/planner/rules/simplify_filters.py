@@ -19,9 +19,10 @@ when the search explains its hits; kNN pre-filters never appear there.
 
 from __future__ import annotations
 
-from retrievo.planner.lucene_query import BoolQ, BoostQ, ConstQ, DisMaxQ, LQuery, MatchAllQ, NamedQ
+from retrievo.lucene.query import BoolQ, BoostQ, ConstQ, DisMaxQ, LQuery, MatchAllQ, NamedQ
 from retrievo.planner.operator_tree import copy_with, rebuild
-from retrievo.planner.physical import Filter, VectorSearch
+from retrievo.planner.operators.query import Filter
+from retrievo.planner.operators.vector import VectorSearch
 from retrievo.planner.physical_plan import PhysicalPlan, RuleEnv
 
 NAME = "simplify_filters"

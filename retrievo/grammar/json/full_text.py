@@ -1,0 +1,207 @@
+"""Full-text queries: ``match``, ``match_phrase``, ``multi_match``.
+
+Each function mirrors the token loop of the Elasticsearch builder's ``fromXContent`` so that the
+same request fails with the same message: parameters are read in the order given, the first bad one
+wins, and builder-setter checks (negative slop, negative boost …) run after the loop.
+
+Fuzzy matching is not implemented by retrievo: ``fuzziness`` is rejected, while the parameters that
+only tune fuzzy matching (``prefix_length``, ``max_expansions``, ``fuzzy_rewrite``,
+``fuzzy_transpositions``) are validated and then ignored, because without ``fuzziness`` they change
+nothing in Elasticsearch either.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from retrievo.errors import BadRequestError, illegal_argument, not_supported, parsing_error
+from retrievo.grammar.json import values as jv
+from retrievo.grammar.json.errors import (
+    does_not_support, failed_field, multiple_fields, unknown_token,
+)
+from retrievo.grammar.json.query_common import (
+    QueryContext, bool_param, checked_boost, float_param, int_param, minimum_should_match,
+    operator, zero_terms,
+)
+from retrievo.retrievers.queries import MatchPhraseQuery, MatchQuery, MultiMatchQuery
+
+def _common_match_param(query: str, key: str, value: Any, out: dict[str, Any]) -> bool:
+    """Parameters ``match`` and ``multi_match`` read identically; False if ``key`` is not one."""
+    if key == "query":
+        out["query"] = value
+    elif key == "analyzer":
+        out["analyzer"] = jv.java_text(value)
+    elif key == "boost":
+        out["boost"] = float_param(query, key, value)
+    elif key == "_name":
+        out["name"] = jv.java_text(value)
+    elif key == "operator":
+        out["operator"] = operator(value)
+    elif key == "minimum_should_match":
+        out["minimum_should_match"] = minimum_should_match(value)
+    elif key == "lenient":
+        out["lenient"] = bool_param(query, key, value)
+    elif key == "zero_terms_query":
+        out["zero_terms_query"] = zero_terms(value)
+    elif key == "fuzziness":
+        raise not_supported(f"[{query}] query parameter [fuzziness]")
+    elif key in ("prefix_length", "max_expansions"):
+        out[key] = int_param(query, key, value)
+    elif key == "fuzzy_rewrite":
+        jv.java_text(value)
+    elif key == "fuzzy_transpositions":
+        bool_param(query, key, value)
+    elif key == "auto_generate_synonyms_phrase_query":
+        if not bool_param(query, key, value):
+            raise not_supported(f"[{query}] query parameter [{key}: false]")
+    else:
+        return False
+    return True
+
+
+def _field_params(query: str, body: dict[str, Any]) -> dict[str, Any]:
+    """The inner loop of field-level full-text queries: every parameter must be a scalar."""
+    out: dict[str, Any] = {}
+    for key, value in body.items():
+        if not jv.is_value(value):
+            raise unknown_token(query, jv.token_of(value), key)
+        if query == "match" and _common_match_param(query, key, value, out):
+            continue
+        if query == "match_phrase" and _phrase_param(key, value, out):
+            continue
+        raise does_not_support(query, key)
+    return out
+
+
+def _phrase_param(key: str, value: Any, out: dict[str, Any]) -> bool:
+    if key == "query":
+        out["query"] = value
+    elif key == "analyzer":
+        out["analyzer"] = jv.java_text(value)
+    elif key == "boost":
+        out["boost"] = float_param("match_phrase", key, value)
+    elif key == "slop":
+        out["slop"] = int_param("match_phrase", key, value)
+    elif key == "_name":
+        out["name"] = jv.java_text(value)
+    elif key == "zero_terms_query":
+        out["zero_terms_query"] = zero_terms(value)
+    else:
+        return False
+    return True
+
+
+def _single_field(query: str, body: dict[str, Any]) -> tuple[str | None, dict[str, Any]]:
+    """The outer loop: exactly one field, given either as ``{"f": "text"}`` or ``{"f": {...}}``."""
+    field: str | None = None
+    params: dict[str, Any] = {}
+    for key, value in body.items():
+        if field is not None:
+            raise multiple_fields(query, field, key)
+        field = key
+        if isinstance(value, dict):
+            params = _field_params(query, value)
+        elif value is None or jv.is_value(value):
+            params = {"query": value}
+        else:
+            raise unknown_token(query, jv.token_of(value), key)
+    return field, params
+
+
+def parse_match(body: dict[str, Any], ctx: QueryContext) -> MatchQuery:
+    """``MatchQueryBuilder.fromXContent``."""
+    field, params = _single_field("match", body)
+    if params.get("query") is None:
+        raise parsing_error("No text specified for text query")
+    if params.pop("prefix_length", 0) < 0:
+        raise illegal_argument("[match] requires prefix length to be non-negative.")
+    if params.pop("max_expansions", 50) <= 0:
+        raise illegal_argument("[match] requires maxExpansions to be positive.")
+    checked_boost("match", body, params.get("boost", 1.0), field_level=True)
+    return MatchQuery(field=field or "", **params)
+
+
+def parse_match_phrase(body: dict[str, Any], ctx: QueryContext) -> MatchPhraseQuery:
+    """``MatchPhraseQueryBuilder.fromXContent``."""
+    field, params = _single_field("match_phrase", body)
+    if not field:
+        raise illegal_argument("[match_phrase] requires fieldName")
+    if params.get("query") is None:
+        raise illegal_argument("[match_phrase] requires query value")
+    if params.get("slop", 0) < 0:
+        raise illegal_argument("No negative slop allowed.")
+    checked_boost("match_phrase", body, params.get("boost", 1.0), field_level=True)
+    return MatchPhraseQuery(field=field, **params)
+
+
+MultiMatchType = Literal["best_fields", "most_fields", "phrase"]
+_MM_TYPES: dict[str, str] = {
+    "best_fields": "best_fields", "boolean": "best_fields", "most_fields": "most_fields",
+    "cross_fields": "cross_fields", "phrase": "phrase", "phrase_prefix": "phrase_prefix",
+    "bool_prefix": "bool_prefix",
+}
+_MM_SUPPORTED = ("best_fields", "most_fields", "phrase")
+
+
+def _mm_type(value: Any) -> MultiMatchType:
+    """``MultiMatchQueryBuilder.Type.parse``: exact names; an unknown one is a parse_exception."""
+    text = jv.java_text(value)
+    kind = _MM_TYPES.get(text)
+    if kind is None:
+        raise BadRequestError("parse_exception",
+                              f"failed to parse [multi_match] query type [{text}]. unknown type.")
+    if kind not in _MM_SUPPORTED:
+        raise not_supported(f"[multi_match] query type [{kind}]")
+    return kind  # type: ignore[return-value]
+
+
+def _mm_field(element: Any, body: dict[str, Any]) -> str:
+    """One entry of ``fields``: kept as written (``title^2``) once its boost is known to parse."""
+    if not jv.is_value(element):
+        raise unknown_token("multi_match", jv.token_of(element), "fields")
+    text = jv.java_text(element)
+    if "^" in text:
+        try:
+            boost = jv.parse_java_double(text.split("^", 1)[1])
+        except jv.BadValue as bad:
+            raise failed_field("multi_match", "fields", bad.cause) from None
+        checked_boost("multi_match", body, boost)
+    return text
+
+
+def parse_multi_match(body: dict[str, Any], ctx: QueryContext) -> MultiMatchQuery:
+    """``MultiMatchQueryBuilder.fromXContent``."""
+    fields: list[str] = []
+    params: dict[str, Any] = {}
+    for key, value in body.items():
+        if key == "fields":
+            if isinstance(value, list):
+                fields.extend(_mm_field(e, body) for e in value)
+            elif jv.is_value(value):
+                fields.append(_mm_field(value, body))
+            else:
+                raise does_not_support("multi_match", key)
+        elif not jv.is_value(value):
+            raise unknown_token("multi_match", jv.token_of(value), key)
+        elif key == "type":
+            params["type"] = _mm_type(value)
+        elif key == "slop":
+            params["slop"] = int_param("multi_match", key, value)
+        elif key == "tie_breaker":
+            params["tie_breaker"] = float_param("multi_match", key, value)
+        elif not _common_match_param("multi_match", key, value, params):
+            raise does_not_support("multi_match", key)
+    if params.get("query") is None:
+        raise parsing_error("No text specified for multi_match query")
+    if params.pop("max_expansions", 50) <= 0:
+        raise illegal_argument("Max expansions must be strictly great than zero.")
+    if params.pop("prefix_length", 0) < 0:
+        raise illegal_argument("No negative prefix length allowed.")
+    if params.get("slop", 0) < 0:
+        raise illegal_argument("No negative slop allowed.")
+    checked_boost("multi_match", body, params.get("boost", 1.0))
+    return MultiMatchQuery(fields=tuple(fields), **params)
+
+
+PARSERS = {"match": parse_match, "match_phrase": parse_match_phrase,
+           "multi_match": parse_multi_match}

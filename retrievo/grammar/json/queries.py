@@ -1,0 +1,86 @@
+"""Query DSL dispatch: ``{"<query name>": {...}}`` → the query's AST node.
+
+Follows ``AbstractQueryBuilder.parseInnerQueryBuilder``: the clause must be an object with one key
+whose value is an object; a name retrievo implements is parsed by its module; a name Elasticsearch
+knows but retrievo does not implement is a clear ``not_supported`` error; any other name is
+Elasticsearch's ``unknown query [x]`` with its did-you-mean suggestion drawn from every name
+Elasticsearch registers. Nesting deeper than ``indices.query.bool.max_nested_depth`` (30) fails as
+it does in Elasticsearch, which also keeps Python's recursion limit out of reach.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from retrievo.errors import BadRequestError, error_cause, illegal_argument, not_supported, \
+    parsing_error
+from retrievo.grammar.json import compound as json_compound
+from retrievo.grammar.json import full_text as json_full_text
+from retrievo.grammar.json import semantic as json_semantic
+from retrievo.grammar.json import term_level as json_term_level
+from retrievo.grammar.json.errors import suggest
+from retrievo.grammar.json.query_common import MAX_NESTED_DEPTH, QueryContext
+from retrievo.retrievers.queries import Query
+
+QueryParser = Callable[[dict[str, Any], QueryContext], Query]
+
+#: Query names retrievo parses, with their parsers.
+QUERY_PARSERS: dict[str, QueryParser] = {
+    **json_full_text.PARSERS, **json_term_level.PARSERS, **json_compound.PARSERS, **json_semantic.PARSERS,
+}
+
+#: Query names Elasticsearch 9 registers (core, x-pack and bundled modules) that retrievo does not
+#: implement. They are rejected with ``not_supported``, never as unknown.
+UNSUPPORTED_QUERIES: frozenset[str] = frozenset({
+    "match_phrase_prefix", "match_bool_prefix", "combined_fields", "query_string",
+    "simple_query_string", "boosting", "nested", "fuzzy", "regexp", "wildcard", "terms_set",
+    "intervals", "more_like_this", "function_score", "script_score", "script", "wrapper",
+    "distance_feature", "knn", "sparse_vector", "text_expansion", "weighted_tokens",
+    "pinned", "rule", "rule_query", "rank_feature", "percolate", "has_child", "has_parent",
+    "parent_id", "type", "geo_distance", "geo_bounding_box", "geo_polygon", "geo_shape",
+    "geo_grid", "shape", "span_term", "span_near", "span_or", "span_not", "span_first",
+    "span_containing", "span_within", "span_multi", "span_gap", "span_field_masking",
+    "field_masking_span", "kql",
+})
+
+
+def known_query_names() -> frozenset[str]:
+    """Every query name Elasticsearch knows: the candidates for a did-you-mean."""
+    return frozenset(QUERY_PARSERS) | UNSUPPORTED_QUERIES
+
+
+def _unknown_query(name: str) -> BadRequestError:
+    """``unknown query [x]`` (a ``parsing_exception`` caused by ``named_object_not_found``)."""
+    return BadRequestError(
+        "parsing_exception", f"unknown query [{name}]{suggest(name, known_query_names())}",
+        caused_by=error_cause("named_object_not_found_exception", f"unknown field [{name}]"))
+
+
+def parse_inner_query(obj: Any, ctx: QueryContext) -> Query:
+    """``parseInnerQueryBuilder`` for one query clause, one nesting level below ``ctx``."""
+    if not isinstance(obj, dict):
+        raise parsing_error("[_na] query malformed, must start with start_object")
+    if not obj:
+        raise illegal_argument("query malformed, empty clause found")
+    name, body = next(iter(obj.items()))
+    if not isinstance(body, dict):
+        raise parsing_error(f"[{name}] query malformed, no start_object after query name")
+    if ctx.depth + 1 > MAX_NESTED_DEPTH:
+        raise illegal_argument("The nested depth of the query exceeds the maximum nested depth for "
+                               "queries set in [indices.query.bool.max_nested_depth]")
+    parser = QUERY_PARSERS.get(name)
+    if parser is None:
+        if name in UNSUPPORTED_QUERIES:
+            raise not_supported(f"[{name}] query")
+        raise _unknown_query(name)
+    query = parser(body, QueryContext(dispatch=parse_inner_query, depth=ctx.depth + 1))
+    if len(obj) > 1:
+        raise parsing_error(
+            f"[{name}] malformed query, expected [END_OBJECT] but found [FIELD_NAME]")
+    return query
+
+
+def parse_top_level_query(obj: Any) -> Query:
+    """``parseTopLevelQuery``: a query clause with a fresh nesting count."""
+    return parse_inner_query(obj, QueryContext(dispatch=parse_inner_query))

@@ -1,0 +1,187 @@
+"""Lucene-level queries: what the query DSL compiles into, and what Lucene's rewrites operate on.
+
+Elasticsearch turns each DSL query into Lucene queries (``match`` → a ``BooleanQuery`` of
+``TermQuery``s, ``multi_match`` → ``DisjunctionMaxQuery``, ...), Lucene rewrites them (merging
+duplicate clauses, flattening nested disjunctions), and the rewritten tree is what gets scored.
+Reproducing scores bit for bit needs the same tree, so retrievo keeps the same level of description.
+Nodes are frozen and hashable: the duplicate-merging rewrite compares them by value, as Lucene does
+with ``equals``/``hashCode``. ``str()`` gives Lucene's ``toString`` form, which is what the plan prints.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Union
+
+import numpy as np
+
+
+def _fmt_boost(boost: float) -> str:
+    from retrievo.lucene.java_format import java_float
+    return java_float(boost)
+
+
+@dataclass(frozen=True)
+class TermQ:
+    """A BM25-scored term (text, keyword or boolean field)."""
+    field: str
+    term: str
+
+    def __str__(self) -> str:
+        return f"{self.field}:{self.term}"
+
+
+@dataclass(frozen=True)
+class PhraseQ:
+    """Terms at relative positions (gaps kept), exact when ``slop`` is 0."""
+    field: str
+    terms: tuple[str, ...]
+    positions: tuple[int, ...]
+    slop: int = 0
+
+    def __str__(self) -> str:
+        words, last = [], -1
+        for t, p in zip(self.terms, self.positions):
+            words.extend(["?"] * max(0, p - last - 1))
+            words.append(t)
+            last = p
+        tail = f"~{self.slop}" if self.slop else ""
+        return f'{self.field}:"{" ".join(words)}"{tail}'
+
+
+@dataclass(frozen=True)
+class BoolQ:
+    must: tuple["LQuery", ...] = ()
+    should: tuple["LQuery", ...] = ()
+    filter: tuple["LQuery", ...] = ()
+    must_not: tuple["LQuery", ...] = ()
+    msm: int = 0
+
+    def clauses(self) -> tuple["LQuery", ...]:
+        return self.must + self.should + self.filter + self.must_not
+
+    def __str__(self) -> str:
+        parts = [f"+{_wrap(q)}" for q in self.must] + [_wrap(q) for q in self.should] + \
+                [f"#{_wrap(q)}" for q in self.filter] + [f"-{_wrap(q)}" for q in self.must_not]
+        body = " ".join(parts)
+        return f"({body})~{self.msm}" if self.msm else body
+
+
+@dataclass(frozen=True)
+class DisMaxQ:
+    queries: tuple["LQuery", ...]
+    tie: float = 0.0
+
+    def __str__(self) -> str:
+        body = " | ".join(str(q) for q in self.queries)
+        return f"({body})~{_fmt_boost(self.tie)}" if self.tie else f"({body})"
+
+
+@dataclass(frozen=True)
+class BoostQ:
+    query: "LQuery"
+    boost: float
+
+    def __str__(self) -> str:
+        return f"({self.query})^{_fmt_boost(self.boost)}"
+
+
+@dataclass(frozen=True)
+class ConstQ:
+    """Every match of ``query`` scores the boost (Lucene's ``ConstantScoreQuery``)."""
+    query: "LQuery"
+
+    def __str__(self) -> str:
+        return f"ConstantScore({self.query})"
+
+
+@dataclass(frozen=True)
+class MatchAllQ:
+    def __str__(self) -> str:
+        return "*:*"
+
+
+@dataclass(frozen=True)
+class MatchNoneQ:
+    reason: str = ""
+
+    def __str__(self) -> str:
+        return f"MatchNoDocsQuery(\"{self.reason}\")"
+
+
+@dataclass(frozen=True)
+class DocSetQ:
+    """A constant-score set of documents computed from doc values or the term dictionary.
+
+    ``kind`` is one of ``range``, ``exists``, ``ids``, ``terms``, ``prefix``; ``args`` holds what the
+    evaluator needs (hashable). Range, exists, ids, terms and prefix queries all score ``1 × boost``
+    in Elasticsearch, so one node type serves them all.
+    """
+    kind: str
+    field: str
+    args: tuple[Any, ...] = ()
+
+    def __str__(self) -> str:
+        return f"{self.kind}({self.field}{':' if self.args else ''}{','.join(map(str, self.args))})"
+
+
+@dataclass(frozen=True)
+class KnnHitsQ:
+    """The hits of a kNN search run before scoring (slot into the evaluator's precomputed results).
+
+    Elasticsearch runs a top-level kNN search first and adds its hits to the query as a
+    ``KnnScoreDocQuery`` SHOULD clause; this is that clause.
+    """
+    slot: int
+    label: str = ""
+
+    def __str__(self) -> str:
+        return f"KnnHits({self.label or self.slot})"
+
+
+@dataclass(frozen=True)
+class NamedQ:
+    """A query with Elasticsearch's ``_name``: scoring is untouched, matches are reported per hit."""
+    query: "LQuery"
+    name: str
+
+    def __str__(self) -> str:
+        return str(self.query)
+
+
+LQuery = Union[TermQ, PhraseQ, BoolQ, DisMaxQ, BoostQ, ConstQ, MatchAllQ, MatchNoneQ, DocSetQ, KnnHitsQ,
+               NamedQ]
+
+
+def _wrap(q: LQuery) -> str:
+    return f"({q})" if isinstance(q, BoolQ) else str(q)
+
+
+def unboost(q: LQuery) -> tuple[LQuery, float]:
+    """Strip ``BoostQ`` wrappers, multiplying their boosts as Lucene does (float32)."""
+    boost = np.float32(1.0)
+    while isinstance(q, BoostQ):
+        boost = np.float32(boost * np.float32(q.boost))
+        q = q.query
+    return q, float(boost)
+
+
+def boosted(q: LQuery, boost: float) -> LQuery:
+    return q if boost == 1.0 else BoostQ(q, boost)
+
+
+def children(q: LQuery) -> tuple[LQuery, ...]:
+    if isinstance(q, BoolQ):
+        return q.clauses()
+    if isinstance(q, DisMaxQ):
+        return q.queries
+    if isinstance(q, (BoostQ, ConstQ, NamedQ)):
+        return (q.query,)
+    return ()
+
+
+@dataclass(frozen=True)
+class QueryRoot:
+    """The compiled query of one retriever, plus named sub-queries for ``matched_queries``."""
+    query: LQuery
+    names: tuple[str, ...] = field(default=())

@@ -1,0 +1,241 @@
+"""Score a rewritten Lucene-level query over a :class:`Searcher`, with Lucene's rounding.
+
+Every node yields a :class:`Scored`: either sparse (ascending doc ids with float32 scores — term
+postings) or dense (a match mask and float32 scores over all documents). Boolean sums add float32
+clause scores in float64 and round once, which is exactly what Lucene's double accumulators do
+(../shared/spec/lucene-bm25.md §4); sparse clauses are summed with one ``bincount`` so a long
+disjunction of terms costs one pass. Boosts flow down to the leaves as float32 products, as
+Lucene's ``createWeight(boost)`` does.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+from retrievo.errors import BadRequestError
+from retrievo.index import bm25
+from retrievo.index.searcher import Searcher
+from retrievo.lucene.query import (
+    BoolQ, BoostQ, ConstQ, DisMaxQ, DocSetQ, KnnHitsQ, LQuery, MatchAllQ, MatchNoneQ, NamedQ, PhraseQ, TermQ,
+)
+from retrievo.lucene.phrases import exact_freq, sloppy_freq, term_positions
+
+F32 = np.float32
+
+
+@dataclass
+class Scored:
+    """Matches of one query node. Sparse when ``docs`` is set, dense when ``mask`` is set."""
+    scores: np.ndarray
+    docs: np.ndarray | None = None
+    mask: np.ndarray | None = None
+    #: Phrase/term frequencies per match, kept for ``explain``.
+    freqs: np.ndarray | None = None
+
+    def dense(self, n: int) -> tuple[np.ndarray, np.ndarray]:
+        if self.mask is not None:
+            return self.mask, self.scores
+        mask = np.zeros(n, dtype=bool)
+        scores = np.zeros(n, dtype=np.float32)
+        assert self.docs is not None
+        mask[self.docs] = True
+        scores[self.docs] = self.scores
+        return mask, scores
+
+    def match_mask(self, n: int) -> np.ndarray:
+        if self.mask is not None:
+            return self.mask
+        mask = np.zeros(n, dtype=bool)
+        assert self.docs is not None
+        mask[self.docs] = True
+        return mask
+
+
+def _empty() -> Scored:
+    return Scored(scores=np.zeros(0, dtype=np.float32), docs=np.zeros(0, dtype=np.int32))
+
+
+class Evaluator:
+    """Evaluates nodes of one query tree for one searcher, memoising per (node, boost).
+
+    The memo makes ``explain`` cheap: explaining a hit reads each node's already computed score
+    instead of re-running it.
+    """
+
+    def __init__(self, searcher: Searcher) -> None:
+        self.s = searcher
+        self.n = searcher.max_doc
+        self.memo: dict[tuple[int, float], Scored] = {}
+        self._keep: list[LQuery] = []
+        #: Results computed outside the query tree (kNN searches), by slot, as (docs, scores).
+        self.precomputed: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+
+    def evaluate(self, q: LQuery, boost: float = 1.0) -> Scored:
+        key = (id(q), float(boost))
+        hit = self.memo.get(key)
+        if hit is None:
+            hit = _DISPATCH[type(q)](self, q, F32(boost))
+            self.memo[key] = hit
+            self._keep.append(q)  # keep ids stable while memoised
+        return hit
+
+    def mask(self, q: LQuery) -> np.ndarray:
+        return self.evaluate(q).match_mask(self.n)
+
+    # ------------------------------------------------------------------ leaves
+    def _term(self, q: TermQ, boost: np.float32) -> Scored:
+        inv = self.s.inverted(q.field)
+        tid = inv.term_id(q.term) if inv is not None else None
+        if inv is None or tid is None or inv.doc_freq(tid) == 0:
+            return _empty()
+        sl = inv.posting_slice(tid)
+        if boost == F32(1.0):
+            scores = inv.unit_scores[sl]
+        else:
+            weight = bm25.term_weight(boost, inv.idfs[tid])
+            scores = bm25.score(weight, inv.freqs[sl], inv.doc_norm_inverse[sl])
+        return Scored(scores=scores, docs=inv.docs[sl], freqs=inv.freqs[sl])
+
+    def _phrase(self, q: PhraseQ, boost: np.float32) -> Scored:
+        inv = self.s.inverted(q.field)
+        if inv is None:
+            return _empty()
+        tids = [inv.term_id(t) for t in q.terms]
+        if any(t is None for t in tids):
+            return _empty()
+        tids_i = [int(t) for t in tids if t is not None]
+        if not inv.has_positions:
+            raise BadRequestError("query_shard_exception",
+                                  f"field:[{q.field}] was indexed without position data; cannot run "
+                                  f"PhraseQuery (phrase={q})")
+        cand = inv.postings(tids_i[0])[0]
+        for t in tids_i[1:]:
+            cand = np.intersect1d(cand, inv.postings(t)[0], assume_unique=True)
+        freqs = np.zeros(cand.size, dtype=np.float32)
+        offsets = tuple(p - q.positions[0] for p in q.positions)
+        for i, doc in enumerate(cand.tolist()):
+            positions = term_positions(inv, doc, tids_i)
+            freqs[i] = exact_freq(positions, offsets) if q.slop == 0 else \
+                sloppy_freq(positions, offsets, q.slop)
+        keep = freqs > 0
+        docs, freqs = cand[keep], freqs[keep]
+        idf = bm25.phrase_idf([inv.idfs[t] for t in tids_i])
+        weight = bm25.term_weight(boost, idf)
+        cache = inv.norm_cache
+        norms = cache[inv.norms[docs]] if inv.norms is not None else np.full(docs.size, cache[1], F32)
+        return Scored(scores=bm25.score(weight, freqs, norms), docs=docs, freqs=freqs)
+
+    def _constant(self, mask: np.ndarray, boost: np.float32) -> Scored:
+        return Scored(scores=np.where(mask, boost, F32(0.0)).astype(F32), mask=mask)
+
+    def _match_all(self, q: MatchAllQ, boost: np.float32) -> Scored:
+        return self._constant(self.s.live.copy(), boost)
+
+    def _match_none(self, q: MatchNoneQ, boost: np.float32) -> Scored:
+        return _empty()
+
+    def _knn_hits(self, q: KnnHitsQ, boost: np.float32) -> Scored:
+        docs, scores = self.precomputed[q.slot]
+        order = np.argsort(docs, kind="stable")
+        return Scored(scores=(boost * scores[order]).astype(F32), docs=docs[order].astype(np.int32))
+
+    def _doc_set(self, q: DocSetQ, boost: np.float32) -> Scored:
+        from retrievo.lucene.doc_sets import doc_set_mask
+        return self._constant(doc_set_mask(self.s, q) & self.s.live, boost)
+
+    # ------------------------------------------------------------------ wrappers
+    def _boost(self, q: BoostQ, boost: np.float32) -> Scored:
+        return self.evaluate(q.query, float(F32(boost * F32(q.boost))))
+
+    def _const(self, q: ConstQ, boost: np.float32) -> Scored:
+        return self._constant(self.mask(q.query), boost)
+
+    def _named(self, q: NamedQ, boost: np.float32) -> Scored:
+        return self.evaluate(q.query, float(boost))
+
+    # ------------------------------------------------------------------ compound
+    def _sum(self, clauses: tuple[LQuery, ...], boost: np.float32) -> tuple[np.ndarray, np.ndarray]:
+        """Exact float64 sum of clause scores and the number of matching clauses, per document."""
+        acc = np.zeros(self.n, dtype=np.float64)
+        cnt = np.zeros(self.n, dtype=np.int32)
+        sparse_docs, sparse_scores = [], []
+        for c in clauses:
+            r = self.evaluate(c, float(boost))
+            if r.docs is not None:
+                sparse_docs.append(r.docs)
+                sparse_scores.append(r.scores)
+            else:
+                assert r.mask is not None
+                acc += r.scores
+                cnt += r.mask
+        if sparse_docs:
+            docs = np.concatenate(sparse_docs)
+            acc += np.bincount(docs, weights=np.concatenate(sparse_scores).astype(np.float64),
+                               minlength=self.n)
+            cnt += np.bincount(docs, minlength=self.n).astype(np.int32)
+        return acc, cnt
+
+    def _pure_disjunction(self, q: BoolQ, boost: np.float32) -> Scored | None:
+        """Fast path for the commonest query — OR of terms: one bincount, no per-clause arrays."""
+        results = [self.evaluate(c, float(boost)) for c in q.should]
+        if any(r.docs is None for r in results):
+            return None
+        docs = np.concatenate([r.docs for r in results])  # type: ignore[misc]
+        weights = np.concatenate([r.scores for r in results]).astype(np.float64)
+        mask = np.zeros(self.n, dtype=bool)
+        mask[docs] = True
+        return Scored(scores=np.bincount(docs, weights=weights, minlength=self.n).astype(F32), mask=mask)
+
+    def _bool(self, q: BoolQ, boost: np.float32) -> Scored:
+        n = self.n
+        if q.should and not (q.must or q.filter or q.must_not) and q.msm <= 1:
+            fast = self._pure_disjunction(q, boost)
+            if fast is not None:
+                return fast
+        required = np.ones(n, dtype=bool) if (q.must or q.filter) else None
+        must_sum = None
+        if q.must:
+            must_sum, must_cnt = self._sum(q.must, boost)
+            required &= must_cnt == len(q.must)
+        for f in q.filter:
+            required &= self.mask(f)
+        if q.should:
+            should_sum, should_cnt = self._sum(q.should, boost)
+        if required is None:  # pure disjunction (or pure negation, which matches nothing)
+            if not q.should:
+                return _empty()
+            mask = should_cnt >= max(1, q.msm)
+            scores = should_sum.astype(F32)
+        else:
+            mask = required if q.msm == 0 or not q.should else required & (should_cnt >= q.msm)
+            req = must_sum.astype(F32) if must_sum is not None else np.zeros(n, dtype=F32)
+            # Required part and optional part are each rounded to float32, then added in float32.
+            scores = (req + should_sum.astype(F32)).astype(F32) if q.should else req
+        for mn in q.must_not:
+            mask = mask & ~self.mask(mn)
+        return Scored(scores=np.where(mask, scores, F32(0.0)).astype(F32), mask=mask)
+
+    def _dis_max(self, q: DisMaxQ, boost: np.float32) -> Scored:
+        n = self.n
+        total = np.zeros(n, dtype=np.float64)
+        best = np.zeros(n, dtype=F32)
+        mask = np.zeros(n, dtype=bool)
+        for c in q.queries:
+            m, s = self.evaluate(c, float(boost)).dense(n)
+            total += s
+            best = np.maximum(best, s)
+            mask |= m
+        others = total - best.astype(np.float64)  # exact: the sum of float32s in double is exact
+        tie = float(F32(q.tie))
+        scores = (best.astype(np.float64) + others * tie).astype(F32)
+        return Scored(scores=np.where(mask, scores, F32(0.0)).astype(F32), mask=mask)
+
+
+_DISPATCH: dict[type, Callable[[Evaluator, LQuery, np.float32], Scored]] = {
+    TermQ: Evaluator._term, PhraseQ: Evaluator._phrase, MatchAllQ: Evaluator._match_all,
+    MatchNoneQ: Evaluator._match_none, DocSetQ: Evaluator._doc_set, KnnHitsQ: Evaluator._knn_hits, BoostQ: Evaluator._boost,
+    ConstQ: Evaluator._const, NamedQ: Evaluator._named, BoolQ: Evaluator._bool, DisMaxQ: Evaluator._dis_max,
+}

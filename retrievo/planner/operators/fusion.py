@@ -1,0 +1,216 @@
+"""Physical operators of the compound retrievers: ``RrfFuse`` and ``LinearFuse``.
+
+Each child runs as its own search with the parent's window as its size (Elasticsearch runs them as
+one multi-search against a point in time; here they share one snapshot). A child's position in its
+window is its rank; ties inside a window were already broken by doc id. Fused sums are float32 in
+child order, exactly like Elasticsearch's ``RankDoc`` arithmetic, and the fused list is ordered by
+score then doc id. ``hits.total`` is the union of everything the children matched (spec §1.6).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from retrievo.errors import ApiError, error_cause, illegal_argument
+from retrievo.planner.children import run_children
+from retrievo.lucene.java_format import java_float
+from retrievo.planner.operators.normalizers import NORMALIZERS
+from retrievo.planner.operators.base import ExecContext, Operator
+from retrievo.planner.ranked import Ranked
+
+F32 = np.float32
+FLOAT_MIN_VALUE = float(np.float32(1.4e-45))
+
+
+def child_failure(parent: str, names: list[str], errors: list[ApiError]) -> ApiError:
+    """Elasticsearch wraps failing children: the highest status, the children as suppressed causes."""
+    reason = (f"[{parent}] search failed - retrievers '[{', '.join(names)}]' returned errors. "
+              f"All failures are attached as suppressed exceptions.")
+    suppressed = [{k: v for k, v in e.body["error"].items() if k != "root_cause"} for e in errors]
+    status = max(e.status_code for e in errors)
+    root = [{**error_cause("status_exception", reason), "suppressed": suppressed}]
+    return ApiError("status_exception", reason, status=status, root_cause=root, suppressed=suppressed)
+
+
+@dataclass
+class FusedDoc:
+    """Per-document fusion details, kept for ``explain``."""
+    ranks: list[int]
+    normalized: list[float]
+
+
+@dataclass
+class FusionOperator(Operator):
+    kind: str = "rrf"
+    children_ops: tuple[Operator, ...] = ()
+    child_names: tuple[str | None, ...] = ()
+    weights: tuple[float, ...] = ()
+    window: int = 10
+    min_score: float | None = None
+    #: A child with its own min_score makes hits.total the fused count (Elasticsearch's quirk).
+    child_min_score: bool = False
+    name: str = "Fuse"
+    #: Set by the ``parallel_branches`` rule (a :class:`retrievo.planner.parallel.Fanout`): run the
+    #: children on threads. ``None``: one after the other.
+    fanout: Any = None
+    #: Set by the ``prune_windows`` rule: hand out only this many of the fused window (what the parent
+    #: can use); ``None``: the whole window. Never changes which documents are fused or counted.
+    limit: int | None = None
+    details: dict[int, FusedDoc] = field(default_factory=dict)
+    fused_scores: dict[int, float] = field(default_factory=dict)
+
+    def children(self) -> tuple[Operator, ...]:
+        return self.children_ops
+
+    def _run_children(self, ctx: ExecContext) -> list[Ranked]:
+        results, failed, errors = [], [], []
+        outcomes = run_children(self.children_ops, ctx, self.window, self.fanout)
+        for i, (op, out) in enumerate(zip(self.children_ops, outcomes)):
+            if isinstance(out, ApiError):
+                # A child lifted out of single-child rrfs (flatten_single_child_rrf) fails as it did inside them.
+                for kind, label in getattr(op, "flattened_from", ()):
+                    out = child_failure(kind, [label], [out])
+                failed.append(self.child_names[i] or _retriever_kind(op))
+                errors.append(out)
+            else:
+                results.append(out)
+        if errors:
+            raise child_failure(self.kind, failed, errors)
+        return results
+
+    def _combine(self, results: list[Ranked]) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover
+        raise NotImplementedError
+
+    def run(self, ctx: ExecContext) -> Ranked:
+        results = self._run_children(ctx)
+        docs, scores = self._combine(results)
+        if np.any(np.isnan(scores)) or np.any(scores < 0):
+            raise illegal_argument("RankDoc scores must be positive values. Missing a normalization step?")
+        order = np.lexsort((docs, -scores.astype(np.float64)))[: self.window]
+        docs, scores = docs[order], scores[order]
+        scores = np.where(scores == 0, F32(FLOAT_MIN_VALUE), scores).astype(F32)
+        matched = np.zeros(ctx.searcher.max_doc, dtype=bool)
+        for r in results:
+            if r.matched is not None:
+                matched |= r.matched
+        total = int(matched.sum())
+        if self.min_score is not None:
+            keep = scores >= F32(self.min_score)
+            docs, scores = docs[keep], scores[keep]
+            total = int(docs.size)
+        elif self.child_min_score:
+            total = int(docs.size)
+        if self.limit is not None:
+            docs, scores = docs[: self.limit], scores[: self.limit]
+        self.fused_scores = dict(zip(docs.tolist(), scores.tolist()))
+        fused = np.zeros(ctx.searcher.max_doc, dtype=bool)
+        fused[docs] = True
+        return Ranked(docs=docs.astype(np.int32), scores=scores, total=total, matched=matched | fused,
+                      fused=True)
+
+    def _union(self, results: list[Ranked]) -> tuple[np.ndarray, dict[int, int]]:
+        docs = np.unique(np.concatenate([r.docs for r in results])) if results else np.zeros(0, np.int32)
+        return docs, {int(d): i for i, d in enumerate(docs.tolist())}
+
+
+def _retriever_kind(op: Operator) -> str:
+    return getattr(op, "retriever_kind", op.name)
+
+
+@dataclass
+class RrfFuse(FusionOperator):
+    rank_constant: int = 60
+    name: str = "RrfFuse"
+
+    def describe(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"rank_constant": self.rank_constant, "rank_window_size": self.window}
+        if any(w != 1.0 for w in self.weights):
+            out["weights"] = list(self.weights)
+        if self.min_score is not None:
+            out["min_score"] = self.min_score
+        return out
+
+    def _combine(self, results: list[Ranked]) -> tuple[np.ndarray, np.ndarray]:
+        docs, pos = self._union(results)
+        acc = np.zeros(docs.size, dtype=F32)
+        self.details = {int(d): FusedDoc([0] * len(results), []) for d in docs.tolist()}
+        for i, r in enumerate(results):
+            ranks = np.arange(1, r.docs.size + 1, dtype=np.int64)
+            contrib = (F32(self.weights[i]) * (F32(1.0) / (self.rank_constant + ranks).astype(F32))).astype(F32)
+            idx = np.fromiter((pos[int(d)] for d in r.docs.tolist()), dtype=np.int64, count=r.docs.size)
+            acc[idx] = (acc[idx] + contrib).astype(F32)
+            for d, rank in zip(r.docs.tolist(), ranks.tolist()):
+                self.details[int(d)].ranks[i] = rank
+        return docs, acc
+
+    def explain(self, doc: int, score: float, child_explanations: list[dict[str, Any] | None]) -> dict[str, Any]:
+        info = self.details[doc]
+        k = self.rank_constant
+        subs = []
+        for i, (rank, child) in enumerate(zip(info.ranks, child_explanations)):
+            label = f" [{self.child_names[i]}]" if self.child_names[i] else ""
+            if rank == 0:
+                subs.append({"value": 0.0, "description": f"rrf score: [0], result not found in query at index [{i}]{label}",
+                             "details": []})
+            else:
+                part = java_float(F32(1.0) / F32(rank + k))
+                subs.append({"value": rank, "description":
+                             f"rrf score: [{part}], for rank [{rank}] in query at index [{i}]{label} computed as "
+                             f"[1 / ({rank} + {k})], for matching query with score",
+                             "details": [child] if child is not None else []})
+        ranks = ", ".join(str(r) for r in info.ranks)
+        return {"value": score, "description":
+                f"rrf score: [{java_float(score)}] computed for initial ranks [{ranks}] with rankConstant: [{k}] "
+                f"as sum of [1 / (rank + rankConstant)] for each query", "details": subs}
+
+
+@dataclass
+class LinearFuse(FusionOperator):
+    normalizers: tuple[str, ...] = ()
+    name: str = "LinearFuse"
+
+    def describe(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"weights": list(self.weights), "normalizers": list(self.normalizers),
+                               "rank_window_size": self.window}
+        if self.min_score is not None:
+            out["min_score"] = self.min_score
+        return out
+
+    def _combine(self, results: list[Ranked]) -> tuple[np.ndarray, np.ndarray]:
+        docs, pos = self._union(results)
+        normalized = np.zeros((len(results), docs.size), dtype=F32)
+        for i, r in enumerate(results):
+            idx = np.fromiter((pos[int(d)] for d in r.docs.tolist()), dtype=np.int64, count=r.docs.size)
+            normalized[i, idx] = NORMALIZERS[self.normalizers[i]](r.scores)
+        acc = np.zeros(docs.size, dtype=F32)
+        for i in range(len(results)):
+            part = np.where(np.isnan(normalized[i]), F32(0.0), F32(self.weights[i]) * normalized[i]).astype(F32)
+            acc = (acc + part).astype(F32)
+        self.details = {int(d): FusedDoc([], normalized[:, j].tolist()) for j, d in enumerate(docs.tolist())}
+        return docs, acc
+
+    def explain(self, doc: int, score: float, child_explanations: list[dict[str, Any] | None]) -> dict[str, Any]:
+        info = self.details[doc]
+        subs = []
+        for i, (norm, child) in enumerate(zip(info.normalized, child_explanations)):
+            label = f" [{self.child_names[i]}]" if self.child_names[i] else ""
+            w = F32(self.weights[i])
+            if norm > 0:
+                value = float(F32(w * F32(norm)))
+                subs.append({"value": value, "description":
+                             f"weighted score: [{java_float(value)}] in query at index [{i}]{label} computed as "
+                             f"[{java_float(w)} * {java_float(norm)}] using score normalizer [{self.normalizers[i]}] "
+                             f"for original matching query with score:",
+                             "details": [child] if child is not None else []})
+            else:
+                subs.append({"value": 0.0, "description":
+                             f"weighted score: [0], result not found in query at index [{i}]{label}", "details": []})
+        norms = ", ".join(java_float(n) for n in info.normalized)
+        weights = ", ".join(java_float(w) for w in self.weights)
+        return {"value": score, "description":
+                f"weighted linear combination score: [{java_float(score)}] computed for normalized scores "
+                f"[{norms}] and weights [{weights}] as sum of (weight[i] * score[i]) for each query.",
+                "details": subs}

@@ -1,0 +1,190 @@
+"""The ``text_similarity_reranker`` operator: rerank a child's window with a rerank endpoint.
+
+All (inference text, passage) pairs of the search go to the endpoint in one call — the inference
+registry deduplicates, batches by length and caches them. Raw scores are cut by ``min_score`` and then
+normalised as Elasticsearch does: ``max(s, 0) + min(exp(s), 1)`` (spec §6.2–§6.5).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from retrievo.errors import ApiError, illegal_argument
+from retrievo.planner.children import run_child
+from retrievo.planner.operators.chunk_selection import select_chunks
+from retrievo.planner.operators.fusion import child_failure
+from retrievo.planner.operators.base import ExecContext, Operator
+from retrievo.planner.ranked import Ranked
+from retrievo.retrievers.rerank import ChunkRescorer
+
+F32 = np.float32
+DEFAULT_WINDOW_WORDS = 300
+
+
+def field_text(source: dict[str, Any], path: str) -> str | None:
+    """The first value of ``path`` as text, as Elasticsearch's fields API hands it to the reranker."""
+    value: Any = source
+    for part in path.split("."):
+        if isinstance(value, list):
+            value = value[0] if value else None
+        if not isinstance(value, dict):
+            return None
+        value = value.get(part, source.get(path) if value is source else None)
+    while isinstance(value, list):
+        value = value[0] if value else None
+    if value is None or isinstance(value, dict):
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def normalize(raw: float) -> float:
+    """``max(s, 0) + min(exp(s), 1)`` in Java floats: raw 0 → 1.0, negative → (0, 1), positive → s + 1."""
+    s = F32(raw)
+    return float(F32(max(s, F32(0.0)) + min(F32(math.exp(float(s))), F32(1.0))))
+
+
+def chunking_settings(chunk: ChunkRescorer, window_words: int | None) -> dict[str, Any]:
+    """Defaults: sentence chunks of the endpoint's word window, no overlap; partial maps completed."""
+    given = dict(chunk.chunking_settings or {})
+    size = window_words or DEFAULT_WINDOW_WORDS
+    if not given:
+        return {"strategy": "sentence", "max_chunk_size": size, "sentence_overlap": 0}
+    given.setdefault("strategy", "sentence")
+    if given["strategy"] == "sentence":
+        given.setdefault("max_chunk_size", size)
+        given.setdefault("sentence_overlap", 0)
+    return given
+
+
+@dataclass
+class Rerank(Operator):
+    child: Operator
+    field: str
+    inference_text: str
+    inference_id: str
+    window: int
+    min_score: float | None = None
+    allow_failures: bool = False
+    chunk: ChunkRescorer | None = None
+    child_kind: str = "standard"
+    name: str = "Rerank"
+    #: Set by the ``prune_windows`` rule: hand out only this many of the reranked window (what the
+    #: parent can use); ``None``: the whole window. Every document of the window is still scored.
+    limit: int | None = None
+    sent: dict[int, list[str]] = field(default_factory=dict)   # doc → texts sent (for tests and explain)
+    scores_by_doc: dict[int, float] = field(default_factory=dict)
+    #: The model's raw score of each scored document (before min_score and normalisation): what
+    #: ES|QL's RERANK writes into its score column.
+    raw_scores_by_doc: dict[int, float] = field(default_factory=dict)
+    #: Model calls, pairs, tokens and cache hits of the last execution (shown by the plan after a run).
+    last_stats: dict[str, Any] = field(default_factory=dict)
+
+    def children(self) -> tuple[Operator, ...]:
+        return (self.child,)
+
+    def describe(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"inference_id": self.inference_id, "field": self.field,
+                               "inference_text": repr(self.inference_text), "rank_window_size": self.window}
+        if self.min_score is not None:
+            out["min_score"] = self.min_score
+        if self.chunk is not None:
+            out["chunks_per_doc"] = self.chunk.size
+        out["max_pairs"] = self.window * (self.chunk.size if self.chunk is not None else 1)
+        if self.last_stats:
+            out["last_run"] = self.last_stats
+        return out
+
+    def _inputs(self, ctx: ExecContext, docs: list[int]) -> tuple[list[int], list[str], list[int]]:
+        """(docs that have the field, texts to send, owning position of each text)."""
+        from retrievo.inference.chunking import chunk_text, parse_chunking_settings
+        kept, texts, owner = [], [], []
+        settings = None
+        if self.chunk is not None:
+            window = ctx.inference.rerank_window(self.inference_id) if ctx.inference is not None else None
+            settings = parse_chunking_settings(chunking_settings(self.chunk, window))
+        for doc in docs:
+            text = field_text(ctx.searcher.source(doc), self.field)
+            if text is None:
+                continue  # Elasticsearch drops documents without the field
+            if settings is not None and self.chunk is not None:
+                pieces = [text[c.start:c.end] for c in chunk_text(text, settings)] or [text]
+                chosen = [pieces[i] for i in select_chunks(pieces, self.inference_text, self.chunk.size)]
+            else:
+                chosen = [text]
+            self.sent[doc] = chosen
+            for t in chosen:
+                texts.append(t)
+                owner.append(len(kept))
+            kept.append(doc)
+        return kept, texts, owner
+
+    def passages(self, ctx: ExecContext, child: Ranked) -> list[str]:
+        """The texts this reranker sends for the child's window (what a multi-search gathers from all
+        its rerankers before scoring them together)."""
+        return self._inputs(ctx, child.docs.tolist())[1]
+
+    def run(self, ctx: ExecContext) -> Ranked:
+        child: Ranked = run_child(self.child, ctx, self.window)
+        self.sent, self.scores_by_doc, self.raw_scores_by_doc = {}, {}, {}
+        try:
+            if ctx.inference is None:
+                raise illegal_argument("text_similarity_reranker needs an inference registry")
+            top_n = ctx.inference.rerank_top_n(self.inference_id)
+            if top_n is not None and top_n < self.window:
+                raise illegal_argument(
+                    f"Inference endpoint [{self.inference_id}] is configured to return the top [{top_n}] results, "
+                    f"but rank_window_size is [{self.window}]. Reduce rank_window_size to be less than or equal to "
+                    f"the configured top N value.")
+            kept, texts, owner = self._inputs(ctx, child.docs.tolist())
+            raw = self._score(ctx, texts)
+        except ApiError as err:
+            if not self.allow_failures:
+                raise child_failure("text_similarity_reranker", [self.child_kind], [err]) from None
+            return self._keep_child_order(child)
+        per_doc = np.full(len(kept), -np.inf)
+        for i, s in zip(owner, raw.tolist()):
+            per_doc[i] = max(per_doc[i], s)
+        self.raw_scores_by_doc = dict(zip(kept, per_doc.tolist()))
+        docs, scores = [], []
+        for doc, s in zip(kept, per_doc.tolist()):
+            if self.min_score is not None and s < self.min_score:
+                continue
+            docs.append(doc)
+            scores.append(normalize(s))
+        order = sorted(range(len(docs)), key=lambda i: (-scores[i], docs[i]))[: self.window]
+        out_docs = np.array([docs[i] for i in order], dtype=np.int32)
+        out_scores = np.array([scores[i] for i in order], dtype=F32)
+        total = int(out_docs.size) if self.min_score is not None else child.total
+        if self.limit is not None:
+            out_docs, out_scores = out_docs[: self.limit], out_scores[: self.limit]
+        self.scores_by_doc = dict(zip(out_docs.tolist(), out_scores.tolist()))
+        return Ranked(docs=out_docs, scores=out_scores, total=total, matched=child.matched, fused=True)
+
+    def _score(self, ctx: ExecContext, texts: list[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros(0)
+        scores, stats = ctx.inference.rerank_scores_with_stats(self.inference_id, self.inference_text, texts)
+        self.last_stats = stats.as_dict()
+        return np.asarray(scores, dtype=np.float64)
+
+    def _keep_child_order(self, child: Ranked) -> Ranked:
+        scores = child.scores.astype(F32).copy()
+        for i in np.flatnonzero(np.isnan(scores)):
+            scores[i] = F32(1.0 / (i + 1))
+        keep = np.ones(scores.size, dtype=bool) if self.min_score is None else scores >= F32(self.min_score)
+        self.scores_by_doc = dict(zip(child.docs[keep].tolist(), scores[keep].tolist()))
+        return Ranked(docs=child.docs[keep], scores=scores[keep], total=child.total, matched=child.matched,
+                      fused=True)
+
+    def explain(self, doc: int, score: float, child_explanation: dict[str, Any] | None) -> dict[str, Any]:
+        desc = (f"text_similarity_reranker match using inference endpoint: [{self.inference_id}] on document field: "
+                f"[{self.field}] matching on source query ")
+        if self.chunk is not None:
+            desc += f" and rescoring considering only top [{self.chunk.size}] best chunks"
+        return {"value": score, "description": desc, "details": [child_explanation] if child_explanation else []}
