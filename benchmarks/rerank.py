@@ -22,7 +22,7 @@ cores; ``--threads`` changes it); ratios compare numbers measured side by side i
 
    * plain: ``CrossEncoder.predict(pairs, batch_size=32, activation_fn=Identity())`` (raw logits, as
      retrievo returns) on a model loaded directly (``.to(torch.bfloat16)`` for bfloat16, as retrievo does);
-   * retrievo: ``engine._inference.rerank_scores_with_stats(endpoint, query, passages)`` on an endpoint
+   * retrievo: ``engine.catalog.inference.rerank_scores_with_stats(endpoint, query, passages)`` on an endpoint
      of the ``sentence_transformers`` service (``batch_size`` 32, ``dtype`` float32 / bfloat16), cold cache:
      a fresh endpoint per measurement (the loaded model is shared, the score cache is per endpoint),
      warmed up with another query so that model loading is not timed.
@@ -66,22 +66,23 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
 os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 
-import argparse  # noqa: E402
-import cProfile  # noqa: E402
-import datetime  # noqa: E402
-import gc  # noqa: E402
-import platform  # noqa: E402
-import pstats  # noqa: E402
-import random  # noqa: E402
-import statistics  # noqa: E402
-import sys  # noqa: E402
-import tempfile  # noqa: E402
-import time  # noqa: E402
-from dataclasses import dataclass, field  # noqa: E402
-from pathlib import Path  # noqa: E402
-from typing import Any  # noqa: E402
+import argparse
+import cProfile
+import datetime
+import gc
+import platform
+import pstats
+import random
+import statistics
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from itertools import pairwise
+from pathlib import Path
+from typing import Any
 
-import numpy as np  # noqa: E402
+import numpy as np
 
 REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
@@ -245,7 +246,7 @@ def time_plain(model: Any, query: str, passages: list[str]) -> Timing:
 def time_retrievo(engine: Engine, endpoint: str, query: str, passages: list[str]) -> Timing:
     gc.collect()
     started = time.perf_counter()
-    scores, stats = engine._inference.rerank_scores_with_stats(endpoint, query, passages)
+    scores, stats = engine.catalog.inference.rerank_scores_with_stats(endpoint, query, passages)
     seconds = time.perf_counter() - started
     return Timing(seconds, np.asarray(scores, dtype=np.float32), stats.as_dict())
 
@@ -263,7 +264,7 @@ class Endpoints:
             "service": "sentence_transformers",
             "service_settings": {"model_id": str(self.path), "dtype": dtype, "batch_size": BATCH_SIZE}})
         if warm:   # loads the model (once per dtype) and runs one batch; another query, so nothing is cached
-            self.engine._inference.rerank_scores(inference_id, "warm-up query", ["a warm-up passage"] * 2)
+            self.engine.catalog.inference.rerank_scores(inference_id, "warm-up query", ["a warm-up passage"] * 2)
         return inference_id
 
 
@@ -313,7 +314,7 @@ def measure_pairs(engine: Engine, endpoints: Endpoints, path: Path, dtype: str, 
     endpoint = endpoints.new(dtype)
     bounds = np.linspace(0, len(passages), max(1, min(slices, len(passages))) + 1).astype(int)
     plain, ours = [], []
-    for k, (lo, hi) in enumerate(zip(bounds[:-1], bounds[1:])):
+    for k, (lo, hi) in enumerate(pairwise(bounds)):
         part = passages[lo:hi]
         order = ("plain", "retrievo") if k % 2 == 0 else ("retrievo", "plain")
         for which in order:
@@ -339,7 +340,7 @@ def profile_retrievo(engine: Engine, endpoints: Endpoints, dtype: str, passages:
     endpoint = endpoints.new(dtype)
     profiler = cProfile.Profile()
     profiler.enable()
-    engine._inference.rerank_scores(endpoint, PAIRS_QUERY, passages)
+    engine.catalog.inference.rerank_scores(endpoint, PAIRS_QUERY, passages)
     profiler.disable()
     stats = pstats.Stats(profiler)
     total = stats.total_tt  # type: ignore[attr-defined]
@@ -385,26 +386,26 @@ def measure_e2e(engine: Engine, endpoints: Endpoints, documents: list[str], quer
     info: dict[str, Any] = {}
     for mode in modes:
         endpoint = endpoints.new("float32")
-        info.setdefault("window_words", engine._inference.rerank_window(endpoint))
+        info.setdefault("window_words", engine.catalog.inference.rerank_window(endpoint))
 
-        def search(q: str) -> dict[str, Any]:
+        def search(q: str, _endpoint: str = endpoint, _chunk: dict[str, Any] | None = mode.chunk) -> dict[str, Any]:
             reranker: dict[str, Any] = {"retriever": {"standard": {"query": {"match": {"text": q}}}},
-                                        "field": "text", "inference_text": q, "inference_id": endpoint,
+                                        "field": "text", "inference_text": q, "inference_id": _endpoint,
                                         "rank_window_size": WINDOW}
-            if mode.chunk is not None:
-                reranker["chunk_rescorer"] = mode.chunk
+            if _chunk is not None:
+                reranker["chunk_rescorer"] = _chunk
             return engine.search(index="rr", retriever={"text_similarity_reranker": reranker}, size=10,
                                  _source=False)
 
         for q in warmups:
             search(q)
         for q in queries:
-            before = engine._inference.cache_stats()["rerank"]
+            before = engine.catalog.inference.cache_stats()["rerank"]
             gc.collect()
             t0 = time.perf_counter()
             resp = search(q)
             elapsed = time.perf_counter() - t0
-            after = engine._inference.cache_stats()["rerank"]
+            after = engine.catalog.inference.cache_stats()["rerank"]
             mode.latencies.append(elapsed)
             mode.pairs.append(after["pairs_scored"] - before["pairs_scored"])
             mode.tokens.append(after["tokens"] - before["tokens"])
@@ -425,6 +426,7 @@ def measure_e2e(engine: Engine, endpoints: Endpoints, documents: list[str], quer
 
 def machine_info() -> dict[str, str]:
     from importlib.metadata import version
+
     import torch
     cpu = platform.processor() or platform.machine()
     try:
@@ -489,8 +491,10 @@ def table(headers: list[str], rows: list[list[str]], markdown: bool, right_from:
         lines += ["| " + " | ".join(r) + " |" for r in rows]
         return "\n".join(lines)
     widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(headers)]
-    fmt = lambda r: "  ".join(c.ljust(w) if i < right_from else c.rjust(w)  # noqa: E731
-                              for i, (c, w) in enumerate(zip(r, widths)))
+
+    def fmt(r: list[str]) -> str:
+        return "  ".join(c.ljust(w) if i < right_from else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths)))
+
     return "\n".join([fmt(headers), fmt(["-" * w for w in widths]), *(fmt(r) for r in rows)])
 
 
@@ -559,7 +563,7 @@ def main() -> int:
         torch.set_num_threads(args.threads)
     started = time.perf_counter()
     load_start = loadavg()
-    when = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    when = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
 
     tmp = tempfile.TemporaryDirectory(prefix="retrievo-rerank-bench-")
     path = build_cross_encoder(Path(tmp.name) / "minilm-l6-cross-encoder")
@@ -616,7 +620,8 @@ def main() -> int:
     print(f"**Pairs/s** ({statistics.mean(passage_tokens):.1f} passage tokens on average, max "
           f"{max(passage_tokens)}; plain and retrievo alternate over {args.slices} slices, times summed; "
           f"overhead = retrievo s / plain s - 1)" if md else
-          f"Pairs/s ({statistics.mean(passage_tokens):.1f} passage tokens on average, {args.slices} alternating slices)")
+          f"Pairs/s ({statistics.mean(passage_tokens):.1f} passage tokens on average, "
+          f"{args.slices} alternating slices)")
     print()
     print(table(["dtype", "system", "pairs", "seconds", "pairs/s", "speed vs plain", "overhead", "model calls",
                  "tokens", "outside model"], pairs_rows(results), md, right_from=2))

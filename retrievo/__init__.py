@@ -5,6 +5,6 @@
 
 from retrievo.engine import Engine
 from retrievo.errors import ApiError, BadRequestError, ConflictError, NotFoundError
+from retrievo.version import __version__
 
-__version__ = "0.1.0"
-__all__ = ["Engine", "ApiError", "BadRequestError", "ConflictError", "NotFoundError", "__version__"]
+__all__ = ["ApiError", "BadRequestError", "ConflictError", "Engine", "NotFoundError", "__version__"]

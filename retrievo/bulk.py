@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import copy
 import json
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from retrievo.errors import ApiError, BadRequestError, illegal_argument
+from retrievo.catalog import Catalog
+from retrievo.errors import ApiError, BadRequestError, NotFoundError, illegal_argument
+from retrievo.index.shard import Shard
+from retrievo.progress import Progress
 
-if TYPE_CHECKING:
-    from retrievo.engine import Engine
-    from retrievo.index.shard import Shard
+#: Texts per embedding call of the prefetch, and the batch size from which it shows a progress bar.
+_EMBED_BATCH = 256
+_PROGRESS_FROM = 1000
 
 ACTIONS = ("index", "create", "delete", "update")
 
@@ -70,55 +73,49 @@ def _field_values(source: dict[str, Any], path: str) -> list[str]:
     return flat
 
 
-def _prefetch_embeddings(engine: "Engine", lines: list[Any], default_index: str | None) -> None:
+def _prefetch_embeddings(catalog: Catalog, lines: list[Any], default_index: str | None) -> None:
     """Embed every semantic_text value of the batch up front, in large batches.
 
     Each document is still indexed on its own (so a bad one fails alone), but by then its chunks'
     embeddings are in the inference cache: the model sees a few large batches instead of one call
-    per document. Large loads show a progress bar when ``tqdm`` is installed.
+    per document. Large loads show a progress bar on a terminal (retrievo.progress).
     """
-    wanted: dict[tuple[str, Any], list[str]] = {}
+    wanted: dict[tuple[str, str], tuple[Any, list[str]]] = {}
     for header, source in zip(lines[::2], lines[1::2]):
         if not (isinstance(header, dict) and len(header) == 1 and isinstance(source, dict)):
             return  # irregular batch (deletes or malformed lines): skip the optimisation
         action, meta = next(iter(header.items()))
         if action not in ("index", "create"):
             return
-        shard = engine._shards.get((meta or {}).get("_index", default_index))
+        index = (meta or {}).get("_index", default_index)
+        shard = catalog.shards.get(index) if isinstance(index, str) else None
         if shard is None:
             continue
         for fm in shard.mappings.leaf_fields():
             if fm.type == "semantic_text":
-                key = (fm.params["inference_id"], fm.params.get("chunking_settings"))
-                wanted.setdefault(key, []).extend(_field_values(source, fm.path))
-    for (inference_id, chunking), texts in wanted.items():
-        batches = [texts[i:i + 256] for i in range(0, len(texts), 256)]
-        progress = _progress(len(texts), f"embedding [{inference_id}]")
-        for batch in batches:
-            try:
-                engine._inference.embed_chunks(inference_id, batch,
-                                               chunking_settings=dict(chunking) if chunking else None)
-            except ApiError:
-                return  # the per-document pass reports the error on each item
-            if progress is not None:
-                progress.update(len(batch))
-        if progress is not None:
+                chunking = fm.params.get("chunking_settings")
+                key = (fm.params["inference_id"], json.dumps(chunking, sort_keys=True, default=dict))
+                wanted.setdefault(key, (chunking, []))[1].extend(_field_values(source, fm.path))
+    for (inference_id, _), (chunking, texts) in wanted.items():
+        progress = Progress(len(texts), label=f"embedding [{inference_id}]", unit="texts", in_bytes=False,
+                            enabled=None if len(texts) >= _PROGRESS_FROM else False)
+        try:
+            for start in range(0, len(texts), _EMBED_BATCH):
+                try:
+                    catalog.inference.embed_chunks(inference_id, texts[start:start + _EMBED_BATCH],
+                                                   chunking_settings=chunking or None)
+                except ApiError:
+                    return  # the per-document pass reports the error on each item
+                done = min(start + _EMBED_BATCH, len(texts))
+                progress.update(done, done, force=done == len(texts))
+        finally:
             progress.close()
 
 
-def _progress(total: int, label: str) -> Any:
-    if total < 1000:
-        return None
-    try:
-        from tqdm import tqdm
-    except ImportError:
-        return None
-    return tqdm(total=total, desc=label, unit="text")
-
-
-def run_bulk(engine: "Engine", operations: Any, default_index: str | None) -> tuple[list[dict[str, Any]], set["Shard"]]:
+def run_bulk(catalog: Catalog, operations: Any, default_index: str | None) -> tuple[list[dict[str, Any]], set[Shard]]:
+    """Each action's item of the ``_bulk`` response, and the indices written to (to refresh)."""
     lines = _lines(operations)
-    _prefetch_embeddings(engine, lines, default_index)
+    _prefetch_embeddings(catalog, lines, default_index)
     items: list[dict[str, Any]] = []
     touched: set[Shard] = set()
     i = 0
@@ -140,38 +137,38 @@ def run_bulk(engine: "Engine", operations: Any, default_index: str | None) -> tu
             source = lines[i]
             i += 1
         try:
-            items.append(_one(engine, action, index, doc_id, source, meta, touched))
+            items.append(_one(catalog, action, index, doc_id, source, meta, touched))
         except ApiError as err:
             items.append(_error_item(action, index, doc_id, err))
     return items, touched
 
 
-def _one(engine: "Engine", action: str, index: str | None, doc_id: str | None, source: Any,
-         meta: dict[str, Any], touched: set["Shard"]) -> dict[str, Any]:
+def _one(catalog: Catalog, action: str, index: str | None, doc_id: str | None, source: Any,
+         meta: dict[str, Any], touched: set[Shard]) -> dict[str, Any]:
     unknown = set(meta) - {"_index", "_id", "routing", "require_alias"}
     if unknown:
         raise illegal_argument(f"Action/metadata line contains an unknown parameter [{sorted(unknown)[0]}]")
     if index is None:
         raise BadRequestError("action_request_validation_exception", "Validation Failed: 1: index is missing;")
     if action == "delete":
-        shard = engine._shard(index)
+        shard = catalog.shard(index)
         version, seq_no = shard.delete_document(str(doc_id))
         touched.add(shard)
-        result = engine._write_result(shard, str(doc_id), version or 1, "deleted" if version else "not_found",
+        result = catalog.write_result(shard, str(doc_id), version or 1, "deleted" if version else "not_found",
                                       seq_no)
         return {"delete": {**result, "status": 200 if version else 404}}
     if action == "update":
-        return {"update": _update(engine, index, doc_id, source, touched)}
+        return {"update": _update(catalog, index, doc_id, source, touched)}
     if not isinstance(source, dict):
         raise BadRequestError("mapper_parsing_exception", "failed to parse, document is empty")
-    shard = engine._shard(index, auto_create=True)
+    shard = catalog.shard(index, auto_create=True)
     touched.add(shard)
     new_id, version, created, seq_no = shard.index_document(doc_id, source, action)
-    result = engine._write_result(shard, new_id, version, "created" if created else "updated", seq_no)
+    result = catalog.write_result(shard, new_id, version, "created" if created else "updated", seq_no)
     return {action: {**result, "status": 201 if created else 200}}
 
 
-def _update(engine: "Engine", index: str, doc_id: str | None, body: Any, touched: set["Shard"]) -> dict[str, Any]:
+def _update(catalog: Catalog, index: str, doc_id: str | None, body: Any, touched: set[Shard]) -> dict[str, Any]:
     if doc_id is None:
         raise BadRequestError("action_request_validation_exception", "Validation Failed: 1: id is missing;")
     if not isinstance(body, dict):
@@ -181,7 +178,7 @@ def _update(engine: "Engine", index: str, doc_id: str | None, body: Any, touched
         raise BadRequestError("illegal_argument_exception", "scripted updates are not supported in retrievo")
     if unknown:
         raise BadRequestError("x_content_parse_exception", f"[UpdateRequest] unknown field [{sorted(unknown)[0]}]")
-    shard = engine._shard(index, auto_create=True)
+    shard = catalog.shard(index, auto_create=True)
     current = shard.store.get(doc_id)
     if current is None:
         if body.get("doc_as_upsert") and isinstance(body.get("doc"), dict):
@@ -189,7 +186,6 @@ def _update(engine: "Engine", index: str, doc_id: str | None, body: Any, touched
         elif isinstance(body.get("upsert"), dict):
             new_source = body["upsert"]
         else:
-            from retrievo.errors import NotFoundError
             raise NotFoundError("document_missing_exception", f"[{doc_id}]: document missing",
                                 index_uuid=shard.uuid, shard="0", index=index)
     else:
@@ -204,5 +200,5 @@ def _update(engine: "Engine", index: str, doc_id: str | None, body: Any, touched
                     "_primary_term": 1, "status": 200}
     touched.add(shard)
     _, version, created, seq_no = shard.index_document(doc_id, new_source)
-    result = engine._write_result(shard, doc_id, version, "created" if created else "updated", seq_no)
+    result = catalog.write_result(shard, doc_id, version, "created" if created else "updated", seq_no)
     return {**result, "status": 201 if created else 200}

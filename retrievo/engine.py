@@ -1,56 +1,46 @@
 """``Engine``: a client shaped like the official ``elasticsearch.Elasticsearch``, running locally.
 
-The facade is thin: it checks arguments, finds the index and hands over to the grammar (parsing),
-the planner (planning and execution) and the index (writes). Method names, keyword arguments and
-response bodies follow the official client, so user code moves between the two unchanged.
+The facade is thin: it checks arguments, finds the index in the catalog (retrievo.catalog: indices,
+inference endpoints, persistence) and hands over to the grammar (parsing), then the planner (planning
+and execution) or the index (writes); a search body is always parsed before it is planned. Method
+names, keyword arguments and response bodies follow the official client, so user code moves between
+the two unchanged.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import threading
 import time
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
-from retrievo.errors import (
-    ApiError, BadRequestError, illegal_argument, index_not_found, not_found_body, not_supported,
-)
+from retrievo.bulk import run_bulk
+from retrievo.catalog import Catalog, validate_index_name
+from retrievo.errors import BadRequestError, illegal_argument, not_found_body, not_supported
+from retrievo.esql_client import EsqlClient
+from retrievo.evaluation.rank_eval import rank_eval
 from retrievo.grammar.builders import resolve_request
-from retrievo.index.persistence import DataDirectory
+from retrievo.grammar.json import parse_search
+from retrievo.grammar.json.search import parse_source
+from retrievo.index.analyze_api import analyze
 from retrievo.index.shard import Shard
-from retrievo.inference import InferenceClient, InferenceRegistry
+from retrievo.inference import InferenceClient
+from retrievo.multi_search import multi_search
 from retrievo.planner.execute import run_search
 from retrievo.planner.plan import Plan, build_plan
-from retrievo.response import shards_header
+from retrievo.response import filter_source, shards_header
+from retrievo.retrievers.search import SearchRequest
 
 _SEARCH_BODY_KEYS = ("query", "knn", "retriever", "size", "from", "_source", "explain", "min_score", "sort",
                      "track_total_hits", "terminate_after", "search_after", "track_scores")
 
 
-def _index_name_error(name: Any) -> BadRequestError:
-    return BadRequestError("invalid_index_name_exception",
-                           f"Invalid index name [{name}], must be lowercase", index=str(name))
-
-
-def _validate_index_name(name: Any) -> str:
-    if not isinstance(name, str) or not name:
-        raise BadRequestError("invalid_index_name_exception", f"Invalid index name [{name}], must not be empty")
-    if name != name.lower():
-        raise _index_name_error(name)
-    bad = set(name) & set('\\/*?"<>| ,#:')
-    if bad or name.startswith(("_", "-", "+")) or name in (".", ".."):
-        raise BadRequestError("invalid_index_name_exception",
-                              f"Invalid index name [{name}], must not contain the following characters "
-                              f"[' ','\"','*',',','/','<','>','?','\\\\','|']", index=name)
-    return name
-
-
 class IndicesClient:
     """``engine.indices``: index-level APIs, as ``Elasticsearch.indices``."""
 
-    def __init__(self, engine: "Engine") -> None:
-        self._engine = engine
+    def __init__(self, catalog: Catalog) -> None:
+        self._catalog = catalog
 
     def create(self, *, index: str, mappings: dict[str, Any] | None = None,
                settings: dict[str, Any] | None = None, aliases: dict[str, Any] | None = None,
@@ -65,55 +55,41 @@ class IndicesClient:
             aliases = aliases if aliases is not None else body.get("aliases")
         if aliases:
             raise not_supported("[aliases]")
-        _validate_index_name(index)
-        with self._engine._lock:
-            if index in self._engine._shards:
-                raise BadRequestError("resource_already_exists_exception", f"index [{index}/{self._engine._shards[index].uuid}] already exists",
-                                      index=index)
-            shard = Shard(index, mappings, settings, embedder=self._engine._inference)
-            self._engine._check_semantic_fields(shard)
-            self._engine._shards[index] = shard
-            self._engine._track(shard)
+        self._catalog.create(index, mappings, settings)
         return {"acknowledged": True, "shards_acknowledged": True, "index": index}
 
     def delete(self, *, index: str) -> dict[str, Any]:
-        with self._engine._lock:
-            names = self._engine._resolve(index)
-            for name in names:
-                del self._engine._shards[name]
-            if self._engine._data is not None:
-                self._engine._data.commit(drop=names)
+        self._catalog.delete(index)
         return {"acknowledged": True}
 
     def exists(self, *, index: str) -> bool:
         """True when every named index exists (the official client returns a truthy HeadApiResponse)."""
         names = [n for n in str(index).split(",") if n]
-        return bool(names) and all(n in self._engine._shards for n in names)
+        return bool(names) and all(n in self._catalog.shards for n in names)
 
     def get_mapping(self, *, index: str | None = None) -> dict[str, Any]:
-        names = self._engine._resolve(index or "_all")
-        return {n: {"mappings": self._engine._shards[n].mappings.to_json()} for n in names}
+        names = self._catalog.resolve(index or "_all")
+        return {n: {"mappings": self._catalog.shards[n].mappings.to_json()} for n in names}
 
     def get_settings(self, *, index: str | None = None) -> dict[str, Any]:
-        names = self._engine._resolve(index or "_all")
+        names = self._catalog.resolve(index or "_all")
         out = {}
         for n in names:
-            sh = self._engine._shards[n]
+            sh = self._catalog.shards[n]
             out[n] = {"settings": sh.settings.to_json(n, sh.uuid, sh.created_millis)}
         return out
 
     def flush(self, *, index: str | None = None) -> dict[str, Any]:
         """Persist the named indexes, writes not yet refreshed included, to the engine's data
         directory (``Engine(path=...)``). An engine without one keeps nothing on disk: nothing to do."""
-        names = self._engine._resolve(index or "_all")
-        if self._engine._data is not None:
-            self._engine._data.commit(shards=[self._engine._shards[n] for n in names])
+        names = self._catalog.resolve(index or "_all")
+        self._catalog.flush(names)
         return {"_shards": {"total": len(names), "successful": len(names), "failed": 0}}
 
     def refresh(self, *, index: str | None = None) -> dict[str, Any]:
-        names = self._engine._resolve(index or "_all")
+        names = self._catalog.resolve(index or "_all")
         for n in names:
-            self._engine._shards[n].refresh()
+            self._catalog.shards[n].refresh()
         return {"_shards": {"total": len(names), "successful": len(names), "failed": 0}}
 
     def analyze(self, *, index: str | None = None, text: Any = None, analyzer: str | None = None,
@@ -122,7 +98,6 @@ class IndicesClient:
                 body: dict[str, Any] | None = None) -> dict[str, Any]:
         """``_analyze``: the tokens of ``text`` through ``analyzer``, or through ``field``'s analyzer
         in ``index`` (retrievo.index.analyze_api; building an analyzer in the request is refused)."""
-        from retrievo.index.analyze_api import analyze
         request = {"text": text, "analyzer": analyzer, "field": field, "tokenizer": tokenizer, "filter": filter,
                    "char_filter": char_filter, "normalizer": normalizer, "explain": explain,
                    "attributes": attributes}
@@ -132,7 +107,7 @@ class IndicesClient:
                     request[key] = value
         if index is None:
             return analyze(None, None, request)
-        shard = self._engine._shard(_validate_index_name(index))
+        shard = self._catalog.shard(validate_index_name(index))
         return analyze(shard.analysis, shard.mappings, request)
 
 
@@ -163,153 +138,58 @@ class Engine:
         """``path``: a data directory to open (or create, when missing or empty); the engine then
         persists there — each index when a refresh publishes new writes, index and inference
         endpoint definitions as soon as they change."""
-        self._shards: dict[str, Shard] = {}
-        self._lock = threading.RLock()
-        self.indices = IndicesClient(self)
-        self._inference = InferenceRegistry(index_references=self._indices_using_endpoint)
-        self.inference = InferenceClient(self._inference)
-        from retrievo.esql_client import EsqlClient
-        self.esql = EsqlClient(self)
-        self._data: DataDirectory | None = None
+        #: The indices, inference endpoints and data directory behind the API (retrievo.catalog).
+        self.catalog = Catalog()
+        self.indices = IndicesClient(self.catalog)
+        self.inference = InferenceClient(self.catalog.inference)
+        self.esql = EsqlClient(self.catalog)
         if path is not None:
-            self._attach(DataDirectory.open(path, create=True))
+            self.catalog.attach(path)
 
     # ------------------------------------------------------------------ persistence
     @property
     def path(self) -> str | None:
         """The data directory this engine persists to (``Engine(path=...)``), else ``None``."""
-        return None if self._data is None else str(self._data.root)
+        return self.catalog.path
 
     def save(self, path: str | os.PathLike[str]) -> dict[str, Any]:
         """Write every index (unrefreshed writes included) and the inference endpoint definitions
         to ``path``, replacing what a previous save left there. Atomic: if it fails, the previous
         save at ``path`` still loads. The engine's own data directory, if any, stays its home."""
-        target = DataDirectory.open(path, create=True)
-        if self._data is not None and target.root == self._data.root:
-            target = self._data
-        with self._lock:
-            shards = list(self._shards.values())
-        target.commit(shards=shards, endpoints=self._inference.definitions(), only=True)
-        return {"acknowledged": True, "path": str(target.root), "generation": target.manifest.generation,
-                "indices": sorted(s.name for s in shards)}
+        return self.catalog.save(path)
 
     @classmethod
-    def load(cls, path: str | os.PathLike[str]) -> "Engine":
+    def load(cls, path: str | os.PathLike[str]) -> Engine:
         """An engine holding what :meth:`save` (or an ``Engine(path=...)``) wrote at ``path``.
         Every file is checked against its checksum first; the engine keeps no link to ``path``
         (``Engine(path=...)`` opens a directory to keep persisting there)."""
         engine = cls()
-        engine._restore(DataDirectory.open(path, create=False))
+        engine.catalog.restore(path)
         return engine
 
-    def _restore(self, data: DataDirectory) -> None:
-        from retrievo.index.persistence.errors import endpoint_not_restorable
-        from retrievo.index.persistence.manifest import MANIFEST_NAME
-        for definition in data.inference_endpoints():
-            try:
-                self._inference.restore([definition])
-            except (ApiError, KeyError, TypeError, ValueError) as failure:
-                reason = failure.reason if isinstance(failure, ApiError) else f"{type(failure).__name__}: {failure}"
-                raise endpoint_not_restorable(data.root / MANIFEST_NAME, definition.get("inference_id"),
-                                              reason) from None
-        self._shards.update(data.read_indices(self._inference))
-
-    def _attach(self, data: DataDirectory) -> None:
-        """Restore what ``data`` holds, then persist every change there."""
-        self._restore(data)
-        self._data = data
-        for shard in self._shards.values():
-            shard.on_refresh = self._persist_shard
-        self._inference.on_change = self._persist_endpoints
-
-    def _track(self, shard: Shard) -> None:
-        """A new index: persisted at once (its mappings and settings), then at every refresh."""
-        if self._data is not None:
-            shard.on_refresh = self._persist_shard
-            self._data.commit(shards=[shard])
-
-    def _persist_shard(self, shard: Shard) -> None:
-        if self._data is not None and self._shards.get(shard.name) is shard:
-            self._data.commit(shards=[shard])
-
-    def _persist_endpoints(self) -> None:
-        if self._data is not None:
-            self._data.commit(endpoints=self._inference.definitions())
-
-    def _check_semantic_fields(self, shard: Shard) -> None:
-        """Validate semantic_text chunking settings with the inference package's own rules."""
-        from retrievo.inference.chunking import parse_chunking_settings
-        for fm in shard.mappings.leaf_fields():
-            if fm.type == "semantic_text" and fm.params.get("chunking_settings") is not None:
-                parse_chunking_settings(dict(fm.params["chunking_settings"]))
-
-    def _indices_using_endpoint(self, inference_id: str) -> list[str]:
-        """Indexes whose ``semantic_text`` fields embed with ``inference_id`` (deleting it is refused)."""
-        return [name for name, shard in self._shards.items() if inference_id in shard.inference_ids()]
-
-    def _embed_query(self, inference_id: str, text: str) -> Any:
-        """A query vector from a text-embedding endpoint (``query_vector_builder``, ``semantic``)."""
-        return self._inference.embed(inference_id, [text], input_type="search")[0]
-
-    # ------------------------------------------------------------------ helpers
-    def _shard(self, index: str, auto_create: bool = False) -> Shard:
-        if not isinstance(index, str) or not index:
-            raise illegal_argument(f"index is missing or invalid: [{index}]")
-        shard = self._shards.get(index)
-        if shard is None:
-            if not auto_create:
-                raise index_not_found(index)
-            _validate_index_name(index)
-            with self._lock:
-                shard = self._shards.get(index) or Shard(index, embedder=self._inference)
-                self._shards[index] = shard
-                self._track(shard)
-        return shard
-
-    def _resolve(self, index: str) -> list[str]:
-        names: list[str] = []
-        for part in str(index).split(","):
-            if part in ("_all", "*"):
-                names.extend(self._shards)
-            elif "*" in part:
-                import fnmatch
-                names.extend(n for n in self._shards if fnmatch.fnmatchcase(n, part))
-            elif part in self._shards:
-                names.append(part)
-            else:
-                raise index_not_found(part)
-        return list(dict.fromkeys(names))
-
     # ------------------------------------------------------------------ documents
-    def _write_result(self, shard: Shard, doc_id: str, version: int, result: str, seq_no: int) -> dict[str, Any]:
-        return {"_index": shard.name, "_id": doc_id, "_version": version, "result": result,
-                "_shards": {"total": 1, "successful": 1, "failed": 0}, "_seq_no": seq_no,
-                "_primary_term": 1}
-
     def index(self, *, index: str, document: Any = None, id: str | None = None, refresh: Any = None,
               op_type: str | None = None, body: Any = None) -> dict[str, Any]:
         doc = _as_dict(document if document is not None else body, "document")
         if op_type not in (None, "index", "create"):
             raise illegal_argument(f"opType must be 'create' or 'index', found: [{op_type}]")
-        shard = self._shard(index, auto_create=True)
+        shard = self.catalog.shard(index, auto_create=True)
         doc_id, version, created, seq_no = shard.index_document(None if id is None else str(id), doc,
                                                                 op_type or "index")
         if _refresh_requested(refresh):
             shard.refresh()
-        return self._write_result(shard, doc_id, version, "created" if created else "updated", seq_no)
+        return self.catalog.write_result(shard, doc_id, version, "created" if created else "updated", seq_no)
 
     def create(self, *, index: str, id: str, document: Any = None, refresh: Any = None,
                body: Any = None) -> dict[str, Any]:
         return self.index(index=index, id=id, document=document, body=body, refresh=refresh, op_type="create")
 
     def get(self, *, index: str, id: str, _source: Any = None) -> dict[str, Any]:
-        shard = self._shard(index)
+        shard = self.catalog.shard(index)
         found = shard.store.get(str(id))
         if found is None:
             raise not_found_body({"_index": index, "_id": str(id), "found": False})
         _, src = found
-        from retrievo.grammar.json.search import parse_source
-        from retrievo.response import filter_source
         body: dict[str, Any] = {"_index": index, "_id": str(id), "_version": shard.store.versions[str(id)],
                                 "_seq_no": shard.store.seq_no, "_primary_term": 1, "found": True}
         filtered = filter_source(src, parse_source("_source", _source if _source is not None else True))
@@ -318,25 +198,24 @@ class Engine:
         return body
 
     def exists(self, *, index: str, id: str) -> bool:
-        shard = self._shards.get(index)
+        shard = self.catalog.shards.get(index)
         return shard is not None and shard.store.get(str(id)) is not None
 
     def delete(self, *, index: str, id: str, refresh: Any = None) -> dict[str, Any]:
-        shard = self._shard(index)
+        shard = self.catalog.shard(index)
         version, seq_no = shard.delete_document(str(id))
         if version is None:
-            result = self._write_result(shard, str(id), 1, "not_found", seq_no)
+            result = self.catalog.write_result(shard, str(id), 1, "not_found", seq_no)
             raise not_found_body(result)
         if _refresh_requested(refresh):
             shard.refresh()
-        return self._write_result(shard, str(id), version, "deleted", seq_no)
+        return self.catalog.write_result(shard, str(id), version, "deleted", seq_no)
 
     def bulk(self, *, operations: Any = None, index: str | None = None, refresh: Any = None,
              body: Any = None) -> dict[str, Any]:
-        from retrievo.bulk import run_bulk
         start = time.perf_counter()
         ops = operations if operations is not None else body
-        items, touched = run_bulk(self, ops, index)
+        items, touched = run_bulk(self.catalog, ops, index)
         if _refresh_requested(refresh):
             for shard in touched:
                 shard.refresh()
@@ -370,14 +249,13 @@ class Engine:
             "track_total_hits": track_total_hits, "terminate_after": terminate_after,
             "search_after": search_after, "track_scores": track_scores, "profile": profile})
         req = self._search_body(body, params)
-        shard = self._shard(index)
-        return run_search(shard, req, embed=self._embed_query, inference=self._inference)
+        shard = self.catalog.shard(index)
+        return run_search(shard, _parse(shard, req), embed=self.catalog.embed_query, inference=self.catalog.inference)
 
     def plan(self, *, index: str | list[str] | None = None, body: Any = None, esql: Any = None,
              **search_args: Any) -> Plan:
         """The plan a search would run, printable with ``str()`` (nothing is executed). ``esql``: an
         ES|QL query (text or an ``elasticsearch.esql`` builder) instead of a search body."""
-        from retrievo.grammar.json import parse_search
         if esql is not None:
             if index is not None or body is not None or search_args:
                 raise TypeError("plan(esql=...) takes no index, body or search parameters (FROM names the index)")
@@ -387,10 +265,9 @@ class Engine:
         if unknown:
             raise TypeError(f"plan() got unexpected keyword argument(s) {sorted(unknown)}")
         index, body, params = resolve_request(index, body, params)
-        shard = self._shard(index)
-        request = parse_search(index, self._search_body(body, params),
-                               max_result_window=shard.settings.max_result_window)
-        return build_plan(request, shard.searcher(), embed=self._embed_query, inference=self._inference)
+        shard = self.catalog.shard(index)
+        request = _parse(shard, self._search_body(body, params))
+        return build_plan(request, shard.searcher(), embed=self.catalog.embed_query, inference=self.catalog.inference)
 
     def msearch(self, *, searches: Any = None, body: Any = None,
                 index: str | list[str] | None = None) -> dict[str, Any]:
@@ -398,14 +275,12 @@ class Engine:
         ``took`` and ``responses`` (each a search response with ``status``, or an error with its
         ``status``). Query embeddings, rerank pairs and shared filters are batched across the searches
         (retrievo.planner.msearch)."""
-        from retrievo.grammar.builders import index_name
-        from retrievo.planner.msearch import run_msearch
         if searches is None and body is None:
             raise ValueError("Empty value passed for parameters 'searches' and 'body', one of them should be set.")
         if searches is not None and body is not None:
             raise ValueError("Cannot set both 'searches' and 'body'")
         items = searches if searches is not None else body
-        response, _ = run_msearch(items, index_name(index), self._shard, self._embed_query, self._inference)
+        response, _ = multi_search(self.catalog, items, index)
         return response
 
     def rank_eval(self, *, requests: Any = None, metric: Any = None, index: str | list[str] | None = None,
@@ -415,13 +290,12 @@ class Engine:
         recall, mean_reciprocal_rank, dcg, expected_reciprocal_rank), Elasticsearch's request and
         response shapes (retrievo.evaluation). Keyword arguments mirror the body, as in the official
         client (``templates`` and ``max_concurrent_searches`` too); ``body=`` is accepted instead."""
-        from retrievo.evaluation.rank_eval import rank_eval
         if requests is None and body is None:
             raise ValueError("Empty value passed for parameter 'requests'")
         fields = {"requests": requests, "metric": metric, "templates": templates,
                   "max_concurrent_searches": max_concurrent_searches}
         merged = self._search_body(body, fields)
-        return rank_eval(self, merged, index=index, search_type=search_type)
+        return rank_eval(self.catalog, merged, index=index, search_type=search_type)
 
     def count(self, *, index: str | list[str] | None = None, query: Any = None, body: Any = None) -> dict[str, Any]:
         index, body, params = resolve_request(index, body, {"query": query}, count=True)
@@ -430,7 +304,11 @@ class Engine:
         if unknown:
             raise BadRequestError("parsing_exception", f"request does not support [{sorted(unknown)[0]}]")
         req.update({"size": 0, "track_total_hits": True})
-        resp = run_search(self._shard(index), req)
+        shard = self.catalog.shard(index)
+        resp = run_search(shard, _parse(shard, req))
         return {"count": resp["hits"]["total"]["value"], "_shards": shards_header()}
 
 
+def _parse(shard: Shard, body: dict[str, Any]) -> SearchRequest:
+    """The search body as a request against ``shard`` (its ``index.max_result_window`` applies)."""
+    return parse_search(shard.name, body, max_result_window=shard.settings.max_result_window)

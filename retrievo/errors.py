@@ -88,10 +88,6 @@ def index_not_found(index: str) -> NotFoundError:
                             "index_uuid": "_na_", "index": index})
 
 
-def mapper_parsing_error(reason: str, caused_by: dict[str, Any] | None = None) -> BadRequestError:
-    return BadRequestError("mapper_parsing_exception", reason, caused_by=caused_by)
-
-
 def document_parsing_error(reason: str, caused_by: dict[str, Any] | None = None) -> BadRequestError:
     return BadRequestError("document_parsing_exception", reason, caused_by=caused_by)
 

@@ -10,25 +10,25 @@ Parameters retrievo cannot honour are refused by name, never silently ignored.
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING, Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 
+from retrievo.catalog import Catalog
 from retrievo.errors import BadRequestError, illegal_argument, not_supported, validation_error
 from retrievo.esql_values import FieldReader
 from retrievo.grammar.esql import EsqlQuery, parse_esql
 from retrievo.grammar.esql.columns import result_columns
 from retrievo.grammar.esql.model import SCORE
+from retrievo.grammar.json import parse_query
 from retrievo.planner.children import head
+from retrievo.planner.operators.base import ExecContext, Operator
 from retrievo.planner.operators.fusion import FusionOperator
-from retrievo.planner.plan import Plan, build_plan
-from retrievo.planner.operators.base import Operator
+from retrievo.planner.operators.rerank import Rerank, RerankTrace
 from retrievo.planner.operators.top_docs import Page
+from retrievo.planner.plan import Plan, build_plan
 from retrievo.planner.ranked import Ranked
-from retrievo.planner.operators.rerank import Rerank
-
-if TYPE_CHECKING:
-    from retrievo.engine import Engine
 
 #: Body keys of ``POST /_query`` and whether retrievo honours them.
 _BODY_KEYS = ("query", "columnar", "params", "filter", "locale", "time_zone", "include_ccs_metadata",
@@ -79,12 +79,12 @@ def _query_text(query: Any) -> str:
 class EsqlClient:
     """``engine.esql``."""
 
-    def __init__(self, engine: "Engine") -> None:
-        self._engine = engine
+    def __init__(self, catalog: Catalog) -> None:
+        self._catalog = catalog
 
     # ------------------------------------------------------------ parsing and planning
     def _fields(self, index: str) -> dict[str, str] | None:
-        shard = self._engine._shards.get(index)
+        shard = self._catalog.shards.get(index)
         if shard is None:
             return None
         return {path: fi.type for path, fi in shard.searcher().fields.items()}
@@ -97,9 +97,9 @@ class EsqlClient:
     def plan(self, query: Any, *, params: Any = None, filter: Any = None) -> Plan:
         """The plan ``query`` would run (printable with ``str()``; nothing is executed)."""
         esql = self._with_filter(self.parse(query, params=params), filter)
-        shard = self._engine._shard(esql.request.index)
-        return build_plan(esql.request, shard.searcher(), embed=self._engine._embed_query,
-                          inference=self._engine._inference)
+        shard = self._catalog.shard(esql.request.index)
+        return build_plan(esql.request, shard.searcher(), embed=self._catalog.embed_query,
+                          inference=self._catalog.inference)
 
     @staticmethod
     def _with_filter(esql: EsqlQuery, dsl_filter: Any) -> EsqlQuery:
@@ -108,7 +108,6 @@ class EsqlClient:
         retriever's ``filter``, which every retriever passes down to its children."""
         if dsl_filter is None:
             return esql
-        from retrievo.grammar.json import parse_query
         q = parse_query(dsl_filter)
         r = esql.request.retriever
         retriever = r.model_copy(update={"filter": tuple(r.filter) + (q,)})
@@ -146,18 +145,27 @@ class EsqlClient:
             raise not_supported("[include_execution_metadata] in an ES|QL query")
         if error_trace or human or pretty:
             raise not_supported("[error_trace], [human] and [pretty] in an ES|QL query")
-        # allow_partial_results, include_ccs_metadata: one local shard and no remote clusters, so there
-        # is never a partial result, and cross-cluster metadata is never shown (as for a local query).
+        # allow_partial_results only matters when shards fail; one local shard cannot fail partially, so
+        # the answer is whole (``is_partial: false``) either way. Its value is still checked, as the REST
+        # layer parses it. include_ccs_metadata: no remote clusters, so no metadata to show.
+        _check_boolean("allow_partial_results", allow_partial_results)
         esql = self._with_filter(self.parse(args.get("query"), params=args.get("params")), args.get("filter"))
-        shard = self._engine._shard(esql.request.index)
+        shard = self._catalog.shard(esql.request.index)
         searcher = shard.searcher()
-        plan = build_plan(esql.request, searcher, embed=self._engine._embed_query, inference=self._engine._inference)
+        plan = build_plan(esql.request, searcher, embed=self._catalog.embed_query, inference=self._catalog.inference)
         capture = _Capture()
-        ranked, _ = plan.execute(plan.context(profiler=capture))
+        ranked, ctx = plan.execute(plan.context(profiler=capture))
         fields = {path: fi.type for path, fi in searcher.fields.items()}
         columns = result_columns(fields, esql)
-        rows = _rows(plan, ranked, capture, esql, columns, shard)
+        rows = _rows(plan, ranked, ctx, capture, esql, columns, shard)
         return _response(columns, rows, start, bool(args.get("columnar")), bool(drop_null_columns))
+
+
+def _check_boolean(name: str, value: Any) -> None:
+    """A boolean URL parameter as Elasticsearch's ``RestRequest.paramAsBoolean`` accepts it."""
+    if value is None or isinstance(value, bool) or value in ("true", "false", ""):   # "": the bare ?flag
+        return
+    raise illegal_argument(f"Failed to parse value [{value}] as only [true] or [false] are allowed.")
 
 
 def _params(params: Any) -> list[Any] | None:
@@ -184,8 +192,8 @@ def _merge_body(body: Any, given: dict[str, Any]) -> dict[str, Any]:
     return merged
 
 
-def _rows(plan: Plan, ranked: Ranked, capture: _Capture, esql: EsqlQuery, columns: list[tuple[str, str]],
-          shard: Any) -> list[list[Any]]:
+def _rows(plan: Plan, ranked: Ranked, ctx: ExecContext, capture: _Capture, esql: EsqlQuery,
+          columns: list[tuple[str, str]], shard: Any) -> list[list[Any]]:
     searcher = plan.searcher
     docs = ranked.docs.tolist()
     scores = ranked.scores.tolist()
@@ -194,7 +202,8 @@ def _rows(plan: Plan, ranked: Ranked, capture: _Capture, esql: EsqlQuery, column
     root = plan.root.children()[0] if isinstance(plan.root, Page) else plan.root
     top_rerank = _below(root, Rerank)
     if top_rerank is not None:
-        raw = getattr(top_rerank, "raw_scores_by_doc", {}) or {}
+        traced = ctx.trace.of(top_rerank, RerankTrace)
+        raw = traced.raw_scores if traced is not None else {}
         rerank_of = {d: float(np.float32(raw[d])) if d in raw else float(np.float32(s))
                      for d, s in zip(docs, scores)}
         if esql.rerank_column is not None:
@@ -214,7 +223,7 @@ def _rows(plan: Plan, ranked: Ranked, capture: _Capture, esql: EsqlQuery, column
             readers[name] = FieldReader(searcher, name, fi.type, source_path)
     out = []
     for doc in docs:
-        row = []
+        row: list[Any] = []
         for name, _ in columns:
             if name == esql.rerank_column:
                 row.append(rerank_of.get(doc))

@@ -21,7 +21,7 @@ FLOAT_TYPES = frozenset({"double", "float", "half_float", "scaled_float"})
 
 def iso_millis(millis: int) -> str:
     """Epoch milliseconds as ES|QL prints a date: ``2021-01-01T00:00:00.000Z``."""
-    when = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc) + dt.timedelta(milliseconds=int(millis))
+    when = dt.datetime(1970, 1, 1, tzinfo=dt.UTC) + dt.timedelta(milliseconds=int(millis))
     return when.strftime("%Y-%m-%dT%H:%M:%S.") + f"{when.microsecond // 1000:03d}Z"
 
 

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 
-def java_float_str(value: float) -> str:
+def java_float_str(value: float | np.float32) -> str:
     """``Float.toString``: shortest float32 digits, plain between 1e-3 and 1e7, else ``1.0E-5``."""
     f = np.float32(value)
     if np.isnan(f):
@@ -53,7 +53,7 @@ def java_double_str(value: float) -> str:
         if "e" in text:
             text = format(Decimal(text), "f")
         return text if "." in text else text + ".0"
-    sign, digits, exponent = Decimal(repr(magnitude)).normalize().as_tuple()
+    _, digits, exponent = Decimal(repr(magnitude)).normalize().as_tuple()
     digit_text = "".join(map(str, digits))
     mantissa = digit_text[0] + "." + (digit_text[1:] or "0")
     power = len(digit_text) - 1 + int(exponent)

@@ -15,7 +15,6 @@ from retrievo.java_text import java_float_str
 from retrievo.json_copy import copy_json
 from retrievo.retrievers.search import SourceFilter, TrackTotalHits
 
-
 _FLOAT_MIN_VALUE = np.float32(1.4e-45)
 
 

@@ -39,7 +39,7 @@ def _bits(score: float) -> str:
 
 def test_field_statistics_match_lucene(loaded):
     engine, golden = loaded
-    searcher = engine._shards["cisi"].searcher()
+    searcher = engine.catalog.shards["cisi"].searcher()
     for field, stats in golden["field_stats"].items():
         inv = searcher.inverted(field)
         assert inv.doc_count == stats["doc_count"], field

@@ -122,7 +122,8 @@ def test_search_body_from_file_and_stdin(books: Path, tmp_path: Path, capsys: py
 
 
 def test_search_with_esql(books: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    query = 'FROM books METADATA _id, _score | WHERE MATCH(title, "dark") | SORT _score DESC | KEEP _id, _score | LIMIT 5'
+    query = ('FROM books METADATA _id, _score | WHERE MATCH(title, "dark") | SORT _score DESC '
+             '| KEEP _id, _score | LIMIT 5')
     result = cli("search", "--esql", query, "--json", data=books)
     assert result.returncode == 0, result.stderr
     response = json.loads(result.stdout)
@@ -218,8 +219,8 @@ def test_explain_with_a_rule_disabled(books: Path, capsys: pytest.CaptureFixture
 
 
 def test_explain_esql_and_rule_list(books: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, err = run(capsys, "explain", "--esql", 'FROM books METADATA _score | WHERE MATCH(title, "dark") | LIMIT 3',
-                         "--unoptimized", "--data", books)
+    esql = 'FROM books METADATA _score | WHERE MATCH(title, "dark") | LIMIT 3'
+    code, out, err = run(capsys, "explain", "--esql", esql, "--unoptimized", "--data", books)
     assert code == 0, err
     assert out.startswith("Plan(index=books)")
     assert "disabled: " + ", ".join(RULE_NAMES) in out

@@ -12,7 +12,7 @@ import pytest
 
 from retrievo import Engine
 from retrievo.errors import ApiError, BadRequestError
-from retrievo.planner.msearch import run_msearch
+from retrievo.multi_search import multi_search
 
 DOCS = {
     "1": ("the moon phases and the solar eclipse", "sky"),
@@ -79,11 +79,11 @@ def alternating(bodies: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def embed_calls(engine: Engine) -> int:
-    return engine._inference.cache_stats()["model_calls"]
+    return engine.catalog.inference.cache_stats()["model_calls"]
 
 
 def rerank_stats(engine: Engine) -> dict[str, Any]:
-    return engine._inference.cache_stats()["rerank"]
+    return engine.catalog.inference.cache_stats()["rerank"]
 
 
 def assert_same(multi: dict[str, Any], singles: list[dict[str, Any]], exact: bool = True) -> None:
@@ -119,7 +119,7 @@ def test_knn_query_embeddings_are_batched_across_searches(tiny_cross_encoder: Pa
     assert embed_calls(singles_engine) - before == 3           # one call per distinct text
     engine = new_engine(tiny_cross_encoder)
     before = embed_calls(engine)
-    multi, report = run_msearch(alternating(bodies), "docs", engine._shard, engine._embed_query, engine._inference)
+    multi, report = multi_search(engine.catalog, alternating(bodies), "docs")
     assert embed_calls(engine) - before == 1                   # all texts in one batched call
     assert report.embedded_texts == {".all-minilm-l6-v2": 3} and report.embed_requests == 1
     assert_same(multi, singles, exact=False)
@@ -145,7 +145,7 @@ def test_rerank_pairs_are_scored_in_one_batched_call(tiny_cross_encoder: Path) -
     singles = one_by_one(singles_engine, bodies)
     alone = rerank_stats(singles_engine)
     engine = new_engine(tiny_cross_encoder)
-    multi, report = run_msearch(alternating(bodies), "docs", engine._shard, engine._embed_query, engine._inference)
+    multi, report = multi_search(engine.catalog, alternating(bodies), "docs")
     together = rerank_stats(engine)
     assert_same(multi, singles, exact=False)
     # one by one: a model call per search (the 4th is served by the cache); together: one call
@@ -164,7 +164,7 @@ def test_nested_rerankers_run_in_waves(tiny_cross_encoder: Path) -> None:
               {"retriever": reranker("lazy dog"), "size": 5}]
     singles = one_by_one(new_engine(tiny_cross_encoder), bodies)
     engine = new_engine(tiny_cross_encoder)
-    multi, report = run_msearch(alternating(bodies), "docs", engine._shard, engine._embed_query, engine._inference)
+    multi, report = multi_search(engine.catalog, alternating(bodies), "docs")
     assert_same(multi, singles, exact=False)
     assert report.rerank_waves == 2 and report.rerank_requests == 2
     assert rerank_stats(engine)["model_calls"] == 2
@@ -177,7 +177,7 @@ def test_filters_shared_across_searches(tiny_cross_encoder: Path) -> None:
               {"retriever": knn("pets", filter=animal)},
               {"retriever": {"standard": {"query": {"match": {"text": "moon"}}, "filter": animal}}},
               {"retriever": {"standard": {"query": {"match": {"text": "moon"}}, "filter": {"term": {"tag": "sky"}}}}}]
-    multi, report = run_msearch(alternating(bodies), "docs", engine._shard, engine._embed_query, engine._inference)
+    multi, report = multi_search(engine.catalog, alternating(bodies), "docs")
     assert (report.shared_filters, report.shared_filter_uses) == (1, 3)
     assert_same(multi, one_by_one(new_engine(tiny_cross_encoder), bodies), exact=False)
 

@@ -42,7 +42,8 @@ def engine() -> Engine:
 def test_semantic_text_ingest_and_search(engine, model):
     ops = []
     for i, text in enumerate(DOCS):
-        ops += [{"index": {"_index": "docs", "_id": str(i)}}, {"body": text, "topic": "pets" if i in (0, 3) else "other"}]
+        ops += [{"index": {"_index": "docs", "_id": str(i)}},
+                {"body": text, "topic": "pets" if i in (0, 3) else "other"}]
     assert not engine.bulk(operations=ops, refresh=True)["errors"]
     assert engine.get(index="docs", id="2")["_source"]["body"] == DOCS[2]   # _source keeps the text
     for query in ({"semantic": {"field": "body", "query": "feline animals"}},
@@ -91,3 +92,27 @@ def test_semantic_query_on_a_non_semantic_field_is_an_error(engine):
     with pytest.raises(BadRequestError) as info:
         engine.search(index="docs", query={"semantic": {"field": "topic", "query": "x"}})
     assert "does not support [semantic] queries" in info.value.body["error"]["reason"]
+
+
+def test_semantic_text_chunking_settings_apply_at_ingest(model):
+    """A ``semantic_text`` field's own ``chunking_settings`` decide its chunks (ES's
+    ``WordBoundaryChunker``: windows of ``max_chunk_size`` words, each starting ``max_chunk_size -
+    overlap`` words after the previous one); the document scores as its best chunk."""
+    words = [f"filler{i}" for i in range(40)] + "the kitten purred softly on the warm windowsill today".split() \
+        + [f"padding{i}" for i in range(10)]
+    text = " ".join(words)
+    e = Engine()
+    e.indices.create(index="chunked", mappings={"properties": {"body": {
+        "type": "semantic_text", "chunking_settings": {"strategy": "word", "max_chunk_size": 10, "overlap": 5}}}})
+    for doc_id, fields in (("1", {"body": text}),):
+        e.index(index="chunked", id=doc_id, document=fields)
+    e.bulk(operations=[{"index": {"_index": "chunked", "_id": "2"}}, {"body": text}], refresh=True)
+    chunks = [" ".join(words[start:start + 10]) for start in range(0, len(words) - 5, 5)]
+    q = model.encode(["a cat purring"], normalize_embeddings=True)[0]
+    best = max(float((1 + model.encode([c], normalize_embeddings=True)[0] @ q) / 2) for c in chunks)
+    whole = float((1 + model.encode([text], normalize_embeddings=True)[0] @ q) / 2)
+    assert abs(best - whole) > 1e-3  # the test tells chunked from unchunked
+    hits = e.search(index="chunked", query={"semantic": {"field": "body", "query": "a cat purring"}})["hits"]["hits"]
+    assert [h["_id"] for h in hits] == ["1", "2"]  # index() and bulk() chunk alike
+    for h in hits:
+        assert h["_score"] == pytest.approx(best, abs=2e-6)

@@ -7,6 +7,7 @@ engine answered (its Elasticsearch body printed as JSON on stderr), 2 a usage er
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 from collections.abc import Sequence
@@ -64,16 +65,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_API_ERROR
 
 
-def _dispatch(args: object) -> int:
-    command = getattr(args, "command")
+def _dispatch(args: argparse.Namespace) -> int:
+    command = args.command
     if command == "index":
         from retrievo.cli import cmd_index
-        return cmd_index.run(args)  # type: ignore[arg-type]
+        return cmd_index.run(args)
     if command == "search":
         from retrievo.cli import cmd_search
-        return cmd_search.run(args)  # type: ignore[arg-type]
+        return cmd_search.run(args)
     if command == "explain":
         from retrievo.cli import cmd_explain
-        return cmd_explain.run(args)  # type: ignore[arg-type]
+        return cmd_explain.run(args)
     from retrievo.cli import cmd_eval
-    return cmd_eval.run(args)  # type: ignore[arg-type]
+    return cmd_eval.run(args)

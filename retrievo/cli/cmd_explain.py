@@ -11,9 +11,9 @@ import argparse
 import json
 from typing import Any
 
+from retrievo.cli.cmd_search import check_esql_options
 from retrievo.cli.data import open_for_reading
 from retrievo.cli.requests import search_body
-from retrievo.cli.cmd_search import check_esql_options
 from retrievo.cli.usage import EXIT_OK, UsageError
 
 

@@ -17,10 +17,10 @@ from typing import Any
 from retrievo.cli import documents
 from retrievo.cli.data import open_for_writing
 from retrievo.cli.inputs import read_json_option
-from retrievo.cli.progress import Progress
 from retrievo.cli.tables import field_value
 from retrievo.cli.usage import EXIT_API_ERROR, EXIT_OK, UsageError
 from retrievo.errors import BadRequestError
+from retrievo.progress import Progress
 
 #: How many failures are printed (all are counted).
 SHOWN_FAILURES = 5

@@ -22,11 +22,11 @@ def default_data_dir() -> str:
     return os.environ.get(DATA_ENV) or DEFAULT_DATA
 
 
-def open_for_writing(path: str) -> "Engine":
+def open_for_writing(path: str) -> Engine:
     from retrievo.engine import Engine
     return Engine(path=path)
 
 
-def open_for_reading(path: str) -> "Engine":
+def open_for_reading(path: str) -> Engine:
     from retrievo.engine import Engine
     return Engine.load(path)

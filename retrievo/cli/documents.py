@@ -80,7 +80,7 @@ def read_records(path: str, fmt: str) -> Iterator[Record]:
         yield from _records(sys.stdin.buffer, "stdin", fmt)
         return
     try:
-        handle = open(path, "rb")
+        handle = open(path, "rb")  # noqa: SIM115 - closed by the `with` below; only opening is a usage error
     except OSError as e:
         raise UsageError(f"cannot read [{path}]: {e.strerror or e}") from None
     with handle:

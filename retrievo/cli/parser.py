@@ -84,7 +84,7 @@ examples:
   retrievo eval ./scifact --template template.json --metric ndcg@10
   retrievo eval ./scifact --template template.json --metric ndcg@10 --per-query --queries 1,3,5
   retrievo eval ./scifact --template '{"query": {"match": {"text": "{{query_string}}"}}}' --metric recall@100 --per-query
-  retrievo eval ./scifact --template @rrf.json --metric '{"precision": {"k": 5}}' --json --no-persist"""
+  retrievo eval ./scifact --template @rrf.json --metric '{"precision": {"k": 5}}' --json --no-persist"""  # noqa: E501 - examples stay whole
 
 
 def _data_option(parser: argparse.ArgumentParser) -> None:

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import ast
 import sysconfig
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 _SKIP_DIRS = frozenset({"test", "tests", "idlelib", "tkinter", "turtledemo", "lib2to3", "ensurepip",
                         "site-packages", "dist-packages", "__pycache__", "venv", "pydoc_data"})

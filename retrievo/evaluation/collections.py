@@ -21,9 +21,10 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 FORMATS = ("beir", "trec")
 
@@ -122,7 +123,8 @@ def read_corpus(path: Path) -> list[dict[str, Any]]:
     for number, record in _json_lines(path):
         doc_id = _id_of(path, number, record, _DOC_ID_KEYS)
         if doc_id in seen:
-            raise CollectionFormatError(path, number, f"duplicate document id [{doc_id}] (first on line {seen[doc_id]})")
+            raise CollectionFormatError(path, number,
+                                        f"duplicate document id [{doc_id}] (first on line {seen[doc_id]})")
         seen[doc_id] = number
         docs.append({"_id": doc_id, **{k: v for k, v in record.items() if k != "_id"}})
     if not docs:
@@ -186,7 +188,7 @@ def _rating(path: Path, number: int, text: str) -> int:
             raise CollectionFormatError(path, number, f"relevance [{text}] is not a number") from None
         if value != int(value):
             raise CollectionFormatError(path, number, f"relevance [{text}] is not an integer "
-                                                      f"(_rank_eval ratings are integers)")
+                                                      f"(_rank_eval ratings are integers)") from None
         return int(value)
 
 

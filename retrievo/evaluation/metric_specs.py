@@ -146,12 +146,3 @@ def parse_metric(value: Any) -> Metric:
         raise _token_error("END_OBJECT", "FIELD_NAME")
     return metric
 
-
-def metric_from_args(name: str, k: int = DEFAULT_K, **params: Any) -> Metric:
-    """A metric from Python arguments (the ``eval`` runner's ``ndcg@10`` style), with ES's checks."""
-    body = {"k": k, **params}
-    try:
-        return parse_metric({name: body})
-    except jv.BadValue as bad:
-        raise BadRequestError(bad.cause["type"], bad.cause["reason"]) from None
-

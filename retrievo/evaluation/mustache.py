@@ -32,7 +32,7 @@ def template_error(reason: str) -> BadRequestError:
 class _Node:
     kind: str  # "text", "var", "raw", "section", "inverted"
     value: str
-    children: list["_Node"] = field(default_factory=list)
+    children: list[_Node] = field(default_factory=list)
 
 
 def _parse(source: str) -> list[_Node]:

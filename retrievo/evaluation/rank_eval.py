@@ -14,11 +14,14 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from retrievo.errors import ApiError, BadRequestError, illegal_argument, not_supported
+from retrievo.catalog import Catalog
+from retrievo.errors import BadRequestError, illegal_argument, not_supported
 from retrievo.evaluation.java_order import hashmap_order, java_mean
 from retrievo.evaluation.metric_specs import Metric
 from retrievo.evaluation.mustache import render
 from retrievo.evaluation.spec import RankEvalSpec, RatedRequest, parse_rank_eval, parse_search_body
+from retrievo.multi_search import multi_search
+
 
 def resolve_body(request: RatedRequest, templates: dict[str, str]) -> dict[str, Any]:
     """The search body of ``request``: its own, or its template rendered with its ``params``."""
@@ -45,7 +48,7 @@ def search_body_for(body: dict[str, Any], metric: Metric, summary_fields: Sequen
 
 def rated_hits(hits: Sequence[dict[str, Any]], request: RatedRequest) -> list[tuple[dict[str, Any], int | None]]:
     """``joinHitsWithRatings``: each hit with its rating, ``None`` when the hit is unrated."""
-    ratings = {(d.index, d.id): d.rating for d in request.ratings}
+    ratings: dict[tuple[Any, Any], int] = {(d.index, d.id): d.rating for d in request.ratings}
     return [(hit, ratings.get((hit.get("_index"), hit.get("_id")))) for hit in hits]
 
 
@@ -62,11 +65,6 @@ def evaluate_request(metric: Metric, request: RatedRequest, hits: Sequence[dict[
         "hits": [{"hit": hit, "rating": rating} for hit, rating in joined],
         "metric_details": {metric.name: detail},
     }
-
-
-def failure_entry(error: ApiError) -> dict[str, Any]:
-    """A failure as Elasticsearch writes it under ``failures.<id>``: ``{"error": {...}}`` (no status)."""
-    return {"error": error.body.get("error", error.body)}
 
 
 def failure_from_item(item: dict[str, Any]) -> dict[str, Any]:
@@ -110,7 +108,7 @@ def search_bodies(spec: RankEvalSpec) -> list[dict[str, Any]]:
             for request in spec.requests]
 
 
-def resolve_target(engine: Any, index: str | Sequence[str] | None) -> str | None:
+def resolve_target(catalog: Catalog, index: str | Sequence[str] | None) -> str | None:
     """The one index the searches run against; ``None`` when the expression matches no index.
 
     A concrete name is passed through unresolved, so that a missing index fails every search (each
@@ -122,9 +120,9 @@ def resolve_target(engine: Any, index: str | Sequence[str] | None) -> str | None
         names: list[str] = []
         for part in str(index or "_all").split(","):
             if part in ("", "_all", "*"):
-                names.extend(engine._shards)
+                names.extend(catalog.shards)
             elif "*" in part:
-                names.extend(n for n in engine._shards if fnmatch.fnmatchcase(n, part))
+                names.extend(n for n in catalog.shards if fnmatch.fnmatchcase(n, part))
             else:
                 names.append(part)
         names = list(dict.fromkeys(names))
@@ -135,11 +133,11 @@ def resolve_target(engine: Any, index: str | Sequence[str] | None) -> str | None
     return str(index)
 
 
-def run_rank_eval(engine: Any, spec: RankEvalSpec, index: str | Sequence[str] | None) -> dict[str, Any]:
+def run_rank_eval(catalog: Catalog, spec: RankEvalSpec, index: str | Sequence[str] | None) -> dict[str, Any]:
     """Run the rated requests of ``spec`` as ``_msearch`` calls of at most ``max_concurrent_searches``
     searches each (as Elasticsearch keeps at most that many in flight; within a call, query
     embeddings and rerank pairs are batched across requests) and assemble the response."""
-    target = resolve_target(engine, index)
+    target = resolve_target(catalog, index)
     bodies = search_bodies(spec)
     if target is None:
         responses = [_empty_response() for _ in bodies]
@@ -150,18 +148,18 @@ def run_rank_eval(engine: Any, spec: RankEvalSpec, index: str | Sequence[str] | 
             searches: list[dict[str, Any]] = []
             for body in bodies[start:start + step]:
                 searches += [{"index": target}, body]
-            responses += engine.msearch(searches=searches)["responses"]
+            responses += multi_search(catalog, searches)[0]["responses"]
     return assemble_response(spec.metric, spec.requests, responses)
 
 
-def rank_eval(engine: Any, body: Any, index: str | Sequence[str] | None = None,
+def rank_eval(catalog: Catalog, body: Any, index: str | Sequence[str] | None = None,
               search_type: str | None = None) -> dict[str, Any]:
-    """``POST /<index>/_rank_eval`` against ``engine``."""
+    """``POST /<index>/_rank_eval`` against the indices of ``catalog``."""
     if search_type not in (None, "query_then_fetch", "dfs_query_then_fetch"):
         raise illegal_argument(f"No search type for [{search_type}]")
     # one shard: query_then_fetch and dfs_query_then_fetch see the same term statistics
     spec = parse_rank_eval(body)
-    return run_rank_eval(engine, spec, index)
+    return run_rank_eval(catalog, spec, index)
 
 
 def _empty_response() -> dict[str, Any]:

@@ -20,8 +20,15 @@ from retrievo.errors import ApiError, BadRequestError, illegal_argument, not_sup
 from retrievo.evaluation.metric_specs import Metric, parse_metric
 from retrievo.grammar.json import values as jv
 from retrievo.grammar.json.errors import unknown_field, unsupported_token, x_content
-from retrievo.grammar.json.objects import OBJECT, OBJECT_ARRAY, STRING_ARRAY, Field, int_field, \
-    parse_array, parse_object
+from retrievo.grammar.json.objects import (
+    OBJECT,
+    OBJECT_ARRAY,
+    STRING_ARRAY,
+    Field,
+    int_field,
+    parse_array,
+    parse_object,
+)
 
 DEFAULT_MAX_CONCURRENT_SEARCHES = 10
 

@@ -63,7 +63,7 @@ def builder_json(obj: Any) -> Any:
         return obj.to_json()
     attr_list = _dsl_class("elasticsearch.dsl.utils", "AttrList")
     if attr_list is not None and isinstance(obj, attr_list):
-        return list(obj._l_)
+        return list(obj)  # its items come back as AttrDicts, which the caller's recursion turns to dicts
     field = _dsl_class("elasticsearch.dsl.document_base", "InstrumentedField")
     if field is not None and isinstance(obj, field):
         return str(obj)  # a Document class attribute names its field

@@ -46,8 +46,9 @@ def term_weight(boost: float | np.float32, term_idf: np.float32) -> np.float32:
     return np.float32(np.float32(boost) * term_idf)
 
 
-def score(weight: np.float32, freqs: np.ndarray, cache_values: np.ndarray) -> np.ndarray:
-    """Lucene's ``BM25Scorer.score``: ``weight - weight / (1 + freq * normInverse)``, all float32."""
+def score(weight: np.float32 | np.ndarray, freqs: np.ndarray, cache_values: np.ndarray) -> np.ndarray:
+    """Lucene's ``BM25Scorer.score``: ``weight - weight / (1 + freq * normInverse)``, all float32.
+    ``weight`` is one term's or, for a whole posting list at once, one per posting."""
     f = freqs.astype(np.float32, copy=False)
     return (weight - weight / (ONE + f * cache_values)).astype(np.float32, copy=False)
 

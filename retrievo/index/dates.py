@@ -34,9 +34,9 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone, tzinfo
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from decimal import Decimal
-from typing import Any, Union
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from retrievo.errors import BadRequestError, error_cause, illegal_argument
@@ -92,7 +92,7 @@ class DateParseError(ValueError):
         self.value = value
         self.format_string = format_string
         self.detail = detail
-        self.reason = (f"cannot parse empty datetime" if value == ""
+        self.reason = ("cannot parse empty datetime" if value == ""
                        else f"failed to parse date field [{value}] with format [{format_string}]")
         super().__init__(self.reason)
 
@@ -210,10 +210,10 @@ class _Offset:
 class _Opt:
     """An optional section: parsed if it matches as a whole, skipped otherwise."""
 
-    elements: tuple["_Element", ...]
+    elements: tuple[_Element, ...]
 
 
-_Element = Union[_Num, _Year2, _Frac, _Lit, _Offset, _Opt]
+_Element = _Num | _Year2 | _Frac | _Lit | _Offset | _Opt
 
 
 def _count_digits(text: str, pos: int) -> int:
@@ -486,7 +486,7 @@ class _EpochFormat:
         return str(seconds) if rest == 0 else f"{seconds}.{rest:03d}".rstrip("0")
 
 
-_SingleFormat = Union[_PatternFormat, _EpochFormat]
+_SingleFormat = _PatternFormat | _EpochFormat
 
 
 # --------------------------------------------------------------------------------------------
@@ -795,7 +795,7 @@ def parse_time_zone(zone_id: str) -> tzinfo:
     """A ``time_zone`` parameter: ``Z``, ``UTC``, offsets (``+01:00``, ``-0800``, ``+5``) or an
     IANA region (``Europe/Paris``). Unknown ids raise ES's ``illegal_argument_exception``."""
     if zone_id in ("Z", "UTC", "GMT", "UT"):
-        return timezone.utc
+        return UTC
     match = _OFFSET_ZONE_RE.fullmatch(zone_id)
     if match:
         sign = -1 if match.group(1) == "-" else 1
@@ -814,7 +814,7 @@ _EPOCH = datetime(1970, 1, 1)
 
 def _zone_offset_millis(instant_millis: int, zone: tzinfo) -> int:
     """Offset of ``zone`` at an instant, in millis."""
-    moment = datetime.fromtimestamp(0, timezone.utc) + timedelta(milliseconds=instant_millis)
+    moment = datetime.fromtimestamp(0, UTC) + timedelta(milliseconds=instant_millis)
     offset = moment.astimezone(zone).utcoffset()
     return int(offset.total_seconds() * 1000) if offset is not None else 0
 
@@ -960,7 +960,7 @@ def parse_date_math(expr: str, now_millis: int, round_up: bool,
     rounding; ``now`` is an instant and not affected. Errors are ES's ``parse_exception``
     (status 400), e.g. ``failed to parse date field [x] with format [f]: [...]``.
     """
-    zone: tzinfo = parse_time_zone(time_zone) if time_zone is not None else timezone.utc
+    zone: tzinfo = parse_time_zone(time_zone) if time_zone is not None else UTC
     try:
         formatter = compile_date_format(formats)
     except DateFormatError as bad_format:

@@ -28,15 +28,24 @@ from __future__ import annotations
 import json
 import re
 import uuid
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 from retrievo.errors import BadRequestError, document_parsing_error, error_cause
 from retrievo.index.dates import DEFAULT_DATE_FORMAT, DYNAMIC_DATE_FORMATS, DateParseError, compile_date_format
-from retrievo.index.field_types import (FieldMapping, IgnoredValue, MappingUpdate, ValueParseError,
-                                        VectorValueError, dynamic_dense_vector, java_parse_double, java_str)
+from retrievo.index.field_types import (
+    FieldMapping,
+    IgnoredValue,
+    MappingUpdate,
+    ValueParseError,
+    VectorValueError,
+    dynamic_dense_vector,
+    java_parse_double,
+    java_str,
+)
 from retrievo.index.mappings import Mapper, Mappings, ObjectMapping, build_mapper
 
 __all__ = ["METADATA_FIELDS", "ParsedDocument", "parse_document"]
@@ -196,7 +205,7 @@ class _DocumentParse:
 
     def parse_path(self, obj: ObjectMapping, dynamic: str, parts: Sequence[str], value: Any,
                    location: Location) -> None:
-        for depth, part in enumerate(parts[:-1]):
+        for part in parts[:-1]:
             path = _join(obj.path, part)
             child = self.mapper(path)
             if child is None:

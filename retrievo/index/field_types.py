@@ -48,26 +48,37 @@ from __future__ import annotations
 import math
 import re
 import struct
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from types import MappingProxyType
-from typing import Any, Callable, Mapping, Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
 from retrievo.errors import error_cause
-from retrievo.index.dates import (DEFAULT_DATE_FORMAT, DateFormatError, DateParseError,
-                                  compile_date_format)
+from retrievo.index.dates import DEFAULT_DATE_FORMAT, DateFormatError, DateParseError, compile_date_format
 from retrievo.index.vectors import messages as vector_messages
+from retrievo.index.vectors.options import (
+    DEFAULT_EF_CONSTRUCTION,
+    DEFAULT_M,
+    ELEMENT_TYPES,
+    INDEX_TYPES,
+    MAX_BEAM_WIDTH,
+    MAX_DIMS,
+    MAX_M,
+    SIMILARITIES,
+    UNSUPPORTED_ELEMENT_TYPES,
+    UNSUPPORTED_INDEX_TYPES,
+    IndexOptions,
+    default_index_options,
+)
 from retrievo.java_text import java_double_str, java_str
-from retrievo.index.vectors.options import (DEFAULT_EF_CONSTRUCTION, DEFAULT_M, ELEMENT_TYPES, INDEX_TYPES,
-                                            MAX_BEAM_WIDTH, MAX_DIMS, MAX_M, SIMILARITIES,
-                                            UNSUPPORTED_ELEMENT_TYPES, UNSUPPORTED_INDEX_TYPES, IndexOptions,
-                                            default_index_options)
 
 __all__ = [
-    "AnalyzerRegistry",
     "FIELD_TYPES",
+    "UNSUPPORTED_FIELD_TYPES",
+    "AnalyzerRegistry",
     "FieldMapping",
     "FieldTypeSpec",
     "IgnoredValue",
@@ -75,7 +86,6 @@ __all__ = [
     "MappingDefinitionError",
     "MappingUpdate",
     "ParamSpec",
-    "UNSUPPORTED_FIELD_TYPES",
     "ValueParseError",
     "VectorValueError",
     "dynamic_dense_vector",
@@ -185,7 +195,7 @@ class MappingUpdate(ValueParseError):
     again with it; the document parser records the update and parses the value again (catch this
     before :class:`ValueParseError`; a parser that does not know it reports a plain value error)."""
 
-    def __init__(self, mapping: "FieldMapping") -> None:
+    def __init__(self, mapping: FieldMapping) -> None:
         super().__init__(error_cause("illegal_argument_exception",
                                      f"[dense_vector] field [{mapping.path}] takes its [dims] from its first "
                                      "vector, which needs a dynamic mapping update"), malformed=False)
@@ -232,7 +242,7 @@ class FieldMapping:
     type: str
     params: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
     explicit: frozenset[str] = frozenset()
-    fields: tuple["FieldMapping", ...] = ()
+    fields: tuple[FieldMapping, ...] = ()
     parent: str | None = None
 
     @property
@@ -245,7 +255,7 @@ class FieldMapping:
         return self.parent is not None
 
     @property
-    def spec(self) -> "FieldTypeSpec":
+    def spec(self) -> FieldTypeSpec:
         return FIELD_TYPES[self.type]
 
     @property
@@ -1021,7 +1031,7 @@ def _parse_index_options(name: str, raw: Any, context: MappingContext) -> IndexO
     if body:
         listed = "".join(f" [{key} : {java_str(value)}]" for key, value in body.items())
         raise MappingDefinitionError(f"Mapping definition for [{name}] has unsupported parameters: {listed}")
-    if hnsw:
+    if m is not None and ef_construction is not None:  # set exactly for the hnsw types
         _check_graph_parameters(m, ef_construction)
     _check_confidence_interval(confidence_interval)
     if kind.startswith("int4") and confidence_interval is None:

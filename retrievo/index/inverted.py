@@ -105,7 +105,7 @@ class InvertedField:
         return 1 if self.norms is None else byte4_to_int(int(self.norms[doc]))
 
     @staticmethod
-    def empty(name: str, max_doc: int, with_norms: bool, with_positions: bool) -> "InvertedField":
+    def empty(name: str, max_doc: int, with_norms: bool, with_positions: bool) -> InvertedField:
         return InvertedField(
             name=name, max_doc=max_doc, terms={}, offsets=np.zeros(1, dtype=np.int64),
             docs=_EMPTY_I32, freqs=_EMPTY_I32,

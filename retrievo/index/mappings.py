@@ -25,14 +25,22 @@ other metadata-field settings, ``copy_to`` and the parameters listed as unsuppor
 from __future__ import annotations
 
 import copy
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
-from typing import Any, Iterable, Iterator, Mapping, Union
+from typing import Any
 
 from retrievo.errors import BadRequestError, error_cause, illegal_argument
-from retrievo.index.field_types import (FIELD_TYPES, UNSUPPORTED_FIELD_TYPES, AnalyzerRegistry,
-                                        FieldMapping, FieldTypeSpec, MappingContext,
-                                        MappingDefinitionError, java_str)
+from retrievo.index.field_types import (
+    FIELD_TYPES,
+    UNSUPPORTED_FIELD_TYPES,
+    AnalyzerRegistry,
+    FieldMapping,
+    FieldTypeSpec,
+    MappingContext,
+    MappingDefinitionError,
+    java_str,
+)
 
 __all__ = ["FieldMapping", "Mapper", "Mappings", "ObjectMapping", "build_mapper"]
 
@@ -56,7 +64,7 @@ class ObjectMapping:
     """
 
     path: str
-    properties: Mapping[str, "Mapper"] = field(default_factory=lambda: MappingProxyType({}))
+    properties: Mapping[str, Mapper] = field(default_factory=lambda: MappingProxyType({}))
     dynamic: str | None = None
     enabled: bool = True
     enabled_explicit: bool = False
@@ -88,7 +96,7 @@ class ObjectMapping:
         return body
 
 
-Mapper = Union[FieldMapping, ObjectMapping]
+Mapper = FieldMapping | ObjectMapping
 """A node of the mapping tree: a leaf field or an object."""
 
 
@@ -335,7 +343,7 @@ def _parse_root(body: Any, context: MappingContext) -> tuple[ObjectMapping, _Roo
 def build_mapper(path: str, definition: Mapping[str, Any], context: MappingContext) -> Mapper:
     """Parses one property definition to sit at ``path`` (dynamic mapping builds fields with it).
     Raises ``BadRequestError`` (``mapper_parsing_exception``) like :meth:`Mappings.from_json`."""
-    parent, _, name = path.rpartition(".")
+    _, _, name = path.rpartition(".")
     try:
         return _parse_mapper(name, name, path, dict(definition), context)
     except MappingDefinitionError as failure:
@@ -455,7 +463,7 @@ class Mappings:
     @classmethod
     def from_json(cls, body: Mapping[str, Any] | None, registry: AnalyzerRegistry | None = None, *,
                   default_analyzer: str | None = None,
-                  default_search_analyzer: str | None = None) -> "Mappings":
+                  default_search_analyzer: str | None = None) -> Mappings:
         """Parses the ``mappings`` of a create-index or put-mapping body.
 
         ``registry`` answers ``name in registry`` for analyzer names (``None``: not checked).
@@ -480,11 +488,11 @@ class Mappings:
 
     @classmethod
     def empty(cls, *, default_analyzer: str = "standard",
-              default_search_analyzer: str | None = None) -> "Mappings":
+              default_search_analyzer: str | None = None) -> Mappings:
         """The mappings of an index created without any: dynamic, no fields."""
         return cls(default_analyzer=default_analyzer, default_search_analyzer=default_search_analyzer)
 
-    def _copy(self, root: ObjectMapping, settings: _RootSettings) -> "Mappings":
+    def _copy(self, root: ObjectMapping, settings: _RootSettings) -> Mappings:
         return Mappings(root, date_detection=settings.date_detection,
                         numeric_detection=settings.numeric_detection, meta=settings.meta,
                         default_analyzer=self._default_analyzer,
@@ -492,8 +500,8 @@ class Mappings:
 
     # ---- updates -------------------------------------------------------------------------------
 
-    def merge(self, update: "Mappings | Mapping[str, Any]",
-              registry: AnalyzerRegistry | None = None) -> "Mappings":
+    def merge(self, update: Mappings | Mapping[str, Any],
+              registry: AnalyzerRegistry | None = None) -> Mappings:
         """A new Mappings with ``update`` (parsed mappings or put-mapping JSON) merged in, as
         ``PUT index/_mapping``: new fields are added, objects merge recursively, existing fields
         keep their type and non-updatable parameters (else ``illegal_argument_exception``),
@@ -510,12 +518,12 @@ class Mappings:
         return self._copy(root, settings)
 
     def with_added(self, path: str, definition: Mapping[str, Any],
-                   registry: AnalyzerRegistry | None = None) -> "Mappings":
+                   registry: AnalyzerRegistry | None = None) -> Mappings:
         """A new Mappings with the field ``definition`` (mapping JSON) at dotted ``path``;
         intermediate objects are created. Same rules as :meth:`merge`."""
         return self.merge({"properties": {path: dict(definition)}}, registry)
 
-    def with_mappers(self, mappers: Iterable[Mapper]) -> "Mappings":
+    def with_mappers(self, mappers: Iterable[Mapper]) -> Mappings:
         """A new Mappings with already-built mappers merged in at their paths (dynamic mapping)."""
         return self._copy(_merge_object(self._root, _tree_of(mappers)), self._settings)
 

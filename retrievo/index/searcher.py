@@ -7,9 +7,10 @@ writes that happen meanwhile never change its results (Elasticsearch's near-real
 from __future__ import annotations
 
 import fnmatch
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, Callable, Protocol
+from typing import Any, Protocol
 
 import numpy as np
 

@@ -63,11 +63,6 @@ class SemanticField:
         return (np.array([d for d, _ in ordered], dtype=np.int32),
                 np.array([s for _, s in ordered], dtype=np.float32))
 
-    def best_chunk(self, doc: int) -> tuple[int, int] | None:
-        rows = np.flatnonzero(self.chunk_docs == doc)
-        return None if rows.size == 0 else tuple(self.chunk_offsets[rows[0]])  # type: ignore[return-value]
-
-
 @dataclass
 class SemanticFieldWriter:
     name: str

@@ -10,13 +10,14 @@ from __future__ import annotations
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from retrievo.errors import not_supported
-from retrievo.index.analysis import AnalysisRegistry
+from retrievo.index.analysis import AnalysisRegistry, Analyzer
 from retrievo.index.dates import DEFAULT_DATE_FORMAT, parse_date_math
 from retrievo.index.doc_values import NumericColumnWriter
 from retrievo.index.documents import parse_document
@@ -26,6 +27,9 @@ from retrievo.index.searcher import FieldInfo, Searcher
 from retrievo.index.semantic import Chunk, ChunkEmbedder, SemanticFieldWriter
 from retrievo.index.settings import IndexSettings, parse_settings
 from retrievo.index.store import DocumentStore
+
+if TYPE_CHECKING:  # the vectors package imports faiss: loaded on the first vector field only
+    from retrievo.index.vectors import VectorFieldWriter
 
 INTEGER_TYPES = frozenset({"long", "integer", "short", "byte", "date", "boolean"})
 NUMERIC_TYPES = frozenset({"long", "integer", "short", "byte", "double", "float", "half_float"})
@@ -53,7 +57,7 @@ class Shard:
         self.store = DocumentStore()
         self.inverted: dict[str, InvertedFieldWriter] = {}
         self.columns: dict[str, NumericColumnWriter] = {}
-        self.vectors: dict[str, Any] = {}   # path -> VectorFieldWriter
+        self.vectors: dict[str, VectorFieldWriter] = {}
         self.semantic: dict[str, SemanticFieldWriter] = {}
         self.embedder = embedder
         self.presence: dict[str, list[int]] = {}
@@ -132,7 +136,7 @@ class Shard:
             self.inverted[fm.path] = w
         return w
 
-    def _vector_writer(self, fm: FieldMapping):  # noqa: ANN202
+    def _vector_writer(self, fm: FieldMapping) -> VectorFieldWriter:
         from retrievo.index.vectors import VectorFieldWriter
         from retrievo.index.vectors.options import effective_index_options
         w = self.vectors.get(fm.path)
@@ -208,7 +212,7 @@ class Shard:
             deletes = self.store.deletes_since_refresh
             inverted = {p: w.refresh(max_doc, live, deletes) for p, w in self.inverted.items()}
             columns = {p: c.refresh(max_doc, live, deletes) for p, c in self.columns.items()}
-            vector_fields = {p: w.refresh(max_doc, live, deletes) for p, w in self.vectors.items()}
+            vector_fields: dict[str, Any] = {p: w.refresh(max_doc, live, deletes) for p, w in self.vectors.items()}
             vector_fields.update({p: w.refresh(max_doc, live, deletes) for p, w in self.semantic.items()})
             presence = {}
             for path, docs in self.presence.items():
@@ -234,7 +238,7 @@ class Shard:
             return self.refresh()
         return self._searcher
 
-    def _find_analyzer(self, name: str):  # noqa: ANN202
+    def _find_analyzer(self, name: str) -> Analyzer | None:
         return self.analysis.get(name) if name in self.analysis else None
 
     def _field_infos(self) -> dict[str, FieldInfo]:
@@ -270,6 +274,3 @@ class Shard:
     def inference_ids(self) -> set[str]:
         """Inference endpoints this index's ``semantic_text`` fields depend on."""
         return {fm.params["inference_id"] for fm in self.mappings.leaf_fields() if fm.type == "semantic_text"}
-
-    def count_live(self) -> int:
-        return int(sum(self.store.live_list))

@@ -94,9 +94,6 @@ class NoneChunkingSettings:
 
 ChunkingSettings = Union[SentenceChunkingSettings, WordChunkingSettings, NoneChunkingSettings]
 DEFAULT_CHUNKING_SETTINGS: ChunkingSettings = SentenceChunkingSettings()
-# What Elasticsearch used for endpoints created before 8.16 (and for a null map when reading them).
-OLD_DEFAULT_CHUNKING_SETTINGS: ChunkingSettings = WordChunkingSettings(250, 100)
-
 
 # --------------------------------------------------------------------------- parsing
 

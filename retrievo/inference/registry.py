@@ -322,13 +322,17 @@ class InferenceRegistry:
         return chunk_text(text, settings)
 
     def embed_chunks(self, inference_id: str, texts: Sequence[str], *,
-                     chunking_settings: ChunkingSettings | None = None,
+                     chunking_settings: ChunkingSettings | Mapping[str, Any] | None = None,
                      input_type: str | None = "ingest") -> list[list[EmbeddedChunk]]:
         """``EmbeddingRequestChunker``: chunk every text, embed all chunks in one pipelined call.
 
-        An input with more than 512 chunks keeps 512: neighbouring chunks are merged (offsets span
-        them, embeddings are their running float32 mean), as Elasticsearch does.
+        ``chunking_settings`` may be a ``semantic_text`` mapping's raw ``chunking_settings`` object:
+        it is parsed here, once, so every ingest path honours it. An input with more than 512 chunks
+        keeps 512: neighbouring chunks are merged (offsets span them, embeddings are their running
+        float32 mean), as Elasticsearch does.
         """
+        if isinstance(chunking_settings, Mapping):
+            chunking_settings = parse_chunking_settings(chunking_settings)
         endpoint = self.get(inference_id)
         settings = chunking_settings or endpoint.chunking_settings or DEFAULT_CHUNKING_SETTINGS
         per_input = [chunk_text(text, settings) for text in texts]

@@ -10,7 +10,7 @@ with ``equals``/``hashCode``. ``str()`` gives Lucene's ``toString`` form, which 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Union
 
 import numpy as np
@@ -127,7 +127,7 @@ class DocSetQ:
 
 @dataclass(frozen=True)
 class KnnHitsQ:
-    """The hits of a kNN search run before scoring (slot into the evaluator's precomputed results).
+    """The hits of a kNN search run before scoring (a slot into the evaluator's ``knn_hits``).
 
     Elasticsearch runs a top-level kNN search first and adds its hits to the query as a
     ``KnnScoreDocQuery`` SHOULD clause; this is that clause.
@@ -178,10 +178,3 @@ def children(q: LQuery) -> tuple[LQuery, ...]:
     if isinstance(q, (BoostQ, ConstQ, NamedQ)):
         return (q.query,)
     return ()
-
-
-@dataclass(frozen=True)
-class QueryRoot:
-    """The compiled query of one retriever, plus named sub-queries for ``matched_queries``."""
-    query: LQuery
-    names: tuple[str, ...] = field(default=())

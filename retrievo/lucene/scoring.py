@@ -10,18 +10,30 @@ Lucene's ``createWeight(boost)`` does.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Callable
+from typing import Any
 
 import numpy as np
 
 from retrievo.errors import BadRequestError
 from retrievo.index import bm25
 from retrievo.index.searcher import Searcher
-from retrievo.lucene.query import (
-    BoolQ, BoostQ, ConstQ, DisMaxQ, DocSetQ, KnnHitsQ, LQuery, MatchAllQ, MatchNoneQ, NamedQ, PhraseQ, TermQ,
-)
 from retrievo.lucene.phrases import exact_freq, sloppy_freq, term_positions
+from retrievo.lucene.query import (
+    BoolQ,
+    BoostQ,
+    ConstQ,
+    DisMaxQ,
+    DocSetQ,
+    KnnHitsQ,
+    LQuery,
+    MatchAllQ,
+    MatchNoneQ,
+    NamedQ,
+    PhraseQ,
+    TermQ,
+)
 
 F32 = np.float32
 
@@ -63,15 +75,19 @@ class Evaluator:
 
     The memo makes ``explain`` cheap: explaining a hit reads each node's already computed score
     instead of re-running it.
+
+    ``knn_hits`` are results computed outside the query tree — the kNN searches of the run, by slot, as
+    (docs, scores) — which a ``KnnHitsQ`` clause scores. The caller owns the mapping and fills it before
+    the tree is evaluated; the evaluator only reads it.
     """
 
-    def __init__(self, searcher: Searcher) -> None:
+    def __init__(self, searcher: Searcher,
+                 knn_hits: Mapping[int, tuple[np.ndarray, np.ndarray]] | None = None) -> None:
         self.s = searcher
         self.n = searcher.max_doc
         self.memo: dict[tuple[int, float], Scored] = {}
         self._keep: list[LQuery] = []
-        #: Results computed outside the query tree (kNN searches), by slot, as (docs, scores).
-        self.precomputed: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        self.knn_hits: Mapping[int, tuple[np.ndarray, np.ndarray]] = knn_hits if knn_hits is not None else {}
 
     def evaluate(self, q: LQuery, boost: float = 1.0) -> Scored:
         key = (id(q), float(boost))
@@ -138,7 +154,7 @@ class Evaluator:
         return _empty()
 
     def _knn_hits(self, q: KnnHitsQ, boost: np.float32) -> Scored:
-        docs, scores = self.precomputed[q.slot]
+        docs, scores = self.knn_hits[q.slot]
         order = np.argsort(docs, kind="stable")
         return Scored(scores=(boost * scores[order]).astype(F32), docs=docs[order].astype(np.int32))
 
@@ -183,7 +199,7 @@ class Evaluator:
         results = [self.evaluate(c, float(boost)) for c in q.should]
         if any(r.docs is None for r in results):
             return None
-        docs = np.concatenate([r.docs for r in results])  # type: ignore[misc]
+        docs = np.concatenate([r.docs for r in results])
         weights = np.concatenate([r.scores for r in results]).astype(np.float64)
         mask = np.zeros(self.n, dtype=bool)
         mask[docs] = True
@@ -234,8 +250,10 @@ class Evaluator:
         return Scored(scores=np.where(mask, scores, F32(0.0)).astype(F32), mask=mask)
 
 
-_DISPATCH: dict[type, Callable[[Evaluator, LQuery, np.float32], Scored]] = {
+#: Each node type's scorer; the key's type is the second argument's, which a dict cannot say.
+_DISPATCH: dict[type, Callable[[Evaluator, Any, np.float32], Scored]] = {
     TermQ: Evaluator._term, PhraseQ: Evaluator._phrase, MatchAllQ: Evaluator._match_all,
-    MatchNoneQ: Evaluator._match_none, DocSetQ: Evaluator._doc_set, KnnHitsQ: Evaluator._knn_hits, BoostQ: Evaluator._boost,
-    ConstQ: Evaluator._const, NamedQ: Evaluator._named, BoolQ: Evaluator._bool, DisMaxQ: Evaluator._dis_max,
+    MatchNoneQ: Evaluator._match_none, DocSetQ: Evaluator._doc_set, KnnHitsQ: Evaluator._knn_hits,
+    BoostQ: Evaluator._boost, ConstQ: Evaluator._const, NamedQ: Evaluator._named, BoolQ: Evaluator._bool,
+    DisMaxQ: Evaluator._dis_max,
 }

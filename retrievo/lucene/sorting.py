@@ -8,13 +8,12 @@ value sorts as Long.MAX_VALUE/MIN_VALUE (or ±Infinity, or null for keywords) un
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
 from retrievo.errors import BadRequestError
 from retrievo.index.searcher import Searcher
-from retrievo.retrievers.sort import SortField
 
 LONG_MAX = 9223372036854775807
 LONG_MIN = -9223372036854775808
@@ -22,6 +21,23 @@ FLOAT_TYPES = frozenset({"double", "float", "half_float"})
 #: Field types with doc values a sort can read; the rest (vectors, semantic_text) refuse as in ES.
 SORTABLE_TYPES = frozenset({"keyword", "long", "integer", "short", "byte", "double", "float", "half_float",
                             "date", "boolean"})
+
+
+class SortField(Protocol):
+    """One sort key as the query engine reads it. The query engine knows nothing of the retriever AST;
+    its ``SortField`` node (retrievo.retrievers.sort) has these attributes and is passed as it is."""
+
+    @property
+    def field(self) -> str: ...
+    @property
+    def order(self) -> str: ...
+    #: ``_last``, ``_first`` or a value to sort a document without one as.
+    @property
+    def missing(self) -> Any: ...
+    @property
+    def mode(self) -> str | None: ...
+    @property
+    def unmapped_type(self) -> str | None: ...
 
 
 def _text_sort_error(field: str) -> BadRequestError:
@@ -123,7 +139,7 @@ def _with_missing(vals: np.ndarray, present: np.ndarray, spec: SortField, kind: 
                                   f"custom [missing] values are not supported for keyword sorts in retrievo "
                                   f"(field [{spec.field}], missing [{missing}])")
         try:
-            mv = float(missing)  # type: ignore[arg-type]
+            mv = float(missing)
         except (TypeError, ValueError):
             raise BadRequestError("illegal_argument_exception",
                                   f"failed to parse [missing] value [{missing}] for field [{spec.field}]") from None

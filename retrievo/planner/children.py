@@ -18,13 +18,13 @@ from __future__ import annotations
 
 import dataclasses
 import threading
+from collections.abc import Callable, Hashable
 from concurrent.futures import Future
 from functools import partial
-from typing import Any, Callable, Hashable
+from typing import Any
 
-from retrievo.errors import ApiError
-from retrievo.planner.parallel import Fanout, run_all, run_serially
 from retrievo.planner.operators.base import ExecContext, Operator
+from retrievo.planner.parallel import Fanout, run_all, run_serially
 from retrievo.planner.ranked import Ranked
 
 
@@ -60,9 +60,8 @@ def head(r: Ranked, k: int) -> Ranked:
 
 def run_child(op: Operator, ctx: ExecContext, window: int | None = None) -> Any:
     """Run one child (once per search when it is shared) and keep the parent's window of it."""
-    once: OnceResults | None = getattr(ctx, "once", None)
-    if once is not None and getattr(op, "shared", False):
-        result = once.get(id(op), partial(op.execute, ctx))
+    if ctx.once is not None and op.shared:
+        result = ctx.once.get(id(op), partial(op.execute, ctx))
     else:
         result = op.execute(ctx)
     return head(result, window) if window is not None and isinstance(result, Ranked) else result
@@ -71,7 +70,7 @@ def run_child(op: Operator, ctx: ExecContext, window: int | None = None) -> Any:
 def run_children(ops: tuple[Operator, ...], ctx: ExecContext, window: int | None,
                  fanout: Fanout | None = None) -> list[Any]:
     """Every child's result in child order, an :class:`ApiError` in place of a failed child."""
-    calls = [partial(run_child, op, ctx, window) for op in ops]
+    calls: list[Callable[[], Any]] = [partial(run_child, op, ctx, window) for op in ops]
     if fanout is None:
         return run_serially(calls)
     fanout.prefetch(ctx)

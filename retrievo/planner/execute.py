@@ -1,4 +1,4 @@
-"""Run one search end to end: parse, plan, execute, shape the response.
+"""Run one parsed search end to end: plan, execute, shape the response.
 
 The steps are separate (:func:`prepare_search`, :func:`finish_search`) because a multi-search
 prepares all its searches first, shares work between them, and then finishes each one;
@@ -7,6 +7,7 @@ prepares all its searches first, shares work between them, and then finishes eac
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -23,10 +24,10 @@ from retrievo.response import es_float, filter_source, search_response
 from retrievo.retrievers.search import SearchRequest
 
 
-def _top_explanation(plan: Any, ctx: Any, doc: int, score: float) -> dict[str, Any]:
+def _top_explanation(plan: Plan, ctx: ExecContext, doc: int, score: float) -> dict[str, Any]:
     """A hit's explanation; a reranker at the root explains inside Lucene's ``sum of:`` as in
     Elasticsearch (its final query is the rank docs plus a required match on the child's hits)."""
-    main = explain_operator(plan.root, ctx.evaluator, doc, score) or \
+    main = explain_operator(plan.root, ctx, doc, score) or \
         {"value": es_float(score), "description": "*:*", "details": []}
     if not isinstance(getattr(plan.root, "child", None), Rerank):
         return main
@@ -38,7 +39,7 @@ def _top_explanation(plan: Any, ctx: Any, doc: int, score: float) -> dict[str, A
 
 @dataclass
 class PreparedSearch:
-    """A parsed and planned search with its execution context, not yet run."""
+    """A planned search with its execution context, not yet run."""
 
     shard: Shard
     request: SearchRequest
@@ -47,17 +48,23 @@ class PreparedSearch:
     started_ns: int
     plan_ns: int
 
+    def fresh_run(self) -> "PreparedSearch":
+        """The same plan with a new run context, as if just planned: a plan never changes while it runs,
+        so runs of one plan may overlap on any number of threads (what a cache of plans relies on)."""
+        return dataclasses.replace(self, ctx=_run_context(self.plan), started_ns=time.perf_counter_ns())
 
-def prepare_search(shard: Shard, body: dict[str, Any] | None, embed: Embedder | None = None,
+
+def _run_context(plan: Plan) -> ExecContext:
+    return plan.context(profiler=ProfileCollector() if plan.request.profile else None)
+
+
+def prepare_search(shard: Shard, request: SearchRequest, embed: Embedder | None = None,
                    inference: Any = None, searcher: Searcher | None = None) -> PreparedSearch:
-    """Parse and plan ``body`` against ``searcher`` (default: the shard's latest snapshot)."""
-    from retrievo.grammar.json import parse_search
+    """Plan ``request`` (parsed by the caller) against ``searcher`` (default: the shard's latest snapshot)."""
     started = time.perf_counter_ns()
-    request = parse_search(shard.name, body, max_result_window=shard.settings.max_result_window)
     plan = build_plan(request, searcher if searcher is not None else shard.searcher(), embed=embed,
                       inference=inference)
-    ctx = plan.context(profiler=ProfileCollector() if request.profile else None)
-    return PreparedSearch(shard, request, plan, ctx, started, time.perf_counter_ns() - started)
+    return PreparedSearch(shard, request, plan, _run_context(plan), started, time.perf_counter_ns() - started)
 
 
 def finish_search(prepared: PreparedSearch) -> dict[str, Any]:
@@ -70,6 +77,7 @@ def finish_search(prepared: PreparedSearch) -> dict[str, Any]:
     max_score = es_float(ranked.scores.max()) if show_score and ranked.scores.size else None
     profile = None
     if fetch is not None:
+        assert isinstance(ctx.profiler, ProfileCollector)
         fetch.nanos = time.perf_counter_ns() - fetch_began
         profile = {"shards": [shard_profile(prepared.shard.name, prepared.plan.root, ctx.profiler,
                                             prepared.plan.searcher.live_count, prepared.plan_ns, fetch)]}
@@ -111,6 +119,6 @@ def _hits(prepared: PreparedSearch, ranked: Ranked, ctx: ExecContext,
     return hits
 
 
-def run_search(shard: Shard, body: dict[str, Any], embed: Embedder | None = None,
+def run_search(shard: Shard, request: SearchRequest, embed: Embedder | None = None,
                inference: Any = None) -> dict[str, Any]:
-    return finish_search(prepare_search(shard, body, embed=embed, inference=inference))
+    return finish_search(prepare_search(shard, request, embed=embed, inference=inference))

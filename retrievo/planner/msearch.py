@@ -1,11 +1,10 @@
-"""``_msearch``: several searches in one request, planned together.
+"""``_msearch``: several parsed searches, planned and run together.
 
-The request is Elasticsearch's: header/body pairs, as a list (what the official client's
-``msearch(searches=[...])`` takes) or as NDJSON text. The response is Elasticsearch's too:
-``{"took", "responses": [...]}``, each item a full search response with ``"status": 200``, or
-``{"error": ..., "status": ...}`` for a search that failed -- one failing search never fails the
-others. As in Elasticsearch, a request that does not *parse* (a bad header key, invalid JSON, a
-body the search parser rejects) fails as a whole, before anything runs.
+The searches arrive parsed, each with its index (retrievo.grammar.json.msearch reads the request;
+retrievo.multi_search finds the indices), or as the error that fails that search alone. The
+response is Elasticsearch's: ``{"took", "responses": [...]}``, each item a full search response with
+``"status": 200``, or ``{"error": ..., "status": ...}`` for a search that failed -- one failing
+search never fails the others.
 
 Running the searches together lets them share work that one search at a time cannot:
 
@@ -26,16 +25,14 @@ as the batch a pair lands in already does between single searches (docs/profile.
 
 from __future__ import annotations
 
-import json
-import sys
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from retrievo.errors import ApiError, BadRequestError, illegal_argument, not_supported, validation_error
+from retrievo.errors import ApiError
 from retrievo.index.searcher import Searcher
 from retrievo.index.shard import Shard
 from retrievo.inference.rerank_cache import RerankCallStats
@@ -43,26 +40,10 @@ from retrievo.inference.usage import TaskUsage, record_usage
 from retrievo.planner.children import run_child
 from retrievo.planner.execute import PreparedSearch, finish_search, prepare_search
 from retrievo.lucene.query import LQuery
-from retrievo.planner.operators.base import Embedder, Operator
-from retrievo.planner.operators.query import Filter
-from retrievo.planner.operators.vector import VectorSearch
+from retrievo.planner.operators.base import Embedder, Operator, Reranker
 from retrievo.planner.operators.rerank import Rerank
 from retrievo.lucene.scoring import Evaluator
-
-#: Header keys Elasticsearch reads (``MultiSearchRequest.readMultiLineFormat``) that cannot change
-#: what a single local shard returns: accepted, their values checked.
-_BOOLEAN_HEADER_KEYS = frozenset({"request_cache", "requestCache", "ccs_minimize_roundtrips",
-                                  "ccsMinimizeRoundtrips", "allow_partial_search_results"})
-_STRING_HEADER_KEYS = frozenset({"preference", "routing"})
-_SEARCH_TYPES = frozenset({"query_then_fetch", "dfs_query_then_fetch"})
-#: Header keys that change index resolution, which retrievo's search does not do.
-_UNSUPPORTED_HEADER_KEYS = frozenset({"expand_wildcards", "expandWildcards", "ignore_unavailable",
-                                      "ignoreUnavailable", "allow_no_indices", "allowNoIndices",
-                                      "ignore_throttled", "ignoreThrottled"})
-#: Errors the search parser raises that Elasticsearch only raises when the search runs (request
-#: validation, the query phase): they fail that one search, not the whole request.
-_PER_SEARCH_PARSE_ERRORS = frozenset({"action_request_validation_exception", "search_phase_execution_exception"})
-
+from retrievo.retrievers.search import SearchRequest
 
 @dataclass
 class MultiSearchReport:
@@ -81,107 +62,6 @@ class MultiSearchReport:
     shared_filter_uses: int = 0
 
 
-# ---------------------------------------------------------------------------------------------- request
-
-
-def _json_line(line: str | bytes, what: str) -> Any:
-    try:
-        return json.loads(line)
-    except (json.JSONDecodeError, UnicodeDecodeError) as e:
-        raise BadRequestError("x_content_parse_exception", f"[{what}] is not valid JSON: {e}") from None
-
-
-def _ndjson_pairs(text: str | bytes) -> list[tuple[Any, Any]]:
-    """NDJSON as Elasticsearch reads it: every line ends with a newline (``\\r\\n`` too); an empty
-    header line is an empty header; a header with no body after it is ignored."""
-    if isinstance(text, bytes):
-        try:
-            text = text.decode("utf-8")
-        except UnicodeDecodeError as e:
-            raise BadRequestError("x_content_parse_exception", f"msearch body is not UTF-8: {e}") from None
-    if text and not text.endswith("\n"):
-        raise illegal_argument("The msearch request must be terminated by a newline [\n]")
-    lines = [line.rstrip("\r") for line in text.split("\n")[:-1]]
-    pairs = []
-    for i in range(0, len(lines) - 1, 2):
-        header = _json_line(lines[i], "header") if lines[i].strip() else {}
-        pairs.append((header, _json_line(lines[i + 1], "search body") if lines[i + 1].strip() else None))
-    return pairs
-
-
-def _item_json(item: Any, what: str) -> Any:
-    """One list element as the client would send it: dicts as they are, text as JSON, builder
-    objects (``elasticsearch.dsl``, retrievo's AST) as their JSON."""
-    if isinstance(item, (str, bytes)):
-        return _json_line(item, what) if item.strip() else ({} if what == "header" else None)
-    if isinstance(item, dict):
-        return item
-    from retrievo.grammar.builders import NOT_A_BUILDER, builder_json
-    converted = builder_json(item)
-    return item if converted is NOT_A_BUILDER else converted
-
-
-def read_searches(searches: Any) -> list[tuple[Any, Any]]:
-    """(header, body) pairs of an ``_msearch`` request: a list alternating headers and bodies, or NDJSON."""
-    if isinstance(searches, (str, bytes)):
-        pairs = _ndjson_pairs(searches)
-    elif isinstance(searches, Sequence):
-        items = list(searches)
-        pairs = [(_item_json(items[i], "header"), _item_json(items[i + 1], "search body"))
-                 for i in range(0, len(items) - 1, 2)]
-    else:
-        raise illegal_argument(f"[searches] must be a list of headers and bodies or NDJSON text, "
-                               f"found [{type(searches).__name__}]")
-    if not pairs:
-        raise validation_error("no requests added")
-    return pairs
-
-
-def _bool_value(key: str, value: Any) -> None:
-    if isinstance(value, bool) or value in ("true", "false"):
-        return
-    raise illegal_argument(f"Failed to parse value [{value}] as only [true] or [false] are allowed.")
-
-
-def header_index(header: Any, default: str | None) -> str | None:
-    """The index a header names (its ``index``/``indices``, else the request's), its other keys checked."""
-    if not isinstance(header, dict):
-        raise BadRequestError("parsing_exception", f"msearch header must be an object, found [{header!r}]")
-    index = default
-    for key, value in header.items():
-        if key in ("index", "indices"):
-            if isinstance(value, list) and all(isinstance(v, str) for v in value):
-                index = ",".join(value)
-            elif isinstance(value, str):
-                index = value
-            else:
-                raise illegal_argument(f"[{key}] must be a string or an array of strings, found [{value!r}]")
-        elif key in ("search_type", "searchType"):
-            if value not in _SEARCH_TYPES:
-                raise illegal_argument(f"No search type for [{value}]")
-        elif key in _BOOLEAN_HEADER_KEYS:
-            _bool_value(key, value)
-        elif key in _STRING_HEADER_KEYS:
-            if not isinstance(value, (str, int)):
-                raise illegal_argument(f"[{key}] must be a string, found [{value!r}]")
-        elif key in _UNSUPPORTED_HEADER_KEYS:
-            raise not_supported(f"[{key}] in the msearch metadata section")
-        else:
-            raise illegal_argument(f"key [{key}] is not supported in the metadata section")
-    return index
-
-
-def _check_parses(index: str | None, body: Any) -> None:
-    """Parse the body the way Elasticsearch's REST layer does before running anything: an error
-    there fails the whole request; errors Elasticsearch raises later are left to the search."""
-    from retrievo.grammar.json import parse_search
-    try:
-        parse_search(index or "_all", body, max_result_window=sys.maxsize)
-    except ApiError as err:
-        if err.error not in _PER_SEARCH_PARSE_ERRORS:
-            raise
-
-
 # ---------------------------------------------------------------------------------------------- sharing
 
 
@@ -197,10 +77,10 @@ def _embed_ahead(prepared: list[PreparedSearch], registry: Any, report: MultiSea
     texts: dict[str, dict[str, None]] = {}
     for p in prepared:
         for op in operators(p.plan.root):
-            if isinstance(op, VectorSearch) and op.search.query_vector is None \
-                    and op.search.query_vector_builder is not None:
-                builder = op.search.query_vector_builder
-                texts.setdefault(builder.model_id, {})[builder.model_text] = None
+            wanted_vector = op.embeds()
+            if wanted_vector is not None:
+                model_id, model_text = wanted_vector
+                texts.setdefault(model_id, {})[model_text] = None
     vectors: dict[tuple[str, str], np.ndarray] = {}
     for model_id, wanted in texts.items():
         batch = list(wanted)
@@ -227,15 +107,18 @@ def batched_embedder(vectors: dict[tuple[str, str], np.ndarray], fallback: Embed
 
 
 class BatchedInference:
-    """The inference registry as the rerankers of a multi-search see it: scores gathered and computed
-    for all searches together are served from the shared table; everything else is the registry."""
+    """The rerank endpoints as the rerankers of a multi-search see them: scores gathered and computed
+    for all searches together are served from the shared table; everything else is the registry's."""
 
-    def __init__(self, registry: Any) -> None:
+    def __init__(self, registry: Reranker) -> None:
         self._registry = registry
         self.scores: dict[tuple[str, str, str], float] = {}
 
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._registry, name)
+    def rerank_window(self, inference_id: str) -> int | None:
+        return self._registry.rerank_window(inference_id)
+
+    def rerank_top_n(self, inference_id: str) -> int | None:
+        return self._registry.rerank_top_n(inference_id)
 
     def rerank_scores_with_stats(self, inference_id: str, query: str,
                                  texts: Sequence[str]) -> tuple[np.ndarray, RerankCallStats]:
@@ -303,14 +186,6 @@ def _rerank_ahead(prepared: list[PreparedSearch], proxy: BatchedInference, regis
                 proxy.scores[(inference_id, query, text)] = score
 
 
-def _filters_of(op: Operator) -> tuple[LQuery, ...]:
-    if isinstance(op, Filter):
-        return op.filters
-    if isinstance(op, VectorSearch):
-        return op.filters
-    return ()
-
-
 def _share_filters(prepared: list[PreparedSearch], report: MultiSearchReport) -> None:
     """Evaluate each filter used by several searches on one snapshot once, and give every search the
     same bitset (seeded into its evaluator, so its own run finds it already computed)."""
@@ -319,7 +194,7 @@ def _share_filters(prepared: list[PreparedSearch], report: MultiSearchReport) ->
     for p in prepared:
         seen: set[LQuery] = set()
         for op in operators(p.plan.root):
-            for f in _filters_of(op):
+            for f in op.filter_queries():
                 try:
                     key = (id(p.plan.searcher), f)
                     hash(key)
@@ -348,34 +223,35 @@ def _share_filters(prepared: list[PreparedSearch], report: MultiSearchReport) ->
 
 def _same_filters(p: PreparedSearch, f: LQuery) -> list[LQuery]:
     """Every filter object of the plan equal to ``f`` (an evaluator memoises by object)."""
-    return [g for op in operators(p.plan.root) for g in _filters_of(op) if g == f]
+    return [g for op in operators(p.plan.root) for g in op.filter_queries() if g == f]
 
 
 # ---------------------------------------------------------------------------------------------- run
 
 
-def run_msearch(searches: Any, default_index: str | None, resolve: Callable[[str | None], Shard],
-                embed: Embedder, registry: Any) -> tuple[dict[str, Any], MultiSearchReport]:
-    """The ``_msearch`` response body and what the searches shared."""
+def run_msearch(searches: Sequence[tuple[Shard, SearchRequest] | ApiError], embed: Embedder,
+                registry: Any) -> tuple[dict[str, Any], MultiSearchReport]:
+    """The ``_msearch`` response body and what the searches shared; each search is its index and
+    parsed request, or the error that fails it."""
     started = time.perf_counter_ns()
-    pairs = read_searches(searches)
-    targets = [header_index(header, default_index) for header, _ in pairs]
-    for index, (_, body) in zip(targets, pairs):
-        _check_parses(index, body)
-    report = MultiSearchReport(searches=len(pairs))
+    report = MultiSearchReport(searches=len(searches))
     vectors: dict[tuple[str, str], np.ndarray] = {}
     proxy = BatchedInference(registry)
     shared_embed = batched_embedder(vectors, embed)
     snapshots: dict[str, Searcher] = {}
     prepared: list[PreparedSearch | None] = []
     failed: dict[int, ApiError] = {}
-    for i, (index, (_, body)) in enumerate(zip(targets, pairs)):
+    for i, search in enumerate(searches):
+        if isinstance(search, ApiError):
+            failed[i] = search
+            prepared.append(None)
+            continue
+        shard, request = search
         try:
-            shard = resolve(index)
             snapshot = snapshots.get(shard.name)
             if snapshot is None:
                 snapshot = snapshots[shard.name] = shard.searcher()
-            p = prepare_search(shard, body, embed=shared_embed, inference=proxy, searcher=snapshot)
+            p = prepare_search(shard, request, embed=shared_embed, inference=proxy, searcher=snapshot)
             p.ctx.ready = {}
             prepared.append(p)
         except ApiError as err:
@@ -386,15 +262,15 @@ def run_msearch(searches: Any, default_index: str | None, resolve: Callable[[str
     _share_filters(live, report)
     _rerank_ahead(live, proxy, registry, report)
     responses: list[dict[str, Any]] = []
-    for i, p in enumerate(prepared):
-        if p is not None and i not in failed:
+    for i, ready in enumerate(prepared):
+        if ready is not None and i not in failed:
             try:
-                responses.append({**finish_search(p), "status": 200})
+                responses.append({**finish_search(ready), "status": 200})
                 continue
             except ApiError as err:
                 failed[i] = err
-        err = failed[i]
-        responses.append({"error": err.body["error"], "status": err.status_code})
+        error = failed[i]
+        responses.append({"error": error.body["error"], "status": error.status_code})
     took = int((time.perf_counter_ns() - started) // 1_000_000)
     return {"took": took, "responses": responses}, report
 

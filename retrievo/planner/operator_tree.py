@@ -1,17 +1,18 @@
 """Walking and rebuilding operator trees without mutating them.
 
 Plan rules are pure functions, so they never edit an operator in place: they build a new operator
-with ``dataclasses.replace`` and new children. Operators keep their children in different fields
-(``child``, ``children_ops``, ``inputs``); :func:`with_children` hides that. A plan can be a DAG —
+with ``dataclasses.replace`` and new children, which keeps every declared field (the ``origin`` the
+planner attached, ``shared``). Operators keep their children in different fields (``child``,
+``children_ops``, ``inputs``); :func:`with_children` hides that. A plan can be a DAG —
 the shared-subtree rule puts one operator under several parents — so :func:`transform` memoises by
 identity and a shared operator stays shared after a rewrite.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import functools
-from typing import Callable, Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import replace
+from typing import Any, cast
 
 from retrievo.planner.operators.base import Operator
 
@@ -22,30 +23,19 @@ def with_children(op: Operator, children: tuple[Operator, ...]) -> Operator:
     if len(old) == len(children) and all(a is b for a, b in zip(old, children)):
         return op
     if hasattr(op, "children_ops"):
-        return copy_with(op, children_ops=children)
+        return updated(op, children_ops=children)
     if hasattr(op, "inputs"):
-        return copy_with(op, inputs=children)
+        return updated(op, inputs=children)
     if hasattr(op, "child"):
         (child,) = children
-        return copy_with(op, child=child)
+        return updated(op, child=child)
     raise TypeError(f"{type(op).__name__} has no children to replace")  # pragma: no cover
 
 
-def copy_with(op: Operator, **changes: object) -> Operator:
-    """A shallow copy of ``op`` with some fields changed. Attributes set outside the dataclass fields
-    (the planner labels operators with ``source``, ``retriever_kind`` and the like) come along."""
-    for name in changes:
-        if name not in _field_names(type(op)):
-            raise TypeError(f"{type(op).__name__} has no field {name!r}")  # pragma: no cover
-    new = object.__new__(type(op))
-    new.__dict__.update(vars(op))
-    new.__dict__.update(changes)
-    return new
-
-
-@functools.lru_cache(maxsize=None)
-def _field_names(cls: type) -> frozenset[str]:
-    return frozenset(f.name for f in dataclasses.fields(cls))
+def updated(op: Operator, **changes: Any) -> Operator:
+    """``dataclasses.replace`` for an operator whose class is known only at run time: the fields named
+    belong to that class (``limit`` of a windowed operator, ``fanout`` of a fusion), not to every operator."""
+    return cast(Operator, replace(cast(Any, op), **changes))
 
 
 def transform(root: Operator, fn: Callable[[Operator], Operator]) -> Operator:

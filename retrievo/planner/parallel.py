@@ -24,12 +24,20 @@ from __future__ import annotations
 import contextvars
 import os
 import threading
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, Callable, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import numpy as np
 
 from retrievo.errors import ApiError
+from retrievo.inference.protocols import Embedder, Reranker
+from retrievo.inference.rerank_cache import RerankCallStats
 from retrievo.lucene.query import LQuery
+
+if TYPE_CHECKING:
+    from retrievo.planner.operators.base import ExecContext
 
 T = TypeVar("T")
 
@@ -119,7 +127,7 @@ class Fanout:
     filter bitsets that more than one branch needs (so no two threads compute the same one)."""
     bitsets: tuple[LQuery, ...] = ()
 
-    def prefetch(self, ctx: Any) -> None:
+    def prefetch(self, ctx: ExecContext) -> None:
         for f in self.bitsets:
             try:
                 ctx.evaluator.mask(f)
@@ -138,40 +146,40 @@ class ModelLock:
         self._guard = threading.Lock()
         self._locks: dict[str, threading.RLock] = {}
 
-    def lock_for(self, inference_id: Any) -> Any:
+    def lock_for(self, inference_id: str) -> threading.RLock:
         with self._guard:
             return self._locks.setdefault(str(inference_id), threading.RLock())
 
-    def embedder(self, embed: Callable[[str, str], Any] | None) -> Callable[[str, str], Any] | None:
+    def embedder(self, embed: Embedder | None) -> Embedder | None:
         if embed is None:
             return None
 
-        def locked(inference_id: str, text: str) -> Any:
+        def locked(inference_id: str, text: str) -> np.ndarray:
             with self.lock_for(inference_id):
                 return embed(inference_id, text)
         return locked
 
-    def registry(self, inference: Any) -> Any:
-        return None if inference is None else _LockedRegistry(inference, self)
+    def registry(self, inference: Reranker | None) -> Reranker | None:
+        return None if inference is None else _LockedReranker(inference, self)
 
 
-class _LockedRegistry:
-    """The inference registry as seen by one search's parallel branches: a method whose first
-    argument names an endpoint runs under that endpoint's lock; everything else is the registry's own."""
+class _LockedReranker:
+    """The rerank endpoints as seen by one search's parallel branches: each call runs under its
+    endpoint's lock."""
 
-    def __init__(self, inner: Any, locks: ModelLock) -> None:
+    def __init__(self, inner: Reranker, locks: ModelLock) -> None:
         self._inner = inner
         self._locks = locks
 
-    def __getattr__(self, name: str) -> Any:
-        value = getattr(self._inner, name)
-        if not callable(value):
-            return value
-        locks = self._locks
+    def rerank_window(self, inference_id: str) -> int | None:
+        with self._locks.lock_for(inference_id):
+            return self._inner.rerank_window(inference_id)
 
-        def locked(*args: Any, **kwargs: Any) -> Any:
-            if not args or not isinstance(args[0], str):
-                return value(*args, **kwargs)
-            with locks.lock_for(args[0]):
-                return value(*args, **kwargs)
-        return locked
+    def rerank_top_n(self, inference_id: str) -> int | None:
+        with self._locks.lock_for(inference_id):
+            return self._inner.rerank_top_n(inference_id)
+
+    def rerank_scores_with_stats(self, inference_id: str, query: str,
+                                 texts: Sequence[str]) -> tuple[np.ndarray, RerankCallStats]:
+        with self._locks.lock_for(inference_id):
+            return self._inner.rerank_scores_with_stats(inference_id, query, texts)

@@ -13,12 +13,11 @@ from functools import cached_property
 from typing import Any
 
 from retrievo.index.searcher import Searcher
-from retrievo.planner.operators.fusion import FusionOperator
+from retrievo.inference.protocols import Reranker
 from retrievo.lucene.query import LQuery
 from retrievo.planner.operator_tree import walk
 from retrievo.planner.operators.base import Operator
 from retrievo.planner.operators.query import NamedQueries
-from retrievo.planner.operators.rerank import Rerank
 from retrievo.retrievers import SearchRequest
 from retrievo.retrievers.knn import KnnSearch
 
@@ -28,7 +27,7 @@ class RuleEnv:
     """Read-only facts a rule may consult: the request, the index snapshot, the inference registry."""
     request: SearchRequest
     searcher: Searcher
-    inference: Any = None
+    inference: Reranker | None = None
 
     @property
     def explaining(self) -> bool:
@@ -62,10 +61,11 @@ class PhysicalPlan:
 
     @cached_property
     def has_compound(self) -> bool:
-        """Whether any operator fuses or reranks children (most rules have nothing to do otherwise)."""
-        return any(isinstance(op, (FusionOperator, Rerank)) for op in self.ops)
+        """Whether any operator ranks its children into a window of its own -- fuses or reranks them
+        (most rules have nothing to do otherwise)."""
+        return any(op.window is not None for op in self.ops)
 
-    def replace(self, **changes: Any) -> "PhysicalPlan":
+    def replace(self, **changes: Any) -> PhysicalPlan:
         new = dataclasses.replace(self, **changes)
         if new.root is self.root:  # the same tree: keep what was computed about it
             for name in ("ops", "has_compound"):
@@ -73,5 +73,5 @@ class PhysicalPlan:
                     new.__dict__[name] = self.__dict__[name]
         return new
 
-    def noted(self, rule: str, note: str, **changes: Any) -> "PhysicalPlan":
+    def noted(self, rule: str, note: str, **changes: Any) -> PhysicalPlan:
         return self.replace(notes={**self.notes, rule: note}, **changes)

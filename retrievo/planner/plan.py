@@ -2,12 +2,14 @@
 
 Planning has four steps, each visible in :meth:`Plan.explain`:
 
-1. **Validate** the retriever tree as Elasticsearch does before running anything (window sizes).
+1. **Validate** the retriever tree as Elasticsearch does before running anything (window sizes:
+   ``Retriever.validate_tree``).
 2. **Logical rules** rewrite the retriever AST (``PLAN_RULES`` with ``STAGE = "logical"``: filter
    push-down).
 3. **Operators**: fields and analyzers come from the index's mappings, DSL queries compile to
    Lucene-level queries and Lucene's rewrites run on them (``QUERY_RULES``); each retriever becomes a
-   small operator chain (``TopDocs(Filter(Bm25Score))``, ``RrfFuse(children)``, ...).
+   small operator chain (``TopDocs(Filter(Bm25Score))``, ``RrfFuse(children)``, ...) through the
+   planning function of its kind (:data:`PLANNERS`, see :mod:`retrievo.planner.planning`).
 4. **Physical rules** rewrite the operator tree (``PLAN_RULES`` with ``STAGE = "physical"``: shared
    bitsets and sub-trees, pruned windows, shared query vectors, parallel branches).
 
@@ -18,29 +20,33 @@ plan rules never change results, query rules are part of exact scoring.
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any
 
-from retrievo.errors import not_supported, validation_error
 from retrievo.index.searcher import Searcher
 from retrievo.planner.children import OnceResults
-from retrievo.planner.compile_query import CompileContext, compile_query
-from retrievo.planner.operators.fusion import LinearFuse, RrfFuse
-from retrievo.lucene.query import BoolQ, KnnHitsQ, LQuery, boosted
+from retrievo.planner.operators.base import Embedder, ExecContext, Operator, Reranker
+from retrievo.planner.operators.fusion import plan_linear, plan_rrf
+from retrievo.planner.operators.query import NamedQueries
+from retrievo.planner.operators.rerank import plan_reranker
+from retrievo.planner.operators.standard import plan_standard
+from retrievo.planner.operators.top_docs import Page
+from retrievo.planner.operators.vector import plan_knn
 from retrievo.planner.parallel import ModelLock
-from retrievo.planner.operators.base import Embedder, ExecContext, Operator
-from retrievo.planner.operators.query import Bm25Score, ConstantScore, Filter, MinScore, NamedQueries, TerminateAfter
-from retrievo.planner.operators.top_docs import Page, TopDocs
-from retrievo.planner.operators.vector import KnnScore, VectorSearch
 from retrievo.planner.physical_plan import PhysicalPlan, RuleEnv
+from retrievo.planner.planning import PlanFunction, PlanningContext, plan_retriever
 from retrievo.planner.query_vectors import SharedQueryVectors
 from retrievo.planner.ranked import Ranked
-from retrievo.planner.operators.rerank import Rerank
-from retrievo.lucene.rewrite import active_rules, rewrite
-from retrievo.planner.rules import PLAN_RULES, RULE_NAMES, check_rule_names, disabled_rules as rules_off
-from retrievo.lucene.scoring import Evaluator
+from retrievo.planner.rules import PLAN_RULES, RULE_NAMES, check_rule_names
+from retrievo.planner.rules import disabled_rules as rules_off
 from retrievo.retrievers import (
-    CompoundRetriever, KnnRetriever, LinearRetriever, Retriever, RrfRetriever, SearchRequest, StandardRetriever,
+    KnnRetriever,
+    LinearRetriever,
+    Retriever,
+    RrfRetriever,
+    SearchRequest,
+    StandardRetriever,
     TextSimilarityReranker,
 )
 
@@ -59,7 +65,7 @@ class Plan:
     disabled_rules: tuple[str, ...] = ()
     rules: tuple[str, ...] = field(default=RULE_NAMES)
     embed: Embedder | None = None
-    inference: Any = None
+    inference: Reranker | None = None
     #: The retriever tree after the logical rules (what the operators were planned from).
     logical: Retriever | None = None
     #: The operator tree with what the physical rules decided (bitsets, sharing, threads).
@@ -79,7 +85,7 @@ class Plan:
     def active_rules(self) -> tuple[str, ...]:
         return tuple(r for r in self.rules if r not in self.disabled_rules)
 
-    def with_rules(self, optimized: Any = None, **rules: Any) -> "Plan":
+    def with_rules(self, optimized: Any = None, **rules: Any) -> Plan:
         """The same request planned with rules switched on or off by name, starting from this plan's
         rules (``optimized=True``: from every rule on, ``optimized=False``: from every rule off).
         Unknown names and non-boolean values are ``illegal_argument`` errors."""
@@ -120,190 +126,30 @@ class Plan:
             embed = SharedQueryVectors(embed)
         if phys is not None and phys.shared and "once" not in options:
             options["once"] = OnceResults()
-        return ExecContext(searcher=self.searcher, evaluator=Evaluator(self.searcher), embed=embed,
-                           inference=inference, **options)
+        return ExecContext(searcher=self.searcher, embed=embed, inference=inference, **options)
 
     def execute(self, ctx: ExecContext | None = None) -> tuple[Ranked, ExecContext]:
+        """Run the plan in ``ctx`` (default: a fresh :meth:`context`). The plan itself is not changed, so
+        any number of runs may share it, on any threads. Returns the ranked hits and the run's context,
+        whose ``trace`` holds what operators noted on the way: ``ctx.trace[rerank_op].sent`` are the texts
+        a reranker sent, ``ctx.trace[fuse_op].scores`` a fusion's scores (see :class:`RunTrace`)."""
         ctx = self.context() if ctx is None else ctx
         ranked: Ranked = self.root.execute(ctx)
         ranked.named = self.named.matched(ctx, ranked.docs) if self.named.names else {}
         return ranked, ctx
 
 
-# ---------------------------------------------------------------------------------------- compile
+# ---------------------------------------------------------------------------------------- kinds
 
-@dataclass
-class PlanningContext(CompileContext):
-    """The compile context of one plan, plus the filters compiled so far (see :func:`_compile_filter`)."""
-    share_filters: bool = False
-    compiled_filters: list[tuple[Any, LQuery]] = field(default_factory=list)
-
-
-def _compile(q: Any, ctx: CompileContext, disabled: Iterable[str]) -> LQuery:
-    return rewrite(compile_query(q, ctx), active_rules(disabled))
-
-
-def _compile_filter(q: Any, ctx: CompileContext, disabled: Iterable[str]) -> LQuery:
-    """A filter compiled once per plan: a filter pushed into several children is one query object
-    from the start (what ``share_filter_bitsets`` asks for, without rebuilding the tree afterwards).
-    Filters whose compilation registers something (named queries, kNN searches) compile every time."""
-    if not isinstance(ctx, PlanningContext) or not ctx.share_filters:
-        return _compile(q, ctx, disabled)
-    for seen, compiled in ctx.compiled_filters:
-        if seen == q:
-            return compiled
-    named, searches = len(ctx.named), len(ctx.searches)
-    compiled = _compile(q, ctx, disabled)
-    if len(ctx.named) == named and len(ctx.searches) == searches:
-        ctx.compiled_filters.append((q, compiled))
-    return compiled
-
-
-def _search_ops(ctx: CompileContext, first: int) -> tuple[VectorSearch, ...]:
-    """VectorSearch operators for the kNN searches registered since slot ``first``."""
-    ops = []
-    for slot, search, filters in ctx.searches[first:]:
-        field = ctx.searcher.vector(search.field)
-        ops.append(VectorSearch(search, filters, slot, field.describe() if field is not None else {}))
-    return tuple(ops)
-
-
-def _plan_knn(r: KnnRetriever, ctx: CompileContext, k: int, disabled: tuple[str, ...]) -> Operator:
-    filters = tuple(_compile_filter(f, ctx, disabled) for f in r.search.filter + r.filter)
-    first = len(ctx.searches)
-    ctx.add_search(r.search, filters)
-    op: Operator = KnnScore(_search_ops(ctx, first)[0])
-    if r.min_score is not None:
-        op = MinScore(op, r.min_score)
-    return TopDocs(op, k)
-
-
-def _scored_query(r: StandardRetriever, ctx: CompileContext, disabled: tuple[str, ...]) -> Operator:
-    """The retriever's query; with a top-level ``knn``, each search's hits are a SHOULD clause next to
-    it (Elasticsearch runs the kNN searches first and sums scores), and semantic queries inside it
-    register their own searches while compiling."""
-    first = len(ctx.searches)
-    if not r.knn:
-        assert r.query is not None
-        query = _compile(r.query, ctx, disabled)
-    else:
-        clauses: list[LQuery] = [compile_query(r.query, ctx)] if r.query is not None else []
-        for search in r.knn:
-            filters = tuple(_compile_filter(f, ctx, disabled) for f in search.filter)
-            clauses.append(boosted(KnnHitsQ(ctx.add_search(search, filters), search.field), search.boost))
-        query = rewrite(BoolQ(should=tuple(clauses)), active_rules(disabled))
-    inputs = _search_ops(ctx, first)
-    return Bm25Score(query, inputs, name="Score" if inputs else "Bm25Score")
-
-
-def _with_filters(r: Retriever, filters: tuple[Any, ...]) -> Retriever:
-    """A compound's filters reach every child (a knn child takes them as pre-filters), never applied
-    after fusion (spec §1.4). With ``push_down_filters`` on they are already at the leaves."""
-    return r if not filters else r.model_copy(update={"filter": r.filter + filters})
-
-
-# ---------------------------------------------------------------------------------------- validate
-
-def _check_windows(r: CompoundRetriever) -> None:
-    if r.rank_window_size < 0:
-        raise validation_error(f"[rank_window_size] parameter cannot be negative, found [{r.rank_window_size}]")
-    for entry in r.retrievers:
-        child = entry.retriever
-        if isinstance(child, (CompoundRetriever, TextSimilarityReranker)) \
-                and child.rank_window_size < r.rank_window_size:
-            raise validation_error(
-                f"[{r.kind}] requires [rank_window_size: {r.rank_window_size}] to be smaller than or equal to its "
-                f"sub retriever's {child.kind} [rank_window_size: {child.rank_window_size}]")
-
-
-def validate_retriever(r: Retriever) -> None:
-    """Elasticsearch's request validation of a retriever tree, before anything is planned (so plan
-    rules that reshape the tree can never hide an invalid window)."""
-    if isinstance(r, CompoundRetriever):
-        _check_windows(r)
-        for e in r.retrievers:
-            validate_retriever(e.retriever)
-    elif isinstance(r, TextSimilarityReranker):
-        if r.rank_window_size < 0:
-            raise validation_error(f"[rank_window_size] parameter cannot be negative, found [{r.rank_window_size}]")
-        validate_retriever(r.retriever)
-
-
-def validate_request(request: SearchRequest) -> None:
-    r = request.retriever
-    if isinstance(r, CompoundRetriever):
-        _check_windows(r)
-    if isinstance(r, (CompoundRetriever, TextSimilarityReranker)) and request.size > r.rank_window_size:
-        raise validation_error(f"[{r.kind}] requires [rank_window_size: {r.rank_window_size}] be greater than or "
-                               f"equal to [size: {request.size}]")
-    validate_retriever(r)
-
-
-# ---------------------------------------------------------------------------------------- operators
-
-def _plan_compound(r: CompoundRetriever, ctx: CompileContext, disabled: tuple[str, ...],
-                   min_score: float | None) -> Operator:
-    children = tuple(plan_retriever(_with_filters(e.retriever, r.filter), ctx, r.rank_window_size, disabled)
-                     for e in r.retrievers)
-    for op, e in zip(children, r.retrievers):
-        op.retriever_kind = e.retriever.kind  # type: ignore[attr-defined]
-        op.written_as = e.retriever  # type: ignore[attr-defined]  # the node the logical plan shows
-    common = dict(kind=r.kind, children_ops=children, child_names=tuple(e.retriever.name for e in r.retrievers),
-                  weights=tuple(e.weight for e in r.retrievers), window=r.rank_window_size,
-                  min_score=r.min_score if r.min_score is not None else min_score,
-                  child_min_score=any(e.retriever.min_score is not None for e in r.retrievers))
-    if isinstance(r, RrfRetriever):
-        return RrfFuse(rank_constant=r.rank_constant, **common)
-    assert isinstance(r, LinearRetriever)
-    return LinearFuse(normalizers=tuple(r.normalizer_of(e) for e in r.retrievers), **common)
-
-
-def _plan_reranker(r: TextSimilarityReranker, ctx: CompileContext, disabled: tuple[str, ...],
-                   min_score: float | None) -> Operator:
-    child = plan_retriever(_with_filters(r.retriever, r.filter), ctx, r.rank_window_size, disabled)
-    child.written_as = r.retriever  # type: ignore[attr-defined]
-    return Rerank(child, r.field, r.inference_text, r.inference_id, r.rank_window_size,
-                  min_score=r.min_score if r.min_score is not None else min_score,
-                  allow_failures=r.allow_rerank_failures, chunk=r.chunk_rescorer,
-                  child_kind=r.retriever.name or r.retriever.kind)
-
-
-def plan_retriever(r: Retriever, ctx: CompileContext, k: int, disabled: tuple[str, ...],
-                   min_score: float | None = None) -> Operator:
-    """The operators of one retriever, producing its top ``k`` (its window inside a compound).
-
-    The returned operator remembers the retriever and ``k`` it was planned from (``source``): two
-    operators with equal sources compute the same thing, which ``share_subtrees`` relies on. A
-    compound or reranker is planned from its own window, whatever its parent's ``k``."""
-    op = _plan(r, ctx, k, disabled, min_score)
-    own_window = isinstance(r, (CompoundRetriever, TextSimilarityReranker))
-    op.source = (r, None if own_window else k)  # type: ignore[attr-defined]
-    return op
-
-
-def _plan(r: Retriever, ctx: CompileContext, k: int, disabled: tuple[str, ...],
-          min_score: float | None) -> Operator:
-    if isinstance(r, CompoundRetriever):
-        return _plan_compound(r, ctx, disabled, min_score)
-    if isinstance(r, TextSimilarityReranker):
-        return _plan_reranker(r, ctx, disabled, min_score)
-    ctx.window = k
-    if isinstance(r, KnnRetriever):
-        return _plan_knn(r, ctx, k, disabled)
-    if not isinstance(r, StandardRetriever):
-        raise not_supported(f"[{r.kind}] retriever")
-    if r.knn or r.query is not None:
-        op: Operator = _scored_query(r, ctx, disabled)
-    else:
-        # Elasticsearch scores a missing query as match_all (1.0), or 0 when only filters are given.
-        op = ConstantScore(0.0 if r.filter else 1.0)
-    if r.filter:
-        op = Filter(op, tuple(_compile_filter(f, ctx, disabled) for f in r.filter))
-    if r.min_score is not None:
-        op = MinScore(op, r.min_score)
-    if r.terminate_after:
-        op = TerminateAfter(op, r.terminate_after)
-    return TopDocs(op, k, r.sort, r.search_after)
+#: The planning function of each retriever kind, by AST class (each lives in its kind's operator
+#: module). A new kind adds one line here; nothing else in the planner names it.
+PLANNERS: dict[type[Retriever], PlanFunction] = {
+    StandardRetriever: plan_standard,
+    KnnRetriever: plan_knn,
+    RrfRetriever: plan_rrf,
+    LinearRetriever: plan_linear,
+    TextSimilarityReranker: plan_reranker,
+}
 
 
 # ---------------------------------------------------------------------------------------- rules
@@ -323,15 +169,16 @@ def apply_physical_rules(plan: PhysicalPlan, env: RuleEnv, disabled: tuple[str, 
 
 
 def build_plan(request: SearchRequest, searcher: Searcher, disabled_rules: Iterable[str] = (),
-               now_millis: int | None = None, embed: Embedder | None = None, inference: Any = None) -> Plan:
+               now_millis: int | None = None, embed: Embedder | None = None, inference: Reranker | None = None) -> Plan:
     disabled = check_rule_names(disabled_rules)
     now = int(time.time() * 1000) if now_millis is None else now_millis
-    validate_request(request)
+    request.retriever.validate_tree(request.size)
     env = RuleEnv(request=request, searcher=searcher, inference=inference)
     logical = apply_logical_rules(request.retriever, env, disabled)
-    ctx = PlanningContext(searcher=searcher, now_millis=now, share_filters="share_filter_bitsets" not in disabled)
-    body = plan_retriever(logical, ctx, request.from_ + request.size, disabled, request.min_score)
-    named = NamedQueries(tuple((n, rewrite(q, active_rules(disabled))) for n, q in ctx.named))
+    ctx = PlanningContext(searcher=searcher, now_millis=now, disabled=disabled, planners=PLANNERS,
+                          share_filters="share_filter_bitsets" not in disabled)
+    body = plan_retriever(logical, ctx, request.from_ + request.size, request.min_score)
+    named = NamedQueries(tuple((n, ctx.rewrite(q)) for n, q in ctx.named))
     physical = PhysicalPlan(root=Page(body, request.from_, request.size), named=named,
                             searches={slot: search for slot, search, _ in ctx.searches})
     physical = apply_physical_rules(physical, env, disabled)

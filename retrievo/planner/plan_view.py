@@ -15,15 +15,10 @@ from typing import Any
 from retrievo.planner.costs import CostModel, Estimate
 from retrievo.planner.operator_tree import walk
 from retrievo.planner.operators.base import Operator
-from retrievo.planner.operators.query import Filter
-from retrievo.planner.operators.vector import VectorSearch
 from retrievo.planner.rules import PLAN_RULE_NAMES, QUERY_RULE_NAMES
 from retrievo.planner.rules.share_query_vectors import embedded_texts
 from retrievo.planner.rules.share_subtrees import signature
-from retrievo.retrievers import (
-    CompoundRetriever, KnnRetriever, LinearRetriever, Retriever, RrfRetriever, StandardRetriever,
-    TextSimilarityReranker,
-)
+from retrievo.retrievers import Retriever
 
 MAX_VALUE_CHARS = 100
 
@@ -59,48 +54,12 @@ def _estimate_text(e: dict[str, Any] | None) -> str:
 # ---------------------------------------------------------------------------------------- logical
 
 def _retriever_params(r: Retriever) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    if isinstance(r, StandardRetriever):
-        if r.query is not None:
-            out["query"] = _short(r.query.to_json())
-        if r.knn:
-            out["knn"] = _short([k.to_json() for k in r.knn])
-        if r.sort:
-            out["sort"] = _short([s.to_json() for s in r.sort])
-        if r.terminate_after:
-            out["terminate_after"] = r.terminate_after
-    elif isinstance(r, KnnRetriever):
-        s = r.search
-        out.update(field=s.field, k=s.k, num_candidates=s.num_candidates)
-        if s.query_vector_builder is not None:
-            out["embed"] = f"{s.query_vector_builder.model_id}({s.query_vector_builder.model_text!r})"
-        elif s.query_vector is not None:
-            out["query_vector"] = f"[{len(s.query_vector)} dims]"
-        if s.similarity is not None:
-            out["similarity"] = s.similarity
-    elif isinstance(r, RrfRetriever):
-        out.update(rank_constant=r.rank_constant, rank_window_size=r.rank_window_size)
-    elif isinstance(r, LinearRetriever):
-        out["rank_window_size"] = r.rank_window_size
-        if r.normalizer is not None:
-            out["normalizer"] = r.normalizer
-    elif isinstance(r, TextSimilarityReranker):
-        out.update(inference_id=r.inference_id, field=r.field, inference_text=repr(r.inference_text),
-                   rank_window_size=r.rank_window_size)
-        if r.chunk_rescorer is not None:
-            out["chunk_rescorer"] = _short(r.chunk_rescorer.to_json())
-    if r.filter:
-        out["filter"] = _short([f.to_json() for f in r.filter])
-    if r.min_score is not None:
-        out["min_score"] = r.min_score
-    if r.name is not None:
-        out["_name"] = r.name
-    return out
+    return {k: _short(v) if isinstance(v, (dict, list)) else v for k, v in r.describe().items()}
 
 
 def _logical_name(r: Retriever) -> str:
-    return {"standard": "Standard", "knn": "Knn", "rrf": "Rrf", "linear": "Linear",
-            "text_similarity_reranker": "TextSimilarityReranker"}.get(r.kind, r.kind)
+    """``text_similarity_reranker`` → ``TextSimilarityReranker``."""
+    return "".join(part.capitalize() for part in r.kind.split("_"))
 
 
 class _Describer:
@@ -116,9 +75,10 @@ class _Describer:
         self.by_source: dict[int, Operator] = {}
         self.by_signature: dict[Any, Operator] = {}
         for op in walk(plan.root):
-            for node in (getattr(op, "source", (None,))[0], getattr(op, "written_as", None)):
-                if node is not None:
-                    self.by_source.setdefault(id(node), op)
+            if op.origin is not None:
+                for node in (op.origin.retriever, op.origin.written_as):
+                    if node is not None:
+                        self.by_source.setdefault(id(node), op)
         self.repeated = {k for k, n in embedded_texts(phys).items() if n > 1} if phys and phys.share_vectors else set()
 
     def _op_for(self, r: Retriever) -> Operator | None:
@@ -145,29 +105,22 @@ class _Describer:
         return {"node": "Search", "params": params, "estimate": _estimate_json(self.costs.of(self.plan.root)),
                 "children": [self._logical(retriever, None)]}
 
-    def _logical(self, r: Retriever, entry: Any) -> dict[str, Any]:
-        params = _retriever_params(r)
-        if entry is not None:
-            if entry.weight != 1.0:
-                params = {"weight": entry.weight, **params}
-            if getattr(entry, "normalizer", None) is not None:
-                params = {"normalizer": entry.normalizer, **params}
+    def _logical(self, r: Retriever, given: dict[str, Any] | None) -> dict[str, Any]:
+        """``given``: what the parent shows on this child's line (a compound's weight and normalizer)."""
+        params = {**(given or {}), **_retriever_params(r)}
         op = self._op_for(r)
         node: dict[str, Any] = {"node": _logical_name(r), "params": params,
                                 "estimate": _estimate_json(self.costs.of(op)) if op is not None else None,
                                 "children": []}
         if op is None:
             node["tags"] = ["no operator of its own after the plan rules"]
-        if isinstance(r, CompoundRetriever):
-            node["children"] = [self._logical(e.retriever, e) for e in r.retrievers]
-        elif isinstance(r, TextSimilarityReranker):
-            node["children"] = [self._logical(r.retriever, None)]
+        node["children"] = [self._logical(c, p) for c, p in zip(r.children(), r.child_params())]
         return node
 
     # -------------------------------------------------------------- physical
     def physical(self, op: Operator | None = None) -> dict[str, Any]:
         op = self.plan.root if op is None else op
-        if getattr(op, "shared", False):
+        if op.shared:
             if id(op) in self.shared_ids:
                 return {"operator": op.name, "shared": f"#{self.shared_ids[id(op)]}", "children": []}
             self.shared_ids[id(op)] = len(self.shared_ids) + 1
@@ -181,21 +134,16 @@ class _Describer:
 
     def _tags(self, op: Operator) -> list[str]:
         tags: list[str] = []
-        if isinstance(op, (Filter, VectorSearch)):
-            ids = [self.bitset_ids[id(f)] for f in op.filters if id(f) in self.bitset_ids]
-            if ids:
-                tags.append("bitsets " + ",".join(f"#{i}" for i in ids))
-        if isinstance(op, VectorSearch) and op.search.query_vector_builder is not None:
-            b = op.search.query_vector_builder
-            if (b.model_id, b.model_text) in self.repeated:
-                tags.append("query vector shared")
-        fanout = getattr(op, "fanout", None)
-        if fanout is not None:
-            tags.append(fanout.describe())
-        limit = getattr(op, "limit", None)
-        if limit is not None:
-            tags.append(f"emits {limit}")
-        for kind, label in getattr(op, "flattened_from", ()):
+        ids = [self.bitset_ids[id(f)] for f in op.filter_queries() if id(f) in self.bitset_ids]
+        if ids:
+            tags.append("bitsets " + ",".join(f"#{i}" for i in ids))
+        if op.embeds() in self.repeated:
+            tags.append("query vector shared")
+        if op.fanout is not None:
+            tags.append(op.fanout.describe())
+        if op.limit is not None:
+            tags.append(f"emits {op.limit}")
+        for kind, label in op.origin.flattened_from if op.origin is not None else ():
             tags.append(f"lifted out of {kind}[{label}]")
         return tags
 
@@ -236,7 +184,7 @@ def _tree_lines(node: dict[str, Any], name_key: str, prefix: str = "", last: boo
                 root: bool = True) -> list[str]:
     branch = "" if root else ("└─ " if last else "├─ ")
     label = node[name_key]
-    if "params" in node and node["params"]:
+    if node.get("params"):
         label += "(" + ", ".join(f"{k}={v}" for k, v in node["params"].items()) + ")"
     if node.get("shared"):
         label += f" [shared {node['shared']}]" if "params" in node else f" → shared {node['shared']}, runs once"

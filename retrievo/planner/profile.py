@@ -8,7 +8,7 @@ per operator with Elasticsearch's keys (``type``, ``description``, ``time_in_nan
 tokens, cache hits -- goes under ``debug``, the map Elasticsearch itself uses for a query's
 non-timing details. See ``docs/profile.md`` for every key.
 
-Collection goes through :meth:`retrievo.planner.physical.Operator.execute`: when the search asked
+Collection goes through :meth:`retrievo.planner.operators.base.Operator.execute`: when the search asked
 for a profile, the execution context carries a :class:`ProfileCollector`, and every operator run
 (the root, and every child a parent runs) is timed and metered by :meth:`ProfileCollector.record`.
 Inference usage is charged through :mod:`retrievo.inference.usage` to the operator whose own code
@@ -68,7 +68,7 @@ class ProfileCollector:
         self._by_op: dict[int, OperatorProfile] = {}
         self._ops: list[Any] = []       # keeps operators alive so their ids stay theirs
 
-    def record(self, op: "Operator", ctx: "ExecContext") -> Any:
+    def record(self, op: Operator, ctx: ExecContext) -> Any:
         """Run ``op`` (its children go through their own ``record``), timing and metering it."""
         meter = UsageMeter()
         began = time.perf_counter_ns()
@@ -104,7 +104,7 @@ class ProfileCollector:
 
     # ------------------------------------------------------------------ Elasticsearch's shape
 
-    def query_entry(self, op: "Operator", live_documents: int) -> dict[str, Any]:
+    def query_entry(self, op: Operator, live_documents: int) -> dict[str, Any]:
         """The operator and its subtree as Elasticsearch query-profile entries."""
         prof = self.of(op)
         children = [self.query_entry(c, live_documents) for c in op.children()]
@@ -127,9 +127,9 @@ class ProfileCollector:
                 "breakdown": breakdown, "debug": debug, "children": children}
 
 
-def describe(op: "Operator") -> str:
+def describe(op: Operator) -> str:
     """The operator's parameters as the plan prints them (what Lucene's ``toString`` is to a query)."""
-    params = {k: v for k, v in op.describe().items() if k != "last_run"}
+    params = op.describe()
     if set(params) == {"query"}:
         return str(params["query"])
     return ", ".join(f"{k}={v}" for k, v in params.items())
@@ -161,7 +161,7 @@ class FetchProfile:
                 "debug": {"stored_fields": ["_id", "_routing", "_source"]}, "children": children}
 
 
-def shard_profile(index: str, root: "Operator", collector: ProfileCollector, live_documents: int,
+def shard_profile(index: str, root: Operator, collector: ProfileCollector, live_documents: int,
                   plan_nanos: int, fetch: FetchProfile | None) -> dict[str, Any]:
     """One ``profile.shards[]`` entry: the operator tree as the query profile, planning as
     ``rewrite_time``, the whole plan execution as the top-hits collector, and the fetch phase."""

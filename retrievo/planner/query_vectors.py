@@ -12,17 +12,20 @@ makes "once per search" a property of the plan.
 from __future__ import annotations
 
 from functools import partial
-from typing import Any, Callable
 
+import numpy as np
+
+from retrievo.inference.protocols import Embedder
 from retrievo.planner.children import OnceResults
 
 
 class SharedQueryVectors:
     """An embedder that embeds each (endpoint, text) once, for one search."""
 
-    def __init__(self, embed: Callable[[str, str], Any]) -> None:
+    def __init__(self, embed: Embedder) -> None:
         self._embed = embed
         self._once = OnceResults()
 
-    def __call__(self, inference_id: str, text: str) -> Any:
-        return self._once.get((inference_id, text), partial(self._embed, inference_id, text))
+    def __call__(self, inference_id: str, text: str) -> np.ndarray:
+        vector: np.ndarray = self._once.get((inference_id, text), partial(self._embed, inference_id, text))
+        return vector

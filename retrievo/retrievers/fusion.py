@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal
 
+from retrievo.errors import validation_error
 from retrievo.retrievers.base import Node
-from retrievo.retrievers.retriever import Retriever
+from retrievo.retrievers.retriever import Retriever, check_not_negative, check_size
 
 Normalizer = Literal["none", "minmax", "l2_norm"]
 DEFAULT_RANK_WINDOW_SIZE = 10
@@ -44,6 +45,42 @@ class CompoundRetriever(Retriever):
     def children(self) -> tuple[Retriever, ...]:
         return tuple(e.retriever for e in self.retrievers)
 
+    def with_children(self, children: tuple[Retriever, ...]) -> CompoundRetriever:
+        if len(children) != len(self.retrievers):
+            raise TypeError(f"[{self.kind}] has {len(self.retrievers)} children, not {len(children)}")
+        if all(c is e.retriever for c, e in zip(children, self.retrievers)):
+            return self
+        entries = tuple(e if c is e.retriever else e.model_copy(update={"retriever": c})
+                        for c, e in zip(children, self.retrievers))
+        return self.model_copy(update={"retrievers": entries})
+
+    @property
+    def own_window(self) -> int:
+        return self.rank_window_size
+
+    def check_window(self, size: int | None = None) -> None:
+        """Not negative, no larger than any child's own window (Elasticsearch's ``CompoundRetrieverBuilder``
+        checks before it checks ``size``), and large enough for the page when it is the top level."""
+        check_not_negative(self.rank_window_size)
+        for child in self.children():
+            window = child.own_window
+            if window is not None and window < self.rank_window_size:
+                raise validation_error(
+                    f"[{self.kind}] requires [rank_window_size: {self.rank_window_size}] to be smaller than or equal "
+                    f"to its sub retriever's {child.kind} [rank_window_size: {window}]")
+        check_size(self, self.rank_window_size, size)
+
+    def child_params(self) -> tuple[dict[str, Any], ...]:
+        out = []
+        for e in self.retrievers:
+            params: dict[str, Any] = {}
+            if e.normalizer is not None:
+                params["normalizer"] = e.normalizer
+            if e.weight != 1.0:
+                params["weight"] = e.weight
+            out.append(params)
+        return tuple(out)
+
 
 class RrfRetriever(CompoundRetriever):
     kind: ClassVar[str] = "rrf"
@@ -57,6 +94,9 @@ class RrfRetriever(CompoundRetriever):
             body["rank_window_size"] = self.rank_window_size
         return {"rrf": {**body, **self._base_json()}}
 
+    def describe(self) -> dict[str, Any]:
+        return {"rank_constant": self.rank_constant, "rank_window_size": self.rank_window_size, **super().describe()}
+
 
 class LinearRetriever(CompoundRetriever):
     kind: ClassVar[str] = "linear"
@@ -69,6 +109,12 @@ class LinearRetriever(CompoundRetriever):
         if self.rank_window_size != DEFAULT_RANK_WINDOW_SIZE:
             body["rank_window_size"] = self.rank_window_size
         return {"linear": {**body, **self._base_json()}}
+
+    def describe(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"rank_window_size": self.rank_window_size}
+        if self.normalizer is not None:
+            out["normalizer"] = self.normalizer
+        return {**out, **super().describe()}
 
     def normalizer_of(self, entry: RetrieverEntry) -> Normalizer:
         """Entry normalizer, else the retriever-level default (9.2+), else ``none``."""

@@ -76,3 +76,14 @@ class KnnRetriever(Retriever):
     def to_json(self) -> dict[str, Any]:
         body = {k: v for k, v in self.search.body_json().items() if k not in ("filter", "_name", "boost")}
         return {"knn": {**body, **self._base_json()}}
+
+    def describe(self) -> dict[str, Any]:
+        s = self.search
+        out: dict[str, Any] = {"field": s.field, "k": s.k, "num_candidates": s.num_candidates}
+        if s.query_vector_builder is not None:
+            out["embed"] = f"{s.query_vector_builder.model_id}({s.query_vector_builder.model_text!r})"
+        elif s.query_vector is not None:
+            out["query_vector"] = f"[{len(s.query_vector)} dims]"
+        if s.similarity is not None:
+            out["similarity"] = s.similarity
+        return {**out, **super().describe()}

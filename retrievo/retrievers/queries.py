@@ -7,12 +7,12 @@ a given index. ``to_json`` prints the canonical Elasticsearch form (defaults omi
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Literal, Union
+from typing import Any, ClassVar, Literal
 
 from retrievo.retrievers.base import Node, drop_defaults
 
-Scalar = Union[str, int, float, bool]
-Msm = Union[int, str, None]
+Scalar = str | int | float | bool
+Msm = int | str | None
 
 
 class Query(Node):
@@ -29,7 +29,7 @@ class Query(Node):
             out["_name"] = self.name
         return out
 
-    def children(self) -> tuple["Query", ...]:
+    def children(self) -> tuple[Query, ...]:
         return ()
 
 

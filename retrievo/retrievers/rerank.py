@@ -11,7 +11,7 @@ from typing import Any, ClassVar
 
 from retrievo.retrievers.base import Node
 from retrievo.retrievers.fusion import DEFAULT_RANK_WINDOW_SIZE
-from retrievo.retrievers.retriever import Retriever
+from retrievo.retrievers.retriever import Retriever, check_not_negative, check_size
 
 DEFAULT_RERANK_INFERENCE_ID = ".rerank-v1-elasticsearch"
 
@@ -44,6 +44,26 @@ class TextSimilarityReranker(Retriever):
 
     def children(self) -> tuple[Retriever, ...]:
         return (self.retriever,)
+
+    def with_children(self, children: tuple[Retriever, ...]) -> TextSimilarityReranker:
+        (child,) = children
+        return self if child is self.retriever else self.model_copy(update={"retriever": child})
+
+    @property
+    def own_window(self) -> int:
+        return self.rank_window_size
+
+    def check_window(self, size: int | None = None) -> None:
+        """At the top level Elasticsearch checks ``size`` against the window before its sign."""
+        check_size(self, self.rank_window_size, size)
+        check_not_negative(self.rank_window_size)
+
+    def describe(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"inference_id": self.inference_id, "field": self.field,
+                               "inference_text": repr(self.inference_text), "rank_window_size": self.rank_window_size}
+        if self.chunk_rescorer is not None:
+            out["chunk_rescorer"] = self.chunk_rescorer.to_json()
+        return {**out, **super().describe()}
 
     def to_json(self) -> dict[str, Any]:
         body: dict[str, Any] = {"retriever": self.retriever.to_json(), "field": self.field,

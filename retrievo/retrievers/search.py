@@ -7,7 +7,7 @@ those search-source fields), so the planner sees one shape only.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Union
+from typing import Any, ClassVar
 
 from retrievo.retrievers.base import Node
 from retrievo.retrievers.retriever import Retriever
@@ -29,7 +29,7 @@ class SourceFilter(Node):
         return {"includes": list(self.includes), "excludes": list(self.excludes)}
 
 
-TrackTotalHits = Union[bool, int]
+TrackTotalHits = bool | int
 
 
 class SearchRequest(Node):

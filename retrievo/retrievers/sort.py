@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Literal, Union
+from typing import Any, ClassVar, Literal
 
 from retrievo.retrievers.base import Node
 
-Missing = Union[Literal["_last", "_first"], str, int, float, bool]
+Missing = Literal["_last", "_first"] | str | int | float | bool
 
 
 class SortField(Node):

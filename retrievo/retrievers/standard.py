@@ -33,3 +33,15 @@ class StandardRetriever(Retriever):
         if self.knn:
             body["knn"] = [k.to_json() for k in self.knn] if len(self.knn) > 1 else self.knn[0].to_json()
         return {"standard": {**body, **self._base_json()}}
+
+    def describe(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        if self.query is not None:
+            out["query"] = self.query.to_json()
+        if self.knn:
+            out["knn"] = [k.to_json() for k in self.knn]
+        if self.sort:
+            out["sort"] = [s.to_json() for s in self.sort]
+        if self.terminate_after:
+            out["terminate_after"] = self.terminate_after
+        return {**out, **super().describe()}

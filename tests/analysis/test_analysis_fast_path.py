@@ -117,10 +117,10 @@ def test_unicode_regex_route_equals_automaton(text: str, max_len: int) -> None:
 
 
 def test_java_lower_table_routes_agree() -> None:
-    from retrievo.index.analysis.lowercase import _LOWER_TABLE
+    from retrievo.index.analysis.lowercase import LOWER_TABLE
 
     every_bmp_char = "".join(map(chr, range(0x10000)))
-    assert java_lower(every_bmp_char) == every_bmp_char.translate(_LOWER_TABLE)
+    assert java_lower(every_bmp_char) == every_bmp_char.translate(LOWER_TABLE)
     spelled_pair = "X" * 60 + "\ud801\udc00"  # a surrogate pair written as two code points
     assert java_lower(spelled_pair) == "x" * 60 + "\ud801\udc00"
 

@@ -26,9 +26,10 @@ def test_english_analyzer_tokens_with_positions_offsets_and_types(es: Engine) ->
 
 
 def test_field_uses_the_mapping_and_body_form_is_accepted(es: Engine) -> None:
-    assert [t["token"] for t in es.indices.analyze(index="x", field="t", text="Running dogs")["tokens"]] == ["run", "dog"]
-    assert [t["token"] for t in es.indices.analyze(index="x", body={"field": "k", "text": "Running dogs"})["tokens"]] \
-        == ["Running dogs"]
+    assert [t["token"] for t in es.indices.analyze(index="x", field="t", text="Running dogs")["tokens"]] \
+        == ["run", "dog"]
+    body = {"field": "k", "text": "Running dogs"}
+    assert [t["token"] for t in es.indices.analyze(index="x", body=body)["tokens"]] == ["Running dogs"]
     # an unmapped field falls back to the index's default analyzer; no analyzer at all: standard
     assert [t["token"] for t in es.indices.analyze(index="x", field="zz", text="Running dogs")["tokens"]] \
         == ["running", "dogs"]
@@ -38,9 +39,11 @@ def test_field_uses_the_mapping_and_body_form_is_accepted(es: Engine) -> None:
 @pytest.mark.parametrize("kwargs, status, kind, reason", [
     ({"index": "x", "field": "n", "text": "1"}, 400, "illegal_argument_exception",
      "Can't process field [n], Analysis requests are only supported on tokenized fields"),
-    ({"field": "t", "text": "a"}, 400, "illegal_argument_exception", "analysis based on a specific field requires an index"),
+    ({"field": "t", "text": "a"}, 400, "illegal_argument_exception",
+     "analysis based on a specific field requires an index"),
     ({"analyzer": "nope", "text": "a"}, 400, "illegal_argument_exception", "failed to find global analyzer [nope]"),
-    ({"index": "x", "analyzer": "nope", "text": "a"}, 400, "illegal_argument_exception", "failed to find analyzer [nope]"),
+    ({"index": "x", "analyzer": "nope", "text": "a"}, 400, "illegal_argument_exception",
+     "failed to find analyzer [nope]"),
     ({"analyzer": "standard"}, 400, "action_request_validation_exception", "Validation Failed: 1: text is missing;"),
     ({"tokenizer": "standard", "text": "a"}, 400, "illegal_argument_exception",
      "[_analyze] with [tokenizer] is not supported in retrievo"),

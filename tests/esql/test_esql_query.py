@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from conftest import assert_same_hits, esql_hits, json_hits, library_docs, normalize_rerank
+from retrievo.errors import ApiError
 
 DOCS = dict(library_docs())
 
@@ -147,3 +148,14 @@ def test_plan_of_an_esql_query(lib):
     assert "Filter" in str(plan) and "title:dark" in str(plan)
     with pytest.raises(TypeError):
         lib.plan(index="lib", esql="FROM lib")
+
+
+def test_allow_partial_results_is_checked_but_never_partial(lib):
+    query = 'FROM lib METADATA _id | SORT year | LIMIT 2 | KEEP _id'
+    for value in (True, False, "true", "false"):
+        assert lib.esql.query(query=query, allow_partial_results=value)["is_partial"] is False
+    with pytest.raises(ApiError) as err:
+        lib.esql.query(query=query, allow_partial_results="yes")
+    assert err.value.status_code == 400
+    assert err.value.body["error"]["type"] == "illegal_argument_exception"
+    assert err.value.body["error"]["reason"] == "Failed to parse value [yes] as only [true] or [false] are allowed."

@@ -135,8 +135,8 @@ def small() -> Engine:
 
 def _run_tree(engine: Engine, request: SearchRequest) -> list[tuple[str, Any]]:
     """The original AST, planned and executed without any JSON in between."""
-    shard = engine._shards[request.index]
-    plan = build_plan(request, shard.searcher(), embed=engine._embed_query, inference=engine._inference)
+    shard = engine.catalog.shards[request.index]
+    plan = build_plan(request, shard.searcher(), embed=engine.catalog.embed_query, inference=engine.catalog.inference)
     ranked, _ = plan.execute()
     ids = plan.searcher.ids
     show_score = not ranked.sorted_by_field or request.track_scores  # field-sorted hits print no score

@@ -164,8 +164,8 @@ class _Fake(Retriever):
 @pytest.fixture
 def registry(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
     """A private copy of the registry so registrations do not leak between tests."""
-    copy = dict(json_retrievers._REGISTRY)
-    monkeypatch.setattr(json_retrievers, "_REGISTRY", copy)
+    copy = dict(json_retrievers.RETRIEVER_PARSERS)
+    monkeypatch.setattr(json_retrievers, "RETRIEVER_PARSERS", copy)
     return copy
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -10,10 +10,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from retrievo.errors import BadRequestError
-from retrievo.index.dates import (DEFAULT_DATE_FORMAT, DateFormatError, DateParseError, compile_date_format,
-                                  format_date_millis, parse_date, parse_date_math)
+from retrievo.index.dates import (
+    DEFAULT_DATE_FORMAT,
+    DateFormatError,
+    DateParseError,
+    compile_date_format,
+    format_date_millis,
+    parse_date,
+    parse_date_math,
+)
 
-UTC = timezone.utc
+UTC = UTC
 
 
 def millis(dt: datetime) -> int:
@@ -267,7 +274,8 @@ def test_unparseable_date_in_date_math():
     inner = "failed to parse date field [not-a-date] with format [yyyy-MM-dd]"
     assert info.value.body == _parse_exception(f"{inner}: [{inner}]", {
         "type": "illegal_argument_exception", "reason": inner,
-        "caused_by": {"type": "date_time_parse_exception", "reason": "Text 'not-a-date' could not be parsed at index 0"}})
+        "caused_by": {"type": "date_time_parse_exception",
+                      "reason": "Text 'not-a-date' could not be parsed at index 0"}})
 
 
 def test_bad_time_zone_and_bad_format():

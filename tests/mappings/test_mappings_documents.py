@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 import json
 import struct
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -55,7 +55,7 @@ def float32(x: float) -> float:
 
 
 def epoch_millis(*args: int) -> int:
-    return int(datetime(*args, tzinfo=timezone.utc).timestamp() * 1000)
+    return int(datetime(*args, tzinfo=UTC).timestamp() * 1000)
 
 
 # ------------------------------------------------------------------------------- typed values
@@ -146,14 +146,16 @@ def test_long_from_garbage_is_es_error_body():
 
 @pytest.mark.parametrize("doc, path, type_name, preview, token, cause", [
     ({"b": 300}, "b", "byte", "300", "300", ("illegal_argument_exception", "Value [300] is out of range for a byte")),
-    ({"b": "300"}, "b", "byte", "300", '"300"', ("illegal_argument_exception", "Value [300] is out of range for a byte")),
+    ({"b": "300"}, "b", "byte", "300", '"300"',
+     ("illegal_argument_exception", "Value [300] is out of range for a byte")),
     ({"s": "40000"}, "s", "short", "40000", '"40000"',
      ("illegal_argument_exception", "Value [40000] is out of range for a short")),
     ({"i": "3e10"}, "i", "integer", "3e10", '"3e10"',
      ("illegal_argument_exception", "Value [3e10] is out of range for an integer")),
     ({"i": 3000000000}, "i", "integer", "3000000000", "3000000000",
      ("input_coercion_exception", "Numeric value (3000000000) out of range of int (-2147483648 - 2147483647)")),
-    ({"l": "1e20"}, "l", "long", "1e20", '"1e20"', ("illegal_argument_exception", "Value [1e20] is out of range for a long")),
+    ({"l": "1e20"}, "l", "long", "1e20", '"1e20"',
+     ("illegal_argument_exception", "Value [1e20] is out of range for a long")),
     ({"i": "x1"}, "i", "integer", "x1", '"x1"', ("number_format_exception", 'For input string: "x1"')),
     ({"d": "NaN"}, "d", "double", "NaN", '"NaN"',
      ("illegal_argument_exception", "[double] supports only finite values, but got [NaN]")),
@@ -279,7 +281,7 @@ def test_python_values_are_read_as_the_official_client_would_send_them():
     from decimal import Decimal
     from uuid import UUID
 
-    when = datetime(2020, 5, 6, 7, 8, 9, 10_000, tzinfo=timezone.utc)
+    when = datetime(2020, 5, 6, 7, 8, 9, 10_000, tzinfo=UTC)
     got = values({"when": when, "day": when.date(), "d": Decimal("2.5"), "user": {"name": UUID(int=1)},
                   "l": (1, 2)})
     assert got == {"when": [epoch_millis(2020, 5, 6, 7, 8, 9) + 10], "day": [epoch_millis(2020, 5, 6)],

@@ -121,7 +121,8 @@ def test_dynamic_is_inherited_and_can_be_overridden_per_object():
     assert parsed.new_mappings.field("open.also").type == "long"
     with pytest.raises(BadRequestError) as info:
         dynamic({"closed": {"y": 1}}, body)
-    assert info.value.reason.endswith("mapping set to strict, dynamic introduction of [y] within [closed] is not allowed")
+    assert info.value.reason.endswith(
+        "mapping set to strict, dynamic introduction of [y] within [closed] is not allowed")
 
 
 def test_strict_error_body_is_exactly_es():

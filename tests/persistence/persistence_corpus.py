@@ -24,7 +24,7 @@ def _text(rng: np.random.Generator, lo: int, hi: int) -> str:
 def force_ann(engine: Engine, index: str, field: str) -> None:
     """Make a vector field build its FAISS structure even on a few hundred rows (set before the
     first refresh; the setting is saved with the field)."""
-    writer = engine._shards[index].vectors[field]
+    writer = engine.catalog.shards[index].vectors[field]
     writer.exact_rows = 0
     writer.exact_cost_ratio = 0.0
 

@@ -8,7 +8,6 @@ import json
 import sys
 
 from persistence_corpus import article, run_searches
-
 from retrievo import Engine
 
 

@@ -16,7 +16,6 @@ import numpy as np
 import pytest
 
 from persistence_corpus import outcome
-
 from retrievo import ApiError, Engine
 from retrievo.index.persistence import MANIFEST_NAME, directory, files
 from retrievo.index.persistence.files import canonical_digest
@@ -61,7 +60,8 @@ def _rewrite_manifest(path: Path, change) -> None:
     (path / MANIFEST_NAME).write_text(json.dumps(body))
 
 
-@pytest.mark.parametrize("rel", ["shard.json", "docs.sources.0000000000-0000000040.jsonl", "field-0.postings.pack", "field-2.tail.rows.pack"])
+@pytest.mark.parametrize("rel", ["shard.json", "docs.sources.0000000000-0000000040.jsonl", "field-0.postings.pack",
+                                 "field-2.tail.rows.pack"])
 def test_a_truncated_file_is_reported_not_loaded(saved: tuple[Engine, Path], rel: str) -> None:
     _, path = saved
     victim = _index_file(path, rel)
@@ -155,7 +155,8 @@ def test_manifest_problems(saved: tuple[Engine, Path]) -> None:
     manifest.write_bytes(original.replace(b'"format_version":1', b'"format_version":7'))
     err = _error(lambda: Engine.load(path))
     assert err.status_code == 500 and err.error == "index_format_too_new_exception"
-    assert err.reason.startswith(f"Format version is not supported (resource [{manifest}]): 7 (needs to be between 1 and 1)")
+    assert err.reason.startswith(
+        f"Format version is not supported (resource [{manifest}]): 7 (needs to be between 1 and 1)")
 
     manifest.write_text(json.dumps({"name": "some other tool's manifest"}))
     err = _error(lambda: Engine.load(path))
@@ -209,7 +210,7 @@ def _fail_after(monkeypatch: pytest.MonkeyPatch, count: int) -> None:
     real = files.GenerationWriter._write
     written = {"n": 0}
 
-    def failing(self, rel, key, body):  # noqa: ANN001, ANN202
+    def failing(self, rel, key, body):
         if written["n"] >= count:
             raise OSError(errno.ENOSPC, "No space left on device")
         written["n"] += 1
@@ -239,7 +240,7 @@ def test_a_failed_manifest_swap_leaves_the_previous_save_loadable(saved: tuple[E
     engine, path = saved
     engine.delete(index="i", id="0", refresh=True)
     with monkeypatch.context() as patch:
-        def no_replace(src, dst):  # noqa: ANN001, ANN202
+        def no_replace(src, dst):
             raise OSError(errno.EIO, "Input/output error")
         patch.setattr(directory.os, "replace", no_replace)
         err = _error(lambda: engine.save(path))

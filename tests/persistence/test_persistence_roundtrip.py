@@ -12,8 +12,7 @@ import faiss
 import numpy as np
 import pytest
 
-from persistence_corpus import article, build_articles, outcome, run_searches, ARTICLE_SEARCHES
-
+from persistence_corpus import ARTICLE_SEARCHES, article, build_articles, outcome, run_searches
 from retrievo import Engine
 from retrievo.index.persistence import MANIFEST_NAME, files
 
@@ -44,8 +43,8 @@ def test_faiss_indexes_are_restored_not_rebuilt(articles: tuple[Engine, Path]) -
     engine, path = articles
     loaded = Engine.load(path)
     for field, structure in (("hnsw_vec", "IndexHNSWFlat"), ("sq_vec", "IndexHNSWSQ")):
-        before = engine._shards["articles"].searcher().vector(field)
-        after = loaded._shards["articles"].searcher().vector(field)
+        before = engine.catalog.shards["articles"].searcher().vector(field)
+        after = loaded.catalog.shards["articles"].searcher().vector(field)
         assert after.describe() == before.describe()
         assert after.describe()["segments"][0]["structure"] == structure
         # The same graph, byte for byte (a rebuild would differ: construction is multi-threaded).
@@ -56,10 +55,11 @@ def test_faiss_indexes_are_restored_not_rebuilt(articles: tuple[Engine, Path]) -
 def test_statistics_and_documents_come_back(articles: tuple[Engine, Path]) -> None:
     engine, path = articles
     loaded = Engine.load(path)
-    old, new = engine._shards["articles"], loaded._shards["articles"]
+    old, new = engine.catalog.shards["articles"], loaded.catalog.shards["articles"]
     for field in ("title", "body", "title.raw", "tag"):
         a, b = old.searcher().inverted(field), new.searcher().inverted(field)
-        assert (a.doc_count, a.sum_total_term_freq, a.sum_doc_freq) == (b.doc_count, b.sum_total_term_freq, b.sum_doc_freq)
+        assert (a.doc_count, a.sum_total_term_freq, a.sum_doc_freq) \
+            == (b.doc_count, b.sum_total_term_freq, b.sum_doc_freq)
         assert np.array_equal(a.unit_scores, b.unit_scores) and a.terms == b.terms
     assert new.store.versions == old.store.versions and new.store.seq_no == old.store.seq_no
     assert new.uuid == old.uuid and new.created_millis == old.created_millis
@@ -153,7 +153,7 @@ def test_large_arrays_are_memory_mapped_copy_on_write(articles: tuple[Engine, Pa
     _, path = articles
     monkeypatch.setattr(files, "MMAP_MIN_BYTES", 1)
     loaded = Engine.load(path)
-    shard = loaded._shards["articles"]
+    shard = loaded.catalog.shards["articles"]
     postings = shard.searcher().inverted("body").docs
     base = postings
     while isinstance(base, (np.ndarray, memoryview)):
@@ -268,7 +268,7 @@ def test_semantic_text_embeddings_are_loaded_not_recomputed(tmp_path: Path) -> N
     build_notes(engine, None)
     engine.save(tmp_path / "notes")
     loaded = Engine.load(tmp_path / "notes")
-    old, new = engine._shards["notes"].semantic["meaning"], loaded._shards["notes"].semantic["meaning"]
+    old, new = engine.catalog.shards["notes"].semantic["meaning"], loaded.catalog.shards["notes"].semantic["meaning"]
     assert new.chunk_docs == old.chunk_docs and new.chunk_offsets == old.chunk_offsets
     assert loaded.inference.cache_stats()["texts_encoded"] == 0
     for body in NOTE_SEARCHES:

@@ -8,7 +8,6 @@ import numpy as np
 import pytest
 
 from persistence_corpus import outcome
-
 from retrievo import Engine
 from retrievo.index.persistence import store_codec
 from retrievo.index.persistence.store_codec import plan_segments
@@ -79,7 +78,7 @@ def test_random_writes_and_reopenings_match_the_engine(tmp_path, monkeypatch: py
                          {"query": {"range": {"n": {"gte": 4}}}, "size": 100},
                          {"knn": {"field": "v", "query_vector": [1, 0], "k": 10, "num_candidates": 50}}):
                 assert outcome(reopened.search(index="r", body=body)) == outcome(engine.search(index="r", body=body))
-            ours, theirs = engine._shards["r"].store, reopened._shards["r"].store
+            ours, theirs = engine.catalog.shards["r"].store, reopened.catalog.shards["r"].store
             assert theirs.ids == ours.ids and theirs.versions == ours.versions and theirs.by_id == ours.by_id
             assert list(theirs.sources) == list(ours.sources)
             del reopened

@@ -14,7 +14,6 @@ from pathlib import Path
 import pytest
 
 from persistence_corpus import build_articles, build_notes, run_searches, save_tiny_reranker
-
 from retrievo import Engine
 
 PROBE = Path(__file__).with_name("reload_probe.py")

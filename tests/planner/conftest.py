@@ -57,7 +57,7 @@ def outcome(plan: Plan) -> dict[str, Any]:
                            "total": ranked.total, "terminated_early": ranked.terminated_early,
                            "named": ranked.named}
     if plan.request.explain:
-        out["explanations"] = [explain_operator(plan.root, ctx.evaluator, d, s)
+        out["explanations"] = [explain_operator(plan.root, ctx, d, s)
                                for d, s in zip(ranked.docs.tolist(), ranked.scores.tolist())]
     return out
 

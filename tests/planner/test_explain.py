@@ -16,7 +16,7 @@ HYBRID = {"retriever": {"rrf": {"filter": {"term": {"tag": "a"}}, "retrievers": 
 
 
 def _df(engine, field, term):
-    inv = engine._shards["docs"].searcher().inverted(field)
+    inv = engine.catalog.shards["docs"].searcher().inverted(field)
     return inv.doc_freq(inv.term_id(term))
 
 

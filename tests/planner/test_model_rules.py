@@ -152,7 +152,7 @@ def test_rerank_estimates_pairs_and_tokens(e):
     node = e.plan(index="m", body=body).to_dict()["physical"]["children"][0]
     assert node["operator"] == "Rerank"
     est = node["estimate"]
-    inv = e._shards["m"].searcher().inverted("text")
+    inv = e.catalog.shards["m"].searcher().inverted("text")
     words = float(inv.avgdl)
     assert est["pairs"] == 4 and est["model_calls"] == 1 and est["chunks_per_doc"] == 1
     assert est["tokens"] == round(4 * (3 + words))

@@ -54,9 +54,10 @@ def test_plan_before_and_after(engine):
     assert "RrfFuse(rank_constant=60, rank_window_size=12) [emits 4]" in text
     assert "prune_windows: outputs cut to what the parent reads: RrfFuse 4→3, RrfFuse 12→4" in text
     assert "[emits" not in before.explain()
-    after.execute()
-    before.execute()
-    assert len(inner.fused_scores) == 4 and len(before.root.child.children_ops[0].fused_scores) == 12
+    _, after_run = after.execute()
+    _, before_run = before.execute()
+    assert len(after_run.trace[inner].scores) == 4
+    assert len(before_run.trace[before.root.child.children_ops[0]].scores) == 12
 
 
 def test_a_child_shared_by_parents_with_different_windows_keeps_the_larger(engine):

@@ -37,7 +37,7 @@ def test_filter_forms(before, after):
     BoolQ(),
 ])
 def test_same_documents_match(engine, q):
-    ev = Evaluator(engine._shards["docs"].searcher())
+    ev = Evaluator(engine.catalog.shards["docs"].searcher())
     live = ev.s.live
     assert np.array_equal(ev.mask(q) & live, ev.mask(as_filter(q)) & live)
 

@@ -10,8 +10,14 @@ import pytest
 
 from retrievo.errors import BadRequestError
 from retrievo.index.documents import parse_document
-from retrievo.index.field_types import (FIELD_TYPES, UNSUPPORTED_FIELD_TYPES, MappingUpdate, ValueParseError,
-                                        VectorValueError, dynamic_dense_vector)
+from retrievo.index.field_types import (
+    FIELD_TYPES,
+    UNSUPPORTED_FIELD_TYPES,
+    MappingUpdate,
+    ValueParseError,
+    VectorValueError,
+    dynamic_dense_vector,
+)
 from retrievo.index.mappings import Mappings
 from retrievo.index.vectors.options import IndexOptions
 

@@ -255,7 +255,7 @@ def test_mass_deletion_compacts_the_main_segment():
 @pytest.mark.parametrize("index_options", [{"type": "int8_hnsw"}, {"type": "int8_flat"},
                                            {"type": "int4_hnsw"}, {"type": "int4_flat"}])
 def test_quantized_search_rescores_with_float_vectors(filter_data, index_options):
-    vectors, queries, masks = filter_data
+    vectors, queries, _ = filter_data
     _, field = build(vectors, "cosine", index_options=index_options, **FORCE_ANN)
     assert field.quantized
     recalls = []
@@ -309,7 +309,7 @@ def test_snapshots_are_immutable_and_the_tail_folds_into_the_main_index():
     first = snapshots[0]
     assert first.count == 150 and first.search(vectors[899], 3, 10)[0].max() < 150
     last = snapshots[-1]
-    assert [s["structure"] for s in last.describe()["segments"]][0] == "IndexHNSWFlat"
+    assert last.describe()["segments"][0]["structure"] == "IndexHNSWFlat"
     assert last.count == 900
     for doc in (0, 450, 899):
         assert last.search(vectors[doc], 1, 50)[0].tolist() == [doc]

@@ -8,9 +8,9 @@ Public API::
 ``EsqlQuery.request`` is the same :class:`~retrievo.retrievers.search.SearchRequest` the JSON front
 end builds, so an ES|QL search plans and runs exactly like its retriever-JSON form. ``fields``
 resolves the index named in ``FROM`` to its fields (``path → type``); with it, column references
-are verified the way ES|QL verifies them. The pieces: ``esql.lark`` (grammar), ``esql_syntax``
-(parse tree → commands), ``esql_where`` (conditions → queries), ``esql_pipeline`` (commands →
-retrievers), ``esql_columns`` (result columns), ``esql_printer`` (AST → text), ``esql_errors``.
+are verified the way ES|QL verifies them. The pieces: ``esql.lark`` (grammar), ``syntax`` (parse
+tree → commands), ``where`` (conditions → queries), ``pipeline`` (commands → retrievers), ``columns``
+(result columns), ``model`` (:class:`EsqlQuery`), ``printer`` (AST → text), ``errors``.
 See docs/esql.md for the subset, the mapping and where ES|QL and the retriever API differ.
 """
 

@@ -27,13 +27,13 @@ from __future__ import annotations
 
 import fnmatch
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any, Callable, Literal, Mapping, Sequence
 
 from retrievo.grammar.esql.columns import all_columns, keep as keep_columns
 from retrievo.grammar.esql.errors import Pos, Problems, not_supported, syntax_error, verification_error
 from retrievo.grammar.esql.model import DEFAULT_METADATA, METADATA_FIELDS, OTHER_METADATA_FIELDS, SCORE, EsqlQuery
 from retrievo.grammar.esql.syntax import (
-    EsqlSyntax, Field, ForkCmd, FuseCmd, KeepCmd, LimitCmd, MapLit, RerankCmd, SortCmd, SortItem, WhereCmd,
+    EsqlSyntax, Field, ForkCmd, FuseCmd, KeepCmd, LimitCmd, RerankCmd, SortCmd, SortItem, WhereCmd,
     parse_syntax,
 )
 from retrievo.grammar.esql.where import WhereContext, WherePlan, esql_type, translate_where
@@ -218,7 +218,7 @@ class _Translator:
         if not isinstance(item.expr, Field):
             raise self.unsupported(item.pos, "SORT on an expression")
         name = item.expr.name
-        order = item.order or "asc"
+        order: Literal["asc", "desc"] = "desc" if item.order == "desc" else "asc"
         if name in ("_id", "_index", "_fork"):
             raise self.unsupported(item.pos, f"SORT on [{name}]")
         if self.column_known(name, item.pos):

@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence, Union
 
-from lark import Lark, Token, Transformer, Tree, UnexpectedCharacters, UnexpectedInput, UnexpectedToken
+from lark import Lark, Token, Transformer, Tree, UnexpectedCharacters, UnexpectedInput, UnexpectedToken, v_args
 from lark.exceptions import VisitError
+from lark.tree import Meta
 
 from retrievo.errors import ApiError
 from retrievo.grammar.esql.errors import (
@@ -314,7 +315,7 @@ class _Build(Transformer):
         self.text = text
         self.params = params
 
-    def _src(self, meta: Any) -> str:
+    def _src(self, meta: Meta) -> str:
         return self.text[meta.start_pos:meta.end_pos]
 
     # -- names
@@ -393,8 +394,16 @@ class _Build(Transformer):
     def not_expr(self, children: list[Any]) -> Not:
         return Not(children[1], _pos(children[0]))
 
-    def comparison(self, children: list[Any]) -> Compare:
-        raise AssertionError  # replaced by the meta-aware version below
+    @v_args(meta=True)
+    def comparison(self, meta: Meta, children: list[Any]) -> Compare:
+        left, op, right = children
+        return Compare(str(op), left, right, Pos(meta.line, meta.column), self._src(meta))
+
+    @v_args(meta=True)
+    def in_list(self, meta: Meta, children: list[Any]) -> InList:
+        negated = any(isinstance(c, Token) and c.type == "NOT" for c in children)
+        parts = [c for c in children if not isinstance(c, Token)]
+        return InList(parts[0], tuple(parts[1:]), negated, Pos(meta.line, meta.column), self._src(meta))
 
     def assignment(self, children: list[Any]) -> Unsupported:
         raise syntax_error(self.text, _pos(children[1]), "mismatched input '=' expecting {'!=', '<', '<=', '==', "
@@ -425,6 +434,11 @@ class _Build(Transformer):
 
     def star_arg(self, children: list[Token]) -> Unsupported:
         return Unsupported("[*] as an argument", _pos(children[0]))
+
+    @v_args(meta=True)
+    def function_call(self, meta: Meta, children: list[Any]) -> Call:
+        name = children[0]
+        return Call(str(name).upper(), tuple(children[1:]), _pos(name), self._src(meta))
 
     # -- commands
     def index_name(self, children: list[Token]) -> tuple[str, Pos]:
@@ -477,7 +491,8 @@ class _Build(Transformer):
         return tuple(children)
 
     def fork_command(self, children: list[Any]) -> ForkCmd:
-        raise AssertionError  # replaced by the meta-aware version below
+        branches = [c for c in children if isinstance(c, tuple)]
+        return ForkCmd(tuple(branches), tuple(_branch_pos(b) for b in branches), _pos(children[0]))
 
     def fuse_method(self, children: list[Token]) -> tuple[str, Pos]:
         return str(children[0]), _pos(children[0])
@@ -529,36 +544,8 @@ class _Build(Transformer):
         return RerankCmd(column, text.value, text.pos, fields, options, pos)
 
 
-def _with_meta(method: str) -> Any:
-    """lark's ``v_args(meta=True)`` for the handful of rules that need their source text."""
-    from lark import v_args
-
-    def comparison(self: _Build, meta: Any, children: list[Any]) -> Compare:
-        left, op, right = children
-        return Compare(str(op), left, right, Pos(meta.line, meta.column), self._src(meta))
-
-    def in_list(self: _Build, meta: Any, children: list[Any]) -> InList:
-        negated = any(isinstance(c, Token) and c.type == "NOT" for c in children)
-        parts = [c for c in children if not isinstance(c, Token)]
-        return InList(parts[0], tuple(parts[1:]), negated, Pos(meta.line, meta.column), self._src(meta))
-
-    def function_call(self: _Build, meta: Any, children: list[Any]) -> Call:
-        name = children[0]
-        return Call(str(name).upper(), tuple(children[1:]), _pos(name), self._src(meta))
-
-    def fork_command(self: _Build, meta: Any, children: list[Any]) -> ForkCmd:
-        branches = [c for c in children if isinstance(c, tuple)]
-        return ForkCmd(tuple(branches), tuple(_branch_pos(b) for b in branches), _pos(children[0]))
-
-    return v_args(meta=True)(locals()[method])
-
-
 def _branch_pos(branch: tuple[Any, ...]) -> Pos:
     return branch[0].pos if branch else Pos(1, 1)
-
-
-for _name in ("comparison", "in_list", "function_call", "fork_command"):
-    setattr(_Build, _name, _with_meta(_name))
 
 
 # ---------------------------------------------------------------- errors

@@ -171,7 +171,7 @@ def _has_knn(node: Any) -> bool:
     return False
 
 
-def _flatten(kind: type, children: list[Any]) -> Any:
+def _flatten(kind: type[_And] | type[_Or], children: list[Any]) -> Any:
     """An ``AND``/``OR`` with nested same-kind nodes inlined and constants folded."""
     flat: list[Any] = []
     for c in children:

@@ -3,8 +3,8 @@
 Public API::
 
     parse_query(obj) -> Query                        # one query DSL object
-    parse_retriever(obj) -> Retriever                # {"standard": {...}}, via the registry
-    register_retriever(name, parser) -> None         # the extension point for knn, rrf, linear …
+    parse_retriever(obj) -> Retriever                # {"standard": {...}}, via RETRIEVER_PARSERS
+    register_retriever(name, parser) -> None         # add a retriever defined outside retrievo
     parse_search(index, body, *, max_result_window=10000) -> SearchRequest
 
 Everything is validated the way Elasticsearch 9 validates it, and fails with Elasticsearch's error
@@ -31,7 +31,7 @@ Deliberate differences from Elasticsearch, all because we parse dicts rather tha
 Decisions: features Elasticsearch has and retrievo does not (other query types, ``fuzziness``,
 ``rewrite``, terms lookup, multi_match ``cross_fields``/``phrase_prefix``/``bool_prefix``,
 range ``relation`` other than ``intersects``, script/geo/nested sorts, ``collapse``, ``aggs`` and
-the other unimplemented body keys, not-yet-registered retrievers) are ``not_supported`` 400s naming
+the other unimplemented body keys, retrievers without a parser) are ``not_supported`` 400s naming
 the feature; those errors are never wrapped in ``failed to parse field`` so they stay readable.
 Legacy ``range`` ``from``/``to``/``include_lower``/``include_upper`` are mapped to
 ``gt``/``gte``/``lt``/``lte``. ``from + size`` above ``index.max_result_window`` fails like ES's
@@ -53,11 +53,11 @@ from typing import Any, TypeVar
 import pydantic
 
 from retrievo.errors import illegal_argument, parsing_error
+from retrievo.grammar.builders import NOT_A_BUILDER, builder_json
 from retrievo.grammar.json import retrievers as json_retrievers
 from retrievo.grammar.json import search as json_search
-from retrievo.grammar.builders import NOT_A_BUILDER, builder_json
 from retrievo.grammar.json.queries import parse_top_level_query
-from retrievo.grammar.json.retrievers import RetrieverParser
+from retrievo.grammar.json.retriever_common import RetrieverParser
 from retrievo.grammar.json.search import DEFAULT_MAX_RESULT_WINDOW, RETRIEVER_EXCLUSIVE_KEYS
 from retrievo.retrievers.queries import Query
 from retrievo.retrievers.retriever import Retriever
@@ -129,8 +129,9 @@ def parse_retriever(obj: Any) -> Retriever:
     return json_retrievers.parse_retriever(normalize(obj))
 
 
-def register_retriever(name: str, parser: Callable[[dict[str, Any]], Retriever]) -> None:
-    """Register the parser for ``{"<name>": {...}}`` retrievers (knn, rrf, linear …)."""
+def register_retriever(name: str, parser: RetrieverParser) -> None:
+    """Register the parser for ``{"<name>": {...}}`` retrievers; retrievo's own are listed in
+    :data:`~retrievo.grammar.json.retrievers.RETRIEVER_PARSERS`."""
     json_retrievers.register_retriever(name, parser)
 
 

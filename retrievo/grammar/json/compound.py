@@ -134,7 +134,3 @@ def parse_dis_max(body: dict[str, Any], ctx: QueryContext) -> DisMaxQuery:
         raise parsing_error("[dis_max] requires 'queries' field with at least one clause")
     checked_boost("dis_max", body, params.get("boost", 1.0))
     return DisMaxQuery(queries=tuple(queries), **params)
-
-
-PARSERS = {"bool": parse_bool, "match_all": parse_match_all, "match_none": parse_match_none,
-           "constant_score": parse_constant_score, "dis_max": parse_dis_max}

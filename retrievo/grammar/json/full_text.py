@@ -201,7 +201,3 @@ def parse_multi_match(body: dict[str, Any], ctx: QueryContext) -> MultiMatchQuer
         raise illegal_argument("No negative slop allowed.")
     checked_boost("multi_match", body, params.get("boost", 1.0))
     return MultiMatchQuery(fields=tuple(fields), **params)
-
-
-PARSERS = {"match": parse_match, "match_phrase": parse_match_phrase,
-           "multi_match": parse_multi_match}

@@ -4,11 +4,13 @@
 An ``rrf`` child is a bare retriever or ``{"retriever": ..., "weight": w}``; a ``linear`` child is
 always the wrapped form, with an optional ``normalizer``. The multi-field ``query``/``fields``
 shorthand is refused: its expansion depends on index-time field types in ways retrievo does not
-reproduce yet.
+reproduce yet. Both parsers are built around the parser for their children
+(:func:`rrf_parser`, :func:`linear_parser`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from retrievo.errors import error_cause, illegal_argument, not_supported
@@ -17,7 +19,7 @@ from retrievo.grammar.json.errors import x_content
 from retrievo.grammar.json.objects import (
     OBJECT_ARRAY, STRING, STRING_ARRAY, Field, int_field, parse_object,
 )
-from retrievo.grammar.json.retrievers import BASE_FIELDS, base_kwargs, parse_retriever, register_retriever
+from retrievo.grammar.json.retriever_common import BASE_FIELDS, RetrieverParser, base_kwargs
 from retrievo.retrievers.fusion import (
     DEFAULT_RANK_CONSTANT, DEFAULT_RANK_WINDOW_SIZE, LinearRetriever, RetrieverEntry, RrfRetriever,
 )
@@ -46,7 +48,7 @@ def _normalizer(value: Any) -> str:
     return name
 
 
-def _rrf_entry(item: Any) -> RetrieverEntry:
+def _rrf_entry(item: Any, parse_child: RetrieverParser) -> RetrieverEntry:
     if not isinstance(item, dict) or not item:
         raise _component_error("retriever component must contain a retriever")
     if "retriever" not in item and "weight" not in item:
@@ -54,7 +56,7 @@ def _rrf_entry(item: Any) -> RetrieverEntry:
         if len(item) > 1:
             extra = list(item)[1]
             raise _component_error(f"unknown field [{extra}] after retriever")
-        return RetrieverEntry(retriever=parse_retriever({name: item[name]}), wrapped=False)
+        return RetrieverEntry(retriever=parse_child({name: item[name]}), wrapped=False)
     for key in item:
         if key not in ("retriever", "weight"):
             raise _component_error(f"unknown field [{key}], expected [retriever] or [weight]")
@@ -65,12 +67,12 @@ def _rrf_entry(item: Any) -> RetrieverEntry:
     if len(item["retriever"]) > 1:
         raise _component_error("only one retriever can be specified")
     weight = _weight(item["weight"], with_found=True) if "weight" in item else 1.0
-    return RetrieverEntry(retriever=parse_retriever(item["retriever"]), weight=weight)
+    return RetrieverEntry(retriever=parse_child(item["retriever"]), weight=weight)
 
 
-def _linear_entry(item: Any) -> RetrieverEntry:
+def _linear_entry(item: Any, parse_child: RetrieverParser) -> RetrieverEntry:
     body = parse_object("retriever-component", item if isinstance(item, dict) else {}, {
-        "retriever": Field(frozenset({jv.START_OBJECT}), parse_retriever),
+        "retriever": Field(frozenset({jv.START_OBJECT}), parse_child),
         "weight": Field(frozenset({jv.VALUE_NUMBER, jv.VALUE_STRING}), lambda v: _weight(v, with_found=False)),
         "normalizer": Field(STRING, _normalizer),
     })
@@ -81,10 +83,13 @@ def _linear_entry(item: Any) -> RetrieverEntry:
                           normalizer=body.get("normalizer"))
 
 
-def _entries(parse_entry: Any) -> Field:
+_EntryParser = Callable[[Any, RetrieverParser], RetrieverEntry]
+
+
+def _entries(parse_entry: _EntryParser, parse_child: RetrieverParser) -> Field:
     def parse(value: Any) -> tuple[RetrieverEntry, ...]:
         items = value if isinstance(value, list) else [value]
-        return tuple(parse_entry(item) for item in items)
+        return tuple(parse_entry(item, parse_child) for item in items)
     return Field(OBJECT_ARRAY, parse)
 
 
@@ -95,8 +100,8 @@ def _multi_field(name: str) -> Field:
     return Field(STRING_ARRAY | STRING, reject)
 
 
-def _common(name: str, parse_entry: Any) -> dict[str, Field]:
-    return {"retrievers": _entries(parse_entry), "rank_window_size": int_field(),
+def _common(name: str, parse_entry: _EntryParser, parse_child: RetrieverParser) -> dict[str, Field]:
+    return {"retrievers": _entries(parse_entry, parse_child), "rank_window_size": int_field(),
             "query": _multi_field(name), "fields": _multi_field(name), **BASE_FIELDS}
 
 
@@ -105,25 +110,30 @@ def _require_children(name: str, parsed: dict[str, Any]) -> None:
         raise illegal_argument(f"[{name}] must provide [retrievers] or [query]")
 
 
-def parse_rrf(body: dict[str, Any]) -> RrfRetriever:
-    parsed = parse_object("rrf", body, {**_common("rrf", _rrf_entry), "rank_constant": int_field()})
-    _require_children("rrf", parsed)
-    rank_constant = parsed.get("rank_constant", DEFAULT_RANK_CONSTANT)
-    if rank_constant < 1:
-        raise illegal_argument("[rank_constant] must be greater or equal to [1] for [rrf]")
-    return RrfRetriever(retrievers=parsed["retrievers"], rank_constant=rank_constant,
-                        rank_window_size=parsed.get("rank_window_size", DEFAULT_RANK_WINDOW_SIZE),
-                        **base_kwargs(parsed))
+def rrf_parser(parse_child: RetrieverParser) -> RetrieverParser:
+    """The ``rrf`` parser, parsing its child retrievers with ``parse_child``."""
+    fields = {**_common("rrf", _rrf_entry, parse_child), "rank_constant": int_field()}
+
+    def parse_rrf(body: dict[str, Any]) -> RrfRetriever:
+        parsed = parse_object("rrf", body, fields)
+        _require_children("rrf", parsed)
+        rank_constant = parsed.get("rank_constant", DEFAULT_RANK_CONSTANT)
+        if rank_constant < 1:
+            raise illegal_argument("[rank_constant] must be greater or equal to [1] for [rrf]")
+        return RrfRetriever(retrievers=parsed["retrievers"], rank_constant=rank_constant,
+                            rank_window_size=parsed.get("rank_window_size", DEFAULT_RANK_WINDOW_SIZE),
+                            **base_kwargs(parsed))
+    return parse_rrf
 
 
-def parse_linear(body: dict[str, Any]) -> LinearRetriever:
-    parsed = parse_object("linear", body, {**_common("linear", _linear_entry),
-                                           "normalizer": Field(STRING, _normalizer)})
-    _require_children("linear", parsed)
-    return LinearRetriever(retrievers=parsed["retrievers"], normalizer=parsed.get("normalizer"),
-                           rank_window_size=parsed.get("rank_window_size", DEFAULT_RANK_WINDOW_SIZE),
-                           **base_kwargs(parsed))
+def linear_parser(parse_child: RetrieverParser) -> RetrieverParser:
+    """The ``linear`` parser, parsing its child retrievers with ``parse_child``."""
+    fields = {**_common("linear", _linear_entry, parse_child), "normalizer": Field(STRING, _normalizer)}
 
-
-register_retriever("rrf", parse_rrf)
-register_retriever("linear", parse_linear)
+    def parse_linear(body: dict[str, Any]) -> LinearRetriever:
+        parsed = parse_object("linear", body, fields)
+        _require_children("linear", parsed)
+        return LinearRetriever(retrievers=parsed["retrievers"], normalizer=parsed.get("normalizer"),
+                               rank_window_size=parsed.get("rank_window_size", DEFAULT_RANK_WINDOW_SIZE),
+                               **base_kwargs(parsed))
+    return parse_linear

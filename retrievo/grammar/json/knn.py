@@ -15,7 +15,7 @@ from retrievo.grammar.json.errors import x_content
 from retrievo.grammar.json.objects import (
     OBJECT, OBJECT_ARRAY, Field, float_field, int_field, parse_object, string_field,
 )
-from retrievo.grammar.json.retrievers import BASE_FIELDS, _filters, base_kwargs, register_retriever
+from retrievo.grammar.json.retriever_common import BASE_FIELDS, base_kwargs, parse_filters
 from retrievo.retrievers.knn import NUM_CANDIDATES_LIMIT, KnnRetriever, KnnSearch, TextEmbeddingBuilder
 
 _VECTOR_TOKENS = frozenset({jv.START_ARRAY, jv.VALUE_STRING})
@@ -88,7 +88,7 @@ _COMMON: dict[str, Field] = {
 }
 _RETRIEVER_FIELDS: dict[str, Field] = {**_COMMON, **BASE_FIELDS}
 _SECTION_FIELDS: dict[str, Field] = {
-    **_COMMON, "filter": Field(OBJECT_ARRAY, _filters), "boost": float_field(), "_name": string_field(),
+    **_COMMON, "filter": Field(OBJECT_ARRAY, parse_filters), "boost": float_field(), "_name": string_field(),
     "inner_hits": _unsupported("inner_hits"),
 }
 
@@ -152,5 +152,3 @@ def parse_knn_section(value: Any, size: int) -> tuple[KnnSearch, ...]:
         out.append(_search(parsed, k, num_candidates))
     return tuple(out)
 
-
-register_retriever("knn", parse_knn_retriever)

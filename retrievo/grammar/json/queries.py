@@ -1,8 +1,9 @@
 """Query DSL dispatch: ``{"<query name>": {...}}`` → the query's AST node.
 
 Follows ``AbstractQueryBuilder.parseInnerQueryBuilder``: the clause must be an object with one key
-whose value is an object; a name retrievo implements is parsed by its module; a name Elasticsearch
-knows but retrievo does not implement is a clear ``not_supported`` error; any other name is
+whose value is an object; a name retrievo implements is parsed by the function :data:`QUERY_PARSERS`
+lists for it (the one table of implemented queries); a name Elasticsearch knows but retrievo does not
+implement is a clear ``not_supported`` error; any other name is
 Elasticsearch's ``unknown query [x]`` with its did-you-mean suggestion drawn from every name
 Elasticsearch registers. Nesting deeper than ``indices.query.bool.max_nested_depth`` (30) fails as
 it does in Elasticsearch, which also keeps Python's recursion limit out of reach.
@@ -15,19 +16,32 @@ from typing import Any
 
 from retrievo.errors import BadRequestError, error_cause, illegal_argument, not_supported, \
     parsing_error
-from retrievo.grammar.json import compound as json_compound
-from retrievo.grammar.json import full_text as json_full_text
-from retrievo.grammar.json import semantic as json_semantic
-from retrievo.grammar.json import term_level as json_term_level
+from retrievo.grammar.json.compound import (
+    parse_bool, parse_constant_score, parse_dis_max, parse_match_all, parse_match_none,
+)
 from retrievo.grammar.json.errors import suggest
+from retrievo.grammar.json.full_text import parse_match, parse_match_phrase, parse_multi_match
 from retrievo.grammar.json.query_common import MAX_NESTED_DEPTH, QueryContext
+from retrievo.grammar.json.semantic import parse_semantic
+from retrievo.grammar.json.term_level import (
+    parse_exists, parse_ids, parse_prefix, parse_range, parse_term, parse_terms,
+)
 from retrievo.retrievers.queries import Query
 
 QueryParser = Callable[[dict[str, Any], QueryContext], Query]
 
-#: Query names retrievo parses, with their parsers.
+#: Every query retrievo parses, by the name it is written under.
 QUERY_PARSERS: dict[str, QueryParser] = {
-    **json_full_text.PARSERS, **json_term_level.PARSERS, **json_compound.PARSERS, **json_semantic.PARSERS,
+    # full text
+    "match": parse_match, "match_phrase": parse_match_phrase, "multi_match": parse_multi_match,
+    # term level
+    "term": parse_term, "terms": parse_terms, "range": parse_range, "exists": parse_exists, "ids": parse_ids,
+    "prefix": parse_prefix,
+    # compound and trivial
+    "bool": parse_bool, "match_all": parse_match_all, "match_none": parse_match_none,
+    "constant_score": parse_constant_score, "dis_max": parse_dis_max,
+    # semantic_text
+    "semantic": parse_semantic,
 }
 
 #: Query names Elasticsearch 9 registers (core, x-pack and bundled modules) that retrievo does not

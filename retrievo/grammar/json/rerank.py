@@ -1,4 +1,7 @@
-"""``text_similarity_reranker`` (``TextSimilarityRankRetrieverBuilder``), spec §6.1."""
+"""``text_similarity_reranker`` (``TextSimilarityRankRetrieverBuilder``), spec §6.1.
+
+The parser is built around the parser for the retriever it reranks (:func:`reranker_parser`).
+"""
 
 from __future__ import annotations
 
@@ -10,7 +13,7 @@ from retrievo.grammar.json.errors import x_content
 from retrievo.grammar.json.objects import (
     OBJECT, Field, bool_field, int_field, parse_object, string_field,
 )
-from retrievo.grammar.json.retrievers import BASE_FIELDS, base_kwargs, parse_retriever, register_retriever
+from retrievo.grammar.json.retriever_common import BASE_FIELDS, RetrieverParser, base_kwargs
 from retrievo.retrievers.fusion import DEFAULT_RANK_WINDOW_SIZE
 from retrievo.retrievers.rerank import DEFAULT_RERANK_INFERENCE_ID, ChunkRescorer, TextSimilarityReranker
 
@@ -30,7 +33,6 @@ def _chunk_rescorer(value: Any) -> ChunkRescorer:
 
 
 _FIELDS: dict[str, Field] = {
-    "retriever": Field(OBJECT, parse_retriever),
     "field": string_field(),
     "inference_text": string_field(),
     "inference_id": string_field(),
@@ -41,18 +43,20 @@ _FIELDS: dict[str, Field] = {
 }
 
 
-def parse_reranker(body: dict[str, Any]) -> TextSimilarityReranker:
-    parsed = parse_object(NAME, body, _FIELDS)
-    missing = [f for f in ("retriever", "field", "inference_text") if f not in parsed]
-    if missing:
-        raise x_content(f"[{NAME}] failed to parse object",
-                        cause=error_cause("illegal_argument_exception", f"Required [{', '.join(missing)}]"))
-    return TextSimilarityReranker(
-        retriever=parsed["retriever"], field=parsed["field"], inference_text=parsed["inference_text"],
-        inference_id=parsed.get("inference_id", DEFAULT_RERANK_INFERENCE_ID),
-        rank_window_size=parsed.get("rank_window_size", DEFAULT_RANK_WINDOW_SIZE),
-        allow_rerank_failures=parsed.get("allow_rerank_failures", False),
-        chunk_rescorer=parsed.get("chunk_rescorer"), **base_kwargs(parsed))
+def reranker_parser(parse_child: RetrieverParser) -> RetrieverParser:
+    """The ``text_similarity_reranker`` parser, parsing the retriever it reranks with ``parse_child``."""
+    fields = {"retriever": Field(OBJECT, parse_child), **_FIELDS}
 
-
-register_retriever(NAME, parse_reranker)
+    def parse_reranker(body: dict[str, Any]) -> TextSimilarityReranker:
+        parsed = parse_object(NAME, body, fields)
+        missing = [f for f in ("retriever", "field", "inference_text") if f not in parsed]
+        if missing:
+            raise x_content(f"[{NAME}] failed to parse object",
+                            cause=error_cause("illegal_argument_exception", f"Required [{', '.join(missing)}]"))
+        return TextSimilarityReranker(
+            retriever=parsed["retriever"], field=parsed["field"], inference_text=parsed["inference_text"],
+            inference_id=parsed.get("inference_id", DEFAULT_RERANK_INFERENCE_ID),
+            rank_window_size=parsed.get("rank_window_size", DEFAULT_RANK_WINDOW_SIZE),
+            allow_rerank_failures=parsed.get("allow_rerank_failures", False),
+            chunk_rescorer=parsed.get("chunk_rescorer"), **base_kwargs(parsed))
+    return parse_reranker

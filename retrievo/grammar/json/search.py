@@ -21,7 +21,6 @@ from retrievo.errors import BadRequestError, error_cause, illegal_argument, not_
 from retrievo.grammar.json import values as jv
 from retrievo.grammar.json.errors import failed_field
 from retrievo.grammar.json.queries import parse_top_level_query
-from retrievo.grammar.json import fusion as json_fusion, rerank as json_rerank  # noqa: F401  (register rrf, linear, reranker)
 from retrievo.grammar.json.knn import parse_knn_section
 from retrievo.grammar.json.retrievers import parse_retriever
 from retrievo.grammar.json.sort import parse_search_after, parse_sort

@@ -23,6 +23,3 @@ def parse_semantic(body: dict[str, Any], ctx: QueryContext) -> SemanticQuery:
         raise negative_boost("semantic", body)
     return SemanticQuery(field=parsed["field"], query=parsed["query"], boost=parsed.get("boost", 1.0),
                          name=parsed.get("_name"))
-
-
-PARSERS = {"semantic": parse_semantic}

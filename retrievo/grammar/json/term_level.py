@@ -29,7 +29,7 @@ from retrievo.retrievers.queries import (
 def _scalar(query: str, param: str, value: Any) -> Scalar | None:
     """``objectBytes()`` of a term value: a scalar or ``null``; structures are unknown tokens."""
     if value is None or jv.is_value(value):
-        return value  # type: ignore[no-any-return]
+        return value
     raise unknown_token(query, jv.token_of(value), param)
 
 
@@ -259,7 +259,3 @@ def parse_prefix(body: dict[str, Any], ctx: QueryContext) -> PrefixQuery:
     field, value = _require_field_and_value(field, value)
     checked_boost("prefix", body, params.get("boost", 1.0), field_level=True)
     return PrefixQuery(field=field, value=value, **params)
-
-
-PARSERS = {"term": parse_term, "terms": parse_terms, "range": parse_range,
-           "exists": parse_exists, "ids": parse_ids, "prefix": parse_prefix}

@@ -11,14 +11,14 @@ from .registry import AnalysisRegistry
 from .tokens import Token
 
 __all__ = [
-    "AnalysisRegistry",
-    "Analyzer",
     "BUILTIN_ANALYZERS",
     "ENGLISH",
     "KEYWORD",
     "SIMPLE",
     "STANDARD",
     "STOP",
-    "Token",
     "WHITESPACE",
+    "AnalysisRegistry",
+    "Analyzer",
+    "Token",
 ]

@@ -11,8 +11,8 @@ The alphabet is the set of character *classes* (small ints), not characters, so 
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Iterable, Sequence, Union
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,20 +24,20 @@ class Sym:
 
 @dataclass(frozen=True, slots=True)
 class Seq:
-    parts: tuple["Node", ...]
+    parts: tuple[Node, ...]
 
 
 @dataclass(frozen=True, slots=True)
 class Alt:
-    options: tuple["Node", ...]
+    options: tuple[Node, ...]
 
 
 @dataclass(frozen=True, slots=True)
 class Star:
-    inner: "Node"
+    inner: Node
 
 
-Node = Union[Sym, Seq, Alt, Star]
+Node = Sym | Seq | Alt | Star
 
 
 def seq(*parts: Node) -> Node:

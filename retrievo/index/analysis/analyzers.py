@@ -9,8 +9,9 @@ token; the test-suite checks that on the goldens and on random text.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from itertools import accumulate, compress
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 from .filters import (
     ENGLISH_STOP_WORDS,

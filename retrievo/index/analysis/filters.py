@@ -7,10 +7,11 @@ columns, and list-at-a-time filters keep the per-token Python work to a minimum.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from itertools import compress
 from operator import sub
-from typing import Any, Iterable
+from typing import Any
 
 from ._unicode_tables import ASCII_FOLDING
 from .lowercase import java_lower, java_upper

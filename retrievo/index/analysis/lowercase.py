@@ -16,20 +16,20 @@ if TYPE_CHECKING:
     import numpy as np
     import numpy.typing as npt
 
-_LOWER_TABLE: dict[int, int] = dict(zip(LOWER_PAIRS[0::2], LOWER_PAIRS[1::2]))
+LOWER_TABLE: dict[int, int] = dict(zip(LOWER_PAIRS[0::2], LOWER_PAIRS[1::2]))
 _UPPER_TABLE: dict[int, int] = dict(zip(UPPER_PAIRS[0::2], UPPER_PAIRS[1::2]))
 
 
-_LOWER_BMP: "npt.NDArray[np.uint16] | None" = None  # built on first use (numpy loads lazily)
+_LOWER_BMP: npt.NDArray[np.uint16] | None = None  # built on first use (numpy loads lazily)
 
 
-def _lower_bmp_table() -> "npt.NDArray[np.uint16]":
+def _lower_bmp_table() -> npt.NDArray[np.uint16]:
     global _LOWER_BMP
     if _LOWER_BMP is None:
         import numpy as np
 
         table = np.arange(0x10000, dtype=np.uint16)
-        for cp, lo in _LOWER_TABLE.items():
+        for cp, lo in LOWER_TABLE.items():
             if cp <= 0xFFFF:  # BMP characters lowercase to BMP characters
                 table[cp] = lo
         _LOWER_BMP = table
@@ -53,7 +53,7 @@ def java_lower(text: str) -> str:
             out = _lower_bmp_table()[units].tobytes().decode("utf-16-le", "surrogatepass")
             if len(out) == len(text):  # else a surrogate pair was spelled as two code points
                 return out
-    return text.translate(_LOWER_TABLE)
+    return text.translate(LOWER_TABLE)
 
 
 def java_upper(text: str) -> str:

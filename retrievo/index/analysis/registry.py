@@ -9,7 +9,8 @@ is almost always a bug in the caller's settings, and silently analyzing differen
 
 from __future__ import annotations
 
-from typing import Any, Callable, Mapping
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from retrievo.errors import BadRequestError, illegal_argument, not_supported
 
@@ -356,7 +357,7 @@ class AnalysisRegistry:
         self._analyzers: dict[str, Analyzer] = merged
 
     @classmethod
-    def from_settings(cls, analysis: Mapping[str, Any] | None) -> "AnalysisRegistry":
+    def from_settings(cls, analysis: Mapping[str, Any] | None) -> AnalysisRegistry:
         """Builds from the ``settings.analysis`` object (``{"analyzer": {...}, "tokenizer": ...}``)."""
         if not analysis:
             return cls()

@@ -92,11 +92,6 @@ def whitespace_spans(text: str, max_len: int = DEFAULT_MAX_TOKEN_LENGTH) -> list
     return _spans(_NON_WHITESPACE_RUN, text, max_len)
 
 
-def keyword_spans(text: str) -> list[Span]:
-    """KeywordTokenizer: the whole input is one token, even when it is empty (Lucene does that)."""
-    return [(0, len(text))]
-
-
 _ASCII_LOWER_LETTER_RUN: Pattern[str] = re.compile("[a-z]+")
 
 

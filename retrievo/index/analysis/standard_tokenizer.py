@@ -25,8 +25,8 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
+from collections.abc import Callable, Iterable
 from itertools import accumulate
-from typing import Callable, Iterable
 
 from . import _dfa
 from ._dfa import alt, opt, plus, seq, star
@@ -340,7 +340,7 @@ class _UnicodeFastPath:
     __slots__ = ("token", "letter", "complex_char", "complex_run")
 
     def __init__(self) -> None:
-        from .lowercase import _LOWER_TABLE
+        from .lowercase import LOWER_TABLE
 
         by_class: dict[int, list[tuple[int, int]]] = {}
         for first, last, cls in zip(_RANGE_FIRST, _RANGE_LAST, _RANGE_CLASS):
@@ -359,7 +359,7 @@ class _UnicodeFastPath:
         # '"' and '#', '*' only matter next to Hebrew letters / before U+20E3 (both complex)
         inert = ids(lambda f: f in ({"DoubleQuote"}, {"KeyCapBase"}))
         simple = letter | numeric | enl | mid_letter | mid_num | inert
-        unsafe = [cp for cp, lo in _LOWER_TABLE.items() if cp <= 0xFFFF and char_class(cp) != char_class(lo)]
+        unsafe = [cp for cp, lo in LOWER_TABLE.items() if cp <= 0xFFFF and char_class(cp) != char_class(lo)]
 
         def charset(classes: set[int], extra: Iterable[int] = (), astral: bool = False) -> str:
             spans = sorted([r for c in classes for r in by_class.get(c, ())] + [(cp, cp) for cp in extra])

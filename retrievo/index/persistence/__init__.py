@@ -17,4 +17,4 @@ that the engine supplies and gets back.
 from retrievo.index.persistence.directory import DataDirectory
 from retrievo.index.persistence.manifest import FORMAT, FORMAT_VERSION, MANIFEST_NAME
 
-__all__ = ["DataDirectory", "FORMAT", "FORMAT_VERSION", "MANIFEST_NAME"]
+__all__ = ["FORMAT", "FORMAT_VERSION", "MANIFEST_NAME", "DataDirectory"]

@@ -22,25 +22,19 @@ import os
 import secrets
 import shutil
 import threading
+from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from retrievo.index.persistence import errors
-from retrievo.index.persistence.files import GenerationReader, GenerationWriter, _Previous, dump_json, fsync_directory
+from retrievo.index.persistence.files import GenerationReader, GenerationWriter, WrittenFile, dump_json, fsync_directory
 from retrievo.index.persistence.manifest import MANIFEST_NAME, IndexEntry, Manifest, parse_manifest
 from retrievo.index.persistence.shard_codec import read_shard, write_shard
 from retrievo.index.semantic import ChunkEmbedder
 from retrievo.index.shard import Shard
+from retrievo.version import __version__
 
 _TMP_PREFIX = ".retrievo-manifest."
-
-
-def _version() -> str:
-    try:
-        from retrievo import __version__
-        return str(__version__)
-    except ImportError:  # pragma: no cover - during package initialisation
-        return ""
 
 
 class DataDirectory:
@@ -54,12 +48,12 @@ class DataDirectory:
         self._lock = threading.Lock()
         self._sequence = itertools.count(manifest.max_sequence + 1)
         self._in_progress: set[Path] = set()
-        self._reuse: dict[str, dict[str, _Previous]] = {}
+        self._reuse: dict[str, dict[str, WrittenFile]] = {}
 
     # ------------------------------------------------------------------ opening
 
     @classmethod
-    def open(cls, path: str | os.PathLike[str], *, create: bool) -> "DataDirectory":
+    def open(cls, path: str | os.PathLike[str], *, create: bool) -> DataDirectory:
         """Open the directory at ``path``. With ``create``, a missing or empty directory becomes an
         empty data directory (its manifest written at once); without, it must hold a saved engine."""
         try:
@@ -78,7 +72,8 @@ class DataDirectory:
         if not create:
             raise errors.no_saved_engine(root)
         if root.exists():
-            foreign = sorted(p.name for p in root.iterdir() if p.name != "indices" and not p.name.startswith(_TMP_PREFIX))
+            foreign = sorted(p.name for p in root.iterdir()
+                             if p.name != "indices" and not p.name.startswith(_TMP_PREFIX))
             if foreign:
                 raise errors.not_a_data_directory(root, f"it is not empty (it holds [{foreign[0]}]) and has no "
                                                         f"[{MANIFEST_NAME}]")
@@ -119,7 +114,7 @@ class DataDirectory:
                endpoints: list[dict[str, Any]] | None = None, only: bool = False) -> None:
         """Persist ``shards`` (a new generation each), forget the indexes named in ``drop``, replace
         the endpoint definitions when given; ``only``: the result holds exactly ``shards``."""
-        written: dict[str, tuple[IndexEntry, dict[str, _Previous]]] = {}
+        written: dict[str, tuple[IndexEntry, dict[str, WrittenFile]]] = {}
         try:
             for shard in shards:
                 written[shard.name] = self._write_shard(shard)
@@ -131,7 +126,7 @@ class DataDirectory:
                     self._in_progress.discard(self.root / entry.dir)
         self._collect_garbage()
 
-    def _write_shard(self, shard: Shard) -> tuple[IndexEntry, dict[str, _Previous]]:
+    def _write_shard(self, shard: Shard) -> tuple[IndexEntry, dict[str, WrittenFile]]:
         with shard.lock:
             with self._lock:
                 sequence = next(self._sequence)
@@ -155,7 +150,7 @@ class DataDirectory:
                 raise
             return IndexEntry(shard.name, shard.uuid, rel, sequence, dict(out.records)), dict(out.keys)
 
-    def _swap_manifest(self, written: Mapping[str, tuple[IndexEntry, dict[str, _Previous]]], drop: set[str],
+    def _swap_manifest(self, written: Mapping[str, tuple[IndexEntry, dict[str, WrittenFile]]], drop: set[str],
                        endpoints: list[dict[str, Any]] | None, only: bool) -> None:
         path = self.root / MANIFEST_NAME
         try:
@@ -172,7 +167,7 @@ class DataDirectory:
                 indices[name] = entry
         manifest = Manifest(generation=current.generation + 1, writer=self._writer, indices=indices,
                             inference_endpoints=current.inference_endpoints if endpoints is None else endpoints,
-                            retrievo_version=_version())
+                            retrievo_version=__version__)
         data = dump_json(manifest.to_json())
         tmp = self.root / f"{_TMP_PREFIX}{secrets.token_hex(6)}.tmp"
         try:

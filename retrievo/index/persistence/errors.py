@@ -9,6 +9,7 @@ missing saved engine is a 404. Every message names the file and says what is wro
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from retrievo.errors import ApiError, BadRequestError, NotFoundError
@@ -40,7 +41,7 @@ def format_too_new(path: Path | str, version: object, supported: int) -> ApiErro
                     f"upgrade retrievo to read it", status=500)
 
 
-def not_a_data_directory(path: Path | str, problem: str) -> BadRequestError:
+def not_a_data_directory(path: str | os.PathLike[str], problem: str) -> BadRequestError:
     return BadRequestError("illegal_argument_exception",
                            f"[{path}] is not a retrievo data directory: {problem}")
 

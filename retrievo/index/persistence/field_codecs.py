@@ -126,8 +126,8 @@ def write_column(out: GenerationWriter, prefix: str, writer: NumericColumnWriter
     facts: dict[str, Any] = {"name": writer.name, "integer": writer.integer}
     snap = writer.snapshot
     if snap is not None:
-        facts["snapshot"] = {"max_doc": snap.max_doc,
-                             "layout": out.write_pack(f"{prefix}.values.pack", {"docs": snap.docs, "values": snap.values})}
+        layout = out.write_pack(f"{prefix}.values.pack", {"docs": snap.docs, "values": snap.values})
+        facts["snapshot"] = {"max_doc": snap.max_doc, "layout": layout}
     if writer.pending_docs:
         facts["pending"] = out.write_pack(f"{prefix}.pending.pack", {
             "docs": np.asarray(writer.pending_docs, dtype=np.int32),

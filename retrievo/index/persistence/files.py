@@ -26,9 +26,10 @@ import json
 import mmap
 import os
 import uuid
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any
 
 import numpy as np
 
@@ -174,14 +175,17 @@ def _write_pack_body(f: Any, arrays: Mapping[str, np.ndarray]) -> None:
     for array in arrays.values():
         data = np.ascontiguousarray(array)
         if data.nbytes:
-            f.write(memoryview(data).cast("B"))
+            f.write(data.data.cast("B"))
         pad = -(-data.nbytes // PACK_ALIGN) * PACK_ALIGN - data.nbytes
         if pad:
             f.write(b"\0" * pad)
 
 
 @dataclass
-class _Previous:
+class WrittenFile:
+    """A file a generation wrote, with the key it was written for: the next generation hard-links it
+    instead of writing it again when its key is the same."""
+
     key: ReuseKey
     record: FileRecord
     path: Path
@@ -195,10 +199,10 @@ class GenerationWriter:
     ``fail_after`` is a fault-injection seam for tests of crash safety: no effect when ``None``.
     """
 
-    def __init__(self, root: Path, previous: Mapping[str, _Previous] | None = None) -> None:
+    def __init__(self, root: Path, previous: Mapping[str, WrittenFile] | None = None) -> None:
         self.root = root
         self.records: dict[str, FileRecord] = {}
-        self.keys: dict[str, _Previous] = {}
+        self.keys: dict[str, WrittenFile] = {}
         self._previous = dict(previous or {})
         self._dirs: set[Path] = set()
         root.mkdir(parents=True, exist_ok=False)
@@ -271,7 +275,7 @@ class GenerationWriter:
         except OSError:
             return False   # another filesystem, no hard links, old file gone: write it again
         self.records[rel] = prev.record
-        self.keys[rel] = _Previous(key, prev.record, target)
+        self.keys[rel] = WrittenFile(key, prev.record, target)
         return True
 
     def _write(self, rel: str, key: ReuseKey, body: Callable[[Any], Any]) -> None:
@@ -284,7 +288,7 @@ class GenerationWriter:
         record = FileRecord(hashing.sha.hexdigest(), hashing.size)
         self.records[rel] = record
         if key is not None:
-            self.keys[rel] = _Previous(key, record, target)
+            self.keys[rel] = WrittenFile(key, record, target)
 
     def finish(self) -> None:
         """Make every directory entry of the generation durable (files are fsynced as written)."""
@@ -316,13 +320,13 @@ class GenerationReader:
         self.records = records
         # What was read, with the key a writer would use for it: the next generation can then
         # hard-link a file whose content the engine still holds unchanged (see GenerationWriter).
-        self.keys: dict[str, _Previous] = {}
+        self.keys: dict[str, WrittenFile] = {}
 
     def note(self, rel: str, key: ReuseKey) -> None:
         """Record the reuse key of a file just read (its value, or the object built from it)."""
         record = self.records.get(rel)
         if record is not None and key is not None:
-            self.keys[rel] = _Previous(key, record, self.root / rel)
+            self.keys[rel] = WrittenFile(key, record, self.root / rel)
 
     def path(self, rel: str) -> Path:
         return self.root / rel

@@ -13,9 +13,9 @@ from __future__ import annotations
 import bisect
 import mmap
 import threading
-from collections.abc import MutableSequence
+from collections.abc import Iterable, MutableSequence
 from pathlib import Path
-from typing import Any, Iterable, overload
+from typing import Any, overload
 
 import numpy as np
 
@@ -52,7 +52,7 @@ class _Segment:
         return self.mapped[lo:hi]
 
 
-class LazySources(MutableSequence):  # type: ignore[type-arg]
+class LazySources(MutableSequence[Any]):
     """A list of sources (dicts, or ``None`` for deleted docs) whose saved documents decode on demand."""
 
     def __init__(self, live: list[bool], segments: dict[int, tuple[int, mmap.mmap, Path]]) -> None:

@@ -5,13 +5,15 @@ Mappings are saved as ``GET _mapping`` shows them and settings in the form ``PUT
 both are parsed back by the same code that parsed them the first time (with the same analysis
 settings), which re-establishes every resolved default. Field structures are saved in files named
 by number (``field-3.postings.pack``; field names may hold any character), their facts in
-``shard.json``; the directory is flat, because every new directory costs an fsync. Loading ends with a refresh, as Elasticsearch refreshes a shard after recovery:
-everything that was written before the save is searchable afterwards.
+``shard.json``; the directory is flat, because every new directory costs an fsync. Loading ends
+with a refresh, as Elasticsearch refreshes a shard after recovery: everything that was written
+before the save is searchable afterwards.
 """
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -20,8 +22,12 @@ from retrievo.index.persistence import errors
 from retrievo.index.persistence.field_codecs import read_column, read_inverted, write_column, write_inverted
 from retrievo.index.persistence.files import GenerationReader, GenerationWriter
 from retrievo.index.persistence.store_codec import read_store, write_store
-from retrievo.index.persistence.vector_codecs import (read_semantic, read_vector_writer, write_semantic,
-                                                      write_vector_writer)
+from retrievo.index.persistence.vector_codecs import (
+    read_semantic,
+    read_vector_writer,
+    write_semantic,
+    write_vector_writer,
+)
 from retrievo.index.semantic import ChunkEmbedder
 from retrievo.index.settings import IndexSettings
 from retrievo.index.shard import Shard
@@ -86,7 +92,8 @@ def read_shard(src: GenerationReader, embedder: ChunkEmbedder | None) -> Shard:
             raise
         raise errors.corrupt(src.path(SHARD_FILE), f"the saved index cannot be restored: {failure.reason}") from None
     except (KeyError, TypeError, ValueError, AttributeError, IndexError) as failure:
-        raise errors.corrupt(src.path(SHARD_FILE), f"unexpected content ({type(failure).__name__}: {failure})") from None
+        raise errors.corrupt(src.path(SHARD_FILE),
+                             f"unexpected content ({type(failure).__name__}: {failure})") from None
 
 
 def _build_shard(src: GenerationReader, body: Any, embedder: ChunkEmbedder | None) -> Shard:

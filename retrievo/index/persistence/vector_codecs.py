@@ -21,8 +21,13 @@ import numpy as np
 from retrievo.index.persistence import errors
 from retrievo.index.persistence.files import GenerationReader, GenerationWriter
 from retrievo.index.semantic import SemanticFieldWriter
-from retrievo.index.vectors.field import (SegmentState, VectorFieldWriter, VectorWriterState, export_writer_state,
-                                          writer_from_state)
+from retrievo.index.vectors.field import (
+    SegmentState,
+    VectorFieldWriter,
+    VectorWriterState,
+    export_writer_state,
+    writer_from_state,
+)
 from retrievo.index.vectors.options import IndexOptions
 
 _OPTION_FIELDS = tuple(f.name for f in dataclasses.fields(IndexOptions))
@@ -129,7 +134,8 @@ def write_semantic(out: GenerationWriter, prefix: str, writer: SemanticFieldWrit
                             key=("chunks", writer.name, int(docs.size)))
     return {"name": writer.name, "dims": writer.dims, "chunks_layout": layout,
             "index_options": options_to_json(writer.index_options),
-            "vectors": None if writer.vectors is None else write_vector_writer(out, f"{prefix}.vectors", writer.vectors)}
+            "vectors": (None if writer.vectors is None
+                        else write_vector_writer(out, f"{prefix}.vectors", writer.vectors))}
 
 
 def read_semantic(src: GenerationReader, prefix: str, facts: dict[str, Any]) -> SemanticFieldWriter:

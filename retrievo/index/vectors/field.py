@@ -54,18 +54,24 @@ paths are deterministic.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import TYPE_CHECKING, Any
 
 import faiss
 import numpy as np
 
 from retrievo.errors import illegal_argument
-from retrievo.json_copy import copy_json
 from retrievo.index.vectors import messages, scoring
-from retrievo.index.vectors.options import (SIMILARITIES, IndexOptions, default_index_options,
-                                            effective_index_options, rescore_count)
+from retrievo.index.vectors.options import (
+    SIMILARITIES,
+    IndexOptions,
+    default_index_options,
+    effective_index_options,
+    rescore_count,
+)
+from retrievo.json_copy import copy_json
 
 if TYPE_CHECKING:
     from retrievo.index.field_types import FieldMapping
@@ -527,17 +533,17 @@ class VectorField:
     def _approx_keys(self, seg: _Segment, rows: np.ndarray | None, q: np.ndarray) -> np.ndarray:
         """A float32 ranking key per row, larger is nearer: ``v·q`` (cosine bytes: ``v·q/‖v‖``),
         for ``l2_norm`` ``2 v·q − ‖v‖²`` (``‖q‖² − d²``)."""
-        gather = rows is not None and rows.size * 4 < seg.size
-        norms = seg.sq_norms[rows] if gather else seg.sq_norms
+        gathered = rows if rows is not None and rows.size * 4 < seg.size else None
+        norms = seg.sq_norms if gathered is None else seg.sq_norms[gathered]
         query = q.astype(np.float32, copy=False)
-        dots = _gathered_matvec(seg.vectors, rows, query) if gather else _matvec(seg.vectors, query)
+        dots = _matvec(seg.vectors, query) if gathered is None else _gathered_matvec(seg.vectors, gathered, query)
         if self.similarity == "l2_norm":
             keys = np.float32(2.0) * dots - norms
         elif self.similarity == "cosine" and self.element_type == "byte":
             keys = dots / np.sqrt(norms)
         else:
             keys = dots
-        return keys if gather or rows is None else keys[rows]
+        return keys if gathered is not None or rows is None else keys[rows]
 
     def _key_margin(self, seg: _Segment, rows: np.ndarray | None, q: np.ndarray) -> float:
         """A bound on |approximate key − exact key| from float32 summation over ``dims`` terms."""
@@ -599,7 +605,7 @@ class VectorFieldWriter:
         self._pending_vectors: list[np.ndarray] = []
 
     @classmethod
-    def from_mapping(cls, mapping: "FieldMapping", **tuning: Any) -> "VectorFieldWriter":
+    def from_mapping(cls, mapping: FieldMapping, **tuning: Any) -> VectorFieldWriter:
         """A writer for a ``dense_vector`` field mapping (its ``dims`` must be known). The mapping's
         ``index_options`` are already resolved: ``None`` there (byte fields, or an explicit
         ``null``) means Lucene's plain HNSW, not Elasticsearch's default."""
@@ -779,7 +785,7 @@ def _segment_from_state(state: SegmentState | None, dims: int) -> _Segment | Non
         raise ValueError(f"FAISS index holds {state.index.ntotal} vectors of {state.index.d} dims, expected "
                          f"{rows} of {dims}")
     in_index = state.vectors is None
-    if in_index:
+    if state.vectors is None:
         if state.index is None or not hasattr(state.index, "hnsw"):
             raise ValueError("segment has neither stored vectors nor an HNSW index holding them")
         vectors = _storage_view(state.index, rows, dims)

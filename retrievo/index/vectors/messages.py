@@ -8,7 +8,7 @@ magnitude, float overflow), each followed by a preview of the first five element
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 

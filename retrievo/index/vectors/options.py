@@ -19,16 +19,31 @@ that type name. ``byte`` fields have no default ``index_options`` (Elasticsearch
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 import numpy as np
 
 __all__ = [
-    "BBQ_DIMS_DEFAULT_THRESHOLD", "DEFAULT_EF_CONSTRUCTION", "DEFAULT_M", "DEFAULT_OVERSAMPLE",
-    "ELEMENT_TYPES", "INDEX_TYPES", "IndexOptions", "MAX_BEAM_WIDTH", "MAX_DIMS", "MAX_M",
-    "OVERSAMPLE_LIMIT", "SIMILARITIES", "UNSUPPORTED_ELEMENT_TYPES", "UNSUPPORTED_INDEX_TYPES",
-    "default_index_options", "effective_index_options", "float32_json", "rescore_count",
+    "BBQ_DIMS_DEFAULT_THRESHOLD",
+    "DEFAULT_EF_CONSTRUCTION",
+    "DEFAULT_M",
+    "DEFAULT_OVERSAMPLE",
+    "ELEMENT_TYPES",
+    "INDEX_TYPES",
+    "MAX_BEAM_WIDTH",
+    "MAX_DIMS",
+    "MAX_M",
+    "OVERSAMPLE_LIMIT",
+    "SIMILARITIES",
+    "UNSUPPORTED_ELEMENT_TYPES",
+    "UNSUPPORTED_INDEX_TYPES",
+    "IndexOptions",
+    "default_index_options",
+    "effective_index_options",
+    "float32_json",
+    "rescore_count",
 ]
 
 MAX_DIMS = 4096
@@ -125,7 +140,7 @@ class IndexOptions:
                                               else f"{{oversample={_java_float_text(self.oversample)}}}"))
         return "{" + ", ".join(parts) + "}"
 
-    def updatable_to(self, update: "IndexOptions") -> bool:
+    def updatable_to(self, update: IndexOptions) -> bool:
         """``IndexOptions.updatableTo``: which index type changes a ``PUT _mapping`` may make.
 
         Graphs may only gain connections (``m`` never shrinks); quantised types keep their
@@ -151,7 +166,7 @@ class IndexOptions:
         return False
 
     @staticmethod
-    def from_json(body: Mapping[str, Any]) -> "IndexOptions":
+    def from_json(body: Mapping[str, Any]) -> IndexOptions:
         """Builds options from already-valid ``index_options`` JSON (no Elasticsearch messages:
         the mapping parser validates user input). Missing graph parameters get the defaults."""
         kind = str(body["type"])

@@ -19,7 +19,14 @@ from __future__ import annotations
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from .base import (CONSERVATIVE_DEFAULT_WINDOW_WORDS, RerankModel, RerankRuntime, RerankSettings,
+                   whitespace_tokens, window_words_for_tokens)
+from .lazy_model import LazyModel
+from .model_loading import CROSS_ENCODER, LoadedModelCache, LoadSpec, ModelSource, cross_encoder_remedy
 
 # Tokens of the batches the current thread's forward passes saw (attention-mask sums); one counter per
 # thread, because a loaded model is shared by endpoints and threads.
@@ -41,12 +48,6 @@ def _install_token_hook(model: Any) -> None:
     model.register_forward_pre_hook(_count_forward_tokens)
     setattr(model, _HOOK_ATTRIBUTE, True)
 
-import numpy as np
-
-from .base import (CONSERVATIVE_DEFAULT_WINDOW_WORDS, RerankModel, RerankRuntime, RerankSettings,
-                   whitespace_tokens, window_words_for_tokens)
-from .model_loading import CROSS_ENCODER, LoadedModelCache, LoadSpec, ModelSource, cross_encoder_remedy
-
 
 @dataclass(frozen=True)
 class CrossEncoderOptions:
@@ -65,39 +66,41 @@ class CrossEncoderOptions:
         return LoadSpec(CROSS_ENCODER, self.max_length, f"{self.note} {remedy}" if self.note else remedy)
 
 
+class _Acquired(NamedTuple):
+    """A loaded cross-encoder: its model-cache key, the model, and the identity activation that keeps
+    its scores raw logits."""
+
+    key: tuple[str, ...]
+    model: Any
+    identity: Any
+
+
 class LazyCrossEncoder:
     """Loads the CrossEncoder on first use (thread-safe, once) and scores pairs."""
 
     def __init__(self, options: CrossEncoderOptions, model_cache: LoadedModelCache) -> None:
         self.options = options
         self._model_cache = model_cache
-        self._lock = threading.Lock()
-        self._model: Any = None
-        self._key: tuple[str, ...] | None = None
-        self._identity: Any = None
+        self._acquired: LazyModel[_Acquired] = LazyModel()
         self._last = threading.local()     # (pairs, tokens) of this thread's last predict
 
     @property
     def loaded(self) -> bool:
-        return self._model is not None
+        return self._acquired.value is not None
 
     def model(self) -> Any:
-        if self._model is None:
-            with self._lock:
-                if self._model is None:
-                    import torch
-                    key, model = self._model_cache.acquire(self.options.source, self.options.device,
-                                                           self.options.dtype, self.options.load_spec())
-                    self._identity = torch.nn.Identity()
-                    _install_token_hook(model)
-                    self._key, self._model = key, model
-        return self._model
+        return self._acquired.get(self._acquire).model
+
+    def _acquire(self) -> _Acquired:
+        import torch
+        key, model = self._model_cache.acquire(self.options.source, self.options.device,
+                                               self.options.dtype, self.options.load_spec())
+        identity = torch.nn.Identity()
+        _install_token_hook(model)
+        return _Acquired(key, model, identity)
 
     def release(self) -> None:
-        with self._lock:
-            if self._key is not None:
-                self._model_cache.release(self._key)
-            self._key, self._model = None, None
+        self._acquired.discard(lambda acquired: self._model_cache.release(acquired.key))
 
     def predict(self, query: str, texts: list[str]) -> np.ndarray:
         """Raw logits of ``(query, text)`` pairs, one model forward per call (float32, input order)."""
@@ -105,10 +108,10 @@ class LazyCrossEncoder:
 
     def predict_pairs(self, pairs: list[tuple[str, str]]) -> np.ndarray:
         """Raw logits of pairs whose queries may differ, one model forward per call (float32, input order)."""
-        model = self.model()
+        acquired = self._acquired.get(self._acquire)
         _FORWARD_TOKENS.count = 0
-        scores = model.predict(pairs, batch_size=max(len(pairs), 1),
-                               activation_fn=self._identity, show_progress_bar=False, convert_to_numpy=True)
+        scores = acquired.model.predict(pairs, batch_size=max(len(pairs), 1), activation_fn=acquired.identity,
+                                        show_progress_bar=False, convert_to_numpy=True)
         self._last.value = (len(pairs), getattr(_FORWARD_TOKENS, "count", 0))
         scores = np.asarray(scores, dtype=np.float32)
         if scores.ndim == 2 and scores.shape[1] == 1:
@@ -132,8 +135,8 @@ class LazyCrossEncoder:
         if last is not None and last[0] == len(pairs) and last[1] > 0:
             self._last.value = None
             return int(last[1])
-        model = self._model
-        tokenizer = getattr(model, "tokenizer", None) if model is not None else None
+        acquired = self._acquired.value
+        tokenizer = getattr(acquired.model, "tokenizer", None) if acquired is not None else None
         words = sum(whitespace_tokens(q, [t]) for q, t in pairs)
         if tokenizer is None:
             return words

@@ -91,7 +91,6 @@ class HttpRerankModel(RerankModel):
         self.options = options
         self.batch_size = options.batch_size
         self._view_keys = view_keys
-        self.http_requests = 0
 
     # -- protocol ---------------------------------------------------------------------------------
 
@@ -156,7 +155,6 @@ class HttpRerankModel(RerankModel):
             request = urllib.request.Request(self.options.url, data=data, headers=headers, method="POST")
             retry_after: float | None = None
             try:
-                self.http_requests += 1
                 with urllib.request.urlopen(request, timeout=self.options.timeout) as response:
                     raw = response.read()
                 try:

@@ -30,7 +30,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -38,6 +38,7 @@ from urllib.parse import urlparse
 from retrievo.errors import ApiError
 
 from ..errors import status_exception
+from .lazy_model import LazyModel
 
 PACKAGED_MODEL_HUB_ID = "sentence-transformers/all-MiniLM-L6-v2"
 # The cross-encoder retrievo runs for Elasticsearch's default reranker (``.rerank-v1-elasticsearch``).
@@ -314,21 +315,17 @@ def _load_model(source: ModelSource, device: str, dtype: str, spec: LoadSpec) ->
                                                  f"({_short(cause)})", remedy) from None
 
 
-def _load_sentence_transformer(source: ModelSource, device: str, dtype: str) -> Any:
-    return _load_model(source, device, dtype, LoadSpec())
-
-
 @dataclass
 class _Slot:
-    lock: threading.Lock
-    model: Any = None
+    model: LazyModel[Any] = field(default_factory=LazyModel)
     users: int = 0
 
 
 class LoadedModelCache:
     """Loaded models keyed by ``(location, device, dtype[, kind, max_length])``, shared and ref-counted.
 
-    :meth:`acquire` loads at most once per key even under concurrent callers (a per-key lock);
+    :meth:`acquire` loads at most once per key even under concurrent callers (one
+    :class:`~retrievo.inference.services.lazy_model.LazyModel` per key);
     :meth:`release` drops the model when its last endpoint is deleted. ``spec`` selects a
     cross-encoder load (bi-encoders keep the three-part key).
     """
@@ -336,8 +333,7 @@ class LoadedModelCache:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._slots: dict[tuple[str, ...], _Slot] = {}
-        self.loads = 0
-        self.load_seconds = 0.0
+        self.loads = 0     # models loaded so far: shows whether sharing and laziness work
 
     def acquire(self, source: ModelSource, device: str, dtype: str,
                 spec: LoadSpec | None = None) -> tuple[tuple[str, ...], Any]:
@@ -345,19 +341,18 @@ class LoadedModelCache:
         resolved = resolve_device(device)
         key = (source.location, resolved, dtype, *spec.key_suffix())
         with self._lock:
-            slot = self._slots.setdefault(key, _Slot(threading.Lock()))
+            slot = self._slots.setdefault(key, _Slot())
             slot.users += 1
         try:
-            with slot.lock:
-                if slot.model is None:
-                    started = time.perf_counter()
-                    slot.model = _load_model(source, resolved, dtype, spec)
-                    self.load_seconds += time.perf_counter() - started
-                    self.loads += 1
-                return key, slot.model
+            return key, slot.model.get(lambda: self._load(source, resolved, dtype, spec))
         except BaseException:
             self.release(key)
             raise
+
+    def _load(self, source: ModelSource, device: str, dtype: str, spec: LoadSpec) -> Any:
+        model = _load_model(source, device, dtype, spec)
+        self.loads += 1
+        return model
 
     def release(self, key: tuple[str, ...]) -> None:
         with self._lock:
@@ -370,7 +365,7 @@ class LoadedModelCache:
 
     def loaded_keys(self) -> list[tuple[str, ...]]:
         with self._lock:
-            return [k for k, s in self._slots.items() if s.model is not None]
+            return [k for k, s in self._slots.items() if s.model.value is not None]
 
 
 SHARED_MODEL_CACHE = LoadedModelCache()

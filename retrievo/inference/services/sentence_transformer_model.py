@@ -1,13 +1,13 @@
 """A lazily loaded SentenceTransformer behind a ``text_embedding`` endpoint.
 
 Both the ``sentence_transformers`` and the ``elasticsearch`` services end up here; they differ only
-in how they spell their settings. Loading happens on first use, once per endpoint, under a lock,
-through the shared :class:`~retrievo.inference.services.model_loading.LoadedModelCache`.
+in how they spell their settings. Loading happens on first use, once per endpoint (a
+:class:`~retrievo.inference.services.lazy_model.LazyModel`), through the shared
+:class:`~retrievo.inference.services.model_loading.LoadedModelCache`.
 """
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,6 +15,7 @@ import numpy as np
 
 from ..errors import status_exception
 from .base import TextEmbeddingModel
+from .lazy_model import LazyModel
 from .model_loading import LoadedModelCache, ModelSource
 
 # SentenceTransformer similarity function names -> Elasticsearch SimilarityMeasure names.
@@ -46,45 +47,44 @@ class LazySentenceTransformer:
     def __init__(self, options: EncoderOptions, model_cache: LoadedModelCache) -> None:
         self.options = options
         self._model_cache = model_cache
-        self._lock = threading.Lock()
-        self._model: Any = None
-        self._key: tuple[str, ...] | None = None
+        self._acquired: LazyModel[tuple[tuple[str, ...], Any]] = LazyModel()   # (cache key, model)
 
     @property
     def loaded(self) -> bool:
-        return self._model is not None
+        return self._acquired.value is not None
+
+    def _loaded_model(self) -> Any:
+        acquired = self._acquired.value
+        return None if acquired is None else acquired[1]
 
     def model(self) -> Any:
-        if self._model is None:
-            with self._lock:
-                if self._model is None:
-                    key, model = self._model_cache.acquire(self.options.source, self.options.device,
-                                                           self.options.dtype)
-                    dims = _dimensions_of(model)
-                    expected = self.options.expected_dimensions
-                    if expected is not None and dims is not None and dims != expected:
-                        self._model_cache.release(key)
-                        raise status_exception(
-                            f"[service_settings] dimensions [{expected}] does not match the "
-                            f"[{dims}] dimensions of model [{self.options.source.model_id}]")
-                    self._key, self._model = key, model
-        return self._model
+        return self._acquired.get(self._acquire)[1]
+
+    def _acquire(self) -> tuple[tuple[str, ...], Any]:
+        key, model = self._model_cache.acquire(self.options.source, self.options.device, self.options.dtype)
+        dims = _dimensions_of(model)
+        expected = self.options.expected_dimensions
+        if expected is not None and dims is not None and dims != expected:
+            self._model_cache.release(key)
+            raise status_exception(
+                f"[service_settings] dimensions [{expected}] does not match the "
+                f"[{dims}] dimensions of model [{self.options.source.model_id}]")
+        return key, model
 
     def release(self) -> None:
-        with self._lock:
-            if self._key is not None:
-                self._model_cache.release(self._key)
-            self._key, self._model = None, None
+        self._acquired.discard(lambda acquired: self._model_cache.release(acquired[0]))
 
     @property
     def dimensions(self) -> int | None:
-        return _dimensions_of(self._model) if self._model is not None else None
+        model = self._loaded_model()
+        return _dimensions_of(model) if model is not None else None
 
     @property
     def similarity(self) -> str | None:
-        if self._model is None:
+        model = self._loaded_model()
+        if model is None:
             return None
-        name = str(getattr(self._model, "similarity_fn_name", None) or "cosine")
+        name = str(getattr(model, "similarity_fn_name", None) or "cosine")
         return _SIMILARITY_NAMES.get(name)
 
     def prompt_name(self, input_type: str | None) -> str | None:

@@ -1,4 +1,4 @@
-"""Physical operators of the compound retrievers: ``RrfFuse`` and ``LinearFuse``.
+"""Physical operators of the compound retrievers, ``RrfFuse`` and ``LinearFuse``, and their planning.
 
 Each child runs as its own search with the parent's window as its size (Elasticsearch runs them as
 one multi-search against a point in time; here they share one snapshot). A child's position in its
@@ -9,17 +9,22 @@ score then doc id. ``hits.total`` is the union of everything the children matche
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from retrievo.errors import ApiError, error_cause, illegal_argument
-from retrievo.planner.children import run_children
 from retrievo.lucene.java_format import java_float
-from retrievo.planner.operators.normalizers import NORMALIZERS
+from retrievo.planner.children import run_children
+from retrievo.planner.costs import CostModel, Estimate
+from retrievo.planner.explain import explain_child
 from retrievo.planner.operators.base import ExecContext, Operator
+from retrievo.planner.operators.normalizers import NORMALIZERS
+from retrievo.planner.planning import PlanningContext, plan_retriever, with_inherited_filters
 from retrievo.planner.ranked import Ranked
+from retrievo.response import es_float
+from retrievo.retrievers.fusion import CompoundRetriever, LinearRetriever, RrfRetriever
 
 F32 = np.float32
 FLOAT_MIN_VALUE = float(np.float32(1.4e-45))
@@ -42,6 +47,14 @@ class FusedDoc:
     normalized: list[float]
 
 
+@dataclass(frozen=True)
+class FusionTrace:
+    """What one fusion run noted in the run's trace: each fused document's ranks (rrf) or normalised
+    scores (linear) per child, and the fused score of each document it handed out."""
+    details: dict[int, FusedDoc]
+    scores: dict[int, float]
+
+
 @dataclass
 class FusionOperator(Operator):
     kind: str = "rrf"
@@ -59,11 +72,16 @@ class FusionOperator(Operator):
     #: Set by the ``prune_windows`` rule: hand out only this many of the fused window (what the parent
     #: can use); ``None``: the whole window. Never changes which documents are fused or counted.
     limit: int | None = None
-    details: dict[int, FusedDoc] = field(default_factory=dict)
-    fused_scores: dict[int, float] = field(default_factory=dict)
 
     def children(self) -> tuple[Operator, ...]:
         return self.children_ops
+
+    def estimate(self, costs: CostModel, inputs: list[Estimate]) -> Estimate:
+        inflow = sum(min(self.window, e.docs_out) for e in inputs)
+        out = min(self.window, inflow, costs.n)  # the fused list is a union: never more than the documents
+        if self.limit is not None:
+            out = min(out, self.limit)
+        return Estimate(inflow, out, work=inflow)
 
     def _run_children(self, ctx: ExecContext) -> list[Ranked]:
         results, failed, errors = [], [], []
@@ -71,9 +89,9 @@ class FusionOperator(Operator):
         for i, (op, out) in enumerate(zip(self.children_ops, outcomes)):
             if isinstance(out, ApiError):
                 # A child lifted out of single-child rrfs (flatten_single_child_rrf) fails as it did inside them.
-                for kind, label in getattr(op, "flattened_from", ()):
+                for kind, label in op.origin.flattened_from if op.origin is not None else ():
                     out = child_failure(kind, [label], [out])
-                failed.append(self.child_names[i] or _retriever_kind(op))
+                failed.append(self.child_names[i] or op.retriever_kind)
                 errors.append(out)
             else:
                 results.append(out)
@@ -81,12 +99,31 @@ class FusionOperator(Operator):
             raise child_failure(self.kind, failed, errors)
         return results
 
-    def _combine(self, results: list[Ranked]) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover
-        raise NotImplementedError
+    def _combine(self, results: list[Ranked]) -> tuple[np.ndarray, np.ndarray, dict[int, FusedDoc]]:
+        """The union of the children's documents, their fused scores and each one's details."""
+        raise NotImplementedError  # pragma: no cover
+
+    def explain(self, ctx: ExecContext, doc: int, score: float) -> dict[str, Any] | None:
+        """Elasticsearch's rrf or linear explanation around each child's own, from the ranks or
+        normalised scores this fusion noted in the run."""
+        fused = ctx.trace.of(self, FusionTrace)
+        if fused is None or doc not in fused.details:
+            return None
+        kids = [explain_child(c, ctx, doc) for c in self.children_ops]
+        return self.explain_fused(fused.details[doc], es_float(score), kids)
+
+    def explain_fused(self, info: FusedDoc, score: float,
+                      child_explanations: list[dict[str, Any] | None]) -> dict[str, Any]:
+        """The explanation of one fused document in this fusion's own format."""
+        raise NotImplementedError  # pragma: no cover
+
+    def child_score(self, ctx: ExecContext, doc: int) -> float:
+        fused = ctx.trace.of(self, FusionTrace)
+        return float(fused.scores.get(doc, 0.0)) if fused is not None else 0.0
 
     def run(self, ctx: ExecContext) -> Ranked:
         results = self._run_children(ctx)
-        docs, scores = self._combine(results)
+        docs, scores, details = self._combine(results)
         if np.any(np.isnan(scores)) or np.any(scores < 0):
             raise illegal_argument("RankDoc scores must be positive values. Missing a normalization step?")
         order = np.lexsort((docs, -scores.astype(np.float64)))[: self.window]
@@ -105,7 +142,7 @@ class FusionOperator(Operator):
             total = int(docs.size)
         if self.limit is not None:
             docs, scores = docs[: self.limit], scores[: self.limit]
-        self.fused_scores = dict(zip(docs.tolist(), scores.tolist()))
+        ctx.trace[self] = FusionTrace(details, dict(zip(docs.tolist(), scores.tolist())))
         fused = np.zeros(ctx.searcher.max_doc, dtype=bool)
         fused[docs] = True
         return Ranked(docs=docs.astype(np.int32), scores=scores, total=total, matched=matched | fused,
@@ -114,10 +151,6 @@ class FusionOperator(Operator):
     def _union(self, results: list[Ranked]) -> tuple[np.ndarray, dict[int, int]]:
         docs = np.unique(np.concatenate([r.docs for r in results])) if results else np.zeros(0, np.int32)
         return docs, {int(d): i for i, d in enumerate(docs.tolist())}
-
-
-def _retriever_kind(op: Operator) -> str:
-    return getattr(op, "retriever_kind", op.name)
 
 
 @dataclass
@@ -133,21 +166,21 @@ class RrfFuse(FusionOperator):
             out["min_score"] = self.min_score
         return out
 
-    def _combine(self, results: list[Ranked]) -> tuple[np.ndarray, np.ndarray]:
+    def _combine(self, results: list[Ranked]) -> tuple[np.ndarray, np.ndarray, dict[int, FusedDoc]]:
         docs, pos = self._union(results)
         acc = np.zeros(docs.size, dtype=F32)
-        self.details = {int(d): FusedDoc([0] * len(results), []) for d in docs.tolist()}
+        details = {int(d): FusedDoc([0] * len(results), []) for d in docs.tolist()}
         for i, r in enumerate(results):
             ranks = np.arange(1, r.docs.size + 1, dtype=np.int64)
             contrib = (F32(self.weights[i]) * (F32(1.0) / (self.rank_constant + ranks).astype(F32))).astype(F32)
             idx = np.fromiter((pos[int(d)] for d in r.docs.tolist()), dtype=np.int64, count=r.docs.size)
             acc[idx] = (acc[idx] + contrib).astype(F32)
             for d, rank in zip(r.docs.tolist(), ranks.tolist()):
-                self.details[int(d)].ranks[i] = rank
-        return docs, acc
+                details[int(d)].ranks[i] = rank
+        return docs, acc, details
 
-    def explain(self, doc: int, score: float, child_explanations: list[dict[str, Any] | None]) -> dict[str, Any]:
-        info = self.details[doc]
+    def explain_fused(self, info: FusedDoc, score: float,
+                      child_explanations: list[dict[str, Any] | None]) -> dict[str, Any]:
         k = self.rank_constant
         subs = []
         for i, (rank, child) in enumerate(zip(info.ranks, child_explanations)):
@@ -179,7 +212,7 @@ class LinearFuse(FusionOperator):
             out["min_score"] = self.min_score
         return out
 
-    def _combine(self, results: list[Ranked]) -> tuple[np.ndarray, np.ndarray]:
+    def _combine(self, results: list[Ranked]) -> tuple[np.ndarray, np.ndarray, dict[int, FusedDoc]]:
         docs, pos = self._union(results)
         normalized = np.zeros((len(results), docs.size), dtype=F32)
         for i, r in enumerate(results):
@@ -189,11 +222,11 @@ class LinearFuse(FusionOperator):
         for i in range(len(results)):
             part = np.where(np.isnan(normalized[i]), F32(0.0), F32(self.weights[i]) * normalized[i]).astype(F32)
             acc = (acc + part).astype(F32)
-        self.details = {int(d): FusedDoc([], normalized[:, j].tolist()) for j, d in enumerate(docs.tolist())}
-        return docs, acc
+        details = {int(d): FusedDoc([], normalized[:, j].tolist()) for j, d in enumerate(docs.tolist())}
+        return docs, acc, details
 
-    def explain(self, doc: int, score: float, child_explanations: list[dict[str, Any] | None]) -> dict[str, Any]:
-        info = self.details[doc]
+    def explain_fused(self, info: FusedDoc, score: float,
+                      child_explanations: list[dict[str, Any] | None]) -> dict[str, Any]:
         subs = []
         for i, (norm, child) in enumerate(zip(info.normalized, child_explanations)):
             label = f" [{self.child_names[i]}]" if self.child_names[i] else ""
@@ -214,3 +247,23 @@ class LinearFuse(FusionOperator):
                 f"weighted linear combination score: [{java_float(score)}] computed for normalized scores "
                 f"[{norms}] and weights [{weights}] as sum of (weight[i] * score[i]) for each query.",
                 "details": subs}
+
+
+def _fusion_fields(r: CompoundRetriever, ctx: PlanningContext, min_score: float | None) -> dict[str, Any]:
+    """What ``rrf`` and ``linear`` plan alike: every child planned for this retriever's window, with its
+    filters, named by its kind when it fails."""
+    children = tuple(plan_retriever(with_inherited_filters(e.retriever, r.filter), ctx, r.rank_window_size,
+                                    written_as=e.retriever, retriever_kind=e.retriever.kind)
+                     for e in r.retrievers)
+    return dict(kind=r.kind, children_ops=children, child_names=tuple(e.retriever.name for e in r.retrievers),
+                weights=tuple(e.weight for e in r.retrievers), window=r.rank_window_size,
+                min_score=r.min_score if r.min_score is not None else min_score,
+                child_min_score=any(e.retriever.min_score is not None for e in r.retrievers))
+
+
+def plan_rrf(r: RrfRetriever, ctx: PlanningContext, k: int, min_score: float | None) -> Operator:
+    return RrfFuse(rank_constant=r.rank_constant, **_fusion_fields(r, ctx, min_score))
+
+
+def plan_linear(r: LinearRetriever, ctx: PlanningContext, k: int, min_score: float | None) -> Operator:
+    return LinearFuse(normalizers=tuple(r.normalizer_of(e) for e in r.retrievers), **_fusion_fields(r, ctx, min_score))

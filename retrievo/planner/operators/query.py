@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from retrievo.lucene.query import LQuery
+from retrievo.planner.costs import CostModel, Estimate
+from retrievo.planner.explain import explain_query, filters_wrapped, node
 from retrievo.planner.operators.base import ExecContext, Operator
-from retrievo.planner.operators.vector import VectorSearch
 from retrievo.planner.ranked import Matches
+
+if TYPE_CHECKING:
+    from retrievo.planner.operators.vector import VectorSearch
 
 
 @dataclass
@@ -30,6 +34,24 @@ class Bm25Score(Operator):
     def describe(self) -> dict[str, Any]:
         return {"query": str(self.query)}
 
+    def scoring_query(self) -> LQuery:
+        return self.query
+
+    def with_scoring_query(self, query: LQuery) -> Bm25Score:
+        return replace(self, query=query)
+
+    def estimate(self, costs: CostModel, inputs: list[Estimate]) -> Estimate:
+        q = costs.query(self.query)
+        return Estimate(costs.n, min(costs.n, q.matches), work=q.postings, exact=q.exact,
+                        extra={"postings": q.postings})
+
+    def explain(self, ctx: ExecContext, doc: int, score: float) -> dict[str, Any] | None:
+        return explain_query(ctx.evaluator, self.query, doc)
+
+    def child_score(self, ctx: ExecContext, doc: int) -> float:
+        ev = ctx.evaluator
+        return float(ev.evaluate(self.query).dense(ev.n)[1][doc])
+
     def run(self, ctx: ExecContext) -> Matches:
         for op in self.inputs:
             op.execute(ctx)
@@ -46,6 +68,15 @@ class ConstantScore(Operator):
 
     def describe(self) -> dict[str, Any]:
         return {"score": self.score}
+
+    def estimate(self, costs: CostModel, inputs: list[Estimate]) -> Estimate:
+        return Estimate(costs.n, costs.n, work=costs.n, exact=True)
+
+    def explain(self, ctx: ExecContext, doc: int, score: float) -> dict[str, Any] | None:
+        return node(self.score, "*:*")
+
+    def child_score(self, ctx: ExecContext, doc: int) -> float:
+        return self.score
 
     def run(self, ctx: ExecContext) -> Matches:
         live = ctx.searcher.live
@@ -64,6 +95,25 @@ class Filter(Operator):
 
     def describe(self) -> dict[str, Any]:
         return {"filters": "[" + ", ".join(str(f) for f in self.filters) + "]"}
+
+    def filter_queries(self) -> tuple[LQuery, ...]:
+        return self.filters
+
+    def with_filter_queries(self, filters: tuple[LQuery, ...]) -> Filter:
+        return replace(self, filters=filters)
+
+    def estimate(self, costs: CostModel, inputs: list[Estimate]) -> Estimate:
+        parts = [costs.query(f) for f in self.filters]
+        out = min([inputs[0].docs_out] + [c.matches for c in parts])
+        postings = sum(c.postings for c in parts)
+        return Estimate(inputs[0].docs_out, out, work=postings, extra={"postings": postings})
+
+    def explain(self, ctx: ExecContext, doc: int, score: float) -> dict[str, Any] | None:
+        """Lucene's ``sum of:`` the child's explanation and each filter as a required clause at 0."""
+        return filters_wrapped(self.child.explain(ctx, doc, score), ctx.evaluator, self.filters, doc, score)
+
+    def child_score(self, ctx: ExecContext, doc: int) -> float:
+        return self.child.child_score(ctx, doc)
 
     def run(self, ctx: ExecContext) -> Matches:
         m: Matches = self.child.execute(ctx)
@@ -85,6 +135,15 @@ class MinScore(Operator):
     def describe(self) -> dict[str, Any]:
         return {"min_score": self.min_score}
 
+    def estimate(self, costs: CostModel, inputs: list[Estimate]) -> Estimate:
+        return Estimate(inputs[0].docs_out, inputs[0].docs_out)
+
+    def explain(self, ctx: ExecContext, doc: int, score: float) -> dict[str, Any] | None:
+        return self.child.explain(ctx, doc, score)
+
+    def child_score(self, ctx: ExecContext, doc: int) -> float:
+        return self.child.child_score(ctx, doc)
+
     def run(self, ctx: ExecContext) -> Matches:
         m: Matches = self.child.execute(ctx)
         return Matches(mask=m.mask & (m.scores >= np.float32(self.min_score)), scores=m.scores)
@@ -102,6 +161,15 @@ class TerminateAfter(Operator):
 
     def describe(self) -> dict[str, Any]:
         return {"terminate_after": self.limit}
+
+    def estimate(self, costs: CostModel, inputs: list[Estimate]) -> Estimate:
+        return Estimate(inputs[0].docs_out, min(self.limit, inputs[0].docs_out), exact=inputs[0].exact)
+
+    def explain(self, ctx: ExecContext, doc: int, score: float) -> dict[str, Any] | None:
+        return self.child.explain(ctx, doc, score)
+
+    def child_score(self, ctx: ExecContext, doc: int) -> float:
+        return self.child.child_score(ctx, doc)
 
     def run(self, ctx: ExecContext) -> Matches:
         m: Matches = self.child.execute(ctx)

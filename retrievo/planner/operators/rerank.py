@@ -1,4 +1,5 @@
-"""The ``text_similarity_reranker`` operator: rerank a child's window with a rerank endpoint.
+"""The ``text_similarity_reranker`` operator, ``Rerank(child)``, and its planning: rerank a child's window
+with a rerank endpoint.
 
 All (inference text, passage) pairs of the search go to the endpoint in one call — the inference
 registry deduplicates, batches by length and caches them. Raw scores are cut by ``min_score`` and then
@@ -8,21 +9,28 @@ normalised as Elasticsearch does: ``max(s, 0) + min(exp(s), 1)`` (spec §6.2–�
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from retrievo.errors import ApiError, illegal_argument
+from retrievo.index.searcher import Searcher
 from retrievo.planner.children import run_child
+from retrievo.planner.costs import PAIR_WORK, CostModel, Estimate
+from retrievo.planner.explain import explain_child
+from retrievo.planner.operators.base import ExecContext, Operator, Reranker
 from retrievo.planner.operators.chunk_selection import select_chunks
 from retrievo.planner.operators.fusion import child_failure
-from retrievo.planner.operators.base import ExecContext, Operator
+from retrievo.planner.planning import PlanningContext, plan_retriever, with_inherited_filters
 from retrievo.planner.ranked import Ranked
-from retrievo.retrievers.rerank import ChunkRescorer
+from retrievo.response import es_float
+from retrievo.retrievers.rerank import ChunkRescorer, TextSimilarityReranker
 
 F32 = np.float32
 DEFAULT_WINDOW_WORDS = 300
+#: Documents sampled from the store when a reranked field has no inverted index to read lengths from.
+SAMPLE_DOCS = 64
 
 
 def field_text(source: dict[str, Any], path: str) -> str | None:
@@ -41,6 +49,24 @@ def field_text(source: dict[str, Any], path: str) -> str | None:
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value)
+
+
+def average_words(searcher: Searcher, path: str) -> float:
+    """Average words of a field: the inverted index's average length, else a small sample of documents."""
+    inv = searcher.inverted(path)
+    if inv is not None and inv.doc_count and inv.norms is not None:
+        return float(inv.avgdl)
+    words, seen = 0, 0
+    for doc in range(min(searcher.max_doc, SAMPLE_DOCS * 4)):
+        if not searcher.live[doc]:
+            continue
+        text = field_text(searcher.source(doc), path)
+        if text is not None:
+            words += len(text.split())
+            seen += 1
+        if seen >= SAMPLE_DOCS:
+            break
+    return words / seen if seen else 0.0
 
 
 def normalize(raw: float) -> float:
@@ -62,6 +88,20 @@ def chunking_settings(chunk: ChunkRescorer, window_words: int | None) -> dict[st
     return given
 
 
+@dataclass(frozen=True)
+class RerankTrace:
+    """What one reranker run noted in the run's trace (for ``explain``, ES|QL's RERANK column, notebooks)."""
+    #: The texts sent to the model for each document (its chunks with ``chunk_rescorer``).
+    sent: dict[int, list[str]]
+    #: The score of each document handed out (after ``min_score`` and normalisation).
+    scores: dict[int, float]
+    #: The model's raw score of each scored document (before min_score and normalisation): what
+    #: ES|QL's RERANK writes into its score column.
+    raw_scores: dict[int, float]
+    #: Model calls, pairs, tokens and cache hits of the run's model call (empty when none was made).
+    stats: dict[str, Any]
+
+
 @dataclass
 class Rerank(Operator):
     child: Operator
@@ -74,16 +114,10 @@ class Rerank(Operator):
     chunk: ChunkRescorer | None = None
     child_kind: str = "standard"
     name: str = "Rerank"
+    releases_gil = True
     #: Set by the ``prune_windows`` rule: hand out only this many of the reranked window (what the
     #: parent can use); ``None``: the whole window. Every document of the window is still scored.
     limit: int | None = None
-    sent: dict[int, list[str]] = field(default_factory=dict)   # doc → texts sent (for tests and explain)
-    scores_by_doc: dict[int, float] = field(default_factory=dict)
-    #: The model's raw score of each scored document (before min_score and normalisation): what
-    #: ES|QL's RERANK writes into its score column.
-    raw_scores_by_doc: dict[int, float] = field(default_factory=dict)
-    #: Model calls, pairs, tokens and cache hits of the last execution (shown by the plan after a run).
-    last_stats: dict[str, Any] = field(default_factory=dict)
 
     def children(self) -> tuple[Operator, ...]:
         return (self.child,)
@@ -96,14 +130,46 @@ class Rerank(Operator):
         if self.chunk is not None:
             out["chunks_per_doc"] = self.chunk.size
         out["max_pairs"] = self.window * (self.chunk.size if self.chunk is not None else 1)
-        if self.last_stats:
-            out["last_run"] = self.last_stats
         return out
 
-    def _inputs(self, ctx: ExecContext, docs: list[int]) -> tuple[list[int], list[str], list[int]]:
-        """(docs that have the field, texts to send, owning position of each text)."""
+    def estimate(self, costs: CostModel, inputs: list[Estimate]) -> Estimate:
+        """Pairs = documents × chunks per document; tokens = pairs × (query words + passage words), a
+        passage being the field's average length capped by the chunk size."""
+        docs = min(self.window, inputs[0].docs_out)
+        words = average_words(costs.searcher, self.field)
+        query_words = len(self.inference_text.split())
+        chunks = 1
+        if self.chunk is not None:
+            chunk_words = self._chunk_words(costs.inference)
+            chunks = max(1, min(self.chunk.size, math.ceil(words / chunk_words) if words else 1))
+            words = min(words, chunk_words)
+        pairs = docs * chunks
+        out = docs if self.limit is None else min(docs, self.limit)
+        return Estimate(docs, out, work=pairs * PAIR_WORK, pairs=pairs,
+                        tokens=round(pairs * (query_words + words)), model_calls=1 if pairs else 0,
+                        extra={"chunks_per_doc": chunks, "avg_passage_words": round(words, 1)})
+
+    def _chunk_words(self, inference: Reranker | None) -> int:
+        settings = (self.chunk.chunking_settings or {}) if self.chunk is not None else {}
+        size = settings.get("max_chunk_size")
+        if isinstance(size, int) and size > 0:
+            return size
+        window = None
+        if inference is not None:
+            try:
+                window = inference.rerank_window(self.inference_id)
+            except Exception:  # noqa: BLE001 - an unknown endpoint fails at run time, not in a cost estimate
+                window = None
+        return int(window or DEFAULT_WINDOW_WORDS)
+
+    def _inputs(self, ctx: ExecContext, docs: list[int]
+                ) -> tuple[list[int], list[str], list[int], dict[int, list[str]]]:
+        """(docs that have the field, texts to send, owning position of each text, texts per doc)."""
         from retrievo.inference.chunking import chunk_text, parse_chunking_settings
-        kept, texts, owner = [], [], []
+        kept: list[int] = []
+        texts: list[str] = []
+        owner: list[int] = []
+        sent: dict[int, list[str]] = {}
         settings = None
         if self.chunk is not None:
             window = ctx.inference.rerank_window(self.inference_id) if ctx.inference is not None else None
@@ -117,12 +183,12 @@ class Rerank(Operator):
                 chosen = [pieces[i] for i in select_chunks(pieces, self.inference_text, self.chunk.size)]
             else:
                 chosen = [text]
-            self.sent[doc] = chosen
+            sent[doc] = chosen
             for t in chosen:
                 texts.append(t)
                 owner.append(len(kept))
             kept.append(doc)
-        return kept, texts, owner
+        return kept, texts, owner, sent
 
     def passages(self, ctx: ExecContext, child: Ranked) -> list[str]:
         """The texts this reranker sends for the child's window (what a multi-search gathers from all
@@ -131,7 +197,7 @@ class Rerank(Operator):
 
     def run(self, ctx: ExecContext) -> Ranked:
         child: Ranked = run_child(self.child, ctx, self.window)
-        self.sent, self.scores_by_doc, self.raw_scores_by_doc = {}, {}, {}
+        sent: dict[int, list[str]] = {}
         try:
             if ctx.inference is None:
                 raise illegal_argument("text_similarity_reranker needs an inference registry")
@@ -141,17 +207,17 @@ class Rerank(Operator):
                     f"Inference endpoint [{self.inference_id}] is configured to return the top [{top_n}] results, "
                     f"but rank_window_size is [{self.window}]. Reduce rank_window_size to be less than or equal to "
                     f"the configured top N value.")
-            kept, texts, owner = self._inputs(ctx, child.docs.tolist())
-            raw = self._score(ctx, texts)
+            kept, texts, owner, sent = self._inputs(ctx, child.docs.tolist())
+            raw, stats = self._score(ctx.inference, texts)
         except ApiError as err:
             if not self.allow_failures:
                 raise child_failure("text_similarity_reranker", [self.child_kind], [err]) from None
-            return self._keep_child_order(child)
+            return self._keep_child_order(ctx, child, sent)
         per_doc = np.full(len(kept), -np.inf)
         for i, s in zip(owner, raw.tolist()):
             per_doc[i] = max(per_doc[i], s)
-        self.raw_scores_by_doc = dict(zip(kept, per_doc.tolist()))
-        docs, scores = [], []
+        docs: list[int] = []
+        scores: list[float] = []
         for doc, s in zip(kept, per_doc.tolist()):
             if self.min_score is not None and s < self.min_score:
                 continue
@@ -163,28 +229,49 @@ class Rerank(Operator):
         total = int(out_docs.size) if self.min_score is not None else child.total
         if self.limit is not None:
             out_docs, out_scores = out_docs[: self.limit], out_scores[: self.limit]
-        self.scores_by_doc = dict(zip(out_docs.tolist(), out_scores.tolist()))
+        ctx.trace[self] = RerankTrace(sent, dict(zip(out_docs.tolist(), out_scores.tolist())),
+                                      dict(zip(kept, per_doc.tolist())), stats)
         return Ranked(docs=out_docs, scores=out_scores, total=total, matched=child.matched, fused=True)
 
-    def _score(self, ctx: ExecContext, texts: list[str]) -> np.ndarray:
+    def _score(self, inference: Reranker, texts: list[str]) -> tuple[np.ndarray, dict[str, Any]]:
+        """The model's raw score of each text, and what the call cost."""
         if not texts:
-            return np.zeros(0)
-        scores, stats = ctx.inference.rerank_scores_with_stats(self.inference_id, self.inference_text, texts)
-        self.last_stats = stats.as_dict()
-        return np.asarray(scores, dtype=np.float64)
+            return np.zeros(0), {}
+        scores, stats = inference.rerank_scores_with_stats(self.inference_id, self.inference_text, texts)
+        return np.asarray(scores, dtype=np.float64), stats.as_dict()
 
-    def _keep_child_order(self, child: Ranked) -> Ranked:
+    def _keep_child_order(self, ctx: ExecContext, child: Ranked, sent: dict[int, list[str]]) -> Ranked:
+        """``allow_rerank_failures``: the child's window in its own order and scores."""
         scores = child.scores.astype(F32).copy()
         for i in np.flatnonzero(np.isnan(scores)):
             scores[i] = F32(1.0 / (i + 1))
         keep = np.ones(scores.size, dtype=bool) if self.min_score is None else scores >= F32(self.min_score)
-        self.scores_by_doc = dict(zip(child.docs[keep].tolist(), scores[keep].tolist()))
+        ctx.trace[self] = RerankTrace(sent, dict(zip(child.docs[keep].tolist(), scores[keep].tolist())), {}, {})
         return Ranked(docs=child.docs[keep], scores=scores[keep], total=child.total, matched=child.matched,
                       fused=True)
 
-    def explain(self, doc: int, score: float, child_explanation: dict[str, Any] | None) -> dict[str, Any]:
+    def explain(self, ctx: ExecContext, doc: int, score: float) -> dict[str, Any] | None:
+        """Elasticsearch's reranker explanation around the child's own, for a document it handed out."""
+        reranked = ctx.trace.of(self, RerankTrace)
+        if reranked is None or doc not in reranked.scores:
+            return None
+        child_explanation = explain_child(self.child, ctx, doc)
         desc = (f"text_similarity_reranker match using inference endpoint: [{self.inference_id}] on document field: "
                 f"[{self.field}] matching on source query ")
         if self.chunk is not None:
             desc += f" and rescoring considering only top [{self.chunk.size}] best chunks"
-        return {"value": score, "description": desc, "details": [child_explanation] if child_explanation else []}
+        return {"value": es_float(score), "description": desc,
+                "details": [child_explanation] if child_explanation else []}
+
+    def child_score(self, ctx: ExecContext, doc: int) -> float:
+        reranked = ctx.trace.of(self, RerankTrace)
+        return float(reranked.scores.get(doc, 0.0)) if reranked is not None else 0.0
+
+
+def plan_reranker(r: TextSimilarityReranker, ctx: PlanningContext, k: int, min_score: float | None) -> Operator:
+    child = plan_retriever(with_inherited_filters(r.retriever, r.filter), ctx, r.rank_window_size,
+                           written_as=r.retriever)
+    return Rerank(child, r.field, r.inference_text, r.inference_id, r.rank_window_size,
+                  min_score=r.min_score if r.min_score is not None else min_score,
+                  allow_failures=r.allow_rerank_failures, chunk=r.chunk_rescorer,
+                  child_kind=r.retriever.name or r.retriever.kind)

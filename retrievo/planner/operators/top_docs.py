@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from retrievo.lucene.sorting import sort_candidates
+from retrievo.planner.costs import CostModel, Estimate
 from retrievo.planner.operators.base import ExecContext, Operator
 from retrievo.planner.ranked import Matches, Ranked, top_k_by_score
 from retrievo.retrievers.sort import SortField
@@ -32,6 +33,16 @@ class TopDocs(Operator):
         if self.search_after is not None:
             out["search_after"] = list(self.search_after)
         return out
+
+    def estimate(self, costs: CostModel, inputs: list[Estimate]) -> Estimate:
+        inflow = inputs[0].docs_out
+        return Estimate(inflow, min(self.k, inflow), work=inflow, exact=inputs[0].exact)
+
+    def explain(self, ctx: ExecContext, doc: int, score: float) -> dict[str, Any] | None:
+        return self.child.explain(ctx, doc, score)
+
+    def child_score(self, ctx: ExecContext, doc: int) -> float:
+        return self.child.child_score(ctx, doc)
 
     def run(self, ctx: ExecContext) -> Ranked:
         m: Matches = self.child.execute(ctx)
@@ -62,6 +73,16 @@ class Page(Operator):
 
     def describe(self) -> dict[str, Any]:
         return {"from": self.from_, "size": self.size}
+
+    def child_window(self) -> int:
+        return self.from_ + self.size
+
+    def estimate(self, costs: CostModel, inputs: list[Estimate]) -> Estimate:
+        inflow = inputs[0].docs_out
+        return Estimate(inflow, max(0, min(self.size, inflow - self.from_)), exact=inputs[0].exact)
+
+    def explain(self, ctx: ExecContext, doc: int, score: float) -> dict[str, Any] | None:
+        return self.child.explain(ctx, doc, score)
 
     def run(self, ctx: ExecContext) -> Ranked:
         r: Ranked = self.child.execute(ctx)

@@ -1,5 +1,6 @@
 """Vector search operators: ``VectorSearch`` (one kNN search, pre-filtered, scored as Elasticsearch
-scores it) and ``KnnScore`` (a ``knn`` retriever's matches).
+scores it) and ``KnnScore`` (a ``knn`` retriever's matches), and the planning of the ``knn``
+retriever: ``TopDocs(MinScore(KnnScore(VectorSearch)))``.
 
 Running one search: resolve the query vector, build the pre-filter, search.
 
@@ -9,18 +10,28 @@ type is an error, and a query vector of the wrong length is an error naming both
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 
 from retrievo.errors import BadRequestError, illegal_argument
+from retrievo.lucene.java_format import java_float
 from retrievo.lucene.query import LQuery
+from retrievo.planner.compile_query import CompileContext
+from retrievo.planner.costs import PAIR_WORK, CostModel, Estimate
+from retrievo.planner.explain import node
 from retrievo.planner.operators.base import ExecContext, Operator
+from retrievo.planner.operators.query import MinScore
+from retrievo.planner.operators.top_docs import TopDocs
+from retrievo.planner.planning import PlanningContext
 from retrievo.planner.ranked import Matches
-from retrievo.retrievers.knn import KnnSearch
+from retrievo.retrievers.knn import KnnRetriever, KnnSearch
 
 VECTOR_TYPES = frozenset({"dense_vector", "semantic_text"})
+#: Vectors an HNSW search compares per explored candidate (about 2 × M neighbours at M = 16).
+HNSW_COMPARISONS_PER_CANDIDATE = 32
+FLAT_INDEX_TYPES = ("flat", "int8_flat", "int4_flat", "bbq_flat")
 _EMPTY = (np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float32))
 
 
@@ -68,8 +79,8 @@ def run_vector_search(ctx: "ExecContext", search: KnnSearch,
 class VectorSearch(Operator):
     """k nearest neighbours of one ``knn`` search, pre-filtered, scored as Elasticsearch scores them.
 
-    Its (docs, scores) are stored in the evaluator under ``slot`` so a query tree can add them as a
-    clause (the top-level ``knn`` section), or a ``knn`` retriever can rank them directly.
+    Its (docs, scores) go into the run's ``knn_hits`` under ``slot``, where a query tree's ``KnnHitsQ``
+    clause (the top-level ``knn`` section) and ``explain`` find them; a ``knn`` retriever ranks them directly.
     """
     search: KnnSearch
     filters: tuple[LQuery, ...]
@@ -77,6 +88,8 @@ class VectorSearch(Operator):
     index: dict[str, Any]
     name: str = "VectorSearch"
     scans_index = True
+    prefilters = True
+    releases_gil = True
 
     def describe(self) -> dict[str, Any]:
         s = self.search
@@ -95,9 +108,43 @@ class VectorSearch(Operator):
             out["prefilter"] = "[" + ", ".join(str(f) for f in self.filters) + "]"
         return out
 
+    def filter_queries(self) -> tuple[LQuery, ...]:
+        return self.filters
+
+    def with_filter_queries(self, filters: tuple[LQuery, ...]) -> VectorSearch:
+        return replace(self, filters=filters)
+
+    def knn_slots(self) -> tuple[int, ...]:
+        return (self.slot,)
+
+    def embeds(self) -> tuple[str, str] | None:
+        builder = self.search.query_vector_builder
+        return None if builder is None else (builder.model_id, builder.model_text)
+
+    def estimate(self, costs: CostModel, inputs: list[Estimate]) -> Estimate:
+        """``k`` of the vectors passing the pre-filters; an exact search compares every row, an ANN search
+        its candidates' neighbours, each comparison about ``dims / 16`` posting reads of work."""
+        search = self.search
+        # The snapshot's description (VectorField or semantic_text chunks) has the vector count.
+        count = int(self.index.get("count", 0) or 0)
+        passing = min([count] + [costs.query(f).matches for f in self.filters])
+        exact = int(self.index.get("exact_rows", 0) or 0) >= passing or self.index.get("index_type") in FLAT_INDEX_TYPES
+        compared = passing if exact else min(passing, max(search.num_candidates, search.k)
+                                             * HNSW_COMPARISONS_PER_CANDIDATE)
+        per_vector = max(1, int(self.index.get("dims", 16) or 16) // 16)
+        est = Estimate(count, min(search.k, passing), work=(count if exact else compared) * per_vector,
+                       exact=not self.filters and search.similarity is None,
+                       extra={"vectors_compared": compared, "search": "exact" if exact else "ann"})
+        pair = self.embeds()
+        if pair is not None and costs.charges_embedding(*pair):
+            est.model_calls = 1
+            est.tokens = len(pair[1].split())
+            est.work += PAIR_WORK
+        return est
+
     def run(self, ctx: ExecContext) -> tuple[np.ndarray, np.ndarray]:
         docs, scores = run_vector_search(ctx, self.search, self.filters)
-        ctx.evaluator.precomputed[self.slot] = (docs, scores)
+        ctx.knn_hits[self.slot] = (docs, scores)
         return docs, scores
 
 
@@ -110,6 +157,18 @@ class KnnScore(Operator):
     def children(self) -> tuple[Operator, ...]:
         return (self.child,)
 
+    def estimate(self, costs: CostModel, inputs: list[Estimate]) -> Estimate:
+        return Estimate(inputs[0].docs_out, inputs[0].docs_out, exact=inputs[0].exact)
+
+    def explain(self, ctx: ExecContext, doc: int, score: float) -> dict[str, Any] | None:
+        """A kNN hit explains as one of the top ``k`` documents, with the similarity the run found."""
+        hits = ctx.knn_hits.get(self.child.slot)
+        if hits is None or doc not in set(hits[0].tolist()):
+            return None
+        value = float(hits[1][hits[0].tolist().index(doc)])
+        return node(value, f"within top {self.child.search.k} documents",
+                    [node(value, f"found vector with calculated similarity: {java_float(value)}")])
+
     def run(self, ctx: ExecContext) -> Matches:
         docs, scores = self.child.execute(ctx)
         n = ctx.searcher.max_doc
@@ -118,3 +177,23 @@ class KnnScore(Operator):
         mask[docs] = True
         dense[docs] = scores
         return Matches(mask=mask, scores=dense)
+
+
+def vector_searches(ctx: CompileContext, first: int) -> tuple[VectorSearch, ...]:
+    """VectorSearch operators for the kNN searches registered since slot ``first``."""
+    ops = []
+    for slot, search, filters in ctx.searches[first:]:
+        field = ctx.searcher.vector(search.field)
+        ops.append(VectorSearch(search, filters, slot, field.describe() if field is not None else {}))
+    return tuple(ops)
+
+
+def plan_knn(r: KnnRetriever, ctx: PlanningContext, k: int, min_score: float | None) -> Operator:
+    ctx.window = k
+    filters = tuple(ctx.compile_filter(f) for f in r.search.filter + r.filter)
+    first = len(ctx.searches)
+    ctx.add_search(r.search, filters)
+    op: Operator = KnnScore(vector_searches(ctx, first)[0])
+    if r.min_score is not None:
+        op = MinScore(op, r.min_score)
+    return TopDocs(op, k)

@@ -16,14 +16,21 @@ after and a test that results are identical with the rule off. A plan rule modul
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from types import ModuleType
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from retrievo.errors import illegal_argument
 from retrievo.lucene.rules import QUERY_RULE_NAMES, QUERY_RULES
 from retrievo.planner.rules import (
-    flatten_single_child_rrf, parallel_branches, prune_windows, push_down_filters, share_filter_bitsets,
-    share_query_vectors, share_subtrees, simplify_filters,
+    flatten_single_child_rrf,
+    parallel_branches,
+    prune_windows,
+    push_down_filters,
+    share_filter_bitsets,
+    share_query_vectors,
+    share_subtrees,
+    simplify_filters,
 )
 
 __all__ = ["PLAN_RULES", "PLAN_RULE_NAMES", "QUERY_RULES", "QUERY_RULE_NAMES", "RULE_NAMES",

@@ -21,9 +21,11 @@ have wrapped it.
 
 from __future__ import annotations
 
-from retrievo.planner.operators.fusion import RrfFuse, _retriever_kind
-from retrievo.planner.operator_tree import copy_with, transform
+from dataclasses import replace
+
+from retrievo.planner.operator_tree import transform
 from retrievo.planner.operators.base import Operator
+from retrievo.planner.operators.fusion import RrfFuse
 from retrievo.planner.physical_plan import PhysicalPlan, RuleEnv
 
 NAME = "flatten_single_child_rrf"
@@ -37,7 +39,7 @@ MIN_WEIGHT, MAX_WEIGHT = 1e-6, 1e6
 def flattenable(op: Operator) -> bool:
     return (isinstance(op, RrfFuse) and len(op.children_ops) == 1 and op.min_score is None
             and not op.child_min_score and op.fanout is None and op.limit is None
-            and not getattr(op, "shared", False)
+            and not op.shared
             and MIN_WEIGHT <= op.weights[0] <= MAX_WEIGHT
             and op.rank_constant + op.window <= MAX_RANK_SPAN)
 
@@ -45,11 +47,11 @@ def flattenable(op: Operator) -> bool:
 def lift(inner: RrfFuse) -> Operator:
     """The inner rrf's child, labelled so its failures are wrapped as the inner rrf wrapped them."""
     child = inner.children_ops[0]
-    label = inner.child_names[0] or _retriever_kind(child)
-    lifted = copy_with(child)
-    lifted.flattened_from = tuple(getattr(child, "flattened_from", ())) + ((inner.kind, label),)  # type: ignore[attr-defined]
-    lifted.retriever_kind = _retriever_kind(inner)  # type: ignore[attr-defined]
-    return lifted
+    origin = child.origin
+    assert origin is not None  # every child of a fusion is the top of a retriever's chain
+    label = inner.child_names[0] or child.retriever_kind
+    return replace(child, origin=replace(origin, flattened_from=origin.flattened_from + ((inner.kind, label),),
+                                         retriever_kind=inner.retriever_kind))
 
 
 def apply(plan: PhysicalPlan, env: RuleEnv) -> PhysicalPlan:
@@ -70,7 +72,7 @@ def apply(plan: PhysicalPlan, env: RuleEnv) -> PhysicalPlan:
                 count += 1
             else:
                 kids.append(c)
-        return copy_with(op, children_ops=tuple(kids))
+        return replace(op, children_ops=tuple(kids))
 
     root = transform(plan.root, flatten)
     if not count:

@@ -12,16 +12,12 @@ same one. Results are identical to serial execution: outputs and errors are gath
 
 from __future__ import annotations
 
+from retrievo.lucene.query import LQuery
 from retrievo.planner import parallel
 from retrievo.planner.costs import CostModel
-from retrievo.planner.operators.fusion import FusionOperator
-from retrievo.lucene.query import LQuery
-from retrievo.planner.operator_tree import copy_with, rebuild, walk
+from retrievo.planner.operator_tree import rebuild, updated, walk
 from retrievo.planner.operators.base import Operator
-from retrievo.planner.operators.query import Filter
-from retrievo.planner.operators.vector import VectorSearch
 from retrievo.planner.physical_plan import PhysicalPlan, RuleEnv
-from retrievo.planner.operators.rerank import Rerank
 
 NAME = "parallel_branches"
 STAGE = "physical"
@@ -32,9 +28,8 @@ def shared_bitsets(branches: tuple[Operator, ...]) -> tuple[LQuery, ...]:
     seen: dict[int, tuple[LQuery, set[int]]] = {}
     for i, branch in enumerate(branches):
         for op in walk(branch):
-            if isinstance(op, (Filter, VectorSearch)):
-                for f in op.filters:
-                    seen.setdefault(id(f), (f, set()))[1].add(i)
+            for f in op.filter_queries():
+                seen.setdefault(id(f), (f, set()))[1].add(i)
     return tuple(f for f, users in seen.values() if len(users) > 1)
 
 
@@ -48,31 +43,35 @@ def threaded_work(costs: CostModel, branch: Operator, threshold: int) -> bool:
     """
     total = 0
     for op in walk(branch):
-        if isinstance(op, (VectorSearch, Rerank)):
+        if op.releases_gil:
             total += costs.of(op).work
             if total >= threshold:
                 return True
     return total >= threshold
 
 
+def branching(op: Operator) -> bool:
+    """An operator with a window of its own over several children (a fusion) can run them on threads."""
+    return op.window is not None and len(op.children()) > 1
+
+
 def apply(plan: PhysicalPlan, env: RuleEnv) -> PhysicalPlan:
-    if not any(isinstance(op, FusionOperator) and len(op.children_ops) > 1 for op in plan.ops):
+    if not any(branching(op) for op in plan.ops):
         return plan
     threshold = parallel.BRANCH_WORK_THRESHOLD
-    if threshold > 0 and not any(isinstance(op, (VectorSearch, Rerank)) for op in plan.ops):
+    if threshold > 0 and not any(op.releases_gil for op in plan.ops):
         return plan  # nothing that runs outside the GIL
     costs = CostModel(env.searcher, plan.searches, env.inference, plan.share_vectors)
     marked: list[str] = []
 
     def mark(original: Operator, op: Operator) -> Operator:
-        if not isinstance(op, FusionOperator) or len(op.children_ops) < 2 or op.fanout is not None:
+        if not branching(op) or op.fanout is not None:
             return op
-        assert isinstance(original, FusionOperator)
-        heavy = sum(threaded_work(costs, c, threshold) for c in original.children_ops)
+        heavy = sum(threaded_work(costs, c, threshold) for c in original.children())
         if heavy < 2:
             return op
         marked.append(f"{op.name} ({heavy} heavy branches)")
-        return copy_with(op, fanout=parallel.Fanout(shared_bitsets(op.children_ops)))
+        return updated(op, fanout=parallel.Fanout(shared_bitsets(op.children())))
 
     root = rebuild(plan.root, mark)
     if not marked:

@@ -15,36 +15,25 @@ scores), and ``hits.total`` is counted before the cut — so results are identic
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
-from retrievo.planner.operators.fusion import FusionOperator
-from retrievo.planner.operator_tree import copy_with, rebuild
+from retrievo.planner.operator_tree import rebuild, updated
 from retrievo.planner.operators.base import Operator
-from retrievo.planner.operators.top_docs import Page
 from retrievo.planner.physical_plan import PhysicalPlan, RuleEnv
-from retrievo.planner.operators.rerank import Rerank
 
 NAME = "prune_windows"
 STAGE = "physical"
 
 
-def _uses(parent: Operator) -> int | None:
-    """How many of a child's results ``parent`` reads (None: all of them)."""
-    if isinstance(parent, (FusionOperator, Rerank)):
-        return parent.window
-    if isinstance(parent, Page):
-        return parent.from_ + parent.size
-    return None
-
-
 def needs(ops: Iterable[Operator]) -> dict[int, int]:
-    """For each fusion or rerank operator, the most any of its parents reads (when all are bounded)."""
+    """For each operator with a window of its own (a fusion, a reranker), the most any of its parents
+    reads (``child_window``), when every parent reads a bounded number."""
     seen: dict[int, list[int | None]] = {}
     for op in ops:
         for c in op.children():
-            if isinstance(c, (FusionOperator, Rerank)):
-                seen.setdefault(id(c), []).append(_uses(op))
-    return {k: max(v) for k, v in seen.items() if all(x is not None for x in v)}  # type: ignore[type-var]
+            if c.window is not None:
+                seen.setdefault(id(c), []).append(op.child_window())
+    return {k: max(n for n in v if n is not None) for k, v in seen.items() if None not in v}
 
 
 def apply(plan: PhysicalPlan, env: RuleEnv) -> PhysicalPlan:
@@ -55,7 +44,7 @@ def apply(plan: PhysicalPlan, env: RuleEnv) -> PhysicalPlan:
     need = needs(plan.ops)
     for op in plan.ops:
         n = need.get(id(op))
-        if n is None or not isinstance(op, (FusionOperator, Rerank)) or n >= op.window:
+        if n is None or op.window is None or n >= op.window:
             continue
         if op.limit is not None and op.limit <= n:
             continue
@@ -63,6 +52,6 @@ def apply(plan: PhysicalPlan, env: RuleEnv) -> PhysicalPlan:
         pruned.append(f"{op.name} {op.window}→{n}")
     if not targets:
         return plan
-    root = rebuild(plan.root, lambda original, op: copy_with(op, limit=targets[id(original)])
+    root = rebuild(plan.root, lambda original, op: updated(op, limit=targets[id(original)])
                    if id(original) in targets else op)
     return plan.noted(NAME, "outputs cut to what the parent reads: " + ", ".join(pruned), root=root)

@@ -15,7 +15,7 @@ shows the filters where they were written and duplicates are kept.
 from __future__ import annotations
 
 from retrievo.planner.physical_plan import RuleEnv
-from retrievo.retrievers import CompoundRetriever, Retriever, TextSimilarityReranker
+from retrievo.retrievers import Retriever
 from retrievo.retrievers.queries import Query
 
 NAME = "push_down_filters"
@@ -38,16 +38,10 @@ def _merged(own: tuple[Query, ...], inherited: tuple[Query, ...], keep_duplicate
 
 def _push(r: Retriever, inherited: tuple[Query, ...], keep_duplicates: bool) -> Retriever:
     filters = _merged(r.filter, inherited, keep_duplicates) if inherited else r.filter
-    if isinstance(r, CompoundRetriever):
-        kids = [_push(e.retriever, filters, keep_duplicates) for e in r.retrievers]
-        if not r.filter and all(k is e.retriever for k, e in zip(kids, r.retrievers)):
-            return r
-        entries = tuple(e if k is e.retriever else e.model_copy(update={"retriever": k})
-                        for k, e in zip(kids, r.retrievers))
-        return r.model_copy(update={"retrievers": entries, "filter": ()})
-    if isinstance(r, TextSimilarityReranker):
-        kid = _push(r.retriever, filters, keep_duplicates)
-        if not r.filter and kid is r.retriever:
-            return r
-        return r.model_copy(update={"retriever": kid, "filter": ()})
-    return r if filters is r.filter else r.model_copy(update={"filter": filters})
+    children = r.children()
+    if not children:  # a leaf takes them as its own filters (a knn leaf as pre-filters)
+        return r if filters is r.filter else r.model_copy(update={"filter": filters})
+    pushed = tuple(_push(c, filters, keep_duplicates) for c in children)
+    if not r.filter and all(a is b for a, b in zip(pushed, children)):
+        return r
+    return r.with_children(pushed).model_copy(update={"filter": ()})

@@ -17,9 +17,7 @@ still interns what only became equal later (``simplify_filters`` turning ``bool{
 from __future__ import annotations
 
 from retrievo.lucene.query import LQuery
-from retrievo.planner.operator_tree import copy_with, rebuild
-from retrievo.planner.operators.query import Filter
-from retrievo.planner.operators.vector import VectorSearch
+from retrievo.planner.operator_tree import rebuild
 from retrievo.planner.physical_plan import PhysicalPlan, RuleEnv
 
 NAME = "share_filter_bitsets"
@@ -31,24 +29,25 @@ def apply(plan: PhysicalPlan, env: RuleEnv) -> PhysicalPlan:
     users: dict[int, int] = {}
     targets: dict[int, tuple[LQuery, ...]] = {}
     for op in plan.ops:
-        if not isinstance(op, (Filter, VectorSearch)) or not op.filters:
+        filters = op.filter_queries()
+        if not filters:
             continue
         shared = []
-        for f in op.filters:
+        for f in filters:
             try:
                 one = canonical.setdefault(f, f)
             except TypeError:  # a value that cannot be hashed is simply not shared
                 one = f
             users[id(one)] = users.get(id(one), 0) + 1
             shared.append(one)
-        if any(a is not b for a, b in zip(shared, op.filters)):
+        if any(a is not b for a, b in zip(shared, filters)):
             targets[id(op)] = tuple(shared)
     bitsets = tuple(f for f in canonical.values() if users[id(f)] > 1)
     if not bitsets:
         return plan
     root = plan.root
     if targets:
-        root = rebuild(root, lambda original, op: copy_with(op, filters=targets[id(original)])
+        root = rebuild(root, lambda original, op: op.with_filter_queries(targets[id(original)])
                        if id(original) in targets else op)
     uses = sum(users[id(f)] for f in bitsets)
     return plan.noted(NAME, f"{len(bitsets)} filter(s) evaluated once for {uses} users", root=root,

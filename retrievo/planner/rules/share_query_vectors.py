@@ -8,7 +8,6 @@ the vector, the others reuse it. A plan without repeats is left alone (no wrappe
 
 from __future__ import annotations
 
-from retrievo.planner.operators.vector import VectorSearch
 from retrievo.planner.physical_plan import PhysicalPlan, RuleEnv
 
 NAME = "share_query_vectors"
@@ -19,9 +18,9 @@ def embedded_texts(plan: PhysicalPlan) -> dict[tuple[str, str], int]:
     """(endpoint, text) → how many kNN searches of the plan embed it."""
     counts: dict[tuple[str, str], int] = {}
     for op in plan.ops:
-        if isinstance(op, VectorSearch) and op.search.query_vector_builder is not None:
-            b = op.search.query_vector_builder
-            counts[(b.model_id, b.model_text)] = counts.get((b.model_id, b.model_text), 0) + 1
+        pair = op.embeds()
+        if pair is not None:
+            counts[pair] = counts.get(pair, 0) + 1
     return counts
 
 

@@ -20,10 +20,9 @@ from dataclasses import replace
 from typing import Any
 
 from retrievo.lucene.query import BoolQ, BoostQ, ConstQ, DisMaxQ, KnnHitsQ, LQuery, NamedQ
-from retrievo.planner.operator_tree import copy_with, transform, walk, with_children
+from retrievo.planner.operator_tree import transform, walk, with_children
 from retrievo.planner.operators.base import Operator
-from retrievo.planner.operators.query import Bm25Score, NamedQueries
-from retrievo.planner.operators.vector import VectorSearch
+from retrievo.planner.operators.query import NamedQueries
 from retrievo.planner.physical_plan import PhysicalPlan, RuleEnv
 
 NAME = "share_subtrees"
@@ -32,15 +31,14 @@ STAGE = "physical"
 
 def signature(op: Operator) -> tuple[Any, ...] | None:
     """What makes two retriever sub-trees interchangeable; ``None`` for operators below a retriever."""
-    source = getattr(op, "source", None)
-    if source is None:
+    origin = op.origin
+    if origin is None:
         return None
-    retriever, k = source
-    return (retriever.canonical(), k, getattr(op, "flattened_from", ()), getattr(op, "retriever_kind", None))
+    return (origin.retriever.canonical(), origin.k, origin.flattened_from, origin.retriever_kind)
 
 
 def _slots(op: Operator) -> list[int]:
-    return [o.slot for o in walk(op, distinct=False) if isinstance(o, VectorSearch)]
+    return [slot for o in walk(op, distinct=False) for slot in o.knn_slots()]
 
 
 def remap_slots(q: LQuery, mapping: dict[int, int]) -> LQuery:
@@ -98,8 +96,7 @@ def _mark_shared(root: Operator) -> tuple[Operator, int]:
             return hit
         new = with_children(op, tuple(visit(c) for c in op.children()))
         if id(op) in marked:
-            new = copy_with(new)
-            new.shared = True  # type: ignore[attr-defined]
+            new = replace(new, shared=True)
         done[id(op)] = new
         return new
 
@@ -112,16 +109,17 @@ def _share_queries(root: Operator) -> tuple[Operator, int]:
 
     def share(op: Operator) -> Operator:
         nonlocal shared
-        if not isinstance(op, Bm25Score):
+        own = op.scoring_query()
+        if own is None:
             return op
         try:
-            query = canonical.setdefault(op.query, op.query)
+            query = canonical.setdefault(own, own)
         except TypeError:
             return op
-        if query is op.query:
+        if query is own:
             return op
         shared += 1
-        return copy_with(op, query=query)
+        return op.with_scoring_query(query)
 
     return transform(root, share), shared
 
@@ -131,9 +129,8 @@ def _may_repeat(ops: tuple[Operator, ...]) -> bool:
     form is only computed when this says yes)."""
     seen: set[tuple[Any, ...]] = set()
     for op in ops:
-        source = getattr(op, "source", None)
-        if source is not None:
-            key = (type(op), source[0].kind, source[1])
+        if op.origin is not None:
+            key = (type(op), op.origin.retriever.kind, op.origin.k)
             if key in seen:
                 return True
             seen.add(key)
@@ -143,12 +140,13 @@ def _may_repeat(ops: tuple[Operator, ...]) -> bool:
 def apply(plan: PhysicalPlan, env: RuleEnv) -> PhysicalPlan:
     if not plan.has_compound:
         return plan  # a single retriever has one query and no repeated sub-tree
-    root, slot_map, dropped, marked = plan.root, {}, 0, 0
+    root, dropped, marked = plan.root, 0, 0
+    slot_map: dict[int, int] = {}
     if _may_repeat(plan.ops):
         root, slot_map, dropped = _dedupe(plan.root)
         root, marked = _mark_shared(root)
     queries = 0
-    if sum(isinstance(op, Bm25Score) for op in (plan.ops if root is plan.root else walk(root))) > 1:
+    if sum(op.scoring_query() is not None for op in (plan.ops if root is plan.root else walk(root))) > 1:
         root, queries = _share_queries(root)
     if not dropped and not queries:
         return plan

@@ -20,9 +20,7 @@ when the search explains its hits; kNN pre-filters never appear there.
 from __future__ import annotations
 
 from retrievo.lucene.query import BoolQ, BoostQ, ConstQ, DisMaxQ, LQuery, MatchAllQ, NamedQ
-from retrievo.planner.operator_tree import copy_with, rebuild
-from retrievo.planner.operators.query import Filter
-from retrievo.planner.operators.vector import VectorSearch
+from retrievo.planner.operator_tree import rebuild
 from retrievo.planner.physical_plan import PhysicalPlan, RuleEnv
 
 NAME = "simplify_filters"
@@ -73,17 +71,15 @@ def simplified(filters: tuple[LQuery, ...], drop_match_all: bool) -> tuple[LQuer
 def apply(plan: PhysicalPlan, env: RuleEnv) -> PhysicalPlan:
     targets: dict[int, tuple[LQuery, ...]] = {}
     for op in plan.ops:
-        if isinstance(op, VectorSearch) and op.filters:
-            # A kNN search only ever sees live documents, so a match_all pre-filter is no filter.
-            new = simplified(op.filters, drop_match_all=True)
-        elif isinstance(op, Filter) and not env.explaining:
-            new = simplified(op.filters, drop_match_all=False)
-        else:
-            continue
-        if new != op.filters:
+        filters = op.filter_queries()
+        if not filters or (env.explaining and not op.prefilters):
+            continue  # filters that are scored appear in explanations as written
+        # A kNN search only ever sees live documents, so a match_all pre-filter is no filter.
+        new = simplified(filters, drop_match_all=op.prefilters)
+        if new != filters:
             targets[id(op)] = new
     if not targets:
         return plan
-    root = rebuild(plan.root, lambda original, op: copy_with(op, filters=targets[id(original)])
+    root = rebuild(plan.root, lambda original, op: op.with_filter_queries(targets[id(original)])
                    if id(original) in targets else op)
     return plan.noted(NAME, f"{len(targets)} operator(s) with simpler filters", root=root)

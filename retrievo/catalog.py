@@ -1,0 +1,213 @@
+"""The catalog: the state behind the API, shared by every request handler.
+
+It holds the indices (name → :class:`~retrievo.index.shard.Shard`), the inference endpoint registry,
+the lock that serialises changes to the set of indices, and the data directory everything persists
+to. The document, search, ES|QL and ``_rank_eval`` handlers receive the catalog and use only the
+methods below; none of them knows the others, and nothing reaches into the engine. The catalog knows
+nothing of request syntax: it resolves names and hands out shards, it does not parse bodies.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import threading
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import Any
+
+import numpy as np
+
+from retrievo.errors import ApiError, BadRequestError, illegal_argument, index_not_found
+from retrievo.index.persistence import DataDirectory
+from retrievo.index.persistence.errors import endpoint_not_restorable
+from retrievo.index.persistence.manifest import MANIFEST_NAME
+from retrievo.index.shard import Shard
+from retrievo.inference import InferenceRegistry
+from retrievo.inference.chunking import parse_chunking_settings
+
+#: Characters Elasticsearch's ``MetadataCreateIndexService.validateIndexOrAliasName`` refuses.
+_FORBIDDEN_NAME_CHARACTERS = frozenset('\\/*?"<>| ,#:')
+
+
+def validate_index_name(name: Any) -> str:
+    """``name`` if Elasticsearch would accept it for a new index, else its ``invalid_index_name_exception``."""
+    if not isinstance(name, str) or not name:
+        raise BadRequestError("invalid_index_name_exception", f"Invalid index name [{name}], must not be empty")
+    if name != name.lower():
+        raise BadRequestError("invalid_index_name_exception",
+                              f"Invalid index name [{name}], must be lowercase", index=name)
+    if set(name) & _FORBIDDEN_NAME_CHARACTERS or name.startswith(("_", "-", "+")) or name in (".", ".."):
+        raise BadRequestError("invalid_index_name_exception",
+                              f"Invalid index name [{name}], must not contain the following characters "
+                              f"[' ','\"','*',',','/','<','>','?','\\\\','|']", index=name)
+    return name
+
+
+class Catalog:
+    """Indices, inference endpoints and their persistence for one engine.
+
+    Changes to the set of indices (create, delete, auto-create on first write) happen under
+    :attr:`lock`; reads go through the live, read-only :attr:`shards` view. With a data directory
+    attached (:meth:`attach`), a new index is written at once, each index again whenever a refresh
+    publishes new writes, and the endpoint definitions whenever one is put or deleted.
+    """
+
+    def __init__(self) -> None:
+        self._shards: dict[str, Shard] = {}
+        self._data: DataDirectory | None = None
+        #: Guards the set of indices (not the documents inside one: a shard has its own lock).
+        self.lock = threading.RLock()
+        #: The ``_inference`` endpoints; deleting one that an index's ``semantic_text`` uses is refused.
+        self.inference = InferenceRegistry(index_references=self.indices_using_endpoint)
+
+    # ------------------------------------------------------------------ indices
+
+    @property
+    def shards(self) -> Mapping[str, Shard]:
+        """Every index by name: a live, read-only view."""
+        return MappingProxyType(self._shards)
+
+    def shard(self, index: Any, *, auto_create: bool = False) -> Shard:
+        """The index named exactly ``index``; with ``auto_create``, a missing one is created with
+        dynamic mappings (a write to a new index, as in Elasticsearch)."""
+        if not isinstance(index, str) or not index:
+            raise illegal_argument(f"index is missing or invalid: [{index}]")
+        shard = self._shards.get(index)
+        if shard is None:
+            if not auto_create:
+                raise index_not_found(index)
+            validate_index_name(index)
+            with self.lock:
+                shard = self._shards.get(index) or Shard(index, embedder=self.inference)
+                self._shards[index] = shard
+                self._track(shard)
+        return shard
+
+    def resolve(self, expression: Any) -> list[str]:
+        """The index names an expression means: a comma list of names, ``_all``/``*`` and wildcards
+        (a concrete name that does not exist is ``index_not_found``), first mention first."""
+        names: list[str] = []
+        for part in str(expression).split(","):
+            if part in ("_all", "*"):
+                names.extend(self._shards)
+            elif "*" in part:
+                names.extend(n for n in self._shards if fnmatch.fnmatchcase(n, part))
+            elif part in self._shards:
+                names.append(part)
+            else:
+                raise index_not_found(part)
+        return list(dict.fromkeys(names))
+
+    def create(self, name: Any, mappings: dict[str, Any] | None = None,
+               settings: dict[str, Any] | None = None) -> Shard:
+        """A new, empty index (``resource_already_exists_exception`` if the name is taken)."""
+        validate_index_name(name)
+        with self.lock:
+            existing = self._shards.get(name)
+            if existing is not None:
+                raise BadRequestError("resource_already_exists_exception",
+                                      f"index [{name}/{existing.uuid}] already exists", index=name)
+            shard = Shard(name, mappings, settings, embedder=self.inference)
+            self._check_semantic_fields(shard)
+            self._shards[name] = shard
+            self._track(shard)
+        return shard
+
+    def delete(self, expression: Any) -> list[str]:
+        """Drop the indices ``expression`` resolves to (from disk too); their names."""
+        with self.lock:
+            names = self.resolve(expression)
+            for name in names:
+                del self._shards[name]
+            if self._data is not None:
+                self._data.commit(drop=names)
+        return names
+
+    def flush(self, names: list[str]) -> None:
+        """Persist the named indices, unrefreshed writes included (nothing to do without a data directory)."""
+        if self._data is not None:
+            self._data.commit(shards=[self._shards[n] for n in names])
+
+    @staticmethod
+    def write_result(shard: Shard, doc_id: str, version: int, result: str, seq_no: int) -> dict[str, Any]:
+        """The body of a document write (index, create, update, delete), as one local shard answers it."""
+        return {"_index": shard.name, "_id": doc_id, "_version": version, "result": result,
+                "_shards": {"total": 1, "successful": 1, "failed": 0}, "_seq_no": seq_no,
+                "_primary_term": 1}
+
+    @staticmethod
+    def _check_semantic_fields(shard: Shard) -> None:
+        """Validate semantic_text chunking settings with the inference package's own rules."""
+        for fm in shard.mappings.leaf_fields():
+            if fm.type == "semantic_text" and fm.params.get("chunking_settings") is not None:
+                parse_chunking_settings(dict(fm.params["chunking_settings"]))
+
+    # ------------------------------------------------------------------ inference
+
+    def embed_query(self, inference_id: str, text: str) -> np.ndarray:
+        """A query vector from a text-embedding endpoint (``query_vector_builder``, ``semantic``)."""
+        return np.asarray(self.inference.embed(inference_id, [text], input_type="search")[0])
+
+    def indices_using_endpoint(self, inference_id: str) -> list[str]:
+        """Indices whose ``semantic_text`` fields embed with ``inference_id`` (deleting it is refused)."""
+        return [name for name, shard in self._shards.items() if inference_id in shard.inference_ids()]
+
+    # ------------------------------------------------------------------ persistence
+
+    @property
+    def path(self) -> str | None:
+        """The data directory the catalog persists to (see :meth:`attach`), else ``None``."""
+        return None if self._data is None else str(self._data.root)
+
+    def attach(self, path: str | os.PathLike[str]) -> None:
+        """Open (or create) the data directory at ``path``, restore what it holds, then persist
+        every change there."""
+        data = DataDirectory.open(path, create=True)
+        self._restore(data)
+        self._data = data
+        for shard in self._shards.values():
+            shard.on_refresh = self._persist_shard
+        self.inference.on_change = self._persist_endpoints
+
+    def restore(self, path: str | os.PathLike[str]) -> None:
+        """Load what :meth:`save` (or an attached catalog) wrote at ``path``, every file checked
+        against its checksum first; the catalog keeps no link to ``path``."""
+        self._restore(DataDirectory.open(path, create=False))
+
+    def save(self, path: str | os.PathLike[str]) -> dict[str, Any]:
+        """Write every index (unrefreshed writes included) and the endpoint definitions to ``path``,
+        replacing what a previous save left there, atomically (a failed save leaves the previous
+        one loadable). An attached data directory stays the catalog's home."""
+        target = DataDirectory.open(path, create=True)
+        if self._data is not None and target.root == self._data.root:
+            target = self._data
+        with self.lock:
+            shards = list(self._shards.values())
+        target.commit(shards=shards, endpoints=self.inference.definitions(), only=True)
+        return {"acknowledged": True, "path": str(target.root), "generation": target.manifest.generation,
+                "indices": sorted(s.name for s in shards)}
+
+    def _restore(self, data: DataDirectory) -> None:
+        for definition in data.inference_endpoints():
+            try:
+                self.inference.restore([definition])
+            except (ApiError, KeyError, TypeError, ValueError) as failure:
+                reason = failure.reason if isinstance(failure, ApiError) else f"{type(failure).__name__}: {failure}"
+                raise endpoint_not_restorable(data.root / MANIFEST_NAME, definition.get("inference_id"),
+                                              reason) from None
+        self._shards.update(data.read_indices(self.inference))
+
+    def _track(self, shard: Shard) -> None:
+        """A new index: persisted at once (its mappings and settings), then at every refresh."""
+        if self._data is not None:
+            shard.on_refresh = self._persist_shard
+            self._data.commit(shards=[shard])
+
+    def _persist_shard(self, shard: Shard) -> None:
+        if self._data is not None and self._shards.get(shard.name) is shard:
+            self._data.commit(shards=[shard])
+
+    def _persist_endpoints(self) -> None:
+        if self._data is not None:
+            self._data.commit(endpoints=self.inference.definitions())

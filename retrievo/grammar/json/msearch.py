@@ -1,0 +1,163 @@
+"""The ``_msearch`` request: header/body pairs, read and parsed before anything is planned.
+
+The request is Elasticsearch's: header/body pairs as a list (what the official client's
+``msearch(searches=[...])`` takes) or as NDJSON text. As in Elasticsearch, a request that does not
+*parse* (a bad header key, invalid JSON, a body the search parser rejects) fails as a whole, before
+anything runs; the errors Elasticsearch only raises when a search runs (request validation, the
+query phase's result window) fail that one search and are kept on its item.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from retrievo.errors import ApiError, BadRequestError, illegal_argument, not_supported, validation_error
+from retrievo.grammar.builders import NOT_A_BUILDER, builder_json, index_name
+from retrievo.grammar.json import parse_search
+from retrievo.grammar.json.search import result_window_error
+from retrievo.retrievers.search import SearchRequest
+
+#: Header keys Elasticsearch reads (``MultiSearchRequest.readMultiLineFormat``) that cannot change
+#: what a single local shard returns: accepted, their values checked.
+_BOOLEAN_HEADER_KEYS = frozenset({"request_cache", "requestCache", "ccs_minimize_roundtrips",
+                                  "ccsMinimizeRoundtrips", "allow_partial_search_results"})
+_STRING_HEADER_KEYS = frozenset({"preference", "routing"})
+_SEARCH_TYPES = frozenset({"query_then_fetch", "dfs_query_then_fetch"})
+#: Header keys that change index resolution, which retrievo's search does not do.
+_UNSUPPORTED_HEADER_KEYS = frozenset({"expand_wildcards", "expandWildcards", "ignore_unavailable",
+                                      "ignoreUnavailable", "allow_no_indices", "allowNoIndices",
+                                      "ignore_throttled", "ignoreThrottled"})
+#: Errors the search parser raises that Elasticsearch only raises when the search runs (request
+#: validation, the query phase): they fail that one search, not the whole request.
+_PER_SEARCH_PARSE_ERRORS = frozenset({"action_request_validation_exception", "search_phase_execution_exception"})
+
+
+@dataclass(frozen=True)
+class MultiSearchItem:
+    """One search of an ``_msearch`` request: the index its header names (else the request's) and
+    its parsed body, or the error that fails this search alone once it runs."""
+
+    index: str | None
+    request: SearchRequest | None
+    error: ApiError | None = None
+
+    def against(self, index: str, max_result_window: int) -> SearchRequest:
+        """The request as it runs on ``index``: its own error if it had one, then the query phase's
+        check of ``from + size`` against that index's ``index.max_result_window``."""
+        if self.error is not None:
+            raise self.error
+        assert self.request is not None
+        window = self.request.from_ + self.request.size
+        if window > max_result_window:
+            raise result_window_error(index, window, max_result_window)
+        return self.request
+
+
+def parse_msearch(searches: Any, default_index: Any = None) -> list[MultiSearchItem]:
+    """Every search of an ``_msearch`` request, parsed; ``default_index`` is the request's own
+    index (a name, a comma list, or a list of names as the client takes them)."""
+    default = index_name(default_index)
+    pairs = _read_pairs(searches)
+    targets = [_header_index(header, default) for header, _ in pairs]    # every header before any body
+    items = []
+    for index, (_, body) in zip(targets, pairs):
+        try:
+            # the result window is checked once the index is known (MultiSearchItem.against)
+            request = parse_search(index or "_all", body, max_result_window=sys.maxsize)
+        except ApiError as err:
+            if err.error not in _PER_SEARCH_PARSE_ERRORS:
+                raise
+            items.append(MultiSearchItem(index, None, err))
+        else:
+            items.append(MultiSearchItem(index, request))
+    return items
+
+
+def _json_line(line: str | bytes, what: str) -> Any:
+    try:
+        return json.loads(line)
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise BadRequestError("x_content_parse_exception", f"[{what}] is not valid JSON: {e}") from None
+
+
+def _ndjson_pairs(text: str | bytes) -> list[tuple[Any, Any]]:
+    """NDJSON as Elasticsearch reads it: every line ends with a newline (``\\r\\n`` too); an empty
+    header line is an empty header; a header with no body after it is ignored."""
+    if isinstance(text, bytes):
+        try:
+            text = text.decode("utf-8")
+        except UnicodeDecodeError as e:
+            raise BadRequestError("x_content_parse_exception", f"msearch body is not UTF-8: {e}") from None
+    if text and not text.endswith("\n"):
+        raise illegal_argument("The msearch request must be terminated by a newline [\n]")
+    lines = [line.rstrip("\r") for line in text.split("\n")[:-1]]
+    pairs = []
+    for i in range(0, len(lines) - 1, 2):
+        header = _json_line(lines[i], "header") if lines[i].strip() else {}
+        pairs.append((header, _json_line(lines[i + 1], "search body") if lines[i + 1].strip() else None))
+    return pairs
+
+
+def _item_json(item: Any, what: str) -> Any:
+    """One list element as the client would send it: dicts as they are, text as JSON, builder
+    objects (``elasticsearch.dsl``, retrievo's AST) as their JSON."""
+    if isinstance(item, (str, bytes)):
+        return _json_line(item, what) if item.strip() else ({} if what == "header" else None)
+    if isinstance(item, dict):
+        return item
+    converted = builder_json(item)
+    return item if converted is NOT_A_BUILDER else converted
+
+
+def _read_pairs(searches: Any) -> list[tuple[Any, Any]]:
+    """(header, body) pairs: a list alternating headers and bodies, or NDJSON."""
+    if isinstance(searches, (str, bytes)):
+        pairs = _ndjson_pairs(searches)
+    elif isinstance(searches, Sequence):
+        items = list(searches)
+        pairs = [(_item_json(items[i], "header"), _item_json(items[i + 1], "search body"))
+                 for i in range(0, len(items) - 1, 2)]
+    else:
+        raise illegal_argument(f"[searches] must be a list of headers and bodies or NDJSON text, "
+                               f"found [{type(searches).__name__}]")
+    if not pairs:
+        raise validation_error("no requests added")
+    return pairs
+
+
+def _check_boolean(value: Any) -> None:
+    if isinstance(value, bool) or value in ("true", "false"):
+        return
+    raise illegal_argument(f"Failed to parse value [{value}] as only [true] or [false] are allowed.")
+
+
+def _header_index(header: Any, default: str | None) -> str | None:
+    """The index a header names (its ``index``/``indices``, else the request's), its other keys checked."""
+    if not isinstance(header, dict):
+        raise BadRequestError("parsing_exception", f"msearch header must be an object, found [{header!r}]")
+    index = default
+    for key, value in header.items():
+        if key in ("index", "indices"):
+            if isinstance(value, list) and all(isinstance(v, str) for v in value):
+                index = ",".join(value)
+            elif isinstance(value, str):
+                index = value
+            else:
+                raise illegal_argument(f"[{key}] must be a string or an array of strings, found [{value!r}]")
+        elif key in ("search_type", "searchType"):
+            if value not in _SEARCH_TYPES:
+                raise illegal_argument(f"No search type for [{value}]")
+        elif key in _BOOLEAN_HEADER_KEYS:
+            _check_boolean(value)
+        elif key in _STRING_HEADER_KEYS:
+            if not isinstance(value, (str, int)):
+                raise illegal_argument(f"[{key}] must be a string, found [{value!r}]")
+        elif key in _UNSUPPORTED_HEADER_KEYS:
+            raise not_supported(f"[{key}] in the msearch metadata section")
+        else:
+            raise illegal_argument(f"key [{key}] is not supported in the metadata section")
+    return index

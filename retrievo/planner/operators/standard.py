@@ -1,0 +1,50 @@
+"""Planning the ``standard`` retriever: its query, filters, score cut-off and sort over the index.
+
+A ``standard`` retriever becomes ``TopDocs(TerminateAfter(MinScore(Filter(Bm25Score))))``, each step
+present only when the request asks for it. With a top-level ``knn`` section the kNN searches run first
+and their hits join the query as SHOULD clauses (Elasticsearch sums the scores).
+"""
+
+from __future__ import annotations
+
+from retrievo.lucene.query import BoolQ, KnnHitsQ, LQuery, boosted
+from retrievo.planner.compile_query import compile_query
+from retrievo.planner.operators.base import Operator
+from retrievo.planner.operators.query import Bm25Score, ConstantScore, Filter, MinScore, TerminateAfter
+from retrievo.planner.operators.top_docs import TopDocs
+from retrievo.planner.operators.vector import vector_searches
+from retrievo.planner.planning import PlanningContext
+from retrievo.retrievers.standard import StandardRetriever
+
+
+def plan_standard(r: StandardRetriever, ctx: PlanningContext, k: int, min_score: float | None) -> Operator:
+    ctx.window = k
+    if r.knn or r.query is not None:
+        op: Operator = _scored_query(r, ctx)
+    else:
+        # Elasticsearch scores a missing query as match_all (1.0), or 0 when only filters are given.
+        op = ConstantScore(0.0 if r.filter else 1.0)
+    if r.filter:
+        op = Filter(op, tuple(ctx.compile_filter(f) for f in r.filter))
+    if r.min_score is not None:
+        op = MinScore(op, r.min_score)
+    if r.terminate_after:
+        op = TerminateAfter(op, r.terminate_after)
+    return TopDocs(op, k, r.sort, r.search_after)
+
+
+def _scored_query(r: StandardRetriever, ctx: PlanningContext) -> Operator:
+    """The retriever's query; with a top-level ``knn``, each search's hits are a SHOULD clause next to
+    it, and semantic queries inside it register their own searches while compiling."""
+    first = len(ctx.searches)
+    if not r.knn:
+        assert r.query is not None
+        query = ctx.compile(r.query)
+    else:
+        clauses: list[LQuery] = [compile_query(r.query, ctx)] if r.query is not None else []
+        for search in r.knn:
+            filters = tuple(ctx.compile_filter(f) for f in search.filter)
+            clauses.append(boosted(KnnHitsQ(ctx.add_search(search, filters), search.field), search.boost))
+        query = ctx.rewrite(BoolQ(should=tuple(clauses)))
+    inputs = vector_searches(ctx, first)
+    return Bm25Score(query, inputs, name="Score" if inputs else "Bm25Score")
