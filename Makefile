@@ -19,10 +19,13 @@ demo: $(STAMP)
 	$(PY) -m retrievo.demo
 
 test: $(STAMP)
+	$(PY) -m ruff check retrievo tests benchmarks
+	$(PY) -m ruff format --check retrievo tests benchmarks
+	$(PY) -m mypy
 	$(PY) -m pytest -q
 
 bench: $(STAMP)
 	$(PY) benchmarks/bm25.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -45,8 +45,14 @@ from __future__ import annotations
 import os
 
 # Single-threaded numpy / BLAS: must be set before numpy is imported (by us or any library).
-for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS",
-             "VECLIB_MAXIMUM_THREADS", "NUMBA_NUM_THREADS"):
+for _var in (
+    "OMP_NUM_THREADS",
+    "OPENBLAS_NUM_THREADS",
+    "MKL_NUM_THREADS",
+    "NUMEXPR_NUM_THREADS",
+    "VECLIB_MAXIMUM_THREADS",
+    "NUMBA_NUM_THREADS",
+):
     os.environ[_var] = "1"
 os.environ.setdefault("TQDM_DISABLE", "1")
 
@@ -81,6 +87,7 @@ BM25S_TOKEN_RE = re.compile(r"(?u)\b\w\w+\b")  # bm25s.tokenize's default token_
 # --------------------------------------------------------------------------------------------
 # Data
 # --------------------------------------------------------------------------------------------
+
 
 @dataclass
 class Corpus:
@@ -121,12 +128,11 @@ def make_vocabulary(rng: np.random.Generator, size: int) -> list[str]:
     return shuffled
 
 
-def synthetic_corpus(n_docs: int, n_queries: int, vocab_size: int, zipf_s: float, mean_len: float,
-                     seed: int) -> Corpus:
+def synthetic_corpus(n_docs: int, n_queries: int, vocab_size: int, zipf_s: float, mean_len: float, seed: int) -> Corpus:
     rng = np.random.default_rng(seed)
     vocab = make_vocabulary(rng, vocab_size)
     ranks = np.arange(1, vocab_size + 1, dtype=np.float64)
-    p = ranks ** -zipf_s
+    p = ranks**-zipf_s
     p /= p.sum()
     cdf = np.cumsum(p)
 
@@ -138,7 +144,7 @@ def synthetic_corpus(n_docs: int, n_queries: int, vocab_size: int, zipf_s: float
 
     words = np.array(vocab, dtype=object)
     toks = words[flat].tolist()
-    texts = [" ".join(toks[offsets[i]:offsets[i + 1]]) for i in range(n_docs)]
+    texts = [" ".join(toks[offsets[i] : offsets[i + 1]]) for i in range(n_docs)]
     del toks
 
     # Queries: 3-6 distinct terms, drawn from the same Zipf law restricted to ranks > STOPWORD_RANKS.
@@ -156,14 +162,22 @@ def synthetic_corpus(n_docs: int, n_queries: int, vocab_size: int, zipf_s: float
         qids.append(terms)
         queries.append(" ".join(vocab[t] for t in terms))
 
-    c = Corpus(name=f"synthetic{n_docs // 1000}k" if n_docs % 1000 == 0 else f"synthetic{n_docs}",
-               ids=[str(i) for i in range(n_docs)], texts=texts, queries=queries,
-               flat=flat, offsets=offsets, vocab=vocab, query_term_ids=qids)
+    c = Corpus(
+        name=f"synthetic{n_docs // 1000}k" if n_docs % 1000 == 0 else f"synthetic{n_docs}",
+        ids=[str(i) for i in range(n_docs)],
+        texts=texts,
+        queries=queries,
+        flat=flat,
+        offsets=offsets,
+        vocab=vocab,
+        query_term_ids=qids,
+    )
     c.notes.append(
         f"{c.name}: {n_docs:,} docs, {int(offsets[-1]):,} tokens (mean length {lengths.mean():.1f}, "
         f"Poisson({mean_len:g}) clipped >= 1), Zipf(s={zipf_s:g}) over {vocab_size:,} pseudo-words, seed {seed}; "
         f"{n_queries:,} match queries of 3-6 distinct terms from the same Zipf law without its top "
-        f"{STOPWORD_RANKS} words (seed {seed + 1})")
+        f"{STOPWORD_RANKS} words (seed {seed + 1})"
+    )
     return c
 
 
@@ -173,8 +187,12 @@ def cisi_corpus() -> Corpus | None:
         return None
     docs = [json.loads(line) for line in corpus_f.read_text().splitlines() if line.strip()]
     qs = [json.loads(line) for line in queries_f.read_text().splitlines() if line.strip()]
-    c = Corpus(name="cisi", ids=[str(d["_id"]) for d in docs], texts=[d.get("text", "") for d in docs],
-               queries=[q["text"] for q in qs])
+    c = Corpus(
+        name="cisi",
+        ids=[str(d["_id"]) for d in docs],
+        texts=[d.get("text", "") for d in docs],
+        queries=[q["text"] for q in qs],
+    )
     c.notes.append(f"cisi: {len(c.ids):,} docs (field `text`), {len(c.queries)} queries (field `text`)")
     return c
 
@@ -182,6 +200,7 @@ def cisi_corpus() -> Corpus | None:
 # --------------------------------------------------------------------------------------------
 # Systems
 # --------------------------------------------------------------------------------------------
+
 
 @dataclass
 class Result:
@@ -313,6 +332,7 @@ SYSTEMS = {"retrievo": run_retrievo, "rank-bm25": run_rank_bm25, "bm25s": run_bm
 # Independent reference: float64 textbook BM25 with Lucene's SmallFloat-decoded lengths
 # --------------------------------------------------------------------------------------------
 
+
 def _small_float_decoded(length: np.ndarray) -> np.ndarray:
     """Lucene ``SmallFloat.byte4ToInt(intToByte4(n))``, written out again here (not imported)."""
     out = np.empty(len(length), dtype=np.float64)
@@ -327,8 +347,9 @@ def _small_float_decoded(length: np.ndarray) -> np.ndarray:
     return out
 
 
-def reference_scores(c: Corpus, term_ids: list[int], lengths: np.ndarray, decoded: np.ndarray,
-                     doc_of_token: np.ndarray) -> np.ndarray:
+def reference_scores(
+    c: Corpus, term_ids: list[int], lengths: np.ndarray, decoded: np.ndarray, doc_of_token: np.ndarray
+) -> np.ndarray:
     n_docs = len(lengths)
     doc_count = int(np.count_nonzero(lengths))
     avgdl = float(lengths.sum()) / doc_count
@@ -372,6 +393,7 @@ def lucene_check(c: Corpus, retrievo: Result, qnos: list[int]) -> dict:
 # Reporting
 # --------------------------------------------------------------------------------------------
 
+
 def machine_info() -> dict[str, str]:
     cpu = platform.processor() or platform.machine()
     try:
@@ -389,7 +411,7 @@ def machine_info() -> dict[str, str]:
     try:
         for line in Path("/proc/meminfo").read_text().splitlines():
             if line.startswith("MemTotal"):
-                mem = f"{int(line.split()[1]) / 1024 ** 2:.0f} GiB RAM"
+                mem = f"{int(line.split()[1]) / 1024**2:.0f} GiB RAM"
     except OSError:
         pass
     versions = {"numpy": np.__version__}
@@ -425,37 +447,53 @@ def build_rows(results: list[Result], markdown: bool = False) -> list[list[str]]
             continue
         qps = f"{r.qps:,.1f}" + (("\\*" if markdown else "*") if r.extrapolated else "")
         ok = lambda x: x is not None and not x.error  # noqa: E731
-        rows.append([
-            r.corpus, r.system, f"{r.index_s:.2f}", qps,
-            _fmt_ratio(r.qps, rank.qps) if ok(rank) else "-",
-            _fmt_ratio(r.qps, bs.qps) if ok(bs) else "-",
-            _fmt_ratio(rank.index_s, r.index_s) if ok(rank) else "-",
-            _fmt_ratio(bs.index_s, r.index_s) if ok(bs) else "-",
-            f"{r.n_timed}",
-        ])
+        rows.append(
+            [
+                r.corpus,
+                r.system,
+                f"{r.index_s:.2f}",
+                qps,
+                _fmt_ratio(r.qps, rank.qps) if ok(rank) else "-",
+                _fmt_ratio(r.qps, bs.qps) if ok(bs) else "-",
+                _fmt_ratio(rank.index_s, r.index_s) if ok(rank) else "-",
+                _fmt_ratio(bs.index_s, r.index_s) if ok(bs) else "-",
+                f"{r.n_timed}",
+            ]
+        )
     return rows
 
 
-HEADER = ["corpus", "system", "index_s", "queries/s", "vs rank-bm25", "vs bm25s",
-          "index vs rank-bm25", "index vs bm25s", "queries timed"]
+HEADER = [
+    "corpus",
+    "system",
+    "index_s",
+    "queries/s",
+    "vs rank-bm25",
+    "vs bm25s",
+    "index vs rank-bm25",
+    "index vs bm25s",
+    "queries timed",
+]
 
 
 def render(rows: list[list[str]], markdown: bool) -> str:
     if markdown:
         right = [False, False] + [True] * (len(HEADER) - 2)
-        lines = ["| " + " | ".join(HEADER) + " |",
-                 "|" + "|".join("---:" if r else "---" for r in right) + "|"]
+        lines = ["| " + " | ".join(HEADER) + " |", "|" + "|".join("---:" if r else "---" for r in right) + "|"]
         lines += ["| " + " | ".join(row) + " |" for row in rows]
         return "\n".join(lines)
     widths = [max(len(h), *(len(row[i]) for row in rows)) for i, h in enumerate(HEADER)]
+
     def line(cells):
         return "  ".join(c.ljust(w) if i < 2 else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths)))
+
     return "\n".join([line(HEADER), line(["-" * w for w in widths])] + [line(r) for r in rows])
 
 
 # --------------------------------------------------------------------------------------------
 # Profiling (retrievo only)
 # --------------------------------------------------------------------------------------------
+
 
 def profile_retrievo(c: Corpus, args, out) -> None:
     from retrievo import Engine
@@ -504,9 +542,11 @@ def profile_retrievo(c: Corpus, args, out) -> None:
 
 # --------------------------------------------------------------------------------------------
 
+
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--docs", type=int, default=100_000, help="synthetic corpus size (default 100000)")
     ap.add_argument("--queries", type=int, default=1_000, help="synthetic queries (default 1000)")
     ap.add_argument("--vocab", type=int, default=50_000, help="synthetic vocabulary size (default 50000)")
@@ -514,20 +554,33 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--mean-len", type=float, default=120.0, help="mean document length (default 120)")
     ap.add_argument("--seed", type=int, default=42)
     ap.add_argument("--batch", type=int, default=10_000, help="retrievo bulk batch size in docs (default 10000)")
-    ap.add_argument("--rank-queries", type=int, default=100,
-                    help="rank-bm25 is timed on this many evenly spaced queries and extrapolated (default 100) ...")
-    ap.add_argument("--rank-full-below", type=int, default=20_000,
-                    help="... unless the corpus has at most this many docs (default 20000): then all queries")
+    ap.add_argument(
+        "--rank-queries",
+        type=int,
+        default=100,
+        help="rank-bm25 is timed on this many evenly spaced queries and extrapolated (default 100) ...",
+    )
+    ap.add_argument(
+        "--rank-full-below",
+        type=int,
+        default=20_000,
+        help="... unless the corpus has at most this many docs (default 20000): then all queries",
+    )
     ap.add_argument("--warmup", type=int, default=5, help="untimed warm-up queries per system (default 5)")
-    ap.add_argument("--repeat", type=int, default=3,
-                    help="timed passes over the queries per system; the best is reported (default 3)")
+    ap.add_argument(
+        "--repeat",
+        type=int,
+        default=3,
+        help="timed passes over the queries per system; the best is reported (default 3)",
+    )
     ap.add_argument("--agree-queries", type=int, default=20, help="queries for the agreement checks (default 20)")
     ap.add_argument("--systems", default="rank-bm25,bm25s,retrievo", help="comma-separated subset")
     ap.add_argument("--no-cisi", action="store_true", help="skip the CISI part")
     ap.add_argument("--no-synthetic", action="store_true", help="skip the synthetic part")
     ap.add_argument("--markdown", action="store_true", help="print the table as Markdown")
-    ap.add_argument("--profile", action="store_true",
-                    help="afterwards, cProfile retrievo indexing and querying on each corpus")
+    ap.add_argument(
+        "--profile", action="store_true", help="afterwards, cProfile retrievo indexing and querying on each corpus"
+    )
     ap.add_argument("--profile-queries", type=int, default=300)
     ap.add_argument("--profile-top", type=int, default=25)
     args = ap.parse_args(argv)
@@ -572,6 +625,7 @@ def main(argv: list[str] | None = None) -> int:
                 r = SYSTEMS[s](c, args, keep)
             except Exception as e:  # noqa: BLE001 - keep the other systems' numbers if one fails
                 import traceback
+
                 traceback.print_exc()
                 r = Result(c.name, s, float("nan"), float("nan"), 0, error=f"{type(e).__name__}: {e}")
             results.append(r)
@@ -579,17 +633,21 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"[{c.name}: {s} index {r.index_s:.2f} s, {r.qps:,.1f} q/s]", file=sys.stderr, flush=True)
         by = {r.system: r for r in results if r.corpus == c.name and not r.error}
         if "retrievo" in by and "bm25s" in by:
-            ov = [len({d for d, _ in by["retrievo"].top[q]} & {d for d, _ in by["bm25s"].top[q]}) / TOP_K
-                  for q in sorted(keep)]
+            ov = [
+                len({d for d, _ in by["retrievo"].top[q]} & {d for d, _ in by["bm25s"].top[q]}) / TOP_K
+                for q in sorted(keep)
+            ]
             checks[f"{c.name}: overlap@10 retrievo vs bm25s(lucene)"] = (
                 f"mean {np.mean(ov):.3f}, min {min(ov):.1f} over {len(ov)} queries "
-                f"(informational: bm25s uses exact lengths, Lucene one-byte norms)")
+                f"(informational: bm25s uses exact lengths, Lucene one-byte norms)"
+            )
         if c is synth and "retrievo" in by:
             lc = lucene_check(c, by["retrievo"], sorted(keep))
             verdict = "OK" if lc["max_rel_diff"] < 1e-6 else "FAIL"
             checks[f"{c.name}: retrievo vs float64 textbook BM25 (SmallFloat lengths)"] = (
                 f"max rel diff {lc['max_rel_diff']:.2e} over top-10 of {lc['queries']} queries [{verdict} < 1e-6]; "
-                f"same top-10 set as reference: {lc['same_top10']}/{lc['queries']}")
+                f"same top-10 set as reference: {lc['same_top10']}/{lc['queries']}"
+            )
         if "retrievo" in by and by["retrievo"].first_query_ms is not None:
             checks[f"{c.name}: retrievo first search after refresh"] = f"{by['retrievo'].first_query_ms:.1f} ms"
         for s in ("retrievo", "bm25s"):
@@ -626,8 +684,10 @@ def main(argv: list[str] | None = None) -> int:
             lines = []
             if "bm25s" in by:
                 ok = by["retrievo"].qps >= by["bm25s"].qps
-                lines.append(f"retrievo q/s >= bm25s q/s: {'PASS' if ok else 'MISS'} "
-                             f"({by['retrievo'].qps:,.1f} vs {by['bm25s'].qps:,.1f})")
+                lines.append(
+                    f"retrievo q/s >= bm25s q/s: {'PASS' if ok else 'MISS'} "
+                    f"({by['retrievo'].qps:,.1f} vs {by['bm25s'].qps:,.1f})"
+                )
             if "rank-bm25" in by:
                 ratio = by["retrievo"].qps / by["rank-bm25"].qps
                 lines.append(f"retrievo q/s >= 200x rank-bm25: {'PASS' if ratio >= 200 else 'MISS'} ({ratio:,.0f}x)")

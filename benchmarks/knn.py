@@ -66,8 +66,14 @@ from __future__ import annotations
 import os
 
 # Single-threaded numpy / BLAS / FAISS / torch: must be set before any of them is imported.
-for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS",
-             "VECLIB_MAXIMUM_THREADS", "NUMBA_NUM_THREADS"):
+for _var in (
+    "OMP_NUM_THREADS",
+    "OPENBLAS_NUM_THREADS",
+    "MKL_NUM_THREADS",
+    "NUMEXPR_NUM_THREADS",
+    "VECLIB_MAXIMUM_THREADS",
+    "NUMBA_NUM_THREADS",
+):
     os.environ[_var] = "1"
 os.environ.setdefault("TQDM_DISABLE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
@@ -98,9 +104,9 @@ if str(REPO) not in sys.path:
 
 DIMS = 384
 TOP_K = 10
-EF = 100                 # efSearch of the FAISS baselines (= num_candidates of the retrievo queries)
+EF = 100  # efSearch of the FAISS baselines (= num_candidates of the retrievo queries)
 M, EF_CONSTRUCTION = 16, 100
-OVERSAMPLE = 3.0         # retrievo's default rescore_vector.oversample from 384 dims
+OVERSAMPLE = 3.0  # retrievo's default rescore_vector.oversample from 384 dims
 FRACTIONS = ((0.01, "p1"), (0.10, "p10"), (0.50, "p50"))
 VARIANTS: dict[str, dict | None] = {
     "flat": {"type": "flat"},
@@ -119,6 +125,7 @@ def log(msg: str) -> None:
 # Data
 # --------------------------------------------------------------------------------------------
 
+
 def unit_rows(a: np.ndarray) -> np.ndarray:
     a = np.asarray(a, dtype=np.float32)
     return (a / np.linalg.norm(a, axis=1, keepdims=True)).astype(np.float32)
@@ -127,8 +134,8 @@ def unit_rows(a: np.ndarray) -> np.ndarray:
 @dataclass
 class VectorSet:
     name: str
-    docs: np.ndarray                      # float32 [n, 384], unit rows
-    queries: np.ndarray                   # float32 [q, 384], unit rows
+    docs: np.ndarray  # float32 [n, 384], unit rows
+    queries: np.ndarray  # float32 [q, 384], unit rows
     tags: list[list[str]] | None = None  # per doc, for filtered search
     masks: dict[str, np.ndarray] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
@@ -145,10 +152,12 @@ def random_set(n_docs: int, n_queries: int, seed: int) -> VectorSet:
         for i in np.flatnonzero(masks[tag]):
             tags[i].append(tag)
     vs = VectorSet("random", docs, queries, tags, masks)
-    vs.notes.append(f"random: {n_docs:,} x {DIMS} unit vectors (default_rng({seed}), normal then L2-normalised), "
-                    f"{n_queries} query vectors from the same generator; filter tags p1/p10/p50 on independent "
-                    f"random subsets (default_rng({seed + 1})) of "
-                    f"{', '.join(f'{int(masks[t].sum()):,}' for _, t in FRACTIONS)} docs")
+    vs.notes.append(
+        f"random: {n_docs:,} x {DIMS} unit vectors (default_rng({seed}), normal then L2-normalised), "
+        f"{n_queries} query vectors from the same generator; filter tags p1/p10/p50 on independent "
+        f"random subsets (default_rng({seed + 1})) of "
+        f"{', '.join(f'{int(masks[t].sum()):,}' for _, t in FRACTIONS)} docs"
+    )
     return vs
 
 
@@ -205,11 +214,15 @@ def real_set(args) -> tuple[VectorSet, EmbedStats]:
     vs.notes.append(
         f"real: {len(texts):,} stdlib docstrings (Python {platform.python_version()}) embedded with all-MiniLM-L6-v2 "
         f"(summary + first 500 chars of doc, mean {np.mean([len(t) for t in texts]):.0f} chars, batch 64)"
-        + (f", tiled x{copies} = {vectors.shape[0]:,} vectors (copies 1..{copies - 1}: normalize(e + "
-           f"{args.real_noise} * N(0, I/384)), mean cosine to the original {cos:.3f})" if copies > 1 else "")
-        + f"; {len(qtexts)} queries = the summary line of random docs, embedded separately")
-    stats = EmbedStats(len(texts), emb_s, args.embed_threads, len(qtexts), q_s,
-                       float(np.mean([len(t) for t in texts])))
+        + (
+            f", tiled x{copies} = {vectors.shape[0]:,} vectors (copies 1..{copies - 1}: normalize(e + "
+            f"{args.real_noise} * N(0, I/384)), mean cosine to the original {cos:.3f})"
+            if copies > 1
+            else ""
+        )
+        + f"; {len(qtexts)} queries = the summary line of random docs, embedded separately"
+    )
+    stats = EmbedStats(len(texts), emb_s, args.embed_threads, len(qtexts), q_s, float(np.mean([len(t) for t in texts])))
     return vs, stats
 
 
@@ -219,25 +232,29 @@ def exact_topk(docs: np.ndarray, queries: np.ndarray, k: int, rows: np.ndarray |
     out = np.empty((queries.shape[0], k), dtype=np.int64)
     q64 = queries.astype(np.float64)
     for s in range(0, queries.shape[0], 100):
-        scores = sub.astype(np.float64) @ q64[s:s + 100].T if sub.shape[0] <= 20000 else \
-            _blocked_scores(sub, q64[s:s + 100])
+        scores = (
+            sub.astype(np.float64) @ q64[s : s + 100].T
+            if sub.shape[0] <= 20000
+            else _blocked_scores(sub, q64[s : s + 100])
+        )
         part = np.argpartition(-scores, k - 1, axis=0)[:k]
         vals = np.take_along_axis(scores, part, axis=0)
         order = np.argsort(-vals, axis=0, kind="stable")
         top = np.take_along_axis(part, order, axis=0).T
-        out[s:s + 100] = top if rows is None else rows[top]
+        out[s : s + 100] = top if rows is None else rows[top]
     return out
 
 
 def _blocked_scores(sub: np.ndarray, q64: np.ndarray) -> np.ndarray:
     scores = np.empty((sub.shape[0], q64.shape[0]), dtype=np.float64)
     for r in range(0, sub.shape[0], 20000):
-        scores[r:r + 20000] = sub[r:r + 20000].astype(np.float64) @ q64.T
+        scores[r : r + 20000] = sub[r : r + 20000].astype(np.float64) @ q64.T
     return scores
 
 
-def recall(found: list[np.ndarray] | np.ndarray, truth: np.ndarray, docs: np.ndarray, queries: np.ndarray,
-           strict: bool = False) -> float:
+def recall(
+    found: list[np.ndarray] | np.ndarray, truth: np.ndarray, docs: np.ndarray, queries: np.ndarray, strict: bool = False
+) -> float:
     """Mean recall@10.  A retrieved doc counts when its exact (float64) score is at least the exact
     10th-best score (minus 1e-6): with ties at the cut (identical vectors) any of the tied docs is
     a correct answer (ann-benchmarks counts the same way, with a looser epsilon).  ``strict``:
@@ -262,6 +279,7 @@ def recall(found: list[np.ndarray] | np.ndarray, truth: np.ndarray, docs: np.nda
 # Timing helpers
 # --------------------------------------------------------------------------------------------
 
+
 def timed(fn: Callable[[Any], Any], items: list, warmup: int, repeat: int) -> tuple[float, list]:
     """Best (shortest) per-item seconds over ``repeat`` passes, after ``warmup`` untimed calls;
     returns that and the results of the last pass."""
@@ -277,8 +295,9 @@ def timed(fn: Callable[[Any], Any], items: list, warmup: int, repeat: int) -> tu
     return best / len(items), out
 
 
-def timed_side_by_side(systems: dict[str, tuple[Callable[[Any], Any], list]], warmup: int,
-                       repeat: int) -> tuple[dict[str, float], dict[str, list]]:
+def timed_side_by_side(
+    systems: dict[str, tuple[Callable[[Any], Any], list]], warmup: int, repeat: int
+) -> tuple[dict[str, float], dict[str, list]]:
     """Like :func:`timed` for several systems, their passes interleaved (A B C, A B C, ...)."""
     for fn, items in systems.values():
         for x in items[:warmup]:
@@ -324,6 +343,7 @@ class PathCounter:
             def wrapper(*a, _orig=orig, _attr=attr, **kw):
                 setattr(self, _attr, getattr(self, _attr) + 1)
                 return _orig(*a, **kw)
+
             setattr(VectorField, name, wrapper)
         self.ok = len(self._orig) == 2
         return self
@@ -344,6 +364,7 @@ class PathCounter:
 # Measurements
 # --------------------------------------------------------------------------------------------
 
+
 @dataclass
 class Row:
     set: str
@@ -354,10 +375,10 @@ class Row:
     refresh_s: float = math.nan
     faiss_build_s: float | None = None
     first_ms: float = math.nan
-    t_engine: float = math.nan       # seconds per query, end to end
-    t_field: float = math.nan        # seconds per query in VectorField.search
-    t_field_mask: float = math.nan   # the same with the all-live filter_mask the engine passes
-    t_faiss: float = math.nan        # seconds per query, baseline
+    t_engine: float = math.nan  # seconds per query, end to end
+    t_field: float = math.nan  # seconds per query in VectorField.search
+    t_field_mask: float = math.nan  # the same with the all-live filter_mask the engine passes
+    t_faiss: float = math.nan  # seconds per query, baseline
     t_same_graph: float | None = None
     baseline: str = ""
     recall_100: float = math.nan
@@ -439,8 +460,10 @@ def _self_time_lines(st: pstats.Stats, per: int, unit: str, top: int) -> list[st
     lines = [f"{'self %':>7} {'self ms/' + unit:>10} {'cum %':>6} {'calls/' + unit:>9}  function (file:line)"]
     rows = sorted(st.stats.items(), key=lambda kv: kv[1][2], reverse=True)[:top]
     for (fname, lineno, func), (_cc, nc, tt, ct, _callers) in rows:
-        lines.append(f"{100 * tt / total:6.1f}% {tt * 1e3 / per:10.4f} {100 * ct / total:5.1f}% "
-                     f"{nc / per:9.1f}  {func} ({_short(fname)}:{lineno})")
+        lines.append(
+            f"{100 * tt / total:6.1f}% {tt * 1e3 / per:10.4f} {100 * ct / total:5.1f}% "
+            f"{nc / per:9.1f}  {func} ({_short(fname)}:{lineno})"
+        )
     return lines
 
 
@@ -448,8 +471,9 @@ def profile_bulk(vs: VectorSet, n: int, top: int) -> Profile:
     """cProfile of the engine's bulk path for ``n`` docs of this set (flat mapping: no FAISS)."""
     from retrievo import Engine
 
-    props: dict[str, Any] = {"vec": {"type": "dense_vector", "dims": DIMS, "similarity": "cosine",
-                                     "index_options": {"type": "flat"}}}
+    props: dict[str, Any] = {
+        "vec": {"type": "dense_vector", "dims": DIMS, "similarity": "cosine", "index_options": {"type": "flat"}}
+    }
     if vs.tags is not None:
         props["tags"] = {"type": "keyword"}
     engine = Engine()
@@ -464,8 +488,10 @@ def profile_bulk(vs: VectorSet, n: int, top: int) -> Profile:
     engine.indices.refresh(index="prof")
     prof.disable()
     st = pstats.Stats(prof)
-    lines = [f"cProfile, bulk of {n:,} docs + refresh: {st.total_tt * 1e3 / n:.3f} ms/doc under the profiler; "
-             "sorted by self time (share = self / total profiled time)"]
+    lines = [
+        f"cProfile, bulk of {n:,} docs + refresh: {st.total_tt * 1e3 / n:.3f} ms/doc under the profiler; "
+        "sorted by self time (share = self / total profiled time)"
+    ]
     return Profile(f"{vs.name}: engine.bulk ingest ({n:,} docs, flat)", lines + _self_time_lines(st, n, "doc", top))
 
 
@@ -477,34 +503,46 @@ def profile_engine(engine, name: str, qlists: list, title: str, top: int) -> Pro
     prof.disable()
     st = pstats.Stats(prof)
     total = st.total_tt
-    lines = [f"cProfile, {len(qlists)} engine.search calls: {total * 1e3 / len(qlists):.3f} ms/query under the "
-             f"profiler; sorted by self time (share = self / total profiled time)"]
+    lines = [
+        f"cProfile, {len(qlists)} engine.search calls: {total * 1e3 / len(qlists):.3f} ms/query under the "
+        f"profiler; sorted by self time (share = self / total profiled time)"
+    ]
     lines += _self_time_lines(st, len(qlists), "q", top)
     # Where the time goes: cumulative share of a few landmarks (recursive calls counted once).
-    landmarks = (("retrievo/engine.py", "search"), ("planner/vector_search.py", "run_vector_search"),
-                 ("vectors/field.py", "search"), ("faiss/class_wrappers.py", "replacement_search"),
-                 ("vectors/field.py", "_mask_at"), ("grammar/json.py", "normalize"),
-                 ("grammar/json_knn.py", "_vector"), ("retrievo/java_text.py", "java_float_str"))
+    landmarks = (
+        ("retrievo/engine.py", "search"),
+        ("planner/vector_search.py", "run_vector_search"),
+        ("vectors/field.py", "search"),
+        ("faiss/class_wrappers.py", "replacement_search"),
+        ("vectors/field.py", "_mask_at"),
+        ("grammar/json.py", "normalize"),
+        ("grammar/json_knn.py", "_vector"),
+        ("retrievo/java_text.py", "java_float_str"),
+    )
     marks = []
     for (fname, lineno, func), (_cc, _nc, _tt, ct, _callers) in st.stats.items():
         if any(fname.endswith(suffix) and func == fn for suffix, fn in landmarks):
             marks.append((ct, f"{func} ({_short(fname)}:{lineno})"))
     if marks:
-        lines.append("landmarks, cumulative share: " + "; ".join(
-            f"{key} {100 * ct / total:.1f}%" for ct, key in sorted(marks, reverse=True)))
+        lines.append(
+            "landmarks, cumulative share: "
+            + "; ".join(f"{key} {100 * ct / total:.1f}%" for ct, key in sorted(marks, reverse=True))
+        )
     return Profile(title, lines)
 
 
 def faiss_search_fn(index, k: int):
     def run(q: np.ndarray):
         return index.search(q, k)[1][0]
+
     return run
 
 
-def measure_set(vs: VectorSet, args, rows: list[Row], frows: list[FilterRow], profiles: list[Profile],
-                checks: list[str]) -> None:
+def measure_set(
+    vs: VectorSet, args, rows: list[Row], frows: list[FilterRow], profiles: list[Profile], checks: list[str]
+) -> None:
     n, nq = vs.docs.shape[0], vs.queries.shape[0]
-    qrows = [np.ascontiguousarray(vs.queries[i:i + 1]) for i in range(nq)]
+    qrows = [np.ascontiguousarray(vs.queries[i : i + 1]) for i in range(nq)]
     qlists = [vs.queries[i].tolist() for i in range(nq)]
     t0 = time.perf_counter()
     truth = exact_topk(vs.docs, vs.queries, TOP_K)
@@ -524,6 +562,7 @@ def measure_set(vs: VectorSet, args, rows: list[Row], frows: list[FilterRow], pr
                 s = vs.docs[rows_q] @ q[0]
                 top = np.argpartition(-s, TOP_K - 1)[:TOP_K]
                 return rows_q[top[np.argsort(-s[top])]]
+
             sample = qrows[: min(50, nq)]
             t_numpy[tag], _ = timed(brute, sample, 2, 1)
 
@@ -552,8 +591,14 @@ def measure_set(vs: VectorSet, args, rows: list[Row], frows: list[FilterRow], pr
         live = engine.catalog.shards[name].searcher().live
         desc = vf.describe()
         structure = ", ".join(f"{s['structure']} {s['rows']:,}" for s in desc.get("segments", [])) or "-"
-        row = Row(vs.name, variant, structure=f"{desc.get('index_type')}: {structure}", docs=n,
-                  bulk_s=bulk_s, refresh_s=refresh_s)
+        row = Row(
+            vs.name,
+            variant,
+            structure=f"{desc.get('index_type')}: {structure}",
+            docs=n,
+            bulk_s=bulk_s,
+            refresh_s=refresh_s,
+        )
         log(f"{vs.name}: retrievo {variant}: bulk {bulk_s:.1f} s, refresh {refresh_s:.1f} s; {row.structure}")
 
         def search(q, nc=EF, _e=engine, _n=name):
@@ -594,7 +639,7 @@ def measure_set(vs: VectorSet, args, rows: list[Row], frows: list[FilterRow], pr
             row.faiss_recall_1000 = hnsw_recall_1000
             if seg_index is not None:
                 systems["same_graph"] = (same_graph, qrows)
-        elif seg_index is not None:   # default: int8_hnsw + float rescoring of 30, on retrievo's structure
+        elif seg_index is not None:  # default: int8_hnsw + float rescoring of 30, on retrievo's structure
             n_rescore = math.ceil(TOP_K * OVERSAMPLE)
             docs32 = vs.docs
             sq_params = faiss.SearchParametersHNSW()
@@ -604,6 +649,7 @@ def measure_set(vs: VectorSet, args, rows: list[Row], frows: list[FilterRow], pr
                 labels = labels[labels >= 0]
                 s = _docs[labels] @ q[0]
                 return labels[np.argsort(-s)[:TOP_K]]
+
             sq_params.efSearch = 1000
             _, res = timed(sq_rescore, qrows, 0, 1)
             row.faiss_recall_1000 = recall(res, truth, vs.docs, vs.queries)
@@ -623,19 +669,22 @@ def measure_set(vs: VectorSet, args, rows: list[Row], frows: list[FilterRow], pr
             row.faiss_recall_100 = recall(results["faiss"], truth, vs.docs, vs.queries)
         strict = recall([hit_ids(r) for r in res], truth, vs.docs, vs.queries, strict=True)
         if strict != row.recall_100:
-            checks.append(f"{vs.name}/{variant}: id-overlap recall@10 (nc=100) {strict:.4f} vs tie-aware "
-                          f"{row.recall_100:.4f}: the difference is ties at the 10th place (identical vectors)")
-        same = sum(np.array_equal(hit_ids(a), np.asarray(b[0], dtype=np.int64))
-                   for a, b in zip(res, results["field"]))
+            checks.append(
+                f"{vs.name}/{variant}: id-overlap recall@10 (nc=100) {strict:.4f} vs tie-aware "
+                f"{row.recall_100:.4f}: the difference is ties at the 10th place (identical vectors)"
+            )
+        same = sum(np.array_equal(hit_ids(a), np.asarray(b[0], dtype=np.int64)) for a, b in zip(res, results["field"]))
         if same != nq:
             checks.append(f"{vs.name}/{variant}: engine vs VectorField.search top-10 identical for {same}/{nq} queries")
         if variant != "flat":
             _, res = timed(lambda q, _s=search: _s(q, 1000), qlists, 0, 1)
             row.recall_1000 = recall([hit_ids(r) for r in res], truth, vs.docs, vs.queries)
         rows.append(row)
-        log(f"{vs.name}: retrievo {variant}: {1 / row.t_engine:,.0f} q/s (VectorField {1 / row.t_field:,.0f}), "
+        log(
+            f"{vs.name}: retrievo {variant}: {1 / row.t_engine:,.0f} q/s (VectorField {1 / row.t_field:,.0f}), "
             f"faiss {1 / row.t_faiss if row.t_faiss == row.t_faiss else float('nan'):,.0f} q/s, "
-            f"recall nc100 {row.recall_100:.4f} nc1000 {row.recall_1000}")
+            f"recall nc100 {row.recall_100:.4f} nc1000 {row.recall_1000}"
+        )
 
         if ftruth and variant in args.filter_variants:
             for frac, tag in FRACTIONS:
@@ -643,20 +692,39 @@ def measure_set(vs: VectorSet, args, rows: list[Row], frows: list[FilterRow], pr
 
                 def fsearch(q, _f=flt, _e=engine, _n=name):
                     return _e.search(index=_n, retriever=knn_body(q, EF, _f), size=TOP_K, _source=False)
+
                 with PathCounter() as pc:
                     for q in qlists[:5]:
                         fsearch(q)
                 t_q, res = timed(fsearch, qlists, args.warmup, 1)
-                frows.append(FilterRow(vs.name, variant, tag, frac, int(vs.masks[tag].sum()),
-                                       recall([hit_ids(r) for r in res], ftruth[tag], vs.docs, vs.queries),
-                                       t_q, t_numpy[tag], pc.label()))
-                log(f"{vs.name}: retrievo {variant} filter {tag}: recall {frows[-1].recall:.4f}, {1 / t_q:,.0f} q/s, "
-                    f"{pc.label()}")
+                frows.append(
+                    FilterRow(
+                        vs.name,
+                        variant,
+                        tag,
+                        frac,
+                        int(vs.masks[tag].sum()),
+                        recall([hit_ids(r) for r in res], ftruth[tag], vs.docs, vs.queries),
+                        t_q,
+                        t_numpy[tag],
+                        pc.label(),
+                    )
+                )
+                log(
+                    f"{vs.name}: retrievo {variant} filter {tag}: recall {frows[-1].recall:.4f}, {1 / t_q:,.0f} q/s, "
+                    f"{pc.label()}"
+                )
 
         if row.t_faiss == row.t_faiss and row.t_engine / row.t_faiss > OVERHEAD_TARGET and not args.no_profile:
-            profiles.append(profile_engine(engine, name, qlists[: args.profile_queries],
-                                           f"{vs.name} / {variant}: engine.search, knn k=10 num_candidates=100",
-                                           args.profile_top))
+            profiles.append(
+                profile_engine(
+                    engine,
+                    name,
+                    qlists[: args.profile_queries],
+                    f"{vs.name} / {variant}: engine.search, knn k=10 num_candidates=100",
+                    args.profile_top,
+                )
+            )
         # closures and locals hold the engine: drop them before the next build
         search = fsearch = engine = vf = segs = seg_index = systems = same_graph = live = None
         gc.collect()
@@ -667,8 +735,10 @@ def measure_set(vs: VectorSet, args, rows: list[Row], frows: list[FilterRow], pr
 # Report
 # --------------------------------------------------------------------------------------------
 
+
 def machine_info() -> dict[str, str]:
     from importlib.metadata import PackageNotFoundError, version
+
     cpu = platform.processor() or platform.machine()
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -685,7 +755,7 @@ def machine_info() -> dict[str, str]:
     try:
         for line in Path("/proc/meminfo").read_text().splitlines():
             if line.startswith("MemTotal"):
-                mem = f", {int(line.split()[1]) / 1024 ** 2:.0f} GiB RAM"
+                mem = f", {int(line.split()[1]) / 1024**2:.0f} GiB RAM"
     except OSError:
         pass
     versions = {"numpy": np.__version__, "faiss-cpu": getattr(faiss, "__version__", "?")}
@@ -726,20 +796,24 @@ def fmt_rec(r: float | None) -> str:
 
 def render(header: list[str], rows: list[list[str]], markdown: bool, left: int = 2) -> str:
     if markdown:
-        lines = ["| " + " | ".join(header) + " |",
-                 "|" + "|".join("---" if i < left else "---:" for i in range(len(header))) + "|"]
+        lines = [
+            "| " + " | ".join(header) + " |",
+            "|" + "|".join("---" if i < left else "---:" for i in range(len(header))) + "|",
+        ]
         lines += ["| " + " | ".join(r) + " |" for r in rows]
         return "\n".join(lines)
     widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(header)]
 
     def line(cells):
         return "  ".join(c.ljust(w) if i < left else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths)))
+
     return "\n".join([line(header), line(["-" * w for w in widths])] + [line(r) for r in rows])
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--docs", type=int, default=100_000, help="random vectors (default 100000)")
     ap.add_argument("--queries", type=int, default=500, help="queries per set (default 500)")
     ap.add_argument("--seed", type=int, default=42)
@@ -747,8 +821,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--warmup", type=int, default=10, help="untimed warm-up queries (default 10)")
     ap.add_argument("--repeat", type=int, default=2, help="timed passes, best kept (default 2)")
     ap.add_argument("--variants", default="flat,hnsw,default", help="comma-separated subset of flat,hnsw,default")
-    ap.add_argument("--filter-variants", default="flat,hnsw,default",
-                    help="variants measured with filters (default all three)")
+    ap.add_argument(
+        "--filter-variants", default="flat,hnsw,default", help="variants measured with filters (default all three)"
+    )
     ap.add_argument("--no-filter", action="store_true", help="skip the filtered measurements")
     ap.add_argument("--skip-real", action="store_true", help="skip the real-embedding set")
     ap.add_argument("--skip-random", action="store_true", help="skip the random set")
@@ -759,8 +834,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-profile", action="store_true", help="no cProfile even when overhead > 1.2x")
     ap.add_argument("--profile-queries", type=int, default=200)
     ap.add_argument("--profile-top", type=int, default=15)
-    ap.add_argument("--profile-bulk", type=int, default=2000,
-                    help="docs of the random set whose bulk ingest is profiled (default 2000; 0: none)")
+    ap.add_argument(
+        "--profile-bulk",
+        type=int,
+        default=2000,
+        help="docs of the random set whose bulk ingest is profiled (default 2000; 0: none)",
+    )
     ap.add_argument("--markdown", action="store_true", help="print the tables as Markdown")
     args = ap.parse_args(argv)
     args.variants = [v.strip() for v in args.variants.split(",") if v.strip()]
@@ -778,10 +857,15 @@ def main(argv: list[str] | None = None) -> int:
     print(f"command : {cmd}", file=out)
     for k, v in info.items():
         print(f"{k:8}: {v}", file=out)
-    print(f"load    : {_loadavg()} (1/5/15-min load average at start; other processes on the machine share its cores)",
-          file=out)
-    print(f"threads : single (OMP/OPENBLAS/MKL_NUM_THREADS=1, faiss.omp_set_num_threads(1), one query at a time); "
-          f"embedding: {args.embed_threads} torch threads", file=out)
+    print(
+        f"load    : {_loadavg()} (1/5/15-min load average at start; other processes on the machine share its cores)",
+        file=out,
+    )
+    print(
+        f"threads : single (OMP/OPENBLAS/MKL_NUM_THREADS=1, faiss.omp_set_num_threads(1), one query at a time); "
+        f"embedding: {args.embed_threads} torch threads",
+        file=out,
+    )
     out.flush()
 
     rows: list[Row] = []
@@ -811,38 +895,111 @@ def main(argv: list[str] | None = None) -> int:
 
     md = args.markdown
     print("", file=out)
-    print("**Build and query speed** (k=10, num_candidates=100)\n" if md
-          else "Build and query speed (k=10, num_candidates=100):", file=out)
-    header = ["set", "index_options", "docs", "bulk_s", "refresh_s", "build_s", "faiss build_s", "retrievo q/s",
-              "VectorField q/s", "faiss q/s", "overhead", "VectorField/faiss", "faiss same-graph q/s",
-              "first query ms"]
+    print(
+        "**Build and query speed** (k=10, num_candidates=100)\n"
+        if md
+        else "Build and query speed (k=10, num_candidates=100):",
+        file=out,
+    )
+    header = [
+        "set",
+        "index_options",
+        "docs",
+        "bulk_s",
+        "refresh_s",
+        "build_s",
+        "faiss build_s",
+        "retrievo q/s",
+        "VectorField q/s",
+        "faiss q/s",
+        "overhead",
+        "VectorField/faiss",
+        "faiss same-graph q/s",
+        "first query ms",
+    ]
     table = []
     for r in rows:
-        table.append([r.set, r.variant, f"{r.docs:,}", f"{r.bulk_s:.1f}", f"{r.refresh_s:.1f}",
-                      f"{r.bulk_s + r.refresh_s:.1f}", "-" if r.faiss_build_s is None else f"{r.faiss_build_s:.1f}",
-                      fmt_qps(r.t_engine), fmt_qps(r.t_field), fmt_qps(r.t_faiss),
-                      fmt_ratio(r.t_engine, r.t_faiss), fmt_ratio(r.t_field, r.t_faiss),
-                      fmt_qps(r.t_same_graph), f"{r.first_ms:.1f}"])
+        table.append(
+            [
+                r.set,
+                r.variant,
+                f"{r.docs:,}",
+                f"{r.bulk_s:.1f}",
+                f"{r.refresh_s:.1f}",
+                f"{r.bulk_s + r.refresh_s:.1f}",
+                "-" if r.faiss_build_s is None else f"{r.faiss_build_s:.1f}",
+                fmt_qps(r.t_engine),
+                fmt_qps(r.t_field),
+                fmt_qps(r.t_faiss),
+                fmt_ratio(r.t_engine, r.t_faiss),
+                fmt_ratio(r.t_field, r.t_faiss),
+                fmt_qps(r.t_same_graph),
+                f"{r.first_ms:.1f}",
+            ]
+        )
     print(render(header, table, md), file=out)
 
     print("", file=out)
     print("**Recall@10 vs exact brute force**\n" if md else "Recall@10 vs exact brute force:", file=out)
-    header = ["set", "index_options", "retrievo structure", "path (nc=100)", "retrievo nc=100", "retrievo nc=1000",
-              "faiss ef=100", "faiss ef=1000"]
+    header = [
+        "set",
+        "index_options",
+        "retrievo structure",
+        "path (nc=100)",
+        "retrievo nc=100",
+        "retrievo nc=1000",
+        "faiss ef=100",
+        "faiss ef=1000",
+    ]
     table = []
     for r in rows:
-        table.append([r.set, r.variant, r.structure, r.path, fmt_rec(r.recall_100), fmt_rec(r.recall_1000),
-                      fmt_rec(r.faiss_recall_100), fmt_rec(r.faiss_recall_1000)])
+        table.append(
+            [
+                r.set,
+                r.variant,
+                r.structure,
+                r.path,
+                fmt_rec(r.recall_100),
+                fmt_rec(r.recall_1000),
+                fmt_rec(r.faiss_recall_100),
+                fmt_rec(r.faiss_recall_1000),
+            ]
+        )
     print(render(header, table, md, left=4), file=out)
 
     if frows:
         print("", file=out)
-        print("**Filtered kNN** (term filter in the knn retriever, k=10, num_candidates=100)\n" if md else
-              "Filtered kNN (term filter in the knn retriever, k=10, num_candidates=100):", file=out)
-        header = ["set", "index_options", "filter", "passing docs", "path", "recall@10", "retrievo q/s",
-                  "numpy brute force q/s", "vs numpy"]
-        table = [[f.set, f.variant, f"{f.tag} ({f.fraction:.0%})", f"{f.passing:,}", f.path, fmt_rec(f.recall),
-                  fmt_qps(f.t_engine), fmt_qps(f.t_numpy), fmt_ratio(f.t_numpy, f.t_engine)] for f in frows]
+        print(
+            "**Filtered kNN** (term filter in the knn retriever, k=10, num_candidates=100)\n"
+            if md
+            else "Filtered kNN (term filter in the knn retriever, k=10, num_candidates=100):",
+            file=out,
+        )
+        header = [
+            "set",
+            "index_options",
+            "filter",
+            "passing docs",
+            "path",
+            "recall@10",
+            "retrievo q/s",
+            "numpy brute force q/s",
+            "vs numpy",
+        ]
+        table = [
+            [
+                f.set,
+                f.variant,
+                f"{f.tag} ({f.fraction:.0%})",
+                f"{f.passing:,}",
+                f.path,
+                fmt_rec(f.recall),
+                fmt_qps(f.t_engine),
+                fmt_qps(f.t_numpy),
+                fmt_ratio(f.t_numpy, f.t_engine),
+            ]
+            for f in frows
+        ]
         print(render(header, table, md, left=3), file=out)
 
     print("", file=out)
@@ -864,11 +1021,13 @@ def main(argv: list[str] | None = None) -> int:
         "numpy brute force (filtered): flatnonzero(mask), docs[rows] @ q, argpartition, float32, 50 queries.",
     ]
     if embed is not None:
-        foot.append(f"embedding: {embed.texts:,} texts in {embed.seconds:.1f} s = {embed.texts / embed.seconds:.1f} "
-                    f"texts/s (all-MiniLM-L6-v2, batch 64, {embed.threads} torch threads, mean "
-                    f"{embed.mean_chars:.0f} chars, max_seq_length 256); {embed.query_texts} query texts "
-                    f"(summary lines) in {embed.query_seconds:.1f} s = "
-                    f"{embed.query_texts / embed.query_seconds:.1f} texts/s")
+        foot.append(
+            f"embedding: {embed.texts:,} texts in {embed.seconds:.1f} s = {embed.texts / embed.seconds:.1f} "
+            f"texts/s (all-MiniLM-L6-v2, batch 64, {embed.threads} torch threads, mean "
+            f"{embed.mean_chars:.0f} chars, max_seq_length 256); {embed.query_texts} query texts "
+            f"(summary lines) in {embed.query_seconds:.1f} s = "
+            f"{embed.query_texts / embed.query_seconds:.1f} texts/s"
+        )
     foot.extend(notes)
     for line in foot:
         print("- " + line, file=out)
@@ -883,26 +1042,38 @@ def main(argv: list[str] | None = None) -> int:
     for r in rows:
         if r.t_faiss == r.t_faiss:
             ratio = r.t_engine / r.t_faiss
-            print(f"- {r.set}/{r.variant} overhead <= {OVERHEAD_TARGET}x: "
-                  f"{'PASS' if ratio <= OVERHEAD_TARGET else 'MISS'} ({ratio:.2f}x end to end; VectorField.search "
-                  f"alone {r.t_field / r.t_faiss:.2f}x; per query: engine {r.t_engine * 1e6:,.0f} µs, "
-                  f"VectorField.search {r.t_field * 1e6:,.0f} µs ({r.t_field_mask * 1e6:,.0f} µs with the all-live "
-                  f"filter_mask the engine passes), faiss {r.t_faiss * 1e6:,.0f} µs)", file=out)
+            print(
+                f"- {r.set}/{r.variant} overhead <= {OVERHEAD_TARGET}x: "
+                f"{'PASS' if ratio <= OVERHEAD_TARGET else 'MISS'} ({ratio:.2f}x end to end; VectorField.search "
+                f"alone {r.t_field / r.t_faiss:.2f}x; per query: engine {r.t_engine * 1e6:,.0f} µs, "
+                f"VectorField.search {r.t_field * 1e6:,.0f} µs ({r.t_field_mask * 1e6:,.0f} µs with the all-live "
+                f"filter_mask the engine passes), faiss {r.t_faiss * 1e6:,.0f} µs)",
+                file=out,
+            )
     for r in rows:
         if r.variant == "flat":
-            print(f"- {r.set}/flat recall = 1.0 (exact): {'PASS' if r.recall_100 == 1.0 else 'MISS'} "
-                  f"({r.recall_100:.4f})", file=out)
+            print(
+                f"- {r.set}/flat recall = 1.0 (exact): {'PASS' if r.recall_100 == 1.0 else 'MISS'} "
+                f"({r.recall_100:.4f})",
+                file=out,
+            )
         else:
             for label, val in (("nc=100", r.recall_100), ("nc=1000", r.recall_1000)):
                 if val is not None:
-                    print(f"- {r.set}/{r.variant} recall@10 {label} >= {RECALL_TARGET}: "
-                          f"{'PASS' if val >= RECALL_TARGET else 'MISS'} ({val:.4f})", file=out)
+                    print(
+                        f"- {r.set}/{r.variant} recall@10 {label} >= {RECALL_TARGET}: "
+                        f"{'PASS' if val >= RECALL_TARGET else 'MISS'} ({val:.4f})",
+                        file=out,
+                    )
     for f in frows:
         target = 1.0 if f.variant == "flat" else RECALL_TARGET
         if f.variant in ("flat", "hnsw"):
             ok = f.recall >= target
-            print(f"- {f.set}/{f.variant} filtered {f.tag} recall {'= 1.0' if target == 1.0 else '>= 0.95'}: "
-                  f"{'PASS' if ok else 'MISS'} ({f.recall:.4f})", file=out)
+            print(
+                f"- {f.set}/{f.variant} filtered {f.tag} recall {'= 1.0' if target == 1.0 else '>= 0.95'}: "
+                f"{'PASS' if ok else 'MISS'} ({f.recall:.4f})",
+                file=out,
+            )
 
     for p in profiles:
         print("", file=out)

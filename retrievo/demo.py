@@ -30,37 +30,81 @@ MAPPINGS = {
 }
 
 SEARCHES: list[tuple[str, dict[str, Any]]] = [
-    ("match: a plain BM25 query",
-     {"query": {"match": {"doc": "parse a date string into a datetime"}}}),
-    ("multi_match best_fields, name boosted ×3",
-     {"query": {"multi_match": {"query": "temporary directory", "fields": ["name^3", "summary", "doc"],
-                                "tie_breaker": 0.3}}}),
-    ("standard retriever: query + filter (only the json module's functions)",
-     {"retriever": {"standard": {"query": {"match": {"doc": "serialize object to a string"}},
-                                 "filter": [{"term": {"module": "json"}}, {"term": {"kind": "function"}}]}}}),
-    ("match_phrase with slop",
-     {"query": {"match_phrase": {"doc": {"query": "regular expression pattern", "slop": 2}}}}),
-    ("bool: must + must_not + range, sorted by docstring length",
-     {"query": {"bool": {"must": [{"match": {"doc": "socket connection"}}],
-                         "must_not": [{"term": {"kind": "module"}}],
-                         "filter": [{"range": {"lines": {"gte": 5}}}]}},
-      "sort": [{"lines": "desc"}, "_score"]}),
-    ("semantic: the summaries searched by meaning (semantic_text, packaged MiniLM)",
-     {"query": {"semantic": {"field": "meaning", "query": "shrink data so it takes less space"}}}),
-    ("hybrid: BM25 match + top-level knn over the embeddings (Elasticsearch adds the scores)",
-     {"query": {"match": {"doc": "compress"}},
-      "knn": {"field": "meaning", "k": 10, "num_candidates": 50,
-              "query_vector_builder": {"text_embedding": {"model_id": ".all-minilm-l6-v2",
-                                                          "model_text": "shrink data so it takes less space"}}}}),
+    ("match: a plain BM25 query", {"query": {"match": {"doc": "parse a date string into a datetime"}}}),
+    (
+        "multi_match best_fields, name boosted ×3",
+        {
+            "query": {
+                "multi_match": {
+                    "query": "temporary directory",
+                    "fields": ["name^3", "summary", "doc"],
+                    "tie_breaker": 0.3,
+                }
+            }
+        },
+    ),
+    (
+        "standard retriever: query + filter (only the json module's functions)",
+        {
+            "retriever": {
+                "standard": {
+                    "query": {"match": {"doc": "serialize object to a string"}},
+                    "filter": [{"term": {"module": "json"}}, {"term": {"kind": "function"}}],
+                }
+            }
+        },
+    ),
+    (
+        "match_phrase with slop",
+        {"query": {"match_phrase": {"doc": {"query": "regular expression pattern", "slop": 2}}}},
+    ),
+    (
+        "bool: must + must_not + range, sorted by docstring length",
+        {
+            "query": {
+                "bool": {
+                    "must": [{"match": {"doc": "socket connection"}}],
+                    "must_not": [{"term": {"kind": "module"}}],
+                    "filter": [{"range": {"lines": {"gte": 5}}}],
+                }
+            },
+            "sort": [{"lines": "desc"}, "_score"],
+        },
+    ),
+    (
+        "semantic: the summaries searched by meaning (semantic_text, packaged MiniLM)",
+        {"query": {"semantic": {"field": "meaning", "query": "shrink data so it takes less space"}}},
+    ),
+    (
+        "hybrid: BM25 match + top-level knn over the embeddings (Elasticsearch adds the scores)",
+        {
+            "query": {"match": {"doc": "compress"}},
+            "knn": {
+                "field": "meaning",
+                "k": 10,
+                "num_candidates": 50,
+                "query_vector_builder": {
+                    "text_embedding": {
+                        "model_id": ".all-minilm-l6-v2",
+                        "model_text": "shrink data so it takes less space",
+                    }
+                },
+            },
+        },
+    ),
 ]
 
 
 def _trim(resp: dict[str, Any], size: int = 5) -> dict[str, Any]:
-    hits = [{k: v for k, v in h.items() if k != "_source"} | {"_source": {
-        k: h["_source"][k] for k in ("qualname", "module", "summary") if k in h.get("_source", {})}}
-        for h in resp["hits"]["hits"][:size]]
-    return {"took": resp["took"], "hits": {"total": resp["hits"]["total"], "max_score": resp["hits"]["max_score"],
-                                           "hits": hits}}
+    hits = [
+        {k: v for k, v in h.items() if k != "_source"}
+        | {"_source": {k: h["_source"][k] for k in ("qualname", "module", "summary") if k in h.get("_source", {})}}
+        for h in resp["hits"]["hits"][:size]
+    ]
+    return {
+        "took": resp["took"],
+        "hits": {"total": resp["hits"]["total"], "max_score": resp["hits"]["max_score"], "hits": hits},
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -73,8 +117,10 @@ def main(argv: list[str] | None = None) -> int:
         ops += [{"index": {"_index": INDEX, "_id": str(i)}}, {**doc, "meaning": doc["summary"]}]
     bulk = engine.bulk(operations=ops, refresh=True)
     elapsed = time.perf_counter() - t0
-    print(f"Indexed {len(docs)} docstrings from Python {sys.version.split()[0]}'s standard library "
-          f"in {elapsed:.1f}s, summaries embedded for semantic search (bulk errors: {bulk['errors']})\n")
+    print(
+        f"Indexed {len(docs)} docstrings from Python {sys.version.split()[0]}'s standard library "
+        f"in {elapsed:.1f}s, summaries embedded for semantic search (bulk errors: {bulk['errors']})\n"
+    )
     for title, body in SEARCHES:
         print(f"── {title}")
         print("   request:", json.dumps(body))

@@ -32,8 +32,21 @@ from retrievo.planner.plan import Plan, build_plan
 from retrievo.response import filter_source, shards_header
 from retrievo.retrievers.search import SearchRequest
 
-_SEARCH_BODY_KEYS = ("query", "knn", "retriever", "size", "from", "_source", "explain", "min_score", "sort",
-                     "track_total_hits", "terminate_after", "search_after", "track_scores")
+_SEARCH_BODY_KEYS = (
+    "query",
+    "knn",
+    "retriever",
+    "size",
+    "from",
+    "_source",
+    "explain",
+    "min_score",
+    "sort",
+    "track_total_hits",
+    "terminate_after",
+    "search_after",
+    "track_scores",
+)
 
 
 class IndicesClient:
@@ -42,9 +55,15 @@ class IndicesClient:
     def __init__(self, catalog: Catalog) -> None:
         self._catalog = catalog
 
-    def create(self, *, index: str, mappings: dict[str, Any] | None = None,
-               settings: dict[str, Any] | None = None, aliases: dict[str, Any] | None = None,
-               body: dict[str, Any] | None = None) -> dict[str, Any]:
+    def create(
+        self,
+        *,
+        index: str,
+        mappings: dict[str, Any] | None = None,
+        settings: dict[str, Any] | None = None,
+        aliases: dict[str, Any] | None = None,
+        body: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
         if body is not None:
             body = _as_dict(body, "body")
             unknown = set(body) - {"mappings", "settings", "aliases"}
@@ -92,15 +111,34 @@ class IndicesClient:
             self._catalog.shards[n].refresh()
         return {"_shards": {"total": len(names), "successful": len(names), "failed": 0}}
 
-    def analyze(self, *, index: str | None = None, text: Any = None, analyzer: str | None = None,
-                field: str | None = None, tokenizer: Any = None, filter: Any = None, char_filter: Any = None,
-                normalizer: str | None = None, explain: bool | None = None, attributes: Any = None,
-                body: dict[str, Any] | None = None) -> dict[str, Any]:
+    def analyze(
+        self,
+        *,
+        index: str | None = None,
+        text: Any = None,
+        analyzer: str | None = None,
+        field: str | None = None,
+        tokenizer: Any = None,
+        filter: Any = None,
+        char_filter: Any = None,
+        normalizer: str | None = None,
+        explain: bool | None = None,
+        attributes: Any = None,
+        body: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
         """``_analyze``: the tokens of ``text`` through ``analyzer``, or through ``field``'s analyzer
         in ``index`` (retrievo.index.analyze_api; building an analyzer in the request is refused)."""
-        request = {"text": text, "analyzer": analyzer, "field": field, "tokenizer": tokenizer, "filter": filter,
-                   "char_filter": char_filter, "normalizer": normalizer, "explain": explain,
-                   "attributes": attributes}
+        request = {
+            "text": text,
+            "analyzer": analyzer,
+            "field": field,
+            "tokenizer": tokenizer,
+            "filter": filter,
+            "char_filter": char_filter,
+            "normalizer": normalizer,
+            "explain": explain,
+            "attributes": attributes,
+        }
         if body is not None:
             for key, value in _as_dict(body, "body").items():
                 if request.get(key) is None:
@@ -116,8 +154,9 @@ def _as_dict(value: Any, what: str) -> dict[str, Any]:
         try:
             value = json.loads(value)
         except json.JSONDecodeError as e:
-            raise BadRequestError("x_content_parse_exception", f"[{what}] is not valid JSON: {e.msg} "
-                                  f"at line {e.lineno} column {e.colno}") from None
+            raise BadRequestError(
+                "x_content_parse_exception", f"[{what}] is not valid JSON: {e.msg} at line {e.lineno} column {e.colno}"
+            ) from None
     if not isinstance(value, Mapping):
         raise BadRequestError("parsing_exception", f"[{what}] must be an object, found [{type(value).__name__}]")
     return dict(value)
@@ -168,20 +207,30 @@ class Engine:
         return engine
 
     # ------------------------------------------------------------------ documents
-    def index(self, *, index: str, document: Any = None, id: str | None = None, refresh: Any = None,
-              op_type: str | None = None, body: Any = None) -> dict[str, Any]:
+    def index(
+        self,
+        *,
+        index: str,
+        document: Any = None,
+        id: str | None = None,
+        refresh: Any = None,
+        op_type: str | None = None,
+        body: Any = None,
+    ) -> dict[str, Any]:
         doc = _as_dict(document if document is not None else body, "document")
         if op_type not in (None, "index", "create"):
             raise illegal_argument(f"opType must be 'create' or 'index', found: [{op_type}]")
         shard = self.catalog.shard(index, auto_create=True)
-        doc_id, version, created, seq_no = shard.index_document(None if id is None else str(id), doc,
-                                                                op_type or "index")
+        doc_id, version, created, seq_no = shard.index_document(
+            None if id is None else str(id), doc, op_type or "index"
+        )
         if _refresh_requested(refresh):
             shard.refresh()
         return self.catalog.write_result(shard, doc_id, version, "created" if created else "updated", seq_no)
 
-    def create(self, *, index: str, id: str, document: Any = None, refresh: Any = None,
-               body: Any = None) -> dict[str, Any]:
+    def create(
+        self, *, index: str, id: str, document: Any = None, refresh: Any = None, body: Any = None
+    ) -> dict[str, Any]:
         return self.index(index=index, id=id, document=document, body=body, refresh=refresh, op_type="create")
 
     def get(self, *, index: str, id: str, _source: Any = None) -> dict[str, Any]:
@@ -190,8 +239,14 @@ class Engine:
         if found is None:
             raise not_found_body({"_index": index, "_id": str(id), "found": False})
         _, src = found
-        body: dict[str, Any] = {"_index": index, "_id": str(id), "_version": shard.store.versions[str(id)],
-                                "_seq_no": shard.store.seq_no, "_primary_term": 1, "found": True}
+        body: dict[str, Any] = {
+            "_index": index,
+            "_id": str(id),
+            "_version": shard.store.versions[str(id)],
+            "_seq_no": shard.store.seq_no,
+            "_primary_term": 1,
+            "found": True,
+        }
         filtered = filter_source(src, parse_source("_source", _source if _source is not None else True))
         if filtered is not None:
             body["_source"] = filtered
@@ -211,8 +266,9 @@ class Engine:
             shard.refresh()
         return self.catalog.write_result(shard, str(id), version, "deleted", seq_no)
 
-    def bulk(self, *, operations: Any = None, index: str | None = None, refresh: Any = None,
-             body: Any = None) -> dict[str, Any]:
+    def bulk(
+        self, *, operations: Any = None, index: str | None = None, refresh: Any = None, body: Any = None
+    ) -> dict[str, Any]:
         start = time.perf_counter()
         ops = operations if operations is not None else body
         items, touched = run_bulk(self.catalog, ops, index)
@@ -229,31 +285,62 @@ class Engine:
             if value is None:
                 continue
             if key in merged:
-                raise ValueError(f"Received multiple values for '{key}', specify parameters using either "
-                                 f"body or parameters, not both.")
+                raise ValueError(
+                    f"Received multiple values for '{key}', specify parameters using either "
+                    f"body or parameters, not both."
+                )
             merged[key] = value
         return merged
 
-    def search(self, *, index: str | list[str] | None = None, body: Any = None, query: Any = None,
-               knn: Any = None, retriever: Any = None,
-               size: int | None = None, from_: int | None = None, _source: Any = None,
-               explain: bool | None = None, min_score: float | None = None, sort: Any = None,
-               track_total_hits: bool | int | None = None, terminate_after: int | None = None,
-               search_after: Any = None, track_scores: bool | None = None,
-               profile: bool | None = None) -> dict[str, Any]:
+    def search(
+        self,
+        *,
+        index: str | list[str] | None = None,
+        body: Any = None,
+        query: Any = None,
+        knn: Any = None,
+        retriever: Any = None,
+        size: int | None = None,
+        from_: int | None = None,
+        _source: Any = None,
+        explain: bool | None = None,
+        min_score: float | None = None,
+        sort: Any = None,
+        track_total_hits: bool | int | None = None,
+        terminate_after: int | None = None,
+        search_after: Any = None,
+        track_scores: bool | None = None,
+        profile: bool | None = None,
+    ) -> dict[str, Any]:
         # ``body`` may be an elasticsearch.dsl ``Search`` (naming the index); builder objects
         # anywhere inside are turned into JSON by the parser (retrievo.grammar.builders).
-        index, body, params = resolve_request(index, body, {
-            "query": query, "knn": knn, "retriever": retriever, "size": size, "from": from_,
-            "_source": _source, "explain": explain, "min_score": min_score, "sort": sort,
-            "track_total_hits": track_total_hits, "terminate_after": terminate_after,
-            "search_after": search_after, "track_scores": track_scores, "profile": profile})
+        index, body, params = resolve_request(
+            index,
+            body,
+            {
+                "query": query,
+                "knn": knn,
+                "retriever": retriever,
+                "size": size,
+                "from": from_,
+                "_source": _source,
+                "explain": explain,
+                "min_score": min_score,
+                "sort": sort,
+                "track_total_hits": track_total_hits,
+                "terminate_after": terminate_after,
+                "search_after": search_after,
+                "track_scores": track_scores,
+                "profile": profile,
+            },
+        )
         req = self._search_body(body, params)
         shard = self.catalog.shard(index)
         return run_search(shard, _parse(shard, req), embed=self.catalog.embed_query, inference=self.catalog.inference)
 
-    def plan(self, *, index: str | list[str] | None = None, body: Any = None, esql: Any = None,
-             **search_args: Any) -> Plan:
+    def plan(
+        self, *, index: str | list[str] | None = None, body: Any = None, esql: Any = None, **search_args: Any
+    ) -> Plan:
         """The plan a search would run, printable with ``str()`` (nothing is executed). ``esql``: an
         ES|QL query (text or an ``elasticsearch.esql`` builder) instead of a search body."""
         if esql is not None:
@@ -269,8 +356,9 @@ class Engine:
         request = _parse(shard, self._search_body(body, params))
         return build_plan(request, shard.searcher(), embed=self.catalog.embed_query, inference=self.catalog.inference)
 
-    def msearch(self, *, searches: Any = None, body: Any = None,
-                index: str | list[str] | None = None) -> dict[str, Any]:
+    def msearch(
+        self, *, searches: Any = None, body: Any = None, index: str | list[str] | None = None
+    ) -> dict[str, Any]:
         """``_msearch``: header/body pairs (a list, or NDJSON text) searched together; the response has
         ``took`` and ``responses`` (each a search response with ``status``, or an error with its
         ``status``). Query embeddings, rerank pairs and shared filters are batched across the searches
@@ -283,17 +371,29 @@ class Engine:
         response, _ = multi_search(self.catalog, items, index)
         return response
 
-    def rank_eval(self, *, requests: Any = None, metric: Any = None, index: str | list[str] | None = None,
-                  templates: Any = None, max_concurrent_searches: int | None = None,
-                  search_type: str | None = None, body: Any = None) -> dict[str, Any]:
+    def rank_eval(
+        self,
+        *,
+        requests: Any = None,
+        metric: Any = None,
+        index: str | list[str] | None = None,
+        templates: Any = None,
+        max_concurrent_searches: int | None = None,
+        search_type: str | None = None,
+        body: Any = None,
+    ) -> dict[str, Any]:
         """``_rank_eval``: run rated search requests and score them with one metric (precision,
         recall, mean_reciprocal_rank, dcg, expected_reciprocal_rank), Elasticsearch's request and
         response shapes (retrievo.evaluation). Keyword arguments mirror the body, as in the official
         client (``templates`` and ``max_concurrent_searches`` too); ``body=`` is accepted instead."""
         if requests is None and body is None:
             raise ValueError("Empty value passed for parameter 'requests'")
-        fields = {"requests": requests, "metric": metric, "templates": templates,
-                  "max_concurrent_searches": max_concurrent_searches}
+        fields = {
+            "requests": requests,
+            "metric": metric,
+            "templates": templates,
+            "max_concurrent_searches": max_concurrent_searches,
+        }
         merged = self._search_body(body, fields)
         return rank_eval(self.catalog, merged, index=index, search_type=search_type)
 

@@ -11,8 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 
-def error_cause(error_type: str, reason: str, caused_by: dict[str, Any] | None = None,
-                **extra: Any) -> dict[str, Any]:
+def error_cause(error_type: str, reason: str, caused_by: dict[str, Any] | None = None, **extra: Any) -> dict[str, Any]:
     """One ``{type, reason, ...}`` object, the unit Elasticsearch nests in ``caused_by`` chains."""
     cause: dict[str, Any] = {"type": error_type, "reason": reason}
     cause.update(extra)
@@ -26,9 +25,16 @@ class ApiError(Exception):
 
     default_status: int = 500
 
-    def __init__(self, error_type: str, reason: str, *, status: int | None = None,
-                 caused_by: dict[str, Any] | None = None, root_cause: list[dict[str, Any]] | None = None,
-                 **extra: Any) -> None:
+    def __init__(
+        self,
+        error_type: str,
+        reason: str,
+        *,
+        status: int | None = None,
+        caused_by: dict[str, Any] | None = None,
+        root_cause: list[dict[str, Any]] | None = None,
+        **extra: Any,
+    ) -> None:
         self.status_code: int = status if status is not None else self.default_status
         top = error_cause(error_type, reason, caused_by, **extra)
         roots = root_cause if root_cause is not None else [error_cause(error_type, reason, **extra)]
@@ -83,9 +89,13 @@ def x_content_parse_error(reason: str, caused_by: dict[str, Any] | None = None) 
 
 
 def index_not_found(index: str) -> NotFoundError:
-    return NotFoundError("index_not_found_exception", f"no such index [{index}]",
-                         **{"resource.type": "index_or_alias", "resource.id": index,
-                            "index_uuid": "_na_", "index": index})
+    extra: dict[str, Any] = {
+        "resource.type": "index_or_alias",
+        "resource.id": index,
+        "index_uuid": "_na_",
+        "index": index,
+    }
+    return NotFoundError("index_not_found_exception", f"no such index [{index}]", **extra)
 
 
 def document_parsing_error(reason: str, caused_by: dict[str, Any] | None = None) -> BadRequestError:

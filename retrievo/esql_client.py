@@ -31,8 +31,20 @@ from retrievo.planner.plan import Plan, build_plan
 from retrievo.planner.ranked import Ranked
 
 #: Body keys of ``POST /_query`` and whether retrievo honours them.
-_BODY_KEYS = ("query", "columnar", "params", "filter", "locale", "time_zone", "include_ccs_metadata",
-              "include_execution_metadata", "profile", "tables", "settings", "project_routing")
+_BODY_KEYS = (
+    "query",
+    "columnar",
+    "params",
+    "filter",
+    "locale",
+    "time_zone",
+    "include_ccs_metadata",
+    "include_execution_metadata",
+    "profile",
+    "tables",
+    "settings",
+    "project_routing",
+)
 
 
 class _Capture:
@@ -70,10 +82,11 @@ def _query_text(query: Any) -> str:
     if callable(render):
         try:
             return str(render())
-        except ValueError as err:          # the builder refuses to render an incomplete command
+        except ValueError as err:  # the builder refuses to render an incomplete command
             raise illegal_argument(f"the ES|QL builder could not render the query: {err}") from None
-    raise BadRequestError("parsing_exception", f"[query] must be a string or an ES|QL builder, found "
-                                               f"[{type(query).__name__}]")
+    raise BadRequestError(
+        "parsing_exception", f"[query] must be a string or an ES|QL builder, found [{type(query).__name__}]"
+    )
 
 
 class EsqlClient:
@@ -98,8 +111,9 @@ class EsqlClient:
         """The plan ``query`` would run (printable with ``str()``; nothing is executed)."""
         esql = self._with_filter(self.parse(query, params=params), filter)
         shard = self._catalog.shard(esql.request.index)
-        return build_plan(esql.request, shard.searcher(), embed=self._catalog.embed_query,
-                          inference=self._catalog.inference)
+        return build_plan(
+            esql.request, shard.searcher(), embed=self._catalog.embed_query, inference=self._catalog.inference
+        )
 
     @staticmethod
     def _with_filter(esql: EsqlQuery, dsl_filter: Any) -> EsqlQuery:
@@ -114,28 +128,60 @@ class EsqlClient:
         return esql.model_copy(update={"request": esql.request.model_copy(update={"retriever": retriever})})
 
     # ------------------------------------------------------------ the API
-    def query(self, *, query: Any = None, format: str | None = None, columnar: bool | None = None,
-              params: Any = None, filter: Mapping[str, Any] | None = None, drop_null_columns: bool | None = None,
-              allow_partial_results: bool | None = None, locale: str | None = None, time_zone: str | None = None,
-              include_ccs_metadata: bool | None = None, include_execution_metadata: bool | None = None,
-              profile: bool | None = None, tables: Any = None, settings: Any = None,
-              project_routing: str | None = None, delimiter: str | None = None, body: Any = None,
-              error_trace: bool | None = None, filter_path: Any = None, human: bool | None = None,
-              pretty: bool | None = None) -> dict[str, Any]:
+    def query(
+        self,
+        *,
+        query: Any = None,
+        format: str | None = None,
+        columnar: bool | None = None,
+        params: Any = None,
+        filter: Mapping[str, Any] | None = None,
+        drop_null_columns: bool | None = None,
+        allow_partial_results: bool | None = None,
+        locale: str | None = None,
+        time_zone: str | None = None,
+        include_ccs_metadata: bool | None = None,
+        include_execution_metadata: bool | None = None,
+        profile: bool | None = None,
+        tables: Any = None,
+        settings: Any = None,
+        project_routing: str | None = None,
+        delimiter: str | None = None,
+        body: Any = None,
+        error_trace: bool | None = None,
+        filter_path: Any = None,
+        human: bool | None = None,
+        pretty: bool | None = None,
+    ) -> dict[str, Any]:
         """Run an ES|QL query; the response is ES|QL's JSON body."""
         start = time.perf_counter()
-        given = {"query": query, "columnar": columnar, "params": params, "filter": filter, "locale": locale,
-                 "time_zone": time_zone, "include_ccs_metadata": include_ccs_metadata,
-                 "include_execution_metadata": include_execution_metadata, "profile": profile,
-                 "tables": tables, "settings": settings, "project_routing": project_routing}
+        given = {
+            "query": query,
+            "columnar": columnar,
+            "params": params,
+            "filter": filter,
+            "locale": locale,
+            "time_zone": time_zone,
+            "include_ccs_metadata": include_ccs_metadata,
+            "include_execution_metadata": include_execution_metadata,
+            "profile": profile,
+            "tables": tables,
+            "settings": settings,
+            "project_routing": project_routing,
+        }
         args = _merge_body(body, given)
         if format not in (None, "json"):
             raise not_supported(f"[format={format}]", "retrievo answers ES|QL queries as JSON")
         if delimiter is not None:
             raise illegal_argument("[delimiter] is only supported for csv responses")
-        for name, value in (("locale", args.get("locale")), ("time_zone", args.get("time_zone")),
-                            ("tables", args.get("tables")), ("settings", args.get("settings")),
-                            ("project_routing", args.get("project_routing")), ("filter_path", filter_path)):
+        for name, value in (
+            ("locale", args.get("locale")),
+            ("time_zone", args.get("time_zone")),
+            ("tables", args.get("tables")),
+            ("settings", args.get("settings")),
+            ("project_routing", args.get("project_routing")),
+            ("filter_path", filter_path),
+        ):
             if value is not None:
                 raise not_supported(f"[{name}] in an ES|QL query")
         if args.get("profile"):
@@ -163,7 +209,7 @@ class EsqlClient:
 
 def _check_boolean(name: str, value: Any) -> None:
     """A boolean URL parameter as Elasticsearch's ``RestRequest.paramAsBoolean`` accepts it."""
-    if value is None or isinstance(value, bool) or value in ("true", "false", ""):   # "": the bare ?flag
+    if value is None or isinstance(value, bool) or value in ("true", "false", ""):  # "": the bare ?flag
         return
     raise illegal_argument(f"Failed to parse value [{value}] as only [true] or [false] are allowed.")
 
@@ -186,14 +232,22 @@ def _merge_body(body: Any, given: dict[str, Any]) -> dict[str, Any]:
         if key not in _BODY_KEYS:
             raise BadRequestError("x_content_parse_exception", f"[esql/query] unknown field [{key}]")
         if given.get(key) is not None:
-            raise ValueError(f"Received multiple values for '{key}', specify parameters using either body or "
-                             f"parameters, not both.")
+            raise ValueError(
+                f"Received multiple values for '{key}', specify parameters using either body or parameters, not both."
+            )
         merged[key] = value
     return merged
 
 
-def _rows(plan: Plan, ranked: Ranked, ctx: ExecContext, capture: _Capture, esql: EsqlQuery,
-          columns: list[tuple[str, str]], shard: Any) -> list[list[Any]]:
+def _rows(
+    plan: Plan,
+    ranked: Ranked,
+    ctx: ExecContext,
+    capture: _Capture,
+    esql: EsqlQuery,
+    columns: list[tuple[str, str]],
+    shard: Any,
+) -> list[list[Any]]:
     searcher = plan.searcher
     docs = ranked.docs.tolist()
     scores = ranked.scores.tolist()
@@ -204,8 +258,7 @@ def _rows(plan: Plan, ranked: Ranked, ctx: ExecContext, capture: _Capture, esql:
     if top_rerank is not None:
         traced = ctx.trace.of(top_rerank, RerankTrace)
         raw = traced.raw_scores if traced is not None else {}
-        rerank_of = {d: float(np.float32(raw[d])) if d in raw else float(np.float32(s))
-                     for d, s in zip(docs, scores)}
+        rerank_of = {d: float(np.float32(raw[d])) if d in raw else float(np.float32(s)) for d, s in zip(docs, scores)}
         if esql.rerank_column is not None:
             child = capture.results.get(id(top_rerank.child))
             if isinstance(child, Ranked):
@@ -269,8 +322,9 @@ def _find(op: Operator, kind: type) -> Any:
     return None
 
 
-def _response(columns: list[tuple[str, str]], rows: list[list[Any]], start: float, columnar: bool,
-              drop_null_columns: bool) -> dict[str, Any]:
+def _response(
+    columns: list[tuple[str, str]], rows: list[list[Any]], start: float, columnar: bool, drop_null_columns: bool
+) -> dict[str, Any]:
     all_cols = [{"name": n, "type": t} for n, t in columns]
     keep = list(range(len(columns)))
     body: dict[str, Any] = {"took": int((time.perf_counter() - start) * 1000), "is_partial": False}

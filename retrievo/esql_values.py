@@ -71,8 +71,7 @@ class FieldReader:
         self.path = path
         self.es_type = es_type
         self.source_path = source_path
-        self.column = searcher.numeric(path) if es_type in INTEGER_TYPES | FLOAT_TYPES | {"date", "boolean"} \
-            else None
+        self.column = searcher.numeric(path) if es_type in INTEGER_TYPES | FLOAT_TYPES | {"date", "boolean"} else None
 
     def _column_values(self, doc: int) -> list[Any]:
         col = self.column
@@ -104,8 +103,8 @@ class FieldReader:
             raw = _vector(vector, self.source_path)
             return None if raw is None else [float(v) for v in raw]
         if self.es_type in INTEGER_TYPES | FLOAT_TYPES | {"date", "boolean"}:
-            return None            # no column: the field was never indexed with a value
-        return None                # ES|QL's "unsupported" type shows null
+            return None  # no column: the field was never indexed with a value
+        return None  # ES|QL's "unsupported" type shows null
 
 
 def _keyword(v: Any) -> str:

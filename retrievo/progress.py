@@ -26,8 +26,16 @@ class Progress:
     it is bytes, printed in MB beside the ``items`` (counted in ``unit``), else it is the items.
     """
 
-    def __init__(self, total: int | None, *, label: str, unit: str = "docs", in_bytes: bool = True,
-                 enabled: bool | None = None, stream: TextIO | None = None) -> None:
+    def __init__(
+        self,
+        total: int | None,
+        *,
+        label: str,
+        unit: str = "docs",
+        in_bytes: bool = True,
+        enabled: bool | None = None,
+        stream: TextIO | None = None,
+    ) -> None:
         self._stream = stream if stream is not None else sys.stderr
         self.enabled = self._stream.isatty() if enabled is None else enabled
         self._total = total

@@ -67,8 +67,9 @@ def _filter_obj(obj: dict[str, Any], prefix: str, inc: tuple[str, ...], exc: tup
                     out[key] = sub
         elif isinstance(value, list) and any(isinstance(v, dict) for v in value):
             if fully or _path_matches(path, inc, prefix_ok=True):
-                items = [(_filter_obj(v, path + ".", () if fully else inc, exc) if isinstance(v, dict) else v)
-                         for v in value]
+                items = [
+                    (_filter_obj(v, path + ".", () if fully else inc, exc) if isinstance(v, dict) else v) for v in value
+                ]
                 items = [v for v in items if not (isinstance(v, dict) and not v)] if not fully else items
                 if items:
                     out[key] = items
@@ -89,9 +90,15 @@ def shards_header() -> dict[str, int]:
     return {"total": 1, "successful": 1, "skipped": 0, "failed": 0}
 
 
-def search_response(hits: list[dict[str, Any]], total: int, track: TrackTotalHits, took_ms: int,
-                    max_score: float | None, terminated_early: bool = False,
-                    profile: dict[str, Any] | None = None) -> dict[str, Any]:
+def search_response(
+    hits: list[dict[str, Any]],
+    total: int,
+    track: TrackTotalHits,
+    took_ms: int,
+    max_score: float | None,
+    terminated_early: bool = False,
+    profile: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     """The search response body; ``profile`` (``{"shards": [...]}``, see :mod:`retrievo.planner.profile`)
     follows ``hits`` as in Elasticsearch, and only when the search asked for it."""
     body: dict[str, Any] = {"took": took_ms, "timed_out": False}

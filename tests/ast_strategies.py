@@ -30,18 +30,57 @@ from typing import Any
 from hypothesis import strategies as st
 
 from retrievo.retrievers import (
-    BoolQuery, ChunkRescorer, ConstantScoreQuery, DisMaxQuery, ExistsQuery, IdsQuery, KnnRetriever,
-    KnnSearch, LinearRetriever, MatchAllQuery, MatchNoneQuery, MatchPhraseQuery, MatchQuery,
-    MultiMatchQuery, PrefixQuery, Query, RangeQuery, Retriever, RetrieverEntry, RrfRetriever, SearchRequest,
-    SemanticQuery, SortField, SourceFilter, StandardRetriever, TermQuery, TermsQuery,
-    TextEmbeddingBuilder, TextSimilarityReranker,
+    BoolQuery,
+    ChunkRescorer,
+    ConstantScoreQuery,
+    DisMaxQuery,
+    ExistsQuery,
+    IdsQuery,
+    KnnRetriever,
+    KnnSearch,
+    LinearRetriever,
+    MatchAllQuery,
+    MatchNoneQuery,
+    MatchPhraseQuery,
+    MatchQuery,
+    MultiMatchQuery,
+    PrefixQuery,
+    Query,
+    RangeQuery,
+    Retriever,
+    RetrieverEntry,
+    RrfRetriever,
+    SearchRequest,
+    SemanticQuery,
+    SortField,
+    SourceFilter,
+    StandardRetriever,
+    TermQuery,
+    TermsQuery,
+    TextEmbeddingBuilder,
+    TextSimilarityReranker,
 )
 
 __all__ = [
-    "FREE", "Vocab", "executable_vocab", "queries", "leaf_queries", "filters", "retrievers",
-    "search_requests", "standard_retrievers", "knn_retrievers", "knn_searches", "rrf_retrievers",
-    "linear_retrievers", "rerankers", "chunk_rescorers", "sort_fields", "source_filters",
-    "boosts", "names",
+    "FREE",
+    "Vocab",
+    "boosts",
+    "chunk_rescorers",
+    "executable_vocab",
+    "filters",
+    "knn_retrievers",
+    "knn_searches",
+    "leaf_queries",
+    "linear_retrievers",
+    "names",
+    "queries",
+    "rerankers",
+    "retrievers",
+    "rrf_retrievers",
+    "search_requests",
+    "sort_fields",
+    "source_filters",
+    "standard_retrievers",
 ]
 
 
@@ -66,21 +105,47 @@ class Vocab:
 
 #: Arbitrary names and values: for parse/print round trips (nothing is executed).
 FREE = Vocab(
-    text_fields=("title", "body", "a.b"), keyword_fields=("tag", "kind"), numeric_fields=("year", "price"),
-    vector_field="vec", dims=3, words=("red", "apple", "the", "quick", "fox"), keywords=("x", "y"),
-    ids=("1", "2", "doc-3"), rerank_ids=(".rerank-v1-elasticsearch", "my-rerank"),
-    embedding_ids=(".all-minilm-l6-v2",), semantic_fields=("meaning",), free=True)
+    text_fields=("title", "body", "a.b"),
+    keyword_fields=("tag", "kind"),
+    numeric_fields=("year", "price"),
+    vector_field="vec",
+    dims=3,
+    words=("red", "apple", "the", "quick", "fox"),
+    keywords=("x", "y"),
+    ids=("1", "2", "doc-3"),
+    rerank_ids=(".rerank-v1-elasticsearch", "my-rerank"),
+    embedding_ids=(".all-minilm-l6-v2",),
+    semantic_fields=("meaning",),
+    free=True,
+)
 
 
-def executable_vocab(*, text_fields: tuple[str, ...], keyword_fields: tuple[str, ...],
-                     numeric_fields: tuple[str, ...], vector_field: str, dims: int, words: tuple[str, ...],
-                     keywords: tuple[str, ...], ids: tuple[str, ...],
-                     rerank_ids: tuple[str, ...] = ()) -> Vocab:
+def executable_vocab(
+    *,
+    text_fields: tuple[str, ...],
+    keyword_fields: tuple[str, ...],
+    numeric_fields: tuple[str, ...],
+    vector_field: str,
+    dims: int,
+    words: tuple[str, ...],
+    keywords: tuple[str, ...],
+    ids: tuple[str, ...],
+    rerank_ids: tuple[str, ...] = (),
+) -> Vocab:
     """A vocabulary whose trees run on an index with exactly these fields and values (no
     query-vector builders or semantic queries: those would need a model)."""
-    return Vocab(text_fields=text_fields, keyword_fields=keyword_fields, numeric_fields=numeric_fields,
-                 vector_field=vector_field, dims=dims, words=words, keywords=keywords, ids=ids,
-                 rerank_ids=rerank_ids, free=False)
+    return Vocab(
+        text_fields=text_fields,
+        keyword_fields=keyword_fields,
+        numeric_fields=numeric_fields,
+        vector_field=vector_field,
+        dims=dims,
+        words=words,
+        keywords=keywords,
+        ids=ids,
+        rerank_ids=rerank_ids,
+        free=False,
+    )
 
 
 # ---------------------------------------------------------------------------------------- values
@@ -99,8 +164,11 @@ def names() -> st.SearchStrategy[str]:
 @_cached
 def boosts() -> st.SearchStrategy[float]:
     """Non-negative boosts, often exactly 1.0 (the default, which prints as nothing)."""
-    return st.one_of(st.just(1.0), st.sampled_from([0.0, 0.5, 2.0]),
-                     st.floats(min_value=0.0, max_value=100.0, allow_nan=False, allow_infinity=False))
+    return st.one_of(
+        st.just(1.0),
+        st.sampled_from([0.0, 0.5, 2.0]),
+        st.floats(min_value=0.0, max_value=100.0, allow_nan=False, allow_infinity=False),
+    )
 
 
 @_cached
@@ -128,7 +196,7 @@ def _finite(lo: float = -1e6, hi: float = 1e6) -> st.SearchStrategy[float]:
 @_cached
 def _scalar(vocab: Vocab) -> st.SearchStrategy[Any]:
     """A term-level value: strings, numbers and booleans (what XContent calls a value)."""
-    return st.one_of(st.text(max_size=8), st.integers(-10**6, 10**6), _finite(), st.booleans())
+    return st.one_of(st.text(max_size=8), st.integers(-(10**6), 10**6), _finite(), st.booleans())
 
 
 @_cached
@@ -151,36 +219,54 @@ def _common(vocab: Vocab) -> dict[str, st.SearchStrategy[Any]]:
 def _match(vocab: Vocab) -> st.SearchStrategy[MatchQuery]:
     query = st.one_of(_text(vocab), _scalar(vocab)) if vocab.free else _text(vocab)
     return st.builds(
-        MatchQuery, field=_fields(vocab, vocab.text_fields), query=query,
-        operator=st.sampled_from(["or", "and"]), minimum_should_match=_msm(),
+        MatchQuery,
+        field=_fields(vocab, vocab.text_fields),
+        query=query,
+        operator=st.sampled_from(["or", "and"]),
+        minimum_should_match=_msm(),
         analyzer=st.one_of(st.none(), st.sampled_from(["standard", "whitespace", "simple"])),
-        zero_terms_query=st.sampled_from(["none", "all"]), lenient=st.booleans(), **_common(vocab))
+        zero_terms_query=st.sampled_from(["none", "all"]),
+        lenient=st.booleans(),
+        **_common(vocab),
+    )
 
 
 @_cached
 def _match_phrase(vocab: Vocab) -> st.SearchStrategy[MatchPhraseQuery]:
     return st.builds(
-        MatchPhraseQuery, field=_fields(vocab, vocab.text_fields), query=_text(vocab),
-        slop=st.integers(0, 5), analyzer=st.one_of(st.none(), st.sampled_from(["standard", "whitespace"])),
-        zero_terms_query=st.sampled_from(["none", "all"]), **_common(vocab))
+        MatchPhraseQuery,
+        field=_fields(vocab, vocab.text_fields),
+        query=_text(vocab),
+        slop=st.integers(0, 5),
+        analyzer=st.one_of(st.none(), st.sampled_from(["standard", "whitespace"])),
+        zero_terms_query=st.sampled_from(["none", "all"]),
+        **_common(vocab),
+    )
 
 
 @_cached
 def _mm_field(vocab: Vocab) -> st.SearchStrategy[str]:
     boost = st.one_of(st.integers(0, 5).map(str), st.sampled_from(["0.5", "2.5", "1.0"]))
-    return st.one_of(_fields(vocab, vocab.text_fields),
-                     st.tuples(_fields(vocab, vocab.text_fields), boost).map("^".join))
+    return st.one_of(
+        _fields(vocab, vocab.text_fields), st.tuples(_fields(vocab, vocab.text_fields), boost).map("^".join)
+    )
 
 
 @_cached
 def _multi_match(vocab: Vocab) -> st.SearchStrategy[MultiMatchQuery]:
     return st.builds(
-        MultiMatchQuery, query=_text(vocab),
+        MultiMatchQuery,
+        query=_text(vocab),
         fields=st.lists(_mm_field(vocab), min_size=1, max_size=3).map(tuple),
         type=st.sampled_from(["best_fields", "most_fields", "phrase"]),
-        tie_breaker=st.one_of(st.none(), _finite(0.0, 1.0)), operator=st.sampled_from(["or", "and"]),
-        minimum_should_match=_msm(), slop=st.integers(0, 3), zero_terms_query=st.sampled_from(["none", "all"]),
-        lenient=st.booleans(), **_common(vocab))
+        tie_breaker=st.one_of(st.none(), _finite(0.0, 1.0)),
+        operator=st.sampled_from(["or", "and"]),
+        minimum_should_match=_msm(),
+        slop=st.integers(0, 3),
+        zero_terms_query=st.sampled_from(["none", "all"]),
+        lenient=st.booleans(),
+        **_common(vocab),
+    )
 
 
 @_cached
@@ -197,8 +283,13 @@ def _term_value(vocab: Vocab, field: str) -> st.SearchStrategy[Any]:
 def _term(draw: st.DrawFn, vocab: Vocab) -> TermQuery:
     field = draw(_fields(vocab, vocab.keyword_fields, vocab.numeric_fields))
     insensitive = draw(st.booleans()) if vocab.free or field not in vocab.numeric_fields else False
-    return TermQuery(field=field, value=draw(_term_value(vocab, field)), case_insensitive=insensitive,
-                     boost=draw(boosts()), name=draw(_name()))
+    return TermQuery(
+        field=field,
+        value=draw(_term_value(vocab, field)),
+        case_insensitive=insensitive,
+        boost=draw(boosts()),
+        name=draw(_name()),
+    )
 
 
 @_cached
@@ -224,15 +315,20 @@ def _range(draw: st.DrawFn, vocab: Vocab) -> RangeQuery:
     bounds = {k: draw(value) for k in (low, high) if k is not None}
     extra: dict[str, Any] = {}
     if vocab.free:
-        extra = {"format": draw(st.one_of(st.none(), st.just("yyyy"))),
-                 "time_zone": draw(st.one_of(st.none(), st.just("+01:00")))}
+        extra = {
+            "format": draw(st.one_of(st.none(), st.just("yyyy"))),
+            "time_zone": draw(st.one_of(st.none(), st.just("+01:00"))),
+        }
     return RangeQuery(field=field, **bounds, **extra, boost=draw(boosts()), name=draw(_name()))
 
 
 @_cached
 def _exists(vocab: Vocab) -> st.SearchStrategy[ExistsQuery]:
-    return st.builds(ExistsQuery, field=_fields(vocab, vocab.text_fields, vocab.keyword_fields,
-                                                vocab.numeric_fields), **_common(vocab))
+    return st.builds(
+        ExistsQuery,
+        field=_fields(vocab, vocab.text_fields, vocab.keyword_fields, vocab.numeric_fields),
+        **_common(vocab),
+    )
 
 
 @_cached
@@ -244,22 +340,36 @@ def _ids(vocab: Vocab) -> st.SearchStrategy[IdsQuery]:
 @_cached
 def _prefix(vocab: Vocab) -> st.SearchStrategy[PrefixQuery]:
     value = st.text(max_size=4) if vocab.free else st.sampled_from(vocab.keywords + tuple(w[:2] for w in vocab.words))
-    return st.builds(PrefixQuery, field=_fields(vocab, vocab.keyword_fields, vocab.text_fields), value=value,
-                     case_insensitive=st.booleans(), **_common(vocab))
+    return st.builds(
+        PrefixQuery,
+        field=_fields(vocab, vocab.keyword_fields, vocab.text_fields),
+        value=value,
+        case_insensitive=st.booleans(),
+        **_common(vocab),
+    )
 
 
 @_cached
 def _semantic(vocab: Vocab) -> st.SearchStrategy[SemanticQuery]:
-    return st.builds(SemanticQuery, field=st.sampled_from(vocab.semantic_fields), query=_text(vocab),
-                     **_common(vocab))
+    return st.builds(SemanticQuery, field=st.sampled_from(vocab.semantic_fields), query=_text(vocab), **_common(vocab))
 
 
 @_cached
 def leaf_queries(vocab: Vocab = FREE) -> st.SearchStrategy[Query]:
     """Queries without sub-queries."""
-    leaves = [st.builds(MatchAllQuery, **_common(vocab)), _match(vocab), _match_phrase(vocab),
-              _multi_match(vocab), _term(vocab), _terms(vocab), _range(vocab), _exists(vocab), _ids(vocab),
-              _prefix(vocab), st.builds(MatchNoneQuery, **_common(vocab))]
+    leaves = [
+        st.builds(MatchAllQuery, **_common(vocab)),
+        _match(vocab),
+        _match_phrase(vocab),
+        _multi_match(vocab),
+        _term(vocab),
+        _terms(vocab),
+        _range(vocab),
+        _exists(vocab),
+        _ids(vocab),
+        _prefix(vocab),
+        st.builds(MatchNoneQuery, **_common(vocab)),
+    ]
     if vocab.semantic_fields:
         leaves.append(_semantic(vocab))
     return st.one_of(*leaves)
@@ -273,11 +383,22 @@ def queries(vocab: Vocab = FREE, depth: int = 2) -> st.SearchStrategy[Query]:
     inner = queries(vocab, depth - 1)
     clauses = st.lists(inner, max_size=2).map(tuple)
     compound = st.one_of(
-        st.builds(BoolQuery, must=clauses, should=clauses, filter=clauses, must_not=clauses,
-                  minimum_should_match=_msm(), **_common(vocab)),
+        st.builds(
+            BoolQuery,
+            must=clauses,
+            should=clauses,
+            filter=clauses,
+            must_not=clauses,
+            minimum_should_match=_msm(),
+            **_common(vocab),
+        ),
         st.builds(ConstantScoreQuery, filter=inner, **_common(vocab)),
-        st.builds(DisMaxQuery, queries=st.lists(inner, min_size=1, max_size=3).map(tuple),
-                  tie_breaker=st.one_of(st.just(0.0), _finite(0.0, 1.0)), **_common(vocab)),
+        st.builds(
+            DisMaxQuery,
+            queries=st.lists(inner, min_size=1, max_size=3).map(tuple),
+            tie_breaker=st.one_of(st.just(0.0), _finite(0.0, 1.0)),
+            **_common(vocab),
+        ),
     )
     return st.one_of(leaf_queries(vocab), compound)
 
@@ -295,13 +416,19 @@ def filters(vocab: Vocab = FREE) -> st.SearchStrategy[tuple[Query, ...]]:
 @_cached
 def sort_fields(vocab: Vocab = FREE) -> st.SearchStrategy[SortField]:
     score = st.builds(SortField, field=st.just("_score"), order=st.sampled_from(["asc", "desc"]))
-    missing = st.one_of(st.just("_last"), st.just("_first"), st.integers(-5, 5)) if not vocab.free else \
-        st.one_of(st.just("_last"), st.just("_first"), _scalar(vocab))
+    missing = (
+        st.one_of(st.just("_last"), st.just("_first"), st.integers(-5, 5))
+        if not vocab.free
+        else st.one_of(st.just("_last"), st.just("_first"), _scalar(vocab))
+    )
     by_field = st.builds(
-        SortField, field=_fields(vocab, vocab.keyword_fields, vocab.numeric_fields),
-        order=st.sampled_from(["asc", "desc"]), missing=missing,
+        SortField,
+        field=_fields(vocab, vocab.keyword_fields, vocab.numeric_fields),
+        order=st.sampled_from(["asc", "desc"]),
+        missing=missing,
         mode=st.one_of(st.none(), st.sampled_from(["min", "max"])),
-        unmapped_type=st.one_of(st.none(), st.just("keyword")) if vocab.free else st.none())
+        unmapped_type=st.one_of(st.none(), st.just("keyword")) if vocab.free else st.none(),
+    )
     return st.one_of(score, by_field)
 
 
@@ -319,26 +446,36 @@ def knn_searches(draw: st.DrawFn, vocab: Vocab = FREE, *, section: bool = False)
     num_candidates = draw(st.integers(k, 20))
     vector, builder = draw(_vector(vocab)), None
     if vocab.free and vocab.embedding_ids and draw(st.booleans()):
-        vector, builder = None, TextEmbeddingBuilder(model_id=draw(st.sampled_from(vocab.embedding_ids)),
-                                                     model_text=draw(_text(vocab)))
+        vector, builder = (
+            None,
+            TextEmbeddingBuilder(model_id=draw(st.sampled_from(vocab.embedding_ids)), model_text=draw(_text(vocab))),
+        )
     extra: dict[str, Any] = {}
     if section:
-        extra = {"filter": draw(filters(vocab)), "boost": draw(boosts()),
-                 "name": draw(_name())}
+        extra = {"filter": draw(filters(vocab)), "boost": draw(boosts()), "name": draw(_name())}
     similarity = draw(st.one_of(st.none(), _finite(0.0, 100.0))) if vocab.free else None
-    return KnnSearch(field=draw(_fields(vocab, (vocab.vector_field,))) if vocab.free else vocab.vector_field,
-                     k=k, num_candidates=num_candidates, query_vector=vector, query_vector_builder=builder,
-                     similarity=similarity,
-                     rescore_oversample=draw(st.one_of(st.none(), st.just(0.0), _finite(1.0, 10.0)))
-                     if vocab.free else None, **extra)
+    return KnnSearch(
+        field=draw(_fields(vocab, (vocab.vector_field,))) if vocab.free else vocab.vector_field,
+        k=k,
+        num_candidates=num_candidates,
+        query_vector=vector,
+        query_vector_builder=builder,
+        similarity=similarity,
+        rescore_oversample=draw(st.one_of(st.none(), st.just(0.0), _finite(1.0, 10.0))) if vocab.free else None,
+        **extra,
+    )
 
 
 @_cached
 def source_filters(vocab: Vocab = FREE) -> st.SearchStrategy[SourceFilter]:
-    patterns = st.lists(st.sampled_from(vocab.text_fields + vocab.keyword_fields + ("*", "t*")),
-                        unique=True, max_size=2).map(tuple)
-    return st.one_of(st.just(SourceFilter()), st.just(SourceFilter(enabled=False)),
-                     st.builds(SourceFilter, includes=patterns, excludes=patterns))
+    patterns = st.lists(
+        st.sampled_from(vocab.text_fields + vocab.keyword_fields + ("*", "t*")), unique=True, max_size=2
+    ).map(tuple)
+    return st.one_of(
+        st.just(SourceFilter()),
+        st.just(SourceFilter(enabled=False)),
+        st.builds(SourceFilter, includes=patterns, excludes=patterns),
+    )
 
 
 def _base(draw: st.DrawFn, vocab: Vocab) -> dict[str, Any]:
@@ -365,9 +502,13 @@ def standard_retrievers(draw: st.DrawFn, vocab: Vocab = FREE, *, sortable: bool 
         sort = tuple(draw(st.lists(sort_fields(vocab), min_size=1, max_size=2)))
         if vocab.free and draw(st.booleans()):
             search_after = tuple(draw(st.lists(st.one_of(st.none(), _scalar(vocab)), min_size=1, max_size=2)))
-    return StandardRetriever(query=draw(st.one_of(st.none(), queries(vocab))), sort=sort,
-                             search_after=search_after,
-                             terminate_after=draw(st.one_of(st.none(), st.integers(1, 50))), **_base(draw, vocab))
+    return StandardRetriever(
+        query=draw(st.one_of(st.none(), queries(vocab))),
+        sort=sort,
+        search_after=search_after,
+        terminate_after=draw(st.one_of(st.none(), st.integers(1, 50))),
+        **_base(draw, vocab),
+    )
 
 
 @_cached
@@ -404,29 +545,38 @@ def _entries(draw: st.DrawFn, vocab: Vocab, depth: int, window: int, *, linear: 
 @st.composite
 def rrf_retrievers(draw: st.DrawFn, vocab: Vocab = FREE, depth: int = 1, min_window: int = 10) -> RrfRetriever:
     window = draw(_window(min_window))
-    return RrfRetriever(retrievers=draw(_entries(vocab, depth, window, linear=False)),
-                        rank_constant=draw(st.one_of(st.just(60), st.integers(1, 100))),
-                        rank_window_size=window, **_base(draw, vocab))
+    return RrfRetriever(
+        retrievers=draw(_entries(vocab, depth, window, linear=False)),
+        rank_constant=draw(st.one_of(st.just(60), st.integers(1, 100))),
+        rank_window_size=window,
+        **_base(draw, vocab),
+    )
 
 
 @_cached
 @st.composite
 def linear_retrievers(draw: st.DrawFn, vocab: Vocab = FREE, depth: int = 1, min_window: int = 10) -> LinearRetriever:
     window = draw(_window(min_window))
-    return LinearRetriever(retrievers=draw(_entries(vocab, depth, window, linear=True)),
-                           normalizer=draw(st.sampled_from([None, "none", "minmax", "l2_norm"])),
-                           rank_window_size=window, **_base(draw, vocab))
+    return LinearRetriever(
+        retrievers=draw(_entries(vocab, depth, window, linear=True)),
+        normalizer=draw(st.sampled_from([None, "none", "minmax", "l2_norm"])),
+        rank_window_size=window,
+        **_base(draw, vocab),
+    )
 
 
 @_cached
 def chunk_rescorers() -> st.SearchStrategy[ChunkRescorer]:
     """``chunk_rescorer`` with no, sentence or word chunking settings (all valid)."""
-    sentence = st.builds(lambda n, o: {"strategy": "sentence", "max_chunk_size": n, "sentence_overlap": o},
-                         st.integers(20, 60), st.sampled_from([0, 1]))
-    word = st.integers(10, 40).flatmap(lambda n: st.integers(1, n // 2).map(
-        lambda o: {"strategy": "word", "max_chunk_size": n, "overlap": o}))
-    return st.builds(ChunkRescorer, size=st.integers(1, 3),
-                     chunking_settings=st.one_of(st.none(), sentence, word))
+    sentence = st.builds(
+        lambda n, o: {"strategy": "sentence", "max_chunk_size": n, "sentence_overlap": o},
+        st.integers(20, 60),
+        st.sampled_from([0, 1]),
+    )
+    word = st.integers(10, 40).flatmap(
+        lambda n: st.integers(1, n // 2).map(lambda o: {"strategy": "word", "max_chunk_size": n, "overlap": o})
+    )
+    return st.builds(ChunkRescorer, size=st.integers(1, 3), chunking_settings=st.one_of(st.none(), sentence, word))
 
 
 @_cached
@@ -434,10 +584,15 @@ def chunk_rescorers() -> st.SearchStrategy[ChunkRescorer]:
 def rerankers(draw: st.DrawFn, vocab: Vocab = FREE, depth: int = 1, min_window: int = 10) -> TextSimilarityReranker:
     window = draw(_window(min_window))
     return TextSimilarityReranker(
-        retriever=draw(_children(vocab, depth - 1, window)), field=draw(_fields(vocab, vocab.text_fields)),
-        inference_text=draw(_text(vocab)), inference_id=draw(st.sampled_from(vocab.rerank_ids)),
-        rank_window_size=window, allow_rerank_failures=draw(st.booleans()) if vocab.free else False,
-        chunk_rescorer=draw(st.one_of(st.none(), chunk_rescorers())), **_base(draw, vocab))
+        retriever=draw(_children(vocab, depth - 1, window)),
+        field=draw(_fields(vocab, vocab.text_fields)),
+        inference_text=draw(_text(vocab)),
+        inference_id=draw(st.sampled_from(vocab.rerank_ids)),
+        rank_window_size=window,
+        allow_rerank_failures=draw(st.booleans()) if vocab.free else False,
+        chunk_rescorer=draw(st.one_of(st.none(), chunk_rescorers())),
+        **_base(draw, vocab),
+    )
 
 
 @_cached
@@ -475,8 +630,9 @@ def _top_level_query_requests(draw: st.DrawFn, vocab: Vocab, index: str) -> Sear
     knn = tuple(draw(st.lists(knn_searches(vocab, section=True), max_size=2)))
     standard = standard.model_copy(update={"filter": (), "name": None, "knn": knn})
     from_ = 0 if standard.search_after is not None else draw(st.integers(0, 5))
-    return SearchRequest(index=index, retriever=standard, size=size, from_=from_, top_level_query=True,
-                         **_request_options(draw, vocab))
+    return SearchRequest(
+        index=index, retriever=standard, size=size, from_=from_, top_level_query=True, **_request_options(draw, vocab)
+    )
 
 
 @_cached
@@ -489,16 +645,19 @@ def _retriever_requests(draw: st.DrawFn, vocab: Vocab, index: str, depth: int) -
     min_score = None
     if isinstance(retriever, (RrfRetriever, LinearRetriever)):
         min_score = draw(_min_score(vocab))
-    return SearchRequest(index=index, retriever=retriever, size=size, from_=from_, min_score=min_score,
-                         **_request_options(draw, vocab))
+    return SearchRequest(
+        index=index, retriever=retriever, size=size, from_=from_, min_score=min_score, **_request_options(draw, vocab)
+    )
 
 
 def _request_options(draw: st.DrawFn, vocab: Vocab) -> dict[str, Any]:
-    return {"source": draw(source_filters(vocab)),
-            "explain": draw(st.booleans()) if vocab.free else False,
-            "track_total_hits": draw(st.one_of(st.just(10_000), st.booleans(), st.integers(0, 50_000))),
-            "track_scores": draw(st.booleans()),
-            "profile": draw(st.booleans()) if vocab.free else False}
+    return {
+        "source": draw(source_filters(vocab)),
+        "explain": draw(st.booleans()) if vocab.free else False,
+        "track_total_hits": draw(st.one_of(st.just(10_000), st.booleans(), st.integers(0, 50_000))),
+        "track_scores": draw(st.booleans()),
+        "profile": draw(st.booleans()) if vocab.free else False,
+    }
 
 
 @_cached

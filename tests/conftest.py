@@ -14,12 +14,15 @@ SHARED = REPO.parent / "shared"
 def shared_path(*parts: str) -> Path:
     path = SHARED.joinpath(*parts)
     if not path.exists():
-        pytest.skip(f"reference data {path} is not available (../shared/ exists only in the "
-                    f"project's own checkouts, not in a user's install)")
+        pytest.skip(
+            f"reference data {path} is not available (../shared/ exists only in the "
+            f"project's own checkouts, not in a user's install)"
+        )
     return path
 
 
 @pytest.fixture
 def engine():
     from retrievo import Engine
+
     return Engine()

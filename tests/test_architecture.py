@@ -21,8 +21,16 @@ ROOT = Path(__file__).resolve().parent.parent / "retrievo"
 #: Packages below the planner: the query engine, the index and the inference services.
 LOWER_LAYERS = ("retrievo.index", "retrievo.lucene", "retrievo.inference")
 #: What the lower layers must not import: the AST, its front ends, the planner and everything above.
-UPPER_LAYERS = ("retrievo.planner", "retrievo.retrievers", "retrievo.grammar", "retrievo.engine",
-                "retrievo.catalog", "retrievo.api", "retrievo.server", "retrievo.cli")
+UPPER_LAYERS = (
+    "retrievo.planner",
+    "retrievo.retrievers",
+    "retrievo.grammar",
+    "retrievo.engine",
+    "retrievo.catalog",
+    "retrievo.api",
+    "retrievo.server",
+    "retrievo.cli",
+)
 
 
 @dataclass
@@ -44,8 +52,9 @@ def _module_name(path: Path) -> tuple[str, bool]:
 
 
 def _is_type_checking(test: ast.expr) -> bool:
-    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or \
-        (isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING")
+    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+    )
 
 
 def _runtime_nodes(tree: ast.AST) -> Iterator[ast.AST]:
@@ -66,7 +75,7 @@ def _absolute(module: Module, node: ast.ImportFrom) -> str:
     base = module.name.split(".")
     if not module.is_package:
         base.pop()
-    base = base[:len(base) - (node.level - 1)]
+    base = base[: len(base) - (node.level - 1)]
     return ".".join(base + ([node.module] if node.module else []))
 
 
@@ -83,7 +92,7 @@ def _imports(module: Module, known: Collection[str]) -> list[tuple[str, int]]:
         else:
             continue
         for target in targets:
-            while target and target not in known:       # ``import a.b.c`` where c is a name
+            while target and target not in known:  # ``import a.b.c`` where c is a name
                 target = target.rpartition(".")[0]
             if target.startswith("retrievo") and target != module.name:
                 found.append((target, node.lineno))
@@ -170,9 +179,13 @@ def _within(name: str, packages: tuple[str, ...]) -> bool:
 
 
 def test_lower_layers_do_not_import_upper_layers() -> None:
-    found = [f"{m.path.relative_to(ROOT.parent)}:{line}: imports {target}"
-             for m in MODULES.values() if _within(m.name, LOWER_LAYERS)
-             for target, line in m.imports if _within(target, UPPER_LAYERS)]
+    found = [
+        f"{m.path.relative_to(ROOT.parent)}:{line}: imports {target}"
+        for m in MODULES.values()
+        if _within(m.name, LOWER_LAYERS)
+        for target, line in m.imports
+        if _within(target, UPPER_LAYERS)
+    ]
     assert not found, "index/, lucene/ and inference/ reach up the flow:\n" + "\n".join(found)
 
 
@@ -225,12 +238,18 @@ def _private_access(m: Module) -> list[str]:
     where = str(m.path.relative_to(ROOT.parent))
     found = []
     for node in ast.walk(m.tree):
-        if isinstance(node, ast.Attribute) and _is_private(node.attr) and not _is_self(node.value) \
-                and node.attr not in own and (where, node.attr) not in FOREIGN_PRIVATE:
+        if (
+            isinstance(node, ast.Attribute)
+            and _is_private(node.attr)
+            and not _is_self(node.value)
+            and node.attr not in own
+            and (where, node.attr) not in FOREIGN_PRIVATE
+        ):
             found.append(f"{where}:{node.lineno}: {ast.unparse(node)}")
         elif isinstance(node, ast.ImportFrom) and node.module != "__future__":
-            found += [f"{where}:{node.lineno}: {ast.unparse(node)}"
-                      for a in node.names if _private_import(m, node, a.name)]
+            found += [
+                f"{where}:{node.lineno}: {ast.unparse(node)}" for a in node.names if _private_import(m, node, a.name)
+            ]
     return found
 
 
@@ -239,25 +258,31 @@ def test_no_module_reaches_into_private_attributes() -> None:
     assert not found, "access to another module's or object's private names:\n" + "\n".join(found)
 
 
-@pytest.mark.parametrize("source, allowed", [
-    ("class _Helper:\n    def __init__(self):\n        self._n = 1\n\nh = _Helper()\nh._n += 1\n", True),
-    ("def f(self):\n    return self._x, super()._y, cls.__name__\n", True),
-    ("def f(engine):\n    return engine._shards\n", False),
-    ("def f(self):\n    return self._engine._shards\n", False),
-    ("from retrievo.b import _helper\n", False),
-])
+@pytest.mark.parametrize(
+    "source, allowed",
+    [
+        ("class _Helper:\n    def __init__(self):\n        self._n = 1\n\nh = _Helper()\nh._n += 1\n", True),
+        ("def f(self):\n    return self._x, super()._y, cls.__name__\n", True),
+        ("def f(engine):\n    return engine._shards\n", False),
+        ("def f(self):\n    return self._engine._shards\n", False),
+        ("from retrievo.b import _helper\n", False),
+    ],
+)
 def test_the_private_rule(source: str, allowed: bool) -> None:
     probe = Module("retrievo.a", ROOT / "a.py", ast.parse(source), False)
     assert (not _private_access(probe)) is allowed
 
 
-@pytest.mark.parametrize("source, expected", [
-    ("import retrievo.b\n", {"retrievo.b"}),
-    ("from retrievo import b\n", {"retrievo.b"}),
-    ("from . import b\n", {"retrievo.b"}),
-    ("def f():\n    from retrievo.b import thing\n", {"retrievo.b"}),
-    ("from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    import retrievo.b\n", set()),
-])
+@pytest.mark.parametrize(
+    "source, expected",
+    [
+        ("import retrievo.b\n", {"retrievo.b"}),
+        ("from retrievo import b\n", {"retrievo.b"}),
+        ("from . import b\n", {"retrievo.b"}),
+        ("def f():\n    from retrievo.b import thing\n", {"retrievo.b"}),
+        ("from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    import retrievo.b\n", set()),
+    ],
+)
 def test_the_graph_sees_every_import_that_runs(source: str, expected: set[str], tmp_path: Path) -> None:
     probe = Module("retrievo.a", tmp_path / "a.py", ast.parse(source), False)
     assert {target for target, _ in _imports(probe, {"retrievo.a", "retrievo.b"})} == expected

@@ -54,8 +54,9 @@ def test_every_golden_query(loaded):
     failures = []
     exact = compared = 0
     for case in golden["results"]:
-        resp = engine.search(index="cisi", query=case["query"], size=golden["top_n"], track_total_hits=True,
-                             _source=False)
+        resp = engine.search(
+            index="cisi", query=case["query"], size=golden["top_n"], track_total_hits=True, _source=False
+        )
         hits = resp["hits"]["hits"]
         if resp["hits"]["total"]["value"] != case["total_hits"]:
             failures.append(f"{case['id']}: total {resp['hits']['total']['value']} != {case['total_hits']}")

@@ -9,8 +9,10 @@ from retrievo import BadRequestError, ConflictError, Engine, NotFoundError
 
 def _engine() -> Engine:
     e = Engine()
-    e.indices.create(index="books", mappings={"properties": {
-        "title": {"type": "text"}, "year": {"type": "integer"}, "tag": {"type": "keyword"}}})
+    e.indices.create(
+        index="books",
+        mappings={"properties": {"title": {"type": "text"}, "year": {"type": "integer"}, "tag": {"type": "keyword"}}},
+    )
     return e
 
 
@@ -59,13 +61,20 @@ def test_bad_value_fails_the_document_and_changes_nothing():
 
 def test_bulk_items_fail_individually():
     e = _engine()
-    resp = e.bulk(operations=[
-        {"index": {"_index": "books", "_id": "1"}}, {"title": "one", "year": 1},
-        {"index": {"_index": "books", "_id": "2"}}, {"title": "two", "year": "not a number"},
-        {"create": {"_index": "books", "_id": "1"}}, {"title": "dup"},
-        {"delete": {"_index": "books", "_id": "nope"}},
-        {"update": {"_index": "books", "_id": "1"}}, {"doc": {"tag": "sf"}},
-    ], refresh=True)
+    resp = e.bulk(
+        operations=[
+            {"index": {"_index": "books", "_id": "1"}},
+            {"title": "one", "year": 1},
+            {"index": {"_index": "books", "_id": "2"}},
+            {"title": "two", "year": "not a number"},
+            {"create": {"_index": "books", "_id": "1"}},
+            {"title": "dup"},
+            {"delete": {"_index": "books", "_id": "nope"}},
+            {"update": {"_index": "books", "_id": "1"}},
+            {"doc": {"tag": "sf"}},
+        ],
+        refresh=True,
+    )
     assert resp["errors"] is True
     statuses = [next(iter(i.values()))["status"] for i in resp["items"]]
     assert statuses == [201, 400, 409, 404, 200]

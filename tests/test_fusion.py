@@ -14,14 +14,26 @@ F32 = np.float32
 @pytest.fixture(scope="module")
 def e() -> Engine:
     engine = Engine()
-    engine.indices.create(index="t", mappings={"properties": {
-        "text": {"type": "text"}, "g": {"type": "keyword"},
-        "vec": {"type": "dense_vector", "dims": 2, "similarity": "l2_norm", "index_options": {"type": "flat"}}}})
+    engine.indices.create(
+        index="t",
+        mappings={
+            "properties": {
+                "text": {"type": "text"},
+                "g": {"type": "keyword"},
+                "vec": {"type": "dense_vector", "dims": 2, "similarity": "l2_norm", "index_options": {"type": "flat"}},
+            }
+        },
+    )
     ops = []
     for i in range(12):
-        ops += [{"index": {"_index": "t", "_id": str(i)}},
-                {"text": " ".join(["apple"] * (i % 5 + 1)) + (" pear" if i % 3 == 0 else ""),
-                 "g": "even" if i % 2 == 0 else "odd", "vec": [float(i), 1.0]}]
+        ops += [
+            {"index": {"_index": "t", "_id": str(i)}},
+            {
+                "text": " ".join(["apple"] * (i % 5 + 1)) + (" pear" if i % 3 == 0 else ""),
+                "g": "even" if i % 2 == 0 else "odd",
+                "vec": [float(i), 1.0],
+            },
+        ]
     engine.bulk(operations=ops, refresh=True)
     return engine
 
@@ -47,9 +59,17 @@ def test_rrf_scores_follow_ranks_only(e):
     for w, child in zip(weights, children):
         for rank, (doc, _) in enumerate(child, 1):
             want[doc] = F32(want.get(doc, F32(0)) + F32(w * (F32(1) / F32(k + rank))))
-    resp = e.search(index="t", size=window, retriever={"rrf": {
-        "retrievers": [{"retriever": STD, "weight": 0.7}, {"retriever": KNN, "weight": 2.0}],
-        "rank_constant": k, "rank_window_size": window}})
+    resp = e.search(
+        index="t",
+        size=window,
+        retriever={
+            "rrf": {
+                "retrievers": [{"retriever": STD, "weight": 0.7}, {"retriever": KNN, "weight": 2.0}],
+                "rank_constant": k,
+                "rank_window_size": window,
+            }
+        },
+    )
     hits = resp["hits"]["hits"]
     assert [h["_id"] for h in hits] == _order(want)[:window]
     assert all(F32(h["_score"]) == want[h["_id"]] for h in hits)
@@ -71,8 +91,19 @@ def test_linear_minmax_and_l2(e):
         want[doc] = F32(want.get(doc, F32(0)) + F32(F32(3) * F32(n)))
     for (doc, _), n in zip(knn, l2):
         want[doc] = F32(want.get(doc, F32(0)) + F32(F32(1) * F32(n)))
-    resp = e.search(index="t", size=window, retriever={"linear": {"rank_window_size": window, "retrievers": [
-        {"retriever": STD, "weight": 3, "normalizer": "minmax"}, {"retriever": KNN, "normalizer": "l2_norm"}]}})
+    resp = e.search(
+        index="t",
+        size=window,
+        retriever={
+            "linear": {
+                "rank_window_size": window,
+                "retrievers": [
+                    {"retriever": STD, "weight": 3, "normalizer": "minmax"},
+                    {"retriever": KNN, "normalizer": "l2_norm"},
+                ],
+            }
+        },
+    )
     hits = resp["hits"]["hits"]
     assert [h["_id"] for h in hits] == _order(want)[:window]
     for h in hits:
@@ -95,18 +126,33 @@ def test_validation_errors(e):
         e.search(index="t", retriever={"linear": {"retrievers": [{"retriever": STD}], "rank_window_size": -10}})
     assert "[rank_window_size] parameter cannot be negative, found [-10]" in info.value.reason
     with pytest.raises(BadRequestError) as info:
-        e.search(index="t", retriever={"rrf": {"rank_window_size": 10, "retrievers": [
-            {"rrf": {"retrievers": [STD], "rank_window_size": 5}}]}})
+        e.search(
+            index="t",
+            retriever={
+                "rrf": {"rank_window_size": 10, "retrievers": [{"rrf": {"retrievers": [STD], "rank_window_size": 5}}]}
+            },
+        )
     assert "to be smaller than or equal to its sub retriever's rrf [rank_window_size: 5]" in info.value.reason
 
 
 def test_child_failure_is_wrapped(e):
     with pytest.raises(ApiError) as info:
-        e.search(index="t", retriever={"rrf": {"retrievers": [STD, {"knn": {
-            "field": "text", "query_vector": [1.0, 0.0], "k": 1, "num_candidates": 1}}]}})
+        e.search(
+            index="t",
+            retriever={
+                "rrf": {
+                    "retrievers": [
+                        STD,
+                        {"knn": {"field": "text", "query_vector": [1.0, 0.0], "k": 1, "num_candidates": 1}},
+                    ]
+                }
+            },
+        )
     body = info.value.body["error"]
     assert body["reason"].startswith("[rrf] search failed - retrievers '[knn]' returned errors.")
-    assert body["root_cause"][0]["suppressed"][0]["reason"] == "[knn] queries are only supported on [dense_vector] fields"
+    assert (
+        body["root_cause"][0]["suppressed"][0]["reason"] == "[knn] queries are only supported on [dense_vector] fields"
+    )
     assert info.value.status_code == 400
 
 
@@ -119,8 +165,17 @@ def test_global_min_score_cuts_fused_scores(e):
 
 
 def test_rrf_explain_format(e):
-    resp = e.search(index="t", size=2, explain=True, retriever={"rrf": {"rank_constant": 1, "retrievers": [
-        {"standard": {"query": {"match": {"text": "pear"}}, "_name": "lexical"}}, KNN]}})
+    resp = e.search(
+        index="t",
+        size=2,
+        explain=True,
+        retriever={
+            "rrf": {
+                "rank_constant": 1,
+                "retrievers": [{"standard": {"query": {"match": {"text": "pear"}}, "_name": "lexical"}}, KNN],
+            }
+        },
+    )
     top = resp["hits"]["hits"][0]["_explanation"]
     assert top["value"] == resp["hits"]["hits"][0]["_score"]
     assert top["description"].startswith("rrf score: [")
@@ -133,4 +188,5 @@ def test_rrf_explain_format(e):
     knn_detail = top["details"][1]
     if knn_detail["value"]:
         assert knn_detail["details"][0]["details"][0]["description"].startswith(
-            "found vector with calculated similarity")
+            "found vector with calculated similarity"
+        )

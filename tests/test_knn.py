@@ -23,14 +23,27 @@ QUERY = _unit(RNG.normal(size=DIMS)).astype(np.float32)
 
 def _engine(similarity: str, vectors: np.ndarray, index_type: str = "flat") -> Engine:
     e = Engine()
-    e.indices.create(index="v", mappings={"properties": {
-        "vec": {"type": "dense_vector", "dims": DIMS, "similarity": similarity,
-                "index_options": {"type": index_type}},
-        "group": {"type": "keyword"}, "text": {"type": "text"}}})
+    e.indices.create(
+        index="v",
+        mappings={
+            "properties": {
+                "vec": {
+                    "type": "dense_vector",
+                    "dims": DIMS,
+                    "similarity": similarity,
+                    "index_options": {"type": index_type},
+                },
+                "group": {"type": "keyword"},
+                "text": {"type": "text"},
+            }
+        },
+    )
     ops = []
     for i, v in enumerate(vectors):
-        ops += [{"index": {"_index": "v", "_id": str(i)}},
-                {"vec": v.tolist(), "group": f"g{i % 10}", "text": "red apple" if i % 3 == 0 else "green pear"}]
+        ops += [
+            {"index": {"_index": "v", "_id": str(i)}},
+            {"vec": v.tolist(), "group": f"g{i % 10}", "text": "red apple" if i % 3 == 0 else "green pear"},
+        ]
     assert not e.bulk(operations=ops, refresh=True)["errors"]
     return e
 
@@ -55,8 +68,9 @@ def _knn(e: Engine, q: np.ndarray, k: int, **extra):
     return e.search(index="v", retriever={"knn": body}, size=k)["hits"]
 
 
-@pytest.mark.parametrize("similarity,vectors", [
-    ("cosine", RAW), ("dot_product", VECS), ("l2_norm", RAW), ("max_inner_product", RAW)])
+@pytest.mark.parametrize(
+    "similarity,vectors", [("cosine", RAW), ("dot_product", VECS), ("l2_norm", RAW), ("max_inner_product", RAW)]
+)
 def test_score_transform_per_similarity(similarity, vectors):
     e = _engine(similarity, vectors)
     q = QUERY if similarity != "l2_norm" else RAW[0] + 0.1
@@ -98,24 +112,34 @@ def test_hnsw_matches_exact_on_a_small_index():
 
 def test_top_level_knn_adds_to_the_query_score():
     e = _engine("dot_product", VECS)
-    bm25 = {h["_id"]: h["_score"] for h in e.search(index="v", query={"match": {"text": "apple"}}, size=100)["hits"]["hits"]}
+    bm25 = {
+        h["_id"]: h["_score"] for h in e.search(index="v", query={"match": {"text": "apple"}}, size=100)["hits"]["hits"]
+    }
     knn = {h["_id"]: h["_score"] for h in _knn(e, QUERY, 5)["hits"]}
-    resp = e.search(index="v", query={"match": {"text": "apple"}},
-                    knn={"field": "vec", "query_vector": QUERY.tolist(), "k": 5, "num_candidates": 50, "boost": 2.0},
-                    size=100)
+    resp = e.search(
+        index="v",
+        query={"match": {"text": "apple"}},
+        knn={"field": "vec", "query_vector": QUERY.tolist(), "k": 5, "num_candidates": 50, "boost": 2.0},
+        size=100,
+    )
     got = {h["_id"]: h["_score"] for h in resp["hits"]["hits"]}
-    assert set(got) == set(bm25) | set(knn)                      # the union matches
+    assert set(got) == set(bm25) | set(knn)  # the union matches
     assert resp["hits"]["total"]["value"] == len(set(bm25) | set(knn))
     for doc_id, score in got.items():
-        want = np.float32(float(np.float32(bm25.get(doc_id, 0.0))) + float(np.float32(2.0) * np.float32(knn.get(doc_id, 0.0))))
+        want = np.float32(
+            float(np.float32(bm25.get(doc_id, 0.0))) + float(np.float32(2.0) * np.float32(knn.get(doc_id, 0.0)))
+        )
         assert np.float32(score) == want
 
 
-@pytest.mark.parametrize("knn,reason", [
-    ({"k": 5, "num_candidates": 3}, "[num_candidates] cannot be less than [k]"),
-    ({"k": 5, "num_candidates": 10001}, "[num_candidates] cannot exceed [10000]"),
-    ({"k": 0, "num_candidates": 10}, "[k] must be greater than 0"),
-])
+@pytest.mark.parametrize(
+    "knn,reason",
+    [
+        ({"k": 5, "num_candidates": 3}, "[num_candidates] cannot be less than [k]"),
+        ({"k": 5, "num_candidates": 10001}, "[num_candidates] cannot exceed [10000]"),
+        ({"k": 0, "num_candidates": 10}, "[k] must be greater than 0"),
+    ],
+)
 def test_num_candidates_limits(knn, reason):
     e = _engine("cosine", RAW)
     with pytest.raises(BadRequestError) as info:
@@ -132,13 +156,17 @@ def test_top_level_knn_defaults():
 def test_vector_errors():
     e = _engine("cosine", RAW)
     with pytest.raises(BadRequestError) as info:
-        e.search(index="v", retriever={"knn": {"field": "vec", "query_vector": [1.0, 2.0], "k": 1, "num_candidates": 1}})
+        e.search(
+            index="v", retriever={"knn": {"field": "vec", "query_vector": [1.0, 2.0], "k": 1, "num_candidates": 1}}
+        )
     assert "different number of dimensions [2]" in info.value.body["error"]["reason"]
     with pytest.raises(BadRequestError) as info:
         e.index(index="v", id="z", document={"vec": [0.0] * DIMS})
     assert "zero magnitude" in info.value.body["error"]["reason"]
     with pytest.raises(BadRequestError) as info:
-        e.search(index="v", retriever={"knn": {"field": "text", "query_vector": QUERY.tolist(), "k": 1, "num_candidates": 1}})
+        e.search(
+            index="v", retriever={"knn": {"field": "text", "query_vector": QUERY.tolist(), "k": 1, "num_candidates": 1}}
+        )
     assert info.value.body["error"]["reason"] == "[knn] queries are only supported on [dense_vector] fields"
     assert e.count(index="v")["count"] == N
 

@@ -39,28 +39,51 @@ def tiny_cross_encoder(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def new_engine(tiny_cross_encoder: Path) -> Engine:
     """A fresh engine: empty caches, so every model call is counted."""
     engine = Engine()
-    engine.indices.create(index="docs", mappings={"properties": {
-        "text": {"type": "text"}, "tag": {"type": "keyword"}, "meaning": {"type": "semantic_text"}}})
+    engine.indices.create(
+        index="docs",
+        mappings={
+            "properties": {"text": {"type": "text"}, "tag": {"type": "keyword"}, "meaning": {"type": "semantic_text"}}
+        },
+    )
     ops: list[dict[str, Any]] = []
     for doc_id, (text, tag) in DOCS.items():
         ops += [{"index": {"_index": "docs", "_id": doc_id}}, {"text": text, "tag": tag, "meaning": text}]
     engine.bulk(operations=ops, refresh=True)
     engine.indices.create(index="other", mappings={"properties": {"text": {"type": "text"}}})
     engine.index(index="other", id="x", document={"text": "moon landing"}, refresh=True)
-    engine.inference.put(inference_id="ce", task_type="rerank", inference_config={
-        "service": "sentence_transformers", "service_settings": {"model_id": str(tiny_cross_encoder), "device": "cpu"}})
+    engine.inference.put(
+        inference_id="ce",
+        task_type="rerank",
+        inference_config={
+            "service": "sentence_transformers",
+            "service_settings": {"model_id": str(tiny_cross_encoder), "device": "cpu"},
+        },
+    )
     return engine
 
 
 def knn(text: str, **extra: Any) -> dict[str, Any]:
-    return {"knn": {"field": "meaning", "k": 3, "num_candidates": 7, **extra, "query_vector_builder": {
-        "text_embedding": {"model_id": ".all-minilm-l6-v2", "model_text": text}}}}
+    return {
+        "knn": {
+            "field": "meaning",
+            "k": 3,
+            "num_candidates": 7,
+            **extra,
+            "query_vector_builder": {"text_embedding": {"model_id": ".all-minilm-l6-v2", "model_text": text}},
+        }
+    }
 
 
 def reranker(query: str, child: dict[str, Any] | None = None, window: int = 5) -> dict[str, Any]:
-    return {"text_similarity_reranker": {
-        "retriever": child or {"standard": {"query": {"match": {"text": "the moon dog"}}}},
-        "field": "text", "inference_text": query, "inference_id": "ce", "rank_window_size": window}}
+    return {
+        "text_similarity_reranker": {
+            "retriever": child or {"standard": {"query": {"match": {"text": "the moon dog"}}}},
+            "field": "text",
+            "inference_text": query,
+            "inference_id": "ce",
+            "rank_window_size": window,
+        }
+    }
 
 
 def hits(resp: dict[str, Any]) -> list[tuple[str, str, float]]:
@@ -103,8 +126,11 @@ def assert_same(multi: dict[str, Any], singles: list[dict[str, Any]], exact: boo
 
 def test_bm25_searches_match_one_by_one(tiny_cross_encoder: Path) -> None:
     engine = new_engine(tiny_cross_encoder)
-    bodies = [{"query": {"match": {"text": "moon"}}}, {"query": {"match": {"text": "dog lazy"}}, "size": 2},
-              {"query": {"bool": {"must": {"match": {"text": "the"}}, "filter": {"term": {"tag": "animal"}}}}}]
+    bodies = [
+        {"query": {"match": {"text": "moon"}}},
+        {"query": {"match": {"text": "dog lazy"}}, "size": 2},
+        {"query": {"bool": {"must": {"match": {"text": "the"}}, "filter": {"term": {"tag": "animal"}}}}},
+    ]
     multi = engine.msearch(searches=alternating(bodies), index="docs")
     assert_same(multi, one_by_one(engine, bodies))
     assert set(multi["responses"][0]) == {"took", "timed_out", "_shards", "hits", "status"}
@@ -116,19 +142,31 @@ def test_knn_query_embeddings_are_batched_across_searches(tiny_cross_encoder: Pa
     singles_engine = new_engine(tiny_cross_encoder)
     before = embed_calls(singles_engine)
     singles = one_by_one(singles_engine, bodies)
-    assert embed_calls(singles_engine) - before == 3           # one call per distinct text
+    assert embed_calls(singles_engine) - before == 3  # one call per distinct text
     engine = new_engine(tiny_cross_encoder)
     before = embed_calls(engine)
     multi, report = multi_search(engine.catalog, alternating(bodies), "docs")
-    assert embed_calls(engine) - before == 1                   # all texts in one batched call
+    assert embed_calls(engine) - before == 1  # all texts in one batched call
     assert report.embedded_texts == {".all-minilm-l6-v2": 3} and report.embed_requests == 1
     assert_same(multi, singles, exact=False)
 
 
 def test_rrf_searches_match_one_by_one(tiny_cross_encoder: Path) -> None:
     engine = new_engine(tiny_cross_encoder)
-    rrf = lambda q, t: {"retriever": {"rrf": {"retrievers": [  # noqa: E731
-        {"standard": {"query": {"match": {"text": q}}}}, knn(t)], "rank_window_size": 10}}}
+
+    def rrf(q, t):
+        return {
+            "retriever": {
+                "rrf": {
+                    "retrievers": [
+                        {"standard": {"query": {"match": {"text": q}}}},
+                        knn(t),
+                    ],
+                    "rank_window_size": 10,
+                }
+            }
+        }
+
     bodies = [rrf("moon", "night sky"), rrf("dog", "pets"), rrf("science", "night sky")]
     singles = one_by_one(new_engine(tiny_cross_encoder), bodies)
     before = embed_calls(engine)
@@ -138,9 +176,12 @@ def test_rrf_searches_match_one_by_one(tiny_cross_encoder: Path) -> None:
 
 
 def test_rerank_pairs_are_scored_in_one_batched_call(tiny_cross_encoder: Path) -> None:
-    bodies = [{"retriever": reranker("moon phases"), "size": 5}, {"retriever": reranker("lazy dog"), "size": 5},
-              {"retriever": reranker("solar eclipse", {"standard": {"query": {"match": {"text": "sun"}}}}), "size": 5},
-              {"retriever": reranker("moon phases"), "size": 5}]          # the same pairs as the first search
+    bodies = [
+        {"retriever": reranker("moon phases"), "size": 5},
+        {"retriever": reranker("lazy dog"), "size": 5},
+        {"retriever": reranker("solar eclipse", {"standard": {"query": {"match": {"text": "sun"}}}}), "size": 5},
+        {"retriever": reranker("moon phases"), "size": 5},
+    ]  # the same pairs as the first search
     singles_engine = new_engine(tiny_cross_encoder)
     singles = one_by_one(singles_engine, bodies)
     alone = rerank_stats(singles_engine)
@@ -155,13 +196,15 @@ def test_rerank_pairs_are_scored_in_one_batched_call(tiny_cross_encoder: Path) -
     assert report.rerank_pairs == {"ce": sum(window)} and report.rerank_waves == 1
     distinct = sum(window[:3])
     assert together["pairs_scored"] == alone["pairs_scored"] == distinct
-    assert together["deduplicated"] == window[3]              # the repeated search's pairs, scored once
+    assert together["deduplicated"] == window[3]  # the repeated search's pairs, scored once
 
 
 def test_nested_rerankers_run_in_waves(tiny_cross_encoder: Path) -> None:
     inner = reranker("moon phases", window=5)
-    bodies = [{"retriever": reranker("solar eclipse", inner, window=5), "size": 5},
-              {"retriever": reranker("lazy dog"), "size": 5}]
+    bodies = [
+        {"retriever": reranker("solar eclipse", inner, window=5), "size": 5},
+        {"retriever": reranker("lazy dog"), "size": 5},
+    ]
     singles = one_by_one(new_engine(tiny_cross_encoder), bodies)
     engine = new_engine(tiny_cross_encoder)
     multi, report = multi_search(engine.catalog, alternating(bodies), "docs")
@@ -173,10 +216,12 @@ def test_nested_rerankers_run_in_waves(tiny_cross_encoder: Path) -> None:
 def test_filters_shared_across_searches(tiny_cross_encoder: Path) -> None:
     engine = new_engine(tiny_cross_encoder)
     animal = {"term": {"tag": "animal"}}
-    bodies = [{"retriever": {"standard": {"query": {"match": {"text": "dog"}}, "filter": animal}}},
-              {"retriever": knn("pets", filter=animal)},
-              {"retriever": {"standard": {"query": {"match": {"text": "moon"}}, "filter": animal}}},
-              {"retriever": {"standard": {"query": {"match": {"text": "moon"}}, "filter": {"term": {"tag": "sky"}}}}}]
+    bodies = [
+        {"retriever": {"standard": {"query": {"match": {"text": "dog"}}, "filter": animal}}},
+        {"retriever": knn("pets", filter=animal)},
+        {"retriever": {"standard": {"query": {"match": {"text": "moon"}}, "filter": animal}}},
+        {"retriever": {"standard": {"query": {"match": {"text": "moon"}}, "filter": {"term": {"tag": "sky"}}}}},
+    ]
     multi, report = multi_search(engine.catalog, alternating(bodies), "docs")
     assert (report.shared_filters, report.shared_filter_uses) == (1, 3)
     assert_same(multi, one_by_one(new_engine(tiny_cross_encoder), bodies), exact=False)
@@ -185,10 +230,23 @@ def test_filters_shared_across_searches(tiny_cross_encoder: Path) -> None:
 def test_a_failing_search_does_not_fail_the_others(tiny_cross_encoder: Path) -> None:
     engine = new_engine(tiny_cross_encoder)
     ok = {"query": {"match": {"text": "moon"}}}
-    searches = [{"index": "docs"}, ok, {"index": "missing"}, ok, {"index": "other"}, ok,
-                {}, {"retriever": {"rrf": {"retrievers": [{"standard": {"query": {"match_all": {}}}}] * 2,
-                                           "rank_window_size": 2}}, "size": 5},
-                {}, {"retriever": reranker("moon", window=3) | {}} | {"size": 2}]
+    searches = [
+        {"index": "docs"},
+        ok,
+        {"index": "missing"},
+        ok,
+        {"index": "other"},
+        ok,
+        {},
+        {
+            "retriever": {
+                "rrf": {"retrievers": [{"standard": {"query": {"match_all": {}}}}] * 2, "rank_window_size": 2}
+            },
+            "size": 5,
+        },
+        {},
+        {"retriever": reranker("moon", window=3) | {}} | {"size": 2},
+    ]
     searches[-1]["retriever"]["text_similarity_reranker"]["inference_id"] = "no-such-endpoint"
     resp = engine.msearch(searches=searches, index="docs")
     statuses = [r["status"] for r in resp["responses"]]
@@ -203,7 +261,12 @@ def test_a_failing_search_does_not_fail_the_others(tiny_cross_encoder: Path) -> 
 
 def test_ndjson_text_and_bytes(tiny_cross_encoder: Path) -> None:
     engine = new_engine(tiny_cross_encoder)
-    lines = [{"index": "docs"}, {"query": {"match": {"text": "moon"}}}, {"index": "other"}, {"query": {"match_all": {}}}]
+    lines = [
+        {"index": "docs"},
+        {"query": {"match": {"text": "moon"}}},
+        {"index": "other"},
+        {"query": {"match_all": {}}},
+    ]
     text = "".join(json.dumps(line) + "\n" for line in lines)
     from_list = engine.msearch(searches=lines)
     for payload in (text, text.encode(), text.replace("\n", "\r\n")):
@@ -226,11 +289,13 @@ def test_request_level_errors_fail_the_whole_request(tiny_cross_encoder: Path) -
     err = error(searches=[{"index": "docs", "colour": "red"}, ok])
     assert err.status_code == 400 and err.reason == "key [colour] is not supported in the metadata section"
     err = error(searches=[{"index": "docs"}, ok, {"index": "docs"}, {"query": {"match_alll": {}}}])
-    assert err.status_code == 400 and "match_alll" in err.reason      # a body that does not parse
+    assert err.status_code == 400 and "match_alll" in err.reason  # a body that does not parse
     err = error(searches=json.dumps({"index": "docs"}) + "\n" + json.dumps(ok))
     assert err.reason == "The msearch request must be terminated by a newline [\n]"
     err = error(searches=[])
-    assert err.error == "action_request_validation_exception" and err.reason == "Validation Failed: 1: no requests added;"
+    assert (
+        err.error == "action_request_validation_exception" and err.reason == "Validation Failed: 1: no requests added;"
+    )
     err = error(searches=[{"search_type": "scan"}, ok], index="docs")
     assert err.reason == "No search type for [scan]"
     err = error(searches=[{"ignore_unavailable": True}, ok], index="docs")
@@ -241,16 +306,29 @@ def test_request_level_errors_fail_the_whole_request(tiny_cross_encoder: Path) -
         engine.msearch(searches=[{}, ok], body=[{}, ok])
     with pytest.raises(ValueError):
         engine.msearch()
-    ok_headers = engine.msearch(searches=[{"index": ["docs"], "search_type": "dfs_query_then_fetch",
-                                           "request_cache": "true", "preference": "_local", "routing": "r"}, ok])
+    ok_headers = engine.msearch(
+        searches=[
+            {
+                "index": ["docs"],
+                "search_type": "dfs_query_then_fetch",
+                "request_cache": "true",
+                "preference": "_local",
+                "routing": "r",
+            },
+            ok,
+        ]
+    )
     assert ok_headers["responses"][0]["status"] == 200
 
 
 def test_profiled_search_inside_msearch_shows_batched_inference(tiny_cross_encoder: Path) -> None:
     engine = new_engine(tiny_cross_encoder)
-    bodies = [{"retriever": reranker("moon phases"), "size": 5, "profile": True},
-              {"retriever": reranker("lazy dog"), "size": 5},
-              {"retriever": knn("lunar"), "profile": True}, {"retriever": knn("canine")}]
+    bodies = [
+        {"retriever": reranker("moon phases"), "size": 5, "profile": True},
+        {"retriever": reranker("lazy dog"), "size": 5},
+        {"retriever": knn("lunar"), "profile": True},
+        {"retriever": knn("canine")},
+    ]
     resp = engine.msearch(searches=alternating(bodies), index="docs")
     assert "profile" not in resp["responses"][1] and "profile" not in resp["responses"][3]
 

@@ -22,8 +22,13 @@ NOTEBOOKS = sorted(NOTEBOOK_DIR.glob("*.ipynb"))
 # A guard against a hung kernel, not a performance assertion: a cell embedding a corpus on a busy
 # two-core machine can take a while.
 CELL_TIMEOUT_S = 600
-KERNEL_ENV = {"MPLBACKEND": "Agg", "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1",
-              "HF_DATASETS_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false"}
+KERNEL_ENV = {
+    "MPLBACKEND": "Agg",
+    "HF_HUB_OFFLINE": "1",
+    "TRANSFORMERS_OFFLINE": "1",
+    "HF_DATASETS_OFFLINE": "1",
+    "TOKENIZERS_PARALLELISM": "false",
+}
 _PROBE_TAG = "retrievo-notebook-test-probe"
 # Runs in the kernel before the notebook's own cells and reports where and how the kernel runs.
 _PROBE = """\
@@ -47,10 +52,15 @@ def test_there_are_notebooks() -> None:
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=_ids(NOTEBOOKS))
 def test_notebook_is_stored_without_outputs(path: Path) -> None:
     nb = json.loads(path.read_text(encoding="utf-8"))
-    dirty = [i for i, cell in enumerate(nb["cells"]) if cell["cell_type"] == "code"
-             and (cell.get("outputs") or cell.get("execution_count") is not None)]
-    assert not dirty, (f"{path.name}: cells {dirty} are stored with outputs or execution counts; clear them "
-                       f"(e.g. `jupyter nbconvert --clear-output --inplace {path.name}`)")
+    dirty = [
+        i
+        for i, cell in enumerate(nb["cells"])
+        if cell["cell_type"] == "code" and (cell.get("outputs") or cell.get("execution_count") is not None)
+    ]
+    assert not dirty, (
+        f"{path.name}: cells {dirty} are stored with outputs or execution counts; clear them "
+        f"(e.g. `jupyter nbconvert --clear-output --inplace {path.name}`)"
+    )
 
 
 def _failed_cell_report(nb: dict, path: Path) -> str:
@@ -58,9 +68,11 @@ def _failed_cell_report(nb: dict, path: Path) -> str:
         for out in cell.get("outputs", []):
             if out.get("output_type") == "error":
                 trace = _ANSI.sub("", "\n".join(out.get("traceback", [])))
-                return (f"{path.name}: cell {index} failed\n"
-                        f"---- cell source ----\n{cell.source}\n"
-                        f"---- error ----\n{out.get('ename')}: {out.get('evalue')}\n{trace}")
+                return (
+                    f"{path.name}: cell {index} failed\n"
+                    f"---- cell source ----\n{cell.source}\n"
+                    f"---- error ----\n{out.get('ename')}: {out.get('evalue')}\n{trace}"
+                )
     return f"{path.name}: execution failed outside a cell"
 
 
@@ -70,15 +82,20 @@ def test_notebook_runs_top_to_bottom(path: Path, monkeypatch: pytest.MonkeyPatch
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError, CellTimeoutError
 
-    for key, value in KERNEL_ENV.items():   # the kernel inherits this process's environment
+    for key, value in KERNEL_ENV.items():  # the kernel inherits this process's environment
         monkeypatch.setenv(key, value)
     nb = nbformat.read(path, as_version=4)
     probe = nbformat.v4.new_code_cell(_PROBE, metadata={"tags": [_PROBE_TAG]})
     nb.cells.insert(0, probe)
     # kernel_name "python3" with argv "python": jupyter_client launches it with sys.executable, i.e.
     # the interpreter running this test (checked below through the probe).
-    client = NotebookClient(nb, kernel_name="python3", timeout=CELL_TIMEOUT_S, allow_errors=False,
-                            resources={"metadata": {"path": str(NOTEBOOK_DIR)}})
+    client = NotebookClient(
+        nb,
+        kernel_name="python3",
+        timeout=CELL_TIMEOUT_S,
+        allow_errors=False,
+        resources={"metadata": {"path": str(NOTEBOOK_DIR)}},
+    )
     try:
         client.execute()
     except (CellExecutionError, CellTimeoutError) as exc:

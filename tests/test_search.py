@@ -9,14 +9,28 @@ from retrievo import BadRequestError, Engine
 from tests.bm25_reference import bm25_scores
 
 DOCS = [
-    {"title": "The quick brown fox", "body": "a quick brown fox jumps over the lazy dog", "year": 2001,
-     "tag": ["animals", "classic"], "price": 9.5},
-    {"title": "Lazy dogs", "body": "dogs sleep all day and the lazy dog dreams", "year": 1999,
-     "tag": ["animals"], "price": 20.0},
-    {"title": "Foxes in the city", "body": "urban fox populations grow quick in cities", "year": 2015,
-     "tag": ["urban"], "price": 15.25},
-    {"title": "Brown bread", "body": "a recipe for brown bread with quick yeast", "year": 2010,
-     "tag": ["food"]},
+    {
+        "title": "The quick brown fox",
+        "body": "a quick brown fox jumps over the lazy dog",
+        "year": 2001,
+        "tag": ["animals", "classic"],
+        "price": 9.5,
+    },
+    {
+        "title": "Lazy dogs",
+        "body": "dogs sleep all day and the lazy dog dreams",
+        "year": 1999,
+        "tag": ["animals"],
+        "price": 20.0,
+    },
+    {
+        "title": "Foxes in the city",
+        "body": "urban fox populations grow quick in cities",
+        "year": 2015,
+        "tag": ["urban"],
+        "price": 15.25,
+    },
+    {"title": "Brown bread", "body": "a recipe for brown bread with quick yeast", "year": 2010, "tag": ["food"]},
     {"title": "Nothing here", "body": "completely unrelated text about databases", "year": 2020, "tag": []},
 ]
 
@@ -24,10 +38,18 @@ DOCS = [
 @pytest.fixture(scope="module")
 def e() -> Engine:
     engine = Engine()
-    engine.indices.create(index="t", mappings={"properties": {
-        "title": {"type": "text", "fields": {"raw": {"type": "keyword"}}},
-        "body": {"type": "text"}, "year": {"type": "integer"}, "tag": {"type": "keyword"},
-        "price": {"type": "double"}}})
+    engine.indices.create(
+        index="t",
+        mappings={
+            "properties": {
+                "title": {"type": "text", "fields": {"raw": {"type": "keyword"}}},
+                "body": {"type": "text"},
+                "year": {"type": "integer"},
+                "tag": {"type": "keyword"},
+                "price": {"type": "double"},
+            }
+        },
+    )
     ops = []
     for i, d in enumerate(DOCS):
         ops += [{"index": {"_index": "t", "_id": str(i)}}, d]
@@ -61,8 +83,10 @@ def test_operator_and_and_minimum_should_match(e):
 
 def test_standard_retriever_filter_does_not_change_scores(e):
     plain = e.search(index="t", query={"match": {"body": "quick"}})
-    filtered = e.search(index="t", retriever={"standard": {"query": {"match": {"body": "quick"}},
-                                                           "filter": {"range": {"year": {"gte": 2005}}}}})
+    filtered = e.search(
+        index="t",
+        retriever={"standard": {"query": {"match": {"body": "quick"}}, "filter": {"range": {"year": {"gte": 2005}}}}},
+    )
     scores = {h["_id"]: h["_score"] for h in plain["hits"]["hits"]}
     assert _ids(filtered) == [i for i in _ids(plain) if DOCS[int(i)]["year"] >= 2005]
     for h in filtered["hits"]["hits"]:
@@ -112,9 +136,18 @@ def test_min_score_terminate_after_and_total_hits(e):
 
 
 def test_source_filtering_and_named_queries(e):
-    resp = e.search(index="t", query={"bool": {"should": [
-        {"match": {"title": {"query": "fox", "_name": "title_fox"}}},
-        {"term": {"tag": {"value": "animals", "_name": "animal"}}}]}}, _source=["title", "year"])
+    resp = e.search(
+        index="t",
+        query={
+            "bool": {
+                "should": [
+                    {"match": {"title": {"query": "fox", "_name": "title_fox"}}},
+                    {"term": {"tag": {"value": "animals", "_name": "animal"}}},
+                ]
+            }
+        },
+        _source=["title", "year"],
+    )
     hits = {h["_id"]: h for h in resp["hits"]["hits"]}
     assert hits["0"]["_source"] == {"title": "The quick brown fox", "year": 2001}
     assert sorted(hits["0"]["matched_queries"]) == ["animal", "title_fox"]
@@ -137,8 +170,10 @@ def test_dis_max_and_boost(e):
     b = e.search(index="t", query={"match": {"body": "fox"}})["hits"]["hits"]
     title = {h["_id"]: h["_score"] for h in a}
     body = {h["_id"]: h["_score"] for h in b}
-    resp = e.search(index="t", query={"dis_max": {"queries": [{"match": {"title": "fox"}},
-                                                              {"match": {"body": "fox"}}], "tie_breaker": 0.5}})
+    resp = e.search(
+        index="t",
+        query={"dis_max": {"queries": [{"match": {"title": "fox"}}, {"match": {"body": "fox"}}], "tie_breaker": 0.5}},
+    )
     for h in resp["hits"]["hits"]:
         t, bd = title.get(h["_id"], 0.0), body.get(h["_id"], 0.0)
         want = np.float32(max(t, bd) + min(t, bd) * float(np.float32(0.5)))
@@ -158,11 +193,17 @@ def test_explain_matches_score_and_plan_prints(e):
     assert "Bm25Score(query=body:quick body:fox)" in text and "Page(from=0, size=3)" in text
 
 
-@pytest.mark.parametrize("body,etype,reason", [
-    ({"query": {"nope": {}}}, "parsing_exception", "unknown query [nope]"),
-    ({"retriever": {"standard": {}}, "query": {"match_all": {}}}, "illegal_argument_exception",
-     "cannot specify [retriever] and [query]"),
-])
+@pytest.mark.parametrize(
+    "body,etype,reason",
+    [
+        ({"query": {"nope": {}}}, "parsing_exception", "unknown query [nope]"),
+        (
+            {"retriever": {"standard": {}}, "query": {"match_all": {}}},
+            "illegal_argument_exception",
+            "cannot specify [retriever] and [query]",
+        ),
+    ],
+)
 def test_malformed_requests(e, body, etype, reason):
     with pytest.raises(BadRequestError) as info:
         e.search(index="t", body=body)

@@ -22,7 +22,7 @@ def _explain_switches(command: str | None, extras: list[str]) -> tuple[list[str]
     as rule names, and the arguments that are still unrecognised."""
     if command != "explain":
         return [], extras
-    rules = [a[len("--no-"):] for a in extras if a.startswith("--no-") and len(a) > len("--no-")]
+    rules = [a[len("--no-") :] for a in extras if a.startswith("--no-") and len(a) > len("--no-")]
     rest = [a for a in extras if not (a.startswith("--no-") and len(a) > len("--no-"))]
     return rules, rest
 
@@ -37,6 +37,7 @@ def _print_api_error(error: BaseException) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; returns the exit status."""
     from retrievo.cli.parser import build_parser
+
     parser = build_parser()
     args, extras = parser.parse_known_args(list(sys.argv[1:] if argv is None else argv))
     no_rules, extras = _explain_switches(args.command, extras)
@@ -52,11 +53,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"retrievo {args.command}: interrupted", file=sys.stderr)
         return 130
-    except BrokenPipeError:                    # e.g. `retrievo search ... | head`
+    except BrokenPipeError:  # e.g. `retrievo search ... | head`
         sys.stderr.close()
         return 0
-    except Exception as e:                     # noqa: BLE001 - the command line never shows a traceback
+    except Exception as e:  # noqa: BLE001 - the command line never shows a traceback
         from retrievo.errors import ApiError
+
         if isinstance(e, ApiError):
             _print_api_error(e)
             return EXIT_API_ERROR
@@ -69,12 +71,16 @@ def _dispatch(args: argparse.Namespace) -> int:
     command = args.command
     if command == "index":
         from retrievo.cli import cmd_index
+
         return cmd_index.run(args)
     if command == "search":
         from retrievo.cli import cmd_search
+
         return cmd_search.run(args)
     if command == "explain":
         from retrievo.cli import cmd_explain
+
         return cmd_explain.run(args)
     from retrievo.cli import cmd_eval
+
     return cmd_eval.run(args)

@@ -43,14 +43,17 @@ def metric_object(text: str) -> dict[str, Any]:
     if stripped.startswith(("{", "@")) or stripped == "-":
         value = read_json_option(stripped, "--metric")
         if not isinstance(value, dict):
-            raise BadRequestError("parsing_exception",
-                                  f"--metric must be a JSON object, found [{type(value).__name__}]")
+            raise BadRequestError(
+                "parsing_exception", f"--metric must be a JSON object, found [{type(value).__name__}]"
+            )
         return value
     match = _SHORTHAND.match(stripped.lower())
     if match is None or match.group(1) not in _SHORTHANDS:
-        raise UsageError(f"unknown metric [{text}]: expected {', '.join(n + '@K' for n in _SHORTHANDS)} or a "
-                         f"_rank_eval metric object as JSON (expected_reciprocal_rank needs "
-                         f"maximum_relevance: give it as JSON)")
+        raise UsageError(
+            f"unknown metric [{text}]: expected {', '.join(n + '@K' for n in _SHORTHANDS)} or a "
+            f"_rank_eval metric object as JSON (expected_reciprocal_rank needs "
+            f"maximum_relevance: give it as JSON)"
+        )
     name, params = _SHORTHANDS[match.group(1)]
     body = dict(params)
     if match.group(2) is not None:
@@ -68,6 +71,7 @@ def default_index_name(collection_dir: str) -> str:
 
 def _load(args: argparse.Namespace) -> Any:
     from retrievo.evaluation import CollectionFormatError, load_collection
+
     try:
         return load_collection(args.collection, format=args.format)
     except CollectionFormatError as e:
@@ -76,6 +80,7 @@ def _load(args: argparse.Namespace) -> Any:
 
 def _engine(args: argparse.Namespace) -> Any:
     from retrievo.engine import Engine
+
     return Engine() if args.no_persist else Engine(path=args.data)
 
 
@@ -88,8 +93,11 @@ def _prepare_index(engine: Any, index: str, collection: Any, args: argparse.Name
                 raise UsageError(f"index [{index}] already exists; add --reindex to rebuild it with --mapping")
             count = engine.count(index=index)["count"]
             note = "" if count == len(collection.corpus) else "; --reindex to rebuild it"
-            print(f"using the existing index [{index}] ({count} documents, the corpus has "
-                  f"{len(collection.corpus)}){note}", file=sys.stderr)
+            print(
+                f"using the existing index [{index}] ({count} documents, the corpus has "
+                f"{len(collection.corpus)}){note}",
+                file=sys.stderr,
+            )
             return
         engine.indices.delete(index=index)
     count = collection.index_into(engine, index, mappings=mappings)
@@ -99,9 +107,10 @@ def _prepare_index(engine: Any, index: str, collection: Any, args: argparse.Name
 def run(args: argparse.Namespace) -> int:
     from retrievo.evaluation import BM25_TEMPLATE, run_template
     from retrievo.evaluation.runner import template_source
+
     metric = metric_object(args.metric)
     template = read_json_option(args.template, "--template") if args.template is not None else BM25_TEMPLATE
-    template_source(template)                       # the placeholder is checked before any indexing
+    template_source(template)  # the placeholder is checked before any indexing
     if args.no_persist and args.reindex:
         raise UsageError("--reindex goes with a persisted index, not --no-persist")
     query_ids = [q for value in args.queries for q in value.split(",") if q] if args.queries else None
@@ -109,8 +118,9 @@ def run(args: argparse.Namespace) -> int:
     index = args.index or default_index_name(args.collection)
     engine = _engine(args)
     _prepare_index(engine, index, collection, args)
-    response = run_template(engine, index=index, template=template, collection=collection, metric=metric,
-                            query_ids=query_ids)
+    response = run_template(
+        engine, index=index, template=template, collection=collection, metric=metric, query_ids=query_ids
+    )
     if args.json:
         print(json.dumps(response, indent=2, ensure_ascii=False))
     else:
@@ -118,29 +128,40 @@ def run(args: argparse.Namespace) -> int:
     return _report_failures(response)
 
 
-def metrics_table(response: dict[str, Any], queries: dict[str, str], metric: dict[str, Any], *,
-                  per_query: bool) -> str:
+def metrics_table(response: dict[str, Any], queries: dict[str, str], metric: dict[str, Any], *, per_query: bool) -> str:
     """The mean (and with ``per_query`` a row per query: score, unrated hits, query text)."""
     name = next(iter(metric))
     label = _metric_label(metric)
     details: dict[str, Any] = response.get("details", {})
     lines = []
     if per_query:
-        rows = [[cell(qid, 30), f"{d['metric_score']:.4f}", str(len(d.get("unrated_docs", []))),
-                 cell(queries.get(qid, ""), 60)] for qid, d in details.items()]
+        rows = [
+            [
+                cell(qid, 30),
+                f"{d['metric_score']:.4f}",
+                str(len(d.get("unrated_docs", []))),
+                cell(queries.get(qid, ""), 60),
+            ]
+            for qid, d in details.items()
+        ]
         lines.append(render(["query", label, "unrated", "text"], rows, right=[False, True, True]))
         lines.append("")
     failed = len(response.get("failures", {}))
-    lines.append(f"{label} ({name}): {response['metric_score']:.4f}  mean over {len(details)} queries"
-                 + (f", {failed} failed" if failed else ""))
+    lines.append(
+        f"{label} ({name}): {response['metric_score']:.4f}  mean over {len(details)} queries"
+        + (f", {failed} failed" if failed else "")
+    )
     return "\n".join(lines)
 
 
 def _metric_label(metric: dict[str, Any]) -> str:
     name, params = next(iter(metric.items()))
     params = params if isinstance(params, dict) else {}
-    short = {"dcg": "ndcg" if params.get("normalize") else "dcg", "mean_reciprocal_rank": "mrr",
-             "expected_reciprocal_rank": "err"}.get(name, name)
+    short = {
+        "dcg": "ndcg" if params.get("normalize") else "dcg",
+        "mean_reciprocal_rank": "mrr",
+        "expected_reciprocal_rank": "err",
+    }.get(name, name)
     return f"{short}@{params.get('k', 10)}"
 
 

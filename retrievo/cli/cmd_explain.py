@@ -20,6 +20,7 @@ from retrievo.cli.usage import EXIT_OK, UsageError
 def rule_names() -> tuple[tuple[str, ...], tuple[str, ...]]:
     """The query rules and the plan rules, in the order they run."""
     from retrievo.planner.rules import PLAN_RULE_NAMES, QUERY_RULE_NAMES
+
     return QUERY_RULE_NAMES, PLAN_RULE_NAMES
 
 
@@ -30,6 +31,7 @@ def normalise_rule(name: str) -> str:
     canonical = name.strip().replace("-", "_")
     if canonical not in query_rules + plan_rules:
         from retrievo.grammar.json.errors import suggest
+
         hint = suggest(canonical, query_rules + plan_rules)
         raise UsageError(f"unknown rule [{name}]{hint}\nvalid rules: {', '.join(query_rules + plan_rules)}")
     return canonical

@@ -41,8 +41,7 @@ def create_body(value: Any) -> dict[str, Any]:
     """The create-index body a ``--mapping`` file gives: either a mappings object
     (``{"properties": ...}``) or a whole body (``{"mappings": ..., "settings": ...}``)."""
     if not isinstance(value, dict):
-        raise BadRequestError("parsing_exception",
-                              f"--mapping must be a JSON object, found [{type(value).__name__}]")
+        raise BadRequestError("parsing_exception", f"--mapping must be a JSON object, found [{type(value).__name__}]")
     if any(k in value for k in _CREATE_KEYS):
         return value
     return {"mappings": value}
@@ -56,15 +55,17 @@ def document_id(doc: dict[str, Any], id_field: str | None) -> tuple[str | None, 
         return None, doc
     value = field_value(doc, id_field)
     if value is None:
-        raise BadRequestError("illegal_argument_exception", f"the document has no [{id_field}] "
-                                                            f"field to take its _id from")
+        raise BadRequestError(
+            "illegal_argument_exception", f"the document has no [{id_field}] field to take its _id from"
+        )
     if isinstance(value, bool) or not isinstance(value, (str, int, float)):
-        raise BadRequestError("illegal_argument_exception", f"[{id_field}] must be a string or a "
-                                                            f"number to be an _id, found [{type(value).__name__}]")
+        raise BadRequestError(
+            "illegal_argument_exception",
+            f"[{id_field}] must be a string or a number to be an _id, found [{type(value).__name__}]",
+        )
     text = str(value)
     if text == "":
-        raise BadRequestError("illegal_argument_exception", f"[{id_field}] is empty; an _id "
-                                                            f"must not be empty")
+        raise BadRequestError("illegal_argument_exception", f"[{id_field}] is empty; an _id must not be empty")
     if id_field == "_id":
         doc = {k: v for k, v in doc.items() if k != "_id"}
     return text, doc
@@ -149,12 +150,16 @@ def run(args: argparse.Namespace) -> int:
 
 def _report(engine: Any, index: str, report: LoadReport, seen: int) -> int:
     count = engine.count(index=index)["count"]
-    print(f"indexed {report.indexed} of {seen} document(s) into [{index}]; it now holds {count} "
-          f"document(s) (data: {engine.path})")
+    print(
+        f"indexed {report.indexed} of {seen} document(s) into [{index}]; it now holds {count} "
+        f"document(s) (data: {engine.path})"
+    )
     if not report.failures:
         return EXIT_OK
-    print(f"{len(report.failures)} document(s) failed; the first {min(len(report.failures), SHOWN_FAILURES)}:",
-          file=sys.stderr)
+    print(
+        f"{len(report.failures)} document(s) failed; the first {min(len(report.failures), SHOWN_FAILURES)}:",
+        file=sys.stderr,
+    )
     for _, where, error_type, reason in sorted(report.failures)[:SHOWN_FAILURES]:
         print(f"  {where}: {error_type}: {reason}", file=sys.stderr)
     if any("Field [_id] is a metadata field" in reason for _, _, _, reason in report.failures):

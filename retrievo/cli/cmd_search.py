@@ -19,11 +19,18 @@ from retrievo.cli.usage import EXIT_OK, UsageError
 
 def check_esql_options(args: argparse.Namespace, command: str) -> None:
     """``--esql`` names its index in ``FROM`` and its size in ``LIMIT``: other options clash."""
-    clashes = [name for name, given in (("NAME", args.index is not None), ("BODY", args.body is not None),
-                                        ("-q", args.query is not None), ("--field", bool(args.field)),
-                                        ("--size", getattr(args, "size", None) is not None),
-                                        ("--from", getattr(args, "from_", None) is not None))
-               if given]
+    clashes = [
+        name
+        for name, given in (
+            ("NAME", args.index is not None),
+            ("BODY", args.body is not None),
+            ("-q", args.query is not None),
+            ("--field", bool(args.field)),
+            ("--size", getattr(args, "size", None) is not None),
+            ("--from", getattr(args, "from_", None) is not None),
+        )
+        if given
+    ]
     if clashes:
         raise UsageError(f"{command} --esql takes no {', '.join(clashes)} (FROM names the index, LIMIT the size)")
 

@@ -24,9 +24,11 @@ def default_data_dir() -> str:
 
 def open_for_writing(path: str) -> Engine:
     from retrievo.engine import Engine
+
     return Engine(path=path)
 
 
 def open_for_reading(path: str) -> Engine:
     from retrievo.engine import Engine
+
     return Engine.load(path)

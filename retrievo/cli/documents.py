@@ -57,8 +57,10 @@ def detect_format(path: str, given: str | None) -> str:
         raise UsageError(f"[{path}]: compressed files are not supported; decompress it first")
     fmt = _EXTENSIONS.get(suffix)
     if fmt is None:
-        raise UsageError(f"[{path}]: cannot tell the format from the extension [{suffix or '(none)'}]; "
-                         f"use --format {{{','.join(FORMATS)}}}")
+        raise UsageError(
+            f"[{path}]: cannot tell the format from the extension [{suffix or '(none)'}]; "
+            f"use --format {{{','.join(FORMATS)}}}"
+        )
     return fmt
 
 
@@ -115,8 +117,9 @@ class _Lines:
             try:
                 yield raw.decode("utf-8")
             except UnicodeDecodeError as e:
-                raise UsageError(f"[{self._name}:{self.line_no}]: not UTF-8 text (byte {e.start} of the "
-                                 f"line)") from None
+                raise UsageError(
+                    f"[{self._name}:{self.line_no}]: not UTF-8 text (byte {e.start} of the line)"
+                ) from None
 
 
 def _as_document(value: Any) -> dict[str, Any] | Failure:
@@ -154,10 +157,9 @@ def _delimited(lines: _Lines, name: str, delimiter: str) -> Iterator[Record]:
         except StopIteration:
             return
         except csv.Error as e:
-            yield Record(Failure("parsing_exception", f"malformed CSV: {e}"),
-                         f"{name}:{start}", lines.bytes_read)
+            yield Record(Failure("parsing_exception", f"malformed CSV: {e}"), f"{name}:{start}", lines.bytes_read)
             continue
-        if not row:                      # a blank line
+        if not row:  # a blank line
             continue
         where = f"{name}:{start}"
         if len(row) != len(header):
@@ -185,15 +187,22 @@ def _json_array(lines: _Lines, name: str) -> Iterator[Record]:
         value = json.loads(text)
     except json.JSONDecodeError as e:
         where = f"{name}:{e.lineno}"
-        yield Record(Failure("x_content_parse_exception", f"[{e.lineno}:{e.colno}] Malformed JSON: {e.msg}"),
-                     where, lines.bytes_read)
+        yield Record(
+            Failure("x_content_parse_exception", f"[{e.lineno}:{e.colno}] Malformed JSON: {e.msg}"),
+            where,
+            lines.bytes_read,
+        )
         return
     if isinstance(value, dict):
         value = [value]
     if not isinstance(value, list):
-        yield Record(Failure("parsing_exception", f"expected an array of documents (or one document), "
-                                                  f"found [{type(value).__name__}]"),
-                     name, lines.bytes_read)
+        yield Record(
+            Failure(
+                "parsing_exception", f"expected an array of documents (or one document), found [{type(value).__name__}]"
+            ),
+            name,
+            lines.bytes_read,
+        )
         return
     for i, item in enumerate(value):
         where = f"{name}[{i}]"

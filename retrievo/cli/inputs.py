@@ -36,8 +36,9 @@ def parse_json_text(text: str, source: str) -> Any:
     try:
         return json.loads(text)
     except json.JSONDecodeError as e:
-        raise BadRequestError("x_content_parse_exception",
-                              f"[{e.lineno}:{e.colno}] Malformed JSON in {source}: {e.msg}") from None
+        raise BadRequestError(
+            "x_content_parse_exception", f"[{e.lineno}:{e.colno}] Malformed JSON in {source}: {e.msg}"
+        ) from None
 
 
 def read_json_argument(value: str, what: str) -> tuple[Any, str]:
@@ -60,8 +61,9 @@ def read_json_object(value: str, what: str) -> dict[str, Any]:
     """Like :func:`read_json_argument`, but the value must be a JSON object."""
     parsed, source = read_json_argument(value, what)
     if not isinstance(parsed, dict):
-        raise BadRequestError("parsing_exception",
-                              f"the {what} ({source}) must be a JSON object, found [{type(parsed).__name__}]")
+        raise BadRequestError(
+            "parsing_exception", f"the {what} ({source}) must be a JSON object, found [{type(parsed).__name__}]"
+        )
     return parsed
 
 

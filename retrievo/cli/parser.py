@@ -88,8 +88,12 @@ examples:
 
 
 def _data_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--data", metavar="DIR", default=default_data_dir(),
-                        help=f"data directory (default: ${DATA_ENV} or {DEFAULT_DATA})")
+    parser.add_argument(
+        "--data",
+        metavar="DIR",
+        default=default_data_dir(),
+        help=f"data directory (default: ${DATA_ENV} or {DEFAULT_DATA})",
+    )
 
 
 def _positive_int(text: str) -> int:
@@ -104,88 +108,149 @@ def _positive_int(text: str) -> int:
 
 def _body_options(parser: argparse.ArgumentParser, with_paging: bool) -> None:
     parser.add_argument("index", nargs="?", metavar="NAME", help="the index to search")
-    parser.add_argument("body", nargs="?", metavar="BODY",
-                        help="search request body: inline JSON, @file.json, or - for stdin")
+    parser.add_argument(
+        "body", nargs="?", metavar="BODY", help="search request body: inline JSON, @file.json, or - for stdin"
+    )
     parser.add_argument("--esql", metavar="QUERY", help="an ES|QL query instead of NAME and BODY")
-    parser.add_argument("-q", "--query", metavar="TEXT",
-                        help="search TEXT: a match on --field, else a multi_match over every text field")
-    parser.add_argument("--field", action="append", metavar="FIELD",
-                        help="field(s) -q searches (repeatable)")
+    parser.add_argument(
+        "-q",
+        "--query",
+        metavar="TEXT",
+        help="search TEXT: a match on --field, else a multi_match over every text field",
+    )
+    parser.add_argument("--field", action="append", metavar="FIELD", help="field(s) -q searches (repeatable)")
     if with_paging:
         parser.add_argument("--size", type=_positive_int, metavar="N", help="number of hits (default 10)")
-        parser.add_argument("--from", dest="from_", type=_positive_int, metavar="N",
-                            help="offset of the first hit")
+        parser.add_argument("--from", dest="from_", type=_positive_int, metavar="N", help="offset of the first hit")
     parser.add_argument("--json", action="store_true", help="print the raw JSON response")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    main = argparse.ArgumentParser(prog="retrievo", description=MAIN_DESCRIPTION, epilog=MAIN_EPILOG,
-                                   formatter_class=_FORMATTER, allow_abbrev=False)
+    main = argparse.ArgumentParser(
+        prog="retrievo",
+        description=MAIN_DESCRIPTION,
+        epilog=MAIN_EPILOG,
+        formatter_class=_FORMATTER,
+        allow_abbrev=False,
+    )
     from retrievo import __version__
+
     main.add_argument("--version", action="version", version=f"retrievo {__version__}")
     commands = main.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
-    index = commands.add_parser("index", help="create an index and load JSONL/CSV documents",
-                                description="Create an index (if missing) and load documents into it.",
-                                epilog=INDEX_EPILOG, formatter_class=_FORMATTER, allow_abbrev=False)
+    index = commands.add_parser(
+        "index",
+        help="create an index and load JSONL/CSV documents",
+        description="Create an index (if missing) and load documents into it.",
+        epilog=INDEX_EPILOG,
+        formatter_class=_FORMATTER,
+        allow_abbrev=False,
+    )
     index.add_argument("name", metavar="NAME", help="the index")
     index.add_argument("files", nargs="+", metavar="FILE", help="JSONL, CSV, TSV or JSON files (- for stdin)")
-    index.add_argument("--mapping", metavar="FILE",
-                       help="mappings ({\"properties\": ...}) or a create-index body ({\"mappings\": ..., "
-                            "\"settings\": ...}): a file, @file, - or inline JSON (default: dynamic mappings)")
-    index.add_argument("--format", choices=("jsonl", "csv", "tsv", "json"),
-                       help="input format (default: from each file's extension)")
-    index.add_argument("--id-field", metavar="FIELD", help="take each document's _id from FIELD "
-                                                           "(default: generated ids)")
-    index.add_argument("--batch-size", type=int, default=500, metavar="N",
-                       help="documents per _bulk call (default 500)")
-    index.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
-                       help="progress bar on stderr (default: when stderr is a terminal)")
+    index.add_argument(
+        "--mapping",
+        metavar="FILE",
+        help='mappings ({"properties": ...}) or a create-index body ({"mappings": ..., '
+        '"settings": ...}): a file, @file, - or inline JSON (default: dynamic mappings)',
+    )
+    index.add_argument(
+        "--format", choices=("jsonl", "csv", "tsv", "json"), help="input format (default: from each file's extension)"
+    )
+    index.add_argument(
+        "--id-field", metavar="FIELD", help="take each document's _id from FIELD (default: generated ids)"
+    )
+    index.add_argument(
+        "--batch-size", type=int, default=500, metavar="N", help="documents per _bulk call (default 500)"
+    )
+    index.add_argument(
+        "--progress",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="progress bar on stderr (default: when stderr is a terminal)",
+    )
     _data_option(index)
 
-    search = commands.add_parser("search", help="run a search (JSON body, -q TEXT or --esql)",
-                                 description="Run a search and print the hits.", epilog=SEARCH_EPILOG,
-                                 formatter_class=_FORMATTER, allow_abbrev=False)
+    search = commands.add_parser(
+        "search",
+        help="run a search (JSON body, -q TEXT or --esql)",
+        description="Run a search and print the hits.",
+        epilog=SEARCH_EPILOG,
+        formatter_class=_FORMATTER,
+        allow_abbrev=False,
+    )
     _body_options(search, with_paging=True)
-    search.add_argument("--show", action="append", metavar="FIELD",
-                        help="field(s) to show a snippet of (repeatable or comma-separated; "
-                             "default: the first text field)")
+    search.add_argument(
+        "--show",
+        action="append",
+        metavar="FIELD",
+        help="field(s) to show a snippet of (repeatable or comma-separated; default: the first text field)",
+    )
     _data_option(search)
 
-    explain = commands.add_parser("explain", help="print the plan a search would run",
-                                  description="Print the plan a search would run (nothing is executed).",
-                                  epilog=EXPLAIN_EPILOG, formatter_class=_FORMATTER, allow_abbrev=False)
+    explain = commands.add_parser(
+        "explain",
+        help="print the plan a search would run",
+        description="Print the plan a search would run (nothing is executed).",
+        epilog=EXPLAIN_EPILOG,
+        formatter_class=_FORMATTER,
+        allow_abbrev=False,
+    )
     _body_options(explain, with_paging=True)
-    explain.add_argument("--disable", action="append", metavar="RULE",
-                         help="switch a rule off (repeatable or comma-separated; --no-RULE does the same)")
+    explain.add_argument(
+        "--disable",
+        action="append",
+        metavar="RULE",
+        help="switch a rule off (repeatable or comma-separated; --no-RULE does the same)",
+    )
     explain.add_argument("--enable", action="append", metavar="RULE", help="switch a rule on")
     explain.add_argument("--unoptimized", action="store_true", help="start from every rule off")
     explain.add_argument("--list-rules", action="store_true", help="list the rule names and exit")
     _data_option(explain)
 
-    evaluate = commands.add_parser("eval", help="evaluate a search template on a BEIR-style collection",
-                                   description="Index a test collection, run a search template for every "
-                                               "query and score it (Elasticsearch's _rank_eval).",
-                                   epilog=EVAL_EPILOG, formatter_class=_FORMATTER, allow_abbrev=False)
+    evaluate = commands.add_parser(
+        "eval",
+        help="evaluate a search template on a BEIR-style collection",
+        description="Index a test collection, run a search template for every "
+        "query and score it (Elasticsearch's _rank_eval).",
+        epilog=EVAL_EPILOG,
+        formatter_class=_FORMATTER,
+        allow_abbrev=False,
+    )
     evaluate.add_argument("collection", metavar="COLLECTION_DIR", help="the collection directory")
-    evaluate.add_argument("--template", metavar="FILE",
-                          help="search body with \"{{query_string}}\": a file, @file, - or inline JSON "
-                               "(default: a BM25 multi_match over title and text)")
-    evaluate.add_argument("--metric", default="ndcg@10", metavar="METRIC",
-                          help="ndcg@10 (default), recall@100, ... or a _rank_eval metric object as JSON")
-    evaluate.add_argument("--index", metavar="NAME", help="index to load the corpus into (default: the "
-                                                          "collection directory's name, lowercased)")
-    evaluate.add_argument("--mapping", metavar="FILE",
-                          help="mappings for a new index: a file, @file or inline JSON "
-                               "(default: title and text as text fields)")
+    evaluate.add_argument(
+        "--template",
+        metavar="FILE",
+        help='search body with "{{query_string}}": a file, @file, - or inline JSON '
+        "(default: a BM25 multi_match over title and text)",
+    )
+    evaluate.add_argument(
+        "--metric",
+        default="ndcg@10",
+        metavar="METRIC",
+        help="ndcg@10 (default), recall@100, ... or a _rank_eval metric object as JSON",
+    )
+    evaluate.add_argument(
+        "--index",
+        metavar="NAME",
+        help="index to load the corpus into (default: the collection directory's name, lowercased)",
+    )
+    evaluate.add_argument(
+        "--mapping",
+        metavar="FILE",
+        help="mappings for a new index: a file, @file or inline JSON (default: title and text as text fields)",
+    )
     evaluate.add_argument("--format", choices=("beir", "trec"), help="collection layout (default: detected)")
-    evaluate.add_argument("--queries", action="append", metavar="ID",
-                          help="evaluate only these query ids (repeatable or comma-separated)")
-    evaluate.add_argument("--reindex", action="store_true",
-                          help="rebuild the index even when the data directory holds it already")
+    evaluate.add_argument(
+        "--queries", action="append", metavar="ID", help="evaluate only these query ids (repeatable or comma-separated)"
+    )
+    evaluate.add_argument(
+        "--reindex", action="store_true", help="rebuild the index even when the data directory holds it already"
+    )
     evaluate.add_argument("--per-query", action="store_true", help="a row per query, not only the mean")
-    evaluate.add_argument("--no-persist", action="store_true",
-                          help="index into memory only; the data directory is not touched")
+    evaluate.add_argument(
+        "--no-persist", action="store_true", help="index into memory only; the data directory is not touched"
+    )
     evaluate.add_argument("--json", action="store_true", help="print the raw _rank_eval response")
     _data_option(evaluate)
     return main

@@ -43,9 +43,10 @@ def quick_query(engine: Any, index: str, text: str, fields: list[str]) -> dict[s
     if not fields:
         fields = index_text_fields(engine, index)
         if not fields:
-            raise BadRequestError("illegal_argument_exception",
-                                  f"-q needs a text field to search, and index [{index}] maps none; "
-                                  f"name one with --field")
+            raise BadRequestError(
+                "illegal_argument_exception",
+                f"-q needs a text field to search, and index [{index}] maps none; name one with --field",
+            )
     return {"multi_match": {"query": text, "fields": fields}}
 
 

@@ -13,8 +13,22 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-_SKIP_DIRS = frozenset({"test", "tests", "idlelib", "tkinter", "turtledemo", "lib2to3", "ensurepip",
-                        "site-packages", "dist-packages", "__pycache__", "venv", "pydoc_data"})
+_SKIP_DIRS = frozenset(
+    {
+        "test",
+        "tests",
+        "idlelib",
+        "tkinter",
+        "turtledemo",
+        "lib2to3",
+        "ensurepip",
+        "site-packages",
+        "dist-packages",
+        "__pycache__",
+        "venv",
+        "pydoc_data",
+    }
+)
 
 
 def _stdlib_files(root: Path) -> list[Path]:

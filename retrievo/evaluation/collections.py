@@ -63,30 +63,36 @@ class Collection:
         """Queries with at least one judgement, in the order the queries file lists them."""
         return [qid for qid in self.queries if self.qrels.get(qid)]
 
-    def index_into(self, engine: Any, index: str, *, mappings: dict[str, Any] | None = None,
-                   batch_size: int = 500) -> int:
+    def index_into(
+        self, engine: Any, index: str, *, mappings: dict[str, Any] | None = None, batch_size: int = 500
+    ) -> int:
         """Load the corpus into ``index`` and refresh; returns the number of documents the index holds.
 
         A missing index is created with ``mappings`` (default :data:`DEFAULT_MAPPINGS`); asking for
         ``mappings`` on an index that already exists is an error rather than silently ignored.
         A bulk item that fails stops the load with that item's Elasticsearch error."""
         from retrievo.errors import ApiError, illegal_argument
+
         if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size < 1:
             raise illegal_argument(f"[batch_size] must be a positive integer, found [{batch_size}]")
         if mappings is not None or not engine.indices.exists(index=index):
             engine.indices.create(index=index, mappings=mappings if mappings is not None else DEFAULT_MAPPINGS)
         for start in range(0, len(self.corpus), batch_size):
             operations: list[dict[str, Any]] = []
-            for doc in self.corpus[start:start + batch_size]:
+            for doc in self.corpus[start : start + batch_size]:
                 source = {k: v for k, v in doc.items() if k != "_id"}
                 operations += [{"index": {"_index": index, "_id": doc["_id"]}}, source]
             response = engine.bulk(operations=operations)
             if response["errors"]:
-                failed = next(next(iter(item.values())) for item in response["items"]
-                              if "error" in next(iter(item.values())))
+                failed = next(
+                    next(iter(item.values())) for item in response["items"] if "error" in next(iter(item.values()))
+                )
                 error = failed["error"]
-                raise ApiError(error["type"], f"loading document [{failed['_id']}] into [{index}]: "
-                                              f"{error['reason']}", status=failed.get("status", 400))
+                raise ApiError(
+                    error["type"],
+                    f"loading document [{failed['_id']}] into [{index}]: {error['reason']}",
+                    status=failed.get("status", 400),
+                )
         engine.indices.refresh(index=index)
         return int(engine.count(index=index)["count"])
 
@@ -123,8 +129,9 @@ def read_corpus(path: Path) -> list[dict[str, Any]]:
     for number, record in _json_lines(path):
         doc_id = _id_of(path, number, record, _DOC_ID_KEYS)
         if doc_id in seen:
-            raise CollectionFormatError(path, number,
-                                        f"duplicate document id [{doc_id}] (first on line {seen[doc_id]})")
+            raise CollectionFormatError(
+                path, number, f"duplicate document id [{doc_id}] (first on line {seen[doc_id]})"
+            )
         seen[doc_id] = number
         docs.append({"_id": doc_id, **{k: v for k, v in record.items() if k != "_id"}})
     if not docs:
@@ -187,8 +194,9 @@ def _rating(path: Path, number: int, text: str) -> int:
         except ValueError:
             raise CollectionFormatError(path, number, f"relevance [{text}] is not a number") from None
         if value != int(value):
-            raise CollectionFormatError(path, number, f"relevance [{text}] is not an integer "
-                                                      f"(_rank_eval ratings are integers)") from None
+            raise CollectionFormatError(
+                path, number, f"relevance [{text}] is not an integer (_rank_eval ratings are integers)"
+            ) from None
         return int(value)
 
 
@@ -198,10 +206,15 @@ def read_beir_qrels(path: Path) -> dict[str, dict[str, int]]:
     with path.open(encoding="utf-8") as handle:
         header = handle.readline()
         columns = header.strip().split("\t") if "\t" in header else header.split()
-        if (len(columns) != 3 or columns[0] != "query-id" or columns[1] not in _QREL_DOC_COLUMNS
-                or columns[2] not in _QREL_SCORE_COLUMNS):
-            raise CollectionFormatError(path, 1, f"expected the header [query-id<TAB>corpus-id<TAB>score], "
-                                                 f"found [{header.strip()}]")
+        if (
+            len(columns) != 3
+            or columns[0] != "query-id"
+            or columns[1] not in _QREL_DOC_COLUMNS
+            or columns[2] not in _QREL_SCORE_COLUMNS
+        ):
+            raise CollectionFormatError(
+                path, 1, f"expected the header [query-id<TAB>corpus-id<TAB>score], found [{header.strip()}]"
+            )
         for number, line in enumerate(handle, 2):
             if not line.strip():
                 continue
@@ -221,8 +234,9 @@ def read_trec_qrels(path: Path) -> dict[str, dict[str, int]]:
                 continue
             parts = line.split()
             if len(parts) != 4:
-                raise CollectionFormatError(path, number, f"expected [qid iteration docid relevance], "
-                                                          f"found {len(parts)} columns")
+                raise CollectionFormatError(
+                    path, number, f"expected [qid iteration docid relevance], found {len(parts)} columns"
+                )
             qrels.setdefault(parts[0], {})[parts[2]] = _rating(path, number, parts[3])
     return qrels
 
@@ -255,8 +269,11 @@ def detect_format(root: Path) -> str:
         return "beir"
     if _trec_qrels_path(root) is not None:
         return "trec"
-    raise CollectionFormatError(root, None, "cannot tell the format: no qrels/test.tsv or qrels.tsv (BEIR) "
-                                            "and no qrels.txt, qrels or *.qrels (TREC)")
+    raise CollectionFormatError(
+        root,
+        None,
+        "cannot tell the format: no qrels/test.tsv or qrels.tsv (BEIR) and no qrels.txt, qrels or *.qrels (TREC)",
+    )
 
 
 def _load_beir(root: Path) -> Collection:
@@ -265,12 +282,14 @@ def _load_beir(root: Path) -> Collection:
     qrels_path = _beir_qrels_path(root)
     for needed in (corpus_path, queries_path):
         if not needed.is_file():
-            raise CollectionFormatError(needed, None, "missing (a BEIR collection needs corpus.jsonl, "
-                                                      "queries.jsonl and qrels/test.tsv)")
+            raise CollectionFormatError(
+                needed, None, "missing (a BEIR collection needs corpus.jsonl, queries.jsonl and qrels/test.tsv)"
+            )
     if qrels_path is None:
         raise CollectionFormatError(root / "qrels" / "test.tsv", None, "missing (nor is there a qrels.tsv)")
-    return Collection(read_corpus(corpus_path), read_queries_jsonl(queries_path), read_beir_qrels(qrels_path),
-                      name=root.name)
+    return Collection(
+        read_corpus(corpus_path), read_queries_jsonl(queries_path), read_beir_qrels(qrels_path), name=root.name
+    )
 
 
 def _load_trec(root: Path) -> Collection:
@@ -287,8 +306,9 @@ def _load_trec(root: Path) -> Collection:
     elif (sgml := _first(root, ("topics.txt", "topics"))) is not None:
         queries = read_topics_sgml(sgml)
     else:
-        raise CollectionFormatError(root, None, "no topics: expected queries.jsonl, topics.tsv, queries.tsv "
-                                                "or topics.txt")
+        raise CollectionFormatError(
+            root, None, "no topics: expected queries.jsonl, topics.tsv, queries.tsv or topics.txt"
+        )
     return Collection(read_corpus(corpus_path), queries, read_trec_qrels(qrels_path), name=root.name)
 
 

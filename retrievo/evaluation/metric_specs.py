@@ -36,18 +36,19 @@ class Metric:
         """Score one query from its hits' ratings (rank order, ``None`` = unrated) and all ratings."""
         p = self.params
         if self.name == "precision":
-            return metrics.precision(ratings, threshold=p["relevant_rating_threshold"],
-                                     ignore_unlabeled=p["ignore_unlabeled"])
+            return metrics.precision(
+                ratings, threshold=p["relevant_rating_threshold"], ignore_unlabeled=p["ignore_unlabeled"]
+            )
         if self.name == "recall":
             return metrics.recall(ratings, rated, threshold=p["relevant_rating_threshold"])
         if self.name == "mean_reciprocal_rank":
             return metrics.reciprocal_rank(ratings, threshold=p["relevant_rating_threshold"])
         if self.name == "dcg":
-            return metrics.dcg(ratings, rated, normalize=p["normalize"],
-                               unknown_doc_rating=p.get("unknown_doc_rating"))
+            return metrics.dcg(ratings, rated, normalize=p["normalize"], unknown_doc_rating=p.get("unknown_doc_rating"))
         # Elasticsearch's ERR cuts the hits to k once more; the search already returned at most k
-        return metrics.expected_reciprocal_rank(ratings[:self.k], maximum_relevance=p["maximum_relevance"],
-                                                unknown_doc_rating=p.get("unknown_doc_rating"))
+        return metrics.expected_reciprocal_rank(
+            ratings[: self.k], maximum_relevance=p["maximum_relevance"], unknown_doc_rating=p.get("unknown_doc_rating")
+        )
 
     def to_json(self) -> dict[str, Any]:
         """The metric as Elasticsearch prints it back, every default filled in."""
@@ -64,19 +65,26 @@ def _required(missing: list[str]) -> BadRequestError:
 
 def _check_threshold_and_k(parser: str, threshold: int, k: int) -> None:
     if threshold < 0:
-        raise _build_failure(parser, illegal_argument(
-            "Relevant rating threshold for precision must be positive integer."))
+        raise _build_failure(
+            parser, illegal_argument("Relevant rating threshold for precision must be positive integer.")
+        )
     if k <= 0:
         raise _build_failure(parser, illegal_argument("Window size k must be positive."))
 
 
 def _precision(body: dict[str, Any]) -> Metric:
-    parsed = parse_object("precision", body, {"relevant_rating_threshold": int_field(),
-                                              "ignore_unlabeled": bool_field(), "k": int_field()})
+    parsed = parse_object(
+        "precision",
+        body,
+        {"relevant_rating_threshold": int_field(), "ignore_unlabeled": bool_field(), "k": int_field()},
+    )
     threshold, k = parsed.get("relevant_rating_threshold", 1), parsed.get("k", DEFAULT_K)
     _check_threshold_and_k("precision", threshold, k)
-    return Metric("precision", k, {"relevant_rating_threshold": threshold,
-                                   "ignore_unlabeled": parsed.get("ignore_unlabeled", False)})
+    return Metric(
+        "precision",
+        k,
+        {"relevant_rating_threshold": threshold, "ignore_unlabeled": parsed.get("ignore_unlabeled", False)},
+    )
 
 
 def _recall(body: dict[str, Any]) -> Metric:
@@ -87,16 +95,14 @@ def _recall(body: dict[str, Any]) -> Metric:
 
 
 def _mean_reciprocal_rank(body: dict[str, Any]) -> Metric:
-    parsed = parse_object("reciprocal_rank", body, {"relevant_rating_threshold": int_field(),
-                                                    "k": int_field()})
+    parsed = parse_object("reciprocal_rank", body, {"relevant_rating_threshold": int_field(), "k": int_field()})
     threshold, k = parsed.get("relevant_rating_threshold", 1), parsed.get("k", DEFAULT_K)
     _check_threshold_and_k("reciprocal_rank", threshold, k)
     return Metric("mean_reciprocal_rank", k, {"relevant_rating_threshold": threshold})
 
 
 def _dcg(body: dict[str, Any]) -> Metric:
-    parsed = parse_object("dcg", body, {"normalize": bool_field(), "unknown_doc_rating": int_field(),
-                                        "k": int_field()})
+    parsed = parse_object("dcg", body, {"normalize": bool_field(), "unknown_doc_rating": int_field(), "k": int_field()})
     params: dict[str, Any] = {"normalize": parsed.get("normalize", False)}
     if "unknown_doc_rating" in parsed:
         params["unknown_doc_rating"] = parsed["unknown_doc_rating"]
@@ -104,8 +110,9 @@ def _dcg(body: dict[str, Any]) -> Metric:
 
 
 def _expected_reciprocal_rank(body: dict[str, Any]) -> Metric:
-    parsed = parse_object("dcg", body, {"maximum_relevance": int_field(),
-                                        "unknown_doc_rating": int_field(), "k": int_field()})
+    parsed = parse_object(
+        "dcg", body, {"maximum_relevance": int_field(), "unknown_doc_rating": int_field(), "k": int_field()}
+    )
     if "maximum_relevance" not in parsed:
         raise _required(["maximum_relevance"])
     params: dict[str, Any] = {"maximum_relevance": parsed["maximum_relevance"]}
@@ -124,8 +131,9 @@ _PARSERS: dict[str, Callable[[dict[str, Any]], Metric]] = {
 
 
 def _token_error(expected: str, found: Any) -> BadRequestError:
-    return BadRequestError("parsing_exception", f"Failed to parse object: expecting token of type "
-                                                f"[{expected}] but found [{found}]")
+    return BadRequestError(
+        "parsing_exception", f"Failed to parse object: expecting token of type [{expected}] but found [{found}]"
+    )
 
 
 def parse_metric(value: Any) -> Metric:
@@ -137,12 +145,12 @@ def parse_metric(value: Any) -> Metric:
     name, body = next(iter(value.items()))
     parser = _PARSERS.get(name)
     if parser is None:
-        raise BadRequestError("named_object_not_found_exception",
-                              f"unknown field [{name}]{suggest(name, METRIC_NAMES)}")
+        raise BadRequestError(
+            "named_object_not_found_exception", f"unknown field [{name}]{suggest(name, METRIC_NAMES)}"
+        )
     if not isinstance(body, Mapping):
         raise _token_error(jv.START_OBJECT, jv.token_of(body))
     metric = parser(dict(body))
     if len(value) > 1:
         raise _token_error("END_OBJECT", "FIELD_NAME")
     return metric
-

@@ -66,14 +66,15 @@ def dcg_sum(ratings: Ratings) -> float:
     return total
 
 
-def dcg(ratings: Ratings, rated: Sequence[int], *, normalize: bool = False,
-        unknown_doc_rating: int | None = None) -> MetricResult:
+def dcg(
+    ratings: Ratings, rated: Sequence[int], *, normalize: bool = False, unknown_doc_rating: int | None = None
+) -> MetricResult:
     unrated = sum(1 for r in ratings if r is None)
     filled = [unknown_doc_rating if r is None else r for r in ratings]
     value = dcg_sum(filled)
     score, ideal = value, 0.0
     if normalize:
-        best = sorted(rated, reverse=True)[:len(filled)]
+        best = sorted(rated, reverse=True)[: len(filled)]
         ideal = dcg_sum(best)
         score = value / ideal if ideal != 0 else 0.0
     detail: dict[str, Any] = {"dcg": value}
@@ -84,8 +85,9 @@ def dcg(ratings: Ratings, rated: Sequence[int], *, normalize: bool = False,
     return score, detail
 
 
-def expected_reciprocal_rank(ratings: Ratings, *, maximum_relevance: int,
-                             unknown_doc_rating: int | None = None) -> MetricResult:
+def expected_reciprocal_rank(
+    ratings: Ratings, *, maximum_relevance: int, unknown_doc_rating: int | None = None
+) -> MetricResult:
     two_pow_max = math.pow(2, maximum_relevance)
     unrated = sum(1 for r in ratings if r is None)
     p, err = 1.0, 0.0

@@ -41,7 +41,7 @@ def _parse(source: str) -> list[_Node]:
     pos = 0
     for match in _TAG.finditer(source):
         if match.start() > pos:
-            stack[-1][1].append(_Node("text", source[pos:match.start()]))
+            stack[-1][1].append(_Node("text", source[pos : match.start()]))
         pos = match.end()
         tag = match.group(1)
         if tag.startswith("{"):
@@ -60,14 +60,19 @@ def _parse(source: str) -> list[_Node]:
         elif sigil == "/":
             open_node = stack[-1][0]
             if open_node is None or open_node.value != name:
-                raise template_error(f"Failed to compile inline script [{source}] using lang [mustache]: "
-                                     f"mismatched section end [{name}]")
+                raise template_error(
+                    f"Failed to compile inline script [{source}] using lang [mustache]: mismatched section end [{name}]"
+                )
             stack.pop()
         else:
             stack[-1][1].append(_Node("raw" if sigil == "&" else "var", name))
     if len(stack) > 1:
-        raise template_error(f"Failed to compile inline script [{source}] using lang [mustache]: "
-                             f"section [{stack[-1][0].value}] is not closed")  # type: ignore[union-attr]
+        open_section = stack[-1][0]
+        assert open_section is not None  # only the root frame has no section node
+        raise template_error(
+            f"Failed to compile inline script [{source}] using lang [mustache]: "
+            f"section [{open_section.value}] is not closed"
+        )
     if pos < len(source):
         root.append(_Node("text", source[pos:]))
     return root
@@ -105,6 +110,7 @@ def _step(value: Any, part: str) -> Any:
 def java_string(value: Any) -> str:
     """``String.valueOf`` of a parsed JSON value, as mustache.java prints it (a missing value is empty)."""
     from retrievo.java_text import java_str
+
     return "" if value is None else java_str(value)
 
 

@@ -32,9 +32,11 @@ def resolve_body(request: RatedRequest, templates: dict[str, str]) -> dict[str, 
     try:
         value = json.loads(text)
     except json.JSONDecodeError as e:
-        raise BadRequestError("x_content_parse_exception",
-                              f"[{e.lineno}:{e.colno}] template [{request.template_id}] rendered invalid JSON "
-                              f"for request [{request.id}]: {e.msg}") from None
+        raise BadRequestError(
+            "x_content_parse_exception",
+            f"[{e.lineno}:{e.colno}] template [{request.template_id}] rendered invalid JSON "
+            f"for request [{request.id}]: {e.msg}",
+        ) from None
     return parse_search_body(value)
 
 
@@ -56,7 +58,7 @@ def evaluate_request(metric: Metric, request: RatedRequest, hits: Sequence[dict[
     """One entry of ``details``: score, unrated docs, rated hits and the metric's details."""
     joined = rated_hits(hits, request)
     if metric.name == "expected_reciprocal_rank":
-        joined = joined[:metric.k]
+        joined = joined[: metric.k]
     ratings = [rating for _, rating in joined]
     score, detail = metric.evaluate(ratings, [d.rating for d in request.ratings])
     return {
@@ -77,8 +79,9 @@ def java_map_capacity(expected: int) -> int:
     return expected + 1 if expected < 2 else int(expected / 0.75 + 1.0)
 
 
-def assemble_response(metric: Metric, requests: Sequence[RatedRequest],
-                      responses: Sequence[dict[str, Any]]) -> dict[str, Any]:
+def assemble_response(
+    metric: Metric, requests: Sequence[RatedRequest], responses: Sequence[dict[str, Any]]
+) -> dict[str, Any]:
     """The ``_rank_eval`` response from one search response (or failed item) per rated request.
 
     ``details`` is keyed and ordered as Elasticsearch's ``HashMap`` of request ids iterates, and
@@ -104,8 +107,10 @@ def search_bodies(spec: RankEvalSpec) -> list[dict[str, Any]]:
     """Each rated request's search body, rendered from its template where it has one, with the
     metric's window forced as ``size``. Rendering or validation errors fail the whole call, as in
     Elasticsearch, before any search runs."""
-    return [search_body_for(resolve_body(request, spec.templates), spec.metric, request.summary_fields)
-            for request in spec.requests]
+    return [
+        search_body_for(resolve_body(request, spec.templates), spec.metric, request.summary_fields)
+        for request in spec.requests
+    ]
 
 
 def resolve_target(catalog: Catalog, index: str | Sequence[str] | None) -> str | None:
@@ -127,8 +132,9 @@ def resolve_target(catalog: Catalog, index: str | Sequence[str] | None) -> str |
                 names.append(part)
         names = list(dict.fromkeys(names))
         if len(names) > 1:
-            raise not_supported("[rank_eval] over several indices",
-                                f"[{index or '_all'}] resolves to {sorted(names)}; name one index")
+            raise not_supported(
+                "[rank_eval] over several indices", f"[{index or '_all'}] resolves to {sorted(names)}; name one index"
+            )
         return names[0] if names else None
     return str(index)
 
@@ -146,14 +152,15 @@ def run_rank_eval(catalog: Catalog, spec: RankEvalSpec, index: str | Sequence[st
         step = spec.max_concurrent_searches
         for start in range(0, len(bodies), step):
             searches: list[dict[str, Any]] = []
-            for body in bodies[start:start + step]:
+            for body in bodies[start : start + step]:
                 searches += [{"index": target}, body]
             responses += multi_search(catalog, searches)[0]["responses"]
     return assemble_response(spec.metric, spec.requests, responses)
 
 
-def rank_eval(catalog: Catalog, body: Any, index: str | Sequence[str] | None = None,
-              search_type: str | None = None) -> dict[str, Any]:
+def rank_eval(
+    catalog: Catalog, body: Any, index: str | Sequence[str] | None = None, search_type: str | None = None
+) -> dict[str, Any]:
     """``POST /<index>/_rank_eval`` against the indices of ``catalog``."""
     if search_type not in (None, "query_then_fetch", "dfs_query_then_fetch"):
         raise illegal_argument(f"No search type for [{search_type}]")

@@ -34,13 +34,18 @@ def template_source(template: Mapping[str, Any] | str) -> str:
     else:
         raise illegal_argument(f"[template] must be a search body object, found [{type(template).__name__}]")
     if PLACEHOLDER not in source:
-        raise illegal_argument(f"[template] must contain the placeholder [\"{PLACEHOLDER}\"] where the query "
-                               f"text goes")
+        raise illegal_argument(f'[template] must contain the placeholder ["{PLACEHOLDER}"] where the query text goes')
     return source
 
 
-def rank_eval_body(*, index: str, template: Mapping[str, Any] | str, collection: Collection,
-                   metric: Mapping[str, Any], query_ids: Sequence[str] | None = None) -> dict[str, Any]:
+def rank_eval_body(
+    *,
+    index: str,
+    template: Mapping[str, Any] | str,
+    collection: Collection,
+    metric: Mapping[str, Any],
+    query_ids: Sequence[str] | None = None,
+) -> dict[str, Any]:
     """The ``_rank_eval`` body :func:`run_template` sends: one templated request per query.
 
     ``query_ids`` defaults to every query with judgements; an id the collection does not have is
@@ -48,25 +53,38 @@ def rank_eval_body(*, index: str, template: Mapping[str, Any] | str, collection:
     ids = list(query_ids) if query_ids is not None else collection.judged_query_ids()
     unknown = [qid for qid in ids if qid not in collection.queries]
     if unknown:
-        raise illegal_argument(f"unknown query id(s) {unknown[:10]} in [query_ids]: the collection has no such "
-                               f"queries")
+        raise illegal_argument(f"unknown query id(s) {unknown[:10]} in [query_ids]: the collection has no such queries")
     if not ids:
         raise illegal_argument("no queries to evaluate: the collection has no judged queries")
-    requests = [{
-        "id": qid,
-        "template_id": TEMPLATE_ID,
-        "params": {"query_string": collection.queries[qid]},
-        "ratings": [{"_index": index, "_id": doc_id, "rating": rating}
-                    for doc_id, rating in collection.qrels.get(qid, {}).items()],
-    } for qid in ids]
-    return {"templates": [{"id": TEMPLATE_ID, "template": {"source": template_source(template)}}],
-            "requests": requests, "metric": dict(metric)}
+    requests = [
+        {
+            "id": qid,
+            "template_id": TEMPLATE_ID,
+            "params": {"query_string": collection.queries[qid]},
+            "ratings": [
+                {"_index": index, "_id": doc_id, "rating": rating}
+                for doc_id, rating in collection.qrels.get(qid, {}).items()
+            ],
+        }
+        for qid in ids
+    ]
+    return {
+        "templates": [{"id": TEMPLATE_ID, "template": {"source": template_source(template)}}],
+        "requests": requests,
+        "metric": dict(metric),
+    }
 
 
-def run_template(engine: Any, *, index: str, template: Mapping[str, Any] | str, collection: Collection,
-                 metric: Mapping[str, Any], query_ids: list[str] | None = None) -> dict[str, Any]:
+def run_template(
+    engine: Any,
+    *,
+    index: str,
+    template: Mapping[str, Any] | str,
+    collection: Collection,
+    metric: Mapping[str, Any],
+    query_ids: list[str] | None = None,
+) -> dict[str, Any]:
     """Run ``template`` for the collection's queries through ``engine.rank_eval`` and return its
     response: ``metric_score`` (the mean), ``details`` per query id and ``failures``."""
-    body = rank_eval_body(index=index, template=template, collection=collection, metric=metric,
-                          query_ids=query_ids)
+    body = rank_eval_body(index=index, template=template, collection=collection, metric=metric, query_ids=query_ids)
     return engine.rank_eval(index=index, body=body)

@@ -78,10 +78,14 @@ _SCALAR = frozenset({jv.VALUE_STRING, jv.VALUE_NUMBER, jv.VALUE_BOOLEAN})
 
 def parse_rated_document(value: Any) -> RatedDocument:
     if not isinstance(value, Mapping):
-        raise BadRequestError("parsing_exception", f"[rated_document] Expected START_OBJECT but was: "
-                                                   f"{jv.token_of(value)}")
-    parsed = parse_object("rated_document", value, {
-        "_index": Field(_SCALAR, _string), "_id": Field(_SCALAR, _string), "rating": int_field()})
+        raise BadRequestError(
+            "parsing_exception", f"[rated_document] Expected START_OBJECT but was: {jv.token_of(value)}"
+        )
+    parsed = parse_object(
+        "rated_document",
+        value,
+        {"_index": Field(_SCALAR, _string), "_id": Field(_SCALAR, _string), "rating": int_field()},
+    )
     missing = [name for name in ("_index", "_id", "rating") if name not in parsed]
     if missing:
         raise _required(missing)
@@ -125,6 +129,7 @@ def parse_search_body(value: Any) -> dict[str, Any]:
     ``validateEvaluatedQuery`` would (the evaluation-specific refusals are reported first, since
     retrievo itself refuses aggregations and the like with a less helpful message)."""
     from retrievo.grammar.json import parse_search
+
     if not isinstance(value, Mapping):
         raise BadRequestError("parsing_exception", f"Expected [START_OBJECT] but found [{jv.token_of(value)}]")
     body = dict(value)
@@ -136,14 +141,18 @@ def parse_search_body(value: Any) -> dict[str, Any]:
 def parse_rated_request(value: Any) -> RatedRequest:
     if not isinstance(value, Mapping):
         raise BadRequestError("parsing_exception", f"[request] Expected START_OBJECT but was: {jv.token_of(value)}")
-    parsed = parse_object("request", value, {
-        "id": Field(_SCALAR, _string),
-        "ratings": Field(OBJECT_ARRAY, lambda v: parse_array(v, parse_rated_document)),
-        "request": Field(OBJECT, parse_search_body),
-        "params": Field(OBJECT, dict),
-        "summary_fields": Field(STRING_ARRAY, lambda v: tuple(parse_array(v, _summary_field))),
-        "template_id": Field(_SCALAR, _string),
-    })
+    parsed = parse_object(
+        "request",
+        value,
+        {
+            "id": Field(_SCALAR, _string),
+            "ratings": Field(OBJECT_ARRAY, lambda v: parse_array(v, parse_rated_document)),
+            "request": Field(OBJECT, parse_search_body),
+            "params": Field(OBJECT, dict),
+            "summary_fields": Field(STRING_ARRAY, lambda v: tuple(parse_array(v, _summary_field))),
+            "template_id": Field(_SCALAR, _string),
+        },
+    )
     missing = [name for name in ("id", "ratings") if name not in parsed]
     if missing:
         raise _required(missing)
@@ -167,14 +176,21 @@ def parse_rated_request(value: Any) -> RatedRequest:
             seen.add(key)
     if error is not None:
         raise _build_failure("request", illegal_argument(error))
-    return RatedRequest(id=rid, ratings=tuple(parsed["ratings"]), request=request, params=dict(params),
-                        template_id=template_id, summary_fields=parsed.get("summary_fields", ()))
+    return RatedRequest(
+        id=rid,
+        ratings=tuple(parsed["ratings"]),
+        request=request,
+        params=dict(params),
+        template_id=template_id,
+        summary_fields=parsed.get("summary_fields", ()),
+    )
 
 
 def _summary_field(value: Any) -> str:
     if not jv.is_value(value):
-        raise jv.BadValue({"type": "illegal_state_exception",
-                           "reason": f"expected value but got [{jv.token_of(value)}]"})
+        raise jv.BadValue(
+            {"type": "illegal_state_exception", "reason": f"expected value but got [{jv.token_of(value)}]"}
+        )
     return _string(value)
 
 
@@ -187,11 +203,12 @@ def _script_source(value: Any) -> tuple[str, str]:
         if key not in allowed:
             raise unknown_field("script", key, allowed)
     if "id" in value:
-        raise not_supported("stored scripts ([id] in a rank_eval template)",
-                            "give the template inline as [source]")
+        raise not_supported("stored scripts ([id] in a rank_eval template)", "give the template inline as [source]")
     if "params" in value:
-        raise not_supported("[params] on a rank_eval template",
-                            "Elasticsearch does not apply them; give parameters in each request's [params]")
+        raise not_supported(
+            "[params] on a rank_eval template",
+            "Elasticsearch does not apply them; give parameters in each request's [params]",
+        )
     lang = value.get("lang", "mustache")
     if lang != "mustache":
         raise illegal_argument(f"script_lang not supported [{lang}]")
@@ -211,10 +228,12 @@ def _script_source(value: Any) -> tuple[str, str]:
 
 def _template(value: Any) -> tuple[str, str]:
     if not isinstance(value, Mapping):
-        raise BadRequestError("parsing_exception",
-                              f"[script_with_id] Expected START_OBJECT but was: {jv.token_of(value)}")
-    parsed = parse_object("script_with_id", value, {
-        "id": Field(_SCALAR, _string), "template": Field(OBJECT, _script_source)})
+        raise BadRequestError(
+            "parsing_exception", f"[script_with_id] Expected START_OBJECT but was: {jv.token_of(value)}"
+        )
+    parsed = parse_object(
+        "script_with_id", value, {"id": Field(_SCALAR, _string), "template": Field(OBJECT, _script_source)}
+    )
     missing = [name for name in ("id", "template") if name not in parsed]
     if missing:
         raise _required(missing)
@@ -225,34 +244,44 @@ def parse_rank_eval(body: Any) -> RankEvalSpec:
     """Parse a whole ``_rank_eval`` body."""
     if not isinstance(body, Mapping):
         raise BadRequestError("parsing_exception", f"request body is required, found [{jv.token_of(body)}]")
-    parsed = parse_object("rank_eval", body, {
-        "requests": Field(OBJECT_ARRAY, lambda v: parse_array(v, parse_rated_request)),
-        "metric": Field(OBJECT, parse_metric),
-        "templates": Field(OBJECT_ARRAY, lambda v: parse_array(v, _template)),
-        "max_concurrent_searches": int_field(),
-    })
+    parsed = parse_object(
+        "rank_eval",
+        body,
+        {
+            "requests": Field(OBJECT_ARRAY, lambda v: parse_array(v, parse_rated_request)),
+            "metric": Field(OBJECT, parse_metric),
+            "templates": Field(OBJECT_ARRAY, lambda v: parse_array(v, _template)),
+            "max_concurrent_searches": int_field(),
+        },
+    )
     missing = [name for name in ("requests", "metric") if name not in parsed]
     if missing:
         raise _required(missing)
     requests: list[RatedRequest] = parsed["requests"]
     if not requests:
-        raise _build_failure("rank_eval", illegal_argument(
-            "Cannot evaluate ranking if no search requests with rated results are provided. Seen: []"))
+        raise _build_failure(
+            "rank_eval",
+            illegal_argument("Cannot evaluate ranking if no search requests with rated results are provided. Seen: []"),
+        )
     templates = dict(parsed.get("templates") or [])
     if not templates:
         for request in requests:
             if request.request is None:
-                cause = ApiError("illegal_state_exception",
-                                 "Cannot evaluate ranking if neither template nor evaluation request is "
-                                 f"provided. Seen for request id: {request.id}")
+                cause = ApiError(
+                    "illegal_state_exception",
+                    "Cannot evaluate ranking if neither template nor evaluation request is "
+                    f"provided. Seen for request id: {request.id}",
+                )
                 raise _build_failure("rank_eval", cause)
     for request in requests:
         if request.request is None and request.template_id not in templates:
-            raise illegal_argument(f"Template with id [{request.template_id}] not found for rated "
-                                   f"request [{request.id}]; known templates: {sorted(templates)}")
+            raise illegal_argument(
+                f"Template with id [{request.template_id}] not found for rated "
+                f"request [{request.id}]; known templates: {sorted(templates)}"
+            )
     concurrency = parsed.get("max_concurrent_searches", DEFAULT_MAX_CONCURRENT_SEARCHES)
     if concurrency < 1:
         raise illegal_argument("maxConcurrentSearchRequests must be positive")
-    return RankEvalSpec(requests=tuple(requests), metric=parsed["metric"], templates=templates,
-                        max_concurrent_searches=concurrency)
-
+    return RankEvalSpec(
+        requests=tuple(requests), metric=parsed["metric"], templates=templates, max_concurrent_searches=concurrency
+    )

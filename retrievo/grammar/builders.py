@@ -42,13 +42,27 @@ NOT_A_BUILDER: Final = _NotABuilder()
 
 #: Search keyword arguments ``Search.params(...)`` may carry that mean something here; the
 #: client forwards ``Search._params`` as keyword arguments of ``Elasticsearch.search``.
-_SEARCH_PARAMS: Final = frozenset({
-    "size", "from_", "_source", "explain", "min_score", "sort", "track_total_hits",
-    "terminate_after", "search_after", "track_scores", "query", "knn", "retriever", "profile",
-})
+_SEARCH_PARAMS: Final = frozenset(
+    {
+        "size",
+        "from_",
+        "_source",
+        "explain",
+        "min_score",
+        "sort",
+        "track_total_hits",
+        "terminate_after",
+        "search_after",
+        "track_scores",
+        "query",
+        "knn",
+        "retriever",
+        "profile",
+    }
+)
 
 
-def _dsl_class(module: str, name: str) -> type | None:
+def _dsl_class(module: str, name: str) -> Any:
     """``elasticsearch.dsl`` class ``name`` if its module is loaded (else no instance can exist)."""
     loaded = sys.modules.get(module)
     found = getattr(loaded, name, None) if loaded is not None else None
@@ -67,8 +81,11 @@ def builder_json(obj: Any) -> Any:
     field = _dsl_class("elasticsearch.dsl.document_base", "InstrumentedField")
     if field is not None and isinstance(obj, field):
         return str(obj)  # a Document class attribute names its field
-    for module, name in (("elasticsearch.dsl.utils", "DslBase"), ("elasticsearch.dsl.utils", "AttrDict"),
-                         ("elasticsearch.dsl.search_base", "Request")):
+    for module, name in (
+        ("elasticsearch.dsl.utils", "DslBase"),
+        ("elasticsearch.dsl.utils", "AttrDict"),
+        ("elasticsearch.dsl.search_base", "Request"),
+    ):
         cls = _dsl_class(module, name)
         if cls is not None and isinstance(obj, cls):
             return obj.to_dict()
@@ -92,8 +109,9 @@ def _search_params(params: Mapping[str, Any]) -> dict[str, Any]:
     return {("from" if name == "from_" else name): value for name, value in params.items()}
 
 
-def resolve_request(index: Any, body: Any, params: dict[str, Any], *,
-                    count: bool = False) -> tuple[Any, Any, dict[str, Any]]:
+def resolve_request(
+    index: Any, body: Any, params: dict[str, Any], *, count: bool = False
+) -> tuple[Any, Any, dict[str, Any]]:
     """The ``(index, body, params)`` a search, count or plan call really asks for.
 
     ``body`` may be an ``elasticsearch.dsl.Search`` (its ``to_dict()``; with ``count`` the count

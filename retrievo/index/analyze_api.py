@@ -33,8 +33,9 @@ def _text_of(text: Any) -> str:
     return text
 
 
-def choose_analyzer(registry: AnalysisRegistry | None, mappings: Any, *, analyzer: str | None,
-                    field: str | None) -> Analyzer:
+def choose_analyzer(
+    registry: AnalysisRegistry | None, mappings: Any, *, analyzer: str | None, field: str | None
+) -> Analyzer:
     """``analyzer`` by name, else the index-time analyzer of ``field``, else the index's default
     (``standard`` without an index). ``registry``/``mappings`` are ``None`` when no index is named."""
     if analyzer is not None:
@@ -53,8 +54,9 @@ def choose_analyzer(registry: AnalysisRegistry | None, mappings: Any, *, analyze
                 return registry.get(fm.analyzer or mappings.default_analyzer)
             if fm.type == "keyword":
                 return KEYWORD
-            raise illegal_argument(f"Can't process field [{field}], Analysis requests are only supported on "
-                                   f"tokenized fields")
+            raise illegal_argument(
+                f"Can't process field [{field}], Analysis requests are only supported on tokenized fields"
+            )
     if registry is None or mappings is None:
         return AnalysisRegistry().get("standard")
     return registry.get(mappings.default_analyzer)
@@ -70,6 +72,15 @@ def analyze(registry: AnalysisRegistry | None, mappings: Any, request: dict[str,
         raise BadRequestError("x_content_parse_exception", f"[analyze_request] unknown field [{unknown[0]}]")
     text = _text_of(request.get("text"))
     chosen = choose_analyzer(registry, mappings, analyzer=request.get("analyzer"), field=request.get("field"))
-    return {"tokens": [{"token": t.term, "start_offset": utf16_offset(text, t.start_offset),
-                        "end_offset": utf16_offset(text, t.end_offset), "type": t.type, "position": t.position}
-                       for t in chosen.analyze(text)]}
+    return {
+        "tokens": [
+            {
+                "token": t.term,
+                "start_offset": utf16_offset(text, t.start_offset),
+                "end_offset": utf16_offset(text, t.end_offset),
+                "type": t.type,
+                "position": t.position,
+            }
+            for t in chosen.analyze(text)
+        ]
+    }

@@ -92,21 +92,26 @@ class DateParseError(ValueError):
         self.value = value
         self.format_string = format_string
         self.detail = detail
-        self.reason = ("cannot parse empty datetime" if value == ""
-                       else f"failed to parse date field [{value}] with format [{format_string}]")
+        self.reason = (
+            "cannot parse empty datetime"
+            if value == ""
+            else f"failed to parse date field [{value}] with format [{format_string}]"
+        )
         super().__init__(self.reason)
 
     def to_cause(self) -> dict[str, Any]:
         """``illegal_argument_exception`` caused by ``date_time_parse_exception``, as ES nests them."""
         if self.value == "":
             return error_cause("illegal_argument_exception", self.reason)
-        return error_cause("illegal_argument_exception", self.reason,
-                           error_cause("date_time_parse_exception", self.detail))
+        return error_cause(
+            "illegal_argument_exception", self.reason, error_cause("date_time_parse_exception", self.detail)
+        )
 
 
 # --------------------------------------------------------------------------------------------
 # Calendar arithmetic (proleptic Gregorian, any year; datetime only covers 1..9999)
 # --------------------------------------------------------------------------------------------
+
 
 def _days_from_civil(year: int, month: int, day: int) -> int:
     """Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm)."""
@@ -143,13 +148,26 @@ def _month_length(year: int, month: int) -> int:
     return 30 if month in (4, 6, 9, 11) else 31
 
 
-_MONTH_NAMES = ("JANUARY", "FEBRUARY", "MARCH", "APRIL", "MAY", "JUNE", "JULY", "AUGUST",
-                "SEPTEMBER", "OCTOBER", "NOVEMBER", "DECEMBER")
+_MONTH_NAMES = (
+    "JANUARY",
+    "FEBRUARY",
+    "MARCH",
+    "APRIL",
+    "MAY",
+    "JUNE",
+    "JULY",
+    "AUGUST",
+    "SEPTEMBER",
+    "OCTOBER",
+    "NOVEMBER",
+    "DECEMBER",
+)
 
 
 # --------------------------------------------------------------------------------------------
 # Format elements: a tiny java.time-like parser/printer
 # --------------------------------------------------------------------------------------------
+
 
 class _Fail(Exception):
     """Parsing stopped at ``index`` of the text (java.time's ``could not be parsed at index N``)."""
@@ -239,7 +257,7 @@ def _parse_offset(element: _Offset, text: str, pos: int) -> tuple[int, int]:
     def two(at: int) -> int:
         if _count_digits(text, at) < 2:
             raise _Fail(at)
-        return int(text[at:at + 2])
+        return int(text[at : at + 2])
 
     hours = two(p)
     p += 2
@@ -301,18 +319,18 @@ def _match(elements: tuple[_Element, ...], text: str, pos: int, out: dict[str, i
             take = min(element.max_width, available - element.reserved)
             if take < element.min_width:
                 raise _Fail(pos)
-            out[element.field] = int(text[pos:pos + take])
+            out[element.field] = int(text[pos : pos + take])
             pos += take
         elif isinstance(element, _Year2):
             if _count_digits(text, pos) < 2:
                 raise _Fail(pos)
-            out["year"] = 2000 + int(text[pos:pos + 2])
+            out["year"] = 2000 + int(text[pos : pos + 2])
             pos += 2
         elif isinstance(element, _Frac):
             available = min(_count_digits(text, pos), element.max_width)
             if available < element.min_width:
                 raise _Fail(pos)
-            digits = text[pos:pos + available]
+            digits = text[pos : pos + available]
             out["nano"] = int(digits.ljust(9, "0")[:9])
             pos += available
         else:
@@ -324,8 +342,9 @@ def _print_offset(element: _Offset) -> str:
     """Values are printed in UTC: the zero offset in the element's style."""
     if element.zulu is not None:
         return element.zulu
-    return {"+HHmm": "+00", "+HHMM": "+0000", "+HHMMss": "+0000",
-            "+HH:MM": "+00:00", "+HH:MM:ss": "+00:00"}.get(element.style, "Z")
+    return {"+HHmm": "+00", "+HHMM": "+0000", "+HHMMss": "+0000", "+HH:MM": "+00:00", "+HH:MM:ss": "+00:00"}.get(
+        element.style, "Z"
+    )
 
 
 def _print(elements: tuple[_Element, ...], parts: dict[str, int]) -> str:
@@ -341,7 +360,7 @@ def _print(elements: tuple[_Element, ...], parts: dict[str, int]) -> str:
         elif isinstance(element, _Year2):
             out.append(str(parts["year"] % 100).zfill(2))
         elif isinstance(element, _Frac):
-            out.append(str(parts["nano"]).zfill(9)[:element.print_width])
+            out.append(str(parts["nano"]).zfill(9)[: element.print_width])
         else:
             out.append(_print_offset(element))
     return "".join(out)
@@ -352,13 +371,16 @@ def _print(elements: tuple[_Element, ...], parts: dict[str, int]) -> str:
 # --------------------------------------------------------------------------------------------
 
 _FIELD_DEFAULTS = {"month": 1, "day": 1, "hour": 0, "minute": 0, "second": 0, "nano": 0}
-_ROUND_UP_DEFAULTS = {"month": 1, "day": 1, "hour": 23, "minute": 59, "second": 59,
-                      "nano": 999_999_999}
+_ROUND_UP_DEFAULTS = {"month": 1, "day": 1, "hour": 23, "minute": 59, "second": 59, "nano": 999_999_999}
 """ES's round-up parser (used for ``gt``/``lte`` bounds) fills *missing* fields with these values:
 month and day stay 1 (documented ES behaviour: ``2099-12`` rounds up to ``2099-12-01T23:59:59.999``)."""
 
-_FIELD_LIMITS = (("month", "MonthOfYear", 1, 12), ("hour", "HourOfDay", 0, 23),
-                 ("minute", "MinuteOfHour", 0, 59), ("second", "SecondOfMinute", 0, 59))
+_FIELD_LIMITS = (
+    ("month", "MonthOfYear", 1, 12),
+    ("hour", "HourOfDay", 0, 23),
+    ("minute", "MinuteOfHour", 0, 59),
+    ("second", "SecondOfMinute", 0, 59),
+)
 
 
 @dataclass(frozen=True)
@@ -383,18 +405,25 @@ def _resolve_fields(text: str, fields: dict[str, int], round_up: bool) -> _Parse
     year = values.get("year", 1970)
     for name, label, low, high in _FIELD_LIMITS:
         if not low <= values[name] <= high:
-            raise ValueError(f"Text '{text}' could not be parsed: Invalid value for {label} "
-                             f"(valid values {low} - {high}): {values[name]}")
+            raise ValueError(
+                f"Text '{text}' could not be parsed: Invalid value for {label} "
+                f"(valid values {low} - {high}): {values[name]}"
+            )
     day = values["day"]
     if not 1 <= day <= 31:
-        raise ValueError(f"Text '{text}' could not be parsed: Invalid value for DayOfMonth "
-                         f"(valid values 1 - 28/31): {day}")
+        raise ValueError(
+            f"Text '{text}' could not be parsed: Invalid value for DayOfMonth (valid values 1 - 28/31): {day}"
+        )
     if day > _month_length(year, values["month"]):
-        raise ValueError(f"Text '{text}' could not be parsed: Invalid date "
-                         f"'{_MONTH_NAMES[values['month'] - 1]} {day}'")
+        raise ValueError(f"Text '{text}' could not be parsed: Invalid date '{_MONTH_NAMES[values['month'] - 1]} {day}'")
     days = _days_from_civil(year, values["month"], day)
-    millis = (days * _MILLIS_PER_DAY + values["hour"] * 3_600_000 + values["minute"] * 60_000
-              + values["second"] * 1000 + values["nano"] // _NANOS_PER_MILLI)
+    millis = (
+        days * _MILLIS_PER_DAY
+        + values["hour"] * 3_600_000
+        + values["minute"] * 60_000
+        + values["second"] * 1000
+        + values["nano"] // _NANOS_PER_MILLI
+    )
     return _Parsed(millis, fields.get("offset"))
 
 
@@ -452,9 +481,15 @@ class _PatternFormat:
     def format(self, millis: int) -> str:
         days, rest = divmod(millis, _MILLIS_PER_DAY)
         year, month, day = _civil_from_days(days)
-        parts = {"year": year, "month": month, "day": day, "hour": rest // 3_600_000,
-                 "minute": rest // 60_000 % 60, "second": rest // 1000 % 60,
-                 "nano": rest % 1000 * _NANOS_PER_MILLI}
+        parts = {
+            "year": year,
+            "month": month,
+            "day": day,
+            "hour": rest // 3_600_000,
+            "minute": rest // 60_000 % 60,
+            "second": rest // 1000 % 60,
+            "nano": rest % 1000 * _NANOS_PER_MILLI,
+        }
         return _print(self.print_elements, parts)
 
 
@@ -493,9 +528,9 @@ _SingleFormat = _PatternFormat | _EpochFormat
 # Named formats
 # --------------------------------------------------------------------------------------------
 
+
 def _num(field: str, strict: bool, width: int = 2) -> _Num:
-    return _Num(field, width if strict else 1, width if strict else (9 if field == "year" else 2),
-                pad=width)
+    return _Num(field, width if strict else 1, width if strict else (9 if field == "year" else 2), pad=width)
 
 
 def _iso_date(strict: bool) -> tuple[_Element, ...]:
@@ -528,8 +563,7 @@ def _optional_time(strict: bool) -> tuple[_Element, ...]:
 
 
 _DATE_TIME_PRINTER = (*_iso_date(True), _Lit("T"), *_iso_time(True, fraction="required"), _ISO_OFFSET)
-_DATE_TIME_NO_MILLIS_PRINTER = (*_iso_date(True), _Lit("T"), *_iso_time(True, fraction="none"),
-                                _ISO_OFFSET)
+_DATE_TIME_NO_MILLIS_PRINTER = (*_iso_date(True), _Lit("T"), *_iso_time(True, fraction="none"), _ISO_OFFSET)
 
 
 def _named_formats() -> dict[str, _SingleFormat]:
@@ -544,19 +578,27 @@ def _named_formats() -> dict[str, _SingleFormat]:
             "date_optional_time": (_optional_time(strict), _DATE_TIME_PRINTER),
             "date": (date, _iso_date(True)),
             "date_time": ((*date, _Lit("T"), *_iso_time(strict), _ISO_OFFSET), _DATE_TIME_PRINTER),
-            "date_time_no_millis": ((*date, _Lit("T"), *_iso_time(strict, fraction="none"), _ISO_OFFSET),
-                                    _DATE_TIME_NO_MILLIS_PRINTER),
-            "date_hour_minute_second": ((*date, _Lit("T"), *_iso_time(strict, fraction="none")),
-                                        (*_iso_date(True), _Lit("T"), *_iso_time(True, fraction="none"))),
+            "date_time_no_millis": (
+                (*date, _Lit("T"), *_iso_time(strict, fraction="none"), _ISO_OFFSET),
+                _DATE_TIME_NO_MILLIS_PRINTER,
+            ),
+            "date_hour_minute_second": (
+                (*date, _Lit("T"), *_iso_time(strict, fraction="none")),
+                (*_iso_date(True), _Lit("T"), *_iso_time(True, fraction="none")),
+            ),
             "date_hour_minute_second_millis": (
                 (*date, _Lit("T"), *_iso_time(strict, fraction="required")),
-                (*_iso_date(True), _Lit("T"), *_iso_time(True, fraction="required"))),
-            "date_hour_minute": ((*date, _Lit("T"), *_iso_time(strict, seconds=False)),
-                                 (*_iso_date(True), _Lit("T"), *_iso_time(True, seconds=False))),
-            "date_hour": ((*date, _Lit("T"), _num("hour", strict)),
-                          (*_iso_date(True), _Lit("T"), _num("hour", True))),
-            "year_month": ((_num("year", strict, 4), _Lit("-"), _num("month", strict)),
-                           (_num("year", True, 4), _Lit("-"), _num("month", True))),
+                (*_iso_date(True), _Lit("T"), *_iso_time(True, fraction="required")),
+            ),
+            "date_hour_minute": (
+                (*date, _Lit("T"), *_iso_time(strict, seconds=False)),
+                (*_iso_date(True), _Lit("T"), *_iso_time(True, seconds=False)),
+            ),
+            "date_hour": ((*date, _Lit("T"), _num("hour", strict)), (*_iso_date(True), _Lit("T"), _num("hour", True))),
+            "year_month": (
+                (_num("year", strict, 4), _Lit("-"), _num("month", strict)),
+                (_num("year", True, 4), _Lit("-"), _num("month", True)),
+            ),
             "year": ((_num("year", strict, 4),), (_num("year", True, 4),)),
             "hour_minute_second": (_iso_time(strict, fraction="none"), _iso_time(True, fraction="none")),
             "hour_minute": (_iso_time(strict, seconds=False), _iso_time(True, seconds=False)),
@@ -564,18 +606,27 @@ def _named_formats() -> dict[str, _SingleFormat]:
         for name, (parser, printer) in shapes.items():
             formats[prefix + name] = _PatternFormat(prefix + name, parser, printer)
     formats["strict_date_optional_time"] = _PatternFormat(
-        "strict_date_optional_time", _optional_time(True), _DATE_TIME_PRINTER,
-        re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2})(?:T(?:(\d{2})(?::(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?)?"
-                   r"(Z|UTC|GMT|[+-]\d{2}(?::?\d{2}(?::?\d{2})?)?)?)?)?)?)?"))
+        "strict_date_optional_time",
+        _optional_time(True),
+        _DATE_TIME_PRINTER,
+        re.compile(
+            r"(\d{4})(?:-(\d{2})(?:-(\d{2})(?:T(?:(\d{2})(?::(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?)?"
+            r"(Z|UTC|GMT|[+-]\d{2}(?::?\d{2}(?::?\d{2})?)?)?)?)?)?)?"
+        ),
+    )
     basic_date = (_Num("year", 4, 4, pad=4), _Num("month", 2, 2, pad=2), _Num("day", 2, 2, pad=2))
     basic_time = (_Num("hour", 2, 2, pad=2), _Num("minute", 2, 2, pad=2), _Num("second", 2, 2, pad=2))
     formats["basic_date"] = _PatternFormat("basic_date", basic_date, basic_date)
     formats["basic_date_time"] = _PatternFormat(
-        "basic_date_time", (*basic_date, _Lit("T"), *basic_time, _Lit("."), _Frac(1, 9), _ISO_OFFSET),
-        (*basic_date, _Lit("T"), *basic_time, _Lit("."), _Frac(3, 3), _ISO_OFFSET))
+        "basic_date_time",
+        (*basic_date, _Lit("T"), *basic_time, _Lit("."), _Frac(1, 9), _ISO_OFFSET),
+        (*basic_date, _Lit("T"), *basic_time, _Lit("."), _Frac(3, 3), _ISO_OFFSET),
+    )
     formats["basic_date_time_no_millis"] = _PatternFormat(
-        "basic_date_time_no_millis", (*basic_date, _Lit("T"), *basic_time, _ISO_OFFSET),
-        (*basic_date, _Lit("T"), *basic_time, _ISO_OFFSET))
+        "basic_date_time_no_millis",
+        (*basic_date, _Lit("T"), *basic_time, _ISO_OFFSET),
+        (*basic_date, _Lit("T"), *basic_time, _ISO_OFFSET),
+    )
     return formats
 
 
@@ -605,11 +656,19 @@ _UNSUPPORTED_LETTER_HINT = {
 }
 
 _OFFSET_STYLES = {
-    ("X", 1): ("+HHmm", "Z"), ("X", 2): ("+HHMM", "Z"), ("X", 3): ("+HH:MM", "Z"),
-    ("X", 4): ("+HHMMss", "Z"), ("X", 5): ("+HH:MM:ss", "Z"),
-    ("x", 1): ("+HHmm", None), ("x", 2): ("+HHMM", None), ("x", 3): ("+HH:MM", None),
-    ("x", 4): ("+HHMMss", None), ("x", 5): ("+HH:MM:ss", None),
-    ("Z", 1): ("+HHMM", None), ("Z", 2): ("+HHMM", None), ("Z", 3): ("+HHMM", None),
+    ("X", 1): ("+HHmm", "Z"),
+    ("X", 2): ("+HHMM", "Z"),
+    ("X", 3): ("+HH:MM", "Z"),
+    ("X", 4): ("+HHMMss", "Z"),
+    ("X", 5): ("+HH:MM:ss", "Z"),
+    ("x", 1): ("+HHmm", None),
+    ("x", 2): ("+HHMM", None),
+    ("x", 3): ("+HH:MM", None),
+    ("x", 4): ("+HHMMss", None),
+    ("x", 5): ("+HH:MM:ss", None),
+    ("Z", 1): ("+HHMM", None),
+    ("Z", 2): ("+HHMM", None),
+    ("Z", 3): ("+HHMM", None),
     ("Z", 5): ("+HH:MM:ss", "Z"),
 }
 
@@ -697,7 +756,7 @@ def _reserve_adjacent(elements: tuple[_Element, ...]) -> tuple[_Element, ...]:
         if not isinstance(element, _Num) or element.fixed:
             continue
         reserved = 0
-        for follower in result[index + 1:]:
+        for follower in result[index + 1 :]:
             if isinstance(follower, _Num) and follower.fixed:
                 reserved += follower.max_width
             elif isinstance(follower, _Year2):
@@ -707,14 +766,14 @@ def _reserve_adjacent(elements: tuple[_Element, ...]) -> tuple[_Element, ...]:
             else:
                 break
         if reserved:
-            result[index] = _Num(element.field, element.min_width, element.max_width, reserved,
-                                 element.pad)
+            result[index] = _Num(element.field, element.min_width, element.max_width, reserved, element.pad)
     return tuple(result)
 
 
 # --------------------------------------------------------------------------------------------
 # Compiled formats
 # --------------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class DateFormatter:
@@ -834,8 +893,10 @@ def _local_to_instant(local_millis: int, zone: tzinfo) -> int:
 # Public helpers
 # --------------------------------------------------------------------------------------------
 
-def parse_date(value: Any, formats: str = DEFAULT_DATE_FORMAT, *, round_up: bool = False,
-               time_zone: str | None = None) -> int:
+
+def parse_date(
+    value: Any, formats: str = DEFAULT_DATE_FORMAT, *, round_up: bool = False, time_zone: str | None = None
+) -> int:
     """Epoch millis (UTC) of a date value, as a ``date`` field with ``format=formats`` reads it.
 
     JSON numbers are read from their text (so ``1420070400001`` works with ``epoch_millis``).
@@ -846,8 +907,7 @@ def parse_date(value: Any, formats: str = DEFAULT_DATE_FORMAT, *, round_up: bool
     return compile_date_format(formats).parse_millis(value, round_up=round_up, zone=zone)
 
 
-def format_date_millis(millis: int, formats: str = DEFAULT_DATE_FORMAT,
-                       time_zone: str | None = None) -> str:
+def format_date_millis(millis: int, formats: str = DEFAULT_DATE_FORMAT, time_zone: str | None = None) -> str:
     """``millis`` printed as ES prints a ``date`` field value: with the first of ``formats``
     (``2020-01-01T00:00:00.000Z`` for the default format)."""
     zone = parse_time_zone(time_zone) if time_zone is not None else None
@@ -941,8 +1001,9 @@ def _apply_math(math: str, instant: int, round_up: bool, zone: tzinfo) -> int:
     return instant
 
 
-def parse_date_math(expr: str, now_millis: int, round_up: bool,
-                    formats: str = DEFAULT_DATE_FORMAT, time_zone: str | None = None) -> int:
+def parse_date_math(
+    expr: str, now_millis: int, round_up: bool, formats: str = DEFAULT_DATE_FORMAT, time_zone: str | None = None
+) -> int:
     """Epoch millis of a range-query bound, as ES's ``JavaDateMathParser`` computes it.
 
     ``expr`` is ``now[math]``, ``<date>||[math]`` or a plain ``<date>``; math is a sequence of
@@ -968,12 +1029,13 @@ def parse_date_math(expr: str, now_millis: int, round_up: bool,
     if expr.startswith("now"):
         return _apply_math(expr[3:], now_millis, round_up, zone)
     index = expr.find("||")
-    date_text, math = (expr, "") if index == -1 else (expr[:index], expr[index + 2:])
+    date_text, math = (expr, "") if index == -1 else (expr[:index], expr[index + 2 :])
     if date_text == "":
         raise _parse_exception("cannot parse empty datetime")
     try:
         instant = formatter.parse_millis(date_text, round_up=round_up and index == -1, zone=zone)
     except DateParseError as failure:
-        raise _parse_exception(f"failed to parse date field [{date_text}] with format "
-                               f"[{formats}]: [{failure.reason}]", failure.to_cause()) from None
+        raise _parse_exception(
+            f"failed to parse date field [{date_text}] with format [{formats}]: [{failure.reason}]", failure.to_cause()
+        ) from None
     return _apply_math(math, instant, round_up, zone)

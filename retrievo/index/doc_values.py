@@ -17,8 +17,8 @@ import numpy as np
 class NumericColumn:
     name: str
     max_doc: int
-    docs: np.ndarray      # int32[V], ascending
-    values: np.ndarray    # int64[V] or float64[V]
+    docs: np.ndarray  # int32[V], ascending
+    values: np.ndarray  # int64[V] or float64[V]
 
     @cached_property
     def has_value(self) -> np.ndarray:
@@ -26,8 +26,9 @@ class NumericColumn:
         mask[self.docs] = True
         return mask
 
-    def matching(self, lo: float | int | None, lo_inclusive: bool, hi: float | int | None,
-                 hi_inclusive: bool) -> np.ndarray:
+    def matching(
+        self, lo: float | int | None, lo_inclusive: bool, hi: float | int | None, hi_inclusive: bool
+    ) -> np.ndarray:
         """Mask of documents with at least one value inside the interval."""
         ok = np.ones(self.values.size, dtype=bool)
         if lo is not None:
@@ -43,8 +44,7 @@ class NumericColumn:
         return _reduce_per_doc(self.docs, self.values.astype(np.float64), self.max_doc, mode)
 
 
-def _reduce_per_doc(docs: np.ndarray, values: np.ndarray, max_doc: int,
-                    mode: str) -> tuple[np.ndarray, np.ndarray]:
+def _reduce_per_doc(docs: np.ndarray, values: np.ndarray, max_doc: int, mode: str) -> tuple[np.ndarray, np.ndarray]:
     present = np.zeros(max_doc, dtype=bool)
     present[docs] = True
     out = np.zeros(max_doc, dtype=np.float64)

@@ -50,11 +50,25 @@ from retrievo.index.mappings import Mapper, Mappings, ObjectMapping, build_mappe
 
 __all__ = ["METADATA_FIELDS", "ParsedDocument", "parse_document"]
 
-METADATA_FIELDS: frozenset[str] = frozenset({
-    "_id", "_index", "_source", "_routing", "_version", "_seq_no", "_primary_term", "_ignored",
-    "_field_names", "_nested_path", "_data_stream_timestamp", "_tier", "_ignored_source",
-    "_feature", "_size",
-})
+METADATA_FIELDS: frozenset[str] = frozenset(
+    {
+        "_id",
+        "_index",
+        "_source",
+        "_routing",
+        "_version",
+        "_seq_no",
+        "_primary_term",
+        "_ignored",
+        "_field_names",
+        "_nested_path",
+        "_data_stream_timestamp",
+        "_tier",
+        "_ignored_source",
+        "_feature",
+        "_size",
+    }
+)
 """Names of metadata fields; Elasticsearch refuses them as top-level fields of a document."""
 
 _ROOT_NAME = "_doc"
@@ -160,18 +174,22 @@ class _DocumentParse:
         """DocumentParser's wrapper for non-document exceptions: ``[l:c] failed to parse: ...``."""
         return document_parsing_error(f"[{self.where(location, at_key)}] failed to parse: {reason}", caused_by=cause)
 
-    def field_error(self, mapping: FieldMapping, value: Any, location: Location,
-                    cause: dict[str, Any]) -> BadRequestError:
+    def field_error(
+        self, mapping: FieldMapping, value: Any, location: Location, cause: dict[str, Any]
+    ) -> BadRequestError:
         """``FieldMapper.parse``'s error, with the value preview."""
         return document_parsing_error(
             f"[{self.where(location)}] failed to parse field [{mapping.path}] of type [{mapping.type}] in "
             f"document with id '{java_str(self.doc_id)}'. Preview of field's value: '{java_str(value)}'",
-            caused_by=cause)
+            caused_by=cause,
+        )
 
     def strict_error(self, name: str, parent: str, location: Location) -> BadRequestError:
-        return BadRequestError("strict_dynamic_mapping_exception",
-                               f"[{self.where(location)}] mapping set to strict, dynamic introduction of "
-                               f"[{name}] within [{parent or _ROOT_NAME}] is not allowed")
+        return BadRequestError(
+            "strict_dynamic_mapping_exception",
+            f"[{self.where(location)}] mapping set to strict, dynamic introduction of "
+            f"[{name}] within [{parent or _ROOT_NAME}] is not allowed",
+        )
 
     # ---- walking ----------------------------------------------------------------------------------
 
@@ -181,16 +199,20 @@ class _DocumentParse:
             if not obj.path and key in METADATA_FIELDS:
                 raise document_parsing_error(
                     f"[{self.where(child_location, at_key=True)}] Field [{key}] is a metadata field and cannot be "
-                    "added inside a document. Use the index API request parameters.")
+                    "added inside a document. Use the index API request parameters."
+                )
             parts = self.split_key(key, child_location)
             self.parse_path(obj, dynamic, parts, child, child_location)
 
     def split_key(self, key: str, location: Location) -> list[str]:
         """``splitAndValidatePath``: a dotted key stands for nested objects."""
         if key == "":
-            raise self.failed("field name cannot be an empty string", location,
-                              error_cause("illegal_argument_exception", "field name cannot be an empty string"),
-                              at_key=True)
+            raise self.failed(
+                "field name cannot be an empty string",
+                location,
+                error_cause("illegal_argument_exception", "field name cannot be an empty string"),
+                at_key=True,
+            )
         parts = key.split(".")
         if len(parts) > 1:
             for part in parts:
@@ -203,8 +225,9 @@ class _DocumentParse:
                 raise self.failed(reason, location, error_cause("illegal_argument_exception", reason), at_key=True)
         return parts
 
-    def parse_path(self, obj: ObjectMapping, dynamic: str, parts: Sequence[str], value: Any,
-                   location: Location) -> None:
+    def parse_path(
+        self, obj: ObjectMapping, dynamic: str, parts: Sequence[str], value: Any, location: Location
+    ) -> None:
         for part in parts[:-1]:
             path = _join(obj.path, part)
             child = self.mapper(path)
@@ -217,8 +240,10 @@ class _DocumentParse:
                 self.add(child)
             elif isinstance(child, FieldMapping):
                 full = _join(obj.path, ".".join(parts))
-                reason = (f"Could not dynamically add mapping for field [{full}]. Existing mapping for "
-                          f"[{child.path}] must be of type object but found [{child.type}].")
+                reason = (
+                    f"Could not dynamically add mapping for field [{full}]. Existing mapping for "
+                    f"[{child.path}] must be of type object but found [{child.type}]."
+                )
                 raise self.failed(reason, location, error_cause("illegal_argument_exception", reason))
             if not child.enabled:
                 return
@@ -234,8 +259,7 @@ class _DocumentParse:
         else:
             self.parse_leaf(mapper, value, location)
 
-    def parse_into_object(self, obj: ObjectMapping, dynamic: str, name: str, value: Any,
-                          location: Location) -> None:
+    def parse_into_object(self, obj: ObjectMapping, dynamic: str, name: str, value: Any, location: Location) -> None:
         value = _jsonable(value)
         if value is None:
             return
@@ -246,7 +270,8 @@ class _DocumentParse:
         if not isinstance(value, dict):
             raise document_parsing_error(
                 f"[{self.where(location)}] object mapping for [{obj.path}] tried to parse field [{name}] as "
-                "object, but found a concrete value")
+                "object, but found a concrete value"
+            )
         if obj.enabled:
             self.parse_object(obj, value, obj.dynamic or dynamic, location)
 
@@ -262,8 +287,10 @@ class _DocumentParse:
 
     def parse_value(self, mapping: FieldMapping, value: Any, location: Location) -> None:
         if mapping.spec.parses_arrays and mapping.path in self.values:
-            reason = (f"Field [{mapping.path}] of type [{mapping.type}] doesn't support indexing multiple values "
-                      "for the same field in the same document")
+            reason = (
+                f"Field [{mapping.path}] of type [{mapping.type}] doesn't support indexing multiple values "
+                "for the same field in the same document"
+            )
             raise self.failed(reason, location, error_cause("illegal_argument_exception", reason))
         try:
             typed = mapping.parse_value(value, lambda: self.where(location))
@@ -320,7 +347,7 @@ class _DocumentParse:
 
 def _looks_numeric(text: str) -> tuple[bool, bool]:
     """(parseable by ``Long.parseLong``, parseable by ``Double.parseDouble``)."""
-    as_long = bool(_LONG_RE.fullmatch(text)) and -2**63 <= int(text) < 2**63
+    as_long = bool(_LONG_RE.fullmatch(text)) and -(2**63) <= int(text) < 2**63
     try:
         java_parse_double(text)
         as_double = True

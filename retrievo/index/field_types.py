@@ -97,6 +97,7 @@ __all__ = [
 # Java-flavoured rendering, for messages that quote values the way Elasticsearch prints them
 # --------------------------------------------------------------------------------------------
 
+
 def json_token_text(value: Any) -> str:
     """The text Jackson returns for a scalar token (``parser.text()``): what keyword and text
     fields index for numbers and booleans."""
@@ -128,12 +129,14 @@ def json_token_name(value: Any) -> str:
 # Errors
 # --------------------------------------------------------------------------------------------
 
+
 class MappingDefinitionError(Exception):
     """A mapping definition problem. ``Mappings.from_json`` reports it as ES does:
     ``mapper_parsing_exception`` "Failed to parse mapping: <reason>" caused by this error."""
 
-    def __init__(self, reason: str, error_type: str = "mapper_parsing_exception",
-                 caused_by: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self, reason: str, error_type: str = "mapper_parsing_exception", caused_by: dict[str, Any] | None = None
+    ) -> None:
         super().__init__(reason)
         self.reason = reason
         self.error_type = error_type
@@ -174,14 +177,12 @@ class VectorValueError(ValueParseError):
     :data:`DOCUMENT_PLACEHOLDER`; :meth:`cause_for` fills it in.
     """
 
-    def __init__(self, error_type: str, reason: str, *, element: int | None = None,
-                 at_end: bool = False) -> None:
+    def __init__(self, error_type: str, reason: str, *, element: int | None = None, at_end: bool = False) -> None:
         self.error_type = error_type
         self.template = reason
         self.element = element
         self.at_end = at_end
-        super().__init__(error_cause(error_type, reason.replace(DOCUMENT_PLACEHOLDER, "document")),
-                         malformed=False)
+        super().__init__(error_cause(error_type, reason.replace(DOCUMENT_PLACEHOLDER, "document")), malformed=False)
 
     def cause_for(self, doc_id: str | None) -> dict[str, Any]:
         """The ``caused_by`` object with the document described as ES does."""
@@ -196,15 +197,21 @@ class MappingUpdate(ValueParseError):
     before :class:`ValueParseError`; a parser that does not know it reports a plain value error)."""
 
     def __init__(self, mapping: FieldMapping) -> None:
-        super().__init__(error_cause("illegal_argument_exception",
-                                     f"[dense_vector] field [{mapping.path}] takes its [dims] from its first "
-                                     "vector, which needs a dynamic mapping update"), malformed=False)
+        super().__init__(
+            error_cause(
+                "illegal_argument_exception",
+                f"[dense_vector] field [{mapping.path}] takes its [dims] from its first "
+                "vector, which needs a dynamic mapping update",
+            ),
+            malformed=False,
+        )
         self.mapping = mapping
 
 
 # --------------------------------------------------------------------------------------------
 # Mapping context and field mappings
 # --------------------------------------------------------------------------------------------
+
 
 class AnalyzerRegistry(Protocol):
     """What mapping validation needs from the analysis registry: ``name in registry``."""
@@ -397,8 +404,7 @@ def _constant(value: Any) -> Callable[[Mapping[str, Any], frozenset[str], Mappin
     return lambda params, explicit, context: value
 
 
-def _search_analyzer_default(params: Mapping[str, Any], explicit: frozenset[str],
-                             context: MappingContext) -> str:
+def _search_analyzer_default(params: Mapping[str, Any], explicit: frozenset[str], context: MappingContext) -> str:
     """``TextParams.Analyzers``: the index's ``default_search`` unless the field names an analyzer."""
     if context.default_search_analyzer is not None and "analyzer" not in explicit:
         return context.default_search_analyzer
@@ -414,8 +420,9 @@ def _bool_value(raw: Any) -> bool:
         return True
     if text == "false":
         return False
-    raise MappingDefinitionError(f"Failed to parse value [{text}] as only [true] or [false] are allowed.",
-                                 "illegal_argument_exception")
+    raise MappingDefinitionError(
+        f"Failed to parse value [{text}] as only [true] or [false] are allowed.", "illegal_argument_exception"
+    )
 
 
 def _parse_bool(name: str, raw: Any, context: MappingContext) -> bool:
@@ -425,11 +432,11 @@ def _parse_bool(name: str, raw: Any, context: MappingContext) -> bool:
 def _parse_int(name: str, raw: Any, context: MappingContext) -> int:
     """``XContentMapValues.nodeIntegerValue``: numbers truncate, strings go through parseInt."""
     if isinstance(raw, bool) or not isinstance(raw, (int, float, str)):
-        raise MappingDefinitionError(f"For input string: \"{java_str(raw)}\"", "number_format_exception")
+        raise MappingDefinitionError(f'For input string: "{java_str(raw)}"', "number_format_exception")
     if isinstance(raw, (int, float)):
         return int(raw)
-    if not re.fullmatch(r"[+-]?\d+", raw) or not -2**31 <= int(raw) < 2**31:
-        raise MappingDefinitionError(f"For input string: \"{raw}\"", "number_format_exception")
+    if not re.fullmatch(r"[+-]?\d+", raw) or not -(2**31) <= int(raw) < 2**31:
+        raise MappingDefinitionError(f'For input string: "{raw}"', "number_format_exception")
     return int(raw)
 
 
@@ -439,14 +446,16 @@ def _non_negative(param: str, parse: ParamParser) -> ParamParser:
         if value < 0:
             raise MappingDefinitionError(f"[{param}] must be positive, got [{value}]")
         return value
+
     return parse_checked
 
 
 def _parse_analyzer(name: str, raw: Any, context: MappingContext) -> str:
     analyzer = java_str(raw)
     if context.registry is not None and analyzer not in context.registry:
-        raise MappingDefinitionError(f"analyzer [{analyzer}] has not been configured in mappings",
-                                     "illegal_argument_exception")
+        raise MappingDefinitionError(
+            f"analyzer [{analyzer}] has not been configured in mappings", "illegal_argument_exception"
+        )
     return analyzer
 
 
@@ -454,24 +463,29 @@ def _parse_meta(name: str, raw: Any, context: MappingContext) -> Mapping[str, st
     """``TypeParsers.parseMeta``: at most 5 string entries, short keys and values."""
     if not isinstance(raw, dict):
         kind = {bool: "Boolean", int: "Integer", float: "Double", str: "String", list: "ArrayList"}.get(
-            type(raw), type(raw).__name__)
+            type(raw), type(raw).__name__
+        )
         raise MappingDefinitionError(f"[meta] must be an object, got {kind}[{java_str(raw)}] for field [{name}]")
     if len(raw) > 5:
         raise MappingDefinitionError(f"[meta] can't have more than 5 entries, but got {len(raw)} on field [{name}]")
     for key, value in raw.items():
         if len(key) > 20:
-            raise MappingDefinitionError(f"[meta] keys can't be longer than 20 chars, but got [{key}] "
-                                         f"for field [{name}]")
+            raise MappingDefinitionError(
+                f"[meta] keys can't be longer than 20 chars, but got [{key}] for field [{name}]"
+            )
         if value is None:
             raise MappingDefinitionError(f"[meta] values can't be null (field [{name}])")
         if not isinstance(value, str):
-            kind = {bool: "Boolean", int: "Integer", float: "Double", list: "ArrayList",
-                    dict: "LinkedHashMap"}.get(type(value), type(value).__name__)
-            raise MappingDefinitionError(f"[meta] values can only be strings, but got {kind}[{java_str(value)}] "
-                                         f"for field [{name}]")
+            kind = {bool: "Boolean", int: "Integer", float: "Double", list: "ArrayList", dict: "LinkedHashMap"}.get(
+                type(value), type(value).__name__
+            )
+            raise MappingDefinitionError(
+                f"[meta] values can only be strings, but got {kind}[{java_str(value)}] for field [{name}]"
+            )
         if len(value) > 50:
-            raise MappingDefinitionError(f"[meta] values can't be longer than 50 chars, but got [{value}] "
-                                         f"for field [{name}]")
+            raise MappingDefinitionError(
+                f"[meta] values can't be longer than 50 chars, but got [{value}] for field [{name}]"
+            )
     return MappingProxyType(dict(sorted(raw.items())))
 
 
@@ -484,21 +498,28 @@ def _doc_values_param() -> ParamSpec:
 
 
 def _meta_param() -> ParamSpec:
-    return ParamSpec("meta", _parse_meta, _constant(None), can_merge=_always,
-                     display=lambda value, params: bool(value), render=dict)
+    return ParamSpec(
+        "meta", _parse_meta, _constant(None), can_merge=_always, display=lambda value, params: bool(value), render=dict
+    )
 
 
 def _explicit_flag_param(name: str, default: bool) -> ParamSpec:
     """ES's ``explicitBoolParam``: shown whenever given, updatable."""
-    return ParamSpec(name, _parse_bool, _constant(default), can_merge=_always,
-                     display=lambda value, params: True)
+    return ParamSpec(name, _parse_bool, _constant(default), can_merge=_always, display=lambda value, params: True)
 
 
 def _null_value_param(parse: ParamParser, render: Callable[[Any], Any] = lambda value: value) -> ParamSpec:
     def parse_or_none(name: str, raw: Any, context: MappingContext) -> Any:
         return None if raw is None else parse(name, raw, context)
-    return ParamSpec("null_value", parse_or_none, _constant(None), accepts_null=True,
-                     display=lambda value, params: value is not None, render=render)
+
+    return ParamSpec(
+        "null_value",
+        parse_or_none,
+        _constant(None),
+        accepts_null=True,
+        display=lambda value, params: value is not None,
+        render=render,
+    )
 
 
 def _shortest_float32(value: float) -> float:
@@ -540,9 +561,10 @@ class FieldTypeSpec:
 
 def _object_text_error(value: Any, where: Callable[[], str]) -> ValueParseError:
     """Jackson's ``text()`` on an object: what text-reading fields (text, keyword, date) report."""
-    return ValueParseError(error_cause("illegal_state_exception",
-                                       f"Can't get text on a {json_token_name(value)} at {where()}"),
-                           malformed=False)
+    return ValueParseError(
+        error_cause("illegal_state_exception", f"Can't get text on a {json_token_name(value)} at {where()}"),
+        malformed=False,
+    )
 
 
 def _text_of(value: Any, where: Callable[[], str]) -> str | None:
@@ -581,21 +603,45 @@ def _parse_keyword_null(name: str, raw: Any, context: MappingContext) -> str:
 TEXT = FieldTypeSpec(
     name="text",
     params=(
-        ParamSpec("analyzer", _parse_analyzer,
-                  lambda params, explicit, context: context.default_analyzer,
-                  display=lambda value, params: True),
-        ParamSpec("search_analyzer", _parse_analyzer, _search_analyzer_default, can_merge=_always,
-                  display=lambda value, params: value != params["analyzer"]),
+        ParamSpec(
+            "analyzer",
+            _parse_analyzer,
+            lambda params, explicit, context: context.default_analyzer,
+            display=lambda value, params: True,
+        ),
+        ParamSpec(
+            "search_analyzer",
+            _parse_analyzer,
+            _search_analyzer_default,
+            can_merge=_always,
+            display=lambda value, params: value != params["analyzer"],
+        ),
         _index_param(),
         ParamSpec("norms", _parse_bool, _constant(True), can_merge=lambda old, new: old == new or (old and not new)),
-        ParamSpec("position_increment_gap", _non_negative("position_increment_gap", _parse_int),
-                  _constant(100), display=lambda value, params: True),
+        ParamSpec(
+            "position_increment_gap",
+            _non_negative("position_increment_gap", _parse_int),
+            _constant(100),
+            display=lambda value, params: True,
+        ),
         _meta_param(),
     ),
     parse_value=_parse_text_value,
-    unsupported=frozenset({"search_quote_analyzer", "store", "copy_to", "similarity", "index_options",
-                           "term_vector", "fielddata", "fielddata_frequency_filter",
-                           "eager_global_ordinals", "index_phrases", "index_prefixes"}),
+    unsupported=frozenset(
+        {
+            "search_quote_analyzer",
+            "store",
+            "copy_to",
+            "similarity",
+            "index_options",
+            "term_vector",
+            "fielddata",
+            "fielddata_frequency_filter",
+            "eager_global_ordinals",
+            "index_phrases",
+            "index_prefixes",
+        }
+    ),
 )
 
 KEYWORD = FieldTypeSpec(
@@ -603,24 +649,52 @@ KEYWORD = FieldTypeSpec(
     params=(
         _index_param(),
         _doc_values_param(),
-        ParamSpec("ignore_above", _non_negative("ignore_above", _parse_int), _constant(None),
-                  can_merge=_always, display=lambda value, params: value is not None),
+        ParamSpec(
+            "ignore_above",
+            _non_negative("ignore_above", _parse_int),
+            _constant(None),
+            can_merge=_always,
+            display=lambda value, params: value is not None,
+        ),
         _null_value_param(_parse_keyword_null),
         _meta_param(),
     ),
     parse_value=_parse_keyword_value,
-    unsupported=frozenset({"store", "copy_to", "normalizer", "norms", "similarity", "index_options",
-                           "eager_global_ordinals", "split_queries_on_whitespace", "script",
-                           "on_script_error", "time_series_dimension"}),
+    unsupported=frozenset(
+        {
+            "store",
+            "copy_to",
+            "normalizer",
+            "norms",
+            "similarity",
+            "index_options",
+            "eager_global_ordinals",
+            "split_queries_on_whitespace",
+            "script",
+            "on_script_error",
+            "time_series_dimension",
+        }
+    ),
 )
 
 
 # ---- numbers --------------------------------------------------------------------------------
 
-_INTEGER_RANGES = {"long": (-2**63, 2**63 - 1), "integer": (-2**31, 2**31 - 1),
-                   "short": (-2**15, 2**15 - 1), "byte": (-2**7, 2**7 - 1)}
-_JAVA_CLASS = {"long": "Long", "integer": "Integer", "short": "Short", "byte": "Integer",
-               "double": "Double", "float": "Float", "half_float": "Float"}
+_INTEGER_RANGES = {
+    "long": (-(2**63), 2**63 - 1),
+    "integer": (-(2**31), 2**31 - 1),
+    "short": (-(2**15), 2**15 - 1),
+    "byte": (-(2**7), 2**7 - 1),
+}
+_JAVA_CLASS = {
+    "long": "Long",
+    "integer": "Integer",
+    "short": "Short",
+    "byte": "Integer",
+    "double": "Double",
+    "float": "Float",
+    "half_float": "Float",
+}
 _RANGE_NAME = {"long": "a long", "integer": "an integer", "short": "a short", "byte": "an integer"}
 _JAVA_DOUBLE_RE = re.compile(r"[+-]?(?:NaN|Infinity|(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?[fFdD]?)")
 _BIG_DECIMAL_RE = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
@@ -638,7 +712,7 @@ def java_parse_double(text: str) -> float:
     if trimmed == "":
         raise ValueParseError(error_cause("number_format_exception", "empty String"))
     if not _JAVA_DOUBLE_RE.fullmatch(trimmed):
-        raise ValueParseError(error_cause("number_format_exception", f"For input string: \"{text}\""))
+        raise ValueParseError(error_cause("number_format_exception", f'For input string: "{text}"'))
     core = trimmed.rstrip("fFdD") if not trimmed.endswith("Infinity") else trimmed
     return float(core.replace("Infinity", "inf"))
 
@@ -659,10 +733,10 @@ def _to_float16(value: float) -> float:
 
 def _string_to_long(text: str) -> int:
     """``AbstractXContentParser.toLong`` with coercion: BigDecimal semantics, truncating."""
-    if re.fullmatch(r"[+-]?\d+", text) and -2**63 <= int(text) < 2**63:
+    if re.fullmatch(r"[+-]?\d+", text) and -(2**63) <= int(text) < 2**63:
         return int(text)
     if not _BIG_DECIMAL_RE.fullmatch(text):
-        raise _illegal(f"For input string: \"{text}\"")
+        raise _illegal(f'For input string: "{text}"')
     number = Decimal(text)
     scale = -int(number.as_tuple().exponent)
     if scale < -19:
@@ -705,19 +779,24 @@ def _json_number_to_int(type_name: str, value: int | float, coerce: bool) -> int
 def _finite(type_name: str, value: float, shown: float | None = None) -> float:
     if math.isfinite(value):
         return value
-    raise _illegal(f"[{type_name}] supports only finite values, but got "
-                   f"[{java_double_str(value if shown is None else shown)}]")
+    raise _illegal(
+        f"[{type_name}] supports only finite values, but got [{java_double_str(value if shown is None else shown)}]"
+    )
 
 
 def _number_from_value(type_name: str, value: Any, coerce: bool) -> int | float:
     """One non-null JSON value into a number of ``type_name``, as ``NumberFieldMapper.value``."""
     if isinstance(value, dict):
-        raise ValueParseError(error_cause("illegal_argument_exception", "Cannot parse object as number"),
-                              malformed=False)
+        raise ValueParseError(
+            error_cause("illegal_argument_exception", "Cannot parse object as number"), malformed=False
+        )
     if isinstance(value, bool):
-        raise ValueParseError(error_cause("x_content_parse_exception",
-                                          f"Current token ({json_token_name(value)}) not numeric, "
-                                          "can not use numeric value accessors"))
+        raise ValueParseError(
+            error_cause(
+                "x_content_parse_exception",
+                f"Current token ({json_token_name(value)}) not numeric, can not use numeric value accessors",
+            )
+        )
     if isinstance(value, str):
         if not coerce:
             raise _illegal(f"{_JAVA_CLASS[type_name]} value passed as String")
@@ -763,16 +842,19 @@ def _parse_number_value(mapping: FieldMapping, value: Any, where: Callable[[], s
 def _number_null_parser(type_name: str) -> ParamParser:
     """``NumberType.parse(Object, coerce=false)``: numbers and numeric strings, integral for
     integer types."""
+
     def parse(name: str, raw: Any, context: MappingContext) -> int | float:
         try:
             if isinstance(raw, bool) or not isinstance(raw, (int, float, str)):
-                raise _illegal(f"For input string: \"{java_str(raw)}\"")
+                raise _illegal(f'For input string: "{java_str(raw)}"')
             if type_name in _INTEGER_RANGES:
-                number = (java_parse_double(raw) if isinstance(raw, str) else raw)
+                number = java_parse_double(raw) if isinstance(raw, str) else raw
                 low, high = _INTEGER_RANGES[type_name]
                 if not low <= number <= high:
-                    raise _illegal(f"Value [{java_str(raw)}] is out of range for "
-                                   f"{'a byte' if type_name == 'byte' else _RANGE_NAME[type_name]}")
+                    raise _illegal(
+                        f"Value [{java_str(raw)}] is out of range for "
+                        f"{'a byte' if type_name == 'byte' else _RANGE_NAME[type_name]}"
+                    )
                 if number != int(number):
                     raise _illegal(f"Value [{java_str(raw)}] has a decimal part")
                 return int(number)
@@ -780,6 +862,7 @@ def _number_null_parser(type_name: str) -> ParamParser:
             return _round_floating(type_name, number)
         except ValueParseError as failure:
             raise MappingDefinitionError(failure.cause["reason"], failure.cause["type"]) from None
+
     return parse
 
 
@@ -789,24 +872,28 @@ def _number_spec(type_name: str) -> FieldTypeSpec:
         params=(
             _index_param(),
             _doc_values_param(),
-            _null_value_param(_number_null_parser(type_name),
-                              _shortest_float32 if type_name == "float" else (lambda value: value)),
+            _null_value_param(
+                _number_null_parser(type_name), _shortest_float32 if type_name == "float" else (lambda value: value)
+            ),
             _explicit_flag_param("coerce", True),
             _explicit_flag_param("ignore_malformed", False),
             _meta_param(),
         ),
         parse_value=_parse_number_value,
-        unsupported=frozenset({"store", "copy_to", "script", "on_script_error", "time_series_dimension",
-                               "time_series_metric"}),
+        unsupported=frozenset(
+            {"store", "copy_to", "script", "on_script_error", "time_series_dimension", "time_series_metric"}
+        ),
     )
 
 
 # ---- date -------------------------------------------------------------------------------------
 
+
 def _parse_format(name: str, raw: Any, context: MappingContext) -> str:
     if not isinstance(raw, str):
-        raise MappingDefinitionError(f"Invalid format: [{java_str(raw)}]: expected string value",
-                                     "illegal_argument_exception")
+        raise MappingDefinitionError(
+            f"Invalid format: [{java_str(raw)}]: expected string value", "illegal_argument_exception"
+        )
     try:
         compile_date_format(raw)
     except DateFormatError as unsupported:
@@ -826,8 +913,9 @@ def _validate_date(name: str, params: Mapping[str, Any]) -> None:
     try:
         compile_date_format(params["format"]).parse_millis(null_value)
     except DateParseError as failure:
-        raise MappingDefinitionError(f"Error parsing [null_value] on field [{name}]: {failure.reason}",
-                                     caused_by=failure.to_cause()) from None
+        raise MappingDefinitionError(
+            f"Error parsing [null_value] on field [{name}]: {failure.reason}", caused_by=failure.to_cause()
+        ) from None
 
 
 def _parse_date_value(mapping: FieldMapping, value: Any, where: Callable[[], str]) -> int | None:
@@ -862,6 +950,7 @@ DATE = FieldTypeSpec(
 
 # ---- boolean ----------------------------------------------------------------------------------
 
+
 def _parse_boolean_value(mapping: FieldMapping, value: Any, where: Callable[[], str]) -> bool | None:
     """``parser.booleanValue()``: JSON booleans, ``"true"``, ``"false"`` and ``""`` (false)."""
     if value is None:
@@ -872,9 +961,10 @@ def _parse_boolean_value(mapping: FieldMapping, value: Any, where: Callable[[], 
         if value in ("true", "false", ""):
             return value == "true"
         raise _illegal(f"Failed to parse value [{value}] as only [true] or [false] are allowed.")
-    raise ValueParseError(error_cause("x_content_parse_exception",
-                                      f"Current token ({json_token_name(value)}) not of boolean type"),
-                          malformed=not isinstance(value, dict))
+    raise ValueParseError(
+        error_cause("x_content_parse_exception", f"Current token ({json_token_name(value)}) not of boolean type"),
+        malformed=not isinstance(value, dict),
+    )
 
 
 def _parse_boolean_null(name: str, raw: Any, context: MappingContext) -> bool:
@@ -891,9 +981,15 @@ BOOLEAN = FieldTypeSpec(
 
 # ---- dense_vector -----------------------------------------------------------------------------
 
+
 def _java_class_name(value: Any) -> str:
-    names = {str: "java.lang.String", bool: "java.lang.Boolean", int: "java.lang.Integer",
-             float: "java.lang.Double", list: "java.util.ArrayList"}
+    names = {
+        str: "java.lang.String",
+        bool: "java.lang.Boolean",
+        int: "java.lang.Integer",
+        float: "java.lang.Double",
+        list: "java.util.ArrayList",
+    }
     return "class " + names.get(type(value), "java.lang.Object")
 
 
@@ -909,8 +1005,9 @@ def _parse_element_type(name: str, raw: Any, context: MappingContext) -> str:
     if text in ELEMENT_TYPES:
         return text
     if text in UNSUPPORTED_ELEMENT_TYPES:
-        raise MappingDefinitionError(f"[element_type] [{text}] on field [{name}] is not supported by retrievo "
-                                     f"(supported: [float, byte])")
+        raise MappingDefinitionError(
+            f"[element_type] [{text}] on field [{name}] is not supported by retrievo (supported: [float, byte])"
+        )
     raise MappingDefinitionError(f"invalid element_type [{text}]; available types are [byte, float, bit]")
 
 
@@ -922,18 +1019,19 @@ def _element_type_default(params: Mapping[str, Any], explicit: frozenset[str], c
 
 def _vector_param(parse: ParamParser) -> ParamParser:
     """Every dense_vector parameter parser first refuses a multi-field context (with the name)."""
+
     def checked(name: str, raw: Any, context: MappingContext) -> Any:
         _check_not_multi_field(name, context)
         return parse(name, raw, context)
+
     return checked
 
 
 def _parse_dims(name: str, raw: Any, context: MappingContext) -> int:
     """ES accepts a JSON integer only (``o instanceof Integer``); the range is checked once the
     element type is known (:func:`_validate_dense_vector`)."""
-    if isinstance(raw, bool) or not isinstance(raw, int) or not -2**31 <= raw < 2**31:
-        raise MappingDefinitionError(f"Property [dims] on field [{name}] must be an integer but got "
-                                     f"[{java_str(raw)}]")
+    if isinstance(raw, bool) or not isinstance(raw, int) or not -(2**31) <= raw < 2**31:
+        raise MappingDefinitionError(f"Property [dims] on field [{name}] must be an integer but got [{java_str(raw)}]")
     return raw
 
 
@@ -942,8 +1040,9 @@ def _parse_similarity(name: str, raw: Any, context: MappingContext) -> str | Non
         return None
     text = java_str(raw)
     if text not in SIMILARITIES:
-        raise MappingDefinitionError(f"Unknown value [{text}] for field [similarity] - accepted values are "
-                                     f"[{', '.join(SIMILARITIES)}]")
+        raise MappingDefinitionError(
+            f"Unknown value [{text}] for field [similarity] - accepted values are [{', '.join(SIMILARITIES)}]"
+        )
     return text
 
 
@@ -959,7 +1058,7 @@ def _option_int(raw: Any, default: int) -> int:
 def _option_float(raw: Any) -> float:
     """``(float) XContentMapValues.nodeDoubleValue``: numbers, or strings through parseDouble."""
     if isinstance(raw, bool) or not isinstance(raw, (int, float, str)):
-        raise MappingDefinitionError(f"For input string: \"{java_str(raw)}\"", "number_format_exception")
+        raise MappingDefinitionError(f'For input string: "{java_str(raw)}"', "number_format_exception")
     try:
         number = java_parse_double(raw) if isinstance(raw, str) else float(raw)
     except ValueParseError as failure:
@@ -972,11 +1071,13 @@ def _parse_rescore_vector(raw: Any) -> float | None:
     if raw is None:
         return None
     if not isinstance(raw, Mapping):
-        raise MappingDefinitionError(f"rescore_vector should be a hash but was of type: {_java_class_name(raw)}",
-                                     "parse_exception")
+        raise MappingDefinitionError(
+            f"rescore_vector should be a hash but was of type: {_java_class_name(raw)}", "parse_exception"
+        )
     if raw.get("oversample") is None:
-        raise MappingDefinitionError("Invalid rescore_vector value. Missing required field oversample",
-                                     "illegal_argument_exception")
+        raise MappingDefinitionError(
+            "Invalid rescore_vector value. Missing required field oversample", "illegal_argument_exception"
+        )
     oversample = _option_float(raw["oversample"])
     if oversample < 1 and oversample != 0:
         raise MappingDefinitionError("oversample must be greater than 1 or exactly 0", "illegal_argument_exception")
@@ -988,18 +1089,24 @@ def _parse_rescore_vector(raw: Any) -> float | None:
 def _check_graph_parameters(m: int, ef_construction: int) -> None:
     """The bounds Lucene's HNSW formats enforce (checked when the mapping is parsed)."""
     if m <= 0 or m > MAX_M:
-        raise MappingDefinitionError(f"maxConn must be positive and less than or equal to {MAX_M}; maxConn={m}",
-                                     "illegal_argument_exception")
+        raise MappingDefinitionError(
+            f"maxConn must be positive and less than or equal to {MAX_M}; maxConn={m}", "illegal_argument_exception"
+        )
     if ef_construction <= 0 or ef_construction > MAX_BEAM_WIDTH:
-        raise MappingDefinitionError(f"beamWidth must be positive and less than or equal to {MAX_BEAM_WIDTH}; "
-                                     f"beamWidth={ef_construction}", "illegal_argument_exception")
+        raise MappingDefinitionError(
+            f"beamWidth must be positive and less than or equal to {MAX_BEAM_WIDTH}; beamWidth={ef_construction}",
+            "illegal_argument_exception",
+        )
 
 
 def _check_confidence_interval(value: float | None) -> None:
     """``ES814ScalarQuantizedVectorsFormat``: 0 (dynamic) or between 0.9 and 1.0."""
     if value is not None and value != 0.0 and not 0.9 <= value <= 1.0:
-        raise MappingDefinitionError(f"confidenceInterval must be between 0.9 and 1.0; confidenceInterval="
-                                     f"{vector_messages.java_float_str(value)}", "illegal_argument_exception")
+        raise MappingDefinitionError(
+            f"confidenceInterval must be between 0.9 and 1.0; confidenceInterval="
+            f"{vector_messages.java_float_str(value)}",
+            "illegal_argument_exception",
+        )
 
 
 def _parse_index_options(name: str, raw: Any, context: MappingContext) -> IndexOptions | None:
@@ -1007,16 +1114,17 @@ def _parse_index_options(name: str, raw: Any, context: MappingContext) -> IndexO
     if raw is None:
         return None
     if not isinstance(raw, Mapping):
-        raise MappingDefinitionError(f"[index_options] on field [{name}] must be an object but got "
-                                     f"[{java_str(raw)}]")
+        raise MappingDefinitionError(f"[index_options] on field [{name}] must be an object but got [{java_str(raw)}]")
     body = dict(raw)
     if body.get("type") is None:
         raise MappingDefinitionError("[index_options] requires field [type] to be configured")
     kind = java_str(body.pop("type"))
     if kind in UNSUPPORTED_INDEX_TYPES:
-        raise MappingDefinitionError(f"[index_options] type [{kind}] on field [{name}] is not supported by "
-                                     "retrievo (no BBQ quantisation); use [int8_hnsw] or [int4_hnsw], with "
-                                     "[rescore_vector] for oversampling")
+        raise MappingDefinitionError(
+            f"[index_options] type [{kind}] on field [{name}] is not supported by "
+            "retrievo (no BBQ quantisation); use [int8_hnsw] or [int4_hnsw], with "
+            "[rescore_vector] for oversampling"
+        )
     if kind not in INDEX_TYPES:
         raise MappingDefinitionError(f"Unknown vector index options type [{kind}] for field [{name}]")
     hnsw, quantized = kind.endswith("hnsw"), kind.startswith("int")
@@ -1039,8 +1147,9 @@ def _parse_index_options(name: str, raw: Any, context: MappingContext) -> IndexO
     return IndexOptions(kind, m, ef_construction, confidence_interval, oversample)
 
 
-def _index_options_default(params: Mapping[str, Any], explicit: frozenset[str],
-                           context: MappingContext) -> IndexOptions | None:
+def _index_options_default(
+    params: Mapping[str, Any], explicit: frozenset[str], context: MappingContext
+) -> IndexOptions | None:
     return default_index_options(params["element_type"], params["dims"], params["index"])
 
 
@@ -1053,26 +1162,35 @@ def _validate_dense_vector(name: str, params: Mapping[str, Any]) -> None:
     """The parameter validators, in ES's parameter order (dims, index, index_options)."""
     dims, options = params["dims"], params["index_options"]
     if dims is not None and not 1 <= dims <= MAX_DIMS:
-        raise MappingDefinitionError(f"The number of dimensions should be in the range [1, {MAX_DIMS}] but was "
-                                     f"[{dims}]")
+        raise MappingDefinitionError(
+            f"The number of dimensions should be in the range [1, {MAX_DIMS}] but was [{dims}]"
+        )
     if params["index"]:
         if params["similarity"] is None:
-            raise MappingDefinitionError("Field [index] requires field [similarity] to be configured and not null",
-                                         "illegal_argument_exception")
+            raise MappingDefinitionError(
+                "Field [index] requires field [similarity] to be configured and not null", "illegal_argument_exception"
+            )
     else:
         if params["similarity"] is not None:
-            raise MappingDefinitionError("Field [similarity] can only be specified for a field of type "
-                                         "[dense_vector] when it is indexed", "illegal_argument_exception")
+            raise MappingDefinitionError(
+                "Field [similarity] can only be specified for a field of type [dense_vector] when it is indexed",
+                "illegal_argument_exception",
+            )
         if options is not None:
-            raise MappingDefinitionError("Field [index_options] can only be specified for a field of type "
-                                         "[dense_vector] when it is indexed", "illegal_argument_exception")
+            raise MappingDefinitionError(
+                "Field [index_options] can only be specified for a field of type [dense_vector] when it is indexed",
+                "illegal_argument_exception",
+            )
     if options is not None:
         if dims is not None and options.bits == 4 and dims % 2 != 0:
-            raise MappingDefinitionError(f"{options.type} only supports even dimensions; provided={dims}",
-                                         "illegal_argument_exception")
+            raise MappingDefinitionError(
+                f"{options.type} only supports even dimensions; provided={dims}", "illegal_argument_exception"
+            )
         if options.is_quantized and params["element_type"] != "float":
-            raise MappingDefinitionError(f"[element_type] cannot be [{params['element_type']}] when using index "
-                                         f"type [{options.type}]", "illegal_argument_exception")
+            raise MappingDefinitionError(
+                f"[element_type] cannot be [{params['element_type']}] when using index type [{options.type}]",
+                "illegal_argument_exception",
+            )
 
 
 def _with_dims(mapping: FieldMapping, dims: int) -> FieldMapping:
@@ -1086,8 +1204,14 @@ def _with_dims(mapping: FieldMapping, dims: int) -> FieldMapping:
         _validate_dense_vector(mapping.name, params)
     except MappingDefinitionError as failure:
         raise VectorValueError(failure.error_type, failure.reason, at_end=True) from None
-    return FieldMapping(mapping.path, mapping.type, MappingProxyType(params), mapping.explicit | {"dims"},
-                        mapping.fields, mapping.parent)
+    return FieldMapping(
+        mapping.path,
+        mapping.type,
+        MappingProxyType(params),
+        mapping.explicit | {"dims"},
+        mapping.fields,
+        mapping.parent,
+    )
 
 
 def _xcontent_token(value: Any) -> str:
@@ -1107,14 +1231,18 @@ def _xcontent_token(value: Any) -> str:
 
 def _token_error(value: Any, element: int) -> VectorValueError:
     """``ensureExpectedToken(VALUE_NUMBER, ...)`` on an array element."""
-    return VectorValueError("parsing_exception", "Failed to parse object: expecting token of type [VALUE_NUMBER] "
-                            f"but found [{_xcontent_token(value)}]", element=element)
+    return VectorValueError(
+        "parsing_exception",
+        f"Failed to parse object: expecting token of type [VALUE_NUMBER] but found [{_xcontent_token(value)}]",
+        element=element,
+    )
 
 
 def _unsupported_value(value: Any) -> VectorValueError:
     """A vector given as something other than an array (or, for bytes, a hex string)."""
-    return VectorValueError("parsing_exception", f"Unsupported type [{_xcontent_token(value)}] for provided "
-                            f"value [{java_str(value)}]")
+    return VectorValueError(
+        "parsing_exception", f"Unsupported type [{_xcontent_token(value)}] for provided value [{java_str(value)}]"
+    )
 
 
 def _is_number(value: Any) -> bool:
@@ -1122,16 +1250,22 @@ def _is_number(value: Any) -> bool:
 
 
 def _dimension_error(mapping: FieldMapping, count: int, at_end: bool = True) -> VectorValueError:
-    return VectorValueError("illegal_argument_exception",
-                            f"The [dense_vector] field [{mapping.path}] in doc [{DOCUMENT_PLACEHOLDER}] has a "
-                            f"different number of dimensions [{count}] than defined in the mapping "
-                            f"[{mapping.dims}]", at_end=at_end)
+    return VectorValueError(
+        "illegal_argument_exception",
+        f"The [dense_vector] field [{mapping.path}] in doc [{DOCUMENT_PLACEHOLDER}] has a "
+        f"different number of dimensions [{count}] than defined in the mapping "
+        f"[{mapping.dims}]",
+        at_end=at_end,
+    )
 
 
 def _too_many_dimensions(mapping: FieldMapping, element: int) -> VectorValueError:
-    return VectorValueError("illegal_argument_exception",
-                            f"The [dense_vector] field [{mapping.path}] in doc [{DOCUMENT_PLACEHOLDER}] has more "
-                            f"dimensions than defined in the mapping [{mapping.dims}]", element=element)
+    return VectorValueError(
+        "illegal_argument_exception",
+        f"The [dense_vector] field [{mapping.path}] in doc [{DOCUMENT_PLACEHOLDER}] has more "
+        f"dimensions than defined in the mapping [{mapping.dims}]",
+        element=element,
+    )
 
 
 def _as_java_float(value: int | float) -> np.float32:
@@ -1165,9 +1299,11 @@ _NUMBER_TYPES = frozenset({int, float})
 def _check_magnitude(values: np.ndarray, similarity: str | None, element_type: str, at_end: bool) -> None:
     problem = vector_messages.magnitude_error(values, similarity, element_type)
     if problem is not None:
-        raise VectorValueError("illegal_argument_exception",
-                               problem + vector_messages.preview(values, as_int=element_type == "byte"),
-                               at_end=at_end)
+        raise VectorValueError(
+            "illegal_argument_exception",
+            problem + vector_messages.preview(values, as_int=element_type == "byte"),
+            at_end=at_end,
+        )
 
 
 def _float_elements(mapping: FieldMapping, value: list[Any], dims: int) -> np.ndarray:
@@ -1209,8 +1345,7 @@ def _decode_hex(text: str) -> np.ndarray:
         raise VectorValueError("illegal_argument_exception", f"string length not even: {len(text)}")
     for char in text:
         if not _HEX_DIGIT.fullmatch(char):
-            raise VectorValueError("number_format_exception",
-                                   f"not a hexadecimal digit: \"{char}\" = {ord(char)}")
+            raise VectorValueError("number_format_exception", f'not a hexadecimal digit: "{char}" = {ord(char)}')
     return np.frombuffer(bytes.fromhex(text), dtype=np.int8).astype(np.float32)
 
 
@@ -1221,15 +1356,20 @@ def _byte_element(item: Any, index: int) -> int:
     if isinstance(item, float):
         number = _as_java_float(item)
         if np.isnan(number) or number % np.float32(1.0) != 0:
-            raise VectorValueError("illegal_argument_exception",
-                                   "element_type [byte] vectors only support non-decimal values but found decimal "
-                                   f"value [{vector_messages.java_float_str(number)}] at dim [{index}];",
-                                   element=index)
-        item = int(max(min(float(number), 2**31 - 1), -2**31))  # Java's (int) cast saturates
+            raise VectorValueError(
+                "illegal_argument_exception",
+                "element_type [byte] vectors only support non-decimal values but found decimal "
+                f"value [{vector_messages.java_float_str(number)}] at dim [{index}];",
+                element=index,
+            )
+        item = int(max(min(float(number), 2**31 - 1), -(2**31)))  # Java's (int) cast saturates
     if not -128 <= item <= 127:
-        raise VectorValueError("illegal_argument_exception",
-                               "element_type [byte] vectors only support integers between [-128, 127] but found "
-                               f"[{item}] at dim [{index}];", element=index)
+        raise VectorValueError(
+            "illegal_argument_exception",
+            "element_type [byte] vectors only support integers between [-128, 127] but found "
+            f"[{item}] at dim [{index}];",
+            element=index,
+        )
     return item
 
 
@@ -1281,18 +1421,36 @@ DENSE_VECTOR = FieldTypeSpec(
     name="dense_vector",
     params=(
         ParamSpec("element_type", _parse_element_type, _element_type_default),
-        ParamSpec("dims", _vector_param(_parse_dims), _constant(None),
-                  can_merge=lambda old, new: old is None or old == new,
-                  display=lambda value, params: value is not None, always=True),
-        ParamSpec("index", _vector_param(_parse_bool), _constant(True), display=lambda value, params: True,
-                  always=True),
-        ParamSpec("similarity", _vector_param(_parse_similarity), _similarity_default, accepts_null=True,
-                  display=lambda value, params: value is not None, always=True),
-        ParamSpec("index_options", _vector_param(_parse_index_options), _index_options_default,
-                  can_merge=_index_options_mergeable, accepts_null=True,
-                  display=lambda value, params: value is not None, always=True,
-                  render=lambda value: value.to_json(),
-                  conflict_text=lambda value: "null" if value is None else value.java_string()),
+        ParamSpec(
+            "dims",
+            _vector_param(_parse_dims),
+            _constant(None),
+            can_merge=lambda old, new: old is None or old == new,
+            display=lambda value, params: value is not None,
+            always=True,
+        ),
+        ParamSpec(
+            "index", _vector_param(_parse_bool), _constant(True), display=lambda value, params: True, always=True
+        ),
+        ParamSpec(
+            "similarity",
+            _vector_param(_parse_similarity),
+            _similarity_default,
+            accepts_null=True,
+            display=lambda value, params: value is not None,
+            always=True,
+        ),
+        ParamSpec(
+            "index_options",
+            _vector_param(_parse_index_options),
+            _index_options_default,
+            can_merge=_index_options_mergeable,
+            accepts_null=True,
+            display=lambda value, params: value is not None,
+            always=True,
+            render=lambda value: value.to_json(),
+            conflict_text=lambda value: "null" if value is None else value.java_string(),
+        ),
         _meta_param(),
     ),
     parse_value=_parse_dense_vector_value,
@@ -1311,28 +1469,44 @@ DEFAULT_SEMANTIC_INFERENCE_ID = ".all-minilm-l6-v2"
 def _parse_endpoint_id(name: str, raw: Any, context: MappingContext) -> str:
     value = java_str(raw)
     if not value:
-        raise MappingDefinitionError(f"[{name}] on mapper of type [semantic_text] must not be empty",
-                                     "illegal_argument_exception")
+        raise MappingDefinitionError(
+            f"[{name}] on mapper of type [semantic_text] must not be empty", "illegal_argument_exception"
+        )
     return value
 
 
 def _parse_chunking(name: str, raw: Any, context: MappingContext) -> Mapping[str, Any]:
     """Kept as given; the engine validates it against the inference package's chunkers."""
     if not isinstance(raw, dict):
-        raise MappingDefinitionError(f"[{name}] must be an object, found [{java_str(raw)}]",
-                                     "mapper_parsing_exception")
+        raise MappingDefinitionError(f"[{name}] must be an object, found [{java_str(raw)}]", "mapper_parsing_exception")
     return MappingProxyType(dict(raw))
 
 
 SEMANTIC_TEXT = FieldTypeSpec(
     name="semantic_text",
     params=(
-        ParamSpec("inference_id", _parse_endpoint_id, _constant(DEFAULT_SEMANTIC_INFERENCE_ID),
-                  display=lambda value, params: True, always=True),
-        ParamSpec("search_inference_id", _parse_endpoint_id, _constant(None), can_merge=_always,
-                  display=lambda value, params: value is not None),
-        ParamSpec("chunking_settings", _parse_chunking, _constant(None), accepts_null=True,
-                  display=lambda value, params: value is not None, render=lambda value: dict(value)),
+        ParamSpec(
+            "inference_id",
+            _parse_endpoint_id,
+            _constant(DEFAULT_SEMANTIC_INFERENCE_ID),
+            display=lambda value, params: True,
+            always=True,
+        ),
+        ParamSpec(
+            "search_inference_id",
+            _parse_endpoint_id,
+            _constant(None),
+            can_merge=_always,
+            display=lambda value, params: value is not None,
+        ),
+        ParamSpec(
+            "chunking_settings",
+            _parse_chunking,
+            _constant(None),
+            accepts_null=True,
+            display=lambda value, params: value is not None,
+            render=lambda value: dict(value),
+        ),
         _meta_param(),
     ),
     parse_value=_parse_text_value,
@@ -1364,23 +1538,63 @@ def dynamic_dense_vector(value: list[Any], numeric_detection: bool = False) -> b
     return True
 
 
-FIELD_TYPES: Mapping[str, FieldTypeSpec] = MappingProxyType({
-    spec.name: spec for spec in (
-        TEXT, KEYWORD, DATE, BOOLEAN, DENSE_VECTOR, SEMANTIC_TEXT,
-        *(_number_spec(name) for name in ("long", "integer", "short", "byte", "double", "float",
-                                          "half_float")),
-    )
-})
+FIELD_TYPES: Mapping[str, FieldTypeSpec] = MappingProxyType(
+    {
+        spec.name: spec
+        for spec in (
+            TEXT,
+            KEYWORD,
+            DATE,
+            BOOLEAN,
+            DENSE_VECTOR,
+            SEMANTIC_TEXT,
+            *(_number_spec(name) for name in ("long", "integer", "short", "byte", "double", "float", "half_float")),
+        )
+    }
+)
 """Every supported leaf type by name. Adding a type is adding a spec here."""
 
-UNSUPPORTED_FIELD_TYPES: frozenset[str] = frozenset({
-    "nested", "flattened", "geo_point", "geo_shape", "shape", "point", "ip", "binary",
-    "integer_range", "long_range", "float_range", "double_range", "date_range", "ip_range",
-    "date_nanos", "scaled_float", "unsigned_long", "wildcard", "constant_keyword",
-    "match_only_text", "search_as_you_type", "completion", "token_count",
-    "sparse_vector", "rank_feature", "rank_features", "percolator", "join",
-    "alias", "histogram", "version", "aggregate_metric_double", "passthrough",
-    "counted_keyword", "annotated_text", "murmur3", "icu_collation_keyword", "rank_vectors",
-    "exponential_histogram",
-})
+UNSUPPORTED_FIELD_TYPES: frozenset[str] = frozenset(
+    {
+        "nested",
+        "flattened",
+        "geo_point",
+        "geo_shape",
+        "shape",
+        "point",
+        "ip",
+        "binary",
+        "integer_range",
+        "long_range",
+        "float_range",
+        "double_range",
+        "date_range",
+        "ip_range",
+        "date_nanos",
+        "scaled_float",
+        "unsigned_long",
+        "wildcard",
+        "constant_keyword",
+        "match_only_text",
+        "search_as_you_type",
+        "completion",
+        "token_count",
+        "sparse_vector",
+        "rank_feature",
+        "rank_features",
+        "percolator",
+        "join",
+        "alias",
+        "histogram",
+        "version",
+        "aggregate_metric_double",
+        "passthrough",
+        "counted_keyword",
+        "annotated_text",
+        "murmur3",
+        "icu_collation_keyword",
+        "rank_vectors",
+        "exponential_histogram",
+    }
+)
 """Real Elasticsearch types that retrievo rejects with a "not supported" mapping error."""

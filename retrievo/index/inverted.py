@@ -34,14 +34,14 @@ class InvertedField:
     name: str
     max_doc: int
     terms: dict[str, int]
-    offsets: np.ndarray          # int64[T + 1]: postings of term t are docs[offsets[t]:offsets[t+1]]
-    docs: np.ndarray             # int32[P]
-    freqs: np.ndarray            # int32[P]
-    norms: np.ndarray | None     # uint8[max_doc]; None for fields without norms (keyword)
-    has_value: np.ndarray        # bool[max_doc]: the document has at least one indexed token
-    fwd_offsets: np.ndarray      # int64[max_doc + 1] into fwd_tids / fwd_pos (empty without positions)
-    fwd_tids: np.ndarray         # int32[L]
-    fwd_pos: np.ndarray          # int32[L]
+    offsets: np.ndarray  # int64[T + 1]: postings of term t are docs[offsets[t]:offsets[t+1]]
+    docs: np.ndarray  # int32[P]
+    freqs: np.ndarray  # int32[P]
+    norms: np.ndarray | None  # uint8[max_doc]; None for fields without norms (keyword)
+    has_value: np.ndarray  # bool[max_doc]: the document has at least one indexed token
+    fwd_offsets: np.ndarray  # int64[max_doc + 1] into fwd_tids / fwd_pos (empty without positions)
+    fwd_tids: np.ndarray  # int32[L]
+    fwd_pos: np.ndarray  # int32[L]
     doc_count: int
     sum_total_term_freq: int
     sum_doc_freq: int
@@ -107,23 +107,33 @@ class InvertedField:
     @staticmethod
     def empty(name: str, max_doc: int, with_norms: bool, with_positions: bool) -> InvertedField:
         return InvertedField(
-            name=name, max_doc=max_doc, terms={}, offsets=np.zeros(1, dtype=np.int64),
-            docs=_EMPTY_I32, freqs=_EMPTY_I32,
+            name=name,
+            max_doc=max_doc,
+            terms={},
+            offsets=np.zeros(1, dtype=np.int64),
+            docs=_EMPTY_I32,
+            freqs=_EMPTY_I32,
             norms=np.zeros(max_doc, dtype=np.uint8) if with_norms else None,
             has_value=np.zeros(max_doc, dtype=bool),
             fwd_offsets=np.zeros(max_doc + 1, dtype=np.int64) if with_positions else _EMPTY_I64,
-            fwd_tids=_EMPTY_I32, fwd_pos=_EMPTY_I32, doc_count=0, sum_total_term_freq=0, sum_doc_freq=0)
+            fwd_tids=_EMPTY_I32,
+            fwd_pos=_EMPTY_I32,
+            doc_count=0,
+            sum_total_term_freq=0,
+            sum_doc_freq=0,
+        )
 
 
 @dataclass
 class _Pending:
     """The documents added since the last refresh, as arrays (docs ascending)."""
-    docs: np.ndarray       # int32[D]
-    unique: np.ndarray     # int64[D]: distinct terms of each doc
-    lengths: np.ndarray    # int64[D]: tokens of each doc
-    tids: np.ndarray       # int32[sum(unique)]
-    tfs: np.ndarray        # int32[sum(unique)]
-    fwd_tids: np.ndarray   # int32[sum(lengths)] (empty without positions)
+
+    docs: np.ndarray  # int32[D]
+    unique: np.ndarray  # int64[D]: distinct terms of each doc
+    lengths: np.ndarray  # int64[D]: tokens of each doc
+    tids: np.ndarray  # int32[sum(unique)]
+    tfs: np.ndarray  # int32[sum(unique)]
+    fwd_tids: np.ndarray  # int32[sum(lengths)] (empty without positions)
     fwd_pos: np.ndarray
 
 
@@ -142,8 +152,8 @@ class InvertedFieldWriter:
     snapshot: InvertedField | None = None
     # Pending documents since the last refresh, as flat lists (appending is cheap; one array each at refresh).
     pending_docs: list[int] = field(default_factory=list)
-    pending_unique: list[int] = field(default_factory=list)     # distinct terms per pending doc
-    pending_lengths: list[int] = field(default_factory=list)    # tokens per pending doc (the field length)
+    pending_unique: list[int] = field(default_factory=list)  # distinct terms per pending doc
+    pending_lengths: list[int] = field(default_factory=list)  # tokens per pending doc (the field length)
     pending_tids: list[int] = field(default_factory=list)
     pending_tfs: list[int] = field(default_factory=list)
     pending_fwd_tids: list[int] = field(default_factory=list)
@@ -180,12 +190,19 @@ class InvertedFieldWriter:
             tids=np.array(self.pending_tids, dtype=np.int32),
             tfs=np.array(self.pending_tfs, dtype=np.int32),
             fwd_tids=np.array(self.pending_fwd_tids, dtype=np.int32),
-            fwd_pos=np.array(self.pending_fwd_pos, dtype=np.int32))
-        for name in ("pending_docs", "pending_unique", "pending_lengths", "pending_tids", "pending_tfs",
-                     "pending_fwd_tids", "pending_fwd_pos"):
+            fwd_pos=np.array(self.pending_fwd_pos, dtype=np.int32),
+        )
+        for name in (
+            "pending_docs",
+            "pending_unique",
+            "pending_lengths",
+            "pending_tids",
+            "pending_tfs",
+            "pending_fwd_tids",
+            "pending_fwd_pos",
+        ):
             setattr(self, name, [])
-        self.snapshot = _merge(prev, pending, self.terms, max_doc, live, self.with_norms,
-                               self.with_positions)
+        self.snapshot = _merge(prev, pending, self.terms, max_doc, live, self.with_norms, self.with_positions)
         return self.snapshot
 
 
@@ -195,8 +212,15 @@ def _grow(arr: np.ndarray, size: int, fill: int | bool = 0) -> np.ndarray:
     return out
 
 
-def _merge(prev: InvertedField, pending: _Pending, vocab: dict[str, int], max_doc: int,
-           live: np.ndarray, with_norms: bool, with_positions: bool) -> InvertedField:
+def _merge(
+    prev: InvertedField,
+    pending: _Pending,
+    vocab: dict[str, int],
+    max_doc: int,
+    live: np.ndarray,
+    with_norms: bool,
+    with_positions: bool,
+) -> InvertedField:
     n_terms = len(vocab)
     # Old postings as (tid, doc, freq) triples, dropping deleted documents.
     old_tids = np.repeat(np.arange(prev.offsets.size - 1, dtype=np.int32), np.diff(prev.offsets))
@@ -232,14 +256,27 @@ def _merge(prev: InvertedField, pending: _Pending, vocab: dict[str, int], max_do
     doc_count = int(has_value.sum())
     sum_doc_freq = int(docs.size)
     sum_total = int(freqs.sum(dtype=np.int64)) if with_norms else sum_doc_freq
-    return InvertedField(name=prev.name, max_doc=max_doc, terms=vocab.copy(), offsets=offsets, docs=docs,
-                         freqs=freqs, norms=norms, has_value=has_value, fwd_offsets=fwd_offsets,
-                         fwd_tids=fwd_tids, fwd_pos=fwd_pos, doc_count=doc_count,
-                         sum_total_term_freq=sum_total, sum_doc_freq=sum_doc_freq)
+    return InvertedField(
+        name=prev.name,
+        max_doc=max_doc,
+        terms=vocab.copy(),
+        offsets=offsets,
+        docs=docs,
+        freqs=freqs,
+        norms=norms,
+        has_value=has_value,
+        fwd_offsets=fwd_offsets,
+        fwd_tids=fwd_tids,
+        fwd_pos=fwd_pos,
+        doc_count=doc_count,
+        sum_total_term_freq=sum_total,
+        sum_doc_freq=sum_doc_freq,
+    )
 
 
-def _merge_forward(prev: InvertedField, pending: _Pending, max_doc: int,
-                   with_positions: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _merge_forward(
+    prev: InvertedField, pending: _Pending, max_doc: int, with_positions: bool
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Append pending documents' token streams to the forward index (deleted docs stay: harmless).
 
     Pending docs are all newer than the previous snapshot and arrive in doc order, so their streams
@@ -255,5 +292,4 @@ def _merge_forward(prev: InvertedField, pending: _Pending, max_doc: int,
     np.cumsum(counts, out=offsets[1:])
     if pending.docs.size == 0:
         return offsets, prev.fwd_tids, prev.fwd_pos
-    return (offsets, np.concatenate([prev.fwd_tids, pending.fwd_tids]),
-            np.concatenate([prev.fwd_pos, pending.fwd_pos]))
+    return (offsets, np.concatenate([prev.fwd_tids, pending.fwd_tids]), np.concatenate([prev.fwd_pos, pending.fwd_pos]))

@@ -46,12 +46,25 @@ __all__ = ["FieldMapping", "Mapper", "Mappings", "ObjectMapping", "build_mapper"
 
 _DYNAMIC_VALUES = ("true", "false", "strict")
 _ROOT_NAME = "_doc"
-_UNSUPPORTED_ROOT_KEYS = frozenset({
-    "dynamic_date_formats", "runtime", "subobjects", "_routing", "_field_names",
-    "_data_stream_timestamp", "_doc_count", "_size", "_index", "_id", "_tier", "_ignored",
-})
-_UNSUPPORTED_OBJECT_KEYS = frozenset({"subobjects", "include_in_parent", "include_in_root",
-                                      "synthetic_source_keep", "store_array_source", "copy_to"})
+_UNSUPPORTED_ROOT_KEYS = frozenset(
+    {
+        "dynamic_date_formats",
+        "runtime",
+        "subobjects",
+        "_routing",
+        "_field_names",
+        "_data_stream_timestamp",
+        "_doc_count",
+        "_size",
+        "_index",
+        "_id",
+        "_tier",
+        "_ignored",
+    }
+)
+_UNSUPPORTED_OBJECT_KEYS = frozenset(
+    {"subobjects", "include_in_parent", "include_in_root", "synthetic_source_keep", "store_array_source", "copy_to"}
+)
 
 
 @dataclass(frozen=True)
@@ -112,6 +125,7 @@ def _join(parent: str, name: str) -> str:
 # Parsing
 # --------------------------------------------------------------------------------------------
 
+
 def _not_supported(what: str) -> MappingDefinitionError:
     return MappingDefinitionError(f"{what} is not supported by retrievo")
 
@@ -128,9 +142,12 @@ def _named_bool(value: Any, name: str) -> bool:
     if isinstance(value, bool) or text in ("true", "false"):
         return value if isinstance(value, bool) else text == "true"
     raise MappingDefinitionError(
-        f"Could not convert [{name}] to boolean", "illegal_argument_exception",
-        error_cause("illegal_argument_exception",
-                    f"Failed to parse value [{text}] as only [true] or [false] are allowed."))
+        f"Could not convert [{name}] to boolean",
+        "illegal_argument_exception",
+        error_cause(
+            "illegal_argument_exception", f"Failed to parse value [{text}] as only [true] or [false] are allowed."
+        ),
+    )
 
 
 def _parse_dynamic(value: Any, where: str) -> str:
@@ -153,8 +170,9 @@ def _parse_properties(parent: str, node: Any, context: MappingContext) -> dict[s
         if isinstance(definition, list) and not definition:
             continue
         if not isinstance(definition, Mapping):
-            raise MappingDefinitionError(f"Expected map for property [fields] on field [{key}] "
-                                         "but got a class java.lang.String")
+            raise MappingDefinitionError(
+                f"Expected map for property [fields] on field [{key}] but got a class java.lang.String"
+            )
         parts = key.split(".")
         if any(part.strip() == "" for part in parts):
             raise MappingDefinitionError("name cannot be empty string", "illegal_argument_exception")
@@ -163,7 +181,7 @@ def _parse_properties(parent: str, node: Any, context: MappingContext) -> dict[s
             path = _join(path, part)
         mapper = _parse_mapper(key, parts[-1], path, definition, context)
         for depth in range(len(parts) - 2, -1, -1):
-            object_path = _join(parent, ".".join(parts[:depth + 1]))
+            object_path = _join(parent, ".".join(parts[: depth + 1]))
             mapper = ObjectMapping(object_path, MappingProxyType({parts[depth + 1]: mapper}))
         existing = result.get(parts[0])
         try:
@@ -173,13 +191,11 @@ def _parse_properties(parent: str, node: Any, context: MappingContext) -> dict[s
     return result
 
 
-def _parse_mapper(key: str, name: str, path: str, definition: Mapping[str, Any],
-                  context: MappingContext) -> Mapper:
+def _parse_mapper(key: str, name: str, path: str, definition: Mapping[str, Any], context: MappingContext) -> Mapper:
     """One entry of ``properties``: an object or a leaf field, by its (possibly implied) type."""
     type_node = definition.get("type")
     if type_node is None:
-        if definition.get("properties") is not None or (len(definition) == 1 and
-                                                        definition.get("enabled") is not None):
+        if definition.get("properties") is not None or (len(definition) == 1 and definition.get("enabled") is not None):
             return _parse_object(key, path, definition, context)
         raise MappingDefinitionError(f"No type specified for field [{key}]")
     type_name = java_str(type_node)
@@ -193,8 +209,7 @@ def _parse_mapper(key: str, name: str, path: str, definition: Mapping[str, Any],
     raise MappingDefinitionError(f"No handler for type [{type_name}] declared on field [{key}]")
 
 
-def _parse_object(key: str, path: str, definition: Mapping[str, Any],
-                  context: MappingContext) -> ObjectMapping:
+def _parse_object(key: str, path: str, definition: Mapping[str, Any], context: MappingContext) -> ObjectMapping:
     dynamic: str | None = None
     enabled, enabled_explicit = True, False
     properties: dict[str, Mapper] = {}
@@ -220,20 +235,24 @@ def _parse_object(key: str, path: str, definition: Mapping[str, Any],
 def _parse_multi_fields(name: str, path: str, node: Any, context: MappingContext) -> tuple[FieldMapping, ...]:
     """``TypeParsers.parseMultiField``: sub-fields parse the parent's values with their own type."""
     if context.in_multi_field:
-        raise MappingDefinitionError(f"Encountered a multi-field [{name}] which itself contains a "
-                                     "multi-field. Defining chained multi-fields is not supported.",
-                                     "illegal_argument_exception")
+        raise MappingDefinitionError(
+            f"Encountered a multi-field [{name}] which itself contains a "
+            "multi-field. Defining chained multi-fields is not supported.",
+            "illegal_argument_exception",
+        )
     if isinstance(node, list) and not node:
         return ()
     if not isinstance(node, Mapping):
-        raise MappingDefinitionError(f"expected map for property [fields] on field [{java_str(node)}] or "
-                                     f"[fields] but got a {_java_class(node)}")
+        raise MappingDefinitionError(
+            f"expected map for property [fields] on field [{java_str(node)}] or [fields] but got a {_java_class(node)}"
+        )
     sub_context = replace(context, in_multi_field=True)
     result: list[FieldMapping] = []
     for sub_name, definition in node.items():
         if "." in sub_name:
-            raise MappingDefinitionError(f"Field name [{sub_name}] which is a multi field of [{name}] "
-                                         "cannot contain '.'")
+            raise MappingDefinitionError(
+                f"Field name [{sub_name}] which is a multi field of [{name}] cannot contain '.'"
+            )
         if not isinstance(definition, Mapping):
             raise MappingDefinitionError(f"illegal field [{sub_name}], only fields can be specified inside fields")
         type_node = definition.get("type")
@@ -252,13 +271,24 @@ def _parse_multi_fields(name: str, path: str, node: Any, context: MappingContext
 
 
 def _java_class(value: Any) -> str:
-    names = {str: "java.lang.String", bool: "java.lang.Boolean", int: "java.lang.Integer",
-             float: "java.lang.Double", list: "java.util.ArrayList"}
+    names = {
+        str: "java.lang.String",
+        bool: "java.lang.Boolean",
+        int: "java.lang.Integer",
+        float: "java.lang.Double",
+        list: "java.util.ArrayList",
+    }
     return "class " + names.get(type(value), "java.lang.Object")
 
 
-def _parse_leaf(name: str, path: str, definition: Mapping[str, Any], spec: FieldTypeSpec,
-                context: MappingContext, parent: str | None) -> FieldMapping:
+def _parse_leaf(
+    name: str,
+    path: str,
+    definition: Mapping[str, Any],
+    spec: FieldTypeSpec,
+    context: MappingContext,
+    parent: str | None,
+) -> FieldMapping:
     """``FieldMapper.Builder.parse``: each entry is a known parameter, ``fields``, or an error."""
     given: dict[str, Any] = {}
     multi_fields: tuple[FieldMapping, ...] = ()
@@ -276,8 +306,9 @@ def _parse_leaf(name: str, path: str, definition: Mapping[str, Any], spec: Field
                 raise _not_supported(f"parameter [{key}] on mapper [{name}] of type [{spec.name}]")
             raise MappingDefinitionError(f"unknown parameter [{key}] on mapper [{name}] of type [{spec.name}]")
         if raw is None and not param.accepts_null:
-            raise MappingDefinitionError(f"[{key}] on mapper [{name}] of type [{spec.name}] "
-                                         "must not have a [null] value")
+            raise MappingDefinitionError(
+                f"[{key}] on mapper [{name}] of type [{spec.name}] must not have a [null] value"
+            )
         given[key] = param.parse(name, raw, context)
     explicit = frozenset(given)
     params: dict[str, Any] = {}
@@ -321,12 +352,13 @@ def _parse_root(body: Any, context: MappingContext) -> tuple[ObjectMapping, _Roo
             settings[key] = _named_bool(value, key)
         elif key == "_meta":
             if not isinstance(value, Mapping):
-                raise MappingDefinitionError(f"[_meta] must be an object, got {_java_class(value)[6:]}"
-                                             f"[{java_str(value)}]")
+                raise MappingDefinitionError(
+                    f"[_meta] must be an object, got {_java_class(value)[6:]}[{java_str(value)}]"
+                )
             settings["meta"] = MappingProxyType(copy.deepcopy(dict(value)))
         elif key == "_source":
             if value not in ({}, {"enabled": True}, {"enabled": "true"}):
-                raise _not_supported(f"[_source] {java_str(value)} (only {{\"enabled\": true}})")
+                raise _not_supported(f'[_source] {java_str(value)} (only {{"enabled": true}})')
         elif key == "dynamic_templates":
             if value not in ([], None):
                 raise _not_supported("[dynamic_templates]")
@@ -354,15 +386,18 @@ def _wrap_definition_error(failure: MappingDefinitionError) -> BadRequestError:
     """ES's ``MapperService.parseMapping`` wrapper and its root cause."""
     inner = failure.cause()
     outer_reason = f"Failed to parse mapping: {failure.reason}"
-    root_cause = (error_cause(failure.error_type, failure.reason)
-                  if failure.error_type == "mapper_parsing_exception"
-                  else error_cause("mapper_parsing_exception", outer_reason))
+    root_cause = (
+        error_cause(failure.error_type, failure.reason)
+        if failure.error_type == "mapper_parsing_exception"
+        else error_cause("mapper_parsing_exception", outer_reason)
+    )
     return BadRequestError("mapper_parsing_exception", outer_reason, caused_by=inner, root_cause=[root_cause])
 
 
 # --------------------------------------------------------------------------------------------
 # Merging
 # --------------------------------------------------------------------------------------------
+
 
 def _analyzer_identity(value: Any, explicit: bool) -> Any:
     """ES compares analyzer *instances*: an unset analyzer is the index's ``default`` one."""
@@ -372,8 +407,9 @@ def _analyzer_identity(value: Any, explicit: bool) -> Any:
 def _merge_field(current: FieldMapping, incoming: FieldMapping) -> FieldMapping:
     """``FieldMapper.merge``: same type; non-updatable parameters must not change."""
     if current.type != incoming.type:
-        raise illegal_argument(f"mapper [{current.path}] cannot be changed from type "
-                               f"[{current.type}] to [{incoming.type}]")
+        raise illegal_argument(
+            f"mapper [{current.path}] cannot be changed from type [{current.type}] to [{incoming.type}]"
+        )
     spec = FIELD_TYPES[current.type]
     conflicts: list[str] = []
     params: dict[str, Any] = {}
@@ -386,31 +422,38 @@ def _merge_field(current: FieldMapping, incoming: FieldMapping) -> FieldMapping:
             params[param.name] = incoming.params[param.name]
         else:
             params[param.name] = current.params[param.name]
-            conflicts.append(f"Cannot update parameter [{param.name}] from "
-                             f"[{param.conflict_text(old)}] to [{param.conflict_text(new)}]")
+            conflicts.append(
+                f"Cannot update parameter [{param.name}] from "
+                f"[{param.conflict_text(old)}] to [{param.conflict_text(new)}]"
+            )
     sub_fields = {sub.name: sub for sub in current.fields}
     for sub in incoming.fields:
         sub_fields[sub.name] = _merge_field(sub_fields[sub.name], sub) if sub.name in sub_fields else sub
     if conflicts:
-        raise illegal_argument(f"Mapper for [{current.path}] conflicts with existing mapper:\n\t"
-                               + "\n\t".join(conflicts))
+        raise illegal_argument(
+            f"Mapper for [{current.path}] conflicts with existing mapper:\n\t" + "\n\t".join(conflicts)
+        )
     fields = tuple(sorted(sub_fields.values(), key=lambda sub: sub.name))
-    return FieldMapping(current.path, current.type, MappingProxyType(params), incoming.explicit,
-                        fields, current.parent)
+    return FieldMapping(current.path, current.type, MappingProxyType(params), incoming.explicit, fields, current.parent)
 
 
 def _merge_object(current: ObjectMapping, incoming: ObjectMapping) -> ObjectMapping:
     """``ObjectMapper.doMerge``: ``dynamic`` may change, ``enabled`` may not, children merge."""
     if incoming.enabled_explicit and incoming.enabled != current.enabled:
-        raise illegal_argument(f"the [enabled] parameter can't be updated for the object mapping "
-                               f"[{current.path or _ROOT_NAME}]")
+        raise illegal_argument(
+            f"the [enabled] parameter can't be updated for the object mapping [{current.path or _ROOT_NAME}]"
+        )
     properties = dict(current.properties)
     for name, mapper in incoming.properties.items():
         existing = properties.get(name)
         properties[name] = mapper if existing is None else _merge_mapper(existing, mapper)
-    return ObjectMapping(current.path, MappingProxyType(properties),
-                         incoming.dynamic if incoming.dynamic is not None else current.dynamic,
-                         current.enabled, current.enabled_explicit or incoming.enabled_explicit)
+    return ObjectMapping(
+        current.path,
+        MappingProxyType(properties),
+        incoming.dynamic if incoming.dynamic is not None else current.dynamic,
+        current.enabled,
+        current.enabled_explicit or incoming.enabled_explicit,
+    )
 
 
 def _merge_mapper(current: Mapper, incoming: Mapper) -> Mapper:
@@ -428,7 +471,7 @@ def _tree_of(mappers: Iterable[Mapper]) -> ObjectMapping:
         parts = mapper.path.split(".")
         node: Mapper = mapper
         for depth in range(len(parts) - 2, -1, -1):
-            node = ObjectMapping(".".join(parts[:depth + 1]), MappingProxyType({parts[depth + 1]: node}))
+            node = ObjectMapping(".".join(parts[: depth + 1]), MappingProxyType({parts[depth + 1]: node}))
         root = _merge_object(root, ObjectMapping("", MappingProxyType({parts[0]: node})))
     return root
 
@@ -437,19 +480,27 @@ def _tree_of(mappers: Iterable[Mapper]) -> ObjectMapping:
 # Mappings
 # --------------------------------------------------------------------------------------------
 
+
 class Mappings:
     """An index's mappings: an immutable tree of :class:`ObjectMapping` and :class:`FieldMapping`
     with a lookup over full dotted paths (object sub-fields and multi-fields included)."""
 
-    __slots__ = ("_root", "_settings", "_default_analyzer", "_default_search_analyzer",
-                 "_fields", "_objects")
+    __slots__ = ("_root", "_settings", "_default_analyzer", "_default_search_analyzer", "_fields", "_objects")
 
-    def __init__(self, root: ObjectMapping | None = None, *, date_detection: bool | None = None,
-                 numeric_detection: bool | None = None, meta: Mapping[str, Any] | None = None,
-                 default_analyzer: str = "standard", default_search_analyzer: str | None = None) -> None:
+    def __init__(
+        self,
+        root: ObjectMapping | None = None,
+        *,
+        date_detection: bool | None = None,
+        numeric_detection: bool | None = None,
+        meta: Mapping[str, Any] | None = None,
+        default_analyzer: str = "standard",
+        default_search_analyzer: str | None = None,
+    ) -> None:
         self._root = root if root is not None else ObjectMapping("")
-        self._settings = _RootSettings(date_detection, numeric_detection,
-                                       None if meta is None else MappingProxyType(copy.deepcopy(dict(meta))))
+        self._settings = _RootSettings(
+            date_detection, numeric_detection, None if meta is None else MappingProxyType(copy.deepcopy(dict(meta)))
+        )
         self._default_analyzer = default_analyzer
         self._default_search_analyzer = default_search_analyzer
         fields: dict[str, FieldMapping] = {}
@@ -461,9 +512,14 @@ class Mappings:
     # ---- construction ------------------------------------------------------------------------
 
     @classmethod
-    def from_json(cls, body: Mapping[str, Any] | None, registry: AnalyzerRegistry | None = None, *,
-                  default_analyzer: str | None = None,
-                  default_search_analyzer: str | None = None) -> Mappings:
+    def from_json(
+        cls,
+        body: Mapping[str, Any] | None,
+        registry: AnalyzerRegistry | None = None,
+        *,
+        default_analyzer: str | None = None,
+        default_search_analyzer: str | None = None,
+    ) -> Mappings:
         """Parses the ``mappings`` of a create-index or put-mapping body.
 
         ``registry`` answers ``name in registry`` for analyzer names (``None``: not checked).
@@ -482,43 +538,59 @@ class Mappings:
             root, settings = _parse_root(body, context)
         except MappingDefinitionError as failure:
             raise _wrap_definition_error(failure) from None
-        return cls(root, date_detection=settings.date_detection,
-                   numeric_detection=settings.numeric_detection, meta=settings.meta,
-                   default_analyzer=default_analyzer, default_search_analyzer=default_search_analyzer)
+        return cls(
+            root,
+            date_detection=settings.date_detection,
+            numeric_detection=settings.numeric_detection,
+            meta=settings.meta,
+            default_analyzer=default_analyzer,
+            default_search_analyzer=default_search_analyzer,
+        )
 
     @classmethod
-    def empty(cls, *, default_analyzer: str = "standard",
-              default_search_analyzer: str | None = None) -> Mappings:
+    def empty(cls, *, default_analyzer: str = "standard", default_search_analyzer: str | None = None) -> Mappings:
         """The mappings of an index created without any: dynamic, no fields."""
         return cls(default_analyzer=default_analyzer, default_search_analyzer=default_search_analyzer)
 
     def _copy(self, root: ObjectMapping, settings: _RootSettings) -> Mappings:
-        return Mappings(root, date_detection=settings.date_detection,
-                        numeric_detection=settings.numeric_detection, meta=settings.meta,
-                        default_analyzer=self._default_analyzer,
-                        default_search_analyzer=self._default_search_analyzer)
+        return Mappings(
+            root,
+            date_detection=settings.date_detection,
+            numeric_detection=settings.numeric_detection,
+            meta=settings.meta,
+            default_analyzer=self._default_analyzer,
+            default_search_analyzer=self._default_search_analyzer,
+        )
 
     # ---- updates -------------------------------------------------------------------------------
 
-    def merge(self, update: Mappings | Mapping[str, Any],
-              registry: AnalyzerRegistry | None = None) -> Mappings:
+    def merge(self, update: Mappings | Mapping[str, Any], registry: AnalyzerRegistry | None = None) -> Mappings:
         """A new Mappings with ``update`` (parsed mappings or put-mapping JSON) merged in, as
         ``PUT index/_mapping``: new fields are added, objects merge recursively, existing fields
         keep their type and non-updatable parameters (else ``illegal_argument_exception``),
         root settings given in the update replace the current ones."""
-        incoming = update if isinstance(update, Mappings) else Mappings.from_json(
-            update, registry, default_analyzer=self._default_analyzer,
-            default_search_analyzer=self._default_search_analyzer)
+        incoming = (
+            update
+            if isinstance(update, Mappings)
+            else Mappings.from_json(
+                update,
+                registry,
+                default_analyzer=self._default_analyzer,
+                default_search_analyzer=self._default_search_analyzer,
+            )
+        )
         root = _merge_object(self._root, incoming._root)
         ours, theirs = self._settings, incoming._settings
         settings = _RootSettings(
             theirs.date_detection if theirs.date_detection is not None else ours.date_detection,
             theirs.numeric_detection if theirs.numeric_detection is not None else ours.numeric_detection,
-            theirs.meta if theirs.meta is not None else ours.meta)
+            theirs.meta if theirs.meta is not None else ours.meta,
+        )
         return self._copy(root, settings)
 
-    def with_added(self, path: str, definition: Mapping[str, Any],
-                   registry: AnalyzerRegistry | None = None) -> Mappings:
+    def with_added(
+        self, path: str, definition: Mapping[str, Any], registry: AnalyzerRegistry | None = None
+    ) -> Mappings:
         """A new Mappings with the field ``definition`` (mapping JSON) at dotted ``path``;
         intermediate objects are created. Same rules as :meth:`merge`."""
         return self.merge({"properties": {path: dict(definition)}}, registry)
@@ -621,9 +693,11 @@ class Mappings:
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Mappings):
             return NotImplemented
-        return (self.to_json() == other.to_json()
-                and self._default_analyzer == other._default_analyzer
-                and self._default_search_analyzer == other._default_search_analyzer)
+        return (
+            self.to_json() == other.to_json()
+            and self._default_analyzer == other._default_analyzer
+            and self._default_search_analyzer == other._default_search_analyzer
+        )
 
     __hash__ = None  # type: ignore[assignment]
 
@@ -631,8 +705,7 @@ class Mappings:
         return f"Mappings({self.to_json()!r})"
 
 
-def _index_tree(node: ObjectMapping, fields: dict[str, FieldMapping],
-                objects: dict[str, ObjectMapping]) -> None:
+def _index_tree(node: ObjectMapping, fields: dict[str, FieldMapping], objects: dict[str, ObjectMapping]) -> None:
     """Fills the path lookups, children in name order."""
     for name in sorted(node.properties):
         child = node.properties[name]

@@ -25,6 +25,7 @@ class TextAnalyzer(Protocol):
 @dataclass(frozen=True)
 class FieldInfo:
     """What the query layer needs to know about one mapped leaf field."""
+
     path: str
     type: str
     indexed: bool
@@ -32,7 +33,7 @@ class FieldInfo:
     has_positions: bool = True
     date_format: str | None = None
     dims: int | None = None
-    inference_id: str | None = None   # semantic_text: the endpoint that embeds its text
+    inference_id: str | None = None  # semantic_text: the endpoint that embeds its text
 
 
 DateParser = Callable[[FieldInfo, Any, int, bool, "str | None", "str | None"], int]
@@ -42,18 +43,18 @@ DateParser = Callable[[FieldInfo, Any, int, bool, "str | None", "str | None"], i
 class Searcher:
     index_name: str
     max_doc: int
-    live: np.ndarray                      # bool[max_doc]
-    ids: tuple[str, ...] | list[str]      # internal doc → _id (list shared, only appended to)
+    live: np.ndarray  # bool[max_doc]
+    ids: tuple[str, ...] | list[str]  # internal doc → _id (list shared, only appended to)
     by_id: dict[str, int]
     sources: list[dict[str, Any] | None]
     fields: dict[str, FieldInfo]
     inverted_fields: dict[str, InvertedField]
     numeric_columns: dict[str, NumericColumn]
-    presence: dict[str, np.ndarray]       # field path → bool[max_doc]: a value was given
+    presence: dict[str, np.ndarray]  # field path → bool[max_doc]: a value was given
     analyzers: Callable[[str], TextAnalyzer | None]
     date_parser: DateParser
     generation: int = 0
-    vector_fields: dict[str, Any] = field(default_factory=dict)   # path → VectorField snapshot
+    vector_fields: dict[str, Any] = field(default_factory=dict)  # path → VectorField snapshot
 
     @cached_property
     def live_count(self) -> int:
@@ -65,8 +66,9 @@ class Searcher:
     def find_analyzer(self, name: str) -> TextAnalyzer | None:
         return self.analyzers(name)
 
-    def parse_date(self, fi: FieldInfo, value: Any, now_millis: int, round_up: bool,
-                   fmt: str | None, tz: str | None) -> int:
+    def parse_date(
+        self, fi: FieldInfo, value: Any, now_millis: int, round_up: bool, fmt: str | None, tz: str | None
+    ) -> int:
         return self.date_parser(fi, value, now_millis, round_up, fmt, tz)
 
     def searchable_fields(self) -> list[str]:

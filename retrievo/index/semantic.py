@@ -10,8 +10,9 @@ the inference package.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol, Sequence
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -19,8 +20,9 @@ import numpy as np
 class ChunkEmbedder(Protocol):
     """What the shard needs from inference: chunk texts and embed the chunks (batched, cached)."""
 
-    def embed_chunks(self, inference_id: str, texts: Sequence[str], *,
-                     chunking_settings: Any = None, input_type: str = "ingest") -> list[list[Any]]: ...
+    def embed_chunks(
+        self, inference_id: str, texts: Sequence[str], *, chunking_settings: Any = None, input_type: str = "ingest"
+    ) -> list[list[Any]]: ...
 
 
 @dataclass(frozen=True)
@@ -35,18 +37,24 @@ class SemanticField:
     """An immutable snapshot: chunk vectors plus which document each chunk belongs to."""
 
     name: str
-    chunks: Any                  # VectorField over chunk rows, or None before the first vector
-    chunk_docs: np.ndarray       # int32[n_chunks]
-    chunk_offsets: np.ndarray    # int32[n_chunks, 2]: (start, end) into the document's text
+    chunks: Any  # VectorField over chunk rows, or None before the first vector
+    chunk_docs: np.ndarray  # int32[n_chunks]
+    chunk_offsets: np.ndarray  # int32[n_chunks, 2]: (start, end) into the document's text
     dims: int | None
 
     def describe(self) -> dict[str, Any]:
         base = self.chunks.describe() if self.chunks is not None else {}
         return {**base, "semantic_text": True, "chunks": int(self.chunk_docs.size)}
 
-    def search(self, query: Any, k: int, num_candidates: int, filter_mask: np.ndarray | None = None,
-               similarity_threshold: float | None = None,
-               oversample: float | None = None) -> tuple[np.ndarray, np.ndarray]:
+    def search(
+        self,
+        query: Any,
+        k: int,
+        num_candidates: int,
+        filter_mask: np.ndarray | None = None,
+        similarity_threshold: float | None = None,
+        oversample: float | None = None,
+    ) -> tuple[np.ndarray, np.ndarray]:
         """The ``k`` best documents by their best chunk, among documents passing ``filter_mask``."""
         if self.chunks is None or self.chunk_docs.size == 0:
             return np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float32)
@@ -60,20 +68,21 @@ class SemanticField:
             if d not in best:  # rows arrive best first: the first chunk seen is the document's best
                 best[d] = s
         ordered = sorted(best.items(), key=lambda item: (-item[1], item[0]))[:k]
-        return (np.array([d for d, _ in ordered], dtype=np.int32),
-                np.array([s for _, s in ordered], dtype=np.float32))
+        return (np.array([d for d, _ in ordered], dtype=np.int32), np.array([s for _, s in ordered], dtype=np.float32))
+
 
 @dataclass
 class SemanticFieldWriter:
     name: str
     index_options: Any = None
-    vectors: Any = None                       # VectorFieldWriter, created at the first embedding
+    vectors: Any = None  # VectorFieldWriter, created at the first embedding
     chunk_docs: list[int] = field(default_factory=list)
     chunk_offsets: list[tuple[int, int]] = field(default_factory=list)
     dims: int | None = None
 
     def add(self, doc: int, chunks: list[Chunk]) -> None:
         from retrievo.index.vectors import VectorFieldWriter
+
         for chunk in chunks:
             if self.vectors is None:
                 self.dims = int(chunk.embedding.shape[0])

@@ -31,7 +31,9 @@ class IndexSettings:
         out: dict[str, Any] = {
             "number_of_shards": str(self.number_of_shards),
             "number_of_replicas": str(self.number_of_replicas),
-            "provided_name": index, "uuid": uuid, "creation_date": str(created_millis),
+            "provided_name": index,
+            "uuid": uuid,
+            "creation_date": str(created_millis),
         }
         if self.max_result_window != 10000:
             out["max_result_window"] = str(self.max_result_window)
@@ -69,12 +71,11 @@ def parse_settings(settings: dict[str, Any] | None) -> IndexSettings:
     flat = _flatten(settings or {})
     values: dict[str, Any] = {}
     for key, value in flat.items():
-        name = key[len("index."):] if key.startswith("index.") else key
+        name = key[len("index.") :] if key.startswith("index.") else key
         if name == "number_of_shards":
             shards = _int("index.number_of_shards", value, 1)
             if shards != 1:
-                raise not_supported("[index.number_of_shards] other than 1",
-                                    "retrievo keeps every index in one shard")
+                raise not_supported("[index.number_of_shards] other than 1", "retrievo keeps every index in one shard")
             values["number_of_shards"] = shards
         elif name == "number_of_replicas":
             values["number_of_replicas"] = _int("index.number_of_replicas", value, 0)
@@ -91,5 +92,6 @@ def parse_settings(settings: dict[str, Any] | None) -> IndexSettings:
         else:
             raise illegal_argument(
                 f"unknown setting [index.{name}] please check that any required plugins are installed, "
-                f"or check the breaking changes documentation for removed settings")
+                f"or check the breaking changes documentation for removed settings"
+            )
     return IndexSettings(**values)

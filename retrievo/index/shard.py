@@ -38,6 +38,7 @@ NUMERIC_TYPES = frozenset({"long", "integer", "short", "byte", "double", "float"
 @dataclass
 class _Analyzed:
     """A document ready to store: per-field tokens and column values, computed before any write."""
+
     tokens: dict[str, tuple[list[str], list[int]]]
     columns: dict[str, list[float | int]]
     present: list[str]
@@ -46,8 +47,13 @@ class _Analyzed:
 
 
 class Shard:
-    def __init__(self, name: str, mappings: dict[str, Any] | None = None,
-                 settings: dict[str, Any] | None = None, embedder: ChunkEmbedder | None = None) -> None:
+    def __init__(
+        self,
+        name: str,
+        mappings: dict[str, Any] | None = None,
+        settings: dict[str, Any] | None = None,
+        embedder: ChunkEmbedder | None = None,
+    ) -> None:
         self.name = name
         self.uuid = uuid.uuid4().hex[:22]
         self.created_millis = int(time.time() * 1000)
@@ -123,10 +129,14 @@ class Shard:
         if self.embedder is None:
             raise not_supported("[semantic_text] without an inference service", "create the index through Engine")
         settings = fm.params.get("chunking_settings")
-        per_text = self.embedder.embed_chunks(fm.params["inference_id"], texts,
-                                              chunking_settings=dict(settings) if settings else None)
-        return [Chunk(c.start, c.end, np.asarray(c.embedding, dtype=np.float32))
-                for chunk_list in per_text for c in chunk_list]
+        per_text = self.embedder.embed_chunks(
+            fm.params["inference_id"], texts, chunking_settings=dict(settings) if settings else None
+        )
+        return [
+            Chunk(c.start, c.end, np.asarray(c.embedding, dtype=np.float32))
+            for chunk_list in per_text
+            for c in chunk_list
+        ]
 
     def _writer(self, fm: FieldMapping) -> InvertedFieldWriter:
         w = self.inverted.get(fm.path)
@@ -139,6 +149,7 @@ class Shard:
     def _vector_writer(self, fm: FieldMapping) -> VectorFieldWriter:
         from retrievo.index.vectors import VectorFieldWriter
         from retrievo.index.vectors.options import effective_index_options
+
         w = self.vectors.get(fm.path)
         if w is None:
             w = VectorFieldWriter.from_mapping(fm)
@@ -154,8 +165,9 @@ class Shard:
             self.columns[fm.path] = c
         return c
 
-    def index_document(self, doc_id: str | None, source: dict[str, Any],
-                       op_type: str = "index") -> tuple[str, int, bool, int]:
+    def index_document(
+        self, doc_id: str | None, source: dict[str, Any], op_type: str = "index"
+    ) -> tuple[str, int, bool, int]:
         """Parse, analyse, then store one document; returns (_id, version, created, seq_no)."""
         with self.lock:
             if doc_id is None:
@@ -165,11 +177,15 @@ class Shard:
             analyzed = self._analyze(parsed.values, mappings)
             if op_type == "create" and doc_id in self.store.by_id:
                 from retrievo.errors import ConflictError
+
                 version = self.store.versions[doc_id]
                 raise ConflictError(
                     "version_conflict_engine_exception",
                     f"[{doc_id}]: version conflict, document already exists (current version [{version}])",
-                    index_uuid=self.uuid, shard="0", index=self.name)
+                    index_uuid=self.uuid,
+                    shard="0",
+                    index=self.name,
+                )
             # Nothing below can fail on user input: the write is all-or-nothing.
             self.mappings = mappings
             internal, version, created = self.store.append(doc_id, source)
@@ -223,11 +239,21 @@ class Shard:
             self.generation += 1
             self._dirty = False
             self._searcher = Searcher(
-                index_name=self.name, max_doc=max_doc, live=live, ids=self.store.ids,
-                by_id=dict(self.store.by_id), sources=self.store.sources, fields=self._field_infos(),
-                inverted_fields=inverted, numeric_columns=columns, presence=presence,
-                analyzers=self._find_analyzer, date_parser=self._parse_date, generation=self.generation,
-                vector_fields=vector_fields)
+                index_name=self.name,
+                max_doc=max_doc,
+                live=live,
+                ids=self.store.ids,
+                by_id=dict(self.store.by_id),
+                sources=self.store.sources,
+                fields=self._field_infos(),
+                inverted_fields=inverted,
+                numeric_columns=columns,
+                presence=presence,
+                analyzers=self._find_analyzer,
+                date_parser=self._parse_date,
+                generation=self.generation,
+                vector_fields=vector_fields,
+            )
             if self.on_refresh is not None:
                 self.on_refresh(self)
             return self._searcher
@@ -247,13 +273,18 @@ class Shard:
             analyzer = None
             if fm.type == "text":
                 analyzer = self.analysis.get(fm.search_analyzer or fm.analyzer or "standard")
-            infos[fm.path] = FieldInfo(path=fm.path, type=fm.type, indexed=fm.index,
-                                       search_analyzer=analyzer, has_positions=True,
-                                       date_format=getattr(fm, "format", None),
-                                       dims=self._dims(fm),
-                                       inference_id=(fm.params.get("search_inference_id")
-                                                     or fm.params.get("inference_id"))
-                                       if fm.type == "semantic_text" else None)
+            infos[fm.path] = FieldInfo(
+                path=fm.path,
+                type=fm.type,
+                indexed=fm.index,
+                search_analyzer=analyzer,
+                has_positions=True,
+                date_format=getattr(fm, "format", None),
+                dims=self._dims(fm),
+                inference_id=(fm.params.get("search_inference_id") or fm.params.get("inference_id"))
+                if fm.type == "semantic_text"
+                else None,
+            )
         return infos
 
     def _dims(self, fm: FieldMapping) -> int | None:
@@ -264,8 +295,7 @@ class Shard:
         return None
 
     @staticmethod
-    def _parse_date(fi: FieldInfo, value: Any, now_millis: int, round_up: bool, fmt: str | None,
-                    tz: str | None) -> int:
+    def _parse_date(fi: FieldInfo, value: Any, now_millis: int, round_up: bool, fmt: str | None, tz: str | None) -> int:
         formats = fmt or fi.date_format or DEFAULT_DATE_FORMAT
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             value = str(int(value)) if float(value).is_integer() else str(value)

@@ -14,8 +14,15 @@
 This package never imports ``retrievo.planner`` or ``retrievo.retrievers``.
 """
 
-from .chunking import (ChunkingSettings, ChunkOffset, NoneChunkingSettings, SentenceChunkingSettings,
-                       WordChunkingSettings, chunk_text, parse_chunking_settings)
+from .chunking import (
+    ChunkingSettings,
+    ChunkOffset,
+    NoneChunkingSettings,
+    SentenceChunkingSettings,
+    WordChunkingSettings,
+    chunk_text,
+    parse_chunking_settings,
+)
 from .client import InferenceClient
 from .endpoint import Endpoint
 from .registry import DEFAULT_EMBEDDING_INFERENCE_ID, EmbeddedChunk, InferenceRegistry
@@ -25,8 +32,20 @@ from .services.model_loading import BI_ENCODER_RERANK_INFERENCE_ID
 from .task_types import InferenceRequest
 
 __all__ = [
-    "InferenceClient", "InferenceRegistry", "Endpoint", "EmbeddedChunk", "InferenceRequest", "RerankCallStats",
-    "DEFAULT_EMBEDDING_INFERENCE_ID", "DEFAULT_RERANK_INFERENCE_ID", "BI_ENCODER_RERANK_INFERENCE_ID",
-    "ChunkingSettings", "ChunkOffset", "SentenceChunkingSettings",
-    "WordChunkingSettings", "NoneChunkingSettings", "chunk_text", "parse_chunking_settings",
+    "BI_ENCODER_RERANK_INFERENCE_ID",
+    "DEFAULT_EMBEDDING_INFERENCE_ID",
+    "DEFAULT_RERANK_INFERENCE_ID",
+    "ChunkOffset",
+    "ChunkingSettings",
+    "EmbeddedChunk",
+    "Endpoint",
+    "InferenceClient",
+    "InferenceRegistry",
+    "InferenceRequest",
+    "NoneChunkingSettings",
+    "RerankCallStats",
+    "SentenceChunkingSettings",
+    "WordChunkingSettings",
+    "chunk_text",
+    "parse_chunking_settings",
 ]

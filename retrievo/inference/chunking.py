@@ -30,7 +30,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Literal, NamedTuple, Union
+from typing import Any, Literal, NamedTuple
 
 from retrievo.errors import illegal_argument, not_supported
 
@@ -54,7 +54,7 @@ class ChunkOffset(NamedTuple):
     end: int
 
     def text(self, source: str) -> str:
-        return source[self.start:self.end]
+        return source[self.start : self.end]
 
 
 @dataclass(frozen=True)
@@ -66,8 +66,11 @@ class SentenceChunkingSettings:
     strategy: Literal["sentence"] = "sentence"
 
     def to_dict(self) -> dict[str, Any]:
-        return {"strategy": "sentence", "max_chunk_size": self.max_chunk_size,
-                "sentence_overlap": self.sentence_overlap}
+        return {
+            "strategy": "sentence",
+            "max_chunk_size": self.max_chunk_size,
+            "sentence_overlap": self.sentence_overlap,
+        }
 
 
 @dataclass(frozen=True)
@@ -92,7 +95,7 @@ class NoneChunkingSettings:
         return {"strategy": "none"}
 
 
-ChunkingSettings = Union[SentenceChunkingSettings, WordChunkingSettings, NoneChunkingSettings]
+ChunkingSettings = SentenceChunkingSettings | WordChunkingSettings | NoneChunkingSettings
 DEFAULT_CHUNKING_SETTINGS: ChunkingSettings = SentenceChunkingSettings()
 
 # --------------------------------------------------------------------------- parsing
@@ -116,8 +119,7 @@ def parse_chunking_settings(settings: Any) -> ChunkingSettings:
     if strategy == "none":
         return _parse_none(settings)
     if strategy == "recursive":
-        raise not_supported("chunking strategy [recursive]",
-                            "use [sentence], [word] or [none]")
+        raise not_supported("chunking strategy [recursive]", "use [sentence], [word] or [none]")
     raise illegal_argument(f"Invalid chunkingStrategy {strategy}")
 
 
@@ -129,8 +131,9 @@ def _parse_sentence(settings: Mapping[str, Any]) -> SentenceChunkingSettings:
     reader = SettingsReader(settings, SCOPE)
     invalid = _invalid_keys(settings, ("strategy", "max_chunk_size", "sentence_overlap"))
     if invalid:
-        reader.errors.append("Sentence based chunking settings can not have the following settings: "
-                             + java_str(invalid))
+        reader.errors.append(
+            "Sentence based chunking settings can not have the following settings: " + java_str(invalid)
+        )
     max_chunk_size = reader.required_positive_int_at_least("max_chunk_size", SENTENCE_MIN_CHUNK_SIZE)
     overlap = reader.remove("sentence_overlap", int)
     if overlap is None:
@@ -146,8 +149,7 @@ def _parse_word(settings: Mapping[str, Any]) -> WordChunkingSettings:
     reader = SettingsReader(settings, SCOPE)
     invalid = _invalid_keys(settings, ("strategy", "max_chunk_size", "overlap"))
     if invalid:
-        reader.errors.append("Word based chunking settings can not have the following settings: "
-                             + java_str(invalid))
+        reader.errors.append("Word based chunking settings can not have the following settings: " + java_str(invalid))
     max_chunk_size = reader.required_positive_int_at_least("max_chunk_size", WORD_MIN_CHUNK_SIZE)
     overlap = None
     if max_chunk_size is not None:
@@ -161,7 +163,8 @@ def _parse_none(settings: Mapping[str, Any]) -> NoneChunkingSettings:
     invalid = _invalid_keys(settings, ("strategy",))
     if invalid:
         raise validation_exception(
-            ["When chunking is disabled (none), settings can not have the following: " + java_str(invalid)])
+            ["When chunking is disabled (none), settings can not have the following: " + java_str(invalid)]
+        )
     return NoneChunkingSettings()
 
 
@@ -189,13 +192,15 @@ def word_chunks(text: str, chunk_size: int, overlap: int) -> list[ChunkOffset]:
 
 def _word_chunk_positions(text: str, chunk_size: int, overlap: int) -> list[_WordChunk]:
     if overlap > 0 and overlap > chunk_size // 2:
-        raise illegal_argument(f"Invalid chunking parameters, overlap [{overlap}] must be < chunk size / 2 "
-                               f"[{chunk_size} / 2 = {chunk_size // 2}]")
+        raise illegal_argument(
+            f"Invalid chunking parameters, overlap [{overlap}] must be < chunk size / 2 "
+            f"[{chunk_size} / 2 = {chunk_size // 2}]"
+        )
     if overlap < 0:
         raise illegal_argument(f"Invalid chunking parameters, overlap [{overlap}] must be >= 0")
     chunks: list[_WordChunk] = []
     size_less_overlap = chunk_size - overlap
-    words_in_chunk = 0          # includes the words carried over from the previous chunk's overlap
+    words_in_chunk = 0  # includes the words carried over from the previous chunk's overlap
     next_window_start = 0
     window_start = 0
     words_since_mark = 0
@@ -262,11 +267,11 @@ def sentence_chunks(text: str, max_words: int, include_preceding_sentence: bool)
                     chunk_word_count = words_in_sentence
             if next_chunk_word_count > max_words:
                 # The sentence (with its optional overlap) alone is too long: split it on words.
-                splits = _word_chunk_positions(text[chunk_start:sentence_end], max_words,
-                                               _overlap_for_long_sentence(max_words))
+                splits = _word_chunk_positions(
+                    text[chunk_start:sentence_end], max_words, _overlap_for_long_sentence(max_words)
+                )
                 for split in splits[:-1]:
-                    chunks.append(ChunkOffset(chunk_start + split.offsets.start,
-                                              chunk_start + split.offsets.end))
+                    chunks.append(ChunkOffset(chunk_start + split.offsets.start, chunk_start + split.offsets.end))
                 # The last split is partly filled and starts the next chunk.
                 chunk_start += splits[-1].offsets.start
                 chunk_word_count = splits[-1].word_count
@@ -281,7 +286,7 @@ def sentence_chunks(text: str, max_words: int, include_preceding_sentence: bool)
     if chunk_word_count > 0:
         chunks.append(ChunkOffset(chunk_start, len(text)))
     if not chunks:
-        chunks.append(ChunkOffset(0, len(text)))     # nothing chunked: the whole input
+        chunks.append(ChunkOffset(0, len(text)))  # nothing chunked: the whole input
     return chunks
 
 

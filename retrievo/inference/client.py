@@ -36,8 +36,9 @@ def _timeout_seconds(timeout: Any) -> float | None:
         return None
     match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*(nanos|micros|ms|s|m|h|d)\s*", str(timeout))
     if match is None:
-        raise illegal_argument(f"failed to parse setting [timeout] with value [{timeout}] as a time value: "
-                               f"unit is missing or unrecognized")
+        raise illegal_argument(
+            f"failed to parse setting [timeout] with value [{timeout}] as a time value: unit is missing or unrecognized"
+        )
     return float(match.group(1)) * _TIME_UNITS[match.group(2)]
 
 
@@ -48,6 +49,8 @@ def _within(timeout: Any, call: Callable[[], dict[str, Any]]) -> dict[str, Any]:
     if limit is not None and time.perf_counter() - start > limit:
         raise ApiError("status_exception", f"Request timed out after [{timeout}]", status=408)
     return result
+
+
 _INFERENCE_BODY_FIELDS = ("input", "input_type", "query", "task_settings", "return_documents", "top_n")
 
 
@@ -81,19 +84,32 @@ class InferenceClient:
 
     # ------------------------------------------------------------------ endpoint management
 
-    def put(self, *, inference_id: str, inference_config: Mapping[str, Any] | None = None,
-            body: Mapping[str, Any] | None = None, task_type: str | None = None,
-            timeout: Any = None) -> dict[str, Any]:
+    def put(
+        self,
+        *,
+        inference_id: str,
+        inference_config: Mapping[str, Any] | None = None,
+        body: Mapping[str, Any] | None = None,
+        task_type: str | None = None,
+        timeout: Any = None,
+    ) -> dict[str, Any]:
         """``PUT _inference/[<task_type>/]<inference_id>``: create an endpoint; echoes its config."""
         inference_id = _require_id(inference_id, "inference_id")
         config = _single_body(inference_config, body, "inference_config")
         return _within(timeout, lambda: self.registry.put(inference_id, config, task_type).to_dict())
 
-    def put_elasticsearch(self, *, task_type: str, elasticsearch_inference_id: str,
-                          service: str | None = None, service_settings: Mapping[str, Any] | None = None,
-                          chunking_settings: Mapping[str, Any] | None = None,
-                          task_settings: Mapping[str, Any] | None = None, timeout: Any = None,
-                          body: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    def put_elasticsearch(
+        self,
+        *,
+        task_type: str,
+        elasticsearch_inference_id: str,
+        service: str | None = None,
+        service_settings: Mapping[str, Any] | None = None,
+        chunking_settings: Mapping[str, Any] | None = None,
+        task_settings: Mapping[str, Any] | None = None,
+        timeout: Any = None,
+        body: Mapping[str, Any] | None = None,
+    ) -> dict[str, Any]:
         """``PUT _inference/<task_type>/<id>`` with the ``elasticsearch`` service's named parameters."""
         _require_id(task_type, "task_type")
         inference_id = _require_id(elasticsearch_inference_id, "elasticsearch_inference_id")
@@ -103,8 +119,12 @@ class InferenceClient:
             raise ValueError("Empty value passed for parameter 'service_settings'")
         config: dict[str, Any] = dict(body) if body is not None else {}
         if not config:
-            for key, value in (("service", service), ("service_settings", service_settings),
-                               ("chunking_settings", chunking_settings), ("task_settings", task_settings)):
+            for key, value in (
+                ("service", service),
+                ("service_settings", service_settings),
+                ("chunking_settings", chunking_settings),
+                ("task_settings", task_settings),
+            ):
                 if value is not None:
                     config[key] = value
         return _within(timeout, lambda: self.registry.put(inference_id, config, task_type).to_dict())
@@ -121,8 +141,9 @@ class InferenceClient:
             endpoints = [endpoint]
         return {"endpoints": [e.to_dict() for e in endpoints]}
 
-    def delete(self, *, inference_id: str, task_type: str | None = None, dry_run: bool | None = None,
-               force: bool | None = None) -> dict[str, Any]:
+    def delete(
+        self, *, inference_id: str, task_type: str | None = None, dry_run: bool | None = None, force: bool | None = None
+    ) -> dict[str, Any]:
         """``DELETE _inference/[<task_type>/]<inference_id>``."""
         inference_id = _require_id(inference_id, "inference_id")
         wanted = known_task_type(task_type) if task_type not in (None, "") else None
@@ -130,23 +151,39 @@ class InferenceClient:
 
     # ------------------------------------------------------------------ inference
 
-    def inference(self, *, inference_id: str, input: str | Sequence[str] | None = None,
-                  task_type: str | None = None, input_type: str | None = None, query: str | None = None,
-                  task_settings: Mapping[str, Any] | None = None, timeout: Any = None,
-                  body: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    def inference(
+        self,
+        *,
+        inference_id: str,
+        input: str | Sequence[str] | None = None,
+        task_type: str | None = None,
+        input_type: str | None = None,
+        query: str | None = None,
+        task_settings: Mapping[str, Any] | None = None,
+        timeout: Any = None,
+        body: Mapping[str, Any] | None = None,
+    ) -> dict[str, Any]:
         """``POST _inference/[<task_type>/]<inference_id>``: run the endpoint's task."""
         inference_id = _require_id(inference_id, "inference_id")
         if input is None and body is None:
             raise ValueError("Empty value passed for parameter 'input'")
-        fields = self._request_fields(body, input=input, input_type=input_type, query=query,
-                                      task_settings=task_settings)
+        fields = self._request_fields(
+            body, input=input, input_type=input_type, query=query, task_settings=task_settings
+        )
         request = self._request(fields)
         wanted = task_type if task_type not in (None, "") else None
         return _within(timeout, lambda: self.registry.infer(inference_id, request, wanted))
 
-    def text_embedding(self, *, inference_id: str, input: str | Sequence[str] | None = None,
-                       input_type: str | None = None, task_settings: Mapping[str, Any] | None = None,
-                       timeout: Any = None, body: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    def text_embedding(
+        self,
+        *,
+        inference_id: str,
+        input: str | Sequence[str] | None = None,
+        input_type: str | None = None,
+        task_settings: Mapping[str, Any] | None = None,
+        timeout: Any = None,
+        body: Mapping[str, Any] | None = None,
+    ) -> dict[str, Any]:
         """``POST _inference/text_embedding/<inference_id>``: ``{"text_embedding": [{"embedding": [...]}]}``."""
         inference_id = _require_id(inference_id, "inference_id")
         if input is None and body is None:
@@ -154,10 +191,18 @@ class InferenceClient:
         fields = self._request_fields(body, input=input, input_type=input_type, task_settings=task_settings)
         return _within(timeout, lambda: self.registry.infer(inference_id, self._request(fields), "text_embedding"))
 
-    def rerank(self, *, inference_id: str, input: str | Sequence[str] | None = None,
-               query: str | None = None, return_documents: bool | None = None,
-               task_settings: Mapping[str, Any] | None = None, timeout: Any = None,
-               top_n: int | None = None, body: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    def rerank(
+        self,
+        *,
+        inference_id: str,
+        input: str | Sequence[str] | None = None,
+        query: str | None = None,
+        return_documents: bool | None = None,
+        task_settings: Mapping[str, Any] | None = None,
+        timeout: Any = None,
+        top_n: int | None = None,
+        body: Mapping[str, Any] | None = None,
+    ) -> dict[str, Any]:
         """``POST _inference/rerank/<inference_id>``:
         ``{"rerank": [{"index": i, "relevance_score": s, "text"?: ...}, ...]}``, best first."""
         inference_id = _require_id(inference_id, "inference_id")
@@ -165,8 +210,9 @@ class InferenceClient:
             raise ValueError("Empty value passed for parameter 'input'")
         if query is None and body is None:
             raise ValueError("Empty value passed for parameter 'query'")
-        fields = self._request_fields(body, input=input, query=query, return_documents=return_documents,
-                                      task_settings=task_settings, top_n=top_n)
+        fields = self._request_fields(
+            body, input=input, query=query, return_documents=return_documents, task_settings=task_settings, top_n=top_n
+        )
         return _within(timeout, lambda: self.registry.infer(inference_id, self._request(fields), "rerank"))
 
     def cache_stats(self) -> dict[str, Any]:
@@ -197,14 +243,19 @@ class InferenceClient:
             raise illegal_argument("[task_settings] must be an object")
         query, top_n, returns = fields.get("query"), fields.get("top_n"), fields.get("return_documents")
         if query is not None and not isinstance(query, str):
-            raise x_content_parse_error("[inference_request] failed to parse field [query]",
-                                        {"type": "illegal_argument_exception",
-                                         "reason": "only text queries are supported in retrievo"})
+            raise x_content_parse_error(
+                "[inference_request] failed to parse field [query]",
+                {"type": "illegal_argument_exception", "reason": "only text queries are supported in retrievo"},
+            )
         if top_n is not None and (isinstance(top_n, bool) or not isinstance(top_n, int)):
             raise x_content_parse_error("[inference_request] failed to parse field [top_n]")
         if returns is not None and not isinstance(returns, bool):
             raise x_content_parse_error("[inference_request] failed to parse field [return_documents]")
-        return InferenceRequest(inputs=_inputs(fields["input"]),
-                                input_type=parse_input_type(fields.get("input_type")),
-                                query=query, task_settings=dict(task_settings),
-                                return_documents=returns, top_n=top_n)
+        return InferenceRequest(
+            inputs=_inputs(fields["input"]),
+            input_type=parse_input_type(fields.get("input_type")),
+            query=query,
+            task_settings=dict(task_settings),
+            return_documents=returns,
+            top_n=top_n,
+        )

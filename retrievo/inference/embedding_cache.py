@@ -37,8 +37,8 @@ class EmbeddingStats:
 
     hits: int = 0
     misses: int = 0
-    deduplicated: int = 0      # repeated texts within one call, served from the first occurrence
-    model_calls: int = 0       # encode() invocations, one per batch
+    deduplicated: int = 0  # repeated texts within one call, served from the first occurrence
+    model_calls: int = 0  # encode() invocations, one per batch
     texts_encoded: int = 0
     evictions: int = 0
 
@@ -59,8 +59,9 @@ class EmbeddingPipeline(LruStore):
         self._entries: OrderedDict[tuple[Hashable, str, str], np.ndarray] = OrderedDict()
         self._lock = threading.Lock()
 
-    def embed(self, namespace: Hashable, variant: str, texts: Sequence[str], encode: EncodeFn,
-              batch_size: int) -> np.ndarray:
+    def embed(
+        self, namespace: Hashable, variant: str, texts: Sequence[str], encode: EncodeFn, batch_size: int
+    ) -> np.ndarray:
         """Embeddings of ``texts`` as a float32 ``(len(texts), dims)`` array, in input order."""
         unique: dict[str, int] = {}
         for text in texts:
@@ -77,7 +78,7 @@ class EmbeddingPipeline(LruStore):
             self.stats.misses += len(unique) - len(found)
         missing = sorted((t for t in unique if t not in found), key=len, reverse=True)
         for start in range(0, len(missing), max(batch_size, 1)):
-            batch = missing[start:start + batch_size]
+            batch = missing[start : start + batch_size]
             vectors = np.asarray(encode(batch), dtype=np.float32)
             if vectors.ndim != 2 or vectors.shape[0] != len(batch):
                 raise RuntimeError(f"encoder returned shape {vectors.shape} for {len(batch)} inputs")

@@ -45,8 +45,7 @@ def endpoint_not_found(inference_id: str) -> NotFoundError:
 
 def endpoint_already_exists(inference_id: str) -> BadRequestError:
     """``ResourceAlreadyExistsException`` from ``ModelRegistry.storeModel`` (a version conflict)."""
-    return BadRequestError("resource_already_exists_exception",
-                           f"Inference endpoint [{inference_id}] already exists")
+    return BadRequestError("resource_already_exists_exception", f"Inference endpoint [{inference_id}] already exists")
 
 
 def validation_exception(messages: Sequence[str]) -> BadRequestError:
@@ -58,19 +57,22 @@ def validation_exception(messages: Sequence[str]) -> BadRequestError:
 def unknown_settings(settings: Mapping[str, Any], service: str) -> ApiError:
     """``ServiceUtils.unknownSettingsError``: settings left over after a service parsed its config."""
     return status_exception(
-        f"Configuration contains settings [{java_str(settings)}] unknown to the [{service}] service")
+        f"Configuration contains settings [{java_str(settings)}] unknown to the [{service}] service"
+    )
 
 
 def incompatible_task_type(requested: str, actual: str) -> ApiError:
     """What inference calls raise when the URL's task type differs from the endpoint's."""
     return status_exception(
-        f"Incompatible task_type, the requested type [{requested}] does not match the model type [{actual}]")
+        f"Incompatible task_type, the requested type [{requested}] does not match the model type [{actual}]"
+    )
 
 
 def mismatched_task_type(requested: str, actual: str) -> ApiError:
     """``InferenceExceptions.mismatchedTaskTypeException``: the GET and DELETE wording."""
     return status_exception(
-        f"Requested task type [{requested}] does not match the inference endpoint's task type [{actual}]")
+        f"Requested task type [{requested}] does not match the inference endpoint's task type [{actual}]"
+    )
 
 
 def unsupported_task_type(service: str, task_type: str) -> ApiError:

@@ -40,19 +40,38 @@ from typing import Any
 
 import numpy as np
 
-from retrievo.errors import illegal_argument, not_supported, validation_error
+from retrievo.errors import ApiError, illegal_argument, not_supported, validation_error
 
-from .chunking import (MAX_CHUNKS_PER_INPUT, ChunkingSettings, ChunkOffset, DEFAULT_CHUNKING_SETTINGS,
-                       chunk_text, parse_chunking_settings)
-from retrievo.errors import ApiError
-
+from .chunking import (
+    DEFAULT_CHUNKING_SETTINGS,
+    MAX_CHUNKS_PER_INPUT,
+    ChunkingSettings,
+    ChunkOffset,
+    chunk_text,
+    parse_chunking_settings,
+)
 from .embedding_cache import DEFAULT_CACHE_ENTRIES, EmbeddingPipeline
 from .endpoint import Endpoint
-from .errors import (endpoint_already_exists, endpoint_not_found, incompatible_task_type,
-                     mismatched_task_type, status_exception, unknown_settings, unsupported_task_type)
+from .errors import (
+    endpoint_already_exists,
+    endpoint_not_found,
+    incompatible_task_type,
+    mismatched_task_type,
+    status_exception,
+    unknown_settings,
+    unsupported_task_type,
+)
 from .rerank_cache import DEFAULT_RERANK_CACHE_ENTRIES, RerankCallStats, RerankPipeline
-from .services import (SERVICES, SHARED_MODEL_CACHE, LoadedModelCache, RankedScores, RerankModel, RerankSettings,
-                       ServiceContext, TextEmbeddingModel)
+from .services import (
+    SERVICES,
+    SHARED_MODEL_CACHE,
+    LoadedModelCache,
+    RankedScores,
+    RerankModel,
+    RerankSettings,
+    ServiceContext,
+    TextEmbeddingModel,
+)
 from .services.elasticsearch import DEFAULT_RERANK_INFERENCE_ID, preconfigured_rerank_model
 from .services.model_loading import BI_ENCODER_RERANK_INFERENCE_ID, PACKAGED_MODEL_HUB_ID
 from .settings_parsing import SettingsReader, invalid_type_message
@@ -63,13 +82,12 @@ DEFAULT_EMBEDDING_INFERENCE_ID = ".all-minilm-l6-v2"
 
 # Elasticsearch's own preconfigured endpoints: asking for one explains what to use instead.
 ELASTICSEARCH_PRECONFIGURED_ENDPOINTS = {
-    ".multilingual-e5-small-elasticsearch":
-        f"retrievo's default embedding endpoint is [{DEFAULT_EMBEDDING_INFERENCE_ID}] (all-MiniLM-L6-v2, "
-        f"384 dimensions, cosine)",
+    ".multilingual-e5-small-elasticsearch": "retrievo's default embedding endpoint is "
+    f"[{DEFAULT_EMBEDDING_INFERENCE_ID}] (all-MiniLM-L6-v2, 384 dimensions, cosine)",
     ".elser-2-elasticsearch": "sparse ELSER embeddings have no local implementation; use the dense "
-                              f"[{DEFAULT_EMBEDDING_INFERENCE_ID}] endpoint",
+    f"[{DEFAULT_EMBEDDING_INFERENCE_ID}] endpoint",
     ".elser-2-elastic": "sparse ELSER embeddings have no local implementation; use the dense "
-                        f"[{DEFAULT_EMBEDDING_INFERENCE_ID}] endpoint",
+    f"[{DEFAULT_EMBEDDING_INFERENCE_ID}] endpoint",
 }
 
 # MlStrings.isValidId
@@ -96,14 +114,17 @@ class InferenceRegistry:
     is set.
     """
 
-    def __init__(self, *, cache_size: int = DEFAULT_CACHE_ENTRIES,
-                 rerank_cache_size: int = DEFAULT_RERANK_CACHE_ENTRIES,
-                 model_cache: LoadedModelCache | None = None,
-                 index_references: IndexReferences | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        cache_size: int = DEFAULT_CACHE_ENTRIES,
+        rerank_cache_size: int = DEFAULT_RERANK_CACHE_ENTRIES,
+        model_cache: LoadedModelCache | None = None,
+        index_references: IndexReferences | None = None,
+    ) -> None:
         self._lock = threading.RLock()
         self._serials = itertools.count(1)
-        self._context = ServiceContext(model_cache if model_cache is not None else SHARED_MODEL_CACHE,
-                                       lookup=self.get)
+        self._context = ServiceContext(model_cache if model_cache is not None else SHARED_MODEL_CACHE, lookup=self.get)
         self._endpoints: dict[str, Endpoint] = {}
         self._index_references = index_references
         # User-created endpoints as they were PUT: what a data directory saves (models are not
@@ -118,15 +139,27 @@ class InferenceRegistry:
     # ------------------------------------------------------------------ preconfigured endpoints
 
     def _preconfigured_endpoints(self) -> list[Endpoint]:
-        config = {"service": "sentence_transformers",
-                  "service_settings": {"model_id": PACKAGED_MODEL_HUB_ID, "dimensions": 384,
-                                       "similarity": "cosine"}}
-        bi_encoder = {"service": "bi_encoder",
-                      "service_settings": {"text_embedding_id": DEFAULT_EMBEDDING_INFERENCE_ID}}
-        return [self._build(DEFAULT_EMBEDDING_INFERENCE_ID, "text_embedding", config, preconfigured=True),
-                self._build(BI_ENCODER_RERANK_INFERENCE_ID, "rerank", bi_encoder, preconfigured=True),
-                Endpoint(DEFAULT_RERANK_INFERENCE_ID, "rerank", "elasticsearch",
-                         preconfigured_rerank_model(self._context), None, True, next(self._serials))]
+        config = {
+            "service": "sentence_transformers",
+            "service_settings": {"model_id": PACKAGED_MODEL_HUB_ID, "dimensions": 384, "similarity": "cosine"},
+        }
+        bi_encoder = {
+            "service": "bi_encoder",
+            "service_settings": {"text_embedding_id": DEFAULT_EMBEDDING_INFERENCE_ID},
+        }
+        return [
+            self._build(DEFAULT_EMBEDDING_INFERENCE_ID, "text_embedding", config, preconfigured=True),
+            self._build(BI_ENCODER_RERANK_INFERENCE_ID, "rerank", bi_encoder, preconfigured=True),
+            Endpoint(
+                DEFAULT_RERANK_INFERENCE_ID,
+                "rerank",
+                "elasticsearch",
+                preconfigured_rerank_model(self._context),
+                None,
+                True,
+                next(self._serials),
+            ),
+        ]
 
     def is_preconfigured(self, inference_id: str) -> bool:
         with self._lock:
@@ -138,12 +171,15 @@ class InferenceRegistry:
     def put(self, inference_id: str, config: Mapping[str, Any], task_type: str | None = None) -> Endpoint:
         """Create an endpoint (``TransportPutInferenceModelAction``)."""
         if self.is_preconfigured(str(inference_id)) or inference_id in ELASTICSEARCH_PRECONFIGURED_ENDPOINTS:
-            raise status_exception(f"[{inference_id}] is a reserved inference ID. Cannot create a new "
-                                   f"inference endpoint with a reserved ID.")
+            raise status_exception(
+                f"[{inference_id}] is a reserved inference ID. Cannot create a new "
+                f"inference endpoint with a reserved ID."
+            )
         if not isinstance(inference_id, str) or not _VALID_ID.fullmatch(inference_id):
             raise validation_error(
                 f"Invalid inference_id; '{inference_id}' can contain lowercase alphanumeric (a-z and "
-                f"0-9), hyphens or underscores; must start and end with alphanumeric")
+                f"0-9), hyphens or underscores; must start and end with alphanumeric"
+            )
         if not isinstance(config, Mapping):
             raise status_exception(invalid_type_message("inference_config", config, dict))
         body = dict(config)
@@ -171,8 +207,7 @@ class InferenceRegistry:
         for definition in definitions:
             self.put(str(definition["inference_id"]), dict(definition["config"]), str(definition["task_type"]))
 
-    def _build(self, inference_id: str, task_type: str, body: dict[str, Any], *,
-               preconfigured: bool) -> Endpoint:
+    def _build(self, inference_id: str, task_type: str, body: dict[str, Any], *, preconfigured: bool) -> Endpoint:
         service_name = body.pop("service", None)
         if service_name is None:
             raise status_exception("Inference endpoint configuration is missing the [service] setting")
@@ -182,8 +217,9 @@ class InferenceRegistry:
         if task_type not in service.task_types:
             if task_type in TASK_TYPES or task_type not in ELASTICSEARCH_TASK_TYPES:
                 raise unsupported_task_type(service.name, task_type)
-            raise not_supported(f"task_type [{task_type}]",
-                                f"the [{service.name}] service supports [{', '.join(service.task_types)}]")
+            raise not_supported(
+                f"task_type [{task_type}]", f"the [{service.name}] service supports [{', '.join(service.task_types)}]"
+            )
         spec = TASK_TYPES[task_type]
         if "service_settings" not in body or body["service_settings"] is None:
             raise status_exception("Missing required field [service_settings]")
@@ -196,17 +232,20 @@ class InferenceRegistry:
             raise unknown_settings(body, service.name)
         service_reader = SettingsReader(service_settings, "service_settings")
         task_reader = SettingsReader(task_settings, "task_settings")
-        model = service.parse_request_config(inference_id=inference_id, task_type=task_type,
-                                             service_settings=service_reader, task_settings=task_reader,
-                                             context=self._context)
+        model = service.parse_request_config(
+            inference_id=inference_id,
+            task_type=task_type,
+            service_settings=service_reader,
+            task_settings=task_reader,
+            context=self._context,
+        )
         for leftover in (service_reader.leftovers(), task_reader.leftovers()):
             if leftover:
                 model.release()
                 raise unknown_settings(leftover, service.name)
         if not isinstance(model, spec.model_class):
             raise TypeError(f"service [{service.name}] built a {type(model).__name__} for task [{task_type}]")
-        return Endpoint(inference_id, task_type, service.name, model, chunking, preconfigured,
-                        next(self._serials))
+        return Endpoint(inference_id, task_type, service.name, model, chunking, preconfigured, next(self._serials))
 
     def get(self, inference_id: str) -> Endpoint:
         """The endpoint, or Elasticsearch's 404 (a 400 with advice for Elasticsearch's own defaults)."""
@@ -215,8 +254,10 @@ class InferenceRegistry:
         if endpoint is not None:
             return endpoint
         if inference_id in ELASTICSEARCH_PRECONFIGURED_ENDPOINTS:
-            raise not_supported(f"Elasticsearch's preconfigured inference endpoint [{inference_id}]",
-                                ELASTICSEARCH_PRECONFIGURED_ENDPOINTS[inference_id])
+            raise not_supported(
+                f"Elasticsearch's preconfigured inference endpoint [{inference_id}]",
+                ELASTICSEARCH_PRECONFIGURED_ENDPOINTS[inference_id],
+            )
         raise endpoint_not_found(inference_id)
 
     def endpoints(self, task_type: str | None = None) -> list[Endpoint]:
@@ -227,8 +268,9 @@ class InferenceRegistry:
             endpoints = [e for e in endpoints if e.task_type == task_type]
         return endpoints
 
-    def delete(self, inference_id: str, task_type: str | None = None, *, force: bool = False,
-               dry_run: bool = False) -> dict[str, Any]:
+    def delete(
+        self, inference_id: str, task_type: str | None = None, *, force: bool = False, dry_run: bool = False
+    ) -> dict[str, Any]:
         """``TransportDeleteInferenceEndpointAction``; returns the response body."""
         endpoint = self.get(inference_id)
         if task_type is not None and task_type not in ("any", endpoint.task_type):
@@ -240,8 +282,10 @@ class InferenceRegistry:
                 body["error_message"] = _referenced_message(inference_id, indexes)
             return body
         if endpoint.preconfigured and not force:
-            raise status_exception(f"[{inference_id}] is a reserved inference endpoint. Use the "
-                                   f"force=true query parameter to delete the inference endpoint.")
+            raise status_exception(
+                f"[{inference_id}] is a reserved inference endpoint. Use the "
+                f"force=true query parameter to delete the inference endpoint."
+            )
         if indexes and not force:
             raise status_exception(_referenced_message(inference_id, indexes), status=409)
         with self._lock:
@@ -257,8 +301,7 @@ class InferenceRegistry:
 
     # ------------------------------------------------------------------ inference
 
-    def infer(self, inference_id: str, request: InferenceRequest,
-              task_type: str | None = None) -> dict[str, Any]:
+    def infer(self, inference_id: str, request: InferenceRequest, task_type: str | None = None) -> dict[str, Any]:
         """``POST _inference/[<task_type>/]<inference_id>``; returns the response body."""
         if not request.inputs:
             raise validation_error("Field [input] cannot be an empty array")
@@ -277,15 +320,18 @@ class InferenceRegistry:
             raise incompatible_task_type("text_embedding", endpoint.task_type)
 
         if not metering_active():
+
             def encode(batch: list[str]) -> np.ndarray:
                 return model.encode(batch, input_type)
 
-            return self.embeddings.embed(endpoint.cache_namespace, model.cache_variant(input_type), texts,
-                                         encode, model.batch_size)
+            return self.embeddings.embed(
+                endpoint.cache_namespace, model.cache_variant(input_type), texts, encode, model.batch_size
+            )
         return self._embed_metered(endpoint, model, texts, input_type)
 
-    def _embed_metered(self, endpoint: Endpoint, model: TextEmbeddingModel, texts: list[str],
-                       input_type: str | None) -> np.ndarray:
+    def _embed_metered(
+        self, endpoint: Endpoint, model: TextEmbeddingModel, texts: list[str], input_type: str | None
+    ) -> np.ndarray:
         """:meth:`embed_with` while a usage meter listens: the same call, with its own numbers."""
         usage = TaskUsage(requests=1, inputs=len(texts))
 
@@ -300,8 +346,9 @@ class InferenceRegistry:
 
         distinct = len(dict.fromkeys(texts))
         try:
-            return self.embeddings.embed(endpoint.cache_namespace, model.cache_variant(input_type), texts,
-                                         encode, model.batch_size)
+            return self.embeddings.embed(
+                endpoint.cache_namespace, model.cache_variant(input_type), texts, encode, model.batch_size
+            )
         finally:
             usage.deduplicated = len(texts) - distinct
             usage.cache_misses = usage.scored
@@ -315,15 +362,21 @@ class InferenceRegistry:
             raise incompatible_task_type("text_embedding", endpoint.task_type)
         return self.embed_with(endpoint, list(texts), input_type)
 
-    def chunk(self, inference_id: str, text: str,
-              chunking_settings: ChunkingSettings | None = None) -> list[ChunkOffset]:
+    def chunk(
+        self, inference_id: str, text: str, chunking_settings: ChunkingSettings | None = None
+    ) -> list[ChunkOffset]:
         """Chunk ``text`` the way the endpoint chunks ``semantic_text`` input."""
         settings = chunking_settings or self.get(inference_id).chunking_settings or DEFAULT_CHUNKING_SETTINGS
         return chunk_text(text, settings)
 
-    def embed_chunks(self, inference_id: str, texts: Sequence[str], *,
-                     chunking_settings: ChunkingSettings | Mapping[str, Any] | None = None,
-                     input_type: str | None = "ingest") -> list[list[EmbeddedChunk]]:
+    def embed_chunks(
+        self,
+        inference_id: str,
+        texts: Sequence[str],
+        *,
+        chunking_settings: ChunkingSettings | Mapping[str, Any] | None = None,
+        input_type: str | None = "ingest",
+    ) -> list[list[EmbeddedChunk]]:
         """``EmbeddingRequestChunker``: chunk every text, embed all chunks in one pipelined call.
 
         ``chunking_settings`` may be a ``semantic_text`` mapping's raw ``chunking_settings`` object:
@@ -341,7 +394,7 @@ class InferenceRegistry:
         out: list[list[EmbeddedChunk]] = []
         row = 0
         for chunks in per_input:
-            out.append(_merge_chunks(chunks, vectors[row:row + len(chunks)]))
+            out.append(_merge_chunks(chunks, vectors[row : row + len(chunks)]))
             row += len(chunks)
         return out
 
@@ -354,8 +407,7 @@ class InferenceRegistry:
             raise incompatible_task_type("rerank", endpoint.task_type)
         return endpoint, model
 
-    def rerank_with(self, endpoint: Endpoint, query: str, texts: list[str],
-                    settings: RerankSettings) -> RankedScores:
+    def rerank_with(self, endpoint: Endpoint, query: str, texts: list[str], settings: RerankSettings) -> RankedScores:
         """Score through the rerank cache (the :class:`~retrievo.inference.task_types.TaskRuntime` hook)."""
         model = endpoint.model
         if not isinstance(model, RerankModel):
@@ -363,8 +415,9 @@ class InferenceRegistry:
         ranked, _ = self.reranks.score(endpoint.cache_namespace, model, query, texts, settings, self)
         return ranked
 
-    def rerank_scores_with_stats(self, inference_id: str, query: str,
-                                 texts: Sequence[str]) -> tuple[np.ndarray, RerankCallStats]:
+    def rerank_scores_with_stats(
+        self, inference_id: str, query: str, texts: Sequence[str]
+    ) -> tuple[np.ndarray, RerankCallStats]:
         """:meth:`rerank_scores` plus what the call cost (model calls, pairs, tokens, cache hits ...)."""
         endpoint, model = self._rerank_endpoint(inference_id)
         texts = list(texts)
@@ -379,9 +432,11 @@ class InferenceRegistry:
         top_n = model.settings.top_n
         if top_n is not None and top_n < len(texts):
             # the service returns only top_n results, which the reranker cannot map back
-            raise ApiError("illegal_state_exception",
-                           f"Reranker input document count and returned score count mismatch: "
-                           f"[{len(texts)}] vs [{top_n}]", status=500)
+            raise ApiError(
+                "illegal_state_exception",
+                f"Reranker input document count and returned score count mismatch: [{len(texts)}] vs [{top_n}]",
+                status=500,
+            )
         ranked, stats = self.reranks.score(endpoint.cache_namespace, model, query, texts, model.settings, self)
         record_usage("rerank", inference_id, rerank_usage(stats, len(texts)))
         return ranked.scores, stats
@@ -395,16 +450,18 @@ class InferenceRegistry:
             return False
         return model.pairwise and model.settings.top_n is None
 
-    def rerank_pairs_with_stats(self, inference_id: str,
-                                pairs: Sequence[tuple[str, str]]) -> tuple[np.ndarray, RerankCallStats]:
+    def rerank_pairs_with_stats(
+        self, inference_id: str, pairs: Sequence[tuple[str, str]]
+    ) -> tuple[np.ndarray, RerankCallStats]:
         """Raw float32 scores of ``(query, passage)`` pairs whose queries may differ, in input order,
         plus what the call cost: the pairs of several rerank requests (a multi-search's rerankers)
         deduplicated across all of them, cached like :meth:`rerank_scores`, and scored in shared
         length-sorted batches. Only for endpoints :meth:`rerank_pairs_batchable` accepts."""
         endpoint, model = self._rerank_endpoint(inference_id)
         if not self.rerank_pairs_batchable(inference_id):
-            raise illegal_argument(f"inference endpoint [{inference_id}] cannot score pairs of several "
-                                   f"requests together")
+            raise illegal_argument(
+                f"inference endpoint [{inference_id}] cannot score pairs of several requests together"
+            )
         pairs = list(pairs)
         for query, text in pairs:
             if not isinstance(query, str) or not isinstance(text, str):
@@ -433,7 +490,7 @@ class InferenceRegistry:
         """The endpoint's passage window in words (``rerankerWindowSize``; ``chunk_rescorer``'s default
         chunk size): 333 for the test service, ``floor(0.75 * max_length)`` for cross-encoders and
         bi-encoders (may load the model to learn its ``max_length``), 300 for remote services."""
-        endpoint, model = self._rerank_endpoint(inference_id)
+        _, model = self._rerank_endpoint(inference_id)
         return model.window_words(self)
 
     def rerank_top_n(self, inference_id: str) -> int | None:
@@ -444,21 +501,32 @@ class InferenceRegistry:
         """Embedding cache counters (hits, misses, model calls ...), loaded-model counts, and the
         rerank counters under ``"rerank"`` (model_calls, pairs_scored, tokens, cache_hits,
         cache_misses, deduplicated, model_seconds, requests, evictions, entries, max_entries)."""
-        return {**self.embeddings.snapshot(), "models_loaded": len(self._context.model_cache.loaded_keys()),
-                "rerank": self.reranks.snapshot()}
+        return {
+            **self.embeddings.snapshot(),
+            "models_loaded": len(self._context.model_cache.loaded_keys()),
+            "rerank": self.reranks.snapshot(),
+        }
 
 
 def rerank_usage(stats: RerankCallStats, inputs: int) -> TaskUsage:
     """A rerank call's :class:`RerankCallStats` as the usage charged to its caller."""
-    return TaskUsage(requests=1, model_calls=stats.model_calls, inputs=inputs, scored=stats.pairs_scored,
-                     tokens=stats.tokens, cache_hits=stats.cache_hits, cache_misses=stats.cache_misses,
-                     deduplicated=stats.deduplicated, model_nanos=int(stats.model_seconds * 1e9))
+    return TaskUsage(
+        requests=1,
+        model_calls=stats.model_calls,
+        inputs=inputs,
+        scored=stats.pairs_scored,
+        tokens=stats.tokens,
+        cache_hits=stats.cache_hits,
+        cache_misses=stats.cache_misses,
+        deduplicated=stats.deduplicated,
+        model_nanos=int(stats.model_seconds * 1e9),
+    )
 
 
 def _merge_chunks(chunks: list[ChunkOffset], vectors: np.ndarray) -> list[EmbeddedChunk]:
     if len(chunks) <= MAX_CHUNKS_PER_INPUT:
         return [EmbeddedChunk(c.start, c.end, v) for c, v in zip(chunks, vectors)]
-    merged: list[list[Any]] = []            # [start, end, mean, count]
+    merged: list[list[Any]] = []  # [start, end, mean, count]
     for i, (chunk, vector) in enumerate(zip(chunks, vectors)):
         target = i * MAX_CHUNKS_PER_INPUT // len(chunks)
         if len(merged) <= target:
@@ -482,8 +550,9 @@ def _resolve_task_type(url_task_type: str | None, body_task_type: Any) -> str:
     if body == "any":
         raise status_exception("task_type [any] is not valid type for inference")
     if url not in ("any", body):
-        raise status_exception(f"Cannot resolve conflicting task_type parameter in the request URL "
-                               f"[{url}] and the request body [{body}]")
+        raise status_exception(
+            f"Cannot resolve conflicting task_type parameter in the request URL [{url}] and the request body [{body}]"
+        )
     return body
 
 
@@ -494,6 +563,8 @@ def _settings_map(value: Any, name: str) -> dict[str, Any]:
 
 
 def _referenced_message(inference_id: str, indexes: Sequence[str]) -> str:
-    return (f" Inference endpoint {inference_id} is being used in the mapping for indexes: "
-            f"[{', '.join(indexes)}]. Ensure that no index mappings are using this inference endpoint, "
-            f"or use force to ignore this warning and delete the inference endpoint.")
+    return (
+        f" Inference endpoint {inference_id} is being used in the mapping for indexes: "
+        f"[{', '.join(indexes)}]. Ensure that no index mappings are using this inference endpoint, "
+        f"or use force to ignore this warning and delete the inference endpoint."
+    )

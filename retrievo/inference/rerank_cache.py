@@ -34,7 +34,6 @@ from dataclasses import dataclass, field, fields
 import numpy as np
 
 from .lru import LruStore
-
 from .services.base import RankedScores, RerankModel, RerankRuntime, RerankSettings
 
 DEFAULT_RERANK_CACHE_ENTRIES = 100_000
@@ -46,12 +45,12 @@ _Key = tuple[Hashable, Hashable, str, str]
 class RerankCallStats:
     """What one rerank call cost."""
 
-    model_calls: int = 0       # score_batch / score_request invocations
-    pairs_scored: int = 0      # (query, passage) pairs the model scored
-    tokens: int = 0            # approximate tokens the model processed
-    cache_hits: int = 0        # distinct passages served from the cache
-    cache_misses: int = 0      # distinct passages the model had to score
-    deduplicated: int = 0      # repeated passages within the call, served from the first occurrence
+    model_calls: int = 0  # score_batch / score_request invocations
+    pairs_scored: int = 0  # (query, passage) pairs the model scored
+    tokens: int = 0  # approximate tokens the model processed
+    cache_hits: int = 0  # distinct passages served from the cache
+    cache_misses: int = 0  # distinct passages the model had to score
+    deduplicated: int = 0  # repeated passages within the call, served from the first occurrence
     model_seconds: float = 0.0  # wall time inside the model (includes a lazy model load on first use)
 
     def as_dict(self) -> dict[str, int | float]:
@@ -84,8 +83,15 @@ class RerankPipeline(LruStore):
         self._entries: OrderedDict[_Key, np.float32] = OrderedDict()
         self._lock = threading.Lock()
 
-    def score(self, namespace: Hashable, model: RerankModel, query: str, texts: Sequence[str],
-              settings: RerankSettings, runtime: RerankRuntime) -> tuple[RankedScores, RerankCallStats]:
+    def score(
+        self,
+        namespace: Hashable,
+        model: RerankModel,
+        query: str,
+        texts: Sequence[str],
+        settings: RerankSettings,
+        runtime: RerankRuntime,
+    ) -> tuple[RankedScores, RerankCallStats]:
         """Raw scores of ``texts`` against ``query`` (float32, input order) and what it cost."""
         call = RerankCallStats()
         texts = list(texts)
@@ -118,7 +124,7 @@ class RerankPipeline(LruStore):
         batch_size = max(int(model.batch_size), 1)
         try:
             for start in range(0, len(missing), batch_size):
-                batch = missing[start:start + batch_size]
+                batch = missing[start : start + batch_size]
                 began = time.perf_counter()
                 scores = np.asarray(model.score_batch(query, batch, runtime), dtype=np.float32)
                 call.model_seconds += time.perf_counter() - began
@@ -135,8 +141,9 @@ class RerankPipeline(LruStore):
         out = np.fromiter((found[t] for t in texts), dtype=np.float32, count=len(texts))
         return RankedScores(out), call
 
-    def score_pairs(self, namespace: Hashable, model: RerankModel, pairs: Sequence[tuple[str, str]],
-                    runtime: RerankRuntime) -> tuple[np.ndarray, RerankCallStats]:
+    def score_pairs(
+        self, namespace: Hashable, model: RerankModel, pairs: Sequence[tuple[str, str]], runtime: RerankRuntime
+    ) -> tuple[np.ndarray, RerankCallStats]:
         """Raw scores of ``(query, passage)`` pairs with *different* queries, in input order.
 
         What a multi-search uses to score the windows of all its rerankers at once: pairs are
@@ -165,7 +172,7 @@ class RerankPipeline(LruStore):
         batch_size = max(int(model.batch_size), 1)
         if model.mixed_queries:
             ordered = sorted(missing, key=lambda p: len(p[0]) + len(p[1]), reverse=True)
-            batches = [ordered[i:i + batch_size] for i in range(0, len(ordered), batch_size)]
+            batches = [ordered[i : i + batch_size] for i in range(0, len(ordered), batch_size)]
         else:
             by_query: dict[str, list[tuple[str, str]]] = {}
             for p in missing:
@@ -173,7 +180,7 @@ class RerankPipeline(LruStore):
             batches = []
             for group in by_query.values():
                 group.sort(key=lambda p: len(p[1]), reverse=True)
-                batches += [group[i:i + batch_size] for i in range(0, len(group), batch_size)]
+                batches += [group[i : i + batch_size] for i in range(0, len(group), batch_size)]
         try:
             for batch in batches:
                 began = time.perf_counter()

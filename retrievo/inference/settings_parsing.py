@@ -22,8 +22,8 @@ from typing import Any
 
 from .errors import java_double, java_str, validation_exception
 
-JAVA_INT_MIN = -(2 ** 31)
-JAVA_INT_MAX = 2 ** 31 - 1
+JAVA_INT_MIN = -(2**31)
+JAVA_INT_MAX = 2**31 - 1
 
 
 def is_java_int(value: Any) -> bool:
@@ -48,8 +48,10 @@ def _is_instance(value: Any, expected: type) -> bool:
 
 
 def invalid_type_message(name: str, value: Any, expected: type) -> str:
-    return (f"field [{name}] is not of the expected type. The value [{java_str(value)}] cannot be "
-            f"converted to a [{_java_type_name(expected)}]")
+    return (
+        f"field [{name}] is not of the expected type. The value [{java_str(value)}] cannot be "
+        f"converted to a [{_java_type_name(expected)}]"
+    )
 
 
 def missing_setting_message(name: str, scope: str) -> str:
@@ -61,8 +63,7 @@ def missing_one_of_message(names: Iterable[str], scope: str) -> str:
 
 
 def invalid_value_message(name: str, scope: str, value: str, allowed: Iterable[str]) -> str:
-    return (f"[{scope}] Invalid value [{value}] received. [{name}] must be one of "
-            f"[{', '.join(sorted(allowed))}]")
+    return f"[{scope}] Invalid value [{value}] received. [{name}] must be one of [{', '.join(sorted(allowed))}]"
 
 
 class SettingsReader:
@@ -72,8 +73,7 @@ class SettingsReader:
     (``service_settings``, ``task_settings``, ``chunking_settings``).
     """
 
-    def __init__(self, settings: Mapping[str, Any] | None, scope: str,
-                 errors: list[str] | None = None) -> None:
+    def __init__(self, settings: Mapping[str, Any] | None, scope: str, errors: list[str] | None = None) -> None:
         self.scope = scope
         self.remaining: dict[str, Any] = dict(settings or {})
         self.errors: list[str] = errors if errors is not None else []
@@ -152,8 +152,10 @@ class SettingsReader:
         """``extractRequiredPositiveIntegerGreaterThanOrEqualToMin`` (bounds printed as doubles)."""
         value = self.required_positive_int(name)
         if value is not None and value < minimum:
-            self.errors.append(f"[{self.scope}] Invalid value [{java_double(value)}]. [{name}] must be "
-                               f"greater than or equal to [{java_double(minimum)}]")
+            self.errors.append(
+                f"[{self.scope}] Invalid value [{java_double(value)}]. [{name}] must be "
+                f"greater than or equal to [{java_double(minimum)}]"
+            )
             return None
         return value
 
@@ -161,8 +163,10 @@ class SettingsReader:
         """``extractRequiredPositiveIntegerLessThanOrEqualToMax`` (bounds printed as doubles)."""
         value = self.required_positive_int(name)
         if value is not None and value > maximum:
-            self.errors.append(f"[{self.scope}] Invalid value [{java_double(value)}]. [{name}] must be "
-                               f"less than or equal to [{java_double(maximum)}]")
+            self.errors.append(
+                f"[{self.scope}] Invalid value [{java_double(value)}]. [{name}] must be "
+                f"less than or equal to [{java_double(maximum)}]"
+            )
         return value
 
     def optional_enum(self, name: str, allowed: Iterable[str]) -> str | None:

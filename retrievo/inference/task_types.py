@@ -27,8 +27,14 @@ from .errors import status_exception, unknown_settings
 from .services.base import RankedScores, RerankModel, RerankSettings, TextEmbeddingModel, java_descending_key
 
 # Every task type Elasticsearch knows; the ones missing from TASK_TYPES are "not supported" here.
-ELASTICSEARCH_TASK_TYPES = ("text_embedding", "sparse_embedding", "rerank", "completion",
-                            "chat_completion", "embedding")
+ELASTICSEARCH_TASK_TYPES = (
+    "text_embedding",
+    "sparse_embedding",
+    "rerank",
+    "completion",
+    "chat_completion",
+    "embedding",
+)
 INPUT_TYPES = ("search", "ingest", "classification", "clustering")
 
 
@@ -49,8 +55,9 @@ class TaskRuntime(Protocol):
 
     def embed_with(self, endpoint: Endpoint, texts: list[str], input_type: str | None) -> np.ndarray: ...
 
-    def rerank_with(self, endpoint: Endpoint, query: str, texts: list[str],
-                    settings: RerankSettings) -> RankedScores: ...
+    def rerank_with(
+        self, endpoint: Endpoint, query: str, texts: list[str], settings: RerankSettings
+    ) -> RankedScores: ...
 
 
 @dataclass(frozen=True)
@@ -76,8 +83,11 @@ def parse_input_type(value: Any) -> str | None:
 
 def _reject_rerank_fields(task: str, request: InferenceRequest) -> None:
     """``InferenceAction.Request.validate`` for the non-rerank task types."""
-    for name, value in (("query", request.query), ("return_documents", request.return_documents),
-                        ("top_n", request.top_n)):
+    for name, value in (
+        ("query", request.query),
+        ("return_documents", request.return_documents),
+        ("top_n", request.top_n),
+    ):
         if value is not None:
             raise validation_error(f"Field [{name}] cannot be specified for task type [{task}]")
 
@@ -95,8 +105,14 @@ def _run_text_embedding(runtime: TaskRuntime, endpoint: Endpoint, request: Infer
     return {"text_embedding": [{"embedding": row.tolist()} for row in vectors]}
 
 
-TEXT_EMBEDDING = TaskType("text_embedding", accepts_chunking_settings=True, model_class=TextEmbeddingModel,
-                          validate=_validate_text_embedding, run=_run_text_embedding)
+TEXT_EMBEDDING = TaskType(
+    "text_embedding",
+    accepts_chunking_settings=True,
+    model_class=TextEmbeddingModel,
+    validate=_validate_text_embedding,
+    run=_run_text_embedding,
+)
+
 
 def json_float(value: Any) -> float:
     """A float32 as a client reads it from Elasticsearch's JSON (``Float.toString`` digits)."""
@@ -131,11 +147,10 @@ def _run_rerank(runtime: TaskRuntime, endpoint: Endpoint, request: InferenceRequ
     order = rerank_order(ranked)
     top_n = request.top_n if request.top_n is not None else settings.top_n
     if top_n is not None:
-        order = order[:max(top_n, 0)]
+        order = order[: max(top_n, 0)]
     returns = request.return_documents
     if returns is None:
-        returns = settings.return_documents if settings.return_documents is not None \
-            else model.default_return_documents
+        returns = settings.return_documents if settings.return_documents is not None else model.default_return_documents
     results = []
     for index in order:
         doc: dict[str, Any] = {"index": index, "relevance_score": json_float(ranked.scores[index])}
@@ -145,8 +160,9 @@ def _run_rerank(runtime: TaskRuntime, endpoint: Endpoint, request: InferenceRequ
     return {"rerank": results}
 
 
-RERANK = TaskType("rerank", accepts_chunking_settings=False, model_class=RerankModel,
-                  validate=_validate_rerank, run=_run_rerank)
+RERANK = TaskType(
+    "rerank", accepts_chunking_settings=False, model_class=RerankModel, validate=_validate_rerank, run=_run_rerank
+)
 
 TASK_TYPES: Mapping[str, TaskType] = {task.name: task for task in (TEXT_EMBEDDING, RERANK)}
 

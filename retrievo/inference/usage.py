@@ -17,25 +17,25 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field, fields
 
 #: The meter calls are charged to (``None``: nobody is listening).
-_CURRENT: ContextVar["UsageMeter | None"] = ContextVar("retrievo_inference_usage", default=None)
+_CURRENT: ContextVar[UsageMeter | None] = ContextVar("retrievo_inference_usage", default=None)
 
 
 @dataclass
 class TaskUsage:
     """What the calls of one task type (``rerank`` or ``text_embedding``) cost one caller."""
 
-    requests: int = 0          # registry calls (one per search step that needed the model)
-    model_calls: int = 0       # model invocations (batches)
-    inputs: int = 0            # texts (embedding) or (query, passage) pairs (rerank) asked for
-    scored: int = 0            # inputs the model actually computed (the rest came from cache or dedup)
-    tokens: int = 0            # tokens the model processed (rerank; 0 where the model cannot tell)
-    cache_hits: int = 0        # distinct inputs served from the cache
-    cache_misses: int = 0      # distinct inputs sent to the model
-    deduplicated: int = 0      # repeated inputs within a request, computed once
-    model_nanos: int = 0       # wall time inside the model
-    batched: int = 0           # inputs served from a multi-search's shared batch (scored there, once)
+    requests: int = 0  # registry calls (one per search step that needed the model)
+    model_calls: int = 0  # model invocations (batches)
+    inputs: int = 0  # texts (embedding) or (query, passage) pairs (rerank) asked for
+    scored: int = 0  # inputs the model actually computed (the rest came from cache or dedup)
+    tokens: int = 0  # tokens the model processed (rerank; 0 where the model cannot tell)
+    cache_hits: int = 0  # distinct inputs served from the cache
+    cache_misses: int = 0  # distinct inputs sent to the model
+    deduplicated: int = 0  # repeated inputs within a request, computed once
+    model_nanos: int = 0  # wall time inside the model
+    batched: int = 0  # inputs served from a multi-search's shared batch (scored there, once)
 
-    def add(self, other: "TaskUsage") -> None:
+    def add(self, other: TaskUsage) -> None:
         for f in fields(self):
             setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
 
@@ -55,7 +55,7 @@ class UsageMeter:
         if inference_id not in self.endpoints:
             self.endpoints.append(inference_id)
 
-    def merge(self, other: "UsageMeter") -> None:
+    def merge(self, other: UsageMeter) -> None:
         for task, usage in other.tasks.items():
             self.tasks.setdefault(task, TaskUsage()).add(usage)
         for inference_id in other.endpoints:

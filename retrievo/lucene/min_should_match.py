@@ -14,8 +14,7 @@ from retrievo.errors import BadRequestError
 
 
 def _bad(spec: str) -> BadRequestError:
-    return BadRequestError("illegal_argument_exception",
-                           f"failed to parse [minimum_should_match] value [{spec}]")
+    return BadRequestError("illegal_argument_exception", f"failed to parse [minimum_should_match] value [{spec}]")
 
 
 def calculate(optional_clauses: int, spec: int | str) -> int:

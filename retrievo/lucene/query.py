@@ -11,19 +11,21 @@ with ``equals``/``hashCode``. ``str()`` gives Lucene's ``toString`` form, which 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Union
+from typing import Any
 
 import numpy as np
 
 
 def _fmt_boost(boost: float) -> str:
     from retrievo.lucene.java_format import java_float
+
     return java_float(boost)
 
 
 @dataclass(frozen=True)
 class TermQ:
     """A BM25-scored term (text, keyword or boolean field)."""
+
     field: str
     term: str
 
@@ -34,6 +36,7 @@ class TermQ:
 @dataclass(frozen=True)
 class PhraseQ:
     """Terms at relative positions (gaps kept), exact when ``slop`` is 0."""
+
     field: str
     terms: tuple[str, ...]
     positions: tuple[int, ...]
@@ -51,25 +54,29 @@ class PhraseQ:
 
 @dataclass(frozen=True)
 class BoolQ:
-    must: tuple["LQuery", ...] = ()
-    should: tuple["LQuery", ...] = ()
-    filter: tuple["LQuery", ...] = ()
-    must_not: tuple["LQuery", ...] = ()
+    must: tuple[LQuery, ...] = ()
+    should: tuple[LQuery, ...] = ()
+    filter: tuple[LQuery, ...] = ()
+    must_not: tuple[LQuery, ...] = ()
     msm: int = 0
 
-    def clauses(self) -> tuple["LQuery", ...]:
+    def clauses(self) -> tuple[LQuery, ...]:
         return self.must + self.should + self.filter + self.must_not
 
     def __str__(self) -> str:
-        parts = [f"+{_wrap(q)}" for q in self.must] + [_wrap(q) for q in self.should] + \
-                [f"#{_wrap(q)}" for q in self.filter] + [f"-{_wrap(q)}" for q in self.must_not]
+        parts = (
+            [f"+{_wrap(q)}" for q in self.must]
+            + [_wrap(q) for q in self.should]
+            + [f"#{_wrap(q)}" for q in self.filter]
+            + [f"-{_wrap(q)}" for q in self.must_not]
+        )
         body = " ".join(parts)
         return f"({body})~{self.msm}" if self.msm else body
 
 
 @dataclass(frozen=True)
 class DisMaxQ:
-    queries: tuple["LQuery", ...]
+    queries: tuple[LQuery, ...]
     tie: float = 0.0
 
     def __str__(self) -> str:
@@ -79,7 +86,7 @@ class DisMaxQ:
 
 @dataclass(frozen=True)
 class BoostQ:
-    query: "LQuery"
+    query: LQuery
     boost: float
 
     def __str__(self) -> str:
@@ -89,7 +96,8 @@ class BoostQ:
 @dataclass(frozen=True)
 class ConstQ:
     """Every match of ``query`` scores the boost (Lucene's ``ConstantScoreQuery``)."""
-    query: "LQuery"
+
+    query: LQuery
 
     def __str__(self) -> str:
         return f"ConstantScore({self.query})"
@@ -106,7 +114,7 @@ class MatchNoneQ:
     reason: str = ""
 
     def __str__(self) -> str:
-        return f"MatchNoDocsQuery(\"{self.reason}\")"
+        return f'MatchNoDocsQuery("{self.reason}")'
 
 
 @dataclass(frozen=True)
@@ -117,6 +125,7 @@ class DocSetQ:
     evaluator needs (hashable). Range, exists, ids, terms and prefix queries all score ``1 × boost``
     in Elasticsearch, so one node type serves them all.
     """
+
     kind: str
     field: str
     args: tuple[Any, ...] = ()
@@ -132,6 +141,7 @@ class KnnHitsQ:
     Elasticsearch runs a top-level kNN search first and adds its hits to the query as a
     ``KnnScoreDocQuery`` SHOULD clause; this is that clause.
     """
+
     slot: int
     label: str = ""
 
@@ -142,15 +152,15 @@ class KnnHitsQ:
 @dataclass(frozen=True)
 class NamedQ:
     """A query with Elasticsearch's ``_name``: scoring is untouched, matches are reported per hit."""
-    query: "LQuery"
+
+    query: LQuery
     name: str
 
     def __str__(self) -> str:
         return str(self.query)
 
 
-LQuery = Union[TermQ, PhraseQ, BoolQ, DisMaxQ, BoostQ, ConstQ, MatchAllQ, MatchNoneQ, DocSetQ, KnnHitsQ,
-               NamedQ]
+LQuery = TermQ | PhraseQ | BoolQ | DisMaxQ | BoostQ | ConstQ | MatchAllQ | MatchNoneQ | DocSetQ | KnnHitsQ | NamedQ
 
 
 def _wrap(q: LQuery) -> str:

@@ -10,8 +10,8 @@ nodes already at their fixpoint are remembered so a restart does not walk them a
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import replace
-from typing import Iterable
 
 from retrievo.lucene.query import BoolQ, BoostQ, ConstQ, DisMaxQ, LQuery, NamedQ
 from retrievo.lucene.rules import QUERY_RULES

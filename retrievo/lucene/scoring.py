@@ -41,6 +41,7 @@ F32 = np.float32
 @dataclass
 class Scored:
     """Matches of one query node. Sparse when ``docs`` is set, dense when ``mask`` is set."""
+
     scores: np.ndarray
     docs: np.ndarray | None = None
     mask: np.ndarray | None = None
@@ -81,8 +82,7 @@ class Evaluator:
     the tree is evaluated; the evaluator only reads it.
     """
 
-    def __init__(self, searcher: Searcher,
-                 knn_hits: Mapping[int, tuple[np.ndarray, np.ndarray]] | None = None) -> None:
+    def __init__(self, searcher: Searcher, knn_hits: Mapping[int, tuple[np.ndarray, np.ndarray]] | None = None) -> None:
         self.s = searcher
         self.n = searcher.max_doc
         self.memo: dict[tuple[int, float], Scored] = {}
@@ -124,9 +124,10 @@ class Evaluator:
             return _empty()
         tids_i = [int(t) for t in tids if t is not None]
         if not inv.has_positions:
-            raise BadRequestError("query_shard_exception",
-                                  f"field:[{q.field}] was indexed without position data; cannot run "
-                                  f"PhraseQuery (phrase={q})")
+            raise BadRequestError(
+                "query_shard_exception",
+                f"field:[{q.field}] was indexed without position data; cannot run PhraseQuery (phrase={q})",
+            )
         cand = inv.postings(tids_i[0])[0]
         for t in tids_i[1:]:
             cand = np.intersect1d(cand, inv.postings(t)[0], assume_unique=True)
@@ -134,8 +135,7 @@ class Evaluator:
         offsets = tuple(p - q.positions[0] for p in q.positions)
         for i, doc in enumerate(cand.tolist()):
             positions = term_positions(inv, doc, tids_i)
-            freqs[i] = exact_freq(positions, offsets) if q.slop == 0 else \
-                sloppy_freq(positions, offsets, q.slop)
+            freqs[i] = exact_freq(positions, offsets) if q.slop == 0 else sloppy_freq(positions, offsets, q.slop)
         keep = freqs > 0
         docs, freqs = cand[keep], freqs[keep]
         idf = bm25.phrase_idf([inv.idfs[t] for t in tids_i])
@@ -160,6 +160,7 @@ class Evaluator:
 
     def _doc_set(self, q: DocSetQ, boost: np.float32) -> Scored:
         from retrievo.lucene.doc_sets import doc_set_mask
+
         return self._constant(doc_set_mask(self.s, q) & self.s.live, boost)
 
     # ------------------------------------------------------------------ wrappers
@@ -189,8 +190,7 @@ class Evaluator:
                 cnt += r.mask
         if sparse_docs:
             docs = np.concatenate(sparse_docs)
-            acc += np.bincount(docs, weights=np.concatenate(sparse_scores).astype(np.float64),
-                               minlength=self.n)
+            acc += np.bincount(docs, weights=np.concatenate(sparse_scores).astype(np.float64), minlength=self.n)
             cnt += np.bincount(docs, minlength=self.n).astype(np.int32)
         return acc, cnt
 
@@ -252,8 +252,15 @@ class Evaluator:
 
 #: Each node type's scorer; the key's type is the second argument's, which a dict cannot say.
 _DISPATCH: dict[type, Callable[[Evaluator, Any, np.float32], Scored]] = {
-    TermQ: Evaluator._term, PhraseQ: Evaluator._phrase, MatchAllQ: Evaluator._match_all,
-    MatchNoneQ: Evaluator._match_none, DocSetQ: Evaluator._doc_set, KnnHitsQ: Evaluator._knn_hits,
-    BoostQ: Evaluator._boost, ConstQ: Evaluator._const, NamedQ: Evaluator._named, BoolQ: Evaluator._bool,
+    TermQ: Evaluator._term,
+    PhraseQ: Evaluator._phrase,
+    MatchAllQ: Evaluator._match_all,
+    MatchNoneQ: Evaluator._match_none,
+    DocSetQ: Evaluator._doc_set,
+    KnnHitsQ: Evaluator._knn_hits,
+    BoostQ: Evaluator._boost,
+    ConstQ: Evaluator._const,
+    NamedQ: Evaluator._named,
+    BoolQ: Evaluator._bool,
     DisMaxQ: Evaluator._dis_max,
 }

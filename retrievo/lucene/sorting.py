@@ -19,8 +19,9 @@ LONG_MAX = 9223372036854775807
 LONG_MIN = -9223372036854775808
 FLOAT_TYPES = frozenset({"double", "float", "half_float"})
 #: Field types with doc values a sort can read; the rest (vectors, semantic_text) refuse as in ES.
-SORTABLE_TYPES = frozenset({"keyword", "long", "integer", "short", "byte", "double", "float", "half_float",
-                            "date", "boolean"})
+SORTABLE_TYPES = frozenset(
+    {"keyword", "long", "integer", "short", "byte", "double", "float", "half_float", "date", "boolean"}
+)
 
 
 class SortField(Protocol):
@@ -46,7 +47,8 @@ def _text_sort_error(field: str) -> BadRequestError:
         f"Text fields are not optimised for operations that require per-document field data like "
         f"aggregations and sorting, so these operations are disabled by default. Please use a keyword "
         f"field instead. Alternatively, set fielddata=true on [{field}] in order to load field data by "
-        f"uninverting the inverted index. Note that this can use significant memory.")
+        f"uninverting the inverted index. Note that this can use significant memory.",
+    )
 
 
 class SortKey:
@@ -70,15 +72,18 @@ class SortKey:
         mode = spec.mode or ("max" if desc else "min")
         if fi is None:
             if spec.unmapped_type is None:
-                raise BadRequestError("query_shard_exception", f"No mapping found for [{spec.field}] in order to sort on")
+                raise BadRequestError(
+                    "query_shard_exception", f"No mapping found for [{spec.field}] in order to sort on"
+                )
             vals = np.zeros(docs.size)
             present = np.zeros(docs.size, dtype=bool)
             kind = "keyword" if spec.unmapped_type in ("keyword", "text") else "number"
         elif fi.type == "text":
             raise _text_sort_error(spec.field)
         elif fi.type not in SORTABLE_TYPES:
-            raise BadRequestError("illegal_argument_exception",
-                                  f"Field [{spec.field}] of type [{fi.type}] doesn't support sort")
+            raise BadRequestError(
+                "illegal_argument_exception", f"Field [{spec.field}] of type [{fi.type}] doesn't support sort"
+            )
         elif fi.type == "keyword":
             vals, present, self.terms = _keyword_ordinals(s, spec.field, docs, mode)
             kind = "keyword"
@@ -90,12 +95,12 @@ class SortKey:
                 per_doc, has = col.per_doc(mode if mode in ("min", "max", "sum", "avg", "median") else "min")
                 vals, present = per_doc[docs], has[docs]
             kind = "float" if fi.type in FLOAT_TYPES else "long"
-        self.keys, self.display = _with_missing(vals, present, spec, kind, desc,
-                                                getattr(self, "terms", None))
+        self.keys, self.display = _with_missing(vals, present, spec, kind, desc, getattr(self, "terms", None))
 
 
-def _keyword_ordinals(s: Searcher, field: str, docs: np.ndarray,
-                      mode: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _keyword_ordinals(
+    s: Searcher, field: str, docs: np.ndarray, mode: str
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     inv = s.inverted(field)
     if inv is None or not inv.terms:
         return np.zeros(docs.size), np.zeros(docs.size, dtype=bool), np.zeros(0, dtype=object)
@@ -113,13 +118,17 @@ def _keyword_ordinals(s: Searcher, field: str, docs: np.ndarray,
     return np.where(has, per_doc[safe], 0).astype(np.float64), has, terms
 
 
-def _with_missing(vals: np.ndarray, present: np.ndarray, spec: SortField, kind: str, desc: bool,
-                  terms: np.ndarray | None) -> tuple[np.ndarray, list[Any]]:
+def _with_missing(
+    vals: np.ndarray, present: np.ndarray, spec: SortField, kind: str, desc: bool, terms: np.ndarray | None
+) -> tuple[np.ndarray, list[Any]]:
     display: list[Any] = []
     for v, p in zip(vals.tolist(), present.tolist()):
         if p:
-            display.append(str(terms[int(v)]) if kind == "keyword" and terms is not None else
-                           (int(v) if kind == "long" else float(v)))
+            display.append(
+                str(terms[int(v)])
+                if kind == "keyword" and terms is not None
+                else (int(v) if kind == "long" else float(v))
+            )
         else:
             display.append(None)
     keys = -vals if desc else vals.copy()
@@ -135,28 +144,38 @@ def _with_missing(vals: np.ndarray, present: np.ndarray, spec: SortField, kind: 
         display = [d if p else placeholder for d, p in zip(display, present.tolist())]
     else:
         if kind == "keyword":
-            raise BadRequestError("illegal_argument_exception",
-                                  f"custom [missing] values are not supported for keyword sorts in retrievo "
-                                  f"(field [{spec.field}], missing [{missing}])")
+            raise BadRequestError(
+                "illegal_argument_exception",
+                f"custom [missing] values are not supported for keyword sorts in retrievo "
+                f"(field [{spec.field}], missing [{missing}])",
+            )
         try:
             mv = float(missing)
         except (TypeError, ValueError):
-            raise BadRequestError("illegal_argument_exception",
-                                  f"failed to parse [missing] value [{missing}] for field [{spec.field}]") from None
+            raise BadRequestError(
+                "illegal_argument_exception", f"failed to parse [missing] value [{missing}] for field [{spec.field}]"
+            ) from None
         keys[~present] = -mv if desc else mv
         display = [d if p else (int(mv) if kind == "long" else mv) for d, p in zip(display, present.tolist())]
     return keys, display
 
 
-def sort_candidates(s: Searcher, specs: tuple[SortField, ...], docs: np.ndarray, scores: np.ndarray,
-                    search_after: tuple[Any, ...] | None) -> tuple[np.ndarray, list[list[Any]]]:
+def sort_candidates(
+    s: Searcher,
+    specs: tuple[SortField, ...],
+    docs: np.ndarray,
+    scores: np.ndarray,
+    search_after: tuple[Any, ...] | None,
+) -> tuple[np.ndarray, list[list[Any]]]:
     """Order candidate docs by ``specs`` (doc id breaks ties); returns the order and sort values."""
     keys = [SortKey(s, spec, docs, scores) for spec in specs]
     order = np.lexsort([docs] + [k.keys for k in reversed(keys)])
     if search_after is not None:
         if len(search_after) != len(specs):
-            raise BadRequestError("illegal_argument_exception",
-                                  f"search_after has {len(search_after)} value(s) but sort has {len(specs)}.")
+            raise BadRequestError(
+                "illegal_argument_exception",
+                f"search_after has {len(search_after)} value(s) but sort has {len(specs)}.",
+            )
         after = _after_mask(keys, search_after)
         order = order[after[order]]
     values = [[k.display[i] for k in keys] for i in order.tolist()]
@@ -186,6 +205,7 @@ def _key_of(key: SortKey, value: Any) -> float:
         try:
             v = float(value)
         except (TypeError, ValueError):
-            raise BadRequestError("illegal_argument_exception",
-                                  f"Failed to parse search_after value [{value}] for field [{key.field}]") from None
+            raise BadRequestError(
+                "illegal_argument_exception", f"Failed to parse search_after value [{value}] for field [{key.field}]"
+            ) from None
     return -v if desc else v

@@ -54,21 +54,20 @@ def head(r: Ranked, k: int) -> Ranked:
     """The first ``k`` entries of a ranked list; total, matched set and flags unchanged."""
     if r.docs.size <= k:
         return r
-    return dataclasses.replace(r, docs=r.docs[:k], scores=r.scores[:k],
-                               sort_values=r.sort_values[:k] if r.sort_values is not None else None)
+    return dataclasses.replace(
+        r, docs=r.docs[:k], scores=r.scores[:k], sort_values=r.sort_values[:k] if r.sort_values is not None else None
+    )
 
 
 def run_child(op: Operator, ctx: ExecContext, window: int | None = None) -> Any:
     """Run one child (once per search when it is shared) and keep the parent's window of it."""
-    if ctx.once is not None and op.shared:
-        result = ctx.once.get(id(op), partial(op.execute, ctx))
-    else:
-        result = op.execute(ctx)
+    result = ctx.once.get(id(op), partial(op.execute, ctx)) if ctx.once is not None and op.shared else op.execute(ctx)
     return head(result, window) if window is not None and isinstance(result, Ranked) else result
 
 
-def run_children(ops: tuple[Operator, ...], ctx: ExecContext, window: int | None,
-                 fanout: Fanout | None = None) -> list[Any]:
+def run_children(
+    ops: tuple[Operator, ...], ctx: ExecContext, window: int | None, fanout: Fanout | None = None
+) -> list[Any]:
     """Every child's result in child order, an :class:`ApiError` in place of a failed child."""
     calls: list[Callable[[], Any]] = [partial(run_child, op, ctx, window) for op in ops]
     if fanout is None:

@@ -11,14 +11,25 @@ from __future__ import annotations
 
 import fnmatch
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from retrievo.errors import BadRequestError
-from retrievo.index.searcher import FieldInfo, Searcher
+from retrievo.index.searcher import FieldInfo, Searcher, TextAnalyzer
 from retrievo.lucene import min_should_match
 from retrievo.lucene.query import (
-    BoolQ, ConstQ, DisMaxQ, DocSetQ, KnnHitsQ, LQuery, MatchAllQ, MatchNoneQ, PhraseQ, TermQ, boosted,
+    BoolQ,
+    ConstQ,
+    DisMaxQ,
+    DocSetQ,
+    KnnHitsQ,
+    LQuery,
+    MatchAllQ,
+    MatchNoneQ,
+    PhraseQ,
+    TermQ,
+    boosted,
 )
 from retrievo.retrievers import queries as dsl
 from retrievo.retrievers.knn import NUM_CANDIDATES_LIMIT, KnnSearch, TextEmbeddingBuilder
@@ -58,6 +69,7 @@ def compile_query(q: dsl.Query, ctx: CompileContext) -> LQuery:
 
 # ---------------------------------------------------------------------------------------- values
 
+
 def query_text(value: Any) -> str:
     """A query value as Elasticsearch reads it from JSON (``true``, ``5``, ``3.5``)."""
     if isinstance(value, bool):
@@ -89,8 +101,7 @@ def _boolean_term(value: Any) -> str:
         return "T"
     if value in (False, "false", ""):
         return "F"
-    raise query_shard_error(
-        f"Can't parse boolean value [{query_text(value)}], expected [true] or [false]")
+    raise query_shard_error(f"Can't parse boolean value [{query_text(value)}], expected [true] or [false]")
 
 
 def _exact(fi: FieldInfo, value: Any, ctx: CompileContext, lenient: bool = False) -> LQuery:
@@ -123,8 +134,10 @@ def _zero_terms(mode: str) -> LQuery:
 
 # ------------------------------------------------------------------------------- full-text queries
 
-def _analyzer_for(ctx: CompileContext, fi: FieldInfo, override: str | None, query_kind: str):  # noqa: ANN202
+
+def _analyzer_for(ctx: CompileContext, fi: FieldInfo, override: str | None, query_kind: str) -> TextAnalyzer:
     if override is None:
+        assert fi.search_analyzer is not None  # every text field has one (its index analyzer by default)
         return fi.search_analyzer
     analyzer = ctx.searcher.find_analyzer(override)
     if analyzer is None:
@@ -132,8 +145,17 @@ def _analyzer_for(ctx: CompileContext, fi: FieldInfo, override: str | None, quer
     return analyzer
 
 
-def _match_field(ctx: CompileContext, fi: FieldInfo, text: Any, *, operator: str, msm: Any,
-                 analyzer: str | None, zero_terms: str, lenient: bool) -> LQuery:
+def _match_field(
+    ctx: CompileContext,
+    fi: FieldInfo,
+    text: Any,
+    *,
+    operator: str,
+    msm: Any,
+    analyzer: str | None,
+    zero_terms: str,
+    lenient: bool,
+) -> LQuery:
     if fi.type != "text":
         return _exact(fi, text, ctx, lenient)
     an = _analyzer_for(ctx, fi, analyzer, "match")
@@ -151,13 +173,22 @@ def _match_field(ctx: CompileContext, fi: FieldInfo, text: Any, *, operator: str
     return bq
 
 
-def _phrase_field(ctx: CompileContext, fi: FieldInfo, text: Any, *, slop: int, analyzer: str | None,
-                  zero_terms: str, lenient: bool = False) -> LQuery:
+def _phrase_field(
+    ctx: CompileContext,
+    fi: FieldInfo,
+    text: Any,
+    *,
+    slop: int,
+    analyzer: str | None,
+    zero_terms: str,
+    lenient: bool = False,
+) -> LQuery:
     if fi.type != "text":
         return _exact(fi, text, ctx, lenient)
     if not fi.has_positions:
-        raise query_shard_error(f"field:[{fi.path}] was indexed without position data; "
-                                f"cannot run PhraseQuery (phrase=...)")
+        raise query_shard_error(
+            f"field:[{fi.path}] was indexed without position data; cannot run PhraseQuery (phrase=...)"
+        )
     an = _analyzer_for(ctx, fi, analyzer, "match_phrase")
     terms, positions = an.terms(query_text(text))
     if not terms:
@@ -174,9 +205,12 @@ def semantic_search(ctx: CompileContext, fi: FieldInfo, text: str) -> LQuery:
     retrievo searches the chunks exactly and keeps the top ``window`` documents.
     """
     k = max(ctx.window, 1)
-    search = KnnSearch(field=fi.path, k=k, num_candidates=min(max(100, 2 * k), NUM_CANDIDATES_LIMIT),
-                       query_vector_builder=TextEmbeddingBuilder(model_id=fi.inference_id or "",
-                                                                 model_text=text))
+    search = KnnSearch(
+        field=fi.path,
+        k=k,
+        num_candidates=min(max(100, 2 * k), NUM_CANDIDATES_LIMIT),
+        query_vector_builder=TextEmbeddingBuilder(model_id=fi.inference_id or "", model_text=text),
+    )
     return KnnHitsQ(ctx.add_search(search), fi.path)
 
 
@@ -195,16 +229,23 @@ def _match(q: dsl.MatchQuery, ctx: CompileContext) -> LQuery:
         return MatchNoneQ(f"unmapped field [{q.field}]")
     if fi.type == "semantic_text":
         return semantic_search(ctx, fi, query_text(q.query))
-    return _match_field(ctx, fi, q.query, operator=q.operator, msm=q.minimum_should_match,
-                        analyzer=q.analyzer, zero_terms=q.zero_terms_query, lenient=q.lenient)
+    return _match_field(
+        ctx,
+        fi,
+        q.query,
+        operator=q.operator,
+        msm=q.minimum_should_match,
+        analyzer=q.analyzer,
+        zero_terms=q.zero_terms_query,
+        lenient=q.lenient,
+    )
 
 
 def _match_phrase(q: dsl.MatchPhraseQuery, ctx: CompileContext) -> LQuery:
     fi = _field(ctx, q.field)
     if fi is None:
         return MatchNoneQ(f"unmapped field [{q.field}]")
-    return _phrase_field(ctx, fi, q.query, slop=q.slop, analyzer=q.analyzer,
-                         zero_terms=q.zero_terms_query)
+    return _phrase_field(ctx, fi, q.query, slop=q.slop, analyzer=q.analyzer, zero_terms=q.zero_terms_query)
 
 
 def parse_field_boost(spec: str) -> tuple[str, float]:
@@ -243,11 +284,18 @@ def _multi_match(q: dsl.MultiMatchQuery, ctx: CompileContext) -> LQuery:
         if lenient and fi.type not in ("text", "keyword") and not _accepts(fi, q.query, ctx):
             continue
         if q.type == "phrase":
-            fq = _phrase_field(ctx, fi, q.query, slop=q.slop, analyzer=q.analyzer,
-                               zero_terms="none", lenient=lenient)
+            fq = _phrase_field(ctx, fi, q.query, slop=q.slop, analyzer=q.analyzer, zero_terms="none", lenient=lenient)
         else:
-            fq = _match_field(ctx, fi, q.query, operator=q.operator, msm=q.minimum_should_match,
-                              analyzer=q.analyzer, zero_terms="none", lenient=lenient)
+            fq = _match_field(
+                ctx,
+                fi,
+                q.query,
+                operator=q.operator,
+                msm=q.minimum_should_match,
+                analyzer=q.analyzer,
+                zero_terms="none",
+                lenient=lenient,
+            )
         if isinstance(fq, MatchNoneQ):
             continue
         per_field.append(boosted(fq, boost))
@@ -270,8 +318,10 @@ def _accepts(fi: FieldInfo, value: Any, ctx: CompileContext) -> bool:
 
 # ------------------------------------------------------------------------------ term-level queries
 
-def _metadata_terms(field: str, values: list[Any], ctx: CompileContext,
-                    case_insensitive: bool = False) -> LQuery | None:
+
+def _metadata_terms(
+    field: str, values: list[Any], ctx: CompileContext, case_insensitive: bool = False
+) -> LQuery | None:
     """``term``/``terms`` on the ``_id`` and ``_index`` metadata fields, which have no mapping here
     but match in Elasticsearch: ``_id`` as an ``ids`` query, ``_index`` as all documents when a
     value names this index (else none). ``None`` for any other field."""
@@ -296,8 +346,9 @@ def _term(q: dsl.TermQuery, ctx: CompileContext) -> LQuery:
         return MatchNoneQ(f"unmapped field [{q.field}]")
     if q.case_insensitive:
         if fi.type != "keyword" and fi.type != "text":
-            raise query_shard_error(f"[term] query on field [{q.field}] of type [{fi.type}] "
-                                    f"does not support case_insensitive")
+            raise query_shard_error(
+                f"[term] query on field [{q.field}] of type [{fi.type}] does not support case_insensitive"
+            )
         return ConstQ(DocSetQ("terms_ci", fi.path, (query_text(q.value).lower(),)))
     return _exact(fi, q.value, ctx)
 
@@ -317,8 +368,7 @@ def _terms(q: dsl.TermsQuery, ctx: CompileContext) -> LQuery:
         nums = [_number(v, fi, False) for v in q.values]
         return ConstQ(DocSetQ("points", fi.path, tuple(sorted({n for n in nums if n is not None}))))
     if fi.type == "date":
-        millis = [ctx.searcher.parse_date(fi, v, ctx.now_millis, round_up=False, fmt=None, tz=None)
-                  for v in q.values]
+        millis = [ctx.searcher.parse_date(fi, v, ctx.now_millis, round_up=False, fmt=None, tz=None) for v in q.values]
         return ConstQ(DocSetQ("points", fi.path, tuple(sorted(set(millis)))))
     raise query_shard_error(f"field [{fi.path}] of type [{fi.type}] does not support terms queries")
 
@@ -335,10 +385,16 @@ def _range(q: dsl.RangeQuery, ctx: CompileContext) -> LQuery:
         return ConstQ(DocSetQ("range", fi.path, (lo_n, lo_inc, hi_n, hi_inc)))
     if fi.type == "date":
         # Elasticsearch rounds ``gt``/``lte`` bounds up and ``gte``/``lt`` down (date math "/d").
-        lo_d = None if lo is None else ctx.searcher.parse_date(fi, lo, ctx.now_millis, round_up=not lo_inc,
-                                                               fmt=q.format, tz=q.time_zone)
-        hi_d = None if hi is None else ctx.searcher.parse_date(fi, hi, ctx.now_millis, round_up=hi_inc,
-                                                               fmt=q.format, tz=q.time_zone)
+        lo_d = (
+            None
+            if lo is None
+            else ctx.searcher.parse_date(fi, lo, ctx.now_millis, round_up=not lo_inc, fmt=q.format, tz=q.time_zone)
+        )
+        hi_d = (
+            None
+            if hi is None
+            else ctx.searcher.parse_date(fi, hi, ctx.now_millis, round_up=hi_inc, fmt=q.format, tz=q.time_zone)
+        )
         return ConstQ(DocSetQ("range", fi.path, (lo_d, lo_inc, hi_d, hi_inc)))
     if fi.type in ("keyword", "text"):
         lo_s = None if lo is None else query_text(lo)
@@ -378,13 +434,15 @@ def _prefix(q: dsl.PrefixQuery, ctx: CompileContext) -> LQuery:
     if fi is None:
         return MatchNoneQ(f"unmapped field [{q.field}]")
     if fi.type not in ("keyword", "text"):
-        raise query_shard_error(f"Can only use prefix queries on keyword and text fields - not on "
-                                f"[{fi.path}] which is of type [{fi.type}]")
+        raise query_shard_error(
+            f"Can only use prefix queries on keyword and text fields - not on [{fi.path}] which is of type [{fi.type}]"
+        )
     value = q.value.lower() if q.case_insensitive else q.value
     return ConstQ(DocSetQ("prefix", fi.path, (value, q.case_insensitive)))
 
 
 # ------------------------------------------------------------------------------ compound queries
+
 
 def _bool(q: dsl.BoolQuery, ctx: CompileContext) -> LQuery:
     must = tuple(compile_query(c, ctx) for c in q.must)
@@ -421,9 +479,19 @@ def _match_none(q: dsl.MatchNoneQuery, ctx: CompileContext) -> LQuery:
 
 
 _COMPILERS: dict[type, Callable[[Any, CompileContext], LQuery]] = {
-    dsl.MatchQuery: _match, dsl.MatchPhraseQuery: _match_phrase, dsl.MultiMatchQuery: _multi_match,
-    dsl.TermQuery: _term, dsl.TermsQuery: _terms, dsl.RangeQuery: _range, dsl.ExistsQuery: _exists,
-    dsl.IdsQuery: _ids, dsl.PrefixQuery: _prefix, dsl.BoolQuery: _bool,
-    dsl.ConstantScoreQuery: _constant_score, dsl.DisMaxQuery: _dis_max,
-    dsl.MatchAllQuery: _match_all, dsl.MatchNoneQuery: _match_none, dsl.SemanticQuery: _semantic,
+    dsl.MatchQuery: _match,
+    dsl.MatchPhraseQuery: _match_phrase,
+    dsl.MultiMatchQuery: _multi_match,
+    dsl.TermQuery: _term,
+    dsl.TermsQuery: _terms,
+    dsl.RangeQuery: _range,
+    dsl.ExistsQuery: _exists,
+    dsl.IdsQuery: _ids,
+    dsl.PrefixQuery: _prefix,
+    dsl.BoolQuery: _bool,
+    dsl.ConstantScoreQuery: _constant_score,
+    dsl.DisMaxQuery: _dis_max,
+    dsl.MatchAllQuery: _match_all,
+    dsl.MatchNoneQuery: _match_none,
+    dsl.SemanticQuery: _semantic,
 }

@@ -55,6 +55,7 @@ PAIR_WORK = 20_000
 @dataclass
 class Estimate:
     """What one operator is expected to take in and hand out."""
+
     docs_in: int
     docs_out: int
     work: int = 0
@@ -88,8 +89,13 @@ class QueryCost:
 class CostModel:
     """Estimates for every operator of one plan (by identity), computed bottom-up once."""
 
-    def __init__(self, searcher: Searcher, searches: dict[int, KnnSearch] | None = None,
-                 inference: Reranker | None = None, shared_vectors: bool = False) -> None:
+    def __init__(
+        self,
+        searcher: Searcher,
+        searches: dict[int, KnnSearch] | None = None,
+        inference: Reranker | None = None,
+        shared_vectors: bool = False,
+    ) -> None:
         self.searcher = searcher
         self.n = searcher.live_count
         self.searches = searches or {}
@@ -145,8 +151,11 @@ class CostModel:
 
     def _dis_max(self, q: DisMaxQ) -> QueryCost:
         parts = [self.query(c) for c in q.queries]
-        return QueryCost(min(self.n, sum(c.matches for c in parts)), sum(c.postings for c in parts),
-                         exact=len(parts) == 1 and parts[0].exact)
+        return QueryCost(
+            min(self.n, sum(c.matches for c in parts)),
+            sum(c.postings for c in parts),
+            exact=len(parts) == 1 and parts[0].exact,
+        )
 
     def _wrapped(self, q: BoostQ | ConstQ | NamedQ) -> QueryCost:
         return self.query(q.query)
@@ -176,8 +185,15 @@ class CostModel:
 
 
 _QUERY_COSTS: dict[type, Callable[[CostModel, Any], QueryCost]] = {
-    TermQ: CostModel._term, PhraseQ: CostModel._phrase, BoolQ: CostModel._bool, DisMaxQ: CostModel._dis_max,
-    BoostQ: CostModel._wrapped, ConstQ: CostModel._wrapped, NamedQ: CostModel._wrapped,
-    MatchAllQ: CostModel._match_all, MatchNoneQ: CostModel._match_none, KnnHitsQ: CostModel._knn_hits,
+    TermQ: CostModel._term,
+    PhraseQ: CostModel._phrase,
+    BoolQ: CostModel._bool,
+    DisMaxQ: CostModel._dis_max,
+    BoostQ: CostModel._wrapped,
+    ConstQ: CostModel._wrapped,
+    NamedQ: CostModel._wrapped,
+    MatchAllQ: CostModel._match_all,
+    MatchNoneQ: CostModel._match_none,
+    KnnHitsQ: CostModel._knn_hits,
     DocSetQ: CostModel._doc_set,
 }

@@ -15,11 +15,11 @@ from typing import Any
 from retrievo.index.searcher import Searcher
 from retrievo.index.shard import Shard
 from retrievo.planner.explain import explain_operator
-from retrievo.planner.plan import Plan, build_plan
 from retrievo.planner.operators.base import Embedder, ExecContext
+from retrievo.planner.operators.rerank import Rerank
+from retrievo.planner.plan import Plan, build_plan
 from retrievo.planner.profile import FetchProfile, ProfileCollector, shard_profile
 from retrievo.planner.ranked import Ranked
-from retrievo.planner.operators.rerank import Rerank
 from retrievo.response import es_float, filter_source, search_response
 from retrievo.retrievers.search import SearchRequest
 
@@ -27,13 +27,21 @@ from retrievo.retrievers.search import SearchRequest
 def _top_explanation(plan: Plan, ctx: ExecContext, doc: int, score: float) -> dict[str, Any]:
     """A hit's explanation; a reranker at the root explains inside Lucene's ``sum of:`` as in
     Elasticsearch (its final query is the rank docs plus a required match on the child's hits)."""
-    main = explain_operator(plan.root, ctx, doc, score) or \
-        {"value": es_float(score), "description": "*:*", "details": []}
+    main = explain_operator(plan.root, ctx, doc, score) or {
+        "value": es_float(score),
+        "description": "*:*",
+        "details": [],
+    }
     if not isinstance(getattr(plan.root, "child", None), Rerank):
         return main
-    required = {"value": 0.0, "description": "match on required clause, product of:", "details": [
-        {"value": 0.0, "description": "# clause", "details": []},
-        {"value": 1.0, "description": "rank docs of the reranked child", "details": []}]}
+    required = {
+        "value": 0.0,
+        "description": "match on required clause, product of:",
+        "details": [
+            {"value": 0.0, "description": "# clause", "details": []},
+            {"value": 1.0, "description": "rank docs of the reranked child", "details": []},
+        ],
+    }
     return {"value": es_float(score), "description": "sum of:", "details": [main, required]}
 
 
@@ -48,7 +56,7 @@ class PreparedSearch:
     started_ns: int
     plan_ns: int
 
-    def fresh_run(self) -> "PreparedSearch":
+    def fresh_run(self) -> PreparedSearch:
         """The same plan with a new run context, as if just planned: a plan never changes while it runs,
         so runs of one plan may overlap on any number of threads (what a cache of plans relies on)."""
         return dataclasses.replace(self, ctx=_run_context(self.plan), started_ns=time.perf_counter_ns())
@@ -58,12 +66,16 @@ def _run_context(plan: Plan) -> ExecContext:
     return plan.context(profiler=ProfileCollector() if plan.request.profile else None)
 
 
-def prepare_search(shard: Shard, request: SearchRequest, embed: Embedder | None = None,
-                   inference: Any = None, searcher: Searcher | None = None) -> PreparedSearch:
+def prepare_search(
+    shard: Shard,
+    request: SearchRequest,
+    embed: Embedder | None = None,
+    inference: Any = None,
+    searcher: Searcher | None = None,
+) -> PreparedSearch:
     """Plan ``request`` (parsed by the caller) against ``searcher`` (default: the shard's latest snapshot)."""
     started = time.perf_counter_ns()
-    plan = build_plan(request, searcher if searcher is not None else shard.searcher(), embed=embed,
-                      inference=inference)
+    plan = build_plan(request, searcher if searcher is not None else shard.searcher(), embed=embed, inference=inference)
     return PreparedSearch(shard, request, plan, _run_context(plan), started, time.perf_counter_ns() - started)
 
 
@@ -79,23 +91,34 @@ def finish_search(prepared: PreparedSearch) -> dict[str, Any]:
     if fetch is not None:
         assert isinstance(ctx.profiler, ProfileCollector)
         fetch.nanos = time.perf_counter_ns() - fetch_began
-        profile = {"shards": [shard_profile(prepared.shard.name, prepared.plan.root, ctx.profiler,
-                                            prepared.plan.searcher.live_count, prepared.plan_ns, fetch)]}
+        profile = {
+            "shards": [
+                shard_profile(
+                    prepared.shard.name,
+                    prepared.plan.root,
+                    ctx.profiler,
+                    prepared.plan.searcher.live_count,
+                    prepared.plan_ns,
+                    fetch,
+                )
+            ]
+        }
     took = int((time.perf_counter_ns() - prepared.started_ns) // 1_000_000)
-    return search_response(hits, ranked.total, prepared.request.track_total_hits, took, max_score,
-                           ranked.terminated_early, profile=profile)
+    return search_response(
+        hits, ranked.total, prepared.request.track_total_hits, took, max_score, ranked.terminated_early, profile=profile
+    )
 
 
-def _hits(prepared: PreparedSearch, ranked: Ranked, ctx: ExecContext,
-          fetch: FetchProfile | None) -> list[dict[str, Any]]:
+def _hits(
+    prepared: PreparedSearch, ranked: Ranked, ctx: ExecContext, fetch: FetchProfile | None
+) -> list[dict[str, Any]]:
     request, plan, name = prepared.request, prepared.plan, prepared.shard.name
     s = plan.searcher
     show_score = not ranked.sorted_by_field or request.track_scores
     sorted_request = bool(request.retriever.sort) if hasattr(request.retriever, "sort") else False
     hits: list[dict[str, Any]] = []
     for i, (doc, score) in enumerate(zip(ranked.docs.tolist(), ranked.scores.tolist())):
-        hit: dict[str, Any] = {"_index": name, "_id": s.ids[doc],
-                               "_score": es_float(score) if show_score else None}
+        hit: dict[str, Any] = {"_index": name, "_id": s.ids[doc], "_score": es_float(score) if show_score else None}
         began = time.perf_counter_ns() if fetch is not None else 0
         src = filter_source(s.source(doc), request.source)
         if fetch is not None:
@@ -119,6 +142,7 @@ def _hits(prepared: PreparedSearch, ranked: Ranked, ctx: ExecContext,
     return hits
 
 
-def run_search(shard: Shard, request: SearchRequest, embed: Embedder | None = None,
-               inference: Any = None) -> dict[str, Any]:
+def run_search(
+    shard: Shard, request: SearchRequest, embed: Embedder | None = None, inference: Any = None
+) -> dict[str, Any]:
     return finish_search(prepare_search(shard, request, embed=embed, inference=inference))

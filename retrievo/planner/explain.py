@@ -53,8 +53,17 @@ def _score_at(ev: Evaluator, q: LQuery, boost: float, doc: int) -> tuple[bool, f
     return bool(r.mask[doc]), float(r.scores[doc]), None
 
 
-def _bm25_detail(ev: Evaluator, field: str, idf_value: float, idf_details: list[dict[str, Any]],
-                 boost: float, freq: float, doc: int, score: float, what: str) -> dict[str, Any]:
+def _bm25_detail(
+    ev: Evaluator,
+    field: str,
+    idf_value: float,
+    idf_details: list[dict[str, Any]],
+    boost: float,
+    freq: float,
+    doc: int,
+    score: float,
+    what: str,
+) -> dict[str, Any]:
     inv = ev.s.inverted(field)
     assert inv is not None
     dl = float(inv.field_length(doc))
@@ -65,14 +74,24 @@ def _bm25_detail(ev: Evaluator, field: str, idf_value: float, idf_details: list[
     if F32(boost) != F32(1):
         subs.append(node(boost, "boost"))
     subs.append(node(idf_value, "idf, computed as log(1 + (N - n + 0.5) / (n + 0.5)) from:", idf_details))
-    subs.append(node(tf, "tf, computed as freq / (freq + k1 * (1 - b + b * dl / avgdl)) from:", [
-        node(freq, f"{what}, occurrences of term within document" if what == "freq"
-              else "phraseFreq=" + java_float(freq)),
-        node(k1, "k1, term saturation parameter"),
-        node(b, "b, length normalization parameter"),
-        node(dl, "dl, length of field (approximate)" if dl > 40 else "dl, length of field"),
-        node(avgdl, "avgdl, average length of field"),
-    ]))
+    subs.append(
+        node(
+            tf,
+            "tf, computed as freq / (freq + k1 * (1 - b + b * dl / avgdl)) from:",
+            [
+                node(
+                    freq,
+                    f"{what}, occurrences of term within document"
+                    if what == "freq"
+                    else "phraseFreq=" + java_float(freq),
+                ),
+                node(k1, "k1, term saturation parameter"),
+                node(b, "b, length normalization parameter"),
+                node(dl, "dl, length of field (approximate)" if dl > 40 else "dl, length of field"),
+                node(avgdl, "avgdl, average length of field"),
+            ],
+        )
+    )
     return node(score, f"score(freq={java_float(freq)}), computed as boost * idf * tf from:", subs)
 
 
@@ -85,8 +104,10 @@ def explain_query(ev: Evaluator, q: LQuery, doc: int, boost: float = 1.0) -> dic
         inv = ev.s.inverted(q.field)
         assert inv is not None and freq is not None
         tid = inv.terms[q.term]
-        idf_details = [node(inv.doc_freq(tid), "n, number of documents containing term"),
-                       node(inv.doc_count, "N, total number of documents with field")]
+        idf_details = [
+            node(inv.doc_freq(tid), "n, number of documents containing term"),
+            node(inv.doc_count, "N, total number of documents with field"),
+        ]
         inner = _bm25_detail(ev, q.field, float(inv.idfs[tid]), idf_details, boost, freq, doc, score, "freq")
         return node(score, f"weight({q} in {doc}) [PerFieldSimilarity], result of:", [inner])
     if isinstance(q, PhraseQ):
@@ -94,10 +115,12 @@ def explain_query(ev: Evaluator, q: LQuery, doc: int, boost: float = 1.0) -> dic
         assert inv is not None and freq is not None
         tids = [inv.terms[t] for t in q.terms]
         idfs = [inv.idfs[t] for t in tids]
-        idf_details = [node(float(i), f"idf(docFreq={inv.doc_freq(t):d}, docCount={inv.doc_count:d})")
-                       for i, t in zip(idfs, tids)]
-        inner = _bm25_detail(ev, q.field, float(bm25.phrase_idf(idfs)), idf_details, boost, freq, doc,
-                             score, "phraseFreq")
+        idf_details = [
+            node(float(i), f"idf(docFreq={inv.doc_freq(t):d}, docCount={inv.doc_count:d})") for i, t in zip(idfs, tids)
+        ]
+        inner = _bm25_detail(
+            ev, q.field, float(bm25.phrase_idf(idfs)), idf_details, boost, freq, doc, score, "phraseFreq"
+        )
         return node(score, f"weight({q} in {doc}) [PerFieldSimilarity], result of:", [inner])
     if isinstance(q, BoostQ):
         return explain_query(ev, q.query, doc, float(F32(F32(boost) * F32(q.boost))))
@@ -119,14 +142,14 @@ def explain_query(ev: Evaluator, q: LQuery, doc: int, boost: float = 1.0) -> dic
         for f in q.filter:
             e = explain_query(ev, f, doc, boost)
             if e is not None:
-                subs.append(node(0.0, "match on required clause, product of:",
-                                 [node(0.0, "# clause"), e]))
+                subs.append(node(0.0, "match on required clause, product of:", [node(0.0, "# clause"), e]))
         return node(score, "sum of:", subs)
     raise TypeError(type(q))  # pragma: no cover
 
 
-def filters_wrapped(main: dict[str, Any] | None, ev: Evaluator, filters: tuple[LQuery, ...], doc: int,
-                    score: float) -> dict[str, Any] | None:
+def filters_wrapped(
+    main: dict[str, Any] | None, ev: Evaluator, filters: tuple[LQuery, ...], doc: int, score: float
+) -> dict[str, Any] | None:
     """A query with bool filters explains as Lucene's ``sum of:`` with the filter clauses at 0."""
     if not filters:
         return main

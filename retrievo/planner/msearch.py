@@ -37,13 +37,14 @@ from retrievo.index.searcher import Searcher
 from retrievo.index.shard import Shard
 from retrievo.inference.rerank_cache import RerankCallStats
 from retrievo.inference.usage import TaskUsage, record_usage
+from retrievo.lucene.query import LQuery
+from retrievo.lucene.scoring import Evaluator
 from retrievo.planner.children import run_child
 from retrievo.planner.execute import PreparedSearch, finish_search, prepare_search
-from retrievo.lucene.query import LQuery
 from retrievo.planner.operators.base import Embedder, Operator, Reranker
 from retrievo.planner.operators.rerank import Rerank
-from retrievo.lucene.scoring import Evaluator
 from retrievo.retrievers.search import SearchRequest
+
 
 @dataclass
 class MultiSearchReport:
@@ -71,8 +72,9 @@ def operators(op: Operator) -> Iterator[Operator]:
         yield from operators(child)
 
 
-def _embed_ahead(prepared: list[PreparedSearch], registry: Any, report: MultiSearchReport
-                 ) -> dict[tuple[str, str], np.ndarray]:
+def _embed_ahead(
+    prepared: list[PreparedSearch], registry: Any, report: MultiSearchReport
+) -> dict[tuple[str, str], np.ndarray]:
     """One batched embed call per endpoint for every query text of every kNN search."""
     texts: dict[str, dict[str, None]] = {}
     for p in prepared:
@@ -97,12 +99,14 @@ def _embed_ahead(prepared: list[PreparedSearch], registry: Any, report: MultiSea
 
 def batched_embedder(vectors: dict[tuple[str, str], np.ndarray], fallback: Embedder) -> Embedder:
     """Query vectors from the shared batch (charged to the asking operator as ``batched``)."""
+
     def embed(model_id: str, text: str) -> np.ndarray:
         row = vectors.get((model_id, text))
         if row is None:
             return fallback(model_id, text)
         record_usage("text_embedding", model_id, TaskUsage(requests=1, inputs=1, batched=1))
         return row
+
     return embed
 
 
@@ -120,8 +124,9 @@ class BatchedInference:
     def rerank_top_n(self, inference_id: str) -> int | None:
         return self._registry.rerank_top_n(inference_id)
 
-    def rerank_scores_with_stats(self, inference_id: str, query: str,
-                                 texts: Sequence[str]) -> tuple[np.ndarray, RerankCallStats]:
+    def rerank_scores_with_stats(
+        self, inference_id: str, query: str, texts: Sequence[str]
+    ) -> tuple[np.ndarray, RerankCallStats]:
         found = [self.scores.get((inference_id, query, t)) for t in texts]
         if not texts or any(s is None for s in found):
             return self._registry.rerank_scores_with_stats(inference_id, query, texts)
@@ -150,13 +155,14 @@ def _gather_passages(op: Rerank, p: PreparedSearch, registry: Any) -> list[str] 
             return None
         assert ctx.ready is not None
         ctx.ready[id(op.child)] = op.child.execute(ctx)
-        return op.passages(ctx, run_child(op.child, ctx, op.window))   # the window, as the reranker takes it
+        return op.passages(ctx, run_child(op.child, ctx, op.window))  # the window, as the reranker takes it
     except ApiError:
         return None
 
 
-def _rerank_ahead(prepared: list[PreparedSearch], proxy: BatchedInference, registry: Any,
-                  report: MultiSearchReport) -> None:
+def _rerank_ahead(
+    prepared: list[PreparedSearch], proxy: BatchedInference, registry: Any, report: MultiSearchReport
+) -> None:
     """Run every plan up to its rerank stage, wave by wave, scoring each wave's pairs together."""
     levels: list[list[tuple[int, Rerank]]] = []
     for p in prepared:
@@ -229,8 +235,9 @@ def _same_filters(p: PreparedSearch, f: LQuery) -> list[LQuery]:
 # ---------------------------------------------------------------------------------------------- run
 
 
-def run_msearch(searches: Sequence[tuple[Shard, SearchRequest] | ApiError], embed: Embedder,
-                registry: Any) -> tuple[dict[str, Any], MultiSearchReport]:
+def run_msearch(
+    searches: Sequence[tuple[Shard, SearchRequest] | ApiError], embed: Embedder, registry: Any
+) -> tuple[dict[str, Any], MultiSearchReport]:
     """The ``_msearch`` response body and what the searches shared; each search is its index and
     parsed request, or the error that fails it."""
     started = time.perf_counter_ns()
@@ -273,4 +280,3 @@ def run_msearch(searches: Sequence[tuple[Shard, SearchRequest] | ApiError], embe
         responses.append({"error": error.body["error"], "status": error.status_code})
     took = int((time.perf_counter_ns() - started) // 1_000_000)
     return {"took": took, "responses": responses}, report
-

@@ -125,6 +125,7 @@ def run_serially(calls: list[Callable[[], T]]) -> list[T | ApiError]:
 class Fanout:
     """A fusion marked by ``parallel_branches``: run the branches on threads, after evaluating the
     filter bitsets that more than one branch needs (so no two threads compute the same one)."""
+
     bitsets: tuple[LQuery, ...] = ()
 
     def prefetch(self, ctx: ExecContext) -> None:
@@ -157,6 +158,7 @@ class ModelLock:
         def locked(inference_id: str, text: str) -> np.ndarray:
             with self.lock_for(inference_id):
                 return embed(inference_id, text)
+
         return locked
 
     def registry(self, inference: Reranker | None) -> Reranker | None:
@@ -179,7 +181,8 @@ class _LockedReranker:
         with self._locks.lock_for(inference_id):
             return self._inner.rerank_top_n(inference_id)
 
-    def rerank_scores_with_stats(self, inference_id: str, query: str,
-                                 texts: Sequence[str]) -> tuple[np.ndarray, RerankCallStats]:
+    def rerank_scores_with_stats(
+        self, inference_id: str, query: str, texts: Sequence[str]
+    ) -> tuple[np.ndarray, RerankCallStats]:
         with self._locks.lock_for(inference_id):
             return self._inner.rerank_scores_with_stats(inference_id, query, texts)

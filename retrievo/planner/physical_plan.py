@@ -25,6 +25,7 @@ from retrievo.retrievers.knn import KnnSearch
 @dataclass(frozen=True)
 class RuleEnv:
     """Read-only facts a rule may consult: the request, the index snapshot, the inference registry."""
+
     request: SearchRequest
     searcher: Searcher
     inference: Reranker | None = None

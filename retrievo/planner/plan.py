@@ -58,6 +58,7 @@ class Plan:
     ``str(plan)`` prints the operator tree; :meth:`explain` prints the logical and physical plans
     with cost estimates; :meth:`to_dict` and ``_repr_html_`` (notebooks) show the same.
     """
+
     request: SearchRequest
     root: Operator
     named: NamedQueries
@@ -92,22 +93,31 @@ class Plan:
         off = rules_off(optimized, rules, self.disabled_rules)
         if off == self.disabled_rules:
             return self
-        return build_plan(self.request, self.searcher, disabled_rules=off, now_millis=self.now_millis,
-                          embed=self.embed, inference=self.inference)
+        return build_plan(
+            self.request,
+            self.searcher,
+            disabled_rules=off,
+            now_millis=self.now_millis,
+            embed=self.embed,
+            inference=self.inference,
+        )
 
     def explain(self, optimized: Any = None, **rules: Any) -> str:
         """The logical and physical plans, with estimated documents in/out, model pairs and tokens
         per operator (like Polars' ``LazyFrame.explain``): this plan, or — with arguments — the plan
         re-derived with rules switched by name (see :meth:`with_rules`)."""
         from retrievo.planner.plan_view import plan_text
+
         return plan_text(self.with_rules(optimized, **rules))
 
     def to_dict(self) -> dict[str, Any]:
         from retrievo.planner.plan_view import plan_dict
+
         return plan_dict(self)
 
     def _repr_html_(self) -> str:
         from retrievo.planner.plan_view import plan_html
+
         return plan_html(self)
 
     def context(self, **options: Any) -> ExecContext:
@@ -154,6 +164,7 @@ PLANNERS: dict[type[Retriever], PlanFunction] = {
 
 # ---------------------------------------------------------------------------------------- rules
 
+
 def apply_logical_rules(r: Retriever, env: RuleEnv, disabled: tuple[str, ...]) -> Retriever:
     for rule in PLAN_RULES:
         if rule.STAGE == "logical" and rule.NAME not in disabled:
@@ -168,20 +179,43 @@ def apply_physical_rules(plan: PhysicalPlan, env: RuleEnv, disabled: tuple[str, 
     return plan
 
 
-def build_plan(request: SearchRequest, searcher: Searcher, disabled_rules: Iterable[str] = (),
-               now_millis: int | None = None, embed: Embedder | None = None, inference: Reranker | None = None) -> Plan:
+def build_plan(
+    request: SearchRequest,
+    searcher: Searcher,
+    disabled_rules: Iterable[str] = (),
+    now_millis: int | None = None,
+    embed: Embedder | None = None,
+    inference: Reranker | None = None,
+) -> Plan:
     disabled = check_rule_names(disabled_rules)
     now = int(time.time() * 1000) if now_millis is None else now_millis
     request.retriever.validate_tree(request.size)
     env = RuleEnv(request=request, searcher=searcher, inference=inference)
     logical = apply_logical_rules(request.retriever, env, disabled)
-    ctx = PlanningContext(searcher=searcher, now_millis=now, disabled=disabled, planners=PLANNERS,
-                          share_filters="share_filter_bitsets" not in disabled)
+    ctx = PlanningContext(
+        searcher=searcher,
+        now_millis=now,
+        disabled=disabled,
+        planners=PLANNERS,
+        share_filters="share_filter_bitsets" not in disabled,
+    )
     body = plan_retriever(logical, ctx, request.from_ + request.size, request.min_score)
     named = NamedQueries(tuple((n, ctx.rewrite(q)) for n, q in ctx.named))
-    physical = PhysicalPlan(root=Page(body, request.from_, request.size), named=named,
-                            searches={slot: search for slot, search, _ in ctx.searches})
+    physical = PhysicalPlan(
+        root=Page(body, request.from_, request.size),
+        named=named,
+        searches={slot: search for slot, search, _ in ctx.searches},
+    )
     physical = apply_physical_rules(physical, env, disabled)
-    return Plan(request=request, root=physical.root, named=physical.named, searcher=searcher,
-                disabled_rules=disabled, embed=embed, inference=inference, logical=logical,
-                physical=physical, now_millis=now)
+    return Plan(
+        request=request,
+        root=physical.root,
+        named=physical.named,
+        searcher=searcher,
+        disabled_rules=disabled,
+        embed=embed,
+        inference=inference,
+        logical=logical,
+        physical=physical,
+        now_millis=now,
+    )

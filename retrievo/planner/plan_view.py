@@ -30,6 +30,7 @@ def _short(value: Any) -> str:
 
 # ---------------------------------------------------------------------------------------- estimates
 
+
 def _estimate_json(e: Estimate | None) -> dict[str, Any] | None:
     return None if e is None else e.as_dict()
 
@@ -53,6 +54,7 @@ def _estimate_text(e: dict[str, Any] | None) -> str:
 
 # ---------------------------------------------------------------------------------------- logical
 
+
 def _retriever_params(r: Retriever) -> dict[str, Any]:
     return {k: _short(v) if isinstance(v, (dict, list)) else v for k, v in r.describe().items()}
 
@@ -68,8 +70,9 @@ class _Describer:
     def __init__(self, plan: Any) -> None:
         self.plan = plan
         phys = plan.physical
-        self.costs = CostModel(plan.searcher, phys.searches if phys else {}, plan.inference,
-                               phys.share_vectors if phys else False)
+        self.costs = CostModel(
+            plan.searcher, phys.searches if phys else {}, plan.inference, phys.share_vectors if phys else False
+        )
         self.bitset_ids = {id(f): i + 1 for i, f in enumerate(phys.bitsets)} if phys else {}
         self.shared_ids: dict[int, int] = {}
         self.by_source: dict[int, Operator] = {}
@@ -102,16 +105,23 @@ class _Describer:
         if req.min_score is not None:
             params["min_score"] = req.min_score
         retriever = self.plan.logical if self.plan.logical is not None else req.retriever
-        return {"node": "Search", "params": params, "estimate": _estimate_json(self.costs.of(self.plan.root)),
-                "children": [self._logical(retriever, None)]}
+        return {
+            "node": "Search",
+            "params": params,
+            "estimate": _estimate_json(self.costs.of(self.plan.root)),
+            "children": [self._logical(retriever, None)],
+        }
 
     def _logical(self, r: Retriever, given: dict[str, Any] | None) -> dict[str, Any]:
         """``given``: what the parent shows on this child's line (a compound's weight and normalizer)."""
         params = {**(given or {}), **_retriever_params(r)}
         op = self._op_for(r)
-        node: dict[str, Any] = {"node": _logical_name(r), "params": params,
-                                "estimate": _estimate_json(self.costs.of(op)) if op is not None else None,
-                                "children": []}
+        node: dict[str, Any] = {
+            "node": _logical_name(r),
+            "params": params,
+            "estimate": _estimate_json(self.costs.of(op)) if op is not None else None,
+            "children": [],
+        }
         if op is None:
             node["tags"] = ["no operator of its own after the plan rules"]
         node["children"] = [self._logical(c, p) for c, p in zip(r.children(), r.child_params())]
@@ -125,8 +135,12 @@ class _Describer:
                 return {"operator": op.name, "shared": f"#{self.shared_ids[id(op)]}", "children": []}
             self.shared_ids[id(op)] = len(self.shared_ids) + 1
         params = {k: str(v) for k, v in op.describe().items()}
-        node: dict[str, Any] = {"operator": op.name, "params": params, "tags": self._tags(op),
-                                "estimate": _estimate_json(self.costs.of(op))}
+        node: dict[str, Any] = {
+            "operator": op.name,
+            "params": params,
+            "tags": self._tags(op),
+            "estimate": _estimate_json(self.costs.of(op)),
+        }
         if id(op) in self.shared_ids:
             node["shared"] = f"#{self.shared_ids[id(op)]}"
         node["children"] = [self.physical(c) for c in op.children()]
@@ -151,13 +165,18 @@ class _Describer:
         phys = self.plan.physical
         if phys is None:
             return []
-        return [{"id": f"#{self.bitset_ids[id(f)]}", "filter": str(f),
-                 "docs": self.costs.query(f).matches} for f in phys.bitsets]
+        return [
+            {"id": f"#{self.bitset_ids[id(f)]}", "filter": str(f), "docs": self.costs.query(f).matches}
+            for f in phys.bitsets
+        ]
 
     def totals(self) -> dict[str, Any]:
         ests = [self.costs.of(op) for op in walk(self.plan.root)]
-        return {"model_calls": sum(e.model_calls for e in ests), "pairs": sum(e.pairs for e in ests),
-                "tokens": sum(e.tokens for e in ests)}
+        return {
+            "model_calls": sum(e.model_calls for e in ests),
+            "pairs": sum(e.pairs for e in ests),
+            "tokens": sum(e.tokens for e in ests),
+        }
 
 
 def plan_dict(plan: Any) -> dict[str, Any]:
@@ -166,8 +185,10 @@ def plan_dict(plan: Any) -> dict[str, Any]:
     active = set(plan.active_rules)
     out: dict[str, Any] = {
         "index": plan.request.index,
-        "rules": {"query": [r for r in QUERY_RULE_NAMES if r in active],
-                  "plan": [r for r in PLAN_RULE_NAMES if r in active]},
+        "rules": {
+            "query": [r for r in QUERY_RULE_NAMES if r in active],
+            "plan": [r for r in PLAN_RULE_NAMES if r in active],
+        },
         "disabled_rules": list(plan.disabled_rules),
         "logical": d.logical(),
         "physical": d.physical(),
@@ -180,8 +201,10 @@ def plan_dict(plan: Any) -> dict[str, Any]:
 
 # ---------------------------------------------------------------------------------------- text
 
-def _tree_lines(node: dict[str, Any], name_key: str, prefix: str = "", last: bool = True,
-                root: bool = True) -> list[str]:
+
+def _tree_lines(
+    node: dict[str, Any], name_key: str, prefix: str = "", last: bool = True, root: bool = True
+) -> list[str]:
     branch = "" if root else ("└─ " if last else "├─ ")
     label = node[name_key]
     if node.get("params"):
@@ -201,9 +224,11 @@ def _tree_lines(node: dict[str, Any], name_key: str, prefix: str = "", last: boo
 
 def plan_text(plan: Any) -> str:
     d = plan_dict(plan)
-    lines = [f"Plan(index={d['index']})",
-             "query rules: " + (", ".join(d["rules"]["query"]) or "none"),
-             "plan rules: " + (", ".join(d["rules"]["plan"]) or "none")]
+    lines = [
+        f"Plan(index={d['index']})",
+        "query rules: " + (", ".join(d["rules"]["query"]) or "none"),
+        "plan rules: " + (", ".join(d["rules"]["plan"]) or "none"),
+    ]
     if d["disabled_rules"]:
         lines.append("disabled: " + ", ".join(d["disabled_rules"]))
     lines += ["", "LOGICAL PLAN"] + _tree_lines(d["logical"], "node")
@@ -214,14 +239,13 @@ def plan_text(plan: Any) -> str:
     if d["applied"]:
         lines += ["", "APPLIED"] + [f"{rule}: {note}" for rule, note in d["applied"].items()]
     t = d["estimated_totals"]
-    lines += ["", f"ESTIMATED TOTALS: model_calls={t['model_calls']}, pairs={t['pairs']:,}, "
-                  f"tokens≈{t['tokens']:,}"]
+    lines += ["", f"ESTIMATED TOTALS: model_calls={t['model_calls']}, pairs={t['pairs']:,}, tokens≈{t['tokens']:,}"]
     return "\n".join(lines)
 
 
 # ---------------------------------------------------------------------------------------- html
 
-_CSS = ("font-family:ui-monospace,SFMono-Regular,Menlo,monospace;font-size:12px;line-height:1.45")
+_CSS = "font-family:ui-monospace,SFMono-Regular,Menlo,monospace;font-size:12px;line-height:1.45"
 
 
 def _html_node(node: dict[str, Any], name_key: str) -> str:
@@ -246,10 +270,12 @@ def _html_node(node: dict[str, Any], name_key: str) -> str:
 def plan_html(plan: Any) -> str:
     d = plan_dict(plan)
     off = ", ".join(d["disabled_rules"]) or "none"
-    parts = [f"<div style='{_CSS}'>",
-             f"<div><b>Plan</b>(index={html.escape(d['index'])}) — rules off: {html.escape(off)}</div>",
-             "<div><b>Logical plan</b></div><ul>" + _html_node(d["logical"], "node") + "</ul>",
-             "<div><b>Physical plan</b></div><ul>" + _html_node(d["physical"], "operator") + "</ul>"]
+    parts = [
+        f"<div style='{_CSS}'>",
+        f"<div><b>Plan</b>(index={html.escape(d['index'])}) — rules off: {html.escape(off)}</div>",
+        "<div><b>Logical plan</b></div><ul>" + _html_node(d["logical"], "node") + "</ul>",
+        "<div><b>Physical plan</b></div><ul>" + _html_node(d["physical"], "operator") + "</ul>",
+    ]
     if d["bitsets"]:
         items = "".join(f"<li>{html.escape(b['id'])} {html.escape(b['filter'])}</li>" for b in d["bitsets"])
         parts.append(f"<div><b>Bitsets</b></div><ul>{items}</ul>")
@@ -257,6 +283,7 @@ def plan_html(plan: Any) -> str:
         items = "".join(f"<li>{html.escape(k)}: {html.escape(v)}</li>" for k, v in d["applied"].items())
         parts.append(f"<div><b>Applied</b></div><ul>{items}</ul>")
     t = d["estimated_totals"]
-    parts.append(f"<div>estimated totals: model_calls={t['model_calls']}, pairs={t['pairs']}, "
-                 f"tokens≈{t['tokens']}</div></div>")
+    parts.append(
+        f"<div>estimated totals: model_calls={t['model_calls']}, pairs={t['pairs']}, tokens≈{t['tokens']}</div></div>"
+    )
     return "".join(parts)

@@ -31,6 +31,7 @@ PlanFunction = Callable[[Any, "PlanningContext", int, "float | None"], Operator]
 class PlanningContext(CompileContext):
     """The compile context of one plan: the query rules in force, the filters compiled so far (see
     :meth:`compile_filter`) and the table of planning functions by AST class."""
+
     disabled: tuple[str, ...] = ()
     share_filters: bool = False
     compiled_filters: list[tuple[Query, LQuery]] = field(default_factory=list)
@@ -59,8 +60,15 @@ class PlanningContext(CompileContext):
         return compiled
 
 
-def plan_retriever(r: Retriever, ctx: PlanningContext, k: int, min_score: float | None = None, *,
-                   written_as: Retriever | None = None, retriever_kind: str | None = None) -> Operator:
+def plan_retriever(
+    r: Retriever,
+    ctx: PlanningContext,
+    k: int,
+    min_score: float | None = None,
+    *,
+    written_as: Retriever | None = None,
+    retriever_kind: str | None = None,
+) -> Operator:
     """The operators of one retriever, producing its top ``k`` (its window inside a compound).
 
     The top operator carries the retriever and ``k`` it was planned from (its :class:`Origin`): two

@@ -42,9 +42,9 @@ class OperatorProfile:
     """What one operator's runs cost (an operator normally runs once per search)."""
 
     runs: int = 0
-    nanos: int = 0                       # wall time of its runs, children included
+    nanos: int = 0  # wall time of its runs, children included
     documents_out: int = 0
-    failed: int = 0                      # runs that raised
+    failed: int = 0  # runs that raised
     usage: UsageMeter = field(default_factory=UsageMeter)
 
 
@@ -66,7 +66,7 @@ class ProfileCollector:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._by_op: dict[int, OperatorProfile] = {}
-        self._ops: list[Any] = []       # keeps operators alive so their ids stay theirs
+        self._ops: list[Any] = []  # keeps operators alive so their ids stay theirs
 
     def record(self, op: Operator, ctx: ExecContext) -> Any:
         """Run ``op`` (its children go through their own ``record``), timing and metering it."""
@@ -112,8 +112,12 @@ class ProfileCollector:
         documents_in = live_documents if op.scans_index else sum(c["debug"]["documents_out"] for c in children)
         model_nanos = sum(u.model_nanos for u in prof.usage.tasks.values())
         model_calls = sum(u.model_calls for u in prof.usage.tasks.values())
-        breakdown = {"execute": max(prof.nanos - child_nanos - model_nanos, 0), "execute_count": prof.runs,
-                     "inference": model_nanos, "inference_count": model_calls}
+        breakdown = {
+            "execute": max(prof.nanos - child_nanos - model_nanos, 0),
+            "execute_count": prof.runs,
+            "inference": model_nanos,
+            "inference_count": model_calls,
+        }
         debug: dict[str, Any] = {"documents_in": documents_in, "documents_out": prof.documents_out}
         if prof.failed:
             debug["failed_runs"] = prof.failed
@@ -123,8 +127,14 @@ class ProfileCollector:
             debug[task] = detail
         if prof.usage.endpoints:
             debug["inference_ids"] = list(prof.usage.endpoints)
-        return {"type": op.name, "description": describe(op), "time_in_nanos": prof.nanos,
-                "breakdown": breakdown, "debug": debug, "children": children}
+        return {
+            "type": op.name,
+            "description": describe(op),
+            "time_in_nanos": prof.nanos,
+            "breakdown": breakdown,
+            "debug": debug,
+            "children": children,
+        }
 
 
 def describe(op: Operator) -> str:
@@ -146,33 +156,84 @@ class FetchProfile:
     explained: int = 0
 
     def to_json(self) -> dict[str, Any]:
-        children = [{"type": "FetchSourcePhase", "description": "", "time_in_nanos": self.source_nanos,
-                     "breakdown": {"process": self.source_nanos, "process_count": self.hits,
-                                   "next_reader": 0, "next_reader_count": 0},
-                     "debug": {"fast_path": 0}}]
+        children = [
+            {
+                "type": "FetchSourcePhase",
+                "description": "",
+                "time_in_nanos": self.source_nanos,
+                "breakdown": {
+                    "process": self.source_nanos,
+                    "process_count": self.hits,
+                    "next_reader": 0,
+                    "next_reader_count": 0,
+                },
+                "debug": {"fast_path": 0},
+            }
+        ]
         if self.explained:
-            children.append({"type": "ExplainPhase", "description": "", "time_in_nanos": self.explain_nanos,
-                             "breakdown": {"process": self.explain_nanos, "process_count": self.explained,
-                                           "next_reader": 0, "next_reader_count": 0}})
-        return {"type": "fetch", "description": "", "time_in_nanos": self.nanos,
-                "breakdown": {"load_stored_fields": 0, "load_stored_fields_count": 0,
-                              "load_source": self.source_nanos, "load_source_count": self.hits,
-                              "next_reader": 0, "next_reader_count": 0},
-                "debug": {"stored_fields": ["_id", "_routing", "_source"]}, "children": children}
+            children.append(
+                {
+                    "type": "ExplainPhase",
+                    "description": "",
+                    "time_in_nanos": self.explain_nanos,
+                    "breakdown": {
+                        "process": self.explain_nanos,
+                        "process_count": self.explained,
+                        "next_reader": 0,
+                        "next_reader_count": 0,
+                    },
+                }
+            )
+        return {
+            "type": "fetch",
+            "description": "",
+            "time_in_nanos": self.nanos,
+            "breakdown": {
+                "load_stored_fields": 0,
+                "load_stored_fields_count": 0,
+                "load_source": self.source_nanos,
+                "load_source_count": self.hits,
+                "next_reader": 0,
+                "next_reader_count": 0,
+            },
+            "debug": {"stored_fields": ["_id", "_routing", "_source"]},
+            "children": children,
+        }
 
 
-def shard_profile(index: str, root: Operator, collector: ProfileCollector, live_documents: int,
-                  plan_nanos: int, fetch: FetchProfile | None) -> dict[str, Any]:
+def shard_profile(
+    index: str,
+    root: Operator,
+    collector: ProfileCollector,
+    live_documents: int,
+    plan_nanos: int,
+    fetch: FetchProfile | None,
+) -> dict[str, Any]:
     """One ``profile.shards[]`` entry: the operator tree as the query profile, planning as
     ``rewrite_time``, the whole plan execution as the top-hits collector, and the fetch phase."""
     query = collector.query_entry(root, live_documents)
     shard: dict[str, Any] = {
-        "id": f"[{NODE_ID}][{index}][0]", "node_id": NODE_ID, "shard_id": 0, "index": index,
+        "id": f"[{NODE_ID}][{index}][0]",
+        "node_id": NODE_ID,
+        "shard_id": 0,
+        "index": index,
         "cluster": "(local)",
-        "searches": [{"query": [query], "rewrite_time": plan_nanos,
-                      "collector": [{"name": "RetrieverPlan", "reason": "search_top_hits",
-                                     "time_in_nanos": query["time_in_nanos"], "children": []}]}],
-        "aggregations": []}
+        "searches": [
+            {
+                "query": [query],
+                "rewrite_time": plan_nanos,
+                "collector": [
+                    {
+                        "name": "RetrieverPlan",
+                        "reason": "search_top_hits",
+                        "time_in_nanos": query["time_in_nanos"],
+                        "children": [],
+                    }
+                ],
+            }
+        ],
+        "aggregations": [],
+    }
     if fetch is not None and fetch.hits:
         shard["fetch"] = fetch.to_json()
     return shard

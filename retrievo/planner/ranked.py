@@ -15,17 +15,17 @@ import numpy as np
 
 @dataclass
 class Matches:
-    mask: np.ndarray      # bool[max_doc]
-    scores: np.ndarray    # float32[max_doc], 0 where not matching
+    mask: np.ndarray  # bool[max_doc]
+    scores: np.ndarray  # float32[max_doc], 0 where not matching
     total: int | None = None
     terminated_early: bool = False
 
 
 @dataclass
 class Ranked:
-    docs: np.ndarray                     # int32[k]
-    scores: np.ndarray                   # float32[k]
-    total: int                           # matches before paging (hits.total)
+    docs: np.ndarray  # int32[k]
+    scores: np.ndarray  # float32[k]
+    total: int  # matches before paging (hits.total)
     sort_values: list[list[Any]] | None = None
     sorted_by_field: bool = False
     terminated_early: bool = False

@@ -50,8 +50,9 @@ class CompoundRetriever(Retriever):
             raise TypeError(f"[{self.kind}] has {len(self.retrievers)} children, not {len(children)}")
         if all(c is e.retriever for c, e in zip(children, self.retrievers)):
             return self
-        entries = tuple(e if c is e.retriever else e.model_copy(update={"retriever": c})
-                        for c, e in zip(children, self.retrievers))
+        entries = tuple(
+            e if c is e.retriever else e.model_copy(update={"retriever": c}) for c, e in zip(children, self.retrievers)
+        )
         return self.model_copy(update={"retrievers": entries})
 
     @property
@@ -67,7 +68,8 @@ class CompoundRetriever(Retriever):
             if window is not None and window < self.rank_window_size:
                 raise validation_error(
                     f"[{self.kind}] requires [rank_window_size: {self.rank_window_size}] to be smaller than or equal "
-                    f"to its sub retriever's {child.kind} [rank_window_size: {window}]")
+                    f"to its sub retriever's {child.kind} [rank_window_size: {window}]"
+                )
         check_size(self, self.rank_window_size, size)
 
     def child_params(self) -> tuple[dict[str, Any], ...]:

@@ -55,8 +55,7 @@ class KnnSearch(Node):
         if self.rescore_oversample is not None:
             body["rescore_vector"] = {"oversample": self.rescore_oversample}
         if self.filter:
-            body["filter"] = [f.to_json() for f in self.filter] if len(self.filter) > 1 \
-                else self.filter[0].to_json()
+            body["filter"] = [f.to_json() for f in self.filter] if len(self.filter) > 1 else self.filter[0].to_json()
         if self.boost != 1.0:
             body["boost"] = self.boost
         if self.name is not None:

@@ -58,11 +58,17 @@ class MatchQuery(Query):
     lenient: bool = False
 
     def to_json(self) -> dict[str, Any]:
-        body = drop_defaults({"query": self.query, "operator": self.operator,
-                              "minimum_should_match": self.minimum_should_match,
-                              "analyzer": self.analyzer, "zero_terms_query": self.zero_terms_query,
-                              "lenient": self.lenient},
-                             {"operator": "or", "zero_terms_query": "none", "lenient": False})
+        body = drop_defaults(
+            {
+                "query": self.query,
+                "operator": self.operator,
+                "minimum_should_match": self.minimum_should_match,
+                "analyzer": self.analyzer,
+                "zero_terms_query": self.zero_terms_query,
+                "lenient": self.lenient,
+            },
+            {"operator": "or", "zero_terms_query": "none", "lenient": False},
+        )
         return {"match": {self.field: {**body, **self._common()}}}
 
 
@@ -75,9 +81,15 @@ class MatchPhraseQuery(Query):
     zero_terms_query: Literal["none", "all"] = "none"
 
     def to_json(self) -> dict[str, Any]:
-        body = drop_defaults({"query": self.query, "slop": self.slop, "analyzer": self.analyzer,
-                              "zero_terms_query": self.zero_terms_query},
-                             {"slop": 0, "zero_terms_query": "none"})
+        body = drop_defaults(
+            {
+                "query": self.query,
+                "slop": self.slop,
+                "analyzer": self.analyzer,
+                "zero_terms_query": self.zero_terms_query,
+            },
+            {"slop": 0, "zero_terms_query": "none"},
+        )
         return {"match_phrase": {self.field: {**body, **self._common()}}}
 
 
@@ -95,13 +107,21 @@ class MultiMatchQuery(Query):
     lenient: bool = False
 
     def to_json(self) -> dict[str, Any]:
-        body = drop_defaults({"query": self.query, "fields": list(self.fields), "type": self.type,
-                              "tie_breaker": self.tie_breaker, "operator": self.operator,
-                              "minimum_should_match": self.minimum_should_match,
-                              "analyzer": self.analyzer, "slop": self.slop,
-                              "zero_terms_query": self.zero_terms_query, "lenient": self.lenient},
-                             {"type": "best_fields", "operator": "or", "slop": 0,
-                              "zero_terms_query": "none", "lenient": False})
+        body = drop_defaults(
+            {
+                "query": self.query,
+                "fields": list(self.fields),
+                "type": self.type,
+                "tie_breaker": self.tie_breaker,
+                "operator": self.operator,
+                "minimum_should_match": self.minimum_should_match,
+                "analyzer": self.analyzer,
+                "slop": self.slop,
+                "zero_terms_query": self.zero_terms_query,
+                "lenient": self.lenient,
+            },
+            {"type": "best_fields", "operator": "or", "slop": 0, "zero_terms_query": "none", "lenient": False},
+        )
         return {"multi_match": {**body, **self._common()}}
 
 
@@ -134,8 +154,9 @@ class TermQuery(Query):
     case_insensitive: bool = False
 
     def to_json(self) -> dict[str, Any]:
-        body = drop_defaults({"value": self.value, "case_insensitive": self.case_insensitive},
-                             {"case_insensitive": False})
+        body = drop_defaults(
+            {"value": self.value, "case_insensitive": self.case_insensitive}, {"case_insensitive": False}
+        )
         return {"term": {self.field: {**body, **self._common()}}}
 
 
@@ -159,8 +180,17 @@ class RangeQuery(Query):
     time_zone: str | None = None
 
     def to_json(self) -> dict[str, Any]:
-        body = drop_defaults({"gt": self.gt, "gte": self.gte, "lt": self.lt, "lte": self.lte,
-                              "format": self.format, "time_zone": self.time_zone}, {})
+        body = drop_defaults(
+            {
+                "gt": self.gt,
+                "gte": self.gte,
+                "lt": self.lt,
+                "lte": self.lte,
+                "format": self.format,
+                "time_zone": self.time_zone,
+            },
+            {},
+        )
         return {"range": {self.field: {**body, **self._common()}}}
 
 
@@ -187,8 +217,9 @@ class PrefixQuery(Query):
     case_insensitive: bool = False
 
     def to_json(self) -> dict[str, Any]:
-        body = drop_defaults({"value": self.value, "case_insensitive": self.case_insensitive},
-                             {"case_insensitive": False})
+        body = drop_defaults(
+            {"value": self.value, "case_insensitive": self.case_insensitive}, {"case_insensitive": False}
+        )
         return {"prefix": {self.field: {**body, **self._common()}}}
 
 
@@ -230,7 +261,19 @@ class SemanticQuery(Query):
 
 
 QUERY_TYPES: tuple[type[Query], ...] = (
-    MatchAllQuery, MatchNoneQuery, MatchQuery, MatchPhraseQuery, MultiMatchQuery, BoolQuery, TermQuery,
-    TermsQuery, RangeQuery, ExistsQuery, IdsQuery, PrefixQuery, ConstantScoreQuery, DisMaxQuery,
+    MatchAllQuery,
+    MatchNoneQuery,
+    MatchQuery,
+    MatchPhraseQuery,
+    MultiMatchQuery,
+    BoolQuery,
+    TermQuery,
+    TermsQuery,
+    RangeQuery,
+    ExistsQuery,
+    IdsQuery,
+    PrefixQuery,
+    ConstantScoreQuery,
+    DisMaxQuery,
     SemanticQuery,
 )

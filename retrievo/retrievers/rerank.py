@@ -59,15 +59,22 @@ class TextSimilarityReranker(Retriever):
         check_not_negative(self.rank_window_size)
 
     def describe(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"inference_id": self.inference_id, "field": self.field,
-                               "inference_text": repr(self.inference_text), "rank_window_size": self.rank_window_size}
+        out: dict[str, Any] = {
+            "inference_id": self.inference_id,
+            "field": self.field,
+            "inference_text": repr(self.inference_text),
+            "rank_window_size": self.rank_window_size,
+        }
         if self.chunk_rescorer is not None:
             out["chunk_rescorer"] = self.chunk_rescorer.to_json()
         return {**out, **super().describe()}
 
     def to_json(self) -> dict[str, Any]:
-        body: dict[str, Any] = {"retriever": self.retriever.to_json(), "field": self.field,
-                                "inference_text": self.inference_text}
+        body: dict[str, Any] = {
+            "retriever": self.retriever.to_json(),
+            "field": self.field,
+            "inference_text": self.inference_text,
+        }
         if self.inference_id != DEFAULT_RERANK_INFERENCE_ID:
             body["inference_id"] = self.inference_id
         if self.rank_window_size != DEFAULT_RANK_WINDOW_SIZE:

@@ -27,8 +27,7 @@ class Retriever(Node):
     def _base_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
         if self.filter:
-            out["filter"] = [f.to_json() for f in self.filter] if len(self.filter) > 1 \
-                else self.filter[0].to_json()
+            out["filter"] = [f.to_json() for f in self.filter] if len(self.filter) > 1 else self.filter[0].to_json()
         if self.min_score is not None:
             out["min_score"] = self.min_score
         if self.name is not None:
@@ -87,8 +86,9 @@ class Retriever(Node):
 def check_size(r: Retriever, window: int, size: int | None) -> None:
     """A top-level retriever with its own window must be able to fill the page."""
     if size is not None and size > window:
-        raise validation_error(f"[{r.kind}] requires [rank_window_size: {window}] be greater than or "
-                               f"equal to [size: {size}]")
+        raise validation_error(
+            f"[{r.kind}] requires [rank_window_size: {window}] be greater than or equal to [size: {size}]"
+        )
 
 
 def check_not_negative(window: int) -> None:

@@ -17,6 +17,8 @@ GOLDEN_TOKENS = SHARED / "fixtures" / "lucene-bm25" / "tokenizer" / "golden.toke
 @pytest.fixture(scope="session")
 def golden_tokens_path() -> Path:
     if not GOLDEN_TOKENS.exists():
-        pytest.skip(f"Lucene tokenizer golden {GOLDEN_TOKENS} is not available "
-                    "(../shared/ exists only in the project's own checkouts)")
+        pytest.skip(
+            f"Lucene tokenizer golden {GOLDEN_TOKENS} is not available "
+            "(../shared/ exists only in the project's own checkouts)"
+        )
     return GOLDEN_TOKENS

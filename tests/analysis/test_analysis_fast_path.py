@@ -21,16 +21,18 @@ MIXED_ALPHABET = ASCII_ALPHABET + (
     "\U0001f600\U0001f3fb\U0001f1fa\U0001d400\U000e0067\U000e007f１٣"
 )
 
-CUSTOM = AnalysisRegistry.from_settings({
-    "analyzer": {
-        "std_stop_porter": {"tokenizer": "standard", "filter": ["lowercase", "stop", "porter_stem"]},
-        "raw_std": {"tokenizer": "standard"},
-        "short": {"tokenizer": "short_std", "filter": ["lowercase", "asciifolding"]},
-        "fold_keep": {"tokenizer": "whitespace", "filter": ["keep_fold", "lowercase"]},
-    },
-    "tokenizer": {"short_std": {"type": "standard", "max_token_length": 3}},
-    "filter": {"keep_fold": {"type": "asciifolding", "preserve_original": True}},
-})
+CUSTOM = AnalysisRegistry.from_settings(
+    {
+        "analyzer": {
+            "std_stop_porter": {"tokenizer": "standard", "filter": ["lowercase", "stop", "porter_stem"]},
+            "raw_std": {"tokenizer": "standard"},
+            "short": {"tokenizer": "short_std", "filter": ["lowercase", "asciifolding"]},
+            "fold_keep": {"tokenizer": "whitespace", "filter": ["keep_fold", "lowercase"]},
+        },
+        "tokenizer": {"short_std": {"type": "standard", "max_token_length": 3}},
+        "filter": {"keep_fold": {"type": "asciifolding", "preserve_original": True}},
+    }
+)
 ANALYZERS = list(BUILTIN_ANALYZERS.values()) + [
     CUSTOM.get(n) for n in ("std_stop_porter", "raw_std", "short", "fold_keep")
 ]
@@ -135,8 +137,10 @@ def test_lowercasing_never_changes_letterness() -> None:
 
 
 @settings(max_examples=800, deadline=None)
-@given(st.text(alphabet=MIXED_ALPHABET + SIMPLE_UNICODE_ALPHABET + "\u1680\u2028\x1c", max_size=300),
-       st.sampled_from([255, 1, 2, 3, 10]))
+@given(
+    st.text(alphabet=MIXED_ALPHABET + SIMPLE_UNICODE_ALPHABET + "\u1680\u2028\x1c", max_size=300),
+    st.sampled_from([255, 1, 2, 3, 10]),
+)
 def test_character_tokenizers_fast_terms(text: str, max_len: int) -> None:
     from retrievo.index.analysis.tokenizers import LetterTokenizer, WhitespaceTokenizer
 

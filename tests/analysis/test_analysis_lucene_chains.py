@@ -37,8 +37,12 @@ def _chain(name: str, max_token_length: int) -> Analyzer:
     if name == "standard" and max_token_length != 255:
         return Analyzer("standard", StandardTokenizer(max_token_length), [LowercaseFilter()])
     chains: dict[str, Analyzer] = {
-        "standard": STANDARD, "english": ENGLISH, "simple": SIMPLE, "stop": STOP,
-        "whitespace": WHITESPACE, "keyword": KEYWORD,
+        "standard": STANDARD,
+        "english": ENGLISH,
+        "simple": SIMPLE,
+        "stop": STOP,
+        "whitespace": WHITESPACE,
+        "keyword": KEYWORD,
         "fold": Analyzer("fold", ws, [AsciiFoldingFilter()]),
         "fold_preserve": Analyzer("fold_preserve", ws, [AsciiFoldingFilter(preserve_original=True)]),
         "fold_preserve_stop": Analyzer("fps", ws, [AsciiFoldingFilter(True), StopFilter(ENGLISH_STOP_WORDS)]),

@@ -23,6 +23,7 @@ def error_of(analysis: dict[str, Any]) -> BadRequestError:
 
 # ------------------------------------------------------------------------------------- built-ins
 
+
 def test_builtins_available_without_settings() -> None:
     reg = AnalysisRegistry.from_settings(None)
     for name in ("standard", "english", "simple", "whitespace", "keyword", "stop", "default"):
@@ -40,7 +41,8 @@ def test_builtin_analyzers_behave_like_elasticsearch() -> None:
     assert reg.get("english").terms(text) == (["quick", "brown", "fox", "2nd", "café", "isn't"], [1, 2, 3, 4, 5, 6])
     assert terms(reg.get("simple"), text) == ["the", "quick", "brown", "fox", "s", "nd", "café", "isn", "t", "it"]
     assert reg.get("stop").terms(text) == (
-        ["quick", "brown", "fox", "s", "nd", "café", "isn", "t"], [1, 2, 3, 4, 5, 6, 7, 8]
+        ["quick", "brown", "fox", "s", "nd", "café", "isn", "t"],
+        [1, 2, 3, 4, 5, 6, 7, 8],
     )
     assert terms(reg.get("whitespace"), text) == ["The", "QUICK", "brown-fox's", "2nd", "Café,", "isn't", "it?"]
     assert terms(reg.get("keyword"), text) == [text]
@@ -55,23 +57,26 @@ def test_keyword_analyzer_emits_an_empty_token_for_empty_input() -> None:
 
 # ------------------------------------------------------------------------------- custom analyzers
 
+
 def test_custom_analyzer_with_custom_filters() -> None:
-    reg = AnalysisRegistry.from_settings({
-        "analyzer": {
-            "my": {"type": "custom", "tokenizer": "standard", "filter": ["lowercase", "my_stop", "porter_stem"]},
-            "folded": {"tokenizer": "whitespace", "filter": ["lowercase", "asciifolding"]},
-            "kept": {"tokenizer": "standard", "filter": ["lowercase", "fold_keep"]},
-            "possessive": {"tokenizer": "standard", "filter": ["poss", "lowercase"]},
-            "stemmed": {"tokenizer": "letter", "filter": ["lowercase", "eng"]},
-            "upper": {"tokenizer": "keyword", "filter": "uppercase"},
-        },
-        "filter": {
-            "my_stop": {"type": "stop", "stopwords": ["foxes", "the"]},
-            "fold_keep": {"type": "asciifolding", "preserve_original": True},
-            "poss": {"type": "stemmer", "language": "possessive_english"},
-            "eng": {"type": "stemmer", "name": "english"},
-        },
-    })
+    reg = AnalysisRegistry.from_settings(
+        {
+            "analyzer": {
+                "my": {"type": "custom", "tokenizer": "standard", "filter": ["lowercase", "my_stop", "porter_stem"]},
+                "folded": {"tokenizer": "whitespace", "filter": ["lowercase", "asciifolding"]},
+                "kept": {"tokenizer": "standard", "filter": ["lowercase", "fold_keep"]},
+                "possessive": {"tokenizer": "standard", "filter": ["poss", "lowercase"]},
+                "stemmed": {"tokenizer": "letter", "filter": ["lowercase", "eng"]},
+                "upper": {"tokenizer": "keyword", "filter": "uppercase"},
+            },
+            "filter": {
+                "my_stop": {"type": "stop", "stopwords": ["foxes", "the"]},
+                "fold_keep": {"type": "asciifolding", "preserve_original": True},
+                "poss": {"type": "stemmer", "language": "possessive_english"},
+                "eng": {"type": "stemmer", "name": "english"},
+            },
+        }
+    )
     assert reg.get("my").terms("The Foxes are running") == (["ar", "run"], [2, 3])
     assert terms(reg.get("folded"), "Café Déjà vu") == ["cafe", "deja", "vu"]
     kept = reg.get("kept").analyze("Déjà vu")
@@ -82,24 +87,37 @@ def test_custom_analyzer_with_custom_filters() -> None:
 
 
 def test_custom_tokenizer_max_token_length_splits() -> None:
-    reg = AnalysisRegistry.from_settings({
-        "tokenizer": {
-            "five": {"type": "standard", "max_token_length": 5},
-            "ws3": {"type": "whitespace", "max_token_length": 3},
-        },
-        "analyzer": {"a": {"tokenizer": "five", "filter": ["lowercase"]}, "w": {"tokenizer": "ws3"}},
-    })
-    assert terms(reg.get("a"), "The 2 QUICK Brown-Foxes jumped") == \
-        ["the", "2", "quick", "brown", "foxes", "jumpe", "d"]
+    reg = AnalysisRegistry.from_settings(
+        {
+            "tokenizer": {
+                "five": {"type": "standard", "max_token_length": 5},
+                "ws3": {"type": "whitespace", "max_token_length": 3},
+            },
+            "analyzer": {"a": {"tokenizer": "five", "filter": ["lowercase"]}, "w": {"tokenizer": "ws3"}},
+        }
+    )
+    assert terms(reg.get("a"), "The 2 QUICK Brown-Foxes jumped") == [
+        "the",
+        "2",
+        "quick",
+        "brown",
+        "foxes",
+        "jumpe",
+        "d",
+    ]
     assert terms(reg.get("w"), "abcdefg hi") == ["abc", "def", "g", "hi"]
 
 
 def test_standard_type_with_stopwords_and_length() -> None:
-    reg = AnalysisRegistry.from_settings({"analyzer": {
-        "std_en": {"type": "standard", "stopwords": "_english_", "max_token_length": 4},
-        "std_list": {"type": "standard", "stopwords": ["quick", "_english_"]},
-        "std_none": {"type": "standard", "stopwords": "_none_"},
-    }})
+    reg = AnalysisRegistry.from_settings(
+        {
+            "analyzer": {
+                "std_en": {"type": "standard", "stopwords": "_english_", "max_token_length": 4},
+                "std_list": {"type": "standard", "stopwords": ["quick", "_english_"]},
+                "std_none": {"type": "standard", "stopwords": "_none_"},
+            }
+        }
+    )
     assert reg.get("std_en").terms("the quickest fox") == (["quic", "kest", "fox"], [1, 2, 3])
     assert reg.get("std_list").terms("the quick fox") == (["fox"], [2])
     assert reg.get("std_none").terms("the fox") == (["the", "fox"], [0, 1])
@@ -107,28 +125,38 @@ def test_standard_type_with_stopwords_and_length() -> None:
 
 
 def test_english_type_with_stem_exclusion_and_stopwords() -> None:
-    reg = AnalysisRegistry.from_settings({"analyzer": {
-        "en": {"type": "english", "stem_exclusion": ["running"], "stopwords": ["fox"]},
-        "en_none": {"type": "english", "stopwords": "_none_"},
-    }})
+    reg = AnalysisRegistry.from_settings(
+        {
+            "analyzer": {
+                "en": {"type": "english", "stem_exclusion": ["running"], "stopwords": ["fox"]},
+                "en_none": {"type": "english", "stopwords": "_none_"},
+            }
+        }
+    )
     assert reg.get("en").terms("the running fox jumps") == (["the", "running", "jump"], [0, 1, 3])
     assert reg.get("en_none").terms("the fox") == (["the", "fox"], [0, 1])
 
 
 def test_stop_filter_ignore_case_and_string_booleans() -> None:
-    reg = AnalysisRegistry.from_settings({
-        "filter": {"ci": {"type": "stop", "stopwords": ["The"], "ignore_case": "true"}},
-        "analyzer": {"a": {"tokenizer": "whitespace", "filter": ["ci"]}, "b": {"type": "stop", "stopwords": ["x"]}},
-    })
+    reg = AnalysisRegistry.from_settings(
+        {
+            "filter": {"ci": {"type": "stop", "stopwords": ["The"], "ignore_case": "true"}},
+            "analyzer": {"a": {"tokenizer": "whitespace", "filter": ["ci"]}, "b": {"type": "stop", "stopwords": ["x"]}},
+        }
+    )
     assert reg.get("a").terms("THE the The cat") == (["cat"], [3])
     assert reg.get("b").terms("x marks the spot") == (["marks", "the", "spot"], [1, 2, 3])
 
 
 def test_custom_definitions_can_override_builtin_names_and_default() -> None:
-    reg = AnalysisRegistry.from_settings({"analyzer": {
-        "default": {"type": "english"},
-        "standard": {"tokenizer": "whitespace"},
-    }})
+    reg = AnalysisRegistry.from_settings(
+        {
+            "analyzer": {
+                "default": {"type": "english"},
+                "standard": {"tokenizer": "whitespace"},
+            }
+        }
+    )
     assert terms(reg.get("default"), "running dogs") == ["run", "dog"]
     assert terms(reg.get("standard"), "Foo-Bar") == ["Foo-Bar"]
 
@@ -144,41 +172,79 @@ def test_to_json_and_position_increment_gap() -> None:
 
 # ------------------------------------------------------------------------------------------ errors
 
-@pytest.mark.parametrize("analysis, error_type, reason", [
-    ({"filter": {"f": {"type": "bogus"}}}, "illegal_argument_exception", "Unknown filter type [bogus] for [f]"),
-    ({"tokenizer": {"t": {"type": "bogus"}}}, "illegal_argument_exception", "Unknown tokenizer type [bogus] for [t]"),
-    ({"analyzer": {"a": {"type": "bogus"}}}, "illegal_argument_exception", "Unknown analyzer type [bogus] for [a]"),
-    ({"analyzer": {"my_analyzer": {"tokenizer": "standard", "filter": ["x"]}}},
-     "illegal_argument_exception", "Custom Analyzer [my_analyzer] failed to find filter under name [x]"),
-    ({"analyzer": {"a": {"type": "custom", "tokenizer": "nope"}}},
-     "illegal_argument_exception", "Custom Analyzer [a] failed to find tokenizer under name [nope]"),
-    ({"analyzer": {"a": {"type": "custom"}}},
-     "illegal_argument_exception", "Custom Analyzer [a] must be configured with a tokenizer"),
-    ({"analyzer": {"a": {"filter": ["lowercase"]}}},
-     "illegal_argument_exception", "analyzer [a] must specify either an analyzer type, or a tokenizer"),
-    ({"filter": {"f": {"stopwords": ["x"]}}},
-     "illegal_argument_exception", "filter [f] must specify either an analyzer type, or a tokenizer"),
-    ({"analyzer": {"_a": {"type": "standard"}}},
-     "illegal_argument_exception", "analyzer name must not start with '_'. got \"_a\""),
-    ({"analyzer": {"a": {"tokenizer": "standard", "char_filter": ["html_strip"]}}},
-     "illegal_argument_exception", "Custom Analyzer [a] failed to find char_filter under name [html_strip]"),
-])
+
+@pytest.mark.parametrize(
+    "analysis, error_type, reason",
+    [
+        ({"filter": {"f": {"type": "bogus"}}}, "illegal_argument_exception", "Unknown filter type [bogus] for [f]"),
+        (
+            {"tokenizer": {"t": {"type": "bogus"}}},
+            "illegal_argument_exception",
+            "Unknown tokenizer type [bogus] for [t]",
+        ),
+        ({"analyzer": {"a": {"type": "bogus"}}}, "illegal_argument_exception", "Unknown analyzer type [bogus] for [a]"),
+        (
+            {"analyzer": {"my_analyzer": {"tokenizer": "standard", "filter": ["x"]}}},
+            "illegal_argument_exception",
+            "Custom Analyzer [my_analyzer] failed to find filter under name [x]",
+        ),
+        (
+            {"analyzer": {"a": {"type": "custom", "tokenizer": "nope"}}},
+            "illegal_argument_exception",
+            "Custom Analyzer [a] failed to find tokenizer under name [nope]",
+        ),
+        (
+            {"analyzer": {"a": {"type": "custom"}}},
+            "illegal_argument_exception",
+            "Custom Analyzer [a] must be configured with a tokenizer",
+        ),
+        (
+            {"analyzer": {"a": {"filter": ["lowercase"]}}},
+            "illegal_argument_exception",
+            "analyzer [a] must specify either an analyzer type, or a tokenizer",
+        ),
+        (
+            {"filter": {"f": {"stopwords": ["x"]}}},
+            "illegal_argument_exception",
+            "filter [f] must specify either an analyzer type, or a tokenizer",
+        ),
+        (
+            {"analyzer": {"_a": {"type": "standard"}}},
+            "illegal_argument_exception",
+            "analyzer name must not start with '_'. got \"_a\"",
+        ),
+        (
+            {"analyzer": {"a": {"tokenizer": "standard", "char_filter": ["html_strip"]}}},
+            "illegal_argument_exception",
+            "Custom Analyzer [a] failed to find char_filter under name [html_strip]",
+        ),
+    ],
+)
 def test_elasticsearch_error_wording(analysis: dict[str, Any], error_type: str, reason: str) -> None:
     err = error_of(analysis)
     assert err.error == error_type
     assert err.reason == reason
 
 
-@pytest.mark.parametrize("analysis, setting", [
-    ({"filter": {"my_stop": {"type": "stop", "stopword": ["x"]}}}, "index.analysis.filter.my_stop.stopword"),
-    ({"filter": {"f": {"type": "lowercase", "preserve_original": True}}}, "index.analysis.filter.f.preserve_original"),
-    ({"tokenizer": {"t": {"type": "standard", "max_length": 5}}}, "index.analysis.tokenizer.t.max_length"),
-    ({"tokenizer": {"t": {"type": "letter", "max_token_length": 5}}}, "index.analysis.tokenizer.t.max_token_length"),
-    ({"analyzer": {"a": {"type": "standard", "stop_words": "_english_"}}}, "index.analysis.analyzer.a.stop_words"),
-    ({"analyzer": {"a": {"type": "simple", "tokenizer": "standard"}}}, "index.analysis.analyzer.a.tokenizer"),
-    ({"analyzer": {"a": {"tokenizer": "standard", "filters": ["lowercase"]}}}, "index.analysis.analyzer.a.filters"),
-    ({"analyzers": {}}, "index.analysis.analyzers"),
-])
+@pytest.mark.parametrize(
+    "analysis, setting",
+    [
+        ({"filter": {"my_stop": {"type": "stop", "stopword": ["x"]}}}, "index.analysis.filter.my_stop.stopword"),
+        (
+            {"filter": {"f": {"type": "lowercase", "preserve_original": True}}},
+            "index.analysis.filter.f.preserve_original",
+        ),
+        ({"tokenizer": {"t": {"type": "standard", "max_length": 5}}}, "index.analysis.tokenizer.t.max_length"),
+        (
+            {"tokenizer": {"t": {"type": "letter", "max_token_length": 5}}},
+            "index.analysis.tokenizer.t.max_token_length",
+        ),
+        ({"analyzer": {"a": {"type": "standard", "stop_words": "_english_"}}}, "index.analysis.analyzer.a.stop_words"),
+        ({"analyzer": {"a": {"type": "simple", "tokenizer": "standard"}}}, "index.analysis.analyzer.a.tokenizer"),
+        ({"analyzer": {"a": {"tokenizer": "standard", "filters": ["lowercase"]}}}, "index.analysis.analyzer.a.filters"),
+        ({"analyzers": {}}, "index.analysis.analyzers"),
+    ],
+)
 def test_unknown_parameters_are_rejected_not_ignored(analysis: dict[str, Any], setting: str) -> None:
     err = error_of(analysis)
     assert err.error == "illegal_argument_exception"
@@ -191,16 +257,19 @@ def test_unused_broken_filter_still_fails() -> None:
     assert "only [true] or [false] are allowed" in err.reason
 
 
-@pytest.mark.parametrize("analysis, fragment", [
-    ({"filter": {"f": {"type": "snowball"}}}, "filter type [snowball]"),
-    ({"filter": {"f": {"type": "stemmer", "language": "german"}}}, "stemmer language [german]"),
-    ({"filter": {"f": {"type": "stop", "stopwords": "_french_"}}}, "stop word list [_french_]"),
-    ({"filter": {"f": {"type": "stop", "stopwords_path": "stop.txt"}}}, "[stopwords_path]"),
-    ({"filter": {"f": {"type": "lowercase", "language": "greek"}}}, "language [greek]"),
-    ({"analyzer": {"a": {"type": "french"}}}, "analyzer type [french]"),
-    ({"tokenizer": {"t": {"type": "ngram"}}}, "tokenizer type [ngram]"),
-    ({"normalizer": {"n": {"type": "custom", "filter": ["lowercase"]}}}, "normalizers"),
-])
+@pytest.mark.parametrize(
+    "analysis, fragment",
+    [
+        ({"filter": {"f": {"type": "snowball"}}}, "filter type [snowball]"),
+        ({"filter": {"f": {"type": "stemmer", "language": "german"}}}, "stemmer language [german]"),
+        ({"filter": {"f": {"type": "stop", "stopwords": "_french_"}}}, "stop word list [_french_]"),
+        ({"filter": {"f": {"type": "stop", "stopwords_path": "stop.txt"}}}, "[stopwords_path]"),
+        ({"filter": {"f": {"type": "lowercase", "language": "greek"}}}, "language [greek]"),
+        ({"analyzer": {"a": {"type": "french"}}}, "analyzer type [french]"),
+        ({"tokenizer": {"t": {"type": "ngram"}}}, "tokenizer type [ngram]"),
+        ({"normalizer": {"n": {"type": "custom", "filter": ["lowercase"]}}}, "normalizers"),
+    ],
+)
 def test_known_elasticsearch_features_we_lack_are_refused(analysis: dict[str, Any], fragment: str) -> None:
     err = error_of(analysis)
     assert err.error == "illegal_argument_exception"
@@ -208,18 +277,22 @@ def test_known_elasticsearch_features_we_lack_are_refused(analysis: dict[str, An
     assert "not supported" in err.reason
 
 
-@pytest.mark.parametrize("value, reason", [
-    (0, "maxTokenLength must be greater than zero"),
-    (2_000_000, "maxTokenLength may not exceed 1048576"),
-    ("abc", "Failed to parse value [abc] for setting [index.analysis.tokenizer.t.max_token_length]"),
-])
+@pytest.mark.parametrize(
+    "value, reason",
+    [
+        (0, "maxTokenLength must be greater than zero"),
+        (2_000_000, "maxTokenLength may not exceed 1048576"),
+        ("abc", "Failed to parse value [abc] for setting [index.analysis.tokenizer.t.max_token_length]"),
+    ],
+)
 def test_invalid_max_token_length(value: Any, reason: str) -> None:
     assert error_of({"tokenizer": {"t": {"type": "standard", "max_token_length": value}}}).reason == reason
 
 
 def test_numeric_strings_are_accepted_like_es_settings() -> None:
-    reg = AnalysisRegistry.from_settings({"tokenizer": {"t": {"type": "standard", "max_token_length": "3"}},
-                                          "analyzer": {"a": {"tokenizer": "t"}}})
+    reg = AnalysisRegistry.from_settings(
+        {"tokenizer": {"t": {"type": "standard", "max_token_length": "3"}}, "analyzer": {"a": {"tokenizer": "t"}}}
+    )
     assert terms(reg.get("a"), "abcdef") == ["abc", "def"]
 
 

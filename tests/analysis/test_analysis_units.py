@@ -20,15 +20,18 @@ def test_token_is_frozen() -> None:
         tok.term = "b"  # type: ignore[misc]
 
 
-@pytest.mark.parametrize("text, lowered", [
-    ("İstanbul", "istanbul"),       # simple mapping: one code point, no combining dot
-    ("ΣΊΣΥΦΟΣ", "σίσυφοσ"),          # no final-sigma rule
-    ("ẞ", "ß"),
-    ("ǅ", "ǆ"),                      # titlecase digraph
-    ("Ⅻ", "ⅻ"),
-    ("\U00010400", "\U00010428"),    # Deseret, astral
-    ("ABC", "abc"),
-])
+@pytest.mark.parametrize(
+    "text, lowered",
+    [
+        ("İstanbul", "istanbul"),  # simple mapping: one code point, no combining dot
+        ("ΣΊΣΥΦΟΣ", "σίσυφοσ"),  # no final-sigma rule
+        ("ẞ", "ß"),
+        ("ǅ", "ǆ"),  # titlecase digraph
+        ("Ⅻ", "ⅻ"),
+        ("\U00010400", "\U00010428"),  # Deseret, astral
+        ("ABC", "abc"),
+    ],
+)
 def test_java_lower(text: str, lowered: str) -> None:
     assert java_lower(text) == lowered
     assert STANDARD.terms(text)[0] == [lowered]
@@ -38,36 +41,75 @@ def test_java_upper_is_simple_mapping() -> None:
     assert java_upper("straße ǆ ﬁ") == "STRAßE Ǆ ﬁ"
 
 
-@pytest.mark.parametrize("word, stem", [
-    # the paper's examples
-    ("caresses", "caress"), ("ponies", "poni"), ("ties", "ti"), ("cats", "cat"), ("feed", "feed"),
-    ("agreed", "agre"), ("plastered", "plaster"), ("motoring", "motor"), ("sing", "sing"),
-    ("conflated", "conflat"), ("hopping", "hop"), ("falling", "fall"), ("filing", "file"),
-    ("happy", "happi"), ("relational", "relat"), ("generalizations", "gener"), ("libraries", "librari"),
-    ("dewey", "dewei"), ("news", "new"),
-    # Lucene's (Porter's release 3) departures from the paper: -bli -> -ble, and -logi -> -log
-    ("possibly", "possibl"), ("apology", "apolog"), ("archaeology", "archaeolog"),
-    ("conformabli", "conform"), ("analogousli", "analog"),
-    # short words are left alone; the algorithm is case-sensitive and not ASCII-only
-    ("is", "is"), ("as", "as"), ("Running", "Run"), ("RUNNING", "RUNNING"), ("naïveties", "naïveti"),
-    ("\U0001d400ay", "\U0001d400ai"),  # 4 UTF-16 units, so it is stemmed
-])
+@pytest.mark.parametrize(
+    "word, stem",
+    [
+        # the paper's examples
+        ("caresses", "caress"),
+        ("ponies", "poni"),
+        ("ties", "ti"),
+        ("cats", "cat"),
+        ("feed", "feed"),
+        ("agreed", "agre"),
+        ("plastered", "plaster"),
+        ("motoring", "motor"),
+        ("sing", "sing"),
+        ("conflated", "conflat"),
+        ("hopping", "hop"),
+        ("falling", "fall"),
+        ("filing", "file"),
+        ("happy", "happi"),
+        ("relational", "relat"),
+        ("generalizations", "gener"),
+        ("libraries", "librari"),
+        ("dewey", "dewei"),
+        ("news", "new"),
+        # Lucene's (Porter's release 3) departures from the paper: -bli -> -ble, and -logi -> -log
+        ("possibly", "possibl"),
+        ("apology", "apolog"),
+        ("archaeology", "archaeolog"),
+        ("conformabli", "conform"),
+        ("analogousli", "analog"),
+        # short words are left alone; the algorithm is case-sensitive and not ASCII-only
+        ("is", "is"),
+        ("as", "as"),
+        ("Running", "Run"),
+        ("RUNNING", "RUNNING"),
+        ("naïveties", "naïveti"),
+        ("\U0001d400ay", "\U0001d400ai"),  # 4 UTF-16 units, so it is stemmed
+    ],
+)
 def test_porter(word: str, stem: str) -> None:
     assert porter_stem(word) == stem
 
 
 def test_possessive_variants() -> None:
-    assert [strip_possessive(w) for w in ["john's", "JOHN'S", "it’s", "x＇s", "it‘s", "'s", "s"]] == \
-        ["john", "JOHN", "it", "x", "it‘s", "", "s"]
+    assert [strip_possessive(w) for w in ["john's", "JOHN'S", "it’s", "x＇s", "it‘s", "'s", "s"]] == [
+        "john",
+        "JOHN",
+        "it",
+        "x",
+        "it‘s",
+        "",
+        "s",
+    ]
     assert ENGLISH.terms("it's John’s and Mary＇S") == (["john", "mari"], [1, 3])
 
 
 def test_ascii_folding_examples() -> None:
-    assert [ascii_fold(w) for w in ["Café", "Déjà", "Ærøskøbing", "ﬁne", "straße", "Œuvre", "½"]] == \
-        ["Cafe", "Deja", "AEroskobing", "fine", "strasse", "OEuvre", "½"]
+    assert [ascii_fold(w) for w in ["Café", "Déjà", "Ærøskøbing", "ﬁne", "straße", "Œuvre", "½"]] == [
+        "Cafe",
+        "Deja",
+        "AEroskobing",
+        "fine",
+        "strasse",
+        "OEuvre",
+        "½",
+    ]
 
 
 # ---------------------------------------------------------------------------- StandardTokenizer
+
 
 def _spans(text: str, max_len: int = 255) -> list[tuple[str, int, int, str]]:
     return [(text[s:e], s, e, t) for s, e, t in std.scan(text, max_len)]
@@ -75,9 +117,15 @@ def _spans(text: str, max_len: int = 255) -> list[tuple[str, int, int, str]]:
 
 def test_token_types() -> None:
     assert _spans("Ab 12 1.5x 中 あ アイ 한국 ไทย 😀") == [
-        ("Ab", 0, 2, "<ALPHANUM>"), ("12", 3, 5, "<NUM>"), ("1.5x", 6, 10, "<ALPHANUM>"),
-        ("中", 11, 12, "<IDEOGRAPHIC>"), ("あ", 13, 14, "<HIRAGANA>"), ("アイ", 15, 17, "<KATAKANA>"),
-        ("한국", 18, 20, "<HANGUL>"), ("ไทย", 21, 24, "<SOUTHEAST_ASIAN>"), ("😀", 25, 26, "<EMOJI>"),
+        ("Ab", 0, 2, "<ALPHANUM>"),
+        ("12", 3, 5, "<NUM>"),
+        ("1.5x", 6, 10, "<ALPHANUM>"),
+        ("中", 11, 12, "<IDEOGRAPHIC>"),
+        ("あ", 13, 14, "<HIRAGANA>"),
+        ("アイ", 15, 17, "<KATAKANA>"),
+        ("한국", 18, 20, "<HANGUL>"),
+        ("ไทย", 21, 24, "<SOUTHEAST_ASIAN>"),
+        ("😀", 25, 26, "<EMOJI>"),
     ]
 
 
@@ -108,8 +156,11 @@ def test_scanner_buffer_edge_cases_match_lucene() -> None:
 
 def test_offsets_are_code_points() -> None:
     tokens = STANDARD.analyze("\U0001d400x \U0001f600 é")
-    assert [(t.term, t.start_offset, t.end_offset) for t in tokens] == \
-        [("\U0001d400x", 0, 2), ("\U0001f600", 3, 4), ("é", 5, 6)]
+    assert [(t.term, t.start_offset, t.end_offset) for t in tokens] == [
+        ("\U0001d400x", 0, 2),
+        ("\U0001f600", 3, 4),
+        ("é", 5, 6),
+    ]
 
 
 def test_character_tokenizers_split_long_runs() -> None:

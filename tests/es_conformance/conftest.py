@@ -15,7 +15,8 @@ runs it as soon as the feature lands, with no edit to this suite. Anything else 
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 
@@ -25,8 +26,10 @@ from retrievo import Engine
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
-        "markers", "requires(*features): skip while retrievo answers the feature with its "
-                   "'not supported in retrievo' 400 (see tests/es_conformance/conftest.py)")
+        "markers",
+        "requires(*features): skip while retrievo answers the feature with its "
+        "'not supported in retrievo' 400 (see tests/es_conformance/conftest.py)",
+    )
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -40,23 +43,37 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 def build_linear_engine() -> Engine:
     """``linear/10_linear_retriever.yml`` setup: index ``test``, four docs, 1-dim l2_norm vectors."""
     e = Engine()
-    e.indices.create(index="test", mappings={"properties": {
-        "vector": {"type": "dense_vector", "dims": 1, "index": True, "similarity": "l2_norm",
-                   "index_options": {"type": "flat"}},
-        "keyword": {"type": "keyword"},
-        "other_keyword": {"type": "keyword"},
-        "timestamp": {"type": "date"},
-    }})
-    e.bulk(index="test", refresh=True, operations=[
-        {"index": {"_id": 1}},
-        {"vector": [1], "keyword": "one", "other_keyword": "other", "timestamp": "2021-01-01T00:00:00"},
-        {"index": {"_id": 2}},
-        {"vector": [2], "keyword": "two", "timestamp": "2022-01-01T00:00:00"},
-        {"index": {"_id": 3}},
-        {"vector": [3], "keyword": "three", "timestamp": "2023-01-01T00:00:00"},
-        {"index": {"_id": 4}},
-        {"vector": [4], "keyword": "four", "other_keyword": "other", "timestamp": "2024-01-01T00:00:00"},
-    ])
+    e.indices.create(
+        index="test",
+        mappings={
+            "properties": {
+                "vector": {
+                    "type": "dense_vector",
+                    "dims": 1,
+                    "index": True,
+                    "similarity": "l2_norm",
+                    "index_options": {"type": "flat"},
+                },
+                "keyword": {"type": "keyword"},
+                "other_keyword": {"type": "keyword"},
+                "timestamp": {"type": "date"},
+            }
+        },
+    )
+    e.bulk(
+        index="test",
+        refresh=True,
+        operations=[
+            {"index": {"_id": 1}},
+            {"vector": [1], "keyword": "one", "other_keyword": "other", "timestamp": "2021-01-01T00:00:00"},
+            {"index": {"_id": 2}},
+            {"vector": [2], "keyword": "two", "timestamp": "2022-01-01T00:00:00"},
+            {"index": {"_id": 3}},
+            {"vector": [3], "keyword": "three", "timestamp": "2023-01-01T00:00:00"},
+            {"index": {"_id": 4}},
+            {"vector": [4], "keyword": "four", "other_keyword": "other", "timestamp": "2024-01-01T00:00:00"},
+        ],
+    )
     return e
 
 
@@ -68,12 +85,22 @@ def build_rrf300_engine() -> Engine:
     refuses other counts), so the index is created with the default single shard.
     """
     e = Engine()
-    e.indices.create(index="test", mappings={"properties": {
-        "text": {"type": "text"},
-        "keyword": {"type": "keyword"},
-        "vector": {"type": "dense_vector", "dims": 1, "index": True, "similarity": "l2_norm",
-                   "index_options": {"type": "hnsw", "ef_construction": 100, "m": 16}},
-    }})
+    e.indices.create(
+        index="test",
+        mappings={
+            "properties": {
+                "text": {"type": "text"},
+                "keyword": {"type": "keyword"},
+                "vector": {
+                    "type": "dense_vector",
+                    "dims": 1,
+                    "index": True,
+                    "similarity": "l2_norm",
+                    "index_options": {"type": "hnsw", "ef_construction": 100, "m": 16},
+                },
+            }
+        },
+    )
     for doc_id, doc in [
         ("1", {"text": "term term", "keyword": "other", "vector": [0.0]}),
         ("2", {"text": "other", "keyword": "other", "vector": [1.0]}),
@@ -88,20 +115,49 @@ def build_rrf300_engine() -> Engine:
 def build_restaurants_engine() -> Engine:
     """``rrf/320_rrf_weighted_retriever.yml`` setup: index ``restaurants``, three docs."""
     e = Engine()
-    e.indices.create(index="restaurants", mappings={"properties": {
-        "name": {"type": "keyword"},
-        "description": {"type": "text"},
-        "city": {"type": "keyword"},
-        "region": {"type": "keyword"},
-        "vector": {"type": "dense_vector", "dims": 3},
-    }})
+    e.indices.create(
+        index="restaurants",
+        mappings={
+            "properties": {
+                "name": {"type": "keyword"},
+                "description": {"type": "text"},
+                "city": {"type": "keyword"},
+                "region": {"type": "keyword"},
+                "vector": {"type": "dense_vector", "dims": 3},
+            }
+        },
+    )
     for doc_id, doc in [
-        ("1", {"name": "Pizza Palace", "description": "Best pizza in town", "city": "Vienna",
-               "region": "Austria", "vector": [10, 22, 77]}),
-        ("2", {"name": "Burger House", "description": "Juicy burgers", "city": "Graz",
-               "region": "Austria", "vector": [15, 25, 70]}),
-        ("3", {"name": "Sushi World", "description": "Fresh sushi", "city": "Linz",
-               "region": "Austria", "vector": [11, 24, 75]}),
+        (
+            "1",
+            {
+                "name": "Pizza Palace",
+                "description": "Best pizza in town",
+                "city": "Vienna",
+                "region": "Austria",
+                "vector": [10, 22, 77],
+            },
+        ),
+        (
+            "2",
+            {
+                "name": "Burger House",
+                "description": "Juicy burgers",
+                "city": "Graz",
+                "region": "Austria",
+                "vector": [15, 25, 70],
+            },
+        ),
+        (
+            "3",
+            {
+                "name": "Sushi World",
+                "description": "Fresh sushi",
+                "city": "Linz",
+                "region": "Austria",
+                "vector": [11, 24, 75],
+            },
+        ),
     ]:
         e.index(index="restaurants", id=doc_id, document=doc)
     e.indices.refresh(index="restaurants")
@@ -112,10 +168,15 @@ def build_restaurants_engine() -> Engine:
 def build_pagination_engine() -> Engine:
     """``rrf/350_rrf_retriever_pagination.yml`` setup: docs 1–5 with (number_val, char_val) = (n, A..E)."""
     e = Engine()
-    e.indices.create(index="test", mappings={"properties": {
-        "number_val": {"type": "keyword"},
-        "char_val": {"type": "keyword"},
-    }})
+    e.indices.create(
+        index="test",
+        mappings={
+            "properties": {
+                "number_val": {"type": "keyword"},
+                "char_val": {"type": "keyword"},
+            }
+        },
+    )
     for n, c in zip("12345", "ABCDE"):
         e.index(index="test", id=n, document={"number_val": n, "char_val": c})
     e.indices.refresh()
@@ -129,12 +190,20 @@ def build_rrf_explain_engine() -> Engine:
     e.indices.create(
         index="test",
         settings={"number_of_shards": 1, "number_of_replicas": 0},
-        mappings={"properties": {
-            "text": {"type": "text"},
-            "integer": {"type": "integer"},
-            "vector": {"type": "dense_vector", "dims": 1, "index": True, "similarity": "l2_norm",
-                       "index_options": {"type": "hnsw", "ef_construction": 100, "m": 16}},
-        }})
+        mappings={
+            "properties": {
+                "text": {"type": "text"},
+                "integer": {"type": "integer"},
+                "vector": {
+                    "type": "dense_vector",
+                    "dims": 1,
+                    "index": True,
+                    "similarity": "l2_norm",
+                    "index_options": {"type": "hnsw", "ef_construction": 100, "m": 16},
+                },
+            }
+        },
+    )
     for doc_id, doc in [
         ("1", {"text": "term", "integer": 1, "vector": [5]}),
         ("2", {"text": "term term", "integer": 2, "vector": [4]}),
@@ -165,15 +234,24 @@ def build_rerank_engine() -> Engine:
     e = Engine()
     if missing("test_reranking_service") is None:
         put_rerank_model(e)
-    e.indices.create(index="test-index", mappings={"properties": {
-        "text": {"type": "text"},
-        "topic": {"type": "keyword"},
-        "subtopic": {"type": "keyword"},
-        "inference_text_field": {"type": "text"},
-    }})
+    e.indices.create(
+        index="test-index",
+        mappings={
+            "properties": {
+                "text": {"type": "text"},
+                "topic": {"type": "keyword"},
+                "subtopic": {"type": "keyword"},
+                "inference_text_field": {"type": "text"},
+            }
+        },
+    )
     for doc_id, score_text in [("doc_2", "0"), ("doc_3", "1"), ("doc_1", "-1")]:
-        e.index(index="test-index", id=doc_id, refresh=True,
-                document={**RERANK_DOCS[doc_id], "inference_text_field": score_text})
+        e.index(
+            index="test-index",
+            id=doc_id,
+            refresh=True,
+            document={**RERANK_DOCS[doc_id], "inference_text_field": score_text},
+        )
     return e
 
 
@@ -184,12 +262,15 @@ def build_animals_engine() -> Engine:
     e.indices.create(
         index="animals",
         settings={"number_of_shards": 1, "number_of_replicas": 0},
-        mappings={"properties": {
-            "type": {"type": "keyword"},
-            "name": {"type": "text", "fields": {"raw": {"type": "keyword"}}},
-            "color": {"type": "keyword"},
-            "count": {"type": "integer"},
-        }})
+        mappings={
+            "properties": {
+                "type": {"type": "keyword"},
+                "name": {"type": "text", "fields": {"raw": {"type": "keyword"}}},
+                "color": {"type": "keyword"},
+                "count": {"type": "integer"},
+            }
+        },
+    )
     ops: list[dict[str, Any]] = []
     for kind, name, color, count in ANIMALS:
         ops += [{"index": {"_id": count}}, {"type": kind, "name": name, "color": color, "count": count}]
@@ -207,12 +288,20 @@ def build_knn_engine(index_options: dict[str, Any] | None, single_shard: bool) -
     e.indices.create(
         index="index1",
         settings={"number_of_shards": 1, "number_of_replicas": 0} if single_shard else None,
-        mappings={"properties": {"name": {"type": "keyword"}, "vector": vector}})
-    e.bulk(index="index1", refresh=True, operations=[
-        {"index": {"_id": 1}}, {"name": "cow.jpg", "vector": [1, 1, 1, 1, 1]},
-        {"index": {"_id": 2}}, {"name": "moose.jpg", "vector": [2, 2, 2, 2, 2]},
-        {"index": {"_id": 3}}, {"name": "rabbit.jpg", "vector": [3, 3, 3, 3, 3]},
-    ])
+        mappings={"properties": {"name": {"type": "keyword"}, "vector": vector}},
+    )
+    e.bulk(
+        index="index1",
+        refresh=True,
+        operations=[
+            {"index": {"_id": 1}},
+            {"name": "cow.jpg", "vector": [1, 1, 1, 1, 1]},
+            {"index": {"_id": 2}},
+            {"name": "moose.jpg", "vector": [2, 2, 2, 2, 2]},
+            {"index": {"_id": 3}},
+            {"name": "rabbit.jpg", "vector": [3, 3, 3, 3, 3]},
+        ],
+    )
     return e
 
 
@@ -220,6 +309,7 @@ def build_knn_engine(index_options: dict[str, Any] | None, single_shard: bool) -
 def _fixture(name: str, builder: Callable[[], Engine]) -> Any:
     def engine_fixture() -> Engine:
         return builder()
+
     engine_fixture.__doc__ = builder.__doc__
     return pytest.fixture(scope="module", name=name)(engine_fixture)
 
@@ -227,6 +317,7 @@ def _fixture(name: str, builder: Callable[[], Engine]) -> Any:
 def _factory(name: str, builder: Callable[..., Engine]) -> Any:
     def factory_fixture() -> Callable[..., Engine]:
         return builder
+
     factory_fixture.__doc__ = f"The builder itself, for a test that needs a private engine: {builder.__doc__}"
     return pytest.fixture(name=name)(factory_fixture)
 

@@ -42,26 +42,39 @@ RERANK_MODEL_CONFIG: dict[str, Any] = {
 
 #: The three documents of ``70_text_similarity_rank_retriever.yml`` (without ``inference_text_field``).
 RERANK_DOCS: dict[str, dict[str, Any]] = {
-    "doc_1": {"text": "As seen from Earth, a solar eclipse happens when the Moon is directly between the "
-                      "Earth and the Sun.",
-              "topic": ["science"], "subtopic": ["technology"]},
-    "doc_2": {"text": "The phases of the Moon come from the position of the Moon relative to the Earth "
-                      "and Sun.",
-              "topic": ["science"], "subtopic": ["astronomy"]},
-    "doc_3": {"text": "Sun Moon Lake is a lake in Nantou County, Taiwan. It is the largest lake in Taiwan.",
-              "topic": ["geography"]},
+    "doc_1": {
+        "text": "As seen from Earth, a solar eclipse happens when the Moon is directly between the Earth and the Sun.",
+        "topic": ["science"],
+        "subtopic": ["technology"],
+    },
+    "doc_2": {
+        "text": "The phases of the Moon come from the position of the Moon relative to the Earth and Sun.",
+        "topic": ["science"],
+        "subtopic": ["astronomy"],
+    },
+    "doc_3": {
+        "text": "Sun Moon Lake is a lake in Nantou County, Taiwan. It is the largest lake in Taiwan.",
+        "topic": ["geography"],
+    },
 }
 
 
 #: ``10_standard_retriever.yml``'s documents: (type, name, color, count); ``_id`` = count.
 ANIMALS: list[tuple[str, str, str, int]] = [
-    ("domestic", "cow", "brown", 1), ("domestic", "cow cow", "spotted", 2),
-    ("domestic", "cow cow cow", "spotted", 3), ("domestic", "pig", "pink", 4),
-    ("domestic", "pig pig", "pink", 5), ("domestic", "pig pig pig", "spotted", 6),
-    ("domestic", "chicken", "white", 7), ("domestic", "chicken chicken", "brown", 8),
-    ("domestic", "chicken chicken chicken", "spotted", 9), ("wild", "coyote", "gray", 10),
-    ("wild", "coyote coyote", "gray", 11), ("wild", "coyote coyote coyote", "white", 12),
-    ("wild", "rabbit", "brown", 13), ("wild", "rabbit rabbit", "spotted", 14),
+    ("domestic", "cow", "brown", 1),
+    ("domestic", "cow cow", "spotted", 2),
+    ("domestic", "cow cow cow", "spotted", 3),
+    ("domestic", "pig", "pink", 4),
+    ("domestic", "pig pig", "pink", 5),
+    ("domestic", "pig pig pig", "spotted", 6),
+    ("domestic", "chicken", "white", 7),
+    ("domestic", "chicken chicken", "brown", 8),
+    ("domestic", "chicken chicken chicken", "spotted", 9),
+    ("wild", "coyote", "gray", 10),
+    ("wild", "coyote coyote", "gray", 11),
+    ("wild", "coyote coyote coyote", "white", 12),
+    ("wild", "rabbit", "brown", 13),
+    ("wild", "rabbit rabbit", "spotted", 14),
     ("wild", "rabbit rabbit rabbit", "white", 15),
 ]
 
@@ -69,10 +82,7 @@ ANIMALS: list[tuple[str, str, str, int]] = [
 def at(obj: Any, path: str) -> Any:
     """Follow a YAML-runner path (``a.b.0.c``): integer segments index lists."""
     for part in path.split("."):
-        if isinstance(obj, list):
-            obj = obj[int(part)]
-        else:
-            obj = obj[part]
+        obj = obj[int(part)] if isinstance(obj, list) else obj[part]
     return obj
 
 
@@ -90,8 +100,7 @@ def total(resp: dict[str, Any]) -> int:
 
 def assert_close_to(actual: float, value: float, error: float) -> None:
     """``close_to``: Hamcrest ``closeTo(value, error)``, i.e. ``|actual - value| <= error``."""
-    assert actual is not None and abs(actual - value) <= error, \
-        f"expected {value} ± {error}, got {actual}"
+    assert actual is not None and abs(actual - value) <= error, f"expected {value} ± {error}, got {actual}"
 
 
 def assert_regex(pattern: str, actual: Any) -> None:
@@ -147,9 +156,16 @@ _MATCH_ALL = {"standard": {"query": {"match_all": {}}}}
 _SEARCH_PROBES: dict[str, dict[str, Any]] = {
     "rrf": {"retriever": {"rrf": {"retrievers": [_MATCH_ALL, _MATCH_ALL]}}},
     "linear": {"retriever": {"linear": {"retrievers": [{"retriever": _MATCH_ALL}, {"retriever": _MATCH_ALL}]}}},
-    "text_similarity_reranker": {"retriever": {"text_similarity_reranker": {
-        "retriever": _MATCH_ALL, "field": "k", "inference_text": "a",
-        "inference_id": "probe-endpoint-that-does-not-exist"}}},
+    "text_similarity_reranker": {
+        "retriever": {
+            "text_similarity_reranker": {
+                "retriever": _MATCH_ALL,
+                "field": "k",
+                "inference_text": "a",
+                "inference_id": "probe-endpoint-that-does-not-exist",
+            }
+        }
+    },
     "fields": {"query": {"match_all": {}}, "fields": ["k"]},
 }
 
@@ -164,8 +180,9 @@ def missing(feature: str) -> str | None:
     """Why ``feature`` cannot be tested yet (retrievo's own words), or ``None`` when it is there."""
     if feature == "test_reranking_service":
         try:
-            Engine().inference.put(task_type="rerank", inference_id="probe-rerank",
-                                   inference_config=RERANK_MODEL_CONFIG)
+            Engine().inference.put(
+                task_type="rerank", inference_id="probe-rerank", inference_config=RERANK_MODEL_CONFIG
+            )
         except ApiError as err:
             reason = str(err.body.get("error", {}).get("reason", ""))
             if "Unknown service [test_reranking_service]" in reason or NOT_SUPPORTED in reason:

@@ -16,8 +16,9 @@ from es_yaml import doc_value, ids, total, with_fields
 
 
 def knn_search(e, **knn: Any) -> dict[str, Any]:
-    body = {"retriever": {"knn": {"field": "vector", "query_vector": [2, 2, 2, 2, 3], "k": 2,
-                                  "num_candidates": 3, **knn}}}
+    body = {
+        "retriever": {"knn": {"field": "vector", "query_vector": [2, 2, 2, 2, 3], "k": 2, "num_candidates": 3, **knn}}
+    }
     return e.search(index="index1", body=with_fields(body, ["name"]))
 
 

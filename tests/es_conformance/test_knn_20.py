@@ -46,16 +46,27 @@ def test_knn_retriever_with_filter(knn20_engine):
 # YAML: "Vector rescoring has no effect for non-quantized vectors and provides same results as non-rescored knn"
 def test_vector_rescoring_gives_the_exact_scores(knn20_engine):
     # Top-level knn with rescore_vector (oversample 1.5), k 3, num_candidates 3.
-    resp = knn20_engine.search(index="index1", body={"knn": {
-        "field": "vector", "query_vector": QUERY, "k": 3, "num_candidates": 3,
-        "rescore_vector": {"oversample": 1.5}}})
+    resp = knn20_engine.search(
+        index="index1",
+        body={
+            "knn": {
+                "field": "vector",
+                "query_vector": QUERY,
+                "k": 3,
+                "num_candidates": 3,
+                "rescore_vector": {"oversample": 1.5},
+            }
+        },
+    )
     assert total(resp) == 3  # YAML: rest_total_hits_as_int → hits.total: 3
     # The YAML's second request is a painless script_score computing the exact score,
     # 1.0 / (1.0 + l2norm(query, vector)^2) in double precision, then stored as a float score,
     # sorted by score. retrievo has no scripts, so that request is replaced by the same formula here.
     q = np.array(QUERY, dtype=np.float64)
-    exact = {doc: np.float32(1.0 / (1.0 + np.linalg.norm(q - np.array(v, dtype=np.float64)) ** 2))
-             for doc, v in VECTORS.items()}
+    exact = {
+        doc: np.float32(1.0 / (1.0 + np.linalg.norm(q - np.array(v, dtype=np.float64)) ** 2))
+        for doc, v in VECTORS.items()
+    }
     expected = sorted(exact.values(), reverse=True)
     # YAML compares hit i's _score of both responses (ids may differ on multi-shard clusters)
     assert [np.float32(h["_score"]) for h in resp["hits"]["hits"]] == expected

@@ -38,15 +38,14 @@ def rrf_search(e, retrievers: list[dict[str, Any]], track_total_hits: bool = Tru
 
 
 def assert_docs(resp: dict[str, Any], expected_ids: list[str]) -> None:
-    assert ids(resp)[:len(expected_ids)] == expected_ids
+    assert ids(resp)[: len(expected_ids)] == expected_ids
     for hit, doc_id in zip(resp["hits"]["hits"], expected_ids):
         assert (doc_value(hit, "text"), doc_value(hit, "keyword")) == DOCS[doc_id]
 
 
 # YAML: "rrf retriever with a standard retriever and a knn retriever"
 def test_rrf_with_a_standard_and_a_knn_retriever(rrf300_engine):
-    resp = rrf_search(rrf300_engine, [knn(0.0), TERM], track_total_hits=False,
-                      rank_window_size=100, rank_constant=1)
+    resp = rrf_search(rrf300_engine, [knn(0.0), TERM], track_total_hits=False, rank_window_size=100, rank_constant=1)
     assert_docs(resp, ["1", "3", "2"])
 
 
@@ -65,14 +64,29 @@ def test_rrf_with_multiple_standard_retrievers_and_a_knn_retriever(rrf300_engine
 
 
 # YAML: "rrf retriever with multiple standard retrievers and multiple knn retriever"
-@pytest.mark.skip(reason="depends on the YAML's 5-shard index (per-shard BM25 statistics and the cross-shard "
-                         "order of the docs 1/3 knn tie); on one shard ES itself ranks doc 1 first "
-                         "(spec §9 table, rrf/300); retrievo has one shard per index")
+@pytest.mark.skip(
+    reason="depends on the YAML's 5-shard index (per-shard BM25 statistics and the cross-shard "
+    "order of the docs 1/3 knn tie); on one shard ES itself ranks doc 1 first "
+    "(spec §9 table, rrf/300); retrievo has one shard per index"
+)
 def test_rrf_with_multiple_standard_and_multiple_knn_retrievers(rrf300_engine):
-    resp = rrf300_engine.search(index="test", size=1, body=with_fields({
-        "track_total_hits": True,
-        "retriever": {"rrf": {"retrievers": [knn(0.0), knn(1.0), TERM, KEYWORD],
-                              "rank_window_size": 2, "rank_constant": 1}}}, ["text", "keyword"]))
+    resp = rrf300_engine.search(
+        index="test",
+        size=1,
+        body=with_fields(
+            {
+                "track_total_hits": True,
+                "retriever": {
+                    "rrf": {
+                        "retrievers": [knn(0.0), knn(1.0), TERM, KEYWORD],
+                        "rank_window_size": 2,
+                        "rank_constant": 1,
+                    }
+                },
+            },
+            ["text", "keyword"],
+        ),
+    )
     assert total(resp) == 3
     assert len(resp["hits"]["hits"]) == 1
     assert_docs(resp, ["3"])
@@ -80,8 +94,7 @@ def test_rrf_with_multiple_standard_and_multiple_knn_retrievers(rrf300_engine):
 
 # YAML: "rrf retriever with multiple standard retrievers and multiple knn retriever and a filter"
 def test_rrf_with_multiple_retrievers_and_a_filter(rrf300_engine):
-    resp = rrf_search(rrf300_engine, [knn(0.0), knn(1.0), TERM, KEYWORD],
-                      filter=[{"term": {"keyword": "keyword"}}])
+    resp = rrf_search(rrf300_engine, [knn(0.0), knn(1.0), TERM, KEYWORD], filter=[{"term": {"keyword": "keyword"}}])
     assert total(resp) == 1
     assert len(resp["hits"]["hits"]) == 1
     assert_docs(resp, ["3"])
@@ -90,9 +103,12 @@ def test_rrf_with_multiple_retrievers_and_a_filter(rrf300_engine):
 # YAML: "rrf retriever with nested rrf retriever and pagination"
 def test_rrf_with_nested_rrf_retriever_and_pagination(rrf300_engine):
     inner = {"rrf": {"retrievers": [knn(0.0), TERM, KEYWORD], "rank_window_size": 100, "rank_constant": 1}}
-    body = {"track_total_hits": True,
-            "retriever": {"rrf": {"retrievers": [inner, knn(0.0, k=2)], "rank_window_size": 10, "rank_constant": 1}},
-            "size": 10, "from": 1}
+    body = {
+        "track_total_hits": True,
+        "retriever": {"rrf": {"retrievers": [inner, knn(0.0, k=2)], "rank_window_size": 10, "rank_constant": 1}},
+        "size": 10,
+        "from": 1,
+    }
     resp = rrf300_engine.search(index="test", body=with_fields(body, ["text", "keyword"]))
     assert total(resp) == 3
     assert_docs(resp, ["2", "3"])

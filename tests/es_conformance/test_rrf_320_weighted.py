@@ -50,8 +50,9 @@ def test_weighted_rrf_allows_optional_weight_field(restaurants_engine):
 
 # YAML: "Weighted RRF retriever changes result order"
 def test_weighted_rrf_changes_result_order(restaurants_engine):
-    resp = rrf_search(restaurants_engine, weighted(match_description("pizza"), 0.1),
-                      weighted(match_description("burgers"), 0.9))
+    resp = rrf_search(
+        restaurants_engine, weighted(match_description("pizza"), 0.1), weighted(match_description("burgers"), 0.9)
+    )
     assert total(resp) == 2
     assert ids(resp)[:2] == ["2", "1"]
     assert_close_to(at(resp, "hits.hits.0._score"), 0.01475, 0.0001)  # 0.9 / (60 + 1)
@@ -62,6 +63,6 @@ def test_weighted_rrf_changes_result_order(restaurants_engine):
 def test_weighted_rrf_rejects_a_negative_weight(restaurants_engine):
     with pytest.raises(ApiError) as err:
         rrf_search(restaurants_engine, weighted(AUSTRIA, -0.5), weighted(match_description("pizza"), 0.7))
-    assert err.value.status_code == 400                                   # catch: bad_request
+    assert err.value.status_code == 400  # catch: bad_request
     assert at(err.value.body, "error.type") == "x_content_parse_exception"
     assert "[weight] must be non-negative, found [-0.5]" in at(err.value.body, "error.caused_by.reason")

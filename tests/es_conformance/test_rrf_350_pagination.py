@@ -24,24 +24,47 @@ pytestmark = pytest.mark.requires("rrf")
 
 def ranked(field: str, *value_boosts: tuple[str, float]) -> dict[str, Any]:
     """A standard retriever returning the docs holding ``value`` in ``field``, best boost first."""
-    return {"standard": {"query": {"bool": {"should": [
-        {"constant_score": {"filter": {"term": {field: {"value": value}}}, "boost": boost}}
-        for value, boost in value_boosts]}}}}
+    return {
+        "standard": {
+            "query": {
+                "bool": {
+                    "should": [
+                        {"constant_score": {"filter": {"term": {field: {"value": value}}}, "boost": boost}}
+                        for value, boost in value_boosts
+                    ]
+                }
+            }
+        }
+    }
 
 
-NUMBERS_1_2_3_4 = ranked("number_val", ("1", 10.0), ("2", 9.0), ("3", 8.0), ("4", 7.0))   # [1, 2, 3, 4]
-CHARS_1_2_3_4 = ranked("char_val", ("A", 10.0), ("B", 9.0), ("C", 8.0), ("D", 7.0))      # [1, 2, 3, 4]
-CHARS_4_3_1_2 = ranked("char_val", ("D", 10.0), ("C", 9.0), ("A", 8.0), ("B", 7.0))      # [4, 3, 1, 2]
-NUMBERS_5_1 = ranked("number_val", ("5", 10.0), ("1", 9.0))                                # [5, 1]
-ONLY_1: dict[str, Any] = {"standard": {"query": {"bool": {"should": [                    # [1]
-    {"term": {"number_val": {"value": "1", "boost": 9.0}}}]}}}}
+NUMBERS_1_2_3_4 = ranked("number_val", ("1", 10.0), ("2", 9.0), ("3", 8.0), ("4", 7.0))  # [1, 2, 3, 4]
+CHARS_1_2_3_4 = ranked("char_val", ("A", 10.0), ("B", 9.0), ("C", 8.0), ("D", 7.0))  # [1, 2, 3, 4]
+CHARS_4_3_1_2 = ranked("char_val", ("D", 10.0), ("C", 9.0), ("A", 8.0), ("B", 7.0))  # [4, 3, 1, 2]
+NUMBERS_5_1 = ranked("number_val", ("5", 10.0), ("1", 9.0))  # [5, 1]
+ONLY_1: dict[str, Any] = {
+    "standard": {
+        "query": {
+            "bool": {
+                "should": [  # [1]
+                    {"term": {"number_val": {"value": "1", "boost": 9.0}}}
+                ]
+            }
+        }
+    }
+}
 
 
 def page(e, children: list[dict[str, Any]], window: int, from_: int, size: int) -> dict[str, Any]:
-    return e.search(index="test", body={
-        "track_total_hits": True,
-        "retriever": {"rrf": {"retrievers": children, "rank_window_size": window, "rank_constant": 10}},
-        "from": from_, "size": size})
+    return e.search(
+        index="test",
+        body={
+            "track_total_hits": True,
+            "retriever": {"rrf": {"retrievers": children, "rank_window_size": window, "rank_constant": 10}},
+            "from": from_,
+            "size": size,
+        },
+    )
 
 
 def assert_page(resp: dict[str, Any], expected: list[tuple[str, float]]) -> None:

@@ -30,8 +30,9 @@ KNN_DETAIL = r"found.vector.with.calculated.similarity.*"
 
 def explain_search(e, standard: dict[str, Any], knn: dict[str, Any]) -> dict[str, Any]:
     body = {
-        "retriever": {"rrf": {"retrievers": [{"standard": standard}, {"knn": knn}],
-                              "rank_window_size": 5, "rank_constant": 1}},
+        "retriever": {
+            "rrf": {"retrievers": [{"standard": standard}, {"knn": knn}], "rank_window_size": 5, "rank_constant": 1}
+        },
         "size": 3,
         "explain": True,
     }
@@ -82,9 +83,11 @@ def test_using_rrf_retriever(rrf_explain_engine):
 
 # YAML: "using named retrievers"
 def test_using_named_retrievers(rrf_explain_engine):
-    resp = explain_search(rrf_explain_engine,
-                          {"query": {"term": {"text": {"value": "term"}}}, "_name": "my_query"},
-                          {**KNN, "_name": "my_top_knn"})
+    resp = explain_search(
+        rrf_explain_engine,
+        {"query": {"term": {"text": {"value": "term"}}}, "_name": "my_query"},
+        {**KNN, "_name": "my_top_knn"},
+    )
     assert_ranks_and_values(resp)
     for i in range(3):
         assert_regex(r".*my_query.*", at(resp, f"hits.hits.{i}._explanation.details.0.description"))
@@ -93,8 +96,9 @@ def test_using_named_retrievers(rrf_explain_engine):
 
 # YAML: "using a mix of named and unnamed retrievers"
 def test_using_a_mix_of_named_and_unnamed_retrievers(rrf_explain_engine):
-    resp = explain_search(rrf_explain_engine, {"query": {"term": {"text": {"value": "term"}}}},
-                          {**KNN, "_name": "my_top_knn"})
+    resp = explain_search(
+        rrf_explain_engine, {"query": {"term": {"text": {"value": "term"}}}}, {**KNN, "_name": "my_top_knn"}
+    )
     assert_ranks_and_values(resp)
     for i in range(3):
         assert_regex(r".*at.index.\[0\].*", at(resp, f"hits.hits.{i}._explanation.details.0.description"))

@@ -28,31 +28,54 @@ pytestmark = pytest.mark.requires("text_similarity_reranker")
 needs_mock = pytest.mark.requires("test_reranking_service")
 
 QUESTION = "How often does the moon hide the sun?"
-SEMANTIC_SKIP = ("needs a `semantic_text` field embedded by ES's sparse `test_service` mock "
-                 "(deterministic ES-specific embeddings); not reproducible in retrievo")
-PROFILE_SKIP = ("asserts the descriptions of Lucene's RankDocsQuery inside ES's `profile` section; retrievo's "
-                "`profile` describes its own operator tree instead (docs/profile.md), so these strings cannot match")
+SEMANTIC_SKIP = (
+    "needs a `semantic_text` field embedded by ES's sparse `test_service` mock "
+    "(deterministic ES-specific embeddings); not reproducible in retrievo"
+)
+PROFILE_SKIP = (
+    "asserts the descriptions of Lucene's RankDocsQuery inside ES's `profile` section; retrievo's "
+    "`profile` describes its own operator tree instead (docs/profile.md), so these strings cannot match"
+)
 
 #: bool.should[constant_score(subtopic technology, 10), constant_score(subtopic astronomy, 1)] → doc_1, doc_2
-TECH_THEN_ASTRONOMY: dict[str, Any] = {"bool": {"should": [
-    {"constant_score": {"filter": {"term": {"subtopic": "technology"}}, "boost": 10}},
-    {"constant_score": {"filter": {"term": {"subtopic": "astronomy"}}, "boost": 1}},
-]}}
+TECH_THEN_ASTRONOMY: dict[str, Any] = {
+    "bool": {
+        "should": [
+            {"constant_score": {"filter": {"term": {"subtopic": "technology"}}, "boost": 10}},
+            {"constant_score": {"filter": {"term": {"subtopic": "astronomy"}}, "boost": 1}},
+        ]
+    }
+}
 
 
-def reranker(query: dict[str, Any], *, field: str = "inference_text_field", inference_id: str = "my-rerank-model",
-             inference_text: str = QUESTION, child_extra: dict[str, Any] | None = None,
-             **params: Any) -> dict[str, Any]:
-    return {"text_similarity_reranker": {
-        "retriever": {"standard": {"query": query, **(child_extra or {})}},
-        "rank_window_size": 10, "inference_id": inference_id, "inference_text": inference_text,
-        "field": field, **params}}
+def reranker(
+    query: dict[str, Any],
+    *,
+    field: str = "inference_text_field",
+    inference_id: str = "my-rerank-model",
+    inference_text: str = QUESTION,
+    child_extra: dict[str, Any] | None = None,
+    **params: Any,
+) -> dict[str, Any]:
+    return {
+        "text_similarity_reranker": {
+            "retriever": {"standard": {"query": query, **(child_extra or {})}},
+            "rank_window_size": 10,
+            "inference_id": inference_id,
+            "inference_text": inference_text,
+            "field": field,
+            **params,
+        }
+    }
 
 
-def rerank_search(e, retriever: dict[str, Any], index: str = "test-index",
-                  fields: tuple[str, ...] = ("text", "topic"), **body: Any) -> dict[str, Any]:
-    return e.search(index=index, body=with_fields(
-        {"track_total_hits": True, "retriever": retriever, "size": 10, **body}, list(fields)))
+def rerank_search(
+    e, retriever: dict[str, Any], index: str = "test-index", fields: tuple[str, ...] = ("text", "topic"), **body: Any
+) -> dict[str, Any]:
+    return e.search(
+        index=index,
+        body=with_fields({"track_total_hits": True, "retriever": retriever, "size": 10, **body}, list(fields)),
+    )
 
 
 # YAML: "Simple text similarity rank retriever"
@@ -67,8 +90,9 @@ def test_simple_text_similarity_rank_retriever(rerank_engine):
 # YAML: "Simple text similarity rank retriever and filtering"
 @needs_mock
 def test_simple_text_similarity_rank_retriever_and_filtering(rerank_engine):
-    resp = rerank_search(rerank_engine, reranker({"term": {"topic": "science"}},
-                                                 filter={"term": {"subtopic": "technology"}}))
+    resp = rerank_search(
+        rerank_engine, reranker({"term": {"topic": "science"}}, filter={"term": {"subtopic": "technology"}})
+    )
     assert total(resp) == 1
     assert len(resp["hits"]["hits"]) == 1
     assert ids(resp) == ["doc_1"]
@@ -77,24 +101,38 @@ def test_simple_text_similarity_rank_retriever_and_filtering(rerank_engine):
 # YAML: "Text similarity reranking fails if the inference ID does not exist"
 def test_reranking_fails_if_the_inference_id_does_not_exist(rerank_engine):
     with pytest.raises(ApiError) as err:
-        rerank_search(rerank_engine, reranker({"term": {"topic": "science"}}, inference_id="i-dont-exist",
-                                              filter={"term": {"subtopic": "technology"}}))
+        rerank_search(
+            rerank_engine,
+            reranker(
+                {"term": {"topic": "science"}}, inference_id="i-dont-exist", filter={"term": {"subtopic": "technology"}}
+            ),
+        )
     assert_catch_regex(err.value, r"Inference endpoint not found")
 
 
 # YAML: "Text similarity reranking fails if the inference ID does not exist and result set is empty"
 def test_reranking_fails_if_the_inference_id_does_not_exist_and_result_set_is_empty(rerank_engine):
     with pytest.raises(ApiError) as err:
-        rerank_search(rerank_engine, reranker({"term": {"topic": "asdfasdf"}}, inference_id="i-dont-exist",
-                                              inference_text="asdfasdf"))
+        rerank_search(
+            rerank_engine,
+            reranker({"term": {"topic": "asdfasdf"}}, inference_id="i-dont-exist", inference_text="asdfasdf"),
+        )
     assert_catch_regex(err.value, r"Inference endpoint not found")
 
 
 # YAML: "Text similarity reranking with allowed failure maintains custom sorting"
 def test_allowed_rerank_failure_keeps_the_childs_custom_sort(rerank_engine):
-    resp = rerank_search(rerank_engine, reranker(
-        {"term": {"topic": "science"}}, child_extra={"sort": ["subtopic"]}, field="text",
-        inference_id="failing-rerank-model", inference_text="science", allow_rerank_failures=True))
+    resp = rerank_search(
+        rerank_engine,
+        reranker(
+            {"term": {"topic": "science"}},
+            child_extra={"sort": ["subtopic"]},
+            field="text",
+            inference_id="failing-rerank-model",
+            inference_text="science",
+            allow_rerank_failures=True,
+        ),
+    )
     assert total(resp) == 2
     assert len(resp["hits"]["hits"]) == 2
     assert ids(resp) == ["doc_2", "doc_1"]  # astronomy < technology
@@ -106,15 +144,22 @@ def test_text_similarity_reranking_with_explain(rerank_engine):
     resp = rerank_search(rerank_engine, reranker(TECH_THEN_ASTRONOMY), explain=True)
     assert ids(resp)[:2] == ["doc_2", "doc_1"]
     assert at(resp, "hits.hits.0._explanation.description") == "sum of:"
-    assert_regex(r"text_similarity_reranker.match.using.inference.endpoint:.\[my-rerank-model\].on.document"
-                 r".field:.\[inference_text_field\].*", at(resp, "hits.hits.0._explanation.details.0.description"))
-    assert_regex(r"subtopic.*astronomy.*", at(resp, "hits.hits.0._explanation.details.0.details.0.details.0.description"))
+    assert_regex(
+        r"text_similarity_reranker.match.using.inference.endpoint:.\[my-rerank-model\].on.document"
+        r".field:.\[inference_text_field\].*",
+        at(resp, "hits.hits.0._explanation.details.0.description"),
+    )
+    assert_regex(
+        r"subtopic.*astronomy.*", at(resp, "hits.hits.0._explanation.details.0.details.0.details.0.description")
+    )
     assert_regex(r"match.on.required.clause,.product.of:*", at(resp, "hits.hits.0._explanation.details.1.description"))
 
 
 # YAML: "text similarity reranker properly handles aliases"
-@pytest.mark.skip(reason="needs index aliases (`indices.put_alias`) and a 2-shard index; retrievo has "
-                         "neither (one shard per index, aliases rejected)")
+@pytest.mark.skip(
+    reason="needs index aliases (`indices.put_alias`) and a 2-shard index; retrievo has "
+    "neither (one shard per index, aliases rejected)"
+)
 def test_text_similarity_reranker_properly_handles_aliases(rerank_engine):
     pass
 
@@ -123,9 +168,17 @@ def test_text_similarity_reranker_properly_handles_aliases(rerank_engine):
 @needs_mock
 def test_reranker_respects_min_score(make_rerank_engine):
     e = make_rerank_engine()  # this case re-indexes doc_2, so it gets its own engine
-    e.index(index="test-index", id="doc_2", refresh=True, document={
-        "text": "The phases of the Moon come from the position of the Moon relative to the Earth and Sun.",
-        "topic": ["science"], "subtopic": ["astronomy"], "inference_text_field": "10"})
+    e.index(
+        index="test-index",
+        id="doc_2",
+        refresh=True,
+        document={
+            "text": "The phases of the Moon come from the position of the Moon relative to the Earth and Sun.",
+            "topic": ["science"],
+            "subtopic": ["astronomy"],
+            "inference_text_field": "10",
+        },
+    )
     resp = rerank_search(e, reranker(TECH_THEN_ASTRONOMY, min_score=10))
     assert total(resp) == 1
     assert len(resp["hits"]["hits"]) == 1
@@ -136,12 +189,24 @@ def test_reranker_respects_min_score(make_rerank_engine):
 @needs_mock
 def test_reranker_with_min_score_zero_includes_all_docs(make_rerank_engine):
     e = make_rerank_engine()  # this case creates a second index, so it gets its own engine
-    e.indices.create(index="test-index-deterministic", mappings={"properties": {
-        "text": {"type": "text"}, "topic": {"type": "keyword"}, "subtopic": {"type": "keyword"},
-        "inference_text_field": {"type": "keyword"}}})
+    e.indices.create(
+        index="test-index-deterministic",
+        mappings={
+            "properties": {
+                "text": {"type": "text"},
+                "topic": {"type": "keyword"},
+                "subtopic": {"type": "keyword"},
+                "inference_text_field": {"type": "keyword"},
+            }
+        },
+    )
     for doc_id, score_text in [("doc_1", "1"), ("doc_2", "2"), ("doc_3", "3")]:
-        e.index(index="test-index-deterministic", id=doc_id, refresh=True,
-                document={**RERANK_DOCS[doc_id], "inference_text_field": score_text})
+        e.index(
+            index="test-index-deterministic",
+            id=doc_id,
+            refresh=True,
+            document={**RERANK_DOCS[doc_id], "inference_text_field": score_text},
+        )
     resp = rerank_search(e, reranker({"match_all": {}}, min_score=0), index="test-index-deterministic")
     assert total(resp) == 3
     assert len(resp["hits"]["hits"]) == 3
@@ -168,8 +233,9 @@ def test_chunk_rescorer_size_must_be_positive(rerank_engine):
 @needs_mock
 def test_reranking_based_on_rescore_chunks(rerank_engine):
     # one chunk per doc; the mock scores inputs by position, so the child's order [doc_2, doc_1] flips
-    resp = rerank_search(rerank_engine, reranker({"match": {"topic": {"query": "science"}}}, field="text",
-                                                 chunk_rescorer={"size": 2}))
+    resp = rerank_search(
+        rerank_engine, reranker({"match": {"topic": {"query": "science"}}}, field="text", chunk_rescorer={"size": 2})
+    )
     assert total(resp) == 2
     assert len(resp["hits"]["hits"]) == 2
     assert ids(resp) == ["doc_1", "doc_2"]
@@ -260,13 +326,18 @@ def test_chunk_rescorer_on_semantic_text_pulls_from_reranker_inference_id():
 # YAML: "Test NPE regression - chunk rescorer with null chunking_settings does not throw"
 @needs_mock
 def test_chunk_rescorer_without_chunking_settings_explains_chunks(rerank_engine):
-    resp = rerank_search(rerank_engine, reranker({"match": {"text": "moon"}}, field="text",
-                                                 chunk_rescorer={"size": 3}),
-                         fields=("text",), explain=True)
+    resp = rerank_search(
+        rerank_engine,
+        reranker({"match": {"text": "moon"}}, field="text", chunk_rescorer={"size": 3}),
+        fields=("text",),
+        explain=True,
+    )
     assert total(resp) == 3
     assert len(resp["hits"]["hits"]) == 3
     assert at(resp, "hits.hits.0._score")  # is_true
-    assert "rescoring considering only top [3] best chunks" in at(resp, "hits.hits.0._explanation.details.0.description")
+    assert "rescoring considering only top [3] best chunks" in at(
+        resp, "hits.hits.0._explanation.details.0.description"
+    )
 
 
 # YAML: "Test chunk rescorer with partial chunking_settings auto-completes remaining fields"

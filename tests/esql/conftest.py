@@ -12,18 +12,20 @@ import pytest
 
 from retrievo import Engine
 
-MAPPINGS = {"properties": {
-    "title": {"type": "text", "fields": {"raw": {"type": "keyword"}}},
-    "body": {"type": "text", "analyzer": "english"},
-    "genre": {"type": "keyword"},
-    "tags": {"type": "keyword"},
-    "year": {"type": "integer"},
-    "pages": {"type": "long"},
-    "rating": {"type": "float"},
-    "published": {"type": "date"},
-    "available": {"type": "boolean"},
-    "vec": {"type": "dense_vector", "dims": 3, "similarity": "l2_norm", "index_options": {"type": "flat"}},
-}}
+MAPPINGS = {
+    "properties": {
+        "title": {"type": "text", "fields": {"raw": {"type": "keyword"}}},
+        "body": {"type": "text", "analyzer": "english"},
+        "genre": {"type": "keyword"},
+        "tags": {"type": "keyword"},
+        "year": {"type": "integer"},
+        "pages": {"type": "long"},
+        "rating": {"type": "float"},
+        "published": {"type": "date"},
+        "available": {"type": "boolean"},
+        "vec": {"type": "dense_vector", "dims": 3, "similarity": "l2_norm", "index_options": {"type": "flat"}},
+    }
+}
 
 GENRES = ("sf", "fantasy", "mystery", "history")
 WORDS = ("dark", "light", "hand", "wizard", "sea", "stone", "night", "city", "river", "star")
@@ -63,9 +65,15 @@ def build_library(n: int = 40) -> Engine:
     for doc_id, doc in library_docs(n):
         ops += [{"index": {"_index": "lib", "_id": doc_id}}, doc]
     assert not e.bulk(operations=ops, refresh=True)["errors"]
-    e.inference.put(inference_id="rr", task_type="rerank", inference_config={
-        "service": "test_reranking_service", "service_settings": {"model_id": "m", "api_key": "k"},
-        "task_settings": {}})
+    e.inference.put(
+        inference_id="rr",
+        task_type="rerank",
+        inference_config={
+            "service": "test_reranking_service",
+            "service_settings": {"model_id": "m", "api_key": "k"},
+            "task_settings": {},
+        },
+    )
     return e
 
 
@@ -91,8 +99,9 @@ def json_hits(resp: dict[str, Any]) -> list[tuple[str, float | None]]:
     return [(h["_id"], h["_score"]) for h in resp["hits"]["hits"]]
 
 
-def assert_same_hits(esql: list[tuple[str, float | None]], json: list[tuple[str, float | None]],
-                     reranked: bool = False) -> None:
+def assert_same_hits(
+    esql: list[tuple[str, float | None]], json: list[tuple[str, float | None]], reranked: bool = False
+) -> None:
     """Same documents in the same order; the same float32 scores where the JSON hit shows one."""
     assert [d for d, _ in esql] == [d for d, _ in json]
     for (doc, es), (_, js) in zip(esql, json):

@@ -27,9 +27,27 @@ from hypothesis import strategies as st
 
 from retrievo.grammar.json.knn import default_num_candidates
 from retrievo.retrievers import (
-    BoolQuery, ConstantScoreQuery, ExistsQuery, KnnRetriever, KnnSearch, LinearRetriever, MatchAllQuery,
-    MatchPhraseQuery, MatchQuery, MultiMatchQuery, Query, RangeQuery, Retriever, RetrieverEntry, RrfRetriever,
-    SearchRequest, SortField, StandardRetriever, TermQuery, TermsQuery, TextSimilarityReranker,
+    BoolQuery,
+    ConstantScoreQuery,
+    ExistsQuery,
+    KnnRetriever,
+    KnnSearch,
+    LinearRetriever,
+    MatchAllQuery,
+    MatchPhraseQuery,
+    MatchQuery,
+    MultiMatchQuery,
+    Query,
+    RangeQuery,
+    Retriever,
+    RetrieverEntry,
+    RrfRetriever,
+    SearchRequest,
+    SortField,
+    StandardRetriever,
+    TermQuery,
+    TermsQuery,
+    TextSimilarityReranker,
 )
 
 DOC_ORDER = (SortField(field="_doc", order="asc"),)
@@ -61,19 +79,37 @@ class Vocab:
 
 
 #: Runs on the ``lib`` test index (tests/esql/conftest.py).
-LIB = Vocab(index="lib", text_fields=("title", "body"), keyword_fields=("genre", "tags", "title.raw"),
-            keywords=("sf", "fantasy", "mystery", "history", "dark", "sea"), int_fields=("year", "pages"),
-            float_fields=("rating",), date_fields=("published",), bool_fields=("available",),
-            vector_field="vec", dims=3,
-            words=("dark", "light", "hand", "wizard", "sea", "stone", "night", "city", "river", "star"),
-            rerank_field="title", rerank_ids=("rr",))
+LIB = Vocab(
+    index="lib",
+    text_fields=("title", "body"),
+    keyword_fields=("genre", "tags", "title.raw"),
+    keywords=("sf", "fantasy", "mystery", "history", "dark", "sea"),
+    int_fields=("year", "pages"),
+    float_fields=("rating",),
+    date_fields=("published",),
+    bool_fields=("available",),
+    vector_field="vec",
+    dims=3,
+    words=("dark", "light", "hand", "wizard", "sea", "stone", "night", "city", "river", "star"),
+    rerank_field="title",
+    rerank_ids=("rr",),
+)
 #: Names that need quoting, words with quotes and escapes: only parsed and printed, never run.
-FREE = Vocab(index="books-2", text_fields=("title", "first", "my text", "a.b"),
-             keyword_fields=("genre", "@tag", "ke`y"), keywords=("sf", 'say "hi"', "back\\slash", "tab\there", ""),
-             int_fields=("year", "desc"), float_fields=("rating",), date_fields=("published",),
-             bool_fields=("flag",), vector_field="vec", dims=2,
-             words=("dark", "light", "ünïcode", "new\nline", "7"), rerank_field="title",
-             rerank_ids=("rr", ".rerank-v1-elasticsearch"))
+FREE = Vocab(
+    index="books-2",
+    text_fields=("title", "first", "my text", "a.b"),
+    keyword_fields=("genre", "@tag", "ke`y"),
+    keywords=("sf", 'say "hi"', "back\\slash", "tab\there", ""),
+    int_fields=("year", "desc"),
+    float_fields=("rating",),
+    date_fields=("published",),
+    bool_fields=("flag",),
+    vector_field="vec",
+    dims=2,
+    words=("dark", "light", "ünïcode", "new\nline", "7"),
+    rerank_field="title",
+    rerank_ids=("rr", ".rerank-v1-elasticsearch"),
+)
 
 
 def _floats(lo: float, hi: float) -> st.SearchStrategy[float]:
@@ -87,12 +123,17 @@ def _floats(lo: float, hi: float) -> st.SearchStrategy[float]:
 def comparisons(v: Vocab) -> st.SearchStrategy[Query]:
     """``==`` on keyword / integer / boolean fields, ``IN``, ``IS [NOT] NULL``, ``!=``, ``NOT IN``."""
     term = st.one_of(
-        st.builds(lambda f, k: TermQuery(field=f, value=k), st.sampled_from(v.keyword_fields),
-                  st.sampled_from(v.keywords)),
+        st.builds(
+            lambda f, k: TermQuery(field=f, value=k), st.sampled_from(v.keyword_fields), st.sampled_from(v.keywords)
+        ),
         st.builds(lambda f, n: TermQuery(field=f, value=n), st.sampled_from(v.int_fields), st.integers(1940, 2030)),
-        st.builds(lambda f, b: TermQuery(field=f, value=b), st.sampled_from(v.bool_fields), st.booleans()))
-    terms = st.builds(lambda f, ks: TermsQuery(field=f, values=tuple(ks)), st.sampled_from(v.keyword_fields),
-                      st.lists(st.sampled_from(v.keywords), min_size=1, max_size=3, unique=True))
+        st.builds(lambda f, b: TermQuery(field=f, value=b), st.sampled_from(v.bool_fields), st.booleans()),
+    )
+    terms = st.builds(
+        lambda f, ks: TermsQuery(field=f, values=tuple(ks)),
+        st.sampled_from(v.keyword_fields),
+        st.lists(st.sampled_from(v.keywords), min_size=1, max_size=3, unique=True),
+    )
     exists = st.builds(lambda f: ExistsQuery(field=f), st.sampled_from(v.all_fields))
     missing = exists.map(lambda e: BoolQuery(must_not=(e,)))
     negated = st.one_of(term, terms).map(lambda q: BoolQuery(filter=(ExistsQuery(field=q.field),), must_not=(q,)))
@@ -115,6 +156,7 @@ def ranges(v: Vocab) -> st.SearchStrategy[Query]:
         upper = draw_(st.sampled_from([None, "lt", "lte"] if lower else ["lt", "lte"]))
         bounds = {k: draw_(values) for k in (lower, upper) if k}
         return RangeQuery(field=field, **bounds)
+
     return draw()
 
 
@@ -138,18 +180,23 @@ def filter_conditions(v: Vocab, depth: int = 2) -> st.SearchStrategy[Query]:
     if depth <= 0:
         return leaf
     sub = filter_conditions(v, depth - 1)
-    ors = st.lists(sub.filter(lambda q: not _is_or(q)), min_size=2, max_size=3) \
-        .map(lambda qs: BoolQuery(should=tuple(qs)))
-    ands = st.lists(sub.filter(lambda q: not _is_and(q) and not (isinstance(q, RangeQuery))), min_size=2,
-                    max_size=3).map(lambda qs: BoolQuery(filter=tuple(qs)))
+    ors = st.lists(sub.filter(lambda q: not _is_or(q)), min_size=2, max_size=3).map(
+        lambda qs: BoolQuery(should=tuple(qs))
+    )
+    ands = st.lists(
+        sub.filter(lambda q: not _is_and(q) and not (isinstance(q, RangeQuery))), min_size=2, max_size=3
+    ).map(lambda qs: BoolQuery(filter=tuple(qs)))
     return st.one_of(leaf, ors, ands)
 
 
 @functools.cache
 def filter_lists(v: Vocab, max_size: int = 3) -> st.SearchStrategy[tuple[Query, ...]]:
     """A retriever's ``filter``: top-level conjuncts (never themselves conjunctions)."""
-    return st.lists(filter_conditions(v, 1).filter(lambda q: not _is_and(q)), max_size=max_size) \
-        .filter(_one_range_per_field).map(tuple)
+    return (
+        st.lists(filter_conditions(v, 1).filter(lambda q: not _is_and(q)), max_size=max_size)
+        .filter(_one_range_per_field)
+        .map(tuple)
+    )
 
 
 # ------------------------------------------------------------------ scoring conditions
@@ -160,16 +207,30 @@ def full_text(v: Vocab) -> st.SearchStrategy[Query]:
     text = st.lists(st.sampled_from(v.words), min_size=1, max_size=3).map(" ".join)
     boost = st.sampled_from([1.0, 1.0, 2.0, 0.5])
     match = st.builds(
-        lambda f, q, op, msm, lenient, b: MatchQuery(field=f, query=q, operator=op, minimum_should_match=msm,
-                                                     lenient=lenient, boost=b),
-        st.sampled_from(v.text_fields), text, st.sampled_from(["or", "and"]), st.sampled_from([None, 1, "50%"]),
-        st.sampled_from([True, True, False]), boost)
-    phrase = st.builds(lambda f, q, slop, b: MatchPhraseQuery(field=f, query=q, slop=slop, boost=b),
-                       st.sampled_from(v.text_fields), text, st.sampled_from([0, 0, 1, 2]), boost)
+        lambda f, q, op, msm, lenient, b: MatchQuery(
+            field=f, query=q, operator=op, minimum_should_match=msm, lenient=lenient, boost=b
+        ),
+        st.sampled_from(v.text_fields),
+        text,
+        st.sampled_from(["or", "and"]),
+        st.sampled_from([None, 1, "50%"]),
+        st.sampled_from([True, True, False]),
+        boost,
+    )
+    phrase = st.builds(
+        lambda f, q, slop, b: MatchPhraseQuery(field=f, query=q, slop=slop, boost=b),
+        st.sampled_from(v.text_fields),
+        text,
+        st.sampled_from([0, 0, 1, 2]),
+        boost,
+    )
     multi = st.builds(
         lambda fs, q, t, tb: MultiMatchQuery(query=q, fields=tuple(fs), type=t, tie_breaker=tb, lenient=True),
-        st.lists(st.sampled_from(v.text_fields), min_size=2, max_size=2, unique=True), text,
-        st.sampled_from(["best_fields", "most_fields"]), st.sampled_from([None, 0.3]))
+        st.lists(st.sampled_from(v.text_fields), min_size=2, max_size=2, unique=True),
+        text,
+        st.sampled_from(["best_fields", "most_fields"]),
+        st.sampled_from([None, 0.3]),
+    )
     return st.one_of(match, match, phrase, multi)
 
 
@@ -182,15 +243,20 @@ def scoring_conditions(v: Vocab, depth: int = 2) -> st.SearchStrategy[Query]:
 
     def and_(must: list[Query], filters: list[Query]) -> Query:
         return BoolQuery(must=tuple(must), filter=tuple(filters))
+
     ands = st.builds(
-        and_, st.lists(sub.filter(lambda q: not (isinstance(q, BoolQuery) and q.must)), min_size=1, max_size=2),
-        st.lists(filter_conditions(v, 1).filter(lambda q: not _is_and(q)), max_size=2)
-        .filter(_one_range_per_field)).filter(lambda q: len(q.must) + len(q.filter) >= 2)
-    zero = filter_conditions(v, 1).filter(lambda q: not _is_or(q)).map(
-        lambda q: ConstantScoreQuery(filter=q, boost=0.0))
-    ors = st.lists(st.one_of(sub.filter(lambda q: not _is_or(q)), zero), min_size=2, max_size=3) \
-        .filter(lambda qs: any(not isinstance(q, ConstantScoreQuery) for q in qs)) \
+        and_,
+        st.lists(sub.filter(lambda q: not (isinstance(q, BoolQuery) and q.must)), min_size=1, max_size=2),
+        st.lists(filter_conditions(v, 1).filter(lambda q: not _is_and(q)), max_size=2).filter(_one_range_per_field),
+    ).filter(lambda q: len(q.must) + len(q.filter) >= 2)
+    zero = (
+        filter_conditions(v, 1).filter(lambda q: not _is_or(q)).map(lambda q: ConstantScoreQuery(filter=q, boost=0.0))
+    )
+    ors = (
+        st.lists(st.one_of(sub.filter(lambda q: not _is_or(q)), zero), min_size=2, max_size=3)
+        .filter(lambda qs: any(not isinstance(q, ConstantScoreQuery) for q in qs))
         .map(lambda qs: BoolQuery(should=tuple(qs)))
+    )
     return st.one_of(leaf, leaf, ands, ors)
 
 
@@ -206,11 +272,18 @@ def top_queries(v: Vocab) -> st.SearchStrategy[Query]:
 
 @functools.cache
 def sorts(v: Vocab) -> st.SearchStrategy[tuple[SortField, ...]]:
-    item = st.builds(lambda f, o, m: SortField(field=f, order=o, missing=m), st.sampled_from(v.sortable),
-                     st.sampled_from(["asc", "desc"]), st.sampled_from(["_last", "_first"]))
+    item = st.builds(
+        lambda f, o, m: SortField(field=f, order=o, missing=m),
+        st.sampled_from(v.sortable),
+        st.sampled_from(["asc", "desc"]),
+        st.sampled_from(["_last", "_first"]),
+    )
     score = st.builds(lambda o: SortField(field="_score", order=o), st.sampled_from(["asc", "desc"]))
-    keyed = st.lists(st.one_of(item, score), min_size=1, max_size=3, unique_by=lambda s: s.field) \
-        .filter(lambda s: s != [SortField(field="_score", order="desc")]).map(tuple)
+    keyed = (
+        st.lists(st.one_of(item, score), min_size=1, max_size=3, unique_by=lambda s: s.field)
+        .filter(lambda s: s != [SortField(field="_score", order="desc")])
+        .map(tuple)
+    )
     return st.one_of(st.just(()), st.just(DOC_ORDER), keyed)
 
 
@@ -222,13 +295,20 @@ def vectors(v: Vocab) -> st.SearchStrategy[tuple[float, ...]]:
 @functools.cache
 def knn_searches(v: Vocab, boost: bool) -> st.SearchStrategy[KnnSearch]:
     """Without a filter: the caller sets the retriever's filters on it."""
+
     @st.composite
     def draw(draw_: Any) -> KnnSearch:
         k = draw_(st.integers(1, 12))
         nc = draw_(st.sampled_from([default_num_candidates(k), k, k + 7, 100]))
-        return KnnSearch(field=v.vector_field, k=k, num_candidates=nc, query_vector=draw_(vectors(v)),
-                         similarity=draw_(st.sampled_from([None, None, 0.05])),
-                         boost=draw_(st.sampled_from([1.0, 2.0])) if boost else 1.0)
+        return KnnSearch(
+            field=v.vector_field,
+            k=k,
+            num_candidates=nc,
+            query_vector=draw_(vectors(v)),
+            similarity=draw_(st.sampled_from([None, None, 0.05])),
+            boost=draw_(st.sampled_from([1.0, 2.0])) if boost else 1.0,
+        )
+
     return draw()
 
 
@@ -236,20 +316,24 @@ def knn_searches(v: Vocab, boost: bool) -> st.SearchStrategy[KnnSearch]:
 def standard_retrievers(v: Vocab, knn_section: bool = True) -> st.SearchStrategy[Retriever]:
     """``knn_section``: may carry kNN disjuncts (the ``knn`` section, which retriever JSON has only as
     the top-level search body's ``knn`` — and that has no ``filter`` next to it)."""
+
     @st.composite
     def draw(draw_: Any) -> Retriever:
         filters = draw_(filter_lists(v))
         query = draw_(st.one_of(st.none(), top_queries(v)))
         knn: tuple[KnnSearch, ...] = ()
         if knn_section:
-            knn = tuple(s.model_copy(update={"filter": filters})
-                        for s in draw_(st.lists(knn_searches(v, boost=True), max_size=2)))
+            knn = tuple(
+                s.model_copy(update={"filter": filters})
+                for s in draw_(st.lists(knn_searches(v, boost=True), max_size=2))
+            )
         sort = draw_(sorts(v))
         if query is None and not knn:
             filters = filters or (MatchAllQuery(),)
         if query is None and len(knn) == 1 and knn[0].boost == 1.0 and sort == ():
-            sort = DOC_ORDER                          # that shape is the knn retriever's
+            sort = DOC_ORDER  # that shape is the knn retriever's
         return StandardRetriever(query=query, knn=knn, filter=filters, sort=sort)
+
     return draw()
 
 
@@ -259,6 +343,7 @@ def knn_retrievers(v: Vocab) -> st.SearchStrategy[Retriever]:
     def draw(draw_: Any) -> Retriever:
         filters = draw_(filter_lists(v, 2))
         return KnnRetriever(search=draw_(knn_searches(v, boost=False)), filter=filters)
+
     return draw()
 
 
@@ -270,10 +355,14 @@ def leaf_retrievers(v: Vocab, knn_section: bool = True) -> st.SearchStrategy[Ret
 @functools.cache
 def rerankers(v: Vocab, child: st.SearchStrategy[Retriever], min_window: int) -> st.SearchStrategy[Retriever]:
     return st.builds(
-        lambda c, text, iid, w: TextSimilarityReranker(retriever=c, field=v.rerank_field, inference_text=text,
-                                                       inference_id=iid, rank_window_size=w),
-        child, st.lists(st.sampled_from(v.words), min_size=1, max_size=3).map(" ".join),
-        st.sampled_from(v.rerank_ids), st.integers(max(min_window, 1), max(min_window, 30)))
+        lambda c, text, iid, w: TextSimilarityReranker(
+            retriever=c, field=v.rerank_field, inference_text=text, inference_id=iid, rank_window_size=w
+        ),
+        child,
+        st.lists(st.sampled_from(v.words), min_size=1, max_size=3).map(" ".join),
+        st.sampled_from(v.rerank_ids),
+        st.integers(max(min_window, 1), max(min_window, 30)),
+    )
 
 
 @functools.cache
@@ -282,14 +371,25 @@ def compounds(v: Vocab, window: int, knn_section: bool = True) -> st.SearchStrat
 
     @st.composite
     def draw(draw_: Any) -> Retriever:
-        entries = tuple(RetrieverEntry(retriever=c, weight=draw_(st.sampled_from([1.0, 1.0, 0.5, 2.0, 0.3])))
-                        for c in draw_(st.lists(child, min_size=2, max_size=4)))
+        entries = tuple(
+            RetrieverEntry(retriever=c, weight=draw_(st.sampled_from([1.0, 1.0, 0.5, 2.0, 0.3])))
+            for c in draw_(st.lists(child, min_size=2, max_size=4))
+        )
         filters = draw_(filter_lists(v, 2))
         if draw_(st.booleans()):
-            return RrfRetriever(retrievers=entries, rank_window_size=window, filter=filters,
-                                rank_constant=draw_(st.sampled_from([60, 60, 1, 20])))
-        return LinearRetriever(retrievers=entries, rank_window_size=window, filter=filters,
-                               normalizer=draw_(st.sampled_from([None, "none", "minmax", "l2_norm"])))
+            return RrfRetriever(
+                retrievers=entries,
+                rank_window_size=window,
+                filter=filters,
+                rank_constant=draw_(st.sampled_from([60, 60, 1, 20])),
+            )
+        return LinearRetriever(
+            retrievers=entries,
+            rank_window_size=window,
+            filter=filters,
+            normalizer=draw_(st.sampled_from([None, "none", "minmax", "l2_norm"])),
+        )
+
     return draw()
 
 
@@ -317,15 +417,22 @@ def search_requests(v: Vocab, json_form: bool = False) -> st.SearchStrategy[Sear
     def draw(draw_: Any) -> SearchRequest:
         shape = draw_(st.sampled_from(["leaf", "leaf", "compound", "rerank", "rerank_compound"]))
         if shape == "leaf":
-            request = SearchRequest(index=v.index, retriever=draw_(leaf_retrievers(v)),
-                                    size=draw_(st.integers(0, 25)))
+            request = SearchRequest(index=v.index, retriever=draw_(leaf_retrievers(v)), size=draw_(st.integers(0, 25)))
             if json_form and not has_json_form(request):
-                request = request.model_copy(update={"retriever": request.retriever.model_copy(update={
-                    "knn": tuple(s.model_copy(update={"filter": ()}) for s in request.retriever.knn),
-                    "filter": ()})})
+                request = request.model_copy(
+                    update={
+                        "retriever": request.retriever.model_copy(
+                            update={
+                                "knn": tuple(s.model_copy(update={"filter": ()}) for s in request.retriever.knn),
+                                "filter": (),
+                            }
+                        )
+                    }
+                )
                 if request.retriever.query is None and not request.retriever.knn:
-                    request = request.model_copy(update={"retriever": request.retriever.model_copy(
-                        update={"filter": (MatchAllQuery(),)})})
+                    request = request.model_copy(
+                        update={"retriever": request.retriever.model_copy(update={"filter": (MatchAllQuery(),)})}
+                    )
             return request
         window = draw_(st.integers(1, 20))
         size = draw_(st.integers(0, window))
@@ -340,4 +447,5 @@ def search_requests(v: Vocab, json_form: bool = False) -> st.SearchStrategy[Sear
             r = r.model_copy(update={"rank_window_size": min(r.rank_window_size, inner)})
             size = min(size, r.rank_window_size)
         return SearchRequest(index=v.index, retriever=r, size=size)
+
     return draw()

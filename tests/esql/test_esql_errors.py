@@ -6,16 +6,21 @@ from __future__ import annotations
 
 import pytest
 
-from retrievo.errors import ApiError
 from conftest import build_library
+from retrievo.errors import ApiError
 
 PARSE, NOT_SUPPORTED, VERIFY = "parsing_exception", "illegal_argument_exception", "verification_exception"
 FUSED = 'FROM lib METADATA _id, _index, _score | FORK (WHERE title:"a" | LIMIT 5) (WHERE title:"b" | LIMIT 5) | '
 
 CASES = [
     # (query, error type, line, column, words the reason must contain)
-    ("FROM lib | LIMT 10", PARSE, 1, 12,
-     "mismatched input 'LIMT' expecting {'fork', 'fuse', 'keep', 'limit', 'rerank', 'sort', 'where'}"),
+    (
+        "FROM lib | LIMT 10",
+        PARSE,
+        1,
+        12,
+        "mismatched input 'LIMT' expecting {'fork', 'fuse', 'keep', 'limit', 'rerank', 'sort', 'where'}",
+    ),
     ("FROM lib | WHERE", PARSE, 1, 17, "mismatched input '<EOF>' expecting {"),
     ("FROM lib | WHERE year ~ 1", PARSE, 1, 23, "token recognition error at: '~'"),
     ("FROM lib | LIMIT ten", PARSE, 1, 18, "mismatched input 'ten' expecting {INTEGER_LITERAL, PARAM}"),
@@ -35,17 +40,43 @@ CASES = [
     ('FROM lib | WHERE title LIKE "da*"', NOT_SUPPORTED, 1, 24, "not supported in retrievo: LIKE"),
     ("FROM lib METADATA _version", NOT_SUPPORTED, 1, 19, "not supported in retrievo: METADATA _version"),
     ("FROM lib, other", NOT_SUPPORTED, 1, 11, "not supported in retrievo: FROM with more than one index"),
-    ("FROM lib METADATA _score | SORT _score DESC | LIMIT 1 | WHERE year > 2000", NOT_SUPPORTED, 1, 57,
-     "not supported in retrievo: WHERE after LIMIT"),
+    (
+        "FROM lib METADATA _score | SORT _score DESC | LIMIT 1 | WHERE year > 2000",
+        NOT_SUPPORTED,
+        1,
+        57,
+        "not supported in retrievo: WHERE after LIMIT",
+    ),
     ('FROM lib | WHERE title == "dark"', NOT_SUPPORTED, 1, 18, "comparing the text field [title]"),
-    ('FROM lib METADATA _score | WHERE KNN(vec, [1, 2, 3]) AND MATCH(title, "a")', NOT_SUPPORTED, 1, 34,
-     "KNN combined with AND"),
-    ('FROM lib METADATA _score | WHERE MATCH(title, "a", {"fuzziness": 1})', NOT_SUPPORTED, 1, 34,
-     "not supported in retrievo: the MATCH option [fuzziness]"),
-    ('FROM lib METADATA _score | WHERE title:"a" | RERANK "q" ON title, body | SORT _score DESC', NOT_SUPPORTED,
-     1, 67, "RERANK on more than one field"),
-    ('FROM lib METADATA _id, _index, _score\n| FORK (WHERE title:"a" | LIMIT 5) (WHERE title:"b" | LIMIT 6)\n'
-     '| FUSE\n| SORT _score DESC', NOT_SUPPORTED, 2, 55, "FORK branches with different LIMITs"),
+    (
+        'FROM lib METADATA _score | WHERE KNN(vec, [1, 2, 3]) AND MATCH(title, "a")',
+        NOT_SUPPORTED,
+        1,
+        34,
+        "KNN combined with AND",
+    ),
+    (
+        'FROM lib METADATA _score | WHERE MATCH(title, "a", {"fuzziness": 1})',
+        NOT_SUPPORTED,
+        1,
+        34,
+        "not supported in retrievo: the MATCH option [fuzziness]",
+    ),
+    (
+        'FROM lib METADATA _score | WHERE title:"a" | RERANK "q" ON title, body | SORT _score DESC',
+        NOT_SUPPORTED,
+        1,
+        67,
+        "RERANK on more than one field",
+    ),
+    (
+        'FROM lib METADATA _id, _index, _score\n| FORK (WHERE title:"a" | LIMIT 5) (WHERE title:"b" | LIMIT 6)\n'
+        "| FUSE\n| SORT _score DESC",
+        NOT_SUPPORTED,
+        2,
+        55,
+        "FORK branches with different LIMITs",
+    ),
     (FUSED + "FUSE", NOT_SUPPORTED, 1, 104, "FUSE not followed by SORT _score DESC"),
     (FUSED + "SORT _score DESC", NOT_SUPPORTED, 1, 104, "FORK without FUSE"),
     ("FROM lib | FUSE", NOT_SUPPORTED, 1, 12, "FUSE that does not directly follow FORK"),
@@ -54,20 +85,50 @@ CASES = [
     ("FROM nope | LIMIT 1", VERIFY, 1, 6, "Unknown index [nope]"),
     ("FROM lib | SORT _score DESC", VERIFY, 1, 17, "Unknown column [_score]"),
     ("FROM lib METADATA _foo", VERIFY, 1, 19, "unsupported metadata field [_foo]"),
-    ("FROM lib | WHERE genre == 5", VERIFY, 1, 18,
-     "first argument of [genre == 5] is [keyword] so second argument must also be [keyword] but was [integer]"),
+    (
+        "FROM lib | WHERE genre == 5",
+        VERIFY,
+        1,
+        18,
+        "first argument of [genre == 5] is [keyword] so second argument must also be [keyword] but was [integer]",
+    ),
     ('FROM lib | WHERE year > "x"', VERIFY, 1, 18, "is [numeric] so second argument must also be [numeric]"),
     ("FROM lib | WHERE 5", VERIFY, 1, 18, "Condition expression needs to be boolean, found [INTEGER]"),
-    (FUSED + 'FUSE WITH {"rank_constant": 0} | SORT _score DESC', VERIFY, 1, 104,
-     "expected rank_constant to be positive, got [0]"),
-    (FUSED + 'FUSE LINEAR WITH {"normalizer": "aardvark"} | SORT _score DESC', VERIFY, 1, 104,
-     "[aardvark] is not a valid normalizer"),
-    (FUSED + 'FUSE WITH {"weights": {"fork1": -0.5}} | SORT _score DESC', VERIFY, 1, 104,
-     "expected weight to be positive, got [-0.5]"),
-    (FUSED + 'FUSE LINEAR WITH {"foo": 1} | SORT _score DESC', VERIFY, 1, 104,
-     'unknown option [foo] in [FUSE LINEAR WITH {"foo": 1}]'),
-    ('FROM lib METADATA _score | WHERE title:"a" | RERANK "q" ON title WITH {"inference": "x"} | SORT _score DESC',
-     VERIFY, 1, 46, "Invalid option [inference] in [RERANK], expected one of [inference_id]"),
+    (
+        FUSED + 'FUSE WITH {"rank_constant": 0} | SORT _score DESC',
+        VERIFY,
+        1,
+        104,
+        "expected rank_constant to be positive, got [0]",
+    ),
+    (
+        FUSED + 'FUSE LINEAR WITH {"normalizer": "aardvark"} | SORT _score DESC',
+        VERIFY,
+        1,
+        104,
+        "[aardvark] is not a valid normalizer",
+    ),
+    (
+        FUSED + 'FUSE WITH {"weights": {"fork1": -0.5}} | SORT _score DESC',
+        VERIFY,
+        1,
+        104,
+        "expected weight to be positive, got [-0.5]",
+    ),
+    (
+        FUSED + 'FUSE LINEAR WITH {"foo": 1} | SORT _score DESC',
+        VERIFY,
+        1,
+        104,
+        'unknown option [foo] in [FUSE LINEAR WITH {"foo": 1}]',
+    ),
+    (
+        'FROM lib METADATA _score | WHERE title:"a" | RERANK "q" ON title WITH {"inference": "x"} | SORT _score DESC',
+        VERIFY,
+        1,
+        46,
+        "Invalid option [inference] in [RERANK], expected one of [inference_id]",
+    ),
     ('FROM lib | WHERE MATCH(title, "a", {"fuzzines": 1})', VERIFY, 1, 18, "Invalid option [fuzzines] in [MATCH("),
     ('FROM lib | WHERE MATCH(title, "a", {"boost": "x"})', VERIFY, 1, 18, 'Invalid option in [MATCH(title, "a", '),
     ("FROM lib | WHERE KNN(title, [1,2,3])", VERIFY, 1, 18, "must be [dense_vector or semantic_text]"),
@@ -75,22 +136,57 @@ CASES = [
     ("FROM lib | KEEP no*", VERIFY, 1, 17, "No matches found for pattern [no*]"),
     ("FROM lib | KEEP title | SORT year", VERIFY, 1, 30, "Unknown column [year]"),
     ("FROM lib | SORT vec | LIMIT 3", VERIFY, 1, 17, "cannot sort on dense_vector"),
-    ('FROM lib METADATA _id | WHERE _id == "1"', NOT_SUPPORTED, 1, 31,
-     "not supported in retrievo: conditions on the metadata column [_id]"),
-    ('FROM lib METADATA _score | WHERE title:"dark" | WHERE _score > 0.5 | SORT _score DESC', NOT_SUPPORTED, 1, 55,
-     "not supported in retrievo: conditions on the metadata column [_score]"),
+    (
+        'FROM lib METADATA _id | WHERE _id == "1"',
+        NOT_SUPPORTED,
+        1,
+        31,
+        "not supported in retrievo: conditions on the metadata column [_id]",
+    ),
+    (
+        'FROM lib METADATA _score | WHERE title:"dark" | WHERE _score > 0.5 | SORT _score DESC',
+        NOT_SUPPORTED,
+        1,
+        55,
+        "not supported in retrievo: conditions on the metadata column [_score]",
+    ),
     ('FROM lib | WHERE _id == "1"', VERIFY, 1, 18, "Unknown column [_id]"),
-    ("FROM lib | WHERE genre == ?1 AND year > ?", PARSE, 1, 41,
-     "Inconsistent parameter declaration, use one of positional, named or anonymous params but not a combination "
-     "of anonymous and positional"),
-    ("FROM lib METADATA _score | WHERE MATCH(title, null) | SORT _score DESC", VERIFY, 1, 34,
-     "second argument of [MATCH(title, null)] cannot be null, received [null]"),
-    ('FROM lib | WHERE MULTI_MATCH(null, title, body)', VERIFY, 1, 18,
-     "first argument of [MULTI_MATCH(null, title, body)] cannot be null, received [null]"),
-    (FUSED + 'FUSE WITH {"weights": 3} | SORT _score DESC', VERIFY, 1, 104,
-     "expected weights to be a MapExpression, got [3]"),
-    ('FROM lib METADATA _id, _index, _score | FORK (WHERE title:"a" | LIMIT 5) | FUSE | SORT _score DESC', VERIFY,
-     1, 41, "Fork requires at least two branches"),
+    (
+        "FROM lib | WHERE genre == ?1 AND year > ?",
+        PARSE,
+        1,
+        41,
+        "Inconsistent parameter declaration, use one of positional, named or anonymous params but not a combination "
+        "of anonymous and positional",
+    ),
+    (
+        "FROM lib METADATA _score | WHERE MATCH(title, null) | SORT _score DESC",
+        VERIFY,
+        1,
+        34,
+        "second argument of [MATCH(title, null)] cannot be null, received [null]",
+    ),
+    (
+        "FROM lib | WHERE MULTI_MATCH(null, title, body)",
+        VERIFY,
+        1,
+        18,
+        "first argument of [MULTI_MATCH(null, title, body)] cannot be null, received [null]",
+    ),
+    (
+        FUSED + 'FUSE WITH {"weights": 3} | SORT _score DESC',
+        VERIFY,
+        1,
+        104,
+        "expected weights to be a MapExpression, got [3]",
+    ),
+    (
+        'FROM lib METADATA _id, _index, _score | FORK (WHERE title:"a" | LIMIT 5) | FUSE | SORT _score DESC',
+        VERIFY,
+        1,
+        41,
+        "Fork requires at least two branches",
+    ),
 ]
 
 
@@ -116,8 +212,10 @@ def test_malformed_esql(engine, query, error, line, column, words):
 def test_syntax_errors_show_the_line_and_a_caret(engine):
     with pytest.raises(ApiError) as info:
         engine.esql.query(query='FROM lib\n| WHERE MATCH(title, "dark")\n| LIMT 5')
-    assert info.value.reason == ("line 3:3: mismatched input 'LIMT' expecting {'fork', 'fuse', 'keep', 'limit', "
-                                 "'rerank', 'sort', 'where'}\n| LIMT 5\n  ^")
+    assert info.value.reason == (
+        "line 3:3: mismatched input 'LIMT' expecting {'fork', 'fuse', 'keep', 'limit', "
+        "'rerank', 'sort', 'where'}\n| LIMT 5\n  ^"
+    )
 
 
 def test_every_problem_is_listed(engine):
@@ -126,7 +224,8 @@ def test_every_problem_is_listed(engine):
     assert info.value.reason == (
         "Found 2 problems\nline 1:18: Unknown column [titel], did you mean [title]?\n"
         "line 1:32: first argument of [genre == 1] is [keyword] so second argument must also be [keyword] "
-        "but was [integer]")
+        "but was [integer]"
+    )
 
 
 def test_nothing_is_written_when_a_query_fails(engine):

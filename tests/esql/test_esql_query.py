@@ -14,18 +14,28 @@ DOCS = dict(library_docs())
 
 
 def test_response_shape_and_column_types(lib):
-    resp = lib.esql.query(query='FROM lib METADATA _id, _index, _score | WHERE MATCH(title, "dark") '
-                                '| SORT _score DESC | LIMIT 3', format="json")
+    resp = lib.esql.query(
+        query='FROM lib METADATA _id, _index, _score | WHERE MATCH(title, "dark") | SORT _score DESC | LIMIT 3',
+        format="json",
+    )
     assert set(resp) == {"took", "is_partial", "columns", "values"}
     assert resp["is_partial"] is False and isinstance(resp["took"], int)
     assert resp["columns"] == [
-        {"name": "available", "type": "boolean"}, {"name": "body", "type": "text"},
-        {"name": "genre", "type": "keyword"}, {"name": "pages", "type": "long"},
-        {"name": "published", "type": "date"}, {"name": "rating", "type": "double"},
-        {"name": "tags", "type": "keyword"}, {"name": "title", "type": "text"},
-        {"name": "title.raw", "type": "keyword"}, {"name": "vec", "type": "dense_vector"},
+        {"name": "available", "type": "boolean"},
+        {"name": "body", "type": "text"},
+        {"name": "genre", "type": "keyword"},
+        {"name": "pages", "type": "long"},
+        {"name": "published", "type": "date"},
+        {"name": "rating", "type": "double"},
+        {"name": "tags", "type": "keyword"},
+        {"name": "title", "type": "text"},
+        {"name": "title.raw", "type": "keyword"},
+        {"name": "vec", "type": "dense_vector"},
         {"name": "year", "type": "integer"},
-        {"name": "_id", "type": "keyword"}, {"name": "_index", "type": "keyword"}, {"name": "_score", "type": "double"}]
+        {"name": "_id", "type": "keyword"},
+        {"name": "_index", "type": "keyword"},
+        {"name": "_score", "type": "double"},
+    ]
     assert len(resp["values"]) == 3
     json = lib.search(index="lib", query={"match": {"title": "dark"}}, size=3)
     assert_same_hits(esql_hits(resp), json_hits(json))
@@ -41,11 +51,11 @@ def test_values_come_back_as_es_ql_shows_them(lib):
         row = rows[doc_id]
         assert row["title"] == src["title"] and row["title.raw"] == src["title"]
         assert row["year"] == src["year"]
-        assert row["rating"] == float(np.float32(src["rating"]))          # a float field, widened
+        assert row["rating"] == float(np.float32(src["rating"]))  # a float field, widened
         assert row["vec"] == [float(v) for v in src["vec"]]
         assert row["genre"] == src.get("genre")
         tags = src.get("tags")
-        assert row["tags"] == (sorted(set(tags)) if tags else None)      # keywords: sorted, deduplicated
+        assert row["tags"] == (sorted(set(tags)) if tags else None)  # keywords: sorted, deduplicated
         assert row["pages"] == src.get("pages")
         assert row["available"] == src.get("available")
         if "published" in src:
@@ -68,20 +78,31 @@ def test_default_limit_is_1000_rows(lib):
 
 
 def test_fork_column_lists_the_branches_a_row_came_from(lib):
-    resp = lib.esql.query(query='FROM lib METADATA _id, _index, _score '
-                                '| FORK (WHERE MATCH(title, "dark") | SORT _score DESC | LIMIT 5) '
-                                '(WHERE MATCH(body, "sea") | SORT _score DESC | LIMIT 5) '
-                                '| FUSE | SORT _score DESC | LIMIT 10 | KEEP _id, _score, _fork')
+    resp = lib.esql.query(
+        query="FROM lib METADATA _id, _index, _score "
+        '| FORK (WHERE MATCH(title, "dark") | SORT _score DESC | LIMIT 5) '
+        '(WHERE MATCH(body, "sea") | SORT _score DESC | LIMIT 5) '
+        "| FUSE | SORT _score DESC | LIMIT 10 | KEEP _id, _score, _fork"
+    )
     assert [c["name"] for c in resp["columns"]] == ["_id", "_score", "_fork"]
     first = {h["_id"] for h in lib.search(index="lib", query={"match": {"title": "dark"}}, size=5)["hits"]["hits"]}
     second = {h["_id"] for h in lib.search(index="lib", query={"match": {"body": "sea"}}, size=5)["hits"]["hits"]}
     for doc_id, _, fork in resp["values"]:
         want = [f for f, ids in (("fork1", first), ("fork2", second)) if doc_id in ids]
         assert fork == (want[0] if len(want) == 1 else want)
-    json = lib.search(index="lib", retriever={"rrf": {"retrievers": [
-        {"standard": {"query": {"match": {"title": {"query": "dark", "lenient": True}}}}},
-        {"standard": {"query": {"match": {"body": {"query": "sea", "lenient": True}}}}}], "rank_window_size": 5}},
-        size=5)
+    json = lib.search(
+        index="lib",
+        retriever={
+            "rrf": {
+                "retrievers": [
+                    {"standard": {"query": {"match": {"title": {"query": "dark", "lenient": True}}}}},
+                    {"standard": {"query": {"match": {"body": {"query": "sea", "lenient": True}}}}},
+                ],
+                "rank_window_size": 5,
+            }
+        },
+        size=5,
+    )
     assert_same_hits(esql_hits(resp)[:5], json_hits(json))
 
 
@@ -96,7 +117,7 @@ def test_keep_order_and_precedence(lib):
 
 
 def test_columnar_and_drop_null_columns(lib):
-    query = 'FROM lib METADATA _id | WHERE pages IS NULL | SORT year | LIMIT 3 | KEEP _id, pages, year'
+    query = "FROM lib METADATA _id | WHERE pages IS NULL | SORT year | LIMIT 3 | KEEP _id, pages, year"
     rows = lib.esql.query(query=query)
     cols = lib.esql.query(query=query, columnar=True)
     assert cols["values"] == [list(c) for c in zip(*rows["values"])]
@@ -107,43 +128,68 @@ def test_columnar_and_drop_null_columns(lib):
 
 
 def test_params_filter_and_body(lib):
-    base = 'FROM lib METADATA _id, _score | WHERE MATCH(title, ?q) | SORT _score DESC | LIMIT ?n | KEEP _id, _score'
+    base = "FROM lib METADATA _id, _score | WHERE MATCH(title, ?q) | SORT _score DESC | LIMIT ?n | KEEP _id, _score"
     with_params = lib.esql.query(query=base, params=[{"q": "dark"}, {"n": 4}])
     literal = lib.esql.query(query=base.replace("?q", '"dark"').replace("?n", "4"))
     assert with_params["values"] == literal["values"]
     # the request's DSL filter narrows what FROM reads, and never scores
     filtered = lib.esql.query(query=base, params=[{"q": "dark"}, {"n": 50}], filter={"term": {"genre": "sf"}})
-    json = lib.search(index="lib", retriever={"standard": {"query": {"match": {"title": "dark"}},
-                                                           "filter": {"term": {"genre": "sf"}}}}, size=50)
+    json = lib.search(
+        index="lib",
+        retriever={"standard": {"query": {"match": {"title": "dark"}}, "filter": {"term": {"genre": "sf"}}}},
+        size=50,
+    )
     assert_same_hits(esql_hits(filtered), json_hits(json))
     via_body = lib.esql.query(body={"query": base, "params": [{"q": "dark"}, {"n": 4}]})
     assert via_body["values"] == literal["values"]
 
 
 def test_rerank_scores_and_a_named_score_column(lib):
-    child = ('FROM lib METADATA _id, _score | WHERE MATCH(title, "dark") | SORT _score DESC | LIMIT 10 '
-             '| RERANK {col}"a tale" ON title WITH {{"inference_id": "rr"}} | SORT {sort} DESC | LIMIT 3')
+    child = (
+        'FROM lib METADATA _id, _score | WHERE MATCH(title, "dark") | SORT _score DESC | LIMIT 10 '
+        '| RERANK {col}"a tale" ON title WITH {{"inference_id": "rr"}} | SORT {sort} DESC | LIMIT 3'
+    )
     plain = lib.esql.query(query=child.format(col="", sort="_score") + " | KEEP _id, _score")
-    json = lib.search(index="lib", size=3, retriever={"text_similarity_reranker": {
-        "retriever": {"standard": {"query": {"match": {"title": "dark"}}}}, "field": "title",
-        "inference_text": "a tale", "inference_id": "rr", "rank_window_size": 10}})
+    json = lib.search(
+        index="lib",
+        size=3,
+        retriever={
+            "text_similarity_reranker": {
+                "retriever": {"standard": {"query": {"match": {"title": "dark"}}}},
+                "field": "title",
+                "inference_text": "a tale",
+                "inference_id": "rr",
+                "rank_window_size": 10,
+            }
+        },
+    )
     assert_same_hits(esql_hits(plain), json_hits(json), reranked=True)
     named = lib.esql.query(query=child.format(col="s = ", sort="s") + " | KEEP _id, _score, s")
     assert [row[0] for row in named["values"]] == [row[0] for row in plain["values"]]
-    before = {h["_id"]: h["_score"] for h in lib.search(index="lib", query={"match": {"title": "dark"}},
-                                                        size=10)["hits"]["hits"]}
+    before = {
+        h["_id"]: h["_score"]
+        for h in lib.search(index="lib", query={"match": {"title": "dark"}}, size=10)["hits"]["hits"]
+    }
     for (doc_id, score, s), (_, raw) in zip(named["values"], plain["values"]):
-        assert s == raw                                     # the rerank score went to the new column
-        assert float(np.float32(score)) == pytest.approx(before[doc_id])   # _score kept the match score
+        assert s == raw  # the rerank score went to the new column
+        assert float(np.float32(score)) == pytest.approx(before[doc_id])  # _score kept the match score
         assert normalize_rerank(raw) == pytest.approx(json_hits(json)[[h for h, _ in json_hits(json)].index(doc_id)][1])
 
 
 def test_plan_of_an_esql_query(lib):
-    plan = lib.plan(esql='FROM lib METADATA _score | WHERE MATCH(title, "dark") AND genre == "sf" '
-                         '| SORT _score DESC | LIMIT 5')
-    same = lib.plan(index="lib", retriever={"standard": {"query": {"match": {"title": {"query": "dark",
-                                                                                       "lenient": True}}},
-                                                         "filter": {"term": {"genre": "sf"}}}}, size=5)
+    plan = lib.plan(
+        esql='FROM lib METADATA _score | WHERE MATCH(title, "dark") AND genre == "sf" | SORT _score DESC | LIMIT 5'
+    )
+    same = lib.plan(
+        index="lib",
+        retriever={
+            "standard": {
+                "query": {"match": {"title": {"query": "dark", "lenient": True}}},
+                "filter": {"term": {"genre": "sf"}},
+            }
+        },
+        size=5,
+    )
     assert str(plan) == str(same)
     assert "Filter" in str(plan) and "title:dark" in str(plan)
     with pytest.raises(TypeError):
@@ -151,7 +197,7 @@ def test_plan_of_an_esql_query(lib):
 
 
 def test_allow_partial_results_is_checked_but_never_partial(lib):
-    query = 'FROM lib METADATA _id | SORT year | LIMIT 2 | KEEP _id'
+    query = "FROM lib METADATA _id | SORT year | LIMIT 2 | KEEP _id"
     for value in (True, False, "true", "false"):
         assert lib.esql.query(query=query, allow_partial_results=value)["is_partial"] is False
     with pytest.raises(ApiError) as err:

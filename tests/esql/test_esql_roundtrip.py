@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from hypothesis import HealthCheck, given, settings
 
-from retrievo.grammar.esql import parse_esql, to_esql
-from retrievo.retrievers import SearchRequest, TextSimilarityReranker
 from conftest import assert_same_hits, build_library, esql_hits, json_hits
 from esql_strategies import FREE, LIB, json_body, search_requests
+from retrievo.grammar.esql import parse_esql, to_esql
+from retrievo.retrievers import SearchRequest, TextSimilarityReranker
 
 ENGINE = build_library()
 SETTINGS = settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -30,5 +30,4 @@ def test_esql_and_retriever_json_give_the_same_hits(request: SearchRequest) -> N
     assert ENGINE.esql.parse(text).request == request, text
     esql = ENGINE.esql.query(query=text)
     json = ENGINE.search(index="lib", body=json_body(request))
-    assert_same_hits(esql_hits(esql), json_hits(json),
-                     reranked=isinstance(request.retriever, TextSimilarityReranker))
+    assert_same_hits(esql_hits(esql), json_hits(json), reranked=isinstance(request.retriever, TextSimilarityReranker))

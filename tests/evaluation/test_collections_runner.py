@@ -42,11 +42,16 @@ def write_trec(root: Path, *, topics: str = "tsv") -> Path:
     if topics == "tsv":
         (root / "topics.tsv").write_text("".join(f"{q}\t{t}\n" for q, t in QUERIES.items()), encoding="utf-8")
     else:
-        (root / "topics.txt").write_text("".join(
-            f"<top>\n<num> Number: {q}\n<title> {t}\n<desc> Description:\nsomething\n</top>\n\n"
-            for q, t in QUERIES.items()), encoding="utf-8")
-    (root / "qrels.txt").write_text("".join(f"{q} 0 {d} {r}\n" for q, rels in QRELS.items() for d, r in rels.items()),
-                                    encoding="utf-8")
+        (root / "topics.txt").write_text(
+            "".join(
+                f"<top>\n<num> Number: {q}\n<title> {t}\n<desc> Description:\nsomething\n</top>\n\n"
+                for q, t in QUERIES.items()
+            ),
+            encoding="utf-8",
+        )
+    (root / "qrels.txt").write_text(
+        "".join(f"{q} 0 {d} {r}\n" for q, rels in QRELS.items() for d, r in rels.items()), encoding="utf-8"
+    )
     return root
 
 
@@ -110,8 +115,10 @@ def test_index_into_creates_loads_refreshes_and_counts(tmp_path):
     engine = Engine()
     assert collection.index_into(engine, "docs", batch_size=3) == 4
     assert engine.indices.get_mapping(index="docs")["docs"]["mappings"]["properties"]["title"] == {"type": "text"}
-    assert engine.get(index="docs", id="d2")["_source"] == {"title": "Solar eclipse",
-                                                             "text": "The moon passes between the sun and the earth."}
+    assert engine.get(index="docs", id="d2")["_source"] == {
+        "title": "Solar eclipse",
+        "text": "The moon passes between the sun and the earth.",
+    }
     assert collection.index_into(engine, "docs") == 4  # existing index: documents overwritten, not duplicated
     with pytest.raises(BadRequestError, match="already exists"):
         collection.index_into(engine, "docs", mappings={"properties": {"text": {"type": "text"}}})
@@ -126,19 +133,29 @@ def test_run_template_one_request_per_judged_query(tmp_path):
     collection = load_collection(write_trec(tmp_path / "trec"))
     engine = Engine()
     collection.index_into(engine, "docs")
-    response = run_template(engine, index="docs", template=BM25_TEMPLATE, collection=collection,
-                            metric={"dcg": {"k": 3, "normalize": True}})
+    response = run_template(
+        engine, index="docs", template=BM25_TEMPLATE, collection=collection, metric={"dcg": {"k": 3, "normalize": True}}
+    )
     assert set(response["details"]) == {"q1", "q2"} and response["failures"] == {}
     q1 = response["details"]["q1"]
     assert q1["hits"][0]["hit"]["_id"] == "d1" and q1["hits"][0]["rating"] == 2
     # the same request written out by hand gives the same response
-    by_hand = engine.rank_eval(index="docs", requests=[
-        {"id": q, "request": {"query": {"multi_match": {"query": QUERIES[q], "fields": ["title", "text"]}}},
-         "ratings": [{"_index": "docs", "_id": d, "rating": r} for d, r in QRELS[q].items()]} for q in ("q1", "q2")],
-        metric={"dcg": {"k": 3, "normalize": True}})
+    by_hand = engine.rank_eval(
+        index="docs",
+        requests=[
+            {
+                "id": q,
+                "request": {"query": {"multi_match": {"query": QUERIES[q], "fields": ["title", "text"]}}},
+                "ratings": [{"_index": "docs", "_id": d, "rating": r} for d, r in QRELS[q].items()],
+            }
+            for q in ("q1", "q2")
+        ],
+        metric={"dcg": {"k": 3, "normalize": True}},
+    )
     assert by_hand == response
-    only = run_template(engine, index="docs", template=BM25_TEMPLATE, collection=collection,
-                        metric={"precision": {}}, query_ids=["q3"])
+    only = run_template(
+        engine, index="docs", template=BM25_TEMPLATE, collection=collection, metric={"precision": {}}, query_ids=["q3"]
+    )
     assert set(only["details"]) == {"q3"} and only["details"]["q3"]["metric_score"] == 0.0
 
 
@@ -147,8 +164,9 @@ def test_query_text_is_json_escaped_into_the_template():
     engine.index(index="docs", id="1", document={"text": 'she said "hello" \\ goodbye'}, refresh=True)
     collection = Collection(corpus=[], queries={"q": 'said "hello" \\\n'}, qrels={"q": {"1": 1}})
     template = {"query": {"match": {"text": {"query": "{{query_string}}", "operator": "and"}}}}
-    response = run_template(engine, index="docs", template=template, collection=collection,
-                            metric={"mean_reciprocal_rank": {}})
+    response = run_template(
+        engine, index="docs", template=template, collection=collection, metric={"mean_reciprocal_rank": {}}
+    )
     assert response["metric_score"] == 1.0 and response["failures"] == {}
 
 
@@ -157,22 +175,37 @@ def test_run_template_errors():
     engine.index(index="docs", id="1", document={"text": "x"}, refresh=True)
     collection = Collection(corpus=[], queries={"q": "x"}, qrels={"q": {"1": 1}})
     with pytest.raises(BadRequestError, match="placeholder"):
-        run_template(engine, index="docs", template={"query": {"match_all": {}}}, collection=collection,
-                     metric={"precision": {}})
+        run_template(
+            engine, index="docs", template={"query": {"match_all": {}}}, collection=collection, metric={"precision": {}}
+        )
     with pytest.raises(BadRequestError, match=r"unknown query id\(s\) \['nope'\]"):
-        run_template(engine, index="docs", template=BM25_TEMPLATE, collection=collection,
-                     metric={"precision": {}}, query_ids=["nope"])
+        run_template(
+            engine,
+            index="docs",
+            template=BM25_TEMPLATE,
+            collection=collection,
+            metric={"precision": {}},
+            query_ids=["nope"],
+        )
     with pytest.raises(BadRequestError) as caught:
-        run_template(engine, index="docs", template=BM25_TEMPLATE, collection=collection,
-                     metric={"precision": {"kk": 1}})
+        run_template(
+            engine, index="docs", template=BM25_TEMPLATE, collection=collection, metric={"precision": {"kk": 1}}
+        )
     assert caught.value.body["error"]["caused_by"]["reason"] == "[precision] unknown field [kk]"
 
 
 def test_hybrid_template_with_query_vector_builder():
     """knn with the packaged MiniLM inside a template: the query text reaches the embedding model."""
     engine = Engine()
-    engine.indices.create(index="docs", mappings={"properties": {
-        "text": {"type": "text"}, "vec": {"type": "dense_vector", "dims": 384, "similarity": "cosine"}}})
+    engine.indices.create(
+        index="docs",
+        mappings={
+            "properties": {
+                "text": {"type": "text"},
+                "vec": {"type": "dense_vector", "dims": 384, "similarity": "cosine"},
+            }
+        },
+    )
     texts = {d["_id"]: d["title"] + ". " + d["text"] for d in DOCS}
     vectors = engine.inference.text_embedding(inference_id=".all-minilm-l6-v2", input=list(texts.values()))
     ops: list[dict] = []
@@ -180,15 +213,40 @@ def test_hybrid_template_with_query_vector_builder():
         ops += [{"index": {"_index": "docs", "_id": doc_id}}, {"text": text, "vec": emb["embedding"]}]
     engine.bulk(operations=ops, refresh=True)
     collection = Collection(corpus=[], queries={"q": "lunar cycle"}, qrels={"q": {"d1": 1}})
-    template = {"retriever": {"rrf": {"retrievers": [
-        {"standard": {"query": {"match": {"text": "{{query_string}}"}}}},
-        {"knn": {"field": "vec", "k": 4, "num_candidates": 4, "query_vector_builder": {
-            "text_embedding": {"model_id": ".all-minilm-l6-v2", "model_text": "{{query_string}}"}}}}]}}}
-    knn_only = {"knn": {"field": "vec", "k": 4, "num_candidates": 4, "query_vector_builder": {
-        "text_embedding": {"model_id": ".all-minilm-l6-v2", "model_text": "{{query_string}}"}}}}
-    semantic = run_template(engine, index="docs", template=knn_only, collection=collection,
-                            metric={"mean_reciprocal_rank": {}})
+    template = {
+        "retriever": {
+            "rrf": {
+                "retrievers": [
+                    {"standard": {"query": {"match": {"text": "{{query_string}}"}}}},
+                    {
+                        "knn": {
+                            "field": "vec",
+                            "k": 4,
+                            "num_candidates": 4,
+                            "query_vector_builder": {
+                                "text_embedding": {"model_id": ".all-minilm-l6-v2", "model_text": "{{query_string}}"}
+                            },
+                        }
+                    },
+                ]
+            }
+        }
+    }
+    knn_only = {
+        "knn": {
+            "field": "vec",
+            "k": 4,
+            "num_candidates": 4,
+            "query_vector_builder": {
+                "text_embedding": {"model_id": ".all-minilm-l6-v2", "model_text": "{{query_string}}"}
+            },
+        }
+    }
+    semantic = run_template(
+        engine, index="docs", template=knn_only, collection=collection, metric={"mean_reciprocal_rank": {}}
+    )
     assert semantic["details"]["q"]["hits"][0]["hit"]["_id"] == "d1"  # no word in common, found by meaning
-    hybrid = run_template(engine, index="docs", template=template, collection=collection,
-                          metric={"mean_reciprocal_rank": {}})
+    hybrid = run_template(
+        engine, index="docs", template=template, collection=collection, metric={"mean_reciprocal_rank": {}}
+    )
     assert hybrid["failures"] == {} and hybrid["metric_score"] == 1.0

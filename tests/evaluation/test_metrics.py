@@ -17,17 +17,23 @@ def log2(x: float) -> float:
 def test_precision_counts_unrated_hits_as_false_positives_unless_ignored():
     assert metrics.precision([1, None, 0, 2]) == (0.5, {"relevant_docs_retrieved": 2, "docs_retrieved": 4})
     assert metrics.precision([1, None, 0, 2], ignore_unlabeled=True) == (
-        2 / 3, {"relevant_docs_retrieved": 2, "docs_retrieved": 3})
+        2 / 3,
+        {"relevant_docs_retrieved": 2, "docs_retrieved": 3},
+    )
     assert metrics.precision([1, None, 0, 2], threshold=2)[0] == 0.25
     assert metrics.precision([None, None], ignore_unlabeled=True) == (
-        0.0, {"relevant_docs_retrieved": 0, "docs_retrieved": 0})
+        0.0,
+        {"relevant_docs_retrieved": 0, "docs_retrieved": 0},
+    )
     assert metrics.precision([]) == (0.0, {"relevant_docs_retrieved": 0, "docs_retrieved": 0})
 
 
 def test_recall_divides_by_every_relevant_rated_document():
     assert metrics.recall([1, None, 0], [1, 0, 1, 2]) == (1 / 3, {"relevant_docs_retrieved": 1, "relevant_docs": 3})
     assert metrics.recall([1, None, 0], [1, 0, 1, 2], threshold=2) == (
-        0.0, {"relevant_docs_retrieved": 0, "relevant_docs": 1})
+        0.0,
+        {"relevant_docs_retrieved": 0, "relevant_docs": 1},
+    )
     assert metrics.recall([None], [0, 0]) == (0.0, {"relevant_docs_retrieved": 0, "relevant_docs": 0})
 
 
@@ -60,8 +66,12 @@ def test_normalized_dcg_ideal_is_all_ratings_sorted_and_cut_to_the_hits():
     ideal = 7 + 3 / log2(3) + 3 / log2(4)  # 3, 2, 2: three hits, so three ideal places
     score, detail = metrics.dcg(hits, rated, normalize=True)
     assert score == pytest.approx(dcg / ideal, rel=1e-15)
-    assert detail == {"dcg": pytest.approx(dcg), "ideal_dcg": pytest.approx(ideal),
-                      "normalized_dcg": pytest.approx(dcg / ideal), "unrated_docs": 1}
+    assert detail == {
+        "dcg": pytest.approx(dcg),
+        "ideal_dcg": pytest.approx(ideal),
+        "normalized_dcg": pytest.approx(dcg / ideal),
+        "unrated_docs": 1,
+    }
     # nothing relevant rated: ideal 0 -> score 0 and no ideal/normalized fields in the detail
     assert metrics.dcg([0, None], [0], normalize=True) == (0.0, {"dcg": 0.0, "unrated_docs": 1})
 
@@ -99,15 +109,23 @@ def test_each_metric_through_rank_eval_matches_the_pure_function(docs):
     assert set(order) == {"a", "b", "c", "d"}
     ratings = {"a": 2, "c": 0, "d": 1, "e": 3}
     by_rank = [ratings.get(doc_id) for doc_id in order[:3]]
-    request = {"id": "q", "request": {"query": {"match": {"text": "red apple"}}},
-               "ratings": [{"_index": "fruit", "_id": k, "rating": v} for k, v in ratings.items()]}
+    request = {
+        "id": "q",
+        "request": {"query": {"match": {"text": "red apple"}}},
+        "ratings": [{"_index": "fruit", "_id": k, "rating": v} for k, v in ratings.items()],
+    }
     cases = {
         "precision": ({"k": 3}, metrics.precision(by_rank)),
         "recall": ({"k": 3}, metrics.recall(by_rank, list(ratings.values()))),
-        "mean_reciprocal_rank": ({"k": 3, "relevant_rating_threshold": 2}, metrics.reciprocal_rank(by_rank, threshold=2)),
+        "mean_reciprocal_rank": (
+            {"k": 3, "relevant_rating_threshold": 2},
+            metrics.reciprocal_rank(by_rank, threshold=2),
+        ),
         "dcg": ({"k": 3, "normalize": True}, metrics.dcg(by_rank, list(ratings.values()), normalize=True)),
-        "expected_reciprocal_rank": ({"k": 3, "maximum_relevance": 3},
-                                     metrics.expected_reciprocal_rank(by_rank, maximum_relevance=3)),
+        "expected_reciprocal_rank": (
+            {"k": 3, "maximum_relevance": 3},
+            metrics.expected_reciprocal_rank(by_rank, maximum_relevance=3),
+        ),
     }
     for name, (params, (score, detail)) in cases.items():
         response = docs.rank_eval(index="fruit", requests=[request], metric={name: params})
@@ -121,16 +139,23 @@ def test_each_metric_through_rank_eval_matches_the_pure_function(docs):
 
 
 def test_k_forces_the_size_of_each_search(docs):
-    request = {"id": "q", "request": {"query": {"match": {"text": "red apple"}}, "size": 1},
-               "ratings": [{"_index": "fruit", "_id": "c", "rating": 1}]}
+    request = {
+        "id": "q",
+        "request": {"query": {"match": {"text": "red apple"}}, "size": 1},
+        "ratings": [{"_index": "fruit", "_id": "c", "rating": 1}],
+    }
     response = docs.rank_eval(index="fruit", requests=[request], metric={"recall": {"k": 4}})
     assert len(response["details"]["q"]["hits"]) == 4
     assert response["metric_score"] == 1.0
 
 
 def test_summary_fields_choose_the_source_returned(docs):
-    request = {"id": "q", "request": {"query": {"match": {"text": "sky"}}}, "summary_fields": ["text"],
-               "ratings": [{"_index": "fruit", "_id": "e", "rating": 1}]}
+    request = {
+        "id": "q",
+        "request": {"query": {"match": {"text": "sky"}}},
+        "summary_fields": ["text"],
+        "ratings": [{"_index": "fruit", "_id": "e", "rating": 1}],
+    }
     hit = docs.rank_eval(requests=[request], metric={"precision": {}})["details"]["q"]["hits"][0]["hit"]
     assert hit["_source"] == {"text": "blue sky"}
     request.pop("summary_fields")
@@ -140,11 +165,21 @@ def test_summary_fields_choose_the_source_returned(docs):
 
 def test_mean_is_over_requests_that_ran(docs):
     requests = [
-        {"id": "one", "request": {"query": {"match": {"text": "sky"}}}, "ratings": [{"_index": "fruit", "_id": "e", "rating": 1}]},
-        {"id": "half", "request": {"query": {"match": {"text": "green car"}}},
-         "ratings": [{"_index": "fruit", "_id": "c", "rating": 1}]},
-        {"id": "broken", "request": {"query": {"match": {"text": "x"}}},
-         "ratings": [{"_index": "fruit", "_id": "c", "rating": 1}]},
+        {
+            "id": "one",
+            "request": {"query": {"match": {"text": "sky"}}},
+            "ratings": [{"_index": "fruit", "_id": "e", "rating": 1}],
+        },
+        {
+            "id": "half",
+            "request": {"query": {"match": {"text": "green car"}}},
+            "ratings": [{"_index": "fruit", "_id": "c", "rating": 1}],
+        },
+        {
+            "id": "broken",
+            "request": {"query": {"match": {"text": "x"}}},
+            "ratings": [{"_index": "fruit", "_id": "c", "rating": 1}],
+        },
     ]
     # a concrete index that does not exist makes every search fail: all land in failures
     response = docs.rank_eval(index="nope", requests=requests, metric={"precision": {}})

@@ -47,8 +47,10 @@ def cisi():
 
 def _run_of(response: dict) -> dict[str, dict[str, float]]:
     """The hits each query got, as a trec run scored by rank (10, 9, ...)."""
-    return {qid: {h["hit"]["_id"]: float(len(d["hits"]) - rank) for rank, h in enumerate(d["hits"])}
-            for qid, d in response["details"].items()}
+    return {
+        qid: {h["hit"]["_id"]: float(len(d["hits"]) - rank) for rank, h in enumerate(d["hits"])}
+        for qid, d in response["details"].items()
+    }
 
 
 def test_cisi_loads_through_the_loader(cisi):
@@ -61,8 +63,9 @@ def test_cisi_loads_through_the_loader(cisi):
 @pytest.mark.parametrize("measure", sorted(METRICS))
 def test_per_query_and_mean_scores_match_trec_eval(cisi, measure):
     engine, collection = cisi
-    response = run_template(engine, index="cisi", template=BM25_TEMPLATE, collection=collection,
-                            metric=METRICS[measure])
+    response = run_template(
+        engine, index="cisi", template=BM25_TEMPLATE, collection=collection, metric=METRICS[measure]
+    )
     assert response["failures"] == {}
     assert len(response["details"]) == 76
     assert all(len(d["hits"]) == 10 for d in response["details"].values())
@@ -81,14 +84,21 @@ def test_graded_ndcg_differs_from_trec_eval_only_by_the_gain(cisi):
     """With grades above 1, Elasticsearch's exponential gain (2^r - 1) and trec_eval's linear gain
     part ways; giving trec_eval the ratings 2^r - 1 makes the two agree again."""
     engine, collection = cisi
-    graded = {qid: {doc: (2 if i % 3 == 0 else 1) for i, doc in enumerate(rels)}
-              for qid, rels in collection.qrels.items()}
+    graded = {
+        qid: {doc: (2 if i % 3 == 0 else 1) for i, doc in enumerate(rels)} for qid, rels in collection.qrels.items()
+    }
     from retrievo.evaluation.collections import Collection
+
     graded_collection = Collection(collection.corpus, collection.queries, graded)
-    response = run_template(engine, index="cisi", template=BM25_TEMPLATE, collection=graded_collection,
-                            metric={"dcg": {"k": 10, "normalize": True}})
+    response = run_template(
+        engine,
+        index="cisi",
+        template=BM25_TEMPLATE,
+        collection=graded_collection,
+        metric={"dcg": {"k": 10, "normalize": True}},
+    )
     run = _run_of(response)
-    exponential = {q: {d: 2 ** r - 1 for d, r in rels.items()} for q, rels in graded.items()}
+    exponential = {q: {d: 2**r - 1 for d, r in rels.items()} for q, rels in graded.items()}
     trec_exp = pytrec_eval.RelevanceEvaluator(exponential, {"ndcg_cut_10"}).evaluate(run)
     trec_linear = pytrec_eval.RelevanceEvaluator(graded, {"ndcg_cut_10"}).evaluate(run)
     ours = {qid: d["metric_score"] for qid, d in response["details"].items()}

@@ -38,16 +38,24 @@ def test_unknown_metric_suggests_the_known_ones(engine):
     assert "unknown field [precison]" in error["caused_by"]["reason"]
 
 
-@pytest.mark.parametrize("metric, reason", [
-    ({"precision": {"k": 0}}, "Window size k must be positive."),
-    ({"recall": {"k": -3}}, "Window size k must be positive."),
-    ({"mean_reciprocal_rank": {"relevant_rating_threshold": -1}},
-     "Relevant rating threshold for precision must be positive integer."),
-    ({"expected_reciprocal_rank": {"k": 5}}, "Required [maximum_relevance]"),
-    ({"precision": {"k": "ten"}}, 'For input string: "ten"'),
-    ({"dcg": {"normalise": True}}, "[dcg] unknown field [normalise] did you mean [normalize]?"),
-    ({"precision": {"ignore_unlabeled": "maybe"}}, "Failed to parse value [maybe] as only [true] or [false] are allowed."),
-])
+@pytest.mark.parametrize(
+    "metric, reason",
+    [
+        ({"precision": {"k": 0}}, "Window size k must be positive."),
+        ({"recall": {"k": -3}}, "Window size k must be positive."),
+        (
+            {"mean_reciprocal_rank": {"relevant_rating_threshold": -1}},
+            "Relevant rating threshold for precision must be positive integer.",
+        ),
+        ({"expected_reciprocal_rank": {"k": 5}}, "Required [maximum_relevance]"),
+        ({"precision": {"k": "ten"}}, 'For input string: "ten"'),
+        ({"dcg": {"normalise": True}}, "[dcg] unknown field [normalise] did you mean [normalize]?"),
+        (
+            {"precision": {"ignore_unlabeled": "maybe"}},
+            "Failed to parse value [maybe] as only [true] or [false] are allowed.",
+        ),
+    ],
+)
 def test_bad_metric_parameters(engine, metric, reason):
     error = _error(engine, requests=[REQUEST], metric=metric)
     assert error["reason"] == "[rank_eval] failed to parse field [metric]"
@@ -59,7 +67,9 @@ def test_missing_sections(engine):
     error = _error(engine, requests=[{"id": "q", "request": {"query": {"match_all": {}}}}], metric={"precision": {}})
     assert _innermost(error)["reason"] == "Required [ratings]"
     error = _error(engine, requests=[], metric={"precision": {}})
-    assert "Cannot evaluate ranking if no search requests with rated results are provided" in _innermost(error)["reason"]
+    assert (
+        "Cannot evaluate ranking if no search requests with rated results are provided" in _innermost(error)["reason"]
+    )
     error = _error(engine, requests=[{"id": "q", "ratings": RATINGS}], metric={"precision": {}})
     assert _innermost(error)["reason"] == "Need to set at least test request or test request template parameters."
 
@@ -73,8 +83,12 @@ def test_bad_rated_requests(engine):
     unknown = {**REQUEST, "size": 3}
     assert "[request] unknown field [size]" in str(_error(engine, requests=[unknown], metric={"precision": {}}))
     no_template = {"id": "q", "params": {"q": "x"}, "template_id": "missing", "ratings": RATINGS}
-    error = _error(engine, requests=[no_template], metric={"precision": {}},
-                   templates=[{"id": "other", "template": {"source": "{}"}}])
+    error = _error(
+        engine,
+        requests=[no_template],
+        metric={"precision": {}},
+        templates=[{"id": "other", "template": {"source": "{}"}}],
+    )
     assert "Template with id [missing] not found" in error["reason"]
 
 
@@ -86,15 +100,19 @@ def test_bad_search_body_fails_the_whole_call(engine):
 
 
 def test_template_rendering_invalid_json(engine):
-    error = _error(engine, templates=[{"id": "t", "template": {"source": '{"query": {{q}} }'}}],
-                   requests=[{"id": "q", "params": {"q": "x"}, "template_id": "t", "ratings": RATINGS}],
-                   metric={"precision": {}})
+    error = _error(
+        engine,
+        templates=[{"id": "t", "template": {"source": '{"query": {{q}} }'}}],
+        requests=[{"id": "q", "params": {"q": "x"}, "template_id": "t", "ratings": RATINGS}],
+        metric={"precision": {}},
+    )
     assert error["type"] == "x_content_parse_exception" and "[t]" in error["reason"]
 
 
 def test_request_parameters(engine):
-    assert "No search type for [scan]" in str(_error(engine, requests=[REQUEST], metric={"precision": {}},
-                                                      search_type="scan"))
+    assert "No search type for [scan]" in str(
+        _error(engine, requests=[REQUEST], metric={"precision": {}}, search_type="scan")
+    )
     engine2 = Engine()
     engine2.index(index="a1", id="1", document={"text": "apple"})
     engine2.index(index="a2", id="1", document={"text": "apple"})
@@ -109,9 +127,12 @@ def test_request_parameters(engine):
 def test_keyword_arguments_and_body_give_the_same_response(engine):
     by_body = engine.rank_eval(index="idx", body={"requests": [REQUEST], "metric": {"recall": {"k": 3}}})
     by_kwargs = engine.rank_eval(index="idx", requests=[REQUEST], metric={"recall": {"k": 3}})
-    by_text = engine.rank_eval(index="idx", body='{"requests": [{"id": "q", "request": {"query": {"match": '
-                               '{"text": "apple"}}}, "ratings": [{"_index": "idx", "_id": "1", "rating": 1}]}], '
-                               '"metric": {"recall": {"k": 3}}}')
+    by_text = engine.rank_eval(
+        index="idx",
+        body='{"requests": [{"id": "q", "request": {"query": {"match": '
+        '{"text": "apple"}}}, "ratings": [{"_index": "idx", "_id": "1", "rating": 1}]}], '
+        '"metric": {"recall": {"k": 3}}}',
+    )
     assert by_body == by_kwargs == by_text
     assert by_body["metric_score"] == 1.0
 

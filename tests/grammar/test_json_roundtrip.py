@@ -24,7 +24,6 @@ from retrievo.grammar.json.printer import dumps, print_json, print_query, print_
 from retrievo.planner.plan import build_plan
 from retrievo.response import es_float
 from retrievo.retrievers import Node, SearchRequest
-
 from tests.ast_strategies import executable_vocab, queries, retrievers, search_requests
 
 ROUND_TRIPS = settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -74,62 +73,101 @@ def test_search_round_trip(request: SearchRequest) -> None:
 
 
 # ------------------------------------------------------------------ non-canonical spellings
-@pytest.mark.parametrize(("written", "canonical"), [
-    ({"match": {"title": "red apple"}}, {"match": {"title": {"query": "red apple"}}}),
-    ({"match": {"title": {"query": "x", "operator": "OR", "boost": 1}}}, {"match": {"title": {"query": "x"}}}),
-    ({"term": {"tag": "x"}}, {"term": {"tag": {"value": "x"}}}),
-    ({"prefix": {"tag": "x"}}, {"prefix": {"tag": {"value": "x"}}}),
-    ({"bool": {"must": {"match_all": {}}}}, {"bool": {"must": [{"match_all": {}}]}}),
-    ({"dis_max": {"queries": {"match_all": {}}, "tie_breaker": 0}}, {"dis_max": {"queries": [{"match_all": {}}]}}),
-    ({"range": {"year": {"from": 1, "to": 5, "include_lower": False}}}, {"range": {"year": {"gt": 1, "lte": 5}}}),
-    ({"multi_match": {"query": "x", "fields": "title", "type": "boolean"}},
-     {"multi_match": {"query": "x", "fields": ["title"]}}),
-])
+@pytest.mark.parametrize(
+    ("written", "canonical"),
+    [
+        ({"match": {"title": "red apple"}}, {"match": {"title": {"query": "red apple"}}}),
+        ({"match": {"title": {"query": "x", "operator": "OR", "boost": 1}}}, {"match": {"title": {"query": "x"}}}),
+        ({"term": {"tag": "x"}}, {"term": {"tag": {"value": "x"}}}),
+        ({"prefix": {"tag": "x"}}, {"prefix": {"tag": {"value": "x"}}}),
+        ({"bool": {"must": {"match_all": {}}}}, {"bool": {"must": [{"match_all": {}}]}}),
+        ({"dis_max": {"queries": {"match_all": {}}, "tie_breaker": 0}}, {"dis_max": {"queries": [{"match_all": {}}]}}),
+        ({"range": {"year": {"from": 1, "to": 5, "include_lower": False}}}, {"range": {"year": {"gt": 1, "lte": 5}}}),
+        (
+            {"multi_match": {"query": "x", "fields": "title", "type": "boolean"}},
+            {"multi_match": {"query": "x", "fields": ["title"]}},
+        ),
+    ],
+)
 def test_non_canonical_queries_print_canonically(written: dict, canonical: dict) -> None:
     assert text(print_query(parse_query(written))) == text(canonical)
     assert parse_query(canonical) == parse_query(written)
 
 
 def test_non_canonical_search_prints_canonically() -> None:
-    written = {"retriever": {"standard": {"query": {"match": {"t": "x"}}, "filter": [{"term": {"g": "a"}}],
-                                          "terminate_after": 0}},
-               "size": 10, "from": 0, "_source": ["t", "t"], "track_total_hits": 2147483647}
-    canonical = {"retriever": {"standard": {"query": {"match": {"t": {"query": "x"}}},
-                                            "filter": {"term": {"g": {"value": "a"}}}}},
-                 "_source": {"includes": ["t"], "excludes": []}, "track_total_hits": True}
+    written = {
+        "retriever": {
+            "standard": {"query": {"match": {"t": "x"}}, "filter": [{"term": {"g": "a"}}], "terminate_after": 0}
+        },
+        "size": 10,
+        "from": 0,
+        "_source": ["t", "t"],
+        "track_total_hits": 2147483647,
+    }
+    canonical = {
+        "retriever": {
+            "standard": {"query": {"match": {"t": {"query": "x"}}}, "filter": {"term": {"g": {"value": "a"}}}}
+        },
+        "_source": {"includes": ["t"], "excludes": []},
+        "track_total_hits": True,
+    }
     assert text(print_search(parse_search("i", written))) == text(canonical)
 
 
 # ------------------------------------------------------------------ printed JSON runs the same
 WORDS = ("red", "apple", "green", "pie", "car", "sky", "blue", "fast", "slow", "tree")
 TAGS = ("a", "b", "c")
-VOCAB = executable_vocab(text_fields=("title", "body"), keyword_fields=("tag",), numeric_fields=("year",),
-                         vector_field="vec", dims=3, words=WORDS, keywords=TAGS,
-                         ids=tuple(str(i) for i in range(0, 24, 3)), rerank_ids=("len-rerank",))
+VOCAB = executable_vocab(
+    text_fields=("title", "body"),
+    keyword_fields=("tag",),
+    numeric_fields=("year",),
+    vector_field="vec",
+    dims=3,
+    words=WORDS,
+    keywords=TAGS,
+    ids=tuple(str(i) for i in range(0, 24, 3)),
+    rerank_ids=("len-rerank",),
+)
 
 
 @pytest.fixture(scope="module")
 def small() -> Engine:
     engine = Engine()
-    engine.indices.create(index="test", mappings={"properties": {
-        "title": {"type": "text"}, "body": {"type": "text"}, "tag": {"type": "keyword"},
-        "year": {"type": "integer"},
-        "vec": {"type": "dense_vector", "dims": 3, "similarity": "l2_norm", "index_options": {"type": "flat"}}}})
+    engine.indices.create(
+        index="test",
+        mappings={
+            "properties": {
+                "title": {"type": "text"},
+                "body": {"type": "text"},
+                "tag": {"type": "keyword"},
+                "year": {"type": "integer"},
+                "vec": {"type": "dense_vector", "dims": 3, "similarity": "l2_norm", "index_options": {"type": "flat"}},
+            }
+        },
+    )
     rng = np.random.default_rng(7)
     ops: list[dict[str, Any]] = []
     for i in range(24):
         doc: dict[str, Any] = {
             "title": " ".join(rng.choice(WORDS, size=int(rng.integers(1, 5)))),
             "body": ". ".join(" ".join(rng.choice(WORDS, size=6)) for _ in range(int(rng.integers(1, 8)))) + ".",
-            "tag": str(rng.choice(TAGS)), "vec": [round(float(x), 3) for x in rng.normal(size=3)]}
+            "tag": str(rng.choice(TAGS)),
+            "vec": [round(float(x), 3) for x in rng.normal(size=3)],
+        }
         if i % 5:
             doc["year"] = int(rng.integers(1995, 2025))
         ops += [{"index": {"_index": "test", "_id": str(i)}}, doc]
     engine.bulk(operations=ops, refresh=True)
     # Elasticsearch's deterministic rerank mock: score = 1 / len(text); no model involved.
-    engine.inference.put(inference_id="len-rerank", task_type="rerank", inference_config={
-        "service": "test_reranking_service", "service_settings": {"model_id": "m", "api_key": "k"},
-        "task_settings": {"use_text_length": True}})
+    engine.inference.put(
+        inference_id="len-rerank",
+        task_type="rerank",
+        inference_config={
+            "service": "test_reranking_service",
+            "service_settings": {"model_id": "m", "api_key": "k"},
+            "task_settings": {"use_text_length": True},
+        },
+    )
     return engine
 
 
@@ -150,12 +188,15 @@ def _outcome(call: Any) -> Any:
         return ("error", err.status_code, err.body["error"]["type"], err.body["error"]["reason"])
 
 
-@settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow,
-                                                                  HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
+)
 @given(data=st.data())
 def test_printed_json_runs_like_the_tree(small: Engine, data: st.DataObject) -> None:
     request = data.draw(search_requests(VOCAB, depth=2))
     direct = _outcome(lambda: _run_tree(small, request))
     body = wire(print_search(request))
-    via_json = _outcome(lambda: [(h["_id"], h["_score"]) for h in small.search(index="test", body=body)["hits"]["hits"]])
+    via_json = _outcome(
+        lambda: [(h["_id"], h["_score"]) for h in small.search(index="test", body=body)["hits"]["hits"]]
+    )
     assert via_json == direct

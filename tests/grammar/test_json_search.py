@@ -7,10 +7,13 @@ from typing import Any
 import pytest
 
 from retrievo.errors import ApiError, parsing_error
-from retrievo.grammar.json import retrievers as json_retrievers
 from retrievo.grammar.json import (
-    RETRIEVER_EXCLUSIVE_KEYS, parse_retriever, parse_search, register_retriever,
+    RETRIEVER_EXCLUSIVE_KEYS,
+    parse_retriever,
+    parse_search,
+    register_retriever,
 )
+from retrievo.grammar.json import retrievers as json_retrievers
 from retrievo.retrievers.queries import MatchAllQuery, MatchQuery, TermQuery
 from retrievo.retrievers.retriever import Retriever
 from retrievo.retrievers.search import SearchRequest, SourceFilter
@@ -23,31 +26,58 @@ MATCH = {"match": {"title": "fox"}}
 
 def test_empty_body_is_match_all_semantics() -> None:
     request = parse_search("books", {})
-    assert request == SearchRequest(index="books", retriever=StandardRetriever(),
-                                    top_level_query=True)
+    assert request == SearchRequest(index="books", retriever=StandardRetriever(), top_level_query=True)
     assert parse_search("books", None) == request
     assert request.to_json() == {}
 
 
 def test_top_level_query_becomes_a_standard_retriever() -> None:
-    body = {"query": MATCH, "size": 5, "sort": [{"year": "desc"}, "_score"],
-            "min_score": 0.5, "terminate_after": 100, "search_after": [1999, "x"],
-            "_source": False, "explain": True, "track_total_hits": True, "track_scores": True}
+    body = {
+        "query": MATCH,
+        "size": 5,
+        "sort": [{"year": "desc"}, "_score"],
+        "min_score": 0.5,
+        "terminate_after": 100,
+        "search_after": [1999, "x"],
+        "_source": False,
+        "explain": True,
+        "track_total_hits": True,
+        "track_scores": True,
+    }
     request = parse_search("books", body)
     assert request == SearchRequest(
-        index="books", size=5, source=SourceFilter(enabled=False), explain=True,
-        track_total_hits=True, track_scores=True, top_level_query=True,
+        index="books",
+        size=5,
+        source=SourceFilter(enabled=False),
+        explain=True,
+        track_total_hits=True,
+        track_scores=True,
+        top_level_query=True,
         retriever=StandardRetriever(
-            query=M, sort=(SortField(field="year", order="desc"),
-                           SortField(field="_score", order="desc")),
-            min_score=0.5, terminate_after=100, search_after=(1999, "x")))
+            query=M,
+            sort=(SortField(field="year", order="desc"), SortField(field="_score", order="desc")),
+            min_score=0.5,
+            terminate_after=100,
+            search_after=(1999, "x"),
+        ),
+    )
 
 
 def test_retriever_body() -> None:
-    body = {"retriever": {"standard": {
-        "query": MATCH, "filter": [{"term": {"lang": "en"}}, {"exists": {"field": "year"}}],
-        "min_score": 1, "sort": {"year": {"order": "asc", "missing": "_first"}},
-        "terminate_after": 5, "search_after": [2000], "_name": "s"}}, "size": 3}
+    body = {
+        "retriever": {
+            "standard": {
+                "query": MATCH,
+                "filter": [{"term": {"lang": "en"}}, {"exists": {"field": "year"}}],
+                "min_score": 1,
+                "sort": {"year": {"order": "asc", "missing": "_first"}},
+                "terminate_after": 5,
+                "search_after": [2000],
+                "_name": "s",
+            }
+        },
+        "size": 3,
+    }
     request = parse_search("books", body)
     assert not request.top_level_query
     retriever = request.retriever
@@ -65,48 +95,74 @@ def test_single_filter_object() -> None:
     assert retriever == StandardRetriever(filter=(MatchAllQuery(),))
 
 
-@pytest.mark.parametrize(("sort", "expected"), [
-    ("_score", [SortField(field="_score", order="desc")]),
-    ("year", [SortField(field="year", order="asc")]),
-    (["_doc"], [SortField(field="_doc", order="asc")]),
-    ({"year": "DESC"}, [SortField(field="year", order="desc")]),
-    ({"_score": {"order": "asc"}}, [SortField(field="_score", order="asc")]),
-    ({"_score": {}}, [SortField(field="_score", order="desc")]),
-    ({"a": "asc", "b": "desc"}, [SortField(field="a", order="asc"), SortField(field="b", order="desc")]),
-    ([{"price": {"order": "desc", "mode": "AVG", "missing": 0, "unmapped_type": "long"}}],
-     [SortField(field="price", order="desc", mode="avg", missing=0, unmapped_type="long")]),
-    ({"price": {"missing": None}}, [SortField(field="price", order="asc")]),
-])
+@pytest.mark.parametrize(
+    ("sort", "expected"),
+    [
+        ("_score", [SortField(field="_score", order="desc")]),
+        ("year", [SortField(field="year", order="asc")]),
+        (["_doc"], [SortField(field="_doc", order="asc")]),
+        ({"year": "DESC"}, [SortField(field="year", order="desc")]),
+        ({"_score": {"order": "asc"}}, [SortField(field="_score", order="asc")]),
+        ({"_score": {}}, [SortField(field="_score", order="desc")]),
+        ({"a": "asc", "b": "desc"}, [SortField(field="a", order="asc"), SortField(field="b", order="desc")]),
+        (
+            [{"price": {"order": "desc", "mode": "AVG", "missing": 0, "unmapped_type": "long"}}],
+            [SortField(field="price", order="desc", mode="avg", missing=0, unmapped_type="long")],
+        ),
+        ({"price": {"missing": None}}, [SortField(field="price", order="asc")]),
+    ],
+)
 def test_sort_forms(sort: Any, expected: list[SortField]) -> None:
     assert list(parse_search("i", {"sort": sort}).retriever.sort) == expected  # type: ignore[attr-defined]
 
 
-@pytest.mark.parametrize(("source", "expected"), [
-    (True, SourceFilter()),
-    (False, SourceFilter(enabled=False)),
-    ("title", SourceFilter(includes=("title",))),
-    (["a", "b", "a"], SourceFilter(includes=("a", "b"))),
-    ({"includes": "a*", "excludes": ["b", "c"]}, SourceFilter(includes=("a*",), excludes=("b", "c"))),
-    ({"include": ["a"], "exclude": "b"}, SourceFilter(includes=("a",), excludes=("b",))),
-    ({"excludes": ["secret"]}, SourceFilter(excludes=("secret",))),
-])
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        (True, SourceFilter()),
+        (False, SourceFilter(enabled=False)),
+        ("title", SourceFilter(includes=("title",))),
+        (["a", "b", "a"], SourceFilter(includes=("a", "b"))),
+        ({"includes": "a*", "excludes": ["b", "c"]}, SourceFilter(includes=("a*",), excludes=("b", "c"))),
+        ({"include": ["a"], "exclude": "b"}, SourceFilter(includes=("a",), excludes=("b",))),
+        ({"excludes": ["secret"]}, SourceFilter(excludes=("secret",))),
+    ],
+)
 def test_source_forms(source: Any, expected: SourceFilter) -> None:
     assert parse_search("i", {"_source": source}).source == expected
 
 
-@pytest.mark.parametrize(("value", "expected"), [
-    (True, True), (False, False), ("true", True), (100, 100), ("250", 250), (-1, False),
-    (2**31 - 1, True), (0, 0),
-])
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (True, True),
+        (False, False),
+        ("true", True),
+        (100, 100),
+        ("250", 250),
+        (-1, False),
+        (2**31 - 1, True),
+        (0, 0),
+    ],
+)
 def test_track_total_hits(value: Any, expected: bool | int) -> None:
     result = parse_search("i", {"track_total_hits": value}).track_total_hits
     assert result == expected and type(result) is type(expected)
 
 
 def test_coercions_and_harmless_defaults() -> None:
-    request = parse_search("i", {"size": "7", "from": 2.9, "explain": "true", "profile": False,
-                                 "version": False, "seq_no_primary_term": False,
-                                 "terminate_after": 0})
+    request = parse_search(
+        "i",
+        {
+            "size": "7",
+            "from": 2.9,
+            "explain": "true",
+            "profile": False,
+            "version": False,
+            "seq_no_primary_term": False,
+            "terminate_after": 0,
+        },
+    )
     assert (request.size, request.from_, request.explain) == (7, 2, True)
     assert request.retriever == StandardRetriever()
 
@@ -120,13 +176,31 @@ def test_max_result_window_is_configurable() -> None:
 
 ROUND_TRIP = [
     {},
-    {"query": {"bool": {"must": MATCH, "filter": {"range": {"year": {"gte": 2000}}}}},
-     "size": 20, "sort": [{"year": "desc"}, "_score"], "min_score": 0.1,
-     "terminate_after": 10, "search_after": [2001, "id"], "_source": ["title"],
-     "explain": True, "track_total_hits": 1000, "track_scores": True},
-    {"retriever": {"standard": {"query": MATCH, "filter": [{"term": {"a": 1}}, {"term": {"b": 2}}],
-                                "min_score": 2, "_name": "x", "sort": ["year"]}},
-     "_source": {"includes": ["a"], "excludes": ["b"]}, "track_total_hits": False},
+    {
+        "query": {"bool": {"must": MATCH, "filter": {"range": {"year": {"gte": 2000}}}}},
+        "size": 20,
+        "sort": [{"year": "desc"}, "_score"],
+        "min_score": 0.1,
+        "terminate_after": 10,
+        "search_after": [2001, "id"],
+        "_source": ["title"],
+        "explain": True,
+        "track_total_hits": 1000,
+        "track_scores": True,
+    },
+    {
+        "retriever": {
+            "standard": {
+                "query": MATCH,
+                "filter": [{"term": {"a": 1}}, {"term": {"b": 2}}],
+                "min_score": 2,
+                "_name": "x",
+                "sort": ["year"],
+            }
+        },
+        "_source": {"includes": ["a"], "excludes": ["b"]},
+        "track_total_hits": False,
+    },
     {"retriever": {"standard": {"filter": {"exists": {"field": "f"}}}}, "size": 0, "from": 7},
 ]
 
@@ -141,14 +215,22 @@ def test_search_round_trip(body: dict[str, Any]) -> None:
 
 
 def test_retriever_round_trip() -> None:
-    first = parse_retriever({"standard": {"query": MATCH, "sort": [{"a": {"order": "desc"}}],
-                                          "terminate_after": 3, "search_after": [1]}})
+    first = parse_retriever(
+        {"standard": {"query": MATCH, "sort": [{"a": {"order": "desc"}}], "terminate_after": 3, "search_after": [1]}}
+    )
     assert parse_retriever(first.to_json()) == first
 
 
 def test_exclusive_keys_are_listed_in_elasticsearch_order() -> None:
     assert RETRIEVER_EXCLUSIVE_KEYS == (
-        "query", "knn", "search_after", "terminate_after", "sort", "rescore", "min_score")
+        "query",
+        "knn",
+        "search_after",
+        "terminate_after",
+        "sort",
+        "rescore",
+        "min_score",
+    )
 
 
 class _Fake(Retriever):

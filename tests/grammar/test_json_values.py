@@ -9,14 +9,22 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from retrievo.errors import ApiError
-from retrievo.grammar.json import values as jv
 from retrievo.grammar.json import parse_query, parse_retriever, parse_search
+from retrievo.grammar.json import values as jv
 from retrievo.grammar.json.errors import lucene_similarity, suggest
 
 
-@pytest.mark.parametrize(("value", "expected"), [
-    (2, 2.0), ("1.5", 1.5), (" 3 ", 3.0), ("1.5f", 1.5), ("1e3", 1000.0), ("-Infinity", float("-inf")),
-])
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (2, 2.0),
+        ("1.5", 1.5),
+        (" 3 ", 3.0),
+        ("1.5f", 1.5),
+        ("1e3", 1000.0),
+        ("-Infinity", float("-inf")),
+    ],
+)
 def test_java_float(value: Any, expected: float) -> None:
     assert jv.java_float(value) == expected
 
@@ -39,14 +47,19 @@ def test_java_int_range_and_bool() -> None:
     assert jv.java_bool("false") is False
     with pytest.raises(jv.BadValue) as bad:
         jv.java_bool("TRUE")
-    assert bad.value.cause["reason"] == \
-        "Failed to parse value [TRUE] as only [true] or [false] are allowed."
+    assert bad.value.cause["reason"] == "Failed to parse value [TRUE] as only [true] or [false] are allowed."
 
 
 def test_tokens() -> None:
     assert [jv.token_of(v) for v in (None, True, 1, 1.5, "s", [], {})] == [
-        "VALUE_NULL", "VALUE_BOOLEAN", "VALUE_NUMBER", "VALUE_NUMBER", "VALUE_STRING",
-        "START_ARRAY", "START_OBJECT"]
+        "VALUE_NULL",
+        "VALUE_BOOLEAN",
+        "VALUE_NUMBER",
+        "VALUE_NUMBER",
+        "VALUE_STRING",
+        "START_ARRAY",
+        "START_OBJECT",
+    ]
     assert jv.java_text(True) == "true"
 
 
@@ -64,15 +77,53 @@ def test_suggest_formats() -> None:
 
 
 _json = st.recursive(
-    st.none() | st.booleans() | st.integers(-5, 20_000) | st.floats(allow_nan=False, width=32)
+    st.none()
+    | st.booleans()
+    | st.integers(-5, 20_000)
+    | st.floats(allow_nan=False, width=32)
     | st.sampled_from(["", "x", "1", "and", "_score", "desc", "true", "title^2"]),
-    lambda children: st.lists(children, max_size=3) | st.dictionaries(
-        st.sampled_from(["match", "bool", "must", "query", "field", "standard", "retriever",
-                         "sort", "size", "from", "boost", "_name", "filter", "term", "value",
-                         "range", "gte", "terms", "multi_match", "fields", "order", "_source",
-                         "includes", "min_score", "dis_max", "queries", "ids", "values", "x"]),
-        children, max_size=3),
-    max_leaves=12)
+    lambda children: (
+        st.lists(children, max_size=3)
+        | st.dictionaries(
+            st.sampled_from(
+                [
+                    "match",
+                    "bool",
+                    "must",
+                    "query",
+                    "field",
+                    "standard",
+                    "retriever",
+                    "sort",
+                    "size",
+                    "from",
+                    "boost",
+                    "_name",
+                    "filter",
+                    "term",
+                    "value",
+                    "range",
+                    "gte",
+                    "terms",
+                    "multi_match",
+                    "fields",
+                    "order",
+                    "_source",
+                    "includes",
+                    "min_score",
+                    "dis_max",
+                    "queries",
+                    "ids",
+                    "values",
+                    "x",
+                ]
+            ),
+            children,
+            max_size=3,
+        )
+    ),
+    max_leaves=12,
+)
 
 
 @settings(max_examples=300, deadline=None)

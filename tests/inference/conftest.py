@@ -16,7 +16,6 @@ from typing import Any
 import pytest
 
 from retrievo.inference import InferenceClient, InferenceRegistry
-
 from tiny_models import save_tiny_bert
 
 
@@ -39,6 +38,7 @@ def packaged_model_path() -> Path:
 @pytest.fixture(scope="session")
 def reference_model(packaged_model_path: Path) -> Any:
     from sentence_transformers import SentenceTransformer
+
     return SentenceTransformer(str(packaged_model_path), device="cpu")
 
 
@@ -54,6 +54,7 @@ def client(registry: InferenceRegistry) -> InferenceClient:
 
 # ------------------------------------------------------------------ rerank fixtures
 
+
 @pytest.fixture(scope="session")
 def tiny_cross_encoder_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
     pytest.importorskip("sentence_transformers")
@@ -64,4 +65,5 @@ def tiny_cross_encoder_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def tiny_reference_cross_encoder(tiny_cross_encoder_path: Path) -> Any:
     """An independent CrossEncoder on the tiny model: what retrievo's scores are checked against."""
     from sentence_transformers import CrossEncoder
+
     return CrossEncoder(str(tiny_cross_encoder_path), device="cpu")

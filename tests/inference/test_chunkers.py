@@ -7,13 +7,19 @@ tests are run over their whole parameter range instead of one random draw.
 
 from __future__ import annotations
 
+import itertools
 import re
 
 import pytest
 
 from retrievo.errors import BadRequestError
-from retrievo.inference.chunking import (ChunkOffset, max_words_in_sentence_overlap, sentence_chunks,
-                                         utf16_offset, word_chunks)
+from retrievo.inference.chunking import (
+    ChunkOffset,
+    max_words_in_sentence_overlap,
+    sentence_chunks,
+    utf16_offset,
+    word_chunks,
+)
 from retrievo.inference.text_segmentation import word_boundaries
 
 TEST_TEXT = (
@@ -23,7 +29,8 @@ TEST_TEXT = (
     "and compounds. Many English compound nouns are variably written (for example, ice box = ice-box = icebox; pig sty = pig-sty = "
     "pigsty) with a corresponding variation in whether speakers think of them as noun phrases or single nouns; there are trends in "
     "how norms are set, such as that open compounds often tend eventually to solidify by widespread convention, but variation remains"
-    " systemic. In contrast, German compound nouns show less orthographic variation, with solidification being a stronger norm.")
+    " systemic. In contrast, German compound nouns show less orthographic variation, with solidification being a stronger norm."
+)
 
 MULTI_LINGUAL = [
     "Građevne strukture Mesa Verde dokaz su akumuliranog znanja i vještina koje su se stoljećima prenosile generacijama civilizacije"
@@ -39,7 +46,7 @@ MULTI_LINGUAL = [
 
 
 def texts(source: str, chunks: list[ChunkOffset]) -> list[str]:
-    return [source[c.start:c.end] for c in chunks]
+    return [source[c.start : c.end] for c in chunks]
 
 
 def numbers(count: int) -> str:
@@ -229,7 +236,7 @@ def test_sentence_chunk_split_sentences_longer_than_chunk_size(max_words: int, e
         if chunk.strip().endswith("."):
             assert len(words) <= max_words
         else:
-            assert len(words) == max_words       # split inside a sentence: exactly full
+            assert len(words) == max_words  # split inside a sentence: exactly full
 
 
 @pytest.mark.parametrize("max_words", [10, 30, 50])
@@ -261,29 +268,30 @@ def test_sentence_skip_words() -> None:
     assert text[pos:].startswith("word4 ")
     pos = wb.skip_words(pos + 1, 5)
     assert text[pos:].startswith("word9 ")
-    assert wb.skip_words(0, 60) > 0            # past the end of the input
+    assert wb.skip_words(0, 60) > 0  # past the end of the input
 
 
 # --------------------------------------------------------------------------- offsets
 
 
-@pytest.mark.parametrize("strategy,size", [("sentence0", 25), ("sentence0", 100), ("sentence1", 25),
-                                           ("sentence1", 100), ("word", 20)])
+@pytest.mark.parametrize(
+    "strategy,size", [("sentence0", 25), ("sentence0", 100), ("sentence1", 25), ("sentence1", 100), ("word", 20)]
+)
 def test_chunks_are_offsets_that_cover_the_text_in_order(strategy: str, size: int) -> None:
     if strategy == "word":
         chunks = word_chunks(TEST_TEXT, size, 5)
     else:
         chunks = sentence_chunks(TEST_TEXT, size, strategy == "sentence1")
     assert chunks[0].start == 0 and chunks[-1].end == len(TEST_TEXT)
-    for prev, cur in zip(chunks, chunks[1:]):
-        assert prev.start <= cur.start <= prev.end <= cur.end   # adjacent or overlapping, never a gap
+    for prev, cur in itertools.pairwise(chunks):
+        assert prev.start <= cur.start <= prev.end <= cur.end  # adjacent or overlapping, never a gap
     if strategy == "sentence0" and size == 100:
         # Every sentence fits: chunks are whole sentences, back to back.
-        assert all(p.end == c.start for p, c in zip(chunks, chunks[1:]))
+        assert all(p.end == c.start for p, c in itertools.pairwise(chunks))
 
 
 def test_utf16_offsets_count_astral_characters_twice() -> None:
     text = "a😀b c"
     assert utf16_offset(text, 0) == 0
-    assert utf16_offset(text, 2) == 3            # after the emoji
+    assert utf16_offset(text, 2) == 3  # after the emoji
     assert utf16_offset(text, len(text)) == len(text) + 1

@@ -43,9 +43,14 @@ def cosine(a: np.ndarray, b: np.ndarray) -> float:
 
 
 def put(client: InferenceClient, inference_id: str, **settings: Any) -> dict[str, Any]:
-    return client.put(inference_id=inference_id, task_type="text_embedding", inference_config={
-        "service": "sentence_transformers",
-        "service_settings": {"model_id": "sentence-transformers/all-MiniLM-L6-v2", **settings}})
+    return client.put(
+        inference_id=inference_id,
+        task_type="text_embedding",
+        inference_config={
+            "service": "sentence_transformers",
+            "service_settings": {"model_id": "sentence-transformers/all-MiniLM-L6-v2", **settings},
+        },
+    )
 
 
 def test_packaged_model_matches_sentence_transformers(client: InferenceClient, reference_model: Any) -> None:
@@ -85,7 +90,7 @@ def test_repeated_texts_hit_the_cache(client: InferenceClient, registry: Inferen
     stats = client.cache_stats()
     again = vectors(client.text_embedding(inference_id=".all-minilm-l6-v2", input=list(reversed(TEXTS))))
     after = client.cache_stats()
-    assert after["model_calls"] == stats["model_calls"]           # nothing was encoded
+    assert after["model_calls"] == stats["model_calls"]  # nothing was encoded
     assert after["hits"] == stats["hits"] + len(TEXTS)
     np.testing.assert_array_equal(again, first[::-1])
 
@@ -108,7 +113,7 @@ def test_cache_is_bounded_and_per_endpoint() -> None:
     client = InferenceClient(registry)
     put(client, "other")
     client.text_embedding(inference_id=".all-minilm-l6-v2", input=["one", "two"])
-    client.text_embedding(inference_id="other", input=["one", "two"])     # other endpoint: misses
+    client.text_embedding(inference_id="other", input=["one", "two"])  # other endpoint: misses
     stats = client.cache_stats()
     assert (stats["misses"], stats["entries"], stats["evictions"]) == (4, 3, 1)
 
@@ -125,10 +130,18 @@ def test_deleted_endpoint_cache_is_evicted(client: InferenceClient) -> None:
 
 
 def test_elasticsearch_eland_id_runs_the_packaged_model(client: InferenceClient, reference_model: Any) -> None:
-    client.put(inference_id="eland", task_type="text_embedding", inference_config={
-        "service": "elasticsearch",
-        "service_settings": {"model_id": "sentence-transformers__all-minilm-l6-v2", "num_threads": 1,
-                             "num_allocations": 1}})
+    client.put(
+        inference_id="eland",
+        task_type="text_embedding",
+        inference_config={
+            "service": "elasticsearch",
+            "service_settings": {
+                "model_id": "sentence-transformers__all-minilm-l6-v2",
+                "num_threads": 1,
+                "num_allocations": 1,
+            },
+        },
+    )
     got = vectors(client.text_embedding(inference_id="eland", input=TEXTS[:2]))
     np.testing.assert_allclose(got, reference_model.encode(TEXTS[:2]), atol=1e-5)
     settings = client.get(inference_id="eland")["endpoints"][0]["service_settings"]
@@ -136,16 +149,28 @@ def test_elasticsearch_eland_id_runs_the_packaged_model(client: InferenceClient,
 
 
 def test_local_directory_model_id(client: InferenceClient, packaged_model_path: Path, reference_model: Any) -> None:
-    client.put(inference_id="local", task_type="text_embedding", inference_config={
-        "service": "sentence_transformers", "service_settings": {"model_id": str(packaged_model_path), "device": "cpu"}})
+    client.put(
+        inference_id="local",
+        task_type="text_embedding",
+        inference_config={
+            "service": "sentence_transformers",
+            "service_settings": {"model_id": str(packaged_model_path), "device": "cpu"},
+        },
+    )
     got = vectors(client.text_embedding(inference_id="local", input=TEXTS[:1]))
     np.testing.assert_allclose(got, reference_model.encode(TEXTS[:1]), atol=1e-5)
 
 
 def test_unavailable_model_fails_fast_with_offline_advice(client: InferenceClient) -> None:
     put_id = "missing-model"
-    client.put(inference_id=put_id, task_type="text_embedding", inference_config={
-        "service": "sentence_transformers", "service_settings": {"model_id": "no-such-org/no-such-model"}})
+    client.put(
+        inference_id=put_id,
+        task_type="text_embedding",
+        inference_config={
+            "service": "sentence_transformers",
+            "service_settings": {"model_id": "no-such-org/no-such-model"},
+        },
+    )
     started = time.perf_counter()
     with pytest.raises(ApiError) as e:
         client.text_embedding(inference_id=put_id, input="x")
@@ -169,7 +194,7 @@ def test_input_type_and_normalize(client: InferenceClient) -> None:
     plain = vectors(client.text_embedding(inference_id=".all-minilm-l6-v2", input=TEXTS[:1], input_type="SEARCH"))
     normed = vectors(client.text_embedding(inference_id="normalized", input=TEXTS[:1], input_type="ingest"))
     np.testing.assert_allclose(np.linalg.norm(normed, axis=1), 1.0, atol=1e-5)
-    np.testing.assert_allclose(plain, normed, atol=1e-5)     # the model already ends with Normalize
+    np.testing.assert_allclose(plain, normed, atol=1e-5)  # the model already ends with Normalize
 
 
 def test_registry_embed_returns_float32_arrays(registry: InferenceRegistry) -> None:
@@ -179,10 +204,9 @@ def test_registry_embed_returns_float32_arrays(registry: InferenceRegistry) -> N
 
 def test_embed_chunks_embeds_each_chunk_with_its_offsets(registry: InferenceRegistry) -> None:
     text = "First sentence about foxes. Second sentence about the stock market. " * 3
-    chunks = registry.embed_chunks(".all-minilm-l6-v2", [text, "short"],
-                                   chunking_settings=WordChunkingSettings(10, 2))
+    chunks = registry.embed_chunks(".all-minilm-l6-v2", [text, "short"], chunking_settings=WordChunkingSettings(10, 2))
     assert [len(c) for c in chunks] == [len(registry.chunk(".all-minilm-l6-v2", text, WordChunkingSettings(10, 2))), 1]
-    direct = registry.embed(".all-minilm-l6-v2", [text[c.start:c.end] for c in chunks[0]])
+    direct = registry.embed(".all-minilm-l6-v2", [text[c.start : c.end] for c in chunks[0]])
     np.testing.assert_array_equal(np.stack([c.embedding for c in chunks[0]]), direct)
     assert (chunks[1][0].start, chunks[1][0].end) == (0, 5)
 
@@ -193,7 +217,7 @@ def test_more_than_512_chunks_are_merged_like_elasticsearch() -> None:
     merged = _merge_chunks(chunks, vecs)
     assert len(merged) == 512
     assert (merged[0].start, merged[0].end) == (0, 20)
-    assert merged[0].embedding[0] == pytest.approx(0.5)        # mean of chunks 0 and 1
+    assert merged[0].embedding[0] == pytest.approx(0.5)  # mean of chunks 0 and 1
     assert (merged[-1].start, merged[-1].end) == (10220, 10240)
 
 

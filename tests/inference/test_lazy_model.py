@@ -46,7 +46,7 @@ def test_a_failed_load_leaves_the_slot_empty_for_the_next_caller() -> None:
 def test_discard_releases_once_and_the_next_get_loads_again() -> None:
     slot: LazyModel[str] = LazyModel()
     released: list[str] = []
-    slot.discard(released.append)                 # nothing loaded: nothing to release
+    slot.discard(released.append)  # nothing loaded: nothing to release
     assert released == []
     slot.get(lambda: "first")
     slot.discard(released.append)

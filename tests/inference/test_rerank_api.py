@@ -13,8 +13,11 @@ import pytest
 from retrievo.errors import ApiError
 from retrievo.inference import InferenceClient
 
-MOCK = {"service": "test_reranking_service", "service_settings": {"model_id": "m", "api_key": "k"},
-        "task_settings": {"min_score": 0}}
+MOCK = {
+    "service": "test_reranking_service",
+    "service_settings": {"model_id": "m", "api_key": "k"},
+    "task_settings": {"min_score": 0},
+}
 
 
 @pytest.fixture
@@ -43,22 +46,29 @@ def test_request_validation(mock: InferenceClient) -> None:
         return api_error(mock.rerank, inference_id="mock", **kwargs)
 
     e = error(body={"input": ["a"]})
-    assert (e.status_code, e.error, e.reason) == (400, "action_request_validation_exception",
-                                                  "Validation Failed: 1: Field [query] cannot be null for task type [rerank];")
-    assert error(query="", input=["a"]).reason == ("Validation Failed: 1: Field [query] cannot be empty for task "
-                                                   "type [rerank];")
+    assert (e.status_code, e.error, e.reason) == (
+        400,
+        "action_request_validation_exception",
+        "Validation Failed: 1: Field [query] cannot be null for task type [rerank];",
+    )
+    assert error(query="", input=["a"]).reason == (
+        "Validation Failed: 1: Field [query] cannot be empty for task type [rerank];"
+    )
     assert error(query="q", input=[]).reason == "Validation Failed: 1: Field [input] cannot be an empty array;"
-    assert error(query="q", input=["a"], top_n=0).reason == ("Validation Failed: 1: Field [top_n] must be greater "
-                                                             "than or equal to 1;")
+    assert error(query="q", input=["a"], top_n=0).reason == (
+        "Validation Failed: 1: Field [top_n] must be greater than or equal to 1;"
+    )
     e = api_error(mock.inference, inference_id="mock", query="q", input=["a"], input_type="search")
     assert e.reason == "Validation Failed: 1: Field [input_type] cannot be specified for task type [rerank];"
     e = error(query={"type": "image", "value": "..."}, input=["a"])
     assert (e.error, e.reason) == ("x_content_parse_exception", "[inference_request] failed to parse field [query]")
     assert error(query="q", input=["a"], top_n="2").reason == "[inference_request] failed to parse field [top_n]"
     assert error(query="q", input=["a"], return_documents="yes").reason == (
-        "[inference_request] failed to parse field [return_documents]")
+        "[inference_request] failed to parse field [return_documents]"
+    )
     assert error(query="q", input=[{"type": "text", "value": "a"}]).reason == (
-        "[input] must be a string or an array of strings")
+        "[input] must be a string or an array of strings"
+    )
     assert error(body={"query": "q", "input": ["a"], "k": 1}).reason == "[inference_request] unknown field [k]"
 
 
@@ -73,13 +83,20 @@ def test_client_argument_errors(client: InferenceClient) -> None:
 
 def test_task_type_and_endpoint_errors(mock: InferenceClient) -> None:
     e = api_error(mock.rerank, inference_id="nope", query="q", input=["a"])
-    assert (e.status_code, e.error, e.reason) == (404, "resource_not_found_exception", "Inference endpoint not found [nope]")
+    assert (e.status_code, e.error, e.reason) == (
+        404,
+        "resource_not_found_exception",
+        "Inference endpoint not found [nope]",
+    )
     e = api_error(mock.rerank, inference_id=".all-minilm-l6-v2", query="q", input=["a"])
-    assert (e.status_code, e.reason) == (400, "Incompatible task_type, the requested type [rerank] does not match "
-                                              "the model type [text_embedding]")
+    assert (e.status_code, e.reason) == (
+        400,
+        "Incompatible task_type, the requested type [rerank] does not match the model type [text_embedding]",
+    )
     e = api_error(mock.text_embedding, inference_id="mock", input=["a"])
-    assert e.reason == ("Incompatible task_type, the requested type [text_embedding] does not match the model type "
-                        "[rerank]")
+    assert e.reason == (
+        "Incompatible task_type, the requested type [text_embedding] does not match the model type [rerank]"
+    )
     registry = mock.registry
     for call in (registry.rerank_scores, registry.rerank_scores_with_stats):
         assert api_error(call, "nope", "q", ["a"]).status_code == 404
@@ -88,9 +105,17 @@ def test_task_type_and_endpoint_errors(mock: InferenceClient) -> None:
     assert api_error(registry.rerank_top_n, ".all-minilm-l6-v2").status_code == 400
     assert api_error(registry.embed, "mock", ["a"]).reason.startswith("Incompatible task_type")
     assert api_error(registry.rerank_scores, "mock", "", ["a"]).error == "action_request_validation_exception"
-    e = api_error(mock.put, inference_id="mock2", task_type="rerank",
-                  inference_config={**MOCK, "service": "sentence_transformers",
-                                    "service_settings": {"model_id": "m"}, "chunking_settings": {"strategy": "none"}})
+    e = api_error(
+        mock.put,
+        inference_id="mock2",
+        task_type="rerank",
+        inference_config={
+            **MOCK,
+            "service": "sentence_transformers",
+            "service_settings": {"model_id": "m"},
+            "chunking_settings": {"strategy": "none"},
+        },
+    )
     assert e.reason.startswith("Configuration contains settings [{chunking_settings=")
 
 
@@ -111,8 +136,19 @@ def test_put_with_task_type_in_body_and_listing(client: InferenceClient) -> None
     response = client.put(inference_id="typed", body={**MOCK, "task_type": "rerank"})
     assert response["task_type"] == "rerank"
     assert [e["inference_id"] for e in client.get(task_type="rerank")["endpoints"]] == [
-        ".all-minilm-l6-v2-rerank", ".rerank-v1-elasticsearch", "typed"]
+        ".all-minilm-l6-v2-rerank",
+        ".rerank-v1-elasticsearch",
+        "typed",
+    ]
     assert client.delete(inference_id="typed", task_type="rerank")["acknowledged"] is True
-    e = api_error(client.put, inference_id="x", task_type="rerank", inference_config={
-        "service": "sentence_transformers", "service_settings": {"model_id": "m"}, "task_settings": {"top_n": "3"}})
+    e = api_error(
+        client.put,
+        inference_id="x",
+        task_type="rerank",
+        inference_config={
+            "service": "sentence_transformers",
+            "service_settings": {"model_id": "m"},
+            "task_settings": {"top_n": "3"},
+        },
+    )
     assert "[top_n] is not of the expected type" in e.reason

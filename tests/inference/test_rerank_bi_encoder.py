@@ -11,10 +11,12 @@ from retrievo.errors import ApiError
 from retrievo.inference import InferenceClient
 
 QUERY = "when does a solar eclipse happen"
-PASSAGES = ["A solar eclipse happens when the moon passes between the sun and the earth.",
-            "Sun Moon Lake is a lake in Taiwan.",
-            "The moon has phases: new, crescent, quarter, gibbous and full.",
-            "Quick brown foxes jump over lazy dogs."]
+PASSAGES = [
+    "A solar eclipse happens when the moon passes between the sun and the earth.",
+    "Sun Moon Lake is a lake in Taiwan.",
+    "The moon has phases: new, crescent, quarter, gibbous and full.",
+    "Quick brown foxes jump over lazy dogs.",
+]
 
 
 def numpy_cosine(query: np.ndarray, passages: np.ndarray) -> np.ndarray:
@@ -46,7 +48,7 @@ def test_embeddings_and_scores_are_cached(client: InferenceClient) -> None:
     _, first = registry.rerank_scores_with_stats(".all-minilm-l6-v2-rerank", QUERY, PASSAGES)
     assert first.model_calls == 1 and first.pairs_scored == 4
     embedded = client.cache_stats()["texts_encoded"]
-    assert embedded == 5                                         # the query and four passages
+    assert embedded == 5  # the query and four passages
     _, again = registry.rerank_scores_with_stats(".all-minilm-l6-v2-rerank", QUERY, PASSAGES)
     assert again.model_calls == 0 and again.cache_hits == 4
     # a new query reuses the passages' embeddings: only the query is embedded
@@ -60,41 +62,86 @@ def test_embeddings_and_scores_are_cached(client: InferenceClient) -> None:
 
 
 def test_custom_bi_encoder_endpoint(client: InferenceClient, reference_model: Any) -> None:
-    client.put(inference_id="minilm", task_type="text_embedding", inference_config={
-        "service": "sentence_transformers",
-        "service_settings": {"model_id": "sentence-transformers/all-MiniLM-L6-v2", "normalize": True}})
-    response = client.put(inference_id="bi", task_type="rerank", inference_config={
-        "service": "bi_encoder", "service_settings": {"text_embedding_id": "minilm"},
-        "task_settings": {"top_n": 2, "return_documents": True}})
-    assert response == {"inference_id": "bi", "task_type": "rerank", "service": "bi_encoder",
-                        "service_settings": {"text_embedding_id": "minilm"},
-                        "task_settings": {"top_n": 2, "return_documents": True}}
+    client.put(
+        inference_id="minilm",
+        task_type="text_embedding",
+        inference_config={
+            "service": "sentence_transformers",
+            "service_settings": {"model_id": "sentence-transformers/all-MiniLM-L6-v2", "normalize": True},
+        },
+    )
+    response = client.put(
+        inference_id="bi",
+        task_type="rerank",
+        inference_config={
+            "service": "bi_encoder",
+            "service_settings": {"text_embedding_id": "minilm"},
+            "task_settings": {"top_n": 2, "return_documents": True},
+        },
+    )
+    assert response == {
+        "inference_id": "bi",
+        "task_type": "rerank",
+        "service": "bi_encoder",
+        "service_settings": {"text_embedding_id": "minilm"},
+        "task_settings": {"top_n": 2, "return_documents": True},
+    }
     ranked = client.rerank(inference_id="bi", query=QUERY, input=PASSAGES)["rerank"]
-    assert len(ranked) == 2 and ranked[0] == {"index": 0, "relevance_score": ranked[0]["relevance_score"],
-                                              "text": PASSAGES[0]}
+    assert len(ranked) == 2 and ranked[0] == {
+        "index": 0,
+        "relevance_score": ranked[0]["relevance_score"],
+        "text": PASSAGES[0],
+    }
     assert client.registry.rerank_top_n("bi") == 2
-    assert client.registry.rerank_window("bi") == 192           # floor(0.75 * 256 tokens)
+    assert client.registry.rerank_window("bi") == 192  # floor(0.75 * 256 tokens)
     assert client.registry.rerank_window(".all-minilm-l6-v2-rerank") == 192
-    default = client.put(inference_id="bi-default", task_type="rerank",
-                         inference_config={"service": "bi_encoder", "service_settings": {}})
+    default = client.put(
+        inference_id="bi-default",
+        task_type="rerank",
+        inference_config={"service": "bi_encoder", "service_settings": {}},
+    )
     assert default["service_settings"] == {"text_embedding_id": ".all-minilm-l6-v2"}
 
 
 def test_bi_encoder_reference_errors(client: InferenceClient) -> None:
-    e = api_error(client.put, inference_id="bi", task_type="rerank", inference_config={
-        "service": "bi_encoder", "service_settings": {"text_embedding_id": "missing"}})
+    e = api_error(
+        client.put,
+        inference_id="bi",
+        task_type="rerank",
+        inference_config={"service": "bi_encoder", "service_settings": {"text_embedding_id": "missing"}},
+    )
     assert e.status_code == 400 and "names the inference endpoint [missing], which does not exist" in e.reason
-    e = api_error(client.put, inference_id="bi", task_type="rerank", inference_config={
-        "service": "bi_encoder", "service_settings": {"text_embedding_id": ".all-minilm-l6-v2-rerank"}})
+    e = api_error(
+        client.put,
+        inference_id="bi",
+        task_type="rerank",
+        inference_config={
+            "service": "bi_encoder",
+            "service_settings": {"text_embedding_id": ".all-minilm-l6-v2-rerank"},
+        },
+    )
     assert "must name a [text_embedding] endpoint" in e.reason
-    e = api_error(client.put, inference_id="bi", task_type="text_embedding", inference_config={
-        "service": "bi_encoder", "service_settings": {}})
+    e = api_error(
+        client.put,
+        inference_id="bi",
+        task_type="text_embedding",
+        inference_config={"service": "bi_encoder", "service_settings": {}},
+    )
     assert e.reason == "The [bi_encoder] service does not support task type [text_embedding]"
     # the embedding endpoint deleted after the rerank endpoint was created
-    client.put(inference_id="emb", task_type="text_embedding", inference_config={
-        "service": "sentence_transformers", "service_settings": {"model_id": "sentence-transformers/all-MiniLM-L6-v2"}})
-    client.put(inference_id="bi", task_type="rerank", inference_config={
-        "service": "bi_encoder", "service_settings": {"text_embedding_id": "emb"}})
+    client.put(
+        inference_id="emb",
+        task_type="text_embedding",
+        inference_config={
+            "service": "sentence_transformers",
+            "service_settings": {"model_id": "sentence-transformers/all-MiniLM-L6-v2"},
+        },
+    )
+    client.put(
+        inference_id="bi",
+        task_type="rerank",
+        inference_config={"service": "bi_encoder", "service_settings": {"text_embedding_id": "emb"}},
+    )
     client.delete(inference_id="emb")
     e = api_error(client.registry.rerank_scores, "bi", QUERY, PASSAGES)
     assert e.status_code == 400 and "[emb], which does not exist" in e.reason

@@ -11,13 +11,17 @@ from retrievo.errors import ApiError
 from retrievo.inference import InferenceClient, InferenceRegistry
 from retrievo.inference.services.test_reranking import java_parse_float
 
-MOCK = {"service": "test_reranking_service", "service_settings": {"model_id": "my_model", "api_key": "abc64"},
-        "task_settings": {}}
+MOCK = {
+    "service": "test_reranking_service",
+    "service_settings": {"model_id": "my_model", "api_key": "abc64"},
+    "task_settings": {},
+}
 
 
 def put_mock(client: InferenceClient, inference_id: str = "my-rerank-model", **task_settings: Any) -> dict:
-    return client.put(inference_id=inference_id, task_type="rerank",
-                      inference_config={**MOCK, "task_settings": task_settings})
+    return client.put(
+        inference_id=inference_id, task_type="rerank", inference_config={**MOCK, "task_settings": task_settings}
+    )
 
 
 def api_error(call: Any, *args: Any, **kwargs: Any) -> ApiError:
@@ -28,12 +32,17 @@ def api_error(call: Any, *args: Any, **kwargs: Any) -> ApiError:
 
 def test_numeric_inputs_score_as_numbers(client: InferenceClient) -> None:
     put_mock(client)
-    assert client.rerank(inference_id="my-rerank-model", query="q", input=["0", "1", "-1"]) == {"rerank": [
-        {"index": 1, "relevance_score": 1.0, "text": "1"},
-        {"index": 0, "relevance_score": 0.0, "text": "0"},
-        {"index": 2, "relevance_score": -1.0, "text": "-1"}]}
-    np.testing.assert_array_equal(client.registry.rerank_scores("my-rerank-model", "q", ["10", "-1", "0.5", "10"]),
-                                  np.array([10, -1, 0.5, 10], dtype=np.float32))
+    assert client.rerank(inference_id="my-rerank-model", query="q", input=["0", "1", "-1"]) == {
+        "rerank": [
+            {"index": 1, "relevance_score": 1.0, "text": "1"},
+            {"index": 0, "relevance_score": 0.0, "text": "0"},
+            {"index": 2, "relevance_score": -1.0, "text": "-1"},
+        ]
+    }
+    np.testing.assert_array_equal(
+        client.registry.rerank_scores("my-rerank-model", "q", ["10", "-1", "0.5", "10"]),
+        np.array([10, -1, 0.5, 10], dtype=np.float32),
+    )
     # ties keep input order (a stable sort by score)
     ranked = client.rerank(inference_id="my-rerank-model", query="q", input=["2", "3", "2"])["rerank"]
     assert [r["index"] for r in ranked] == [1, 0, 2]
@@ -43,9 +52,11 @@ def test_text_inputs_score_by_position(client: InferenceClient) -> None:
     put_mock(client, min_score=0.5)
     ranked = client.rerank(inference_id="my-rerank-model", query="q", input=["doc a", "doc b", "doc c"])["rerank"]
     # later inputs score higher: the reranked order reverses the input order
-    assert ranked == [{"index": 2, "relevance_score": 1.1, "text": "doc c"},
-                      {"index": 1, "relevance_score": 0.9, "text": "doc b"},
-                      {"index": 0, "relevance_score": 0.7, "text": "doc a"}]
+    assert ranked == [
+        {"index": 2, "relevance_score": 1.1, "text": "doc c"},
+        {"index": 1, "relevance_score": 0.9, "text": "doc b"},
+        {"index": 0, "relevance_score": 0.7, "text": "doc a"},
+    ]
     scores = client.registry.rerank_scores("my-rerank-model", "q", ["doc a", "doc b", "doc c"])
     expected = np.float32(0.5) + np.float32(0.2) * np.arange(1, 4, dtype=np.float32)
     np.testing.assert_array_equal(scores, expected)
@@ -59,7 +70,7 @@ def test_text_length_scores(client: InferenceClient) -> None:
     ranked = client.rerank(inference_id="my-rerank-model", query="q", input=["abcd", "ab", "10", "xyzw"])["rerank"]
     # 1 / length even for numbers; ties (equal lengths) put the later input first, as the mock does
     assert [(r["index"], r["relevance_score"]) for r in ranked] == [(2, 0.5), (1, 0.5), (3, 0.25), (0, 0.25)]
-    assert client.registry.rerank_scores("my-rerank-model", "q", ["\U0001F600"])[0] == np.float32(0.5)  # UTF-16 length
+    assert client.registry.rerank_scores("my-rerank-model", "q", ["\U0001f600"])[0] == np.float32(0.5)  # UTF-16 length
 
 
 def test_default_min_score_is_random_but_stable_per_endpoint(client: InferenceClient) -> None:
@@ -73,17 +84,32 @@ def test_default_min_score_is_random_but_stable_per_endpoint(client: InferenceCl
 
 def test_task_settings_echo_and_request_overrides(client: InferenceClient) -> None:
     response = put_mock(client, min_score="-0.5", result_diff=1, top_n=2, use_text_length="TRUE")
-    assert response == {"inference_id": "my-rerank-model", "task_type": "rerank",
-                        "service": "test_reranking_service", "service_settings": {"model_id": "my_model"},
-                        "task_settings": {"should_fail_validation": False, "use_text_length": True,
-                                          "min_score": -0.5, "result_diff": 1.0, "top_n": 2, "hide_top_n": False}}
-    ranked = client.rerank(inference_id="my-rerank-model", query="q", input=["a", "b", "c"],
-                           task_settings={"use_text_length": False, "top_n": 3, "unknown": 1})["rerank"]
+    assert response == {
+        "inference_id": "my-rerank-model",
+        "task_type": "rerank",
+        "service": "test_reranking_service",
+        "service_settings": {"model_id": "my_model"},
+        "task_settings": {
+            "should_fail_validation": False,
+            "use_text_length": True,
+            "min_score": -0.5,
+            "result_diff": 1.0,
+            "top_n": 2,
+            "hide_top_n": False,
+        },
+    }
+    ranked = client.rerank(
+        inference_id="my-rerank-model",
+        query="q",
+        input=["a", "b", "c"],
+        task_settings={"use_text_length": False, "top_n": 3, "unknown": 1},
+    )["rerank"]
     assert [(r["index"], r["relevance_score"]) for r in ranked] == [(2, 2.5), (1, 1.5), (0, 0.5)]
     ranked = client.rerank(inference_id="my-rerank-model", query="q", input=["a", "bb", "ccc"])["rerank"]
-    assert [r["index"] for r in ranked] == [0, 1]            # the endpoint's top_n
-    ranked = client.rerank(inference_id="my-rerank-model", query="q", input=["a", "bb", "ccc"], top_n=1,
-                           return_documents=False)["rerank"]
+    assert [r["index"] for r in ranked] == [0, 1]  # the endpoint's top_n
+    ranked = client.rerank(
+        inference_id="my-rerank-model", query="q", input=["a", "bb", "ccc"], top_n=1, return_documents=False
+    )["rerank"]
     assert ranked == [{"index": 0, "relevance_score": 1.0}]
 
 
@@ -95,30 +121,49 @@ def test_top_n_and_hide_top_n(client: InferenceClient) -> None:
     np.testing.assert_array_equal(registry.rerank_scores("hidden", "q", ["1", "2"]), [1, 2])
     e = api_error(registry.rerank_scores, "hidden", "q", ["1", "2", "3"])
     assert (e.status_code, e.error, e.reason) == (
-        500, "illegal_state_exception", "Reranker input document count and returned score count mismatch: [3] vs [2]")
+        500,
+        "illegal_state_exception",
+        "Reranker input document count and returned score count mismatch: [3] vs [2]",
+    )
     assert registry.rerank_window("hidden") == 333
 
 
 def test_should_fail_validation(client: InferenceClient) -> None:
     put_mock(client, should_fail_validation=True)
     e = api_error(client.rerank, inference_id="my-rerank-model", query="q", input=["a"])
-    assert (e.status_code, e.error, e.reason) == (500, "runtime_exception",
-                                                  "validation call intentionally failed based on task settings")
+    assert (e.status_code, e.error, e.reason) == (
+        500,
+        "runtime_exception",
+        "validation call intentionally failed based on task settings",
+    )
     assert api_error(client.registry.rerank_scores, "my-rerank-model", "q", ["a"]).reason == e.reason
     # only the endpoint's setting counts: a request cannot switch it on or off
     put_mock(client, "ok")
     assert client.rerank(inference_id="ok", query="q", input=["1"], task_settings={"should_fail_validation": True})
-    e = api_error(client.rerank, inference_id="my-rerank-model", query="q", input=["a"],
-                  task_settings={"should_fail_validation": False})
+    e = api_error(
+        client.rerank,
+        inference_id="my-rerank-model",
+        query="q",
+        input=["a"],
+        task_settings={"should_fail_validation": False},
+    )
     assert e.status_code == 500
 
 
 def test_service_settings_errors(client: InferenceClient) -> None:
-    e = api_error(client.put, inference_id="x", task_type="rerank", inference_config={
-        "service": "test_reranking_service", "service_settings": {"api_key": "k"}})
+    e = api_error(
+        client.put,
+        inference_id="x",
+        task_type="rerank",
+        inference_config={"service": "test_reranking_service", "service_settings": {"api_key": "k"}},
+    )
     assert (e.error, e.reason) == ("validation_exception", "Validation Failed: 1: missing model;")
-    e = api_error(client.put, inference_id="x", task_type="rerank", inference_config={
-        "service": "test_reranking_service", "service_settings": {"model": "m"}})
+    e = api_error(
+        client.put,
+        inference_id="x",
+        task_type="rerank",
+        inference_config={"service": "test_reranking_service", "service_settings": {"model": "m"}},
+    )
     assert e.reason == "Validation Failed: 1: missing api_key;"
     e = api_error(put_mock, client, "x", top_n=2.0)
     assert (e.status_code, e.error, e.reason) == (400, "number_format_exception", 'For input string: "2.0"')
@@ -130,11 +175,23 @@ def test_service_settings_errors(client: InferenceClient) -> None:
     assert put_mock(client, "lenient", colour="red")["task_settings"]["result_diff"] == 0.2
 
 
-@pytest.mark.parametrize(("text", "value"), [
-    ("1", 1.0), (" -1.5 ", -1.5), ("1e3", 1000.0), ("2f", 2.0), ("3.D", 3.0), (".5", 0.5), ("+7", 7.0),
-    ("NaN", float("nan")), ("-Infinity", float("-inf")), ("0x1p3", 8.0), ("1e40", float("inf")),
-    ("0.1", float(np.float32(0.1))),
-])
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("1", 1.0),
+        (" -1.5 ", -1.5),
+        ("1e3", 1000.0),
+        ("2f", 2.0),
+        ("3.D", 3.0),
+        (".5", 0.5),
+        ("+7", 7.0),
+        ("NaN", float("nan")),
+        ("-Infinity", float("-inf")),
+        ("0x1p3", 8.0),
+        ("1e40", float("inf")),
+        ("0.1", float(np.float32(0.1))),
+    ],
+)
 def test_java_parse_float(text: str, value: float) -> None:
     parsed = java_parse_float(text)
     assert parsed.dtype == np.float32

@@ -7,8 +7,12 @@ import random
 import pytest
 
 from retrievo.inference.chunking import count_words
-from retrievo.inference.text_segmentation import (_ascii_word_boundaries, _unicode_word_boundaries,
-                                                  sentence_ends, word_boundaries)
+from retrievo.inference.text_segmentation import (
+    _ascii_word_boundaries,
+    _unicode_word_boundaries,
+    sentence_ends,
+    word_boundaries,
+)
 
 
 def words(text: str) -> list[str]:
@@ -21,19 +25,22 @@ def sentences(text: str) -> list[str]:
     return [text[a:b] for a, b in zip([0, *ends], ends)]
 
 
-@pytest.mark.parametrize("text,expected", [
-    ("Won't you chunk", ["Won't", "you", "chunk"]),
-    ("ice box = ice-box = icebox", ["ice", "box", "ice", "box", "icebox"]),
-    ("pi is 3.14, or 3,14 and 1'000", ["pi", "is", "3.14", "or", "3,14", "and", "1'000"]),
-    ("e.g. U.S.A. a.1", ["e.g", "U.S.A", "a", "1"]),
-    ("snake_case __init__ _ x", ["snake_case", "__init__", "x"]),
-    ("time: 12:30 a:b", ["time", "12", "30", "a", "b"]),            # ICU root: ':' is not MidLetter
-    ("naïve café ﬁnal", ["naïve", "café", "ﬁnal"]),
-    ("Привет, мир!", ["Привет", "мир"]),
-    ("日本語のテキスト", ["日", "本", "語", "の", "テキスト"]),        # see module docstring: no CJK dictionary
-    ("שלום עולם", ["שלום", "עולם"]),
-    ("emoji 😀 and 🇫🇷 flags", ["emoji", "and", "flags"]),
-])
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("Won't you chunk", ["Won't", "you", "chunk"]),
+        ("ice box = ice-box = icebox", ["ice", "box", "ice", "box", "icebox"]),
+        ("pi is 3.14, or 3,14 and 1'000", ["pi", "is", "3.14", "or", "3,14", "and", "1'000"]),
+        ("e.g. U.S.A. a.1", ["e.g", "U.S.A", "a", "1"]),
+        ("snake_case __init__ _ x", ["snake_case", "__init__", "x"]),
+        ("time: 12:30 a:b", ["time", "12", "30", "a", "b"]),  # ICU root: ':' is not MidLetter
+        ("naïve café ﬁnal", ["naïve", "café", "ﬁnal"]),
+        ("Привет, мир!", ["Привет", "мир"]),
+        ("日本語のテキスト", ["日", "本", "語", "の", "テキスト"]),  # see module docstring: no CJK dictionary
+        ("שלום עולם", ["שלום", "עולם"]),
+        ("emoji 😀 and 🇫🇷 flags", ["emoji", "and", "flags"]),
+    ],
+)
 def test_word_tokens(text: str, expected: list[str]) -> None:
     assert words(text) == expected
 
@@ -61,18 +68,21 @@ def test_count_words_counts_the_token_before_start_like_icu() -> None:
     assert count_words("Body text.") == 2
 
 
-@pytest.mark.parametrize("text,expected", [
-    ("Hello world. Foo bar!  Baz?\nQux", ["Hello world. ", "Foo bar!  ", "Baz?\n", "Qux"]),
-    ("Pi is 3.14 today. Yes.", ["Pi is 3.14 today. ", "Yes."]),                       # SB6
-    ("He lives in the U.S.A. He is well.", ["He lives in the U.S.A. ", "He is well."]),  # SB7 inside U.S.A
-    ("See e.g. the docs. Then stop.", ["See e.g. the docs. ", "Then stop."]),        # SB8: lower case follows
-    ("Mr. Smith went home.", ["Mr. ", "Smith went home."]),                           # ICU root: no abbreviations
-    ('"Stop." He left.', ['"Stop." ', "He left."]),                                   # SB9: close punctuation
-    ("Wait... what?! Really.", ["Wait... what?! ", "Really."]),                        # SB8a
-    ("Hello, world; again: done", ["Hello, world; again: done"]),
-    ("line one\r\nline two\n\nthree", ["line one\r\n", "line two\n", "\n", "three"]),
-    ("終わり。次の文。", ["終わり。", "次の文。"]),
-    ("", []),
-])
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("Hello world. Foo bar!  Baz?\nQux", ["Hello world. ", "Foo bar!  ", "Baz?\n", "Qux"]),
+        ("Pi is 3.14 today. Yes.", ["Pi is 3.14 today. ", "Yes."]),  # SB6
+        ("He lives in the U.S.A. He is well.", ["He lives in the U.S.A. ", "He is well."]),  # SB7 inside U.S.A
+        ("See e.g. the docs. Then stop.", ["See e.g. the docs. ", "Then stop."]),  # SB8: lower case follows
+        ("Mr. Smith went home.", ["Mr. ", "Smith went home."]),  # ICU root: no abbreviations
+        ('"Stop." He left.', ['"Stop." ', "He left."]),  # SB9: close punctuation
+        ("Wait... what?! Really.", ["Wait... what?! ", "Really."]),  # SB8a
+        ("Hello, world; again: done", ["Hello, world; again: done"]),
+        ("line one\r\nline two\n\nthree", ["line one\r\n", "line two\n", "\n", "three"]),
+        ("終わり。次の文。", ["終わり。", "次の文。"]),
+        ("", []),
+    ],
+)
 def test_sentences(text: str, expected: list[str]) -> None:
     assert sentences(text) == expected

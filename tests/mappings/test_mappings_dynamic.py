@@ -19,29 +19,55 @@ def dynamic(doc: dict, body: dict | None = None):
 
 
 def test_dynamic_types_as_es_maps_them():
-    parsed = dynamic({"title": "hello world", "n": 3, "f": 1.5, "ok": True, "user": {"name": "ann", "tags": ["a"]},
-                      "iso": "2015-09-02T10:11:12Z", "slash": "2015/09/02", "slash_time": "2015/09/02 10:11:12",
-                      "numeric_string": "42", "float_string": "1.5", "empty": {}, "nothing": None, "no_values": []})
-    assert parsed.new_mappings.to_json() == {"properties": {
-        "empty": {"type": "object"},
-        "f": {"type": "float"},
-        "float_string": TEXT_WITH_KEYWORD,
-        "iso": {"type": "date"},
-        "n": {"type": "long"},
-        "numeric_string": TEXT_WITH_KEYWORD,
-        "ok": {"type": "boolean"},
-        "slash": {"type": "date", "format": "yyyy/MM/dd HH:mm:ss||yyyy/MM/dd||epoch_millis"},
-        "slash_time": {"type": "date", "format": "yyyy/MM/dd HH:mm:ss||yyyy/MM/dd||epoch_millis"},
-        "title": TEXT_WITH_KEYWORD,
-        "user": {"properties": {"name": TEXT_WITH_KEYWORD, "tags": TEXT_WITH_KEYWORD}},
-    }}
+    parsed = dynamic(
+        {
+            "title": "hello world",
+            "n": 3,
+            "f": 1.5,
+            "ok": True,
+            "user": {"name": "ann", "tags": ["a"]},
+            "iso": "2015-09-02T10:11:12Z",
+            "slash": "2015/09/02",
+            "slash_time": "2015/09/02 10:11:12",
+            "numeric_string": "42",
+            "float_string": "1.5",
+            "empty": {},
+            "nothing": None,
+            "no_values": [],
+        }
+    )
+    assert parsed.new_mappings.to_json() == {
+        "properties": {
+            "empty": {"type": "object"},
+            "f": {"type": "float"},
+            "float_string": TEXT_WITH_KEYWORD,
+            "iso": {"type": "date"},
+            "n": {"type": "long"},
+            "numeric_string": TEXT_WITH_KEYWORD,
+            "ok": {"type": "boolean"},
+            "slash": {"type": "date", "format": "yyyy/MM/dd HH:mm:ss||yyyy/MM/dd||epoch_millis"},
+            "slash_time": {"type": "date", "format": "yyyy/MM/dd HH:mm:ss||yyyy/MM/dd||epoch_millis"},
+            "title": TEXT_WITH_KEYWORD,
+            "user": {"properties": {"name": TEXT_WITH_KEYWORD, "tags": TEXT_WITH_KEYWORD}},
+        }
+    }
     assert parsed.values == {
-        "title": ["hello world"], "title.keyword": ["hello world"], "n": [3], "f": [1.5], "ok": [True],
-        "user.name": ["ann"], "user.name.keyword": ["ann"], "user.tags": ["a"], "user.tags.keyword": ["a"],
-        "iso": [parse_date("2015-09-02T10:11:12Z")], "slash": [parse_date("2015/09/02", "yyyy/MM/dd")],
+        "title": ["hello world"],
+        "title.keyword": ["hello world"],
+        "n": [3],
+        "f": [1.5],
+        "ok": [True],
+        "user.name": ["ann"],
+        "user.name.keyword": ["ann"],
+        "user.tags": ["a"],
+        "user.tags.keyword": ["a"],
+        "iso": [parse_date("2015-09-02T10:11:12Z")],
+        "slash": [parse_date("2015/09/02", "yyyy/MM/dd")],
         "slash_time": [parse_date("2015/09/02 10:11:12", "yyyy/MM/dd HH:mm:ss")],
-        "numeric_string": ["42"], "numeric_string.keyword": ["42"],
-        "float_string": ["1.5"], "float_string.keyword": ["1.5"],
+        "numeric_string": ["42"],
+        "numeric_string.keyword": ["42"],
+        "float_string": ["1.5"],
+        "float_string.keyword": ["1.5"],
     }
 
 
@@ -89,8 +115,9 @@ def test_arrays_of_objects_map_to_one_object():
 
 def test_dotted_keys_create_objects():
     parsed = dynamic({"a.b.c": 1, "a.b": {"d": "x"}})
-    assert parsed.new_mappings.to_json() == {"properties": {"a": {"properties": {"b": {"properties": {
-        "c": {"type": "long"}, "d": TEXT_WITH_KEYWORD}}}}}}
+    assert parsed.new_mappings.to_json() == {
+        "properties": {"a": {"properties": {"b": {"properties": {"c": {"type": "long"}, "d": TEXT_WITH_KEYWORD}}}}}
+    }
 
 
 def test_null_values_create_no_leaf_mapping():
@@ -101,8 +128,9 @@ def test_null_values_create_no_leaf_mapping():
 def test_new_fields_merge_into_existing_objects():
     body = {"properties": {"user": {"properties": {"name": {"type": "keyword"}}}}}
     parsed = dynamic({"user": {"name": "a", "age": 3}}, body)
-    assert parsed.new_mappings.to_json() == {"properties": {"user": {"properties": {
-        "age": {"type": "long"}, "name": {"type": "keyword"}}}}}
+    assert parsed.new_mappings.to_json() == {
+        "properties": {"user": {"properties": {"age": {"type": "long"}, "name": {"type": "keyword"}}}}
+    }
 
 
 def test_dynamic_false_keeps_unmapped_fields_out_of_the_index():
@@ -113,16 +141,25 @@ def test_dynamic_false_keeps_unmapped_fields_out_of_the_index():
 
 
 def test_dynamic_is_inherited_and_can_be_overridden_per_object():
-    body = {"dynamic": "strict", "properties": {
-        "open": {"type": "object", "dynamic": True, "properties": {"inner": {"properties": {"x": {"type": "long"}}}}},
-        "closed": {"properties": {"x": {"type": "long"}}}}}
+    body = {
+        "dynamic": "strict",
+        "properties": {
+            "open": {
+                "type": "object",
+                "dynamic": True,
+                "properties": {"inner": {"properties": {"x": {"type": "long"}}}},
+            },
+            "closed": {"properties": {"x": {"type": "long"}}},
+        },
+    }
     parsed = dynamic({"open": {"inner": {"new": "v"}, "also": 1}}, body)
     assert parsed.new_mappings.field("open.inner.new").type == "text"
     assert parsed.new_mappings.field("open.also").type == "long"
     with pytest.raises(BadRequestError) as info:
         dynamic({"closed": {"y": 1}}, body)
     assert info.value.reason.endswith(
-        "mapping set to strict, dynamic introduction of [y] within [closed] is not allowed")
+        "mapping set to strict, dynamic introduction of [y] within [closed] is not allowed"
+    )
 
 
 def test_strict_error_body_is_exactly_es():
@@ -133,8 +170,14 @@ def test_strict_error_body_is_exactly_es():
     col = json.dumps(doc, separators=(",", ":")).index("10") + 1
     reason = f"[1:{col}] mapping set to strict, dynamic introduction of [grade] within [_doc] is not allowed"
     assert info.value.status_code == 400
-    assert info.value.body == {"error": {"root_cause": [{"type": "strict_dynamic_mapping_exception", "reason": reason}],
-                                         "type": "strict_dynamic_mapping_exception", "reason": reason}, "status": 400}
+    assert info.value.body == {
+        "error": {
+            "root_cause": [{"type": "strict_dynamic_mapping_exception", "reason": reason}],
+            "type": "strict_dynamic_mapping_exception",
+            "reason": reason,
+        },
+        "status": 400,
+    }
 
 
 def test_strict_rejects_unmapped_nulls_and_dotted_intermediates():

@@ -18,12 +18,14 @@ class FakeRegistry:
 
 REGISTRY = FakeRegistry("standard", "english", "whitespace")
 
-BASE = {"properties": {
-    "title": {"type": "text", "analyzer": "english", "fields": {"raw": {"type": "keyword"}}},
-    "tag": {"type": "keyword", "ignore_above": 20},
-    "user": {"properties": {"name": {"type": "keyword"}}},
-    "logs": {"type": "object", "enabled": False},
-}}
+BASE = {
+    "properties": {
+        "title": {"type": "text", "analyzer": "english", "fields": {"raw": {"type": "keyword"}}},
+        "tag": {"type": "keyword", "ignore_above": 20},
+        "user": {"properties": {"name": {"type": "keyword"}}},
+        "logs": {"type": "object", "enabled": False},
+    }
+}
 
 
 def base() -> Mappings:
@@ -38,20 +40,28 @@ def merge_error(update: dict) -> BadRequestError:
 
 
 def illegal(reason: str) -> dict:
-    return {"error": {"root_cause": [{"type": "illegal_argument_exception", "reason": reason}],
-                      "type": "illegal_argument_exception", "reason": reason}, "status": 400}
+    return {
+        "error": {
+            "root_cause": [{"type": "illegal_argument_exception", "reason": reason}],
+            "type": "illegal_argument_exception",
+            "reason": reason,
+        },
+        "status": 400,
+    }
 
 
 def test_merge_adds_fields_and_returns_a_new_object():
     m = base()
     before = m.to_json()
-    merged = m.merge({"properties": {"year": {"type": "integer"}, "user": {"properties": {"age": {"type": "long"}}}}},
-                     REGISTRY)
+    merged = m.merge(
+        {"properties": {"year": {"type": "integer"}, "user": {"properties": {"age": {"type": "long"}}}}}, REGISTRY
+    )
     assert merged is not m and m.to_json() == before  # the original is untouched
     assert merged.field("year").type == "integer" and merged.field("user.age").type == "long"
     assert merged.field("user.name").type == "keyword"
-    assert merged.to_json()["properties"]["user"] == {"properties": {"age": {"type": "long"},
-                                                                     "name": {"type": "keyword"}}}
+    assert merged.to_json()["properties"]["user"] == {
+        "properties": {"age": {"type": "long"}, "name": {"type": "keyword"}}
+    }
 
 
 def test_type_change_is_es_illegal_argument():
@@ -62,11 +72,14 @@ def test_type_change_is_es_illegal_argument():
 
 
 def test_non_updatable_parameter_conflicts_list_every_parameter():
-    err = merge_error({"properties": {"title": {"type": "text", "analyzer": "whitespace", "norms": False,
-                                                "index": False}}})
-    assert err.body == illegal("Mapper for [title] conflicts with existing mapper:\n"
-                               "\tCannot update parameter [analyzer] from [english] to [whitespace]\n"
-                               "\tCannot update parameter [index] from [true] to [false]")
+    err = merge_error(
+        {"properties": {"title": {"type": "text", "analyzer": "whitespace", "norms": False, "index": False}}}
+    )
+    assert err.body == illegal(
+        "Mapper for [title] conflicts with existing mapper:\n"
+        "\tCannot update parameter [analyzer] from [english] to [whitespace]\n"
+        "\tCannot update parameter [index] from [true] to [false]"
+    )
 
 
 def test_omitting_an_explicit_analyzer_is_a_conflict_with_the_default_analyzer():
@@ -82,14 +95,21 @@ def test_norms_can_be_disabled_but_not_enabled():
     assert disabled.to_json()["properties"]["t"] == {"type": "text", "norms": False}
     with pytest.raises(BadRequestError) as info:
         disabled.merge({"properties": {"t": {"type": "text", "norms": True}}})
-    assert info.value.reason == ("Mapper for [t] conflicts with existing mapper:\n"
-                                 "\tCannot update parameter [norms] from [false] to [true]")
+    assert info.value.reason == (
+        "Mapper for [t] conflicts with existing mapper:\n\tCannot update parameter [norms] from [false] to [true]"
+    )
 
 
 def test_updatable_parameters_take_the_new_value():
-    merged = base().merge({"properties": {
-        "tag": {"type": "keyword", "ignore_above": 50},
-        "title": {"type": "text", "analyzer": "english", "search_analyzer": "whitespace"}}}, REGISTRY)
+    merged = base().merge(
+        {
+            "properties": {
+                "tag": {"type": "keyword", "ignore_above": 50},
+                "title": {"type": "text", "analyzer": "english", "search_analyzer": "whitespace"},
+            }
+        },
+        REGISTRY,
+    )
     assert merged.field("tag").ignore_above == 50
     assert merged.field("title").search_analyzer == "whitespace"
     # ES merges with the incoming definition: an omitted updatable parameter returns to its default
@@ -98,13 +118,17 @@ def test_updatable_parameters_take_the_new_value():
 
 
 def test_multi_fields_merge_by_name_and_keep_existing_ones():
-    merged = base().merge({"properties": {"title": {"type": "text", "analyzer": "english",
-                                                    "fields": {"len": {"type": "integer"}}}}}, REGISTRY)
+    merged = base().merge(
+        {"properties": {"title": {"type": "text", "analyzer": "english", "fields": {"len": {"type": "integer"}}}}},
+        REGISTRY,
+    )
     assert [f.path for f in merged.field("title").fields] == ["title.len", "title.raw"]
     assert merged.field("title.len").parent == "title"
     with pytest.raises(BadRequestError) as info:
-        base().merge({"properties": {"title": {"type": "text", "analyzer": "english",
-                                               "fields": {"raw": {"type": "text"}}}}}, REGISTRY)
+        base().merge(
+            {"properties": {"title": {"type": "text", "analyzer": "english", "fields": {"raw": {"type": "text"}}}}},
+            REGISTRY,
+        )
     assert info.value.reason == "mapper [title.raw] cannot be changed from type [keyword] to [text]"
 
 
@@ -126,8 +150,12 @@ def test_object_enabled_cannot_change_but_dynamic_can():
 def test_root_settings_given_in_the_update_replace_the_current_ones():
     m = Mappings.from_json({"dynamic": "false", "_meta": {"a": "1"}, "date_detection": False})
     merged = m.merge({"_meta": {"b": "2"}, "numeric_detection": True})
-    assert merged.to_json() == {"dynamic": "false", "_meta": {"b": "2"}, "date_detection": False,
-                                "numeric_detection": True}
+    assert merged.to_json() == {
+        "dynamic": "false",
+        "_meta": {"b": "2"},
+        "date_detection": False,
+        "numeric_detection": True,
+    }
     assert m.merge({}).to_json() == m.to_json()
 
 

@@ -48,9 +48,15 @@ FULL = {
         "flag": {"type": "boolean", "null_value": False, "index": False},
         "logs": {"type": "object", "enabled": False},
         "price": {"type": "float", "ignore_malformed": True},
-        "title": {"type": "text", "analyzer": "english", "search_analyzer": "whitespace", "norms": False,
-                  "position_increment_gap": 10, "meta": {"unit": "words"},
-                  "fields": {"raw": {"type": "keyword"}, "len": {"type": "long", "index": False}}},
+        "title": {
+            "type": "text",
+            "analyzer": "english",
+            "search_analyzer": "whitespace",
+            "norms": False,
+            "position_increment_gap": 10,
+            "meta": {"unit": "words"},
+            "fields": {"raw": {"type": "keyword"}, "len": {"type": "long", "index": False}},
+        },
         "user": {"dynamic": "false", "properties": {"name": {"type": "text"}, "id": {"type": "long"}}},
     },
 }
@@ -61,25 +67,39 @@ def test_explicit_mapping_round_trips_through_get_mapping():
 
 
 def test_parameters_equal_to_their_defaults_are_not_shown():
-    m = parse({"properties": {
-        "k": {"type": "keyword", "index": True, "doc_values": True},
-        "d": {"type": "date", "format": "strict_date_optional_time||epoch_millis"},
-        "t": {"type": "text", "norms": True, "analyzer": "english", "search_analyzer": "english"},
-        "n": {"type": "long", "null_value": None},
-    }})
-    assert m.to_json() == {"properties": {
-        "d": {"type": "date"},
-        "k": {"type": "keyword"},
-        "n": {"type": "long"},
-        "t": {"type": "text", "analyzer": "english"},  # an explicit analyzer is always shown
-    }}
+    m = parse(
+        {
+            "properties": {
+                "k": {"type": "keyword", "index": True, "doc_values": True},
+                "d": {"type": "date", "format": "strict_date_optional_time||epoch_millis"},
+                "t": {"type": "text", "norms": True, "analyzer": "english", "search_analyzer": "english"},
+                "n": {"type": "long", "null_value": None},
+            }
+        }
+    )
+    assert m.to_json() == {
+        "properties": {
+            "d": {"type": "date"},
+            "k": {"type": "keyword"},
+            "n": {"type": "long"},
+            "t": {"type": "text", "analyzer": "english"},  # an explicit analyzer is always shown
+        }
+    }
 
 
 def test_explicit_flags_and_gap_are_shown_even_at_their_default_value():
-    m = parse({"properties": {"n": {"type": "long", "coerce": True, "ignore_malformed": False},
-                              "t": {"type": "text", "position_increment_gap": 100}}})
-    assert m.to_json()["properties"] == {"n": {"type": "long", "coerce": True, "ignore_malformed": False},
-                                         "t": {"type": "text", "position_increment_gap": 100}}
+    m = parse(
+        {
+            "properties": {
+                "n": {"type": "long", "coerce": True, "ignore_malformed": False},
+                "t": {"type": "text", "position_increment_gap": 100},
+            }
+        }
+    )
+    assert m.to_json()["properties"] == {
+        "n": {"type": "long", "coerce": True, "ignore_malformed": False},
+        "t": {"type": "text", "position_increment_gap": 100},
+    }
 
 
 def test_empty_mappings_and_doc_type_wrapper():
@@ -91,8 +111,7 @@ def test_empty_mappings_and_doc_type_wrapper():
 
 
 def test_properties_are_sorted_and_objects_without_properties_show_their_type():
-    m = parse({"properties": {"zeta": {"type": "keyword"}, "alpha": {"type": "object"},
-                              "mid": {"properties": {}}}})
+    m = parse({"properties": {"zeta": {"type": "keyword"}, "alpha": {"type": "object"}, "mid": {"properties": {}}}})
     out = m.to_json()["properties"]
     assert list(out) == ["alpha", "mid", "zeta"]
     assert out["alpha"] == {"type": "object"} and out["mid"] == {"type": "object"}
@@ -100,8 +119,11 @@ def test_properties_are_sorted_and_objects_without_properties_show_their_type():
 
 def test_dotted_property_names_expand_into_objects():
     m = parse({"properties": {"user.name.first": {"type": "keyword"}, "user.age": {"type": "long"}}})
-    assert m.to_json() == {"properties": {"user": {"properties": {
-        "age": {"type": "long"}, "name": {"properties": {"first": {"type": "keyword"}}}}}}}
+    assert m.to_json() == {
+        "properties": {
+            "user": {"properties": {"age": {"type": "long"}, "name": {"properties": {"first": {"type": "keyword"}}}}}
+        }
+    }
     assert m.field("user.name.first").type == "keyword"
     assert isinstance(m.object_mapping("user.name"), ObjectMapping)
 
@@ -112,6 +134,7 @@ def test_source_enabled_and_empty_dynamic_templates_are_accepted_and_not_echoed(
 
 
 # ------------------------------------------------------------------------------- lookups
+
 
 def test_lookup_over_object_sub_fields_and_multi_fields():
     m = parse(copy.deepcopy(FULL))
@@ -133,22 +156,41 @@ def test_fields_of_type_includes_multi_fields():
     assert [f.path for f in m.fields_of_type("keyword")] == ["author", "title.raw"]
     assert [f.path for f in m.fields_of_type("long", "integer")] == ["age", "title.len", "user.id"]
     assert [f.path for f in m.leaf_fields()] == [
-        "age", "author", "born", "flag", "price", "title", "title.len", "title.raw", "user.id", "user.name"]
+        "age",
+        "author",
+        "born",
+        "flag",
+        "price",
+        "title",
+        "title.len",
+        "title.raw",
+        "user.id",
+        "user.name",
+    ]
 
 
 def test_resolved_parameters_and_defaults():
-    m = parse({"properties": {
-        "t": {"type": "text"},
-        "e": {"type": "text", "analyzer": "english"},
-        "s": {"type": "text", "search_analyzer": "whitespace"},
-        "k": {"type": "keyword"},
-        "n": {"type": "short", "null_value": "7"},
-        "d": {"type": "date"},
-        "b": {"type": "boolean", "null_value": "true"},
-    }})
+    m = parse(
+        {
+            "properties": {
+                "t": {"type": "text"},
+                "e": {"type": "text", "analyzer": "english"},
+                "s": {"type": "text", "search_analyzer": "whitespace"},
+                "k": {"type": "keyword"},
+                "n": {"type": "short", "null_value": "7"},
+                "d": {"type": "date"},
+                "b": {"type": "boolean", "null_value": "true"},
+            }
+        }
+    )
     t = m.field("t")
     assert (t.analyzer, t.search_analyzer, t.norms, t.position_increment_gap, t.index) == (
-        "standard", "standard", True, 100, True)
+        "standard",
+        "standard",
+        True,
+        100,
+        True,
+    )
     assert (m.field("e").analyzer, m.field("e").search_analyzer) == ("english", "english")
     assert (m.field("s").analyzer, m.field("s").search_analyzer) == ("standard", "whitespace")
     k = m.field("k")
@@ -162,8 +204,9 @@ def test_resolved_parameters_and_defaults():
 
 def test_index_default_analyzers_come_from_the_registry_like_es():
     registry = FakeRegistry("standard", "english", "default", "default_search")
-    m = Mappings.from_json({"properties": {"t": {"type": "text"}, "e": {"type": "text", "analyzer": "english"}}},
-                           registry)
+    m = Mappings.from_json(
+        {"properties": {"t": {"type": "text"}, "e": {"type": "text", "analyzer": "english"}}}, registry
+    )
     assert (m.field("t").analyzer, m.field("t").search_analyzer) == ("default", "default_search")
     # a field naming its analyzer searches with it, not with default_search
     assert (m.field("e").analyzer, m.field("e").search_analyzer) == ("english", "english")
@@ -188,18 +231,30 @@ def test_input_json_is_not_modified():
 
 # ------------------------------------------------------------------------------- errors
 
+
 def _wrapped(inner_type: str, reason: str, root_is_inner: bool) -> dict:
     outer = f"Failed to parse mapping: {reason}"
-    root = {"type": inner_type, "reason": reason} if root_is_inner else {
-        "type": "mapper_parsing_exception", "reason": outer}
-    return {"error": {"root_cause": [root], "type": "mapper_parsing_exception", "reason": outer,
-                      "caused_by": {"type": inner_type, "reason": reason}}, "status": 400}
+    root = (
+        {"type": inner_type, "reason": reason}
+        if root_is_inner
+        else {"type": "mapper_parsing_exception", "reason": outer}
+    )
+    return {
+        "error": {
+            "root_cause": [root],
+            "type": "mapper_parsing_exception",
+            "reason": outer,
+            "caused_by": {"type": inner_type, "reason": reason},
+        },
+        "status": 400,
+    }
 
 
 def test_unknown_parameter_body_is_exactly_es():
     err = mapping_error({"properties": {"title": {"type": "text", "foo": 1}}})
-    assert err.body == _wrapped("mapper_parsing_exception", "unknown parameter [foo] on mapper [title] of type [text]",
-                                root_is_inner=True)
+    assert err.body == _wrapped(
+        "mapper_parsing_exception", "unknown parameter [foo] on mapper [title] of type [text]", root_is_inner=True
+    )
 
 
 def test_unknown_parameter_names_the_leaf_mapper():
@@ -209,8 +264,9 @@ def test_unknown_parameter_names_the_leaf_mapper():
 
 def test_unconfigured_analyzer_body_is_exactly_es():
     err = mapping_error({"properties": {"title": {"type": "text", "analyzer": "nope"}}})
-    assert err.body == _wrapped("illegal_argument_exception", "analyzer [nope] has not been configured in mappings",
-                                root_is_inner=False)
+    assert err.body == _wrapped(
+        "illegal_argument_exception", "analyzer [nope] has not been configured in mappings", root_is_inner=False
+    )
     err = mapping_error({"properties": {"t": {"type": "text", "search_analyzer": "ghost"}}})
     assert err.body["error"]["caused_by"]["reason"] == "analyzer [ghost] has not been configured in mappings"
 
@@ -225,49 +281,105 @@ def test_analyzers_are_not_checked_without_a_registry():
     assert m.field("t").analyzer == "anything"
 
 
-@pytest.mark.parametrize("body, inner_type, reason", [
-    ({"properties": {"bar": {"type": "foo"}}}, "mapper_parsing_exception",
-     "No handler for type [foo] declared on field [bar]"),
-    ({"properties": {"bar": {"index": False}}}, "mapper_parsing_exception", "No type specified for field [bar]"),
-    ({"properties": {"t": {"type": "keyword", "index": None}}}, "mapper_parsing_exception",
-     "[index] on mapper [t] of type [keyword] must not have a [null] value"),
-    ({"properties": {"t": {"type": "keyword", "boost": 2}}}, "mapper_parsing_exception",
-     "Unknown parameter [boost] on mapper [t]"),
-    ({"properties": {"t": {"type": "keyword", "index": "yes"}}}, "illegal_argument_exception",
-     "Failed to parse value [yes] as only [true] or [false] are allowed."),
-    ({"properties": {"t": {"type": "keyword", "ignore_above": -1}}}, "mapper_parsing_exception",
-     "[ignore_above] must be positive, got [-1]"),
-    ({"properties": {"t": {"type": "keyword", "ignore_above": "ten"}}}, "number_format_exception",
-     "For input string: \"ten\""),
-    ({"properties": {"t": {"type": "text",
-                           "fields": {"a": {"type": "keyword", "fields": {"b": {"type": "keyword"}}}}}}},
-     "illegal_argument_exception",
-     "Encountered a multi-field [a] which itself contains a multi-field. "
-     "Defining chained multi-fields is not supported."),
-    ({"properties": {"t": {"type": "text", "fields": {"a.b": {"type": "keyword"}}}}}, "mapper_parsing_exception",
-     "Field name [a.b] which is a multi field of [t] cannot contain '.'"),
-    ({"properties": {"t": {"type": "text", "fields": {"o": {"type": "object"}}}}}, "mapper_parsing_exception",
-     "Type [object] cannot be used in multi field"),
-    ({"properties": {"t": {"type": "text", "fields": {"o": {"index": False}}}}}, "mapper_parsing_exception",
-     "no type specified for property [o]"),
-    ({"properties": {"o": {"properties": {}, "foo": "bar"}}}, "mapper_parsing_exception",
-     "Mapping definition for [o] has unsupported parameters:  [foo : bar]"),
-    ({"foo": "bar", "properties": {}}, "mapper_parsing_exception",
-     "Root mapping definition has unsupported parameters:  [foo : bar]"),
-    ({"properties": "nope"}, "parse_exception", "properties must be a map type"),
-    ({"properties": {"a": "keyword"}}, "mapper_parsing_exception",
-     "Expected map for property [fields] on field [a] but got a class java.lang.String"),
-    ({"dynamic": "sometimes"}, "illegal_argument_exception", "Could not convert [dynamic.dynamic] to boolean"),
-    ({"date_detection": "maybe"}, "illegal_argument_exception", "Could not convert [date_detection] to boolean"),
-    ({"properties": {"n": {"type": "byte", "null_value": 300}}}, "illegal_argument_exception",
-     "Value [300] is out of range for a byte"),
-    ({"properties": {"n": {"type": "integer", "null_value": 1.5}}}, "illegal_argument_exception",
-     "Value [1.5] has a decimal part"),
-    ({"properties": {"t": {"type": "text", "meta": {"a": 1}}}}, "mapper_parsing_exception",
-     "[meta] values can only be strings, but got Integer[1] for field [t]"),
-    ({"properties": {"d": {"type": "date", "format": 5}}}, "illegal_argument_exception",
-     "Invalid format: [5]: expected string value"),
-])
+@pytest.mark.parametrize(
+    "body, inner_type, reason",
+    [
+        (
+            {"properties": {"bar": {"type": "foo"}}},
+            "mapper_parsing_exception",
+            "No handler for type [foo] declared on field [bar]",
+        ),
+        ({"properties": {"bar": {"index": False}}}, "mapper_parsing_exception", "No type specified for field [bar]"),
+        (
+            {"properties": {"t": {"type": "keyword", "index": None}}},
+            "mapper_parsing_exception",
+            "[index] on mapper [t] of type [keyword] must not have a [null] value",
+        ),
+        (
+            {"properties": {"t": {"type": "keyword", "boost": 2}}},
+            "mapper_parsing_exception",
+            "Unknown parameter [boost] on mapper [t]",
+        ),
+        (
+            {"properties": {"t": {"type": "keyword", "index": "yes"}}},
+            "illegal_argument_exception",
+            "Failed to parse value [yes] as only [true] or [false] are allowed.",
+        ),
+        (
+            {"properties": {"t": {"type": "keyword", "ignore_above": -1}}},
+            "mapper_parsing_exception",
+            "[ignore_above] must be positive, got [-1]",
+        ),
+        (
+            {"properties": {"t": {"type": "keyword", "ignore_above": "ten"}}},
+            "number_format_exception",
+            'For input string: "ten"',
+        ),
+        (
+            {
+                "properties": {
+                    "t": {"type": "text", "fields": {"a": {"type": "keyword", "fields": {"b": {"type": "keyword"}}}}}
+                }
+            },
+            "illegal_argument_exception",
+            "Encountered a multi-field [a] which itself contains a multi-field. "
+            "Defining chained multi-fields is not supported.",
+        ),
+        (
+            {"properties": {"t": {"type": "text", "fields": {"a.b": {"type": "keyword"}}}}},
+            "mapper_parsing_exception",
+            "Field name [a.b] which is a multi field of [t] cannot contain '.'",
+        ),
+        (
+            {"properties": {"t": {"type": "text", "fields": {"o": {"type": "object"}}}}},
+            "mapper_parsing_exception",
+            "Type [object] cannot be used in multi field",
+        ),
+        (
+            {"properties": {"t": {"type": "text", "fields": {"o": {"index": False}}}}},
+            "mapper_parsing_exception",
+            "no type specified for property [o]",
+        ),
+        (
+            {"properties": {"o": {"properties": {}, "foo": "bar"}}},
+            "mapper_parsing_exception",
+            "Mapping definition for [o] has unsupported parameters:  [foo : bar]",
+        ),
+        (
+            {"foo": "bar", "properties": {}},
+            "mapper_parsing_exception",
+            "Root mapping definition has unsupported parameters:  [foo : bar]",
+        ),
+        ({"properties": "nope"}, "parse_exception", "properties must be a map type"),
+        (
+            {"properties": {"a": "keyword"}},
+            "mapper_parsing_exception",
+            "Expected map for property [fields] on field [a] but got a class java.lang.String",
+        ),
+        ({"dynamic": "sometimes"}, "illegal_argument_exception", "Could not convert [dynamic.dynamic] to boolean"),
+        ({"date_detection": "maybe"}, "illegal_argument_exception", "Could not convert [date_detection] to boolean"),
+        (
+            {"properties": {"n": {"type": "byte", "null_value": 300}}},
+            "illegal_argument_exception",
+            "Value [300] is out of range for a byte",
+        ),
+        (
+            {"properties": {"n": {"type": "integer", "null_value": 1.5}}},
+            "illegal_argument_exception",
+            "Value [1.5] has a decimal part",
+        ),
+        (
+            {"properties": {"t": {"type": "text", "meta": {"a": 1}}}},
+            "mapper_parsing_exception",
+            "[meta] values can only be strings, but got Integer[1] for field [t]",
+        ),
+        (
+            {"properties": {"d": {"type": "date", "format": 5}}},
+            "illegal_argument_exception",
+            "Invalid format: [5]: expected string value",
+        ),
+    ],
+)
 def test_mapping_errors(body, inner_type, reason):
     err = mapping_error(body)
     assert err.body["error"]["type"] == "mapper_parsing_exception"
@@ -280,34 +392,48 @@ def test_nested_cause_of_a_bad_dynamic_value():
     err = mapping_error({"dynamic": "sometimes"})
     assert err.body["error"]["caused_by"]["caused_by"] == {
         "type": "illegal_argument_exception",
-        "reason": "Failed to parse value [sometimes] as only [true] or [false] are allowed."}
+        "reason": "Failed to parse value [sometimes] as only [true] or [false] are allowed.",
+    }
 
 
 def test_date_null_value_must_parse_with_the_field_format():
     err = mapping_error({"properties": {"born": {"type": "date", "format": "yyyy-MM-dd", "null_value": "01/02/2020"}}})
     assert err.body["error"]["caused_by"]["reason"] == (
-        "Error parsing [null_value] on field [born]: failed to parse date field [01/02/2020] with format [yyyy-MM-dd]")
+        "Error parsing [null_value] on field [born]: failed to parse date field [01/02/2020] with format [yyyy-MM-dd]"
+    )
 
 
-@pytest.mark.parametrize("body, fragment", [
-    ({"properties": {"c": {"type": "nested"}}}, "[nested] field type (field [c])"),
-    ({"properties": {"loc": {"type": "geo_point"}}}, "[geo_point] field type (field [loc])"),
-    ({"properties": {"p": {"type": "scaled_float", "scaling_factor": 10}}}, "[scaled_float] field type (field [p])"),
-    ({"properties": {"t": {"type": "text", "search_quote_analyzer": "english"}}},
-     "parameter [search_quote_analyzer] on mapper [t] of type [text]"),
-    ({"properties": {"t": {"type": "text", "store": True}}}, "parameter [store] on mapper [t] of type [text]"),
-    ({"properties": {"t": {"type": "keyword", "copy_to": "all"}}},
-     "parameter [copy_to] on mapper [t] of type [keyword]"),
-    ({"dynamic": "runtime"}, "[dynamic: runtime]"),
-    ({"properties": {"o": {"dynamic": "runtime", "properties": {}}}}, "[dynamic: runtime] (on [o])"),
-    ({"dynamic_templates": [{"s": {"match_mapping_type": "string", "mapping": {"type": "keyword"}}}]},
-     "[dynamic_templates]"),
-    ({"_source": {"enabled": False}}, "[_source]"),
-    ({"_source": {"excludes": ["x"]}}, "[_source]"),
-    ({"runtime": {"r": {"type": "keyword"}}}, "[runtime]"),
-    ({"properties": {"d": {"type": "date", "format": "MMM dd, yyyy"}}}, "date format [MMM dd, yyyy]"),
-    ({"properties": {"d": {"type": "date", "format": "strict_weekyear_week"}}}, "[strict_weekyear_week]"),
-])
+@pytest.mark.parametrize(
+    "body, fragment",
+    [
+        ({"properties": {"c": {"type": "nested"}}}, "[nested] field type (field [c])"),
+        ({"properties": {"loc": {"type": "geo_point"}}}, "[geo_point] field type (field [loc])"),
+        (
+            {"properties": {"p": {"type": "scaled_float", "scaling_factor": 10}}},
+            "[scaled_float] field type (field [p])",
+        ),
+        (
+            {"properties": {"t": {"type": "text", "search_quote_analyzer": "english"}}},
+            "parameter [search_quote_analyzer] on mapper [t] of type [text]",
+        ),
+        ({"properties": {"t": {"type": "text", "store": True}}}, "parameter [store] on mapper [t] of type [text]"),
+        (
+            {"properties": {"t": {"type": "keyword", "copy_to": "all"}}},
+            "parameter [copy_to] on mapper [t] of type [keyword]",
+        ),
+        ({"dynamic": "runtime"}, "[dynamic: runtime]"),
+        ({"properties": {"o": {"dynamic": "runtime", "properties": {}}}}, "[dynamic: runtime] (on [o])"),
+        (
+            {"dynamic_templates": [{"s": {"match_mapping_type": "string", "mapping": {"type": "keyword"}}}]},
+            "[dynamic_templates]",
+        ),
+        ({"_source": {"enabled": False}}, "[_source]"),
+        ({"_source": {"excludes": ["x"]}}, "[_source]"),
+        ({"runtime": {"r": {"type": "keyword"}}}, "[runtime]"),
+        ({"properties": {"d": {"type": "date", "format": "MMM dd, yyyy"}}}, "date format [MMM dd, yyyy]"),
+        ({"properties": {"d": {"type": "date", "format": "strict_weekyear_week"}}}, "[strict_weekyear_week]"),
+    ],
+)
 def test_unsupported_features_are_rejected_clearly(body, fragment):
     err = mapping_error(body)
     reason = err.body["error"]["caused_by"]["reason"]

@@ -13,8 +13,10 @@ from retrievo import Engine
 
 DIMS = 8
 N = 240
-WORDS = ("alpha beta gamma delta solar lunar river mountain quick brown fox lazy dog cat engine "
-         "market bread tea forest volcano ash ocean").split()
+WORDS = (
+    "alpha beta gamma delta solar lunar river mountain quick brown fox lazy dog cat engine "
+    "market bread tea forest volcano ash ocean"
+).split()
 
 
 def _text(rng: np.random.Generator, lo: int, hi: int) -> str:
@@ -29,26 +31,43 @@ def force_ann(engine: Engine, index: str, field: str) -> None:
     writer.exact_cost_ratio = 0.0
 
 
-ARTICLE_MAPPINGS: dict[str, Any] = {"properties": {
-    "title": {"type": "text", "fields": {"raw": {"type": "keyword"}}},
-    "body": {"type": "text", "analyzer": "english"},
-    "tag": {"type": "keyword"},
-    "year": {"type": "integer"},
-    "published": {"type": "date"},
-    "flat_vec": {"type": "dense_vector", "dims": DIMS, "similarity": "cosine", "index_options": {"type": "flat"}},
-    "hnsw_vec": {"type": "dense_vector", "dims": DIMS, "similarity": "l2_norm",
-                 "index_options": {"type": "hnsw", "m": 8, "ef_construction": 40}},
-    "sq_vec": {"type": "dense_vector", "dims": DIMS, "similarity": "dot_product",
-               "index_options": {"type": "int8_hnsw"}},
-}}
+ARTICLE_MAPPINGS: dict[str, Any] = {
+    "properties": {
+        "title": {"type": "text", "fields": {"raw": {"type": "keyword"}}},
+        "body": {"type": "text", "analyzer": "english"},
+        "tag": {"type": "keyword"},
+        "year": {"type": "integer"},
+        "published": {"type": "date"},
+        "flat_vec": {"type": "dense_vector", "dims": DIMS, "similarity": "cosine", "index_options": {"type": "flat"}},
+        "hnsw_vec": {
+            "type": "dense_vector",
+            "dims": DIMS,
+            "similarity": "l2_norm",
+            "index_options": {"type": "hnsw", "m": 8, "ef_construction": 40},
+        },
+        "sq_vec": {
+            "type": "dense_vector",
+            "dims": DIMS,
+            "similarity": "dot_product",
+            "index_options": {"type": "int8_hnsw"},
+        },
+    }
+}
 
 
 def article(i: int, rng: np.random.Generator) -> dict[str, Any]:
     unit = rng.normal(size=DIMS)
     unit = unit / np.linalg.norm(unit)
-    return {"title": _text(rng, 2, 6), "body": _text(rng, 5, 40), "tag": f"t{i % 7}", "year": 1990 + i % 30,
-            "published": f"20{10 + i % 15:02d}-0{1 + i % 9}-1{i % 10}", "flat_vec": rng.normal(size=DIMS).tolist(),
-            "hnsw_vec": (rng.normal(size=DIMS) * 3).tolist(), "sq_vec": unit.tolist()}
+    return {
+        "title": _text(rng, 2, 6),
+        "body": _text(rng, 5, 40),
+        "tag": f"t{i % 7}",
+        "year": 1990 + i % 30,
+        "published": f"20{10 + i % 15:02d}-0{1 + i % 9}-1{i % 10}",
+        "flat_vec": rng.normal(size=DIMS).tolist(),
+        "hnsw_vec": (rng.normal(size=DIMS) * 3).tolist(),
+        "sq_vec": unit.tolist(),
+    }
 
 
 def build_articles(engine: Engine, index: str = "articles", n: int = N, seed: int = 3) -> None:
@@ -81,21 +100,26 @@ NOTES = {
 
 def build_notes(engine: Engine, reranker_dir: Path | None) -> None:
     """``semantic_text`` with the packaged model, and a user-defined cross-encoder endpoint."""
-    engine.indices.create(index="notes", mappings={"properties": {"text": {"type": "text"},
-                                                                  "meaning": {"type": "semantic_text"}}})
+    engine.indices.create(
+        index="notes", mappings={"properties": {"text": {"type": "text"}, "meaning": {"type": "semantic_text"}}}
+    )
     ops: list[dict[str, Any]] = []
     for doc_id, text in NOTES.items():
         ops += [{"index": {"_index": "notes", "_id": doc_id}}, {"text": text, "meaning": text}]
     assert not engine.bulk(operations=ops, refresh=True)["errors"]
     if reranker_dir is not None:
-        engine.inference.put(task_type="rerank", inference_id="tiny-reranker", inference_config={
-            "service": "sentence_transformers", "service_settings": {"model_id": str(reranker_dir)}})
+        engine.inference.put(
+            task_type="rerank",
+            inference_id="tiny-reranker",
+            inference_config={"service": "sentence_transformers", "service_settings": {"model_id": str(reranker_dir)}},
+        )
 
 
 def save_tiny_reranker(path: Path) -> Path:
     """The rerank tests' tiny BERT cross-encoder, built on the spot."""
     spec = importlib.util.spec_from_file_location(
-        "tiny_models", Path(__file__).resolve().parents[1] / "inference" / "tiny_models.py")
+        "tiny_models", Path(__file__).resolve().parents[1] / "inference" / "tiny_models.py"
+    )
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -105,40 +129,100 @@ def save_tiny_reranker(path: Path) -> Path:
 ARTICLE_SEARCHES: list[dict[str, Any]] = [
     {"query": {"match": {"body": "solar river fox"}}, "size": 20},
     {"query": {"match_phrase": {"title": "quick brown"}}, "size": 20},
-    {"query": {"bool": {"must": [{"match": {"title": "engine market"}}],
-                        "filter": [{"range": {"year": {"gte": 2000}}}, {"term": {"tag": "t3"}}]}}, "size": 20},
+    {
+        "query": {
+            "bool": {
+                "must": [{"match": {"title": "engine market"}}],
+                "filter": [{"range": {"year": {"gte": 2000}}}, {"term": {"tag": "t3"}}],
+            }
+        },
+        "size": 20,
+    },
     {"query": {"range": {"published": {"gte": "2015-01-01"}}}, "sort": [{"year": "desc"}], "size": 15},
     {"query": {"multi_match": {"query": "volcano ash ocean", "fields": ["title^2", "body"]}}, "size": 20},
-    {"knn": {"field": "flat_vec", "query_vector": [0.3, -1, 0.2, 0.5, 1, -0.4, 0.1, 0.9], "k": 10,
-             "num_candidates": 50}},
+    {
+        "knn": {
+            "field": "flat_vec",
+            "query_vector": [0.3, -1, 0.2, 0.5, 1, -0.4, 0.1, 0.9],
+            "k": 10,
+            "num_candidates": 50,
+        }
+    },
     {"knn": {"field": "hnsw_vec", "query_vector": [1, 2, -1, 0.5, 0, 3, -2, 1], "k": 10, "num_candidates": 20}},
-    {"knn": {"field": "hnsw_vec", "query_vector": [-1, 0, 2, 1, 1, -3, 0, 2], "k": 5, "num_candidates": 10,
-             "filter": {"term": {"tag": "t2"}}}},
-    {"knn": {"field": "sq_vec", "query_vector": [0.5, 0.5, 0.5, -0.5, 0.0, 0.0, 0.0, 0.0], "k": 10,
-             "num_candidates": 30}},
-    {"retriever": {"rrf": {"retrievers": [
-        {"standard": {"query": {"match": {"body": "forest tea"}}}},
-        {"knn": {"field": "hnsw_vec", "query_vector": [0, 1, 0, 1, 0, 1, 0, 1], "k": 10, "num_candidates": 20}}]}},
-     "size": 10},
+    {
+        "knn": {
+            "field": "hnsw_vec",
+            "query_vector": [-1, 0, 2, 1, 1, -3, 0, 2],
+            "k": 5,
+            "num_candidates": 10,
+            "filter": {"term": {"tag": "t2"}},
+        }
+    },
+    {
+        "knn": {
+            "field": "sq_vec",
+            "query_vector": [0.5, 0.5, 0.5, -0.5, 0.0, 0.0, 0.0, 0.0],
+            "k": 10,
+            "num_candidates": 30,
+        }
+    },
+    {
+        "retriever": {
+            "rrf": {
+                "retrievers": [
+                    {"standard": {"query": {"match": {"body": "forest tea"}}}},
+                    {
+                        "knn": {
+                            "field": "hnsw_vec",
+                            "query_vector": [0, 1, 0, 1, 0, 1, 0, 1],
+                            "k": 10,
+                            "num_candidates": 20,
+                        }
+                    },
+                ]
+            }
+        },
+        "size": 10,
+    },
 ]
 
 NOTE_SEARCHES: list[dict[str, Any]] = [
     {"query": {"semantic": {"field": "meaning", "query": "a pet that purrs"}}},
-    {"retriever": {"knn": {"field": "meaning", "k": 3, "num_candidates": 10, "query_vector_builder": {
-        "text_embedding": {"model_id": ".all-minilm-l6-v2", "model_text": "baking at home"}}}}},
+    {
+        "retriever": {
+            "knn": {
+                "field": "meaning",
+                "k": 3,
+                "num_candidates": 10,
+                "query_vector_builder": {
+                    "text_embedding": {"model_id": ".all-minilm-l6-v2", "model_text": "baking at home"}
+                },
+            }
+        }
+    },
 ]
 
-RERANK_SEARCH: dict[str, Any] = {"retriever": {"text_similarity_reranker": {
-    "retriever": {"standard": {"query": {"match": {"text": "cats dogs market bread"}}}},
-    "field": "text", "inference_text": "the quick brown fox", "inference_id": "tiny-reranker",
-    "rank_window_size": 10}}}
+RERANK_SEARCH: dict[str, Any] = {
+    "retriever": {
+        "text_similarity_reranker": {
+            "retriever": {"standard": {"query": {"match": {"text": "cats dogs market bread"}}}},
+            "field": "text",
+            "inference_text": "the quick brown fox",
+            "inference_id": "tiny-reranker",
+            "rank_window_size": 10,
+        }
+    }
+}
 
 
 def outcome(response: dict[str, Any]) -> dict[str, Any]:
     """What must be identical: total, and every hit's id, score and source, in order."""
     hits = response["hits"]
-    return {"total": hits["total"], "hits": [[h["_id"], h["_score"], h.get("_source")] for h in hits["hits"]],
-            "sort": [h.get("sort") for h in hits["hits"]]}
+    return {
+        "total": hits["total"],
+        "hits": [[h["_id"], h["_score"], h.get("_source")] for h in hits["hits"]],
+        "sort": [h.get("sort") for h in hits["hits"]],
+    }
 
 
 def run_searches(engine: Engine, *, models: bool) -> dict[str, Any]:

@@ -15,6 +15,7 @@ def main() -> None:
     path, mode = sys.argv[1], sys.argv[2]
     if mode == "--write":
         import numpy as np
+
         engine = Engine(path=path)
         rng = np.random.default_rng(99)
         engine.index(index="articles", id="new-1", document=article(5000, rng), refresh=True)

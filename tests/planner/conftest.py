@@ -20,17 +20,30 @@ N_DOCS = 90
 def _doc(i: int) -> dict[str, Any]:
     rng = np.random.default_rng(i)
     words = [WORDS[j] for j in rng.integers(0, len(WORDS), size=3 + i % 7)]
-    return {"title": " ".join(words[:3]), "body": " ".join(words), "tag": "abc"[i % 3],
-            "year": 2000 + i % 12, "vec": [float(x) for x in rng.normal(size=4)]}
+    return {
+        "title": " ".join(words[:3]),
+        "body": " ".join(words),
+        "tag": "abc"[i % 3],
+        "year": 2000 + i % 12,
+        "vec": [float(x) for x in rng.normal(size=4)],
+    }
 
 
 @pytest.fixture(scope="package")
 def engine() -> Engine:
     e = Engine()
-    e.indices.create(index="docs", mappings={"properties": {
-        "title": {"type": "text"}, "body": {"type": "text"}, "tag": {"type": "keyword"},
-        "year": {"type": "integer"},
-        "vec": {"type": "dense_vector", "dims": 4, "similarity": "l2_norm", "index_options": {"type": "flat"}}}})
+    e.indices.create(
+        index="docs",
+        mappings={
+            "properties": {
+                "title": {"type": "text"},
+                "body": {"type": "text"},
+                "tag": {"type": "keyword"},
+                "year": {"type": "integer"},
+                "vec": {"type": "dense_vector", "dims": 4, "similarity": "l2_norm", "index_options": {"type": "flat"}},
+            }
+        },
+    )
     ops: list[dict[str, Any]] = []
     for i in range(N_DOCS):
         ops += [{"index": {"_index": "docs", "_id": str(i)}}, _doc(i)]
@@ -53,12 +66,17 @@ def outcome(plan: Plan) -> dict[str, Any]:
         ranked, ctx = plan.execute()
     except ApiError as err:
         return {"error": err.body, "status": err.status_code}
-    out: dict[str, Any] = {"docs": ranked.docs.tolist(), "scores": ranked.scores.tolist(),
-                           "total": ranked.total, "terminated_early": ranked.terminated_early,
-                           "named": ranked.named}
+    out: dict[str, Any] = {
+        "docs": ranked.docs.tolist(),
+        "scores": ranked.scores.tolist(),
+        "total": ranked.total,
+        "terminated_early": ranked.terminated_early,
+        "named": ranked.named,
+    }
     if plan.request.explain:
-        out["explanations"] = [explain_operator(plan.root, ctx, d, s)
-                               for d, s in zip(ranked.docs.tolist(), ranked.scores.tolist())]
+        out["explanations"] = [
+            explain_operator(plan.root, ctx, d, s) for d, s in zip(ranked.docs.tolist(), ranked.scores.tolist())
+        ]
     return out
 
 

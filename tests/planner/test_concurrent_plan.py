@@ -25,22 +25,58 @@ from tests.planner.conftest import knn, std
 THREADS = 8
 ROUNDS = 6
 BODY = {
-    "retriever": {"text_similarity_reranker": {
-        "retriever": {"rrf": {"rank_window_size": 20, "filter": {"range": {"year": {"gte": 2002}}}, "retrievers": [
-            std({"match": {"body": "apple pear"}}),
-            {"linear": {"rank_window_size": 30, "retrievers": [
-                {"retriever": std({"match": {"title": "plum fig kiwi"}}), "weight": 2.0, "normalizer": "minmax"},
-                {"retriever": knn([0.3, -0.2, 0.5, 0.1], k=15), "weight": 1.5, "normalizer": "minmax"}]}}]}},
-        "field": "body", "inference_id": "len-rerank", "inference_text": "apple", "rank_window_size": 12}},
-    "size": 6, "explain": True, "profile": True}
+    "retriever": {
+        "text_similarity_reranker": {
+            "retriever": {
+                "rrf": {
+                    "rank_window_size": 20,
+                    "filter": {"range": {"year": {"gte": 2002}}},
+                    "retrievers": [
+                        std({"match": {"body": "apple pear"}}),
+                        {
+                            "linear": {
+                                "rank_window_size": 30,
+                                "retrievers": [
+                                    {
+                                        "retriever": std({"match": {"title": "plum fig kiwi"}}),
+                                        "weight": 2.0,
+                                        "normalizer": "minmax",
+                                    },
+                                    {
+                                        "retriever": knn([0.3, -0.2, 0.5, 0.1], k=15),
+                                        "weight": 1.5,
+                                        "normalizer": "minmax",
+                                    },
+                                ],
+                            }
+                        },
+                    ],
+                }
+            },
+            "field": "body",
+            "inference_id": "len-rerank",
+            "inference_text": "apple",
+            "rank_window_size": 12,
+        }
+    },
+    "size": 6,
+    "explain": True,
+    "profile": True,
+}
 
 
 @pytest.fixture(scope="module")
 def prepared(engine: Engine) -> PreparedSearch:
     # Elasticsearch's rerank mock, scoring 1 / len(text): deterministic, no model, never cached.
-    engine.inference.put(inference_id="len-rerank", task_type="rerank", inference_config={
-        "service": "test_reranking_service", "service_settings": {"model_id": "m", "api_key": "k"},
-        "task_settings": {"use_text_length": True}})
+    engine.inference.put(
+        inference_id="len-rerank",
+        task_type="rerank",
+        inference_config={
+            "service": "test_reranking_service",
+            "service_settings": {"model_id": "m", "api_key": "k"},
+            "task_settings": {"use_text_length": True},
+        },
+    )
     shard = engine.catalog.shard("docs")
     request = parse_search("docs", BODY, max_result_window=shard.settings.max_result_window)
     return prepare_search(shard, request, embed=engine.catalog.embed_query, inference=engine.catalog.inference)

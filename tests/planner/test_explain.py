@@ -11,8 +11,12 @@ from retrievo.planner.rules import PLAN_RULE_NAMES, QUERY_RULE_NAMES, RULE_NAMES
 from tests.planner.conftest import N_DOCS, knn, std
 
 V = [0.3, 0.3, 0.3, -0.1]
-HYBRID = {"retriever": {"rrf": {"filter": {"term": {"tag": "a"}}, "retrievers": [
-    std({"match": {"body": "apple"}}), knn(V, k=7)]}}, "size": 5}
+HYBRID = {
+    "retriever": {
+        "rrf": {"filter": {"term": {"tag": "a"}}, "retrievers": [std({"match": {"body": "apple"}}), knn(V, k=7)]}
+    },
+    "size": 5,
+}
 
 
 def _df(engine, field, term):
@@ -31,7 +35,7 @@ def test_explain_prints_both_plans_with_estimates(engine):
     assert f"Bm25Score(query=body:apple)   est: in={N_DOCS}, out={df}, postings={df}" in physical
     assert f"Filter(filters=[tag:a]) [bitsets #1]   est: in={df}, out≤30, postings=30" in physical
     assert "VectorSearch(field=vec, k=7, num_candidates=50" in physical
-    assert f"est: in={N_DOCS}, out≤7, vectors=30" in physical   # exact search over the filtered vectors
+    assert f"est: in={N_DOCS}, out≤7, vectors=30" in physical  # exact search over the filtered vectors
     assert "RrfFuse(rank_constant=60, rank_window_size=10) [emits 5]" in physical
     assert "\n#1 tag:a   est: docs≤30" in text
 
@@ -57,13 +61,20 @@ def test_optimized_false_switches_every_rule_off(engine):
     assert one.active_rules == ("share_filter_bitsets",)
 
 
-@pytest.mark.parametrize("call,reason", [
-    (lambda p: p.explain(no_such_rule=False),
-     "unknown rule [no_such_rule], expected one of [" + ", ".join(RULE_NAMES) + "]"),
-    (lambda p: p.with_rules(prune_windows="maybe"),
-     "Failed to parse value [maybe] as only [true] or [false] are allowed."),
-    (lambda p: p.explain(optimized=2), "Failed to parse value [2] as only [true] or [false] are allowed."),
-])
+@pytest.mark.parametrize(
+    "call,reason",
+    [
+        (
+            lambda p: p.explain(no_such_rule=False),
+            "unknown rule [no_such_rule], expected one of [" + ", ".join(RULE_NAMES) + "]",
+        ),
+        (
+            lambda p: p.with_rules(prune_windows="maybe"),
+            "Failed to parse value [maybe] as only [true] or [false] are allowed.",
+        ),
+        (lambda p: p.explain(optimized=2), "Failed to parse value [2] as only [true] or [false] are allowed."),
+    ],
+)
 def test_bad_switches_are_illegal_arguments(engine, call, reason):
     plan = engine.plan(index="docs", body=HYBRID)
     with pytest.raises(BadRequestError) as info:

@@ -15,8 +15,11 @@ def _single(child, window=30, **extra):
 
 
 def test_plan_before_and_after(engine):
-    body = {"retriever": {"rrf": {"retrievers": [std({"match": {"body": "apple"}}),
-                                                 _single(std({"match": {"body": "pear"}}))]}}}
+    body = {
+        "retriever": {
+            "rrf": {"retrievers": [std({"match": {"body": "apple"}}), _single(std({"match": {"body": "pear"}}))]}
+        }
+    }
     after = engine.plan(index="docs", body=body)
     before = after.with_rules(flatten_single_child_rrf=False)
     outer_before, outer_after = before.root.child, after.root.child
@@ -29,27 +32,51 @@ def test_plan_before_and_after(engine):
     same_with_rule_off(engine, body, "flatten_single_child_rrf")
 
 
-@pytest.mark.parametrize("inner", [
-    _single(knn(V, k=25)),
-    _single(_single(std({"match": {"body": "plum fig"}}), window=40), window=35),
-    _single({"linear": {"retrievers": [{"retriever": std({"match": {"body": "kiwi"}}), "normalizer": "minmax"},
-                                       {"retriever": knn(V), "normalizer": "minmax"}], "rank_window_size": 30}}),
-    {"rrf": {"retrievers": [{"retriever": std({"match": {"body": "lime"}}), "weight": 0.25}],
-             "rank_window_size": 12, "rank_constant": 3}},
-])
+@pytest.mark.parametrize(
+    "inner",
+    [
+        _single(knn(V, k=25)),
+        _single(_single(std({"match": {"body": "plum fig"}}), window=40), window=35),
+        _single(
+            {
+                "linear": {
+                    "retrievers": [
+                        {"retriever": std({"match": {"body": "kiwi"}}), "normalizer": "minmax"},
+                        {"retriever": knn(V), "normalizer": "minmax"},
+                    ],
+                    "rank_window_size": 30,
+                }
+            }
+        ),
+        {
+            "rrf": {
+                "retrievers": [{"retriever": std({"match": {"body": "lime"}}), "weight": 0.25}],
+                "rank_window_size": 12,
+                "rank_constant": 3,
+            }
+        },
+    ],
+)
 def test_results_are_identical_with_the_rule_off(engine, inner):
-    body = {"retriever": {"rrf": {"retrievers": [knn(V), inner, std({"match": {"body": "grape"}})],
-                                  "rank_window_size": 12}}, "size": 12}
+    body = {
+        "retriever": {
+            "rrf": {"retrievers": [knn(V), inner, std({"match": {"body": "grape"}})], "rank_window_size": 12}
+        },
+        "size": 12,
+    }
     plan = same_with_rule_off(engine, body, "flatten_single_child_rrf")
     assert "flatten_single_child_rrf" in plan.physical.notes
 
 
-@pytest.mark.parametrize("inner,why", [
-    ({"rrf": {"retrievers": [std({"match": {"body": "apple"}}), knn(V)]}}, "two children"),
-    (_single(std({"match": {"body": "apple"}}), min_score=0.01), "own min_score"),
-    (_single(std({"match": {"body": "apple"}}, min_score=0.5)), "child min_score"),
-    ({"rrf": {"retrievers": [{"retriever": std({"match": {"body": "apple"}}), "weight": 1e-9}]}}, "tiny weight"),
-])
+@pytest.mark.parametrize(
+    "inner,why",
+    [
+        ({"rrf": {"retrievers": [std({"match": {"body": "apple"}}), knn(V)]}}, "two children"),
+        (_single(std({"match": {"body": "apple"}}), min_score=0.01), "own min_score"),
+        (_single(std({"match": {"body": "apple"}}, min_score=0.5)), "child min_score"),
+        ({"rrf": {"retrievers": [{"retriever": std({"match": {"body": "apple"}}), "weight": 1e-9}]}}, "tiny weight"),
+    ],
+)
 def test_left_alone_where_the_maths_could_differ(engine, inner, why):
     body = {"retriever": {"rrf": {"retrievers": [knn(V), inner]}}}
     plan = engine.plan(index="docs", body=body)
@@ -59,8 +86,10 @@ def test_left_alone_where_the_maths_could_differ(engine, inner, why):
 
 
 def test_left_alone_when_hits_are_explained(engine):
-    body = {"explain": True, "retriever": {"rrf": {"retrievers": [
-        knn(V), _single(std({"match": {"body": "pear"}}), window=10)]}}}
+    body = {
+        "explain": True,
+        "retriever": {"rrf": {"retrievers": [knn(V), _single(std({"match": {"body": "pear"}}), window=10)]}},
+    }
     plan = same_with_rule_off(engine, body, "flatten_single_child_rrf")
     assert "flatten_single_child_rrf" not in plan.physical.notes
 
@@ -76,5 +105,6 @@ def test_a_failing_child_is_wrapped_as_before(engine):
     assert error["reason"].startswith("[rrf] search failed - retrievers '[rrf]' returned errors.")
     inner = error["root_cause"][0]["suppressed"][0]
     assert inner["reason"].startswith("[rrf] search failed - retrievers '[rrf]' returned errors.")
-    assert inner["suppressed"][0]["suppressed"][0]["reason"] == \
-        "[knn] queries are only supported on [dense_vector] fields"
+    assert (
+        inner["suppressed"][0]["suppressed"][0]["reason"] == "[knn] queries are only supported on [dense_vector] fields"
+    )

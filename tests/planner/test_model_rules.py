@@ -10,8 +10,8 @@ import pytest
 
 from retrievo import Engine
 from retrievo.planner.operator_tree import walk
-from retrievo.planner.profile import ProfileCollector
 from retrievo.planner.operators.rerank import Rerank
+from retrievo.planner.profile import ProfileCollector
 from tests.planner.conftest import outcome, same_with_rule_off
 
 DOCS = [
@@ -29,19 +29,31 @@ RERANK = ".all-minilm-l6-v2-rerank"
 @pytest.fixture(scope="module")
 def e() -> Engine:
     engine = Engine()
-    engine.indices.create(index="m", mappings={"properties": {
-        "text": {"type": "text"}, "meaning": {"type": "semantic_text"}, "topic": {"type": "keyword"}}})
+    engine.indices.create(
+        index="m",
+        mappings={
+            "properties": {"text": {"type": "text"}, "meaning": {"type": "semantic_text"}, "topic": {"type": "keyword"}}
+        },
+    )
     ops = []
     for i, t in enumerate(DOCS):
-        ops += [{"index": {"_index": "m", "_id": str(i)}},
-                {"text": t, "meaning": t, "topic": "pets" if i in (0, 2, 3) else "money"}]
+        ops += [
+            {"index": {"_index": "m", "_id": str(i)}},
+            {"text": t, "meaning": t, "topic": "pets" if i in (0, 2, 3) else "money"},
+        ]
     engine.bulk(operations=ops, refresh=True)
     return engine
 
 
 def _knn(text: str, k: int = 4) -> dict:
-    return {"knn": {"field": "meaning", "k": k, "num_candidates": 10, "query_vector_builder": {
-        "text_embedding": {"model_id": EMBED, "model_text": text}}}}
+    return {
+        "knn": {
+            "field": "meaning",
+            "k": k,
+            "num_candidates": 10,
+            "query_vector_builder": {"text_embedding": {"model_id": EMBED, "model_text": text}},
+        }
+    }
 
 
 def _usage(plan, task: str) -> list[dict]:
@@ -57,10 +69,17 @@ def _usage(plan, task: str) -> list[dict]:
 
 # ------------------------------------------------------------------------------ share_query_vectors
 
-VECTORS = {"retriever": {"rrf": {"retrievers": [
-    _knn("feline pets"),
-    {"standard": {"query": {"semantic": {"field": "meaning", "query": "feline pets"}}}},
-    {"standard": {"query": {"match": {"text": "cats"}}, "filter": {"term": {"topic": "pets"}}}}]}}}
+VECTORS = {
+    "retriever": {
+        "rrf": {
+            "retrievers": [
+                _knn("feline pets"),
+                {"standard": {"query": {"semantic": {"field": "meaning", "query": "feline pets"}}}},
+                {"standard": {"query": {"match": {"text": "cats"}}, "filter": {"term": {"topic": "pets"}}}},
+            ]
+        }
+    }
+}
 
 
 def test_query_vectors_plan_before_and_after(e):
@@ -83,28 +102,62 @@ def test_query_vectors_are_embedded_once_per_search(e):
 
 
 def test_query_vector_errors_are_shared_too(e):
-    body = {"retriever": {"rrf": {"retrievers": [
-        {"knn": {"field": "meaning", "k": 2, "num_candidates": 5, "query_vector_builder": {
-            "text_embedding": {"model_id": "no-such-endpoint", "model_text": "x"}}}},
-        {"knn": {"field": "meaning", "k": 3, "num_candidates": 5, "query_vector_builder": {
-            "text_embedding": {"model_id": "no-such-endpoint", "model_text": "x"}}}}]}}}
+    body = {
+        "retriever": {
+            "rrf": {
+                "retrievers": [
+                    {
+                        "knn": {
+                            "field": "meaning",
+                            "k": 2,
+                            "num_candidates": 5,
+                            "query_vector_builder": {
+                                "text_embedding": {"model_id": "no-such-endpoint", "model_text": "x"}
+                            },
+                        }
+                    },
+                    {
+                        "knn": {
+                            "field": "meaning",
+                            "k": 3,
+                            "num_candidates": 5,
+                            "query_vector_builder": {
+                                "text_embedding": {"model_id": "no-such-endpoint", "model_text": "x"}
+                            },
+                        }
+                    },
+                ]
+            }
+        }
+    }
     plan = same_with_rule_off(e, body, "share_query_vectors", index="m")
     assert outcome(plan)["status"] == 404
 
 
 # ------------------------------------------------------------------------------ rerank
 
+
 def _rerank(child: dict, window: int, **extra) -> dict:
-    return {"text_similarity_reranker": {"retriever": child, "field": "text", "inference_id": RERANK,
-                                         "inference_text": "pets that purr", "rank_window_size": window, **extra}}
+    return {
+        "text_similarity_reranker": {
+            "retriever": child,
+            "field": "text",
+            "inference_id": RERANK,
+            "inference_text": "pets that purr",
+            "rank_window_size": window,
+            **extra,
+        }
+    }
 
 
 LEXICAL = {"standard": {"query": {"match": {"text": "cats dogs rates bread the"}}}}
 
 
 def test_a_reranker_under_a_smaller_window_emits_only_that_window(e):
-    body = {"retriever": {"rrf": {"rank_window_size": 3, "retrievers": [_rerank(LEXICAL, 6), _knn("kittens")]}},
-            "size": 3}
+    body = {
+        "retriever": {"rrf": {"rank_window_size": 3, "retrievers": [_rerank(LEXICAL, 6), _knn("kittens")]}},
+        "size": 3,
+    }
     after = e.plan(index="m", body=body)
     rerank = after.root.child.children_ops[0]
     assert isinstance(rerank, Rerank) and rerank.limit == 3
@@ -126,10 +179,26 @@ def test_a_compound_under_a_reranker_hands_over_only_the_rerank_window(e):
 
 def test_a_shared_reranker_scores_once(e):
     shared = _rerank(LEXICAL, 5)
-    body = {"retriever": {"rrf": {"rank_window_size": 5, "retrievers": [
-        shared, {"linear": {"rank_window_size": 5, "retrievers": [
-            {"retriever": shared, "normalizer": "minmax"}, {"retriever": _knn("cats"), "normalizer": "minmax"}]}}]}},
-        "size": 5}
+    body = {
+        "retriever": {
+            "rrf": {
+                "rank_window_size": 5,
+                "retrievers": [
+                    shared,
+                    {
+                        "linear": {
+                            "rank_window_size": 5,
+                            "retrievers": [
+                                {"retriever": shared, "normalizer": "minmax"},
+                                {"retriever": _knn("cats"), "normalizer": "minmax"},
+                            ],
+                        }
+                    },
+                ],
+            }
+        },
+        "size": 5,
+    }
     after = e.plan(index="m", body=body)
     assert [u["requests"] for u in _usage(after, "rerank")] == [1]
     before = after.with_rules(share_subtrees=False)
@@ -138,8 +207,18 @@ def test_a_shared_reranker_scores_once(e):
 
 
 def test_named_semantic_queries_of_a_dropped_copy_still_report(e):
-    named = {"standard": {"query": {"bool": {"should": [
-        {"semantic": {"field": "meaning", "query": "money", "_name": "sem"}}, {"match": {"text": "bank"}}]}}}}
+    named = {
+        "standard": {
+            "query": {
+                "bool": {
+                    "should": [
+                        {"semantic": {"field": "meaning", "query": "money", "_name": "sem"}},
+                        {"match": {"text": "bank"}},
+                    ]
+                }
+            }
+        }
+    }
     body = {"retriever": {"rrf": {"retrievers": [named, {"rrf": {"retrievers": [named, LEXICAL]}}]}}}
     plan = same_with_rule_off(e, body, "share_subtrees", index="m")
     assert plan.physical.shared == 1
@@ -156,8 +235,20 @@ def test_rerank_estimates_pairs_and_tokens(e):
     words = float(inv.avgdl)
     assert est["pairs"] == 4 and est["model_calls"] == 1 and est["chunks_per_doc"] == 1
     assert est["tokens"] == round(4 * (3 + words))
-    chunked = e.plan(index="m", body={"retriever": _rerank(LEXICAL, 4, chunk_rescorer={
-        "size": 3, "chunking_settings": {"strategy": "word", "max_chunk_size": 5, "overlap": 0}}), "size": 4})
+    chunked = e.plan(
+        index="m",
+        body={
+            "retriever": _rerank(
+                LEXICAL,
+                4,
+                chunk_rescorer={
+                    "size": 3,
+                    "chunking_settings": {"strategy": "word", "max_chunk_size": 5, "overlap": 0},
+                },
+            ),
+            "size": 4,
+        },
+    )
     est = chunked.to_dict()["physical"]["children"][0]["estimate"]
     chunks = min(3, math.ceil(words / 5))
     assert est["chunks_per_doc"] == chunks and est["pairs"] == 4 * chunks

@@ -9,13 +9,19 @@ import pytest
 from retrievo.planner import parallel
 from retrievo.planner.children import run_children
 from retrievo.planner.operator_tree import walk
-from retrievo.planner.operators.fusion import FusionOperator
 from retrievo.planner.operators.base import Operator
+from retrievo.planner.operators.fusion import FusionOperator
 from tests.planner.conftest import knn, outcome, same_with_rule_off, std
 
 V = [0.2, -0.5, 0.1, 0.3]
-BODY = {"retriever": {"rrf": {"filter": {"term": {"tag": "b"}}, "retrievers": [
-    std({"match": {"body": "apple pear"}}), knn(V, k=20), std({"match": {"title": "plum"}})]}}}
+BODY = {
+    "retriever": {
+        "rrf": {
+            "filter": {"term": {"tag": "b"}},
+            "retrievers": [std({"match": {"body": "apple pear"}}), knn(V, k=20), std({"match": {"title": "plum"}})],
+        }
+    }
+}
 
 
 @pytest.fixture
@@ -57,25 +63,52 @@ def test_branches_run_on_pool_threads(engine, every_branch_is_expensive):
 
     probes = tuple(ThreadProbe(i, op) for i, op in enumerate(fuse.children_ops))
     results = run_children(probes, plan.context(), fuse.window, fuse.fanout)
-    assert threads[0] == threading.current_thread().name            # the caller runs the first branch
+    assert threads[0] == threading.current_thread().name  # the caller runs the first branch
     assert threads[1].startswith("retrievo-branch") and threads[2].startswith("retrievo-branch")
     serial = run_children(fuse.children_ops, plan.context(), fuse.window, None)
     assert [r.docs.tolist() for r in results] == [r.docs.tolist() for r in serial]
 
 
-@pytest.mark.parametrize("body", [
-    BODY,
-    {**BODY, "explain": True, "size": 4},
-    {"retriever": {"linear": {"rank_window_size": 12, "retrievers": [
-        {"retriever": {"rrf": {"retrievers": [knn(V), std({"match": {"body": "kiwi"}})], "rank_window_size": 20}},
-         "normalizer": "minmax", "weight": 2},
-        {"retriever": std({"match": {"body": "lime date"}}), "normalizer": "l2_norm"},
-        {"retriever": knn([0.1, 0.1, 0.1, 0.1], k=12), "normalizer": "minmax"}]}}, "size": 12},
-    {"retriever": {"rrf": {"retrievers": [  # failing branches: errors reported in child order
-        {"knn": {"field": "body", "query_vector": V, "k": 3, "num_candidates": 3}},
-        std({"match": {"body": "apple"}}),
-        {"knn": {"field": "vec", "query_vector": [1.0], "k": 3, "num_candidates": 3}}]}}},
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        BODY,
+        {**BODY, "explain": True, "size": 4},
+        {
+            "retriever": {
+                "linear": {
+                    "rank_window_size": 12,
+                    "retrievers": [
+                        {
+                            "retriever": {
+                                "rrf": {
+                                    "retrievers": [knn(V), std({"match": {"body": "kiwi"}})],
+                                    "rank_window_size": 20,
+                                }
+                            },
+                            "normalizer": "minmax",
+                            "weight": 2,
+                        },
+                        {"retriever": std({"match": {"body": "lime date"}}), "normalizer": "l2_norm"},
+                        {"retriever": knn([0.1, 0.1, 0.1, 0.1], k=12), "normalizer": "minmax"},
+                    ],
+                }
+            },
+            "size": 12,
+        },
+        {
+            "retriever": {
+                "rrf": {
+                    "retrievers": [  # failing branches: errors reported in child order
+                        {"knn": {"field": "body", "query_vector": V, "k": 3, "num_candidates": 3}},
+                        std({"match": {"body": "apple"}}),
+                        {"knn": {"field": "vec", "query_vector": [1.0], "k": 3, "num_candidates": 3}},
+                    ]
+                }
+            }
+        },
+    ],
+)
 def test_results_are_identical_to_serial_execution(engine, every_branch_is_expensive, body):
     plan = same_with_rule_off(engine, body, "parallel_branches")
     assert any(getattr(op, "fanout", None) is not None for op in walk(plan.root))

@@ -17,8 +17,16 @@ BODY = {"retriever": {"rrf": {"retrievers": [INNER, C], "rank_window_size": 4}},
 
 def _ranked(*ids: int) -> dict:
     """A standard retriever ranking the given docs in this order (constant scores, falling)."""
-    return std({"bool": {"should": [{"constant_score": {"filter": {"term": {"key": str(d)}}, "boost": 10 - i}}
-                                    for i, d in enumerate(ids)]}})
+    return std(
+        {
+            "bool": {
+                "should": [
+                    {"constant_score": {"filter": {"term": {"key": str(d)}}, "boost": 10 - i}}
+                    for i, d in enumerate(ids)
+                ]
+            }
+        }
+    )
 
 
 @pytest.fixture(scope="module")
@@ -47,7 +55,7 @@ def test_plan_before_and_after(engine):
     after = engine.plan(index="docs", body=BODY)
     before = after.with_rules(prune_windows=False)
     outer, inner = after.root.child, after.root.child.children_ops[0]
-    assert (outer.limit, inner.limit) == (3, 4)                      # from + size; the outer window
+    assert (outer.limit, inner.limit) == (3, 4)  # from + size; the outer window
     assert before.root.child.limit is None and before.root.child.children_ops[0].limit is None
     text = after.explain()
     assert "RrfFuse(rank_constant=60, rank_window_size=4) [emits 3]" in text
@@ -62,22 +70,44 @@ def test_plan_before_and_after(engine):
 
 def test_a_child_shared_by_parents_with_different_windows_keeps_the_larger(engine):
     shared = {"rrf": {"retrievers": [A, B], "rank_window_size": 30}}
-    body = {"retriever": {"rrf": {"rank_window_size": 5, "retrievers": [
-        shared, {"rrf": {"rank_window_size": 20, "retrievers": [shared, C]}}]}}, "size": 5}
+    body = {
+        "retriever": {
+            "rrf": {
+                "rank_window_size": 5,
+                "retrievers": [shared, {"rrf": {"rank_window_size": 20, "retrievers": [shared, C]}}],
+            }
+        },
+        "size": 5,
+    }
     plan = same_with_rule_off(engine, body, "prune_windows")
     kept = plan.root.child.children_ops[0]
     assert getattr(kept, "shared", False) and kept.limit == 20
 
 
-@pytest.mark.parametrize("body", [
-    BODY,
-    {**BODY, "explain": True},
-    {"retriever": {"rrf": {"retrievers": [INNER, C], "rank_window_size": 6, "min_score": 0.0162}}, "size": 3},
-    {"retriever": {"linear": {"rank_window_size": 5, "retrievers": [
-        {"retriever": {"rrf": {"retrievers": [A, B], "rank_window_size": 15, "min_score": 0.016}},
-         "normalizer": "minmax"},
-        {"retriever": C, "normalizer": "minmax"}]}}, "size": 2, "from": 4},
-    {"retriever": {"rrf": {"retrievers": [INNER, C], "rank_window_size": 4}}, "size": 0},
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        BODY,
+        {**BODY, "explain": True},
+        {"retriever": {"rrf": {"retrievers": [INNER, C], "rank_window_size": 6, "min_score": 0.0162}}, "size": 3},
+        {
+            "retriever": {
+                "linear": {
+                    "rank_window_size": 5,
+                    "retrievers": [
+                        {
+                            "retriever": {"rrf": {"retrievers": [A, B], "rank_window_size": 15, "min_score": 0.016}},
+                            "normalizer": "minmax",
+                        },
+                        {"retriever": C, "normalizer": "minmax"},
+                    ],
+                }
+            },
+            "size": 2,
+            "from": 4,
+        },
+        {"retriever": {"rrf": {"retrievers": [INNER, C], "rank_window_size": 4}}, "size": 0},
+    ],
+)
 def test_results_are_identical_with_the_rule_off(engine, body):
     same_with_rule_off(engine, body, "prune_windows")

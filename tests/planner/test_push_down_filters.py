@@ -31,25 +31,44 @@ def test_plan_before_and_after(engine):
 
 
 def test_nested_compounds_append_parent_filters_after_their_own(engine):
-    body = {"retriever": {"rrf": {"filter": TAG_A, "retrievers": [
-        {"linear": {"filter": RECENT, "retrievers": [
-            {"retriever": std({"match": {"body": "pear"}}), "normalizer": "minmax"},
-            {"retriever": knn(V), "normalizer": "minmax"}]}},
-        std({"match": {"body": "plum"}}, filter={"term": {"tag": "b"}})]}}}
+    body = {
+        "retriever": {
+            "rrf": {
+                "filter": TAG_A,
+                "retrievers": [
+                    {
+                        "linear": {
+                            "filter": RECENT,
+                            "retrievers": [
+                                {"retriever": std({"match": {"body": "pear"}}), "normalizer": "minmax"},
+                                {"retriever": knn(V), "normalizer": "minmax"},
+                            ],
+                        }
+                    },
+                    std({"match": {"body": "plum"}}, filter={"term": {"tag": "b"}}),
+                ],
+            }
+        }
+    }
     plan = engine.plan(index="docs", body=body)
     linear, standard = plan.logical.retrievers[0].retriever, plan.logical.retrievers[1].retriever
     assert linear.filter == () and plan.logical.filter == ()
     for leaf in (e.retriever for e in linear.retrievers):
         assert [f.to_json() for f in leaf.filter] == [
-            {"range": {"year": {"gte": 2005}}}, {"term": {"tag": {"value": "a"}}}]
-    assert [f.to_json() for f in standard.filter] == [{"term": {"tag": {"value": "b"}}},
-                                                      {"term": {"tag": {"value": "a"}}}]
+            {"range": {"year": {"gte": 2005}}},
+            {"term": {"tag": {"value": "a"}}},
+        ]
+    assert [f.to_json() for f in standard.filter] == [
+        {"term": {"tag": {"value": "b"}}},
+        {"term": {"tag": {"value": "a"}}},
+    ]
     same_with_rule_off(engine, body, "push_down_filters")
 
 
 def test_a_filter_the_child_already_has_is_not_added_twice(engine):
-    body = {"retriever": {"rrf": {"filter": TAG_A, "retrievers": [
-        std({"match": {"body": "fig"}}, filter=TAG_A), knn(V)]}}}
+    body = {
+        "retriever": {"rrf": {"filter": TAG_A, "retrievers": [std({"match": {"body": "fig"}}, filter=TAG_A), knn(V)]}}
+    }
     plan = engine.plan(index="docs", body=body)
     assert len(plan.logical.retrievers[0].retriever.filter) == 1
     assert len(plan.with_rules(push_down_filters=False).logical.filter) == 1  # still on the rrf
@@ -59,15 +78,39 @@ def test_a_filter_the_child_already_has_is_not_added_twice(engine):
     same_with_rule_off(engine, {**body, "explain": True}, "push_down_filters")
 
 
-@pytest.mark.parametrize("body", [
-    {"retriever": {"rrf": {"filter": TAG_A, "retrievers": [std({"match": {"body": "apple kiwi"}}), knn(V)]}},
-     "size": 5},
-    {"retriever": {"linear": {"filter": [TAG_A, RECENT], "rank_window_size": 20, "retrievers": [
-        {"retriever": std({"match": {"title": "lime"}}), "weight": 2, "normalizer": "minmax"},
-        {"retriever": knn(V, k=15), "normalizer": "l2_norm"}]}}, "size": 20},
-    {"retriever": {"rrf": {"filter": RECENT, "retrievers": [
-        {"rrf": {"filter": TAG_A, "retrievers": [std({"match": {"body": "date"}}), knn(V)]}},
-        std({"match": {"body": "grape"}})]}}, "explain": True},
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {
+            "retriever": {"rrf": {"filter": TAG_A, "retrievers": [std({"match": {"body": "apple kiwi"}}), knn(V)]}},
+            "size": 5,
+        },
+        {
+            "retriever": {
+                "linear": {
+                    "filter": [TAG_A, RECENT],
+                    "rank_window_size": 20,
+                    "retrievers": [
+                        {"retriever": std({"match": {"title": "lime"}}), "weight": 2, "normalizer": "minmax"},
+                        {"retriever": knn(V, k=15), "normalizer": "l2_norm"},
+                    ],
+                }
+            },
+            "size": 20,
+        },
+        {
+            "retriever": {
+                "rrf": {
+                    "filter": RECENT,
+                    "retrievers": [
+                        {"rrf": {"filter": TAG_A, "retrievers": [std({"match": {"body": "date"}}), knn(V)]}},
+                        std({"match": {"body": "grape"}}),
+                    ],
+                }
+            },
+            "explain": True,
+        },
+    ],
+)
 def test_results_are_identical_with_the_rule_off(engine, body):
     same_with_rule_off(engine, body, "push_down_filters")

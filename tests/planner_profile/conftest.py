@@ -38,14 +38,24 @@ def tiny_cross_encoder(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def make_engine(tiny_cross_encoder: Path) -> Engine:
     engine = Engine()
-    engine.indices.create(index="docs", mappings={"properties": {
-        "text": {"type": "text"}, "tag": {"type": "keyword"}, "meaning": {"type": "semantic_text"}}})
+    engine.indices.create(
+        index="docs",
+        mappings={
+            "properties": {"text": {"type": "text"}, "tag": {"type": "keyword"}, "meaning": {"type": "semantic_text"}}
+        },
+    )
     ops: list[dict] = []
     for doc_id, (text, tag) in DOCS.items():
         ops += [{"index": {"_index": "docs", "_id": doc_id}}, {"text": text, "tag": tag, "meaning": text}]
     engine.bulk(operations=ops, refresh=True)
-    engine.inference.put(inference_id="ce", task_type="rerank", inference_config={
-        "service": "sentence_transformers", "service_settings": {"model_id": str(tiny_cross_encoder), "device": "cpu"}})
+    engine.inference.put(
+        inference_id="ce",
+        task_type="rerank",
+        inference_config={
+            "service": "sentence_transformers",
+            "service_settings": {"model_id": str(tiny_cross_encoder), "device": "cpu"},
+        },
+    )
     return engine
 
 

@@ -3,16 +3,16 @@ and out, and the model calls, pairs, tokens and cache hits of each operator."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 
+from conftest import DOCS
 from retrievo import Engine
 from retrievo.errors import ApiError
 from retrievo.grammar.json import parse_search
-
-from conftest import DOCS
 
 LIVE = len(DOCS)
 ENTRY_KEYS = {"type", "description", "time_in_nanos", "breakdown", "debug", "children"}
@@ -102,23 +102,38 @@ def test_no_fetch_section_without_hits(engine: Engine) -> None:
 
 
 def test_filter_and_knn_profile_record_query_embeddings_and_cache_hits(engine: Engine) -> None:
-    body = {"retriever": {"knn": {"field": "meaning", "k": 2, "num_candidates": 6, "filter": {"term": {"tag": "sky"}},
-                                  "query_vector_builder": {"text_embedding": {
-                                      "model_id": ".all-minilm-l6-v2", "model_text": "lunar cycle"}}}},
-            "profile": True}
+    body = {
+        "retriever": {
+            "knn": {
+                "field": "meaning",
+                "k": 2,
+                "num_candidates": 6,
+                "filter": {"term": {"tag": "sky"}},
+                "query_vector_builder": {
+                    "text_embedding": {"model_id": ".all-minilm-l6-v2", "model_text": "lunar cycle"}
+                },
+            }
+        },
+        "profile": True,
+    }
     first = engine.search(index="docs", body=body)
     root = query_tree(first)
     check_shape(root)
     assert [e["type"] for e in walk(root)] == ["Page", "TopDocs", "KnnScore", "VectorSearch"]
     vector = only(root, "VectorSearch")
     assert vector["debug"]["documents_in"] == LIVE
-    assert vector["debug"]["documents_out"] == 2          # only two documents are tagged "sky"
+    assert vector["debug"]["documents_out"] == 2  # only two documents are tagged "sky"
     assert vector["debug"]["inference_ids"] == [".all-minilm-l6-v2"]
     embed = vector["debug"]["text_embedding"]
-    assert (embed["requests"], embed["texts"], embed["model_calls"], embed["cache_misses"], embed["cache_hits"]) \
-        == (1, 1, 1, 1, 0)
+    assert (embed["requests"], embed["texts"], embed["model_calls"], embed["cache_misses"], embed["cache_hits"]) == (
+        1,
+        1,
+        1,
+        1,
+        0,
+    )
     assert vector["breakdown"]["inference_count"] == 1 and vector["breakdown"]["inference"] > 0
-    assert "text_embedding" not in only(root, "KnnScore")["debug"]   # the parent does not count it again
+    assert "text_embedding" not in only(root, "KnnScore")["debug"]  # the parent does not count it again
     second = engine.search(index="docs", body=body)
     embed = only(query_tree(second), "VectorSearch")["debug"]["text_embedding"]
     assert (embed["model_calls"], embed["cache_hits"], embed["cache_misses"]) == (0, 1, 0)
@@ -126,8 +141,11 @@ def test_filter_and_knn_profile_record_query_embeddings_and_cache_hits(engine: E
 
 
 def test_standard_filter_profile(engine: Engine) -> None:
-    resp = engine.search(index="docs", profile=True, retriever={"standard": {
-        "query": {"match": {"text": "the"}}, "filter": {"term": {"tag": "animal"}}}})
+    resp = engine.search(
+        index="docs",
+        profile=True,
+        retriever={"standard": {"query": {"match": {"text": "the"}}, "filter": {"term": {"tag": "animal"}}}},
+    )
     root = query_tree(resp)
     check_shape(root)
     flt = only(root, "Filter")
@@ -137,11 +155,28 @@ def test_standard_filter_profile(engine: Engine) -> None:
 
 
 def test_rrf_profile_counts_the_union_of_its_children(engine: Engine) -> None:
-    resp = engine.search(index="docs", profile=True, retriever={"rrf": {"retrievers": [
-        {"standard": {"query": {"match": {"text": "moon"}}}},
-        {"knn": {"field": "meaning", "k": 3, "num_candidates": 6, "query_vector_builder": {
-            "text_embedding": {"model_id": ".all-minilm-l6-v2", "model_text": "a dog"}}}}],
-        "rank_window_size": 10}})
+    resp = engine.search(
+        index="docs",
+        profile=True,
+        retriever={
+            "rrf": {
+                "retrievers": [
+                    {"standard": {"query": {"match": {"text": "moon"}}}},
+                    {
+                        "knn": {
+                            "field": "meaning",
+                            "k": 3,
+                            "num_candidates": 6,
+                            "query_vector_builder": {
+                                "text_embedding": {"model_id": ".all-minilm-l6-v2", "model_text": "a dog"}
+                            },
+                        }
+                    },
+                ],
+                "rank_window_size": 10,
+            }
+        },
+    )
     root = query_tree(resp)
     check_shape(root)
     fuse = only(root, "RrfFuse")
@@ -154,22 +189,33 @@ def test_rrf_profile_counts_the_union_of_its_children(engine: Engine) -> None:
 
 def _tokens(path: Path, query: str, texts: list[str]) -> int:
     from transformers import AutoTokenizer
+
     tokenizer = AutoTokenizer.from_pretrained(str(path))
     return sum(len(tokenizer(query, t)["input_ids"]) for t in texts)
 
 
 def test_reranker_profile_records_pairs_tokens_and_cache_hits(engine: Engine, tiny_cross_encoder: Path) -> None:
     child = {"standard": {"query": {"match": {"text": "the moon"}}}}
-    body = {"retriever": {"text_similarity_reranker": {
-        "retriever": child, "field": "text", "inference_text": "moon phases", "inference_id": "ce",
-        "rank_window_size": 4}}, "size": 3, "profile": True}
+    body = {
+        "retriever": {
+            "text_similarity_reranker": {
+                "retriever": child,
+                "field": "text",
+                "inference_text": "moon phases",
+                "inference_id": "ce",
+                "rank_window_size": 4,
+            }
+        },
+        "size": 3,
+        "profile": True,
+    }
     window = [h["_id"] for h in engine.search(index="docs", retriever=child, size=4)["hits"]["hits"]]
     first = engine.search(index="docs", body=body)
     root = query_tree(first)
     check_shape(root)
     assert [e["type"] for e in walk(root)] == ["Page", "Rerank", "TopDocs", "Bm25Score"]
     rerank = only(root, "Rerank")
-    assert rerank["debug"]["documents_in"] == 4       # every document of the window is scored ...
+    assert rerank["debug"]["documents_in"] == 4  # every document of the window is scored ...
     assert rerank["debug"]["documents_out"] in (3, 4)  # ... and what the page needs is handed on
     assert root["debug"]["documents_out"] == 3
     stats = rerank["debug"]["rerank"]
@@ -186,9 +232,19 @@ def test_reranker_profile_records_pairs_tokens_and_cache_hits(engine: Engine, ti
 
 
 def test_bi_encoder_reranker_charges_its_embeddings_to_the_reranker(engine: Engine) -> None:
-    resp = engine.search(index="docs", profile=True, retriever={"text_similarity_reranker": {
-        "retriever": {"standard": {"query": {"match": {"text": "science"}}}}, "field": "text",
-        "inference_text": "study of stars", "inference_id": ".all-minilm-l6-v2-rerank", "rank_window_size": 10}})
+    resp = engine.search(
+        index="docs",
+        profile=True,
+        retriever={
+            "text_similarity_reranker": {
+                "retriever": {"standard": {"query": {"match": {"text": "science"}}}},
+                "field": "text",
+                "inference_text": "study of stars",
+                "inference_id": ".all-minilm-l6-v2-rerank",
+                "rank_window_size": 10,
+            }
+        },
+    )
     rerank = only(query_tree(resp), "Rerank")
     assert rerank["debug"]["rerank"]["pairs"] == 2
     # the passages were embedded at indexing time ("ingest"), the query once now
@@ -197,10 +253,19 @@ def test_bi_encoder_reranker_charges_its_embeddings_to_the_reranker(engine: Engi
 
 
 def test_top_level_knn_and_query_profile(engine: Engine) -> None:
-    resp = engine.search(index="docs", profile=True, body={
-        "query": {"match": {"text": "dog"}},
-        "knn": {"field": "meaning", "k": 2, "num_candidates": 6, "query_vector_builder": {
-            "text_embedding": {"model_id": ".all-minilm-l6-v2", "model_text": "canine"}}}})
+    resp = engine.search(
+        index="docs",
+        profile=True,
+        body={
+            "query": {"match": {"text": "dog"}},
+            "knn": {
+                "field": "meaning",
+                "k": 2,
+                "num_candidates": 6,
+                "query_vector_builder": {"text_embedding": {"model_id": ".all-minilm-l6-v2", "model_text": "canine"}},
+            },
+        },
+    )
     root = query_tree(resp)
     check_shape(root)
     score = only(root, "Score")

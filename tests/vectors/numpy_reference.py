@@ -6,8 +6,9 @@ from __future__ import annotations
 import numpy as np
 
 
-def reference_scores(vectors: np.ndarray, query: np.ndarray, similarity: str,
-                     element_type: str = "float") -> np.ndarray:
+def reference_scores(
+    vectors: np.ndarray, query: np.ndarray, similarity: str, element_type: str = "float"
+) -> np.ndarray:
     """ES ``_score`` of every row, in float64 (bytes: exact integer arithmetic first)."""
     dims = vectors.shape[1]
     if element_type == "byte":
@@ -46,8 +47,9 @@ def reference_raw(vectors: np.ndarray, query: np.ndarray, similarity: str) -> np
     return v @ q
 
 
-def brute_force(vectors: np.ndarray, docs: np.ndarray, query: np.ndarray, similarity: str, k: int,
-                element_type: str = "float") -> tuple[np.ndarray, np.ndarray]:
+def brute_force(
+    vectors: np.ndarray, docs: np.ndarray, query: np.ndarray, similarity: str, k: int, element_type: str = "float"
+) -> tuple[np.ndarray, np.ndarray]:
     """Top ``k`` (score desc, doc asc) over the given rows."""
     scores = reference_scores(vectors, query, similarity, element_type)
     order = np.lexsort((docs, -scores))[:k]

@@ -15,10 +15,21 @@ SIMILARITIES = ("l2_norm", "cosine", "dot_product", "max_inner_product")
 FORCE_ANN = {"exact_rows": 0, "exact_cost_ratio": 0}
 
 
-def build(vectors: np.ndarray, similarity: str = "l2_norm", element_type: str = "float",
-          index_options: dict | None = None, **tuning) -> tuple[VectorFieldWriter, VectorField]:
-    writer = VectorFieldWriter("v", vectors.shape[1], similarity, element_type,
-                               index_options if index_options is not None else {"type": "flat"}, **tuning)
+def build(
+    vectors: np.ndarray,
+    similarity: str = "l2_norm",
+    element_type: str = "float",
+    index_options: dict | None = None,
+    **tuning,
+) -> tuple[VectorFieldWriter, VectorField]:
+    writer = VectorFieldWriter(
+        "v",
+        vectors.shape[1],
+        similarity,
+        element_type,
+        index_options if index_options is not None else {"type": "flat"},
+        **tuning,
+    )
     for doc, vector in enumerate(vectors):
         writer.add(doc, vector)
     n = len(vectors)
@@ -41,6 +52,7 @@ def recall(found: np.ndarray, expected: np.ndarray) -> float:
 
 # ------------------------------------------------------------------------------- score transforms
 
+
 @pytest.mark.parametrize("similarity", SIMILARITIES)
 @pytest.mark.parametrize("index_options", [{"type": "flat"}, {"type": "hnsw"}, {"type": "int8_hnsw"}])
 def test_float_scores_follow_elasticsearchs_transform(similarity, index_options):
@@ -60,7 +72,7 @@ def test_max_inner_product_transform_on_negative_and_positive_dots():
     _, field = build(vectors, "max_inner_product")
     docs, scores = field.search(np.array([1.0, 0.0], dtype=np.float32), 4, 4)
     assert docs.tolist() == [0, 2, 3, 1]
-    assert scores.tolist() == [3.0, 1.5, 1.0, 0.25]       # dot+1, dot+1, dot+1, 1/(1-dot)
+    assert scores.tolist() == [3.0, 1.5, 1.0, 0.25]  # dot+1, dot+1, dot+1, 1/(1-dot)
 
 
 @pytest.mark.parametrize("similarity", SIMILARITIES)
@@ -80,8 +92,10 @@ def test_byte_dot_product_score_is_half_plus_dot_over_dims_times_32768():
     _, field = build(vectors, "dot_product", "byte")
     docs, scores = field.search(np.array([1, 1, 1, 1], dtype=np.float32), 2, 2)
     assert docs.tolist() == [0, 1]
-    assert scores.tolist() == [np.float32(0.5) + np.float32(254) / np.float32(4 * 32768),
-                               np.float32(0.5) + np.float32(-128) / np.float32(4 * 32768)]
+    assert scores.tolist() == [
+        np.float32(0.5) + np.float32(254) / np.float32(4 * 32768),
+        np.float32(0.5) + np.float32(-128) / np.float32(4 * 32768),
+    ]
 
 
 def test_cosine_scores_ignore_magnitude():
@@ -107,6 +121,7 @@ def test_exact_scores_equal_search_scores_and_reference(similarity):
 
 # ------------------------------------------------------------------------------- similarity threshold
 
+
 @pytest.mark.parametrize("similarity", SIMILARITIES)
 def test_similarity_threshold_is_on_the_raw_similarity(similarity):
     rng = np.random.default_rng(5)
@@ -114,7 +129,7 @@ def test_similarity_threshold_is_on_the_raw_similarity(similarity):
     query = query_for(similarity, rng, 8)
     raw = reference_raw(vectors, query, similarity)
     ordered = np.sort(raw)
-    threshold = float((ordered[200] + ordered[201]) / 2)   # between two values: no float32 borderline
+    threshold = float((ordered[200] + ordered[201]) / 2)  # between two values: no float32 borderline
     _, field = build(vectors, similarity)
     docs, _ = field.search(query, 400, 400, similarity_threshold=threshold)
     expected = np.flatnonzero(raw <= threshold) if similarity == "l2_norm" else np.flatnonzero(raw >= threshold)
@@ -211,12 +226,15 @@ def test_filter_matching_nothing_returns_empty_arrays(filter_data):
 def test_unfiltered_hnsw_recall(filter_data):
     vectors, queries, _ = filter_data
     _, field = build(vectors, "l2_norm", index_options={"type": "hnsw"}, **FORCE_ANN)
-    recalls = [recall(field.search(q, 10, 100)[0], brute_force(vectors, np.arange(N_FILTER), q, "l2_norm", 10)[0])
-               for q in queries]
+    recalls = [
+        recall(field.search(q, 10, 100)[0], brute_force(vectors, np.arange(N_FILTER), q, "l2_norm", 10)[0])
+        for q in queries
+    ]
     assert np.mean(recalls) >= 0.95
 
 
 # ------------------------------------------------------------------------------- deletions
+
 
 @pytest.mark.parametrize("tuning", [{}, FORCE_ANN])
 def test_deleted_docs_never_come_back(filter_data, tuning):
@@ -252,8 +270,10 @@ def test_mass_deletion_compacts_the_main_segment():
 
 # ------------------------------------------------------------------------------- quantised types
 
-@pytest.mark.parametrize("index_options", [{"type": "int8_hnsw"}, {"type": "int8_flat"},
-                                           {"type": "int4_hnsw"}, {"type": "int4_flat"}])
+
+@pytest.mark.parametrize(
+    "index_options", [{"type": "int8_hnsw"}, {"type": "int8_flat"}, {"type": "int4_hnsw"}, {"type": "int4_flat"}]
+)
 def test_quantized_search_rescores_with_float_vectors(filter_data, index_options):
     vectors, queries, _ = filter_data
     _, field = build(vectors, "cosine", index_options=index_options, **FORCE_ANN)
@@ -270,15 +290,21 @@ def test_quantized_search_rescores_with_float_vectors(filter_data, index_options
 def test_mapping_level_oversample_is_the_default(filter_data):
     vectors, queries, _ = filter_data
     _, plain = build(vectors, "cosine", index_options={"type": "int4_flat"}, **FORCE_ANN)
-    _, oversampled = build(vectors, "cosine", index_options={"type": "int4_flat", "rescore_vector": {"oversample": 5}},
-                           **FORCE_ANN)
-    hits = [recall(oversampled.search(q, 10, 10)[0], brute_force(vectors, np.arange(N_FILTER), q, "cosine", 10)[0])
-            for q in queries]
-    base = [recall(plain.search(q, 10, 10)[0], brute_force(vectors, np.arange(N_FILTER), q, "cosine", 10)[0])
-            for q in queries]
+    _, oversampled = build(
+        vectors, "cosine", index_options={"type": "int4_flat", "rescore_vector": {"oversample": 5}}, **FORCE_ANN
+    )
+    hits = [
+        recall(oversampled.search(q, 10, 10)[0], brute_force(vectors, np.arange(N_FILTER), q, "cosine", 10)[0])
+        for q in queries
+    ]
+    base = [
+        recall(plain.search(q, 10, 10)[0], brute_force(vectors, np.arange(N_FILTER), q, "cosine", 10)[0])
+        for q in queries
+    ]
     assert np.mean(hits) > np.mean(base)
-    same = [np.array_equal(oversampled.search(q, 10, 10)[0], plain.search(q, 10, 10, oversample=5)[0])
-            for q in queries[:5]]
+    same = [
+        np.array_equal(oversampled.search(q, 10, 10)[0], plain.search(q, 10, 10, oversample=5)[0]) for q in queries[:5]
+    ]
     assert all(same)
 
 
@@ -296,6 +322,7 @@ def test_default_options_for_384_dims_rescore_three_times_k():
 
 
 # ------------------------------------------------------------------------------- refresh and snapshots
+
 
 def test_snapshots_are_immutable_and_the_tail_folds_into_the_main_index():
     rng = np.random.default_rng(17)
@@ -349,6 +376,7 @@ def test_describe_and_memory():
 
 # ------------------------------------------------------------------------------- query validation
 
+
 def query_error(field: VectorField, query) -> str:
     with pytest.raises(BadRequestError) as info:
         field.search(query, 1, 1)
@@ -359,19 +387,24 @@ def query_error(field: VectorField, query) -> str:
 def test_query_vectors_are_checked_like_elasticsearch():
     _, cosine = build(np.ones((2, 3), dtype=np.float32), "cosine")
     assert query_error(cosine, [1.0, 2.0]) == (
-        "The query vector has a different number of dimensions [2] than the document vectors [3].")
+        "The query vector has a different number of dimensions [2] than the document vectors [3]."
+    )
     assert query_error(cosine, [0.0, 0.0, 0.0]) == (
         "The [cosine] similarity does not support vectors with zero magnitude. Preview of invalid vector: "
-        "[0.0, 0.0, 0.0]")
+        "[0.0, 0.0, 0.0]"
+    )
     _, dot = build(unit_rows(np.random.default_rng(0), 2, 3), "dot_product")
     assert query_error(dot, [1.0, 1.0, 0.0]).startswith(
-        "The [dot_product] similarity can only be used with unit-length vectors.")
+        "The [dot_product] similarity can only be used with unit-length vectors."
+    )
     _, byte = build(np.ones((2, 3), dtype=np.float32), "l2_norm", "byte")
     assert query_error(byte, [1.5, 1.0, 0.0]) == (
         "element_type [byte] vectors only support non-decimal values but found decimal value [1.5] at dim [0]; "
-        "Preview of invalid vector: [1.5, 1.0, 0.0]")
+        "Preview of invalid vector: [1.5, 1.0, 0.0]"
+    )
     assert query_error(byte, [1.0, 1.0, 200.0]).startswith(
-        "element_type [byte] vectors only support integers between [-128, 127] but found [200.0] at dim [2];")
+        "element_type [byte] vectors only support integers between [-128, 127] but found [200.0] at dim [2];"
+    )
 
 
 def test_cosine_query_needs_no_normalisation_by_the_caller():
@@ -386,14 +419,21 @@ def test_cosine_query_needs_no_normalisation_by_the_caller():
 
 # ------------------------------------------------------------------------------- from a mapping
 
+
 def test_writer_from_mapping_uses_the_resolved_index_options():
     from retrievo.index.mappings import Mappings
-    mappings = Mappings.from_json({"properties": {
-        "a": {"type": "dense_vector", "dims": 4},
-        "b": {"type": "dense_vector", "dims": 4, "element_type": "byte", "similarity": "l2_norm"},
-        "c": {"type": "dense_vector", "dims": 4, "index_options": None},
-        "d": {"type": "dense_vector", "dims": 400, "index_options": {"type": "flat"}},
-        "e": {"type": "dense_vector"}}})
+
+    mappings = Mappings.from_json(
+        {
+            "properties": {
+                "a": {"type": "dense_vector", "dims": 4},
+                "b": {"type": "dense_vector", "dims": 4, "element_type": "byte", "similarity": "l2_norm"},
+                "c": {"type": "dense_vector", "dims": 4, "index_options": None},
+                "d": {"type": "dense_vector", "dims": 400, "index_options": {"type": "flat"}},
+                "e": {"type": "dense_vector"},
+            }
+        }
+    )
     a = VectorFieldWriter.from_mapping(mappings.field("a"))
     assert (a.dims, a.similarity, a.element_type, a.index_options.type) == (4, "cosine", "float", "int8_hnsw")
     b = VectorFieldWriter.from_mapping(mappings.field("b"))
@@ -417,7 +457,7 @@ def test_changed_index_options_apply_to_the_next_build():
         writer.add(doc, vectors[doc])
     second = writer.refresh(400, np.ones(400, dtype=bool), False)
     assert [s["structure"] for s in second.describe()["segments"]] == ["IndexHNSWSQ"]
-    assert first.describe()["segments"][0]["structure"] == "IndexHNSWFlat"   # the old snapshot is untouched
+    assert first.describe()["segments"][0]["structure"] == "IndexHNSWFlat"  # the old snapshot is untouched
     assert second.search(vectors[321], 1, 50)[0].tolist() == [321]
 
 

@@ -10,7 +10,7 @@ wildcard, which beats ``*``; between equals the rightmost wins).
 from __future__ import annotations
 
 import fnmatch
-from typing import Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 from retrievo.grammar.esql.errors import Pos, Problems
 from retrievo.grammar.esql.model import SCORE, EsqlQuery
@@ -57,15 +57,17 @@ def _precedence(pattern: str) -> int:
     return 0 if pattern == "*" else 1
 
 
-def keep(columns: Sequence[str], patterns: Sequence[tuple[str, Pos | None]],
-         problems: Problems | None = None) -> list[str]:
+def keep(
+    columns: Sequence[str], patterns: Sequence[tuple[str, Pos | None]], problems: Problems | None = None
+) -> list[str]:
     """The columns one ``KEEP`` keeps, in ES|QL's order."""
     winner: dict[str, tuple[int, int]] = {}
     for i, (pattern, pos) in enumerate(patterns):
         matched = [c for c in columns if (c == pattern if "*" not in pattern else fnmatch.fnmatchcase(c, pattern))]
         if not matched and problems is not None and pos is not None:
-            problems.add(pos, f"No matches found for pattern [{pattern}]" if "*" in pattern
-                         else f"Unknown column [{pattern}]")
+            problems.add(
+                pos, f"No matches found for pattern [{pattern}]" if "*" in pattern else f"Unknown column [{pattern}]"
+            )
         for c in matched:
             rank = (_precedence(pattern), i)
             if c not in winner or rank >= winner[c]:

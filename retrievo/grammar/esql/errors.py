@@ -16,25 +16,65 @@ Every error carries ``line`` and ``column`` (1-based) as attributes for programs
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 from retrievo.errors import BadRequestError
 
 #: ES|QL's source commands and processing commands (what Elasticsearch 9.x parses), so that one
 #: outside the subset is named rather than reported as a syntax error.
-ESQL_COMMANDS = frozenset({
-    "FROM", "ROW", "SHOW", "TS", "METRICS", "EXPLAIN", "SET", "PROMQL",
-    "CHANGE_POINT", "COMPLETION", "DISSECT", "DROP", "ENRICH", "EVAL", "FORK", "FUSE", "GROK",
-    "INLINESTATS", "INLINE", "KEEP", "LIMIT", "LOOKUP", "MV_EXPAND", "RENAME", "RERANK", "SAMPLE",
-    "SORT", "STATS", "WHERE", "JOIN", "MMR", "TOP", "DEDUP", "INSIST", "SUBQUERY", "TS_INFO",
-    "METRICS_INFO", "URI_PARTS", "USER_AGENT", "REGISTERED_DOMAIN", "IP_LOCATION", "HIGHLIGHT",
-})
+ESQL_COMMANDS = frozenset(
+    {
+        "FROM",
+        "ROW",
+        "SHOW",
+        "TS",
+        "METRICS",
+        "EXPLAIN",
+        "SET",
+        "PROMQL",
+        "CHANGE_POINT",
+        "COMPLETION",
+        "DISSECT",
+        "DROP",
+        "ENRICH",
+        "EVAL",
+        "FORK",
+        "FUSE",
+        "GROK",
+        "INLINESTATS",
+        "INLINE",
+        "KEEP",
+        "LIMIT",
+        "LOOKUP",
+        "MV_EXPAND",
+        "RENAME",
+        "RERANK",
+        "SAMPLE",
+        "SORT",
+        "STATS",
+        "WHERE",
+        "JOIN",
+        "MMR",
+        "TOP",
+        "DEDUP",
+        "INSIST",
+        "SUBQUERY",
+        "TS_INFO",
+        "METRICS_INFO",
+        "URI_PARTS",
+        "USER_AGENT",
+        "REGISTERED_DOMAIN",
+        "IP_LOCATION",
+        "HIGHLIGHT",
+    }
+)
 
 
 @dataclass(frozen=True)
 class Pos:
     """A 1-based line and column in the query text."""
+
     line: int
     column: int
 
@@ -97,14 +137,32 @@ def verification_error(problems: Iterable[tuple[Pos, str]]) -> BadRequestError:
 
 #: How ANTLR (and so Elasticsearch) names the tokens the parser expected.
 _TOKEN_NAMES: dict[str, tuple[str, ...]] = {
-    "ORDER": ("'asc'", "'desc'"), "NULLS_ORDER": ("'first'", "'last'"), "LIKE_OP": ("'like'", "'rlike'"),
-    "COMPARISON": ("'!='", "'<'", "'<='", "'=='", "'>'", "'>='"), "ADD_OP": ("'+'", "'-'"),
-    "MUL_OP": ("'%'", "'*'", "'/'"), "LPAR": ("'('",), "RPAR": ("')'",), "LSQB": ("'['",),
-    "RSQB": ("']'",), "LBRACE": ("'{'",), "RBRACE": ("'}'",), "COMMA": ("','",), "DOT": ("'.'",),
-    "VBAR": ("'|'",), "COLON": ("':'",), "ASSIGN": ("'='",), "CAST": ("'::'",),
-    "IDENT": ("UNQUOTED_IDENTIFIER",), "QUOTED_IDENT": ("QUOTED_IDENTIFIER",),
-    "INTEGER": ("INTEGER_LITERAL",), "DECIMAL": ("DECIMAL_LITERAL",), "STRING": ("QUOTED_STRING",),
-    "PARAM": ("PARAM",), "INDEX_PATTERN": ("UNQUOTED_SOURCE",), "ID_PATTERN": ("ID_PATTERN",),
+    "ORDER": ("'asc'", "'desc'"),
+    "NULLS_ORDER": ("'first'", "'last'"),
+    "LIKE_OP": ("'like'", "'rlike'"),
+    "COMPARISON": ("'!='", "'<'", "'<='", "'=='", "'>'", "'>='"),
+    "ADD_OP": ("'+'", "'-'"),
+    "MUL_OP": ("'%'", "'*'", "'/'"),
+    "LPAR": ("'('",),
+    "RPAR": ("')'",),
+    "LSQB": ("'['",),
+    "RSQB": ("']'",),
+    "LBRACE": ("'{'",),
+    "RBRACE": ("'}'",),
+    "COMMA": ("','",),
+    "DOT": ("'.'",),
+    "VBAR": ("'|'",),
+    "COLON": ("':'",),
+    "ASSIGN": ("'='",),
+    "CAST": ("'::'",),
+    "IDENT": ("UNQUOTED_IDENTIFIER",),
+    "QUOTED_IDENT": ("QUOTED_IDENTIFIER",),
+    "INTEGER": ("INTEGER_LITERAL",),
+    "DECIMAL": ("DECIMAL_LITERAL",),
+    "STRING": ("QUOTED_STRING",),
+    "PARAM": ("PARAM",),
+    "INDEX_PATTERN": ("UNQUOTED_SOURCE",),
+    "ID_PATTERN": ("ID_PATTERN",),
     "$END": ("<EOF>",),
 }
 
@@ -131,7 +189,7 @@ def word_at(text: str, pos: Pos) -> str:
     lines = text.split("\n")
     if not 1 <= pos.line <= len(lines):
         return ""
-    rest = lines[pos.line - 1][pos.column - 1:]
+    rest = lines[pos.line - 1][pos.column - 1 :]
     word = ""
     for ch in rest:
         if ch.isalnum() or ch == "_":

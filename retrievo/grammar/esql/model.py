@@ -16,8 +16,7 @@ from retrievo.retrievers.search import SearchRequest
 #: The metadata columns retrievo fills (``FROM ... METADATA``), as Elasticsearch names them.
 METADATA_FIELDS = ("_id", "_index", "_score")
 #: Metadata Elasticsearch's ES|QL also knows; asking for one is "not supported in retrievo".
-OTHER_METADATA_FIELDS = ("_version", "_ignored", "_index_mode", "_source", "_tier", "_size", "_tsid",
-                         "_timeseries")
+OTHER_METADATA_FIELDS = ("_version", "_ignored", "_index_mode", "_source", "_tier", "_size", "_tsid", "_timeseries")
 DEFAULT_METADATA = ("_id", "_index", "_score")
 SCORE = "_score"
 
@@ -36,8 +35,11 @@ class EsqlQuery(Node):
     rerank_column: str | None = None
 
     def to_json(self) -> dict[str, Any]:
-        body: dict[str, Any] = {"index": self.request.index, "request": self.request.to_json(),
-                                "metadata": list(self.metadata)}
+        body: dict[str, Any] = {
+            "index": self.request.index,
+            "request": self.request.to_json(),
+            "metadata": list(self.metadata),
+        }
         if self.keep:
             body["keep"] = [list(k) for k in self.keep]
         if self.rerank_column is not None:

@@ -26,14 +26,25 @@ reported as not supported, never approximated.
 from __future__ import annotations
 
 import fnmatch
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Callable, Literal, Mapping, Sequence
+from typing import Any, Literal
 
-from retrievo.grammar.esql.columns import all_columns, keep as keep_columns
+from retrievo.grammar.esql.columns import all_columns
+from retrievo.grammar.esql.columns import keep as keep_columns
 from retrievo.grammar.esql.errors import Pos, Problems, not_supported, syntax_error, verification_error
 from retrievo.grammar.esql.model import DEFAULT_METADATA, METADATA_FIELDS, OTHER_METADATA_FIELDS, SCORE, EsqlQuery
 from retrievo.grammar.esql.syntax import (
-    EsqlSyntax, Field, ForkCmd, FuseCmd, KeepCmd, LimitCmd, RerankCmd, SortCmd, SortItem, WhereCmd,
+    EsqlSyntax,
+    Field,
+    ForkCmd,
+    FuseCmd,
+    KeepCmd,
+    LimitCmd,
+    RerankCmd,
+    SortCmd,
+    SortItem,
+    WhereCmd,
     parse_syntax,
 )
 from retrievo.grammar.esql.where import WhereContext, WherePlan, esql_type, translate_where
@@ -69,7 +80,8 @@ FieldsResolver = Callable[[str], "Mapping[str, str] | None"]
 @dataclass
 class _Stage:
     """One stage of the chain: its head (what it does), then an optional SORT and LIMIT."""
-    kind: str                                    # "retrieve" | "fuse" | "rerank"
+
+    kind: str  # "retrieve" | "fuse" | "rerank"
     wheres: list[WhereCmd] = field(default_factory=list)
     fork: ForkCmd | None = None
     fuse: FuseCmd | None = None
@@ -196,12 +208,19 @@ class _Translator:
         head = "FUSE" if stage.kind == "fuse" else "RERANK"
         pos = stage.fuse.pos if stage.kind == "fuse" and stage.fuse else stage.rerank.pos  # type: ignore[union-attr]
         items = stage.sort.items if stage.sort else ()
-        ok = len(items) == 1 and isinstance(items[0].expr, Field) and items[0].expr.name == column \
+        ok = (
+            len(items) == 1
+            and isinstance(items[0].expr, Field)
+            and items[0].expr.name == column
             and items[0].order == "desc"
+        )
         if not ok:
             where = stage.sort.pos if stage.sort else pos
-            raise self.unsupported(where, f"{head} not followed by SORT {column} DESC (retrievo returns the "
-                                          f"{'fused' if head == 'FUSE' else 'reranked'} rows ordered by the new score)")
+            raise self.unsupported(
+                where,
+                f"{head} not followed by SORT {column} DESC (retrievo returns the "
+                f"{'fused' if head == 'FUSE' else 'reranked'} rows ordered by the new score)",
+            )
 
     # ------------------------------------------------------------ SORT
     def sort_fields(self, cmd: SortCmd | None, keeps: int) -> tuple[SortField, ...]:
@@ -269,30 +288,33 @@ class _Translator:
         first = windows[0][0]
         for window, pos in windows[1:]:
             if window != first:
-                raise self.unsupported(pos, "FORK branches with different LIMITs (a retriever gives every child "
-                                            "the same rank_window_size)")
+                raise self.unsupported(
+                    pos, "FORK branches with different LIMITs (a retriever gives every child the same rank_window_size)"
+                )
         prefilter = translate_where([w.expr for w in stage.wheres], self.where_context())
         if prefilter.scoring:
-            raise self.unsupported(stage.wheres[0].pos, "a scoring WHERE before FORK (only filters may precede "
-                                                        "FORK)")
+            raise self.unsupported(stage.wheres[0].pos, "a scoring WHERE before FORK (only filters may precede FORK)")
         for name in ("_id", "_index", SCORE):
             if name not in self.metadata:
                 self.problems.add(fuse.pos, f"Unknown column [{name}]")
         return self.fuse(fuse, tuple(children), first, prefilter.filters), first
 
-    def fuse(self, cmd: FuseCmd, children: tuple[Retriever, ...], window: int,
-             filters: tuple[Any, ...]) -> Retriever:
+    def fuse(self, cmd: FuseCmd, children: tuple[Retriever, ...], window: int, filters: tuple[Any, ...]) -> Retriever:
         method = (cmd.method or "RRF").upper()
         if method not in FUSE_METHODS:
-            raise syntax_error(self.text, cmd.method_pos or cmd.pos,
-                               f"Fuse type [{cmd.method}] is not supported, expected one of [RRF, LINEAR]")
+            raise syntax_error(
+                self.text,
+                cmd.method_pos or cmd.pos,
+                f"Fuse type [{cmd.method}] is not supported, expected one of [RRF, LINEAR]",
+            )
         if cmd.score_by is not None and cmd.score_by[0] != SCORE:
             raise self.unsupported(cmd.score_by[1], f"FUSE SCORE BY [{cmd.score_by[0]}] (only _score)")
         if cmd.group_by is not None and cmd.group_by[0] != "_fork":
             raise self.unsupported(cmd.group_by[1], f"FUSE GROUP BY [{cmd.group_by[0]}] (only _fork)")
         if cmd.key_by is not None and sorted(n for n, _ in cmd.key_by) not in (["_id"], ["_id", "_index"]):
-            raise self.unsupported(cmd.key_by[0][1], f"FUSE KEY BY [{', '.join(n for n, _ in cmd.key_by)}] "
-                                                     f"(only _id, _index)")
+            raise self.unsupported(
+                cmd.key_by[0][1], f"FUSE KEY BY [{', '.join(n for n, _ in cmd.key_by)}] (only _id, _index)"
+            )
         options = cmd.options.as_dict() if cmd.options is not None else {}
         allowed = ("rank_constant", "weights") if method == "RRF" else ("normalizer", "weights")
         for key in options:
@@ -307,11 +329,13 @@ class _Translator:
             elif rank_constant <= 0:
                 self.problems.add(cmd.pos, f"expected rank_constant to be positive, got [{rank_constant}]")
             elif float(rank_constant) != int(rank_constant) or rank_constant < 1:
-                raise self.unsupported(cmd.pos, f"a fractional rank_constant [{rank_constant}] (the rrf retriever "
-                                                f"takes an integer >= 1)")
+                raise self.unsupported(
+                    cmd.pos, f"a fractional rank_constant [{rank_constant}] (the rrf retriever takes an integer >= 1)"
+                )
             self.problems.raise_if_any()
-            return RrfRetriever(retrievers=entries, rank_constant=int(rank_constant), rank_window_size=window,
-                                filter=filters)
+            return RrfRetriever(
+                retrievers=entries, rank_constant=int(rank_constant), rank_window_size=window, filter=filters
+            )
         normalizer = options.get("normalizer")
         if normalizer is not None:
             if not isinstance(normalizer, str):
@@ -343,8 +367,10 @@ class _Translator:
 
     def reranker(self, cmd: RerankCmd, child: Retriever, window: int, last: bool) -> TextSimilarityReranker:
         if len(cmd.fields) > 1:
-            raise self.unsupported(cmd.fields[1][1], "RERANK on more than one field (the text_similarity_reranker "
-                                                     "retriever reads one field)")
+            raise self.unsupported(
+                cmd.fields[1][1],
+                "RERANK on more than one field (the text_similarity_reranker retriever reads one field)",
+            )
         name, pos = cmd.fields[0]
         if name in METADATA_FIELDS or name == "_fork":
             raise self.unsupported(pos, f"RERANK on [{name}]")
@@ -356,11 +382,13 @@ class _Translator:
         for key in options:
             self.problems.add(cmd.pos, f"Invalid option [{key}] in [RERANK], expected one of [inference_id]")
         if not isinstance(inference_id, str):
-            self.problems.add(cmd.pos, f"Invalid option [inference_id] in [RERANK], expected a string, found "
-                                       f"[{inference_id}]")
+            self.problems.add(
+                cmd.pos, f"Invalid option [inference_id] in [RERANK], expected a string, found [{inference_id}]"
+            )
         self.problems.raise_if_any()
-        return TextSimilarityReranker(retriever=child, field=name, inference_text=cmd.text,
-                                      inference_id=inference_id, rank_window_size=window)
+        return TextSimilarityReranker(
+            retriever=child, field=name, inference_text=cmd.text, inference_id=inference_id, rank_window_size=window
+        )
 
     # ------------------------------------------------------------ the chain
     def chain(self, stages: list[_Stage], final_default: int) -> tuple[Retriever, int]:
@@ -391,9 +419,9 @@ class _Translator:
 
 def _fuse_text(cmd: FuseCmd, text: str) -> str:
     lines = text.split("\n")
-    start = sum(len(l) + 1 for l in lines[: cmd.pos.line - 1]) + cmd.pos.column - 1
+    start = sum(len(line) + 1 for line in lines[: cmd.pos.line - 1]) + cmd.pos.column - 1
     end = text.find("|", start)
-    return text[start: end if end >= 0 else len(text)].strip()
+    return text[start : end if end >= 0 else len(text)].strip()
 
 
 def _fields_in(expr: Any) -> list[tuple[str, Pos]]:
@@ -419,7 +447,7 @@ def _retriever(plan: WherePlan, sort: tuple[SortField, ...], k: int) -> Retrieve
     knn = tuple(spec.search(k, plan.filters) for spec in plan.knn)
     filters = plan.filters
     if not plan.scoring and not filters:
-        filters = (MatchAllQuery(),)      # every row, score 0 (ES|QL scores only full-text functions)
+        filters = (MatchAllQuery(),)  # every row, score 0 (ES|QL scores only full-text functions)
     return StandardRetriever(query=plan.query, knn=knn, filter=filters, sort=sort)
 
 
@@ -438,8 +466,12 @@ def translate(syntax: EsqlSyntax, fields: FieldsResolver | None = None) -> EsqlQ
     t.problems.raise_if_any()
     rerank_column = None
     last = stages[-1]
-    if last.kind == "rerank" and last.rerank is not None and last.rerank.column is not None \
-            and last.rerank.column[0] != SCORE:
+    if (
+        last.kind == "rerank"
+        and last.rerank is not None
+        and last.rerank.column is not None
+        and last.rerank.column[0] != SCORE
+    ):
         rerank_column = last.rerank.column[0]
     request = SearchRequest(index=index, retriever=retriever, size=size)
     keep = tuple(tuple(p for p, _ in patterns) for patterns in t.keep)
@@ -452,11 +484,17 @@ def translate(syntax: EsqlSyntax, fields: FieldsResolver | None = None) -> EsqlQ
     return query
 
 
-def parse_esql(text: str, *, params: Sequence[Any] | None = None,
-               fields: FieldsResolver | None = None) -> EsqlQuery:
+def parse_esql(text: str, *, params: Sequence[Any] | None = None, fields: FieldsResolver | None = None) -> EsqlQuery:
     """ES|QL text → :class:`EsqlQuery`; every failure is an Elasticsearch-shaped error."""
     return translate(parse_syntax(text, params), fields)
 
 
-__all__ = ["DEFAULT_LIMIT", "DEFAULT_METADATA", "FORK_BRANCH_LIMIT", "MAX_LIMIT", "RERANK_LIMIT", "parse_esql",
-           "translate"]
+__all__ = [
+    "DEFAULT_LIMIT",
+    "DEFAULT_METADATA",
+    "FORK_BRANCH_LIMIT",
+    "MAX_LIMIT",
+    "RERANK_LIMIT",
+    "parse_esql",
+    "translate",
+]

@@ -24,8 +24,18 @@ from retrievo.grammar.json.knn import default_num_candidates
 from retrievo.retrievers.fusion import DEFAULT_RANK_CONSTANT, CompoundRetriever, LinearRetriever, RrfRetriever
 from retrievo.retrievers.knn import KnnRetriever, KnnSearch
 from retrievo.retrievers.queries import (
-    BoolQuery, ConstantScoreQuery, ExistsQuery, MatchAllQuery, MatchNoneQuery, MatchPhraseQuery, MatchQuery,
-    MultiMatchQuery, Query, RangeQuery, TermQuery, TermsQuery,
+    BoolQuery,
+    ConstantScoreQuery,
+    ExistsQuery,
+    MatchAllQuery,
+    MatchNoneQuery,
+    MatchPhraseQuery,
+    MatchQuery,
+    MultiMatchQuery,
+    Query,
+    RangeQuery,
+    TermQuery,
+    TermsQuery,
 )
 from retrievo.retrievers.rerank import DEFAULT_RERANK_INFERENCE_ID, TextSimilarityReranker
 from retrievo.retrievers.retriever import Retriever
@@ -34,9 +44,40 @@ from retrievo.retrievers.sort import SortField
 from retrievo.retrievers.standard import StandardRetriever
 
 _PLAIN_ID = re.compile(r"[a-zA-Z_@][a-zA-Z0-9_]*")
-_KEYWORDS = frozenset({"and", "or", "not", "in", "is", "null", "true", "false", "like", "rlike", "asc", "desc",
-                       "nulls", "first", "last", "by", "on", "with", "from", "metadata", "where", "sort",
-                       "limit", "keep", "fork", "fuse", "rerank", "score", "key", "group"})
+_KEYWORDS = frozenset(
+    {
+        "and",
+        "or",
+        "not",
+        "in",
+        "is",
+        "null",
+        "true",
+        "false",
+        "like",
+        "rlike",
+        "asc",
+        "desc",
+        "nulls",
+        "first",
+        "last",
+        "by",
+        "on",
+        "with",
+        "from",
+        "metadata",
+        "where",
+        "sort",
+        "limit",
+        "keep",
+        "fork",
+        "fuse",
+        "rerank",
+        "score",
+        "key",
+        "group",
+    }
+)
 
 
 def cannot_express(what: str) -> BadRequestError:
@@ -49,15 +90,15 @@ def cannot_express(what: str) -> BadRequestError:
 def identifier(name: str) -> str:
     """A column name: bare when ES|QL reads it bare, otherwise back-quoted."""
     parts = name.split(".")
-    if all(_PLAIN_ID.fullmatch(p) and p.lower() not in _KEYWORDS for p in parts) \
-            and not (parts[0].startswith(("_", "@")) and len(parts[0]) == 1):
+    if all(_PLAIN_ID.fullmatch(p) and p.lower() not in _KEYWORDS for p in parts) and not (
+        parts[0].startswith(("_", "@")) and len(parts[0]) == 1
+    ):
         return name
     return "`" + name.replace("`", "``") + "`"
 
 
 def string(value: str) -> str:
-    out = value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r") \
-        .replace("\t", "\\t")
+    out = value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t")
     return f'"{out}"'
 
 
@@ -87,8 +128,10 @@ def literal(value: Any) -> str:
 
 def options(opts: dict[str, Any]) -> str:
     """ES|QL's map literal (named function parameters, command options)."""
+
     def value(v: Any) -> str:
         return options(v) if isinstance(v, dict) else literal(v)
+
     return "{" + ", ".join(f"{json.dumps(k)}: {value(v)}" for k, v in opts.items()) + "}"
 
 
@@ -227,8 +270,12 @@ def _bool_filter(q: BoolQuery) -> tuple[str, str]:
         if not q.filter and isinstance(neg, ExistsQuery):
             _plain(neg, "exists")
             return f"{identifier(neg.field)} IS NULL", "leaf"
-        if len(q.filter) == 1 and isinstance(q.filter[0], ExistsQuery) \
-                and isinstance(neg, (TermQuery, TermsQuery)) and neg.field == q.filter[0].field:
+        if (
+            len(q.filter) == 1
+            and isinstance(q.filter[0], ExistsQuery)
+            and isinstance(neg, (TermQuery, TermsQuery))
+            and neg.field == q.filter[0].field
+        ):
             _plain(q.filter[0], "exists")
             _plain(neg, neg.kind)
             if isinstance(neg, TermQuery):
@@ -347,8 +394,10 @@ def _standard(r: StandardRetriever, rows: int) -> list[str]:
     disjuncts = [scoring_condition(r.query)] if r.query is not None else []
     for s in r.knn:
         if tuple(s.filter) != tuple(r.filter):
-            raise cannot_express("a knn search whose filter differs from the retriever's (ES|QL pre-filters kNN "
-                                 "with the other WHERE conditions)")
+            raise cannot_express(
+                "a knn search whose filter differs from the retriever's (ES|QL pre-filters kNN "
+                "with the other WHERE conditions)"
+            )
         disjuncts.append((knn_call(s, rows, with_boost=True), "leaf"))
     scoring = None
     if len(disjuncts) == 1:
@@ -363,8 +412,10 @@ def _knn(r: KnnRetriever, rows: int) -> list[str]:
     _check_base(r)
     if r.search.filter:
         raise cannot_express("a knn retriever whose search carries its own filter")
-    return _where((knn_call(r.search, rows, with_boost=False), "leaf"), r.filter) + [f"SORT {SCORE} DESC",
-                                                                                      f"LIMIT {rows}"]
+    return _where((knn_call(r.search, rows, with_boost=False), "leaf"), r.filter) + [
+        f"SORT {SCORE} DESC",
+        f"LIMIT {rows}",
+    ]
 
 
 def _branch(r: Retriever, rows: int) -> list[str]:
@@ -433,9 +484,15 @@ def _commands(r: Retriever, rows: int, rerank_column: str | None = None) -> list
 
 def _check_request(req: SearchRequest) -> None:
     defaults = SearchRequest(index=req.index, retriever=req.retriever)
-    for name, shown in (("from_", "from"), ("source", "_source"), ("explain", "explain"),
-                        ("track_total_hits", "track_total_hits"), ("track_scores", "track_scores"),
-                        ("min_score", "min_score"), ("profile", "profile")):
+    for name, shown in (
+        ("from_", "from"),
+        ("source", "_source"),
+        ("explain", "explain"),
+        ("track_total_hits", "track_total_hits"),
+        ("track_scores", "track_scores"),
+        ("min_score", "min_score"),
+        ("profile", "profile"),
+    ):
         if getattr(req, name, None) != getattr(defaults, name, None):
             raise cannot_express(f"[{shown}] on the search request")
     if req.size > MAX_LIMIT:

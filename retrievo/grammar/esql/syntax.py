@@ -10,9 +10,10 @@ later, by :mod:`retrievo.grammar.esql.pipeline`.
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Sequence, Union
+from typing import Any
 
 from lark import Lark, Token, Transformer, Tree, UnexpectedCharacters, UnexpectedInput, UnexpectedToken, v_args
 from lark.exceptions import VisitError
@@ -20,7 +21,13 @@ from lark.tree import Meta
 
 from retrievo.errors import ApiError
 from retrievo.grammar.esql.errors import (
-    ESQL_COMMANDS, Pos, end_position, expected_names, not_supported, syntax_error, word_at,
+    ESQL_COMMANDS,
+    Pos,
+    end_position,
+    expected_names,
+    not_supported,
+    syntax_error,
+    word_at,
 )
 
 # ---------------------------------------------------------------- expressions
@@ -35,6 +42,7 @@ class Field:
 @dataclass(frozen=True)
 class Lit:
     """A constant: str, int, float, bool, None, or a list of constants."""
+
     value: Any
     pos: Pos
 
@@ -42,6 +50,7 @@ class Lit:
 @dataclass(frozen=True)
 class MapLit:
     """``{"key": value, ...}``: function and command options (values are constants or maps)."""
+
     entries: tuple[tuple[str, Any], ...]
     pos: Pos
 
@@ -51,7 +60,7 @@ class MapLit:
 
 @dataclass(frozen=True)
 class Call:
-    name: str            # upper-cased
+    name: str  # upper-cased
     args: tuple[Any, ...]
     pos: Pos
     text: str
@@ -60,6 +69,7 @@ class Call:
 @dataclass(frozen=True)
 class MatchOp:
     """``field : "text"``."""
+
     field: Field
     value: Any
     pos: Pos
@@ -92,7 +102,7 @@ class IsNull:
 
 @dataclass(frozen=True)
 class Logic:
-    op: str              # "and" | "or"
+    op: str  # "and" | "or"
     children: tuple[Any, ...]
     pos: Pos
 
@@ -106,11 +116,12 @@ class Not:
 @dataclass(frozen=True)
 class Unsupported:
     """Valid ES|QL outside the subset (arithmetic, casts, LIKE …), reported by name when used."""
+
     what: str
     pos: Pos
 
 
-Expr = Union[Field, Lit, MapLit, Call, MatchOp, Compare, InList, IsNull, Logic, Not, Unsupported]
+Expr = Field | Lit | MapLit | Call | MatchOp | Compare | InList | IsNull | Logic | Not | Unsupported
 
 # ---------------------------------------------------------------- commands
 
@@ -131,8 +142,8 @@ class WhereCmd:
 @dataclass(frozen=True)
 class SortItem:
     expr: Expr
-    order: str | None          # "asc" | "desc" | None (ascending)
-    nulls: str | None          # "first" | "last" | None (ES|QL's default for the order)
+    order: str | None  # "asc" | "desc" | None (ascending)
+    nulls: str | None  # "first" | "last" | None (ES|QL's default for the order)
     pos: Pos
 
 
@@ -182,7 +193,7 @@ class RerankCmd:
     pos: Pos
 
 
-Command = Union[WhereCmd, SortCmd, LimitCmd, KeepCmd, ForkCmd, FuseCmd, RerankCmd]
+Command = WhereCmd | SortCmd | LimitCmd | KeepCmd | ForkCmd | FuseCmd | RerankCmd
 
 
 @dataclass(frozen=True)
@@ -244,9 +255,10 @@ class _Params:
         for item in params or ():
             if isinstance(item, dict):
                 if len(item) != 1:
-                    raise syntax_error(text, Pos(1, 1), f"Cannot parse more than one key:value pair as parameter, "
-                                                        f"found [{item}]")
-                (name, value), = item.items()
+                    raise syntax_error(
+                        text, Pos(1, 1), f"Cannot parse more than one key:value pair as parameter, found [{item}]"
+                    )
+                ((name, value),) = item.items()
                 self.named[str(name)] = value
             else:
                 self.positional.append(item)
@@ -263,9 +275,13 @@ class _Params:
                 kinds.append(kind)
             if len(kinds) > 1:
                 other = next(k for k in ("anonymous", "named", "positional") if k in kinds and k != kind)
-                raise syntax_error(self.text, _pos(token), f"Inconsistent parameter declaration, use one of "
-                                                           f"positional, named or anonymous params but not a "
-                                                           f"combination of {kind} and {other}")
+                raise syntax_error(
+                    self.text,
+                    _pos(token),
+                    f"Inconsistent parameter declaration, use one of "
+                    f"positional, named or anonymous params but not a "
+                    f"combination of {kind} and {other}",
+                )
 
     def value(self, token: Token) -> Any:
         raw = str(token)[1:]
@@ -282,16 +298,19 @@ class _Params:
         if not 1 <= index <= len(self.positional):
             if not self.positional:
                 raise syntax_error(self.text, pos, f"Not enough actual parameters {len(self.positional)}")
-            raise syntax_error(self.text, pos, f"No parameter is defined for position {index}, did you mean "
-                                               f"any position between 1 and {len(self.positional)}?")
+            raise syntax_error(
+                self.text,
+                pos,
+                f"No parameter is defined for position {index}, did you mean "
+                f"any position between 1 and {len(self.positional)}?",
+            )
         return _param_value(self.text, pos, self.positional[index - 1])
 
 
 def _param_value(text: str, pos: Pos, value: Any) -> Any:
     if value is None or isinstance(value, (str, bool, int, float)):
         return value
-    if isinstance(value, (list, tuple)) and all(
-            isinstance(v, (int, float)) and not isinstance(v, bool) for v in value):
+    if isinstance(value, (list, tuple)) and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value):
         return list(value)
     if hasattr(value, "tolist"):
         return _param_value(text, pos, value.tolist())
@@ -303,8 +322,32 @@ def _children(tree: Tree) -> list[Any]:
     return [c for c in tree.children if not (isinstance(c, Token) and c.type in _KEYWORDS)]
 
 
-_KEYWORDS = frozenset({"FROM", "METADATA", "WHERE", "SORT", "LIMIT", "KEEP", "FORK", "FUSE", "RERANK", "SCORE",
-                       "KEY", "GROUP", "BY", "WITH", "ON", "AND", "OR", "IN", "IS", "NULLS", "ASSIGN", "COLON"})
+_KEYWORDS = frozenset(
+    {
+        "FROM",
+        "METADATA",
+        "WHERE",
+        "SORT",
+        "LIMIT",
+        "KEEP",
+        "FORK",
+        "FUSE",
+        "RERANK",
+        "SCORE",
+        "KEY",
+        "GROUP",
+        "BY",
+        "WITH",
+        "ON",
+        "AND",
+        "OR",
+        "IN",
+        "IS",
+        "NULLS",
+        "ASSIGN",
+        "COLON",
+    }
+)
 
 
 class _Build(Transformer):
@@ -316,7 +359,7 @@ class _Build(Transformer):
         self.params = params
 
     def _src(self, meta: Meta) -> str:
-        return self.text[meta.start_pos:meta.end_pos]
+        return self.text[meta.start_pos : meta.end_pos]
 
     # -- names
     def identifier(self, children: list[Token]) -> tuple[str, Pos]:
@@ -365,8 +408,7 @@ class _Build(Transformer):
 
     def signed(self, children: list[Any]) -> Any:
         sign, operand = children
-        if isinstance(operand, Lit) and isinstance(operand.value, (int, float)) \
-                and not isinstance(operand.value, bool):
+        if isinstance(operand, Lit) and isinstance(operand.value, (int, float)) and not isinstance(operand.value, bool):
             value = -operand.value if str(sign) == "-" else operand.value
             return Lit(value, _pos(sign))
         return Unsupported(f"unary [{sign}]", _pos(sign))
@@ -406,8 +448,11 @@ class _Build(Transformer):
         return InList(parts[0], tuple(parts[1:]), negated, Pos(meta.line, meta.column), self._src(meta))
 
     def assignment(self, children: list[Any]) -> Unsupported:
-        raise syntax_error(self.text, _pos(children[1]), "mismatched input '=' expecting {'!=', '<', '<=', '==', "
-                                                         "'>', '>='} (use == to compare)")
+        raise syntax_error(
+            self.text,
+            _pos(children[1]),
+            "mismatched input '=' expecting {'!=', '<', '<=', '==', '>', '>='} (use == to compare)",
+        )
 
     def is_null(self, children: list[Any]) -> IsNull:
         negated = any(isinstance(c, Token) and c.type == "NOT" for c in children)
@@ -477,11 +522,9 @@ class _Build(Transformer):
         pos = _pos(children[1]) if isinstance(value, Token) else value.pos
         number = int(value) if isinstance(value, Token) else value.value
         if isinstance(number, bool) or not isinstance(number, int):
-            raise syntax_error(self.text, pos, f"Invalid value for LIMIT [{number}], expecting a non negative "
-                                               f"integer")
+            raise syntax_error(self.text, pos, f"Invalid value for LIMIT [{number}], expecting a non negative integer")
         if number < 0:
-            raise syntax_error(self.text, pos, f"Invalid value for LIMIT [{number}], expecting a non negative "
-                                               f"integer")
+            raise syntax_error(self.text, pos, f"Invalid value for LIMIT [{number}], expecting a non negative integer")
         return LimitCmd(number, _pos(children[0]))
 
     def keep_command(self, children: list[Any]) -> KeepCmd:
@@ -522,8 +565,9 @@ class _Build(Transformer):
                 opts[c[0]] = c[1]
             elif isinstance(c, tuple):
                 method, method_pos = c
-        return FuseCmd(method, method_pos, opts.get("score_by"), opts.get("key_by"), opts.get("group_by"),
-                       opts.get("with"), pos)
+        return FuseCmd(
+            method, method_pos, opts.get("score_by"), opts.get("key_by"), opts.get("group_by"), opts.get("with"), pos
+        )
 
     def rerank_text(self, children: list[Any]) -> Lit:
         c = children[0]
@@ -556,8 +600,9 @@ def _from_lark(text: str, err: UnexpectedInput) -> ApiError:
         token = err.token
         expected = set(err.accepts or err.expected or ())
         if token.type == "$END":
-            return syntax_error(text, end_position(text), f"mismatched input '<EOF>' expecting "
-                                                          f"{expected_names(expected)}")
+            return syntax_error(
+                text, end_position(text), f"mismatched input '<EOF>' expecting {expected_names(expected)}"
+            )
         pos = Pos(token.line or 1, token.column or 1)
         command_slot = expected & {"FROM", "WHERE", "SORT", "LIMIT"}
         word = word_at(text, pos)
@@ -566,16 +611,18 @@ def _from_lark(text: str, err: UnexpectedInput) -> ApiError:
         return syntax_error(text, pos, f"mismatched input '{token}' expecting {expected_names(expected)}")
     if isinstance(err, UnexpectedCharacters):
         pos = Pos(err.line, err.column)
-        char = text.split("\n")[pos.line - 1][pos.column - 1: pos.column]
+        char = text.split("\n")[pos.line - 1][pos.column - 1 : pos.column]
         allowed = set(err.allowed or ())
         word = word_at(text, pos)
         if allowed & {"WHERE", "FROM"} and word.upper() in ESQL_COMMANDS:
             return not_supported(text, pos, word.upper())
         if char == '"':
-            return syntax_error(text, pos, "token recognition error at: '\"' (an unterminated string?)"
-                                           f" expecting {expected_names(allowed)}")
-        return syntax_error(text, pos, f"token recognition error at: '{char}' expecting "
-                                       f"{expected_names(allowed)}")
+            return syntax_error(
+                text,
+                pos,
+                f"token recognition error at: '\"' (an unterminated string?) expecting {expected_names(allowed)}",
+            )
+        return syntax_error(text, pos, f"token recognition error at: '{char}' expecting {expected_names(allowed)}")
     return syntax_error(text, Pos(getattr(err, "line", 1) or 1, getattr(err, "column", 1) or 1), str(err))
 
 

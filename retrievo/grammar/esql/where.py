@@ -24,25 +24,45 @@ compared values), with ES|QL's verification messages.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping
+from typing import Any
 
 from retrievo.errors import ApiError
 from retrievo.grammar.esql.errors import Pos, Problems, not_supported, verification_error
 from retrievo.grammar.esql.syntax import (
-    Call, Compare, Expr, Field, InList, IsNull, Lit, Logic, MapLit, MatchOp, Not, Unsupported,
+    Call,
+    Compare,
+    Expr,
+    Field,
+    InList,
+    IsNull,
+    Lit,
+    Logic,
+    MapLit,
+    MatchOp,
+    Not,
+    Unsupported,
 )
 from retrievo.grammar.json.errors import suggest
 from retrievo.grammar.json.knn import default_num_candidates
 from retrievo.retrievers.knn import NUM_CANDIDATES_LIMIT, KnnSearch, TextEmbeddingBuilder
 from retrievo.retrievers.queries import (
-    BoolQuery, ConstantScoreQuery, ExistsQuery, MatchAllQuery, MatchNoneQuery, Query, RangeQuery,
-    TermQuery, TermsQuery,
+    BoolQuery,
+    ConstantScoreQuery,
+    ExistsQuery,
+    MatchAllQuery,
+    MatchNoneQuery,
+    Query,
+    RangeQuery,
+    TermQuery,
+    TermsQuery,
 )
 
 #: ES|QL functions (Elasticsearch 9.x) retrievo knows by name: using one outside the subset is
 #: "not supported in retrievo", an unknown name is ES|QL's "Unknown function".
-ESQL_FUNCTIONS = frozenset("""
+ESQL_FUNCTIONS = frozenset(
+    """
 ABS ACOS ASIN ATAN ATAN2 AVG BIT_LENGTH BUCKET BYTE_LENGTH CASE CATEGORIZE CBRT CEIL CIDR_MATCH COALESCE
 CONCAT COPY_SIGN COS COSH COUNT COUNT_DISTINCT DATE_DIFF DATE_EXTRACT DATE_FORMAT DATE_PARSE DATE_TRUNC
 DAY_NAME DECAY E ENDS_WITH EXP FIRST FLOOR FROM_BASE64 GREATEST HASH HYPOT IP_PREFIX KNN KQL LAST LEAST
@@ -57,20 +77,46 @@ TO_BOOLEAN TO_CARTESIANPOINT TO_CARTESIANSHAPE TO_DATEPERIOD TO_DATETIME TO_DATE
 TO_DOUBLE TO_GEOPOINT TO_GEOSHAPE TO_INTEGER TO_IP TO_LONG TO_LOWER TO_RADIANS TO_STRING TO_TIMEDURATION
 TO_UNSIGNED_LONG TO_UPPER TO_VERSION TOP TRIM VALUES WEIGHTED_AVG CHUNK TOP_SNIPPETS V_COSINE
 V_DOT_PRODUCT V_HAMMING V_L1_NORM V_L2_NORM V_MAGNITUDE CLAMP CONTAINS URL_ENCODE URL_DECODE
-""".split())
+""".split()
+)
 
-MATCH_OPTIONS = ("analyzer", "auto_generate_synonyms_phrase_query", "boost", "fuzziness", "fuzzy_rewrite",
-                 "fuzzy_transpositions", "lenient", "max_expansions", "minimum_should_match", "operator",
-                 "prefix_length", "zero_terms_query")
+MATCH_OPTIONS = (
+    "analyzer",
+    "auto_generate_synonyms_phrase_query",
+    "boost",
+    "fuzziness",
+    "fuzzy_rewrite",
+    "fuzzy_transpositions",
+    "lenient",
+    "max_expansions",
+    "minimum_should_match",
+    "operator",
+    "prefix_length",
+    "zero_terms_query",
+)
 MATCH_PHRASE_OPTIONS = ("analyzer", "boost", "slop", "zero_terms_query")
-MULTI_MATCH_OPTIONS = ("analyzer", "auto_generate_synonyms_phrase_query", "boost", "fuzziness", "fuzzy_rewrite",
-                       "fuzzy_transpositions", "lenient", "max_expansions", "minimum_should_match", "operator",
-                       "prefix_length", "slop", "tie_breaker", "type")
+MULTI_MATCH_OPTIONS = (
+    "analyzer",
+    "auto_generate_synonyms_phrase_query",
+    "boost",
+    "fuzziness",
+    "fuzzy_rewrite",
+    "fuzzy_transpositions",
+    "lenient",
+    "max_expansions",
+    "minimum_should_match",
+    "operator",
+    "prefix_length",
+    "slop",
+    "tie_breaker",
+    "type",
+)
 KNN_OPTIONS = ("boost", "k", "min_candidates", "rescore_oversample", "similarity", "visit_percentage")
 
 #: Field types per ES|QL type family, for comparison checks.
-NUMERIC_TYPES = frozenset({"long", "integer", "short", "byte", "double", "float", "half_float", "scaled_float",
-                           "unsigned_long"})
+NUMERIC_TYPES = frozenset(
+    {"long", "integer", "short", "byte", "double", "float", "half_float", "scaled_float", "unsigned_long"}
+)
 TEXT_TYPES = frozenset({"text", "semantic_text", "match_only_text"})
 
 
@@ -97,7 +143,7 @@ def literal_type(value: Any) -> str:
     if isinstance(value, bool):
         return "boolean"
     if isinstance(value, int):
-        return "integer" if -2**31 <= value < 2**31 else "long"
+        return "integer" if -(2**31) <= value < 2**31 else "long"
     if isinstance(value, float):
         return "double"
     if isinstance(value, list):
@@ -111,6 +157,7 @@ def literal_type(value: Any) -> str:
 @dataclass(frozen=True)
 class KnnSpec:
     """A ``KNN(...)`` call, before its ``k`` is known (it defaults to the ``LIMIT`` after it)."""
+
     field: str
     vector: tuple[float, ...] | None
     builder: TextEmbeddingBuilder | None
@@ -121,10 +168,17 @@ class KnnSpec:
         k = int(self.options.get("k", limit))
         num_candidates = self.options.get("min_candidates")
         num_candidates = default_num_candidates(k) if num_candidates is None else max(int(num_candidates), k)
-        return KnnSearch(field=self.field, k=k, num_candidates=num_candidates, query_vector=self.vector,
-                         query_vector_builder=self.builder, similarity=self.options.get("similarity"),
-                         boost=float(self.options.get("boost", 1.0)), filter=prefilters,
-                         rescore_oversample=self.options.get("rescore_oversample"))
+        return KnnSearch(
+            field=self.field,
+            k=k,
+            num_candidates=num_candidates,
+            query_vector=self.vector,
+            query_vector_builder=self.builder,
+            similarity=self.options.get("similarity"),
+            boost=float(self.options.get("boost", 1.0)),
+            filter=prefilters,
+            rescore_oversample=self.options.get("rescore_oversample"),
+        )
 
 
 @dataclass(frozen=True)
@@ -176,7 +230,7 @@ def _flatten(kind: type[_And] | type[_Or], children: list[Any]) -> Any:
     flat: list[Any] = []
     for c in children:
         flat.extend(c.children if isinstance(c, kind) else [c])
-    absorbing = kind is _Or          # true absorbs an OR, false absorbs an AND
+    absorbing = kind is _Or  # true absorbs an OR, false absorbs an AND
     out = []
     for c in flat:
         if isinstance(c, _Const):
@@ -196,6 +250,7 @@ def _flatten(kind: type[_And] | type[_Or], children: list[Any]) -> Any:
 class WhereContext:
     """What a translation needs: the query text (for positions) and, when the index is known, its
     fields (``path → Elasticsearch type``) to verify column references."""
+
     text: str
     fields: Mapping[str, str] | None = None
     #: The ``FROM ... METADATA`` columns: valid ES|QL in a condition, which retrievo does not filter on.
@@ -238,8 +293,10 @@ def _function_error(call: Call, ctx: WhereContext) -> ApiError:
 
 
 def _type_error(text: str, field_type: str, value: Any) -> str:
-    return (f"first argument of [{text}] is [{field_type}] so second argument must also be [{field_type}] "
-            f"but was [{literal_type(value)}]")
+    return (
+        f"first argument of [{text}] is [{field_type}] so second argument must also be [{field_type}] "
+        f"but was [{literal_type(value)}]"
+    )
 
 
 def _compared_field(f: Field, value: Any, text: str, pos: Pos, ctx: WhereContext) -> None:
@@ -247,14 +304,24 @@ def _compared_field(f: Field, value: Any, text: str, pos: Pos, ctx: WhereContext
     if es_type is None or value is None:
         return
     if es_type in TEXT_TYPES:
-        raise not_supported(ctx.text, pos, f"comparing the text field [{f.name}] with a value (use MATCH, "
-                                           f"or a keyword field)")
-    family = ("numeric" if es_type in NUMERIC_TYPES else "keyword" if es_type in ("keyword", "constant_keyword")
-              else "datetime" if es_type == "date" else es_type)
-    ok = {"numeric": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool),
-          "keyword": lambda v: isinstance(v, str),
-          "datetime": lambda v: isinstance(v, str),
-          "boolean": lambda v: isinstance(v, bool)}.get(family)
+        raise not_supported(
+            ctx.text, pos, f"comparing the text field [{f.name}] with a value (use MATCH, or a keyword field)"
+        )
+    family = (
+        "numeric"
+        if es_type in NUMERIC_TYPES
+        else "keyword"
+        if es_type in ("keyword", "constant_keyword")
+        else "datetime"
+        if es_type == "date"
+        else es_type
+    )
+    ok = {
+        "numeric": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool),
+        "keyword": lambda v: isinstance(v, str),
+        "datetime": lambda v: isinstance(v, str),
+        "boolean": lambda v: isinstance(v, bool),
+    }.get(family)
     if ok is None:
         raise not_supported(ctx.text, pos, f"comparisons on [{es_type}] fields")
     if not ok(value):
@@ -285,7 +352,7 @@ def _comparison(c: Compare, negated: bool, ctx: WhereContext) -> Any:
         raise not_supported(ctx.text, right.pos, "comparing with an array")
     _compared_field(left, value, c.text, c.pos, ctx)
     if value is None:
-        return _Const(False)       # a comparison with null is null: never true, negated or not
+        return _Const(False)  # a comparison with null is null: never true, negated or not
     if negated:
         op = _NEGATE[op]
     if op == "==":
@@ -306,7 +373,7 @@ def _in_list(e: InList, negated: bool, ctx: WhereContext) -> Any:
     negated = negated != e.negated
     present = [v for v in values if v is not None]
     if negated and len(present) < len(values):
-        return _Const(False)       # x NOT IN (..., null) is never true
+        return _Const(False)  # x NOT IN (..., null) is never true
     if not present:
         return _Const(False)
     terms = TermsQuery(field=e.value.name, values=tuple(present))
@@ -341,14 +408,16 @@ def _options(call: Call, index: int, allowed: tuple[str, ...], ctx: WhereContext
         return {}
     arg = call.args[index]
     if not isinstance(arg, MapLit):
-        ctx.problems.add(call.pos, f"{_ordinal(index)} argument of [{call.text}] must be a map expression, "
-                                   f"found value [{_src(arg)}]")
+        ctx.problems.add(
+            call.pos, f"{_ordinal(index)} argument of [{call.text}] must be a map expression, found value [{_src(arg)}]"
+        )
         return {}
     opts = arg.as_dict()
     for key in opts:
         if key not in allowed:
-            ctx.problems.add(call.pos, f"Invalid option [{key}] in [{call.text}], expected one of "
-                                       f"[{', '.join(allowed)}]")
+            ctx.problems.add(
+                call.pos, f"Invalid option [{key}] in [{call.text}], expected one of [{', '.join(allowed)}]"
+            )
     return opts
 
 
@@ -383,8 +452,9 @@ def _arity(call: Call, lo: int, hi: int | None, ctx: WhereContext) -> None:
     n = len(call.args)
     if n < lo or (hi is not None and n > hi):
         want = f"{lo}" if hi == lo else f"at least {lo}" if hi is None else f"between {lo} and {hi}"
-        raise verification_error([(call.pos, f"function [{call.name.lower()}] expects {want} arguments, "
-                                             f"found [{n}] in [{call.text}]")])
+        raise verification_error(
+            [(call.pos, f"function [{call.name.lower()}] expects {want} arguments, found [{n}] in [{call.text}]")]
+        )
 
 
 #: Options ES|QL accepts and retrievo does not implement (fuzzy matching).
@@ -395,6 +465,7 @@ def _json_query(body: dict[str, Any], call: Call, ctx: WhereContext) -> Query:
     """Build the query with the JSON front end, so option values are validated the same way; its
     complaint is reported at the function, as ES|QL reports a bad option."""
     from retrievo.grammar.json import parse_query
+
     inner = next(iter(body.values()))
     opts = next(iter(inner.values())) if "fields" not in inner else inner
     for key in UNSUPPORTED_OPTIONS & set(opts):
@@ -416,11 +487,14 @@ def _match(call: Call, negated: bool, ctx: WhereContext) -> Any:
     _not_null(call, 1, value, ctx)
     es_type = ctx.column(f)
     if es_type in ("dense_vector", "unsupported"):
-        ctx.problems.add(call.pos, f"first argument of [{call.text}] must be [boolean, date, double, integer, "
-                                   f"keyword, long, text], found value [{f.name}] type [{esql_type(es_type)}]")
+        ctx.problems.add(
+            call.pos,
+            f"first argument of [{call.text}] must be [boolean, date, double, integer, "
+            f"keyword, long, text], found value [{f.name}] type [{esql_type(es_type)}]",
+        )
     opts = {"lenient": True, **_options(call, 2, MATCH_OPTIONS, ctx)}
     if len(ctx.problems.items) > before:
-        return _Const(True)        # reported with every other problem of the query
+        return _Const(True)  # reported with every other problem of the query
     return _full_text(_json_query({"match": {f.name: {"query": value, **opts}}}, call, ctx), negated)
 
 
@@ -466,8 +540,11 @@ def _knn(call: Call, negated: bool, ctx: WhereContext) -> Any:
     f = _field_arg(call, 0, ctx)
     es_type = ctx.column(f)
     if es_type is not None and es_type not in ("dense_vector", "semantic_text"):
-        ctx.problems.add(call.pos, f"first argument of [{call.text}] must be [dense_vector or semantic_text], "
-                                   f"found value [{f.name}] type [{esql_type(es_type)}]")
+        ctx.problems.add(
+            call.pos,
+            f"first argument of [{call.text}] must be [dense_vector or semantic_text], "
+            f"found value [{f.name}] type [{esql_type(es_type)}]",
+        )
     query = call.args[1]
     vector: tuple[float, ...] | None = None
     builder: TextEmbeddingBuilder | None = None
@@ -480,10 +557,16 @@ def _knn(call: Call, negated: bool, ctx: WhereContext) -> Any:
             builder = TextEmbeddingBuilder(model_id=endpoint, model_text=text)
     else:
         raw = _value(query, ctx, "KNN query vector")
-        if not isinstance(raw, list) or not raw or not all(
-                isinstance(v, (int, float)) and not isinstance(v, bool) for v in raw):
-            ctx.problems.add(call.pos, f"second argument of [{call.text}] must be [dense_vector], found value "
-                                       f"[{_src(query)}] type [{literal_type(raw)}]")
+        if (
+            not isinstance(raw, list)
+            or not raw
+            or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in raw)
+        ):
+            ctx.problems.add(
+                call.pos,
+                f"second argument of [{call.text}] must be [dense_vector], found value "
+                f"[{_src(query)}] type [{literal_type(raw)}]",
+            )
         else:
             vector = tuple(float(v) for v in raw)
     opts = _options(call, 2, KNN_OPTIONS, ctx)
@@ -500,8 +583,9 @@ def _knn(call: Call, negated: bool, ctx: WhereContext) -> Any:
     if "k" in opts and opts["k"] < 1:
         ctx.problems.add(call.pos, f"Invalid option [k] in [{call.text}], [k] must be greater than 0")
     if opts.get("min_candidates", 0) > NUM_CANDIDATES_LIMIT:
-        ctx.problems.add(call.pos, f"Invalid option [min_candidates] in [{call.text}], cannot exceed "
-                                   f"[{NUM_CANDIDATES_LIMIT}]")
+        ctx.problems.add(
+            call.pos, f"Invalid option [min_candidates] in [{call.text}], cannot exceed [{NUM_CANDIDATES_LIMIT}]"
+        )
     if opts.get("boost", 1.0) < 0:
         ctx.problems.add(call.pos, f"Invalid option [boost] in [{call.text}], must be non-negative")
     ctx.problems.raise_if_any()
@@ -510,7 +594,10 @@ def _knn(call: Call, negated: bool, ctx: WhereContext) -> Any:
 
 
 _FUNCTIONS: dict[str, Callable[[Call, bool, WhereContext], Any]] = {
-    "MATCH": _match, "MATCH_PHRASE": _match_phrase, "MULTI_MATCH": _multi_match, "KNN": _knn,
+    "MATCH": _match,
+    "MATCH_PHRASE": _match_phrase,
+    "MULTI_MATCH": _multi_match,
+    "KNN": _knn,
 }
 
 
@@ -565,8 +652,9 @@ def merge_ranges(queries: list[Query]) -> tuple[Query, ...]:
                 prev_lower = prev.gt is not None or prev.gte is not None
                 prev_upper = prev.lt is not None or prev.lte is not None
                 if (lower and not prev_lower) or (not lower and not prev_upper):
-                    bound = {k: v for k, v in (("gt", q.gt), ("gte", q.gte), ("lt", q.lt), ("lte", q.lte))
-                             if v is not None}
+                    bound = {
+                        k: v for k, v in (("gt", q.gt), ("gte", q.gte), ("lt", q.lt), ("lte", q.lte)) if v is not None
+                    }
                     out[i] = prev.model_copy(update=bound)
                     break
             else:
@@ -597,8 +685,12 @@ def zero_score(q: Query) -> Query:
 
 def _scoring_query(node: Any, ctx: WhereContext) -> Query:
     if isinstance(node, _Knn):
-        raise not_supported(ctx.text, node.spec.pos, "KNN inside AND, NOT or a nested OR (retrievo runs KNN as a "
-                                                     "retriever: alone, or as a disjunct of the top-level OR)")
+        raise not_supported(
+            ctx.text,
+            node.spec.pos,
+            "KNN inside AND, NOT or a nested OR (retrievo runs KNN as a "
+            "retriever: alone, or as a disjunct of the top-level OR)",
+        )
     if not _is_scoring(node):
         return zero_score(_filter_query(node))
     if isinstance(node, _Leaf):
@@ -614,10 +706,11 @@ def _scoring_query(node: Any, ctx: WhereContext) -> Query:
 @dataclass(frozen=True)
 class WherePlan:
     """A whole (possibly multi-command) ``WHERE``, split the way a retriever needs it."""
-    query: Query | None = None             # the scoring part, kNN disjuncts excluded
-    knn: tuple[KnnSpec, ...] = ()          # kNN searches (alone, or disjuncts of the top-level OR)
-    filters: tuple[Query, ...] = ()        # the non-scoring conjuncts (the retriever's filter)
-    scoring: bool = False                  # some condition scores (otherwise every score is 0)
+
+    query: Query | None = None  # the scoring part, kNN disjuncts excluded
+    knn: tuple[KnnSpec, ...] = ()  # kNN searches (alone, or disjuncts of the top-level OR)
+    filters: tuple[Query, ...] = ()  # the non-scoring conjuncts (the retriever's filter)
+    scoring: bool = False  # some condition scores (otherwise every score is 0)
 
 
 def translate_where(conditions: list[Expr], ctx: WhereContext) -> WherePlan:
@@ -627,8 +720,9 @@ def translate_where(conditions: list[Expr], ctx: WhereContext) -> WherePlan:
     top = _flatten(_And, nodes) if nodes else _Const(True)
     conjuncts = list(top.children) if isinstance(top, _And) else [top]
     scoring = [c for c in conjuncts if _is_scoring(c)]
-    filters = merge_ranges([_filter_query(c) for c in conjuncts
-                            if not _is_scoring(c) and not (isinstance(c, _Const) and c.value)])
+    filters = merge_ranges(
+        [_filter_query(c) for c in conjuncts if not _is_scoring(c) and not (isinstance(c, _Const) and c.value)]
+    )
     if not scoring:
         return WherePlan(filters=filters)
     knn: list[KnnSpec] = []
@@ -644,10 +738,16 @@ def translate_where(conditions: list[Expr], ctx: WhereContext) -> WherePlan:
     for c in scoring:
         if _has_knn(c) and len(scoring) > 1:
             spec = _first_knn(c)
-            raise not_supported(ctx.text, spec.pos, "KNN combined with AND with another full-text function "
-                                                    "(the retriever API has no kNN query)")
-    query = _scoring_query(scoring[0], ctx) if len(scoring) == 1 else \
-        BoolQuery(must=tuple(_scoring_query(c, ctx) for c in scoring))
+            raise not_supported(
+                ctx.text,
+                spec.pos,
+                "KNN combined with AND with another full-text function (the retriever API has no kNN query)",
+            )
+    query = (
+        _scoring_query(scoring[0], ctx)
+        if len(scoring) == 1
+        else BoolQuery(must=tuple(_scoring_query(c, ctx) for c in scoring))
+    )
     return WherePlan(query=query, filters=filters, scoring=True)
 
 

@@ -63,8 +63,15 @@ from retrievo.retrievers.queries import Query
 from retrievo.retrievers.retriever import Retriever
 from retrievo.retrievers.search import SearchRequest
 
-__all__ = ["DEFAULT_MAX_RESULT_WINDOW", "RETRIEVER_EXCLUSIVE_KEYS", "RetrieverParser",
-           "parse_query", "parse_retriever", "parse_search", "register_retriever"]
+__all__ = [
+    "DEFAULT_MAX_RESULT_WINDOW",
+    "RETRIEVER_EXCLUSIVE_KEYS",
+    "RetrieverParser",
+    "parse_query",
+    "parse_retriever",
+    "parse_search",
+    "register_retriever",
+]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -104,6 +111,7 @@ def normalize(obj: Any) -> Any:
 
 def _guarded(fn: F) -> F:
     """Last line of defence: no pydantic error or recursion error leaves the public API."""
+
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
@@ -114,6 +122,7 @@ def _guarded(fn: F) -> F:
             raise illegal_argument(f"invalid value for [{where}]: {first.get('msg')}") from None
         except RecursionError:
             raise parsing_error("the request is nested too deeply to parse") from None
+
     return wrapper  # type: ignore[return-value]
 
 
@@ -136,7 +145,8 @@ def register_retriever(name: str, parser: RetrieverParser) -> None:
 
 
 @_guarded
-def parse_search(index: str, body: dict[str, Any] | None, *,
-                 max_result_window: int = DEFAULT_MAX_RESULT_WINDOW) -> SearchRequest:
+def parse_search(
+    index: str, body: dict[str, Any] | None, *, max_result_window: int = DEFAULT_MAX_RESULT_WINDOW
+) -> SearchRequest:
     """Parse a search body into a :class:`SearchRequest` for ``index``."""
     return json_search.parse_search(index, normalize(body), max_result_window=max_result_window)

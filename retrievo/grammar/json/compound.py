@@ -14,26 +14,48 @@ from typing import Any
 from retrievo.errors import ApiError, not_supported, parsing_error
 from retrievo.grammar.json import values as jv
 from retrievo.grammar.json.errors import (
-    as_parsing, does_not_support, is_negative, negative_boost, unknown_token,
+    as_parsing,
+    does_not_support,
+    is_negative,
+    negative_boost,
+    unknown_token,
 )
 from retrievo.grammar.json.objects import (
-    BOOLEAN, NUMBER, OBJECT_ARRAY_OR_NULL, VALUE, Field, parse_array, parse_object, string_field,
+    BOOLEAN,
+    NUMBER,
+    OBJECT_ARRAY_OR_NULL,
+    VALUE,
+    Field,
+    parse_array,
+    parse_object,
+    string_field,
 )
 from retrievo.grammar.json.query_common import (
-    QueryContext, checked_boost, float_param, minimum_should_match, text_param,
+    QueryContext,
+    checked_boost,
+    float_param,
+    minimum_should_match,
+    text_param,
 )
 from retrievo.retrievers.queries import (
-    BoolQuery, ConstantScoreQuery, DisMaxQuery, MatchAllQuery, MatchNoneQuery, Query,
+    BoolQuery,
+    ConstantScoreQuery,
+    DisMaxQuery,
+    MatchAllQuery,
+    MatchNoneQuery,
+    Query,
 )
 
 
 def _boost_field(query: str, body: dict[str, Any]) -> Field:
     """``declareFloat(boost)``: the setter's negative check fails inside the field parse."""
+
     def parse(value: Any) -> float:
         boost = jv.java_float(value)
         if is_negative(boost):
             raise negative_boost(query, body)
         return boost
+
     return Field(NUMBER, parse)
 
 
@@ -45,14 +67,21 @@ def _adjust_pure_negative(value: Any) -> bool:
 
 def parse_bool(body: dict[str, Any], ctx: QueryContext) -> BoolQuery:
     """``BoolQueryBuilder.fromXContent`` (an ObjectParser named ``bool``)."""
+
     def clauses(value: Any) -> tuple[Query, ...]:
         return () if value is None else tuple(parse_array(value, ctx.inner))
 
     occur = Field(OBJECT_ARRAY_OR_NULL, clauses)
-    fields = {"must": occur, "should": occur, "must_not": occur, "filter": occur,
-              "adjust_pure_negative": Field(BOOLEAN, _adjust_pure_negative),
-              "minimum_should_match": Field(VALUE, minimum_should_match),
-              "_name": string_field(), "boost": _boost_field("bool", body)}
+    fields = {
+        "must": occur,
+        "should": occur,
+        "must_not": occur,
+        "filter": occur,
+        "adjust_pure_negative": Field(BOOLEAN, _adjust_pure_negative),
+        "minimum_should_match": Field(VALUE, minimum_should_match),
+        "_name": string_field(),
+        "boost": _boost_field("bool", body),
+    }
     parsed = parse_object("bool", body, fields)
     parsed.pop("adjust_pure_negative", None)
     name = parsed.pop("_name", None)

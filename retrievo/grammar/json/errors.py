@@ -26,11 +26,17 @@ from retrievo.errors import ApiError, BadRequestError, error_cause, illegal_argu
 # Error types that are (subclasses of) ElasticsearchException or XContentParseException: a wrapper
 # around one of these reports the inner root cause; around anything else (IAE, NumberFormat…),
 # itself.
-_TRANSPARENT_CAUSES = frozenset({
-    "parsing_exception", "x_content_parse_exception", "parse_exception",
-    "named_object_not_found_exception", "action_request_validation_exception",
-    "search_phase_execution_exception", "status_exception",
-})
+_TRANSPARENT_CAUSES = frozenset(
+    {
+        "parsing_exception",
+        "x_content_parse_exception",
+        "parse_exception",
+        "named_object_not_found_exception",
+        "action_request_validation_exception",
+        "search_phase_execution_exception",
+        "status_exception",
+    }
+)
 
 _UNSUPPORTED_MARK = " is not supported in retrievo"
 
@@ -83,10 +89,8 @@ def x_content(reason: str, *, cause: ApiError | dict[str, Any] | None = None) ->
         return BadRequestError("x_content_parse_exception", reason)
     if isinstance(cause, ApiError):
         roots = cause.body["error"]["root_cause"] if cause.error in _TRANSPARENT_CAUSES else None
-        return BadRequestError("x_content_parse_exception", reason, caused_by=_cause_of(cause),
-                               root_cause=roots)
-    roots = [error_cause(cause["type"], cause["reason"])] if cause["type"] in _TRANSPARENT_CAUSES \
-        else None
+        return BadRequestError("x_content_parse_exception", reason, caused_by=_cause_of(cause), root_cause=roots)
+    roots = [error_cause(cause["type"], cause["reason"])] if cause["type"] in _TRANSPARENT_CAUSES else None
     return BadRequestError("x_content_parse_exception", reason, caused_by=cause, root_cause=roots)
 
 
@@ -122,8 +126,7 @@ def unknown_token(query: str, token: str, param: str | None) -> BadRequestError:
 
 
 def multiple_fields(query: str, first: str, second: str) -> BadRequestError:
-    return parsing_error(
-        f"[{query}] query doesn't support multiple fields, found [{first}] and [{second}]")
+    return parsing_error(f"[{query}] query doesn't support multiple fields, found [{first}] and [{second}]")
 
 
 def is_negative(x: float) -> bool:
@@ -138,6 +141,7 @@ def negative_boost(query: str, body: Any, *, field_level: bool = False) -> BadRe
     query as the user wrote it, compactly and without its ``boost``, which names the same query.
     ``field_level`` queries (``match``, ``term`` …) keep their boost one level down.
     """
+
     def strip(obj: Any) -> Any:
         return {k: v for k, v in obj.items() if k != "boost"} if isinstance(obj, dict) else obj
 
@@ -145,5 +149,4 @@ def negative_boost(query: str, body: Any, *, field_level: bool = False) -> BadRe
     if field_level and isinstance(shown, dict):
         shown = {k: strip(v) for k, v in shown.items()}
     text = json.dumps({query: shown}, separators=(",", ":"), default=str)
-    return illegal_argument(
-        f"negative [boost] are not allowed in [{text}], use a value between 0 and 1 to deboost")
+    return illegal_argument(f"negative [boost] are not allowed in [{text}], use a value between 0 and 1 to deboost")

@@ -17,13 +17,23 @@ from typing import Any, Literal
 from retrievo.errors import BadRequestError, illegal_argument, not_supported, parsing_error
 from retrievo.grammar.json import values as jv
 from retrievo.grammar.json.errors import (
-    does_not_support, failed_field, multiple_fields, unknown_token,
+    does_not_support,
+    failed_field,
+    multiple_fields,
+    unknown_token,
 )
 from retrievo.grammar.json.query_common import (
-    QueryContext, bool_param, checked_boost, float_param, int_param, minimum_should_match,
-    operator, zero_terms,
+    QueryContext,
+    bool_param,
+    checked_boost,
+    float_param,
+    int_param,
+    minimum_should_match,
+    operator,
+    zero_terms,
 )
 from retrievo.retrievers.queries import MatchPhraseQuery, MatchQuery, MultiMatchQuery
+
 
 def _common_match_param(query: str, key: str, value: Any, out: dict[str, Any]) -> bool:
     """Parameters ``match`` and ``multi_match`` read identically; False if ``key`` is not one."""
@@ -136,8 +146,12 @@ def parse_match_phrase(body: dict[str, Any], ctx: QueryContext) -> MatchPhraseQu
 
 MultiMatchType = Literal["best_fields", "most_fields", "phrase"]
 _MM_TYPES: dict[str, str] = {
-    "best_fields": "best_fields", "boolean": "best_fields", "most_fields": "most_fields",
-    "cross_fields": "cross_fields", "phrase": "phrase", "phrase_prefix": "phrase_prefix",
+    "best_fields": "best_fields",
+    "boolean": "best_fields",
+    "most_fields": "most_fields",
+    "cross_fields": "cross_fields",
+    "phrase": "phrase",
+    "phrase_prefix": "phrase_prefix",
     "bool_prefix": "bool_prefix",
 }
 _MM_SUPPORTED = ("best_fields", "most_fields", "phrase")
@@ -148,8 +162,7 @@ def _mm_type(value: Any) -> MultiMatchType:
     text = jv.java_text(value)
     kind = _MM_TYPES.get(text)
     if kind is None:
-        raise BadRequestError("parse_exception",
-                              f"failed to parse [multi_match] query type [{text}]. unknown type.")
+        raise BadRequestError("parse_exception", f"failed to parse [multi_match] query type [{text}]. unknown type.")
     if kind not in _MM_SUPPORTED:
         raise not_supported(f"[multi_match] query type [{kind}]")
     return kind  # type: ignore[return-value]

@@ -17,11 +17,20 @@ from retrievo.errors import error_cause, illegal_argument, not_supported
 from retrievo.grammar.json import values as jv
 from retrievo.grammar.json.errors import x_content
 from retrievo.grammar.json.objects import (
-    OBJECT_ARRAY, STRING, STRING_ARRAY, Field, int_field, parse_object,
+    OBJECT_ARRAY,
+    STRING,
+    STRING_ARRAY,
+    Field,
+    int_field,
+    parse_object,
 )
 from retrievo.grammar.json.retriever_common import BASE_FIELDS, RetrieverParser, base_kwargs
 from retrievo.retrievers.fusion import (
-    DEFAULT_RANK_CONSTANT, DEFAULT_RANK_WINDOW_SIZE, LinearRetriever, RetrieverEntry, RrfRetriever,
+    DEFAULT_RANK_CONSTANT,
+    DEFAULT_RANK_WINDOW_SIZE,
+    LinearRetriever,
+    RetrieverEntry,
+    RrfRetriever,
 )
 
 NORMALIZERS = ("none", "minmax", "l2_norm")
@@ -36,8 +45,11 @@ def _weight(value: Any, with_found: bool) -> float:
     if weight != weight:  # NaN is treated as 1.0 by Elasticsearch
         return 1.0
     if weight < 0:
-        raise _component_error(f"[weight] must be non-negative, found [{jv.java_text(value)}]" if with_found
-                               else "[weight] must be non-negative")
+        raise _component_error(
+            f"[weight] must be non-negative, found [{jv.java_text(value)}]"
+            if with_found
+            else "[weight] must be non-negative"
+        )
     return weight
 
 
@@ -71,16 +83,23 @@ def _rrf_entry(item: Any, parse_child: RetrieverParser) -> RetrieverEntry:
 
 
 def _linear_entry(item: Any, parse_child: RetrieverParser) -> RetrieverEntry:
-    body = parse_object("retriever-component", item if isinstance(item, dict) else {}, {
-        "retriever": Field(frozenset({jv.START_OBJECT}), parse_child),
-        "weight": Field(frozenset({jv.VALUE_NUMBER, jv.VALUE_STRING}), lambda v: _weight(v, with_found=False)),
-        "normalizer": Field(STRING, _normalizer),
-    })
+    body = parse_object(
+        "retriever-component",
+        item if isinstance(item, dict) else {},
+        {
+            "retriever": Field(frozenset({jv.START_OBJECT}), parse_child),
+            "weight": Field(frozenset({jv.VALUE_NUMBER, jv.VALUE_STRING}), lambda v: _weight(v, with_found=False)),
+            "normalizer": Field(STRING, _normalizer),
+        },
+    )
     if "retriever" not in body:
-        raise x_content("[retriever-component] failed to parse object",
-                        cause=error_cause("illegal_argument_exception", "Required [retriever]"))
-    return RetrieverEntry(retriever=body["retriever"], weight=body.get("weight", 1.0),
-                          normalizer=body.get("normalizer"))
+        raise x_content(
+            "[retriever-component] failed to parse object",
+            cause=error_cause("illegal_argument_exception", "Required [retriever]"),
+        )
+    return RetrieverEntry(
+        retriever=body["retriever"], weight=body.get("weight", 1.0), normalizer=body.get("normalizer")
+    )
 
 
 _EntryParser = Callable[[Any, RetrieverParser], RetrieverEntry]
@@ -90,19 +109,27 @@ def _entries(parse_entry: _EntryParser, parse_child: RetrieverParser) -> Field:
     def parse(value: Any) -> tuple[RetrieverEntry, ...]:
         items = value if isinstance(value, list) else [value]
         return tuple(parse_entry(item, parse_child) for item in items)
+
     return Field(OBJECT_ARRAY, parse)
 
 
 def _multi_field(name: str) -> Field:
     def reject(_: Any) -> None:
-        raise not_supported(f"[{name}] multi-field format ([query] and [fields])",
-                            "list the child retrievers in [retrievers]")
+        raise not_supported(
+            f"[{name}] multi-field format ([query] and [fields])", "list the child retrievers in [retrievers]"
+        )
+
     return Field(STRING_ARRAY | STRING, reject)
 
 
 def _common(name: str, parse_entry: _EntryParser, parse_child: RetrieverParser) -> dict[str, Field]:
-    return {"retrievers": _entries(parse_entry, parse_child), "rank_window_size": int_field(),
-            "query": _multi_field(name), "fields": _multi_field(name), **BASE_FIELDS}
+    return {
+        "retrievers": _entries(parse_entry, parse_child),
+        "rank_window_size": int_field(),
+        "query": _multi_field(name),
+        "fields": _multi_field(name),
+        **BASE_FIELDS,
+    }
 
 
 def _require_children(name: str, parsed: dict[str, Any]) -> None:
@@ -120,9 +147,13 @@ def rrf_parser(parse_child: RetrieverParser) -> RetrieverParser:
         rank_constant = parsed.get("rank_constant", DEFAULT_RANK_CONSTANT)
         if rank_constant < 1:
             raise illegal_argument("[rank_constant] must be greater or equal to [1] for [rrf]")
-        return RrfRetriever(retrievers=parsed["retrievers"], rank_constant=rank_constant,
-                            rank_window_size=parsed.get("rank_window_size", DEFAULT_RANK_WINDOW_SIZE),
-                            **base_kwargs(parsed))
+        return RrfRetriever(
+            retrievers=parsed["retrievers"],
+            rank_constant=rank_constant,
+            rank_window_size=parsed.get("rank_window_size", DEFAULT_RANK_WINDOW_SIZE),
+            **base_kwargs(parsed),
+        )
+
     return parse_rrf
 
 
@@ -133,7 +164,11 @@ def linear_parser(parse_child: RetrieverParser) -> RetrieverParser:
     def parse_linear(body: dict[str, Any]) -> LinearRetriever:
         parsed = parse_object("linear", body, fields)
         _require_children("linear", parsed)
-        return LinearRetriever(retrievers=parsed["retrievers"], normalizer=parsed.get("normalizer"),
-                               rank_window_size=parsed.get("rank_window_size", DEFAULT_RANK_WINDOW_SIZE),
-                               **base_kwargs(parsed))
+        return LinearRetriever(
+            retrievers=parsed["retrievers"],
+            normalizer=parsed.get("normalizer"),
+            rank_window_size=parsed.get("rank_window_size", DEFAULT_RANK_WINDOW_SIZE),
+            **base_kwargs(parsed),
+        )
+
     return parse_linear

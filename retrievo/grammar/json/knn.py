@@ -13,7 +13,13 @@ from retrievo.errors import error_cause, illegal_argument, not_supported
 from retrievo.grammar.json import values as jv
 from retrievo.grammar.json.errors import x_content
 from retrievo.grammar.json.objects import (
-    OBJECT, OBJECT_ARRAY, Field, float_field, int_field, parse_object, string_field,
+    OBJECT,
+    OBJECT_ARRAY,
+    Field,
+    float_field,
+    int_field,
+    parse_object,
+    string_field,
 )
 from retrievo.grammar.json.retriever_common import BASE_FIELDS, base_kwargs, parse_filters
 from retrievo.retrievers.knn import NUM_CANDIDATES_LIMIT, KnnRetriever, KnnSearch, TextEmbeddingBuilder
@@ -30,16 +36,18 @@ def _vector(value: Any) -> tuple[float, ...]:
         try:
             raw = bytes.fromhex(value)
         except ValueError:
-            raise jv.BadValue(error_cause("illegal_argument_exception",
-                                          f"failed to parse hex string [{value}] as a byte vector")) from None
+            raise jv.BadValue(
+                error_cause("illegal_argument_exception", f"failed to parse hex string [{value}] as a byte vector")
+            ) from None
         return tuple(float(b - 256 if b > 127 else b) for b in raw)
     if _NUMBER_TYPES.issuperset(map(type, value)):  # the common case, checked at C speed
         return tuple(map(float, value))
     out = []
     for v in value:
         if isinstance(v, bool) or not isinstance(v, (int, float)):
-            raise jv.BadValue(error_cause("illegal_argument_exception",
-                                          f"[query_vector] must contain numbers, found [{v}]"))
+            raise jv.BadValue(
+                error_cause("illegal_argument_exception", f"[query_vector] must contain numbers, found [{v}]")
+            )
         out.append(float(v))
     return tuple(out)
 
@@ -53,16 +61,20 @@ def _builder(value: Any) -> TextEmbeddingBuilder:
     parsed = parse_object("text_embedding", body, {"model_id": string_field(), "model_text": string_field()})
     missing = [f for f in ("model_id", "model_text") if f not in parsed]
     if missing:
-        raise x_content("[text_embedding] failed to parse object",
-                        cause=error_cause("illegal_argument_exception", f"Required [{', '.join(missing)}]"))
+        raise x_content(
+            "[text_embedding] failed to parse object",
+            cause=error_cause("illegal_argument_exception", f"Required [{', '.join(missing)}]"),
+        )
     return TextEmbeddingBuilder(model_id=parsed["model_id"], model_text=parsed["model_text"])
 
 
 def _rescore(value: Any) -> float:
     parsed = parse_object("rescore_vector", value, {"oversample": float_field()})
     if "oversample" not in parsed:
-        raise x_content("[rescore_vector] failed to parse object",
-                        cause=error_cause("illegal_argument_exception", "Required [oversample]"))
+        raise x_content(
+            "[rescore_vector] failed to parse object",
+            cause=error_cause("illegal_argument_exception", "Required [oversample]"),
+        )
     oversample = parsed["oversample"]
     if oversample < 1.0 and oversample != 0.0:
         raise illegal_argument(f"[oversample] must be >= 1.0, found [{oversample}]")
@@ -72,8 +84,10 @@ def _rescore(value: Any) -> float:
 def _unsupported(name: str) -> Field:
     def reject(_: Any) -> None:
         raise not_supported(f"[knn] parameter [{name}]")
-    return Field(frozenset({jv.START_OBJECT, jv.START_ARRAY, jv.VALUE_STRING, jv.VALUE_NUMBER,
-                            jv.VALUE_BOOLEAN}), reject)
+
+    return Field(
+        frozenset({jv.START_OBJECT, jv.START_ARRAY, jv.VALUE_STRING, jv.VALUE_NUMBER, jv.VALUE_BOOLEAN}), reject
+    )
 
 
 _COMMON: dict[str, Field] = {
@@ -88,15 +102,19 @@ _COMMON: dict[str, Field] = {
 }
 _RETRIEVER_FIELDS: dict[str, Field] = {**_COMMON, **BASE_FIELDS}
 _SECTION_FIELDS: dict[str, Field] = {
-    **_COMMON, "filter": Field(OBJECT_ARRAY, parse_filters), "boost": float_field(), "_name": string_field(),
+    **_COMMON,
+    "filter": Field(OBJECT_ARRAY, parse_filters),
+    "boost": float_field(),
+    "_name": string_field(),
     "inner_hits": _unsupported("inner_hits"),
 }
 
 
 def _validate(parsed: dict[str, Any], k: int, num_candidates: int) -> None:
     if "field" not in parsed:
-        raise x_content("[knn] failed to parse object",
-                        cause=error_cause("illegal_argument_exception", "Required [field]"))
+        raise x_content(
+            "[knn] failed to parse object", cause=error_cause("illegal_argument_exception", "Required [field]")
+        )
     has_vector, has_builder = "query_vector" in parsed, "query_vector_builder" in parsed
     if has_vector and has_builder:
         raise illegal_argument("only one of [query_vector] and [query_vector_builder] must be provided")
@@ -113,23 +131,32 @@ def _validate(parsed: dict[str, Any], k: int, num_candidates: int) -> None:
 
 
 def _search(parsed: dict[str, Any], k: int, num_candidates: int) -> KnnSearch:
-    return KnnSearch(field=parsed["field"], k=k, num_candidates=num_candidates,
-                     query_vector=parsed.get("query_vector"),
-                     query_vector_builder=parsed.get("query_vector_builder"),
-                     similarity=parsed.get("similarity"), filter=parsed.get("filter", ()),
-                     boost=parsed.get("boost", 1.0), name=parsed.get("_name"),
-                     rescore_oversample=parsed.get("rescore_vector"))
+    return KnnSearch(
+        field=parsed["field"],
+        k=k,
+        num_candidates=num_candidates,
+        query_vector=parsed.get("query_vector"),
+        query_vector_builder=parsed.get("query_vector_builder"),
+        similarity=parsed.get("similarity"),
+        filter=parsed.get("filter", ()),
+        boost=parsed.get("boost", 1.0),
+        name=parsed.get("_name"),
+        rescore_oversample=parsed.get("rescore_vector"),
+    )
 
 
 def parse_knn_retriever(body: dict[str, Any]) -> KnnRetriever:
     parsed = parse_object("knn", body, _RETRIEVER_FIELDS)
     missing = [f for f in ("field", "k", "num_candidates") if f not in parsed]
     if missing:
-        raise x_content("[knn] failed to parse object",
-                        cause=error_cause("illegal_argument_exception", f"Required [{', '.join(missing)}]"))
+        raise x_content(
+            "[knn] failed to parse object",
+            cause=error_cause("illegal_argument_exception", f"Required [{', '.join(missing)}]"),
+        )
     _validate(parsed, parsed["k"], parsed["num_candidates"])
-    search = _search({k: v for k, v in parsed.items() if k not in ("filter", "_name")},
-                     parsed["k"], parsed["num_candidates"])
+    search = _search(
+        {k: v for k, v in parsed.items() if k not in ("filter", "_name")}, parsed["k"], parsed["num_candidates"]
+    )
     return KnnRetriever(search=search, **base_kwargs(parsed))
 
 
@@ -151,4 +178,3 @@ def parse_knn_section(value: Any, size: int) -> tuple[KnnSearch, ...]:
         _validate(parsed, k, num_candidates)
         out.append(_search(parsed, k, num_candidates))
     return tuple(out)
-

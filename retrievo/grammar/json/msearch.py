@@ -23,14 +23,30 @@ from retrievo.retrievers.search import SearchRequest
 
 #: Header keys Elasticsearch reads (``MultiSearchRequest.readMultiLineFormat``) that cannot change
 #: what a single local shard returns: accepted, their values checked.
-_BOOLEAN_HEADER_KEYS = frozenset({"request_cache", "requestCache", "ccs_minimize_roundtrips",
-                                  "ccsMinimizeRoundtrips", "allow_partial_search_results"})
+_BOOLEAN_HEADER_KEYS = frozenset(
+    {
+        "request_cache",
+        "requestCache",
+        "ccs_minimize_roundtrips",
+        "ccsMinimizeRoundtrips",
+        "allow_partial_search_results",
+    }
+)
 _STRING_HEADER_KEYS = frozenset({"preference", "routing"})
 _SEARCH_TYPES = frozenset({"query_then_fetch", "dfs_query_then_fetch"})
 #: Header keys that change index resolution, which retrievo's search does not do.
-_UNSUPPORTED_HEADER_KEYS = frozenset({"expand_wildcards", "expandWildcards", "ignore_unavailable",
-                                      "ignoreUnavailable", "allow_no_indices", "allowNoIndices",
-                                      "ignore_throttled", "ignoreThrottled"})
+_UNSUPPORTED_HEADER_KEYS = frozenset(
+    {
+        "expand_wildcards",
+        "expandWildcards",
+        "ignore_unavailable",
+        "ignoreUnavailable",
+        "allow_no_indices",
+        "allowNoIndices",
+        "ignore_throttled",
+        "ignoreThrottled",
+    }
+)
 #: Errors the search parser raises that Elasticsearch only raises when the search runs (request
 #: validation, the query phase): they fail that one search, not the whole request.
 _PER_SEARCH_PARSE_ERRORS = frozenset({"action_request_validation_exception", "search_phase_execution_exception"})
@@ -62,7 +78,7 @@ def parse_msearch(searches: Any, default_index: Any = None) -> list[MultiSearchI
     index (a name, a comma list, or a list of names as the client takes them)."""
     default = index_name(default_index)
     pairs = _read_pairs(searches)
-    targets = [_header_index(header, default) for header, _ in pairs]    # every header before any body
+    targets = [_header_index(header, default) for header, _ in pairs]  # every header before any body
     items = []
     for index, (_, body) in zip(targets, pairs):
         try:
@@ -119,11 +135,14 @@ def _read_pairs(searches: Any) -> list[tuple[Any, Any]]:
         pairs = _ndjson_pairs(searches)
     elif isinstance(searches, Sequence):
         items = list(searches)
-        pairs = [(_item_json(items[i], "header"), _item_json(items[i + 1], "search body"))
-                 for i in range(0, len(items) - 1, 2)]
+        pairs = [
+            (_item_json(items[i], "header"), _item_json(items[i + 1], "search body"))
+            for i in range(0, len(items) - 1, 2)
+        ]
     else:
-        raise illegal_argument(f"[searches] must be a list of headers and bodies or NDJSON text, "
-                               f"found [{type(searches).__name__}]")
+        raise illegal_argument(
+            f"[searches] must be a list of headers and bodies or NDJSON text, found [{type(searches).__name__}]"
+        )
     if not pairs:
         raise validation_error("no requests added")
     return pairs

@@ -65,8 +65,7 @@ def parse_array(value: Any, item: Callable[[Any], Any]) -> list[Any]:
     out = []
     for element in value:
         if isinstance(element, list):
-            raise jv.BadValue(error_cause("illegal_state_exception",
-                                          "expected value but got [START_ARRAY]"))
+            raise jv.BadValue(error_cause("illegal_state_exception", "expected value but got [START_ARRAY]"))
         out.append(item(element))
     return out
 

@@ -14,17 +14,25 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from retrievo.errors import BadRequestError, error_cause, illegal_argument, not_supported, \
-    parsing_error
+from retrievo.errors import BadRequestError, error_cause, illegal_argument, not_supported, parsing_error
 from retrievo.grammar.json.compound import (
-    parse_bool, parse_constant_score, parse_dis_max, parse_match_all, parse_match_none,
+    parse_bool,
+    parse_constant_score,
+    parse_dis_max,
+    parse_match_all,
+    parse_match_none,
 )
 from retrievo.grammar.json.errors import suggest
 from retrievo.grammar.json.full_text import parse_match, parse_match_phrase, parse_multi_match
 from retrievo.grammar.json.query_common import MAX_NESTED_DEPTH, QueryContext
 from retrievo.grammar.json.semantic import parse_semantic
 from retrievo.grammar.json.term_level import (
-    parse_exists, parse_ids, parse_prefix, parse_range, parse_term, parse_terms,
+    parse_exists,
+    parse_ids,
+    parse_prefix,
+    parse_range,
+    parse_term,
+    parse_terms,
 )
 from retrievo.retrievers.queries import Query
 
@@ -33,30 +41,81 @@ QueryParser = Callable[[dict[str, Any], QueryContext], Query]
 #: Every query retrievo parses, by the name it is written under.
 QUERY_PARSERS: dict[str, QueryParser] = {
     # full text
-    "match": parse_match, "match_phrase": parse_match_phrase, "multi_match": parse_multi_match,
+    "match": parse_match,
+    "match_phrase": parse_match_phrase,
+    "multi_match": parse_multi_match,
     # term level
-    "term": parse_term, "terms": parse_terms, "range": parse_range, "exists": parse_exists, "ids": parse_ids,
+    "term": parse_term,
+    "terms": parse_terms,
+    "range": parse_range,
+    "exists": parse_exists,
+    "ids": parse_ids,
     "prefix": parse_prefix,
     # compound and trivial
-    "bool": parse_bool, "match_all": parse_match_all, "match_none": parse_match_none,
-    "constant_score": parse_constant_score, "dis_max": parse_dis_max,
+    "bool": parse_bool,
+    "match_all": parse_match_all,
+    "match_none": parse_match_none,
+    "constant_score": parse_constant_score,
+    "dis_max": parse_dis_max,
     # semantic_text
     "semantic": parse_semantic,
 }
 
 #: Query names Elasticsearch 9 registers (core, x-pack and bundled modules) that retrievo does not
 #: implement. They are rejected with ``not_supported``, never as unknown.
-UNSUPPORTED_QUERIES: frozenset[str] = frozenset({
-    "match_phrase_prefix", "match_bool_prefix", "combined_fields", "query_string",
-    "simple_query_string", "boosting", "nested", "fuzzy", "regexp", "wildcard", "terms_set",
-    "intervals", "more_like_this", "function_score", "script_score", "script", "wrapper",
-    "distance_feature", "knn", "sparse_vector", "text_expansion", "weighted_tokens",
-    "pinned", "rule", "rule_query", "rank_feature", "percolate", "has_child", "has_parent",
-    "parent_id", "type", "geo_distance", "geo_bounding_box", "geo_polygon", "geo_shape",
-    "geo_grid", "shape", "span_term", "span_near", "span_or", "span_not", "span_first",
-    "span_containing", "span_within", "span_multi", "span_gap", "span_field_masking",
-    "field_masking_span", "kql",
-})
+UNSUPPORTED_QUERIES: frozenset[str] = frozenset(
+    {
+        "match_phrase_prefix",
+        "match_bool_prefix",
+        "combined_fields",
+        "query_string",
+        "simple_query_string",
+        "boosting",
+        "nested",
+        "fuzzy",
+        "regexp",
+        "wildcard",
+        "terms_set",
+        "intervals",
+        "more_like_this",
+        "function_score",
+        "script_score",
+        "script",
+        "wrapper",
+        "distance_feature",
+        "knn",
+        "sparse_vector",
+        "text_expansion",
+        "weighted_tokens",
+        "pinned",
+        "rule",
+        "rule_query",
+        "rank_feature",
+        "percolate",
+        "has_child",
+        "has_parent",
+        "parent_id",
+        "type",
+        "geo_distance",
+        "geo_bounding_box",
+        "geo_polygon",
+        "geo_shape",
+        "geo_grid",
+        "shape",
+        "span_term",
+        "span_near",
+        "span_or",
+        "span_not",
+        "span_first",
+        "span_containing",
+        "span_within",
+        "span_multi",
+        "span_gap",
+        "span_field_masking",
+        "field_masking_span",
+        "kql",
+    }
+)
 
 
 def known_query_names() -> frozenset[str]:
@@ -67,8 +126,10 @@ def known_query_names() -> frozenset[str]:
 def _unknown_query(name: str) -> BadRequestError:
     """``unknown query [x]`` (a ``parsing_exception`` caused by ``named_object_not_found``)."""
     return BadRequestError(
-        "parsing_exception", f"unknown query [{name}]{suggest(name, known_query_names())}",
-        caused_by=error_cause("named_object_not_found_exception", f"unknown field [{name}]"))
+        "parsing_exception",
+        f"unknown query [{name}]{suggest(name, known_query_names())}",
+        caused_by=error_cause("named_object_not_found_exception", f"unknown field [{name}]"),
+    )
 
 
 def parse_inner_query(obj: Any, ctx: QueryContext) -> Query:
@@ -81,8 +142,10 @@ def parse_inner_query(obj: Any, ctx: QueryContext) -> Query:
     if not isinstance(body, dict):
         raise parsing_error(f"[{name}] query malformed, no start_object after query name")
     if ctx.depth + 1 > MAX_NESTED_DEPTH:
-        raise illegal_argument("The nested depth of the query exceeds the maximum nested depth for "
-                               "queries set in [indices.query.bool.max_nested_depth]")
+        raise illegal_argument(
+            "The nested depth of the query exceeds the maximum nested depth for "
+            "queries set in [indices.query.bool.max_nested_depth]"
+        )
     parser = QUERY_PARSERS.get(name)
     if parser is None:
         if name in UNSUPPORTED_QUERIES:
@@ -90,8 +153,7 @@ def parse_inner_query(obj: Any, ctx: QueryContext) -> Query:
         raise _unknown_query(name)
     query = parser(body, QueryContext(dispatch=parse_inner_query, depth=ctx.depth + 1))
     if len(obj) > 1:
-        raise parsing_error(
-            f"[{name}] malformed query, expected [END_OBJECT] but found [FIELD_NAME]")
+        raise parsing_error(f"[{name}] malformed query, expected [END_OBJECT] but found [FIELD_NAME]")
     return query
 
 

@@ -11,7 +11,12 @@ from retrievo.errors import error_cause, illegal_argument
 from retrievo.grammar.json import values as jv
 from retrievo.grammar.json.errors import x_content
 from retrievo.grammar.json.objects import (
-    OBJECT, Field, bool_field, int_field, parse_object, string_field,
+    OBJECT,
+    Field,
+    bool_field,
+    int_field,
+    parse_object,
+    string_field,
 )
 from retrievo.grammar.json.retriever_common import BASE_FIELDS, RetrieverParser, base_kwargs
 from retrievo.retrievers.fusion import DEFAULT_RANK_WINDOW_SIZE
@@ -21,10 +26,14 @@ NAME = "text_similarity_reranker"
 
 
 def _chunk_rescorer(value: Any) -> ChunkRescorer:
-    parsed = parse_object("chunk_rescorer", value, {
-        "size": int_field(),
-        "chunking_settings": Field(frozenset({jv.START_OBJECT, jv.VALUE_NULL}), lambda v: v),
-    })
+    parsed = parse_object(
+        "chunk_rescorer",
+        value,
+        {
+            "size": int_field(),
+            "chunking_settings": Field(frozenset({jv.START_OBJECT, jv.VALUE_NULL}), lambda v: v),
+        },
+    )
     size = parsed.get("size", 1)
     if size < 1:
         raise illegal_argument(f"size must be greater than 0, was: {size}")
@@ -51,12 +60,19 @@ def reranker_parser(parse_child: RetrieverParser) -> RetrieverParser:
         parsed = parse_object(NAME, body, fields)
         missing = [f for f in ("retriever", "field", "inference_text") if f not in parsed]
         if missing:
-            raise x_content(f"[{NAME}] failed to parse object",
-                            cause=error_cause("illegal_argument_exception", f"Required [{', '.join(missing)}]"))
+            raise x_content(
+                f"[{NAME}] failed to parse object",
+                cause=error_cause("illegal_argument_exception", f"Required [{', '.join(missing)}]"),
+            )
         return TextSimilarityReranker(
-            retriever=parsed["retriever"], field=parsed["field"], inference_text=parsed["inference_text"],
+            retriever=parsed["retriever"],
+            field=parsed["field"],
+            inference_text=parsed["inference_text"],
             inference_id=parsed.get("inference_id", DEFAULT_RERANK_INFERENCE_ID),
             rank_window_size=parsed.get("rank_window_size", DEFAULT_RANK_WINDOW_SIZE),
             allow_rerank_failures=parsed.get("allow_rerank_failures", False),
-            chunk_rescorer=parsed.get("chunk_rescorer"), **base_kwargs(parsed))
+            chunk_rescorer=parsed.get("chunk_rescorer"),
+            **base_kwargs(parsed),
+        )
+
     return parse_reranker

@@ -23,10 +23,19 @@ from retrievo.grammar.json.standard import parse_standard
 from retrievo.retrievers.retriever import Retriever
 
 #: Retriever names Elasticsearch 9 registers; those without a parser are not_supported.
-ES_RETRIEVERS: frozenset[str] = frozenset({
-    "standard", "knn", "rrf", "linear", "text_similarity_reranker", "rescorer", "pinned", "rule",
-    "diversify",
-})
+ES_RETRIEVERS: frozenset[str] = frozenset(
+    {
+        "standard",
+        "knn",
+        "rrf",
+        "linear",
+        "text_similarity_reranker",
+        "rescorer",
+        "pinned",
+        "rule",
+        "diversify",
+    }
+)
 
 
 def parse_retriever(obj: Any) -> Retriever:
@@ -44,12 +53,13 @@ def parse_retriever(obj: Any) -> Retriever:
             raise not_supported(f"[{name}] retriever")
         candidates = ES_RETRIEVERS | RETRIEVER_PARSERS.keys()
         raise BadRequestError(
-            "parsing_exception", f"unknown retriever [{name}]{suggest(name, candidates)}",
-            caused_by=error_cause("named_object_not_found_exception", f"unknown field [{name}]"))
+            "parsing_exception",
+            f"unknown retriever [{name}]{suggest(name, candidates)}",
+            caused_by=error_cause("named_object_not_found_exception", f"unknown field [{name}]"),
+        )
     retriever = parser(body)
     if len(obj) > 1:
-        raise parsing_error(
-            f"[{name}] malformed retriever, expected [END_OBJECT] but found [FIELD_NAME]")
+        raise parsing_error(f"[{name}] malformed retriever, expected [END_OBJECT] but found [FIELD_NAME]")
     return retriever
 
 

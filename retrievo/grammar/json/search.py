@@ -16,16 +16,22 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from retrievo.errors import BadRequestError, error_cause, illegal_argument, not_supported, \
-    parsing_error, validation_error
+from retrievo.errors import (
+    BadRequestError,
+    error_cause,
+    illegal_argument,
+    not_supported,
+    parsing_error,
+    validation_error,
+)
 from retrievo.grammar.json import values as jv
 from retrievo.grammar.json.errors import failed_field
-from retrievo.grammar.json.queries import parse_top_level_query
 from retrievo.grammar.json.knn import parse_knn_section
+from retrievo.grammar.json.queries import parse_top_level_query
 from retrievo.grammar.json.retrievers import parse_retriever
 from retrievo.grammar.json.sort import parse_search_after, parse_sort
-from retrievo.retrievers.search import SearchRequest, SourceFilter
 from retrievo.retrievers.fusion import CompoundRetriever
+from retrievo.retrievers.search import SearchRequest, SourceFilter
 from retrievo.retrievers.standard import StandardRetriever
 
 #: ``index.max_result_window`` default.
@@ -36,23 +42,73 @@ DEFAULT_MAX_RESULT_WINDOW = 10_000
 #: (it then cuts the fused scores, spec §1.3), so it only conflicts with ``standard``/``knn``.
 #: compound retrievers; keep the list in this one place.
 RETRIEVER_EXCLUSIVE_KEYS: tuple[str, ...] = (
-    "query", "knn", "search_after", "terminate_after", "sort", "rescore", "min_score",
+    "query",
+    "knn",
+    "search_after",
+    "terminate_after",
+    "sort",
+    "rescore",
+    "min_score",
 )
 
 _VALUE = "value"
 #: Which keys ``SearchSourceBuilder`` accepts for each kind of token.
 _ACCEPTS: dict[str, frozenset[str]] = {
-    _VALUE: frozenset({
-        "from", "size", "timeout", "terminate_after", "min_score", "version",
-        "seq_no_primary_term", "explain", "track_scores", "track_total_hits", "_source",
-        "stored_fields", "sort", "profile"}),
-    jv.START_OBJECT: frozenset({
-        "retriever", "query", "post_filter", "knn", "rank", "_source", "script_fields",
-        "aggregations", "aggs", "highlight", "suggest", "sort", "rescore", "ext", "slice",
-        "collapse", "pit", "runtime_mappings"}),
-    jv.START_ARRAY: frozenset({
-        "stored_fields", "docvalue_fields", "fields", "indices_boost", "sort", "rescore", "stats",
-        "_source", "search_after", "knn", "sub_searches"}),
+    _VALUE: frozenset(
+        {
+            "from",
+            "size",
+            "timeout",
+            "terminate_after",
+            "min_score",
+            "version",
+            "seq_no_primary_term",
+            "explain",
+            "track_scores",
+            "track_total_hits",
+            "_source",
+            "stored_fields",
+            "sort",
+            "profile",
+        }
+    ),
+    jv.START_OBJECT: frozenset(
+        {
+            "retriever",
+            "query",
+            "post_filter",
+            "knn",
+            "rank",
+            "_source",
+            "script_fields",
+            "aggregations",
+            "aggs",
+            "highlight",
+            "suggest",
+            "sort",
+            "rescore",
+            "ext",
+            "slice",
+            "collapse",
+            "pit",
+            "runtime_mappings",
+        }
+    ),
+    jv.START_ARRAY: frozenset(
+        {
+            "stored_fields",
+            "docvalue_fields",
+            "fields",
+            "indices_boost",
+            "sort",
+            "rescore",
+            "stats",
+            "_source",
+            "search_after",
+            "knn",
+            "sub_searches",
+        }
+    ),
 }
 #: Boolean flags whose default (``false``) is what retrievo does anyway.
 _DEFAULT_FALSE_FLAGS = frozenset({"version", "seq_no_primary_term"})
@@ -100,8 +156,7 @@ def _track_total_hits(key: str, value: Any) -> bool | int:
         return _bool(key, value)
     number = _int(key, value)
     if number < -1:
-        raise illegal_argument(
-            f"[track_total_hits] parameter must be positive or equals to -1, got {number}")
+        raise illegal_argument(f"[track_total_hits] parameter must be positive or equals to -1, got {number}")
     return False if number == -1 else True if number == jv.INT_MAX else number
 
 
@@ -124,8 +179,9 @@ def parse_source(key: str, value: Any) -> SourceFilter:
     if isinstance(value, list):
         return SourceFilter(includes=_strings(value, key))
     if not isinstance(value, dict):
-        raise parsing_error("Expected one of [VALUE_BOOLEAN, VALUE_STRING, START_ARRAY, "
-                            f"START_OBJECT] but found [{jv.token_of(value)}]")
+        raise parsing_error(
+            f"Expected one of [VALUE_BOOLEAN, VALUE_STRING, START_ARRAY, START_OBJECT] but found [{jv.token_of(value)}]"
+        )
     patterns: dict[str, tuple[str, ...]] = {}
     for name, patterns_value in value.items():
         if name == "exclude_vectors" and isinstance(patterns_value, (bool, str)):
@@ -134,12 +190,12 @@ def parse_source(key: str, value: Any) -> SourceFilter:
             if _bool(name, patterns_value):
                 raise not_supported("[_source] parameter [exclude_vectors: true]")
             continue
-        target = {"includes": "includes", "include": "includes", "excludes": "excludes",
-                  "exclude": "excludes"}.get(name)
+        target = {"includes": "includes", "include": "includes", "excludes": "excludes", "exclude": "excludes"}.get(
+            name
+        )
         if target is None or not isinstance(patterns_value, (str, list)):
             raise parsing_error(f"Unknown key for a {jv.token_of(patterns_value)} in [{name}].")
-        patterns[target] = (patterns_value,) if isinstance(patterns_value, str) \
-            else _strings(patterns_value, name)
+        patterns[target] = (patterns_value,) if isinstance(patterns_value, str) else _strings(patterns_value, name)
     return SourceFilter(includes=patterns.get("includes", ()), excludes=patterns.get("excludes", ()))
 
 
@@ -149,9 +205,16 @@ def _sort(key: str, value: Any) -> Any:
 
 
 _HANDLERS: dict[str, Callable[[str, Any], Any]] = {
-    "from": _non_negative, "size": _non_negative, "terminate_after": _terminate_after,
-    "min_score": _float, "explain": _bool, "track_scores": _bool, "profile": _bool,
-    "track_total_hits": _track_total_hits, "_source": parse_source, "sort": _sort,
+    "from": _non_negative,
+    "size": _non_negative,
+    "terminate_after": _terminate_after,
+    "min_score": _float,
+    "explain": _bool,
+    "track_scores": _bool,
+    "profile": _bool,
+    "track_total_hits": _track_total_hits,
+    "_source": parse_source,
+    "sort": _sort,
     "search_after": lambda key, value: parse_search_after(value),
     "query": lambda key, value: parse_top_level_query(value),
     "retriever": lambda key, value: parse_retriever(value),
@@ -181,6 +244,7 @@ def _read_body(body: dict[str, Any]) -> tuple[dict[str, Any], str | None]:
 
 def _check_retriever_conflicts(body: dict[str, Any], parsed: dict[str, Any]) -> None:
     """``cannot specify [retriever] and [...]``: keys that only make sense without a retriever."""
+
     def present(key: str) -> bool:
         if key == "terminate_after":
             return parsed.get(key) is not None
@@ -189,6 +253,7 @@ def _check_retriever_conflicts(body: dict[str, Any], parsed: dict[str, Any]) -> 
         if key == "min_score":
             return key in body and not isinstance(parsed.get("retriever"), CompoundRetriever)
         return key in body
+
     if "retriever" in body:
         conflicting = [key for key in RETRIEVER_EXCLUSIVE_KEYS if present(key)]
         if conflicting:
@@ -202,15 +267,22 @@ def result_window_error(index: str, window: int, limit: int) -> BadRequestError:
         f"Result window is too large, from + size must be less than or equal to: [{limit}] but "
         f"was [{window}]. See the scroll api for a more efficient way to request large data "
         "sets. This limit can be set by changing the [index.max_result_window] index level "
-        "setting.")
-    return BadRequestError("search_phase_execution_exception", "all shards failed",
-                           caused_by=cause, root_cause=[dict(cause)], phase="query",
-                           grouped=True,
-                           failed_shards=[{"shard": 0, "index": index, "reason": dict(cause)}])
+        "setting.",
+    )
+    return BadRequestError(
+        "search_phase_execution_exception",
+        "all shards failed",
+        caused_by=cause,
+        root_cause=[dict(cause)],
+        phase="query",
+        grouped=True,
+        failed_shards=[{"shard": 0, "index": index, "reason": dict(cause)}],
+    )
 
 
-def parse_search(index: str, body: dict[str, Any] | None, *,
-                 max_result_window: int = DEFAULT_MAX_RESULT_WINDOW) -> SearchRequest:
+def parse_search(
+    index: str, body: dict[str, Any] | None, *, max_result_window: int = DEFAULT_MAX_RESULT_WINDOW
+) -> SearchRequest:
     """Parse a search body for ``index`` (``None`` is an empty body)."""
     body = {} if body is None else body
     if not isinstance(body, dict):
@@ -226,17 +298,26 @@ def parse_search(index: str, body: dict[str, Any] | None, *,
     else:
         knn = parse_knn_section(parsed["knn"], parsed.get("size", 10)) if parsed.get("knn") else ()
         retriever = StandardRetriever(
-            query=parsed.get("query"), sort=parsed.get("sort", ()),
-            min_score=parsed.get("min_score"), terminate_after=parsed.get("terminate_after"),
-            search_after=parsed.get("search_after"), knn=knn)
+            query=parsed.get("query"),
+            sort=parsed.get("sort", ()),
+            min_score=parsed.get("min_score"),
+            terminate_after=parsed.get("terminate_after"),
+            search_after=parsed.get("search_after"),
+            knn=knn,
+        )
     request = SearchRequest(
-        index=index, retriever=retriever, size=parsed.get("size", 10), from_=parsed.get("from", 0),
-        source=parsed.get("_source", SourceFilter()), explain=parsed.get("explain", False),
+        index=index,
+        retriever=retriever,
+        size=parsed.get("size", 10),
+        from_=parsed.get("from", 0),
+        source=parsed.get("_source", SourceFilter()),
+        explain=parsed.get("explain", False),
         track_total_hits=parsed.get("track_total_hits", 10_000),
         track_scores=parsed.get("track_scores", False),
         top_level_query="retriever" not in parsed,
         min_score=parsed.get("min_score") if "retriever" in parsed else None,
-        profile=parsed.get("profile", False))
+        profile=parsed.get("profile", False),
+    )
     window = request.from_ + request.size
     if window > max_result_window:
         raise result_window_error(index, window, max_result_window)

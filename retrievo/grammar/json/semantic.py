@@ -17,9 +17,12 @@ def parse_semantic(body: dict[str, Any], ctx: QueryContext) -> SemanticQuery:
     parsed = parse_object("semantic", body, _FIELDS)
     missing = [f for f in ("field", "query") if f not in parsed]
     if missing:
-        raise x_content("[semantic] failed to parse object",
-                        cause=error_cause("illegal_argument_exception", f"Required [{', '.join(missing)}]"))
+        raise x_content(
+            "[semantic] failed to parse object",
+            cause=error_cause("illegal_argument_exception", f"Required [{', '.join(missing)}]"),
+        )
     if parsed.get("boost", 1.0) < 0:
         raise negative_boost("semantic", body)
-    return SemanticQuery(field=parsed["field"], query=parsed["query"], boost=parsed.get("boost", 1.0),
-                         name=parsed.get("_name"))
+    return SemanticQuery(
+        field=parsed["field"], query=parsed["query"], boost=parsed.get("boost", 1.0), name=parsed.get("_name")
+    )

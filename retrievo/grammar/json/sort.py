@@ -40,12 +40,14 @@ def _sort_mode(value: str) -> str:
 def _rejected(what: str) -> Field:
     def parse(value: Any) -> None:
         raise not_supported(what)
+
     return Field(VALUE | OBJECT, parse)
 
 
 def _removed(name: str) -> Field:
     def parse(value: Any) -> None:
         raise parsing_error(f"[{name}] has been removed in favour of the [nested] parameter")
+
     return Field(VALUE | OBJECT, parse)
 
 
@@ -103,27 +105,29 @@ def parse_sort(value: Any) -> tuple[SortField, ...]:
             elif isinstance(element, str):
                 out.append(_field_or_score(element))
             else:
-                raise illegal_argument("malformed sort format, within the sort array, an object, "
-                                       "or an actual string are allowed")
+                raise illegal_argument(
+                    "malformed sort format, within the sort array, an object, or an actual string are allowed"
+                )
         return tuple(out)
     if isinstance(value, str):
         return (_field_or_score(value),)
     if isinstance(value, dict):
         return tuple(_compound(value))
-    raise illegal_argument("malformed sort format, either start with array, object, or an actual "
-                           "string")
+    raise illegal_argument("malformed sort format, either start with array, object, or an actual string")
 
 
 def parse_search_after(value: Any) -> tuple[Any, ...]:
     """``SearchAfterBuilder.fromXContent``: a non-empty array of scalars (``null`` allowed)."""
     if not isinstance(value, list):
-        raise parsing_error(f"Expected [START_ARRAY] in [search_after] but found "
-                            f"[{jv.token_of(value)}] inside search_after")
+        raise parsing_error(
+            f"Expected [START_ARRAY] in [search_after] but found [{jv.token_of(value)}] inside search_after"
+        )
     for element in value:
         if element is not None and not jv.is_value(element):
             raise parsing_error(
                 "Expected [VALUE_STRING] or [VALUE_NUMBER] or [VALUE_BOOLEAN] or [VALUE_NULL] but "
-                f"found [{jv.token_of(element)}] inside search_after.")
+                f"found [{jv.token_of(element)}] inside search_after."
+            )
     if not value:
         raise illegal_argument("Values must contains at least one value.")
     return tuple(value)

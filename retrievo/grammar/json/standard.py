@@ -34,6 +34,9 @@ def parse_standard(body: dict[str, Any]) -> StandardRetriever:
     if terminate_after is not None and terminate_after < 0:
         raise illegal_argument("terminateAfter must be > 0")
     return StandardRetriever(
-        query=parsed.get("query"), sort=parsed.get("sort", ()),
-        terminate_after=terminate_after or None, search_after=parsed.get("search_after"),
-        **base_kwargs(parsed))
+        query=parsed.get("query"),
+        sort=parsed.get("sort", ()),
+        terminate_after=terminate_after or None,
+        search_after=parsed.get("search_after"),
+        **base_kwargs(parsed),
+    )

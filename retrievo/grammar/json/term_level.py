@@ -13,16 +13,36 @@ from typing import Any
 from retrievo.errors import ApiError, error_cause, illegal_argument, not_supported, parsing_error
 from retrievo.grammar.json import values as jv
 from retrievo.grammar.json.errors import (
-    as_parsing, does_not_support, is_negative, multiple_fields, negative_boost, unknown_token,
+    as_parsing,
+    does_not_support,
+    is_negative,
+    multiple_fields,
+    negative_boost,
+    unknown_token,
 )
 from retrievo.grammar.json.objects import (
-    NUMBER, STRING_ARRAY, Field, parse_array, parse_object, string_field,
+    NUMBER,
+    STRING_ARRAY,
+    Field,
+    parse_array,
+    parse_object,
+    string_field,
 )
 from retrievo.grammar.json.query_common import (
-    QueryContext, bool_param, checked_boost, float_param, text_param,
+    QueryContext,
+    bool_param,
+    checked_boost,
+    float_param,
+    text_param,
 )
 from retrievo.retrievers.queries import (
-    ExistsQuery, IdsQuery, PrefixQuery, RangeQuery, Scalar, TermQuery, TermsQuery,
+    ExistsQuery,
+    IdsQuery,
+    PrefixQuery,
+    RangeQuery,
+    Scalar,
+    TermQuery,
+    TermsQuery,
 )
 
 
@@ -93,8 +113,9 @@ def parse_terms(body: dict[str, Any], ctx: QueryContext) -> TermsQuery:
             values = [_terms_value(key, v) for v in val]
         elif isinstance(val, dict):
             if field is not None:
-                raise parsing_error("[terms] query does not support more than one field. "
-                                    f"Already got: [{field}] but also found [{key}]")
+                raise parsing_error(
+                    f"[terms] query does not support more than one field. Already got: [{field}] but also found [{key}]"
+                )
             raise not_supported("[terms] query with a terms lookup")
         elif not jv.is_value(val):
             raise unknown_token("terms", jv.token_of(val), key)
@@ -105,8 +126,9 @@ def parse_terms(body: dict[str, Any], ctx: QueryContext) -> TermsQuery:
         else:
             raise does_not_support("terms", key)
     if field is None:
-        raise parsing_error("[terms] query requires a field name, followed by array of terms or "
-                            "a document lookup specification")
+        raise parsing_error(
+            "[terms] query requires a field name, followed by array of terms or a document lookup specification"
+        )
     checked_boost("terms", body, params.get("boost", 1.0))
     return TermsQuery(field=field, values=tuple(values), **params)
 
@@ -205,8 +227,7 @@ def parse_exists(body: dict[str, Any], ctx: QueryContext) -> ExistsQuery:
 def _id(value: Any) -> str:
     if not jv.is_value(value):
         found = jv.token_of(value)
-        raise jv.BadValue(error_cause("illegal_argument_exception",
-                                      f"[ids] values must be strings, found [{found}]"))
+        raise jv.BadValue(error_cause("illegal_argument_exception", f"[ids] values must be strings, found [{found}]"))
     return jv.java_text(value)
 
 
@@ -216,9 +237,12 @@ def _ids_fields(body: dict[str, Any]) -> dict[str, Field]:
         if is_negative(b):
             raise negative_boost("ids", body)
         return b
-    return {"values": Field(STRING_ARRAY, lambda v: parse_array(v, _id)),
-            "boost": Field(NUMBER, boost),
-            "_name": string_field()}
+
+    return {
+        "values": Field(STRING_ARRAY, lambda v: parse_array(v, _id)),
+        "boost": Field(NUMBER, boost),
+        "_name": string_field(),
+    }
 
 
 def parse_ids(body: dict[str, Any], ctx: QueryContext) -> IdsQuery:
@@ -227,8 +251,7 @@ def parse_ids(body: dict[str, Any], ctx: QueryContext) -> IdsQuery:
         parsed = parse_object("ids", body, _ids_fields(body))
     except ApiError as err:
         raise as_parsing(err) from None
-    return IdsQuery(values=tuple(parsed.get("values", ())), boost=parsed.get("boost", 1.0),
-                    name=parsed.get("_name"))
+    return IdsQuery(values=tuple(parsed.get("values", ())), boost=parsed.get("boost", 1.0), name=parsed.get("_name"))
 
 
 def parse_prefix(body: dict[str, Any], ctx: QueryContext) -> PrefixQuery:

@@ -73,9 +73,11 @@ def _number_format(text: str) -> BadValue:
 
 def _not_numeric(value: Any) -> BadValue:
     token = "VALUE_TRUE" if value is True else "VALUE_FALSE" if value is False else token_of(value)
-    return BadValue(error_cause(
-        "x_content_parse_exception",
-        f"Current token ({token}) not numeric, can not use numeric value accessors"))
+    return BadValue(
+        error_cause(
+            "x_content_parse_exception", f"Current token ({token}) not numeric, can not use numeric value accessors"
+        )
+    )
 
 
 def parse_java_double(text: str) -> float:
@@ -101,8 +103,9 @@ def java_int(value: Any) -> int:
         raise _not_numeric(value)
     number = parse_java_double(value) if isinstance(value, str) else value
     if number != number or not INT_MIN <= number <= INT_MAX:  # NaN or out of range
-        raise BadValue(error_cause("illegal_argument_exception",
-                                   f"Value [{java_text(value)}] is out of range for an integer"))
+        raise BadValue(
+            error_cause("illegal_argument_exception", f"Value [{java_text(value)}] is out of range for an integer")
+        )
     return int(number)
 
 
@@ -112,6 +115,9 @@ def java_bool(value: Any) -> bool:
         return value
     if value in ("true", "false"):
         return str(value) == "true"
-    raise BadValue(error_cause(
-        "illegal_argument_exception",
-        f"Failed to parse value [{java_text(value)}] as only [true] or [false] are allowed."))
+    raise BadValue(
+        error_cause(
+            "illegal_argument_exception",
+            f"Failed to parse value [{java_text(value)}] as only [true] or [false] are allowed.",
+        )
+    )

@@ -36,9 +36,15 @@ class Analyzer:
 
     __slots__ = ("name", "tokenizer", "filters", "position_increment_gap", "_definition", "_fused_lowercase")
 
-    def __init__(self, name: str, tokenizer: Tokenizer, filters: Sequence[TokenFilter] = (), *,
-                 position_increment_gap: int = DEFAULT_POSITION_INCREMENT_GAP,
-                 definition: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        name: str,
+        tokenizer: Tokenizer,
+        filters: Sequence[TokenFilter] = (),
+        *,
+        position_increment_gap: int = DEFAULT_POSITION_INCREMENT_GAP,
+        definition: dict[str, Any] | None = None,
+    ) -> None:
         self.name = name
         self.tokenizer = tokenizer
         self.filters: tuple[TokenFilter, ...] = tuple(filters)
@@ -82,15 +88,26 @@ class StandardAnalyzer(Analyzer):
 
     __slots__ = ("_plain",)
 
-    def __init__(self, name: str = "standard", stopwords: Iterable[str] = (),
-                 max_token_length: int = 255, *, position_increment_gap: int = DEFAULT_POSITION_INCREMENT_GAP,
-                 definition: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        name: str = "standard",
+        stopwords: Iterable[str] = (),
+        max_token_length: int = 255,
+        *,
+        position_increment_gap: int = DEFAULT_POSITION_INCREMENT_GAP,
+        definition: dict[str, Any] | None = None,
+    ) -> None:
         words = frozenset(stopwords)
         filters: list[TokenFilter] = [LowercaseFilter()]
         if words:
             filters.append(StopFilter(words))
-        super().__init__(name, StandardTokenizer(max_token_length), filters,
-                         position_increment_gap=position_increment_gap, definition=definition)
+        super().__init__(
+            name,
+            StandardTokenizer(max_token_length),
+            filters,
+            position_increment_gap=position_increment_gap,
+            definition=definition,
+        )
         self._plain = not words
 
     def terms(self, text: str) -> tuple[list[str], list[int]]:
@@ -136,16 +153,23 @@ class EnglishAnalyzer(Analyzer):
 
     __slots__ = ("_tail",)
 
-    def __init__(self, name: str = "english", stopwords: Iterable[str] = ENGLISH_STOP_WORDS,
-                 stem_exclusion: Iterable[str] = (), *, position_increment_gap: int = DEFAULT_POSITION_INCREMENT_GAP,
-                 definition: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        name: str = "english",
+        stopwords: Iterable[str] = ENGLISH_STOP_WORDS,
+        stem_exclusion: Iterable[str] = (),
+        *,
+        position_increment_gap: int = DEFAULT_POSITION_INCREMENT_GAP,
+        definition: dict[str, Any] | None = None,
+    ) -> None:
         words, exclusion = frozenset(stopwords), frozenset(stem_exclusion)
         filters: list[TokenFilter] = [EnglishPossessiveFilter(), LowercaseFilter()]
         if words:
             filters.append(StopFilter(words))
         filters.append(PorterStemFilter(exclusion))
-        super().__init__(name, StandardTokenizer(), filters,
-                         position_increment_gap=position_increment_gap, definition=definition)
+        super().__init__(
+            name, StandardTokenizer(), filters, position_increment_gap=position_increment_gap, definition=definition
+        )
         self._tail = _EnglishTail(words, exclusion)
 
     def terms(self, text: str) -> tuple[list[str], list[int]]:
@@ -182,6 +206,4 @@ STOP = stop_analyzer()
 WHITESPACE = whitespace_analyzer()
 KEYWORD = keyword_analyzer()
 
-BUILTIN_ANALYZERS: dict[str, Analyzer] = {
-    a.name: a for a in (STANDARD, ENGLISH, SIMPLE, STOP, WHITESPACE, KEYWORD)
-}
+BUILTIN_ANALYZERS: dict[str, Analyzer] = {a.name: a for a in (STANDARD, ENGLISH, SIMPLE, STOP, WHITESPACE, KEYWORD)}

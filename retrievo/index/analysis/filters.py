@@ -91,8 +91,7 @@ class StopFilter(TokenFilter):
             # Straight from a tokenizer (every increment 1): the kept tokens' positions are their
             # indices, and the new increments are the differences between those positions.
             positions = list(compress(range(len(keep)), keep))
-            return TokenStream(list(compress(stream.terms, keep)),
-                               list(map(sub, positions, [-1] + positions[:-1])))
+            return TokenStream(list(compress(stream.terms, keep)), list(map(sub, positions, [-1] + positions[:-1])))
         terms: list[str] = []
         new_incs: list[int] = []
         meta: list[Meta] | None = [] if stream.meta is not None else None

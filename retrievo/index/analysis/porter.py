@@ -78,13 +78,13 @@ class _Word:
     def ends(self, suffix: str) -> bool:
         n = len(suffix)
         start = self.k - n + 1
-        if start < 0 or "".join(self.b[start:self.k + 1]) != suffix:
+        if start < 0 or "".join(self.b[start : self.k + 1]) != suffix:
             return False
         self.j = self.k - n
         return True
 
     def set_to(self, s: str) -> None:
-        self.b[self.j + 1:] = list(s)
+        self.b[self.j + 1 :] = list(s)
         self.k = self.j + len(s)
 
     def replace_if_measure(self, s: str) -> None:
@@ -92,7 +92,7 @@ class _Word:
             self.set_to(s)
 
     def text(self) -> str:
-        return "".join(self.b[:self.k + 1])
+        return "".join(self.b[: self.k + 1])
 
 
 def _step1ab(w: _Word) -> None:

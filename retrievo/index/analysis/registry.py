@@ -43,7 +43,8 @@ Definition = Mapping[str, Any]
 # ES's named stop word lists (Analysis.NAMED_STOP_WORDS); only English is bundled here.
 _NAMED_STOP_WORDS: dict[str, frozenset[str]] = {"_english_": ENGLISH_STOP_WORDS}
 _UNSUPPORTED_NAMED_LISTS = frozenset(
-    f"_{lang}_" for lang in (
+    f"_{lang}_"
+    for lang in (
         "arabic armenian basque bengali brazilian bulgarian catalan czech danish dutch estonian "
         "finnish french galician german greek hindi hungarian indonesian irish italian latvian "
         "lithuanian norwegian persian portuguese romanian russian sorani spanish swedish thai turkish cjk"
@@ -74,14 +75,14 @@ _ES_ONLY_ANALYZER_TYPES = frozenset(
 
 # ----------------------------------------------------------------------------- parameter parsing
 
+
 class _Params:
     """Reads one definition, remembering which keys were consumed so leftovers can be refused."""
 
     def __init__(self, kind: str, name: str, definition: Definition) -> None:
         if not isinstance(definition, Mapping):
             raise illegal_argument(
-                f"Failed to load settings for [index.analysis.{kind}.{name}]: expected an object, "
-                f"got [{definition!r}]"
+                f"Failed to load settings for [index.analysis.{kind}.{name}]: expected an object, got [{definition!r}]"
             )
         self.kind, self.name, self.d = kind, name, definition
         self.used: set[str] = {"type"}
@@ -195,6 +196,7 @@ def _value_error(fn: Callable[[], Any]) -> Any:
 
 # ------------------------------------------------------------------------------------ tokenizers
 
+
 def _build_tokenizer(name: str, definition: Definition) -> Tokenizer:
     t = _type_of("tokenizer", name, definition)
     p = _Params("tokenizer", name, definition)
@@ -279,8 +281,10 @@ _BUILTIN_FILTERS: dict[str, Callable[[], TokenFilter]] = {
 
 # ------------------------------------------------------------------------------------- analyzers
 
-def _build_analyzer(name: str, definition: Definition, tokenizers: Mapping[str, Tokenizer],
-                    filters: Mapping[str, TokenFilter]) -> Analyzer:
+
+def _build_analyzer(
+    name: str, definition: Definition, tokenizers: Mapping[str, Tokenizer], filters: Mapping[str, TokenFilter]
+) -> Analyzer:
     if not isinstance(definition, Mapping):
         raise illegal_argument(f"Failed to load settings for [index.analysis.analyzer.{name}]: expected an object")
     t = definition.get("type")
@@ -319,8 +323,14 @@ def _build_analyzer(name: str, definition: Definition, tokenizers: Mapping[str, 
     return analyzer
 
 
-def _build_custom(name: str, p: _Params, tokenizers: Mapping[str, Tokenizer], filters: Mapping[str, TokenFilter],
-                  gap: int, doc: dict[str, Any]) -> Analyzer:
+def _build_custom(
+    name: str,
+    p: _Params,
+    tokenizers: Mapping[str, Tokenizer],
+    filters: Mapping[str, TokenFilter],
+    gap: int,
+    doc: dict[str, Any],
+) -> Analyzer:
     tokenizer_name = p.string("tokenizer")
     if tokenizer_name is None:
         raise illegal_argument(f"Custom Analyzer [{name}] must be configured with a tokenizer")
@@ -374,8 +384,12 @@ class AnalysisRegistry:
         for section in ("char_filter", "normalizer"):
             for item_name, definition in _section(analysis, section).items():
                 if section == "char_filter":
-                    raise _unknown("char_filter", _type_of("char_filter", item_name, definition), item_name,
-                                   frozenset({"html_strip", "mapping", "pattern_replace"}))
+                    raise _unknown(
+                        "char_filter",
+                        _type_of("char_filter", item_name, definition),
+                        item_name,
+                        frozenset({"html_strip", "mapping", "pattern_replace"}),
+                    )
                 raise not_supported("normalizers", f"[{item_name}]")
 
         tokenizers: dict[str, Tokenizer] = {k: make() for k, make in _BUILTIN_TOKENIZERS.items()}

@@ -10,7 +10,7 @@ units. The rest of the run continues as the next token; nothing is dropped.
 from __future__ import annotations
 
 import re
-from typing import Pattern
+from re import Pattern
 
 from ._unicode_tables import LETTER_RANGES, WHITESPACE_RANGES
 

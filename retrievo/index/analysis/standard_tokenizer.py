@@ -75,7 +75,8 @@ for _cp in range(256):
 def _classes(*features: str, without: tuple[str, ...] = ()) -> _dfa.Sym:
     """The symbol 'any class that is in one of ``features`` and in none of ``without``'."""
     chosen = frozenset(
-        c for c, feats in enumerate(WB_FEATURES)
+        c
+        for c, feats in enumerate(WB_FEATURES)
         if any(f in feats for f in features) and not any(w in feats for w in without)
     )
     if not chosen:
@@ -127,14 +128,17 @@ _KATAKANA_RULE = plus(_katakana_ex)
 # WB5-WB7c, WB9, WB10, WB13, WB13a, WB13b
 _word_core = alt(
     seq(_katakana_ex, star(seq(star(_extend_num_let_ex), _katakana_ex))),
-    plus(alt(
-        seq(_hebrew_ex, alt(_ex("SingleQuote"), seq(_ex("DoubleQuote"), _hebrew_ex))),
-        _number,
-        seq(_ahletter_ex, star(seq(alt(star(_extend_num_let_ex), _mid_letter_ex), _ahletter_ex))),
-    )),
+    plus(
+        alt(
+            seq(_hebrew_ex, alt(_ex("SingleQuote"), seq(_ex("DoubleQuote"), _hebrew_ex))),
+            _number,
+            seq(_ahletter_ex, star(seq(alt(star(_extend_num_let_ex), _mid_letter_ex), _ahletter_ex))),
+        )
+    ),
 )
 _WORD_RULE = seq(
-    star(_extend_num_let_ex), _word_core,
+    star(_extend_num_let_ex),
+    _word_core,
     star(seq(plus(_extend_num_let_ex), _word_core)),
     star(_extend_num_let_ex),
 )
@@ -146,8 +150,16 @@ _HIRAGANA_RULE = _ex("Hiragana")
 # emoji although the word rule matches it too, and a run of digits is <NUM>, not <ALPHANUM>.
 _RULE_TYPES: tuple[str, ...] = ("", EMOJI, NUM, HANGUL, KATAKANA, ALPHANUM, SOUTHEAST_ASIAN, IDEOGRAPHIC, HIRAGANA)
 _DFA = _dfa.compile_rules(
-    [_EMOJI_RULE, _NUM_RULE, _HANGUL_RULE, _KATAKANA_RULE, _WORD_RULE,
-     _SOUTHEAST_ASIAN_RULE, _IDEOGRAPHIC_RULE, _HIRAGANA_RULE],
+    [
+        _EMOJI_RULE,
+        _NUM_RULE,
+        _HANGUL_RULE,
+        _KATAKANA_RULE,
+        _WORD_RULE,
+        _SOUTHEAST_ASIAN_RULE,
+        _IDEOGRAPHIC_RULE,
+        _HIRAGANA_RULE,
+    ],
     _N_CLASSES,
 )
 # Skips, in C, every character that cannot begin any rule (spaces, punctuation, ...).
@@ -235,7 +247,7 @@ class _JFlexBuffer:
             self.end += self.final_high
             self.final_high = 0
             s = self.start
-            self.buf[0:self.end - s] = self.buf[s:self.end]
+            self.buf[0 : self.end - s] = self.buf[s : self.end]
             self.end -= s
             self.current -= s
             self.marked -= s
@@ -246,7 +258,7 @@ class _JFlexBuffer:
         if self.reader >= len(self.units):
             return True
         n = min(requested, len(self.units) - self.reader)
-        self.buf[self.end:self.end + n] = self.units[self.reader:self.reader + n]
+        self.buf[self.end : self.end + n] = self.units[self.reader : self.reader + n]
         self.reader += n
         self.end += n
         if 0xD800 <= self.buf[self.end - 1] <= 0xDBFF:
@@ -315,9 +327,7 @@ def _scan_emulated(text: str, max_token_length: int) -> list[tuple[int, int, str
 # ',', ';', "'"). Every branch is decided by one character, so the greedy match is the longest
 # match. (The mid character is consumed first and its left neighbour checked by a two-character
 # lookbehind, which ``re`` runs faster than the other way round.)
-_ASCII_TOKEN = re.compile(
-    r"_*[a-z0-9]+(?:(?:_+|[.:'](?<=[a-z].)(?=[a-z])|[.,;'](?<=[0-9].)(?=[0-9]))[a-z0-9]+)*_*"
-)
+_ASCII_TOKEN = re.compile(r"_*[a-z0-9]+(?:(?:_+|[.:'](?<=[a-z].)(?=[a-z])|[.,;'](?<=[0-9].)(?=[0-9]))[a-z0-9]+)*_*")
 _ASCII_TOKEN_ANY_CASE = re.compile(
     r"_*[A-Za-z0-9]+(?:(?:_+|[.:'](?<=[A-Za-z].)(?=[A-Za-z])|[.,;'](?<=[0-9].)(?=[0-9]))[A-Za-z0-9]+)*_*"
 )
@@ -335,6 +345,7 @@ Span = tuple[int, int, str]
 # lowercase falls in another class (matching runs on lowercased text). Whitespace-separated runs
 # containing a complex character go to the automaton; the rest stays in C. (BMP-only sets keep
 # ``re`` on its bitmap charsets; a set with supplementary ranges is several times slower.)
+
 
 class _UnicodeFastPath:
     __slots__ = ("token", "letter", "complex_char", "complex_run")
@@ -383,9 +394,7 @@ class _UnicodeFastPath:
         complex_set = charset(nonzero - simple, unsafe, astral=True)
         self.complex_char = re.compile(complex_set)
         not_separator = charset(nonzero, unsafe, astral=True)
-        self.complex_run = re.compile(
-            f"(?<!{not_separator}){charset(simple)}*+{complex_set}{not_separator}*+"
-        )
+        self.complex_run = re.compile(f"(?<!{not_separator}){charset(simple)}*+{complex_set}{not_separator}*+")
 
 
 _UNICODE_FAST: _UnicodeFastPath | None = None
@@ -434,14 +443,14 @@ def fast_terms(text: str, max_token_length: int = DEFAULT_MAX_TOKEN_LENGTH, lowe
         if a > pos:
             terms = findall(src, pos, a)
             if _too_long(terms, max_token_length):
-                terms = [src[pos + s:pos + e] for s, e, _ in scan(text[pos:a], max_token_length)]
+                terms = [src[pos + s : pos + e] for s, e, _ in scan(text[pos:a], max_token_length)]
             out += terms
-        out += [src[a + s:a + e] for s, e, _ in scan(text[a:b], max_token_length)]
+        out += [src[a + s : a + e] for s, e, _ in scan(text[a:b], max_token_length)]
         pos = b
     if pos < len(text):
         terms = findall(src, pos)
         if _too_long(terms, max_token_length):
-            terms = [src[pos + s:pos + e] for s, e, _ in scan(text[pos:], max_token_length)]
+            terms = [src[pos + s : pos + e] for s, e, _ in scan(text[pos:], max_token_length)]
         out += terms
     return out
 

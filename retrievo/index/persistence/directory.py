@@ -72,11 +72,13 @@ class DataDirectory:
         if not create:
             raise errors.no_saved_engine(root)
         if root.exists():
-            foreign = sorted(p.name for p in root.iterdir()
-                             if p.name != "indices" and not p.name.startswith(_TMP_PREFIX))
+            foreign = sorted(
+                p.name for p in root.iterdir() if p.name != "indices" and not p.name.startswith(_TMP_PREFIX)
+            )
             if foreign:
-                raise errors.not_a_data_directory(root, f"it is not empty (it holds [{foreign[0]}]) and has no "
-                                                        f"[{MANIFEST_NAME}]")
+                raise errors.not_a_data_directory(
+                    root, f"it is not empty (it holds [{foreign[0]}]) and has no [{MANIFEST_NAME}]"
+                )
         try:
             root.mkdir(parents=True, exist_ok=True)
         except OSError as failure:
@@ -102,16 +104,24 @@ class DataDirectory:
             reader = GenerationReader(self.root / entry.dir, entry.files)
             shard = read_shard(reader, embedder)
             if shard.name != name or shard.uuid != entry.uuid:
-                raise errors.corrupt(reader.path("shard.json"), f"holds index [{shard.name}/{shard.uuid}], the "
-                                                                f"manifest expects [{name}/{entry.uuid}]")
+                raise errors.corrupt(
+                    reader.path("shard.json"),
+                    f"holds index [{shard.name}/{shard.uuid}], the manifest expects [{name}/{entry.uuid}]",
+                )
             self._reuse[shard.uuid] = reader.keys
             shards[name] = shard
         return shards
 
     # ------------------------------------------------------------------ writing
 
-    def commit(self, *, shards: Iterable[Shard] = (), drop: Iterable[str] = (),
-               endpoints: list[dict[str, Any]] | None = None, only: bool = False) -> None:
+    def commit(
+        self,
+        *,
+        shards: Iterable[Shard] = (),
+        drop: Iterable[str] = (),
+        endpoints: list[dict[str, Any]] | None = None,
+        only: bool = False,
+    ) -> None:
         """Persist ``shards`` (a new generation each), forget the indexes named in ``drop``, replace
         the endpoint definitions when given; ``only``: the result holds exactly ``shards``."""
         written: dict[str, tuple[IndexEntry, dict[str, WrittenFile]]] = {}
@@ -134,7 +144,7 @@ class DataDirectory:
                 target = self.root / rel
                 self._in_progress.add(target)
             try:
-                if target.exists():   # left by a save that crashed before its manifest swap
+                if target.exists():  # left by a save that crashed before its manifest swap
                     shutil.rmtree(target)
                 out = GenerationWriter(target, self._reuse.get(shard.uuid))
                 write_shard(out, shard)
@@ -150,8 +160,13 @@ class DataDirectory:
                 raise
             return IndexEntry(shard.name, shard.uuid, rel, sequence, dict(out.records)), dict(out.keys)
 
-    def _swap_manifest(self, written: Mapping[str, tuple[IndexEntry, dict[str, WrittenFile]]], drop: set[str],
-                       endpoints: list[dict[str, Any]] | None, only: bool) -> None:
+    def _swap_manifest(
+        self,
+        written: Mapping[str, tuple[IndexEntry, dict[str, WrittenFile]]],
+        drop: set[str],
+        endpoints: list[dict[str, Any]] | None,
+        only: bool,
+    ) -> None:
         path = self.root / MANIFEST_NAME
         try:
             on_disk: bytes | None = path.read_bytes()
@@ -165,9 +180,13 @@ class DataDirectory:
             old = indices.get(name)
             if old is None or old.uuid != entry.uuid or old.sequence < entry.sequence:
                 indices[name] = entry
-        manifest = Manifest(generation=current.generation + 1, writer=self._writer, indices=indices,
-                            inference_endpoints=current.inference_endpoints if endpoints is None else endpoints,
-                            retrievo_version=__version__)
+        manifest = Manifest(
+            generation=current.generation + 1,
+            writer=self._writer,
+            indices=indices,
+            inference_endpoints=current.inference_endpoints if endpoints is None else endpoints,
+            retrievo_version=__version__,
+        )
         data = dump_json(manifest.to_json())
         tmp = self.root / f"{_TMP_PREFIX}{secrets.token_hex(6)}.tmp"
         try:

@@ -21,8 +21,7 @@ def corrupt(path: Path | str, problem: str) -> ApiError:
 
 
 def checksum_failed(path: Path | str, expected: str, actual: str) -> ApiError:
-    return corrupt(path, f"checksum failed (hardware problem?) : expected=[sha256:{expected}] "
-                         f"actual=[sha256:{actual}]")
+    return corrupt(path, f"checksum failed (hardware problem?) : expected=[sha256:{expected}] actual=[sha256:{actual}]")
 
 
 def truncated(path: Path | str, expected: int, actual: int) -> ApiError:
@@ -35,15 +34,17 @@ def missing_file(path: Path | str) -> ApiError:
 
 
 def format_too_new(path: Path | str, version: object, supported: int) -> ApiError:
-    return ApiError("index_format_too_new_exception",
-                    f"Format version is not supported (resource [{path}]): {version} (needs to be between "
-                    f"1 and {supported}). This data directory was written by a newer version of retrievo; "
-                    f"upgrade retrievo to read it", status=500)
+    return ApiError(
+        "index_format_too_new_exception",
+        f"Format version is not supported (resource [{path}]): {version} (needs to be between "
+        f"1 and {supported}). This data directory was written by a newer version of retrievo; "
+        f"upgrade retrievo to read it",
+        status=500,
+    )
 
 
 def not_a_data_directory(path: str | os.PathLike[str], problem: str) -> BadRequestError:
-    return BadRequestError("illegal_argument_exception",
-                           f"[{path}] is not a retrievo data directory: {problem}")
+    return BadRequestError("illegal_argument_exception", f"[{path}] is not a retrievo data directory: {problem}")
 
 
 def no_saved_engine(path: Path | str) -> NotFoundError:
@@ -51,9 +52,12 @@ def no_saved_engine(path: Path | str) -> NotFoundError:
 
 
 def concurrent_writer(path: Path | str) -> ApiError:
-    return ApiError("illegal_state_exception",
-                    f"[{path}] was changed by another engine since this one opened it; one data directory "
-                    f"can be used by one engine at a time", status=500)
+    return ApiError(
+        "illegal_state_exception",
+        f"[{path}] was changed by another engine since this one opened it; one data directory "
+        f"can be used by one engine at a time",
+        status=500,
+    )
 
 
 def cannot_write(path: Path | str, problem: str) -> ApiError:
@@ -61,12 +65,17 @@ def cannot_write(path: Path | str, problem: str) -> ApiError:
 
 
 def not_serializable(index: str, doc_id: str, value: object) -> BadRequestError:
-    return BadRequestError("illegal_argument_exception",
-                           f"cannot persist document [{doc_id}] of index [{index}]: its _source holds a "
-                           f"value of type [{type(value).__name__}], which has no JSON form", index=index)
+    return BadRequestError(
+        "illegal_argument_exception",
+        f"cannot persist document [{doc_id}] of index [{index}]: its _source holds a "
+        f"value of type [{type(value).__name__}], which has no JSON form",
+        index=index,
+    )
 
 
 def endpoint_not_restorable(path: Path | str, inference_id: object, reason: str) -> ApiError:
-    return ApiError("illegal_state_exception",
-                    f"the inference endpoint [{inference_id}] saved in [{path}] cannot be created again: {reason}",
-                    status=500)
+    return ApiError(
+        "illegal_state_exception",
+        f"the inference endpoint [{inference_id}] saved in [{path}] cannot be created again: {reason}",
+        status=500,
+    )

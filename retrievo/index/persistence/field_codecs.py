@@ -23,19 +23,33 @@ from retrievo.index.persistence.files import GenerationReader, GenerationWriter
 _I32, _I64 = np.dtype(np.int32), np.dtype(np.int64)
 
 # Pending lists of an inverted writer and the dtype each is saved with.
-_INVERTED_PENDING = (("pending_docs", _I32), ("pending_unique", _I64), ("pending_lengths", _I64),
-                     ("pending_tids", _I32), ("pending_tfs", _I32), ("pending_fwd_tids", _I32),
-                     ("pending_fwd_pos", _I32))
-_INVERTED_ARRAYS = (("offsets", _I64), ("docs", _I32), ("freqs", _I32), ("has_value", np.dtype(np.bool_)),
-                    ("fwd_offsets", _I64), ("fwd_tids", _I32), ("fwd_pos", _I32))
+_INVERTED_PENDING = (
+    ("pending_docs", _I32),
+    ("pending_unique", _I64),
+    ("pending_lengths", _I64),
+    ("pending_tids", _I32),
+    ("pending_tfs", _I32),
+    ("pending_fwd_tids", _I32),
+    ("pending_fwd_pos", _I32),
+)
+_INVERTED_ARRAYS = (
+    ("offsets", _I64),
+    ("docs", _I32),
+    ("freqs", _I32),
+    ("has_value", np.dtype(np.bool_)),
+    ("fwd_offsets", _I64),
+    ("fwd_tids", _I32),
+    ("fwd_pos", _I32),
+)
 
 
 def _pending_arrays(writer: object, spec: tuple[tuple[str, np.dtype], ...]) -> dict[str, np.ndarray]:
     return {name: np.asarray(getattr(writer, name), dtype=dtype) for name, dtype in spec}
 
 
-def _read_checked(src: GenerationReader, rel: str, layout: Any,
-                  spec: tuple[tuple[str, np.dtype], ...]) -> dict[str, np.ndarray]:
+def _read_checked(
+    src: GenerationReader, rel: str, layout: Any, spec: tuple[tuple[str, np.dtype], ...]
+) -> dict[str, np.ndarray]:
     """A pack whose arrays must be exactly ``spec`` (names, dtypes, one dimension)."""
     arrays = src.read_pack(rel, layout)
     for name, dtype in spec:
@@ -49,17 +63,26 @@ def write_inverted(out: GenerationWriter, prefix: str, writer: InvertedFieldWrit
     vocab = list(writer.terms)
     # The vocabulary only grows, so its length identifies it for reuse.
     out.write_json(f"{prefix}.terms.json", vocab, key=("terms", writer.name, len(vocab)))
-    facts: dict[str, Any] = {"name": writer.name, "with_norms": writer.with_norms,
-                             "with_positions": writer.with_positions, "terms": len(vocab)}
+    facts: dict[str, Any] = {
+        "name": writer.name,
+        "with_norms": writer.with_norms,
+        "with_positions": writer.with_positions,
+        "terms": len(vocab),
+    }
     snap = writer.snapshot
     if snap is not None:
         arrays = {name: getattr(snap, name) for name, _ in _INVERTED_ARRAYS}
         if snap.norms is not None:
             arrays["norms"] = snap.norms
-        facts["snapshot"] = {"max_doc": snap.max_doc, "terms": len(snap.terms), "has_norms": snap.norms is not None,
-                             "doc_count": snap.doc_count, "sum_total_term_freq": snap.sum_total_term_freq,
-                             "sum_doc_freq": snap.sum_doc_freq,
-                             "layout": out.write_pack(f"{prefix}.postings.pack", arrays)}
+        facts["snapshot"] = {
+            "max_doc": snap.max_doc,
+            "terms": len(snap.terms),
+            "has_norms": snap.norms is not None,
+            "doc_count": snap.doc_count,
+            "sum_total_term_freq": snap.sum_total_term_freq,
+            "sum_doc_freq": snap.sum_doc_freq,
+            "layout": out.write_pack(f"{prefix}.postings.pack", arrays),
+        }
     if writer.pending_docs:
         facts["pending"] = out.write_pack(f"{prefix}.pending.pack", _pending_arrays(writer, _INVERTED_PENDING))
     return facts
@@ -74,8 +97,12 @@ def read_inverted(src: GenerationReader, prefix: str, facts: dict[str, Any]) -> 
     if len(vocab) != len(vocab_list):
         raise errors.corrupt(src.path(terms_file), "the term list repeats a term")
     src.note(terms_file, ("terms", str(facts["name"]), len(vocab)))
-    writer = InvertedFieldWriter(str(facts["name"]), with_norms=bool(facts["with_norms"]),
-                                 with_positions=bool(facts["with_positions"]), terms=vocab)
+    writer = InvertedFieldWriter(
+        str(facts["name"]),
+        with_norms=bool(facts["with_norms"]),
+        with_positions=bool(facts["with_positions"]),
+        terms=vocab,
+    )
     snap = facts.get("snapshot")
     if snap is not None:
         rel = f"{prefix}.postings.pack"
@@ -88,9 +115,15 @@ def read_inverted(src: GenerationReader, prefix: str, facts: dict[str, Any]) -> 
         _check_inverted(src.path(rel), arrays, norms, n_terms, max_doc)
         snap_terms = dict(vocab) if n_terms == len(vocab) else {t: i for i, t in enumerate(vocab_list[:n_terms])}
         writer.snapshot = InvertedField(
-            name=writer.name, max_doc=max_doc, terms=snap_terms, norms=norms, doc_count=int(snap["doc_count"]),
-            sum_total_term_freq=int(snap["sum_total_term_freq"]), sum_doc_freq=int(snap["sum_doc_freq"]),
-            **arrays)
+            name=writer.name,
+            max_doc=max_doc,
+            terms=snap_terms,
+            norms=norms,
+            doc_count=int(snap["doc_count"]),
+            sum_total_term_freq=int(snap["sum_total_term_freq"]),
+            sum_doc_freq=int(snap["sum_doc_freq"]),
+            **arrays,
+        )
     if facts.get("pending") is not None:
         pending = _read_checked(src, f"{prefix}.pending.pack", facts["pending"], _INVERTED_PENDING)
         for name, _ in _INVERTED_PENDING:
@@ -98,9 +131,11 @@ def read_inverted(src: GenerationReader, prefix: str, facts: dict[str, Any]) -> 
     return writer
 
 
-def _check_inverted(path: Any, arrays: dict[str, np.ndarray], norms: np.ndarray | None,
-                    n_terms: int, max_doc: int) -> None:
+def _check_inverted(
+    path: Any, arrays: dict[str, np.ndarray], norms: np.ndarray | None, n_terms: int, max_doc: int
+) -> None:
     """Shape invariants a search relies on (the checksums already vouch for the bytes)."""
+
     def fail(problem: str) -> None:
         raise errors.corrupt(path, problem)
 
@@ -129,9 +164,13 @@ def write_column(out: GenerationWriter, prefix: str, writer: NumericColumnWriter
         layout = out.write_pack(f"{prefix}.values.pack", {"docs": snap.docs, "values": snap.values})
         facts["snapshot"] = {"max_doc": snap.max_doc, "layout": layout}
     if writer.pending_docs:
-        facts["pending"] = out.write_pack(f"{prefix}.pending.pack", {
-            "docs": np.asarray(writer.pending_docs, dtype=np.int32),
-            "values": np.asarray(writer.pending_values, dtype=_column_spec(writer.integer)[1][1])})
+        facts["pending"] = out.write_pack(
+            f"{prefix}.pending.pack",
+            {
+                "docs": np.asarray(writer.pending_docs, dtype=np.int32),
+                "values": np.asarray(writer.pending_values, dtype=_column_spec(writer.integer)[1][1]),
+            },
+        )
     return facts
 
 

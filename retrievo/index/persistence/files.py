@@ -57,6 +57,7 @@ class FileRecord:
 # JSON
 # --------------------------------------------------------------------------------------------
 
+
 def _json_default(value: Any) -> Any:
     """What the official client's serializer sends for non-JSON Python values (dates as ISO-8601,
     UUIDs as strings, decimals and numpy numbers as numbers): what Elasticsearch would store."""
@@ -93,6 +94,7 @@ def canonical_digest(value: Any) -> str:
 # --------------------------------------------------------------------------------------------
 # Writing
 # --------------------------------------------------------------------------------------------
+
 
 class _HashingFile:
     """A write-only file wrapper that digests and counts what passes through it."""
@@ -137,8 +139,11 @@ class SameObjects:
         self.objects = objects
 
     def matches(self, other: Any) -> bool:
-        return (isinstance(other, SameObjects) and len(other.objects) == len(self.objects)
-                and all(a is b for a, b in zip(self.objects, other.objects)))
+        return (
+            isinstance(other, SameObjects)
+            and len(other.objects) == len(self.objects)
+            and all(a is b for a, b in zip(self.objects, other.objects))
+        )
 
 
 def _same_key(old: ReuseKey, new: ReuseKey) -> bool:
@@ -273,7 +278,7 @@ class GenerationWriter:
         try:
             os.link(prev.path, target)
         except OSError:
-            return False   # another filesystem, no hard links, old file gone: write it again
+            return False  # another filesystem, no hard links, old file gone: write it again
         self.records[rel] = prev.record
         self.keys[rel] = WrittenFile(key, prev.record, target)
         return True
@@ -299,6 +304,7 @@ class GenerationWriter:
 # --------------------------------------------------------------------------------------------
 # Reading
 # --------------------------------------------------------------------------------------------
+
 
 def _digest_file(path: Path) -> str:
     sha = hashlib.sha256()
@@ -398,8 +404,13 @@ class GenerationReader:
                 shape = tuple(int(n) for n in spec["shape"])
                 offset = int(spec["offset"])
                 count = int(np.prod(shape, dtype=np.int64))
-                if dtype.hasobject or dtype.kind not in "biuf" or offset < 0 or offset % PACK_ALIGN \
-                        or offset + count * dtype.itemsize > record.bytes:
+                if (
+                    dtype.hasobject
+                    or dtype.kind not in "biuf"
+                    or offset < 0
+                    or offset % PACK_ALIGN
+                    or offset + count * dtype.itemsize > record.bytes
+                ):
                     raise ValueError(f"array [{name}] does not fit the file")
                 arrays[name] = np.frombuffer(buffer, dtype=dtype, count=count, offset=offset).reshape(shape)
         except (KeyError, TypeError, ValueError) as failure:
@@ -429,7 +440,8 @@ class GenerationReader:
             raise errors.corrupt(path, f"not a readable .npy array: {failure}") from None
         want = np.dtype(dtype)
         if array.dtype != want or array.ndim != ndim:
-            raise errors.corrupt(path, f"expected a {ndim}-d array of [{want}], found a {array.ndim}-d "
-                                       f"array of [{array.dtype}]")
+            raise errors.corrupt(
+                path, f"expected a {ndim}-d array of [{want}], found a {array.ndim}-d array of [{array.dtype}]"
+            )
         self.note(rel, array)
         return array

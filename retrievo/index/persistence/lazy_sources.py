@@ -40,7 +40,7 @@ class _Segment:
 
     def __init__(self, start: int, end: int, mapped: mmap.mmap, path: Path) -> None:
         self.start, self.end, self.mapped, self.path = start, end, mapped, path
-        self.lines: np.ndarray | None = None     # int64[n + 1]: byte offset of each line, then the end
+        self.lines: np.ndarray | None = None  # int64[n + 1]: byte offset of each line, then the end
 
     def line(self, doc: int) -> bytes:
         if self.lines is None:

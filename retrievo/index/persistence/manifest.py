@@ -41,8 +41,13 @@ class IndexEntry:
     files: dict[str, FileRecord]
 
     def to_json(self) -> dict[str, Any]:
-        return {"name": self.name, "uuid": self.uuid, "dir": self.dir, "sequence": self.sequence,
-                "files": {rel: rec.to_json() for rel, rec in sorted(self.files.items())}}
+        return {
+            "name": self.name,
+            "uuid": self.uuid,
+            "dir": self.dir,
+            "sequence": self.sequence,
+            "files": {rel: rec.to_json() for rel, rec in sorted(self.files.items())},
+        }
 
 
 @dataclass(frozen=True)
@@ -54,10 +59,15 @@ class Manifest:
     retrievo_version: str = ""
 
     def body(self) -> dict[str, Any]:
-        return {"format": FORMAT, "format_version": FORMAT_VERSION, "generation": self.generation,
-                "writer": self.writer, "retrievo_version": self.retrievo_version,
-                "inference_endpoints": self.inference_endpoints,
-                "indices": [self.indices[name].to_json() for name in sorted(self.indices)]}
+        return {
+            "format": FORMAT,
+            "format_version": FORMAT_VERSION,
+            "generation": self.generation,
+            "writer": self.writer,
+            "retrievo_version": self.retrievo_version,
+            "inference_endpoints": self.inference_endpoints,
+            "indices": [self.indices[name].to_json() for name in sorted(self.indices)],
+        }
 
     def to_json(self) -> dict[str, Any]:
         body = self.body()
@@ -78,8 +88,9 @@ def parse_manifest(path: Path, data: bytes) -> Manifest:
             raise errors.corrupt(path, "the manifest is empty (truncated?)") from None
         raise errors.corrupt(path, "the manifest is not valid JSON (truncated or overwritten?)") from None
     if not isinstance(body, dict) or body.get("format") != FORMAT:
-        raise errors.not_a_data_directory(path.parent, f"[{path.name}] was not written by retrievo "
-                                                       f"(no [\"format\": \"{FORMAT}\"])")
+        raise errors.not_a_data_directory(
+            path.parent, f'[{path.name}] was not written by retrievo (no ["format": "{FORMAT}"])'
+        )
     version = body.get("format_version")
     if not isinstance(version, int) or isinstance(version, bool) or version < 1:
         raise errors.corrupt(path, f"invalid format_version [{version}]")
@@ -118,5 +129,10 @@ def _decode(path: Path, body: dict[str, Any]) -> Manifest:
     endpoints = body["inference_endpoints"]
     if not isinstance(endpoints, list) or not all(isinstance(e, dict) for e in endpoints):
         raise TypeError("inference_endpoints must be a list of objects")
-    return Manifest(generation=int(body["generation"]), writer=str(body["writer"]), indices=indices,
-                    inference_endpoints=endpoints, retrievo_version=str(body.get("retrievo_version", "")))
+    return Manifest(
+        generation=int(body["generation"]),
+        writer=str(body["writer"]),
+        indices=indices,
+        inference_endpoints=endpoints,
+        retrievo_version=str(body.get("retrievo_version", "")),
+    )

@@ -45,11 +45,13 @@ _KINDS: tuple[tuple[str, Callable[..., dict[str, Any]], Callable[..., Any]], ...
 
 def settings_to_json(settings: IndexSettings) -> dict[str, Any]:
     """Settings as a create-index body accepts them (every value, defaults included)."""
-    body: dict[str, Any] = {"number_of_shards": settings.number_of_shards,
-                            "number_of_replicas": settings.number_of_replicas,
-                            "max_result_window": settings.max_result_window,
-                            "refresh_interval": settings.refresh_interval,
-                            "query": {"default_field": list(settings.default_field)}}
+    body: dict[str, Any] = {
+        "number_of_shards": settings.number_of_shards,
+        "number_of_replicas": settings.number_of_replicas,
+        "max_result_window": settings.max_result_window,
+        "refresh_interval": settings.refresh_interval,
+        "query": {"default_field": list(settings.default_field)},
+    }
     if settings.analysis:
         body["analysis"] = settings.analysis
     return {"index": body}
@@ -68,16 +70,24 @@ def write_shard(out: GenerationWriter, shard: Shard) -> None:
         fields[kind] = entries
     paths = sorted(shard.presence)
     # Presence lists only grow: their lengths identify their content.
-    presence = {"paths": paths, "layout": out.write_pack(
-        "presence.pack", {str(i): np.asarray(shard.presence[p], dtype=np.int32) for i, p in enumerate(paths)},
-        key=("presence", tuple((p, len(shard.presence[p])) for p in paths)))}
+    presence = {
+        "paths": paths,
+        "layout": out.write_pack(
+            "presence.pack",
+            {str(i): np.asarray(shard.presence[p], dtype=np.int32) for i, p in enumerate(paths)},
+            key=("presence", tuple((p, len(shard.presence[p])) for p in paths)),
+        ),
+    }
     body = {
-        "name": shard.name, "uuid": shard.uuid, "created_millis": shard.created_millis,
+        "name": shard.name,
+        "uuid": shard.uuid,
+        "created_millis": shard.created_millis,
         "generation": shard.generation,
         "settings": settings_to_json(shard.settings),
         "mappings": shard.mappings.to_json(),
         "store": write_store(out, shard.store, shard.name),
-        "fields": fields, "presence": presence,
+        "fields": fields,
+        "presence": presence,
     }
     out.write_json(SHARD_FILE, body)
 
@@ -92,8 +102,9 @@ def read_shard(src: GenerationReader, embedder: ChunkEmbedder | None) -> Shard:
             raise
         raise errors.corrupt(src.path(SHARD_FILE), f"the saved index cannot be restored: {failure.reason}") from None
     except (KeyError, TypeError, ValueError, AttributeError, IndexError) as failure:
-        raise errors.corrupt(src.path(SHARD_FILE),
-                             f"unexpected content ({type(failure).__name__}: {failure})") from None
+        raise errors.corrupt(
+            src.path(SHARD_FILE), f"unexpected content ({type(failure).__name__}: {failure})"
+        ) from None
 
 
 def _build_shard(src: GenerationReader, body: Any, embedder: ChunkEmbedder | None) -> Shard:
@@ -112,8 +123,12 @@ def _build_shard(src: GenerationReader, body: Any, embedder: ChunkEmbedder | Non
     arrays = src.read_pack("presence.pack", body["presence"]["layout"])
     for i, path in enumerate(paths):
         docs = arrays.get(str(i))
-        if docs is None or docs.dtype != np.int32 or docs.ndim != 1 or (
-                docs.size and (int(docs.max()) >= shard.store.max_doc or int(docs.min()) < 0)):
+        if (
+            docs is None
+            or docs.dtype != np.int32
+            or docs.ndim != 1
+            or (docs.size and (int(docs.max()) >= shard.store.max_doc or int(docs.min()) < 0))
+        ):
             raise errors.corrupt(src.path("presence.pack"), f"bad document list for field [{path}]")
         shard.presence[path] = docs.tolist()
     src.note("presence.pack", ("presence", tuple((p, len(shard.presence[p])) for p in paths)))

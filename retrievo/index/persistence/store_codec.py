@@ -42,8 +42,11 @@ def _sources_name(start: int, end: int) -> str:
 
 def _previous_segments(out: GenerationWriter, max_doc: int) -> list[Segment]:
     """The segments the previous generation wrote, if they still describe a prefix of the store."""
-    found = sorted(key[1:] for key in out.previous_keys("docs.sources.").values()
-                   if isinstance(key, tuple) and len(key) == 4 and key[0] == "sources")
+    found = sorted(
+        key[1:]
+        for key in out.previous_keys("docs.sources.").values()
+        if isinstance(key, tuple) and len(key) == 4 and key[0] == "sources"
+    )
     expected = 0
     for start, end, _ in found:
         if start != expected or end > max_doc:
@@ -57,7 +60,7 @@ def plan_segments(previous: list[Segment], max_doc: int, dead: np.ndarray) -> li
     plan: list[tuple[int, int, bool]] = [(s, e, False) for s, e, _ in previous]
     written_dead = {(s, e): d for s, e, d in previous}
     start = previous[-1][1] if previous else 0
-    while start < max_doc:                       # new documents, cut at block boundaries
+    while start < max_doc:  # new documents, cut at block boundaries
         end = min((start // BLOCK_DOCS + 1) * BLOCK_DOCS, max_doc)
         plan.append((start, end, True))
         start = end
@@ -66,7 +69,7 @@ def plan_segments(previous: list[Segment], max_doc: int, dead: np.ndarray) -> li
         blocks.setdefault(seg[0] // BLOCK_DOCS, []).append(seg)
     merged: list[tuple[int, int, bool]] = []
     for in_block in blocks.values():
-        if len(in_block) > 1 and in_block[-1][1] % BLOCK_DOCS == 0:     # a complete block: one segment
+        if len(in_block) > 1 and in_block[-1][1] % BLOCK_DOCS == 0:  # a complete block: one segment
             in_block = [(in_block[0][0], in_block[-1][1], True)]
         while len(in_block) >= 2:
             (s1, e1, _), (s2, e2, _) = in_block[-2], in_block[-1]
@@ -111,8 +114,13 @@ def write_store(out: GenerationWriter, store: DocumentStore, index: str) -> dict
             raise errors.not_serializable(index, _culprit(store, start, end), bad) from None
     tombstones = {doc_id: v for doc_id, v in store.versions.items() if doc_id not in store.by_id}
     out.write_json("docs.tombstones.json", tombstones)
-    return {"max_doc": store.max_doc, "seq_no": store.seq_no, "block_docs": BLOCK_DOCS,
-            "segments": [list(s) for s in segments], "deletes_since_refresh": store.deletes_since_refresh}
+    return {
+        "max_doc": store.max_doc,
+        "seq_no": store.seq_no,
+        "block_docs": BLOCK_DOCS,
+        "segments": [list(s) for s in segments],
+        "deletes_since_refresh": store.deletes_since_refresh,
+    }
 
 
 def _culprit(store: DocumentStore, start: int, end: int) -> str:
@@ -133,8 +141,11 @@ def read_store(src: GenerationReader, facts: dict[str, Any]) -> DocumentStore:
     src.note("docs.live.npy", live.tobytes())
     segments = [(int(s), int(e), int(d)) for s, e, d in facts["segments"]]
     starts = [s for s, _, _ in segments]
-    if starts != [0, *(e for _, e, _ in segments)][:len(starts)] or \
-            (segments[-1][1] if segments else 0) != max_doc or any(e <= s for s, e, _ in segments):
+    if (
+        starts != [0, *(e for _, e, _ in segments)][: len(starts)]
+        or (segments[-1][1] if segments else 0) != max_doc
+        or any(e <= s for s, e, _ in segments)
+    ):
         raise errors.corrupt(src.path("shard.json"), f"document segments do not cover [0, {max_doc})")
     live_list = live.tolist()
     ids: list[str] = []
@@ -144,8 +155,12 @@ def read_store(src: GenerationReader, facts: dict[str, Any]) -> DocumentStore:
     for start, end, nulls in segments:
         name = _ids_name(start, end)
         body = src.read_json(name)
-        if not (isinstance(body, dict) and isinstance(body.get("ids"), list) and isinstance(body.get("versions"), list)
-                and len(body["ids"]) == len(body["versions"]) == end - start):
+        if not (
+            isinstance(body, dict)
+            and isinstance(body.get("ids"), list)
+            and isinstance(body.get("versions"), list)
+            and len(body["ids"]) == len(body["versions"]) == end - start
+        ):
             raise errors.corrupt(src.path(name), f"expected the ids and versions of documents [{start}, {end})")
         for offset, (doc_id, version, alive) in enumerate(zip(body["ids"], body["versions"], live_list[start:end])):
             if not isinstance(doc_id, str) or (alive and not isinstance(version, int)):
@@ -165,6 +180,12 @@ def read_store(src: GenerationReader, facts: dict[str, Any]) -> DocumentStore:
         raise errors.corrupt(src.path("docs.tombstones.json"), "expected an object of versions")
     versions.update(tombstones)
     sources = LazySources(live_list, mapped)
-    return DocumentStore(ids=ids, sources=sources, by_id=by_id, versions=versions,  # type: ignore[arg-type]
-                         live_list=live_list, seq_no=int(facts["seq_no"]),
-                         deletes_since_refresh=bool(facts["deletes_since_refresh"]))
+    return DocumentStore(
+        ids=ids,
+        sources=sources,  # type: ignore[arg-type]  # a lazily decoded list stands in for the list
+        by_id=by_id,
+        versions=versions,
+        live_list=live_list,
+        seq_no=int(facts["seq_no"]),
+        deletes_since_refresh=bool(facts["deletes_since_refresh"]),
+    )

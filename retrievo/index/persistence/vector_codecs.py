@@ -60,19 +60,31 @@ def _write_segment(out: GenerationWriter, prefix: str, seg: SegmentState | None)
     if seg.index is not None:
         index = seg.index
         out.write_lazy_bytes(f"{prefix}.index.faiss", lambda: faiss.serialize_index(index), key=index)
-    return {"rows": int(seg.docs.size), "layout": layout, "faiss": seg.index is not None,
-            "options": options_to_json(seg.options), "trained_rows": int(seg.trained_rows)}
+    return {
+        "rows": int(seg.docs.size),
+        "layout": layout,
+        "faiss": seg.index is not None,
+        "options": options_to_json(seg.options),
+        "trained_rows": int(seg.trained_rows),
+    }
 
 
-def _read_segment(src: GenerationReader, prefix: str, facts: dict[str, Any] | None, dims: int,
-                  element_type: str) -> SegmentState | None:
+def _read_segment(
+    src: GenerationReader, prefix: str, facts: dict[str, Any] | None, dims: int, element_type: str
+) -> SegmentState | None:
     if facts is None:
         return None
     rel = f"{prefix}.rows.pack"
     arrays = src.read_pack(rel, facts["layout"])
     docs, sq_norms, vectors = arrays.get("docs"), arrays.get("sq_norms"), arrays.get("vectors")
-    if docs is None or docs.dtype != np.int32 or docs.ndim != 1 or sq_norms is None or sq_norms.dtype != np.float32 \
-            or (vectors is not None and (vectors.dtype != _row_dtype(element_type) or vectors.ndim != 2)):
+    if (
+        docs is None
+        or docs.dtype != np.int32
+        or docs.ndim != 1
+        or sq_norms is None
+        or sq_norms.dtype != np.float32
+        or (vectors is not None and (vectors.dtype != _row_dtype(element_type) or vectors.ndim != 2))
+    ):
         raise errors.corrupt(src.path(rel), "expected int32 doc ids, float32 norms and rows of the field's type")
     index = None
     if facts["faiss"]:
@@ -83,22 +95,27 @@ def _read_segment(src: GenerationReader, prefix: str, facts: dict[str, Any] | No
         except RuntimeError as failure:
             raise errors.corrupt(src.path(name), f"not a readable FAISS index: {str(failure).strip()[:200]}") from None
         src.note(name, index)
-    return SegmentState(docs, vectors, sq_norms, index, options_from_json(facts["options"]),
-                        int(facts["trained_rows"]))
+    return SegmentState(docs, vectors, sq_norms, index, options_from_json(facts["options"]), int(facts["trained_rows"]))
 
 
 def write_vector_writer(out: GenerationWriter, prefix: str, writer: VectorFieldWriter) -> dict[str, Any]:
     state = export_writer_state(writer)
     facts: dict[str, Any] = {
-        "name": state.name, "dims": state.dims, "similarity": state.similarity,
-        "element_type": state.element_type, "index_options": options_to_json(state.index_options),
-        "exact_rows": state.exact_rows, "exact_cost_ratio": state.exact_cost_ratio,
+        "name": state.name,
+        "dims": state.dims,
+        "similarity": state.similarity,
+        "element_type": state.element_type,
+        "index_options": options_to_json(state.index_options),
+        "exact_rows": state.exact_rows,
+        "exact_cost_ratio": state.exact_cost_ratio,
         "main": _write_segment(out, f"{prefix}.main", state.main),
         "tail": _write_segment(out, f"{prefix}.tail", state.tail),
-        "pending": int(state.pending_docs.size)}
+        "pending": int(state.pending_docs.size),
+    }
     if state.pending_docs.size:
-        facts["pending_layout"] = out.write_pack(f"{prefix}.pending.pack", {
-            "docs": state.pending_docs, "vectors": state.pending_vectors})
+        facts["pending_layout"] = out.write_pack(
+            f"{prefix}.pending.pack", {"docs": state.pending_docs, "vectors": state.pending_vectors}
+        )
     return facts
 
 
@@ -108,18 +125,29 @@ def read_vector_writer(src: GenerationReader, prefix: str, facts: dict[str, Any]
     if facts["pending"]:
         pending = src.read_pack(f"{prefix}.pending.pack", facts["pending_layout"])
         pending_docs, pending_vectors = pending.get("docs"), pending.get("vectors")
-        if pending_docs is None or pending_docs.dtype != np.int32 or pending_vectors is None \
-                or pending_vectors.dtype != dtype or pending_vectors.ndim != 2:
+        if (
+            pending_docs is None
+            or pending_docs.dtype != np.int32
+            or pending_vectors is None
+            or pending_vectors.dtype != dtype
+            or pending_vectors.ndim != 2
+        ):
             raise errors.corrupt(src.path(f"{prefix}.pending.pack"), "expected doc ids and rows of the field's type")
     else:
         pending_docs, pending_vectors = np.zeros(0, np.int32), np.zeros((0, dims), dtype)
     state = VectorWriterState(
-        name=str(facts["name"]), dims=dims, similarity=str(facts["similarity"]), element_type=element_type,
+        name=str(facts["name"]),
+        dims=dims,
+        similarity=str(facts["similarity"]),
+        element_type=element_type,
         index_options=options_from_json(facts["index_options"]),  # type: ignore[arg-type]
-        exact_rows=int(facts["exact_rows"]), exact_cost_ratio=float(facts["exact_cost_ratio"]),
+        exact_rows=int(facts["exact_rows"]),
+        exact_cost_ratio=float(facts["exact_cost_ratio"]),
         main=_read_segment(src, f"{prefix}.main", facts["main"], dims, element_type),
         tail=_read_segment(src, f"{prefix}.tail", facts["tail"], dims, element_type),
-        pending_docs=pending_docs, pending_vectors=pending_vectors)
+        pending_docs=pending_docs,
+        pending_vectors=pending_vectors,
+    )
     try:
         return writer_from_state(state)
     except ValueError as failure:
@@ -130,36 +158,55 @@ def write_semantic(out: GenerationWriter, prefix: str, writer: SemanticFieldWrit
     docs = np.asarray(writer.chunk_docs, dtype=np.int32)
     offsets = np.asarray(writer.chunk_offsets, dtype=np.int32).reshape(-1, 2)
     # Chunk lists only grow, so their length identifies their content.
-    layout = out.write_pack(f"{prefix}.chunks.pack", {"docs": docs, "offsets": offsets},
-                            key=("chunks", writer.name, int(docs.size)))
-    return {"name": writer.name, "dims": writer.dims, "chunks_layout": layout,
-            "index_options": options_to_json(writer.index_options),
-            "vectors": (None if writer.vectors is None
-                        else write_vector_writer(out, f"{prefix}.vectors", writer.vectors))}
+    layout = out.write_pack(
+        f"{prefix}.chunks.pack", {"docs": docs, "offsets": offsets}, key=("chunks", writer.name, int(docs.size))
+    )
+    return {
+        "name": writer.name,
+        "dims": writer.dims,
+        "chunks_layout": layout,
+        "index_options": options_to_json(writer.index_options),
+        "vectors": (None if writer.vectors is None else write_vector_writer(out, f"{prefix}.vectors", writer.vectors)),
+    }
 
 
 def read_semantic(src: GenerationReader, prefix: str, facts: dict[str, Any]) -> SemanticFieldWriter:
     rel = f"{prefix}.chunks.pack"
     chunks = src.read_pack(rel, facts["chunks_layout"])
     docs, offsets = chunks.get("docs"), chunks.get("offsets")
-    if docs is None or docs.dtype != np.int32 or docs.ndim != 1 or offsets is None \
-            or offsets.dtype != np.int32 or offsets.shape != (docs.size, 2):
+    if (
+        docs is None
+        or docs.dtype != np.int32
+        or docs.ndim != 1
+        or offsets is None
+        or offsets.dtype != np.int32
+        or offsets.shape != (docs.size, 2)
+    ):
         raise errors.corrupt(src.path(rel), "expected chunk doc ids and [start, end] pairs")
     src.note(rel, ("chunks", str(facts["name"]), int(docs.size)))
     vectors = None if facts["vectors"] is None else read_vector_writer(src, f"{prefix}.vectors", facts["vectors"])
     if vectors is not None and _rows(vectors) > docs.size:
-        raise errors.corrupt(src.path(rel),
-                             f"[{docs.size}] chunks but embeddings for [{_rows(vectors)}]")
-    return SemanticFieldWriter(str(facts["name"]), index_options=options_from_json(facts["index_options"]),
-                               vectors=vectors,
-                               chunk_docs=docs.tolist(), chunk_offsets=[tuple(p) for p in offsets.tolist()],
-                               dims=None if facts["dims"] is None else int(facts["dims"]))
+        raise errors.corrupt(src.path(rel), f"[{docs.size}] chunks but embeddings for [{_rows(vectors)}]")
+    return SemanticFieldWriter(
+        str(facts["name"]),
+        index_options=options_from_json(facts["index_options"]),
+        vectors=vectors,
+        chunk_docs=docs.tolist(),
+        chunk_offsets=[tuple(p) for p in offsets.tolist()],
+        dims=None if facts["dims"] is None else int(facts["dims"]),
+    )
 
 
 def _rows(writer: VectorFieldWriter) -> int:
     """One past the highest chunk row the writer holds (rows of deleted docs may be gone)."""
     state = export_writer_state(writer)
-    last = [int(part[-1]) for part in (state.main.docs if state.main else np.zeros(0, np.int32),
-                                       state.tail.docs if state.tail else np.zeros(0, np.int32),
-                                       state.pending_docs) if part.size]
+    last = [
+        int(part[-1])
+        for part in (
+            state.main.docs if state.main else np.zeros(0, np.int32),
+            state.tail.docs if state.tail else np.zeros(0, np.int32),
+            state.pending_docs,
+        )
+        if part.size
+    ]
     return max(last) + 1 if last else 0

@@ -19,5 +19,6 @@ __all__ = ["VectorField", "VectorFieldWriter"]
 def __getattr__(name: str) -> Any:
     if name in __all__:
         from retrievo.index.vectors import field
+
         return getattr(field, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

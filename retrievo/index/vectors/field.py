@@ -105,6 +105,7 @@ _EMPTY_SCORES = np.zeros(0, dtype=np.float32)
 # Segments
 # --------------------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True, eq=False)
 class _Segment:
     """Rows of vectors with their doc ids; immutable once published.
@@ -114,13 +115,13 @@ class _Segment:
     ``sq_norms`` is ``‖row‖²`` (float32), used to bound the brute-force pre-selection error.
     """
 
-    docs: np.ndarray                 # int32[n], ascending
-    vectors: np.ndarray              # float32[n, d] or int8[n, d]
-    sq_norms: np.ndarray             # float32[n]
-    index: Any = None                # FAISS index over rows 0..n-1; None: searched exactly
-    options: IndexOptions | None = None   # what ``index`` implements (None for exact segments)
-    trained_rows: int = 0            # rows the scalar quantiser was trained on
-    vectors_in_index: bool = False   # ``vectors`` is a view of the index's storage
+    docs: np.ndarray  # int32[n], ascending
+    vectors: np.ndarray  # float32[n, d] or int8[n, d]
+    sq_norms: np.ndarray  # float32[n]
+    index: Any = None  # FAISS index over rows 0..n-1; None: searched exactly
+    options: IndexOptions | None = None  # what ``index`` implements (None for exact segments)
+    trained_rows: int = 0  # rows the scalar quantiser was trained on
+    vectors_in_index: bool = False  # ``vectors`` is a view of the index's storage
 
     @property
     def quantized(self) -> bool:
@@ -172,6 +173,7 @@ def _concat_rows(docs: np.ndarray, vectors: np.ndarray, last: _Segment | None) -
 # --------------------------------------------------------------------------------------------
 # FAISS structures
 # --------------------------------------------------------------------------------------------
+
 
 def _metric(similarity: str) -> int:
     return faiss.METRIC_L2 if similarity == "l2_norm" else faiss.METRIC_INNER_PRODUCT
@@ -274,6 +276,7 @@ def _faiss_name(index: Any) -> str:
 # Top-k helpers
 # --------------------------------------------------------------------------------------------
 
+
 def _top_k(docs: np.ndarray, scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     """The best ``k`` by score descending, then doc ascending (ties at the cut included fairly)."""
     if docs.size > k:
@@ -303,8 +306,9 @@ def _matvec(vectors: np.ndarray, query: np.ndarray) -> np.ndarray:
     if vectors.dtype == np.float32 and vectors.flags.c_contiguous and vectors.shape[0]:
         q = np.ascontiguousarray(query, dtype=np.float32)
         out = np.empty(vectors.shape[0], dtype=np.float32)
-        faiss.fvec_inner_products_ny(faiss.swig_ptr(out), faiss.swig_ptr(q), faiss.swig_ptr(vectors),
-                                     vectors.shape[1], vectors.shape[0])
+        faiss.fvec_inner_products_ny(
+            faiss.swig_ptr(out), faiss.swig_ptr(q), faiss.swig_ptr(vectors), vectors.shape[1], vectors.shape[0]
+        )
         return out
     return np.einsum("ij,j->i", vectors, query, dtype=np.float32, casting="unsafe")
 
@@ -313,13 +317,14 @@ def _gathered_matvec(vectors: np.ndarray, rows: np.ndarray, query: np.ndarray) -
     """``vectors[rows] @ query`` gathering a block of rows at a time (no full-size copy)."""
     out = np.empty(rows.size, dtype=np.float32)
     for start in range(0, rows.size, 2048):
-        out[start:start + 2048] = _matvec(vectors[rows[start:start + 2048]], query)
+        out[start : start + 2048] = _matvec(vectors[rows[start : start + 2048]], query)
     return out
 
 
 # --------------------------------------------------------------------------------------------
 # The snapshot
 # --------------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True, eq=False)
 class VectorField:
@@ -329,9 +334,9 @@ class VectorField:
     dims: int
     similarity: str
     element_type: str
-    options: IndexOptions            # the structure actually built (effective index_options)
+    options: IndexOptions  # the structure actually built (effective index_options)
     max_doc: int
-    live: np.ndarray                 # bool[max_doc]
+    live: np.ndarray  # bool[max_doc]
     segments: tuple[_Segment, ...]
     exact_rows: int = EXACT_MIN_ROWS
     exact_cost_ratio: float = EXACT_COST_RATIO
@@ -396,10 +401,15 @@ class VectorField:
             statistic, argument = _range_statistic(self.options, self.dims)
             body["quantiser_range"] = statistic if statistic == "minmax" else f"quantiles({argument:.6g})"
             body["oversample"] = self.options.oversample
-        body["segments"] = [{"structure": _faiss_name(seg.index),
-                             "index_type": seg.options.type if seg.options is not None else "exact",
-                             "rows": seg.size, "live": int(mask.sum())}
-                            for seg, mask in zip(self.segments, self._row_live)]
+        body["segments"] = [
+            {
+                "structure": _faiss_name(seg.index),
+                "index_type": seg.options.type if seg.options is not None else "exact",
+                "rows": seg.size,
+                "live": int(mask.sum()),
+            }
+            for seg, mask in zip(self.segments, self._row_live)
+        ]
         body["exact_rows"] = self.exact_rows
         body["memory_bytes"] = self.memory_bytes()
         return body
@@ -419,8 +429,11 @@ class VectorField:
         if self.element_type == "float":
             self._check_query(vector, messages.vector_error(vector, "float"), as_int=False)
         if self.similarity in ("cosine", "dot_product"):
-            self._check_query(vector, messages.magnitude_error(vector, self.similarity, self.element_type),
-                              as_int=self.element_type == "byte")
+            self._check_query(
+                vector,
+                messages.magnitude_error(vector, self.similarity, self.element_type),
+                as_int=self.element_type == "byte",
+            )
         if self.similarity == "cosine" and self.element_type == "float":
             vector = scoring.normalize(vector)
         return vector
@@ -445,9 +458,15 @@ class VectorField:
                 out[found] = self._scores(seg, pos[found], q)
         return out
 
-    def search(self, query: Any, k: int, num_candidates: int, filter_mask: np.ndarray | None = None,
-               similarity_threshold: float | None = None,
-               oversample: float | None = None) -> tuple[np.ndarray, np.ndarray]:
+    def search(
+        self,
+        query: Any,
+        k: int,
+        num_candidates: int,
+        filter_mask: np.ndarray | None = None,
+        similarity_threshold: float | None = None,
+        oversample: float | None = None,
+    ) -> tuple[np.ndarray, np.ndarray]:
         """The ``k`` nearest live documents that pass ``filter_mask`` (a pre-filter, bool over doc
         ids), as (doc ids int32, scores float32) by score descending then doc ascending.
 
@@ -478,8 +497,9 @@ class VectorField:
         docs = np.concatenate(found_docs) if found_docs else _EMPTY_DOCS
         scores = np.concatenate(found_scores) if found_scores else _EMPTY_SCORES
         if similarity_threshold is not None:
-            keep = scores >= scoring.threshold_score(similarity_threshold, self.similarity,
-                                                     self.element_type, self.dims)
+            keep = scores >= scoring.threshold_score(
+                similarity_threshold, self.similarity, self.element_type, self.dims
+            )
             docs, scores = docs[keep], scores[keep]
         return _top_k(docs, scores, k)
 
@@ -488,8 +508,9 @@ class VectorField:
     def _scores(self, seg: _Segment, rows: np.ndarray, q: np.ndarray) -> np.ndarray:
         return scoring.exact_scores(seg.vectors[rows], q, self.similarity, self.element_type)
 
-    def _search_segment(self, seg: _Segment, accept: np.ndarray, passing: int, q: np.ndarray, k: int,
-                        candidates: int, rescore_n: int) -> tuple[np.ndarray, np.ndarray]:
+    def _search_segment(
+        self, seg: _Segment, accept: np.ndarray, passing: int, q: np.ndarray, k: int, candidates: int, rescore_n: int
+    ) -> tuple[np.ndarray, np.ndarray]:
         if passing == 0:
             return _EMPTY_DOCS, _EMPTY_SCORES
         wanted = min(candidates, passing)
@@ -500,8 +521,9 @@ class VectorField:
         rows = rows[:rescore_n] if seg.quantized else rows
         return seg.docs[rows], self._scores(seg, rows, q)
 
-    def _ann_rows(self, seg: _Segment, accept: np.ndarray, passing: int, q: np.ndarray,
-                  wanted: int, ef: int) -> np.ndarray:
+    def _ann_rows(
+        self, seg: _Segment, accept: np.ndarray, passing: int, q: np.ndarray, wanted: int, ef: int
+    ) -> np.ndarray:
         """Rows of the ``wanted`` nearest accepted vectors by the FAISS structure's distance."""
         params = faiss.SearchParametersHNSW() if hasattr(seg.index, "hnsw") else faiss.SearchParameters()
         if hasattr(seg.index, "hnsw"):
@@ -519,8 +541,9 @@ class VectorField:
         del params, selector, bitmap
         return rows[rows >= 0]
 
-    def _exact_search(self, seg: _Segment, accept: np.ndarray, passing: int, q: np.ndarray,
-                      k: int) -> tuple[np.ndarray, np.ndarray]:
+    def _exact_search(
+        self, seg: _Segment, accept: np.ndarray, passing: int, q: np.ndarray, k: int
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Brute force over the passing rows: a cheap pass ranks them (for ``l2_norm`` through
         ``2 v·q − ‖v‖²``, which cancels), then the best ``k`` plus everything within the float32
         error bound of the cut are scored exactly."""
@@ -562,8 +585,10 @@ class VectorField:
 # The writer
 # --------------------------------------------------------------------------------------------
 
-def _resolve_options(index_options: IndexOptions | Mapping[str, Any] | None, element_type: str,
-                     dims: int) -> IndexOptions:
+
+def _resolve_options(
+    index_options: IndexOptions | Mapping[str, Any] | None, element_type: str, dims: int
+) -> IndexOptions:
     if isinstance(index_options, Mapping):
         index_options = IndexOptions.from_json(index_options)
     if index_options is None:
@@ -581,15 +606,26 @@ class VectorFieldWriter:
     set both to 0 to exercise FAISS on small data).
     """
 
-    def __init__(self, name: str, dims: int, similarity: str = "cosine", element_type: str = "float",
-                 index_options: IndexOptions | Mapping[str, Any] | None = None, *,
-                 exact_rows: int = EXACT_MIN_ROWS, exact_cost_ratio: float = EXACT_COST_RATIO) -> None:
+    def __init__(
+        self,
+        name: str,
+        dims: int,
+        similarity: str = "cosine",
+        element_type: str = "float",
+        index_options: IndexOptions | Mapping[str, Any] | None = None,
+        *,
+        exact_rows: int = EXACT_MIN_ROWS,
+        exact_cost_ratio: float = EXACT_COST_RATIO,
+    ) -> None:
         if similarity not in SIMILARITIES:
             raise ValueError(f"unknown similarity [{similarity}]")
         if element_type not in ("float", "byte"):
             raise ValueError(f"unsupported element_type [{element_type}]")
-        if element_type == "byte" and index_options is not None and _resolve_options(
-                index_options, element_type, dims).is_quantized:
+        if (
+            element_type == "byte"
+            and index_options is not None
+            and _resolve_options(index_options, element_type, dims).is_quantized
+        ):
             raise ValueError("byte vectors cannot use a quantised index type")
         self.name = name
         self.dims = int(dims)
@@ -613,8 +649,14 @@ class VectorFieldWriter:
         if dims is None:
             raise ValueError(f"dense_vector field [{mapping.path}] has no dims yet")
         options = effective_index_options(mapping.params.get("index_options"))
-        return cls(mapping.path, dims, mapping.params.get("similarity") or "cosine",
-                   mapping.params.get("element_type", "float"), options, **tuning)
+        return cls(
+            mapping.path,
+            dims,
+            mapping.params.get("similarity") or "cosine",
+            mapping.params.get("element_type", "float"),
+            options,
+            **tuning,
+        )
 
     # ---- writes -------------------------------------------------------------------------------
 
@@ -635,8 +677,13 @@ class VectorFieldWriter:
     def refresh(self, max_doc: int, live: np.ndarray, dirty_deletes: bool) -> VectorField:
         """Publish the pending vectors (and deletions) as a new immutable snapshot."""
         prev = self.snapshot
-        if prev is not None and not self._pending_docs and not dirty_deletes and prev.max_doc == max_doc \
-                and prev.options == self.index_options:
+        if (
+            prev is not None
+            and not self._pending_docs
+            and not dirty_deletes
+            and prev.max_doc == max_doc
+            and prev.options == self.index_options
+        ):
             return prev
         live = np.asarray(live, dtype=bool)
         main, tail = self._main, self._next_tail(live, dirty_deletes)
@@ -646,10 +693,17 @@ class VectorFieldWriter:
             main, tail = self._absorb(main, tail, live), None
         self._main, self._tail = main, tail
         self.snapshot = VectorField(
-            name=self.name, dims=self.dims, similarity=self.similarity, element_type=self.element_type,
-            options=self.index_options, max_doc=int(max_doc), live=live,
+            name=self.name,
+            dims=self.dims,
+            similarity=self.similarity,
+            element_type=self.element_type,
+            options=self.index_options,
+            max_doc=int(max_doc),
+            live=live,
             segments=tuple(seg for seg in (main, tail) if seg is not None),
-            exact_rows=self.exact_rows, exact_cost_ratio=self.exact_cost_ratio)
+            exact_rows=self.exact_rows,
+            exact_cost_ratio=self.exact_cost_ratio,
+        )
         return self.snapshot
 
     def _next_tail(self, live: np.ndarray, dirty_deletes: bool) -> _Segment | None:
@@ -667,8 +721,11 @@ class VectorFieldWriter:
     def _take_pending(self, live: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         docs = np.asarray(self._pending_docs, dtype=np.int32)
         dtype = np.int8 if self.element_type == "byte" else np.float32
-        vectors = (np.stack(self._pending_vectors).astype(dtype, copy=False) if self._pending_vectors
-                   else np.zeros((0, self.dims), dtype=dtype))
+        vectors = (
+            np.stack(self._pending_vectors).astype(dtype, copy=False)
+            if self._pending_vectors
+            else np.zeros((0, self.dims), dtype=dtype)
+        )
         self._pending_docs, self._pending_vectors = [], []
         if docs.size:
             order = np.argsort(docs, kind="stable")
@@ -683,8 +740,9 @@ class VectorFieldWriter:
     def _too_dead(main: _Segment, live: np.ndarray) -> bool:
         return float(main.live_rows(live).sum()) < (1.0 - DEAD_REWRITE_FRACTION) * main.size
 
-    def _compact(self, main: _Segment, tail: _Segment | None,
-                 live: np.ndarray) -> tuple[_Segment | None, _Segment | None]:
+    def _compact(
+        self, main: _Segment, tail: _Segment | None, live: np.ndarray
+    ) -> tuple[_Segment | None, _Segment | None]:
         """Drop deleted rows from the main segment: rebuild it, or move what is left into the tail
         when it has become small enough to brute-force."""
         keep = main.live_rows(live)
@@ -699,7 +757,8 @@ class VectorFieldWriter:
         if main is None:
             return self._build(tail.docs, tail.vectors)
         stale = main.options != self.index_options or (
-            main.quantized and main.size + tail.size > RETRAIN_GROWTH * main.trained_rows)
+            main.quantized and main.size + tail.size > RETRAIN_GROWTH * main.trained_rows
+        )
         if stale:
             keep = main.live_rows(live)
             return self._build(*_concat_rows(main.docs[keep], np.array(main.vectors[keep]), tail))
@@ -710,9 +769,15 @@ class VectorFieldWriter:
             vectors = _storage_view(index, docs.size, self.dims)
         else:
             vectors = np.concatenate([main.vectors, tail.vectors])
-        return _Segment(docs=docs, vectors=vectors, sq_norms=np.concatenate([main.sq_norms, tail.sq_norms]),
-                        index=index, options=main.options, trained_rows=main.trained_rows,
-                        vectors_in_index=main.vectors_in_index)
+        return _Segment(
+            docs=docs,
+            vectors=vectors,
+            sq_norms=np.concatenate([main.sq_norms, tail.sq_norms]),
+            index=index,
+            options=main.options,
+            trained_rows=main.trained_rows,
+            vectors_in_index=main.vectors_in_index,
+        )
 
     def _build(self, docs: np.ndarray, vectors: np.ndarray) -> _Segment:
         """A main segment built from scratch with the current index options."""
@@ -726,13 +791,21 @@ class VectorFieldWriter:
         index.add(rows)
         in_index = options.type == "hnsw" and self.element_type == "float"
         stored = _storage_view(index, docs.size, self.dims) if in_index else vectors
-        return _Segment(docs=docs, vectors=stored, sq_norms=_row_norms(vectors), index=index, options=options,
-                        trained_rows=docs.size if options.is_quantized else 0, vectors_in_index=in_index)
+        return _Segment(
+            docs=docs,
+            vectors=stored,
+            sq_norms=_row_norms(vectors),
+            index=index,
+            options=options,
+            trained_rows=docs.size if options.is_quantized else 0,
+            vectors_in_index=in_index,
+        )
 
 
 # --------------------------------------------------------------------------------------------
 # Persistence hooks (used by retrievo.index.persistence)
 # --------------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True, eq=False)
 class SegmentState:
@@ -770,8 +843,9 @@ class VectorWriterState:
 def _segment_state(seg: _Segment | None) -> SegmentState | None:
     if seg is None:
         return None
-    return SegmentState(seg.docs, None if seg.vectors_in_index else seg.vectors, seg.sq_norms, seg.index,
-                        seg.options, seg.trained_rows)
+    return SegmentState(
+        seg.docs, None if seg.vectors_in_index else seg.vectors, seg.sq_norms, seg.index, seg.options, seg.trained_rows
+    )
 
 
 def _segment_from_state(state: SegmentState | None, dims: int) -> _Segment | None:
@@ -782,8 +856,9 @@ def _segment_from_state(state: SegmentState | None, dims: int) -> _Segment | Non
     if state.sq_norms.shape != (rows,):
         raise ValueError(f"segment has {rows} doc ids but {state.sq_norms.shape[0]} norms")
     if state.index is not None and (int(state.index.ntotal) != rows or int(state.index.d) != dims):
-        raise ValueError(f"FAISS index holds {state.index.ntotal} vectors of {state.index.d} dims, expected "
-                         f"{rows} of {dims}")
+        raise ValueError(
+            f"FAISS index holds {state.index.ntotal} vectors of {state.index.d} dims, expected {rows} of {dims}"
+        )
     in_index = state.vectors is None
     if state.vectors is None:
         if state.index is None or not hasattr(state.index, "hnsw"):
@@ -793,31 +868,59 @@ def _segment_from_state(state: SegmentState | None, dims: int) -> _Segment | Non
         vectors = state.vectors
         if vectors.shape != (rows, dims):
             raise ValueError(f"segment vectors have shape {vectors.shape}, expected ({rows}, {dims})")
-    return _Segment(docs=state.docs, vectors=vectors, sq_norms=state.sq_norms, index=state.index,
-                    options=state.options, trained_rows=int(state.trained_rows), vectors_in_index=in_index)
+    return _Segment(
+        docs=state.docs,
+        vectors=vectors,
+        sq_norms=state.sq_norms,
+        index=state.index,
+        options=state.options,
+        trained_rows=int(state.trained_rows),
+        vectors_in_index=in_index,
+    )
 
 
 def export_writer_state(writer: VectorFieldWriter) -> VectorWriterState:
     """The writer's complete state (arrays shared, not copied)."""
     dtype = np.int8 if writer.element_type == "byte" else np.float32
-    pending = (np.stack(writer._pending_vectors).astype(dtype, copy=False) if writer._pending_vectors
-               else np.zeros((0, writer.dims), dtype=dtype))
-    return VectorWriterState(writer.name, writer.dims, writer.similarity, writer.element_type,
-                             writer.index_options, writer.exact_rows, writer.exact_cost_ratio,
-                             _segment_state(writer._main), _segment_state(writer._tail),
-                             np.asarray(writer._pending_docs, dtype=np.int32), pending)
+    pending = (
+        np.stack(writer._pending_vectors).astype(dtype, copy=False)
+        if writer._pending_vectors
+        else np.zeros((0, writer.dims), dtype=dtype)
+    )
+    return VectorWriterState(
+        writer.name,
+        writer.dims,
+        writer.similarity,
+        writer.element_type,
+        writer.index_options,
+        writer.exact_rows,
+        writer.exact_cost_ratio,
+        _segment_state(writer._main),
+        _segment_state(writer._tail),
+        np.asarray(writer._pending_docs, dtype=np.int32),
+        pending,
+    )
 
 
 def writer_from_state(state: VectorWriterState) -> VectorFieldWriter:
     """A writer in exactly the state :func:`export_writer_state` captured; its next ``refresh``
     publishes what the original's would have. Raises ``ValueError`` for parts that do not fit."""
-    writer = VectorFieldWriter(state.name, state.dims, state.similarity, state.element_type, state.index_options,
-                               exact_rows=state.exact_rows, exact_cost_ratio=state.exact_cost_ratio)
+    writer = VectorFieldWriter(
+        state.name,
+        state.dims,
+        state.similarity,
+        state.element_type,
+        state.index_options,
+        exact_rows=state.exact_rows,
+        exact_cost_ratio=state.exact_cost_ratio,
+    )
     writer._main = _segment_from_state(state.main, writer.dims)
     writer._tail = _segment_from_state(state.tail, writer.dims)
     if state.pending_vectors.shape != (state.pending_docs.size, writer.dims):
-        raise ValueError(f"pending vectors have shape {state.pending_vectors.shape}, expected "
-                         f"({state.pending_docs.size}, {writer.dims})")
+        raise ValueError(
+            f"pending vectors have shape {state.pending_vectors.shape}, expected "
+            f"({state.pending_docs.size}, {writer.dims})"
+        )
     writer._pending_docs = state.pending_docs.tolist()
     writer._pending_vectors = list(state.pending_vectors)
     return writer

@@ -39,8 +39,10 @@ def vector_error(values: np.ndarray, element_type: str) -> str | None:
         index = int(bad[0])
         if np.isnan(values[index]):
             return f"element_type [{element_type}] vectors do not support NaN values but found [NaN] at dim [{index}];"
-        return (f"element_type [{element_type}] vectors do not support infinite values but found "
-                f"[{java_float_str(values[index])}] at dim [{index}];")
+        return (
+            f"element_type [{element_type}] vectors do not support infinite values but found "
+            f"[{java_float_str(values[index])}] at dim [{index}];"
+        )
     if element_type != "byte":
         return None
     bad = np.flatnonzero((values % 1.0 != 0.0) | (values < -128) | (values > 127))
@@ -49,10 +51,14 @@ def vector_error(values: np.ndarray, element_type: str) -> str | None:
     index = int(bad[0])
     value = values[index]
     if value % 1.0 != 0.0:
-        return (f"element_type [byte] vectors only support non-decimal values but found decimal value "
-                f"[{java_float_str(value)}] at dim [{index}];")
-    return (f"element_type [byte] vectors only support integers between [-128, 127] but found "
-            f"[{java_float_str(value)}] at dim [{index}];")
+        return (
+            f"element_type [byte] vectors only support non-decimal values but found decimal value "
+            f"[{java_float_str(value)}] at dim [{index}];"
+        )
+    return (
+        f"element_type [byte] vectors only support integers between [-128, 127] but found "
+        f"[{java_float_str(value)}] at dim [{index}];"
+    )
 
 
 def magnitude_error(values: np.ndarray, similarity: str | None, element_type: str) -> str | None:
@@ -61,8 +67,10 @@ def magnitude_error(values: np.ndarray, similarity: str | None, element_type: st
     squared = squared_magnitude(values)
     if element_type == "float":
         if not np.isfinite(squared):
-            return ("NaN or Infinite magnitude detected, this usually means the vector values are too "
-                    "extreme to fit within a float.")
+            return (
+                "NaN or Infinite magnitude detected, this usually means the vector values are too "
+                "extreme to fit within a float."
+            )
         if similarity == "dot_product" and not is_unit_length(squared):
             return "The [dot_product] similarity can only be used with unit-length vectors."
     if similarity == "cosine" and float(np.sqrt(squared)) == 0.0:
@@ -72,5 +80,7 @@ def magnitude_error(values: np.ndarray, similarity: str | None, element_type: st
 
 def dimension_mismatch(query_dims: int, field_dims: int) -> str:
     """``Element.checkDimensions`` for a query vector."""
-    return (f"The query vector has a different number of dimensions [{query_dims}] than the document "
-            f"vectors [{field_dims}].")
+    return (
+        f"The query vector has a different number of dimensions [{query_dims}] than the document "
+        f"vectors [{field_dims}]."
+    )

@@ -64,12 +64,12 @@ INDEX_TYPES: tuple[str, ...] = ("hnsw", "int8_hnsw", "int4_hnsw", "flat", "int8_
 UNSUPPORTED_INDEX_TYPES: frozenset[str] = frozenset({"bbq_hnsw", "bbq_flat", "bbq_disk"})
 """Real Elasticsearch index types that retrievo rejects as "not supported" (no BBQ)."""
 
-DEFAULT_M = 16                 # Lucene99HnswVectorsFormat.DEFAULT_MAX_CONN
+DEFAULT_M = 16  # Lucene99HnswVectorsFormat.DEFAULT_MAX_CONN
 DEFAULT_EF_CONSTRUCTION = 100  # Lucene99HnswVectorsFormat.DEFAULT_BEAM_WIDTH
-MAX_M = 512                    # Lucene99HnswVectorsFormat.MAXIMUM_MAX_CONN
-MAX_BEAM_WIDTH = 3200          # Lucene99HnswVectorsFormat.MAXIMUM_BEAM_WIDTH
-DEFAULT_OVERSAMPLE = 3.0       # DenseVectorFieldMapper.DEFAULT_OVERSAMPLE
-OVERSAMPLE_LIMIT = 10_000      # DenseVectorFieldMapper.OVERSAMPLE_LIMIT: cap on ceil(k * oversample)
+MAX_M = 512  # Lucene99HnswVectorsFormat.MAXIMUM_MAX_CONN
+MAX_BEAM_WIDTH = 3200  # Lucene99HnswVectorsFormat.MAXIMUM_BEAM_WIDTH
+DEFAULT_OVERSAMPLE = 3.0  # DenseVectorFieldMapper.DEFAULT_OVERSAMPLE
+OVERSAMPLE_LIMIT = 10_000  # DenseVectorFieldMapper.OVERSAMPLE_LIMIT: cap on ceil(k * oversample)
 BBQ_DIMS_DEFAULT_THRESHOLD = 384
 
 _QUANTIZED_BITS = {"int8_hnsw": 8, "int8_flat": 8, "int4_hnsw": 4, "int4_flat": 4}
@@ -136,8 +136,10 @@ class IndexOptions:
             parts += [f"m={self.m}", f"ef_construction={self.ef_construction}"]
         if self.is_quantized:
             parts.append(f"confidence_interval={_java_float_text(self.confidence_interval)}")
-            parts.append("rescore_vector=" + ("none" if self.oversample is None
-                                              else f"{{oversample={_java_float_text(self.oversample)}}}"))
+            parts.append(
+                "rescore_vector="
+                + ("none" if self.oversample is None else f"{{oversample={_java_float_text(self.oversample)}}}")
+            )
         return "{" + ", ".join(parts) + "}"
 
     def updatable_to(self, update: IndexOptions) -> bool:
@@ -157,12 +159,12 @@ class IndexOptions:
             return update.type in ("hnsw", "int8_hnsw", "int4_hnsw") and more_links
         if self.type == "int8_hnsw":
             if update.type == "int8_hnsw":
-                return more_links and (self.confidence_interval is None
-                                       or self.confidence_interval == update.confidence_interval)
+                return more_links and (
+                    self.confidence_interval is None or self.confidence_interval == update.confidence_interval
+                )
             return update.type == "int4_hnsw" and more_links
         if self.type == "int4_hnsw":
-            return (update.type == "int4_hnsw" and more_links
-                    and self.confidence_interval == update.confidence_interval)
+            return update.type == "int4_hnsw" and more_links and self.confidence_interval == update.confidence_interval
         return False
 
     @staticmethod
@@ -182,7 +184,8 @@ class IndexOptions:
             m=int(body.get("m", DEFAULT_M)) if hnsw else None,
             ef_construction=int(body.get("ef_construction", DEFAULT_EF_CONSTRUCTION)) if hnsw else None,
             confidence_interval=None if ci is None else float(ci),
-            oversample=None if not rescore else float(rescore["oversample"]))
+            oversample=None if not rescore else float(rescore["oversample"]),
+        )
 
 
 def default_index_options(element_type: str, dims: int | None, indexed: bool) -> IndexOptions | None:

@@ -30,8 +30,14 @@ import math
 import numpy as np
 
 __all__ = [
-    "UNIT_TOLERANCE", "exact_scores", "is_unit_length", "normalize", "scores_from_dot",
-    "scores_from_squared_distance", "squared_magnitude", "threshold_score",
+    "UNIT_TOLERANCE",
+    "exact_scores",
+    "is_unit_length",
+    "normalize",
+    "scores_from_dot",
+    "scores_from_squared_distance",
+    "squared_magnitude",
+    "threshold_score",
 ]
 
 UNIT_TOLERANCE = np.float32(1e-3)
@@ -73,6 +79,7 @@ def normalize(vector: np.ndarray) -> np.ndarray:
 # Score transforms (Lucene VectorSimilarityFunction.compare), vectorised, float32
 # --------------------------------------------------------------------------------------------
 
+
 def scores_from_squared_distance(squared: np.ndarray) -> np.ndarray:
     """``l2_norm``: ``1 / (1 + d²)``."""
     return (_F1 / (_F1 + np.asarray(squared, dtype=np.float32))).astype(np.float32, copy=False)
@@ -107,11 +114,12 @@ def threshold_score(threshold: float, similarity: str, element_type: str, dims: 
 # Exact scoring of stored rows
 # --------------------------------------------------------------------------------------------
 
+
 def _float_squared_distances(vectors: np.ndarray, query: np.ndarray) -> np.ndarray:
     out = np.empty(vectors.shape[0], dtype=np.float32)
     for start in range(0, vectors.shape[0], _CHUNK_ROWS):
-        diff = vectors[start:start + _CHUNK_ROWS] - query
-        out[start:start + _CHUNK_ROWS] = np.einsum("ij,ij->i", diff, diff)
+        diff = vectors[start : start + _CHUNK_ROWS] - query
+        out[start : start + _CHUNK_ROWS] = np.einsum("ij,ij->i", diff, diff)
     return out
 
 
@@ -124,8 +132,8 @@ def _byte_squared_distances(vectors: np.ndarray, query: np.ndarray) -> np.ndarra
     out = np.empty(vectors.shape[0], dtype=np.int64)
     q = query.astype(np.int64)
     for start in range(0, vectors.shape[0], _CHUNK_ROWS):
-        diff = vectors[start:start + _CHUNK_ROWS].astype(np.int64) - q
-        out[start:start + _CHUNK_ROWS] = np.einsum("ij,ij->i", diff, diff)
+        diff = vectors[start : start + _CHUNK_ROWS].astype(np.int64) - q
+        out[start : start + _CHUNK_ROWS] = np.einsum("ij,ij->i", diff, diff)
     return out
 
 

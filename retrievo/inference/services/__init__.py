@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
-from .base import (EndpointModel, InferenceService, RankedScores, RerankModel, RerankSettings, ServiceContext,
-                   TextEmbeddingModel)
+from .base import (
+    EndpointModel,
+    InferenceService,
+    RankedScores,
+    RerankModel,
+    RerankSettings,
+    ServiceContext,
+    TextEmbeddingModel,
+)
 from .bi_encoder import BiEncoderService
 from .elasticsearch import ElasticsearchService
 from .http_rerank import CohereService
@@ -14,9 +21,25 @@ from .test_reranking import TestRerankingService
 
 SERVICES: dict[str, InferenceService] = {
     service.name: service
-    for service in (SentenceTransformersService(), ElasticsearchService(), HuggingFaceService(),
-                    BiEncoderService(), CohereService(), TestRerankingService())
+    for service in (
+        SentenceTransformersService(),
+        ElasticsearchService(),
+        HuggingFaceService(),
+        BiEncoderService(),
+        CohereService(),
+        TestRerankingService(),
+    )
 }
 
-__all__ = ["SERVICES", "EndpointModel", "InferenceService", "ServiceContext", "TextEmbeddingModel",
-           "RerankModel", "RerankSettings", "RankedScores", "LoadedModelCache", "SHARED_MODEL_CACHE"]
+__all__ = [
+    "SERVICES",
+    "SHARED_MODEL_CACHE",
+    "EndpointModel",
+    "InferenceService",
+    "LoadedModelCache",
+    "RankedScores",
+    "RerankModel",
+    "RerankSettings",
+    "ServiceContext",
+    "TextEmbeddingModel",
+]

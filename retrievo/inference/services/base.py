@@ -44,7 +44,7 @@ class ServiceContext:
     """
 
     model_cache: LoadedModelCache
-    lookup: Callable[[str], "Endpoint"] | None = None
+    lookup: Callable[[str], Endpoint] | None = None
 
 
 class EndpointModel(ABC):
@@ -57,7 +57,7 @@ class EndpointModel(ABC):
     def task_settings_view(self) -> dict[str, Any]:
         return {}
 
-    def release(self) -> None:
+    def release(self) -> None:  # noqa: B027 - optional hook: most models hold nothing to release
         """Give back loaded resources (the endpoint was deleted)."""
 
 
@@ -82,9 +82,15 @@ class InferenceService(ABC):
     task_types: ClassVar[tuple[str, ...]]
 
     @abstractmethod
-    def parse_request_config(self, *, inference_id: str, task_type: str,
-                             service_settings: SettingsReader, task_settings: SettingsReader,
-                             context: ServiceContext) -> EndpointModel:
+    def parse_request_config(
+        self,
+        *,
+        inference_id: str,
+        task_type: str,
+        service_settings: SettingsReader,
+        task_settings: SettingsReader,
+        context: ServiceContext,
+    ) -> EndpointModel:
         """Validate the settings (raising Elasticsearch-shaped errors) and build the model.
 
         Loading weights is not done here: models load lazily on first use.
@@ -142,10 +148,9 @@ class RankedScores:
 class RerankRuntime(Protocol):
     """What rerank models may call back into (the registry provides it)."""
 
-    def get(self, inference_id: str) -> "Endpoint": ...
+    def get(self, inference_id: str) -> Endpoint: ...
 
-    def embed(self, inference_id: str, texts: Sequence[str], *,
-              input_type: str | None = None) -> np.ndarray: ...
+    def embed(self, inference_id: str, texts: Sequence[str], *, input_type: str | None = None) -> np.ndarray: ...
 
 
 class RerankModel(EndpointModel):
@@ -174,8 +179,9 @@ class RerankModel(EndpointModel):
         """One model invocation for one batch (pairwise models): float32 ``(len(texts),)`` raw scores."""
         raise NotImplementedError(f"{type(self).__name__} does not score pairs")
 
-    def score_request(self, query: str, texts: list[str], settings: RerankSettings,
-                      runtime: RerankRuntime) -> RankedScores:
+    def score_request(
+        self, query: str, texts: list[str], settings: RerankSettings, runtime: RerankRuntime
+    ) -> RankedScores:
         """Score a whole request at once (models with ``pairwise = False``)."""
         raise NotImplementedError(f"{type(self).__name__} scores pairs")
 
@@ -217,8 +223,9 @@ class RerankModel(EndpointModel):
     def read_task_settings(cls, reader: SettingsReader) -> RerankSettings:
         """Parse ``task_settings`` (PUT body or request); the caller rejects leftovers."""
         top_n = reader.optional_positive_int("top_n") if "top_n" in cls.task_setting_names else None
-        return_documents = (reader.optional_bool("return_documents")
-                            if "return_documents" in cls.task_setting_names else None)
+        return_documents = (
+            reader.optional_bool("return_documents") if "return_documents" in cls.task_setting_names else None
+        )
         reader.raise_if_errors()
         return RerankSettings(top_n=top_n, return_documents=return_documents)
 
@@ -232,9 +239,11 @@ class RerankModel(EndpointModel):
             raise unknown_settings(reader.leftovers(), service)
         return RerankSettings(
             top_n=given.top_n if given.top_n is not None else self.settings.top_n,
-            return_documents=(given.return_documents if given.return_documents is not None
-                              else self.settings.return_documents),
-            hide_top_n=self.settings.hide_top_n)
+            return_documents=(
+                given.return_documents if given.return_documents is not None else self.settings.return_documents
+            ),
+            hide_top_n=self.settings.hide_top_n,
+        )
 
     def task_settings_view(self) -> dict[str, Any]:
         view: dict[str, Any] = {}

@@ -32,12 +32,20 @@ from retrievo.errors import ApiError
 
 from ..errors import status_exception
 from ..settings_parsing import SettingsReader
-from .base import (CONSERVATIVE_DEFAULT_WINDOW_WORDS, EndpointModel, InferenceService, RerankModel,
-                   RerankRuntime, RerankSettings, ServiceContext, window_words_for_tokens)
+from .base import (
+    CONSERVATIVE_DEFAULT_WINDOW_WORDS,
+    EndpointModel,
+    InferenceService,
+    RerankModel,
+    RerankRuntime,
+    RerankSettings,
+    ServiceContext,
+    window_words_for_tokens,
+)
 from .sentence_transformer_model import SentenceTransformerEmbeddingModel
 
 DEFAULT_TEXT_EMBEDDING_ID = ".all-minilm-l6-v2"
-BI_ENCODER_BATCH_SIZE = 1024    # passages per scoring call; the embedding endpoint batches again
+BI_ENCODER_BATCH_SIZE = 1024  # passages per scoring call; the embedding endpoint batches again
 
 
 def _embedding_endpoint(lookup: Any, rerank_id: str, embedding_id: str) -> Any:
@@ -47,11 +55,13 @@ def _embedding_endpoint(lookup: Any, rerank_id: str, embedding_id: str) -> Any:
         raise status_exception(
             f"[service_settings.text_embedding_id] of [bi_encoder] endpoint [{rerank_id}] names the "
             f"inference endpoint [{embedding_id}], which does not exist; create a [text_embedding] "
-            f"endpoint first or use the preconfigured [{DEFAULT_TEXT_EMBEDDING_ID}]") from None
+            f"endpoint first or use the preconfigured [{DEFAULT_TEXT_EMBEDDING_ID}]"
+        ) from None
     if endpoint.task_type != "text_embedding":
         raise status_exception(
             f"[service_settings.text_embedding_id] of [bi_encoder] endpoint [{rerank_id}] must name a "
-            f"[text_embedding] endpoint, but [{embedding_id}] has task type [{endpoint.task_type}]")
+            f"[text_embedding] endpoint, but [{embedding_id}] has task type [{endpoint.task_type}]"
+        )
     return endpoint
 
 
@@ -120,9 +130,15 @@ class BiEncoderService(InferenceService):
     name = "bi_encoder"
     task_types = ("rerank",)
 
-    def parse_request_config(self, *, inference_id: str, task_type: str,
-                             service_settings: SettingsReader, task_settings: SettingsReader,
-                             context: ServiceContext) -> EndpointModel:
+    def parse_request_config(
+        self,
+        *,
+        inference_id: str,
+        task_type: str,
+        service_settings: SettingsReader,
+        task_settings: SettingsReader,
+        context: ServiceContext,
+    ) -> EndpointModel:
         embedding_id = service_settings.optional_string("text_embedding_id") or DEFAULT_TEXT_EMBEDDING_ID
         service_settings.raise_if_errors()
         settings = BiEncoderRerankModel.read_task_settings(task_settings)

@@ -23,8 +23,14 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from .base import (CONSERVATIVE_DEFAULT_WINDOW_WORDS, RerankModel, RerankRuntime, RerankSettings,
-                   whitespace_tokens, window_words_for_tokens)
+from .base import (
+    CONSERVATIVE_DEFAULT_WINDOW_WORDS,
+    RerankModel,
+    RerankRuntime,
+    RerankSettings,
+    whitespace_tokens,
+    window_words_for_tokens,
+)
 from .lazy_model import LazyModel
 from .model_loading import CROSS_ENCODER, LoadedModelCache, LoadSpec, ModelSource, cross_encoder_remedy
 
@@ -58,8 +64,8 @@ class CrossEncoderOptions:
     dtype: str = "float32"
     batch_size: int = 32
     max_length: int | None = None
-    hub_id: str | None = None        # named in the offline remedy of load errors
-    note: str | None = None          # put before the remedy (what the endpoint stands for)
+    hub_id: str | None = None  # named in the offline remedy of load errors
+    note: str | None = None  # put before the remedy (what the endpoint stands for)
 
     def load_spec(self) -> LoadSpec:
         remedy = cross_encoder_remedy(self.hub_id)
@@ -82,7 +88,7 @@ class LazyCrossEncoder:
         self.options = options
         self._model_cache = model_cache
         self._acquired: LazyModel[_Acquired] = LazyModel()
-        self._last = threading.local()     # (pairs, tokens) of this thread's last predict
+        self._last = threading.local()  # (pairs, tokens) of this thread's last predict
 
     @property
     def loaded(self) -> bool:
@@ -93,8 +99,10 @@ class LazyCrossEncoder:
 
     def _acquire(self) -> _Acquired:
         import torch
-        key, model = self._model_cache.acquire(self.options.source, self.options.device,
-                                               self.options.dtype, self.options.load_spec())
+
+        key, model = self._model_cache.acquire(
+            self.options.source, self.options.device, self.options.dtype, self.options.load_spec()
+        )
         identity = torch.nn.Identity()
         _install_token_hook(model)
         return _Acquired(key, model, identity)
@@ -110,8 +118,13 @@ class LazyCrossEncoder:
         """Raw logits of pairs whose queries may differ, one model forward per call (float32, input order)."""
         acquired = self._acquired.get(self._acquire)
         _FORWARD_TOKENS.count = 0
-        scores = acquired.model.predict(pairs, batch_size=max(len(pairs), 1), activation_fn=acquired.identity,
-                                        show_progress_bar=False, convert_to_numpy=True)
+        scores = acquired.model.predict(
+            pairs,
+            batch_size=max(len(pairs), 1),
+            activation_fn=acquired.identity,
+            show_progress_bar=False,
+            convert_to_numpy=True,
+        )
         self._last.value = (len(pairs), getattr(_FORWARD_TOKENS, "count", 0))
         scores = np.asarray(scores, dtype=np.float32)
         if scores.ndim == 2 and scores.shape[1] == 1:
@@ -141,10 +154,11 @@ class LazyCrossEncoder:
         if tokenizer is None:
             return words
         try:
-            encoded = tokenizer([q for q, _ in pairs], [t for _, t in pairs], truncation=True,
-                                max_length=self.max_length())
+            encoded = tokenizer(
+                [q for q, _ in pairs], [t for _, t in pairs], truncation=True, max_length=self.max_length()
+            )
             return sum(len(ids) for ids in encoded["input_ids"])
-        except Exception:   # noqa: BLE001 - counting is best effort
+        except Exception:  # noqa: BLE001 - counting is best effort
             return words
 
 
@@ -176,5 +190,5 @@ class CrossEncoderRerankModel(RerankModel):
     def release(self) -> None:
         self.encoder.release()
 
-    def service_settings_view(self) -> dict[str, Any]:   # overridden by each service
+    def service_settings_view(self) -> dict[str, Any]:  # overridden by each service
         return {"model_id": self.encoder.options.source.model_id}

@@ -43,10 +43,16 @@ from ..errors import status_exception
 from ..settings_parsing import SettingsReader, missing_one_of_message
 from .base import EndpointModel, InferenceService, RerankModel, RerankSettings, ServiceContext
 from .cross_encoder_model import CrossEncoderOptions, CrossEncoderRerankModel, LazyCrossEncoder
-from .model_loading import (BI_ENCODER_RERANK_INFERENCE_ID, DEFAULT_CROSS_ENCODER_HUB_ID, PACKAGED_MODEL_HUB_ID,
-                            ModelSource, cross_encoder_remedy, model_unavailable, resolve_model_source)
-from .sentence_transformer_model import (EncoderOptions, LazySentenceTransformer,
-                                         SentenceTransformerEmbeddingModel)
+from .model_loading import (
+    BI_ENCODER_RERANK_INFERENCE_ID,
+    DEFAULT_CROSS_ENCODER_HUB_ID,
+    PACKAGED_MODEL_HUB_ID,
+    ModelSource,
+    cross_encoder_remedy,
+    model_unavailable,
+    resolve_model_source,
+)
+from .sentence_transformer_model import EncoderOptions, LazySentenceTransformer, SentenceTransformerEmbeddingModel
 from .sentence_transformers import SIMILARITIES
 
 SCOPE = "service_settings"
@@ -54,30 +60,34 @@ ELEMENT_TYPES = ("byte", "float")
 # Elasticsearch's built-in trained models and what to use here instead.
 BUILT_IN_MODELS = {
     ".elser_model_1": "ELSER (sparse_embedding) has no local implementation; use a dense "
-                      "[text_embedding] endpoint such as the preconfigured [.all-minilm-l6-v2]",
+    "[text_embedding] endpoint such as the preconfigured [.all-minilm-l6-v2]",
     ".elser_model_2": "ELSER (sparse_embedding) has no local implementation; use a dense "
-                      "[text_embedding] endpoint such as the preconfigured [.all-minilm-l6-v2]",
+    "[text_embedding] endpoint such as the preconfigured [.all-minilm-l6-v2]",
     ".elser_model_2_linux-x86_64": "ELSER (sparse_embedding) has no local implementation; use a dense "
-                                   "[text_embedding] endpoint such as the preconfigured [.all-minilm-l6-v2]",
+    "[text_embedding] endpoint such as the preconfigured [.all-minilm-l6-v2]",
     ".multilingual-e5-small": "use the preconfigured [.all-minilm-l6-v2] endpoint (retrievo's default "
-                              "embedding model), or the [sentence_transformers] service with "
-                              "model_id [intfloat/multilingual-e5-small] from a local path or the "
-                              "Hugging Face cache",
+    "embedding model), or the [sentence_transformers] service with "
+    "model_id [intfloat/multilingual-e5-small] from a local path or the "
+    "Hugging Face cache",
     ".multilingual-e5-small_linux-x86_64": "use the preconfigured [.all-minilm-l6-v2] endpoint, or the "
-                                           "[sentence_transformers] service with model_id "
-                                           "[intfloat/multilingual-e5-small]",
+    "[sentence_transformers] service with model_id "
+    "[intfloat/multilingual-e5-small]",
     ".rerank-v1": "Elastic Rerank has no local implementation; rerank with an Eland-style cross-encoder "
-                  "id such as [cross-encoder__ms-marco-minilm-l-6-v2] (from the local Hugging Face cache), "
-                  "the preconfigured [.rerank-v1-elasticsearch] endpoint (which runs "
-                  f"[{DEFAULT_CROSS_ENCODER_HUB_ID}]), a [sentence_transformers] rerank endpoint whose "
-                  "model_id is a local directory holding a saved CrossEncoder, or the offline bi-encoder "
-                  f"endpoint [{BI_ENCODER_RERANK_INFERENCE_ID}]",
+    "id such as [cross-encoder__ms-marco-minilm-l-6-v2] (from the local Hugging Face cache), "
+    "the preconfigured [.rerank-v1-elasticsearch] endpoint (which runs "
+    f"[{DEFAULT_CROSS_ENCODER_HUB_ID}]), a [sentence_transformers] rerank endpoint whose "
+    "model_id is a local directory holding a saved CrossEncoder, or the offline bi-encoder "
+    f"endpoint [{BI_ENCODER_RERANK_INFERENCE_ID}]",
 }
 BUILT_IN_MODELS[".rerank-v1_linux-x86_64"] = BUILT_IN_MODELS[".rerank-v1"]
 DEFAULT_RERANK_INFERENCE_ID = ".rerank-v1-elasticsearch"
 LONG_DOCUMENT_STRATEGIES = ("chunk", "truncate")
-_PACKAGED_ALIASES = {"sentence-transformers__all-minilm-l6-v2", ".all-minilm-l6-v2",
-                     "all-minilm-l6-v2", PACKAGED_MODEL_HUB_ID.lower()}
+_PACKAGED_ALIASES = {
+    "sentence-transformers__all-minilm-l6-v2",
+    ".all-minilm-l6-v2",
+    "all-minilm-l6-v2",
+    PACKAGED_MODEL_HUB_ID.lower(),
+}
 
 
 def eland_model_source(model_id: str) -> ModelSource:
@@ -95,9 +105,12 @@ def eland_model_source(model_id: str) -> ModelSource:
         return ModelSource(model_id, source.location, source.is_local)
     source = resolve_model_source(model_id)
     if not source.is_local:
-        raise model_unavailable(model_id, "it is not an Eland-style Hugging Face id (<org>__<name>) "
-                                          "nor a local directory, and trained models stored in a "
-                                          "cluster have no local equivalent")
+        raise model_unavailable(
+            model_id,
+            "it is not an Eland-style Hugging Face id (<org>__<name>) "
+            "nor a local directory, and trained models stored in a "
+            "cluster have no local equivalent",
+        )
     return source
 
 
@@ -117,18 +130,17 @@ def _read_adaptive_allocations(reader: SettingsReader) -> dict[str, Any] | None:
     if high is not None and high < 1:
         reader.errors.append("[max_number_of_allocations] must be a positive integer or null")
     if low is not None and high is not None and low > high:
-        reader.errors.append("[max_number_of_allocations] must be greater than or equal to "
-                             "[min_number_of_allocations]")
-    for key, value in (("enabled", enabled), ("min_number_of_allocations", low),
-                       ("max_number_of_allocations", high)):
+        reader.errors.append("[max_number_of_allocations] must be greater than or equal to [min_number_of_allocations]")
+    for key, value in (("enabled", enabled), ("min_number_of_allocations", low), ("max_number_of_allocations", high)):
         if value is not None:
             out[key] = value
     return out
 
 
 class ElandTextEmbeddingModel(SentenceTransformerEmbeddingModel):
-    def __init__(self, encoder: LazySentenceTransformer, deployment: dict[str, Any],
-                 similarity: str, element_type: str) -> None:
+    def __init__(
+        self, encoder: LazySentenceTransformer, deployment: dict[str, Any], similarity: str, element_type: str
+    ) -> None:
         super().__init__(encoder, similarity)
         self.deployment = deployment
         self.element_type = element_type
@@ -157,7 +169,8 @@ def eland_rerank_source(model_id: str) -> ModelSource:
         raise status_exception(
             f"[{model_id}] is a bi-encoder (text_embedding) model, not a cross-encoder; rerank with it "
             f"through the [bi_encoder] service, e.g. the preconfigured [{BI_ENCODER_RERANK_INFERENCE_ID}] "
-            f"endpoint")
+            f"endpoint"
+        )
     if lowered in BUILT_IN_MODELS or (model_id.startswith(".") and "__" not in model_id):
         hint = BUILT_IN_MODELS.get(lowered, "built-in Elasticsearch models have no local equivalent")
         raise not_supported(f"Elasticsearch built-in model [{model_id}]", hint)
@@ -168,14 +181,18 @@ def eland_rerank_source(model_id: str) -> ModelSource:
         return ModelSource(model_id, f"{org}/{name}", False)
     source = resolve_model_source(model_id, cross_encoder_remedy())
     if not source.is_local:
-        raise model_unavailable(model_id, "it is not an Eland-style Hugging Face id (<org>__<name>) "
-                                          "nor a local directory, and trained models stored in a "
-                                          "cluster have no local equivalent", cross_encoder_remedy())
+        raise model_unavailable(
+            model_id,
+            "it is not an Eland-style Hugging Face id (<org>__<name>) "
+            "nor a local directory, and trained models stored in a "
+            "cluster have no local equivalent",
+            cross_encoder_remedy(),
+        )
     return source
 
 
 class ElandRerankModel(CrossEncoderRerankModel):
-    default_return_documents: ClassVar[bool] = True     # RerankTaskSettings: return_documents defaults to true
+    default_return_documents: ClassVar[bool] = True  # RerankTaskSettings: return_documents defaults to true
     task_setting_names: ClassVar[tuple[str, ...]] = ("return_documents",)
 
     def __init__(self, encoder: LazyCrossEncoder, settings: RerankSettings, deployment: dict[str, Any]) -> None:
@@ -202,13 +219,18 @@ def preconfigured_rerank_model(context: ServiceContext) -> RerankModel:
     """``.rerank-v1-elasticsearch``: Elasticsearch's default reranker, run here as
     ``cross-encoder/ms-marco-MiniLM-L-6-v2`` (loaded from the local Hugging Face cache or the Hub)."""
     model_id = DEFAULT_CROSS_ENCODER_HUB_ID.lower().replace("/", "__")
-    note = (f"[{DEFAULT_RERANK_INFERENCE_ID}] is Elasticsearch's default reranker (Elastic Rerank, which has "
-            f"no local implementation); retrievo runs the cross-encoder [{DEFAULT_CROSS_ENCODER_HUB_ID}] for "
-            f"it and never substitutes another model.")
-    options = CrossEncoderOptions(ModelSource(model_id, DEFAULT_CROSS_ENCODER_HUB_ID, False),
-                                  hub_id=DEFAULT_CROSS_ENCODER_HUB_ID, note=note)
-    deployment = {"num_threads": 1, "adaptive_allocations": {"enabled": True, "min_number_of_allocations": 0,
-                                                             "max_number_of_allocations": 32}}
+    note = (
+        f"[{DEFAULT_RERANK_INFERENCE_ID}] is Elasticsearch's default reranker (Elastic Rerank, which has "
+        f"no local implementation); retrievo runs the cross-encoder [{DEFAULT_CROSS_ENCODER_HUB_ID}] for "
+        f"it and never substitutes another model."
+    )
+    options = CrossEncoderOptions(
+        ModelSource(model_id, DEFAULT_CROSS_ENCODER_HUB_ID, False), hub_id=DEFAULT_CROSS_ENCODER_HUB_ID, note=note
+    )
+    deployment = {
+        "num_threads": 1,
+        "adaptive_allocations": {"enabled": True, "min_number_of_allocations": 0, "max_number_of_allocations": 32},
+    }
     return ElandRerankModel(LazyCrossEncoder(options, context.model_cache), RerankSettings(), deployment)
 
 
@@ -216,9 +238,15 @@ class ElasticsearchService(InferenceService):
     name = "elasticsearch"
     task_types = ("text_embedding", "rerank")
 
-    def parse_request_config(self, *, inference_id: str, task_type: str,
-                             service_settings: SettingsReader, task_settings: SettingsReader,
-                             context: ServiceContext) -> EndpointModel:
+    def parse_request_config(
+        self,
+        *,
+        inference_id: str,
+        task_type: str,
+        service_settings: SettingsReader,
+        task_settings: SettingsReader,
+        context: ServiceContext,
+    ) -> EndpointModel:
         reader = service_settings
         deployment: dict[str, Any] = {}
         num_allocations = reader.optional_positive_int("num_allocations")
@@ -229,17 +257,23 @@ class ElasticsearchService(InferenceService):
             reader.errors.append(missing_one_of_message(("num_allocations", "adaptive_allocations"), SCOPE))
         deployment_id = reader.optional_string("deployment_id")
         if task_type == "rerank":
-            return self._parse_rerank(reader, task_settings, context, model_id, num_allocations, num_threads,
-                                      adaptive, deployment_id)
+            return self._parse_rerank(
+                reader, task_settings, context, model_id, num_allocations, num_threads, adaptive, deployment_id
+            )
         similarity = reader.optional_enum("similarity", SIMILARITIES) or "cosine"
         element_type = reader.optional_enum("element_type", ELEMENT_TYPES) or "float"
         reader.raise_if_errors()
         assert model_id is not None and num_threads is not None
         if element_type == "byte":
-            raise not_supported("[service_settings.element_type] [byte]",
-                                "local models produce float vectors; use [float]")
-        for key, value in (("num_allocations", num_allocations), ("num_threads", num_threads),
-                           ("adaptive_allocations", adaptive), ("deployment_id", deployment_id)):
+            raise not_supported(
+                "[service_settings.element_type] [byte]", "local models produce float vectors; use [float]"
+            )
+        for key, value in (
+            ("num_allocations", num_allocations),
+            ("num_threads", num_threads),
+            ("adaptive_allocations", adaptive),
+            ("deployment_id", deployment_id),
+        ):
             if value is not None:
                 deployment[key] = value
         options = EncoderOptions(eland_model_source(model_id))
@@ -247,22 +281,36 @@ class ElasticsearchService(InferenceService):
         return ElandTextEmbeddingModel(encoder, deployment, similarity, element_type)
 
     @staticmethod
-    def _parse_rerank(reader: SettingsReader, task_reader: SettingsReader, context: ServiceContext,
-                      model_id: str | None, num_allocations: int | None, num_threads: int | None,
-                      adaptive: dict[str, Any] | None, deployment_id: str | None) -> RerankModel:
+    def _parse_rerank(
+        reader: SettingsReader,
+        task_reader: SettingsReader,
+        context: ServiceContext,
+        model_id: str | None,
+        num_allocations: int | None,
+        num_threads: int | None,
+        adaptive: dict[str, Any] | None,
+        deployment_id: str | None,
+    ) -> RerankModel:
         strategy = reader.optional_enum("long_document_strategy", LONG_DOCUMENT_STRATEGIES)
         max_chunks = reader.optional_positive_int("max_chunks_per_doc")
         reader.raise_if_errors()
         if strategy == "chunk" or max_chunks is not None:
             # Truncation (the default) is what the cross-encoder does; server-side chunking is not built.
-            raise not_supported("[elasticsearch] rerank [long_document_strategy: chunk] and [max_chunks_per_doc]",
-                                "use the text_similarity_reranker's chunk_rescorer instead")
+            raise not_supported(
+                "[elasticsearch] rerank [long_document_strategy: chunk] and [max_chunks_per_doc]",
+                "use the text_similarity_reranker's chunk_rescorer instead",
+            )
         settings = ElandRerankModel.read_task_settings(task_reader)
         assert model_id is not None and num_threads is not None
         deployment: dict[str, Any] = {}
-        for key, value in (("num_allocations", num_allocations), ("num_threads", num_threads),
-                           ("adaptive_allocations", adaptive), ("deployment_id", deployment_id),
-                           ("long_document_strategy", strategy), ("max_chunks_per_doc", max_chunks)):
+        for key, value in (
+            ("num_allocations", num_allocations),
+            ("num_threads", num_threads),
+            ("adaptive_allocations", adaptive),
+            ("deployment_id", deployment_id),
+            ("long_document_strategy", strategy),
+            ("max_chunks_per_doc", max_chunks),
+        ):
             if value is not None:
                 deployment[key] = value
         source = eland_rerank_source(model_id)

@@ -74,7 +74,7 @@ class HttpRerankOptions:
     url: str
     api_format: str
     model_id: str | None = None
-    api_key: str | None = field(default=None, repr=False)      # a secret: never echoed or printed
+    api_key: str | None = field(default=None, repr=False)  # a secret: never echoed or printed
     timeout: float = DEFAULT_TIMEOUT_S
     max_retries: int = DEFAULT_MAX_RETRIES
     batch_size: int = 32
@@ -84,8 +84,9 @@ class HttpRerankOptions:
 class HttpRerankModel(RerankModel):
     """Scores batches of passages with one HTTP request each."""
 
-    def __init__(self, inference_id: str, options: HttpRerankOptions, settings: RerankSettings,
-                 view_keys: tuple[str, ...]) -> None:
+    def __init__(
+        self, inference_id: str, options: HttpRerankOptions, settings: RerankSettings, view_keys: tuple[str, ...]
+    ) -> None:
         super().__init__(settings)
         self.inference_id = inference_id
         self.options = options
@@ -97,8 +98,7 @@ class HttpRerankModel(RerankModel):
     def _payload(self, query: str, texts: list[str]) -> dict[str, Any]:
         if self.options.api_format == "tei":
             return {"query": query, "texts": texts, "return_text": False}
-        body: dict[str, Any] = {"query": query, "documents": texts, "top_n": len(texts),
-                                "return_documents": False}
+        body: dict[str, Any] = {"query": query, "documents": texts, "top_n": len(texts), "return_documents": False}
         if self.options.model_id is not None:
             body = {"model": self.options.model_id, **body}
         return body
@@ -110,16 +110,25 @@ class HttpRerankModel(RerankModel):
             results = payload.get("results") if isinstance(payload, Mapping) else None
             score_key = "relevance_score"
         if not isinstance(results, list):
-            raise self._bad_response("expected " + ("a JSON array of results" if score_key == "score"
-                                                    else 'an object with a "results" array'))
+            raise self._bad_response(
+                "expected "
+                + ("a JSON array of results" if score_key == "score" else 'an object with a "results" array')
+            )
         scores = np.full(count, np.nan, dtype=np.float32)
         for item in results:
             index = item.get("index") if isinstance(item, Mapping) else None
             score = item.get(score_key) if isinstance(item, Mapping) else None
-            if (not isinstance(index, int) or isinstance(index, bool) or not 0 <= index < count
-                    or not isinstance(score, (int, float)) or isinstance(score, bool)):
-                raise self._bad_response(f'every result needs an "index" in [0, {count}) and a numeric '
-                                         f'"{score_key}", got {json.dumps(item)[:200]}')
+            if (
+                not isinstance(index, int)
+                or isinstance(index, bool)
+                or not 0 <= index < count
+                or not isinstance(score, (int, float))
+                or isinstance(score, bool)
+            ):
+                raise self._bad_response(
+                    f'every result needs an "index" in [0, {count}) and a numeric '
+                    f'"{score_key}", got {json.dumps(item)[:200]}'
+                )
             scores[index] = score
         missing = int(np.isnan(scores).sum())
         if missing:
@@ -145,8 +154,7 @@ class HttpRerankModel(RerankModel):
 
     def _post(self, body: dict[str, Any]) -> Any:
         data = json.dumps(body).encode("utf-8")
-        headers = {"Content-Type": "application/json", "Accept": "application/json",
-                   "User-Agent": "retrievo"}
+        headers = {"Content-Type": "application/json", "Accept": "application/json", "User-Agent": "retrievo"}
         if self.options.api_key:
             headers["Authorization"] = f"Bearer {self.options.api_key}"
         attempt = 0
@@ -168,34 +176,47 @@ class HttpRerankModel(RerankModel):
                 if not retryable or attempt >= self.options.max_retries:
                     raise self._status_error(status, detail, attempt) from None
                 retry_after = _retry_after(exc.headers.get("Retry-After") if exc.headers else None)
-            except (TimeoutError, socket.timeout):
+            except TimeoutError:
                 raise status_exception(
                     f"Failed to send rerank request for inference entity id [{self.inference_id}] to "
                     f"[{self.options.url}]: request timed out after [{self.options.timeout:g}s]",
-                    status=408) from None
+                    status=408,
+                ) from None
             except (urllib.error.URLError, ConnectionError, OSError) as exc:
                 reason = getattr(exc, "reason", exc)
                 if isinstance(reason, (TimeoutError, socket.timeout)):
                     raise status_exception(
                         f"Failed to send rerank request for inference entity id [{self.inference_id}] to "
                         f"[{self.options.url}]: request timed out after [{self.options.timeout:g}s]",
-                        status=408) from None
+                        status=408,
+                    ) from None
                 if attempt >= self.options.max_retries:
                     raise status_exception(
                         f"Failed to send rerank request for inference entity id [{self.inference_id}] to "
-                        f"[{self.options.url}] after {attempt + 1} attempt(s): {reason}", status=500) from None
-            delay = min(RETRY_BACKOFF_S * (2 ** attempt), MAX_BACKOFF_S)
+                        f"[{self.options.url}] after {attempt + 1} attempt(s): {reason}",
+                        status=500,
+                    ) from None
+            delay = min(RETRY_BACKOFF_S * (2**attempt), MAX_BACKOFF_S)
             if retry_after is not None:
                 delay = min(retry_after, MAX_RETRY_AFTER_S)
             time.sleep(delay)
             attempt += 1
 
     def _status_error(self, status: int, detail: str, retries: int) -> ApiError:
-        kind = ("an authentication error" if status in (401, 403) else "a rate limit" if status == 429
-                else "a server error" if status >= 500 else "an unsuccessful")
+        kind = (
+            "an authentication error"
+            if status in (401, 403)
+            else "a rate limit"
+            if status == 429
+            else "a server error"
+            if status >= 500
+            else "an unsuccessful"
+        )
         suffix = f" after {retries + 1} attempts" if retries else ""
-        message = (f"Received {kind} status code for request from inference entity id [{self.inference_id}] "
-                   f"status [{status}] from [{self.options.url}]{suffix}")
+        message = (
+            f"Received {kind} status code for request from inference entity id [{self.inference_id}] "
+            f"status [{status}] from [{self.options.url}]{suffix}"
+        )
         if detail:
             message += f". Error message: [{detail}]"
         return status_exception(message, status=status if 400 <= status <= 599 else 500)
@@ -203,22 +224,29 @@ class HttpRerankModel(RerankModel):
     def _bad_response(self, what: str) -> ApiError:
         return status_exception(
             f"Failed to parse the rerank response for inference entity id [{self.inference_id}] from "
-            f"[{self.options.url}] ({self.options.api_format} format): {what}", status=500)
+            f"[{self.options.url}] ({self.options.api_format} format): {what}",
+            status=500,
+        )
 
     # -- views ----------------------------------------------------------------------------------------
 
     def service_settings_view(self) -> dict[str, Any]:
-        values: dict[str, Any] = {"model_id": self.options.model_id, "url": self.options.url,
-                                  "api_format": self.options.api_format, "timeout": self.options.timeout,
-                                  "max_retries": self.options.max_retries, "batch_size": self.options.batch_size,
-                                  "rate_limit": self.options.rate_limit}
+        values: dict[str, Any] = {
+            "model_id": self.options.model_id,
+            "url": self.options.url,
+            "api_format": self.options.api_format,
+            "timeout": self.options.timeout,
+            "max_retries": self.options.max_retries,
+            "batch_size": self.options.batch_size,
+            "rate_limit": self.options.rate_limit,
+        }
         return {key: values[key] for key in self._view_keys if values.get(key) is not None}
 
 
 def _read_error_body(exc: urllib.error.HTTPError) -> str:
     try:
         text = exc.read().decode("utf-8", errors="replace").strip()
-    except Exception:   # noqa: BLE001 - the body is only a hint
+    except Exception:  # noqa: BLE001 - the body is only a hint
         return ""
     return text[:_ERROR_BODY_CHARS] + ("..." if len(text) > _ERROR_BODY_CHARS else "")
 
@@ -236,8 +264,10 @@ def _read_url(reader: SettingsReader, required: bool) -> str | None:
         return None
     parsed = urlparse(url)
     if parsed.scheme not in ("http", "https") or not parsed.hostname:
-        reader.errors.append(f"[{reader.scope}] Invalid url [{url}] received for field [url]. Error: "
-                             f"expected an absolute http:// or https:// URL")
+        reader.errors.append(
+            f"[{reader.scope}] Invalid url [{url}] received for field [url]. Error: "
+            f"expected an absolute http:// or https:// URL"
+        )
         return None
     return url
 
@@ -247,8 +277,9 @@ def _read_timeout(reader: SettingsReader) -> float:
     if value is None:
         return DEFAULT_TIMEOUT_S
     if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
-        reader.errors.append(f"[{reader.scope}] Invalid value [{value}]. [timeout] must be a positive number "
-                             f"of seconds")
+        reader.errors.append(
+            f"[{reader.scope}] Invalid value [{value}]. [timeout] must be a positive number of seconds"
+        )
         return DEFAULT_TIMEOUT_S
     return float(value)
 
@@ -280,9 +311,15 @@ class CohereService(InferenceService):
     task_types = ("rerank",)
     view_keys = ("model_id", "url", "api_format", "timeout", "max_retries", "batch_size", "rate_limit")
 
-    def parse_request_config(self, *, inference_id: str, task_type: str,
-                             service_settings: SettingsReader, task_settings: SettingsReader,
-                             context: ServiceContext) -> EndpointModel:
+    def parse_request_config(
+        self,
+        *,
+        inference_id: str,
+        task_type: str,
+        service_settings: SettingsReader,
+        task_settings: SettingsReader,
+        context: ServiceContext,
+    ) -> EndpointModel:
         reader = service_settings
         model_id = reader.optional_string("model_id")
         api_key = reader.optional_string("api_key")
@@ -293,8 +330,9 @@ class CohereService(InferenceService):
         return HttpRerankModel(inference_id, options, settings, self.view_keys)
 
     @staticmethod
-    def _options(reader: SettingsReader, url: str, api_format: str, model_id: str | None,
-                 api_key: str | None) -> HttpRerankOptions:
+    def _options(
+        reader: SettingsReader, url: str, api_format: str, model_id: str | None, api_key: str | None
+    ) -> HttpRerankOptions:
         timeout = _read_timeout(reader)
         max_retries = _read_max_retries(reader)
         batch_size = reader.optional_positive_int("batch_size") or DEFAULT_BATCH_SIZE[api_format]

@@ -21,12 +21,19 @@ class HuggingFaceService(InferenceService):
     name = "hugging_face"
     task_types = ("text_embedding", "rerank")
 
-    def parse_request_config(self, *, inference_id: str, task_type: str,
-                             service_settings: SettingsReader, task_settings: SettingsReader,
-                             context: ServiceContext) -> EndpointModel:
+    def parse_request_config(
+        self,
+        *,
+        inference_id: str,
+        task_type: str,
+        service_settings: SettingsReader,
+        task_settings: SettingsReader,
+        context: ServiceContext,
+    ) -> EndpointModel:
         if task_type == "rerank":
             return HuggingFaceRerank().parse(inference_id, service_settings, task_settings)
         raise not_supported(
             "the [hugging_face] service (remote Hugging Face Inference Endpoints)",
             "use the [sentence_transformers] service with [service_settings.model_id] set to the "
-            "model's Hub id or a local directory to run the same model in-process")
+            "model's Hub id or a local directory to run the same model in-process",
+        )

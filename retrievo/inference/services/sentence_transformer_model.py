@@ -47,7 +47,7 @@ class LazySentenceTransformer:
     def __init__(self, options: EncoderOptions, model_cache: LoadedModelCache) -> None:
         self.options = options
         self._model_cache = model_cache
-        self._acquired: LazyModel[tuple[tuple[str, ...], Any]] = LazyModel()   # (cache key, model)
+        self._acquired: LazyModel[tuple[tuple[str, ...], Any]] = LazyModel()  # (cache key, model)
 
     @property
     def loaded(self) -> bool:
@@ -68,7 +68,8 @@ class LazySentenceTransformer:
             self._model_cache.release(key)
             raise status_exception(
                 f"[service_settings] dimensions [{expected}] does not match the "
-                f"[{dims}] dimensions of model [{self.options.source.model_id}]")
+                f"[{dims}] dimensions of model [{self.options.source.model_id}]"
+            )
         return key, model
 
     def release(self) -> None:
@@ -98,10 +99,14 @@ class LazySentenceTransformer:
 
     def encode(self, texts: list[str], input_type: str | None) -> np.ndarray:
         model = self.model()
-        vectors = model.encode(texts, prompt_name=self.prompt_name(input_type),
-                               batch_size=max(len(texts), 1), show_progress_bar=False,
-                               convert_to_numpy=True,
-                               normalize_embeddings=bool(self.options.normalize))
+        vectors = model.encode(
+            texts,
+            prompt_name=self.prompt_name(input_type),
+            batch_size=max(len(texts), 1),
+            show_progress_bar=False,
+            convert_to_numpy=True,
+            normalize_embeddings=bool(self.options.normalize),
+        )
         return np.asarray(vectors, dtype=np.float32)
 
 
@@ -142,5 +147,5 @@ class SentenceTransformerEmbeddingModel(TextEmbeddingModel):
             details["similarity"] = similarity
         return details
 
-    def service_settings_view(self) -> dict[str, Any]:   # overridden by each service
+    def service_settings_view(self) -> dict[str, Any]:  # overridden by each service
         return {"model_id": self.encoder.options.source.model_id, **self.embedding_details()}

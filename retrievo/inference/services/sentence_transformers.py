@@ -39,10 +39,14 @@ from ..errors import status_exception
 from ..settings_parsing import SettingsReader, invalid_value_message
 from .base import EndpointModel, InferenceService, RerankModel, ServiceContext
 from .cross_encoder_model import CrossEncoderOptions, CrossEncoderRerankModel, LazyCrossEncoder
-from .model_loading import (BI_ENCODER_RERANK_INFERENCE_ID, PACKAGED_MODEL_HUB_ID, cross_encoder_remedy,
-                            packaged_model_path, resolve_model_source)
-from .sentence_transformer_model import (EncoderOptions, LazySentenceTransformer,
-                                         SentenceTransformerEmbeddingModel)
+from .model_loading import (
+    BI_ENCODER_RERANK_INFERENCE_ID,
+    PACKAGED_MODEL_HUB_ID,
+    cross_encoder_remedy,
+    packaged_model_path,
+    resolve_model_source,
+)
+from .sentence_transformer_model import EncoderOptions, LazySentenceTransformer, SentenceTransformerEmbeddingModel
 
 DEVICES = ("auto", "cpu", "cuda", "mps")
 DTYPES = ("float32", "bfloat16")
@@ -63,8 +67,12 @@ def read_device(reader: SettingsReader) -> str:
 class SentenceTransformersEmbeddingModel(SentenceTransformerEmbeddingModel):
     def service_settings_view(self) -> dict[str, Any]:
         options = self.encoder.options
-        view: dict[str, Any] = {"model_id": options.source.model_id, "device": options.device,
-                                "batch_size": options.batch_size, "dtype": options.dtype}
+        view: dict[str, Any] = {
+            "model_id": options.source.model_id,
+            "device": options.device,
+            "batch_size": options.batch_size,
+            "dtype": options.dtype,
+        }
         if options.normalize is not None:
             view["normalize"] = options.normalize
         view.update(self.embedding_details())
@@ -74,8 +82,12 @@ class SentenceTransformersEmbeddingModel(SentenceTransformerEmbeddingModel):
 class SentenceTransformersRerankModel(CrossEncoderRerankModel):
     def service_settings_view(self) -> dict[str, Any]:
         options = self.encoder.options
-        view: dict[str, Any] = {"model_id": options.source.model_id, "device": options.device,
-                                "batch_size": options.batch_size, "dtype": options.dtype}
+        view: dict[str, Any] = {
+            "model_id": options.source.model_id,
+            "device": options.device,
+            "batch_size": options.batch_size,
+            "dtype": options.dtype,
+        }
         if options.max_length is not None:
             view["max_length"] = options.max_length
         return view
@@ -87,16 +99,23 @@ def _reject_bi_encoder(model_id: str, location: str) -> None:
         raise status_exception(
             f"[{model_id}] is a bi-encoder (text_embedding) model, not a cross-encoder; rerank with it "
             f"through the [bi_encoder] service, e.g. the preconfigured [{BI_ENCODER_RERANK_INFERENCE_ID}] "
-            f"endpoint")
+            f"endpoint"
+        )
 
 
 class SentenceTransformersService(InferenceService):
     name = "sentence_transformers"
     task_types = ("text_embedding", "rerank")
 
-    def parse_request_config(self, *, inference_id: str, task_type: str,
-                             service_settings: SettingsReader, task_settings: SettingsReader,
-                             context: ServiceContext) -> EndpointModel:
+    def parse_request_config(
+        self,
+        *,
+        inference_id: str,
+        task_type: str,
+        service_settings: SettingsReader,
+        task_settings: SettingsReader,
+        context: ServiceContext,
+    ) -> EndpointModel:
         if task_type == "rerank":
             return self._parse_rerank(service_settings, task_settings, context)
         reader = service_settings
@@ -109,14 +128,12 @@ class SentenceTransformersService(InferenceService):
         similarity = reader.optional_enum("similarity", SIMILARITIES)
         reader.raise_if_errors()
         assert model_id is not None
-        options = EncoderOptions(resolve_model_source(model_id), device, dtype, batch_size, normalize,
-                                 dimensions)
+        options = EncoderOptions(resolve_model_source(model_id), device, dtype, batch_size, normalize, dimensions)
         encoder = LazySentenceTransformer(options, context.model_cache)
         return SentenceTransformersEmbeddingModel(encoder, similarity)
 
     @staticmethod
-    def _parse_rerank(reader: SettingsReader, task_reader: SettingsReader,
-                      context: ServiceContext) -> RerankModel:
+    def _parse_rerank(reader: SettingsReader, task_reader: SettingsReader, context: ServiceContext) -> RerankModel:
         model_id = reader.required_string("model_id")
         device = read_device(reader)
         batch_size = reader.optional_positive_int("batch_size") or DEFAULT_BATCH_SIZE
@@ -127,6 +144,7 @@ class SentenceTransformersService(InferenceService):
         assert model_id is not None
         source = resolve_model_source(model_id, cross_encoder_remedy())
         _reject_bi_encoder(model_id, source.location)
-        options = CrossEncoderOptions(source, device, dtype, batch_size, max_length,
-                                      hub_id=None if source.is_local else model_id)
+        options = CrossEncoderOptions(
+            source, device, dtype, batch_size, max_length, hub_id=None if source.is_local else model_id
+        )
         return SentenceTransformersRerankModel(LazyCrossEncoder(options, context.model_cache), settings)

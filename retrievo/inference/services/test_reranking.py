@@ -47,8 +47,16 @@ from retrievo.java_text import java_str
 
 from ..errors import validation_exception
 from ..settings_parsing import SettingsReader
-from .base import (EndpointModel, InferenceService, RankedScores, RerankModel, RerankRuntime, RerankSettings,
-                   ServiceContext, java_descending_key)
+from .base import (
+    EndpointModel,
+    InferenceService,
+    RankedScores,
+    RerankModel,
+    RerankRuntime,
+    RerankSettings,
+    ServiceContext,
+    java_descending_key,
+)
 
 RERANK_WINDOW_SIZE = 333
 FAILURE_MESSAGE = "validation call intentionally failed based on task settings"
@@ -82,7 +90,7 @@ def java_parse_float(text: str) -> np.float32:
 
 def java_parse_int(text: str) -> int:
     """``Integer.parseInt``."""
-    if re.fullmatch(r"[+-]?\d+", text) is None or not -(2 ** 31) <= int(text) <= 2 ** 31 - 1:
+    if re.fullmatch(r"[+-]?\d+", text) is None or not -(2**31) <= int(text) <= 2**31 - 1:
         raise _number_format(text)
     return int(text)
 
@@ -146,8 +154,9 @@ class TestRerankingModel(RerankModel):
             return self.settings
         return TestRerankSettings(**{**self.test_settings.__dict__, **_from_map(overrides)})
 
-    def score_request(self, query: str, texts: list[str], settings: RerankSettings,
-                      runtime: RerankRuntime) -> RankedScores:
+    def score_request(
+        self, query: str, texts: list[str], settings: RerankSettings, runtime: RerankRuntime
+    ) -> RankedScores:
         if self.test_settings.should_fail_validation:
             raise ApiError("runtime_exception", FAILURE_MESSAGE, status=500)
         assert isinstance(settings, TestRerankSettings)
@@ -157,7 +166,7 @@ class TestRerankingModel(RerankModel):
                 numbers = np.array([java_parse_float(t) for t in texts], dtype=np.float32)
             except ApiError:
                 numbers = None
-            if numbers is not None:      # sorted by score descending, ties in input order
+            if numbers is not None:  # sorted by score descending, ties in input order
                 return RankedScores(numbers)
         scores = np.empty(n, dtype=np.float32)
         if settings.use_text_length:
@@ -181,10 +190,12 @@ class TestRerankingModel(RerankModel):
 
     def task_settings_view(self) -> dict[str, Any]:
         s = self.test_settings
-        view: dict[str, Any] = {"should_fail_validation": s.should_fail_validation,
-                                "use_text_length": s.use_text_length,
-                                "min_score": float(str(np.float32(s.min_score))),
-                                "result_diff": float(str(np.float32(s.result_diff)))}
+        view: dict[str, Any] = {
+            "should_fail_validation": s.should_fail_validation,
+            "use_text_length": s.use_text_length,
+            "min_score": float(str(np.float32(s.min_score))),
+            "result_diff": float(str(np.float32(s.result_diff))),
+        }
         if s.top_n is not None:
             view["top_n"] = s.top_n
         view["hide_top_n"] = s.hide_top_n
@@ -195,9 +206,15 @@ class TestRerankingService(InferenceService):
     name = "test_reranking_service"
     task_types = ("rerank",)
 
-    def parse_request_config(self, *, inference_id: str, task_type: str,
-                             service_settings: SettingsReader, task_settings: SettingsReader,
-                             context: ServiceContext) -> EndpointModel:
+    def parse_request_config(
+        self,
+        *,
+        inference_id: str,
+        task_type: str,
+        service_settings: SettingsReader,
+        task_settings: SettingsReader,
+        context: ServiceContext,
+    ) -> EndpointModel:
         remaining = service_settings.remaining
         model = remaining.pop("model_id", None)
         if model is None:
@@ -206,7 +223,7 @@ class TestRerankingService(InferenceService):
             raise validation_exception(["missing model"])
         if remaining.pop("api_key", None) is None:
             raise validation_exception(["missing api_key"])
-        remaining.clear()                        # the mock ignores everything else
+        remaining.clear()  # the mock ignores everything else
         default_min = _random_min_score(inference_id)
         given = _from_map(task_settings.remaining)
         task_settings.remaining.clear()

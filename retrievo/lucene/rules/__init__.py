@@ -10,10 +10,18 @@ from __future__ import annotations
 from types import ModuleType
 
 from retrievo.lucene.rules import (
-    collapse_boosts, dismax_rewrite, flatten_disjunctions, merge_duplicate_clauses, unwrap_single_clause,
+    collapse_boosts,
+    dismax_rewrite,
+    flatten_disjunctions,
+    merge_duplicate_clauses,
+    unwrap_single_clause,
 )
 
 QUERY_RULES: tuple[ModuleType, ...] = (
-    unwrap_single_clause, collapse_boosts, dismax_rewrite, merge_duplicate_clauses, flatten_disjunctions,
+    unwrap_single_clause,
+    collapse_boosts,
+    dismax_rewrite,
+    merge_duplicate_clauses,
+    flatten_disjunctions,
 )
 QUERY_RULE_NAMES: tuple[str, ...] = tuple(r.NAME for r in QUERY_RULES)

@@ -13,8 +13,7 @@ NAME = "flatten_disjunctions"
 
 
 def _pure_disjunction(q: LQuery) -> bool:
-    return isinstance(q, BoolQ) and bool(q.should) and not (q.must or q.filter or q.must_not) \
-        and q.msm <= 1
+    return isinstance(q, BoolQ) and bool(q.should) and not (q.must or q.filter or q.must_not) and q.msm <= 1
 
 
 def apply(q: LQuery) -> LQuery:

@@ -74,6 +74,7 @@ class ExecContext:
     """Everything one run of a plan reads and writes. A plan and its operators never change while they
     run; a run's own numbers live here, so one plan can run on many threads at once, each with its own
     context (:meth:`retrievo.planner.plan.Plan.context`)."""
+
     searcher: Searcher
     embed: Embedder | None = None
     #: The rerank endpoints' side of the inference registry; supplied by the engine.
@@ -102,6 +103,7 @@ class ExecContext:
 class Origin:
     """The retriever an operator executes, as the planner attaches it to the top operator of each
     retriever's chain (plan rules carry it along, and ``flatten_single_child_rrf`` extends it)."""
+
     #: The retriever planned, with the filters it inherited from its parents.
     retriever: Retriever
     #: The ``k`` it was planned for; ``None`` when it ranks into a window of its own (``own_window``).
@@ -121,6 +123,7 @@ class PlannedFields:
     """What the planner and the plan rules decide about an operator besides its own parameters:
     keyword-only fields every operator inherits, set at construction or by ``dataclasses.replace``
     (operators are never changed once built)."""
+
     #: Set by the planner on the top operator of each retriever's chain; ``None`` below it.
     origin: Origin | None = None
     #: Set by ``share_subtrees``: several parents run this operator, so it runs once per search.
@@ -130,6 +133,7 @@ class PlannedFields:
 class Operator(PlannedFields):
     """The operator contract. Plan rules, cost estimates, ``explain`` and the plan view read operators
     only through it, so none of them names an operator class; a new operator fills in what applies."""
+
     name: str = "Operator"
     #: Whether the operator reads the index itself (its input is every live document) rather than
     #: its children's output; the profile's ``documents in`` depends on it.
@@ -214,7 +218,7 @@ class Operator(PlannedFields):
             return self.run(ctx)
         return ctx.profiler.record(self, ctx)
 
-    def children(self) -> tuple["Operator", ...]:
+    def children(self) -> tuple[Operator, ...]:
         return ()
 
     def describe(self) -> dict[str, Any]:
@@ -229,5 +233,8 @@ class Operator(PlannedFields):
         return "\n".join([line] + [c.render(indent + 1) for c in self.children()])
 
     def to_dict(self) -> dict[str, Any]:
-        return {"operator": self.name, **{k: str(v) for k, v in self.describe().items()},
-                "children": [c.to_dict() for c in self.children()]}
+        return {
+            "operator": self.name,
+            **{k: str(v) for k, v in self.describe().items()},
+            "children": [c.to_dict() for c in self.children()],
+        }

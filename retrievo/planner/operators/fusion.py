@@ -32,8 +32,10 @@ FLOAT_MIN_VALUE = float(np.float32(1.4e-45))
 
 def child_failure(parent: str, names: list[str], errors: list[ApiError]) -> ApiError:
     """Elasticsearch wraps failing children: the highest status, the children as suppressed causes."""
-    reason = (f"[{parent}] search failed - retrievers '[{', '.join(names)}]' returned errors. "
-              f"All failures are attached as suppressed exceptions.")
+    reason = (
+        f"[{parent}] search failed - retrievers '[{', '.join(names)}]' returned errors. "
+        f"All failures are attached as suppressed exceptions."
+    )
     suppressed = [{k: v for k, v in e.body["error"].items() if k != "root_cause"} for e in errors]
     status = max(e.status_code for e in errors)
     root = [{**error_cause("status_exception", reason), "suppressed": suppressed}]
@@ -43,6 +45,7 @@ def child_failure(parent: str, names: list[str], errors: list[ApiError]) -> ApiE
 @dataclass
 class FusedDoc:
     """Per-document fusion details, kept for ``explain``."""
+
     ranks: list[int]
     normalized: list[float]
 
@@ -51,6 +54,7 @@ class FusedDoc:
 class FusionTrace:
     """What one fusion run noted in the run's trace: each fused document's ranks (rrf) or normalised
     scores (linear) per child, and the fused score of each document it handed out."""
+
     details: dict[int, FusedDoc]
     scores: dict[int, float]
 
@@ -112,8 +116,9 @@ class FusionOperator(Operator):
         kids = [explain_child(c, ctx, doc) for c in self.children_ops]
         return self.explain_fused(fused.details[doc], es_float(score), kids)
 
-    def explain_fused(self, info: FusedDoc, score: float,
-                      child_explanations: list[dict[str, Any] | None]) -> dict[str, Any]:
+    def explain_fused(
+        self, info: FusedDoc, score: float, child_explanations: list[dict[str, Any] | None]
+    ) -> dict[str, Any]:
         """The explanation of one fused document in this fusion's own format."""
         raise NotImplementedError  # pragma: no cover
 
@@ -145,8 +150,7 @@ class FusionOperator(Operator):
         ctx.trace[self] = FusionTrace(details, dict(zip(docs.tolist(), scores.tolist())))
         fused = np.zeros(ctx.searcher.max_doc, dtype=bool)
         fused[docs] = True
-        return Ranked(docs=docs.astype(np.int32), scores=scores, total=total, matched=matched | fused,
-                      fused=True)
+        return Ranked(docs=docs.astype(np.int32), scores=scores, total=total, matched=matched | fused, fused=True)
 
     def _union(self, results: list[Ranked]) -> tuple[np.ndarray, dict[int, int]]:
         docs = np.unique(np.concatenate([r.docs for r in results])) if results else np.zeros(0, np.int32)
@@ -179,25 +183,40 @@ class RrfFuse(FusionOperator):
                 details[int(d)].ranks[i] = rank
         return docs, acc, details
 
-    def explain_fused(self, info: FusedDoc, score: float,
-                      child_explanations: list[dict[str, Any] | None]) -> dict[str, Any]:
+    def explain_fused(
+        self, info: FusedDoc, score: float, child_explanations: list[dict[str, Any] | None]
+    ) -> dict[str, Any]:
         k = self.rank_constant
         subs = []
         for i, (rank, child) in enumerate(zip(info.ranks, child_explanations)):
             label = f" [{self.child_names[i]}]" if self.child_names[i] else ""
             if rank == 0:
-                subs.append({"value": 0.0, "description": f"rrf score: [0], result not found in query at index [{i}]{label}",
-                             "details": []})
+                subs.append(
+                    {
+                        "value": 0.0,
+                        "description": f"rrf score: [0], result not found in query at index [{i}]{label}",
+                        "details": [],
+                    }
+                )
             else:
                 part = java_float(F32(1.0) / F32(rank + k))
-                subs.append({"value": rank, "description":
-                             f"rrf score: [{part}], for rank [{rank}] in query at index [{i}]{label} computed as "
-                             f"[1 / ({rank} + {k})], for matching query with score",
-                             "details": [child] if child is not None else []})
+                subs.append(
+                    {
+                        "value": rank,
+                        "description": f"rrf score: [{part}], for rank [{rank}] in query at index [{i}]{label} "
+                        f"computed as "
+                        f"[1 / ({rank} + {k})], for matching query with score",
+                        "details": [child] if child is not None else [],
+                    }
+                )
         ranks = ", ".join(str(r) for r in info.ranks)
-        return {"value": score, "description":
-                f"rrf score: [{java_float(score)}] computed for initial ranks [{ranks}] with rankConstant: [{k}] "
-                f"as sum of [1 / (rank + rankConstant)] for each query", "details": subs}
+        return {
+            "value": score,
+            "description": f"rrf score: [{java_float(score)}] computed for initial ranks [{ranks}] "
+            f"with rankConstant: [{k}] "
+            f"as sum of [1 / (rank + rankConstant)] for each query",
+            "details": subs,
+        }
 
 
 @dataclass
@@ -206,8 +225,11 @@ class LinearFuse(FusionOperator):
     name: str = "LinearFuse"
 
     def describe(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"weights": list(self.weights), "normalizers": list(self.normalizers),
-                               "rank_window_size": self.window}
+        out: dict[str, Any] = {
+            "weights": list(self.weights),
+            "normalizers": list(self.normalizers),
+            "rank_window_size": self.window,
+        }
         if self.min_score is not None:
             out["min_score"] = self.min_score
         return out
@@ -225,40 +247,65 @@ class LinearFuse(FusionOperator):
         details = {int(d): FusedDoc([], normalized[:, j].tolist()) for j, d in enumerate(docs.tolist())}
         return docs, acc, details
 
-    def explain_fused(self, info: FusedDoc, score: float,
-                      child_explanations: list[dict[str, Any] | None]) -> dict[str, Any]:
+    def explain_fused(
+        self, info: FusedDoc, score: float, child_explanations: list[dict[str, Any] | None]
+    ) -> dict[str, Any]:
         subs = []
         for i, (norm, child) in enumerate(zip(info.normalized, child_explanations)):
             label = f" [{self.child_names[i]}]" if self.child_names[i] else ""
             w = F32(self.weights[i])
             if norm > 0:
                 value = float(F32(w * F32(norm)))
-                subs.append({"value": value, "description":
-                             f"weighted score: [{java_float(value)}] in query at index [{i}]{label} computed as "
-                             f"[{java_float(w)} * {java_float(norm)}] using score normalizer [{self.normalizers[i]}] "
-                             f"for original matching query with score:",
-                             "details": [child] if child is not None else []})
+                subs.append(
+                    {
+                        "value": value,
+                        "description": f"weighted score: [{java_float(value)}] in query at index [{i}]{label} "
+                        f"computed as "
+                        f"[{java_float(w)} * {java_float(norm)}] using score normalizer [{self.normalizers[i]}] "
+                        f"for original matching query with score:",
+                        "details": [child] if child is not None else [],
+                    }
+                )
             else:
-                subs.append({"value": 0.0, "description":
-                             f"weighted score: [0], result not found in query at index [{i}]{label}", "details": []})
+                subs.append(
+                    {
+                        "value": 0.0,
+                        "description": f"weighted score: [0], result not found in query at index [{i}]{label}",
+                        "details": [],
+                    }
+                )
         norms = ", ".join(java_float(n) for n in info.normalized)
         weights = ", ".join(java_float(w) for w in self.weights)
-        return {"value": score, "description":
-                f"weighted linear combination score: [{java_float(score)}] computed for normalized scores "
-                f"[{norms}] and weights [{weights}] as sum of (weight[i] * score[i]) for each query.",
-                "details": subs}
+        return {
+            "value": score,
+            "description": f"weighted linear combination score: [{java_float(score)}] computed for normalized scores "
+            f"[{norms}] and weights [{weights}] as sum of (weight[i] * score[i]) for each query.",
+            "details": subs,
+        }
 
 
 def _fusion_fields(r: CompoundRetriever, ctx: PlanningContext, min_score: float | None) -> dict[str, Any]:
     """What ``rrf`` and ``linear`` plan alike: every child planned for this retriever's window, with its
     filters, named by its kind when it fails."""
-    children = tuple(plan_retriever(with_inherited_filters(e.retriever, r.filter), ctx, r.rank_window_size,
-                                    written_as=e.retriever, retriever_kind=e.retriever.kind)
-                     for e in r.retrievers)
-    return dict(kind=r.kind, children_ops=children, child_names=tuple(e.retriever.name for e in r.retrievers),
-                weights=tuple(e.weight for e in r.retrievers), window=r.rank_window_size,
-                min_score=r.min_score if r.min_score is not None else min_score,
-                child_min_score=any(e.retriever.min_score is not None for e in r.retrievers))
+    children = tuple(
+        plan_retriever(
+            with_inherited_filters(e.retriever, r.filter),
+            ctx,
+            r.rank_window_size,
+            written_as=e.retriever,
+            retriever_kind=e.retriever.kind,
+        )
+        for e in r.retrievers
+    )
+    return dict(
+        kind=r.kind,
+        children_ops=children,
+        child_names=tuple(e.retriever.name for e in r.retrievers),
+        weights=tuple(e.weight for e in r.retrievers),
+        window=r.rank_window_size,
+        min_score=r.min_score if r.min_score is not None else min_score,
+        child_min_score=any(e.retriever.min_score is not None for e in r.retrievers),
+    )
 
 
 def plan_rrf(r: RrfRetriever, ctx: PlanningContext, k: int, min_score: float | None) -> Operator:

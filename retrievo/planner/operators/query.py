@@ -23,6 +23,7 @@ class Bm25Score(Operator):
 
     ``inputs`` are kNN searches whose hits the query adds as clauses (top-level ``knn``); they run first.
     """
+
     query: LQuery
     inputs: tuple[VectorSearch, ...] = ()
     name: str = "Bm25Score"
@@ -42,8 +43,9 @@ class Bm25Score(Operator):
 
     def estimate(self, costs: CostModel, inputs: list[Estimate]) -> Estimate:
         q = costs.query(self.query)
-        return Estimate(costs.n, min(costs.n, q.matches), work=q.postings, exact=q.exact,
-                        extra={"postings": q.postings})
+        return Estimate(
+            costs.n, min(costs.n, q.matches), work=q.postings, exact=q.exact, extra={"postings": q.postings}
+        )
 
     def explain(self, ctx: ExecContext, doc: int, score: float) -> dict[str, Any] | None:
         return explain_query(ctx.evaluator, self.query, doc)
@@ -62,6 +64,7 @@ class Bm25Score(Operator):
 @dataclass
 class ConstantScore(Operator):
     """No query: every live document matches with a constant score (1, or 0 next to filters)."""
+
     score: float
     name: str = "MatchAll"
     scans_index = True
@@ -86,6 +89,7 @@ class ConstantScore(Operator):
 @dataclass
 class Filter(Operator):
     """Keeps documents matching every filter; filters never change scores."""
+
     child: Operator
     filters: tuple[LQuery, ...]
     name: str = "Filter"
@@ -152,6 +156,7 @@ class MinScore(Operator):
 @dataclass
 class TerminateAfter(Operator):
     """Stops collecting after N matching documents in index order, as a single shard does."""
+
     child: Operator
     limit: int
     name: str = "TerminateAfter"
@@ -184,6 +189,7 @@ class TerminateAfter(Operator):
 @dataclass
 class NamedQueries:
     """Named sub-queries (``_name``) whose matches are reported per hit as ``matched_queries``."""
+
     names: tuple[tuple[str, LQuery], ...] = field(default=())
 
     def matched(self, ctx: ExecContext, docs: np.ndarray) -> dict[int, list[str]]:

@@ -91,6 +91,7 @@ def chunking_settings(chunk: ChunkRescorer, window_words: int | None) -> dict[st
 @dataclass(frozen=True)
 class RerankTrace:
     """What one reranker run noted in the run's trace (for ``explain``, ES|QL's RERANK column, notebooks)."""
+
     #: The texts sent to the model for each document (its chunks with ``chunk_rescorer``).
     sent: dict[int, list[str]]
     #: The score of each document handed out (after ``min_score`` and normalisation).
@@ -123,8 +124,12 @@ class Rerank(Operator):
         return (self.child,)
 
     def describe(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"inference_id": self.inference_id, "field": self.field,
-                               "inference_text": repr(self.inference_text), "rank_window_size": self.window}
+        out: dict[str, Any] = {
+            "inference_id": self.inference_id,
+            "field": self.field,
+            "inference_text": repr(self.inference_text),
+            "rank_window_size": self.window,
+        }
         if self.min_score is not None:
             out["min_score"] = self.min_score
         if self.chunk is not None:
@@ -145,9 +150,15 @@ class Rerank(Operator):
             words = min(words, chunk_words)
         pairs = docs * chunks
         out = docs if self.limit is None else min(docs, self.limit)
-        return Estimate(docs, out, work=pairs * PAIR_WORK, pairs=pairs,
-                        tokens=round(pairs * (query_words + words)), model_calls=1 if pairs else 0,
-                        extra={"chunks_per_doc": chunks, "avg_passage_words": round(words, 1)})
+        return Estimate(
+            docs,
+            out,
+            work=pairs * PAIR_WORK,
+            pairs=pairs,
+            tokens=round(pairs * (query_words + words)),
+            model_calls=1 if pairs else 0,
+            extra={"chunks_per_doc": chunks, "avg_passage_words": round(words, 1)},
+        )
 
     def _chunk_words(self, inference: Reranker | None) -> int:
         settings = (self.chunk.chunking_settings or {}) if self.chunk is not None else {}
@@ -162,10 +173,12 @@ class Rerank(Operator):
                 window = None
         return int(window or DEFAULT_WINDOW_WORDS)
 
-    def _inputs(self, ctx: ExecContext, docs: list[int]
-                ) -> tuple[list[int], list[str], list[int], dict[int, list[str]]]:
+    def _inputs(
+        self, ctx: ExecContext, docs: list[int]
+    ) -> tuple[list[int], list[str], list[int], dict[int, list[str]]]:
         """(docs that have the field, texts to send, owning position of each text, texts per doc)."""
         from retrievo.inference.chunking import chunk_text, parse_chunking_settings
+
         kept: list[int] = []
         texts: list[str] = []
         owner: list[int] = []
@@ -179,7 +192,7 @@ class Rerank(Operator):
             if text is None:
                 continue  # Elasticsearch drops documents without the field
             if settings is not None and self.chunk is not None:
-                pieces = [text[c.start:c.end] for c in chunk_text(text, settings)] or [text]
+                pieces = [text[c.start : c.end] for c in chunk_text(text, settings)] or [text]
                 chosen = [pieces[i] for i in select_chunks(pieces, self.inference_text, self.chunk.size)]
             else:
                 chosen = [text]
@@ -206,7 +219,8 @@ class Rerank(Operator):
                 raise illegal_argument(
                     f"Inference endpoint [{self.inference_id}] is configured to return the top [{top_n}] results, "
                     f"but rank_window_size is [{self.window}]. Reduce rank_window_size to be less than or equal to "
-                    f"the configured top N value.")
+                    f"the configured top N value."
+                )
             kept, texts, owner, sent = self._inputs(ctx, child.docs.tolist())
             raw, stats = self._score(ctx.inference, texts)
         except ApiError as err:
@@ -229,8 +243,9 @@ class Rerank(Operator):
         total = int(out_docs.size) if self.min_score is not None else child.total
         if self.limit is not None:
             out_docs, out_scores = out_docs[: self.limit], out_scores[: self.limit]
-        ctx.trace[self] = RerankTrace(sent, dict(zip(out_docs.tolist(), out_scores.tolist())),
-                                      dict(zip(kept, per_doc.tolist())), stats)
+        ctx.trace[self] = RerankTrace(
+            sent, dict(zip(out_docs.tolist(), out_scores.tolist())), dict(zip(kept, per_doc.tolist())), stats
+        )
         return Ranked(docs=out_docs, scores=out_scores, total=total, matched=child.matched, fused=True)
 
     def _score(self, inference: Reranker, texts: list[str]) -> tuple[np.ndarray, dict[str, Any]]:
@@ -247,8 +262,7 @@ class Rerank(Operator):
             scores[i] = F32(1.0 / (i + 1))
         keep = np.ones(scores.size, dtype=bool) if self.min_score is None else scores >= F32(self.min_score)
         ctx.trace[self] = RerankTrace(sent, dict(zip(child.docs[keep].tolist(), scores[keep].tolist())), {}, {})
-        return Ranked(docs=child.docs[keep], scores=scores[keep], total=child.total, matched=child.matched,
-                      fused=True)
+        return Ranked(docs=child.docs[keep], scores=scores[keep], total=child.total, matched=child.matched, fused=True)
 
     def explain(self, ctx: ExecContext, doc: int, score: float) -> dict[str, Any] | None:
         """Elasticsearch's reranker explanation around the child's own, for a document it handed out."""
@@ -256,12 +270,17 @@ class Rerank(Operator):
         if reranked is None or doc not in reranked.scores:
             return None
         child_explanation = explain_child(self.child, ctx, doc)
-        desc = (f"text_similarity_reranker match using inference endpoint: [{self.inference_id}] on document field: "
-                f"[{self.field}] matching on source query ")
+        desc = (
+            f"text_similarity_reranker match using inference endpoint: [{self.inference_id}] on document field: "
+            f"[{self.field}] matching on source query "
+        )
         if self.chunk is not None:
             desc += f" and rescoring considering only top [{self.chunk.size}] best chunks"
-        return {"value": es_float(score), "description": desc,
-                "details": [child_explanation] if child_explanation else []}
+        return {
+            "value": es_float(score),
+            "description": desc,
+            "details": [child_explanation] if child_explanation else [],
+        }
 
     def child_score(self, ctx: ExecContext, doc: int) -> float:
         reranked = ctx.trace.of(self, RerankTrace)
@@ -269,9 +288,17 @@ class Rerank(Operator):
 
 
 def plan_reranker(r: TextSimilarityReranker, ctx: PlanningContext, k: int, min_score: float | None) -> Operator:
-    child = plan_retriever(with_inherited_filters(r.retriever, r.filter), ctx, r.rank_window_size,
-                           written_as=r.retriever)
-    return Rerank(child, r.field, r.inference_text, r.inference_id, r.rank_window_size,
-                  min_score=r.min_score if r.min_score is not None else min_score,
-                  allow_failures=r.allow_rerank_failures, chunk=r.chunk_rescorer,
-                  child_kind=r.retriever.name or r.retriever.kind)
+    child = plan_retriever(
+        with_inherited_filters(r.retriever, r.filter), ctx, r.rank_window_size, written_as=r.retriever
+    )
+    return Rerank(
+        child,
+        r.field,
+        r.inference_text,
+        r.inference_id,
+        r.rank_window_size,
+        min_score=r.min_score if r.min_score is not None else min_score,
+        allow_failures=r.allow_rerank_failures,
+        chunk=r.chunk_rescorer,
+        child_kind=r.retriever.name or r.retriever.kind,
+    )

@@ -17,6 +17,7 @@ from retrievo.retrievers.sort import SortField
 @dataclass
 class TopDocs(Operator):
     """The best ``k`` matches by score (or by ``sort``), with the total count of matches."""
+
     child: Operator
     k: int
     sort: tuple[SortField, ...] = ()
@@ -49,20 +50,27 @@ class TopDocs(Operator):
         total = int(m.mask.sum())
         if not self.sort and self.search_after is None:
             docs, scores = top_k_by_score(m.mask, m.scores, self.k)
-            return Ranked(docs=docs, scores=scores, total=total, terminated_early=m.terminated_early,
-                          matched=m.mask)
+            return Ranked(docs=docs, scores=scores, total=total, terminated_early=m.terminated_early, matched=m.mask)
         specs = self.sort or (SortField(field="_score", order="desc"),)
         cand = np.flatnonzero(m.mask).astype(np.int32)
         order, values = sort_candidates(ctx.searcher, specs, cand, m.scores[cand], self.search_after)
         order, values = order[: self.k], values[: self.k]
         by_field = bool(self.sort) and any(s.field != "_score" for s in self.sort)
-        return Ranked(docs=cand[order], scores=m.scores[cand[order]], total=total, sort_values=values,
-                      sorted_by_field=by_field, terminated_early=m.terminated_early, matched=m.mask)
+        return Ranked(
+            docs=cand[order],
+            scores=m.scores[cand[order]],
+            total=total,
+            sort_values=values,
+            sorted_by_field=by_field,
+            terminated_early=m.terminated_early,
+            matched=m.mask,
+        )
 
 
 @dataclass
 class Page(Operator):
     """``from``/``size`` over the ranked list (hits beyond the list are simply absent)."""
+
     child: Operator
     from_: int
     size: int
@@ -87,6 +95,12 @@ class Page(Operator):
     def run(self, ctx: ExecContext) -> Ranked:
         r: Ranked = self.child.execute(ctx)
         sl = slice(self.from_, self.from_ + self.size)
-        return Ranked(docs=r.docs[sl], scores=r.scores[sl], total=r.total,
-                      sort_values=r.sort_values[sl] if r.sort_values is not None else None,
-                      sorted_by_field=r.sorted_by_field, terminated_early=r.terminated_early, fused=r.fused)
+        return Ranked(
+            docs=r.docs[sl],
+            scores=r.scores[sl],
+            total=r.total,
+            sort_values=r.sort_values[sl] if r.sort_values is not None else None,
+            sorted_by_field=r.sorted_by_field,
+            terminated_early=r.terminated_early,
+            fused=r.fused,
+        )

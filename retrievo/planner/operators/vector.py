@@ -35,7 +35,7 @@ FLAT_INDEX_TYPES = ("flat", "int8_flat", "int4_flat", "bbq_flat")
 _EMPTY = (np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float32))
 
 
-def query_vector(ctx: "ExecContext", search: KnnSearch) -> np.ndarray:
+def query_vector(ctx: ExecContext, search: KnnSearch) -> np.ndarray:
     if search.query_vector is not None:
         return np.asarray(search.query_vector, dtype=np.float32)
     builder = search.query_vector_builder
@@ -45,24 +45,27 @@ def query_vector(ctx: "ExecContext", search: KnnSearch) -> np.ndarray:
     return np.asarray(ctx.embed(builder.model_id, builder.model_text), dtype=np.float32)
 
 
-def run_vector_search(ctx: "ExecContext", search: KnnSearch,
-                      filters: tuple[LQuery, ...]) -> tuple[np.ndarray, np.ndarray]:
+def run_vector_search(
+    ctx: ExecContext, search: KnnSearch, filters: tuple[LQuery, ...]
+) -> tuple[np.ndarray, np.ndarray]:
     s = ctx.searcher
     fi = s.field_info(search.field)
     if fi is None:
         return _EMPTY
     if fi.type not in VECTOR_TYPES:
-        raise BadRequestError("illegal_argument_exception",
-                              "[knn] queries are only supported on [dense_vector] fields")
+        raise BadRequestError("illegal_argument_exception", "[knn] queries are only supported on [dense_vector] fields")
     field = s.vector(search.field)
     if not fi.indexed:
-        raise illegal_argument(f"to perform knn search on field [{search.field}], its mapping must have "
-                               f"[index] set to [true]")
+        raise illegal_argument(
+            f"to perform knn search on field [{search.field}], its mapping must have [index] set to [true]"
+        )
     vec = query_vector(ctx, search)
     dims = fi.dims
     if dims is not None and vec.shape[0] != dims:
-        raise illegal_argument(f"The query vector has a different number of dimensions [{vec.shape[0]}] "
-                               f"than the document vectors [{dims}].")
+        raise illegal_argument(
+            f"The query vector has a different number of dimensions [{vec.shape[0]}] "
+            f"than the document vectors [{dims}]."
+        )
     if field is None:
         return _EMPTY
     # The field's snapshot already skips deleted docs (it shares the searcher's live mask), so
@@ -70,8 +73,9 @@ def run_vector_search(ctx: "ExecContext", search: KnnSearch,
     mask: np.ndarray | None = None
     for f in filters:
         mask = ctx.evaluator.mask(f) & s.live if mask is None else mask & ctx.evaluator.mask(f)
-    docs, scores = field.search(vec, search.k, search.num_candidates, mask, search.similarity,
-                                search.rescore_oversample)
+    docs, scores = field.search(
+        vec, search.k, search.num_candidates, mask, search.similarity, search.rescore_oversample
+    )
     return np.asarray(docs, dtype=np.int32), np.asarray(scores, dtype=np.float32)
 
 
@@ -82,6 +86,7 @@ class VectorSearch(Operator):
     Its (docs, scores) go into the run's ``knn_hits`` under ``slot``, where a query tree's ``KnnHitsQ``
     clause (the top-level ``knn`` section) and ``explain`` find them; a ``knn`` retriever ranks them directly.
     """
+
     search: KnnSearch
     filters: tuple[LQuery, ...]
     slot: int
@@ -94,8 +99,13 @@ class VectorSearch(Operator):
     def describe(self) -> dict[str, Any]:
         s = self.search
         out: dict[str, Any] = {"field": s.field, "k": s.k, "num_candidates": s.num_candidates}
-        out.update({k: v for k, v in self.index.items() if k in ("index_type", "similarity", "dims", "m",
-                                                                  "ef_construction", "chunks")})
+        out.update(
+            {
+                k: v
+                for k, v in self.index.items()
+                if k in ("index_type", "similarity", "dims", "m", "ef_construction", "chunks")
+            }
+        )
         if self.index.get("segments"):
             out["structure"] = "+".join(seg["structure"] for seg in self.index["segments"])
         if s.query_vector_builder is not None:
@@ -129,12 +139,17 @@ class VectorSearch(Operator):
         count = int(self.index.get("count", 0) or 0)
         passing = min([count] + [costs.query(f).matches for f in self.filters])
         exact = int(self.index.get("exact_rows", 0) or 0) >= passing or self.index.get("index_type") in FLAT_INDEX_TYPES
-        compared = passing if exact else min(passing, max(search.num_candidates, search.k)
-                                             * HNSW_COMPARISONS_PER_CANDIDATE)
+        compared = (
+            passing if exact else min(passing, max(search.num_candidates, search.k) * HNSW_COMPARISONS_PER_CANDIDATE)
+        )
         per_vector = max(1, int(self.index.get("dims", 16) or 16) // 16)
-        est = Estimate(count, min(search.k, passing), work=(count if exact else compared) * per_vector,
-                       exact=not self.filters and search.similarity is None,
-                       extra={"vectors_compared": compared, "search": "exact" if exact else "ann"})
+        est = Estimate(
+            count,
+            min(search.k, passing),
+            work=(count if exact else compared) * per_vector,
+            exact=not self.filters and search.similarity is None,
+            extra={"vectors_compared": compared, "search": "exact" if exact else "ann"},
+        )
         pair = self.embeds()
         if pair is not None and costs.charges_embedding(*pair):
             est.model_calls = 1
@@ -151,6 +166,7 @@ class VectorSearch(Operator):
 @dataclass
 class KnnScore(Operator):
     """A ``knn`` retriever: its matches are exactly the k neighbours found, with their scores."""
+
     child: VectorSearch
     name: str = "KnnScore"
 
@@ -166,8 +182,11 @@ class KnnScore(Operator):
         if hits is None or doc not in set(hits[0].tolist()):
             return None
         value = float(hits[1][hits[0].tolist().index(doc)])
-        return node(value, f"within top {self.child.search.k} documents",
-                    [node(value, f"found vector with calculated similarity: {java_float(value)}")])
+        return node(
+            value,
+            f"within top {self.child.search.k} documents",
+            [node(value, f"found vector with calculated similarity: {java_float(value)}")],
+        )
 
     def run(self, ctx: ExecContext) -> Matches:
         docs, scores = self.child.execute(ctx)

@@ -33,12 +33,25 @@ from retrievo.planner.rules import (
     simplify_filters,
 )
 
-__all__ = ["PLAN_RULES", "PLAN_RULE_NAMES", "QUERY_RULES", "QUERY_RULE_NAMES", "RULE_NAMES",
-           "check_rule_names", "disabled_rules"]
+__all__ = [
+    "PLAN_RULES",
+    "PLAN_RULE_NAMES",
+    "QUERY_RULES",
+    "QUERY_RULE_NAMES",
+    "RULE_NAMES",
+    "check_rule_names",
+    "disabled_rules",
+]
 
 PLAN_RULES: tuple[ModuleType, ...] = (
-    push_down_filters, flatten_single_child_rrf, simplify_filters, share_filter_bitsets, share_subtrees,
-    prune_windows, share_query_vectors, parallel_branches,
+    push_down_filters,
+    flatten_single_child_rrf,
+    simplify_filters,
+    share_filter_bitsets,
+    share_subtrees,
+    prune_windows,
+    share_query_vectors,
+    parallel_branches,
 )
 PLAN_RULE_NAMES: tuple[str, ...] = tuple(r.NAME for r in PLAN_RULES)
 
@@ -62,8 +75,9 @@ def check_rule_names(names: Iterable[str]) -> tuple[str, ...]:
     return names
 
 
-def disabled_rules(optimized: Any = None, switches: Mapping[str, Any] | None = None,
-                   current: Iterable[str] = ()) -> tuple[str, ...]:
+def disabled_rules(
+    optimized: Any = None, switches: Mapping[str, Any] | None = None, current: Iterable[str] = ()
+) -> tuple[str, ...]:
     """The rules switched off by ``explain(optimized, **switches)``, in rule order.
 
     The base is the ``current`` set of disabled rules when ``optimized`` is ``None``, every rule on

@@ -37,11 +37,17 @@ MIN_WEIGHT, MAX_WEIGHT = 1e-6, 1e6
 
 
 def flattenable(op: Operator) -> bool:
-    return (isinstance(op, RrfFuse) and len(op.children_ops) == 1 and op.min_score is None
-            and not op.child_min_score and op.fanout is None and op.limit is None
-            and not op.shared
-            and MIN_WEIGHT <= op.weights[0] <= MAX_WEIGHT
-            and op.rank_constant + op.window <= MAX_RANK_SPAN)
+    return (
+        isinstance(op, RrfFuse)
+        and len(op.children_ops) == 1
+        and op.min_score is None
+        and not op.child_min_score
+        and op.fanout is None
+        and op.limit is None
+        and not op.shared
+        and MIN_WEIGHT <= op.weights[0] <= MAX_WEIGHT
+        and op.rank_constant + op.window <= MAX_RANK_SPAN
+    )
 
 
 def lift(inner: RrfFuse) -> Operator:
@@ -50,13 +56,20 @@ def lift(inner: RrfFuse) -> Operator:
     origin = child.origin
     assert origin is not None  # every child of a fusion is the top of a retriever's chain
     label = inner.child_names[0] or child.retriever_kind
-    return replace(child, origin=replace(origin, flattened_from=origin.flattened_from + ((inner.kind, label),),
-                                         retriever_kind=inner.retriever_kind))
+    return replace(
+        child,
+        origin=replace(
+            origin, flattened_from=origin.flattened_from + ((inner.kind, label),), retriever_kind=inner.retriever_kind
+        ),
+    )
 
 
 def apply(plan: PhysicalPlan, env: RuleEnv) -> PhysicalPlan:
-    if env.explaining or not plan.has_compound or not any(
-            isinstance(op, RrfFuse) and any(flattenable(c) for c in op.children_ops) for op in plan.ops):
+    if (
+        env.explaining
+        or not plan.has_compound
+        or not any(isinstance(op, RrfFuse) and any(flattenable(c) for c in op.children_ops) for op in plan.ops)
+    ):
         return plan
     count = 0
 

@@ -52,6 +52,7 @@ def apply(plan: PhysicalPlan, env: RuleEnv) -> PhysicalPlan:
         pruned.append(f"{op.name} {op.window}→{n}")
     if not targets:
         return plan
-    root = rebuild(plan.root, lambda original, op: updated(op, limit=targets[id(original)])
-                   if id(original) in targets else op)
+    root = rebuild(
+        plan.root, lambda original, op: updated(op, limit=targets[id(original)]) if id(original) in targets else op
+    )
     return plan.noted(NAME, "outputs cut to what the parent reads: " + ", ".join(pruned), root=root)

@@ -47,8 +47,8 @@ def apply(plan: PhysicalPlan, env: RuleEnv) -> PhysicalPlan:
         return plan
     root = plan.root
     if targets:
-        root = rebuild(root, lambda original, op: op.with_filter_queries(targets[id(original)])
-                       if id(original) in targets else op)
+        root = rebuild(
+            root, lambda original, op: op.with_filter_queries(targets[id(original)]) if id(original) in targets else op
+        )
     uses = sum(users[id(f)] for f in bitsets)
-    return plan.noted(NAME, f"{len(bitsets)} filter(s) evaluated once for {uses} users", root=root,
-                      bitsets=bitsets)
+    return plan.noted(NAME, f"{len(bitsets)} filter(s) evaluated once for {uses} users", root=root, bitsets=bitsets)

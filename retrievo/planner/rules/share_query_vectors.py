@@ -29,5 +29,6 @@ def apply(plan: PhysicalPlan, env: RuleEnv) -> PhysicalPlan:
     if not repeated:
         return plan
     saved = sum(n - 1 for n in repeated.values())
-    return plan.noted(NAME, f"{len(repeated)} query text(s) embedded once, {saved} model call(s) saved",
-                      share_vectors=True)
+    return plan.noted(
+        NAME, f"{len(repeated)} query text(s) embedded once, {saved} model call(s) saved", share_vectors=True
+    )

@@ -45,10 +45,13 @@ def remap_slots(q: LQuery, mapping: dict[int, int]) -> LQuery:
     if isinstance(q, KnnHitsQ):
         return replace(q, slot=mapping[q.slot]) if q.slot in mapping else q
     if isinstance(q, BoolQ):
-        return BoolQ(must=tuple(remap_slots(c, mapping) for c in q.must),
-                     should=tuple(remap_slots(c, mapping) for c in q.should),
-                     filter=tuple(remap_slots(c, mapping) for c in q.filter),
-                     must_not=tuple(remap_slots(c, mapping) for c in q.must_not), msm=q.msm)
+        return BoolQ(
+            must=tuple(remap_slots(c, mapping) for c in q.must),
+            should=tuple(remap_slots(c, mapping) for c in q.should),
+            filter=tuple(remap_slots(c, mapping) for c in q.filter),
+            must_not=tuple(remap_slots(c, mapping) for c in q.must_not),
+            msm=q.msm,
+        )
     if isinstance(q, DisMaxQ):
         return DisMaxQ(tuple(remap_slots(c, mapping) for c in q.queries), q.tie)
     if isinstance(q, (BoostQ, ConstQ, NamedQ)):

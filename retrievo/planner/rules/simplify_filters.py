@@ -80,6 +80,7 @@ def apply(plan: PhysicalPlan, env: RuleEnv) -> PhysicalPlan:
             targets[id(op)] = new
     if not targets:
         return plan
-    root = rebuild(plan.root, lambda original, op: op.with_filter_queries(targets[id(original)])
-                   if id(original) in targets else op)
+    root = rebuild(
+        plan.root, lambda original, op: op.with_filter_queries(targets[id(original)]) if id(original) in targets else op
+    )
     return plan.noted(NAME, f"{len(targets)} operator(s) with simpler filters", root=root)
