@@ -514,7 +514,7 @@ def profile_engine(engine, name: str, qlists: list, title: str, top: int) -> Pro
         ("planner/vector_search.py", "run_vector_search"),
         ("vectors/field.py", "search"),
         ("faiss/class_wrappers.py", "replacement_search"),
-        ("vectors/field.py", "_mask_at"),
+        ("vectors/segments.py", "mask_at"),
         ("grammar/json.py", "normalize"),
         ("grammar/json_knn.py", "_vector"),
         ("retrievo/java_text.py", "java_float_str"),

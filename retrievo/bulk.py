@@ -12,7 +12,7 @@ import json
 from typing import Any
 
 from retrievo.catalog import Catalog
-from retrievo.errors import ApiError, BadRequestError, NotFoundError, illegal_argument
+from retrievo.errors import ApiError, bad_request, illegal_argument, not_found
 from retrievo.index.shard import Shard
 from retrievo.progress import Progress
 
@@ -32,7 +32,7 @@ def _lines(operations: Any) -> list[Any]:
                 try:
                     out.append(json.loads(line))
                 except json.JSONDecodeError as e:
-                    raise BadRequestError(
+                    raise bad_request(
                         "x_content_parse_exception", f"[{n}:{e.colno}] Malformed content, {e.msg}"
                     ) from None
         return out
@@ -164,7 +164,7 @@ def _one(
     if unknown:
         raise illegal_argument(f"Action/metadata line contains an unknown parameter [{sorted(unknown)[0]}]")
     if index is None:
-        raise BadRequestError("action_request_validation_exception", "Validation Failed: 1: index is missing;")
+        raise bad_request("action_request_validation_exception", "Validation Failed: 1: index is missing;")
     if action == "delete":
         shard = catalog.shard(index)
         version, seq_no = shard.delete_document(str(doc_id))
@@ -174,7 +174,7 @@ def _one(
     if action == "update":
         return {"update": _update(catalog, index, doc_id, source, touched)}
     if not isinstance(source, dict):
-        raise BadRequestError("mapper_parsing_exception", "failed to parse, document is empty")
+        raise bad_request("mapper_parsing_exception", "failed to parse, document is empty")
     shard = catalog.shard(index, auto_create=True)
     touched.add(shard)
     new_id, version, created, seq_no = shard.index_document(doc_id, source, action)
@@ -184,14 +184,14 @@ def _one(
 
 def _update(catalog: Catalog, index: str, doc_id: str | None, body: Any, touched: set[Shard]) -> dict[str, Any]:
     if doc_id is None:
-        raise BadRequestError("action_request_validation_exception", "Validation Failed: 1: id is missing;")
+        raise bad_request("action_request_validation_exception", "Validation Failed: 1: id is missing;")
     if not isinstance(body, dict):
-        raise BadRequestError("parsing_exception", "update body must be an object")
+        raise bad_request("parsing_exception", "update body must be an object")
     unknown = set(body) - {"doc", "doc_as_upsert", "upsert"}
     if "script" in body:
-        raise BadRequestError("illegal_argument_exception", "scripted updates are not supported in retrievo")
+        raise bad_request("illegal_argument_exception", "scripted updates are not supported in retrievo")
     if unknown:
-        raise BadRequestError("x_content_parse_exception", f"[UpdateRequest] unknown field [{sorted(unknown)[0]}]")
+        raise bad_request("x_content_parse_exception", f"[UpdateRequest] unknown field [{sorted(unknown)[0]}]")
     shard = catalog.shard(index, auto_create=True)
     current = shard.store.get(doc_id)
     if current is None:
@@ -200,7 +200,7 @@ def _update(catalog: Catalog, index: str, doc_id: str | None, body: Any, touched
         elif isinstance(body.get("upsert"), dict):
             new_source = body["upsert"]
         else:
-            raise NotFoundError(
+            raise not_found(
                 "document_missing_exception",
                 f"[{doc_id}]: document missing",
                 index_uuid=shard.uuid,
@@ -209,9 +209,7 @@ def _update(catalog: Catalog, index: str, doc_id: str | None, body: Any, touched
             )
     else:
         if not isinstance(body.get("doc"), dict):
-            raise BadRequestError(
-                "action_request_validation_exception", "Validation Failed: 1: script or doc is missing;"
-            )
+            raise bad_request("action_request_validation_exception", "Validation Failed: 1: script or doc is missing;")
         new_source = _merge(current[1], body["doc"])
         if new_source == current[1]:
             touched.add(shard)

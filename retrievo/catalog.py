@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from retrievo.errors import ApiError, BadRequestError, illegal_argument, index_not_found
+from retrievo.errors import ApiError, bad_request, error_reason, illegal_argument, index_not_found
 from retrievo.index.persistence import DataDirectory
 from retrievo.index.persistence.errors import endpoint_not_restorable
 from retrievo.index.persistence.manifest import MANIFEST_NAME
@@ -33,13 +33,11 @@ _FORBIDDEN_NAME_CHARACTERS = frozenset('\\/*?"<>| ,#:')
 def validate_index_name(name: Any) -> str:
     """``name`` if Elasticsearch would accept it for a new index, else its ``invalid_index_name_exception``."""
     if not isinstance(name, str) or not name:
-        raise BadRequestError("invalid_index_name_exception", f"Invalid index name [{name}], must not be empty")
+        raise bad_request("invalid_index_name_exception", f"Invalid index name [{name}], must not be empty")
     if name != name.lower():
-        raise BadRequestError(
-            "invalid_index_name_exception", f"Invalid index name [{name}], must be lowercase", index=name
-        )
+        raise bad_request("invalid_index_name_exception", f"Invalid index name [{name}], must be lowercase", index=name)
     if set(name) & _FORBIDDEN_NAME_CHARACTERS or name.startswith(("_", "-", "+")) or name in (".", ".."):
-        raise BadRequestError(
+        raise bad_request(
             "invalid_index_name_exception",
             f"Invalid index name [{name}], must not contain the following characters "
             f"[' ','\"','*',',','/','<','>','?','\\\\','|']",
@@ -64,6 +62,9 @@ class Catalog:
         self.lock = threading.RLock()
         #: The ``_inference`` endpoints; deleting one that an index's ``semantic_text`` uses is refused.
         self.inference = InferenceRegistry(index_references=self.indices_using_endpoint)
+        #: Aliases: alias name → index name → the alias's metadata on that index (``filter``,
+        #: ``is_write_index``, routing). Kept in memory: not written to the data directory yet.
+        self._aliases: dict[str, dict[str, dict[str, Any]]] = {}
 
     # ------------------------------------------------------------------ indices
 
@@ -109,9 +110,13 @@ class Catalog:
         """A new, empty index (``resource_already_exists_exception`` if the name is taken)."""
         validate_index_name(name)
         with self.lock:
+            if name in self._aliases:
+                raise bad_request(
+                    "invalid_index_name_exception", f"Invalid index name [{name}], already exists as alias", index=name
+                )
             existing = self._shards.get(name)
             if existing is not None:
-                raise BadRequestError(
+                raise bad_request(
                     "resource_already_exists_exception", f"index [{name}/{existing.uuid}] already exists", index=name
                 )
             shard = Shard(name, mappings, settings, embedder=self.inference)
@@ -126,9 +131,46 @@ class Catalog:
             names = self.resolve(expression)
             for name in names:
                 del self._shards[name]
+                for alias in list(self._aliases):
+                    self._aliases[alias].pop(name, None)
+                    if not self._aliases[alias]:
+                        del self._aliases[alias]
             if self._data is not None:
                 self._data.commit(drop=names)
         return names
+
+    # ------------------------------------------------------------------ aliases
+
+    @property
+    def aliases(self) -> Mapping[str, Mapping[str, Mapping[str, Any]]]:
+        """Alias name → index name → the alias's metadata there (a read-only view)."""
+        return MappingProxyType({a: MappingProxyType(dict(on)) for a, on in self._aliases.items()})
+
+    def put_alias(self, indices: list[str], alias: str, metadata: Mapping[str, Any]) -> None:
+        """Point ``alias`` at each of ``indices`` (replacing its metadata there)."""
+        if alias in self._shards:
+            raise bad_request(
+                "invalid_alias_name_exception",
+                f"Invalid alias name [{alias}]: an index or data stream exists with the same name as the alias",
+            )
+        with self.lock:
+            for name in indices:
+                if name not in self._shards:
+                    raise index_not_found(name)
+            on = self._aliases.setdefault(alias, {})
+            for name in indices:
+                on[name] = dict(metadata)
+
+    def remove_alias(self, index: str, alias: str) -> bool:
+        """Drop ``alias`` from ``index``; whether it was there."""
+        with self.lock:
+            on = self._aliases.get(alias)
+            if on is None or index not in on:
+                return False
+            del on[index]
+            if not on:
+                del self._aliases[alias]
+            return True
 
     def flush(self, names: list[str]) -> None:
         """Persist the named indices, unrefreshed writes included (nothing to do without a data directory)."""
@@ -209,7 +251,9 @@ class Catalog:
             try:
                 self.inference.restore([definition])
             except (ApiError, KeyError, TypeError, ValueError) as failure:
-                reason = failure.reason if isinstance(failure, ApiError) else f"{type(failure).__name__}: {failure}"
+                reason = (
+                    error_reason(failure) if isinstance(failure, ApiError) else f"{type(failure).__name__}: {failure}"
+                )
                 raise endpoint_not_restorable(
                     data.root / MANIFEST_NAME, definition.get("inference_id"), reason
                 ) from None

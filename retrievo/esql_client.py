@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from retrievo.catalog import Catalog
-from retrievo.errors import BadRequestError, illegal_argument, not_supported, validation_error
+from retrievo.errors import bad_request, illegal_argument, not_supported, validation_error
 from retrievo.esql_values import FieldReader
 from retrievo.grammar.esql import EsqlQuery, parse_esql
 from retrievo.grammar.esql.columns import result_columns
@@ -73,7 +73,8 @@ def _below(op: Operator, kind: type) -> Any:
     return op
 
 
-def _query_text(query: Any) -> str:
+def query_text(query: Any) -> str:
+    """ES|QL text, or an official ``elasticsearch.esql`` builder rendered to it."""
     if query is None:
         raise validation_error("[query] is required")
     if isinstance(query, str):
@@ -84,7 +85,7 @@ def _query_text(query: Any) -> str:
             return str(render())
         except ValueError as err:  # the builder refuses to render an incomplete command
             raise illegal_argument(f"the ES|QL builder could not render the query: {err}") from None
-    raise BadRequestError(
+    raise bad_request(
         "parsing_exception", f"[query] must be a string or an ES|QL builder, found [{type(query).__name__}]"
     )
 
@@ -105,7 +106,7 @@ class EsqlClient:
     def parse(self, query: Any, *, params: Any = None) -> EsqlQuery:
         """The :class:`EsqlQuery` (retriever AST plus columns) a query parses into, checked against
         its index."""
-        return parse_esql(_query_text(query), params=_params(params), fields=self._fields)
+        return parse_esql(query_text(query), params=_params(params), fields=self._fields)
 
     def plan(self, query: Any, *, params: Any = None, filter: Any = None) -> Plan:
         """The plan ``query`` would run (printable with ``str()``; nothing is executed)."""
@@ -218,7 +219,7 @@ def _params(params: Any) -> list[Any] | None:
     if params is None:
         return None
     if isinstance(params, (str, bytes)) or not isinstance(params, (list, tuple)):
-        raise BadRequestError("parsing_exception", f"[params] must be an array, found [{type(params).__name__}]")
+        raise bad_request("parsing_exception", f"[params] must be an array, found [{type(params).__name__}]")
     return list(params)
 
 
@@ -226,11 +227,11 @@ def _merge_body(body: Any, given: dict[str, Any]) -> dict[str, Any]:
     if body is None:
         return given
     if not isinstance(body, Mapping):
-        raise BadRequestError("parsing_exception", f"[body] must be an object, found [{type(body).__name__}]")
+        raise bad_request("parsing_exception", f"[body] must be an object, found [{type(body).__name__}]")
     merged = dict(given)
     for key, value in body.items():
         if key not in _BODY_KEYS:
-            raise BadRequestError("x_content_parse_exception", f"[esql/query] unknown field [{key}]")
+            raise bad_request("x_content_parse_exception", f"[esql/query] unknown field [{key}]")
         if given.get(key) is not None:
             raise ValueError(
                 f"Received multiple values for '{key}', specify parameters using either body or parameters, not both."

@@ -25,7 +25,7 @@ UPPER_LAYERS = (
     "retrievo.planner",
     "retrievo.retrievers",
     "retrievo.grammar",
-    "retrievo.engine",
+    "retrievo.client",
     "retrievo.catalog",
     "retrievo.api",
     "retrievo.server",
@@ -195,6 +195,9 @@ FOREIGN_PRIVATE = {
     # attributes, with no public accessor; the official client reads them the same way to send it.
     ("retrievo/grammar/builders.py", "_index"),
     ("retrievo/grammar/builders.py", "_params"),
+    # elastic_transport's NodeConfig._extras is the slot for what a custom node class needs beyond
+    # host and port (its own requests node reads its session auth there): the in-process node's router.
+    ("retrievo/client.py", "_extras"),
 }
 
 

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from retrievo import ApiError, BadRequestError, Engine
+from retrievo.errors import error_reason
 
 F32 = np.float32
 
@@ -121,10 +122,10 @@ def test_validation_errors(e):
     with pytest.raises(BadRequestError) as info:
         e.search(index="t", size=20, retriever={"rrf": {"retrievers": [STD]}})
     assert info.value.body["error"]["type"] == "action_request_validation_exception"
-    assert "[rrf] requires [rank_window_size: 10] be greater than or equal to [size: 20]" in info.value.reason
+    assert "[rrf] requires [rank_window_size: 10] be greater than or equal to [size: 20]" in error_reason(info.value)
     with pytest.raises(BadRequestError) as info:
         e.search(index="t", retriever={"linear": {"retrievers": [{"retriever": STD}], "rank_window_size": -10}})
-    assert "[rank_window_size] parameter cannot be negative, found [-10]" in info.value.reason
+    assert "[rank_window_size] parameter cannot be negative, found [-10]" in error_reason(info.value)
     with pytest.raises(BadRequestError) as info:
         e.search(
             index="t",
@@ -132,7 +133,7 @@ def test_validation_errors(e):
                 "rrf": {"rank_window_size": 10, "retrievers": [{"rrf": {"retrievers": [STD], "rank_window_size": 5}}]}
             },
         )
-    assert "to be smaller than or equal to its sub retriever's rrf [rank_window_size: 5]" in info.value.reason
+    assert "to be smaller than or equal to its sub retriever's rrf [rank_window_size: 5]" in error_reason(info.value)
 
 
 def test_child_failure_is_wrapped(e):

@@ -1,4 +1,4 @@
-"""The ``retrievo`` command line: ``index``, ``search``, ``explain`` and ``eval``.
+"""The ``retrievo`` command line: ``index``, ``search``, ``explain``, ``eval`` and ``serve``.
 
 :func:`main` is the console script's entry point (``python -m retrievo`` runs it too). It turns
 every failure into a short message and an exit status instead of a traceback: 0 ok, 1 an error the
@@ -81,6 +81,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         from retrievo.cli import cmd_explain
 
         return cmd_explain.run(args)
+    if command == "serve":
+        from retrievo.cli import cmd_serve
+
+        return cmd_serve.run(args)
     from retrievo.cli import cmd_eval
 
     return cmd_eval.run(args)

@@ -20,7 +20,7 @@ from typing import Any
 from retrievo.cli.inputs import read_json_option
 from retrievo.cli.tables import cell, render
 from retrievo.cli.usage import EXIT_API_ERROR, EXIT_OK, UsageError
-from retrievo.errors import BadRequestError
+from retrievo.errors import bad_request
 
 #: ``NAME@K`` shorthands and the ``_rank_eval`` metric object each stands for.
 _SHORTHANDS: dict[str, tuple[str, dict[str, Any]]] = {
@@ -43,9 +43,7 @@ def metric_object(text: str) -> dict[str, Any]:
     if stripped.startswith(("{", "@")) or stripped == "-":
         value = read_json_option(stripped, "--metric")
         if not isinstance(value, dict):
-            raise BadRequestError(
-                "parsing_exception", f"--metric must be a JSON object, found [{type(value).__name__}]"
-            )
+            raise bad_request("parsing_exception", f"--metric must be a JSON object, found [{type(value).__name__}]")
         return value
     match = _SHORTHAND.match(stripped.lower())
     if match is None or match.group(1) not in _SHORTHANDS:
@@ -79,7 +77,7 @@ def _load(args: argparse.Namespace) -> Any:
 
 
 def _engine(args: argparse.Namespace) -> Any:
-    from retrievo.engine import Engine
+    from retrievo.client import Engine
 
     return Engine() if args.no_persist else Engine(path=args.data)
 

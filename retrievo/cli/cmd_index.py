@@ -19,7 +19,7 @@ from retrievo.cli.data import open_for_writing
 from retrievo.cli.inputs import read_json_option
 from retrievo.cli.tables import field_value
 from retrievo.cli.usage import EXIT_API_ERROR, EXIT_OK, UsageError
-from retrievo.errors import BadRequestError
+from retrievo.errors import BadRequestError, bad_request, error_reason
 from retrievo.progress import Progress
 
 #: How many failures are printed (all are counted).
@@ -41,7 +41,7 @@ def create_body(value: Any) -> dict[str, Any]:
     """The create-index body a ``--mapping`` file gives: either a mappings object
     (``{"properties": ...}``) or a whole body (``{"mappings": ..., "settings": ...}``)."""
     if not isinstance(value, dict):
-        raise BadRequestError("parsing_exception", f"--mapping must be a JSON object, found [{type(value).__name__}]")
+        raise bad_request("parsing_exception", f"--mapping must be a JSON object, found [{type(value).__name__}]")
     if any(k in value for k in _CREATE_KEYS):
         return value
     return {"mappings": value}
@@ -55,17 +55,15 @@ def document_id(doc: dict[str, Any], id_field: str | None) -> tuple[str | None, 
         return None, doc
     value = field_value(doc, id_field)
     if value is None:
-        raise BadRequestError(
-            "illegal_argument_exception", f"the document has no [{id_field}] field to take its _id from"
-        )
+        raise bad_request("illegal_argument_exception", f"the document has no [{id_field}] field to take its _id from")
     if isinstance(value, bool) or not isinstance(value, (str, int, float)):
-        raise BadRequestError(
+        raise bad_request(
             "illegal_argument_exception",
             f"[{id_field}] must be a string or a number to be an _id, found [{type(value).__name__}]",
         )
     text = str(value)
     if text == "":
-        raise BadRequestError("illegal_argument_exception", f"[{id_field}] is empty; an _id must not be empty")
+        raise bad_request("illegal_argument_exception", f"[{id_field}] is empty; an _id must not be empty")
     if id_field == "_id":
         doc = {k: v for k, v in doc.items() if k != "_id"}
     return text, doc
@@ -93,7 +91,7 @@ class _Loader:
         try:
             doc_id, doc = document_id(doc, self.id_field)
         except BadRequestError as err:
-            self.report.failures.append((self.seen, record.location, err.error, err.reason))
+            self.report.failures.append((self.seen, record.location, err.error, error_reason(err)))
             return
         action: dict[str, Any] = {} if doc_id is None else {"_id": doc_id}
         self._ops.extend(({"index": action}, doc))

@@ -41,14 +41,14 @@ def run(args: argparse.Namespace) -> int:
         if args.show:
             raise UsageError("--show goes with a search body; ES|QL picks its columns with KEEP")
         engine = open_for_reading(args.data)
-        response = engine.esql.query(query=args.esql)
+        response = engine.esql.query(query=args.esql).body
         print(json.dumps(response, indent=2, ensure_ascii=False) if args.json else esql_table(response))
         return EXIT_OK
     if args.index is None:
         raise UsageError("the index NAME is required (or --esql QUERY)")
     engine = open_for_reading(args.data)
     body = search_body(engine, args)
-    response = engine.search(index=args.index, body=body)
+    response = engine.search(index=args.index, body=body).body
     if args.json:
         print(json.dumps(response, indent=2, ensure_ascii=False))
     else:

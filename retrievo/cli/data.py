@@ -11,7 +11,7 @@ import os
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from retrievo.engine import Engine
+    from retrievo.client import Engine
 
 DATA_ENV = "RETRIEVO_DATA"
 DEFAULT_DATA = "./retrievo-data"
@@ -23,12 +23,12 @@ def default_data_dir() -> str:
 
 
 def open_for_writing(path: str) -> Engine:
-    from retrievo.engine import Engine
+    from retrievo.client import Engine
 
     return Engine(path=path)
 
 
 def open_for_reading(path: str) -> Engine:
-    from retrievo.engine import Engine
+    from retrievo.client import Engine
 
     return Engine.load(path)

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from retrievo.cli.usage import UsageError
-from retrievo.errors import BadRequestError
+from retrievo.errors import bad_request
 
 
 def read_text_file(path: str | Path) -> str:
@@ -36,7 +36,7 @@ def parse_json_text(text: str, source: str) -> Any:
     try:
         return json.loads(text)
     except json.JSONDecodeError as e:
-        raise BadRequestError(
+        raise bad_request(
             "x_content_parse_exception", f"[{e.lineno}:{e.colno}] Malformed JSON in {source}: {e.msg}"
         ) from None
 
@@ -61,7 +61,7 @@ def read_json_object(value: str, what: str) -> dict[str, Any]:
     """Like :func:`read_json_argument`, but the value must be a JSON object."""
     parsed, source = read_json_argument(value, what)
     if not isinstance(parsed, dict):
-        raise BadRequestError(
+        raise bad_request(
             "parsing_exception", f"the {what} ({source}) must be a JSON object, found [{type(parsed).__name__}]"
         )
     return parsed

@@ -27,6 +27,7 @@ examples:
   retrievo search --esql 'FROM books METADATA _score | WHERE MATCH(title, "darkness") | SORT _score DESC | LIMIT 5'
   retrievo explain books @query.json --disable prune_windows
   retrievo eval ./scifact --template template.json --metric ndcg@10
+  retrievo serve --port 9200
 
 run 'retrievo COMMAND --help' for each command's options."""
 
@@ -253,4 +254,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     evaluate.add_argument("--json", action="store_true", help="print the raw _rank_eval response")
     _data_option(evaluate)
+
+    from retrievo.cli import cmd_serve
+
+    cmd_serve.add_parser(commands)
     return main

@@ -13,7 +13,7 @@ from typing import Any
 
 from retrievo.cli.inputs import read_json_object
 from retrievo.cli.usage import UsageError
-from retrievo.errors import BadRequestError
+from retrievo.errors import bad_request
 
 
 def text_fields(mappings: dict[str, Any], prefix: str = "") -> list[str]:
@@ -43,7 +43,7 @@ def quick_query(engine: Any, index: str, text: str, fields: list[str]) -> dict[s
     if not fields:
         fields = index_text_fields(engine, index)
         if not fields:
-            raise BadRequestError(
+            raise bad_request(
                 "illegal_argument_exception",
                 f"-q needs a text field to search, and index [{index}] maps none; name one with --field",
             )

@@ -71,7 +71,7 @@ class Collection:
         A missing index is created with ``mappings`` (default :data:`DEFAULT_MAPPINGS`); asking for
         ``mappings`` on an index that already exists is an error rather than silently ignored.
         A bulk item that fails stops the load with that item's Elasticsearch error."""
-        from retrievo.errors import ApiError, illegal_argument
+        from retrievo.errors import api_error, illegal_argument
 
         if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size < 1:
             raise illegal_argument(f"[batch_size] must be a positive integer, found [{batch_size}]")
@@ -88,7 +88,7 @@ class Collection:
                     next(iter(item.values())) for item in response["items"] if "error" in next(iter(item.values()))
                 )
                 error = failed["error"]
-                raise ApiError(
+                raise api_error(
                     error["type"],
                     f"loading document [{failed['_id']}] into [{index}]: {error['reason']}",
                     status=failed.get("status", 400),

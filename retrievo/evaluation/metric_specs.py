@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from retrievo.errors import ApiError, BadRequestError, illegal_argument
+from retrievo.errors import ApiError, BadRequestError, bad_request, illegal_argument
 from retrievo.evaluation import metrics
 from retrievo.grammar.json import values as jv
 from retrievo.grammar.json.errors import suggest, x_content
@@ -131,7 +131,7 @@ _PARSERS: dict[str, Callable[[dict[str, Any]], Metric]] = {
 
 
 def _token_error(expected: str, found: Any) -> BadRequestError:
-    return BadRequestError(
+    return bad_request(
         "parsing_exception", f"Failed to parse object: expecting token of type [{expected}] but found [{found}]"
     )
 
@@ -145,9 +145,7 @@ def parse_metric(value: Any) -> Metric:
     name, body = next(iter(value.items()))
     parser = _PARSERS.get(name)
     if parser is None:
-        raise BadRequestError(
-            "named_object_not_found_exception", f"unknown field [{name}]{suggest(name, METRIC_NAMES)}"
-        )
+        raise bad_request("named_object_not_found_exception", f"unknown field [{name}]{suggest(name, METRIC_NAMES)}")
     if not isinstance(body, Mapping):
         raise _token_error(jv.START_OBJECT, jv.token_of(body))
     metric = parser(dict(body))

@@ -17,7 +17,7 @@ import urllib.parse
 from dataclasses import dataclass, field
 from typing import Any
 
-from retrievo.errors import BadRequestError, not_supported
+from retrievo.errors import BadRequestError, bad_request, not_supported
 
 _TAG = re.compile(r"\{\{(\{[^}]*\}|[^}]*)\}\}")
 _JOIN = re.compile(r"join(?:\s+delimiter='([^']*)')?")
@@ -25,7 +25,7 @@ _JOIN = re.compile(r"join(?:\s+delimiter='([^']*)')?")
 
 def template_error(reason: str) -> BadRequestError:
     """``general_script_exception``: what a template that does not compile produces."""
-    return BadRequestError("general_script_exception", reason)
+    return bad_request("general_script_exception", reason)
 
 
 @dataclass

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from retrievo.catalog import Catalog
-from retrievo.errors import BadRequestError, illegal_argument, not_supported
+from retrievo.errors import bad_request, illegal_argument, not_supported
 from retrievo.evaluation.java_order import hashmap_order, java_mean
 from retrievo.evaluation.metric_specs import Metric
 from retrievo.evaluation.mustache import render
@@ -32,7 +32,7 @@ def resolve_body(request: RatedRequest, templates: dict[str, str]) -> dict[str, 
     try:
         value = json.loads(text)
     except json.JSONDecodeError as e:
-        raise BadRequestError(
+        raise bad_request(
             "x_content_parse_exception",
             f"[{e.lineno}:{e.colno}] template [{request.template_id}] rendered invalid JSON "
             f"for request [{request.id}]: {e.msg}",

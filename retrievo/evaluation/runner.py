@@ -87,4 +87,5 @@ def run_template(
     """Run ``template`` for the collection's queries through ``engine.rank_eval`` and return its
     response: ``metric_score`` (the mean), ``details`` per query id and ``failures``."""
     body = rank_eval_body(index=index, template=template, collection=collection, metric=metric, query_ids=query_ids)
-    return engine.rank_eval(index=index, body=body)
+    response = engine.rank_eval(index=index, body=body)
+    return dict(getattr(response, "body", response))  # the client's ObjectApiResponse, as plain JSON

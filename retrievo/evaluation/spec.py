@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from retrievo.errors import ApiError, BadRequestError, illegal_argument, not_supported
+from retrievo.errors import ApiError, BadRequestError, api_error, bad_request, illegal_argument, not_supported
 from retrievo.evaluation.metric_specs import Metric, parse_metric
 from retrievo.grammar.json import values as jv
 from retrievo.grammar.json.errors import unknown_field, unsupported_token, x_content
@@ -78,9 +78,7 @@ _SCALAR = frozenset({jv.VALUE_STRING, jv.VALUE_NUMBER, jv.VALUE_BOOLEAN})
 
 def parse_rated_document(value: Any) -> RatedDocument:
     if not isinstance(value, Mapping):
-        raise BadRequestError(
-            "parsing_exception", f"[rated_document] Expected START_OBJECT but was: {jv.token_of(value)}"
-        )
+        raise bad_request("parsing_exception", f"[rated_document] Expected START_OBJECT but was: {jv.token_of(value)}")
     parsed = parse_object(
         "rated_document",
         value,
@@ -131,7 +129,7 @@ def parse_search_body(value: Any) -> dict[str, Any]:
     from retrievo.grammar.json import parse_search
 
     if not isinstance(value, Mapping):
-        raise BadRequestError("parsing_exception", f"Expected [START_OBJECT] but found [{jv.token_of(value)}]")
+        raise bad_request("parsing_exception", f"Expected [START_OBJECT] but found [{jv.token_of(value)}]")
     body = dict(value)
     validate_evaluated_query(body)
     parse_search("_rank_eval", body)
@@ -140,7 +138,7 @@ def parse_search_body(value: Any) -> dict[str, Any]:
 
 def parse_rated_request(value: Any) -> RatedRequest:
     if not isinstance(value, Mapping):
-        raise BadRequestError("parsing_exception", f"[request] Expected START_OBJECT but was: {jv.token_of(value)}")
+        raise bad_request("parsing_exception", f"[request] Expected START_OBJECT but was: {jv.token_of(value)}")
     parsed = parse_object(
         "request",
         value,
@@ -197,7 +195,7 @@ def _summary_field(value: Any) -> str:
 def _script_source(value: Any) -> tuple[str, str]:
     """``Script.parse`` for a template: returns (id, mustache source as text)."""
     if not isinstance(value, Mapping):
-        raise BadRequestError("parsing_exception", f"expected a script but found [{jv.token_of(value)}]")
+        raise bad_request("parsing_exception", f"expected a script but found [{jv.token_of(value)}]")
     allowed = {"source", "id", "lang", "params", "options"}
     for key in value:
         if key not in allowed:
@@ -228,9 +226,7 @@ def _script_source(value: Any) -> tuple[str, str]:
 
 def _template(value: Any) -> tuple[str, str]:
     if not isinstance(value, Mapping):
-        raise BadRequestError(
-            "parsing_exception", f"[script_with_id] Expected START_OBJECT but was: {jv.token_of(value)}"
-        )
+        raise bad_request("parsing_exception", f"[script_with_id] Expected START_OBJECT but was: {jv.token_of(value)}")
     parsed = parse_object(
         "script_with_id", value, {"id": Field(_SCALAR, _string), "template": Field(OBJECT, _script_source)}
     )
@@ -243,7 +239,7 @@ def _template(value: Any) -> tuple[str, str]:
 def parse_rank_eval(body: Any) -> RankEvalSpec:
     """Parse a whole ``_rank_eval`` body."""
     if not isinstance(body, Mapping):
-        raise BadRequestError("parsing_exception", f"request body is required, found [{jv.token_of(body)}]")
+        raise bad_request("parsing_exception", f"request body is required, found [{jv.token_of(body)}]")
     parsed = parse_object(
         "rank_eval",
         body,
@@ -267,7 +263,7 @@ def parse_rank_eval(body: Any) -> RankEvalSpec:
     if not templates:
         for request in requests:
             if request.request is None:
-                cause = ApiError(
+                cause = api_error(
                     "illegal_state_exception",
                     "Cannot evaluate ranking if neither template nor evaluation request is "
                     f"provided. Seen for request id: {request.id}",

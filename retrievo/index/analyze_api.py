@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from retrievo.errors import BadRequestError, illegal_argument, not_supported, validation_error
+from retrievo.errors import bad_request, illegal_argument, not_supported, validation_error
 from retrievo.index.analysis import KEYWORD, AnalysisRegistry, Analyzer
 from retrievo.inference.chunking import utf16_offset
 
@@ -69,7 +69,7 @@ def analyze(registry: AnalysisRegistry | None, mappings: Any, request: dict[str,
             raise not_supported(f"[_analyze] with [{key}]")
     unknown = sorted(set(request) - {"text", "analyzer", "field", *_UNSUPPORTED})
     if unknown:
-        raise BadRequestError("x_content_parse_exception", f"[analyze_request] unknown field [{unknown[0]}]")
+        raise bad_request("x_content_parse_exception", f"[analyze_request] unknown field [{unknown[0]}]")
     text = _text_of(request.get("text"))
     chosen = choose_analyzer(registry, mappings, analyzer=request.get("analyzer"), field=request.get("field"))
     return {

@@ -34,7 +34,7 @@ from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any
 
-from retrievo.errors import BadRequestError, document_parsing_error, error_cause
+from retrievo.errors import BadRequestError, bad_request, document_parsing_error, error_cause
 from retrievo.index.dates import DEFAULT_DATE_FORMAT, DYNAMIC_DATE_FORMATS, DateParseError, compile_date_format
 from retrievo.index.field_types import (
     FieldMapping,
@@ -43,10 +43,10 @@ from retrievo.index.field_types import (
     ValueParseError,
     VectorValueError,
     dynamic_dense_vector,
-    java_parse_double,
-    java_str,
 )
+from retrievo.index.field_types.numeric import java_parse_double
 from retrievo.index.mappings import Mapper, Mappings, ObjectMapping, build_mapper
+from retrievo.java_text import java_str
 
 __all__ = ["METADATA_FIELDS", "ParsedDocument", "parse_document"]
 
@@ -185,7 +185,7 @@ class _DocumentParse:
         )
 
     def strict_error(self, name: str, parent: str, location: Location) -> BadRequestError:
-        return BadRequestError(
+        return bad_request(
             "strict_dynamic_mapping_exception",
             f"[{self.where(location)}] mapping set to strict, dynamic introduction of "
             f"[{name}] within [{parent or _ROOT_NAME}] is not allowed",

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from retrievo.errors import not_supported
+from retrievo.errors import conflict, not_supported
 from retrievo.index.analysis import AnalysisRegistry, Analyzer
 from retrievo.index.dates import DEFAULT_DATE_FORMAT, parse_date_math
 from retrievo.index.doc_values import NumericColumnWriter
@@ -176,10 +176,8 @@ class Shard:
             mappings = parsed.new_mappings or self.mappings
             analyzed = self._analyze(parsed.values, mappings)
             if op_type == "create" and doc_id in self.store.by_id:
-                from retrievo.errors import ConflictError
-
                 version = self.store.versions[doc_id]
-                raise ConflictError(
+                raise conflict(
                     "version_conflict_engine_exception",
                     f"[{doc_id}]: version conflict, document already exists (current version [{version}])",
                     index_uuid=self.uuid,

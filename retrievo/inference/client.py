@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from retrievo.errors import ApiError, illegal_argument, validation_error, x_content_parse_error
+from retrievo.errors import api_error, illegal_argument, validation_error, x_content_parse_error
 
 from .errors import mismatched_task_type
 from .registry import InferenceRegistry
@@ -47,7 +47,7 @@ def _within(timeout: Any, call: Callable[[], dict[str, Any]]) -> dict[str, Any]:
     start = time.perf_counter()
     result = call()
     if limit is not None and time.perf_counter() - start > limit:
-        raise ApiError("status_exception", f"Request timed out after [{timeout}]", status=408)
+        raise api_error("status_exception", f"Request timed out after [{timeout}]", status=408)
     return result
 
 

@@ -18,7 +18,14 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from retrievo.errors import ApiError, BadRequestError, ConflictError, NotFoundError
+from retrievo.errors import (
+    ApiError,
+    BadRequestError,
+    NotFoundError,
+    api_error,
+    bad_request,
+    not_found,
+)
 from retrievo.java_text import java_str
 
 
@@ -29,29 +36,23 @@ def java_double(value: int | float) -> str:
 
 def status_exception(reason: str, status: int = 400) -> ApiError:
     """``ElasticsearchStatusException``: the inference plugin's general-purpose error."""
-    if status == 404:
-        return NotFoundError("status_exception", reason)
-    if status == 409:
-        return ConflictError("status_exception", reason)
-    if status == 400:
-        return BadRequestError("status_exception", reason)
-    return ApiError("status_exception", reason, status=status)
+    return api_error("status_exception", reason, status=status)
 
 
 def endpoint_not_found(inference_id: str) -> NotFoundError:
     """``ModelRegistry.inferenceNotFoundException``."""
-    return NotFoundError("resource_not_found_exception", f"Inference endpoint not found [{inference_id}]")
+    return not_found("resource_not_found_exception", f"Inference endpoint not found [{inference_id}]")
 
 
 def endpoint_already_exists(inference_id: str) -> BadRequestError:
     """``ResourceAlreadyExistsException`` from ``ModelRegistry.storeModel`` (a version conflict)."""
-    return BadRequestError("resource_already_exists_exception", f"Inference endpoint [{inference_id}] already exists")
+    return bad_request("resource_already_exists_exception", f"Inference endpoint [{inference_id}] already exists")
 
 
 def validation_exception(messages: Sequence[str]) -> BadRequestError:
     """``org.elasticsearch.common.ValidationException`` thrown by settings parsers."""
     body = "".join(f"{i}: {m};" for i, m in enumerate(messages, 1))
-    return BadRequestError("validation_exception", f"Validation Failed: {body}")
+    return bad_request("validation_exception", f"Validation Failed: {body}")
 
 
 def unknown_settings(settings: Mapping[str, Any], service: str) -> ApiError:

@@ -40,7 +40,7 @@ from typing import Any
 
 import numpy as np
 
-from retrievo.errors import ApiError, illegal_argument, not_supported, validation_error
+from retrievo.errors import ApiError, api_error, illegal_argument, not_supported, validation_error
 
 from .chunking import (
     DEFAULT_CHUNKING_SETTINGS,
@@ -432,7 +432,7 @@ class InferenceRegistry:
         top_n = model.settings.top_n
         if top_n is not None and top_n < len(texts):
             # the service returns only top_n results, which the reranker cannot map back
-            raise ApiError(
+            raise api_error(
                 "illegal_state_exception",
                 f"Reranker input document count and returned score count mismatch: [{len(texts)}] vs [{top_n}]",
                 status=500,

@@ -10,11 +10,11 @@ import re
 
 import numpy as np
 
-from retrievo.errors import BadRequestError
+from retrievo.errors import BadRequestError, bad_request
 
 
 def _bad(spec: str) -> BadRequestError:
-    return BadRequestError("illegal_argument_exception", f"failed to parse [minimum_should_match] value [{spec}]")
+    return bad_request("illegal_argument_exception", f"failed to parse [minimum_should_match] value [{spec}]")
 
 
 def calculate(optional_clauses: int, spec: int | str) -> int:

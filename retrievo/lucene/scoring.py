@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from retrievo.errors import BadRequestError
+from retrievo.errors import bad_request
 from retrievo.index import bm25
 from retrievo.index.searcher import Searcher
 from retrievo.lucene.phrases import exact_freq, sloppy_freq, term_positions
@@ -124,7 +124,7 @@ class Evaluator:
             return _empty()
         tids_i = [int(t) for t in tids if t is not None]
         if not inv.has_positions:
-            raise BadRequestError(
+            raise bad_request(
                 "query_shard_exception",
                 f"field:[{q.field}] was indexed without position data; cannot run PhraseQuery (phrase={q})",
             )

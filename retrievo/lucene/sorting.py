@@ -12,7 +12,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from retrievo.errors import BadRequestError
+from retrievo.errors import BadRequestError, bad_request
 from retrievo.index.searcher import Searcher
 
 LONG_MAX = 9223372036854775807
@@ -42,7 +42,7 @@ class SortField(Protocol):
 
 
 def _text_sort_error(field: str) -> BadRequestError:
-    return BadRequestError(
+    return bad_request(
         "illegal_argument_exception",
         f"Text fields are not optimised for operations that require per-document field data like "
         f"aggregations and sorting, so these operations are disabled by default. Please use a keyword "
@@ -72,16 +72,14 @@ class SortKey:
         mode = spec.mode or ("max" if desc else "min")
         if fi is None:
             if spec.unmapped_type is None:
-                raise BadRequestError(
-                    "query_shard_exception", f"No mapping found for [{spec.field}] in order to sort on"
-                )
+                raise bad_request("query_shard_exception", f"No mapping found for [{spec.field}] in order to sort on")
             vals = np.zeros(docs.size)
             present = np.zeros(docs.size, dtype=bool)
             kind = "keyword" if spec.unmapped_type in ("keyword", "text") else "number"
         elif fi.type == "text":
             raise _text_sort_error(spec.field)
         elif fi.type not in SORTABLE_TYPES:
-            raise BadRequestError(
+            raise bad_request(
                 "illegal_argument_exception", f"Field [{spec.field}] of type [{fi.type}] doesn't support sort"
             )
         elif fi.type == "keyword":
@@ -144,7 +142,7 @@ def _with_missing(
         display = [d if p else placeholder for d, p in zip(display, present.tolist())]
     else:
         if kind == "keyword":
-            raise BadRequestError(
+            raise bad_request(
                 "illegal_argument_exception",
                 f"custom [missing] values are not supported for keyword sorts in retrievo "
                 f"(field [{spec.field}], missing [{missing}])",
@@ -152,7 +150,7 @@ def _with_missing(
         try:
             mv = float(missing)
         except (TypeError, ValueError):
-            raise BadRequestError(
+            raise bad_request(
                 "illegal_argument_exception", f"failed to parse [missing] value [{missing}] for field [{spec.field}]"
             ) from None
         keys[~present] = -mv if desc else mv
@@ -172,7 +170,7 @@ def sort_candidates(
     order = np.lexsort([docs] + [k.keys for k in reversed(keys)])
     if search_after is not None:
         if len(search_after) != len(specs):
-            raise BadRequestError(
+            raise bad_request(
                 "illegal_argument_exception",
                 f"search_after has {len(search_after)} value(s) but sort has {len(specs)}.",
             )
@@ -205,7 +203,7 @@ def _key_of(key: SortKey, value: Any) -> float:
         try:
             v = float(value)
         except (TypeError, ValueError):
-            raise BadRequestError(
+            raise bad_request(
                 "illegal_argument_exception", f"Failed to parse search_after value [{value}] for field [{key.field}]"
             ) from None
     return -v if desc else v

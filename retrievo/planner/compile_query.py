@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from retrievo.errors import BadRequestError
+from retrievo.errors import BadRequestError, bad_request
 from retrievo.index.searcher import FieldInfo, Searcher, TextAnalyzer
 from retrievo.lucene import min_should_match
 from retrievo.lucene.query import (
@@ -56,7 +56,7 @@ class CompileContext:
 
 
 def query_shard_error(reason: str) -> BadRequestError:
-    return BadRequestError("query_shard_exception", f"failed to create query: {reason}")
+    return bad_request("query_shard_exception", f"failed to create query: {reason}")
 
 
 def compile_query(q: dsl.Query, ctx: CompileContext) -> LQuery:
@@ -253,7 +253,7 @@ def parse_field_boost(spec: str) -> tuple[str, float]:
     try:
         return name, float(boost) if boost else 1.0
     except ValueError:
-        raise BadRequestError("parsing_exception", f"malformed field boost in [{spec}]") from None
+        raise bad_request("parsing_exception", f"malformed field boost in [{spec}]") from None
 
 
 def expand_fields(ctx: CompileContext, specs: tuple[str, ...]) -> tuple[list[tuple[FieldInfo, float]], bool]:

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from retrievo.errors import BadRequestError
+from retrievo.errors import BadRequestError, error_reason
 from retrievo.index.analysis import AnalysisRegistry, Analyzer
 
 
@@ -223,7 +223,7 @@ def test_to_json_and_position_increment_gap() -> None:
 def test_elasticsearch_error_wording(analysis: dict[str, Any], error_type: str, reason: str) -> None:
     err = error_of(analysis)
     assert err.error == error_type
-    assert err.reason == reason
+    assert error_reason(err) == reason
 
 
 @pytest.mark.parametrize(
@@ -248,13 +248,13 @@ def test_elasticsearch_error_wording(analysis: dict[str, Any], error_type: str, 
 def test_unknown_parameters_are_rejected_not_ignored(analysis: dict[str, Any], setting: str) -> None:
     err = error_of(analysis)
     assert err.error == "illegal_argument_exception"
-    assert f"unknown setting [{setting}]" in err.reason
+    assert f"unknown setting [{setting}]" in error_reason(err)
 
 
 def test_unused_broken_filter_still_fails() -> None:
     # ES builds every declared component, used or not.
     err = error_of({"filter": {"unused": {"type": "stop", "ignore_case": "maybe"}}})
-    assert "only [true] or [false] are allowed" in err.reason
+    assert "only [true] or [false] are allowed" in error_reason(err)
 
 
 @pytest.mark.parametrize(
@@ -273,8 +273,8 @@ def test_unused_broken_filter_still_fails() -> None:
 def test_known_elasticsearch_features_we_lack_are_refused(analysis: dict[str, Any], fragment: str) -> None:
     err = error_of(analysis)
     assert err.error == "illegal_argument_exception"
-    assert fragment in err.reason
-    assert "not supported" in err.reason
+    assert fragment in error_reason(err)
+    assert "not supported" in error_reason(err)
 
 
 @pytest.mark.parametrize(
@@ -286,7 +286,7 @@ def test_known_elasticsearch_features_we_lack_are_refused(analysis: dict[str, An
     ],
 )
 def test_invalid_max_token_length(value: Any, reason: str) -> None:
-    assert error_of({"tokenizer": {"t": {"type": "standard", "max_token_length": value}}}).reason == reason
+    assert error_reason(error_of({"tokenizer": {"t": {"type": "standard", "max_token_length": value}}})) == reason
 
 
 def test_numeric_strings_are_accepted_like_es_settings() -> None:
@@ -300,4 +300,4 @@ def test_get_unknown_analyzer() -> None:
     with pytest.raises(BadRequestError) as info:
         AnalysisRegistry.from_settings(None).get("missing")
     assert info.value.error == "illegal_argument_exception"
-    assert info.value.reason == "failed to find analyzer [missing]"
+    assert error_reason(info.value) == "failed to find analyzer [missing]"

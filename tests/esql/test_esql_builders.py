@@ -9,7 +9,7 @@ from elasticsearch.esql import ESQL, E, and_, not_, or_
 from elasticsearch.esql import functions as f
 
 from conftest import assert_same_hits, esql_hits, json_hits
-from retrievo.errors import ApiError
+from retrievo.errors import ApiError, error_reason
 
 
 def _same_as_text(lib, built, text: str) -> dict:
@@ -144,10 +144,10 @@ def test_an_incomplete_builder_is_an_elasticsearch_error(lib):
     with pytest.raises(ApiError) as info:
         lib.esql.query(query=ESQL.from_("lib").rerank("q").with_(inference_id="rr"))
     assert info.value.status_code == 400
-    assert "could not render" in info.value.reason and "requires one or more fields" in info.value.reason
+    assert "could not render" in error_reason(info.value) and "requires one or more fields" in error_reason(info.value)
 
 
 def test_a_builder_outside_the_subset_is_named(lib):
     with pytest.raises(ApiError) as info:
         lib.esql.query(query=ESQL.from_("lib").stats(n="COUNT(*)"))
-    assert info.value.reason.startswith("line 2:3: not supported in retrievo: STATS")
+    assert error_reason(info.value).startswith("line 2:3: not supported in retrievo: STATS")

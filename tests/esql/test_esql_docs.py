@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from retrievo.errors import ApiError
+from retrievo.errors import ApiError, error_reason
 from retrievo.grammar.esql import to_esql
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "esql.md"
@@ -48,4 +48,4 @@ def test_the_error_texts_shown_are_the_real_ones(lib, shown):
     query = next(q for start, q in ERRORS.items() if shown.startswith(start))
     with pytest.raises(ApiError) as info:
         lib.esql.query(query=query)
-    assert info.value.reason == shown
+    assert error_reason(info.value) == shown

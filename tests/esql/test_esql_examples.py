@@ -10,7 +10,7 @@ import pytest
 
 from conftest import assert_same_hits, esql_hits, json_hits
 from retrievo import Engine
-from retrievo.errors import ApiError
+from retrievo.errors import ApiError, error_reason
 from retrievo.grammar.esql import to_esql
 from retrievo.grammar.json import parse_search
 
@@ -260,7 +260,7 @@ def test_linear_option_errors_as_esql(linear, options, message):
             f"| FUSE LINEAR WITH {options} | SORT _score DESC"
         )
     assert info.value.body["error"]["type"] == "verification_exception"
-    assert message in info.value.reason
+    assert message in error_reason(info.value)
 
 
 # ------------------------------------------------------------------ spec §9.2: rrf/320_rrf_weighted_retriever.yml

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from retrievo.errors import error_reason
 from retrievo.grammar.esql import EsqlQuery, parse_esql, to_esql
 
 MATCH_DARK = {"match": {"title": {"query": "dark", "lenient": True}}}
@@ -420,8 +421,8 @@ def test_what_es_ql_cannot_express_is_refused(body, what):
 
     with pytest.raises(ApiError) as info:
         to_esql(parse_search("lib", body))
-    assert info.value.reason.startswith("cannot express in ES|QL: ")
-    assert what in info.value.reason
+    assert error_reason(info.value).startswith("cannot express in ES|QL: ")
+    assert what in error_reason(info.value)
 
 
 def test_query_parameters():

@@ -83,11 +83,14 @@ def test_bad_rated_requests(engine):
     unknown = {**REQUEST, "size": 3}
     assert "[request] unknown field [size]" in str(_error(engine, requests=[unknown], metric={"precision": {}}))
     no_template = {"id": "q", "params": {"q": "x"}, "template_id": "missing", "ratings": RATINGS}
+    # templates travel in the body: the official client's rank_eval has no keyword for them
     error = _error(
         engine,
-        requests=[no_template],
-        metric={"precision": {}},
-        templates=[{"id": "other", "template": {"source": "{}"}}],
+        body={
+            "requests": [no_template],
+            "metric": {"precision": {}},
+            "templates": [{"id": "other", "template": {"source": "{}"}}],
+        },
     )
     assert "Template with id [missing] not found" in error["reason"]
 
@@ -102,9 +105,11 @@ def test_bad_search_body_fails_the_whole_call(engine):
 def test_template_rendering_invalid_json(engine):
     error = _error(
         engine,
-        templates=[{"id": "t", "template": {"source": '{"query": {{q}} }'}}],
-        requests=[{"id": "q", "params": {"q": "x"}, "template_id": "t", "ratings": RATINGS}],
-        metric={"precision": {}},
+        body={
+            "templates": [{"id": "t", "template": {"source": '{"query": {{q}} }'}}],
+            "requests": [{"id": "q", "params": {"q": "x"}, "template_id": "t", "ratings": RATINGS}],
+            "metric": {"precision": {}},
+        },
     )
     assert error["type"] == "x_content_parse_exception" and "[t]" in error["reason"]
 

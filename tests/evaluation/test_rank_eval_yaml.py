@@ -262,8 +262,8 @@ def test_max_concurrent_searches_batches_the_requests_without_changing_the_answe
         },
     ]
     metric = {"precision": {"ignore_unlabeled": True}}
-    one = foo.rank_eval(index="foo", requests=requests, metric=metric, max_concurrent_searches=1)
-    two = foo.rank_eval(index="foo", requests=requests, metric=metric, max_concurrent_searches=2)
+    one = foo.rank_eval(index="foo", body={"requests": requests, "metric": metric, "max_concurrent_searches": 1})
+    two = foo.rank_eval(index="foo", body={"requests": requests, "metric": metric, "max_concurrent_searches": 2})
     assert one == two
     assert {k: v["metric_score"] for k, v in one["details"].items()} == {
         "amsterdam_query": 1.0,

@@ -489,6 +489,7 @@ def test_a_search_object_where_a_query_belongs(e: Engine) -> None:
 
 
 def test_search_without_an_index_anywhere(e: Engine) -> None:
-    with pytest.raises(ApiError) as info:
-        e.search(body=Search().query("match_all"))
-    assert info.value.status_code == 400 and info.value.body["error"]["type"] == "illegal_argument_exception"
+    # as in Elasticsearch, a search that names no index searches them all (issue 13: index resolution)
+    everywhere = e.search(body=Search().query("match_all"))
+    assert everywhere["hits"] == e.search(index="_all", body=Search().query("match_all"))["hits"]
+    assert everywhere["hits"]["total"]["value"] == e.count(index="docs")["count"]

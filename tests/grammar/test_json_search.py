@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from retrievo.errors import ApiError, parsing_error
+from retrievo.errors import ApiError, error_reason, parsing_error
 from retrievo.grammar.json import (
     RETRIEVER_EXCLUSIVE_KEYS,
     parse_retriever,
@@ -269,14 +269,14 @@ def test_register_retriever_extends_parsing(registry: dict[str, Any]) -> None:
     assert request.retriever == _Fake(k=5) and not request.top_level_query
     with pytest.raises(ApiError) as info:
         parse_retriever({"pinned": {"k": 1}, "standard": {}})
-    assert info.value.reason == "[pinned] malformed retriever, expected [END_OBJECT] but found [FIELD_NAME]"
+    assert error_reason(info.value) == "[pinned] malformed retriever, expected [END_OBJECT] but found [FIELD_NAME]"
 
 
 def test_registered_names_are_suggested(registry: dict[str, Any]) -> None:
     register_retriever("my_retriever", lambda body: StandardRetriever())
     with pytest.raises(ApiError) as info:
         parse_retriever({"my_retreiver": {}})
-    assert info.value.reason == "unknown retriever [my_retreiver] did you mean [my_retriever]?"
+    assert error_reason(info.value) == "unknown retriever [my_retreiver] did you mean [my_retriever]?"
 
 
 def test_register_retriever_checks_its_arguments(registry: dict[str, Any]) -> None:

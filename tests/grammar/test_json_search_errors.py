@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from retrievo.errors import ApiError
+from retrievo.errors import ApiError, error_reason
 from retrievo.grammar.json import parse_retriever, parse_search
 
 PE, XC, IAE = "parsing_exception", "x_content_parse_exception", "illegal_argument_exception"
@@ -373,4 +373,4 @@ def test_sort_mode_cause_names_the_value() -> None:
 def test_parse_retriever_shape_errors(obj: Any, reason: str) -> None:
     with pytest.raises(ApiError) as info:
         parse_retriever(obj)
-    assert (info.value.status_code, info.value.error, info.value.reason) == (400, PE, reason)
+    assert (info.value.status_code, info.value.error, error_reason(info.value)) == (400, PE, reason)

@@ -12,7 +12,7 @@ import re
 
 import pytest
 
-from retrievo.errors import BadRequestError
+from retrievo.errors import BadRequestError, error_reason
 from retrievo.inference.chunking import (
     ChunkOffset,
     max_words_in_sentence_overlap,
@@ -129,10 +129,10 @@ def test_word_punctuation() -> None:
 def test_word_invalid_params() -> None:
     with pytest.raises(BadRequestError) as e:
         word_chunks("not evaluated", 4, 10)
-    assert "Invalid chunking parameters, overlap [10] must be < chunk size / 2 [4 / 2 = 2]" in e.value.reason
+    assert "Invalid chunking parameters, overlap [10] must be < chunk size / 2 [4 / 2 = 2]" in error_reason(e.value)
     with pytest.raises(BadRequestError) as e:
         word_chunks("not evaluated", 10, 6)
-    assert "Invalid chunking parameters, overlap [6] must be < chunk size / 2 [10 / 2 = 5]" in e.value.reason
+    assert "Invalid chunking parameters, overlap [6] must be < chunk size / 2 [10 / 2 = 5]" in error_reason(e.value)
 
 
 # --------------------------------------------------------------------------- SentenceBoundaryChunkerTests

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from retrievo.errors import BadRequestError
+from retrievo.errors import BadRequestError, error_reason
 from retrievo.inference.chunking import (
     DEFAULT_CHUNKING_SETTINGS,
     NoneChunkingSettings,
@@ -44,42 +44,42 @@ def test_valid_settings_round_trip() -> None:
 
 def test_strategy_is_required() -> None:
     e = error({"max_chunk_size": 100})
-    assert (e.error, e.reason) == (
+    assert (e.error, error_reason(e)) == (
         "illegal_argument_exception",
         "Can't generate Chunker without ChunkingStrategy provided",
     )
 
 
 def test_unknown_strategy() -> None:
-    assert error({"strategy": "paragraph"}).reason == "Invalid chunkingStrategy paragraph"
-    assert error({"strategy": "Sentence", "max_chunk_size": 100}).reason == "Invalid chunkingStrategy Sentence"
+    assert error_reason(error({"strategy": "paragraph"})) == "Invalid chunkingStrategy paragraph"
+    assert error_reason(error({"strategy": "Sentence", "max_chunk_size": 100})) == "Invalid chunkingStrategy Sentence"
 
 
 def test_recursive_strategy_is_not_supported() -> None:
-    assert "not supported in retrievo" in error({"strategy": "recursive", "max_chunk_size": 100}).reason
+    assert "not supported in retrievo" in error_reason(error({"strategy": "recursive", "max_chunk_size": 100}))
 
 
 def test_sentence_validation_messages() -> None:
     e = error({"strategy": "sentence", "max_chunk_size": 10})
     assert e.error == "validation_exception"
-    assert e.reason == (
+    assert error_reason(e) == (
         "Validation Failed: 1: [chunking_settings] Invalid value [10.0]. [max_chunk_size] "
         "must be greater than or equal to [20.0];"
     )
-    assert error({"strategy": "sentence"}).reason == (
+    assert error_reason(error({"strategy": "sentence"})) == (
         "Validation Failed: 1: [chunking_settings] does not contain the required setting [max_chunk_size];"
     )
-    assert error({"strategy": "sentence", "max_chunk_size": 0}).reason == (
+    assert error_reason(error({"strategy": "sentence", "max_chunk_size": 0})) == (
         "Validation Failed: 1: [chunking_settings] Invalid value [0]. [max_chunk_size] must be a positive integer;"
     )
-    assert error({"strategy": "sentence", "max_chunk_size": 100, "sentence_overlap": 2}).reason == (
+    assert error_reason(error({"strategy": "sentence", "max_chunk_size": 100, "sentence_overlap": 2})) == (
         "Validation Failed: 1: sentence_overlap[2] must be either 0 or 1;"
     )
-    assert error({"strategy": "sentence", "max_chunk_size": "100"}).reason == (
+    assert error_reason(error({"strategy": "sentence", "max_chunk_size": "100"})) == (
         "Validation Failed: 1: field [max_chunk_size] is not of the expected type. The value [100] cannot "
         "be converted to a [Integer];"
     )
-    assert error({"strategy": "sentence", "max_chunk_size": 100.0}).reason == (
+    assert error_reason(error({"strategy": "sentence", "max_chunk_size": 100.0})) == (
         "Validation Failed: 1: field [max_chunk_size] is not of the expected type. The value [100.0] cannot "
         "be converted to a [Integer];"
     )
@@ -87,40 +87,40 @@ def test_sentence_validation_messages() -> None:
 
 def test_sentence_rejects_unknown_keys_and_reports_every_problem() -> None:
     e = error({"strategy": "sentence", "max_chunk_size": 5, "overlap": 1})
-    assert e.reason == (
+    assert error_reason(e) == (
         "Validation Failed: 1: Sentence based chunking settings can not have the following settings: [overlap];"
         "2: [chunking_settings] Invalid value [5.0]. [max_chunk_size] must be greater than or equal to [20.0];"
     )
 
 
 def test_word_validation_messages() -> None:
-    assert error({"strategy": "word", "max_chunk_size": 100, "overlap": 51}).reason == (
+    assert error_reason(error({"strategy": "word", "max_chunk_size": 100, "overlap": 51})) == (
         "Validation Failed: 1: [chunking_settings] Invalid value [51.0]. [overlap] must be less than or "
         "equal to [50.0];"
     )
-    assert error({"strategy": "word", "max_chunk_size": 100}).reason == (
+    assert error_reason(error({"strategy": "word", "max_chunk_size": 100})) == (
         "Validation Failed: 1: [chunking_settings] does not contain the required setting [overlap];"
     )
     # Elasticsearch's word strategy requires a positive overlap.
-    assert error({"strategy": "word", "max_chunk_size": 100, "overlap": 0}).reason == (
+    assert error_reason(error({"strategy": "word", "max_chunk_size": 100, "overlap": 0})) == (
         "Validation Failed: 1: [chunking_settings] Invalid value [0]. [overlap] must be a positive integer;"
     )
-    assert error({"strategy": "word", "max_chunk_size": 9, "overlap": 1}).reason == (
+    assert error_reason(error({"strategy": "word", "max_chunk_size": 9, "overlap": 1})) == (
         "Validation Failed: 1: [chunking_settings] Invalid value [9.0]. [max_chunk_size] must be greater "
         "than or equal to [10.0];"
     )
-    assert error({"strategy": "word", "max_chunk_size": 100, "overlap": 10, "sentence_overlap": 1}).reason == (
+    assert error_reason(error({"strategy": "word", "max_chunk_size": 100, "overlap": 10, "sentence_overlap": 1})) == (
         "Validation Failed: 1: Word based chunking settings can not have the following settings: [sentence_overlap];"
     )
 
 
 def test_none_strategy_takes_no_other_keys() -> None:
     e = error({"strategy": "none", "max_chunk_size": 100})
-    assert e.reason == (
+    assert error_reason(e) == (
         "Validation Failed: 1: When chunking is disabled (none), settings can not have the following: [max_chunk_size];"
     )
     assert chunk_text("one. two. three.", NoneChunkingSettings()) == [(0, 16)]
 
 
 def test_chunking_settings_must_be_an_object() -> None:
-    assert "[chunking_settings]" in error("sentence").reason
+    assert "[chunking_settings]" in error_reason(error("sentence"))

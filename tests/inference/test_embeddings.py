@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from retrievo.errors import ApiError
+from retrievo.errors import ApiError, error_reason
 from retrievo.inference import InferenceClient, InferenceRegistry
 from retrievo.inference.chunking import ChunkOffset, WordChunkingSettings
 from retrievo.inference.registry import _merge_chunks
@@ -176,17 +176,17 @@ def test_unavailable_model_fails_fast_with_offline_advice(client: InferenceClien
         client.text_embedding(inference_id=put_id, input="x")
     assert time.perf_counter() - started < 5
     assert e.value.status_code == 400
-    assert "Could not load model [no-such-org/no-such-model]" in e.value.reason
+    assert "Could not load model [no-such-org/no-such-model]" in error_reason(e.value)
     for remedy in ("local directory", "[.all-minilm-l6-v2]", "HF_HOME"):
-        assert remedy in e.value.reason
-    assert "Traceback" not in e.value.reason
+        assert remedy in error_reason(e.value)
+    assert "Traceback" not in error_reason(e.value)
 
 
 def test_pinned_dimensions_must_match_the_model(client: InferenceClient) -> None:
     put(client, "wrong-dims", dimensions=768)
     with pytest.raises(ApiError) as e:
         client.text_embedding(inference_id="wrong-dims", input="x")
-    assert "dimensions [768] does not match the [384] dimensions" in e.value.reason
+    assert "dimensions [768] does not match the [384] dimensions" in error_reason(e.value)
 
 
 def test_input_type_and_normalize(client: InferenceClient) -> None:

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from retrievo.errors import ApiError
+from retrievo.errors import ApiError, error_reason
 from retrievo.inference import InferenceClient
 
 MOCK = {
@@ -46,30 +46,33 @@ def test_request_validation(mock: InferenceClient) -> None:
         return api_error(mock.rerank, inference_id="mock", **kwargs)
 
     e = error(body={"input": ["a"]})
-    assert (e.status_code, e.error, e.reason) == (
+    assert (e.status_code, e.error, error_reason(e)) == (
         400,
         "action_request_validation_exception",
         "Validation Failed: 1: Field [query] cannot be null for task type [rerank];",
     )
-    assert error(query="", input=["a"]).reason == (
+    assert error_reason(error(query="", input=["a"])) == (
         "Validation Failed: 1: Field [query] cannot be empty for task type [rerank];"
     )
-    assert error(query="q", input=[]).reason == "Validation Failed: 1: Field [input] cannot be an empty array;"
-    assert error(query="q", input=["a"], top_n=0).reason == (
+    assert error_reason(error(query="q", input=[])) == "Validation Failed: 1: Field [input] cannot be an empty array;"
+    assert error_reason(error(query="q", input=["a"], top_n=0)) == (
         "Validation Failed: 1: Field [top_n] must be greater than or equal to 1;"
     )
     e = api_error(mock.inference, inference_id="mock", query="q", input=["a"], input_type="search")
-    assert e.reason == "Validation Failed: 1: Field [input_type] cannot be specified for task type [rerank];"
+    assert error_reason(e) == "Validation Failed: 1: Field [input_type] cannot be specified for task type [rerank];"
     e = error(query={"type": "image", "value": "..."}, input=["a"])
-    assert (e.error, e.reason) == ("x_content_parse_exception", "[inference_request] failed to parse field [query]")
-    assert error(query="q", input=["a"], top_n="2").reason == "[inference_request] failed to parse field [top_n]"
-    assert error(query="q", input=["a"], return_documents="yes").reason == (
+    assert (e.error, error_reason(e)) == (
+        "x_content_parse_exception",
+        "[inference_request] failed to parse field [query]",
+    )
+    assert error_reason(error(query="q", input=["a"], top_n="2")) == "[inference_request] failed to parse field [top_n]"
+    assert error_reason(error(query="q", input=["a"], return_documents="yes")) == (
         "[inference_request] failed to parse field [return_documents]"
     )
-    assert error(query="q", input=[{"type": "text", "value": "a"}]).reason == (
+    assert error_reason(error(query="q", input=[{"type": "text", "value": "a"}])) == (
         "[input] must be a string or an array of strings"
     )
-    assert error(body={"query": "q", "input": ["a"], "k": 1}).reason == "[inference_request] unknown field [k]"
+    assert error_reason(error(body={"query": "q", "input": ["a"], "k": 1})) == "[inference_request] unknown field [k]"
 
 
 def test_client_argument_errors(client: InferenceClient) -> None:
@@ -83,27 +86,27 @@ def test_client_argument_errors(client: InferenceClient) -> None:
 
 def test_task_type_and_endpoint_errors(mock: InferenceClient) -> None:
     e = api_error(mock.rerank, inference_id="nope", query="q", input=["a"])
-    assert (e.status_code, e.error, e.reason) == (
+    assert (e.status_code, e.error, error_reason(e)) == (
         404,
         "resource_not_found_exception",
         "Inference endpoint not found [nope]",
     )
     e = api_error(mock.rerank, inference_id=".all-minilm-l6-v2", query="q", input=["a"])
-    assert (e.status_code, e.reason) == (
+    assert (e.status_code, error_reason(e)) == (
         400,
         "Incompatible task_type, the requested type [rerank] does not match the model type [text_embedding]",
     )
     e = api_error(mock.text_embedding, inference_id="mock", input=["a"])
-    assert e.reason == (
+    assert error_reason(e) == (
         "Incompatible task_type, the requested type [text_embedding] does not match the model type [rerank]"
     )
     registry = mock.registry
     for call in (registry.rerank_scores, registry.rerank_scores_with_stats):
         assert api_error(call, "nope", "q", ["a"]).status_code == 404
-        assert api_error(call, ".all-minilm-l6-v2", "q", ["a"]).reason.startswith("Incompatible task_type")
+        assert error_reason(api_error(call, ".all-minilm-l6-v2", "q", ["a"])).startswith("Incompatible task_type")
     assert api_error(registry.rerank_window, "nope").status_code == 404
     assert api_error(registry.rerank_top_n, ".all-minilm-l6-v2").status_code == 400
-    assert api_error(registry.embed, "mock", ["a"]).reason.startswith("Incompatible task_type")
+    assert error_reason(api_error(registry.embed, "mock", ["a"])).startswith("Incompatible task_type")
     assert api_error(registry.rerank_scores, "mock", "", ["a"]).error == "action_request_validation_exception"
     e = api_error(
         mock.put,
@@ -116,7 +119,7 @@ def test_task_type_and_endpoint_errors(mock: InferenceClient) -> None:
             "chunking_settings": {"strategy": "none"},
         },
     )
-    assert e.reason.startswith("Configuration contains settings [{chunking_settings=")
+    assert error_reason(e).startswith("Configuration contains settings [{chunking_settings=")
 
 
 def test_registry_rerank_scores(mock: InferenceClient) -> None:
@@ -151,4 +154,4 @@ def test_put_with_task_type_in_body_and_listing(client: InferenceClient) -> None
             "task_settings": {"top_n": "3"},
         },
     )
-    assert "[top_n] is not of the expected type" in e.reason
+    assert "[top_n] is not of the expected type" in error_reason(e)

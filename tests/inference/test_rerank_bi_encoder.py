@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from retrievo.errors import ApiError
+from retrievo.errors import ApiError, error_reason
 from retrievo.inference import InferenceClient
 
 QUERY = "when does a solar eclipse happen"
@@ -110,7 +110,7 @@ def test_bi_encoder_reference_errors(client: InferenceClient) -> None:
         task_type="rerank",
         inference_config={"service": "bi_encoder", "service_settings": {"text_embedding_id": "missing"}},
     )
-    assert e.status_code == 400 and "names the inference endpoint [missing], which does not exist" in e.reason
+    assert e.status_code == 400 and "names the inference endpoint [missing], which does not exist" in error_reason(e)
     e = api_error(
         client.put,
         inference_id="bi",
@@ -120,14 +120,14 @@ def test_bi_encoder_reference_errors(client: InferenceClient) -> None:
             "service_settings": {"text_embedding_id": ".all-minilm-l6-v2-rerank"},
         },
     )
-    assert "must name a [text_embedding] endpoint" in e.reason
+    assert "must name a [text_embedding] endpoint" in error_reason(e)
     e = api_error(
         client.put,
         inference_id="bi",
         task_type="text_embedding",
         inference_config={"service": "bi_encoder", "service_settings": {}},
     )
-    assert e.reason == "The [bi_encoder] service does not support task type [text_embedding]"
+    assert error_reason(e) == "The [bi_encoder] service does not support task type [text_embedding]"
     # the embedding endpoint deleted after the rerank endpoint was created
     client.put(
         inference_id="emb",
@@ -144,4 +144,4 @@ def test_bi_encoder_reference_errors(client: InferenceClient) -> None:
     )
     client.delete(inference_id="emb")
     e = api_error(client.registry.rerank_scores, "bi", QUERY, PASSAGES)
-    assert e.status_code == 400 and "[emb], which does not exist" in e.reason
+    assert e.status_code == 400 and "[emb], which does not exist" in error_reason(e)

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from retrievo.errors import ApiError
+from retrievo.errors import ApiError, error_reason
 from retrievo.inference import InferenceClient, InferenceRegistry
 from retrievo.inference.services import model_loading
 from retrievo.inference.services.model_loading import LoadedModelCache
@@ -184,7 +184,7 @@ def test_settings_echo_window_and_top_n(client: InferenceClient, tiny_cross_enco
     # a configured top_n below the number of inputs fails the reranker as in Elasticsearch
     e = api_error(registry.rerank_scores, "ce", QUERY, PASSAGES)
     assert (e.status_code, e.error) == (500, "illegal_state_exception")
-    assert e.reason == "Reranker input document count and returned score count mismatch: [6] vs [3]"
+    assert error_reason(e) == "Reranker input document count and returned score count mismatch: [6] vs [3]"
     put_cross_encoder(client, tiny_cross_encoder_path, inference_id="ce-default")
     assert registry.rerank_window("ce-default") == 96  # the tokenizer's 128 tokens
     assert registry.rerank_top_n("ce-default") is None
@@ -238,8 +238,8 @@ def test_unloadable_models_say_how_to_provide_them_offline(client: InferenceClie
         task_type="rerank",
         inference_config={"service": "sentence_transformers", "service_settings": {"model_id": "./no/such/dir"}},
     )
-    assert e.status_code == 400 and "Could not load model [./no/such/dir]" in e.reason
-    assert "CrossEncoder(" in e.reason and "[.all-minilm-l6-v2-rerank]" in e.reason
+    assert e.status_code == 400 and "Could not load model [./no/such/dir]" in error_reason(e)
+    assert "CrossEncoder(" in error_reason(e) and "[.all-minilm-l6-v2-rerank]" in error_reason(e)
     client.put(
         inference_id="hub",
         task_type="rerank",
@@ -250,11 +250,11 @@ def test_unloadable_models_say_how_to_provide_them_offline(client: InferenceClie
     )
     e = api_error(client.rerank, inference_id="hub", query="q", input=["a"])
     assert e.status_code == 400 and e.error == "status_exception"
-    assert e.reason.startswith(
+    assert error_reason(e).startswith(
         "Could not load model [someone/not-cached-reranker]: it is not in the local Hugging Face cache"
     )
-    assert 'CrossEncoder("someone/not-cached-reranker").save("/path/to/dir")' in e.reason
-    assert '"service": "sentence_transformers"' in e.reason and "[.all-minilm-l6-v2-rerank]" in e.reason
+    assert 'CrossEncoder("someone/not-cached-reranker").save("/path/to/dir")' in error_reason(e)
+    assert '"service": "sentence_transformers"' in error_reason(e) and "[.all-minilm-l6-v2-rerank]" in error_reason(e)
 
 
 def test_bi_encoders_are_not_loaded_as_cross_encoders(
@@ -267,11 +267,11 @@ def test_bi_encoders_are_not_loaded_as_cross_encoders(
             task_type="rerank",
             inference_config={"service": "sentence_transformers", "service_settings": {"model_id": model_id}},
         )
-        assert "is a bi-encoder (text_embedding) model" in e.reason and "[bi_encoder]" in e.reason
+        assert "is a bi-encoder (text_embedding) model" in error_reason(e) and "[bi_encoder]" in error_reason(e)
     headless = save_tiny_bert(tmp_path / "headless", with_head=False)
     put_cross_encoder(client, headless, inference_id="headless")
     e = api_error(client.registry.rerank_scores, "headless", QUERY, ["a"])
-    assert e.status_code == 400 and "has no sequence-classification head (architectures [BertModel])" in e.reason
+    assert e.status_code == 400 and "has no sequence-classification head (architectures [BertModel])" in error_reason(e)
 
 
 def test_rerank_settings_validation(client: InferenceClient, tiny_cross_encoder_path: Path) -> None:
@@ -284,24 +284,33 @@ def test_rerank_settings_validation(client: InferenceClient, tiny_cross_encoder_
         )
 
     e = put_error({})
-    assert e.reason == "Validation Failed: 1: [service_settings] does not contain the required setting [model_id];"
+    assert (
+        error_reason(e) == "Validation Failed: 1: [service_settings] does not contain the required setting [model_id];"
+    )
     e = put_error({"model_id": "m", "max_length": 0, "dtype": "float16"})
-    assert e.reason == (
+    assert error_reason(e) == (
         "Validation Failed: 1: [service_settings] Invalid value [float16] received. [dtype] must "
         "be one of [bfloat16, float32];2: [service_settings] Invalid value [0]. [max_length] must "
         "be a positive integer;"
     )
     e = put_error({"model_id": "m", "normalize": True})
     assert (
-        e.reason == "Configuration contains settings [{normalize=true}] unknown to the [sentence_transformers] service"
+        error_reason(e)
+        == "Configuration contains settings [{normalize=true}] unknown to the [sentence_transformers] service"
     )
     e = put_error({"model_id": "m"}, task_settings={"top_n": 0})
-    assert e.reason == "Validation Failed: 1: [task_settings] Invalid value [0]. [top_n] must be a positive integer;"
+    assert (
+        error_reason(e)
+        == "Validation Failed: 1: [task_settings] Invalid value [0]. [top_n] must be a positive integer;"
+    )
     e = put_error({"model_id": "m"}, chunking_settings={"strategy": "none"})
-    assert "unknown to the [sentence_transformers] service" in e.reason
+    assert "unknown to the [sentence_transformers] service" in error_reason(e)
     put_cross_encoder(client, tiny_cross_encoder_path)
     e = api_error(client.rerank, inference_id="ce", query="q", input=["a"], task_settings={"colour": "red"})
-    assert e.reason == "Configuration contains settings [{colour=red}] unknown to the [sentence_transformers] service"
+    assert (
+        error_reason(e)
+        == "Configuration contains settings [{colour=red}] unknown to the [sentence_transformers] service"
+    )
 
 
 # ---------------------------------------------------------------------------------- elasticsearch service
@@ -363,8 +372,8 @@ def test_eland_cross_encoder_ids(
         },
     )
     e = api_error(client.rerank, inference_id="other", query="q", input=["a"])
-    assert cached_ms_marco[-1] == "acme/my-reranker" and "Could not load model [acme__my-reranker]" in e.reason
-    assert 'CrossEncoder("acme/my-reranker")' in e.reason
+    assert cached_ms_marco[-1] == "acme/my-reranker" and "Could not load model [acme__my-reranker]" in error_reason(e)
+    assert 'CrossEncoder("acme/my-reranker")' in error_reason(e)
 
 
 def test_eland_rerank_settings(client: InferenceClient) -> None:
@@ -403,7 +412,7 @@ def test_eland_rerank_settings(client: InferenceClient) -> None:
             },
         },
     )
-    assert e.status_code == 400 and "chunk_rescorer" in e.reason
+    assert e.status_code == 400 and "chunk_rescorer" in error_reason(e)
     assert response["task_settings"] == {"return_documents": False}
     e = api_error(
         client.put,
@@ -411,14 +420,14 @@ def test_eland_rerank_settings(client: InferenceClient) -> None:
         task_type="rerank",
         inference_config={**ELAND_RERANK, "task_settings": {"top_n": 3}},
     )
-    assert e.reason == "Configuration contains settings [{top_n=3}] unknown to the [elasticsearch] service"
+    assert error_reason(e) == "Configuration contains settings [{top_n=3}] unknown to the [elasticsearch] service"
     e = api_error(
         client.put,
         inference_id="x",
         task_type="rerank",
         inference_config={"service": "elasticsearch", "service_settings": {"model_id": "m", "num_threads": 1}},
     )
-    assert "does not contain one of the required settings [num_allocations, adaptive_allocations]" in e.reason
+    assert "does not contain one of the required settings [num_allocations, adaptive_allocations]" in error_reason(e)
 
 
 def test_elastic_rerank_is_not_available_offline(client: InferenceClient) -> None:
@@ -431,14 +440,17 @@ def test_elastic_rerank_is_not_available_offline(client: InferenceClient) -> Non
             "service_settings": {"model_id": ".rerank-v1", "num_threads": 1, "num_allocations": 1},
         },
     )
-    assert e.status_code == 400 and "Elasticsearch built-in model [.rerank-v1] is not supported in retrievo" in e.reason
+    assert (
+        e.status_code == 400
+        and "Elasticsearch built-in model [.rerank-v1] is not supported in retrievo" in error_reason(e)
+    )
     for hint in (
         "cross-encoder__ms-marco-minilm-l-6-v2",
         "[.rerank-v1-elasticsearch]",
         "[sentence_transformers]",
         "[.all-minilm-l6-v2-rerank]",
     ):
-        assert hint in e.reason
+        assert hint in error_reason(e)
     e = api_error(
         client.put,
         inference_id="x",
@@ -451,14 +463,14 @@ def test_elastic_rerank_is_not_available_offline(client: InferenceClient) -> Non
             },
         },
     )
-    assert "is a bi-encoder (text_embedding) model" in e.reason
+    assert "is a bi-encoder (text_embedding) model" in error_reason(e)
 
 
 def test_default_reranker_without_the_model(client: InferenceClient) -> None:
     """Offline and uncached: a 400 that says exactly what to do; no other model is used instead."""
     e = api_error(client.rerank, inference_id=".rerank-v1-elasticsearch", query="q", input=["a", "b"])
     assert e.status_code == 400 and e.error == "status_exception"
-    assert e.reason.startswith(
+    assert error_reason(e).startswith(
         "Could not load model [cross-encoder__ms-marco-minilm-l-6-v2]: it is not in the local Hugging Face cache"
     )
     for text in (
@@ -470,13 +482,15 @@ def test_default_reranker_without_the_model(client: InferenceClient) -> None:
         '{"model_id": "/path/to/dir"}}',
         "[.all-minilm-l6-v2-rerank]",
     ):
-        assert text in e.reason
-    assert api_error(client.registry.rerank_scores, ".rerank-v1-elasticsearch", "q", ["a"]).reason == e.reason
+        assert text in error_reason(e)
+    assert error_reason(
+        api_error(client.registry.rerank_scores, ".rerank-v1-elasticsearch", "q", ["a"])
+    ) == error_reason(e)
     # reserved, and still there after a forced delete
     e = api_error(
         client.put, inference_id=".rerank-v1-elasticsearch", task_type="rerank", inference_config=ELAND_RERANK
     )
-    assert "is a reserved inference ID" in e.reason
+    assert "is a reserved inference ID" in error_reason(e)
     client.delete(inference_id=".rerank-v1-elasticsearch", force=True)
     assert client.get(inference_id=".rerank-v1-elasticsearch")["endpoints"][0]["task_type"] == "rerank"
 

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from retrievo.errors import ApiError
+from retrievo.errors import ApiError, error_reason
 from retrievo.inference import InferenceClient, InferenceRegistry
 from retrievo.inference.services.test_reranking import java_parse_float
 
@@ -120,7 +120,7 @@ def test_top_n_and_hide_top_n(client: InferenceClient) -> None:
     assert registry.rerank_top_n("top") == 2 and registry.rerank_top_n("hidden") is None
     np.testing.assert_array_equal(registry.rerank_scores("hidden", "q", ["1", "2"]), [1, 2])
     e = api_error(registry.rerank_scores, "hidden", "q", ["1", "2", "3"])
-    assert (e.status_code, e.error, e.reason) == (
+    assert (e.status_code, e.error, error_reason(e)) == (
         500,
         "illegal_state_exception",
         "Reranker input document count and returned score count mismatch: [3] vs [2]",
@@ -131,12 +131,12 @@ def test_top_n_and_hide_top_n(client: InferenceClient) -> None:
 def test_should_fail_validation(client: InferenceClient) -> None:
     put_mock(client, should_fail_validation=True)
     e = api_error(client.rerank, inference_id="my-rerank-model", query="q", input=["a"])
-    assert (e.status_code, e.error, e.reason) == (
+    assert (e.status_code, e.error, error_reason(e)) == (
         500,
         "runtime_exception",
         "validation call intentionally failed based on task settings",
     )
-    assert api_error(client.registry.rerank_scores, "my-rerank-model", "q", ["a"]).reason == e.reason
+    assert error_reason(api_error(client.registry.rerank_scores, "my-rerank-model", "q", ["a"])) == error_reason(e)
     # only the endpoint's setting counts: a request cannot switch it on or off
     put_mock(client, "ok")
     assert client.rerank(inference_id="ok", query="q", input=["1"], task_settings={"should_fail_validation": True})
@@ -157,20 +157,20 @@ def test_service_settings_errors(client: InferenceClient) -> None:
         task_type="rerank",
         inference_config={"service": "test_reranking_service", "service_settings": {"api_key": "k"}},
     )
-    assert (e.error, e.reason) == ("validation_exception", "Validation Failed: 1: missing model;")
+    assert (e.error, error_reason(e)) == ("validation_exception", "Validation Failed: 1: missing model;")
     e = api_error(
         client.put,
         inference_id="x",
         task_type="rerank",
         inference_config={"service": "test_reranking_service", "service_settings": {"model": "m"}},
     )
-    assert e.reason == "Validation Failed: 1: missing api_key;"
+    assert error_reason(e) == "Validation Failed: 1: missing api_key;"
     e = api_error(put_mock, client, "x", top_n=2.0)
-    assert (e.status_code, e.error, e.reason) == (400, "number_format_exception", 'For input string: "2.0"')
+    assert (e.status_code, e.error, error_reason(e)) == (400, "number_format_exception", 'For input string: "2.0"')
     e = api_error(put_mock, client, "x", min_score="low")
-    assert e.reason == 'For input string: "low"'
+    assert error_reason(e) == 'For input string: "low"'
     e = api_error(client.put, inference_id="x", task_type="text_embedding", inference_config=MOCK)
-    assert e.reason == "The [test_reranking_service] service does not support task type [text_embedding]"
+    assert error_reason(e) == "The [test_reranking_service] service does not support task type [text_embedding]"
     # the mock ignores settings it does not know
     assert put_mock(client, "lenient", colour="red")["task_settings"]["result_diff"] == 0.2
 

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from retrievo.errors import BadRequestError
+from retrievo.errors import BadRequestError, error_reason
 from retrievo.index.dates import (
     DEFAULT_DATE_FORMAT,
     DateFormatError,
@@ -322,4 +322,4 @@ def test_bad_time_zone_and_bad_format():
     assert info.value.body["error"]["reason"] == "Unknown time-zone ID: Mars/Olympus"
     with pytest.raises(BadRequestError) as info:
         parse_date_math("now", NOW, False, "MMM yyyy")
-    assert "date format [MMM yyyy] is not supported" in info.value.reason
+    assert "date format [MMM yyyy] is not supported" in error_reason(info.value)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from retrievo.errors import BadRequestError
+from retrievo.errors import BadRequestError, error_reason
 from retrievo.index.mappings import Mappings
 
 
@@ -85,7 +85,7 @@ def test_non_updatable_parameter_conflicts_list_every_parameter():
 def test_omitting_an_explicit_analyzer_is_a_conflict_with_the_default_analyzer():
     err = merge_error({"properties": {"title": {"type": "text"}}})
     assert err.error == "illegal_argument_exception"
-    assert err.reason.endswith("Cannot update parameter [analyzer] from [english] to [default]")
+    assert error_reason(err).endswith("Cannot update parameter [analyzer] from [english] to [default]")
 
 
 def test_norms_can_be_disabled_but_not_enabled():
@@ -95,7 +95,7 @@ def test_norms_can_be_disabled_but_not_enabled():
     assert disabled.to_json()["properties"]["t"] == {"type": "text", "norms": False}
     with pytest.raises(BadRequestError) as info:
         disabled.merge({"properties": {"t": {"type": "text", "norms": True}}})
-    assert info.value.reason == (
+    assert error_reason(info.value) == (
         "Mapper for [t] conflicts with existing mapper:\n\tCannot update parameter [norms] from [false] to [true]"
     )
 
@@ -129,7 +129,7 @@ def test_multi_fields_merge_by_name_and_keep_existing_ones():
             {"properties": {"title": {"type": "text", "analyzer": "english", "fields": {"raw": {"type": "text"}}}}},
             REGISTRY,
         )
-    assert info.value.reason == "mapper [title.raw] cannot be changed from type [keyword] to [text]"
+    assert error_reason(info.value) == "mapper [title.raw] cannot be changed from type [keyword] to [text]"
 
 
 def test_objects_and_fields_cannot_replace_each_other():

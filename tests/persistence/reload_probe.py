@@ -24,7 +24,8 @@ def main() -> None:
         print(json.dumps({"ok": True}))
         return
     engine = Engine.load(path) if mode == "--load" else Engine(path=path)
-    print(json.dumps(run_searches(engine, models="--models" in sys.argv)))
+    found = run_searches(engine, models="--models" in sys.argv)
+    print(json.dumps(found, default=lambda response: response.body))  # the client's responses
 
 
 if __name__ == "__main__":

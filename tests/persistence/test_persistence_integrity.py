@@ -17,6 +17,7 @@ import pytest
 
 from persistence_corpus import outcome
 from retrievo import ApiError, Engine
+from retrievo.errors import error_reason
 from retrievo.index.persistence import MANIFEST_NAME, directory, files
 from retrievo.index.persistence.files import canonical_digest
 
@@ -82,9 +83,9 @@ def test_a_truncated_file_is_reported_not_loaded(saved: tuple[Engine, Path], rel
     os.truncate(victim, size // 2)
     err = _error(lambda: Engine.load(path))
     assert err.status_code == 500 and err.error == "corrupt_index_exception"
-    assert err.reason == f"file truncated: expected [{size}] bytes, found [{size // 2}] (resource=[{victim}])"
+    assert error_reason(err) == f"file truncated: expected [{size}] bytes, found [{size // 2}] (resource=[{victim}])"
     # Opening it as an engine's home fails the same way; nothing is created over it.
-    assert _error(lambda: Engine(path=path)).reason == err.reason
+    assert error_reason(_error(lambda: Engine(path=path))) == error_reason(err)
 
 
 def test_a_changed_byte_fails_the_checksum(saved: tuple[Engine, Path]) -> None:
@@ -95,8 +96,8 @@ def test_a_changed_byte_fails_the_checksum(saved: tuple[Engine, Path]) -> None:
     victim.write_bytes(bytes(data))
     err = _error(lambda: Engine.load(path))
     assert err.error == "corrupt_index_exception"
-    assert err.reason.startswith("checksum failed (hardware problem?) : expected=[sha256:")
-    assert err.reason.endswith(f"(resource=[{victim}])")
+    assert error_reason(err).startswith("checksum failed (hardware problem?) : expected=[sha256:")
+    assert error_reason(err).endswith(f"(resource=[{victim}])")
 
 
 def test_a_missing_file_is_named(saved: tuple[Engine, Path]) -> None:
@@ -104,7 +105,7 @@ def test_a_missing_file_is_named(saved: tuple[Engine, Path]) -> None:
     victim = _index_file(path, "docs.live.npy")
     victim.unlink()
     err = _error(lambda: Engine.load(path))
-    assert err.reason == f"file listed in the manifest is missing (resource=[{victim}])"
+    assert error_reason(err) == f"file listed in the manifest is missing (resource=[{victim}])"
 
 
 def _forge_shard_json(path: Path, change) -> Path:
@@ -134,7 +135,7 @@ def test_content_of_the_wrong_shape_is_refused_even_with_matching_checksums(save
 
     _forge_shard_json(path, retype)
     err = _error(lambda: Engine.load(path))
-    assert err.reason == (
+    assert error_reason(err) == (
         f"expected a 1-d array [offsets] of [int64] (resource=[{_index_file(path, 'field-0.postings.pack')}])"
     )
 
@@ -143,14 +144,14 @@ def test_content_of_the_wrong_shape_is_refused_even_with_matching_checksums(save
 
     _forge_shard_json(path, outside)
     err = _error(lambda: Engine.load(path))
-    assert "unexpected pack layout: array [offsets] does not fit the file" in err.reason
+    assert "unexpected pack layout: array [offsets] does not fit the file" in error_reason(err)
 
     def nonsense(body: dict) -> None:
         body["store"]["segments"] = [[0, 5, 0]]
 
     shard_json = _forge_shard_json(path, nonsense)
     err = _error(lambda: Engine.load(path))
-    assert err.reason == f"document segments do not cover [0, 40) (resource=[{shard_json}])"
+    assert error_reason(err) == f"document segments do not cover [0, 40) (resource=[{shard_json}])"
 
 
 def test_manifest_problems(saved: tuple[Engine, Path]) -> None:
@@ -160,23 +161,27 @@ def test_manifest_problems(saved: tuple[Engine, Path]) -> None:
 
     manifest.write_bytes(original[: len(original) // 3])
     err = _error(lambda: Engine.load(path))
-    assert err.error == "corrupt_index_exception" and str(manifest) in err.reason and "not valid JSON" in err.reason
+    assert (
+        err.error == "corrupt_index_exception"
+        and str(manifest) in error_reason(err)
+        and "not valid JSON" in error_reason(err)
+    )
 
     manifest.write_bytes(original.replace(b'"generation":', b'"generation":1'))
     err = _error(lambda: Engine.load(path))
-    assert err.reason.startswith("checksum failed") and str(manifest) in err.reason
+    assert error_reason(err).startswith("checksum failed") and str(manifest) in error_reason(err)
 
     manifest.write_bytes(original.replace(b'"format_version":1', b'"format_version":7'))
     err = _error(lambda: Engine.load(path))
     assert err.status_code == 500 and err.error == "index_format_too_new_exception"
-    assert err.reason.startswith(
+    assert error_reason(err).startswith(
         f"Format version is not supported (resource [{manifest}]): 7 (needs to be between 1 and 1)"
     )
 
     manifest.write_text(json.dumps({"name": "some other tool's manifest"}))
     err = _error(lambda: Engine.load(path))
     assert err.status_code == 400 and err.error == "illegal_argument_exception"
-    assert err.reason.startswith(f"[{path.resolve()}] is not a retrievo data directory")
+    assert error_reason(err).startswith(f"[{path.resolve()}] is not a retrievo data directory")
 
 
 def test_a_manifest_cannot_point_outside_its_directory(saved: tuple[Engine, Path]) -> None:
@@ -190,21 +195,21 @@ def test_a_manifest_cannot_point_outside_its_directory(saved: tuple[Engine, Path
 
     _rewrite_manifest(path, escape)
     err = _error(lambda: Engine.load(path))
-    assert err.error == "corrupt_index_exception" and "leaves its directory" in err.reason
+    assert err.error == "corrupt_index_exception" and "leaves its directory" in error_reason(err)
 
 
 def test_paths_that_hold_no_saved_engine(tmp_path: Path) -> None:
     err = _error(lambda: Engine.load(tmp_path / "nothing"))
     assert err.status_code == 404 and err.error == "resource_not_found_exception"
-    assert err.reason == f"no saved engine at [{(tmp_path / 'nothing').resolve()}]"
+    assert error_reason(err) == f"no saved engine at [{(tmp_path / 'nothing').resolve()}]"
     foreign = tmp_path / "foreign"
     foreign.mkdir()
     (foreign / "notes.txt").write_text("mine")
     err = _error(lambda: Engine(path=foreign))
-    assert err.status_code == 400 and "it is not empty (it holds [notes.txt])" in err.reason
+    assert err.status_code == 400 and "it is not empty (it holds [notes.txt])" in error_reason(err)
     assert sorted(p.name for p in foreign.iterdir()) == ["notes.txt"]
     err = _error(lambda: Engine().save(foreign / "notes.txt"))
-    assert err.status_code == 400 and err.reason.endswith("is not a retrievo data directory: it is a file")
+    assert err.status_code == 400 and error_reason(err).endswith("is not a retrievo data directory: it is a file")
 
 
 def test_nothing_is_pickled(saved: tuple[Engine, Path]) -> None:
@@ -245,7 +250,7 @@ def test_a_failed_save_leaves_the_previous_save_loadable(
     with monkeypatch.context() as patch:
         _fail_after(patch, after)
         err = _error(lambda: engine.save(path))
-    assert err.status_code == 500 and err.error == "io_exception" and "No space left on device" in err.reason
+    assert err.status_code == 500 and err.error == "io_exception" and "No space left on device" in error_reason(err)
     assert outcome(Engine.load(path).search(index="i", body=BODY)) == expected
     assert len(list((path / "indices").glob("*/*"))) == 1  # the half-written generation is gone
     engine.save(path)  # and the next save succeeds
@@ -264,7 +269,7 @@ def test_a_failed_manifest_swap_leaves_the_previous_save_loadable(
 
         patch.setattr(directory.os, "replace", no_replace)
         err = _error(lambda: engine.save(path))
-    assert err.error == "io_exception" and str(path / MANIFEST_NAME) in err.reason
+    assert err.error == "io_exception" and str(path / MANIFEST_NAME) in error_reason(err)
     assert Engine.load(path).exists(index="i", id="0")
     assert not list(path.glob(".retrievo-manifest.*"))
 
@@ -305,7 +310,7 @@ def test_two_engines_on_one_directory_are_caught(tmp_path: Path) -> None:
     second.index(index="a", id="1", document={"t": "x"}, refresh=True)
     err = _error(lambda: first.index(index="b", id="1", document={"t": "y"}, refresh=True))
     assert err.error == "illegal_state_exception"
-    assert err.reason.startswith(f"[{home.resolve()}] was changed by another engine since this one opened it")
+    assert error_reason(err).startswith(f"[{home.resolve()}] was changed by another engine since this one opened it")
     assert Engine.load(home).indices.exists(index="a")
 
 

@@ -13,8 +13,8 @@ import fnmatch
 from collections.abc import Mapping, Sequence
 
 from retrievo.grammar.esql.errors import Pos, Problems
+from retrievo.grammar.esql.esql_types import esql_type
 from retrievo.grammar.esql.model import SCORE, EsqlQuery
-from retrievo.grammar.esql.where import esql_type
 from retrievo.retrievers.fusion import CompoundRetriever
 from retrievo.retrievers.rerank import TextSimilarityReranker
 from retrievo.retrievers.retriever import Retriever

@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from retrievo.errors import BadRequestError
+from retrievo.errors import BadRequestError, bad_request
 
 #: ES|QL's source commands and processing commands (what Elasticsearch 9.x parses), so that one
 #: outside the subset is named rather than reported as a syntax error.
@@ -93,7 +93,7 @@ def _caret(text: str, pos: Pos) -> str:
 
 def _error(error_type: str, text: str, pos: Pos, message: str, *, caret: bool) -> BadRequestError:
     reason = f"{pos}: {message}" + (_caret(text, pos) if caret else "")
-    err = BadRequestError(error_type, reason)
+    err = bad_request(error_type, reason)
     err.line, err.column = pos.line, pos.column  # type: ignore[attr-defined]
     return err
 
@@ -128,7 +128,7 @@ def verification_error(problems: Iterable[tuple[Pos, str]]) -> BadRequestError:
     items = list(problems)
     noun = "problem" if len(items) == 1 else "problems"
     reason = f"Found {len(items)} {noun}\n" + "\n".join(f"{pos}: {msg}" for pos, msg in items)
-    err = BadRequestError("verification_exception", reason)
+    err = bad_request("verification_exception", reason)
     err.line, err.column = items[0][0].line, items[0][0].column  # type: ignore[attr-defined]
     return err
 

@@ -32,7 +32,9 @@ from typing import Any, Literal
 
 from retrievo.grammar.esql.columns import all_columns
 from retrievo.grammar.esql.columns import keep as keep_columns
+from retrievo.grammar.esql.conditions import WhereContext
 from retrievo.grammar.esql.errors import Pos, Problems, not_supported, syntax_error, verification_error
+from retrievo.grammar.esql.esql_types import esql_type
 from retrievo.grammar.esql.model import DEFAULT_METADATA, METADATA_FIELDS, OTHER_METADATA_FIELDS, SCORE, EsqlQuery
 from retrievo.grammar.esql.syntax import (
     EsqlSyntax,
@@ -47,7 +49,7 @@ from retrievo.grammar.esql.syntax import (
     WhereCmd,
     parse_syntax,
 )
-from retrievo.grammar.esql.where import WhereContext, WherePlan, esql_type, translate_where
+from retrievo.grammar.esql.where import WherePlan, translate_where
 from retrievo.retrievers.fusion import DEFAULT_RANK_CONSTANT, LinearRetriever, RetrieverEntry, RrfRetriever
 from retrievo.retrievers.knn import KnnRetriever
 from retrievo.retrievers.queries import MatchAllQuery

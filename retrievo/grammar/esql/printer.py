@@ -17,7 +17,7 @@ import json
 import re
 from typing import Any
 
-from retrievo.errors import BadRequestError
+from retrievo.errors import BadRequestError, bad_request
 from retrievo.grammar.esql.model import DEFAULT_METADATA, SCORE, EsqlQuery
 from retrievo.grammar.esql.pipeline import DOC_ORDER, MAX_LIMIT, RERANK_LIMIT
 from retrievo.grammar.json.knn import default_num_candidates
@@ -81,7 +81,7 @@ _KEYWORDS = frozenset(
 
 
 def cannot_express(what: str) -> BadRequestError:
-    return BadRequestError("illegal_argument_exception", f"cannot express in ES|QL: {what}")
+    return bad_request("illegal_argument_exception", f"cannot express in ES|QL: {what}")
 
 
 # ---------------------------------------------------------------- lexical pieces

@@ -21,7 +21,15 @@ import struct
 from collections.abc import Iterable
 from typing import Any
 
-from retrievo.errors import ApiError, BadRequestError, error_cause, illegal_argument, parsing_error
+from retrievo.errors import (
+    ApiError,
+    BadRequestError,
+    bad_request,
+    error_cause,
+    error_reason,
+    illegal_argument,
+    parsing_error,
+)
 
 # Error types that are (subclasses of) ElasticsearchException or XContentParseException: a wrapper
 # around one of these reports the inner root cause; around anything else (IAE, NumberFormat…),
@@ -43,7 +51,7 @@ _UNSUPPORTED_MARK = " is not supported in retrievo"
 
 def is_unsupported(err: ApiError) -> bool:
     """True for retrievo's own ``not_supported`` errors, which wrappers must let through."""
-    return _UNSUPPORTED_MARK in err.reason
+    return _UNSUPPORTED_MARK in error_reason(err)
 
 
 def _float32(x: float) -> float:
@@ -86,12 +94,12 @@ def _cause_of(err: ApiError) -> dict[str, Any]:
 def x_content(reason: str, *, cause: ApiError | dict[str, Any] | None = None) -> BadRequestError:
     """An ``x_content_parse_exception``, optionally wrapping a cause with ES's root-cause rule."""
     if cause is None:
-        return BadRequestError("x_content_parse_exception", reason)
+        return bad_request("x_content_parse_exception", reason)
     if isinstance(cause, ApiError):
         roots = cause.body["error"]["root_cause"] if cause.error in _TRANSPARENT_CAUSES else None
-        return BadRequestError("x_content_parse_exception", reason, caused_by=_cause_of(cause), root_cause=roots)
+        return bad_request("x_content_parse_exception", reason, caused_by=_cause_of(cause), root_cause=roots)
     roots = [error_cause(cause["type"], cause["reason"])] if cause["type"] in _TRANSPARENT_CAUSES else None
-    return BadRequestError("x_content_parse_exception", reason, caused_by=cause, root_cause=roots)
+    return bad_request("x_content_parse_exception", reason, caused_by=cause, root_cause=roots)
 
 
 def failed_field(parser: str | None, field: str, cause: ApiError | dict[str, Any]) -> ApiError:
@@ -106,7 +114,7 @@ def as_parsing(err: ApiError) -> ApiError:
     """What ``MatchAllQueryBuilder``/``IdsQueryBuilder`` do: rethrow as ``parsing_exception``."""
     if is_unsupported(err):
         return err
-    return BadRequestError("parsing_exception", err.reason, caused_by=_cause_of(err))
+    return bad_request("parsing_exception", error_reason(err), caused_by=_cause_of(err))
 
 
 def unknown_field(parser: str, field: str, candidates: Iterable[str]) -> BadRequestError:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from retrievo.errors import BadRequestError, illegal_argument, not_supported, parsing_error
+from retrievo.errors import bad_request, illegal_argument, not_supported, parsing_error
 from retrievo.grammar.json import values as jv
 from retrievo.grammar.json.errors import (
     does_not_support,
@@ -162,7 +162,7 @@ def _mm_type(value: Any) -> MultiMatchType:
     text = jv.java_text(value)
     kind = _MM_TYPES.get(text)
     if kind is None:
-        raise BadRequestError("parse_exception", f"failed to parse [multi_match] query type [{text}]. unknown type.")
+        raise bad_request("parse_exception", f"failed to parse [multi_match] query type [{text}]. unknown type.")
     if kind not in _MM_SUPPORTED:
         raise not_supported(f"[multi_match] query type [{kind}]")
     return kind  # type: ignore[return-value]

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from retrievo.errors import ApiError, BadRequestError, illegal_argument, not_supported, validation_error
+from retrievo.errors import ApiError, bad_request, illegal_argument, not_supported, validation_error
 from retrievo.grammar.builders import NOT_A_BUILDER, builder_json, index_name
 from retrievo.grammar.json import parse_search
 from retrievo.grammar.json.search import result_window_error
@@ -97,7 +97,7 @@ def _json_line(line: str | bytes, what: str) -> Any:
     try:
         return json.loads(line)
     except (json.JSONDecodeError, UnicodeDecodeError) as e:
-        raise BadRequestError("x_content_parse_exception", f"[{what}] is not valid JSON: {e}") from None
+        raise bad_request("x_content_parse_exception", f"[{what}] is not valid JSON: {e}") from None
 
 
 def _ndjson_pairs(text: str | bytes) -> list[tuple[Any, Any]]:
@@ -107,7 +107,7 @@ def _ndjson_pairs(text: str | bytes) -> list[tuple[Any, Any]]:
         try:
             text = text.decode("utf-8")
         except UnicodeDecodeError as e:
-            raise BadRequestError("x_content_parse_exception", f"msearch body is not UTF-8: {e}") from None
+            raise bad_request("x_content_parse_exception", f"msearch body is not UTF-8: {e}") from None
     if text and not text.endswith("\n"):
         raise illegal_argument("The msearch request must be terminated by a newline [\n]")
     lines = [line.rstrip("\r") for line in text.split("\n")[:-1]]
@@ -157,7 +157,7 @@ def _check_boolean(value: Any) -> None:
 def _header_index(header: Any, default: str | None) -> str | None:
     """The index a header names (its ``index``/``indices``, else the request's), its other keys checked."""
     if not isinstance(header, dict):
-        raise BadRequestError("parsing_exception", f"msearch header must be an object, found [{header!r}]")
+        raise bad_request("parsing_exception", f"msearch header must be an object, found [{header!r}]")
     index = default
     for key, value in header.items():
         if key in ("index", "indices"):

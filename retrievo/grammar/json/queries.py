@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from retrievo.errors import BadRequestError, error_cause, illegal_argument, not_supported, parsing_error
+from retrievo.errors import BadRequestError, bad_request, error_cause, illegal_argument, not_supported, parsing_error
 from retrievo.grammar.json.compound import (
     parse_bool,
     parse_constant_score,
@@ -125,7 +125,7 @@ def known_query_names() -> frozenset[str]:
 
 def _unknown_query(name: str) -> BadRequestError:
     """``unknown query [x]`` (a ``parsing_exception`` caused by ``named_object_not_found``)."""
-    return BadRequestError(
+    return bad_request(
         "parsing_exception",
         f"unknown query [{name}]{suggest(name, known_query_names())}",
         caused_by=error_cause("named_object_not_found_exception", f"unknown field [{name}]"),

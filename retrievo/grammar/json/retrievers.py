@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from retrievo.errors import BadRequestError, error_cause, not_supported, parsing_error
+from retrievo.errors import bad_request, error_cause, not_supported, parsing_error
 from retrievo.grammar.json.errors import suggest
 from retrievo.grammar.json.fusion import linear_parser, rrf_parser
 from retrievo.grammar.json.knn import parse_knn_retriever
@@ -52,7 +52,7 @@ def parse_retriever(obj: Any) -> Retriever:
         if name in ES_RETRIEVERS:
             raise not_supported(f"[{name}] retriever")
         candidates = ES_RETRIEVERS | RETRIEVER_PARSERS.keys()
-        raise BadRequestError(
+        raise bad_request(
             "parsing_exception",
             f"unknown retriever [{name}]{suggest(name, candidates)}",
             caused_by=error_cause("named_object_not_found_exception", f"unknown field [{name}]"),

@@ -18,6 +18,7 @@ from typing import Any
 
 from retrievo.errors import (
     BadRequestError,
+    bad_request,
     error_cause,
     illegal_argument,
     not_supported,
@@ -269,7 +270,7 @@ def result_window_error(index: str, window: int, limit: int) -> BadRequestError:
         "sets. This limit can be set by changing the [index.max_result_window] index level "
         "setting.",
     )
-    return BadRequestError(
+    return bad_request(
         "search_phase_execution_exception",
         "all shards failed",
         caused_by=cause,

@@ -12,12 +12,12 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from retrievo.errors import ApiError, BadRequestError, NotFoundError
+from retrievo.errors import ApiError, BadRequestError, NotFoundError, api_error, bad_request, not_found
 
 
 def corrupt(path: Path | str, problem: str) -> ApiError:
     """A file that exists but cannot be trusted: truncated, altered, unreadable or inconsistent."""
-    return ApiError("corrupt_index_exception", f"{problem} (resource=[{path}])", status=500)
+    return api_error("corrupt_index_exception", f"{problem} (resource=[{path}])", status=500)
 
 
 def checksum_failed(path: Path | str, expected: str, actual: str) -> ApiError:
@@ -34,7 +34,7 @@ def missing_file(path: Path | str) -> ApiError:
 
 
 def format_too_new(path: Path | str, version: object, supported: int) -> ApiError:
-    return ApiError(
+    return api_error(
         "index_format_too_new_exception",
         f"Format version is not supported (resource [{path}]): {version} (needs to be between "
         f"1 and {supported}). This data directory was written by a newer version of retrievo; "
@@ -44,15 +44,15 @@ def format_too_new(path: Path | str, version: object, supported: int) -> ApiErro
 
 
 def not_a_data_directory(path: str | os.PathLike[str], problem: str) -> BadRequestError:
-    return BadRequestError("illegal_argument_exception", f"[{path}] is not a retrievo data directory: {problem}")
+    return bad_request("illegal_argument_exception", f"[{path}] is not a retrievo data directory: {problem}")
 
 
 def no_saved_engine(path: Path | str) -> NotFoundError:
-    return NotFoundError("resource_not_found_exception", f"no saved engine at [{path}]")
+    return not_found("resource_not_found_exception", f"no saved engine at [{path}]")
 
 
 def concurrent_writer(path: Path | str) -> ApiError:
-    return ApiError(
+    return api_error(
         "illegal_state_exception",
         f"[{path}] was changed by another engine since this one opened it; one data directory "
         f"can be used by one engine at a time",
@@ -61,11 +61,11 @@ def concurrent_writer(path: Path | str) -> ApiError:
 
 
 def cannot_write(path: Path | str, problem: str) -> ApiError:
-    return ApiError("io_exception", f"cannot write [{path}]: {problem}", status=500)
+    return api_error("io_exception", f"cannot write [{path}]: {problem}", status=500)
 
 
 def not_serializable(index: str, doc_id: str, value: object) -> BadRequestError:
-    return BadRequestError(
+    return bad_request(
         "illegal_argument_exception",
         f"cannot persist document [{doc_id}] of index [{index}]: its _source holds a "
         f"value of type [{type(value).__name__}], which has no JSON form",
@@ -74,7 +74,7 @@ def not_serializable(index: str, doc_id: str, value: object) -> BadRequestError:
 
 
 def endpoint_not_restorable(path: Path | str, inference_id: object, reason: str) -> ApiError:
-    return ApiError(
+    return api_error(
         "illegal_state_exception",
         f"the inference endpoint [{inference_id}] saved in [{path}] cannot be created again: {reason}",
         status=500,

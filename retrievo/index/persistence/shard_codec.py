@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from retrievo.errors import ApiError
+from retrievo.errors import ApiError, error_reason, error_type
 from retrievo.index.persistence import errors
 from retrievo.index.persistence.field_codecs import read_column, read_inverted, write_column, write_inverted
 from retrievo.index.persistence.files import GenerationReader, GenerationWriter
@@ -98,9 +98,11 @@ def read_shard(src: GenerationReader, embedder: ChunkEmbedder | None) -> Shard:
     try:
         return _build_shard(src, body, embedder)
     except ApiError as failure:
-        if failure.error in ("corrupt_index_exception", "index_format_too_new_exception"):
+        if error_type(failure) in ("corrupt_index_exception", "index_format_too_new_exception"):
             raise
-        raise errors.corrupt(src.path(SHARD_FILE), f"the saved index cannot be restored: {failure.reason}") from None
+        raise errors.corrupt(
+            src.path(SHARD_FILE), f"the saved index cannot be restored: {error_reason(failure)}"
+        ) from None
     except (KeyError, TypeError, ValueError, AttributeError, IndexError) as failure:
         raise errors.corrupt(
             src.path(SHARD_FILE), f"unexpected content ({type(failure).__name__}: {failure})"

@@ -21,14 +21,14 @@ import numpy as np
 from retrievo.index.persistence import errors
 from retrievo.index.persistence.files import GenerationReader, GenerationWriter
 from retrievo.index.semantic import SemanticFieldWriter
-from retrievo.index.vectors.field import (
+from retrievo.index.vectors.options import IndexOptions
+from retrievo.index.vectors.writer import (
     SegmentState,
     VectorFieldWriter,
     VectorWriterState,
     export_writer_state,
     writer_from_state,
 )
-from retrievo.index.vectors.options import IndexOptions
 
 _OPTION_FIELDS = tuple(f.name for f in dataclasses.fields(IndexOptions))
 

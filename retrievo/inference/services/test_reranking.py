@@ -42,7 +42,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from retrievo.errors import ApiError, BadRequestError
+from retrievo.errors import ApiError, BadRequestError, api_error, bad_request
 from retrievo.java_text import java_str
 
 from ..errors import validation_exception
@@ -68,7 +68,7 @@ _JAVA_HEX = re.compile(r"[+-]?0[xX]([0-9a-fA-F]+\.?[0-9a-fA-F]*|\.[0-9a-fA-F]+)[
 
 def _number_format(value: str) -> BadRequestError:
     reason = "empty String" if value == "" else f'For input string: "{value}"'
-    return BadRequestError("number_format_exception", reason)
+    return bad_request("number_format_exception", reason)
 
 
 def java_parse_float(text: str) -> np.float32:
@@ -158,7 +158,7 @@ class TestRerankingModel(RerankModel):
         self, query: str, texts: list[str], settings: RerankSettings, runtime: RerankRuntime
     ) -> RankedScores:
         if self.test_settings.should_fail_validation:
-            raise ApiError("runtime_exception", FAILURE_MESSAGE, status=500)
+            raise api_error("runtime_exception", FAILURE_MESSAGE, status=500)
         assert isinstance(settings, TestRerankSettings)
         n = len(texts)
         if not settings.use_text_length:

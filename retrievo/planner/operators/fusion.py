@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from retrievo.errors import ApiError, error_cause, illegal_argument
+from retrievo.errors import ApiError, api_error, error_cause, illegal_argument
 from retrievo.lucene.java_format import java_float
 from retrievo.planner.children import run_children
 from retrievo.planner.costs import CostModel, Estimate
@@ -39,7 +39,7 @@ def child_failure(parent: str, names: list[str], errors: list[ApiError]) -> ApiE
     suppressed = [{k: v for k, v in e.body["error"].items() if k != "root_cause"} for e in errors]
     status = max(e.status_code for e in errors)
     root = [{**error_cause("status_exception", reason), "suppressed": suppressed}]
-    return ApiError("status_exception", reason, status=status, root_cause=root, suppressed=suppressed)
+    return api_error("status_exception", reason, status=status, root_cause=root, suppressed=suppressed)
 
 
 @dataclass

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from retrievo.errors import BadRequestError, illegal_argument
+from retrievo.errors import bad_request, illegal_argument
 from retrievo.lucene.java_format import java_float
 from retrievo.lucene.query import LQuery
 from retrievo.planner.compile_query import CompileContext
@@ -53,7 +53,7 @@ def run_vector_search(
     if fi is None:
         return _EMPTY
     if fi.type not in VECTOR_TYPES:
-        raise BadRequestError("illegal_argument_exception", "[knn] queries are only supported on [dense_vector] fields")
+        raise bad_request("illegal_argument_exception", "[knn] queries are only supported on [dense_vector] fields")
     field = s.vector(search.field)
     if not fi.indexed:
         raise illegal_argument(

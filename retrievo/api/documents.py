@@ -1,0 +1,295 @@
+"""Document APIs: ``index``, ``create``, ``get``, ``exists``, ``delete``, ``bulk``, ``mget``, ``update``.
+
+One local shard answers every write: ``_shards`` is ``{total: 1, successful: 1, failed: 0}``, and
+``routing``/``wait_for_active_shards``/``timeout`` are accepted (validated) and change nothing.
+``refresh`` (``true``, ``wait_for`` or the bare flag) makes the write searchable before the call
+returns. Options retrievo cannot honour (``pipeline``, ``version``/``version_type``, ``if_seq_no``/
+``if_primary_term``, ``stored_fields``) are refused by name, never ignored.
+"""
+
+from __future__ import annotations
+
+import copy
+import time
+from typing import Any
+
+from retrievo.api import params as p
+from retrievo.api.call import Call, body_object, refuse, reply
+from retrievo.api.resolve import single_index
+from retrievo.api.types import RestResponse
+from retrievo.bulk import run_bulk
+from retrievo.catalog import Catalog
+from retrievo.errors import (
+    bad_request,
+    illegal_argument,
+    index_not_found,
+    not_found,
+    not_found_body,
+    not_supported,
+    validation_error,
+)
+from retrievo.grammar.json.search import parse_source
+from retrievo.index.shard import Shard
+from retrievo.response import filter_source
+from retrievo.retrievers.search import SourceFilter
+
+#: Write options a single local shard cannot honour.
+_UNSUPPORTED_WRITE = ("pipeline", "version", "version_type", "if_seq_no", "if_primary_term")
+
+
+def _write_options(call: Call) -> bool:
+    """Check the options every write shares; whether to refresh after it."""
+    refuse(call, *_UNSUPPORTED_WRITE)
+    p.time_value("timeout", call.param("timeout"))
+    if p.as_bool("require_alias", call.param("require_alias")):
+        raise not_supported("[require_alias]", "retrievo has no aliases to write through")
+    p.as_bool("require_data_stream", call.param("require_data_stream"))
+    p.as_bool("include_source_on_error", call.param("include_source_on_error"), True)
+    return p.refresh(call.param("refresh"))
+
+
+def source_filter(call: Call, default: Any = True) -> SourceFilter:
+    """``_source``, ``_source_includes`` and ``_source_excludes`` as ``FetchSourceContext.parseFromRestRequest``
+    reads them: ``_source`` is a boolean or a field list; the other two replace includes/excludes."""
+    raw = call.param("_source")
+    includes = p.names(call.param("_source_includes"))
+    excludes = p.names(call.param("_source_excludes"))
+    if raw is None and not includes and not excludes:
+        return parse_source("_source", default)
+    if raw is not None and not isinstance(raw, str) and not includes and not excludes:
+        return parse_source("_source", raw)  # Engine's Python value: a bool, a list or an object
+    enabled = True
+    if isinstance(raw, bool) or raw in ("true", "false"):
+        enabled = p.as_bool("_source", raw)
+    elif raw is not None:
+        includes = includes or p.names(raw)
+    return SourceFilter(enabled=enabled, includes=tuple(includes), excludes=tuple(excludes))
+
+
+# ---------------------------------------------------------------------------- single documents
+
+
+def index(call: Call) -> RestResponse:
+    """``PUT/POST /{index}/_doc/{id}``, ``POST /{index}/_doc``: 201 when created, 200 when replaced."""
+    op_type = call.param("op_type")
+    if op_type not in (None, "index", "create"):
+        raise illegal_argument(f"opType must be 'create' or 'index', found: [{op_type}]")
+    return _write(call, op_type or "index")
+
+
+def create(call: Call) -> RestResponse:
+    """``PUT/POST /{index}/_create/{id}``: a version conflict (409) when the id exists."""
+    return _write(call, "create")
+
+
+def _write(call: Call, op_type: str) -> RestResponse:
+    refresh = _write_options(call)
+    doc = body_object(call.body, "document")
+    doc_id = call.part("id")
+    shard = call.catalog.shard(single_index(call.catalog, call.part("index")), auto_create=True)
+    new_id, version, created, seq_no = shard.index_document(doc_id, doc, op_type)
+    if refresh:
+        shard.refresh()
+    body = call.catalog.write_result(shard, new_id, version, "created" if created else "updated", seq_no)
+    if created:
+        return reply(201, body, {"location": f"/{shard.name}/_doc/{new_id}"})
+    return reply(200, body)
+
+
+def _document(shard: Shard, doc_id: str, spec: SourceFilter) -> dict[str, Any] | None:
+    found = shard.store.get(doc_id)
+    if found is None:
+        return None
+    body: dict[str, Any] = {
+        "_index": shard.name,
+        "_id": doc_id,
+        "_version": shard.store.versions[doc_id],
+        "_seq_no": shard.store.seq_no,
+        "_primary_term": 1,
+        "found": True,
+    }
+    filtered = filter_source(found[1], spec)
+    if filtered is not None:
+        body["_source"] = filtered
+    return body
+
+
+def _read_options(call: Call) -> None:
+    refuse(call, "stored_fields", "version", "version_type", "force_synthetic_source", "_source_exclude_vectors")
+    p.as_bool("realtime", call.param("realtime"), True)  # one local shard: every read is realtime
+
+
+def get(call: Call) -> dict[str, Any]:
+    """``GET /{index}/_doc/{id}``: the document, or 404 with ``found: false``."""
+    _read_options(call)
+    shard = call.catalog.shard(single_index(call.catalog, call.part("index")))
+    doc_id = str(call.part("id"))
+    if p.as_bool("refresh", call.param("refresh")):
+        shard.refresh()
+    body = _document(shard, doc_id, source_filter(call))
+    if body is None:
+        raise not_found_body({"_index": shard.name, "_id": doc_id, "found": False})
+    return body
+
+
+def exists(call: Call) -> RestResponse:
+    """``HEAD /{index}/_doc/{id}``: 200 or 404, no body."""
+    _read_options(call)
+    source_filter(call)
+    shard = call.catalog.shards.get(single_index(call.catalog, call.part("index")))
+    found = shard is not None and shard.store.get(str(call.part("id"))) is not None
+    return reply(200 if found else 404)
+
+
+def delete(call: Call) -> dict[str, Any]:
+    """``DELETE /{index}/_doc/{id}``: 404 with ``result: not_found`` when the id is unknown."""
+    refresh = _write_options(call)
+    shard = call.catalog.shard(single_index(call.catalog, call.part("index")))
+    doc_id = str(call.part("id"))
+    version, seq_no = shard.delete_document(doc_id)
+    if version is None:
+        raise not_found_body(call.catalog.write_result(shard, doc_id, 1, "not_found", seq_no))
+    if refresh:
+        shard.refresh()
+    return call.catalog.write_result(shard, doc_id, version, "deleted", seq_no)
+
+
+# ---------------------------------------------------------------------------- bulk and mget
+
+
+def bulk(call: Call) -> dict[str, Any]:
+    """``POST /_bulk``, ``/{index}/_bulk``: NDJSON (or, from ``Engine``, a list of actions)."""
+    refresh = _write_options(call)
+    p.as_bool("list_executed_pipelines", call.param("list_executed_pipelines"))
+    start = time.perf_counter()
+    items, touched = run_bulk(call.catalog, call.body, single_index(call.catalog, call.part("index")))
+    if refresh:
+        for shard in touched:
+            shard.refresh()
+    errors = any("error" in next(iter(item.values())) for item in items)
+    return {"errors": errors, "took": int((time.perf_counter() - start) * 1000), "items": items}
+
+
+def _mget_item(catalog: Catalog, spec: Any, default_index: str | None, default_source: SourceFilter) -> dict[str, Any]:
+    if not isinstance(spec, dict):
+        raise bad_request("parsing_exception", "docs array element should include an object")
+    unknown = set(spec) - {"_index", "_id", "_source", "routing", "stored_fields", "version", "version_type"}
+    if unknown:
+        raise bad_request("parsing_exception", f"Unknown key for a START_OBJECT in [{sorted(unknown)[0]}].")
+    index_name = spec.get("_index", default_index)
+    doc_id = spec.get("_id")
+    if index_name is None:
+        raise validation_error("index is missing for doc 0")
+    if doc_id is None:
+        raise validation_error("id is missing for doc 0")
+    index_name, doc_id = single_index(catalog, index_name), str(doc_id)
+    shard = catalog.shards.get(index_name)
+    if shard is None:
+        err = index_not_found(index_name)
+        error = err.body["error"]
+        return {"_index": index_name, "_id": doc_id, "error": error}
+    spec_source = parse_source("_source", spec["_source"]) if "_source" in spec else default_source
+    found = _document(shard, doc_id, spec_source)
+    return found if found is not None else {"_index": index_name, "_id": doc_id, "found": False}
+
+
+def mget(call: Call) -> dict[str, Any]:
+    """``GET/POST /_mget``, ``/{index}/_mget``: ``docs`` (each naming its ``_index`` unless the path
+    does) or ``ids``; a missing document is ``found: false``, a missing index an error item."""
+    _read_options(call)
+    body = body_object(call.body, "body")
+    unknown = set(body) - {"docs", "ids"}
+    if unknown:
+        raise bad_request("parsing_exception", f"unknown key [{sorted(unknown)[0]}] for a mget request")
+    default_index = call.part("index")
+    specs: list[Any]
+    if "ids" in body:
+        if default_index is None:
+            raise validation_error("index is missing for doc 0")
+        ids = body["ids"]
+        if not isinstance(ids, list):
+            raise bad_request("parsing_exception", "ids array element should only contain ids")
+        specs = [{"_index": default_index, "_id": i} for i in ids]
+    else:
+        docs = body.get("docs")
+        specs = list(docs) if isinstance(docs, list) else []
+    if not specs:
+        raise validation_error("no documents to get")
+    default_source = source_filter(call)
+    return {"docs": [_mget_item(call.catalog, spec, default_index, default_source) for spec in specs]}
+
+
+# ---------------------------------------------------------------------------- update
+
+
+def _merge(base: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
+    out = copy.deepcopy(base)
+    for key, value in patch.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _merge(out[key], value)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
+
+
+def update(call: Call) -> RestResponse:
+    """``POST /{index}/_update/{id}``: a partial ``doc`` merged into the stored source (``detect_noop``
+    on by default), ``doc_as_upsert``/``upsert`` for a missing document; scripts are refused."""
+    refresh = _write_options(call)
+    p.as_int("retry_on_conflict", call.param("retry_on_conflict"))
+    refuse(call, "lang")
+    body = body_object(call.body, "body")
+    if "script" in body or "scripted_upsert" in body:
+        raise not_supported("[script]", "retrievo does not run scripts; send a partial [doc] instead")
+    unknown = set(body) - {"doc", "doc_as_upsert", "upsert", "detect_noop", "_source"}
+    if unknown:
+        raise bad_request("x_content_parse_exception", f"[UpdateRequest] unknown field [{sorted(unknown)[0]}]")
+    doc, upsert = body.get("doc"), body.get("upsert")
+    if doc is not None and not isinstance(doc, dict):
+        raise bad_request("x_content_parse_exception", "[UpdateRequest] failed to parse field [doc]")
+    if upsert is not None and not isinstance(upsert, dict):
+        raise bad_request("x_content_parse_exception", "[UpdateRequest] failed to parse field [upsert]")
+    if doc is None:
+        raise validation_error("script or doc is missing")
+    doc_as_upsert = p.as_bool("doc_as_upsert", body.get("doc_as_upsert"))
+    detect_noop = p.as_bool("detect_noop", body.get("detect_noop"), True)
+    index_name, doc_id = single_index(call.catalog, call.part("index")), str(call.part("id"))
+    shard = call.catalog.shard(index_name, auto_create=doc_as_upsert or upsert is not None)
+    current = shard.store.get(doc_id)
+    if current is None:
+        if not (doc_as_upsert or upsert is not None):
+            raise not_found(
+                "document_missing_exception",
+                f"[{doc_id}]: document missing",
+                index_uuid=shard.uuid,
+                shard="0",
+                index=shard.name,
+            )
+        new_source = doc if doc_as_upsert else upsert
+    else:
+        new_source = _merge(current[1], doc)
+        if detect_noop and new_source == current[1]:
+            return reply(
+                200,
+                {
+                    "_index": shard.name,
+                    "_id": doc_id,
+                    "_version": shard.store.versions[doc_id],
+                    "result": "noop",
+                    "_shards": {"total": 0, "successful": 0, "failed": 0},
+                    "_seq_no": shard.store.seq_no,
+                    "_primary_term": 1,
+                },
+            )
+    _, version, created, seq_no = shard.index_document(doc_id, dict(new_source or {}))
+    if refresh:
+        shard.refresh()
+    result = call.catalog.write_result(shard, doc_id, version, "created" if created else "updated", seq_no)
+    if "_source" in body or call.param("_source_includes") or call.param("_source_excludes"):
+        spec = parse_source("_source", body.get("_source", True))
+        if call.param("_source_includes") or call.param("_source_excludes"):
+            spec = source_filter(call)
+        filtered = filter_source(dict(new_source or {}), spec)
+        if filtered is not None:
+            result["get"] = {"_seq_no": seq_no, "_primary_term": 1, "found": True, "_source": filtered}
+    return reply(201 if created else 200, result)

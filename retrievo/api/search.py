@@ -1,0 +1,331 @@
+"""Search APIs: ``search``, ``count``, ``msearch``, ``rank_eval``.
+
+URL parameters that mirror body keys (``size``, ``from``, ``sort``, ``_source`` ...) override the
+body, as ``RestSearchAction.parseSearchSource`` does. ``rest_total_hits_as_int`` turns
+``hits.total`` into a number (``-1`` when totals are not tracked); ``typed_keys``, ``routing``,
+``preference``, ``request_cache`` and the shard-fan-out knobs are accepted and change nothing on one
+local shard. ``q`` (a ``query_string`` query) and scrolling are refused by name.
+
+An expression naming several indices (comma lists, wildcards, ``_all``, none) searches each and
+merges the hits as Elasticsearch merges shard results: score descending, then index order (shards
+sort by index name), then each index's own order. Requests whose merge would need more than scores
+(``sort``, ``knn``, retrievers, ``search_after``, ``profile``, ``rescore``, ``collapse``) are refused
+across several indices.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Mapping
+from typing import Any
+
+from retrievo.api import params as p
+from retrievo.api import scroll as scroll_api
+from retrievo.api.call import Call, body_object, refuse
+from retrievo.api.documents import source_filter
+from retrievo.api.resolve import resolve_call_targets
+from retrievo.errors import bad_request, illegal_argument, not_supported, validation_error
+from retrievo.evaluation.rank_eval import rank_eval as run_rank_eval
+from retrievo.grammar.json import parse_search
+from retrievo.index.shard import Shard
+from retrievo.multi_search import multi_search
+from retrievo.planner.execute import run_search
+from retrievo.response import shards_header
+from retrievo.retrievers.search import SearchRequest
+
+#: Search parameters that only mean something with several shards, a cluster or a cache: accepted.
+_FAN_OUT_BOOLEANS = ("request_cache", "allow_partial_search_results", "ccs_minimize_roundtrips", "ignore_throttled")
+_FAN_OUT_INTS = ("batched_reduce_size", "pre_filter_shard_size", "max_concurrent_shard_requests")
+#: Search parameters retrievo cannot honour.
+_UNSUPPORTED_SEARCH = (
+    "q",
+    "stored_fields",
+    "docvalue_fields",
+    "version",
+    "seq_no_primary_term",
+    "stats",
+    "suggest_field",
+    "suggest_mode",
+    "suggest_size",
+    "suggest_text",
+    "include_named_queries_score",
+    "force_synthetic_source",
+    "_source_exclude_vectors",
+    "_slice",
+)
+#: Body keys whose merge across several indices needs more than the score.
+_SINGLE_INDEX_ONLY = ("sort", "knn", "retriever", "search_after", "profile", "rescore", "collapse")
+
+
+def check_search_type(value: Any) -> None:
+    if value not in (None, "query_then_fetch", "dfs_query_then_fetch"):
+        raise illegal_argument(f"No search type for [{p.text(value)}]")
+
+
+def _url_sort(value: Any) -> list[Any]:
+    out: list[Any] = []
+    for item in p.names(value):
+        field, _, order = item.partition(":")
+        out.append({field: {"order": order}} if order else field)
+    return out
+
+
+def _url_track_total_hits(value: Any) -> bool | int:
+    if isinstance(value, (bool, int)):
+        return value
+    if value in ("true", "false"):
+        return value == "true"
+    return int(p.as_int("track_total_hits", value) or 0)
+
+
+def _indices_options(call: Call) -> None:
+    """Checked even when the path names one index outright (and they cannot change the answer)."""
+    for name in ("ignore_unavailable", "allow_no_indices"):
+        p.as_bool(name, call.param(name))
+    p.expand_wildcards(call.param("expand_wildcards"))
+
+
+def search_body(call: Call) -> dict[str, Any]:
+    """The search body with the URL parameters applied over it."""
+    refuse(call, *_UNSUPPORTED_SEARCH)
+    check_search_type(call.param("search_type"))
+    for name in _FAN_OUT_BOOLEANS:
+        p.as_bool(name, call.param(name))
+    for name in _FAN_OUT_INTS:
+        p.as_int(name, call.param(name))
+    p.as_bool("typed_keys", call.param("typed_keys"))
+    p.time_value("timeout", call.param("timeout"))
+    _indices_options(call)
+    body = {} if call.body is None else body_object(call.body, "body")
+    for name in ("size", "from", "terminate_after"):
+        if call.param(name) is not None:
+            body[name] = p.as_int(name, call.param(name))
+    for name in ("explain", "track_scores"):
+        if call.param(name) is not None:
+            body[name] = p.as_bool(name, call.param(name))
+    if call.param("sort") is not None:
+        body["sort"] = _url_sort(call.param("sort"))
+    if call.param("track_total_hits") is not None:
+        body["track_total_hits"] = _url_track_total_hits(call.param("track_total_hits"))
+    if any(call.param(n) is not None for n in ("_source", "_source_includes", "_source_excludes")):
+        spec = source_filter(call)
+        body["_source"] = {"includes": list(spec.includes), "excludes": list(spec.excludes)} if spec.enabled else False
+    if p.as_bool("rest_total_hits_as_int", call.param("rest_total_hits_as_int")):
+        track = body.get("track_total_hits")
+        if track is None:
+            body["track_total_hits"] = True
+        elif track is not True and track is not False and track != -1:
+            raise illegal_argument(
+                "[rest_total_hits_as_int] cannot be used if the tracking of total hits is not accurate, got "
+                f"{p.text(track)}"
+            )
+    return body
+
+
+def total_hits_as_int(response: dict[str, Any]) -> dict[str, Any]:
+    """``rest_total_hits_as_int``: ``hits.total`` as a number (``-1`` when not tracked)."""
+    hits = response.get("hits")
+    if isinstance(hits, dict):
+        total = hits.get("total")
+        hits_out = dict(hits)
+        hits_out["total"] = total["value"] if isinstance(total, Mapping) else -1
+        order = ["total", *[k for k in hits if k != "total"]]
+        return {**response, "hits": {k: hits_out[k] for k in order}}
+    return response
+
+
+def parse_for(shard: Shard, body: dict[str, Any], *, unlimited: bool = False) -> SearchRequest:
+    """The search body as a request against ``shard`` (its ``index.max_result_window`` applies, except
+    to the whole-result run behind a scroll)."""
+    window = sys.maxsize if unlimited else shard.settings.max_result_window
+    return parse_search(shard.name, body, max_result_window=window)
+
+
+def _single_index_name(expression: Any) -> str | None:
+    """The expression when it names one index outright (no list, wildcard or ``_all``)."""
+    if isinstance(expression, str) and expression and "," not in expression and "*" not in expression:
+        return None if expression == "_all" else expression
+    return None
+
+
+def with_alias_filters(body: dict[str, Any], filters: list[Any] | None) -> dict[str, Any]:
+    """The body with the filters of the filtered aliases it came through (any of them may match),
+    added as a non-scoring filter around the query."""
+    if not filters:
+        return body
+    for key in ("knn", "retriever"):
+        if key in body:
+            raise not_supported(f"[{key}] through a filtered alias")
+    alias_filter = filters[0] if len(filters) == 1 else {"bool": {"should": filters}}
+    query = body.get("query", {"match_all": {}})
+    return {**body, "query": {"bool": {"must": [query], "filter": [alias_filter]}}}
+
+
+def _direct_index(call: Call) -> str | None:
+    """The index the call names outright (one concrete index, no options that change resolution)."""
+    name = _single_index_name(call.part("index"))
+    if name is None or name in call.catalog.aliases or call.param("ignore_unavailable") is not None:
+        return None
+    return name
+
+
+def search(call: Call) -> dict[str, Any]:
+    """``GET/POST /_search``, ``/{index}/_search``; with ``scroll``, the first page of a scroll."""
+    body = search_body(call)
+    catalog = call.catalog
+    direct = _direct_index(call)
+    targets: list[tuple[Any, list[Any] | None]] = [(direct, None)] if direct is not None else []
+    targets = targets or resolve_call_targets(call)
+    if call.param("scroll") is not None:
+        seconds = scroll_api.keep_alive(call.param("scroll"))
+        for key in ("knn", "retriever", "search_after", "collapse", "rescore"):
+            if key in body:
+                raise illegal_argument(f"[{key}] cannot be used in a scroll context")
+        if body.get("from") not in (None, 0):
+            raise validation_error("using [from] is not allowed in a scroll context")
+        page = body.get("size", 10)
+        if isinstance(page, bool) or not isinstance(page, int) or page < 0:
+            raise illegal_argument(f"[size] parameter cannot be negative, found [{page}]")
+        everything = sum(catalog.shard(name).searcher().live_count for name, _ in targets)
+        response = _execute(call, targets, {**body, "size": max(everything, 1)}, unlimited=True)
+        response = scroll_api.open_scroll(catalog, response, page, seconds)
+    else:
+        response = _execute(call, targets, body, unlimited=False)
+    if p.as_bool("rest_total_hits_as_int", call.param("rest_total_hits_as_int")):
+        response = total_hits_as_int(response)
+    return response
+
+
+def _execute(
+    call: Call, targets: list[tuple[Any, list[Any] | None]], body: dict[str, Any], *, unlimited: bool
+) -> dict[str, Any]:
+    catalog = call.catalog
+    if len(targets) == 1:
+        name, filters = targets[0]
+        shard = catalog.shard(name)
+        request = parse_for(shard, with_alias_filters(body, filters), unlimited=unlimited)
+        return run_search(shard, request, embed=catalog.embed_query, inference=catalog.inference)
+    return _search_many(call, sorted(targets, key=lambda t: str(t[0])), body, unlimited=unlimited)
+
+
+def _search_many(
+    call: Call, targets: list[tuple[Any, list[Any] | None]], body: dict[str, Any], *, unlimited: bool = False
+) -> dict[str, Any]:
+    """One search over several indices (or none): each index searched for the first ``from + size``
+    hits, then merged by score, index order and rank."""
+    for key in _SINGLE_INDEX_ONLY:
+        if key in body:
+            raise not_supported(f"[{key}] in a search over several indices")
+    catalog = call.catalog
+    shards = [catalog.shard(name) for name, _ in targets]
+    bodies = [with_alias_filters(body, filters) for _, filters in targets]
+    requests = [parse_for(s, b, unlimited=unlimited) for s, b in zip(shards, bodies)]  # all checked before any runs
+    if not shards:
+        request = parse_search("_all", body)
+        track = request.track_total_hits
+        total: dict[str, Any] | None = None if track is False else {"value": 0, "relation": "eq"}
+        hits: dict[str, Any] = {"max_score": 0.0, "hits": []}
+        return {
+            "took": 0,
+            "timed_out": False,
+            "_shards": {"total": 0, "successful": 0, "skipped": 0, "failed": 0},
+            "hits": hits if total is None else {"total": total, **hits},
+        }
+    start, size = requests[0].from_, requests[0].size
+    window = {"from": 0, "size": start + size}
+    merged: list[tuple[float, int, int, dict[str, Any]]] = []
+    value, relation, tracked, took, terminated = 0, "eq", False, 0, False
+    max_score: float | None = None
+    for position, (shard, shard_body) in enumerate(zip(shards, bodies)):
+        request = parse_for(shard, {**shard_body, **window}, unlimited=unlimited)
+        response = run_search(shard, request, embed=catalog.embed_query, inference=catalog.inference)
+        took = max(took, int(response["took"]))
+        terminated = terminated or bool(response.get("terminated_early"))
+        total_obj = response["hits"].get("total")
+        if total_obj is not None:
+            tracked = True
+            value += int(total_obj["value"])
+            relation = "gte" if total_obj["relation"] == "gte" else relation
+        shard_max = response["hits"].get("max_score")
+        if shard_max is not None:
+            max_score = shard_max if max_score is None else max(max_score, shard_max)
+        for rank, hit in enumerate(response["hits"]["hits"]):
+            score = hit.get("_score")
+            merged.append((-(score if score is not None else float("-inf")), position, rank, hit))
+    merged.sort(key=lambda item: item[:3])
+    page = [hit for *_, hit in merged[start : start + size]]
+    out: dict[str, Any] = {"took": took, "timed_out": False}
+    if terminated:
+        out["terminated_early"] = True
+    out["_shards"] = {**shards_header(), "total": len(shards), "successful": len(shards)}
+    hits_obj: dict[str, Any] = {}
+    if tracked:
+        limit = requests[0].track_total_hits
+        if limit is not True and limit is not False and value > int(limit):
+            value, relation = int(limit), "gte"
+        hits_obj["total"] = {"value": value, "relation": relation}
+    hits_obj["max_score"] = max_score
+    hits_obj["hits"] = page
+    out["hits"] = hits_obj
+    return out
+
+
+def count(call: Call) -> dict[str, Any]:
+    """``GET/POST /_count``, ``/{index}/_count``: the number of matching documents."""
+    refuse(call, "q", "_slice", "stats")
+    for name in ("ignore_throttled", "analyze_wildcard", "lenient"):
+        p.as_bool(name, call.param(name))
+    _indices_options(call)
+    body = {} if call.body is None else body_object(call.body, "body")
+    unknown = set(body) - {"query"}
+    if unknown:
+        raise bad_request("parsing_exception", f"request does not support [{sorted(unknown)[0]}]")
+    request_body: dict[str, Any] = {**body, "size": 0, "track_total_hits": True}
+    if call.param("terminate_after") is not None:
+        request_body["terminate_after"] = p.as_int("terminate_after", call.param("terminate_after"))
+    if call.param("min_score") is not None:
+        try:
+            request_body["min_score"] = float(p.text(call.param("min_score")))
+        except ValueError:
+            raise illegal_argument(
+                f"Failed to parse float parameter [min_score] with value [{p.text(call.param('min_score'))}]"
+            ) from None
+    direct = _direct_index(call)
+    targets: list[tuple[Any, list[Any] | None]] = [(direct, None)] if direct is not None else []
+    targets = targets or resolve_call_targets(call)
+    total = 0
+    for name, filters in targets:
+        shard = call.catalog.shard(name)
+        response = run_search(shard, parse_for(shard, with_alias_filters(request_body, filters)))
+        total += int(response["hits"]["total"]["value"])
+    shards = {**shards_header(), "total": len(targets), "successful": len(targets)}
+    return {"count": total, "_shards": shards}
+
+
+def msearch(call: Call) -> dict[str, Any]:
+    """``GET/POST /_msearch``, ``/{index}/_msearch``: NDJSON header/body pairs searched together."""
+    check_search_type(call.param("search_type"))
+    refuse(call, "_slice", "include_named_queries_score")
+    for name in ("ccs_minimize_roundtrips", "ignore_throttled", "typed_keys", "ignore_unavailable", "allow_no_indices"):
+        p.as_bool(name, call.param(name))
+    for name in ("max_concurrent_searches", "max_concurrent_shard_requests", "pre_filter_shard_size"):
+        p.as_int(name, call.param(name))
+    p.expand_wildcards(call.param("expand_wildcards"))
+    if call.body is None:
+        raise bad_request("parse_exception", "request body is required")
+    response, _ = multi_search(call.catalog, call.body, call.part("index"))
+    if p.as_bool("rest_total_hits_as_int", call.param("rest_total_hits_as_int")):
+        response = {
+            **response,
+            "responses": [total_hits_as_int(r) if "hits" in r else r for r in response["responses"]],
+        }
+    return response
+
+
+def rank_eval(call: Call) -> dict[str, Any]:
+    """``GET/POST /_rank_eval``, ``/{index}/_rank_eval``."""
+    for name in ("ignore_unavailable", "allow_no_indices"):
+        p.as_bool(name, call.param(name))
+    p.expand_wildcards(call.param("expand_wildcards"))
+    body = body_object(call.body, "body")
+    return run_rank_eval(call.catalog, body, index=call.part("index"), search_type=call.param("search_type"))
