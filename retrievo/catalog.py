@@ -63,7 +63,7 @@ class Catalog:
         #: The ``_inference`` endpoints; deleting one that an index's ``semantic_text`` uses is refused.
         self.inference = InferenceRegistry(index_references=self.indices_using_endpoint)
         #: Aliases: alias name → index name → the alias's metadata on that index (``filter``,
-        #: ``is_write_index``, routing). Kept in memory: not written to the data directory yet.
+        #: ``is_write_index``, routing). Persisted with their index (at every change, and by :meth:`save`).
         self._aliases: dict[str, dict[str, dict[str, Any]]] = {}
 
     # ------------------------------------------------------------------ indices
@@ -157,9 +157,11 @@ class Catalog:
             for name in indices:
                 if name not in self._shards:
                     raise index_not_found(name)
+            before = self._alias_snapshot()
             on = self._aliases.setdefault(alias, {})
             for name in indices:
                 on[name] = dict(metadata)
+            self._persist_aliases(before)
 
     def remove_alias(self, index: str, alias: str) -> bool:
         """Drop ``alias`` from ``index``; whether it was there."""
@@ -167,10 +169,34 @@ class Catalog:
             on = self._aliases.get(alias)
             if on is None or index not in on:
                 return False
+            before = self._alias_snapshot()
             del on[index]
             if not on:
                 del self._aliases[alias]
+            self._persist_aliases(before)
             return True
+
+    def aliases_by_index(self) -> dict[str, dict[str, dict[str, Any]]]:
+        """Index name → alias name → metadata: the aliases as each index's definition holds them."""
+        with self.lock:
+            out: dict[str, dict[str, dict[str, Any]]] = {}
+            for alias, on in self._aliases.items():
+                for index, meta in on.items():
+                    out.setdefault(index, {})[alias] = dict(meta)
+            return out
+
+    def _alias_snapshot(self) -> dict[str, dict[str, dict[str, Any]]]:
+        return {alias: {index: dict(meta) for index, meta in on.items()} for alias, on in self._aliases.items()}
+
+    def _persist_aliases(self, before: dict[str, dict[str, dict[str, Any]]]) -> None:
+        """Write the aliases to the data directory (a manifest swap); if that fails, they are as ``before``."""
+        if self._data is None:
+            return
+        try:
+            self._data.commit(aliases=self.aliases_by_index())
+        except BaseException:
+            self._aliases = before
+            raise
 
     def flush(self, names: list[str]) -> None:
         """Persist the named indices, unrefreshed writes included (nothing to do without a data directory)."""
@@ -238,7 +264,8 @@ class Catalog:
             target = self._data
         with self.lock:
             shards = list(self._shards.values())
-        target.commit(shards=shards, endpoints=self.inference.definitions(), only=True)
+            aliases = self.aliases_by_index()
+        target.commit(shards=shards, endpoints=self.inference.definitions(), aliases=aliases, only=True)
         return {
             "acknowledged": True,
             "path": str(target.root),
@@ -257,7 +284,18 @@ class Catalog:
                 raise endpoint_not_restorable(
                     data.root / MANIFEST_NAME, definition.get("inference_id"), reason
                 ) from None
-        self._shards.update(data.read_indices(self.inference))
+        restored = data.read_indices(self.inference)
+        with self.lock:
+            self._shards.update(restored)
+            for alias in list(self._aliases):  # a replaced index comes back with its saved aliases only
+                on = self._aliases[alias]
+                for name in restored:
+                    on.pop(name, None)
+                if not on:
+                    del self._aliases[alias]
+            for name, saved in data.aliases().items():
+                for alias, meta in saved.items():
+                    self._aliases.setdefault(alias, {})[name] = meta
 
     def _track(self, shard: Shard) -> None:
         """A new index: persisted at once (its mappings and settings), then at every refresh."""

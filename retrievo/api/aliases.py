@@ -4,7 +4,7 @@ An alias names one or more indices; a search through it searches them (``retriev
 with the alias's ``filter`` (query DSL, checked when the alias is made) applied as a filter. A
 single-document request through an alias goes to its only index, or to its ``is_write_index``.
 Routing values are stored and echoed (one shard: they route nowhere). Aliases live in the catalog,
-in memory: they are not written to a data directory yet.
+which persists them with their indices (in the data directory's manifest) at every change.
 """
 
 from __future__ import annotations

@@ -70,6 +70,13 @@ def analyze(registry: AnalysisRegistry | None, mappings: Any, request: dict[str,
     unknown = sorted(set(request) - {"text", "analyzer", "field", *_UNSUPPORTED})
     if unknown:
         raise bad_request("x_content_parse_exception", f"[analyze_request] unknown field [{unknown[0]}]")
+    for key in ("analyzer", "field"):  # a name: an object or array there is the parser's error, not a crash
+        value = request.get(key)
+        if isinstance(value, dict | list):
+            token = "START_OBJECT" if isinstance(value, dict) else "START_ARRAY"
+            raise bad_request(
+                "x_content_parse_exception", f"[analyze_request] {key} doesn't support values of type: {token}"
+            )
     text = _text_of(request.get("text"))
     chosen = choose_analyzer(registry, mappings, analyzer=request.get("analyzer"), field=request.get("field"))
     return {

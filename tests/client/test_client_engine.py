@@ -90,13 +90,8 @@ def test_helpers_bulk_a_thousand_documents():
 def test_helpers_scan():
     es = ClientEngine()
     helpers.bulk(es, ({"_index": "s", "_id": str(i), "n": i} for i in range(250)), refresh=True)
-    try:
-        ids = sorted(
-            int(hit["_id"]) for hit in helpers.scan(es, index="s", query={"query": {"match_all": {}}}, size=60)
-        )
-    except elasticsearch.ApiError as err:
-        pytest.skip(f"the router has no scroll support yet: {err}")
-    assert ids == list(range(250))
+    ids = [int(hit["_id"]) for hit in helpers.scan(es, index="s", query={"query": {"match_all": {}}}, size=60)]
+    assert sorted(ids) == list(range(250)) and len(ids) == 250
 
 
 def test_dsl_search(es):

@@ -18,7 +18,7 @@ import pytest
 from persistence_corpus import outcome
 from retrievo import ApiError, Engine
 from retrievo.errors import error_reason
-from retrievo.index.persistence import MANIFEST_NAME, directory, files
+from retrievo.index.persistence import FORMAT_VERSION, MANIFEST_NAME, directory, files
 from retrievo.index.persistence.files import canonical_digest
 
 BODY = {"query": {"match": {"t": "fox"}}}
@@ -171,11 +171,11 @@ def test_manifest_problems(saved: tuple[Engine, Path]) -> None:
     err = _error(lambda: Engine.load(path))
     assert error_reason(err).startswith("checksum failed") and str(manifest) in error_reason(err)
 
-    manifest.write_bytes(original.replace(b'"format_version":1', b'"format_version":7'))
+    manifest.write_bytes(original.replace(f'"format_version":{FORMAT_VERSION}'.encode(), b'"format_version":7'))
     err = _error(lambda: Engine.load(path))
     assert err.status_code == 500 and err.error == "index_format_too_new_exception"
     assert error_reason(err).startswith(
-        f"Format version is not supported (resource [{manifest}]): 7 (needs to be between 1 and 1)"
+        f"Format version is not supported (resource [{manifest}]): 7 (needs to be between 1 and {FORMAT_VERSION})"
     )
 
     manifest.write_text(json.dumps({"name": "some other tool's manifest"}))

@@ -9,7 +9,8 @@ A commit writes a new generation directory for each changed index (files written
 fsynced; unchanged files hard-linked from the previous generation), then swaps the manifest
 atomically, then deletes generation directories no manifest names any more. A crash or error before
 the swap leaves the old manifest and every file it names untouched, so the previous state loads;
-the half-written directory is garbage the next commit removes.
+the half-written directory is garbage the next commit removes. An index's aliases live in its
+manifest entry: changing them is a manifest swap alone, and a new generation keeps them.
 
 One engine per directory: each manifest records a token of the engine that wrote it, and a commit
 refuses to replace a manifest someone else wrote meanwhile.
@@ -17,6 +18,7 @@ refuses to replace a manifest someone else wrote meanwhile.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import os
 import secrets
@@ -96,6 +98,14 @@ class DataDirectory:
     def inference_endpoints(self) -> list[dict[str, Any]]:
         return [dict(e) for e in self._manifest.inference_endpoints]
 
+    def aliases(self) -> dict[str, dict[str, dict[str, Any]]]:
+        """Index name → alias name → the alias's metadata on that index (only indices with aliases)."""
+        return {
+            name: {alias: dict(meta) for alias, meta in entry.aliases.items()}
+            for name, entry in sorted(self._manifest.indices.items())
+            if entry.aliases
+        }
+
     def read_indices(self, embedder: ChunkEmbedder | None) -> dict[str, Shard]:
         """Every saved index, verified, restored and refreshed."""
         shards: dict[str, Shard] = {}
@@ -120,16 +130,19 @@ class DataDirectory:
         shards: Iterable[Shard] = (),
         drop: Iterable[str] = (),
         endpoints: list[dict[str, Any]] | None = None,
+        aliases: Mapping[str, Mapping[str, Mapping[str, Any]]] | None = None,
         only: bool = False,
     ) -> None:
         """Persist ``shards`` (a new generation each), forget the indexes named in ``drop``, replace
-        the endpoint definitions when given; ``only``: the result holds exactly ``shards``."""
+        the endpoint definitions when given, and every index's aliases when ``aliases`` (index name
+        → alias name → metadata; an index it does not name has none) is given, else keep each
+        index's aliases as they were; ``only``: the result holds exactly ``shards``."""
         written: dict[str, tuple[IndexEntry, dict[str, WrittenFile]]] = {}
         try:
             for shard in shards:
                 written[shard.name] = self._write_shard(shard)
             with self._lock:
-                self._swap_manifest(written, set(drop), endpoints, only)
+                self._swap_manifest(written, set(drop), endpoints, aliases, only)
         finally:
             with self._lock:
                 for entry, _ in written.values():
@@ -165,6 +178,7 @@ class DataDirectory:
         written: Mapping[str, tuple[IndexEntry, dict[str, WrittenFile]]],
         drop: set[str],
         endpoints: list[dict[str, Any]] | None,
+        aliases: Mapping[str, Mapping[str, Mapping[str, Any]]] | None,
         only: bool,
     ) -> None:
         path = self.root / MANIFEST_NAME
@@ -176,10 +190,19 @@ class DataDirectory:
             raise errors.concurrent_writer(self.root)
         current = self._manifest
         indices = {} if only else {n: e for n, e in current.indices.items() if n not in drop}
+        accepted: set[str] = set()
         for name, (entry, _) in written.items():
             old = indices.get(name)
             if old is None or old.uuid != entry.uuid or old.sequence < entry.sequence:
-                indices[name] = entry
+                before = current.indices.get(name)  # a new generation keeps the index's aliases
+                kept = before.aliases if before is not None and before.uuid == entry.uuid else {}
+                indices[name] = dataclasses.replace(entry, aliases=kept)
+                accepted.add(name)
+        if aliases is not None:
+            for name, entry in indices.items():
+                wanted = {a: dict(meta) for a, meta in aliases.get(name, {}).items()}
+                if wanted != entry.aliases:
+                    indices[name] = dataclasses.replace(entry, aliases=wanted)
         manifest = Manifest(
             generation=current.generation + 1,
             writer=self._writer,
@@ -204,7 +227,7 @@ class DataDirectory:
             raise errors.cannot_write(path, failure.strerror or str(failure)) from None
         self._manifest, self._manifest_bytes = manifest, data
         for name, (entry, keys) in written.items():
-            if indices.get(name) is entry:
+            if name in accepted:
                 self._reuse[entry.uuid] = keys
         live_uuids = {e.uuid for e in indices.values()}
         for uuid in list(self._reuse):

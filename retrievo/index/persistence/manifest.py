@@ -2,14 +2,19 @@
 
 ``retrievo-manifest.json`` names the format and its version, the generation, the inference
 endpoint definitions and, per index, the generation directory that holds it with the length and
-sha256 of every file there. It carries a checksum of its own content. It is only ever replaced
+sha256 of every file there, and the index's aliases (as Elasticsearch keeps them in the index
+metadata: alias name → its ``filter``, routing, ``is_write_index``...). An alias change is one
+manifest swap: no index is rewritten for it. It carries a checksum of its own content. It is only ever replaced
 whole (written aside, fsynced, then ``os.replace``\\ d over the old one), so it always describes a
 complete, earlier-written set of files: a save that fails half way leaves the previous manifest —
 and with it the previous state — in place.
 
 Versioning: :data:`FORMAT_VERSION` is bumped whenever a reader of the old version could
 misread the new layout. A manifest from a newer version is refused with
-``index_format_too_new_exception``; older versions would be read by upgrade code added then.
+``index_format_too_new_exception``; every older version is still read:
+
+* 1: no aliases (an index entry without ``aliases`` has none);
+* 2: index entries carry ``aliases`` (a version-1 reader would drop them silently).
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ from retrievo.index.persistence import errors
 from retrievo.index.persistence.files import FileRecord, canonical_digest, load_json
 
 FORMAT = "retrievo-data"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 MANIFEST_NAME = "retrievo-manifest.json"
 
 _INDEX_DIR = re.compile(r"indices/[0-9a-zA-Z_-]{1,64}/[0-9]{8,}")
@@ -39,6 +44,8 @@ class IndexEntry:
     dir: str
     sequence: int
     files: dict[str, FileRecord]
+    #: Alias name → the alias's metadata on this index (as ``GET _alias`` shows it).
+    aliases: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -47,6 +54,7 @@ class IndexEntry:
             "dir": self.dir,
             "sequence": self.sequence,
             "files": {rel: rec.to_json() for rel, rec in sorted(self.files.items())},
+            "aliases": {alias: self.aliases[alias] for alias in sorted(self.aliases)},
         }
 
 
@@ -124,7 +132,12 @@ def _decode(path: Path, body: dict[str, Any]) -> Manifest:
             if not _SHA256.fullmatch(str(rec["sha256"])) or int(rec["bytes"]) < 0:
                 raise errors.corrupt(path, f"bad record for file [{rel}]")
             files[_safe_rel(path, str(rel))] = FileRecord(str(rec["sha256"]), int(rec["bytes"]))
-        entry = IndexEntry(str(item["name"]), str(item["uuid"]), directory, int(item["sequence"]), files)
+        aliases = item.get("aliases", {})  # format version 1: none
+        if not isinstance(aliases, dict) or not all(
+            isinstance(a, str) and a and isinstance(m, dict) for a, m in aliases.items()
+        ):
+            raise TypeError(f"the aliases of index [{item['name']}] must be an object of objects")
+        entry = IndexEntry(str(item["name"]), str(item["uuid"]), directory, int(item["sequence"]), files, dict(aliases))
         indices[entry.name] = entry
     endpoints = body["inference_endpoints"]
     if not isinstance(endpoints, list) or not all(isinstance(e, dict) for e in endpoints):
