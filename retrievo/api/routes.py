@@ -25,6 +25,7 @@ from retrievo.api import (
     cluster,
     documents,
     esql,
+    explain,
     field_caps,
     indices,
     inference,
@@ -123,6 +124,14 @@ ROUTES: tuple[Route, ...] = (
     Route(("DELETE",), "/_search/scroll/{scroll_id}", "clear_scroll", scroll.clear_scroll, _p(), "json"),
     Route(("GET", "POST"), "/_msearch", "msearch", search.msearch, _MSEARCH, "ndjson"),
     Route(("GET", "POST"), "/{index}/_msearch", "msearch", search.msearch, _MSEARCH, "ndjson"),
+    Route(
+        ("GET", "POST"),
+        "/{index}/_explain/{id}",
+        "explain",
+        explain.explain,
+        _p(_SOURCE, _QUERY_STRING, "preference routing stored_fields _slice"),
+        "json",
+    ),
     Route(("GET", "POST"), "/_count", "count", search.count, _COUNT, "json"),
     Route(("GET", "POST"), "/{index}/_count", "count", search.count, _COUNT, "json"),
     Route(

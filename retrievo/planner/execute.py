@@ -24,7 +24,7 @@ from retrievo.response import es_float, filter_source, search_response
 from retrievo.retrievers.search import SearchRequest
 
 
-def _top_explanation(plan: Plan, ctx: ExecContext, doc: int, score: float) -> dict[str, Any]:
+def top_explanation(plan: Plan, ctx: ExecContext, doc: int, score: float) -> dict[str, Any]:
     """A hit's explanation; a reranker at the root explains inside Lucene's ``sum of:`` as in
     Elasticsearch (its final query is the rank docs plus a required match on the child's hits)."""
     main = explain_operator(plan.root, ctx, doc, score) or {
@@ -134,7 +134,7 @@ def _hits(
             began = time.perf_counter_ns() if fetch is not None else 0
             hit["_shard"] = f"[{name}][0]"
             hit["_node"] = "retrievo"
-            hit["_explanation"] = _top_explanation(plan, ctx, doc, score)
+            hit["_explanation"] = top_explanation(plan, ctx, doc, score)
             if fetch is not None:
                 fetch.explain_nanos += time.perf_counter_ns() - began
                 fetch.explained += 1

@@ -174,3 +174,60 @@ def explain_operator(op: Operator, ctx: ExecContext, doc: int, score: float) -> 
 def explain_child(op: Operator, ctx: ExecContext, doc: int) -> dict[str, Any] | None:
     """A child retriever's explanation of ``doc``, topped by the score the child gave it."""
     return op.explain(ctx, doc, op.child_score(ctx, doc))
+
+
+def explain_lucene(ev: Evaluator, q: LQuery, doc: int, boost: float = 1.0) -> dict[str, Any]:
+    """``Weight.explain`` for ``q`` and ``doc`` whether it matches or not (the explain API): a match as
+    :func:`explain_query` gives it, a miss as Lucene's ``Explanation.noMatch`` for that query type
+    (value 0): ``no matching term`` (term, phrase), ``No matching clause`` (dis_max), the boolean
+    query's clause-by-clause account, ``<query> doesn't match id <doc>`` (constant-score queries)."""
+    found = explain_query(ev, q, doc, boost)
+    if found is not None:
+        return found
+    if isinstance(q, (TermQ, PhraseQ)):
+        return node(0.0, "no matching term")
+    if isinstance(q, BoostQ):
+        return explain_lucene(ev, q.query, doc, float(F32(F32(boost) * F32(q.boost))))
+    if isinstance(q, NamedQ):
+        return explain_lucene(ev, q.query, doc, boost)
+    if isinstance(q, MatchNoneQ):
+        return node(0.0, q.reason)
+    if isinstance(q, DisMaxQ):
+        return node(0.0, "No matching clause")
+    if isinstance(q, BoolQ):
+        return _bool_no_match(ev, q, doc, boost)
+    shown = q.query if isinstance(q, ConstQ) else q
+    return node(0.0, f"{shown} doesn't match id {doc}")
+
+
+def _bool_no_match(ev: Evaluator, q: BoolQ, doc: int, boost: float) -> dict[str, Any]:
+    """``BooleanWeight.explain`` for a document the query does not match; clauses in the order
+    Elasticsearch's ``bool`` query adds them (must, must_not, should, filter)."""
+    subs: list[dict[str, Any]] = []
+    fail = False
+    match_count = should_count = 0
+    clauses = [(c, "must") for c in q.must] + [(c, "must_not") for c in q.must_not]
+    clauses += [(c, "should") for c in q.should] + [(c, "filter") for c in q.filter]
+    for clause, occur in clauses:
+        found = explain_query(ev, clause, doc, boost)
+        e = found if found is not None else explain_lucene(ev, clause, doc, boost)
+        if found is not None:
+            if occur in ("must", "should"):
+                subs.append(e)
+            elif occur == "filter":
+                subs.append(node(0.0, "match on required clause, product of:", [node(0.0, "# clause"), e]))
+            else:
+                subs.append(node(0.0, f"match on prohibited clause ({clause})", [e]))
+                fail = True
+            if occur != "must_not":
+                match_count += 1
+            if occur == "should":
+                should_count += 1
+        elif occur in ("must", "filter"):
+            subs.append(node(0.0, f"no match on required clause ({clause})", [e]))
+            fail = True
+    if fail:
+        return node(0.0, "Failure to meet condition(s) of required/prohibited clause(s)", subs)
+    if match_count == 0:
+        return node(0.0, "No matching clauses", subs)
+    return node(0.0, f"Failure to match minimum number of optional clauses: {q.msm}", subs)
