@@ -11,8 +11,9 @@ import copy
 import json
 from typing import Any
 
+from retrievo import xcontent
 from retrievo.catalog import Catalog
-from retrievo.errors import ApiError, bad_request, illegal_argument, not_found
+from retrievo.errors import ApiError, bad_request, document_parsing_error, error_reason, illegal_argument, not_found
 from retrievo.index.shard import Shard
 from retrievo.progress import Progress
 
@@ -25,12 +26,14 @@ ACTIONS = ("index", "create", "delete", "update")
 
 def _lines(operations: Any) -> list[Any]:
     if isinstance(operations, (bytes, str)):
-        text = operations.decode() if isinstance(operations, bytes) else operations
-        out = []
-        for n, line in enumerate(text.splitlines(), 1):
+        raw = operations if isinstance(operations, bytes) else operations.encode("utf-8", "surrogatepass")
+        out: list[Any] = []
+        for n, line in enumerate(raw.splitlines(), 1):
             if line.strip():
                 try:
-                    out.append(json.loads(line))
+                    out.append(xcontent.loads(line))
+                except ApiError as err:  # bad bytes: a document line fails its own item (ES parses it later)
+                    out.append(err)
                 except json.JSONDecodeError as e:
                     raise bad_request(
                         "x_content_parse_exception", f"[{n}:{e.colno}] Malformed content, {e.msg}"
@@ -88,7 +91,10 @@ def _prefetch_embeddings(catalog: Catalog, lines: list[Any], default_index: str 
         action, meta = next(iter(header.items()))
         if action not in ("index", "create"):
             return
-        index = (meta or {}).get("_index", default_index)
+        try:
+            index = catalog.write_index((meta or {}).get("_index", default_index))
+        except ApiError:
+            continue  # the per-document pass reports the error on its item
         shard = catalog.shards.get(index) if isinstance(index, str) else None
         if shard is None:
             continue
@@ -119,8 +125,12 @@ def _prefetch_embeddings(catalog: Catalog, lines: list[Any], default_index: str 
             progress.close()
 
 
-def run_bulk(catalog: Catalog, operations: Any, default_index: str | None) -> tuple[list[dict[str, Any]], set[Shard]]:
-    """Each action's item of the ``_bulk`` response, and the indices written to (to refresh)."""
+def run_bulk(
+    catalog: Catalog, operations: Any, default_index: str | None, *, require_alias: bool = False
+) -> tuple[list[dict[str, Any]], set[Shard]]:
+    """Each action's item of the ``_bulk`` response, and the indices written to (to refresh). An
+    item's ``_index`` (else ``default_index``) that is an alias writes to its write index;
+    ``require_alias`` (the request's, else the item's) makes a name that is no alias fail its item."""
     lines = _lines(operations)
     _prefetch_embeddings(catalog, lines, default_index)
     items: list[dict[str, Any]] = []
@@ -129,6 +139,8 @@ def run_bulk(catalog: Catalog, operations: Any, default_index: str | None) -> tu
     while i < len(lines):
         header = lines[i]
         i += 1
+        if isinstance(header, ApiError):  # an action line that could not be read rejects the request
+            raise header
         if not isinstance(header, dict) or len(header) != 1 or next(iter(header)) not in ACTIONS:
             raise illegal_argument(
                 f"Malformed action/metadata line [{i}], expected one of {list(ACTIONS)} but found [{header}]"
@@ -145,7 +157,7 @@ def run_bulk(catalog: Catalog, operations: Any, default_index: str | None) -> tu
             source = lines[i]
             i += 1
         try:
-            items.append(_one(catalog, action, index, doc_id, source, meta, touched))
+            items.append(_one(catalog, action, index, doc_id, source, meta, touched, require_alias))
         except ApiError as err:
             items.append(_error_item(action, index, doc_id, err))
     return items, touched
@@ -159,18 +171,25 @@ def _one(
     source: Any,
     meta: dict[str, Any],
     touched: set[Shard],
+    require_alias: bool = False,
 ) -> dict[str, Any]:
     unknown = set(meta) - {"_index", "_id", "routing", "require_alias"}
     if unknown:
         raise illegal_argument(f"Action/metadata line contains an unknown parameter [{sorted(unknown)[0]}]")
     if index is None:
         raise bad_request("action_request_validation_exception", "Validation Failed: 1: index is missing;")
+    if action != "delete" and meta.get("require_alias") is not None:
+        require_alias = _flag("require_alias", meta["require_alias"])
+    index = catalog.write_index(index, require_alias=require_alias and action != "delete")
     if action == "delete":
         shard = catalog.shard(index)
         version, seq_no = shard.delete_document(str(doc_id))
         touched.add(shard)
         result = catalog.write_result(shard, str(doc_id), version or 1, "deleted" if version else "not_found", seq_no)
         return {"delete": {**result, "status": 200 if version else 404}}
+    if isinstance(source, ApiError):  # a document line that could not be read: Elasticsearch's parse error
+        location, _, reason = error_reason(source).partition(" ")
+        raise document_parsing_error(f"{location} failed to parse: {reason}")
     if action == "update":
         return {"update": _update(catalog, index, doc_id, source, touched)}
     if not isinstance(source, dict):
@@ -180,6 +199,14 @@ def _one(
     new_id, version, created, seq_no = shard.index_document(doc_id, source, action)
     result = catalog.write_result(shard, new_id, version, "created" if created else "updated", seq_no)
     return {action: {**result, "status": 201 if created else 200}}
+
+
+def _flag(name: str, value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    if value in ("true", "false"):
+        return value == "true"
+    raise illegal_argument(f"Failed to parse value [{value}] as only [true] or [false] are allowed.")
 
 
 def _update(catalog: Catalog, index: str, doc_id: str | None, body: Any, touched: set[Shard]) -> dict[str, Any]:
@@ -205,7 +232,7 @@ def _update(catalog: Catalog, index: str, doc_id: str | None, body: Any, touched
                 f"[{doc_id}]: document missing",
                 index_uuid=shard.uuid,
                 shard="0",
-                index=index,
+                index=shard.name,
             )
     else:
         if not isinstance(body.get("doc"), dict):
@@ -214,7 +241,7 @@ def _update(catalog: Catalog, index: str, doc_id: str | None, body: Any, touched
         if new_source == current[1]:
             touched.add(shard)
             return {
-                "_index": index,
+                "_index": shard.name,
                 "_id": doc_id,
                 "_version": shard.store.versions[doc_id],
                 "result": "noop",

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from retrievo.errors import ApiError, bad_request, error_reason, illegal_argument, index_not_found
+from retrievo.errors import ApiError, bad_request, error_reason, illegal_argument, index_not_found, not_found
 from retrievo.index.persistence import DataDirectory
 from retrievo.index.persistence.errors import endpoint_not_restorable
 from retrievo.index.persistence.manifest import MANIFEST_NAME
@@ -175,6 +175,31 @@ class Catalog:
                 del self._aliases[alias]
             self._persist_aliases(before)
             return True
+
+    def write_index(self, name: Any, *, require_alias: bool = False) -> Any:
+        """The index a write to ``name`` lands in: an alias's write index (the one with
+        ``is_write_index: true``, else the only index of a one-index alias that does not set it to
+        ``false``), any other name as it is (for :meth:`shard` to find, create or refuse); with
+        ``require_alias``, a name that is not an alias is ``index_not_found_exception``."""
+        on = self._aliases.get(name) if isinstance(name, str) else None
+        if on is None:
+            if require_alias:
+                raise not_found(
+                    "index_not_found_exception",
+                    f"no such index [{name}] and [require_alias] request flag is [true] and [{name}] is not an alias",
+                    **{"resource.type": "index_or_alias", "resource.id": name, "index_uuid": "_na_", "index": name},
+                )
+            return name
+        writers = [index for index, metadata in on.items() if metadata.get("is_write_index") is True]
+        if not writers and len(on) == 1 and next(iter(on.values())).get("is_write_index") is not False:
+            writers = list(on)
+        if len(writers) != 1:
+            raise illegal_argument(
+                f"no write index is defined for alias [{name}]. The write index may be explicitly disabled "
+                "using is_write_index=false or the alias points to multiple indices without one being "
+                "designated as a write index"
+            )
+        return writers[0]
 
     def aliases_by_index(self) -> dict[str, dict[str, dict[str, Any]]]:
         """Index name → alias name → metadata: the aliases as each index's definition holds them."""

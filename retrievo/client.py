@@ -32,6 +32,7 @@ from elasticsearch._sync.client.esql import EsqlClient as _OfficialEsql
 from elasticsearch._sync.client.inference import InferenceClient as _OfficialInference
 from elasticsearch.serializer import JsonSerializer, NdjsonSerializer
 
+from retrievo import xcontent
 from retrievo.api.types import RestRequest, RestResponse
 from retrievo.catalog import Catalog
 
@@ -82,7 +83,7 @@ def encode_body(body: Any) -> bytes:
         return body
     if isinstance(body, str):
         return body.encode("utf-8")
-    return json.dumps(body, ensure_ascii=False, separators=(",", ":"), default=_json_default).encode("utf-8")
+    return xcontent.encode(json.dumps(body, ensure_ascii=False, separators=(",", ":"), default=_json_default))
 
 
 def _builder_default(data: Any, fallback: Any) -> Any:

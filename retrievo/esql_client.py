@@ -97,8 +97,28 @@ class EsqlClient:
         self._catalog = catalog
 
     # ------------------------------------------------------------ parsing and planning
+    def _alias_target(self, index: str) -> tuple[str, Any]:
+        """The index ``FROM`` reads and the filter it reads through: an alias of one index stands
+        for that index (with the alias's ``filter``, if any); an alias of several is refused, as
+        ``FROM`` over several indices is."""
+        on = self._catalog.aliases.get(index)
+        if on is None:
+            return index, None
+        if len(on) != 1:
+            raise not_supported(f"FROM an alias of more than one index [{index}]")
+        name, metadata = next(iter(on.items()))
+        return name, metadata.get("filter")
+
+    def _through_alias(self, esql: EsqlQuery) -> EsqlQuery:
+        """``esql`` against the concrete index its ``FROM`` names, with the alias's filter applied."""
+        name, alias_filter = self._alias_target(esql.request.index)
+        if name == esql.request.index:
+            return esql
+        esql = esql.model_copy(update={"request": esql.request.model_copy(update={"index": name})})
+        return self._with_filter(esql, alias_filter)
+
     def _fields(self, index: str) -> dict[str, str] | None:
-        shard = self._catalog.shards.get(index)
+        shard = self._catalog.shards.get(self._alias_target(index)[0])
         if shard is None:
             return None
         return {path: fi.type for path, fi in shard.searcher().fields.items()}
@@ -110,7 +130,7 @@ class EsqlClient:
 
     def plan(self, query: Any, *, params: Any = None, filter: Any = None) -> Plan:
         """The plan ``query`` would run (printable with ``str()``; nothing is executed)."""
-        esql = self._with_filter(self.parse(query, params=params), filter)
+        esql = self._with_filter(self._through_alias(self.parse(query, params=params)), filter)
         shard = self._catalog.shard(esql.request.index)
         return build_plan(
             esql.request, shard.searcher(), embed=self._catalog.embed_query, inference=self._catalog.inference
@@ -196,7 +216,8 @@ class EsqlClient:
         # the answer is whole (``is_partial: false``) either way. Its value is still checked, as the REST
         # layer parses it. include_ccs_metadata: no remote clusters, so no metadata to show.
         _check_boolean("allow_partial_results", allow_partial_results)
-        esql = self._with_filter(self.parse(args.get("query"), params=args.get("params")), args.get("filter"))
+        esql = self._through_alias(self.parse(args.get("query"), params=args.get("params")))
+        esql = self._with_filter(esql, args.get("filter"))
         shard = self._catalog.shard(esql.request.index)
         searcher = shard.searcher()
         plan = build_plan(esql.request, searcher, embed=self._catalog.embed_query, inference=self._catalog.inference)

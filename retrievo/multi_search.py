@@ -3,29 +3,77 @@ index in the catalog, then plan and run them together (retrievo.planner.msearch)
 
 ``Engine.msearch`` and ``_rank_eval`` both run their searches through :func:`multi_search`, so a
 rated request fails, batches and shares work exactly as the same search sent to ``_msearch``.
+
+With a ``resolve`` hook (the REST API's index resolution), each search's index expression (comma
+lists, wildcards, ``_all``, aliases) is resolved as ``_search`` resolves it: a search that lands on
+one index outright is planned with the others; one over several indices, or through a filtered
+alias, is run on its own by the ``search`` hook (the ``_search`` code) and its response kept in place.
 """
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from retrievo.catalog import Catalog
-from retrievo.errors import ApiError
-from retrievo.grammar.json.msearch import parse_msearch
+from retrievo.errors import ApiError, not_supported
+from retrievo.grammar.json.msearch import MultiSearchItem, parse_msearch
 from retrievo.index.shard import Shard
 from retrievo.planner.msearch import MultiSearchReport, run_msearch
 from retrievo.retrievers.search import SearchRequest
 
+#: The concrete indices an index expression means (under a header's index options), each with the
+#: filters of the aliases it was reached through (``None``: none apply).
+Targets = list[tuple[str, list[Any] | None]]
+Resolver = Callable[[Any, Mapping[str, Any]], Targets]
+#: One search body run over resolved targets, as ``_search`` runs it: its response body.
+Runner = Callable[[Targets, dict[str, Any]], dict[str, Any]]
 
-def multi_search(catalog: Catalog, searches: Any, index: Any = None) -> tuple[dict[str, Any], MultiSearchReport]:
+
+def multi_search(
+    catalog: Catalog,
+    searches: Any,
+    index: Any = None,
+    *,
+    resolve: Resolver | None = None,
+    search: Runner | None = None,
+) -> tuple[dict[str, Any], MultiSearchReport]:
     """The ``_msearch`` response for ``searches`` (header/body pairs, a list or NDJSON; ``index``:
     the request's default index) and what the searches shared. A request that does not parse
     fails as a whole; a search whose index is missing, or that fails when it runs, fails alone."""
-    targets: list[tuple[Shard, SearchRequest] | ApiError] = []
-    for item in parse_msearch(searches, index):
+    started = time.perf_counter_ns()
+    planned: list[tuple[Shard, SearchRequest] | ApiError] = []
+    alone: dict[int, dict[str, Any]] = {}
+    items = parse_msearch(searches, index)
+    if resolve is None or search is None:
+        for item in items:
+            for key in item.options:
+                raise not_supported(f"[{key}] in the msearch metadata section")
+    for position, item in enumerate(items):
         try:
-            shard = catalog.shard(item.index)
-            targets.append((shard, item.against(shard.name, shard.settings.max_result_window)))
+            if resolve is None or search is None:
+                planned.append(_on_shard(catalog, item, item.index))
+                continue
+            targets = resolve(item.index, item.options)
+            if len(targets) == 1 and targets[0][1] is None:
+                planned.append(_on_shard(catalog, item, targets[0][0]))
+                continue
+            if item.error is not None:
+                raise item.error
+            alone[position] = {**search(targets, dict(item.body or {})), "status": 200}
         except ApiError as err:
-            targets.append(err)
-    return run_msearch(targets, catalog.embed_query, catalog.inference)
+            planned.append(err)
+    response, report = run_msearch(planned, catalog.embed_query, catalog.inference)
+    if not alone:
+        return response, report
+    ran = iter(response["responses"])
+    total = len(planned) + len(alone)
+    responses = [alone[i] if i in alone else next(ran) for i in range(total)]
+    took = int((time.perf_counter_ns() - started) // 1_000_000)
+    return {**response, "took": took, "responses": responses}, report
+
+
+def _on_shard(catalog: Catalog, item: MultiSearchItem, name: Any) -> tuple[Shard, SearchRequest]:
+    shard = catalog.shard(name)
+    return shard, item.against(shard.name, shard.settings.max_result_window)

@@ -303,8 +303,11 @@ def test_request_level_errors_fail_the_whole_request(tiny_cross_encoder: Path) -
     assert err.error == "parse_exception" and error_reason(err) == "request body is required"
     err = error(searches=[{"search_type": "scan"}, ok], index="docs")
     assert error_reason(err) == "No search type for [scan]"
-    err = error(searches=[{"ignore_unavailable": True}, ok], index="docs")
-    assert isinstance(err, BadRequestError) and "ignore_unavailable" in error_reason(err)
+    err = error(searches=[{"ignore_unavailable": "maybe"}, ok], index="docs")  # index options are read
+    assert isinstance(err, BadRequestError)
+    assert error_reason(err) == "Failed to parse value [maybe] as only [true] or [false] are allowed."
+    err = error(searches=[{"expand_wildcards": "sideways"}, ok], index="docs")
+    assert error_reason(err) == "No valid expand wildcard value [sideways]"
     err = error(body="{not json}\n{}\n")
     assert err.error == "x_content_parse_exception"
     with pytest.raises(TypeError, match="Can't use 'searches' and 'body' parameters together"):  # the client's

@@ -2,7 +2,8 @@
 
 An alias names one or more indices; a search through it searches them (``retrievo.api.resolve``),
 with the alias's ``filter`` (query DSL, checked when the alias is made) applied as a filter. A
-single-document request through an alias goes to its only index, or to its ``is_write_index``.
+single-document read through an alias needs an alias of one index; a write (``_bulk`` items too)
+goes to its write index (``is_write_index``, or the only index).
 Routing values are stored and echoed (one shard: they route nowhere). Aliases live in the catalog,
 which persists them with their indices (in the data directory's manifest) at every change.
 """

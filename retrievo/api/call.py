@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from retrievo import xcontent
 from retrievo.api.types import RestResponse
 from retrievo.catalog import Catalog
 from retrievo.errors import bad_request, not_supported
@@ -57,7 +58,7 @@ def body_object(value: Any, what: str) -> dict[str, Any]:
         raise bad_request("parse_exception", "request body is required")
     if isinstance(value, (str, bytes)):
         try:
-            value = json.loads(value)
+            value = xcontent.loads(value)
         except json.JSONDecodeError as e:
             raise bad_request(
                 "x_content_parse_exception", f"[{what}] is not valid JSON: {e.msg} at line {e.lineno} column {e.colno}"

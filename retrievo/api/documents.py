@@ -5,6 +5,10 @@ One local shard answers every write: ``_shards`` is ``{total: 1, successful: 1, 
 ``refresh`` (``true``, ``wait_for`` or the bare flag) makes the write searchable before the call
 returns. Options retrievo cannot honour (``pipeline``, ``version``/``version_type``, ``if_seq_no``/
 ``if_primary_term``, ``stored_fields``) are refused by name, never ignored.
+
+A write through an alias lands in its write index (``Catalog.write_index``: ES's "no write index"
+error when it has none; ``require_alias`` refuses names that are not aliases), in ``_bulk`` per
+item; a read through an alias needs an alias of one index (``single_index``), in ``_mget`` per item.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from retrievo.api.types import RestResponse
 from retrievo.bulk import run_bulk
 from retrievo.catalog import Catalog
 from retrievo.errors import (
+    ApiError,
     bad_request,
     illegal_argument,
     index_not_found,
@@ -41,11 +46,16 @@ def _write_options(call: Call) -> bool:
     """Check the options every write shares; whether to refresh after it."""
     refuse(call, *_UNSUPPORTED_WRITE)
     p.time_value("timeout", call.param("timeout"))
-    if p.as_bool("require_alias", call.param("require_alias")):
-        raise not_supported("[require_alias]", "retrievo has no aliases to write through")
+    p.as_bool("require_alias", call.param("require_alias"))
     p.as_bool("require_data_stream", call.param("require_data_stream"))
     p.as_bool("include_source_on_error", call.param("include_source_on_error"), True)
     return p.refresh(call.param("refresh"))
+
+
+def _write_index(call: Call) -> Any:
+    """The index a single-document write lands in (an alias's write index; ``require_alias``)."""
+    require_alias = p.as_bool("require_alias", call.param("require_alias"))
+    return call.catalog.write_index(call.part("index"), require_alias=require_alias)
 
 
 def source_filter(call: Call, default: Any = True) -> SourceFilter:
@@ -86,7 +96,7 @@ def _write(call: Call, op_type: str) -> RestResponse:
     refresh = _write_options(call)
     doc = body_object(call.body, "document")
     doc_id = call.part("id")
-    shard = call.catalog.shard(single_index(call.catalog, call.part("index")), auto_create=True)
+    shard = call.catalog.shard(_write_index(call), auto_create=True)
     new_id, version, created, seq_no = shard.index_document(doc_id, doc, op_type)
     if refresh:
         shard.refresh()
@@ -144,7 +154,7 @@ def exists(call: Call) -> RestResponse:
 def delete(call: Call) -> dict[str, Any]:
     """``DELETE /{index}/_doc/{id}``: 404 with ``result: not_found`` when the id is unknown."""
     refresh = _write_options(call)
-    shard = call.catalog.shard(single_index(call.catalog, call.part("index")))
+    shard = call.catalog.shard(call.catalog.write_index(call.part("index")))
     doc_id = str(call.part("id"))
     version, seq_no = shard.delete_document(doc_id)
     if version is None:
@@ -162,7 +172,8 @@ def bulk(call: Call) -> dict[str, Any]:
     refresh = _write_options(call)
     p.as_bool("list_executed_pipelines", call.param("list_executed_pipelines"))
     start = time.perf_counter()
-    items, touched = run_bulk(call.catalog, call.body, single_index(call.catalog, call.part("index")))
+    require_alias = p.as_bool("require_alias", call.param("require_alias"))
+    items, touched = run_bulk(call.catalog, call.body, call.part("index"), require_alias=require_alias)
     if refresh:
         for shard in touched:
             shard.refresh()
@@ -182,12 +193,14 @@ def _mget_item(catalog: Catalog, spec: Any, default_index: str | None, default_s
         raise validation_error("index is missing for doc 0")
     if doc_id is None:
         raise validation_error("id is missing for doc 0")
-    index_name, doc_id = single_index(catalog, index_name), str(doc_id)
-    shard = catalog.shards.get(index_name)
-    if shard is None:
-        err = index_not_found(index_name)
-        error = err.body["error"]
-        return {"_index": index_name, "_id": doc_id, "error": error}
+    doc_id = str(doc_id)
+    try:
+        index_name = single_index(catalog, index_name)
+        shard = catalog.shards.get(index_name)
+        if shard is None:
+            raise index_not_found(index_name)
+    except ApiError as err:
+        return {"_index": index_name, "_id": doc_id, "error": err.body["error"]}
     spec_source = parse_source("_source", spec["_source"]) if "_source" in spec else default_source
     found = _document(shard, doc_id, spec_source)
     return found if found is not None else {"_index": index_name, "_id": doc_id, "found": False}
@@ -253,7 +266,7 @@ def update(call: Call) -> RestResponse:
         raise validation_error("script or doc is missing")
     doc_as_upsert = p.as_bool("doc_as_upsert", body.get("doc_as_upsert"))
     detect_noop = p.as_bool("detect_noop", body.get("detect_noop"), True)
-    index_name, doc_id = single_index(call.catalog, call.part("index")), str(call.part("id"))
+    index_name, doc_id = _write_index(call), str(call.part("id"))
     shard = call.catalog.shard(index_name, auto_create=doc_as_upsert or upsert is not None)
     current = shard.store.get(doc_id)
     if current is None:

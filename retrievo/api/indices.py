@@ -157,6 +157,7 @@ _DYNAMIC = {
     "max_result_window": "max_result_window",
     "refresh_interval": "refresh_interval",
     "query.default_field": "default_field",
+    "mapping.depth.limit": "mapping_depth_limit",
 }
 
 

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from retrievo.errors import illegal_argument
+from retrievo.grammar.json.errors import lucene_similarity
 
 #: Accepted by every route: response formatting (``BaseRestHandler.responseParams`` and the REST
 #: layer's own). ``pretty``/``human`` are the transport's business; ``error_trace`` is accepted and
@@ -108,21 +109,6 @@ def names(value: Any) -> list[str]:
 # ---------------------------------------------------------------------------- unknown parameters
 
 
-def _distance(target: str, other: str) -> float:
-    """Lucene's ``LevenshteinDistance.getDistance``: 1 - edits / longest length."""
-    n, m = len(target), len(other)
-    if n == 0 or m == 0:
-        return 1.0 if n == m else 0.0
-    previous = list(range(n + 1))
-    for j in range(1, m + 1):
-        current = [j] + [0] * n
-        for i in range(1, n + 1):
-            cost = 0 if target[i - 1] == other[j - 1] else 1
-            current[i] = min(current[i - 1] + 1, previous[i] + 1, previous[i - 1] + cost)
-        previous = current
-    return 1.0 - previous[n] / max(n, m)
-
-
 def unrecognized(path: str, invalid: Iterable[str], candidates: Iterable[str], detail: str = "parameter") -> str:
     """``BaseRestHandler.unrecognized``: names sorted, each with its closest candidates."""
     wanted = sorted(set(invalid))
@@ -130,7 +116,7 @@ def unrecognized(path: str, invalid: Iterable[str], candidates: Iterable[str], d
     message = f"request [{path}] contains unrecognized {detail}{'s' if len(wanted) > 1 else ''}: "
     parts = []
     for name in wanted:
-        scored = [(_distance(name, c), c) for c in pool]
+        scored = [(lucene_similarity(name, c), c) for c in pool]
         keys = [c for _, c in sorted((s for s in scored if s[0] > 0.5), key=lambda s: (-s[0], s[1]))]
         part = f"[{name}]"
         if len(keys) == 1:

@@ -99,18 +99,15 @@ def resolve(
 
 
 def single_index(catalog: Catalog, expression: Any) -> Any:
-    """The one index a single-document request names: an index, or an alias of exactly one index
-    (or with a write index, for writes through it). Anything else is returned as it is, for the
-    catalog to refuse."""
+    """The one index a single-document read names: an index, or an alias of exactly one index (an
+    alias of several is refused, write index or not, as ``concreteSingleIndex`` refuses it). Anything
+    else is returned as it is, for the catalog to refuse."""
     name = expression
     on = catalog.aliases.get(name) if isinstance(name, str) else None
     if on is None:
         return name
     if len(on) == 1:
         return next(iter(on))
-    writers = [index for index, metadata in on.items() if metadata.get("is_write_index")]
-    if len(writers) == 1:
-        return writers[0]
     raise illegal_argument(
         f"alias [{name}] has more than one index associated with it [{', '.join(sorted(on))}], "
         "can't execute a single index op"

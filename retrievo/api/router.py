@@ -23,6 +23,7 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import unquote, urlencode
 
+from retrievo import xcontent
 from retrievo.api import params as p
 from retrievo.api.call import Call, status_of
 from retrievo.api.routes import ROUTES, Route
@@ -200,18 +201,12 @@ def _decode_body(route: Route, method: str, path: str, raw: bytes | None) -> Any
             raise bad_request("parse_exception", "request body is required")
         return None
     assert raw is not None
-    try:
-        text = bytes(raw).decode("utf-8")
-    except UnicodeDecodeError as e:
-        raise bad_request("x_content_parse_exception", f"Invalid UTF-8 start byte at offset {e.start}") from None
-    if route.body == "ndjson":
+    if route.body == "ndjson":  # each line is read where its request reads it (bulk: per item)
         return bytes(raw)
     try:
-        return json.loads(text)
+        return xcontent.loads(bytes(raw))
     except json.JSONDecodeError as e:
         raise bad_request("x_content_parse_exception", f"[{e.lineno}:{e.colno}] {e.msg}") from None
-    except RecursionError:
-        raise bad_request("x_content_parse_exception", "the body nests too deeply") from None
 
 
 def _is_error(body: Any) -> bool:

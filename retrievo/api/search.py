@@ -23,7 +23,7 @@ from retrievo.api import params as p
 from retrievo.api import scroll as scroll_api
 from retrievo.api.call import Call, body_object, refuse
 from retrievo.api.documents import source_filter
-from retrievo.api.resolve import resolve_call_targets
+from retrievo.api.resolve import resolve_call_targets, resolve_targets
 from retrievo.errors import bad_request, illegal_argument, not_supported, validation_error
 from retrievo.evaluation.rank_eval import rank_eval as run_rank_eval
 from retrievo.grammar.json import parse_search
@@ -313,7 +313,13 @@ def msearch(call: Call) -> dict[str, Any]:
     p.expand_wildcards(call.param("expand_wildcards"))
     if call.body is None:
         raise bad_request("parse_exception", "request body is required")
-    response, _ = multi_search(call.catalog, call.body, call.part("index"))
+    response, _ = multi_search(
+        call.catalog,
+        call.body,
+        call.part("index"),
+        resolve=lambda expression, options: _msearch_targets(call, expression, options),
+        search=lambda targets, body: _execute(call, list(targets), body, unlimited=False),
+    )
     if p.as_bool("rest_total_hits_as_int", call.param("rest_total_hits_as_int")):
         response = {
             **response,
@@ -322,10 +328,33 @@ def msearch(call: Call) -> dict[str, Any]:
     return response
 
 
+def _msearch_targets(call: Call, expression: Any, options: Mapping[str, Any]) -> list[tuple[str, list[Any] | None]]:
+    """One msearch header's index expression resolved as ``_search`` resolves its path, with its
+    own ``ignore_unavailable``/``allow_no_indices``/``expand_wildcards``, else the request's."""
+
+    def option(name: str) -> Any:
+        return options[name] if options.get(name) is not None else call.param(name)
+
+    return resolve_targets(
+        call.catalog,
+        expression,
+        ignore_unavailable=p.as_bool("ignore_unavailable", option("ignore_unavailable"), False),
+        allow_no_indices=p.as_bool("allow_no_indices", option("allow_no_indices"), True),
+        expand=p.expand_wildcards(option("expand_wildcards")),
+    )
+
+
 def rank_eval(call: Call) -> dict[str, Any]:
     """``GET/POST /_rank_eval``, ``/{index}/_rank_eval``."""
     for name in ("ignore_unavailable", "allow_no_indices"):
         p.as_bool(name, call.param(name))
     p.expand_wildcards(call.param("expand_wildcards"))
     body = body_object(call.body, "body")
-    return run_rank_eval(call.catalog, body, index=call.part("index"), search_type=call.param("search_type"))
+    return run_rank_eval(
+        call.catalog,
+        body,
+        index=call.part("index"),
+        search_type=call.param("search_type"),
+        resolve=lambda expression, options: _msearch_targets(call, expression, options),
+        search=lambda targets, search_body: _execute(call, list(targets), search_body, unlimited=False),
+    )

@@ -34,7 +34,7 @@ from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any
 
-from retrievo.errors import BadRequestError, bad_request, document_parsing_error, error_cause
+from retrievo.errors import BadRequestError, bad_request, document_parsing_error, error_cause, illegal_argument
 from retrievo.index.dates import DEFAULT_DATE_FORMAT, DYNAMIC_DATE_FORMATS, DateParseError, compile_date_format
 from retrievo.index.field_types import (
     FieldMapping,
@@ -147,8 +147,11 @@ def _column_of(source: Any, location: Location, at_key: bool) -> int:
 class _DocumentParse:
     """The state of one :func:`parse_document` call (never shared, dropped on failure)."""
 
-    def __init__(self, mappings: Mappings, source: Mapping[str, Any], doc_id: str | None) -> None:
+    def __init__(
+        self, mappings: Mappings, source: Mapping[str, Any], doc_id: str | None, depth_limit: int = 20
+    ) -> None:
         self.mappings = mappings
+        self.depth_limit = depth_limit
         self.source = source
         self.doc_id = doc_id
         self.values: dict[str, list[Any]] = {}
@@ -163,6 +166,11 @@ class _DocumentParse:
         return found if found is not None else self.mappings.mapper(path)
 
     def add(self, mapper: Mapper) -> None:
+        if isinstance(mapper, ObjectMapping) and mapper.path.count(".") + 2 > self.depth_limit:
+            # MappingLookup.checkObjectDepthLimit (the root object is depth 1), before the walk goes deeper
+            raise illegal_argument(
+                f"Limit of mapping depth [{self.depth_limit}] has been exceeded due to object field [{mapper.path}]"
+            )
         self.added[mapper.path] = mapper
 
     # ---- errors -----------------------------------------------------------------------------------
@@ -388,7 +396,9 @@ def dynamic_definition(value: Any, mappings: Mappings) -> dict[str, Any]:
     return {"type": "text", "fields": {"keyword": {"type": "keyword", "ignore_above": 256}}}
 
 
-def parse_document(mappings: Mappings, source: Mapping[str, Any], doc_id: str | None) -> ParsedDocument:
+def parse_document(
+    mappings: Mappings, source: Mapping[str, Any], doc_id: str | None, depth_limit: int = 20
+) -> ParsedDocument:
     """Parses ``source`` against ``mappings`` (which it never modifies).
 
     Raises ``BadRequestError``: ``document_parsing_exception`` for a value that does not fit its
@@ -399,7 +409,7 @@ def parse_document(mappings: Mappings, source: Mapping[str, Any], doc_id: str | 
     """
     if not isinstance(source, Mapping):
         raise document_parsing_error("[1:1] Malformed content, must start with an object")
-    state = _DocumentParse(mappings, source, doc_id)
+    state = _DocumentParse(mappings, source, doc_id, depth_limit)
     root = mappings.root
     if root.enabled:
         state.parse_object(root, source, root.dynamic or "true", ())

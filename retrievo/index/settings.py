@@ -21,6 +21,8 @@ class IndexSettings:
     refresh_interval: str = "1s"
     analysis: dict[str, Any] = field(default_factory=dict)
     default_field: tuple[str, ...] = ("*",)
+    #: ``index.mapping.depth.limit``: the deepest object a mapping may hold (the root is depth 1).
+    mapping_depth_limit: int = 20
 
     @property
     def auto_refresh(self) -> bool:
@@ -43,6 +45,8 @@ class IndexSettings:
             out["analysis"] = self.analysis
         if self.default_field != ("*",):
             out["query"] = {"default_field": list(self.default_field)}
+        if self.mapping_depth_limit != 20:
+            out["mapping"] = {"depth": {"limit": str(self.mapping_depth_limit)}}
         return {"index": out}
 
 
@@ -87,6 +91,8 @@ def parse_settings(settings: dict[str, Any] | None) -> IndexSettings:
             if not isinstance(value, dict):
                 raise illegal_argument(f"[index.analysis] must be an object, found [{value}]")
             values["analysis"] = value
+        elif name == "mapping.depth.limit":
+            values["mapping_depth_limit"] = _int("index.mapping.depth.limit", value, 1)
         elif name == "query.default_field":
             values["default_field"] = tuple(value) if isinstance(value, list) else (str(value),)
         else:

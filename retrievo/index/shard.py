@@ -172,7 +172,7 @@ class Shard:
         with self.lock:
             if doc_id is None:
                 doc_id = self.store.next_auto_id()
-            parsed = parse_document(self.mappings, source, doc_id)
+            parsed = parse_document(self.mappings, source, doc_id, self.settings.mapping_depth_limit)
             mappings = parsed.new_mappings or self.mappings
             analyzed = self._analyze(parsed.values, mappings)
             if op_type == "create" and doc_id in self.store.by_id:

@@ -105,6 +105,9 @@ class EmbeddedChunk:
     embedding: np.ndarray
 
 
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 class InferenceRegistry:
     """Endpoints by ``inference_id``, with the operations of the ``_inference`` API.
 
@@ -318,6 +321,8 @@ class InferenceRegistry:
         model = endpoint.model
         if not isinstance(model, TextEmbeddingModel):
             raise incompatible_task_type("text_embedding", endpoint.task_type)
+        # a lone surrogate (JSON's ``\ud800`` escape) reaches the model as Java's UTF-8 encoder sends it: "?"
+        texts = [_LONE_SURROGATE.sub("?", text) for text in texts]
 
         if not metering_active():
 

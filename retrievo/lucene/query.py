@@ -10,10 +10,14 @@ with ``equals``/``hashCode``. ``str()`` gives Lucene's ``toString`` form, which 
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+
+from retrievo.errors import illegal_argument
+from retrievo.java_text import java_float_str
 
 
 def _fmt_boost(boost: float) -> str:
@@ -177,6 +181,8 @@ def unboost(q: LQuery) -> tuple[LQuery, float]:
 
 
 def boosted(q: LQuery, boost: float) -> LQuery:
+    if not math.isfinite(boost):  # Lucene's BoostQuery constructor refuses it
+        raise illegal_argument(f"boost must be a positive float, got {java_float_str(boost)}")
     return q if boost == 1.0 else BoostQ(q, boost)
 
 

@@ -16,6 +16,8 @@ import zlib
 from collections.abc import Mapping
 from typing import Any
 
+from retrievo import xcontent
+
 JSON = "application/json"
 TEXT = "text/plain; charset=UTF-8"
 
@@ -205,8 +207,8 @@ def dump_json(value: Any, pretty: bool = False) -> bytes:
         out: list[str] = []
         _pretty(value, "", out)
         out.append("\n")
-        return "".join(out).encode("utf-8")
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=_numpy_default).encode("utf-8")
+        return xcontent.encode("".join(out))
+    return xcontent.encode(json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=_numpy_default))
 
 
 def is_pretty(params: Mapping[str, str]) -> bool:

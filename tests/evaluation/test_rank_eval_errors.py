@@ -119,10 +119,13 @@ def test_request_parameters(engine):
         _error(engine, requests=[REQUEST], metric={"precision": {}}, search_type="scan")
     )
     engine2 = Engine()
-    engine2.index(index="a1", id="1", document={"text": "apple"})
-    engine2.index(index="a2", id="1", document={"text": "apple"})
-    error = _error(engine2, index="a*", requests=[REQUEST], metric={"precision": {}})
-    assert "[rank_eval] over several indices is not supported" in error["reason"]
+    engine2.index(index="a1", id="1", document={"text": "apple"}, refresh=True)
+    engine2.index(index="a2", id="1", document={"text": "apple"}, refresh=True)
+    # an expression over several indices searches them all, as _search does
+    ratings = [{"_index": "a1", "_id": "1", "rating": 1}, {"_index": "a2", "_id": "1", "rating": 1}]
+    request = {**REQUEST, "ratings": ratings}
+    result = engine2.rank_eval(index="a*", requests=[request], metric={"precision": {}})
+    assert result["metric_score"] == 1.0 and len(result["details"]["q"]["hits"]) == 2
     with pytest.raises(ValueError, match="Empty value passed for parameter 'requests'"):
         engine.rank_eval(metric={"precision": {}})
     with pytest.raises(ValueError, match="Received multiple values for 'metric'"):

@@ -399,9 +399,20 @@ class _Build(Transformer):
     def param(self, children: list[Token]) -> Lit:
         return Lit(self.params.value(children[0]), _pos(children[0]))
 
-    def array(self, children: list[Lit]) -> Lit:
+    def array(self, children: list[Any]) -> Lit:
         pos = children[0].pos if children else Pos(1, 1)
         for item in children:
+            if not isinstance(item, Lit):  # ``- true``: a sign takes a number only (ES's ``integerValue``)
+                line = self.text.split("\n")[item.pos.line - 1]
+                column = item.pos.column + 1
+                while column <= len(line) and line[column - 1].isspace():
+                    column += 1
+                at = Pos(item.pos.line, column)
+                raise syntax_error(
+                    self.text,
+                    at,
+                    f"mismatched input '{word_at(self.text, at)}' expecting {{DECIMAL_LITERAL, INTEGER_LITERAL}}",
+                )
             if isinstance(item.value, list):
                 raise not_supported(self.text, item.pos, "nested arrays")
         return Lit([c.value for c in children], pos)
@@ -626,6 +637,38 @@ def _from_lark(text: str, err: UnexpectedInput) -> ApiError:
     return syntax_error(text, Pos(getattr(err, "line", 1) or 1, getattr(err, "column", 1) or 1), str(err))
 
 
+#: ``ExpressionBuilder.MAX_EXPRESSION_DEPTH``: how deeply Elasticsearch nests expressions.
+MAX_EXPRESSION_DEPTH = 400
+#: Tree levels around an expression that Elasticsearch does not count: ``start``, the command, and
+#: the identifier under a field name.
+_UNCOUNTED_LEVELS = 3
+
+
+def _check_expression_depth(text: str, tree: Tree) -> None:
+    """Elasticsearch's ``parsing_exception`` for expressions nested past :data:`MAX_EXPRESSION_DEPTH`,
+    found without recursion (deeper trees would otherwise exhaust Python's stack)."""
+    limit = MAX_EXPRESSION_DEPTH + _UNCOUNTED_LEVELS
+    stack: list[tuple[Tree, int, Tree]] = [(tree, 1, tree)]
+    while stack:
+        node, depth, parent = stack.pop()
+        if depth > limit:
+            tokens: list[str] = []
+            todo: list[Any] = [parent]
+            while todo:  # ``ctx.getParent().getText()``: its tokens, no whitespace
+                item = todo.pop()
+                if isinstance(item, Tree):
+                    todo.extend(reversed(item.children))
+                else:
+                    tokens.append(str(item))
+            raise syntax_error(
+                text,
+                _pos(parent),
+                f"ESQL statement exceeded the maximum expression depth allowed ({MAX_EXPRESSION_DEPTH}): "
+                f"[{''.join(tokens)}]",
+            )
+        stack.extend((child, depth + 1, node) for child in node.children if isinstance(child, Tree))
+
+
 def parse_syntax(text: str, params: Sequence[Any] | None = None) -> EsqlSyntax:
     """Parse ES|QL ``text`` into commands; raises Elasticsearch-shaped errors only."""
     if not isinstance(text, str):
@@ -636,6 +679,7 @@ def parse_syntax(text: str, params: Sequence[Any] | None = None) -> EsqlSyntax:
         tree = _parser().parse(text)
     except UnexpectedInput as err:
         raise _from_lark(text, err) from None
+    _check_expression_depth(text, tree)
     query_params = _Params(text, params)
     query_params.check_kinds(list(tree.scan_values(lambda v: isinstance(v, Token) and v.type == "PARAM")))
     try:

@@ -12,9 +12,10 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
+from retrievo import xcontent
 from retrievo.errors import ApiError, bad_request, illegal_argument, not_supported, validation_error
 from retrievo.grammar.builders import NOT_A_BUILDER, builder_json, index_name
 from retrievo.grammar.json import parse_search
@@ -34,19 +35,19 @@ _BOOLEAN_HEADER_KEYS = frozenset(
 )
 _STRING_HEADER_KEYS = frozenset({"preference", "routing"})
 _SEARCH_TYPES = frozenset({"query_then_fetch", "dfs_query_then_fetch"})
-#: Header keys that change index resolution, which retrievo's search does not do.
-_UNSUPPORTED_HEADER_KEYS = frozenset(
-    {
-        "expand_wildcards",
-        "expandWildcards",
-        "ignore_unavailable",
-        "ignoreUnavailable",
-        "allow_no_indices",
-        "allowNoIndices",
-        "ignore_throttled",
-        "ignoreThrottled",
-    }
-)
+#: Header keys that set how this search's index expression resolves (``IndicesOptions.fromMap``),
+#: by their snake_case name; they override the request's parameters of the same name.
+_INDEX_OPTION_KEYS = {
+    "expand_wildcards": "expand_wildcards",
+    "expandWildcards": "expand_wildcards",
+    "ignore_unavailable": "ignore_unavailable",
+    "ignoreUnavailable": "ignore_unavailable",
+    "allow_no_indices": "allow_no_indices",
+    "allowNoIndices": "allow_no_indices",
+}
+_WILDCARD_STATES = frozenset({"open", "closed", "hidden", "none", "all"})
+#: Header keys retrievo cannot honour.
+_UNSUPPORTED_HEADER_KEYS = frozenset({"ignore_throttled", "ignoreThrottled"})
 #: Errors the search parser raises that Elasticsearch only raises when the search runs (request
 #: validation, the query phase): they fail that one search, not the whole request.
 _PER_SEARCH_PARSE_ERRORS = frozenset({"action_request_validation_exception", "search_phase_execution_exception"})
@@ -60,6 +61,10 @@ class MultiSearchItem:
     index: str | None
     request: SearchRequest | None
     error: ApiError | None = None
+    #: The search body as sent (an object or ``None``), for a search that runs over several indices.
+    body: Any = None
+    #: The header's index options (``ignore_unavailable``, ``allow_no_indices``, ``expand_wildcards``).
+    options: dict[str, Any] = field(default_factory=dict)
 
     def against(self, index: str, max_result_window: int) -> SearchRequest:
         """The request as it runs on ``index``: its own error if it had one, then the query phase's
@@ -80,22 +85,22 @@ def parse_msearch(searches: Any, default_index: Any = None) -> list[MultiSearchI
     pairs = _read_pairs(searches)
     targets = [_header_index(header, default) for header, _ in pairs]  # every header before any body
     items = []
-    for index, (_, body) in zip(targets, pairs):
+    for (index, options), (_, body) in zip(targets, pairs):
         try:
             # the result window is checked once the index is known (MultiSearchItem.against)
             request = parse_search(index or "_all", body, max_result_window=sys.maxsize)
         except ApiError as err:
             if err.error not in _PER_SEARCH_PARSE_ERRORS:
                 raise
-            items.append(MultiSearchItem(index, None, err))
+            items.append(MultiSearchItem(index, None, err, body, options))
         else:
-            items.append(MultiSearchItem(index, request))
+            items.append(MultiSearchItem(index, request, body=body, options=options))
     return items
 
 
 def _json_line(line: str | bytes, what: str) -> Any:
     try:
-        return json.loads(line)
+        return xcontent.loads(line)
     except (json.JSONDecodeError, UnicodeDecodeError) as e:
         raise bad_request("x_content_parse_exception", f"[{what}] is not valid JSON: {e}") from None
 
@@ -154,11 +159,13 @@ def _check_boolean(value: Any) -> None:
     raise illegal_argument(f"Failed to parse value [{value}] as only [true] or [false] are allowed.")
 
 
-def _header_index(header: Any, default: str | None) -> str | None:
-    """The index a header names (its ``index``/``indices``, else the request's), its other keys checked."""
+def _header_index(header: Any, default: str | None) -> tuple[str | None, dict[str, Any]]:
+    """The index a header names (its ``index``/``indices``, else the request's) and its index
+    options, its other keys checked."""
     if not isinstance(header, dict):
         raise bad_request("parsing_exception", f"msearch header must be an object, found [{header!r}]")
     index = default
+    options: dict[str, Any] = {}
     for key, value in header.items():
         if key in ("index", "indices"):
             if isinstance(value, list) and all(isinstance(v, str) for v in value):
@@ -175,8 +182,22 @@ def _header_index(header: Any, default: str | None) -> str | None:
         elif key in _STRING_HEADER_KEYS:
             if not isinstance(value, (str, int)):
                 raise illegal_argument(f"[{key}] must be a string, found [{value!r}]")
+        elif key in _INDEX_OPTION_KEYS:
+            options[_INDEX_OPTION_KEYS[key]] = _index_option(key, value)
         elif key in _UNSUPPORTED_HEADER_KEYS:
             raise not_supported(f"[{key}] in the msearch metadata section")
         else:
             raise illegal_argument(f"key [{key}] is not supported in the metadata section")
-    return index
+    return index, options
+
+
+def _index_option(key: str, value: Any) -> Any:
+    """A header's index option, checked as ``IndicesOptions.fromMap`` reads it."""
+    if key not in ("expand_wildcards", "expandWildcards"):
+        _check_boolean(value)
+        return value
+    states = value if isinstance(value, list) else str(value).split(",")
+    for state in states:
+        if not isinstance(state, str) or state.strip() not in _WILDCARD_STATES:
+            raise illegal_argument(f"No valid expand wildcard value [{state}]")
+    return ",".join(s.strip() for s in states)

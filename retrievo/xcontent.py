@@ -1,0 +1,110 @@
+"""JSON text read as Elasticsearch's parser (Jackson) reads it: the one place request bodies, NDJSON
+lines and documents become Python values.
+
+Three things differ from plain :func:`json.loads`, each the way Elasticsearch behaves:
+
+* nesting deeper than Jackson's ``StreamReadConstraints`` maximum (1,000) is an
+  ``x_content_parse_exception`` (never a ``RecursionError``);
+* bytes that are not UTF-8 are an ``x_content_parse_exception`` naming the bad byte;
+* an integer beyond the range of a double reads as ±infinity where a field asks for a floating-point
+  value, as Jackson's ``BigInteger.doubleValue()`` does, so each field then gives its own error for a
+  non-finite value (never an ``OverflowError``); integers within that range stay exact.
+
+Syntax errors are left to the caller (:class:`json.JSONDecodeError`), which words them for its place.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+import threading
+from typing import Any
+
+from retrievo.errors import BadRequestError, x_content_parse_error
+
+#: Jackson's ``StreamReadConstraints.DEFAULT_MAX_DEPTH``, which Elasticsearch keeps.
+MAX_NESTING_DEPTH = 1000
+
+_TOKENS = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]', re.S)
+_FLOAT_MAX = int(sys.float_info.max)
+
+
+def _int(text: str) -> int | float:
+    digits = len(text) - (text[0] == "-")
+    if digits > 310:  # beyond any double (and Python's int-from-text digit limit)
+        return float(text)
+    value = int(text)
+    return value if -_FLOAT_MAX <= value <= _FLOAT_MAX else float(text)
+
+
+_DECODER = json.JSONDecoder(parse_int=_int)
+_ROOM = threading.Lock()
+
+
+def nesting_error(text: str, line: int = 1) -> BadRequestError | None:
+    """Elasticsearch's error for ``text`` nesting deeper than :data:`MAX_NESTING_DEPTH`, else None."""
+    if text.count("[") + text.count("{") <= MAX_NESTING_DEPTH:
+        return None
+    depth = 0
+    for match in _TOKENS.finditer(text):
+        token = match.group()
+        if token in "[{":
+            depth += 1
+            if depth > MAX_NESTING_DEPTH:
+                start = match.start()
+                row = line + text.count("\n", 0, start)
+                column = start - (text.rfind("\n", 0, start) + 1) + 1
+                return x_content_parse_error(
+                    f"[{row}:{column}] Document nesting depth ({depth}) exceeds the maximum allowed "
+                    f"({MAX_NESTING_DEPTH}, from `StreamReadConstraints.getMaxNestingDepth()`)"
+                )
+        elif token in "]}":
+            depth = max(depth - 1, 0)
+    return None
+
+
+def decode(raw: bytes, line: int = 1) -> str:
+    """UTF-8 bytes as text; other bytes are Jackson's ``Invalid UTF-8`` error at their place. Like
+    Jackson, a surrogate encoded on its own (what Python's client sends for ``"\ud800"``) is read as
+    that character rather than refused."""
+    try:
+        return raw.decode("utf-8", "surrogatepass")
+    except UnicodeDecodeError as e:
+        middle = e.reason == "invalid continuation byte" and e.end < len(raw)
+        at = e.end if middle else e.start
+        row = line + raw.count(b"\n", 0, at)
+        column = at - (raw.rfind(b"\n", 0, at) + 1) + 1
+        kind = "middle" if middle else "start"
+        raise x_content_parse_error(f"[{row}:{column}] Invalid UTF-8 {kind} byte 0x{raw[at]:02x}") from None
+
+
+def loads(text: str | bytes | bytearray, line: int = 1) -> Any:
+    """``text`` (``line``: its first line's number in the request, for locations) as a Python value."""
+    if isinstance(text, (bytes, bytearray)):
+        text = decode(bytes(text), line)
+    error = nesting_error(text, line)
+    if error is not None:
+        raise error
+    try:
+        return _DECODER.decode(text)
+    except RecursionError:  # within the limit, but the caller's stack was already deep: read it with room
+        with _ROOM:
+            before = sys.getrecursionlimit()
+            sys.setrecursionlimit(before + 2 * MAX_NESTING_DEPTH)
+            try:
+                return _DECODER.decode(text)
+            finally:
+                sys.setrecursionlimit(before)
+
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def encode(text: str) -> bytes:
+    """JSON text as UTF-8 bytes; a lone surrogate (which JSON's ``\\ud800`` escape can carry in) is
+    written back as that escape, as Jackson's generator does, since UTF-8 cannot hold it."""
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        return _LONE_SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text).encode("utf-8")
