@@ -9,10 +9,10 @@ Public API::
 end builds, so an ES|QL search plans and runs exactly like its retriever-JSON form. ``fields``
 resolves the index named in ``FROM`` to its fields (``path → type``); with it, column references
 are verified the way ES|QL verifies them. The pieces: ``esql.lark`` (grammar), ``syntax`` (parse
-tree → commands), ``where`` (conditions → queries; its normal form in ``conditions``, its leaves in
-``comparisons`` and ``full_text``, ES|QL types in ``esql_types``), ``pipeline`` (commands →
-retrievers), ``columns`` (result columns), ``model`` (:class:`EsqlQuery`), ``printer`` (AST → text),
-``errors``.
+tree → commands, typed in ``syntax_tree``), ``where`` (conditions → queries; its normal form in
+``conditions``, its leaves in ``comparisons`` and ``full_text``, ES|QL types in ``esql_types``),
+``pipeline`` (commands → retrievers), ``columns`` (result columns), ``model`` (:class:`EsqlQuery`),
+``printer`` (AST → text), ``errors``.
 See docs/esql.md for the subset, the mapping and where ES|QL and the retriever API differ.
 """
 

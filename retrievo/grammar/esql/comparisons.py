@@ -8,7 +8,7 @@ from typing import Any
 from retrievo.grammar.esql.conditions import Const, Leaf, WhereContext, operand_value
 from retrievo.grammar.esql.errors import Pos, not_supported
 from retrievo.grammar.esql.esql_types import NUMERIC_TYPES, TEXT_TYPES, esql_type, literal_type
-from retrievo.grammar.esql.syntax import Compare, Field, InList, IsNull, Lit
+from retrievo.grammar.esql.syntax_tree import Compare, Field, InList, IsNull, Lit
 from retrievo.retrievers.queries import BoolQuery, ExistsQuery, Query, RangeQuery, TermQuery, TermsQuery
 
 __all__ = ["boolean_field", "comparison", "in_list", "is_null"]

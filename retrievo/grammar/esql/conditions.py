@@ -9,7 +9,7 @@ from typing import Any
 
 from retrievo.errors import ApiError
 from retrievo.grammar.esql.errors import Pos, Problems, not_supported, verification_error
-from retrievo.grammar.esql.syntax import Call, Field, Lit, Unsupported
+from retrievo.grammar.esql.syntax_tree import Call, Field, Lit, Unsupported
 from retrievo.grammar.json.errors import suggest
 from retrievo.grammar.json.knn import default_num_candidates
 from retrievo.retrievers.knn import KnnSearch, TextEmbeddingBuilder

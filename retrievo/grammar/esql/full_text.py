@@ -11,7 +11,7 @@ from retrievo.errors import ApiError, error_reason
 from retrievo.grammar.esql.conditions import Const, Knn, KnnSpec, Leaf, WhereContext, operand_value
 from retrievo.grammar.esql.errors import not_supported, verification_error
 from retrievo.grammar.esql.esql_types import esql_type, literal_type
-from retrievo.grammar.esql.syntax import Call, Field, Lit, MapLit
+from retrievo.grammar.esql.syntax_tree import Call, Field, Lit, MapLit
 from retrievo.retrievers.knn import NUM_CANDIDATES_LIMIT, TextEmbeddingBuilder
 from retrievo.retrievers.queries import BoolQuery, Query
 

@@ -36,7 +36,8 @@ from retrievo.grammar.esql.conditions import WhereContext
 from retrievo.grammar.esql.errors import Pos, Problems, not_supported, syntax_error, verification_error
 from retrievo.grammar.esql.esql_types import esql_type
 from retrievo.grammar.esql.model import DEFAULT_METADATA, METADATA_FIELDS, OTHER_METADATA_FIELDS, SCORE, EsqlQuery
-from retrievo.grammar.esql.syntax import (
+from retrievo.grammar.esql.syntax import parse_syntax
+from retrievo.grammar.esql.syntax_tree import (
     EsqlSyntax,
     Field,
     ForkCmd,
@@ -47,7 +48,6 @@ from retrievo.grammar.esql.syntax import (
     SortCmd,
     SortItem,
     WhereCmd,
-    parse_syntax,
 )
 from retrievo.grammar.esql.where import WherePlan, translate_where
 from retrievo.retrievers.fusion import DEFAULT_RANK_CONSTANT, LinearRetriever, RetrieverEntry, RrfRetriever

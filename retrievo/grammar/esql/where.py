@@ -44,7 +44,7 @@ from retrievo.grammar.esql.conditions import (
 from retrievo.grammar.esql.errors import Pos, not_supported
 from retrievo.grammar.esql.esql_types import literal_type
 from retrievo.grammar.esql.full_text import FULL_TEXT_FUNCTIONS, match_function
-from retrievo.grammar.esql.syntax import (
+from retrievo.grammar.esql.syntax_tree import (
     Call,
     Compare,
     Expr,
