@@ -132,9 +132,25 @@ def run_bulk(
     item's ``_index`` (else ``default_index``) that is an alias writes to its write index;
     ``require_alias`` (the request's, else the item's) makes a name that is no alias fail its item."""
     lines = _lines(operations)
+    actions = _actions(lines)  # every action line is read before any is applied, as Elasticsearch does
     _prefetch_embeddings(catalog, lines, default_index)
     items: list[dict[str, Any]] = []
     touched: set[Shard] = set()
+    for action, meta, source in actions:
+        index = meta.get("_index", default_index)
+        doc_id = meta.get("_id")
+        doc_id = None if doc_id is None else str(doc_id)
+        try:
+            items.append(_one(catalog, action, index, doc_id, source, meta, touched, require_alias))
+        except ApiError as err:
+            items.append(_error_item(action, index, doc_id, err))
+    return items, touched
+
+
+def _actions(lines: list[Any]) -> list[tuple[str, dict[str, Any], Any]]:
+    """The (action, metadata, document line) triples of a bulk body; a malformed action line, or one
+    with no document line after it, rejects the whole request before anything is written."""
+    actions: list[tuple[str, dict[str, Any], Any]] = []
     i = 0
     while i < len(lines):
         header = lines[i]
@@ -146,21 +162,14 @@ def run_bulk(
                 f"Malformed action/metadata line [{i}], expected one of {list(ACTIONS)} but found [{header}]"
             )
         action, meta = next(iter(header.items()))
-        meta = meta or {}
-        index = meta.get("_index", default_index)
-        doc_id = meta.get("_id")
-        doc_id = None if doc_id is None else str(doc_id)
         source = None
         if action != "delete":
             if i >= len(lines):
                 raise illegal_argument(f"[{action}] action line [{i}] is not followed by a document line")
             source = lines[i]
             i += 1
-        try:
-            items.append(_one(catalog, action, index, doc_id, source, meta, touched, require_alias))
-        except ApiError as err:
-            items.append(_error_item(action, index, doc_id, err))
-    return items, touched
+        actions.append((action, meta or {}, source))
+    return actions
 
 
 def _one(

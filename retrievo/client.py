@@ -15,14 +15,12 @@ same over :class:`elasticsearch.AsyncElasticsearch`, running the router in a wor
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import time
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlsplit
 
-import numpy as np
 from elastic_transport import ApiResponseMeta, AsyncTransport, BaseAsyncNode, BaseNode, HttpHeaders, NodeConfig
 from elastic_transport import Transport as _Transport
 from elastic_transport._node import NodeApiResponse
@@ -66,15 +64,6 @@ _PLAN_KEYS = (
 # ---------------------------------------------------------------------------------------------- wire
 
 
-def _json_default(value: Any) -> Any:
-    """numpy values a handler may leave in a body; anything else is a bug worth a loud error."""
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
-
-
 def encode_body(body: Any) -> bytes:
     """A :class:`RestResponse` body as the bytes on the wire: JSON unless it is text or bytes."""
     if body is None:
@@ -83,7 +72,7 @@ def encode_body(body: Any) -> bytes:
         return body
     if isinstance(body, str):
         return body.encode("utf-8")
-    return xcontent.encode(json.dumps(body, ensure_ascii=False, separators=(",", ":"), default=_json_default))
+    return xcontent.dumps(body)
 
 
 def _builder_default(data: Any, fallback: Any) -> Any:
@@ -244,10 +233,10 @@ class EsqlClient(_OfficialEsql):
     """``engine.esql``: the official ES|QL client plus retrievo's :meth:`parse` and :meth:`plan`."""
 
     def __init__(self, client: Any, catalog: Catalog) -> None:
-        from retrievo.esql_client import EsqlClient as LocalEsql
+        from retrievo.esql_client import EsqlRunner
 
         super().__init__(client)
-        self._local = LocalEsql(catalog)
+        self._local = EsqlRunner(catalog)
 
     def parse(self, query: Any, *, params: Any = None) -> Any:
         """The :class:`~retrievo.grammar.esql.EsqlQuery` a query parses into (nothing runs)."""
@@ -339,7 +328,7 @@ class _Extras:
     ) -> Plan:
         """The plan a search would run, printable with ``str()`` (nothing is executed). ``esql``: an
         ES|QL query (text or an ``elasticsearch.esql`` builder) instead of a search body."""
-        from retrievo.esql_client import EsqlClient
+        from retrievo.esql_client import EsqlRunner
         from retrievo.grammar.builders import resolve_request
         from retrievo.grammar.json import parse_search
         from retrievo.planner.plan import build_plan
@@ -348,7 +337,7 @@ class _Extras:
         if esql is not None:
             if index is not None or body is not None or search_args:
                 raise TypeError("plan(esql=...) takes no index, body or search parameters (FROM names the index)")
-            return EsqlClient(catalog).plan(esql)
+            return EsqlRunner(catalog).plan(esql)
         params = {("from" if k == "from_" else k): v for k, v in search_args.items()}
         unknown = set(params) - set(_PLAN_KEYS)
         if unknown:
@@ -361,24 +350,9 @@ class _Extras:
 
 
 def _search_body(body: Any, params: dict[str, Any]) -> dict[str, Any]:
-    from retrievo.errors import bad_request
+    from retrievo.api.call import body_object
 
-    if body is None:
-        merged: dict[str, Any] = {}
-    elif isinstance(body, Mapping):
-        merged = dict(body)
-    elif isinstance(body, str | bytes):
-        try:
-            value = json.loads(body)
-        except json.JSONDecodeError as e:
-            raise bad_request(
-                "x_content_parse_exception", f"[body] is not valid JSON: {e.msg} at line {e.lineno} column {e.colno}"
-            ) from None
-        if not isinstance(value, Mapping):
-            raise bad_request("parsing_exception", f"[body] must be an object, found [{type(value).__name__}]")
-        merged = dict(value)
-    else:
-        raise bad_request("parsing_exception", f"[body] must be an object, found [{type(body).__name__}]")
+    merged = {} if body is None else body_object(body, "body")
     for key, value in params.items():
         if value is None:
             continue

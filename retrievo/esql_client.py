@@ -1,10 +1,10 @@
-"""``engine.esql``: the ES|QL query API, shaped like the official client's ``Elasticsearch.esql``.
+"""Running ES|QL: what ``POST /_query`` (retrievo.api.esql) and ``engine.esql.parse/plan`` call.
 
-``query(query=..., format="json")`` parses the ES|QL search subset into the same retriever AST a JSON
-search builds, plans and runs it, and answers with ES|QL's response body (``took``, ``is_partial``,
-``columns``, ``values``). ``query`` may be text or an official ``elasticsearch.esql`` builder
-(``ESQL.from_("books")...``), which is rendered to text first, as the official client does.
-Parameters retrievo cannot honour are refused by name, never silently ignored.
+:meth:`EsqlRunner.query` parses the ES|QL search subset of a ``_query`` body into the same retriever
+AST a JSON search builds, plans and runs it, and answers with ES|QL's response body (``took``,
+``is_partial``, ``columns``, ``values``). A query may also be an official ``elasticsearch.esql``
+builder (``ESQL.from_("books")...``), rendered to text first, as the official client does. Body keys
+retrievo cannot honour are refused by name, never silently ignored.
 """
 
 from __future__ import annotations
@@ -90,8 +90,8 @@ def query_text(query: Any) -> str:
     )
 
 
-class EsqlClient:
-    """``engine.esql``."""
+class EsqlRunner:
+    """ES|QL over one catalog: parse, plan, run."""
 
     def __init__(self, catalog: Catalog) -> None:
         self._catalog = catalog
@@ -149,73 +149,22 @@ class EsqlClient:
         return esql.model_copy(update={"request": esql.request.model_copy(update={"retriever": retriever})})
 
     # ------------------------------------------------------------ the API
-    def query(
-        self,
-        *,
-        query: Any = None,
-        format: str | None = None,
-        columnar: bool | None = None,
-        params: Any = None,
-        filter: Mapping[str, Any] | None = None,
-        drop_null_columns: bool | None = None,
-        allow_partial_results: bool | None = None,
-        locale: str | None = None,
-        time_zone: str | None = None,
-        include_ccs_metadata: bool | None = None,
-        include_execution_metadata: bool | None = None,
-        profile: bool | None = None,
-        tables: Any = None,
-        settings: Any = None,
-        project_routing: str | None = None,
-        delimiter: str | None = None,
-        body: Any = None,
-        error_trace: bool | None = None,
-        filter_path: Any = None,
-        human: bool | None = None,
-        pretty: bool | None = None,
-    ) -> dict[str, Any]:
-        """Run an ES|QL query; the response is ES|QL's JSON body."""
+    def query(self, body: Mapping[str, Any], *, drop_null_columns: bool = False) -> dict[str, Any]:
+        """Run the ES|QL query of a ``POST /_query`` body; the response is ES|QL's JSON body. The REST
+        handler (retrievo.api.esql) reads the URL parameters: ``format``, ``delimiter`` and
+        ``allow_partial_results`` (one local shard never answers partially, so the answer is whole,
+        ``is_partial: false``, either way)."""
         start = time.perf_counter()
-        given = {
-            "query": query,
-            "columnar": columnar,
-            "params": params,
-            "filter": filter,
-            "locale": locale,
-            "time_zone": time_zone,
-            "include_ccs_metadata": include_ccs_metadata,
-            "include_execution_metadata": include_execution_metadata,
-            "profile": profile,
-            "tables": tables,
-            "settings": settings,
-            "project_routing": project_routing,
-        }
-        args = _merge_body(body, given)
-        if format not in (None, "json"):
-            raise not_supported(f"[format={format}]", "retrievo answers ES|QL queries as JSON")
-        if delimiter is not None:
-            raise illegal_argument("[delimiter] is only supported for csv responses")
-        for name, value in (
-            ("locale", args.get("locale")),
-            ("time_zone", args.get("time_zone")),
-            ("tables", args.get("tables")),
-            ("settings", args.get("settings")),
-            ("project_routing", args.get("project_routing")),
-            ("filter_path", filter_path),
-        ):
-            if value is not None:
+        args = _checked_body(body)
+        for name in ("locale", "time_zone", "tables", "settings", "project_routing"):
+            if args.get(name) is not None:
                 raise not_supported(f"[{name}] in an ES|QL query")
         if args.get("profile"):
             raise not_supported("[profile] in an ES|QL query")
         if args.get("include_execution_metadata"):
             # Elasticsearch then adds a ``_clusters`` section even to a local query; retrievo has none.
             raise not_supported("[include_execution_metadata] in an ES|QL query")
-        if error_trace or human or pretty:
-            raise not_supported("[error_trace], [human] and [pretty] in an ES|QL query")
-        # allow_partial_results only matters when shards fail; one local shard cannot fail partially, so
-        # the answer is whole (``is_partial: false``) either way. Its value is still checked, as the REST
-        # layer parses it. include_ccs_metadata: no remote clusters, so no metadata to show.
-        _check_boolean("allow_partial_results", allow_partial_results)
+        # include_ccs_metadata: no remote clusters, so no metadata to show.
         esql = self._through_alias(self.parse(args.get("query"), params=args.get("params")))
         esql = self._with_filter(esql, args.get("filter"))
         shard = self._catalog.shard(esql.request.index)
@@ -229,13 +178,6 @@ class EsqlClient:
         return _response(columns, rows, start, bool(args.get("columnar")), bool(drop_null_columns))
 
 
-def _check_boolean(name: str, value: Any) -> None:
-    """A boolean URL parameter as Elasticsearch's ``RestRequest.paramAsBoolean`` accepts it."""
-    if value is None or isinstance(value, bool) or value in ("true", "false", ""):  # "": the bare ?flag
-        return
-    raise illegal_argument(f"Failed to parse value [{value}] as only [true] or [false] are allowed.")
-
-
 def _params(params: Any) -> list[Any] | None:
     if params is None:
         return None
@@ -244,21 +186,13 @@ def _params(params: Any) -> list[Any] | None:
     return list(params)
 
 
-def _merge_body(body: Any, given: dict[str, Any]) -> dict[str, Any]:
-    if body is None:
-        return given
+def _checked_body(body: Any) -> Mapping[str, Any]:
     if not isinstance(body, Mapping):
         raise bad_request("parsing_exception", f"[body] must be an object, found [{type(body).__name__}]")
-    merged = dict(given)
-    for key, value in body.items():
+    for key in body:
         if key not in _BODY_KEYS:
             raise bad_request("x_content_parse_exception", f"[esql/query] unknown field [{key}]")
-        if given.get(key) is not None:
-            raise ValueError(
-                f"Received multiple values for '{key}', specify parameters using either body or parameters, not both."
-            )
-        merged[key] = value
-    return merged
+    return body
 
 
 def _rows(

@@ -1,14 +1,14 @@
 """JSON text read as Elasticsearch's parser (Jackson) reads it: the one place request bodies, NDJSON
-lines and documents become Python values.
+lines and documents become Python values (and where response bodies become bytes, :func:`dumps`).
 
 Three things differ from plain :func:`json.loads`, each the way Elasticsearch behaves:
 
 * nesting deeper than Jackson's ``StreamReadConstraints`` maximum (1,000) is an
   ``x_content_parse_exception`` (never a ``RecursionError``);
 * bytes that are not UTF-8 are an ``x_content_parse_exception`` naming the bad byte;
-* an integer beyond the range of a double reads as ±infinity where a field asks for a floating-point
-  value, as Jackson's ``BigInteger.doubleValue()`` does, so each field then gives its own error for a
-  non-finite value (never an ``OverflowError``); integers within that range stay exact.
+* an integer beyond the range of a double reads as ±infinity (what Jackson's ``BigInteger.doubleValue()``
+  gives the fields that read it as a number), so each field then gives its own error for a non-finite
+  value (never an ``OverflowError``); integers within that range stay exact.
 
 Syntax errors are left to the caller (:class:`json.JSONDecodeError`), which words them for its place.
 """
@@ -108,3 +108,15 @@ def encode(text: str) -> bytes:
         return text.encode("utf-8")
     except UnicodeEncodeError:
         return _LONE_SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text).encode("utf-8")
+
+
+def numpy_default(value: Any) -> Any:
+    """numpy scalars and arrays, should a handler leave one in a body; anything else is a bug."""
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
+def dumps(value: Any) -> bytes:
+    """A JSON-shaped response body as compact UTF-8 bytes, what every transport sends."""
+    return encode(json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=numpy_default))

@@ -2,13 +2,19 @@
 
 An index with ``number_of_replicas`` > 0 (Elasticsearch's default is 1) has replicas no second node
 can take, so a single node reports ``yellow`` for it, as Elasticsearch does; with every index at
-``number_of_replicas: 0`` (or no index at all) the cluster is ``green``. ``wait_for_status`` cannot
-be waited for (nothing will change by itself): a status worse than the one asked for answers at once
-with ``timed_out: true`` and 408, the answer Elasticsearch gives when the wait times out.
+``number_of_replicas: 0`` (or no index at all) the cluster is ``green``. Nothing changes by
+itself on one node, so the ``wait_for_*`` conditions are not waited for: each is checked against the
+node as it is (``wait_for_status``; ``wait_for_nodes`` against one node; ``wait_for_active_shards``
+against the active primaries, ``all`` needing every replica too; ``wait_for_events`` always holds:
+nothing is ever pending; ``wait_for_no_initializing/relocating_shards`` always hold), and a condition
+that does not hold answers at once with ``timed_out: true`` and 408, the answer Elasticsearch gives when
+the wait times out.
 """
 
 from __future__ import annotations
 
+import operator
+import re
 from typing import Any
 
 from retrievo.api import params as p
@@ -19,6 +25,43 @@ from retrievo.errors import illegal_argument, not_supported
 
 CLUSTER_NAME = "retrievo"
 _RANK = {"green": 0, "yellow": 1, "red": 2}
+_JAVA_INT_MAX = 2**31 - 1  # both counts are Java ints in Elasticsearch
+_PRIORITIES = ("immediate", "urgent", "high", "normal", "low", "languid")
+#: ``wait_for_nodes`` comparisons, in both of Elasticsearch's spellings (``>=2``, ``ge(2)``).
+_NODE_TESTS = {
+    ">=": operator.ge,
+    "<=": operator.le,
+    ">": operator.gt,
+    "<": operator.lt,
+    "ge": operator.ge,
+    "le": operator.le,
+    "gt": operator.gt,
+    "lt": operator.lt,
+}
+_NODES = re.compile(r"^\s*(?:(>=|<=|>|<)\s*(\d+)|(ge|le|gt|lt)\((\d+)\)|(\d+))\s*$")
+
+
+def _one_node_satisfies(wait_for_nodes: str) -> bool:
+    """Whether a single node meets ``wait_for_nodes`` (``N``, ``>=N``, ``<=N``, ``>N``, ``<N`` or
+    ``ge(N)``/``le(N)``/``gt(N)``/``lt(N)``)."""
+    m = _NODES.match(wait_for_nodes)
+    if m is None or int(m.group(2) or m.group(4) or m.group(5)) > _JAVA_INT_MAX:
+        raise illegal_argument(f"failed to parse [wait_for_nodes] value [{wait_for_nodes}]")
+    op, number = (m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(4))
+    if op is None:
+        return int(m.group(5)) == 1
+    return bool(_NODE_TESTS[op](1, int(number)))  # one node
+
+
+def _active_shards_satisfied(wanted: str, active: int, unassigned: int) -> bool:
+    """``wait_for_active_shards``: a count, ``all`` (every copy, replicas included) or ``default``."""
+    if wanted == "all":
+        return unassigned == 0
+    if wanted == "default":
+        return True
+    if not wanted.isdigit() or int(wanted) > _JAVA_INT_MAX:
+        raise illegal_argument(f"cannot parse ActiveShardCount[{wanted}]")
+    return active >= int(wanted)
 
 
 def health(call: Call) -> RestResponse:
@@ -33,6 +76,9 @@ def health(call: Call) -> RestResponse:
     p.as_bool("local", call.param("local"))
     for name in ("wait_for_no_initializing_shards", "wait_for_no_relocating_shards"):
         p.as_bool(name, call.param(name))
+    events = call.param("wait_for_events")
+    if events is not None and p.text(events).lower() not in _PRIORITIES:
+        raise illegal_argument(f"No enum constant for wait_for_events [{p.text(events)}]")
     wanted = call.param("wait_for_status")
     if wanted is not None and wanted not in _RANK:
         raise illegal_argument(f"unknown cluster health status [{p.text(wanted)}]")
@@ -54,8 +100,14 @@ def health(call: Call) -> RestResponse:
             "unassigned_primary_shards": 0,
         }
     status = "yellow" if unassigned else "green"
-    timed_out = wanted is not None and _RANK[status] > _RANK[str(wanted)]
     active = len(names)
+    timed_out = wanted is not None and _RANK[status] > _RANK[str(wanted)]
+    nodes = call.param("wait_for_nodes")
+    if nodes is not None and p.text(nodes) != "" and not _one_node_satisfies(p.text(nodes)):
+        timed_out = True
+    shards = call.param("wait_for_active_shards")
+    if shards is not None and not _active_shards_satisfied(p.text(shards).lower(), active, unassigned):
+        timed_out = True
     body: dict[str, Any] = {
         "cluster_name": CLUSTER_NAME,
         "status": status,

@@ -1,6 +1,6 @@
 """``esql.query`` (``POST /_query``): ES|QL's JSON body, or its text layouts (``format=csv|tsv|txt``).
 
-Parsing, planning and running live in :class:`retrievo.esql_client.EsqlClient`; this module reads the
+Parsing, planning and running live in :class:`retrievo.esql_client.EsqlRunner`; this module reads the
 URL parameters and lays the table out as Elasticsearch's ``TextFormat`` does: CSV with ``\\r\\n`` line
 ends, RFC 4180 quoting and a ``delimiter`` of choice; TSV with ``\\t``/``\\n`` escaped; ``txt`` as a
 table whose columns are at least 15 wide, names centred, values cut with ``~`` when too long.
@@ -14,7 +14,7 @@ from retrievo.api import params as p
 from retrievo.api.call import Call, body_object, reply
 from retrievo.api.types import RestResponse
 from retrievo.errors import illegal_argument, not_supported
-from retrievo.esql_client import EsqlClient
+from retrievo.esql_client import EsqlRunner
 from retrievo.java_text import java_str
 
 _TEXT_FORMATS = {
@@ -43,10 +43,11 @@ def query(call: Call) -> RestResponse:
         raise illegal_argument(
             "Invalid use of [columnar] argument: cannot be used in combination with [txt, csv, tsv] formats"
         )
-    response = EsqlClient(call.catalog).query(
-        body=body,
-        drop_null_columns=p.as_bool("drop_null_columns", call.param("drop_null_columns")),
-        allow_partial_results=p.as_bool("allow_partial_results", call.param("allow_partial_results")),
+    # allow_partial_results only matters when shards fail; one local shard cannot fail partially, so
+    # the answer is whole either way. Its value is still parsed as Elasticsearch's REST layer does.
+    p.as_bool("allow_partial_results", call.param("allow_partial_results"))
+    response = EsqlRunner(call.catalog).query(
+        body, drop_null_columns=bool(p.as_bool("drop_null_columns", call.param("drop_null_columns")))
     )
     if fmt not in _TEXT_FORMATS:
         return reply(200, response)

@@ -87,6 +87,14 @@ _BY_QUERY = _p(
 )
 _PUT_SETTINGS = _p(_INDICES_OPTIONS, _ACK, "flat_settings preserve_existing reopen")
 _SCROLL = _p("scroll scroll_id rest_total_hits_as_int")
+_STATS = _p(
+    "completion_fields expand_wildcards fielddata_fields fields forbid_closed_indices groups",
+    "include_segment_file_sizes include_unloaded_segments level",
+)
+_HEALTH = _p(
+    "expand_wildcards level local master_timeout timeout wait_for_active_shards wait_for_events",
+    "wait_for_no_initializing_shards wait_for_no_relocating_shards wait_for_nodes wait_for_status",
+)
 _FIELD_CAPS = _p(_INDICES_OPTIONS, "fields filters include_empty_fields include_unmapped types")
 _ALIAS_READ = _p(_INDICES_OPTIONS, "master_timeout")
 _INFERENCE_TIMEOUT = _p("timeout")
@@ -100,20 +108,14 @@ ROUTES: tuple[Route, ...] = (
         "/_cluster/health",
         "cluster.health",
         cluster.health,
-        _p(
-            "expand_wildcards level local master_timeout timeout wait_for_active_shards wait_for_events",
-            "wait_for_no_initializing_shards wait_for_no_relocating_shards wait_for_nodes wait_for_status",
-        ),
+        _HEALTH,
     ),
     Route(
         ("GET",),
         "/_cluster/health/{index}",
         "cluster.health",
         cluster.health,
-        _p(
-            "expand_wildcards level local master_timeout timeout wait_for_active_shards wait_for_events",
-            "wait_for_no_initializing_shards wait_for_no_relocating_shards wait_for_nodes wait_for_status",
-        ),
+        _HEALTH,
     ),
     # --------------------------------------------------------------- search
     Route(("GET", "POST"), "/_search", "search", search.search, _SEARCH, "json"),
@@ -277,40 +279,28 @@ ROUTES: tuple[Route, ...] = (
         "/_stats",
         "indices.stats",
         indices.stats,
-        _p(
-            "completion_fields expand_wildcards fielddata_fields fields forbid_closed_indices groups",
-            "include_segment_file_sizes include_unloaded_segments level",
-        ),
+        _STATS,
     ),
     Route(
         ("GET",),
         "/_stats/{metric}",
         "indices.stats",
         indices.stats,
-        _p(
-            "completion_fields expand_wildcards fielddata_fields fields forbid_closed_indices groups",
-            "include_segment_file_sizes include_unloaded_segments level",
-        ),
+        _STATS,
     ),
     Route(
         ("GET",),
         "/{index}/_stats",
         "indices.stats",
         indices.stats,
-        _p(
-            "completion_fields expand_wildcards fielddata_fields fields forbid_closed_indices groups",
-            "include_segment_file_sizes include_unloaded_segments level",
-        ),
+        _STATS,
     ),
     Route(
         ("GET",),
         "/{index}/_stats/{metric}",
         "indices.stats",
         indices.stats,
-        _p(
-            "completion_fields expand_wildcards fielddata_fields fields forbid_closed_indices groups",
-            "include_segment_file_sizes include_unloaded_segments level",
-        ),
+        _STATS,
     ),
     Route(("GET", "POST"), "/_field_caps", "field_caps", field_caps.field_caps, _FIELD_CAPS, "json"),
     Route(("GET", "POST"), "/{index}/_field_caps", "field_caps", field_caps.field_caps, _FIELD_CAPS, "json"),

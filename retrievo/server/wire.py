@@ -166,13 +166,6 @@ def json_media_type(headers: Mapping[str, str], has_body: bool) -> str:
     return JSON if version is None else f"application/vnd.elasticsearch+json;compatible-with={version}"
 
 
-def _numpy_default(value: Any) -> Any:
-    """numpy scalars and arrays, should a handler leave one in a body."""
-    if hasattr(value, "tolist"):
-        return value.tolist()
-    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
-
-
 def _pretty(value: Any, indent: str, out: list[str]) -> None:
     """Elasticsearch's (Jackson's) pretty layout: ``"key" : value``, two-space indents, ``[ ]``/``{ }``."""
     if isinstance(value, dict):
@@ -198,7 +191,7 @@ def _pretty(value: Any, indent: str, out: list[str]) -> None:
             out.append(",\n" if n < len(value) - 1 else "\n")
         out.append(indent + "]")
     else:
-        out.append(json.dumps(value, ensure_ascii=False, default=_numpy_default))
+        out.append(json.dumps(value, ensure_ascii=False, default=xcontent.numpy_default))
 
 
 def dump_json(value: Any, pretty: bool = False) -> bytes:
@@ -208,7 +201,7 @@ def dump_json(value: Any, pretty: bool = False) -> bytes:
         _pretty(value, "", out)
         out.append("\n")
         return xcontent.encode("".join(out))
-    return xcontent.encode(json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=_numpy_default))
+    return xcontent.dumps(value)
 
 
 def is_pretty(params: Mapping[str, str]) -> bool:

@@ -212,6 +212,25 @@ def test_cluster_health(router: Router) -> None:
     assert r.status == 400
 
 
+def test_cluster_health_waits_are_checked_against_one_node(router: Router) -> None:
+    # Two indices with the default one replica each: 2 active primaries, 2 unassigned replicas, 1 node.
+    for params, status in (
+        ({"wait_for_nodes": "1"}, 200),
+        ({"wait_for_nodes": ">=1"}, 200),
+        ({"wait_for_nodes": "le(3)"}, 200),
+        ({"wait_for_nodes": "2"}, 408),
+        ({"wait_for_nodes": "gt(1)"}, 408),
+        ({"wait_for_active_shards": "2"}, 200),
+        ({"wait_for_active_shards": "3"}, 408),
+        ({"wait_for_active_shards": "all"}, 408),
+        ({"wait_for_events": "languid"}, 200),
+    ):
+        r = send(router, "GET", "/_cluster/health", **params)
+        assert (r.status, r.body["timed_out"]) == (status, status == 408), params
+    for params in ({"wait_for_nodes": "two"}, {"wait_for_active_shards": "many"}, {"wait_for_events": "soon"}):
+        assert send(router, "GET", "/_cluster/health", **params).status == 400, params
+
+
 def test_inference_apis(router: Router) -> None:
     config = {"service": "test_reranking_service", "service_settings": {"model_id": "m", "api_key": "k"}}
     r = send(router, "PUT", "/_inference/rerank/mock", config)

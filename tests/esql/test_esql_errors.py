@@ -8,7 +8,7 @@ import pytest
 
 from conftest import build_library
 from retrievo.errors import ApiError, error_reason
-from retrievo.esql_client import EsqlClient
+from retrievo.esql_client import EsqlRunner
 
 PARSE, NOT_SUPPORTED, VERIFY = "parsing_exception", "illegal_argument_exception", "verification_exception"
 FUSED = 'FROM lib METADATA _id, _index, _score | FORK (WHERE title:"a" | LIMIT 5) (WHERE title:"b" | LIMIT 5) | '
@@ -206,7 +206,7 @@ def test_malformed_esql(engine, query, error, line, column, words):
     assert err.body["error"]["type"] == error
     # the position also travels as attributes of the parser's own error (not over the REST API)
     with pytest.raises(ApiError) as parsed:
-        EsqlClient(engine.catalog).query(query=query)
+        EsqlRunner(engine.catalog).query({"query": query})
     assert (parsed.value.line, parsed.value.column) == (line, column)
     assert error_reason(err).startswith(("Found 1 problem\n" if error == VERIFY else "") + f"line {line}:{column}: ")
     assert words in error_reason(err)

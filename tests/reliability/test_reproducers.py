@@ -237,3 +237,10 @@ def test_lone_surrogate_reaches_the_embedder_as_java_sends_it() -> None:
         return engine.esql.query(query=query)["values"]
 
     assert score("a\ud800") == score("a?")
+
+
+def test_bulk_rejected_as_a_whole_changes_nothing(es: Any) -> None:
+    operations = [{"index": {"_index": "ing", "_id": "a"}}, {"title": "x"}, {"upsert": {}}]
+    reason = _raises(es, lambda: es.bulk(operations=operations, refresh=True), 400, "illegal_argument_exception")
+    assert reason.startswith("Malformed action/metadata line [3]")  # _raises checked nothing changed
+    assert not es.exists(index="ing", id="a")
