@@ -13,7 +13,16 @@ from typing import Any
 
 from retrievo import xcontent
 from retrievo.catalog import Catalog
-from retrievo.errors import ApiError, bad_request, document_parsing_error, error_reason, illegal_argument, not_found
+from retrievo.errors import (
+    ApiError,
+    bad_request,
+    document_parsing_error,
+    error_reason,
+    illegal_argument,
+    not_found,
+    validation_error,
+)
+from retrievo.index.doc_ids import empty_id, id_problems
 from retrievo.index.shard import Shard
 from retrievo.progress import Progress
 
@@ -133,13 +142,15 @@ def run_bulk(
     ``require_alias`` (the request's, else the item's) makes a name that is no alias fail its item."""
     lines = _lines(operations)
     actions = _actions(lines)  # every action line is read before any is applied, as Elasticsearch does
+    problems = [m for action, meta, _ in actions for m in id_problems(action, _text_id(meta.get("_id")))]
+    if problems:  # BulkRequest.validate: every item's validation failure rejects the whole request
+        raise validation_error(*problems)
     _prefetch_embeddings(catalog, lines, default_index)
     items: list[dict[str, Any]] = []
     touched: set[Shard] = set()
     for action, meta, source in actions:
         index = meta.get("_index", default_index)
-        doc_id = meta.get("_id")
-        doc_id = None if doc_id is None else str(doc_id)
+        doc_id = _text_id(meta.get("_id"))
         try:
             items.append(_one(catalog, action, index, doc_id, source, meta, touched, require_alias))
         except ApiError as err:
@@ -203,11 +214,17 @@ def _one(
         return {"update": _update(catalog, index, doc_id, source, touched)}
     if not isinstance(source, dict):
         raise bad_request("mapper_parsing_exception", "failed to parse, document is empty")
+    if doc_id == "":
+        raise empty_id()
     shard = catalog.shard(index, auto_create=True)
     touched.add(shard)
     new_id, version, created, seq_no = shard.index_document(doc_id, source, action)
     result = catalog.write_result(shard, new_id, version, "created" if created else "updated", seq_no)
     return {action: {**result, "status": 201 if created else 200}}
+
+
+def _text_id(value: Any) -> str | None:
+    return None if value is None else str(value)
 
 
 def _flag(name: str, value: Any) -> bool:

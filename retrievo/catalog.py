@@ -65,6 +65,9 @@ class Catalog:
         #: Aliases: alias name → index name → the alias's metadata on that index (``filter``,
         #: ``is_write_index``, routing). Persisted with their index (at every change, and by :meth:`save`).
         self._aliases: dict[str, dict[str, dict[str, Any]]] = {}
+        # OpenSearch ML Commons models (``_plugins/_ml``)
+        # OpenSearch search pipelines (``_search/pipeline``)
+        # Metarank inference entries (``retrievo serve --config``)
 
     # ------------------------------------------------------------------ indices
 

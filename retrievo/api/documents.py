@@ -34,6 +34,7 @@ from retrievo.errors import (
     validation_error,
 )
 from retrievo.grammar.json.search import parse_source
+from retrievo.index.doc_ids import check_id, id_problems
 from retrievo.index.shard import Shard
 from retrievo.response import filter_source
 from retrievo.retrievers.search import SourceFilter
@@ -96,6 +97,7 @@ def _write(call: Call, op_type: str) -> RestResponse:
     refresh = _write_options(call)
     doc = body_object(call.body, "document")
     doc_id = call.part("id")
+    check_id(op_type, None if doc_id is None else str(doc_id))
     shard = call.catalog.shard(_write_index(call), auto_create=True)
     new_id, version, created, seq_no = shard.index_document(doc_id, doc, op_type)
     if refresh:
@@ -154,8 +156,9 @@ def exists(call: Call) -> RestResponse:
 def delete(call: Call) -> dict[str, Any]:
     """``DELETE /{index}/_doc/{id}``: 404 with ``result: not_found`` when the id is unknown."""
     refresh = _write_options(call)
-    shard = call.catalog.shard(call.catalog.write_index(call.part("index")))
     doc_id = str(call.part("id"))
+    check_id("delete", doc_id)
+    shard = call.catalog.shard(call.catalog.write_index(call.part("index")))
     version, seq_no = shard.delete_document(doc_id)
     if version is None:
         raise not_found_body(call.catalog.write_result(shard, doc_id, 1, "not_found", seq_no))
@@ -262,8 +265,9 @@ def update(call: Call) -> RestResponse:
         raise bad_request("x_content_parse_exception", "[UpdateRequest] failed to parse field [doc]")
     if upsert is not None and not isinstance(upsert, dict):
         raise bad_request("x_content_parse_exception", "[UpdateRequest] failed to parse field [upsert]")
-    if doc is None:
-        raise validation_error("script or doc is missing")
+    problems = id_problems("update", str(call.part("id"))) + (["script or doc is missing"] if doc is None else [])
+    if problems:
+        raise validation_error(*problems)
     doc_as_upsert = p.as_bool("doc_as_upsert", body.get("doc_as_upsert"))
     detect_noop = p.as_bool("detect_noop", body.get("detect_noop"), True)
     index_name, doc_id = _write_index(call), str(call.part("id"))

@@ -365,4 +365,7 @@ ROUTES: tuple[Route, ...] = (
         _INFERENCE_TIMEOUT,
         "required",
     ),
+    # --------------------------------------------------------------- OpenSearch ML Commons (_plugins/_ml)
+    # --------------------------------------------------------------- OpenSearch search pipelines
+    # --------------------------------------------------------------- Metarank inference; Cohere and TEI rerank
 )

@@ -22,9 +22,10 @@ READY = "retrievo listening on "
 class ServerProcess:
     """``python -m retrievo serve --port 0 ARGS``, started and waited for until it prints its URL."""
 
-    def __init__(self, *args: str, timeout: float = 60.0) -> None:
+    def __init__(self, *args: str, timeout: float = 60.0, env: dict[str, str] | None = None) -> None:
+        """``env``: variables added to this process's environment (``HF_HOME`` for a test's model cache)."""
         self.stderr = tempfile.TemporaryFile(mode="w+")  # noqa: SIM115 - read and closed by stop()
-        env = dict(os.environ, PYTHONUNBUFFERED="1")
+        env = dict(os.environ, PYTHONUNBUFFERED="1", **(env or {}))
         self.process = subprocess.Popen(
             [sys.executable, "-m", "retrievo", "serve", "--port", "0", *args],
             cwd=REPO,

@@ -84,7 +84,25 @@ def _parse_keyword_value(mapping: FieldMapping, value: Any, where: Callable[[], 
     limit = mapping.ignore_above
     if limit is not None and _utf16_length(text) > limit:
         raise IgnoredValue(mapping.path)
+    encoded = text.encode("utf-8", "surrogatepass")
+    if len(encoded) > MAX_TERM_BYTES:
+        raise ValueParseError(error_cause("illegal_argument_exception", _immense_term(mapping.path, encoded)), False)
     return text
+
+
+#: Lucene's ``IndexWriter.MAX_TERM_LENGTH``: the longest term, in UTF-8 bytes, an index can hold.
+MAX_TERM_BYTES = 32766
+
+
+def _immense_term(field: str, encoded: bytes) -> str:
+    """``KeywordFieldMapper``'s preflight message; the prefix is Java's ``Arrays.toString`` of the first
+    30 (signed) bytes."""
+    prefix = ", ".join(str(b - 256 if b > 127 else b) for b in encoded[:30])
+    return (
+        f'Document contains at least one immense term in field="{field}" (whose UTF8 encoding is longer than the '
+        f"max length {MAX_TERM_BYTES}), all of which were skipped. Please correct the analyzer to not produce such "
+        f"terms. The prefix of the first immense term is: '[{prefix}]...'"
+    )
 
 
 def _parse_keyword_null(name: str, raw: Any, context: MappingContext) -> str:
