@@ -266,7 +266,7 @@ def update(call: Call) -> RestResponse:
     if upsert is not None and not isinstance(upsert, dict):
         raise bad_request("x_content_parse_exception", "[UpdateRequest] failed to parse field [upsert]")
     problems = id_problems("update", str(call.part("id"))) + (["script or doc is missing"] if doc is None else [])
-    if problems:
+    if problems or doc is None:
         raise validation_error(*problems)
     doc_as_upsert = p.as_bool("doc_as_upsert", body.get("doc_as_upsert"))
     detect_noop = p.as_bool("detect_noop", body.get("detect_noop"), True)
