@@ -23,8 +23,10 @@ from retrievo.index.persistence import DataDirectory
 from retrievo.index.persistence.errors import endpoint_not_restorable
 from retrievo.index.persistence.manifest import MANIFEST_NAME
 from retrievo.index.shard import Shard
-from retrievo.inference import InferenceRegistry
+from retrievo.inference import DEFAULT_RERANK_INFERENCE_ID, InferenceRegistry
 from retrievo.inference.chunking import parse_chunking_settings
+from retrievo.opensearch.ml_models import MlModels
+from retrievo.opensearch.search_pipelines import SearchPipelines
 
 #: Characters Elasticsearch's ``MetadataCreateIndexService.validateIndexOrAliasName`` refuses.
 _FORBIDDEN_NAME_CHARACTERS = frozenset('\\/*?"<>| ,#:')
@@ -65,9 +67,19 @@ class Catalog:
         #: Aliases: alias name → index name → the alias's metadata on that index (``filter``,
         #: ``is_write_index``, routing). Persisted with their index (at every change, and by :meth:`save`).
         self._aliases: dict[str, dict[str, dict[str, Any]]] = {}
-        # OpenSearch ML Commons models (``_plugins/_ml``)
-        # OpenSearch search pipelines (``_search/pipeline``)
-        # Metarank inference entries (``retrievo serve --config``)
+        #: OpenSearch ML Commons (``_plugins/_ml``): model groups, models, tasks and the
+        #: ``plugins.ml_commons.*`` cluster settings; deployed models run on private inference endpoints.
+        self.ml_models = MlModels()
+        #: OpenSearch search pipelines (``_search/pipeline``), by id; kept in memory only.
+        self.search_pipelines = SearchPipelines()
+        #: Metarank inference entries (``retrievo serve --config``): name → inference endpoint id, for
+        #: ``POST /inference/cross/<name>`` (rerank endpoints) and ``/inference/encoder/<name>``
+        #: (text_embedding endpoints). Only these names answer there, as only configured ones do in Metarank.
+        self.metarank_cross: dict[str, str] = {}
+        self.metarank_encoders: dict[str, str] = {}
+        #: The rerank endpoint for requests that name none: TEI's ``POST /rerank`` and Cohere's v1
+        #: ``/v1/rerank`` without ``model`` (``retrievo serve -E retrievo.rerank.inference_id=ID``).
+        self.default_rerank_id: str = DEFAULT_RERANK_INFERENCE_ID
 
     # ------------------------------------------------------------------ indices
 

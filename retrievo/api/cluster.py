@@ -18,10 +18,11 @@ import re
 from typing import Any
 
 from retrievo.api import params as p
-from retrievo.api.call import Call, reply
+from retrievo.api.call import Call, body_object, reply
 from retrievo.api.resolve import resolve
 from retrievo.api.types import RestResponse
-from retrievo.errors import illegal_argument, not_supported
+from retrievo.errors import illegal_argument, not_supported, x_content_parse_error
+from retrievo.opensearch.ml_settings import nest
 
 CLUSTER_NAME = "retrievo"
 _RANK = {"green": 0, "yellow": 1, "red": 2}
@@ -129,3 +130,52 @@ def health(call: Call) -> RestResponse:
     if level == "indices":
         body["indices"] = indices
     return reply(408 if timed_out else 200, body)
+
+
+# ---------------------------------------------------------------------------- cluster settings
+
+
+def _settings_view(flat: dict[str, str], flat_settings: bool) -> dict[str, Any]:
+    return dict(sorted(flat.items())) if flat_settings else nest(flat)
+
+
+def put_settings(call: Call) -> dict[str, Any]:
+    """``PUT /_cluster/settings``: ``persistent`` and ``transient`` settings (only OpenSearch ML
+    Commons' ``plugins.ml_commons.*`` are known; any other is Elasticsearch's ``not recognized``).
+    Every setting is validated before any is applied; the answer echoes what was applied."""
+    flat_settings = p.as_bool("flat_settings", call.param("flat_settings"))
+    for name in ("timeout", "master_timeout"):
+        p.time_value(name, call.param(name))
+    body = body_object(call.body, "body")
+    scopes: dict[str, dict[str, Any]] = {"persistent": {}, "transient": {}}
+    for key, value in body.items():
+        if key not in scopes:
+            raise x_content_parse_error(f"[cluster_update_settings_request] unknown field [{key}]")
+        if value is None:
+            continue
+        if not isinstance(value, dict):
+            raise x_content_parse_error(
+                f"[cluster_update_settings_request] {key} doesn't support values of type: VALUE_STRING"
+            )
+        scopes[key] = value
+    applied = call.catalog.ml_models.settings.update(scopes["persistent"], scopes["transient"])
+    return {
+        "acknowledged": True,
+        "persistent": _settings_view(applied["persistent"], flat_settings),
+        "transient": _settings_view(applied["transient"], flat_settings),
+    }
+
+
+def get_settings(call: Call) -> dict[str, Any]:
+    """``GET /_cluster/settings``: the ``persistent`` and ``transient`` settings set so far."""
+    flat_settings = p.as_bool("flat_settings", call.param("flat_settings"))
+    p.as_bool("local", call.param("local"))
+    if p.as_bool("include_defaults", call.param("include_defaults")):
+        raise not_supported("[include_defaults]", "retrievo lists the settings that were set")
+    for name in ("timeout", "master_timeout"):
+        p.time_value(name, call.param(name))
+    scopes = call.catalog.ml_models.settings.scopes()
+    return {
+        "persistent": _settings_view(scopes["persistent"], flat_settings),
+        "transient": _settings_view(scopes["transient"], flat_settings),
+    }

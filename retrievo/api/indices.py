@@ -158,6 +158,7 @@ _DYNAMIC = {
     "refresh_interval": "refresh_interval",
     "query.default_field": "default_field",
     "mapping.depth.limit": "mapping_depth_limit",
+    "search.default_pipeline": "search_default_pipeline",
 }
 
 

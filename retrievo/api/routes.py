@@ -8,8 +8,9 @@ Elasticsearch's ``illegal_argument_exception`` naming it; the response parameter
 (``pretty``, ``human``, ``error_trace``, ``filter_path``, ``format``) are listed in
 :data:`retrievo.api.params.COMMON`.
 
-``body``: ``none`` (a body is an error), ``json`` (optional JSON), ``required`` (JSON, required) or
-``ndjson`` (raw NDJSON, required).
+``body``: ``none`` (a body is an error), ``json`` (optional JSON), ``required`` (JSON, required),
+``ndjson`` (raw NDJSON, required) or ``raw`` (the bytes as sent, if any: routes of other systems --
+Metarank, Cohere, TEI -- whose handlers answer a bad or missing body in that system's own shape).
 """
 
 from __future__ import annotations
@@ -30,8 +31,12 @@ from retrievo.api import (
     indices,
     inference,
     info,
+    metarank,
+    ml,
+    rerank_services,
     scroll,
     search,
+    search_pipelines,
 )
 from retrievo.api.call import Call
 
@@ -71,6 +76,7 @@ _SEARCH = _p(
     "suggest_field suggest_mode suggest_size suggest_text _source_exclude_vectors",
     "size from sort explain timeout terminate_after track_scores track_total_hits version seq_no_primary_term",
     "stored_fields docvalue_fields stats",
+    "search_pipeline verbose_pipeline",
 )
 _COUNT = _p(_INDICES_OPTIONS, _QUERY_STRING, "ignore_throttled min_score preference routing terminate_after stats")
 _MSEARCH = _p(
@@ -366,6 +372,116 @@ ROUTES: tuple[Route, ...] = (
         "required",
     ),
     # --------------------------------------------------------------- OpenSearch ML Commons (_plugins/_ml)
+    Route(
+        ("PUT",),
+        "/_cluster/settings",
+        "cluster.put_settings",
+        cluster.put_settings,
+        _p(_ACK, "flat_settings"),
+        "required",
+    ),
+    Route(
+        ("GET",),
+        "/_cluster/settings",
+        "cluster.get_settings",
+        cluster.get_settings,
+        _p(_ACK, "flat_settings include_defaults local"),
+    ),
+    Route(
+        ("POST",),
+        "/_plugins/_ml/model_groups/_register",
+        "ml.register_model_group",
+        ml.register_group,
+        ml.NO_PARAMS,
+        "required",
+    ),
+    Route(("GET",), "/_plugins/_ml/model_groups/{model_group_id}", "ml.get_model_group", ml.get_group, ml.NO_PARAMS),
+    Route(
+        ("DELETE",),
+        "/_plugins/_ml/model_groups/{model_group_id}",
+        "ml.delete_model_group",
+        ml.delete_group,
+        ml.NO_PARAMS,
+    ),
+    Route(
+        ("POST",),
+        "/_plugins/_ml/models/_register",
+        "ml.register_model",
+        ml.register_model,
+        ml.REGISTER_PARAMS,
+        "required",
+    ),
+    Route(
+        ("POST",),
+        "/_plugins/_ml/models/_undeploy",
+        "ml.undeploy_model",
+        ml.undeploy_model,
+        ml.NO_PARAMS,
+        "json",
+    ),
+    Route(("GET",), "/_plugins/_ml/models/{model_id}", "ml.get_model", ml.get_model, ml.NO_PARAMS),
+    Route(("DELETE",), "/_plugins/_ml/models/{model_id}", "ml.delete_model", ml.delete_model, ml.NO_PARAMS),
+    Route(
+        ("POST",),
+        "/_plugins/_ml/models/{model_id}/_deploy",
+        "ml.deploy_model",
+        ml.deploy_model,
+        ml.NO_PARAMS,
+        "json",
+    ),
+    Route(
+        ("POST",),
+        "/_plugins/_ml/models/{model_id}/_undeploy",
+        "ml.undeploy_model",
+        ml.undeploy_model,
+        ml.NO_PARAMS,
+        "json",
+    ),
+    Route(("POST",), "/_plugins/_ml/models/{model_id}/_predict", "ml.predict", ml.predict, ml.NO_PARAMS, "required"),
+    Route(
+        ("POST",),
+        "/_plugins/_ml/_predict/{algorithm}/{model_id}",
+        "ml.predict",
+        ml.predict,
+        ml.NO_PARAMS,
+        "required",
+    ),
+    Route(("GET",), "/_plugins/_ml/tasks/{task_id}", "ml.get_task", ml.get_task, ml.NO_PARAMS),
+    Route(("DELETE",), "/_plugins/_ml/tasks/{task_id}", "ml.delete_task", ml.delete_task, ml.NO_PARAMS),
     # --------------------------------------------------------------- OpenSearch search pipelines
+    Route(
+        ("GET",),
+        "/_search/pipeline",
+        "search_pipeline.get",
+        search_pipelines.get,
+        _p("cluster_manager_timeout"),
+    ),
+    Route(
+        ("GET",),
+        "/_search/pipeline/{id}",
+        "search_pipeline.get",
+        search_pipelines.get,
+        _p("cluster_manager_timeout"),
+    ),
+    Route(
+        ("PUT",),
+        "/_search/pipeline/{id}",
+        "search_pipeline.put",
+        search_pipelines.put,
+        _p("cluster_manager_timeout timeout"),
+        "json",
+    ),
+    Route(
+        ("DELETE",),
+        "/_search/pipeline/{id}",
+        "search_pipeline.delete",
+        search_pipelines.delete,
+        _p("cluster_manager_timeout timeout"),
+    ),
     # --------------------------------------------------------------- Metarank inference; Cohere and TEI rerank
+    Route(("POST",), "/inference/cross/{name}", "metarank.inference_cross", metarank.cross, _p(), "raw"),
+    Route(("POST",), "/inference/encoder/{name}", "metarank.inference_encoder", metarank.encoder, _p(), "raw"),
+    Route(("POST",), "/v1/rerank", "cohere.rerank", rerank_services.cohere_v1, _p(), "raw"),
+    Route(("POST",), "/v2/rerank", "cohere.rerank_version_two", rerank_services.cohere_v2, _p(), "raw"),
+    Route(("POST",), "/rerank", "tei.rerank", rerank_services.tei_rerank, _p(), "raw"),
 )

@@ -16,11 +16,12 @@ across several indices.
 from __future__ import annotations
 
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from retrievo.api import params as p
 from retrievo.api import scroll as scroll_api
+from retrievo.api import search_pipelines
 from retrievo.api.call import Call, body_object, refuse
 from retrievo.api.documents import source_filter
 from retrievo.api.resolve import resolve_call_targets, resolve_targets
@@ -39,8 +40,6 @@ _FAN_OUT_INTS = ("batched_reduce_size", "pre_filter_shard_size", "max_concurrent
 #: Search parameters retrievo cannot honour.
 _UNSUPPORTED_SEARCH = (
     "q",
-    "stored_fields",
-    "docvalue_fields",
     "version",
     "seq_no_primary_term",
     "stats",
@@ -107,6 +106,11 @@ def search_body(call: Call) -> dict[str, Any]:
         body["sort"] = _url_sort(call.param("sort"))
     if call.param("track_total_hits") is not None:
         body["track_total_hits"] = _url_track_total_hits(call.param("track_total_hits"))
+    if call.param("stored_fields") is not None:  # replaces the body's, as RestSearchAction does
+        body["stored_fields"] = p.names(call.param("stored_fields"))
+    docvalue_names = p.names(call.param("docvalue_fields")) if call.param("docvalue_fields") is not None else []
+    if docvalue_names and isinstance(body.get("docvalue_fields", []), list):  # added to the body's
+        body["docvalue_fields"] = [*body.get("docvalue_fields", []), *docvalue_names]
     if any(call.param(n) is not None for n in ("_source", "_source_includes", "_source_excludes")):
         spec = source_filter(call)
         body["_source"] = {"includes": list(spec.includes), "excludes": list(spec.excludes)} if spec.enabled else False
@@ -171,7 +175,8 @@ def _direct_index(call: Call) -> str | None:
 
 def search(call: Call) -> dict[str, Any]:
     """``GET/POST /_search``, ``/{index}/_search``; with ``scroll``, the first page of a scroll."""
-    body = search_body(call)
+    pipelined = search_pipelines.begin(call, search_body(call))  # OpenSearch's search pipelines
+    body, phase = pipelined.body, pipelined.phase()
     catalog = call.catalog
     direct = _direct_index(call)
     targets: list[tuple[Any, list[Any] | None]] = [(direct, None)] if direct is not None else []
@@ -187,24 +192,39 @@ def search(call: Call) -> dict[str, Any]:
         if isinstance(page, bool) or not isinstance(page, int) or page < 0:
             raise illegal_argument(f"[size] parameter cannot be negative, found [{page}]")
         everything = sum(catalog.shard(name).searcher().live_count for name, _ in targets)
-        response = _execute(call, targets, {**body, "size": max(everything, 1)}, unlimited=True)
+        response = _execute(call, targets, {**body, "size": max(everything, 1)}, unlimited=True, phase=phase)
         response = scroll_api.open_scroll(catalog, response, page, seconds)
     else:
-        response = _execute(call, targets, body, unlimited=False)
+        response = _execute(call, targets, body, unlimited=False, phase=phase)
+    response = pipelined.finish(response)
     if p.as_bool("rest_total_hits_as_int", call.param("rest_total_hits_as_int")):
         response = total_hits_as_int(response)
     return response
 
 
 def _execute(
-    call: Call, targets: list[tuple[Any, list[Any] | None]], body: dict[str, Any], *, unlimited: bool
+    call: Call,
+    targets: list[tuple[Any, list[Any] | None]],
+    body: dict[str, Any],
+    *,
+    unlimited: bool,
+    phase: Callable[[SearchRequest, int], SearchRequest] | None = None,
 ) -> dict[str, Any]:
+    """``phase``: a search pipeline's phase-results processors, applied to the parsed request."""
     catalog = call.catalog
     if len(targets) == 1:
         name, filters = targets[0]
         shard = catalog.shard(name)
         request = parse_for(shard, with_alias_filters(body, filters), unlimited=unlimited)
+        if phase is not None:
+            request = phase(request, shard.settings.max_result_window)
         return run_search(shard, request, embed=catalog.embed_query, inference=catalog.inference)
+    if phase is not None:  # a hybrid query's scores are normalised across all the hits: one index only
+        for name, filters in targets:
+            shard = catalog.shard(name)
+            request = parse_for(shard, with_alias_filters(body, filters), unlimited=unlimited)
+            if phase(request, shard.settings.max_result_window) is not request:
+                raise not_supported("a search pipeline's [normalization-processor] in a search over several indices")
     return _search_many(call, sorted(targets, key=lambda t: str(t[0])), body, unlimited=unlimited)
 
 
@@ -335,13 +355,15 @@ def _msearch_targets(call: Call, expression: Any, options: Mapping[str, Any]) ->
     def option(name: str) -> Any:
         return options[name] if options.get(name) is not None else call.param(name)
 
-    return resolve_targets(
+    targets = resolve_targets(
         call.catalog,
         expression,
         ignore_unavailable=p.as_bool("ignore_unavailable", option("ignore_unavailable"), False),
         allow_no_indices=p.as_bool("allow_no_indices", option("allow_no_indices"), True),
         expand=p.expand_wildcards(option("expand_wildcards")),
     )
+    search_pipelines.refuse_default_pipelines(call, targets)  # OpenSearch would run them: refused, not skipped
+    return targets
 
 
 def rank_eval(call: Call) -> dict[str, Any]:

@@ -17,12 +17,18 @@ from retrievo.cli.data import DATA_ENV, DEFAULT_DATA, default_data_dir
 from retrievo.cli.usage import EXIT_API_ERROR, EXIT_OK, UsageError
 
 if TYPE_CHECKING:
+    from retrievo.server.metarank_config import MetarankConfig
     from retrievo.server.settings import ServerSettings
 
 SERVE_EPILOG = """\
 Settings are Elasticsearch's: --config reads an elasticsearch.yml-style file (or JSON), -E sets one
 (http.max_content_length, http.compression, http.compression_level, http.host, http.port, path.data,
 thread_pool.search.size); --host/--port/--data win over both. Other settings are ignored (and listed).
+retrievo.rerank.inference_id=ID names the rerank endpoint of TEI's POST /rerank and of Cohere's
+/v1/rerank without a model (default .rerank-v1-elasticsearch).
+--config may also be a Metarank configuration: each entry of its inference: section becomes an inference
+endpoint of that name, served at POST /inference/cross/NAME or /inference/encoder/NAME as Metarank
+serves it (models load at start); api.host/api.port are honoured, other sections are ignored (and listed).
 With --api-key KEY clients send 'Authorization: ApiKey KEY' (Elasticsearch(url, api_key=KEY));
 with --user NAME:PASSWORD they send Basic auth (curl -u NAME:PASSWORD).
 
@@ -31,6 +37,7 @@ examples:
   retrievo serve --port 0 --data /tmp/corpus
   retrievo serve --api-key "$(openssl rand -hex 24)"
   retrievo serve --host 0.0.0.0 --user elastic:changeme -E http.max_content_length=10mb
+  retrievo serve --config metarank.yml
   curl -s localhost:9200/books/_search -H 'content-type: application/json' -d '{"query": {"match_all": {}}}'"""
 
 
@@ -63,7 +70,9 @@ def add_parser(commands: Any) -> None:
     serve.add_argument(
         "--no-persist", action="store_true", help="serve from memory only; no data directory is read or written"
     )
-    serve.add_argument("--config", metavar="FILE", help="settings file (elasticsearch.yml style, or JSON)")
+    serve.add_argument(
+        "--config", metavar="FILE", help="settings file (elasticsearch.yml style, JSON, or a Metarank config)"
+    )
     serve.add_argument(
         "-E", dest="settings", action="append", metavar="KEY=VALUE", help="one setting (repeatable), over --config"
     )
@@ -80,13 +89,15 @@ def add_parser(commands: Any) -> None:
     )
 
 
-def _settings(args: argparse.Namespace) -> ServerSettings:
-    from retrievo.server.settings import ServerSettings, SettingsError, load_config, parse_assignment
+def _settings(args: argparse.Namespace) -> tuple[ServerSettings, MetarankConfig | None]:
+    from retrievo.server.settings import ServerSettings, SettingsError, load_server_config, parse_assignment
 
+    metarank = None
     try:
         settings = ServerSettings()
         if args.config:
-            settings = settings.with_values(load_config(args.config))
+            values, metarank = load_server_config(args.config)
+            settings = settings.with_values(values)
         if args.settings:
             settings = settings.with_values(dict(parse_assignment(s) for s in args.settings))
         overrides = {}
@@ -101,18 +112,33 @@ def _settings(args: argparse.Namespace) -> ServerSettings:
         raise UsageError(str(e)) from None
     if settings.data is None:
         settings = settings.with_values({"path.data": default_data_dir()})
-    return settings
+    return settings, metarank
 
 
 def _indices(count: int) -> str:
     return f"{count} index" if count == 1 else f"{count} indices"
 
 
+def _serve_metarank(catalog: Any, metarank: MetarankConfig) -> bool:
+    """Create the endpoints of a Metarank configuration and load their models (as Metarank loads them
+    at start); ``False`` (after saying why) when one cannot be served."""
+    from retrievo.server.metarank_config import MetarankConfigError, register_metarank
+
+    try:
+        lines = register_metarank(catalog, metarank)
+    except MetarankConfigError as e:
+        print(f"retrievo serve: error: {e}", file=sys.stderr)
+        return False
+    for line in lines or ["no inference models in the Metarank configuration"]:
+        print(f"retrievo serve: Metarank inference: {line}", file=sys.stderr)
+    return True
+
+
 def run(args: argparse.Namespace) -> int:
     from retrievo.server.auth import Credentials
     from retrievo.server.runner import BindError, bind, is_loopback, serve
 
-    settings = _settings(args)
+    settings, metarank = _settings(args)
     try:
         credentials = Credentials.from_options(args.api_key, args.user)
     except ValueError as e:
@@ -126,6 +152,12 @@ def run(args: argparse.Namespace) -> int:
         print(
             f"retrievo serve: ignoring settings retrievo does not use: {', '.join(settings.ignored)}", file=sys.stderr
         )
+    if metarank is not None and metarank.ignored:
+        print(
+            "retrievo serve: ignoring parts of the Metarank configuration retrievo does not serve "
+            f"(it serves Metarank's inference API only): {', '.join(metarank.ignored)}",
+            file=sys.stderr,
+        )
     try:
         sock = bind(settings.host, settings.port)
     except BindError as e:
@@ -137,9 +169,14 @@ def run(args: argparse.Namespace) -> int:
 
     catalog = Catalog()
     data = None if args.no_persist else settings.data
+    if settings.rerank_inference_id is not None:
+        catalog.default_rerank_id = settings.rerank_inference_id
     try:
         if data is not None:
             catalog.attach(data)
+        if metarank is not None and not _serve_metarank(catalog, metarank):
+            sock.close()
+            return EXIT_API_ERROR
     except BaseException:
         sock.close()
         raise

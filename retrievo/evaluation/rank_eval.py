@@ -16,10 +16,10 @@ from typing import Any
 
 from retrievo.catalog import Catalog
 from retrievo.errors import bad_request, illegal_argument, not_supported
-from retrievo.evaluation.java_order import hashmap_order, java_mean
 from retrievo.evaluation.metric_specs import Metric
 from retrievo.evaluation.mustache import render
 from retrievo.evaluation.spec import RankEvalSpec, RatedRequest, parse_rank_eval, parse_search_body
+from retrievo.java_order import hashmap_order, java_mean
 from retrievo.multi_search import Resolver, Runner, multi_search
 
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from retrievo.errors import illegal_argument, not_supported
+from retrievo.java_text import java_str
 
 
 @dataclass(frozen=True)
@@ -23,6 +24,9 @@ class IndexSettings:
     default_field: tuple[str, ...] = ("*",)
     #: ``index.mapping.depth.limit``: the deepest object a mapping may hold (the root is depth 1).
     mapping_depth_limit: int = 20
+    #: OpenSearch's ``index.search.default_pipeline``: the search pipeline a search of this index runs
+    #: when it names none (``None``: not set; ``"_none"``, set to no pipeline, still shows in settings).
+    search_default_pipeline: str | None = None
 
     @property
     def auto_refresh(self) -> bool:
@@ -47,6 +51,8 @@ class IndexSettings:
             out["query"] = {"default_field": list(self.default_field)}
         if self.mapping_depth_limit != 20:
             out["mapping"] = {"depth": {"limit": str(self.mapping_depth_limit)}}
+        if self.search_default_pipeline is not None:
+            out["search"] = {"default_pipeline": self.search_default_pipeline}
         return {"index": out}
 
 
@@ -95,6 +101,8 @@ def parse_settings(settings: dict[str, Any] | None) -> IndexSettings:
             values["mapping_depth_limit"] = _int("index.mapping.depth.limit", value, 1)
         elif name == "query.default_field":
             values["default_field"] = tuple(value) if isinstance(value, list) else (str(value),)
+        elif name == "search.default_pipeline":  # OpenSearch's: any value, kept as its string form
+            values["search_default_pipeline"] = java_str(value)
         else:
             raise illegal_argument(
                 f"unknown setting [index.{name}] please check that any required plugins are installed, "

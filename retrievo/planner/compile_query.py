@@ -32,6 +32,7 @@ from retrievo.lucene.query import (
     boosted,
 )
 from retrievo.retrievers import queries as dsl
+from retrievo.retrievers.hybrid import HybridQuery
 from retrievo.retrievers.knn import NUM_CANDIDATES_LIMIT, KnnSearch, TextEmbeddingBuilder
 
 NUMERIC_TYPES = frozenset({"long", "integer", "short", "byte", "double", "float", "half_float"})
@@ -478,6 +479,37 @@ def _match_none(q: dsl.MatchNoneQuery, ctx: CompileContext) -> LQuery:
     return MatchNoneQ("match_none")
 
 
+def hybrid_without_processor() -> BadRequestError:
+    """A top-level ``hybrid`` query searched without a pipeline whose ``normalization-processor`` turns
+    it into a retriever: OpenSearch answers with its internal, unnormalised per-sub-query lists (delimiter
+    entries and all, neural-search issue 1011); retrievo refuses instead of imitating that."""
+    return bad_request(
+        "illegal_argument_exception",
+        "[hybrid] query without a search pipeline holding a [normalization-processor] is not supported in "
+        "retrievo: OpenSearch would return its internal, unnormalised sub-query results",
+    )
+
+
+def _hybrid(q: HybridQuery, ctx: CompileContext) -> LQuery:
+    """A ``hybrid`` query compiled as a clause of another query: OpenSearch's query phase refuses it
+    (``HybridQueryPhaseSearcher.validateAndTransformQuery``) on the shard."""
+    cause = {
+        "type": "illegal_argument_exception",
+        "reason": "hybrid query must be a top level query and cannot be wrapped into other queries. To use scoring "
+        "wrapper queries (function_score, script_score, etc.) with hybrid sub-queries, replace the hybrid clause "
+        "with a bool query using should clauses containing the same sub-queries",
+    }
+    raise bad_request(
+        "search_phase_execution_exception",
+        "all shards failed",
+        caused_by=cause,
+        root_cause=[dict(cause)],
+        phase="query",
+        grouped=True,
+        failed_shards=[{"shard": 0, "index": ctx.searcher.index_name, "reason": dict(cause)}],
+    )
+
+
 _COMPILERS: dict[type, Callable[[Any, CompileContext], LQuery]] = {
     dsl.MatchQuery: _match,
     dsl.MatchPhraseQuery: _match_phrase,
@@ -494,4 +526,5 @@ _COMPILERS: dict[type, Callable[[Any, CompileContext], LQuery]] = {
     dsl.MatchAllQuery: _match_all,
     dsl.MatchNoneQuery: _match_none,
     dsl.SemanticQuery: _semantic,
+    HybridQuery: _hybrid,
 }

@@ -12,6 +12,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from retrievo.index.fetch_fields import FieldRequest, HitFetcher
 from retrievo.index.searcher import Searcher
 from retrievo.index.shard import Shard
 from retrievo.planner.explain import explain_operator
@@ -21,7 +22,7 @@ from retrievo.planner.plan import Plan, build_plan
 from retrievo.planner.profile import FetchProfile, ProfileCollector, shard_profile
 from retrievo.planner.ranked import Ranked
 from retrievo.response import es_float, filter_source, search_response
-from retrievo.retrievers.search import SearchRequest
+from retrievo.retrievers.search import FieldAndFormat, SearchRequest, SourceFilter
 
 
 def top_explanation(plan: Plan, ctx: ExecContext, doc: int, score: float) -> dict[str, Any]:
@@ -109,6 +110,34 @@ def finish_search(prepared: PreparedSearch) -> dict[str, Any]:
     )
 
 
+def _field_requests(entries: tuple[FieldAndFormat, ...] | None) -> list[FieldRequest] | None:
+    if entries is None:
+        return None
+    return [FieldRequest(e.field, e.format, bool(e.include_unmapped)) for e in entries]
+
+
+def hit_fetcher(prepared: PreparedSearch) -> HitFetcher:
+    """The request's ``fields``/``docvalue_fields``/``stored_fields`` against the index's mappings."""
+    request = prepared.request
+    stored = request.stored_fields
+    return HitFetcher(
+        prepared.shard.mappings,
+        prepared.shard.name,
+        _field_requests(request.fields),
+        _field_requests(request.docvalue_fields),
+        metadata=stored is None or stored.fetch,
+    )
+
+
+def _source_spec(request: SearchRequest) -> SourceFilter:
+    """The ``_source`` filter hits are cut with (``stored_fields`` may switch ``_source`` on or off)."""
+    if not request.returns_source:
+        return SourceFilter(enabled=False)
+    if request.source.enabled:
+        return request.source
+    return SourceFilter(includes=request.source.includes, excludes=request.source.excludes)
+
+
 def _hits(
     prepared: PreparedSearch, ranked: Ranked, ctx: ExecContext, fetch: FetchProfile | None
 ) -> list[dict[str, Any]]:
@@ -116,16 +145,29 @@ def _hits(
     s = plan.searcher
     show_score = not ranked.sorted_by_field or request.track_scores
     sorted_request = bool(request.retriever.sort) if hasattr(request.retriever, "sort") else False
+    fetcher = hit_fetcher(prepared)
+    with_id = request.stored_fields is None or request.stored_fields.fetch
+    source_spec = _source_spec(request)
     hits: list[dict[str, Any]] = []
     for i, (doc, score) in enumerate(zip(ranked.docs.tolist(), ranked.scores.tolist())):
-        hit: dict[str, Any] = {"_index": name, "_id": s.ids[doc], "_score": es_float(score) if show_score else None}
+        hit: dict[str, Any] = {"_index": name}
+        if with_id:
+            hit["_id"] = s.ids[doc]
+        hit["_score"] = es_float(score) if show_score else None
         began = time.perf_counter_ns() if fetch is not None else 0
-        src = filter_source(s.source(doc), request.source)
+        source = s.source(doc)
+        src = filter_source(source, source_spec)
         if fetch is not None:
             fetch.source_nanos += time.perf_counter_ns() - began
             fetch.hits += 1
+        fetched = fetcher.fetch(s.ids[doc], source)
+        hit.update(fetched.metadata)
         if src is not None:
             hit["_source"] = src
+        if fetched.fields:
+            hit["fields"] = fetched.fields
+        if fetched.ignored_values:
+            hit["ignored_field_values"] = fetched.ignored_values
         if ranked.sort_values is not None and sorted_request:
             hit["sort"] = ranked.sort_values[i]
         if doc in ranked.named:

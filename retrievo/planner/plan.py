@@ -28,6 +28,7 @@ from retrievo.index.searcher import Searcher
 from retrievo.planner.children import OnceResults
 from retrievo.planner.operators.base import Embedder, ExecContext, Operator, Reranker
 from retrievo.planner.operators.fusion import plan_linear, plan_rrf
+from retrievo.planner.operators.hybrid import plan_hybrid
 from retrievo.planner.operators.query import NamedQueries
 from retrievo.planner.operators.rerank import plan_reranker
 from retrievo.planner.operators.standard import plan_standard
@@ -49,6 +50,7 @@ from retrievo.retrievers import (
     StandardRetriever,
     TextSimilarityReranker,
 )
+from retrievo.retrievers.hybrid import HybridRetriever
 
 
 @dataclass
@@ -159,6 +161,7 @@ PLANNERS: dict[type[Retriever], PlanFunction] = {
     RrfRetriever: plan_rrf,
     LinearRetriever: plan_linear,
     TextSimilarityReranker: plan_reranker,
+    HybridRetriever: plan_hybrid,
 }
 
 

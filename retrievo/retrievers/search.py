@@ -29,6 +29,43 @@ class SourceFilter(Node):
         return {"includes": list(self.includes), "excludes": list(self.excludes)}
 
 
+class FieldAndFormat(Node):
+    """One entry of ``fields`` or ``docvalue_fields``: a field name or ``*`` pattern, with an optional
+    ``format`` (dates) and, for ``fields``, ``include_unmapped`` (``None`` when not given)."""
+
+    kind: ClassVar[str] = "field_and_format"
+    field: str
+    format: str | None = None
+    include_unmapped: bool | None = None
+
+    def to_json(self) -> Any:
+        if self.format is None and self.include_unmapped is None:
+            return self.field
+        body: dict[str, Any] = {"field": self.field}
+        if self.format is not None:
+            body["format"] = self.format
+        if self.include_unmapped is not None:
+            body["include_unmapped"] = self.include_unmapped
+        return body
+
+
+class StoredFields(Node):
+    """``stored_fields``: ``_none_`` (``fetch=False``: hits without ``_id`` or ``_source``) or names.
+
+    Naming any stored field (even none, ``[]``) turns the implicit ``_source`` off unless ``_source``
+    is among the names, as Elasticsearch's ``FetchContext`` does.
+    """
+
+    kind: ClassVar[str] = "stored_fields"
+    fetch: bool = True
+    names: tuple[str, ...] = ()
+
+    def to_json(self) -> Any:
+        if not self.fetch:
+            return "_none_"
+        return list(self.names)
+
+
 TrackTotalHits = bool | int
 
 
@@ -49,6 +86,15 @@ class SearchRequest(Node):
     top_level_query: bool = False
     #: ``profile``: report what each operator cost (it never changes the hits).
     profile: bool = False
+    #: ``fields``: values read from ``_source`` through each field's mapping (``None``: not asked).
+    fields: tuple[FieldAndFormat, ...] | None = None
+    #: ``docvalue_fields``: values as the index holds them in doc values (``None``: not asked).
+    docvalue_fields: tuple[FieldAndFormat, ...] | None = None
+    #: ``stored_fields`` (``None``: not given, Elasticsearch's metadata-only default).
+    stored_fields: StoredFields | None = None
+    #: An explicit ``_source: true`` beside named ``stored_fields``: the one place where it differs
+    #: from the implicit default (naming stored fields turns the implicit ``_source`` off).
+    source_requested: bool = False
 
     def to_json(self) -> dict[str, Any]:
         body: dict[str, Any] = {}
@@ -62,7 +108,7 @@ class SearchRequest(Node):
         if self.from_ != 0:
             body["from"] = self.from_
         src = self.source.to_json()
-        if src is not True:
+        if src is not True or self.source_requested:
             body["_source"] = src
         if self.explain:
             body["explain"] = True
@@ -74,4 +120,26 @@ class SearchRequest(Node):
             body["min_score"] = self.min_score
         if self.profile:
             body["profile"] = True
+        if self.stored_fields is not None:
+            body["stored_fields"] = self.stored_fields.to_json()
+        if self.docvalue_fields is not None:
+            body["docvalue_fields"] = [f.to_json() for f in self.docvalue_fields]
+        if self.fields is not None:
+            body["fields"] = [f.to_json() for f in self.fields]
         return body
+
+    @property
+    def returns_source(self) -> bool:
+        """Whether hits carry ``_source`` (``FetchContext.buildFetchSourceContext``): an explicit
+        ``_source`` decides; otherwise naming stored fields turns it off, unless ``_source`` is one
+        of them; ``stored_fields: _none_`` always turns it off."""
+        stored = self.stored_fields
+        if stored is None:
+            return self.source.enabled
+        if not stored.fetch:
+            return False
+        if "_source" in stored.names:
+            return True
+        if self.source == SourceFilter():
+            return self.source_requested
+        return self.source.enabled

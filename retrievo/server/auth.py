@@ -3,7 +3,8 @@
 With ``--api-key KEY`` a request authenticates with ``Authorization: ApiKey KEY`` (``KEY`` as given: the
 "encoded" form Elasticsearch hands out; a key given as ``id:api_key`` is also accepted in its base64
 form, the one the official clients send for ``api_key=(id, api_key)``). With ``--user NAME:PASSWORD`` it
-authenticates with ``Authorization: Basic base64(NAME:PASSWORD)``. Anything else is answered as
+authenticates with ``Authorization: Basic base64(NAME:PASSWORD)``. ``Authorization: Bearer KEY`` with one of
+the ``--api-key`` keys is accepted too: it is how the Cohere and TEI clients send a key. Anything else is answered as
 Elasticsearch's security layer answers it: 401, a ``security_exception`` body naming the REST request,
 and ``WWW-Authenticate`` challenges for the schemes that are enabled.
 """
@@ -115,6 +116,15 @@ class Credentials:
             return self._failure(
                 "unable to authenticate with provided credentials and anonymous access is not allowed for this request",
                 additional_unsuccessful_credentials=f"API key: {detail}",
+            )
+        bearer = _scheme(header, "Bearer")
+        if bearer is not None and bearer:
+            # How Cohere's and TEI's clients send their key (``Authorization: Bearer KEY``): one of the
+            # ``--api-key`` keys, so those clients work against an authenticated server too.
+            if self._key_matches(bearer):
+                return None
+            return self._failure(
+                "unable to authenticate with provided credentials and anonymous access is not allowed for this request"
             )
         basic = _scheme(header, "Basic")
         if basic is not None and basic:

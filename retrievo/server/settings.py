@@ -1,7 +1,8 @@
 """The server's settings, named and parsed as Elasticsearch names and parses them.
 
 They come from ``--config FILE`` (an ``elasticsearch.yml``-style file: ``key: value`` lines, nested
-keys by indentation, or a JSON object), then ``-E key=value`` options, then the dedicated command-line
+keys by indentation, or a JSON object; or a Metarank configuration, see
+:mod:`retrievo.server.metarank_config`), then ``-E key=value`` options, then the dedicated command-line
 options (``--host``, ``--port``, ``--data``), each overriding the one before. Settings retrievo does not
 use (``cluster.name``, ``xpack.*`` …) are reported and ignored, so an existing ``elasticsearch.yml``
 can be pointed at as it is; a setting retrievo reads with a value Elasticsearch would refuse is an error.
@@ -15,7 +16,10 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from retrievo.server.metarank_config import MetarankConfig
 
 #: http.max_content_length's bounds in Elasticsearch: 0 .. Integer.MAX_VALUE bytes.
 MAX_CONTENT_LENGTH_LIMIT = 2**31 - 1
@@ -101,6 +105,10 @@ class ServerSettings:
     compression_level: int = 3
     #: ``thread_pool.search.size``: handlers running at once (searches, writes, ES|QL alike).
     threads: int = field(default_factory=default_threads)
+    #: ``retrievo.rerank.inference_id`` (retrievo's own): the rerank endpoint of requests that name
+    #: none -- TEI's ``POST /rerank``, Cohere's ``/v1/rerank`` without ``model``. ``None``: Elasticsearch's
+    #: default reranker id, ``.rerank-v1-elasticsearch``.
+    rerank_inference_id: str | None = None
     #: Settings that were given but retrievo does not use.
     ignored: tuple[str, ...] = ()
 
@@ -130,6 +138,11 @@ class ServerSettings:
                 changes["compression_level"] = parse_int(raw, key, 1, 9)
             elif key == "thread_pool.search.size":
                 changes["threads"] = parse_int(raw, key, 1, 4096)
+            elif key == "retrievo.rerank.inference_id":
+                value = str(raw).strip()
+                if not value:
+                    raise SettingsError(f"setting [{key}] must name an inference endpoint")
+                changes["rerank_inference_id"] = value
             elif key not in ignored:
                 ignored.append(key)
         return replace(self, ignored=tuple(ignored), **changes)
@@ -196,10 +209,29 @@ def parse_config_text(text: str, source: str = "config") -> dict[str, str]:
     return values
 
 
-def load_config(path: str) -> dict[str, str]:
-    """The settings in the file at ``path`` (see :func:`parse_config_text`)."""
+def _read(path: str) -> str:
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        return Path(path).read_text(encoding="utf-8")
     except OSError as e:
         raise SettingsError(f"cannot read config file [{path}]: {e.strerror or e}") from None
-    return parse_config_text(text, path)
+
+
+def load_config(path: str) -> dict[str, str]:
+    """The settings in the file at ``path`` (see :func:`parse_config_text`)."""
+    return parse_config_text(_read(path), path)
+
+
+def load_server_config(path: str) -> tuple[dict[str, str], MetarankConfig | None]:
+    """The settings in the file at ``path`` and, when it is a Metarank configuration (its top level
+    names a Metarank section: ``inference``, ``api``, ``features`` ...), what retrievo serves of it
+    (:mod:`retrievo.server.metarank_config`); its ``api.host``/``api.port`` are the settings then."""
+    from retrievo.server.metarank_config import MetarankConfigError, read_metarank_config
+
+    text = _read(path)
+    try:
+        metarank = read_metarank_config(text, path)
+    except MetarankConfigError as e:
+        raise SettingsError(str(e)) from None
+    if metarank is not None:
+        return dict(metarank.settings), metarank
+    return parse_config_text(text, path), None

@@ -17,7 +17,7 @@ def test_route_table_reads_top_to_bottom() -> None:
     for route in ROUTES:
         assert route.pattern.startswith("/") and route.methods, route
         assert set(route.methods) <= {"GET", "POST", "PUT", "DELETE", "HEAD"}, route
-        assert route.body in ("none", "json", "required", "ndjson"), route
+        assert route.body in ("none", "json", "required", "ndjson", "raw"), route
         assert re.fullmatch(r"[a-z_]+(\.[a-z_]+)?", route.api), route
         for method in route.methods:
             assert (method, route.pattern) not in seen, f"{method} {route.pattern} listed twice"

@@ -492,6 +492,9 @@ def _check_request(req: SearchRequest) -> None:
         ("track_scores", "track_scores"),
         ("min_score", "min_score"),
         ("profile", "profile"),
+        ("fields", "fields"),
+        ("docvalue_fields", "docvalue_fields"),
+        ("stored_fields", "stored_fields"),
     ):
         if getattr(req, name, None) != getattr(defaults, name, None):
             raise cannot_express(f"[{shown}] on the search request")

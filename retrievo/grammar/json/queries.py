@@ -24,6 +24,7 @@ from retrievo.grammar.json.compound import (
 )
 from retrievo.grammar.json.errors import suggest
 from retrievo.grammar.json.full_text import parse_match, parse_match_phrase, parse_multi_match
+from retrievo.grammar.json.hybrid import parse_hybrid
 from retrievo.grammar.json.query_common import MAX_NESTED_DEPTH, QueryContext
 from retrievo.grammar.json.semantic import parse_semantic
 from retrievo.grammar.json.term_level import (
@@ -59,6 +60,8 @@ QUERY_PARSERS: dict[str, QueryParser] = {
     "dis_max": parse_dis_max,
     # semantic_text
     "semantic": parse_semantic,
+    # OpenSearch's hybrid query (scored by a search pipeline's normalization-processor)
+    "hybrid": parse_hybrid,
 }
 
 #: Query names Elasticsearch 9 registers (core, x-pack and bundled modules) that retrievo does not

@@ -26,13 +26,13 @@ from retrievo.errors import (
     validation_error,
 )
 from retrievo.grammar.json import values as jv
-from retrievo.grammar.json.errors import failed_field
+from retrievo.grammar.json.errors import failed_field, unknown_field, unsupported_token, x_content
 from retrievo.grammar.json.knn import parse_knn_section
 from retrievo.grammar.json.queries import parse_top_level_query
 from retrievo.grammar.json.retrievers import parse_retriever
 from retrievo.grammar.json.sort import parse_search_after, parse_sort
 from retrievo.retrievers.fusion import CompoundRetriever
-from retrievo.retrievers.search import SearchRequest, SourceFilter
+from retrievo.retrievers.search import FieldAndFormat, SearchRequest, SourceFilter, StoredFields
 from retrievo.retrievers.standard import StandardRetriever
 
 #: ``index.max_result_window`` default.
@@ -200,6 +200,70 @@ def parse_source(key: str, value: Any) -> SourceFilter:
     return SourceFilter(includes=patterns.get("includes", ()), excludes=patterns.get("excludes", ()))
 
 
+_FIELD_AND_FORMAT = "fetch_field_and_format"
+_FIELD_AND_FORMAT_KEYS = ("field", "format", "include_unmapped")
+
+
+def _field_and_format(element: Any) -> FieldAndFormat:
+    """``FieldAndFormat.fromXContent``: a scalar is a field name; an object is read by the
+    ``fetch_field_and_format`` object parser (``field`` required, ``format`` string or null,
+    ``include_unmapped`` boolean)."""
+    if jv.is_value(element):
+        return FieldAndFormat(field=jv.java_text(element))
+    if not isinstance(element, dict):
+        raise x_content(f"[{_FIELD_AND_FORMAT}] Expected START_OBJECT but was: {jv.token_of(element)}")
+    field: str | None = None
+    fmt: str | None = None
+    include_unmapped: bool | None = None
+    for name, value in element.items():
+        if name not in _FIELD_AND_FORMAT_KEYS:
+            raise unknown_field(_FIELD_AND_FORMAT, name, _FIELD_AND_FORMAT_KEYS)
+        token = jv.token_of(value)
+        if name == "field":
+            if token != jv.VALUE_STRING:
+                raise unsupported_token(_FIELD_AND_FORMAT, name, token)
+            field = value
+        elif name == "format":
+            if token not in (jv.VALUE_STRING, jv.VALUE_NULL):
+                raise unsupported_token(_FIELD_AND_FORMAT, name, token)
+            fmt = value
+        else:
+            if token not in (jv.VALUE_BOOLEAN, jv.VALUE_STRING):
+                raise unsupported_token(_FIELD_AND_FORMAT, name, token)
+            try:
+                include_unmapped = jv.java_bool(value)
+            except jv.BadValue as bad:
+                raise failed_field(_FIELD_AND_FORMAT, name, bad.cause) from None
+    if field is None:
+        raise illegal_argument("Required [field]")
+    return FieldAndFormat(field=field, format=fmt, include_unmapped=include_unmapped)
+
+
+def _fields_list(key: str, value: Any) -> tuple[FieldAndFormat, ...]:
+    """``fields`` / ``docvalue_fields``: an array of names or ``{"field": ...}`` objects."""
+    return tuple(_field_and_format(element) for element in value)
+
+
+def parse_stored_fields(key: str, value: Any) -> StoredFields:
+    """``StoredFieldsContext.fromXContent``/``fromList``: ``_none_`` alone disables stored fields
+    (and with them ``_id`` and ``_source``); ``_none_`` among other names is an error."""
+    if isinstance(value, list):
+        names: list[str] = []
+        for element in value:
+            if not jv.is_value(element):
+                raise parsing_error(
+                    f"Expected [VALUE_STRING] or [START_ARRAY] in [{key}] but found [{jv.token_of(element)}]"
+                )
+            names.append(jv.java_text(element))
+    else:
+        names = [jv.java_text(value)]
+    if names == ["_none_"]:
+        return StoredFields(fetch=False)
+    if "_none_" in names:
+        raise illegal_argument("cannot combine _none_ with other fields")
+    return StoredFields(names=tuple(names))
+
+
 def _sort(key: str, value: Any) -> Any:
     """A scalar sort is ``sort(parser.text())``; anything else goes to ``SortBuilder``."""
     return parse_sort(jv.java_text(value) if jv.is_value(value) else value)
@@ -220,6 +284,9 @@ _HANDLERS: dict[str, Callable[[str, Any], Any]] = {
     "query": lambda key, value: parse_top_level_query(value),
     "retriever": lambda key, value: parse_retriever(value),
     "knn": lambda key, value: value,  # parsed once ``size`` is known (it is k's default)
+    "fields": _fields_list,
+    "docvalue_fields": _fields_list,
+    "stored_fields": parse_stored_fields,
     **{flag: _bool for flag in _DEFAULT_FALSE_FLAGS},
 }
 
@@ -281,6 +348,28 @@ def result_window_error(index: str, window: int, limit: int) -> BadRequestError:
     )
 
 
+def _source_requested(parsed: dict[str, Any]) -> bool:
+    """An explicit ``_source: true`` where it matters: beside named ``stored_fields``."""
+    stored = parsed.get("stored_fields")
+    return stored is not None and stored.fetch and parsed.get("_source") == SourceFilter()
+
+
+def _validate(parsed: dict[str, Any]) -> None:
+    """``SearchRequest.validate``: every failed check, numbered, in Elasticsearch's order."""
+    failures: list[str] = []
+    if parsed.get("from", 0) > 0 and parsed.get("search_after"):
+        failures.append("[from] parameter must be set to 0 when [search_after] is used")
+    stored = parsed.get("stored_fields")
+    if stored is not None and not stored.fetch:
+        source = parsed.get("_source")
+        if source is not None and source.enabled:
+            failures.append("[stored_fields] cannot be disabled if [_source] is requested")
+        if "fields" in parsed:
+            failures.append("[stored_fields] cannot be disabled when using the [fields] option")
+    if failures:
+        raise validation_error(*failures)
+
+
 def parse_search(
     index: str, body: dict[str, Any] | None, *, max_result_window: int = DEFAULT_MAX_RESULT_WINDOW
 ) -> SearchRequest:
@@ -292,8 +381,7 @@ def parse_search(
     _check_retriever_conflicts(body, parsed)
     if unsupported is not None:
         raise not_supported(f"[{unsupported}] search parameter")
-    if parsed.get("from", 0) > 0 and parsed.get("search_after"):
-        raise validation_error("[from] parameter must be set to 0 when [search_after] is used")
+    _validate(parsed)
     if "retriever" in parsed:
         retriever = parsed["retriever"]
     else:
@@ -318,6 +406,10 @@ def parse_search(
         top_level_query="retriever" not in parsed,
         min_score=parsed.get("min_score") if "retriever" in parsed else None,
         profile=parsed.get("profile", False),
+        fields=parsed.get("fields"),
+        docvalue_fields=parsed.get("docvalue_fields"),
+        stored_fields=parsed.get("stored_fields"),
+        source_requested=_source_requested(parsed),
     )
     window = request.from_ + request.size
     if window > max_result_window:

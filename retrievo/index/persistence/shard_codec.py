@@ -54,6 +54,8 @@ def settings_to_json(settings: IndexSettings) -> dict[str, Any]:
     }
     if settings.analysis:
         body["analysis"] = settings.analysis
+    if settings.search_default_pipeline is not None:
+        body["search"] = {"default_pipeline": settings.search_default_pipeline}
     return {"index": body}
 
 

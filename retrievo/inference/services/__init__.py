@@ -16,6 +16,7 @@ from .elasticsearch import ElasticsearchService
 from .http_rerank import CohereService
 from .hugging_face import HuggingFaceService
 from .model_loading import SHARED_MODEL_CACHE, LoadedModelCache
+from .onnx_models import MetarankService
 from .sentence_transformers import SentenceTransformersService
 from .test_reranking import TestRerankingService
 
@@ -28,6 +29,7 @@ SERVICES: dict[str, InferenceService] = {
         BiEncoderService(),
         CohereService(),
         TestRerankingService(),
+        MetarankService(),
     )
 }
 

@@ -8,16 +8,19 @@ and their hits join the query as SHOULD clauses (Elasticsearch sums the scores).
 from __future__ import annotations
 
 from retrievo.lucene.query import BoolQ, KnnHitsQ, LQuery, boosted
-from retrievo.planner.compile_query import compile_query
+from retrievo.planner.compile_query import compile_query, hybrid_without_processor
 from retrievo.planner.operators.base import Operator
 from retrievo.planner.operators.query import Bm25Score, ConstantScore, Filter, MinScore, TerminateAfter
 from retrievo.planner.operators.top_docs import TopDocs
 from retrievo.planner.operators.vector import vector_searches
 from retrievo.planner.planning import PlanningContext
+from retrievo.retrievers.hybrid import HybridQuery
 from retrievo.retrievers.standard import StandardRetriever
 
 
 def plan_standard(r: StandardRetriever, ctx: PlanningContext, k: int, min_score: float | None) -> Operator:
+    if isinstance(r.query, HybridQuery):
+        raise hybrid_without_processor()
     ctx.window = k
     if r.knn or r.query is not None:
         op: Operator = _scored_query(r, ctx)
