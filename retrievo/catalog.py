@@ -20,12 +20,13 @@ import numpy as np
 
 from retrievo.errors import ApiError, bad_request, error_reason, illegal_argument, index_not_found, not_found
 from retrievo.index.persistence import DataDirectory
-from retrievo.index.persistence.errors import endpoint_not_restorable
+from retrievo.index.persistence.errors import endpoint_not_restorable, pipeline_not_restorable
 from retrievo.index.persistence.manifest import MANIFEST_NAME
 from retrievo.index.shard import Shard
 from retrievo.inference import DEFAULT_RERANK_INFERENCE_ID, InferenceRegistry
 from retrievo.inference.chunking import parse_chunking_settings
 from retrievo.opensearch.ml_models import MlModels
+from retrievo.opensearch.pipeline_config import parse_search_pipeline
 from retrievo.opensearch.search_pipelines import SearchPipelines
 
 #: Characters Elasticsearch's ``MetadataCreateIndexService.validateIndexOrAliasName`` refuses.
@@ -289,6 +290,7 @@ class Catalog:
         for shard in self._shards.values():
             shard.on_refresh = self._persist_shard
         self.inference.on_change = self._persist_endpoints
+        self.search_pipelines.on_change = self._persist_pipelines
 
     def restore(self, path: str | os.PathLike[str]) -> None:
         """Load what :meth:`save` (or an attached catalog) wrote at ``path``, every file checked
@@ -305,7 +307,13 @@ class Catalog:
         with self.lock:
             shards = list(self._shards.values())
             aliases = self.aliases_by_index()
-        target.commit(shards=shards, endpoints=self.inference.definitions(), aliases=aliases, only=True)
+        target.commit(
+            shards=shards,
+            endpoints=self.inference.definitions(),
+            aliases=aliases,
+            only=True,
+            pipelines=self.search_pipelines.definitions(),
+        )
         return {
             "acknowledged": True,
             "path": str(target.root),
@@ -324,6 +332,13 @@ class Catalog:
                 raise endpoint_not_restorable(
                     data.root / MANIFEST_NAME, definition.get("inference_id"), reason
                 ) from None
+        pipelines = []
+        for pipeline_id, definition in data.search_pipelines().items():
+            try:
+                pipelines.append(parse_search_pipeline(pipeline_id, definition))
+            except ApiError as failure:
+                raise pipeline_not_restorable(data.root / MANIFEST_NAME, pipeline_id, error_reason(failure)) from None
+        self.search_pipelines.restore(pipelines)
         restored = data.read_indices(self.inference)
         with self.lock:
             self._shards.update(restored)
@@ -346,6 +361,11 @@ class Catalog:
     def _persist_shard(self, shard: Shard) -> None:
         if self._data is not None and self._shards.get(shard.name) is shard:
             self._data.commit(shards=[shard])
+
+    def _persist_pipelines(self, definitions: dict[str, Any]) -> None:
+        """A manifest swap with the new pipeline definitions; if it fails, the change is not made."""
+        if self._data is not None:
+            self._data.commit(pipelines=definitions)
 
     def _persist_endpoints(self) -> None:
         if self._data is not None:

@@ -111,10 +111,15 @@ class SearchPipelines:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._pipelines: dict[str, SearchPipeline] = {}
+        #: Called with every definition by id before a change takes effect (the catalog persists them
+        #: there); if it raises, the change is not made.
+        self.on_change: Callable[[dict[str, Any]], None] | None = None
 
     def put(self, pipeline: SearchPipeline) -> None:
         with self._lock:
-            self._pipelines[pipeline.id] = pipeline
+            after = {**self._pipelines, pipeline.id: pipeline}
+            self._publish(after)
+            self._pipelines = after
 
     def get(self, pipeline_id: str) -> SearchPipeline | None:
         return self._pipelines.get(pipeline_id)
@@ -137,9 +142,20 @@ class SearchPipelines:
         """Remove the pipelines ``pattern`` names (``*`` wildcards); the ids removed."""
         with self._lock:
             gone = [name for name in self._pipelines if _matches(pattern, name)]
-            for name in gone:
-                del self._pipelines[name]
+            if gone:
+                after = {name: p for name, p in self._pipelines.items() if name not in gone}
+                self._publish(after)
+                self._pipelines = after
         return gone
+
+    def restore(self, pipelines: Sequence[SearchPipeline]) -> None:
+        """Pipelines read back from a data directory (no change notification: they are already there)."""
+        with self._lock:
+            self._pipelines = {**self._pipelines, **{p.id: p for p in pipelines}}
+
+    def _publish(self, pipelines: Mapping[str, SearchPipeline]) -> None:
+        if self.on_change is not None:
+            self.on_change({name: copy_json(dict(p.definition)) for name, p in pipelines.items()})
 
     def definitions(self) -> dict[str, Any]:
         """Every definition by id (copies)."""

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from retrievo import Engine
-from retrievo.index.persistence import MANIFEST_NAME
+from retrievo.index.persistence import FORMAT_VERSION, MANIFEST_NAME
 from retrievo.index.persistence.files import canonical_digest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "server"))
@@ -142,7 +142,7 @@ def test_a_directory_written_before_aliases_were_persisted_still_loads(tmp_path:
     attached.indices.put_alias(index="b", name="later")
     again = Engine.load(tmp_path / "old")
     assert dict(again.indices.get_alias(name="later").body) == {"b": {"aliases": {"later": {}}}}
-    assert json.loads((tmp_path / "old" / MANIFEST_NAME).read_text())["format_version"] == 2
+    assert json.loads((tmp_path / "old" / MANIFEST_NAME).read_text())["format_version"] == FORMAT_VERSION
 
 
 def test_an_alias_put_over_http_survives_a_server_restart(tmp_path: Path) -> None:

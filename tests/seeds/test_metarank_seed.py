@@ -177,6 +177,42 @@ def test_vocab_txt_and_sentence_transformers_entries(server: ServerProcess, mode
     assert service == ("metarank" if name == "legacy" else "sentence_transformers")
 
 
+def onnx_logits(repo: Path, pairs: list[tuple[str, str]]) -> np.ndarray:
+    """The ONNX export's own scores, one pair at a time (no padding), with onnxruntime and the repo's
+    ``tokenizer.json`` -- computed here, without retrievo."""
+    import onnxruntime
+    from tokenizers import Tokenizer
+
+    session = onnxruntime.InferenceSession(str(repo / "pytorch_model.onnx"), providers=["CPUExecutionProvider"])
+    tokenizer = Tokenizer.from_file(str(repo / "tokenizer.json"))
+    scores = []
+    for query, text in pairs:
+        encoding = tokenizer.encode(query, text)
+        feed = {
+            "input_ids": np.asarray([encoding.ids], dtype=np.int64),
+            "attention_mask": np.asarray([encoding.attention_mask], dtype=np.int64),
+            "token_type_ids": np.asarray([encoding.type_ids], dtype=np.int64),
+        }
+        scores.append(float(session.run(["logits"], feed)[0][0][0]))
+    return np.asarray(scores, dtype=np.float32)
+
+
+def test_the_guide_config_file_alone(tmp_path: Path, models: dict[str, Path]) -> None:
+    """The guide's file verbatim and its ``curl -d @rerank.json`` request: the model's own scores to 1e-6."""
+    hf_home = tmp_path / "hf-home"
+    place_in_hub_cache(hf_home, CROSS_ID, models["cross-onnx"])
+    config = tmp_path / "config.yml"
+    config.write_text(GUIDE_CONFIG)
+    process = ServerProcess("--no-persist", "--config", str(config), env=hub_env(hf_home))
+    try:
+        status, _, payload = post(process, "/inference/cross/msmarco", RERANK_JSON)
+    finally:
+        process.stop()
+    assert status == 200, payload
+    pairs = [(item["query"], item["text"]) for item in RERANK_JSON["input"]]
+    np.testing.assert_allclose(json.loads(payload)["scores"], onnx_logits(models["cross-onnx"], pairs), atol=1e-6)
+
+
 def test_mixed_queries_keep_input_order(server: ServerProcess, models: dict[str, Path]) -> None:
     pairs = [("moon", "the moon phases"), ("fox", "a quick brown fox"), ("moon", "solar eclipse of the sun")]
     request = {"input": [{"query": q, "text": t, "ignored": 1} for q, t in pairs]}

@@ -98,6 +98,10 @@ class DataDirectory:
     def inference_endpoints(self) -> list[dict[str, Any]]:
         return [dict(e) for e in self._manifest.inference_endpoints]
 
+    def search_pipelines(self) -> dict[str, dict[str, Any]]:
+        """The OpenSearch search pipeline definitions by id."""
+        return {name: dict(d) for name, d in self._manifest.search_pipelines.items()}
+
     def aliases(self) -> dict[str, dict[str, dict[str, Any]]]:
         """Index name → alias name → the alias's metadata on that index (only indices with aliases)."""
         return {
@@ -132,17 +136,19 @@ class DataDirectory:
         endpoints: list[dict[str, Any]] | None = None,
         aliases: Mapping[str, Mapping[str, Mapping[str, Any]]] | None = None,
         only: bool = False,
+        pipelines: Mapping[str, Mapping[str, Any]] | None = None,
     ) -> None:
         """Persist ``shards`` (a new generation each), forget the indexes named in ``drop``, replace
         the endpoint definitions when given, and every index's aliases when ``aliases`` (index name
         → alias name → metadata; an index it does not name has none) is given, else keep each
-        index's aliases as they were; ``only``: the result holds exactly ``shards``."""
+        index's aliases as they were; ``only``: the result holds exactly ``shards``; ``pipelines``, when
+        given, replaces the search pipeline definitions."""
         written: dict[str, tuple[IndexEntry, dict[str, WrittenFile]]] = {}
         try:
             for shard in shards:
                 written[shard.name] = self._write_shard(shard)
             with self._lock:
-                self._swap_manifest(written, set(drop), endpoints, aliases, only)
+                self._swap_manifest(written, set(drop), endpoints, aliases, only, pipelines)
         finally:
             with self._lock:
                 for entry, _ in written.values():
@@ -180,6 +186,7 @@ class DataDirectory:
         endpoints: list[dict[str, Any]] | None,
         aliases: Mapping[str, Mapping[str, Mapping[str, Any]]] | None,
         only: bool,
+        pipelines: Mapping[str, Mapping[str, Any]] | None = None,
     ) -> None:
         path = self.root / MANIFEST_NAME
         try:
@@ -209,6 +216,9 @@ class DataDirectory:
             indices=indices,
             inference_endpoints=current.inference_endpoints if endpoints is None else endpoints,
             retrievo_version=__version__,
+            search_pipelines=(
+                current.search_pipelines if pipelines is None else {n: dict(d) for n, d in pipelines.items()}
+            ),
         )
         data = dump_json(manifest.to_json())
         tmp = self.root / f"{_TMP_PREFIX}{secrets.token_hex(6)}.tmp"

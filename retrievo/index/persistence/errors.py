@@ -73,6 +73,14 @@ def not_serializable(index: str, doc_id: str, value: object) -> BadRequestError:
     )
 
 
+def pipeline_not_restorable(path: Path | str, pipeline_id: object, reason: str) -> ApiError:
+    return api_error(
+        "illegal_state_exception",
+        f"the search pipeline [{pipeline_id}] saved in [{path}] cannot be created again: {reason}",
+        status=500,
+    )
+
+
 def endpoint_not_restorable(path: Path | str, inference_id: object, reason: str) -> ApiError:
     return api_error(
         "illegal_state_exception",

@@ -14,7 +14,8 @@ misread the new layout. A manifest from a newer version is refused with
 ``index_format_too_new_exception``; every older version is still read:
 
 * 1: no aliases (an index entry without ``aliases`` has none);
-* 2: index entries carry ``aliases`` (a version-1 reader would drop them silently).
+* 2: index entries carry ``aliases`` (a version-1 reader would drop them silently);
+* 3: ``search_pipelines``, OpenSearch search pipeline definitions by id (absent before: none).
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from retrievo.index.persistence import errors
 from retrievo.index.persistence.files import FileRecord, canonical_digest, load_json
 
 FORMAT = "retrievo-data"
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 MANIFEST_NAME = "retrievo-manifest.json"
 
 _INDEX_DIR = re.compile(r"indices/[0-9a-zA-Z_-]{1,64}/[0-9]{8,}")
@@ -65,6 +66,8 @@ class Manifest:
     indices: dict[str, IndexEntry] = field(default_factory=dict)
     inference_endpoints: list[dict[str, Any]] = field(default_factory=list)
     retrievo_version: str = ""
+    #: OpenSearch search pipeline definitions by id, as they were put.
+    search_pipelines: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def body(self) -> dict[str, Any]:
         return {
@@ -74,6 +77,7 @@ class Manifest:
             "writer": self.writer,
             "retrievo_version": self.retrievo_version,
             "inference_endpoints": self.inference_endpoints,
+            "search_pipelines": {name: self.search_pipelines[name] for name in sorted(self.search_pipelines)},
             "indices": [self.indices[name].to_json() for name in sorted(self.indices)],
         }
 
@@ -142,10 +146,14 @@ def _decode(path: Path, body: dict[str, Any]) -> Manifest:
     endpoints = body["inference_endpoints"]
     if not isinstance(endpoints, list) or not all(isinstance(e, dict) for e in endpoints):
         raise TypeError("inference_endpoints must be a list of objects")
+    pipelines = body.get("search_pipelines", {})  # format versions 1 and 2: none
+    if not isinstance(pipelines, dict) or not all(isinstance(d, dict) for d in pipelines.values()):
+        raise TypeError("search_pipelines must be an object of objects")
     return Manifest(
         generation=int(body["generation"]),
         writer=str(body["writer"]),
         indices=indices,
         inference_endpoints=endpoints,
         retrievo_version=str(body.get("retrievo_version", "")),
+        search_pipelines={str(name): dict(definition) for name, definition in pipelines.items()},
     )
