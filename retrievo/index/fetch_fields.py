@@ -327,7 +327,20 @@ def ignored_fields(candidates: Sequence[tuple[FieldMapping, SourceParser]], sour
     """The document's ``_ignored``: the fields one of whose source values indexing dropped. Indices
     created by Elasticsearch 8.15+ keep ``_ignored`` in sorted-set doc values
     (``IgnoredFieldMapper``, ``DOC_VALUES_FOR_IGNORED_META_FIELD``), so it reads back in UTF-8 order."""
-    return _utf8_order([fm.path for fm, parse in candidates if source_values(fm, parse, source)[1]])
+    return _utf8_order(
+        [fm.path for fm, parse in candidates if not _surely_kept(fm, source) and source_values(fm, parse, source)[1]]
+    )
+
+
+def _surely_kept(fm: FieldMapping, source: Mapping[str, Any]) -> bool:
+    """A cheap answer for the common case, so that every hit does not re-parse its fields: no value, or
+    one keyword string too short for ``ignore_above`` to drop (its UTF-16 length is at most twice its
+    length in code points)."""
+    found = extract_value(fm.parent if fm.parent is not None else fm.path, source, fm.null_value)
+    if found is None:
+        return True
+    limit = fm.ignore_above
+    return fm.type == "keyword" and limit is not None and isinstance(found, str) and 2 * len(found) <= limit
 
 
 # ------------------------------------------------------------------------------------------------
