@@ -324,10 +324,25 @@ class _Extras:
         return self._catalog.save(path)
 
     def plan(
-        self, *, index: str | list[str] | None = None, body: Any = None, esql: Any = None, **search_args: Any
+        self,
+        *,
+        index: str | list[str] | None = None,
+        body: Any = None,
+        esql: Any = None,
+        search_pipeline: str | None = None,
+        **search_args: Any,
     ) -> Plan:
         """The plan a search would run, printable with ``str()`` (nothing is executed). ``esql``: an
-        ES|QL query (text or an ``elasticsearch.esql`` builder) instead of a search body."""
+        ES|QL query (text or an ``elasticsearch.esql`` builder) instead of a search body.
+
+        The search is planned as its OpenSearch search pipeline makes it run: the one
+        ``search_pipeline`` names (``"_none"``: none), else the body's ``search_pipeline``, else the
+        index's ``index.search.default_pipeline``. Its request processors rewrite the body and its
+        ``normalization-processor`` turns a ``hybrid`` query into the ``HybridFuse`` it runs as. A
+        pipeline with response processors is refused: they reorder the hits after the search, which
+        a plan cannot show (plan with ``search_pipeline="_none"`` to see the search they start from)."""
+        from retrievo.api import search_pipelines
+        from retrievo.errors import not_supported
         from retrievo.esql_client import EsqlRunner
         from retrievo.grammar.builders import resolve_request
         from retrievo.grammar.json import parse_search
@@ -335,7 +350,7 @@ class _Extras:
 
         catalog = self._catalog
         if esql is not None:
-            if index is not None or body is not None or search_args:
+            if index is not None or body is not None or search_pipeline is not None or search_args:
                 raise TypeError("plan(esql=...) takes no index, body or search parameters (FROM names the index)")
             return EsqlRunner(catalog).plan(esql)
         params = {("from" if k == "from_" else k): v for k, v in search_args.items()}
@@ -345,7 +360,17 @@ class _Extras:
         index, body, params = resolve_request(index, body, params)
         merged = _search_body(body, params)
         shard = catalog.shard(index)
-        request = parse_search(shard.name, merged, max_result_window=shard.settings.max_result_window)
+        pipelined = search_pipelines.begin_on(catalog, merged, [(shard.name, None)], named=search_pipeline)
+        if pipelined.pipeline is not None and pipelined.pipeline.response_processors:
+            raise not_supported(
+                f"a plan through search pipeline [{pipelined.pipeline.id}], which has response processors",
+                "they reorder the hits after the search, which a plan cannot show; plan with search_pipeline='_none'",
+            )
+        window = shard.settings.max_result_window
+        request = parse_search(shard.name, pipelined.body, max_result_window=window)
+        phase = pipelined.phase()
+        if phase is not None:
+            request = phase(request, window)
         return build_plan(request, shard.searcher(), embed=catalog.embed_query, inference=catalog.inference)
 
 

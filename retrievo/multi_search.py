@@ -4,16 +4,19 @@ index in the catalog, then plan and run them together (retrievo.planner.msearch)
 ``Engine.msearch`` and ``_rank_eval`` both run their searches through :func:`multi_search`, so a
 rated request fails, batches and shares work exactly as the same search sent to ``_msearch``.
 
-With a ``resolve`` hook (the REST API's index resolution), each search's index expression (comma
-lists, wildcards, ``_all``, aliases) is resolved as ``_search`` resolves it: a search that lands on
-one index outright is planned with the others; one over several indices, or through a filtered
-alias, is run on its own by the ``search`` hook (the ``_search`` code) and its response kept in place.
+With :class:`SearchHooks` (the REST API's), each search's index expression (comma lists, wildcards,
+``_all``, aliases) is resolved as ``_search`` resolves it: a search that lands on one index outright is
+planned with the others; one over several indices, through a filtered alias, or through a search
+pipeline (OpenSearch runs each search of an ``_msearch`` as its own ``SearchRequest``, so its pipeline
+runs around it) is run on its own by the ``search`` hook (the ``_search`` code) and its response kept
+in place; its failure fails that search alone.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from retrievo.catalog import Catalog
@@ -31,13 +34,21 @@ Resolver = Callable[[Any, Mapping[str, Any]], Targets]
 Runner = Callable[[Targets, dict[str, Any]], dict[str, Any]]
 
 
+@dataclass(frozen=True)
+class SearchHooks:
+    """How the REST API runs a multi-search's searches: ``resolve`` an index expression under a
+    header's options; ``search`` one body as ``_search`` runs it; ``prepare`` the body the msearch
+    parser reads (the keys only the API reads taken out); ``alone``: whether a search must run on
+    its own through ``search`` (it has a search pipeline) -- raising fails that search alone."""
+
+    resolve: Resolver
+    search: Runner
+    prepare: Callable[[Any], Any] | None = None
+    alone: Callable[[Targets, dict[str, Any]], bool] | None = None
+
+
 def multi_search(
-    catalog: Catalog,
-    searches: Any,
-    index: Any = None,
-    *,
-    resolve: Resolver | None = None,
-    search: Runner | None = None,
+    catalog: Catalog, searches: Any, index: Any = None, *, hooks: SearchHooks | None = None
 ) -> tuple[dict[str, Any], MultiSearchReport]:
     """The ``_msearch`` response for ``searches`` (header/body pairs, a list or NDJSON; ``index``:
     the request's default index) and what the searches shared. A request that does not parse
@@ -45,23 +56,25 @@ def multi_search(
     started = time.perf_counter_ns()
     planned: list[tuple[Shard, SearchRequest] | ApiError] = []
     alone: dict[int, dict[str, Any]] = {}
-    items = parse_msearch(searches, index)
-    if resolve is None or search is None:
+    items = parse_msearch(searches, index, prepare=None if hooks is None else hooks.prepare)
+    if hooks is None:
         for item in items:
             for key in item.options:
                 raise not_supported(f"[{key}] in the msearch metadata section")
     for position, item in enumerate(items):
         try:
-            if resolve is None or search is None:
+            if hooks is None:
                 planned.append(_on_shard(catalog, item, item.index))
                 continue
-            targets = resolve(item.index, item.options)
-            if len(targets) == 1 and targets[0][1] is None:
+            targets = hooks.resolve(item.index, item.options)
+            body = dict(item.body or {})
+            pipelined = hooks.alone is not None and hooks.alone(targets, body)
+            if not pipelined and len(targets) == 1 and targets[0][1] is None:
                 planned.append(_on_shard(catalog, item, targets[0][0]))
                 continue
-            if item.error is not None:
+            if item.error is not None and not pipelined:  # a pipeline's request processors may change it
                 raise item.error
-            alone[position] = {**search(targets, dict(item.body or {})), "status": 200}
+            alone[position] = {**hooks.search(targets, body), "status": 200}
         except ApiError as err:
             planned.append(err)
     response, report = run_msearch(planned, catalog.embed_query, catalog.inference)

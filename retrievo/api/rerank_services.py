@@ -40,8 +40,8 @@ JSON, 422 for a missing or mistyped field; serde's `` at line L column C`` suffi
 
 Authentication: the ``cohere`` SDK always sends ``Authorization: Bearer <api_key>`` and TEI clients send
 ``Bearer`` too. With no ``--api-key``/``--user`` the server checks nothing and these clients work as
-they are; with authentication on, the server's Elasticsearch-style check (ApiKey/Basic) refuses
-``Bearer`` with its 401 ``security_exception``.
+they are; with ``--api-key KEY`` on, ``Bearer KEY`` authenticates like ``ApiKey KEY`` (and any other
+value gets the 401 ``security_exception``).
 """
 
 from __future__ import annotations

@@ -29,7 +29,7 @@ from retrievo.errors import bad_request, illegal_argument, not_supported, valida
 from retrievo.evaluation.rank_eval import rank_eval as run_rank_eval
 from retrievo.grammar.json import parse_search
 from retrievo.index.shard import Shard
-from retrievo.multi_search import multi_search
+from retrievo.multi_search import SearchHooks, multi_search
 from retrievo.planner.execute import run_search
 from retrievo.response import shards_header
 from retrievo.retrievers.search import SearchRequest
@@ -176,7 +176,7 @@ def _direct_index(call: Call) -> str | None:
 def search(call: Call) -> dict[str, Any]:
     """``GET/POST /_search``, ``/{index}/_search``; with ``scroll``, the first page of a scroll."""
     pipelined = search_pipelines.begin(call, search_body(call))  # OpenSearch's search pipelines
-    body, phase = pipelined.body, pipelined.phase()
+    body, phase = pipelined.body, pipelined.phase(scroll=call.param("scroll") is not None)
     catalog = call.catalog
     direct = _direct_index(call)
     targets: list[tuple[Any, list[Any] | None]] = [(direct, None)] if direct is not None else []
@@ -333,13 +333,7 @@ def msearch(call: Call) -> dict[str, Any]:
     p.expand_wildcards(call.param("expand_wildcards"))
     if call.body is None:
         raise bad_request("parse_exception", "request body is required")
-    response, _ = multi_search(
-        call.catalog,
-        call.body,
-        call.part("index"),
-        resolve=lambda expression, options: _msearch_targets(call, expression, options),
-        search=lambda targets, body: _execute(call, list(targets), body, unlimited=False),
-    )
+    response, _ = multi_search(call.catalog, call.body, call.part("index"), hooks=_msearch_hooks(call))
     if p.as_bool("rest_total_hits_as_int", call.param("rest_total_hits_as_int")):
         response = {
             **response,
@@ -362,8 +356,27 @@ def _msearch_targets(call: Call, expression: Any, options: Mapping[str, Any]) ->
         allow_no_indices=p.as_bool("allow_no_indices", option("allow_no_indices"), True),
         expand=p.expand_wildcards(option("expand_wildcards")),
     )
-    search_pipelines.refuse_default_pipelines(call, targets)  # OpenSearch would run them: refused, not skipped
     return targets
+
+
+def _msearch_hooks(call: Call) -> SearchHooks:
+    """How ``_msearch`` and ``_rank_eval`` run their searches: each resolved as ``_search`` resolves
+    its path, and one with a search pipeline (the body's ``search_pipeline`` or its indices' default)
+    run on its own through it, as OpenSearch runs each as its own ``SearchRequest``."""
+    catalog = call.catalog
+    return SearchHooks(
+        resolve=lambda expression, options: _msearch_targets(call, expression, options),
+        search=lambda targets, body: _search_one(call, list(targets), body),
+        prepare=search_pipelines.parse_pipeline_keys,
+        alone=lambda targets, body: search_pipelines.has_pipeline(catalog, body, list(targets)),
+    )
+
+
+def _search_one(call: Call, targets: list[tuple[Any, list[Any] | None]], body: dict[str, Any]) -> dict[str, Any]:
+    """One search of a multi-search, run as ``_search`` runs it: through its search pipeline."""
+    pipelined = search_pipelines.begin_on(call.catalog, body, targets)
+    response = _execute(call, targets, pipelined.body, unlimited=False, phase=pipelined.phase())
+    return pipelined.finish(response)
 
 
 def rank_eval(call: Call) -> dict[str, Any]:
@@ -377,6 +390,5 @@ def rank_eval(call: Call) -> dict[str, Any]:
         body,
         index=call.part("index"),
         search_type=call.param("search_type"),
-        resolve=lambda expression, options: _msearch_targets(call, expression, options),
-        search=lambda targets, search_body: _execute(call, list(targets), search_body, unlimited=False),
+        hooks=_msearch_hooks(call),
     )

@@ -6,8 +6,11 @@ for a put or delete; ``{id: definition}`` for a get (``*`` wildcards and comma l
 ``{}`` when nothing matches; a delete of a missing pipeline is ``resource_not_found_exception``.
 
 Around a search (``SearchPipelineService.resolvePipeline`` and ``Pipeline``): the pipeline is the one
-``search_pipeline`` names (``_none``: none), else an inline ``search_pipeline`` object in the body, else
-the ``index.search.default_pipeline`` of the indices searched (when they disagree, none). The body's
+the ``search_pipeline`` URL parameter names (``_none``: none), else the body's ``search_pipeline`` (a
+name, or an inline pipeline object), else the ``index.search.default_pipeline`` of the indices searched
+(when they disagree, none). Every search path resolves it: ``_search`` (a scroll too), each search of an
+``_msearch`` and of a ``_rank_eval`` (OpenSearch runs each as its own ``SearchRequest``; no URL
+parameter or header names a pipeline there, only the body or the default), and ``Engine.plan``. The body's
 ``ext`` is read here, never by the search parser: ``ext.rerank`` (which OpenSearch's neural-search
 plugin always parses) is kept for the rerank processor and otherwise ignored, as OpenSearch ignores it
 without a pipeline that reads it; other ``ext`` sections are refused. Request processors rewrite the
@@ -26,6 +29,7 @@ from typing import Any
 from retrievo.api import params as p
 from retrievo.api.call import Call, reply
 from retrievo.api.resolve import resolve_call_targets
+from retrievo.catalog import Catalog
 from retrievo.errors import (
     ApiError,
     NotFoundError,
@@ -101,15 +105,18 @@ class PipelinedSearch:
         """The search body as the request processors left it (without ``ext``)."""
         return self.request.body
 
-    def phase(self) -> Callable[[SearchRequest, int], SearchRequest] | None:
-        """What the phase-results processors do to a parsed request (``None`` when there are none)."""
+    def phase(self, *, scroll: bool = False) -> Callable[[SearchRequest, int], SearchRequest] | None:
+        """What the phase-results processors do to a parsed request (``None`` when there are none);
+        ``scroll``: the search opens a scroll, which a ``hybrid`` query refuses on the shard."""
         if self.pipeline is None or not self.pipeline.phase_results_processors:
             return None
         processors = self.pipeline.phase_results_processors
 
         def apply(request: SearchRequest, max_result_window: int) -> SearchRequest:
             for processor in processors:
-                request = apply_normalization(request, processor.spec, max_result_window=max_result_window)
+                request = apply_normalization(
+                    request, processor.spec, max_result_window=max_result_window, scroll=scroll
+                )
             return request
 
         return apply
@@ -153,19 +160,46 @@ def _token(value: Any) -> str:
     return "START_ARRAY" if isinstance(value, list) else "VALUE_STRING"
 
 
-def _default_pipeline_id(call: Call, targets: Targets | None) -> str:
-    """The indices' ``index.search.default_pipeline``: the first one set wins, a different one on
-    another index means none; indices that do not exist mean none (the search then fails on them)."""
-    if all(shard.settings.search_default_pipeline is None for shard in call.catalog.shards.values()):
-        return NOOP_PIPELINE_ID  # nothing to look for: the usual case, without resolving the targets twice
-    if targets is None:
-        try:
-            targets = resolve_call_targets(call)
-        except NotFoundError:
-            return NOOP_PIPELINE_ID
+def _body_pipeline(body: dict[str, Any]) -> str | dict[str, Any] | None:
+    """The body's ``search_pipeline`` (taken out of it), as ``SearchSourceBuilder.parseXContent`` reads
+    it since OpenSearch 2.18: an object is an inline pipeline (``searchPipelineSource``), a value is a
+    pipeline's name (``parser.text()``: a number or boolean by its text); null and arrays are refused."""
+    if "search_pipeline" not in body:
+        return None
+    value = body.pop("search_pipeline")
+    if isinstance(value, dict):
+        return value
+    if value is None or isinstance(value, list):
+        raise parsing_error(f"Unknown key for a {_token(value)} in [search_pipeline].")
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _refuse_verbose(value: Any) -> None:
+    if p.as_bool("verbose_pipeline", value):
+        raise not_supported("[verbose_pipeline]", "retrievo does not report each search processor's results")
+
+
+def parse_pipeline_keys(body: Any) -> Any:
+    """The search body the search parser reads: ``search_pipeline``, ``verbose_pipeline`` and ``ext``
+    checked as ``SearchSourceBuilder`` parses them, then taken out (the ``_msearch`` parser's hook: a
+    bad one fails the whole request there, as a body that does not parse does)."""
+    if not isinstance(body, dict):
+        return body
+    out = dict(body)
+    _refuse_verbose(out.pop("verbose_pipeline", None))
+    _ext(out)
+    _body_pipeline(out)
+    return out
+
+
+def default_pipeline_id(catalog: Catalog, targets: Targets) -> str:
+    """The ``index.search.default_pipeline`` of the indices searched: the first one set wins, a
+    different one on another index means none."""
     chosen = NOOP_PIPELINE_ID
     for name, _ in targets:
-        shard = call.catalog.shards.get(name)
+        shard = catalog.shards.get(name)
         current = None if shard is None else shard.settings.search_default_pipeline
         if current is None:
             continue
@@ -176,44 +210,51 @@ def _default_pipeline_id(call: Call, targets: Targets | None) -> str:
     return chosen
 
 
-def refuse_default_pipelines(call: Call, targets: Targets) -> None:
-    """``_msearch``/``_rank_eval`` searches do not run search pipelines in retrievo; OpenSearch runs each
-    through its indices' ``index.search.default_pipeline``, so such a search is refused by name."""
-    if _default_pipeline_id(call, targets) != NOOP_PIPELINE_ID:
-        raise not_supported("[index.search.default_pipeline] in a multi-search", "search the index with [_search]")
+def _call_default_pipeline_id(call: Call) -> str:
+    """:func:`default_pipeline_id` of the call's indices; indices that do not exist mean none (the
+    search then fails on them)."""
+    if all(shard.settings.search_default_pipeline is None for shard in call.catalog.shards.values()):
+        return NOOP_PIPELINE_ID  # nothing to look for: the usual case, without resolving the targets twice
+    try:
+        targets = resolve_call_targets(call)
+    except NotFoundError:
+        return NOOP_PIPELINE_ID
+    return default_pipeline_id(call.catalog, targets)
 
 
-def _resolve(call: Call, body: dict[str, Any]) -> SearchPipeline | None:
-    named = call.param("search_pipeline")
-    if "search_pipeline" in body:
-        inline = body.pop("search_pipeline")
-        if not isinstance(inline, dict):
-            raise parsing_error(f"Unknown key for a {_token(inline)} in [search_pipeline].")
+def _resolve(
+    catalog: Catalog, named: Any, from_body: str | dict[str, Any] | None, default: Callable[[], str]
+) -> SearchPipeline | None:
+    """``SearchPipelineService.resolvePipeline``. ``named``: the ``search_pipeline`` URL parameter,
+    which wins over a name in the body (``request.param("search_pipeline", source.pipeline())``)."""
+    if isinstance(from_body, dict):
         if named is not None:
             raise illegal_argument(
                 "Both named and inline search pipeline were specified. Please only specify one or the other."
             )
         try:
-            return parse_search_pipeline(AD_HOC_PIPELINE_ID, inline)
+            return parse_search_pipeline(AD_HOC_PIPELINE_ID, from_body)
         except ApiError as err:
             raise processing_failure(err) from None
-    pipeline_id = p.text(named) if named is not None else _default_pipeline_id(call, None)
+    pipeline_id = p.text(named) if named is not None else from_body
+    if pipeline_id is None:
+        pipeline_id = default()
     if pipeline_id == NOOP_PIPELINE_ID:
         return None
-    pipeline = call.catalog.search_pipelines.get(pipeline_id)
+    pipeline = catalog.search_pipelines.get(pipeline_id)
     if pipeline is None:
         raise illegal_argument(f"Pipeline {pipeline_id} is not defined")
     return pipeline
 
 
-def begin(call: Call, body: dict[str, Any]) -> PipelinedSearch:
-    """The search's pipeline resolved and its request processors run (``body`` is not changed)."""
+def _begin(
+    catalog: Catalog, body: dict[str, Any], named: Any, verbose: Any, default: Callable[[], str]
+) -> PipelinedSearch:
     body = dict(body)
-    verbose = body.pop("verbose_pipeline", None)
-    if p.as_bool("verbose_pipeline", call.param("verbose_pipeline")) or p.as_bool("verbose_pipeline", verbose):
-        raise not_supported("[verbose_pipeline]", "retrievo does not report each search processor's results")
+    _refuse_verbose(verbose)
+    _refuse_verbose(body.pop("verbose_pipeline", None))
     ext = _ext(body)
-    pipeline = _resolve(call, body)
+    pipeline = _resolve(catalog, named, _body_pipeline(body), default)
     state: dict[str, Any] = {}
 
     def source_map() -> dict[str, Any]:
@@ -222,7 +263,7 @@ def begin(call: Call, body: dict[str, Any]) -> PipelinedSearch:
         printed = parse_search("_all", request.body, max_result_window=sys.maxsize).to_json()
         return {**printed, "ext": ext} if ext else printed
 
-    request = PipelineRequest(body, ext, source_map, call.catalog.ml_models, state)
+    request = PipelineRequest(body, ext, source_map, catalog.ml_models, state)
     if pipeline is not None:
         for processor in pipeline.request_processors:
             try:
@@ -231,3 +272,33 @@ def begin(call: Call, body: dict[str, Any]) -> PipelinedSearch:
                 if not processor.ignore_failure:
                     raise processing_failure(err) from None
     return PipelinedSearch(pipeline, request)
+
+
+def begin(call: Call, body: dict[str, Any]) -> PipelinedSearch:
+    """The ``_search``'s pipeline resolved and its request processors run (``body`` is not changed)."""
+    return _begin(
+        call.catalog,
+        body,
+        call.param("search_pipeline"),
+        call.param("verbose_pipeline"),
+        lambda: _call_default_pipeline_id(call),
+    )
+
+
+def begin_on(catalog: Catalog, body: dict[str, Any], targets: Targets, named: Any = None) -> PipelinedSearch:
+    """The same for a search whose indices are already resolved: an ``_msearch`` item (no URL
+    parameter names a pipeline there: ``RestMultiSearchAction`` reads none, so only the body's
+    ``search_pipeline`` or the indices' default does) or ``Engine.plan``."""
+    return _begin(catalog, body, named, None, lambda: default_pipeline_id(catalog, targets))
+
+
+def has_pipeline(catalog: Catalog, body: Any, targets: Targets) -> bool:
+    """Whether an ``_msearch`` item runs through a search pipeline (nothing runs; an unknown or bad
+    pipeline raises, failing that item alone as ``resolvePipeline`` does in its ``SearchRequest``)."""
+    if not isinstance(body, dict):
+        return default_pipeline_id(catalog, targets) != NOOP_PIPELINE_ID
+    rest = dict(body)
+    rest.pop("verbose_pipeline", None)
+    rest.pop("ext", None)
+    from_body = _body_pipeline(rest)
+    return _resolve(catalog, None, from_body, lambda: default_pipeline_id(catalog, targets)) is not None

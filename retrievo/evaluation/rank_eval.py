@@ -20,7 +20,7 @@ from retrievo.evaluation.metric_specs import Metric
 from retrievo.evaluation.mustache import render
 from retrievo.evaluation.spec import RankEvalSpec, RatedRequest, parse_rank_eval, parse_search_body
 from retrievo.java_order import hashmap_order, java_mean
-from retrievo.multi_search import Resolver, Runner, multi_search
+from retrievo.multi_search import SearchHooks, multi_search
 
 
 def resolve_body(request: RatedRequest, templates: dict[str, str]) -> dict[str, Any]:
@@ -144,22 +144,23 @@ def run_rank_eval(
     spec: RankEvalSpec,
     index: str | Sequence[str] | None,
     *,
-    resolve: Resolver | None = None,
-    search: Runner | None = None,
+    hooks: SearchHooks | None = None,
 ) -> dict[str, Any]:
     """Run the rated requests of ``spec`` as ``_msearch`` calls of at most ``max_concurrent_searches``
     searches each (as Elasticsearch keeps at most that many in flight; within a call, query
     embeddings and rerank pairs are batched across requests) and assemble the response. With the
-    ``resolve``/``search`` hooks of :func:`multi_search`, the index expression (lists, wildcards,
-    aliases) is resolved for each search as ``_msearch`` resolves a header's."""
+    API's :class:`SearchHooks`, the index expression (lists, wildcards, aliases) is resolved for each
+    search as ``_msearch`` resolves a header's, and each search runs through its indices' default
+    search pipeline as OpenSearch's ``TransportRankEvalAction`` (one ``SearchRequest`` per rated
+    request, sent with ``client.multiSearch``) has it run."""
     bodies = search_bodies(spec)
-    if resolve is not None and search is not None:
+    if hooks is not None:
         expression = index if index is None or isinstance(index, str) else ",".join(str(part) for part in index)
         header = {} if expression is None else {"index": expression}
         responses = []
         for start in range(0, len(bodies), spec.max_concurrent_searches):
             lines = [line for body in bodies[start : start + spec.max_concurrent_searches] for line in (header, body)]
-            responses += multi_search(catalog, lines, resolve=resolve, search=search)[0]["responses"]
+            responses += multi_search(catalog, lines, hooks=hooks)[0]["responses"]
         return assemble_response(spec.metric, spec.requests, responses)
     target = resolve_target(catalog, index)
     if target is None:
@@ -181,15 +182,14 @@ def rank_eval(
     index: str | Sequence[str] | None = None,
     search_type: str | None = None,
     *,
-    resolve: Resolver | None = None,
-    search: Runner | None = None,
+    hooks: SearchHooks | None = None,
 ) -> dict[str, Any]:
     """``POST /<index>/_rank_eval`` against the indices of ``catalog``."""
     if search_type not in (None, "query_then_fetch", "dfs_query_then_fetch"):
         raise illegal_argument(f"No search type for [{search_type}]")
     # one shard: query_then_fetch and dfs_query_then_fetch see the same term statistics
     spec = parse_rank_eval(body)
-    return run_rank_eval(catalog, spec, index, resolve=resolve, search=search)
+    return run_rank_eval(catalog, spec, index, hooks=hooks)
 
 
 def _empty_response() -> dict[str, Any]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -78,9 +78,12 @@ class MultiSearchItem:
         return self.request
 
 
-def parse_msearch(searches: Any, default_index: Any = None) -> list[MultiSearchItem]:
+def parse_msearch(
+    searches: Any, default_index: Any = None, prepare: Callable[[Any], Any] | None = None
+) -> list[MultiSearchItem]:
     """Every search of an ``_msearch`` request, parsed; ``default_index`` is the request's own
-    index (a name, a comma list, or a list of names as the client takes them)."""
+    index (a name, a comma list, or a list of names as the client takes them). ``prepare``: the
+    body the parser reads, from the body as sent (the item keeps the body as sent)."""
     default = index_name(default_index)
     pairs = _read_pairs(searches)
     targets = [_header_index(header, default) for header, _ in pairs]  # every header before any body
@@ -88,7 +91,8 @@ def parse_msearch(searches: Any, default_index: Any = None) -> list[MultiSearchI
     for (index, options), (_, body) in zip(targets, pairs):
         try:
             # the result window is checked once the index is known (MultiSearchItem.against)
-            request = parse_search(index or "_all", body, max_result_window=sys.maxsize)
+            parsed = body if prepare is None else prepare(body)
+            request = parse_search(index or "_all", parsed, max_result_window=sys.maxsize)
         except ApiError as err:
             if err.error not in _PER_SEARCH_PARSE_ERRORS:
                 raise
