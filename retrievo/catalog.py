@@ -20,7 +20,7 @@ import numpy as np
 
 from retrievo.errors import ApiError, bad_request, error_reason, illegal_argument, index_not_found, not_found
 from retrievo.index.persistence import DataDirectory
-from retrievo.index.persistence.errors import endpoint_not_restorable, pipeline_not_restorable
+from retrievo.index.persistence.errors import corrupt, endpoint_not_restorable, pipeline_not_restorable
 from retrievo.index.persistence.manifest import MANIFEST_NAME
 from retrievo.index.shard import Shard
 from retrievo.inference import DEFAULT_RERANK_INFERENCE_ID, InferenceRegistry
@@ -69,9 +69,10 @@ class Catalog:
         #: ``is_write_index``, routing). Persisted with their index (at every change, and by :meth:`save`).
         self._aliases: dict[str, dict[str, dict[str, Any]]] = {}
         #: OpenSearch ML Commons (``_plugins/_ml``): model groups, models, tasks and the
-        #: ``plugins.ml_commons.*`` cluster settings; deployed models run on private inference endpoints.
+        #: ``plugins.ml_commons.*`` cluster settings (persisted: the manifest's ``ml_commons``); deployed
+        #: models run on private inference endpoints and are deployed again after a restart.
         self.ml_models = MlModels()
-        #: OpenSearch search pipelines (``_search/pipeline``), by id; kept in memory only.
+        #: OpenSearch search pipelines (``_search/pipeline``), by id (persisted: ``search_pipelines``).
         self.search_pipelines = SearchPipelines()
         #: Metarank inference entries (``retrievo serve --config``): name → inference endpoint id, for
         #: ``POST /inference/cross/<name>`` (rerank endpoints) and ``/inference/encoder/<name>``
@@ -285,12 +286,15 @@ class Catalog:
         """Open (or create) the data directory at ``path``, restore what it holds, then persist
         every change there."""
         data = DataDirectory.open(path, create=True)
-        self._restore(data)
+        redeployed = self._restore(data)
         self._data = data
         for shard in self._shards.values():
             shard.on_refresh = self._persist_shard
         self.inference.on_change = self._persist_endpoints
         self.search_pipelines.on_change = self._persist_pipelines
+        self.ml_models.on_change = self._persist_ml_commons
+        if redeployed:  # the models' redeploy (or failure) is saved as OpenSearch indexes it
+            data.commit(ml_commons=self.ml_models.state())
 
     def restore(self, path: str | os.PathLike[str]) -> None:
         """Load what :meth:`save` (or an attached catalog) wrote at ``path``, every file checked
@@ -313,6 +317,7 @@ class Catalog:
             aliases=aliases,
             only=True,
             pipelines=self.search_pipelines.definitions(),
+            ml_commons=self.ml_models.state(),
         )
         return {
             "acknowledged": True,
@@ -321,7 +326,9 @@ class Catalog:
             "indices": sorted(s.name for s in shards),
         }
 
-    def _restore(self, data: DataDirectory) -> None:
+    def _restore(self, data: DataDirectory) -> bool:
+        """Read everything back: endpoints, ML Commons' models (which pipelines name), pipelines, then the
+        indices (whose default pipelines name pipelines); whether restoring changed the ML models."""
         for definition in data.inference_endpoints():
             try:
                 self.inference.restore([definition])
@@ -332,6 +339,16 @@ class Catalog:
                 raise endpoint_not_restorable(
                     data.root / MANIFEST_NAME, definition.get("inference_id"), reason
                 ) from None
+        redeployed = False
+        ml_state = data.ml_commons()
+        if ml_state:
+            try:
+                redeployed = self.ml_models.restore(ml_state)
+            except (ApiError, KeyError, TypeError, ValueError) as failure:
+                reason = (
+                    error_reason(failure) if isinstance(failure, ApiError) else f"{type(failure).__name__}: {failure}"
+                )
+                raise corrupt(data.root / MANIFEST_NAME, f"cannot restore the ML Commons models: {reason}") from None
         pipelines = []
         for pipeline_id, definition in data.search_pipelines().items():
             try:
@@ -351,6 +368,7 @@ class Catalog:
             for name, saved in data.aliases().items():
                 for alias, meta in saved.items():
                     self._aliases.setdefault(alias, {})[name] = meta
+        return redeployed
 
     def _track(self, shard: Shard) -> None:
         """A new index: persisted at once (its mappings and settings), then at every refresh."""
@@ -366,6 +384,11 @@ class Catalog:
         """A manifest swap with the new pipeline definitions; if it fails, the change is not made."""
         if self._data is not None:
             self._data.commit(pipelines=definitions)
+
+    def _persist_ml_commons(self, state: dict[str, Any]) -> None:
+        """A manifest swap with ML Commons' new state; if it fails, the change is not made."""
+        if self._data is not None:
+            self._data.commit(ml_commons=state)
 
     def _persist_endpoints(self) -> None:
         if self._data is not None:

@@ -25,6 +25,15 @@ What each accepted setting means in retrievo (names, defaults and bounds from ML
 * ``allow_registering_model_via_local_file`` (default ``false``): governs the chunk upload API
   (``_register_meta`` / ``_upload_chunk``), which retrievo does not serve; stored and reported only.
 
+* ``model_auto_redeploy.enable`` (default ``true``) and ``model_auto_redeploy.lifetime_retry_times``
+  (default 3): when retrievo starts on a data directory, a model that was deployed is deployed again
+  (``MLModelAutoReDeployer``) if the first is ``true`` and the model's ``auto_redeploy_retry_times`` is
+  below the second; otherwise it comes back ``DEPLOY_FAILED``, as ML Commons' sync-up job marks a
+  deployed model that no node runs.
+
+Persistent settings are saved in the data directory with the models; transient ones are not, as a
+full cluster restart clears them in OpenSearch.
+
 Any other ``plugins.ml_commons.*`` setting is refused as not supported; any other setting at all gets
 Elasticsearch's ``[persistent|transient] setting [...], not recognized``.
 """
@@ -89,6 +98,9 @@ _SETTINGS: dict[str, _Setting] = {
     PREFIX + "native_memory_threshold": _Setting("90", _int_parser(0, 100)),
     PREFIX + "only_run_on_ml_node": _Setting("true", _parse_bool),
     PREFIX + "model_access_control_enabled": _Setting("false", _parse_bool),
+    PREFIX + "model_auto_redeploy.enable": _Setting("true", _parse_bool),
+    # Setting.intSetting without bounds: any Java int
+    PREFIX + "model_auto_redeploy.lifetime_retry_times": _Setting("3", _int_parser(-(2**31), 2**31 - 1)),
 }
 
 
@@ -129,9 +141,13 @@ def _as_text(key: str, value: Any) -> str:
 class MlCommonsSettings:
     """The cluster's ``persistent`` and ``transient`` settings (only ML Commons' are known)."""
 
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
+    def __init__(self, lock: threading.RLock | None = None) -> None:
+        #: Shared with the model registry, so a settings change and a model change are saved in order.
+        self._lock = lock or threading.RLock()
         self._scopes: dict[str, dict[str, str]] = {"persistent": {}, "transient": {}}
+        #: Called with the persistent settings (flat) before an update takes effect (the registry saves
+        #: them there); if it raises, the update is not made.
+        self.on_change: Callable[[dict[str, str]], None] | None = None
 
     def update(self, persistent: Mapping[str, Any], transient: Mapping[str, Any]) -> dict[str, dict[str, str]]:
         """Validate every setting of both scopes, then apply them all (or none); the applied values
@@ -154,8 +170,9 @@ class MlCommonsSettings:
                 parsed[scope][key] = setting.parse(key, _as_text(key, value))
         applied: dict[str, dict[str, str]] = {"persistent": {}, "transient": {}}
         with self._lock:
+            after = {scope: dict(values) for scope, values in self._scopes.items()}
             for scope, values in parsed.items():
-                current = self._scopes[scope]
+                current = after[scope]
                 for key, text in values.items():
                     if text is None:
                         pattern = re.compile(re.escape(key).replace(r"\*", ".*"))
@@ -164,7 +181,21 @@ class MlCommonsSettings:
                     else:
                         current[key] = text
                         applied[scope][key] = text
+            if self.on_change is not None and after["persistent"] != self._scopes["persistent"]:
+                self.on_change(dict(after["persistent"]))
+            self._scopes = after
         return applied
+
+    def restore(self, persistent: Mapping[str, Any]) -> None:
+        """Persistent settings read back from a data directory, each checked by its own parser."""
+        checked: dict[str, str] = {}
+        for key, value in persistent.items():
+            setting = _SETTINGS.get(key)
+            if setting is None:
+                raise illegal_argument(f"persistent setting [{key}], not recognized")
+            checked[key] = setting.parse(key, _as_text(key, value))
+        with self._lock:
+            self._scopes = {"persistent": checked, "transient": {}}
 
     def scopes(self) -> dict[str, dict[str, str]]:
         """Both scopes' settings, flat."""

@@ -18,6 +18,7 @@ refuses to replace a manifest someone else wrote meanwhile.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import itertools
 import os
@@ -102,6 +103,10 @@ class DataDirectory:
         """The OpenSearch search pipeline definitions by id."""
         return {name: dict(d) for name, d in self._manifest.search_pipelines.items()}
 
+    def ml_commons(self) -> dict[str, Any]:
+        """OpenSearch ML Commons' saved state (empty when none was saved)."""
+        return copy.deepcopy(self._manifest.ml_commons)
+
     def aliases(self) -> dict[str, dict[str, dict[str, Any]]]:
         """Index name → alias name → the alias's metadata on that index (only indices with aliases)."""
         return {
@@ -137,18 +142,19 @@ class DataDirectory:
         aliases: Mapping[str, Mapping[str, Mapping[str, Any]]] | None = None,
         only: bool = False,
         pipelines: Mapping[str, Mapping[str, Any]] | None = None,
+        ml_commons: Mapping[str, Any] | None = None,
     ) -> None:
         """Persist ``shards`` (a new generation each), forget the indexes named in ``drop``, replace
         the endpoint definitions when given, and every index's aliases when ``aliases`` (index name
         → alias name → metadata; an index it does not name has none) is given, else keep each
         index's aliases as they were; ``only``: the result holds exactly ``shards``; ``pipelines``, when
-        given, replaces the search pipeline definitions."""
+        given, replaces the search pipeline definitions, and ``ml_commons`` ML Commons' state."""
         written: dict[str, tuple[IndexEntry, dict[str, WrittenFile]]] = {}
         try:
             for shard in shards:
                 written[shard.name] = self._write_shard(shard)
             with self._lock:
-                self._swap_manifest(written, set(drop), endpoints, aliases, only, pipelines)
+                self._swap_manifest(written, set(drop), endpoints, aliases, only, pipelines, ml_commons)
         finally:
             with self._lock:
                 for entry, _ in written.values():
@@ -187,6 +193,7 @@ class DataDirectory:
         aliases: Mapping[str, Mapping[str, Mapping[str, Any]]] | None,
         only: bool,
         pipelines: Mapping[str, Mapping[str, Any]] | None = None,
+        ml_commons: Mapping[str, Any] | None = None,
     ) -> None:
         path = self.root / MANIFEST_NAME
         try:
@@ -219,6 +226,7 @@ class DataDirectory:
             search_pipelines=(
                 current.search_pipelines if pipelines is None else {n: dict(d) for n, d in pipelines.items()}
             ),
+            ml_commons=current.ml_commons if ml_commons is None else copy.deepcopy(dict(ml_commons)),
         )
         data = dump_json(manifest.to_json())
         tmp = self.root / f"{_TMP_PREFIX}{secrets.token_hex(6)}.tmp"

@@ -15,7 +15,9 @@ misread the new layout. A manifest from a newer version is refused with
 
 * 1: no aliases (an index entry without ``aliases`` has none);
 * 2: index entries carry ``aliases`` (a version-1 reader would drop them silently);
-* 3: ``search_pipelines``, OpenSearch search pipeline definitions by id (absent before: none).
+* 3: ``search_pipelines``, OpenSearch search pipeline definitions by id (absent before: none);
+* 4: ``ml_commons``, OpenSearch ML Commons' model groups, models, tasks and persistent settings as one
+  object (absent before: none; a version-3 reader would drop them silently).
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from retrievo.index.persistence import errors
 from retrievo.index.persistence.files import FileRecord, canonical_digest, load_json
 
 FORMAT = "retrievo-data"
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4
 MANIFEST_NAME = "retrievo-manifest.json"
 
 _INDEX_DIR = re.compile(r"indices/[0-9a-zA-Z_-]{1,64}/[0-9]{8,}")
@@ -68,6 +70,8 @@ class Manifest:
     retrievo_version: str = ""
     #: OpenSearch search pipeline definitions by id, as they were put.
     search_pipelines: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: OpenSearch ML Commons' state (``retrievo.opensearch.ml_state``), opaque here; empty: none.
+    ml_commons: dict[str, Any] = field(default_factory=dict)
 
     def body(self) -> dict[str, Any]:
         return {
@@ -78,6 +82,7 @@ class Manifest:
             "retrievo_version": self.retrievo_version,
             "inference_endpoints": self.inference_endpoints,
             "search_pipelines": {name: self.search_pipelines[name] for name in sorted(self.search_pipelines)},
+            "ml_commons": self.ml_commons,
             "indices": [self.indices[name].to_json() for name in sorted(self.indices)],
         }
 
@@ -149,6 +154,9 @@ def _decode(path: Path, body: dict[str, Any]) -> Manifest:
     pipelines = body.get("search_pipelines", {})  # format versions 1 and 2: none
     if not isinstance(pipelines, dict) or not all(isinstance(d, dict) for d in pipelines.values()):
         raise TypeError("search_pipelines must be an object of objects")
+    ml_commons = body.get("ml_commons", {})  # format versions 1 to 3: none
+    if not isinstance(ml_commons, dict):
+        raise TypeError("ml_commons must be an object")
     return Manifest(
         generation=int(body["generation"]),
         writer=str(body["writer"]),
@@ -156,4 +164,5 @@ def _decode(path: Path, body: dict[str, Any]) -> Manifest:
         inference_endpoints=endpoints,
         retrievo_version=str(body.get("retrievo_version", "")),
         search_pipelines={str(name): dict(definition) for name, definition in pipelines.items()},
+        ml_commons=dict(ml_commons),
     )
