@@ -74,6 +74,26 @@ def response_meta(status: int, headers: dict[str, str] | None = None, *, duratio
     )
 
 
+def shard_failure(
+    index: str | None, cause: dict[str, Any], *, reason: str = "all shards failed", node: str | None = None
+) -> BadRequestError:
+    """A failure inside the query (or fetch) phase on the one shard of ``index``: Elasticsearch and
+    OpenSearch answer ``search_phase_execution_exception`` around ``cause``, status 400, naming the
+    failed shard (none when ``index`` is ``None``: the failure came after the shards answered)."""
+    shard: dict[str, Any] = {"shard": 0, "index": index}
+    if node is not None:
+        shard["node"] = node
+    return bad_request(
+        "search_phase_execution_exception",
+        reason,
+        caused_by=cause,
+        root_cause=[dict(cause)],
+        phase="query",
+        grouped=True,
+        failed_shards=[] if index is None else [{**shard, "reason": dict(cause)}],
+    )
+
+
 def error_cause(error_type: str, reason: str, caused_by: dict[str, Any] | None = None, **extra: Any) -> dict[str, Any]:
     """One ``{type, reason, ...}`` object, the unit Elasticsearch nests in ``caused_by`` chains."""
     cause: dict[str, Any] = {"type": error_type, "reason": reason}

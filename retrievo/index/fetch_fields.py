@@ -35,7 +35,7 @@ from typing import Any
 
 import numpy as np
 
-from retrievo.errors import BadRequestError, bad_request, error_cause, not_supported
+from retrievo.errors import BadRequestError, error_cause, not_supported, shard_failure
 from retrievo.index.dates import DEFAULT_DATE_FORMAT, DateFormatError, DateFormatter, compile_date_format
 from retrievo.index.field_types import FieldMapping, IgnoredValue, ValueParseError
 from retrievo.index.mappings import Mappings
@@ -87,16 +87,7 @@ class FetchedFields:
 
 def fetch_failure(index: str, reason: str) -> BadRequestError:
     """An ``illegal_argument_exception`` in the fetch phase of the (only) shard."""
-    cause = error_cause("illegal_argument_exception", reason)
-    return bad_request(
-        "search_phase_execution_exception",
-        "all shards failed",
-        caused_by=cause,
-        root_cause=[dict(cause)],
-        phase="query",
-        grouped=True,
-        failed_shards=[{"shard": 0, "index": index, "node": "retrievo", "reason": dict(cause)}],
-    )
+    return shard_failure(index, error_cause("illegal_argument_exception", reason), node="retrievo")
 
 
 # ------------------------------------------------------------------------------------------------

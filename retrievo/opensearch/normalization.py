@@ -30,6 +30,7 @@ from typing import Any
 
 import numpy as np
 
+from retrievo import errors
 from retrievo.errors import ApiError, api_error, bad_request, error_cause, illegal_argument, not_supported
 from retrievo.java_text import java_float_str
 from retrievo.retrievers.hybrid import (
@@ -330,16 +331,7 @@ def parse_normalization_processor(config: Mapping[str, Any]) -> NormalizationSpe
 def shard_failure(index: str, reason: str) -> ApiError:
     """An ``IllegalArgumentException`` thrown on the shard while the query phase runs: OpenSearch
     answers ``search_phase_execution_exception``/``all shards failed`` around it, status 400."""
-    cause = error_cause("illegal_argument_exception", reason)
-    return bad_request(
-        "search_phase_execution_exception",
-        "all shards failed",
-        caused_by=cause,
-        root_cause=[dict(cause)],
-        phase="query",
-        grouped=True,
-        failed_shards=[{"shard": 0, "index": index, "reason": dict(cause)}],
-    )
+    return errors.shard_failure(index, error_cause("illegal_argument_exception", reason))
 
 
 def _with_filter(q: Query, f: Query) -> Query:

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from retrievo.errors import BadRequestError, bad_request
+from retrievo.errors import BadRequestError, bad_request, shard_failure
 from retrievo.index.searcher import FieldInfo, Searcher, TextAnalyzer
 from retrievo.lucene import min_should_match
 from retrievo.lucene.query import (
@@ -499,15 +499,7 @@ def _hybrid(q: HybridQuery, ctx: CompileContext) -> LQuery:
         "wrapper queries (function_score, script_score, etc.) with hybrid sub-queries, replace the hybrid clause "
         "with a bool query using should clauses containing the same sub-queries",
     }
-    raise bad_request(
-        "search_phase_execution_exception",
-        "all shards failed",
-        caused_by=cause,
-        root_cause=[dict(cause)],
-        phase="query",
-        grouped=True,
-        failed_shards=[{"shard": 0, "index": ctx.searcher.index_name, "reason": dict(cause)}],
-    )
+    raise shard_failure(ctx.searcher.index_name, cause)
 
 
 _COMPILERS: dict[type, Callable[[Any, CompileContext], LQuery]] = {

@@ -18,11 +18,11 @@ from typing import Any
 
 from retrievo.errors import (
     BadRequestError,
-    bad_request,
     error_cause,
     illegal_argument,
     not_supported,
     parsing_error,
+    shard_failure,
     validation_error,
 )
 from retrievo.grammar.json import values as jv
@@ -337,15 +337,7 @@ def result_window_error(index: str, window: int, limit: int) -> BadRequestError:
         "sets. This limit can be set by changing the [index.max_result_window] index level "
         "setting.",
     )
-    return bad_request(
-        "search_phase_execution_exception",
-        "all shards failed",
-        caused_by=cause,
-        root_cause=[dict(cause)],
-        phase="query",
-        grouped=True,
-        failed_shards=[{"shard": 0, "index": index, "reason": dict(cause)}],
-    )
+    return shard_failure(index, cause)
 
 
 def _source_requested(parsed: dict[str, Any]) -> bool:

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from retrievo.errors import ApiError, bad_request, error_cause
+from retrievo.errors import ApiError, error_cause, shard_failure
 from retrievo.planner.children import run_children
 from retrievo.planner.costs import CostModel, Estimate
 from retrievo.planner.operators.base import ExecContext, Operator
@@ -37,16 +37,7 @@ def phase_failure(reason: str) -> ApiError:
     phases: ``search_phase_execution_exception`` around it, status 400. The source does not pin down
     the wrapper's own reason for this path; retrievo leaves it empty, as ``onPhaseFailure(phase, "", e)``
     passes it."""
-    cause = error_cause("illegal_argument_exception", reason)
-    return bad_request(
-        "search_phase_execution_exception",
-        "",
-        caused_by=cause,
-        root_cause=[dict(cause)],
-        phase="query",
-        grouped=True,
-        failed_shards=[],
-    )
+    return shard_failure(None, error_cause("illegal_argument_exception", reason), reason="")
 
 
 @dataclass(frozen=True)
