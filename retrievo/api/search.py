@@ -349,14 +349,13 @@ def _msearch_targets(call: Call, expression: Any, options: Mapping[str, Any]) ->
     def option(name: str) -> Any:
         return options[name] if options.get(name) is not None else call.param(name)
 
-    targets = resolve_targets(
+    return resolve_targets(
         call.catalog,
         expression,
         ignore_unavailable=p.as_bool("ignore_unavailable", option("ignore_unavailable"), False),
         allow_no_indices=p.as_bool("allow_no_indices", option("allow_no_indices"), True),
         expand=p.expand_wildcards(option("expand_wildcards")),
     )
-    return targets
 
 
 def _msearch_hooks(call: Call) -> SearchHooks:
