@@ -148,13 +148,14 @@ def run_bulk(
     _prefetch_embeddings(catalog, lines, default_index)
     items: list[dict[str, Any]] = []
     touched: set[Shard] = set()
-    for action, meta, source in actions:
-        index = meta.get("_index", default_index)
-        doc_id = _text_id(meta.get("_id"))
-        try:
-            items.append(_one(catalog, action, index, doc_id, source, meta, touched, require_alias))
-        except ApiError as err:
-            items.append(_error_item(action, index, doc_id, err))
+    with catalog.write_batch():  # one translog fsync per index for the request, before it is answered
+        for action, meta, source in actions:
+            index = meta.get("_index", default_index)
+            doc_id = _text_id(meta.get("_id"))
+            try:
+                items.append(_one(catalog, action, index, doc_id, source, meta, touched, require_alias))
+            except ApiError as err:
+                items.append(_error_item(action, index, doc_id, err))
     return items, touched
 
 

@@ -9,19 +9,22 @@ nothing of request syntax: it resolves names and hands out shards, it does not p
 
 from __future__ import annotations
 
+import contextlib
 import fnmatch
 import os
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from types import MappingProxyType
 from typing import Any
 
 import numpy as np
 
 from retrievo.errors import ApiError, bad_request, error_reason, illegal_argument, index_not_found, not_found
+from retrievo.index.mappings.limits import check_field_limit
 from retrievo.index.persistence import DataDirectory
 from retrievo.index.persistence.errors import corrupt, endpoint_not_restorable, pipeline_not_restorable
 from retrievo.index.persistence.manifest import MANIFEST_NAME
+from retrievo.index.persistence.translog import batched_sync
 from retrievo.index.shard import Shard
 from retrievo.inference import DEFAULT_RERANK_INFERENCE_ID, InferenceRegistry
 from retrievo.inference.chunking import parse_chunking_settings
@@ -138,6 +141,7 @@ class Catalog:
                 )
             shard = Shard(name, mappings, settings, embedder=self.inference)
             self._check_semantic_fields(shard)
+            check_field_limit(shard.mappings.total_fields_count(), shard.settings.mapping_total_fields_limit)
             self._shards[name] = shard
             self._track(shard)
         return shard
@@ -240,6 +244,13 @@ class Catalog:
             self._aliases = before
             raise
 
+    @contextlib.contextmanager
+    def write_batch(self) -> Iterator[None]:
+        """Writes inside the block are made durable together at its end — one translog fsync per
+        index for a whole ``_bulk`` request, before it is answered — instead of one per write."""
+        with batched_sync():
+            yield
+
     def flush(self, names: list[str]) -> None:
         """Persist the named indices, unrefreshed writes included (nothing to do without a data directory)."""
         if self._data is not None:
@@ -283,13 +294,15 @@ class Catalog:
         return None if self._data is None else str(self._data.root)
 
     def attach(self, path: str | os.PathLike[str]) -> None:
-        """Open (or create) the data directory at ``path``, restore what it holds, then persist
-        every change there."""
+        """Open (or create) the data directory at ``path``, restore what it holds (each index's
+        translog replayed over its last saved generation), then persist every change there: each
+        write in the index's translog before it is acknowledged, each index whole at refresh."""
         data = DataDirectory.open(path, create=True)
         redeployed = self._restore(data)
         self._data = data
         for shard in self._shards.values():
             shard.on_refresh = self._persist_shard
+            shard.oplog = data.open_translog(shard)  # after the replay: replayed writes are not logged again
         self.inference.on_change = self._persist_endpoints
         self.search_pipelines.on_change = self._persist_pipelines
         self.ml_models.on_change = self._persist_ml_commons
@@ -374,6 +387,7 @@ class Catalog:
         """A new index: persisted at once (its mappings and settings), then at every refresh."""
         if self._data is not None:
             shard.on_refresh = self._persist_shard
+            shard.oplog = self._data.open_translog(shard)
             self._data.commit(shards=[shard])
 
     def _persist_shard(self, shard: Shard) -> None:

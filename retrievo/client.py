@@ -371,7 +371,13 @@ class _Extras:
         phase = pipelined.phase()
         if phase is not None:
             request = phase(request, window)
-        return build_plan(request, shard.searcher(), embed=catalog.embed_query, inference=catalog.inference)
+        return build_plan(
+            request,
+            shard.searcher(),
+            embed=catalog.embed_query,
+            inference=catalog.inference,
+            max_terms_count=shard.settings.max_terms_count,
+        )
 
 
 def _search_body(body: Any, params: dict[str, Any]) -> dict[str, Any]:

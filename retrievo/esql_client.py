@@ -133,7 +133,11 @@ class EsqlRunner:
         esql = self._with_filter(self._through_alias(self.parse(query, params=params)), filter)
         shard = self._catalog.shard(esql.request.index)
         return build_plan(
-            esql.request, shard.searcher(), embed=self._catalog.embed_query, inference=self._catalog.inference
+            esql.request,
+            shard.searcher(),
+            embed=self._catalog.embed_query,
+            inference=self._catalog.inference,
+            max_terms_count=shard.settings.max_terms_count,
         )
 
     @staticmethod
@@ -169,7 +173,13 @@ class EsqlRunner:
         esql = self._with_filter(esql, args.get("filter"))
         shard = self._catalog.shard(esql.request.index)
         searcher = shard.searcher()
-        plan = build_plan(esql.request, searcher, embed=self._catalog.embed_query, inference=self._catalog.inference)
+        plan = build_plan(
+            esql.request,
+            searcher,
+            embed=self._catalog.embed_query,
+            inference=self._catalog.inference,
+            max_terms_count=shard.settings.max_terms_count,
+        )
         capture = _Capture()
         ranked, ctx = plan.execute(plan.context(profiler=capture))
         fields = {path: fi.type for path, fi in searcher.fields.items()}

@@ -114,8 +114,9 @@ def delete_by_query(call: Call) -> dict[str, Any]:
     for shard, ids in _matching(call, query):
         if max_docs is not None:
             ids = ids[: max(max_docs - total, 0)]
-        for doc_id in ids:
-            shard.delete_document(doc_id)
+        with call.catalog.write_batch():  # one translog fsync per index, as a bulk request has
+            for doc_id in ids:
+                shard.delete_document(doc_id)
         total += len(ids)
         if refresh:
             shard.refresh()
@@ -131,10 +132,11 @@ def update_by_query(call: Call) -> dict[str, Any]:
     for shard, ids in _matching(call, query):
         if max_docs is not None:
             ids = ids[: max(max_docs - total, 0)]
-        for doc_id in ids:
-            found = shard.store.get(doc_id)
-            if found is not None:
-                shard.index_document(doc_id, found[1])
+        with call.catalog.write_batch():
+            for doc_id in ids:
+                found = shard.store.get(doc_id)
+                if found is not None:
+                    shard.index_document(doc_id, found[1])
         total += len(ids)
         if refresh:
             shard.refresh()

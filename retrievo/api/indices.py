@@ -19,6 +19,7 @@ from retrievo.api.types import RestResponse
 from retrievo.catalog import validate_index_name
 from retrievo.errors import ApiError, bad_request, illegal_argument, not_supported
 from retrievo.index.analyze_api import analyze as run_analyze
+from retrievo.index.mappings.limits import check_field_limit
 from retrievo.index.settings import IndexSettings, parse_settings
 from retrievo.index.shard import Shard
 
@@ -128,9 +129,10 @@ def put_mapping(call: Call) -> dict[str, Any]:
     body = body_object(call.body, "body")
     shards = [call.catalog.shards[n] for n in resolve_call(call)]
     merged = [(s, s.mappings.merge(body, s.analysis)) for s in shards]
+    for shard, mappings in merged:  # MapperService.merge checks the merged mapping's limits
+        check_field_limit(mappings.total_fields_count(), shard.settings.mapping_total_fields_limit)
     for shard, mappings in merged:
-        with shard.lock:
-            shard.mappings = mappings
+        shard.put_mappings(mappings)  # logged, so documents after it replay under it
     call.catalog.flush([s.name for s in shards])
     return {"acknowledged": True}
 
@@ -159,6 +161,11 @@ _DYNAMIC = {
     "query.default_field": "default_field",
     "mapping.depth.limit": "mapping_depth_limit",
     "search.default_pipeline": "search_default_pipeline",
+    "mapping.total_fields.limit": "mapping_total_fields_limit",
+    "mapping.total_fields.ignore_dynamic_beyond_limit": "mapping_ignore_dynamic_beyond_limit",
+    "max_terms_count": "max_terms_count",
+    "translog.durability": "translog_durability",
+    "translog.sync_interval": "translog_sync_interval",
 }
 
 
@@ -208,8 +215,7 @@ def put_settings(call: Call) -> dict[str, Any]:
             values[field_name] = getattr(defaults if value is None else parsed, field_name)
         changes.append((shard, dataclasses.replace(shard.settings, **values)))
     for shard, settings in changes:
-        with shard.lock:
-            shard.settings = settings
+        shard.put_settings(settings)
     call.catalog.flush([s.name for s in shards])
     return {"acknowledged": True}
 

@@ -175,7 +175,14 @@ def _direct_index(call: Call) -> str | None:
 
 def search(call: Call) -> dict[str, Any]:
     """``GET/POST /_search``, ``/{index}/_search``; with ``scroll``, the first page of a scroll."""
-    pipelined = search_pipelines.begin(call, search_body(call))  # OpenSearch's search pipelines
+    raw = search_body(call)
+    # ``timeout``: the URL's replaces the body's (RestSearchAction); taken out of the body, it bounds the run
+    given = raw.pop("timeout", None)
+    timeout = p.time_value("timeout", call.param("timeout") if call.param("timeout") is not None else given)
+    if call.param("timeout") is None and given is None:  # SearchService: the cluster's default, -1 for none
+        default = call.catalog.ml_models.settings.cluster_value("search.default_search_timeout")
+        timeout = p.time_value("search.default_search_timeout", default)
+    pipelined = search_pipelines.begin(call, raw)  # OpenSearch's search pipelines
     body, phase = pipelined.body, pipelined.phase(scroll=call.param("scroll") is not None)
     catalog = call.catalog
     direct = _direct_index(call)
@@ -194,8 +201,9 @@ def search(call: Call) -> dict[str, Any]:
         everything = sum(catalog.shard(name).searcher().live_count for name, _ in targets)
         response = _execute(call, targets, {**body, "size": max(everything, 1)}, unlimited=True, phase=phase)
         response = scroll_api.open_scroll(catalog, response, page, seconds)
-    else:
-        response = _execute(call, targets, body, unlimited=False, phase=phase)
+    else:  # QueryPhase applies ``timeout`` only outside a scroll
+        limits = (timeout, _allow_partial(call))
+        response = _execute(call, targets, body, unlimited=False, phase=phase, limits=limits)
     response = pipelined.finish(response)
     if p.as_bool("rest_total_hits_as_int", call.param("rest_total_hits_as_int")):
         response = total_hits_as_int(response)
@@ -209,8 +217,11 @@ def _execute(
     *,
     unlimited: bool,
     phase: Callable[[SearchRequest, int], SearchRequest] | None = None,
+    limits: tuple[float | None, bool] = (None, True),
 ) -> dict[str, Any]:
-    """``phase``: a search pipeline's phase-results processors, applied to the parsed request."""
+    """``phase``: a search pipeline's phase-results processors, applied to the parsed request;
+    ``limits``: the search's ``timeout`` (seconds) and ``allow_partial_search_results``."""
+    timeout, allow_partial = limits
     catalog = call.catalog
     if len(targets) == 1:
         name, filters = targets[0]
@@ -218,18 +229,35 @@ def _execute(
         request = parse_for(shard, with_alias_filters(body, filters), unlimited=unlimited)
         if phase is not None:
             request = phase(request, shard.settings.max_result_window)
-        return run_search(shard, request, embed=catalog.embed_query, inference=catalog.inference)
+        return run_search(
+            shard,
+            request,
+            embed=catalog.embed_query,
+            inference=catalog.inference,
+            timeout=timeout,
+            allow_partial_search_results=allow_partial,
+        )
     if phase is not None:  # a hybrid query's scores are normalised across all the hits: one index only
         for name, filters in targets:
             shard = catalog.shard(name)
             request = parse_for(shard, with_alias_filters(body, filters), unlimited=unlimited)
             if phase(request, shard.settings.max_result_window) is not request:
                 raise not_supported("a search pipeline's [normalization-processor] in a search over several indices")
-    return _search_many(call, sorted(targets, key=lambda t: str(t[0])), body, unlimited=unlimited)
+    return _search_many(call, sorted(targets, key=lambda t: str(t[0])), body, unlimited=unlimited, limits=limits)
+
+
+def _allow_partial(call: Call) -> bool:
+    """``allow_partial_search_results`` (default true: ``search.default_allow_partial_results``)."""
+    return p.as_bool("allow_partial_search_results", call.param("allow_partial_search_results"), default=True)
 
 
 def _search_many(
-    call: Call, targets: list[tuple[Any, list[Any] | None]], body: dict[str, Any], *, unlimited: bool = False
+    call: Call,
+    targets: list[tuple[Any, list[Any] | None]],
+    body: dict[str, Any],
+    *,
+    unlimited: bool = False,
+    limits: tuple[float | None, bool] = (None, True),
 ) -> dict[str, Any]:
     """One search over several indices (or none): each index searched for the first ``from + size``
     hits, then merged by score, index order and rank."""
@@ -254,11 +282,19 @@ def _search_many(
     start, size = requests[0].from_, requests[0].size
     window = {"from": 0, "size": start + size}
     merged: list[tuple[float, int, int, dict[str, Any]]] = []
-    value, relation, tracked, took, terminated = 0, "eq", False, 0, False
+    value, relation, tracked, took, terminated, timed_out = 0, "eq", False, 0, False, False
     max_score: float | None = None
     for position, (shard, shard_body) in enumerate(zip(shards, bodies)):
         request = parse_for(shard, {**shard_body, **window}, unlimited=unlimited)
-        response = run_search(shard, request, embed=catalog.embed_query, inference=catalog.inference)
+        response = run_search(
+            shard,
+            request,
+            embed=catalog.embed_query,
+            inference=catalog.inference,
+            timeout=limits[0],
+            allow_partial_search_results=limits[1],
+        )
+        timed_out = timed_out or bool(response["timed_out"])
         took = max(took, int(response["took"]))
         terminated = terminated or bool(response.get("terminated_early"))
         total_obj = response["hits"].get("total")
@@ -274,7 +310,7 @@ def _search_many(
             merged.append((-(score if score is not None else float("-inf")), position, rank, hit))
     merged.sort(key=lambda item: item[:3])
     page = [hit for *_, hit in merged[start : start + size]]
-    out: dict[str, Any] = {"took": took, "timed_out": False}
+    out: dict[str, Any] = {"took": took, "timed_out": timed_out}
     if terminated:
         out["terminated_early"] = True
     out["_shards"] = {**shards_header(), "total": len(shards), "successful": len(shards)}

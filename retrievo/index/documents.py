@@ -34,7 +34,14 @@ from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any
 
-from retrievo.errors import BadRequestError, bad_request, document_parsing_error, error_cause, illegal_argument
+from retrievo.errors import (
+    BadRequestError,
+    bad_request,
+    document_parsing_error,
+    error_cause,
+    error_reason,
+    illegal_argument,
+)
 from retrievo.index.dates import DEFAULT_DATE_FORMAT, DYNAMIC_DATE_FORMATS, DateParseError, compile_date_format
 from retrievo.index.field_types import (
     FieldMapping,
@@ -46,6 +53,7 @@ from retrievo.index.field_types import (
 )
 from retrievo.index.field_types.numeric import java_parse_double
 from retrievo.index.mappings import Mapper, Mappings, ObjectMapping, build_mapper
+from retrievo.index.mappings.limits import check_field_limit, mapper_fields_count
 from retrievo.java_text import java_str
 
 __all__ = ["METADATA_FIELDS", "ParsedDocument", "parse_document"]
@@ -148,10 +156,18 @@ class _DocumentParse:
     """The state of one :func:`parse_document` call (never shared, dropped on failure)."""
 
     def __init__(
-        self, mappings: Mappings, source: Mapping[str, Any], doc_id: str | None, depth_limit: int = 20
+        self,
+        mappings: Mappings,
+        source: Mapping[str, Any],
+        doc_id: str | None,
+        depth_limit: int = 20,
+        fields_limit: int | None = None,
     ) -> None:
         self.mappings = mappings
         self.depth_limit = depth_limit
+        self.fields_limit = fields_limit
+        self.mapped_fields = mappings.total_fields_count() if fields_limit is not None else 0
+        self.new_fields = 0
         self.source = source
         self.doc_id = doc_id
         self.values: dict[str, list[Any]] = {}
@@ -165,12 +181,23 @@ class _DocumentParse:
         found = self.added.get(path)
         return found if found is not None else self.mappings.mapper(path)
 
-    def add(self, mapper: Mapper) -> None:
+    def add(self, mapper: Mapper, location: Location = ()) -> None:
         if isinstance(mapper, ObjectMapping) and mapper.path.count(".") + 2 > self.depth_limit:
             # MappingLookup.checkObjectDepthLimit (the root object is depth 1), before the walk goes deeper
             raise illegal_argument(
                 f"Limit of mapping depth [{self.depth_limit}] has been exceeded due to object field [{mapper.path}]"
             )
+        new = mapper.path not in self.added and self.mappings.mapper(mapper.path) is None
+        if self.fields_limit is not None and new:
+            # DocumentParserContext.addDynamicMapper: checked eagerly, before the mapper is added;
+            # DocumentParser wraps the IllegalArgumentException as "[l:c] failed to parse: ..."
+            adding = self.new_fields + mapper_fields_count(mapper)
+            try:
+                check_field_limit(self.mapped_fields, self.fields_limit, adding)
+            except BadRequestError as failure:
+                reason = error_reason(failure)
+                raise self.failed(reason, location, error_cause("illegal_argument_exception", reason)) from None
+            self.new_fields = adding
         self.added[mapper.path] = mapper
 
     # ---- errors -----------------------------------------------------------------------------------
@@ -303,7 +330,7 @@ class _DocumentParse:
         try:
             typed = mapping.parse_value(value, lambda: self.where(location))
         except MappingUpdate as update:
-            self.add(update.mapping)
+            self.add(update.mapping, location)
             self.parse_value(update.mapping, value, location)
             return
         except IgnoredValue:
@@ -336,7 +363,7 @@ class _DocumentParse:
             return
         path = _join(obj.path, name)
         if isinstance(value, list) and dynamic_dense_vector(value, self.mappings.numeric_detection):
-            self.add(build_mapper(path, {"type": "dense_vector"}, self.context))
+            self.add(build_mapper(path, {"type": "dense_vector"}, self.context), location)
             self.parse_field(obj, dynamic, name, value, location)
             return
         if isinstance(value, list):
@@ -345,11 +372,11 @@ class _DocumentParse:
             return
         if isinstance(value, dict):
             child = ObjectMapping(path)
-            self.add(child)
+            self.add(child, location)
             self.parse_object(child, value, dynamic, location)
             return
         mapper = build_mapper(path, dynamic_definition(value, self.mappings), self.context)
-        self.add(mapper)
+        self.add(mapper, location)
         self.parse_field(obj, dynamic, name, value, location)
 
 
@@ -397,7 +424,11 @@ def dynamic_definition(value: Any, mappings: Mappings) -> dict[str, Any]:
 
 
 def parse_document(
-    mappings: Mappings, source: Mapping[str, Any], doc_id: str | None, depth_limit: int = 20
+    mappings: Mappings,
+    source: Mapping[str, Any],
+    doc_id: str | None,
+    depth_limit: int = 20,
+    fields_limit: int | None = None,
 ) -> ParsedDocument:
     """Parses ``source`` against ``mappings`` (which it never modifies).
 
@@ -409,7 +440,7 @@ def parse_document(
     """
     if not isinstance(source, Mapping):
         raise document_parsing_error("[1:1] Malformed content, must start with an object")
-    state = _DocumentParse(mappings, source, doc_id, depth_limit)
+    state = _DocumentParse(mappings, source, doc_id, depth_limit, fields_limit)
     root = mappings.root
     if root.enabled:
         state.parse_object(root, source, root.dynamic or "true", ())

@@ -16,6 +16,7 @@ import numpy as np
 
 from retrievo.index.doc_values import NumericColumn
 from retrievo.index.inverted import InvertedField
+from retrievo.index.store import RetiredSources
 
 
 class TextAnalyzer(Protocol):
@@ -55,6 +56,8 @@ class Searcher:
     date_parser: DateParser
     generation: int = 0
     vector_fields: dict[str, Any] = field(default_factory=dict)  # path → VectorField snapshot
+    #: Sources of this snapshot's documents dropped by later writes (``sources`` is the store's own list).
+    retired: RetiredSources | None = None
 
     @cached_property
     def live_count(self) -> int:
@@ -100,4 +103,6 @@ class Searcher:
 
     def source(self, doc: int) -> dict[str, Any]:
         src = self.sources[doc]
+        if src is None and self.retired is not None:
+            src = self.retired.find(doc)
         return src if src is not None else {}

@@ -7,7 +7,8 @@ with Elasticsearch's message rather than ignored.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import re
+from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 from retrievo.errors import illegal_argument, not_supported
@@ -24,9 +25,28 @@ class IndexSettings:
     default_field: tuple[str, ...] = ("*",)
     #: ``index.mapping.depth.limit``: the deepest object a mapping may hold (the root is depth 1).
     mapping_depth_limit: int = 20
+    #: ``index.mapping.total_fields.limit``: fields, multi-fields and objects an index may map.
+    mapping_total_fields_limit: int = 1000
+    #: ``index.mapping.total_fields.ignore_dynamic_beyond_limit``: only ``false`` (its default) is supported.
+    mapping_ignore_dynamic_beyond_limit: bool = False
+    #: ``index.max_terms_count``: the most values one ``terms`` query may name.
+    max_terms_count: int = 65536
     #: OpenSearch's ``index.search.default_pipeline``: the search pipeline a search of this index runs
     #: when it names none (``None``: not set; ``"_none"``, set to no pipeline, still shows in settings).
     search_default_pipeline: str | None = None
+    #: ``index.translog.durability``: ``request`` fsyncs the translog before a write is acknowledged,
+    #: ``async`` every ``index.translog.sync_interval`` (kept as given; ES matches it case-blind).
+    translog_durability: str = "request"
+    #: ``index.translog.sync_interval`` as given (ES's default 5s, at least 100ms).
+    translog_sync_interval: str = "5s"
+
+    @property
+    def translog_async(self) -> bool:
+        return self.translog_durability.upper() == "ASYNC"
+
+    @property
+    def translog_sync_seconds(self) -> float:
+        return _time_seconds("index.translog.sync_interval", self.translog_sync_interval)
 
     @property
     def auto_refresh(self) -> bool:
@@ -51,8 +71,19 @@ class IndexSettings:
             out["query"] = {"default_field": list(self.default_field)}
         if self.mapping_depth_limit != 20:
             out["mapping"] = {"depth": {"limit": str(self.mapping_depth_limit)}}
+        if self.mapping_total_fields_limit != 1000:
+            out.setdefault("mapping", {})["total_fields"] = {"limit": str(self.mapping_total_fields_limit)}
+        if self.max_terms_count != 65536:
+            out["max_terms_count"] = str(self.max_terms_count)
         if self.search_default_pipeline is not None:
             out["search"] = {"default_pipeline": self.search_default_pipeline}
+        translog = {}
+        if self.translog_durability != "request":
+            translog["durability"] = self.translog_durability
+        if self.translog_sync_interval != "5s":
+            translog["sync_interval"] = self.translog_sync_interval
+        if translog:
+            out["translog"] = translog
         return {"index": out}
 
 
@@ -77,6 +108,16 @@ def _int(key: str, value: Any, minimum: int) -> int:
     return number
 
 
+def _strict_bool(key: str, value: Any) -> bool:
+    """``Booleans.parseBoolean``: only ``true`` and ``false`` (as JSON booleans or text)."""
+    text = java_str(value)
+    if text not in ("true", "false"):
+        raise illegal_argument(
+            f"Failed to parse value [{text}] as only [true] or [false] are allowed.",
+        )
+    return text == "true"
+
+
 def parse_settings(settings: dict[str, Any] | None) -> IndexSettings:
     flat = _flatten(settings or {})
     values: dict[str, Any] = {}
@@ -99,13 +140,82 @@ def parse_settings(settings: dict[str, Any] | None) -> IndexSettings:
             values["analysis"] = value
         elif name == "mapping.depth.limit":
             values["mapping_depth_limit"] = _int("index.mapping.depth.limit", value, 1)
+        elif name == "mapping.total_fields.limit":  # Setting.longSetting(..., 1000, 0, Dynamic)
+            values["mapping_total_fields_limit"] = _int("index.mapping.total_fields.limit", value, 0)
+        elif name == "mapping.total_fields.ignore_dynamic_beyond_limit":
+            if _strict_bool("index.mapping.total_fields.ignore_dynamic_beyond_limit", value):
+                raise not_supported(
+                    "[index.mapping.total_fields.ignore_dynamic_beyond_limit: true]",
+                    "a document that adds fields beyond the limit is rejected",
+                )
+            values["mapping_ignore_dynamic_beyond_limit"] = False
+        elif name == "max_terms_count":  # Setting.intSetting(..., 65536, 1, Dynamic)
+            values["max_terms_count"] = _int("index.max_terms_count", value, 1)
         elif name == "query.default_field":
             values["default_field"] = tuple(value) if isinstance(value, list) else (str(value),)
         elif name == "search.default_pipeline":  # OpenSearch's: any value, kept as its string form
             values["search_default_pipeline"] = java_str(value)
+        elif name == "translog.durability":  # Setting.enumSetting: Enum.valueOf(value.toUpperCase())
+            durability = java_str(value)
+            if durability.upper() not in ("REQUEST", "ASYNC"):
+                raise illegal_argument(
+                    f"No enum constant org.elasticsearch.index.translog.Translog.Durability.{durability.upper()}"
+                )
+            values["translog_durability"] = durability
+        elif name == "translog.sync_interval":
+            interval = java_str(value)
+            if _time_seconds("index.translog.sync_interval", interval) < 0.1:
+                raise illegal_argument(
+                    f"failed to parse value [{interval}] for setting [index.translog.sync_interval], must be >= [100ms]"
+                )
+            values["translog_sync_interval"] = interval
         else:
             raise illegal_argument(
                 f"unknown setting [index.{name}] please check that any required plugins are installed, "
                 f"or check the breaking changes documentation for removed settings"
             )
     return IndexSettings(**values)
+
+
+#: ``TimeValue.parseTimeValue``'s units, in seconds; ``m`` (minutes) is matched case-sensitively.
+_TIME_UNITS = (("nanos", 1e-9), ("micros", 1e-6), ("ms", 1e-3), ("s", 1.0), ("m", 60.0), ("h", 3600.0), ("d", 86400.0))
+
+
+def _time_seconds(key: str, raw: str) -> float:
+    """A time setting's value in seconds, with ``TimeValue.parseTimeValue``'s errors (``-1``: -1)."""
+    normalized = raw.strip().lower()
+    for suffix, factor in _TIME_UNITS:
+        if (raw.strip() if suffix == "m" else normalized).endswith(suffix):
+            number = normalized[: -len(suffix)].strip()
+            if re.fullmatch(r"[+-]?[0-9]+", number):
+                if int(number) < -1:
+                    raise illegal_argument(
+                        f"failed to parse setting [{key}] with value [{raw}] as a time value: "
+                        "negative durations are not supported"
+                    )
+                return int(number) * factor
+            try:
+                float(number)
+            except ValueError:
+                raise illegal_argument(f"failed to parse [{raw}]") from None
+            raise illegal_argument(f"failed to parse [{raw}], fractional time values are not supported")
+    if re.fullmatch(r"-0*1", normalized):
+        return -1.0
+    if re.fullmatch(r"0+", normalized):
+        return 0.0
+    raise illegal_argument(
+        f"failed to parse setting [{key}] with value [{raw}] as a time value: unit is missing or unrecognized"
+    )
+
+
+def settings_values(settings: IndexSettings) -> dict[str, Any]:
+    """Every field as JSON (the translog's record of a settings change)."""
+    values = {f.name: getattr(settings, f.name) for f in fields(settings)}
+    return {name: list(v) if isinstance(v, tuple) else v for name, v in values.items()}
+
+
+def settings_from_values(values: dict[str, Any]) -> IndexSettings:
+    """The inverse of :func:`settings_values`."""
+    defaults = IndexSettings()
+    given: dict[str, Any] = {k: tuple(v) if isinstance(getattr(defaults, k), tuple) else v for k, v in values.items()}
+    return replace(defaults, **given)

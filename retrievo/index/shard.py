@@ -12,7 +12,7 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
@@ -25,7 +25,7 @@ from retrievo.index.inverted import InvertedFieldWriter
 from retrievo.index.mappings import FieldMapping, Mappings
 from retrievo.index.searcher import FieldInfo, Searcher
 from retrievo.index.semantic import Chunk, ChunkEmbedder, SemanticFieldWriter
-from retrievo.index.settings import IndexSettings, parse_settings
+from retrievo.index.settings import IndexSettings, parse_settings, settings_values
 from retrievo.index.store import DocumentStore
 
 if TYPE_CHECKING:  # the vectors package imports faiss: loaded on the first vector field only
@@ -33,6 +33,16 @@ if TYPE_CHECKING:  # the vectors package imports faiss: loaded on the first vect
 
 INTEGER_TYPES = frozenset({"long", "integer", "short", "byte", "date", "boolean"})
 NUMERIC_TYPES = frozenset({"long", "integer", "short", "byte", "double", "float", "half_float"})
+
+
+class OperationLog(Protocol):
+    """Where a shard records each write before applying it (the data directory's translog)."""
+
+    def append(self, op: dict[str, Any]) -> Any:
+        """Write one operation; raising leaves the shard unchanged. Returns where it ended."""
+
+    def written(self, location: Any) -> None:
+        """After the operation is applied, outside the shard's lock: make it durable (or schedule it)."""
 
 
 @dataclass
@@ -75,9 +85,13 @@ class Shard:
         # Called (under the lock) after each refresh that publishes something new: an engine
         # with a data directory persists the shard there.
         self.on_refresh: Callable[[Shard], None] | None = None
+        # Set by an engine with a data directory: every write is logged there before it is applied.
+        self.oplog: OperationLog | None = None
 
     # ------------------------------------------------------------------ writes
-    def _analyze(self, values: dict[str, list[Any]], mappings: Mappings) -> _Analyzed:
+    def _analyze(
+        self, values: dict[str, list[Any]], mappings: Mappings, chunks_given: dict[str, list[Chunk]] | None = None
+    ) -> _Analyzed:
         tokens: dict[str, tuple[list[str], list[int]]] = {}
         columns: dict[str, list[float | int]] = {}
         vectors: dict[str, np.ndarray] = {}
@@ -121,7 +135,8 @@ class Shard:
             elif fm.type == "dense_vector":
                 vectors[path] = vals[0]
             elif fm.type == "semantic_text":
-                chunks[path] = self._embed_chunks(fm, vals)
+                # A replayed write brings the chunks it was embedded with (the model is not asked again).
+                chunks[path] = self._embed_chunks(fm, vals) if chunks_given is None else chunks_given[path]
         return _Analyzed(tokens, columns, present, vectors, chunks)
 
     def _embed_chunks(self, fm: FieldMapping, texts: list[str]) -> list[Chunk]:
@@ -166,15 +181,27 @@ class Shard:
         return c
 
     def index_document(
-        self, doc_id: str | None, source: dict[str, Any], op_type: str = "index"
+        self,
+        doc_id: str | None,
+        source: dict[str, Any],
+        op_type: str = "index",
+        *,
+        chunks: dict[str, list[Chunk]] | None = None,
     ) -> tuple[str, int, bool, int]:
-        """Parse, analyse, then store one document; returns (_id, version, created, seq_no)."""
+        """Parse, analyse, log, then store one document; returns (_id, version, created, seq_no).
+        ``chunks``: the semantic_text chunks of a replayed write (else they are embedded here)."""
         with self.lock:
             if doc_id is None:
                 doc_id = self.store.next_auto_id()
-            parsed = parse_document(self.mappings, source, doc_id, self.settings.mapping_depth_limit)
+            parsed = parse_document(
+                self.mappings,
+                source,
+                doc_id,
+                self.settings.mapping_depth_limit,
+                self.settings.mapping_total_fields_limit,
+            )
             mappings = parsed.new_mappings or self.mappings
-            analyzed = self._analyze(parsed.values, mappings)
+            analyzed = self._analyze(parsed.values, mappings, chunks)
             if op_type == "create" and doc_id in self.store.by_id:
                 version = self.store.versions[doc_id]
                 raise conflict(
@@ -184,6 +211,16 @@ class Shard:
                     shard="0",
                     index=self.name,
                 )
+            location = self._log(
+                {
+                    "op": "index",
+                    "seq_no": self.store.seq_no + 1,
+                    "id": doc_id,
+                    "version": self.store.versions.get(doc_id, 0) + 1,
+                    "source": source,
+                    **({"inference": _chunks_json(analyzed.chunks)} if analyzed.chunks else {}),
+                }
+            )
             # Nothing below can fail on user input: the write is all-or-nothing.
             self.mappings = mappings
             internal, version, created = self.store.append(doc_id, source)
@@ -207,14 +244,50 @@ class Shard:
             for path in analyzed.present:
                 self.presence.setdefault(path, []).append(internal)
             self._dirty = True
-            return doc_id, version, created, self.store.seq_no
+            seq_no = self.store.seq_no
+        self._durable(location)
+        return doc_id, version, created, seq_no
 
     def delete_document(self, doc_id: str) -> tuple[int | None, int]:
         with self.lock:
+            location = None
+            if doc_id in self.store.by_id:
+                location = self._log(
+                    {
+                        "op": "delete",
+                        "seq_no": self.store.seq_no + 1,
+                        "id": doc_id,
+                        "version": self.store.versions.get(doc_id, 0) + 1,
+                    }
+                )
             version = self.store.delete(doc_id)
             if version is not None:
                 self._dirty = True
-            return version, self.store.seq_no
+            seq_no = self.store.seq_no
+        self._durable(location)
+        return version, seq_no
+
+    def put_mappings(self, mappings: Mappings) -> None:
+        """Replace the mappings (a put-mapping's merged result), logged like a document write."""
+        with self.lock:
+            location = self._log({"op": "mappings", "mappings": mappings.to_json()})
+            self.mappings = mappings
+        self._durable(location)
+
+    def put_settings(self, settings: IndexSettings) -> None:
+        """Replace the settings (a put-settings' result), logged like a document write."""
+        with self.lock:
+            location = self._log({"op": "settings", "settings": settings_values(settings)})
+            self.settings = settings
+        self._durable(location)
+
+    def _log(self, op: dict[str, Any]) -> Any:
+        """Write-ahead: the operation is in the log before it changes anything (under the lock)."""
+        return None if self.oplog is None else self.oplog.append(op)
+
+    def _durable(self, location: Any) -> None:
+        if self.oplog is not None and location is not None:
+            self.oplog.written(location)
 
     # ------------------------------------------------------------------ reads
     def refresh(self) -> Searcher:
@@ -243,6 +316,7 @@ class Shard:
                 ids=self.store.ids,
                 by_id=dict(self.store.by_id),
                 sources=self.store.sources,
+                retired=self.store.publish_retired(),
                 fields=self._field_infos(),
                 inverted_fields=inverted,
                 numeric_columns=columns,
@@ -302,3 +376,11 @@ class Shard:
     def inference_ids(self) -> set[str]:
         """Inference endpoints this index's ``semantic_text`` fields depend on."""
         return {fm.params["inference_id"] for fm in self.mappings.leaf_fields() if fm.type == "semantic_text"}
+
+
+def _chunks_json(chunks: dict[str, list[Chunk]]) -> dict[str, list[Any]]:
+    """Chunks with their embeddings, as a translog record keeps them (float32 values print exactly)."""
+    return {
+        path: [[c.start, c.end, np.asarray(c.embedding, dtype=np.float32).tolist()] for c in doc_chunks]
+        for path, doc_chunks in chunks.items()
+    }

@@ -17,6 +17,33 @@ import numpy as np
 from retrievo.json_copy import copy_json
 
 
+class RetiredSources:
+    """The sources of documents deleted or re-indexed after one refresh, kept for its searchers.
+
+    A searcher published at a refresh counts its documents live until the next one; a write after it
+    drops the old document's source from the store, yet a search on that searcher may still fetch it
+    (Elasticsearch's searcher reads it from its point-in-time segment). Each refresh starts a new node
+    and links it from the previous one, so a searcher walks forward from its own node to find any source
+    dropped since it was published; the store holds only the newest node, so a node, and the sources in
+    it, go when the last searcher that can see them does.
+    """
+
+    __slots__ = ("__weakref__", "by_doc", "next")
+
+    def __init__(self) -> None:
+        self.by_doc: dict[int, dict[str, Any]] = {}
+        self.next: RetiredSources | None = None
+
+    def find(self, doc: int) -> dict[str, Any] | None:
+        node: RetiredSources | None = self
+        while node is not None:
+            source = node.by_doc.get(doc)
+            if source is not None:
+                return source
+            node = node.next
+        return None
+
+
 @dataclass
 class DocumentStore:
     ids: list[str] = field(default_factory=list)
@@ -26,10 +53,27 @@ class DocumentStore:
     live_list: list[bool] = field(default_factory=list)
     seq_no: int = -1
     deletes_since_refresh: bool = False
+    #: Sources dropped since the last refresh (see :class:`RetiredSources`).
+    retired: RetiredSources = field(default_factory=RetiredSources)
 
     @property
     def max_doc(self) -> int:
         return len(self.ids)
+
+    def _drop_source(self, internal: int) -> None:
+        """Free a dead document's source, keeping it for the searchers published before (retired first,
+        then cleared, so a concurrent reader finds it in one place or the other)."""
+        source = self.sources[internal]
+        if source is not None:
+            self.retired.by_doc[internal] = source
+        self.sources[internal] = None
+
+    def publish_retired(self) -> RetiredSources:
+        """At a refresh: the node collecting the sources dropped from now on, for the new searcher."""
+        node = RetiredSources()
+        self.retired.next = node
+        self.retired = node
+        return node
 
     def live_mask(self) -> np.ndarray:
         return np.fromiter(self.live_list, dtype=bool, count=len(self.live_list))
@@ -46,7 +90,7 @@ class DocumentStore:
         created = doc_id not in self.by_id
         if not created:
             self.live_list[self.by_id[doc_id]] = False
-            self.sources[self.by_id[doc_id]] = None
+            self._drop_source(self.by_id[doc_id])
             self.deletes_since_refresh = True
         internal = len(self.ids)
         self.ids.append(doc_id)
@@ -64,7 +108,7 @@ class DocumentStore:
         if internal is None:
             return None
         self.live_list[internal] = False
-        self.sources[internal] = None
+        self._drop_source(internal)
         self.deletes_since_refresh = True
         self.versions[doc_id] = self.versions.get(doc_id, 0) + 1
         self.seq_no += 1

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import replace
 
+from retrievo.lucene.clause_limit import check_nested_clauses
 from retrievo.lucene.query import BoolQ, BoostQ, ConstQ, DisMaxQ, LQuery, NamedQ
 from retrievo.lucene.rules import QUERY_RULES
 
@@ -23,8 +24,12 @@ def active_rules(disabled: Iterable[str] = ()) -> tuple:
 
 
 def rewrite(q: LQuery, rules: tuple | None = None) -> LQuery:
+    """The rewritten query; like ``IndexSearcher.rewrite`` it then counts the leaves of the result
+    (raises ``TooManyNestedClauses`` past the clause limit, see :mod:`retrievo.lucene.clause_limit`)."""
     done: dict[int, LQuery] = {}
-    return _rewrite(q, QUERY_RULES if rules is None else rules, done)
+    out = _rewrite(q, QUERY_RULES if rules is None else rules, done)
+    check_nested_clauses(out)
+    return out
 
 
 def _rewrite(q: LQuery, rules: tuple, done: dict[int, LQuery]) -> LQuery:

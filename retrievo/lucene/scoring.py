@@ -10,6 +10,7 @@ Lucene's ``createWeight(boost)`` does.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -36,6 +37,10 @@ from retrievo.lucene.query import (
 )
 
 F32 = np.float32
+
+
+class TimeExceeded(Exception):
+    """The search's ``timeout`` ran out while the query was evaluated (Lucene's ``TimeExceededException``)."""
 
 
 @dataclass
@@ -88,11 +93,17 @@ class Evaluator:
         self.memo: dict[tuple[int, float], Scored] = {}
         self._keep: list[LQuery] = []
         self.knn_hits: Mapping[int, tuple[np.ndarray, np.ndarray]] = knn_hits if knn_hits is not None else {}
+        #: ``time.perf_counter_ns()`` past which evaluation stops (the search's ``timeout``); ``None``: never.
+        #: Checked once per query node, before it is computed: each node is one vectorised pass over the
+        #: index, the unit Elasticsearch's per-segment timeout checks correspond to here.
+        self.deadline_ns: int | None = None
 
     def evaluate(self, q: LQuery, boost: float = 1.0) -> Scored:
         key = (id(q), float(boost))
         hit = self.memo.get(key)
         if hit is None:
+            if self.deadline_ns is not None and time.perf_counter_ns() > self.deadline_ns:
+                raise TimeExceeded
             hit = _DISPATCH[type(q)](self, q, F32(boost))
             self.memo[key] = hit
             self._keep.append(q)  # keep ids stable while memoised

@@ -84,6 +84,18 @@ def _parse_regex(key: str, value: str) -> str:
     return value
 
 
+_TIME = re.compile(r"-1|0|[0-9]+(nanos|micros|ms|s|m|h|d)")
+
+
+def _parse_time(key: str, value: str) -> str:
+    """``Setting.timeSetting``: ``TimeValue.parseTimeValue``'s accepted forms."""
+    if _TIME.fullmatch(value.strip()) is None:
+        raise illegal_argument(
+            f"failed to parse setting [{key}] with value [{value}] as a time value: unit is missing or unrecognized"
+        )
+    return value
+
+
 @dataclass(frozen=True)
 class _Setting:
     default: str
@@ -101,6 +113,9 @@ _SETTINGS: dict[str, _Setting] = {
     PREFIX + "model_auto_redeploy.enable": _Setting("true", _parse_bool),
     # Setting.intSetting without bounds: any Java int
     PREFIX + "model_auto_redeploy.lifetime_retry_times": _Setting("3", _int_parser(-(2**31), 2**31 - 1)),
+    # Elasticsearch's own (SearchService.DEFAULT_SEARCH_TIMEOUT_SETTING, dynamic): the timeout of a
+    # search that names none; -1 is none. Kept here because this is the cluster's one settings store.
+    "search.default_search_timeout": _Setting("-1", _parse_time),
 }
 
 
@@ -213,6 +228,14 @@ class MlCommonsSettings:
 
     def flag(self, name: str) -> bool:
         return self.text(name) == "true"
+
+    def cluster_value(self, key: str) -> str:
+        """The effective value of a setting named in full (``search.default_search_timeout``)."""
+        with self._lock:
+            for scope in ("transient", "persistent"):
+                if key in self._scopes[scope]:
+                    return self._scopes[scope][key]
+        return _SETTINGS[key].default
 
     def number(self, name: str) -> int:
         return int(self.text(name))

@@ -18,6 +18,7 @@ from typing import Any
 from retrievo.errors import BadRequestError, bad_request, shard_failure
 from retrievo.index.searcher import FieldInfo, Searcher, TextAnalyzer
 from retrievo.lucene import min_should_match
+from retrievo.lucene.clause_limit import MAX_CLAUSE_COUNT, too_many_clauses_cause
 from retrievo.lucene.query import (
     BoolQ,
     ConstQ,
@@ -38,6 +39,8 @@ from retrievo.retrievers.knn import NUM_CANDIDATES_LIMIT, KnnSearch, TextEmbeddi
 NUMERIC_TYPES = frozenset({"long", "integer", "short", "byte", "double", "float", "half_float"})
 INTEGER_TYPES = frozenset({"long", "integer", "short", "byte"})
 TERM_TYPES = frozenset({"text", "keyword", "boolean"})  # fields with an inverted index
+#: ``index.max_terms_count``'s default.
+DEFAULT_MAX_TERMS_COUNT = 65536
 
 
 @dataclass
@@ -49,6 +52,8 @@ class CompileContext:
     named: list[tuple[str, LQuery]] = field(default_factory=list)
     #: kNN searches that must run before scoring, by slot: (slot, search, compiled pre-filters).
     searches: list[tuple[int, KnnSearch, tuple[LQuery, ...]]] = field(default_factory=list)
+    #: The index's ``index.max_terms_count``.
+    max_terms_count: int = DEFAULT_MAX_TERMS_COUNT
 
     def add_search(self, search: KnnSearch, filters: tuple[LQuery, ...] = ()) -> int:
         slot = len(self.searches)
@@ -58,6 +63,29 @@ class CompileContext:
 
 def query_shard_error(reason: str) -> BadRequestError:
     return bad_request("query_shard_exception", f"failed to create query: {reason}")
+
+
+def query_shard_failure(ctx: CompileContext, reason: str, cause: dict[str, Any]) -> BadRequestError:
+    """``SearchExecutionContext.toQuery`` wraps what building the query threw into
+    ``query_shard_exception`` ("failed to create query: ..."), which fails the shard (status 400)."""
+    index = ctx.searcher.index_name
+    message = f"failed to create query: {reason}"
+    failure = {"type": "query_shard_exception", "reason": message, "index": index, "caused_by": cause}
+    return bad_request(
+        "search_phase_execution_exception",
+        "all shards failed",
+        caused_by=failure,
+        root_cause=[{"type": "query_shard_exception", "reason": message, "index": index}],  # never a cause
+        phase="query",
+        grouped=True,
+        failed_shards=[{"shard": 0, "index": index, "node": "retrievo", "reason": failure}],
+    )
+
+
+def too_many_clauses(ctx: CompileContext) -> BadRequestError:
+    """One boolean query built with more than the clause limit (``BooleanQuery.Builder.add``)."""
+    cause = too_many_clauses_cause()
+    return query_shard_failure(ctx, cause["reason"], cause)
 
 
 def compile_query(q: dsl.Query, ctx: CompileContext) -> LQuery:
@@ -165,6 +193,8 @@ def _match_field(
         return _zero_terms(zero_terms)
     if len(terms) == 1:
         return TermQ(fi.path, terms[0])
+    if len(terms) > MAX_CLAUSE_COUNT:  # Lucene's QueryBuilder adds one clause per token
+        raise too_many_clauses(ctx)
     clauses = tuple(TermQ(fi.path, t) for t in terms)
     bq = BoolQ(must=clauses) if operator == "and" else BoolQ(should=clauses)
     if msm is not None and bq.should:
@@ -355,6 +385,13 @@ def _term(q: dsl.TermQuery, ctx: CompileContext) -> LQuery:
 
 
 def _terms(q: dsl.TermsQuery, ctx: CompileContext) -> LQuery:
+    if len(q.values) > ctx.max_terms_count:  # TermsQueryBuilder.doToQuery, before the field is looked up
+        reason = (
+            f"The number of terms [{len(q.values)}] used in the Terms Query request has exceeded the allowed "
+            f"maximum of [{ctx.max_terms_count}]. This maximum can be set by changing the [index.max_terms_count] "
+            "index level setting."
+        )
+        raise query_shard_failure(ctx, reason, {"type": "illegal_argument_exception", "reason": reason})
     meta = _metadata_terms(q.field, list(q.values), ctx)
     if meta is not None:
         return meta
@@ -446,10 +483,25 @@ def _prefix(q: dsl.PrefixQuery, ctx: CompileContext) -> LQuery:
 
 
 def _bool(q: dsl.BoolQuery, ctx: CompileContext) -> LQuery:
-    must = tuple(compile_query(c, ctx) for c in q.must)
-    must_not = tuple(compile_query(c, ctx) for c in q.must_not)
-    should = tuple(compile_query(c, ctx) for c in q.should)
-    filt = tuple(compile_query(c, ctx) for c in q.filter)
+    # BoolQueryBuilder.doToQuery compiles and adds the clauses in this order; the builder refuses
+    # the clause after MAX_CLAUSE_COUNT, so an error in an earlier clause still comes first.
+    added = 0
+
+    def add_all(clauses: tuple[dsl.Query, ...]) -> tuple[LQuery, ...]:
+        nonlocal added
+        out = []
+        for c in clauses:
+            compiled = compile_query(c, ctx)
+            if added >= MAX_CLAUSE_COUNT:
+                raise too_many_clauses(ctx)
+            added += 1
+            out.append(compiled)
+        return tuple(out)
+
+    must = add_all(q.must)
+    must_not = add_all(q.must_not)
+    should = add_all(q.should)
+    filt = add_all(q.filter)
     if not (must or must_not or should or filt):
         return MatchAllQ()
     msm = 0

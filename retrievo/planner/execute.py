@@ -12,9 +12,11 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from retrievo.errors import ApiError, api_error
 from retrievo.index.fetch_fields import FieldRequest, HitFetcher
 from retrievo.index.searcher import Searcher
 from retrievo.index.shard import Shard
+from retrievo.lucene.scoring import TimeExceeded
 from retrievo.planner.explain import explain_operator
 from retrievo.planner.operators.base import Embedder, ExecContext
 from retrievo.planner.operators.rerank import Rerank
@@ -76,13 +78,54 @@ def prepare_search(
 ) -> PreparedSearch:
     """Plan ``request`` (parsed by the caller) against ``searcher`` (default: the shard's latest snapshot)."""
     started = time.perf_counter_ns()
-    plan = build_plan(request, searcher if searcher is not None else shard.searcher(), embed=embed, inference=inference)
+    plan = build_plan(
+        request,
+        searcher if searcher is not None else shard.searcher(),
+        embed=embed,
+        inference=inference,
+        max_terms_count=shard.settings.max_terms_count,
+    )
     return PreparedSearch(shard, request, plan, _run_context(plan), started, time.perf_counter_ns() - started)
 
 
-def finish_search(prepared: PreparedSearch) -> dict[str, Any]:
-    """Execute the plan (whatever ran ahead in ``prepared.ctx`` is reused) and build the response."""
-    ranked, ctx = prepared.plan.execute(prepared.ctx)
+def search_timeout(index: str) -> ApiError:
+    """A timed-out search with ``allow_partial_search_results=false``: ES 9's ``SearchTimeoutException``
+    ("Time exceeded", status 429, ``SearchTimeoutException.handleTimeout``) fails the shard."""
+    cause = {"type": "search_timeout_exception", "reason": "Time exceeded"}
+    return api_error(
+        "search_phase_execution_exception",
+        "all shards failed",
+        status=429,
+        caused_by=dict(cause),
+        root_cause=[dict(cause)],
+        phase="query",
+        grouped=True,
+        failed_shards=[{"shard": 0, "index": index, "node": "retrievo", "reason": dict(cause)}],
+    )
+
+
+def finish_search(
+    prepared: PreparedSearch, timeout: float | None = None, allow_partial_search_results: bool = True
+) -> dict[str, Any]:
+    """Execute the plan (whatever ran ahead in ``prepared.ctx`` is reused) and build the response.
+
+    ``timeout`` (seconds, the request's ``timeout``): Elasticsearch's query phase stops collecting when
+    it runs out and answers ``timed_out: true`` with the hits collected so far. retrievo's evaluator
+    scores a whole query node over the index at a time, so a search that runs out of time while its
+    query is evaluated has collected nothing yet: it answers ``timed_out: true`` with no hits (total 0),
+    what Elasticsearch answers when time runs out before the first segment is collected. With
+    ``allow_partial_search_results=false`` the search fails instead (:func:`search_timeout`)."""
+    if timeout is not None:
+        prepared.ctx.evaluator.deadline_ns = prepared.started_ns + int(timeout * 1e9)
+    try:
+        ranked, ctx = prepared.plan.execute(prepared.ctx)
+    except TimeExceeded:
+        if not allow_partial_search_results:
+            raise search_timeout(prepared.shard.name) from None
+        took = int((time.perf_counter_ns() - prepared.started_ns) // 1_000_000)
+        response = search_response([], 0, prepared.request.track_total_hits, took, None)
+        response["timed_out"] = True
+        return response
     fetch = FetchProfile() if prepared.request.profile else None
     fetch_began = time.perf_counter_ns()
     hits = _hits(prepared, ranked, ctx, fetch)
@@ -185,6 +228,14 @@ def _hits(
 
 
 def run_search(
-    shard: Shard, request: SearchRequest, embed: Embedder | None = None, inference: Any = None
+    shard: Shard,
+    request: SearchRequest,
+    embed: Embedder | None = None,
+    inference: Any = None,
+    *,
+    timeout: float | None = None,
+    allow_partial_search_results: bool = True,
 ) -> dict[str, Any]:
-    return finish_search(prepare_search(shard, request, embed=embed, inference=inference))
+    return finish_search(
+        prepare_search(shard, request, embed=embed, inference=inference), timeout, allow_partial_search_results
+    )

@@ -25,7 +25,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from retrievo.index.searcher import Searcher
+from retrievo.lucene.clause_limit import TooManyNestedClauses, too_many_nested_clauses
 from retrievo.planner.children import OnceResults
+from retrievo.planner.compile_query import DEFAULT_MAX_TERMS_COUNT
 from retrievo.planner.operators.base import Embedder, ExecContext, Operator, Reranker
 from retrievo.planner.operators.fusion import plan_linear, plan_rrf
 from retrievo.planner.operators.hybrid import plan_hybrid
@@ -189,6 +191,24 @@ def build_plan(
     now_millis: int | None = None,
     embed: Embedder | None = None,
     inference: Reranker | None = None,
+    max_terms_count: int = DEFAULT_MAX_TERMS_COUNT,
+) -> Plan:
+    """The plan of ``request`` over ``searcher``. A rewritten query with more leaves than Lucene's clause
+    limit fails here, the one place every way of planning goes through."""
+    try:
+        return _build_plan(request, searcher, disabled_rules, now_millis, embed, inference, max_terms_count)
+    except TooManyNestedClauses:
+        raise too_many_nested_clauses(searcher.index_name) from None
+
+
+def _build_plan(
+    request: SearchRequest,
+    searcher: Searcher,
+    disabled_rules: Iterable[str],
+    now_millis: int | None,
+    embed: Embedder | None,
+    inference: Reranker | None,
+    max_terms_count: int,
 ) -> Plan:
     disabled = check_rule_names(disabled_rules)
     now = int(time.time() * 1000) if now_millis is None else now_millis
@@ -201,6 +221,7 @@ def build_plan(
         disabled=disabled,
         planners=PLANNERS,
         share_filters="share_filter_bitsets" not in disabled,
+        max_terms_count=max_terms_count,
     )
     body = plan_retriever(logical, ctx, request.from_ + request.size, request.min_score)
     named = NamedQueries(tuple((n, ctx.rewrite(q)) for n, q in ctx.named))

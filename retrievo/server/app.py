@@ -2,8 +2,9 @@
 
 ``create_app(router, settings, credentials)`` is an ASGI application. Its single catch-all route
 authenticates the request (:mod:`retrievo.server.auth`), reads the body within
-``http.max_content_length`` (413 and the connection closed past it, as Elasticsearch does),
-decompresses it, and builds a :class:`~retrievo.api.types.RestRequest`. ``router.handle`` runs in a
+``http.max_content_length`` (413 and the connection closed past it, as Elasticsearch does; an
+``Expect`` other than ``100-continue`` is 417), decompresses it, and builds a
+:class:`~retrievo.api.types.RestRequest`. ``router.handle`` runs in a
 worker thread (a pool of ``thread_pool.search.size``), so searches run alongside each other and
 alongside writes, and the event loop only moves bytes; the worker also serialises the response
 (:mod:`retrievo.server.wire`). Every response carries ``X-Elastic-Product: Elasticsearch``.
@@ -147,6 +148,11 @@ class Transport:
         except wire.MalformedRequest as e:
             return self._bad_request(str(e), headers)
 
+        expect = headers.get("expect")
+        if expect is not None and expect.strip().lower() != "100-continue":
+            # Netty4HttpContentSizeHandler answers any other expectation 417 before reading a body; a body
+            # that follows anyway is not read (Elasticsearch then closes the connection: here at once).
+            return _Reply(417, [PRODUCT_HEADER, ("connection", "close")], b"")
         limit = self.settings.max_content_length
         declared = headers.get("content-length", "").strip()
         stream = request.stream()

@@ -224,10 +224,10 @@ def test_engine_path_creates_then_persists_on_refresh(tmp_path: Path) -> None:
     engine.index(index="b", id="x", document={"t": "persisted by indices.refresh"})
     assert engine.search(index="a", query={"match_all": {}})["hits"]["total"]["value"] == 2
     engine.indices.refresh(index="b")
-    engine.index(index="b", id="y", document={"t": "not refreshed: kept in memory only"})
+    engine.index(index="b", id="y", document={"t": "not refreshed, but durable: in the translog"})
     reopened = Engine(path=home)
     assert reopened.count(index="a")["count"] == 2
-    assert [h["_id"] for h in reopened.search(index="b", query={"match_all": {}})["hits"]["hits"]] == ["x"]
+    assert [h["_id"] for h in reopened.search(index="b", query={"match_all": {}})["hits"]["hits"]] == ["x", "y"]
     engine.indices.flush(index="b")  # flush persists unrefreshed writes
     assert Engine.load(home).count(index="b")["count"] == 2
 

@@ -5,7 +5,8 @@ A :class:`Mappings` is immutable. Dynamic mapping and ``PUT _mapping`` produce a
 failed document or update never leaves a half-applied mapping behind.
 
 The pieces: :mod:`.objects` (the tree's nodes), :mod:`.parsing` (mapping JSON → tree),
-:mod:`.merging` (merge rules) and :mod:`.index_mappings` (:class:`Mappings`).
+:mod:`.merging` (merge rules), :mod:`.index_mappings` (:class:`Mappings`) and :mod:`.limits`
+(``index.mapping.total_fields.limit``, counted as Elasticsearch counts fields).
 
 Errors follow Elasticsearch:
 

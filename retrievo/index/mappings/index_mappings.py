@@ -180,6 +180,11 @@ class Mappings:
         found = self._fields.get(path)
         return found if found is not None else self._objects.get(path)
 
+    def total_fields_count(self) -> int:
+        """What ``index.mapping.total_fields.limit`` counts (``RootObjectMapper.getTotalFieldsCount``):
+        every object but the root, every field and multi-field."""
+        return len(self._objects) - 1 + len(self._fields)
+
     def fields(self) -> Iterator[FieldMapping]:
         """Every leaf field and multi-field, parents before their multi-fields, by path."""
         return iter(self._fields.values())

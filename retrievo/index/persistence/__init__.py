@@ -9,6 +9,8 @@
 * :mod:`.files` — writing files once with fsync and digests, reading them back verified and, when
   large, memory-mapped copy-on-write.
 * :mod:`.errors` — Elasticsearch-shaped errors that name the file and the problem.
+* :mod:`.translog` — each index's write-ahead log: every write since the index was last saved,
+  checksummed and fsynced before it is acknowledged, replayed when the directory is opened.
 
 This package knows indexes only: inference endpoint definitions travel through it as plain JSON
 that the engine supplies and gets back.

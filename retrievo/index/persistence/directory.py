@@ -4,6 +4,7 @@ Layout::
 
     DIR/retrievo-manifest.json            what is current (see manifest.py)
     DIR/indices/<index uuid>/<sequence>/   one generation of one index (flat: shard.json, docs.*, field-<n>.*)
+    DIR/translog/<index uuid>/translog-<n>.tlog   the writes since that generation (see translog.py)
 
 A commit writes a new generation directory for each changed index (files written once and
 fsynced; unchanged files hard-linked from the previous generation), then swaps the manifest
@@ -11,6 +12,11 @@ atomically, then deletes generation directories no manifest names any more. A cr
 the swap leaves the old manifest and every file it names untouched, so the previous state loads;
 the half-written directory is garbage the next commit removes. An index's aliases live in its
 manifest entry: changing them is a manifest swap alone, and a new generation keeps them.
+
+Writes between commits live in each index's translog: a commit rolls it while it holds the shard's
+lock (so the generation written and the log agree on where one ends and the other begins), records
+the new log generation in the manifest entry, and deletes the older log files after the swap.
+Reading an index back replays its log past that point.
 
 One engine per directory: each manifest records a token of the engine that wrote it, and a commit
 refuses to replace a manifest someone else wrote meanwhile.
@@ -33,6 +39,7 @@ from retrievo.index.persistence import errors
 from retrievo.index.persistence.files import GenerationReader, GenerationWriter, WrittenFile, dump_json, fsync_directory
 from retrievo.index.persistence.manifest import MANIFEST_NAME, IndexEntry, Manifest, parse_manifest
 from retrievo.index.persistence.shard_codec import read_shard, write_shard
+from retrievo.index.persistence.translog import Recovered, Translog, Translogs, recover, replay
 from retrievo.index.semantic import ChunkEmbedder
 from retrievo.index.shard import Shard
 from retrievo.version import __version__
@@ -52,6 +59,10 @@ class DataDirectory:
         self._sequence = itertools.count(manifest.max_sequence + 1)
         self._in_progress: set[Path] = set()
         self._reuse: dict[str, dict[str, WrittenFile]] = {}
+        #: The open translogs (one per index): see :meth:`open_translog`.
+        self.translogs = Translogs(root)
+        #: What :meth:`read_indices` found in each index's translog (by uuid), for :meth:`open_translog`.
+        self._recovered: dict[str, Recovered] = {}
 
     # ------------------------------------------------------------------ opening
 
@@ -116,7 +127,8 @@ class DataDirectory:
         }
 
     def read_indices(self, embedder: ChunkEmbedder | None) -> dict[str, Shard]:
-        """Every saved index, verified, restored and refreshed."""
+        """Every saved index, verified, restored, its translog replayed, and refreshed (the
+        directory is only read: a torn translog tail is cut away by :meth:`open_translog`)."""
         shards: dict[str, Shard] = {}
         for name in sorted(self._manifest.indices):
             entry = self._manifest.indices[name]
@@ -128,8 +140,18 @@ class DataDirectory:
                     f"holds index [{shard.name}/{shard.uuid}], the manifest expects [{name}/{entry.uuid}]",
                 )
             self._reuse[shard.uuid] = reader.keys
+            log_dir = self.translogs.directory(shard.uuid)
+            recovered = recover(log_dir, shard.uuid, entry.translog_generation)
+            if replay(shard, recovered.operations):
+                shard.refresh()  # as Elasticsearch refreshes after recovery: the replayed writes are searchable
+            self._recovered[shard.uuid] = recovered
             shards[name] = shard
         return shards
+
+    def open_translog(self, shard: Shard) -> Translog:
+        """Log ``shard``'s writes from now on (a torn tail left by a crash is truncated first)."""
+        recovered = self._recovered.pop(shard.uuid, None)
+        return self.translogs.open(shard, recovered.torn if recovered is not None else None)
 
     # ------------------------------------------------------------------ writing
 
@@ -171,6 +193,7 @@ class DataDirectory:
             try:
                 if target.exists():  # left by a save that crashed before its manifest swap
                     shutil.rmtree(target)
+                translog_generation = self.translogs.roll(shard)
                 out = GenerationWriter(target, self._reuse.get(shard.uuid))
                 write_shard(out, shard)
                 out.finish()
@@ -183,7 +206,8 @@ class DataDirectory:
                 if isinstance(failure, OSError):
                     raise errors.cannot_write(target, failure.strerror or str(failure)) from None
                 raise
-            return IndexEntry(shard.name, shard.uuid, rel, sequence, dict(out.records)), dict(out.keys)
+            entry = IndexEntry(shard.name, shard.uuid, rel, sequence, dict(out.records), {}, translog_generation)
+            return entry, dict(out.keys)
 
     def _swap_manifest(
         self,
@@ -244,6 +268,9 @@ class DataDirectory:
                 pass
             raise errors.cannot_write(path, failure.strerror or str(failure)) from None
         self._manifest, self._manifest_bytes = manifest, data
+        for entry in indices.values():  # the log the manifest's generations hold is no longer needed
+            self.translogs.trim(entry.uuid, entry.translog_generation)
+        self.translogs.close_logs({e.uuid for e in current.indices.values()} - {e.uuid for e in indices.values()})
         for name, (entry, keys) in written.items():
             if name in accepted:
                 self._reuse[entry.uuid] = keys
@@ -261,6 +288,7 @@ class DataDirectory:
 
     def _collect_garbage_locked(self) -> None:
         keep = {self.root / e.dir for e in self._manifest.indices.values()} | set(self._in_progress)
+        self.translogs.collect({e.uuid for e in self._manifest.indices.values()} | {p.parent.name for p in keep})
         base = self.root / "indices"
         if base.is_dir():
             for index_dir in base.iterdir():

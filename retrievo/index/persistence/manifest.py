@@ -17,7 +17,10 @@ misread the new layout. A manifest from a newer version is refused with
 * 2: index entries carry ``aliases`` (a version-1 reader would drop them silently);
 * 3: ``search_pipelines``, OpenSearch search pipeline definitions by id (absent before: none);
 * 4: ``ml_commons``, OpenSearch ML Commons' model groups, models, tasks and persistent settings as one
-  object (absent before: none; a version-3 reader would drop them silently).
+  object (absent before: none; a version-3 reader would drop them silently);
+* 5: index entries carry ``translog_generation``, the first translog generation the saved index does
+  not include (absent before: 0, replay every generation; a version-4 reader would skip the translog
+  and silently lose the writes acknowledged since the last commit).
 """
 
 from __future__ import annotations
@@ -31,10 +34,11 @@ from retrievo.index.persistence import errors
 from retrievo.index.persistence.files import FileRecord, canonical_digest, load_json
 
 FORMAT = "retrievo-data"
-FORMAT_VERSION = 4
+FORMAT_VERSION = 5
 MANIFEST_NAME = "retrievo-manifest.json"
 
 _INDEX_DIR = re.compile(r"indices/[0-9a-zA-Z_-]{1,64}/[0-9]{8,}")
+_UUID = re.compile(r"[0-9a-zA-Z_-]{1,64}")
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
@@ -49,6 +53,8 @@ class IndexEntry:
     files: dict[str, FileRecord]
     #: Alias name → the alias's metadata on this index (as ``GET _alias`` shows it).
     aliases: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: The first translog generation this generation of the index does not include (replay starts there).
+    translog_generation: int = 0
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -58,6 +64,7 @@ class IndexEntry:
             "sequence": self.sequence,
             "files": {rel: rec.to_json() for rel, rec in sorted(self.files.items())},
             "aliases": {alias: self.aliases[alias] for alias in sorted(self.aliases)},
+            "translog_generation": self.translog_generation,
         }
 
 
@@ -146,7 +153,20 @@ def _decode(path: Path, body: dict[str, Any]) -> Manifest:
             isinstance(a, str) and a and isinstance(m, dict) for a, m in aliases.items()
         ):
             raise TypeError(f"the aliases of index [{item['name']}] must be an object of objects")
-        entry = IndexEntry(str(item["name"]), str(item["uuid"]), directory, int(item["sequence"]), files, dict(aliases))
+        if not _UUID.fullmatch(str(item["uuid"])):
+            raise errors.corrupt(path, f"index uuid [{item['uuid']}] is not one retrievo writes")
+        translog_generation = item.get("translog_generation", 0)  # format versions 1 to 4: replay all
+        if not isinstance(translog_generation, int) or isinstance(translog_generation, bool) or translog_generation < 0:
+            raise TypeError(f"the translog_generation of index [{item['name']}] must be a non-negative integer")
+        entry = IndexEntry(
+            str(item["name"]),
+            str(item["uuid"]),
+            directory,
+            int(item["sequence"]),
+            files,
+            dict(aliases),
+            translog_generation,
+        )
         indices[entry.name] = entry
     endpoints = body["inference_endpoints"]
     if not isinstance(endpoints, list) or not all(isinstance(e, dict) for e in endpoints):

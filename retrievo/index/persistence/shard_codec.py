@@ -29,7 +29,7 @@ from retrievo.index.persistence.vector_codecs import (
     write_vector_writer,
 )
 from retrievo.index.semantic import ChunkEmbedder
-from retrievo.index.settings import IndexSettings
+from retrievo.index.settings import IndexSettings, settings_from_values, settings_values
 from retrievo.index.shard import Shard
 
 SHARD_FILE = "shard.json"
@@ -86,6 +86,8 @@ def write_shard(out: GenerationWriter, shard: Shard) -> None:
         "created_millis": shard.created_millis,
         "generation": shard.generation,
         "settings": settings_to_json(shard.settings),
+        # Every field as it is (the create-body form above leaves some out): read back over it.
+        "settings_values": settings_values(shard.settings),
         "mappings": shard.mappings.to_json(),
         "store": write_store(out, shard.store, shard.name),
         "fields": fields,
@@ -115,6 +117,8 @@ def _build_shard(src: GenerationReader, body: Any, embedder: ChunkEmbedder | Non
     if not isinstance(body, dict):
         raise errors.corrupt(src.path(SHARD_FILE), "expected an object")
     shard = Shard(str(body["name"]), body["mappings"], body["settings"], embedder=embedder)
+    if "settings_values" in body:  # absent in directories written before the translog
+        shard.settings = settings_from_values(body["settings_values"])
     shard.uuid = str(body["uuid"])
     shard.created_millis = int(body["created_millis"])
     shard.generation = int(body["generation"])
