@@ -190,11 +190,13 @@ def search(call: Call) -> dict[str, Any]:
     targets = targets or resolve_call_targets(call)
     if call.param("scroll") is not None:
         seconds = scroll_api.keep_alive(call.param("scroll"))
-        for key in ("knn", "retriever", "search_after", "collapse", "rescore"):
+        for key in ("knn", "retriever", "search_after", "collapse"):
             if key in body:
                 raise illegal_argument(f"[{key}] cannot be used in a scroll context")
         if body.get("from") not in (None, 0):
             raise validation_error("using [from] is not allowed in a scroll context")
+        if body.get("rescore"):  # SearchSourceBuilder.validate: an empty list is no rescorer
+            raise validation_error("using [rescore] is not allowed in a scroll context")
         page = body.get("size", 10)
         if isinstance(page, bool) or not isinstance(page, int) or page < 0:
             raise illegal_argument(f"[size] parameter cannot be negative, found [{page}]")

@@ -21,6 +21,7 @@ from retrievo.lucene import min_should_match
 from retrievo.lucene.clause_limit import MAX_CLAUSE_COUNT, too_many_clauses_cause
 from retrievo.lucene.query import (
     BoolQ,
+    BoostQ,
     ConstQ,
     DisMaxQ,
     DocSetQ,
@@ -35,6 +36,7 @@ from retrievo.lucene.query import (
 from retrievo.retrievers import queries as dsl
 from retrievo.retrievers.hybrid import HybridQuery
 from retrievo.retrievers.knn import NUM_CANDIDATES_LIMIT, KnnSearch, TextEmbeddingBuilder
+from retrievo.retrievers.pinned import PinnedQuery, pin_score
 
 NUMERIC_TYPES = frozenset({"long", "integer", "short", "byte", "double", "float", "half_float"})
 INTEGER_TYPES = frozenset({"long", "integer", "short", "byte"})
@@ -54,6 +56,12 @@ class CompileContext:
     searches: list[tuple[int, KnnSearch, tuple[LQuery, ...]]] = field(default_factory=list)
     #: The index's ``index.max_terms_count``.
     max_terms_count: int = DEFAULT_MAX_TERMS_COUNT
+
+    def rewrite(self, q: LQuery) -> LQuery:
+        """Lucene's rewrites of a compiled query (the planning context leaves out switched-off rules)."""
+        from retrievo.lucene.rewrite import rewrite
+
+        return rewrite(q)
 
     def add_search(self, search: KnnSearch, filters: tuple[LQuery, ...] = ()) -> int:
         slot = len(self.searches)
@@ -531,6 +539,28 @@ def _match_none(q: dsl.MatchNoneQuery, ctx: CompileContext) -> LQuery:
     return MatchNoneQ("match_none")
 
 
+def _pinned(q: PinnedQuery, ctx: CompileContext) -> LQuery:
+    """``PinnedQueryBuilder.doToQuery``: ``dis_max`` of (``dis_max`` of the pins, each a constant
+    ``pin_score`` on its ``_id``) and the organic query capped at 2^127. A doc naming another index keeps
+    its slot but adds no clause. The cap is ``CappedScoreQuery``, whose rewrite drops a boost at the top
+    of the rewritten organic query; retrievo reproduces that, but not the cap itself, which only binds for
+    organic scores above 1.7e38 (boosts near 1e37)."""
+    organic = ctx.rewrite(compile_query(q.organic, ctx))
+    if isinstance(organic, BoostQ):
+        organic = organic.query
+    pins = q.pinned()
+    if not pins:
+        return organic
+    index = ctx.searcher.index_name
+    clauses = tuple(
+        BoostQ(ConstQ(DocSetQ("ids", "_id", (d.id,))), pin_score(i, len(pins)))
+        for i, d in enumerate(pins)
+        if d.index is None or d.index == index
+    )
+    pinned: LQuery = DisMaxQ(clauses, 0.0) if clauses else MatchNoneQ("no pinned document in this index")
+    return DisMaxQ((pinned, organic), 0.0)
+
+
 def hybrid_without_processor() -> BadRequestError:
     """A top-level ``hybrid`` query searched without a pipeline whose ``normalization-processor`` turns
     it into a retriever: OpenSearch answers with its internal, unnormalised per-sub-query lists (delimiter
@@ -571,4 +601,5 @@ _COMPILERS: dict[type, Callable[[Any, CompileContext], LQuery]] = {
     dsl.MatchNoneQuery: _match_none,
     dsl.SemanticQuery: _semantic,
     HybridQuery: _hybrid,
+    PinnedQuery: _pinned,
 }

@@ -29,10 +29,13 @@ from retrievo.lucene.clause_limit import TooManyNestedClauses, too_many_nested_c
 from retrievo.planner.children import OnceResults
 from retrievo.planner.compile_query import DEFAULT_MAX_TERMS_COUNT
 from retrievo.planner.operators.base import Embedder, ExecContext, Operator, Reranker
+from retrievo.planner.operators.diversify import plan_diversify
 from retrievo.planner.operators.fusion import plan_linear, plan_rrf
 from retrievo.planner.operators.hybrid import plan_hybrid
+from retrievo.planner.operators.pinned import plan_pinned
 from retrievo.planner.operators.query import NamedQueries
 from retrievo.planner.operators.rerank import plan_reranker
+from retrievo.planner.operators.rescore import plan_rescorer
 from retrievo.planner.operators.standard import plan_standard
 from retrievo.planner.operators.top_docs import Page
 from retrievo.planner.operators.vector import plan_knn
@@ -52,7 +55,10 @@ from retrievo.retrievers import (
     StandardRetriever,
     TextSimilarityReranker,
 )
+from retrievo.retrievers.diversify import DiversifyRetriever
 from retrievo.retrievers.hybrid import HybridRetriever
+from retrievo.retrievers.pinned import PinnedRetriever
+from retrievo.retrievers.rescorer import RescorerRetriever
 
 
 @dataclass
@@ -163,7 +169,10 @@ PLANNERS: dict[type[Retriever], PlanFunction] = {
     RrfRetriever: plan_rrf,
     LinearRetriever: plan_linear,
     TextSimilarityReranker: plan_reranker,
+    RescorerRetriever: plan_rescorer,
     HybridRetriever: plan_hybrid,
+    PinnedRetriever: plan_pinned,
+    DiversifyRetriever: plan_diversify,
 }
 
 

@@ -1,8 +1,10 @@
 """The AST: typed, immutable models of retrievers, queries and search requests."""
 
 from retrievo.retrievers.base import Node
+from retrievo.retrievers.diversify import DiversifyRetriever
 from retrievo.retrievers.fusion import CompoundRetriever, LinearRetriever, RetrieverEntry, RrfRetriever
 from retrievo.retrievers.knn import KnnRetriever, KnnSearch, TextEmbeddingBuilder
+from retrievo.retrievers.pinned import PinnedDoc, PinnedRetriever
 from retrievo.retrievers.queries import (
     QUERY_TYPES,
     BoolQuery,
@@ -23,6 +25,7 @@ from retrievo.retrievers.queries import (
     TermsQuery,
 )
 from retrievo.retrievers.rerank import ChunkRescorer, TextSimilarityReranker
+from retrievo.retrievers.rescorer import QueryRescore, RescorerRetriever
 from retrievo.retrievers.retriever import Retriever
 from retrievo.retrievers.search import SearchRequest, SourceFilter
 from retrievo.retrievers.sort import SortField
@@ -35,6 +38,7 @@ __all__ = [
     "CompoundRetriever",
     "ConstantScoreQuery",
     "DisMaxQuery",
+    "DiversifyRetriever",
     "ExistsQuery",
     "IdsQuery",
     "KnnRetriever",
@@ -46,9 +50,13 @@ __all__ = [
     "MatchQuery",
     "MultiMatchQuery",
     "Node",
+    "PinnedDoc",
+    "PinnedRetriever",
     "PrefixQuery",
     "Query",
+    "QueryRescore",
     "RangeQuery",
+    "RescorerRetriever",
     "Retriever",
     "RetrieverEntry",
     "RrfRetriever",

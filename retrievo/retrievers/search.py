@@ -99,10 +99,15 @@ class SearchRequest(Node):
     def to_json(self) -> dict[str, Any]:
         body: dict[str, Any] = {}
         ret = self.retriever.to_json()
+        rescore = ret["rescorer"]["rescore"] if self.top_level_query and "rescorer" in ret else None
+        if rescore is not None:  # a top-level ``rescore`` around the body's query
+            ret = ret["rescorer"]["retriever"]
         if self.top_level_query and "standard" in ret:
             body.update(ret["standard"])
         else:
             body["retriever"] = ret
+        if rescore is not None:
+            body["rescore"] = rescore
         if self.size != 10:
             body["size"] = self.size
         if self.from_ != 0:

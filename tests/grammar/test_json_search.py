@@ -254,22 +254,22 @@ def registry(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
 def test_register_retriever_extends_parsing(registry: dict[str, Any]) -> None:
     seen: list[dict[str, Any]] = []
 
-    def parse_pinned(body: dict[str, Any]) -> Retriever:
+    def parse_rule(body: dict[str, Any]) -> Retriever:
         seen.append(body)
         if "k" not in body:
-            raise parsing_error("[pinned] needs k")
+            raise parsing_error("[rule] needs k")
         return _Fake(k=body["k"])
 
     with pytest.raises(ApiError, match="not supported"):
-        parse_retriever({"pinned": {"k": 1}})
-    register_retriever("pinned", parse_pinned)
-    assert parse_retriever({"pinned": {"k": 60}}) == _Fake(k=60)
+        parse_retriever({"rule": {"k": 1}})
+    register_retriever("rule", parse_rule)
+    assert parse_retriever({"rule": {"k": 60}}) == _Fake(k=60)
     assert seen == [{"k": 60}]
-    request = parse_search("i", {"retriever": {"pinned": {"k": 5}}, "size": 2})
+    request = parse_search("i", {"retriever": {"rule": {"k": 5}}, "size": 2})
     assert request.retriever == _Fake(k=5) and not request.top_level_query
     with pytest.raises(ApiError) as info:
-        parse_retriever({"pinned": {"k": 1}, "standard": {}})
-    assert error_reason(info.value) == "[pinned] malformed retriever, expected [END_OBJECT] but found [FIELD_NAME]"
+        parse_retriever({"rule": {"k": 1}, "standard": {}})
+    assert error_reason(info.value) == "[rule] malformed retriever, expected [END_OBJECT] but found [FIELD_NAME]"
 
 
 def test_registered_names_are_suggested(registry: dict[str, Any]) -> None:

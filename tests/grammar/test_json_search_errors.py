@@ -134,7 +134,7 @@ ERRORS: list[tuple[str, Any, str, str]] = [
         IAE,
         "[num_candidates] cannot exceed [10000]",
     ),
-    ("rescore", {"rescore": {"query": {}}}, IAE, _unsupported("[rescore] search parameter")),
+    ("rescore without rescore_query", {"rescore": {"query": {}}}, IAE, "rescore_query cannot be null"),
     ("post_filter", {"post_filter": {"match_all": {}}}, IAE, _unsupported("[post_filter] search parameter")),
     ("suggest", {"suggest": {}}, IAE, _unsupported("[suggest] search parameter")),
     ("fields as string", {"fields": "a"}, PE, "Unknown key for a VALUE_STRING in [fields]."),
@@ -186,7 +186,7 @@ ERRORS: list[tuple[str, Any, str, str]] = [
     ("retriever and sort", {"sort": ["field"], "retriever": STD}, IAE, "cannot specify [retriever] and [sort]"),
     (
         "retriever and rescore",
-        {"rescore": {"query": {}}, "retriever": STD},
+        {"rescore": {"query": {"rescore_query": {"match_all": {}}}}, "retriever": STD},
         IAE,
         "cannot specify [retriever] and [rescore]",
     ),
@@ -254,10 +254,10 @@ ERRORS: list[tuple[str, Any, str, str]] = [
         "x_content_parse_exception",
         "[text_similarity_reranker] failed to parse field [chunk_rescorer]",
     ),
-    ("rescorer retriever", {"retriever": {"rescorer": {}}}, IAE, _unsupported("[rescorer] retriever")),
-    ("pinned retriever", {"retriever": {"pinned": {}}}, IAE, _unsupported("[pinned] retriever")),
+    ("rescorer retriever without fields", {"retriever": {"rescorer": {}}}, PE, "[rescorer] failed to parse object"),
+    ("pinned retriever without fields", {"retriever": {"pinned": {}}}, PE, "Required [retriever]"),
     ("rule retriever", {"retriever": {"rule": {}}}, IAE, _unsupported("[rule] retriever")),
-    ("diversify retriever", {"retriever": {"diversify": {}}}, IAE, _unsupported("[diversify] retriever")),
+    ("diversify retriever without fields", {"retriever": {"diversify": {}}}, IAE, "Required [retriever, type, field]"),
     # standard retriever body (an ObjectParser named "standard")
     ("standard unknown field", {"retriever": {"standard": {"foo": 1}}}, XC, "[standard] unknown field [foo]"),
     (

@@ -25,6 +25,7 @@ from retrievo.grammar.json.compound import (
 from retrievo.grammar.json.errors import suggest
 from retrievo.grammar.json.full_text import parse_match, parse_match_phrase, parse_multi_match
 from retrievo.grammar.json.hybrid import parse_hybrid
+from retrievo.grammar.json.pinned_query import parse_pinned_query
 from retrievo.grammar.json.query_common import MAX_NESTED_DEPTH, QueryContext
 from retrievo.grammar.json.semantic import parse_semantic
 from retrievo.grammar.json.term_level import (
@@ -58,6 +59,7 @@ QUERY_PARSERS: dict[str, QueryParser] = {
     "match_none": parse_match_none,
     "constant_score": parse_constant_score,
     "dis_max": parse_dis_max,
+    "pinned": parse_pinned_query,
     # semantic_text
     "semantic": parse_semantic,
     # OpenSearch's hybrid query (scored by a search pipeline's normalization-processor)
@@ -90,7 +92,6 @@ UNSUPPORTED_QUERIES: frozenset[str] = frozenset(
         "sparse_vector",
         "text_expansion",
         "weighted_tokens",
-        "pinned",
         "rule",
         "rule_query",
         "rank_feature",

@@ -14,10 +14,13 @@ from __future__ import annotations
 from typing import Any
 
 from retrievo.errors import bad_request, error_cause, not_supported, parsing_error
+from retrievo.grammar.json.diversify import diversify_parser
 from retrievo.grammar.json.errors import suggest
 from retrievo.grammar.json.fusion import linear_parser, rrf_parser
 from retrievo.grammar.json.knn import parse_knn_retriever
+from retrievo.grammar.json.pinned import pinned_parser
 from retrievo.grammar.json.rerank import reranker_parser
+from retrievo.grammar.json.rescore import rescorer_parser
 from retrievo.grammar.json.retriever_common import RetrieverParser
 from retrievo.grammar.json.standard import parse_standard
 from retrievo.retrievers.retriever import Retriever
@@ -70,6 +73,9 @@ RETRIEVER_PARSERS: dict[str, RetrieverParser] = {
     "rrf": rrf_parser(parse_retriever),
     "linear": linear_parser(parse_retriever),
     "text_similarity_reranker": reranker_parser(parse_retriever),
+    "pinned": pinned_parser(parse_retriever),
+    "rescorer": rescorer_parser(parse_retriever),
+    "diversify": diversify_parser(parse_retriever),
 }
 
 

@@ -29,9 +29,11 @@ from retrievo.grammar.json import values as jv
 from retrievo.grammar.json.errors import failed_field, unknown_field, unsupported_token, x_content
 from retrievo.grammar.json.knn import parse_knn_section
 from retrievo.grammar.json.queries import parse_top_level_query
+from retrievo.grammar.json.rescore import parse_rescore_section
 from retrievo.grammar.json.retrievers import parse_retriever
 from retrievo.grammar.json.sort import parse_search_after, parse_sort
 from retrievo.retrievers.fusion import CompoundRetriever
+from retrievo.retrievers.rescorer import RescorerRetriever
 from retrievo.retrievers.search import FieldAndFormat, SearchRequest, SourceFilter, StoredFields
 from retrievo.retrievers.standard import StandardRetriever
 
@@ -284,6 +286,7 @@ _HANDLERS: dict[str, Callable[[str, Any], Any]] = {
     "query": lambda key, value: parse_top_level_query(value),
     "retriever": lambda key, value: parse_retriever(value),
     "knn": lambda key, value: value,  # parsed once ``size`` is known (it is k's default)
+    "rescore": lambda key, value: parse_rescore_section(value),
     "fields": _fields_list,
     "docvalue_fields": _fields_list,
     "stored_fields": parse_stored_fields,
@@ -319,7 +322,7 @@ def _check_retriever_conflicts(body: dict[str, Any], parsed: dict[str, Any]) -> 
         if key == "knn":
             return key in body and body[key] != []
         if key == "min_score":
-            return key in body and not isinstance(parsed.get("retriever"), CompoundRetriever)
+            return key in body and not isinstance(parsed.get("retriever"), (CompoundRetriever, RescorerRetriever))
         return key in body
 
     if "retriever" in body:
@@ -386,6 +389,8 @@ def parse_search(
             search_after=parsed.get("search_after"),
             knn=knn,
         )
+        if parsed.get("rescore"):
+            retriever = RescorerRetriever(retriever=retriever, rescore=parsed["rescore"], top_level=True)
     request = SearchRequest(
         index=index,
         retriever=retriever,
