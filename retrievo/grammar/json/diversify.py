@@ -10,14 +10,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from retrievo.errors import error_cause, illegal_argument, not_supported
+from retrievo.errors import error_cause, illegal_argument
 from retrievo.grammar.json import values as jv
-from retrievo.grammar.json.errors import x_content
+from retrievo.grammar.json.knn import query_vector_builder
 from retrievo.grammar.json.objects import OBJECT, Field, float_field, int_field, parse_object, string_field
 from retrievo.grammar.json.retriever_common import BASE_FIELDS, RetrieverParser, base_kwargs
 from retrievo.retrievers.diversify import DiversifyRetriever
 from retrievo.retrievers.fusion import DEFAULT_RANK_WINDOW_SIZE
-from retrievo.retrievers.knn import TextEmbeddingBuilder
 
 NAME = "diversify"
 #: ``ResultDiversificationType``: the only type Elasticsearch knows.
@@ -41,23 +40,6 @@ def _query_vector(value: Any) -> tuple[float, ...] | str:
     return tuple(out)
 
 
-def _builder(value: Any) -> TextEmbeddingBuilder:
-    """``query_vector_builder``: retrievo builds vectors with ``text_embedding`` only (as for ``knn``)."""
-    if len(value) != 1:
-        raise illegal_argument("[query_vector_builder] must contain exactly one builder")
-    name, body = next(iter(value.items()))
-    if name != "text_embedding":
-        raise not_supported(f"[query_vector_builder] [{name}]", "use [text_embedding]")
-    parsed = parse_object("text_embedding", body, {"model_id": string_field(), "model_text": string_field()})
-    missing = [f for f in ("model_id", "model_text") if f not in parsed]
-    if missing:
-        raise x_content(
-            "[text_embedding] failed to parse object",
-            cause=error_cause("illegal_argument_exception", f"Required [{', '.join(missing)}]"),
-        )
-    return TextEmbeddingBuilder(model_id=parsed["model_id"], model_text=parsed["model_text"])
-
-
 _VECTOR_TOKENS = frozenset({jv.START_ARRAY, jv.VALUE_STRING, jv.VALUE_NUMBER, jv.START_OBJECT})
 
 _FIELDS: dict[str, Field] = {
@@ -65,7 +47,7 @@ _FIELDS: dict[str, Field] = {
     "field": string_field(),
     "rank_window_size": int_field(),
     "query_vector": Field(_VECTOR_TOKENS, _query_vector),
-    "query_vector_builder": Field(OBJECT, _builder),
+    "query_vector_builder": Field(OBJECT, query_vector_builder),
     "lambda": float_field(),
     "size": int_field(),
     **BASE_FIELDS,

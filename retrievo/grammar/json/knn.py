@@ -52,7 +52,8 @@ def _vector(value: Any) -> tuple[float, ...]:
     return tuple(out)
 
 
-def _builder(value: Any) -> TextEmbeddingBuilder:
+def query_vector_builder(value: Any) -> TextEmbeddingBuilder:
+    """``query_vector_builder``: retrievo builds query vectors with ``text_embedding`` only."""
     if len(value) != 1:
         raise illegal_argument("[query_vector_builder] must contain exactly one builder")
     name, body = next(iter(value.items()))
@@ -93,7 +94,7 @@ def _unsupported(name: str) -> Field:
 _COMMON: dict[str, Field] = {
     "field": string_field(),
     "query_vector": Field(_VECTOR_TOKENS, _vector),
-    "query_vector_builder": Field(OBJECT, _builder),
+    "query_vector_builder": Field(OBJECT, query_vector_builder),
     "k": int_field(),
     "num_candidates": int_field(),
     "similarity": float_field(),
