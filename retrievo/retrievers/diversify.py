@@ -14,19 +14,17 @@ from retrievo.errors import validation_error
 from retrievo.java_text import java_float_str
 from retrievo.retrievers.fusion import DEFAULT_RANK_WINDOW_SIZE
 from retrievo.retrievers.knn import TextEmbeddingBuilder
-from retrievo.retrievers.retriever import Retriever
+from retrievo.retrievers.retriever import WrappingRetriever
 
 #: ``DiversifyRetrieverBuilder.DEFAULT_SIZE_VALUE``: ``size`` defaults to ``min(10, rank_window_size)``.
 DEFAULT_DIVERSIFY_SIZE = 10
 
 
-class DiversifyRetriever(Retriever):
+class DiversifyRetriever(WrappingRetriever):
     kind: ClassVar[str] = "diversify"
-    retriever: Retriever
     #: The diversification type as written (``mmr``, matched case-insensitively, printed lower case).
     type: str = "mmr"
     field: str
-    rank_window_size: int = DEFAULT_RANK_WINDOW_SIZE
     #: ``None``: not written (the effective size is ``min(10, rank_window_size)``).
     size: int | None = None
     #: Numbers, or the string-encoded vector as written (which validation rejects).
@@ -38,17 +36,6 @@ class DiversifyRetriever(Retriever):
     @property
     def effective_size(self) -> int:
         return self.size if self.size is not None else min(DEFAULT_DIVERSIFY_SIZE, self.rank_window_size)
-
-    def children(self) -> tuple[Retriever, ...]:
-        return (self.retriever,)
-
-    def with_children(self, children: tuple[Retriever, ...]) -> DiversifyRetriever:
-        (child,) = children
-        return self if child is self.retriever else self.model_copy(update={"retriever": child})
-
-    @property
-    def own_window(self) -> int:
-        return self.rank_window_size
 
     def check_window(self, size: int | None = None) -> None:
         """``DiversifyRetrieverBuilder.validate`` replaces the compound checks (no size-vs-window check

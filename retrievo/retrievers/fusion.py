@@ -11,10 +11,9 @@ from typing import Any, ClassVar, Literal
 
 from retrievo.errors import validation_error
 from retrievo.retrievers.base import Node
-from retrievo.retrievers.retriever import Retriever, check_not_negative, check_size
+from retrievo.retrievers.retriever import DEFAULT_RANK_WINDOW_SIZE, Retriever, check_not_negative, check_size
 
 Normalizer = Literal["none", "minmax", "l2_norm"]
-DEFAULT_RANK_WINDOW_SIZE = 10
 DEFAULT_RANK_CONSTANT = 60
 
 

@@ -15,7 +15,7 @@ from typing import Any, ClassVar
 from retrievo.retrievers.base import Node
 from retrievo.retrievers.fusion import DEFAULT_RANK_WINDOW_SIZE
 from retrievo.retrievers.queries import Query
-from retrievo.retrievers.retriever import Retriever, check_not_negative, check_size
+from retrievo.retrievers.retriever import WrappingRetriever
 
 #: ``PinnedQueryBuilder.MAX_NUM_PINNED_HITS``.
 MAX_PINNED = 100
@@ -76,34 +76,17 @@ def pin_list_problem(ids: tuple[str, ...] | None, docs: tuple[PinnedDoc, ...] | 
     return None
 
 
-class PinnedRetriever(Retriever):
+class PinnedRetriever(WrappingRetriever):
     kind: ClassVar[str] = "pinned"
-    retriever: Retriever
     #: Exactly one of ``ids`` and ``docs`` is set (the parser enforces Elasticsearch's rules).
     ids: tuple[str, ...] | None = None
     docs: tuple[PinnedDoc, ...] | None = None
-    rank_window_size: int = DEFAULT_RANK_WINDOW_SIZE
 
     def pinned(self) -> tuple[PinnedDoc, ...]:
         """The pinned documents in pin order, ``ids`` read as documents of any index."""
         if self.docs is not None:
             return self.docs
         return tuple(PinnedDoc(id=i) for i in self.ids or ())
-
-    def children(self) -> tuple[Retriever, ...]:
-        return (self.retriever,)
-
-    def with_children(self, children: tuple[Retriever, ...]) -> PinnedRetriever:
-        (child,) = children
-        return self if child is self.retriever else self.model_copy(update={"retriever": child})
-
-    @property
-    def own_window(self) -> int:
-        return self.rank_window_size
-
-    def check_window(self, size: int | None = None) -> None:
-        check_size(self, self.rank_window_size, size)
-        check_not_negative(self.rank_window_size)
 
     def describe(self) -> dict[str, Any]:
         out: dict[str, Any] = {}

@@ -11,7 +11,7 @@ from typing import Any, ClassVar
 
 from retrievo.retrievers.base import Node
 from retrievo.retrievers.fusion import DEFAULT_RANK_WINDOW_SIZE
-from retrievo.retrievers.retriever import Retriever, check_not_negative, check_size
+from retrievo.retrievers.retriever import WrappingRetriever
 
 DEFAULT_RERANK_INFERENCE_ID = ".rerank-v1-elasticsearch"
 
@@ -32,31 +32,13 @@ class ChunkRescorer(Node):
         return body
 
 
-class TextSimilarityReranker(Retriever):
+class TextSimilarityReranker(WrappingRetriever):
     kind: ClassVar[str] = "text_similarity_reranker"
-    retriever: Retriever
     field: str
     inference_text: str
     inference_id: str = DEFAULT_RERANK_INFERENCE_ID
-    rank_window_size: int = DEFAULT_RANK_WINDOW_SIZE
     allow_rerank_failures: bool = False
     chunk_rescorer: ChunkRescorer | None = None
-
-    def children(self) -> tuple[Retriever, ...]:
-        return (self.retriever,)
-
-    def with_children(self, children: tuple[Retriever, ...]) -> TextSimilarityReranker:
-        (child,) = children
-        return self if child is self.retriever else self.model_copy(update={"retriever": child})
-
-    @property
-    def own_window(self) -> int:
-        return self.rank_window_size
-
-    def check_window(self, size: int | None = None) -> None:
-        """At the top level Elasticsearch checks ``size`` against the window before its sign."""
-        check_size(self, self.rank_window_size, size)
-        check_not_negative(self.rank_window_size)
 
     def describe(self) -> dict[str, Any]:
         out: dict[str, Any] = {

@@ -10,7 +10,7 @@ work through this contract, so none of them needs to know which kinds exist.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Self
 
 from retrievo.errors import validation_error
 from retrievo.retrievers.base import Node
@@ -81,6 +81,34 @@ class Retriever(Node):
         """What the logical plan shows on each child's line besides the child's own parameters (a
         compound's per-child weight and normalizer)."""
         return tuple({} for _ in self.children())
+
+
+#: Elasticsearch's ``rank_window_size`` default for every compound retriever.
+DEFAULT_RANK_WINDOW_SIZE = 10
+
+
+class WrappingRetriever(Retriever):
+    """A kind that runs one child ``retriever`` and ranks the child's first ``rank_window_size`` hits
+    itself (``text_similarity_reranker``, ``pinned``, ``diversify``): the tree and window contract, once."""
+
+    retriever: Retriever
+    rank_window_size: int = DEFAULT_RANK_WINDOW_SIZE
+
+    def children(self) -> tuple[Retriever, ...]:
+        return (self.retriever,)
+
+    def with_children(self, children: tuple[Retriever, ...]) -> Self:
+        (child,) = children
+        return self if child is self.retriever else self.model_copy(update={"retriever": child})
+
+    @property
+    def own_window(self) -> int:
+        return self.rank_window_size
+
+    def check_window(self, size: int | None = None) -> None:
+        """At the top level Elasticsearch checks ``size`` against the window before its sign."""
+        check_size(self, self.rank_window_size, size)
+        check_not_negative(self.rank_window_size)
 
 
 def check_size(r: Retriever, window: int, size: int | None) -> None:
