@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from retrievo.cluster_settings import SEARCH_SETTINGS, ClusterSettings
 from retrievo.errors import ApiError, bad_request, error_reason, illegal_argument, index_not_found, not_found
 from retrievo.index.mappings.limits import check_field_limit
 from retrievo.index.persistence import DataDirectory
@@ -29,6 +30,7 @@ from retrievo.index.shard import Shard
 from retrievo.inference import DEFAULT_RERANK_INFERENCE_ID, InferenceRegistry
 from retrievo.inference.chunking import parse_chunking_settings
 from retrievo.opensearch.ml_models import MlModels
+from retrievo.opensearch.ml_settings import ML_COMMONS_SETTINGS
 from retrievo.opensearch.pipeline_config import parse_search_pipeline
 from retrievo.opensearch.search_pipelines import SearchPipelines
 
@@ -71,10 +73,13 @@ class Catalog:
         #: Aliases: alias name → index name → the alias's metadata on that index (``filter``,
         #: ``is_write_index``, routing). Persisted with their index (at every change, and by :meth:`save`).
         self._aliases: dict[str, dict[str, dict[str, Any]]] = {}
-        #: OpenSearch ML Commons (``_plugins/_ml``): model groups, models, tasks and the
-        #: ``plugins.ml_commons.*`` cluster settings (persisted: the manifest's ``ml_commons``); deployed
-        #: models run on private inference endpoints and are deployed again after a restart.
-        self.ml_models = MlModels()
+        #: ``_cluster/settings``: Elasticsearch's search settings and OpenSearch ML Commons'
+        #: ``plugins.ml_commons.*`` (persisted: the manifest's ``cluster_settings``, persistent scope only).
+        self.cluster_settings = ClusterSettings((SEARCH_SETTINGS, ML_COMMONS_SETTINGS))
+        #: OpenSearch ML Commons (``_plugins/_ml``): model groups, models and tasks (persisted: the
+        #: manifest's ``ml_commons``); deployed models run on private inference endpoints and are deployed
+        #: again after a restart. Its settings are read from :attr:`cluster_settings`.
+        self.ml_models = MlModels(settings=self.cluster_settings)
         #: OpenSearch search pipelines (``_search/pipeline``), by id (persisted: ``search_pipelines``).
         self.search_pipelines = SearchPipelines()
         #: Metarank inference entries (``retrievo serve --config``): name → inference endpoint id, for
@@ -306,6 +311,9 @@ class Catalog:
         self.inference.on_change = self._persist_endpoints
         self.search_pipelines.on_change = self._persist_pipelines
         self.ml_models.on_change = self._persist_ml_commons
+        self.cluster_settings.on_change = self._persist_cluster_settings
+        if data.cluster_settings() is None:  # settings read from an older layout are saved in their own place
+            data.commit(cluster_settings=self.cluster_settings.scopes()["persistent"])
         if redeployed:  # the models' redeploy (or failure) is saved as OpenSearch indexes it
             data.commit(ml_commons=self.ml_models.state())
 
@@ -331,6 +339,7 @@ class Catalog:
             only=True,
             pipelines=self.search_pipelines.definitions(),
             ml_commons=self.ml_models.state(),
+            cluster_settings=self.cluster_settings.scopes()["persistent"],
         )
         return {
             "acknowledged": True,
@@ -354,6 +363,16 @@ class Catalog:
                 ) from None
         redeployed = False
         ml_state = data.ml_commons()
+        # the settings first: restoring ML Commons' models reads its redeploy settings
+        saved_settings = data.cluster_settings()
+        if saved_settings is None:  # format < 6: only ML Commons' settings were saved, with its state
+            saved_settings = dict(ml_state.get("persistent_settings", {}))
+        try:
+            self.cluster_settings.restore(saved_settings)
+        except ApiError as failure:
+            raise corrupt(
+                data.root / MANIFEST_NAME, f"cannot restore the cluster settings: {error_reason(failure)}"
+            ) from None
         if ml_state:
             try:
                 redeployed = self.ml_models.restore(ml_state)
@@ -403,6 +422,11 @@ class Catalog:
         """A manifest swap with ML Commons' new state; if it fails, the change is not made."""
         if self._data is not None:
             self._data.commit(ml_commons=state)
+
+    def _persist_cluster_settings(self, persistent: dict[str, str]) -> None:
+        """A manifest swap with the new persistent cluster settings; if it fails, the change is not made."""
+        if self._data is not None:
+            self._data.commit(cluster_settings=persistent)
 
     def _persist_endpoints(self) -> None:
         if self._data is not None:

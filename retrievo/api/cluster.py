@@ -21,8 +21,8 @@ from retrievo.api import params as p
 from retrievo.api.call import Call, body_object, reply
 from retrievo.api.resolve import resolve
 from retrievo.api.types import RestResponse
+from retrievo.cluster_settings import nest
 from retrievo.errors import illegal_argument, not_supported, x_content_parse_error
-from retrievo.opensearch.ml_settings import nest
 
 CLUSTER_NAME = "retrievo"
 _RANK = {"green": 0, "yellow": 1, "red": 2}
@@ -140,8 +140,8 @@ def _settings_view(flat: dict[str, str], flat_settings: bool) -> dict[str, Any]:
 
 
 def put_settings(call: Call) -> dict[str, Any]:
-    """``PUT /_cluster/settings``: ``persistent`` and ``transient`` settings (only OpenSearch ML
-    Commons' ``plugins.ml_commons.*`` are known; any other is Elasticsearch's ``not recognized``).
+    """``PUT /_cluster/settings``: ``persistent`` and ``transient`` settings (the ones features registered
+    in :mod:`retrievo.cluster_settings`; any other is Elasticsearch's ``not recognized``).
     Every setting is validated before any is applied; the answer echoes what was applied."""
     flat_settings = p.as_bool("flat_settings", call.param("flat_settings"))
     for name in ("timeout", "master_timeout"):
@@ -158,7 +158,7 @@ def put_settings(call: Call) -> dict[str, Any]:
                 f"[cluster_update_settings_request] {key} doesn't support values of type: VALUE_STRING"
             )
         scopes[key] = value
-    applied = call.catalog.ml_models.settings.update(scopes["persistent"], scopes["transient"])
+    applied = call.catalog.cluster_settings.update(scopes["persistent"], scopes["transient"])
     return {
         "acknowledged": True,
         "persistent": _settings_view(applied["persistent"], flat_settings),
@@ -174,7 +174,7 @@ def get_settings(call: Call) -> dict[str, Any]:
         raise not_supported("[include_defaults]", "retrievo lists the settings that were set")
     for name in ("timeout", "master_timeout"):
         p.time_value(name, call.param(name))
-    scopes = call.catalog.ml_models.settings.scopes()
+    scopes = call.catalog.cluster_settings.scopes()
     return {
         "persistent": _settings_view(scopes["persistent"], flat_settings),
         "transient": _settings_view(scopes["transient"], flat_settings),

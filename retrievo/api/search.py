@@ -180,7 +180,7 @@ def search(call: Call) -> dict[str, Any]:
     given = raw.pop("timeout", None)
     timeout = p.time_value("timeout", call.param("timeout") if call.param("timeout") is not None else given)
     if call.param("timeout") is None and given is None:  # SearchService: the cluster's default, -1 for none
-        default = call.catalog.ml_models.settings.cluster_value("search.default_search_timeout")
+        default = call.catalog.cluster_settings.value("search.default_search_timeout")
         timeout = p.time_value("search.default_search_timeout", default)
     pipelined = search_pipelines.begin(call, raw)  # OpenSearch's search pipelines
     body, phase = pipelined.body, pipelined.phase(scroll=call.param("scroll") is not None)

@@ -26,6 +26,7 @@ import threading
 from collections.abc import Mapping
 from typing import Any
 
+from retrievo.cluster_settings import ClusterSettings
 from retrievo.errors import ApiError, error_reason
 from retrievo.inference import InferenceRegistry
 from retrievo.inference.services.cross_encoder_model import CrossEncoderRerankModel
@@ -42,8 +43,8 @@ from .pretrained import TEXT_SIMILARITY
 class MlDeployments(MlRecords):
     """The records plus the models' inference endpoints: deploy, undeploy, redeploy after a restart."""
 
-    def __init__(self, *, node_id: str | None = None) -> None:
-        super().__init__(node_id=node_id)
+    def __init__(self, *, node_id: str | None = None, settings: ClusterSettings | None = None) -> None:
+        super().__init__(node_id=node_id, settings=settings)
         self._inference = InferenceRegistry()
         self._endpoints = 0
         #: One deploy or undeploy of a model at a time (loading happens outside the registry lock).

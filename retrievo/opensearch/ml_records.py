@@ -1,13 +1,14 @@
 """The records behind ML Commons' registry, and how a change to them is saved.
 
 OpenSearch keeps model groups, models and tasks as documents of system indices
-(``.plugins-ml-model-group``, ``.plugins-ml-model``, ``.plugins-ml-task``) and its persistent cluster
-settings in the cluster state, so all of them outlive a restart. retrievo keeps them here and, with a data
-directory, saves all of them as one JSON object (the manifest's ``ml_commons``) whenever one changes: a
-change runs under :meth:`MlRecords._changing`, which hands the new state to ``on_change`` before the
-request answers and puts everything back as it was if that raises, so a change that cannot be saved is
-not made. Only the registrations are saved (hub id or local path, config, state); a model's files stay
-where they were registered from and are loaded from there again.
+(``.plugins-ml-model-group``, ``.plugins-ml-model``, ``.plugins-ml-task``), so all of them outlive a
+restart (its ``plugins.ml_commons.*`` settings live in the cluster settings, saved by the catalog).
+retrievo keeps them here and, with a data directory, saves all of them as one JSON object (the
+manifest's ``ml_commons``) whenever one changes: a change runs under :meth:`MlRecords._changing`, which
+hands the new state to ``on_change`` before the request answers and puts everything back as it was if
+that raises, so a change that cannot be saved is not made. Only the registrations are saved (hub id or
+local path, config, state); a model's files stay where they were registered from and are loaded from
+there again.
 
 :class:`MlRecords` also answers the model group and task requests; :class:`~.ml_models.MlModels` adds
 models, deploying and predicting.
@@ -21,13 +22,14 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
+from retrievo.cluster_settings import ClusterSettings
 from retrievo.errors import not_supported
 
 from . import ml_errors as errors
 from .ids import TimeBasedIds, random_node_id
 from .ml_documents import MODEL_GROUP_INDEX, MODEL_INDEX, TASK_INDEX, MlModel, MlModelGroup, MlTask, now_millis
 from .ml_register import access_control_requested
-from .ml_settings import MlCommonsSettings
+from .ml_settings import ML_COMMONS_SETTINGS, MlSettings
 from .ml_xcontent import text
 
 #: Version of the saved object's layout (inside the manifest's own format version).
@@ -35,14 +37,14 @@ STATE_VERSION = 1
 
 
 class MlRecords:
-    """Model groups, models and tasks, the ML settings, and their saved form; thread-safe."""
+    """Model groups, models and tasks, and their saved form; thread-safe. ``settings``: the cluster
+    settings store the ML Commons settings are read from (the catalog's; a private one by default)."""
 
-    def __init__(self, *, node_id: str | None = None) -> None:
+    def __init__(self, *, node_id: str | None = None, settings: ClusterSettings | None = None) -> None:
         self._lock = threading.RLock()
         self._ids = TimeBasedIds()
         self.node_id = node_id or random_node_id()
-        self.settings = MlCommonsSettings(self._lock)
-        self.settings.on_change = self._settings_changing
+        self.settings = MlSettings(settings or ClusterSettings((ML_COMMONS_SETTINGS,)))
         self._groups: dict[str, MlModelGroup] = {}
         self._models: dict[str, MlModel] = {}
         self._tasks: dict[str, MlTask] = {}
@@ -56,15 +58,14 @@ class MlRecords:
 
     # ------------------------------------------------------------------ saving
 
-    def state(self, persistent: Mapping[str, str] | None = None) -> dict[str, Any]:
-        """Everything a restart needs, as JSON (``persistent``: the settings to save instead of the
-        current ones). The node id is kept too: an OpenSearch node keeps its id in its data path."""
+    def state(self) -> dict[str, Any]:
+        """Everything a restart needs, as JSON. The node id is kept too: an OpenSearch node keeps its
+        id in its data path."""
         with self._lock:
             indices = ((MODEL_GROUP_INDEX, self._group_index), (MODEL_INDEX, self._model_index))
             return {
                 "version": STATE_VERSION,
                 "node_id": self.node_id,
-                "persistent_settings": dict(self.settings.scopes()["persistent"] if persistent is None else persistent),
                 "system_indices": [name for name, made in indices if made],
                 "seq_no": self._seq_no,
                 "model_groups": [g.to_state() for g in self._groups.values()],
@@ -74,7 +75,8 @@ class MlRecords:
 
     def _load_state(self, state: Mapping[str, Any]) -> None:
         """Replace everything with a saved :meth:`state` (``ValueError``/``KeyError``/``TypeError`` when
-        it is not one)."""
+        it is not one). A state saved before the cluster settings had a store of their own carries
+        ``persistent_settings``; the catalog restores those, so they are not read here."""
         if state.get("version") != STATE_VERSION:
             raise ValueError(f"unknown ML Commons state version [{state.get('version')}]")
         groups = [MlModelGroup.from_state(dict(g)) for g in state["model_groups"]]
@@ -82,7 +84,6 @@ class MlRecords:
         tasks = [MlTask.from_state(dict(t)) for t in state["tasks"]]
         indices = list(state["system_indices"])
         with self._lock:
-            self.settings.restore(dict(state["persistent_settings"]))
             self.node_id = str(state["node_id"])
             self._groups = {g.group_id: g for g in groups}
             self._models = {m.model_id: m for m in models}
@@ -91,13 +92,9 @@ class MlRecords:
             self._group_index = MODEL_GROUP_INDEX in indices
             self._model_index = MODEL_INDEX in indices
 
-    def _publish(self, persistent: Mapping[str, str] | None = None) -> None:
+    def _publish(self) -> None:
         if self.on_change is not None:
-            self.on_change(self.state(persistent))
-
-    def _settings_changing(self, persistent: dict[str, str]) -> None:
-        with self._lock:
-            self._publish(persistent)
+            self.on_change(self.state())
 
     def _snapshot(self) -> tuple[Any, ...]:
         """The records and a copy of each one's fields: a rollback puts the same objects back (code

@@ -628,7 +628,7 @@ def test_rerank_scores_in_process(tmp_path: Path, cross_encoder_dir: Path) -> No
     from retrievo.opensearch.ml_models import MlModels
 
     models = MlModels()
-    models.settings.update(
+    models.settings.cluster.update(
         {
             "plugins.ml_commons.allow_registering_model_via_url": "true",
             "plugins.ml_commons.native_memory_threshold": 100,
@@ -716,7 +716,7 @@ def test_concurrent_deploys_and_predictions(tmp_path: Path, cross_encoder_dir: P
     from retrievo.opensearch.ml_models import MlModels
 
     models = MlModels()
-    models.settings.update(
+    models.settings.cluster.update(
         {
             "plugins.ml_commons.allow_registering_model_via_url": "true",
             "plugins.ml_commons.native_memory_threshold": 100,
@@ -741,7 +741,7 @@ def test_missing_local_model_fails_the_register_task(tmp_path: Path) -> None:
     from retrievo.opensearch.ml_models import MlModels
 
     models = MlModels()
-    models.settings.update(
+    models.settings.cluster.update(
         {
             "plugins.ml_commons.allow_registering_model_via_url": "true",
             "plugins.ml_commons.native_memory_threshold": 100,

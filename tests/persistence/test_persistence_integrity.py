@@ -171,11 +171,15 @@ def test_manifest_problems(saved: tuple[Engine, Path]) -> None:
     err = _error(lambda: Engine.load(path))
     assert error_reason(err).startswith("checksum failed") and str(manifest) in error_reason(err)
 
-    manifest.write_bytes(original.replace(f'"format_version":{FORMAT_VERSION}'.encode(), b'"format_version":7'))
+    manifest.write_bytes(
+        original.replace(
+            f'"format_version":{FORMAT_VERSION}'.encode(), f'"format_version":{FORMAT_VERSION + 1}'.encode()
+        )
+    )
     err = _error(lambda: Engine.load(path))
     assert err.status_code == 500 and err.error == "index_format_too_new_exception"
     assert error_reason(err).startswith(
-        f"Format version is not supported (resource [{manifest}]): 7 (needs to be between 1 and {FORMAT_VERSION})"
+        f"Format version is not supported (resource [{manifest}]): {FORMAT_VERSION + 1} (needs to be between 1 and {FORMAT_VERSION})"
     )
 
     manifest.write_text(json.dumps({"name": "some other tool's manifest"}))

@@ -161,7 +161,8 @@ def test_models_survive_a_restart_of_an_attached_engine(tmp_path: Path, model_di
     assert [m["model_id"] for m in saved["models"]] == [ids["model"]]
     assert saved["models"][0]["source"] == str(model_dir.resolve()) and saved["models"][0]["state"] == "DEPLOYED"
     # persistent settings are saved, transient ones are not (a full cluster restart clears them)
-    assert saved["persistent_settings"] == {
+    assert "persistent_settings" not in saved  # the cluster settings have a place of their own
+    assert manifest["cluster_settings"] == {
         "plugins.ml_commons.allow_registering_model_via_url": "true",
         "plugins.ml_commons.native_memory_threshold": "100",
     }
@@ -170,7 +171,7 @@ def test_models_survive_a_restart_of_an_attached_engine(tmp_path: Path, model_di
     _check(_search(again), expected)
     _same_but_redeployed(before, _records(again, ids))
     settings = _request(again, "GET", "/_cluster/settings?flat_settings=true")
-    assert settings["transient"] == {} and settings["persistent"] == saved["persistent_settings"]
+    assert settings["transient"] == {} and settings["persistent"] == manifest["cluster_settings"]
     redeploy = _redeploy_task(_manifest(tmp_path / "data"), ids["model"])
     assert redeploy["task_id"] != ids["deploy_task"]
     assert _request(again, "GET", f"/_plugins/_ml/tasks/{redeploy['task_id']}")["state"] == "COMPLETED"
@@ -290,8 +291,9 @@ def test_a_change_the_data_directory_cannot_take_is_not_made(tmp_path: Path) -> 
     with pytest.raises(ApiError):
         _request(es, "PUT", "/_cluster/settings", SETTINGS)
     models.on_change = None  # detached: the registry shows that neither change happened
+    es.catalog.cluster_settings.on_change = None
     assert [g["name"] for g in models.state()["model_groups"]] == ["kept"]
-    assert models.settings.scopes() == {"persistent": {}, "transient": {}}
+    assert es.catalog.cluster_settings.scopes() == {"persistent": {}, "transient": {}}
 
 
 # ---------------------------------------------------------------------------------------- a real restart

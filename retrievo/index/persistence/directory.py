@@ -118,6 +118,11 @@ class DataDirectory:
         """OpenSearch ML Commons' saved state (empty when none was saved)."""
         return copy.deepcopy(self._manifest.ml_commons)
 
+    def cluster_settings(self) -> dict[str, str] | None:
+        """The persistent cluster settings (``None`` when the manifest predates them: format < 6)."""
+        saved = self._manifest.cluster_settings
+        return None if saved is None else dict(saved)
+
     def aliases(self) -> dict[str, dict[str, dict[str, Any]]]:
         """Index name → alias name → the alias's metadata on that index (only indices with aliases)."""
         return {
@@ -165,18 +170,22 @@ class DataDirectory:
         only: bool = False,
         pipelines: Mapping[str, Mapping[str, Any]] | None = None,
         ml_commons: Mapping[str, Any] | None = None,
+        cluster_settings: Mapping[str, str] | None = None,
     ) -> None:
         """Persist ``shards`` (a new generation each), forget the indexes named in ``drop``, replace
         the endpoint definitions when given, and every index's aliases when ``aliases`` (index name
         → alias name → metadata; an index it does not name has none) is given, else keep each
         index's aliases as they were; ``only``: the result holds exactly ``shards``; ``pipelines``, when
-        given, replaces the search pipeline definitions, and ``ml_commons`` ML Commons' state."""
+        given, replaces the search pipeline definitions, ``ml_commons`` ML Commons' state and ``cluster_settings``
+        the persistent cluster settings."""
         written: dict[str, tuple[IndexEntry, dict[str, WrittenFile]]] = {}
         try:
             for shard in shards:
                 written[shard.name] = self._write_shard(shard)
             with self._lock:
-                self._swap_manifest(written, set(drop), endpoints, aliases, only, pipelines, ml_commons)
+                self._swap_manifest(
+                    written, set(drop), endpoints, aliases, only, pipelines, ml_commons, cluster_settings
+                )
         finally:
             with self._lock:
                 for entry, _ in written.values():
@@ -218,6 +227,7 @@ class DataDirectory:
         only: bool,
         pipelines: Mapping[str, Mapping[str, Any]] | None = None,
         ml_commons: Mapping[str, Any] | None = None,
+        cluster_settings: Mapping[str, str] | None = None,
     ) -> None:
         path = self.root / MANIFEST_NAME
         try:
@@ -251,6 +261,7 @@ class DataDirectory:
                 current.search_pipelines if pipelines is None else {n: dict(d) for n, d in pipelines.items()}
             ),
             ml_commons=current.ml_commons if ml_commons is None else copy.deepcopy(dict(ml_commons)),
+            cluster_settings=((current.cluster_settings or {}) if cluster_settings is None else dict(cluster_settings)),
         )
         data = dump_json(manifest.to_json())
         tmp = self.root / f"{_TMP_PREFIX}{secrets.token_hex(6)}.tmp"

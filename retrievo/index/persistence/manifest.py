@@ -21,6 +21,8 @@ misread the new layout. A manifest from a newer version is refused with
 * 5: index entries carry ``translog_generation``, the first translog generation the saved index does
   not include (absent before: 0, replay every generation; a version-4 reader would skip the translog
   and silently lose the writes acknowledged since the last commit).
+* 6: ``cluster_settings``, the persistent cluster settings (flat); before, the ML Commons settings were
+  kept as ``ml_commons.persistent_settings`` (still read from there when ``cluster_settings`` is absent).
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ from retrievo.index.persistence import errors
 from retrievo.index.persistence.files import FileRecord, canonical_digest, load_json
 
 FORMAT = "retrievo-data"
-FORMAT_VERSION = 5
+FORMAT_VERSION = 6
 MANIFEST_NAME = "retrievo-manifest.json"
 
 _INDEX_DIR = re.compile(r"indices/[0-9a-zA-Z_-]{1,64}/[0-9]{8,}")
@@ -79,6 +81,8 @@ class Manifest:
     search_pipelines: dict[str, dict[str, Any]] = field(default_factory=dict)
     #: OpenSearch ML Commons' state (``retrievo.opensearch.ml_state``), opaque here; empty: none.
     ml_commons: dict[str, Any] = field(default_factory=dict)
+    #: The persistent cluster settings (``PUT _cluster/settings``), flat; ``None``: none saved (format < 6).
+    cluster_settings: dict[str, str] | None = None
 
     def body(self) -> dict[str, Any]:
         return {
@@ -90,6 +94,7 @@ class Manifest:
             "inference_endpoints": self.inference_endpoints,
             "search_pipelines": {name: self.search_pipelines[name] for name in sorted(self.search_pipelines)},
             "ml_commons": self.ml_commons,
+            "cluster_settings": dict(sorted((self.cluster_settings or {}).items())),
             "indices": [self.indices[name].to_json() for name in sorted(self.indices)],
         }
 
@@ -177,6 +182,11 @@ def _decode(path: Path, body: dict[str, Any]) -> Manifest:
     ml_commons = body.get("ml_commons", {})  # format versions 1 to 3: none
     if not isinstance(ml_commons, dict):
         raise TypeError("ml_commons must be an object")
+    cluster_settings = body.get("cluster_settings")  # format versions 1 to 5: none
+    if cluster_settings is not None and (
+        not isinstance(cluster_settings, dict) or not all(isinstance(v, str) for v in cluster_settings.values())
+    ):
+        raise TypeError("cluster_settings must be an object of strings")
     return Manifest(
         generation=int(body["generation"]),
         writer=str(body["writer"]),
@@ -185,4 +195,5 @@ def _decode(path: Path, body: dict[str, Any]) -> Manifest:
         retrievo_version=str(body.get("retrievo_version", "")),
         search_pipelines={str(name): dict(definition) for name, definition in pipelines.items()},
         ml_commons=dict(ml_commons),
+        cluster_settings=None if cluster_settings is None else dict(cluster_settings),
     )
