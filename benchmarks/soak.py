@@ -42,7 +42,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
-# benchmarks/http.py would shadow the standard library's http package: drop this script's directory.
+# only the test helpers are imported from outside the package: keep this script's directory off the path
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]
 sys.path.insert(0, str(REPO / "tests" / "server"))
 

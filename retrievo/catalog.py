@@ -33,6 +33,7 @@ from retrievo.opensearch.ml_models import MlModels
 from retrievo.opensearch.ml_settings import ML_COMMONS_SETTINGS
 from retrievo.opensearch.pipeline_config import parse_search_pipeline
 from retrievo.opensearch.search_pipelines import SearchPipelines
+from retrievo.query_rules import RulesetStore
 
 #: Characters Elasticsearch's ``MetadataCreateIndexService.validateIndexOrAliasName`` refuses.
 _FORBIDDEN_NAME_CHARACTERS = frozenset('\\/*?"<>| ,#:')
@@ -82,6 +83,8 @@ class Catalog:
         self.ml_models = MlModels(settings=self.cluster_settings)
         #: OpenSearch search pipelines (``_search/pipeline``), by id (persisted: ``search_pipelines``).
         self.search_pipelines = SearchPipelines()
+        #: Elasticsearch's query rulesets (``_query_rules``), by id (persisted: ``query_rules``).
+        self.query_rules = RulesetStore()
         #: Metarank inference entries (``retrievo serve --config``): name → inference endpoint id, for
         #: ``POST /inference/cross/<name>`` (rerank endpoints) and ``/inference/encoder/<name>``
         #: (text_embedding endpoints). Only these names answer there, as only configured ones do in Metarank.
@@ -310,6 +313,7 @@ class Catalog:
             shard.oplog = data.open_translog(shard)  # after the replay: replayed writes are not logged again
         self.inference.on_change = self._persist_endpoints
         self.search_pipelines.on_change = self._persist_pipelines
+        self.query_rules.on_change = self._persist_query_rules
         self.ml_models.on_change = self._persist_ml_commons
         self.cluster_settings.on_change = self._persist_cluster_settings
         if data.cluster_settings() is None:  # settings read from an older layout are saved in their own place
@@ -339,6 +343,7 @@ class Catalog:
             only=True,
             pipelines=self.search_pipelines.definitions(),
             ml_commons=self.ml_models.state(),
+            query_rules=self.query_rules.definitions(),
             cluster_settings=self.cluster_settings.scopes()["persistent"],
         )
         return {
@@ -388,6 +393,11 @@ class Catalog:
             except ApiError as failure:
                 raise pipeline_not_restorable(data.root / MANIFEST_NAME, pipeline_id, error_reason(failure)) from None
         self.search_pipelines.restore(pipelines)
+        try:
+            self.query_rules.restore(data.query_rules().items())
+        except (ApiError, KeyError, TypeError, ValueError) as failure:
+            reason = error_reason(failure) if isinstance(failure, ApiError) else f"{type(failure).__name__}: {failure}"
+            raise corrupt(data.root / MANIFEST_NAME, f"cannot restore the query rulesets: {reason}") from None
         restored = data.read_indices(self.inference)
         with self.lock:
             self._shards.update(restored)
@@ -417,6 +427,11 @@ class Catalog:
         """A manifest swap with the new pipeline definitions; if it fails, the change is not made."""
         if self._data is not None:
             self._data.commit(pipelines=definitions)
+
+    def _persist_query_rules(self, definitions: dict[str, Any]) -> None:
+        """A manifest swap with the new query rulesets; if it fails, the change is not made."""
+        if self._data is not None:
+            self._data.commit(query_rules=definitions)
 
     def _persist_ml_commons(self, state: dict[str, Any]) -> None:
         """A manifest swap with ML Commons' new state; if it fails, the change is not made."""

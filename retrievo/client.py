@@ -347,6 +347,7 @@ class _Extras:
         from retrievo.grammar.builders import resolve_request
         from retrievo.grammar.json import parse_search
         from retrievo.planner.plan import build_plan
+        from retrievo.query_rules.resolve import apply_query_rules
 
         catalog = self._catalog
         if esql is not None:
@@ -368,6 +369,7 @@ class _Extras:
             )
         window = shard.settings.max_result_window
         request = parse_search(shard.name, pipelined.body, max_result_window=window)
+        request = apply_query_rules(request, catalog.query_rules)
         phase = pipelined.phase()
         if phase is not None:
             request = phase(request, window)
@@ -377,6 +379,7 @@ class _Extras:
             embed=catalog.embed_query,
             inference=catalog.inference,
             max_terms_count=shard.settings.max_terms_count,
+            default_field=shard.settings.default_field,
         )
 
 

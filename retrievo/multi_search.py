@@ -24,6 +24,7 @@ from retrievo.errors import ApiError, not_supported
 from retrievo.grammar.json.msearch import MultiSearchItem, parse_msearch
 from retrievo.index.shard import Shard
 from retrievo.planner.msearch import MultiSearchReport, run_msearch
+from retrievo.query_rules.resolve import apply_query_rules
 from retrievo.retrievers.search import SearchRequest
 
 #: The concrete indices an index expression means (under a header's index options), each with the
@@ -89,4 +90,4 @@ def multi_search(
 
 def _on_shard(catalog: Catalog, item: MultiSearchItem, name: Any) -> tuple[Shard, SearchRequest]:
     shard = catalog.shard(name)
-    return shard, item.against(shard.name, shard.settings.max_result_window)
+    return shard, apply_query_rules(item.against(shard.name, shard.settings.max_result_window), catalog.query_rules)

@@ -217,3 +217,20 @@ def test_unknown_field_in_match_is_rejected(e):
         e.search(index="t", query={"match": {"body": {"query": "x", "bogus": 1}}})
     assert info.value.body["error"]["type"] == "parsing_exception"
     assert "bogus" in info.value.body["error"]["reason"]
+
+
+def test_search_after_reads_a_date_in_the_fields_own_format():
+    """``search_after`` strings for a date sort are parsed with the field's ``format``
+    (``DocValueFormat.DateTime.parseLong``); numbers are epoch millis as the hits' sort values print them."""
+    es = Engine()
+    es.indices.create(index="d", mappings={"properties": {"d": {"type": "date", "format": "dd/MM/yyyy"}}})
+    es.index(index="d", id="1", document={"d": "01/02/2020"})
+    es.index(index="d", id="2", document={"d": "03/02/2020"}, refresh=True)
+    first = es.search(index="d", sort=[{"d": "asc"}])["hits"]["hits"]
+    assert [h["sort"] for h in first] == [[1580515200000], [1580688000000]]  # 2020-02-01 / 02-03 UTC
+    for after in ("01/02/2020", 1580515200000):
+        rest = es.search(index="d", sort=[{"d": "asc"}], search_after=[after])["hits"]["hits"]
+        assert [h["_id"] for h in rest] == ["2"]
+    with pytest.raises(BadRequestError) as info:
+        es.search(index="d", sort=[{"d": "asc"}], search_after=["2020-02-01"])
+    assert info.value.body["error"]["reason"] == "Failed to parse search_after value [2020-02-01] for field [d]"

@@ -19,6 +19,7 @@ from retrievo.api.resolve import resolve_call
 from retrievo.errors import bad_request, illegal_argument, not_supported
 from retrievo.grammar.json import parse_search
 from retrievo.planner.execute import run_search
+from retrievo.query_rules.resolve import apply_query_rules
 
 
 def _options(call: Call) -> tuple[dict[str, Any], int | None, bool]:
@@ -75,7 +76,8 @@ def _matching(call: Call, query: dict[str, Any]) -> list[tuple[Any, list[str]]]:
     for shard in shards:
         live = shard.searcher().live_count
         body = {**query, "size": max(live, 1), "_source": False, "track_total_hits": True}
-        requests.append(parse_search(shard.name, body, max_result_window=sys.maxsize))
+        request = parse_search(shard.name, body, max_result_window=sys.maxsize)
+        requests.append(apply_query_rules(request, call.catalog.query_rules))
     out = []
     for shard, request in zip(shards, requests):
         hits = run_search(shard, request)["hits"]["hits"]

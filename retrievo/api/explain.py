@@ -24,6 +24,7 @@ from retrievo.planner.execute import prepare_search, top_explanation
 from retrievo.planner.explain import explain_lucene, node
 from retrievo.planner.operators.base import ExecContext, Operator
 from retrievo.planner.operators.query import Bm25Score, Filter
+from retrievo.query_rules.resolve import apply_query_rules
 from retrievo.response import filter_source
 
 
@@ -53,7 +54,7 @@ def explain(call: Call) -> dict[str, Any]:
     )
     prepared = prepare_search(
         shard,
-        parse_for(shard, request_body, unlimited=True),
+        apply_query_rules(parse_for(shard, request_body, unlimited=True), call.catalog.query_rules),
         embed=call.catalog.embed_query,
         inference=call.catalog.inference,
         searcher=searcher,

@@ -31,6 +31,7 @@ from retrievo.grammar.json import parse_search
 from retrievo.index.shard import Shard
 from retrievo.multi_search import SearchHooks, multi_search
 from retrievo.planner.execute import run_search
+from retrievo.query_rules.resolve import apply_query_rules
 from retrievo.response import shards_header
 from retrievo.retrievers.search import SearchRequest
 
@@ -229,6 +230,7 @@ def _execute(
         name, filters = targets[0]
         shard = catalog.shard(name)
         request = parse_for(shard, with_alias_filters(body, filters), unlimited=unlimited)
+        request = apply_query_rules(request, catalog.query_rules)
         if phase is not None:
             request = phase(request, shard.settings.max_result_window)
         return run_search(
@@ -263,13 +265,16 @@ def _search_many(
 ) -> dict[str, Any]:
     """One search over several indices (or none): each index searched for the first ``from + size``
     hits, then merged by score, index order and rank."""
-    for key in _SINGLE_INDEX_ONLY:
-        if key in body:
-            raise not_supported(f"[{key}] in a search over several indices")
     catalog = call.catalog
     shards = [catalog.shard(name) for name, _ in targets]
+    if shards:  # an expression that matches no index answers no hits, whatever the request needs to merge
+        for key in _SINGLE_INDEX_ONLY:
+            if key in body:
+                raise not_supported(f"[{key}] in a search over several indices")
     bodies = [with_alias_filters(body, filters) for _, filters in targets]
     requests = [parse_for(s, b, unlimited=unlimited) for s, b in zip(shards, bodies)]  # all checked before any runs
+    for parsed in requests:
+        apply_query_rules(parsed, catalog.query_rules)  # a missing ruleset fails before any index is searched
     if not shards:
         request = parse_search("_all", body)
         track = request.track_total_hits
@@ -287,7 +292,9 @@ def _search_many(
     value, relation, tracked, took, terminated, timed_out = 0, "eq", False, 0, False, False
     max_score: float | None = None
     for position, (shard, shard_body) in enumerate(zip(shards, bodies)):
-        request = parse_for(shard, {**shard_body, **window}, unlimited=unlimited)
+        request = apply_query_rules(
+            parse_for(shard, {**shard_body, **window}, unlimited=unlimited), catalog.query_rules
+        )
         response = run_search(
             shard,
             request,
@@ -354,7 +361,10 @@ def count(call: Call) -> dict[str, Any]:
     total = 0
     for name, filters in targets:
         shard = call.catalog.shard(name)
-        response = run_search(shard, parse_for(shard, with_alias_filters(request_body, filters)))
+        request = apply_query_rules(
+            parse_for(shard, with_alias_filters(request_body, filters)), call.catalog.query_rules
+        )
+        response = run_search(shard, request)
         total += int(response["hits"]["total"]["value"])
     shards = {**shards_header(), "total": len(targets), "successful": len(targets)}
     return {"count": total, "_shards": shards}

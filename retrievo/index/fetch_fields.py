@@ -260,6 +260,8 @@ def source_parser(fm: FieldMapping, fmt: str | None) -> SourceParser:
     if fm.type == "dense_vector":  # the source array as it is (retrievo keeps vectors in _source)
         _no_format(fm, fmt)
         return lambda value: value
+    if fm.type == "sparse_vector":  # SourceValueFetcher.identity: the source object as it is
+        return lambda value: value
     if fm.type == "semantic_text":  # the original text; "chunks" reads the inference results
         if fmt == "chunks":
             raise not_supported(f"[fields] format [chunks] on [semantic_text] field [{fm.path}]")
@@ -283,6 +285,9 @@ def source_values(fm: FieldMapping, parse: SourceParser, source: Mapping[str, An
             values.extend(found)
         else:
             ignored.append(found)
+        return values, ignored
+    if fm.type == "sparse_vector":  # each object given is one value
+        values.extend(v for v in (found if isinstance(found, list) else [found]) if isinstance(v, Mapping))
         return values, ignored
     queue: deque[Any] = deque([found])
     while queue:
@@ -510,6 +515,8 @@ class DocValueFetcher:
         assert fm is not None
         if fm.type == "dense_vector":
             raise ValueError(f"Field [{name}] of type [dense_vector] doesn't support docvalue_fields or aggregations")
+        if fm.type == "sparse_vector":
+            raise ValueError("[sparse_vector] fields do not support sorting, scripting or aggregating")
         if fm.type == "semantic_text":
             if fmt is not None:
                 raise ValueError(f"Field [{name}] of type [semantic_text] does not support custom formats")

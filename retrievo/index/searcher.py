@@ -16,6 +16,7 @@ import numpy as np
 
 from retrievo.index.doc_values import NumericColumn
 from retrievo.index.inverted import InvertedField
+from retrievo.index.sparse_vectors import SparseIndexOptions
 from retrievo.index.store import RetiredSources
 
 
@@ -35,6 +36,7 @@ class FieldInfo:
     date_format: str | None = None
     dims: int | None = None
     inference_id: str | None = None  # semantic_text: the endpoint that embeds its text
+    sparse_options: SparseIndexOptions | None = None  # sparse_vector: the pruning its queries default to
 
 
 DateParser = Callable[[FieldInfo, Any, int, bool, "str | None", "str | None"], int]

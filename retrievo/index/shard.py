@@ -26,6 +26,8 @@ from retrievo.index.mappings import FieldMapping, Mappings
 from retrievo.index.searcher import FieldInfo, Searcher
 from retrievo.index.semantic import Chunk, ChunkEmbedder, SemanticFieldWriter
 from retrievo.index.settings import IndexSettings, parse_settings, settings_values
+from retrievo.index.sparse_semantic import SparseChunk, SparseSemanticFieldWriter, is_sparse_chunk
+from retrievo.index.sparse_vectors import add_features, encode_feature_value
 from retrievo.index.store import DocumentStore
 
 if TYPE_CHECKING:  # the vectors package imports faiss: loaded on the first vector field only
@@ -33,6 +35,10 @@ if TYPE_CHECKING:  # the vectors package imports faiss: loaded on the first vect
 
 INTEGER_TYPES = frozenset({"long", "integer", "short", "byte", "date", "boolean"})
 NUMERIC_TYPES = frozenset({"long", "integer", "short", "byte", "double", "float", "half_float"})
+
+
+#: A semantic_text chunk: a dense embedding (:class:`Chunk`) or a sparse one (:class:`SparseChunk`).
+AnyChunk = Chunk | SparseChunk
 
 
 class OperationLog(Protocol):
@@ -53,7 +59,9 @@ class _Analyzed:
     columns: dict[str, list[float | int]]
     present: list[str]
     vectors: dict[str, np.ndarray]
-    chunks: dict[str, list[Chunk]]
+    chunks: dict[str, list[AnyChunk]]
+    #: sparse_vector fields: feature → encoded term frequency (each feature's largest weight).
+    features: dict[str, dict[str, int]]
 
 
 class Shard:
@@ -75,6 +83,7 @@ class Shard:
         self.columns: dict[str, NumericColumnWriter] = {}
         self.vectors: dict[str, VectorFieldWriter] = {}
         self.semantic: dict[str, SemanticFieldWriter] = {}
+        self.sparse_semantic: dict[str, SparseSemanticFieldWriter] = {}
         self.embedder = embedder
         self.presence: dict[str, list[int]] = {}
         self._presence_arrays: dict[str, np.ndarray] = {}
@@ -90,12 +99,13 @@ class Shard:
 
     # ------------------------------------------------------------------ writes
     def _analyze(
-        self, values: dict[str, list[Any]], mappings: Mappings, chunks_given: dict[str, list[Chunk]] | None = None
+        self, values: dict[str, list[Any]], mappings: Mappings, chunks_given: dict[str, list[AnyChunk]] | None = None
     ) -> _Analyzed:
         tokens: dict[str, tuple[list[str], list[int]]] = {}
         columns: dict[str, list[float | int]] = {}
         vectors: dict[str, np.ndarray] = {}
-        chunks: dict[str, list[Chunk]] = {}
+        chunks: dict[str, list[AnyChunk]] = {}
+        features: dict[str, dict[str, int]] = {}
         present: list[str] = []
         for path, vals in values.items():
             fm = mappings.field(path)
@@ -134,16 +144,24 @@ class Shard:
                 columns[path] = list(vals)
             elif fm.type == "dense_vector":
                 vectors[path] = vals[0]
+            elif fm.type == "sparse_vector":
+                features[path] = _largest_features(vals)
             elif fm.type == "semantic_text":
                 # A replayed write brings the chunks it was embedded with (the model is not asked again).
                 chunks[path] = self._embed_chunks(fm, vals) if chunks_given is None else chunks_given[path]
-        return _Analyzed(tokens, columns, present, vectors, chunks)
+        return _Analyzed(tokens, columns, present, vectors, chunks, features)
 
-    def _embed_chunks(self, fm: FieldMapping, texts: list[str]) -> list[Chunk]:
-        """Chunk and embed a semantic_text value at ingest, as Elasticsearch's inference does."""
+    def _embed_chunks(self, fm: FieldMapping, texts: list[str]) -> list[AnyChunk]:
+        """Chunk and embed a semantic_text value at ingest, as Elasticsearch's inference does (sparse
+        chunks when the field's endpoint is a ``sparse_embedding`` one)."""
         if self.embedder is None:
             raise not_supported("[semantic_text] without an inference service", "create the index through Engine")
         settings = fm.params.get("chunking_settings")
+        if sparse_endpoint(self.embedder, fm.params["inference_id"]):
+            sparse = self.embedder.sparse_embed_chunks(  # type: ignore[attr-defined]
+                fm.params["inference_id"], texts, chunking_settings=dict(settings) if settings else None
+            )
+            return [SparseChunk(c.start, c.end, dict(c.embedding)) for chunk_list in sparse for c in chunk_list]
         per_text = self.embedder.embed_chunks(
             fm.params["inference_id"], texts, chunking_settings=dict(settings) if settings else None
         )
@@ -186,7 +204,7 @@ class Shard:
         source: dict[str, Any],
         op_type: str = "index",
         *,
-        chunks: dict[str, list[Chunk]] | None = None,
+        chunks: dict[str, list[AnyChunk]] | None = None,
     ) -> tuple[str, int, bool, int]:
         """Parse, analyse, log, then store one document; returns (_id, version, created, seq_no).
         ``chunks``: the semantic_text chunks of a replayed write (else they are embedded here)."""
@@ -233,14 +251,24 @@ class Shard:
                 assert fm is not None
                 self._column(fm).add(internal, vals)
             for path, doc_chunks in analyzed.chunks.items():
+                if path in self.sparse_semantic or any(is_sparse_chunk(c) for c in doc_chunks):
+                    sparse_writer = self.sparse_semantic.get(path)
+                    if sparse_writer is None:
+                        sparse_writer = self.sparse_semantic[path] = SparseSemanticFieldWriter(path)
+                    sparse_writer.add(internal, [c for c in doc_chunks if isinstance(c, SparseChunk)])
+                    continue
                 writer = self.semantic.get(path)
                 if writer is None:
                     writer = self.semantic[path] = SemanticFieldWriter(path)
-                writer.add(internal, doc_chunks)
+                writer.add(internal, [c for c in doc_chunks if isinstance(c, Chunk)])
             for path, vector in analyzed.vectors.items():
                 fm = mappings.field(path)
                 assert fm is not None
                 self._vector_writer(fm).add(internal, vector)
+            for path, doc_features in analyzed.features.items():
+                fm = mappings.field(path)
+                assert fm is not None
+                add_features(self._writer(fm), internal, doc_features)
             for path in analyzed.present:
                 self.presence.setdefault(path, []).append(internal)
             self._dirty = True
@@ -301,6 +329,7 @@ class Shard:
             columns = {p: c.refresh(max_doc, live, deletes) for p, c in self.columns.items()}
             vector_fields: dict[str, Any] = {p: w.refresh(max_doc, live, deletes) for p, w in self.vectors.items()}
             vector_fields.update({p: w.refresh(max_doc, live, deletes) for p, w in self.semantic.items()})
+            vector_fields.update({p: w.refresh(max_doc, live, deletes) for p, w in self.sparse_semantic.items()})
             presence = {}
             for path, docs in self.presence.items():
                 mask = np.zeros(max_doc, dtype=bool)
@@ -356,6 +385,7 @@ class Shard:
                 inference_id=(fm.params.get("search_inference_id") or fm.params.get("inference_id"))
                 if fm.type == "semantic_text"
                 else None,
+                sparse_options=fm.params.get("index_options") if fm.type == "sparse_vector" else None,
             )
         return infos
 
@@ -378,9 +408,36 @@ class Shard:
         return {fm.params["inference_id"] for fm in self.mappings.leaf_fields() if fm.type == "semantic_text"}
 
 
-def _chunks_json(chunks: dict[str, list[Chunk]]) -> dict[str, list[Any]]:
-    """Chunks with their embeddings, as a translog record keeps them (float32 values print exactly)."""
-    return {
-        path: [[c.start, c.end, np.asarray(c.embedding, dtype=np.float32).tolist()] for c in doc_chunks]
-        for path, doc_chunks in chunks.items()
-    }
+def _largest_features(values: list[dict[str, float]]) -> dict[str, int]:
+    """The features of every object given for a sparse_vector field, each at its largest weight (as
+    ``SparseVectorFieldMapper.parse`` keeps one ``FeatureField`` per feature), encoded as term frequencies."""
+    largest: dict[str, float] = {}
+    for value in values:
+        for feature, weight in value.items():
+            if weight > largest.get(feature, 0.0):
+                largest[feature] = weight
+    return {feature: encode_feature_value(weight) for feature, weight in largest.items()}
+
+
+def sparse_endpoint(embedder: object, inference_id: str) -> bool:
+    """Whether ``inference_id`` is a ``sparse_embedding`` endpoint of the engine's inference registry (its
+    ``get``); an unknown endpoint is left to the dense path, which reports it."""
+    get = getattr(embedder, "get", None)
+    if get is None:
+        return False
+    try:
+        return bool(get(inference_id).task_type == "sparse_embedding")
+    except Exception:  # noqa: BLE001 - the embedding call right after words the error
+        return False
+
+
+def _chunk_json(chunk: AnyChunk) -> list[Any]:
+    if isinstance(chunk, SparseChunk):
+        return [chunk.start, chunk.end, dict(chunk.embedding)]
+    return [chunk.start, chunk.end, np.asarray(chunk.embedding, dtype=np.float32).tolist()]
+
+
+def _chunks_json(chunks: dict[str, list[AnyChunk]]) -> dict[str, list[Any]]:
+    """Chunks with their embeddings, as a translog record keeps them (float32 values print exactly; a
+    sparse chunk's embedding is its token → weight object)."""
+    return {path: [_chunk_json(c) for c in doc_chunks] for path, doc_chunks in chunks.items()}

@@ -9,7 +9,7 @@ against exactly the methods a search calls rather than the whole registry.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -20,6 +20,26 @@ class Embedder(Protocol):
     """Turns (inference endpoint id, query text) into one query vector."""
 
     def __call__(self, inference_id: str, text: str, /) -> np.ndarray: ...
+
+
+class SparseEmbedder(Protocol):
+    """The sparse side of the registry (``sparse_embedding`` endpoints), as ``sparse_vector`` queries
+    and sparse ``semantic_text`` use it: token -> weight maps, one per text, in input order, and the
+    chunked form ingest stores (the registry's :class:`~retrievo.inference.registry.SparseEmbeddedChunk`:
+    ``start``, ``end`` code-point offsets and ``embedding``)."""
+
+    def sparse_embed(
+        self, inference_id: str, texts: Sequence[str], *, input_type: str | None = None
+    ) -> list[dict[str, float]]: ...
+
+    def sparse_embed_chunks(
+        self,
+        inference_id: str,
+        texts: Sequence[str],
+        *,
+        chunking_settings: Any = None,
+        input_type: str | None = "ingest",
+    ) -> list[list[Any]]: ...
 
 
 class Reranker(Protocol):

@@ -70,12 +70,19 @@ from .services import (
     RerankModel,
     RerankSettings,
     ServiceContext,
+    SparseEmbeddingModel,
     TextEmbeddingModel,
 )
 from .services.elasticsearch import DEFAULT_RERANK_INFERENCE_ID, preconfigured_rerank_model
 from .services.model_loading import BI_ENCODER_RERANK_INFERENCE_ID, PACKAGED_MODEL_HUB_ID
 from .settings_parsing import SettingsReader, invalid_type_message
-from .task_types import ELASTICSEARCH_TASK_TYPES, TASK_TYPES, InferenceRequest, known_task_type
+from .task_types import (
+    ELASTICSEARCH_TASK_TYPES,
+    MOCK_ONLY_TASK_TYPES,
+    TASK_TYPES,
+    InferenceRequest,
+    known_task_type,
+)
 from .usage import TaskUsage, metering_active, record_usage
 
 DEFAULT_EMBEDDING_INFERENCE_ID = ".all-minilm-l6-v2"
@@ -103,6 +110,15 @@ class EmbeddedChunk:
     start: int
     end: int
     embedding: np.ndarray
+
+
+@dataclass(frozen=True)
+class SparseEmbeddedChunk:
+    """One chunk of an input with its sparse embedding (token -> weight), for sparse ``semantic_text``."""
+
+    start: int
+    end: int
+    embedding: dict[str, float]
 
 
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
@@ -218,7 +234,8 @@ class InferenceRegistry:
         if service is None:
             raise status_exception(f"Unknown service [{service_name}]")
         if task_type not in service.task_types:
-            if task_type in TASK_TYPES or task_type not in ELASTICSEARCH_TASK_TYPES:
+            implemented = task_type in TASK_TYPES and task_type not in MOCK_ONLY_TASK_TYPES
+            if service.exact_task_types or implemented or task_type not in ELASTICSEARCH_TASK_TYPES:
                 raise unsupported_task_type(service.name, task_type)
             raise not_supported(
                 f"task_type [{task_type}]", f"the [{service.name}] service supports [{', '.join(service.task_types)}]"
@@ -230,7 +247,9 @@ class InferenceRegistry:
         task_settings = _settings_map(body.pop("task_settings", None) or {}, "task_settings")
         chunking: ChunkingSettings | None = None
         if spec.accepts_chunking_settings:
-            chunking = parse_chunking_settings(body.pop("chunking_settings", None))
+            given = body.pop("chunking_settings", None)
+            if given is not None or service.default_chunking_settings:
+                chunking = parse_chunking_settings(given)
         if body:
             raise unknown_settings(body, service.name)
         service_reader = SettingsReader(service_settings, "service_settings")
@@ -322,7 +341,8 @@ class InferenceRegistry:
         if not isinstance(model, TextEmbeddingModel):
             raise incompatible_task_type("text_embedding", endpoint.task_type)
         # a lone surrogate (JSON's ``\ud800`` escape) reaches the model as Java's UTF-8 encoder sends it: "?"
-        texts = [_LONE_SURROGATE.sub("?", text) for text in texts]
+        if not model.java_strings:
+            texts = [_LONE_SURROGATE.sub("?", text) for text in texts]
 
         if not metering_active():
 
@@ -392,8 +412,10 @@ class InferenceRegistry:
         if isinstance(chunking_settings, Mapping):
             chunking_settings = parse_chunking_settings(chunking_settings)
         endpoint = self.get(inference_id)
-        settings = chunking_settings or endpoint.chunking_settings or DEFAULT_CHUNKING_SETTINGS
-        per_input = [chunk_text(text, settings) for text in texts]
+        if isinstance(endpoint.model, TextEmbeddingModel) and (gap := endpoint.model.semantic_text_gap()):
+            raise not_supported(f"[semantic_text] on inference endpoint [{inference_id}]", gap)
+        settings = endpoint.model.ingest_chunking(chunking_settings, endpoint.chunking_settings)
+        per_input = [endpoint.model.chunk(text, settings) for text in texts]
         flat = [c.text(text) for text, chunks in zip(texts, per_input) for c in chunks]
         vectors = self.embed_with(endpoint, flat, input_type) if flat else np.zeros((0, 0), np.float32)
         out: list[list[EmbeddedChunk]] = []
@@ -401,6 +423,56 @@ class InferenceRegistry:
         for chunks in per_input:
             out.append(_merge_chunks(chunks, vectors[row : row + len(chunks)]))
             row += len(chunks)
+        return out
+
+    # ------------------------------------------------------------------ sparse embeddings
+
+    def _sparse_endpoint(self, inference_id: str) -> tuple[Endpoint, SparseEmbeddingModel]:
+        endpoint = self.get(inference_id)
+        model = endpoint.model
+        if endpoint.task_type != "sparse_embedding" or not isinstance(model, SparseEmbeddingModel):
+            raise incompatible_task_type("sparse_embedding", endpoint.task_type)
+        return endpoint, model
+
+    def sparse_embed_with(self, endpoint: Endpoint, texts: list[str], input_type: str | None) -> list[dict[str, float]]:
+        """Sparse embeddings of ``texts`` in batches (the :class:`~retrievo.inference.task_types.TaskRuntime`
+        hook). Not cached: the only sparse service is Elasticsearch's arithmetic test mock, which sees
+        texts as Java strings (a lone surrogate stays one)."""
+        model = endpoint.model
+        if not isinstance(model, SparseEmbeddingModel):
+            raise incompatible_task_type("sparse_embedding", endpoint.task_type)
+        out: list[dict[str, float]] = []
+        for start in range(0, len(texts), model.batch_size):
+            out.extend(model.encode_sparse(texts[start : start + model.batch_size], input_type))
+        return out
+
+    def sparse_embed(
+        self, inference_id: str, texts: Sequence[str], *, input_type: str | None = None
+    ) -> list[dict[str, float]]:
+        """Token -> weight maps (float32 weights), one per text, from a ``sparse_embedding`` endpoint."""
+        endpoint, _ = self._sparse_endpoint(inference_id)
+        return self.sparse_embed_with(endpoint, list(texts), input_type)
+
+    def sparse_embed_chunks(
+        self,
+        inference_id: str,
+        texts: Sequence[str],
+        *,
+        chunking_settings: ChunkingSettings | Mapping[str, Any] | None = None,
+        input_type: str | None = "ingest",
+    ) -> list[list[SparseEmbeddedChunk]]:
+        """:meth:`embed_chunks` for a ``sparse_embedding`` endpoint: each text's chunks with their
+        sparse embeddings (the chunks' embeddings are the model's choice: see
+        :meth:`~retrievo.inference.services.base.SparseEmbeddingModel.encode_sparse_chunks`)."""
+        if isinstance(chunking_settings, Mapping):
+            chunking_settings = parse_chunking_settings(chunking_settings)
+        endpoint, model = self._sparse_endpoint(inference_id)
+        settings = model.ingest_chunking(chunking_settings, endpoint.chunking_settings)
+        out: list[list[SparseEmbeddedChunk]] = []
+        for text in texts:
+            chunks = [(c.start, c.end) for c in model.chunk(text, settings)]
+            weights = model.encode_sparse_chunks(text, chunks, input_type)
+            out.append([SparseEmbeddedChunk(s, e, w) for (s, e), w in zip(chunks, weights)])
         return out
 
     # ------------------------------------------------------------------ rerank

@@ -2,7 +2,13 @@
 
 Adding a task type is one :class:`TaskType` entry in :data:`TASK_TYPES`, with the
 :class:`~retrievo.inference.services.base.EndpointModel` subclass services build for it, its request
-validation and its response shape. ``text_embedding`` and ``rerank`` are implemented.
+validation and its response shape. ``text_embedding``, ``sparse_embedding``, ``rerank`` and
+``completion`` are implemented (``sparse_embedding`` and ``completion`` only by Elasticsearch's test
+mocks, see :data:`MOCK_ONLY_TASK_TYPES`).
+
+``sparse_embedding`` answers ``{"sparse_embedding": [{"is_truncated": false, "embedding": {token:
+weight, ...}}, ...]}`` (``SparseEmbeddingResults.Embedding``), weights printed as Java floats.
+``completion`` answers ``{"completion": [{"result": text}, ...]}`` (``ChatCompletionResults``).
 
 ``rerank`` answers ``{"rerank": [{"index", "relevance_score", "text"?}, ...]}``: every input's raw
 score, ordered by score descending (ties: lower index first -- the ``test_reranking_service`` mock
@@ -23,8 +29,16 @@ import numpy as np
 from retrievo.errors import illegal_argument, validation_error
 
 from .endpoint import Endpoint
-from .errors import status_exception, unknown_settings
-from .services.base import RankedScores, RerankModel, RerankSettings, TextEmbeddingModel, java_descending_key
+from .errors import status_exception
+from .services.base import (
+    CompletionModel,
+    RankedScores,
+    RerankModel,
+    RerankSettings,
+    SparseEmbeddingModel,
+    TextEmbeddingModel,
+    java_descending_key,
+)
 
 # Every task type Elasticsearch knows; the ones missing from TASK_TYPES are "not supported" here.
 ELASTICSEARCH_TASK_TYPES = (
@@ -36,6 +50,9 @@ ELASTICSEARCH_TASK_TYPES = (
     "embedding",
 )
 INPUT_TYPES = ("search", "ingest", "classification", "clustering")
+# Task types retrievo answers only through Elasticsearch's test mocks: asked of another service that has
+# them in Elasticsearch (ELSER's ``sparse_embedding``), they are "not supported in retrievo".
+MOCK_ONLY_TASK_TYPES = ("sparse_embedding", "completion")
 
 
 @dataclass(frozen=True)
@@ -58,6 +75,10 @@ class TaskRuntime(Protocol):
     def rerank_with(
         self, endpoint: Endpoint, query: str, texts: list[str], settings: RerankSettings
     ) -> RankedScores: ...
+
+    def sparse_embed_with(
+        self, endpoint: Endpoint, texts: list[str], input_type: str | None
+    ) -> list[dict[str, float]]: ...
 
 
 @dataclass(frozen=True)
@@ -96,11 +117,17 @@ def _validate_text_embedding(request: InferenceRequest) -> None:
     _reject_rerank_fields("text_embedding", request)
 
 
-def _run_text_embedding(runtime: TaskRuntime, endpoint: Endpoint, request: InferenceRequest) -> dict[str, Any]:
+def _embedding_input_type(endpoint: Endpoint, request: InferenceRequest) -> str | None:
+    """The request's ``input_type`` (top level, else in ``task_settings``), after the endpoint's model
+    has checked the other request ``task_settings``."""
     settings = dict(request.task_settings)
     input_type = request.input_type or parse_input_type(settings.pop("input_type", None))
-    if settings:
-        raise unknown_settings(settings, endpoint.service)
+    endpoint.model.check_request_task_settings(settings, endpoint.service)
+    return input_type
+
+
+def _run_text_embedding(runtime: TaskRuntime, endpoint: Endpoint, request: InferenceRequest) -> dict[str, Any]:
+    input_type = _embedding_input_type(endpoint, request)
     vectors = runtime.embed_with(endpoint, request.inputs, input_type)
     return {"text_embedding": [{"embedding": row.tolist()} for row in vectors]}
 
@@ -111,6 +138,57 @@ TEXT_EMBEDDING = TaskType(
     model_class=TextEmbeddingModel,
     validate=_validate_text_embedding,
     run=_run_text_embedding,
+)
+
+
+def _reject_input_type(task: str, request: InferenceRequest) -> None:
+    """Only ``text_embedding`` takes a user ``input_type``."""
+    if request.input_type is not None:
+        raise validation_error(f"Field [input_type] cannot be specified for task type [{task}]")
+
+
+def _validate_sparse_embedding(request: InferenceRequest) -> None:
+    _reject_rerank_fields("sparse_embedding", request)
+    _reject_input_type("sparse_embedding", request)
+
+
+def _run_sparse_embedding(runtime: TaskRuntime, endpoint: Endpoint, request: InferenceRequest) -> dict[str, Any]:
+    input_type = _embedding_input_type(endpoint, request)
+    weights = runtime.sparse_embed_with(endpoint, request.inputs, input_type)
+    return {
+        "sparse_embedding": [
+            {"is_truncated": False, "embedding": {token: json_float(w) for token, w in row.items()}} for row in weights
+        ]
+    }
+
+
+SPARSE_EMBEDDING = TaskType(
+    "sparse_embedding",
+    accepts_chunking_settings=True,
+    model_class=SparseEmbeddingModel,
+    validate=_validate_sparse_embedding,
+    run=_run_sparse_embedding,
+)
+
+
+def _validate_completion(request: InferenceRequest) -> None:
+    _reject_rerank_fields("completion", request)
+    _reject_input_type("completion", request)
+
+
+def _run_completion(runtime: TaskRuntime, endpoint: Endpoint, request: InferenceRequest) -> dict[str, Any]:
+    model = endpoint.model
+    assert isinstance(model, CompletionModel)
+    model.check_request_task_settings(request.task_settings, endpoint.service)
+    return {"completion": [{"result": text} for text in model.complete(request.inputs)]}
+
+
+COMPLETION = TaskType(
+    "completion",
+    accepts_chunking_settings=False,
+    model_class=CompletionModel,
+    validate=_validate_completion,
+    run=_run_completion,
 )
 
 
@@ -164,7 +242,9 @@ RERANK = TaskType(
     "rerank", accepts_chunking_settings=False, model_class=RerankModel, validate=_validate_rerank, run=_run_rerank
 )
 
-TASK_TYPES: Mapping[str, TaskType] = {task.name: task for task in (TEXT_EMBEDDING, RERANK)}
+TASK_TYPES: Mapping[str, TaskType] = {
+    task.name: task for task in (TEXT_EMBEDDING, SPARSE_EMBEDDING, RERANK, COMPLETION)
+}
 
 
 def known_task_type(name: Any) -> str:

@@ -154,6 +154,32 @@ class KnnHitsQ:
 
 
 @dataclass(frozen=True)
+class FeatureQ:
+    """One feature of a ``sparse_vector`` field scored linearly (Lucene's ``FeatureField.newLinearQuery``
+    inside a ``BoostQuery`` of the query weight): boost × the feature's decoded (truncated) value."""
+
+    field: str
+    feature: str
+
+    def __str__(self) -> str:
+        return f"FeatureQuery(field={self.field}, feature={self.feature}, function=LinearFunction)"
+
+
+@dataclass(frozen=True)
+class NestedFeaturesQ:
+    """A sparse ``semantic_text`` field searched by tokens: Elasticsearch's nested ``sparse_vector`` query
+    over the field's chunks with ``score_mode: max`` — each chunk scores like a :class:`FeatureQ`
+    disjunction, a document scores its best chunk. ``tokens`` are the (pruned) weighted query tokens."""
+
+    field: str
+    tokens: tuple[tuple[str, float], ...]
+
+    def __str__(self) -> str:
+        inner = " ".join(f"({self.field}.inference.chunks.embeddings:{t})^{_fmt_boost(w)}" for t, w in self.tokens)
+        return f"ToParentBlockJoinQuery ({inner})"
+
+
+@dataclass(frozen=True)
 class NamedQ:
     """A query with Elasticsearch's ``_name``: scoring is untouched, matches are reported per hit."""
 
@@ -164,7 +190,21 @@ class NamedQ:
         return str(self.query)
 
 
-LQuery = TermQ | PhraseQ | BoolQ | DisMaxQ | BoostQ | ConstQ | MatchAllQ | MatchNoneQ | DocSetQ | KnnHitsQ | NamedQ
+LQuery = (
+    TermQ
+    | PhraseQ
+    | BoolQ
+    | DisMaxQ
+    | BoostQ
+    | ConstQ
+    | MatchAllQ
+    | MatchNoneQ
+    | DocSetQ
+    | KnnHitsQ
+    | NamedQ
+    | FeatureQ
+    | NestedFeaturesQ
+)
 
 
 def _wrap(q: LQuery) -> str:

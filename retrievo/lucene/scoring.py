@@ -27,11 +27,13 @@ from retrievo.lucene.query import (
     ConstQ,
     DisMaxQ,
     DocSetQ,
+    FeatureQ,
     KnnHitsQ,
     LQuery,
     MatchAllQ,
     MatchNoneQ,
     NamedQ,
+    NestedFeaturesQ,
     PhraseQ,
     TermQ,
 )
@@ -164,6 +166,20 @@ class Evaluator:
     def _match_none(self, q: MatchNoneQ, boost: np.float32) -> Scored:
         return _empty()
 
+    def _feature(self, q: FeatureQ, boost: np.float32) -> Scored:
+        """``FeatureQuery`` with ``LinearFunction``: boost × decoded feature value, in float32."""
+        from retrievo.lucene.feature_field import feature_postings
+
+        docs, values = feature_postings(self.s, q.field, q.feature)
+        return Scored(scores=(boost * values).astype(F32), docs=docs, freqs=values)
+
+    def _nested_features(self, q: NestedFeaturesQ, boost: np.float32) -> Scored:
+        """The best chunk's feature sum per document (a nested query with ``score_mode: max``)."""
+        from retrievo.lucene.feature_field import best_chunk_scores
+
+        docs, scores = best_chunk_scores(self.s, q.field, q.tokens, boost)
+        return Scored(scores=scores, docs=docs)
+
     def _knn_hits(self, q: KnnHitsQ, boost: np.float32) -> Scored:
         docs, scores = self.knn_hits[q.slot]
         order = np.argsort(docs, kind="stable")
@@ -269,6 +285,8 @@ _DISPATCH: dict[type, Callable[[Evaluator, Any, np.float32], Scored]] = {
     MatchNoneQ: Evaluator._match_none,
     DocSetQ: Evaluator._doc_set,
     KnnHitsQ: Evaluator._knn_hits,
+    FeatureQ: Evaluator._feature,
+    NestedFeaturesQ: Evaluator._nested_features,
     BoostQ: Evaluator._boost,
     ConstQ: Evaluator._const,
     NamedQ: Evaluator._named,

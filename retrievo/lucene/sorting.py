@@ -8,6 +8,8 @@ value sorts as Long.MAX_VALUE/MIN_VALUE (or ±Infinity, or null for keywords) un
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from typing import Any, Protocol
 
 import numpy as np
@@ -57,6 +59,8 @@ class SortKey:
     def __init__(self, s: Searcher, spec: SortField, docs: np.ndarray, scores: np.ndarray) -> None:
         self.spec = spec
         self.field = spec.field
+        #: For a date field: reads a ``search_after`` string in the field's own format.
+        self.parse_date: Callable[[str], int] | None = None
         desc = spec.order == "desc"
         if spec.field == "_score":
             vals = scores.astype(np.float64)
@@ -78,6 +82,10 @@ class SortKey:
             kind = "keyword" if spec.unmapped_type in ("keyword", "text") else "number"
         elif fi.type == "text":
             raise _text_sort_error(spec.field)
+        elif fi.type == "sparse_vector":  # SparseVectorFieldType.fielddataBuilder
+            raise bad_request(
+                "illegal_argument_exception", "[sparse_vector] fields do not support sorting, scripting or aggregating"
+            )
         elif fi.type not in SORTABLE_TYPES:
             raise bad_request(
                 "illegal_argument_exception", f"Field [{spec.field}] of type [{fi.type}] doesn't support sort"
@@ -93,6 +101,11 @@ class SortKey:
                 per_doc, has = col.per_doc(mode if mode in ("min", "max", "sum", "avg", "median") else "min")
                 vals, present = per_doc[docs], has[docs]
             kind = "float" if fi.type in FLOAT_TYPES else "long"
+            if fi.type == "date":
+                date_field = fi
+                self.parse_date = lambda text: s.parse_date(
+                    date_field, text, int(time.time() * 1000), round_up=False, fmt=None, tz=None
+                )
         self.keys, self.display = _with_missing(vals, present, spec, kind, desc, getattr(self, "terms", None))
 
 
@@ -199,6 +212,15 @@ def _key_of(key: SortKey, value: Any) -> float:
         pos = float(np.searchsorted(terms, str(value), side="left"))
         exact = pos < terms.size and terms[int(pos)] == str(value)
         v = pos if exact else pos - 0.5
+    elif key.parse_date is not None and isinstance(value, str):
+        # DocValueFormat.DateTime.parseLong: a string is read with the field's format (epoch_millis
+        # included in the default one), as the sort value would have been printed with it
+        try:
+            v = float(key.parse_date(value))
+        except BadRequestError:
+            raise bad_request(
+                "illegal_argument_exception", f"Failed to parse search_after value [{value}] for field [{key.field}]"
+            ) from None
     else:
         try:
             v = float(value)

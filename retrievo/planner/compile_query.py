@@ -15,8 +15,21 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from retrievo.errors import BadRequestError, bad_request, shard_failure
+import numpy as np
+
+from retrievo.errors import (
+    BadRequestError,
+    api_error,
+    bad_request,
+    error_reason,
+    illegal_argument,
+    not_supported,
+    shard_failure,
+)
 from retrievo.index.searcher import FieldInfo, Searcher, TextAnalyzer
+from retrievo.index.sparse_semantic import SparseSemanticField
+from retrievo.index.sparse_vectors import DEFAULT_INDEX_OPTIONS, PruningConfig, kept_tokens
+from retrievo.java_text import java_float_str
 from retrievo.lucene import min_should_match
 from retrievo.lucene.clause_limit import MAX_CLAUSE_COUNT, too_many_clauses_cause
 from retrievo.lucene.query import (
@@ -25,10 +38,12 @@ from retrievo.lucene.query import (
     ConstQ,
     DisMaxQ,
     DocSetQ,
+    FeatureQ,
     KnnHitsQ,
     LQuery,
     MatchAllQ,
     MatchNoneQ,
+    NestedFeaturesQ,
     PhraseQ,
     TermQ,
     boosted,
@@ -37,12 +52,52 @@ from retrievo.retrievers import queries as dsl
 from retrievo.retrievers.hybrid import HybridQuery
 from retrievo.retrievers.knn import NUM_CANDIDATES_LIMIT, KnnSearch, TextEmbeddingBuilder
 from retrievo.retrievers.pinned import PinnedQuery, pin_score
+from retrievo.retrievers.rule import RuleQuery
+from retrievo.retrievers.sparse_queries import SparseVectorQuery, TextExpansionQuery, WeightedTokensQuery
 
 NUMERIC_TYPES = frozenset({"long", "integer", "short", "byte", "double", "float", "half_float"})
 INTEGER_TYPES = frozenset({"long", "integer", "short", "byte"})
 TERM_TYPES = frozenset({"text", "keyword", "boolean"})  # fields with an inverted index
 #: ``index.max_terms_count``'s default.
 DEFAULT_MAX_TERMS_COUNT = 65536
+
+
+@dataclass(frozen=True)
+class SparseQueryEmbedder:
+    """The search's sparse query expansion: ``expand(endpoint, text)`` → token → weight, and whether an
+    endpoint is a ``sparse_embedding`` one (``is_sparse``; false for an unknown endpoint)."""
+
+    expand: Callable[[str, str], dict[str, float]]
+    is_sparse: Callable[[str], bool]
+
+
+def sparse_query_embedder(inference: object) -> SparseQueryEmbedder | None:
+    """The sparse side of the search's inference registry (its ``sparse_embed`` and ``get``), or ``None``
+    when it has none. Elasticsearch expands ``sparse_vector``/``semantic`` query text while rewriting
+    the request, before any shard builds its query: so does the planner."""
+    sparse_embed = getattr(inference, "sparse_embed", None)
+    get = getattr(inference, "get", None)
+    if sparse_embed is None or get is None:
+        return None
+
+    def is_sparse(inference_id: str) -> bool:
+        try:
+            return bool(get(inference_id).task_type == "sparse_embedding")
+        except Exception:  # noqa: BLE001 - an unknown endpoint is reported by the path that embeds
+            return False
+
+    def expand(inference_id: str, text: str) -> dict[str, float]:
+        # ES runs the text through CoordinatedInferenceAction, which answers a text_embedding endpoint with
+        # dense results that the query then refuses (an unknown endpoint is the registry's 404)
+        if not is_sparse(inference_id) and get(inference_id).task_type == "text_embedding":
+            raise illegal_argument(
+                "expected a result of type [text_expansion_result] received [text_embedding_result]. "
+                f"Is [{inference_id}] a compatible model?"
+            )
+        tokens: dict[str, float] = sparse_embed(inference_id, [text], input_type="search")[0]
+        return tokens
+
+    return SparseQueryEmbedder(expand, is_sparse)
 
 
 @dataclass
@@ -56,6 +111,17 @@ class CompileContext:
     searches: list[tuple[int, KnnSearch, tuple[LQuery, ...]]] = field(default_factory=list)
     #: The index's ``index.max_terms_count``.
     max_terms_count: int = DEFAULT_MAX_TERMS_COUNT
+    #: Sparse query expansion (``sparse_vector`` with ``query`` text); ``None`` without an inference registry.
+    sparse_embed: SparseQueryEmbedder | None = None
+
+    def expand_sparse(self, inference_id: str, text: str) -> tuple[tuple[str, float], ...]:
+        """``text`` expanded into weighted tokens by ``inference_id`` (a ``sparse_embedding`` endpoint)."""
+        if self.sparse_embed is None:
+            raise not_supported("[sparse_vector] query text without an inference registry", "use retrievo.Engine")
+        return tuple(self.sparse_embed.expand(inference_id, text).items())
+
+    def is_sparse_endpoint(self, inference_id: str) -> bool:
+        return self.sparse_embed is not None and self.sparse_embed.is_sparse(inference_id)
 
     def rewrite(self, q: LQuery) -> LQuery:
         """Lucene's rewrites of a compiled query (the planning context leaves out switched-off rules)."""
@@ -67,6 +133,10 @@ class CompileContext:
         slot = len(self.searches)
         self.searches.append((slot, search, filters))
         return slot
+
+
+#: Field types without text search (Elasticsearch's ``TextSearchInfo.NONE``): full-text queries reject them.
+NO_TEXT_SEARCH = frozenset({"dense_vector"})
 
 
 def query_shard_error(reason: str) -> BadRequestError:
@@ -155,6 +225,8 @@ def _exact(fi: FieldInfo, value: Any, ctx: CompileContext, lenient: bool = False
     if fi.type == "date":
         millis = ctx.searcher.parse_date(fi, value, ctx.now_millis, round_up=False, fmt=None, tz=None)
         return ConstQ(DocSetQ("range", fi.path, (millis, True, millis, True)))
+    if fi.type == "sparse_vector":  # SparseVectorFieldType.termQuery: the feature, linear, weight 1
+        return FeatureQ(fi.path, query_text(value))
     raise query_shard_error(f"field [{fi.path}] of type [{fi.type}] does not support term queries")
 
 
@@ -193,6 +265,11 @@ def _match_field(
     zero_terms: str,
     lenient: bool,
 ) -> LQuery:
+    if fi.type in NO_TEXT_SEARCH:  # MatchQueryParser: such a field fails before the text is analysed
+        reason = f"Field [{fi.path}] of type [{fi.type}] does not support match queries"
+        if lenient:
+            return MatchNoneQ(reason)
+        raise query_shard_failure(ctx, reason, {"type": "illegal_argument_exception", "reason": reason})
     if fi.type != "text":
         return _exact(fi, text, ctx, lenient)
     an = _analyzer_for(ctx, fi, analyzer, "match")
@@ -241,8 +318,16 @@ def semantic_search(ctx: CompileContext, fi: FieldInfo, text: str) -> LQuery:
     """A semantic_text field searched by meaning: the nearest chunks' documents, as kNN hits.
 
     Elasticsearch runs a nested kNN query over the field's chunk embeddings (score = best chunk);
-    retrievo searches the chunks exactly and keeps the top ``window`` documents.
+    retrievo searches the chunks exactly and keeps the top ``window`` documents. On a field whose chunks
+    are sparse (a ``sparse_embedding`` endpoint) it is a nested ``sparse_vector`` query instead.
     """
+    snapshot = ctx.searcher.vector(fi.path)
+    endpoint = fi.inference_id or ""
+    if isinstance(snapshot, SparseSemanticField) or (snapshot is None and ctx.is_sparse_endpoint(endpoint)):
+        tokens = ctx.expand_sparse(endpoint, text)
+        if snapshot is None:  # no chunks indexed yet: no model settings, no match (after the expansion)
+            return MatchNoneQ("the field has no inference results")
+        return sparse_chunks_query(ctx, fi.path, tokens, PruningConfig())
     k = max(ctx.window, 1)
     search = KnnSearch(
         field=fi.path,
@@ -306,7 +391,7 @@ def expand_fields(ctx: CompileContext, specs: tuple[str, ...]) -> tuple[list[tup
             for path in ctx.searcher.searchable_fields():
                 if fnmatch.fnmatchcase(path, name):
                     fi = ctx.searcher.field_info(path)
-                    if fi is not None and fi.type in TERM_TYPES | NUMERIC_TYPES | {"date"}:
+                    if fi is not None and fi.type in TERM_TYPES | NUMERIC_TYPES | {"date", "sparse_vector"}:
                         out.append((fi, boost))
         else:
             fi = _field(ctx, name)
@@ -454,12 +539,19 @@ def _range(q: dsl.RangeQuery, ctx: CompileContext) -> LQuery:
 
 
 def _number_bound(value: Any, fi: FieldInfo) -> float:
+    """A range bound as the field type parses it: ``float`` and ``half_float`` bounds are Java floats
+    (``Float.parseFloat``), so ``gt: -3.4028235E38`` is ``gt: -Float.MAX_VALUE`` and excludes a value
+    stored at that limit."""
     try:
         if isinstance(value, bool):
             raise ValueError
-        return float(value)
+        number = float(value)
     except (TypeError, ValueError):
         raise query_shard_error(f'For input string: "{query_text(value)}"') from None
+    if fi.type in ("float", "half_float"):
+        with np.errstate(over="ignore"):
+            return float(np.float32(number))
+    return number
 
 
 def _exists(q: dsl.ExistsQuery, ctx: CompileContext) -> LQuery:
@@ -561,6 +653,146 @@ def _pinned(q: PinnedQuery, ctx: CompileContext) -> LQuery:
     return DisMaxQ((pinned, organic), 0.0)
 
 
+def _sparse_pruning(q: SparseVectorQuery, fi: FieldInfo) -> PruningConfig | None:
+    """``SparseVectorFieldType.finalizeSparseVectorQuery``: the query's ``prune``/``pruning_config``, each
+    falling back on the field's ``index_options`` (an index of 9.1 prunes by default)."""
+    options = fi.sparse_options or DEFAULT_INDEX_OPTIONS
+    prune = q.prune if q.prune is not None else options.prune
+    if not prune:
+        return None
+    if q.pruning_config is not None:
+        c = q.pruning_config
+        return PruningConfig(c.tokens_freq_ratio_threshold, c.tokens_weight_threshold, c.only_score_pruned_tokens)
+    return options.pruning_config or PruningConfig()
+
+
+def weighted_feature_query(
+    ctx: CompileContext, fi: FieldInfo, tokens: tuple[tuple[str, float], ...], pruning: PruningConfig | None
+) -> LQuery:
+    """``WeightedTokensUtils``: a ``bool`` (minimum should match 1) of one linear ``FeatureField`` query per
+    kept token, boosted by its weight; pruning may keep none, or find the field empty."""
+    kept = list(tokens)
+    if pruning is not None:
+        pruned = kept_tokens(ctx.searcher.inverted(fi.path), tokens, pruning)
+        if pruned is None:
+            return MatchNoneQ("query is against an empty field")
+        kept = pruned
+    clauses = []
+    for token, weight in kept:
+        if not math.isfinite(weight) or weight < 0 or (weight == 0 and math.copysign(1.0, weight) < 0):
+            reason = f"boost must be a positive float, got {java_float_str(weight)}"
+            raise query_shard_failure(ctx, reason, {"type": "illegal_argument_exception", "reason": reason})
+        clauses.append(BoostQ(FeatureQ(fi.path, token), weight))
+    if len(clauses) > MAX_CLAUSE_COUNT:
+        raise too_many_clauses(ctx)
+    if not clauses:
+        return MatchNoneQ("no tokens")
+    return BoolQ(should=tuple(clauses), msm=1)
+
+
+def sparse_chunks_query(
+    ctx: CompileContext, path: str, tokens: tuple[tuple[str, float], ...], pruning: PruningConfig | None
+) -> LQuery:
+    """A sparse ``semantic_text`` field's nested ``sparse_vector`` query (``score_mode: max``), its tokens
+    pruned with the statistics of the chunks' embeddings field."""
+    snapshot = ctx.searcher.vector(path)
+    kept = list(tokens)
+    if pruning is not None:
+        features = snapshot.features if isinstance(snapshot, SparseSemanticField) else None
+        pruned = kept_tokens(features, tokens, pruning)
+        if pruned is None:
+            return MatchNoneQ("query is against an empty field")
+        kept = pruned
+    for _, weight in kept:
+        if not math.isfinite(weight) or weight < 0 or (weight == 0 and math.copysign(1.0, weight) < 0):
+            reason = f"boost must be a positive float, got {java_float_str(weight)}"
+            raise query_shard_failure(ctx, reason, {"type": "illegal_argument_exception", "reason": reason})
+    if not kept:
+        return MatchNoneQ("no tokens")
+    return NestedFeaturesQ(path, tuple(kept))
+
+
+def _sparse_on_semantic_text(q: SparseVectorQuery, ctx: CompileContext, fi: FieldInfo) -> LQuery:
+    """``SemanticSparseVectorQueryRewriteInterceptor``: a ``sparse_vector`` query on a ``semantic_text``
+    field becomes a nested one over its chunk embeddings, text expanded by the query's endpoint or the
+    field's own."""
+    tokens = q.query_vector
+    if tokens is None:
+        tokens = ctx.expand_sparse(q.inference_id or fi.inference_id or "", q.query or "")
+    snapshot = ctx.searcher.vector(fi.path)
+    if snapshot is not None and not isinstance(snapshot, SparseSemanticField):
+        nested = f"{fi.path}.inference.chunks.embeddings"
+        reason = f"field [{nested}] must be type [sparse_vector] but is type [dense_vector]"
+        raise query_shard_failure(ctx, reason, {"type": "illegal_argument_exception", "reason": reason})
+    if snapshot is None:
+        return MatchNoneQ("the field has no inference results yet")
+    return sparse_chunks_query(ctx, fi.path, tokens, _sparse_pruning(q, fi))
+
+
+def _sparse_vector(q: SparseVectorQuery, ctx: CompileContext) -> LQuery:
+    """``SparseVectorQueryBuilder.doToQuery`` for a query with its tokens."""
+    fi = ctx.searcher.field_info(q.field)
+    if fi is not None and fi.type == "semantic_text":
+        return _sparse_on_semantic_text(q, ctx, fi)
+    tokens = q.query_vector
+    if tokens is None:  # the rewrite phase: expand the text first, whatever the field
+        if q.inference_id is None:
+            raise illegal_argument("inference_id required to perform vector search on query string")
+        tokens = ctx.expand_sparse(q.inference_id, q.query or "")
+    if fi is None:
+        return MatchNoneQ('The "sparse_vector" query is against a field that does not exist')
+    if fi.type != "sparse_vector":
+        reason = f"field [{q.field}] must be type [sparse_vector] but is type [{fi.type}]"
+        raise query_shard_failure(ctx, reason, {"type": "illegal_argument_exception", "reason": reason})
+    return weighted_feature_query(ctx, fi, tokens, _sparse_pruning(q, fi))
+
+
+def _rule(q: RuleQuery, ctx: CompileContext) -> LQuery:
+    """A ``rule`` query is rewritten once its rulesets are read (``retrievo.query_rules.resolve``), before
+    planning; one that reaches compilation came by a way that does not read them."""
+    raise not_supported("a [rule] query here", "its query rulesets are read only by the search APIs")
+
+
+def _weighted_tokens(q: WeightedTokensQuery, ctx: CompileContext) -> LQuery:
+    """``WeightedTokensQueryBuilder.doToQuery``: ``sparse_vector`` (or ``rank_features``) fields only; pruned
+    only with the query's own ``pruning_config``."""
+    fi = ctx.searcher.field_info(q.field)
+    if fi is None:
+        return MatchNoneQ('The "weighted_tokens" query is against a field that does not exist')
+    if fi.type != "sparse_vector":
+        reason = (
+            f"[{fi.type}] is not an appropriate field type for this query. "
+            "Allowed field types are [rank_features, sparse_vector]."
+        )
+        raise query_shard_failure(ctx, reason, {"type": "parse_exception", "reason": reason})
+    pruning = None
+    if q.pruning_config is not None:
+        c = q.pruning_config
+        pruning = PruningConfig(c.tokens_freq_ratio_threshold, c.tokens_weight_threshold, c.only_score_pruned_tokens)
+    return weighted_feature_query(ctx, fi, q.tokens, pruning)
+
+
+def _text_expansion(q: TextExpansionQuery, ctx: CompileContext) -> LQuery:
+    """``TextExpansionQueryBuilder``: expand ``model_text`` with ``model_id``, then ``weighted_tokens`` when
+    the query prunes, else a ``bool`` (minimum should match 1) of ``term`` queries boosted by the weights."""
+    try:
+        tokens = ctx.expand_sparse(q.model_id, q.model_text)
+    except BadRequestError as failure:
+        reason = error_reason(failure)
+        if not reason.startswith("expected a result of type"):
+            raise
+        raise api_error("illegal_state_exception", reason, status=500) from None  # an IllegalStateException here
+    if q.pruning_config is not None:
+        return _weighted_tokens(WeightedTokensQuery(field=q.field, tokens=tokens, pruning_config=q.pruning_config), ctx)
+    fi = _field(ctx, q.field)
+    if fi is None:
+        return MatchNoneQ(f"unmapped field [{q.field}]")
+    clauses = tuple(boosted(_exact(fi, token, ctx), weight) for token, weight in tokens)
+    if not clauses:
+        return MatchNoneQ("no tokens")
+    return BoolQ(should=clauses, msm=1)
+
+
 def hybrid_without_processor() -> BadRequestError:
     """A top-level ``hybrid`` query searched without a pipeline whose ``normalization-processor`` turns
     it into a retriever: OpenSearch answers with its internal, unnormalised per-sub-query lists (delimiter
@@ -602,4 +834,8 @@ _COMPILERS: dict[type, Callable[[Any, CompileContext], LQuery]] = {
     dsl.SemanticQuery: _semantic,
     HybridQuery: _hybrid,
     PinnedQuery: _pinned,
+    RuleQuery: _rule,
+    SparseVectorQuery: _sparse_vector,
+    WeightedTokensQuery: _weighted_tokens,
+    TextExpansionQuery: _text_expansion,
 }

@@ -34,11 +34,13 @@ from retrievo.lucene.query import (
     ConstQ,
     DisMaxQ,
     DocSetQ,
+    FeatureQ,
     KnnHitsQ,
     LQuery,
     MatchAllQ,
     MatchNoneQ,
     NamedQ,
+    NestedFeaturesQ,
     PhraseQ,
     TermQ,
 )
@@ -131,6 +133,14 @@ class CostModel:
         df = inv.doc_freq(tid) if inv is not None and tid is not None else 0
         return QueryCost(df, df, exact=True)
 
+    def _feature(self, q: FeatureQ) -> QueryCost:
+        return self._term(TermQ(q.field, q.feature))
+
+    def _nested_features(self, q: NestedFeaturesQ) -> QueryCost:
+        snapshot = self.searcher.vector(q.field)
+        chunks = int(snapshot.describe().get("chunks", 0)) if snapshot is not None else 0
+        return QueryCost(min(self.n, chunks), chunks * max(1, len(q.tokens)))
+
     def _phrase(self, q: PhraseQ) -> QueryCost:
         dfs = [self._term(TermQ(q.field, t)).matches for t in q.terms]
         return QueryCost(min(dfs) if dfs else 0, sum(dfs))
@@ -195,5 +205,7 @@ _QUERY_COSTS: dict[type, Callable[[CostModel, Any], QueryCost]] = {
     MatchAllQ: CostModel._match_all,
     MatchNoneQ: CostModel._match_none,
     KnnHitsQ: CostModel._knn_hits,
+    FeatureQ: CostModel._feature,
+    NestedFeaturesQ: CostModel._nested_features,
     DocSetQ: CostModel._doc_set,
 }

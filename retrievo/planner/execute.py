@@ -84,6 +84,7 @@ def prepare_search(
         embed=embed,
         inference=inference,
         max_terms_count=shard.settings.max_terms_count,
+        default_field=shard.settings.default_field,
     )
     return PreparedSearch(shard, request, plan, _run_context(plan), started, time.perf_counter_ns() - started)
 

@@ -21,10 +21,12 @@ from retrievo.lucene.query import (
     ConstQ,
     DisMaxQ,
     DocSetQ,
+    FeatureQ,
     LQuery,
     MatchAllQ,
     MatchNoneQ,
     NamedQ,
+    NestedFeaturesQ,
     PhraseQ,
     TermQ,
 )
@@ -122,6 +124,10 @@ def explain_query(ev: Evaluator, q: LQuery, doc: int, boost: float = 1.0) -> dic
             ev, q.field, float(bm25.phrase_idf(idfs)), idf_details, boost, freq, doc, score, "phraseFreq"
         )
         return node(score, f"weight({q} in {doc}) [PerFieldSimilarity], result of:", [inner])
+    if isinstance(q, FeatureQ):
+        return _explain_feature(ev, q, doc, boost, score)
+    if isinstance(q, NestedFeaturesQ):
+        return node(score, f"Score based on child docs of {q.field}, using score mode Max")
     if isinstance(q, BoostQ):
         return explain_query(ev, q.query, doc, float(F32(F32(boost) * F32(q.boost))))
     if isinstance(q, NamedQ):
@@ -145,6 +151,19 @@ def explain_query(ev: Evaluator, q: LQuery, doc: int, boost: float = 1.0) -> dic
                 subs.append(node(0.0, "match on required clause, product of:", [node(0.0, "# clause"), e]))
         return node(score, "sum of:", subs)
     raise TypeError(type(q))  # pragma: no cover
+
+
+def _explain_feature(ev: Evaluator, q: FeatureQ, doc: int, boost: float, score: float) -> dict[str, Any]:
+    """``FeatureQuery``'s explanation with ``LinearFunction``: ``w * S`` from the weight and the value."""
+    from retrievo.lucene.feature_field import feature_value
+
+    value = feature_value(ev.s, q.field, q.feature, doc)
+    assert value is not None
+    return node(
+        score,
+        f"Linear function on the {q.field} field for the {q.feature} feature, computed as w * S from:",
+        [node(boost, "w, weight of this function"), node(value, "S, feature value")],
+    )
 
 
 def filters_wrapped(
@@ -184,8 +203,10 @@ def explain_lucene(ev: Evaluator, q: LQuery, doc: int, boost: float = 1.0) -> di
     found = explain_query(ev, q, doc, boost)
     if found is not None:
         return found
-    if isinstance(q, (TermQ, PhraseQ)):
+    if isinstance(q, (TermQ, PhraseQ, FeatureQ)):
         return node(0.0, "no matching term")
+    if isinstance(q, NestedFeaturesQ):
+        return node(0.0, "Not a match")
     if isinstance(q, BoostQ):
         return explain_lucene(ev, q.query, doc, float(F32(F32(boost) * F32(q.boost))))
     if isinstance(q, NamedQ):

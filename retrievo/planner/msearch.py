@@ -118,6 +118,14 @@ class BatchedInference:
         self._registry = registry
         self.scores: dict[tuple[str, str, str], float] = {}
 
+    def get(self, inference_id: str) -> Any:
+        """The endpoint (a sparse query asks its task type): the registry's."""
+        return getattr(self._registry, "get")(inference_id)  # noqa: B009 - Reranker does not declare it
+
+    def sparse_embed(self, inference_id: str, texts: Sequence[str], *, input_type: str | None = None) -> Any:
+        """Sparse query expansion (``sparse_vector`` and sparse ``semantic`` queries): the registry's."""
+        return getattr(self._registry, "sparse_embed")(inference_id, texts, input_type=input_type)  # noqa: B009
+
     def rerank_window(self, inference_id: str) -> int | None:
         return self._registry.rerank_window(inference_id)
 

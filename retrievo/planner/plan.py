@@ -27,15 +27,18 @@ from typing import Any
 from retrievo.index.searcher import Searcher
 from retrievo.lucene.clause_limit import TooManyNestedClauses, too_many_nested_clauses
 from retrievo.planner.children import OnceResults
-from retrievo.planner.compile_query import DEFAULT_MAX_TERMS_COUNT
+from retrievo.planner.compile_query import DEFAULT_MAX_TERMS_COUNT, sparse_query_embedder
+from retrievo.planner.multi_field import IndexFields, expand_multi_field
 from retrievo.planner.operators.base import Embedder, ExecContext, Operator, Reranker
 from retrievo.planner.operators.diversify import plan_diversify
 from retrievo.planner.operators.fusion import plan_linear, plan_rrf
 from retrievo.planner.operators.hybrid import plan_hybrid
 from retrievo.planner.operators.pinned import plan_pinned
 from retrievo.planner.operators.query import NamedQueries
+from retrievo.planner.operators.random_rerank import plan_random_reranker
 from retrievo.planner.operators.rerank import plan_reranker
 from retrievo.planner.operators.rescore import plan_rescorer
+from retrievo.planner.operators.rule import plan_rule
 from retrievo.planner.operators.standard import plan_standard
 from retrievo.planner.operators.top_docs import Page
 from retrievo.planner.operators.vector import plan_knn
@@ -58,7 +61,9 @@ from retrievo.retrievers import (
 from retrievo.retrievers.diversify import DiversifyRetriever
 from retrievo.retrievers.hybrid import HybridRetriever
 from retrievo.retrievers.pinned import PinnedRetriever
+from retrievo.retrievers.random_rerank import RandomReranker
 from retrievo.retrievers.rescorer import RescorerRetriever
+from retrievo.retrievers.rule import RuleRetriever
 
 
 @dataclass
@@ -82,6 +87,8 @@ class Plan:
     #: The operator tree with what the physical rules decided (bitsets, sharing, threads).
     physical: PhysicalPlan | None = None
     now_millis: int | None = None
+    #: The index's ``index.query.default_field`` (what a multi-field ``rrf``/``linear`` queries by default).
+    default_field: tuple[str, ...] = ("*",)
 
     def __str__(self) -> str:
         header = f"Plan(index={self.request.index}"
@@ -110,6 +117,7 @@ class Plan:
             now_millis=self.now_millis,
             embed=self.embed,
             inference=self.inference,
+            default_field=self.default_field,
         )
 
     def explain(self, optimized: Any = None, **rules: Any) -> str:
@@ -173,6 +181,8 @@ PLANNERS: dict[type[Retriever], PlanFunction] = {
     HybridRetriever: plan_hybrid,
     PinnedRetriever: plan_pinned,
     DiversifyRetriever: plan_diversify,
+    RandomReranker: plan_random_reranker,
+    RuleRetriever: plan_rule,
 }
 
 
@@ -201,11 +211,15 @@ def build_plan(
     embed: Embedder | None = None,
     inference: Reranker | None = None,
     max_terms_count: int = DEFAULT_MAX_TERMS_COUNT,
+    default_field: tuple[str, ...] = ("*",),
 ) -> Plan:
     """The plan of ``request`` over ``searcher``. A rewritten query with more leaves than Lucene's clause
-    limit fails here, the one place every way of planning goes through."""
+    limit fails here, the one place every way of planning goes through. ``default_field`` is the
+    index's ``index.query.default_field``."""
     try:
-        return _build_plan(request, searcher, disabled_rules, now_millis, embed, inference, max_terms_count)
+        return _build_plan(
+            request, searcher, disabled_rules, now_millis, embed, inference, max_terms_count, default_field
+        )
     except TooManyNestedClauses:
         raise too_many_nested_clauses(searcher.index_name) from None
 
@@ -218,12 +232,16 @@ def _build_plan(
     embed: Embedder | None,
     inference: Reranker | None,
     max_terms_count: int,
+    default_field: tuple[str, ...],
 ) -> Plan:
     disabled = check_rule_names(disabled_rules)
     now = int(time.time() * 1000) if now_millis is None else now_millis
-    request.retriever.validate_tree(request.size)
+    request.retriever.validate_tree(request.checked_size)
+    # Elasticsearch's rewrite of the multi-field format, where the target index is known (not a rule:
+    # it is what the request means, and it can fail)
+    expanded = expand_multi_field(request.retriever, [IndexFields.of(searcher, default_field)])
     env = RuleEnv(request=request, searcher=searcher, inference=inference)
-    logical = apply_logical_rules(request.retriever, env, disabled)
+    logical = apply_logical_rules(expanded, env, disabled)
     ctx = PlanningContext(
         searcher=searcher,
         now_millis=now,
@@ -231,6 +249,7 @@ def _build_plan(
         planners=PLANNERS,
         share_filters="share_filter_bitsets" not in disabled,
         max_terms_count=max_terms_count,
+        sparse_embed=sparse_query_embedder(inference),
     )
     body = plan_retriever(logical, ctx, request.from_ + request.size, request.min_score)
     named = NamedQueries(tuple((n, ctx.rewrite(q)) for n, q in ctx.named))
@@ -251,4 +270,5 @@ def _build_plan(
         logical=logical,
         physical=physical,
         now_millis=now,
+        default_field=default_field,
     )

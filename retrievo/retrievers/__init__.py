@@ -24,9 +24,11 @@ from retrievo.retrievers.queries import (
     TermQuery,
     TermsQuery,
 )
+from retrievo.retrievers.random_rerank import RandomReranker
 from retrievo.retrievers.rerank import ChunkRescorer, TextSimilarityReranker
 from retrievo.retrievers.rescorer import QueryRescore, RescorerRetriever
 from retrievo.retrievers.retriever import Retriever
+from retrievo.retrievers.rule import RuleQuery, RuleRetriever
 from retrievo.retrievers.search import SearchRequest, SourceFilter
 from retrievo.retrievers.sort import SortField
 from retrievo.retrievers.standard import StandardRetriever
@@ -55,11 +57,14 @@ __all__ = [
     "PrefixQuery",
     "Query",
     "QueryRescore",
+    "RandomReranker",
     "RangeQuery",
     "RescorerRetriever",
     "Retriever",
     "RetrieverEntry",
     "RrfRetriever",
+    "RuleQuery",
+    "RuleRetriever",
     "SearchRequest",
     "SemanticQuery",
     "SortField",

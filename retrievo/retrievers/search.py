@@ -74,6 +74,11 @@ class SearchRequest(Node):
     index: str
     retriever: Retriever
     size: int = 10
+    #: Whether the request wrote ``size`` out. Elasticsearch checks a compound retriever's window
+    #: against ``size`` only when it was given (``CompoundRetrieverBuilder.validate`` reads the unset
+    #: ``-1``), so an unwritten default of 10 never fails against a smaller window. Any other value
+    #: was given by definition, so only an explicit ``size: 10`` sets it.
+    size_given: bool = False
     from_: int = 0
     source: SourceFilter = SourceFilter()
     explain: bool = False
@@ -96,6 +101,12 @@ class SearchRequest(Node):
     #: from the implicit default (naming stored fields turns the implicit ``_source`` off).
     source_requested: bool = False
 
+    @property
+    def checked_size(self) -> int | None:
+        """The ``size`` a compound retriever's window is checked against: ``None`` when the request
+        left it to its default (see :attr:`size_given`)."""
+        return self.size if self.size_given or self.size != 10 else None
+
     def to_json(self) -> dict[str, Any]:
         body: dict[str, Any] = {}
         ret = self.retriever.to_json()
@@ -108,7 +119,7 @@ class SearchRequest(Node):
             body["retriever"] = ret
         if rescore is not None:
             body["rescore"] = rescore
-        if self.size != 10:
+        if self.size != 10:  # an explicit 10 prints as the default: for a valid request it means the same
             body["size"] = self.size
         if self.from_ != 0:
             body["from"] = self.from_

@@ -20,7 +20,16 @@ from typing import Any
 
 import pytest
 
-from es_yaml import ANIMALS, RERANK_DOCS, RERANK_MODEL_CONFIG, RERANK_MODEL_ID, missing, requires
+from es_yaml import (
+    ANIMALS,
+    PUG_TEXTS,
+    RERANK_DOCS,
+    RERANK_MODEL_CONFIG,
+    RERANK_MODEL_ID,
+    RRF800_DOCS,
+    missing,
+    requires,
+)
 from retrievo import Engine
 
 
@@ -225,8 +234,8 @@ def build_rerank_engine() -> Engine:
     """``inference/70_text_similarity_rank_retriever.yml`` setup, without its semantic_text parts.
 
     The YAML also creates a sparse ``test_service`` endpoint and a ``semantic_text_field`` (filled by
-    ``copy_to`` from ``text``); both serve only the semantic_text cases, which are skipped, so they
-    are left out. The rerank endpoint is created only once retrievo has ``test_reranking_service``
+    ``copy_to`` from ``text``); both serve only the semantic_text cases, which build their own engine
+    (``semantic_rerank_engine`` in ``test_text_similarity_70.py``), so they are left out here. The rerank endpoint is created only once retrievo has ``test_reranking_service``
     (the cases that do not call it — missing endpoints, allowed failures — run without it).
     Documents are indexed in the YAML's order — doc_2, doc_3, doc_1 — each with a refresh: the
     order decides ties (internal doc id) and therefore the position-based mock's scores.
@@ -332,3 +341,64 @@ animals_engine = _fixture("animals_engine", build_animals_engine)
 knn20_engine = _fixture("knn20_engine", lambda: build_knn_engine({"type": "int8_hnsw"}, single_shard=True))
 knn10_engine = _fixture("knn10_engine", lambda: build_knn_engine(None, single_shard=False))
 make_rerank_engine = _factory("make_rerank_engine", build_rerank_engine)
+
+
+# --------------------------------------------------------------------------- setup: rrf/800
+def build_rrf800_engine() -> Engine:
+    """``rrf/800_rrf_with_text_similarity_reranker_retriever.yml`` setup: the ``my-rerank-model`` mock,
+    index ``test-index`` (1 shard) and three documents indexed doc_2, doc_3, doc_1, then one refresh."""
+    e = Engine()
+    put_rerank_model(e)
+    e.indices.create(
+        index="test-index",
+        settings={"number_of_shards": 1},
+        mappings={
+            "properties": {
+                "text": {"type": "text"},
+                "topic": {"type": "keyword"},
+                "subtopic": {"type": "keyword"},
+                "integer": {"type": "integer"},
+            }
+        },
+    )
+    for doc_id, doc in RRF800_DOCS:
+        e.index(index="test-index", id=doc_id, document=doc)
+    e.indices.refresh()
+    return e
+
+
+# --------------------------------------------------------------------------- setup: rrf/950
+def build_pinned950_engine() -> Engine:
+    """``rrf/950_pinned_interaction.yml`` setup: index ``test-index1`` (dynamic mapping), doc1–doc5
+    ``{"text": "document <n>"}`` in one bulk."""
+    e = Engine()
+    e.indices.create(index="test-index1")
+    ops: list[dict[str, Any]] = []
+    for doc_id, word in [("doc1", "one"), ("doc2", "two"), ("doc3", "three"), ("doc4", "four"), ("doc5", "five")]:
+        ops += [{"index": {"_id": doc_id}}, {"text": f"document {word}"}]
+    e.bulk(index="test-index1", refresh=True, operations=ops)
+    return e
+
+
+# --------------------------------------------------------------------------- setup: inference/80
+def build_random_rerank_engine() -> Engine:
+    """``inference/80_random_rerank_retriever.yml`` setup: index ``test-index`` (1 shard), doc_1–doc_5 in
+    one bulk, so their shard doc ids — what ``random_reranker`` seeds with — are 0–4."""
+    e = Engine()
+    e.indices.create(
+        index="test-index",
+        settings={"number_of_shards": 1},
+        mappings={
+            "properties": {"text": {"type": "text"}, "topic": {"type": "keyword"}, "subtopic": {"type": "keyword"}}
+        },
+    )
+    ops: list[dict[str, Any]] = []
+    for i, text in enumerate(PUG_TEXTS, start=1):
+        ops += [{"index": {"_id": f"doc_{i}"}}, {"text": text}]
+    e.bulk(index="test-index", refresh=True, operations=ops)
+    return e
+
+
+rrf800_engine = _fixture("rrf800_engine", build_rrf800_engine)
+pinned950_engine = _fixture("pinned950_engine", build_pinned950_engine)
+random_rerank_engine = _fixture("random_rerank_engine", build_random_rerank_engine)

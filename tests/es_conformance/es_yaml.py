@@ -167,6 +167,8 @@ _SEARCH_PROBES: dict[str, dict[str, Any]] = {
         }
     },
     "fields": {"query": {"match_all": {}}, "fields": ["k"]},
+    # the ``knn`` query (not the top-level section or the retriever); named as retrievo's refusal names it
+    "[knn] query": {"query": {"knn": {"field": "k", "query_vector": [1.0], "num_candidates": 1}}},
 }
 
 
@@ -208,3 +210,43 @@ def requires(*features: str) -> None:
 def with_fields(body: dict[str, Any], names: list[str]) -> dict[str, Any]:
     """Add the YAML request's ``fields: [...]`` once retrievo accepts it (see :func:`doc_value`)."""
     return {**body, "fields": names} if missing("fields") is None else body
+
+
+#: ``rrf/800_rrf_with_text_similarity_reranker_retriever.yml``'s documents, in indexing order.
+RRF800_DOCS: list[tuple[str, dict[str, Any]]] = [
+    (
+        "doc_2",
+        {
+            "text": "The phases of the Moon come from the position of the Moon relative to the Earth and Sun.",
+            "topic": ["science"],
+            "subtopic": ["astronomy"],
+            "integer": 2,
+        },
+    ),
+    (
+        "doc_3",
+        {
+            "text": "As seen from Earth, a solar eclipse happens when the Moon is directly between the Earth and the Sun.",
+            "topic": ["science"],
+            "subtopic": ["technology"],
+            "integer": 3,
+        },
+    ),
+    (
+        "doc_1",
+        {
+            "text": "Sun Moon Lake is a lake in Nantou County, Taiwan. It is the largest lake in Taiwan.",
+            "topic": ["geography"],
+            "integer": 1,
+        },
+    ),
+]
+
+#: ``inference/80_random_rerank_retriever.yml``'s texts: doc_1 … doc_5.
+PUG_TEXTS: list[str] = [
+    "Pugs are proof that even nature has a sense of humor.",
+    "A pugs snore can rival a chainsaw, but it's somehow adorable.",
+    "Pugs are like potato chips; you can't have just one wrinkle.",
+    "Pugs don't walk; pugs waddle majestically.",
+    "A pugs life goal: be the ultimate couch potato, and they're crushing it.",
+]

@@ -9,9 +9,9 @@ the pre-normalization mock and is not ported. Index, documents and the ``my-rera
 Spec: /work/shared/spec/elasticsearch-retrievers.md §6, §8.4 and §9.4.
 
 The YAML setup also creates a sparse ``test_service`` endpoint and a ``semantic_text_field`` (via
-``copy_to``); the cases that use them depend on ES's deterministic embedding test service and are
-skipped here, as are the ``profile`` and alias cases. Requests carry the YAML's ``fields`` option once
-retrievo accepts it.
+``copy_to``); the cases that use them run on their own engine (``semantic_rerank_engine``: retrievo has no
+``copy_to``, so each document carries that value itself). The ``profile`` and alias cases are skipped.
+Requests carry the YAML's ``fields`` option once retrievo accepts it.
 """
 
 from __future__ import annotations
@@ -20,7 +20,18 @@ from typing import Any
 
 import pytest
 
-from es_yaml import RERANK_DOCS, assert_catch_regex, assert_regex, at, ids, total, with_fields
+from es_yaml import (
+    RERANK_DOCS,
+    RERANK_MODEL_CONFIG,
+    RERANK_MODEL_ID,
+    assert_catch_regex,
+    assert_regex,
+    at,
+    ids,
+    total,
+    with_fields,
+)
+from retrievo import Engine
 from retrievo.errors import ApiError
 
 pytestmark = pytest.mark.requires("text_similarity_reranker")
@@ -28,10 +39,6 @@ pytestmark = pytest.mark.requires("text_similarity_reranker")
 needs_mock = pytest.mark.requires("test_reranking_service")
 
 QUESTION = "How often does the moon hide the sun?"
-SEMANTIC_SKIP = (
-    "needs a `semantic_text` field embedded by ES's sparse `test_service` mock "
-    "(deterministic ES-specific embeddings); not reproducible in retrievo"
-)
 PROFILE_SKIP = (
     "asserts the descriptions of Lucene's RankDocsQuery inside ES's `profile` section; retrievo's "
     "`profile` describes its own operator tree instead (docs/profile.md), so these strings cannot match"
@@ -157,8 +164,8 @@ def test_text_similarity_reranking_with_explain(rerank_engine):
 
 # YAML: "text similarity reranker properly handles aliases"
 @pytest.mark.skip(
-    reason="needs index aliases (`indices.put_alias`) and a 2-shard index; retrievo has "
-    "neither (one shard per index, aliases rejected)"
+    reason="needs a retriever over an alias of two indices, one of them with 2 shards "
+    "(retrievers over several shards or indices: issue 16, shards)"
 )
 def test_text_similarity_reranker_properly_handles_aliases(rerank_engine):
     pass
@@ -250,57 +257,130 @@ def test_reranking_based_on_rescore_chunks_using_defaults(rerank_engine):
     assert ids(resp) == ["doc_1", "doc_2"]
 
 
+# --------------------------------------------------------------------------- the semantic_text cases
+@pytest.fixture(scope="module")
+def semantic_rerank_engine() -> Engine:
+    """The YAML's whole setup: ``my-rerank-model``, the sparse ``test_service`` endpoint and
+    ``semantic_text_field`` (word chunks of 10 words, overlap 1). retrievo has no ``copy_to``: each
+    document carries its ``text`` in ``semantic_text_field`` itself, the value ``copy_to`` would copy."""
+    e = Engine()
+    e.inference.put(task_type="rerank", inference_id=RERANK_MODEL_ID, inference_config=RERANK_MODEL_CONFIG)
+    sparse = {
+        "service": "test_service",
+        "service_settings": {"model": "my_model", "api_key": "abc64"},
+        "task_settings": {},
+    }
+    e.inference.put(task_type="sparse_embedding", inference_id="sparse-inference-id", inference_config=sparse)
+    semantic_field = {
+        "type": "semantic_text",
+        "inference_id": "sparse-inference-id",
+        "chunking_settings": {"strategy": "word", "max_chunk_size": 10, "overlap": 1},
+    }
+    properties = {
+        "text": {"type": "text"},
+        "topic": {"type": "keyword"},
+        "subtopic": {"type": "keyword"},
+        "inference_text_field": {"type": "text"},
+        "semantic_text_field": semantic_field,
+    }
+    e.indices.create(index="test-index", mappings={"properties": properties})
+    for doc_id, score_text in [("doc_2", "0"), ("doc_3", "1"), ("doc_1", "-1")]:
+        doc = RERANK_DOCS[doc_id]
+        source = {**doc, "inference_text_field": score_text, "semantic_text_field": doc["text"]}
+        e.index(index="test-index", id=doc_id, refresh=True, document=source)
+    return e
+
+
+SEMANTIC_FIELDS = ("text", "semantic_text_field", "topic")
+SCIENCE = {"match": {"topic": {"query": "science"}}}
+LOWER_QUESTION = "how often does the moon hide the sun?"
+
+
+def semantic_rerank(e: Engine, *, inference_text: str = LOWER_QUESTION, **params: Any) -> dict[str, Any]:
+    retriever = reranker(SCIENCE, field="semantic_text_field", inference_text=inference_text, **params)
+    return rerank_search(e, retriever, fields=SEMANTIC_FIELDS)
+
+
+def assert_doc_1_then_doc_2(resp: dict[str, Any]) -> None:
+    assert total(resp) == 2
+    assert len(resp["hits"]["hits"]) == 2
+    assert ids(resp) == ["doc_1", "doc_2"]
+
+
 # YAML: "Reranking based on rescore_chunks on a semantic_text field"
-@pytest.mark.skip(reason=SEMANTIC_SKIP)
-def test_rescore_chunks_on_a_semantic_text_field():
-    pass
+@needs_mock
+def test_rescore_chunks_on_a_semantic_text_field(semantic_rerank_engine):
+    assert_doc_1_then_doc_2(semantic_rerank(semantic_rerank_engine, chunk_rescorer={"size": 2}))
 
 
 # YAML: "Reranking based on rescore_chunks on a semantic_text field using defaults"
-@pytest.mark.skip(reason=SEMANTIC_SKIP)
-def test_rescore_chunks_on_a_semantic_text_field_using_defaults():
-    pass
+@needs_mock
+def test_rescore_chunks_on_a_semantic_text_field_using_defaults(semantic_rerank_engine):
+    assert_doc_1_then_doc_2(semantic_rerank(semantic_rerank_engine, chunk_rescorer={}))
 
 
 # YAML: "Reranking based on rescore_chunks on a semantic_text field specifying chunking settings"
-@pytest.mark.skip(reason=SEMANTIC_SKIP)
-def test_rescore_chunks_on_a_semantic_text_field_with_chunking_settings():
-    pass
+@needs_mock
+def test_rescore_chunks_on_a_semantic_text_field_with_chunking_settings(semantic_rerank_engine):
+    settings = {"strategy": "sentence", "max_chunk_size": 20, "sentence_overlap": 0}
+    assert_doc_1_then_doc_2(semantic_rerank(semantic_rerank_engine, chunk_rescorer={"chunking_settings": settings}))
 
 
 # YAML: "Reranking based on rescore_chunks on a semantic_text field specifying chunking settings requires
 #        valid chunking settings"
-@pytest.mark.skip(reason=SEMANTIC_SKIP + " (the request targets `semantic_text_field`)")
-def test_rescore_chunks_requires_valid_chunking_settings():
-    pass
+@needs_mock
+def test_rescore_chunks_requires_valid_chunking_settings(semantic_rerank_engine):
+    settings = {"strategy": "sentence", "max_chunk_size": 10, "sentence_overlap": 20}
+    with pytest.raises(ApiError) as err:
+        semantic_rerank(semantic_rerank_engine, chunk_rescorer={"size": 20, "chunking_settings": settings})
+    assert_catch_regex(err.value, r"Invalid value")
 
 
 # YAML: "Reranking based on rescore_chunks on a semantic_text field specifying chunk size"
-@pytest.mark.skip(reason=SEMANTIC_SKIP)
-def test_rescore_chunks_on_a_semantic_text_field_with_chunk_size():
-    pass
+@needs_mock
+def test_rescore_chunks_on_a_semantic_text_field_with_chunk_size(semantic_rerank_engine):
+    assert_doc_1_then_doc_2(semantic_rerank(semantic_rerank_engine, chunk_rescorer={"size": 20}))
 
 
 # YAML: "Reranking based on chunk_rescorer specifying only max chunk size will default remaining chunking settings"
-@pytest.mark.skip(reason=SEMANTIC_SKIP)
-def test_chunk_rescorer_with_only_max_chunk_size():
-    pass
+@needs_mock
+def test_chunk_rescorer_with_only_max_chunk_size(semantic_rerank_engine):
+    rescorer = {"size": 20, "chunking_settings": {"max_chunk_size": 20}}
+    assert_doc_1_then_doc_2(semantic_rerank(semantic_rerank_engine, chunk_rescorer=rescorer))
 
 
 # YAML: "Reranking based on chunk_rescorer will send in first chunk if no text matches found"
-@pytest.mark.skip(reason=SEMANTIC_SKIP)
-def test_chunk_rescorer_sends_first_chunk_when_nothing_matches():
-    pass
+@needs_mock
+def test_chunk_rescorer_sends_first_chunk_when_nothing_matches(semantic_rerank_engine):
+    resp = semantic_rerank(
+        semantic_rerank_engine, inference_text="iamanonsensefieldthatshouldreturnnoresults", chunk_rescorer={}
+    )
+    assert_doc_1_then_doc_2(resp)
 
 
 # YAML: "Explain outputs information on chunk rescorer if selected"
-@pytest.mark.skip(reason=SEMANTIC_SKIP)
-def test_explain_outputs_chunk_rescorer_information():
-    pass
+@needs_mock
+def test_explain_outputs_chunk_rescorer_information(semantic_rerank_engine):
+    retriever = reranker(SCIENCE, field="semantic_text_field", inference_text=LOWER_QUESTION)
+    resp = rerank_search(semantic_rerank_engine, retriever, fields=SEMANTIC_FIELDS, explain=True)
+    assert total(resp) == 2
+    assert len(resp["hits"]["hits"]) == 2
+    assert at(resp, "hits.hits.0._explanation.details.0.description") == (
+        "text_similarity_reranker match using inference endpoint: [my-rerank-model] on document field: "
+        "[semantic_text_field] matching on source query "
+    )
+    retriever = reranker(SCIENCE, field="semantic_text_field", inference_text=LOWER_QUESTION, chunk_rescorer={})
+    resp = rerank_search(semantic_rerank_engine, retriever, fields=SEMANTIC_FIELDS, explain=True)
+    assert total(resp) == 2
+    assert len(resp["hits"]["hits"]) == 2
+    assert at(resp, "hits.hits.0._explanation.details.0.description") == (
+        "text_similarity_reranker match using inference endpoint: [my-rerank-model] on document field: "
+        "[semantic_text_field] matching on source query and rescoring considering only top [1] best chunks"
+    )
 
 
 # YAML: "Profile outputs information on chunk rescorer if selected"
-@pytest.mark.skip(reason=PROFILE_SKIP + "; also " + SEMANTIC_SKIP)
+@pytest.mark.skip(reason=PROFILE_SKIP)
 def test_profile_outputs_chunk_rescorer_information():
     pass
 
@@ -318,7 +398,7 @@ def test_explicit_chunking_settings_override_endpoint_window_size():
 
 
 # YAML: "Test chunk rescorer on semantic_text field pulls from reranker inference_id"
-@pytest.mark.skip(reason=PROFILE_SKIP + "; also " + SEMANTIC_SKIP)
+@pytest.mark.skip(reason=PROFILE_SKIP)
 def test_chunk_rescorer_on_semantic_text_pulls_from_reranker_inference_id():
     pass
 

@@ -10,6 +10,7 @@ from retrievo.errors import ApiError, error_reason
 from retrievo.grammar.json import parse_retriever, parse_search
 
 PE, XC, IAE = "parsing_exception", "x_content_parse_exception", "illegal_argument_exception"
+AVE = "action_request_validation_exception"
 STD: dict[str, Any] = {"standard": {}}
 
 
@@ -155,8 +156,39 @@ ERRORS: list[tuple[str, Any, str, str]] = [
     ("seq_no_primary_term", {"seq_no_primary_term": True}, IAE, _unsupported("[seq_no_primary_term] search parameter")),
     ("slice", {"slice": {"id": 0, "max": 2}}, IAE, _unsupported("[slice] search parameter")),
     ("ext", {"ext": {}}, IAE, _unsupported("[ext] search parameter")),
-    ("rank", {"rank": {"rrf": {}}}, IAE, _unsupported("[rank] search parameter")),
-    ("sub_searches", {"sub_searches": []}, IAE, _unsupported("[sub_searches] search parameter")),
+    # legacy rank / sub_searches (SearchSourceBuilder.validate, RRFRankBuilder)
+    (
+        "rank with one result set",
+        {"rank": {"rrf": {}}},
+        "action_request_validation_exception",
+        "Validation Failed: 1: [rank] requires a minimum of [2] result sets using a combination of sub searches "
+        "and/or knn searches;",
+    ),
+    (
+        "two sub_searches without rank",
+        {"sub_searches": [{"query": {"match_all": {}}}, {"query": {"match_all": {}}}]},
+        "action_request_validation_exception",
+        "Validation Failed: 1: [sub_searches] requires [rank];",
+    ),
+    (
+        "query and sub_searches",
+        {"query": {"match_all": {}}, "sub_searches": []},
+        IAE,
+        "cannot specify field [sub_searches] and field [query]",
+    ),
+    (
+        "rank constant zero",
+        {"rank": {"rrf": {"rank_constant": 0}}},
+        IAE,
+        "[rank_constant] must be greater or equal to [1] for [rrf]",
+    ),
+    ("retriever and rank", {"rank": {"rrf": {}}, "retriever": STD}, IAE, "cannot specify [retriever] and [rank]"),
+    (
+        "retriever and sub_searches",
+        {"sub_searches": [{"query": {"match_all": {}}}], "retriever": STD},
+        IAE,
+        "cannot specify [retriever] and [query]",
+    ),
     (
         "parse error wins over unsupported",
         {"aggs": {}, "size": -1},
@@ -216,11 +248,16 @@ ERRORS: list[tuple[str, Any, str, str]] = [
     (
         "rrf without children",
         {"retriever": {"rrf": {"retrievers": []}}},
-        IAE,
-        "[rrf] must provide [retrievers] or [query]",
+        AVE,
+        "Validation Failed: 1: [rrf] must provide [retrievers] or [query];",
     ),
-    ("rrf empty", {"retriever": {"rrf": {}}}, IAE, "[rrf] must provide [retrievers] or [query]"),
-    ("linear empty", {"retriever": {"linear": {}}}, IAE, "[linear] must provide [retrievers] or [query]"),
+    ("rrf empty", {"retriever": {"rrf": {}}}, AVE, "Validation Failed: 1: [rrf] must provide [retrievers] or [query];"),
+    (
+        "linear empty",
+        {"retriever": {"linear": {}}},
+        AVE,
+        "Validation Failed: 1: [linear] must provide [retrievers] or [query];",
+    ),
     (
         "rrf negative weight",
         {"retriever": {"rrf": {"retrievers": [{"retriever": STD, "weight": -0.5}]}}},
@@ -256,7 +293,7 @@ ERRORS: list[tuple[str, Any, str, str]] = [
     ),
     ("rescorer retriever without fields", {"retriever": {"rescorer": {}}}, PE, "[rescorer] failed to parse object"),
     ("pinned retriever without fields", {"retriever": {"pinned": {}}}, PE, "Required [retriever]"),
-    ("rule retriever", {"retriever": {"rule": {}}}, IAE, _unsupported("[rule] retriever")),
+    ("rule retriever, no fields", {"retriever": {"rule": {}}}, PE, "Required [ruleset_ids, match_criteria, retriever]"),
     ("diversify retriever without fields", {"retriever": {"diversify": {}}}, IAE, "Required [retriever, type, field]"),
     # standard retriever body (an ObjectParser named "standard")
     ("standard unknown field", {"retriever": {"standard": {"foo": 1}}}, XC, "[standard] unknown field [foo]"),

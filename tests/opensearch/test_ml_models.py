@@ -6,8 +6,9 @@ built here and placed in a temporary Hugging Face cache under its hub id
 (``cross-encoder/ms-marco-MiniLM-L-6-v2``), so the server resolves it as it would the real one. Every
 score is checked against ``CrossEncoder(<that model>).predict(pairs, activation_fn=Identity())`` (raw
 logits, what ML Commons' text similarity translator returns), every embedding against
-``SentenceTransformer(<that model>).encode``; error bodies are ML Commons' messages, quoted from its
-source.
+``SentenceTransformer(<that model>).encode`` — to 1e-5, as the models run on ONNX Runtime by default
+(``backend: auto``, float noise of ~1e-6 against PyTorch); error bodies are ML Commons' messages, quoted
+from its source.
 """
 
 from __future__ import annotations
@@ -183,7 +184,7 @@ def test_pretrained_cross_encoder_guide(server: ServerProcess, client: Any, cros
     assert model["planning_worker_nodes"] == task["worker_node"]
 
     response = ml.predict_model(model_id=model_id, body={"query_text": QUERY, "text_docs": DOCS})
-    np.testing.assert_allclose(similarity_scores(response), expected_scores(cross_encoder_dir, QUERY, DOCS), atol=1e-6)
+    np.testing.assert_allclose(similarity_scores(response), expected_scores(cross_encoder_dir, QUERY, DOCS), atol=1e-5)
     # the algorithm path gives the same answer
     again = ml.predict(
         algorithm_name="text_similarity", model_id=model_id, body={"query_text": QUERY, "text_docs": DOCS}
@@ -243,7 +244,7 @@ def test_register_with_deploy_and_automatic_group(server: ServerProcess, cross_e
         {"query_text": "fox", "text_docs": docs},
     )
     assert status == 200
-    np.testing.assert_allclose(similarity_scores(response), expected_scores(cross_encoder_dir, "fox", docs), atol=1e-6)
+    np.testing.assert_allclose(similarity_scores(response), expected_scores(cross_encoder_dir, "fox", docs), atol=1e-5)
     for model in (first, second):
         call(server, "POST", f"/_plugins/_ml/models/{model['model_id']}/_undeploy")
         assert call(server, "DELETE", f"/_plugins/_ml/models/{model['model_id']}")[0] == 200
@@ -552,7 +553,7 @@ def test_custom_models_from_url(
             model_id=ce["model_id"], body={"query_text": "moon", "text_docs": docs}
         )
         np.testing.assert_allclose(
-            similarity_scores(response), expected_scores(cross_encoder_dir, "moon", docs), atol=1e-6
+            similarity_scores(response), expected_scores(cross_encoder_dir, "moon", docs), atol=1e-5
         )
 
         emb = register(
@@ -589,7 +590,7 @@ def test_custom_models_from_url(
             (tensor,) = result["output"]
             assert (tensor["name"], tensor["data_type"], tensor["shape"]) == ("sentence_embedding", "FLOAT32", [32])
             assert "byte_buffer" not in tensor  # return_bytes defaults to false
-            np.testing.assert_allclose(np.asarray(tensor["data"], dtype=np.float32), vector, atol=1e-6)
+            np.testing.assert_allclose(np.asarray(tensor["data"], dtype=np.float32), vector, atol=1e-5)
 
         status, body = call(
             server,
@@ -661,7 +662,7 @@ def test_rerank_scores_in_process(tmp_path: Path, cross_encoder_dir: Path) -> No
     texts = ["moon", "the quick brown fox", "moon", "solar eclipse phases"]
     scores = models.rerank_scores(model_id, "moon phases", texts)
     assert scores.dtype == np.float32 and scores.shape == (4,)
-    np.testing.assert_allclose(scores, expected_scores(cross_encoder_dir, "moon phases", texts), atol=1e-6)
+    np.testing.assert_allclose(scores, expected_scores(cross_encoder_dir, "moon phases", texts), atol=1e-5)
     assert models.rerank_scores(model_id, "moon phases", []).shape == (0,)
     models.undeploy(model_id)
     with pytest.raises(ApiError):
@@ -689,7 +690,7 @@ def test_pretrained_sentence_transformer(server: ServerProcess, client: Any) -> 
     ((tensor,),) = [r["output"] for r in response["inference_results"]]
     assert (tensor["name"], tensor["data_type"], tensor["shape"]) == ("sentence_embedding", "FLOAT32", [384])
     reference = SentenceTransformer(str(gt.get_model_path()), device="cpu").encode(["today is sunny"])[0]
-    np.testing.assert_allclose(np.asarray(tensor["data"], dtype=np.float32), reference, atol=1e-6)
+    np.testing.assert_allclose(np.asarray(tensor["data"], dtype=np.float32), reference, atol=1e-5)
     # return_bytes adds the little-endian bytes; return_number false drops the numbers
     status, answer = call(
         server,
@@ -700,7 +701,7 @@ def test_pretrained_sentence_transformer(server: ServerProcess, client: Any) -> 
     (only,) = answer["inference_results"][0]["output"]
     assert "data" not in only
     raw = np.frombuffer(base64.b64decode(only["byte_buffer"]["array"]), dtype="<f4")
-    np.testing.assert_allclose(raw, reference, atol=1e-6)
+    np.testing.assert_allclose(raw, reference, atol=1e-5)
 
     status, undeployed = call(server, "POST", "/_plugins/_ml/models/_undeploy")
     assert status == 200 and undeployed == {task["worker_node"][0]: {"stats": {model_id: "UNDEPLOYED"}}}
@@ -734,7 +735,7 @@ def test_concurrent_deploys_and_predictions(tmp_path: Path, cross_encoder_dir: P
     with ThreadPoolExecutor(4) as pool:
         results = list(pool.map(lambda q: models.rerank_scores(model_id, q, docs), queries))
     for query, scores in zip(queries, results, strict=True):
-        np.testing.assert_allclose(scores, expected_scores(cross_encoder_dir, query, docs), atol=1e-6)
+        np.testing.assert_allclose(scores, expected_scores(cross_encoder_dir, query, docs), atol=1e-5)
 
 
 def test_missing_local_model_fails_the_register_task(tmp_path: Path) -> None:

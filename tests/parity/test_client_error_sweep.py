@@ -32,6 +32,14 @@ RANK_EVAL = [
     {"id": "q", "request": {"query": {"match_all": {}}}, "ratings": [{"_index": "books", "_id": "1", "rating": 1}]}
 ]
 
+QUERY_RULE = {
+    "rule_id": "r1",
+    "type": "pinned",
+    "criteria": [{"type": "exact", "metadata": "q", "values": ["x"]}],
+    "actions": {"ids": ["1"]},
+    "priority": 1,
+}
+
 #: API name -> the arguments of one valid call; the sweep breaks one argument at a time.
 VALID: dict[str, dict[str, Any]] = {
     "info": {},
@@ -81,6 +89,18 @@ VALID: dict[str, dict[str, Any]] = {
     "inference.rerank": {"inference_id": "rr", "query": "q", "input": ["a", "bb"]},
     "inference.text_embedding": {"inference_id": "rr", "input": ["a"]},
     "inference.inference": {"inference_id": "rr", "query": "q", "input": ["a", "bb"]},
+    "query_rules.put_ruleset": {"ruleset_id": "rs", "rules": [QUERY_RULE]},
+    "query_rules.get_ruleset": {"ruleset_id": "rs"},
+    "query_rules.delete_ruleset": {"ruleset_id": "rs"},
+    "query_rules.list_rulesets": {"from_": 0, "size": 5},
+    "query_rules.put_rule": {
+        "ruleset_id": "rs",
+        "rule_id": "r2",
+        **{k: v for k, v in QUERY_RULE.items() if k != "rule_id"},
+    },
+    "query_rules.get_rule": {"ruleset_id": "rs", "rule_id": "r1"},
+    "query_rules.delete_rule": {"ruleset_id": "rs", "rule_id": "r1"},
+    "query_rules.test": {"ruleset_id": "rs", "match_criteria": {"q": "x"}},
 }
 
 #: Calls that must fail (API name, arguments): unknown indices, wrong types, bad JSON, bad enum values.
@@ -141,6 +161,11 @@ MUST_FAIL: list[tuple[str, dict[str, Any]]] = [
     ("inference.text_embedding", {"inference_id": "rr", "input": ["a"]}),
     ("inference.inference", {"inference_id": "missing", "input": ["a"]}),
     ("scroll", {"scroll_id": "nope"}),
+    ("query_rules.get_ruleset", {"ruleset_id": "missing"}),
+    ("query_rules.put_ruleset", {"ruleset_id": "rs", "rules": [{**QUERY_RULE, "type": "boost"}]}),
+    ("query_rules.put_rule", {"ruleset_id": "rs", "rule_id": "r", "type": "pinned", "criteria": 5, "actions": {}}),
+    ("query_rules.test", {"ruleset_id": "missing", "match_criteria": {"q": "x"}}),
+    ("search", {"index": "books", "query": {"rule": {"organic": {"match_all": {}}, "match_criteria": {"q": 1}}}}),
     ("cluster.health", {"index": "missing", "wait_for_status": "purple"}),
 ]
 
@@ -159,6 +184,7 @@ def _engine() -> retrievo.Engine:
     es.index(index="books", id="2", document={"title": "The Dispossessed", "year": 1974}, refresh=True)
     es.indices.put_alias(index="books", name="old")
     es.inference.put(inference_id="rr", task_type="rerank", inference_config=RERANK)
+    es.query_rules.put_ruleset(ruleset_id="rs", rules=[QUERY_RULE])
     return es
 
 

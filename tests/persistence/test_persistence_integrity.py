@@ -179,7 +179,8 @@ def test_manifest_problems(saved: tuple[Engine, Path]) -> None:
     err = _error(lambda: Engine.load(path))
     assert err.status_code == 500 and err.error == "index_format_too_new_exception"
     assert error_reason(err).startswith(
-        f"Format version is not supported (resource [{manifest}]): {FORMAT_VERSION + 1} (needs to be between 1 and {FORMAT_VERSION})"
+        f"Format version is not supported (resource [{manifest}]): {FORMAT_VERSION + 1} "
+        f"(needs to be between 1 and {FORMAT_VERSION})"
     )
 
     manifest.write_text(json.dumps({"name": "some other tool's manifest"}))

@@ -2,18 +2,20 @@
 ``LinearRetrieverBuilder`` and their components), with their validation messages (spec §4.1, §5.1).
 
 An ``rrf`` child is a bare retriever or ``{"retriever": ..., "weight": w}``; a ``linear`` child is
-always the wrapped form, with an optional ``normalizer``. The multi-field ``query``/``fields``
-shorthand is refused: its expansion depends on index-time field types in ways retrievo does not
-reproduce yet. Both parsers are built around the parser for their children
-(:func:`rrf_parser`, :func:`linear_parser`).
+always the wrapped form, with an optional ``normalizer``. The multi-field format (``query`` and
+``fields``) is kept as written: its rewrite into children needs the target index's mappings, so the
+planner does it (:mod:`retrievo.planner.multi_field`). The request validation of the two formats
+(``MultiFieldsInnerRetrieverUtils.validateParams``) runs here, right after parsing, with
+Elasticsearch's ``Validation Failed`` messages. Both parsers are built around the parser for their
+children (:func:`rrf_parser`, :func:`linear_parser`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
-from retrievo.errors import error_cause, illegal_argument, not_supported
+from retrievo.errors import error_cause, illegal_argument, validation_error
 from retrievo.grammar.json import values as jv
 from retrievo.grammar.json.errors import x_content
 from retrievo.grammar.json.objects import (
@@ -22,12 +24,14 @@ from retrievo.grammar.json.objects import (
     STRING_ARRAY,
     Field,
     int_field,
+    parse_array,
     parse_object,
 )
 from retrievo.grammar.json.retriever_common import BASE_FIELDS, RetrieverParser, base_kwargs
 from retrievo.retrievers.fusion import (
     DEFAULT_RANK_CONSTANT,
     DEFAULT_RANK_WINDOW_SIZE,
+    CompoundRetriever,
     LinearRetriever,
     RetrieverEntry,
     RrfRetriever,
@@ -113,45 +117,55 @@ def _entries(parse_entry: _EntryParser, parse_child: RetrieverParser) -> Field:
     return Field(OBJECT_ARRAY, parse)
 
 
-def _multi_field(name: str) -> Field:
-    def reject(_: Any) -> None:
-        raise not_supported(
-            f"[{name}] multi-field format ([query] and [fields])", "list the child retrievers in [retrievers]"
-        )
-
-    return Field(STRING_ARRAY | STRING, reject)
+def _field_name(value: Any) -> str:
+    """One entry of ``fields`` (``declareStringArray``): any scalar's text, never null."""
+    if value is None or isinstance(value, (dict, list)):
+        raise jv.BadValue(error_cause("illegal_state_exception", f"expected value but got [{jv.token_of(value)}]"))
+    return jv.java_text(value)
 
 
-def _common(name: str, parse_entry: _EntryParser, parse_child: RetrieverParser) -> dict[str, Field]:
+def _common(parse_entry: _EntryParser, parse_child: RetrieverParser) -> dict[str, Field]:
     return {
         "retrievers": _entries(parse_entry, parse_child),
         "rank_window_size": int_field(),
-        "query": _multi_field(name),
-        "fields": _multi_field(name),
+        "query": Field(STRING, lambda v: v),
+        "fields": Field(STRING_ARRAY, lambda v: tuple(parse_array(v, _field_name))),
         **BASE_FIELDS,
     }
 
 
-def _require_children(name: str, parsed: dict[str, Any]) -> None:
-    if not parsed.get("retrievers"):
-        raise illegal_argument(f"[{name}] must provide [retrievers] or [query]")
+def _multi_field_kwargs(parsed: dict[str, Any]) -> dict[str, Any]:
+    return {"query": parsed.get("query"), "fields": parsed.get("fields")}
+
+
+_Compound = TypeVar("_Compound", bound=CompoundRetriever)
+
+
+def _validated(r: _Compound) -> _Compound:
+    """The request validation Elasticsearch runs on the parsed retriever (``validate``), numbered."""
+    messages = r.multi_field_messages()
+    if messages:
+        raise validation_error(*messages)
+    return r
 
 
 def rrf_parser(parse_child: RetrieverParser) -> RetrieverParser:
     """The ``rrf`` parser, parsing its child retrievers with ``parse_child``."""
-    fields = {**_common("rrf", _rrf_entry, parse_child), "rank_constant": int_field()}
+    fields = {**_common(_rrf_entry, parse_child), "rank_constant": int_field()}
 
     def parse_rrf(body: dict[str, Any]) -> RrfRetriever:
         parsed = parse_object("rrf", body, fields)
-        _require_children("rrf", parsed)
         rank_constant = parsed.get("rank_constant", DEFAULT_RANK_CONSTANT)
         if rank_constant < 1:
             raise illegal_argument("[rank_constant] must be greater or equal to [1] for [rrf]")
-        return RrfRetriever(
-            retrievers=parsed["retrievers"],
-            rank_constant=rank_constant,
-            rank_window_size=parsed.get("rank_window_size", DEFAULT_RANK_WINDOW_SIZE),
-            **base_kwargs(parsed),
+        return _validated(
+            RrfRetriever(
+                retrievers=parsed.get("retrievers", ()),
+                rank_constant=rank_constant,
+                rank_window_size=parsed.get("rank_window_size", DEFAULT_RANK_WINDOW_SIZE),
+                **_multi_field_kwargs(parsed),
+                **base_kwargs(parsed),
+            )
         )
 
     return parse_rrf
@@ -159,16 +173,18 @@ def rrf_parser(parse_child: RetrieverParser) -> RetrieverParser:
 
 def linear_parser(parse_child: RetrieverParser) -> RetrieverParser:
     """The ``linear`` parser, parsing its child retrievers with ``parse_child``."""
-    fields = {**_common("linear", _linear_entry, parse_child), "normalizer": Field(STRING, _normalizer)}
+    fields = {**_common(_linear_entry, parse_child), "normalizer": Field(STRING, _normalizer)}
 
     def parse_linear(body: dict[str, Any]) -> LinearRetriever:
         parsed = parse_object("linear", body, fields)
-        _require_children("linear", parsed)
-        return LinearRetriever(
-            retrievers=parsed["retrievers"],
-            normalizer=parsed.get("normalizer"),
-            rank_window_size=parsed.get("rank_window_size", DEFAULT_RANK_WINDOW_SIZE),
-            **base_kwargs(parsed),
+        return _validated(
+            LinearRetriever(
+                retrievers=parsed.get("retrievers", ()),
+                normalizer=parsed.get("normalizer"),
+                rank_window_size=parsed.get("rank_window_size", DEFAULT_RANK_WINDOW_SIZE),
+                **_multi_field_kwargs(parsed),
+                **base_kwargs(parsed),
+            )
         )
 
     return parse_linear

@@ -27,7 +27,9 @@ from retrievo.grammar.json.full_text import parse_match, parse_match_phrase, par
 from retrievo.grammar.json.hybrid import parse_hybrid
 from retrievo.grammar.json.pinned_query import parse_pinned_query
 from retrievo.grammar.json.query_common import MAX_NESTED_DEPTH, QueryContext
+from retrievo.grammar.json.rule_query import parse_rule_query
 from retrievo.grammar.json.semantic import parse_semantic
+from retrievo.grammar.json.sparse_vector import parse_sparse_vector, parse_text_expansion, parse_weighted_tokens
 from retrievo.grammar.json.term_level import (
     parse_exists,
     parse_ids,
@@ -60,8 +62,14 @@ QUERY_PARSERS: dict[str, QueryParser] = {
     "constant_score": parse_constant_score,
     "dis_max": parse_dis_max,
     "pinned": parse_pinned_query,
+    "rule": parse_rule_query,
+    "rule_query": parse_rule_query,
     # semantic_text
     "semantic": parse_semantic,
+    # sparse_vector fields (and semantic_text on a sparse_embedding endpoint)
+    "sparse_vector": parse_sparse_vector,
+    "weighted_tokens": parse_weighted_tokens,
+    "text_expansion": parse_text_expansion,
     # OpenSearch's hybrid query (scored by a search pipeline's normalization-processor)
     "hybrid": parse_hybrid,
 }
@@ -89,11 +97,6 @@ UNSUPPORTED_QUERIES: frozenset[str] = frozenset(
         "wrapper",
         "distance_feature",
         "knn",
-        "sparse_vector",
-        "text_expansion",
-        "weighted_tokens",
-        "rule",
-        "rule_query",
         "rank_feature",
         "percolate",
         "has_child",

@@ -19,9 +19,11 @@ from retrievo.grammar.json.errors import suggest
 from retrievo.grammar.json.fusion import linear_parser, rrf_parser
 from retrievo.grammar.json.knn import parse_knn_retriever
 from retrievo.grammar.json.pinned import pinned_parser
+from retrievo.grammar.json.random_rerank import random_reranker_parser
 from retrievo.grammar.json.rerank import reranker_parser
 from retrievo.grammar.json.rescore import rescorer_parser
 from retrievo.grammar.json.retriever_common import RetrieverParser
+from retrievo.grammar.json.rule import rule_parser
 from retrievo.grammar.json.standard import parse_standard
 from retrievo.retrievers.retriever import Retriever
 
@@ -37,6 +39,7 @@ ES_RETRIEVERS: frozenset[str] = frozenset(
         "pinned",
         "rule",
         "diversify",
+        "random_reranker",
     }
 )
 
@@ -74,8 +77,10 @@ RETRIEVER_PARSERS: dict[str, RetrieverParser] = {
     "linear": linear_parser(parse_retriever),
     "text_similarity_reranker": reranker_parser(parse_retriever),
     "pinned": pinned_parser(parse_retriever),
+    "rule": rule_parser(parse_retriever),
     "rescorer": rescorer_parser(parse_retriever),
     "diversify": diversify_parser(parse_retriever),
+    "random_reranker": random_reranker_parser(parse_retriever),
 }
 
 

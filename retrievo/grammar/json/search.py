@@ -28,6 +28,14 @@ from retrievo.errors import (
 from retrievo.grammar.json import values as jv
 from retrievo.grammar.json.errors import failed_field, unknown_field, unsupported_token, x_content
 from retrievo.grammar.json.knn import parse_knn_section
+from retrievo.grammar.json.legacy_rank import (
+    check_supported,
+    parse_rank,
+    parse_sub_searches,
+    sub_searches,
+    to_rrf_retriever,
+    validation_failures,
+)
 from retrievo.grammar.json.queries import parse_top_level_query
 from retrievo.grammar.json.rescore import parse_rescore_section
 from retrievo.grammar.json.retrievers import parse_retriever
@@ -50,6 +58,7 @@ RETRIEVER_EXCLUSIVE_KEYS: tuple[str, ...] = (
     "search_after",
     "terminate_after",
     "sort",
+    "rank",
     "rescore",
     "min_score",
 )
@@ -286,6 +295,8 @@ _HANDLERS: dict[str, Callable[[str, Any], Any]] = {
     "query": lambda key, value: parse_top_level_query(value),
     "retriever": lambda key, value: parse_retriever(value),
     "knn": lambda key, value: value,  # parsed once ``size`` is known (it is k's default)
+    "rank": lambda key, value: parse_rank(value),
+    "sub_searches": lambda key, value: parse_sub_searches(value),
     "rescore": lambda key, value: parse_rescore_section(value),
     "fields": _fields_list,
     "docvalue_fields": _fields_list,
@@ -323,6 +334,8 @@ def _check_retriever_conflicts(body: dict[str, Any], parsed: dict[str, Any]) -> 
             return key in body and body[key] != []
         if key == "min_score":
             return key in body and not isinstance(parsed.get("retriever"), (CompoundRetriever, RescorerRetriever))
+        if key == "query":  # Elasticsearch keeps ``query`` and ``sub_searches`` in one list of sub searches
+            return key in body or bool(body.get("sub_searches"))
         return key in body
 
     if "retriever" in body:
@@ -349,7 +362,7 @@ def _source_requested(parsed: dict[str, Any]) -> bool:
     return stored is not None and stored.fetch and parsed.get("_source") == SourceFilter()
 
 
-def _validate(parsed: dict[str, Any]) -> None:
+def _validate(body: dict[str, Any], parsed: dict[str, Any]) -> None:
     """``SearchRequest.validate``: every failed check, numbered, in Elasticsearch's order."""
     failures: list[str] = []
     if parsed.get("from", 0) > 0 and parsed.get("search_after"):
@@ -361,6 +374,7 @@ def _validate(parsed: dict[str, Any]) -> None:
             failures.append("[stored_fields] cannot be disabled if [_source] is requested")
         if "fields" in parsed:
             failures.append("[stored_fields] cannot be disabled when using the [fields] option")
+    failures += validation_failures(body, parsed)
     if failures:
         raise validation_error(*failures)
 
@@ -376,13 +390,17 @@ def parse_search(
     _check_retriever_conflicts(body, parsed)
     if unsupported is not None:
         raise not_supported(f"[{unsupported}] search parameter")
-    _validate(parsed)
+    queries = sub_searches(body, parsed)
+    _validate(body, parsed)
+    knn = parse_knn_section(parsed["knn"], parsed.get("size", 10)) if parsed.get("knn") else ()
     if "retriever" in parsed:
         retriever = parsed["retriever"]
+    elif "rank" in parsed:
+        check_supported(body)
+        retriever = to_rrf_retriever(parsed["rank"], queries, knn)
     else:
-        knn = parse_knn_section(parsed["knn"], parsed.get("size", 10)) if parsed.get("knn") else ()
         retriever = StandardRetriever(
-            query=parsed.get("query"),
+            query=queries[0] if queries else None,
             sort=parsed.get("sort", ()),
             min_score=parsed.get("min_score"),
             terminate_after=parsed.get("terminate_after"),
@@ -395,12 +413,13 @@ def parse_search(
         index=index,
         retriever=retriever,
         size=parsed.get("size", 10),
+        size_given=parsed.get("size") == 10,  # only an explicit default needs telling apart
         from_=parsed.get("from", 0),
         source=parsed.get("_source", SourceFilter()),
         explain=parsed.get("explain", False),
         track_total_hits=parsed.get("track_total_hits", 10_000),
         track_scores=parsed.get("track_scores", False),
-        top_level_query="retriever" not in parsed,
+        top_level_query="retriever" not in parsed and "rank" not in parsed,
         min_score=parsed.get("min_score") if "retriever" in parsed else None,
         profile=parsed.get("profile", False),
         fields=parsed.get("fields"),

@@ -9,7 +9,8 @@ a type whose value is a whole JSON array sets ``parses_arrays``.
 The pieces: :mod:`.base` (errors, :class:`MappingContext`, :class:`FieldMapping`, :class:`ParamSpec`,
 :class:`FieldTypeSpec`, the registry), :mod:`.params` (parameters several types share), one module
 per family (:mod:`.text` for ``text`` and ``keyword``, :mod:`.numeric`, :mod:`.date`,
-:mod:`.boolean`, :mod:`.dense_vector` with :mod:`.dense_vector_params`, :mod:`.semantic_text`), and
+:mod:`.boolean`, :mod:`.dense_vector` with :mod:`.dense_vector_params`, :mod:`.semantic_text`,
+:mod:`.sparse_vector`), and
 this ``__init__``, which registers every family's specs in :data:`FIELD_TYPES`.
 
 Parameters and who implements their effect:
@@ -68,6 +69,7 @@ from retrievo.index.field_types.date import DATE
 from retrievo.index.field_types.dense_vector import DENSE_VECTOR, dynamic_dense_vector
 from retrievo.index.field_types.numeric import NUMBERS
 from retrievo.index.field_types.semantic_text import SEMANTIC_TEXT
+from retrievo.index.field_types.sparse_vector import SPARSE_VECTOR
 from retrievo.index.field_types.text import KEYWORD, TEXT
 
 __all__ = [
@@ -86,7 +88,7 @@ __all__ = [
     "dynamic_dense_vector",
 ]
 
-register_field_types(TEXT, KEYWORD, DATE, BOOLEAN, DENSE_VECTOR, SEMANTIC_TEXT, *NUMBERS)
+register_field_types(TEXT, KEYWORD, DATE, BOOLEAN, DENSE_VECTOR, SEMANTIC_TEXT, SPARSE_VECTOR, *NUMBERS)
 
 UNSUPPORTED_FIELD_TYPES: frozenset[str] = frozenset(
     {
@@ -113,7 +115,6 @@ UNSUPPORTED_FIELD_TYPES: frozenset[str] = frozenset(
         "search_as_you_type",
         "completion",
         "token_count",
-        "sparse_vector",
         "rank_feature",
         "rank_features",
         "percolator",

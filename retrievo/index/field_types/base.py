@@ -112,12 +112,12 @@ class VectorValueError(ValueParseError):
     ``DenseVectorFieldMapper`` parses its value itself (no ``FieldMapper.parse`` wrapper), so ES
     reports these as ``DocumentParser``'s generic ``document_parsing_exception`` "``[l:c] failed to
     parse: <reason>``" caused by the error below, not as "failed to parse field [v] of type ...".
-    The token Jackson was on decides ``[l:c]``: array element ``element`` when set, the array's
+    The token Jackson was on decides ``[l:c]``: array element (or object key) ``element`` when set, the array's
     closing ``]`` when ``at_end``, else the value itself. Reasons may name the document through
     :data:`DOCUMENT_PLACEHOLDER`; :meth:`cause_for` fills it in.
     """
 
-    def __init__(self, error_type: str, reason: str, *, element: int | None = None, at_end: bool = False) -> None:
+    def __init__(self, error_type: str, reason: str, *, element: int | str | None = None, at_end: bool = False) -> None:
         self.error_type = error_type
         self.template = reason
         self.element = element

@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import numpy as np
+
 from retrievo.index.field_types.base import (
     MappingContext,
     MappingDefinitionError,
@@ -153,8 +155,9 @@ def _check_graph_parameters(m: int, ef_construction: int) -> None:
 
 
 def _check_confidence_interval(value: float | None) -> None:
-    """``ES814ScalarQuantizedVectorsFormat``: 0 (dynamic) or between 0.9 and 1.0."""
-    if value is not None and value != 0.0 and not 0.9 <= value <= 1.0:
+    """``ES814ScalarQuantizedVectorsFormat``: 0 (dynamic) or between 0.9 and 1.0 — compared as Java floats
+    (``0.9f``), so the float nearest 0.9 is accepted although it is below the double 0.9."""
+    if value is not None and value != 0.0 and not np.float32(0.9) <= np.float32(value) <= np.float32(1.0):
         raise MappingDefinitionError(
             f"confidenceInterval must be between 0.9 and 1.0; confidenceInterval="
             f"{vector_messages.java_float_str(value)}",

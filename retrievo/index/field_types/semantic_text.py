@@ -29,8 +29,11 @@ def _parse_endpoint_id(name: str, raw: Any, context: MappingContext) -> str:
     return value
 
 
-def _parse_chunking(name: str, raw: Any, context: MappingContext) -> Mapping[str, Any]:
-    """Kept as given; the engine validates it against the inference package's chunkers."""
+def _parse_chunking(name: str, raw: Any, context: MappingContext) -> Mapping[str, Any] | None:
+    """Kept as given; the engine validates it against the inference package's chunkers. ``null`` and
+    ``{}`` leave the field without chunking settings, as in Elasticsearch."""
+    if raw is None or raw == {}:
+        return None
     if not isinstance(raw, dict):
         raise MappingDefinitionError(f"[{name}] must be an object, found [{java_str(raw)}]", "mapper_parsing_exception")
     return MappingProxyType(dict(raw))

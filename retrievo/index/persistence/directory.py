@@ -123,6 +123,10 @@ class DataDirectory:
         saved = self._manifest.cluster_settings
         return None if saved is None else dict(saved)
 
+    def query_rules(self) -> dict[str, dict[str, Any]]:
+        """The query rulesets by id (empty when none was saved)."""
+        return copy.deepcopy(self._manifest.query_rules)
+
     def aliases(self) -> dict[str, dict[str, dict[str, Any]]]:
         """Index name → alias name → the alias's metadata on that index (only indices with aliases)."""
         return {
@@ -171,20 +175,21 @@ class DataDirectory:
         pipelines: Mapping[str, Mapping[str, Any]] | None = None,
         ml_commons: Mapping[str, Any] | None = None,
         cluster_settings: Mapping[str, str] | None = None,
+        query_rules: Mapping[str, Mapping[str, Any]] | None = None,
     ) -> None:
         """Persist ``shards`` (a new generation each), forget the indexes named in ``drop``, replace
         the endpoint definitions when given, and every index's aliases when ``aliases`` (index name
         → alias name → metadata; an index it does not name has none) is given, else keep each
         index's aliases as they were; ``only``: the result holds exactly ``shards``; ``pipelines``, when
         given, replaces the search pipeline definitions, ``ml_commons`` ML Commons' state and ``cluster_settings``
-        the persistent cluster settings."""
+        the persistent cluster settings, ``query_rules`` the query rulesets."""
         written: dict[str, tuple[IndexEntry, dict[str, WrittenFile]]] = {}
         try:
             for shard in shards:
                 written[shard.name] = self._write_shard(shard)
             with self._lock:
                 self._swap_manifest(
-                    written, set(drop), endpoints, aliases, only, pipelines, ml_commons, cluster_settings
+                    written, set(drop), endpoints, aliases, only, pipelines, ml_commons, cluster_settings, query_rules
                 )
         finally:
             with self._lock:
@@ -228,6 +233,7 @@ class DataDirectory:
         pipelines: Mapping[str, Mapping[str, Any]] | None = None,
         ml_commons: Mapping[str, Any] | None = None,
         cluster_settings: Mapping[str, str] | None = None,
+        query_rules: Mapping[str, Mapping[str, Any]] | None = None,
     ) -> None:
         path = self.root / MANIFEST_NAME
         try:
@@ -262,6 +268,11 @@ class DataDirectory:
             ),
             ml_commons=current.ml_commons if ml_commons is None else copy.deepcopy(dict(ml_commons)),
             cluster_settings=((current.cluster_settings or {}) if cluster_settings is None else dict(cluster_settings)),
+            query_rules=(
+                current.query_rules
+                if query_rules is None
+                else {n: copy.deepcopy(dict(d)) for n, d in query_rules.items()}
+            ),
         )
         data = dump_json(manifest.to_json())
         tmp = self.root / f"{_TMP_PREFIX}{secrets.token_hex(6)}.tmp"

@@ -19,6 +19,7 @@ from retrievo.index.doc_values import NumericColumn, NumericColumnWriter
 from retrievo.index.inverted import InvertedField, InvertedFieldWriter
 from retrievo.index.persistence import errors
 from retrievo.index.persistence.files import GenerationReader, GenerationWriter
+from retrievo.index.sparse_semantic import SparseSemanticFieldWriter
 
 _I32, _I64 = np.dtype(np.int32), np.dtype(np.int64)
 
@@ -188,4 +189,43 @@ def read_column(src: GenerationReader, prefix: str, facts: dict[str, Any]) -> Nu
         pending = _read_checked(src, f"{prefix}.pending.pack", facts["pending"], spec)
         writer.pending_docs = pending["docs"].tolist()
         writer.pending_values = pending["values"].tolist()
+    return writer
+
+
+def write_sparse_semantic(out: GenerationWriter, prefix: str, writer: SparseSemanticFieldWriter) -> dict[str, Any]:
+    """A sparse ``semantic_text`` field: its chunks (owning doc, offsets) and their features, an inverted
+    field over chunk rows saved like any other."""
+    docs = np.asarray(writer.chunk_docs, dtype=np.int32)
+    offsets = np.asarray(writer.chunk_offsets, dtype=np.int32).reshape(-1, 2)
+    layout = out.write_pack(
+        f"{prefix}.chunks.pack", {"docs": docs, "offsets": offsets}, key=("sparse-chunks", writer.name, int(docs.size))
+    )
+    return {
+        "name": writer.name,
+        "chunks_layout": layout,
+        "features": write_inverted(out, f"{prefix}.features", writer.features),
+    }
+
+
+def read_sparse_semantic(src: GenerationReader, prefix: str, facts: dict[str, Any]) -> SparseSemanticFieldWriter:
+    rel = f"{prefix}.chunks.pack"
+    chunks = src.read_pack(rel, facts["chunks_layout"])
+    docs, offsets = chunks.get("docs"), chunks.get("offsets")
+    if (
+        docs is None
+        or docs.dtype != _I32
+        or docs.ndim != 1
+        or offsets is None
+        or offsets.dtype != _I32
+        or offsets.shape != (docs.size, 2)
+    ):
+        raise errors.corrupt(src.path(rel), "expected chunk doc ids and [start, end] pairs")
+    src.note(rel, ("sparse-chunks", str(facts["name"]), int(docs.size)))
+    features = read_inverted(src, f"{prefix}.features", facts["features"])
+    if features.snapshot is not None and features.snapshot.max_doc > docs.size:
+        raise errors.corrupt(src.path(rel), f"[{docs.size}] chunks but features for [{features.snapshot.max_doc}]")
+    writer = SparseSemanticFieldWriter(str(facts["name"]))
+    writer.features = features
+    writer.chunk_docs = docs.tolist()
+    writer.chunk_offsets = [(int(a), int(b)) for a, b in offsets.tolist()]
     return writer

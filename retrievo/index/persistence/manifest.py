@@ -23,6 +23,10 @@ misread the new layout. A manifest from a newer version is refused with
   and silently lose the writes acknowledged since the last commit).
 * 6: ``cluster_settings``, the persistent cluster settings (flat); before, the ML Commons settings were
   kept as ``ml_commons.persistent_settings`` (still read from there when ``cluster_settings`` is absent).
+* 7: ``query_rules``, Elasticsearch's query rulesets by id, as ``GET _query_rules/{id}`` answers them
+  (absent before: none; a version-6 reader would drop them silently).
+  Also from 7: a ``shard.json`` field table may hold ``sparse_semantic`` (the chunks of ``semantic_text``
+  fields on a ``sparse_embedding`` endpoint; absent before: none; a version-6 reader would drop them).
 """
 
 from __future__ import annotations
@@ -36,7 +40,7 @@ from retrievo.index.persistence import errors
 from retrievo.index.persistence.files import FileRecord, canonical_digest, load_json
 
 FORMAT = "retrievo-data"
-FORMAT_VERSION = 6
+FORMAT_VERSION = 7
 MANIFEST_NAME = "retrievo-manifest.json"
 
 _INDEX_DIR = re.compile(r"indices/[0-9a-zA-Z_-]{1,64}/[0-9]{8,}")
@@ -83,6 +87,8 @@ class Manifest:
     ml_commons: dict[str, Any] = field(default_factory=dict)
     #: The persistent cluster settings (``PUT _cluster/settings``), flat; ``None``: none saved (format < 6).
     cluster_settings: dict[str, str] | None = None
+    #: Query rulesets by id (``retrievo.query_rules``), as ``GET`` answers them; empty: none.
+    query_rules: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def body(self) -> dict[str, Any]:
         return {
@@ -95,6 +101,7 @@ class Manifest:
             "search_pipelines": {name: self.search_pipelines[name] for name in sorted(self.search_pipelines)},
             "ml_commons": self.ml_commons,
             "cluster_settings": dict(sorted((self.cluster_settings or {}).items())),
+            "query_rules": {name: self.query_rules[name] for name in sorted(self.query_rules)},
             "indices": [self.indices[name].to_json() for name in sorted(self.indices)],
         }
 
@@ -187,6 +194,9 @@ def _decode(path: Path, body: dict[str, Any]) -> Manifest:
         not isinstance(cluster_settings, dict) or not all(isinstance(v, str) for v in cluster_settings.values())
     ):
         raise TypeError("cluster_settings must be an object of strings")
+    query_rules = body.get("query_rules", {})  # format versions 1 to 6: none
+    if not isinstance(query_rules, dict) or not all(isinstance(d, dict) for d in query_rules.values()):
+        raise TypeError("query_rules must be an object of objects")
     return Manifest(
         generation=int(body["generation"]),
         writer=str(body["writer"]),
@@ -196,4 +206,5 @@ def _decode(path: Path, body: dict[str, Any]) -> Manifest:
         search_pipelines={str(name): dict(definition) for name, definition in pipelines.items()},
         ml_commons=dict(ml_commons),
         cluster_settings=None if cluster_settings is None else dict(cluster_settings),
+        query_rules={str(name): dict(d) for name, d in query_rules.items()},
     )

@@ -19,7 +19,14 @@ import numpy as np
 
 from retrievo.errors import ApiError, error_reason, error_type
 from retrievo.index.persistence import errors
-from retrievo.index.persistence.field_codecs import read_column, read_inverted, write_column, write_inverted
+from retrievo.index.persistence.field_codecs import (
+    read_column,
+    read_inverted,
+    read_sparse_semantic,
+    write_column,
+    write_inverted,
+    write_sparse_semantic,
+)
 from retrievo.index.persistence.files import GenerationReader, GenerationWriter
 from retrievo.index.persistence.store_codec import read_store, write_store
 from retrievo.index.persistence.vector_codecs import (
@@ -40,6 +47,7 @@ _KINDS: tuple[tuple[str, Callable[..., dict[str, Any]], Callable[..., Any]], ...
     ("columns", write_column, read_column),
     ("vectors", write_vector_writer, read_vector_writer),
     ("semantic", write_semantic, read_semantic),
+    ("sparse_semantic", write_sparse_semantic, read_sparse_semantic),
 )
 
 
@@ -125,7 +133,7 @@ def _build_shard(src: GenerationReader, body: Any, embedder: ChunkEmbedder | Non
     shard.store = read_store(src, body["store"])
     for kind, _, read in _KINDS:
         target = getattr(shard, kind)
-        for entry in body["fields"][kind]:
+        for entry in body["fields"].get(kind, ()):  # a kind added later is absent from older directories
             target[str(entry["path"])] = read(src, str(entry["dir"]), entry["facts"])
     paths = [str(p) for p in body["presence"]["paths"]]
     arrays = src.read_pack("presence.pack", body["presence"]["layout"])

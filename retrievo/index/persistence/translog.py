@@ -67,6 +67,7 @@ from retrievo.index.persistence.files import dump_json, fsync_directory, load_js
 from retrievo.index.semantic import Chunk
 from retrievo.index.settings import settings_from_values
 from retrievo.index.shard import Shard
+from retrievo.index.sparse_semantic import SparseChunk
 
 MAGIC = b"RTLG"
 FORMAT_VERSION = 1
@@ -178,11 +179,14 @@ def recover(directory: Path, index_uuid: str, from_generation: int) -> Recovered
     return out
 
 
-def _chunks(body: Any) -> dict[str, list[Chunk]]:
-    return {
-        str(path): [Chunk(int(s), int(e), np.asarray(v, dtype=np.float32)) for s, e, v in chunks]
-        for path, chunks in body.items()
-    }
+def _chunk(start: Any, end: Any, embedding: Any) -> Chunk | SparseChunk:
+    if isinstance(embedding, dict):  # a sparse_embedding endpoint's token -> weight object
+        return SparseChunk(int(start), int(end), {str(k): float(v) for k, v in embedding.items()})
+    return Chunk(int(start), int(end), np.asarray(embedding, dtype=np.float32))
+
+
+def _chunks(body: Any) -> dict[str, list[Chunk | SparseChunk]]:
+    return {str(path): [_chunk(s, e, v) for s, e, v in chunks] for path, chunks in body.items()}
 
 
 def replay(shard: Shard, operations: list[tuple[Path, dict[str, Any]]]) -> int:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from .base import (
+    CompletionModel,
     EndpointModel,
     InferenceService,
     RankedScores,
     RerankModel,
     RerankSettings,
     ServiceContext,
+    SparseEmbeddingModel,
     TextEmbeddingModel,
 )
 from .bi_encoder import BiEncoderService
@@ -18,7 +20,10 @@ from .hugging_face import HuggingFaceService
 from .model_loading import SHARED_MODEL_CACHE, LoadedModelCache
 from .onnx_models import MetarankService
 from .sentence_transformers import SentenceTransformersService
+from .test_completion import StreamingCompletionTestService, TestCompletionService
+from .test_dense import TestDenseService
 from .test_reranking import TestRerankingService
+from .test_sparse import TestSparseService
 
 SERVICES: dict[str, InferenceService] = {
     service.name: service
@@ -29,6 +34,10 @@ SERVICES: dict[str, InferenceService] = {
         BiEncoderService(),
         CohereService(),
         TestRerankingService(),
+        TestDenseService(),
+        TestSparseService(),
+        TestCompletionService(),
+        StreamingCompletionTestService(),
         MetarankService(),
     )
 }
@@ -36,6 +45,7 @@ SERVICES: dict[str, InferenceService] = {
 __all__ = [
     "SERVICES",
     "SHARED_MODEL_CACHE",
+    "CompletionModel",
     "EndpointModel",
     "InferenceService",
     "LoadedModelCache",
@@ -43,5 +53,6 @@ __all__ = [
     "RerankModel",
     "RerankSettings",
     "ServiceContext",
+    "SparseEmbeddingModel",
     "TextEmbeddingModel",
 ]

@@ -3,7 +3,8 @@
 A *service* (``sentence_transformers``, ``elasticsearch``, ...) turns the body of
 ``PUT _inference/<task_type>/<id>`` into an :class:`EndpointModel` -- Elasticsearch's ``Model``:
 validated settings plus the ability to run the endpoint's task: a :class:`TextEmbeddingModel`
-(``text_embedding``) or a :class:`RerankModel` (``rerank``). Adding a service is one subclass of
+(``text_embedding``), a :class:`SparseEmbeddingModel` (``sparse_embedding``), a :class:`RerankModel`
+(``rerank``) or a :class:`CompletionModel` (``completion``). Adding a service is one subclass of
 :class:`InferenceService` plus one entry in :data:`retrievo.inference.services.SERVICES`; adding a
 task type is one :class:`EndpointModel` subclass here plus one entry in
 :data:`retrievo.inference.task_types.TASK_TYPES`.
@@ -22,6 +23,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 import numpy as np
 
+from ..chunking import DEFAULT_CHUNKING_SETTINGS, ChunkingSettings, ChunkOffset, chunk_text
 from ..errors import unknown_settings
 from ..settings_parsing import SettingsReader
 from .model_loading import LoadedModelCache
@@ -60,11 +62,31 @@ class EndpointModel(ABC):
     def release(self) -> None:  # noqa: B027 - optional hook: most models hold nothing to release
         """Give back loaded resources (the endpoint was deleted)."""
 
+    def check_request_task_settings(self, settings: Mapping[str, Any], service: str) -> None:
+        """Reject a request's embedding ``task_settings`` this model does not take (``input_type`` is
+        already removed). By default it takes none; a service that reads or ignores some overrides this."""
+        if settings:
+            raise unknown_settings(settings, service)
+
+    def ingest_chunking(
+        self, requested: ChunkingSettings | None, configured: ChunkingSettings | None
+    ) -> ChunkingSettings:
+        """The chunking ``semantic_text`` ingest uses: the field's (``requested``), else the endpoint's
+        (``configured``), else Elasticsearch's default; services with their own rule override this."""
+        return requested or configured or DEFAULT_CHUNKING_SETTINGS
+
+    def chunk(self, text: str, settings: ChunkingSettings) -> list[ChunkOffset]:
+        """The chunks of one input at ``semantic_text`` ingest, as offsets into ``text``."""
+        return chunk_text(text, settings)
+
 
 class TextEmbeddingModel(EndpointModel):
     """A model for the ``text_embedding`` task: texts in, dense float32 vectors out."""
 
     batch_size: int = 32
+    #: Whether the model sees texts as Java strings (Elasticsearch's in-JVM test mock): a lone surrogate
+    #: then reaches it as itself, not as the ``?`` a UTF-8 encoder sends to a remote model.
+    java_strings: ClassVar[bool] = False
 
     @abstractmethod
     def encode(self, texts: list[str], input_type: str | None) -> np.ndarray:
@@ -74,12 +96,53 @@ class TextEmbeddingModel(EndpointModel):
         """Distinguishes cached vectors when ``input_type`` changes what the model computes."""
         return ""
 
+    def semantic_text_gap(self) -> str | None:
+        """What keeps ``semantic_text`` from storing these embeddings as Elasticsearch would (``None``:
+        nothing). retrievo's semantic_text keeps float vectors compared by cosine; an endpoint that
+        declares another similarity or a bit/bfloat16 element type is refused at ingest, not ignored."""
+        return None
+
+
+class CompletionModel(EndpointModel):
+    """A model for the ``completion`` task: one generated text per input."""
+
+    @abstractmethod
+    def complete(self, texts: list[str]) -> list[str]:
+        """The completion of each input, in input order."""
+
+
+#: A sparse embedding: token -> weight, in the order the model lists them (weights are float32 values).
+SparseVector = dict[str, float]
+
+
+class SparseEmbeddingModel(EndpointModel):
+    """A model for the ``sparse_embedding`` task: texts in, one token -> weight map per text out."""
+
+    batch_size: int = 32
+
+    @abstractmethod
+    def encode_sparse(self, texts: list[str], input_type: str | None) -> list[SparseVector]:
+        """One model invocation for one batch: a token -> weight map per text."""
+
+    def encode_sparse_chunks(
+        self, text: str, chunks: Sequence[tuple[int, int]], input_type: str | None
+    ) -> list[SparseVector]:
+        """The embeddings of one input's chunks (``(start, end)`` offsets into ``text``): by default each
+        chunk's own text; a service may embed differently (the test service embeds the whole input)."""
+        return self.encode_sparse([text[start:end] for start, end in chunks], input_type)
+
 
 class InferenceService(ABC):
     """Parses endpoint configurations for one ``service`` name."""
 
     name: ClassVar[str]
     task_types: ClassVar[tuple[str, ...]]
+    #: Whether an embedding endpoint PUT without ``chunking_settings`` gets the default ones (shown by
+    #: GET); Elasticsearch's test mocks get none and do not chunk unless asked.
+    default_chunking_settings: ClassVar[bool] = True
+    #: Whether ``task_types`` are exactly those of the Elasticsearch service of the same name (its test
+    #: mocks): any other task type then fails with Elasticsearch's own "does not support" error.
+    exact_task_types: ClassVar[bool] = False
 
     @abstractmethod
     def parse_request_config(

@@ -12,6 +12,13 @@ The passage window reported to the reranker retriever (the default ``chunk_resco
 ``floor(0.75 * max_length)`` words, 0.75 words per token being Elasticsearch's own estimate;
 ``max_length`` is ``service_settings.max_length`` when given, else the model's ``max_seq_length``
 (which loads the model).
+
+Backends (:mod:`.onnx_export`): ``auto`` (the default) runs a plain sequence-classification
+cross-encoder on ONNX Runtime in fp32 when onnxruntime is installed and the model runs on the CPU in
+float32 — the same scores to ~1e-6, about twice as fast — and on PyTorch otherwise; ``torch`` and
+``onnx`` force one; ``quantization: int8`` runs a dynamically quantized export (faster, scores move by
+~1e-2). On ONNX, pairs are sorted by length and scored in batches of ``batch_size``, so a batch pads to
+its own longest pair.
 """
 
 from __future__ import annotations
@@ -32,7 +39,14 @@ from .base import (
     window_words_for_tokens,
 )
 from .lazy_model import LazyModel
-from .model_loading import CROSS_ENCODER, LoadedModelCache, LoadSpec, ModelSource, cross_encoder_remedy
+from .model_loading import (
+    CROSS_ENCODER,
+    LoadedModelCache,
+    LoadSpec,
+    ModelSource,
+    cross_encoder_remedy,
+)
+from .onnx_export import OnnxRunner, onnx_runner, run_in_length_order
 
 # Tokens of the batches the current thread's forward passes saw (attention-mask sums); one counter per
 # thread, because a loaded model is shared by endpoints and threads.
@@ -66,6 +80,8 @@ class CrossEncoderOptions:
     max_length: int | None = None
     hub_id: str | None = None  # named in the offline remedy of load errors
     note: str | None = None  # put before the remedy (what the endpoint stands for)
+    backend: str = "auto"  # auto | torch | onnx
+    quantization: str = "none"  # none | int8 (onnx only)
 
     def load_spec(self) -> LoadSpec:
         remedy = cross_encoder_remedy(self.hub_id)
@@ -73,12 +89,13 @@ class CrossEncoderOptions:
 
 
 class _Acquired(NamedTuple):
-    """A loaded cross-encoder: its model-cache key, the model, and the identity activation that keeps
-    its scores raw logits."""
+    """A loaded cross-encoder: its model-cache key, the model, the identity activation that keeps
+    its scores raw logits, and its ONNX runner when it runs on ONNX Runtime."""
 
     key: tuple[str, ...]
     model: Any
     identity: Any
+    onnx: OnnxRunner | None = None
 
 
 class LazyCrossEncoder:
@@ -105,7 +122,21 @@ class LazyCrossEncoder:
         )
         identity = torch.nn.Identity()
         _install_token_hook(model)
-        return _Acquired(key, model, identity)
+        try:
+            options = self.options
+            onnx = onnx_runner(
+                model,
+                "cross_encoder",
+                backend=options.backend,
+                device=options.device,
+                dtype=options.dtype,
+                quantization=options.quantization,
+                model_id=options.source.model_id,
+            )
+        except BaseException:
+            self._model_cache.release(key)
+            raise
+        return _Acquired(key, model, identity, onnx)
 
     def release(self) -> None:
         self._acquired.discard(lambda acquired: self._model_cache.release(acquired.key))
@@ -117,6 +148,8 @@ class LazyCrossEncoder:
     def predict_pairs(self, pairs: list[tuple[str, str]]) -> np.ndarray:
         """Raw logits of pairs whose queries may differ, one model forward per call (float32, input order)."""
         acquired = self._acquired.get(self._acquire)
+        if acquired.onnx is not None:
+            return self._predict_onnx(acquired.model, acquired.onnx, pairs)
         _FORWARD_TOKENS.count = 0
         scores = acquired.model.predict(
             pairs,
@@ -130,6 +163,14 @@ class LazyCrossEncoder:
         if scores.ndim == 2 and scores.shape[1] == 1:
             scores = scores[:, 0]
         return scores
+
+    def _predict_onnx(self, model: Any, runner: OnnxRunner, pairs: list[tuple[str, str]]) -> np.ndarray:
+        lengths = [len(query) + len(text) for query, text in pairs]
+        logits, tokens = run_in_length_order(model, runner, pairs, lengths, self.options.batch_size)
+        self._last.value = (len(pairs), tokens)
+        if logits.shape[0] == 0:
+            return np.zeros(0, dtype=np.float32)
+        return logits[:, 0] if logits.shape[1] == 1 else logits
 
     def max_length(self) -> int | None:
         if self.options.max_length is not None:

@@ -4,12 +4,19 @@ Both the ``sentence_transformers`` and the ``elasticsearch`` services end up her
 in how they spell their settings. Loading happens on first use, once per endpoint (a
 :class:`~retrievo.inference.services.lazy_model.LazyModel`), through the shared
 :class:`~retrievo.inference.services.model_loading.LoadedModelCache`.
+
+On the CPU in float32, a model made of the usual modules (Transformer, Pooling, Dense, Normalize) runs
+on ONNX Runtime when onnxruntime is installed (``backend: auto``, :mod:`.onnx_export`): the whole
+pipeline is exported once, texts are tokenized by the model's own ``preprocess`` and embedded longest
+first in batches of ``batch_size``, so a batch pads only to its own longest text. Embeddings equal
+PyTorch's to ~1e-6. A request whose input type selects a prompt runs on PyTorch (prompt tokens can be
+excluded from pooling there).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -17,6 +24,7 @@ from ..errors import status_exception
 from .base import TextEmbeddingModel
 from .lazy_model import LazyModel
 from .model_loading import LoadedModelCache, ModelSource
+from .onnx_export import OnnxRunner, onnx_runner, run_in_length_order
 
 # SentenceTransformer similarity function names -> Elasticsearch SimilarityMeasure names.
 _SIMILARITY_NAMES = {"cosine": "cosine", "dot": "dot_product", "euclidean": "l2_norm"}
@@ -39,6 +47,14 @@ class EncoderOptions:
     batch_size: int = 32
     normalize: bool | None = None
     expected_dimensions: int | None = None
+    backend: str = "auto"  # auto | torch | onnx
+    quantization: str = "none"  # none | int8 (onnx only)
+
+
+class _Loaded(NamedTuple):
+    key: tuple[str, ...]
+    model: Any
+    onnx: OnnxRunner | None
 
 
 class LazySentenceTransformer:
@@ -47,7 +63,7 @@ class LazySentenceTransformer:
     def __init__(self, options: EncoderOptions, model_cache: LoadedModelCache) -> None:
         self.options = options
         self._model_cache = model_cache
-        self._acquired: LazyModel[tuple[tuple[str, ...], Any]] = LazyModel()  # (cache key, model)
+        self._acquired: LazyModel[_Loaded] = LazyModel()
 
     @property
     def loaded(self) -> bool:
@@ -55,12 +71,12 @@ class LazySentenceTransformer:
 
     def _loaded_model(self) -> Any:
         acquired = self._acquired.value
-        return None if acquired is None else acquired[1]
+        return None if acquired is None else acquired.model
 
     def model(self) -> Any:
-        return self._acquired.get(self._acquire)[1]
+        return self._acquired.get(self._acquire).model
 
-    def _acquire(self) -> tuple[tuple[str, ...], Any]:
+    def _acquire(self) -> _Loaded:
         key, model = self._model_cache.acquire(self.options.source, self.options.device, self.options.dtype)
         dims = _dimensions_of(model)
         expected = self.options.expected_dimensions
@@ -70,10 +86,24 @@ class LazySentenceTransformer:
                 f"[service_settings] dimensions [{expected}] does not match the "
                 f"[{dims}] dimensions of model [{self.options.source.model_id}]"
             )
-        return key, model
+        options = self.options
+        try:
+            onnx = onnx_runner(
+                model,
+                "embedding",
+                backend=options.backend,
+                device=options.device,
+                dtype=options.dtype,
+                quantization=options.quantization,
+                model_id=options.source.model_id,
+            )
+        except BaseException:
+            self._model_cache.release(key)
+            raise
+        return _Loaded(key, model, onnx)
 
     def release(self) -> None:
-        self._acquired.discard(lambda acquired: self._model_cache.release(acquired[0]))
+        self._acquired.discard(lambda acquired: self._model_cache.release(acquired.key))
 
     @property
     def dimensions(self) -> int | None:
@@ -98,10 +128,21 @@ class LazySentenceTransformer:
         return None
 
     def encode(self, texts: list[str], input_type: str | None) -> np.ndarray:
-        model = self.model()
+        loaded = self._acquired.get(self._acquire)
+        model = loaded.model
+        prompt_name = self.prompt_name(input_type)
+        if loaded.onnx is not None and prompt_name is None:
+            vectors, _ = run_in_length_order(
+                model, loaded.onnx, texts, [len(t) for t in texts], self.options.batch_size
+            )
+            if self.options.normalize:
+                # torch.nn.functional.normalize, as sentence-transformers' normalize_embeddings
+                norms = np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), np.float32(1e-12))
+                vectors = vectors / norms
+            return np.asarray(vectors, dtype=np.float32)
         vectors = model.encode(
             texts,
-            prompt_name=self.prompt_name(input_type),
+            prompt_name=prompt_name,
             batch_size=max(len(texts), 1),
             show_progress_bar=False,
             convert_to_numpy=True,

@@ -23,8 +23,13 @@ The ``rerank`` task runs a cross-encoder (``sentence_transformers.CrossEncoder``
                           "max_length": 512,       # optional: truncate pairs to this many tokens
                           "batch_size": 32,
                           "device": "auto",
-                          "dtype": "float32"},     # float32 | bfloat16
+                          "dtype": "float32",      # float32 | bfloat16
+                          "backend": "onnx",       # optional: auto (default) | torch | onnx
+                          "quantization": "int8"}, # optional: none (default) | int8 (onnx only)
      "task_settings": {"top_n": 10, "return_documents": false}}      # both optional
+
+``backend: auto`` runs the cross-encoder on ONNX Runtime (fp32, same scores) when it can and on PyTorch
+otherwise (:mod:`~retrievo.inference.services.cross_encoder_model`).
 
 Scores are raw logits (see :mod:`~retrievo.inference.services.cross_encoder_model`). A model that
 cannot be loaded is a 400 naming it and saying how to provide it offline; nothing is substituted.
@@ -46,6 +51,7 @@ from .model_loading import (
     packaged_model_path,
     resolve_model_source,
 )
+from .onnx_export import BACKENDS, QUANTIZATIONS, onnxruntime_available
 from .sentence_transformer_model import EncoderOptions, LazySentenceTransformer, SentenceTransformerEmbeddingModel
 
 DEVICES = ("auto", "cpu", "cuda", "mps")
@@ -64,6 +70,31 @@ def read_device(reader: SettingsReader) -> str:
     return "auto"
 
 
+def read_backend(reader: SettingsReader) -> tuple[str, str]:
+    """``backend`` (``auto``/``torch``/``onnx``) and ``quantization`` (``none``/``int8``, ONNX only):
+    what runs the model (:mod:`.onnx_export`). Raises the reader's collected errors."""
+    backend = reader.optional_enum("backend", ("auto", *BACKENDS)) or "auto"
+    quantization = reader.optional_enum("quantization", QUANTIZATIONS) or "none"
+    reader.raise_if_errors()
+    if quantization != "none" and backend == "torch":
+        raise status_exception(f"[service_settings] quantization [{quantization}] needs backend [onnx]")
+    if backend == "onnx" or quantization != "none":
+        if not onnxruntime_available():
+            raise status_exception("[service_settings] backend [onnx] was requested but onnxruntime is not installed")
+        backend = "onnx"
+    return backend, quantization
+
+
+def backend_view(backend: str, quantization: str) -> dict[str, str]:
+    """The backend settings as the endpoint shows them (only those that differ from the defaults)."""
+    view = {}
+    if backend != "auto":
+        view["backend"] = backend
+    if quantization != "none":
+        view["quantization"] = quantization
+    return view
+
+
 class SentenceTransformersEmbeddingModel(SentenceTransformerEmbeddingModel):
     def service_settings_view(self) -> dict[str, Any]:
         options = self.encoder.options
@@ -75,6 +106,7 @@ class SentenceTransformersEmbeddingModel(SentenceTransformerEmbeddingModel):
         }
         if options.normalize is not None:
             view["normalize"] = options.normalize
+        view.update(backend_view(options.backend, options.quantization))
         view.update(self.embedding_details())
         return view
 
@@ -90,6 +122,7 @@ class SentenceTransformersRerankModel(CrossEncoderRerankModel):
         }
         if options.max_length is not None:
             view["max_length"] = options.max_length
+        view.update(backend_view(options.backend, options.quantization))
         return view
 
 
@@ -126,9 +159,18 @@ class SentenceTransformersService(InferenceService):
         normalize = reader.optional_bool("normalize")
         dimensions = reader.optional_positive_int("dimensions")
         similarity = reader.optional_enum("similarity", SIMILARITIES)
-        reader.raise_if_errors()
+        backend, quantization = read_backend(reader)
         assert model_id is not None
-        options = EncoderOptions(resolve_model_source(model_id), device, dtype, batch_size, normalize, dimensions)
+        options = EncoderOptions(
+            resolve_model_source(model_id),
+            device,
+            dtype,
+            batch_size,
+            normalize,
+            dimensions,
+            backend=backend,
+            quantization=quantization,
+        )
         encoder = LazySentenceTransformer(options, context.model_cache)
         return SentenceTransformersEmbeddingModel(encoder, similarity)
 
@@ -139,12 +181,19 @@ class SentenceTransformersService(InferenceService):
         batch_size = reader.optional_positive_int("batch_size") or DEFAULT_BATCH_SIZE
         dtype = reader.optional_enum("dtype", DTYPES) or "float32"
         max_length = reader.optional_positive_int("max_length")
-        reader.raise_if_errors()
+        backend, quantization = read_backend(reader)
         settings = SentenceTransformersRerankModel.read_task_settings(task_reader)
         assert model_id is not None
         source = resolve_model_source(model_id, cross_encoder_remedy())
         _reject_bi_encoder(model_id, source.location)
         options = CrossEncoderOptions(
-            source, device, dtype, batch_size, max_length, hub_id=None if source.is_local else model_id
+            source,
+            device,
+            dtype,
+            batch_size,
+            max_length,
+            hub_id=None if source.is_local else model_id,
+            backend=backend,
+            quantization=quantization,
         )
         return SentenceTransformersRerankModel(LazyCrossEncoder(options, context.model_cache), settings)

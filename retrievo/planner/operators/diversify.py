@@ -23,12 +23,13 @@ from typing import Any
 
 import numpy as np
 
-from retrievo.errors import ApiError, bad_request, illegal_argument, not_supported
+from retrievo.errors import ApiError, bad_request, not_supported
 from retrievo.planner.children import run_child
 from retrievo.planner.costs import CostModel, Estimate
 from retrievo.planner.explain import explain_child
 from retrievo.planner.operators.base import ExecContext, Operator
 from retrievo.planner.operators.fusion import child_failure
+from retrievo.planner.operators.vector import builder_vector
 from retrievo.planner.planning import PlanningContext, plan_retriever, with_inherited_filters
 from retrievo.planner.ranked import Ranked
 from retrievo.response import es_float
@@ -184,9 +185,7 @@ class Diversify(Operator):
         b = self.query_vector_builder
         if b is None:
             return None
-        if ctx.embed is None:
-            raise illegal_argument("[query_vector_builder] needs an inference endpoint registry")
-        return np.asarray(ctx.embed(b.model_id, b.model_text), dtype=F32)
+        return builder_vector(ctx, b)
 
     def _vectors(self, ctx: ExecContext, docs: list[int]) -> list[np.ndarray | None]:
         """Each document's vector, ``None`` where it has none; all ``None`` for a field that is not a
@@ -205,6 +204,9 @@ class Diversify(Operator):
         return out
 
     def run(self, ctx: ExecContext) -> Ranked:
+        # Elasticsearch builds the query vector while rewriting the retriever, before the child runs:
+        # a failure is the request's own, whatever the child finds.
+        query = self._query(ctx)
         child: Ranked = run_child(self.child, ctx, self.window)
         docs = child.docs.tolist()
         info = ctx.searcher.field_info(self.field)
@@ -221,7 +223,6 @@ class Diversify(Operator):
                 fused=True,
             )
         try:
-            query = self._query(ctx)
             vectors = self._vectors(ctx, docs)
             if all(v is None for v in vectors):
                 raise bad_request(

@@ -4,7 +4,8 @@ Each child runs as its own search with the parent's window as its size (Elastics
 one multi-search against a point in time; here they share one snapshot). A child's position in its
 window is its rank; ties inside a window were already broken by doc id. Fused sums are float32 in
 child order, exactly like Elasticsearch's ``RankDoc`` arithmetic, and the fused list is ordered by
-score then doc id. ``hits.total`` is the union of everything the children matched (spec §1.6).
+score then doc id. ``hits.total`` is the union of everything the children matched (spec §1.6), where a
+``knn`` child counts only the window it returned (``rrf/200`` and ``rrf/400`` YAML tests).
 """
 
 from __future__ import annotations
@@ -19,11 +20,13 @@ from retrievo.lucene.java_format import java_float
 from retrievo.planner.children import run_children
 from retrievo.planner.costs import CostModel, Estimate
 from retrievo.planner.explain import explain_child
-from retrievo.planner.operators.base import ExecContext, Operator
+from retrievo.planner.operators.base import ExecContext, Operator, Origin
+from retrievo.planner.operators.failed import Failed, is_shard_failure
 from retrievo.planner.operators.normalizers import NORMALIZERS
 from retrievo.planner.planning import PlanningContext, plan_retriever, with_inherited_filters
 from retrievo.planner.ranked import Ranked
 from retrievo.response import es_float
+from retrievo.retrievers import Retriever
 from retrievo.retrievers.fusion import CompoundRetriever, LinearRetriever, RrfRetriever
 
 F32 = np.float32
@@ -135,8 +138,12 @@ class FusionOperator(Operator):
         docs, scores = docs[order], scores[order]
         scores = np.where(scores == 0, F32(FLOAT_MIN_VALUE), scores).astype(F32)
         matched = np.zeros(ctx.searcher.max_doc, dtype=bool)
-        for r in results:
-            if r.matched is not None:
+        for op, r in zip(self.children_ops, results):
+            if op.retriever_kind == "knn":
+                # Elasticsearch counts a kNN child's materialised results (KnnRetrieverBuilder.topDocsQuery
+                # is a query over its rank docs): the top window it returned, not all k neighbours.
+                matched[r.docs] = True
+            elif r.matched is not None:
                 matched |= r.matched
         total = int(matched.sum())
         if self.min_score is not None:
@@ -287,16 +294,7 @@ class LinearFuse(FusionOperator):
 def _fusion_fields(r: CompoundRetriever, ctx: PlanningContext, min_score: float | None) -> dict[str, Any]:
     """What ``rrf`` and ``linear`` plan alike: every child planned for this retriever's window, with its
     filters, named by its kind when it fails."""
-    children = tuple(
-        plan_retriever(
-            with_inherited_filters(e.retriever, r.filter),
-            ctx,
-            r.rank_window_size,
-            written_as=e.retriever,
-            retriever_kind=e.retriever.kind,
-        )
-        for e in r.retrievers
-    )
+    children = tuple(_plan_child(e.retriever, r, ctx) for e in r.retrievers)
     return dict(
         kind=r.kind,
         children_ops=children,
@@ -306,6 +304,19 @@ def _fusion_fields(r: CompoundRetriever, ctx: PlanningContext, min_score: float 
         min_score=r.min_score if r.min_score is not None else min_score,
         child_min_score=any(e.retriever.min_score is not None for e in r.retrievers),
     )
+
+
+def _plan_child(written: Retriever, r: CompoundRetriever, ctx: PlanningContext) -> Operator:
+    """A child planned for the parent's window; a child whose query fails on the shard becomes a
+    :class:`Failed` operator, so the failure is reported among the children's when the fusion runs."""
+    child = with_inherited_filters(written, r.filter)
+    try:
+        return plan_retriever(child, ctx, r.rank_window_size, written_as=written, retriever_kind=written.kind)
+    except ApiError as err:
+        if not is_shard_failure(err):
+            raise
+        k = None if child.own_window is not None else r.rank_window_size
+        return Failed(error=err, origin=Origin(child, k, written, written.kind))
 
 
 def plan_rrf(r: RrfRetriever, ctx: PlanningContext, k: int, min_score: float | None) -> Operator:

@@ -275,7 +275,7 @@ class Rerank(Operator):
             f"[{self.field}] matching on source query "
         )
         if self.chunk is not None:
-            desc += f" and rescoring considering only top [{self.chunk.size}] best chunks"
+            desc += f"and rescoring considering only top [{self.chunk.size}] best chunks"
         return {
             "value": es_float(score),
             "description": desc,

@@ -15,7 +15,8 @@ from typing import Any
 
 import numpy as np
 
-from retrievo.errors import bad_request, illegal_argument
+from retrievo.errors import NotFoundError, api_error, bad_request, illegal_argument
+from retrievo.index.sparse_semantic import SparseSemanticField
 from retrievo.lucene.java_format import java_float
 from retrievo.lucene.query import LQuery
 from retrievo.planner.compile_query import CompileContext
@@ -26,7 +27,7 @@ from retrievo.planner.operators.query import MinScore
 from retrievo.planner.operators.top_docs import TopDocs
 from retrievo.planner.planning import PlanningContext
 from retrievo.planner.ranked import Matches
-from retrievo.retrievers.knn import KnnRetriever, KnnSearch
+from retrievo.retrievers.knn import KnnRetriever, KnnSearch, TextEmbeddingBuilder
 
 VECTOR_TYPES = frozenset({"dense_vector", "semantic_text"})
 #: Vectors an HNSW search compares per explored candidate (about 2 × M neighbours at M = 16).
@@ -40,9 +41,25 @@ def query_vector(ctx: ExecContext, search: KnnSearch) -> np.ndarray:
         return np.asarray(search.query_vector, dtype=np.float32)
     builder = search.query_vector_builder
     assert builder is not None
+    return builder_vector(ctx, builder)
+
+
+def builder_vector(ctx: ExecContext, builder: TextEmbeddingBuilder) -> np.ndarray:
+    """A ``text_embedding`` query vector builder's vector. Elasticsearch resolves it with ML's
+    ``CoordinatedInferenceAction``, which answers an id that is neither an inference endpoint nor a
+    deployed model with its own 404 rather than the inference API's ``Inference endpoint not found``."""
     if ctx.embed is None:
         raise illegal_argument("[query_vector_builder] needs an inference endpoint registry")
-    return np.asarray(ctx.embed(builder.model_id, builder.model_text), dtype=np.float32)
+    try:
+        return np.asarray(ctx.embed(builder.model_id, builder.model_text), dtype=np.float32)
+    except NotFoundError as err:
+        if str(err.body.get("error", {}).get("reason", "")) != f"Inference endpoint not found [{builder.model_id}]":
+            raise
+        raise api_error(
+            "status_exception",
+            f"[{builder.model_id}] is not an inference service model or a deployed ml model",
+            status=404,
+        ) from None
 
 
 def run_vector_search(
@@ -52,9 +69,11 @@ def run_vector_search(
     fi = s.field_info(search.field)
     if fi is None:
         return _EMPTY
-    if fi.type not in VECTOR_TYPES:
-        raise bad_request("illegal_argument_exception", "[knn] queries are only supported on [dense_vector] fields")
     field = s.vector(search.field)
+    if fi.type not in VECTOR_TYPES or isinstance(field, SparseSemanticField):
+        # a semantic_text field on a sparse_embedding endpoint holds sparse chunks: the nested knn query
+        # Elasticsearch builds on its embeddings finds a sparse_vector field
+        raise bad_request("illegal_argument_exception", "[knn] queries are only supported on [dense_vector] fields")
     if not fi.indexed:
         raise illegal_argument(
             f"to perform knn search on field [{search.field}], its mapping must have [index] set to [true]"

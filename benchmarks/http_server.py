@@ -3,9 +3,9 @@
 
 Usage (from the repository root):
 
-    .venv/bin/python benchmarks/http.py                       # 20k docs, 500 searches per measurement
-    .venv/bin/python benchmarks/http.py --docs 5000 --searches 200 --duration 3
-    .venv/bin/python benchmarks/http.py --markdown
+    .venv/bin/python benchmarks/http_server.py                       # 20k docs, 500 searches per measurement
+    .venv/bin/python benchmarks/http_server.py --docs 5000 --searches 200 --duration 3
+    .venv/bin/python benchmarks/http_server.py --markdown
 
 What is measured:
 
