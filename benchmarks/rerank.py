@@ -271,7 +271,14 @@ class Endpoints:
             inference_id=inference_id,
             inference_config={
                 "service": "sentence_transformers",
-                "service_settings": {"model_id": str(self.path), "dtype": dtype, "batch_size": BATCH_SIZE},
+                # PyTorch, as the plain baseline: this benchmark measures retrievo's overhead around the same
+                # model (benchmarks/backends.py compares the backends)
+                "service_settings": {
+                    "model_id": str(self.path),
+                    "dtype": dtype,
+                    "batch_size": BATCH_SIZE,
+                    "backend": "torch",
+                },
             },
         )
         if warm:  # loads the model (once per dtype) and runs one batch; another query, so nothing is cached

@@ -123,16 +123,7 @@ class LazyCrossEncoder:
         identity = torch.nn.Identity()
         _install_token_hook(model)
         try:
-            options = self.options
-            onnx = onnx_runner(
-                model,
-                "cross_encoder",
-                backend=options.backend,
-                device=options.device,
-                dtype=options.dtype,
-                quantization=options.quantization,
-                model_id=options.source.model_id,
-            )
+            onnx = onnx_runner(model, "cross_encoder", self.options)
         except BaseException:
             self._model_cache.release(key)
             raise

@@ -30,7 +30,7 @@ import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Protocol
 
 import numpy as np
 
@@ -279,11 +279,25 @@ class OnnxRunner(NamedTuple):
 _EXAMPLES: dict[str, Any] = {"cross_encoder": ("a", "b"), "embedding": "a"}
 
 
-def onnx_runner(
-    model: Any, kind: str, *, backend: str, device: str, dtype: str, quantization: str, model_id: str
-) -> OnnxRunner | None:
-    """The ONNX runner an endpoint's settings call for, or ``None`` to run on PyTorch. ``backend``:
+class BackendOptions(Protocol):
+    """What an endpoint's load options say about the backend (both model option classes have these)."""
+
+    @property
+    def source(self) -> Any: ...
+    @property
+    def device(self) -> str: ...
+    @property
+    def dtype(self) -> str: ...
+    @property
+    def backend(self) -> str: ...
+    @property
+    def quantization(self) -> str: ...
+
+
+def onnx_runner(model: Any, kind: str, options: BackendOptions) -> OnnxRunner | None:
+    """The ONNX runner an endpoint's options call for, or ``None`` to run on PyTorch. ``backend``:
     ``auto`` takes ONNX where it can, ``onnx`` insists (a 400 naming why it cannot), ``torch`` declines."""
+    backend, device, dtype, model_id = options.backend, options.device, options.dtype, options.source.model_id
     if backend == "torch":
         return None
     reasons = []
@@ -304,7 +318,7 @@ def onnx_runner(
             )
         return None
     names = model_input_names(model, _EXAMPLES[kind])
-    path = exported_model(model, kind, names, quantization)
+    path = exported_model(model, kind, names, options.quantization)
     return OnnxRunner(ONNX_SESSIONS.get(path, default_threads()), names)
 
 

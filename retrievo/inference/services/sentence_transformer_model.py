@@ -86,17 +86,8 @@ class LazySentenceTransformer:
                 f"[service_settings] dimensions [{expected}] does not match the "
                 f"[{dims}] dimensions of model [{self.options.source.model_id}]"
             )
-        options = self.options
         try:
-            onnx = onnx_runner(
-                model,
-                "embedding",
-                backend=options.backend,
-                device=options.device,
-                dtype=options.dtype,
-                quantization=options.quantization,
-                model_id=options.source.model_id,
-            )
+            onnx = onnx_runner(model, "embedding", self.options)
         except BaseException:
             self._model_cache.release(key)
             raise
