@@ -26,6 +26,7 @@ from retrievo.index.persistence import DataDirectory
 from retrievo.index.persistence.errors import corrupt, endpoint_not_restorable, pipeline_not_restorable
 from retrievo.index.persistence.manifest import MANIFEST_NAME
 from retrievo.index.persistence.translog import batched_sync
+from retrievo.index.semantic import check_semantic_index_options
 from retrievo.index.shard import Shard
 from retrievo.inference import DEFAULT_RERANK_INFERENCE_ID, InferenceRegistry
 from retrievo.inference.chunking import parse_chunking_settings
@@ -283,6 +284,7 @@ class Catalog:
         for fm in shard.mappings.leaf_fields():
             if fm.type == "semantic_text" and fm.params.get("chunking_settings") is not None:
                 parse_chunking_settings(dict(fm.params["chunking_settings"]))
+        check_semantic_index_options(shard.mappings, shard.embedder)
 
     # ------------------------------------------------------------------ inference
 

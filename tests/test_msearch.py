@@ -345,9 +345,9 @@ def test_profiled_search_inside_msearch_shows_batched_inference(tiny_cross_encod
             return entry
         return next(found for c in entry["children"] if (found := find(c, op)) is not None)
 
-    tree = resp["responses"][0]["profile"]["shards"][0]["searches"][0]["query"][0]
+    tree = resp["responses"][0]["profile"]["shards"][0]["searches"][0]["retrievo_operators"][0]
     stats = find(tree, "Rerank")["debug"]["rerank"]
     assert stats["model_calls"] == 0 and stats["batched"] == stats["pairs"] == 5
-    tree = resp["responses"][2]["profile"]["shards"][0]["searches"][0]["query"][0]
+    tree = resp["responses"][2]["profile"]["shards"][0]["searches"][0]["retrievo_operators"][0]
     embed = find(tree, "VectorSearch")["debug"]["text_embedding"]
     assert (embed["model_calls"], embed["batched"], embed["texts"]) == (0, 1, 1)

@@ -122,7 +122,7 @@ def test_text_embedding_api_and_errors(engine, model):
 def test_semantic_query_on_a_non_semantic_field_is_an_error(engine):
     with pytest.raises(BadRequestError) as info:
         engine.search(index="docs", query={"semantic": {"field": "topic", "query": "x"}})
-    assert "does not support [semantic] queries" in info.value.body["error"]["reason"]
+    assert "does not support semantic queries" in info.value.body["error"]["reason"]
 
 
 def test_semantic_text_chunking_settings_apply_at_ingest(model):

@@ -20,6 +20,7 @@ from retrievo.catalog import validate_index_name
 from retrievo.errors import ApiError, bad_request, illegal_argument, not_supported
 from retrievo.index.analyze_api import analyze as run_analyze
 from retrievo.index.mappings.limits import check_field_limit
+from retrievo.index.semantic import check_semantic_index_options
 from retrievo.index.settings import IndexSettings, parse_settings
 from retrievo.index.shard import Shard
 
@@ -131,6 +132,7 @@ def put_mapping(call: Call) -> dict[str, Any]:
     merged = [(s, s.mappings.merge(body, s.analysis)) for s in shards]
     for shard, mappings in merged:  # MapperService.merge checks the merged mapping's limits
         check_field_limit(mappings.total_fields_count(), shard.settings.mapping_total_fields_limit)
+        check_semantic_index_options(mappings, call.catalog.inference)
     for shard, mappings in merged:
         shard.put_mappings(mappings)  # logged, so documents after it replay under it
     call.catalog.flush([s.name for s in shards])

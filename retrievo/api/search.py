@@ -28,6 +28,7 @@ from retrievo.api.resolve import resolve_call_targets, resolve_targets
 from retrievo.errors import bad_request, illegal_argument, not_supported, validation_error
 from retrievo.evaluation.rank_eval import rank_eval as run_rank_eval
 from retrievo.grammar.json import parse_search
+from retrievo.grammar.json.knn_query import with_alias_prefilter
 from retrievo.index.shard import Shard
 from retrievo.multi_search import SearchHooks, multi_search
 from retrievo.planner.execute import run_search
@@ -162,7 +163,7 @@ def with_alias_filters(body: dict[str, Any], filters: list[Any] | None) -> dict[
         if key in body:
             raise not_supported(f"[{key}] through a filtered alias")
     alias_filter = filters[0] if len(filters) == 1 else {"bool": {"should": filters}}
-    query = body.get("query", {"match_all": {}})
+    query = with_alias_prefilter(body.get("query", {"match_all": {}}), alias_filter)  # knn queries pre-filter
     return {**body, "query": {"bool": {"must": [query], "filter": [alias_filter]}}}
 
 

@@ -24,7 +24,14 @@ from retrievo.index.documents import parse_document
 from retrievo.index.inverted import InvertedFieldWriter
 from retrievo.index.mappings import FieldMapping, Mappings
 from retrievo.index.searcher import FieldInfo, Searcher
-from retrievo.index.semantic import Chunk, ChunkEmbedder, SemanticFieldWriter
+from retrievo.index.semantic import (
+    Chunk,
+    ChunkEmbedder,
+    SemanticFieldWriter,
+    check_chunk_embeddings,
+    check_ingest_options,
+    endpoint_vectors,
+)
 from retrievo.index.settings import IndexSettings, parse_settings, settings_values
 from retrievo.index.sparse_semantic import SparseChunk, SparseSemanticFieldWriter, is_sparse_chunk
 from retrievo.index.sparse_vectors import add_features, encode_feature_value
@@ -158,6 +165,8 @@ class Shard:
             raise not_supported("[semantic_text] without an inference service", "create the index through Engine")
         settings = fm.params.get("chunking_settings")
         if sparse_endpoint(self.embedder, fm.params["inference_id"]):
+            model = endpoint_vectors(self.embedder, fm.params["inference_id"])
+            check_ingest_options(fm.path, fm.params.get("index_options"), model)
             sparse = self.embedder.sparse_embed_chunks(  # type: ignore[attr-defined]
                 fm.params["inference_id"], texts, chunking_settings=dict(settings) if settings else None
             )
@@ -165,11 +174,28 @@ class Shard:
         per_text = self.embedder.embed_chunks(
             fm.params["inference_id"], texts, chunking_settings=dict(settings) if settings else None
         )
-        return [
+        chunks: list[AnyChunk] = [
             Chunk(c.start, c.end, np.asarray(c.embedding, dtype=np.float32))
             for chunk_list in per_text
             for c in chunk_list
         ]
+        # The chunk dense_vector field's own checks, before anything is written.
+        model = endpoint_vectors(self.embedder, fm.params["inference_id"])
+        check_ingest_options(fm.path, fm.params.get("index_options"), model)
+        check_chunk_embeddings([np.asarray(c.embedding) for c in chunks], model)
+        return chunks
+
+    def _semantic_writer(self, fm: FieldMapping | None) -> SemanticFieldWriter:
+        """A dense semantic_text field's chunk store, shaped by its ``index_options`` and its endpoint's
+        similarity and element type."""
+        assert fm is not None
+        settings = endpoint_vectors(self.embedder, fm.params["inference_id"])
+        return SemanticFieldWriter(
+            fm.path,
+            index_options=_dense_options(fm),
+            similarity=settings.similarity if settings is not None else "cosine",
+            element_type=settings.element_type if settings is not None else "float",
+        )
 
     def _writer(self, fm: FieldMapping) -> InvertedFieldWriter:
         w = self.inverted.get(fm.path)
@@ -259,7 +285,9 @@ class Shard:
                     continue
                 writer = self.semantic.get(path)
                 if writer is None:
-                    writer = self.semantic[path] = SemanticFieldWriter(path)
+                    writer = self.semantic[path] = self._semantic_writer(mappings.field(path))
+                else:
+                    writer.set_index_options(_dense_options(mappings.field(path)))
                 writer.add(internal, [c for c in doc_chunks if isinstance(c, Chunk)])
             for path, vector in analyzed.vectors.items():
                 fm = mappings.field(path)
@@ -385,7 +413,7 @@ class Shard:
                 inference_id=(fm.params.get("search_inference_id") or fm.params.get("inference_id"))
                 if fm.type == "semantic_text"
                 else None,
-                sparse_options=fm.params.get("index_options") if fm.type == "sparse_vector" else None,
+                sparse_options=_sparse_options(fm),
             )
         return infos
 
@@ -417,6 +445,23 @@ def _largest_features(values: list[dict[str, float]]) -> dict[str, int]:
             if weight > largest.get(feature, 0.0):
                 largest[feature] = weight
     return {feature: encode_feature_value(weight) for feature, weight in largest.items()}
+
+
+def _dense_options(fm: FieldMapping | None) -> Any:
+    """A dense semantic_text field's chunk ``dense_vector`` options (``index_options.dense_vector``)."""
+    options = fm.params.get("index_options") if fm is not None else None
+    return options.dense if options is not None else None
+
+
+def _sparse_options(fm: FieldMapping) -> Any:
+    """The ``sparse_vector`` index options a field's queries prune with: its own, or for a sparse
+    semantic_text field those of its chunk embeddings (``index_options.sparse_vector``)."""
+    options = fm.params.get("index_options")
+    if fm.type == "sparse_vector":
+        return options
+    if fm.type == "semantic_text" and options is not None:
+        return options.sparse
+    return None
 
 
 def sparse_endpoint(embedder: object, inference_id: str) -> bool:

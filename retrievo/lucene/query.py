@@ -18,6 +18,7 @@ import numpy as np
 
 from retrievo.errors import illegal_argument
 from retrievo.java_text import java_float_str
+from retrievo.lucene import query_text as qt
 
 
 def _fmt_boost(boost: float) -> str:
@@ -133,9 +134,28 @@ class DocSetQ:
     kind: str
     field: str
     args: tuple[Any, ...] = ()
+    #: The mapped type of ``field`` (``integer``, ``float``, ``date`` ...) for ``range``/``points``: it
+    #: decides how Lucene prints the bounds (``integer:[2 TO 2147483647]``, ``f:[2.0 TO Infinity]``).
+    value_type: str = ""
 
     def __str__(self) -> str:
-        return f"{self.kind}({self.field}{':' if self.args else ''}{','.join(map(str, self.args))})"
+        """Lucene's ``toString`` of the query Elasticsearch builds for this kind (``query_text``)."""
+        a = self.args
+        if self.kind == "range" and self.value_type:
+            return qt.point_range_text(self.field, self.value_type, a[0], a[1], a[2], a[3])
+        if self.kind == "points" and self.value_type:
+            return qt.point_set_text(self.field, self.value_type, a)
+        if self.kind == "terms":
+            return qt.term_set_text(self.field, a)
+        if self.kind == "ids":
+            return qt.ids_text(a)
+        if self.kind == "term_range":
+            return qt.term_range_text(self.field, a[0], a[1], a[2], a[3])
+        if self.kind == "prefix" and not a[1]:
+            return qt.prefix_text(self.field, a[0])
+        if self.kind == "exists":
+            return qt.exists_text(a)
+        return f"{self.kind}({self.field}{':' if a else ''}{','.join(map(str, a))})"
 
 
 @dataclass(frozen=True)
@@ -143,11 +163,14 @@ class KnnHitsQ:
     """The hits of a kNN search run before scoring (a slot into the evaluator's ``knn_hits``).
 
     Elasticsearch runs a top-level kNN search first and adds its hits to the query as a
-    ``KnnScoreDocQuery`` SHOULD clause; this is that clause.
+    ``KnnScoreDocQuery`` SHOULD clause; this is that clause. A ``knn`` query compiles to one too
+    (``from_query``): Lucene's kNN query also finds its top k before scoring, and explains a hit only as
+    one of them.
     """
 
     slot: int
     label: str = ""
+    from_query: bool = False
 
     def __str__(self) -> str:
         return f"KnnHits({self.label or self.slot})"

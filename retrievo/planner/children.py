@@ -6,7 +6,8 @@ Three things happen between a parent and a child, in one place so every parent d
   whichever parent asks first; the others get the same result (or the same error).
 * **The child's window.** Elasticsearch runs each child as a search whose ``size`` is the parent's
   ``rank_window_size``, so a parent sees at most that many of a child's results — also when the
-  child is itself a compound with a larger window (:func:`head`).
+  child is itself a compound with a larger window (:func:`head`). A ``knn`` child also *matches* only
+  that window, so a parent's ``hits.total`` counts no more of it (:func:`knn_window`).
 * **Threads.** A fusion marked by ``parallel_branches`` runs its children through
   :func:`retrievo.planner.parallel.run_all`.
 
@@ -22,6 +23,8 @@ from collections.abc import Callable, Hashable
 from concurrent.futures import Future
 from functools import partial
 from typing import Any
+
+import numpy as np
 
 from retrievo.planner.operators.base import ExecContext, Operator
 from retrievo.planner.parallel import Fanout, run_all, run_serially
@@ -62,7 +65,31 @@ def head(r: Ranked, k: int) -> Ranked:
 def run_child(op: Operator, ctx: ExecContext, window: int | None = None) -> Any:
     """Run one child (once per search when it is shared) and keep the parent's window of it."""
     result = ctx.once.get(id(op), partial(op.execute, ctx)) if ctx.once is not None and op.shared else op.execute(ctx)
-    return head(result, window) if window is not None and isinstance(result, Ranked) else result
+    if window is None or not isinstance(result, Ranked):
+        return result
+    origin = op.origin
+    if origin is not None and origin.retriever.kind == "knn":
+        # A kNN child lifted out of single-child rrfs still counts the window of the rrf it was
+        # written under (the k it was planned for), as that rrf's topDocsQuery would.
+        own = origin.k if origin.flattened_from and origin.k is not None else window
+        return head(knn_window(result, own, ctx.searcher.max_doc), window)
+    return head(result, window)
+
+
+def knn_window(r: Ranked, k: int, max_doc: int) -> Ranked:
+    """A ``knn`` child as its compound parent sees it: the first ``k`` hits, and only those matched.
+
+    Elasticsearch runs the child as a search of ``size`` = the parent's ``rank_window_size`` and keeps
+    its hits as rank docs; what the parent's ``hits.total`` counts is the child's ``topDocsQuery``,
+    which for ``KnnRetrieverBuilder`` is a ``RankDocsQueryBuilder`` over those rank docs (plus its
+    prefilters) -- not all ``k`` neighbours. Every compound (``rrf``, ``linear``, ``rescorer``,
+    ``text_similarity_reranker``, ``diversify``, ``random_reranker``, ...) ends in the same
+    ``RankDocsRetrieverBuilder``, whose total is the union of its sources' ``topDocsQuery``.
+    """
+    top = head(r, k)
+    matched = np.zeros(max_doc, dtype=bool)
+    matched[top.docs] = True
+    return dataclasses.replace(top, total=int(top.docs.size), matched=matched)
 
 
 def run_children(

@@ -21,6 +21,7 @@ from retrievo.errors import (
     BadRequestError,
     api_error,
     bad_request,
+    error_cause,
     error_reason,
     illegal_argument,
     not_supported,
@@ -51,6 +52,7 @@ from retrievo.lucene.query import (
 from retrievo.retrievers import queries as dsl
 from retrievo.retrievers.hybrid import HybridQuery
 from retrievo.retrievers.knn import NUM_CANDIDATES_LIMIT, KnnSearch, TextEmbeddingBuilder
+from retrievo.retrievers.knn_query import KnnQuery
 from retrievo.retrievers.pinned import PinnedQuery, pin_score
 from retrievo.retrievers.rule import RuleQuery
 from retrievo.retrievers.sparse_queries import SparseVectorQuery, TextExpansionQuery, WeightedTokensQuery
@@ -106,6 +108,10 @@ class CompileContext:
     now_millis: int
     #: How many hits the retriever being compiled must produce (``k`` of the semantic query's search).
     window: int = 10
+    #: The request's ``from``, and how deep retriever planning is (1: the top-level retriever): a ``knn``
+    #: query's default ``k`` is the search's ``size`` (``from`` left out), a compound child's its window.
+    request_from: int = 0
+    depth: int = 0
     named: list[tuple[str, LQuery]] = field(default_factory=list)
     #: kNN searches that must run before scoring, by slot: (slot, search, compiled pre-filters).
     searches: list[tuple[int, KnnSearch, tuple[LQuery, ...]]] = field(default_factory=list)
@@ -221,10 +227,13 @@ def _exact(fi: FieldInfo, value: Any, ctx: CompileContext, lenient: bool = False
         number = _number(value, fi, lenient)
         if number is None:
             return MatchNoneQ("value does not fit the field")
-        return ConstQ(DocSetQ("range", fi.path, (number, True, number, True)))
+        return ConstQ(DocSetQ("range", fi.path, (number, True, number, True), fi.type))
     if fi.type == "date":
+        # DateFieldType.termQuery is rangeQuery(value, value, true, true): the upper bound rounds up,
+        # so a term on "2015-01-01" matches the whole day.
         millis = ctx.searcher.parse_date(fi, value, ctx.now_millis, round_up=False, fmt=None, tz=None)
-        return ConstQ(DocSetQ("range", fi.path, (millis, True, millis, True)))
+        upper = ctx.searcher.parse_date(fi, value, ctx.now_millis, round_up=True, fmt=None, tz=None)
+        return ConstQ(DocSetQ("range", fi.path, (millis, True, upper, True), fi.type))
     if fi.type == "sparse_vector":  # SparseVectorFieldType.termQuery: the feature, linear, weight 1
         return FeatureQ(fi.path, query_text(value))
     raise query_shard_error(f"field [{fi.path}] of type [{fi.type}] does not support term queries")
@@ -327,7 +336,7 @@ def semantic_search(ctx: CompileContext, fi: FieldInfo, text: str) -> LQuery:
         tokens = ctx.expand_sparse(endpoint, text)
         if snapshot is None:  # no chunks indexed yet: no model settings, no match (after the expansion)
             return MatchNoneQ("the field has no inference results")
-        return sparse_chunks_query(ctx, fi.path, tokens, PruningConfig())
+        return sparse_chunks_query(ctx, fi.path, tokens, _field_pruning(fi))
     k = max(ctx.window, 1)
     search = KnnSearch(
         field=fi.path,
@@ -343,8 +352,73 @@ def _semantic(q: dsl.SemanticQuery, ctx: CompileContext) -> LQuery:
     if fi is None:
         return MatchNoneQ(f"unmapped field [{q.field}]")
     if fi.type != "semantic_text":
-        raise query_shard_error(f"Field [{q.field}] of type [{fi.type}] does not support [semantic] queries")
+        if q.lenient:  # SemanticQueryBuilder: lenient answers MatchNoneQueryBuilder on such a field
+            return MatchNoneQ(f"field [{q.field}] is not a semantic_text field")
+        raise query_shard_error(f"Field [{q.field}] of type [{fi.type}] does not support semantic queries")
     return semantic_search(ctx, fi, q.query)
+
+
+def knn_query_k(q: KnnQuery, window: int) -> tuple[int, int]:
+    """``k`` and ``num_candidates`` of a ``knn`` query compiled for a search of ``size`` ``window``
+    (``KnnVectorQueryBuilder.doToQuery``): ``k`` defaults to the size, capped by ``num_candidates``;
+    ``num_candidates`` to ``round(min(1.5 k, 10000))``."""
+    k = q.k if q.k is not None else window if q.num_candidates is None else min(window, q.num_candidates)
+    num_candidates = q.num_candidates if q.num_candidates is not None else int(min(1.5 * k, NUM_CANDIDATES_LIMIT) + 0.5)
+    return k, num_candidates
+
+
+def _knn_failure(ctx: CompileContext, reason: str) -> BadRequestError:
+    """What the ``knn`` query's ``toQuery`` throws (an ``IllegalArgumentException``), failing the shard."""
+    return query_shard_failure(ctx, reason, error_cause("illegal_argument_exception", reason))
+
+
+def _knn_query(q: KnnQuery, ctx: CompileContext) -> LQuery:
+    """The ``knn`` query: its top ``k`` documents by similarity (after its pre-filters), scored as the
+    field's similarity scores them; no other document matches. On a ``semantic_text`` field it searches
+    the chunk embeddings (Elasticsearch's nested kNN query, scored by the best chunk)."""
+    size = ctx.window - ctx.request_from if ctx.depth <= 1 else ctx.window
+    k, num_candidates = knn_query_k(q, max(size, 0))
+    fi = ctx.searcher.field_info(q.field)
+    semantic = fi is not None and fi.type == "semantic_text"
+    if q.model_text is not None and q.model_id is None and not semantic:
+        # only a semantic_text field names the endpoint; elsewhere the builder runs without one (coordinator)
+        raise illegal_argument("[model_id] must not be null.")
+    if fi is None:
+        return MatchNoneQ(f"unmapped field [{q.field}]")
+    if not semantic and fi.type != "dense_vector":
+        raise _knn_failure(ctx, "[knn] queries are only supported on [dense_vector] fields")
+    endpoint = fi.inference_id or ""
+    if semantic and (  # on sparse chunks the nested query lands on a sparse_vector field
+        isinstance(ctx.searcher.vector(fi.path), SparseSemanticField) or ctx.is_sparse_endpoint(endpoint)
+    ):
+        raise _knn_failure(ctx, "[knn] queries are only supported on [dense_vector] fields")
+    builder = None
+    if q.model_text is not None:
+        model_id = q.model_id if q.model_id is not None else endpoint
+        builder = TextEmbeddingBuilder(model_id=model_id, model_text=q.model_text)
+    if not semantic and not fi.indexed:
+        raise _knn_failure(
+            ctx, f"to perform knn search on field [{q.field}], its mapping must have [index] set to [true]"
+        )
+    if q.query_vector is not None and fi.dims is not None and len(q.query_vector) != fi.dims:
+        raise _knn_failure(
+            ctx,
+            f"The query vector has a different number of dimensions [{len(q.query_vector)}] "
+            f"than the document vectors [{fi.dims}].",
+        )
+    if num_candidates < 1:  # Lucene's kNN query is built with num_candidates as its k
+        raise _knn_failure(ctx, f"k must be at least 1, got: {num_candidates}")
+    filters = tuple(ctx.rewrite(compile_query(f, ctx)) for f in q.filter)
+    search = KnnSearch(
+        field=fi.path,
+        k=k,
+        num_candidates=num_candidates,
+        query_vector=q.query_vector,
+        query_vector_builder=builder,
+        similarity=q.similarity,
+        rescore_oversample=q.rescore_oversample,
+    )
+    return KnnHitsQ(ctx.add_search(search, filters), fi.path, from_query=True)
 
 
 def _match(q: dsl.MatchQuery, ctx: CompileContext) -> LQuery:
@@ -497,10 +571,10 @@ def _terms(q: dsl.TermsQuery, ctx: CompileContext) -> LQuery:
         return ConstQ(DocSetQ("terms", fi.path, tuple(sorted({_boolean_term(v) for v in q.values}))))
     if fi.type in NUMERIC_TYPES:
         nums = [_number(v, fi, False) for v in q.values]
-        return ConstQ(DocSetQ("points", fi.path, tuple(sorted({n for n in nums if n is not None}))))
+        return ConstQ(DocSetQ("points", fi.path, tuple(sorted({n for n in nums if n is not None})), fi.type))
     if fi.type == "date":
         millis = [ctx.searcher.parse_date(fi, v, ctx.now_millis, round_up=False, fmt=None, tz=None) for v in q.values]
-        return ConstQ(DocSetQ("points", fi.path, tuple(sorted(set(millis)))))
+        return ConstQ(DocSetQ("points", fi.path, tuple(sorted(set(millis))), fi.type))
     raise query_shard_error(f"field [{fi.path}] of type [{fi.type}] does not support terms queries")
 
 
@@ -513,7 +587,7 @@ def _range(q: dsl.RangeQuery, ctx: CompileContext) -> LQuery:
     if fi.type in NUMERIC_TYPES:
         lo_n = None if lo is None else _number_bound(lo, fi)
         hi_n = None if hi is None else _number_bound(hi, fi)
-        return ConstQ(DocSetQ("range", fi.path, (lo_n, lo_inc, hi_n, hi_inc)))
+        return ConstQ(DocSetQ("range", fi.path, (lo_n, lo_inc, hi_n, hi_inc), fi.type))
     if fi.type == "date":
         # Elasticsearch rounds ``gt``/``lte`` bounds up and ``gte``/``lt`` down (date math "/d").
         lo_d = (
@@ -526,7 +600,7 @@ def _range(q: dsl.RangeQuery, ctx: CompileContext) -> LQuery:
             if hi is None
             else ctx.searcher.parse_date(fi, hi, ctx.now_millis, round_up=hi_inc, fmt=q.format, tz=q.time_zone)
         )
-        return ConstQ(DocSetQ("range", fi.path, (lo_d, lo_inc, hi_d, hi_inc)))
+        return ConstQ(DocSetQ("range", fi.path, (lo_d, lo_inc, hi_d, hi_inc), fi.type))
     if fi.type in ("keyword", "text"):
         lo_s = None if lo is None else query_text(lo)
         hi_s = None if hi is None else query_text(hi)
@@ -651,6 +725,15 @@ def _pinned(q: PinnedQuery, ctx: CompileContext) -> LQuery:
     )
     pinned: LQuery = DisMaxQ(clauses, 0.0) if clauses else MatchNoneQ("no pinned document in this index")
     return DisMaxQ((pinned, organic), 0.0)
+
+
+def _field_pruning(fi: FieldInfo) -> PruningConfig | None:
+    """The pruning a query without its own settings gets from the field's ``index_options`` (a
+    semantic_text field's ``index_options.sparse_vector``; an index of 9.1 prunes by default)."""
+    options = fi.sparse_options or DEFAULT_INDEX_OPTIONS
+    if options.prune is False:
+        return None
+    return options.pruning_config or PruningConfig()
 
 
 def _sparse_pruning(q: SparseVectorQuery, fi: FieldInfo) -> PruningConfig | None:
@@ -834,6 +917,7 @@ _COMPILERS: dict[type, Callable[[Any, CompileContext], LQuery]] = {
     dsl.SemanticQuery: _semantic,
     HybridQuery: _hybrid,
     PinnedQuery: _pinned,
+    KnnQuery: _knn_query,
     RuleQuery: _rule,
     SparseVectorQuery: _sparse_vector,
     WeightedTokensQuery: _weighted_tokens,

@@ -21,7 +21,7 @@ from retrievo.planner.explain import explain_operator
 from retrievo.planner.operators.base import Embedder, ExecContext
 from retrievo.planner.operators.rerank import Rerank
 from retrievo.planner.plan import Plan, build_plan
-from retrievo.planner.profile import FetchProfile, ProfileCollector, shard_profile
+from retrievo.planner.profile import FetchProfile, ProfileCollector, search_shape, shard_profile
 from retrievo.planner.ranked import Ranked
 from retrievo.response import es_float, filter_source, search_response
 from retrievo.retrievers.search import FieldAndFormat, SearchRequest, SourceFilter
@@ -145,6 +145,12 @@ def finish_search(
                     prepared.plan.searcher.live_count,
                     prepared.plan_ns,
                     fetch,
+                    ctx,
+                    search_shape(
+                        prepared.request,
+                        bool(prepared.shard.mappings.fields_of_type("semantic_text", "nested")),
+                        ranked.sorted_by_field,
+                    ),
                 )
             ]
         }

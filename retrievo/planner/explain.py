@@ -22,6 +22,7 @@ from retrievo.lucene.query import (
     DisMaxQ,
     DocSetQ,
     FeatureQ,
+    KnnHitsQ,
     LQuery,
     MatchAllQ,
     MatchNoneQ,
@@ -134,11 +135,23 @@ def explain_query(ev: Evaluator, q: LQuery, doc: int, boost: float = 1.0) -> dic
         return explain_query(ev, q.query, doc, boost)
     if isinstance(q, ConstQ):
         suffix = "" if F32(score) == F32(1) else "^" + java_float(score)
-        return node(score, f"{q.query}{suffix}")
+        # ``exists`` is the one doc set Elasticsearch wraps in a ConstantScoreQuery itself
+        # (ExistsQueryBuilder.newFilter); the others are point, term-set or range queries that score
+        # constantly on their own, and explain as their own toString.
+        own = isinstance(q.query, DocSetQ) and q.query.kind == "exists"
+        return node(score, f"{q if own else q.query}{suffix}")
     if isinstance(q, (MatchAllQ, DocSetQ)):
         return node(score, str(q))
     if isinstance(q, MatchNoneQ):
         return None
+    if isinstance(q, KnnHitsQ):
+        if q.from_query:
+            return node(score, "within top k documents")  # the knn query's KnnScoreDocQuery: no more said
+        # a top-level knn section's hits, explained as the knn retriever explains them (with the similarity)
+        similarity = java_float(float(F32(score) / F32(boost))) if boost else java_float(score)
+        return node(
+            score, "within top k documents", [node(score, f"found vector with calculated similarity: {similarity}")]
+        )
     if isinstance(q, DisMaxQ):
         subs = [e for c in q.queries if (e := explain_query(ev, c, doc, boost)) is not None]
         desc = "max of:" if q.tie == 0 else f"max plus {java_float(q.tie)} times others of:"
@@ -207,6 +220,8 @@ def explain_lucene(ev: Evaluator, q: LQuery, doc: int, boost: float = 1.0) -> di
         return node(0.0, "no matching term")
     if isinstance(q, NestedFeaturesQ):
         return node(0.0, "Not a match")
+    if isinstance(q, KnnHitsQ):
+        return node(0.0, "not in top k documents")
     if isinstance(q, BoostQ):
         return explain_lucene(ev, q.query, doc, float(F32(F32(boost) * F32(q.boost))))
     if isinstance(q, NamedQ):

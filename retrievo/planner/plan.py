@@ -250,6 +250,7 @@ def _build_plan(
         share_filters="share_filter_bitsets" not in disabled,
         max_terms_count=max_terms_count,
         sparse_embed=sparse_query_embedder(inference),
+        request_from=request.from_,
     )
     body = plan_retriever(logical, ctx, request.from_ + request.size, request.min_score)
     named = NamedQueries(tuple((n, ctx.rewrite(q)) for n, q in ctx.named))

@@ -79,7 +79,11 @@ def plan_retriever(
     planner = next((ctx.planners[c] for c in type(r).__mro__ if c in ctx.planners), None)
     if planner is None:
         raise not_supported(f"[{r.kind}] retriever")
-    op = planner(r, ctx, k, min_score)
+    ctx.depth += 1
+    try:
+        op = planner(r, ctx, k, min_score)
+    finally:
+        ctx.depth -= 1
     origin = Origin(r, None if r.own_window is not None else k, written_as, retriever_kind)
     return replace(op, origin=origin)
 

@@ -1,12 +1,12 @@
-"""``profile: true``: what each operator of a search cost, in Elasticsearch's ``profile`` shape.
+"""``profile: true``: what a search cost, in Elasticsearch's ``profile`` shape.
 
-Elasticsearch reports, per shard, the Lucene query tree with each node's wall time and a breakdown
-of where it went. retrievo's executable tree is its operator tree, so that is what the profile shows,
-at the place Elasticsearch shows its query tree (``profile.shards[0].searches[0].query``): one entry
-per operator with Elasticsearch's keys (``type``, ``description``, ``time_in_nanos``, ``breakdown``,
-``debug``, ``children``). What Lucene has no word for -- documents in and out, model calls, pairs,
-tokens, cache hits -- goes under ``debug``, the map Elasticsearch itself uses for a query's
-non-timing details. See ``docs/profile.md`` for every key.
+Elasticsearch reports, per shard, the Lucene query tree of the final search with each node's wall time
+and Lucene's timing breakdown; users and Elasticsearch's own tests read ``searches[].query`` that way.
+So that is what ``query[0]`` holds here too (built by :mod:`retrievo.planner.lucene_profile` from the
+operators that ran), and retrievo's executable tree -- its operators, each with its time, documents in
+and out, model calls, pairs, tokens and cache hits -- is added beside it under ``retrievo_operators``
+(one entry per operator with Elasticsearch's keys: ``type``, ``description``, ``time_in_nanos``,
+``breakdown``, ``debug``, ``children``). See ``docs/profile.md`` for every key.
 
 Collection goes through :meth:`retrievo.planner.operators.base.Operator.execute`: when the search asked
 for a profile, the execution context carries a :class:`ProfileCollector`, and every operator run
@@ -26,10 +26,19 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from retrievo.inference.usage import UsageMeter, metering
+from retrievo.planner.lucene_profile import (
+    Measured,
+    dfs_section,
+    final_query_entry,
+    knn_searches,
+    legacy_rank_entry,
+    section_knn_count,
+)
 from retrievo.planner.ranked import Matches, Ranked
 
 if TYPE_CHECKING:
     from retrievo.planner.operators.base import ExecContext, Operator
+    from retrievo.retrievers.search import SearchRequest
 
 #: ``profile.shards[].node_id``: a single in-process node.
 NODE_ID = "retrievo"
@@ -46,6 +55,8 @@ class OperatorProfile:
     documents_out: int = 0
     failed: int = 0  # runs that raised
     usage: UsageMeter = field(default_factory=UsageMeter)
+    #: Its last ranked list (the Lucene view prints a compound retriever's rank docs from it).
+    result: Ranked | None = None
 
 
 def documents_of(result: Any) -> int:
@@ -89,6 +100,8 @@ class ProfileCollector:
                 entry.documents_out += out
                 entry.failed += 0 if ok else 1
                 entry.usage.merge(meter)
+                if isinstance(result, Ranked):
+                    entry.result = result
 
     def _entry(self, op: Any) -> OperatorProfile:
         entry = self._by_op.get(id(op))
@@ -102,7 +115,12 @@ class ProfileCollector:
         with self._lock:
             return self._by_op.get(id(op)) or OperatorProfile()
 
-    # ------------------------------------------------------------------ Elasticsearch's shape
+    def measured(self, op: Operator) -> Measured:
+        """The operator's time, documents out and ranked list, for the Lucene view of the profile."""
+        prof = self.of(op)
+        return Measured(prof.nanos, prof.documents_out, prof.result, prof.runs)
+
+    # ------------------------------------------------------------------ the operator tree
 
     def query_entry(self, op: Operator, live_documents: int) -> dict[str, Any]:
         """The operator and its subtree as Elasticsearch query-profile entries."""
@@ -201,6 +219,26 @@ class FetchProfile:
         }
 
 
+@dataclass(frozen=True)
+class SearchShape:
+    """What of the request and index the Lucene view depends on besides the run itself."""
+
+    #: The index has nested documents (``semantic_text`` chunks): Elasticsearch filters them out.
+    has_nested: bool = False
+    #: The request used the deprecated ``rank`` section (profiled as its legacy dfs + query phase).
+    legacy_rank: bool = False
+    #: The hits are sorted by a field (a field collector rather than a top-score one).
+    sorted_by_field: bool = False
+    #: How many kNN searches ran in Elasticsearch's ``dfs`` phase (:func:`section_knn_count`).
+    dfs_knn: int = 0
+
+
+def search_shape(request: SearchRequest, has_nested: bool, sorted_by_field: bool) -> SearchShape:
+    """The :class:`SearchShape` of a parsed request on its index."""
+    legacy = request.legacy_rank
+    return SearchShape(has_nested, legacy, sorted_by_field, section_knn_count(request.retriever, legacy))
+
+
 def shard_profile(
     index: str,
     root: Operator,
@@ -208,10 +246,23 @@ def shard_profile(
     live_documents: int,
     plan_nanos: int,
     fetch: FetchProfile | None,
+    ctx: ExecContext,
+    shape: SearchShape = SearchShape(),
 ) -> dict[str, Any]:
-    """One ``profile.shards[]`` entry: the operator tree as the query profile, planning as
-    ``rewrite_time``, the whole plan execution as the top-hits collector, and the fetch phase."""
-    query = collector.query_entry(root, live_documents)
+    """One ``profile.shards[]`` entry: Elasticsearch's Lucene query tree of the final search as the
+    query profile (:mod:`retrievo.planner.lucene_profile`), planning as ``rewrite_time``, the plan's
+    execution as the top-hits collector, a ``dfs`` section for top-level kNN searches, the fetch phase;
+    and, as retrievo's own addition, the operator tree that ran under ``retrievo_operators``."""
+    operators = collector.query_entry(root, live_documents)
+    measure = collector.measured
+    if shape.legacy_rank:
+        query = legacy_rank_entry(root, ctx, measure)
+        searches = knn_searches(root)[-shape.dfs_knn :] if shape.dfs_knn else []
+    else:
+        query = final_query_entry(root, ctx, measure, shape.has_nested)
+        searches = knn_searches(root)[: shape.dfs_knn]
+    total = operators["time_in_nanos"]
+    top_hits = "SimpleFieldCollector" if shape.sorted_by_field else "TopScoreDocCollector"
     shard: dict[str, Any] = {
         "id": f"[{NODE_ID}][{index}][0]",
         "node_id": NODE_ID,
@@ -224,16 +275,19 @@ def shard_profile(
                 "rewrite_time": plan_nanos,
                 "collector": [
                     {
-                        "name": "RetrieverPlan",
-                        "reason": "search_top_hits",
-                        "time_in_nanos": query["time_in_nanos"],
-                        "children": [],
+                        "name": "QueryPhaseCollector",
+                        "reason": "search_query_phase",
+                        "time_in_nanos": total,
+                        "children": [{"name": top_hits, "reason": "search_top_hits", "time_in_nanos": total}],
                     }
                 ],
+                "retrievo_operators": [operators],
             }
         ],
         "aggregations": [],
     }
+    if searches:
+        shard["dfs"] = dfs_section(searches, measure)
     if fetch is not None and fetch.hits:
         shard["fetch"] = fetch.to_json()
     return shard

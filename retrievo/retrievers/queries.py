@@ -255,9 +255,12 @@ class SemanticQuery(Query):
     kind: ClassVar[str] = "semantic"
     field: str
     query: str
+    #: On a field that is not ``semantic_text``: match nothing instead of failing (9.x).
+    lenient: bool | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {"semantic": {"field": self.field, "query": self.query, **self._common()}}
+        extra = {} if self.lenient is None else {"lenient": self.lenient}
+        return {"semantic": {"field": self.field, "query": self.query, **extra, **self._common()}}
 
 
 QUERY_TYPES: tuple[type[Query], ...] = (

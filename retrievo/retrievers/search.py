@@ -89,6 +89,9 @@ class SearchRequest(Node):
     #: True when the request came as a top-level ``query`` rather than a ``retriever``; it only
     #: changes how the request prints back, never what it means.
     top_level_query: bool = False
+    #: True when the request used the deprecated ``rank`` section: it runs as an ``rrf`` retriever, and
+    #: only its ``profile`` differs (Elasticsearch profiles the legacy dfs kNN + query-phase shape).
+    legacy_rank: bool = False
     #: ``profile``: report what each operator cost (it never changes the hits).
     profile: bool = False
     #: ``fields``: values read from ``_source`` through each field's mapping (``None``: not asked).

@@ -5,9 +5,8 @@ in ``elastic/elasticsearch``, read at commit ``040f1ddb7a524e93a3ea26c8dc875aa85
 /work/shared/spec/elasticsearch-retrievers.md §7.
 
 The YAML's setup creates a dense ``text_embedding_test_service`` endpoint (``dense-inference-id``), a
-sparse ``test_service`` endpoint and three indices; the cases that embed text (a ``query_vector_builder``
-that resolves, semantic_text fields) wait for ES's deterministic dense test service. The validation
-cases need only the dense-vector index and run now: Elasticsearch rejects them before any embedding.
+sparse ``test_service`` endpoint and three indices (both are Elasticsearch's deterministic test mocks); the
+validation cases need only the dense-vector index: Elasticsearch rejects them before any embedding.
 """
 
 from __future__ import annotations
@@ -19,12 +18,6 @@ import pytest
 from es_yaml import assert_catch_regex, at, total
 from retrievo import Engine
 from retrievo.errors import ApiError
-
-NEEDS_DENSE_SERVICE = pytest.mark.skip(reason="needs text_embedding_test_service (issue 15, in progress)")
-NEEDS_SEMANTIC_DIVERSIFY = pytest.mark.skip(
-    reason="needs text_embedding_test_service (issue 15, in progress), and diversify over a semantic_text field "
-    "(Elasticsearch 9.3; retrievo answers it with its not-supported 400)"
-)
 
 DENSE_INDEX = "test-result-diversification-dense-vector-index"
 SEMANTIC_INDEX = "test-result-diversification-semantic-text-index"
@@ -180,7 +173,6 @@ def diversify(**params: Any) -> dict[str, Any]:
 
 
 # YAML: "MMR diversification using a query_vector_builder"
-@NEEDS_DENSE_SERVICE
 def test_mmr_with_query_vector_builder():
     e = build_full_setup()
     body = diversify(
@@ -196,7 +188,6 @@ def test_mmr_with_query_vector_builder():
 
 
 # YAML: "MMR diversification using semantic_text field"
-@NEEDS_SEMANTIC_DIVERSIFY
 def test_mmr_on_semantic_text_field():
     e = build_full_setup()
     body = diversify(field="content", size=3, retriever=MUSCLE_SORENESS, **{"lambda": 0.9})
@@ -209,7 +200,6 @@ def test_mmr_on_semantic_text_field():
 
 
 # YAML: "Validate diversification does not work with sparse vector data"
-@NEEDS_SEMANTIC_DIVERSIFY
 def test_mmr_rejects_sparse_semantic_text():
     e = build_full_setup()
     body = diversify(field="content", size=3, retriever=MUSCLE_SORENESS, **{"lambda": 0.9})

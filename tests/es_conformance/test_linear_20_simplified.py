@@ -7,8 +7,8 @@ custom sub-retrievers" expects an error that 9.2 no longer raises (the top-level
 default of every entry), so that case is ported as 9.2 behaves. Spec:
 /work/shared/spec/elasticsearch-retrievers.md §5.1, §5.2.
 
-The semantic_text fields of the setup are skipped with :data:`NEEDS_SEMANTIC` while they are being
-brought in (issue 15); the lexical cases run on the same index without them.
+The setup's two semantic_text fields run on ``text_embedding_test_service`` (dense) and ``test_service``
+(sparse), Elasticsearch's deterministic test mocks.
 """
 
 from __future__ import annotations
@@ -20,11 +20,6 @@ import pytest
 from es_yaml import assert_close_to, at, ids, scores, total
 from retrievo import Engine
 from retrievo.errors import ApiError
-
-NEEDS_SEMANTIC = pytest.mark.skip(
-    reason="needs semantic_text over text_embedding_test_service and test_service (sparse semantic_text) "
-    "(issue 15, in progress)"
-)
 
 INDEX = "test-index"
 
@@ -98,10 +93,7 @@ def build_engine(full: bool) -> Engine:
 
 @pytest.fixture(scope="module")
 def engine() -> Engine:
-    try:
-        return build_engine(full=True)
-    except (ApiError, RuntimeError):  # semantic_text not there yet: the lexical tests still run
-        return build_engine(full=False)
+    return build_engine(full=True)
 
 
 def linear(e: Engine, index: str = INDEX, **body: Any) -> dict[str, Any]:
@@ -120,7 +112,6 @@ def root_reason(err: ApiError) -> str:
 
 
 # YAML: "Query all fields using the simplified format"
-@NEEDS_SEMANTIC
 def test_query_all_fields(engine):
     resp = linear(engine, query="match", normalizer="minmax")
     assert total(resp) == 3
@@ -144,7 +135,6 @@ def test_lexical_per_field_boosting(engine):
 
 
 # YAML: "Semantic match per-field boosting using the simplified format"
-@NEEDS_SEMANTIC
 def test_semantic_per_field_boosting(engine):
     query = "distributed, RESTful, search engine"
     resp = linear(engine, fields=["dense_inference", "sparse_inference"], query=query, normalizer="minmax")
@@ -185,7 +175,6 @@ def test_cannot_query_raw_vector_fields(engine):
 
 
 # YAML: "Filters are propagated"
-@NEEDS_SEMANTIC
 def test_filters_are_propagated(engine):
     resp = linear(engine, query="match", normalizer="minmax", filter=[{"term": {"keyword": "keyword match 1"}}])
     assert total(resp) == 1

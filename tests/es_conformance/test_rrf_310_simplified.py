@@ -6,10 +6,7 @@ per-field weights, ``[rrf] [fields] cannot be empty``, several indices). Spec:
 /work/shared/spec/elasticsearch-retrievers.md §4.4.
 
 The setup maps two ``semantic_text`` fields (a dense one over ``text_embedding_test_service`` with
-``index_options``, a sparse one over ``test_service``) and a ``sparse_vector`` field. While those are
-still being brought in (issue 15), the setup falls back to the same index without them, the lexical
-tests run on it, and the tests that need them are skipped with :data:`NEEDS_SEMANTIC` /
-:data:`NEEDS_SPARSE_VECTOR` (remove the marks once the features are merged).
+``index_options``, a sparse one over ``test_service``) and a ``sparse_vector`` field.
 """
 
 from __future__ import annotations
@@ -22,13 +19,6 @@ from es_yaml import at, ids, total
 from retrievo import Engine
 from retrievo.errors import ApiError
 
-NEEDS_SEMANTIC = pytest.mark.skip(
-    reason="needs semantic_text over text_embedding_test_service (with index_options) and test_service "
-    "(sparse semantic_text) (issue 15, in progress)"
-)
-NEEDS_SPARSE_VECTOR = pytest.mark.skip(
-    reason="needs sparse_vector term queries (multi_match on a sparse_vector field) (issue 15, in progress)"
-)
 NEEDS_MULTI_INDEX = pytest.mark.skip(
     reason="needs retrievers over several indices (issue 16, shards: each child's results merged across "
     "shards and indices before fusion; Elasticsearch 9.2 generates one pair of children per index)"
@@ -168,10 +158,7 @@ def build_engine(full: bool) -> Engine:
 
 @pytest.fixture(scope="module")
 def engine() -> Engine:
-    try:
-        return build_engine(full=True)
-    except (ApiError, RuntimeError):  # semantic_text / sparse_vector not there yet: the lexical tests still run
-        return build_engine(full=False)
+    return build_engine(full=True)
 
 
 def rrf(e: Engine, index: str = INDEX, **body: Any) -> dict[str, Any]:
@@ -207,7 +194,6 @@ def test_lexical_per_field_boosting(engine):
 
 
 # YAML: "Semantic match per-field boosting using the simplified format"
-@NEEDS_SEMANTIC
 def test_semantic_per_field_boosting(engine):
     resp = rrf(engine, fields=["dense_inference", "sparse_inference"], query="distributed, RESTful, search engine")
     assert total(resp) == 3
@@ -232,7 +218,6 @@ def test_can_query_text_fields(engine):
 
 
 # YAML: "Can query semantic text fields"
-@NEEDS_SEMANTIC
 def test_can_query_semantic_text_fields(engine):
     resp = rrf(engine, fields=["sparse_inference", "dense_inference"], query="elasticsearch")
     assert total(resp) == 3
@@ -254,7 +239,6 @@ def test_can_query_date_fields(engine):
 
 
 # YAML: "Can query sparse vector fields"
-@NEEDS_SPARSE_VECTOR
 def test_can_query_sparse_vector_fields(engine):
     resp = rrf(engine, fields=["sparse_vector"], query="foo")
     assert total(resp) == 1
@@ -311,7 +295,6 @@ def test_missing_required_params(engine):
 
 
 # YAML: "Expansion to equivalent custom sub-retrievers returns the same results"
-@NEEDS_SEMANTIC
 def test_expansion_equals_explicit_sub_retrievers(engine):
     simplified = rrf(engine, fields=["text_1", "text_2", "sparse_inference", "dense_inference"], query="match")
     assert total(simplified) == 3

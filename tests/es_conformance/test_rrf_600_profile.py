@@ -7,14 +7,13 @@ in ``elastic/elasticsearch``, read at commits ``fa699e125101cf6b34adc3b10b66a566
 ``build_rrf_explain_engine`` in ``conftest.py`` (the same setup). Spec:
 /work/shared/spec/elasticsearch-retrievers.md §1.4.
 
-What runs: every hit order, and the absence of a ``dfs`` section for the retriever cases. What does
-not: the assertions on the *names* in the query profile. Elasticsearch profiles the Lucene query tree
-its final search ran (``RankDocsQuery`` over a ``TopQuery`` of the fused docs and a ``BooleanQuery`` of
-the children's queries; for the legacy ``rank`` case a ``dfs`` kNN phase and a ``ConstantScoreQuery``).
-retrievo runs no such queries: fusion is an operator, not a Lucene query, and its profile reports the
-operator tree that ran (``Page`` → ``RrfFuse`` → one ``TopDocs`` per child; docs/profile.md). Naming
-those entries after Lucene queries that were never built would make their timings describe nothing, so
-those assertions are kept here, skipped, for the day the profile format is decided otherwise.
+Every case runs: the hit order, the absence of a ``dfs`` section for the retriever cases, and the
+names in the query profile. Elasticsearch profiles the Lucene query tree its final search ran
+(``RankDocsQuery`` over a ``TopQuery`` of the fused docs and a ``BooleanQuery`` of the children's
+queries; for the legacy ``rank`` case a ``dfs`` kNN phase and a ``ConstantScoreQuery``), and so does
+retrievo (``retrievo/planner/lucene_profile.py``, docs/profile.md). The kNN query's type is the later
+commit's ``KnnScoreDocQuery``. The ``[knn] query`` case needs the ``knn`` query, which retrievo does not
+have yet (the ``requires`` marker skips it until it does).
 """
 
 from __future__ import annotations
@@ -28,14 +27,6 @@ from retrievo import Engine
 
 pytestmark = pytest.mark.requires("rrf")
 
-PROFILE_NAMES = (
-    "retrievo's profile reports its operator tree (Page/RrfFuse/TopDocs, docs/profile.md), not the "
-    "Lucene query tree Elasticsearch's final search runs (RankDocsQuery/TopQuery/BooleanQuery)"
-)
-LEGACY_DFS = (
-    "retrievo runs the legacy rank request as an rrf retriever with no dfs phase and profiles its "
-    "operator tree, not Elasticsearch's dfs kNN + ConstantScoreQuery(BooleanQuery) shape"
-)
 TERM: dict[str, Any] = {"standard": {"query": {"term": {"text": "term"}}}}
 KNN_QUERY_CHILD: dict[str, Any] = {
     "standard": {"query": {"knn": {"field": "vector", "query_vector": [3], "num_candidates": 5}}}
@@ -82,9 +73,9 @@ def test_profile_standard_and_knn_query(rrf_explain_engine: Engine) -> None:
     assert "dfs" not in resp["profile"]["shards"][0]
 
 
-@pytest.mark.skip(reason=PROFILE_NAMES)
+@pytest.mark.requires("[knn] query")
 def test_profile_standard_and_knn_query_tree(rrf_explain_engine: Engine) -> None:
-    assert_rank_docs_profile(profile_rrf(rrf_explain_engine, KNN_QUERY_CHILD), "DocAndScoreQuery")
+    assert_rank_docs_profile(profile_rrf(rrf_explain_engine, KNN_QUERY_CHILD), "KnnScoreDocQuery")
 
 
 def test_profile_standard_and_knn_dfs_retrievers(rrf_explain_engine: Engine) -> None:
@@ -93,7 +84,6 @@ def test_profile_standard_and_knn_dfs_retrievers(rrf_explain_engine: Engine) -> 
     assert "dfs" not in resp["profile"]["shards"][0]
 
 
-@pytest.mark.skip(reason=PROFILE_NAMES)
 def test_profile_standard_and_knn_dfs_retrievers_tree(rrf_explain_engine: Engine) -> None:
     assert_rank_docs_profile(profile_rrf(rrf_explain_engine, KNN_RETRIEVER_CHILD), "TopQuery")
 
@@ -103,7 +93,6 @@ def test_using_query_and_dfs_knn_search(rrf_explain_engine: Engine) -> None:
     assert ids(resp)[:3] == ["3", "2", "4"]
 
 
-@pytest.mark.skip(reason=LEGACY_DFS)
 def test_using_query_and_dfs_knn_search_tree(rrf_explain_engine: Engine) -> None:
     resp = profile_legacy(rrf_explain_engine)
     shard = "profile.shards.0"

@@ -73,9 +73,11 @@ def test_rrf_with_nested_reranker(rrf800_engine):
 
 
 @pytest.mark.skip(
-    reason="open question: the YAML orders the exact rrf tie (0.5) doc_1 before doc_3, but Elasticsearch's "
-    "RankDoc.compareTo breaks ties by doc id and doc_3 (indexed second) has the lower one; retrievo follows "
-    "the source until the YAML's order is explained"
+    reason="open question: with the reranker ranking doc_3 over doc_2 (inputs in child or doc-id order, the mock "
+    "scoring later inputs higher), rrf ties doc_1 and doc_3 at exactly 0.5 and RankDoc.compareTo (score desc, "
+    "shardIndex asc, doc asc; one shard, so shardIndex ties) puts doc_3 (doc 1) before doc_1 (doc 2); the YAML "
+    "expects doc_1 first, which only fits if Elasticsearch's reranker ranked doc_2 first (no tie). Which input "
+    "order produces that is not established from the source; retrievo keeps compareTo's order"
 )
 def test_rrf_with_nested_reranker_tie_order(rrf800_engine):
     resp = rrf800_engine.search(index="test-index", body=search_body(NESTED_RERANKER, **{"from": 1}))

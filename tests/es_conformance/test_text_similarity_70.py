@@ -10,7 +10,9 @@ Spec: /work/shared/spec/elasticsearch-retrievers.md §6, §8.4 and §9.4.
 
 The YAML setup also creates a sparse ``test_service`` endpoint and a ``semantic_text_field`` (via
 ``copy_to``); the cases that use them run on their own engine (``semantic_rerank_engine``: retrievo has no
-``copy_to``, so each document carries that value itself). The ``profile`` and alias cases are skipped.
+``copy_to``, so each document carries that value itself); the ``profile`` cases run there too (the YAML
+runs them on that same index), reading the ``RankDocsQuery`` description (docs/profile.md). The alias
+cases are skipped.
 Requests carry the YAML's ``fields`` option once retrievo accepts it.
 """
 
@@ -39,10 +41,6 @@ pytestmark = pytest.mark.requires("text_similarity_reranker")
 needs_mock = pytest.mark.requires("test_reranking_service")
 
 QUESTION = "How often does the moon hide the sun?"
-PROFILE_SKIP = (
-    "asserts the descriptions of Lucene's RankDocsQuery inside ES's `profile` section; retrievo's "
-    "`profile` describes its own operator tree instead (docs/profile.md), so these strings cannot match"
-)
 
 #: bool.should[constant_score(subtopic technology, 10), constant_score(subtopic astronomy, 1)] → doc_1, doc_2
 TECH_THEN_ASTRONOMY: dict[str, Any] = {
@@ -379,28 +377,69 @@ def test_explain_outputs_chunk_rescorer_information(semantic_rerank_engine):
     )
 
 
+def profiled_description(e: Engine, retriever: dict[str, Any], fields: tuple[str, ...], hits: int) -> str:
+    """Run the YAML's profiled search; check its hit counts; the final query's description."""
+    resp = rerank_search(e, retriever, fields=fields, profile=True)
+    assert total(resp) == hits
+    assert len(resp["hits"]["hits"]) == hits
+    return at(resp, "profile.shards.0.searches.0.query.0.description")
+
+
+def moon_reranker(inference_text: str, chunk_rescorer: dict[str, Any]) -> dict[str, Any]:
+    return reranker(
+        {"match": {"text": "moon"}}, field="text", inference_text=inference_text, chunk_rescorer=chunk_rescorer
+    )
+
+
 # YAML: "Profile outputs information on chunk rescorer if selected"
-@pytest.mark.skip(reason=PROFILE_SKIP)
-def test_profile_outputs_chunk_rescorer_information():
-    pass
+@needs_mock
+def test_profile_outputs_chunk_rescorer_information(semantic_rerank_engine):
+    retriever = reranker(SCIENCE, field="semantic_text_field", inference_text=LOWER_QUESTION)
+    description = profiled_description(semantic_rerank_engine, retriever, SEMANTIC_FIELDS, 2)
+    assert "+RankDocsQuery{rank_docs:[TextSimilarityRankDoc" in description
+    assert "inferenceId=my-rerank-model, field=semantic_text_field, chunkScorerConfig=null}" in description
+    retriever = reranker(SCIENCE, field="semantic_text_field", inference_text=LOWER_QUESTION, chunk_rescorer={})
+    description = profiled_description(semantic_rerank_engine, retriever, SEMANTIC_FIELDS, 2)
+    assert "+RankDocsQuery{rank_docs:[TextSimilarityRankDoc" in description
+    assert (
+        "inferenceId=my-rerank-model, field=semantic_text_field, chunkScorerConfig=ChunkScorerConfig{size=1, "
+        "inferenceText=[null], chunkingSettings="
+    ) in description
+    assert '"max_chunk_size":333' in description
 
 
 # YAML: "Test chunk rescorer auto-resolves from parent inference_id"
-@pytest.mark.skip(reason=PROFILE_SKIP)
-def test_chunk_rescorer_auto_resolves_from_parent_inference_id():
-    pass
+@needs_mock
+def test_chunk_rescorer_auto_resolves_from_parent_inference_id(semantic_rerank_engine):
+    retriever = moon_reranker(QUESTION, {"size": 3})
+    description = profiled_description(semantic_rerank_engine, retriever, ("text",), 3)
+    assert "chunkScorerConfig=ChunkScorerConfig{size=3" in description
+    assert '"max_chunk_size":333' in description
 
 
 # YAML: "Test explicit chunking_settings override inference endpoint window size"
-@pytest.mark.skip(reason=PROFILE_SKIP)
-def test_explicit_chunking_settings_override_endpoint_window_size():
-    pass
+@needs_mock
+def test_explicit_chunking_settings_override_endpoint_window_size(semantic_rerank_engine):
+    retriever = moon_reranker("moon science", {"size": 3, "chunking_settings": {"max_chunk_size": 100}})
+    resp = rerank_search(semantic_rerank_engine, retriever, fields=("text",), profile=True)
+    assert total(resp) == 3
+    description = at(resp, "profile.shards.0.searches.0.query.0.description")
+    assert "chunkScorerConfig=ChunkScorerConfig{size=3" in description
+    assert '"max_chunk_size":100' in description
 
 
 # YAML: "Test chunk rescorer on semantic_text field pulls from reranker inference_id"
-@pytest.mark.skip(reason=PROFILE_SKIP)
-def test_chunk_rescorer_on_semantic_text_pulls_from_reranker_inference_id():
-    pass
+@needs_mock
+def test_chunk_rescorer_on_semantic_text_pulls_from_reranker_inference_id(semantic_rerank_engine):
+    retriever = reranker(
+        {"match": {"topic": "science"}},
+        field="semantic_text_field",
+        inference_text="moon eclipse",
+        chunk_rescorer={"size": 3},
+    )
+    description = profiled_description(semantic_rerank_engine, retriever, ("text", "semantic_text_field"), 2)
+    assert "chunkScorerConfig=ChunkScorerConfig{size=3" in description
+    assert '"max_chunk_size":333' in description
 
 
 # YAML: "Test NPE regression - chunk rescorer with null chunking_settings does not throw"
@@ -421,12 +460,22 @@ def test_chunk_rescorer_without_chunking_settings_explains_chunks(rerank_engine)
 
 
 # YAML: "Test chunk rescorer with partial chunking_settings auto-completes remaining fields"
-@pytest.mark.skip(reason=PROFILE_SKIP)
-def test_partial_chunking_settings_are_completed():
-    pass
+@needs_mock
+def test_partial_chunking_settings_are_completed(semantic_rerank_engine):
+    retriever = moon_reranker("moon science", {"size": 3, "chunking_settings": {"max_chunk_size": 50}})
+    resp = rerank_search(semantic_rerank_engine, retriever, fields=("text",), profile=True)
+    assert total(resp) == 3
+    description = at(resp, "profile.shards.0.searches.0.query.0.description")
+    assert "chunkScorerConfig=ChunkScorerConfig{size=3" in description
+    assert '"max_chunk_size":50' in description
+    assert '"strategy":"sentence"' in description
 
 
 # YAML: "Test chunk rescorer empty object defaults to size=1 and inference endpoint window"
-@pytest.mark.skip(reason=PROFILE_SKIP)
-def test_empty_chunk_rescorer_defaults():
-    pass
+@needs_mock
+def test_empty_chunk_rescorer_defaults(semantic_rerank_engine):
+    resp = rerank_search(semantic_rerank_engine, moon_reranker("moon science", {}), fields=("text",), profile=True)
+    assert total(resp) == 3
+    description = at(resp, "profile.shards.0.searches.0.query.0.description")
+    assert "chunkScorerConfig=ChunkScorerConfig{size=1" in description
+    assert '"max_chunk_size":333' in description

@@ -451,7 +451,10 @@ def test_retrievo_ast_nodes_are_accepted_too(e: Engine) -> None:
 def test_builders_for_unsupported_features_fail_like_the_json(e: Engine) -> None:
     for built, json_query in [
         (Q("fuzzy", title="aple"), {"fuzzy": {"title": "aple"}}),
-        (query.Knn(field="vec", query_vector=[1.0, 1.0], k=1), {"knn": {"field": "vec"}}),
+        (
+            query.Knn(field="vec", query_vector=[1.0, 1.0], k=0),
+            {"knn": {"field": "vec", "query_vector": [1.0, 1.0], "k": 0}},
+        ),
     ]:
         with pytest.raises(ApiError) as a:
             e.search(index="docs", query=built)

@@ -12,6 +12,9 @@ from retrievo.grammar.json import parse_query
 PE, XC, IAE = "parsing_exception", "x_content_parse_exception", "illegal_argument_exception"
 
 
+BUILT = "after last required field arrived"
+
+
 def _unsupported(what: str) -> str:
     return f"{what} is not supported in retrievo"
 
@@ -31,7 +34,7 @@ ERRORS: list[tuple[str, Any, str, str]] = [
     ("unknown query many", {"matchall": {}}, PE, "unknown query [matchall] did you mean any of [match_all, match]?"),
     ("unknown query far", {"foo": {}}, PE, "unknown query [foo]"),
     ("es query unsupported", {"wildcard": {"a": "x*"}}, IAE, _unsupported("[wildcard] query")),
-    ("es knn query unsupported", {"knn": {"field": "v"}}, IAE, _unsupported("[knn] query")),
+    ("es knn query without a vector", {"knn": {"field": "v"}}, XC, f"Failed to build [knn] {BUILT}"),
     ("es query_string unsupported", {"query_string": {"query": "x"}}, IAE, _unsupported("[query_string] query")),
     # match
     (

@@ -110,7 +110,7 @@ def test_the_search_exercises_every_recording_operator(prepared: PreparedSearch)
     hits = response["hits"]["hits"]
     assert len(hits) == 6 and all("_explanation" in h for h in hits)
     assert "rrf score" in str(hits[0]["_explanation"]) and "weighted linear combination" in str(hits[0]["_explanation"])
-    assert response["profile"]["shards"][0]["searches"][0]["query"][0]["type"] == "Page"
+    assert response["profile"]["shards"][0]["searches"][0]["retrievo_operators"][0]["type"] == "Page"
 
 
 def test_one_plan_on_eight_threads_answers_as_serial_runs(prepared: PreparedSearch) -> None:

@@ -1,5 +1,6 @@
-"""``profile: true`` on real searches: Elasticsearch's profile shape, the operator tree with documents in
-and out, and the model calls, pairs, tokens and cache hits of each operator."""
+"""``profile: true`` on real searches: Elasticsearch's profile shape, and retrievo's operator tree (under
+``retrievo_operators``) with documents in and out, and the model calls, pairs, tokens and cache hits of
+each operator. The Lucene query tree at ``query[0]``: test_lucene_profile.py."""
 
 from __future__ import annotations
 
@@ -22,8 +23,8 @@ def query_tree(resp: dict[str, Any]) -> dict[str, Any]:
     shards = resp["profile"]["shards"]
     assert len(shards) == 1
     searches = shards[0]["searches"]
-    assert len(searches) == 1 and len(searches[0]["query"]) == 1
-    return searches[0]["query"][0]
+    assert len(searches) == 1 and len(searches[0]["retrievo_operators"]) == 1
+    return searches[0]["retrievo_operators"][0]
 
 
 def walk(entry: dict[str, Any]) -> Iterator[dict[str, Any]]:
@@ -59,7 +60,8 @@ def test_bm25_profile_has_elasticsearch_shape_and_counts(engine: Engine) -> None
     assert shard["aggregations"] == []
     search = shard["searches"][0]
     assert isinstance(search["rewrite_time"], int) and search["rewrite_time"] > 0
-    assert search["collector"][0]["reason"] == "search_top_hits"
+    assert search["collector"][0]["reason"] == "search_query_phase"
+    assert search["collector"][0]["children"][0]["reason"] == "search_top_hits"
     root = query_tree(resp)
     check_shape(root)
     assert [e["type"] for e in walk(root)] == ["Page", "TopDocs", "Bm25Score"]

@@ -275,5 +275,5 @@ def test_explain_and_profile_show_the_generated_children(lexical: Engine) -> Non
     )
     assert len(explanation["details"]) == 1  # the one generated child: the multi_match
     profile = lexical.search(index="t", body={**body, "explain": False, "profile": True})["profile"]
-    fuse = profile["shards"][0]["searches"][0]["query"][0]["children"][0]
+    fuse = profile["shards"][0]["searches"][0]["retrievo_operators"][0]["children"][0]
     assert fuse["type"] == "RrfFuse" and len(fuse["children"]) == 1

@@ -426,6 +426,13 @@ def _branch(r: Retriever, rows: int) -> list[str]:
 
 def _compound(r: CompoundRetriever, rows: int) -> list[str]:
     _check_base(r)
+    if r.query is not None or r.fields is not None:
+        # The planner expands this format from the target index's mappings (one multi_match over the
+        # lexical fields, one child per semantic_text field); the printer sees no mappings.
+        raise cannot_express(
+            f"the multi-field [{r.kind}] format ([query] and [fields]): its children come from the index "
+            "mappings; write its [retrievers] out instead"
+        )
     if not 2 <= len(r.retrievers) <= 8:
         raise cannot_express("a compound retriever with fewer than 2 or more than 8 children (FORK's limits)")
     branches = []
@@ -479,7 +486,27 @@ def _commands(r: Retriever, rows: int, rerank_column: str | None = None) -> list
         return _compound(r, rows)
     if isinstance(r, TextSimilarityReranker):
         return _reranker(r, rows, rerank_column)
+    reason = _NO_EQUIVALENT.get(r.kind)
+    if reason is not None:
+        raise cannot_express(f"[{r.kind}] has no ES|QL equivalent ({reason})")
+    if r.kind in _OUTSIDE_SUBSET:
+        raise cannot_express(f"[{r.kind}] ({_OUTSIDE_SUBSET[r.kind]})")
     raise cannot_express(f"a [{r.kind}] retriever")
+
+
+#: Retriever kinds Elasticsearch 9.x's ES|QL has no command or function for, and why.
+_NO_EQUIVALENT: dict[str, str] = {
+    "pinned": "ES|QL has no pinned documents",
+    "rule": "ES|QL does not apply query rules",
+    "rescorer": "ES|QL has no rescore phase",
+    "random_reranker": "SAMPLE keeps random rows but does not score them",
+    "hybrid": "an OpenSearch query",
+}
+#: Kinds ES|QL has a command for that retrievo's ES|QL subset does not parse, so a printed form
+#: could not be read back.
+_OUTSIDE_SUBSET: dict[str, str] = {
+    "diversify": "ES|QL's MMR command is not supported in retrievo's ES|QL",
+}
 
 
 def _check_request(req: SearchRequest) -> None:

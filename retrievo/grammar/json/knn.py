@@ -22,64 +22,10 @@ from retrievo.grammar.json.objects import (
     string_field,
 )
 from retrievo.grammar.json.retriever_common import BASE_FIELDS, base_kwargs, parse_filters
-from retrievo.retrievers.knn import NUM_CANDIDATES_LIMIT, KnnRetriever, KnnSearch, TextEmbeddingBuilder
+from retrievo.grammar.json.vector_values import VECTOR_TOKENS, query_vector, query_vector_builder, rescore_vector
+from retrievo.retrievers.knn import NUM_CANDIDATES_LIMIT, KnnRetriever, KnnSearch
 
-_VECTOR_TOKENS = frozenset({jv.START_ARRAY, jv.VALUE_STRING})
-
-
-_NUMBER_TYPES = frozenset({int, float})
-
-
-def _vector(value: Any) -> tuple[float, ...]:
-    """A float array, or a hex string (byte vectors) as Elasticsearch accepts it."""
-    if isinstance(value, str):
-        try:
-            raw = bytes.fromhex(value)
-        except ValueError:
-            raise jv.BadValue(
-                error_cause("illegal_argument_exception", f"failed to parse hex string [{value}] as a byte vector")
-            ) from None
-        return tuple(float(b - 256 if b > 127 else b) for b in raw)
-    if _NUMBER_TYPES.issuperset(map(type, value)):  # the common case, checked at C speed
-        return tuple(map(float, value))
-    out = []
-    for v in value:
-        if isinstance(v, bool) or not isinstance(v, (int, float)):
-            raise jv.BadValue(
-                error_cause("illegal_argument_exception", f"[query_vector] must contain numbers, found [{v}]")
-            )
-        out.append(float(v))
-    return tuple(out)
-
-
-def query_vector_builder(value: Any) -> TextEmbeddingBuilder:
-    """``query_vector_builder``: retrievo builds query vectors with ``text_embedding`` only."""
-    if len(value) != 1:
-        raise illegal_argument("[query_vector_builder] must contain exactly one builder")
-    name, body = next(iter(value.items()))
-    if name != "text_embedding":
-        raise not_supported(f"[query_vector_builder] [{name}]", "use [text_embedding]")
-    parsed = parse_object("text_embedding", body, {"model_id": string_field(), "model_text": string_field()})
-    missing = [f for f in ("model_id", "model_text") if f not in parsed]
-    if missing:
-        raise x_content(
-            "[text_embedding] failed to parse object",
-            cause=error_cause("illegal_argument_exception", f"Required [{', '.join(missing)}]"),
-        )
-    return TextEmbeddingBuilder(model_id=parsed["model_id"], model_text=parsed["model_text"])
-
-
-def _rescore(value: Any) -> float:
-    parsed = parse_object("rescore_vector", value, {"oversample": float_field()})
-    if "oversample" not in parsed:
-        raise x_content(
-            "[rescore_vector] failed to parse object",
-            cause=error_cause("illegal_argument_exception", "Required [oversample]"),
-        )
-    oversample = parsed["oversample"]
-    if oversample < 1.0 and oversample != 0.0:
-        raise illegal_argument(f"[oversample] must be >= 1.0, found [{oversample}]")
-    return oversample
+__all__ = ["default_num_candidates", "parse_knn_retriever", "parse_knn_section", "query_vector_builder"]
 
 
 def _unsupported(name: str) -> Field:
@@ -93,12 +39,12 @@ def _unsupported(name: str) -> Field:
 
 _COMMON: dict[str, Field] = {
     "field": string_field(),
-    "query_vector": Field(_VECTOR_TOKENS, _vector),
+    "query_vector": Field(VECTOR_TOKENS, query_vector),
     "query_vector_builder": Field(OBJECT, query_vector_builder),
     "k": int_field(),
     "num_candidates": int_field(),
     "similarity": float_field(),
-    "rescore_vector": Field(OBJECT, _rescore),
+    "rescore_vector": Field(OBJECT, rescore_vector),
     "visit_percentage": _unsupported("visit_percentage"),
 }
 _RETRIEVER_FIELDS: dict[str, Field] = {**_COMMON, **BASE_FIELDS}

@@ -25,6 +25,7 @@ from retrievo.grammar.json.compound import (
 from retrievo.grammar.json.errors import suggest
 from retrievo.grammar.json.full_text import parse_match, parse_match_phrase, parse_multi_match
 from retrievo.grammar.json.hybrid import parse_hybrid
+from retrievo.grammar.json.knn_query import parse_knn_query
 from retrievo.grammar.json.pinned_query import parse_pinned_query
 from retrievo.grammar.json.query_common import MAX_NESTED_DEPTH, QueryContext
 from retrievo.grammar.json.rule_query import parse_rule_query
@@ -64,6 +65,8 @@ QUERY_PARSERS: dict[str, QueryParser] = {
     "pinned": parse_pinned_query,
     "rule": parse_rule_query,
     "rule_query": parse_rule_query,
+    # dense_vector (and semantic_text) fields
+    "knn": parse_knn_query,
     # semantic_text
     "semantic": parse_semantic,
     # sparse_vector fields (and semantic_text on a sparse_embedding endpoint)
@@ -96,7 +99,6 @@ UNSUPPORTED_QUERIES: frozenset[str] = frozenset(
         "script",
         "wrapper",
         "distance_feature",
-        "knn",
         "rank_feature",
         "percolate",
         "has_child",

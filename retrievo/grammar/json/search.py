@@ -420,6 +420,7 @@ def parse_search(
         track_total_hits=parsed.get("track_total_hits", 10_000),
         track_scores=parsed.get("track_scores", False),
         top_level_query="retriever" not in parsed and "rank" not in parsed,
+        legacy_rank="retriever" not in parsed and "rank" in parsed,
         min_score=parsed.get("min_score") if "retriever" in parsed else None,
         profile=parsed.get("profile", False),
         fields=parsed.get("fields"),

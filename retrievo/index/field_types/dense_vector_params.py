@@ -34,7 +34,7 @@ from retrievo.index.vectors.options import (
 )
 from retrievo.java_text import java_str
 
-__all__ = ["DENSE_VECTOR_PARAMS", "validate_dense_vector"]
+__all__ = ["DENSE_VECTOR_PARAMS", "parse_index_options", "validate_dense_vector"]
 
 
 def _java_class_name(value: Any) -> str:
@@ -201,6 +201,10 @@ def _parse_index_options(name: str, raw: Any, context: MappingContext) -> IndexO
     if kind.startswith("int4") and confidence_interval is None:
         confidence_interval = 0.0  # ES: int4 defaults to dynamic quantiles
     return IndexOptions(kind, m, ef_construction, confidence_interval, oversample)
+
+
+#: The ``index_options`` parser, for ``semantic_text``'s ``{"dense_vector": {...}}`` options.
+parse_index_options = _parse_index_options
 
 
 def _index_options_default(

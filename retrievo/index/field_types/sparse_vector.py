@@ -33,7 +33,7 @@ from retrievo.index.field_types.params import always_mergeable, bool_value, cons
 from retrievo.index.sparse_vectors import DEFAULT_INDEX_OPTIONS, PruningConfig, SparseIndexOptions
 from retrievo.java_text import java_float_str, java_str
 
-__all__ = ["SPARSE_VECTOR", "parse_pruning_config"]
+__all__ = ["SPARSE_VECTOR", "parse_pruning_config", "parse_sparse_index_options"]
 
 _MIN_NORMAL = float(np.finfo(np.float32).tiny)  # Float.MIN_NORMAL
 
@@ -151,6 +151,10 @@ def _parse_index_options(name: str, raw: Any, context: MappingContext) -> Sparse
             "index_options", "[index_options] field [pruning_config] should only be set if [prune] is set to true"
         )
     return SparseIndexOptions(prune, config)
+
+
+#: The ``index_options`` parser, for ``semantic_text``'s ``{"sparse_vector": {...}}`` options.
+parse_sparse_index_options = _parse_index_options
 
 
 def _parse_store(name: str, raw: Any, context: MappingContext) -> bool:

@@ -27,6 +27,8 @@ misread the new layout. A manifest from a newer version is refused with
   (absent before: none; a version-6 reader would drop them silently).
   Also from 7: a ``shard.json`` field table may hold ``sparse_semantic`` (the chunks of ``semantic_text``
   fields on a ``sparse_embedding`` endpoint; absent before: none; a version-6 reader would drop them).
+  Also from 7: a ``semantic`` field entry may carry ``similarity`` and ``element_type`` (its endpoint's;
+  absent before: ``cosine`` / ``float``, the only ones stored then).
 """
 
 from __future__ import annotations

@@ -158,14 +158,18 @@ def write_semantic(out: GenerationWriter, prefix: str, writer: SemanticFieldWrit
     docs = np.asarray(writer.chunk_docs, dtype=np.int32)
     offsets = np.asarray(writer.chunk_offsets, dtype=np.int32).reshape(-1, 2)
     # Chunk lists only grow, so their length identifies their content.
-    layout = out.write_pack(
-        f"{prefix}.chunks.pack", {"docs": docs, "offsets": offsets}, key=("chunks", writer.name, int(docs.size))
-    )
+    arrays = {"docs": docs, "offsets": offsets}
+    embeddings = writer.embedding_matrix()
+    if embeddings is not None and embeddings.shape[0] == docs.size:
+        arrays["embeddings"] = embeddings
+    layout = out.write_pack(f"{prefix}.chunks.pack", arrays, key=("chunks", writer.name, int(docs.size)))
     return {
         "name": writer.name,
         "dims": writer.dims,
         "chunks_layout": layout,
         "index_options": options_to_json(writer.index_options),
+        "similarity": writer.similarity,
+        "element_type": writer.element_type,
         "vectors": (None if writer.vectors is None else write_vector_writer(out, f"{prefix}.vectors", writer.vectors)),
     }
 
@@ -183,6 +187,11 @@ def read_semantic(src: GenerationReader, prefix: str, facts: dict[str, Any]) -> 
         or offsets.shape != (docs.size, 2)
     ):
         raise errors.corrupt(src.path(rel), "expected chunk doc ids and [start, end] pairs")
+    embeddings = chunks.get("embeddings")  # absent in directories written before they were kept
+    if embeddings is not None and (
+        embeddings.dtype != np.float32 or embeddings.ndim != 2 or len(embeddings) != docs.size
+    ):
+        raise errors.corrupt(src.path(rel), "expected one float32 embedding per chunk")
     src.note(rel, ("chunks", str(facts["name"]), int(docs.size)))
     vectors = None if facts["vectors"] is None else read_vector_writer(src, f"{prefix}.vectors", facts["vectors"])
     if vectors is not None and _rows(vectors) > docs.size:
@@ -194,6 +203,10 @@ def read_semantic(src: GenerationReader, prefix: str, facts: dict[str, Any]) -> 
         chunk_docs=docs.tolist(),
         chunk_offsets=[tuple(p) for p in offsets.tolist()],
         dims=None if facts["dims"] is None else int(facts["dims"]),
+        # Written from format 7 on with the endpoint's settings; older fields were cosine/float.
+        similarity=str(facts.get("similarity", "cosine")),
+        element_type=str(facts.get("element_type", "float")),
+        embeddings=None if embeddings is None else [np.array(embeddings)],
     )
 
 

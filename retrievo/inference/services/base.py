@@ -98,8 +98,8 @@ class TextEmbeddingModel(EndpointModel):
 
     def semantic_text_gap(self) -> str | None:
         """What keeps ``semantic_text`` from storing these embeddings as Elasticsearch would (``None``:
-        nothing). retrievo's semantic_text keeps float vectors compared by cosine; an endpoint that
-        declares another similarity or a bit/bfloat16 element type is refused at ingest, not ignored."""
+        nothing). semantic_text stores the endpoint's similarity and float/byte/bfloat16 element types;
+        a ``bit`` endpoint is refused at ingest, not ignored."""
         return None
 
 

@@ -99,10 +99,8 @@ class TestDenseModel(TextEmbeddingModel):
         return np.array([mock_embedding(t, length) for t in texts], dtype=np.float32).reshape(len(texts), length)
 
     def semantic_text_gap(self) -> str | None:
-        if self.similarity != "cosine":
-            return f"its similarity is [{self.similarity}]; semantic_text compares embeddings by [cosine] only"
-        if self.element_type in ("bit", "bfloat16"):
-            return f"its element_type is [{self.element_type}]; semantic_text stores [float] and [byte] embeddings"
+        if self.element_type == "bit":
+            return "its element_type is [bit]; semantic_text stores [float], [byte] and [bfloat16] embeddings"
         return None
 
     def check_request_task_settings(self, settings: Any, service: str) -> None:

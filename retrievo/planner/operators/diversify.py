@@ -14,6 +14,8 @@ Facts carried over from Elasticsearch (``DiversifyRetrieverBuilder``, ``MMRResul
 
 The vectors are the documents' ``field`` values (what Elasticsearch fetches as doc values), read from the
 stored sources of the run's searcher, so a cosine field's vectors are used as written, not normalised.
+On a dense ``semantic_text`` field each document has several vectors, its chunks' embeddings as the
+endpoint returned them (Elasticsearch 9.3 reads them from ``_inference_fields``): :func:`mmr_select_chunks`.
 """
 
 from __future__ import annotations
@@ -23,7 +25,8 @@ from typing import Any
 
 import numpy as np
 
-from retrievo.errors import ApiError, bad_request, not_supported
+from retrievo.errors import ApiError, bad_request
+from retrievo.index.semantic import SemanticField
 from retrievo.planner.children import run_child
 from retrievo.planner.costs import CostModel, Estimate
 from retrievo.planner.explain import explain_child
@@ -126,6 +129,76 @@ def mmr_select(vectors: list[np.ndarray | None], query: np.ndarray | None, lam: 
     return sorted(selected)
 
 
+def mmr_select_chunks(
+    vectors: list[list[np.ndarray]], scores: list[float], query: np.ndarray | None, lam: float, size: int
+) -> list[int]:
+    """Positions MMR keeps when each document has several vectors (a semantic_text field's chunks),
+    ascending; Elasticsearch 9.3's ``MMRResultDiversification`` step by step:
+
+    * query similarity is per chunk; the first pick is the document owning the best chunk (strictly
+      greater wins), or without a query vector the document with the highest child score;
+    * a candidate's similarity to a picked document, per chunk, is the best over the picked document's
+      chunks; against all picks the candidate keeps the highest, taken at the chunk that ES's loop
+      settles on: it compares each chunk's score with the running chunk *index*, so the last chunk
+      scoring above that index wins — carried over as is;
+    * the MMR score is ``λ·querySim[that chunk] − (1 − λ)·highest`` (no query: ``0 − (1 − λ)·highest``);
+      documents without vectors are never picked; at most ``size`` rounds.
+    """
+    n = len(vectors)
+    lam32 = F32(lam)
+    weight = F32(F32(1.0) - lam32)
+    matrices = [np.asarray(v, dtype=F32) if v else None for v in vectors]
+    query_sims: list[np.ndarray | None] = [None] * n
+    if query is not None:
+        q = query.astype(F32)
+        for i, m in enumerate(matrices):
+            if m is not None:
+                query_sims[i] = max_inner_product(_dots(m, q[: m.shape[1]]))
+    if query is None:
+        first = max(range(n), key=lambda i: (scores[i], -i))
+    else:
+        first, best = 0, F32(-np.inf)
+        for i, sims in enumerate(query_sims):
+            if sims is None:
+                continue
+            for value in sims.tolist():
+                if value > best:
+                    first, best = i, F32(value)
+    selected = [first]
+    pair_cache: dict[tuple[int, int], np.ndarray] = {}
+    rounds = 0
+    while rounds < size and len(selected) < size and len(selected) < n:
+        rounds += 1
+        pick, pick_score = -1, F32(-np.inf)
+        for i in range(n):
+            m = matrices[i]
+            if i in selected or m is None:
+                continue
+            highest, at_chunk = F32(-np.inf), 0
+            for j in selected:
+                other = matrices[j]
+                if other is None:
+                    continue
+                chunk_scores = pair_cache.get((i, j))
+                if chunk_scores is None:
+                    sims = max_inner_product((m @ other.T).astype(F32))
+                    chunk_scores = pair_cache[(i, j)] = sims.max(axis=1).astype(F32)
+                chosen = 0
+                for c, value in enumerate(chunk_scores.tolist()):
+                    if value > chosen:
+                        chosen = c
+                if chunk_scores[chosen] > highest:
+                    highest, at_chunk = F32(chunk_scores[chosen]), chosen
+            sims_q = query_sims[i]
+            relevance = F32(0.0) if sims_q is None else F32(lam32 * sims_q[at_chunk])
+            score = F32(relevance - F32(weight * highest))
+            if score > pick_score:
+                pick, pick_score = i, score
+        if pick >= 0:
+            selected.append(pick)
+    return sorted(selected)
+
+
 @dataclass(frozen=True)
 class DiversifyTrace:
     """What one run noted: the score handed out for each kept document and its 1-based child rank."""
@@ -210,9 +283,7 @@ class Diversify(Operator):
         child: Ranked = run_child(self.child, ctx, self.window)
         docs = child.docs.tolist()
         info = ctx.searcher.field_info(self.field)
-        if info is not None and info.type == "semantic_text":
-            # Elasticsearch 9.3+ diversifies on a semantic_text field's dense chunk embeddings.
-            raise not_supported("[diversify] on a [semantic_text] field")
+        semantic = info is not None and info.type == "semantic_text"
         if not docs:
             ctx.trace[self] = DiversifyTrace({}, {})
             return Ranked(
@@ -222,6 +293,8 @@ class Diversify(Operator):
                 matched=child.matched,
                 fused=True,
             )
+        if semantic:
+            return self._run_semantic(ctx, child, query)
         try:
             vectors = self._vectors(ctx, docs)
             if all(v is None for v in vectors):
@@ -232,6 +305,10 @@ class Diversify(Operator):
         except ApiError as err:
             raise child_failure(NAME, [NAME], [err]) from None
         keep = np.asarray(mmr_select(vectors, query, self.lambda_, self.size), dtype=np.int64)
+        return self._kept(ctx, child, keep)
+
+    def _kept(self, ctx: ExecContext, child: Ranked, keep: np.ndarray) -> Ranked:
+        """The kept positions of the child's window, in the child's order with its scores."""
         out_docs = child.docs[keep]
         out_scores = child.scores[keep].astype(F32)
         if self.min_score is not None:
@@ -243,6 +320,24 @@ class Diversify(Operator):
             out_docs, out_scores = out_docs[: self.limit], out_scores[: self.limit]
         ctx.trace[self] = DiversifyTrace(dict(zip(out_docs.tolist(), out_scores.tolist())), ranks)
         return Ranked(docs=out_docs, scores=out_scores, total=total, matched=child.matched, fused=True)
+
+    def _run_semantic(self, ctx: ExecContext, child: Ranked, query: np.ndarray | None) -> Ranked:
+        """Elasticsearch 9.3 diversifies on a semantic_text field with its dense chunk embeddings (each
+        document a list of vectors, :func:`mmr_select_chunks`); a sparse field has none to compare."""
+        snapshot = ctx.searcher.vector(self.field)
+        per_doc: list[list[np.ndarray]] = []
+        if isinstance(snapshot, SemanticField):
+            per_doc = [snapshot.doc_embeddings(d) for d in child.docs.tolist()]
+        if not any(per_doc):
+            reason = (
+                f"Failed to retrieve vectors for field [{self.field}]. "
+                "Is it a [dense_vector] or [semantic_text] field with dense vectors?"
+            )
+            raise child_failure(NAME, [NAME], [bad_request("status_exception", reason)]) from None
+        keep = np.asarray(
+            mmr_select_chunks(per_doc, child.scores.tolist(), query, self.lambda_, self.size), dtype=np.int64
+        )
+        return self._kept(ctx, child, keep)
 
     def explain(self, ctx: ExecContext, doc: int, score: float) -> dict[str, Any] | None:
         """``RankDoc.explain``: the kept document's original score and child rank, over the child's

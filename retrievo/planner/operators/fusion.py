@@ -60,6 +60,9 @@ class FusionTrace:
 
     details: dict[int, FusedDoc]
     scores: dict[int, float]
+    #: The whole ranked window (docs, scores) before ``limit`` cut it: the profile lists it as
+    #: Elasticsearch's rank docs, which ``prune_windows`` never shortens.
+    window: tuple[np.ndarray, np.ndarray] | None = None
 
 
 @dataclass
@@ -152,9 +155,10 @@ class FusionOperator(Operator):
             total = int(docs.size)
         elif self.child_min_score:
             total = int(docs.size)
+        window = (docs, scores)
         if self.limit is not None:
             docs, scores = docs[: self.limit], scores[: self.limit]
-        ctx.trace[self] = FusionTrace(details, dict(zip(docs.tolist(), scores.tolist())))
+        ctx.trace[self] = FusionTrace(details, dict(zip(docs.tolist(), scores.tolist())), window)
         fused = np.zeros(ctx.searcher.max_doc, dtype=bool)
         fused[docs] = True
         return Ranked(docs=docs.astype(np.int32), scores=scores, total=total, matched=matched | fused, fused=True)

@@ -88,14 +88,18 @@ class ConstantScore(Operator):
 
 @dataclass
 class Filter(Operator):
-    """Keeps documents matching every filter; filters never change scores."""
+    """Keeps documents matching every filter; filters never change scores.
+
+    ``inputs`` are the kNN searches its filters' ``knn`` (or ``semantic``) queries find their hits in; they
+    run before the filters are read."""
 
     child: Operator
     filters: tuple[LQuery, ...]
     name: str = "Filter"
+    inputs: tuple[VectorSearch, ...] = ()
 
     def children(self) -> tuple[Operator, ...]:
-        return (self.child,)
+        return (self.child, *self.inputs)
 
     def describe(self) -> dict[str, Any]:
         return {"filters": "[" + ", ".join(str(f) for f in self.filters) + "]"}
@@ -121,6 +125,8 @@ class Filter(Operator):
 
     def run(self, ctx: ExecContext) -> Matches:
         m: Matches = self.child.execute(ctx)
+        for op in self.inputs:
+            op.execute(ctx)
         mask = m.mask.copy()
         for f in self.filters:
             mask &= ctx.evaluator.mask(f)

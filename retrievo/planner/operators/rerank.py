@@ -101,6 +101,9 @@ class RerankTrace:
     raw_scores: dict[int, float]
     #: Model calls, pairs, tokens and cache hits of the run's model call (empty when none was made).
     stats: dict[str, Any]
+    #: The whole reranked window (docs, scores) before ``limit`` cut it: the profile lists it as
+    #: Elasticsearch's rank docs, which ``prune_windows`` never shortens.
+    window: tuple[np.ndarray, np.ndarray] | None = None
 
 
 @dataclass
@@ -241,10 +244,11 @@ class Rerank(Operator):
         out_docs = np.array([docs[i] for i in order], dtype=np.int32)
         out_scores = np.array([scores[i] for i in order], dtype=F32)
         total = int(out_docs.size) if self.min_score is not None else child.total
+        window = (out_docs, out_scores)
         if self.limit is not None:
             out_docs, out_scores = out_docs[: self.limit], out_scores[: self.limit]
         ctx.trace[self] = RerankTrace(
-            sent, dict(zip(out_docs.tolist(), out_scores.tolist())), dict(zip(kept, per_doc.tolist())), stats
+            sent, dict(zip(out_docs.tolist(), out_scores.tolist())), dict(zip(kept, per_doc.tolist())), stats, window
         )
         return Ranked(docs=out_docs, scores=out_scores, total=total, matched=child.matched, fused=True)
 

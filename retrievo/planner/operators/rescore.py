@@ -26,6 +26,7 @@ from retrievo.planner.costs import CostModel, Estimate
 from retrievo.planner.explain import explain_child, explain_query, node
 from retrievo.planner.operators.base import ExecContext, Operator
 from retrievo.planner.operators.fusion import FLOAT_MIN_VALUE, child_failure
+from retrievo.planner.operators.vector import VectorSearch, vector_searches
 from retrievo.planner.planning import PlanningContext, plan_retriever, with_inherited_filters
 from retrievo.planner.ranked import Ranked
 from retrievo.retrievers.rescorer import DEFAULT_MAX_RESCORE_WINDOW, SCORE_MODE_LABEL, QueryRescore, RescorerRetriever
@@ -90,9 +91,11 @@ class Rescore(Operator):
     window: int | None = None
     #: Set by ``prune_windows``: hand out only this many (everything is still rescored).
     limit: int | None = None
+    #: The kNN searches of ``knn`` (or ``semantic``) queries in the rescore queries; they run first.
+    inputs: tuple[VectorSearch, ...] = ()
 
     def children(self) -> tuple[Operator, ...]:
-        return (self.child,)
+        return (self.child, *self.inputs)
 
     def child_window(self) -> int:
         return self.collect
@@ -119,6 +122,8 @@ class Rescore(Operator):
             if self.top_level:
                 raise
             raise child_failure("rescorer", [self.child_kind], [err]) from None
+        for op in self.inputs:
+            op.execute(ctx)
         docs = first.docs.astype(np.int32)
         scores = first.scores.astype(F32).copy()
         steps: dict[int, list[RescoreStep]] = {int(d): [] for d in docs.tolist()}
@@ -282,12 +287,15 @@ def plan_rescorer(r: RescorerRetriever, ctx: PlanningContext, k: int, min_score:
     window = r.own_window
     collect = max(k if window is None else window, r.collect)
     child = plan_retriever(with_inherited_filters(r.retriever, r.filter), ctx, collect, written_as=r.retriever)
+    ctx.window = k  # a knn query without k in a rescore query finds the search's size, not the window
+    first = len(ctx.searches)  # a knn query in a rescore query registers its search while compiling
     queries = tuple(ctx.compile(rescorer.rescore_query) for rescorer in r.rescore)
     return Rescore(
         child,
         r.rescore,
         queries,
         collect,
+        inputs=vector_searches(ctx, first),
         top_level=r.top_level,
         child_kind=r.retriever.name or r.retriever.kind,
         min_score=None if r.top_level else (r.min_score if r.min_score is not None else min_score),

@@ -20,7 +20,6 @@ them never leaves the window short of documents the wrapped query would have fou
 
 from __future__ import annotations
 
-import base64
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -30,6 +29,7 @@ import numpy as np
 from retrievo.errors import ApiError, illegal_argument
 from retrievo.lucene.java_format import java_float
 from retrievo.lucene.query import BoostQ
+from retrievo.lucene.query_text import encoded_id, term_text
 from retrievo.planner.children import run_child
 from retrievo.planner.costs import CostModel, Estimate
 from retrievo.planner.explain import explain_child
@@ -39,6 +39,7 @@ from retrievo.planner.operators.fusion import FLOAT_MIN_VALUE, child_failure
 from retrievo.planner.planning import PlanningContext, plan_retriever, with_inherited_filters
 from retrievo.planner.ranked import Ranked
 from retrievo.response import es_float
+from retrievo.retrievers.knn import KnnRetriever
 from retrievo.retrievers.pinned import MAX_ORGANIC_SCORE, PinnedDoc, pin_score
 from retrievo.retrievers.retriever import Retriever
 from retrievo.retrievers.rule import RuleRetriever
@@ -46,32 +47,6 @@ from retrievo.retrievers.standard import StandardRetriever
 
 F32 = np.float32
 NAME = "rule"
-_BASE64URL = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
-
-
-def encoded_id(doc_id: str) -> bytes:
-    """``Uid.encodeId``: the bytes Elasticsearch indexes an ``_id`` as (digits packed two to a byte after
-    ``0xfe``; URL-safe base64 decoded, escaped with ``0xfd`` when its first byte could be a marker; anything
-    else UTF-8 after ``0xff``)."""
-    if doc_id.isdigit() and doc_id.isascii() and (doc_id[0] != "0" or len(doc_id) == 1):
-        nibbles = [int(ch) for ch in doc_id] + ([0xF] if len(doc_id) % 2 else [])
-        return bytes([0xFE] + [(nibbles[i] << 4) | nibbles[i + 1] for i in range(0, len(nibbles), 2)])
-    if len(doc_id) % 4 != 1 and all(ch in _BASE64URL for ch in doc_id):
-        try:
-            raw = base64.urlsafe_b64decode(doc_id + "=" * (-len(doc_id) % 4))
-        except ValueError:
-            raw = b""
-        if raw and base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=") == doc_id:
-            return bytes([0xFD]) + raw if raw[0] >= 0xFD else raw
-    return bytes([0xFF]) + doc_id.encode("utf-8")
-
-
-def term_text(raw: bytes) -> str:
-    """Lucene's ``Term.toString`` of bytes: the text when they are UTF-8, else ``[hex hex ...]``."""
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError:
-        return "[" + " ".join(f"{b:x}" for b in raw) + "]"
 
 
 @dataclass(frozen=True)
@@ -212,7 +187,11 @@ class ApplyRules(Operator):
 
 
 def _check_child(child: Retriever) -> None:
-    """``checkValidSort``: the child's first sort, if any, must be by score."""
+    """``checkValidSort``: the child's first sort, if any, must be by score; and the child's search must
+    have a query for ``RuleQueryBuilder`` to wrap -- a ``knn`` child hands it a kNN section instead, and
+    ``RuleQueryBuilder`` refuses the missing organic query."""
+    if isinstance(child, KnnRetriever):
+        raise illegal_argument("organicQuery must not be null")
     if isinstance(child, StandardRetriever) and child.sort:
         first = child.sort[0]
         if first.field != "_score":

@@ -28,7 +28,9 @@ def plan_standard(r: StandardRetriever, ctx: PlanningContext, k: int, min_score:
         # Elasticsearch scores a missing query as match_all (1.0), or 0 when only filters are given.
         op = ConstantScore(0.0 if r.filter else 1.0)
     if r.filter:
-        op = Filter(op, tuple(ctx.compile_filter(f) for f in r.filter))
+        first = len(ctx.searches)  # a knn query in a filter registers its search while compiling
+        filters = tuple(ctx.compile_filter(f) for f in r.filter)
+        op = Filter(op, filters, inputs=vector_searches(ctx, first))
     if r.min_score is not None:
         op = MinScore(op, r.min_score)
     if r.terminate_after:

@@ -111,9 +111,14 @@ class VectorSearch(Operator):
     slot: int
     index: dict[str, Any]
     name: str = "VectorSearch"
+    #: kNN searches its pre-filters' ``knn`` (or ``semantic``) queries read; they run first.
+    inputs: tuple[VectorSearch, ...] = ()
     scans_index = True
     prefilters = True
     releases_gil = True
+
+    def children(self) -> tuple[Operator, ...]:
+        return self.inputs
 
     def describe(self) -> dict[str, Any]:
         s = self.search
@@ -177,6 +182,8 @@ class VectorSearch(Operator):
         return est
 
     def run(self, ctx: ExecContext) -> tuple[np.ndarray, np.ndarray]:
+        for op in self.inputs:
+            op.execute(ctx)
         docs, scores = run_vector_search(ctx, self.search, self.filters)
         ctx.knn_hits[self.slot] = (docs, scores)
         return docs, scores
@@ -228,10 +235,11 @@ def vector_searches(ctx: CompileContext, first: int) -> tuple[VectorSearch, ...]
 
 def plan_knn(r: KnnRetriever, ctx: PlanningContext, k: int, min_score: float | None) -> Operator:
     ctx.window = k
+    first = len(ctx.searches)  # a knn query in a pre-filter registers its own search first
     filters = tuple(ctx.compile_filter(f) for f in r.search.filter + r.filter)
-    first = len(ctx.searches)
     ctx.add_search(r.search, filters)
-    op: Operator = KnnScore(vector_searches(ctx, first)[0])
+    *inputs, search = vector_searches(ctx, first)
+    op: Operator = KnnScore(replace(search, inputs=tuple(inputs)))
     if r.min_score is not None:
         op = MinScore(op, r.min_score)
     return TopDocs(op, k)
