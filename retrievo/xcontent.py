@@ -77,6 +77,22 @@ def nesting_error(text: str, line: int = 1) -> BadRequestError | None:
     return None
 
 
+def token(value: Any) -> str:
+    """The XContent token a decoded JSON value starts with (Elasticsearch's names, not Jackson's), as
+    parser messages quote it (``bool`` before ``int``: ``True`` is an ``int``)."""
+    if value is None:
+        return "VALUE_NULL"
+    if isinstance(value, bool):
+        return "VALUE_BOOLEAN"
+    if isinstance(value, (int, float)):
+        return "VALUE_NUMBER"
+    if isinstance(value, dict):
+        return "START_OBJECT"
+    if isinstance(value, (list, tuple)):
+        return "START_ARRAY"
+    return "VALUE_STRING"
+
+
 def decode(raw: bytes, line: int = 1) -> str:
     """UTF-8 bytes as text; other bytes are Jackson's ``Invalid UTF-8`` error at their place. Like
     Jackson, a surrogate encoded on its own (what Python's client sends for ``"\ud800"``) is read as

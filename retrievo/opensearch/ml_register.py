@@ -21,9 +21,10 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from retrievo.errors import not_supported, parsing_error
+from retrievo.xcontent import token
 
 from . import ml_errors as errors
-from .ml_xcontent import boolean, text, token
+from .ml_xcontent import boolean, text
 from .pretrained import SPARSE_ENCODING, SPARSE_TOKENIZE, TEXT_EMBEDDING, TEXT_SIMILARITY, find_pretrained
 
 #: ``FunctionName`` values ML Commons knows; retrievo runs the two local NLP ones.

@@ -3,25 +3,12 @@ a value of the wrong kind gets the message OpenSearch sends for it."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 from retrievo.errors import not_supported, parsing_error
+from retrievo.xcontent import token as xcontent_token
 
 from . import ml_errors as errors
-
-
-def token(value: Any) -> str:
-    """The XContent token a JSON value starts with (for parser messages)."""
-    if value is None:
-        return "VALUE_NULL"
-    if isinstance(value, bool):
-        return "VALUE_BOOLEAN"
-    if isinstance(value, (int, float)):
-        return "VALUE_NUMBER"
-    if isinstance(value, str):
-        return "VALUE_STRING"
-    return "START_OBJECT" if isinstance(value, Mapping) else "START_ARRAY"
 
 
 def text(name: str, value: Any) -> str | None:
@@ -32,7 +19,7 @@ def text(name: str, value: Any) -> str | None:
         return "true" if value else "false"
     if isinstance(value, (str, int, float)):
         return str(value)
-    raise errors.illegal_argument(f"Can't get text on a {token(value)} in [{name}]")
+    raise errors.illegal_argument(f"Can't get text on a {xcontent_token(value)} in [{name}]")
 
 
 def boolean(name: str, value: Any) -> bool | None:
@@ -46,7 +33,9 @@ def boolean(name: str, value: Any) -> bool | None:
 def string_list(name: str, value: Any, *, nulls: bool = False) -> list[str]:
     if not isinstance(value, list):
         # XContentParserUtils.ensureExpectedToken
-        raise parsing_error(f"Failed to parse object: expecting token of type [START_ARRAY] but found [{token(value)}]")
+        raise parsing_error(
+            f"Failed to parse object: expecting token of type [START_ARRAY] but found [{xcontent_token(value)}]"
+        )
     out = []
     for item in value:
         if item is None and nulls:

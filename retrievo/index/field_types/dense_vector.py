@@ -25,6 +25,7 @@ from retrievo.index.field_types.numeric import java_parse_double
 from retrievo.index.vectors import messages as vector_messages
 from retrievo.index.vectors.options import MAX_DIMS, default_index_options
 from retrievo.java_text import java_str
+from retrievo.xcontent import token as xcontent_token
 
 __all__ = ["DENSE_VECTOR", "dynamic_dense_vector"]
 
@@ -50,26 +51,11 @@ def _with_dims(mapping: FieldMapping, dims: int) -> FieldMapping:
     )
 
 
-def _xcontent_token(value: Any) -> str:
-    """``XContentParser.Token`` of a JSON value (ES's own names, not Jackson's)."""
-    if value is None:
-        return "VALUE_NULL"
-    if isinstance(value, bool):
-        return "VALUE_BOOLEAN"
-    if isinstance(value, (int, float)):
-        return "VALUE_NUMBER"
-    if isinstance(value, dict):
-        return "START_OBJECT"
-    if isinstance(value, (list, tuple)):
-        return "START_ARRAY"
-    return "VALUE_STRING"
-
-
 def _token_error(value: Any, element: int) -> VectorValueError:
     """``ensureExpectedToken(VALUE_NUMBER, ...)`` on an array element."""
     return VectorValueError(
         "parsing_exception",
-        f"Failed to parse object: expecting token of type [VALUE_NUMBER] but found [{_xcontent_token(value)}]",
+        f"Failed to parse object: expecting token of type [VALUE_NUMBER] but found [{xcontent_token(value)}]",
         element=element,
     )
 
@@ -77,7 +63,7 @@ def _token_error(value: Any, element: int) -> VectorValueError:
 def _unsupported_value(value: Any) -> VectorValueError:
     """A vector given as something other than an array (or, for bytes, a hex string)."""
     return VectorValueError(
-        "parsing_exception", f"Unsupported type [{_xcontent_token(value)}] for provided value [{java_str(value)}]"
+        "parsing_exception", f"Unsupported type [{xcontent_token(value)}] for provided value [{java_str(value)}]"
     )
 
 

@@ -32,6 +32,7 @@ from retrievo.index.field_types.numeric import java_parse_double
 from retrievo.index.field_types.params import always_mergeable, bool_value, constant, meta_param
 from retrievo.index.sparse_vectors import DEFAULT_INDEX_OPTIONS, PruningConfig, SparseIndexOptions
 from retrievo.java_text import java_float_str, java_str
+from retrievo.xcontent import token as xcontent_token
 
 __all__ = ["SPARSE_VECTOR", "parse_pruning_config", "parse_sparse_index_options"]
 
@@ -64,7 +65,7 @@ def _option_float(parser: str, field: str, raw: Any) -> float:
     """``declareFloat``: a number or a numeric string, as a float32."""
     if isinstance(raw, bool) or not isinstance(raw, (int, float, str)):
         raise MappingDefinitionError(
-            f"[{parser}] {field} doesn't support values of type: {_token(raw)}", "x_content_parse_exception"
+            f"[{parser}] {field} doesn't support values of type: {xcontent_token(raw)}", "x_content_parse_exception"
         )
     try:
         number = java_parse_double(raw) if isinstance(raw, str) else float(raw)
@@ -82,7 +83,7 @@ def _option_bool(parser: str, field: str, raw: Any) -> bool:
     if isinstance(raw, str) and raw in ("true", "false"):
         return raw == "true"
     raise MappingDefinitionError(
-        f"[{parser}] {field} doesn't support values of type: {_token(raw)}", "x_content_parse_exception"
+        f"[{parser}] {field} doesn't support values of type: {xcontent_token(raw)}", "x_content_parse_exception"
     )
 
 
@@ -105,7 +106,7 @@ def parse_pruning_config(raw: Any) -> PruningConfig:
     """``TokenPruningConfig.PARSER`` (the mapping's form): float thresholds, defaults 5 and 0.4."""
     if not isinstance(raw, dict):
         raise MappingDefinitionError(
-            f"[pruning_config] pruning_config doesn't support values of type: {_token(raw)}",
+            f"[pruning_config] pruning_config doesn't support values of type: {xcontent_token(raw)}",
             "x_content_parse_exception",
         )
     _check_fields(
@@ -191,21 +192,6 @@ def _field_param(parse: ParamParser) -> ParamParser:
 # --------------------------------------------------------------------------------------------- values
 
 
-def _token(value: Any) -> str:
-    """``XContentParser.Token`` of a JSON value."""
-    if value is None:
-        return "VALUE_NULL"
-    if isinstance(value, bool):
-        return "VALUE_BOOLEAN"
-    if isinstance(value, (int, float)):
-        return "VALUE_NUMBER"
-    if isinstance(value, dict):
-        return "START_OBJECT"
-    if isinstance(value, (list, tuple)):
-        return "START_ARRAY"
-    return "VALUE_STRING"
-
-
 def _weight(mapping: FieldMapping, feature: str, raw: Any) -> float:
     """``parser.floatValue(true)`` then ``FeatureField.setFeatureValue``'s checks."""
     if isinstance(raw, str):
@@ -244,7 +230,7 @@ def _parse_sparse_value(mapping: FieldMapping, value: Any, where: Callable[[], s
     if not isinstance(value, dict):
         raise VectorValueError(
             "illegal_argument_exception",
-            f"[sparse_vector] fields must be json objects, expected a START_OBJECT but got: {_token(value)}",
+            f"[sparse_vector] fields must be json objects, expected a START_OBJECT but got: {xcontent_token(value)}",
         )
     features: dict[str, float] = {}
     for feature, raw in value.items():
@@ -254,7 +240,7 @@ def _parse_sparse_value(mapping: FieldMapping, value: Any, where: Callable[[], s
             raise VectorValueError(
                 "illegal_argument_exception",
                 "[sparse_vector] fields take hashes that map a feature to a strictly positive float, but got "
-                f"unexpected token {_token(raw)}",
+                f"unexpected token {xcontent_token(raw)}",
                 element=feature,
             )
         features[feature] = _weight(mapping, feature, raw)

@@ -50,6 +50,65 @@ F32 = np.float32
 NAME = "pinned"
 
 
+def live_doc(searcher: Any, doc_id: str) -> int | None:
+    """The searcher's internal id of the live document ``doc_id`` (``None``: absent or deleted)."""
+    internal = searcher.by_id.get(doc_id)
+    if internal is None or internal >= searcher.max_doc or not searcher.live[internal]:
+        return None
+    return int(internal)
+
+
+@dataclass(frozen=True)
+class Pinning:
+    """What ranking pinned documents above a child's gives: the window handed up and each doc's rank."""
+
+    ranked: Ranked
+    ranks: dict[int, int]
+
+
+def pin_above(
+    child: Ranked,
+    pinned: list[tuple[int, float]],
+    excluded: set[int],
+    *,
+    max_doc: int,
+    window: int,
+    min_score: float | None,
+    child_min_score: float | None,
+    limit: int | None,
+) -> Pinning:
+    """The top ``window`` of a pinned query over ``child``'s results: the ``pinned`` documents (internal
+    id, score) in order, then the child's documents that are neither pinned nor ``excluded``, their
+    scores capped below every pin. ``hits.total`` counts the child's matches with the pins and without
+    the excluded; a ``min_score`` (the retriever's, or the child's) counts what the window keeps."""
+    ids = {d for d, _ in pinned}
+    keep = np.array([d not in ids and d not in excluded for d in child.docs.tolist()], dtype=bool)
+    organic_docs = child.docs[keep] if keep.size else child.docs
+    organic = np.minimum(child.scores[keep] if keep.size else child.scores, F32(MAX_ORGANIC_SCORE))
+    docs = np.concatenate([np.array([d for d, _ in pinned], dtype=np.int32), organic_docs.astype(np.int32)])
+    scores = np.concatenate([np.array([s for _, s in pinned], dtype=F32), organic.astype(F32)])
+    docs, scores = docs[:window], scores[:window]
+    # The final ``RankDocsQuery`` reports a score of 0 as ``Float.MIN_VALUE`` (spec §1.6).
+    scores = np.where(scores == 0, F32(FLOAT_MIN_VALUE), scores).astype(F32)
+    matched = np.zeros(max_doc, dtype=bool)
+    if child.matched is not None:
+        matched |= child.matched
+    matched[child.docs] = True
+    matched[list(ids)] = True
+    matched[list(excluded)] = False
+    total = int(matched.sum())
+    if min_score is not None:
+        kept = scores >= F32(min_score)
+        docs, scores = docs[kept], scores[kept]
+        total = int(docs.size)
+    elif child_min_score is not None:
+        total = int(docs.size)
+    ranks = {int(d): i + 1 for i, d in enumerate(docs.tolist())}
+    if limit is not None:
+        docs, scores = docs[:limit], scores[:limit]
+    return Pinning(Ranked(docs=docs, scores=scores, total=total, matched=matched, fused=True), ranks)
+
+
 @dataclass(frozen=True)
 class PinTrace:
     """What one run noted for ``explain``: each handed-out document's score and rank, and which were pinned."""
@@ -95,11 +154,10 @@ class Pin(Operator):
 
     def _present(self, ctx: ExecContext) -> list[tuple[int, float]]:
         """The pinned documents of this searcher (live, and above the child's ``min_score``), in order."""
-        s = ctx.searcher
         out = []
         for doc, score in self.pins:
-            internal = s.by_id.get(doc.id)
-            if internal is None or internal >= s.max_doc or not s.live[internal]:
+            internal = live_doc(ctx.searcher, doc.id)
+            if internal is None:
                 continue
             if self.child_min_score is not None and score < self.child_min_score:
                 continue
@@ -112,32 +170,20 @@ class Pin(Operator):
         except ApiError as err:
             raise child_failure(NAME, [self.child_kind], [err]) from None
         present = self._present(ctx)
-        pinned = {d for d, _ in present}
-        keep = np.array([d not in pinned for d in child.docs.tolist()], dtype=bool)
-        organic_docs = child.docs[keep] if keep.size else child.docs
-        organic = np.minimum(child.scores[keep] if keep.size else child.scores, F32(MAX_ORGANIC_SCORE))
-        docs = np.concatenate([np.array([d for d, _ in present], dtype=np.int32), organic_docs.astype(np.int32)])
-        scores = np.concatenate([np.array([s for _, s in present], dtype=F32), organic.astype(F32)])
-        docs, scores = docs[: self.window], scores[: self.window]
-        # The final ``RankDocsQuery`` reports a score of 0 as ``Float.MIN_VALUE`` (spec §1.6).
-        scores = np.where(scores == 0, F32(FLOAT_MIN_VALUE), scores).astype(F32)
-        matched = np.zeros(ctx.searcher.max_doc, dtype=bool)
-        if child.matched is not None:
-            matched |= child.matched
-        matched[child.docs] = True
-        matched[list(pinned)] = True
-        total = int(matched.sum())
-        if self.min_score is not None:
-            kept = scores >= F32(self.min_score)
-            docs, scores = docs[kept], scores[kept]
-            total = int(docs.size)
-        elif self.child_min_score is not None:
-            total = int(docs.size)
-        ranks = {int(d): i + 1 for i, d in enumerate(docs.tolist())}
-        if self.limit is not None:
-            docs, scores = docs[: self.limit], scores[: self.limit]
-        ctx.trace[self] = PinTrace(dict(zip(docs.tolist(), scores.tolist())), ranks, frozenset(pinned))
-        return Ranked(docs=docs, scores=scores, total=total, matched=matched, fused=True)
+        out = pin_above(
+            child,
+            present,
+            set(),
+            max_doc=ctx.searcher.max_doc,
+            window=self.window,
+            min_score=self.min_score,
+            child_min_score=self.child_min_score,
+            limit=self.limit,
+        )
+        ranked = out.ranked
+        pinned = frozenset(d for d, _ in present)
+        ctx.trace[self] = PinTrace(dict(zip(ranked.docs.tolist(), ranked.scores.tolist())), out.ranks, pinned)
+        return ranked
 
     def explain(self, ctx: ExecContext, doc: int, score: float) -> dict[str, Any] | None:
         """Elasticsearch's: the final ``RankDoc`` (``PinnedRankDoc`` for a pinned one) over the child's

@@ -35,12 +35,13 @@ from retrievo.planner.costs import CostModel, Estimate
 from retrievo.planner.explain import explain_child
 from retrievo.planner.operator_tree import transform
 from retrievo.planner.operators.base import ExecContext, Operator
-from retrievo.planner.operators.fusion import FLOAT_MIN_VALUE, child_failure
+from retrievo.planner.operators.fusion import child_failure
+from retrievo.planner.operators.pinned import live_doc, pin_above
 from retrievo.planner.planning import PlanningContext, plan_retriever, with_inherited_filters
 from retrievo.planner.ranked import Ranked
 from retrievo.response import es_float
 from retrievo.retrievers.knn import KnnRetriever
-from retrievo.retrievers.pinned import MAX_ORGANIC_SCORE, PinnedDoc, pin_score
+from retrievo.retrievers.pinned import PinnedDoc, pin_score
 from retrievo.retrievers.retriever import Retriever
 from retrievo.retrievers.rule import RuleRetriever
 from retrievo.retrievers.standard import StandardRetriever
@@ -95,54 +96,35 @@ class ApplyRules(Operator):
             out = min(out, self.limit)
         return Estimate(inflow, out, work=inflow)
 
-    def _internal(self, ctx: ExecContext, doc: PinnedDoc) -> int | None:
-        s = ctx.searcher
-        internal = s.by_id.get(doc.id)
-        if internal is None or internal >= s.max_doc or not s.live[internal]:
-            return None
-        return int(internal)
-
     def run(self, ctx: ExecContext) -> Ranked:
         try:
             child: Ranked = run_child(self.child, ctx, self.window + len(self.pins) + len(self.excluded))
         except ApiError as err:
             raise child_failure(NAME, [self.child_kind], [err]) from None
-        excluded = {d for d in (self._internal(ctx, doc) for doc in self.excluded) if d is not None}
+        excluded = {d for d in (live_doc(ctx.searcher, doc.id) for doc in self.excluded) if d is not None}
         present: list[tuple[int, float, str]] = []
         for doc, score in self.pins:
-            internal = self._internal(ctx, doc)
+            internal = live_doc(ctx.searcher, doc.id)
             if internal is None or internal in excluded:
                 continue
             if self.child_min_score is not None and score < self.child_min_score:
                 continue
             present.append((internal, score, doc.id))
-        pinned = {d for d, _, _ in present}
-        keep = np.array([d not in pinned and d not in excluded for d in child.docs.tolist()], dtype=bool)
-        organic_docs = child.docs[keep] if keep.size else child.docs
-        organic = np.minimum(child.scores[keep] if keep.size else child.scores, F32(MAX_ORGANIC_SCORE))
-        docs = np.concatenate([np.array([d for d, _, _ in present], dtype=np.int32), organic_docs.astype(np.int32)])
-        scores = np.concatenate([np.array([s for _, s, _ in present], dtype=F32), organic.astype(F32)])
-        docs, scores = docs[: self.window], scores[: self.window]
-        scores = np.where(scores == 0, F32(FLOAT_MIN_VALUE), scores).astype(F32)
-        matched = np.zeros(ctx.searcher.max_doc, dtype=bool)
-        if child.matched is not None:
-            matched |= child.matched
-        matched[child.docs] = True
-        matched[list(pinned)] = True
-        matched[list(excluded)] = False
-        total = int(matched.sum())
-        if self.min_score is not None:
-            kept = scores >= F32(self.min_score)
-            docs, scores = docs[kept], scores[kept]
-            total = int(docs.size)
-        elif self.child_min_score is not None:
-            total = int(docs.size)
-        ranks = {int(d): i + 1 for i, d in enumerate(docs.tolist())}
-        if self.limit is not None:
-            docs, scores = docs[: self.limit], scores[: self.limit]
+        out = pin_above(
+            child,
+            [(d, score) for d, score, _ in present],
+            excluded,
+            max_doc=ctx.searcher.max_doc,
+            window=self.window,
+            min_score=self.min_score,
+            child_min_score=self.child_min_score,
+            limit=self.limit,
+        )
+        ranked = out.ranked
         pins = {d: (i, s) for d, s, i in present}
-        ctx.trace[self] = RuleTrace(dict(zip(docs.tolist(), scores.tolist())), ranks, pins, self.excluding)
-        return Ranked(docs=docs, scores=scores, total=total, matched=matched, fused=True)
+        scores = dict(zip(ranked.docs.tolist(), ranked.scores.tolist()))
+        ctx.trace[self] = RuleTrace(scores, out.ranks, pins, self.excluding)
+        return ranked
 
     def _query_explanation(self, ctx: ExecContext, trace: RuleTrace, doc: int) -> dict[str, Any] | None:
         """The rewritten ``rule`` query's explanation of ``doc``: ``sum of:`` (the ``bool`` with the
