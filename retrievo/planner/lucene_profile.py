@@ -17,12 +17,9 @@ measured times where an operator does the node's work, and zero where nothing in
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
-
-import numpy as np
 
 from retrievo.java_text import java_float_str
 from retrievo.lucene.query import (
@@ -42,14 +39,8 @@ from retrievo.lucene.query import (
     TermQ,
 )
 from retrievo.planner.operators.base import ExecContext, Operator
-from retrievo.planner.operators.fusion import FusionOperator, FusionTrace, RrfFuse
-from retrievo.planner.operators.rerank import Rerank, RerankTrace, chunking_settings
 from retrievo.planner.ranked import Ranked
-from retrievo.retrievers.fusion import RrfRetriever
-from retrievo.retrievers.knn import KnnRetriever
-from retrievo.retrievers.rescorer import RescorerRetriever
 from retrievo.retrievers.retriever import Retriever
-from retrievo.retrievers.standard import StandardRetriever
 
 #: Lucene's ``QueryTimingType``s: each is reported with its ``_count`` twin, as Elasticsearch does.
 TIMING_KEYS = (
@@ -196,82 +187,22 @@ def query_entry(q: LQuery, measured: Measured | None = None) -> dict[str, Any]:
 # ---------------------------------------------------------------------------------- rank docs
 
 
-def _java_floats(values: Sequence[float]) -> str:
-    return "[" + ", ".join(java_float_str(v) for v in values) + "]"
-
-
-def _score_in(result: Ranked | None, doc: int) -> float:
-    if result is None:
-        return 0.0
-    hits = np.flatnonzero(result.docs == doc)
-    return float(result.scores[hits[0]]) if hits.size else 0.0
-
-
-def _chunk_config(op: Rerank, ctx: ExecContext) -> str:
-    """``ChunkScorerConfig.toString``, with the chunking settings resolved as the run resolved them."""
-    if op.chunk is None:
-        return "null"
-    window = None
-    if ctx.inference is not None:
-        try:
-            window = ctx.inference.rerank_window(op.inference_id)
-        except Exception:  # noqa: BLE001 - an unknown endpoint already failed the search; print defaults
-            window = None
-    settings = chunking_settings(op.chunk, window)
-    ordered: dict[str, Any] = {k: settings[k] for k in ("strategy", "max_chunk_size") if k in settings}
-    ordered.update({k: v for k, v in settings.items() if k not in ordered})
-    text = json.dumps(ordered, separators=(",", ":"), ensure_ascii=False)
-    return f"ChunkScorerConfig{{size={op.chunk.size}, inferenceText=[null], chunkingSettings={text}}}"
-
-
-def _window(op: Operator, ctx: ExecContext, result: Ranked | None) -> tuple[np.ndarray, np.ndarray] | None:
-    """The compound retriever's whole ranked window: what its run noted before ``prune_windows``' limit
-    cut it to what the page needs (Elasticsearch's rank docs are the whole window), else its output."""
-    trace: FusionTrace | RerankTrace | None = None
-    if isinstance(op, FusionOperator):
-        trace = ctx.trace.of(op, FusionTrace)
-    elif isinstance(op, Rerank):
-        trace = ctx.trace.of(op, RerankTrace)
-    if trace is not None and trace.window is not None:
-        return trace.window
-    return (result.docs, result.scores) if result is not None else None
-
-
 def rank_docs(op: Operator, ctx: ExecContext, measure: Measure) -> list[tuple[int, str]]:
-    """(doc, ``RankDoc.toString``) of every document ``op`` ranked, in its own rank order: an ``rrf``
-    prints ``RRFRankDoc`` (0-based positions per child, -1 where absent, and the child scores), a
-    reranker ``TextSimilarityRankDoc``, every other compound retriever the plain ``RankDoc``."""
-    ranked = _window(op, ctx, measure(op).result)
-    if ranked is None:
-        return []
-    docs, scores = ranked[0].tolist(), ranked[1].tolist()
-    out: list[tuple[int, str]] = []
-    if isinstance(op, RrfFuse):
-        fused = ctx.trace.of(op, FusionTrace)
-        kids = [measure(c).result for c in op.children()]
-        for rank, (doc, score) in enumerate(zip(docs, scores), start=1):
-            ranks = fused.details[doc].ranks if fused is not None and doc in fused.details else [0] * len(kids)
-            positions = ", ".join(str(r - 1) for r in ranks)
-            child_scores = _java_floats([_score_in(k, doc) if r else 0.0 for k, r in zip(kids, ranks)])
-            out.append(
-                (
-                    doc,
-                    f"RRFRankDoc{{rank={rank}, positions=[{positions}], scores={child_scores}, "
-                    f"score={java_float_str(score)}, doc={doc}, shardIndex=0, rankConstant={op.rank_constant}}}",
-                )
-            )
-        return out
-    if isinstance(op, Rerank):
-        config = _chunk_config(op, ctx)
-        return [
-            (
-                doc,
-                f"TextSimilarityRankDoc{{doc={doc}, shardIndex=0, score={java_float_str(score)}, "
-                f"inferenceId={op.inference_id}, field={op.field}, chunkScorerConfig={config}}}",
-            )
-            for doc, score in zip(docs, scores)
-        ]
-    return plain_rank_docs(docs, scores)
+    """(doc, ``RankDoc.toString``) of every document ``op`` ranked, in its own rank order: the kind's own
+    rank doc where it has one (``Operator.rank_doc_strings``), the plain ``RankDoc`` otherwise. The
+    window is the whole one the run ranked (``Operator.ranked_window``), not the page it handed up."""
+    window = op.ranked_window(ctx)
+    if window is None:
+        result = measure(op).result
+        if result is None:
+            return []
+        window = (result.docs, result.scores)
+    docs, scores = window[0].tolist(), window[1].tolist()
+    kids = [measure(c).result for c in op.children()]
+    texts = op.rank_doc_strings(ctx, docs, scores, kids)
+    if texts is None:
+        return plain_rank_docs(docs, scores)
+    return list(zip(docs, texts))
 
 
 def plain_rank_docs(docs: Sequence[int], scores: Sequence[float]) -> list[tuple[int, str]]:
@@ -387,19 +318,10 @@ def legacy_rank_entry(root: Operator, ctx: ExecContext, measure: Measure) -> dic
 
 
 def section_knn_count(retriever: Retriever, legacy_rank: bool) -> int:
-    """How many kNN searches Elasticsearch runs in its ``dfs`` phase: those of the top-level ``knn``
-    section (also a legacy ``rank`` request's, which became ``knn`` children of its ``rrf``) and a
-    top-level ``knn`` retriever's. A ``knn`` *query* runs in the query phase, and a compound
-    retriever's children run as searches of their own: neither has a ``dfs`` entry here."""
-    if isinstance(retriever, RescorerRetriever) and retriever.top_level:
-        retriever = retriever.retriever
-    if isinstance(retriever, StandardRetriever):
-        return len(retriever.knn)
-    if isinstance(retriever, KnnRetriever):
-        return 1
-    if legacy_rank and isinstance(retriever, RrfRetriever):
-        return sum(isinstance(e.retriever, KnnRetriever) for e in retriever.retrievers)
-    return 0
+    """How many kNN searches Elasticsearch runs in its ``dfs`` phase for this top-level retriever
+    (``Retriever.dfs_knn_searches``): a ``knn`` *query* runs in the query phase, and a compound
+    retriever's children run as searches of their own, so neither has a ``dfs`` entry."""
+    return retriever.dfs_knn_searches(legacy_rank)
 
 
 def knn_searches(root: Operator) -> list[Operator]:

@@ -140,6 +140,11 @@ class RrfRetriever(CompoundRetriever):
     kind: ClassVar[str] = "rrf"
     rank_constant: int = DEFAULT_RANK_CONSTANT
 
+    def dfs_knn_searches(self, legacy_rank: bool = False) -> int:
+        """A legacy ``rank`` request became an ``rrf`` whose ``knn`` children are its top-level ``knn``
+        searches, which Elasticsearch still runs in the ``dfs`` phase."""
+        return sum(e.retriever.dfs_knn_searches() for e in self.retrievers) if legacy_rank else 0
+
     def fields_group(self, children: tuple[tuple[Retriever, float], ...]) -> RrfRetriever:
         """An inner ``rrf`` with the per-field weights as its children's weights."""
         entries = tuple(RetrieverEntry(retriever=r, weight=w) for r, w in children)

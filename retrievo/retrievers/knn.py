@@ -72,6 +72,9 @@ class KnnRetriever(Retriever):
     kind: ClassVar[str] = "knn"
     search: KnnSearch
 
+    def dfs_knn_searches(self, legacy_rank: bool = False) -> int:
+        return 1
+
     def to_json(self) -> dict[str, Any]:
         body = {k: v for k, v in self.search.body_json().items() if k not in ("filter", "_name", "boost")}
         return {"knn": {**body, **self._base_json()}}

@@ -80,6 +80,10 @@ class RescorerRetriever(Retriever):
         (child,) = children
         return self if child is self.retriever else self.model_copy(update={"retriever": child})
 
+    def dfs_knn_searches(self, legacy_rank: bool = False) -> int:
+        """A top-level ``rescore`` section rescores the body's own search, ``dfs`` phase included."""
+        return self.retriever.dfs_knn_searches(legacy_rank) if self.top_level else 0
+
     @property
     def own_window(self) -> int | None:
         """``RescorerRetrieverBuilder.extractMinWindowSize``: the smallest window of its rescorers."""

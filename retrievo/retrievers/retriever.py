@@ -64,6 +64,13 @@ class Retriever(Node):
         for child in self.children():
             child.validate_tree()
 
+    def dfs_knn_searches(self, legacy_rank: bool = False) -> int:
+        """How many kNN searches Elasticsearch runs for this top-level retriever in its ``dfs`` phase
+        (``profile.shards[].dfs``): a ``knn`` retriever's, a ``standard`` one's top-level ``knn`` sections,
+        a legacy ``rank`` request's ``knn`` children. Compound retrievers run their children as searches
+        of their own, so by default none."""
+        return 0
+
     # ------------------------------------------------------------------ plan view
     def describe(self) -> dict[str, Any]:
         """The parameters the logical plan shows for this node; JSON values (dicts, lists) are

@@ -34,6 +34,9 @@ class StandardRetriever(Retriever):
             body["knn"] = [k.to_json() for k in self.knn] if len(self.knn) > 1 else self.knn[0].to_json()
         return {"standard": {**body, **self._base_json()}}
 
+    def dfs_knn_searches(self, legacy_rank: bool = False) -> int:
+        return len(self.knn)
+
     def describe(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
         if self.query is not None:

@@ -206,6 +206,20 @@ class Operator(PlannedFields):
         a parent explains it."""
         return 0.0
 
+    # ------------------------------------------------------------------ profile (Elasticsearch's shape)
+    def ranked_window(self, ctx: ExecContext) -> tuple[np.ndarray, np.ndarray] | None:
+        """For a compound operator: the whole window it ranked in the run ``ctx`` (docs, scores), before a
+        page limit cut it — Elasticsearch's rank docs are the whole window. ``None``: its output is all."""
+        return None
+
+    def rank_doc_strings(
+        self, ctx: ExecContext, docs: list[int], scores: list[float], child_results: list[Any]
+    ) -> list[str] | None:
+        """Elasticsearch's ``RankDoc.toString`` of each ranked doc (rank order, ranks from 1), for a kind
+        with a rank doc of its own (``RRFRankDoc``, ``TextSimilarityRankDoc``); ``None``: the plain
+        ``RankDoc``. ``child_results`` are its children's results in the run, in child order."""
+        return None
+
     def execute(self, ctx: ExecContext) -> Any:
         """The one entry point for running an operator: the plan runs its root and every parent runs
         its children through it (never through :meth:`run`), so profiling and results computed ahead

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from retrievo.errors import ApiError, api_error, error_cause, illegal_argument
+from retrievo.java_text import java_float_str
 from retrievo.lucene.java_format import java_float
 from retrievo.planner.children import run_children
 from retrievo.planner.costs import CostModel, Estimate
@@ -53,6 +54,19 @@ class FusedDoc:
     normalized: list[float]
 
 
+def java_float_list(values: list[float]) -> str:
+    """``Arrays.toString(float[])``."""
+    return "[" + ", ".join(java_float_str(v) for v in values) + "]"
+
+
+def score_in(result: Ranked | None, doc: int) -> float:
+    """``doc``'s score in a child's result (0 when absent)."""
+    if result is None:
+        return 0.0
+    hits = np.flatnonzero(result.docs == doc)
+    return float(result.scores[hits[0]]) if hits.size else 0.0
+
+
 @dataclass(frozen=True)
 class FusionTrace:
     """What one fusion run noted in the run's trace: each fused document's ranks (rrf) or normalised
@@ -82,6 +96,10 @@ class FusionOperator(Operator):
     #: Set by the ``prune_windows`` rule: hand out only this many of the fused window (what the parent
     #: can use); ``None``: the whole window. Never changes which documents are fused or counted.
     limit: int | None = None
+
+    def ranked_window(self, ctx: ExecContext) -> tuple[np.ndarray, np.ndarray] | None:
+        trace = ctx.trace.of(self, FusionTrace)
+        return trace.window if trace is not None else None
 
     def children(self) -> tuple[Operator, ...]:
         return self.children_ops
@@ -172,6 +190,23 @@ class FusionOperator(Operator):
 class RrfFuse(FusionOperator):
     rank_constant: int = 60
     name: str = "RrfFuse"
+
+    def rank_doc_strings(
+        self, ctx: ExecContext, docs: list[int], scores: list[float], child_results: list[Any]
+    ) -> list[str] | None:
+        """``RRFRankDoc.toString``: 0-based positions per child (-1 where absent) and the child scores."""
+        fused = ctx.trace.of(self, FusionTrace)
+        out = []
+        for rank, (doc, score) in enumerate(zip(docs, scores), start=1):
+            known = fused is not None and doc in fused.details
+            ranks = fused.details[doc].ranks if fused is not None and known else [0] * len(child_results)
+            positions = ", ".join(str(r - 1) for r in ranks)
+            child_scores = [score_in(k, doc) if r else 0.0 for k, r in zip(child_results, ranks)]
+            out.append(
+                f"RRFRankDoc{{rank={rank}, positions=[{positions}], scores={java_float_list(child_scores)}, "
+                f"score={java_float_str(score)}, doc={doc}, shardIndex=0, rankConstant={self.rank_constant}}}"
+            )
+        return out
 
     def describe(self) -> dict[str, Any]:
         out: dict[str, Any] = {"rank_constant": self.rank_constant, "rank_window_size": self.window}

@@ -8,6 +8,7 @@ normalised as Elasticsearch does: ``max(s, 0) + min(exp(s), 1)`` (spec §6.2–�
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -16,6 +17,7 @@ import numpy as np
 
 from retrievo.errors import ApiError, illegal_argument
 from retrievo.index.searcher import Searcher
+from retrievo.java_text import java_float_str
 from retrievo.planner.children import run_child
 from retrievo.planner.costs import PAIR_WORK, CostModel, Estimate
 from retrievo.planner.explain import explain_child
@@ -125,6 +127,37 @@ class Rerank(Operator):
 
     def children(self) -> tuple[Operator, ...]:
         return (self.child,)
+
+    def ranked_window(self, ctx: ExecContext) -> tuple[np.ndarray, np.ndarray] | None:
+        trace = ctx.trace.of(self, RerankTrace)
+        return trace.window if trace is not None else None
+
+    def rank_doc_strings(
+        self, ctx: ExecContext, docs: list[int], scores: list[float], child_results: list[Any]
+    ) -> list[str] | None:
+        """``TextSimilarityRankDoc.toString``, with its ``ChunkScorerConfig``."""
+        config = self._chunk_config_text(ctx)
+        return [
+            f"TextSimilarityRankDoc{{doc={doc}, shardIndex=0, score={java_float_str(score)}, "
+            f"inferenceId={self.inference_id}, field={self.field}, chunkScorerConfig={config}}}"
+            for doc, score in zip(docs, scores)
+        ]
+
+    def _chunk_config_text(self, ctx: ExecContext) -> str:
+        """``ChunkScorerConfig.toString``, with the chunking settings resolved as the run resolved them."""
+        if self.chunk is None:
+            return "null"
+        window = None
+        if ctx.inference is not None:
+            try:
+                window = ctx.inference.rerank_window(self.inference_id)
+            except Exception:  # noqa: BLE001 - an unknown endpoint already failed the search; print defaults
+                window = None
+        settings = chunking_settings(self.chunk, window)
+        ordered: dict[str, Any] = {k: settings[k] for k in ("strategy", "max_chunk_size") if k in settings}
+        ordered.update({k: v for k, v in settings.items() if k not in ordered})
+        text = json.dumps(ordered, separators=(",", ":"), ensure_ascii=False)
+        return f"ChunkScorerConfig{{size={self.chunk.size}, inferenceText=[null], chunkingSettings={text}}}"
 
     def describe(self) -> dict[str, Any]:
         out: dict[str, Any] = {
