@@ -36,8 +36,8 @@ Agreement checks (synthetic corpus):
 * overlap@10 of retrievo vs bm25s (method="lucene", same k1/b) top-10 ids on ``--agree-queries``
   queries.  bm25s uses exact document lengths while Lucene stores lengths in a lossy one-byte
   norm (SmallFloat.intToByte4), so the two legitimately differ a little: informational only.
-* retrievo's scores vs an independent float64 textbook BM25 (Lucene 8+ formula, no (k1+1) factor)
-  that decodes lengths through SmallFloat as Lucene does: max relative difference (target < 1e-6).
+* retrievo's scores vs an independent float64 BM25 (Elasticsearch's LegacyBM25Similarity: Lucene 8+'s
+  formula times (k1+1)) that decodes lengths through SmallFloat as Lucene does: max relative difference (target < 1e-6).
 
 Tokenisation: synthetic words are ASCII lowercase letters only (>= 2 letters), so the standard
 analyzer, ``str.lower().split()`` and bm25s's ``\\w\\w+`` regex all produce identical tokens.  bm25s is
@@ -455,7 +455,7 @@ def reference_scores(
         if df == 0:
             continue
         idf = math.log(1.0 + (doc_count - df + 0.5) / (df + 0.5))
-        scores += idf * tf / (tf + denom_norm)
+        scores += idf * tf * (K1 + 1.0) / (tf + denom_norm)  # Elasticsearch's LegacyBM25Similarity
     return scores
 
 

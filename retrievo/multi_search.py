@@ -46,6 +46,8 @@ class SearchHooks:
     search: Runner
     prepare: Callable[[Any], Any] | None = None
     alone: Callable[[Targets, dict[str, Any]], bool] | None = None
+    #: The ``typed_keys`` URL parameter: every search's aggregation names printed as ``type#name``.
+    typed_keys: bool = False
 
 
 def multi_search(
@@ -71,7 +73,10 @@ def multi_search(
             body = dict(item.body or {})
             pipelined = hooks.alone is not None and hooks.alone(targets, body)
             if not pipelined and len(targets) == 1 and targets[0][1] is None:
-                planned.append(_on_shard(catalog, item, targets[0][0]))
+                shard, request = _on_shard(catalog, item, targets[0][0])
+                if hooks.typed_keys and request.aggs:
+                    request = request.model_copy(update={"typed_keys": True})
+                planned.append((shard, request))
                 continue
             if item.error is not None and not pipelined:  # a pipeline's request processors may change it
                 raise item.error

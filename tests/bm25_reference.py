@@ -1,4 +1,5 @@
-"""An independent textbook BM25 for tests: float64 arithmetic, Lucene's decoded lengths.
+"""An independent textbook BM25 for tests: float64 arithmetic, Lucene's decoded lengths, and the
+``(k1 + 1)`` numerator of Elasticsearch's default ``LegacyBM25Similarity``.
 
 It shares no code with retrievo: the SmallFloat decode is re-derived here from its definition, so a
 bug in the library's tables would show up as a mismatch.
@@ -35,6 +36,6 @@ def bm25_scores(docs: list[list[str]], query: list[str], k1: float = 1.2, b: flo
         for term in query:
             if tf[term]:
                 idf = math.log(1 + (n_docs - df[term] + 0.5) / (df[term] + 0.5))
-                s += idf * tf[term] / (tf[term] + k1 * (1 - b + b * dl / avgdl))
+                s += idf * tf[term] * (k1 + 1) / (tf[term] + k1 * (1 - b + b * dl / avgdl))
         out.append(s)
     return out

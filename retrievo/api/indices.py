@@ -166,6 +166,7 @@ _DYNAMIC = {
     "mapping.total_fields.limit": "mapping_total_fields_limit",
     "mapping.total_fields.ignore_dynamic_beyond_limit": "mapping_ignore_dynamic_beyond_limit",
     "max_terms_count": "max_terms_count",
+    "highlight.max_analyzed_offset": "highlight_max_analyzed_offset",
     "translog.durability": "translog_durability",
     "translog.sync_interval": "translog_sync_interval",
 }

@@ -56,7 +56,7 @@ def open_scroll(catalog: Catalog, response: dict[str, Any], size: int, seconds: 
     hits = response["hits"]
     context = _Context(
         hits=list(hits["hits"]),
-        head={k: v for k, v in response.items() if k != "hits"},
+        head={k: v for k, v in response.items() if k not in ("hits", "aggregations")},
         hits_head={k: v for k, v in hits.items() if k != "hits"},
         size=size,
         position=0,
@@ -65,7 +65,10 @@ def open_scroll(catalog: Catalog, response: dict[str, Any], size: int, seconds: 
     scroll_id = secrets.token_urlsafe(24)
     with _LOCK:
         _live(catalog)[scroll_id] = context
-    return _page(scroll_id, context, response.get("took", 0))
+    first = _page(scroll_id, context, response.get("took", 0))
+    if "aggregations" in response:  # computed once, answered with the first page only (as Elasticsearch does)
+        first["aggregations"] = response["aggregations"]
+    return first
 
 
 def _page(scroll_id: str, context: _Context, took: int) -> dict[str, Any]:

@@ -19,6 +19,7 @@ import sys
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from retrievo.aggregations.top_hits import totals_as_int as top_hits_totals_as_int
 from retrievo.api import params as p
 from retrievo.api import scroll as scroll_api
 from retrievo.api import search_pipelines
@@ -55,7 +56,17 @@ _UNSUPPORTED_SEARCH = (
     "_slice",
 )
 #: Body keys whose merge across several indices needs more than the score.
-_SINGLE_INDEX_ONLY = ("sort", "knn", "retriever", "search_after", "profile", "rescore", "collapse")
+_SINGLE_INDEX_ONLY = (
+    "sort",
+    "knn",
+    "retriever",
+    "search_after",
+    "profile",
+    "rescore",
+    "collapse",
+    "aggs",
+    "aggregations",
+)
 
 
 def check_search_type(value: Any) -> None:
@@ -130,14 +141,25 @@ def search_body(call: Call) -> dict[str, Any]:
 
 def total_hits_as_int(response: dict[str, Any]) -> dict[str, Any]:
     """``rest_total_hits_as_int``: ``hits.total`` as a number (``-1`` when not tracked)."""
+    if isinstance(response.get("aggregations"), dict):  # top_hits' totals too
+        response = {**response, "aggregations": top_hits_totals_as_int(response["aggregations"])}
     hits = response.get("hits")
     if isinstance(hits, dict):
         total = hits.get("total")
         hits_out = dict(hits)
         hits_out["total"] = total["value"] if isinstance(total, Mapping) else -1
+        hits_out["hits"] = [_inner_totals_as_int(hit) for hit in hits.get("hits", [])]
         order = ["total", *[k for k in hits if k != "total"]]
         return {**response, "hits": {k: hits_out[k] for k in order}}
     return response
+
+
+def _inner_totals_as_int(hit: Any) -> Any:
+    """A hit whose ``inner_hits`` (collapse's expand phase) report their totals as numbers too."""
+    if not isinstance(hit, dict) or not isinstance(hit.get("inner_hits"), dict):
+        return hit
+    inner = {name: total_hits_as_int(group) for name, group in hit["inner_hits"].items()}
+    return {**hit, "inner_hits": inner}
 
 
 def parse_for(shard: Shard, body: dict[str, Any], *, unlimited: bool = False) -> SearchRequest:
@@ -192,9 +214,11 @@ def search(call: Call) -> dict[str, Any]:
     targets = targets or resolve_call_targets(call)
     if call.param("scroll") is not None:
         seconds = scroll_api.keep_alive(call.param("scroll"))
-        for key in ("knn", "retriever", "search_after", "collapse"):
+        for key in ("knn", "retriever", "search_after"):
             if key in body:
                 raise illegal_argument(f"[{key}] cannot be used in a scroll context")
+        if "collapse" in body:  # SearchRequest.validate
+            raise validation_error("cannot use `collapse` in a scroll context")
         if body.get("from") not in (None, 0):
             raise validation_error("using [from] is not allowed in a scroll context")
         if body.get("rescore"):  # SearchSourceBuilder.validate: an empty list is no rescorer
@@ -232,6 +256,8 @@ def _execute(
         shard = catalog.shard(name)
         request = parse_for(shard, with_alias_filters(body, filters), unlimited=unlimited)
         request = apply_query_rules(request, catalog.query_rules)
+        if request.aggs and p.as_bool("typed_keys", call.param("typed_keys")):  # names printed as ``type#name``
+            request = request.model_copy(update={"typed_keys": True})
         if phase is not None:
             request = phase(request, shard.settings.max_result_window)
         return run_search(
@@ -417,6 +443,7 @@ def _msearch_hooks(call: Call) -> SearchHooks:
         search=lambda targets, body: _search_one(call, list(targets), body),
         prepare=search_pipelines.parse_pipeline_keys,
         alone=lambda targets, body: search_pipelines.has_pipeline(catalog, body, list(targets)),
+        typed_keys=p.as_bool("typed_keys", call.param("typed_keys"), False),
     )
 
 

@@ -2,10 +2,11 @@
 
 Users check a mapping by looking at what the index stores, so this answers with Elasticsearch's
 token records (``token``, ``start_offset``, ``end_offset``, ``type``, ``position``). Offsets are
-UTF-16 indexes, as Java reports them. The parts of the request that would build an analyzer on the
-fly (``tokenizer``, ``filter``, ``char_filter``, ``normalizer``), the ``explain`` mode and several
-texts at once (whose positions depend on trailing removed tokens) are refused as not supported
-rather than answered differently.
+UTF-16 indexes, as Java reports them; multi-position tokens (shingles, synonym graphs) also carry
+``positionLength``. An ad-hoc chain (``tokenizer`` with ``char_filter`` / ``filter``, each a name or
+an inline definition) is built like an index's custom analyzer. Normalizers, the ``explain`` mode
+and several texts at once (whose positions depend on trailing removed tokens) are refused as not
+supported rather than answered differently.
 """
 
 from __future__ import annotations
@@ -13,10 +14,11 @@ from __future__ import annotations
 from typing import Any
 
 from retrievo.errors import bad_request, illegal_argument, not_supported, validation_error
-from retrievo.index.analysis import KEYWORD, AnalysisRegistry, Analyzer
+from retrievo.index.analysis import KEYWORD, AnalysisRegistry, Analyzer, Token
 from retrievo.inference.chunking import utf16_offset
 
-_UNSUPPORTED = ("tokenizer", "filter", "char_filter", "normalizer", "explain", "attributes")
+_UNSUPPORTED = ("normalizer", "explain", "attributes")
+_CHAIN = ("tokenizer", "filter", "char_filter")
 
 
 def _text_of(text: Any) -> str:
@@ -67,7 +69,7 @@ def analyze(registry: AnalysisRegistry | None, mappings: Any, request: dict[str,
     for key in _UNSUPPORTED:
         if request.get(key) is not None:
             raise not_supported(f"[_analyze] with [{key}]")
-    unknown = sorted(set(request) - {"text", "analyzer", "field", *_UNSUPPORTED})
+    unknown = sorted(set(request) - {"text", "analyzer", "field", *_UNSUPPORTED, *_CHAIN})
     if unknown:
         raise bad_request("x_content_parse_exception", f"[analyze_request] unknown field [{unknown[0]}]")
     for key in ("analyzer", "field"):  # a name: an object or array there is the parser's error, not a crash
@@ -78,16 +80,40 @@ def analyze(registry: AnalysisRegistry | None, mappings: Any, request: dict[str,
                 "x_content_parse_exception", f"[analyze_request] {key} doesn't support values of type: {token}"
             )
     text = _text_of(request.get("text"))
-    chosen = choose_analyzer(registry, mappings, analyzer=request.get("analyzer"), field=request.get("field"))
-    return {
-        "tokens": [
-            {
-                "token": t.term,
-                "start_offset": utf16_offset(text, t.start_offset),
-                "end_offset": utf16_offset(text, t.end_offset),
-                "type": t.type,
-                "position": t.position,
-            }
-            for t in chosen.analyze(text)
-        ]
+    chosen = _chain_of(registry, request) or choose_analyzer(
+        registry, mappings, analyzer=request.get("analyzer"), field=request.get("field")
+    )
+    return {"tokens": [_token_json(text, t) for t in chosen.analyze(text)]}
+
+
+def _as_list(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
+
+
+def _chain_of(registry: AnalysisRegistry | None, request: dict[str, Any]) -> Analyzer | None:
+    """The analyzer of an ad-hoc ``tokenizer`` / ``char_filter`` / ``filter`` request, or None."""
+    tokenizer = request.get("tokenizer")
+    char_filters, filters = _as_list(request.get("char_filter")), _as_list(request.get("filter"))
+    if tokenizer is None and not char_filters and not filters:
+        return None
+    if request.get("analyzer") is not None:
+        raise validation_error("custom tokenizer or filters cannot be specified if a named analyzer is used")
+    if tokenizer is None:
+        raise not_supported("[_analyze] with [filter] or [char_filter] but no [tokenizer]", "normalizer chains")
+    owner = registry if registry is not None else AnalysisRegistry()
+    return owner.chain(tokenizer, char_filters, filters, global_only=registry is None)
+
+
+def _token_json(text: str, t: Token) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "token": t.term,
+        "start_offset": utf16_offset(text, t.start_offset),
+        "end_offset": utf16_offset(text, t.end_offset),
+        "type": t.type,
+        "position": t.position,
     }
+    if t.position_length > 1:  # ES writes positionLength only for multi-position tokens
+        out["positionLength"] = t.position_length
+    return out

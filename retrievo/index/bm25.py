@@ -1,4 +1,10 @@
-"""BM25 exactly as Lucene 8+ computes it (``BM25Similarity``), as small pure functions.
+"""BM25 exactly as Elasticsearch scores it, as small pure functions.
+
+Elasticsearch's default similarity (``BM25``) is ``LegacyBM25Similarity``: Lucene 8+'s
+``BM25Similarity`` (which dropped the ``(k1 + 1)`` numerator) called with the query boost multiplied by
+``1 + k1`` (2.2f), so scores keep the pre-Lucene-8 scale — a single matching term with an average
+length scores its idf. Its explanations show that product as the ``boost`` (2.2 at boost 1). Checked
+against goldens from Lucene 8.8.1's own ``LegacyBM25Similarity`` (tests/test_bm25_golden.py).
 
 Every value is a float32 and every operation is rounded to float32 in Lucene's order; ``idf`` and
 ``avgdl`` are computed in double and rounded once. The rearranged form
@@ -42,8 +48,23 @@ def norm_cache(avg: np.float32) -> np.ndarray:
         return (ONE / (K1 * ((ONE - B) + B * LENGTH_TABLE / np.float32(avg)))).astype(np.float32)
 
 
+#: ``1 + k1`` in float, the factor ``LegacyBM25Similarity`` multiplies every query boost by.
+LEGACY_BOOST = np.float32(ONE + K1)
+
+
+def similarity_boost(boost: float | np.float32) -> np.float32:
+    """The boost ``BM25Similarity`` receives from ``LegacyBM25Similarity``: ``boost * (1 + k1)`` in float."""
+    return np.float32(np.float32(boost) * LEGACY_BOOST)
+
+
 def term_weight(boost: float | np.float32, term_idf: np.float32) -> np.float32:
-    return np.float32(np.float32(boost) * term_idf)
+    """``BM25Scorer``'s weight: the similarity's boost times the idf, in float."""
+    return np.float32(similarity_boost(boost) * term_idf)
+
+
+def term_weights(term_idfs: np.ndarray) -> np.ndarray:
+    """:func:`term_weight` at query boost 1 for many idfs at once."""
+    return (LEGACY_BOOST * term_idfs).astype(np.float32)
 
 
 def score(weight: np.float32 | np.ndarray, freqs: np.ndarray, cache_values: np.ndarray) -> np.ndarray:

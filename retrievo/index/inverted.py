@@ -74,7 +74,7 @@ class InvertedField:
         """Every posting's BM25 score at boost 1, computed once per snapshot (bit-exact to Lucene)."""
         if self.docs.size == 0:
             return np.zeros(0, dtype=np.float32)
-        weights = np.repeat(self.idfs, np.diff(self.offsets))
+        weights = np.repeat(bm25.term_weights(self.idfs), np.diff(self.offsets))
         return bm25.score(weights, self.freqs, self.doc_norm_inverse)
 
     @cached_property

@@ -39,6 +39,12 @@ class IndexSettings:
     translog_durability: str = "request"
     #: ``index.translog.sync_interval`` as given (ES's default 5s, at least 100ms).
     translog_sync_interval: str = "5s"
+    #: ``index.highlight.max_analyzed_offset``: the longest field value highlighting re-analyzes.
+    highlight_max_analyzed_offset: int = 1_000_000
+    #: ``index.max_ngram_diff`` / ``index.max_shingle_diff``: what ngram and shingle components may span
+    #: (checked when the index's analyzers are built, at creation).
+    max_ngram_diff: int = 1
+    max_shingle_diff: int = 3
 
     @property
     def translog_async(self) -> bool:
@@ -63,6 +69,12 @@ class IndexSettings:
         }
         if self.max_result_window != 10000:
             out["max_result_window"] = str(self.max_result_window)
+        if self.highlight_max_analyzed_offset != 1_000_000:
+            out["highlight"] = {"max_analyzed_offset": str(self.highlight_max_analyzed_offset)}
+        if self.max_ngram_diff != 1:
+            out["max_ngram_diff"] = str(self.max_ngram_diff)
+        if self.max_shingle_diff != 3:
+            out["max_shingle_diff"] = str(self.max_shingle_diff)
         if self.refresh_interval != "1s":
             out["refresh_interval"] = str(self.refresh_interval)
         if self.analysis:
@@ -149,6 +161,12 @@ def parse_settings(settings: dict[str, Any] | None) -> IndexSettings:
                     "a document that adds fields beyond the limit is rejected",
                 )
             values["mapping_ignore_dynamic_beyond_limit"] = False
+        elif name == "highlight.max_analyzed_offset":  # Setting.intSetting(..., 1_000_000, 1, Dynamic)
+            values["highlight_max_analyzed_offset"] = _int("index.highlight.max_analyzed_offset", value, 1)
+        elif name == "max_ngram_diff":  # Setting.intSetting(..., 1, 0, Dynamic)
+            values["max_ngram_diff"] = _int("index.max_ngram_diff", value, 0)
+        elif name == "max_shingle_diff":  # Setting.intSetting(..., 3, 0, Dynamic)
+            values["max_shingle_diff"] = _int("index.max_shingle_diff", value, 0)
         elif name == "max_terms_count":  # Setting.intSetting(..., 65536, 1, Dynamic)
             values["max_terms_count"] = _int("index.max_terms_count", value, 1)
         elif name == "query.default_field":

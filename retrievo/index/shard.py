@@ -83,7 +83,11 @@ class Shard:
         self.uuid = uuid.uuid4().hex[:22]
         self.created_millis = int(time.time() * 1000)
         self.settings: IndexSettings = parse_settings(settings)
-        self.analysis = AnalysisRegistry.from_settings(self.settings.analysis or None)
+        self.analysis = AnalysisRegistry.from_settings(
+            self.settings.analysis or None,
+            max_ngram_diff=self.settings.max_ngram_diff,
+            max_shingle_diff=self.settings.max_shingle_diff,
+        )
         self.mappings: Mappings = Mappings.from_json(mappings or {}, self.analysis)
         self.store = DocumentStore()
         self.inverted: dict[str, InvertedFieldWriter] = {}

@@ -282,7 +282,9 @@ def _match_field(
     if fi.type != "text":
         return _exact(fi, text, ctx, lenient)
     an = _analyzer_for(ctx, fi, analyzer, "match")
-    terms, _positions = an.terms(query_text(text))
+    terms, positions = an.terms(query_text(text))
+    if operator == "and" or msm is not None:  # an OR of stacked terms matches what a SynonymQuery matches
+        _refuse_stacked(positions, "match")
     if not terms:
         return _zero_terms(zero_terms)
     if len(terms) == 1:
@@ -296,6 +298,19 @@ def _match_field(
         if n > 0:
             bq = BoolQ(should=bq.should, msm=n)
     return bq
+
+
+def _refuse_stacked(positions: list[int], query_kind: str) -> None:
+    """Tokens stacked at one position (search-time synonyms, ``preserve_original`` grams) make Lucene's
+    ``QueryBuilder`` build a ``SynonymQuery``, a ``MultiPhraseQuery`` or a graph query. Where a flat query
+    would match other documents (``and``, ``minimum_should_match``, phrases) the query is refused rather
+    than answered differently; an OR ``match`` matches the same documents and is scored as a ``bool``
+    (Elasticsearch's ``SynonymQuery`` scores the stacked terms as one: README, "Decisions")."""
+    if len(set(positions)) != len(positions):
+        raise not_supported(
+            f"[{query_kind}] on a search analyzer that stacks tokens at one position (synonyms or "
+            "preserve_original at search time need Lucene's SynonymQuery, MultiPhraseQuery and graph queries)"
+        )
 
 
 def _phrase_field(
@@ -316,6 +331,7 @@ def _phrase_field(
         )
     an = _analyzer_for(ctx, fi, analyzer, "match_phrase")
     terms, positions = an.terms(query_text(text))
+    _refuse_stacked(positions, "match_phrase")
     if not terms:
         return _zero_terms(zero_terms)
     if len(terms) == 1:

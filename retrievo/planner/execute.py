@@ -9,16 +9,24 @@ from __future__ import annotations
 
 import dataclasses
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
+from retrievo.aggregations.base import AggContext
+from retrievo.aggregations.run import aggregate, with_aggregations
 from retrievo.errors import ApiError, api_error
 from retrievo.index.fetch_fields import FieldRequest, HitFetcher
 from retrievo.index.searcher import Searcher
 from retrievo.index.shard import Shard
 from retrievo.lucene.scoring import TimeExceeded
+from retrievo.planner.compile_query import CompileContext, compile_query
 from retrievo.planner.explain import explain_operator
+from retrievo.planner.highlighting import highlighter_for
 from retrievo.planner.operators.base import Embedder, ExecContext
+from retrievo.planner.operators.collapse import expand_hits, overall_max_score, top_collapse
 from retrievo.planner.operators.rerank import Rerank
 from retrievo.planner.plan import Plan, build_plan
 from retrievo.planner.profile import FetchProfile, ProfileCollector, search_shape, shard_profile
@@ -130,8 +138,13 @@ def finish_search(
     fetch = FetchProfile() if prepared.request.profile else None
     fetch_began = time.perf_counter_ns()
     hits = _hits(prepared, ranked, ctx, fetch)
+    collapsing = top_collapse(prepared.plan.root)
+    if collapsing is not None:  # the expand phase: group values and inner hits
+        expand_hits(collapsing, ctx, hits, ranked.docs.tolist(), lambda fields: _fields_fetcher(prepared, fields))
     show_score = not ranked.sorted_by_field or prepared.request.track_scores
     max_score = es_float(ranked.scores.max()) if show_score and ranked.scores.size else None
+    if collapsing is not None and show_score:  # the best of every match, not only of this page
+        max_score = overall_max_score(prepared.plan.root, ctx) or max_score
     profile = None
     if fetch is not None:
         assert isinstance(ctx.profiler, ProfileCollector)
@@ -155,15 +168,73 @@ def finish_search(
             ]
         }
     took = int((time.perf_counter_ns() - prepared.started_ns) // 1_000_000)
-    return search_response(
+    response = search_response(
         hits, ranked.total, prepared.request.track_total_hits, took, max_score, ranked.terminated_early, profile=profile
     )
+    if prepared.request.aggs:
+        response = with_aggregations(response, run_aggregations(prepared, ranked, ctx))
+    return response
+
+
+def _agg_hit_fetcher(prepared: PreparedSearch) -> Callable[[int, float | None], dict[str, Any]]:
+    """A hit as the search's own hits are fetched (``_source`` filter, ``fields``, metadata): what
+    ``top_hits`` starts from."""
+    s, name = prepared.plan.searcher, prepared.shard.name
+    fetcher = hit_fetcher(prepared)
+    source_spec = _source_spec(prepared.request)
+
+    def fetch(doc: int, score: float | None) -> dict[str, Any]:
+        hit: dict[str, Any] = {"_index": name, "_id": s.ids[doc], "_score": score}
+        source = s.source(doc)
+        fetched = fetcher.fetch(s.ids[doc], source)
+        hit.update(fetched.metadata)
+        src = filter_source(source, source_spec)
+        if src is not None:
+            hit["_source"] = src
+        if fetched.fields:
+            hit["fields"] = fetched.fields
+        return hit
+
+    return fetch
+
+
+def run_aggregations(prepared: PreparedSearch, ranked: Ranked, ctx: ExecContext) -> dict[str, Any]:
+    """The request's aggregations over every document the retriever tree matched (``Ranked.matched``:
+    for a compound retriever the union of what its children matched, as Elasticsearch aggregates)."""
+    s = prepared.plan.searcher
+    docs = np.flatnonzero(ranked.matched).astype(np.int32) if ranked.matched is not None else np.sort(ranked.docs)
+    now = int(time.time() * 1000)
+
+    def filter_mask(query: Any) -> np.ndarray:
+        return ctx.evaluator.mask(compile_query(query, CompileContext(s, now)))
+
+    scores = ranked.matched_scores
+    if scores is None:  # fused results: only the ranked documents carry a score (the rank docs' scores)
+        scores = np.zeros(s.max_doc, dtype=np.float32)
+        scores[ranked.docs] = ranked.scores
+    agg_ctx = AggContext(
+        s,
+        prepared.shard.name,
+        scores=scores,
+        filter_mask=filter_mask,
+        fetch_hit=_agg_hit_fetcher(prepared),
+        typed_keys=prepared.request.typed_keys,
+    )
+    return aggregate(agg_ctx, prepared.request.aggs, docs)
 
 
 def _field_requests(entries: tuple[FieldAndFormat, ...] | None) -> list[FieldRequest] | None:
     if entries is None:
         return None
     return [FieldRequest(e.field, e.format, bool(e.include_unmapped)) for e in entries]
+
+
+def _fields_fetcher(
+    prepared: PreparedSearch, fields: tuple[FieldAndFormat, ...] | None
+) -> Callable[[str, dict[str, Any]], dict[str, Any]]:
+    """An inner hit's ``fields``: read as the search's own ``fields`` are, into a plain dict."""
+    fetcher = HitFetcher(prepared.shard.mappings, prepared.shard.name, _field_requests(fields), None)
+    return lambda doc_id, source: dict(fetcher.fetch(doc_id, source).fields)
 
 
 def hit_fetcher(prepared: PreparedSearch) -> HitFetcher:
@@ -198,6 +269,7 @@ def _hits(
     fetcher = hit_fetcher(prepared)
     with_id = request.stored_fields is None or request.stored_fields.fetch
     source_spec = _source_spec(request)
+    highlighter = highlighter_for(prepared.shard, plan)
     hits: list[dict[str, Any]] = []
     for i, (doc, score) in enumerate(zip(ranked.docs.tolist(), ranked.scores.tolist())):
         hit: dict[str, Any] = {"_index": name}
@@ -218,6 +290,8 @@ def _hits(
             hit["fields"] = fetched.fields
         if fetched.ignored_values:
             hit["ignored_field_values"] = fetched.ignored_values
+        if highlighter is not None and (highlight := highlighter.highlight(doc, source)):
+            hit["highlight"] = highlight
         if ranked.sort_values is not None and sorted_request:
             hit["sort"] = ranked.sort_values[i]
         if doc in ranked.named:

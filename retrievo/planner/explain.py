@@ -73,9 +73,8 @@ def _bm25_detail(
     avgdl = float(inv.avgdl)
     k1, b = float(bm25.K1), float(bm25.B)
     tf = F32(freq / (freq + k1 * (1 - b + b * dl / avgdl)))
-    subs = []
-    if F32(boost) != F32(1):
-        subs.append(node(boost, "boost"))
+    # LegacyBM25Similarity hands BM25Similarity boost * (1 + k1), which is never 1, so it is always shown
+    subs = [node(float(bm25.similarity_boost(boost)), "boost")]
     subs.append(node(idf_value, "idf, computed as log(1 + (N - n + 0.5) / (n + 0.5)) from:", idf_details))
     subs.append(
         node(

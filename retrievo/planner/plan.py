@@ -30,6 +30,7 @@ from retrievo.planner.children import OnceResults
 from retrievo.planner.compile_query import DEFAULT_MAX_TERMS_COUNT, sparse_query_embedder
 from retrievo.planner.multi_field import IndexFields, expand_multi_field
 from retrievo.planner.operators.base import Embedder, ExecContext, Operator, Reranker
+from retrievo.planner.operators.collapse import plan_top_level_collapse
 from retrievo.planner.operators.diversify import plan_diversify
 from retrievo.planner.operators.fusion import plan_linear, plan_rrf
 from retrievo.planner.operators.hybrid import plan_hybrid
@@ -44,7 +45,7 @@ from retrievo.planner.operators.top_docs import Page
 from retrievo.planner.operators.vector import plan_knn
 from retrievo.planner.parallel import ModelLock
 from retrievo.planner.physical_plan import PhysicalPlan, RuleEnv
-from retrievo.planner.planning import PlanFunction, PlanningContext, plan_retriever
+from retrievo.planner.planning import PlanFunction, PlanningContext
 from retrievo.planner.query_vectors import SharedQueryVectors
 from retrievo.planner.ranked import Ranked
 from retrievo.planner.rules import PLAN_RULES, RULE_NAMES, check_rule_names
@@ -252,7 +253,7 @@ def _build_plan(
         sparse_embed=sparse_query_embedder(inference),
         request_from=request.from_,
     )
-    body = plan_retriever(logical, ctx, request.from_ + request.size, request.min_score)
+    body = plan_top_level_collapse(request, logical, ctx)
     named = NamedQueries(tuple((n, ctx.rewrite(q)) for n, q in ctx.named))
     physical = PhysicalPlan(
         root=Page(body, request.from_, request.size),

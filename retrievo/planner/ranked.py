@@ -33,6 +33,9 @@ class Ranked:
     #: Every document the producing retriever matched (not only the top k): what ``hits.total`` of a
     #: compound parent counts (the union over its children).
     matched: np.ndarray | None = None
+    #: The query's score of every matched document (float32[max_doc]), where the producer scored them
+    #: all (a query's top docs): what ``top_hits`` in an aggregation prints.
+    matched_scores: np.ndarray | None = None
     #: True for fused results (rrf, linear): paging is over the fused list, scores are fused scores.
     fused: bool = False
 

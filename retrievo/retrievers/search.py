@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from retrievo.retrievers.base import Node
+from retrievo.retrievers.highlight import Highlight
 from retrievo.retrievers.retriever import Retriever
 
 
@@ -103,6 +104,16 @@ class SearchRequest(Node):
     #: An explicit ``_source: true`` beside named ``stored_fields``: the one place where it differs
     #: from the implicit default (naming stored fields turns the implicit ``_source`` off).
     source_requested: bool = False
+    #: ``aggs``/``aggregations`` (``retrievo.aggregations`` classes, which this package may not import,
+    #: hence ``Any``): computed over every document the retriever tree matched.
+    aggs: tuple[Any, ...] = ()
+    #: The ``typed_keys`` URL parameter: aggregation names printed as ``type#name``.
+    typed_keys: bool = False
+    #: A top-level ``collapse`` (``retrievers.collapse.Collapse``, which imports this module, hence
+    #: ``Any``) over a retriever other than ``standard``: a ``standard`` retriever holds its own.
+    collapse: Any = None
+    #: ``highlight``: fragments of the hits' fields around what the query matched (``None``: not asked).
+    highlight: Highlight | None = None
 
     @property
     def checked_size(self) -> int | None:
@@ -145,6 +156,10 @@ class SearchRequest(Node):
             body["docvalue_fields"] = [f.to_json() for f in self.docvalue_fields]
         if self.fields is not None:
             body["fields"] = [f.to_json() for f in self.fields]
+        if self.collapse is not None:
+            body["collapse"] = self.collapse.to_json()
+        if self.highlight is not None:
+            body["highlight"] = self.highlight.to_json()
         return body
 
     @property

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from retrievo.retrievers.collapse import Collapse
 from retrievo.retrievers.knn import KnnSearch
 from retrievo.retrievers.queries import Query
 from retrievo.retrievers.retriever import Retriever
@@ -19,6 +20,8 @@ class StandardRetriever(Retriever):
     #: The top-level ``knn`` section. Elasticsearch runs each kNN search first and adds its hits to the
     #: query as a SHOULD clause (scores summed), so it belongs to this retriever's scoring.
     knn: tuple[KnnSearch, ...] = ()
+    #: ``collapse``: one hit per value of a field (a top-level one lands here for a top-level query).
+    collapse: Collapse | None = None
 
     def to_json(self) -> dict[str, Any]:
         body: dict[str, Any] = {}
@@ -32,6 +35,8 @@ class StandardRetriever(Retriever):
             body["search_after"] = list(self.search_after)
         if self.knn:
             body["knn"] = [k.to_json() for k in self.knn] if len(self.knn) > 1 else self.knn[0].to_json()
+        if self.collapse is not None:
+            body["collapse"] = self.collapse.to_json()
         return {"standard": {**body, **self._base_json()}}
 
     def dfs_knn_searches(self, legacy_rank: bool = False) -> int:

@@ -214,9 +214,9 @@ def test_to_json_and_position_increment_gap() -> None:
             "analyzer name must not start with '_'. got \"_a\"",
         ),
         (
-            {"analyzer": {"a": {"tokenizer": "standard", "char_filter": ["html_strip"]}}},
+            {"analyzer": {"a": {"tokenizer": "standard", "char_filter": ["no_such_filter"]}}},
             "illegal_argument_exception",
-            "Custom Analyzer [a] failed to find char_filter under name [html_strip]",
+            "Custom Analyzer [a] failed to find char_filter under name [no_such_filter]",
         ),
     ],
 )
@@ -260,13 +260,14 @@ def test_unused_broken_filter_still_fails() -> None:
 @pytest.mark.parametrize(
     "analysis, fragment",
     [
-        ({"filter": {"f": {"type": "snowball"}}}, "filter type [snowball]"),
+        ({"filter": {"f": {"type": "snowball"}}}, "snowball language [English]"),
         ({"filter": {"f": {"type": "stemmer", "language": "german"}}}, "stemmer language [german]"),
         ({"filter": {"f": {"type": "stop", "stopwords": "_french_"}}}, "stop word list [_french_]"),
         ({"filter": {"f": {"type": "stop", "stopwords_path": "stop.txt"}}}, "[stopwords_path]"),
         ({"filter": {"f": {"type": "lowercase", "language": "greek"}}}, "language [greek]"),
         ({"analyzer": {"a": {"type": "french"}}}, "analyzer type [french]"),
-        ({"tokenizer": {"t": {"type": "ngram"}}}, "tokenizer type [ngram]"),
+        ({"tokenizer": {"t": {"type": "char_group"}}}, "tokenizer type [char_group]"),
+        ({"analyzer": {"a": {"tokenizer": "standard", "char_filter": ["html_strip"]}}}, "char_filter [html_strip]"),
         ({"normalizer": {"n": {"type": "custom", "filter": ["lowercase"]}}}, "normalizers"),
     ],
 )

@@ -77,10 +77,10 @@ def test_field_uses_the_mapping_and_body_form_is_accepted(es: Engine) -> None:
             "Validation Failed: 1: text is missing;",
         ),
         (
-            {"tokenizer": "standard", "text": "a"},
+            {"normalizer": "lowercase", "text": "a"},
             400,
             "illegal_argument_exception",
-            "[_analyze] with [tokenizer] is not supported in retrievo",
+            "[_analyze] with [normalizer] is not supported in retrievo",
         ),
         (
             {"text": ["a", "b"]},

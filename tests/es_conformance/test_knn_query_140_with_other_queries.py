@@ -28,32 +28,24 @@ def test_function_score_query_with_knn_query() -> None:
     pass
 
 
-DIS_MAX_ORDER_REASON = (
-    "the YAML ranks doc 2 above doc 1; by the scores its other cases show (kNN: doc 1 = 1.0, doc 2 = 0.5) and "
-    "BM25 for [my_name: v2] (ln 2 x 1 / 2.2 = 0.3150669), dis_max gives doc 1 = 1.0 and doc 2 = 0.5 + 0.8 x 0.315 "
-    "= 0.752, so retrievo ranks doc 1 first; the Elasticsearch score behind the YAML's order is not known here"
-)
-
-
 def dis_max_search(engine: Engine) -> dict[str, Any]:
     query = {"dis_max": {"queries": [knn(None, 5), {"match": {"my_name": "v2"}}], "tie_breaker": 0.8}}
     return engine.search(index="my_index", body=with_fields({"size": 10, "query": query}, ["my_name"])).body
 
 
-# YAML: "dis_max query with knn query" (all but the order of its first two hits)
+# YAML: "dis_max query with knn query"
 def test_dis_max_query_with_knn_query(engine: Engine) -> None:
     resp = dis_max_search(engine)
     assert total(resp) == 8  # 5 knn results (k = 5) + docs 6, 8, 10 from the match query
-    assert sorted(ids(resp)[:2]) == ["1", "2"]
+    assert ids(resp)[:2] == ["2", "1"]  # ln 2 + 0.8 x 0.5 = 1.093 above 1.0
     assert ids(resp)[2:] == ["4", "6", "8", "10", "3", "5"]
     assert [doc_value(h, "my_name") for h in resp["hits"]["hits"]][2:] == ["v2", "v2", "v2", "v2", "v1", "v1"]
-    # hand-computed: knn 1/(1 + d^2) and BM25 idf ln 2 x tf 1/2.2, dis_max = max + 0.8 x the other
-    bm25 = math.log(2) / 2.2
-    expected = [1.0, 0.5 + 0.8 * bm25, bm25 + 0.8 * 0.1, bm25, bm25, bm25, 0.2, 1 / 17]
+    # hand-computed: knn 1/(1 + d^2) and BM25 ln 2, dis_max = max + 0.8 x the other
+    bm25 = math.log(2)  # LegacyBM25Similarity: idf x (k1 + 1) x tf / (tf + k1) = idf at an average length
+    expected = [bm25 + 0.8 * 0.5, 1.0, bm25 + 0.8 * 0.1, bm25, bm25, bm25, 0.2, 1 / 17]
     assert [h["_score"] for h in resp["hits"]["hits"]] == pytest.approx(expected, rel=1e-6)
 
 
-@pytest.mark.xfail(reason=DIS_MAX_ORDER_REASON, strict=True)
 def test_dis_max_query_with_knn_query_first_two_hits(engine: Engine) -> None:
     # YAML: "dis_max query with knn query", its first two hits
     assert ids(dis_max_search(engine))[:2] == ["2", "1"]

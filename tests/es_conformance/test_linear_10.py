@@ -221,7 +221,6 @@ def test_explain_reports_weights_and_inner_retrievers(linear_engine):
 
 
 # YAML: "collapsing results"
-@pytest.mark.skip(reason="needs top-level `collapse` with `inner_hits` (field collapsing), not implemented in retrievo")
 def test_collapsing_results(linear_engine):
     resp = search(
         linear_engine,

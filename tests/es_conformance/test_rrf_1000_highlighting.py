@@ -1,9 +1,8 @@
 """Port of Elasticsearch's "rrf retriever highlighting results" YAML REST test.
 
 Source: ``x-pack/plugin/rank-rrf/src/yamlRestTest/resources/rest-api-spec/test/rrf/1000_rrf_retriever_highlighting.yml``
-in ``elastic/elasticsearch``, read at commit ``456b1bcb5cceec73b91d1be3ffa040954b8fec4f``. retrievo has no
-highlighting yet, so the case is kept whole and skipped; its total and hit order, which highlighting does
-not change, are checked by a twin that sends the request without ``highlight``.
+in ``elastic/elasticsearch``, read at commit ``456b1bcb5cceec73b91d1be3ffa040954b8fec4f``; a twin sends the request without ``highlight`` and checks
+that highlighting changes neither the total nor the order.
 """
 
 from __future__ import annotations
@@ -59,7 +58,6 @@ def search(e: Engine, **extra: Any) -> dict[str, Any]:
     return e.search(index="test", rest_total_hits_as_int=True, body=body)
 
 
-@pytest.mark.skip(reason="needs highlighting (issue 16)")
 def test_rrf_retriever_highlighting_results(engine: Engine) -> None:
     resp = search(engine, highlight=HIGHLIGHT)
     assert resp["hits"]["total"] == 3

@@ -5,8 +5,9 @@ in ``elastic/elasticsearch``, read at commit ``456b1bcb5cceec73b91d1be3ffa040954
 documents: ``build_term_docs_engine`` in ``es_yaml_rrf.py``. Spec: /work/shared/spec/elasticsearch-retrievers.md
 §1.6 (aggregations run over the union of the children's matches).
 
-retrievo has no aggregations yet, so both cases are kept whole and skipped; their hit order, which
-aggregations do not change, is checked by ``*_hits`` twins that send the same request without ``aggs``.
+The ``terms`` case runs as written; the scripted-metric case needs painless and is skipped. Their hit
+order, which aggregations do not change, is also checked by ``*_hits`` twins that send the same request
+without ``aggs``.
 Both fuse kNN on [6] (k 3: docs 6, 5, 7) with ``term text:term`` (BM25 grows with the term's frequency,
 so docs 1, 2, 3, 4, 5 fill the window of 5) at k 10: doc 5 = 1/12 + 1/15 = 0.15, docs 1 and 6 = 1/11
 (a tie, lower doc first).
@@ -48,7 +49,6 @@ def search(e: Engine, **extra: Any) -> dict[str, Any]:
     return e.search(index="test", body={"track_total_hits": False, "retriever": RRF, "size": 3, **extra})
 
 
-@pytest.mark.skip(reason=NEEDS_AGGS)
 def test_rrf_retriever_with_aggs(engine: Engine) -> None:
     resp = search(engine, aggs={"keyword_aggs": {"terms": {"field": "keyword"}}})
     assert ids(resp) == ["5", "1", "6"]

@@ -6,8 +6,8 @@ in ``elastic/elasticsearch``, read at commit ``3cf0ad5dcc8ce4e4ce5d16b47a9fd7394
 (retrievo has no ``nested`` type and refuses a mapping with one; see there). Spec:
 /work/shared/spec/elasticsearch-retrievers.md §1.4 and §1.6.
 
-Cases that need aggregations, painless, ``collapse``, highlighting or ``nested`` are kept whole and
-skipped; where the feature does not change the hits (aggregations, highlighting), a ``*_hits`` twin
+Cases that need painless or ``nested`` are kept whole and skipped (the aggregation case runs as
+written); where the feature does not change the hits (aggregations, highlighting), a ``*_hits`` twin
 sends the same search without it and checks the YAML's hit assertions. The rest run as written.
 """
 
@@ -25,8 +25,6 @@ pytestmark = pytest.mark.requires("rrf")
 
 NEEDS_AGGS = "needs aggregations (issue 16)"
 NEEDS_PAINLESS = "needs painless scripts (retrievo runs no painless; function_score without scripts is issue 16)"
-NEEDS_COLLAPSE = "needs collapse (issue 16)"
-NEEDS_HIGHLIGHT = "needs highlighting (issue 16)"
 NEEDS_NESTED = "needs nested fields and the nested query (issue 16)"
 
 
@@ -75,7 +73,6 @@ def fused_body(**extra: Any) -> dict[str, Any]:
     return {"retriever": rrf([KNN_6, STANDARD_4_5_1_2_6]), "size": 3, **extra}
 
 
-@pytest.mark.skip(reason=NEEDS_AGGS)
 def test_rrf_retriever_with_aggs(engine: Engine) -> None:
     resp = search(engine, fused_body(track_total_hits=False, aggs={"keyword_aggs": {"terms": {"field": "keyword"}}}))
     assert_top3(resp)
@@ -97,7 +94,6 @@ def test_rrf_retriever_with_aggs_scripted_metric_using_score(engine: Engine) -> 
     assert_close_to(at(resp, "aggregations.max_score.value"), 0.1678, 0.001)
 
 
-@pytest.mark.skip(reason=NEEDS_COLLAPSE)
 def test_rrf_retriever_with_top_level_collapse(engine: Engine) -> None:
     collapse = {
         "field": "keyword",
@@ -113,7 +109,6 @@ def test_rrf_retriever_with_top_level_collapse(engine: Engine) -> None:
     assert [h["_id"] for h in at(resp, f"hits.hits.2.{sub}.hits")] == ["6", "2"]
 
 
-@pytest.mark.skip(reason=NEEDS_COLLAPSE)
 def test_rrf_retriever_with_inner_level_collapse(engine: Engine) -> None:
     first = {"standard": {"query": boosted(("term7", 10.0), ("term3", 9.0))}}  # docs 7, 3
     second = {
@@ -138,7 +133,6 @@ HIGHLIGHT_RRF = rrf(
 )
 
 
-@pytest.mark.skip(reason=NEEDS_HIGHLIGHT)
 def test_rrf_retriever_highlighting_results(engine: Engine) -> None:
     highlight = {"fields": {"text_to_highlight": {"fragment_size": 150, "number_of_fragments": 3}}}
     body = {"track_total_hits": True, "retriever": HIGHLIGHT_RRF, "size": 3, "highlight": highlight}

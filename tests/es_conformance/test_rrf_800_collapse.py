@@ -2,8 +2,9 @@
 
 Source: ``x-pack/plugin/rank-rrf/src/yamlRestTest/resources/rest-api-spec/test/rrf/800_rrf_retriever_collapse.yml``
 in ``elastic/elasticsearch``, read at commit ``456b1bcb5cceec73b91d1be3ffa040954b8fec4f``. Index and
-documents: ``build_term_docs_engine`` in ``es_yaml_rrf.py``. Both cases need ``collapse`` (which changes
-the hits themselves), so both are kept whole and skipped.
+documents: ``build_term_docs_engine`` in ``es_yaml_rrf.py``. Both cases run as written: a top-level
+``collapse`` over the fused ranking (inner hits from everything a child matched) and a ``collapse``
+inside a ``standard`` child (that child's hits collapsed before fusion).
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ from retrievo import Engine
 
 pytestmark = pytest.mark.requires("rrf")
 
-NEEDS_COLLAPSE = "needs collapse (issue 16)"
 TERM: dict[str, Any] = {"term": {"text": "term"}}
 
 
@@ -40,7 +40,6 @@ def rrf(knn_candidates: int, standard: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-@pytest.mark.skip(reason=NEEDS_COLLAPSE)
 def test_rrf_retriever_with_top_level_collapse(engine: Engine) -> None:
     resp = engine.search(
         index="test",
@@ -60,7 +59,6 @@ def test_rrf_retriever_with_top_level_collapse(engine: Engine) -> None:
     assert [h["_id"] for h in at(resp, f"hits.hits.2.{sub}.hits")] == ["6", "2"]
 
 
-@pytest.mark.skip(reason=NEEDS_COLLAPSE)
 def test_rrf_retriever_with_inner_level_collapse(engine: Engine) -> None:
     standard = {"query": TERM, "collapse": {"field": "keyword", "inner_hits": {"name": "sub_hits", "size": 1}}}
     resp = engine.search(

@@ -132,7 +132,6 @@ def test_rescorer_over_rrf_with_filtered_child_hits(engine):
     assert list(zip(ids(resp), scores(resp))) == [("8", 10.0), ("7", 9.0), ("1", 7.0)]
 
 
-@pytest.mark.skip(reason="needs aggs (issue 16)")
 def test_rescorer_over_rrf_with_aggs(engine):
     resp = engine.search(
         index="test", body={**body(5, 5, 3, child_filter=True), "aggs": {"1": {"terms": {"field": "available"}}}}

@@ -138,7 +138,6 @@ def test_standard_retriever_min_score(animals_engine):
 
 
 # YAML: "standard retriever collapse"
-@pytest.mark.skip(reason="needs field collapsing (`collapse` in the standard retriever), not implemented in retrievo")
 def test_standard_retriever_collapse(animals_engine):
     resp = standard_search(
         animals_engine,

@@ -105,10 +105,15 @@ ERRORS: list[tuple[str, Any, str, str]] = [
     ("result window", {"size": 10001}, "search_phase_execution_exception", "all shards failed"),
     ("result window from", {"from": 9995, "size": 10}, "search_phase_execution_exception", "all shards failed"),
     # known to Elasticsearch, not implemented by retrievo
-    ("aggs", {"aggs": {"by_year": {"terms": {"field": "year"}}}}, IAE, _unsupported("[aggs] search parameter")),
-    ("aggregations", {"aggregations": {}}, IAE, _unsupported("[aggregations] search parameter")),
-    ("highlight", {"highlight": {"fields": {"title": {}}}}, IAE, _unsupported("[highlight] search parameter")),
-    ("collapse", {"collapse": {"field": "user"}}, IAE, _unsupported("[collapse] search parameter")),
+    ("aggs", {"aggs": {"by_year": {"composite": {}}}}, IAE, "the [composite] aggregation is not supported in retrievo"),
+    (
+        "aggregations",
+        {"aggregations": {"x": 1}},
+        PE,
+        "Aggregation definition for [x starts with a [VALUE_NUMBER], expected a [START_OBJECT].",
+    ),
+    ("highlight unknown field", {"highlight": {"foo": 1}}, XC, "[highlight] unknown field [foo]"),
+    ("collapse unknown field", {"collapse": {"field": "user", "foo": 1}}, XC, "[collapse] unknown field [foo]"),
     (
         "knn both vectors",
         {
@@ -305,9 +310,9 @@ ERRORS: list[tuple[str, Any, str, str]] = [
     ),
     (
         "standard collapse",
-        {"retriever": {"standard": {"collapse": {"field": "u"}}}},
-        IAE,
-        _unsupported("[standard] retriever parameter [collapse]"),
+        {"retriever": {"standard": {"collapse": {"field": "u", "foo": 1}}}},
+        XC,
+        "[standard] failed to parse field [collapse]",
     ),
     (
         "standard sort string",

@@ -84,6 +84,8 @@ def test_results_with_the_rule_off(
     got, want = np.array(off["scores"], dtype=np.float32), np.array(on["scores"], dtype=np.float32)
     if reorders:
         ulps = np.abs(got.view(np.int32) - want.view(np.int32))
-        assert ulps.max() <= 1 and ulps.max() == 1  # the rounding the rule exists to reproduce
+        # the rounding the rule exists to reproduce: one term at boost 3 (3 x 2.2f in float) against
+        # three at boost 1, summed
+        assert 1 <= ulps.max() <= 2
     else:
         assert np.array_equal(got, want)

@@ -37,7 +37,7 @@ def bm25_apple(doc: str, boost: float = 1.0) -> float:
     avgdl = sum(LENGTHS.values()) / len(LENGTHS)
     idf = math.log(1 + (big_n - n + 0.5) / (n + 0.5))
     f = APPLE_FREQ[doc]
-    return boost * idf * f / (f + k1 * (1 - b + b * LENGTHS[doc] / avgdl))
+    return boost * idf * f * (k1 + 1) / (f + k1 * (1 - b + b * LENGTHS[doc] / avgdl))  # ES's LegacyBM25Similarity
 
 
 def pin(position: int, count: int) -> float:

@@ -96,12 +96,11 @@ def test_rescorer_retriever_with_pre_filters(engine: Engine) -> None:
     assert hits(resp) == [("5", 6.0), ("7", 4.0)]
 
 
-# YAML: "Rescorer retriever and collapsing" — retrievo has no ``collapse``; it must refuse it loudly.
-def test_rescorer_retriever_and_collapsing_is_refused(engine: Engine) -> None:
-    with pytest.raises(ApiError) as err:
-        engine.search(index="test", body={"retriever": rescorer(10), "collapse": {"field": "group"}, "size": 3})
-    assert err.value.status_code == 400
-    assert "[collapse] search parameter is not supported in retrievo" in str(err.value.body)
+# YAML: "Rescorer retriever and collapsing" — the top-level collapse runs over the rescored ranking
+def test_rescorer_retriever_and_collapsing(engine: Engine) -> None:
+    resp = engine.search(index="test", body={"retriever": rescorer(10), "collapse": {"field": "group"}, "size": 3})
+    assert resp["hits"]["total"]["value"] == 10
+    assert hits(resp) == [("1", 10.0), ("3", 8.0), ("6", 5.0)]
 
 
 # YAML: "Rescorer retriever and invalid window size"

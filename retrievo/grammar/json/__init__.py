@@ -30,9 +30,10 @@ Deliberate differences from Elasticsearch, all because we parse dicts rather tha
 
 Decisions: features Elasticsearch has and retrievo does not (other query types, ``fuzziness``,
 ``rewrite``, terms lookup, multi_match ``cross_fields``/``phrase_prefix``/``bool_prefix``,
-range ``relation`` other than ``intersects``, script/geo/nested sorts, ``collapse``, ``aggs`` and
-the other unimplemented body keys, retrievers without a parser) are ``not_supported`` 400s naming
-the feature; those errors are never wrapped in ``failed to parse field`` so they stay readable.
+range ``relation`` other than ``intersects``, script/geo/nested sorts, aggregation types
+retrievo lacks (``retrievo/aggregations/registry.py``) and the other unimplemented body keys,
+retrievers without a parser) are ``not_supported`` 400s naming the feature; those errors are never
+wrapped in ``failed to parse field`` so they stay readable.
 Legacy ``range`` ``from``/``to``/``include_lower``/``include_upper`` are mapped to
 ``gt``/``gte``/``lt``/``lte``. ``from + size`` above ``index.max_result_window`` fails like ES's
 query phase (``search_phase_execution_exception`` whose root cause is the

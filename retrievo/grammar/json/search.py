@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from retrievo.aggregations.registry import parse_aggregations
 from retrievo.errors import (
     BadRequestError,
     error_cause,
@@ -26,7 +27,9 @@ from retrievo.errors import (
     validation_error,
 )
 from retrievo.grammar.json import values as jv
+from retrievo.grammar.json.collapse import attach_collapse, parse_collapse
 from retrievo.grammar.json.errors import failed_field, unknown_field, unsupported_token, x_content
+from retrievo.grammar.json.highlight import parse_highlight
 from retrievo.grammar.json.knn import parse_knn_section
 from retrievo.grammar.json.legacy_rank import (
     check_supported,
@@ -301,6 +304,10 @@ _HANDLERS: dict[str, Callable[[str, Any], Any]] = {
     "fields": _fields_list,
     "docvalue_fields": _fields_list,
     "stored_fields": parse_stored_fields,
+    "aggs": lambda key, value: parse_aggregations(value),
+    "aggregations": lambda key, value: parse_aggregations(value),
+    "collapse": lambda key, value: parse_collapse(value),
+    "highlight": lambda key, value: parse_highlight(value),
     **{flag: _bool for flag in _DEFAULT_FALSE_FLAGS},
 }
 
@@ -409,9 +416,11 @@ def parse_search(
         )
         if parsed.get("rescore"):
             retriever = RescorerRetriever(retriever=retriever, rescore=parsed["rescore"], top_level=True)
+    retriever, collapse = attach_collapse(retriever, parsed.get("collapse"))
     request = SearchRequest(
         index=index,
         retriever=retriever,
+        collapse=collapse,
         size=parsed.get("size", 10),
         size_given=parsed.get("size") == 10,  # only an explicit default needs telling apart
         from_=parsed.get("from", 0),
@@ -427,6 +436,8 @@ def parse_search(
         docvalue_fields=parsed.get("docvalue_fields"),
         stored_fields=parsed.get("stored_fields"),
         source_requested=_source_requested(parsed),
+        aggs=parsed.get("aggregations", parsed.get("aggs", ())),
+        highlight=parsed.get("highlight"),
     )
     window = request.from_ + request.size
     if window > max_result_window:

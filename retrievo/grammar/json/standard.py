@@ -4,24 +4,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from retrievo.errors import illegal_argument, not_supported
+from retrievo.errors import illegal_argument
+from retrievo.grammar.json.collapse import parse_collapse
 from retrievo.grammar.json.objects import OBJECT, OBJECT_ARRAY, Field, int_field, parse_object
 from retrievo.grammar.json.queries import parse_top_level_query
 from retrievo.grammar.json.retriever_common import BASE_FIELDS, base_kwargs
 from retrievo.grammar.json.sort import parse_search_after, parse_sort
 from retrievo.retrievers.standard import StandardRetriever
 
-
-def _collapse(value: Any) -> None:
-    raise not_supported("[standard] retriever parameter [collapse]")
-
-
 _FIELDS: dict[str, Field] = {
     "query": Field(OBJECT, parse_top_level_query),
     "search_after": Field(OBJECT_ARRAY, parse_search_after),
     "terminate_after": int_field(),
     "sort": Field(OBJECT_ARRAY, parse_sort),
-    "collapse": Field(OBJECT, _collapse),
+    "collapse": Field(OBJECT, parse_collapse),
     **BASE_FIELDS,
 }
 
@@ -38,5 +34,6 @@ def parse_standard(body: dict[str, Any]) -> StandardRetriever:
         sort=parsed.get("sort", ()),
         terminate_after=terminate_after or None,
         search_after=parsed.get("search_after"),
+        collapse=parsed.get("collapse"),
         **base_kwargs(parsed),
     )

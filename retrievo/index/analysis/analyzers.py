@@ -54,20 +54,22 @@ class Analyzer:
         self._fused_lowercase = bool(self.filters) and type(self.filters[0]) is LowercaseFilter
 
     def analyze(self, text: str) -> list[Token]:
-        spans = self.tokenizer.spans(text)
-        stream = TokenStream([text[s:e] for s, e, _ in spans], [1] * len(spans), spans)
+        terms, spans = self.tokenizer.tokens(text)
+        stream = TokenStream(terms, self.tokenizer.increments(len(spans)), spans)
         for f in self.filters:
             stream = f.apply(stream)
         meta = stream.meta
         assert meta is not None
         positions = accumulate(stream.incs)
-        return [Token(term, pos - 1, m[0], m[1], m[2]) for term, pos, m in zip(stream.terms, positions, meta)]
+        lengths = stream.lengths or [1] * len(meta)
+        rows = zip(stream.terms, positions, meta, lengths)
+        return [Token(term, pos - 1, m[0], m[1], m[2], n) for term, pos, m, n in rows]
 
     def terms(self, text: str) -> tuple[list[str], list[int]]:
         """Terms and absolute positions, identical to ``analyze`` minus offsets and types."""
         fused = self._fused_lowercase
         terms = self.tokenizer.terms(text, fused)
-        stream = TokenStream(terms, [1] * len(terms))
+        stream = TokenStream(terms, self.tokenizer.increments(len(terms)))
         for f in self.filters[1:] if fused else self.filters:
             stream = f.apply(stream)
         incs = stream.incs

@@ -36,6 +36,9 @@ class TokenStream:
     terms: list[str]
     incs: list[int]
     meta: list[Meta] | None = None
+    # Position lengths (PositionLengthAttribute); None means all 1. Only filters making
+    # multi-position tokens (shingles, synonym graphs, word_delimiter_graph) set it; analyze reads it.
+    lengths: list[int] | None = None
 
 
 class TokenFilter:
@@ -105,7 +108,8 @@ class StopFilter(TokenFilter):
             pending = 0
             if meta is not None:
                 meta.append(stream.meta[i])  # type: ignore[index]
-        return TokenStream(terms, new_incs, meta)
+        lengths = None if stream.lengths is None else list(compress(stream.lengths, keep))
+        return TokenStream(terms, new_incs, meta, lengths)
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"type": "stop", "stopwords": sorted(self.words)}
@@ -198,7 +202,10 @@ class AsciiFoldingFilter(TokenFilter):
                 incs.append(0)
                 if meta is not None:
                     meta.append(stream.meta[i])  # type: ignore[index]
-        return TokenStream(terms, incs, meta)
+        lengths = None
+        if stream.lengths is not None:  # a kept original spans what its folded form spans
+            lengths = [n for n, o, f in zip(stream.lengths, stream.terms, folded) for _ in range(1 + (o != f))]
+        return TokenStream(terms, incs, meta, lengths)
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"type": "asciifolding"}

@@ -10,9 +10,10 @@ is almost always a bug in the caller's settings, and silently analyzing differen
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from functools import partial
 from typing import Any
 
-from retrievo.errors import BadRequestError, illegal_argument, not_supported
+from retrievo.errors import ApiError, BadRequestError, api_error, error_cause, illegal_argument, not_supported
 
 from . import standard_tokenizer as _std
 from .analyzers import (
@@ -26,6 +27,16 @@ from .analyzers import (
     stop_analyzer,
     whitespace_analyzer,
 )
+from .char_filters import CharFilter, CharFilteredTokenizer
+from .component_factories import (
+    PRECONFIGURED_FILTERS,
+    PRECONFIGURED_TOKENIZERS,
+    IndexLimits,
+    Unsupported,
+    build_char_filter,
+    build_filter,
+    build_tokenizer,
+)
 from .filters import (
     ENGLISH_STOP_WORDS,
     AsciiFoldingFilter,
@@ -36,6 +47,8 @@ from .filters import (
     TokenFilter,
     UppercaseFilter,
 )
+from .stemmers import SNOWBALL_LANGUAGES, MinimalEnglishStemFilter, SnowballStemFilter
+from .synonyms import SynonymBuildError, bind_chain
 from .tokenizers import KeywordTokenizer, LetterTokenizer, StandardTokenizer, Tokenizer, WhitespaceTokenizer
 
 Definition = Mapping[str, Any]
@@ -54,16 +67,15 @@ _UNSUPPORTED_NAMED_LISTS = frozenset(
 # Types that exist in Elasticsearch but are not implemented here: refused as unsupported rather
 # than reported as "unknown", which would mislead someone porting a real index.
 _ES_ONLY_FILTER_TYPES = frozenset(
-    "apostrophe arabic_normalization cjk_bigram cjk_width classic common_grams condition decimal_digit "
-    "delimited_payload dictionary_decompounder edge_ngram elision fingerprint flatten_graph "
-    "hunspell hyphenation_decompounder keep keep_types keyword_marker kstem length limit "
-    "min_hash multiplexer ngram normalization pattern_capture pattern_replace phonetic "
-    "predicate_token_filter remove_duplicates reverse shingle snowball stemmer_override "
-    "synonym synonym_graph trim truncate unique word_delimiter word_delimiter_graph".split()
+    "arabic_normalization cjk_bigram cjk_width classic common_grams condition "
+    "delimited_payload dictionary_decompounder fingerprint flatten_graph "
+    "hunspell hyphenation_decompounder keep_types keyword_marker kstem "
+    "min_hash multiplexer normalization pattern_capture phonetic "
+    "predicate_token_filter stemmer_override "
+    "word_delimiter".split()
 )
 _ES_ONLY_TOKENIZER_TYPES = frozenset(
-    "char_group classic edge_ngram lowercase ngram path_hierarchy pattern simple_pattern "
-    "simple_pattern_split thai uax_url_email icu_tokenizer".split()
+    "char_group classic lowercase simple_pattern simple_pattern_split thai uax_url_email icu_tokenizer".split()
 )
 _ES_ONLY_ANALYZER_TYPES = frozenset(
     "fingerprint pattern snowball arabic armenian basque bengali brazilian bulgarian catalan cjk "
@@ -187,21 +199,33 @@ def _unknown(kind: str, type_name: str, name: str, es_only: frozenset[str]) -> B
 
 
 def _value_error(fn: Callable[[], Any]) -> Any:
-    """Turns a component's ValueError (Lucene's IllegalArgumentException) into a 400."""
+    """Turns a component's ValueError (Lucene's IllegalArgumentException) into a 400, a refused
+    setting into ``not supported``, and a RuntimeError (ES's RuntimeException) into its 500."""
     try:
         return fn()
+    except Unsupported as e:
+        raise not_supported(e.what, e.detail) from None
     except ValueError as e:
         raise illegal_argument(str(e)) from None
+    except RuntimeError as e:
+        raise _runtime_error(str(e)) from None
+
+
+def _runtime_error(reason: str) -> ApiError:
+    return api_error("runtime_exception", reason, status=500)
 
 
 # ------------------------------------------------------------------------------------ tokenizers
 
 
-def _build_tokenizer(name: str, definition: Definition) -> Tokenizer:
+def _build_tokenizer(name: str, definition: Definition, limits: IndexLimits) -> Tokenizer:
     t = _type_of("tokenizer", name, definition)
     p = _Params("tokenizer", name, definition)
     tok: Tokenizer
-    if t == "standard":
+    extra = _value_error(lambda: build_tokenizer(t, p, limits))
+    if extra is not None:
+        tok = extra
+    elif t == "standard":
         n = p.integer("max_token_length", _std.DEFAULT_MAX_TOKEN_LENGTH)
         tok = _value_error(lambda: StandardTokenizer(n))
     elif t == "whitespace":
@@ -223,6 +247,7 @@ _BUILTIN_TOKENIZERS: dict[str, Callable[[], Tokenizer]] = {
     "whitespace": WhitespaceTokenizer,
     "letter": LetterTokenizer,
     "keyword": KeywordTokenizer,
+    **PRECONFIGURED_TOKENIZERS,
 }
 
 
@@ -232,14 +257,21 @@ _STEMMER_LANGUAGES: dict[str, Callable[[], TokenFilter]] = {
     "english": PorterStemFilter,
     "porter": PorterStemFilter,
     "possessive_english": EnglishPossessiveFilter,
+    "possessiveenglish": EnglishPossessiveFilter,
+    "minimal_english": MinimalEnglishStemFilter,
+    "minimalenglish": MinimalEnglishStemFilter,
+    **{lang: partial(SnowballStemFilter, lang) for lang in SNOWBALL_LANGUAGES},
 }
 
 
-def _build_filter(name: str, definition: Definition) -> TokenFilter:
+def _build_filter(name: str, definition: Definition, limits: IndexLimits) -> TokenFilter:
     t = _type_of("filter", name, definition)
     p = _Params("filter", name, definition)
     f: TokenFilter
-    if t == "lowercase":
+    extra = _value_error(lambda: build_filter(t, p, limits))
+    if extra is not None:
+        f = extra
+    elif t == "lowercase":
         if p.has("language"):
             lang = p.string("language")
             raise not_supported(f"[lowercase] filter language [{lang}]", f"used by [{name}]")
@@ -258,7 +290,7 @@ def _build_filter(name: str, definition: Definition) -> TokenFilter:
         language = p.string("language") if p.has("language") else p.string("name", "english")
         make = _STEMMER_LANGUAGES.get((language or "").lower())
         if make is None:
-            raise not_supported(f"stemmer language [{language}]", "available: english, porter, possessive_english")
+            raise not_supported(f"stemmer language [{language}]", f"available: {', '.join(_STEMMER_LANGUAGES)}")
         f = make()
     elif t == "asciifolding":
         f = AsciiFoldingFilter(p.boolean("preserve_original", False))
@@ -276,14 +308,29 @@ _BUILTIN_FILTERS: dict[str, Callable[[], TokenFilter]] = {
     "stemmer": PorterStemFilter,
     "english_possessive_stemmer": EnglishPossessiveFilter,
     "asciifolding": AsciiFoldingFilter,
+    **PRECONFIGURED_FILTERS,
 }
+
+
+def _build_char_filter(name: str, definition: Definition) -> CharFilter:
+    t = _type_of("char_filter", name, definition)
+    p = _Params("char_filter", name, definition)
+    cf = _value_error(lambda: build_char_filter(t, p))
+    if cf is None:
+        raise illegal_argument(f"Unknown char_filter type [{t}] for [{name}]")
+    p.finish()
+    return cf
 
 
 # ------------------------------------------------------------------------------------- analyzers
 
 
 def _build_analyzer(
-    name: str, definition: Definition, tokenizers: Mapping[str, Tokenizer], filters: Mapping[str, TokenFilter]
+    name: str,
+    definition: Definition,
+    tokenizers: Mapping[str, Tokenizer],
+    filters: Mapping[str, TokenFilter],
+    char_filters: Mapping[str, CharFilter],
 ) -> Analyzer:
     if not isinstance(definition, Mapping):
         raise illegal_argument(f"Failed to load settings for [index.analysis.analyzer.{name}]: expected an object")
@@ -295,7 +342,7 @@ def _build_analyzer(
     doc = {k: v for k, v in definition.items()}
     analyzer: Analyzer
     if t is None or t == "custom":
-        analyzer = _build_custom(name, p, tokenizers, filters, gap, doc)
+        analyzer = _build_custom(name, p, tokenizers, filters, char_filters, gap, doc)
     elif t == "standard":
         words = p.word_set("stopwords", frozenset())
         max_len = p.integer("max_token_length", _std.DEFAULT_MAX_TOKEN_LENGTH)
@@ -328,6 +375,7 @@ def _build_custom(
     p: _Params,
     tokenizers: Mapping[str, Tokenizer],
     filters: Mapping[str, TokenFilter],
+    char_filters: Mapping[str, CharFilter],
     gap: int,
     doc: dict[str, Any],
 ) -> Analyzer:
@@ -337,16 +385,39 @@ def _build_custom(
     tokenizer = tokenizers.get(tokenizer_name)
     if tokenizer is None:
         raise illegal_argument(f"Custom Analyzer [{name}] failed to find tokenizer under name [{tokenizer_name}]")
+    chars: list[CharFilter] = []
     for char_filter in p.string_list("char_filter"):
-        raise illegal_argument(f"Custom Analyzer [{name}] failed to find char_filter under name [{char_filter}]")
-    chain: list[TokenFilter] = []
+        cf = char_filters.get(char_filter)
+        if cf is None:
+            if char_filter == "html_strip":
+                raise not_supported("char_filter [html_strip]", f"used by [{name}]")
+            raise illegal_argument(f"Custom Analyzer [{name}] failed to find char_filter under name [{char_filter}]")
+        chars.append(cf)
+    if chars:
+        tokenizer = CharFilteredTokenizer(chars, tokenizer)
+    named: list[tuple[str, TokenFilter]] = []
     for filter_name in p.string_list("filter"):
         f = filters.get(filter_name)
         if f is None:
             raise illegal_argument(f"Custom Analyzer [{name}] failed to find filter under name [{filter_name}]")
-        chain.append(f)
+        named.append((filter_name, f))
+    chain = _bind_synonyms(tokenizer, named)
     p.integer("offset_gap", -1)  # accepted for compatibility; offsets across values are not kept
     return Analyzer(name, tokenizer, chain, position_increment_gap=gap, definition=doc)
+
+
+def _bind_synonyms(tokenizer: Tokenizer, named: list[tuple[str, TokenFilter]]) -> list[TokenFilter]:
+    """Synonym filters parse their rules with the chain before them, so they are built here."""
+    try:
+        bound: list[TokenFilter] = _value_error(lambda: bind_chain(tokenizer, named))
+        return bound
+    except SynonymBuildError as e:
+        parse = error_cause(
+            "parse_exception",
+            f"Invalid synonym rule at line {e.cause.line}",
+            error_cause("illegal_argument_exception", str(e.cause)),
+        )
+        raise illegal_argument(str(e), caused_by=parse) from None
 
 
 # -------------------------------------------------------------------------------------- registry
@@ -357,20 +428,32 @@ _SECTIONS = ("analyzer", "tokenizer", "filter", "char_filter", "normalizer")
 class AnalysisRegistry:
     """The analyzers of one index: built-ins plus those defined in its settings."""
 
-    __slots__ = ("_analyzers",)
+    __slots__ = ("_analyzers", "_analysis", "_limits")
 
-    def __init__(self, analyzers: Mapping[str, Analyzer] | None = None) -> None:
+    def __init__(
+        self,
+        analyzers: Mapping[str, Analyzer] | None = None,
+        analysis: Mapping[str, Any] | None = None,
+        limits: IndexLimits | None = None,
+    ) -> None:
         merged = dict(BUILTIN_ANALYZERS)
         merged["default"] = BUILTIN_ANALYZERS["standard"]
         if analyzers:
             merged.update(analyzers)
         self._analyzers: dict[str, Analyzer] = merged
+        # The settings it was built from, for ``_analyze`` chains that name the index's components.
+        self._analysis: Mapping[str, Any] = analysis or {}
+        self._limits = limits or IndexLimits()
 
     @classmethod
-    def from_settings(cls, analysis: Mapping[str, Any] | None) -> AnalysisRegistry:
-        """Builds from the ``settings.analysis`` object (``{"analyzer": {...}, "tokenizer": ...}``)."""
+    def from_settings(
+        cls, analysis: Mapping[str, Any] | None, *, max_ngram_diff: int = 1, max_shingle_diff: int = 3
+    ) -> AnalysisRegistry:
+        """Builds from the ``settings.analysis`` object (``{"analyzer": {...}, "tokenizer": ...}``);
+        ``max_ngram_diff``/``max_shingle_diff`` are the index-level limits of those names."""
+        limits = IndexLimits(max_ngram_diff, max_shingle_diff)
         if not analysis:
-            return cls()
+            return cls(limits=limits)
         if not isinstance(analysis, Mapping):
             raise illegal_argument(
                 f"Failed to load settings for [index.analysis]: expected an object, got [{analysis!r}]"
@@ -381,34 +464,60 @@ class AnalysisRegistry:
                     f"unknown setting [index.analysis.{section}] please check that any required plugins are "
                     "installed, or check the breaking changes documentation for removed settings"
                 )
-        for section in ("char_filter", "normalizer"):
-            for item_name, definition in _section(analysis, section).items():
-                if section == "char_filter":
-                    raise _unknown(
-                        "char_filter",
-                        _type_of("char_filter", item_name, definition),
-                        item_name,
-                        frozenset({"html_strip", "mapping", "pattern_replace"}),
-                    )
-                raise not_supported("normalizers", f"[{item_name}]")
-
+        for item_name in _section(analysis, "normalizer"):
+            raise not_supported("normalizers", f"[{item_name}]")
+        char_filters = {k: _build_char_filter(k, d) for k, d in _section(analysis, "char_filter").items()}
         tokenizers: dict[str, Tokenizer] = {k: make() for k, make in _BUILTIN_TOKENIZERS.items()}
         for item_name, definition in _section(analysis, "tokenizer").items():
-            tokenizers[item_name] = _build_tokenizer(item_name, definition)
+            tokenizers[item_name] = _build_tokenizer(item_name, definition, limits)
         filters: dict[str, TokenFilter] = {k: make() for k, make in _BUILTIN_FILTERS.items()}
         for item_name, definition in _section(analysis, "filter").items():
-            filters[item_name] = _build_filter(item_name, definition)
+            filters[item_name] = _build_filter(item_name, definition, limits)
         analyzers: dict[str, Analyzer] = {}
         for item_name, definition in _section(analysis, "analyzer").items():
             if item_name.startswith("_"):
                 raise illegal_argument(f"analyzer name must not start with '_'. got \"{item_name}\"")
-            analyzers[item_name] = _build_analyzer(item_name, definition, tokenizers, filters)
+            analyzers[item_name] = _build_analyzer(item_name, definition, tokenizers, filters, char_filters)
         if "default_index" in analyzers:
             raise illegal_argument(
                 "setting [index.analysis.analyzer.default_index] is not supported anymore, use "
                 "[index.analysis.analyzer.default] instead"
             )
-        return cls(analyzers)
+        return cls(analyzers, analysis, limits)
+
+    def chain(self, tokenizer: Any, char_filters: list[Any], filters: list[Any], *, global_only: bool) -> Analyzer:
+        """An ad-hoc analyzer for ``_analyze``: each part names a component (this index's own first,
+        then the built-ins) or defines one inline, as in ES's TransportAnalyzeAction."""
+        sections = {k: dict(_section(self._analysis, k)) for k in ("tokenizer", "filter", "char_filter")}
+        builtin: dict[str, Mapping[str, Any]] = {
+            "tokenizer": _BUILTIN_TOKENIZERS,
+            "filter": _BUILTIN_FILTERS,
+            "char_filter": {},
+        }
+
+        def ref(kind: str, value: Any, slot: str) -> str:
+            if isinstance(value, Mapping):
+                sections[kind][slot] = value
+                return slot
+            if not isinstance(value, str):
+                raise illegal_argument(f"[{kind}] must be a name or an object, got [{value!r}]")
+            if value in sections[kind] or value in builtin[kind]:
+                return value
+            if kind == "char_filter" and value == "html_strip":
+                raise not_supported("char_filter [html_strip]")
+            raise illegal_argument(f"failed to find {'global ' if global_only else ''}{kind} under [{value}]")
+
+        chain = {
+            "tokenizer": ref("tokenizer", tokenizer, "_anonymous_tokenizer"),
+            "char_filter": [ref("char_filter", v, f"_anonymous_charfilter_{i}") for i, v in enumerate(char_filters)],
+            "filter": [ref("filter", v, f"_anonymous_tokenfilter_{i}") for i, v in enumerate(filters)],
+        }
+        analysis = {**sections, "analyzer": {"analyze request": chain}}
+        limits = self._limits
+        registry = AnalysisRegistry.from_settings(
+            analysis, max_ngram_diff=limits.max_ngram_diff, max_shingle_diff=limits.max_shingle_diff
+        )
+        return registry.get("analyze request")
 
     def get(self, name: str) -> Analyzer:
         analyzer = self._analyzers.get(name)

@@ -28,6 +28,17 @@ class Tokenizer:
         out = [text[s:e] for s, e, _ in self.spans(text)]
         return list(map(java_lower, out)) if lower else out
 
+    def tokens(self, text: str) -> tuple[list[str], list[Span]]:
+        """Terms with their spans (offsets into ``text``). Tokenizers whose terms are not slices of
+        the text (path_hierarchy's replacement, char filters in front) override this."""
+        spans = self.spans(text)
+        return [text[s:e] for s, e, _ in spans], spans
+
+    def increments(self, count: int) -> list[int]:
+        """Position increments of ``count`` tokens: 1 each, except for tokenizers that stack
+        tokens on one position (path_hierarchy)."""
+        return [1] * count
+
     def to_json(self) -> dict[str, Any]:
         return {"type": self.type_name}
 

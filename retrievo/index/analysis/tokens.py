@@ -31,3 +31,6 @@ class Token:
     start_offset: int
     end_offset: int
     type: str
+    # How many positions the token spans (Lucene's PositionLengthAttribute): >1 for shingles,
+    # synonym-graph alternatives and word_delimiter_graph catenations.
+    position_length: int = 1

@@ -174,13 +174,24 @@ def match_elements(elements: tuple[Element, ...], text: str, pos: int, out: dict
     return pos
 
 
-def _print_offset(element: Offset) -> str:
-    """Values are printed in UTC: the zero offset in the element's style."""
-    if element.zulu is not None:
-        return element.zulu
-    return {"+HHmm": "+00", "+HHMM": "+0000", "+HHMMss": "+0000", "+HH:MM": "+00:00", "+HH:MM:ss": "+00:00"}.get(
-        element.style, "Z"
-    )
+def _print_offset(element: Offset, offset_seconds: int = 0) -> str:
+    """The offset in the element's style (values are printed in UTC unless a time zone shifted them,
+    as ``date_histogram``'s ``time_zone`` does: then java.time prints that zone's offset)."""
+    if offset_seconds == 0:
+        if element.zulu is not None:
+            return element.zulu
+        return {"+HHmm": "+00", "+HHMM": "+0000", "+HHMMss": "+0000", "+HH:MM": "+00:00", "+HH:MM:ss": "+00:00"}.get(
+            element.style, "Z"
+        )
+    sign = "-" if offset_seconds < 0 else "+"
+    minutes_total, seconds = divmod(abs(offset_seconds), 60)
+    hours, minutes = divmod(minutes_total, 60)
+    hh, mm, ss = f"{hours:02d}", f"{minutes:02d}", f"{seconds:02d}"
+    if element.style in ("+HHmm",):
+        return sign + hh + (mm if minutes or seconds else "")
+    if element.style in ("+HHMM", "+HHMMss"):
+        return sign + hh + mm + (ss if element.style == "+HHMMss" and seconds else "")
+    return sign + hh + ":" + mm + (":" + ss if seconds else "")  # iso, +HH:MM, +HH:MM:ss
 
 
 def render_elements(elements: tuple[Element, ...], parts: dict[str, int]) -> str:
@@ -198,7 +209,7 @@ def render_elements(elements: tuple[Element, ...], parts: dict[str, int]) -> str
         elif isinstance(element, Frac):
             out.append(str(parts["nano"]).zfill(9)[: element.print_width])
         else:
-            out.append(_print_offset(element))
+            out.append(_print_offset(element, parts.get("offset_seconds", 0)))
     return "".join(out)
 
 

@@ -61,11 +61,12 @@ class DateFormatter:
         return self._parse(_value_text(value), round_up).to_millis(zone)
 
     def format_millis(self, millis: int, zone: tzinfo | None = None) -> str:
-        """``millis`` printed with the first format (offsets printed as UTC; ``zone`` shifts the
-        local fields for pattern formats)."""
+        """``millis`` printed with the first format (in UTC; ``zone`` shifts the local fields of pattern
+        formats and prints its offset, as java.time does with a zoned formatter)."""
         first = self.formats[0]
         if zone is not None and isinstance(first, PatternFormat):
-            millis = millis + zone_offset_millis(millis, zone)
+            offset = zone_offset_millis(millis, zone)
+            return first.format(millis + offset, offset // 1000)
         return first.format(millis)
 
 

@@ -135,7 +135,8 @@ class PatternFormat:
             raise ValueError(f"Text '{text}' could not be parsed, unparsed text found at index {end}")
         return _resolve_fields(text, fields, round_up)
 
-    def format(self, millis: int) -> str:
+    def format(self, millis: int, offset_seconds: int = 0) -> str:
+        """``millis`` as local fields (already shifted by the zone's offset), printing ``offset_seconds``."""
         days, rest = divmod(millis, MILLIS_PER_DAY)
         year, month, day = civil_from_days(days)
         parts = {
@@ -146,6 +147,7 @@ class PatternFormat:
             "minute": rest // 60_000 % 60,
             "second": rest // 1000 % 60,
             "nano": rest % 1000 * NANOS_PER_MILLI,
+            "offset_seconds": offset_seconds,
         }
         return render_elements(self.print_elements, parts)
 

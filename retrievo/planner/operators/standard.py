@@ -10,6 +10,8 @@ from __future__ import annotations
 from retrievo.lucene.query import BoolQ, KnnHitsQ, LQuery, boosted
 from retrievo.planner.compile_query import compile_query, hybrid_without_processor
 from retrievo.planner.operators.base import Operator
+from retrievo.planner.operators.collapse import check_request as check_collapse
+from retrievo.planner.operators.collapse import collapsed
 from retrievo.planner.operators.query import Bm25Score, ConstantScore, Filter, MinScore, TerminateAfter
 from retrievo.planner.operators.top_docs import TopDocs
 from retrievo.planner.operators.vector import vector_searches
@@ -35,6 +37,9 @@ def plan_standard(r: StandardRetriever, ctx: PlanningContext, k: int, min_score:
         op = MinScore(op, r.min_score)
     if r.terminate_after:
         op = TerminateAfter(op, r.terminate_after)
+    if r.collapse is not None:  # every match ranked, then the first k groups
+        check_collapse(ctx.searcher, r.collapse, r.sort, r.search_after)
+        return collapsed(TopDocs(op, max(k, ctx.searcher.max_doc), r.sort, r.search_after), r.collapse, k)
     return TopDocs(op, k, r.sort, r.search_after)
 
 

@@ -50,7 +50,14 @@ class TopDocs(Operator):
         total = int(m.mask.sum())
         if not self.sort and self.search_after is None:
             docs, scores = top_k_by_score(m.mask, m.scores, self.k)
-            return Ranked(docs=docs, scores=scores, total=total, terminated_early=m.terminated_early, matched=m.mask)
+            return Ranked(
+                docs=docs,
+                scores=scores,
+                total=total,
+                terminated_early=m.terminated_early,
+                matched=m.mask,
+                matched_scores=m.scores,
+            )
         specs = self.sort or (SortField(field="_score", order="desc"),)
         cand = np.flatnonzero(m.mask).astype(np.int32)
         order, values = sort_candidates(ctx.searcher, specs, cand, m.scores[cand], self.search_after)
@@ -64,6 +71,7 @@ class TopDocs(Operator):
             sorted_by_field=by_field,
             terminated_early=m.terminated_early,
             matched=m.mask,
+            matched_scores=m.scores,
         )
 
 
@@ -102,5 +110,7 @@ class Page(Operator):
             sort_values=r.sort_values[sl] if r.sort_values is not None else None,
             sorted_by_field=r.sorted_by_field,
             terminated_early=r.terminated_early,
+            matched=r.matched,
+            matched_scores=r.matched_scores,
             fused=r.fused,
         )

@@ -1,0 +1,173 @@
+"""The ``top_hits`` aggregation: each bucket's best documents, printed as a search's ``hits`` object.
+
+Elasticsearch runs a small top-N collection per bucket (``TopHitsAggregator``) with the search's query
+scores: by score descending unless ``sort`` is given (the document id breaks ties, as Lucene's collectors
+do), ``from``/``size`` paging (default 0/3), ``hits.total`` the bucket's document count (always exact), and
+``_score``/``max_score`` printed only when the order is by score or ``track_scores`` asks for them. The
+fetch options ``_source`` and ``fields`` behave as on the search; the rest of the fetch phase's options
+(``highlight``, ``explain``, ``version``, ``seq_no_primary_term``, ``stored_fields``, ``docvalue_fields``,
+``script_fields``) are refused unless given their default, never silently ignored.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import numpy as np
+
+from retrievo.aggregations import params as p
+from retrievo.aggregations.base import AggContext, Aggregation, AggResult
+from retrievo.errors import illegal_argument, not_supported, parsing_error
+from retrievo.grammar.json import values as jv
+from retrievo.grammar.json.sort import parse_sort
+from retrievo.lucene.sorting import sort_candidates
+from retrievo.response import es_float, filter_source
+from retrievo.retrievers.search import SourceFilter
+from retrievo.retrievers.sort import SortField
+
+#: ``index.max_inner_result_window``'s default: ``from + size`` above it is refused.
+MAX_INNER_RESULT_WINDOW = 100
+_KEYS = ("from", "size", "sort", "_source", "track_scores")
+#: Fetch options retrievo does not run, with the default value that may pass.
+_REFUSED: dict[str, Any] = {
+    "explain": False,
+    "version": False,
+    "seq_no_primary_term": False,
+    "stored_fields": None,
+    "docvalue_fields": None,
+    "script_fields": None,
+    "highlight": None,
+    "fields": None,
+}
+
+
+@dataclass(frozen=True, kw_only=True)
+class TopHits(Aggregation):
+    """``top_hits``: ``size`` documents of the bucket from ``from`` on, in ``sort`` order (score by default)."""
+
+    from_: int = 0
+    size: int = 3
+    sort: tuple[SortField, ...] = ()
+    source: SourceFilter | None = None
+    track_scores: bool = False
+
+    type_name: ClassVar[str] = "top_hits"
+    type_key: ClassVar[str] = "top_hits"
+
+    def collect(self, ctx: AggContext, docs: np.ndarray) -> AggResult:
+        if self.from_ + self.size > MAX_INNER_RESULT_WINDOW:
+            raise illegal_argument(
+                f"Top hits result window is too large, the top hits aggregator [{self.name}]'s from + size must be "
+                f"less than or equal to: [{MAX_INNER_RESULT_WINDOW}] but was [{self.from_ + self.size}]. This limit "
+                "can be set by changing the [index.max_inner_result_window] index level setting."
+            )
+        s = ctx.searcher
+        all_scores = ctx.scores if ctx.scores is not None else np.zeros(s.max_doc, dtype=np.float32)
+        scores = all_scores[docs] if docs.size else np.zeros(0, dtype=np.float32)
+        by_score = not self.sort or all(f.field == "_score" for f in self.sort)
+        sort_values: list[list[Any]] | None = None
+        if self.sort:
+            order, sort_values = sort_candidates(s, self.sort, docs, scores, None)
+        else:
+            order = np.lexsort((docs, -scores.astype(np.float64)))
+        show_score = by_score or self.track_scores
+        source_spec = self.source if self.source is not None else SourceFilter()
+        hits: list[dict[str, Any]] = []
+        # ``sort_values`` follow the sorted order: rank ``r`` holds the values of ``docs[order[r]]``.
+        for rank in range(self.from_, min(self.from_ + self.size, int(order.size))):
+            pos = int(order[rank])
+            doc = int(docs[pos])
+            score = es_float(float(scores[pos])) if show_score else None
+            hit: dict[str, Any] = {"_index": ctx.index_name, "_id": s.ids[doc], "_score": score}
+            # The search's fetch (``fields``, metadata) applies to these hits too; ``_source`` is this
+            # aggregation's own: the whole document unless ``top_hits`` filters it.
+            fetched = ctx.fetch_hit(doc, score) if ctx.fetch_hit is not None else {}
+            hit.update((k, v) for k, v in fetched.items() if k not in ("_index", "_id", "_score", "_source", "fields"))
+            source = s.source(doc)
+            if source is not None:
+                filtered = filter_source(source, source_spec)
+                if filtered is not None:
+                    hit["_source"] = filtered
+            if "fields" in fetched:
+                hit["fields"] = fetched["fields"]
+            if sort_values is not None:
+                hit["sort"] = sort_values[rank]
+            hits.append(hit)
+        max_score = es_float(float(scores.max())) if show_score and scores.size else None
+        body = {"hits": {"total": {"value": int(docs.size), "relation": "eq"}, "max_score": max_score, "hits": hits}}
+        return AggResult(body, {})
+
+
+def _patterns(key: str, value: Any) -> tuple[str, ...]:
+    items = value if isinstance(value, list) else [value]
+    for item in items:
+        if not isinstance(item, str):
+            raise parsing_error(f"Unknown key for a {jv.token_of(item)} in [{key}].")
+    return tuple(dict.fromkeys(items))
+
+
+def parse_source(value: Any) -> SourceFilter:
+    """``FetchSourceContext.fromXContent`` (the search's own parser lives above this package, in the
+    grammar that imports the aggregation registry, so it cannot be imported from here)."""
+    if isinstance(value, bool):
+        return SourceFilter(enabled=value)
+    if isinstance(value, (str, list)):
+        return SourceFilter(includes=_patterns("_source", value))
+    if not isinstance(value, dict):
+        raise parsing_error(
+            f"Expected one of [VALUE_BOOLEAN, VALUE_STRING, START_ARRAY, START_OBJECT] but found [{jv.token_of(value)}]"
+        )
+    found: dict[str, tuple[str, ...]] = {}
+    for key, patterns in value.items():
+        target = {"includes": "includes", "include": "includes", "excludes": "excludes", "exclude": "excludes"}.get(key)
+        if target is None or not isinstance(patterns, (str, list)):
+            raise parsing_error(f"Unknown key for a {jv.token_of(patterns)} in [{key}].")
+        found[target] = _patterns(key, patterns)
+    return SourceFilter(includes=found.get("includes", ()), excludes=found.get("excludes", ()))
+
+
+def _non_negative(name: str, key: str, value: int) -> int:
+    if value < 0:
+        raise illegal_argument(f"[{key}] must be greater than or equal to 0. Found [{value}] in [{name}]")
+    return value
+
+
+def parse_top_hits(name: str, body: Any) -> TopHits:
+    """``TopHitsAggregationBuilder.parse``: paging, sort, ``_source`` and ``track_scores``."""
+    body = p.check_object("top_hits", body)
+    for key, value in body.items():
+        if key in _REFUSED and value != _REFUSED[key] and not (_REFUSED[key] is False and value == "false"):
+            raise not_supported(f"[{key}] in a [top_hits] aggregation")
+    p.check_keys("top_hits", {k: v for k, v in body.items() if k not in _REFUSED}, _KEYS + tuple(_REFUSED))
+    fields: dict[str, Any] = {}
+    if "from" in body:
+        fields["from_"] = _non_negative(name, "from", p.integer("top_hits", "from", body["from"]))
+    if "size" in body:
+        fields["size"] = _non_negative(name, "size", p.integer("top_hits", "size", body["size"]))
+    if "sort" in body:
+        fields["sort"] = parse_sort(body["sort"])
+    if "_source" in body:
+        fields["source"] = parse_source(body["_source"])
+    if "track_scores" in body:
+        fields["track_scores"] = p.boolean("top_hits", "track_scores", body["track_scores"])
+    return TopHits(name=name, **fields)
+
+
+def totals_as_int(aggregations: Any) -> Any:
+    """``rest_total_hits_as_int`` inside an ``aggregations`` object: Elasticsearch prints every
+    ``top_hits``' ``hits.total`` as a number too (the same ``SearchHits`` printing), at any depth."""
+    if isinstance(aggregations, list):
+        return [totals_as_int(item) for item in aggregations]
+    if not isinstance(aggregations, dict):
+        return aggregations
+    out = {key: totals_as_int(value) for key, value in aggregations.items()}
+    hits = aggregations.get("hits")
+    if (
+        isinstance(hits, dict)
+        and isinstance(hits.get("total"), dict)
+        and "relation" in hits["total"]
+        and isinstance(hits.get("hits"), list)
+    ):
+        out["hits"] = {**hits, "total": hits["total"]["value"]}
+    return out

@@ -1,0 +1,156 @@
+"""Doc values as aggregations read them: per-value arrays restricted to a bucket's documents.
+
+Numeric, date and boolean fields come from their :class:`~retrievo.index.doc_values.NumericColumn`;
+keyword fields from the inverted field's postings, turned into (document, ordinal) pairs with the
+ordinal indexing the field's sorted terms — Elasticsearch's ordinals over ``SortedSetDocValues``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+
+from retrievo.aggregations.base import AggContext
+from retrievo.aggregations.decimal_format import compile_decimal_format
+from retrievo.index.dates import DEFAULT_DATE_FORMAT
+from retrievo.index.dates.formatter import format_date_millis
+
+NUMERIC_TYPES = frozenset(
+    {"long", "integer", "short", "byte", "unsigned_long", "double", "float", "half_float", "scaled_float"}
+)
+INTEGER_TYPES = frozenset({"long", "integer", "short", "byte", "unsigned_long"})
+
+FieldKind = Literal["long", "double", "date", "boolean", "keyword", "other"]
+
+
+def field_kind(ctx: AggContext, field: str) -> FieldKind | None:
+    """What kind of values ``field`` aggregates as; ``None`` when it is unmapped."""
+    fi = ctx.searcher.field_info(field)
+    if fi is None:
+        return None
+    if fi.type in INTEGER_TYPES:
+        return "long"
+    if fi.type in NUMERIC_TYPES:
+        return "double"
+    if fi.type in ("date", "date_nanos"):
+        return "date"
+    if fi.type == "boolean":
+        return "boolean"
+    if fi.type in ("keyword", "constant_keyword", "wildcard"):
+        return "keyword"
+    return "other"
+
+
+@dataclass(frozen=True, eq=False)
+class ColumnIndex:
+    """One field's doc values laid out by document (CSR): the values of doc ``d`` are
+    ``values[starts[d]:starts[d + 1]]``. Built once per search and field, so a bucket's values are
+    gathered in time proportional to the bucket, not to the index."""
+
+    values: np.ndarray
+    starts: np.ndarray  # int64[max_doc + 1]
+
+    @staticmethod
+    def build(entry_docs: np.ndarray, values: np.ndarray, max_doc: int) -> ColumnIndex:
+        order = np.argsort(entry_docs, kind="stable")
+        by_doc = entry_docs[order]
+        starts = np.searchsorted(by_doc, np.arange(max_doc + 1), side="left").astype(np.int64)
+        return ColumnIndex(values[order], starts)
+
+    def gather(self, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(owner doc per value, value) for ``docs`` (sorted), owners ascending."""
+        lo = self.starts[docs]
+        counts = self.starts[docs + 1] - lo
+        total = int(counts.sum())
+        if total == 0:
+            return np.zeros(0, np.int32), self.values[:0]
+        owner = np.repeat(docs, counts).astype(np.int32)
+        first = np.cumsum(counts) - counts
+        idx = np.repeat(lo - first, counts) + np.arange(total)
+        return owner, self.values[idx]
+
+
+def _numeric_index(ctx: AggContext, field: str) -> ColumnIndex | None:
+    key = ("numeric", field)
+    if key not in ctx.cache:
+        column = ctx.searcher.numeric(field)
+        ctx.cache[key] = (
+            None
+            if column is None
+            else ColumnIndex.build(column.docs, column.values, max(ctx.searcher.max_doc, column.max_doc))
+        )
+    index: ColumnIndex | None = ctx.cache[key]
+    return index
+
+
+def numeric_values(ctx: AggContext, field: str, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """(owner doc per value, value as float64) for the values of ``field`` in ``docs``."""
+    index = _numeric_index(ctx, field)
+    if index is None:
+        if ctx.searcher.field_info(field) is None:
+            return None
+        return np.zeros(0, np.int32), np.zeros(0, np.float64)
+    owner, values = index.gather(docs)
+    return owner, values.astype(np.float64)
+
+
+def integer_values(ctx: AggContext, field: str, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """As :func:`numeric_values`, keeping int64 (exact longs and epoch milliseconds)."""
+    index = _numeric_index(ctx, field)
+    if index is None:
+        if ctx.searcher.field_info(field) is None:
+            return None
+        return np.zeros(0, np.int32), np.zeros(0, np.int64)
+    owner, values = index.gather(docs)
+    return owner, values.astype(np.int64)
+
+
+def keyword_values(ctx: AggContext, field: str, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """(owner doc per value, ordinal per value, sorted terms) for a keyword field in ``docs``."""
+    if ctx.searcher.field_info(field) is None:
+        return None
+    key = ("keyword", field)
+    if key not in ctx.cache:
+        inv = ctx.searcher.inverted(field)
+        if inv is None or not inv.terms:
+            ctx.cache[key] = None
+        else:
+            terms = inv.sorted_terms
+            ord_of_tid = np.empty(len(inv.terms), dtype=np.int64)
+            ord_of_tid[[inv.terms[t] for t in terms]] = np.arange(terms.size)
+            entry_ords = ord_of_tid[np.repeat(np.arange(len(inv.terms)), np.diff(inv.offsets))]
+            max_doc = max(ctx.searcher.max_doc, inv.max_doc)
+            ctx.cache[key] = (ColumnIndex.build(np.asarray(inv.docs), entry_ords, max_doc), terms)
+    cached = ctx.cache[key]
+    if cached is None:
+        return np.zeros(0, np.int32), np.zeros(0, np.int64), np.zeros(0, dtype=object)
+    index, terms = cached
+    owner, ords = index.gather(docs)
+    return owner, ords, terms
+
+
+def docs_with_value(ctx: AggContext, field: str, docs: np.ndarray) -> np.ndarray:
+    """Which of ``docs`` (sorted) have at least one value for ``field``."""
+    present = ctx.searcher.present(field)
+    if present.size < ctx.searcher.max_doc:
+        present = np.concatenate([present, np.zeros(ctx.searcher.max_doc - present.size, dtype=bool)])
+    return present[docs]
+
+
+#: Prints one value as ``value_as_string``/``key_as_string``.
+Printer = Callable[[float], str]
+
+
+def value_printer(ctx: AggContext, field: str | None, kind: str | None, fmt: str | None) -> Printer | None:
+    """``DocValueFormat`` of a values source: dates print with the request's or the field's date format,
+    numbers only when the request gives a ``format`` (a ``DecimalFormat`` pattern); raw values print nothing."""
+    if kind == "date":
+        fi = ctx.searcher.field_info(field or "")
+        pattern = fmt or (fi.date_format if fi else None) or DEFAULT_DATE_FORMAT
+        return lambda value: format_date_millis(int(value), pattern)
+    if fmt is not None and kind in ("long", "double"):
+        return compile_decimal_format(fmt).format
+    return None
