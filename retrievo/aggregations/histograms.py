@@ -21,7 +21,12 @@ from retrievo.aggregations.base import AggContext, Aggregation, AggResult, Bucke
 from retrievo.aggregations.decimal_format import compile_decimal_format
 from retrievo.aggregations.ordering import Order, check_order_paths, parse_order, sort_buckets, with_tiebreak
 from retrievo.aggregations.run import finish_buckets
-from retrievo.aggregations.values import docs_with_value, field_kind, integer_values, numeric_values
+from retrievo.aggregations.values import (
+    docs_with_value,
+    field_kind,
+    integer_values,
+    numeric_values_or_missing,
+)
 from retrievo.errors import illegal_argument
 from retrievo.index.dates import DEFAULT_DATE_FORMAT
 from retrievo.index.dates.civil_time import parse_time_zone
@@ -88,15 +93,7 @@ class Histogram(Aggregation):
     accepts_subs: ClassVar[bool] = True
 
     def collect(self, ctx: AggContext, docs: np.ndarray) -> AggResult:
-        kind = field_kind(ctx, self.field) if self.field else None
-        if kind in ("keyword", "other"):
-            fi = ctx.searcher.field_info(self.field or "")
-            raise p.type_error(self.field or "", fi.type if fi else "", self.type_name, ctx.index_name)
-        read = numeric_values(ctx, self.field, docs) if self.field and kind is not None else None
-        vdocs, vals = read if read is not None else (np.zeros(0, np.int32), np.zeros(0))
-        if self.missing is not None:
-            lacking = docs[~docs_with_value(ctx, self.field or "", docs)] if read is not None else docs
-            vdocs, vals = np.concatenate([vdocs, lacking]), np.concatenate([vals, np.full(lacking.size, self.missing)])
+        vdocs, vals = numeric_values_or_missing(ctx, self.type_name, self.field, docs, self.missing)
         steps_of = np.floor((vals - self.offset) / self.interval)
         if self.hard_bounds is not None:  # NumericHistogramAggregator: bounds hold ``k * interval`` (offset left out)
             keep = self._within_hard_bounds(steps_of * self.interval)

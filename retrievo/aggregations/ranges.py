@@ -13,7 +13,7 @@ from retrievo.aggregations import params as p
 from retrievo.aggregations.base import AggContext, Aggregation, AggResult
 from retrievo.aggregations.decimal_format import compile_decimal_format
 from retrievo.aggregations.run import finish_buckets
-from retrievo.aggregations.values import docs_with_value, field_kind, numeric_values
+from retrievo.aggregations.values import numeric_values_or_missing
 from retrievo.errors import illegal_argument, parsing_error
 from retrievo.index.dates import DEFAULT_DATE_FORMAT
 from retrievo.index.dates.formatter import format_date_millis, parse_date
@@ -54,16 +54,8 @@ class Range(Aggregation):
         return p.double(self.type_name, "missing", self.missing)
 
     def collect(self, ctx: AggContext, docs: np.ndarray) -> AggResult:
-        kind = field_kind(ctx, self.field) if self.field else None
-        if kind in ("keyword", "other"):
-            fi = ctx.searcher.field_info(self.field or "")
-            raise p.type_error(self.field or "", fi.type if fi else "", self.type_name, ctx.index_name)
-        read = numeric_values(ctx, self.field, docs) if self.field and kind is not None else None
-        vdocs, vals = read if read is not None else (np.zeros(0, np.int32), np.zeros(0))
-        if self.missing is not None:
-            lacking = docs[~docs_with_value(ctx, self.field or "", docs)] if read is not None else docs
-            vdocs = np.concatenate([vdocs, lacking])
-            vals = np.concatenate([vals, np.full(lacking.size, self.missing_value(ctx))])
+        missing = self.missing_value(ctx) if self.missing is not None else None
+        vdocs, vals = numeric_values_or_missing(ctx, self.type_name, self.field, docs, missing)
         resolved = sorted(((self.bounds(ctx, iv), iv) for iv in self.ranges), key=lambda t: (t[0][0], t[0][1]))
         raw: list[tuple[Any, dict[str, Any], np.ndarray]] = []
         for (lo, hi), iv in resolved:

@@ -13,6 +13,7 @@ from typing import Literal
 
 import numpy as np
 
+from retrievo.aggregations import params as p
 from retrievo.aggregations.base import AggContext
 from retrievo.aggregations.decimal_format import compile_decimal_format
 from retrievo.index.dates import DEFAULT_DATE_FORMAT
@@ -154,3 +155,22 @@ def value_printer(ctx: AggContext, field: str | None, kind: str | None, fmt: str
     if fmt is not None and kind in ("long", "double"):
         return compile_decimal_format(fmt).format
     return None
+
+
+def numeric_values_or_missing(
+    ctx: AggContext, agg_type: str, field: str | None, docs: np.ndarray, missing: float | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """(owner doc, value) pairs of a numeric ``field`` over ``docs`` for a numeric bucket aggregation
+    (``histogram``, ``range``): a keyword or other non-numeric field fails the shard as Elasticsearch's
+    value-source check does, and ``missing`` stands in for every doc without a value."""
+    kind = field_kind(ctx, field) if field else None
+    if kind in ("keyword", "other"):
+        fi = ctx.searcher.field_info(field or "")
+        raise p.type_error(field or "", fi.type if fi else "", agg_type, ctx.index_name)
+    read = numeric_values(ctx, field, docs) if field and kind is not None else None
+    vdocs, vals = read if read is not None else (np.zeros(0, np.int32), np.zeros(0))
+    if missing is not None:
+        lacking = docs[~docs_with_value(ctx, field or "", docs)] if read is not None else docs
+        vdocs = np.concatenate([vdocs, lacking])
+        vals = np.concatenate([vals, np.full(lacking.size, missing)])
+    return vdocs, vals
