@@ -746,7 +746,7 @@ def main(argv: list[str] | None = None) -> int:
         if c is synth and "retrievo" in by:
             lc = lucene_check(c, by["retrievo"], sorted(keep))
             verdict = "OK" if lc["max_rel_diff"] < 1e-6 else "FAIL"
-            checks[f"{c.name}: retrievo vs float64 textbook BM25 (SmallFloat lengths)"] = (
+            checks[f"{c.name}: retrievo vs float64 BM25 (legacy scale, SmallFloat lengths)"] = (
                 f"max rel diff {lc['max_rel_diff']:.2e} over top-10 of {lc['queries']} queries [{verdict} < 1e-6]; "
                 f"same top-10 set as reference: {lc['same_top10']}/{lc['queries']}"
             )
