@@ -20,10 +20,12 @@ from typing import Any, ClassVar
 
 from retrievo.errors import not_supported
 
-from ..errors import validation_exception
 from ..settings_parsing import SettingsReader
 from .base import CompletionModel, EndpointModel, InferenceService, ServiceContext
-from .test_service_settings import TestTaskSettings, cast_boolean, cast_string, require_api_key
+from .test_service_settings import (
+    TestTaskSettings,
+    read_mock_service_settings,
+)
 
 
 class TestCompletionModel(CompletionModel):
@@ -58,15 +60,8 @@ class TestCompletionService(InferenceService):
         task_settings: SettingsReader,
         context: ServiceContext,
     ) -> EndpointModel:
-        settings = service_settings.remaining
-        model = cast_string(settings.pop("model", None))
-        cast_string(settings.pop("hidden_field", None))
-        cast_boolean(settings.pop("should_return_hidden_field", None))
-        if model is None:
-            raise validation_exception(["missing model"])
-        require_api_key(settings)
-        settings.clear()  # the mock ignores everything else
-        return TestCompletionModel(model, TestTaskSettings.from_map(task_settings.remaining))
+        read = read_mock_service_settings(service_settings.remaining)
+        return TestCompletionModel(read.model, TestTaskSettings.from_map(task_settings.remaining))
 
 
 class StreamingCompletionTestService(InferenceService):

@@ -85,6 +85,28 @@ def cast_boolean(value: Any) -> bool | None:
     raise class_cast(value, "java.lang.Boolean")
 
 
+@dataclass(frozen=True)
+class MockServiceSettings:
+    """What the sparse and completion mocks read from ``service_settings`` (``TestServiceSettings``)."""
+
+    model: str
+    hidden_field: str | None
+    return_hidden_field: bool
+
+
+def read_mock_service_settings(settings: dict[str, Any]) -> MockServiceSettings:
+    """``TestServiceSettings.fromMap``: ``model`` (required), ``hidden_field``,
+    ``should_return_hidden_field`` and ``api_key`` (required); everything else is ignored (and consumed)."""
+    model = cast_string(settings.pop("model", None))
+    hidden_field = cast_string(settings.pop("hidden_field", None))
+    return_hidden_field = cast_boolean(settings.pop("should_return_hidden_field", None))
+    if model is None:
+        raise validation_exception(["missing model"])
+    require_api_key(settings)
+    settings.clear()  # the mock ignores everything else
+    return MockServiceSettings(model, hidden_field, bool(return_hidden_field))
+
+
 def require_api_key(settings: dict[str, Any]) -> None:
     """``TestSecretSettings.fromMap`` over the service settings (after the service settings parsed):
     ``api_key`` is required, a String."""

@@ -29,11 +29,14 @@ from typing import Any, ClassVar
 import numpy as np
 
 from ..chunking import ChunkingSettings, ChunkOffset
-from ..errors import validation_exception
 from ..settings_parsing import SettingsReader
 from .base import EndpointModel, InferenceService, ServiceContext, SparseEmbeddingModel, SparseVector
 from .test_dense import mock_chunk_offsets, mock_chunking
-from .test_service_settings import TestTaskSettings, cast_boolean, cast_string, java_hash_code, require_api_key
+from .test_service_settings import (
+    TestTaskSettings,
+    java_hash_code,
+    read_mock_service_settings,
+)
 
 FEATURES = 5
 
@@ -103,14 +106,7 @@ class TestSparseService(InferenceService):
         task_settings: SettingsReader,
         context: ServiceContext,
     ) -> EndpointModel:
-        settings = service_settings.remaining
-        model = cast_string(settings.pop("model", None))
-        hidden_field = cast_string(settings.pop("hidden_field", None))
-        return_hidden_field = cast_boolean(settings.pop("should_return_hidden_field", None))
-        if model is None:
-            raise validation_exception(["missing model"])
-        require_api_key(settings)
-        settings.clear()  # the mock ignores everything else
+        read = read_mock_service_settings(service_settings.remaining)
         return TestSparseModel(
-            model, hidden_field, bool(return_hidden_field), TestTaskSettings.from_map(task_settings.remaining)
+            read.model, read.hidden_field, read.return_hidden_field, TestTaskSettings.from_map(task_settings.remaining)
         )
