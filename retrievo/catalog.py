@@ -22,6 +22,7 @@ import numpy as np
 from retrievo.cluster_settings import SEARCH_SETTINGS, ClusterSettings
 from retrievo.errors import ApiError, bad_request, error_reason, illegal_argument, index_not_found, not_found
 from retrievo.index.mappings.limits import check_field_limit
+from retrievo.index.nested import check_nested_limit
 from retrievo.index.persistence import DataDirectory
 from retrievo.index.persistence.errors import corrupt, endpoint_not_restorable, pipeline_not_restorable
 from retrievo.index.persistence.manifest import MANIFEST_NAME
@@ -35,6 +36,8 @@ from retrievo.opensearch.ml_settings import ML_COMMONS_SETTINGS
 from retrievo.opensearch.pipeline_config import parse_search_pipeline
 from retrievo.opensearch.search_pipelines import SearchPipelines
 from retrievo.query_rules import RulesetStore
+from retrievo.synonyms import SynonymsStore
+from retrievo.synonyms import reload as synonyms_reload
 
 #: Characters Elasticsearch's ``MetadataCreateIndexService.validateIndexOrAliasName`` refuses.
 _FORBIDDEN_NAME_CHARACTERS = frozenset('\\/*?"<>| ,#:')
@@ -86,6 +89,9 @@ class Catalog:
         self.search_pipelines = SearchPipelines()
         #: Elasticsearch's query rulesets (``_query_rules``), by id (persisted: ``query_rules``).
         self.query_rules = RulesetStore()
+        #: Elasticsearch's synonyms sets (``_synonyms``), by id (persisted: ``synonyms``); the updateable
+        #: synonym filters of every index read them (``synonyms/reload.py``).
+        self.synonyms = SynonymsStore()
         #: Metarank inference entries (``retrievo serve --config``): name → inference endpoint id, for
         #: ``POST /inference/cross/<name>`` (rerank endpoints) and ``/inference/encoder/<name>``
         #: (text_embedding endpoints). Only these names answer there, as only configured ones do in Metarank.
@@ -150,7 +156,9 @@ class Catalog:
                 )
             shard = Shard(name, mappings, settings, embedder=self.inference)
             self._check_semantic_fields(shard)
+            synonyms_reload.prepare_new_index(shard, self.synonyms.rule_lines)
             check_field_limit(shard.mappings.total_fields_count(), shard.settings.mapping_total_fields_limit)
+            check_nested_limit(shard.mappings, shard.settings.mapping_nested_fields_limit)
             self._shards[name] = shard
             self._track(shard)
         return shard
@@ -316,6 +324,7 @@ class Catalog:
         self.inference.on_change = self._persist_endpoints
         self.search_pipelines.on_change = self._persist_pipelines
         self.query_rules.on_change = self._persist_query_rules
+        self.synonyms.on_change = self._persist_synonyms
         self.ml_models.on_change = self._persist_ml_commons
         self.cluster_settings.on_change = self._persist_cluster_settings
         if data.cluster_settings() is None:  # settings read from an older layout are saved in their own place
@@ -346,6 +355,7 @@ class Catalog:
             pipelines=self.search_pipelines.definitions(),
             ml_commons=self.ml_models.state(),
             query_rules=self.query_rules.definitions(),
+            synonyms=self.synonyms.definitions(),
             cluster_settings=self.cluster_settings.scopes()["persistent"],
         )
         return {
@@ -400,7 +410,15 @@ class Catalog:
         except (ApiError, KeyError, TypeError, ValueError) as failure:
             reason = error_reason(failure) if isinstance(failure, ApiError) else f"{type(failure).__name__}: {failure}"
             raise corrupt(data.root / MANIFEST_NAME, f"cannot restore the query rulesets: {reason}") from None
+        try:
+            self.synonyms.restore(data.synonyms().items())
+        except (KeyError, TypeError, ValueError) as failure:
+            raise corrupt(
+                data.root / MANIFEST_NAME, f"cannot restore the synonyms sets: {type(failure).__name__}: {failure}"
+            ) from None
         restored = data.read_indices(self.inference)
+        for shard in restored.values():  # updateable synonym filters start empty, as at creation
+            synonyms_reload.load(shard, self.synonyms.rule_lines)
         with self.lock:
             self._shards.update(restored)
             for alias in list(self._aliases):  # a replaced index comes back with its saved aliases only
@@ -434,6 +452,11 @@ class Catalog:
         """A manifest swap with the new query rulesets; if it fails, the change is not made."""
         if self._data is not None:
             self._data.commit(query_rules=definitions)
+
+    def _persist_synonyms(self, definitions: dict[str, Any]) -> None:
+        """A manifest swap with the new synonyms sets; if it fails, the change is not made."""
+        if self._data is not None:
+            self._data.commit(synonyms=definitions)
 
     def _persist_ml_commons(self, state: dict[str, Any]) -> None:
         """A manifest swap with ML Commons' new state; if it fails, the change is not made."""

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from retrievo.index.dates.nanos import format_date_nanos
 from retrievo.index.searcher import Searcher
 
 INTEGER_TYPES = frozenset({"long", "integer", "short", "byte", "unsigned_long"})
@@ -71,7 +72,8 @@ class FieldReader:
         self.path = path
         self.es_type = es_type
         self.source_path = source_path
-        self.column = searcher.numeric(path) if es_type in INTEGER_TYPES | FLOAT_TYPES | {"date", "boolean"} else None
+        columns = INTEGER_TYPES | FLOAT_TYPES | {"date", "date_nanos", "boolean"}
+        self.column = searcher.numeric(path) if es_type in columns else None
 
     def _column_values(self, doc: int) -> list[Any]:
         col = self.column
@@ -80,6 +82,8 @@ class FieldReader:
         raw = sorted(col.values[lo:hi].tolist())
         if self.es_type == "date":
             return [iso_millis(v) for v in raw]
+        if self.es_type == "date_nanos":  # epoch nanoseconds, printed with every fraction digit
+            return [format_date_nanos(v) for v in raw]
         if self.es_type == "boolean":
             return [bool(v) for v in raw]
         if self.es_type in INTEGER_TYPES:
@@ -102,7 +106,7 @@ class FieldReader:
             vector = self.searcher.source(doc)
             raw = _vector(vector, self.source_path)
             return None if raw is None else [float(v) for v in raw]
-        if self.es_type in INTEGER_TYPES | FLOAT_TYPES | {"date", "boolean"}:
+        if self.es_type in INTEGER_TYPES | FLOAT_TYPES | {"date", "date_nanos", "boolean"}:
             return None  # no column: the field was never indexed with a value
         return None  # ES|QL's "unsupported" type shows null
 

@@ -79,6 +79,12 @@ class AggContext:
     buckets_built: list[int] = field(default_factory=lambda: [0])
     #: Per-search memo of doc-value layouts (``values.py``), shared by every bucket of the search.
     cache: dict[Any, Any] = field(default_factory=dict)
+    #: A searcher → its ``filter_mask`` (a ``filter`` inside a ``nested`` aggregation reads nested rows).
+    filter_mask_for: Callable[[Searcher], Callable[[Any], np.ndarray]] | None = None
+    #: Inside a ``nested`` aggregation: the scope ``reverse_nested`` climbs (``aggregations/nested.py``).
+    nested_scope: Any = None
+    #: Stored field names → a reader of their values from a source (``top_hits``' ``stored_fields``).
+    stored_fields: Callable[[tuple[str, ...]], Callable[[Any], dict[str, Any]]] | None = None
 
     def count_buckets(self, n: int) -> None:
         """``MultiBucketConsumer``: fail the search once it has built more than ``MAX_BUCKETS`` buckets."""

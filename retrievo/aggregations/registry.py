@@ -13,9 +13,11 @@ from retrievo.aggregations import (
     filters,
     histograms,
     metrics,
+    nested,
     percentiles,
     pipelines,
     ranges,
+    significant_terms,
     terms,
     top_hits,
 )
@@ -35,6 +37,7 @@ AGG_PARSERS: dict[str, AggParser] = {
     "extended_stats": metrics.parse_extended_stats,
     "value_count": metrics.parse_value_count,
     "terms": terms.parse_terms,
+    "significant_terms": significant_terms.parse_significant_terms,
     "range": ranges.parse_range,
     "date_range": ranges.parse_date_range,
     "histogram": histograms.parse_histogram,
@@ -52,13 +55,14 @@ AGG_PARSERS: dict[str, AggParser] = {
     "percentiles": percentiles.parse_percentiles,
     "percentile_ranks": percentiles.parse_percentile_ranks,
     "top_hits": top_hits.parse_top_hits,
+    "nested": nested.parse_nested,
+    "reverse_nested": nested.parse_reverse_nested,
 }
 
 #: Elasticsearch's other aggregation types: a request naming one is refused as unsupported, not unknown.
 NOT_SUPPORTED: frozenset[str] = frozenset(
     {
-        "nested", "reverse_nested",
-        "significant_terms", "significant_text", "global", "composite", "adjacency_matrix", "auto_date_histogram",
+        "significant_text", "global", "composite", "adjacency_matrix", "auto_date_histogram",
         "variable_width_histogram", "rare_terms", "multi_terms", "sampler", "diversified_sampler", "random_sampler",
         "geo_distance", "geohash_grid", "geotile_grid", "geo_bounds", "geo_centroid", "ip_range", "ip_prefix",
         "median_absolute_deviation", "weighted_avg", "boxplot", "string_stats", "top_metrics", "t_test", "rate",

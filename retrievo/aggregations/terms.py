@@ -356,6 +356,10 @@ def _include_exclude(body: dict[str, Any]) -> IncludeExclude | None:
     )
 
 
+#: ``IncludeExclude.parseInclude``/``parseExclude``, shared with ``significant_terms``.
+parse_include_exclude = _include_exclude
+
+
 def parse_terms(name: str, body: Any) -> Terms:
     body = p.check_object("terms", body)
     fields: dict[str, Any] = {}

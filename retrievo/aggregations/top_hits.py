@@ -4,13 +4,14 @@ Elasticsearch runs a small top-N collection per bucket (``TopHitsAggregator``) w
 scores: by score descending unless ``sort`` is given (the document id breaks ties, as Lucene's collectors
 do), ``from``/``size`` paging (default 0/3), ``hits.total`` the bucket's document count (always exact), and
 ``_score``/``max_score`` printed only when the order is by score or ``track_scores`` asks for them. The
-fetch options ``_source`` and ``fields`` behave as on the search; the rest of the fetch phase's options
-(``highlight``, ``explain``, ``version``, ``seq_no_primary_term``, ``stored_fields``, ``docvalue_fields``,
-``script_fields``) are refused unless given their default, never silently ignored.
+fetch options ``_source``, ``fields``, ``stored_fields`` and ``seq_no_primary_term`` behave as on the
+search; the rest of the fetch phase's options (``highlight``, ``explain``, ``version``,
+``docvalue_fields``, ``script_fields``) are refused unless given their default, never silently ignored.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -21,20 +22,20 @@ from retrievo.aggregations.base import AggContext, Aggregation, AggResult
 from retrievo.errors import illegal_argument, not_supported, parsing_error
 from retrievo.grammar.json import values as jv
 from retrievo.grammar.json.sort import parse_sort
+from retrievo.grammar.json.stored_fields import parse_stored_fields
 from retrievo.lucene.sorting import sort_candidates
 from retrievo.response import es_float, filter_source
-from retrievo.retrievers.search import SourceFilter
+from retrievo.retrievers.fetch_source import shown_source
+from retrievo.retrievers.search import SourceFilter, StoredFields
 from retrievo.retrievers.sort import SortField
 
 #: ``index.max_inner_result_window``'s default: ``from + size`` above it is refused.
 MAX_INNER_RESULT_WINDOW = 100
-_KEYS = ("from", "size", "sort", "_source", "track_scores")
+_KEYS = ("from", "size", "sort", "_source", "track_scores", "stored_fields", "seq_no_primary_term")
 #: Fetch options retrievo does not run, with the default value that may pass.
 _REFUSED: dict[str, Any] = {
     "explain": False,
     "version": False,
-    "seq_no_primary_term": False,
-    "stored_fields": None,
     "docvalue_fields": None,
     "script_fields": None,
     "highlight": None,
@@ -51,6 +52,10 @@ class TopHits(Aggregation):
     sort: tuple[SortField, ...] = ()
     source: SourceFilter | None = None
     track_scores: bool = False
+    #: ``stored_fields``: fields mapped with ``store: true`` (``_none_``: hits without ``_id``/``_source``).
+    stored_fields: StoredFields | None = None
+    #: ``seq_no_primary_term``: each hit shows ``_seq_no`` and ``_primary_term``.
+    seq_no_primary_term: bool = False
 
     type_name: ClassVar[str] = "top_hits"
     type_key: ClassVar[str] = "top_hits"
@@ -72,7 +77,10 @@ class TopHits(Aggregation):
         else:
             order = np.lexsort((docs, -scores.astype(np.float64)))
         show_score = by_score or self.track_scores
-        source_spec = self.source if self.source is not None else SourceFilter()
+        source_spec = shown_source(self.source, self.stored_fields)
+        stored = _stored_reader(ctx, self.stored_fields)
+        if self.seq_no_primary_term and ctx.nested_scope is not None:
+            raise not_supported("[seq_no_primary_term] in a [top_hits] aggregation under a [nested] aggregation")
         hits: list[dict[str, Any]] = []
         # ``sort_values`` follow the sorted order: rank ``r`` holds the values of ``docs[order[r]]``.
         for rank in range(self.from_, min(self.from_ + self.size, int(order.size))):
@@ -84,19 +92,33 @@ class TopHits(Aggregation):
             # aggregation's own: the whole document unless ``top_hits`` filters it.
             fetched = ctx.fetch_hit(doc, score) if ctx.fetch_hit is not None else {}
             hit.update((k, v) for k, v in fetched.items() if k not in ("_index", "_id", "_score", "_source", "fields"))
+            if self.stored_fields is not None and not self.stored_fields.fetch:
+                del hit["_id"]  # ``_none_``: no stored field at all, ``_id`` included
+            if self.seq_no_primary_term:
+                hit["_seq_no"], hit["_primary_term"] = int(s.seq_nos[doc]), 1
             source = s.source(doc)
             if source is not None:
                 filtered = filter_source(source, source_spec)
                 if filtered is not None:
                     hit["_source"] = filtered
-            if "fields" in fetched:
-                hit["fields"] = fetched["fields"]
+            fields = {**stored(source), **fetched.get("fields", {})} if stored is not None else fetched.get("fields")
+            if fields:
+                hit["fields"] = fields
             if sort_values is not None:
                 hit["sort"] = sort_values[rank]
             hits.append(hit)
         max_score = es_float(float(scores.max())) if show_score and scores.size else None
         body = {"hits": {"total": {"value": int(docs.size), "relation": "eq"}, "max_score": max_score, "hits": hits}}
         return AggResult(body, {})
+
+
+def _stored_reader(ctx: AggContext, stored: StoredFields | None) -> Callable[[Any], dict[str, Any]] | None:
+    """``source → {field: values}`` of the named stored fields, or ``None`` when none are named."""
+    if stored is None or not stored.fetch or not stored.names:
+        return None
+    if ctx.stored_fields is None or ctx.nested_scope is not None:
+        raise not_supported("[stored_fields] in a [top_hits] aggregation under a [nested] aggregation")
+    return ctx.stored_fields(stored.names)
 
 
 def _patterns(key: str, value: Any) -> tuple[str, ...]:
@@ -151,6 +173,10 @@ def parse_top_hits(name: str, body: Any) -> TopHits:
         fields["source"] = parse_source(body["_source"])
     if "track_scores" in body:
         fields["track_scores"] = p.boolean("top_hits", "track_scores", body["track_scores"])
+    if "stored_fields" in body:
+        fields["stored_fields"] = parse_stored_fields("stored_fields", body["stored_fields"])
+    if "seq_no_primary_term" in body:
+        fields["seq_no_primary_term"] = p.boolean("top_hits", "seq_no_primary_term", body["seq_no_primary_term"])
     return TopHits(name=name, **fields)
 
 

@@ -78,10 +78,17 @@ def _numeric_index(ctx: AggContext, field: str) -> ColumnIndex | None:
     key = ("numeric", field)
     if key not in ctx.cache:
         column = ctx.searcher.numeric(field)
+        fi = ctx.searcher.field_info(field)
+        # date_nanos aggregates in milliseconds (DateUtils.toMilliSeconds), as Elasticsearch does
+        nanos = fi is not None and fi.type == "date_nanos"
         ctx.cache[key] = (
             None
             if column is None
-            else ColumnIndex.build(column.docs, column.values, max(ctx.searcher.max_doc, column.max_doc))
+            else ColumnIndex.build(
+                column.docs,
+                column.values // 1_000_000 if nanos else column.values,
+                max(ctx.searcher.max_doc, column.max_doc),
+            )
         )
     index: ColumnIndex | None = ctx.cache[key]
     return index

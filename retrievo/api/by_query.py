@@ -16,6 +16,7 @@ from typing import Any
 from retrievo.api import params as p
 from retrievo.api.call import Call, body_object, refuse
 from retrievo.api.resolve import resolve_call
+from retrievo.api.url_query import url_query
 from retrievo.errors import bad_request, illegal_argument, not_supported
 from retrievo.grammar.json import parse_search
 from retrievo.planner.execute import run_search
@@ -23,7 +24,7 @@ from retrievo.query_rules.resolve import apply_query_rules
 
 
 def _options(call: Call) -> tuple[dict[str, Any], int | None, bool]:
-    refuse(call, "q", "scroll", "search_type", "_slice", "pipeline", "version_type")
+    refuse(call, "scroll", "search_type", "_slice", "pipeline", "version_type")
     if not p.as_bool("wait_for_completion", call.param("wait_for_completion"), True):
         raise not_supported("[wait_for_completion=false]", "retrievo runs the request before answering")
     conflicts = call.param("conflicts")
@@ -66,6 +67,8 @@ def _options(call: Call) -> tuple[dict[str, Any], int | None, bool]:
             f"number of documents or -1 if it isn't but it was [{max_docs}];",
         )
     query = {"query": body["query"]} if "query" in body else {}
+    if (uri_query := url_query(call)) is not None:  # ?q=... replaces the body's query, as in _search
+        query = {"query": uri_query}
     return query, max_docs, p.refresh(call.param("refresh"))
 
 

@@ -4,7 +4,8 @@ One local shard answers every write: ``_shards`` is ``{total: 1, successful: 1, 
 ``routing``/``wait_for_active_shards``/``timeout`` are accepted (validated) and change nothing.
 ``refresh`` (``true``, ``wait_for`` or the bare flag) makes the write searchable before the call
 returns. Options retrievo cannot honour (``pipeline``, ``version``/``version_type``, ``if_seq_no``/
-``if_primary_term``, ``stored_fields``) are refused by name, never ignored.
+``if_primary_term``) are refused by name, never ignored; ``stored_fields`` on reads returns the fields
+mapped with ``store: true`` (:mod:`retrievo.index.stored_fields`).
 
 A write through an alias lands in its write index (``Catalog.write_index``: ES's "no write index"
 error when it has none; ``require_alias`` refuses names that are not aliases), in ``_bulk`` per
@@ -36,6 +37,7 @@ from retrievo.errors import (
 from retrievo.grammar.json.search import parse_source
 from retrievo.index.doc_ids import check_id, id_problems
 from retrievo.index.shard import Shard
+from retrievo.index.stored_fields import StoredFieldsFetcher, names_request_source
 from retrievo.response import filter_source
 from retrievo.retrievers.search import SourceFilter
 
@@ -108,7 +110,7 @@ def _write(call: Call, op_type: str) -> RestResponse:
     return reply(200, body)
 
 
-def _document(shard: Shard, doc_id: str, spec: SourceFilter) -> dict[str, Any] | None:
+def _document(shard: Shard, doc_id: str, spec: SourceFilter, stored: list[str] | None = None) -> dict[str, Any] | None:
     found = shard.store.get(doc_id)
     if found is None:
         return None
@@ -116,18 +118,29 @@ def _document(shard: Shard, doc_id: str, spec: SourceFilter) -> dict[str, Any] |
         "_index": shard.name,
         "_id": doc_id,
         "_version": shard.store.versions[doc_id],
-        "_seq_no": shard.store.seq_no,
+        "_seq_no": shard.store.seq_no_of(found[0]),
         "_primary_term": 1,
         "found": True,
     }
     filtered = filter_source(found[1], spec)
     if filtered is not None:
         body["_source"] = filtered
+    if stored:  # fields mapped with store: true (retrievo.index.stored_fields)
+        fields = StoredFieldsFetcher(shard.mappings, stored).fetch(found[1])
+        if fields:
+            body["fields"] = fields
     return body
 
 
+def _stored_names(raw: Any) -> list[str] | None:
+    """A ``stored_fields`` parameter (comma-separated, or a list from ``Engine`` or an ``_mget`` item)."""
+    if raw is None:
+        return None
+    return [str(name) for name in raw] if isinstance(raw, list) else p.names(raw)
+
+
 def _read_options(call: Call) -> None:
-    refuse(call, "stored_fields", "version", "version_type", "force_synthetic_source", "_source_exclude_vectors")
+    refuse(call, "version", "version_type", "force_synthetic_source", "_source_exclude_vectors")
     p.as_bool("realtime", call.param("realtime"), True)  # one local shard: every read is realtime
 
 
@@ -138,7 +151,9 @@ def get(call: Call) -> dict[str, Any]:
     doc_id = str(call.part("id"))
     if p.as_bool("refresh", call.param("refresh")):
         shard.refresh()
-    body = _document(shard, doc_id, source_filter(call))
+    stored = _stored_names(call.param("stored_fields"))
+    spec = source_filter(call, names_request_source(stored) if stored else True)
+    body = _document(shard, doc_id, spec, stored)
     if body is None:
         raise not_found_body({"_index": shard.name, "_id": doc_id, "found": False})
     return body
@@ -184,7 +199,13 @@ def bulk(call: Call) -> dict[str, Any]:
     return {"errors": errors, "took": int((time.perf_counter() - start) * 1000), "items": items}
 
 
-def _mget_item(catalog: Catalog, spec: Any, default_index: str | None, default_source: SourceFilter) -> dict[str, Any]:
+def _mget_item(
+    catalog: Catalog,
+    spec: Any,
+    default_index: str | None,
+    default_source: SourceFilter,
+    default_stored: list[str] | None = None,
+) -> dict[str, Any]:
     if not isinstance(spec, dict):
         raise bad_request("parsing_exception", "docs array element should include an object")
     unknown = set(spec) - {"_index", "_id", "_source", "routing", "stored_fields", "version", "version_type"}
@@ -204,8 +225,14 @@ def _mget_item(catalog: Catalog, spec: Any, default_index: str | None, default_s
             raise index_not_found(index_name)
     except ApiError as err:
         return {"_index": index_name, "_id": doc_id, "error": err.body["error"]}
-    spec_source = parse_source("_source", spec["_source"]) if "_source" in spec else default_source
-    found = _document(shard, doc_id, spec_source)
+    stored = _stored_names(spec["stored_fields"]) if "stored_fields" in spec else default_stored
+    if "_source" in spec:
+        spec_source = parse_source("_source", spec["_source"])
+    elif stored and default_source == SourceFilter():
+        spec_source = SourceFilter(enabled=names_request_source(stored))
+    else:
+        spec_source = default_source
+    found = _document(shard, doc_id, spec_source, stored)
     return found if found is not None else {"_index": index_name, "_id": doc_id, "found": False}
 
 
@@ -232,7 +259,8 @@ def mget(call: Call) -> dict[str, Any]:
     if not specs:
         raise validation_error("no documents to get")
     default_source = source_filter(call)
-    return {"docs": [_mget_item(call.catalog, spec, default_index, default_source) for spec in specs]}
+    stored = _stored_names(call.param("stored_fields"))
+    return {"docs": [_mget_item(call.catalog, spec, default_index, default_source, stored) for spec in specs]}
 
 
 # ---------------------------------------------------------------------------- update

@@ -18,6 +18,7 @@ from retrievo.api.call import Call, body_object, refuse
 from retrievo.api.documents import source_filter
 from retrievo.api.resolve import single_index
 from retrievo.api.search import parse_for, with_alias_filters
+from retrievo.api.url_query import url_query
 from retrievo.errors import bad_request, not_found_body, validation_error
 from retrievo.lucene.query import BoolQ, LQuery
 from retrievo.planner.execute import prepare_search, top_explanation
@@ -30,8 +31,11 @@ from retrievo.response import filter_source
 
 def explain(call: Call) -> dict[str, Any]:
     """``GET/POST /{index}/_explain/{id}``."""
-    refuse(call, "q", "df", "analyzer", "default_operator", "lenient", "analyze_wildcard", "stored_fields", "_slice")
+    refuse(call, "stored_fields", "_slice")
+    uri_query = url_query(call)
     body = {} if call.body is None else body_object(call.body, "body")
+    if call.body is None and uri_query is not None:  # RestExplainAction: the body wins over ?q=...
+        body = {"query": uri_query}
     unknown = [key for key in body if key != "query"]
     if unknown:
         raise bad_request("parsing_exception", f"request does not support [{unknown[0]}]")

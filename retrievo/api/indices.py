@@ -20,9 +20,11 @@ from retrievo.catalog import validate_index_name
 from retrievo.errors import ApiError, bad_request, illegal_argument, not_supported
 from retrievo.index.analyze_api import analyze as run_analyze
 from retrievo.index.mappings.limits import check_field_limit
+from retrievo.index.nested import check_nested_limit
 from retrievo.index.semantic import check_semantic_index_options
 from retrievo.index.settings import IndexSettings, parse_settings
 from retrievo.index.shard import Shard
+from retrievo.synonyms.reload import check_mappings as check_index_time_analyzers
 
 
 def _ack_options(call: Call) -> None:
@@ -132,6 +134,8 @@ def put_mapping(call: Call) -> dict[str, Any]:
     merged = [(s, s.mappings.merge(body, s.analysis)) for s in shards]
     for shard, mappings in merged:  # MapperService.merge checks the merged mapping's limits
         check_field_limit(mappings.total_fields_count(), shard.settings.mapping_total_fields_limit)
+        check_nested_limit(mappings, shard.settings.mapping_nested_fields_limit)
+        check_index_time_analyzers(shard.analysis, mappings)  # no search-time-only analyzer indexes
         check_semantic_index_options(mappings, call.catalog.inference)
     for shard, mappings in merged:
         shard.put_mappings(mappings)  # logged, so documents after it replay under it
@@ -165,6 +169,8 @@ _DYNAMIC = {
     "search.default_pipeline": "search_default_pipeline",
     "mapping.total_fields.limit": "mapping_total_fields_limit",
     "mapping.total_fields.ignore_dynamic_beyond_limit": "mapping_ignore_dynamic_beyond_limit",
+    "mapping.nested_fields.limit": "mapping_nested_fields_limit",
+    "mapping.nested_objects.limit": "mapping_nested_objects_limit",
     "max_terms_count": "max_terms_count",
     "highlight.max_analyzed_offset": "highlight_max_analyzed_offset",
     "translog.durability": "translog_durability",

@@ -38,6 +38,7 @@ from retrievo.api import (
     scroll,
     search,
     search_pipelines,
+    synonyms,
 )
 from retrievo.api.call import Call
 
@@ -500,6 +501,34 @@ ROUTES: tuple[Route, ...] = (
         "query_rules.delete_rule",
         query_rules.delete_rule,
         _p(),
+    ),
+    # --------------------------------------------------------------- synonyms sets
+    Route(("GET",), "/_synonyms", "synonyms.get_synonyms_sets", synonyms.list_synonyms_sets, _p("from size")),
+    Route(("PUT",), "/_synonyms/{id}", "synonyms.put_synonym", synonyms.put_synonyms, _p("refresh append"), "required"),
+    Route(("GET",), "/_synonyms/{id}", "synonyms.get_synonym", synonyms.get_synonyms, _p("from size search_after")),
+    Route(("DELETE",), "/_synonyms/{id}", "synonyms.delete_synonym", synonyms.delete_synonyms, _p()),
+    Route(
+        ("PUT",),
+        "/_synonyms/{set_id}/{rule_id}",
+        "synonyms.put_synonym_rule",
+        synonyms.put_synonym_rule,
+        _p("refresh"),
+        "required",
+    ),
+    Route(("GET",), "/_synonyms/{set_id}/{rule_id}", "synonyms.get_synonym_rule", synonyms.get_synonym_rule, _p()),
+    Route(
+        ("DELETE",),
+        "/_synonyms/{set_id}/{rule_id}",
+        "synonyms.delete_synonym_rule",
+        synonyms.delete_synonym_rule,
+        _p("refresh"),
+    ),
+    Route(
+        ("GET", "POST"),
+        "/{index}/_reload_search_analyzers",
+        "indices.reload_search_analyzers",
+        synonyms.reload_search_analyzers,
+        _p(_INDICES_OPTIONS, "resource"),
     ),
     # --------------------------------------------------------------- Metarank inference; Cohere and TEI rerank
     Route(("POST",), "/inference/cross/{name}", "metarank.inference_cross", metarank.cross, _p(), "raw"),

@@ -26,6 +26,7 @@ from retrievo.api import search_pipelines
 from retrievo.api.call import Call, body_object, refuse
 from retrievo.api.documents import source_filter
 from retrievo.api.resolve import resolve_call_targets, resolve_targets
+from retrievo.api.url_query import url_query
 from retrievo.errors import bad_request, illegal_argument, not_supported, validation_error
 from retrievo.evaluation.rank_eval import rank_eval as run_rank_eval
 from retrievo.grammar.json import parse_search
@@ -42,9 +43,7 @@ _FAN_OUT_BOOLEANS = ("request_cache", "allow_partial_search_results", "ccs_minim
 _FAN_OUT_INTS = ("batched_reduce_size", "pre_filter_shard_size", "max_concurrent_shard_requests")
 #: Search parameters retrievo cannot honour.
 _UNSUPPORTED_SEARCH = (
-    "q",
     "version",
-    "seq_no_primary_term",
     "stats",
     "suggest_field",
     "suggest_mode",
@@ -109,10 +108,12 @@ def search_body(call: Call) -> dict[str, Any]:
     p.time_value("timeout", call.param("timeout"))
     _indices_options(call)
     body = {} if call.body is None else body_object(call.body, "body")
+    if (uri_query := url_query(call)) is not None:  # ?q=...: RestActions.urlParamsToQueryBuilder
+        body["query"] = uri_query
     for name in ("size", "from", "terminate_after"):
         if call.param(name) is not None:
             body[name] = p.as_int(name, call.param(name))
-    for name in ("explain", "track_scores"):
+    for name in ("explain", "track_scores", "seq_no_primary_term"):
         if call.param(name) is not None:
             body[name] = p.as_bool(name, call.param(name))
     if call.param("sort") is not None:
@@ -256,7 +257,7 @@ def _execute(
         shard = catalog.shard(name)
         request = parse_for(shard, with_alias_filters(body, filters), unlimited=unlimited)
         request = apply_query_rules(request, catalog.query_rules)
-        if request.aggs and p.as_bool("typed_keys", call.param("typed_keys")):  # names printed as ``type#name``
+        if (request.aggs or request.suggest) and p.as_bool("typed_keys", call.param("typed_keys")):  # ``type#name``
             request = request.model_copy(update={"typed_keys": True})
         if phase is not None:
             request = phase(request, shard.settings.max_result_window)
@@ -364,7 +365,7 @@ def _search_many(
 
 def count(call: Call) -> dict[str, Any]:
     """``GET/POST /_count``, ``/{index}/_count``: the number of matching documents."""
-    refuse(call, "q", "_slice", "stats")
+    refuse(call, "_slice", "stats")
     for name in ("ignore_throttled", "analyze_wildcard", "lenient"):
         p.as_bool(name, call.param(name))
     _indices_options(call)
@@ -372,6 +373,8 @@ def count(call: Call) -> dict[str, Any]:
     unknown = set(body) - {"query"}
     if unknown:
         raise bad_request("parsing_exception", f"request does not support [{sorted(unknown)[0]}]")
+    if (uri_query := url_query(call)) is not None:
+        body["query"] = uri_query
     request_body: dict[str, Any] = {**body, "size": 0, "track_total_hits": True}
     if call.param("terminate_after") is not None:
         request_body["terminate_after"] = p.as_int("terminate_after", call.param("terminate_after"))

@@ -20,6 +20,7 @@ from retrievo.highlight.plain import no_match_end, plain_fragments
 from retrievo.highlight.terms import Leaf, QueryLeaves, term_weights
 from retrievo.highlight.unified import unified_fragments
 from retrievo.index.analysis.analyzers import DEFAULT_POSITION_INCREMENT_GAP, Analyzer
+from retrievo.index.copy_to import source_paths
 from retrievo.index.fetch_fields import extract_raw_values, is_pattern, matching_fields
 from retrievo.index.field_types.base import FieldMapping
 from retrievo.index.mappings.index_mappings import Mappings
@@ -31,7 +32,7 @@ from retrievo.retrievers.queries import Query
 #: Field types a pattern in ``fields`` picks up (``HighlightPhase``: text-like and keyword fields only).
 PATTERN_TYPES = frozenset({"text", "match_only_text", "keyword"})
 #: Field types retrievo highlights when named explicitly.
-HIGHLIGHTABLE_TYPES = PATTERN_TYPES
+HIGHLIGHTABLE_TYPES = PATTERN_TYPES | {"search_as_you_type"}
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,8 @@ class FieldPlan:
     weights: Mapping[str, float]
     weight_matches: bool
     matched: tuple[MatchSource, ...] = ()
+    #: Where ``_source`` holds the field's values (a ``copy_to`` target's sources included).
+    source_paths: tuple[str, ...] = ()
 
 
 def _source_path(fm: FieldMapping) -> str:
@@ -113,6 +116,7 @@ def plan_highlight(
                 weights=term_weights(leaves),
                 weight_matches=weight_ok and opts.require_field_match,
                 matched=tuple(matched),
+                source_paths=tuple(source_paths(mappings.fields(), fm)),
             )
     return list(plans.values())
 
@@ -155,7 +159,8 @@ class Highlighter:
         self.max_analyzed_offset = max_analyzed_offset
 
     def _values(self, plan: FieldPlan, source: Mapping[str, Any]) -> list[str]:
-        values = [_text(v) for v in extract_raw_values(_source_path(plan.mapping), source)]
+        paths = plan.source_paths or (_source_path(plan.mapping),)
+        values = [_text(v) for path in paths for v in extract_raw_values(path, source)]
         ignore_above = plan.mapping.ignore_above if plan.mapping.type == "keyword" else None
         if ignore_above is not None:
             values = [v for v in values if len(v) <= ignore_above]

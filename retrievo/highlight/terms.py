@@ -10,7 +10,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from retrievo.lucene.combined_fields import CombinedFieldQ
+from retrievo.lucene.function_score import BoostingQ, FunctionScoreQ, TermsSetQ
 from retrievo.lucene.query import (
+    MULTI_TERM_KINDS,
+    BlendedTermQ,
     BoolQ,
     BoostQ,
     ConstQ,
@@ -18,8 +22,11 @@ from retrievo.lucene.query import (
     DocSetQ,
     KnnHitsQ,
     LQuery,
+    MultiPhraseQ,
     NamedQ,
     PhraseQ,
+    SpanGraphQ,
+    SynonymQ,
     TermQ,
 )
 
@@ -90,8 +97,18 @@ def term_weights(leaves: tuple[Leaf, ...]) -> dict[str, float]:
 
 
 def _collect(q: LQuery, boost: float, out: list[Leaf], knn: list[bool]) -> None:
-    if isinstance(q, TermQ):
+    if isinstance(q, (TermQ, BlendedTermQ)):
         out.append(TermLeaf(q.field, q.term, boost))
+    elif isinstance(q, SynonymQ):
+        out.extend(TermLeaf(q.field, t, boost) for t in q.terms)
+    elif isinstance(q, CombinedFieldQ):  # every (field, term) pair (CombinedFieldQuery.visit)
+        out.extend(TermLeaf(f, t, boost) for f, t in q.field_terms())
+    elif isinstance(q, SpanGraphQ):  # each term of the graph (not the spans)
+        from retrievo.lucene.span_graph import span_terms
+
+        out.extend(TermLeaf(q.field, t, boost) for t in span_terms(q.tree))
+    elif isinstance(q, MultiPhraseQ):  # each alternative term (not the phrase's spans)
+        out.extend(TermLeaf(q.field, t, boost) for group in q.groups for t in group)
     elif isinstance(q, PhraseQ):
         if len(q.terms) == 1:
             out.append(TermLeaf(q.field, q.terms[0], boost))
@@ -102,6 +119,8 @@ def _collect(q: LQuery, boost: float, out: list[Leaf], knn: list[bool]) -> None:
             out.append(PrefixLeaf(q.field, str(q.args[0]), bool(q.args[1]), boost))
         elif q.kind == "terms":
             out.append(SetLeaf(q.field, frozenset(str(t) for t in q.args), boost))
+        elif q.kind in MULTI_TERM_KINDS:  # a multi-term query's expanded terms
+            out.append(SetLeaf(q.field, frozenset(q.args[1]), boost))
     elif isinstance(q, KnnHitsQ):
         knn.append(True)
     elif isinstance(q, BoolQ):
@@ -114,6 +133,9 @@ def _collect(q: LQuery, boost: float, out: list[Leaf], knn: list[bool]) -> None:
         _collect(q.query, boost * q.boost, out, knn)
     elif isinstance(q, (ConstQ, NamedQ)):
         _collect(q.query, boost, out, knn)
+    elif isinstance(q, (FunctionScoreQ, BoostingQ, TermsSetQ)):  # their visit(): the scored sub-queries
+        for sub in q.sub_queries():
+            _collect(sub, boost, out, knn)
 
 
 def query_leaves(queries: tuple[LQuery, ...]) -> QueryLeaves:

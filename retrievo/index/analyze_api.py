@@ -52,7 +52,7 @@ def choose_analyzer(
             raise illegal_argument("analysis based on a specific field requires an index")
         fm = mappings.field(field)
         if fm is not None:
-            if fm.type == "text":
+            if fm.type in ("text", "search_as_you_type"):
                 return registry.get(fm.analyzer or mappings.default_analyzer)
             if fm.type == "keyword":
                 return KEYWORD

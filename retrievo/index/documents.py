@@ -42,6 +42,7 @@ from retrievo.errors import (
     error_reason,
     illegal_argument,
 )
+from retrievo.index.copy_to import copy_targets
 from retrievo.index.dates import DEFAULT_DATE_FORMAT, DYNAMIC_DATE_FORMATS, DateParseError, compile_date_format
 from retrievo.index.field_types import (
     FieldMapping,
@@ -54,6 +55,7 @@ from retrievo.index.field_types import (
 from retrievo.index.field_types.numeric import java_parse_double
 from retrievo.index.mappings import Mapper, Mappings, ObjectMapping, build_mapper
 from retrievo.index.mappings.limits import check_field_limit, mapper_fields_count
+from retrievo.index.nested_parse import parse_nested_object
 from retrievo.java_text import java_str
 
 __all__ = ["METADATA_FIELDS", "ParsedDocument", "parse_document"]
@@ -104,6 +106,8 @@ class ParsedDocument:
     values: dict[str, list[Any]]
     new_mappings: Mappings | None = None
     ignored: tuple[str, ...] = ()
+    #: The document's ``nested`` objects (``index.nested.NestedDoc``), each a document of its own.
+    nested: tuple[Any, ...] = ()
 
 
 def _join(parent: str, name: str) -> str:
@@ -171,9 +175,12 @@ class _DocumentParse:
         self.source = source
         self.doc_id = doc_id
         self.values: dict[str, list[Any]] = {}
+        self.root_values = self.values
+        self.nested: list[Any] = []  # the current level's nested objects (index/nested_parse.py)
         self.ignored: dict[str, None] = {}
         self.added: dict[str, Mapper] = {}
         self.context = mappings.mapping_context()
+        self.copying = False  # inside a copy_to: the target's own copy_to is not followed
 
     # ---- lookups ----------------------------------------------------------------------------------
 
@@ -307,7 +314,9 @@ class _DocumentParse:
                 f"[{self.where(location)}] object mapping for [{obj.path}] tried to parse field [{name}] as "
                 "object, but found a concrete value"
             )
-        if obj.enabled:
+        if obj.enabled and obj.nested is not None:
+            parse_nested_object(self, obj, value, obj.dynamic or dynamic, location)
+        elif obj.enabled:
             self.parse_object(obj, value, obj.dynamic or dynamic, location)
 
     def parse_leaf(self, mapping: FieldMapping, value: Any, location: Location) -> None:
@@ -319,6 +328,18 @@ class _DocumentParse:
         self.parse_value(mapping, value, location)
         for sub in mapping.fields:
             self.parse_value(sub, value, location)
+        if not self.copying and copy_targets(mapping.params):
+            self.copy_value(mapping, value, location)
+
+    def copy_value(self, mapping: FieldMapping, value: Any, location: Location) -> None:
+        """``DocumentParser.parseCopyFields`` (see :mod:`retrievo.index.copy_to`): not transitive."""
+        self.copying = True
+        try:
+            for target in copy_targets(mapping.params):
+                root = self.mappings.root
+                self.parse_path(root, root.dynamic or "true", target.split("."), value, location)
+        finally:
+            self.copying = False
 
     def parse_value(self, mapping: FieldMapping, value: Any, location: Location) -> None:
         if mapping.spec.parses_arrays and mapping.path in self.values:
@@ -445,4 +466,4 @@ def parse_document(
     if root.enabled:
         state.parse_object(root, source, root.dynamic or "true", ())
     new_mappings = mappings.with_mappers(state.added.values()) if state.added else None
-    return ParsedDocument(doc_id, state.values, new_mappings, tuple(state.ignored))
+    return ParsedDocument(doc_id, state.values, new_mappings, tuple(state.ignored), tuple(state.nested))

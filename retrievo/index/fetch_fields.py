@@ -36,6 +36,7 @@ from typing import Any
 import numpy as np
 
 from retrievo.errors import BadRequestError, error_cause, not_supported, shard_failure
+from retrievo.index.copy_to import indexed_paths, source_paths
 from retrievo.index.dates import DEFAULT_DATE_FORMAT, DateFormatError, DateFormatter, compile_date_format
 from retrievo.index.field_types import FieldMapping, IgnoredValue, ValueParseError
 from retrievo.index.mappings import Mappings
@@ -64,6 +65,7 @@ _INTERNAL_METADATA = frozenset(
 _METADATA = _FETCHABLE_METADATA | _INTERNAL_METADATA
 _FLOAT32_TYPES = frozenset({"float", "half_float"})
 _NUMBER_TYPES = frozenset({"long", "integer", "short", "byte", "double", "float", "half_float"})
+_MAY_IGNORE = frozenset({"keyword", "date", "date_nanos", *_NUMBER_TYPES})
 
 
 @dataclass(frozen=True)
@@ -242,7 +244,7 @@ def source_parser(fm: FieldMapping, fmt: str | None) -> SourceParser:
     """How ``fields`` turns one source value of ``fm`` into its output (``_Ignored`` when the mapping
     would not have indexed it). Raises ``ValueError`` (Elasticsearch's ``IllegalArgumentException``
     from ``valueFetcher``) for a format the type does not take."""
-    if fm.type == "text":
+    if fm.type in ("text", "search_as_you_type"):
         _no_format(fm, fmt)
         return lambda value: value if isinstance(value, str) else java_str(value)
     if fm.type == "keyword":
@@ -257,11 +259,18 @@ def source_parser(fm: FieldMapping, fmt: str | None) -> SourceParser:
     if fm.type == "date":
         printer = _date_formatter(fm, fmt)
         return lambda value: printer.format_millis(_typed(fm, value if isinstance(value, str) else java_str(value)))
+    if fm.type == "date_nanos":
+        nanos_printer = _date_formatter(fm, fmt)
+        return lambda value: nanos_printer.format_nanos(
+            _typed(fm, value if isinstance(value, str) else java_str(value))
+        )
     if fm.type == "dense_vector":  # the source array as it is (retrievo keeps vectors in _source)
         _no_format(fm, fmt)
         return lambda value: value
-    if fm.type == "sparse_vector":  # SourceValueFetcher.identity: the source object as it is
+    if fm.type in ("sparse_vector", "rank_features"):  # SourceValueFetcher.identity: the source object as it is
         return lambda value: value
+    if fm.type == "rank_feature":  # objectToFloat of the source value (before positive_score_impact)
+        return lambda value: float(np.float32(value if not isinstance(value, str) else float(value)))
     if fm.type == "semantic_text":  # the original text; "chunks" reads the inference results
         if fmt == "chunks":
             raise not_supported(f"[fields] format [chunks] on [semantic_text] field [{fm.path}]")
@@ -271,10 +280,20 @@ def source_parser(fm: FieldMapping, fmt: str | None) -> SourceParser:
     raise not_supported(f"[fields] on field [{fm.path}] of type [{fm.type}]")
 
 
-def source_values(fm: FieldMapping, parse: SourceParser, source: Mapping[str, Any]) -> tuple[list[Any], list[Any]]:
+def source_values(
+    fm: FieldMapping, parse: SourceParser, source: Mapping[str, Any], paths: Sequence[str] | None = None
+) -> tuple[list[Any], list[Any]]:
     """``SourceValueFetcher.fetchValues``: (values, ignored raw values). Nested arrays are walked
-    breadth-first, as Elasticsearch's queue does."""
-    path = fm.parent if fm.parent is not None else fm.path
+    breadth-first, as Elasticsearch's queue does. ``paths``: the source paths to read (a ``copy_to``
+    target's own and its sources', :func:`retrievo.index.copy_to.source_paths`), one after the other."""
+    if paths is not None and len(paths) > 1:
+        values_of, ignored_of = [], []
+        for one in paths:
+            found_at, dropped = source_values(fm, parse, source, (one,))
+            values_of.extend(found_at)
+            ignored_of.extend(dropped)
+        return values_of, ignored_of
+    path = paths[0] if paths else fm.parent if fm.parent is not None else fm.path
     found = extract_value(path, source, fm.null_value)
     values: list[Any] = []
     ignored: list[Any] = []
@@ -286,7 +305,7 @@ def source_values(fm: FieldMapping, parse: SourceParser, source: Mapping[str, An
         else:
             ignored.append(found)
         return values, ignored
-    if fm.type == "sparse_vector":  # each object given is one value
+    if fm.type in ("sparse_vector", "rank_features"):  # each object given is one value
         values.extend(v for v in (found if isinstance(found, list) else [found]) if isinstance(v, Mapping))
         return values, ignored
     queue: deque[Any] = deque([found])
@@ -310,21 +329,29 @@ def source_values(fm: FieldMapping, parse: SourceParser, source: Mapping[str, An
 # ------------------------------------------------------------------------------------------------
 
 
-def _ignoring_fields(mappings: Mappings) -> list[tuple[FieldMapping, SourceParser]]:
-    """The fields that can drop a value at indexing (``ignore_above``, ``ignore_malformed``)."""
-    out: list[tuple[FieldMapping, SourceParser]] = []
+_Ignoring = tuple[FieldMapping, SourceParser, tuple[str, ...]]
+
+
+def _ignoring_fields(mappings: Mappings) -> list[_Ignoring]:
+    """The fields that can drop a value at indexing (``ignore_above``, ``ignore_malformed``), with the
+    source paths their values come from (a ``copy_to`` target's sources included)."""
+    out: list[_Ignoring] = []
     for fm in mappings.fields():
-        if (fm.ignore_above is not None or fm.ignore_malformed) and fm.type in ("keyword", "date", *_NUMBER_TYPES):
-            out.append((fm, source_parser(fm, None)))
+        if (fm.ignore_above is not None or fm.ignore_malformed) and fm.type in _MAY_IGNORE:
+            out.append((fm, source_parser(fm, None), tuple(source_paths(mappings.fields(), fm))))
     return out
 
 
-def ignored_fields(candidates: Sequence[tuple[FieldMapping, SourceParser]], source: Mapping[str, Any]) -> list[str]:
+def ignored_fields(candidates: Sequence[_Ignoring], source: Mapping[str, Any]) -> list[str]:
     """The document's ``_ignored``: the fields one of whose source values indexing dropped. Indices
     created by Elasticsearch 8.15+ keep ``_ignored`` in sorted-set doc values
     (``IgnoredFieldMapper``, ``DOC_VALUES_FOR_IGNORED_META_FIELD``), so it reads back in UTF-8 order."""
     return _utf8_order(
-        [fm.path for fm, parse in candidates if not _surely_kept(fm, source) and source_values(fm, parse, source)[1]]
+        [
+            fm.path
+            for fm, parse, paths in candidates
+            if (len(paths) > 1 or not _surely_kept(fm, source)) and source_values(fm, parse, source, paths)[1]
+        ]
     )
 
 
@@ -349,6 +376,7 @@ class _Resolved:
     name: str
     mapping: FieldMapping | None  # None: a metadata field
     parse: SourceParser | None
+    paths: tuple[str, ...] = ()  # where _source holds its values (copy_to sources included)
 
 
 class FieldFetcher:
@@ -384,7 +412,7 @@ class FieldFetcher:
                 except ValueError as bad:
                     shown = f" which matched [{pattern}]" if pattern is not None else ""
                     raise fetch_failure(index_name, f"error fetching [{name}]{shown}: {bad}") from None
-                resolved[name] = _Resolved(name, fm, parse)
+                resolved[name] = _Resolved(name, fm, parse, tuple(source_paths(mappings.fields(), fm)))
         self.resolved = resolved
         self.unmapped_patterns = unmapped_patterns
         self.unmapped_names = unmapped_names
@@ -397,7 +425,7 @@ class FieldFetcher:
                 bad: list[Any] = []
             else:
                 assert entry.parse is not None
-                values, bad = source_values(entry.mapping, entry.parse, source)
+                values, bad = source_values(entry.mapping, entry.parse, source, entry.paths)
             if values:
                 out.fields[name] = values
             if bad:
@@ -458,13 +486,13 @@ class FieldFetcher:
 DocValuePrinter = Callable[[list[Any]], list[Any]]
 
 
-def indexed_values(fm: FieldMapping, source: Mapping[str, Any]) -> list[Any]:
+def indexed_values(fm: FieldMapping, source: Mapping[str, Any], paths: Sequence[str] | None = None) -> list[Any]:
     """What indexing ``source`` put in ``fm``'s doc values: each source value (the parent's for a
-    multi-field, ``null_value`` for a null) through the indexer's own parser, dropped ones left out."""
-    path = fm.parent if fm.parent is not None else fm.path
-    found = extract_value(path, source, fm.null_value)
+    multi-field, ``null_value`` for a null; for a ``copy_to`` target its sources' too, ``paths``)
+    through the indexer's own parser, dropped ones left out."""
+    found_at = [extract_value(path, source, fm.null_value) for path in paths or [fm.parent or fm.path]]
     out: list[Any] = []
-    pending: deque[Any] = deque([] if found is None else [found])
+    pending: deque[Any] = deque(found for found in found_at if found is not None)
     while pending:
         value = pending.popleft()
         if isinstance(value, list):
@@ -501,6 +529,7 @@ class DocValueFetcher:
                 "[index.max_docvalue_fields_search] index level setting.",
             )
         self.printers: dict[str, DocValuePrinter] = {}
+        self.paths: dict[str, tuple[str, ...]] = {}  # a copy_to target's sources (retrievo.index.copy_to)
         for name, fmt in formats.items():
             try:
                 self.printers[name] = self._printer(name, fmt)
@@ -515,13 +544,13 @@ class DocValueFetcher:
         assert fm is not None
         if fm.type == "dense_vector":
             raise ValueError(f"Field [{name}] of type [dense_vector] doesn't support docvalue_fields or aggregations")
-        if fm.type == "sparse_vector":
-            raise ValueError("[sparse_vector] fields do not support sorting, scripting or aggregating")
+        if fm.type in ("sparse_vector", "rank_feature", "rank_features"):
+            raise ValueError(f"[{fm.type}] fields do not support sorting, scripting or aggregating")
         if fm.type == "semantic_text":
             if fmt is not None:
                 raise ValueError(f"Field [{name}] of type [semantic_text] does not support custom formats")
             raise ValueError("[semantic_text] fields do not support sorting, scripting or aggregating")
-        if fm.type == "date":
+        if fm.type in ("date", "date_nanos"):
             printer = _date_formatter(fm, fmt)
         elif fmt is not None:
             if fm.type in _NUMBER_TYPES:  # a java.text.DecimalFormat pattern
@@ -546,6 +575,8 @@ class DocValueFetcher:
             return lambda values: [bool(v) for v in sorted(int(v) for v in values)]
         if fm.type == "date":
             return lambda values: [printer.format_millis(v) for v in sorted(values)]
+        if fm.type == "date_nanos":
+            return lambda values: [printer.format_nanos(v) for v in sorted(values)]
         if fm.type in _NUMBER_TYPES:
             return lambda values: sorted(float(v) if fm.type in _FLOAT32_TYPES else v for v in values)
         raise not_supported(f"[docvalue_fields] on field [{name}] of type [{fm.type}]")
@@ -580,7 +611,9 @@ class DocValueFetcher:
                 continue
             fm = self.mappings.field(name)
             assert fm is not None
-            out[name] = printer(indexed_values(fm, source))
+            if name not in self.paths:
+                self.paths[name] = tuple(indexed_paths(self.mappings.fields(), fm))
+            out[name] = printer(indexed_values(fm, source, self.paths[name]))
         return out
 
 

@@ -21,6 +21,7 @@ from functools import cached_property
 import numpy as np
 
 from retrievo.index import bm25
+from retrievo.index.impacts import BlockImpacts, build_impacts
 from retrievo.index.norms import byte4_to_int, encode_lengths
 
 _EMPTY_I32 = np.zeros(0, dtype=np.int32)
@@ -76,6 +77,11 @@ class InvertedField:
             return np.zeros(0, dtype=np.float32)
         weights = np.repeat(bm25.term_weights(self.idfs), np.diff(self.offsets))
         return bm25.score(weights, self.freqs, self.doc_norm_inverse)
+
+    @cached_property
+    def impacts(self) -> BlockImpacts:
+        """Per doc-id block score bounds of every term, for top-k pruning (built on first use)."""
+        return build_impacts(self.offsets, self.docs, self.freqs, self.doc_norm_inverse, self.max_doc)
 
     @cached_property
     def sorted_terms(self) -> np.ndarray:
@@ -137,17 +143,28 @@ class _Pending:
     fwd_pos: np.ndarray
 
 
+class _Vocab(dict[str, int]):
+    """term → id; a term not seen before gets the next id when first looked up."""
+
+    def __missing__(self, term: str) -> int:
+        tid = self[term] = len(self)
+        return tid
+
+
 @dataclass
 class InvertedFieldWriter:
     """Collects analysed values of one field between refreshes.
 
     ``with_norms`` is False for keyword-like fields (Lucene's DOCS-only fields: every freq is 1 and
     BM25 reads norm value 1). ``with_positions`` keeps the forward index needed by phrase queries.
+    ``with_freqs`` counts frequencies without norms (a text field's ``_index_prefix``, Lucene's
+    omitted norms with freqs); ``None`` follows ``with_norms``.
     """
 
     name: str
     with_norms: bool = True
     with_positions: bool = True
+    with_freqs: bool | None = None
     terms: dict[str, int] = field(default_factory=dict)
     snapshot: InvertedField | None = None
     # Pending documents since the last refresh, as flat lists (appending is cheap; one array each at refresh).
@@ -160,22 +177,27 @@ class InvertedFieldWriter:
     pending_fwd_pos: list[int] = field(default_factory=list)
 
     def add(self, doc: int, terms: list[str], positions: list[int]) -> None:
-        """Add one document's tokens (all values of the field, positions already offset)."""
+        """Add one document's tokens (all values of the field, positions already offset).
+
+        Tokens become term ids in one C-level ``map`` over the vocabulary (new terms numbered by
+        :class:`_Vocab`), and ids are counted rather than strings: the per-token work stays in C."""
         vocab = self.terms
-        setdefault = vocab.setdefault
-        if self.with_norms:
-            counts = Counter(terms)
-            unique = [setdefault(t, len(vocab)) for t in counts]
+        if type(vocab) is not _Vocab:
+            vocab = self.terms = _Vocab(vocab)
+        tids = list(map(vocab.__getitem__, terms))
+        if self.with_norms or self.with_freqs:
+            counts = Counter(tids)
+            unique = list(counts)
             self.pending_tfs.extend(counts.values())
         else:
-            unique = [setdefault(t, len(vocab)) for t in dict.fromkeys(terms)]
+            unique = list(dict.fromkeys(tids))
             self.pending_tfs.extend([1] * len(unique))
         self.pending_tids.extend(unique)
         self.pending_docs.append(doc)
         self.pending_unique.append(len(unique))
         self.pending_lengths.append(len(terms))
         if self.with_positions:
-            self.pending_fwd_tids.extend([vocab[t] for t in terms])
+            self.pending_fwd_tids.extend(tids)
             self.pending_fwd_pos.extend(positions)
 
     def refresh(self, max_doc: int, live: np.ndarray, dirty_deletes: bool) -> InvertedField:
@@ -202,7 +224,9 @@ class InvertedFieldWriter:
             "pending_fwd_pos",
         ):
             setattr(self, name, [])
-        self.snapshot = _merge(prev, pending, self.terms, max_doc, live, self.with_norms, self.with_positions)
+        self.snapshot = _merge(
+            prev, pending, self.terms, max_doc, live, self.with_norms, self.with_positions, bool(self.with_freqs)
+        )
         return self.snapshot
 
 
@@ -220,6 +244,7 @@ def _merge(
     live: np.ndarray,
     with_norms: bool,
     with_positions: bool,
+    with_freqs: bool = False,
 ) -> InvertedField:
     n_terms = len(vocab)
     # Old postings as (tid, doc, freq) triples, dropping deleted documents.
@@ -255,7 +280,7 @@ def _merge(
     # Statistics over live documents only.
     doc_count = int(has_value.sum())
     sum_doc_freq = int(docs.size)
-    sum_total = int(freqs.sum(dtype=np.int64)) if with_norms else sum_doc_freq
+    sum_total = int(freqs.sum(dtype=np.int64)) if with_norms or with_freqs else sum_doc_freq
     return InvertedField(
         name=prev.name,
         max_doc=max_doc,

@@ -14,10 +14,12 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from retrievo.index.dates.nanos import DEFAULT_DATE_NANOS_FORMAT, parse_nanos_bound
 from retrievo.index.doc_values import NumericColumn
 from retrievo.index.inverted import InvertedField
 from retrievo.index.sparse_vectors import SparseIndexOptions
 from retrievo.index.store import RetiredSources
+from retrievo.index.subfields import SubfieldInfo
 
 
 class TextAnalyzer(Protocol):
@@ -37,6 +39,12 @@ class FieldInfo:
     dims: int | None = None
     inference_id: str | None = None  # semantic_text: the endpoint that embeds its text
     sparse_options: SparseIndexOptions | None = None  # sparse_vector: the pruning its queries default to
+    #: Where ``_source`` holds its values when that is more than its own path: a ``copy_to`` target's
+    #: path and its sources' (retrievo.index.copy_to.source_paths); empty otherwise.
+    source_paths: tuple[str, ...] = ()
+    positive_score_impact: bool = True  # rank_feature(s): false stores 1/value
+    #: Hidden subfields a query on this field may be rewritten onto (retrievo.index.subfields).
+    subfields: SubfieldInfo | None = None
 
 
 DateParser = Callable[[FieldInfo, Any, int, bool, "str | None", "str | None"], int]
@@ -58,12 +66,26 @@ class Searcher:
     date_parser: DateParser
     generation: int = 0
     vector_fields: dict[str, Any] = field(default_factory=dict)  # path → VectorField snapshot
+    #: Refreshes that published new documents: the Lucene segments Elasticsearch would hold (no merges
+    #: modelled); the phrase suggester's statistics differ between one segment and several.
+    segments: int = 1
     #: Sources of this snapshot's documents dropped by later writes (``sources`` is the store's own list).
     retired: RetiredSources | None = None
+    #: ``nested`` paths directly below this level → their ``index.nested.NestedLevel`` (rows, parents).
+    nested: dict[str, Any] = field(default_factory=dict)
+    #: Every object path of the mappings → ``"object"`` or ``"nested"`` (what a nested query's path names).
+    objects: dict[str, str] = field(default_factory=dict)
+    #: Internal doc → ``_seq_no`` (the store's list, only appended to; ``-1`` unknown, see ``index.store``).
+    doc_seq_nos: list[int] = field(default_factory=list)
 
     @cached_property
     def live_count(self) -> int:
         return int(self.live.sum())
+
+    @cached_property
+    def seq_nos(self) -> np.ndarray:
+        """``_seq_no`` per doc of this snapshot (int64[max_doc]), the doc values ES keeps for it."""
+        return np.asarray(self.doc_seq_nos[: self.max_doc], dtype=np.int64)
 
     def field_info(self, path: str) -> FieldInfo | None:
         return self.fields.get(path)
@@ -75,6 +97,18 @@ class Searcher:
         self, fi: FieldInfo, value: Any, now_millis: int, round_up: bool, fmt: str | None, tz: str | None
     ) -> int:
         return self.date_parser(fi, value, now_millis, round_up, fmt, tz)
+
+    def parse_date_bound(
+        self, fi: FieldInfo, value: Any, now_millis: int, round_up: bool, fmt: str | None, tz: str | None
+    ) -> int:
+        """A query value on a date field in the field's own resolution: epoch nanoseconds for
+        ``date_nanos`` (:mod:`retrievo.index.dates.nanos`), else :meth:`parse_date`'s millis."""
+        if fi.type != "date_nanos":
+            return self.date_parser(fi, value, now_millis, round_up, fmt, tz)
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            value = str(int(value)) if float(value).is_integer() else str(value)
+        formats = fmt or fi.date_format or DEFAULT_DATE_NANOS_FORMAT
+        return parse_nanos_bound(str(value), now_millis, round_up, formats, tz)
 
     def searchable_fields(self) -> list[str]:
         return [p for p, fi in self.fields.items() if fi.indexed]

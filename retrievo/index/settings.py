@@ -29,6 +29,9 @@ class IndexSettings:
     mapping_total_fields_limit: int = 1000
     #: ``index.mapping.total_fields.ignore_dynamic_beyond_limit``: only ``false`` (its default) is supported.
     mapping_ignore_dynamic_beyond_limit: bool = False
+    #: ``index.mapping.nested_fields.limit`` / ``index.mapping.nested_objects.limit`` (``index/nested.py``).
+    mapping_nested_fields_limit: int = 50
+    mapping_nested_objects_limit: int = 10000
     #: ``index.max_terms_count``: the most values one ``terms`` query may name.
     max_terms_count: int = 65536
     #: OpenSearch's ``index.search.default_pipeline``: the search pipeline a search of this index runs
@@ -85,6 +88,10 @@ class IndexSettings:
             out["mapping"] = {"depth": {"limit": str(self.mapping_depth_limit)}}
         if self.mapping_total_fields_limit != 1000:
             out.setdefault("mapping", {})["total_fields"] = {"limit": str(self.mapping_total_fields_limit)}
+        if self.mapping_nested_fields_limit != 50:
+            out.setdefault("mapping", {})["nested_fields"] = {"limit": str(self.mapping_nested_fields_limit)}
+        if self.mapping_nested_objects_limit != 10000:
+            out.setdefault("mapping", {})["nested_objects"] = {"limit": str(self.mapping_nested_objects_limit)}
         if self.max_terms_count != 65536:
             out["max_terms_count"] = str(self.max_terms_count)
         if self.search_default_pipeline is not None:
@@ -154,6 +161,10 @@ def parse_settings(settings: dict[str, Any] | None) -> IndexSettings:
             values["mapping_depth_limit"] = _int("index.mapping.depth.limit", value, 1)
         elif name == "mapping.total_fields.limit":  # Setting.longSetting(..., 1000, 0, Dynamic)
             values["mapping_total_fields_limit"] = _int("index.mapping.total_fields.limit", value, 0)
+        elif name == "mapping.nested_fields.limit":  # Setting.longSetting(..., 50, 0, Dynamic)
+            values["mapping_nested_fields_limit"] = _int("index.mapping.nested_fields.limit", value, 0)
+        elif name == "mapping.nested_objects.limit":  # Setting.longSetting(..., 10000, 0, Dynamic)
+            values["mapping_nested_objects_limit"] = _int("index.mapping.nested_objects.limit", value, 0)
         elif name == "mapping.total_fields.ignore_dynamic_beyond_limit":
             if _strict_bool("index.mapping.total_fields.ignore_dynamic_beyond_limit", value):
                 raise not_supported(

@@ -11,18 +11,21 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
 from retrievo.errors import conflict, not_supported
 from retrievo.index.analysis import AnalysisRegistry, Analyzer
+from retrievo.index.copy_to import copy_source_paths
 from retrievo.index.dates import DEFAULT_DATE_FORMAT, parse_date_math
 from retrievo.index.doc_values import NumericColumnWriter
 from retrievo.index.documents import parse_document
+from retrievo.index.field_types.rank_feature import feature_terms
 from retrievo.index.inverted import InvertedFieldWriter
 from retrievo.index.mappings import FieldMapping, Mappings
+from retrievo.index.nested import NestedStore, analyze_nested, nested_paths, object_types
 from retrievo.index.searcher import FieldInfo, Searcher
 from retrievo.index.semantic import (
     Chunk,
@@ -36,11 +39,12 @@ from retrievo.index.settings import IndexSettings, parse_settings, settings_valu
 from retrievo.index.sparse_semantic import SparseChunk, SparseSemanticFieldWriter, is_sparse_chunk
 from retrievo.index.sparse_vectors import add_features, encode_feature_value
 from retrievo.index.store import DocumentStore
+from retrievo.index.subfields import hidden_field, parent_path, subfield_info, subfield_infos, subfield_tokens
 
 if TYPE_CHECKING:  # the vectors package imports faiss: loaded on the first vector field only
     from retrievo.index.vectors import VectorFieldWriter
 
-INTEGER_TYPES = frozenset({"long", "integer", "short", "byte", "date", "boolean"})
+INTEGER_TYPES = frozenset({"long", "integer", "short", "byte", "date", "date_nanos", "boolean"})
 NUMERIC_TYPES = frozenset({"long", "integer", "short", "byte", "double", "float", "half_float"})
 
 
@@ -95,11 +99,14 @@ class Shard:
         self.vectors: dict[str, VectorFieldWriter] = {}
         self.semantic: dict[str, SemanticFieldWriter] = {}
         self.sparse_semantic: dict[str, SparseSemanticFieldWriter] = {}
+        self.nested = NestedStore()  # nested objects, one child store per path (index/nested.py)
         self.embedder = embedder
         self.presence: dict[str, list[int]] = {}
         self._presence_arrays: dict[str, np.ndarray] = {}
         self.lock = threading.RLock()
         self.generation = 0
+        self.segments = 0  # refreshes that published new documents (Searcher.segments)
+        self._published_max_doc = 0
         self._dirty = False
         self._searcher: Searcher | None = None
         # Called (under the lock) after each refresh that publishes something new: an engine
@@ -123,9 +130,10 @@ class Shard:
             if fm is None or not vals:
                 continue
             present.append(path)
-            if not fm.index and fm.type not in NUMERIC_TYPES | {"date", "boolean", "keyword"}:
+            if not fm.index and fm.type not in NUMERIC_TYPES | {"date", "date_nanos", "boolean", "keyword"}:
                 continue
-            if fm.type == "text":
+            if fm.type in ("text", "search_as_you_type"):
+                tokens.update(subfield_tokens(fm, vals, self.analysis.get))  # index/subfields.py
                 analyzer = self.analysis.get(fm.analyzer or "standard")
                 gap = fm.position_increment_gap if fm.position_increment_gap is not None else 100
                 if len(vals) == 1:
@@ -151,12 +159,14 @@ class Shard:
                 if fm.index:
                     tokens[path] = (["T" if v else "F" for v in vals], [])
                 columns[path] = [1 if v else 0 for v in vals]
-            elif fm.type in NUMERIC_TYPES or fm.type == "date":
+            elif fm.type in NUMERIC_TYPES or fm.type in ("date", "date_nanos"):
                 columns[path] = list(vals)
             elif fm.type == "dense_vector":
                 vectors[path] = vals[0]
             elif fm.type == "sparse_vector":
                 features[path] = _largest_features(vals)
+            elif fm.type in ("rank_feature", "rank_features"):
+                features[path] = feature_terms(fm, vals)
             elif fm.type == "semantic_text":
                 # A replayed write brings the chunks it was embedded with (the model is not asked again).
                 chunks[path] = self._embed_chunks(fm, vals) if chunks_given is None else chunks_given[path]
@@ -204,8 +214,10 @@ class Shard:
     def _writer(self, fm: FieldMapping) -> InvertedFieldWriter:
         w = self.inverted.get(fm.path)
         if w is None:
-            text = fm.type == "text"
-            w = InvertedFieldWriter(fm.path, with_norms=text and fm.norms is not False, with_positions=text)
+            text = fm.type in ("text", "search_as_you_type")
+            w = InvertedFieldWriter(
+                fm.path, with_norms=text and fm.norms is not False, with_positions=text, with_freqs=text or None
+            )
             self.inverted[fm.path] = w
         return w
 
@@ -250,6 +262,8 @@ class Shard:
             )
             mappings = parsed.new_mappings or self.mappings
             analyzed = self._analyze(parsed.values, mappings, chunks)
+            nested_limit = self.settings.mapping_nested_objects_limit
+            nested = analyze_nested(parsed.nested, lambda values: self._analyze(values, mappings), nested_limit)
             if op_type == "create" and doc_id in self.store.by_id:
                 version = self.store.versions[doc_id]
                 raise conflict(
@@ -273,7 +287,7 @@ class Shard:
             self.mappings = mappings
             internal, version, created = self.store.append(doc_id, source)
             for path, (terms, positions) in analyzed.tokens.items():
-                fm = mappings.field(path)
+                fm = mappings.field(path) or hidden_field(mappings.field(parent_path(path)), path)
                 assert fm is not None
                 self._writer(fm).add(internal, terms, positions)
             for path, vals in analyzed.columns.items():
@@ -303,10 +317,28 @@ class Shard:
                 add_features(self._writer(fm), internal, doc_features)
             for path in analyzed.present:
                 self.presence.setdefault(path, []).append(internal)
+            self.nested.add(internal, nested, mappings)
             self._dirty = True
             seq_no = self.store.seq_no
         self._durable(location)
         return doc_id, version, created, seq_no
+
+    def rebuild_nested(self) -> None:
+        """The nested objects' store rebuilt from the live documents' sources: a data directory does not
+        save it (``index/nested.py``), so opening one rebuilds it before the first refresh."""
+        with self.lock:
+            self.nested = NestedStore()
+            if not nested_paths(self.mappings):
+                return
+            limit = self.settings.mapping_nested_objects_limit
+            for internal in np.flatnonzero(self.store.live_mask()).tolist():
+                source = self.store.sources[internal]
+                if source is None:
+                    continue
+                parsed = parse_document(self.mappings, source, self.store.ids[internal])
+                rows = analyze_nested(parsed.nested, lambda values: self._analyze(values, self.mappings), limit)
+                self.nested.add(internal, rows, self.mappings)
+            self._dirty = True
 
     def delete_document(self, doc_id: str) -> tuple[int | None, int]:
         with self.lock:
@@ -369,6 +401,8 @@ class Shard:
                 presence[path] = mask & live
             self.store.deletes_since_refresh = False
             self.generation += 1
+            if max_doc > self._published_max_doc:
+                self.segments, self._published_max_doc = self.segments + 1, max_doc
             self._dirty = False
             self._searcher = Searcher(
                 index_name=self.name,
@@ -386,7 +420,13 @@ class Shard:
                 date_parser=self._parse_date,
                 generation=self.generation,
                 vector_fields=vector_fields,
+                segments=max(self.segments, 1),
+                doc_seq_nos=self.store.doc_seq_nos,
             )
+            self._searcher = replace(self._searcher, objects=object_types(self.mappings))
+            if "nested" in self._searcher.objects.values():
+                nested = self.nested.refresh(self._searcher, self.mappings, deletes)
+                self._searcher = replace(self._searcher, nested=nested)
             if self.on_refresh is not None:
                 self.on_refresh(self)
             return self._searcher
@@ -404,11 +444,14 @@ class Shard:
         infos: dict[str, FieldInfo] = {}
         for fm in self.mappings.leaf_fields():
             analyzer = None
-            if fm.type == "text":
+            if fm.type in ("text", "search_as_you_type"):
                 analyzer = self.analysis.get(fm.search_analyzer or fm.analyzer or "standard")
+                for path, sub_analyzer, _, info in subfield_infos(fm, self.analysis.get):  # index/subfields.py
+                    infos[path] = FieldInfo(path, "text", True, sub_analyzer, subfields=info)
             infos[fm.path] = FieldInfo(
                 path=fm.path,
-                type=fm.type,
+                type="text" if fm.type == "search_as_you_type" else fm.type,
+                subfields=subfield_info(fm),
                 indexed=fm.index,
                 search_analyzer=analyzer,
                 has_positions=True,
@@ -418,6 +461,8 @@ class Shard:
                 if fm.type == "semantic_text"
                 else None,
                 sparse_options=_sparse_options(fm),
+                positive_score_impact=fm.params.get("positive_score_impact", True) is not False,
+                source_paths=copy_source_paths(self.mappings, fm),
             )
         return infos
 

@@ -52,6 +52,9 @@ class DocumentStore:
     versions: dict[str, int] = field(default_factory=dict)
     live_list: list[bool] = field(default_factory=list)
     seq_no: int = -1
+    #: Internal doc → the ``_seq_no`` of the write that stored it (``-1``: unknown, a store saved before
+    #: retrievo kept it); what ``random_score`` with a seed but no ``field`` hashes, as ES does.
+    doc_seq_nos: list[int] = field(default_factory=list)
     deletes_since_refresh: bool = False
     #: Sources dropped since the last refresh (see :class:`RetiredSources`).
     retired: RetiredSources = field(default_factory=RetiredSources)
@@ -100,6 +103,7 @@ class DocumentStore:
         version = self.versions.get(doc_id, 0) + 1
         self.versions[doc_id] = version
         self.seq_no += 1
+        self.doc_seq_nos.append(self.seq_no)
         return internal, version, created
 
     def delete(self, doc_id: str) -> int | None:
@@ -113,6 +117,11 @@ class DocumentStore:
         self.versions[doc_id] = self.versions.get(doc_id, 0) + 1
         self.seq_no += 1
         return self.versions[doc_id]
+
+    def seq_no_of(self, internal: int) -> int:
+        """The ``_seq_no`` a get reports for a document (the shard's latest where it was not saved)."""
+        known = self.doc_seq_nos[internal] if internal < len(self.doc_seq_nos) else -1
+        return known if known >= 0 else self.seq_no
 
     def get(self, doc_id: str) -> tuple[int, dict[str, Any]] | None:
         internal = self.by_id.get(doc_id)

@@ -10,7 +10,8 @@ import numpy as np
 
 from retrievo.index.inverted import InvertedField
 from retrievo.index.searcher import Searcher
-from retrievo.lucene.query import DocSetQ
+from retrievo.lucene.multi_term import terms_mask
+from retrievo.lucene.query import MULTI_TERM_KINDS, DocSetQ
 
 
 def _union_postings(inv: InvertedField, tids: list[int], n: int) -> np.ndarray:
@@ -77,6 +78,8 @@ def doc_set_mask(s: Searcher, q: DocSetQ) -> np.ndarray:
         tids = _term_range(inv, *q.args)
     elif q.kind == "prefix":
         tids = _prefix(inv, *q.args)
+    elif q.kind in MULTI_TERM_KINDS:  # args: (toString, expanded terms)
+        return terms_mask(inv, q.args[1], n)
     else:  # pragma: no cover - compile_query only builds the kinds above
         raise ValueError(q.kind)
     return _union_postings(inv, tids, n)

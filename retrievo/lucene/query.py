@@ -19,6 +19,9 @@ import numpy as np
 from retrievo.errors import illegal_argument
 from retrievo.java_text import java_float_str
 from retrievo.lucene import query_text as qt
+from retrievo.lucene.combined_fields import CombinedFieldQ
+from retrievo.lucene.function_score import BoostingQ, FunctionScoreQ, RankFeatureQ, TermsSetQ
+from retrievo.lucene.prefix_span import PrefixSpanQ
 
 
 def _fmt_boost(boost: float) -> str:
@@ -39,6 +42,20 @@ class TermQ:
 
 
 @dataclass(frozen=True)
+class BlendedTermQ:
+    """A term scored with another document frequency: what Lucene's ``BlendedTermQuery`` (a fuzzy query's
+    default top-terms-blended rewrite) gives each term (``lucene/multi_term.py`` scores it). Not a
+    ``TermQ``: code that reads a ``TermQ``'s statistics from the index must not take it for one."""
+
+    field: str
+    term: str
+    doc_freq: int
+
+    def __str__(self) -> str:
+        return f"{self.field}:{self.term}"
+
+
+@dataclass(frozen=True)
 class PhraseQ:
     """Terms at relative positions (gaps kept), exact when ``slop`` is 0."""
 
@@ -52,6 +69,60 @@ class PhraseQ:
         for t, p in zip(self.terms, self.positions):
             words.extend(["?"] * max(0, p - last - 1))
             words.append(t)
+            last = p
+        tail = f"~{self.slop}" if self.slop else ""
+        return f'{self.field}:"{" ".join(words)}"{tail}'
+
+
+@dataclass(frozen=True)
+class SynonymQ:
+    """Terms stacked at one position scored as one pseudo-term (Lucene's ``SynonymQuery``; the scoring
+    lives in ``lucene/synonym_query.py``). ``terms`` are sorted as Lucene's builder sorts them."""
+
+    field: str
+    terms: tuple[str, ...]
+
+    def __str__(self) -> str:
+        return "Synonym(" + " ".join(f"{self.field}:{t}" for t in self.terms) + ")"
+
+
+#: A span query tree: ``("term", text)``, ``("or", (spans...))`` or ``("near", (spans...))`` (ordered, slop 0).
+SpanTree = tuple
+
+
+@dataclass(frozen=True)
+class SpanGraphQ:
+    """The span query Elasticsearch builds for a ``match_phrase`` over a synonym graph without slop
+    (``SpanNearQuery`` of ``SpanOrQuery``s of terms and sub-phrases; scored in ``lucene/span_graph.py``)."""
+
+    field: str
+    tree: SpanTree
+
+    def __str__(self) -> str:
+        def text(node: SpanTree) -> str:
+            if node[0] == "term":
+                return f"{self.field}:{node[1]}"
+            inner = ", ".join(text(child) for child in node[1])
+            return f"spanOr([{inner}])" if node[0] == "or" else f"spanNear([{inner}], 0, true)"
+
+        return text(self.tree)
+
+
+@dataclass(frozen=True)
+class MultiPhraseQ:
+    """A phrase whose positions each accept any of several terms (Lucene's ``MultiPhraseQuery``: a
+    phrase over stacked tokens; scored in ``lucene/multi_phrase.py``)."""
+
+    field: str
+    groups: tuple[tuple[str, ...], ...]
+    positions: tuple[int, ...]
+    slop: int = 0
+
+    def __str__(self) -> str:
+        words, last = [], -1
+        for group, p in zip(self.groups, self.positions):
+            words.extend(["?"] * max(0, p - last - 1))
+            words.append(group[0] if len(group) == 1 else "(" + " ".join(group) + ")")
             last = p
         tail = f"~{self.slop}" if self.slop else ""
         return f'{self.field}:"{" ".join(words)}"{tail}'
@@ -122,6 +193,10 @@ class MatchNoneQ:
         return f'MatchNoDocsQuery("{self.reason}")'
 
 
+#: ``DocSetQ`` kinds of multi-term queries rewritten to a constant score (``lucene/multi_term.py``).
+MULTI_TERM_KINDS = frozenset({"fuzzy", "wildcard", "regexp", "prefix_rewrite"})
+
+
 @dataclass(frozen=True)
 class DocSetQ:
     """A constant-score set of documents computed from doc values or the term dictionary.
@@ -155,6 +230,8 @@ class DocSetQ:
             return qt.prefix_text(self.field, a[0])
         if self.kind == "exists":
             return qt.exists_text(a)
+        if self.kind in MULTI_TERM_KINDS:  # (Lucene's toString, the expanded terms): lucene/multi_term.py
+            return str(a[0])
         return f"{self.kind}({self.field}{':' if a else ''}{','.join(map(str, a))})"
 
 
@@ -203,6 +280,20 @@ class NestedFeaturesQ:
 
 
 @dataclass(frozen=True)
+class NestedQ:
+    """Elasticsearch's ``nested`` query (Lucene's ``ToParentBlockJoinQuery``): ``query`` is compiled for
+    and scored on the rows of the nested ``path`` (``index/nested.py``), and each parent is scored from
+    its matching rows by ``score_mode`` (``lucene/nested.py``)."""
+
+    path: str
+    query: LQuery
+    score_mode: str = "avg"
+
+    def __str__(self) -> str:
+        return f"ToParentBlockJoinQuery ({self.query})"
+
+
+@dataclass(frozen=True)
 class NamedQ:
     """A query with Elasticsearch's ``_name``: scoring is untouched, matches are reported per hit."""
 
@@ -215,7 +306,11 @@ class NamedQ:
 
 LQuery = (
     TermQ
+    | BlendedTermQ
     | PhraseQ
+    | MultiPhraseQ
+    | SpanGraphQ
+    | SynonymQ
     | BoolQ
     | DisMaxQ
     | BoostQ
@@ -227,6 +322,13 @@ LQuery = (
     | NamedQ
     | FeatureQ
     | NestedFeaturesQ
+    | NestedQ
+    | FunctionScoreQ
+    | BoostingQ
+    | RankFeatureQ
+    | TermsSetQ
+    | CombinedFieldQ
+    | PrefixSpanQ
 )
 
 
@@ -256,4 +358,6 @@ def children(q: LQuery) -> tuple[LQuery, ...]:
         return q.queries
     if isinstance(q, (BoostQ, ConstQ, NamedQ)):
         return (q.query,)
+    if isinstance(q, (FunctionScoreQ, BoostingQ, TermsSetQ)):
+        return q.sub_queries()
     return ()

@@ -20,8 +20,23 @@ import numpy as np
 from retrievo.errors import bad_request
 from retrievo.index import bm25
 from retrievo.index.searcher import Searcher
+from retrievo.lucene.combined_fields import CombinedFieldQ, combined_matches
+from retrievo.lucene.function_score import (
+    BoostingQ,
+    FunctionScoreQ,
+    RankFeatureQ,
+    TermsSetQ,
+    score_boosting,
+    score_function_score,
+    score_rank_feature,
+    score_terms_set,
+    unscored,
+)
+from retrievo.lucene.multi_term import blended_term_scores
 from retrievo.lucene.phrases import exact_freq, sloppy_freq, term_positions
+from retrievo.lucene.prefix_span import PrefixSpanQ, prefix_span_matches
 from retrievo.lucene.query import (
+    BlendedTermQ,
     BoolQ,
     BoostQ,
     ConstQ,
@@ -32,11 +47,16 @@ from retrievo.lucene.query import (
     LQuery,
     MatchAllQ,
     MatchNoneQ,
+    MultiPhraseQ,
     NamedQ,
     NestedFeaturesQ,
+    NestedQ,
     PhraseQ,
+    SpanGraphQ,
+    SynonymQ,
     TermQ,
 )
+from retrievo.lucene.synonym_query import synonym_matches
 
 F32 = np.float32
 
@@ -99,6 +119,8 @@ class Evaluator:
         #: Checked once per query node, before it is computed: each node is one vectorised pass over the
         #: index, the unit Elasticsearch's per-segment timeout checks correspond to here.
         self.deadline_ns: int | None = None
+        #: Evaluators of the nested levels below this searcher, by path (``NestedQ``).
+        self.nested_evaluators: dict[str, tuple[Evaluator, np.ndarray]] = {}
 
     def evaluate(self, q: LQuery, boost: float = 1.0) -> Scored:
         key = (id(q), float(boost))
@@ -112,7 +134,8 @@ class Evaluator:
         return hit
 
     def mask(self, q: LQuery) -> np.ndarray:
-        return self.evaluate(q).match_mask(self.n)
+        # a function_score whose scores are not needed is its sub-query (its createWeight without scores)
+        return self.evaluate(unscored(q)).match_mask(self.n)
 
     # ------------------------------------------------------------------ leaves
     def _term(self, q: TermQ, boost: np.float32) -> Scored:
@@ -157,6 +180,38 @@ class Evaluator:
         norms = cache[inv.norms[docs]] if inv.norms is not None else np.full(docs.size, cache[1], F32)
         return Scored(scores=bm25.score(weight, freqs, norms), docs=docs, freqs=freqs)
 
+    def _synonym(self, q: SynonymQ, boost: np.float32) -> Scored:
+        found = synonym_matches(self.s.inverted(q.field), q.terms, boost)
+        if found is None:
+            return _empty()
+        return Scored(scores=found.scores, docs=found.docs, freqs=found.freqs)
+
+    def _blended_term(self, q: BlendedTermQ, boost: np.float32) -> Scored:
+        found = blended_term_scores(self.s.inverted(q.field), q, boost)
+        if found is None:
+            return _empty()
+        return Scored(scores=found[1], docs=found[0], freqs=found[2])
+
+    def _multi_phrase(self, q: MultiPhraseQ, boost: np.float32) -> Scored:
+        from retrievo.lucene.multi_phrase import multi_phrase_matches
+
+        inv = self.s.inverted(q.field)
+        found = multi_phrase_matches(inv, q.groups, q.positions, q.slop, boost) if inv is not None else None
+        if found is None:
+            return _empty()
+        docs, freqs, scores = found
+        return Scored(scores=scores, docs=docs, freqs=freqs)
+
+    def _span_graph(self, q: SpanGraphQ, boost: np.float32) -> Scored:
+        from retrievo.lucene.span_graph import span_graph_matches
+
+        inv = self.s.inverted(q.field)
+        found = span_graph_matches(inv, q.tree, boost) if inv is not None else None
+        if found is None:
+            return _empty()
+        docs, freqs, scores = found
+        return Scored(scores=scores, docs=docs, freqs=freqs)
+
     def _constant(self, mask: np.ndarray, boost: np.float32) -> Scored:
         return Scored(scores=np.where(mask, boost, F32(0.0)).astype(F32), mask=mask)
 
@@ -179,6 +234,40 @@ class Evaluator:
 
         docs, scores = best_chunk_scores(self.s, q.field, q.tokens, boost)
         return Scored(scores=scores, docs=docs)
+
+    def nested_evaluator(self, path: str) -> tuple[Evaluator, np.ndarray] | None:
+        """The evaluator of the rows of nested ``path`` and each row's parent at this level."""
+        found = self.nested_evaluators.get(path)
+        if found is None:
+            from retrievo.index.nested import resolve_level
+
+            resolved = resolve_level(self.s.nested, path)
+            if resolved is None:
+                return None
+            level, parents = resolved
+            child = Evaluator(level.searcher, self.knn_hits)
+            child.deadline_ns = self.deadline_ns
+            found = self.nested_evaluators[path] = (child, parents)
+        return found
+
+    def _nested(self, q: NestedQ, boost: np.float32) -> Scored:
+        """``ToParentBlockJoinQuery``: the inner query scored on the nested rows, joined to parents."""
+        from retrievo.lucene.nested import join_to_parents
+
+        found = self.nested_evaluator(q.path)
+        if found is None:
+            return _empty()
+        child, parents = found
+        inner = child.evaluate(q.query, float(boost))
+        if inner.docs is not None:
+            rows, scores = inner.docs, inner.scores
+        else:
+            assert inner.mask is not None
+            rows = np.flatnonzero(inner.mask).astype(np.int32)
+            scores = inner.scores[rows]
+        keep = child.s.live[rows]
+        docs, joined, _ = join_to_parents(rows[keep], scores[keep], parents, q.score_mode)
+        return Scored(scores=joined, docs=docs)
 
     def _knn_hits(self, q: KnnHitsQ, boost: np.float32) -> Scored:
         docs, scores = self.knn_hits[q.slot]
@@ -277,19 +366,55 @@ class Evaluator:
         return Scored(scores=np.where(mask, scores, F32(0.0)).astype(F32), mask=mask)
 
 
+def _dense(score: Callable[[Evaluator, Any, np.float32], tuple[np.ndarray, np.ndarray]]) -> Callable[..., Scored]:
+    """A ``lucene/function_score.py`` scorer's (mask, scores) as a dense :class:`Scored`."""
+
+    def run(ev: Evaluator, q: Any, boost: np.float32) -> Scored:
+        mask, scores = score(ev, q, boost)
+        return Scored(scores=scores, mask=mask)
+
+    return run
+
+
+def _combined_field(ev: Evaluator, q: CombinedFieldQ, boost: np.float32) -> Scored:
+    found = combined_matches(ev.s, q, boost)
+    return _empty() if found is None else Scored(scores=found.scores, docs=found.docs, freqs=found.freqs)
+
+
+def _prefix_span(ev: Evaluator, q: PrefixSpanQ, boost: np.float32) -> Scored:
+    found = prefix_span_matches(ev.s, q, boost)
+    return _empty() if found is None else Scored(scores=found[2], docs=found[0], freqs=found[1])
+
+
+def _rank_feature(ev: Evaluator, q: RankFeatureQ, boost: np.float32) -> Scored:
+    docs, scores = score_rank_feature(ev, q, boost)
+    return Scored(scores=scores, docs=docs)
+
+
 #: Each node type's scorer; the key's type is the second argument's, which a dict cannot say.
 _DISPATCH: dict[type, Callable[[Evaluator, Any, np.float32], Scored]] = {
     TermQ: Evaluator._term,
+    BlendedTermQ: Evaluator._blended_term,
     PhraseQ: Evaluator._phrase,
+    SynonymQ: Evaluator._synonym,
+    MultiPhraseQ: Evaluator._multi_phrase,
+    SpanGraphQ: Evaluator._span_graph,
     MatchAllQ: Evaluator._match_all,
     MatchNoneQ: Evaluator._match_none,
     DocSetQ: Evaluator._doc_set,
     KnnHitsQ: Evaluator._knn_hits,
     FeatureQ: Evaluator._feature,
     NestedFeaturesQ: Evaluator._nested_features,
+    NestedQ: Evaluator._nested,
     BoostQ: Evaluator._boost,
     ConstQ: Evaluator._const,
     NamedQ: Evaluator._named,
     BoolQ: Evaluator._bool,
     DisMaxQ: Evaluator._dis_max,
+    FunctionScoreQ: _dense(score_function_score),
+    BoostingQ: _dense(score_boosting),
+    TermsSetQ: _dense(score_terms_set),
+    RankFeatureQ: _rank_feature,
+    CombinedFieldQ: _combined_field,
+    PrefixSpanQ: _prefix_span,
 }

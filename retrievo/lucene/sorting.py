@@ -15,14 +15,17 @@ from typing import Any, Protocol
 import numpy as np
 
 from retrievo.errors import BadRequestError, bad_request
+from retrievo.index.dates.nanos import nanos_sort, rank_of
 from retrievo.index.searcher import Searcher
+from retrievo.lucene.nested import nested_sort_values
+from retrievo.lucene.sort_options import sort_with_options
 
 LONG_MAX = 9223372036854775807
 LONG_MIN = -9223372036854775808
 FLOAT_TYPES = frozenset({"double", "float", "half_float"})
 #: Field types with doc values a sort can read; the rest (vectors, semantic_text) refuse as in ES.
 SORTABLE_TYPES = frozenset(
-    {"keyword", "long", "integer", "short", "byte", "double", "float", "half_float", "date", "boolean"}
+    {"keyword", "long", "integer", "short", "byte", "double", "float", "half_float", "date", "date_nanos", "boolean"}
 )
 
 
@@ -61,6 +64,8 @@ class SortKey:
         self.field = spec.field
         #: For a date field: reads a ``search_after`` string in the field's own format.
         self.parse_date: Callable[[str], int] | None = None
+        #: For a date_nanos sort: the distinct values its keys rank (``None``: plain float keys).
+        self.nanos: np.ndarray | None = None
         desc = spec.order == "desc"
         if spec.field == "_score":
             vals = scores.astype(np.float64)
@@ -72,6 +77,16 @@ class SortKey:
             self.display = [int(d) for d in docs]
             self.keys = -vals if desc else vals
             return
+        optioned = sort_with_options(s, spec, docs)  # numeric_type / format (lucene/sort_options.py)
+        if optioned is not None:
+            self.keys, self.display, self.nanos, self.parse_date = optioned
+            return
+        if spec.field == "_seq_no":  # a metadata field: one long doc value per document (index.store)
+            seq = s.seq_nos
+            has = docs < seq.size
+            vals = np.where(has, seq[np.minimum(docs, seq.size - 1)] if seq.size else 0, 0).astype(np.float64)
+            self.keys, self.display = _with_missing(vals, has, spec, "long", desc, None)
+            return
         fi = s.field_info(spec.field)
         mode = spec.mode or ("max" if desc else "min")
         if fi is None:
@@ -82,14 +97,18 @@ class SortKey:
             kind = "keyword" if spec.unmapped_type in ("keyword", "text") else "number"
         elif fi.type == "text":
             raise _text_sort_error(spec.field)
-        elif fi.type == "sparse_vector":  # SparseVectorFieldType.fielddataBuilder
+        elif fi.type in ("sparse_vector", "rank_feature", "rank_features"):  # their fielddataBuilder
             raise bad_request(
-                "illegal_argument_exception", "[sparse_vector] fields do not support sorting, scripting or aggregating"
+                "illegal_argument_exception", f"[{fi.type}] fields do not support sorting, scripting or aggregating"
             )
         elif fi.type not in SORTABLE_TYPES:
             raise bad_request(
                 "illegal_argument_exception", f"Field [{spec.field}] of type [{fi.type}] doesn't support sort"
             )
+        elif getattr(spec, "nested", None) is not None:  # values of the nested objects (lucene/nested.py)
+            vals, present, kind, nested_terms = nested_sort_values(spec, fi.type, docs, s.max_doc, mode)
+            if nested_terms is not None:
+                self.terms = nested_terms
         elif fi.type == "keyword":
             vals, present, self.terms = _keyword_ordinals(s, spec.field, docs, mode)
             kind = "keyword"
@@ -101,12 +120,17 @@ class SortKey:
                 per_doc, has = col.per_doc(mode if mode in ("min", "max", "sum", "avg", "median") else "min")
                 vals, present = per_doc[docs], has[docs]
             kind = "float" if fi.type in FLOAT_TYPES else "long"
-            if fi.type == "date":
+            if fi.type in ("date", "date_nanos"):
                 date_field = fi
-                self.parse_date = lambda text: s.parse_date(
+                self.parse_date = lambda text: s.parse_date_bound(
                     date_field, text, int(time.time() * 1000), round_up=False, fmt=None, tz=None
                 )
         self.keys, self.display = _with_missing(vals, present, spec, kind, desc, getattr(self, "terms", None))
+        if fi is not None and fi.type == "date_nanos" and spec.missing in ("_last", "_first"):
+            # exact long nanos: keys rank the int64 values (float64 cannot tell nanoseconds apart)
+            self.keys, self.display, self.nanos = nanos_sort(
+                s.numeric(spec.field), docs, mode, present, desc, self.keys, self.display
+            )
 
 
 def _keyword_ordinals(
@@ -212,6 +236,14 @@ def _key_of(key: SortKey, value: Any) -> float:
         pos = float(np.searchsorted(terms, str(value), side="left"))
         exact = pos < terms.size and terms[int(pos)] == str(value)
         v = pos if exact else pos - 0.5
+    elif key.nanos is not None:
+        try:
+            nanos = key.parse_date(value) if key.parse_date is not None and isinstance(value, str) else int(value)
+        except (BadRequestError, TypeError, ValueError):
+            raise bad_request(
+                "illegal_argument_exception", f"Failed to parse search_after value [{value}] for field [{key.field}]"
+            ) from None
+        v = rank_of(key.nanos, nanos)
     elif key.parse_date is not None and isinstance(value, str):
         # DocValueFormat.DateTime.parseLong: a string is read with the field's format (epoch_millis
         # included in the default one), as the sort value would have been printed with it

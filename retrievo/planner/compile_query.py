@@ -33,6 +33,8 @@ from retrievo.index.sparse_vectors import DEFAULT_INDEX_OPTIONS, PruningConfig, 
 from retrievo.java_text import java_float_str
 from retrievo.lucene import min_should_match
 from retrievo.lucene.clause_limit import MAX_CLAUSE_COUNT, too_many_clauses_cause
+from retrievo.lucene.phrase_prefix import NO_TERMS as NO_PREFIX_TERMS
+from retrievo.lucene.phrase_prefix import phrase_prefix_query
 from retrievo.lucene.query import (
     BoolQ,
     BoostQ,
@@ -49,11 +51,35 @@ from retrievo.lucene.query import (
     TermQ,
     boosted,
 )
+from retrievo.planner import compile_function_score as cfs
+from retrievo.planner import compile_subfields as subfields
+from retrievo.planner import graph_query
+from retrievo.planner.compile_combined import compile_combined
+from retrievo.planner.compile_cross_fields import compile_cross_fields
+from retrievo.planner.compile_mlt import compile_mlt
+from retrievo.planner.compile_multi_term import (
+    compile_fuzzy,
+    compile_prefix_rewrite,
+    compile_regexp,
+    compile_wildcard,
+    fuzzy_exact,
+    fuzzy_term_builder,
+)
+from retrievo.planner.nested_query import compile_nested
+from retrievo.planner.query_string import compile_query_string, compile_simple_query_string
+from retrievo.retrievers import function_score as fsq
 from retrievo.retrievers import queries as dsl
+from retrievo.retrievers.combined_fields import CombinedFieldsQuery
+from retrievo.retrievers.fuzzy_options import FuzzyOptions
 from retrievo.retrievers.hybrid import HybridQuery
 from retrievo.retrievers.knn import NUM_CANDIDATES_LIMIT, KnnSearch, TextEmbeddingBuilder
 from retrievo.retrievers.knn_query import KnnQuery
+from retrievo.retrievers.more_like_this import MoreLikeThisQuery
+from retrievo.retrievers.multi_term_queries import FuzzyQuery, RegexpQuery, WildcardQuery
+from retrievo.retrievers.nested import NestedQuery
 from retrievo.retrievers.pinned import PinnedQuery, pin_score
+from retrievo.retrievers.prefix_queries import MatchBoolPrefixQuery, MatchPhrasePrefixQuery
+from retrievo.retrievers.query_string import QueryStringQuery, SimpleQueryStringQuery
 from retrievo.retrievers.rule import RuleQuery
 from retrievo.retrievers.sparse_queries import SparseVectorQuery, TextExpansionQuery, WeightedTokensQuery
 
@@ -117,6 +143,8 @@ class CompileContext:
     searches: list[tuple[int, KnnSearch, tuple[LQuery, ...]]] = field(default_factory=list)
     #: The index's ``index.max_terms_count``.
     max_terms_count: int = DEFAULT_MAX_TERMS_COUNT
+    #: The index's ``index.query.default_field`` (what ``query_string``/``simple_query_string`` search by default).
+    default_field: tuple[str, ...] = ("*",)
     #: Sparse query expansion (``sparse_vector`` with ``query`` text); ``None`` without an inference registry.
     sparse_embed: SparseQueryEmbedder | None = None
 
@@ -228,14 +256,16 @@ def _exact(fi: FieldInfo, value: Any, ctx: CompileContext, lenient: bool = False
         if number is None:
             return MatchNoneQ("value does not fit the field")
         return ConstQ(DocSetQ("range", fi.path, (number, True, number, True), fi.type))
-    if fi.type == "date":
+    if fi.type in ("date", "date_nanos"):
         # DateFieldType.termQuery is rangeQuery(value, value, true, true): the upper bound rounds up,
         # so a term on "2015-01-01" matches the whole day.
-        millis = ctx.searcher.parse_date(fi, value, ctx.now_millis, round_up=False, fmt=None, tz=None)
-        upper = ctx.searcher.parse_date(fi, value, ctx.now_millis, round_up=True, fmt=None, tz=None)
+        millis = ctx.searcher.parse_date_bound(fi, value, ctx.now_millis, round_up=False, fmt=None, tz=None)
+        upper = ctx.searcher.parse_date_bound(fi, value, ctx.now_millis, round_up=True, fmt=None, tz=None)
         return ConstQ(DocSetQ("range", fi.path, (millis, True, upper, True), fi.type))
-    if fi.type == "sparse_vector":  # SparseVectorFieldType.termQuery: the feature, linear, weight 1
+    if fi.type in ("sparse_vector", "rank_features"):  # their termQuery: the feature, linear, weight 1
         return FeatureQ(fi.path, query_text(value))
+    if fi.type == "rank_feature":  # RankFeatureFieldType.termQuery
+        raise query_shard_error("Queries on [rank_feature] fields are not supported")
     raise query_shard_error(f"field [{fi.path}] of type [{fi.type}] does not support term queries")
 
 
@@ -273,6 +303,8 @@ def _match_field(
     analyzer: str | None,
     zero_terms: str,
     lenient: bool,
+    auto_phrase: bool = True,
+    fuzzy: FuzzyOptions | None = None,
 ) -> LQuery:
     if fi.type in NO_TEXT_SEARCH:  # MatchQueryParser: such a field fails before the text is analysed
         reason = f"Field [{fi.path}] of type [{fi.type}] does not support match queries"
@@ -280,37 +312,36 @@ def _match_field(
             return MatchNoneQ(reason)
         raise query_shard_failure(ctx, reason, {"type": "illegal_argument_exception", "reason": reason})
     if fi.type != "text":
+        if fuzzy is not None:
+            return fuzzy_exact(ctx, fi, query_text(text), fuzzy, lenient)
         return _exact(fi, text, ctx, lenient)
     an = _analyzer_for(ctx, fi, analyzer, "match")
     terms, positions = an.terms(query_text(text))
-    if operator == "and" or msm is not None:  # an OR of stacked terms matches what a SynonymQuery matches
-        _refuse_stacked(positions, "match")
+    # with fuzziness each analysed term is a fuzzy query (MatchQueryParser.newTermQuery)
+    term_query = TermQ if fuzzy is None else fuzzy_term_builder(ctx, fi, fuzzy)
     if not terms:
         return _zero_terms(zero_terms)
     if len(terms) == 1:
-        return TermQ(fi.path, terms[0])
+        return term_query(fi.path, terms[0])
     if len(terms) > MAX_CLAUSE_COUNT:  # Lucene's QueryBuilder adds one clause per token
         raise too_many_clauses(ctx)
-    clauses = tuple(TermQ(fi.path, t) for t in terms)
-    bq = BoolQ(must=clauses) if operator == "and" else BoolQ(should=clauses)
+    if graph_query.is_stacked(positions) and fuzzy is not None:
+        raise not_supported("[fuzziness] with a search analyzer that stacks tokens at one position")
+    if graph_query.is_stacked(positions):  # search-time synonyms: SynonymQuery and graph queries
+        tokens = graph_query.graph_tokens(an, query_text(text))
+        auto_phrase = auto_phrase and fi.has_positions  # MatchQueryBuilder: no phrases without positions
+        stacked = graph_query.stacked_query(fi.path, tokens, phrase=False, operator=operator, auto_phrase=auto_phrase)
+        if not isinstance(stacked, BoolQ):
+            return stacked
+        bq = stacked
+    else:
+        clauses = tuple(term_query(fi.path, t) for t in terms)
+        bq = BoolQ(must=clauses) if operator == "and" else BoolQ(should=clauses)
     if msm is not None and bq.should:
         n = min_should_match.calculate(len(bq.should), msm)
         if n > 0:
             bq = BoolQ(should=bq.should, msm=n)
     return bq
-
-
-def _refuse_stacked(positions: list[int], query_kind: str) -> None:
-    """Tokens stacked at one position (search-time synonyms, ``preserve_original`` grams) make Lucene's
-    ``QueryBuilder`` build a ``SynonymQuery``, a ``MultiPhraseQuery`` or a graph query. Where a flat query
-    would match other documents (``and``, ``minimum_should_match``, phrases) the query is refused rather
-    than answered differently; an OR ``match`` matches the same documents and is scored as a ``bool``
-    (Elasticsearch's ``SynonymQuery`` scores the stacked terms as one: README, "Decisions")."""
-    if len(set(positions)) != len(positions):
-        raise not_supported(
-            f"[{query_kind}] on a search analyzer that stacks tokens at one position (synonyms or "
-            "preserve_original at search time need Lucene's SynonymQuery, MultiPhraseQuery and graph queries)"
-        )
 
 
 def _phrase_field(
@@ -325,17 +356,22 @@ def _phrase_field(
 ) -> LQuery:
     if fi.type != "text":
         return _exact(fi, text, ctx, lenient)
-    if not fi.has_positions:
-        raise query_shard_error(
-            f"field:[{fi.path}] was indexed without position data; cannot run PhraseQuery (phrase=...)"
-        )
     an = _analyzer_for(ctx, fi, analyzer, "match_phrase")
     terms, positions = an.terms(query_text(text))
-    _refuse_stacked(positions, "match_phrase")
+    if not fi.has_positions:
+        # TextFieldType.multiPhraseQuery's check, for stacked tokens over several positions
+        multi = graph_query.is_stacked(positions) and len(set(positions)) > 1
+        what = "MultiPhraseQuery" if multi else "PhraseQuery (phrase=...)"
+        raise query_shard_error(f"field:[{fi.path}] was indexed without position data; cannot run {what}")
     if not terms:
         return _zero_terms(zero_terms)
     if len(terms) == 1:
         return TermQ(fi.path, terms[0])
+    if (on_subfield := subfields.phrase_on_subfield(fi, terms, positions, slop)) is not None:
+        return on_subfield  # index_phrases, search_as_you_type's shingles
+    if graph_query.is_stacked(positions):  # SynonymQuery, or a graph's sloppy phrases
+        tokens = graph_query.graph_tokens(an, query_text(text))
+        return graph_query.stacked_query(fi.path, tokens, phrase=True, operator="or", slop=slop)
     return PhraseQ(fi.path, tuple(terms), tuple(positions), slop)
 
 
@@ -442,6 +478,8 @@ def _match(q: dsl.MatchQuery, ctx: CompileContext) -> LQuery:
     if fi is None:
         return MatchNoneQ(f"unmapped field [{q.field}]")
     if fi.type == "semantic_text":
+        if q.fuzzy is not None:
+            raise not_supported("[match] with [fuzziness] on a [semantic_text] field")
         return semantic_search(ctx, fi, query_text(q.query))
     return _match_field(
         ctx,
@@ -452,6 +490,8 @@ def _match(q: dsl.MatchQuery, ctx: CompileContext) -> LQuery:
         analyzer=q.analyzer,
         zero_terms=q.zero_terms_query,
         lenient=q.lenient,
+        auto_phrase=q.auto_generate_synonyms_phrase_query,
+        fuzzy=q.fuzzy,
     )
 
 
@@ -460,6 +500,119 @@ def _match_phrase(q: dsl.MatchPhraseQuery, ctx: CompileContext) -> LQuery:
     if fi is None:
         return MatchNoneQ(f"unmapped field [{q.field}]")
     return _phrase_field(ctx, fi, q.query, slop=q.slop, analyzer=q.analyzer, zero_terms=q.zero_terms_query)
+
+
+def _match_phrase_prefix(q: MatchPhrasePrefixQuery, ctx: CompileContext) -> LQuery:
+    fi = _field(ctx, q.field)
+    if fi is None:
+        return MatchNoneQ(f"unmapped field [{q.field}]")
+    return _phrase_prefix_field(
+        ctx,
+        fi,
+        q.query,
+        slop=q.slop,
+        max_expansions=q.max_expansions,
+        analyzer=q.analyzer,
+        zero_terms=q.zero_terms_query,
+    )
+
+
+def _no_text_search(ctx: CompileContext, reason: str, lenient: bool) -> LQuery:
+    """A field type the query cannot run on: ``MatchNoDocsQuery`` when lenient, else the shard fails."""
+    if lenient:
+        return MatchNoneQ(reason)
+    raise query_shard_failure(ctx, reason, {"type": "illegal_argument_exception", "reason": reason})
+
+
+def _phrase_prefix_field(
+    ctx: CompileContext,
+    fi: FieldInfo,
+    text: Any,
+    *,
+    slop: int,
+    max_expansions: int,
+    analyzer: str | None,
+    zero_terms: str,
+    lenient: bool = False,
+) -> LQuery:
+    """``MatchQueryParser`` with ``PHRASE_PREFIX``: the field's ``phrasePrefixQuery``, rewritten (``phrase_prefix``)."""
+    if fi.type in NO_TEXT_SEARCH:
+        return _no_text_search(ctx, f"Field [{fi.path}] of type [{fi.type}] does not support match queries", lenient)
+    if fi.type != "text":  # MappedFieldType.phrasePrefixQuery
+        reason = f"Can only use phrase prefix queries on text fields - not on [{fi.path}] which is of type [{fi.type}]"
+        return _no_text_search(ctx, reason, lenient)
+    an = _analyzer_for(ctx, fi, analyzer, "match_phrase_prefix")
+    terms, positions = an.terms(query_text(text))
+    if not terms:
+        return _zero_terms(zero_terms)
+    if len(set(positions)) > 1 and not fi.has_positions:
+        raise query_shard_error(
+            f"field:[{fi.path}] was indexed without position data; cannot run PhraseQuery (phrase=...)"
+        )
+    if (shingled := subfields.phrase_prefix_field(fi, terms, positions, slop)) is not None:
+        shingle_fi = ctx.searcher.field_info(shingled[0])  # search_as_you_type: onto a shingle field
+        if shingle_fi is not None:
+            fi, terms, positions = shingle_fi, shingled[1], shingled[2]
+    if (on_subfield := subfields.phrase_prefix_on_subfield(fi, terms, positions, slop)) is not None:
+        return on_subfield  # index_prefixes
+    return phrase_prefix_query(ctx.searcher.inverted(fi.path), fi.path, terms, positions, slop, max_expansions)
+
+
+def _match_bool_prefix(q: MatchBoolPrefixQuery, ctx: CompileContext) -> LQuery:
+    fi = _field(ctx, q.field)
+    if fi is None:
+        return MatchNoneQ(f"unmapped field [{q.field}]")
+    return _bool_prefix_field(
+        ctx, fi, q.query, operator=q.operator, msm=q.minimum_should_match, analyzer=q.analyzer, fuzzy=q.fuzzy
+    )
+
+
+def _bool_prefix_field(
+    ctx: CompileContext,
+    fi: FieldInfo,
+    text: Any,
+    *,
+    operator: str,
+    msm: Any,
+    analyzer: str | None,
+    lenient: bool = False,
+    fuzzy: FuzzyOptions | None = None,
+) -> LQuery:
+    """``MatchQueryParser`` with ``BOOLEAN_PREFIX``: term clauses, the last a prefix when the text ends with it."""
+    if fi.type in NO_TEXT_SEARCH:
+        return _no_text_search(ctx, f"Field [{fi.path}] of type [{fi.type}] does not support match queries", lenient)
+    if fi.type == "keyword" and analyzer is None:  # the keyword analyzer: one prefix query on the whole value
+        return ConstQ(DocSetQ("prefix", fi.path, (query_text(text), False)))
+    if fi.type != "text":
+        if fuzzy is not None:
+            return fuzzy_exact(ctx, fi, query_text(text), fuzzy, lenient)
+        return _exact(fi, text, ctx, lenient)
+    an = _analyzer_for(ctx, fi, analyzer, "match_bool_prefix")
+    value = query_text(text)
+    terms, positions = an.terms(value)
+    if not terms:
+        return _zero_terms("none")
+    analyze = getattr(an, "analyze", None)
+    tokens = analyze(value) if analyze is not None else []
+    last_end = tokens[-1].end_offset if tokens else len(value)
+    if any(getattr(t, "position_length", 1) > 1 for t in tokens) and len(set(positions)) != len(positions):
+        raise not_supported(
+            "[match_bool_prefix] on a search analyzer that makes a token graph",
+            "multi-word synonyms need Lucene's graph boolean query inside the bool",
+        )
+    term_query = TermQ if fuzzy is None else fuzzy_term_builder(ctx, fi, fuzzy)
+    # the field type's prefixQuery: index_prefixes, search_as_you_type (planner/compile_subfields.py)
+    clauses = subfields.bool_prefix_by_position(fi, terms, positions, last_end == len(value), term_query)
+    if len(clauses) == 1:
+        return clauses[0]
+    if len(clauses) > MAX_CLAUSE_COUNT:
+        raise too_many_clauses(ctx)
+    bq = BoolQ(must=tuple(clauses)) if operator == "and" else BoolQ(should=tuple(clauses))
+    if msm is not None and bq.should:
+        n = min_should_match.calculate(len(bq.should), msm)
+        if n > 0:
+            bq = BoolQ(should=bq.should, msm=n)
+    return bq
 
 
 def parse_field_boost(spec: str) -> tuple[str, float]:
@@ -493,12 +646,38 @@ def expand_fields(ctx: CompileContext, specs: tuple[str, ...]) -> tuple[list[tup
 def _multi_match(q: dsl.MultiMatchQuery, ctx: CompileContext) -> LQuery:
     fields, wildcard = expand_fields(ctx, q.fields)
     lenient = q.lenient or wildcard
+    if q.type == "cross_fields" and fields:
+        return compile_cross_fields(q, ctx, fields, lenient, _cross_match, _cross_exact, _cross_analyzer)
     per_field: list[LQuery] = []
     for fi, boost in fields:
         if lenient and fi.type not in ("text", "keyword") and not _accepts(fi, q.query, ctx):
             continue
         if q.type == "phrase":
             fq = _phrase_field(ctx, fi, q.query, slop=q.slop, analyzer=q.analyzer, zero_terms="none", lenient=lenient)
+        elif q.type == "phrase_prefix":
+            fq = _phrase_prefix_field(
+                ctx,
+                fi,
+                q.query,
+                slop=q.slop,
+                max_expansions=q.max_expansions,
+                analyzer=q.analyzer,
+                zero_terms="none",
+                lenient=lenient,
+            )
+            if isinstance(fq, MatchNoneQ) and fq.reason == NO_PREFIX_TERMS:  # terms, none expanded: not zero terms
+                fq = BoolQ(must=(fq,))
+        elif q.type == "bool_prefix":
+            fq = _bool_prefix_field(
+                ctx,
+                fi,
+                q.query,
+                operator=q.operator,
+                msm=q.minimum_should_match,
+                analyzer=q.analyzer,
+                lenient=lenient,
+                fuzzy=q.fuzzy,
+            )
         else:
             fq = _match_field(
                 ctx,
@@ -509,6 +688,7 @@ def _multi_match(q: dsl.MultiMatchQuery, ctx: CompileContext) -> LQuery:
                 analyzer=q.analyzer,
                 zero_terms="none",
                 lenient=lenient,
+                fuzzy=q.fuzzy,
             )
         if isinstance(fq, MatchNoneQ):
             continue
@@ -518,7 +698,27 @@ def _multi_match(q: dsl.MultiMatchQuery, ctx: CompileContext) -> LQuery:
     if len(per_field) == 1:
         return per_field[0]
     tie = 1.0 if q.type == "most_fields" else (q.tie_breaker or 0.0)
+    if q.type == "bool_prefix" and q.tie_breaker is None:
+        tie = 1.0  # MultiMatchQueryBuilder.Type.BOOL_PREFIX: the fields' scores add up, as most_fields'
     return DisMaxQ(tuple(per_field), tie)
+
+
+def _cross_match(
+    ctx: CompileContext, fi: FieldInfo, text: Any, op: str, msm: Any, an: str | None, zero: str, lenient: bool
+) -> LQuery:
+    """A ``cross_fields`` group of one field: a ``match`` on it (``compile_cross_fields``)."""
+    return _match_field(ctx, fi, text, operator=op, msm=msm, analyzer=an, zero_terms=zero, lenient=lenient)
+
+
+def _cross_exact(ctx: CompileContext, fi: FieldInfo, value: str, lenient: bool) -> LQuery:
+    return _exact(fi, value, ctx, lenient)
+
+
+def _cross_analyzer(ctx: CompileContext, name: str) -> TextAnalyzer:
+    analyzer = ctx.searcher.find_analyzer(name)
+    if analyzer is None:
+        raise query_shard_error(f"[match] analyzer [{name}] not found")
+    return analyzer
 
 
 def _accepts(fi: FieldInfo, value: Any, ctx: CompileContext) -> bool:
@@ -588,8 +788,10 @@ def _terms(q: dsl.TermsQuery, ctx: CompileContext) -> LQuery:
     if fi.type in NUMERIC_TYPES:
         nums = [_number(v, fi, False) for v in q.values]
         return ConstQ(DocSetQ("points", fi.path, tuple(sorted({n for n in nums if n is not None})), fi.type))
-    if fi.type == "date":
-        millis = [ctx.searcher.parse_date(fi, v, ctx.now_millis, round_up=False, fmt=None, tz=None) for v in q.values]
+    if fi.type in ("date", "date_nanos"):
+        millis = [
+            ctx.searcher.parse_date_bound(fi, v, ctx.now_millis, round_up=False, fmt=None, tz=None) for v in q.values
+        ]
         return ConstQ(DocSetQ("points", fi.path, tuple(sorted(set(millis))), fi.type))
     raise query_shard_error(f"field [{fi.path}] of type [{fi.type}] does not support terms queries")
 
@@ -604,17 +806,19 @@ def _range(q: dsl.RangeQuery, ctx: CompileContext) -> LQuery:
         lo_n = None if lo is None else _number_bound(lo, fi)
         hi_n = None if hi is None else _number_bound(hi, fi)
         return ConstQ(DocSetQ("range", fi.path, (lo_n, lo_inc, hi_n, hi_inc), fi.type))
-    if fi.type == "date":
+    if fi.type in ("date", "date_nanos"):
         # Elasticsearch rounds ``gt``/``lte`` bounds up and ``gte``/``lt`` down (date math "/d").
         lo_d = (
             None
             if lo is None
-            else ctx.searcher.parse_date(fi, lo, ctx.now_millis, round_up=not lo_inc, fmt=q.format, tz=q.time_zone)
+            else ctx.searcher.parse_date_bound(
+                fi, lo, ctx.now_millis, round_up=not lo_inc, fmt=q.format, tz=q.time_zone
+            )
         )
         hi_d = (
             None
             if hi is None
-            else ctx.searcher.parse_date(fi, hi, ctx.now_millis, round_up=hi_inc, fmt=q.format, tz=q.time_zone)
+            else ctx.searcher.parse_date_bound(fi, hi, ctx.now_millis, round_up=hi_inc, fmt=q.format, tz=q.time_zone)
         )
         return ConstQ(DocSetQ("range", fi.path, (lo_d, lo_inc, hi_d, hi_inc), fi.type))
     if fi.type in ("keyword", "text"):
@@ -650,6 +854,8 @@ def _exists(q: dsl.ExistsQuery, ctx: CompileContext) -> LQuery:
     paths = ctx.searcher.existing_fields(q.field)
     if not paths:
         return MatchNoneQ(f"no mappings for [{q.field}]")
+    if any((fi := ctx.searcher.field_info(p)) is not None and fi.type == "rank_features" for p in paths):
+        raise query_shard_error("[rank_features] fields do not support [exists] queries")  # its existsQuery
     return ConstQ(DocSetQ("exists", q.field, tuple(paths)))
 
 
@@ -665,6 +871,10 @@ def _prefix(q: dsl.PrefixQuery, ctx: CompileContext) -> LQuery:
         raise query_shard_error(
             f"Can only use prefix queries on keyword and text fields - not on [{fi.path}] which is of type [{fi.type}]"
         )
+    if (on_subfield := subfields.prefix_on_subfield(fi, q.value, q.rewrite, q.case_insensitive)) is not None:
+        return on_subfield  # index_prefixes, search_as_you_type
+    if q.rewrite is not None:  # an explicit rewrite method: the expanded terms (lucene/multi_term.py)
+        return compile_prefix_rewrite(q, fi, ctx)
     value = q.value.lower() if q.case_insensitive else q.value
     return ConstQ(DocSetQ("prefix", fi.path, (value, q.case_insensitive)))
 
@@ -858,7 +1068,7 @@ def _weighted_tokens(q: WeightedTokensQuery, ctx: CompileContext) -> LQuery:
     fi = ctx.searcher.field_info(q.field)
     if fi is None:
         return MatchNoneQ('The "weighted_tokens" query is against a field that does not exist')
-    if fi.type != "sparse_vector":
+    if fi.type not in ("sparse_vector", "rank_features"):
         reason = (
             f"[{fi.type}] is not an appropriate field type for this query. "
             "Allowed field types are [rank_features, sparse_vector]."
@@ -918,13 +1128,20 @@ def _hybrid(q: HybridQuery, ctx: CompileContext) -> LQuery:
 _COMPILERS: dict[type, Callable[[Any, CompileContext], LQuery]] = {
     dsl.MatchQuery: _match,
     dsl.MatchPhraseQuery: _match_phrase,
+    MatchPhrasePrefixQuery: _match_phrase_prefix,
+    MatchBoolPrefixQuery: _match_bool_prefix,
     dsl.MultiMatchQuery: _multi_match,
+    CombinedFieldsQuery: lambda q, ctx: compile_combined(q, ctx, query_shard_failure, expand_fields),
+    MoreLikeThisQuery: lambda q, ctx: compile_mlt(q, ctx, query_shard_failure),
     dsl.TermQuery: _term,
     dsl.TermsQuery: _terms,
     dsl.RangeQuery: _range,
     dsl.ExistsQuery: _exists,
     dsl.IdsQuery: _ids,
     dsl.PrefixQuery: _prefix,
+    FuzzyQuery: compile_fuzzy,
+    WildcardQuery: compile_wildcard,
+    RegexpQuery: compile_regexp,
     dsl.BoolQuery: _bool,
     dsl.ConstantScoreQuery: _constant_score,
     dsl.DisMaxQuery: _dis_max,
@@ -932,10 +1149,17 @@ _COMPILERS: dict[type, Callable[[Any, CompileContext], LQuery]] = {
     dsl.MatchNoneQuery: _match_none,
     dsl.SemanticQuery: _semantic,
     HybridQuery: _hybrid,
+    NestedQuery: lambda q, ctx: compile_nested(q, ctx, compile_query, query_shard_failure),
     PinnedQuery: _pinned,
     KnnQuery: _knn_query,
     RuleQuery: _rule,
     SparseVectorQuery: _sparse_vector,
     WeightedTokensQuery: _weighted_tokens,
     TextExpansionQuery: _text_expansion,
+    fsq.FunctionScoreQuery: lambda q, ctx: cfs.compile_function_score(q, ctx, compile_query),
+    fsq.BoostingQuery: lambda q, ctx: cfs.compile_boosting(q, ctx, compile_query),
+    fsq.RankFeatureQuery: lambda q, ctx: cfs.compile_rank_feature(q, ctx, compile_query),
+    fsq.TermsSetQuery: lambda q, ctx: cfs.compile_terms_set(q, ctx, compile_query),
+    QueryStringQuery: lambda q, ctx: compile_query_string(q, ctx, compile_query),
+    SimpleQueryStringQuery: lambda q, ctx: compile_simple_query_string(q, ctx, compile_query),
 }

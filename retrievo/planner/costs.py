@@ -39,9 +39,12 @@ from retrievo.lucene.query import (
     LQuery,
     MatchAllQ,
     MatchNoneQ,
+    MultiPhraseQ,
     NamedQ,
     NestedFeaturesQ,
     PhraseQ,
+    SpanGraphQ,
+    SynonymQ,
     TermQ,
 )
 from retrievo.retrievers.knn import KnnSearch
@@ -145,6 +148,20 @@ class CostModel:
         dfs = [self._term(TermQ(q.field, t)).matches for t in q.terms]
         return QueryCost(min(dfs) if dfs else 0, sum(dfs))
 
+    def _multi_phrase(self, q: MultiPhraseQ) -> QueryCost:
+        dfs = [sum(self._term(TermQ(q.field, t)).matches for t in terms) for terms in q.groups]
+        return QueryCost(min(self.n, min(dfs)) if dfs else 0, sum(dfs))
+
+    def _span_graph(self, q: SpanGraphQ) -> QueryCost:
+        from retrievo.lucene.span_graph import span_terms
+
+        dfs = [self._term(TermQ(q.field, t)).matches for t in span_terms(q.tree)]
+        return QueryCost(min(self.n, sum(dfs)), sum(dfs))
+
+    def _synonym(self, q: SynonymQ) -> QueryCost:
+        dfs = [self._term(TermQ(q.field, t)).matches for t in q.terms]
+        return QueryCost(min(self.n, sum(dfs)), sum(dfs))
+
     def _bool(self, q: BoolQ) -> QueryCost:
         required = [self.query(c) for c in q.must + q.filter]
         optional = [self.query(c) for c in q.should]
@@ -197,6 +214,9 @@ class CostModel:
 _QUERY_COSTS: dict[type, Callable[[CostModel, Any], QueryCost]] = {
     TermQ: CostModel._term,
     PhraseQ: CostModel._phrase,
+    SynonymQ: CostModel._synonym,
+    SpanGraphQ: CostModel._span_graph,
+    MultiPhraseQ: CostModel._multi_phrase,
     BoolQ: CostModel._bool,
     DisMaxQ: CostModel._dis_max,
     BoostQ: CostModel._wrapped,

@@ -21,10 +21,12 @@ from retrievo.errors import ApiError, api_error
 from retrievo.index.fetch_fields import FieldRequest, HitFetcher
 from retrievo.index.searcher import Searcher
 from retrievo.index.shard import Shard
-from retrievo.lucene.scoring import TimeExceeded
+from retrievo.index.stored_fields import StoredFieldsFetcher
+from retrievo.lucene.scoring import Evaluator, TimeExceeded
 from retrievo.planner.compile_query import CompileContext, compile_query
 from retrievo.planner.explain import explain_operator
 from retrievo.planner.highlighting import highlighter_for
+from retrievo.planner.inner_hits import add_nested_inner_hits
 from retrievo.planner.operators.base import Embedder, ExecContext
 from retrievo.planner.operators.collapse import expand_hits, overall_max_score, top_collapse
 from retrievo.planner.operators.rerank import Rerank
@@ -33,6 +35,7 @@ from retrievo.planner.profile import FetchProfile, ProfileCollector, search_shap
 from retrievo.planner.ranked import Ranked
 from retrievo.response import es_float, filter_source, search_response
 from retrievo.retrievers.search import FieldAndFormat, SearchRequest, SourceFilter
+from retrievo.suggest.run import run_suggest, suggest_only, with_suggest
 
 
 def top_explanation(plan: Plan, ctx: ExecContext, doc: int, score: float) -> dict[str, Any]:
@@ -124,6 +127,10 @@ def finish_search(
     query is evaluated has collected nothing yet: it answers ``timed_out: true`` with no hits (total 0),
     what Elasticsearch answers when time runs out before the first segment is collected. With
     ``allow_partial_search_results=false`` the search fails instead (:func:`search_timeout`)."""
+    if suggest_only(prepared.request):  # QueryPhase: only the suggest phase runs
+        took = int((time.perf_counter_ns() - prepared.started_ns) // 1_000_000)
+        response = search_response([], 0, prepared.request.track_total_hits, took, None)
+        return with_suggest(response, _suggest(prepared))
     if timeout is not None:
         prepared.ctx.evaluator.deadline_ns = prepared.started_ns + int(timeout * 1e9)
     try:
@@ -138,9 +145,17 @@ def finish_search(
     fetch = FetchProfile() if prepared.request.profile else None
     fetch_began = time.perf_counter_ns()
     hits = _hits(prepared, ranked, ctx, fetch)
+    add_nested_inner_hits(prepared.request, prepared.plan.searcher, hits, ranked.docs.tolist(), prepared.shard)
     collapsing = top_collapse(prepared.plan.root)
     if collapsing is not None:  # the expand phase: group values and inner hits
-        expand_hits(collapsing, ctx, hits, ranked.docs.tolist(), lambda fields: _fields_fetcher(prepared, fields))
+        expand_hits(
+            collapsing,
+            ctx,
+            hits,
+            ranked.docs.tolist(),
+            lambda fields: _fields_fetcher(prepared, fields),
+            lambda names: StoredFieldsFetcher(prepared.shard.mappings, names).fetch,
+        )
     show_score = not ranked.sorted_by_field or prepared.request.track_scores
     max_score = es_float(ranked.scores.max()) if show_score and ranked.scores.size else None
     if collapsing is not None and show_score:  # the best of every match, not only of this page
@@ -161,7 +176,8 @@ def finish_search(
                     ctx,
                     search_shape(
                         prepared.request,
-                        bool(prepared.shard.mappings.fields_of_type("semantic_text", "nested")),
+                        bool(prepared.shard.mappings.fields_of_type("semantic_text"))
+                        or "nested" in prepared.plan.searcher.objects.values(),
                         ranked.sorted_by_field,
                     ),
                 )
@@ -173,7 +189,22 @@ def finish_search(
     )
     if prepared.request.aggs:
         response = with_aggregations(response, run_aggregations(prepared, ranked, ctx))
+    if prepared.request.suggest is not None:
+        response = with_suggest(response, _suggest(prepared))
     return response
+
+
+def _suggest(prepared: PreparedSearch) -> dict[str, Any]:
+    spec = _source_spec(prepared.request)
+    s = prepared.plan.searcher
+    return run_suggest(
+        prepared.request.suggest,
+        s,
+        prepared.shard.mappings,
+        prepared.shard.name,
+        lambda src: filter_source(src, spec),
+        typed_keys=prepared.request.typed_keys,
+    )
 
 
 def _agg_hit_fetcher(prepared: PreparedSearch) -> Callable[[int, float | None], dict[str, Any]]:
@@ -208,6 +239,9 @@ def run_aggregations(prepared: PreparedSearch, ranked: Ranked, ctx: ExecContext)
     def filter_mask(query: Any) -> np.ndarray:
         return ctx.evaluator.mask(compile_query(query, CompileContext(s, now)))
 
+    def filter_mask_for(searcher: Searcher) -> Callable[[Any], np.ndarray]:  # nested levels' filters
+        return lambda query: Evaluator(searcher).mask(compile_query(query, CompileContext(searcher, now)))
+
     scores = ranked.matched_scores
     if scores is None:  # fused results: only the ranked documents carry a score (the rank docs' scores)
         scores = np.zeros(s.max_doc, dtype=np.float32)
@@ -217,8 +251,10 @@ def run_aggregations(prepared: PreparedSearch, ranked: Ranked, ctx: ExecContext)
         prepared.shard.name,
         scores=scores,
         filter_mask=filter_mask,
+        filter_mask_for=filter_mask_for,
         fetch_hit=_agg_hit_fetcher(prepared),
         typed_keys=prepared.request.typed_keys,
+        stored_fields=lambda names: StoredFieldsFetcher(prepared.shard.mappings, names).fetch,
     )
     return aggregate(agg_ctx, prepared.request.aggs, docs)
 
@@ -250,6 +286,13 @@ def hit_fetcher(prepared: PreparedSearch) -> HitFetcher:
     )
 
 
+def stored_fields_fetcher(prepared: PreparedSearch) -> StoredFieldsFetcher:
+    """The request's named ``stored_fields`` (fields mapped with ``store: true``)."""
+    stored = prepared.request.stored_fields
+    names = stored.names if stored is not None and stored.fetch else ()
+    return StoredFieldsFetcher(prepared.shard.mappings, names)
+
+
 def _source_spec(request: SearchRequest) -> SourceFilter:
     """The ``_source`` filter hits are cut with (``stored_fields`` may switch ``_source`` on or off)."""
     if not request.returns_source:
@@ -267,6 +310,7 @@ def _hits(
     show_score = not ranked.sorted_by_field or request.track_scores
     sorted_request = bool(request.retriever.sort) if hasattr(request.retriever, "sort") else False
     fetcher = hit_fetcher(prepared)
+    stored = stored_fields_fetcher(prepared)
     with_id = request.stored_fields is None or request.stored_fields.fetch
     source_spec = _source_spec(request)
     highlighter = highlighter_for(prepared.shard, plan)
@@ -275,6 +319,8 @@ def _hits(
         hit: dict[str, Any] = {"_index": name}
         if with_id:
             hit["_id"] = s.ids[doc]
+        if request.seq_no_primary_term:  # the document's own sequence number (index.store)
+            hit["_seq_no"], hit["_primary_term"] = int(s.seq_nos[doc]), 1
         hit["_score"] = es_float(score) if show_score else None
         began = time.perf_counter_ns() if fetch is not None else 0
         source = s.source(doc)
@@ -286,8 +332,9 @@ def _hits(
         hit.update(fetched.metadata)
         if src is not None:
             hit["_source"] = src
-        if fetched.fields:
-            hit["fields"] = fetched.fields
+        fields = {**stored.fetch(source), **fetched.fields} if stored else fetched.fields
+        if fields:
+            hit["fields"] = fields
         if fetched.ignored_values:
             hit["ignored_field_values"] = fetched.ignored_values
         if highlighter is not None and (highlight := highlighter.highlight(doc, source)):

@@ -14,8 +14,12 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from retrievo.index import bm25
+from retrievo.lucene.combined_fields import CombinedFieldQ, combined_matches, explain_combined
+from retrievo.lucene.function_score import SCORING_NODES, explain_scoring_match, explain_scoring_miss
 from retrievo.lucene.java_format import java_float
+from retrievo.lucene.prefix_span import PrefixSpanQ
 from retrievo.lucene.query import (
+    BlendedTermQ,
     BoolQ,
     BoostQ,
     ConstQ,
@@ -26,12 +30,17 @@ from retrievo.lucene.query import (
     LQuery,
     MatchAllQ,
     MatchNoneQ,
+    MultiPhraseQ,
     NamedQ,
     NestedFeaturesQ,
+    NestedQ,
     PhraseQ,
+    SpanGraphQ,
+    SynonymQ,
     TermQ,
 )
 from retrievo.lucene.scoring import Evaluator
+from retrievo.planner.nested_query import explain_nested
 from retrievo.response import es_float
 
 if TYPE_CHECKING:
@@ -72,7 +81,11 @@ def _bm25_detail(
     dl = float(inv.field_length(doc))
     avgdl = float(inv.avgdl)
     k1, b = float(bm25.K1), float(bm25.B)
-    tf = F32(freq / (freq + k1 * (1 - b + b * dl / avgdl)))
+    # BM25Scorer.explainTF, all in float: normInverse = 1 / (k1 * ((1 - b) + b * dl / avgdl)),
+    # tf = 1 - 1 / (1 + freq * normInverse)
+    one = F32(1)
+    norm_inverse = one / F32(bm25.K1 * F32(F32(one - bm25.B) + F32(F32(bm25.B * F32(dl)) / F32(avgdl))))
+    tf = F32(one - one / F32(one + F32(F32(freq) * norm_inverse)))
     # LegacyBM25Similarity hands BM25Similarity boost * (1 + k1), which is never 1, so it is always shown
     subs = [node(float(bm25.similarity_boost(boost)), "boost")]
     subs.append(node(idf_value, "idf, computed as log(1 + (N - n + 0.5) / (n + 0.5)) from:", idf_details))
@@ -83,9 +96,7 @@ def _bm25_detail(
             [
                 node(
                     freq,
-                    f"{what}, occurrences of term within document"
-                    if what == "freq"
-                    else "phraseFreq=" + java_float(freq),
+                    f"{what}, occurrences of term within document" if what == "freq" else f"{what}=" + java_float(freq),
                 ),
                 node(k1, "k1, term saturation parameter"),
                 node(b, "b, length normalization parameter"),
@@ -102,32 +113,60 @@ def explain_query(ev: Evaluator, q: LQuery, doc: int, boost: float = 1.0) -> dic
     matched, score, freq = _score_at(ev, q, boost, doc)
     if not matched:
         return None
-    if isinstance(q, TermQ):
+    if isinstance(q, (TermQ, BlendedTermQ)):  # a blended term: its own (blended) document frequency
         inv = ev.s.inverted(q.field)
         assert inv is not None and freq is not None
         tid = inv.terms[q.term]
+        df = q.doc_freq if isinstance(q, BlendedTermQ) else inv.doc_freq(tid)
         idf_details = [
-            node(inv.doc_freq(tid), "n, number of documents containing term"),
+            node(df, "n, number of documents containing term"),
             node(inv.doc_count, "N, total number of documents with field"),
         ]
-        inner = _bm25_detail(ev, q.field, float(inv.idfs[tid]), idf_details, boost, freq, doc, score, "freq")
+        idf = bm25.idf(df, inv.doc_count) if isinstance(q, BlendedTermQ) else inv.idfs[tid]
+        inner = _bm25_detail(ev, q.field, float(idf), idf_details, boost, freq, doc, score, "freq")
         return node(score, f"weight({q} in {doc}) [PerFieldSimilarity], result of:", [inner])
     if isinstance(q, PhraseQ):
         inv = ev.s.inverted(q.field)
         assert inv is not None and freq is not None
         tids = [inv.terms[t] for t in q.terms]
         idfs = [inv.idfs[t] for t in tids]
+        # BM25Similarity.idfExplain over several terms: "idf, sum of:" each term's own idf explanation
         idf_details = [
-            node(float(i), f"idf(docFreq={inv.doc_freq(t):d}, docCount={inv.doc_count:d})") for i, t in zip(idfs, tids)
+            node(
+                float(i),
+                "idf, computed as log(1 + (N - n + 0.5) / (n + 0.5)) from:",
+                [
+                    node(inv.doc_freq(t), "n, number of documents containing term"),
+                    node(inv.doc_count, "N, total number of documents with field"),
+                ],
+            )
+            for i, t in zip(idfs, tids)
         ]
         inner = _bm25_detail(
             ev, q.field, float(bm25.phrase_idf(idfs)), idf_details, boost, freq, doc, score, "phraseFreq"
         )
+        inner["details"][1]["description"] = "idf, sum of:"
         return node(score, f"weight({q} in {doc}) [PerFieldSimilarity], result of:", [inner])
+    if isinstance(q, SynonymQ):
+        return explain_synonym(ev, q, doc, boost, score, freq)
+    if isinstance(q, SpanGraphQ):
+        return explain_span_graph(ev, q, doc, boost, score, freq)
+    if isinstance(q, PrefixSpanQ):
+        return explain_prefix_span(ev, q, doc, boost, score, freq)
+    if isinstance(q, MultiPhraseQ):
+        return explain_multi_phrase(ev, q, doc, boost, score, freq)
     if isinstance(q, FeatureQ):
         return _explain_feature(ev, q, doc, boost, score)
+    if isinstance(q, CombinedFieldQ):
+        found = combined_matches(ev.s, q, F32(boost))
+        assert found is not None
+        return explain_combined(found, q, doc, boost, node)
+    if isinstance(q, SCORING_NODES):
+        return explain_scoring_match(ev, q, doc, boost, score, *_bound(ev), node)
     if isinstance(q, NestedFeaturesQ):
         return node(score, f"Score based on child docs of {q.field}, using score mode Max")
+    if isinstance(q, NestedQ):
+        return explain_nested(ev, q, doc, boost, score, explain_query, node)
     if isinstance(q, BoostQ):
         return explain_query(ev, q.query, doc, float(F32(F32(boost) * F32(q.boost))))
     if isinstance(q, NamedQ):
@@ -163,6 +202,116 @@ def explain_query(ev: Evaluator, q: LQuery, doc: int, boost: float = 1.0) -> dic
                 subs.append(node(0.0, "match on required clause, product of:", [node(0.0, "# clause"), e]))
         return node(score, "sum of:", subs)
     raise TypeError(type(q))  # pragma: no cover
+
+
+def explain_multi_phrase(
+    ev: Evaluator, q: MultiPhraseQ, doc: int, boost: float, score: float, freq: float | None
+) -> dict[str, Any]:
+    """``MultiPhraseWeight``'s explanation: a phrase's, its idf summed over every term of every position."""
+    from retrievo.lucene.multi_phrase import group_ids
+
+    inv = ev.s.inverted(q.field)
+    ids = group_ids(inv, q.groups) if inv is not None else None
+    assert inv is not None and ids is not None and freq is not None
+    tids = [t for group in ids for t in group]
+    # BM25Similarity.idfExplain over many terms: "idf, sum of:" each term's own idf explanation
+    idf_details = [
+        node(
+            float(inv.idfs[t]),
+            "idf, computed as log(1 + (N - n + 0.5) / (n + 0.5)) from:",
+            [
+                node(inv.doc_freq(t), "n, number of documents containing term"),
+                node(inv.doc_count, "N, total number of documents with field"),
+            ],
+        )
+        for t in tids
+    ]
+    idf = float(bm25.phrase_idf([inv.idfs[t] for t in tids]))
+    inner = _bm25_detail(ev, q.field, idf, idf_details, boost, freq, doc, score, "phraseFreq")
+    inner["details"][1]["description"] = "idf, sum of:"
+    return node(score, f"weight({q} in {doc}) [PerFieldSimilarity], result of:", [inner])
+
+
+def explain_span_graph(
+    ev: Evaluator, q: SpanGraphQ, doc: int, boost: float, score: float, freq: float | None
+) -> dict[str, Any]:
+    """``SpanWeight.explain``: BM25 with ``phraseFreq=`` the span frequency; the idf of one term, or
+    ``idf, sum of:`` the idfs of several."""
+    from retrievo.lucene.span_graph import span_idf_terms
+
+    inv = ev.s.inverted(q.field)
+    assert inv is not None and freq is not None
+    tids = span_idf_terms(inv, q.tree)
+    per_term = [
+        node(
+            float(inv.idfs[t]),
+            "idf, computed as log(1 + (N - n + 0.5) / (n + 0.5)) from:",
+            [
+                node(inv.doc_freq(t), "n, number of documents containing term"),
+                node(inv.doc_count, "N, total number of documents with field"),
+            ],
+        )
+        for t in tids
+    ]
+    if len(tids) == 1:
+        idf, idf_details = float(inv.idfs[tids[0]]), per_term[0]["details"]
+    else:
+        idf, idf_details = float(bm25.phrase_idf([inv.idfs[t] for t in tids])), per_term
+    inner = _bm25_detail(ev, q.field, idf, idf_details, boost, freq, doc, score, "phraseFreq")
+    if len(tids) > 1:
+        inner["details"][1]["description"] = "idf, sum of:"
+    return node(score, f"weight({q} in {doc}) [PerFieldSimilarity], result of:", [inner])
+
+
+def explain_prefix_span(
+    ev: Evaluator, q: PrefixSpanQ, doc: int, boost: float, score: float, freq: float | None
+) -> dict[str, Any]:
+    """``SpanWeight.explain`` of a phrase prefix's span near (``lucene/prefix_span.py``): every term's
+    idf over the near's field's document count."""
+    from retrievo.lucene.prefix_span import weight_terms
+
+    inv = ev.s.inverted(q.field)
+    assert inv is not None and freq is not None
+    stats = weight_terms(ev.s, q)
+    idfs = [bm25.idf(df, inv.doc_count) for _, _, df in stats]
+    per_term = [
+        node(
+            float(idf),
+            "idf, computed as log(1 + (N - n + 0.5) / (n + 0.5)) from:",
+            [
+                node(df, "n, number of documents containing term"),
+                node(inv.doc_count, "N, total number of documents with field"),
+            ],
+        )
+        for idf, (_, _, df) in zip(idfs, stats, strict=True)
+    ]
+    if len(stats) == 1:
+        idf, idf_details = float(idfs[0]), per_term[0]["details"]
+    else:
+        idf, idf_details = float(bm25.phrase_idf(idfs)), per_term
+    inner = _bm25_detail(ev, q.field, idf, idf_details, boost, freq, doc, score, "phraseFreq")
+    if len(stats) > 1:
+        inner["details"][1]["description"] = "idf, sum of:"
+    return node(score, f"weight({q} in {doc}) [PerFieldSimilarity], result of:", [inner])
+
+
+def explain_synonym(
+    ev: Evaluator, q: SynonymQ, doc: int, boost: float, score: float, freq: float | None
+) -> dict[str, Any]:
+    """``SynonymWeight.explain``: BM25 over the pseudo term (the largest docFreq) with ``termFreq=``
+    the summed frequency."""
+    from retrievo.lucene.synonym_query import synonym_matches
+
+    found = synonym_matches(ev.s.inverted(q.field), q.terms, F32(boost))
+    assert found is not None and freq is not None
+    inv = ev.s.inverted(q.field)
+    assert inv is not None
+    idf_details = [
+        node(found.doc_freq, "n, number of documents containing term"),
+        node(inv.doc_count, "N, total number of documents with field"),
+    ]
+    inner = _bm25_detail(ev, q.field, float(found.idf), idf_details, boost, freq, doc, score, "termFreq")
+    return node(score, f"weight({q} in {doc}) [PerFieldSimilarity], result of:", [inner])
 
 
 def _explain_feature(ev: Evaluator, q: FeatureQ, doc: int, boost: float, score: float) -> dict[str, Any]:
@@ -207,6 +356,13 @@ def explain_child(op: Operator, ctx: ExecContext, doc: int) -> dict[str, Any] | 
     return op.explain(ctx, doc, op.child_score(ctx, doc))
 
 
+def _bound(ev: Evaluator) -> tuple[Any, Any]:
+    """:func:`explain_query` and :func:`explain_lucene` on ``ev``, for ``lucene/function_score.py``."""
+    return (lambda q, doc, boost: explain_query(ev, q, doc, boost)), (
+        lambda q, doc, boost: explain_lucene(ev, q, doc, boost)
+    )
+
+
 def explain_lucene(ev: Evaluator, q: LQuery, doc: int, boost: float = 1.0) -> dict[str, Any]:
     """``Weight.explain`` for ``q`` and ``doc`` whether it matches or not (the explain API): a match as
     :func:`explain_query` gives it, a miss as Lucene's ``Explanation.noMatch`` for that query type
@@ -215,10 +371,14 @@ def explain_lucene(ev: Evaluator, q: LQuery, doc: int, boost: float = 1.0) -> di
     found = explain_query(ev, q, doc, boost)
     if found is not None:
         return found
-    if isinstance(q, (TermQ, PhraseQ, FeatureQ)):
+    if isinstance(
+        q, (TermQ, BlendedTermQ, PhraseQ, SynonymQ, MultiPhraseQ, SpanGraphQ, FeatureQ, CombinedFieldQ, PrefixSpanQ)
+    ):
         return node(0.0, "no matching term")
-    if isinstance(q, NestedFeaturesQ):
+    if isinstance(q, (NestedFeaturesQ, NestedQ)):
         return node(0.0, "Not a match")
+    if isinstance(q, SCORING_NODES):
+        return explain_scoring_miss(ev, q, doc, boost, *_bound(ev), node)
     if isinstance(q, KnnHitsQ):
         return node(0.0, "not in top k documents")
     if isinstance(q, BoostQ):

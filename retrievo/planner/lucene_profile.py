@@ -22,7 +22,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from retrievo.java_text import java_float_str
+from retrievo.lucene.combined_fields import CombinedFieldQ
+from retrievo.lucene.function_score import SCORING_NODES, BoostingQ, FunctionScoreQ, TermsSetQ
+from retrievo.lucene.prefix_span import PrefixSpanQ
 from retrievo.lucene.query import (
+    BlendedTermQ,
     BoolQ,
     BoostQ,
     ConstQ,
@@ -33,9 +37,13 @@ from retrievo.lucene.query import (
     LQuery,
     MatchAllQ,
     MatchNoneQ,
+    MultiPhraseQ,
     NamedQ,
     NestedFeaturesQ,
+    NestedQ,
     PhraseQ,
+    SpanGraphQ,
+    SynonymQ,
     TermQ,
 )
 from retrievo.planner.operators.base import ExecContext, Operator
@@ -121,10 +129,18 @@ def entry(
 
 def lucene_type(q: LQuery) -> str:
     """The Lucene class Elasticsearch builds for each of retrievo's compiled query nodes."""
-    if isinstance(q, TermQ):
+    if isinstance(q, (TermQ, BlendedTermQ)):
         return "TermQuery"
     if isinstance(q, PhraseQ):
         return "PhraseQuery"
+    if isinstance(q, SynonymQ):
+        return "SynonymQuery"
+    if isinstance(q, SpanGraphQ):
+        return {"term": "SpanTermQuery", "or": "SpanOrQuery"}.get(q.tree[0], "SpanNearQuery")
+    if isinstance(q, MultiPhraseQ):
+        return "MultiPhraseQuery"
+    if isinstance(q, PrefixSpanQ):  # lucene/prefix_span.py
+        return "SpanNearQuery"
     if isinstance(q, BoolQ):
         return "BooleanQuery"
     if isinstance(q, DisMaxQ):
@@ -145,6 +161,12 @@ def lucene_type(q: LQuery) -> str:
         return "FeatureQuery"
     if isinstance(q, NestedFeaturesQ):
         return "ToParentBlockJoinQuery"
+    if isinstance(q, NestedQ):
+        return "ESToParentBlockJoinQuery"
+    if isinstance(q, SCORING_NODES):
+        return q.lucene_class
+    if isinstance(q, CombinedFieldQ):
+        return "CombinedFieldQuery"
     return type(q).__name__  # pragma: no cover - every LQuery class is listed above
 
 
@@ -172,6 +194,8 @@ def lucene_children(q: LQuery) -> tuple[LQuery, ...]:
         return q.queries
     if isinstance(q, ConstQ):
         return (q.query,)
+    if isinstance(q, (FunctionScoreQ, BoostingQ, TermsSetQ)):
+        return q.sub_queries()
     return ()  # a BoostQuery creates its query's weight itself, unseen by the profiler: no child
 
 

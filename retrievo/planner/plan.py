@@ -252,6 +252,7 @@ def _build_plan(
         max_terms_count=max_terms_count,
         sparse_embed=sparse_query_embedder(inference),
         request_from=request.from_,
+        default_field=default_field,
     )
     body = plan_top_level_collapse(request, logical, ctx)
     named = NamedQueries(tuple((n, ctx.rewrite(q)) for n, q in ctx.named))

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from retrievo.retrievers.base import Node
-from retrievo.retrievers.search import FieldAndFormat, SourceFilter
+from retrievo.retrievers.search import FieldAndFormat, SourceFilter, StoredFields
 from retrievo.retrievers.sort import SortField
 
 
@@ -31,6 +31,10 @@ class InnerHits(Node):
     ignore_unmapped: bool | None = None
     #: A second-level collapse of the group's hits: only its ``field``.
     collapse: Collapse | None = None
+    #: ``stored_fields`` (``retrievers/fetch_source.py`` says what it does to ``_source``).
+    stored_fields: StoredFields | None = None
+    #: ``seq_no_primary_term``: each inner hit shows ``_seq_no`` and ``_primary_term``.
+    seq_no_primary_term: bool = False
 
     def to_json(self) -> dict[str, Any]:
         body: dict[str, Any] = {"name": self.name}
@@ -50,6 +54,10 @@ class InnerHits(Node):
             body["_source"] = self.source.to_json()
         if self.collapse is not None:
             body["collapse"] = self.collapse.to_json()
+        if self.stored_fields is not None:
+            body["stored_fields"] = self.stored_fields.to_json()
+        if self.seq_no_primary_term:
+            body["seq_no_primary_term"] = True
         return body
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any, ClassVar, Literal
 
 from retrievo.retrievers.base import Node, drop_defaults
+from retrievo.retrievers.fuzzy_options import FuzzyOptions
 
 Scalar = str | int | float | bool
 Msm = int | str | None
@@ -56,6 +57,9 @@ class MatchQuery(Query):
     analyzer: str | None = None
     zero_terms_query: Literal["none", "all"] = "none"
     lenient: bool = False
+    auto_generate_synonyms_phrase_query: bool = True
+    #: ``fuzziness`` and its parameters (each analysed term a fuzzy query); ``None``: exact terms.
+    fuzzy: FuzzyOptions | None = None
 
     def to_json(self) -> dict[str, Any]:
         body = drop_defaults(
@@ -66,10 +70,17 @@ class MatchQuery(Query):
                 "analyzer": self.analyzer,
                 "zero_terms_query": self.zero_terms_query,
                 "lenient": self.lenient,
+                "auto_generate_synonyms_phrase_query": self.auto_generate_synonyms_phrase_query,
             },
-            {"operator": "or", "zero_terms_query": "none", "lenient": False},
+            {
+                "operator": "or",
+                "zero_terms_query": "none",
+                "lenient": False,
+                "auto_generate_synonyms_phrase_query": True,
+            },
         )
-        return {"match": {self.field: {**body, **self._common()}}}
+        fuzzy = self.fuzzy.params(with_max_expansions=True) if self.fuzzy is not None else {}
+        return {"match": {self.field: {**body, **fuzzy, **self._common()}}}
 
 
 class MatchPhraseQuery(Query):
@@ -97,7 +108,9 @@ class MultiMatchQuery(Query):
     kind: ClassVar[str] = "multi_match"
     query: Scalar
     fields: tuple[str, ...]
-    type: Literal["best_fields", "most_fields", "phrase"] = "best_fields"
+    type: Literal["best_fields", "most_fields", "cross_fields", "phrase", "phrase_prefix", "bool_prefix"] = (
+        "best_fields"
+    )
     tie_breaker: float | None = None
     operator: Literal["or", "and"] = "or"
     minimum_should_match: Msm = None
@@ -105,6 +118,11 @@ class MultiMatchQuery(Query):
     slop: int = 0
     zero_terms_query: Literal["none", "all"] = "none"
     lenient: bool = False
+    #: ``phrase_prefix``: how many terms the last word expands to.
+    max_expansions: int = 50
+    #: ``fuzziness`` and its parameters (``best_fields``/``most_fields``/``bool_prefix``); its
+    #: ``max_expansions`` is the one above.
+    fuzzy: FuzzyOptions | None = None
 
     def to_json(self) -> dict[str, Any]:
         body = drop_defaults(
@@ -119,10 +137,19 @@ class MultiMatchQuery(Query):
                 "slop": self.slop,
                 "zero_terms_query": self.zero_terms_query,
                 "lenient": self.lenient,
+                "max_expansions": self.max_expansions,
             },
-            {"type": "best_fields", "operator": "or", "slop": 0, "zero_terms_query": "none", "lenient": False},
+            {
+                "type": "best_fields",
+                "operator": "or",
+                "slop": 0,
+                "zero_terms_query": "none",
+                "lenient": False,
+                "max_expansions": 50,
+            },
         )
-        return {"multi_match": {**body, **self._common()}}
+        fuzzy = self.fuzzy.params(with_max_expansions=False) if self.fuzzy is not None else {}
+        return {"multi_match": {**body, **fuzzy, **self._common()}}
 
 
 class BoolQuery(Query):
@@ -215,10 +242,13 @@ class PrefixQuery(Query):
     field: str
     value: str
     case_insensitive: bool = False
+    #: Lucene's rewrite method by Elasticsearch's name (``lucene/multi_term.py``); ``None``: constant score.
+    rewrite: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         body = drop_defaults(
-            {"value": self.value, "case_insensitive": self.case_insensitive}, {"case_insensitive": False}
+            {"value": self.value, "case_insensitive": self.case_insensitive, "rewrite": self.rewrite},
+            {"case_insensitive": False},
         )
         return {"prefix": {self.field: {**body, **self._common()}}}
 

@@ -85,6 +85,8 @@ class SearchRequest(Node):
     explain: bool = False
     track_total_hits: TrackTotalHits = 10000
     track_scores: bool = False
+    #: ``seq_no_primary_term``: each hit shows its document's ``_seq_no`` and ``_primary_term`` (always 1).
+    seq_no_primary_term: bool = False
     #: Top-level ``min_score``; only with a compound retriever (it cuts the fused scores).
     min_score: float | None = None
     #: True when the request came as a top-level ``query`` rather than a ``retriever``; it only
@@ -114,6 +116,8 @@ class SearchRequest(Node):
     collapse: Any = None
     #: ``highlight``: fragments of the hits' fields around what the query matched (``None``: not asked).
     highlight: Highlight | None = None
+    #: ``suggest`` (a ``retrievo.suggest.model.Suggest``, which this package may not import, hence ``Any``).
+    suggest: Any = None
 
     @property
     def checked_size(self) -> int | None:
@@ -146,6 +150,8 @@ class SearchRequest(Node):
             body["track_total_hits"] = self.track_total_hits
         if self.track_scores:
             body["track_scores"] = True
+        if self.seq_no_primary_term:
+            body["seq_no_primary_term"] = True
         if self.min_score is not None:
             body["min_score"] = self.min_score
         if self.profile:
@@ -160,6 +166,8 @@ class SearchRequest(Node):
             body["collapse"] = self.collapse.to_json()
         if self.highlight is not None:
             body["highlight"] = self.highlight.to_json()
+        if self.suggest is not None:
+            body["suggest"] = self.suggest.to_json()
         return body
 
     @property

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, ClassVar, Literal
 
 from retrievo.retrievers.base import Node
+from retrievo.retrievers.nested_sort import NestedSort
 
 Missing = Literal["_last", "_first"] | str | int | float | bool
 
@@ -18,6 +19,12 @@ class SortField(Node):
     missing: Missing = "_last"
     mode: Literal["min", "max", "sum", "avg", "median"] | None = None
     unmapped_type: str | None = None
+    #: ``nested``: the sort value comes from the parent's nested objects (``retrievers/nested_sort.py``).
+    nested: NestedSort | None = None
+    #: ``numeric_type``: read a numeric field as ``long``/``double``/``date``/``date_nanos`` (lucene/sort_options.py).
+    numeric_type: str | None = None
+    #: ``format``: the date format a date sort prints its values with.
+    format: str | None = None
 
     @staticmethod
     def default_order(field: str) -> Literal["asc", "desc"]:
@@ -32,4 +39,10 @@ class SortField(Node):
             body["mode"] = self.mode
         if self.unmapped_type is not None:
             body["unmapped_type"] = self.unmapped_type
+        if self.nested is not None:
+            body["nested"] = self.nested.to_json()
+        if self.numeric_type is not None:
+            body["numeric_type"] = self.numeric_type
+        if self.format is not None:
+            body["format"] = self.format
         return {self.field: body}

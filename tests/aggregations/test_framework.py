@@ -112,7 +112,7 @@ def test_unknown_type_is_caused_by_named_object_not_found(engine: Engine) -> Non
     assert err.body["error"]["caused_by"]["type"] == "named_object_not_found_exception"
 
 
-@pytest.mark.parametrize("kind", ["composite", "significant_terms", "nested", "bucket_script", "geohash_grid"])
+@pytest.mark.parametrize("kind", ["composite", "significant_text", "children", "bucket_script", "geohash_grid"])
 def test_types_retrievo_lacks_are_named(engine: Engine, kind: str) -> None:
     err = error_of(engine, {"x": {kind: {}}})
     assert err.body["error"]["reason"] == f"the [{kind}] aggregation is not supported in retrievo"

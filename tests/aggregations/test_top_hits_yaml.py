@@ -92,7 +92,7 @@ def test_fetch_fields(es: Engine) -> None:
     assert [h["fields"] for h in b1["top_hits"]["hits"]["hits"]] == [{"text": [TEXTS[2]], "page": [2]}]
 
 
-@pytest.mark.skip(reason="top_hits' stored_fields is refused ('not supported in retrievo')")
+@pytest.mark.skip(reason="ported in tests/loose_ends/test_stored_fields_top_hits_collapse.py (setup with store: true)")
 def test_stored_fields() -> None: ...
 
 
@@ -104,5 +104,5 @@ def test_docvalue_fields() -> None: ...
 def test_version() -> None: ...
 
 
-@pytest.mark.skip(reason="top_hits' seq_no_primary_term is refused ('not supported in retrievo')")
+@pytest.mark.skip(reason="ported in tests/loose_ends/test_stored_fields_top_hits_collapse.py")
 def test_sequence_number_and_primary_term() -> None: ...

@@ -267,7 +267,6 @@ def test_unused_broken_filter_still_fails() -> None:
         ({"filter": {"f": {"type": "lowercase", "language": "greek"}}}, "language [greek]"),
         ({"analyzer": {"a": {"type": "french"}}}, "analyzer type [french]"),
         ({"tokenizer": {"t": {"type": "char_group"}}}, "tokenizer type [char_group]"),
-        ({"analyzer": {"a": {"tokenizer": "standard", "char_filter": ["html_strip"]}}}, "char_filter [html_strip]"),
         ({"normalizer": {"n": {"type": "custom", "filter": ["lowercase"]}}}, "normalizers"),
     ],
 )

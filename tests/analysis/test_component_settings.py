@@ -113,7 +113,6 @@ def test_invalid_mapping_rule_is_a_runtime_exception() -> None:
     "analysis, fragment",
     [
         ({"char_filter": {"c": {"type": "mapping", "mappings_path": "m.txt"}}}, "[mappings_path]"),
-        ({"char_filter": {"c": {"type": "html_strip"}}}, "char_filter type [html_strip]"),
         ({"tokenizer": {"t": {"type": "pattern", "pattern": "\\p{L}+"}}}, "\\p{...} character properties"),
         ({"tokenizer": {"t": {"type": "pattern", "pattern": "[a-z&&[^aeiou]]"}}}, "character class intersection"),
         ({"tokenizer": {"t": {"type": "pattern", "pattern": "x", "flags": "MULTILINE"}}}, "regex flag [MULTILINE]"),

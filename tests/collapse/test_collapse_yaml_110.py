@@ -11,8 +11,8 @@ Not ported as written:
   case was deleted in 8.15 (elastic/elasticsearch#107779 made collapse and rescore work together), so
   the 9.x behaviour is tested from ``112_field_collapsing_with_rescore.yml`` in
   ``test_collapse_yaml_111_112_115.py`` instead.
-* "field collapsing, inner_hits and version" / "... and seq_no" need ``version`` /
-  ``seq_no_primary_term`` on hits, which retrievo refuses by name (checked here).
+* "field collapsing, inner_hits and version" needs ``version`` on hits, which retrievo refuses by
+  name (checked here); "... and seq_no" is ported in ``tests/loose_ends/test_stored_fields_top_hits_collapse.py``.
 * "field collapsing on a field alias" maps an ``alias`` field (a type retrievo does not have) and
   searches two indices at once, which retrievo refuses for a ``collapse`` search (checked here).
 """
@@ -193,7 +193,7 @@ def test_field_collapsing_and_multiple_inner_hits(engine: Engine) -> None:
     assert [inner(h, "sub_hits_desc") for h in hits] == [(1, ["6"]), (3, ["3"]), (2, ["4"])]
 
 
-@pytest.mark.parametrize("option", ["version", "seq_no_primary_term"])
+@pytest.mark.parametrize("option", ["version"])
 def test_inner_hits_version_and_seq_no_are_refused_by_name(engine: Engine, option: str) -> None:
     body = {"collapse": {"field": "numeric_group", "inner_hits": {**INNER_ASC, option: True}}}
     with pytest.raises(ApiError) as err:

@@ -93,12 +93,7 @@ COMPAT_DOCS: list[tuple[str, dict[str, Any]]] = [
 
 
 def build_compat_engine() -> Engine:
-    """The 700 compatibility setup, except that ``nested`` and ``nested_inner_hits`` are not mapped.
-
-    retrievo has no ``nested`` field type (issue 16) and refuses a mapping that declares one, which
-    would leave every case of the file without an index. Left unmapped, the two fields are mapped
-    dynamically as plain objects; only the cases that query them (skipped) could tell the difference.
-    """
+    """The 700 compatibility setup: ``nested`` and ``nested_inner_hits`` mapped as ``nested`` fields."""
     e = Engine()
     e.indices.create(
         index="test",
@@ -110,6 +105,8 @@ def build_compat_engine() -> Engine:
                 "keyword": {"type": "keyword"},
                 "integer": {"type": "integer"},
                 "vector": VECTOR_1D,
+                "nested": {"type": "nested", "properties": {"views": {"type": "long"}}},
+                "nested_inner_hits": {"type": "nested", "properties": {"data": {"type": "keyword"}}},
             }
         },
     )

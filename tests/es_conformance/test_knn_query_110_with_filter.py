@@ -64,11 +64,12 @@ def test_alias_filter_is_a_pre_filter(engine: Engine) -> None:
     assert ids(resp) == ["2", "4", "6"]
 
 
-@pytest.mark.skip(reason="the [wildcard] query is not supported in retrievo; the same case with [prefix] runs above")
-def test_alias_filter_with_a_wildcard_query() -> None:
-    # the YAML's third request of "PRE_FILTER: knn query with alias filter as pre-filter" uses
-    # {"wildcard": {"my_name": {"value": "v*"}}}, which matches what the prefix query above matches
-    pass
+# YAML: "PRE_FILTER: knn query with alias filter as pre-filter" (its request with a wildcard query)
+def test_alias_filter_with_a_wildcard_query(engine: Engine) -> None:
+    query = {"bool": {"should": [{"wildcard": {"my_name": {"value": "v*"}}}, knn(5, 5)]}}
+    resp = search(engine, "my_alias", query)
+    assert total(resp) == 5
+    assert ids(resp) == ["2", "4", "6"]
 
 
 # YAML: "PRE_FILTER: pre-filter across multiple internal filters"

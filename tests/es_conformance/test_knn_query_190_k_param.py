@@ -57,10 +57,19 @@ def test_incorrect_k(engine: Engine, k: int, num_candidates: int | None, reason:
     assert error["caused_by"]["reason"] == reason
 
 
-@pytest.mark.skip(reason="the [function_score] query is not supported in retrievo")
-def test_function_score_query_with_knn_query_with_k() -> None:
-    # YAML: "Function score query with knn query with k param"
-    pass
+# YAML: "Function score query with knn query with k param"
+def test_function_score_query_with_knn_query_with_k(engine: Engine) -> None:
+    # the top 5 kNN documents, v1 boosted by 10 and v2 by 100 (knn scores 1 / (1 + d^2): 1, 0.5, 0.2, 0.1 …)
+    functions = [
+        {"filter": {"match": {"my_name": "v1"}}, "weight": 10},
+        {"filter": {"match": {"my_name": "v2"}}, "weight": 100},
+    ]
+    query = {"function_score": {"query": knn(5), "functions": functions, "boost_mode": "multiply"}}
+    resp = engine.search(index="my_index", body=with_fields({"size": 3, "query": query}, ["my_name"])).body
+    assert total(resp) == 5
+    assert ids(resp) == ["2", "1", "4"]
+    assert [doc_value(h, "my_name") for h in resp["hits"]["hits"]] == ["v2", "v1", "v2"]
+    assert [h["_score"] for h in resp["hits"]["hits"]] == pytest.approx([50.0, 10.0, 10.0], abs=0.001)
 
 
 def dis_max_search(engine: Engine) -> dict[str, Any]:

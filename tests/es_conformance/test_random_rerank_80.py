@@ -8,10 +8,10 @@ which scores each document ``new Random(seed + doc).nextFloat()`` (``doc``: the 
 seed, ``new Random(doc)``). Index and documents: ``build_random_rerank_engine`` in ``conftest.py``
 (doc_1 … doc_5 are shard docs 0 … 4).
 
-The YAML's child query is ``query_string: {query: "pugs"}``, which retrievo does not have yet; the
-reranker's scores depend only on which documents the child returns (all five) and their doc ids, so the
-cases run with ``match: {text: pugs}`` (the same five documents) and the ``query_string`` requests are
-kept, skipped. Expected scores are derived from Java's LCG definition (``retrievo.java_random``, tested in
+The YAML's child query is ``query_string: {query: "pugs"}``; the reranker's scores depend only on which
+documents the child returns (all five) and their doc ids, so most cases run with ``match: {text: pugs}``
+(the same five documents) and the YAML's own ``query_string`` requests run in
+``test_yaml_requests_with_query_string``. Expected scores are derived from Java's LCG definition (``retrievo.java_random``, tested in
 ``tests/test_java_random.py``) and agree with the YAML's ``close_to`` values.
 """
 
@@ -25,8 +25,6 @@ import pytest
 from es_yaml import assert_catch_regex, assert_close_to, at, ids, scores, total
 from retrievo import Engine, java_random
 from retrievo.errors import ApiError
-
-QUERY_STRING_SKIP = "needs the query_string query (issue 16)"
 
 PUGS: dict[str, Any] = {"standard": {"query": {"match": {"text": "pugs"}}}}
 
@@ -67,7 +65,6 @@ def test_unseeded_random_rerank(random_rerank_engine):
     assert list(zip(ids(resp), scores(resp))) == expected_order(UNSEEDED)
 
 
-@pytest.mark.skip(reason=QUERY_STRING_SKIP)
 def test_yaml_requests_with_query_string(random_rerank_engine):
     query_string = {"query_string": {"query": "pugs"}}
     resp = random_rerank_engine.search(index="test-index", body={"query": query_string, "size": 10})

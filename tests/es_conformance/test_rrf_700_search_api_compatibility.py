@@ -2,11 +2,10 @@
 
 Source: ``x-pack/plugin/rank-rrf/src/yamlRestTest/resources/rest-api-spec/test/rrf/700_rrf_retriever_search_api_compatibility.yml``
 in ``elastic/elasticsearch``, read at commit ``3cf0ad5dcc8ce4e4ce5d16b47a9fd7394941bf4c``. Index and documents:
-``build_compat_engine`` in ``es_yaml_rrf.py``, which leaves the YAML's two ``nested`` fields unmapped
-(retrievo has no ``nested`` type and refuses a mapping with one; see there). Spec:
+``build_compat_engine`` in ``es_yaml_rrf.py``. Spec:
 /work/shared/spec/elasticsearch-retrievers.md §1.4 and §1.6.
 
-Cases that need painless or ``nested`` are kept whole and skipped (the aggregation case runs as
+Cases that need painless are kept whole and skipped (the aggregation case runs as
 written); where the feature does not change the hits (aggregations, highlighting), a ``*_hits`` twin
 sends the same search without it and checks the YAML's hit assertions. The rest run as written.
 """
@@ -25,7 +24,6 @@ pytestmark = pytest.mark.requires("rrf")
 
 NEEDS_AGGS = "needs aggregations (issue 16)"
 NEEDS_PAINLESS = "needs painless scripts (retrievo runs no painless; function_score without scripts is issue 16)"
-NEEDS_NESTED = "needs nested fields and the nested query (issue 16)"
 
 
 @pytest.fixture(scope="module")
@@ -163,7 +161,6 @@ def test_rrf_retriever_with_custom_nested_sort(engine: Engine) -> None:
     assert ids(resp)[0] == "6"
 
 
-@pytest.mark.skip(reason=NEEDS_NESTED)
 def test_rrf_retriever_with_nested_query(engine: Engine) -> None:
     knn = {"knn": {"field": "vector", "query_vector": [77.0], "k": 1, "num_candidates": 3}}
     nested = {"standard": {"query": {"nested": {"path": "nested", "query": {"range": {"nested.views": {"gte": 50}}}}}}}
@@ -193,7 +190,6 @@ def test_rrf_retriever_with_retriever_level_min_score(engine: Engine) -> None:
     assert ids(resp)[0] == "1"
 
 
-@pytest.mark.skip(reason=NEEDS_NESTED)
 def test_rrf_retriever_with_inner_hits_for_sub_retriever(engine: Engine) -> None:
     nested = {
         "standard": {

@@ -2,8 +2,7 @@
 
 Source: ``x-pack/plugin/rank-rrf/src/yamlRestTest/resources/rest-api-spec/test/rrf/900_rrf_retriever_nested_query.yml``
 in ``elastic/elasticsearch``, read at commit ``456b1bcb5cceec73b91d1be3ffa040954b8fec4f``. The setup maps a
-``nested`` field and the one case queries it with a ``nested`` query; retrievo has neither (issue 16),
-so the case is kept whole and skipped.
+``nested`` field and the one case queries it with a ``nested`` query.
 """
 
 from __future__ import annotations
@@ -39,7 +38,6 @@ def build_engine() -> Engine:
     return e
 
 
-@pytest.mark.skip(reason="needs nested fields and the nested query (issue 16)")
 def test_rrf_retriever_with_nested_query() -> None:
     # kNN [7] k 1 → doc 7; nested views ≥ 50 → docs 7, 8. Total is the union (2).
     resp = build_engine().search(

@@ -4,7 +4,7 @@ Source: ``x-pack/plugin/rank-rrf/src/yamlRestTest/resources/rest-api-spec/test/r
 in ``elastic/elasticsearch``, read at commit ``5b66966bcf5daf358b9e5b2f009d3651025ca9b0``.
 
 The YAML scores with ``rank_feature`` queries (``linear`` function) on a ``rank_features`` field;
-retrievo has neither yet, so the literal cases are skipped. What the cases test — a ``rescorer`` around an
+the literal request is run too (``test_literal_rank_feature_request``, on one shard). What the cases test — a ``rescorer`` around an
 ``rrf``, its window checks and its ``filter`` — is kept by a faithful translation: ``rank_feature`` with
 ``linear`` scores a document with its feature value (integers 1–10, exact in the field's 9-bit
 mantissa encoding) and matches only documents that have it, which is exactly a ``bool.should`` of one
@@ -24,8 +24,6 @@ from retrievo import Engine
 from retrievo.errors import ApiError
 
 pytestmark = pytest.mark.requires("rrf")
-
-RANK_FEATURES_SKIP = "needs the rank_features field type and the rank_feature query (issue 16)"
 
 #: Per ``_id`` (1–10): (first_query, second_query, final_score, available), as the YAML indexes them.
 FEATURES: dict[int, tuple[int, int, int, bool]] = {
@@ -159,12 +157,10 @@ def test_rescorer_over_rrf_invalid_window_size(engine):
 
 
 # The literal YAML request: rank_feature queries on a rank_features field
-@pytest.mark.skip(reason=RANK_FEATURES_SKIP)
 def test_literal_rank_feature_request():
     e = Engine()
     e.indices.create(
         index="test",
-        settings={"number_of_shards": 3},
         mappings={"properties": {"available": {"type": "boolean"}, "features": {"type": "rank_features"}}},
     )
     ops: list[dict[str, Any]] = []

@@ -9,8 +9,8 @@ the pre-normalization mock and is not ported. Index, documents and the ``my-rera
 Spec: /work/shared/spec/elasticsearch-retrievers.md §6, §8.4 and §9.4.
 
 The YAML setup also creates a sparse ``test_service`` endpoint and a ``semantic_text_field`` (via
-``copy_to``); the cases that use them run on their own engine (``semantic_rerank_engine``: retrievo has no
-``copy_to``, so each document carries that value itself); the ``profile`` cases run there too (the YAML
+``copy_to``); the cases that use them run on their own engine (``semantic_rerank_engine``, the YAML's
+``copy_to`` from ``text`` included); the ``profile`` cases run there too (the YAML
 runs them on that same index), reading the ``RankDocsQuery`` description (docs/profile.md). The alias
 cases are skipped.
 Requests carry the YAML's ``fields`` option once retrievo accepts it.
@@ -259,8 +259,7 @@ def test_reranking_based_on_rescore_chunks_using_defaults(rerank_engine):
 @pytest.fixture(scope="module")
 def semantic_rerank_engine() -> Engine:
     """The YAML's whole setup: ``my-rerank-model``, the sparse ``test_service`` endpoint and
-    ``semantic_text_field`` (word chunks of 10 words, overlap 1). retrievo has no ``copy_to``: each
-    document carries its ``text`` in ``semantic_text_field`` itself, the value ``copy_to`` would copy."""
+    ``semantic_text_field`` (word chunks of 10 words, overlap 1), filled by ``copy_to`` from ``text``."""
     e = Engine()
     e.inference.put(task_type="rerank", inference_id=RERANK_MODEL_ID, inference_config=RERANK_MODEL_CONFIG)
     sparse = {
@@ -275,7 +274,7 @@ def semantic_rerank_engine() -> Engine:
         "chunking_settings": {"strategy": "word", "max_chunk_size": 10, "overlap": 1},
     }
     properties = {
-        "text": {"type": "text"},
+        "text": {"type": "text", "copy_to": "semantic_text_field"},
         "topic": {"type": "keyword"},
         "subtopic": {"type": "keyword"},
         "inference_text_field": {"type": "text"},
@@ -284,7 +283,7 @@ def semantic_rerank_engine() -> Engine:
     e.indices.create(index="test-index", mappings={"properties": properties})
     for doc_id, score_text in [("doc_2", "0"), ("doc_3", "1"), ("doc_1", "-1")]:
         doc = RERANK_DOCS[doc_id]
-        source = {**doc, "inference_text_field": score_text, "semantic_text_field": doc["text"]}
+        source = {**doc, "inference_text_field": score_text}
         e.index(index="test-index", id=doc_id, refresh=True, document=source)
     return e
 

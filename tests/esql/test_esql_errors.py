@@ -57,13 +57,6 @@ CASES = [
         "KNN combined with AND",
     ),
     (
-        'FROM lib METADATA _score | WHERE MATCH(title, "a", {"fuzziness": 1})',
-        NOT_SUPPORTED,
-        1,
-        34,
-        "not supported in retrievo: the MATCH option [fuzziness]",
-    ),
-    (
         'FROM lib METADATA _score | WHERE title:"a" | RERANK "q" ON title, body | SORT _score DESC',
         NOT_SUPPORTED,
         1,

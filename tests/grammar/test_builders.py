@@ -450,7 +450,10 @@ def test_retrievo_ast_nodes_are_accepted_too(e: Engine) -> None:
 # ------------------------------------------------------------------ errors are Elasticsearch's
 def test_builders_for_unsupported_features_fail_like_the_json(e: Engine) -> None:
     for built, json_query in [
-        (Q("fuzzy", title="aple"), {"fuzzy": {"title": "aple"}}),
+        (
+            Q("percolate", field="query", document={"title": "aple"}),
+            {"percolate": {"field": "query", "document": {"title": "aple"}}},
+        ),
         (
             query.Knn(field="vec", query_vector=[1.0, 1.0], k=0),
             {"knn": {"field": "vec", "query_vector": [1.0, 1.0], "k": 0}},

@@ -33,9 +33,9 @@ ERRORS: list[tuple[str, Any, str, str]] = [
     ("unknown query", {"matc": {"a": "x"}}, PE, "unknown query [matc] did you mean [match]?"),
     ("unknown query many", {"matchall": {}}, PE, "unknown query [matchall] did you mean any of [match_all, match]?"),
     ("unknown query far", {"foo": {}}, PE, "unknown query [foo]"),
-    ("es query unsupported", {"wildcard": {"a": "x*"}}, IAE, _unsupported("[wildcard] query")),
+    ("es query unsupported", {"percolate": {"field": "q"}}, IAE, _unsupported("[percolate] query")),
     ("es knn query without a vector", {"knn": {"field": "v"}}, XC, f"Failed to build [knn] {BUILT}"),
-    ("es query_string unsupported", {"query_string": {"query": "x"}}, IAE, _unsupported("[query_string] query")),
+    ("mlt without like", {"more_like_this": {"fields": ["a"]}}, PE, "more_like_this requires 'like' to be specified"),
     # match
     (
         "match multiple fields",
@@ -86,9 +86,9 @@ ERRORS: list[tuple[str, Any, str, str]] = [
     ),
     (
         "match fuzziness",
-        {"match": {"a": {"query": "x", "fuzziness": "AUTO"}}},
+        {"match": {"a": {"query": "x", "fuzziness": "abc"}}},
         IAE,
-        _unsupported("[match] query parameter [fuzziness]"),
+        "fuzziness cannot be [abc].",
     ),
     (
         "match max expansions",
@@ -127,16 +127,16 @@ ERRORS: list[tuple[str, Any, str, str]] = [
         "failed to parse [multi_match] query type [best]. unknown type.",
     ),
     (
-        "mm cross_fields",
-        {"multi_match": {"query": "x", "type": "cross_fields"}},
-        IAE,
-        _unsupported("[multi_match] query type [cross_fields]"),
+        "mm cross_fields fuzziness",
+        {"multi_match": {"query": "x", "type": "cross_fields", "fuzziness": 1}},
+        PE,
+        "Fuzziness not allowed for type [cross_fields]",
     ),
     (
-        "mm bool_prefix",
-        {"multi_match": {"query": "x", "type": "bool_prefix"}},
-        IAE,
-        _unsupported("[multi_match] query type [bool_prefix]"),
+        "mm bool_prefix with slop",
+        {"multi_match": {"query": "x", "type": "bool_prefix", "slop": 1}},
+        PE,
+        "[slop] not allowed for type [bool_prefix]",
     ),
     (
         "mm fields object",
@@ -180,7 +180,12 @@ ERRORS: list[tuple[str, Any, str, str]] = [
         IAE,
         _unsupported("[bool] query parameter [adjust_pure_negative: false]"),
     ),
-    ("bool nested unsupported", {"bool": {"must": {"fuzzy": {"a": "x"}}}}, IAE, _unsupported("[fuzzy] query")),
+    (
+        "bool nested unsupported",
+        {"bool": {"must": {"percolate": {"field": "q"}}}},
+        IAE,
+        _unsupported("[percolate] query"),
+    ),
     # term / terms
     ("term array", {"term": {"a": [1, 2]}}, PE, "[term] query does not support array of values"),
     (
@@ -247,10 +252,10 @@ ERRORS: list[tuple[str, Any, str, str]] = [
         "[ids] values doesn't support values of type: START_OBJECT",
     ),
     (
-        "prefix rewrite",
-        {"prefix": {"a": {"value": "x", "rewrite": "constant_score"}}},
-        IAE,
-        _unsupported("[prefix] query parameter [rewrite]"),
+        "prefix rewrite not text",
+        {"prefix": {"a": {"value": "x", "rewrite": ["constant_score"]}}},
+        PE,
+        "[prefix] unknown token [START_ARRAY] after [rewrite]",
     ),
     ("prefix no value", {"prefix": {"a": {"boost": 2}}}, IAE, "value cannot be null"),
     (

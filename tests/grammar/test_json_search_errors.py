@@ -77,7 +77,12 @@ ERRORS: list[tuple[str, Any, str, str]] = [
     ("sort options not object", {"sort": {"year": 1}}, XC, "[field_sort] Expected START_OBJECT but was: VALUE_NUMBER"),
     ("sort geo", {"sort": [{"_geo_distance": {"loc": [0, 0]}}]}, IAE, _unsupported("[_geo_distance] sort")),
     ("sort script", {"sort": {"_script": {"type": "number"}}}, IAE, _unsupported("[_script] sort")),
-    ("sort nested", {"sort": {"year": {"nested": {"path": "p"}}}}, IAE, _unsupported("[sort] parameter [nested]")),
+    (
+        "sort nested no path",
+        {"sort": {"year": {"nested": {"max_children": 1}}}},
+        XC,
+        "[field_sort] failed to parse field [nested]",
+    ),
     ("sort shard doc", {"sort": ["_shard_doc"]}, IAE, _unsupported("[_shard_doc] sort")),
     (
         "sort nested_path",
@@ -142,7 +147,12 @@ ERRORS: list[tuple[str, Any, str, str]] = [
     ),
     ("rescore without rescore_query", {"rescore": {"query": {}}}, IAE, "rescore_query cannot be null"),
     ("post_filter", {"post_filter": {"match_all": {}}}, IAE, _unsupported("[post_filter] search parameter")),
-    ("suggest", {"suggest": {}}, IAE, _unsupported("[suggest] search parameter")),
+    (
+        "suggest phrase suggester collate",
+        {"suggest": {"s": {"text": "a", "phrase": {"field": "f", "collate": {"query": {"source": "{}"}}}}}},
+        IAE,
+        _unsupported("[phrase] suggester [collate]") + ": it runs a search template for every correction",
+    ),
     ("fields as string", {"fields": "a"}, PE, "Unknown key for a VALUE_STRING in [fields]."),
     ("docvalue_fields as object", {"docvalue_fields": {}}, PE, "Unknown key for a START_OBJECT in [docvalue_fields]."),
     (
@@ -158,7 +168,6 @@ ERRORS: list[tuple[str, Any, str, str]] = [
     ("indices_boost", {"indices_boost": [{"a": 1}]}, IAE, _unsupported("[indices_boost] search parameter")),
     ("stats", {"stats": ["g"]}, IAE, _unsupported("[stats] search parameter")),
     ("version", {"version": True}, IAE, _unsupported("[version] search parameter")),
-    ("seq_no_primary_term", {"seq_no_primary_term": True}, IAE, _unsupported("[seq_no_primary_term] search parameter")),
     ("slice", {"slice": {"id": 0, "max": 2}}, IAE, _unsupported("[slice] search parameter")),
     ("ext", {"ext": {}}, IAE, _unsupported("[ext] search parameter")),
     # legacy rank / sub_searches (SearchSourceBuilder.validate, RRFRankBuilder)

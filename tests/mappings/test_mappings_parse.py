@@ -406,7 +406,7 @@ def test_date_null_value_must_parse_with_the_field_format():
 @pytest.mark.parametrize(
     "body, fragment",
     [
-        ({"properties": {"c": {"type": "nested"}}}, "[nested] field type (field [c])"),
+        ({"properties": {"c": {"type": "flattened"}}}, "[flattened] field type (field [c])"),
         ({"properties": {"loc": {"type": "geo_point"}}}, "[geo_point] field type (field [loc])"),
         (
             {"properties": {"p": {"type": "scaled_float", "scaling_factor": 10}}},
@@ -416,10 +416,13 @@ def test_date_null_value_must_parse_with_the_field_format():
             {"properties": {"t": {"type": "text", "search_quote_analyzer": "english"}}},
             "parameter [search_quote_analyzer] on mapper [t] of type [text]",
         ),
-        ({"properties": {"t": {"type": "text", "store": True}}}, "parameter [store] on mapper [t] of type [text]"),
         (
-            {"properties": {"t": {"type": "keyword", "copy_to": "all"}}},
-            "parameter [copy_to] on mapper [t] of type [keyword]",
+            {"properties": {"t": {"type": "text", "term_vector": "yes"}}},
+            "parameter [term_vector] on mapper [t] of type [text]",
+        ),
+        (
+            {"properties": {"t": {"type": "keyword", "normalizer": "lowercase"}}},
+            "parameter [normalizer] on mapper [t] of type [keyword]",
         ),
         ({"dynamic": "runtime"}, "[dynamic: runtime]"),
         ({"properties": {"o": {"dynamic": "runtime", "properties": {}}}}, "[dynamic: runtime] (on [o])"),

@@ -101,6 +101,14 @@ VALID: dict[str, dict[str, Any]] = {
     "query_rules.get_rule": {"ruleset_id": "rs", "rule_id": "r1"},
     "query_rules.delete_rule": {"ruleset_id": "rs", "rule_id": "r1"},
     "query_rules.test": {"ruleset_id": "rs", "match_criteria": {"q": "x"}},
+    "synonyms.put_synonym": {"id": "syn", "synonyms_set": [{"id": "r1", "synonyms": "hello, hi"}]},
+    "synonyms.get_synonym": {"id": "syn"},
+    "synonyms.delete_synonym": {"id": "syn"},
+    "synonyms.get_synonyms_sets": {"from_": 0, "size": 5},
+    "synonyms.put_synonym_rule": {"set_id": "syn", "rule_id": "r2", "synonyms": "a, b"},
+    "synonyms.get_synonym_rule": {"set_id": "syn", "rule_id": "r1"},
+    "synonyms.delete_synonym_rule": {"set_id": "syn", "rule_id": "r1"},
+    "indices.reload_search_analyzers": {"index": "books"},
 }
 
 #: Calls that must fail (API name, arguments): unknown indices, wrong types, bad JSON, bad enum values.
@@ -167,6 +175,10 @@ MUST_FAIL: list[tuple[str, dict[str, Any]]] = [
     ("query_rules.test", {"ruleset_id": "missing", "match_criteria": {"q": "x"}}),
     ("search", {"index": "books", "query": {"rule": {"organic": {"match_all": {}}, "match_criteria": {"q": 1}}}}),
     ("cluster.health", {"index": "missing", "wait_for_status": "purple"}),
+    ("synonyms.get_synonym", {"id": "missing"}),
+    ("synonyms.put_synonym", {"id": "syn", "synonyms_set": [{"id": "r1", "synonyms": 5}]}),
+    ("synonyms.get_synonym_rule", {"set_id": "missing", "rule_id": "r1"}),
+    ("indices.reload_search_analyzers", {"index": "missing"}),
 ]
 
 #: What replaces one argument in the sweep: wrong types, a bad name or enum value, nesting where a scalar goes.

@@ -1,10 +1,8 @@
 """Port of Elasticsearch's ``entsearch/rules/40_rule_query_search.yml``, ``80_query_rules_retriever.yml`` and
 ``81_query_rules_retriever_no_rulesets.yml`` through the official client.
 
-Deviation: the YAML's organic queries are ``query_string`` queries, which retrievo does not implement yet
-(another open issue builds it); each is ported as the ``match`` query on ``text`` it is equivalent to here
-(one text field, lowercase words only, no operators), so the hits and totals are the YAML's. The case whose
-organic query is a ``sparse_vector``/``text_expansion`` over an ML model is not ported (ML trained models).
+The YAML's organic queries are ``query_string`` queries, ported as written. The case whose organic query
+is a ``sparse_vector``/``text_expansion`` over an ML model is not ported (ML trained models).
 """
 
 from __future__ import annotations
@@ -60,7 +58,7 @@ def rule_query(
 
 
 def text(query: str) -> dict[str, Any]:
-    return {"match": {"text": query}}
+    return {"query_string": {"query": query}}
 
 
 def hits(resp: Any) -> tuple[int, list[str]]:

@@ -224,6 +224,24 @@ CHAINS: list[tuple[str, dict[str, Any], list[str]]] = [
         ["edge", "cisi"],
     ),
     (
+        "html_strip_keyword",
+        {"char_filter": [{"type": "html_strip"}], "tokenizer": {"type": "keyword"}},
+        ["html"],
+    ),
+    (
+        "html_strip_standard",
+        {"char_filter": [{"type": "html_strip"}], "tokenizer": {"type": "standard"}},
+        ["html", "edge"],
+    ),
+    (
+        "html_strip_escaped",
+        {
+            "char_filter": [{"type": "html_strip", "escaped_tags": ["b", "br", "script"]}],
+            "tokenizer": {"type": "keyword"},
+        },
+        ["html"],
+    ),
+    (
         "shingle_default",
         {"tokenizer": {"type": "standard"}, "filter": [{"type": "lowercase"}, {"type": "shingle"}]},
         ["edge", "cisi"],
@@ -524,6 +542,22 @@ WDG_TEXTS = [
     "",
     "a",
 ]
+HTML_TEXTS = [
+    "<p>Hello <b>World</b></p>",
+    "a&amp;b &lt;tag&gt; &copy; &#65;&#x42; &nbsp;x &bogus; &amp no &#xD800; &#1114112; &notit;",
+    "<div class=\"x\">one<br/>two<br>three</div><BR >four</br>",
+    "before<!-- a <b>comment</b> -->after <![CDATA[raw <data>]]> end",
+    "<script type=\"text/javascript\">var x = '<b>';</script>text<style>p {color: red}</style>more",
+    "<html><head><title>T</title></head><body><h1>Head</h1><ul><li>one</li><li>two</li></ul></body></html>",
+    "x < y and y > z, a<b c>d, 1<2",
+    "<?xml version=\"1.0\"?><!DOCTYPE html><a href='#'>link</a><img src=x.png/>",
+    "caf&eacute; na&iuml;ve &AMP; &QUOT;q&QUOT; &COPY; &REG; &TRADE;",
+    "unterminated <!-- comment",
+    "entity at end &amp",
+    "<span>in</span>line <em>words</em> and <section>blocks</section> <custom-tag x=1>c</custom-tag>",
+    "tab\t<p\n>split</p\t> < /p> </ p>",
+    "<script>unterminated",
+]
 STOP_TEXTS = [
     "the quick brown fox",
     "quick and the dead",
@@ -543,6 +577,7 @@ def texts(kind: str, cisi: list[str]) -> list[str]:
         "cisi": cisi,
         "path": PATH_TEXTS,
         "stop": STOP_TEXTS,
+        "html": HTML_TEXTS,
         "syn": SYN_TEXTS,
         "regex": REGEX_TEXTS,
         "french": FRENCH_TEXTS,

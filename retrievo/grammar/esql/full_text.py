@@ -110,8 +110,8 @@ def _arity(call: Call, lo: int, hi: int | None, ctx: WhereContext) -> None:
         )
 
 
-#: Options ES|QL accepts and retrievo does not implement (fuzzy matching).
-UNSUPPORTED_OPTIONS = frozenset({"fuzziness"})
+#: Options ES|QL accepts and retrievo does not implement (none since fuzzy matching landed).
+UNSUPPORTED_OPTIONS: frozenset[str] = frozenset()
 
 
 def _json_query(body: dict[str, Any], call: Call, ctx: WhereContext) -> Query:
@@ -123,7 +123,7 @@ def _json_query(body: dict[str, Any], call: Call, ctx: WhereContext) -> Query:
     opts = next(iter(inner.values())) if "fields" not in inner else inner
     for key in UNSUPPORTED_OPTIONS & set(opts):
         raise not_supported(ctx.text, call.pos, f"the {call.name} option [{key}]")
-    if opts.get("auto_generate_synonyms_phrase_query") is False:
+    if "fields" in inner and opts.get("auto_generate_synonyms_phrase_query") is False:  # match: implemented
         raise not_supported(ctx.text, call.pos, f"the {call.name} option [auto_generate_synonyms_phrase_query: false]")
     try:
         return parse_query(body)

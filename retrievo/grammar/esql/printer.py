@@ -171,6 +171,8 @@ def _full_text(q: Query) -> str | None:
             opts["zero_terms_query"] = q.zero_terms_query
         if not q.lenient:
             opts["lenient"] = False
+        if q.fuzzy is not None:  # ES|QL types [fuzziness] as a keyword
+            opts.update(q.fuzzy.params(with_max_expansions=True), fuzziness=str(q.fuzzy.fuzziness))
         if q.boost != 1.0:
             opts["boost"] = q.boost
         args = [identifier(q.field), literal(q.query)] + ([options(opts)] if opts else [])
@@ -211,6 +213,10 @@ def _full_text(q: Query) -> str | None:
             opts["slop"] = q.slop
         if not q.lenient:
             opts["lenient"] = False
+        if q.fuzzy is not None:
+            opts.update(q.fuzzy.params(with_max_expansions=False), fuzziness=str(q.fuzzy.fuzziness))
+        if q.max_expansions != 50:
+            opts["max_expansions"] = q.max_expansions
         if q.boost != 1.0:
             opts["boost"] = q.boost
         args = [literal(q.query)] + [identifier(f) for f in q.fields] + ([options(opts)] if opts else [])
@@ -517,6 +523,7 @@ def _check_request(req: SearchRequest) -> None:
         ("explain", "explain"),
         ("track_total_hits", "track_total_hits"),
         ("track_scores", "track_scores"),
+        ("seq_no_primary_term", "seq_no_primary_term"),
         ("min_score", "min_score"),
         ("profile", "profile"),
         ("fields", "fields"),

@@ -29,7 +29,7 @@ Deliberate differences from Elasticsearch, all because we parse dicts rather tha
   Elasticsearch registers, as ES does.
 
 Decisions: features Elasticsearch has and retrievo does not (other query types, ``fuzziness``,
-``rewrite``, terms lookup, multi_match ``cross_fields``/``phrase_prefix``/``bool_prefix``,
+``rewrite``, terms lookup,
 range ``relation`` other than ``intersects``, script/geo/nested sorts, aggregation types
 retrievo lacks (``retrievo/aggregations/registry.py``) and the other unimplemented body keys,
 retrievers without a parser) are ``not_supported`` 400s naming the feature; those errors are never
@@ -38,8 +38,8 @@ Legacy ``range`` ``from``/``to``/``include_lower``/``include_upper`` are mapped 
 ``gt``/``gte``/``lt``/``lte``. ``from + size`` above ``index.max_result_window`` fails like ES's
 query phase (``search_phase_execution_exception`` whose root cause is the
 ``illegal_argument_exception``). ``profile: true`` returns a profile of retrievo's own operators
-(docs/profile.md); ``version``/``seq_no_primary_term`` set to ``false`` (their default) are
-accepted, ``true`` is ``not_supported``.
+(docs/profile.md); ``version`` set to ``false`` (its default) is accepted, ``true`` is
+``not_supported``; ``seq_no_primary_term`` shows each hit's ``_seq_no``.
 """
 
 from __future__ import annotations

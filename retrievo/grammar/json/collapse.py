@@ -2,9 +2,9 @@
 
 Both are Elasticsearch ``ObjectParser`` objects, so a key nobody knows is ``[collapse] unknown field``
 / ``[inner_hits] unknown field`` and a bad value is ``[...] failed to parse field [...]`` around its
-cause. ``inner_hits`` options retrievo does not implement (``explain``, ``version``,
-``seq_no_primary_term``, ``highlight``, ``script_fields``, ``stored_fields``, ``docvalue_fields``, a
-second-level collapse with inner hits of its own) are refused by name rather than ignored.
+cause. ``inner_hits`` options retrievo does not implement (``explain``, ``version``, ``highlight``,
+``script_fields``, ``docvalue_fields``, a second-level collapse with inner hits of its own) are
+refused by name rather than ignored.
 
 This module reads ``_source`` and ``fields`` itself instead of borrowing the search body's readers:
 the search body's parser imports this one, so borrowing back would close an import cycle.
@@ -26,6 +26,7 @@ from retrievo.grammar.json.objects import (
     parse_object,
 )
 from retrievo.grammar.json.sort import parse_sort
+from retrievo.grammar.json.stored_fields import parse_stored_fields
 from retrievo.retrievers.collapse import Collapse, InnerHits
 from retrievo.retrievers.rescorer import RescorerRetriever
 from retrievo.retrievers.retriever import Retriever
@@ -133,9 +134,9 @@ _INNER_HITS_FIELDS: dict[str, Field] = {
     "size": Field(NUMBER, lambda v: _at_least_zero("size", v)),
     "explain": _refuse("explain", False),
     "version": _refuse("version", False),
-    "seq_no_primary_term": _refuse("seq_no_primary_term", False),
+    "seq_no_primary_term": Field(BOOLEAN, jv.java_bool),
     "track_scores": Field(BOOLEAN, jv.java_bool),
-    "stored_fields": _refuse("stored_fields"),
+    "stored_fields": Field(_ANY, lambda v: parse_stored_fields("stored_fields", v)),
     "docvalue_fields": _refuse("docvalue_fields"),
     "fields": Field(OBJECT_ARRAY, _fields),
     "script_fields": _refuse("script_fields"),
@@ -161,6 +162,8 @@ def parse_inner_hits(body: Any) -> InnerHits:
         track_scores=parsed.get("track_scores", False),
         ignore_unmapped=parsed.get("ignore_unmapped"),
         collapse=parsed.get("collapse"),
+        stored_fields=parsed.get("stored_fields"),
+        seq_no_primary_term=parsed.get("seq_no_primary_term", False),
     )
 
 

@@ -4,10 +4,9 @@ Each function mirrors the token loop of the Elasticsearch builder's ``fromXConte
 same request fails with the same message: parameters are read in the order given, the first bad one
 wins, and builder-setter checks (negative slop, negative boost …) run after the loop.
 
-Fuzzy matching is not implemented by retrievo: ``fuzziness`` is rejected, while the parameters that
-only tune fuzzy matching (``prefix_length``, ``max_expansions``, ``fuzzy_rewrite``,
-``fuzzy_transpositions``) are validated and then ignored, because without ``fuzziness`` they change
-nothing in Elasticsearch either.
+``fuzziness`` (with ``prefix_length``, ``max_expansions``, ``fuzzy_rewrite``, ``fuzzy_transpositions``)
+turns each analysed term into a fuzzy query (``grammar/json/multi_term.py`` reads it); without
+``fuzziness`` those parameters are validated and change nothing, as in Elasticsearch.
 """
 
 from __future__ import annotations
@@ -22,6 +21,7 @@ from retrievo.grammar.json.errors import (
     multiple_fields,
     unknown_token,
 )
+from retrievo.grammar.json.multi_term import fuzzy_options, parse_fuzziness
 from retrievo.grammar.json.query_common import (
     QueryContext,
     bool_param,
@@ -54,15 +54,18 @@ def _common_match_param(query: str, key: str, value: Any, out: dict[str, Any]) -
     elif key == "zero_terms_query":
         out["zero_terms_query"] = zero_terms(value)
     elif key == "fuzziness":
-        raise not_supported(f"[{query}] query parameter [fuzziness]")
+        out["fuzziness"] = parse_fuzziness(query, value)
     elif key in ("prefix_length", "max_expansions"):
         out[key] = int_param(query, key, value)
     elif key == "fuzzy_rewrite":
-        jv.java_text(value)
+        out["fuzzy_rewrite"] = jv.java_text(value)
     elif key == "fuzzy_transpositions":
-        bool_param(query, key, value)
+        out["fuzzy_transpositions"] = bool_param(query, key, value)
     elif key == "auto_generate_synonyms_phrase_query":
-        if not bool_param(query, key, value):
+        enabled = bool_param(query, key, value)
+        if query == "match":  # a multi-word synonym's path: a phrase (true) or a bool of terms (false)
+            out[key] = enabled
+        elif not enabled:
             raise not_supported(f"[{query}] query parameter [{key}: false]")
     else:
         return False
@@ -123,12 +126,13 @@ def parse_match(body: dict[str, Any], ctx: QueryContext) -> MatchQuery:
     field, params = _single_field("match", body)
     if params.get("query") is None:
         raise parsing_error("No text specified for text query")
-    if params.pop("prefix_length", 0) < 0:
+    if params.get("prefix_length", 0) < 0:
         raise illegal_argument("[match] requires prefix length to be non-negative.")
-    if params.pop("max_expansions", 50) <= 0:
+    if params.get("max_expansions", 50) <= 0:
         raise illegal_argument("[match] requires maxExpansions to be positive.")
     checked_boost("match", body, params.get("boost", 1.0), field_level=True)
-    return MatchQuery(field=field or "", **params)
+    fuzzy = fuzzy_options(params, params.pop("max_expansions", 50))
+    return MatchQuery(field=field or "", fuzzy=fuzzy, **params)
 
 
 def parse_match_phrase(body: dict[str, Any], ctx: QueryContext) -> MatchPhraseQuery:
@@ -144,7 +148,7 @@ def parse_match_phrase(body: dict[str, Any], ctx: QueryContext) -> MatchPhraseQu
     return MatchPhraseQuery(field=field, **params)
 
 
-MultiMatchType = Literal["best_fields", "most_fields", "phrase"]
+MultiMatchType = Literal["best_fields", "most_fields", "cross_fields", "phrase", "phrase_prefix", "bool_prefix"]
 _MM_TYPES: dict[str, str] = {
     "best_fields": "best_fields",
     "boolean": "best_fields",
@@ -154,7 +158,7 @@ _MM_TYPES: dict[str, str] = {
     "phrase_prefix": "phrase_prefix",
     "bool_prefix": "bool_prefix",
 }
-_MM_SUPPORTED = ("best_fields", "most_fields", "phrase")
+_MM_SUPPORTED = ("best_fields", "most_fields", "cross_fields", "phrase", "phrase_prefix", "bool_prefix")
 
 
 def _mm_type(value: Any) -> MultiMatchType:
@@ -206,11 +210,16 @@ def parse_multi_match(body: dict[str, Any], ctx: QueryContext) -> MultiMatchQuer
             raise does_not_support("multi_match", key)
     if params.get("query") is None:
         raise parsing_error("No text specified for multi_match query")
-    if params.pop("max_expansions", 50) <= 0:
+    if params.get("max_expansions", 50) <= 0:
         raise illegal_argument("Max expansions must be strictly great than zero.")
-    if params.pop("prefix_length", 0) < 0:
+    if params.get("prefix_length", 0) < 0:
         raise illegal_argument("No negative prefix length allowed.")
     if params.get("slop", 0) < 0:
         raise illegal_argument("No negative slop allowed.")
+    if params.get("slop", 0) != 0 and params.get("type") == "bool_prefix":
+        raise parsing_error("[slop] not allowed for type [bool_prefix]")
+    if "fuzziness" in params and params.get("type") in ("cross_fields", "phrase", "phrase_prefix"):
+        raise parsing_error(f"Fuzziness not allowed for type [{params['type']}]")
     checked_boost("multi_match", body, params.get("boost", 1.0))
-    return MultiMatchQuery(fields=tuple(fields), **params)
+    fuzzy = fuzzy_options(params, params.get("max_expansions", 50))
+    return MultiMatchQuery(fields=tuple(fields), fuzzy=fuzzy, **params)

@@ -16,6 +16,7 @@ from typing import Any
 from retrievo.errors import ApiError, error_cause, parsing_error
 from retrievo.grammar.json import values as jv
 from retrievo.grammar.json.errors import failed_field, unknown_field, unsupported_token, x_content
+from retrievo.grammar.json.nested import use_highlight_parser
 from retrievo.grammar.json.queries import parse_top_level_query
 from retrievo.retrievers.highlight import COMMON_OPTIONS, Highlight, HighlightField, HighlightOptions
 
@@ -220,3 +221,6 @@ def parse_highlight(body: Any) -> Highlight:
             values[key] = _OPTION_PARSERS[key](_TOP, key, value)
     _check_tags(values)
     return Highlight(fields=fields, options=HighlightOptions(**values), use_explicit_field_order=explicit_order)
+
+
+use_highlight_parser(parse_highlight)  # a nested query's inner_hits highlight (grammar/json/nested.py)

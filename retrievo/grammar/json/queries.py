@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 from retrievo.errors import BadRequestError, bad_request, error_cause, illegal_argument, not_supported, parsing_error
+from retrievo.grammar.json.combined_fields import parse_combined_fields
 from retrievo.grammar.json.compound import (
     parse_bool,
     parse_constant_score,
@@ -24,10 +25,23 @@ from retrievo.grammar.json.compound import (
 )
 from retrievo.grammar.json.errors import suggest
 from retrievo.grammar.json.full_text import parse_match, parse_match_phrase, parse_multi_match
+from retrievo.grammar.json.function_score import (
+    parse_boosting,
+    parse_function_score,
+    parse_script_score,
+    parse_terms_set,
+)
 from retrievo.grammar.json.hybrid import parse_hybrid
 from retrievo.grammar.json.knn_query import parse_knn_query
+from retrievo.grammar.json.more_like_this import parse_more_like_this
+from retrievo.grammar.json.multi_term import parse_fuzzy, parse_regexp, parse_wildcard
+from retrievo.grammar.json.nested import parse_nested
+from retrievo.grammar.json.nested_sort import use_filter_parser
 from retrievo.grammar.json.pinned_query import parse_pinned_query
+from retrievo.grammar.json.prefix_queries import parse_match_bool_prefix, parse_match_phrase_prefix
 from retrievo.grammar.json.query_common import MAX_NESTED_DEPTH, QueryContext
+from retrievo.grammar.json.query_string import parse_query_string, parse_simple_query_string
+from retrievo.grammar.json.rank_feature import parse_rank_feature
 from retrievo.grammar.json.rule_query import parse_rule_query
 from retrievo.grammar.json.semantic import parse_semantic
 from retrievo.grammar.json.sparse_vector import parse_sparse_vector, parse_text_expansion, parse_weighted_tokens
@@ -48,7 +62,13 @@ QUERY_PARSERS: dict[str, QueryParser] = {
     # full text
     "match": parse_match,
     "match_phrase": parse_match_phrase,
+    "query_string": parse_query_string,
+    "simple_query_string": parse_simple_query_string,
+    "match_phrase_prefix": parse_match_phrase_prefix,
+    "match_bool_prefix": parse_match_bool_prefix,
     "multi_match": parse_multi_match,
+    "combined_fields": parse_combined_fields,
+    "more_like_this": parse_more_like_this,
     # term level
     "term": parse_term,
     "terms": parse_terms,
@@ -56,12 +76,17 @@ QUERY_PARSERS: dict[str, QueryParser] = {
     "exists": parse_exists,
     "ids": parse_ids,
     "prefix": parse_prefix,
+    # multi-term queries (grammar/json/multi_term.py)
+    "fuzzy": parse_fuzzy,
+    "wildcard": parse_wildcard,
+    "regexp": parse_regexp,
     # compound and trivial
     "bool": parse_bool,
     "match_all": parse_match_all,
     "match_none": parse_match_none,
     "constant_score": parse_constant_score,
     "dis_max": parse_dis_max,
+    "nested": parse_nested,
     "pinned": parse_pinned_query,
     "rule": parse_rule_query,
     "rule_query": parse_rule_query,
@@ -75,31 +100,22 @@ QUERY_PARSERS: dict[str, QueryParser] = {
     "text_expansion": parse_text_expansion,
     # OpenSearch's hybrid query (scored by a search pipeline's normalization-processor)
     "hybrid": parse_hybrid,
+    # scoring queries (function_score.py, rank_feature.py)
+    "function_score": parse_function_score,
+    "script_score": parse_script_score,
+    "boosting": parse_boosting,
+    "rank_feature": parse_rank_feature,
+    "terms_set": parse_terms_set,
 }
 
 #: Query names Elasticsearch 9 registers (core, x-pack and bundled modules) that retrievo does not
 #: implement. They are rejected with ``not_supported``, never as unknown.
 UNSUPPORTED_QUERIES: frozenset[str] = frozenset(
     {
-        "match_phrase_prefix",
-        "match_bool_prefix",
-        "combined_fields",
-        "query_string",
-        "simple_query_string",
-        "boosting",
-        "nested",
-        "fuzzy",
-        "regexp",
-        "wildcard",
-        "terms_set",
         "intervals",
-        "more_like_this",
-        "function_score",
-        "script_score",
         "script",
         "wrapper",
         "distance_feature",
-        "rank_feature",
         "percolate",
         "has_child",
         "has_parent",
@@ -169,3 +185,6 @@ def parse_inner_query(obj: Any, ctx: QueryContext) -> Query:
 def parse_top_level_query(obj: Any) -> Query:
     """``parseTopLevelQuery``: a query clause with a fresh nesting count."""
     return parse_inner_query(obj, QueryContext(dispatch=parse_inner_query))
+
+
+use_filter_parser(parse_top_level_query)  # a sort's nested filter (grammar/json/nested_sort.py)

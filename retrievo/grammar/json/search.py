@@ -43,10 +43,12 @@ from retrievo.grammar.json.queries import parse_top_level_query
 from retrievo.grammar.json.rescore import parse_rescore_section
 from retrievo.grammar.json.retrievers import parse_retriever
 from retrievo.grammar.json.sort import parse_search_after, parse_sort
+from retrievo.grammar.json.stored_fields import parse_stored_fields
 from retrievo.retrievers.fusion import CompoundRetriever
 from retrievo.retrievers.rescorer import RescorerRetriever
-from retrievo.retrievers.search import FieldAndFormat, SearchRequest, SourceFilter, StoredFields
+from retrievo.retrievers.search import FieldAndFormat, SearchRequest, SourceFilter
 from retrievo.retrievers.standard import StandardRetriever
+from retrievo.suggest.parse import parse_suggest
 
 #: ``index.max_result_window`` default.
 DEFAULT_MAX_RESULT_WINDOW = 10_000
@@ -126,7 +128,7 @@ _ACCEPTS: dict[str, frozenset[str]] = {
     ),
 }
 #: Boolean flags whose default (``false``) is what retrievo does anyway.
-_DEFAULT_FALSE_FLAGS = frozenset({"version", "seq_no_primary_term"})
+_DEFAULT_FALSE_FLAGS = frozenset({"version"})
 
 
 def _int(key: str, value: Any) -> int:
@@ -258,26 +260,6 @@ def _fields_list(key: str, value: Any) -> tuple[FieldAndFormat, ...]:
     return tuple(_field_and_format(element) for element in value)
 
 
-def parse_stored_fields(key: str, value: Any) -> StoredFields:
-    """``StoredFieldsContext.fromXContent``/``fromList``: ``_none_`` alone disables stored fields
-    (and with them ``_id`` and ``_source``); ``_none_`` among other names is an error."""
-    if isinstance(value, list):
-        names: list[str] = []
-        for element in value:
-            if not jv.is_value(element):
-                raise parsing_error(
-                    f"Expected [VALUE_STRING] or [START_ARRAY] in [{key}] but found [{jv.token_of(element)}]"
-                )
-            names.append(jv.java_text(element))
-    else:
-        names = [jv.java_text(value)]
-    if names == ["_none_"]:
-        return StoredFields(fetch=False)
-    if "_none_" in names:
-        raise illegal_argument("cannot combine _none_ with other fields")
-    return StoredFields(names=tuple(names))
-
-
 def _sort(key: str, value: Any) -> Any:
     """A scalar sort is ``sort(parser.text())``; anything else goes to ``SortBuilder``."""
     return parse_sort(jv.java_text(value) if jv.is_value(value) else value)
@@ -308,7 +290,9 @@ _HANDLERS: dict[str, Callable[[str, Any], Any]] = {
     "aggregations": lambda key, value: parse_aggregations(value),
     "collapse": lambda key, value: parse_collapse(value),
     "highlight": lambda key, value: parse_highlight(value),
+    "suggest": lambda key, value: parse_suggest(value),
     **{flag: _bool for flag in _DEFAULT_FALSE_FLAGS},
+    "seq_no_primary_term": _bool,
 }
 
 
@@ -428,6 +412,7 @@ def parse_search(
         explain=parsed.get("explain", False),
         track_total_hits=parsed.get("track_total_hits", 10_000),
         track_scores=parsed.get("track_scores", False),
+        seq_no_primary_term=parsed.get("seq_no_primary_term", False),
         top_level_query="retriever" not in parsed and "rank" not in parsed,
         legacy_rank="retriever" not in parsed and "rank" in parsed,
         min_score=parsed.get("min_score") if "retriever" in parsed else None,
@@ -438,6 +423,7 @@ def parse_search(
         source_requested=_source_requested(parsed),
         aggs=parsed.get("aggregations", parsed.get("aggs", ())),
         highlight=parsed.get("highlight"),
+        suggest=parsed.get("suggest"),
     )
     window = request.from_ + request.size
     if window > max_result_window:

@@ -4,8 +4,8 @@ Sort specs come as a field name (``"_score"``), an object (``{"f": "desc"}`` or
 ``{"f": {"order": …, "missing": …, "mode": …, "unmapped_type": …}}``) or an array of
 both.
 Object forms are ``ObjectParser``s named ``field_sort`` (``_score`` has its own, accepting only
-``order``). Script and geo-distance sorts, ``_shard_doc``, nested sorts, ``numeric_type`` and
-``format`` are Elasticsearch features retrievo does not implement and are rejected as such.
+``order``). Script and geo-distance sorts and ``_shard_doc`` are Elasticsearch features retrievo
+does not implement and are rejected as such (``numeric_type``/``format``: ``lucene/sort_options.py``).
 """
 
 from __future__ import annotations
@@ -15,7 +15,9 @@ from typing import Any, Literal
 from retrievo.errors import illegal_argument, not_supported, parsing_error
 from retrievo.grammar.json import values as jv
 from retrievo.grammar.json.errors import x_content
+from retrievo.grammar.json.nested_sort import parse_nested_sort
 from retrievo.grammar.json.objects import OBJECT, STRING, VALUE, Field, parse_object, string_field
+from retrievo.lucene.sort_options import parse_numeric_type
 from retrievo.retrievers.sort import SortField
 
 _SORT_MODES = ("min", "max", "sum", "avg", "median")
@@ -56,9 +58,9 @@ _FIELD_SORT: dict[str, Field] = {
     "unmapped_type": string_field(),
     "order": Field(STRING, sort_order),
     "mode": Field(STRING, _sort_mode),
-    "nested": _rejected("[sort] parameter [nested]"),
-    "numeric_type": _rejected("[sort] parameter [numeric_type]"),
-    "format": _rejected("[sort] parameter [format]"),
+    "nested": Field(OBJECT, parse_nested_sort),
+    "numeric_type": Field(STRING, parse_numeric_type),
+    "format": string_field(),
     "nested_path": _removed("nested_path"),
     "nested_filter": _removed("nested_filter"),
 }

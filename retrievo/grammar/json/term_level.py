@@ -255,7 +255,7 @@ def parse_ids(body: dict[str, Any], ctx: QueryContext) -> IdsQuery:
 
 
 def parse_prefix(body: dict[str, Any], ctx: QueryContext) -> PrefixQuery:
-    """``PrefixQueryBuilder.fromXContent``; ``rewrite`` is not supported by retrievo."""
+    """``PrefixQueryBuilder.fromXContent``."""
     field: str | None = None
     value: str | None = None
     params: dict[str, Any] = {}
@@ -273,8 +273,8 @@ def parse_prefix(body: dict[str, Any], ctx: QueryContext) -> PrefixQuery:
                 params["name"] = text_param("prefix", pk, pv)
             elif pk == "boost":
                 params["boost"] = float_param("prefix", pk, pv)
-            elif pk == "rewrite":
-                raise not_supported("[prefix] query parameter [rewrite]")
+            elif pk == "rewrite":  # parsed (QueryParsers.parseRewriteMethod) when the query is built
+                params["rewrite"] = None if pv is None else text_param("prefix", pk, pv)
             elif pk == "case_insensitive":
                 params["case_insensitive"] = bool_param("prefix", pk, pv)
             else:

@@ -12,11 +12,13 @@ from typing import Any, Protocol
 
 from .char_filters import CharFilter, MappingCharFilter, PatternReplaceCharFilter, parse_mapping_string
 from .filters import TokenFilter
+from .html_strip import HtmlStripCharFilter
 from .java_regex import UnsupportedRegex, compile_java
 from .ngrams import TOKEN_CHAR_CLASSES, EdgeNGramTokenFilter, EdgeNGramTokenizer, NGramTokenFilter, NGramTokenizer
 from .path_tokenizers import PathHierarchyTokenizer, PatternTokenizer
 from .shingles import ShingleFilter
 from .stemmers import SNOWBALL_LANGUAGES, SnowballStemFilter
+from .synonym_sets import SetSynonymRules
 from .synonyms import SynonymRules
 from .term_filters import (
     ApostropheFilter,
@@ -226,27 +228,36 @@ def _word_delimiter_graph(p: Params) -> WordDelimiterGraphFilter:
 
 
 def _synonym_rules(t: str, p: Params) -> SynonymRules:
-    for key, why in (
-        ("synonyms_path", "synonym rules must be given inline in [synonyms]"),
-        ("synonyms_set", "the _synonyms API is not available"),
-    ):
-        if p.has(key):
-            p.raw(key)
-            raise Unsupported(f"[{key}]", why)
-    if not p.has("synonyms"):
+    # SynonymsSource.fromSettings: inline rules first, then a synonyms set, then a file
+    source = next((k for k in ("synonyms", "synonyms_set", "synonyms_path") if p.has(k)), None)
+    if source == "synonyms_path":
+        p.raw("synonyms_path")
+        raise Unsupported("[synonyms_path]", "synonym rules must be given inline in [synonyms] or in [synonyms_set]")
+    if source is None:
         raise ValueError("synonym requires either `synonyms`, `synonyms_set` or `synonyms_path` to be configured")
-    rules = p.string_list("synonyms")
     expand = p.boolean("expand", True)
-    if p.boolean("updateable", False):
-        raise Unsupported("[updateable: true] synonyms", "search analyzers cannot be reloaded")
-    lenient = p.boolean("lenient", False)
+    updateable = p.boolean("updateable", False)
+    lenient = p.boolean("lenient", updateable)  # lenient by default when updateable (ES 8.16+ indices)
     fmt = p.string("format", "") or ""
     if fmt.lower() == "wordnet":
         raise Unsupported("synonym [format: wordnet]", "use the solr format")
+    if source == "synonyms_set":
+        several = isinstance(p.raw("synonyms_set"), list)  # one set, or several (their rules in order)
+        set_ids = p.string_list("synonyms_set")
+        if not updateable:
+            raise ValueError(
+                "Can't apply [synonyms_set]! Loading synonyms from index is supported only for search time synonyms!"
+            )
+        return SetSynonymRules(p.name, t == "synonym_graph", set_ids, expand, lenient, several=several)
+    rules = p.string_list("synonyms")
+    if updateable:
+        return SetSynonymRules(p.name, t == "synonym_graph", None, expand, lenient, rules)
     return SynonymRules(p.name, t == "synonym_graph", rules, expand, lenient)
 
 
 def build_char_filter(t: str, p: Params) -> CharFilter | None:
+    if t == "html_strip":
+        return HtmlStripCharFilter(p.string_list("escaped_tags"))
     if t == "mapping":
         if p.has("mappings_path"):
             p.raw("mappings_path")
@@ -266,8 +277,6 @@ def build_char_filter(t: str, p: Params) -> CharFilter | None:
         pattern, source, flags = _compile(p, "")
         replacement = p.string("replacement", "") or ""
         return PatternReplaceCharFilter(pattern, source, replacement, flags)
-    if t == "html_strip":
-        raise Unsupported("char_filter type [html_strip]", f"used by [{p.name}]")
     return None
 
 

@@ -47,6 +47,7 @@ from .filters import (
     TokenFilter,
     UppercaseFilter,
 )
+from .html_strip import HtmlStripCharFilter
 from .stemmers import SNOWBALL_LANGUAGES, MinimalEnglishStemFilter, SnowballStemFilter
 from .synonyms import SynonymBuildError, bind_chain
 from .tokenizers import KeywordTokenizer, LetterTokenizer, StandardTokenizer, Tokenizer, WhitespaceTokenizer
@@ -388,9 +389,9 @@ def _build_custom(
     chars: list[CharFilter] = []
     for char_filter in p.string_list("char_filter"):
         cf = char_filters.get(char_filter)
+        if cf is None and char_filter == "html_strip":  # the pre-built char filter
+            cf = HtmlStripCharFilter()
         if cf is None:
-            if char_filter == "html_strip":
-                raise not_supported("char_filter [html_strip]", f"used by [{name}]")
             raise illegal_argument(f"Custom Analyzer [{name}] failed to find char_filter under name [{char_filter}]")
         chars.append(cf)
     if chars:
@@ -492,7 +493,7 @@ class AnalysisRegistry:
         builtin: dict[str, Mapping[str, Any]] = {
             "tokenizer": _BUILTIN_TOKENIZERS,
             "filter": _BUILTIN_FILTERS,
-            "char_filter": {},
+            "char_filter": {"html_strip": HtmlStripCharFilter},
         }
 
         def ref(kind: str, value: Any, slot: str) -> str:
@@ -503,8 +504,6 @@ class AnalysisRegistry:
                 raise illegal_argument(f"[{kind}] must be a name or an object, got [{value!r}]")
             if value in sections[kind] or value in builtin[kind]:
                 return value
-            if kind == "char_filter" and value == "html_strip":
-                raise not_supported("char_filter [html_strip]")
             raise illegal_argument(f"failed to find {'global ' if global_only else ''}{kind} under [{value}]")
 
         chain = {

@@ -66,6 +66,11 @@ def _split(s: str, sep: str) -> list[str]:
     return parts
 
 
+def split_rule(s: str, sep: str) -> list[str]:
+    """Lucene's split of a Solr rule at ``sep`` (escapes kept), for the ``_synonyms`` API's checks."""
+    return _split(s, sep)
+
+
 def _unescape(s: str) -> str:
     if "\\" not in s:
         return s

@@ -207,7 +207,11 @@ def render_elements(elements: tuple[Element, ...], parts: dict[str, int]) -> str
         elif isinstance(element, Year2):
             out.append(str(parts["year"] % 100).zfill(2))
         elif isinstance(element, Frac):
-            out.append(str(parts["nano"]).zfill(9)[: element.print_width])
+            digits = str(parts["nano"]).zfill(9)
+            if element.print_width < 0:  # appendFraction(NANO_OF_SECOND, -w, 9): trailing zeros cut to -w digits
+                out.append(digits.rstrip("0").ljust(-element.print_width, "0"))
+            else:
+                out.append(digits[: element.print_width])
         else:
             out.append(_print_offset(element, parts.get("offset_seconds", 0)))
     return "".join(out)

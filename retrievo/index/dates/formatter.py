@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import tzinfo
 from typing import Any
 
-from retrievo.index.dates.civil_time import parse_time_zone, zone_offset_millis
+from retrievo.index.dates.civil_time import NANOS_PER_MILLI, parse_time_zone, zone_offset_millis
 from retrievo.index.dates.errors import DateFormatError, DateParseError
 from retrievo.index.dates.named_formats import NAMED_FORMATS
 from retrievo.index.dates.patterns import tokenize_pattern
@@ -59,6 +59,20 @@ class DateFormatter:
         """Epoch millis (UTC) of ``value``; values without an offset are read in ``zone`` (UTC
         when ``None``). ``round_up`` fills missing fields as ES's round-up parser does."""
         return self._parse(_value_text(value), round_up).to_millis(zone)
+
+    def parse_nanos(self, value: Any, round_up: bool = False, zone: tzinfo | None = None) -> int:
+        """Epoch nanoseconds (UTC) of ``value``, every fraction digit kept (``date_nanos``)."""
+        parsed = self._parse(_value_text(value), round_up)
+        return parsed.to_millis(zone) * NANOS_PER_MILLI + parsed.sub_millis_nanos
+
+    def format_nanos(self, nanos: int, zone: tzinfo | None = None) -> str:
+        """Epoch nanoseconds printed with the first format (its fraction digits show the nanoseconds)."""
+        millis, sub = divmod(nanos, NANOS_PER_MILLI)
+        first = self.formats[0]
+        if not isinstance(first, PatternFormat):
+            return first.format(millis, sub)
+        offset = zone_offset_millis(millis, zone) if zone is not None else 0
+        return first.format(millis + offset, offset // 1000, sub)
 
     def format_millis(self, millis: int, zone: tzinfo | None = None) -> str:
         """``millis`` printed with the first format (in UTC; ``zone`` shifts the local fields of pattern

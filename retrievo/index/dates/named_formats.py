@@ -4,6 +4,7 @@ as single formats."""
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from retrievo.index.dates.elements import ISO_OFFSET, Element, Frac, Lit, Num, Opt
 from retrievo.index.dates.single_formats import EpochFormat, PatternFormat, SingleFormat
@@ -91,6 +92,21 @@ def _named_formats() -> dict[str, SingleFormat]:
         re.compile(
             r"(\d{4})(?:-(\d{2})(?:-(\d{2})(?:T(?:(\d{2})(?::(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?)?"
             r"(Z|UTC|GMT|[+-]\d{2}(?::?\d{2}(?::?\d{2})?)?)?)?)?)?)?"
+        ),
+    )
+    # date_nanos' default: the same parser, a printer with 3 to 9 fraction digits (trailing zeros cut)
+    optional_time = formats["strict_date_optional_time"]
+    assert isinstance(optional_time, PatternFormat)
+    formats["strict_date_optional_time_nanos"] = replace(
+        optional_time,
+        name="strict_date_optional_time_nanos",
+        print_elements=(
+            *_iso_date(True),
+            Lit("T"),
+            *_iso_time(True, fraction="none"),
+            Lit("."),
+            Frac(3, 9, -3),
+            ISO_OFFSET,
         ),
     )
     basic_date = (Num("year", 4, 4, pad=4), Num("month", 2, 2, pad=2), Num("day", 2, 2, pad=2))

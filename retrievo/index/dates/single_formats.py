@@ -46,6 +46,8 @@ class Parsed:
 
     local_millis: int
     offset_seconds: int | None
+    #: The nanoseconds below the millisecond (kept for ``date_nanos``; ``date`` drops them).
+    sub_millis_nanos: int = 0
 
     def to_millis(self, zone: tzinfo | None) -> int:
         if self.offset_seconds is not None:
@@ -81,7 +83,7 @@ def _resolve_fields(text: str, fields: dict[str, int], round_up: bool) -> Parsed
         + values["second"] * 1000
         + values["nano"] // NANOS_PER_MILLI
     )
-    return Parsed(millis, fields.get("offset"))
+    return Parsed(millis, fields.get("offset"), values["nano"] % NANOS_PER_MILLI)
 
 
 _FAST_FIELDS = ("year", "month", "day", "hour", "minute", "second")
@@ -135,8 +137,9 @@ class PatternFormat:
             raise ValueError(f"Text '{text}' could not be parsed, unparsed text found at index {end}")
         return _resolve_fields(text, fields, round_up)
 
-    def format(self, millis: int, offset_seconds: int = 0) -> str:
-        """``millis`` as local fields (already shifted by the zone's offset), printing ``offset_seconds``."""
+    def format(self, millis: int, offset_seconds: int = 0, sub_millis_nanos: int = 0) -> str:
+        """``millis`` as local fields (already shifted by the zone's offset), printing ``offset_seconds``;
+        ``sub_millis_nanos``: the nanoseconds below the millisecond (``date_nanos``)."""
         days, rest = divmod(millis, MILLIS_PER_DAY)
         year, month, day = civil_from_days(days)
         parts = {
@@ -146,7 +149,7 @@ class PatternFormat:
             "hour": rest // 3_600_000,
             "minute": rest // 60_000 % 60,
             "second": rest // 1000 % 60,
-            "nano": rest % 1000 * NANOS_PER_MILLI,
+            "nano": rest % 1000 * NANOS_PER_MILLI + sub_millis_nanos,
             "offset_seconds": offset_seconds,
         }
         return render_elements(self.print_elements, parts)
@@ -169,15 +172,18 @@ class EpochFormat:
             raise ValueError(f"Text '{text}' could not be parsed at index 0")
         exact = Decimal(text) * self.millis_per_unit
         millis = int(exact.to_integral_value(rounding="ROUND_FLOOR"))
+        sub_nanos = int(((exact - millis) * NANOS_PER_MILLI).to_integral_value(rounding="ROUND_FLOOR"))
         if round_up and self.millis_per_unit > 1 and "." not in text:
             millis += self.millis_per_unit - 1  # round-up parser defaults the missing fraction to .999
-        return Parsed(millis, 0)
+        return Parsed(millis, 0, sub_nanos)
 
-    def format(self, millis: int) -> str:
+    def format(self, millis: int, sub_millis_nanos: int = 0) -> str:
         if self.millis_per_unit == 1:
-            return str(millis)
+            # EpochTime: appendFraction(NANOS_OF_MILLI, 0, 6): the nanos of the milli, trailing zeros cut
+            return str(millis) if sub_millis_nanos == 0 else f"{millis}.{sub_millis_nanos:06d}".rstrip("0")
         seconds, rest = divmod(millis, 1000)
-        return str(seconds) if rest == 0 else f"{seconds}.{rest:03d}".rstrip("0")
+        nanos = rest * 1_000_000 + sub_millis_nanos  # appendFraction(NANO_OF_SECOND, 0, 9)
+        return str(seconds) if nanos == 0 else f"{seconds}.{nanos:09d}".rstrip("0")
 
 
 SingleFormat = PatternFormat | EpochFormat

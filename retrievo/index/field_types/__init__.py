@@ -35,6 +35,9 @@ Parameters and who implements their effect:
 ``format``                implemented here for parsing (dates), exposed for printing.
 ``meta``                  validated and echoed by ``GET _mapping``.
 ``fields``                multi-fields: each sub-field parses the parent's raw JSON value.
+``copy_to``, ``store``     added to the value types by :mod:`.copy_to_param`; the document parser
+                          copies (:mod:`retrievo.index.copy_to`), ``stored_fields`` reads stored
+                          fields (:mod:`retrievo.index.stored_fields`).
 ``dims``, ``element_type``, exposed (``FieldMapping.dims`` ...) for ``dense_vector``; values are
 ``similarity``,            validated here (length, bytes, unit length, zero magnitude) and come
 ``index_options``          back as float32 arrays; the vector index
@@ -65,9 +68,14 @@ from retrievo.index.field_types.base import (
     register_field_types,
 )
 from retrievo.index.field_types.boolean import BOOLEAN
+from retrievo.index.field_types.completion import COMPLETION
+from retrievo.index.field_types.copy_to_param import with_copy_to, with_store
 from retrievo.index.field_types.date import DATE
+from retrievo.index.field_types.date_nanos import DATE_NANOS
 from retrievo.index.field_types.dense_vector import DENSE_VECTOR, dynamic_dense_vector
 from retrievo.index.field_types.numeric import NUMBERS
+from retrievo.index.field_types.rank_feature import RANK_FEATURE, RANK_FEATURES
+from retrievo.index.field_types.search_as_you_type import SEARCH_AS_YOU_TYPE
 from retrievo.index.field_types.semantic_text import SEMANTIC_TEXT
 from retrievo.index.field_types.sparse_vector import SPARSE_VECTOR
 from retrievo.index.field_types.text import KEYWORD, TEXT
@@ -88,11 +96,20 @@ __all__ = [
     "dynamic_dense_vector",
 ]
 
-register_field_types(TEXT, KEYWORD, DATE, BOOLEAN, DENSE_VECTOR, SEMANTIC_TEXT, SPARSE_VECTOR, *NUMBERS)
+register_field_types(
+    *with_store(*with_copy_to(TEXT, KEYWORD, DATE, DATE_NANOS, BOOLEAN)),
+    DENSE_VECTOR,
+    SEMANTIC_TEXT,
+    SPARSE_VECTOR,
+    COMPLETION,
+    SEARCH_AS_YOU_TYPE,
+    RANK_FEATURE,
+    RANK_FEATURES,
+    *with_store(*with_copy_to(*NUMBERS)),
+)
 
 UNSUPPORTED_FIELD_TYPES: frozenset[str] = frozenset(
     {
-        "nested",
         "flattened",
         "geo_point",
         "geo_shape",
@@ -106,17 +123,12 @@ UNSUPPORTED_FIELD_TYPES: frozenset[str] = frozenset(
         "double_range",
         "date_range",
         "ip_range",
-        "date_nanos",
         "scaled_float",
         "unsigned_long",
         "wildcard",
         "constant_keyword",
         "match_only_text",
-        "search_as_you_type",
-        "completion",
         "token_count",
-        "rank_feature",
-        "rank_features",
         "percolator",
         "join",
         "alias",

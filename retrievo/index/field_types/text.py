@@ -29,6 +29,7 @@ from retrievo.index.field_types.params import (
     parse_bool,
     parse_int,
 )
+from retrievo.index.field_types.text_subfields import INDEX_PHRASES, INDEX_PREFIXES
 from retrievo.java_text import java_str
 
 __all__ = ["KEYWORD", "TEXT", "parse_text_value", "text_of"]
@@ -133,6 +134,8 @@ TEXT = FieldTypeSpec(
             constant(100),
             display=lambda value, params: True,
         ),
+        INDEX_PREFIXES,
+        INDEX_PHRASES,
         meta_param(),
     ),
     parse_value=parse_text_value,
@@ -147,8 +150,6 @@ TEXT = FieldTypeSpec(
             "fielddata",
             "fielddata_frequency_filter",
             "eager_global_ordinals",
-            "index_phrases",
-            "index_prefixes",
         }
     ),
 )

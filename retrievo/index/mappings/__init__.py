@@ -23,7 +23,8 @@ Not supported (rejected with a "not supported" ``mapper_parsing_exception``): ``
 other types of :data:`~retrievo.index.field_types.UNSUPPORTED_FIELD_TYPES`, ``dynamic:
 runtime``, ``dynamic_templates`` (an empty list is accepted), ``dynamic_date_formats``,
 ``runtime``, ``subobjects``, ``_source`` other than ``{"enabled": true}``, ``_routing`` and the
-other metadata-field settings, ``copy_to`` and the parameters listed as unsupported per type.
+other metadata-field settings, ``copy_to`` on objects and the parameters listed as unsupported per type
+(``copy_to`` on leaf fields is checked by :mod:`retrievo.index.copy_to` whenever the mappings change).
 """
 
 from retrievo.index.field_types import FieldMapping

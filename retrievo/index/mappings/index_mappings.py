@@ -8,6 +8,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from types import MappingProxyType
 from typing import Any
 
+from retrievo.index.copy_to import check_copy_to
 from retrievo.index.field_types import AnalyzerRegistry, FieldMapping, MappingContext, MappingDefinitionError
 from retrievo.index.mappings.merging import merge_object, tree_of
 from retrievo.index.mappings.objects import Mapper, ObjectMapping, RootSettings, properties_json
@@ -41,6 +42,7 @@ class Mappings:
         fields: dict[str, FieldMapping] = {}
         objects: dict[str, ObjectMapping] = {"": self._root}
         _index_tree(self._root, fields, objects)
+        check_copy_to(fields, objects)
         self._fields: Mapping[str, FieldMapping] = MappingProxyType(fields)
         self._objects: Mapping[str, ObjectMapping] = MappingProxyType(objects)
 

@@ -54,6 +54,10 @@ def _merge_field(current: FieldMapping, incoming: FieldMapping) -> FieldMapping:
 
 def merge_object(current: ObjectMapping, incoming: ObjectMapping) -> ObjectMapping:
     """``ObjectMapper.doMerge``: ``dynamic`` may change, ``enabled`` may not, children merge."""
+    # (an incoming plain object with properties may be the bare intermediate object of a dynamic update)
+    downgrade = current.nested is not None and incoming.nested is None and not incoming.properties
+    if current.path and (downgrade or (current.nested is None and incoming.nested is not None)):
+        raise illegal_argument(f"can't merge a non-nested mapping [{current.path}] with a nested mapping")
     if incoming.enabled_explicit and incoming.enabled != current.enabled:
         raise illegal_argument(
             f"the [enabled] parameter can't be updated for the object mapping [{current.path or ROOT_NAME}]"
@@ -68,6 +72,7 @@ def merge_object(current: ObjectMapping, incoming: ObjectMapping) -> ObjectMappi
         incoming.dynamic if incoming.dynamic is not None else current.dynamic,
         current.enabled,
         current.enabled_explicit or incoming.enabled_explicit,
+        current.nested if current.nested is not None else incoming.nested,
     )
 
 

@@ -10,9 +10,26 @@ from typing import Any
 
 from retrievo.index.field_types import FieldMapping
 
-__all__ = ["ROOT_NAME", "Mapper", "ObjectMapping", "RootSettings", "properties_json"]
+__all__ = ["ROOT_NAME", "Mapper", "NestedOptions", "ObjectMapping", "RootSettings", "properties_json"]
 
 ROOT_NAME = "_doc"
+
+
+@dataclass(frozen=True)
+class NestedOptions:
+    """What makes an object ``nested``: whether its fields are also indexed into the parent document
+    (``include_in_parent``) and into the root document (``include_in_root``)."""
+
+    include_in_parent: bool = False
+    include_in_root: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        body: dict[str, Any] = {}
+        if self.include_in_parent:
+            body["include_in_parent"] = True
+        if self.include_in_root:
+            body["include_in_root"] = True
+        return body
 
 
 @dataclass(frozen=True)
@@ -29,10 +46,12 @@ class ObjectMapping:
     dynamic: str | None = None
     enabled: bool = True
     enabled_explicit: bool = False
+    #: A ``nested`` object: each of its objects is indexed as a document of its own (``index/nested.py``).
+    nested: NestedOptions | None = None
 
     @property
     def type(self) -> str:
-        return "object"
+        return "object" if self.nested is None else "nested"
 
     @property
     def name(self) -> str:
@@ -41,8 +60,10 @@ class ObjectMapping:
     def to_json(self) -> dict[str, Any]:
         """As ``GET _mapping`` shows an object: ``type`` only when it has no properties."""
         body: dict[str, Any] = {}
-        if not self.properties:
-            body["type"] = "object"
+        if not self.properties or self.nested is not None:
+            body["type"] = self.type
+        if self.nested is not None:
+            body.update(self.nested.to_json())
         body.update(self.settings_json())
         if self.properties:
             body["properties"] = properties_json(self.properties)

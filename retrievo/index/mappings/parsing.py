@@ -19,7 +19,7 @@ from retrievo.index.field_types import (
     MappingDefinitionError,
 )
 from retrievo.index.mappings.merging import merge_mapper
-from retrievo.index.mappings.objects import ROOT_NAME, Mapper, ObjectMapping, RootSettings
+from retrievo.index.mappings.objects import ROOT_NAME, Mapper, NestedOptions, ObjectMapping, RootSettings
 from retrievo.java_text import java_str
 
 __all__ = ["build_mapper", "parse_root", "wrap_definition_error"]
@@ -41,9 +41,7 @@ _UNSUPPORTED_ROOT_KEYS = frozenset(
         "_ignored",
     }
 )
-_UNSUPPORTED_OBJECT_KEYS = frozenset(
-    {"subobjects", "include_in_parent", "include_in_root", "synthetic_source_keep", "store_array_source", "copy_to"}
-)
+_UNSUPPORTED_OBJECT_KEYS = frozenset({"subobjects", "synthetic_source_keep", "store_array_source", "copy_to"})
 
 
 def _join(parent: str, name: str) -> str:
@@ -123,8 +121,8 @@ def _parse_mapper(key: str, name: str, path: str, definition: Mapping[str, Any],
             return _parse_object(key, path, definition, context)
         raise MappingDefinitionError(f"No type specified for field [{key}]")
     type_name = java_str(type_node)
-    if type_name == "object":
-        return _parse_object(key, path, definition, context)
+    if type_name in ("object", "nested"):
+        return _parse_object(key, path, definition, context, nested=type_name == "nested")
     spec = FIELD_TYPES.get(type_name)
     if spec is not None:
         return _parse_leaf(name, path, definition, spec, context, parent=None)
@@ -133,8 +131,11 @@ def _parse_mapper(key: str, name: str, path: str, definition: Mapping[str, Any],
     raise MappingDefinitionError(f"No handler for type [{type_name}] declared on field [{key}]")
 
 
-def _parse_object(key: str, path: str, definition: Mapping[str, Any], context: MappingContext) -> ObjectMapping:
+def _parse_object(
+    key: str, path: str, definition: Mapping[str, Any], context: MappingContext, nested: bool = False
+) -> ObjectMapping:
     dynamic: str | None = None
+    includes = {"include_in_parent": False, "include_in_root": False}
     enabled, enabled_explicit = True, False
     properties: dict[str, Mapper] = {}
     remaining: dict[str, Any] = {}
@@ -147,13 +148,16 @@ def _parse_object(key: str, path: str, definition: Mapping[str, Any], context: M
             enabled, enabled_explicit = _named_bool(value, "enabled.enabled"), True
         elif name == "properties":
             properties = _parse_properties(path, value, context)
+        elif nested and name in includes:
+            includes[name] = _named_bool(value, name)
         elif name in _UNSUPPORTED_OBJECT_KEYS:
             raise _not_supported(f"parameter [{name}] on object [{path}]")
         else:
             remaining[name] = value
     if remaining:
         raise _unsupported_parameters(f"Mapping definition for [{key}]", remaining)
-    return ObjectMapping(path, MappingProxyType(properties), dynamic, enabled, enabled_explicit)
+    options = NestedOptions(includes["include_in_parent"], includes["include_in_root"]) if nested else None
+    return ObjectMapping(path, MappingProxyType(properties), dynamic, enabled, enabled_explicit, options)
 
 
 def _parse_multi_fields(name: str, path: str, node: Any, context: MappingContext) -> tuple[FieldMapping, ...]:

@@ -127,6 +127,10 @@ class DataDirectory:
         """The query rulesets by id (empty when none was saved)."""
         return copy.deepcopy(self._manifest.query_rules)
 
+    def synonyms(self) -> dict[str, list[dict[str, Any]]]:
+        """The synonyms sets by id (empty when none was saved: format < 8)."""
+        return copy.deepcopy(self._manifest.synonyms)
+
     def aliases(self) -> dict[str, dict[str, dict[str, Any]]]:
         """Index name → alias name → the alias's metadata on that index (only indices with aliases)."""
         return {
@@ -176,20 +180,30 @@ class DataDirectory:
         ml_commons: Mapping[str, Any] | None = None,
         cluster_settings: Mapping[str, str] | None = None,
         query_rules: Mapping[str, Mapping[str, Any]] | None = None,
+        synonyms: Mapping[str, list[dict[str, Any]]] | None = None,
     ) -> None:
         """Persist ``shards`` (a new generation each), forget the indexes named in ``drop``, replace
         the endpoint definitions when given, and every index's aliases when ``aliases`` (index name
         → alias name → metadata; an index it does not name has none) is given, else keep each
         index's aliases as they were; ``only``: the result holds exactly ``shards``; ``pipelines``, when
         given, replaces the search pipeline definitions, ``ml_commons`` ML Commons' state and ``cluster_settings``
-        the persistent cluster settings, ``query_rules`` the query rulesets."""
+        the persistent cluster settings, ``query_rules`` the query rulesets, ``synonyms`` the synonyms sets."""
         written: dict[str, tuple[IndexEntry, dict[str, WrittenFile]]] = {}
         try:
             for shard in shards:
                 written[shard.name] = self._write_shard(shard)
             with self._lock:
                 self._swap_manifest(
-                    written, set(drop), endpoints, aliases, only, pipelines, ml_commons, cluster_settings, query_rules
+                    written,
+                    set(drop),
+                    endpoints,
+                    aliases,
+                    only,
+                    pipelines,
+                    ml_commons,
+                    cluster_settings,
+                    query_rules,
+                    synonyms,
                 )
         finally:
             with self._lock:
@@ -234,6 +248,7 @@ class DataDirectory:
         ml_commons: Mapping[str, Any] | None = None,
         cluster_settings: Mapping[str, str] | None = None,
         query_rules: Mapping[str, Mapping[str, Any]] | None = None,
+        synonyms: Mapping[str, list[dict[str, Any]]] | None = None,
     ) -> None:
         path = self.root / MANIFEST_NAME
         try:
@@ -273,6 +288,7 @@ class DataDirectory:
                 if query_rules is None
                 else {n: copy.deepcopy(dict(d)) for n, d in query_rules.items()}
             ),
+            synonyms=current.synonyms if synonyms is None else {n: copy.deepcopy(r) for n, r in synonyms.items()},
         )
         data = dump_json(manifest.to_json())
         tmp = self.root / f"{_TMP_PREFIX}{secrets.token_hex(6)}.tmp"

@@ -68,6 +68,7 @@ def write_inverted(out: GenerationWriter, prefix: str, writer: InvertedFieldWrit
         "name": writer.name,
         "with_norms": writer.with_norms,
         "with_positions": writer.with_positions,
+        "with_freqs": writer.with_freqs,
         "terms": len(vocab),
     }
     snap = writer.snapshot
@@ -102,6 +103,7 @@ def read_inverted(src: GenerationReader, prefix: str, facts: dict[str, Any]) -> 
         str(facts["name"]),
         with_norms=bool(facts["with_norms"]),
         with_positions=bool(facts["with_positions"]),
+        with_freqs=facts.get("with_freqs"),
         terms=vocab,
     )
     snap = facts.get("snapshot")

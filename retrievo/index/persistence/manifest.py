@@ -29,6 +29,8 @@ misread the new layout. A manifest from a newer version is refused with
   fields on a ``sparse_embedding`` endpoint; absent before: none; a version-6 reader would drop them).
   Also from 7: a ``semantic`` field entry may carry ``similarity`` and ``element_type`` (its endpoint's;
   absent before: ``cosine`` / ``float``, the only ones stored then).
+* 8: ``synonyms``, Elasticsearch's synonyms sets by id, each a list of ``{"id", "synonyms"}`` rules
+  (absent before: none; a version-7 reader would drop them silently).
 """
 
 from __future__ import annotations
@@ -42,7 +44,7 @@ from retrievo.index.persistence import errors
 from retrievo.index.persistence.files import FileRecord, canonical_digest, load_json
 
 FORMAT = "retrievo-data"
-FORMAT_VERSION = 7
+FORMAT_VERSION = 8
 MANIFEST_NAME = "retrievo-manifest.json"
 
 _INDEX_DIR = re.compile(r"indices/[0-9a-zA-Z_-]{1,64}/[0-9]{8,}")
@@ -91,6 +93,8 @@ class Manifest:
     cluster_settings: dict[str, str] | None = None
     #: Query rulesets by id (``retrievo.query_rules``), as ``GET`` answers them; empty: none.
     query_rules: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: Synonyms sets by id (``retrievo.synonyms``), each its rules as ``GET _synonyms/{id}`` lists them.
+    synonyms: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
     def body(self) -> dict[str, Any]:
         return {
@@ -104,6 +108,7 @@ class Manifest:
             "ml_commons": self.ml_commons,
             "cluster_settings": dict(sorted((self.cluster_settings or {}).items())),
             "query_rules": {name: self.query_rules[name] for name in sorted(self.query_rules)},
+            "synonyms": {name: self.synonyms[name] for name in sorted(self.synonyms)},
             "indices": [self.indices[name].to_json() for name in sorted(self.indices)],
         }
 
@@ -199,6 +204,11 @@ def _decode(path: Path, body: dict[str, Any]) -> Manifest:
     query_rules = body.get("query_rules", {})  # format versions 1 to 6: none
     if not isinstance(query_rules, dict) or not all(isinstance(d, dict) for d in query_rules.values()):
         raise TypeError("query_rules must be an object of objects")
+    synonyms = body.get("synonyms", {})  # format versions 1 to 7: none
+    if not isinstance(synonyms, dict) or not all(
+        isinstance(rules, list) and all(isinstance(r, dict) for r in rules) for rules in synonyms.values()
+    ):
+        raise TypeError("synonyms must be an object of lists of objects")
     return Manifest(
         generation=int(body["generation"]),
         writer=str(body["writer"]),
@@ -209,4 +219,5 @@ def _decode(path: Path, body: dict[str, Any]) -> Manifest:
         ml_commons=dict(ml_commons),
         cluster_settings=None if cluster_settings is None else dict(cluster_settings),
         query_rules={str(name): dict(d) for name, d in query_rules.items()},
+        synonyms={str(name): [dict(r) for r in rules] for name, rules in synonyms.items()},
     )

@@ -149,6 +149,7 @@ def _build_shard(src: GenerationReader, body: Any, embedder: ChunkEmbedder | Non
         shard.presence[path] = docs.tolist()
     src.note("presence.pack", ("presence", tuple((p, len(shard.presence[p])) for p in paths)))
     _check_doc_ranges(src, shard)
+    shard.rebuild_nested()  # nested objects are derived from the sources, not saved
     shard.refresh()
     return shard
 

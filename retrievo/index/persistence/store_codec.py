@@ -3,9 +3,10 @@
 Documents are kept like Lucene keeps them: in immutable *segments*, runs of internal doc ids each
 stored as ``docs.ids.<start>-<end>.json`` (``{"ids": [...], "versions": [...]}``) and
 ``docs.sources.<start>-<end>.jsonl`` (one source per line), with a live mask (``docs.live.npy``)
-saying which are deleted. A stored source never changes — an update appends a new internal doc, a
-delete only clears the old one — so a segment written once is valid for ever and later generations
-hard-link it. A commit writes only the documents added since the last one as a new small segment.
+saying which are deleted and each document's ``_seq_no`` (``docs.seq_no.npy``). A stored source
+never changes — an update appends a new internal doc, a delete only clears the old one — so a
+segment written once is valid for ever and later generations hard-link it. A commit writes only the
+documents added since the last one as a new small segment.
 
 Merge policy: segments never cross a :data:`BLOCK_DOCS` boundary (a block is the unit a loaded
 store decodes lazily, see :mod:`.lazy_sources`); within a block the trailing segments merge while
@@ -27,6 +28,8 @@ from retrievo.index.persistence.lazy_sources import LazySources
 from retrievo.index.store import DocumentStore
 
 BLOCK_DOCS = 1024
+SEQ_NOS_FILE = "docs.seq_no.npy"
+"""Each internal doc's ``_seq_no`` (int64); absent from stores saved before it was kept."""
 
 Segment = tuple[int, int, int]
 """(first doc, end doc, deleted docs written as ``null``)."""
@@ -114,6 +117,8 @@ def write_store(out: GenerationWriter, store: DocumentStore, index: str) -> dict
             raise errors.not_serializable(index, _culprit(store, start, end), bad) from None
     tombstones = {doc_id: v for doc_id, v in store.versions.items() if doc_id not in store.by_id}
     out.write_json("docs.tombstones.json", tombstones)
+    seq_nos = np.asarray(store.doc_seq_nos[: store.max_doc], dtype=np.int64)
+    out.write_array(SEQ_NOS_FILE, seq_nos, key=("seq_nos", store.max_doc))  # only ever appended to
     return {
         "max_doc": store.max_doc,
         "seq_no": store.seq_no,
@@ -180,6 +185,14 @@ def read_store(src: GenerationReader, facts: dict[str, Any]) -> DocumentStore:
         raise errors.corrupt(src.path("docs.tombstones.json"), "expected an object of versions")
     versions.update(tombstones)
     sources = LazySources(live_list, mapped)
+    doc_seq_nos = [-1] * max_doc  # a store saved before the file existed: unknown
+    if SEQ_NOS_FILE in src.records:
+        stored_seq_nos = src.read_array(SEQ_NOS_FILE, np.int64, 1)
+        if stored_seq_nos.size != max_doc:
+            reason = f"holds [{stored_seq_nos.size}] documents, expected [{max_doc}]"
+            raise errors.corrupt(src.path(SEQ_NOS_FILE), reason)
+        doc_seq_nos = stored_seq_nos.tolist()
+        src.note(SEQ_NOS_FILE, ("seq_nos", max_doc))
     return DocumentStore(
         ids=ids,
         sources=sources,  # type: ignore[arg-type]  # a lazily decoded list stands in for the list
@@ -187,5 +200,6 @@ def read_store(src: GenerationReader, facts: dict[str, Any]) -> DocumentStore:
         versions=versions,
         live_list=live_list,
         seq_no=int(facts["seq_no"]),
+        doc_seq_nos=doc_seq_nos,
         deletes_since_refresh=bool(facts["deletes_since_refresh"]),
     )

@@ -41,8 +41,9 @@ from retrievo.planner.planning import PlanningContext, plan_retriever
 from retrievo.planner.ranked import Ranked
 from retrievo.response import es_float, filter_source
 from retrievo.retrievers.collapse import Collapse, InnerHits
+from retrievo.retrievers.fetch_source import shown_source
 from retrievo.retrievers.retriever import Retriever
-from retrievo.retrievers.search import FieldAndFormat, SearchRequest, SourceFilter
+from retrievo.retrievers.search import FieldAndFormat, SearchRequest
 from retrievo.retrievers.sort import SortField
 
 KEYWORD_TYPES = frozenset({"keyword", "constant_keyword"})
@@ -265,10 +266,16 @@ FieldsFetcher = Callable[[tuple[FieldAndFormat, ...] | None], Callable[[str, dic
 
 
 def expand_hits(
-    op: CollapseOp, ctx: ExecContext, hits: list[dict[str, Any]], docs: list[int], fetcher: FieldsFetcher
+    op: CollapseOp,
+    ctx: ExecContext,
+    hits: list[dict[str, Any]],
+    docs: list[int],
+    fetcher: FieldsFetcher,
+    stored: StoredReader,
 ) -> None:
     """Add ``fields.<collapse field>`` and each ``inner_hits`` to the response's hits (in place).
-    ``docs`` are the hits' documents; ``hits`` may be a page of the kept groups."""
+    ``docs`` are the hits' documents; ``hits`` may be a page of the kept groups; ``stored`` reads an
+    inner hit's ``stored_fields``."""
     run: CollapseRun | None = ctx.trace.of(op, CollapseRun)
     if run is None or not hits:
         return
@@ -284,13 +291,28 @@ def expand_hits(
     groups: dict[Any, list[int]] = {}
     for doc, value in zip(run.population.tolist(), pop_values):
         groups.setdefault((value is None, type(value) is str, value), []).append(doc)
-    fetchers = [fetcher(inner.fields) for inner in op.spec.inner_hits]
+    fetchers = [_with_stored(fetcher(inner.fields), inner, stored) for inner in op.spec.inner_hits]
     for hit, value in zip(hits, values):
         members = np.asarray(groups.get((value is None, type(value) is str, value), []), dtype=np.int32)
         hit["inner_hits"] = {
             inner.name: {"hits": _inner_search(s, inner, members, run.scores, fetch)}
             for inner, fetch in zip(op.spec.inner_hits, fetchers)
         }
+
+
+#: Stored field names → a reader of their values from a document's source.
+StoredReader = Callable[[tuple[str, ...]], Callable[[Any], dict[str, Any]]]
+
+
+def _with_stored(
+    fetch: Callable[[str, dict[str, Any]], dict[str, Any]], inner: InnerHits, stored: StoredReader
+) -> Callable[[str, dict[str, Any]], dict[str, Any]]:
+    """An inner hit's ``fields`` fetcher with its named ``stored_fields`` in front."""
+    names = inner.stored_fields.names if inner.stored_fields is not None and inner.stored_fields.fetch else ()
+    if not names:
+        return fetch
+    read = stored(names)
+    return lambda doc_id, source: {**read(source), **fetch(doc_id, source)}
 
 
 def _inner_search(
@@ -319,9 +341,13 @@ def _inner_search(
     show_score = not by_field or inner.track_scores
     page = slice(inner.from_, inner.from_ + inner.size)
     out: list[dict[str, Any]] = []
-    source_spec = inner.source if inner.source is not None else SourceFilter()
+    source_spec = shown_source(inner.source, inner.stored_fields)
     for pos, doc in enumerate(ranked.tolist()[page], start=inner.from_):
         hit: dict[str, Any] = {"_index": s.index_name, "_id": s.ids[doc]}
+        if inner.stored_fields is not None and not inner.stored_fields.fetch:
+            del hit["_id"]  # ``stored_fields: _none_``
+        if inner.seq_no_primary_term:
+            hit["_seq_no"], hit["_primary_term"] = int(s.seq_nos[doc]), 1
         hit["_score"] = es_float(float(scores[doc])) if show_score else None
         source = s.source(doc)
         src = filter_source(source, source_spec)

@@ -223,8 +223,11 @@ class Rerank(Operator):
         if self.chunk is not None:
             window = ctx.inference.rerank_window(self.inference_id) if ctx.inference is not None else None
             settings = parse_chunking_settings(chunking_settings(self.chunk, window))
+        info = ctx.searcher.field_info(self.field)
+        paths = info.source_paths if info is not None and info.source_paths else (self.field,)  # copy_to sources
         for doc in docs:
-            text = field_text(ctx.searcher.source(doc), self.field)
+            source = ctx.searcher.source(doc)
+            text = next((t for t in (field_text(source, path) for path in paths) if t is not None), None)
             if text is None:
                 continue  # Elasticsearch drops documents without the field
             if settings is not None and self.chunk is not None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from retrievo.lucene.query import BoolQ, KnnHitsQ, LQuery, boosted
 from retrievo.planner.compile_query import compile_query, hybrid_without_processor
+from retrievo.planner.nested_sort import resolve_nested_sorts
 from retrievo.planner.operators.base import Operator
 from retrievo.planner.operators.collapse import check_request as check_collapse
 from retrievo.planner.operators.collapse import collapsed
@@ -37,10 +38,11 @@ def plan_standard(r: StandardRetriever, ctx: PlanningContext, k: int, min_score:
         op = MinScore(op, r.min_score)
     if r.terminate_after:
         op = TerminateAfter(op, r.terminate_after)
+    sort = resolve_nested_sorts(ctx, r.sort)
     if r.collapse is not None:  # every match ranked, then the first k groups
         check_collapse(ctx.searcher, r.collapse, r.sort, r.search_after)
-        return collapsed(TopDocs(op, max(k, ctx.searcher.max_doc), r.sort, r.search_after), r.collapse, k)
-    return TopDocs(op, k, r.sort, r.search_after)
+        return collapsed(TopDocs(op, max(k, ctx.searcher.max_doc), sort, r.search_after), r.collapse, k)
+    return TopDocs(op, k, sort, r.search_after)
 
 
 def _scored_query(r: StandardRetriever, ctx: PlanningContext) -> Operator:

@@ -25,6 +25,7 @@ from retrievo.lucene.rules import QUERY_RULE_NAMES, QUERY_RULES
 from retrievo.planner.rules import (
     flatten_single_child_rrf,
     parallel_branches,
+    prune_top_k,
     prune_windows,
     push_down_filters,
     share_filter_bitsets,
@@ -52,6 +53,7 @@ PLAN_RULES: tuple[ModuleType, ...] = (
     prune_windows,
     share_query_vectors,
     parallel_branches,
+    prune_top_k,
 )
 PLAN_RULE_NAMES: tuple[str, ...] = tuple(r.NAME for r in PLAN_RULES)
 

@@ -32,6 +32,7 @@ import org.apache.lucene.util.CharsRefBuilder;
 import org.apache.lucene.analysis.TokenStream;
 import org.apache.lucene.analysis.en.EnglishAnalyzer;
 import org.apache.lucene.analysis.Tokenizer;
+import org.apache.lucene.analysis.charfilter.HTMLStripCharFilter;
 import org.apache.lucene.analysis.charfilter.MappingCharFilter;
 import org.apache.lucene.analysis.charfilter.NormalizeCharMap;
 import org.apache.lucene.analysis.core.KeywordTokenizer;
@@ -240,6 +241,11 @@ public final class AnalysisOracle {
             case "pattern_replace":
                 return new PatternReplaceCharFilter(
                     Pattern.compile(cf.get("pattern").asText(), flags(strOr(cf, "flags", ""))), strOr(cf, "replacement", ""), in);
+            case "html_strip": {  // ES's HtmlStripCharFilterFactory: escaped_tags, or none
+                java.util.Set<String> escaped = new java.util.HashSet<>();
+                for (JsonNode t : cf.path("escaped_tags")) escaped.add(t.asText());
+                return escaped.isEmpty() ? new HTMLStripCharFilter(in) : new HTMLStripCharFilter(in, escaped);
+            }
             default:
                 throw new IllegalArgumentException("char_filter " + cf);
         }

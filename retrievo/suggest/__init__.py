@@ -1,0 +1,7 @@
+"""Elasticsearch's ``suggest`` section: the ``term`` suggester (Lucene's ``DirectSpellChecker``) and the
+``completion`` suggester (prefixes of a ``completion`` field's inputs, by weight).
+
+:mod:`.model` holds the parsed suggestions, :mod:`.parse` reads the JSON with Elasticsearch's errors,
+:mod:`.term` and :mod:`.completion` run one suggestion each over a searcher, :mod:`.run` runs a section
+and prints it where Elasticsearch does. The ``phrase`` suggester and context suggestions are refused.
+"""
