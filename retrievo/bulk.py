@@ -20,10 +20,12 @@ from retrievo.errors import (
     error_reason,
     illegal_argument,
     not_found,
+    not_supported,
     validation_error,
 )
 from retrievo.index.doc_ids import empty_id, id_problems
 from retrievo.index.shard import Shard
+from retrievo.index.versioning import parse_write_version
 from retrievo.progress import Progress
 
 #: Texts per embedding call of the prefetch, and the batch size from which it shows a progress bar.
@@ -194,9 +196,12 @@ def _one(
     touched: set[Shard],
     require_alias: bool = False,
 ) -> dict[str, Any]:
-    unknown = set(meta) - {"_index", "_id", "routing", "require_alias"}
+    unknown = set(meta) - {"_index", "_id", "routing", "require_alias", "version", "version_type"}
     if unknown:
         raise illegal_argument(f"Action/metadata line contains an unknown parameter [{sorted(unknown)[0]}]")
+    if action == "update" and ("version" in meta or "version_type" in meta):
+        raise not_supported("[version] on a bulk [update]")
+    requested = parse_write_version(meta.get("version"), meta.get("version_type"), action)
     if index is None:
         raise bad_request("action_request_validation_exception", "Validation Failed: 1: index is missing;")
     if action != "delete" and meta.get("require_alias") is not None:
@@ -204,7 +209,7 @@ def _one(
     index = catalog.write_index(index, require_alias=require_alias and action != "delete")
     if action == "delete":
         shard = catalog.shard(index)
-        version, seq_no = shard.delete_document(str(doc_id))
+        version, seq_no = shard.delete_document(str(doc_id), requested)
         touched.add(shard)
         result = catalog.write_result(shard, str(doc_id), version or 1, "deleted" if version else "not_found", seq_no)
         return {"delete": {**result, "status": 200 if version else 404}}
@@ -219,7 +224,7 @@ def _one(
         raise empty_id()
     shard = catalog.shard(index, auto_create=True)
     touched.add(shard)
-    new_id, version, created, seq_no = shard.index_document(doc_id, source, action)
+    new_id, version, created, seq_no = shard.index_document(doc_id, source, action, version=requested)
     result = catalog.write_result(shard, new_id, version, "created" if created else "updated", seq_no)
     return {action: {**result, "status": 201 if created else 200}}
 

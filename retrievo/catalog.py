@@ -184,6 +184,10 @@ class Catalog:
         """Alias name → index name → the alias's metadata there (a read-only view)."""
         return MappingProxyType({a: MappingProxyType(dict(on)) for a, on in self._aliases.items()})
 
+    def is_alias(self, name: str) -> bool:
+        """Whether ``name`` is an alias (without building the :attr:`aliases` view: every search asks)."""
+        return name in self._aliases
+
     def put_alias(self, indices: list[str], alias: str, metadata: Mapping[str, Any]) -> None:
         """Point ``alias`` at each of ``indices`` (replacing its metadata there)."""
         if alias in self._shards:

@@ -280,15 +280,15 @@ class InferenceClient(_OfficialInference):
 def _resolve_search(kwargs: dict[str, Any], *, count: bool = False) -> dict[str, Any]:
     """``body=`` may be an ``elasticsearch.dsl.Search`` or a retrievo ``SearchRequest``: the index
     it names and its body, as retrievo's engine always took them."""
-    from retrievo.errors import bad_request
-    from retrievo.grammar.builders import resolve_request
-
     body = kwargs.get("body")
     if isinstance(body, Mapping):
         kwargs["body"] = dict(body)  # the client merges keyword arguments into it: not into the caller's
         return kwargs
     if body is None or isinstance(body, str | bytes):
         return kwargs
+    from retrievo.errors import bad_request
+    from retrievo.grammar.builders import resolve_request
+
     index, body, params = resolve_request(kwargs.pop("index", None), body, {}, count=count)
     if not isinstance(body, Mapping):
         raise bad_request("parsing_exception", f"[body] must be an object, found [{type(body).__name__}]")

@@ -94,6 +94,24 @@ def shard_failure(
     )
 
 
+def query_shard_failure(index: str, reason: str, cause: dict[str, Any] | None = None) -> BadRequestError:
+    """A ``QueryShardException`` thrown while the shard builds the query (``SearchExecutionContext.toQuery``
+    wraps what the builder threw in one, "failed to create query: ..."): the search fails with it, status
+    400. Unlike :func:`shard_failure`, the root cause is the shard exception itself, not what it wraps."""
+    failure: dict[str, Any] = {"type": "query_shard_exception", "reason": reason, "index": index}
+    if cause is not None:
+        failure["caused_by"] = cause
+    return bad_request(
+        "search_phase_execution_exception",
+        "all shards failed",
+        caused_by=failure,
+        root_cause=[{"type": "query_shard_exception", "reason": reason, "index": index}],
+        phase="query",
+        grouped=True,
+        failed_shards=[{"shard": 0, "index": index, "node": "retrievo", "reason": failure}],
+    )
+
+
 def error_cause(error_type: str, reason: str, caused_by: dict[str, Any] | None = None, **extra: Any) -> dict[str, Any]:
     """One ``{type, reason, ...}`` object, the unit Elasticsearch nests in ``caused_by`` chains."""
     cause: dict[str, Any] = {"type": error_type, "reason": reason}

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from retrievo.index.dates.nanos import format_date_nanos
+from retrievo.index.ip_values import ip_doc_values
 from retrievo.index.searcher import Searcher
 
 INTEGER_TYPES = frozenset({"long", "integer", "short", "byte", "unsigned_long"})
@@ -102,6 +103,8 @@ class FieldReader:
             return _shape(sorted({_keyword(v) for v in values}))
         if self.es_type in ("text", "semantic_text", "match_only_text"):
             return _shape([_keyword(v) for v in values if not isinstance(v, dict)])
+        if self.es_type == "ip":  # doc values: distinct addresses in byte order, printed canonically
+            return _shape(ip_doc_values(values))
         if self.es_type == "dense_vector":
             vector = self.searcher.source(doc)
             raw = _vector(vector, self.source_path)

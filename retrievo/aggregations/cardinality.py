@@ -17,7 +17,9 @@ import numpy as np
 
 from retrievo.aggregations import params as p
 from retrievo.aggregations.base import AggContext, Aggregation, AggResult
+from retrievo.aggregations.grouping import distinct_values
 from retrievo.aggregations.hyperloglog import DEFAULT_PRECISION, cardinality, precision_from_threshold
+from retrievo.aggregations.ip_ranges import ip_hashes
 from retrievo.aggregations.murmur3 import hash_doubles, hash_longs, hash_strings
 from retrievo.aggregations.values import (
     docs_with_value,
@@ -85,9 +87,12 @@ class Cardinality(Aggregation):
             read = keyword_values(ctx, self.field, docs)
             terms: list[str] = []
             if read is not None:
-                terms = [str(t) for t in read[2][np.unique(read[1])]]
+                terms = [str(t) for t in read[2][distinct_values(read[1])]]
             if lacking:
                 terms.append(_missing_text(self.missing))
+            fi_ip = ctx.searcher.field_info(self.field)
+            if fi_ip is not None and fi_ip.type == "ip":  # the 16-byte encodings are what ES hashes
+                return ip_hashes(terms)
             return hash_strings(sorted(set(terms)))
         if kind == "double":
             read_d = numeric_values(ctx, self.field, docs)
@@ -110,7 +115,7 @@ class Cardinality(Aggregation):
             else:
                 missing = _missing_long(self.missing, kind)
             longs = np.append(longs, np.int64(missing))
-        return hash_longs(np.unique(longs))
+        return hash_longs(distinct_values(longs))
 
 
 def _missing_text(missing: Any) -> str:

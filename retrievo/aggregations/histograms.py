@@ -19,6 +19,7 @@ import numpy as np
 from retrievo.aggregations import params as p
 from retrievo.aggregations.base import AggContext, Aggregation, AggResult, Bucket
 from retrievo.aggregations.decimal_format import compile_decimal_format
+from retrievo.aggregations.grouping import Groups
 from retrievo.aggregations.ordering import Order, check_order_paths, parse_order, sort_buckets, with_tiebreak
 from retrievo.aggregations.run import finish_buckets
 from retrievo.aggregations.values import (
@@ -57,22 +58,11 @@ _FIXED_UNITS = {"ms": 1, "s": 1000, "m": 60_000, "h": _HOUR, "d": _DAY}
 _TIME_VALUE = re.compile(r"([+-]?)(\d+)(ms|s|m|h|d)")
 
 
-def _bucket_pairs(docs: np.ndarray, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Distinct (doc, key) pairs sorted by key: a document counts once per bucket."""
-    if not docs.size:
-        return docs, keys
-    order = np.lexsort((docs, keys))
-    d, k = docs[order], keys[order]
-    first = np.r_[True, (d[1:] != d[:-1]) | (k[1:] != k[:-1])]
-    return d[first], k[first]
-
-
-def _buckets_from(
-    pair_docs: np.ndarray, pair_keys: np.ndarray, all_keys: np.ndarray
-) -> list[tuple[Any, int, np.ndarray]]:
-    lo = np.searchsorted(pair_keys, all_keys, "left")
-    hi = np.searchsorted(pair_keys, all_keys, "right")
-    return [(k, int(h - lo_), pair_docs[lo_:h]) for k, lo_, h in zip(all_keys.tolist(), lo.tolist(), hi.tolist())]
+def _buckets_from(groups: Groups, all_keys: np.ndarray, with_members: bool) -> list[tuple[Any, int, np.ndarray]]:
+    """(key, doc count, docs) per key of ``all_keys``; the docs only where sub-aggregations read them."""
+    counts = groups.count_of(all_keys).tolist()
+    empty = np.zeros(0, dtype=np.int32)
+    return [(k, count, groups.members(k) if with_members else empty) for k, count in zip(all_keys.tolist(), counts)]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -99,8 +89,8 @@ class Histogram(Aggregation):
             keep = self._within_hard_bounds(steps_of * self.interval)
             vdocs, steps_of = vdocs[keep], steps_of[keep]
         keys = steps_of * self.interval + self.offset
-        pdocs, pkeys = _bucket_pairs(vdocs.astype(np.int32), keys)
-        present = np.unique(pkeys)
+        groups = Groups(vdocs.astype(np.int32), keys)
+        present = groups.keys
         if self.min_doc_count == 0:
             ends = [present.min(), present.max()] if present.size else []
             if self.extended_bounds is not None:
@@ -118,7 +108,7 @@ class Histogram(Aggregation):
                 present = np.union1d(present, filled)
         printer = compile_decimal_format(self.format).format if self.format is not None else None
         raw = []
-        for key, count, members in _buckets_from(pdocs, pkeys, present):
+        for key, count, members in _buckets_from(groups, present, bool(self.subs)):
             if count < self.min_doc_count:
                 continue
             body: dict[str, Any] = {"key": float(key)}
@@ -195,8 +185,8 @@ class DateHistogram(Histogram):
             if hard[1] is not None:
                 keep &= keys <= hard[1]
             vdocs, keys = vdocs[keep], keys[keep]
-        pdocs, pkeys = _bucket_pairs(vdocs.astype(np.int32), keys)
-        present = np.unique(pkeys)
+        groups = Groups(vdocs.astype(np.int32), keys, self._key_step())
+        present = groups.keys
         if self.min_doc_count == 0:
             ends = [int(present.min()), int(present.max())] if present.size else []
             if self.extended_text is not None:
@@ -215,7 +205,7 @@ class DateHistogram(Histogram):
         fi = ctx.searcher.field_info(self.field or "")
         fmt = self.format or (fi.date_format if fi else None) or DEFAULT_DATE_FORMAT
         raw = []
-        for key, count, members in _buckets_from(pdocs, pkeys, present):
+        for key, count, members in _buckets_from(groups, present, bool(self.subs)):
             if count < self.min_doc_count:
                 continue
             text = format_date_millis(int(key), fmt, self.time_zone)
@@ -224,6 +214,12 @@ class DateHistogram(Histogram):
 
     def _keyed_name(self, bucket: Bucket) -> str:
         return str(bucket.body["key_as_string"])
+
+    def _key_step(self) -> int:
+        """A step the keys are likely spaced by (a hint for counting: :class:`Groups` checks it)."""
+        if self.calendar is None:
+            return self.fixed_ms
+        return {"minute": 60_000, "hour": _HOUR}.get(self.calendar, _DAY)
 
     def _millis(self, ctx: AggContext, value: Any) -> int:
         """A date from the request (bounds, ``missing``) read as the field reads it, date math included."""
@@ -305,6 +301,11 @@ def _calendar_floor(local: np.ndarray, unit: str) -> np.ndarray:
         return days * _DAY
     if unit == "week":  # 1970-01-05 (day 4) was a Monday
         return (np.floor_divide(days - 4, 7) * 7 + 4) * _DAY
+    first = int(days.min()) if days.size else 0
+    span = int(days.max()) - first + 1 if days.size else 0
+    if 0 < span * 4 < days.size:  # few distinct days: round each day once, then look every value up
+        table = _calendar_floor(np.arange(first, first + span, dtype=np.int64) * _DAY, unit)
+        return table[days - first]
     months = days.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
     if unit == "quarter":
         months = np.floor_divide(months, 3) * 3

@@ -150,17 +150,24 @@ def linear_counting_threshold(precision: int) -> int:
     return int(np.float32(capacity) * _MAX_LOAD_FACTOR)
 
 
+def _sorted_distinct(values: np.ndarray) -> np.ndarray:
+    """``np.unique`` by a sort: hashes are spread over 64 bits, where numpy's hash-table unique is slow."""
+    ordered = np.sort(values)
+    return ordered[np.r_[True, ordered[1:] != ordered[:-1]]] if ordered.size else ordered
+
+
 def cardinality(hashes: np.ndarray, precision: int) -> int:
     """The ``value`` Elasticsearch reports for a bucket whose values hash to ``hashes`` (duplicates allowed)."""
     if not MIN_PRECISION <= precision <= MAX_PRECISION:
         raise ValueError(f"precision must be in [{MIN_PRECISION}, {MAX_PRECISION}]")
-    distinct = np.unique(np.asarray(hashes, dtype=np.int64))
-    if distinct.size == 0:
+    # no dedupe of the hashes themselves: equal hashes encode alike and a register keeps a maximum
+    values = np.asarray(hashes, dtype=np.int64)
+    if values.size == 0:
         return 0
-    encoded = np.unique(encode_hashes(distinct, precision))
+    encoded = _sorted_distinct(encode_hashes(values, precision))
     n = int(encoded.size)
     if n <= linear_counting_threshold(precision):
         if n == 1:
             return 1
         return _linear_counting(1 << _P2, (1 << _P2) - n)
-    return hll_estimate(registers(distinct, precision), precision)
+    return hll_estimate(registers(values, precision), precision)

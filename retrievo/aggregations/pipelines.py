@@ -20,12 +20,18 @@ _GAP_POLICIES = ("skip", "insert_zeros", "keep_values")
 
 
 def _bucket_value(bucket: Bucket, path: list[tuple[str, str | None]], gap_policy: str) -> float | None:
+    """``BucketHelpers.resolveBucketValue``: NaN and ±Inf are gaps, and so is any value but ``_count`` read
+    from an empty bucket (``keep_values`` keeps a finite one)."""
     try:
         value = sub_values(None, bucket, path)  # type: ignore[arg-type]
     except KeyError:
         raise illegal_argument(f"No aggregation found for path [{'>'.join(n for n, _ in path)}]") from None
-    if value is None or not math.isfinite(value):  # ``BucketHelpers.resolveBucketValue``: NaN and ±Inf are gaps
-        return 0.0 if gap_policy == "insert_zeros" else None
+    finite = value is not None and math.isfinite(value)
+    empty = bucket.doc_count == 0 and path != [("_count", None)]
+    if not finite or empty:
+        if gap_policy == "insert_zeros":
+            return 0.0
+        return value if gap_policy == "keep_values" and finite else None
     return value
 
 
@@ -55,7 +61,10 @@ class BucketMetric(Aggregation):
         target = results.get(head)
         if target is None or target.buckets is None:
             raise illegal_argument(f"No aggregation found for path [{self.buckets_path}]")
-        rest = path[1:] or [("_count", None)]
+        # ``getPathElementsAsStringList``: ``range.v`` is the list [range, v], so the head's ``.v`` names a
+        # sub-aggregation of its buckets, as ``range>v`` does
+        head_prop = path[0][1]
+        rest = ([(head_prop, None)] if head_prop is not None else []) + path[1:] or [("_count", None)]
         out: list[tuple[str, float]] = []
         for bucket in target.buckets:
             value = _bucket_value(bucket, rest, self.gap_policy)

@@ -14,6 +14,7 @@ import numpy as np
 from retrievo.aggregations import params as p
 from retrievo.aggregations.base import AggContext, Aggregation, AggResult
 from retrievo.aggregations.decimal_format import compile_decimal_format
+from retrievo.aggregations.grouping import Groups
 from retrievo.aggregations.ordering import (
     Order,
     check_order_paths,
@@ -24,7 +25,14 @@ from retrievo.aggregations.ordering import (
 )
 from retrievo.aggregations.partitions import double_partitions, long_partitions, string_partitions
 from retrievo.aggregations.run import finish_buckets
-from retrievo.aggregations.values import docs_with_value, field_kind, integer_values, keyword_values, numeric_values
+from retrievo.aggregations.values import (
+    docs_with_value,
+    field_kind,
+    integer_values,
+    keyword_values,
+    missing_label_slot,
+    numeric_values,
+)
 from retrievo.errors import illegal_argument, parsing_error
 from retrievo.index.dates import DEFAULT_DATE_FORMAT
 from retrievo.index.dates.formatter import format_date_millis
@@ -126,8 +134,9 @@ class Terms(Aggregation):
         if kind == "other":
             fi = ctx.searcher.field_info(self.field or "")
             raise p.type_error(self.field or "", fi.type if fi else "", "terms", ctx.index_name)
-        pair_docs, pair_keys, labels = self._pairs(ctx, kind, docs)
-        keys, counts = np.unique(pair_keys, return_counts=True)
+        pair_docs, pair_keys, labels = self._pairs(ctx, kind, docs, distinct=False)
+        groups = Groups(pair_docs, pair_keys)
+        keys, counts = groups.keys, groups.counts
         if self.min_doc_count == 0:
             all_docs = np.flatnonzero(ctx.searcher.live).astype(np.int32)
             _, every, all_labels = self._pairs(ctx, kind, all_docs, with_missing=False)
@@ -141,12 +150,10 @@ class Terms(Aggregation):
         if self.include_exclude is not None:
             keep &= self._included(ctx, kind, keys, labels)
         keys, counts = keys[keep], counts[keep]
-        # pairs come distinct and sorted by key then doc: a bucket's members are one sorted slice
 
         def bucket_of(i: int) -> tuple[Any, dict[str, Any], np.ndarray]:
             k = keys[i]
-            lo, hi = np.searchsorted(pair_keys, k, "left"), np.searchsorted(pair_keys, k, "right")
-            members = pair_docs[lo:hi]
+            members = groups.members(k) if self.subs else pair_docs[:0]  # only sub-aggregations read them
             key = self._key(kind, k.item(), labels)
             body: dict[str, Any] = {"key": key}
             shown = self._key_as_string(kind, key, ctx)
@@ -225,9 +232,10 @@ class Terms(Aggregation):
         return {"keyword": "sterms", "double": "dterms"}.get(kind, "lterms")
 
     def _pairs(
-        self, ctx: AggContext, kind: str, docs: np.ndarray, with_missing: bool = True
+        self, ctx: AggContext, kind: str, docs: np.ndarray, with_missing: bool = True, distinct: bool = True
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
-        """Distinct (doc, key) pairs: keys are ordinals (keyword), int64 or float64."""
+        """(doc, key) pairs: keys are ordinals (keyword), int64 or float64; ``distinct`` dedupes them and
+        sorts them by key then doc (else they come as read, for :class:`Groups` to count)."""
         field = self.field or ""
         labels: np.ndarray | None = None
         if kind == "keyword":
@@ -236,8 +244,7 @@ class Terms(Aggregation):
             pdocs, keys, labels = read
             if with_missing and self.missing is not None:
                 lacking = docs[~docs_with_value(ctx, field, docs)]
-                text = str(self.missing)
-                pos = int(np.searchsorted(labels, text)) if labels.size else 0
+                text, pos = missing_label_slot(ctx, field, labels, self.missing)
                 if pos < labels.size and labels[pos] == text:
                     miss_ord = pos
                 else:  # a value no document holds: give it its own ordinal in sorted position
@@ -264,7 +271,10 @@ class Terms(Aggregation):
                 keys = np.concatenate(
                     [keys, np.full(lacking.size, self._long_value(ctx, kind, self.missing), dtype=np.int64)]
                 )
-        pdocs, keys = distinct_pairs(pdocs.astype(np.int32), keys if kind == "double" else keys.astype(np.int64))
+        pdocs = pdocs.astype(np.int32, copy=False)
+        keys = keys if kind == "double" else keys.astype(np.int64, copy=False)
+        if distinct:
+            pdocs, keys = distinct_pairs(pdocs, keys)
         return pdocs, keys, labels
 
     def _long_value(self, ctx: AggContext, kind: str, value: Any) -> int:

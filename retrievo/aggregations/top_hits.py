@@ -4,8 +4,8 @@ Elasticsearch runs a small top-N collection per bucket (``TopHitsAggregator``) w
 scores: by score descending unless ``sort`` is given (the document id breaks ties, as Lucene's collectors
 do), ``from``/``size`` paging (default 0/3), ``hits.total`` the bucket's document count (always exact), and
 ``_score``/``max_score`` printed only when the order is by score or ``track_scores`` asks for them. The
-fetch options ``_source``, ``fields``, ``stored_fields`` and ``seq_no_primary_term`` behave as on the
-search; the rest of the fetch phase's options (``highlight``, ``explain``, ``version``,
+fetch options ``_source``, ``fields``, ``stored_fields``, ``seq_no_primary_term`` and ``version`` behave as
+on the search; the rest of the fetch phase's options (``highlight``, ``explain``,
 ``docvalue_fields``, ``script_fields``) are refused unless given their default, never silently ignored.
 """
 
@@ -31,11 +31,10 @@ from retrievo.retrievers.sort import SortField
 
 #: ``index.max_inner_result_window``'s default: ``from + size`` above it is refused.
 MAX_INNER_RESULT_WINDOW = 100
-_KEYS = ("from", "size", "sort", "_source", "track_scores", "stored_fields", "seq_no_primary_term")
+_KEYS = ("from", "size", "sort", "_source", "track_scores", "stored_fields", "seq_no_primary_term", "version")
 #: Fetch options retrievo does not run, with the default value that may pass.
 _REFUSED: dict[str, Any] = {
     "explain": False,
-    "version": False,
     "docvalue_fields": None,
     "script_fields": None,
     "highlight": None,
@@ -56,6 +55,8 @@ class TopHits(Aggregation):
     stored_fields: StoredFields | None = None
     #: ``seq_no_primary_term``: each hit shows ``_seq_no`` and ``_primary_term``.
     seq_no_primary_term: bool = False
+    #: ``version``: each hit shows its document's ``_version``.
+    version: bool = False
 
     type_name: ClassVar[str] = "top_hits"
     type_key: ClassVar[str] = "top_hits"
@@ -81,6 +82,8 @@ class TopHits(Aggregation):
         stored = _stored_reader(ctx, self.stored_fields)
         if self.seq_no_primary_term and ctx.nested_scope is not None:
             raise not_supported("[seq_no_primary_term] in a [top_hits] aggregation under a [nested] aggregation")
+        if self.version and ctx.nested_scope is not None:
+            raise not_supported("[version] in a [top_hits] aggregation under a [nested] aggregation")
         hits: list[dict[str, Any]] = []
         # ``sort_values`` follow the sorted order: rank ``r`` holds the values of ``docs[order[r]]``.
         for rank in range(self.from_, min(self.from_ + self.size, int(order.size))):
@@ -94,6 +97,8 @@ class TopHits(Aggregation):
             hit.update((k, v) for k, v in fetched.items() if k not in ("_index", "_id", "_score", "_source", "fields"))
             if self.stored_fields is not None and not self.stored_fields.fetch:
                 del hit["_id"]  # ``_none_``: no stored field at all, ``_id`` included
+            if self.version:
+                hit["_version"] = int(s.doc_version_array[doc])
             if self.seq_no_primary_term:
                 hit["_seq_no"], hit["_primary_term"] = int(s.seq_nos[doc]), 1
             source = s.source(doc)
@@ -177,6 +182,8 @@ def parse_top_hits(name: str, body: Any) -> TopHits:
         fields["stored_fields"] = parse_stored_fields("stored_fields", body["stored_fields"])
     if "seq_no_primary_term" in body:
         fields["seq_no_primary_term"] = p.boolean("top_hits", "seq_no_primary_term", body["seq_no_primary_term"])
+    if "version" in body:
+        fields["version"] = p.boolean("top_hits", "version", body["version"])
     return TopHits(name=name, **fields)
 
 

@@ -7,17 +7,21 @@ ordinal indexing the field's sorted terms — Elasticsearch's ordinals over ``So
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 
 from retrievo.aggregations import params as p
 from retrievo.aggregations.base import AggContext
 from retrievo.aggregations.decimal_format import compile_decimal_format
+from retrievo.errors import illegal_argument
 from retrievo.index.dates import DEFAULT_DATE_FORMAT
 from retrievo.index.dates.formatter import format_date_millis
+from retrievo.index.ip_values import IpParseError, encode_ip, format_hex, ip_labels
+from retrievo.index.searcher import Searcher
 
 NUMERIC_TYPES = frozenset(
     {"long", "integer", "short", "byte", "unsigned_long", "double", "float", "half_float", "scaled_float"}
@@ -40,7 +44,7 @@ def field_kind(ctx: AggContext, field: str) -> FieldKind | None:
         return "date"
     if fi.type == "boolean":
         return "boolean"
-    if fi.type in ("keyword", "constant_keyword", "wildcard"):
+    if fi.type in ("keyword", "constant_keyword", "wildcard", "ip"):  # ip: hex terms, labels printed
         return "keyword"
     return "other"
 
@@ -53,16 +57,27 @@ class ColumnIndex:
 
     values: np.ndarray
     starts: np.ndarray  # int64[max_doc + 1]
+    owners: np.ndarray  # int32: the doc of each value (ascending)
 
     @staticmethod
     def build(entry_docs: np.ndarray, values: np.ndarray, max_doc: int) -> ColumnIndex:
         order = np.argsort(entry_docs, kind="stable")
         by_doc = entry_docs[order]
         starts = np.searchsorted(by_doc, np.arange(max_doc + 1), side="left").astype(np.int64)
-        return ColumnIndex(values[order], starts)
+        laid_out, owners = values[order], by_doc.astype(np.int32)
+        laid_out.flags.writeable = owners.flags.writeable = False  # shared by every search of the snapshot
+        return ColumnIndex(laid_out, starts, owners)
 
     def gather(self, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(owner doc per value, value) for ``docs`` (sorted), owners ascending."""
+        max_doc = self.starts.size - 1
+        if docs.size == max_doc:  # every document (match_all, no deletes): the whole column as laid out
+            return self.owners, self.values
+        if docs.size * 8 > max_doc:  # a large share of the index: one mask test per value
+            mask = np.zeros(max_doc, dtype=bool)
+            mask[docs] = True
+            keep = mask[self.owners]
+            return self.owners[keep], self.values[keep]
         lo = self.starts[docs]
         counts = self.starts[docs + 1] - lo
         total = int(counts.sum())
@@ -74,14 +89,28 @@ class ColumnIndex:
         return owner, self.values[idx]
 
 
+#: Doc-value layouts per published snapshot: a searcher never changes, so what was laid out for one
+#: search serves every later search of the same snapshot (dropped with the snapshot).
+_SNAPSHOT_LAYOUTS: weakref.WeakKeyDictionary[Searcher, dict[Any, Any]] = weakref.WeakKeyDictionary()
+
+
+def _layouts(ctx: AggContext) -> dict[Any, Any]:
+    """The layout memo of the search's snapshot."""
+    layouts = _SNAPSHOT_LAYOUTS.get(ctx.searcher)
+    if layouts is None:
+        layouts = _SNAPSHOT_LAYOUTS.setdefault(ctx.searcher, {})
+    return layouts
+
+
 def _numeric_index(ctx: AggContext, field: str) -> ColumnIndex | None:
     key = ("numeric", field)
-    if key not in ctx.cache:
+    cache = _layouts(ctx)
+    if key not in cache:
         column = ctx.searcher.numeric(field)
         fi = ctx.searcher.field_info(field)
         # date_nanos aggregates in milliseconds (DateUtils.toMilliSeconds), as Elasticsearch does
         nanos = fi is not None and fi.type == "date_nanos"
-        ctx.cache[key] = (
+        cache[key] = (
             None
             if column is None
             else ColumnIndex.build(
@@ -90,7 +119,7 @@ def _numeric_index(ctx: AggContext, field: str) -> ColumnIndex | None:
                 max(ctx.searcher.max_doc, column.max_doc),
             )
         )
-    index: ColumnIndex | None = ctx.cache[key]
+    index: ColumnIndex | None = cache[key]
     return index
 
 
@@ -121,23 +150,41 @@ def keyword_values(ctx: AggContext, field: str, docs: np.ndarray) -> tuple[np.nd
     if ctx.searcher.field_info(field) is None:
         return None
     key = ("keyword", field)
-    if key not in ctx.cache:
+    cache = _layouts(ctx)
+    if key not in cache:
         inv = ctx.searcher.inverted(field)
         if inv is None or not inv.terms:
-            ctx.cache[key] = None
+            cache[key] = None
         else:
             terms = inv.sorted_terms
             ord_of_tid = np.empty(len(inv.terms), dtype=np.int64)
             ord_of_tid[[inv.terms[t] for t in terms]] = np.arange(terms.size)
             entry_ords = ord_of_tid[np.repeat(np.arange(len(inv.terms)), np.diff(inv.offsets))]
             max_doc = max(ctx.searcher.max_doc, inv.max_doc)
-            ctx.cache[key] = (ColumnIndex.build(np.asarray(inv.docs), entry_ords, max_doc), terms)
-    cached = ctx.cache[key]
+            if ctx.searcher.field_info(field).type == "ip":  # type: ignore[union-attr]
+                terms = ip_labels(terms)  # the addresses, in the hex terms' (the bytes') order
+            cache[key] = (ColumnIndex.build(np.asarray(inv.docs), entry_ords, max_doc), terms)
+    cached = cache[key]
     if cached is None:
         return np.zeros(0, np.int32), np.zeros(0, np.int64), np.zeros(0, dtype=object)
     index, terms = cached
     owner, ords = index.gather(docs)
     return owner, ords, terms
+
+
+def missing_label_slot(ctx: AggContext, field: str, labels: np.ndarray, missing: Any) -> tuple[str, int]:
+    """A keyword-kind ``missing`` value as a label and the ordinal it sorts at among ``labels``: an ip
+    field's labels are addresses in byte order, so its ``missing`` is placed by its encoding."""
+    fi = ctx.searcher.field_info(field)
+    inv = ctx.searcher.inverted(field) if fi is not None and fi.type == "ip" else None
+    if inv is None or not inv.terms:
+        text = str(missing)
+        return text, int(np.searchsorted(labels, text)) if labels.size else 0
+    try:
+        encoded = encode_ip(missing)
+    except IpParseError as failure:
+        raise illegal_argument(str(failure)) from None
+    return format_hex(encoded), int(np.searchsorted(np.asarray(inv.sorted_terms, dtype="U32"), encoded))
 
 
 def docs_with_value(ctx: AggContext, field: str, docs: np.ndarray) -> np.ndarray:

@@ -3,9 +3,10 @@
 One local shard answers every write: ``_shards`` is ``{total: 1, successful: 1, failed: 0}``, and
 ``routing``/``wait_for_active_shards``/``timeout`` are accepted (validated) and change nothing.
 ``refresh`` (``true``, ``wait_for`` or the bare flag) makes the write searchable before the call
-returns. Options retrievo cannot honour (``pipeline``, ``version``/``version_type``, ``if_seq_no``/
-``if_primary_term``) are refused by name, never ignored; ``stored_fields`` on reads returns the fields
-mapped with ``store: true`` (:mod:`retrievo.index.stored_fields`).
+returns. ``version``/``version_type`` on index, create, delete (and bulk items) run external
+versioning (``index.versioning``); options retrievo cannot honour (``pipeline``, ``if_seq_no``/
+``if_primary_term``, versions on update) are refused by name, never ignored; ``stored_fields`` on
+reads returns the fields mapped with ``store: true`` (:mod:`retrievo.index.stored_fields`).
 
 A write through an alias lands in its write index (``Catalog.write_index``: ES's "no write index"
 error when it has none; ``require_alias`` refuses names that are not aliases), in ``_bulk`` per
@@ -38,16 +39,20 @@ from retrievo.grammar.json.search import parse_source
 from retrievo.index.doc_ids import check_id, id_problems
 from retrievo.index.shard import Shard
 from retrievo.index.stored_fields import StoredFieldsFetcher, names_request_source
+from retrievo.index.versioning import parse_write_version
 from retrievo.response import filter_source
 from retrievo.retrievers.search import SourceFilter
 
 #: Write options a single local shard cannot honour.
-_UNSUPPORTED_WRITE = ("pipeline", "version", "version_type", "if_seq_no", "if_primary_term")
+_UNSUPPORTED_WRITE = ("pipeline", "if_seq_no", "if_primary_term")
 
 
-def _write_options(call: Call) -> bool:
-    """Check the options every write shares; whether to refresh after it."""
+def _write_options(call: Call, versioned: bool = False) -> bool:
+    """Check the options every write shares; whether to refresh after it. ``versioned``: the write
+    reads ``version``/``version_type`` itself (index, create, delete); elsewhere they are refused."""
     refuse(call, *_UNSUPPORTED_WRITE)
+    if not versioned:
+        refuse(call, "version", "version_type")
     p.time_value("timeout", call.param("timeout"))
     p.as_bool("require_alias", call.param("require_alias"))
     p.as_bool("require_data_stream", call.param("require_data_stream"))
@@ -96,12 +101,13 @@ def create(call: Call) -> RestResponse:
 
 
 def _write(call: Call, op_type: str) -> RestResponse:
-    refresh = _write_options(call)
+    refresh = _write_options(call, versioned=True)
     doc = body_object(call.body, "document")
     doc_id = call.part("id")
     check_id(op_type, None if doc_id is None else str(doc_id))
+    requested = parse_write_version(call.param("version"), call.param("version_type"), op_type)
     shard = call.catalog.shard(_write_index(call), auto_create=True)
-    new_id, version, created, seq_no = shard.index_document(doc_id, doc, op_type)
+    new_id, version, created, seq_no = shard.index_document(doc_id, doc, op_type, version=requested)
     if refresh:
         shard.refresh()
     body = call.catalog.write_result(shard, new_id, version, "created" if created else "updated", seq_no)
@@ -170,13 +176,15 @@ def exists(call: Call) -> RestResponse:
 
 def delete(call: Call) -> dict[str, Any]:
     """``DELETE /{index}/_doc/{id}``: 404 with ``result: not_found`` when the id is unknown."""
-    refresh = _write_options(call)
+    refresh = _write_options(call, versioned=True)
     doc_id = str(call.part("id"))
     check_id("delete", doc_id)
+    requested = parse_write_version(call.param("version"), call.param("version_type"), "delete")
     shard = call.catalog.shard(call.catalog.write_index(call.part("index")))
-    version, seq_no = shard.delete_document(doc_id)
+    version, seq_no = shard.delete_document(doc_id, requested)
     if version is None:
-        raise not_found_body(call.catalog.write_result(shard, doc_id, 1, "not_found", seq_no))
+        missing = requested.version if requested is not None else 1  # ES reports the version it was asked for
+        raise not_found_body(call.catalog.write_result(shard, doc_id, missing, "not_found", seq_no))
     if refresh:
         shard.refresh()
     return call.catalog.write_result(shard, doc_id, version, "deleted", seq_no)

@@ -34,6 +34,8 @@ from retrievo.errors import bad_request, illegal_argument, not_supported
 #: Elasticsearch's ``RestRequest.Method`` order, used when listing allowed methods.
 _METHOD_ORDER = ("GET", "POST", "PUT", "DELETE", "OPTIONS", "HEAD", "PATCH", "TRACE", "CONNECT")
 _JSON = {"content-type": "application/json"}
+#: How many (method, path) matches the router remembers.
+_MATCH_MEMO = 1024
 
 
 class Router:
@@ -51,6 +53,7 @@ class Router:
     @routes.setter
     def routes(self, routes: tuple[Route, ...]) -> None:
         self._routes = tuple(routes)
+        self._matched: dict[tuple[str, str], tuple[Route, dict[str, str]]] = {}
         by_length: dict[int, list[Route]] = {}
         for route in sorted(self._routes, key=_specificity, reverse=True):
             by_length.setdefault(len(route.segments), []).append(route)
@@ -74,6 +77,9 @@ class Router:
         """The route and path parts for ``method path``, or the no-handler / wrong-method response
         (whose message names the URI with its query string, as Elasticsearch's does)."""
         method = method.upper()
+        known = self._matched.get((method, path))  # the table is fixed: a path matches as it did before
+        if known is not None:
+            return known[0], dict(known[1])
         segments = _segments(path)
         routes = self._by_length.get(len(segments), [])
         candidates = []
@@ -82,11 +88,11 @@ class Router:
             if parts is None:
                 continue
             if method in route.methods:
-                return route, parts  # the most specific route with the method
+                return self._remember(method, path, route, parts)  # the most specific route with the method
             if method == "HEAD" and "GET" in route.methods:
                 # HEAD is the GET route without a body, unless the same path has a HEAD route of its own
                 own = next((r for r in routes if r.pattern == route.pattern and "HEAD" in r.methods), route)
-                return own, parts
+                return self._remember(method, path, own, parts)
             candidates.append((route, parts))
         uri = _uri(path, params or {})
         allowed = {m for route, _ in candidates for m in route.methods}
@@ -100,6 +106,14 @@ class Router:
             return RestResponse(405, {"error": message, "status": 405}, {**_JSON, "allow": ",".join(ordered)})
         message = f"no handler found for uri [{uri}] and method [{method}]"
         return RestResponse(400, {"error": message, "status": 400}, dict(_JSON))
+
+    def _remember(self, method: str, path: str, route: Route, parts: dict[str, str]) -> tuple[Route, dict[str, str]]:
+        """Keep a match for the next request to the same path (a bounded memo: paths with document ids
+        are unbounded, so it starts over when full)."""
+        if len(self._matched) >= _MATCH_MEMO:
+            self._matched.clear()
+        self._matched[(method, path)] = (route, dict(parts))
+        return route, parts
 
     def _handle(self, request: RestRequest) -> RestResponse:
         method = request.method.upper()

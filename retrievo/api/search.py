@@ -7,10 +7,11 @@ body, as ``RestSearchAction.parseSearchSource`` does. ``rest_total_hits_as_int``
 local shard. ``q`` (a ``query_string`` query) and scrolling are refused by name.
 
 An expression naming several indices (comma lists, wildcards, ``_all``, none) searches each and
-merges the hits as Elasticsearch merges shard results: score descending, then index order (shards
-sort by index name), then each index's own order. Requests whose merge would need more than scores
-(``sort``, ``knn``, retrievers, ``search_after``, ``profile``, ``rescore``, ``collapse``) are refused
-across several indices.
+merges the hits as Elasticsearch merges shard results: score descending (or the ``sort`` values, see
+``api/multi_index_sort.py``), then index order (shards sort by index name), then each index's own
+order (``collapse`` keeps each group's first hit of that merge). Requests whose merge would need
+more (``knn``, retrievers, ``profile``, ``rescore``, a collapse's ``inner_hits``, aggregations) are
+refused across several indices.
 """
 
 from __future__ import annotations
@@ -20,14 +21,14 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from retrievo.aggregations.top_hits import totals_as_int as top_hits_totals_as_int
+from retrievo.api import multi_index_sort, search_pipelines
 from retrievo.api import params as p
 from retrievo.api import scroll as scroll_api
-from retrievo.api import search_pipelines
 from retrievo.api.call import Call, body_object, refuse
 from retrievo.api.documents import source_filter
 from retrievo.api.resolve import resolve_call_targets, resolve_targets
 from retrievo.api.url_query import url_query
-from retrievo.errors import bad_request, illegal_argument, not_supported, validation_error
+from retrievo.errors import ApiError, bad_request, illegal_argument, not_supported, validation_error
 from retrievo.evaluation.rank_eval import rank_eval as run_rank_eval
 from retrievo.grammar.json import parse_search
 from retrievo.grammar.json.knn_query import with_alias_prefilter
@@ -43,7 +44,6 @@ _FAN_OUT_BOOLEANS = ("request_cache", "allow_partial_search_results", "ccs_minim
 _FAN_OUT_INTS = ("batched_reduce_size", "pre_filter_shard_size", "max_concurrent_shard_requests")
 #: Search parameters retrievo cannot honour.
 _UNSUPPORTED_SEARCH = (
-    "version",
     "stats",
     "suggest_field",
     "suggest_mode",
@@ -56,13 +56,10 @@ _UNSUPPORTED_SEARCH = (
 )
 #: Body keys whose merge across several indices needs more than the score.
 _SINGLE_INDEX_ONLY = (
-    "sort",
     "knn",
     "retriever",
-    "search_after",
     "profile",
     "rescore",
-    "collapse",
     "aggs",
     "aggregations",
 )
@@ -98,6 +95,8 @@ def _indices_options(call: Call) -> None:
 
 def search_body(call: Call) -> dict[str, Any]:
     """The search body with the URL parameters applied over it."""
+    if all(v is None for v in call.params.values()):  # no parameter to check or apply (the usual case)
+        return {} if call.body is None else body_object(call.body, "body")
     refuse(call, *_UNSUPPORTED_SEARCH)
     check_search_type(call.param("search_type"))
     for name in _FAN_OUT_BOOLEANS:
@@ -113,7 +112,7 @@ def search_body(call: Call) -> dict[str, Any]:
     for name in ("size", "from", "terminate_after"):
         if call.param(name) is not None:
             body[name] = p.as_int(name, call.param(name))
-    for name in ("explain", "track_scores", "seq_no_primary_term"):
+    for name in ("explain", "track_scores", "seq_no_primary_term", "version"):
         if call.param(name) is not None:
             body[name] = p.as_bool(name, call.param(name))
     if call.param("sort") is not None:
@@ -193,7 +192,7 @@ def with_alias_filters(body: dict[str, Any], filters: list[Any] | None) -> dict[
 def _direct_index(call: Call) -> str | None:
     """The index the call names outright (one concrete index, no options that change resolution)."""
     name = _single_index_name(call.part("index"))
-    if name is None or name in call.catalog.aliases or call.param("ignore_unavailable") is not None:
+    if name is None or call.catalog.is_alias(name) or call.param("ignore_unavailable") is not None:
         return None
     return name
 
@@ -299,6 +298,7 @@ def _search_many(
         for key in _SINGLE_INDEX_ONLY:
             if key in body:
                 raise not_supported(f"[{key}] in a search over several indices")
+        multi_index_sort.check_collapse(body.get("collapse"))
     bodies = [with_alias_filters(body, filters) for _, filters in targets]
     requests = [parse_for(s, b, unlimited=unlimited) for s, b in zip(shards, bodies)]  # all checked before any runs
     for parsed in requests:
@@ -316,6 +316,11 @@ def _search_many(
         }
     start, size = requests[0].from_, requests[0].size
     window = {"from": 0, "size": start + size}
+    specs = tuple(getattr(requests[0].retriever, "sort", ()))
+    printers: list[list[multi_index_sort.Printer]] = []
+    shard_hits: list[list[dict[str, Any]]] = []
+    sort_types: list[list[tuple[str, str]]] = []
+    failures: list[tuple[ApiError, dict[str, Any]]] = []
     merged: list[tuple[float, int, int, dict[str, Any]]] = []
     value, relation, tracked, took, terminated, timed_out = 0, "eq", False, 0, False, False
     max_score: float | None = None
@@ -323,14 +328,23 @@ def _search_many(
         request = apply_query_rules(
             parse_for(shard, {**shard_body, **window}, unlimited=unlimited), catalog.query_rules
         )
-        response = run_search(
-            shard,
-            request,
-            embed=catalog.embed_query,
-            inference=catalog.inference,
-            timeout=limits[0],
-            allow_partial_search_results=limits[1],
-        )
+        request, shard_printers = multi_index_sort.raw_sort(request, shard.searcher())  # merged on raw dates
+        printers.append(shard_printers)
+        try:
+            response = run_search(
+                shard,
+                request,
+                embed=catalog.embed_query,
+                inference=catalog.inference,
+                timeout=limits[0],
+                allow_partial_search_results=limits[1],
+            )
+        except ApiError as err:  # one shard's failure: reported, the others answer (api/multi_index_sort.py)
+            if not multi_index_sort.shard_failed(err) or len(failures) == len(shards) - 1:
+                raise  # every shard failed: the failure as one index reports it
+            failures.append((err, multi_index_sort.failure_entry(shard.name, err)))
+            shard_hits.append([])
+            continue
         timed_out = timed_out or bool(response["timed_out"])
         took = max(took, int(response["took"]))
         terminated = terminated or bool(response.get("terminated_early"))
@@ -342,15 +356,25 @@ def _search_many(
         shard_max = response["hits"].get("max_score")
         if shard_max is not None:
             max_score = shard_max if max_score is None else max(max_score, shard_max)
+        shard_hits.append(response["hits"]["hits"])
+        if response["hits"]["hits"]:
+            sort_types.append([multi_index_sort.sort_type(shard.searcher(), spec) for spec in specs])
         for rank, hit in enumerate(response["hits"]["hits"]):
             score = hit.get("_score")
             merged.append((-(score if score is not None else float("-inf")), position, rank, hit))
     merged.sort(key=lambda item: item[:3])
-    page = [hit for *_, hit in merged[start : start + size]]
+    ordered = [hit for *_, hit in merged]
+    if specs:  # a field sort: merged on the sort values (api/multi_index_sort.py)
+        ordered = multi_index_sort.merge_sorted(shard_hits, specs, multi_index_sort.merged_types(sort_types), printers)
+    page = multi_index_sort.collapsed(ordered, body.get("collapse"))[start : start + size]
     out: dict[str, Any] = {"took": took, "timed_out": timed_out}
     if terminated:
         out["terminated_early"] = True
-    out["_shards"] = {**shards_header(), "total": len(shards), "successful": len(shards)}
+    out["_shards"] = {**shards_header(), "total": len(shards), "successful": len(shards) - len(failures)}
+    if failures:
+        if not limits[1]:
+            raise multi_index_sort.failures_error([entry for _, entry in failures])
+        out["_shards"].update(failed=len(failures), failures=[entry for _, entry in failures])
     hits_obj: dict[str, Any] = {}
     if tracked:
         limit = requests[0].track_total_hits

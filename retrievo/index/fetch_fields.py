@@ -39,6 +39,7 @@ from retrievo.errors import BadRequestError, error_cause, not_supported, shard_f
 from retrievo.index.copy_to import indexed_paths, source_paths
 from retrievo.index.dates import DEFAULT_DATE_FORMAT, DateFormatError, DateFormatter, compile_date_format
 from retrievo.index.field_types import FieldMapping, IgnoredValue, ValueParseError
+from retrievo.index.ip_values import format_hex
 from retrievo.index.mappings import Mappings
 from retrievo.java_text import java_str
 
@@ -65,7 +66,7 @@ _INTERNAL_METADATA = frozenset(
 _METADATA = _FETCHABLE_METADATA | _INTERNAL_METADATA
 _FLOAT32_TYPES = frozenset({"float", "half_float"})
 _NUMBER_TYPES = frozenset({"long", "integer", "short", "byte", "double", "float", "half_float"})
-_MAY_IGNORE = frozenset({"keyword", "date", "date_nanos", *_NUMBER_TYPES})
+_MAY_IGNORE = frozenset({"keyword", "date", "date_nanos", "ip", *_NUMBER_TYPES})
 
 
 @dataclass(frozen=True)
@@ -256,6 +257,9 @@ def source_parser(fm: FieldMapping, fmt: str | None) -> SourceParser:
     if fm.type == "boolean":
         _no_format(fm, fmt)
         return lambda value: _typed(fm, value)
+    if fm.type == "ip":  # the address as DocValueFormat.IP prints it, not as the source spells it
+        _no_format(fm, fmt)
+        return lambda value: format_hex(_typed(fm, value))
     if fm.type == "date":
         printer = _date_formatter(fm, fmt)
         return lambda value: printer.format_millis(_typed(fm, value if isinstance(value, str) else java_str(value)))
@@ -571,6 +575,8 @@ class DocValueFetcher:
             )
         if fm.type == "keyword":
             return _utf8_order
+        if fm.type == "ip":  # sorted-set order: the address bytes, which hex text sorts as
+            return lambda values: [format_hex(v) for v in sorted(set(values))]
         if fm.type == "boolean":
             return lambda values: [bool(v) for v in sorted(int(v) for v in values)]
         if fm.type == "date":
@@ -644,6 +650,12 @@ class HitFetcher:
         wants_ignored = metadata or (self.fields is not None and "_ignored" in self.fields.resolved)
         wants_ignored = wants_ignored or (self.docvalues is not None and "_ignored" in self.docvalues.printers)
         self.ignoring = _ignoring_fields(mappings) if wants_ignored else []
+
+    @property
+    def needed(self) -> bool:
+        """Whether :meth:`fetch` can give a hit anything: when not, a search skips it (and, unless
+        something else reads it, the document's source)."""
+        return self.docvalues is not None or self.fields is not None or bool(self.ignoring)
 
     def fetch(self, doc_id: str, source: Mapping[str, Any]) -> FetchedFields:
         ignored = ignored_fields(self.ignoring, source) if self.ignoring else []

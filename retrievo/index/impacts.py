@@ -12,6 +12,7 @@ boost, exactly (the bound is the score of the block's best posting).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -29,43 +30,74 @@ def block_shift(max_doc: int) -> int:
 @dataclass(frozen=True, eq=False)
 class BlockImpacts:
     """Entries of term ``t`` are ``offsets[t]:offsets[t+1]``, one per doc-id block holding a posting of
-    ``t``, in block order (8 bytes per entry: at most one per posting, at most one per block)."""
+    ``t``, in block order (6 bytes per entry: at most one per posting, at most one per block)."""
 
     shift: int
     offsets: np.ndarray  # int64[T + 1]
-    blocks: np.ndarray  # int32[E]
+    blocks: np.ndarray  # uint16[E] (fewer than 2**MAX_BLOCKS_LOG2 blocks)
     max_x: np.ndarray  # float32[E]: the largest freq * normInverse in the block
 
 
+#: Postings handled at once while building, so the temporaries stay a few tens of MB on any field.
+_CHUNK = 1 << 20
+
+
 def build_impacts(
-    offsets: np.ndarray, docs: np.ndarray, freqs: np.ndarray, norm_inverse: np.ndarray, max_doc: int
+    offsets: np.ndarray, docs: np.ndarray, freqs: np.ndarray, norm_inverse: Any, max_doc: int
 ) -> BlockImpacts:
     """Block maxima of one field's CSR postings (``docs`` ascending within each term's range).
 
-    ``norm_inverse`` is BM25's ``cache[norm]`` per posting; the product is rounded to float32 exactly
-    as the scorer rounds it, so the bound equals the best posting's score."""
+    ``norm_inverse`` is BM25's ``cache[norm]`` per posting (anything sliced by posting ranges: an array
+    or :class:`~retrievo.index.posting_views.NormInverseView`); the product is rounded to float32
+    exactly as the scorer rounds it, so the bound equals the best posting's score. Built over chunks
+    of postings so no temporary spans the whole field."""
     shift = block_shift(max_doc)
     n_post = int(docs.size)
     if n_post == 0:
         return BlockImpacts(
             shift,
             np.zeros(offsets.size, dtype=np.int64),
-            np.zeros(0, dtype=np.int32),
+            np.zeros(0, dtype=np.uint16),
             np.zeros(0, dtype=np.float32),
         )
-    blk = (docs >> shift).astype(np.int32)
-    change = np.empty(n_post, dtype=bool)
-    change[0] = True
-    np.not_equal(blk[1:], blk[:-1], out=change[1:])
-    term_starts = offsets[:-1][np.diff(offsets) > 0]
-    change[term_starts] = True
-    starts = np.flatnonzero(change)
-    x = freqs.astype(np.float32) * norm_inverse.astype(np.float32, copy=False)
-    max_x = np.maximum.reduceat(x, starts).astype(np.float32)
-    entry_offsets = np.searchsorted(starts, offsets).astype(np.int64)
+    term_start = np.zeros(n_post, dtype=bool)
+    term_start[offsets[:-1][np.diff(offsets) > 0]] = True
+
+    def entry_starts(lo: int, hi: int) -> tuple[np.ndarray, np.ndarray]:
+        """The chunk's block ids and the chunk-relative starts of the entries that begin in it."""
+        blk = docs[lo:hi] >> shift
+        change = term_start[lo:hi].copy()
+        change[1:] |= blk[1:] != blk[:-1]
+        if lo == 0 or blk[0] != (int(docs[lo - 1]) >> shift):
+            change[0] = True
+        return blk, np.flatnonzero(change)
+
+    # Two passes (count, then fill) so the entries are written once into arrays of their final size.
+    chunks = range(0, n_post, _CHUNK)
+    n_entries = sum(int(entry_starts(lo, min(lo + _CHUNK, n_post))[1].size) for lo in chunks)
+    entry_offsets = np.empty(offsets.size, dtype=np.int64)
+    blocks = np.empty(n_entries, dtype=np.uint16)  # at most 2**MAX_BLOCKS_LOG2 blocks
+    max_x = np.empty(n_entries, dtype=np.float32)
+    e = 0
+    for lo in chunks:
+        hi = min(lo + _CHUNK, n_post)
+        blk, starts = entry_starts(lo, hi)
+        # terms whose postings begin in this chunk begin an entry here: number them
+        a, b = np.searchsorted(offsets, [lo, hi], side="left")
+        entry_offsets[a:b] = e + np.searchsorted(starts, offsets[a:b] - lo)
+        x = freqs[lo:hi].astype(np.float32) * np.asarray(norm_inverse[lo:hi], dtype=np.float32)
+        head = int(starts[0]) if starts.size else x.size
+        if head:  # this chunk's first postings continue the previous chunk's last entry
+            max_x[e - 1] = max(max_x[e - 1], x[:head].max())
+        if starts.size:
+            k = int(starts.size)
+            blocks[e : e + k] = blk[starts]
+            max_x[e : e + k] = np.maximum.reduceat(x, starts)
+            e += k
+    entry_offsets[np.searchsorted(offsets, n_post, side="left") :] = e  # the end (and empty last terms)
     return BlockImpacts(
         shift=shift,
         offsets=entry_offsets,
-        blocks=blk[starts],
+        blocks=blocks,
         max_x=max_x,
     )

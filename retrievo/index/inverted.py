@@ -1,11 +1,11 @@
 """The inverted index of one text or keyword field: postings, norms and positions.
 
 A field has two halves. :class:`InvertedFieldWriter` collects analysed documents since the last
-refresh in plain Python lists (cheap to append). ``refresh`` turns them into an immutable
-:class:`InvertedField` — CSR postings (term → doc ids ascending, freqs), one norm byte per document
-and a forward index of (term id, position) per document for phrase matching — merged with the previous
-snapshot. Internal doc ids only grow, so the previous snapshot's postings for a term always come
-before the new ones and a stable sort by term id keeps every posting list in doc-id order.
+refresh in flat ``array`` buffers of C ints (cheap to append, 4 bytes an entry). ``refresh`` turns them
+into an immutable :class:`InvertedField` — CSR postings (term → doc ids ascending, freqs), one norm byte
+per document and a forward index of term ids (and positions, only where they are not 0 .. n-1) per
+document for phrase matching — merged with the previous snapshot. Internal doc ids only grow, so the
+previous snapshot's postings for a term always come before the new ones (``postings_merge``).
 
 Statistics (``doc_count``, ``sum_total_term_freq``) count live documents only, as a force-merged
 Lucene index would; this is a deliberate simplification of Lucene's behaviour with deletions, where
@@ -14,6 +14,7 @@ deleted documents keep counting until their segment merges.
 
 from __future__ import annotations
 
+from array import array
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -23,6 +24,14 @@ import numpy as np
 from retrievo.index import bm25
 from retrievo.index.impacts import BlockImpacts, build_impacts
 from retrievo.index.norms import byte4_to_int, encode_lengths
+from retrievo.index.posting_views import (
+    UNIT_SCORES_CACHE_LIMIT,
+    NormInverseView,
+    UnitScoresView,
+    implicit_positions,
+    positions_are_implicit,
+)
+from retrievo.index.postings_merge import merge_postings
 
 _EMPTY_I32 = np.zeros(0, dtype=np.int32)
 _EMPTY_I64 = np.zeros(0, dtype=np.int64)
@@ -42,7 +51,7 @@ class InvertedField:
     has_value: np.ndarray  # bool[max_doc]: the document has at least one indexed token
     fwd_offsets: np.ndarray  # int64[max_doc + 1] into fwd_tids / fwd_pos (empty without positions)
     fwd_tids: np.ndarray  # int32[L]
-    fwd_pos: np.ndarray  # int32[L]
+    fwd_pos: np.ndarray  # int32[L], or empty when every document's positions are 0 .. n-1 (implicit)
     doc_count: int
     sum_total_term_freq: int
     sum_doc_freq: int
@@ -60,23 +69,23 @@ class InvertedField:
         return bm25.norm_cache(self.avgdl)
 
     @cached_property
-    def doc_norm_inverse(self) -> np.ndarray:
-        """``cache[norm byte]`` per posting entry's document, or ``cache[1]`` without norms."""
-        if self.norms is None:
-            return np.full(self.docs.size, self.norm_cache[1], dtype=np.float32)
-        return self.norm_cache[self.norms[self.docs]]
+    def doc_norm_inverse(self) -> NormInverseView:
+        """``cache[norm byte]`` per posting entry's document, or ``cache[1]`` without norms: read through
+        the norm bytes when indexed (4 bytes per posting are not worth keeping for one table lookup)."""
+        return NormInverseView(self.docs, self.norms, self.norm_cache)
 
     @cached_property
     def idfs(self) -> np.ndarray:
         return bm25.idf_array(np.diff(self.offsets), self.doc_count)
 
     @cached_property
-    def unit_scores(self) -> np.ndarray:
-        """Every posting's BM25 score at boost 1, computed once per snapshot (bit-exact to Lucene)."""
+    def unit_scores(self) -> np.ndarray | UnitScoresView:
+        """Every posting's BM25 score at boost 1 (bit-exact to Lucene): one array for small fields,
+        computed per slice read for large ones (see :mod:`retrievo.index.posting_views`)."""
         if self.docs.size == 0:
             return np.zeros(0, dtype=np.float32)
-        weights = np.repeat(bm25.term_weights(self.idfs), np.diff(self.offsets))
-        return bm25.score(weights, self.freqs, self.doc_norm_inverse)
+        view = UnitScoresView(self.offsets, self.freqs, self.doc_norm_inverse, bm25.term_weights(self.idfs))
+        return view[:] if self.docs.size <= UNIT_SCORES_CACHE_LIMIT else view
 
     @cached_property
     def impacts(self) -> BlockImpacts:
@@ -104,6 +113,8 @@ class InvertedField:
     def positions(self, doc: int) -> tuple[np.ndarray, np.ndarray]:
         """(term ids, positions) of one document, in token order."""
         lo, hi = self.fwd_offsets[doc], self.fwd_offsets[doc + 1]
+        if self.fwd_pos.size != self.fwd_tids.size:  # implicit positions
+            return self.fwd_tids[lo:hi], np.arange(hi - lo, dtype=np.int32)
         return self.fwd_tids[lo:hi], self.fwd_pos[lo:hi]
 
     def field_length(self, doc: int) -> int:
@@ -167,14 +178,17 @@ class InvertedFieldWriter:
     with_freqs: bool | None = None
     terms: dict[str, int] = field(default_factory=dict)
     snapshot: InvertedField | None = None
-    # Pending documents since the last refresh, as flat lists (appending is cheap; one array each at refresh).
-    pending_docs: list[int] = field(default_factory=list)
-    pending_unique: list[int] = field(default_factory=list)  # distinct terms per pending doc
-    pending_lengths: list[int] = field(default_factory=list)  # tokens per pending doc (the field length)
-    pending_tids: list[int] = field(default_factory=list)
-    pending_tfs: list[int] = field(default_factory=list)
-    pending_fwd_tids: list[int] = field(default_factory=list)
-    pending_fwd_pos: list[int] = field(default_factory=list)
+    # Pending documents since the last refresh, as flat machine-int buffers (appending is cheap, 4 or 8
+    # bytes an entry where a list of ints costs 8 + 28; one array each at refresh). A loaded writer may
+    # hold lists: both append and extend alike. ``pending_fwd_pos`` stays empty while every pending
+    # document's positions are 0 .. n-1 (implicit), and is filled in at the first one that is not.
+    pending_docs: array | list[int] = field(default_factory=lambda: array("i"))
+    pending_unique: array | list[int] = field(default_factory=lambda: array("q"))  # distinct terms per doc
+    pending_lengths: array | list[int] = field(default_factory=lambda: array("q"))  # tokens per doc
+    pending_tids: array | list[int] = field(default_factory=lambda: array("i"))
+    pending_tfs: array | list[int] = field(default_factory=lambda: array("i"))
+    pending_fwd_tids: array | list[int] = field(default_factory=lambda: array("i"))
+    pending_fwd_pos: array | list[int] = field(default_factory=lambda: array("i"))
 
     def add(self, doc: int, terms: list[str], positions: list[int]) -> None:
         """Add one document's tokens (all values of the field, positions already offset).
@@ -197,8 +211,14 @@ class InvertedFieldWriter:
         self.pending_unique.append(len(unique))
         self.pending_lengths.append(len(terms))
         if self.with_positions:
+            explicit = len(self.pending_fwd_pos) > 0
+            if not explicit and list(positions) != list(range(len(tids))):
+                # the first stream with a gap or a stacked token: write out the implicit ones before it
+                self.pending_fwd_pos = array("i", _pending_implicit(self.pending_lengths[:-1]).tobytes())
+                explicit = True
             self.pending_fwd_tids.extend(tids)
-            self.pending_fwd_pos.extend(positions)
+            if explicit:
+                self.pending_fwd_pos.extend(positions)
 
     def refresh(self, max_doc: int, live: np.ndarray, dirty_deletes: bool) -> InvertedField:
         """Build the next immutable snapshot from the previous one plus the pending documents."""
@@ -206,28 +226,47 @@ class InvertedFieldWriter:
         if not self.pending_docs and not dirty_deletes and prev.max_doc == max_doc:
             return prev
         pending = _Pending(
-            docs=np.array(self.pending_docs, dtype=np.int32),
-            unique=np.array(self.pending_unique, dtype=np.int64),
-            lengths=np.array(self.pending_lengths, dtype=np.int64),
-            tids=np.array(self.pending_tids, dtype=np.int32),
-            tfs=np.array(self.pending_tfs, dtype=np.int32),
-            fwd_tids=np.array(self.pending_fwd_tids, dtype=np.int32),
-            fwd_pos=np.array(self.pending_fwd_pos, dtype=np.int32),
+            docs=_as_array(self.pending_docs, np.int32),
+            unique=_as_array(self.pending_unique, np.int64),
+            lengths=_as_array(self.pending_lengths, np.int64),
+            tids=_as_array(self.pending_tids, np.int32),
+            tfs=_as_array(self.pending_tfs, np.int32),
+            fwd_tids=_as_array(self.pending_fwd_tids, np.int32),
+            fwd_pos=_as_array(self.pending_fwd_pos, np.int32),
         )
-        for name in (
-            "pending_docs",
-            "pending_unique",
-            "pending_lengths",
-            "pending_tids",
-            "pending_tfs",
-            "pending_fwd_tids",
-            "pending_fwd_pos",
-        ):
-            setattr(self, name, [])
+        for name, code in _PENDING_BUFFERS:
+            setattr(self, name, array(code))
         self.snapshot = _merge(
             prev, pending, self.terms, max_doc, live, self.with_norms, self.with_positions, bool(self.with_freqs)
         )
         return self.snapshot
+
+
+_PENDING_BUFFERS = (
+    ("pending_docs", "i"),
+    ("pending_unique", "q"),
+    ("pending_lengths", "q"),
+    ("pending_tids", "i"),
+    ("pending_tfs", "i"),
+    ("pending_fwd_tids", "i"),
+    ("pending_fwd_pos", "i"),
+)
+
+
+def _as_array(buffer: array | list[int], dtype: type) -> np.ndarray:
+    """A pending buffer as an array: a view of an ``array`` buffer (no copy: the writer drops the
+    buffer right after), a copy of a list (a writer loaded from disk)."""
+    if isinstance(buffer, array) and buffer.itemsize == np.dtype(dtype).itemsize and len(buffer):
+        return np.frombuffer(buffer, dtype=dtype)
+    return np.array(buffer, dtype=dtype)
+
+
+def _pending_implicit(lengths: array | list[int]) -> np.ndarray:
+    """The implicit positions of pending documents of ``lengths`` tokens, written out."""
+    n = np.asarray(lengths, dtype=np.int64)
+    offsets = np.zeros(n.size + 1, dtype=np.int64)
+    np.cumsum(n, out=offsets[1:])
+    return implicit_positions(offsets)
 
 
 def _grow(arr: np.ndarray, size: int, fill: int | bool = 0) -> np.ndarray:
@@ -246,26 +285,9 @@ def _merge(
     with_positions: bool,
     with_freqs: bool = False,
 ) -> InvertedField:
-    n_terms = len(vocab)
-    # Old postings as (tid, doc, freq) triples, dropping deleted documents.
-    old_tids = np.repeat(np.arange(prev.offsets.size - 1, dtype=np.int32), np.diff(prev.offsets))
-    old_docs, old_freqs = prev.docs, prev.freqs
-    if old_docs.size and not live[old_docs].all():
-        keep = live[old_docs]
-        old_tids, old_docs, old_freqs = old_tids[keep], old_docs[keep], old_freqs[keep]
-
-    new_docs = np.repeat(pending.docs, pending.unique)
-    new_tids, new_freqs = pending.tids, pending.tfs
-    if new_docs.size and not live[new_docs].all():
-        keep = live[new_docs]
-        new_tids, new_docs, new_freqs = new_tids[keep], new_docs[keep], new_freqs[keep]
-
-    all_tids = np.concatenate([old_tids, new_tids])
-    order = np.argsort(all_tids, kind="stable")
-    docs = np.concatenate([old_docs, new_docs])[order]
-    freqs = np.concatenate([old_freqs, new_freqs])[order]
-    offsets = np.zeros(n_terms + 1, dtype=np.int64)
-    np.cumsum(np.bincount(all_tids, minlength=n_terms), out=offsets[1:])
+    offsets, docs, freqs = merge_postings(
+        prev.offsets, prev.docs, prev.freqs, pending.docs, pending.unique, pending.tids, pending.tfs, len(vocab), live
+    )
 
     has_value = _grow(prev.has_value, max_doc, False)
     has_value[pending.docs] = pending.unique > 0
@@ -317,4 +339,14 @@ def _merge_forward(
     np.cumsum(counts, out=offsets[1:])
     if pending.docs.size == 0:
         return offsets, prev.fwd_tids, prev.fwd_pos
-    return (offsets, np.concatenate([prev.fwd_tids, pending.fwd_tids]), np.concatenate([prev.fwd_pos, pending.fwd_pos]))
+    tids = np.concatenate([prev.fwd_tids, pending.fwd_tids]) if prev.fwd_tids.size else pending.fwd_tids
+    prev_implicit = prev.fwd_pos.size != prev.fwd_tids.size or prev.fwd_tids.size == 0
+    new_pos = pending.fwd_pos
+    if new_pos.size != pending.fwd_tids.size:  # the writer kept them implicit
+        if prev_implicit:
+            return offsets, tids, _EMPTY_I32
+        new_pos = _pending_implicit(pending.lengths.tolist())
+    elif prev_implicit and positions_are_implicit(pending.lengths, new_pos):
+        return offsets, tids, _EMPTY_I32
+    old_pos = prev.fwd_pos if not prev_implicit else implicit_positions(prev.fwd_offsets)
+    return offsets, tids, np.concatenate([old_pos, new_pos])

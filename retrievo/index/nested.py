@@ -79,20 +79,7 @@ class NestedRow:
 
 def nested_paths(mappings: Mappings) -> list[str]:
     """Every ``nested`` object path of the mappings, outermost first."""
-    found: list[str] = []
-
-    def walk(path: str) -> None:
-        obj = mappings.object_mapping(path)
-        if obj is None:
-            return
-        for child in obj.properties.values():
-            if child.type in ("object", "nested") and hasattr(child, "properties"):
-                if child.type == "nested":
-                    found.append(child.path)
-                walk(child.path)
-
-    walk("")
-    return found
+    return [path for path, kind in object_types(mappings).items() if kind == "nested"]
 
 
 def object_types(mappings: Mappings) -> dict[str, str]:

@@ -77,6 +77,8 @@ class Searcher:
     objects: dict[str, str] = field(default_factory=dict)
     #: Internal doc → ``_seq_no`` (the store's list, only appended to; ``-1`` unknown, see ``index.store``).
     doc_seq_nos: list[int] = field(default_factory=list)
+    #: Internal doc → ``_version`` (the store's list, only appended to; see ``index.store``).
+    doc_versions: list[int] = field(default_factory=list)
 
     @cached_property
     def live_count(self) -> int:
@@ -86,6 +88,11 @@ class Searcher:
     def seq_nos(self) -> np.ndarray:
         """``_seq_no`` per doc of this snapshot (int64[max_doc]), the doc values ES keeps for it."""
         return np.asarray(self.doc_seq_nos[: self.max_doc], dtype=np.int64)
+
+    @cached_property
+    def doc_version_array(self) -> np.ndarray:
+        """``_version`` per doc of this snapshot (int64[max_doc]), what ``version: true`` shows."""
+        return np.asarray(self.doc_versions[: self.max_doc], dtype=np.int64)
 
     def field_info(self, path: str) -> FieldInfo | None:
         return self.fields.get(path)

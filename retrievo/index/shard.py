@@ -39,7 +39,16 @@ from retrievo.index.settings import IndexSettings, parse_settings, settings_valu
 from retrievo.index.sparse_semantic import SparseChunk, SparseSemanticFieldWriter, is_sparse_chunk
 from retrievo.index.sparse_vectors import add_features, encode_feature_value
 from retrievo.index.store import DocumentStore
-from retrievo.index.subfields import hidden_field, parent_path, subfield_info, subfield_infos, subfield_tokens
+from retrievo.index.subfields import (
+    analyze_values,
+    hidden_field,
+    parent_path,
+    position_increment_gap,
+    subfield_info,
+    subfield_infos,
+    subfield_tokens,
+)
+from retrievo.index.versioning import WriteVersion, next_version
 
 if TYPE_CHECKING:  # the vectors package imports faiss: loaded on the first vector field only
     from retrievo.index.vectors import VectorFieldWriter
@@ -130,31 +139,18 @@ class Shard:
             if fm is None or not vals:
                 continue
             present.append(path)
-            if not fm.index and fm.type not in NUMERIC_TYPES | {"date", "date_nanos", "boolean", "keyword"}:
+            if not fm.index and fm.type not in NUMERIC_TYPES | {"date", "date_nanos", "boolean", "keyword", "ip"}:
                 continue
             if fm.type in ("text", "search_as_you_type"):
                 tokens.update(subfield_tokens(fm, vals, self.analysis.get))  # index/subfields.py
                 analyzer = self.analysis.get(fm.analyzer or "standard")
-                gap = fm.position_increment_gap if fm.position_increment_gap is not None else 100
-                if len(vals) == 1:
-                    tokens[path] = analyzer.terms(vals[0])
-                    continue
-                terms: list[str] = []
-                positions: list[int] = []
-                last = -1
-                for i, v in enumerate(vals):
-                    t, p = analyzer.terms(v)
-                    if i > 0:
-                        last += gap
-                    base = last + 1
-                    terms.extend(t)
-                    positions.extend(base + q for q in p)
-                    if p:
-                        last = base + p[-1]
-                tokens[path] = (terms, positions)
+                tokens[path] = analyze_values(analyzer, vals, position_increment_gap(fm))
             elif fm.type == "keyword":
                 if fm.index:
                     tokens[path] = ([str(v) for v in vals], [])
+            elif fm.type == "ip":  # 32 hex digits per address (index/ip_values.py): terms double as doc values
+                if fm.index or fm.doc_values:
+                    tokens[path] = (list(vals), [])
             elif fm.type == "boolean":
                 if fm.index:
                     tokens[path] = (["T" if v else "F" for v in vals], [])
@@ -247,9 +243,11 @@ class Shard:
         op_type: str = "index",
         *,
         chunks: dict[str, list[AnyChunk]] | None = None,
+        version: WriteVersion | None = None,
     ) -> tuple[str, int, bool, int]:
         """Parse, analyse, log, then store one document; returns (_id, version, created, seq_no).
-        ``chunks``: the semantic_text chunks of a replayed write (else they are embedded here)."""
+        ``chunks``: the semantic_text chunks of a replayed write (else they are embedded here);
+        ``version``: an external (or replayed) version (``index.versioning``)."""
         with self.lock:
             if doc_id is None:
                 doc_id = self.store.next_auto_id()
@@ -265,27 +263,29 @@ class Shard:
             nested_limit = self.settings.mapping_nested_objects_limit
             nested = analyze_nested(parsed.nested, lambda values: self._analyze(values, mappings), nested_limit)
             if op_type == "create" and doc_id in self.store.by_id:
-                version = self.store.versions[doc_id]
+                current = self.store.versions[doc_id]
                 raise conflict(
                     "version_conflict_engine_exception",
-                    f"[{doc_id}]: version conflict, document already exists (current version [{version}])",
+                    f"[{doc_id}]: version conflict, document already exists (current version [{current}])",
                     index_uuid=self.uuid,
                     shard="0",
                     index=self.name,
                 )
+            where = {"index_uuid": self.uuid, "shard": "0", "index": self.name}
+            new_version = next_version(doc_id, self.store.versions.get(doc_id), version, where)
             location = self._log(
                 {
                     "op": "index",
                     "seq_no": self.store.seq_no + 1,
                     "id": doc_id,
-                    "version": self.store.versions.get(doc_id, 0) + 1,
+                    "version": new_version,
                     "source": source,
                     **({"inference": _chunks_json(analyzed.chunks)} if analyzed.chunks else {}),
                 }
             )
             # Nothing below can fail on user input: the write is all-or-nothing.
             self.mappings = mappings
-            internal, version, created = self.store.append(doc_id, source)
+            internal, new_version, created = self.store.append(doc_id, source, new_version)
             for path, (terms, positions) in analyzed.tokens.items():
                 fm = mappings.field(path) or hidden_field(mappings.field(parent_path(path)), path)
                 assert fm is not None
@@ -321,7 +321,7 @@ class Shard:
             self._dirty = True
             seq_no = self.store.seq_no
         self._durable(location)
-        return doc_id, version, created, seq_no
+        return doc_id, new_version, created, seq_no
 
     def rebuild_nested(self) -> None:
         """The nested objects' store rebuilt from the live documents' sources: a data directory does not
@@ -340,24 +340,26 @@ class Shard:
                 self.nested.add(internal, rows, self.mappings)
             self._dirty = True
 
-    def delete_document(self, doc_id: str) -> tuple[int | None, int]:
+    def delete_document(self, doc_id: str, version: WriteVersion | None = None) -> tuple[int | None, int]:
+        """Delete one document; returns (its new version or None when absent, seq_no). ``version``: an
+        external (or replayed) version, checked against the id's current one (``index.versioning``)."""
         with self.lock:
             location = None
+            new_version: int | None = None
+            if version is not None:  # a conflict is reported whether or not the document is live
+                where = {"index_uuid": self.uuid, "shard": "0", "index": self.name}
+                new_version = next_version(doc_id, self.store.versions.get(doc_id), version, where)
             if doc_id in self.store.by_id:
-                location = self._log(
-                    {
-                        "op": "delete",
-                        "seq_no": self.store.seq_no + 1,
-                        "id": doc_id,
-                        "version": self.store.versions.get(doc_id, 0) + 1,
-                    }
-                )
-            version = self.store.delete(doc_id)
-            if version is not None:
+                if new_version is None:
+                    new_version = self.store.versions.get(doc_id, 0) + 1
+                op = {"op": "delete", "seq_no": self.store.seq_no + 1, "id": doc_id, "version": new_version}
+                location = self._log(op)
+            deleted = self.store.delete(doc_id, new_version)
+            if deleted is not None:
                 self._dirty = True
             seq_no = self.store.seq_no
         self._durable(location)
-        return version, seq_no
+        return deleted, seq_no
 
     def put_mappings(self, mappings: Mappings) -> None:
         """Replace the mappings (a put-mapping's merged result), logged like a document write."""
@@ -422,6 +424,7 @@ class Shard:
                 vector_fields=vector_fields,
                 segments=max(self.segments, 1),
                 doc_seq_nos=self.store.doc_seq_nos,
+                doc_versions=self.store.doc_versions,
             )
             self._searcher = replace(self._searcher, objects=object_types(self.mappings))
             if "nested" in self._searcher.objects.values():

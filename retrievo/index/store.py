@@ -55,6 +55,9 @@ class DocumentStore:
     #: Internal doc → the ``_seq_no`` of the write that stored it (``-1``: unknown, a store saved before
     #: retrievo kept it); what ``random_score`` with a seed but no ``field`` hashes, as ES does.
     doc_seq_nos: list[int] = field(default_factory=list)
+    #: Internal doc → the ``_version`` it was stored with (``0`` for a dead document loaded from disk):
+    #: a searcher published before a later write must still show the version it saw (``version: true``).
+    doc_versions: list[int] = field(default_factory=list)
     deletes_since_refresh: bool = False
     #: Sources dropped since the last refresh (see :class:`RetiredSources`).
     retired: RetiredSources = field(default_factory=RetiredSources)
@@ -88,8 +91,9 @@ class DocumentStore:
             if candidate not in self.by_id:
                 return candidate
 
-    def append(self, doc_id: str, source: dict[str, Any]) -> tuple[int, int, bool]:
-        """Store a document; returns (internal doc, new version, created?)."""
+    def append(self, doc_id: str, source: dict[str, Any], version: int | None = None) -> tuple[int, int, bool]:
+        """Store a document; returns (internal doc, new version, created?). ``version``: the one
+        ``index.versioning`` settled on (else the id's next)."""
         created = doc_id not in self.by_id
         if not created:
             self.live_list[self.by_id[doc_id]] = False
@@ -100,21 +104,22 @@ class DocumentStore:
         self.sources.append(copy_json(source))
         self.live_list.append(True)
         self.by_id[doc_id] = internal
-        version = self.versions.get(doc_id, 0) + 1
+        version = self.versions.get(doc_id, 0) + 1 if version is None else version
         self.versions[doc_id] = version
         self.seq_no += 1
         self.doc_seq_nos.append(self.seq_no)
+        self.doc_versions.append(version)
         return internal, version, created
 
-    def delete(self, doc_id: str) -> int | None:
-        """Remove a document; returns its new version, or None when it did not exist."""
+    def delete(self, doc_id: str, version: int | None = None) -> int | None:
+        """Remove a document; returns its new version (``version`` when given), or None when it did not exist."""
         internal = self.by_id.pop(doc_id, None)
         if internal is None:
             return None
         self.live_list[internal] = False
         self._drop_source(internal)
         self.deletes_since_refresh = True
-        self.versions[doc_id] = self.versions.get(doc_id, 0) + 1
+        self.versions[doc_id] = self.versions.get(doc_id, 0) + 1 if version is None else version
         self.seq_no += 1
         return self.versions[doc_id]
 

@@ -23,6 +23,7 @@ from retrievo.index.dates import DEFAULT_DATE_FORMAT, compile_date_format
 from retrievo.index.documents import parse_document
 from retrievo.index.fetch_fields import matching_fields
 from retrievo.index.field_types import FieldMapping
+from retrievo.index.ip_values import format_hex
 from retrievo.index.mappings import Mappings
 
 __all__ = ["StoredFieldsFetcher", "names_request_source"]
@@ -45,6 +46,8 @@ def _display(fm: FieldMapping) -> Callable[[Any], Any]:
         return compile_date_format(fm.format or DEFAULT_DATE_FORMAT).format_nanos
     if fm.type == "boolean":
         return bool
+    if fm.type == "ip":
+        return format_hex
     if fm.type in _FLOAT32_TYPES:  # a Float prints its shortest digits
         return lambda value: float(str(np.float32(value))) if isinstance(value, float) else value
     return lambda value: value

@@ -209,24 +209,33 @@ def subfield_tokens(
     if not subs:
         return {}
     base = analyzer_of(fm.analyzer or "standard")
-    gap = fm.position_increment_gap if fm.position_increment_gap is not None else 100
-    out: dict[str, tuple[list[str], list[int]]] = {}
-    for sub in subs:
-        analyzer = WrappedAnalyzer(base, sub.index_steps)
-        terms: list[str] = []
-        positions: list[int] = []
-        last = -1
-        for i, value in enumerate(values):
-            t, p = analyzer.terms(value)
-            if i > 0:
-                last += gap
-            start = last + 1
-            terms.extend(t)
-            positions.extend(start + q for q in p)
-            if p:
-                last = start + max(p)
-        out[sub.path] = (terms, positions)
-    return out
+    gap = position_increment_gap(fm)
+    return {sub.path: analyze_values(WrappedAnalyzer(base, sub.index_steps), values, gap) for sub in subs}
+
+
+def position_increment_gap(fm: FieldMapping) -> int:
+    """The mapping's ``position_increment_gap``, else Elasticsearch's default for text fields (100)."""
+    return fm.position_increment_gap if fm.position_increment_gap is not None else 100
+
+
+def analyze_values(analyzer: Any, values: Sequence[str], gap: int) -> tuple[list[str], list[int]]:
+    """A multi-valued text field's terms and positions: each value analysed on its own and placed
+    ``gap`` positions after the previous value's last token, so phrases never span two values."""
+    if len(values) == 1:
+        return analyzer.terms(values[0])
+    terms: list[str] = []
+    positions: list[int] = []
+    last = -1
+    for i, value in enumerate(values):
+        t, p = analyzer.terms(value)
+        if i > 0:
+            last += gap
+        start = last + 1
+        terms.extend(t)
+        positions.extend(start + q for q in p)
+        if p:
+            last = start + max(p)
+    return terms, positions
 
 
 def hidden_field(parent: FieldMapping | None, path: str) -> FieldMapping | None:

@@ -144,7 +144,7 @@ def nested_sort_values(
     scope = getattr(spec, "nested_scope", None)
     if not isinstance(scope, NestedSortScope):
         raise not_supported("a [nested] sort here", "nested sorts apply to a search's (or standard retriever's) sort")
-    if field_type == "keyword":
+    if field_type in ("keyword", "ip"):  # ip terms: hex encodings in address order (index/ip_values.py)
         vals, present, terms = nested_keyword_ordinals(scope, spec.field, docs, max_doc, mode)
         return vals, present, "keyword", terms
     vals, present = nested_numeric_values(scope, spec.field, docs, max_doc, mode)

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from retrievo.errors import illegal_argument
+from retrievo.index.ip_values import ip_query_text
 from retrievo.java_text import java_float_str
 from retrievo.lucene import query_text as qt
 from retrievo.lucene.combined_fields import CombinedFieldQ
@@ -216,6 +217,8 @@ class DocSetQ:
     def __str__(self) -> str:
         """Lucene's ``toString`` of the query Elasticsearch builds for this kind (``query_text``)."""
         a = self.args
+        if self.value_type == "ip":  # InetAddressPoint queries print addresses (index/ip_values.py)
+            return ip_query_text(self.field, self.kind, a)
         if self.kind == "range" and self.value_type:
             return qt.point_range_text(self.field, self.value_type, a[0], a[1], a[2], a[3])
         if self.kind == "points" and self.value_type:
@@ -338,6 +341,8 @@ def _wrap(q: LQuery) -> str:
 
 def unboost(q: LQuery) -> tuple[LQuery, float]:
     """Strip ``BoostQ`` wrappers, multiplying their boosts as Lucene does (float32)."""
+    if not isinstance(q, BoostQ):  # the usual clause: no numpy scalars to make
+        return q, 1.0
     boost = np.float32(1.0)
     while isinstance(q, BoostQ):
         boost = np.float32(boost * np.float32(q.boost))

@@ -16,16 +16,21 @@ import numpy as np
 
 from retrievo.errors import BadRequestError, bad_request
 from retrievo.index.dates.nanos import nanos_sort, rank_of
+from retrievo.index.ip_values import IpParseError, encode_ip, format_hex
 from retrievo.index.searcher import Searcher
 from retrievo.lucene.nested import nested_sort_values
 from retrievo.lucene.sort_options import sort_with_options
 
 LONG_MAX = 9223372036854775807
 LONG_MIN = -9223372036854775808
+INT_MAX, INT_MIN = 2147483647, -2147483648
+#: Types Elasticsearch 9 sorts as Lucene's INT (a missing value shows Integer.MAX_VALUE/MIN_VALUE).
+INT_TYPES = frozenset({"integer", "short", "byte"})
 FLOAT_TYPES = frozenset({"double", "float", "half_float"})
 #: Field types with doc values a sort can read; the rest (vectors, semantic_text) refuse as in ES.
 SORTABLE_TYPES = frozenset(
     {"keyword", "long", "integer", "short", "byte", "double", "float", "half_float", "date", "date_nanos", "boolean"}
+    | {"ip"}
 )
 
 
@@ -66,6 +71,7 @@ class SortKey:
         self.parse_date: Callable[[str], int] | None = None
         #: For a date_nanos sort: the distinct values its keys rank (``None``: plain float keys).
         self.nanos: np.ndarray | None = None
+        self.ip = False  # an ip field: terms are hex encodings, shown and given as addresses
         desc = spec.order == "desc"
         if spec.field == "_score":
             vals = scores.astype(np.float64)
@@ -94,7 +100,7 @@ class SortKey:
                 raise bad_request("query_shard_exception", f"No mapping found for [{spec.field}] in order to sort on")
             vals = np.zeros(docs.size)
             present = np.zeros(docs.size, dtype=bool)
-            kind = "keyword" if spec.unmapped_type in ("keyword", "text") else "number"
+            kind = "keyword" if spec.unmapped_type in ("keyword", "text") else _numeric_kind(spec.unmapped_type)
         elif fi.type == "text":
             raise _text_sort_error(spec.field)
         elif fi.type in ("sparse_vector", "rank_feature", "rank_features"):  # their fielddataBuilder
@@ -109,9 +115,11 @@ class SortKey:
             vals, present, kind, nested_terms = nested_sort_values(spec, fi.type, docs, s.max_doc, mode)
             if nested_terms is not None:
                 self.terms = nested_terms
-        elif fi.type == "keyword":
+            self.ip = fi.type == "ip"
+        elif fi.type in ("keyword", "ip"):  # ip terms are hex encodings in address order (index/ip_values.py)
             vals, present, self.terms = _keyword_ordinals(s, spec.field, docs, mode)
             kind = "keyword"
+            self.ip = fi.type == "ip"
         else:
             col = s.numeric(spec.field)
             if col is None:
@@ -119,18 +127,28 @@ class SortKey:
             else:
                 per_doc, has = col.per_doc(mode if mode in ("min", "max", "sum", "avg", "median") else "min")
                 vals, present = per_doc[docs], has[docs]
-            kind = "float" if fi.type in FLOAT_TYPES else "long"
+            kind = _numeric_kind(fi.type)
             if fi.type in ("date", "date_nanos"):
                 date_field = fi
                 self.parse_date = lambda text: s.parse_date_bound(
                     date_field, text, int(time.time() * 1000), round_up=False, fmt=None, tz=None
                 )
         self.keys, self.display = _with_missing(vals, present, spec, kind, desc, getattr(self, "terms", None))
+        if self.ip:
+            shown: list[Any] = [None if d is None else format_hex(str(d)) for d in self.display]
+            self.display = shown
         if fi is not None and fi.type == "date_nanos" and spec.missing in ("_last", "_first"):
             # exact long nanos: keys rank the int64 values (float64 cannot tell nanoseconds apart)
             self.keys, self.display, self.nanos = nanos_sort(
                 s.numeric(spec.field), docs, mode, present, desc, self.keys, self.display
             )
+
+
+def _numeric_kind(field_type: str | None) -> str:
+    """How a numeric sort shows its values: ``int`` (Lucene's INT sort), ``long`` or ``float``."""
+    if field_type in INT_TYPES:
+        return "int"
+    return "float" if field_type in FLOAT_TYPES else "long"
 
 
 def _keyword_ordinals(
@@ -162,7 +180,7 @@ def _with_missing(
             display.append(
                 str(terms[int(v)])
                 if kind == "keyword" and terms is not None
-                else (int(v) if kind == "long" else float(v))
+                else (int(v) if kind in ("long", "int") else float(v))
             )
         else:
             display.append(None)
@@ -172,8 +190,10 @@ def _with_missing(
         fill = np.inf if missing == "_last" else -np.inf
         keys[~present] = fill
         placeholder: Any = None
-        if kind == "long":
-            placeholder = LONG_MAX if (missing == "_last") != desc else LONG_MIN
+        if kind in ("long", "int"):  # the key is the value itself, as ES's, so ``search_after`` can page past it
+            big, small = (LONG_MAX, LONG_MIN) if kind == "long" else (INT_MAX, INT_MIN)
+            placeholder = big if (missing == "_last") != desc else small
+            keys[~present] = -float(placeholder) if desc else float(placeholder)
         elif kind == "float":
             placeholder = float("inf") if (missing == "_last") != desc else float("-inf")
         display = [d if p else placeholder for d, p in zip(display, present.tolist())]
@@ -191,7 +211,7 @@ def _with_missing(
                 "illegal_argument_exception", f"failed to parse [missing] value [{missing}] for field [{spec.field}]"
             ) from None
         keys[~present] = -mv if desc else mv
-        display = [d if p else (int(mv) if kind == "long" else mv) for d, p in zip(display, present.tolist())]
+        display = [d if p else (int(mv) if kind in ("long", "int") else mv) for d, p in zip(display, present.tolist())]
     return keys, display
 
 
@@ -229,10 +249,20 @@ def _after_mask(keys: list[SortKey], after: tuple[Any, ...]) -> np.ndarray:
     return greater
 
 
+def _ip_after(field: str, value: Any) -> str:
+    """``DocValueFormat.IP.parseBytesRef`` of a ``search_after`` value: an address string."""
+    try:
+        return encode_ip(value)
+    except IpParseError as failure:
+        raise bad_request("illegal_argument_exception", str(failure)) from None
+
+
 def _key_of(key: SortKey, value: Any) -> float:
     desc = key.spec.order == "desc"
     terms = getattr(key, "terms", None)
     if terms is not None:
+        if key.ip:
+            value = _ip_after(key.field, value)
         pos = float(np.searchsorted(terms, str(value), side="left"))
         exact = pos < terms.size and terms[int(pos)] == str(value)
         v = pos if exact else pos - 0.5

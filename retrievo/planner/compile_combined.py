@@ -99,7 +99,8 @@ def _analyzed(
         tokens = graph_query.graph_tokens(analyzer, q.query)
         if any(t.length > 1 for t in tokens):  # a multi-word synonym: Lucene's analyzeGraphBoolean
             graph = graph_query.stacked_query("", tokens, phrase=False, operator=q.operator, auto_phrase=auto_phrase)
-            return _with_msm(map_graph_leaves(graph, lambda ts: make_combined(weights, ts), _phrases(weights)), q)
+            query = map_graph_leaves(graph, lambda ts: make_combined(weights, ts), _phrases(weights))
+            return with_msm(query, q.minimum_should_match)
         for t in tokens:
             groups.setdefault(t.position, []).append(t.term)
     else:
@@ -110,13 +111,14 @@ def _analyzed(
         return clauses[0]
     if len(clauses) > MAX_CLAUSE_COUNT:
         raise _fail(ctx, failure, f"too many clauses: maxClauseCount is set to {MAX_CLAUSE_COUNT}")
-    return _with_msm(BoolQ(must=clauses) if q.operator == "and" else BoolQ(should=clauses), q)
+    return with_msm(BoolQ(must=clauses) if q.operator == "and" else BoolQ(should=clauses), q.minimum_should_match)
 
 
-def _with_msm(query: LQuery, q: CombinedFieldsQuery) -> LQuery:
-    """``Queries.maybeApplyMinimumShouldMatch``: a ``bool``'s SHOULD clauses counted."""
-    if q.minimum_should_match is not None and isinstance(query, BoolQ) and query.should:
-        n = min_should_match.calculate(len(query.should), q.minimum_should_match)
+def with_msm(query: LQuery, msm: int | str | None) -> LQuery:
+    """``Queries.maybeApplyMinimumShouldMatch`` as the term-centric builders (``combined_fields``,
+    ``cross_fields``) apply it: to a ``bool`` with SHOULD clauses, counting them."""
+    if msm is not None and isinstance(query, BoolQ) and query.should:
+        n = min_should_match.calculate(len(query.should), msm)
         if n > 0:
             return BoolQ(must=query.must, should=query.should, filter=query.filter, must_not=query.must_not, msm=n)
     return query

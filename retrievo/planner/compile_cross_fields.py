@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Any
 
 from retrievo.errors import not_supported
 from retrievo.index.searcher import FieldInfo
-from retrievo.lucene import min_should_match
 from retrievo.lucene.blended_terms import dismax_blended
 from retrievo.lucene.query import (
     BlendedTermQ,
@@ -31,7 +30,7 @@ from retrievo.lucene.query import (
     unboost,
 )
 from retrievo.planner import graph_query
-from retrievo.planner.compile_combined import map_graph_leaves
+from retrievo.planner.compile_combined import map_graph_leaves, with_msm
 from retrievo.retrievers.queries import MultiMatchQuery
 
 if TYPE_CHECKING:
@@ -150,22 +149,13 @@ def _blended_group(
         query = map_graph_leaves(
             graph, lambda ts: _blend(ctx, members, ts, tie, lenient, exact), lambda p: _phrases(members, p, tie)
         )
-        return _with_msm(query, q)
+        return with_msm(query, q.minimum_should_match)
     clauses = tuple(
         _blend(ctx, members, values, tie, lenient, exact) for values in positions if isinstance(values, list)
     )
     if len(clauses) == 1:
         return clauses[0]
-    return _with_msm(BoolQ(must=clauses) if q.operator == "and" else BoolQ(should=clauses), q)
-
-
-def _with_msm(query: LQuery, q: MultiMatchQuery) -> LQuery:
-    """``Queries.maybeApplyMinimumShouldMatch``: a ``bool``'s SHOULD clauses counted."""
-    if q.minimum_should_match is not None and isinstance(query, BoolQ) and query.should:
-        n = min_should_match.calculate(len(query.should), q.minimum_should_match)
-        if n > 0:
-            return BoolQ(must=query.must, should=query.should, filter=query.filter, must_not=query.must_not, msm=n)
-    return query
+    return with_msm(BoolQ(must=clauses) if q.operator == "and" else BoolQ(should=clauses), q.minimum_should_match)
 
 
 def _phrases(members: list[tuple[FieldInfo, float]], p: PhraseQ, tie: float) -> LQuery:

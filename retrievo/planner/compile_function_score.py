@@ -15,7 +15,7 @@ import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from retrievo.errors import BadRequestError, bad_request, error_cause, not_supported, shard_failure
+from retrievo.errors import BadRequestError, error_cause, not_supported, query_shard_failure, shard_failure
 from retrievo.index.searcher import FieldInfo
 from retrievo.java_order import java_string_hash
 from retrievo.lucene import min_should_match
@@ -47,21 +47,10 @@ _NUMERIC = frozenset({"long", "integer", "short", "byte", "double", "float", "ha
 _INTEGER = frozenset({"long", "integer", "short", "byte"})
 
 
-def _failure(ctx: CompileContext, cause: dict[str, Any], status: int = 400) -> BadRequestError:
+def _failure(ctx: CompileContext, cause: dict[str, Any]) -> BadRequestError:
     """What building the query threw, as the shard's failure (``query_shard_exception`` around it, as
     ``SearchExecutionContext.toQuery`` wraps it)."""
-    index = ctx.searcher.index_name
-    message = f"failed to create query: {cause['reason']}"
-    failure = {"type": "query_shard_exception", "reason": message, "index": index, "caused_by": cause}
-    return bad_request(
-        "search_phase_execution_exception",
-        "all shards failed",
-        caused_by=failure,
-        root_cause=[{"type": "query_shard_exception", "reason": message, "index": index}],
-        phase="query",
-        grouped=True,
-        failed_shards=[{"shard": 0, "index": index, "node": "retrievo", "reason": failure}],
-    )
+    return query_shard_failure(ctx.searcher.index_name, f"failed to create query: {cause['reason']}", cause)
 
 
 def _java_int(value: int) -> int:

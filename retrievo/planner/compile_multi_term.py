@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from retrievo.errors import BadRequestError, bad_request, error_reason, error_type
+from retrievo.errors import BadRequestError, bad_request, error_cause, error_reason, error_type, query_shard_failure
 from retrievo.index.searcher import FieldInfo
 from retrievo.lucene import multi_term
 from retrievo.lucene.automata import RegexpSyntaxError
@@ -36,25 +36,9 @@ def _text(value: Any) -> str:
 
 def _shard_failure(ctx: CompileContext, reason: str, cause_type: str = "illegal_argument_exception") -> BadRequestError:
     """What ``SearchExecutionContext.toQuery`` makes of an exception while the query is built: a
-    ``query_shard_exception`` failing the (only) shard — the shape ``compile_query.query_shard_failure``
-    gives, built here because this module may not import that one (it imports this)."""
-    index = ctx.searcher.index_name
+    ``query_shard_exception`` failing the (only) shard, with a ``cause_type`` exception as its cause."""
     message = f"failed to create query: {reason}"
-    failure = {
-        "type": "query_shard_exception",
-        "reason": message,
-        "index": index,
-        "caused_by": {"type": cause_type, "reason": reason},
-    }
-    return bad_request(
-        "search_phase_execution_exception",
-        "all shards failed",
-        caused_by=failure,
-        root_cause=[{"type": "query_shard_exception", "reason": message, "index": index}],
-        phase="query",
-        grouped=True,
-        failed_shards=[{"shard": 0, "index": index, "node": "retrievo", "reason": failure}],
-    )
+    return query_shard_failure(ctx.searcher.index_name, message, error_cause(cause_type, reason))
 
 
 def _field(ctx: CompileContext, name: str, kind: str, types_text: str) -> FieldInfo | None:

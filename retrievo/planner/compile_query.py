@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from retrievo import errors
 from retrievo.errors import (
     BadRequestError,
     api_error,
@@ -56,6 +57,7 @@ from retrievo.planner import compile_subfields as subfields
 from retrievo.planner import graph_query
 from retrievo.planner.compile_combined import compile_combined
 from retrievo.planner.compile_cross_fields import compile_cross_fields
+from retrievo.planner.compile_ip import ip_exact, ip_range, ip_terms
 from retrievo.planner.compile_mlt import compile_mlt
 from retrievo.planner.compile_multi_term import (
     compile_fuzzy,
@@ -180,18 +182,7 @@ def query_shard_error(reason: str) -> BadRequestError:
 def query_shard_failure(ctx: CompileContext, reason: str, cause: dict[str, Any]) -> BadRequestError:
     """``SearchExecutionContext.toQuery`` wraps what building the query threw into
     ``query_shard_exception`` ("failed to create query: ..."), which fails the shard (status 400)."""
-    index = ctx.searcher.index_name
-    message = f"failed to create query: {reason}"
-    failure = {"type": "query_shard_exception", "reason": message, "index": index, "caused_by": cause}
-    return bad_request(
-        "search_phase_execution_exception",
-        "all shards failed",
-        caused_by=failure,
-        root_cause=[{"type": "query_shard_exception", "reason": message, "index": index}],  # never a cause
-        phase="query",
-        grouped=True,
-        failed_shards=[{"shard": 0, "index": index, "node": "retrievo", "reason": failure}],
-    )
+    return errors.query_shard_failure(ctx.searcher.index_name, f"failed to create query: {reason}", cause)
 
 
 def too_many_clauses(ctx: CompileContext) -> BadRequestError:
@@ -251,6 +242,8 @@ def _exact(fi: FieldInfo, value: Any, ctx: CompileContext, lenient: bool = False
         return TermQ(fi.path, query_text(value))
     if fi.type == "boolean":
         return TermQ(fi.path, _boolean_term(value))
+    if fi.type == "ip":
+        return ip_exact(fi.path, value)
     if fi.type in NUMERIC_TYPES:
         number = _number(value, fi, lenient)
         if number is None:
@@ -634,7 +627,7 @@ def expand_fields(ctx: CompileContext, specs: tuple[str, ...]) -> tuple[list[tup
             for path in ctx.searcher.searchable_fields():
                 if fnmatch.fnmatchcase(path, name):
                     fi = ctx.searcher.field_info(path)
-                    if fi is not None and fi.type in TERM_TYPES | NUMERIC_TYPES | {"date", "sparse_vector"}:
+                    if fi is not None and fi.type in TERM_TYPES | NUMERIC_TYPES | {"date", "sparse_vector", "ip"}:
                         out.append((fi, boost))
         else:
             fi = _field(ctx, name)
@@ -785,6 +778,8 @@ def _terms(q: dsl.TermsQuery, ctx: CompileContext) -> LQuery:
         return ConstQ(DocSetQ("terms", fi.path, tuple(sorted({query_text(v) for v in q.values}))))
     if fi.type == "boolean":
         return ConstQ(DocSetQ("terms", fi.path, tuple(sorted({_boolean_term(v) for v in q.values}))))
+    if fi.type == "ip":
+        return ip_terms(fi.path, list(q.values))
     if fi.type in NUMERIC_TYPES:
         nums = [_number(v, fi, False) for v in q.values]
         return ConstQ(DocSetQ("points", fi.path, tuple(sorted({n for n in nums if n is not None})), fi.type))
@@ -829,6 +824,8 @@ def _range(q: dsl.RangeQuery, ctx: CompileContext) -> LQuery:
         lo_b = None if lo is None else _boolean_term(lo)
         hi_b = None if hi is None else _boolean_term(hi)
         return ConstQ(DocSetQ("term_range", fi.path, (lo_b, lo_inc, hi_b, hi_inc)))
+    if fi.type == "ip":
+        return ip_range(fi.path, lo, lo_inc, hi, hi_inc)
     raise query_shard_error(f"Field [{fi.path}] of type [{fi.type}] does not support range queries")
 
 

@@ -18,7 +18,7 @@ import numpy as np
 from retrievo.aggregations.base import AggContext
 from retrievo.aggregations.run import aggregate, with_aggregations
 from retrievo.errors import ApiError, api_error
-from retrievo.index.fetch_fields import FieldRequest, HitFetcher
+from retrievo.index.fetch_fields import FetchedFields, FieldRequest, HitFetcher
 from retrievo.index.searcher import Searcher
 from retrievo.index.shard import Shard
 from retrievo.index.stored_fields import StoredFieldsFetcher
@@ -314,21 +314,26 @@ def _hits(
     with_id = request.stored_fields is None or request.stored_fields.fetch
     source_spec = _source_spec(request)
     highlighter = highlighter_for(prepared.shard, plan)
+    # what reads each hit's source: a plain search that shows none of it does not load it
+    fetching = fetcher.needed
+    reads_source = source_spec.enabled or fetching or bool(stored) or highlighter is not None
     hits: list[dict[str, Any]] = []
     for i, (doc, score) in enumerate(zip(ranked.docs.tolist(), ranked.scores.tolist())):
         hit: dict[str, Any] = {"_index": name}
         if with_id:
             hit["_id"] = s.ids[doc]
+        if request.version:  # the version the snapshot's document was stored with (index.store)
+            hit["_version"] = int(s.doc_version_array[doc])
         if request.seq_no_primary_term:  # the document's own sequence number (index.store)
             hit["_seq_no"], hit["_primary_term"] = int(s.seq_nos[doc]), 1
         hit["_score"] = es_float(score) if show_score else None
         began = time.perf_counter_ns() if fetch is not None else 0
-        source = s.source(doc)
+        source = s.source(doc) if reads_source else {}
         src = filter_source(source, source_spec)
         if fetch is not None:
             fetch.source_nanos += time.perf_counter_ns() - began
             fetch.hits += 1
-        fetched = fetcher.fetch(s.ids[doc], source)
+        fetched = fetcher.fetch(s.ids[doc], source) if fetching else FetchedFields()
         hit.update(fetched.metadata)
         if src is not None:
             hit["_source"] = src

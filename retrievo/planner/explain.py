@@ -65,6 +65,23 @@ def _score_at(ev: Evaluator, q: LQuery, boost: float, doc: int) -> tuple[bool, f
     return bool(r.mask[doc]), float(r.scores[doc]), None
 
 
+#: ``BM25Similarity.idfExplain``'s description of one term's idf.
+IDF_FORMULA = "idf, computed as log(1 + (N - n + 0.5) / (n + 0.5)) from:"
+
+
+def _idf_inputs(df: Any, doc_count: Any) -> list[dict[str, Any]]:
+    """The two statistics under every BM25 idf explanation (``n`` and ``N``)."""
+    return [
+        node(df, "n, number of documents containing term"),
+        node(doc_count, "N, total number of documents with field"),
+    ]
+
+
+def _idf_node(idf: Any, df: Any, doc_count: Any) -> dict[str, Any]:
+    """One term's idf explanation; a phrase-like query sums several of them (``idf, sum of:``)."""
+    return node(float(idf), IDF_FORMULA, _idf_inputs(df, doc_count))
+
+
 def _bm25_detail(
     ev: Evaluator,
     field: str,
@@ -88,7 +105,7 @@ def _bm25_detail(
     tf = F32(one - one / F32(one + F32(F32(freq) * norm_inverse)))
     # LegacyBM25Similarity hands BM25Similarity boost * (1 + k1), which is never 1, so it is always shown
     subs = [node(float(bm25.similarity_boost(boost)), "boost")]
-    subs.append(node(idf_value, "idf, computed as log(1 + (N - n + 0.5) / (n + 0.5)) from:", idf_details))
+    subs.append(node(idf_value, IDF_FORMULA, idf_details))
     subs.append(
         node(
             tf,
@@ -118,10 +135,7 @@ def explain_query(ev: Evaluator, q: LQuery, doc: int, boost: float = 1.0) -> dic
         assert inv is not None and freq is not None
         tid = inv.terms[q.term]
         df = q.doc_freq if isinstance(q, BlendedTermQ) else inv.doc_freq(tid)
-        idf_details = [
-            node(df, "n, number of documents containing term"),
-            node(inv.doc_count, "N, total number of documents with field"),
-        ]
+        idf_details = _idf_inputs(df, inv.doc_count)
         idf = bm25.idf(df, inv.doc_count) if isinstance(q, BlendedTermQ) else inv.idfs[tid]
         inner = _bm25_detail(ev, q.field, float(idf), idf_details, boost, freq, doc, score, "freq")
         return node(score, f"weight({q} in {doc}) [PerFieldSimilarity], result of:", [inner])
@@ -131,17 +145,7 @@ def explain_query(ev: Evaluator, q: LQuery, doc: int, boost: float = 1.0) -> dic
         tids = [inv.terms[t] for t in q.terms]
         idfs = [inv.idfs[t] for t in tids]
         # BM25Similarity.idfExplain over several terms: "idf, sum of:" each term's own idf explanation
-        idf_details = [
-            node(
-                float(i),
-                "idf, computed as log(1 + (N - n + 0.5) / (n + 0.5)) from:",
-                [
-                    node(inv.doc_freq(t), "n, number of documents containing term"),
-                    node(inv.doc_count, "N, total number of documents with field"),
-                ],
-            )
-            for i, t in zip(idfs, tids)
-        ]
+        idf_details = [_idf_node(i, inv.doc_freq(t), inv.doc_count) for i, t in zip(idfs, tids)]
         inner = _bm25_detail(
             ev, q.field, float(bm25.phrase_idf(idfs)), idf_details, boost, freq, doc, score, "phraseFreq"
         )
@@ -215,17 +219,7 @@ def explain_multi_phrase(
     assert inv is not None and ids is not None and freq is not None
     tids = [t for group in ids for t in group]
     # BM25Similarity.idfExplain over many terms: "idf, sum of:" each term's own idf explanation
-    idf_details = [
-        node(
-            float(inv.idfs[t]),
-            "idf, computed as log(1 + (N - n + 0.5) / (n + 0.5)) from:",
-            [
-                node(inv.doc_freq(t), "n, number of documents containing term"),
-                node(inv.doc_count, "N, total number of documents with field"),
-            ],
-        )
-        for t in tids
-    ]
+    idf_details = [_idf_node(inv.idfs[t], inv.doc_freq(t), inv.doc_count) for t in tids]
     idf = float(bm25.phrase_idf([inv.idfs[t] for t in tids]))
     inner = _bm25_detail(ev, q.field, idf, idf_details, boost, freq, doc, score, "phraseFreq")
     inner["details"][1]["description"] = "idf, sum of:"
@@ -242,17 +236,7 @@ def explain_span_graph(
     inv = ev.s.inverted(q.field)
     assert inv is not None and freq is not None
     tids = span_idf_terms(inv, q.tree)
-    per_term = [
-        node(
-            float(inv.idfs[t]),
-            "idf, computed as log(1 + (N - n + 0.5) / (n + 0.5)) from:",
-            [
-                node(inv.doc_freq(t), "n, number of documents containing term"),
-                node(inv.doc_count, "N, total number of documents with field"),
-            ],
-        )
-        for t in tids
-    ]
+    per_term = [_idf_node(inv.idfs[t], inv.doc_freq(t), inv.doc_count) for t in tids]
     if len(tids) == 1:
         idf, idf_details = float(inv.idfs[tids[0]]), per_term[0]["details"]
     else:
@@ -274,17 +258,7 @@ def explain_prefix_span(
     assert inv is not None and freq is not None
     stats = weight_terms(ev.s, q)
     idfs = [bm25.idf(df, inv.doc_count) for _, _, df in stats]
-    per_term = [
-        node(
-            float(idf),
-            "idf, computed as log(1 + (N - n + 0.5) / (n + 0.5)) from:",
-            [
-                node(df, "n, number of documents containing term"),
-                node(inv.doc_count, "N, total number of documents with field"),
-            ],
-        )
-        for idf, (_, _, df) in zip(idfs, stats, strict=True)
-    ]
+    per_term = [_idf_node(idf, df, inv.doc_count) for idf, (_, _, df) in zip(idfs, stats, strict=True)]
     if len(stats) == 1:
         idf, idf_details = float(idfs[0]), per_term[0]["details"]
     else:
@@ -306,10 +280,7 @@ def explain_synonym(
     assert found is not None and freq is not None
     inv = ev.s.inverted(q.field)
     assert inv is not None
-    idf_details = [
-        node(found.doc_freq, "n, number of documents containing term"),
-        node(inv.doc_count, "N, total number of documents with field"),
-    ]
+    idf_details = _idf_inputs(found.doc_freq, inv.doc_count)
     inner = _bm25_detail(ev, q.field, float(found.idf), idf_details, boost, freq, doc, score, "termFreq")
     return node(score, f"weight({q} in {doc}) [PerFieldSimilarity], result of:", [inner])
 

@@ -15,12 +15,14 @@ from retrievo.highlight.fields import Highlighter, plan_highlight
 from retrievo.highlight.terms import QueryLeaves, query_leaves
 from retrievo.index.analysis.analyzers import Analyzer
 from retrievo.index.field_types.base import FieldMapping
+from retrievo.index.searcher import Searcher
 from retrievo.index.shard import Shard
 from retrievo.lucene.query import LQuery
 from retrievo.planner.compile_query import CompileContext, compile_query
 from retrievo.planner.operator_tree import walk
 from retrievo.planner.operators.vector import VectorSearch
 from retrievo.planner.plan import Plan
+from retrievo.retrievers.highlight import Highlight
 from retrievo.retrievers.queries import Query
 from retrievo.retrievers.rescorer import RescorerRetriever
 from retrievo.retrievers.standard import StandardRetriever
@@ -52,6 +54,18 @@ def highlighter_for(shard: Shard, plan: Plan) -> Highlighter | None:
     spec = plan.request.highlight
     if spec is None:
         return None
+    main = query_leaves(_plan_queries(plan))
+    now = int(time.time() * 1000)
+    return build_highlighter(shard, spec, plan.searcher, main, _single_query_search(plan), now)
+
+
+def build_highlighter(
+    shard: Shard, spec: Highlight, searcher: Searcher, main: QueryLeaves, main_query_only: bool, now_millis: int
+) -> Highlighter:
+    """A highlighter over ``searcher`` (the index's, or a nested level's for ``inner_hits``): the fields'
+    analyzers from the shard's mappings, a field's ``highlight_query`` compiled on ``searcher``, and
+    ``main``'s terms; ``main_query_only``: the search has one query (no knn), which may be re-run to
+    find the fragments' matches."""
     mappings = shard.mappings
 
     def analyzer_of(fm: FieldMapping) -> Analyzer | None:
@@ -59,11 +73,10 @@ def highlighter_for(shard: Shard, plan: Plan) -> Highlighter | None:
         return shard.analysis.get(name) if name in shard.analysis else None
 
     def leaves_of(query: Query) -> QueryLeaves:
-        ctx = CompileContext(searcher=plan.searcher, now_millis=int(time.time() * 1000))
+        ctx = CompileContext(searcher=searcher, now_millis=now_millis)
         return query_leaves((ctx.rewrite(compile_query(query, ctx)),))
 
-    main = query_leaves(_plan_queries(plan))
     plans = plan_highlight(
-        shard.name, spec, mappings, analyzer_of, main, _single_query_search(plan) and not main.has_knn, leaves_of
+        shard.name, spec, mappings, analyzer_of, main, main_query_only and not main.has_knn, leaves_of
     )
     return Highlighter(plans, shard.name, shard.settings.highlight_max_analyzed_offset)

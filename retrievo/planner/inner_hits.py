@@ -23,11 +23,9 @@ import numpy as np
 from pydantic import BaseModel
 
 from retrievo.errors import bad_request
-from retrievo.highlight.fields import Highlighter, plan_highlight
-from retrievo.highlight.terms import QueryLeaves, query_leaves
-from retrievo.index.analysis.analyzers import Analyzer
+from retrievo.highlight.fields import Highlighter
+from retrievo.highlight.terms import query_leaves
 from retrievo.index.fetch_fields import FieldRequest, HitFetcher
-from retrievo.index.field_types.base import FieldMapping
 from retrievo.index.mappings import Mappings
 from retrievo.index.nested import NestedSources, level_chain, nested_identity, value_at
 from retrievo.index.searcher import Searcher
@@ -37,6 +35,7 @@ from retrievo.lucene.scoring import Evaluator
 from retrievo.lucene.sorting import sort_candidates
 from retrievo.planner.compile_query import CompileContext, compile_query
 from retrievo.planner.explain import explain_query
+from retrievo.planner.highlighting import build_highlighter
 from retrievo.response import es_float, filter_source
 from retrievo.retrievers.highlight import Highlight
 from retrievo.retrievers.nested import NestedInnerHits, NestedQuery
@@ -134,6 +133,8 @@ class _Level:
     searcher: Searcher
     path: str
     shard: Shard
+    #: Each of this level's docs → its top-level document's ``_version`` (what nested hits show).
+    versions: np.ndarray
 
 
 def add_nested_inner_hits(
@@ -153,7 +154,7 @@ def add_nested_inner_hits(
     specs = inner_hit_specs(request)
     if not specs or not hits:
         return
-    top = _Level(searcher, "", shard)
+    top = _Level(searcher, "", shard, searcher.doc_version_array)
     now = int(time.time() * 1000)
     for spec in specs:
         _fetch(top, spec, hits, docs, now)
@@ -196,7 +197,8 @@ def _fetch(
     source_spec = options.source if options.source is not None else SourceFilter()
     sources = child.sources
     assert isinstance(sources, NestedSources)
-    deeper = _Level(child, target.path, at.shard)
+    row_versions = at.versions[owner]
+    deeper = _Level(child, target.path, at.shard, row_versions)
     for hit, doc in zip(hits, docs):
         rows = np.flatnonzero(mask & (owner == doc)).astype(np.int32)
         scores = row_scores[rows].astype(np.float32)
@@ -211,6 +213,8 @@ def _fetch(
         for pos, row in enumerate(page, start=options.from_):
             inner: dict[str, Any] = {"_index": hit.get("_index"), "_id": child.ids[row]}
             inner["_nested"] = nested_identity(sources.steps(row))
+            if options.version:  # a nested object carries its top-level document's version
+                inner["_version"] = int(row_versions[row])
             inner["_score"] = es_float(float(row_scores[row])) if show_score else None
             obj = child.source(row)
             src = _filtered(obj, target.path, source_spec)
@@ -239,19 +243,7 @@ def _highlighter(shard: Shard, spec: Highlight | None, child: Searcher, query: L
     query (a field's ``highlight_query`` compiled on the nested level's searcher)."""
     if spec is None:
         return None
-    mappings = shard.mappings
-
-    def analyzer_of(fm: FieldMapping) -> Analyzer | None:
-        name = fm.analyzer or mappings.default_analyzer
-        return shard.analysis.get(name) if name in shard.analysis else None
-
-    def leaves_of(query: Query) -> QueryLeaves:
-        ctx = CompileContext(searcher=child, now_millis=now)
-        return query_leaves((ctx.rewrite(compile_query(query, ctx)),))
-
-    main = query_leaves((query,))
-    plans = plan_highlight(shard.name, spec, mappings, analyzer_of, main, not main.has_knn, leaves_of)
-    return Highlighter(plans, shard.name, shard.settings.highlight_max_analyzed_offset)
+    return build_highlighter(shard, spec, child, query_leaves((query,)), True, now)
 
 
 def _empty_result() -> dict[str, Any]:

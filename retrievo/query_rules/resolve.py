@@ -27,6 +27,7 @@ from retrievo.query_rules.apply import AppliedRules, Doc, apply_rulesets
 from retrievo.query_rules.models import QueryRuleset
 from retrievo.query_rules.store import RulesetStore
 from retrievo.retrievers.base import Node
+from retrievo.retrievers.node_fields import node_fields
 from retrievo.retrievers.pinned import MAX_PINNED, PinnedDoc, PinnedQuery
 from retrievo.retrievers.queries import BoolQuery, IdsQuery, Query, TermQuery
 from retrievo.retrievers.retriever import Retriever
@@ -104,7 +105,7 @@ def _rebuild(value: Any, visit: Callable[[Node], Node]) -> Any:
     """``value`` with every AST node in it rebuilt bottom-up by ``visit`` (unchanged parts are kept)."""
     if isinstance(value, Node):
         updates = {}
-        for name in type(value).model_fields:
+        for name in node_fields(type(value)):  # scalar fields cannot hold a rule query
             old = getattr(value, name)
             new = _rebuild(old, visit)
             if new is not old:

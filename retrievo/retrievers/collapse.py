@@ -35,6 +35,8 @@ class InnerHits(Node):
     stored_fields: StoredFields | None = None
     #: ``seq_no_primary_term``: each inner hit shows ``_seq_no`` and ``_primary_term``.
     seq_no_primary_term: bool = False
+    #: ``version``: each inner hit shows its document's ``_version``.
+    version: bool = False
 
     def to_json(self) -> dict[str, Any]:
         body: dict[str, Any] = {"name": self.name}
@@ -58,6 +60,8 @@ class InnerHits(Node):
             body["stored_fields"] = self.stored_fields.to_json()
         if self.seq_no_primary_term:
             body["seq_no_primary_term"] = True
+        if self.version:
+            body["version"] = True
         return body
 
 

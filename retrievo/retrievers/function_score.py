@@ -163,12 +163,11 @@ class TermsSetQuery(Query):
     minimum_should_match: Msm = None
 
     def to_json(self) -> dict[str, Any]:
-        body = drop_defaults(
+        return self._field_json(
+            self.field,
             {
                 "terms": list(self.terms),
                 "minimum_should_match_field": self.minimum_should_match_field,
                 "minimum_should_match": self.minimum_should_match,
             },
-            {},
         )
-        return {"terms_set": {self.field: {**body, **self._common()}}}

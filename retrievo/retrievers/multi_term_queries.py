@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from retrievo.retrievers.base import drop_defaults
 from retrievo.retrievers.queries import Query, Scalar
 
 #: ``FuzzyQuery.defaultMaxExpansions`` and ``defaultPrefixLength``.
@@ -33,15 +32,17 @@ class FuzzyQuery(Query):
     rewrite: str | None = None
 
     def to_json(self) -> dict[str, Any]:
-        body = {
-            "value": self.value,
-            "fuzziness": self.fuzziness,
-            "prefix_length": self.prefix_length,
-            "max_expansions": self.max_expansions,
-            "transpositions": self.transpositions,
-            **({"rewrite": self.rewrite} if self.rewrite is not None else {}),
-        }
-        return {"fuzzy": {self.field: {**body, **self._common()}}}
+        return self._field_json(
+            self.field,
+            {
+                "value": self.value,
+                "fuzziness": self.fuzziness,
+                "prefix_length": self.prefix_length,
+                "max_expansions": self.max_expansions,
+                "transpositions": self.transpositions,
+                "rewrite": self.rewrite,
+            },
+        )
 
 
 class WildcardQuery(Query):
@@ -52,11 +53,11 @@ class WildcardQuery(Query):
     rewrite: str | None = None
 
     def to_json(self) -> dict[str, Any]:
-        body = drop_defaults(
+        return self._field_json(
+            self.field,
             {"wildcard": self.value, "case_insensitive": self.case_insensitive, "rewrite": self.rewrite},
             {"case_insensitive": False},
         )
-        return {"wildcard": {self.field: {**body, **self._common()}}}
 
 
 class RegexpQuery(Query):
@@ -70,7 +71,8 @@ class RegexpQuery(Query):
     rewrite: str | None = None
 
     def to_json(self) -> dict[str, Any]:
-        body = drop_defaults(
+        return self._field_json(
+            self.field,
             {
                 "value": self.value,
                 "flags_value": self.flags_value,
@@ -80,4 +82,3 @@ class RegexpQuery(Query):
             },
             {"case_insensitive": False, "max_determinized_states": DEFAULT_MAX_DETERMINIZED_STATES},
         )
-        return {"regexp": {self.field: {**body, **self._common()}}}

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal
 
-from retrievo.retrievers.base import drop_defaults
 from retrievo.retrievers.fuzzy_options import FuzzyOptions
 from retrievo.retrievers.queries import Msm, Query, Scalar
 
@@ -29,7 +28,8 @@ class MatchPhrasePrefixQuery(Query):
     zero_terms_query: Literal["none", "all"] = "none"
 
     def to_json(self) -> dict[str, Any]:
-        body = drop_defaults(
+        return self._field_json(
+            self.field,
             {
                 "query": self.query,
                 "slop": self.slop,
@@ -39,7 +39,6 @@ class MatchPhrasePrefixQuery(Query):
             },
             {"slop": 0, "max_expansions": DEFAULT_MAX_EXPANSIONS, "zero_terms_query": "none"},
         )
-        return {"match_phrase_prefix": {self.field: {**body, **self._common()}}}
 
 
 class MatchBoolPrefixQuery(Query):
@@ -55,14 +54,15 @@ class MatchBoolPrefixQuery(Query):
     fuzzy: FuzzyOptions | None = None
 
     def to_json(self) -> dict[str, Any]:
-        body = drop_defaults(
+        fuzzy = self.fuzzy.params(with_max_expansions=True) if self.fuzzy is not None else {}
+        return self._field_json(
+            self.field,
             {
                 "query": self.query,
                 "operator": self.operator,
                 "minimum_should_match": self.minimum_should_match,
                 "analyzer": self.analyzer,
+                **fuzzy,
             },
             {"operator": "or"},
         )
-        fuzzy = self.fuzzy.params(with_max_expansions=True) if self.fuzzy is not None else {}
-        return {"match_bool_prefix": {self.field: {**body, **fuzzy, **self._common()}}}

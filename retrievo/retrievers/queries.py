@@ -33,6 +33,14 @@ class Query(Node):
     def children(self) -> tuple[Query, ...]:
         return ()
 
+    def _field_json(self, field: str, body: dict[str, Any], defaults: dict[str, Any] | None = None) -> dict[str, Any]:
+        """The ``{kind: {field: {...}}}`` form every field-level query prints, with ``boost``/``_name``.
+
+        One place so field-level queries agree on what they leave out: ``None`` values and parameters
+        at their defaults (``drop_defaults``), keeping the canonical form (a cache key) minimal.
+        """
+        return {self.kind: {field: {**drop_defaults(body, defaults or {}), **self._common()}}}
+
 
 class MatchAllQuery(Query):
     kind: ClassVar[str] = "match_all"
@@ -62,7 +70,9 @@ class MatchQuery(Query):
     fuzzy: FuzzyOptions | None = None
 
     def to_json(self) -> dict[str, Any]:
-        body = drop_defaults(
+        fuzzy = self.fuzzy.params(with_max_expansions=True) if self.fuzzy is not None else {}
+        return self._field_json(
+            self.field,
             {
                 "query": self.query,
                 "operator": self.operator,
@@ -71,6 +81,7 @@ class MatchQuery(Query):
                 "zero_terms_query": self.zero_terms_query,
                 "lenient": self.lenient,
                 "auto_generate_synonyms_phrase_query": self.auto_generate_synonyms_phrase_query,
+                **fuzzy,
             },
             {
                 "operator": "or",
@@ -79,8 +90,6 @@ class MatchQuery(Query):
                 "auto_generate_synonyms_phrase_query": True,
             },
         )
-        fuzzy = self.fuzzy.params(with_max_expansions=True) if self.fuzzy is not None else {}
-        return {"match": {self.field: {**body, **fuzzy, **self._common()}}}
 
 
 class MatchPhraseQuery(Query):
@@ -92,7 +101,8 @@ class MatchPhraseQuery(Query):
     zero_terms_query: Literal["none", "all"] = "none"
 
     def to_json(self) -> dict[str, Any]:
-        body = drop_defaults(
+        return self._field_json(
+            self.field,
             {
                 "query": self.query,
                 "slop": self.slop,
@@ -101,7 +111,6 @@ class MatchPhraseQuery(Query):
             },
             {"slop": 0, "zero_terms_query": "none"},
         )
-        return {"match_phrase": {self.field: {**body, **self._common()}}}
 
 
 class MultiMatchQuery(Query):
@@ -181,10 +190,9 @@ class TermQuery(Query):
     case_insensitive: bool = False
 
     def to_json(self) -> dict[str, Any]:
-        body = drop_defaults(
-            {"value": self.value, "case_insensitive": self.case_insensitive}, {"case_insensitive": False}
+        return self._field_json(
+            self.field, {"value": self.value, "case_insensitive": self.case_insensitive}, {"case_insensitive": False}
         )
-        return {"term": {self.field: {**body, **self._common()}}}
 
 
 class TermsQuery(Query):
@@ -207,7 +215,8 @@ class RangeQuery(Query):
     time_zone: str | None = None
 
     def to_json(self) -> dict[str, Any]:
-        body = drop_defaults(
+        return self._field_json(
+            self.field,
             {
                 "gt": self.gt,
                 "gte": self.gte,
@@ -216,9 +225,7 @@ class RangeQuery(Query):
                 "format": self.format,
                 "time_zone": self.time_zone,
             },
-            {},
         )
-        return {"range": {self.field: {**body, **self._common()}}}
 
 
 class ExistsQuery(Query):
@@ -246,11 +253,11 @@ class PrefixQuery(Query):
     rewrite: str | None = None
 
     def to_json(self) -> dict[str, Any]:
-        body = drop_defaults(
+        return self._field_json(
+            self.field,
             {"value": self.value, "case_insensitive": self.case_insensitive, "rewrite": self.rewrite},
             {"case_insensitive": False},
         )
-        return {"prefix": {self.field: {**body, **self._common()}}}
 
 
 class ConstantScoreQuery(Query):

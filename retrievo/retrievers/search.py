@@ -87,6 +87,8 @@ class SearchRequest(Node):
     track_scores: bool = False
     #: ``seq_no_primary_term``: each hit shows its document's ``_seq_no`` and ``_primary_term`` (always 1).
     seq_no_primary_term: bool = False
+    #: ``version``: each hit shows its document's ``_version``.
+    version: bool = False
     #: Top-level ``min_score``; only with a compound retriever (it cuts the fused scores).
     min_score: float | None = None
     #: True when the request came as a top-level ``query`` rather than a ``retriever``; it only
@@ -152,6 +154,8 @@ class SearchRequest(Node):
             body["track_scores"] = True
         if self.seq_no_primary_term:
             body["seq_no_primary_term"] = True
+        if self.version:
+            body["version"] = True
         if self.min_score is not None:
             body["min_score"] = self.min_score
         if self.profile:

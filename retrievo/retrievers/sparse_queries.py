@@ -70,10 +70,8 @@ class WeightedTokensQuery(Query):
     pruning_config: SparsePruning | None = None
 
     def to_json(self) -> dict[str, Any]:
-        body: dict[str, Any] = {"tokens": dict(self.tokens)}
-        if self.pruning_config is not None:
-            body["pruning_config"] = self.pruning_config.to_json()
-        return {"weighted_tokens": {self.field: {**body, **self._common()}}}
+        pruning = None if self.pruning_config is None else self.pruning_config.to_json()
+        return self._field_json(self.field, {"tokens": dict(self.tokens), "pruning_config": pruning})
 
 
 class TextExpansionQuery(Query):
@@ -88,7 +86,7 @@ class TextExpansionQuery(Query):
     pruning_config: SparsePruning | None = None
 
     def to_json(self) -> dict[str, Any]:
-        body: dict[str, Any] = {"model_text": self.model_text, "model_id": self.model_id}
-        if self.pruning_config is not None:
-            body["pruning_config"] = self.pruning_config.to_json()
-        return {"text_expansion": {self.field: {**body, **self._common()}}}
+        pruning = None if self.pruning_config is None else self.pruning_config.to_json()
+        return self._field_json(
+            self.field, {"model_text": self.model_text, "model_id": self.model_id, "pruning_config": pruning}
+        )

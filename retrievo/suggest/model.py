@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from retrievo.suggest.common import SuggestionBase, changed_options
 from retrievo.suggest.phrase_model import PhraseSuggestion, phrase_json
 
 SuggestMode = Literal["missing", "popular", "always"]
@@ -12,15 +13,9 @@ SortBy = Literal["score", "frequency"]
 
 
 @dataclass(frozen=True)
-class TermSuggestion:
+class TermSuggestion(SuggestionBase):
     """``term``: per analysed token of ``text``, indexed terms within ``max_edits`` (``DirectSpellChecker``)."""
 
-    name: str
-    field: str
-    text: str
-    analyzer: str | None = None
-    size: int = 5
-    shard_size: int | None = None
     suggest_mode: SuggestMode = "missing"
     accuracy: float = 0.5
     sort: SortBy = "score"
@@ -87,8 +82,7 @@ class Suggest:
 
 def _term_json(s: TermSuggestion) -> dict[str, object]:
     defaults = TermSuggestion(name="", field="", text="")
-    body: dict[str, object] = {"field": s.field}
-    for key in (
+    keys = (
         "analyzer",
         "size",
         "shard_size",
@@ -102,11 +96,8 @@ def _term_json(s: TermSuggestion) -> dict[str, object]:
         "prefix_length",
         "min_word_length",
         "min_doc_freq",
-    ):
-        value = getattr(s, key)
-        if value is not None and value != getattr(defaults, key):
-            body[key] = value
-    return {"text": s.text, "term": body}
+    )
+    return {"text": s.text, "term": {"field": s.field, **changed_options(s, defaults, keys)}}
 
 
 def _completion_json(s: CompletionSuggestion) -> dict[str, object]:

@@ -7,6 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from typing import Literal
 
+from retrievo.suggest.common import SuggestionBase, changed_options
+
 __all__ = ["DirectGenerator", "PhraseSuggestion", "Smoothing", "phrase_json"]
 
 
@@ -44,15 +46,9 @@ class Smoothing:
 
 
 @dataclass(frozen=True)
-class PhraseSuggestion:
+class PhraseSuggestion(SuggestionBase):
     """``phrase``: corrections of the whole ``text`` scored by a noisy channel over n-gram statistics."""
 
-    name: str
-    field: str
-    text: str
-    analyzer: str | None = None
-    size: int = 5
-    shard_size: int | None = None
     max_errors: float = 0.5
     separator: str = " "
     real_word_error_likelihood: float = 0.949999988079071  # 0.95f
@@ -73,8 +69,7 @@ def _changed(value: object, default: object) -> bool:
 def phrase_json(s: PhraseSuggestion) -> dict[str, object]:
     """The suggestion printed back (``PhraseSuggestionBuilder.innerToXContent``, defaults left out)."""
     defaults = PhraseSuggestion(name="", field="", text="")
-    body: dict[str, object] = {"field": s.field}
-    for key in (
+    keys = (
         "analyzer",
         "size",
         "shard_size",
@@ -85,9 +80,8 @@ def phrase_json(s: PhraseSuggestion) -> dict[str, object]:
         "gram_size",
         "force_unigrams",
         "token_limit",
-    ):
-        if _changed(getattr(s, key), getattr(defaults, key)):
-            body[key] = getattr(s, key)
+    )
+    body: dict[str, object] = {"field": s.field, **changed_options(s, defaults, keys)}
     if s.pre_tag is not None:
         body["highlight"] = {"pre_tag": s.pre_tag, "post_tag": s.post_tag}
     if s.smoothing is not None:

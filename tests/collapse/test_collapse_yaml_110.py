@@ -11,8 +11,9 @@ Not ported as written:
   case was deleted in 8.15 (elastic/elasticsearch#107779 made collapse and rescore work together), so
   the 9.x behaviour is tested from ``112_field_collapsing_with_rescore.yml`` in
   ``test_collapse_yaml_111_112_115.py`` instead.
-* "field collapsing, inner_hits and version" needs ``version`` on hits, which retrievo refuses by
-  name (checked here); "... and seq_no" is ported in ``tests/loose_ends/test_stored_fields_top_hits_collapse.py``.
+* "field collapsing, inner_hits and version" is ported in ``tests/versions/test_version_on_hits.py``
+  (its setup's external versions); "... and seq_no" is ported in
+  ``tests/loose_ends/test_stored_fields_top_hits_collapse.py``.
 * "field collapsing on a field alias" maps an ``alias`` field (a type retrievo does not have) and
   searches two indices at once, which retrievo refuses for a ``collapse`` search (checked here).
 """
@@ -193,15 +194,6 @@ def test_field_collapsing_and_multiple_inner_hits(engine: Engine) -> None:
     assert [inner(h, "sub_hits_desc") for h in hits] == [(1, ["6"]), (3, ["3"]), (2, ["4"])]
 
 
-@pytest.mark.parametrize("option", ["version"])
-def test_inner_hits_version_and_seq_no_are_refused_by_name(engine: Engine, option: str) -> None:
-    body = {"collapse": {"field": "numeric_group", "inner_hits": {**INNER_ASC, option: True}}}
-    with pytest.raises(ApiError) as err:
-        search(engine, body)
-    assert err.value.status_code == 400
-    assert f"[inner_hits] parameter [{option}] is not supported in retrievo" in str(err.value.body)
-
-
 @pytest.mark.skip(
     reason="retrievo has no `alias` field type (its mapping is refused), and the case searches two indices"
 )
@@ -210,11 +202,11 @@ def test_field_collapsing_on_a_field_alias() -> None:
     with inner totals 1, 4, 3)."""
 
 
-def test_collapse_across_several_indices_is_refused() -> None:
+def test_collapse_inner_hits_across_several_indices_are_refused() -> None:
     e = build()
     e.indices.create(index="other", mappings={"properties": {"numeric_group": {"type": "integer"}}})
     with pytest.raises(ApiError) as err:
-        e.search(index="test,other", body={"collapse": {"field": "numeric_group"}})
+        e.search(index="test,other", body={"collapse": {"field": "numeric_group", "inner_hits": {"name": "sub"}}})
     assert err.value.status_code == 400
-    reason = "[collapse] in a search over several indices is not supported in retrievo"
+    reason = "[collapse] [inner_hits] in a search over several indices is not supported in retrievo"
     assert err.value.body["error"]["reason"] == reason

@@ -8,40 +8,25 @@ analysed token over the weighted fields, joined by a ``BooleanQuery``, on Elasti
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
 
 from retrievo import Engine
-from tests.conftest import shared_path
+from tests.goldens_io import assert_matches_golden, index_cisi, read_golden
 
-GOLDEN_PATH = Path(__file__).parents[1] / "goldens" / "combined_fields" / "combined_fields.json"
-GOLDEN = json.loads(GOLDEN_PATH.read_text())
+GOLDEN = read_golden("combined_fields", "combined_fields.json")
 #: Lucene 8.8's BM25FQuery sums only the norms of the fields in which the term occurs (and scores a term
 #: found in one field as a plain term query); Lucene 9+'s CombinedFieldQuery, which Elasticsearch 9 runs,
 #: sums every field's. They agree when every token occurs in every field, which the oracle records; the
 #: other cases are kept in the golden file for reference and checked by hand in test_combined_fields.py.
 COMPARABLE = [r for r in GOLDEN if r["every_term_in_every_field"]]
-MAPPING = {"properties": {f: {"type": "text", "analyzer": "standard"} for f in ("title", "author", "text")}}
 
 
 @pytest.fixture(scope="module")
 def cisi() -> Engine:
-    engine = Engine()
-    engine.indices.create(index="cisi", mappings=MAPPING)
-    ops: list[dict[str, Any]] = []
-    for line in shared_path("fixtures", "cisi", "corpus.jsonl").read_text().splitlines():
-        doc = json.loads(line)
-        doc_id = doc.pop("_id")
-        ops += [
-            {"index": {"_index": "cisi", "_id": doc_id}},
-            {f: doc[f] for f in ("title", "author", "text") if f in doc},
-        ]
-    assert not engine.bulk(operations=ops, refresh=True)["errors"]
-    return engine
+    return index_cisi()
 
 
 def _query(case: dict[str, Any]) -> dict[str, Any]:
@@ -56,12 +41,7 @@ def _query(case: dict[str, Any]) -> dict[str, Any]:
 
 @pytest.mark.parametrize("result", COMPARABLE, ids=[r["case"]["id"] for r in COMPARABLE])
 def test_matches_lucene(cisi: Engine, result: dict[str, Any]) -> None:
-    resp = cisi.search(index="cisi", query=_query(result["case"]), size=20, track_total_hits=True)
-    assert resp["hits"]["total"]["value"] == result["total"]
-    got = [(h["_id"], np.float32(h["_score"])) for h in resp["hits"]["hits"]]
-    want = [(i, np.float32(s)) for i, s in result["hits"]]
-    assert [s for _, s in got] == [s for _, s in want]  # bit-exact float32 scores, in order
-    assert [i for i, _ in got] == [i for i, _ in want]  # ties in doc id (corpus) order
+    assert_matches_golden(cisi, _query(result["case"]), result)
 
 
 def test_explanation_adds_up(cisi: Engine) -> None:

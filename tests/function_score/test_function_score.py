@@ -15,6 +15,7 @@ import pytest
 from elasticsearch import ApiError, BadRequestError
 
 from retrievo import Engine
+from tests.random_score_reference import murmur3_32, salted_seed
 
 F32 = np.float32
 INDEX = "fs"
@@ -277,67 +278,34 @@ def test_weight_alone_and_empty_functions(es: Engine) -> None:
     assert scores(es, {"function_score": {"weight": 4}}) == dict.fromkeys(DOCS, 4.0)
 
 
-def _mix32(k: int) -> int:
-    k &= 0xFFFFFFFF
-    k = ((k ^ (k >> 16)) * 0x85EBCA6B) & 0xFFFFFFFF
-    k = ((k ^ (k >> 13)) * 0xC2B2AE35) & 0xFFFFFFFF
-    return k ^ (k >> 16)
-
-
-def _murmur3_32(data: bytes, seed: int) -> int:
-    """MurmurHash3 x86_32 (Appleby's reference), written out independently of retrievo's."""
-    h, n = seed & 0xFFFFFFFF, len(data)
-    for i in range(0, n - n % 4, 4):
-        k = (int.from_bytes(data[i : i + 4], "little") * 0xCC9E2D51) & 0xFFFFFFFF
-        k = (((k << 15) | (k >> 17)) * 0x1B873593) & 0xFFFFFFFF
-        h ^= k
-        h = (((h << 13) | (h >> 19)) * 5 + 0xE6546B64) & 0xFFFFFFFF
-    tail = data[n - n % 4 :]
-    if tail:
-        k = int.from_bytes(tail, "little")
-        k = (k * 0xCC9E2D51) & 0xFFFFFFFF
-        k = (((k << 15) | (k >> 17)) * 0x1B873593) & 0xFFFFFFFF
-        h ^= k
-    return _mix32(h ^ n)
-
-
 def test_murmur3_reference_vectors() -> None:
-    assert _murmur3_32(b"", 1) == 0x514E28B7
-    assert _murmur3_32(b"Hello, world!", 1234) == 0xFAF6CDB3
-    assert _murmur3_32(b"The quick brown fox jumps over the lazy dog", 0x9747B28C) == 0x2FA826CD
-
-
-def _java_string_hash(s: str) -> int:
-    h = 0
-    for ch in s:
-        h = (31 * h + ord(ch)) & 0xFFFFFFFF
-    return h
+    assert murmur3_32(b"", 1) == 0x514E28B7
+    assert murmur3_32(b"Hello, world!", 1234) == 0xFAF6CDB3
+    assert murmur3_32(b"The quick brown fox jumps over the lazy dog", 0x9747B28C) == 0x2FA826CD
 
 
 def test_random_score_with_seed_and_field(es: Engine) -> None:
     """``RandomScoreFunction``: murmur3 of the first value's bytes, seeded with ``mix32(seed ^ salt)`` where
     the salt is the index name's ``hashCode << 10`` (shard 0); the low 24 bits over 2^24."""
     seed = 12345
-    salted = _mix32(seed ^ ((_java_string_hash(INDEX) << 10) & 0xFFFFFFFF))
+    salted = salted_seed(seed, INDEX)
     got = scores(es, {"function_score": {"random_score": {"seed": seed, "field": "tags"}, "boost_mode": "replace"}})
     for doc_id, doc in DOCS.items():
         first = min(doc["tags"]).encode()
-        assert got[doc_id] == f32((_murmur3_32(first, salted) & 0xFFFFFF) / float(1 << 24))
+        assert got[doc_id] == f32((murmur3_32(first, salted) & 0xFFFFFF) / float(1 << 24))
     again = scores(es, {"function_score": {"random_score": {"seed": seed, "field": "tags"}, "boost_mode": "replace"}})
     assert again == got
     numeric = scores(es, {"function_score": {"random_score": {"seed": seed, "field": "n"}, "boost_mode": "replace"}})
     for doc_id, doc in DOCS.items():
         if "n" in doc:
-            assert numeric[doc_id] == f32(
-                (_murmur3_32(str(min(doc["n"])).encode(), salted) & 0xFFFFFF) / float(1 << 24)
-            )
+            assert numeric[doc_id] == f32((murmur3_32(str(min(doc["n"])).encode(), salted) & 0xFFFFFF) / float(1 << 24))
         else:  # no value: the salted seed itself is the hash
             assert numeric[doc_id] == f32((salted & 0xFFFFFF) / float(1 << 24))
     doubles = scores(
         es, {"function_score": {"random_score": {"seed": seed, "field": "price"}, "boost_mode": "replace"}}
     )
     for doc_id, doc in DOCS.items():  # a double hashes its Double.toString ("10.5", "2.0", "0.5")
-        hashed = _murmur3_32(repr(doc["price"]).encode(), salted) if "price" in doc else salted
+        hashed = murmur3_32(repr(doc["price"]).encode(), salted) if "price" in doc else salted
         assert doubles[doc_id] == f32((hashed & 0xFFFFFF) / float(1 << 24))
 
 
@@ -459,7 +427,7 @@ def test_vectorised_murmur3_matches_the_reference() -> None:
     keys = [bytes(rng.integers(0, 256, size=int(n), dtype=np.uint8)) for n in rng.integers(0, 40, size=300)]
     keys += [b"The quick brown fox jumps over the lazy dog", "héllo wörld".encode()]
     got = murmurhash3_x86_32(keys, 0x9747B28C)
-    assert got.tolist() == [_murmur3_32(k, 0x9747B28C) for k in keys]
+    assert got.tolist() == [murmur3_32(k, 0x9747B28C) for k in keys]
 
 
 def test_functions_do_not_run_where_no_score_is_needed(es: Engine) -> None:

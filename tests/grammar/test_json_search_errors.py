@@ -167,7 +167,6 @@ ERRORS: list[tuple[str, Any, str, str]] = [
     ("timeout", {"timeout": "1s"}, IAE, _unsupported("[timeout] search parameter")),
     ("indices_boost", {"indices_boost": [{"a": 1}]}, IAE, _unsupported("[indices_boost] search parameter")),
     ("stats", {"stats": ["g"]}, IAE, _unsupported("[stats] search parameter")),
-    ("version", {"version": True}, IAE, _unsupported("[version] search parameter")),
     ("slice", {"slice": {"id": 0, "max": 2}}, IAE, _unsupported("[slice] search parameter")),
     ("ext", {"ext": {}}, IAE, _unsupported("[ext] search parameter")),
     # legacy rank / sub_searches (SearchSourceBuilder.validate, RRFRankBuilder)

@@ -15,42 +15,13 @@ import numpy as np
 import pytest
 
 from retrievo import Engine
+from tests.random_score_reference import random_score
 
 INDEX = "seqrand"
 
 
-def _mix32(k: int) -> int:
-    k &= 0xFFFFFFFF
-    k = ((k ^ (k >> 16)) * 0x85EBCA6B) & 0xFFFFFFFF
-    k = ((k ^ (k >> 13)) * 0xC2B2AE35) & 0xFFFFFFFF
-    return k ^ (k >> 16)
-
-
-def _murmur3_32(data: bytes, seed: int) -> int:
-    """MurmurHash3 x86_32 written out from Appleby's reference."""
-    h, n = seed & 0xFFFFFFFF, len(data)
-    for i in range(0, n - n % 4, 4):
-        k = (int.from_bytes(data[i : i + 4], "little") * 0xCC9E2D51) & 0xFFFFFFFF
-        k = (((k << 15) | (k >> 17)) * 0x1B873593) & 0xFFFFFFFF
-        h ^= k
-        h = (((h << 13) | (h >> 19)) * 5 + 0xE6546B64) & 0xFFFFFFFF
-    tail = data[n - n % 4 :]
-    if tail:
-        k = (int.from_bytes(tail, "little") * 0xCC9E2D51) & 0xFFFFFFFF
-        h ^= (((k << 15) | (k >> 17)) * 0x1B873593) & 0xFFFFFFFF
-    return _mix32(h ^ n)
-
-
-def _java_string_hash(s: str) -> int:
-    h = 0
-    for ch in s:
-        h = (31 * h + ord(ch)) & 0xFFFFFFFF
-    return h
-
-
 def _expected(seed: int, seq_no: int, index: str = INDEX) -> float:
-    salted = _mix32(seed ^ ((_java_string_hash(index) << 10) & 0xFFFFFFFF))
-    return float(np.float32((_murmur3_32(str(seq_no).encode(), salted) & 0xFFFFFF) / float(1 << 24)))
+    return random_score(seed, index, str(seq_no).encode())
 
 
 def _write_history(es: Engine, index: str = INDEX) -> dict[str, int]:

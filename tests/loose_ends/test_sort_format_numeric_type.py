@@ -1,7 +1,7 @@
 """Sort options ``format`` and ``numeric_type``.
 
 Ports ``search/630_format_sort_missing_dates.yml`` whole, and of ``search/95_sort_mixed_numeric_types.yml``
-what one index can show (its cases sort four indices at once, which retrievo refuses). The expected
+what one index can show (its four-index cases are in ``tests/multi_index/test_multi_index_sort.py``). The expected
 values of the other cases are worked out by hand from the indexed documents.
 """
 

@@ -9,35 +9,20 @@ choice, the boosts (``boost_terms``) and ``minimum_should_match`` all agree.
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pytest
 
 from retrievo import Engine
-from tests.conftest import shared_path
+from tests.goldens_io import assert_matches_golden, index_cisi, read_golden
 
-GOLDEN = json.loads((Path(__file__).parents[1] / "goldens" / "more_like_this" / "more_like_this.json").read_text())
-MAPPING = {"properties": {f: {"type": "text", "analyzer": "standard"} for f in ("title", "author", "text")}}
+GOLDEN = read_golden("more_like_this", "more_like_this.json")
 PARAMS = ("max_query_terms", "min_term_freq", "min_doc_freq", "max_doc_freq", "min_word_length", "max_word_length")
 
 
 @pytest.fixture(scope="module")
 def cisi() -> Engine:
-    engine = Engine()
-    engine.indices.create(index="cisi", mappings=MAPPING)
-    ops: list[dict[str, Any]] = []
-    for line in shared_path("fixtures", "cisi", "corpus.jsonl").read_text().splitlines():
-        doc = json.loads(line)
-        doc_id = doc.pop("_id")
-        ops += [
-            {"index": {"_index": "cisi", "_id": doc_id}},
-            {f: doc[f] for f in ("title", "author", "text") if f in doc},
-        ]
-    assert not engine.bulk(operations=ops, refresh=True)["errors"]
-    return engine
+    return index_cisi()
 
 
 def _query(case: dict[str, Any]) -> dict[str, Any]:
@@ -53,12 +38,7 @@ def _query(case: dict[str, Any]) -> dict[str, Any]:
 
 @pytest.mark.parametrize("result", GOLDEN, ids=[r["case"]["id"] for r in GOLDEN])
 def test_matches_lucene(cisi: Engine, result: dict[str, Any]) -> None:
-    resp = cisi.search(index="cisi", query=_query(result["case"]), size=20, track_total_hits=True)
-    assert resp["hits"]["total"]["value"] == result["total"]
-    got = [(h["_id"], np.float32(h["_score"])) for h in resp["hits"]["hits"]]
-    want = [(i, np.float32(s)) for i, s in result["hits"]]
-    assert [s for _, s in got] == [s for _, s in want]  # bit-exact float32 scores, in order
-    assert [i for i, _ in got] == [i for i, _ in want]
+    assert_matches_golden(cisi, _query(result["case"]), result)
 
 
 def test_selected_terms_are_lucenes(cisi: Engine) -> None:

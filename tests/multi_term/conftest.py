@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
 from retrievo import Engine
-from tests.conftest import shared_path
+from tests.goldens_io import index_cisi
 
 MAPPING = {
     "properties": {
@@ -20,13 +18,4 @@ MAPPING = {
 
 @pytest.fixture(scope="package")
 def cisi() -> Engine:
-    engine = Engine()
-    engine.indices.create(index="cisi", mappings=MAPPING)
-    ops: list[dict] = []
-    for line in shared_path("fixtures", "cisi", "corpus.jsonl").read_text().splitlines():
-        doc = json.loads(line)
-        doc_id = doc.pop("_id")
-        doc.pop("bib", None)
-        ops += [{"index": {"_index": "cisi", "_id": doc_id}}, doc]
-    assert not engine.bulk(operations=ops, refresh=True)["errors"]
-    return engine
+    return index_cisi(MAPPING)

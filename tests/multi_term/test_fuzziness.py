@@ -5,19 +5,14 @@ term with ``fuzziness`` builds the very ``FuzzyQuery`` the golden ran."""
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import pytest
 from elasticsearch import BadRequestError
 
 from retrievo import Engine
 from retrievo.lucene.multi_term import auto_fuzziness
+from tests.goldens_io import read_golden
 
-GOLDEN = {
-    r["case"]["id"]: r
-    for r in json.loads((Path(__file__).parents[1] / "goldens" / "multi_term" / "golden.json").read_text())
-}
+GOLDEN = {r["case"]["id"]: r for r in read_golden("multi_term", "golden.json")}
 
 
 def _ranked(resp: dict) -> list[tuple[str, float]]:

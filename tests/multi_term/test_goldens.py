@@ -4,13 +4,13 @@ form through ``Engine.plan``-independent checks. The goldens come from ``tools/l
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-GOLDEN = json.loads((Path(__file__).parents[1] / "goldens" / "multi_term" / "golden.json").read_text())
+from tests.goldens_io import read_golden
+
+GOLDEN = read_golden("multi_term", "golden.json")
 
 
 def es_query(case: dict[str, Any]) -> dict[str, Any]:

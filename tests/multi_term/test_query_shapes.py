@@ -3,9 +3,7 @@ query (compared with the goldens' ``rewritten``), explanations, profile, highlig
 
 from __future__ import annotations
 
-import json
 import re
-from pathlib import Path
 
 import pytest
 from elasticsearch import BadRequestError
@@ -13,8 +11,9 @@ from elasticsearch import BadRequestError
 from retrievo import Engine
 from retrievo.lucene import multi_term
 from retrievo.lucene.query import ConstQ
+from tests.goldens_io import read_golden
 
-GOLDEN = json.loads((Path(__file__).parents[1] / "goldens" / "multi_term" / "golden.json").read_text())
+GOLDEN = read_golden("multi_term", "golden.json")
 
 
 def _compile(searcher, case: dict):

@@ -3,8 +3,8 @@
 Source: ``rest-api-spec/src/yamlRestTest/resources/rest-api-spec/test/search.inner_hits/10_basic.yml`` in
 ``elastic/elasticsearch`` (commit ``6b6b847a2327888a8b8da65876d0e518fbbb46c8``).
 
-Cases: "Nested inner hits" runs as written. "Nested doc version and seqIDs" is skipped: it needs
-``version`` and ``docvalue_fields: [_seq_no]``, which retrievo's search refuses. "Inner hits with disabled
+Cases: "Nested inner hits" runs as written. "Nested doc version and seqIDs" is ported in
+``tests/versions/test_version_on_hits.py`` (its ``docvalue_fields: [_seq_no]`` is refused). "Inner hits with disabled
 _source" runs with ``_source`` enabled (retrievo refuses ``_source.enabled: false``): its ``_id`` and
 ``_nested`` assertions are checked, and the nested objects' sources are asserted as well.
 """
@@ -39,7 +39,7 @@ def test_nested_inner_hits() -> None:
     assert inner["_source"] == {"foo": "bar"}
 
 
-@pytest.mark.skip(reason="needs version and docvalue_fields [_seq_no] on hits, which retrievo's search refuses")
+@pytest.mark.skip(reason="ported in tests/versions/test_version_on_hits.py (docvalue_fields [_seq_no] is refused)")
 def test_nested_doc_version_and_seq_ids() -> None:  # pragma: no cover
     raise AssertionError
 
@@ -197,7 +197,7 @@ def test_duplicate_inner_hit_names(shop: Engine) -> None:
 
 
 def test_inner_hit_options_retrievo_lacks_are_refused(shop: Engine) -> None:
-    for option, value in (("version", True), ("collapse", {"field": "offers.seller"})):
+    for option, value in (("seq_no_primary_term", True), ("collapse", {"field": "offers.seller"})):
         with pytest.raises(ApiError) as err:
             shop.search(
                 index="shop",

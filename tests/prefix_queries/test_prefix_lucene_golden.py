@@ -16,26 +16,14 @@ import numpy as np
 import pytest
 
 from retrievo import Engine
-from tests.conftest import shared_path
+from tests.goldens_io import assert_matches_golden, index_cisi
 
 GOLDEN = json.loads((Path(__file__).parent / "goldens" / "prefix_queries.json").read_text())
-MAPPING = {"properties": {f: {"type": "text", "analyzer": "standard"} for f in ("title", "author", "text")}}
 
 
 @pytest.fixture(scope="module")
 def cisi() -> Engine:
-    engine = Engine()
-    engine.indices.create(index="cisi", mappings=MAPPING)
-    ops: list[dict[str, Any]] = []
-    for line in shared_path("fixtures", "cisi", "corpus.jsonl").read_text().splitlines():
-        doc = json.loads(line)
-        doc_id = doc.pop("_id")
-        ops += [
-            {"index": {"_index": "cisi", "_id": doc_id}},
-            {f: doc[f] for f in ("title", "author", "text") if f in doc},
-        ]
-    assert not engine.bulk(operations=ops, refresh=True)["errors"]
-    return engine
+    return index_cisi()
 
 
 def _query(case: dict[str, Any]) -> dict[str, Any]:
@@ -54,13 +42,7 @@ def _f32(x: float) -> np.float32:
 
 @pytest.mark.parametrize("result", GOLDEN, ids=[r["case"]["id"] for r in GOLDEN])
 def test_matches_lucene(cisi: Engine, result: dict[str, Any]) -> None:
-    resp = cisi.search(index="cisi", query=_query(result["case"]), size=20, track_total_hits=True)
-    assert resp["hits"]["total"]["value"] == result["total"]
-    got = [(h["_id"], _f32(h["_score"])) for h in resp["hits"]["hits"]]
-    want = [(i, _f32(s)) for i, s in result["hits"]]
-    assert [s for _, s in got] == [s for _, s in want]  # bit-exact float32 scores, in order
-    # equal scores: Lucene orders by doc id, i.e. corpus order, as retrievo does
-    assert [i for i, _ in got] == [i for i, _ in want]
+    assert_matches_golden(cisi, _query(result["case"]), result)
 
 
 def test_multi_match_phrase_prefix_is_best_field(cisi: Engine) -> None:

@@ -11,36 +11,17 @@ lower-case text, Elasticsearch's ``SimpleQueryStringQueryParser`` builds the sam
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import pytest
 
 from retrievo import Engine
-from tests.conftest import shared_path
+from tests.goldens_io import index_cisi, read_golden
 
-GOLDEN = json.loads((Path(__file__).parents[1] / "goldens" / "query_string" / "golden.json").read_text())
-MAPPING = {
-    "properties": {
-        "title": {"type": "text", "analyzer": "standard"},
-        "author": {"type": "text", "analyzer": "standard"},
-        "text": {"type": "text", "analyzer": "standard"},
-    }
-}
+GOLDEN = read_golden("query_string", "golden.json")
 
 
 @pytest.fixture(scope="module")
 def cisi() -> Engine:
-    engine = Engine()
-    engine.indices.create(index="cisi", mappings=MAPPING)
-    ops: list[dict] = []
-    for line in shared_path("fixtures", "cisi", "corpus.jsonl").read_text().splitlines():
-        doc = json.loads(line)
-        doc_id = doc.pop("_id")
-        doc = {k: v for k, v in doc.items() if k in MAPPING["properties"]}
-        ops += [{"index": {"_index": "cisi", "_id": doc_id}}, doc]
-    assert not engine.bulk(operations=ops, refresh=True)["errors"]
-    return engine
+    return index_cisi()
 
 
 @pytest.mark.parametrize("case", GOLDEN["cases"], ids=[c["id"] for c in GOLDEN["cases"]])

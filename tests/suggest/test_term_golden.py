@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from retrievo import Engine
-from tests.conftest import shared_path
+from tests.goldens_io import index_cisi
 
 RESULTS = json.loads((Path(__file__).parent / "goldens" / "term_suggest.json").read_text())
 OPTIONS = (
@@ -32,14 +32,7 @@ OPTIONS = (
 
 @pytest.fixture(scope="module")
 def cisi() -> Engine:
-    es = Engine()
-    es.indices.create(index="cisi", mappings={"properties": {"text": {"type": "text"}}})
-    ops: list[dict[str, Any]] = []
-    for line in shared_path("fixtures", "cisi", "corpus.jsonl").read_text().splitlines():
-        doc = json.loads(line)
-        ops += [{"index": {"_index": "cisi", "_id": doc["_id"]}}, {"text": doc.get("text")}]
-    assert not es.bulk(operations=ops, refresh=True)["errors"]
-    return es
+    return index_cisi({"properties": {"text": {"type": "text"}}}, fields=("text",))
 
 
 @pytest.mark.parametrize("result", RESULTS, ids=[r["case"]["id"] for r in RESULTS])

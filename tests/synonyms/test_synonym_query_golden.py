@@ -9,17 +9,15 @@ with the query's ``analyzer`` parameter, as a ``search_analyzer`` would be."""
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
 
 from retrievo import Engine
-from tests.conftest import shared_path
+from tests.goldens_io import index_cisi, read_golden
 
-GOLDEN = json.loads((Path(__file__).parents[1] / "goldens" / "synonym_query" / "golden.json").read_text())
+GOLDEN = read_golden("synonym_query", "golden.json")
 
 
 def _analysis() -> dict[str, Any]:
@@ -34,16 +32,7 @@ def _analysis() -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def engine() -> Engine:
-    corpus = shared_path("fixtures", "cisi", "corpus.jsonl")
-    es = Engine()
-    es.indices.create(index="cisi", settings=_analysis(), mappings={"properties": {"text": {"type": "text"}}})
-    ops: list[dict] = []
-    for line in corpus.read_text().splitlines():
-        doc = json.loads(line)
-        body = {"text": doc["text"]} if "text" in doc else {}
-        ops += [{"index": {"_index": "cisi", "_id": doc["_id"]}}, body]
-    assert not es.bulk(operations=ops, refresh=True)["errors"]
-    return es
+    return index_cisi({"properties": {"text": {"type": "text"}}}, fields=("text",), settings=_analysis())
 
 
 def _query(i: int, case: dict[str, Any]) -> dict[str, Any]:

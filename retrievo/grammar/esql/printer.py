@@ -524,6 +524,7 @@ def _check_request(req: SearchRequest) -> None:
         ("track_total_hits", "track_total_hits"),
         ("track_scores", "track_scores"),
         ("seq_no_primary_term", "seq_no_primary_term"),
+        ("version", "version"),
         ("min_score", "min_score"),
         ("profile", "profile"),
         ("fields", "fields"),

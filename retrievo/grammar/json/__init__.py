@@ -90,6 +90,11 @@ _PLAIN_TYPES = frozenset({str, bool, int, float, type(None)})
 
 def normalize(obj: Any) -> Any:
     """What the official client's JSON serializer would send, as plain JSON-shaped Python."""
+    kind = type(obj)
+    if kind in _PLAIN_TYPES:  # the exact JSON types first: a decoded body is made of nothing else
+        return obj
+    if kind is dict:
+        return {k if type(k) is str else _key(k): normalize(v) for k, v in obj.items()}
     if obj is None or isinstance(obj, (str, bool, int, float)):
         return obj
     if isinstance(obj, Mapping):

@@ -133,7 +133,7 @@ _INNER_HITS_FIELDS: dict[str, Field] = {
     "from": Field(NUMBER, lambda v: _at_least_zero("from", v)),
     "size": Field(NUMBER, lambda v: _at_least_zero("size", v)),
     "explain": _refuse("explain", False),
-    "version": _refuse("version", False),
+    "version": Field(BOOLEAN, jv.java_bool),
     "seq_no_primary_term": Field(BOOLEAN, jv.java_bool),
     "track_scores": Field(BOOLEAN, jv.java_bool),
     "stored_fields": Field(_ANY, lambda v: parse_stored_fields("stored_fields", v)),
@@ -164,6 +164,7 @@ def parse_inner_hits(body: Any) -> InnerHits:
         collapse=parsed.get("collapse"),
         stored_fields=parsed.get("stored_fields"),
         seq_no_primary_term=parsed.get("seq_no_primary_term", False),
+        version=parsed.get("version", False),
     )
 
 

@@ -11,6 +11,7 @@ turns each analysed term into a fuzzy query (``grammar/json/multi_term.py`` read
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, Literal
 
 from retrievo.errors import bad_request, illegal_argument, not_supported, parsing_error
@@ -34,9 +35,13 @@ from retrievo.grammar.json.query_common import (
 )
 from retrievo.retrievers.queries import MatchPhraseQuery, MatchQuery, MultiMatchQuery
 
+#: Reads one parameter of a field's object into the builder's arguments; False if it is not one.
+ParamReader = Callable[[str, Any, dict[str, Any]], bool]
 
-def _common_match_param(query: str, key: str, value: Any, out: dict[str, Any]) -> bool:
-    """Parameters ``match`` and ``multi_match`` read identically; False if ``key`` is not one."""
+
+def common_match_param(query: str, key: str, value: Any, out: dict[str, Any]) -> bool:
+    """Parameters ``match``, ``multi_match`` (and, a subset, ``match_bool_prefix``) read identically;
+    False if ``key`` is not one."""
     if key == "query":
         out["query"] = value
     elif key == "analyzer":
@@ -72,29 +77,16 @@ def _common_match_param(query: str, key: str, value: Any, out: dict[str, Any]) -
     return True
 
 
-def _field_params(query: str, body: dict[str, Any]) -> dict[str, Any]:
-    """The inner loop of field-level full-text queries: every parameter must be a scalar."""
-    out: dict[str, Any] = {}
-    for key, value in body.items():
-        if not jv.is_value(value):
-            raise unknown_token(query, jv.token_of(value), key)
-        if query == "match" and _common_match_param(query, key, value, out):
-            continue
-        if query == "match_phrase" and _phrase_param(key, value, out):
-            continue
-        raise does_not_support(query, key)
-    return out
-
-
-def _phrase_param(key: str, value: Any, out: dict[str, Any]) -> bool:
+def phrase_param(query: str, key: str, value: Any, out: dict[str, Any]) -> bool:
+    """Parameters ``match_phrase`` and ``match_phrase_prefix`` read identically; False if ``key`` is not one."""
     if key == "query":
         out["query"] = value
     elif key == "analyzer":
         out["analyzer"] = jv.java_text(value)
     elif key == "boost":
-        out["boost"] = float_param("match_phrase", key, value)
+        out["boost"] = float_param(query, key, value)
     elif key == "slop":
-        out["slop"] = int_param("match_phrase", key, value)
+        out["slop"] = int_param(query, key, value)
     elif key == "_name":
         out["name"] = jv.java_text(value)
     elif key == "zero_terms_query":
@@ -104,8 +96,9 @@ def _phrase_param(key: str, value: Any, out: dict[str, Any]) -> bool:
     return True
 
 
-def _single_field(query: str, body: dict[str, Any]) -> tuple[str | None, dict[str, Any]]:
-    """The outer loop: exactly one field, given either as ``{"f": "text"}`` or ``{"f": {...}}``."""
+def single_field(query: str, body: dict[str, Any], read: ParamReader) -> tuple[str | None, dict[str, Any]]:
+    """The outer loop of field-level full-text queries: exactly one field, given either as
+    ``{"f": "text"}`` or ``{"f": {...}}``, whose parameters (all scalars) ``read`` takes in order."""
     field: str | None = None
     params: dict[str, Any] = {}
     for key, value in body.items():
@@ -113,7 +106,11 @@ def _single_field(query: str, body: dict[str, Any]) -> tuple[str | None, dict[st
             raise multiple_fields(query, field, key)
         field = key
         if isinstance(value, dict):
-            params = _field_params(query, value)
+            for param, v in value.items():
+                if not jv.is_value(v):
+                    raise unknown_token(query, jv.token_of(v), param)
+                if not read(param, v, params):
+                    raise does_not_support(query, param)
         elif value is None or jv.is_value(value):
             params = {"query": value}
         else:
@@ -123,7 +120,7 @@ def _single_field(query: str, body: dict[str, Any]) -> tuple[str | None, dict[st
 
 def parse_match(body: dict[str, Any], ctx: QueryContext) -> MatchQuery:
     """``MatchQueryBuilder.fromXContent``."""
-    field, params = _single_field("match", body)
+    field, params = single_field("match", body, lambda k, v, out: common_match_param("match", k, v, out))
     if params.get("query") is None:
         raise parsing_error("No text specified for text query")
     if params.get("prefix_length", 0) < 0:
@@ -137,7 +134,7 @@ def parse_match(body: dict[str, Any], ctx: QueryContext) -> MatchQuery:
 
 def parse_match_phrase(body: dict[str, Any], ctx: QueryContext) -> MatchPhraseQuery:
     """``MatchPhraseQueryBuilder.fromXContent``."""
-    field, params = _single_field("match_phrase", body)
+    field, params = single_field("match_phrase", body, lambda k, v, out: phrase_param("match_phrase", k, v, out))
     if not field:
         raise illegal_argument("[match_phrase] requires fieldName")
     if params.get("query") is None:
@@ -206,7 +203,7 @@ def parse_multi_match(body: dict[str, Any], ctx: QueryContext) -> MultiMatchQuer
             params["slop"] = int_param("multi_match", key, value)
         elif key == "tie_breaker":
             params["tie_breaker"] = float_param("multi_match", key, value)
-        elif not _common_match_param("multi_match", key, value, params):
+        elif not common_match_param("multi_match", key, value, params):
             raise does_not_support("multi_match", key)
     if params.get("query") is None:
         raise parsing_error("No text specified for multi_match query")

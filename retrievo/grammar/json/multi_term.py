@@ -8,6 +8,7 @@ string through ``fromString``, a number through ``fromEdits(intValue())`` — an
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from retrievo.errors import BadRequestError, bad_request, illegal_argument
@@ -143,30 +144,66 @@ def _scalar(query: str, key: str, value: Any) -> Any:
     return value
 
 
+#: Reads one parameter: ``(query, key, value)`` → the builder's argument.
+ParamRead = Callable[[str, str, Any], Any]
+#: One query's parameters: JSON key → (the AST field it sets, how its value is read).
+ParamTable = dict[str, tuple[str, ParamRead]]
+
+
+def _text_or_null(query: str, key: str, value: Any) -> str | None:
+    return None if value is None else jv.java_text(value)
+
+
+def _raw(query: str, key: str, value: Any) -> Any:
+    return value
+
+
+#: What every multi-term query reads the same way.
+_COMMON: ParamTable = {
+    "boost": ("boost", float_param),
+    "rewrite": ("rewrite", _text_or_null),
+    "_name": ("name", text_param),
+}
+_FUZZY: ParamTable = {
+    "term": ("value", _raw),
+    "value": ("value", _raw),
+    "fuzziness": ("fuzziness", lambda q, k, v: parse_fuzziness(q, v)),
+    "prefix_length": ("prefix_length", int_param),
+    "max_expansions": ("max_expansions", int_param),
+    "transpositions": ("transpositions", bool_param),
+}
+_WILDCARD: ParamTable = {
+    "wildcard": ("value", lambda q, k, v: None if v is None else text_param(q, k, v)),
+    "value": ("value", lambda q, k, v: None if v is None else text_param(q, k, v)),
+    "case_insensitive": ("case_insensitive", bool_param),
+}
+_REGEXP: ParamTable = {
+    "value": ("value", _text_or_null),
+    "flags": ("flags_value", lambda q, k, v: regexp_syntax_flags(_text_or_null(q, k, v) or "")),
+    "max_determinized_states": ("max_determinized_states", int_param),
+    "flags_value": ("flags_value", int_param),
+    "case_insensitive": ("case_insensitive", bool_param),
+}
+
+
+def _read_params(query: str, obj: dict[str, Any] | None, table: ParamTable) -> dict[str, Any]:
+    """The builder's inner loop: scalar parameters in the order given (the first bad one wins); a key
+    read twice keeps its last value, as the builder's setter does."""
+    params: dict[str, Any] = {}
+    for key, val in (obj or {}).items():
+        val = _scalar(query, key, val)
+        entry = table.get(key) or _COMMON.get(key)
+        if entry is None:
+            raise does_not_support(query, key)
+        params[entry[0]] = entry[1](query, key, val)
+    return params
+
+
 def parse_fuzzy(body: dict[str, Any], ctx: QueryContext) -> FuzzyQuery:
     """``FuzzyQueryBuilder.fromXContent`` and its constructor checks."""
     field, value, obj = _field_body("fuzzy", body)
-    params: dict[str, Any] = {}
-    for key, val in (obj or {}).items():
-        val = _scalar("fuzzy", key, val)
-        if key in ("term", "value"):
-            value = val
-        elif key == "boost":
-            params["boost"] = float_param("fuzzy", key, val)
-        elif key == "fuzziness":
-            params["fuzziness"] = parse_fuzziness("fuzzy", val)
-        elif key == "prefix_length":
-            params["prefix_length"] = int_param("fuzzy", key, val)
-        elif key == "max_expansions":
-            params["max_expansions"] = int_param("fuzzy", key, val)
-        elif key == "transpositions":
-            params["transpositions"] = bool_param("fuzzy", key, val)
-        elif key == "rewrite":
-            params["rewrite"] = None if val is None else jv.java_text(val)
-        elif key == "_name":
-            params["name"] = text_param("fuzzy", key, val)
-        else:
-            raise does_not_support("fuzzy", key)
+    params = _read_params("fuzzy", obj, _FUZZY)
+    value = params.pop("value", value)
     if not field:
         raise illegal_argument("field name cannot be null or empty")
     if value is None:
@@ -178,22 +215,8 @@ def parse_fuzzy(body: dict[str, Any], ctx: QueryContext) -> FuzzyQuery:
 def parse_wildcard(body: dict[str, Any], ctx: QueryContext) -> WildcardQuery:
     """``WildcardQueryBuilder.fromXContent``: the pattern under ``wildcard`` or ``value``."""
     field, short, obj = _field_body("wildcard", body)
-    value = None if short is None else text_param("wildcard", str(field), short)
-    params: dict[str, Any] = {}
-    for key, val in (obj or {}).items():
-        val = _scalar("wildcard", key, val)
-        if key in ("wildcard", "value"):
-            value = None if val is None else text_param("wildcard", key, val)
-        elif key == "boost":
-            params["boost"] = float_param("wildcard", key, val)
-        elif key == "rewrite":
-            params["rewrite"] = None if val is None else jv.java_text(val)
-        elif key == "case_insensitive":
-            params["case_insensitive"] = bool_param("wildcard", key, val)
-        elif key == "_name":
-            params["name"] = text_param("wildcard", key, val)
-        else:
-            raise does_not_support("wildcard", key)
+    params = _read_params("wildcard", obj, _WILDCARD)
+    value = params.pop("value", None if short is None else text_param("wildcard", str(field), short))
     if not field:
         raise illegal_argument("field name is null or empty")
     if value is None:
@@ -205,29 +228,8 @@ def parse_wildcard(body: dict[str, Any], ctx: QueryContext) -> WildcardQuery:
 def parse_regexp(body: dict[str, Any], ctx: QueryContext) -> RegexpQuery:
     """``RegexpQueryBuilder.fromXContent``; ``flags`` names are resolved as ``RegexpFlag`` does."""
     field, short, obj = _field_body("regexp", body)
-    value = None if short is None else jv.java_text(short)
-    params: dict[str, Any] = {}
-    for key, val in (obj or {}).items():
-        val = _scalar("regexp", key, val)
-        if key == "value":
-            value = None if val is None else jv.java_text(val)
-        elif key == "boost":
-            params["boost"] = float_param("regexp", key, val)
-        elif key == "rewrite":
-            params["rewrite"] = None if val is None else jv.java_text(val)
-        elif key == "flags":
-            text = None if val is None else jv.java_text(val)
-            params["flags_value"] = regexp_syntax_flags(text or "")
-        elif key == "max_determinized_states":
-            params["max_determinized_states"] = int_param("regexp", key, val)
-        elif key == "flags_value":
-            params["flags_value"] = int_param("regexp", key, val)
-        elif key == "case_insensitive":
-            params["case_insensitive"] = bool_param("regexp", key, val)
-        elif key == "_name":
-            params["name"] = text_param("regexp", key, val)
-        else:
-            raise does_not_support("regexp", key)
+    params = _read_params("regexp", obj, _REGEXP)
+    value = params.pop("value", None if short is None else jv.java_text(short))
     if not field:
         raise illegal_argument("field name is null or empty")
     if value is None:

@@ -50,6 +50,8 @@ def parse_nested_inner_hits(body: Any, path: str) -> NestedInnerHits:
     if "collapse" in rest:
         raise not_supported("[inner_hits] parameter [collapse] of a [nested] query")
     hits = parse_inner_hits(rest)
+    if hits.seq_no_primary_term:  # a nested object's own sequence fields are not modelled
+        raise not_supported("[inner_hits] parameter [seq_no_primary_term] of a [nested] query")
     if not isinstance(explain, bool) and explain not in ("true", "false"):
         raise parsing_error(f"[inner_hits] explain doesn't support values of type: {jv.token_of(explain)}")
     values = None

@@ -7,101 +7,35 @@ checks. ``match_bool_prefix``'s ``fuzziness`` makes every term but the last (the
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from retrievo.errors import illegal_argument
-from retrievo.grammar.json import values as jv
-from retrievo.grammar.json.errors import does_not_support, multiple_fields, unknown_token
-from retrievo.grammar.json.multi_term import fuzzy_options, parse_fuzziness
-from retrievo.grammar.json.query_common import (
-    QueryContext,
-    bool_param,
-    checked_boost,
-    float_param,
-    int_param,
-    minimum_should_match,
-    operator,
-    zero_terms,
-)
+from retrievo.grammar.json.full_text import common_match_param, phrase_param, single_field
+from retrievo.grammar.json.multi_term import fuzzy_options
+from retrievo.grammar.json.query_common import QueryContext, checked_boost, int_param
 from retrievo.retrievers.prefix_queries import MatchBoolPrefixQuery, MatchPhrasePrefixQuery
 
-ParamReader = Callable[[str, Any, dict[str, Any]], bool]
+#: ``match`` parameters ``MatchBoolPrefixQueryBuilder`` does not read.
+_NOT_BOOL_PREFIX = frozenset({"lenient", "zero_terms_query", "auto_generate_synonyms_phrase_query"})
 
 
 def _phrase_prefix_param(key: str, value: Any, out: dict[str, Any]) -> bool:
-    name = "match_phrase_prefix"
-    if key == "query":
-        out["query"] = value
-    elif key == "analyzer":
-        out["analyzer"] = jv.java_text(value)
-    elif key == "boost":
-        out["boost"] = float_param(name, key, value)
-    elif key == "slop":
-        out["slop"] = int_param(name, key, value)
-    elif key == "max_expansions":
-        out["max_expansions"] = int_param(name, key, value)
-    elif key == "_name":
-        out["name"] = jv.java_text(value)
-    elif key == "zero_terms_query":
-        out["zero_terms_query"] = zero_terms(value)
-    else:
-        return False
-    return True
+    """``match_phrase``'s parameters and ``max_expansions``."""
+    if key == "max_expansions":
+        out["max_expansions"] = int_param("match_phrase_prefix", key, value)
+        return True
+    return phrase_param("match_phrase_prefix", key, value, out)
 
 
 def _bool_prefix_param(key: str, value: Any, out: dict[str, Any]) -> bool:
-    name = "match_bool_prefix"
-    if key == "query":
-        out["query"] = value
-    elif key == "analyzer":
-        out["analyzer"] = jv.java_text(value)
-    elif key == "operator":
-        out["operator"] = operator(value)
-    elif key == "minimum_should_match":
-        out["minimum_should_match"] = minimum_should_match(value)
-    elif key == "boost":
-        out["boost"] = float_param(name, key, value)
-    elif key == "_name":
-        out["name"] = jv.java_text(value)
-    elif key == "fuzziness":
-        out[key] = parse_fuzziness(name, value)
-    elif key in ("prefix_length", "max_expansions"):
-        out[key] = int_param(name, key, value)
-    elif key == "fuzzy_transpositions":
-        out[key] = bool_param(name, key, value)
-    elif key == "fuzzy_rewrite":
-        out[key] = jv.java_text(value)
-    else:
-        return False
-    return True
-
-
-def _single_field(name: str, body: dict[str, Any], read: ParamReader) -> tuple[str | None, dict[str, Any]]:
-    """The outer loop: exactly one field, its value a scalar (the query text) or an object of parameters."""
-    field: str | None = None
-    params: dict[str, Any] = {}
-    for key, value in body.items():
-        if field is not None:
-            raise multiple_fields(name, field, key)
-        field = key
-        if isinstance(value, dict):
-            for param, v in value.items():
-                if not jv.is_value(v):
-                    raise unknown_token(name, jv.token_of(v), param)
-                if not read(param, v, params):
-                    raise does_not_support(name, param)
-        elif value is None or jv.is_value(value):
-            params = {"query": value}
-        else:
-            raise unknown_token(name, jv.token_of(value), key)
-    return field, params
+    """``match``'s parameters but for the three that shape a ``match`` query's fallbacks."""
+    return key not in _NOT_BOOL_PREFIX and common_match_param("match_bool_prefix", key, value, out)
 
 
 def parse_match_phrase_prefix(body: dict[str, Any], ctx: QueryContext) -> MatchPhrasePrefixQuery:
     """``MatchPhrasePrefixQueryBuilder.fromXContent``."""
     name = "match_phrase_prefix"
-    field, params = _single_field(name, body, _phrase_prefix_param)
+    field, params = single_field(name, body, _phrase_prefix_param)
     if not field:
         raise illegal_argument(f"[{name}] requires fieldName")
     if params.get("query") is None:
@@ -117,7 +51,7 @@ def parse_match_phrase_prefix(body: dict[str, Any], ctx: QueryContext) -> MatchP
 def parse_match_bool_prefix(body: dict[str, Any], ctx: QueryContext) -> MatchBoolPrefixQuery:
     """``MatchBoolPrefixQueryBuilder.fromXContent``."""
     name = "match_bool_prefix"
-    field, params = _single_field(name, body, _bool_prefix_param)
+    field, params = single_field(name, body, _bool_prefix_param)
     if not field:
         raise illegal_argument(f"[{name}] requires fieldName")
     if params.get("query") is None:

@@ -127,8 +127,8 @@ _ACCEPTS: dict[str, frozenset[str]] = {
         }
     ),
 }
-#: Boolean flags whose default (``false``) is what retrievo does anyway.
-_DEFAULT_FALSE_FLAGS = frozenset({"version"})
+#: Boolean flags whose default (``false``) is what retrievo does anyway (none left: ``version`` runs).
+_DEFAULT_FALSE_FLAGS: frozenset[str] = frozenset()
 
 
 def _int(key: str, value: Any) -> int:
@@ -293,6 +293,7 @@ _HANDLERS: dict[str, Callable[[str, Any], Any]] = {
     "suggest": lambda key, value: parse_suggest(value),
     **{flag: _bool for flag in _DEFAULT_FALSE_FLAGS},
     "seq_no_primary_term": _bool,
+    "version": _bool,
 }
 
 
@@ -413,6 +414,7 @@ def parse_search(
         track_total_hits=parsed.get("track_total_hits", 10_000),
         track_scores=parsed.get("track_scores", False),
         seq_no_primary_term=parsed.get("seq_no_primary_term", False),
+        version=parsed.get("version", False),
         top_level_query="retriever" not in parsed and "rank" not in parsed,
         legacy_rank="retriever" not in parsed and "rank" in parsed,
         min_score=parsed.get("min_score") if "retriever" in parsed else None,

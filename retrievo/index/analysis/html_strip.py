@@ -187,12 +187,7 @@ class HtmlStripCharFilter(CharFilter):
         if tag is None:
             out.keep("<")
             return i + 1
-        name = tag.group(2)
-        if name.lower() in self._escaped:
-            out.keep(text[i : tag.end()])
-            return tag.end()
-        out.replace(tag.end() - i, "" if name.lower() in _INLINE else "\n")
-        return tag.end()
+        return self._tag(text, i, tag, out)
 
     def _end_tag(self, text: str, i: int, out: _Out) -> int:
         br = _BR_END.match(text, i)
@@ -202,11 +197,16 @@ class HtmlStripCharFilter(CharFilter):
         if tag is None:
             out.keep("</")
             return i + 2
-        name = tag.group(2)
-        if name.lower() in self._escaped:
+        return self._tag(text, i, tag, out)
+
+    def _tag(self, text: str, i: int, tag: re.Match[str], out: _Out) -> int:
+        """A start or end tag: kept when its name is in ``escaped_tags``, else dropped, leaving a newline
+        where a block-level element breaks the text (nothing for an inline one)."""
+        name = tag.group(2).lower()
+        if name in self._escaped:
             out.keep(text[i : tag.end()])
-            return tag.end()
-        out.replace(tag.end() - i, "" if name.lower() in _INLINE else "\n")
+        else:
+            out.replace(tag.end() - i, "" if name in _INLINE else "\n")
         return tag.end()
 
     @staticmethod

@@ -73,6 +73,7 @@ from retrievo.index.field_types.copy_to_param import with_copy_to, with_store
 from retrievo.index.field_types.date import DATE
 from retrievo.index.field_types.date_nanos import DATE_NANOS
 from retrievo.index.field_types.dense_vector import DENSE_VECTOR, dynamic_dense_vector
+from retrievo.index.field_types.ip import IP
 from retrievo.index.field_types.numeric import NUMBERS
 from retrievo.index.field_types.rank_feature import RANK_FEATURE, RANK_FEATURES
 from retrievo.index.field_types.search_as_you_type import SEARCH_AS_YOU_TYPE
@@ -97,7 +98,7 @@ __all__ = [
 ]
 
 register_field_types(
-    *with_store(*with_copy_to(TEXT, KEYWORD, DATE, DATE_NANOS, BOOLEAN)),
+    *with_store(*with_copy_to(TEXT, KEYWORD, DATE, DATE_NANOS, BOOLEAN, IP)),
     DENSE_VECTOR,
     SEMANTIC_TEXT,
     SPARSE_VECTOR,
@@ -115,7 +116,6 @@ UNSUPPORTED_FIELD_TYPES: frozenset[str] = frozenset(
         "geo_shape",
         "shape",
         "point",
-        "ip",
         "binary",
         "integer_range",
         "long_range",

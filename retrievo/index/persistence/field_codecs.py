@@ -45,7 +45,8 @@ _INVERTED_ARRAYS = (
 
 
 def _pending_arrays(writer: object, spec: tuple[tuple[str, np.dtype], ...]) -> dict[str, np.ndarray]:
-    return {name: np.asarray(getattr(writer, name), dtype=dtype) for name, dtype in spec}
+    # copies: a view of a writer's ``array`` buffer would stop it growing while the pack is held
+    return {name: np.array(getattr(writer, name), dtype=dtype) for name, dtype in spec}
 
 
 def _read_checked(
@@ -152,7 +153,8 @@ def _check_inverted(
     if norms is not None and norms.size != max_doc:
         fail(f"expected [{max_doc}] norm bytes")
     fwd = arrays["fwd_offsets"]
-    if fwd.size not in (0, max_doc + 1) or arrays["fwd_tids"].size != arrays["fwd_pos"].size:
+    # positions may be implicit (empty: every document's are 0 .. n-1, see InvertedField.fwd_pos)
+    if fwd.size not in (0, max_doc + 1) or arrays["fwd_pos"].size not in (0, arrays["fwd_tids"].size):
         fail("forward index offsets disagree with the documents")
 
 

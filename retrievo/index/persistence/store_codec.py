@@ -155,6 +155,7 @@ def read_store(src: GenerationReader, facts: dict[str, Any]) -> DocumentStore:
     live_list = live.tolist()
     ids: list[str] = []
     versions: dict[str, int] = {}
+    doc_versions: list[int] = []
     by_id: dict[str, int] = {}
     mapped = {}
     for start, end, nulls in segments:
@@ -173,6 +174,7 @@ def read_store(src: GenerationReader, facts: dict[str, Any]) -> DocumentStore:
             if alive:
                 by_id[doc_id] = start + offset
                 versions[doc_id] = version
+            doc_versions.append(version if alive else 0)  # a live document's version is its id's latest
         ids.extend(body["ids"])
         src.note(name, ("ids", start, end, nulls))
         sources_name = _sources_name(start, end)
@@ -201,5 +203,6 @@ def read_store(src: GenerationReader, facts: dict[str, Any]) -> DocumentStore:
         live_list=live_list,
         seq_no=int(facts["seq_no"]),
         doc_seq_nos=doc_seq_nos,
+        doc_versions=doc_versions,
         deletes_since_refresh=bool(facts["deletes_since_refresh"]),
     )

@@ -68,6 +68,7 @@ from retrievo.index.semantic import Chunk
 from retrievo.index.settings import settings_from_values
 from retrievo.index.shard import Shard
 from retrievo.index.sparse_semantic import SparseChunk
+from retrievo.index.versioning import WriteVersion
 
 MAGIC = b"RTLG"
 FORMAT_VERSION = 1
@@ -209,10 +210,12 @@ def replay(shard: Shard, operations: list[tuple[Path, dict[str, Any]]]) -> int:
                 raise translog_corrupted(source, f"operation [{seq_no}] follows [{shard.store.seq_no}]: a gap")
             doc_id = str(op["id"])
             version: int | None
+            logged = WriteVersion(int(op["version"]), "replay")  # an external version replays as logged
             if kind == "index":
-                _, version, _, _ = shard.index_document(doc_id, op["source"], chunks=_chunks(op.get("inference") or {}))
+                inference = _chunks(op.get("inference") or {})
+                _, version, _, _ = shard.index_document(doc_id, op["source"], chunks=inference, version=logged)
             else:
-                version, _ = shard.delete_document(doc_id)
+                version, _ = shard.delete_document(doc_id, logged)
             if version != int(op["version"]):
                 raise translog_corrupted(
                     source,

@@ -346,6 +346,8 @@ def _inner_search(
         hit: dict[str, Any] = {"_index": s.index_name, "_id": s.ids[doc]}
         if inner.stored_fields is not None and not inner.stored_fields.fetch:
             del hit["_id"]  # ``stored_fields: _none_``
+        if inner.version:
+            hit["_version"] = int(s.doc_version_array[doc])
         if inner.seq_no_primary_term:
             hit["_seq_no"], hit["_primary_term"] = int(s.seq_nos[doc]), 1
         hit["_score"] = es_float(float(scores[doc])) if show_score else None

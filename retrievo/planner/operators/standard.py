@@ -56,7 +56,10 @@ def _scored_query(r: StandardRetriever, ctx: PlanningContext) -> Operator:
         clauses: list[LQuery] = [compile_query(r.query, ctx)] if r.query is not None else []
         for search in r.knn:
             filters = tuple(ctx.compile_filter(f) for f in search.filter)
-            clauses.append(boosted(KnnHitsQ(ctx.add_search(search, filters), search.field), search.boost))
+            hits = KnnHitsQ(ctx.add_search(search, filters), search.field)
+            if search.name is not None:  # ``_name``: the search's hits list it in ``matched_queries``
+                ctx.named.append((search.name, hits))
+            clauses.append(boosted(hits, search.boost))
         query = ctx.rewrite(BoolQ(should=tuple(clauses)))
     inputs = vector_searches(ctx, first)
     return Bm25Score(query, inputs, name="Score" if inputs else "Bm25Score")

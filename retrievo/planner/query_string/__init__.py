@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from retrievo.errors import BadRequestError, bad_request, error_cause, not_supported
+from retrievo.errors import BadRequestError, error_cause, not_supported, query_shard_failure
 from retrievo.lucene import min_should_match, multi_term
 from retrievo.lucene.query import BoolQ, BoostQ, LQuery, MatchNoneQ
 from retrievo.planner.query_string.classic import ClassicParser, build_boolean, escape
@@ -42,19 +42,13 @@ def _weights(specs: tuple[str, ...]) -> dict[str, float]:
 
 def _shard_failure(ctx: CompileContext, reason: str, cause: dict[str, Any] | None = None) -> BadRequestError:
     """A ``QueryShardException`` thrown while the shard builds the query: the search fails with it."""
-    index = ctx.searcher.index_name
-    failure: dict[str, Any] = {"type": "query_shard_exception", "reason": reason, "index": index}
-    if cause is not None:
-        failure["caused_by"] = cause
-    return bad_request(
-        "search_phase_execution_exception",
-        "all shards failed",
-        caused_by=failure,
-        root_cause=[{"type": "query_shard_exception", "reason": reason, "index": index}],
-        phase="query",
-        grouped=True,
-        failed_shards=[{"shard": 0, "index": index, "node": "retrievo", "reason": failure}],
-    )
+    return query_shard_failure(ctx.searcher.index_name, reason, cause)
+
+
+def _lenient(flag: bool | None, all_fields: bool) -> bool:
+    """``lenient`` as both builders resolve it: unset, it is on when the fields include an all-fields
+    pattern (``*``), whose text/number mix would otherwise fail on the first number field."""
+    return (flag if flag is not None else True) if all_fields else bool(flag)
 
 
 def _failed_to_parse(ctx: CompileContext, query: str, err: QueryParseError) -> BadRequestError:
@@ -96,14 +90,14 @@ def compile_query_string(q: QueryStringQuery, ctx: CompileContext, compile_dsl: 
     default_field: str | None = None
     if q.default_field is not None:
         all_fields = is_match_all_pattern(q.default_field)
-        lenient = (q.lenient if q.lenient is not None else True) if all_fields else bool(q.lenient)
+        lenient = _lenient(q.lenient, all_fields)
         default_field = q.default_field
         weights = probe.resolve(q.default_field, 1.0, accept_all_types=not all_fields, suffix=None)
     elif q.fields:
         specs = _weights(q.fields)
         weights = probe.resolve_all(specs)
         all_fields = any(is_match_all_pattern(n) for n in specs)
-        lenient = (q.lenient if q.lenient is not None else True) if all_fields else bool(q.lenient)
+        lenient = _lenient(q.lenient, all_fields)
     else:
         defaults = ctx.default_field
         all_fields = any(is_match_all_pattern(n) for n in defaults)
@@ -112,7 +106,7 @@ def compile_query_string(q: QueryStringQuery, ctx: CompileContext, compile_dsl: 
             weights = probe.resolve("*", 1.0, accept_all_types=False, suffix=None)
         else:
             weights = probe.resolve_all(_weights(tuple(defaults)))
-        lenient = (q.lenient if q.lenient is not None else True) if all_fields else bool(q.lenient)
+        lenient = _lenient(q.lenient, all_fields)
     fq = FieldQueries(
         ctx,
         compile_dsl,
@@ -172,7 +166,7 @@ def compile_simple_query_string(q: SimpleQueryStringQuery, ctx: CompileContext, 
     specs = _weights(q.fields) if q.fields else _weights(tuple(ctx.default_field))
     weights = probe.resolve_all(specs)
     all_fields = any(is_match_all_pattern(n) for n in specs)
-    lenient = (q.lenient if q.lenient is not None else True) if all_fields else bool(q.lenient)
+    lenient = _lenient(q.lenient, all_fields)
     _analyzer_check(ctx, "simple_query_string", "analyzer", q.analyzer)
     fq = FieldQueries(
         ctx,

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
-from retrievo.errors import BadRequestError, bad_request, error_cause, error_reason, not_supported
+from retrievo.errors import BadRequestError, error_cause, error_reason, not_supported, query_shard_failure
 from retrievo.index.searcher import FieldInfo, TextAnalyzer
 from retrievo.lucene import multi_term
 from retrievo.lucene.automata import RegexpSyntaxError
@@ -32,6 +32,7 @@ CompileDsl = Callable[[dsl.Query, "CompileContext"], LQuery]
 #: Field types a pattern such as ``*`` or ``ti*`` expands to (those with ``TextSearchInfo`` other than NONE).
 PATTERN_TYPES = frozenset(
     {"text", "keyword", "boolean", "long", "integer", "short", "byte", "double", "float", "half_float", "date"}
+    | {"ip"}  # IpFieldMapper: TextSearchInfo.SIMPLE_MATCH_WITHOUT_TERMS
 )
 #: Token filters that also run on a term being normalised (Lucene's ``Analyzer.normalize``).
 NORMALIZING_FILTERS = frozenset({"lowercase", "uppercase", "asciifolding", "cjk_width", "decimal_digit", "elision"})
@@ -142,19 +143,8 @@ class FieldQueries:
     def fail(self, reason: str, cause_type: str = "illegal_argument_exception") -> BadRequestError:
         """What ``SearchExecutionContext.toQuery`` makes of a runtime failure while the query is built:
         ``query_shard_exception`` "failed to create query: ...", failing the shard."""
-        index = self.ctx.searcher.index_name
         message = f"failed to create query: {reason}"
-        cause = error_cause(cause_type, reason)
-        failure = {"type": "query_shard_exception", "reason": message, "index": index, "caused_by": cause}
-        return bad_request(
-            "search_phase_execution_exception",
-            "all shards failed",
-            caused_by=failure,
-            root_cause=[{"type": "query_shard_exception", "reason": message, "index": index}],
-            phase="query",
-            grouped=True,
-            failed_shards=[{"shard": 0, "index": index, "node": "retrievo", "reason": failure}],
-        )
+        return query_shard_failure(self.ctx.searcher.index_name, message, error_cause(cause_type, reason))
 
     def not_on_type(self, fi: FieldInfo, kind: str) -> BadRequestError:
         return self.fail(
@@ -175,6 +165,37 @@ class FieldQueries:
         if self.lenient:
             return MatchNoneQ(f"failed [{path}] query, caused by {error_reason(err)}")
         raise err
+
+    def _per_field(
+        self,
+        fields: dict[str, float],
+        subject: str,
+        build: Callable[[FieldInfo], LQuery | None],
+        *,
+        tie: float | None = None,
+        keep_refusals: bool = False,
+    ) -> LQuery | None:
+        """The loop ``getPrefixQuery``, ``getWildcardQuery``, ``getRegexpQuery`` and ``getFuzzyQuery`` share:
+        ``build`` one query per field, boosted by the field's weight (``applyBoost``: never a match-none);
+        an unmapped field matches nothing, and under ``lenient`` neither does one whose query fails
+        (``keep_refusals``: except retrievo's own ``not_supported`` refusals, which always surface)."""
+        if not fields:
+            return MatchNoneQ(f"unmapped field [{subject}]")
+        out: list[LQuery] = []
+        for path, weight in fields.items():
+            fi = self._info(path)
+            if fi is None:
+                out.append(MatchNoneQ(f"unmapped field [{path}]"))
+                continue
+            try:
+                q = build(fi)
+            except BadRequestError as err:
+                if keep_refusals and "is not supported in retrievo" in error_reason(err):
+                    raise
+                q = self._lenient_or_raise(err, path)
+            if q is not None:
+                out.append(q if weight == 1.0 or isinstance(q, MatchNoneQ) else BoostQ(q, weight))
+        return self.combine(out, tie)
 
     def _info(self, path: str) -> FieldInfo | None:
         return self.ctx.searcher.field_info(path)
@@ -250,21 +271,7 @@ class FieldQueries:
 
     def prefix(self, fields: dict[str, float], term: str, *, tie: float | None = None) -> LQuery | None:
         """``getPrefixQuery``: a prefix per field — normalised, or analysed with ``analyze_wildcard``."""
-        if not fields:
-            return MatchNoneQ(f"unmapped field [{term}]")
-        out: list[LQuery] = []
-        for path, weight in fields.items():
-            fi = self._info(path)
-            if fi is None:
-                out.append(MatchNoneQ(f"unmapped field [{path}]"))
-                continue
-            try:
-                q = self._prefix_single(fi, term)
-            except BadRequestError as err:
-                q = self._lenient_or_raise(err, path)
-            if q is not None:
-                out.append(q if weight == 1.0 or isinstance(q, MatchNoneQ) else BoostQ(q, weight))
-        return self.combine(out, tie)
+        return self._per_field(fields, term, lambda fi: self._prefix_single(fi, term), tie=tie)
 
     def _prefix_term(self, fi: FieldInfo, term: str) -> LQuery:
         if self.rewrite not in CONSTANT_REWRITES:
@@ -303,23 +310,12 @@ class FieldQueries:
             if is_match_all_pattern(actual):
                 return MatchAllQ()
             return self.exists(actual)
-        if not fields:
-            return MatchNoneQ(f"unmapped field [{pattern}]")
-        out: list[LQuery] = []
-        for path, weight in fields.items():
-            fi = self._info(path)
-            if fi is None:
-                out.append(MatchNoneQ(f"unmapped field [{path}]"))
-                continue
-            if pattern == "*":
-                out.append(self.exists(path))
-                continue
-            try:
-                q = self._wildcard_single(fi, pattern)
-            except BadRequestError as err:
-                q = self._lenient_or_raise(err, path)
-            out.append(q if weight == 1.0 or isinstance(q, MatchNoneQ) else BoostQ(q, weight))
-        return self.combine(out)
+        if pattern == "*" and fields:
+            # No field to default to: an ``exists`` per mapped field, left unboosted.
+            return self.combine(
+                [self.exists(p) if self._info(p) is not None else MatchNoneQ(f"unmapped field [{p}]") for p in fields]
+            )
+        return self._per_field(fields, pattern, lambda fi: self._wildcard_single(fi, pattern))
 
     def _wildcard_single(self, fi: FieldInfo, pattern: str) -> LQuery:
         if not self.allow_leading_wildcard and pattern[:1] in ("*", "?"):
@@ -333,26 +329,11 @@ class FieldQueries:
 
     def regexp(self, fields: dict[str, float], pattern: str) -> LQuery | None:
         """``getRegexpQuery``: one ``RegExp`` (all syntax flags) per field."""
-        if not fields:
-            return MatchNoneQ(f"unmapped field [{pattern}]")
-        out: list[LQuery] = []
-        for path, weight in fields.items():
-            fi = self._info(path)
-            if fi is None:
-                out.append(MatchNoneQ(f"unmapped field [{path}]"))
-                continue
-            try:
-                if fi.type not in ("text", "keyword"):
-                    raise self.not_on_type(fi, "regexp")
-                q = self._regexp_single(fi, pattern)
-            except BadRequestError as err:
-                if "is not supported in retrievo" in error_reason(err):
-                    raise
-                q = self._lenient_or_raise(err, path)
-            out.append(q if weight == 1.0 or isinstance(q, MatchNoneQ) else BoostQ(q, weight))
-        return self.combine(out)
+        return self._per_field(fields, pattern, lambda fi: self._regexp_single(fi, pattern), keep_refusals=True)
 
     def _regexp_single(self, fi: FieldInfo, pattern: str) -> LQuery:
+        if fi.type not in ("text", "keyword"):
+            raise self.not_on_type(fi, "regexp")
         try:
             return multi_term.regexp_query(
                 self.ctx.searcher,
@@ -372,35 +353,25 @@ class FieldQueries:
     ) -> LQuery | None:
         """``getFuzzyQuery``: the term normalised per field, ``edits`` edits (``None``: the query's
         ``fuzziness``, ``AUTO`` by default, computed on the term)."""
-        if not fields:
-            return MatchNoneQ(f"unmapped field [{term}]")
-        out: list[LQuery] = []
-        for path, weight in fields.items():
-            fi = self._info(path)
-            if fi is None:
-                out.append(MatchNoneQ(f"unmapped field [{path}]"))
-                continue
-            try:
-                if fi.type not in ("text", "keyword"):
-                    raise self.not_on_type(fi, "fuzzy")
-                an = self._analyzer(fi) if fi.type == "text" else None
-                normalized = normalize(an, term)
-                max_edits = edits if edits is not None else multi_term.auto_fuzziness(self.fuzziness, normalized)
-                q = multi_term.fuzzy_query(
-                    self.ctx.searcher,
-                    fi.path,
-                    normalized,
-                    max_edits=max_edits,
-                    prefix_length=self.fuzzy_prefix_length,
-                    max_expansions=self.fuzzy_max_expansions,
-                    transpositions=self.fuzzy_transpositions,
-                )
-            except BadRequestError as err:
-                if "is not supported in retrievo" in error_reason(err):
-                    raise
-                q = self._lenient_or_raise(err, path)
-            out.append(q if weight == 1.0 or isinstance(q, MatchNoneQ) else BoostQ(q, weight))
-        return self.combine(out, tie)
+        return self._per_field(
+            fields, term, lambda fi: self._fuzzy_single(fi, term, edits), tie=tie, keep_refusals=True
+        )
+
+    def _fuzzy_single(self, fi: FieldInfo, term: str, edits: int | None) -> LQuery:
+        if fi.type not in ("text", "keyword"):
+            raise self.not_on_type(fi, "fuzzy")
+        an = self._analyzer(fi) if fi.type == "text" else None
+        normalized = normalize(an, term)
+        max_edits = edits if edits is not None else multi_term.auto_fuzziness(self.fuzziness, normalized)
+        return multi_term.fuzzy_query(
+            self.ctx.searcher,
+            fi.path,
+            normalized,
+            max_edits=max_edits,
+            prefix_length=self.fuzzy_prefix_length,
+            max_expansions=self.fuzzy_max_expansions,
+            transpositions=self.fuzzy_transpositions,
+        )
 
 
 class QueryParseError(Exception):
