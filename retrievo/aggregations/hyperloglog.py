@@ -164,10 +164,16 @@ def cardinality(hashes: np.ndarray, precision: int) -> int:
     values = np.asarray(hashes, dtype=np.int64)
     if values.size == 0:
         return 0
+    regs = registers(values, precision)
+    threshold = linear_counting_threshold(precision)
+    # Each encoded hash keeps its top 25 bits, which hold the register index: there are at least as many
+    # distinct encodings as registers set, so past the threshold the linear-counting set is never needed.
+    if int(np.count_nonzero(regs)) > threshold:
+        return hll_estimate(regs, precision)
     encoded = _sorted_distinct(encode_hashes(values, precision))
     n = int(encoded.size)
-    if n <= linear_counting_threshold(precision):
+    if n <= threshold:
         if n == 1:
             return 1
         return _linear_counting(1 << _P2, (1 << _P2) - n)
-    return hll_estimate(registers(values, precision), precision)
+    return hll_estimate(regs, precision)
