@@ -236,11 +236,15 @@ def run_aggregations(prepared: PreparedSearch, ranked: Ranked, ctx: ExecContext)
     docs = np.flatnonzero(ranked.matched).astype(np.int32) if ranked.matched is not None else np.sort(ranked.docs)
     now = int(time.time() * 1000)
 
+    default_field = prepared.plan.default_field  # a query_string in a `filter` agg reads it too
+
     def filter_mask(query: Any) -> np.ndarray:
-        return ctx.evaluator.mask(compile_query(query, CompileContext(s, now)))
+        return ctx.evaluator.mask(compile_query(query, CompileContext(s, now, default_field=default_field)))
 
     def filter_mask_for(searcher: Searcher) -> Callable[[Any], np.ndarray]:  # nested levels' filters
-        return lambda query: Evaluator(searcher).mask(compile_query(query, CompileContext(searcher, now)))
+        return lambda query: Evaluator(searcher).mask(
+            compile_query(query, CompileContext(searcher, now, default_field=default_field))
+        )
 
     scores = ranked.matched_scores
     if scores is None:  # fused results: only the ranked documents carry a score (the rank docs' scores)

@@ -73,7 +73,7 @@ def build_highlighter(
         return shard.analysis.get(name) if name in shard.analysis else None
 
     def leaves_of(query: Query) -> QueryLeaves:
-        ctx = CompileContext(searcher=searcher, now_millis=now_millis)
+        ctx = CompileContext(searcher=searcher, now_millis=now_millis, default_field=shard.settings.default_field)
         return query_leaves((ctx.rewrite(compile_query(query, ctx)),))
 
     plans = plan_highlight(
