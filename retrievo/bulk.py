@@ -3,6 +3,9 @@
 A bad document fails its item with the error Elasticsearch would give and leaves the index as it
 was; the rest of the batch goes on. Supported actions: ``index``, ``create``, ``delete`` and
 ``update`` with ``doc`` (plus ``doc_as_upsert``/``upsert``); scripted updates are refused per item.
+An item's ``routing`` (else the request's) picks its shard as the single-document APIs do: a
+delete or update routed to a shard that does not hold the document finds nothing, and an index with
+``_routing.required`` fails an item without one (``routing_missing_exception``).
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from retrievo.errors import (
 )
 from retrievo.index.doc_ids import empty_id, id_problems
 from retrievo.index.shard import Shard
-from retrievo.index.versioning import parse_write_version
+from retrievo.index.versioning import WriteVersion, parse_write_version
 from retrievo.progress import Progress
 
 #: Texts per embedding call of the prefetch, and the batch size from which it shows a progress bar.
@@ -33,6 +36,66 @@ _EMBED_BATCH = 256
 _PROGRESS_FROM = 1000
 
 ACTIONS = ("index", "create", "delete", "update")
+
+
+def routing_param(value: Any) -> str | None:
+    """A ``routing`` value (URL parameter, ``_mget`` item, bulk metadata): text, ``None`` when absent
+    or empty (``IndexRequest.routing`` treats an empty routing as none)."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    routing = ",".join(map(str, value)) if isinstance(value, (list, tuple)) else str(value)
+    return routing or None
+
+
+def alias_routing(catalog: Catalog, expression: Any, index: Any, routing: str | None) -> str | None:
+    """``Metadata.resolveIndexRouting``: a request through an alias with an ``index_routing`` takes the
+    alias's routing (a request routing that differs is refused); any other name keeps ``routing``."""
+    on = catalog.aliases.get(expression) if isinstance(expression, str) else None
+    alias_value = (on.get(index) or {}).get("index_routing") if on is not None and isinstance(index, str) else None
+    if alias_value is None:
+        return routing
+    if "," in alias_value:
+        raise illegal_argument(
+            f"index/alias [{expression}] provided with routing value [{alias_value}] that resolved to several "
+            "routing values, rejecting operation"
+        )
+    if routing is not None and routing != alias_value:
+        raise illegal_argument(
+            f"Alias [{expression}] has index routing associated with it [{alias_value}], and was provided with "
+            f"routing value [{routing}], rejecting operation"
+        )
+    return str(alias_value)
+
+
+def delete_routed(
+    shard: Shard, doc_id: str, requested: WriteVersion | None, routing: str | None
+) -> tuple[int | None, int]:
+    """A delete sent with ``routing``: on a shard that does not hold the document nothing is deleted
+    (``None``: not found), as Elasticsearch's delete on that shard finds nothing."""
+    shard.check_routing(doc_id, routing)
+    if not shard.routes_to_document(doc_id, routing):
+        return None, shard.store.seq_no
+    return shard.delete_document(doc_id, requested)
+
+
+def routed_current(shard: Shard, doc_id: str, routing: str | None) -> tuple[int, dict[str, Any]] | None:
+    """The live document an update with ``routing`` finds (``None`` on a shard that does not hold it)."""
+    shard.check_routing(doc_id, routing)  # TransportUpdateAction.resolveRequest
+    current = shard.store.get(doc_id)
+    return current if current is not None and shard.routes_to_document(doc_id, routing) else None
+
+
+def document_missing(shard: Shard, doc_id: str, routing: str | None) -> ApiError:
+    """``DocumentMissingException`` on the shard the update was routed to."""
+    return not_found(
+        "document_missing_exception",
+        f"[{doc_id}]: document missing",
+        index_uuid=shard.uuid,
+        shard=str(shard.shard_number(doc_id, routing)),
+        index=shard.name,
+    )
 
 
 def _lines(operations: Any) -> list[Any]:
@@ -137,11 +200,17 @@ def _prefetch_embeddings(catalog: Catalog, lines: list[Any], default_index: str 
 
 
 def run_bulk(
-    catalog: Catalog, operations: Any, default_index: str | None, *, require_alias: bool = False
+    catalog: Catalog,
+    operations: Any,
+    default_index: str | None,
+    *,
+    require_alias: bool = False,
+    routing: str | None = None,
 ) -> tuple[list[dict[str, Any]], set[Shard]]:
     """Each action's item of the ``_bulk`` response, and the indices written to (to refresh). An
     item's ``_index`` (else ``default_index``) that is an alias writes to its write index;
-    ``require_alias`` (the request's, else the item's) makes a name that is no alias fail its item."""
+    ``require_alias`` (the request's, else the item's) makes a name that is no alias fail its item;
+    ``routing`` (the request's) is the routing of items whose metadata names none."""
     lines = _lines(operations)
     actions = _actions(lines)  # every action line is read before any is applied, as Elasticsearch does
     problems = [m for action, meta, _ in actions for m in id_problems(action, _text_id(meta.get("_id")))]
@@ -154,6 +223,8 @@ def run_bulk(
         for action, meta, source in actions:
             index = meta.get("_index", default_index)
             doc_id = _text_id(meta.get("_id"))
+            if routing is not None and meta.get("routing") is None:
+                meta = {**meta, "routing": routing}
             try:
                 items.append(_one(catalog, action, index, doc_id, source, meta, touched, require_alias))
             except ApiError as err:
@@ -206,10 +277,11 @@ def _one(
         raise bad_request("action_request_validation_exception", "Validation Failed: 1: index is missing;")
     if action != "delete" and meta.get("require_alias") is not None:
         require_alias = _flag("require_alias", meta["require_alias"])
-    index = catalog.write_index(index, require_alias=require_alias and action != "delete")
+    named, index = index, catalog.write_index(index, require_alias=require_alias and action != "delete")
+    routing = alias_routing(catalog, named, index, routing_param(meta.get("routing")))
     if action == "delete":
         shard = catalog.shard(index)
-        version, seq_no = shard.delete_document(str(doc_id), requested)
+        version, seq_no = delete_routed(shard, str(doc_id), requested, routing)
         touched.add(shard)
         result = catalog.write_result(shard, str(doc_id), version or 1, "deleted" if version else "not_found", seq_no)
         return {"delete": {**result, "status": 200 if version else 404}}
@@ -217,14 +289,14 @@ def _one(
         location, _, reason = error_reason(source).partition(" ")
         raise document_parsing_error(f"{location} failed to parse: {reason}")
     if action == "update":
-        return {"update": _update(catalog, index, doc_id, source, touched)}
+        return {"update": _update(catalog, index, doc_id, source, touched, routing)}
     if not isinstance(source, dict):
         raise bad_request("mapper_parsing_exception", "failed to parse, document is empty")
     if doc_id == "":
         raise empty_id()
     shard = catalog.shard(index, auto_create=True)
     touched.add(shard)
-    new_id, version, created, seq_no = shard.index_document(doc_id, source, action, version=requested)
+    new_id, version, created, seq_no = shard.index_document(doc_id, source, action, version=requested, routing=routing)
     result = catalog.write_result(shard, new_id, version, "created" if created else "updated", seq_no)
     return {action: {**result, "status": 201 if created else 200}}
 
@@ -241,7 +313,9 @@ def _flag(name: str, value: Any) -> bool:
     raise illegal_argument(f"Failed to parse value [{value}] as only [true] or [false] are allowed.")
 
 
-def _update(catalog: Catalog, index: str, doc_id: str | None, body: Any, touched: set[Shard]) -> dict[str, Any]:
+def _update(
+    catalog: Catalog, index: str, doc_id: str | None, body: Any, touched: set[Shard], routing: str | None
+) -> dict[str, Any]:
     if doc_id is None:
         raise bad_request("action_request_validation_exception", "Validation Failed: 1: id is missing;")
     if not isinstance(body, dict):
@@ -252,20 +326,14 @@ def _update(catalog: Catalog, index: str, doc_id: str | None, body: Any, touched
     if unknown:
         raise bad_request("x_content_parse_exception", f"[UpdateRequest] unknown field [{sorted(unknown)[0]}]")
     shard = catalog.shard(index, auto_create=True)
-    current = shard.store.get(doc_id)
+    current = routed_current(shard, doc_id, routing)
     if current is None:
         if body.get("doc_as_upsert") and isinstance(body.get("doc"), dict):
             new_source = body["doc"]
         elif isinstance(body.get("upsert"), dict):
             new_source = body["upsert"]
         else:
-            raise not_found(
-                "document_missing_exception",
-                f"[{doc_id}]: document missing",
-                index_uuid=shard.uuid,
-                shard="0",
-                index=shard.name,
-            )
+            raise document_missing(shard, doc_id, routing)
     else:
         if not isinstance(body.get("doc"), dict):
             raise bad_request("action_request_validation_exception", "Validation Failed: 1: script or doc is missing;")
@@ -283,6 +351,7 @@ def _update(catalog: Catalog, index: str, doc_id: str | None, body: Any, touched
                 "status": 200,
             }
     touched.add(shard)
-    _, version, created, seq_no = shard.index_document(doc_id, new_source)
+    kept = routing if current is None else shard.store.routing_of(doc_id)  # UpdateHelper keeps the doc's routing
+    _, version, created, seq_no = shard.index_document(doc_id, new_source, routing=kept)
     result = catalog.write_result(shard, doc_id, version, "created" if created else "updated", seq_no)
     return {**result, "status": 201 if created else 200}

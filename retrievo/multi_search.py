@@ -21,7 +21,7 @@ from typing import Any
 
 from retrievo.catalog import Catalog
 from retrievo.errors import ApiError, not_supported
-from retrievo.grammar.json.msearch import MultiSearchItem, parse_msearch
+from retrievo.grammar.json.msearch import MultiSearchItem, parse_msearch, with_routing
 from retrievo.index.shard import Shard
 from retrievo.planner.msearch import MultiSearchReport, run_msearch
 from retrievo.query_rules.resolve import apply_query_rules
@@ -31,8 +31,11 @@ from retrievo.retrievers.search import SearchRequest
 #: filters of the aliases it was reached through (``None``: none apply).
 Targets = list[tuple[str, list[Any] | None]]
 Resolver = Callable[[Any, Mapping[str, Any]], Targets]
-#: One search body run over resolved targets, as ``_search`` runs it: its response body.
-Runner = Callable[[Targets, dict[str, Any]], dict[str, Any]]
+#: One search body run over resolved targets, as ``_search`` runs it (the item gives its index expression,
+#: ``routing`` and ``search_type``): its response body.
+Runner = Callable[[Targets, dict[str, Any], MultiSearchItem], dict[str, Any]]
+#: The routing a search runs with on one concrete index: (index expression, index, the search's routing).
+RoutingResolver = Callable[[Any, str, str | None], str | None]
 
 
 @dataclass(frozen=True)
@@ -48,6 +51,11 @@ class SearchHooks:
     alone: Callable[[Targets, dict[str, Any]], bool] | None = None
     #: The ``typed_keys`` URL parameter: every search's aggregation names printed as ``type#name``.
     typed_keys: bool = False
+    #: The ``routing`` and ``search_type`` URL parameters: each search's unless its header names its own.
+    routing: str | None = None
+    search_type: str | None = None
+    #: The routing each search runs with on an index (an alias's ``search_routing`` narrows it).
+    route: RoutingResolver | None = None
 
 
 def multi_search(
@@ -59,7 +67,13 @@ def multi_search(
     started = time.perf_counter_ns()
     planned: list[tuple[Shard, SearchRequest] | ApiError] = []
     alone: dict[int, dict[str, Any]] = {}
-    items = parse_msearch(searches, index, prepare=None if hooks is None else hooks.prepare)
+    items = parse_msearch(
+        searches,
+        index,
+        prepare=None if hooks is None else hooks.prepare,
+        routing=None if hooks is None else hooks.routing,
+        search_type=None if hooks is None else hooks.search_type,
+    )
     if hooks is None:
         for item in items:
             for key in item.options:
@@ -74,13 +88,16 @@ def multi_search(
             pipelined = hooks.alone is not None and hooks.alone(targets, body)
             if not pipelined and len(targets) == 1 and targets[0][1] is None:
                 shard, request = _on_shard(catalog, item, targets[0][0])
+                if hooks.route is not None:
+                    routing = hooks.route(item.index, shard.name, item.routing)
+                    request = with_routing(request.model_copy(update={"routing": ()}), routing, item.search_type)
                 if hooks.typed_keys and request.aggs:
                     request = request.model_copy(update={"typed_keys": True})
                 planned.append((shard, request))
                 continue
             if item.error is not None and not pipelined:  # a pipeline's request processors may change it
                 raise item.error
-            alone[position] = {**hooks.search(targets, body), "status": 200}
+            alone[position] = {**hooks.search(targets, body, item), "status": 200}
         except ApiError as err:
             planned.append(err)
     response, report = run_msearch(planned, catalog.embed_query, catalog.inference)

@@ -86,8 +86,9 @@ def total_hits(total: int, track: TrackTotalHits) -> dict[str, Any] | None:
     return {"value": int(track), "relation": "gte"}
 
 
-def shards_header() -> dict[str, int]:
-    return {"total": 1, "successful": 1, "skipped": 0, "failed": 0}
+def shards_header(total: int = 1) -> dict[str, int]:
+    """A response's ``_shards``: every shard searched answered."""
+    return {"total": total, "successful": total, "skipped": 0, "failed": 0}
 
 
 def search_response(
@@ -98,13 +99,15 @@ def search_response(
     max_score: float | None,
     terminated_early: bool = False,
     profile: dict[str, Any] | None = None,
+    shards: int = 1,
 ) -> dict[str, Any]:
     """The search response body; ``profile`` (``{"shards": [...]}``, see :mod:`retrievo.planner.profile`)
-    follows ``hits`` as in Elasticsearch, and only when the search asked for it."""
+    follows ``hits`` as in Elasticsearch, and only when the search asked for it; ``shards``: how many
+    shards the search covered."""
     body: dict[str, Any] = {"took": took_ms, "timed_out": False}
     if terminated_early:
         body["terminated_early"] = True
-    body["_shards"] = shards_header()
+    body["_shards"] = shards_header(shards)
     hits_obj: dict[str, Any] = {}
     th = total_hits(total, track)
     if th is not None:

@@ -42,6 +42,9 @@ class AggResult:
     #: Bucket aggregations: the buckets in response order, each with its doc count and sub-results
     #: (what pipeline aggregations walk).
     buckets: list[Bucket] | None = None
+    #: A search over several indices (``AggContext.reducible``): the state the coordinator's reduce
+    #: needs and the printed body lacks (sums and counts, hash sets, samples, a shard's terms cut...).
+    partial: Any = None
 
     def value(self, prop: str | None) -> float | None:
         """``buckets_path``'s property lookup: no property means the single value (``value``)."""
@@ -85,6 +88,9 @@ class AggContext:
     nested_scope: Any = None
     #: Stored field names → a reader of their values from a source (``top_hits``' ``stored_fields``).
     stored_fields: Callable[[tuple[str, ...]], Callable[[Any], dict[str, Any]]] | None = None
+    #: One index of a search over several: results carry ``partial`` state for ``reduce.py``, bucket
+    #: cuts are the shard's (``shard_size``), pipelines wait for the reduced tree, nothing is printed.
+    reducible: bool = False
 
     def count_buckets(self, n: int) -> None:
         """``MultiBucketConsumer``: fail the search once it has built more than ``MAX_BUCKETS`` buckets."""

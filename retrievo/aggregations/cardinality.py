@@ -37,14 +37,6 @@ _EXECUTION_HINTS = ("global_ordinals", "segment_ordinals", "direct", "save_memor
 #: Doc values of these types are narrower than a double; ES hashes the widened narrow value.
 _NARROW_FLOATS: dict[str, type[np.floating[Any]]] = {"float": np.float32, "half_float": np.float16}
 
-#: ``TextFieldMapper``'s refusal: a text field has no doc values to count (``fielddata`` is off).
-_TEXT_FIELDDATA = (
-    "Fielddata is disabled on [{field}] in [{index}]. Text fields are not optimised for operations that require "
-    "per-document field data like aggregations and sorting, so these operations are disabled by default. Please "
-    "use a keyword field instead. Alternatively, set fielddata=true on [{field}] in order to load field data by "
-    "uninverting the inverted index. Note that this can use significant memory."
-)
-
 
 @dataclass(frozen=True, kw_only=True)
 class Cardinality(Aggregation):
@@ -64,7 +56,14 @@ class Cardinality(Aggregation):
         return precision_from_threshold(self.precision_threshold)
 
     def collect(self, ctx: AggContext, docs: np.ndarray) -> AggResult:
-        value = cardinality(self.hashes(ctx, docs), self.precision)
+        hashes = self.hashes(ctx, docs)
+        out = self.result(hashes)
+        if ctx.reducible:  # the distinct hashes: their union is what merged sketches count
+            out.partial = hashes
+        return out
+
+    def result(self, hashes: np.ndarray) -> AggResult:
+        value = cardinality(hashes, self.precision)
         return AggResult({"value": value}, {"value": float(value)})
 
     def hashes(self, ctx: AggContext, docs: np.ndarray) -> np.ndarray:
@@ -78,10 +77,8 @@ class Cardinality(Aggregation):
                 return hash_strings([_missing_text(self.missing)])
             return np.zeros(0, dtype=np.int64)
         if kind == "other":
-            fi = ctx.searcher.field_info(self.field)
-            if fi is not None and fi.type == "text":
-                raise illegal_argument(_TEXT_FIELDDATA.format(field=self.field, index=ctx.index_name))
-            raise p.type_error(self.field, fi.type if fi else "", self.type_name)
+            fi = ctx.searcher.field_info(self.field)  # the shard fails (a text field: its fielddata message)
+            raise p.type_error(self.field, fi.type if fi else "", self.type_name, ctx.index_name)
         lacking = self.missing is not None and bool((~docs_with_value(ctx, self.field, docs)).any())
         if kind == "keyword":
             read = keyword_values(ctx, self.field, docs)

@@ -10,7 +10,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from retrievo.aggregations import params as p
-from retrievo.aggregations.base import AggContext, Aggregation, AggResult
+from retrievo.aggregations.base import AggContext, Aggregation, AggResult, Bucket
 from retrievo.aggregations.run import finish_buckets, render_level, run_level
 from retrievo.aggregations.values import docs_with_value
 from retrievo.errors import illegal_argument, parsing_error
@@ -28,10 +28,8 @@ def single_bucket(ctx: AggContext, agg: Aggregation, docs: np.ndarray) -> AggRes
     """A single-bucket aggregation's result: ``doc_count`` and the sub-aggregations inline."""
     subs = run_level(ctx, agg.subs, docs) if agg.subs else {}
     body: dict[str, Any] = {"doc_count": int(docs.size)}
-    if subs:
+    if subs and not ctx.reducible:
         body.update(render_level(ctx, agg.subs, subs))
-    from retrievo.aggregations.base import Bucket
-
     count = float(docs.size)  # a bucket order may read ``agg``, ``agg.doc_count`` or ``agg._count``
     return AggResult(
         body,
@@ -106,7 +104,11 @@ class Filters(Aggregation):
         if self.other_bucket:
             rest = docs[~matched_any]
             raw.append((self.other_bucket_key, {"doc_count": int(rest.size)}, rest))
-        buckets = finish_buckets(ctx, self, raw)
+        return self.render_buckets(finish_buckets(ctx, self, raw))
+
+    def render_buckets(self, buckets: list[Bucket]) -> AggResult:
+        """The finished buckets printed (keyed, keyed in an array, or anonymous): on one index, or
+        after the reduce of a search over several."""
         if self.keyed and self.keyed_bucket_in_array:  # an array of one-key objects, in bucket order
             body: dict[str, Any] = {"buckets": [{str(b.key): b.body} for b in buckets]}
         elif self.keyed:

@@ -21,7 +21,7 @@ from retrievo.aggregations.base import AggContext, Aggregation, AggResult, Bucke
 from retrievo.aggregations.decimal_format import compile_decimal_format
 from retrievo.aggregations.grouping import Groups
 from retrievo.aggregations.ordering import Order, check_order_paths, parse_order, sort_buckets, with_tiebreak
-from retrievo.aggregations.run import finish_buckets
+from retrievo.aggregations.run import finish_buckets, run_level
 from retrievo.aggregations.values import (
     docs_with_value,
     field_kind,
@@ -91,32 +91,43 @@ class Histogram(Aggregation):
         keys = steps_of * self.interval + self.offset
         groups = Groups(vdocs.astype(np.int32), keys)
         present = groups.keys
-        if self.min_doc_count == 0:
-            ends = [present.min(), present.max()] if present.size else []
-            if self.extended_bounds is not None:
-                ends += [self._round(b) for b in self.extended_bounds if b is not None]
-            if ends:
-                lo_k, hi_k = min(ends), max(ends)
-                if self.hard_bounds is not None:  # clip the filled range to the bounds' first/last keys
-                    if self.hard_bounds[0] is not None:
-                        lo_k = max(lo_k, np.ceil(self.hard_bounds[0] / self.interval) * self.interval + self.offset)
-                    if self.hard_bounds[1] is not None:
-                        hi_k = min(hi_k, np.floor(self.hard_bounds[1] / self.interval) * self.interval + self.offset)
-                steps = max(round((hi_k - lo_k) / self.interval), -1)
-                ctx.count_buckets(steps + 1 - present.size)  # the empty buckets, before any is built
-                filled = lo_k + np.arange(steps + 1) * self.interval
-                present = np.union1d(present, filled)
-        printer = compile_decimal_format(self.format).format if self.format is not None else None
+        extended = [self._round(b) for b in self.extended_bounds or () if b is not None]
+        if self.min_doc_count == 0 and not ctx.reducible:  # several indices: filled after the reduce
+            present = self.filled_keys(present, extended, None, ctx.count_buckets)
         raw = []
         for key, count, members in _buckets_from(groups, present, bool(self.subs)):
-            if count < self.min_doc_count:
+            if count < self.min_doc_count and not ctx.reducible:
                 continue
-            body: dict[str, Any] = {"key": float(key)}
-            if printer is not None:
-                body["key_as_string"] = printer(float(key))
-            body["doc_count"] = count
-            raw.append((float(key), body, members))
-        return self._result(ctx, raw)
+            raw.append((float(key), self.bucket_body(float(key), count), members))
+        return self._result(ctx, raw, (extended, None))
+
+    def bucket_body(self, key: Any, count: int, fmt: str | None = None) -> dict[str, Any]:
+        """A bucket's printed key (``key_as_string`` with a ``format``; a date format ``fmt`` for dates)
+        and doc count."""
+        body: dict[str, Any] = {"key": float(key)}
+        if self.format is not None:
+            body["key_as_string"] = compile_decimal_format(self.format).format(float(key))
+        body["doc_count"] = count
+        return body
+
+    def filled_keys(self, present: np.ndarray, extended: list[Any], hard: Any, count_buckets: Any) -> np.ndarray:
+        """``min_doc_count: 0``: ``present`` plus every key between the first and last — widened to the
+        ``extended_bounds`` keys ``extended``, clipped to the hard bounds (``hard``: unused here, the
+        bounds are numbers in the request). ``count_buckets`` is told of the empty buckets first."""
+        ends = [present.min(), present.max()] if present.size else []
+        ends += extended
+        if not ends:
+            return present
+        lo_k, hi_k = min(ends), max(ends)
+        if self.hard_bounds is not None:  # clip the filled range to the bounds' first/last keys
+            if self.hard_bounds[0] is not None:
+                lo_k = max(lo_k, np.ceil(self.hard_bounds[0] / self.interval) * self.interval + self.offset)
+            if self.hard_bounds[1] is not None:
+                hi_k = min(hi_k, np.floor(self.hard_bounds[1] / self.interval) * self.interval + self.offset)
+        steps = max(round((hi_k - lo_k) / self.interval), -1)
+        count_buckets(steps + 1 - present.size)  # the empty buckets, before any is built
+        filled = lo_k + np.arange(steps + 1) * self.interval
+        return np.union1d(present, filled)
 
     def _within_hard_bounds(self, starts: np.ndarray) -> np.ndarray:
         """``DoubleBounds.contain``: ``min <= k * interval <= max``, both ends inclusive."""
@@ -132,11 +143,22 @@ class Histogram(Aggregation):
     def _round(self, value: float) -> float:
         return float(np.floor((value - self.offset) / self.interval) * self.interval + self.offset)
 
-    def _result(self, ctx: AggContext, raw: list[tuple[Any, dict[str, Any], np.ndarray]]) -> AggResult:
+    def _result(
+        self, ctx: AggContext, raw: list[tuple[Any, dict[str, Any], np.ndarray]], fill: tuple[list[Any], Any]
+    ) -> AggResult:
+        """``fill``: the ``extended_bounds`` keys and the hard bounds, which a multi-index reduce
+        fills between (with the sub-aggregations of an empty bucket, computed here)."""
         check_order_paths(ctx.index_name, self.order, self.subs)
         buckets: list[Bucket] = finish_buckets(ctx, self, raw)
+        if ctx.reducible:  # in key order; the order, ``min_doc_count`` and empty buckets come after the reduce
+            empty = run_level(ctx, self.subs, np.zeros(0, dtype=np.int32)) if self.subs else {}
+            return AggResult({}, buckets=buckets, partial={"extended": fill[0], "hard": fill[1], "empty": empty})
+        return self.render_buckets(buckets, ctx.index_name)
+
+    def render_buckets(self, buckets: list[Bucket], index: str | None) -> AggResult:
+        """The finished buckets in the request's order, printed (also after a multi-index reduce)."""
         if self.order != (Order("_key", True),):
-            buckets = sort_buckets(buckets, with_tiebreak(self.order), ctx.index_name)
+            buckets = sort_buckets(buckets, with_tiebreak(self.order), index)
         if self.keyed:
             return AggResult({"buckets": {self._keyed_name(b): b.body for b in buckets}}, buckets=buckets)
         return AggResult({"buckets": [b.body for b in buckets]}, buckets=buckets)
@@ -187,30 +209,41 @@ class DateHistogram(Histogram):
             vdocs, keys = vdocs[keep], keys[keep]
         groups = Groups(vdocs.astype(np.int32), keys, self._key_step())
         present = groups.keys
-        if self.min_doc_count == 0:
-            ends = [int(present.min()), int(present.max())] if present.size else []
-            if self.extended_text is not None:
-                for bound in self.extended_text:
-                    if bound is not None:
-                        # rounded as if there were no offset, then shifted by it (ES 7.11+)
-                        at = np.array([self._millis(ctx, bound)], np.int64)
-                        ends.append(int(self._round_all(at, zone, shift_first=False)[0]))
-            if ends and hard is not None:  # empty buckets only within the hard bounds
-                inside = [e for e in ends if (hard[0] is None or e >= hard[0]) and (hard[1] is None or e <= hard[1])]
-                ends = inside if inside else []
-            if ends:
-                unit_ms = self.fixed_ms if self.calendar is None else _UNIT_MS[self.calendar]
-                ctx.count_buckets((max(ends) - min(ends)) // unit_ms + 1 - present.size)
-                present = np.union1d(present, self._walk(min(ends), max(ends), zone))
+        extended: list[Any] = []
+        for bound in self.extended_text or ():
+            if bound is not None:
+                # rounded as if there were no offset, then shifted by it (ES 7.11+)
+                at = np.array([self._millis(ctx, bound)], np.int64)
+                extended.append(int(self._round_all(at, zone, shift_first=False)[0]))
+        if self.min_doc_count == 0 and not ctx.reducible:  # several indices: filled after the reduce
+            present = self.filled_keys(present, extended, hard, ctx.count_buckets)
         fi = ctx.searcher.field_info(self.field or "")
         fmt = self.format or (fi.date_format if fi else None) or DEFAULT_DATE_FORMAT
         raw = []
         for key, count, members in _buckets_from(groups, present, bool(self.subs)):
-            if count < self.min_doc_count:
+            if count < self.min_doc_count and not ctx.reducible:
                 continue
-            text = format_date_millis(int(key), fmt, self.time_zone)
-            raw.append((int(key), {"key_as_string": text, "key": int(key), "doc_count": count}, members))
-        return self._result(ctx, raw)
+            raw.append((int(key), self.bucket_body(int(key), count, fmt), members))
+        return self._result(ctx, raw, (extended, (hard, fmt)))
+
+    def bucket_body(self, key: Any, count: int, fmt: str | None = None) -> dict[str, Any]:
+        text = format_date_millis(int(key), fmt or DEFAULT_DATE_FORMAT, self.time_zone)
+        return {"key_as_string": text, "key": int(key), "doc_count": count}
+
+    def filled_keys(self, present: np.ndarray, extended: list[Any], hard: Any, count_buckets: Any) -> np.ndarray:
+        """``min_doc_count: 0``: every key from the first to the last (or the ``extended_bounds`` keys
+        ``extended``), only within the hard bounds ``hard`` (millis, or ``None``)."""
+        ends = [int(present.min()), int(present.max())] if present.size else []
+        ends += extended
+        if ends and hard is not None:  # empty buckets only within the hard bounds
+            inside = [e for e in ends if (hard[0] is None or e >= hard[0]) and (hard[1] is None or e <= hard[1])]
+            ends = inside if inside else []
+        if not ends:
+            return present
+        zone = parse_time_zone(self.time_zone) if self.time_zone else UTC
+        unit_ms = self.fixed_ms if self.calendar is None else _UNIT_MS[self.calendar]
+        count_buckets((max(ends) - min(ends)) // unit_ms + 1 - present.size)
+        return np.union1d(present, self._walk(min(ends), max(ends), zone))
 
     def _keyed_name(self, bucket: Bucket) -> str:
         return str(bucket.body["key_as_string"])

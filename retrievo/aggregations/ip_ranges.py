@@ -19,7 +19,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from retrievo.aggregations import params as p
-from retrievo.aggregations.base import AggContext, Aggregation, AggResult
+from retrievo.aggregations.base import AggContext, Aggregation, AggResult, Bucket
 from retrievo.aggregations.murmur3 import hash128_h1
 from retrievo.aggregations.run import finish_buckets
 from retrievo.aggregations.values import field_kind, keyword_values
@@ -94,7 +94,10 @@ class IpRange(Aggregation):
                 body["to"] = format_hex(iv.hi)
             body["doc_count"] = int(members.size)
             raw.append((key, body, members))
-        buckets = finish_buckets(ctx, self, raw)
+        return self.render_buckets(finish_buckets(ctx, self, raw))
+
+    def render_buckets(self, buckets: list[Bucket]) -> AggResult:
+        """The finished buckets printed, keyed or as a list (also after a multi-index reduce)."""
         if self.keyed:
             return AggResult(
                 {"buckets": {str(b.key): {k: v for k, v in b.body.items() if k != "key"} for b in buckets}},
@@ -195,11 +198,13 @@ class IpPrefix(Aggregation):
             else format_hex(f"{_MAPPED | ((0xFFFFFFFF << (32 - self.prefix_length)) & 0xFFFFFFFF):032x}")
         )
         raw: list[tuple[Any, dict[str, Any], np.ndarray]] = []
+        kept: list[int] = []
         for index, network in enumerate(distinct):
             assert pairs is not None
             members = pairs[1][pairs[0] == index].astype(np.int32)
-            if members.size < self.min_doc_count:
+            if members.size < self.min_doc_count and not ctx.reducible:  # several indices: after the reduce
                 continue
+            kept.append(network)
             key = format_hex(f"{network:032x}")
             if self.append_prefix_length:
                 key = f"{key}/{self.prefix_length}"
@@ -211,6 +216,12 @@ class IpPrefix(Aggregation):
             body["prefix_length"] = self.prefix_length
             raw.append((key, body, members))
         buckets = finish_buckets(ctx, self, raw)
+        if ctx.reducible:  # the networks (bucket order) for ``InternalIpPrefix.reduce``
+            return AggResult({}, buckets=buckets, partial=kept)
+        return self.render_buckets(buckets)
+
+    def render_buckets(self, buckets: list[Bucket]) -> AggResult:
+        """The finished buckets printed, keyed or as a list (also after a multi-index reduce)."""
         if self.keyed:
             return AggResult(
                 {"buckets": {str(b.key): {k: v for k, v in b.body.items() if k != "key"} for b in buckets}},

@@ -67,47 +67,92 @@ def kahan_sum(values: np.ndarray) -> float:
     return math.fsum(values.tolist()) if values.size else 0.0
 
 
+@dataclass(frozen=True)
+class MetricState:
+    """What every simple metric is computed from — and what Elasticsearch's shards send the coordinator
+    (``InternalStats``/``InternalExtendedStats``): the count, the sum, the extremes and the sum of squares."""
+
+    count: int
+    total: float
+    lo: float | None
+    hi: float | None
+    squares: float = 0.0
+
+    @staticmethod
+    def of(vals: np.ndarray, squares: bool = False) -> MetricState:
+        if not vals.size:
+            return MetricState(0, 0.0, None, None, 0.0)
+        sq = kahan_sum(vals * vals) if squares else 0.0
+        return MetricState(int(vals.size), kahan_sum(vals), float(vals.min()), float(vals.max()), sq)
+
+    @staticmethod
+    def merged(states: list[MetricState]) -> MetricState:
+        """The reduce: counts added, sums (and squares) summed with compensation, extremes of extremes."""
+        los = [st.lo for st in states if st.lo is not None]
+        his = [st.hi for st in states if st.hi is not None]
+        return MetricState(
+            sum(st.count for st in states),
+            math.fsum(st.total for st in states),
+            min(los) if los else None,
+            max(his) if his else None,
+            math.fsum(st.squares for st in states),
+        )
+
+
 @dataclass(frozen=True, kw_only=True)
-class Avg(NumericMetric):
-    type_name: ClassVar[str] = "avg"
-    type_key: ClassVar[str] = "avg"
+class StateMetric(NumericMetric):
+    """A metric computed from a :class:`MetricState` (so that a multi-index search can reduce it)."""
+
+    needs_squares: ClassVar[bool] = False
 
     def collect(self, ctx: AggContext, docs: np.ndarray) -> AggResult:
         vals, fmt = self.values(ctx, docs)
-        value = kahan_sum(vals) / vals.size if vals.size else None
+        state = MetricState.of(vals, self.needs_squares)
+        out = self.result(state, fmt)
+        if ctx.reducible:
+            out.partial = (state, fmt)
+        return out
+
+    def result(self, state: MetricState, fmt: Printer | None) -> AggResult:
+        raise NotImplementedError
+
+
+@dataclass(frozen=True, kw_only=True)
+class Avg(StateMetric):
+    type_name: ClassVar[str] = "avg"
+    type_key: ClassVar[str] = "avg"
+
+    def result(self, state: MetricState, fmt: Printer | None) -> AggResult:
+        value = state.total / state.count if state.count else None
         return AggResult(_single(value, fmt, value is not None), {"value": math.nan if value is None else value})
 
 
 @dataclass(frozen=True, kw_only=True)
-class Sum(NumericMetric):
+class Sum(StateMetric):
     type_name: ClassVar[str] = "sum"
     type_key: ClassVar[str] = "sum"
 
-    def collect(self, ctx: AggContext, docs: np.ndarray) -> AggResult:
-        vals, fmt = self.values(ctx, docs)
-        value = kahan_sum(vals)
-        return AggResult(_single(value, fmt, True), {"value": value})
+    def result(self, state: MetricState, fmt: Printer | None) -> AggResult:
+        return AggResult(_single(state.total, fmt, True), {"value": state.total})
 
 
 @dataclass(frozen=True, kw_only=True)
-class Min(NumericMetric):
+class Min(StateMetric):
     type_name: ClassVar[str] = "min"
     type_key: ClassVar[str] = "min"
 
-    def collect(self, ctx: AggContext, docs: np.ndarray) -> AggResult:
-        vals, fmt = self.values(ctx, docs)
-        value = float(vals.min()) if vals.size else None
+    def result(self, state: MetricState, fmt: Printer | None) -> AggResult:
+        value = state.lo
         return AggResult(_single(value, fmt, value is not None), {"value": math.inf if value is None else value})
 
 
 @dataclass(frozen=True, kw_only=True)
-class Max(NumericMetric):
+class Max(StateMetric):
     type_name: ClassVar[str] = "max"
     type_key: ClassVar[str] = "max"
 
-    def collect(self, ctx: AggContext, docs: np.ndarray) -> AggResult:
-        vals, fmt = self.values(ctx, docs)
-        value = float(vals.max()) if vals.size else None
+    def result(self, state: MetricState, fmt: Printer | None) -> AggResult:
+        value = state.hi
         return AggResult(_single(value, fmt, value is not None), {"value": -math.inf if value is None else value})
 
 
@@ -140,60 +185,61 @@ class ValueCount(NumericMetric):
                 raise p.type_error(self.field, fi.type if fi else "", self.type_name, ctx.index_name)
             if self.missing is not None:
                 count += int((~docs_with_value(ctx, self.field, docs)).sum()) if kind is not None else int(docs.size)
-        return AggResult({"value": count}, {"value": float(count)})
+        return self.result(count)
+
+    def result(self, count: int) -> AggResult:
+        return AggResult({"value": count}, {"value": float(count)}, partial=count)
 
 
 _STATS = ("count", "min", "max", "avg", "sum")
 
 
 @dataclass(frozen=True, kw_only=True)
-class Stats(NumericMetric):
+class Stats(StateMetric):
     type_name: ClassVar[str] = "stats"
     type_key: ClassVar[str] = "stats"
 
-    def collect(self, ctx: AggContext, docs: np.ndarray) -> AggResult:
-        vals, fmt = self.values(ctx, docs)
-        numbers = _basic(vals)
+    def result(self, state: MetricState, fmt: Printer | None) -> AggResult:
+        numbers = _basic(state)
         body: dict[str, Any] = {k: (int(numbers[k] or 0) if k == "count" else numbers[k]) for k in _STATS}
-        if fmt is not None and vals.size:
+        if fmt is not None and state.count:
             for k in ("min", "max", "avg", "sum"):
                 body[f"{k}_as_string"] = _as_string(float(numbers[k] or 0.0), fmt)
         return AggResult(body, dict(numbers))
 
 
-def _basic(vals: np.ndarray) -> dict[str, float | None]:
-    total = kahan_sum(vals)
-    if not vals.size:
+def _basic(state: MetricState) -> dict[str, float | None]:
+    if not state.count:
         return {"count": 0.0, "min": None, "max": None, "avg": None, "sum": 0.0}
     return {
-        "count": float(vals.size),
-        "min": float(vals.min()),
-        "max": float(vals.max()),
-        "avg": total / vals.size,
-        "sum": total,
+        "count": float(state.count),
+        "min": state.lo,
+        "max": state.hi,
+        "avg": state.total / state.count,
+        "sum": state.total,
     }
 
 
 @dataclass(frozen=True, kw_only=True)
-class ExtendedStats(NumericMetric):
+class ExtendedStats(StateMetric):
     """``InternalExtendedStats``: variance from the sum of squares, clamped at 0; ``sigma`` bounds."""
 
     sigma: float = 2.0
 
     type_name: ClassVar[str] = "extended_stats"
     type_key: ClassVar[str] = "extended_stats"
+    needs_squares: ClassVar[bool] = True
 
-    def collect(self, ctx: AggContext, docs: np.ndarray) -> AggResult:
-        vals, fmt = self.values(ctx, docs)
-        numbers = _basic(vals)
+    def result(self, state: MetricState, fmt: Printer | None) -> AggResult:
+        numbers = _basic(state)
         body: dict[str, Any] = {k: (int(numbers[k] or 0) if k == "count" else numbers[k]) for k in _STATS}
-        n = vals.size
+        n = state.count
         names = ("sum_of_squares", "variance", "variance_population", "variance_sampling")
         devs = ("std_deviation", "std_deviation_population", "std_deviation_sampling")
         bound_names = ("upper", "lower", "upper_population", "lower_population", "upper_sampling", "lower_sampling")
         if n:
-            total = float(numbers["sum"] or 0.0)
-            squares = kahan_sum(vals * vals)
+            total = state.total
+            squares = state.squares
             mean = total / n
             variance = max((squares - total * total / n) / n, 0.0)
             sampling = max((squares - total * total / n) / (n - 1), 0.0) if n > 1 else math.inf

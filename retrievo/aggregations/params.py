@@ -48,6 +48,7 @@ VALUE_TYPES = {
     "float": "double",
     "date": "date",
     "boolean": "boolean",
+    "ip": "ip",
 }
 
 

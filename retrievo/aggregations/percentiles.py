@@ -18,6 +18,7 @@ from retrievo.aggregations import params as p
 from retrievo.aggregations.base import AggContext, AggResult
 from retrievo.aggregations.metrics import NumericMetric
 from retrievo.aggregations.tdigest import DEFAULT_COMPRESSION, percentile_ranks, quantiles
+from retrievo.aggregations.values import Printer
 from retrievo.errors import illegal_argument, not_supported, parsing_error
 from retrievo.grammar.json import values as jv
 from retrievo.java_text import java_double_str
@@ -28,7 +29,7 @@ _TDIGEST_KEYS = ("compression", "execution_hint")
 
 
 @dataclass(frozen=True, kw_only=True)
-class _PercentilesBase(NumericMetric):
+class PercentilesBase(NumericMetric):
     """What ``percentiles`` and ``percentile_ranks`` share: the keys asked for and how they print."""
 
     keys: tuple[float, ...] = DEFAULT_PERCENTS
@@ -40,8 +41,17 @@ class _PercentilesBase(NumericMetric):
 
     def collect(self, ctx: AggContext, docs: np.ndarray) -> AggResult:
         vals, printer = self.values(ctx, docs)
+        samples = np.sort(vals)
+        out = self.result(samples, printer)
+        if ctx.reducible:  # the digest's samples: ``reduce.py`` merges them
+            out.partial = (samples, printer)
+        return out
+
+    def result(self, samples: np.ndarray, printer: Printer | None) -> AggResult:
+        """The answers over the sorted ``samples`` (one index's, or the merge of several)."""
+        vals = samples
         empty = vals.size == 0
-        answers = self.answers(np.sort(vals)) if not empty else np.full(len(self.keys), np.nan)
+        answers = self.answers(vals) if not empty else np.full(len(self.keys), np.nan)
         printed = [None if empty else float(v) for v in answers.tolist()]
         names = [java_double_str(k) for k in self.keys]
         body: dict[str, Any]
@@ -72,7 +82,7 @@ class _PercentilesBase(NumericMetric):
 
 
 @dataclass(frozen=True, kw_only=True)
-class Percentiles(_PercentilesBase):
+class Percentiles(PercentilesBase):
     """``percentiles``: the value below which each requested percentage of the bucket's values fall."""
 
     type_name: ClassVar[str] = "percentiles"
@@ -83,7 +93,7 @@ class Percentiles(_PercentilesBase):
 
 
 @dataclass(frozen=True, kw_only=True)
-class PercentileRanks(_PercentilesBase):
+class PercentileRanks(PercentilesBase):
     """``percentile_ranks``: the percentage of the bucket's values at or below each requested value."""
 
     type_name: ClassVar[str] = "percentile_ranks"

@@ -10,7 +10,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from retrievo.aggregations import params as p
-from retrievo.aggregations.base import AggContext, Aggregation, AggResult
+from retrievo.aggregations.base import AggContext, Aggregation, AggResult, Bucket
 from retrievo.aggregations.decimal_format import compile_decimal_format
 from retrievo.aggregations.run import finish_buckets
 from retrievo.aggregations.values import numeric_values_or_missing
@@ -75,7 +75,10 @@ class Range(Aggregation):
                     body["to_as_string"] = self.label(ctx, hi)
             body["doc_count"] = int(members.size)
             raw.append((key, body, members.astype(np.int32)))
-        buckets = finish_buckets(ctx, self, raw)
+        return self.render_buckets(finish_buckets(ctx, self, raw))
+
+    def render_buckets(self, buckets: list[Bucket]) -> AggResult:
+        """The finished buckets printed, keyed or as a list (also after a multi-index reduce)."""
         if self.keyed:
             out: dict[str, Any] = {
                 "buckets": {str(b.key): {k: v for k, v in b.body.items() if k != "key"} for b in buckets}

@@ -18,10 +18,10 @@ from typing import Any, ClassVar
 import numpy as np
 
 from retrievo.aggregations import params as p
-from retrievo.aggregations.base import AggContext, AggResult
+from retrievo.aggregations.base import AggContext, AggResult, Bucket
 from retrievo.aggregations.run import finish_buckets
 from retrievo.aggregations.terms import Terms, parse_include_exclude
-from retrievo.aggregations.values import field_kind
+from retrievo.aggregations.values import check_value_type, field_kind
 from retrievo.errors import error_cause, not_supported, parsing_error, shard_failure
 from retrievo.grammar.json import values as jv
 from retrievo.grammar.json.errors import unknown_field
@@ -193,8 +193,10 @@ class SignificantTerms(Terms):
         kind = field_kind(ctx, self.field) if self.field is not None else None
         sup_mask = self._background(ctx)
         sup_size = int(sup_mask.sum())
-        if kind is None:
-            return self._result("sigsterms", docs.size, sup_size, [])
+        if kind is None:  # ``UnmappedSignificantTerms``: no sizes, never leads a multi-shard reduce
+            shard = SignificantShard("sigsterms", 0, 0, unmapped=True) if ctx.reducible else None
+            return AggResult({"__type__": "sigsterms", "buckets": []}, buckets=[], partial=shard)
+        check_value_type(ctx, self.field, self.value_type)
         if kind == "other":
             fi = ctx.searcher.field_info(self.field or "")
             raise p.type_error(self.field or "", fi.type if fi else "", "significant_terms", ctx.index_name)
@@ -211,7 +213,9 @@ class SignificantTerms(Terms):
             scores = self.heuristic.scores(sub_df, int(docs.size), sup_df, sup_size)
         except ValueError as err:
             raise shard_failure(ctx.index_name, error_cause("illegal_argument_exception", str(err))) from None
-        chosen = self._select(keys, sub_df, scores, kind, labels)
+        chosen = self._shard_cut(sub_df, scores, self._tiebreak(keys, kind, labels))
+        if not ctx.reducible:  # one shard: the reduce's cut follows at once
+            chosen = self.final_cut(sub_df[chosen], scores[chosen], chosen)
 
         def bucket(i: int) -> tuple[Any, dict[str, Any], np.ndarray]:
             k = keys[i]
@@ -228,13 +232,17 @@ class SignificantTerms(Terms):
 
         buckets = finish_buckets(ctx, self, [bucket(int(i)) for i in chosen])
         type_key = "sigsterms" if kind == "keyword" else "siglterms"
-        return self._result(type_key, docs.size, sup_size, buckets)
+        result = self.result(type_key, int(docs.size), sup_size, buckets)
+        if ctx.reducible:
+            result.partial = SignificantShard(type_key, int(docs.size), sup_size)
+        return result
 
-    def _result(self, type_key: str, sub_size: int, sup_size: int, buckets: list[Any]) -> AggResult:
+    def result(self, type_key: str, sub_size: int, sup_size: int, buckets: list[Bucket]) -> AggResult:
+        """The printed aggregation: the subset's and superset's sizes, then the buckets."""
         body = {
             "__type__": type_key,
             "doc_count": int(sub_size),
-            "bg_count": sup_size,
+            "bg_count": int(sup_size),
             "buckets": [b.body for b in buckets],
         }
         return AggResult(body, buckets=buckets)
@@ -269,22 +277,44 @@ class SignificantTerms(Terms):
         lookup = dict(zip(values.tolist(), counts.tolist()))
         return np.array([lookup.get(v, 0) for v in wanted.tolist()], dtype=np.int64)
 
-    def _select(
-        self, keys: np.ndarray, sub_df: np.ndarray, scores: np.ndarray, kind: str, labels: np.ndarray | None
-    ) -> np.ndarray:
-        """The shard's cut (``shard_min_doc_count``, best ``shard_size`` by score), then the reduction's
-        (a positive score, ``min_doc_count``, best ``size``). Equal scores: ascending key."""
+    def _tiebreak(self, keys: np.ndarray, kind: str, labels: np.ndarray | None) -> np.ndarray:
+        """Each key's rank in key order (ascending), what breaks equal scores."""
+        if kind == "keyword" and labels is not None:
+            return np.argsort(np.argsort(np.asarray(labels, dtype=object)[keys].astype(str), kind="stable"))
+        return keys.astype(np.float64)
+
+    def _shard_cut(self, sub_df: np.ndarray, scores: np.ndarray, tiebreak: np.ndarray) -> np.ndarray:
+        """What one shard returns: of the terms reaching ``shard_min_doc_count``, the best ``shard_size`` by
+        score (no other condition: a term may score better once the shards' counts are added)."""
         shard_size = max(self.shard_size if self.shard_size > 0 else _shard_size(self.size), self.size)
         shard_min = min(self.shard_min_doc_count, self.min_doc_count)  # BucketCountThresholds.ensureValidity
         candidates = np.flatnonzero(sub_df >= shard_min)
-        tiebreak = (
-            np.argsort(np.argsort(np.asarray(labels, dtype=object)[keys[candidates]].astype(str), kind="stable"))
-            if kind == "keyword" and labels is not None
-            else keys[candidates].astype(np.float64)
-        )
-        order = candidates[np.lexsort((tiebreak, -scores[candidates]))][:shard_size]
-        keep = order[(scores[order] > 0) & (sub_df[order] >= self.min_doc_count)]
-        return keep[: self.size]
+        return candidates[np.lexsort((tiebreak[candidates], -scores[candidates]))][:shard_size]
+
+    def final_cut(self, sub_df: np.ndarray, scores: np.ndarray, ranked: np.ndarray) -> np.ndarray:
+        """The reduce's cut of ``ranked`` (best first; ``sub_df``/``scores`` aligned with it): a positive
+        score and at least ``min_doc_count`` documents, then the best ``size``."""
+        return ranked[(scores > 0) & (sub_df >= self.min_doc_count)][: self.size]
+
+    def reduce_scores(self, sub_df: np.ndarray, sub_size: int, sup_df: np.ndarray, sup_size: int) -> np.ndarray:
+        """The heuristic over the shards' summed counts and sizes (``InternalSignificantTerms.reduce``);
+        its ``IllegalArgumentException`` fails the reduce."""
+        try:
+            return self.heuristic.scores(sub_df, sub_size, sup_df, sup_size)
+        except ValueError as err:
+            raise shard_failure(None, error_cause("illegal_argument_exception", str(err))) from None
+
+
+@dataclass(frozen=True)
+class SignificantShard:
+    """What the reduce needs beyond one shard's buckets (each bucket's ``doc_count`` is its subset
+    frequency, ``bg_count`` its superset frequency): the shard's subset and superset sizes, summed
+    across shards before the scores are recomputed."""
+
+    type_key: str
+    subset_size: int
+    superset_size: int
+    unmapped: bool = False
 
 
 def _heuristic(name: str, body: Any) -> Heuristic:

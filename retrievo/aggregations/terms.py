@@ -26,6 +26,7 @@ from retrievo.aggregations.ordering import (
 from retrievo.aggregations.partitions import double_partitions, long_partitions, string_partitions
 from retrievo.aggregations.run import finish_buckets
 from retrievo.aggregations.values import (
+    check_value_type,
     docs_with_value,
     field_kind,
     integer_values,
@@ -33,7 +34,7 @@ from retrievo.aggregations.values import (
     missing_label_slot,
     numeric_values,
 )
-from retrievo.errors import illegal_argument, parsing_error
+from retrievo.errors import error_cause, illegal_argument, not_supported, parsing_error, shard_failure
 from retrievo.index.dates import DEFAULT_DATE_FORMAT
 from retrievo.index.dates.formatter import format_date_millis
 
@@ -107,6 +108,18 @@ class IncludeExclude:
         return ok
 
 
+@dataclass(frozen=True)
+class TermsShard:
+    """One index's terms as the coordinator receives them (``InternalTerms`` on the wire): its bucket
+    type, the cut it applied, the documents of the buckets it left out; ``unmapped`` for a field the
+    index does not map (``UnmappedTerms``)."""
+
+    type_key: str
+    cut: int
+    other: int
+    unmapped: bool = False
+
+
 @dataclass(frozen=True, kw_only=True)
 class Terms(Aggregation):
     field: str | None = None
@@ -119,6 +132,9 @@ class Terms(Aggregation):
     format: str | None = None
     #: ``value_type``: how an unmapped field's ``missing`` value is read (a mapped field's type wins).
     value_type: str | None = None
+    #: The per-shard cut and count floor, which only a search over several indices applies (-1: unset).
+    shard_size: int = -1
+    shard_min_doc_count: int = 0
 
     type_name: ClassVar[str] = "terms"
     type_key: ClassVar[str] = "sterms"
@@ -128,9 +144,12 @@ class Terms(Aggregation):
         check_order_paths(ctx.index_name, self.order, self.subs)
         kind = field_kind(ctx, self.field) if self.field is not None else None
         if kind is None and self.value_type is not None and self.missing is not None:
+            if self.value_type == "ip":
+                raise not_supported("[value_type: ip] with [missing] in a [terms] aggregation over an unmapped field")
             return self._unmapped_missing(ctx, self.value_type, docs)
-        if kind is None:
-            return self._empty("sterms")
+        if kind is None:  # ``UnmappedTerms``: it never leads a multi-index reduce
+            return self.empty_result("sterms", unmapped=ctx.reducible)
+        check_value_type(ctx, self.field, self.value_type)
         if kind == "other":
             fi = ctx.searcher.field_info(self.field or "")
             raise p.type_error(self.field or "", fi.type if fi else "", "terms", ctx.index_name)
@@ -146,7 +165,7 @@ class Terms(Aggregation):
             extra = np.setdiff1d(every, keys)
             keys = np.concatenate([keys, extra])
             counts = np.concatenate([counts, np.zeros(extra.size, dtype=counts.dtype)])
-        keep = counts >= self.min_doc_count
+        keep = counts >= (min(self.shard_min_doc_count, self.min_doc_count) if ctx.reducible else self.min_doc_count)
         if self.include_exclude is not None:
             keep &= self._included(ctx, kind, keys, labels)
         keys, counts = keys[keep], counts[keep]
@@ -165,17 +184,21 @@ class Terms(Aggregation):
             return key, body, members
 
         orders = with_tiebreak(self.order)
+        cut = self.shard_cut() if ctx.reducible else self.size
         if needs_subs(orders):
             chosen = sort_buckets(
                 finish_buckets(ctx, self, [bucket_of(i) for i in range(keys.size)]), orders, ctx.index_name
             )
-            shown_buckets = chosen[: self.size]
-            other = sum(b.doc_count for b in chosen[self.size :])
+            shown_buckets = chosen[:cut]
+            other = sum(b.doc_count for b in chosen[cut:])
         else:
             ranked = self._rank(keys, counts, orders, kind, labels)
-            top = ranked[: self.size]
-            other = int(counts[ranked[self.size :]].sum())
+            top = ranked[:cut]
+            other = int(counts[ranked[cut:]].sum())
             shown_buckets = finish_buckets(ctx, self, [bucket_of(int(i)) for i in top])
+        if ctx.reducible:
+            partial = TermsShard(self._type_key(kind), cut, int(other))
+            return AggResult({"__type__": partial.type_key}, buckets=shown_buckets, partial=partial)
         body = {
             "__type__": self._type_key(kind),
             "doc_count_error_upper_bound": 0,
@@ -184,16 +207,26 @@ class Terms(Aggregation):
         }
         return AggResult(body, buckets=shown_buckets)
 
+    def shard_cut(self) -> int:
+        """How many buckets one index of several returns (``TermsAggregatorFactory``): ``shard_size``, by
+        default ``BucketUtils.suggestShardSideQueueSize`` (``size * 1.5 + 10``) unless the order is by
+        key, never fewer than ``size`` (``BucketCountThresholds.ensureValidity``)."""
+        shard = self.shard_size
+        if shard == -1 and self.order[0].key != "_key":
+            shard = min(2**31 - 1, int(self.size * 1.5 + 10))
+        return max(shard, self.size)
+
     def _included(self, ctx: AggContext, kind: str, keys: np.ndarray, labels: np.ndarray | None) -> np.ndarray:
         ie = self.include_exclude
         assert ie is not None
         if kind == "keyword":
             return ie.keep_strings([str(self._key(kind, k, labels)) for k in keys.tolist()])
-        if ie.is_regex:
-            raise illegal_argument(
+        if ie.is_regex:  # the shard's aggregator supplier refuses it: that shard fails
+            reason = (
                 f"Aggregation [{self.name}] cannot support regular expression style include/exclude settings as "
                 "they can only be applied to string fields. Use an array of values for include/exclude clauses"
             )
+            raise shard_failure(ctx.index_name, error_cause("illegal_argument_exception", reason))
         if kind == "double":
             return ie.keep_numbers(keys, lambda v: p.double("terms", "include", v), integral=False)
         return ie.keep_numbers(keys, lambda v: self._long_value(ctx, kind, v), integral=True)
@@ -213,6 +246,9 @@ class Terms(Aggregation):
         body["doc_count"] = int(docs.size)
         raw = [(key, body, docs)] if docs.size >= max(self.min_doc_count, 1) else []
         buckets = finish_buckets(ctx, self, raw)
+        if ctx.reducible:
+            partial = TermsShard(self._type_key(kind), self.shard_cut(), 0)
+            return AggResult({"__type__": partial.type_key}, buckets=buckets, partial=partial)
         out = {
             "__type__": self._type_key(kind),
             "doc_count_error_upper_bound": 0,
@@ -221,10 +257,11 @@ class Terms(Aggregation):
         }
         return AggResult(out, buckets=buckets)
 
-    def _empty(self, type_key: str) -> AggResult:
+    def empty_result(self, type_key: str, unmapped: bool = False) -> AggResult:
         return AggResult(
             {"__type__": type_key, "doc_count_error_upper_bound": 0, "sum_other_doc_count": 0, "buckets": []},
             buckets=[],
+            partial=TermsShard(type_key, self.shard_cut(), 0, unmapped=True) if unmapped else None,
         )
 
     @staticmethod
@@ -384,12 +421,13 @@ def parse_terms(name: str, body: Any) -> Terms:
         if size <= 0:
             raise p.setter_error("terms", "size", f"[size] must be greater than 0. Found [{size}] in [{name}]")
         fields["size"] = size
-    if "shard_size" in body:  # one shard: the shard's cut is the final cut, so only validated
+    if "shard_size" in body:  # one index: the shard's cut is the final cut; several: each index's cut
         shard_size = p.integer("terms", "shard_size", body["shard_size"])
         if shard_size <= 0:
             raise p.setter_error(
                 "terms", "shard_size", f"[shardSize] must be greater than 0. Found [{shard_size}] in [{name}]"
             )
+        fields["shard_size"] = shard_size
     for key in ("min_doc_count", "shard_min_doc_count"):
         if key in body:
             count = p.integer("terms", key, body[key])
@@ -398,8 +436,7 @@ def parse_terms(name: str, body: Any) -> Terms:
                 raise p.setter_error(
                     "terms", key, f"[{java_name}] must be greater than or equal to 0. Found [{count}] in [{name}]"
                 )
-            if key == "min_doc_count":
-                fields[key] = count
+            fields[key] = count
     if "order" in body:
         fields["order"] = parse_order("terms", body["order"])
     if "missing" in body:

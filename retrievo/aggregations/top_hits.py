@@ -23,6 +23,7 @@ from retrievo.errors import illegal_argument, not_supported, parsing_error
 from retrievo.grammar.json import values as jv
 from retrievo.grammar.json.sort import parse_sort
 from retrievo.grammar.json.stored_fields import parse_stored_fields
+from retrievo.index.ip_values import encode_ip
 from retrievo.lucene.sorting import sort_candidates
 from retrievo.response import es_float, filter_source
 from retrievo.retrievers.fetch_source import shown_source
@@ -85,8 +86,11 @@ class TopHits(Aggregation):
         if self.version and ctx.nested_scope is not None:
             raise not_supported("[version] in a [top_hits] aggregation under a [nested] aggregation")
         hits: list[dict[str, Any]] = []
+        ranked_scores: list[float] = []
+        # One index of several answers its first ``from + size`` hits; the reduce pages the merge.
+        first = 0 if ctx.reducible else self.from_
         # ``sort_values`` follow the sorted order: rank ``r`` holds the values of ``docs[order[r]]``.
-        for rank in range(self.from_, min(self.from_ + self.size, int(order.size))):
+        for rank in range(first, min(self.from_ + self.size, int(order.size))):
             pos = int(order[rank])
             doc = int(docs[pos])
             score = es_float(float(scores[pos])) if show_score else None
@@ -112,9 +116,35 @@ class TopHits(Aggregation):
             if sort_values is not None:
                 hit["sort"] = sort_values[rank]
             hits.append(hit)
+            ranked_scores.append(float(scores[pos]))
         max_score = es_float(float(scores.max())) if show_score and scores.size else None
         body = {"hits": {"total": {"value": int(docs.size), "relation": "eq"}, "max_score": max_score, "hits": hits}}
-        return AggResult(body, {})
+        if not ctx.reducible:
+            return AggResult(body, {})
+        partial: dict[str, Any] = {"scores": ranked_scores, "max": float(scores.max()) if scores.size else None}
+        if self.sort:  # what the reduce merges the shards' hits on
+            partial["sort_keys"] = self._merge_keys(ctx, docs, scores, sort_values or [])[: len(hits)]
+        return AggResult(body, {}, partial=partial)
+
+    def _merge_keys(
+        self, ctx: AggContext, docs: np.ndarray, scores: np.ndarray, shown: list[list[Any]]
+    ) -> list[list[Any]]:
+        """Each ranked hit's sort values as the coordinator compares them (``TopDocs.merge`` reads the
+        shard's raw sort values, not the printed ones): a date sort's ``format`` left out (millis or
+        nanos), an ip as its encoded bytes."""
+        s = ctx.searcher
+        values = shown
+        if any(getattr(spec, "format", None) is not None for spec in self.sort):
+            raw = tuple(spec.model_copy(update={"format": None}) for spec in self.sort)
+            _, values = sort_candidates(s, raw, docs, scores, None)
+        ips = [i for i, spec in enumerate(self.sort) if (info := s.field_info(spec.field)) and info.type == "ip"]
+        out: list[list[Any]] = []
+        for row in values[: self.from_ + self.size]:
+            keys = list(row)
+            for i in ips:
+                keys[i] = None if keys[i] is None else encode_ip(str(keys[i]))
+            out.append(keys)
+        return out
 
 
 def _stored_reader(ctx: AggContext, stored: StoredFields | None) -> Callable[[Any], dict[str, Any]] | None:

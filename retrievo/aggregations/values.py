@@ -17,7 +17,7 @@ import numpy as np
 from retrievo.aggregations import params as p
 from retrievo.aggregations.base import AggContext
 from retrievo.aggregations.decimal_format import compile_decimal_format
-from retrievo.errors import illegal_argument
+from retrievo.errors import error_cause, illegal_argument, shard_failure
 from retrievo.index.dates import DEFAULT_DATE_FORMAT
 from retrievo.index.dates.formatter import format_date_millis
 from retrievo.index.ip_values import IpParseError, encode_ip, format_hex, ip_labels
@@ -47,6 +47,43 @@ def field_kind(ctx: AggContext, field: str) -> FieldKind | None:
     if fi.type in ("keyword", "constant_keyword", "wildcard", "ip"):  # ip: hex terms, labels printed
         return "keyword"
     return "other"
+
+
+#: ``ValueType``'s values source and printed name (its ``description``) for each ``value_type`` retrievo reads.
+_VALUE_TYPE_SOURCES = {
+    "keyword": ("bytes", "string"),
+    "long": ("numeric", "byte|short|integer|long"),
+    "double": ("numeric", "float|double"),
+    "date": ("date", "date"),
+    "boolean": ("boolean", "boolean"),
+    "ip": ("ip", "ip"),
+}
+
+
+def _values_source(field_type: str) -> str:
+    """The values source type Elasticsearch reads a mapped field as (``CoreValuesSourceType``)."""
+    if field_type in NUMERIC_TYPES:
+        return "numeric"
+    if field_type in ("date", "date_nanos"):
+        return "date"
+    if field_type in ("boolean", "ip"):
+        return field_type
+    if field_type in ("keyword", "constant_keyword", "wildcard"):
+        return "bytes"
+    return field_type
+
+
+def check_value_type(ctx: AggContext, field: str | None, value_type: str | None) -> None:
+    """``ValuesSourceConfig.resolve``: a ``value_type`` that the field mapped on this shard contradicts
+    (an address mapped ``keyword`` in an older index) fails the shard, so that the indices mapping it as
+    asked answer. A ``text`` field's fielddata refusal comes first (the caller raises it)."""
+    fi = ctx.searcher.field_info(field) if field is not None and value_type is not None else None
+    if fi is None or fi.type == "text" or value_type not in _VALUE_TYPE_SOURCES:
+        return
+    wanted, shown = _VALUE_TYPE_SOURCES[value_type]
+    if _values_source(fi.type) != wanted:
+        reason = f"Field type [{fi.type}] is incompatible with specified value_type [{shown}]"
+        raise shard_failure(ctx.index_name, error_cause("illegal_argument_exception", reason))
 
 
 @dataclass(frozen=True, eq=False)

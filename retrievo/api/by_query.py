@@ -4,7 +4,9 @@ The query runs once against each index's current snapshot; every matching docume
 (or written again unchanged, which is what an ``update_by_query`` without a script does: a new
 version, ``updated``). One local shard cannot lose a race mid-way, so ``version_conflicts`` is 0 and
 ``conflicts`` is only validated. Throttling and slicing parameters are accepted and change nothing;
-``wait_for_completion=false`` (a task to poll) and scripts are refused by name.
+``wait_for_completion=false`` (a task to poll) and scripts are refused by name. ``routing`` limits the
+query to the shards its values lead to and ``search_type`` is the query's, as in ``_search``; each
+document is written again (or deleted) with the routing it was stored with, as the scroll hits carry it.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from typing import Any
 from retrievo.api import params as p
 from retrievo.api.call import Call, body_object, refuse
 from retrievo.api.resolve import resolve_call
+from retrievo.api.search import check_search_type, search_routing, with_shard_options
 from retrievo.api.url_query import url_query
 from retrievo.errors import bad_request, illegal_argument, not_supported
 from retrievo.grammar.json import parse_search
@@ -24,7 +27,8 @@ from retrievo.query_rules.resolve import apply_query_rules
 
 
 def _options(call: Call) -> tuple[dict[str, Any], int | None, bool]:
-    refuse(call, "scroll", "search_type", "_slice", "pipeline", "version_type")
+    refuse(call, "scroll", "_slice", "pipeline", "version_type")
+    check_search_type(call.param("search_type"))
     if not p.as_bool("wait_for_completion", call.param("wait_for_completion"), True):
         raise not_supported("[wait_for_completion=false]", "retrievo runs the request before answering")
     conflicts = call.param("conflicts")
@@ -80,6 +84,8 @@ def _matching(call: Call, query: dict[str, Any]) -> list[tuple[Any, list[str]]]:
         live = shard.searcher().live_count
         body = {**query, "size": max(live, 1), "_source": False, "track_total_hits": True}
         request = parse_search(shard.name, body, max_result_window=sys.maxsize)
+        routing = search_routing(call.catalog, call.part("index"), shard.name, call.param("routing"))
+        request = with_shard_options(request, routing, call.param("search_type"))
         requests.append(apply_query_rules(request, call.catalog.query_rules))
     out = []
     for shard, request in zip(shards, requests):
@@ -141,7 +147,7 @@ def update_by_query(call: Call) -> dict[str, Any]:
             for doc_id in ids:
                 found = shard.store.get(doc_id)
                 if found is not None:
-                    shard.index_document(doc_id, found[1])
+                    shard.index_document(doc_id, found[1], routing=shard.store.routing_of(doc_id))
         total += len(ids)
         if refresh:
             shard.refresh()

@@ -85,23 +85,24 @@ def health(call: Call) -> RestResponse:
         raise illegal_argument(f"unknown cluster health status [{p.text(wanted)}]")
     names = resolve(call.catalog, call.part("index"), expand=p.expand_wildcards(call.param("expand_wildcards")))
     indices: dict[str, Any] = {}
-    unassigned = 0
+    unassigned = active = 0
     for name in names:
-        replicas = call.catalog.shards[name].settings.number_of_replicas
-        unassigned += replicas
+        settings = call.catalog.shards[name].settings
+        primaries, replicas = settings.number_of_shards, settings.number_of_replicas
+        unassigned += replicas * primaries  # one node: no replica is ever assigned
+        active += primaries
         indices[name] = {
             "status": "yellow" if replicas else "green",
-            "number_of_shards": 1,
+            "number_of_shards": primaries,
             "number_of_replicas": replicas,
-            "active_primary_shards": 1,
-            "active_shards": 1,
+            "active_primary_shards": primaries,
+            "active_shards": primaries,
             "relocating_shards": 0,
             "initializing_shards": 0,
-            "unassigned_shards": replicas,
+            "unassigned_shards": replicas * primaries,
             "unassigned_primary_shards": 0,
         }
     status = "yellow" if unassigned else "green"
-    active = len(names)
     timed_out = wanted is not None and _RANK[status] > _RANK[str(wanted)]
     nodes = call.param("wait_for_nodes")
     if nodes is not None and p.text(nodes) != "" and not _one_node_satisfies(p.text(nodes)):

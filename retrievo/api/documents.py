@@ -1,11 +1,16 @@
 """Document APIs: ``index``, ``create``, ``get``, ``exists``, ``delete``, ``bulk``, ``mget``, ``update``.
 
 One local shard answers every write: ``_shards`` is ``{total: 1, successful: 1, failed: 0}``, and
-``routing``/``wait_for_active_shards``/``timeout`` are accepted (validated) and change nothing.
+``wait_for_active_shards``/``timeout`` are accepted (validated) and change nothing. ``routing`` picks
+the shard of an index with several (``index/routing.py``): a document is stored with it, and a read,
+delete or update whose routing leads to another shard finds nothing there (404), as in Elasticsearch;
+with ``_routing.required`` in the mappings a request without one is ``routing_missing_exception``.
+Reads print the document's ``_routing``.
 ``refresh`` (``true``, ``wait_for`` or the bare flag) makes the write searchable before the call
 returns. ``version``/``version_type`` on index, create, delete (and bulk items) run external
 versioning (``index.versioning``); options retrievo cannot honour (``pipeline``, ``if_seq_no``/
-``if_primary_term``, versions on update) are refused by name, never ignored; ``stored_fields`` on
+``if_primary_term``) are refused by name, never ignored, and a version on update fails as ES's
+``RestUpdateAction`` fails it (internal versioning is not concurrency control); ``stored_fields`` on
 reads returns the fields mapped with ``store: true`` (:mod:`retrievo.index.stored_fields`).
 
 A write through an alias lands in its write index (``Catalog.write_index``: ES's "no write index"
@@ -23,14 +28,13 @@ from retrievo.api import params as p
 from retrievo.api.call import Call, body_object, refuse, reply
 from retrievo.api.resolve import single_index
 from retrievo.api.types import RestResponse
-from retrievo.bulk import run_bulk
+from retrievo.bulk import alias_routing, delete_routed, document_missing, routed_current, routing_param, run_bulk
 from retrievo.catalog import Catalog
 from retrievo.errors import (
     ApiError,
     bad_request,
     illegal_argument,
     index_not_found,
-    not_found,
     not_found_body,
     not_supported,
     validation_error,
@@ -58,6 +62,11 @@ def _write_options(call: Call, versioned: bool = False) -> bool:
     p.as_bool("require_data_stream", call.param("require_data_stream"))
     p.as_bool("include_source_on_error", call.param("include_source_on_error"), True)
     return p.refresh(call.param("refresh"))
+
+
+def _routing(call: Call, index: Any) -> str | None:
+    """The request's ``routing``, or the ``index_routing`` of the alias it names (``alias_routing``)."""
+    return alias_routing(call.catalog, call.part("index"), index, routing_param(call.param("routing")))
 
 
 def _write_index(call: Call) -> Any:
@@ -106,8 +115,10 @@ def _write(call: Call, op_type: str) -> RestResponse:
     doc_id = call.part("id")
     check_id(op_type, None if doc_id is None else str(doc_id))
     requested = parse_write_version(call.param("version"), call.param("version_type"), op_type)
-    shard = call.catalog.shard(_write_index(call), auto_create=True)
-    new_id, version, created, seq_no = shard.index_document(doc_id, doc, op_type, version=requested)
+    index_name = _write_index(call)
+    shard = call.catalog.shard(index_name, auto_create=True)
+    routing = _routing(call, index_name)
+    new_id, version, created, seq_no = shard.index_document(doc_id, doc, op_type, version=requested, routing=routing)
     if refresh:
         shard.refresh()
     body = call.catalog.write_result(shard, new_id, version, "created" if created else "updated", seq_no)
@@ -116,9 +127,14 @@ def _write(call: Call, op_type: str) -> RestResponse:
     return reply(200, body)
 
 
-def _document(shard: Shard, doc_id: str, spec: SourceFilter, stored: list[str] | None = None) -> dict[str, Any] | None:
+def _document(
+    shard: Shard, doc_id: str, spec: SourceFilter, stored: list[str] | None = None, routing: str | None = None
+) -> dict[str, Any] | None:
+    """A found document as ``GetResult`` prints it, or ``None`` (no such id, or ``routing`` leads to a
+    shard that does not hold it). ``_routing`` is one of the metadata fields a get always loads."""
+    shard.check_routing(doc_id, routing)
     found = shard.store.get(doc_id)
-    if found is None:
+    if found is None or not shard.routes_to_document(doc_id, routing):
         return None
     body: dict[str, Any] = {
         "_index": shard.name,
@@ -126,8 +142,11 @@ def _document(shard: Shard, doc_id: str, spec: SourceFilter, stored: list[str] |
         "_version": shard.store.versions[doc_id],
         "_seq_no": shard.store.seq_no_of(found[0]),
         "_primary_term": 1,
-        "found": True,
     }
+    stored_routing = shard.store.routing_of(doc_id)
+    if stored_routing is not None:
+        body["_routing"] = stored_routing
+    body["found"] = True
     filtered = filter_source(found[1], spec)
     if filtered is not None:
         body["_source"] = filtered
@@ -153,13 +172,14 @@ def _read_options(call: Call) -> None:
 def get(call: Call) -> dict[str, Any]:
     """``GET /{index}/_doc/{id}``: the document, or 404 with ``found: false``."""
     _read_options(call)
-    shard = call.catalog.shard(single_index(call.catalog, call.part("index")))
+    index_name = single_index(call.catalog, call.part("index"))
+    shard = call.catalog.shard(index_name)
     doc_id = str(call.part("id"))
     if p.as_bool("refresh", call.param("refresh")):
         shard.refresh()
     stored = _stored_names(call.param("stored_fields"))
     spec = source_filter(call, names_request_source(stored) if stored else True)
-    body = _document(shard, doc_id, spec, stored)
+    body = _document(shard, doc_id, spec, stored, _routing(call, index_name))
     if body is None:
         raise not_found_body({"_index": shard.name, "_id": doc_id, "found": False})
     return body
@@ -169,8 +189,13 @@ def exists(call: Call) -> RestResponse:
     """``HEAD /{index}/_doc/{id}``: 200 or 404, no body."""
     _read_options(call)
     source_filter(call)
-    shard = call.catalog.shards.get(single_index(call.catalog, call.part("index")))
-    found = shard is not None and shard.store.get(str(call.part("id"))) is not None
+    index_name = single_index(call.catalog, call.part("index"))
+    shard = call.catalog.shards.get(index_name)
+    found = (
+        shard is not None
+        and _document(shard, str(call.part("id")), SourceFilter(enabled=False), None, _routing(call, index_name))
+        is not None
+    )
     return reply(200 if found else 404)
 
 
@@ -180,8 +205,9 @@ def delete(call: Call) -> dict[str, Any]:
     doc_id = str(call.part("id"))
     check_id("delete", doc_id)
     requested = parse_write_version(call.param("version"), call.param("version_type"), "delete")
-    shard = call.catalog.shard(call.catalog.write_index(call.part("index")))
-    version, seq_no = shard.delete_document(doc_id, requested)
+    index_name = call.catalog.write_index(call.part("index"))
+    shard = call.catalog.shard(index_name)
+    version, seq_no = delete_routed(shard, doc_id, requested, _routing(call, index_name))
     if version is None:
         missing = requested.version if requested is not None else 1  # ES reports the version it was asked for
         raise not_found_body(call.catalog.write_result(shard, doc_id, missing, "not_found", seq_no))
@@ -199,7 +225,8 @@ def bulk(call: Call) -> dict[str, Any]:
     p.as_bool("list_executed_pipelines", call.param("list_executed_pipelines"))
     start = time.perf_counter()
     require_alias = p.as_bool("require_alias", call.param("require_alias"))
-    items, touched = run_bulk(call.catalog, call.body, call.part("index"), require_alias=require_alias)
+    routing = routing_param(call.param("routing"))
+    items, touched = run_bulk(call.catalog, call.body, call.part("index"), require_alias=require_alias, routing=routing)
     if refresh:
         for shard in touched:
             shard.refresh()
@@ -213,6 +240,7 @@ def _mget_item(
     default_index: str | None,
     default_source: SourceFilter,
     default_stored: list[str] | None = None,
+    default_routing: str | None = None,
 ) -> dict[str, Any]:
     if not isinstance(spec, dict):
         raise bad_request("parsing_exception", "docs array element should include an object")
@@ -226,12 +254,19 @@ def _mget_item(
     if doc_id is None:
         raise validation_error("id is missing for doc 0")
     doc_id = str(doc_id)
-    try:
+    routing = routing_param(spec["routing"]) if spec.get("routing") is not None else default_routing
+    named = index_name
+    try:  # TransportMultiGetAction: each failure is the item's, named by the index as the item gave it
         index_name = single_index(catalog, index_name)
+        routing = alias_routing(catalog, named, index_name, routing)
         shard = catalog.shards.get(index_name)
         if shard is None:
             raise index_not_found(index_name)
     except ApiError as err:
+        return {"_index": named, "_id": doc_id, "error": err.body["error"]}
+    try:
+        shard.check_routing(doc_id, routing)
+    except ApiError as err:  # a RoutingMissingException names the concrete index
         return {"_index": index_name, "_id": doc_id, "error": err.body["error"]}
     stored = _stored_names(spec["stored_fields"]) if "stored_fields" in spec else default_stored
     if "_source" in spec:
@@ -240,7 +275,7 @@ def _mget_item(
         spec_source = SourceFilter(enabled=names_request_source(stored))
     else:
         spec_source = default_source
-    found = _document(shard, doc_id, spec_source, stored)
+    found = _document(shard, doc_id, spec_source, stored, routing)
     return found if found is not None else {"_index": index_name, "_id": doc_id, "found": False}
 
 
@@ -268,7 +303,8 @@ def mget(call: Call) -> dict[str, Any]:
         raise validation_error("no documents to get")
     default_source = source_filter(call)
     stored = _stored_names(call.param("stored_fields"))
-    return {"docs": [_mget_item(call.catalog, spec, default_index, default_source, stored) for spec in specs]}
+    routing = routing_param(call.param("routing"))
+    return {"docs": [_mget_item(call.catalog, spec, default_index, default_source, stored, routing) for spec in specs]}
 
 
 # ---------------------------------------------------------------------------- update
@@ -287,8 +323,14 @@ def _merge(base: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
 def update(call: Call) -> RestResponse:
     """``POST /{index}/_update/{id}``: a partial ``doc`` merged into the stored source (``detect_noop``
     on by default), ``doc_as_upsert``/``upsert`` for a missing document; scripts are refused."""
-    refresh = _write_options(call)
+    refresh = _write_options(call, versioned=True)
     p.as_int("retry_on_conflict", call.param("retry_on_conflict"))
+    if call.params.get("version") is not None or call.params.get("version_type") is not None:
+        # RestUpdateAction: any version parameter at all, before the body is read
+        raise validation_error(
+            "internal versioning can not be used for optimistic concurrency control. "
+            "Please use `if_seq_no` and `if_primary_term` instead"
+        )
     refuse(call, "lang")
     body = body_object(call.body, "body")
     if "script" in body or "scripted_upsert" in body:
@@ -308,16 +350,11 @@ def update(call: Call) -> RestResponse:
     detect_noop = p.as_bool("detect_noop", body.get("detect_noop"), True)
     index_name, doc_id = _write_index(call), str(call.part("id"))
     shard = call.catalog.shard(index_name, auto_create=doc_as_upsert or upsert is not None)
-    current = shard.store.get(doc_id)
+    routing = _routing(call, index_name)
+    current = routed_current(shard, doc_id, routing)
     if current is None:
         if not (doc_as_upsert or upsert is not None):
-            raise not_found(
-                "document_missing_exception",
-                f"[{doc_id}]: document missing",
-                index_uuid=shard.uuid,
-                shard="0",
-                index=shard.name,
-            )
+            raise document_missing(shard, doc_id, routing)
         new_source = doc if doc_as_upsert else upsert
     else:
         new_source = _merge(current[1], doc)
@@ -334,7 +371,9 @@ def update(call: Call) -> RestResponse:
                     "_primary_term": 1,
                 },
             )
-    _, version, created, seq_no = shard.index_document(doc_id, dict(new_source or {}))
+    # UpdateHelper: the new version keeps the stored document's routing; an upsert takes the request's
+    kept = routing if current is None else shard.store.routing_of(doc_id)
+    _, version, created, seq_no = shard.index_document(doc_id, dict(new_source or {}), routing=kept)
     if refresh:
         shard.refresh()
     result = call.catalog.write_result(shard, doc_id, version, "created" if created else "updated", seq_no)

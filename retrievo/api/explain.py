@@ -7,7 +7,9 @@ that search gives its hit, wherever it ranks. A document the query does not matc
 with Lucene's no-match explanation (:func:`retrievo.planner.explain.explain_lucene`). Through a
 filtered alias the alias filter applies, as it does to a search. ``get`` (``_seq_no``,
 ``_primary_term``, ``found``, ``_source``) comes back when ``_source``/``_source_includes``/
-``_source_excludes`` ask for the source.
+``_source_excludes`` ask for the source. ``routing`` names the shard asked: one that does not hold the
+document answers 404 as for an unknown id, and with ``_routing.required`` a request without a routing
+is ``routing_missing_exception`` (``TransportExplainAction.resolveRequest``).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from retrievo.api.documents import source_filter
 from retrievo.api.resolve import single_index
 from retrievo.api.search import parse_for, with_alias_filters
 from retrievo.api.url_query import url_query
+from retrievo.bulk import alias_routing, routing_param
 from retrievo.errors import bad_request, not_found_body, validation_error
 from retrievo.lucene.query import BoolQ, LQuery
 from retrievo.planner.execute import prepare_search, top_explanation
@@ -47,9 +50,11 @@ def explain(call: Call) -> dict[str, Any]:
     alias = call.catalog.aliases.get(expression) if isinstance(expression, str) else None
     alias_filter = (alias.get(name) or {}).get("filter") if alias is not None else None
     doc_id = str(call.part("id"))
+    routing = alias_routing(call.catalog, expression, name, routing_param(call.param("routing")))
+    shard.check_routing(doc_id, routing)
     searcher = shard.searcher()
     doc = searcher.by_id.get(doc_id)
-    if doc is None or not searcher.live[doc]:
+    if doc is None or not searcher.live[doc] or not shard.routes_to_document(doc_id, routing):
         raise not_found_body({"_index": shard.name, "_id": doc_id, "matched": False})
     spec = source_filter(call)
     request_body = with_alias_filters(
@@ -74,7 +79,11 @@ def explain(call: Call) -> dict[str, Any]:
         out["matched"] = False
         out["explanation"] = _no_match(prepared.plan.root, ctx, doc)
     if any(call.param(n) is not None for n in ("_source", "_source_includes", "_source_excludes")) and spec.enabled:
-        get: dict[str, Any] = {"_seq_no": shard.store.seq_no, "_primary_term": 1, "found": True}
+        get: dict[str, Any] = {"_seq_no": shard.store.seq_no, "_primary_term": 1}
+        stored_routing = shard.store.routing_of(doc_id)
+        if stored_routing is not None:  # ShardGetService loads _routing with every get
+            get["_routing"] = stored_routing
+        get["found"] = True
         source = filter_source(searcher.source(doc), spec)
         if source is not None:
             get["_source"] = source

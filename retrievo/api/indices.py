@@ -229,7 +229,9 @@ def put_settings(call: Call) -> dict[str, Any]:
     return {"acknowledged": True}
 
 
-def _shards_summary(count: int) -> dict[str, Any]:
+def _shards_summary(call: Call, names: list[str]) -> dict[str, Any]:
+    """A broadcast action's ``_shards``: every primary shard of the indices answered."""
+    count = sum(call.catalog.shards[name].settings.number_of_shards for name in names)
     return {"_shards": {"total": count, "successful": count, "failed": 0}}
 
 
@@ -238,7 +240,7 @@ def refresh(call: Call) -> dict[str, Any]:
     names = resolve_call(call)
     for name in names:
         call.catalog.shards[name].refresh()
-    return _shards_summary(len(names))
+    return _shards_summary(call, names)
 
 
 def flush(call: Call) -> dict[str, Any]:
@@ -248,7 +250,7 @@ def flush(call: Call) -> dict[str, Any]:
         p.as_bool(name, call.param(name))
     names = resolve_call(call)
     call.catalog.flush(names)
-    return _shards_summary(len(names))
+    return _shards_summary(call, names)
 
 
 def analyze(call: Call) -> dict[str, Any]:
@@ -294,7 +296,7 @@ def stats(call: Call) -> dict[str, Any]:
             "total": docs,
         }
     all_docs = {"docs": {"count": live_total, "deleted": deleted_total}}
-    body: dict[str, Any] = {**_shards_summary(len(names)), "_all": {"primaries": all_docs, "total": all_docs}}
+    body: dict[str, Any] = {**_shards_summary(call, names), "_all": {"primaries": all_docs, "total": all_docs}}
     if level != "cluster":
         body["indices"] = indices
     return body

@@ -22,7 +22,7 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from retrievo.errors import ApiError, BadRequestError, bad_request, error_cause, error_type, not_supported
+from retrievo.errors import ApiError, BadRequestError, bad_request, error_cause, error_type
 from retrievo.index.dates.formatter import DateFormatError, DateFormatter, compile_date_format
 from retrievo.index.ip_values import encode_ip
 from retrievo.index.searcher import Searcher
@@ -161,13 +161,6 @@ def _incompatible(field: str, first: str, current: str) -> BadRequestError:
     )
 
 
-def check_collapse(collapse: Any) -> None:
-    """A collapse's ``inner_hits`` are fetched by a second search over every index per group
-    (``ExpandSearchPhase``), which retrievo does not run across indices."""
-    if isinstance(collapse, dict) and collapse.get("inner_hits") is not None:
-        raise not_supported("[collapse] [inner_hits] in a search over several indices")
-
-
 def collapsed(ordered: Sequence[dict[str, Any]], collapse: Any) -> list[dict[str, Any]]:
     """The merged hits with each group's first only (``CollapseTopFieldDocs.merge``: every shard
     answers its own top groups; the coordinator keeps the first hit of each collapse value, a
@@ -188,13 +181,25 @@ def collapsed(ordered: Sequence[dict[str, Any]], collapse: Any) -> list[dict[str
 
 
 def shard_failed(err: ApiError) -> bool:
-    """A failure of one shard's query phase (``query_shard_exception``: a sort on a field the index
-    does not map, ...): Elasticsearch reports it in ``_shards.failures`` and answers from the others."""
-    return error_type(err) == "query_shard_exception"
+    """A failure of one shard (``query_shard_exception``: a sort on a field the index does not map, ...;
+    or any failure raised as the shard's own, naming it in ``failed_shards``: an aggregation over a field
+    of a type it cannot read, ...): Elasticsearch reports it in ``_shards.failures`` and answers from the
+    others. A failure naming no shard (the request's validation, the coordinator's reduce) fails the search."""
+    return error_type(err) == "query_shard_exception" or bool(_failed_shards(err))
+
+
+def _failed_shards(err: ApiError) -> list[dict[str, Any]]:
+    error = err.body.get("error") if isinstance(err.body, dict) else None
+    if not isinstance(error, dict) or error.get("type") != "search_phase_execution_exception":
+        return []
+    return [entry for entry in error.get("failed_shards") or [] if isinstance(entry, dict) and "reason" in entry]
 
 
 def failure_entry(index: str, err: ApiError) -> dict[str, Any]:
     """One ``_shards.failures`` entry (``ShardSearchFailure``)."""
+    failed = _failed_shards(err)
+    if failed:  # the entry the index reports alone (``ExceptionsHelper.groupBy``: one per index and cause)
+        return {**failed[0], "index": index}
     error = err.body["error"] if isinstance(err.body, dict) else {}
     cause = {k: v for k, v in error.items() if k != "root_cause"}
     return {"shard": 0, "index": index, "reason": {**cause, "index": index}}
@@ -263,7 +268,6 @@ def merge_sorted(
 
 
 __all__ = [
-    "check_collapse",
     "collapsed",
     "failure_entry",
     "failures_error",

@@ -2,26 +2,35 @@
 
 URL parameters that mirror body keys (``size``, ``from``, ``sort``, ``_source`` ...) override the
 body, as ``RestSearchAction.parseSearchSource`` does. ``rest_total_hits_as_int`` turns
-``hits.total`` into a number (``-1`` when totals are not tracked); ``typed_keys``, ``routing``,
-``preference``, ``request_cache`` and the shard-fan-out knobs are accepted and change nothing on one
-local shard. ``q`` (a ``query_string`` query) and scrolling are refused by name.
+``hits.total`` into a number (``-1`` when totals are not tracked); ``routing`` limits the search to the
+shards its values route to and ``search_type=dfs_query_then_fetch`` scores with whole-index statistics
+(``index/shard_views.py``); ``typed_keys``; ``preference``, ``request_cache`` and the shard-fan-out knobs
+are accepted and change nothing on one local node. ``q`` (a ``query_string`` query) and scrolling are refused by name.
 
 An expression naming several indices (comma lists, wildcards, ``_all``, none) searches each and
 merges the hits as Elasticsearch merges shard results: score descending (or the ``sort`` values, see
 ``api/multi_index_sort.py``), then index order (shards sort by index name), then each index's own
-order (``collapse`` keeps each group's first hit of that merge). Requests whose merge would need
-more (``knn``, retrievers, ``profile``, ``rescore``, a collapse's ``inner_hits``, aggregations) are
-refused across several indices.
+order (``collapse`` keeps each group's first hit of that merge, and its ``inner_hits`` come from one
+search over all the indices per group, as ``ExpandSearchPhase`` runs them); aggregations are computed
+per index and reduced (``aggregations/reduce.py``); a top-level ``knn`` section keeps its best ``k`` over
+all the indices before any index scores (``api/multi_index_knn.py``); ``rescore`` runs on each index's
+own top ``window_size``; ``profile`` lists every index's shards by id. Retrievers (and the legacy
+``rank``) are refused across several indices.
 """
 
 from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Mapping
+from dataclasses import replace
+from fnmatch import fnmatchcase
 from typing import Any
 
+from retrievo.aggregations.base import AggResult
+from retrievo.aggregations.reduce import check_reducible, reduce_aggregations
+from retrievo.aggregations.run import shard_results, with_aggregations
 from retrievo.aggregations.top_hits import totals_as_int as top_hits_totals_as_int
-from retrievo.api import multi_index_sort, search_pipelines
+from retrievo.api import multi_index_knn, multi_index_sort, search_pipelines
 from retrievo.api import params as p
 from retrievo.api import scroll as scroll_api
 from retrievo.api.call import Call, body_object, refuse
@@ -34,10 +43,12 @@ from retrievo.grammar.json import parse_search
 from retrievo.grammar.json.knn_query import with_alias_prefilter
 from retrievo.index.shard import Shard
 from retrievo.multi_search import SearchHooks, multi_search
-from retrievo.planner.execute import run_search
+from retrievo.planner.execute import PreparedSearch, finish_search, prepare_search, routed_shards, run_search
+from retrievo.planner.operators.vector import VectorSearch
 from retrievo.query_rules.resolve import apply_query_rules
 from retrievo.response import shards_header
 from retrievo.retrievers.search import SearchRequest
+from retrievo.suggest.run import ShardSuggest, reduce_suggest, suggest_partials, with_suggest
 
 #: Search parameters that only mean something with several shards, a cluster or a cache: accepted.
 _FAN_OUT_BOOLEANS = ("request_cache", "allow_partial_search_results", "ccs_minimize_roundtrips", "ignore_throttled")
@@ -54,20 +65,57 @@ _UNSUPPORTED_SEARCH = (
     "_source_exclude_vectors",
     "_slice",
 )
-#: Body keys whose merge across several indices needs more than the score.
-_SINGLE_INDEX_ONLY = (
-    "knn",
-    "retriever",
-    "profile",
-    "rescore",
-    "aggs",
-    "aggregations",
-)
+#: Body keys whose merge across several indices retrievo does not do: a retriever (and the legacy
+#: ``rank``, run as an ``rrf`` retriever) ranks with its own coordinator-side merge of every shard's
+#: ranked lists, not the score merge of one search.
+_SINGLE_INDEX_ONLY = {
+    "retriever": "a retriever ranks one index; search each index on its own",
+    "rank": "[rank] runs as an [rrf] retriever, which ranks one index; search each index on its own",
+}
 
 
 def check_search_type(value: Any) -> None:
     if value not in (None, "query_then_fetch", "dfs_query_then_fetch"):
         raise illegal_argument(f"No search type for [{p.text(value)}]")
+
+
+def with_shard_options(request: SearchRequest, routing: Any, search_type: Any) -> SearchRequest:
+    """The ``routing`` (comma-separated values) and ``search_type`` URL parameters on the parsed request."""
+    values = tuple(v for v in p.text(routing).split(",") if v) if routing is not None else ()
+    dfs = search_type == "dfs_query_then_fetch"
+    if not values and not dfs:
+        return request
+    return request.model_copy(update={"routing": values, "dfs": dfs})
+
+
+def search_routing(catalog: Any, expression: Any, index: str, routing: Any) -> str | None:
+    """``IndexNameExpressionResolver.resolveSearchRouting`` for one concrete index: the ``routing``
+    parameter's values, unless every way ``expression`` reaches ``index`` is an alias with a
+    ``search_routing``: then the union of those values, intersected with the parameter's (an empty
+    intersection searches every shard, as in Elasticsearch). Comma-separated values; ``None``: every shard."""
+    param = {v for v in p.text(routing).split(",") if v} if routing is not None else None
+    direct, aliased = False, set[str]()
+    names = p.names(expression)
+    for name in names if names not in ([], ["_all"], ["*"]) else []:
+        on = catalog.aliases.get(name)
+        if on is not None and index in on:
+            values = on[index].get("search_routing")
+            if values is None:
+                direct = True  # an alias without search routing routes like the index itself
+            else:
+                aliased.update(v for v in str(values).split(",") if v)
+        elif on is None and (name == index or ("*" in name and fnmatchcase(index, name))):
+            direct = True
+    if not direct and aliased:
+        return ",".join(sorted(aliased if param is None else aliased & param)) or None
+    return ",".join(sorted(param)) if param else None
+
+
+def _shards_covered(shard: Shard, routing: Any) -> int:
+    """How many of ``shard``'s index's shards a search with this ``routing`` parameter covers."""
+    values = tuple(v for v in p.text(routing).split(",") if v) if routing is not None else ()
+    named = routed_shards(shard, values)
+    return shard.settings.number_of_shards if named is None else len(named)
 
 
 def _url_sort(value: Any) -> list[Any]:
@@ -258,6 +306,8 @@ def _execute(
         request = apply_query_rules(request, catalog.query_rules)
         if (request.aggs or request.suggest) and p.as_bool("typed_keys", call.param("typed_keys")):  # ``type#name``
             request = request.model_copy(update={"typed_keys": True})
+        routing = search_routing(catalog, call.part("index"), shard.name, call.param("routing"))
+        request = with_shard_options(request, routing, call.param("search_type"))
         if phase is not None:
             request = phase(request, shard.settings.max_result_window)
         return run_search(
@@ -290,19 +340,23 @@ def _search_many(
     unlimited: bool = False,
     limits: tuple[float | None, bool] = (None, True),
 ) -> dict[str, Any]:
-    """One search over several indices (or none): each index searched for the first ``from + size``
-    hits, then merged by score, index order and rank."""
+    """One search over several indices (or none): each index planned, a top-level ``knn`` section's
+    DFS phase run over them all, then each index searched for the first ``from + size`` hits and the
+    hits merged by score, shard number, index order and rank (collapse's expand phase after that)."""
     catalog = call.catalog
     shards = [catalog.shard(name) for name, _ in targets]
     if shards:  # an expression that matches no index answers no hits, whatever the request needs to merge
-        for key in _SINGLE_INDEX_ONLY:
+        for key, detail in _SINGLE_INDEX_ONLY.items():
             if key in body:
-                raise not_supported(f"[{key}] in a search over several indices")
-        multi_index_sort.check_collapse(body.get("collapse"))
+                raise not_supported(f"[{key}] in a search over several indices", detail)
     bodies = [with_alias_filters(body, filters) for _, filters in targets]
     requests = [parse_for(s, b, unlimited=unlimited) for s, b in zip(shards, bodies)]  # all checked before any runs
     for parsed in requests:
         apply_query_rules(parsed, catalog.query_rules)  # a missing ruleset fails before any index is searched
+    if requests and requests[0].aggs:  # reduced across the indices (aggregations/reduce.py)
+        check_reducible(requests[0].aggs)
+    shard_aggs: list[dict[str, AggResult]] = []  # each index's partial aggregation results, in index order
+    shard_suggest: list[tuple[int, int, ShardSuggest]] = []  # (shard number, index position, its suggestions)
     if not shards:
         request = parse_search("_all", body)
         track = request.track_total_hits
@@ -321,30 +375,43 @@ def _search_many(
     shard_hits: list[list[dict[str, Any]]] = []
     sort_types: list[list[tuple[str, str]]] = []
     failures: list[tuple[ApiError, dict[str, Any]]] = []
-    merged: list[tuple[float, int, int, dict[str, Any]]] = []
+    merged: list[tuple[float, int, int, int, dict[str, Any]]] = []
     value, relation, tracked, took, terminated, timed_out = 0, "eq", False, 0, False, False
     max_score: float | None = None
-    for position, (shard, shard_body) in enumerate(zip(shards, bodies)):
+    prepared: list[PreparedSearch | None] = []  # each index planned first: a kNN section runs over all first
+    profiles: list[tuple[str, list[dict[str, Any]]]] = []
+    for shard, shard_body in zip(shards, bodies):
         request = apply_query_rules(
-            parse_for(shard, {**shard_body, **window}, unlimited=unlimited), catalog.query_rules
+            parse_for(shard, {**_knn_k(shard_body, size), **window}, unlimited=unlimited), catalog.query_rules
         )
+        routing = search_routing(catalog, call.part("index"), shard.name, call.param("routing"))
+        request = with_shard_options(request, routing, call.param("search_type"))
         request, shard_printers = multi_index_sort.raw_sort(request, shard.searcher())  # merged on raw dates
         printers.append(shard_printers)
         try:
-            response = run_search(
-                shard,
-                request,
-                embed=catalog.embed_query,
-                inference=catalog.inference,
-                timeout=limits[0],
-                allow_partial_search_results=limits[1],
-            )
+            prepared.append(prepare_search(shard, request, embed=catalog.embed_query, inference=catalog.inference))
         except ApiError as err:  # one shard's failure: reported, the others answer (api/multi_index_sort.py)
-            if not multi_index_sort.shard_failed(err) or len(failures) == len(shards) - 1:
-                raise  # every shard failed: the failure as one index reports it
-            failures.append((err, multi_index_sort.failure_entry(shard.name, err)))
+            _shard_failure(err, shard, failures, len(shards))
+            prepared.append(None)
+    if "knn" in body:  # the DFS phase: each section's best k over every index (api/multi_index_knn.py)
+        _knn_dfs(prepared, shards, failures)
+    for position, (shard, ready) in enumerate(zip(shards, prepared)):
+        if ready is None:
             shard_hits.append([])
             continue
+        aggs_before = len(shard_aggs)
+        suggested: list[tuple[int, ShardSuggest]] = []
+        try:
+            with shard_results(shard_aggs), suggest_partials(suggested):
+                response = finish_search(ready, limits[0], limits[1])
+        except ApiError as err:
+            del shard_aggs[aggs_before:]  # a failed index adds nothing to the reduce
+            _shard_failure(err, shard, failures, len(shards))
+            shard_hits.append([])
+            continue
+        shard_suggest.extend((number, position, answer) for number, answer in suggested)
+        if "profile" in response:  # each index's shard profiles, listed by their ids (SearchProfileResults)
+            profiles.append((shard.name, response["profile"]["shards"]))
         timed_out = timed_out or bool(response["timed_out"])
         took = max(took, int(response["took"]))
         terminated = terminated or bool(response.get("terminated_early"))
@@ -361,20 +428,30 @@ def _search_many(
             sort_types.append([multi_index_sort.sort_type(shard.searcher(), spec) for spec in specs])
         for rank, hit in enumerate(response["hits"]["hits"]):
             score = hit.get("_score")
-            merged.append((-(score if score is not None else float("-inf")), position, rank, hit))
-    merged.sort(key=lambda item: item[:3])
+            # ES orders a search's shards by shard number, then index: ties go to the lower shard first
+            shard_no = shard.shard_number(hit["_id"], hit.get("_routing")) if "_id" in hit else 0
+            merged.append((-(score if score is not None else float("-inf")), shard_no, position, rank, hit))
+    merged.sort(key=lambda item: item[:4])
     ordered = [hit for *_, hit in merged]
     if specs:  # a field sort: merged on the sort values (api/multi_index_sort.py)
         ordered = multi_index_sort.merge_sorted(shard_hits, specs, multi_index_sort.merged_types(sort_types), printers)
     page = multi_index_sort.collapsed(ordered, body.get("collapse"))[start : start + size]
+    if page and _inner_hits_specs(requests[0]):  # the expand phase: one search per group over every index
+        page = _expand_groups(call, targets, body, page, _inner_hits_specs(requests[0]), limits)
     out: dict[str, Any] = {"took": took, "timed_out": timed_out}
     if terminated:
         out["terminated_early"] = True
-    out["_shards"] = {**shards_header(), "total": len(shards), "successful": len(shards) - len(failures)}
+    covered = {
+        s.name: _shards_covered(s, search_routing(catalog, call.part("index"), s.name, call.param("routing")))
+        for s in shards
+    }  # a failing index: all of them
+    failed_shards = sum(covered[entry["index"]] for _, entry in failures)
+    searched = sum(covered.values())
+    out["_shards"] = {**shards_header(), "total": searched, "successful": searched - failed_shards}
     if failures:
         if not limits[1]:
             raise multi_index_sort.failures_error([entry for _, entry in failures])
-        out["_shards"].update(failed=len(failures), failures=[entry for _, entry in failures])
+        out["_shards"].update(failed=failed_shards, failures=[entry for _, entry in failures])
     hits_obj: dict[str, Any] = {}
     if tracked:
         limit = requests[0].track_total_hits
@@ -384,6 +461,121 @@ def _search_many(
     hits_obj["max_score"] = max_score
     hits_obj["hits"] = page
     out["hits"] = hits_obj
+    if requests[0].aggs and shard_aggs:
+        typed_keys = requests[0].typed_keys or p.as_bool("typed_keys", call.param("typed_keys"), False)
+        out = with_aggregations(out, reduce_aggregations(requests[0].aggs, shard_aggs, typed_keys))
+    if requests[0].suggest is not None and shard_suggest:  # every shard of every index, in ES's shard order
+        typed_keys = requests[0].typed_keys or p.as_bool("typed_keys", call.param("typed_keys"), False)
+        answers = [answer for *_, answer in sorted(shard_suggest, key=lambda item: item[:2])]
+        out = with_suggest(out, reduce_suggest(requests[0].suggest, answers, typed_keys))
+    if requests[0].profile:
+        out["profile"] = {"shards": _merged_profiles(profiles, page)}
+    return out
+
+
+def _knn_k(body: dict[str, Any], size: int) -> dict[str, Any]:
+    """The body with each top-level ``knn`` section's ``k`` spelled out: it defaults to the request's
+    ``size`` (``KnnSearchBuilder.Builder.build(size)``), not to the ``from + size`` each index answers."""
+    knn = body.get("knn")
+    if knn is None or size < 1:
+        return body
+
+    def with_k(section: Any) -> Any:
+        return {**section, "k": size} if isinstance(section, dict) and "k" not in section else section
+
+    return {**body, "knn": [with_k(s) for s in knn] if isinstance(knn, list) else with_k(knn)}
+
+
+def _shard_failure(err: ApiError, shard: Shard, failures: list[tuple[ApiError, dict[str, Any]]], shards: int) -> None:
+    """Note one index's failure in a search over ``shards`` indices, or raise it where Elasticsearch
+    fails the whole search: a failure other than a shard's query failure, or every shard failed."""
+    if not multi_index_sort.shard_failed(err) or len(failures) == shards - 1:
+        raise err  # every shard failed: the failure as one index reports it
+    failures.append((err, multi_index_sort.failure_entry(shard.name, err)))
+
+
+def _knn_dfs(
+    prepared: list[PreparedSearch | None], shards: list[Shard], failures: list[tuple[ApiError, dict[str, Any]]]
+) -> None:
+    """Each top-level ``knn`` section's own ``k`` on every index, the best ``k`` of them all kept, and
+    each index's run handed its survivors (``api/multi_index_knn.py``). An index whose kNN search fails
+    fails as a shard does (and is left out of the merge)."""
+    searches: list[list[list[VectorSearch]] | None] = []
+    found: list[list[multi_index_knn.Hits] | None] = []
+    for i, (ready, shard) in enumerate(zip(prepared, shards)):
+        if ready is None:
+            searches.append(None)
+            found.append(None)
+            continue
+        try:
+            sections = multi_index_knn.section_searches(ready)
+            found.append(multi_index_knn.dfs_hits(ready, sections))
+            searches.append(sections)
+        except ApiError as err:
+            _shard_failure(err, shard, failures, len(shards))
+            prepared[i] = None
+            searches.append(None)
+            found.append(None)
+    planned = next((s for s in searches if s is not None), [])
+    ks = [ops[0].search.k for ops in planned]
+    for ready, ran, survivors in zip(prepared, searches, multi_index_knn.global_survivors(prepared, found, ks)):
+        if ready is not None and ran is not None and survivors is not None:
+            multi_index_knn.seed(ready, ran, survivors)
+
+
+def _merged_profiles(profiles: list[tuple[str, list[dict[str, Any]]]], page: list[dict[str, Any]]) -> list[Any]:
+    """``profile.shards`` over several indices: every searched shard's profile, ordered by its id as
+    ``SearchProfileResults`` prints them (a sorted set of ``[node][index][shard]`` strings); a shard none
+    of whose hits made the page ran no fetch phase, so it has no ``fetch`` section
+    (``SearchProfileResultsBuilder``)."""
+    fetched = {hit.get("_index") for hit in page}
+    entries = [
+        entry if index in fetched else {k: v for k, v in entry.items() if k != "fetch"}
+        for index, shard_entries in profiles
+        for entry in shard_entries
+    ]
+    return sorted(entries, key=lambda entry: str(entry["id"]))
+
+
+def _inner_hits_specs(request: SearchRequest) -> tuple[Any, ...]:
+    """The top-level ``collapse``'s ``inner_hits`` (held by a ``standard`` retriever or the request)."""
+    spec = getattr(request.retriever, "collapse", None) or request.collapse
+    return tuple(getattr(spec, "inner_hits", ()))
+
+
+def _expand_groups(
+    call: Call,
+    targets: list[tuple[Any, list[Any] | None]],
+    body: dict[str, Any],
+    page: list[dict[str, Any]],
+    specs: tuple[Any, ...],
+    limits: tuple[float | None, bool],
+) -> list[dict[str, Any]]:
+    """``ExpandSearchPhase`` over several indices: for each collapsed hit and each ``inner_hits``, a
+    search of the same indices whose query is the group's filter (a ``match`` on the group value, or
+    no value for the field) with the request's ``query`` as a MUST clause and its ``post_filter``; the
+    inner hits are that search's hits, merged over the indices as any search's are."""
+    field = body["collapse"]["field"]
+    out: list[dict[str, Any]] = []
+    for hit in page:
+        values = hit.get("fields", {}).get(field, [None])
+        value = values[0] if values else None
+        group: dict[str, Any] = (
+            {"filter": [{"match": {field: {"query": value}}}]}
+            if value is not None
+            else {"must_not": [{"exists": {"field": field}}]}
+        )
+        if "query" in body:
+            group["must"] = [body["query"]]
+        inner_hits: dict[str, Any] = {}
+        for spec in specs:
+            inner = {k: v for k, v in spec.to_json().items() if k not in ("name", "ignore_unmapped")}
+            inner["query"] = {"bool": group}
+            if "post_filter" in body:
+                inner["post_filter"] = body["post_filter"]
+            response = _search_many(call, targets, inner, limits=limits)
+            inner_hits[spec.name] = {"hits": response["hits"]}
+        out.append({**hit, "inner_hits": inner_hits})
     return out
 
 
@@ -412,16 +604,18 @@ def count(call: Call) -> dict[str, Any]:
     direct = _direct_index(call)
     targets: list[tuple[Any, list[Any] | None]] = [(direct, None)] if direct is not None else []
     targets = targets or resolve_call_targets(call)
-    total = 0
+    total = searched = 0
     for name, filters in targets:
         shard = call.catalog.shard(name)
         request = apply_query_rules(
             parse_for(shard, with_alias_filters(request_body, filters)), call.catalog.query_rules
         )
+        routing = search_routing(call.catalog, call.part("index"), shard.name, call.param("routing"))
+        request = with_shard_options(request, routing, None)
         response = run_search(shard, request)
         total += int(response["hits"]["total"]["value"])
-    shards = {**shards_header(), "total": len(targets), "successful": len(targets)}
-    return {"count": total, "_shards": shards}
+        searched += int(response["_shards"]["total"])
+    return {"count": total, "_shards": shards_header(searched)}
 
 
 def msearch(call: Call) -> dict[str, Any]:
@@ -467,10 +661,21 @@ def _msearch_hooks(call: Call) -> SearchHooks:
     catalog = call.catalog
     return SearchHooks(
         resolve=lambda expression, options: _msearch_targets(call, expression, options),
-        search=lambda targets, body: _search_one(call, list(targets), body),
+        search=lambda targets, body, item: _search_one(
+            replace(
+                call,
+                path={**call.path, "index": item.index},
+                params={**call.params, "routing": item.routing, "search_type": item.search_type},
+            ),
+            list(targets),
+            body,
+        ),
         prepare=search_pipelines.parse_pipeline_keys,
         alone=lambda targets, body: search_pipelines.has_pipeline(catalog, body, list(targets)),
         typed_keys=p.as_bool("typed_keys", call.param("typed_keys"), False),
+        routing=None if call.param("routing") is None else p.text(call.param("routing")),
+        search_type=None if call.param("search_type") is None else p.text(call.param("search_type")),
+        route=lambda expression, index, routing: search_routing(catalog, expression, index, routing),
     )
 
 

@@ -52,6 +52,7 @@ from retrievo.index.field_types import (
     VectorValueError,
     dynamic_dense_vector,
 )
+from retrievo.index.field_types.completion import check_completion_contexts
 from retrievo.index.field_types.numeric import java_parse_double
 from retrievo.index.mappings import Mapper, Mappings, ObjectMapping, build_mapper
 from retrievo.index.mappings.limits import check_field_limit, mapper_fields_count
@@ -466,4 +467,5 @@ def parse_document(
     if root.enabled:
         state.parse_object(root, source, root.dynamic or "true", ())
     new_mappings = mappings.with_mappers(state.added.values()) if state.added else None
+    check_completion_contexts(state.values, (new_mappings or mappings).field)  # completion contexts: the writer's check
     return ParsedDocument(doc_id, state.values, new_mappings, tuple(state.ignored), tuple(state.nested))

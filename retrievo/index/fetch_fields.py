@@ -19,6 +19,10 @@ Metadata: ``_id`` and ``_index`` can be fetched by name (never through a wildcar
 (the fields whose values ``ignore_above``/``ignore_malformed`` dropped) is both a ``fields`` entry
 when named and a top-level hit key on every hit that has one, Elasticsearch's default
 (``FetchFieldsPhase.DEFAULT_METADATA_FIELDS``, fetched for the default stored-fields context).
+``_seq_no`` and ``_version`` live in numeric doc values (``SeqNoFieldMapper``, ``VersionFieldMapper``):
+both answer ``docvalue_fields``, and ``_version`` answers ``fields`` too (its ``valueFetcher`` reads
+those doc values) while ``_seq_no``'s refuses. Their numbers are the search snapshot's, by ``_id``
+(:data:`DocNumbers`); a nested object carries its top-level document's, as in Elasticsearch.
 Internal metadata fields fail as Elasticsearch's ``valueFetcher`` does.
 
 A failure here happens in Elasticsearch's fetch phase, which on one shard runs inside the query
@@ -45,24 +49,50 @@ from retrievo.java_text import java_str
 
 __all__ = [
     "MAX_DOCVALUE_FIELDS",
+    "DocNumbers",
     "DocValueFetcher",
     "FetchedFields",
     "FieldFetcher",
     "FieldRequest",
     "HitFetcher",
     "ignored_fields",
+    "snapshot_numbers",
 ]
 
 #: ``index.max_docvalue_fields_search`` default.
 MAX_DOCVALUE_FIELDS = 100
 
 #: Metadata fields whose value a search can fetch by name.
-_FETCHABLE_METADATA = frozenset({"_id", "_index", "_routing", "_ignored"})
+_FETCHABLE_METADATA = frozenset({"_id", "_index", "_routing", "_ignored", "_version"})
 #: Metadata fields that exist in every index but whose ``valueFetcher`` refuses
 #: (``Cannot fetch values for internal field [...]``, e.g. ``SeqNoFieldMapper``).
 _INTERNAL_METADATA = frozenset(
-    {"_source", "_seq_no", "_version", "_field_names", "_nested_path", "_tier", "_ignored_source", "_doc_count"}
+    {"_source", "_seq_no", "_field_names", "_nested_path", "_tier", "_ignored_source", "_doc_count"}
 )
+#: Metadata fields held as sorted-numeric ``long`` doc values: (``_seq_no``, ``_version``) index.
+_NUMBERED_METADATA = {"_seq_no": 0, "_version": 1}
+
+#: ``_id`` → (``_seq_no``, ``_version``) of the document with that id in the searched snapshot
+#: (``None`` for an id it lacks: no doc values, as for the empty id of a value-only fetch).
+DocNumbers = Callable[[str], tuple[int, int] | None]
+
+
+def snapshot_numbers(by_id: Mapping[str, int], seq_nos: np.ndarray, versions: np.ndarray) -> DocNumbers:
+    """The numbers a snapshot holds per ``_id`` (its ``by_id`` and per-doc arrays): what Elasticsearch's
+    ``_seq_no``/``_version`` doc values give a hit, and every nested object under it."""
+
+    def numbers(doc_id: str) -> tuple[int, int] | None:
+        internal = by_id.get(doc_id)
+        return None if internal is None else (int(seq_nos[internal]), int(versions[internal]))
+
+    return numbers
+
+
+def _numbers_unavailable(name: str, kind: str) -> BadRequestError:
+    """Where a caller has no snapshot numbers to give (see :class:`HitFetcher`)."""
+    return not_supported(f"[{kind}] [{name}] in this part of a search")
+
+
 _METADATA = _FETCHABLE_METADATA | _INTERNAL_METADATA
 _FLOAT32_TYPES = frozenset({"float", "half_float"})
 _NUMBER_TYPES = frozenset({"long", "integer", "short", "byte", "double", "float", "half_float"})
@@ -386,9 +416,16 @@ class _Resolved:
 class FieldFetcher:
     """``fields``: patterns resolved against the mappings once per search, applied to each hit."""
 
-    def __init__(self, mappings: Mappings, index_name: str, requests: Sequence[FieldRequest]) -> None:
+    def __init__(
+        self,
+        mappings: Mappings,
+        index_name: str,
+        requests: Sequence[FieldRequest],
+        numbers: DocNumbers | None = None,
+    ) -> None:
         self.mappings = mappings
         self.index_name = index_name
+        self.numbers = numbers
         resolved: dict[str, _Resolved] = {}
         unmapped_patterns: list[re.Pattern[str]] = []
         unmapped_names: list[str] = []
@@ -407,6 +444,15 @@ class FieldFetcher:
                         raise fetch_failure(
                             index_name, f"error fetching [{name}]: Cannot fetch values for internal field [{name}]."
                         )
+                    if name == "_version":  # VersionFieldType.valueFetcher: doc values, RAW format only
+                        if request.format is not None:
+                            raise fetch_failure(
+                                index_name,
+                                f"error fetching [{name}]: Field [{name}] of type [{name}] does not support custom "
+                                "formats",
+                            )
+                        if numbers is None:
+                            raise _numbers_unavailable(name, "fields")
                     resolved[name] = _Resolved(name, None, None)
                     continue
                 fm = mappings.field(name)
@@ -451,6 +497,10 @@ class FieldFetcher:
             return [self.index_name]
         if name == "_ignored":
             return list(ignored)
+        if name == "_version":
+            assert self.numbers is not None  # checked when resolved
+            found = self.numbers(doc_id)
+            return [] if found is None else [found[1]]
         return []  # _routing: retrievo keeps no custom routing
 
     def _accepts(self, path: str) -> bool:
@@ -518,9 +568,16 @@ def _utf8_order(values: list[str]) -> list[str]:
 class DocValueFetcher:
     """``docvalue_fields``: resolved once per search (``FetchDocValuesContext``), applied per hit."""
 
-    def __init__(self, mappings: Mappings, index_name: str, requests: Sequence[FieldRequest]) -> None:
+    def __init__(
+        self,
+        mappings: Mappings,
+        index_name: str,
+        requests: Sequence[FieldRequest],
+        numbers: DocNumbers | None = None,
+    ) -> None:
         self.mappings = mappings
         self.index_name = index_name
+        self.numbers = numbers
         formats: dict[str, str | None] = {}
         for request in requests:
             for name in matching_fields(mappings, request.field):
@@ -597,6 +654,10 @@ class DocValueFetcher:
             )
         if name in ("_index", "_ignored"):
             return lambda values: values
+        if name in _NUMBERED_METADATA:  # SortedNumericIndexFieldData, LONG, DocValueFormat.RAW
+            if self.numbers is None:
+                raise _numbers_unavailable(name, "docvalue_fields")
+            return lambda values: values
         if name == "_routing":  # stored, not in doc values (RoutingFieldMapper's default)
             raise ValueError(
                 "Can't load fielddata on [_routing] because fielddata is unsupported on fields of type "
@@ -604,7 +665,7 @@ class DocValueFetcher:
             )
         raise not_supported(f"[docvalue_fields] on metadata field [{name}]")
 
-    def fetch(self, source: Mapping[str, Any], ignored: list[str]) -> dict[str, list[Any]]:
+    def fetch(self, source: Mapping[str, Any], ignored: list[str], doc_id: str = "") -> dict[str, list[Any]]:
         """Every requested field, even without values (Elasticsearch creates the entry and the hit
         leaves empty ones out)."""
         out: dict[str, list[Any]] = {}
@@ -614,6 +675,11 @@ class DocValueFetcher:
                 continue
             if name == "_ignored":
                 out[name] = _utf8_order(ignored)
+                continue
+            if name in _NUMBERED_METADATA:
+                assert self.numbers is not None  # checked when resolved
+                found = self.numbers(doc_id)
+                out[name] = [] if found is None else [found[_NUMBERED_METADATA[name]]]
                 continue
             fm = self.mappings.field(name)
             assert fm is not None
@@ -633,6 +699,8 @@ class HitFetcher:
     per search (a bad request fails before any hit is built), applied to each hit.
 
     ``metadata`` is false for ``stored_fields: _none_``, which drops ``_ignored`` with ``_id``.
+    ``numbers`` gives ``_seq_no``/``_version`` (:func:`snapshot_numbers`); a caller without it
+    refuses those two fields by name rather than answering wrongly.
     """
 
     def __init__(
@@ -643,9 +711,10 @@ class HitFetcher:
         docvalue_fields: Sequence[FieldRequest] | None,
         *,
         metadata: bool = True,
+        numbers: DocNumbers | None = None,
     ) -> None:
-        self.docvalues = DocValueFetcher(mappings, index_name, docvalue_fields) if docvalue_fields else None
-        self.fields = FieldFetcher(mappings, index_name, fields) if fields else None
+        self.docvalues = DocValueFetcher(mappings, index_name, docvalue_fields, numbers) if docvalue_fields else None
+        self.fields = FieldFetcher(mappings, index_name, fields, numbers) if fields else None
         self.metadata = metadata
         wants_ignored = metadata or (self.fields is not None and "_ignored" in self.fields.resolved)
         wants_ignored = wants_ignored or (self.docvalues is not None and "_ignored" in self.docvalues.printers)
@@ -661,7 +730,7 @@ class HitFetcher:
         ignored = ignored_fields(self.ignoring, source) if self.ignoring else []
         out = FetchedFields()
         if self.docvalues is not None:
-            for name, values in self.docvalues.fetch(source, ignored).items():
+            for name, values in self.docvalues.fetch(source, ignored, doc_id).items():
                 if values:
                     out.fields[name] = values
         if self.fields is not None:

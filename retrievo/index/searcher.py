@@ -7,8 +7,8 @@ writes that happen meanwhile never change its results (Elasticsearch's near-real
 from __future__ import annotations
 
 import fnmatch
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any, Protocol
 
@@ -17,6 +17,7 @@ import numpy as np
 from retrievo.index.dates.nanos import DEFAULT_DATE_NANOS_FORMAT, parse_nanos_bound
 from retrievo.index.doc_values import NumericColumn
 from retrievo.index.inverted import InvertedField
+from retrievo.index.shard_views import restricted, shard_view
 from retrievo.index.sparse_vectors import SparseIndexOptions
 from retrievo.index.store import RetiredSources
 from retrievo.index.subfields import SubfieldInfo
@@ -59,7 +60,7 @@ class Searcher:
     by_id: dict[str, int]
     sources: list[dict[str, Any] | None]
     fields: dict[str, FieldInfo]
-    inverted_fields: dict[str, InvertedField]
+    inverted_fields: Mapping[str, InvertedField]
     numeric_columns: dict[str, NumericColumn]
     presence: dict[str, np.ndarray]  # field path → bool[max_doc]: a value was given
     analyzers: Callable[[str], TextAnalyzer | None]
@@ -79,6 +80,69 @@ class Searcher:
     doc_seq_nos: list[int] = field(default_factory=list)
     #: Internal doc → ``_version`` (the store's list, only appended to; see ``index.store``).
     doc_versions: list[int] = field(default_factory=list)
+    #: ``index.number_of_shards``, and each document's shard (int16[max_doc]; ``None`` with one shard):
+    #: see ``index/routing.py`` and ``index/shard_views.py``.
+    number_of_shards: int = 1
+    shard_of: np.ndarray | None = None
+    #: Set on a shard's view (``index/shard_views.py``): the shard it shows; ``None`` on the whole index.
+    shard_id: int | None = None
+    #: Internal doc → the custom routing it was written with (the store's dict; hits print ``_routing``).
+    doc_routings: Mapping[int, str] = field(default_factory=dict)
+    #: The shards a search with ``routing`` covers (:meth:`routed`); ``None``: all of them.
+    routed_shards: tuple[int, ...] | None = None
+    #: ``search_type=dfs_query_then_fetch``: every shard scores with the whole index's statistics.
+    dfs: bool = False
+
+    @property
+    def shards_searched(self) -> int:
+        """The ``_shards.total`` of a search of this searcher."""
+        return self.number_of_shards if self.routed_shards is None else len(self.routed_shards)
+
+    def routed(self, shards: tuple[int, ...] | None, dfs: bool) -> Searcher:
+        """This snapshot as one search sees it: only the shards its ``routing`` names (their documents
+        are the only live ones), scored with whole-index statistics under ``dfs``."""
+        if self.shard_of is None or (shards is None and not dfs):
+            return self  # one shard: its statistics are the index's
+        if shards is None:
+            return replace(self, dfs=True)
+        routed = np.isin(self.shard_of, np.asarray(shards, dtype=np.int16))
+        if dfs:  # the dfs phase gathers the routed shards' statistics only
+            return replace(restricted(self, routed, None), routed_shards=shards, dfs=True)
+        return replace(self, live=self.live & routed, routed_shards=shards)
+
+    @cached_property
+    def shard_views(self) -> tuple[Searcher, ...]:
+        """One searcher per shard, each with its own term statistics (empty with one shard)."""
+        if self.shard_of is None or self.shard_id is not None or self.dfs:
+            return ()
+        return tuple(shard_view(self, s) for s in range(self.number_of_shards))
+
+    @cached_property
+    def tie_order(self) -> np.ndarray | None:
+        """Each document's place in Elasticsearch's cross-shard tie order (shard, then doc id within its
+        shard) as int64[max_doc]; ``None`` with one shard, where the doc id is the order."""
+        if self.shard_of is None:
+            return None
+        order = np.lexsort((np.arange(self.max_doc), self.shard_of))
+        rank = np.empty(self.max_doc, dtype=np.int64)
+        rank[order] = np.arange(self.max_doc)
+        return rank
+
+    @cached_property
+    def local_doc_ids(self) -> np.ndarray | None:
+        """Each document's doc id within its shard (int64[max_doc]), what Lucene numbers it on the shard
+        (explanations, ``random_score`` without a field); ``None`` with one shard, where they are the same."""
+        if self.shard_of is None:
+            return None
+        local = np.empty(self.max_doc, dtype=np.int64)
+        for shard in range(self.number_of_shards):
+            mine = np.flatnonzero(self.shard_of == shard)
+            local[mine] = np.arange(mine.size)
+        return local
+
+    def shard_number(self, doc: int) -> int:
+        """The shard holding internal doc ``doc`` (what ``_shard`` and explanations name)."""
+        return 0 if self.shard_of is None else int(self.shard_of[doc])
 
     @cached_property
     def live_count(self) -> int:

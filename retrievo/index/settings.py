@@ -12,12 +12,16 @@ from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 from retrievo.errors import illegal_argument, not_supported
+from retrievo.index.routing import default_routing_num_shards
 from retrievo.java_text import java_str
 
 
 @dataclass(frozen=True)
 class IndexSettings:
     number_of_shards: int = 1
+    #: ``index.number_of_routing_shards``: the hash space documents are routed over (``index/routing.py``);
+    #: ``None`` until the index is created, then ES's default for ``number_of_shards``.
+    number_of_routing_shards: int | None = None
     number_of_replicas: int = 1
     max_result_window: int = 10000
     refresh_interval: str = "1s"
@@ -50,6 +54,12 @@ class IndexSettings:
     max_shingle_diff: int = 3
 
     @property
+    def routing_shards(self) -> int:
+        if self.number_of_routing_shards is not None:
+            return self.number_of_routing_shards
+        return default_routing_num_shards(self.number_of_shards)
+
+    @property
     def translog_async(self) -> bool:
         return self.translog_durability.upper() == "ASYNC"
 
@@ -70,6 +80,8 @@ class IndexSettings:
             "uuid": uuid,
             "creation_date": str(created_millis),
         }
+        if self.number_of_routing_shards is not None:
+            out["number_of_routing_shards"] = str(self.number_of_routing_shards)
         if self.max_result_window != 10000:
             out["max_result_window"] = str(self.max_result_window)
         if self.highlight_max_analyzed_offset != 1_000_000:
@@ -144,9 +156,18 @@ def parse_settings(settings: dict[str, Any] | None) -> IndexSettings:
         name = key[len("index.") :] if key.startswith("index.") else key
         if name == "number_of_shards":
             shards = _int("index.number_of_shards", value, 1)
-            if shards != 1:
-                raise not_supported("[index.number_of_shards] other than 1", "retrievo keeps every index in one shard")
+            if shards > _MAX_SHARDS:  # es.index.max_number_of_shards
+                raise illegal_argument(
+                    f"Failed to parse value [{value}] for setting [index.number_of_shards] must be <= {_MAX_SHARDS}"
+                )
             values["number_of_shards"] = shards
+        elif name == "number_of_routing_shards":
+            values["number_of_routing_shards"] = _int("index.number_of_routing_shards", value, 1)
+        elif name == "routing_partition_size":
+            if _int("index.routing_partition_size", value, 1) != 1:
+                raise not_supported(
+                    "[index.routing_partition_size] other than 1", "routing partitions are not modelled"
+                )
         elif name == "number_of_replicas":
             values["number_of_replicas"] = _int("index.number_of_replicas", value, 0)
         elif name == "max_result_window":
@@ -203,8 +224,15 @@ def parse_settings(settings: dict[str, Any] | None) -> IndexSettings:
                 f"unknown setting [index.{name}] please check that any required plugins are installed, "
                 f"or check the breaking changes documentation for removed settings"
             )
+    shards = values.get("number_of_shards", 1)
+    routing = values.get("number_of_routing_shards")
+    if routing is not None and routing % shards != 0:  # IndexMetadata.getRoutingFactor
+        raise illegal_argument(f"the number of source shards [{shards}] must be a factor of [{routing}]")
     return IndexSettings(**values)
 
+
+#: ``es.index.max_number_of_shards``' default: the most shards one index may have.
+_MAX_SHARDS = 1024
 
 #: ``TimeValue.parseTimeValue``'s units, in seconds; ``m`` (minutes) is matched case-sensitively.
 _TIME_UNITS = (("nanos", 1e-9), ("micros", 1e-6), ("ms", 1e-3), ("s", 1.0), ("m", 60.0), ("h", 3600.0), ("d", 86400.0))

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
-from retrievo.errors import conflict, not_supported
+from retrievo.errors import bad_request, conflict, not_supported
 from retrievo.index.analysis import AnalysisRegistry, Analyzer
 from retrievo.index.copy_to import copy_source_paths
 from retrievo.index.dates import DEFAULT_DATE_FORMAT, parse_date_math
@@ -26,6 +26,7 @@ from retrievo.index.field_types.rank_feature import feature_terms
 from retrievo.index.inverted import InvertedFieldWriter
 from retrievo.index.mappings import FieldMapping, Mappings
 from retrievo.index.nested import NestedStore, analyze_nested, nested_paths, object_types
+from retrievo.index.routing import shard_for
 from retrievo.index.searcher import FieldInfo, Searcher
 from retrievo.index.semantic import (
     Chunk,
@@ -116,6 +117,7 @@ class Shard:
         self.generation = 0
         self.segments = 0  # refreshes that published new documents (Searcher.segments)
         self._published_max_doc = 0
+        self._doc_shards = np.zeros(0, dtype=np.int16)  # each internal doc's shard, as of the last refresh
         self._dirty = False
         self._searcher: Searcher | None = None
         # Called (under the lock) after each refresh that publishes something new: an engine
@@ -244,13 +246,23 @@ class Shard:
         *,
         chunks: dict[str, list[AnyChunk]] | None = None,
         version: WriteVersion | None = None,
+        routing: str | None = None,
     ) -> tuple[str, int, bool, int]:
         """Parse, analyse, log, then store one document; returns (_id, version, created, seq_no).
         ``chunks``: the semantic_text chunks of a replayed write (else they are embedded here);
-        ``version``: an external (or replayed) version (``index.versioning``)."""
+        ``version``: an external (or replayed) version (``index.versioning``); ``routing``: the shard
+        key used instead of the ``_id`` (``index/routing.py``)."""
         with self.lock:
             if doc_id is None:
                 doc_id = self.store.next_auto_id()
+            self.check_routing(doc_id, routing)
+            shard_no = self.shard_number(doc_id, routing)
+            if doc_id in self.store.by_id and self.shard_number(doc_id, self.store.routing_of(doc_id)) != shard_no:
+                raise not_supported(
+                    "the same [_id] on two shards of one index",
+                    f"[{doc_id}] already lives on another shard of [{self.name}]: index it with the routing it was "
+                    "written with, or delete it first",
+                )
             parsed = parse_document(
                 self.mappings,
                 source,
@@ -268,10 +280,10 @@ class Shard:
                     "version_conflict_engine_exception",
                     f"[{doc_id}]: version conflict, document already exists (current version [{current}])",
                     index_uuid=self.uuid,
-                    shard="0",
+                    shard=str(shard_no),
                     index=self.name,
                 )
-            where = {"index_uuid": self.uuid, "shard": "0", "index": self.name}
+            where = {"index_uuid": self.uuid, "shard": str(shard_no), "index": self.name}
             new_version = next_version(doc_id, self.store.versions.get(doc_id), version, where)
             location = self._log(
                 {
@@ -280,12 +292,13 @@ class Shard:
                     "id": doc_id,
                     "version": new_version,
                     "source": source,
+                    **({"routing": routing} if routing is not None else {}),
                     **({"inference": _chunks_json(analyzed.chunks)} if analyzed.chunks else {}),
                 }
             )
             # Nothing below can fail on user input: the write is all-or-nothing.
             self.mappings = mappings
-            internal, new_version, created = self.store.append(doc_id, source, new_version)
+            internal, new_version, created = self.store.append(doc_id, source, new_version, routing)
             for path, (terms, positions) in analyzed.tokens.items():
                 fm = mappings.field(path) or hidden_field(mappings.field(parent_path(path)), path)
                 assert fm is not None
@@ -340,6 +353,28 @@ class Shard:
                 self.nested.add(internal, rows, self.mappings)
             self._dirty = True
 
+    def shard_number(self, doc_id: str, routing: str | None) -> int:
+        """The shard ``(doc_id, routing)`` routes to (``index/routing.py``)."""
+        return shard_for(doc_id, routing, self.settings.number_of_shards, self.settings.routing_shards)
+
+    def check_routing(self, doc_id: str, routing: str | None) -> None:
+        """``IndexRouting.checkRoutingRequired``: with ``_routing.required`` in the mappings, a read or
+        write of one document that names no routing fails (``RoutingMissingException``, 400)."""
+        if routing is None and self.mappings.routing_required:
+            raise bad_request(
+                "routing_missing_exception",
+                f"routing is required for [{self.name}]/[{doc_id}]",
+                index_uuid="_na_",
+                index=self.name,
+            )
+
+    def routes_to_document(self, doc_id: str, routing: str | None) -> bool:
+        """Whether a read or write of ``doc_id`` with ``routing`` reaches the shard holding the live
+        document: with another routing Elasticsearch asks another shard, which does not have it."""
+        if self.settings.number_of_shards == 1 or doc_id not in self.store.by_id:
+            return True
+        return self.shard_number(doc_id, routing) == self.shard_number(doc_id, self.store.routing_of(doc_id))
+
     def delete_document(self, doc_id: str, version: WriteVersion | None = None) -> tuple[int | None, int]:
         """Delete one document; returns (its new version or None when absent, seq_no). ``version``: an
         external (or replayed) version, checked against the id's current one (``index.versioning``)."""
@@ -347,7 +382,8 @@ class Shard:
             location = None
             new_version: int | None = None
             if version is not None:  # a conflict is reported whether or not the document is live
-                where = {"index_uuid": self.uuid, "shard": "0", "index": self.name}
+                shard_no = self.shard_number(doc_id, self.store.routing_of(doc_id))
+                where = {"index_uuid": self.uuid, "shard": str(shard_no), "index": self.name}
                 new_version = next_version(doc_id, self.store.versions.get(doc_id), version, where)
             if doc_id in self.store.by_id:
                 if new_version is None:
@@ -425,6 +461,9 @@ class Shard:
                 segments=max(self.segments, 1),
                 doc_seq_nos=self.store.doc_seq_nos,
                 doc_versions=self.store.doc_versions,
+                number_of_shards=self.settings.number_of_shards,
+                shard_of=self._shards_of_docs(max_doc),
+                doc_routings=self.store.doc_routings,
             )
             self._searcher = replace(self._searcher, objects=object_types(self.mappings))
             if "nested" in self._searcher.objects.values():
@@ -433,6 +472,18 @@ class Shard:
             if self.on_refresh is not None:
                 self.on_refresh(self)
             return self._searcher
+
+    def _shards_of_docs(self, max_doc: int) -> np.ndarray | None:
+        """Each internal doc's shard (``None`` with one shard), routed once per document."""
+        shards = self.settings.number_of_shards
+        if shards == 1:
+            return None
+        known = self._doc_shards.size
+        if known < max_doc:
+            ids, routings, space = self.store.ids, self.store.doc_routings, self.settings.routing_shards
+            fresh = [shard_for(ids[d], routings.get(d), shards, space) for d in range(known, max_doc)]
+            self._doc_shards = np.concatenate([self._doc_shards, np.asarray(fresh, dtype=np.int16)])
+        return self._doc_shards[:max_doc]
 
     def searcher(self) -> Searcher:
         """The latest published snapshot; with automatic refresh on, pending writes are published first."""

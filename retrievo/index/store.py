@@ -58,6 +58,9 @@ class DocumentStore:
     #: Internal doc → the ``_version`` it was stored with (``0`` for a dead document loaded from disk):
     #: a searcher published before a later write must still show the version it saw (``version: true``).
     doc_versions: list[int] = field(default_factory=list)
+    #: Internal doc → the custom ``routing`` it was written with (absent: routed by its ``_id``); kept for
+    #: dead documents too, whose postings still count in their shard's statistics until a merge.
+    doc_routings: dict[int, str] = field(default_factory=dict)
     deletes_since_refresh: bool = False
     #: Sources dropped since the last refresh (see :class:`RetiredSources`).
     retired: RetiredSources = field(default_factory=RetiredSources)
@@ -91,9 +94,11 @@ class DocumentStore:
             if candidate not in self.by_id:
                 return candidate
 
-    def append(self, doc_id: str, source: dict[str, Any], version: int | None = None) -> tuple[int, int, bool]:
+    def append(
+        self, doc_id: str, source: dict[str, Any], version: int | None = None, routing: str | None = None
+    ) -> tuple[int, int, bool]:
         """Store a document; returns (internal doc, new version, created?). ``version``: the one
-        ``index.versioning`` settled on (else the id's next)."""
+        ``index.versioning`` settled on (else the id's next); ``routing``: the write's custom routing."""
         created = doc_id not in self.by_id
         if not created:
             self.live_list[self.by_id[doc_id]] = False
@@ -104,6 +109,8 @@ class DocumentStore:
         self.sources.append(copy_json(source))
         self.live_list.append(True)
         self.by_id[doc_id] = internal
+        if routing is not None:
+            self.doc_routings[internal] = routing
         version = self.versions.get(doc_id, 0) + 1 if version is None else version
         self.versions[doc_id] = version
         self.seq_no += 1
@@ -127,6 +134,11 @@ class DocumentStore:
         """The ``_seq_no`` a get reports for a document (the shard's latest where it was not saved)."""
         known = self.doc_seq_nos[internal] if internal < len(self.doc_seq_nos) else -1
         return known if known >= 0 else self.seq_no
+
+    def routing_of(self, doc_id: str) -> str | None:
+        """The custom routing the live document ``doc_id`` was written with (``None``: by its ``_id``)."""
+        internal = self.by_id.get(doc_id)
+        return None if internal is None else self.doc_routings.get(internal)
 
     def get(self, doc_id: str) -> tuple[int, dict[str, Any]] | None:
         internal = self.by_id.get(doc_id)

@@ -144,9 +144,12 @@ def _combined_norms(norm_fields: list[tuple[np.ndarray, np.float32]], docs: np.n
 Node = Callable[..., dict[str, Any]]
 
 
-def explain_combined(found: CombinedMatches, q: CombinedFieldQ, doc: int, boost: float, node: Node) -> dict[str, Any]:
+def explain_combined(
+    found: CombinedMatches, q: CombinedFieldQ, doc: int, boost: float, node: Node, shown_doc: int | None = None
+) -> dict[str, Any]:
     """``CombinedFieldWeight.explain``: BM25's explanation over the pseudo field, ``termFreq=`` the
-    weighted frequency and ``dl`` the combined (re-encoded) length."""
+    weighted frequency and ``dl`` the combined (re-encoded) length; ``shown_doc``: the doc id printed
+    (the document's number on its shard)."""
     i = int(np.searchsorted(found.docs, doc))
     freq, score = F32(found.freqs[i]), float(found.scores[i])
     dl = F32(LENGTH_TABLE[found.norms[i]])
@@ -174,4 +177,4 @@ def explain_combined(found: CombinedMatches, q: CombinedFieldQ, doc: int, boost:
     )
     subs = [node(bm25.similarity_boost(boost), "boost"), idf, tf_node]
     inner = node(score, f"score(freq={java_float_str(freq)}), computed as boost * idf * tf from:", subs)
-    return node(score, f"weight({q} in {doc}), result of:", [inner])
+    return node(score, f"weight({q} in {doc if shown_doc is None else shown_doc}), result of:", [inner])

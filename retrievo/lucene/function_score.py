@@ -107,7 +107,8 @@ class RandomFn:
     ``field`` is ``None``) with the salted seed, 24 bits of it as a float in [0, 1)."""
 
     seed: int
-    salted: int
+    #: ``index name hashCode << 10``: the shard's number completes it (:meth:`salted`).
+    salt: int
     field: str | None
     #: How the field's values become bytes: ``keyword`` (the term), ``long`` (``Long.toString``) or ``double``
     #: (``Double.toString`` of the double doc value), or ``seq_no`` (``Long.toString`` of the ``_seq_no``).
@@ -115,6 +116,10 @@ class RandomFn:
 
     def __str__(self) -> str:
         return f"random_score({self.seed})"
+
+    def salted(self, shard: int) -> int:
+        """The hash seed on shard ``shard``: ``mix32(seed ^ (salt | shard))``, as an unsigned int."""
+        return mix32(self.seed ^ (self.salt | shard)) & 0xFFFFFFFF
 
 
 ScoreFn = WeightFn | FieldValueFn | DecayFn | RandomFn
@@ -330,9 +335,10 @@ def murmurhash3_x86_32(keys: list[bytes], seed: int) -> np.ndarray:
 
 
 def _random_value(ev: Evaluator, fn: RandomFn, docs: np.ndarray) -> np.ndarray:
-    salted = fn.salted & 0xFFFFFFFF
-    if fn.field is None:
-        hashes = _mix32((docs.astype(np.uint64) & 0xFFFFFFFF) ^ np.uint64(salted))
+    salted = fn.salted(ev.s.shard_id or 0)
+    if fn.field is None:  # the shard's own (Lucene) doc ids
+        ids = docs if ev.s.local_doc_ids is None else ev.s.local_doc_ids[docs]
+        hashes = _mix32((ids.astype(np.uint64) & 0xFFFFFFFF) ^ np.uint64(salted))
     else:
         hashes = np.full(docs.size, salted, np.uint32)  # a document without a value hashes to the seed
         keys, inverse, owners = _hash_keys(ev, fn, docs)

@@ -87,7 +87,8 @@ class SynonymQ:
         return "Synonym(" + " ".join(f"{self.field}:{t}" for t in self.terms) + ")"
 
 
-#: A span query tree: ``("term", text)``, ``("or", (spans...))`` or ``("near", (spans...))`` (ordered, slop 0).
+#: A span query tree: ``("term", text)``, ``("or", (spans...))``, ``("near", (spans...))`` (ordered, slop 0)
+#: or, inside a near, ``("gap", width)`` (``SpanGapQuery``).
 SpanTree = tuple
 
 
@@ -103,6 +104,8 @@ class SpanGraphQ:
         def text(node: SpanTree) -> str:
             if node[0] == "term":
                 return f"{self.field}:{node[1]}"
+            if node[0] == "gap":  # SpanGapQuery.toString(field) of the "" the top query is printed with
+                return f"SpanGap(:{node[1]})"
             inner = ", ".join(text(child) for child in node[1])
             return f"spanOr([{inner}])" if node[0] == "or" else f"spanNear([{inner}], 0, true)"
 

@@ -133,6 +133,16 @@ class Evaluator:
             self._keep.append(q)  # keep ids stable while memoised
         return hit
 
+    def for_doc(self, doc: int) -> Evaluator:
+        """The evaluator whose statistics scored ``doc`` (a shard's, on an index with several shards:
+        ``lucene/shard_scoring.py``); explanations read their numbers from it."""
+        return self
+
+    def shard_query(self, q: LQuery, doc: int) -> LQuery:
+        """The query ``doc``'s shard evaluated for ``q`` (its own compile of it, on an index with several
+        shards: ``lucene/shard_scoring.py``)."""
+        return q
+
     def mask(self, q: LQuery) -> np.ndarray:
         # a function_score whose scores are not needed is its sub-query (its createWeight without scores)
         return self.evaluate(unscored(q)).match_mask(self.n)

@@ -224,7 +224,8 @@ def sort_candidates(
 ) -> tuple[np.ndarray, list[list[Any]]]:
     """Order candidate docs by ``specs`` (doc id breaks ties); returns the order and sort values."""
     keys = [SortKey(s, spec, docs, scores) for spec in specs]
-    order = np.lexsort([docs] + [k.keys for k in reversed(keys)])
+    tie = docs if s.tie_order is None else s.tie_order[docs]  # shard, then doc, with several shards
+    order = np.lexsort([tie] + [k.keys for k in reversed(keys)])
     if search_after is not None:
         if len(search_after) != len(specs):
             raise bad_request(

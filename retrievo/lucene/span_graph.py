@@ -8,11 +8,17 @@ shorter one was taken is missed, as in Lucene): a term's spans are its positions
 ``SpanOrQuery``'s are its clauses' merged by (start, end); an ordered near's start with each span of
 its first clause, move every following clause to its first span starting at or after the previous
 end, and match when the gaps add up to at most the slop (0); the first exhausted clause ends the
-document. The frequency is ``SpanScorer``'s: ``1 / (1 + width)`` per match, added in double and
-stored in float; the weight's idf is the sum of the idfs of the query's distinct terms that occur.
+document. A gap (``SpanGapQuery``, ``("gap", width)``: where a removed stop word left a hole) is
+``GapSpans``: moved straight to the previous clause's end and ``width`` long; as a near's first clause it
+starts at 0, 1, 2 … in turn, until another clause runs out. The frequency is ``SpanScorer``'s:
+``1 / (1 + width)`` per match, added in double and stored in float; the weight's idf is the sum of
+the idfs of the query's distinct terms that occur.
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterator
+from itertools import count
 
 import numpy as np
 
@@ -27,6 +33,8 @@ def span_terms(tree: SpanTree) -> list[str]:
     """The distinct terms of a span tree, sorted (``SpanWeight`` collects them in a ``TreeMap``)."""
     if tree[0] == "term":
         return [tree[1]]
+    if tree[0] == "gap":
+        return []
     return sorted({t for child in tree[1] for t in span_terms(child)})
 
 
@@ -41,7 +49,7 @@ def _candidates(inv: InvertedField, tree: SpanTree) -> np.ndarray:
     if tree[0] == "term":
         tid = inv.term_id(tree[1])
         return inv.postings(tid)[0] if tid is not None else np.zeros(0, dtype=np.int32)
-    parts = [_candidates(inv, child) for child in tree[1]]
+    parts = [_candidates(inv, child) for child in tree[1] if child[0] != "gap"]  # a gap: every document
     if tree[0] == "or":
         return np.unique(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.int32)
     out = parts[0]
@@ -53,20 +61,32 @@ def _candidates(inv: InvertedField, tree: SpanTree) -> np.ndarray:
 def _spans(tree: SpanTree, positions: dict[str, list[int]]) -> Spans:
     if tree[0] == "term":
         return [(p, p + 1, 0) for p in positions.get(tree[1], [])]
-    subs = [_spans(child, positions) for child in tree[1]]
     if tree[0] == "or":
+        subs = [_spans(child, positions) for child in tree[1]]
         return sorted((s for sub in subs for s in sub), key=lambda s: (s[0], s[1]))
-    return _near_ordered(subs, slop=0)
+    # a near: a gap clause stays its width (GapSpans is positioned by the near itself)
+    return _near_ordered([child[1] if child[0] == "gap" else _spans(child, positions) for child in tree[1]], slop=0)
 
 
-def _near_ordered(subs: list[Spans], slop: int) -> Spans:
-    """``NearSpansOrdered``: each span of the first clause stretched over the others, never backwards."""
+def _first_spans(first: Spans | int) -> Iterator[tuple[int, int, int]]:
+    """The first clause's spans in order; a gap's start at every position (``GapSpans.nextStartPosition``)."""
+    if isinstance(first, int):
+        return ((p, p + first, 0) for p in count())
+    return iter(first)
+
+
+def _near_ordered(subs: list[Spans | int], slop: int) -> Spans:
+    """``NearSpansOrdered``: each span of the first clause stretched over the others, never backwards
+    (a gap, an int, skipped straight to the previous end: ``advancePosition``'s ``GapSpans`` case)."""
     found: Spans = []
     at = [0] * len(subs)
-    for start, end, _ in subs[0]:
+    for start, end, _ in _first_spans(subs[0]):
         prev_end, width = end, 0
         for k in range(1, len(subs)):
             clause, j = subs[k], at[k]
+            if isinstance(clause, int):
+                prev_end += clause
+                continue
             while j < len(clause) and clause[j][0] < prev_end:
                 j += 1
             at[k] = j

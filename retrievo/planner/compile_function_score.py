@@ -30,7 +30,6 @@ from retrievo.lucene.function_score import (
     ScoreFn,
     TermsSetQ,
     WeightFn,
-    mix32,
     pivot_feature_value,
     process_scale,
 )
@@ -204,12 +203,13 @@ def _decay(fn: fs.DecayFunction, ctx: CompileContext) -> DecayFn:
 
 def _random_score(fn: fs.RandomScoreFunction, ctx: CompileContext) -> RandomFn:
     """``RandomScoreFunctionBuilder.doToFunction``: the salt is ``(index name hashCode << 10) | shard``
-    (shard 0); without a seed the doc id is hashed with ``hash(now)``."""
+    (the shard's number joins it when a shard scores, ``RandomFn.salted``); without a seed the doc id is
+    hashed with ``hash(now)``."""
     index = ctx.searcher.index_name
     salt = _java_int(java_string_hash(index) << 10)
     if fn.seed is None:
         seed = _long_hash(ctx.now_millis)
-        return RandomFn(seed, mix32(seed ^ salt), None)
+        return RandomFn(seed, salt, None)
     if fn.field is None or fn.field == "_seq_no":  # ES's default field: the `_seq_no` doc values
         return _random_on_seq_no(fn.seed, salt, ctx)
     if fn.field == "_id":
@@ -222,7 +222,7 @@ def _random_score(fn: fs.RandomScoreFunction, ctx: CompileContext) -> RandomFn:
     if fi is None:
         if not ctx.searcher.fields:
             seed = _long_hash(ctx.now_millis)
-            return RandomFn(seed, mix32(seed ^ salt), None)
+            return RandomFn(seed, salt, None)
         raise _failure(
             ctx,
             error_cause(
@@ -238,7 +238,7 @@ def _random_score(fn: fs.RandomScoreFunction, ctx: CompileContext) -> RandomFn:
         kind = "double"
     else:
         raise not_supported(f"[random_score] on a field of type [{fi.type}]", "use a keyword, numeric or date field")
-    return RandomFn(fn.seed, mix32(fn.seed ^ salt), fn.field, kind)
+    return RandomFn(fn.seed, salt, fn.field, kind)
 
 
 def _random_on_seq_no(seed: int, salt: int, ctx: CompileContext) -> RandomFn:
@@ -250,7 +250,7 @@ def _random_on_seq_no(seed: int, salt: int, ctx: CompileContext) -> RandomFn:
             "[random_score] on [_seq_no] for documents loaded from an older data directory",
             "their sequence numbers were not saved; re-index them or name a keyword, numeric or date [field]",
         )
-    return RandomFn(seed, mix32(seed ^ salt), "_seq_no", "seq_no")
+    return RandomFn(seed, salt, "_seq_no", "seq_no")
 
 
 # ------------------------------------------------------------------------------------------- boosting

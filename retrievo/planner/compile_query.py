@@ -143,6 +143,8 @@ class CompileContext:
     named: list[tuple[str, LQuery]] = field(default_factory=list)
     #: kNN searches that must run before scoring, by slot: (slot, search, compiled pre-filters).
     searches: list[tuple[int, KnnSearch, tuple[LQuery, ...]]] = field(default_factory=list)
+    #: Slots of searches a query registered (``add_search(per_shard=True)``).
+    per_shard_slots: set[int] = field(default_factory=set)
     #: The index's ``index.max_terms_count``.
     max_terms_count: int = DEFAULT_MAX_TERMS_COUNT
     #: The index's ``index.query.default_field`` (what ``query_string``/``simple_query_string`` search by default).
@@ -165,9 +167,13 @@ class CompileContext:
 
         return rewrite(q)
 
-    def add_search(self, search: KnnSearch, filters: tuple[LQuery, ...] = ()) -> int:
+    def add_search(self, search: KnnSearch, filters: tuple[LQuery, ...] = (), *, per_shard: bool = False) -> int:
+        """Register a kNN search the plan runs; ``per_shard``: a query's search (``knn``/``semantic``
+        queries), whose ``k`` holds on each shard, where a top-level search keeps ``k`` in all."""
         slot = len(self.searches)
         self.searches.append((slot, search, filters))
+        if per_shard:
+            self.per_shard_slots.add(slot)
         return slot
 
 
@@ -389,7 +395,7 @@ def semantic_search(ctx: CompileContext, fi: FieldInfo, text: str) -> LQuery:
         num_candidates=min(max(100, 2 * k), NUM_CANDIDATES_LIMIT),
         query_vector_builder=TextEmbeddingBuilder(model_id=fi.inference_id or "", model_text=text),
     )
-    return KnnHitsQ(ctx.add_search(search), fi.path)
+    return KnnHitsQ(ctx.add_search(search, per_shard=True), fi.path)
 
 
 def _semantic(q: dsl.SemanticQuery, ctx: CompileContext) -> LQuery:
@@ -463,7 +469,7 @@ def _knn_query(q: KnnQuery, ctx: CompileContext) -> LQuery:
         similarity=q.similarity,
         rescore_oversample=q.rescore_oversample,
     )
-    return KnnHitsQ(ctx.add_search(search, filters), fi.path, from_query=True)
+    return KnnHitsQ(ctx.add_search(search, filters, per_shard=True), fi.path, from_query=True)
 
 
 def _match(q: dsl.MatchQuery, ctx: CompileContext) -> LQuery:
@@ -866,7 +872,9 @@ def _prefix(q: dsl.PrefixQuery, ctx: CompileContext) -> LQuery:
         return MatchNoneQ(f"unmapped field [{q.field}]")
     if fi.type not in ("keyword", "text"):
         raise query_shard_error(
-            f"Can only use prefix queries on keyword and text fields - not on [{fi.path}] which is of type [{fi.type}]"
+            # MappedFieldType.prefixQuery's own words (the wildcard type included)
+            f"Can only use prefix queries on keyword, text and wildcard fields - not on [{fi.path}] which is of type "
+            f"[{fi.type}]"
         )
     if (on_subfield := subfields.prefix_on_subfield(fi, q.value, q.rewrite, q.case_insensitive)) is not None:
         return on_subfield  # index_prefixes, search_as_you_type

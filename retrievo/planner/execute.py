@@ -16,11 +16,13 @@ from typing import Any
 import numpy as np
 
 from retrievo.aggregations.base import AggContext
+from retrievo.aggregations.reduce import aggregate_shards, reducible
 from retrievo.aggregations.run import aggregate, with_aggregations
-from retrievo.errors import ApiError, api_error
-from retrievo.index.fetch_fields import FetchedFields, FieldRequest, HitFetcher
+from retrievo.errors import ApiError, api_error, not_supported
+from retrievo.index.fetch_fields import FetchedFields, FieldRequest, HitFetcher, snapshot_numbers
 from retrievo.index.searcher import Searcher
 from retrievo.index.shard import Shard
+from retrievo.index.shard_views import shard_view
 from retrievo.index.stored_fields import StoredFieldsFetcher
 from retrievo.lucene.scoring import Evaluator, TimeExceeded
 from retrievo.planner.compile_query import CompileContext, compile_query
@@ -89,15 +91,28 @@ def prepare_search(
 ) -> PreparedSearch:
     """Plan ``request`` (parsed by the caller) against ``searcher`` (default: the shard's latest snapshot)."""
     started = time.perf_counter_ns()
+    searcher = searcher if searcher is not None else shard.searcher()
+    if request.profile and searcher.number_of_shards > 1:
+        raise not_supported(
+            "[profile] on an index with several shards",
+            "retrievo's profile describes one run over the index; profile a one-shard copy of it",
+        )
     plan = build_plan(
         request,
-        searcher if searcher is not None else shard.searcher(),
+        searcher.routed(routed_shards(shard, request.routing), request.dfs),
         embed=embed,
         inference=inference,
         max_terms_count=shard.settings.max_terms_count,
         default_field=shard.settings.default_field,
     )
     return PreparedSearch(shard, request, plan, _run_context(plan), started, time.perf_counter_ns() - started)
+
+
+def routed_shards(shard: Shard, routing: tuple[str, ...]) -> tuple[int, ...] | None:
+    """The shards a search's ``routing`` values name (``None``: no routing, every shard)."""
+    if not routing:
+        return None
+    return tuple(sorted({shard.shard_number(value, None) for value in routing}))
 
 
 def search_timeout(index: str) -> ApiError:
@@ -129,7 +144,8 @@ def finish_search(
     ``allow_partial_search_results=false`` the search fails instead (:func:`search_timeout`)."""
     if suggest_only(prepared.request):  # QueryPhase: only the suggest phase runs
         took = int((time.perf_counter_ns() - prepared.started_ns) // 1_000_000)
-        response = search_response([], 0, prepared.request.track_total_hits, took, None)
+        shards = prepared.plan.searcher.shards_searched
+        response = search_response([], 0, prepared.request.track_total_hits, took, None, shards=shards)
         return with_suggest(response, _suggest(prepared))
     if timeout is not None:
         prepared.ctx.evaluator.deadline_ns = prepared.started_ns + int(timeout * 1e9)
@@ -139,7 +155,8 @@ def finish_search(
         if not allow_partial_search_results:
             raise search_timeout(prepared.shard.name) from None
         took = int((time.perf_counter_ns() - prepared.started_ns) // 1_000_000)
-        response = search_response([], 0, prepared.request.track_total_hits, took, None)
+        shards = prepared.plan.searcher.shards_searched
+        response = search_response([], 0, prepared.request.track_total_hits, took, None, shards=shards)
         response["timed_out"] = True
         return response
     fetch = FetchProfile() if prepared.request.profile else None
@@ -185,7 +202,14 @@ def finish_search(
         }
     took = int((time.perf_counter_ns() - prepared.started_ns) // 1_000_000)
     response = search_response(
-        hits, ranked.total, prepared.request.track_total_hits, took, max_score, ranked.terminated_early, profile=profile
+        hits,
+        ranked.total,
+        prepared.request.track_total_hits,
+        took,
+        max_score,
+        ranked.terminated_early,
+        profile=profile,
+        shards=prepared.plan.searcher.shards_searched,
     )
     if prepared.request.aggs:
         response = with_aggregations(response, run_aggregations(prepared, ranked, ctx))
@@ -204,7 +228,24 @@ def _suggest(prepared: PreparedSearch) -> dict[str, Any]:
         prepared.shard.name,
         lambda src: filter_source(src, spec),
         typed_keys=prepared.request.typed_keys,
+        query_mask=lambda searcher: _collate_query_mask(prepared, searcher),
     )
+
+
+def _collate_query_mask(prepared: PreparedSearch, s: Searcher) -> Callable[[Any], np.ndarray]:
+    """How a phrase suggestion's ``collate`` query runs (``suggest/collate.py``): compiled against the
+    searcher the suggester reads (the index's, or a shard's view: ``suggest/shards.py``), as a ``filter``
+    aggregation's query is, its matches as a mask."""
+    now = int(time.time() * 1000)
+
+    def mask(query: Any) -> np.ndarray:
+        cc = CompileContext(s, now, default_field=prepared.plan.default_field)
+        compiled = compile_query(query, cc)
+        if cc.searches:  # a kNN search would have to run ahead of the query, as the planner runs it
+            raise not_supported("a [knn] query in a phrase suggester's [collate] query")
+        return Evaluator(s).mask(compiled)
+
+    return mask
 
 
 def _agg_hit_fetcher(prepared: PreparedSearch) -> Callable[[int, float | None], dict[str, Any]]:
@@ -260,6 +301,10 @@ def run_aggregations(prepared: PreparedSearch, ranked: Ranked, ctx: ExecContext)
         typed_keys=prepared.request.typed_keys,
         stored_fields=lambda names: StoredFieldsFetcher(prepared.shard.mappings, names).fetch,
     )
+    if s.shard_of is not None and reducible(prepared.request.aggs):  # per shard, then reduced
+        shards = s.routed_shards if s.routed_shards is not None else range(s.number_of_shards)
+        per_shard = [(shard_view(s, shard), docs[s.shard_of[docs] == shard]) for shard in shards]
+        return aggregate_shards(agg_ctx, prepared.request.aggs, per_shard)
     return aggregate(agg_ctx, prepared.request.aggs, docs)
 
 
@@ -273,7 +318,9 @@ def _fields_fetcher(
     prepared: PreparedSearch, fields: tuple[FieldAndFormat, ...] | None
 ) -> Callable[[str, dict[str, Any]], dict[str, Any]]:
     """An inner hit's ``fields``: read as the search's own ``fields`` are, into a plain dict."""
-    fetcher = HitFetcher(prepared.shard.mappings, prepared.shard.name, _field_requests(fields), None)
+    s = prepared.plan.searcher
+    numbers = snapshot_numbers(s.by_id, s.seq_nos, s.doc_version_array)
+    fetcher = HitFetcher(prepared.shard.mappings, prepared.shard.name, _field_requests(fields), None, numbers=numbers)
     return lambda doc_id, source: dict(fetcher.fetch(doc_id, source).fields)
 
 
@@ -281,12 +328,14 @@ def hit_fetcher(prepared: PreparedSearch) -> HitFetcher:
     """The request's ``fields``/``docvalue_fields``/``stored_fields`` against the index's mappings."""
     request = prepared.request
     stored = request.stored_fields
+    s = prepared.plan.searcher
     return HitFetcher(
         prepared.shard.mappings,
         prepared.shard.name,
         _field_requests(request.fields),
         _field_requests(request.docvalue_fields),
         metadata=stored is None or stored.fetch,
+        numbers=snapshot_numbers(s.by_id, s.seq_nos, s.doc_version_array),
     )
 
 
@@ -331,6 +380,8 @@ def _hits(
         if request.seq_no_primary_term:  # the document's own sequence number (index.store)
             hit["_seq_no"], hit["_primary_term"] = int(s.seq_nos[doc]), 1
         hit["_score"] = es_float(score) if show_score else None
+        if doc in s.doc_routings:  # a custom routing is a metadata field of the hit
+            hit["_routing"] = s.doc_routings[doc]
         began = time.perf_counter_ns() if fetch is not None else 0
         source = s.source(doc) if reads_source else {}
         src = filter_source(source, source_spec)
@@ -354,7 +405,7 @@ def _hits(
             hit["matched_queries"] = ranked.named[doc]
         if request.explain:
             began = time.perf_counter_ns() if fetch is not None else 0
-            hit["_shard"] = f"[{name}][0]"
+            hit["_shard"] = f"[{name}][{s.shard_number(doc)}]"
             hit["_node"] = "retrievo"
             hit["_explanation"] = top_explanation(plan, ctx, doc, score)
             if fetch is not None:

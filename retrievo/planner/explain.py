@@ -125,8 +125,15 @@ def _bm25_detail(
     return node(score, f"score(freq={java_float(freq)}), computed as boost * idf * tf from:", subs)
 
 
+def lucene_doc(ev: Evaluator, doc: int) -> int:
+    """The doc id an explanation prints: the document's number on its shard, as Lucene numbers it."""
+    local = ev.s.local_doc_ids
+    return doc if local is None else int(local[doc])
+
+
 def explain_query(ev: Evaluator, q: LQuery, doc: int, boost: float = 1.0) -> dict[str, Any] | None:
     """The explanation of ``q`` for ``doc``, or None when ``doc`` does not match ``q``."""
+    q, ev = ev.shard_query(q, doc), ev.for_doc(doc)
     matched, score, freq = _score_at(ev, q, boost, doc)
     if not matched:
         return None
@@ -138,7 +145,7 @@ def explain_query(ev: Evaluator, q: LQuery, doc: int, boost: float = 1.0) -> dic
         idf_details = _idf_inputs(df, inv.doc_count)
         idf = bm25.idf(df, inv.doc_count) if isinstance(q, BlendedTermQ) else inv.idfs[tid]
         inner = _bm25_detail(ev, q.field, float(idf), idf_details, boost, freq, doc, score, "freq")
-        return node(score, f"weight({q} in {doc}) [PerFieldSimilarity], result of:", [inner])
+        return node(score, f"weight({q} in {lucene_doc(ev, doc)}) [PerFieldSimilarity], result of:", [inner])
     if isinstance(q, PhraseQ):
         inv = ev.s.inverted(q.field)
         assert inv is not None and freq is not None
@@ -150,7 +157,7 @@ def explain_query(ev: Evaluator, q: LQuery, doc: int, boost: float = 1.0) -> dic
             ev, q.field, float(bm25.phrase_idf(idfs)), idf_details, boost, freq, doc, score, "phraseFreq"
         )
         inner["details"][1]["description"] = "idf, sum of:"
-        return node(score, f"weight({q} in {doc}) [PerFieldSimilarity], result of:", [inner])
+        return node(score, f"weight({q} in {lucene_doc(ev, doc)}) [PerFieldSimilarity], result of:", [inner])
     if isinstance(q, SynonymQ):
         return explain_synonym(ev, q, doc, boost, score, freq)
     if isinstance(q, SpanGraphQ):
@@ -164,7 +171,7 @@ def explain_query(ev: Evaluator, q: LQuery, doc: int, boost: float = 1.0) -> dic
     if isinstance(q, CombinedFieldQ):
         found = combined_matches(ev.s, q, F32(boost))
         assert found is not None
-        return explain_combined(found, q, doc, boost, node)
+        return explain_combined(found, q, doc, boost, node, lucene_doc(ev, doc))
     if isinstance(q, SCORING_NODES):
         return explain_scoring_match(ev, q, doc, boost, score, *_bound(ev), node)
     if isinstance(q, NestedFeaturesQ):
@@ -223,7 +230,7 @@ def explain_multi_phrase(
     idf = float(bm25.phrase_idf([inv.idfs[t] for t in tids]))
     inner = _bm25_detail(ev, q.field, idf, idf_details, boost, freq, doc, score, "phraseFreq")
     inner["details"][1]["description"] = "idf, sum of:"
-    return node(score, f"weight({q} in {doc}) [PerFieldSimilarity], result of:", [inner])
+    return node(score, f"weight({q} in {lucene_doc(ev, doc)}) [PerFieldSimilarity], result of:", [inner])
 
 
 def explain_span_graph(
@@ -244,7 +251,7 @@ def explain_span_graph(
     inner = _bm25_detail(ev, q.field, idf, idf_details, boost, freq, doc, score, "phraseFreq")
     if len(tids) > 1:
         inner["details"][1]["description"] = "idf, sum of:"
-    return node(score, f"weight({q} in {doc}) [PerFieldSimilarity], result of:", [inner])
+    return node(score, f"weight({q} in {lucene_doc(ev, doc)}) [PerFieldSimilarity], result of:", [inner])
 
 
 def explain_prefix_span(
@@ -266,7 +273,7 @@ def explain_prefix_span(
     inner = _bm25_detail(ev, q.field, idf, idf_details, boost, freq, doc, score, "phraseFreq")
     if len(stats) > 1:
         inner["details"][1]["description"] = "idf, sum of:"
-    return node(score, f"weight({q} in {doc}) [PerFieldSimilarity], result of:", [inner])
+    return node(score, f"weight({q} in {lucene_doc(ev, doc)}) [PerFieldSimilarity], result of:", [inner])
 
 
 def explain_synonym(
@@ -282,7 +289,7 @@ def explain_synonym(
     assert inv is not None
     idf_details = _idf_inputs(found.doc_freq, inv.doc_count)
     inner = _bm25_detail(ev, q.field, float(found.idf), idf_details, boost, freq, doc, score, "termFreq")
-    return node(score, f"weight({q} in {doc}) [PerFieldSimilarity], result of:", [inner])
+    return node(score, f"weight({q} in {lucene_doc(ev, doc)}) [PerFieldSimilarity], result of:", [inner])
 
 
 def _explain_feature(ev: Evaluator, q: FeatureQ, doc: int, boost: float, score: float) -> dict[str, Any]:

@@ -17,18 +17,25 @@ decides by the token graph:
 * ``match_phrase`` over a graph: with ``slop`` a ``bool`` of one sloppy phrase per path
   (``analyzeGraphPhrase``); without, a ``SpanNearQuery`` of ``SpanOrQuery``s (``lucene/span_graph.py``).
 
-The graph here is Lucene's ``GraphTokenStreamFiniteStrings``: states are positions, each token an edge
-from its position to ``position + position_length``; token ids follow stream order, and a state's edges
-are visited by id (the transition label, which orders ``Automaton``'s transitions).
+The graph here is Lucene's ``GraphTokenStreamFiniteStrings``, built as its ``build`` builds it: each
+token an edge from the state after the previous position to that state plus its position length, and
+a hole left by a removed token (a stop word: a position increment above one) folded into the edge of the
+token after it; states no path from the first to the last goes through are then dropped and the rest
+numbered in order (``Operations.removeDeadStates``). Token ids follow stream order, and a state's edges
+are visited by id (the transition label, which orders ``Automaton``'s transitions). Each token keeps its
+position increment (a stacked token: its position's), so a path read back as a token stream keeps its
+holes: a phrase over it has a gap there (``TextFieldType.phraseQuery``), and a span near gets
+``SpanNearQuery.Builder.addGap`` where Elasticsearch's ``createSpanQuery`` adds it — before the term
+that precedes the hole, as that loop does. Between segments, and at a segment without side paths, a
+hole leaves no trace, as in Lucene.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from itertools import pairwise
+from itertools import accumulate, pairwise
 
-from retrievo.errors import not_supported
 from retrievo.index.analysis.analyzers import Analyzer
 from retrievo.lucene.query import BoolQ, LQuery, MultiPhraseQ, PhraseQ, SpanGraphQ, SpanTree, SynonymQ, TermQ
 
@@ -90,50 +97,92 @@ def _multi_boolean(field: str, tokens: Sequence[GraphToken], operator: str) -> L
     return BoolQ(must=clauses) if operator == "and" else BoolQ(should=clauses)
 
 
+@dataclass(frozen=True)
+class _Step:
+    """One token on a path: its term and the position increment Lucene's copy of it keeps."""
+
+    term: str
+    increment: int
+
+
+@dataclass(frozen=True)
+class _Edge:
+    dest: int
+    step: _Step
+
+
+def _lucene_edges(tokens: Sequence[GraphToken]) -> tuple[list[tuple[int, _Edge]], int]:
+    """``GraphTokenStreamFiniteStrings.build``: (source state, edge) per token in stream order, and the
+    accept state (the last one created). A token after a hole starts at the state after the previous
+    position and its edge spans the hole too; a token stacked on it starts where it does."""
+    edges: list[tuple[int, _Edge]] = []
+    pos, gap, prev_increment, state, last_position = -1, 0, 1, -1, -1
+    for t in tokens:
+        increment = t.position - last_position
+        last_position = t.position
+        if increment == 0:
+            if gap > 0:
+                pos -= gap
+        else:
+            pos += 1
+            gap = increment - 1
+        end = pos + t.length + gap
+        state = max(state, end)
+        # a stacked token keeps the increment of the token it stacks on
+        edges.append((pos, _Edge(end, _Step(t.term, prev_increment if increment == 0 else increment))))
+        pos += gap
+        if increment > 0:
+            prev_increment = increment
+    return edges, state
+
+
 class _Graph:
-    """The token graph: edges by source state, in ``Automaton`` transition order."""
+    """The token graph after ``Operations.removeDeadStates``: live states numbered in order, edges by
+    source state in ``Automaton`` transition order (token id)."""
 
     def __init__(self, tokens: Sequence[GraphToken]) -> None:
-        base = min(t.position for t in tokens)
-        edges = [(t.position - base, t.position - base + t.length, i, t.term) for i, t in enumerate(tokens)]
-        self.final = max(e[1] for e in edges)
-        self.out: dict[int, list[tuple[int, int, str]]] = {}
-        for src, dest, i, term in edges:
-            self.out.setdefault(src, []).append((dest, i, term))
-        for lst in self.out.values():
-            lst.sort(key=lambda edge: edge[1])
-        if any(s not in self.out for s in range(self.final)):
-            raise not_supported(
-                "a query over a synonym graph with a gap (a removed stop word)",
-                "Lucene's graph of such a token stream is not modelled",
-            )
+        edges, accept = _lucene_edges(tokens)
+        forward: dict[int, set[int]] = {}
+        backward: dict[int, set[int]] = {}
+        for src, edge in edges:
+            forward.setdefault(src, set()).add(edge.dest)
+            backward.setdefault(edge.dest, set()).add(src)
+        live = _reach(0, forward) & _reach(accept, backward)
+        number = {old: new for new, old in enumerate(sorted(live))}
+        self.final = number[accept]
+        self.out: dict[int, list[_Edge]] = {}
+        for src, edge in edges:  # stream order is id order
+            if src in live and edge.dest in live:
+                self.out.setdefault(number[src], []).append(_Edge(number[edge.dest], edge.step))
 
     def articulation_points(self) -> list[int]:
-        """States every path goes through: those no edge spans over."""
+        """States every path goes through: those no edge spans over (all states being live and
+        numbered in order, these are exactly the undirected graph's cut vertices)."""
         spanned: set[int] = set()
         for src, lst in self.out.items():
-            for dest, _, _ in lst:
-                spanned.update(range(src + 1, dest))
+            for edge in lst:
+                spanned.update(range(src + 1, edge.dest))
         return [s for s in range(1, self.final) if s not in spanned]
 
     def has_side_path(self, state: int) -> bool:
-        return any(dest != state + 1 for dest, _, _ in self.out.get(state, ()))
+        """``hasSidePath``: more than one edge, not all to one state."""
+        return len({edge.dest for edge in self.out.get(state, ())}) > 1
 
     def terms(self, state: int) -> list[str]:
-        return [term for _, _, term in self.out.get(state, ())]
+        return [edge.step.term for edge in self.out.get(state, ())]
 
-    def paths(self, start: int, end: int) -> list[list[str]]:
+    def paths(self, start: int, end: int) -> list[list[_Step]]:
         """Every path from ``start`` to ``end``, depth first in transition order."""
-        found: list[list[str]] = []
+        found: list[list[_Step]] = []
 
-        def walk(state: int, acc: list[str]) -> None:
+        def walk(state: int, acc: list[_Step]) -> None:
             if state == end:
                 found.append(list(acc))
                 return
-            for dest, _, term in self.out.get(state, ()):
-                if dest <= end:
-                    acc.append(term)
-                    walk(dest, acc)
+            for edge in self.out.get(state, ()):
+                if edge.dest <= end:
+                    acc.append(edge.step)
+                    walk(edge.dest, acc)
                     acc.pop()
 
         walk(start, [])
@@ -144,13 +193,26 @@ class _Graph:
         return list(pairwise(cuts))
 
 
-def _path_query(field: str, path: list[str], phrase: bool, slop: int) -> LQuery:
-    """``createFieldQuery`` over one path (a plain token stream, MUST)."""
-    if len(path) == 1:
-        return TermQ(field, path[0])
+def _reach(start: int, links: dict[int, set[int]]) -> set[int]:
+    seen, todo = {start}, [start]
+    while todo:
+        for nxt in links.get(todo.pop(), ()):
+            if nxt not in seen:
+                seen.add(nxt)
+                todo.append(nxt)
+    return seen
+
+
+def _path_query(field: str, path: Sequence[_Step], phrase: bool, slop: int) -> LQuery:
+    """``createFieldQuery`` over one path (a plain token stream, MUST): a phrase places each term by
+    the increments (holes kept), then ``PhraseQuery.rewrite`` starts the positions at 0."""
+    terms = tuple(step.term for step in path)
+    if len(terms) == 1:
+        return TermQ(field, terms[0])
     if phrase:
-        return PhraseQ(field, tuple(path), tuple(range(len(path))), slop)
-    return BoolQ(must=tuple(TermQ(field, t) for t in path))
+        positions = list(accumulate(step.increment for step in path))
+        return PhraseQ(field, terms, tuple(p - positions[0] for p in positions), slop)
+    return BoolQ(must=tuple(TermQ(field, t) for t in terms))
 
 
 def _graph_synonyms(queries: list[LQuery]) -> LQuery:
@@ -181,13 +243,25 @@ def _graph_phrase(field: str, tokens: Sequence[GraphToken], slop: int) -> LQuery
             clauses.append(("or", tuple(_span_path(p) for p in graph.paths(start, end))))
         else:
             terms = graph.terms(start)
-            clauses.append(_span_path(terms[:1]) if len(terms) == 1 else ("or", tuple(("term", t) for t in terms)))
+            clauses.append(("term", terms[0]) if len(terms) == 1 else ("or", tuple(("term", t) for t in terms)))
     return SpanGraphQ(field, clauses[0] if len(clauses) == 1 else ("near", tuple(clauses)))
 
 
-def _span_path(path: Sequence[str]) -> SpanTree:
-    """``createSpanQuery``: one term, or an ordered near of the path's terms."""
-    return ("term", path[0]) if len(path) == 1 else ("near", tuple(("term", t) for t in path))
+def _span_path(path: Sequence[_Step]) -> SpanTree:
+    """Elasticsearch's ``MatchQueryParser.createSpanQuery``: an ordered near of the path's terms, one
+    term alone. A hole (an increment above one) adds a gap of its width, and the loop adds it before it
+    adds the previous term, so the gap lands before that term rather than after it."""
+    clauses: list[SpanTree] = []
+    last: str | None = None
+    for step in path:
+        if step.increment > 1:
+            clauses.append(("gap", step.increment - 1))
+        if last is not None:
+            clauses.append(("term", last))
+        last = step.term
+    assert last is not None
+    clauses.append(("term", last))
+    return clauses[0] if len(clauses) == 1 else ("near", tuple(clauses))
 
 
 def graph_tokens(analyzer: object, text: str) -> list[GraphToken]:

@@ -25,7 +25,7 @@ from pydantic import BaseModel
 from retrievo.errors import bad_request
 from retrievo.highlight.fields import Highlighter
 from retrievo.highlight.terms import query_leaves
-from retrievo.index.fetch_fields import FieldRequest, HitFetcher
+from retrievo.index.fetch_fields import DocNumbers, FieldRequest, HitFetcher, snapshot_numbers
 from retrievo.index.mappings import Mappings
 from retrievo.index.nested import NestedSources, level_chain, nested_identity, value_at
 from retrievo.index.searcher import Searcher
@@ -59,9 +59,12 @@ def _fields_fetcher(
     mappings: Mappings,
     index: str,
     fields: tuple[FieldAndFormat, ...] | None,
+    numbers: DocNumbers,
     docvalue_fields: tuple[FieldAndFormat, ...] | None = None,
 ) -> FetchFields:
-    fetcher = HitFetcher(mappings, index, _requests(fields), _requests(docvalue_fields), metadata=False)
+    fetcher = HitFetcher(
+        mappings, index, _requests(fields), _requests(docvalue_fields), metadata=False, numbers=numbers
+    )
     return lambda doc_id, source: dict(fetcher.fetch(doc_id, source).fields)
 
 
@@ -135,6 +138,8 @@ class _Level:
     shard: Shard
     #: Each of this level's docs → its top-level document's ``_version`` (what nested hits show).
     versions: np.ndarray
+    #: The top-level snapshot's ``_seq_no``/``_version`` by ``_id`` (nested rows carry their document's).
+    numbers: DocNumbers
 
 
 def add_nested_inner_hits(
@@ -146,15 +151,16 @@ def add_nested_inner_hits(
 ) -> None:
     """Adds ``inner_hits`` to the response's hits (in place); ``docs`` are the hits' documents. The
     hits' ``fields`` of nested objects are regrouped per object first (:func:`regroup_nested_fields`)."""
+    numbers = snapshot_numbers(searcher.by_id, searcher.seq_nos, searcher.doc_version_array)
     if request.fields and any(kind == "nested" for kind in searcher.objects.values()):
-        fetch = _fields_fetcher(shard.mappings, searcher.index_name, request.fields)
+        fetch = _fields_fetcher(shard.mappings, searcher.index_name, request.fields, numbers)
         for hit, doc in zip(hits, docs):
             if hit.get("fields"):
                 hit["fields"] = regroup_nested_fields(hit["fields"], searcher, "", searcher.source(doc), fetch)
     specs = inner_hit_specs(request)
     if not specs or not hits:
         return
-    top = _Level(searcher, "", shard, searcher.doc_version_array)
+    top = _Level(searcher, "", shard, searcher.doc_version_array, numbers)
     now = int(time.time() * 1000)
     for spec in specs:
         _fetch(top, spec, hits, docs, now)
@@ -192,13 +198,15 @@ def _fetch(
         owner = level.parents[owner].astype(np.int64)
     by_field = any(f.field != "_score" for f in options.sort)
     show_score = not by_field or options.track_scores
-    fetch_fields = _fields_fetcher(at.shard.mappings, child.index_name, options.fields, spec.options.docvalue_fields)
+    fetch_fields = _fields_fetcher(
+        at.shard.mappings, child.index_name, options.fields, at.numbers, spec.options.docvalue_fields
+    )
     highlighter = _highlighter(at.shard, spec.options.highlight, child, lq, now)
     source_spec = options.source if options.source is not None else SourceFilter()
     sources = child.sources
     assert isinstance(sources, NestedSources)
     row_versions = at.versions[owner]
-    deeper = _Level(child, target.path, at.shard, row_versions)
+    deeper = _Level(child, target.path, at.shard, row_versions, at.numbers)
     for hit, doc in zip(hits, docs):
         rows = np.flatnonzero(mask & (owner == doc)).astype(np.int32)
         scores = row_scores[rows].astype(np.float32)

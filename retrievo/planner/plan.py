@@ -20,12 +20,13 @@ plan rules never change results, query rules are part of exact scoring.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from retrievo.index.searcher import Searcher
 from retrievo.lucene.clause_limit import TooManyNestedClauses, too_many_nested_clauses
+from retrievo.lucene.query import LQuery
 from retrievo.planner.children import OnceResults
 from retrievo.planner.compile_query import DEFAULT_MAX_TERMS_COUNT, sparse_query_embedder
 from retrievo.planner.multi_field import IndexFields, expand_multi_field
@@ -90,6 +91,8 @@ class Plan:
     now_millis: int | None = None
     #: The index's ``index.query.default_field`` (what a multi-field ``rrf``/``linear`` queries by default).
     default_field: tuple[str, ...] = ("*",)
+    #: Scoring queries compiled per shard (``PlanningContext.shard_variants``); empty with one shard.
+    shard_variants: Mapping[int, tuple[LQuery, tuple[LQuery, ...]]] = field(default_factory=dict)
 
     def __str__(self) -> str:
         header = f"Plan(index={self.request.index}"
@@ -155,7 +158,9 @@ class Plan:
             embed = SharedQueryVectors(embed)
         if phys is not None and phys.shared and "once" not in options:
             options["once"] = OnceResults()
-        return ExecContext(searcher=self.searcher, embed=embed, inference=inference, **options)
+        return ExecContext(
+            searcher=self.searcher, embed=embed, inference=inference, shard_variants=self.shard_variants, **options
+        )
 
     def execute(self, ctx: ExecContext | None = None) -> tuple[Ranked, ExecContext]:
         """Run the plan in ``ctx`` (default: a fresh :meth:`context`). The plan itself is not changed, so
@@ -274,4 +279,5 @@ def _build_plan(
         physical=physical,
         now_millis=now,
         default_field=default_field,
+        shard_variants=ctx.shard_variants,
     )

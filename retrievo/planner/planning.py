@@ -36,25 +36,66 @@ class PlanningContext(CompileContext):
     share_filters: bool = False
     compiled_filters: list[tuple[Query, LQuery]] = field(default_factory=list)
     planners: Mapping[type, PlanFunction] = field(default_factory=dict)
+    #: On an index with several shards, each scoring query compiled once more per shard view
+    #: (``lucene/shard_scoring.py``): ``id(query) → (query, per-shard queries)``. Compiling reads the term
+    #: dictionary (multi-term expansions, ``more_like_this``'s terms, blended frequencies): each shard's own.
+    shard_variants: dict[int, tuple[LQuery, tuple[LQuery, ...]]] = field(default_factory=dict)
 
     def rewrite(self, q: LQuery) -> LQuery:
         """Lucene's rewrites (the query rules not switched off) of a compiled query."""
         return rewrite(q, active_rules(self.disabled))
 
-    def compile(self, q: Query) -> LQuery:
-        return self.rewrite(compile_query(q, self))
+    def compile(self, q: Query, *, scored: bool = True) -> LQuery:
+        """``q`` compiled and rewritten; a ``scored`` query also per shard (:meth:`add_shard_variants`)."""
+        marks = self.marks()
+        compiled = self.rewrite(compile_query(q, self))
+        if scored:
+            self.add_shard_variants(compiled, marks, lambda on_shard: on_shard.rewrite(compile_query(q, on_shard)))
+        return compiled
+
+    def marks(self) -> tuple[int, int, frozenset[int]]:
+        """How much compiling has registered so far (searches, named queries): where a per-shard
+        compile of the next query starts, so its kNN slots are the ones the whole-index compile gives."""
+        return len(self.searches), len(self.named), frozenset(self.per_shard_slots)
+
+    def add_shard_variants(
+        self,
+        compiled: LQuery,
+        marks: tuple[int, int, frozenset[int]],
+        build: Callable[[PlanningContext], LQuery],
+    ) -> None:
+        """Register ``compiled``'s per-shard twins: ``build`` run once on each shard view (nothing on an
+        index with one shard, or under ``dfs_query_then_fetch``). What a shard compile registers is dropped."""
+        views = self.searcher.shard_views
+        if not views:
+            return
+        searches, named, slots = marks
+        twins = tuple(
+            build(
+                replace(
+                    self,
+                    searcher=view,
+                    searches=self.searches[:searches],
+                    named=self.named[:named],
+                    per_shard_slots=set(slots),
+                    compiled_filters=[],
+                )
+            )
+            for view in views
+        )
+        self.shard_variants[id(compiled)] = (compiled, twins)
 
     def compile_filter(self, q: Query) -> LQuery:
         """A filter compiled once per plan: a filter pushed into several children is one query object
         from the start (what ``share_filter_bitsets`` asks for, without rebuilding the tree afterwards).
         Filters whose compilation registers something (named queries, kNN searches) compile every time."""
         if not self.share_filters:
-            return self.compile(q)
+            return self.compile(q, scored=False)
         for seen, compiled in self.compiled_filters:
             if seen == q:
                 return compiled
         named, searches = len(self.named), len(self.searches)
-        compiled = self.compile(q)
+        compiled = self.compile(q, scored=False)
         if len(self.named) == named and len(self.searches) == searches:
             self.compiled_filters.append((q, compiled))
         return compiled

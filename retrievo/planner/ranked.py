@@ -40,19 +40,31 @@ class Ranked:
     fused: bool = False
 
 
-def top_k_by_score(mask: np.ndarray, scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-    """The k best matches, score descending then doc id ascending, without sorting everything."""
+def top_k_by_score(
+    mask: np.ndarray, scores: np.ndarray, k: int, tie: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """The k best matches, score descending then doc id ascending, without sorting everything.
+    ``tie``: each doc's place in the tie order where it is not the doc id (``Searcher.tie_order``:
+    shard, then doc, on an index with several shards)."""
     cand = np.flatnonzero(mask).astype(np.int32)
     if k <= 0 or cand.size == 0:
         return cand[:0], np.zeros(0, dtype=np.float32)
     s = scores[cand]
     if cand.size > k:
-        # Everything strictly above the k-th best value, plus the lowest doc ids among the ties.
+        # Everything strictly above the k-th best value, plus the first ties in tie order.
         kth = np.partition(s, cand.size - k)[cand.size - k]
         above = s > kth
-        ties = np.flatnonzero(s == kth)[: k - int(above.sum())]
+        ties = np.flatnonzero(s == kth)
+        if tie is not None:
+            ties = ties[np.argsort(tie[cand[ties]], kind="stable")]
+        ties = ties[: k - int(above.sum())]
         keep = np.flatnonzero(above)
         sel = np.concatenate([keep, ties])
         cand, s = cand[sel], s[sel]
-    order = np.lexsort((cand, -s.astype(np.float64)))
+    order = np.lexsort((cand if tie is None else tie[cand], -s.astype(np.float64)))
     return cand[order], s[order].astype(np.float32)
+
+
+def score_order(docs: np.ndarray, scores: np.ndarray, tie: np.ndarray | None = None) -> np.ndarray:
+    """The order of ``docs`` by score descending, ties in tie order (doc id, or ``Searcher.tie_order``)."""
+    return np.lexsort((docs if tie is None else tie[docs], -scores.astype(np.float64)))

@@ -89,6 +89,10 @@ class SearchRequest(Node):
     seq_no_primary_term: bool = False
     #: ``version``: each hit shows its document's ``_version``.
     version: bool = False
+    #: The ``routing`` URL parameter's values: the search covers only the shards they route to.
+    routing: tuple[str, ...] = ()
+    #: ``search_type=dfs_query_then_fetch``: scores use the whole index's term statistics, not each shard's.
+    dfs: bool = False
     #: Top-level ``min_score``; only with a compound retriever (it cuts the fused scores).
     min_score: float | None = None
     #: True when the request came as a top-level ``query`` rather than a ``retriever``; it only

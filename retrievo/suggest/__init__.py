@@ -3,5 +3,7 @@
 
 :mod:`.model` holds the parsed suggestions, :mod:`.parse` reads the JSON with Elasticsearch's errors,
 :mod:`.term` and :mod:`.completion` run one suggestion each over a searcher, :mod:`.run` runs a section
-and prints it where Elasticsearch does. The ``phrase`` suggester and context suggestions are refused.
+and prints it where Elasticsearch does; :mod:`.contexts` reads and applies a completion field's category
+contexts. The ``phrase`` suggester is read by :mod:`.phrase_parse`. On an index with several shards each
+suggestion runs per shard and :mod:`.shards` reduces the answers as Elasticsearch's coordinator does.
 """

@@ -22,17 +22,31 @@ from __future__ import annotations
 
 import threading
 import weakref
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from retrievo.index.fetch_fields import indexed_values
 from retrievo.index.field_types.base import FieldMapping
-from retrievo.index.field_types.completion import CompletionInput
+from retrievo.index.field_types.completion import (
+    CONTEXT_SEPARATOR,
+    CompletionInput,
+    context_mappings,
+    java_blank,
+    path_contexts,
+    typed_contexts,
+)
 from retrievo.index.searcher import Searcher
 from retrievo.lucene.automata import EMPTY_LANG, DerivativeMatcher, parse_regexp, sanitise_flags
 from retrievo.lucene.multi_term import check_determinized_states
+from retrievo.suggest.contexts import context_filter, parse_query_contexts
 from retrievo.suggest.model import CompletionSuggestion, FuzzyOptions
 from retrievo.suggest.term import osa_distance
+
+#: Resolves a field path to its mapping (a context's ``path``).
+FieldLookup = Callable[[str], FieldMapping | None]
 
 SEP = "\x1f"  # ConcatenateGraphFilter.SEP_LABEL
 HOLE = "\x1e"  # TokenStreamToAutomaton.HOLE
@@ -40,10 +54,29 @@ HOLE = "\x1e"  # TokenStreamToAutomaton.HOLE
 
 @dataclass(frozen=True)
 class Entry:
+    """One FST key: a document's input (once per context on a context-enabled field)."""
+
     doc: int
     input: str
     weight: int
     form: str
+    #: The context (its mapping's position as a char, then the value) on a context-enabled field.
+    context: str | None = None
+
+    @property
+    def key(self) -> str:
+        """What the FST orders keys by: the context and its separator first, then the analysed form."""
+        return self.form if self.context is None else self.context + CONTEXT_SEPARATOR + self.form
+
+
+@dataclass(frozen=True)
+class Completed:
+    """A suggested document: its first matching key, that key's score, and the contexts of all its
+    keys that were collected (Elasticsearch's ``TopDocumentsCollector.SuggestDoc``)."""
+
+    entry: Entry
+    score: float
+    contexts: tuple[str, ...] = ()
 
 
 _CACHE: weakref.WeakKeyDictionary[Searcher, dict[str, list[Entry]]] = weakref.WeakKeyDictionary()
@@ -73,7 +106,7 @@ def analyzed_form(analyzer: Any, text: str, preserve_separators: bool, preserve_
     return "".join(out)
 
 
-def _entries(searcher: Searcher, fm: FieldMapping, analyzer: Any) -> list[Entry]:
+def _entries(searcher: Searcher, fm: FieldMapping, analyzer: Any, field_of: FieldLookup) -> list[Entry]:
     with _LOCK:
         cached = _CACHE.setdefault(searcher, {}).get(fm.path)
     if cached is not None:
@@ -82,6 +115,7 @@ def _entries(searcher: Searcher, fm: FieldMapping, analyzer: Any) -> list[Entry]
     incs = bool(fm.params.get("preserve_position_increments", True))
     info = searcher.field_info(fm.path)
     paths = info.source_paths if info is not None and info.source_paths else None  # a copy_to target's sources
+    defined = context_mappings(fm)
     out: list[Entry] = []
     for doc in range(searcher.max_doc):
         source = searcher.sources[doc] if searcher.live[doc] else None
@@ -90,10 +124,46 @@ def _entries(searcher: Searcher, fm: FieldMapping, analyzer: Any) -> list[Entry]
         for value in indexed_values(fm, source, paths):
             for item in value:
                 assert isinstance(item, CompletionInput)
-                out.append(Entry(doc, item.input, item.weight, analyzed_form(analyzer, item.input, seps, incs)))
+                form = analyzed_form(analyzer, item.input, seps, incs)
+                if not defined:
+                    out.append(Entry(doc, item.input, item.weight, form))
+                    continue
+                if java_blank(item.input):  # never indexed
+                    continue
+                for context in _doc_contexts(fm.path, defined, item, source, field_of):
+                    out.append(Entry(doc, item.input, item.weight, form, context))
     with _LOCK:
         _CACHE.setdefault(searcher, {})[fm.path] = out
     return out
+
+
+def _doc_contexts(
+    field: str, defined: tuple[Any, ...], item: CompletionInput, source: Any, field_of: FieldLookup
+) -> list[str]:
+    """The typed contexts an input was indexed under: inline ones and its mappings' ``path`` values read
+    back from ``_source`` through those fields' own parsers (indexing refused a document without any)."""
+
+    def from_path(path: str) -> list[str]:
+        other = field_of(path)
+        try:
+            return path_contexts(other, indexed_values(other, source) if other is not None else [])
+        except ValueError:
+            return []
+
+    try:
+        return typed_contexts(field, defined, item, from_path)
+    except ValueError:
+        return []
+
+
+def _score(weight: int, boost: float) -> float:
+    """``CompletionScorer.score``: the weight alone without a boost, the boost alone for weight 0, else
+    their float product."""
+    if boost == 0:
+        return float(weight)
+    if weight == 0:
+        return float(boost)
+    return float(np.float32(np.float32(weight) * np.float32(boost)))
 
 
 def _auto_edits(spec: str | int) -> int:
@@ -197,44 +267,60 @@ def regex_matcher(s: CompletionSuggestion) -> DerivativeMatcher:
 
 
 def complete(
-    searcher: Searcher, fm: FieldMapping, index_analyzer: Any, search_analyzer: Any, s: CompletionSuggestion
-) -> list[tuple[Entry, float]]:
+    searcher: Searcher,
+    fm: FieldMapping,
+    index_analyzer: Any,
+    search_analyzer: Any,
+    s: CompletionSuggestion,
+    field_of: FieldLookup = lambda path: None,
+) -> list[Completed]:
     """The suggested documents, best first, each with its matching input and score.
 
     ``NRTSuggester`` gathers the best ``size × prefix paths`` suggestions by score (ties in the FST's
     input order: the analysed form), a repeated input not counted under ``skip_duplicates``; a document
     with several of them is suggested once, under the first. So a document matching by several inputs
     takes several of the ``size`` places and fewer documents may come back, as in Elasticsearch.
+
+    On a context-enabled field (:mod:`retrievo.suggest.contexts`) each key also needs a context the query
+    accepts, whose boost joins the inner query's; every path through a different context counts.
     """
+    defined = context_mappings(fm)
+    query_contexts = parse_query_contexts(fm.path, defined, s.contexts)  # the builder, before the query
     seps = bool(fm.params.get("preserve_separators", True))
     incs = bool(fm.params.get("preserve_position_increments", True))
     check_reserved(s.regex if s.regex is not None else s.prefix)
     typed = analyzed_form(search_analyzer, s.prefix, seps, incs)
     regex = regex_matcher(s) if s.regex is not None else None
+    accepted = context_filter(defined, query_contexts) if defined else None
     matches: list[tuple[Entry, float]] = []
-    paths: set[str] = set()
-    for entry in _entries(searcher, fm, index_analyzer):
+    paths: set[tuple[str | None, str]] = set()
+    for entry in _entries(searcher, fm, index_analyzer, field_of):
+        context_boost = 0.0
+        if accepted is not None:
+            found = accepted.boost_of(entry.context or "")
+            if found is None:
+                continue
+            context_boost = found
         if regex is not None:  # RegexCompletionQuery: not analysed, scored by weight alone
             path = regex_path(regex, entry.form)
             if path is None:
                 continue
-            score = float(entry.weight)
+            score = _score(entry.weight, context_boost)
         elif s.fuzzy is None:
             if not entry.form.startswith(typed):
                 continue
-            path, score = typed, float(entry.weight)
+            path, score = typed, _score(entry.weight, context_boost)
         else:
             path = fuzzy_path(typed, entry.form, s.fuzzy)
             if path is None:
                 continue
-            boost = common_prefix(typed, path)
-            score = float(entry.weight) * boost if entry.weight and boost else float(entry.weight or boost)
-        paths.add(path)
+            score = _score(entry.weight, context_boost + common_prefix(typed, path))
+        paths.add((entry.context, path))
         matches.append((entry, score))
-    matches.sort(key=lambda m: (-m[1], m[0].form, m[0].input, m[0].doc))  # NRTSuggester's ScoringPathComparator
+    matches.sort(key=lambda m: (-m[1], m[0].key, m[0].input, m[0].doc))  # NRTSuggester's ScoringPathComparator
     wanted = max(1, s.shard_size if s.shard_size is not None else s.size)
     top_n = wanted * max(1, len(paths))
-    per_doc: dict[int, tuple[Entry, float]] = {}
+    per_doc: dict[int, Completed] = {}
     seen: set[str] = set()
     taken = 0
     for entry, score in matches:
@@ -245,6 +331,10 @@ def complete(
                 continue
             seen.add(entry.input)
         taken += 1
-        per_doc.setdefault(entry.doc, (entry, score))
-    ranked = sorted(per_doc.values(), key=lambda m: (-m[1], m[0].input, m[0].doc))
+        held = per_doc.get(entry.doc)
+        if held is None:
+            held = per_doc[entry.doc] = Completed(entry, score)
+        if entry.context is not None:
+            per_doc[entry.doc] = Completed(held.entry, held.score, (*held.contexts, entry.context))
+    ranked = sorted(per_doc.values(), key=lambda m: (-m.score, m.entry.input, m.entry.doc))
     return ranked[: min(wanted, s.size)]

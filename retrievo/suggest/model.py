@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from retrievo.suggest.common import SuggestionBase, changed_options
 from retrievo.suggest.phrase_model import PhraseSuggestion, phrase_json
@@ -65,6 +65,9 @@ class CompletionSuggestion:
     shard_size: int | None = None
     skip_duplicates: bool = False
     fuzzy: FuzzyOptions | None = None
+    #: ``contexts`` as given (name → raw JSON): read against the field's context mappings on the shard
+    #: (:mod:`retrievo.suggest.contexts`), as Elasticsearch keeps them as bytes until then.
+    contexts: tuple[tuple[str, Any], ...] | None = None
 
 
 Suggestion = TermSuggestion | CompletionSuggestion | PhraseSuggestion
@@ -122,6 +125,8 @@ def _completion_json(s: CompletionSuggestion) -> dict[str, object]:
     if s.regex_options is not None:
         options = s.regex_options
         body["regex"] = {"flags_value": options.flags, "max_determinized_states": options.max_determinized_states}
+    if s.contexts is not None:
+        body["contexts"] = dict(s.contexts)
     if s.regex is not None:
         return {"regex": s.regex, "completion": body}
     if s.text != s.prefix:

@@ -3,7 +3,7 @@ and each suggester's builder read it, with their validation messages.
 
 A suggestion is ``{"text"|"prefix"|"regex": ..., "<suggester>": {...}}``; the section may hold a global
 ``text`` that suggestions without their own use. ``phrase`` bodies are read by ``phrase_parse.py``;
-completion ``contexts`` are refused (``not_supported``).
+completion ``contexts`` are kept as given and read on the shard (``suggest/contexts.py``).
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from retrievo.errors import ApiError, bad_request, illegal_argument, not_supported, parsing_error
+from retrievo.errors import ApiError, bad_request, illegal_argument, parsing_error
 from retrievo.grammar.json import values as jv
 from retrievo.grammar.json.errors import failed_field, x_content
 from retrievo.lucene import automata
@@ -191,8 +191,10 @@ def _completion(body: dict[str, Any]) -> dict[str, Any]:
             out[key] = _number("completion", key, value, jv.java_bool)
         elif key == "fuzzy":
             out[key] = _fuzzy(value)
-        elif key == "contexts":
-            raise not_supported("[completion] suggester [contexts]", "context suggesters are not implemented")
+        elif key in ("contexts", "context"):  # "context": the deprecated name
+            if not isinstance(value, dict):
+                raise x_content(f"[completion] {key} doesn't support values of type: {jv.token_of(value)}")
+            out["contexts"] = tuple(value.items())
         elif key == "regex":
             out["regex_options"] = _regex_options(value)
         else:

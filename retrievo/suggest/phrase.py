@@ -19,7 +19,7 @@ segment; over several segments Lucene's ``MultiTerms`` does not know it and Elas
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,7 +30,7 @@ from retrievo.suggest.model import TermSuggestion
 from retrievo.suggest.phrase_model import DirectGenerator, PhraseSuggestion, Smoothing
 from retrievo.suggest.term import suggest_similar
 
-__all__ = ["PhraseToken", "UnigramsRequired", "gram_size_of", "phrase_entry"]
+__all__ = ["PhraseOption", "PhraseShard", "PhraseToken", "UnigramsRequired", "gram_size_of", "phrase_entry"]
 
 #: ``PhraseSuggestionContext.DEFAULT_SCORER``: stupid backoff with the float discount ``0.4f``.
 DEFAULT_SMOOTHING = Smoothing("stupid_backoff", discount=float(np.float32(0.4)))
@@ -68,6 +68,30 @@ class _Cand:
 class _Set:
     original: _Cand
     candidates: list[_Cand]
+
+
+@dataclass(frozen=True)
+class PhraseOption:
+    """A correction as a shard answers it (``PhraseSuggestion.Entry.Option``): ``score`` is the float32
+    score exactly (the reduce compares it with the cutoff as Java promotes it); ``collate_match`` only
+    with a pruning ``collate``."""
+
+    text: str
+    highlighted: str | None
+    score: float
+    collate_match: bool | None = None
+
+
+@dataclass(frozen=True)
+class PhraseShard:
+    """One shard's entry (``PhraseSuggestion.Entry``): the text, its UTF-16 length, the shard's
+    ``cutoffScore`` (the input phrase's score times ``confidence``; ``Double.MIN_VALUE`` when nothing
+    was scored) and up to ``shard_size`` options above it, best first."""
+
+    text: str
+    length: int
+    cutoff: float = DOUBLE_MIN
+    options: tuple[PhraseOption, ...] = ()
 
 
 def _stats(inv: InvertedField, term: str) -> tuple[int, int]:
@@ -276,16 +300,21 @@ def phrase_entry(
     max_doc: int,
     gram_size: int,
     segments: int = 1,
-) -> list[dict[str, Any]]:
-    """The suggestion's one entry: the text, offset 0, its UTF-16 length and the options."""
-    from retrievo.response import es_float
+    collate: Callable[[str], bool] | None = None,
+) -> PhraseShard:
+    """The suggestion's one entry on one shard: the text, its UTF-16 length, the cutoff and up to
+    ``shard_size`` options (the reduce in ``suggest/shards.py`` keeps ``size`` of them). A field
+    without postings here is as Lucene's ``MultiTerms.getTerms`` answering null: no options.
 
+    ``collate`` (``suggest/collate.py``) tells whether a correction's text passes the collate query;
+    it runs on every correction before the score cutoff, as ``PhraseSuggester`` runs it, and a
+    correction that fails it is dropped, or kept with ``collate_match`` when ``s.collate.prune``."""
     length = len(s.text) + sum(1 for ch in s.text if ord(ch) > 0xFFFF)
-    entry: dict[str, Any] = {"text": s.text, "offset": 0, "length": length, "options": []}
+    entry = PhraseShard(s.text, length)
     rwl = s.real_word_error_likelihood
-    gens = [_Generator(g, inv, max_doc, rwl) for g, inv in generator_fields if inv is not None and inv.terms]
-    if not gens or suggest_inv is None or not suggest_inv.terms:
-        return [entry]
+    gens = [_Generator(g, inv, max_doc, rwl) for g, inv in generator_fields if inv is not None and inv.docs.size]
+    if not gens or suggest_inv is None or not suggest_inv.docs.size:
+        return entry
     sets: list[_Set] = []
     any_unigram = False
     previous = -1
@@ -303,7 +332,7 @@ def phrase_entry(
     if s.force_unigrams and not any_unigram and tokens:
         raise UnigramsRequired("At least one unigram is required but all tokens were ngrams")
     if not sets or len(sets) >= s.token_limit:
-        return [entry]
+        return entry
     shard_size = s.shard_size if s.shard_size is not None else max(s.size, 5)
     for cset in sets:
         for gen in gens:
@@ -321,15 +350,16 @@ def phrase_entry(
         for i in range(len(sets)):
             total += scorer.score(originals, sets, i, gram_size)
         cutoff = math.exp(total) * s.confidence
-    options = []
+    options: list[PhraseOption] = []
+    prune = collate is not None and s.collate is not None and s.collate.prune
     for score, cands in _corrections(sets, scorer, gram_size, s.max_errors, cutoff, shard_size):
+        text = _join(cands)
+        matched = collate(text) if collate is not None else True
+        if not matched and not prune:
+            continue
         shown = float(np.float32(score))
         if not shown > cutoff:  # PhraseSuggestion.Entry.addOption compares the float score
             continue
-        option: dict[str, Any] = {"text": _join(cands)}
-        if s.pre_tag is not None:
-            option["highlighted"] = _join(cands, s.pre_tag, s.post_tag)
-        option["score"] = es_float(shown)
-        options.append(option)
-    entry["options"] = options[: s.size]
-    return [entry]
+        highlighted = _join(cands, s.pre_tag, s.post_tag) if s.pre_tag is not None else None
+        options.append(PhraseOption(text, highlighted, shown, matched if prune else None))
+    return PhraseShard(s.text, length, cutoff, tuple(options))

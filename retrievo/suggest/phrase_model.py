@@ -1,15 +1,15 @@
 """The parsed ``phrase`` suggestion (``PhraseSuggestionBuilder``), its candidate generators
-(``DirectCandidateGeneratorBuilder``) and smoothing models (``StupidBackoff``, ``Laplace``,
-``LinearInterpolation``), with Elasticsearch's defaults."""
+(``DirectCandidateGeneratorBuilder``), smoothing models (``StupidBackoff``, ``Laplace``,
+``LinearInterpolation``) and ``collate`` template, with Elasticsearch's defaults."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
-from typing import Literal
+from dataclasses import dataclass, field, fields
+from typing import Any, Literal
 
 from retrievo.suggest.common import SuggestionBase, changed_options
 
-__all__ = ["DirectGenerator", "PhraseSuggestion", "Smoothing", "phrase_json"]
+__all__ = ["Collate", "DirectGenerator", "PhraseSuggestion", "Smoothing", "phrase_json"]
 
 
 @dataclass(frozen=True)
@@ -46,6 +46,22 @@ class Smoothing:
 
 
 @dataclass(frozen=True)
+class Collate:
+    """``collate``: a mustache template rendered per correction into a query that must match a document
+    (``suggestion`` is the correction's text, ``params`` the other variables). ``prune`` keeps the
+    corrections that match nothing, marking every option with ``collate_match``. The template's
+    ``lang`` and ``content_type`` are kept to be checked where Elasticsearch compiles the template (on
+    the shard, ``PhraseSuggestionBuilder.build``)."""
+
+    source: str
+    params: dict[str, Any] = field(default_factory=dict, hash=False)
+    prune: bool = False
+    lang: str = "mustache"
+    #: ``options.content_type`` (``application/json`` when the source was given as an object).
+    content_type: str | None = None
+
+
+@dataclass(frozen=True)
 class PhraseSuggestion(SuggestionBase):
     """``phrase``: corrections of the whole ``text`` scored by a noisy channel over n-gram statistics."""
 
@@ -60,6 +76,19 @@ class PhraseSuggestion(SuggestionBase):
     post_tag: str | None = None
     smoothing: Smoothing | None = None
     generators: tuple[DirectGenerator, ...] = ()
+    collate: Collate | None = None
+
+
+def _collate_json(c: Collate) -> dict[str, object]:
+    """``collate`` printed back: the template as ``Script.toXContent`` prints an inline script."""
+    query: dict[str, object] = {"source": c.source, "lang": c.lang}
+    if c.content_type is not None:
+        query["options"] = {"content_type": c.content_type}
+    body: dict[str, object] = {"query": query}
+    if c.params:
+        body["params"] = c.params
+    body["prune"] = c.prune
+    return body
 
 
 def _changed(value: object, default: object) -> bool:
@@ -106,4 +135,6 @@ def phrase_json(s: PhraseSuggestion) -> dict[str, object]:
             }
             for g in s.generators
         ]
+    if s.collate is not None:
+        body["collate"] = _collate_json(s.collate)
     return {"text": s.text, "phrase": body}

@@ -2,8 +2,8 @@
 (``DirectCandidateGeneratorBuilder.PARSER``) and ``SmoothingModel.fromXContent``.
 
 Java ``float`` parameters are kept as the float32 value Elasticsearch holds (``0.95`` is
-``0.949999988…`` in its arithmetic). ``collate`` (a search template run per correction) and the
-generators' ``pre_filter``/``post_filter`` are refused with ``not_supported``.
+``0.949999988…`` in its arithmetic). ``collate`` (a search template run per correction) is read by
+``collate.py``; the generators' ``pre_filter``/``post_filter`` are refused with ``not_supported``.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import numpy as np
 from retrievo.errors import bad_request, illegal_argument, not_supported, parsing_error
 from retrievo.grammar.json import values as jv
 from retrievo.grammar.json.errors import failed_field, x_content
+from retrievo.suggest.collate import parse_collate
 from retrievo.suggest.phrase_model import DirectGenerator, Smoothing
 
 __all__ = ["parse_phrase"]
@@ -154,8 +155,10 @@ def parse_phrase(body: dict[str, Any]) -> dict[str, Any]:
                 out["smoothing"] = _smoothing(value)
             elif key == "highlight":
                 out["pre_tag"], out["post_tag"] = _highlight(value)
-            elif key == "collate":
-                raise not_supported("[phrase] suggester [collate]", "it runs a search template for every correction")
+            elif key == "collate":  # suggest/collate.py
+                collate = parse_collate(value)
+                if collate is not None:
+                    out["collate"] = collate
             else:
                 raise parsing_error(f"suggester[phrase]  doesn't support array field [{key}]")
         else:

@@ -1,15 +1,18 @@
 """A ``phrase`` suggestion run on one snapshot: the field, analyzer and generators resolved as
 ``PhraseSuggestionBuilder.build`` and ``SuggestionBuilder.populateCommonFields`` resolve them, failures
-as shard failures (``search_phase_execution_exception`` around the cause), then ``phrase.py``."""
+as shard failures (``search_phase_execution_exception`` around the cause), then ``phrase.py`` (with
+``collate.py`` judging each correction when the suggestion has a ``collate`` query)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from retrievo.errors import error_cause, shard_failure
+from retrievo.errors import error_cause, not_supported, shard_failure
 from retrievo.index.searcher import Searcher
-from retrievo.suggest.phrase import PhraseToken, UnigramsRequired, gram_size_of, phrase_entry
+from retrievo.suggest.collate import QueryMask, check_collate, collate_matcher
+from retrievo.suggest.phrase import PhraseShard, PhraseToken, UnigramsRequired, gram_size_of, phrase_entry
 from retrievo.suggest.phrase_model import DirectGenerator, PhraseSuggestion
+from retrievo.suggest.shards import reader_max_doc
 
 __all__ = ["run_phrase"]
 
@@ -23,7 +26,10 @@ def _tokens(analyzer: Any, text: str) -> list[PhraseToken]:
     return [PhraseToken(t, p, "word") for t, p in zip(terms, positions, strict=True)]
 
 
-def run_phrase(searcher: Searcher, index: str, s: PhraseSuggestion) -> list[dict[str, Any]]:
+def run_phrase(searcher: Searcher, index: str, s: PhraseSuggestion, query_mask: QueryMask | None = None) -> PhraseShard:
+    """The entry of the shard ``searcher`` shows (the whole index when it has one shard), with its
+    ``maxDoc`` and statistics; ``query_mask`` runs a ``collate`` query on ``searcher`` (the planner
+    compiles it)."""
     fi = searcher.field_info(s.field)
     if fi is None:
         raise shard_failure(index, error_cause("illegal_argument_exception", f"no mapping found for field [{s.field}]"))
@@ -34,6 +40,12 @@ def run_phrase(searcher: Searcher, index: str, s: PhraseSuggestion) -> list[dict
             raise shard_failure(index, error_cause("illegal_argument_exception", reason))
     else:
         analyzer = fi.search_analyzer if fi.type == "text" else None
+    collate = None
+    if s.collate is not None:  # compiled where PhraseSuggestionBuilder.build compiles it
+        if query_mask is None:
+            raise not_supported("[phrase] suggester [collate] outside a search")
+        check_collate(s.collate, index)
+        collate = collate_matcher(s.collate, query_mask, searcher.live, index)
     gram_size = s.gram_size if s.gram_size is not None else (gram_size_of(analyzer) or 1)
     generators = s.generators or (DirectGenerator(field=s.field),)
     fields = [(g, searcher.inverted(g.field)) for g in generators]
@@ -43,9 +55,10 @@ def run_phrase(searcher: Searcher, index: str, s: PhraseSuggestion) -> list[dict
             _tokens(analyzer, s.text),
             searcher.inverted(s.field),
             fields,
-            searcher.max_doc,
+            reader_max_doc(searcher),
             gram_size,
             searcher.segments,
+            collate,
         )
     except UnigramsRequired as bad:
         raise shard_failure(index, error_cause("illegal_state_exception", str(bad))) from None

@@ -228,6 +228,14 @@ def _order(sort: str) -> Any:
 
 def suggest_similar(inv: InvertedField | None, token: str, s: TermSuggestion, max_doc: int) -> list[Candidate]:
     """The options of one token, best first, at most ``size``."""
+    return shard_candidates(inv, token, s, max_doc)[: s.size]
+
+
+def shard_candidates(inv: InvertedField | None, token: str, s: TermSuggestion, max_doc: int) -> list[Candidate]:
+    """What one shard answers for a token (``DirectSpellChecker.suggestSimilar`` asked for ``shard_size``
+    words): best first, at most ``shard_size``; the coordinator merges the shards' and keeps ``size``
+    (``suggest/shards.py``). ``max_doc`` is the shard's ``maxDoc``, what the fractional
+    ``max_term_freq`` and ``min_doc_freq`` scale by."""
     shard_size = s.shard_size if s.shard_size is not None else max(s.size, 5)
     if len(token) < s.min_word_length or inv is None:
         return []
@@ -250,8 +258,7 @@ def suggest_similar(inv: InvertedField | None, token: str, s: TermSuggestion, ma
     if s.max_edits > 1 and len(found) < inspections:
         for c in _fuzzy_pass(inv, token, s.max_edits, s, threshold, inspections):
             found.setdefault(c.term, c)
-    ranked = sorted(found.values(), key=_order(s.sort))[:shard_size]
-    return sorted(ranked, key=_order(s.sort))[: s.size]
+    return sorted(found.values(), key=_order(s.sort))[:shard_size]
 
 
 def utf16_offset(text: str, index: int) -> int:
@@ -260,14 +267,15 @@ def utf16_offset(text: str, index: int) -> int:
 
 
 def suggestion_entries(tokens: list[Token], inv: InvertedField | None, s: TermSuggestion, max_doc: int) -> list[dict]:
-    """The response's entries: one per token, ``text``, ``offset``, ``length`` and ``options``."""
+    """One shard's entries: one per token, ``text``, ``offset``, ``length`` and up to ``shard_size``
+    ``options`` (the reduce in ``suggest/shards.py`` keeps ``size`` of them)."""
     from retrievo.response import es_float
 
     entries = []
     for tok in tokens:
         options = [
             {"text": c.term, "score": es_float(c.score), "freq": c.freq}
-            for c in suggest_similar(inv, tok.term, s, max_doc)
+            for c in shard_candidates(inv, tok.term, s, max_doc)
         ]
         entries.append({"text": tok.term, "offset": tok.start, "length": tok.end - tok.start, "options": options})
     return entries

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from elasticsearch import ApiError, BadRequestError
+from elasticsearch import ApiError
 
 from retrievo import Engine
 
@@ -123,10 +123,15 @@ def test_scripts_are_refused_by_name(engine: Engine) -> None:
     assert "[script] in a [max] aggregation is not supported in retrievo" in err.body["error"]["reason"]
 
 
-def test_aggs_over_several_indices_are_refused(engine: Engine) -> None:
-    with pytest.raises(BadRequestError) as err:
-        engine.search(index="idx,other", aggs={"t": {"terms": {"field": "tag"}}})
-    assert "[aggs] in a search over several indices is not supported in retrievo" in str(err.value)
+def test_aggs_over_several_indices_are_reduced(engine: Engine) -> None:
+    """``other`` maps nothing: it adds nothing (``tests/aggregations/test_multi_index_aggs.py`` covers the
+    reduce), not even sizes to a ``significant_terms`` (``UnmappedSignificantTerms``)."""
+    resp = engine.search(index="idx,other", size=0, aggs={"t": {"terms": {"field": "tag"}}})
+    assert [(b["key"], b["doc_count"]) for b in resp["aggregations"]["t"]["buckets"]] == [("a", 2), ("b", 2), ("c", 2)]
+    sig = {"t": {"significant_terms": {"field": "tag", "min_doc_count": 1}}}
+    both = engine.search(index="idx,other", size=0, query={"term": {"tag": "a"}}, aggs=sig)["aggregations"]
+    alone = engine.search(index="idx", size=0, query={"term": {"tag": "a"}}, aggs=sig)["aggregations"]
+    assert both == alone and both["t"]["buckets"]
 
 
 # -- response shape --------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ Not ported as written:
   (its setup's external versions); "... and seq_no" is ported in
   ``tests/loose_ends/test_stored_fields_top_hits_collapse.py``.
 * "field collapsing on a field alias" maps an ``alias`` field (a type retrievo does not have) and
-  searches two indices at once, which retrievo refuses for a ``collapse`` search (checked here).
+  searches two indices at once (a ``collapse`` with ``inner_hits`` over two indices is checked here).
 """
 
 from __future__ import annotations
@@ -202,11 +202,14 @@ def test_field_collapsing_on_a_field_alias() -> None:
     with inner totals 1, 4, 3)."""
 
 
-def test_collapse_inner_hits_across_several_indices_are_refused() -> None:
+def test_collapse_inner_hits_across_several_indices() -> None:
+    """An empty second index changes nothing: the expand searches run over both indices
+    (``tests/multi_index/test_multi_index_collapse.py`` has groups spread over several)."""
     e = build()
     e.indices.create(index="other", mappings={"properties": {"numeric_group": {"type": "integer"}}})
-    with pytest.raises(ApiError) as err:
-        e.search(index="test,other", body={"collapse": {"field": "numeric_group", "inner_hits": {"name": "sub"}}})
-    assert err.value.status_code == 400
-    reason = "[collapse] [inner_hits] in a search over several indices is not supported in retrievo"
-    assert err.value.body["error"]["reason"] == reason
+    body = {"collapse": {"field": "numeric_group", "inner_hits": INNER_ASC}, "sort": [{"sort": "desc"}]}
+    resp = e.search(index="test,other", rest_total_hits_as_int=True, body=body).body
+    hits = resp["hits"]["hits"]
+    for hit, (doc_id, group, sort), expected in zip(hits, [("6", 3, 36), ("3", 1, 24), ("4", 25, 10)], EXPECTED_INNER):
+        check_hit(hit, doc_id, group, sort)
+        assert inner(hit) == expected

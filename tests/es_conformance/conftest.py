@@ -88,14 +88,12 @@ def build_linear_engine() -> Engine:
 
 # --------------------------------------------------------------------------- setup: rrf/300
 def build_rrf300_engine() -> Engine:
-    """``rrf/300_rrf_retriever.yml`` setup: three docs with text/keyword/1-dim hnsw vector.
-
-    The YAML creates the index with ``number_of_shards: 5``; retrievo has one shard per index (and
-    refuses other counts), so the index is created with the default single shard.
-    """
+    """``rrf/300_rrf_retriever.yml`` setup: three docs with text/keyword/1-dim hnsw vector, in the YAML's
+    five shards (murmur3 routing puts docs 1, 2, 3 on shards 4, 3, 0)."""
     e = Engine()
     e.indices.create(
         index="test",
+        settings={"number_of_shards": 5},
         mappings={
             "properties": {
                 "text": {"type": "text"},

@@ -12,12 +12,12 @@ from retrievo import Engine
 def build_script_engine() -> Engine:
     """Docs 1–11: ``vector_asc`` [n], ``vector_desc`` [12 − n], ``int`` (n − 1) % 3 + 1, ``text`` "term n".
 
-    The YAML asks for 5 shards; retrievo keeps every index in one (and refuses the setting), which
-    changes none of the orders below (kNN and constant-per-term BM25 scores do not depend on shards).
+    In the YAML's 5 shards (kNN and constant-per-term BM25 scores do not depend on them; ties do).
     """
     e = Engine()
     e.indices.create(
         index="test",
+        settings={"number_of_shards": 5},
         mappings={
             "properties": {
                 "vector_asc": VECTOR_1D,

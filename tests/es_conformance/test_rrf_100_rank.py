@@ -15,9 +15,8 @@ The ``_rank`` assertions are therefore replaced by the hit order they restate (`
 1-based position). The YAML's deprecation ``warnings`` are not checked: retrievo sends no ``Warning``
 headers.
 
-The YAML creates 5 shards; retrievo keeps every index in one (and refuses ``number_of_shards: 5``),
-so the index is created without shard settings. One shard cannot change these orders: every case is
-computed below for either BM25 order of the two ``text:term`` docs.
+The index has the YAML's 5 shards; every case is computed below for either BM25 order of the two
+``text:term`` docs, so the orders hold on one shard too.
 """
 
 from __future__ import annotations
@@ -44,6 +43,7 @@ def engine() -> Engine:
     e = Engine()
     e.indices.create(
         index="test",
+        settings={"number_of_shards": 5},
         mappings={
             "properties": {
                 "text": {"type": "text"},

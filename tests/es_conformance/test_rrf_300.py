@@ -3,8 +3,8 @@
 Source: ``x-pack/plugin/rank-rrf/src/yamlRestTest/resources/rest-api-spec/test/rrf/300_rrf_retriever.yml``
 in ``elastic/elasticsearch``, read at commit ``4ba5d23805e13aa40ca50d5cbf62ed45f2dd31b1`` (a later stored
 version, ``0ed58fbf``, differs by three characters of whitespace in the cases ported here). Index and
-documents: ``build_rrf300_engine`` in ``conftest.py`` — with one shard instead of the YAML's five,
-which only the skipped "multiple knn retriever" case depends on. Spec:
+documents: ``build_rrf300_engine`` in ``conftest.py``, in the YAML's five shards (the "multiple knn
+retriever" case depends on them: per-shard BM25 statistics and the cross-shard tie order). Spec:
 /work/shared/spec/elasticsearch-retrievers.md §4 and §9 (table row ``rrf/300``).
 
 Children used below: ``knn(q, k)`` on ``vector`` (doc vectors 0, 1, 2; ``num_candidates = k``),
@@ -64,11 +64,8 @@ def test_rrf_with_multiple_standard_retrievers_and_a_knn_retriever(rrf300_engine
 
 
 # YAML: "rrf retriever with multiple standard retrievers and multiple knn retriever"
-@pytest.mark.skip(
-    reason="depends on the YAML's 5-shard index (per-shard BM25 statistics and the cross-shard "
-    "order of the docs 1/3 knn tie); on one shard ES itself ranks doc 1 first "
-    "(spec §9 table, rrf/300); retrievo has one shard per index"
-)
+# The knn(1.0) child ties docs 1 and 3 (distance 1); across shards the tie goes to the lower shard, doc 3's
+# shard 0 before doc 1's shard 4, and with rank_window_size 2 that decides the winner (on one shard, doc 1).
 def test_rrf_with_multiple_standard_and_multiple_knn_retrievers(rrf300_engine):
     resp = rrf300_engine.search(
         index="test",

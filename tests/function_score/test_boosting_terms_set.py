@@ -16,6 +16,7 @@ import pytest
 from elasticsearch import BadRequestError
 
 from retrievo import Engine
+from tests.function_score.conftest import f32, indexed
 
 F32 = np.float32
 INDEX = "bt"
@@ -30,30 +31,13 @@ DOCS: dict[str, dict[str, Any]] = {
 
 @pytest.fixture(scope="module")
 def es() -> Engine:
-    engine = Engine()
-    engine.indices.create(
-        index=INDEX,
-        mappings={
-            "properties": {
-                "title": {"type": "text"},
-                "codes": {"type": "keyword"},
-                "required": {"type": "long"},
-            }
-        },
-    )
-    for doc_id, doc in DOCS.items():
-        engine.index(index=INDEX, id=doc_id, document=doc)
-    engine.indices.refresh(index=INDEX)
-    return engine
+    properties = {"title": {"type": "text"}, "codes": {"type": "keyword"}, "required": {"type": "long"}}
+    return indexed(INDEX, properties, DOCS)
 
 
 def scores(es: Engine, query: dict[str, Any]) -> dict[str, float]:
     resp = es.search(index=INDEX, query=query, size=20)
     return {h["_id"]: h["_score"] for h in resp["hits"]["hits"]}
-
-
-def f32(x: float) -> float:
-    return float(str(F32(x)))
 
 
 @pytest.mark.parametrize("boost", [1.0, 3.0])

@@ -15,6 +15,7 @@ import pytest
 from elasticsearch import ApiError, BadRequestError
 
 from retrievo import Engine
+from tests.function_score.conftest import f32, indexed
 from tests.random_score_reference import murmur3_32, salted_seed
 
 F32 = np.float32
@@ -30,33 +31,19 @@ BASE = {"match": {"title": "quick brown fox"}}
 
 @pytest.fixture(scope="module")
 def es() -> Engine:
-    engine = Engine()
-    engine.indices.create(
-        index=INDEX,
-        mappings={
-            "properties": {
-                "title": {"type": "text"},
-                "tags": {"type": "keyword"},
-                "price": {"type": "double"},
-                "n": {"type": "integer"},
-                "d": {"type": "date"},
-            }
-        },
-    )
-    for doc_id, doc in DOCS.items():
-        engine.index(index=INDEX, id=doc_id, document=doc)
-    engine.indices.refresh(index=INDEX)
-    return engine
+    properties = {
+        "title": {"type": "text"},
+        "tags": {"type": "keyword"},
+        "price": {"type": "double"},
+        "n": {"type": "integer"},
+        "d": {"type": "date"},
+    }
+    return indexed(INDEX, properties, DOCS)
 
 
 def scores(es: Engine, query: dict[str, Any], **kw: Any) -> dict[str, float]:
     resp = es.search(index=INDEX, query=query, size=10, **kw)
     return {h["_id"]: h["_score"] for h in resp["hits"]["hits"]}
-
-
-def f32(x: float) -> float:
-    """A double rounded to float, as the client reads Elasticsearch's printed float back."""
-    return float(str(F32(x)))
 
 
 MODIFIERS = {

@@ -9,6 +9,7 @@ import pytest
 from elasticsearch import BadRequestError
 
 from retrievo import Engine
+from tests.function_score.conftest import f32
 
 
 @pytest.fixture(scope="module")
@@ -36,14 +37,9 @@ def _truncated(value: float) -> float:
     return float(np.array(bits, dtype=np.int32).view(np.float32))
 
 
-def _es(value: float) -> float:
-    """A float score as the client reads it (shortest digits of the float32)."""
-    return float(str(np.float32(value)))
-
-
 def test_term_on_rank_features_is_linear(es: Engine) -> None:
     hits = es.search(index="rf", query={"term": {"topics": {"value": "a", "boost": 2}}})["hits"]["hits"]
-    assert [(h["_id"], h["_score"]) for h in hits] == [("2", 10.0), ("1", _es(2 * _truncated(0.1)))]
+    assert [(h["_id"], h["_score"]) for h in hits] == [("2", 10.0), ("1", f32(2 * _truncated(0.1)))]
 
 
 def test_negative_impact_stores_the_inverse(es: Engine) -> None:
@@ -54,7 +50,7 @@ def test_negative_impact_stores_the_inverse(es: Engine) -> None:
 def test_weighted_tokens_on_rank_features(es: Engine) -> None:
     query = {"weighted_tokens": {"topics": {"tokens": {"a": 1.0, "b": 3.0}}}}
     hits = es.search(index="rf", query=query)["hits"]["hits"]
-    expected_1 = _es(np.float64(_truncated(0.1)) + 3.0 * 2.0)
+    expected_1 = f32(np.float64(_truncated(0.1)) + 3.0 * 2.0)
     assert [(h["_id"], h["_score"]) for h in hits] == [("1", expected_1), ("2", 5.0)]
 
 

@@ -148,10 +148,11 @@ ERRORS: list[tuple[str, Any, str, str]] = [
     ("rescore without rescore_query", {"rescore": {"query": {}}}, IAE, "rescore_query cannot be null"),
     ("post_filter", {"post_filter": {"match_all": {}}}, IAE, _unsupported("[post_filter] search parameter")),
     (
-        "suggest phrase suggester collate",
-        {"suggest": {"s": {"text": "a", "phrase": {"field": "f", "collate": {"query": {"source": "{}"}}}}}},
+        "suggest phrase suggester collate with a stored template",
+        {"suggest": {"s": {"text": "a", "phrase": {"field": "f", "collate": {"query": {"id": "t"}}}}}},
         IAE,
-        _unsupported("[phrase] suggester [collate]") + ": it runs a search template for every correction",
+        _unsupported("stored scripts ([id]) in the [phrase] suggester's [collate] [query]")
+        + ": give the template as [source]",
     ),
     ("fields as string", {"fields": "a"}, PE, "Unknown key for a VALUE_STRING in [fields]."),
     ("docvalue_fields as object", {"docvalue_fields": {}}, PE, "Unknown key for a START_OBJECT in [docvalue_fields]."),

@@ -326,7 +326,7 @@ def test_scroll_and_msearch_over_several_indices(mixed: Engine) -> None:
     second = mixed.scroll(scroll_id=first["_scroll_id"], scroll="1m")
     assert _sorts(second) == [33, 32, 31, 30, 23, 22, 21, 20]
     mixed.clear_scroll(scroll_id=second["_scroll_id"])
-    body = [{"index": FOUR}, {"sort": [{"field2": "desc"}], "size": 3}]
+    body: list[dict[str, Any]] = [{"index": FOUR}, {"sort": [{"field2": "desc"}], "size": 3}]
     (response,) = mixed.msearch(searches=body)["responses"]
     assert _sorts(response) == [53, 51, 42]
 

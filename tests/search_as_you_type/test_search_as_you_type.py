@@ -45,7 +45,7 @@ def test_explicit_parameters_round_trip() -> None:
         ({"max_shingle_size": 5}, "[max_shingle_size] must be at least [2] and at most [4], got [5]"),
         ({"max_shingle_size": 1}, "[max_shingle_size] must be at least [2] and at most [4], got [1]"),
         ({"doc_values": True}, "Cannot set [doc_values] on field of type [search_as_you_type]"),
-        ({"store": True}, "is not supported by retrievo"),
+        ({"similarity": "BM25"}, "is not supported by retrievo"),  # store: test_search_as_you_type_params.py
     ],
 )
 def test_bad_parameters(params: dict, reason: str) -> None:

@@ -3,9 +3,8 @@
 Source: ``rest-api-spec/src/yamlRestTest/resources/rest-api-spec/test/suggest/`` in ``elastic/elasticsearch``:
 ``10_basic.yml`` (commit ``f36ac43b``), ``20_completion.yml`` (``1fb7113b``; ``_type`` assertions dropped,
 Elasticsearch 9 prints no ``_type``), ``40_typed_keys.yml`` (``ec956d4b``) and
-``50_completion_with_multi_fields.yml`` (``5b66966b``). Skipped: ``30_context.yml`` and the context cases of
-40/50 (context suggesters are refused), the ``geo_point`` case of 50 (``geo_point`` is refused); 40 is run
-without its context suggester, which retrievo refuses (checked below).
+``50_completion_with_multi_fields.yml`` (``5b66966b``). Skipped: the ``geo_point`` case of 50 (``geo_point`` is
+refused). ``30_context.yml`` and the context cases of 40/50 are ported in ``test_completion_contexts.py``.
 """
 
 from __future__ import annotations
@@ -139,8 +138,7 @@ def test_typed_keys_parameter_for_suggesters() -> None:
 @pytest.mark.parametrize(
     "body",
     [
-        {"s": {"prefix": "Elastic", "completion": {"field": "suggestions", "contexts": {"format": "ebook"}}}},
-        {"s": {"text": "Elastic", "phrase": {"field": "title", "collate": {"query": {"source": "{}"}}}}},
+        {"s": {"text": "Elastic", "phrase": {"field": "title", "collate": {"query": {"id": "t"}}}}},
     ],
 )
 def test_context_and_phrase_suggesters_are_refused(body: dict[str, Any]) -> None:

@@ -177,7 +177,7 @@ def test_token_limit(es: Engine) -> None:
             "Illegal max_edits value 3",
         ),
         (
-            {"field": "title", "collate": {"query": {"source": "{}"}}},
+            {"field": "title", "collate": {"query": {"id": "stored"}}},
             "illegal_argument_exception",
             "is not supported in retrievo",
         ),

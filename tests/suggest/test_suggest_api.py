@@ -170,7 +170,7 @@ def test_shard_failures(es: Engine, suggest: dict[str, Any], reason: str) -> Non
 
 
 def test_refused_features(es: Engine) -> None:
-    for suggest in ({"s": {"text": "a", "phrase": {"field": "body", "collate": {"query": {"source": "{}"}}}}},):
+    for suggest in ({"s": {"text": "a", "phrase": {"field": "body", "collate": {"query": {"id": "t"}}}}},):
         error = _error(es, suggest=suggest)
         assert error["type"] == "illegal_argument_exception" and "is not supported in retrievo" in error["reason"]
 

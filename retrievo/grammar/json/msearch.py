@@ -4,7 +4,10 @@ The request is Elasticsearch's: header/body pairs as a list (what the official c
 ``msearch(searches=[...])`` takes) or as NDJSON text. As in Elasticsearch, a request that does not
 *parse* (a bad header key, invalid JSON, a body the search parser rejects) fails as a whole, before
 anything runs; the errors Elasticsearch only raises when a search runs (request validation, the
-query phase's result window) fail that one search and are kept on its item.
+query phase's result window) fail that one search and are kept on its item. A header's ``routing`` and
+``search_type`` (else the request's URL parameters, as ``RestMultiSearchAction`` defaults them) go on
+its parsed request: the search covers only the shards its routing values lead to, and
+``dfs_query_then_fetch`` scores with the index's statistics.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from retrievo.grammar.json.search import result_window_error
 from retrievo.retrievers.search import SearchRequest
 
 #: Header keys Elasticsearch reads (``MultiSearchRequest.readMultiLineFormat``) that cannot change
-#: what a single local shard returns: accepted, their values checked.
+#: what a local search returns: accepted, their values checked.
 _BOOLEAN_HEADER_KEYS = frozenset(
     {
         "request_cache",
@@ -33,7 +36,7 @@ _BOOLEAN_HEADER_KEYS = frozenset(
         "allow_partial_search_results",
     }
 )
-_STRING_HEADER_KEYS = frozenset({"preference", "routing"})
+_STRING_HEADER_KEYS = frozenset({"preference"})
 _SEARCH_TYPES = frozenset({"query_then_fetch", "dfs_query_then_fetch"})
 #: Header keys that set how this search's index expression resolves (``IndicesOptions.fromMap``),
 #: by their snake_case name; they override the request's parameters of the same name.
@@ -65,6 +68,10 @@ class MultiSearchItem:
     body: Any = None
     #: The header's index options (``ignore_unavailable``, ``allow_no_indices``, ``expand_wildcards``).
     options: dict[str, Any] = field(default_factory=dict)
+    #: The search's ``routing`` (its header's, else the request's): comma-separated values.
+    routing: str | None = None
+    #: The search's ``search_type`` (its header's, else the request's).
+    search_type: str | None = None
 
     def against(self, index: str, max_result_window: int) -> SearchRequest:
         """The request as it runs on ``index``: its own error if it had one, then the query phase's
@@ -79,16 +86,24 @@ class MultiSearchItem:
 
 
 def parse_msearch(
-    searches: Any, default_index: Any = None, prepare: Callable[[Any], Any] | None = None
+    searches: Any,
+    default_index: Any = None,
+    prepare: Callable[[Any], Any] | None = None,
+    *,
+    routing: str | None = None,
+    search_type: str | None = None,
 ) -> list[MultiSearchItem]:
     """Every search of an ``_msearch`` request, parsed; ``default_index`` is the request's own
     index (a name, a comma list, or a list of names as the client takes them). ``prepare``: the
-    body the parser reads, from the body as sent (the item keeps the body as sent)."""
+    body the parser reads, from the body as sent (the item keeps the body as sent). ``routing`` and
+    ``search_type``: the request's, for searches whose header names none."""
     default = index_name(default_index)
     pairs = _read_pairs(searches)
     targets = [_header_index(header, default) for header, _ in pairs]  # every header before any body
     items = []
-    for (index, options), (_, body) in zip(targets, pairs):
+    for (index, options, shard_options), (_, body) in zip(targets, pairs):
+        item_routing = shard_options.get("routing", routing)
+        item_type = shard_options.get("search_type", search_type)
         try:
             # the result window is checked once the index is known (MultiSearchItem.against)
             parsed = body if prepare is None else prepare(body)
@@ -96,10 +111,20 @@ def parse_msearch(
         except ApiError as err:
             if err.error not in _PER_SEARCH_PARSE_ERRORS:
                 raise
-            items.append(MultiSearchItem(index, None, err, body, options))
+            items.append(MultiSearchItem(index, None, err, body, options, item_routing, item_type))
         else:
-            items.append(MultiSearchItem(index, request, body=body, options=options))
+            request = with_routing(request, item_routing, item_type)
+            items.append(MultiSearchItem(index, request, None, body, options, item_routing, item_type))
     return items
+
+
+def with_routing(request: SearchRequest, routing: str | None, search_type: str | None) -> SearchRequest:
+    """A search's ``routing`` values (comma-separated) and ``search_type`` on its parsed request."""
+    values = tuple(v for v in routing.split(",") if v) if routing is not None else ()
+    dfs = search_type == "dfs_query_then_fetch"
+    if not values and not dfs:
+        return request
+    return request.model_copy(update={"routing": values, "dfs": dfs})
 
 
 def _json_line(line: str | bytes, what: str) -> Any:
@@ -163,13 +188,14 @@ def _check_boolean(value: Any) -> None:
     raise illegal_argument(f"Failed to parse value [{value}] as only [true] or [false] are allowed.")
 
 
-def _header_index(header: Any, default: str | None) -> tuple[str | None, dict[str, Any]]:
-    """The index a header names (its ``index``/``indices``, else the request's) and its index
-    options, its other keys checked."""
+def _header_index(header: Any, default: str | None) -> tuple[str | None, dict[str, Any], dict[str, str]]:
+    """The index a header names (its ``index``/``indices``, else the request's), its index options
+    and its ``routing``/``search_type``, its other keys checked."""
     if not isinstance(header, dict):
         raise bad_request("parsing_exception", f"msearch header must be an object, found [{header!r}]")
     index = default
     options: dict[str, Any] = {}
+    shard_options: dict[str, str] = {}
     for key, value in header.items():
         if key in ("index", "indices"):
             if isinstance(value, list) and all(isinstance(v, str) for v in value):
@@ -181,6 +207,11 @@ def _header_index(header: Any, default: str | None) -> tuple[str | None, dict[st
         elif key in ("search_type", "searchType"):
             if value not in _SEARCH_TYPES:
                 raise illegal_argument(f"No search type for [{value}]")
+            shard_options["search_type"] = value
+        elif key == "routing":
+            if not isinstance(value, (str, int)) or isinstance(value, bool):
+                raise illegal_argument(f"[{key}] must be a string, found [{value!r}]")
+            shard_options["routing"] = str(value)
         elif key in _BOOLEAN_HEADER_KEYS:
             _check_boolean(value)
         elif key in _STRING_HEADER_KEYS:
@@ -192,7 +223,7 @@ def _header_index(header: Any, default: str | None) -> tuple[str | None, dict[st
             raise not_supported(f"[{key}] in the msearch metadata section")
         else:
             raise illegal_argument(f"key [{key}] is not supported in the metadata section")
-    return index, options
+    return index, options, shard_options
 
 
 def _index_option(key: str, value: Any) -> Any:

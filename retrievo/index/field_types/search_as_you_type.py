@@ -1,11 +1,19 @@
 """The ``search_as_you_type`` field type: a text field whose shingle and prefix subfields
-(``retrievo.index.subfields``) serve as-you-type queries."""
+(``retrievo.index.subfields``) serve as-you-type queries.
+
+Its parameters are the ``text`` ones Elasticsearch's ``SearchAsYouTypeFieldMapper`` shares, as far as
+retrievo's ``text`` honours them: ``store`` (the root field's value for ``stored_fields``) and
+``copy_to`` (the value also indexed into other fields) come from :mod:`.copy_to_param` exactly as for
+``text``; ``similarity``, ``index_options``, ``term_vector`` and ``search_quote_analyzer`` stay refused,
+as ``text`` refuses them, since the subfields would have to honour them too (the mapper passes them on).
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 from retrievo.index.field_types.base import FieldTypeSpec, MappingContext, MappingDefinitionError, ParamSpec
+from retrievo.index.field_types.copy_to_param import with_copy_to, with_store
 from retrievo.index.field_types.params import constant, parse_bool, parse_int
 from retrievo.index.field_types.text import TEXT, parse_text_value
 
@@ -31,7 +39,7 @@ def _text_param(name: str) -> ParamSpec:
     return found
 
 
-SEARCH_AS_YOU_TYPE = FieldTypeSpec(
+_SPEC = FieldTypeSpec(
     name="search_as_you_type",
     params=(
         _text_param("index"),
@@ -48,3 +56,5 @@ SEARCH_AS_YOU_TYPE = FieldTypeSpec(
     parse_value=parse_text_value,
     unsupported=frozenset({"store", "search_quote_analyzer", "similarity", "index_options", "term_vector", "copy_to"}),
 )
+
+(SEARCH_AS_YOU_TYPE,) = with_store(*with_copy_to(_SPEC))

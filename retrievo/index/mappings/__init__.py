@@ -22,7 +22,7 @@ Errors follow Elasticsearch:
 Not supported (rejected with a "not supported" ``mapper_parsing_exception``): ``nested`` and the
 other types of :data:`~retrievo.index.field_types.UNSUPPORTED_FIELD_TYPES`, ``dynamic:
 runtime``, ``dynamic_templates`` (an empty list is accepted), ``dynamic_date_formats``,
-``runtime``, ``subobjects``, ``_source`` other than ``{"enabled": true}``, ``_routing`` and the
+``runtime``, ``subobjects``, ``_source`` other than ``{"enabled": true}``, ``_routing.doc_values`` and the
 other metadata-field settings, ``copy_to`` on objects and the parameters listed as unsupported per type
 (``copy_to`` on leaf fields is checked by :mod:`retrievo.index.copy_to` whenever the mappings change).
 """

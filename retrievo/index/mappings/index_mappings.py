@@ -8,6 +8,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from types import MappingProxyType
 from typing import Any
 
+from retrievo.errors import illegal_argument
 from retrievo.index.copy_to import check_copy_to
 from retrievo.index.field_types import AnalyzerRegistry, FieldMapping, MappingContext, MappingDefinitionError
 from retrievo.index.mappings.merging import merge_object, tree_of
@@ -32,10 +33,14 @@ class Mappings:
         meta: Mapping[str, Any] | None = None,
         default_analyzer: str = "standard",
         default_search_analyzer: str | None = None,
+        routing_required: bool | None = None,
     ) -> None:
         self._root = root if root is not None else ObjectMapping("")
         self._settings = RootSettings(
-            date_detection, numeric_detection, None if meta is None else MappingProxyType(copy.deepcopy(dict(meta)))
+            date_detection,
+            numeric_detection,
+            None if meta is None else MappingProxyType(copy.deepcopy(dict(meta))),
+            routing_required,
         )
         self._default_analyzer = default_analyzer
         self._default_search_analyzer = default_search_analyzer
@@ -82,6 +87,7 @@ class Mappings:
             meta=settings.meta,
             default_analyzer=default_analyzer,
             default_search_analyzer=default_search_analyzer,
+            routing_required=settings.routing_required,
         )
 
     @classmethod
@@ -97,6 +103,7 @@ class Mappings:
             meta=settings.meta,
             default_analyzer=self._default_analyzer,
             default_search_analyzer=self._default_search_analyzer,
+            routing_required=settings.routing_required,
         )
 
     # ---- updates -------------------------------------------------------------------------------
@@ -122,6 +129,7 @@ class Mappings:
             theirs.date_detection if theirs.date_detection is not None else ours.date_detection,
             theirs.numeric_detection if theirs.numeric_detection is not None else ours.numeric_detection,
             theirs.meta if theirs.meta is not None else ours.meta,
+            _merged_routing_required(ours.routing_required, theirs.routing_required),
         )
         return self._copy(root, settings)
 
@@ -156,6 +164,11 @@ class Mappings:
     @property
     def meta(self) -> Mapping[str, Any] | None:
         return self._settings.meta
+
+    @property
+    def routing_required(self) -> bool:
+        """``_routing.required``: every write and read of a document must name its ``routing``."""
+        return bool(self._settings.routing_required)
 
     @property
     def default_analyzer(self) -> str:
@@ -224,6 +237,8 @@ class Mappings:
         body: dict[str, Any] = self._root.settings_json()
         if self._settings.meta is not None:
             body["_meta"] = copy.deepcopy(dict(self._settings.meta))
+        if self._settings.routing_required:  # a metadata field prints only what differs from its default
+            body["_routing"] = {"required": True}
         if self._settings.date_detection is not None:
             body["date_detection"] = self._settings.date_detection
         if self._settings.numeric_detection is not None:
@@ -245,6 +260,18 @@ class Mappings:
 
     def __repr__(self) -> str:
         return f"Mappings({self.to_json()!r})"
+
+
+def _merged_routing_required(ours: bool | None, theirs: bool | None) -> bool | None:
+    """``_routing.required`` is not updateable: an update that names ``_routing`` must keep it."""
+    if theirs is None:
+        return ours
+    if bool(ours) != theirs:
+        raise illegal_argument(
+            "Mapper for [_routing] conflicts with existing mapper:\n\t"
+            f"Cannot update parameter [required] from [{str(bool(ours)).lower()}] to [{str(theirs).lower()}]"
+        )
+    return theirs
 
 
 def _index_tree(node: ObjectMapping, fields: dict[str, FieldMapping], objects: dict[str, ObjectMapping]) -> None:

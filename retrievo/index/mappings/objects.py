@@ -93,3 +93,5 @@ class RootSettings:
     date_detection: bool | None = None
     numeric_detection: bool | None = None
     meta: Mapping[str, Any] | None = None
+    #: ``_routing.required`` (``RoutingFieldMapper``): writes and reads must name a ``routing``.
+    routing_required: bool | None = None

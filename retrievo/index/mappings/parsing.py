@@ -30,7 +30,6 @@ _UNSUPPORTED_ROOT_KEYS = frozenset(
         "dynamic_date_formats",
         "runtime",
         "subobjects",
-        "_routing",
         "_field_names",
         "_data_stream_timestamp",
         "_doc_count",
@@ -278,6 +277,8 @@ def parse_root(body: Any, context: MappingContext) -> tuple[ObjectMapping, RootS
         elif key == "_source":
             if value not in ({}, {"enabled": True}, {"enabled": "true"}):
                 raise _not_supported(f'[_source] {java_str(value)} (only {{"enabled": true}})')
+        elif key == "_routing":
+            settings["routing_required"] = _parse_routing(value)
         elif key == "dynamic_templates":
             if value not in ([], None):
                 raise _not_supported("[dynamic_templates]")
@@ -289,6 +290,27 @@ def parse_root(body: Any, context: MappingContext) -> tuple[ObjectMapping, RootS
         raise _unsupported_parameters("Root mapping definition", remaining)
     root = ObjectMapping("", MappingProxyType(properties), dynamic, enabled, enabled_explicit)
     return root, RootSettings(**settings)
+
+
+def _parse_routing(value: Any) -> bool:
+    """The ``_routing`` metadata field (``RoutingFieldMapper``): ``required`` only; its ``doc_values``
+    storage choice changes nothing retrievo can show, so only its default (``false``) is accepted."""
+    if not isinstance(value, Mapping):
+        raise MappingDefinitionError(f"[_routing] must be an object, got [{java_str(value)}]")
+    required = False
+    for name, raw in value.items():
+        if name not in ("required", "doc_values"):
+            raise MappingDefinitionError(f"unknown parameter [{name}] on metadata field [_routing]")
+        if raw is None:
+            raise MappingDefinitionError(
+                f"[{name}] on mapper [_routing] of type [_routing] must not have a [null] value"
+            )
+        flag = _named_bool(raw, name)
+        if name == "required":
+            required = flag
+        elif flag:
+            raise _not_supported("[_routing.doc_values: true]")
+    return required
 
 
 def build_mapper(path: str, definition: Mapping[str, Any], context: MappingContext) -> Mapper:

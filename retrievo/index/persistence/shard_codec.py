@@ -60,6 +60,8 @@ def settings_to_json(settings: IndexSettings) -> dict[str, Any]:
         "refresh_interval": settings.refresh_interval,
         "query": {"default_field": list(settings.default_field)},
     }
+    if settings.number_of_routing_shards is not None:
+        body["number_of_routing_shards"] = settings.number_of_routing_shards
     if settings.analysis:
         body["analysis"] = settings.analysis
     if settings.search_default_pipeline is not None:

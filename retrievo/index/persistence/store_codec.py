@@ -13,7 +13,9 @@ store decodes lazily, see :mod:`.lazy_sources`); within a block the trailing seg
 the older one is at most twice the size of the newer (so a block holds O(log n) segments and a
 document is rewritten O(log n) times), and a complete block becomes one segment. A segment more
 than half of whose documents have been deleted since it was written is rewritten without them.
-The versions of deleted ``_id``\\ s (tombstones) go to one small file.
+The versions of deleted ``_id``\\ s (tombstones) go to one small file, and the custom ``routing`` each
+document was written with (``docs.routing.json``, internal doc → routing; only documents that have
+one, dead ones included since they still count in their shard until merged) to another.
 """
 
 from __future__ import annotations
@@ -30,6 +32,8 @@ from retrievo.index.store import DocumentStore
 BLOCK_DOCS = 1024
 SEQ_NOS_FILE = "docs.seq_no.npy"
 """Each internal doc's ``_seq_no`` (int64); absent from stores saved before it was kept."""
+ROUTINGS_FILE = "docs.routing.json"
+"""Internal doc (as text) → the custom routing it was written with; absent when no document has one."""
 
 Segment = tuple[int, int, int]
 """(first doc, end doc, deleted docs written as ``null``)."""
@@ -119,6 +123,13 @@ def write_store(out: GenerationWriter, store: DocumentStore, index: str) -> dict
     out.write_json("docs.tombstones.json", tombstones)
     seq_nos = np.asarray(store.doc_seq_nos[: store.max_doc], dtype=np.int64)
     out.write_array(SEQ_NOS_FILE, seq_nos, key=("seq_nos", store.max_doc))  # only ever appended to
+    if store.doc_routings:  # only ever added to (a new internal doc), so its size names its contents
+        routings = store.doc_routings
+        out.write_json(
+            ROUTINGS_FILE,
+            lambda: {str(doc): routing for doc, routing in sorted(routings.items())},
+            key=("routings", len(routings), max(routings)),
+        )
     return {
         "max_doc": store.max_doc,
         "seq_no": store.seq_no,
@@ -195,6 +206,15 @@ def read_store(src: GenerationReader, facts: dict[str, Any]) -> DocumentStore:
             raise errors.corrupt(src.path(SEQ_NOS_FILE), reason)
         doc_seq_nos = stored_seq_nos.tolist()
         src.note(SEQ_NOS_FILE, ("seq_nos", max_doc))
+    doc_routings: dict[int, str] = {}
+    if ROUTINGS_FILE in src.records:
+        body = src.read_json(ROUTINGS_FILE)
+        if not isinstance(body, dict) or not all(
+            isinstance(k, str) and k.isdigit() and int(k) < max_doc and isinstance(v, str) for k, v in body.items()
+        ):
+            raise errors.corrupt(src.path(ROUTINGS_FILE), "expected an object of internal docs' routings")
+        doc_routings = {int(k): v for k, v in body.items()}
+        src.note(ROUTINGS_FILE, ("routings", len(doc_routings), max(doc_routings, default=-1)))
     return DocumentStore(
         ids=ids,
         sources=sources,  # type: ignore[arg-type]  # a lazily decoded list stands in for the list
@@ -204,5 +224,6 @@ def read_store(src: GenerationReader, facts: dict[str, Any]) -> DocumentStore:
         seq_no=int(facts["seq_no"]),
         doc_seq_nos=doc_seq_nos,
         doc_versions=doc_versions,
+        doc_routings=doc_routings,
         deletes_since_refresh=bool(facts["deletes_since_refresh"]),
     )

@@ -10,9 +10,10 @@ A file starts with a header (magic ``RTLG``, format version, the index uuid) and
 ``[u32 length][u32 CRC32 of the payload][payload]`` (big-endian), the payload one operation as compact
 JSON:
 
-* ``{"op": "index", "seq_no", "id", "version", "source"[, "inference"]}`` — an index, create or
-  update (an update is logged as the index operation it became, as Elasticsearch does), with the final
-  ``_id``; ``inference`` holds the ``semantic_text`` chunks and embeddings computed at ingest (field →
+* ``{"op": "index", "seq_no", "id", "version", "source"[, "routing"][, "inference"]}`` — an index,
+  create or update (an update is logged as the index operation it became, as Elasticsearch does), with
+  the final ``_id`` and the custom ``routing`` it was written with (the shard it lives on);
+  ``inference`` holds the ``semantic_text`` chunks and embeddings computed at ingest (field →
   ``[[start, end, [floats]], ...]``), so a replay never needs the model — the role Elasticsearch's
   ``_inference_fields`` play in ``_source``;
 * ``{"op": "delete", "seq_no", "id", "version"}``;
@@ -213,7 +214,12 @@ def replay(shard: Shard, operations: list[tuple[Path, dict[str, Any]]]) -> int:
             logged = WriteVersion(int(op["version"]), "replay")  # an external version replays as logged
             if kind == "index":
                 inference = _chunks(op.get("inference") or {})
-                _, version, _, _ = shard.index_document(doc_id, op["source"], chunks=inference, version=logged)
+                routing = op.get("routing")
+                if routing is not None and not isinstance(routing, str):
+                    raise TypeError(f"routing [{routing!r}] is not a string")
+                _, version, _, _ = shard.index_document(
+                    doc_id, op["source"], chunks=inference, version=logged, routing=routing
+                )
             else:
                 version, _ = shard.delete_document(doc_id, logged)
             if version != int(op["version"]):

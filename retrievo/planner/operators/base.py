@@ -11,6 +11,7 @@ which is what lets one plan run on many threads at once and be kept for reuse.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
@@ -20,6 +21,7 @@ from retrievo.index.searcher import Searcher
 from retrievo.inference.protocols import Embedder, Reranker
 from retrievo.lucene.query import LQuery
 from retrievo.lucene.scoring import Evaluator
+from retrievo.lucene.shard_scoring import ShardedEvaluator
 from retrievo.planner.costs import Estimate
 from retrievo.retrievers.retriever import Retriever
 
@@ -92,11 +94,16 @@ class ExecContext:
     knn_hits: dict[int, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
     #: Per-operator records of this run (see :class:`RunTrace`).
     trace: RunTrace = field(default_factory=RunTrace)
+    #: The plan's scoring queries compiled on each shard (``PlanningContext.shard_variants``).
+    shard_variants: Mapping[int, tuple[LQuery, tuple[LQuery, ...]]] = field(default_factory=dict)
     #: The run's query evaluator: its memo holds every score the run computed (``explain`` reads them).
     evaluator: Evaluator = field(init=False)
 
     def __post_init__(self) -> None:
-        self.evaluator = Evaluator(self.searcher, self.knn_hits)
+        if self.searcher.shard_views:  # per-shard statistics (lucene/shard_scoring.py)
+            self.evaluator = ShardedEvaluator(self.searcher, self.knn_hits, self.shard_variants)
+        else:
+            self.evaluator = Evaluator(self.searcher, self.knn_hits)
 
 
 @dataclass(frozen=True)

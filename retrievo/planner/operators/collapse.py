@@ -38,7 +38,7 @@ from retrievo.lucene.sorting import sort_candidates
 from retrievo.planner.costs import CostModel, Estimate
 from retrievo.planner.operators.base import ExecContext, Operator
 from retrievo.planner.planning import PlanningContext, plan_retriever
-from retrievo.planner.ranked import Ranked
+from retrievo.planner.ranked import Ranked, score_order
 from retrievo.response import es_float, filter_source
 from retrievo.retrievers.collapse import Collapse, InnerHits
 from retrievo.retrievers.fetch_source import shown_source
@@ -329,7 +329,7 @@ def _inner_search(
     if inner.sort:
         order, sort_values = sort_candidates(s, inner.sort, members, member_scores, None)
     else:
-        order = np.lexsort((members, -member_scores.astype(np.float64)))
+        order = score_order(members, member_scores, s.tie_order)
     ranked = members[order]
     if inner.collapse is not None and inner.collapse.field is not None:
         second = group_values(s, inner.collapse.field, ranked)

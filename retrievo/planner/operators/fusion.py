@@ -25,7 +25,7 @@ from retrievo.planner.operators.base import ExecContext, Operator, Origin
 from retrievo.planner.operators.failed import Failed, is_shard_failure
 from retrievo.planner.operators.normalizers import NORMALIZERS
 from retrievo.planner.planning import PlanningContext, plan_retriever, with_inherited_filters
-from retrievo.planner.ranked import Ranked
+from retrievo.planner.ranked import Ranked, score_order
 from retrievo.response import es_float
 from retrievo.retrievers import Retriever
 from retrievo.retrievers.fusion import CompoundRetriever, LinearRetriever, RrfRetriever
@@ -155,7 +155,7 @@ class FusionOperator(Operator):
         docs, scores, details = self._combine(results)
         if np.any(np.isnan(scores)) or np.any(scores < 0):
             raise illegal_argument("RankDoc scores must be positive values. Missing a normalization step?")
-        order = np.lexsort((docs, -scores.astype(np.float64)))[: self.window]
+        order = score_order(docs, scores, ctx.searcher.tie_order)[: self.window]
         docs, scores = docs[order], scores[order]
         scores = np.where(scores == 0, F32(FLOAT_MIN_VALUE), scores).astype(F32)
         matched = np.zeros(ctx.searcher.max_doc, dtype=bool)

@@ -26,7 +26,7 @@ from retrievo.planner.costs import CostModel, Estimate
 from retrievo.planner.operators.base import ExecContext, Operator
 from retrievo.planner.operators.hybrid_scores import COMBINATIONS, normalize
 from retrievo.planner.planning import PlanningContext, plan_retriever
-from retrievo.planner.ranked import Ranked
+from retrievo.planner.ranked import Ranked, score_order
 from retrievo.retrievers.hybrid import HybridRetriever, HybridScoring
 
 F32 = np.float32
@@ -119,7 +119,7 @@ class HybridFuse(Operator):
             keep = combined >= F32(self.min_score)
             docs, combined, per_query = docs[keep], combined[keep], per_query[:, keep]
             total = int(docs.size)
-        order = np.lexsort((docs, -combined.astype(np.float64)))
+        order = score_order(docs, combined, ctx.searcher.tie_order)
         docs, combined, per_query = docs[order], combined[order], per_query[:, order]
         if self.from_ > docs.size:
             raise phase_failure("Reached end of search result, increase pagination_depth value to see more results")

@@ -35,7 +35,9 @@ class PrunedTopDocs(TopDocs):
         deadline = ctx.evaluator.deadline_ns
         if deadline is not None and time.perf_counter_ns() > deadline:
             raise TimeExceeded
-        found = top_k_disjunction(ctx.searcher, self.clauses, self.k, self.track)
+        # several shards: their own statistics (lucene/shard_scoring.py) and tie order, the exhaustive path
+        several = ctx.searcher.shard_of is not None
+        found = None if several else top_k_disjunction(ctx.searcher, self.clauses, self.k, self.track)
         if found is None:
             return super().run(ctx)
         docs, scores, total = found

@@ -161,7 +161,8 @@ class MinScore(Operator):
 
 @dataclass
 class TerminateAfter(Operator):
-    """Stops collecting after N matching documents in index order, as a single shard does."""
+    """Stops collecting after N matching documents in index order, on every shard (Elasticsearch
+    applies ``terminate_after`` per shard)."""
 
     child: Operator
     limit: int
@@ -185,10 +186,21 @@ class TerminateAfter(Operator):
     def run(self, ctx: ExecContext) -> Matches:
         m: Matches = self.child.execute(ctx)
         hits = np.flatnonzero(m.mask)
-        if hits.size <= self.limit:
-            return m
+        shard_of = ctx.searcher.shard_of
+        if shard_of is None:
+            if hits.size <= self.limit:
+                return m
+            kept = hits[: self.limit]
+        else:  # the first ``limit`` of each shard's hits
+            shards = shard_of[hits]
+            order = np.argsort(shards, kind="stable")
+            starts = np.searchsorted(shards[order], shards[order], side="left")
+            rank = np.arange(hits.size) - starts
+            kept = hits[order][rank < self.limit]
+            if kept.size == hits.size:
+                return m
         mask = np.zeros_like(m.mask)
-        mask[hits[: self.limit]] = True
+        mask[kept] = True
         return Matches(mask=mask, scores=m.scores, terminated_early=True)
 
 

@@ -28,7 +28,7 @@ from retrievo.planner.operators.base import ExecContext, Operator
 from retrievo.planner.operators.fusion import FLOAT_MIN_VALUE, child_failure
 from retrievo.planner.operators.vector import VectorSearch, vector_searches
 from retrievo.planner.planning import PlanningContext, plan_retriever, with_inherited_filters
-from retrievo.planner.ranked import Ranked
+from retrievo.planner.ranked import Ranked, score_order
 from retrievo.retrievers.rescorer import DEFAULT_MAX_RESCORE_WINDOW, SCORE_MODE_LABEL, QueryRescore, RescorerRetriever
 from retrievo.retrievers.standard import StandardRetriever
 
@@ -177,7 +177,30 @@ class Rescore(Operator):
         scores: np.ndarray,
         steps: dict[int, list[RescoreStep]],
     ) -> tuple[np.ndarray, np.ndarray]:
-        """One ``QueryRescorer.rescore`` over the current list."""
+        """One ``QueryRescorer.rescore`` over the current list: on each shard's own hits, each shard
+        rescoring its best ``window`` (Elasticsearch rescores in the shard's query phase), then merged."""
+        shard_of = ctx.searcher.shard_of
+        if shard_of is not None and docs.size:
+            parts = [
+                Rescore._apply_one(ctx, r, query, docs[mine], scores[mine], steps)
+                for mine in (shard_of[docs] == shard for shard in np.unique(shard_of[docs]))
+            ]
+            docs = np.concatenate([d for d, _ in parts])
+            new = np.concatenate([n for _, n in parts])
+            order = score_order(docs, new, ctx.searcher.tie_order)
+            return docs[order], new[order]
+        return Rescore._apply_one(ctx, r, query, docs, scores, steps)
+
+    @staticmethod
+    def _apply_one(
+        ctx: ExecContext,
+        r: QueryRescore,
+        query: LQuery,
+        docs: np.ndarray,
+        scores: np.ndarray,
+        steps: dict[int, list[RescoreStep]],
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """``QueryRescorer.rescore`` over one shard's list."""
         if docs.size == 0:
             return docs, scores
         qw, rw = F32(r.query_weight), F32(r.rescore_query_weight)

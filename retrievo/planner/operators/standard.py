@@ -53,6 +53,7 @@ def _scored_query(r: StandardRetriever, ctx: PlanningContext) -> Operator:
         assert r.query is not None
         query = ctx.compile(r.query)
     else:
+        marks = ctx.marks()
         clauses: list[LQuery] = [compile_query(r.query, ctx)] if r.query is not None else []
         for search in r.knn:
             filters = tuple(ctx.compile_filter(f) for f in search.filter)
@@ -61,5 +62,12 @@ def _scored_query(r: StandardRetriever, ctx: PlanningContext) -> Operator:
                 ctx.named.append((search.name, hits))
             clauses.append(boosted(hits, search.boost))
         query = ctx.rewrite(BoolQ(should=tuple(clauses)))
+        if r.query is not None:  # the query part compiled on each shard, the kNN hits shared
+            text_query, knn_clauses = r.query, tuple(clauses[1:])
+            ctx.add_shard_variants(
+                query,
+                marks,
+                lambda on_shard: on_shard.rewrite(BoolQ(should=(compile_query(text_query, on_shard), *knn_clauses))),
+            )
     inputs = vector_searches(ctx, first)
     return Bm25Score(query, inputs, name="Score" if inputs else "Bm25Score")

@@ -49,7 +49,7 @@ class TopDocs(Operator):
         m: Matches = self.child.execute(ctx)
         total = int(m.mask.sum())
         if not self.sort and self.search_after is None:
-            docs, scores = top_k_by_score(m.mask, m.scores, self.k)
+            docs, scores = top_k_by_score(m.mask, m.scores, self.k, ctx.searcher.tie_order)
             return Ranked(
                 docs=docs,
                 scores=scores,

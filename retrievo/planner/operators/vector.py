@@ -26,7 +26,7 @@ from retrievo.planner.operators.base import ExecContext, Operator
 from retrievo.planner.operators.query import MinScore
 from retrievo.planner.operators.top_docs import TopDocs
 from retrievo.planner.planning import PlanningContext
-from retrievo.planner.ranked import Matches
+from retrievo.planner.ranked import Matches, score_order
 from retrievo.retrievers.knn import KnnRetriever, KnnSearch, TextEmbeddingBuilder
 
 VECTOR_TYPES = frozenset({"dense_vector", "semantic_text"})
@@ -63,8 +63,11 @@ def builder_vector(ctx: ExecContext, builder: TextEmbeddingBuilder) -> np.ndarra
 
 
 def run_vector_search(
-    ctx: ExecContext, search: KnnSearch, filters: tuple[LQuery, ...]
+    ctx: ExecContext, search: KnnSearch, filters: tuple[LQuery, ...], per_shard: bool = False
 ) -> tuple[np.ndarray, np.ndarray]:
+    """One kNN search. On an index with several shards each shard finds its own ``k`` among its
+    ``num_candidates``; a top-level search keeps the best ``k`` of them all (its DFS phase), a query's
+    search (``per_shard``) keeps every shard's."""
     s = ctx.searcher
     fi = s.field_info(search.field)
     if fi is None:
@@ -92,10 +95,26 @@ def run_vector_search(
     mask: np.ndarray | None = None
     for f in filters:
         mask = ctx.evaluator.mask(f) & s.live if mask is None else mask & ctx.evaluator.mask(f)
-    docs, scores = field.search(
-        vec, search.k, search.num_candidates, mask, search.similarity, search.rescore_oversample
-    )
-    return np.asarray(docs, dtype=np.int32), np.asarray(scores, dtype=np.float32)
+    if s.shard_of is None:
+        docs, scores = field.search(
+            vec, search.k, search.num_candidates, mask, search.similarity, search.rescore_oversample
+        )
+        return np.asarray(docs, dtype=np.int32), np.asarray(scores, dtype=np.float32)
+    found = [_EMPTY]
+    allowed = s.live if mask is None else mask
+    for shard in range(s.number_of_shards):
+        in_shard = allowed & (s.shard_of == shard)
+        if in_shard.any():
+            docs, scores = field.search(
+                vec, search.k, search.num_candidates, in_shard, search.similarity, search.rescore_oversample
+            )
+            found.append((np.asarray(docs, dtype=np.int32), np.asarray(scores, dtype=np.float32)))
+    docs = np.concatenate([d for d, _ in found])
+    scores = np.concatenate([sc for _, sc in found])
+    order = score_order(docs, scores, s.tie_order)
+    if not per_shard:
+        order = order[: search.k]
+    return docs[order], scores[order]
 
 
 @dataclass
@@ -113,6 +132,8 @@ class VectorSearch(Operator):
     name: str = "VectorSearch"
     #: kNN searches its pre-filters' ``knn`` (or ``semantic``) queries read; they run first.
     inputs: tuple[VectorSearch, ...] = ()
+    #: A query's search: ``k`` neighbours on every shard, not ``k`` in all (``add_search``).
+    per_shard: bool = False
     scans_index = True
     prefilters = True
     releases_gil = True
@@ -184,7 +205,7 @@ class VectorSearch(Operator):
     def run(self, ctx: ExecContext) -> tuple[np.ndarray, np.ndarray]:
         for op in self.inputs:
             op.execute(ctx)
-        docs, scores = run_vector_search(ctx, self.search, self.filters)
+        docs, scores = run_vector_search(ctx, self.search, self.filters, self.per_shard)
         ctx.knn_hits[self.slot] = (docs, scores)
         return docs, scores
 
@@ -229,7 +250,8 @@ def vector_searches(ctx: CompileContext, first: int) -> tuple[VectorSearch, ...]
     ops = []
     for slot, search, filters in ctx.searches[first:]:
         field = ctx.searcher.vector(search.field)
-        ops.append(VectorSearch(search, filters, slot, field.describe() if field is not None else {}))
+        described = field.describe() if field is not None else {}
+        ops.append(VectorSearch(search, filters, slot, described, per_shard=slot in ctx.per_shard_slots))
     return tuple(ops)
 
 

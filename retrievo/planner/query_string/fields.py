@@ -34,6 +34,11 @@ PATTERN_TYPES = frozenset(
     {"text", "keyword", "boolean", "long", "integer", "short", "byte", "double", "float", "half_float", "date"}
     | {"ip"}  # IpFieldMapper: TextSearchInfo.SIMPLE_MATCH_WITHOUT_TERMS
 )
+#: Field types whose ``getTextSearchInfo()`` is ``TextSearchInfo.NONE`` (``DenseVectorFieldType``,
+#: ``RankFeatureFieldType``, ``RankFeaturesFieldType``): ``getPrefixQuerySingle`` and
+#: ``getFuzzyQuerySingle`` answer them as unmapped fields, before any query is tried (the simple
+#: parser's ``newPrefixQuery``/``newFuzzyQuery`` do not: there they fail, or under ``lenient`` match nothing).
+NO_TEXT_SEARCH_TYPES = frozenset({"dense_vector", "rank_feature", "rank_features"})
 #: Token filters that also run on a term being normalised (Lucene's ``Analyzer.normalize``).
 NORMALIZING_FILTERS = frozenset({"lowercase", "uppercase", "asciifolding", "cjk_width", "decimal_digit", "elision"})
 #: Rewrite methods that keep a multi-term query's constant score (Elasticsearch's default is one of them).
@@ -147,8 +152,11 @@ class FieldQueries:
         return query_shard_failure(self.ctx.searcher.index_name, message, error_cause(cause_type, reason))
 
     def not_on_type(self, fi: FieldInfo, kind: str) -> BadRequestError:
+        """``MappedFieldType``'s refusals: prefix and wildcard name the ``wildcard`` type too, regexp and
+        fuzzy do not."""
+        types = "keyword, text and wildcard" if kind in ("prefix", "wildcard") else "keyword and text"
         return self.fail(
-            f"Can only use {kind} queries on keyword and text fields - not on [{fi.path}] which is of type [{fi.type}]"
+            f"Can only use {kind} queries on {types} fields - not on [{fi.path}] which is of type [{fi.type}]"
         )
 
     # ------------------------------------------------------------------------------------ combining
@@ -162,7 +170,10 @@ class FieldQueries:
         return DisMaxQ(tuple(queries), self.tie_breaker if tie is None else tie)
 
     def _lenient_or_raise(self, err: BadRequestError, path: str) -> LQuery:
-        if self.lenient:
+        """``newLenientFieldQuery`` under ``lenient``, for every kind of per-field query alike. retrievo's
+        own ``not_supported`` refusals always surface: Elasticsearch would have built a query there, so
+        matching nothing instead would be a silently different answer."""
+        if self.lenient and "is not supported in retrievo" not in error_reason(err):
             return MatchNoneQ(f"failed [{path}] query, caused by {error_reason(err)}")
         raise err
 
@@ -173,29 +184,33 @@ class FieldQueries:
         build: Callable[[FieldInfo], LQuery | None],
         *,
         tie: float | None = None,
-        keep_refusals: bool = False,
+        text_search_only: bool = False,
     ) -> LQuery | None:
         """The loop ``getPrefixQuery``, ``getWildcardQuery``, ``getRegexpQuery`` and ``getFuzzyQuery`` share:
         ``build`` one query per field, boosted by the field's weight (``applyBoost``: never a match-none);
-        an unmapped field matches nothing, and under ``lenient`` neither does one whose query fails
-        (``keep_refusals``: except retrievo's own ``not_supported`` refusals, which always surface)."""
+        an unmapped field matches nothing (``text_search_only``: nor does a field without text search,
+        prefix and fuzzy), and under ``lenient`` neither does one whose query fails
+        (:meth:`_lenient_or_raise`)."""
         if not fields:
             return MatchNoneQ(f"unmapped field [{subject}]")
         out: list[LQuery] = []
         for path, weight in fields.items():
             fi = self._info(path)
-            if fi is None:
+            if fi is None or (text_search_only and fi.type in NO_TEXT_SEARCH_TYPES):
                 out.append(MatchNoneQ(f"unmapped field [{path}]"))
                 continue
             try:
                 q = build(fi)
             except BadRequestError as err:
-                if keep_refusals and "is not supported in retrievo" in error_reason(err):
-                    raise
                 q = self._lenient_or_raise(err, path)
             if q is not None:
                 out.append(q if weight == 1.0 or isinstance(q, MatchNoneQ) else BoostQ(q, weight))
         return self.combine(out, tie)
+
+    @property
+    def _classic(self) -> bool:
+        """Whether ``QueryStringQueryParser`` (not the simple parser) builds these queries."""
+        return self.query_kind == "query_string"
 
     def _info(self, path: str) -> FieldInfo | None:
         return self.ctx.searcher.field_info(path)
@@ -271,7 +286,9 @@ class FieldQueries:
 
     def prefix(self, fields: dict[str, float], term: str, *, tie: float | None = None) -> LQuery | None:
         """``getPrefixQuery``: a prefix per field — normalised, or analysed with ``analyze_wildcard``."""
-        return self._per_field(fields, term, lambda fi: self._prefix_single(fi, term), tie=tie)
+        return self._per_field(
+            fields, term, lambda fi: self._prefix_single(fi, term), tie=tie, text_search_only=self._classic
+        )
 
     def _prefix_term(self, fi: FieldInfo, term: str) -> LQuery:
         if self.rewrite not in CONSTANT_REWRITES:
@@ -329,7 +346,7 @@ class FieldQueries:
 
     def regexp(self, fields: dict[str, float], pattern: str) -> LQuery | None:
         """``getRegexpQuery``: one ``RegExp`` (all syntax flags) per field."""
-        return self._per_field(fields, pattern, lambda fi: self._regexp_single(fi, pattern), keep_refusals=True)
+        return self._per_field(fields, pattern, lambda fi: self._regexp_single(fi, pattern))
 
     def _regexp_single(self, fi: FieldInfo, pattern: str) -> LQuery:
         if fi.type not in ("text", "keyword"):
@@ -354,7 +371,7 @@ class FieldQueries:
         """``getFuzzyQuery``: the term normalised per field, ``edits`` edits (``None``: the query's
         ``fuzziness``, ``AUTO`` by default, computed on the term)."""
         return self._per_field(
-            fields, term, lambda fi: self._fuzzy_single(fi, term, edits), tie=tie, keep_refusals=True
+            fields, term, lambda fi: self._fuzzy_single(fi, term, edits), tie=tie, text_search_only=self._classic
         )
 
     def _fuzzy_single(self, fi: FieldInfo, term: str, edits: int | None) -> LQuery:

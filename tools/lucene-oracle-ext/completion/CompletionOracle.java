@@ -1,13 +1,6 @@
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -22,7 +15,6 @@ import org.apache.lucene.document.Document;
 import org.apache.lucene.document.Field;
 import org.apache.lucene.document.StringField;
 import org.apache.lucene.index.DirectoryReader;
-import org.apache.lucene.index.IndexWriter;
 import org.apache.lucene.index.IndexWriterConfig;
 import org.apache.lucene.index.Term;
 import org.apache.lucene.search.suggest.document.Completion84PostingsFormat;
@@ -35,7 +27,6 @@ import org.apache.lucene.search.suggest.document.SuggestField;
 import org.apache.lucene.search.suggest.document.SuggestIndexSearcher;
 import org.apache.lucene.search.suggest.document.TopSuggestDocs;
 import org.apache.lucene.search.suggest.document.TopSuggestDocsCollector;
-import org.apache.lucene.store.ByteBuffersDirectory;
 import org.apache.lucene.util.automaton.Operations;
 import org.apache.lucene.util.automaton.RegExp;
 
@@ -65,7 +56,6 @@ public class CompletionOracle {
   }
 
   public static void main(String[] args) throws Exception {
-    ObjectMapper json = new ObjectMapper();
     Analyzer analyzer = new CompletionAnalyzer(new SimpleAnalyzer(), true, true);
     IndexWriterConfig config = new IndexWriterConfig(analyzer);
     config.setCodec(new Lucene87Codec() {
@@ -74,72 +64,52 @@ public class CompletionOracle {
         return field.equals("suggest") ? new Completion84PostingsFormat() : super.getPostingsFormatForField(field);
       }
     });
-    ByteBuffersDirectory dir = new ByteBuffersDirectory();
-    IndexWriter w = new IndexWriter(dir, config);
-    List<String> ids = new ArrayList<>();
-    try (BufferedReader r = Files.newBufferedReader(Paths.get(args[0]), StandardCharsets.UTF_8)) {
-      String line;
-      while ((line = r.readLine()) != null) {
-        if (line.isBlank()) continue;
-        JsonNode d = json.readTree(line);
-        Document doc = new Document();
-        doc.add(new StringField("_id", d.get("_id").asText(), Field.Store.YES));
-        Map<String, Integer> inputs = new LinkedHashMap<>();
-        for (JsonNode item : d.get("suggest")) {
-          int weight = item.path("weight").asInt(1);
-          for (JsonNode in : item.get("input")) {
-            String text = in.asText();
-            if (text.length() > 50) text = text.substring(0, 50);
-            Integer held = inputs.get(text);
-            if (held == null || held < weight) inputs.put(text, weight);
-          }
+    List<Document> docs = new ArrayList<>();
+    for (JsonNode d : OracleSupport.readJsonLines(args[0])) {
+      Document doc = new Document();
+      doc.add(new StringField("_id", d.get("_id").asText(), Field.Store.YES));
+      Map<String, Integer> inputs = new LinkedHashMap<>();
+      for (JsonNode item : d.get("suggest")) {
+        int weight = item.path("weight").asInt(1);
+        for (JsonNode in : item.get("input")) {
+          String text = in.asText();
+          if (text.length() > 50) text = text.substring(0, 50);
+          Integer held = inputs.get(text);
+          if (held == null || held < weight) inputs.put(text, weight);
         }
-        for (Map.Entry<String, Integer> e : inputs.entrySet()) doc.add(new SuggestField("suggest", e.getKey(), e.getValue()));
-        w.addDocument(doc);
       }
+      for (Map.Entry<String, Integer> e : inputs.entrySet()) doc.add(new SuggestField("suggest", e.getKey(), e.getValue()));
+      docs.add(doc);
     }
-    w.forceMerge(1);
-    w.close();
-    DirectoryReader reader = DirectoryReader.open(dir);
+    DirectoryReader reader = OracleSupport.indexOneSegment(config, docs);
     SuggestIndexSearcher searcher = new SuggestIndexSearcher(reader);
-    ArrayNode out = json.createArrayNode();
-    try (BufferedReader r = Files.newBufferedReader(Paths.get(args[1]), StandardCharsets.UTF_8)) {
-      String line;
-      while ((line = r.readLine()) != null) {
-        if (line.isBlank()) continue;
-        JsonNode c = json.readTree(line);
-        Term term = new Term("suggest", c.path("prefix").asText());
-        CompletionQuery query;
-        if (c.has("regex")) {
-          query = new RegexCompletionQuery(new Term("suggest", c.get("regex").asText()), c.path("flags").asInt(RegExp.ALL),
-              Operations.DEFAULT_MAX_DETERMINIZED_STATES);
-        } else if (c.has("fuzzy")) {
-          JsonNode f = c.get("fuzzy");
-          query = new FuzzyCompletionQuery(analyzer, term, null, f.path("edits").asInt(1), f.path("transpositions").asBoolean(true),
-              f.path("prefix_length").asInt(1), f.path("min_length").asInt(3), f.path("unicode_aware").asBoolean(false),
-              Operations.DEFAULT_MAX_DETERMINIZED_STATES);
-        } else {
-          query = new PrefixCompletionQuery(analyzer, term);
-        }
-        int size = c.path("size").asInt(5);
-        PerDocCollector collector = new PerDocCollector(size, c.path("skip_duplicates").asBoolean(false));
-        searcher.suggest(query, collector);
-        TopSuggestDocs top = collector.get();
-        ObjectNode res = out.addObject();
-        res.set("case", c);
-        ArrayNode hits = res.putArray("options");
-        Set<String> seenKeys = new HashSet<>();
-        for (TopSuggestDocs.SuggestScoreDoc sd : top.scoreLookupDocs()) {
-          if (collector.skipDups && !seenKeys.add(sd.key.toString())) continue;
-          ArrayNode h = hits.addArray();
-          h.add(searcher.doc(sd.doc).get("_id"));
-          h.add(sd.key.toString());
-          h.add(sd.score);
-        }
+    OracleSupport.eachCase(args[1], args[2], (c, res) -> {
+      Term term = new Term("suggest", c.path("prefix").asText());
+      CompletionQuery query;
+      if (c.has("regex")) {
+        query = new RegexCompletionQuery(new Term("suggest", c.get("regex").asText()), c.path("flags").asInt(RegExp.ALL),
+            Operations.DEFAULT_MAX_DETERMINIZED_STATES);
+      } else if (c.has("fuzzy")) {
+        JsonNode f = c.get("fuzzy");
+        query = new FuzzyCompletionQuery(analyzer, term, null, f.path("edits").asInt(1), f.path("transpositions").asBoolean(true),
+            f.path("prefix_length").asInt(1), f.path("min_length").asInt(3), f.path("unicode_aware").asBoolean(false),
+            Operations.DEFAULT_MAX_DETERMINIZED_STATES);
+      } else {
+        query = new PrefixCompletionQuery(analyzer, term);
       }
-    }
-    try (PrintWriter pw = new PrintWriter(args[2], "UTF-8")) {
-      pw.println(json.writerWithDefaultPrettyPrinter().writeValueAsString(out));
-    }
+      int size = c.path("size").asInt(5);
+      PerDocCollector collector = new PerDocCollector(size, c.path("skip_duplicates").asBoolean(false));
+      searcher.suggest(query, collector);
+      TopSuggestDocs top = collector.get();
+      ArrayNode hits = res.putArray("options");
+      Set<String> seenKeys = new HashSet<>();
+      for (TopSuggestDocs.SuggestScoreDoc sd : top.scoreLookupDocs()) {
+        if (collector.skipDups && !seenKeys.add(sd.key.toString())) continue;
+        ArrayNode h = hits.addArray();
+        h.add(searcher.doc(sd.doc).get("_id"));
+        h.add(sd.key.toString());
+        h.add(sd.score);
+      }
+    });
   }
 }

@@ -1,4 +1,3 @@
-import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Paths;
@@ -11,7 +10,6 @@ import org.apache.lucene.document.FeatureField;
 import org.apache.lucene.document.Field;
 import org.apache.lucene.document.StringField;
 import org.apache.lucene.index.DirectoryReader;
-import org.apache.lucene.index.IndexWriter;
 import org.apache.lucene.index.IndexWriterConfig;
 import org.apache.lucene.search.BoostQuery;
 import org.apache.lucene.search.Explanation;
@@ -19,7 +17,6 @@ import org.apache.lucene.search.IndexSearcher;
 import org.apache.lucene.search.Query;
 import org.apache.lucene.search.ScoreDoc;
 import org.apache.lucene.search.TopDocs;
-import org.apache.lucene.store.ByteBuffersDirectory;
 
 /**
  * Goldens for retrievo's rank_feature query: Lucene 8.8.1's FeatureField queries (saturation with and without
@@ -43,21 +40,19 @@ public class FeatureOracle {
     }
 
     public static void main(String[] args) throws Exception {
-        ByteBuffersDirectory dir = new ByteBuffersDirectory();
-        try (IndexWriter w = new IndexWriter(dir, new IndexWriterConfig(new StandardAnalyzer()))) {
-            for (Object[] d : DOCS) {
-                Document doc = new Document();
-                doc.add(new StringField("_id", (String) d[0], Field.Store.YES));
-                doc.add(new FeatureField("_feature", "pagerank", (Float) d[1]));
-                doc.add(new FeatureField("_feature", "url_length", (Float) d[2]));
-                Object[] tags = (Object[]) d[3];
-                for (int i = 0; i < tags.length; i += 2) {
-                    doc.add(new FeatureField("tags", (String) tags[i], (Float) tags[i + 1]));
-                }
-                w.addDocument(doc);
+        List<Document> docs = new ArrayList<>();
+        for (Object[] d : DOCS) {
+            Document doc = new Document();
+            doc.add(new StringField("_id", (String) d[0], Field.Store.YES));
+            doc.add(new FeatureField("_feature", "pagerank", (Float) d[1]));
+            doc.add(new FeatureField("_feature", "url_length", (Float) d[2]));
+            Object[] tags = (Object[]) d[3];
+            for (int i = 0; i < tags.length; i += 2) {
+                doc.add(new FeatureField("tags", (String) tags[i], (Float) tags[i + 1]));
             }
+            docs.add(doc);
         }
-        DirectoryReader reader = DirectoryReader.open(dir);
+        DirectoryReader reader = OracleSupport.indexOneSegment(new IndexWriterConfig(new StandardAnalyzer()), docs);
         IndexSearcher searcher = new IndexSearcher(reader);
         List<String[]> names = new ArrayList<>();
         List<Query> queries = new ArrayList<>();

@@ -1,51 +1,24 @@
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.io.BufferedReader;
-import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Paths;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
-import org.apache.lucene.analysis.Analyzer;
-import org.apache.lucene.analysis.CharArraySet;
 import org.apache.lucene.analysis.TokenStream;
-import org.apache.lucene.analysis.core.KeywordAnalyzer;
-import org.apache.lucene.analysis.miscellaneous.PerFieldAnalyzerWrapper;
-import org.apache.lucene.analysis.standard.StandardAnalyzer;
 import org.apache.lucene.analysis.tokenattributes.CharTermAttribute;
 import org.apache.lucene.analysis.tokenattributes.OffsetAttribute;
 import org.apache.lucene.analysis.tokenattributes.PositionIncrementAttribute;
-import org.apache.lucene.document.Document;
-import org.apache.lucene.document.Field;
-import org.apache.lucene.document.StringField;
-import org.apache.lucene.document.TextField;
-import org.apache.lucene.index.DirectoryReader;
 import org.apache.lucene.index.IndexReader;
-import org.apache.lucene.index.IndexWriter;
-import org.apache.lucene.index.IndexWriterConfig;
 import org.apache.lucene.index.LeafReaderContext;
 import org.apache.lucene.index.Term;
 import org.apache.lucene.index.Terms;
 import org.apache.lucene.index.TermsEnum;
-import org.apache.lucene.search.BooleanClause;
-import org.apache.lucene.search.BooleanQuery;
 import org.apache.lucene.search.IndexSearcher;
 import org.apache.lucene.search.MatchNoDocsQuery;
 import org.apache.lucene.search.MultiPhraseQuery;
 import org.apache.lucene.search.PrefixQuery;
 import org.apache.lucene.search.Query;
-import org.apache.lucene.search.ScoreDoc;
 import org.apache.lucene.search.TermQuery;
-import org.apache.lucene.search.TopDocs;
 import org.apache.lucene.search.similarity.LegacyBM25Similarity;
-import org.apache.lucene.store.ByteBuffersDirectory;
 import org.apache.lucene.util.BytesRef;
 import org.apache.lucene.util.StringHelper;
 
@@ -59,64 +32,21 @@ import org.apache.lucene.util.StringHelper;
  * Lucene's. Usage: PrefixQueryOracle CORPUS.jsonl CASES.jsonl OUT.json
  */
 public class PrefixQueryOracle {
-  static final Analyzer STANDARD = new StandardAnalyzer(CharArraySet.EMPTY_SET);
-
   public static void main(String[] args) throws Exception {
-    ObjectMapper json = new ObjectMapper();
-    Map<String, Analyzer> perField = new HashMap<>();
-    perField.put("title", STANDARD);
-    perField.put("author", STANDARD);
-    perField.put("text", STANDARD);
-    Analyzer analyzer = new PerFieldAnalyzerWrapper(new KeywordAnalyzer(), perField);
-    ByteBuffersDirectory dir = new ByteBuffersDirectory();
-    IndexWriter w = new IndexWriter(dir, new IndexWriterConfig(analyzer));
-    try (BufferedReader r = Files.newBufferedReader(Paths.get(args[0]), StandardCharsets.UTF_8)) {
-      String line;
-      while ((line = r.readLine()) != null) {
-        if (line.isBlank()) continue;
-        JsonNode d = json.readTree(line);
-        Document doc = new Document();
-        doc.add(new StringField("_id", d.get("_id").asText(), Field.Store.YES));
-        for (String f : new String[] {"title", "author", "text"}) {
-          if (d.hasNonNull(f)) doc.add(new TextField(f, d.get(f).asText(), Field.Store.NO));
-        }
-        w.addDocument(doc);
-      }
-    }
-    w.forceMerge(1);
-    w.close();
-    IndexReader reader = DirectoryReader.open(dir);
-    IndexSearcher searcher = new IndexSearcher(reader);
-    searcher.setSimilarity(new LegacyBM25Similarity());
-    ArrayNode out = json.createArrayNode();
-    try (BufferedReader r = Files.newBufferedReader(Paths.get(args[1]), StandardCharsets.UTF_8)) {
-      String line;
-      while ((line = r.readLine()) != null) {
-        if (line.isBlank()) continue;
-        JsonNode q = json.readTree(line);
-        Query query = q.get("type").asText().equals("phrase_prefix") ? phrasePrefix(q, reader) : boolPrefix(q);
-        ObjectNode res = out.addObject();
-        res.set("case", q);
-        res.put("rewritten", searcher.rewrite(query).toString());
-        res.put("total", searcher.count(query));
-        TopDocs top = searcher.search(query, 20);
-        ArrayNode hits = res.putArray("hits");
-        for (ScoreDoc sd : top.scoreDocs) {
-          ArrayNode h = hits.addArray();
-          h.add(searcher.doc(sd.doc).get("_id"));
-          h.add(sd.score);
-        }
-      }
-    }
-    try (PrintWriter pw = new PrintWriter(args[2], "UTF-8")) {
-      pw.println(json.writerWithDefaultPrettyPrinter().writeValueAsString(out));
-    }
+    IndexReader reader = OracleSupport.indexCisi(args[0]);
+    IndexSearcher searcher = OracleSupport.searcher(reader, new LegacyBM25Similarity());
+    OracleSupport.eachCase(args[1], args[2], (q, res) -> {
+      Query query = q.get("type").asText().equals("phrase_prefix") ? phrasePrefix(q, reader) : boolPrefix(q);
+      res.put("rewritten", searcher.rewrite(query).toString());
+      res.put("total", searcher.count(query));
+      OracleSupport.putHits(res, searcher, query, 20);
+    });
   }
 
   /** Analysed tokens: term, absolute position, end offset; the last element holds the final offset. */
   static List<Object[]> analyze(String field, String text) throws Exception {
     List<Object[]> tokens = new ArrayList<>();
-    try (TokenStream ts = STANDARD.tokenStream(field, text)) {
+    try (TokenStream ts = OracleSupport.STANDARD.tokenStream(field, text)) {
       CharTermAttribute term = ts.addAttribute(CharTermAttribute.class);
       PositionIncrementAttribute inc = ts.addAttribute(PositionIncrementAttribute.class);
       OffsetAttribute off = ts.addAttribute(OffsetAttribute.class);
@@ -174,11 +104,6 @@ public class PrefixQueryOracle {
       Term t = new Term(field, (String) tokens.get(i)[0]);
       clauses.add(i == tokens.size() - 1 && lastIsPrefix ? new PrefixQuery(t) : new TermQuery(t));
     }
-    if (clauses.size() == 1) return clauses.get(0);
-    BooleanClause.Occur occur = q.path("operator").asText("or").equals("and") ? BooleanClause.Occur.MUST : BooleanClause.Occur.SHOULD;
-    BooleanQuery.Builder b = new BooleanQuery.Builder();
-    for (Query c : clauses) b.add(c, occur);
-    if (q.has("msm")) b.setMinimumNumberShouldMatch(q.get("msm").asInt());
-    return b.build();
+    return OracleSupport.joinClauses(clauses, q);
   }
 }

@@ -1,21 +1,12 @@
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.BufferedReader;
+import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Paths;
-import java.util.ArrayList;
-import java.util.List;
-import org.apache.lucene.analysis.CharArraySet;
-import org.apache.lucene.analysis.standard.StandardAnalyzer;
-import org.apache.lucene.document.Document;
-import org.apache.lucene.document.Field;
-import org.apache.lucene.document.StoredField;
-import org.apache.lucene.document.TextField;
+import java.util.Map;
+import org.apache.lucene.analysis.Analyzer;
 import org.apache.lucene.index.DirectoryReader;
-import org.apache.lucene.index.IndexWriter;
 import org.apache.lucene.index.IndexWriterConfig;
 import org.apache.lucene.queryparser.classic.QueryParser;
 import org.apache.lucene.queryparser.simple.SimpleQueryParser;
@@ -26,7 +17,6 @@ import org.apache.lucene.search.ScoreDoc;
 import org.apache.lucene.search.TopDocs;
 import org.apache.lucene.search.TopScoreDocCollector;
 import org.apache.lucene.search.similarity.LegacyBM25Similarity;
-import org.apache.lucene.store.ByteBuffersDirectory;
 
 /**
  * Goldens for retrievo's query_string: Lucene 8's classic QueryParser (default field "text", the standard
@@ -40,36 +30,18 @@ public class QueryStringOracle {
     public static void main(String[] args) throws Exception {
         String corpus = args[0];
         int top = Integer.parseInt(args[1]);
-        ObjectMapper json = new ObjectMapper();
-        StandardAnalyzer analyzer = new StandardAnalyzer(CharArraySet.EMPTY_SET);
-        ByteBuffersDirectory dir = new ByteBuffersDirectory();
+        Analyzer analyzer = OracleSupport.STANDARD;
         IndexWriterConfig cfg = new IndexWriterConfig(analyzer);
         cfg.setSimilarity(new LegacyBM25Similarity());
-        try (IndexWriter w = new IndexWriter(dir, cfg)) {
-            for (String line : Files.readAllLines(Paths.get(corpus), StandardCharsets.UTF_8)) {
-                if (line.isBlank()) continue;
-                JsonNode d = json.readTree(line);
-                Document doc = new Document();
-                doc.add(new StoredField("_id", d.get("_id").asText()));
-                for (String f : new String[] {"title", "author", "text"}) {
-                    if (d.has(f)) doc.add(new TextField(f, d.get(f).asText(), Field.Store.NO));
-                }
-                w.addDocument(doc);
-            }
-        }
-        DirectoryReader reader = DirectoryReader.open(dir);
-        IndexSearcher searcher = new IndexSearcher(reader);
-        searcher.setSimilarity(new LegacyBM25Similarity());
-        ArrayNode cases = json.createArrayNode();
-        BufferedReader in = new BufferedReader(new java.io.InputStreamReader(System.in, StandardCharsets.UTF_8));
-        String line;
-        while ((line = in.readLine()) != null) {
-            if (line.isBlank()) continue;
-            JsonNode c = json.readTree(line);
+        DirectoryReader reader = OracleSupport.indexOneSegment(cfg, OracleSupport.cisiDocuments(corpus));
+        IndexSearcher searcher = OracleSupport.searcher(reader, new LegacyBM25Similarity());
+        ArrayNode cases = OracleSupport.JSON.createArrayNode();
+        BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+        for (JsonNode c : OracleSupport.readJsonLines(in)) {
             Query q;
             boolean and = "and".equals(c.path("default_operator").asText("or"));
             if ("simple".equals(c.path("parser").asText("classic"))) {
-                SimpleQueryParser simple = new SimpleQueryParser(analyzer, java.util.Map.of("text", 1.0f), c.path("flags").asInt(-1));
+                SimpleQueryParser simple = new SimpleQueryParser(analyzer, Map.of("text", 1.0f), c.path("flags").asInt(-1));
                 if (and) simple.setDefaultOperator(BooleanClause.Occur.MUST);
                 q = simple.parse(c.get("query").asText());
             } else {
@@ -82,7 +54,7 @@ public class QueryStringOracle {
             TopScoreDocCollector collector = TopScoreDocCollector.create(top, Integer.MAX_VALUE);
             searcher.search(q, collector);
             TopDocs docs = collector.topDocs();
-            ObjectNode out = json.createObjectNode();
+            ObjectNode out = OracleSupport.JSON.createObjectNode();
             out.put("id", c.get("id").asText());
             out.put("query", c.get("query").asText());
             out.put("default_operator", c.path("default_operator").asText("or"));
@@ -99,10 +71,10 @@ public class QueryStringOracle {
             }
             cases.add(out);
         }
-        ObjectNode golden = json.createObjectNode();
+        ObjectNode golden = OracleSupport.JSON.createObjectNode();
         golden.put("description", "query_string goldens: Lucene 8 classic QueryParser, default field text, standard "
             + "analyzer (no stop words), LegacyBM25Similarity, CISI, top " + top);
         golden.set("cases", cases);
-        System.out.println(json.writerWithDefaultPrettyPrinter().writeValueAsString(golden));
+        System.out.println(OracleSupport.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(golden));
     }
 }

@@ -6,15 +6,10 @@
 # liblucene8-java and libjackson2-databind-java.
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-REPO="$(cd "$HERE/../../.." && pwd)"
-SHARED="${SHARED:-$REPO/../shared}"
-source "$HERE/../classpath.sh"
-CP="$ORACLE_LIB_CP:$(_oracle_jar 'lucene-misc-8*.jar'):$(_oracle_jar 'lucene-queryparser-8*.jar')"
-WORK="$(mktemp -d)"
-trap 'rm -rf "$WORK"' EXIT
-javac -encoding UTF-8 -cp "$CP" -d "$WORK" "$HERE/QueryStringOracle.java" "$HERE/ParseOracle.java"
+source "$HERE/../common/oracle.sh" # sets REPO, SHARED, CISI, WORK; defines the oracle_* helpers
+oracle_build 'lucene-misc-8*.jar' 'lucene-queryparser-8*.jar' "$HERE/QueryStringOracle.java" "$HERE/ParseOracle.java"
 OUT="$REPO/tests/goldens/query_string"
 mkdir -p "$OUT"
-java -cp "$WORK:$CP" QueryStringOracle "$SHARED/fixtures/cisi/corpus.jsonl" 10 < "$HERE/cases.jsonl" > "$OUT/golden.json"
-python3 "$HERE/make_parse_cases.py" | java -cp "$WORK:$CP" ParseOracle > "$OUT/parse_outcomes.jsonl"
+oracle_run QueryStringOracle "$CISI" 10 < "$HERE/cases.jsonl" > "$OUT/golden.json"
+python3 "$HERE/make_parse_cases.py" | oracle_run ParseOracle > "$OUT/parse_outcomes.jsonl"
 echo "regenerated $OUT/golden.json and $OUT/parse_outcomes.jsonl" >&2

@@ -1,13 +1,10 @@
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.io.BufferedReader;
 import java.io.File;
 import java.io.StringReader;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.List;
 import org.apache.lucene.analysis.Analyzer;
 import org.apache.lucene.analysis.LowerCaseFilter;
 import org.apache.lucene.analysis.TokenStream;
@@ -21,10 +18,7 @@ import org.apache.lucene.document.Document;
 import org.apache.lucene.document.Field;
 import org.apache.lucene.document.StringField;
 import org.apache.lucene.document.TextField;
-import org.apache.lucene.index.DirectoryReader;
-import org.apache.lucene.index.IndexWriter;
 import org.apache.lucene.index.IndexWriterConfig;
-import org.apache.lucene.search.BooleanClause;
 import org.apache.lucene.search.BooleanQuery;
 import org.apache.lucene.search.Explanation;
 import org.apache.lucene.search.IndexSearcher;
@@ -32,7 +26,6 @@ import org.apache.lucene.search.Query;
 import org.apache.lucene.search.ScoreDoc;
 import org.apache.lucene.search.TopDocs;
 import org.apache.lucene.search.similarity.LegacyBM25Similarity;
-import org.apache.lucene.store.ByteBuffersDirectory;
 import org.apache.lucene.util.QueryBuilder;
 
 /**
@@ -42,8 +35,6 @@ import org.apache.lucene.util.QueryBuilder;
  * Usage: SynonymOracle CORPUS.jsonl CASES.json OUT.json
  */
 public class SynonymOracle {
-  static final ObjectMapper M = new ObjectMapper();
-
   static Analyzer plain() {
     return new Analyzer() {
       @Override
@@ -67,7 +58,7 @@ public class SynonymOracle {
   }
 
   static ObjectNode explain(Explanation e) {
-    ObjectNode o = M.createObjectNode();
+    ObjectNode o = OracleSupport.JSON.createObjectNode();
     o.put("value", e.getValue().floatValue());
     o.put("description", e.getDescription());
     ArrayNode d = o.putArray("details");
@@ -76,26 +67,18 @@ public class SynonymOracle {
   }
 
   public static void main(String[] args) throws Exception {
-    ByteBuffersDirectory dir = new ByteBuffersDirectory();
+    List<Document> docs = new ArrayList<>();
+    for (JsonNode doc : OracleSupport.readJsonLines(args[0])) {
+      Document d = new Document();
+      d.add(new StringField("_id", doc.get("_id").asText(), Field.Store.YES));
+      if (doc.has("text")) d.add(new TextField("text", doc.get("text").asText(), Field.Store.NO));
+      docs.add(d);
+    }
     IndexWriterConfig cfg = new IndexWriterConfig(plain());
     cfg.setSimilarity(new LegacyBM25Similarity());
-    try (IndexWriter w = new IndexWriter(dir, cfg);
-        BufferedReader r = Files.newBufferedReader(Paths.get(args[0]), StandardCharsets.UTF_8)) {
-      String line;
-      while ((line = r.readLine()) != null) {
-        if (line.isBlank()) continue;
-        JsonNode doc = M.readTree(line);
-        Document d = new Document();
-        d.add(new StringField("_id", doc.get("_id").asText(), Field.Store.YES));
-        if (doc.has("text")) d.add(new TextField("text", doc.get("text").asText(), Field.Store.NO));
-        w.addDocument(d);
-      }
-      w.forceMerge(1);
-    }
-    IndexSearcher searcher = new IndexSearcher(DirectoryReader.open(dir));
-    searcher.setSimilarity(new LegacyBM25Similarity());
-    ArrayNode out = M.createArrayNode();
-    for (JsonNode c : M.readTree(new File(args[1]))) {
+    IndexSearcher searcher = OracleSupport.searcher(OracleSupport.indexOneSegment(cfg, docs), new LegacyBM25Similarity());
+    ArrayNode out = OracleSupport.JSON.createArrayNode();
+    for (JsonNode c : OracleSupport.JSON.readTree(new File(args[1]))) {
       boolean graph = c.path("graph").asBoolean(true);
       SolrSynonymParser parser = new SolrSynonymParser(true, c.path("expand").asBoolean(true), plain());
       StringBuilder rules = new StringBuilder();
@@ -108,13 +91,9 @@ public class SynonymOracle {
       if (c.path("phrase").asBoolean(false)) {
         q = qb.createPhraseQuery("text", text, c.path("slop").asInt(0));
       } else {
-        BooleanClause.Occur occur = c.path("operator").asText("or").equals("and") ? BooleanClause.Occur.MUST : BooleanClause.Occur.SHOULD;
-        q = qb.createBooleanQuery("text", text, occur);
+        q = qb.createBooleanQuery("text", text, OracleSupport.occur(c));
         if (c.has("msm") && q instanceof BooleanQuery) {
-          BooleanQuery.Builder b = new BooleanQuery.Builder();
-          for (BooleanClause cl : ((BooleanQuery) q).clauses()) b.add(cl);
-          b.setMinimumNumberShouldMatch(c.get("msm").asInt());
-          q = b.build();
+          q = OracleSupport.withMinimumShouldMatch((BooleanQuery) q, c.get("msm").asInt());
         }
       }
       ObjectNode o = out.addObject();
@@ -134,6 +113,6 @@ public class SynonymOracle {
         o.set("explain", explain(searcher.explain(q, top.scoreDocs[0].doc)));
       }
     }
-    M.writerWithDefaultPrettyPrinter().writeValue(new File(args[2]), out);
+    OracleSupport.JSON.writerWithDefaultPrettyPrinter().writeValue(new File(args[2]), out);
   }
 }

@@ -1,20 +1,11 @@
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.io.BufferedReader;
-import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Paths;
-import org.apache.lucene.analysis.Analyzer;
-import org.apache.lucene.analysis.CharArraySet;
-import org.apache.lucene.analysis.standard.StandardAnalyzer;
+import java.util.ArrayList;
+import java.util.List;
 import org.apache.lucene.document.Document;
 import org.apache.lucene.document.Field;
 import org.apache.lucene.document.TextField;
 import org.apache.lucene.index.DirectoryReader;
-import org.apache.lucene.index.IndexWriter;
 import org.apache.lucene.index.IndexWriterConfig;
 import org.apache.lucene.index.Term;
 import org.apache.lucene.search.spell.DirectSpellChecker;
@@ -26,7 +17,6 @@ import org.apache.lucene.search.spell.SuggestMode;
 import org.apache.lucene.search.spell.SuggestWord;
 import org.apache.lucene.search.spell.SuggestWordFrequencyComparator;
 import org.apache.lucene.search.spell.SuggestWordQueue;
-import org.apache.lucene.store.ByteBuffersDirectory;
 
 /**
  * Goldens for retrievo's term suggester: Lucene 8.8's DirectSpellChecker configured as Elasticsearch's
@@ -37,63 +27,42 @@ import org.apache.lucene.store.ByteBuffersDirectory;
  */
 public class TermSuggestOracle {
   public static void main(String[] args) throws Exception {
-    ObjectMapper json = new ObjectMapper();
-    Analyzer analyzer = new StandardAnalyzer(CharArraySet.EMPTY_SET);
-    ByteBuffersDirectory dir = new ByteBuffersDirectory();
-    IndexWriter w = new IndexWriter(dir, new IndexWriterConfig(analyzer));
-    try (BufferedReader r = Files.newBufferedReader(Paths.get(args[0]), StandardCharsets.UTF_8)) {
-      String line;
-      while ((line = r.readLine()) != null) {
-        if (line.isBlank()) continue;
-        JsonNode d = json.readTree(line);
-        Document doc = new Document();
-        if (d.hasNonNull("text")) doc.add(new TextField("text", d.get("text").asText(), Field.Store.NO));
-        w.addDocument(doc);
+    List<Document> docs = new ArrayList<>();
+    for (JsonNode d : OracleSupport.readJsonLines(args[0])) {
+      Document doc = new Document();
+      if (d.hasNonNull("text")) doc.add(new TextField("text", d.get("text").asText(), Field.Store.NO));
+      docs.add(doc);
+    }
+    DirectoryReader reader = OracleSupport.indexOneSegment(new IndexWriterConfig(OracleSupport.STANDARD), docs);
+    OracleSupport.eachCase(args[1], args[2], (c, res) -> {
+      DirectSpellChecker sc = new DirectSpellChecker();
+      sc.setAccuracy((float) c.path("accuracy").asDouble(0.5));
+      sc.setMaxEdits(c.path("max_edits").asInt(2));
+      sc.setMaxInspections(c.path("max_inspections").asInt(5));
+      sc.setMaxQueryFrequency((float) c.path("max_term_freq").asDouble(0.01));
+      sc.setMinPrefix(c.path("prefix_length").asInt(1));
+      sc.setMinQueryLength(c.path("min_word_length").asInt(4));
+      sc.setThresholdFrequency((float) c.path("min_doc_freq").asDouble(0));
+      sc.setLowerCaseTerms(false);
+      boolean byFreq = c.path("sort").asText("score").equals("frequency");
+      sc.setComparator(byFreq ? new SuggestWordFrequencyComparator() : SuggestWordQueue.DEFAULT_COMPARATOR);
+      String distance = c.path("string_distance").asText("internal");
+      if (distance.equals("levenshtein")) sc.setDistance(new LevenshteinDistance());
+      if (distance.equals("damerau_levenshtein")) sc.setDistance(new LuceneLevenshteinDistance());
+      if (distance.equals("jaro_winkler")) sc.setDistance(new JaroWinklerDistance());
+      if (distance.equals("ngram")) sc.setDistance(new NGramDistance());
+      String mode = c.path("suggest_mode").asText("missing");
+      SuggestMode sm = mode.equals("popular") ? SuggestMode.SUGGEST_MORE_POPULAR
+          : mode.equals("always") ? SuggestMode.SUGGEST_ALWAYS : SuggestMode.SUGGEST_WHEN_NOT_IN_INDEX;
+      int size = c.path("size").asInt(5);
+      int shardSize = Math.max(size, 5);
+      ArrayNode words = res.putArray("options");
+      for (SuggestWord s : sc.suggestSimilar(new Term("text", c.get("word").asText()), shardSize, reader, sm)) {
+        ArrayNode o = words.addArray();
+        o.add(s.string);
+        o.add(s.score);
+        o.add(s.freq);
       }
-    }
-    w.forceMerge(1);
-    w.close();
-    DirectoryReader reader = DirectoryReader.open(dir);
-    ArrayNode out = json.createArrayNode();
-    try (BufferedReader r = Files.newBufferedReader(Paths.get(args[1]), StandardCharsets.UTF_8)) {
-      String line;
-      while ((line = r.readLine()) != null) {
-        if (line.isBlank()) continue;
-        JsonNode c = json.readTree(line);
-        DirectSpellChecker sc = new DirectSpellChecker();
-        sc.setAccuracy((float) c.path("accuracy").asDouble(0.5));
-        sc.setMaxEdits(c.path("max_edits").asInt(2));
-        sc.setMaxInspections(c.path("max_inspections").asInt(5));
-        sc.setMaxQueryFrequency((float) c.path("max_term_freq").asDouble(0.01));
-        sc.setMinPrefix(c.path("prefix_length").asInt(1));
-        sc.setMinQueryLength(c.path("min_word_length").asInt(4));
-        sc.setThresholdFrequency((float) c.path("min_doc_freq").asDouble(0));
-        sc.setLowerCaseTerms(false);
-        boolean byFreq = c.path("sort").asText("score").equals("frequency");
-        sc.setComparator(byFreq ? new SuggestWordFrequencyComparator() : SuggestWordQueue.DEFAULT_COMPARATOR);
-        String distance = c.path("string_distance").asText("internal");
-        if (distance.equals("levenshtein")) sc.setDistance(new LevenshteinDistance());
-        if (distance.equals("damerau_levenshtein")) sc.setDistance(new LuceneLevenshteinDistance());
-        if (distance.equals("jaro_winkler")) sc.setDistance(new JaroWinklerDistance());
-        if (distance.equals("ngram")) sc.setDistance(new NGramDistance());
-        String mode = c.path("suggest_mode").asText("missing");
-        SuggestMode sm = mode.equals("popular") ? SuggestMode.SUGGEST_MORE_POPULAR
-            : mode.equals("always") ? SuggestMode.SUGGEST_ALWAYS : SuggestMode.SUGGEST_WHEN_NOT_IN_INDEX;
-        int size = c.path("size").asInt(5);
-        int shardSize = Math.max(size, 5);
-        ObjectNode res = out.addObject();
-        res.set("case", c);
-        ArrayNode words = res.putArray("options");
-        for (SuggestWord s : sc.suggestSimilar(new Term("text", c.get("word").asText()), shardSize, reader, sm)) {
-          ArrayNode o = words.addArray();
-          o.add(s.string);
-          o.add(s.score);
-          o.add(s.freq);
-        }
-      }
-    }
-    try (PrintWriter pw = new PrintWriter(args[2], "UTF-8")) {
-      pw.println(json.writerWithDefaultPrettyPrinter().writeValueAsString(out));
-    }
+    });
   }
 }
