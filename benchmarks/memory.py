@@ -106,9 +106,16 @@ def array_inventory(obj: Any, prefix: str) -> list[tuple[str, str, int, int]]:
 def store_inventory(store: Any) -> list[tuple[str, int]]:
     """Estimated bytes of the document store's per-document Python containers."""
     rows = []
-    for name in ("ids", "sources", "by_id", "versions", "live_list", "doc_seq_nos", "doc_versions"):
+    names = ("ids", "sources", "by_id", "versions", "tombstones", "live_list", "doc_seq_nos", "doc_versions")
+    for name in names:
         value = getattr(store, name, None)
-        if value is None:
+        if value is None or (name == "versions" and not isinstance(value, dict)):
+            continue  # a view over doc_versions and tombstones (index/store.py's VersionTable)
+        if hasattr(value, "stored_bytes"):  # sources kept as bytes (index/store.py's SourceColumn)
+            rows.append((name, value.stored_bytes()))
+            continue
+        if isinstance(value, (bytes, bytearray)) or hasattr(value, "buffer_info"):  # machine-int buffers
+            rows.append((name, sys.getsizeof(value)))
             continue
         total = sys.getsizeof(value)
         items = value.items() if isinstance(value, dict) else ((v, None) for v in value)

@@ -35,6 +35,7 @@ from retrievo.opensearch.ml_models import MlModels
 from retrievo.opensearch.ml_settings import ML_COMMONS_SETTINGS
 from retrievo.opensearch.pipeline_config import parse_search_pipeline
 from retrievo.opensearch.search_pipelines import SearchPipelines
+from retrievo.planner.plan_cache import PlanCache
 from retrievo.query_rules import RulesetStore
 from retrievo.synonyms import SynonymsStore
 from retrievo.synonyms import reload as synonyms_reload
@@ -92,6 +93,9 @@ class Catalog:
         #: Elasticsearch's synonyms sets (``_synonyms``), by id (persisted: ``synonyms``); the updateable
         #: synonym filters of every index read them (``synonyms/reload.py``).
         self.synonyms = SynonymsStore()
+        #: Planned searches reused by a repeated ``_search`` (``planner/plan_cache.py``); ``enabled = False``
+        #: switches it off.
+        self.plan_cache = PlanCache()
         #: Metarank inference entries (``retrievo serve --config``): name → inference endpoint id, for
         #: ``POST /inference/cross/<name>`` (rerank endpoints) and ``/inference/encoder/<name>``
         #: (text_embedding endpoints). Only these names answer there, as only configured ones do in Metarank.
@@ -169,6 +173,7 @@ class Catalog:
             names = self.resolve(expression)
             for name in names:
                 del self._shards[name]
+                self.plan_cache.forget(name)
                 for alias in list(self._aliases):
                     self._aliases[alias].pop(name, None)
                     if not self._aliases[alias]:

@@ -54,6 +54,7 @@ class SearchHooks:
     #: The ``routing`` and ``search_type`` URL parameters: each search's unless its header names its own.
     routing: str | None = None
     search_type: str | None = None
+    preference: str | None = None
     #: The routing each search runs with on an index (an alias's ``search_routing`` narrows it).
     route: RoutingResolver | None = None
 
@@ -73,6 +74,7 @@ def multi_search(
         prepare=None if hooks is None else hooks.prepare,
         routing=None if hooks is None else hooks.routing,
         search_type=None if hooks is None else hooks.search_type,
+        preference=None if hooks is None else hooks.preference,
     )
     if hooks is None:
         for item in items:
@@ -90,7 +92,9 @@ def multi_search(
                 shard, request = _on_shard(catalog, item, targets[0][0])
                 if hooks.route is not None:
                     routing = hooks.route(item.index, shard.name, item.routing)
-                    request = with_routing(request.model_copy(update={"routing": ()}), routing, item.search_type)
+                    request = with_routing(
+                        request.model_copy(update={"routing": ()}), routing, item.search_type, item.preference
+                    )
                 if hooks.typed_keys and request.aggs:
                     request = request.model_copy(update={"typed_keys": True})
                 planned.append((shard, request))

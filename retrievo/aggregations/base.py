@@ -11,12 +11,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
 from retrievo.errors import ApiError, error_cause, shard_failure
 from retrievo.index.searcher import Searcher
+
+if TYPE_CHECKING:
+    from retrievo.retrievers.highlight import Highlight
+    from retrievo.retrievers.search import FieldAndFormat
 
 #: Elasticsearch's default ``search.max_buckets``.
 MAX_BUCKETS = 65536
@@ -64,6 +68,27 @@ class Bucket:
     body: dict[str, Any]  # the printed bucket (sub-aggregation bodies included once rendered)
 
 
+#: ``(doc, source)`` → part of a hit (its ``fields``, ``highlight``...).
+HitPart = Callable[[int, Any], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class HitOptions:
+    """The fetch phase's per-hit options a ``top_hits`` runs with its own values, built by the planner,
+    which owns the search's mappings, query and highlighter (``TopHitsAggregatorFactory`` sets each on a
+    sub-search context of the search)."""
+
+    #: (``fields``, ``docvalue_fields``; ``None``: the search's own list) → the hits' ``fields`` reader.
+    fields: Callable[[tuple[FieldAndFormat, ...] | None, tuple[FieldAndFormat, ...] | None], HitPart]
+    #: A ``highlight`` spec → the hits' ``highlight`` reader, highlighting with the search's query.
+    highlight: Callable[[Highlight], HitPart]
+    #: (doc, query score) → ``_shard``, ``_node`` and the ``_explanation`` of the search's query.
+    explain: Callable[[int, float], dict[str, Any]]
+    #: doc → the search's named queries (``_name``) it matches: every hit's ``matched_queries``, as on
+    #: the search's own hits (``None``: the search names no query).
+    matched_queries: Callable[[int], list[str]] | None = None
+
+
 @dataclass(frozen=True)
 class AggContext:
     """What an aggregation may read: the search's snapshot and the ways into the planner it needs,
@@ -88,6 +113,8 @@ class AggContext:
     nested_scope: Any = None
     #: Stored field names → a reader of their values from a source (``top_hits``' ``stored_fields``).
     stored_fields: Callable[[tuple[str, ...]], Callable[[Any], dict[str, Any]]] | None = None
+    #: ``top_hits``' own ``fields``/``docvalue_fields``, ``highlight`` and ``explain``.
+    hit_options: HitOptions | None = None
     #: One index of a search over several: results carry ``partial`` state for ``reduce.py``, bucket
     #: cuts are the shard's (``shard_size``), pipelines wait for the reduced tree, nothing is printed.
     reducible: bool = False

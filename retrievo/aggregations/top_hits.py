@@ -4,9 +4,14 @@ Elasticsearch runs a small top-N collection per bucket (``TopHitsAggregator``) w
 scores: by score descending unless ``sort`` is given (the document id breaks ties, as Lucene's collectors
 do), ``from``/``size`` paging (default 0/3), ``hits.total`` the bucket's document count (always exact), and
 ``_score``/``max_score`` printed only when the order is by score or ``track_scores`` asks for them. The
-fetch options ``_source``, ``fields``, ``stored_fields``, ``seq_no_primary_term`` and ``version`` behave as
-on the search; the rest of the fetch phase's options (``highlight``, ``explain``,
-``docvalue_fields``, ``script_fields``) are refused unless given their default, never silently ignored.
+fetch options ``_source``, ``stored_fields``, ``seq_no_primary_term``, ``version``, ``fields``,
+``docvalue_fields``, ``highlight`` and ``explain`` behave as on the search (``SubSearchContext``: the
+aggregation's own fetch context). The search's ``fields`` and ``docvalue_fields`` reach these hits too
+unless ``top_hits`` names its own list, which then replaces the search's (YAML ``fetch fields``); a
+``top_hits`` field entry's ``include_unmapped`` is read and dropped, as ``TopHitsAggregationBuilder``
+drops it. ``highlight`` and ``explain`` work on the search's query, and every hit carries the search's
+named queries it matches (``matched_queries``). ``script_fields`` is refused (no scripting), never
+silently ignored.
 """
 
 from __future__ import annotations
@@ -18,29 +23,43 @@ from typing import Any, ClassVar
 import numpy as np
 
 from retrievo.aggregations import params as p
-from retrievo.aggregations.base import AggContext, Aggregation, AggResult
+from retrievo.aggregations.base import AggContext, Aggregation, AggResult, HitPart
 from retrievo.errors import illegal_argument, not_supported, parsing_error
 from retrievo.grammar.json import values as jv
+from retrievo.grammar.json.errors import failed_field, unknown_field, unsupported_token, x_content
+from retrievo.grammar.json.highlight import parse_highlight
 from retrievo.grammar.json.sort import parse_sort
 from retrievo.grammar.json.stored_fields import parse_stored_fields
 from retrievo.index.ip_values import encode_ip
 from retrievo.lucene.sorting import sort_candidates
 from retrievo.response import es_float, filter_source
 from retrievo.retrievers.fetch_source import shown_source
-from retrievo.retrievers.search import SourceFilter, StoredFields
+from retrievo.retrievers.highlight import Highlight
+from retrievo.retrievers.search import FieldAndFormat, SourceFilter, StoredFields
 from retrievo.retrievers.sort import SortField
 
+#: (doc, query score) → ``_shard``, ``_node`` and ``_explanation``.
+Explainer = Callable[[int, float], dict[str, Any]]
 #: ``index.max_inner_result_window``'s default: ``from + size`` above it is refused.
 MAX_INNER_RESULT_WINDOW = 100
-_KEYS = ("from", "size", "sort", "_source", "track_scores", "stored_fields", "seq_no_primary_term", "version")
+_KEYS = (
+    "from",
+    "size",
+    "sort",
+    "_source",
+    "track_scores",
+    "stored_fields",
+    "seq_no_primary_term",
+    "version",
+    "explain",
+    "highlight",
+    "fields",
+    "docvalue_fields",
+)
 #: Fetch options retrievo does not run, with the default value that may pass.
-_REFUSED: dict[str, Any] = {
-    "explain": False,
-    "docvalue_fields": None,
-    "script_fields": None,
-    "highlight": None,
-    "fields": None,
-}
+_REFUSED: dict[str, Any] = {"script_fields": None}
+_FIELD_AND_FORMAT = "fetch_field_and_format"
+_FIELD_AND_FORMAT_KEYS = ("field", "format", "include_unmapped")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -58,6 +77,13 @@ class TopHits(Aggregation):
     seq_no_primary_term: bool = False
     #: ``version``: each hit shows its document's ``_version``.
     version: bool = False
+    #: ``explain``: each hit shows ``_shard``, ``_node`` and the search query's ``_explanation``.
+    explain: bool = False
+    #: ``fields`` / ``docvalue_fields`` (``None``: the search's own list).
+    fields: tuple[FieldAndFormat, ...] | None = None
+    docvalue_fields: tuple[FieldAndFormat, ...] | None = None
+    #: ``highlight``: fragments of the hits' fields around what the search's query matched.
+    highlight: Highlight | None = None
 
     type_name: ClassVar[str] = "top_hits"
     type_key: ClassVar[str] = "top_hits"
@@ -85,6 +111,9 @@ class TopHits(Aggregation):
             raise not_supported("[seq_no_primary_term] in a [top_hits] aggregation under a [nested] aggregation")
         if self.version and ctx.nested_scope is not None:
             raise not_supported("[version] in a [top_hits] aggregation under a [nested] aggregation")
+        own_fields, highlight, explain = self._hit_options(ctx)
+        options = ctx.hit_options
+        named = options.matched_queries if options is not None and ctx.nested_scope is None else None
         hits: list[dict[str, Any]] = []
         ranked_scores: list[float] = []
         # One index of several answers its first ``from + size`` hits; the reduce pages the merge.
@@ -110,11 +139,21 @@ class TopHits(Aggregation):
                 filtered = filter_source(source, source_spec)
                 if filtered is not None:
                     hit["_source"] = filtered
-            fields = {**stored(source), **fetched.get("fields", {})} if stored is not None else fetched.get("fields")
+            read = own_fields(doc, source) if own_fields is not None else fetched
+            found = read.get("fields", {})
+            fields = {**stored(source), **found} if stored is not None else found
             if fields:
                 hit["fields"] = fields
+            if read.get("ignored_field_values"):
+                hit["ignored_field_values"] = read["ignored_field_values"]
+            if highlight is not None:
+                hit.update(highlight(doc, source))
             if sort_values is not None:
                 hit["sort"] = sort_values[rank]
+            if named is not None and (matched := named(doc)):
+                hit["matched_queries"] = matched
+            if explain is not None:  # ``_shard``/``_node`` lead the hit, as ``SearchHit`` prints them
+                hit = {**explain(doc, float(scores[pos])), **hit}
             hits.append(hit)
             ranked_scores.append(float(scores[pos]))
         max_score = es_float(float(scores.max())) if show_score and scores.size else None
@@ -125,6 +164,30 @@ class TopHits(Aggregation):
         if self.sort:  # what the reduce merges the shards' hits on
             partial["sort_keys"] = self._merge_keys(ctx, docs, scores, sort_values or [])[: len(hits)]
         return AggResult(body, {}, partial=partial)
+
+    def _hit_options(self, ctx: AggContext) -> tuple[HitPart | None, HitPart | None, Explainer | None]:
+        """The readers of this aggregation's own ``fields``/``docvalue_fields``, ``highlight`` and
+        ``explain`` (``None`` where it asks for none); refused under a ``nested`` aggregation, whose hits
+        are nested objects the search's query and fetch do not run on here."""
+        asked = {
+            "fields": self.fields is not None,
+            "docvalue_fields": self.docvalue_fields is not None,
+            "highlight": self.highlight is not None,
+            "explain": self.explain,
+        }
+        for key, given in asked.items():
+            if given and ctx.nested_scope is not None:
+                raise not_supported(f"[{key}] in a [top_hits] aggregation under a [nested] aggregation")
+            if given and ctx.hit_options is None:  # a caller that runs no fetch phase
+                raise not_supported(f"[{key}] in a [top_hits] aggregation of this request")
+        options = ctx.hit_options
+        if options is None:
+            return None, None, None
+        own = None
+        if self.fields is not None or self.docvalue_fields is not None:
+            own = options.fields(self.fields, self.docvalue_fields)
+        highlight = options.highlight(self.highlight) if self.highlight is not None else None
+        return own, highlight, options.explain if self.explain else None
 
     def _merge_keys(
         self, ctx: AggContext, docs: np.ndarray, scores: np.ndarray, shown: list[list[Any]]
@@ -191,10 +254,10 @@ def _non_negative(name: str, key: str, value: int) -> int:
 
 
 def parse_top_hits(name: str, body: Any) -> TopHits:
-    """``TopHitsAggregationBuilder.parse``: paging, sort, ``_source`` and ``track_scores``."""
+    """``TopHitsAggregationBuilder.parse``: paging, sort, scores and the fetch options."""
     body = p.check_object("top_hits", body)
     for key, value in body.items():
-        if key in _REFUSED and value != _REFUSED[key] and not (_REFUSED[key] is False and value == "false"):
+        if key in _REFUSED and value != _REFUSED[key]:
             raise not_supported(f"[{key}] in a [top_hits] aggregation")
     p.check_keys("top_hits", {k: v for k, v in body.items() if k not in _REFUSED}, _KEYS + tuple(_REFUSED))
     fields: dict[str, Any] = {}
@@ -214,7 +277,60 @@ def parse_top_hits(name: str, body: Any) -> TopHits:
         fields["seq_no_primary_term"] = p.boolean("top_hits", "seq_no_primary_term", body["seq_no_primary_term"])
     if "version" in body:
         fields["version"] = p.boolean("top_hits", "version", body["version"])
+    if "explain" in body:
+        fields["explain"] = p.boolean("top_hits", "explain", body["explain"])
+    if "highlight" in body:
+        if not isinstance(body["highlight"], dict):
+            raise parsing_error(f"Unknown key for a {jv.token_of(body['highlight'])} in [highlight].")
+        fields["highlight"] = parse_highlight(body["highlight"])
+    for key in ("fields", "docvalue_fields"):
+        if key in body:
+            fields[key] = _field_list(key, body[key])
     return TopHits(name=name, **fields)
+
+
+def _field_list(key: str, value: Any) -> tuple[FieldAndFormat, ...]:
+    """``fields`` / ``docvalue_fields``: an array only (a lone name is an unknown key of its token), each
+    entry ``FieldAndFormat.fromXContent``; the builder keeps only its field and format."""
+    if not isinstance(value, list):
+        raise parsing_error(f"Unknown key for a {jv.token_of(value)} in [{key}].")
+    out: list[FieldAndFormat] = []
+    for element in value:
+        entry = _field_and_format(element)
+        out.append(FieldAndFormat(field=entry.field, format=entry.format))
+    return tuple(out)
+
+
+def _field_and_format(element: Any) -> FieldAndFormat:
+    """One ``fetch_field_and_format`` entry: a name, or an object with ``field`` (required), ``format``
+    (a string or null) and ``include_unmapped`` (a boolean)."""
+    if jv.is_value(element):
+        return FieldAndFormat(field=jv.java_text(element))
+    if not isinstance(element, dict):
+        raise x_content(f"[{_FIELD_AND_FORMAT}] Expected START_OBJECT but was: {jv.token_of(element)}")
+    found: dict[str, Any] = {}
+    for name, value in element.items():
+        if name not in _FIELD_AND_FORMAT_KEYS:
+            raise unknown_field(_FIELD_AND_FORMAT, name, _FIELD_AND_FORMAT_KEYS)
+        token = jv.token_of(value)
+        allowed = {
+            "field": (jv.VALUE_STRING,),
+            "format": (jv.VALUE_STRING, jv.VALUE_NULL),
+            "include_unmapped": (jv.VALUE_BOOLEAN, jv.VALUE_STRING),
+        }[name]
+        if token not in allowed:
+            raise unsupported_token(_FIELD_AND_FORMAT, name, token)
+        if name == "include_unmapped":
+            try:
+                value = jv.java_bool(value)
+            except jv.BadValue as bad:
+                raise failed_field(_FIELD_AND_FORMAT, name, bad.cause) from None
+        found[name] = value
+    if found.get("field") is None:
+        raise illegal_argument("Required [field]")
+    return FieldAndFormat(
+        field=found["field"], format=found.get("format"), include_unmapped=found.get("include_unmapped")
+    )
 
 
 def totals_as_int(aggregations: Any) -> Any:

@@ -85,7 +85,7 @@ def _matching(call: Call, query: dict[str, Any]) -> list[tuple[Any, list[str]]]:
         body = {**query, "size": max(live, 1), "_source": False, "track_total_hits": True}
         request = parse_search(shard.name, body, max_result_window=sys.maxsize)
         routing = search_routing(call.catalog, call.part("index"), shard.name, call.param("routing"))
-        request = with_shard_options(request, routing, call.param("search_type"))
+        request = with_shard_options(request, routing, call.param("search_type"), call.param("preference"))
         requests.append(apply_query_rules(request, call.catalog.query_rules))
     out = []
     for shard, request in zip(shards, requests):

@@ -4,8 +4,9 @@ URL parameters that mirror body keys (``size``, ``from``, ``sort``, ``_source`` 
 body, as ``RestSearchAction.parseSearchSource`` does. ``rest_total_hits_as_int`` turns
 ``hits.total`` into a number (``-1`` when totals are not tracked); ``routing`` limits the search to the
 shards its values route to and ``search_type=dfs_query_then_fetch`` scores with whole-index statistics
-(``index/shard_views.py``); ``typed_keys``; ``preference``, ``request_cache`` and the shard-fan-out knobs
-are accepted and change nothing on one local node. ``q`` (a ``query_string`` query) and scrolling are refused by name.
+(``index/shard_views.py``); ``preference=_shards:…`` limits it to those shard numbers (other preferences
+choose among copies of a shard, and one node has one); ``typed_keys``; ``request_cache`` and the
+shard-fan-out knobs are accepted and change nothing on one local node. ``q`` is a ``query_string`` query.
 
 An expression naming several indices (comma lists, wildcards, ``_all``, none) searches each and
 merges the hits as Elasticsearch merges shard results: score descending (or the ``sort`` values, see
@@ -14,8 +15,10 @@ order (``collapse`` keeps each group's first hit of that merge, and its ``inner_
 search over all the indices per group, as ``ExpandSearchPhase`` runs them); aggregations are computed
 per index and reduced (``aggregations/reduce.py``); a top-level ``knn`` section keeps its best ``k`` over
 all the indices before any index scores (``api/multi_index_knn.py``); ``rescore`` runs on each index's
-own top ``window_size``; ``profile`` lists every index's shards by id. Retrievers (and the legacy
-``rank``) are refused across several indices.
+own top ``window_size``; ``profile`` lists every index's shards by id. A ``standard`` or ``knn`` retriever runs like the
+query or ``knn`` section it stands for; ``rrf``, ``linear`` and ``text_similarity_reranker`` rank on the
+coordinator over every index (``api/multi_index_retrievers.py``); the legacy ``rank`` and other
+retriever kinds are refused across several indices.
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ from retrievo.aggregations.base import AggResult
 from retrievo.aggregations.reduce import check_reducible, reduce_aggregations
 from retrievo.aggregations.run import shard_results, with_aggregations
 from retrievo.aggregations.top_hits import totals_as_int as top_hits_totals_as_int
-from retrievo.api import multi_index_knn, multi_index_sort, search_pipelines
+from retrievo.api import multi_index_knn, multi_index_retrievers, multi_index_sort, search_pipelines
 from retrievo.api import params as p
 from retrievo.api import scroll as scroll_api
 from retrievo.api.call import Call, body_object, refuse
@@ -41,12 +44,15 @@ from retrievo.errors import ApiError, bad_request, illegal_argument, not_support
 from retrievo.evaluation.rank_eval import rank_eval as run_rank_eval
 from retrievo.grammar.json import parse_search
 from retrievo.grammar.json.knn_query import with_alias_prefilter
+from retrievo.index.routing import preference_shards
 from retrievo.index.shard import Shard
 from retrievo.multi_search import SearchHooks, multi_search
 from retrievo.planner.execute import PreparedSearch, finish_search, prepare_search, routed_shards, run_search
 from retrievo.planner.operators.vector import VectorSearch
+from retrievo.planner.plan_cache import ModelWatch, body_key
 from retrievo.query_rules.resolve import apply_query_rules
 from retrievo.response import shards_header
+from retrievo.retrievers.knn import KnnRetriever
 from retrievo.retrievers.search import SearchRequest
 from retrievo.suggest.run import ShardSuggest, reduce_suggest, suggest_partials, with_suggest
 
@@ -65,11 +71,9 @@ _UNSUPPORTED_SEARCH = (
     "_source_exclude_vectors",
     "_slice",
 )
-#: Body keys whose merge across several indices retrievo does not do: a retriever (and the legacy
-#: ``rank``, run as an ``rrf`` retriever) ranks with its own coordinator-side merge of every shard's
-#: ranked lists, not the score merge of one search.
+#: Body keys whose merge across several indices retrievo does not do: the legacy ``rank`` (run as an
+#: ``rrf`` retriever with Elasticsearch's legacy dfs shape). Retrievers: ``api/multi_index_retrievers.py``.
 _SINGLE_INDEX_ONLY = {
-    "retriever": "a retriever ranks one index; search each index on its own",
     "rank": "[rank] runs as an [rrf] retriever, which ranks one index; search each index on its own",
 }
 
@@ -79,13 +83,15 @@ def check_search_type(value: Any) -> None:
         raise illegal_argument(f"No search type for [{p.text(value)}]")
 
 
-def with_shard_options(request: SearchRequest, routing: Any, search_type: Any) -> SearchRequest:
-    """The ``routing`` (comma-separated values) and ``search_type`` URL parameters on the parsed request."""
+def with_shard_options(request: SearchRequest, routing: Any, search_type: Any, preference: Any = None) -> SearchRequest:
+    """The ``routing`` (comma-separated values), ``search_type`` and ``preference`` URL parameters on the
+    parsed request."""
     values = tuple(v for v in p.text(routing).split(",") if v) if routing is not None else ()
     dfs = search_type == "dfs_query_then_fetch"
-    if not values and not dfs:
+    preferred = preference_shards(preference)
+    if not values and not dfs and preferred is None:
         return request
-    return request.model_copy(update={"routing": values, "dfs": dfs})
+    return request.model_copy(update={"routing": values, "dfs": dfs, "preferred_shards": preferred})
 
 
 def search_routing(catalog: Any, expression: Any, index: str, routing: Any) -> str | None:
@@ -111,10 +117,10 @@ def search_routing(catalog: Any, expression: Any, index: str, routing: Any) -> s
     return ",".join(sorted(param)) if param else None
 
 
-def _shards_covered(shard: Shard, routing: Any) -> int:
-    """How many of ``shard``'s index's shards a search with this ``routing`` parameter covers."""
+def _shards_covered(shard: Shard, routing: Any, preference: Any = None) -> int:
+    """How many of ``shard``'s index's shards a search with these ``routing``/``preference`` parameters covers."""
     values = tuple(v for v in p.text(routing).split(",") if v) if routing is not None else ()
-    named = routed_shards(shard, values)
+    named = routed_shards(shard, values, preference_shards(preference))
     return shard.settings.number_of_shards if named is None else len(named)
 
 
@@ -302,22 +308,8 @@ def _execute(
     if len(targets) == 1:
         name, filters = targets[0]
         shard = catalog.shard(name)
-        request = parse_for(shard, with_alias_filters(body, filters), unlimited=unlimited)
-        request = apply_query_rules(request, catalog.query_rules)
-        if (request.aggs or request.suggest) and p.as_bool("typed_keys", call.param("typed_keys")):  # ``type#name``
-            request = request.model_copy(update={"typed_keys": True})
-        routing = search_routing(catalog, call.part("index"), shard.name, call.param("routing"))
-        request = with_shard_options(request, routing, call.param("search_type"))
-        if phase is not None:
-            request = phase(request, shard.settings.max_result_window)
-        return run_search(
-            shard,
-            request,
-            embed=catalog.embed_query,
-            inference=catalog.inference,
-            timeout=timeout,
-            allow_partial_search_results=allow_partial,
-        )
+        prepared = _prepare_one(call, shard, with_alias_filters(body, filters), unlimited=unlimited, phase=phase)
+        return finish_search(prepared, timeout, allow_partial)
     if phase is not None:  # a hybrid query's scores are normalised across all the hits: one index only
         for name, filters in targets:
             shard = catalog.shard(name)
@@ -325,6 +317,52 @@ def _execute(
             if phase(request, shard.settings.max_result_window) is not request:
                 raise not_supported("a search pipeline's [normalization-processor] in a search over several indices")
     return _search_many(call, sorted(targets, key=lambda t: str(t[0])), body, unlimited=unlimited, limits=limits)
+
+
+def _prepare_one(
+    call: Call,
+    shard: Shard,
+    body: dict[str, Any],
+    *,
+    unlimited: bool,
+    phase: Callable[[SearchRequest, int], SearchRequest] | None,
+) -> PreparedSearch:
+    """A search of one index planned, or its plan taken from the catalog's plan cache
+    (``planner/plan_cache.py``: a scroll, a search pipeline's phase processors, query rules, a model
+    called while planning and ``profile`` are never cached)."""
+    catalog = call.catalog
+    routing = search_routing(catalog, call.part("index"), shard.name, call.param("routing"))
+    cache = catalog.plan_cache
+    key = None if unlimited or phase is not None or not cache.enabled else _plan_key(call, body, routing)
+    state = cache.state(shard) if key is not None else None
+    if state is not None and (cached := cache.get(state, key)) is not None:
+        return cached
+    parsed = parse_for(shard, body, unlimited=unlimited)
+    request = apply_query_rules(parsed, catalog.query_rules)
+    rules_read = request is not parsed  # a ``rule`` query or retriever: its rulesets may change
+    if (request.aggs or request.suggest) and p.as_bool("typed_keys", call.param("typed_keys")):  # ``type#name``
+        request = request.model_copy(update={"typed_keys": True})
+    request = with_shard_options(request, routing, call.param("search_type"), call.param("preference"))
+    if phase is not None:
+        request = phase(request, shard.settings.max_result_window)
+    if state is None:
+        return prepare_search(shard, request, embed=catalog.embed_query, inference=catalog.inference)
+    models = ModelWatch(catalog.embed_query, catalog.inference)
+    prepared = prepare_search(shard, request, embed=models.embed, inference=models.inference, searcher=state.searcher)
+    if not rules_read and not models.used and not request.profile:
+        cache.put(state, key, prepared)
+    return prepared
+
+
+def _plan_key(call: Call, body: dict[str, Any], routing: str | None) -> tuple[str, str, str | None] | None:
+    """What keys a planned search besides its index: the body's exact text, every URL parameter given
+    (those that change nothing only split the cache) and the routing the aliases resolve to; ``None``:
+    not cacheable (``plan_cache.body_key``)."""
+    text = body_key(body)
+    if text is None:
+        return None
+    params = repr(sorted((k, v) for k, v in call.params.items() if v is not None))
+    return (text, f"{call.part('index')!r} {params}", routing)
 
 
 def _allow_partial(call: Call) -> bool:
@@ -355,6 +393,9 @@ def _search_many(
         apply_query_rules(parsed, catalog.query_rules)  # a missing ruleset fails before any index is searched
     if requests and requests[0].aggs:  # reduced across the indices (aggregations/reduce.py)
         check_reducible(requests[0].aggs)
+    compound = bool(requests) and "retriever" in body and multi_index_retrievers.is_compound(requests[0].retriever)
+    if requests and "retriever" in body:  # ranked on the coordinator (api/multi_index_retrievers.py)
+        multi_index_retrievers.check_tree(requests[0])
     shard_aggs: list[dict[str, AggResult]] = []  # each index's partial aggregation results, in index order
     shard_suggest: list[tuple[int, int, ShardSuggest]] = []  # (shard number, index position, its suggestions)
     if not shards:
@@ -369,7 +410,7 @@ def _search_many(
             "hits": hits if total is None else {"total": total, **hits},
         }
     start, size = requests[0].from_, requests[0].size
-    window = {"from": 0, "size": start + size}
+    window = {} if compound else {"from": 0, "size": start + size}  # a compound: its root is handed its page
     specs = tuple(getattr(requests[0].retriever, "sort", ()))
     printers: list[list[multi_index_sort.Printer]] = []
     shard_hits: list[list[dict[str, Any]]] = []
@@ -385,7 +426,7 @@ def _search_many(
             parse_for(shard, {**_knn_k(shard_body, size), **window}, unlimited=unlimited), catalog.query_rules
         )
         routing = search_routing(catalog, call.part("index"), shard.name, call.param("routing"))
-        request = with_shard_options(request, routing, call.param("search_type"))
+        request = with_shard_options(request, routing, call.param("search_type"), call.param("preference"))
         request, shard_printers = multi_index_sort.raw_sort(request, shard.searcher())  # merged on raw dates
         printers.append(shard_printers)
         try:
@@ -393,8 +434,11 @@ def _search_many(
         except ApiError as err:  # one shard's failure: reported, the others answer (api/multi_index_sort.py)
             _shard_failure(err, shard, failures, len(shards))
             prepared.append(None)
-    if "knn" in body:  # the DFS phase: each section's best k over every index (api/multi_index_knn.py)
-        _knn_dfs(prepared, shards, failures)
+    if "knn" in body or isinstance(requests[0].retriever, KnnRetriever):  # the DFS phase: each kNN search's
+        _knn_dfs(prepared, shards, failures)  # best k over every index (api/multi_index_knn.py)
+    explainer = None
+    if compound:  # each child searched over every index, fused on the coordinator
+        explainer = multi_index_retrievers.seed(prepared, start + size, catalog.embed_query, catalog.inference)
     for position, (shard, ready) in enumerate(zip(shards, prepared)):
         if ready is None:
             shard_hits.append([])
@@ -436,13 +480,17 @@ def _search_many(
     if specs:  # a field sort: merged on the sort values (api/multi_index_sort.py)
         ordered = multi_index_sort.merge_sorted(shard_hits, specs, multi_index_sort.merged_types(sort_types), printers)
     page = multi_index_sort.collapsed(ordered, body.get("collapse"))[start : start + size]
+    if explainer is not None:  # a compound's hits are explained by the coordinator's ranking
+        page = explainer.explain_hits(page)
     if page and _inner_hits_specs(requests[0]):  # the expand phase: one search per group over every index
         page = _expand_groups(call, targets, body, page, _inner_hits_specs(requests[0]), limits)
     out: dict[str, Any] = {"took": took, "timed_out": timed_out}
     if terminated:
         out["terminated_early"] = True
     covered = {
-        s.name: _shards_covered(s, search_routing(catalog, call.part("index"), s.name, call.param("routing")))
+        s.name: _shards_covered(
+            s, search_routing(catalog, call.part("index"), s.name, call.param("routing")), call.param("preference")
+        )
         for s in shards
     }  # a failing index: all of them
     failed_shards = sum(covered[entry["index"]] for _, entry in failures)
@@ -611,7 +659,7 @@ def count(call: Call) -> dict[str, Any]:
             parse_for(shard, with_alias_filters(request_body, filters)), call.catalog.query_rules
         )
         routing = search_routing(call.catalog, call.part("index"), shard.name, call.param("routing"))
-        request = with_shard_options(request, routing, None)
+        request = with_shard_options(request, routing, None, call.param("preference"))
         response = run_search(shard, request)
         total += int(response["hits"]["total"]["value"])
         searched += int(response["_shards"]["total"])
@@ -665,7 +713,12 @@ def _msearch_hooks(call: Call) -> SearchHooks:
             replace(
                 call,
                 path={**call.path, "index": item.index},
-                params={**call.params, "routing": item.routing, "search_type": item.search_type},
+                params={
+                    **call.params,
+                    "routing": item.routing,
+                    "search_type": item.search_type,
+                    "preference": item.preference,
+                },
             ),
             list(targets),
             body,
@@ -675,6 +728,7 @@ def _msearch_hooks(call: Call) -> SearchHooks:
         typed_keys=p.as_bool("typed_keys", call.param("typed_keys"), False),
         routing=None if call.param("routing") is None else p.text(call.param("routing")),
         search_type=None if call.param("search_type") is None else p.text(call.param("search_type")),
+        preference=None if call.param("preference") is None else p.text(call.param("preference")),
         route=lambda expression, index, routing: search_routing(catalog, expression, index, routing),
     )
 

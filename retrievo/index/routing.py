@@ -9,6 +9,10 @@ an index be split up to 1024 shards (``MetadataCreateIndexService.calculateNumRo
 
 from __future__ import annotations
 
+from typing import Any
+
+from retrievo.errors import illegal_argument
+
 _C1 = 0xCC9E2D51
 _C2 = 0x1B873593
 _MASK = 0xFFFFFFFF
@@ -64,3 +68,31 @@ def shard_for(doc_id: str, routing: str | None, number_of_shards: int, routing_n
     hashed = routing_hash(doc_id if routing is None else routing)
     # Python's % on a positive divisor is Java's Math.floorMod
     return (hashed % routing_num_shards) // (routing_num_shards // number_of_shards)
+
+
+#: ``Preference``'s types: ``_shards:`` limits the shards searched; the others choose among copies of a shard,
+#: which one node does not have.
+_PREFERENCES = ("_shards", "_prefer_nodes", "_local", "_only_local", "_only_nodes")
+
+
+def preference_shards(preference: Any) -> tuple[int, ...] | None:
+    """The shard numbers ``preference=_shards:2,3[|…]`` allows (``OperationRouting``); ``None`` for any other
+    preference. A custom value (not starting with ``_``) only picks replicas."""
+    if preference is None:
+        return None
+    text = preference if isinstance(preference, str) else str(preference)
+    if not text.startswith("_"):
+        return None
+    kind = text.split(":", 1)[0]
+    if kind not in _PREFERENCES:  # Preference.parse
+        raise illegal_argument(f"no Preference for [{kind}]")
+    if kind != "_shards":
+        return None
+    ids = text[len("_shards:") :].split("|", 1)[0]
+    shards = []
+    for value in (v.strip() for v in ids.split(",") if v.strip()):
+        try:
+            shards.append(int(value))  # Integer.parseInt: a NumberFormatException is a 400
+        except ValueError:
+            raise illegal_argument(f'For input string: "{value}"') from None
+    return tuple(shards)

@@ -7,7 +7,7 @@ writes that happen meanwhile never change its results (Elasticsearch's near-real
 from __future__ import annotations
 
 import fnmatch
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any, Protocol
@@ -57,8 +57,8 @@ class Searcher:
     max_doc: int
     live: np.ndarray  # bool[max_doc]
     ids: tuple[str, ...] | list[str]  # internal doc → _id (list shared, only appended to)
-    by_id: dict[str, int]
-    sources: list[dict[str, Any] | None]
+    by_id: Mapping[str, int]  # as of this snapshot (the store's SnapshotIds view)
+    sources: Sequence[dict[str, Any] | None]  # the store's SourceColumn: each read decodes a new dict
     fields: dict[str, FieldInfo]
     inverted_fields: Mapping[str, InvertedField]
     numeric_columns: dict[str, NumericColumn]
@@ -76,10 +76,10 @@ class Searcher:
     nested: dict[str, Any] = field(default_factory=dict)
     #: Every object path of the mappings → ``"object"`` or ``"nested"`` (what a nested query's path names).
     objects: dict[str, str] = field(default_factory=dict)
-    #: Internal doc → ``_seq_no`` (the store's list, only appended to; ``-1`` unknown, see ``index.store``).
-    doc_seq_nos: list[int] = field(default_factory=list)
-    #: Internal doc → ``_version`` (the store's list, only appended to; see ``index.store``).
-    doc_versions: list[int] = field(default_factory=list)
+    #: Internal doc → ``_seq_no`` (the store's array, only appended to; ``-1`` unknown, see ``index.store``).
+    doc_seq_nos: Sequence[int] = field(default_factory=list)
+    #: Internal doc → ``_version`` (the store's array, only appended to; see ``index.store``).
+    doc_versions: Sequence[int] = field(default_factory=list)
     #: ``index.number_of_shards``, and each document's shard (int16[max_doc]; ``None`` with one shard):
     #: see ``index/routing.py`` and ``index/shard_views.py``.
     number_of_shards: int = 1
@@ -101,6 +101,8 @@ class Searcher:
     def routed(self, shards: tuple[int, ...] | None, dfs: bool) -> Searcher:
         """This snapshot as one search sees it: only the shards its ``routing`` names (their documents
         are the only live ones), scored with whole-index statistics under ``dfs``."""
+        if self.shard_of is None and shards is not None and 0 not in shards:  # preference=_shards: elsewhere
+            return replace(self, live=np.zeros_like(self.live), routed_shards=())
         if self.shard_of is None or (shards is None and not dfs):
             return self  # one shard: its statistics are the index's
         if shards is None:

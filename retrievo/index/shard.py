@@ -442,14 +442,15 @@ class Shard:
             if max_doc > self._published_max_doc:
                 self.segments, self._published_max_doc = self.segments + 1, max_doc
             self._dirty = False
+            retired = self.store.publish_retired()
             self._searcher = Searcher(
                 index_name=self.name,
                 max_doc=max_doc,
                 live=live,
                 ids=self.store.ids,
-                by_id=dict(self.store.by_id),
+                by_id=self.store.snapshot_ids(max_doc, live, retired),  # a view, not a copy (index/store.py)
                 sources=self.store.sources,
-                retired=self.store.publish_retired(),
+                retired=retired,
                 fields=self._field_infos(),
                 inverted_fields=inverted,
                 numeric_columns=columns,

@@ -3,18 +3,213 @@
 Internal doc ids are assigned in indexing order and never reused. Re-indexing an existing ``_id``
 deletes the old internal doc and appends a new one, so — as in a single-shard Elasticsearch index —
 an updated document moves to the end of the tie-break order.
+
+Memory (issue 18, item 4): at a million documents the store's Python objects were the largest part of
+an index (~840 MiB). So the per-document columns are compact: each ``_source`` is kept as bytes (its
+pickle, :class:`SourceColumn`) and decoded on every read, the live flags in a ``bytearray``, each
+document's ``_seq_no`` and ``_version`` in ``array('q')`` buffers; the ``_id`` → version map is a view
+(:class:`VersionTable`) over the per-document versions that stores only the deleted ids' own, and a
+searcher's ``_id`` → doc map a view of the store's (:class:`SnapshotIds`) rather than a copy.
 """
 
 from __future__ import annotations
 
 import base64
+import io
 import os
+import pickle
+import sys
+import threading
+import zlib
+from array import array
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
 
 from retrievo.json_copy import copy_json
+
+# --------------------------------------------------------------------------------------------
+# Sources as bytes
+# --------------------------------------------------------------------------------------------
+
+#: Sources at least this long (pickled) are stored zlib-compressed when that saves a quarter; a short
+#: one compresses poorly on its own (and numbers, kept binary, hardly at all).
+COMPRESS_FROM = 4096
+_COMPRESSED_ENOUGH = 0.75
+_PICKLE_START = 0x80  # a pickle's PROTO opcode; a zlib stream starts with 0x78
+
+
+def encode_source(source: Any) -> bytes | _Kept:
+    """What the store keeps for ``source``: its pickle (zlib-compressed when large and that pays), or a
+    private copy of the objects when it has no pickle.
+
+    Pickle rather than JSON text: it gives back every value exactly as stored — key order, ``1.0``
+    apart from ``1``, ``-0.0``, ``NaN``, integers of any size, every string (lone surrogates too), and
+    the types a copy kept before (a tuple stays a tuple) — it is about the size of compact JSON for
+    text, and it keeps floats binary: a 384-float vector pickles and unpickles ~20x and ~8x faster than
+    JSON writes and reads it. Only the store's own bytes are ever unpickled. The pickler runs in fast
+    mode (no memo), so objects a source shares come back as separate copies, as :func:`copy_json`
+    made them."""
+    buffer = io.BytesIO()
+    pickler = pickle.Pickler(buffer, protocol=5)
+    pickler.fast = True
+    try:
+        pickler.dump(source)
+    except (pickle.PicklingError, TypeError, AttributeError, RecursionError, ValueError):
+        return _Kept(copy_json(source))  # no pickle (a local class, an open handle): keep the objects
+    raw = buffer.getvalue()
+    if len(raw) >= COMPRESS_FROM:
+        packed = zlib.compress(raw, 1)
+        if len(packed) <= _COMPRESSED_ENOUGH * len(raw):
+            return packed
+    return raw
+
+
+def decode_source(raw: bytes) -> dict[str, Any]:
+    """A fresh ``dict`` from :func:`encode_source`'s bytes (a caller may change it freely)."""
+    if raw[0] != _PICKLE_START:
+        raw = zlib.decompress(raw)
+    value: dict[str, Any] = pickle.loads(raw)  # only bytes the store pickled itself
+    return value
+
+
+class _Kept:
+    """A source with no pickle, kept as objects; each read gets its own copy."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+
+class _Unloaded:
+    """A loaded store's document not read from its file yet (see :meth:`SourceColumn.loaded`)."""
+
+    __slots__ = ()
+
+
+_UNLOADED = _Unloaded()
+
+
+class _Pending:
+    """A dropped document of a loaded store that was never read: its source is still in the file."""
+
+    __slots__ = ("load", "doc")
+
+    def __init__(self, load: Callable[[int], dict[str, Any]], doc: int) -> None:
+        self.load, self.doc = load, doc
+
+
+Entry = bytes | _Kept | _Pending | None
+
+
+def _decode_entry(entry: Entry) -> dict[str, Any] | None:
+    if entry is None:
+        return None
+    if type(entry) is bytes:
+        return decode_source(entry)
+    if type(entry) is _Kept:
+        return copy_json(entry.value)
+    assert isinstance(entry, _Pending)
+    return entry.load(entry.doc)
+
+
+class SourceColumn(Sequence[dict[str, Any] | None]):
+    """Internal doc → ``_source``, a stand-in for a list of dicts (``None``: a dropped document).
+
+    Each read decodes a new dict, so no caller shares state with the store or with another caller (the
+    list of dicts handed out the store's own objects). As objects, the synthetic 60-word document of
+    ``benchmarks/memory.py`` took ~570 bytes (the dict ~190, its text's ``str`` the rest); as bytes
+    ~390, read back in ~1 µs; a 384-float vector ~12 KiB as objects (a ``float`` object each), ~3.5
+    KiB as bytes. A store loaded from disk starts with every source still in its files
+    (:meth:`loaded`); a document's is read from there the first time it is asked for and kept as bytes
+    from then on."""
+
+    __slots__ = ("_items", "_load", "_lock")
+
+    def __init__(self, sources: Any = ()) -> None:
+        self._items: list[Entry | _Unloaded] = [encode_source(s) if s is not None else None for s in sources]
+        self._load: Callable[[int], dict[str, Any]] | None = None
+        self._lock = threading.Lock()  # a first read of a loaded document against a drop of it
+
+    @classmethod
+    def loaded(cls, live: np.ndarray, load: Callable[[int], dict[str, Any]]) -> SourceColumn:
+        """A loaded store's sources: a live document's is read by ``load(doc)`` (from its segment file,
+        which reports corruption) when first asked for; a dead one has none."""
+        column = cls()
+        column._items = [_UNLOADED if alive else None for alive in live.tolist()]
+        column._load = load
+        return column
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def _read(self, doc: int) -> dict[str, Any] | None:
+        entry = self._items[doc]
+        if entry is _UNLOADED:
+            assert self._load is not None
+            source = self._load(doc)
+            kept = encode_source(source)
+            with self._lock:  # kept only while no write dropped it meanwhile
+                if self._items[doc] is _UNLOADED:
+                    self._items[doc] = kept
+            return source
+        return _decode_entry(entry)  # type: ignore[arg-type]
+
+    @overload
+    def __getitem__(self, index: int) -> dict[str, Any] | None: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[dict[str, Any] | None]: ...
+
+    def __getitem__(self, index: int | slice) -> Any:
+        if isinstance(index, slice):
+            return [self._read(i) for i in range(*index.indices(len(self._items)))]
+        if index < 0:
+            index += len(self._items)
+        return self._read(index)
+
+    def __iter__(self) -> Iterator[dict[str, Any] | None]:
+        return (self._read(i) for i in range(len(self._items)))
+
+    def __setitem__(self, index: int, source: dict[str, Any] | None) -> None:
+        self._items[index] = None if source is None else encode_source(source)
+
+    def append(self, source: dict[str, Any]) -> None:
+        self._items.append(encode_source(source))
+
+    def entry(self, doc: int) -> Entry:
+        """What is stored for ``doc`` (for :class:`RetiredSources`; decoded by whoever finds it there)."""
+        entry = self._items[doc]
+        if entry is _UNLOADED:
+            assert self._load is not None
+            return _Pending(self._load, doc)
+        return entry  # type: ignore[return-value]
+
+    def append_entry(self, entry: Entry) -> None:
+        """Append what :func:`encode_source` made of a source."""
+        self._items.append(entry)
+
+    def clear(self, doc: int) -> None:
+        with self._lock:
+            self._items[doc] = None
+
+    def stored_bytes(self) -> int:
+        """Bytes held for the sources (the ``bytes`` objects and the list's slots; kept objects not
+        counted), what ``benchmarks/memory.py`` reports."""
+        return sys.getsizeof(self._items) + sum(sys.getsizeof(e) for e in self._items if type(e) is bytes)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, (list, SourceColumn)):
+            return list(self) == list(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"SourceColumn({len(self._items)} documents)"
 
 
 class RetiredSources:
@@ -25,45 +220,153 @@ class RetiredSources:
     (Elasticsearch's searcher reads it from its point-in-time segment). Each refresh starts a new node
     and links it from the previous one, so a searcher walks forward from its own node to find any source
     dropped since it was published; the store holds only the newest node, so a node, and the sources in
-    it, go when the last searcher that can see them does.
+    it, go when the last searcher that can see them does. The same chain keeps, for each ``_id`` whose
+    document was dropped, the first such document (what :class:`SnapshotIds` finds the id by).
     """
 
-    __slots__ = ("__weakref__", "by_doc", "next")
+    __slots__ = ("__weakref__", "by_doc", "ids", "next")
 
     def __init__(self) -> None:
-        self.by_doc: dict[int, dict[str, Any]] = {}
+        #: Internal doc → its source as the store kept it (bytes; decoded by :meth:`find`).
+        self.by_doc: dict[int, Entry] = {}
+        #: ``_id`` → the first of its documents deleted or replaced since this node's refresh.
+        self.ids: dict[str, int] = {}
         self.next: RetiredSources | None = None
 
     def find(self, doc: int) -> dict[str, Any] | None:
         node: RetiredSources | None = self
         while node is not None:
-            source = node.by_doc.get(doc)
-            if source is not None:
-                return source
+            entry = node.by_doc.get(doc)
+            if entry is not None:
+                return _decode_entry(entry)
             node = node.next
         return None
+
+    def find_id(self, doc_id: str, max_doc: int) -> int | None:
+        """The document ``doc_id`` named at this node's refresh (one of the ``max_doc`` then), if it was
+        dropped since: the first of its documents dropped after that refresh that is that old (one
+        appended later and dropped again is not)."""
+        node: RetiredSources | None = self
+        while node is not None:
+            internal = node.ids.get(doc_id)
+            if internal is not None and internal < max_doc:
+                return internal
+            node = node.next
+        return None
+
+
+class SnapshotIds(Mapping[str, int]):
+    """A searcher's ``_id`` → internal doc, as of its refresh, without a copy of the store's ``by_id``.
+
+    A document the store's ``by_id`` names among the searcher's ``max_doc`` is one the searcher counts
+    live (documents never come back to life); any other ``_id`` the searcher knew has had its document
+    dropped since, which the retired chain from the searcher's node records. The refresh used to copy
+    ``by_id`` (at a million documents a ~40 MiB dict per searcher, and ~50 ms per refresh)."""
+
+    __slots__ = ("_by_id", "_max_doc", "_retired", "_ids", "_live")
+
+    def __init__(
+        self, by_id: dict[str, int], max_doc: int, retired: RetiredSources, ids: list[str], live: np.ndarray
+    ) -> None:
+        self._by_id, self._max_doc, self._retired, self._ids, self._live = by_id, max_doc, retired, ids, live
+
+    def get(self, doc_id: str, default: Any = None) -> Any:
+        internal = self._by_id.get(doc_id)
+        if internal is not None and internal < self._max_doc:
+            return internal
+        found = self._retired.find_id(doc_id, self._max_doc)
+        return default if found is None else found
+
+    def __getitem__(self, doc_id: str) -> int:
+        internal: int | None = self.get(doc_id)
+        if internal is None:
+            raise KeyError(doc_id)
+        return internal
+
+    def __contains__(self, doc_id: object) -> bool:
+        return isinstance(doc_id, str) and self.get(doc_id) is not None
+
+    def __iter__(self) -> Iterator[str]:
+        ids = self._ids
+        return (ids[doc] for doc in np.flatnonzero(self._live).tolist())
+
+    def __len__(self) -> int:
+        return int(np.count_nonzero(self._live))
+
+    def __repr__(self) -> str:
+        return f"SnapshotIds({len(self)} documents of {self._max_doc})"
+
+
+# --------------------------------------------------------------------------------------------
+# Versions by _id
+# --------------------------------------------------------------------------------------------
+
+
+class VersionTable(Mapping[str, int]):
+    """``_id`` → its latest ``_version``, for every ``_id`` the store has seen (deleted ones included:
+    ``index/versioning.py`` continues from a deleted id's version).
+
+    A live id's version is its document's (``doc_versions[by_id[id]]``, already kept per document for
+    searchers), so only the deleted ids' versions are stored: a dict of a million ``_id``\\ s was ~40 MiB
+    beside the ``by_id`` dict holding the same keys."""
+
+    __slots__ = ("_by_id", "_doc_versions", "tombstones")
+
+    def __init__(self, by_id: dict[str, int], doc_versions: array[int], tombstones: dict[str, int]) -> None:
+        self._by_id, self._doc_versions = by_id, doc_versions
+        #: Deleted ``_id`` → the version of its delete.
+        self.tombstones = tombstones
+
+    def __getitem__(self, doc_id: str) -> int:
+        internal = self._by_id.get(doc_id)
+        if internal is not None:
+            return self._doc_versions[internal]
+        return self.tombstones[doc_id]
+
+    def __contains__(self, doc_id: object) -> bool:
+        return doc_id in self._by_id or doc_id in self.tombstones
+
+    def __iter__(self) -> Iterator[str]:
+        yield from self._by_id
+        yield from self.tombstones
+
+    def __len__(self) -> int:
+        return len(self._by_id) + len(self.tombstones)
+
+    def __repr__(self) -> str:
+        return f"VersionTable({dict(self)!r})"
+
+
+# --------------------------------------------------------------------------------------------
+# The store
+# --------------------------------------------------------------------------------------------
 
 
 @dataclass
 class DocumentStore:
     ids: list[str] = field(default_factory=list)
-    sources: list[dict[str, Any] | None] = field(default_factory=list)
+    sources: SourceColumn = field(default_factory=SourceColumn)
     by_id: dict[str, int] = field(default_factory=dict)
-    versions: dict[str, int] = field(default_factory=dict)
-    live_list: list[bool] = field(default_factory=list)
+    #: Internal doc → live (1) or deleted (0).
+    live_list: bytearray = field(default_factory=bytearray)
     seq_no: int = -1
     #: Internal doc → the ``_seq_no`` of the write that stored it (``-1``: unknown, a store saved before
     #: retrievo kept it); what ``random_score`` with a seed but no ``field`` hashes, as ES does.
-    doc_seq_nos: list[int] = field(default_factory=list)
+    doc_seq_nos: array[int] = field(default_factory=lambda: array("q"))
     #: Internal doc → the ``_version`` it was stored with (``0`` for a dead document loaded from disk):
     #: a searcher published before a later write must still show the version it saw (``version: true``).
-    doc_versions: list[int] = field(default_factory=list)
+    doc_versions: array[int] = field(default_factory=lambda: array("q"))
+    #: Deleted ``_id`` → its last version (the live ids' are in ``doc_versions``; see :class:`VersionTable`).
+    tombstones: dict[str, int] = field(default_factory=dict)
     #: Internal doc → the custom ``routing`` it was written with (absent: routed by its ``_id``); kept for
     #: dead documents too, whose postings still count in their shard's statistics until a merge.
     doc_routings: dict[int, str] = field(default_factory=dict)
     deletes_since_refresh: bool = False
     #: Sources dropped since the last refresh (see :class:`RetiredSources`).
     retired: RetiredSources = field(default_factory=RetiredSources)
+
+    def __post_init__(self) -> None:
+        self.versions = VersionTable(self.by_id, self.doc_versions, self.tombstones)
 
     @property
     def max_doc(self) -> int:
@@ -72,10 +375,10 @@ class DocumentStore:
     def _drop_source(self, internal: int) -> None:
         """Free a dead document's source, keeping it for the searchers published before (retired first,
         then cleared, so a concurrent reader finds it in one place or the other)."""
-        source = self.sources[internal]
-        if source is not None:
-            self.retired.by_doc[internal] = source
-        self.sources[internal] = None
+        entry = self.sources.entry(internal)
+        if entry is not None:
+            self.retired.by_doc[internal] = entry
+        self.sources.clear(internal)
 
     def publish_retired(self) -> RetiredSources:
         """At a refresh: the node collecting the sources dropped from now on, for the new searcher."""
@@ -84,8 +387,13 @@ class DocumentStore:
         self.retired = node
         return node
 
+    def snapshot_ids(self, max_doc: int, live: np.ndarray, retired: RetiredSources) -> SnapshotIds:
+        """The ``_id``\\ s of a refresh's searcher (``retired``: the node :meth:`publish_retired` gave it)."""
+        return SnapshotIds(self.by_id, max_doc, retired, self.ids, live)
+
     def live_mask(self) -> np.ndarray:
-        return np.fromiter(self.live_list, dtype=bool, count=len(self.live_list))
+        """bool[max_doc], a writable copy (a view would pin ``live_list``: a buffer in use cannot grow)."""
+        return np.frombuffer(bytearray(self.live_list), dtype=bool)
 
     def next_auto_id(self) -> str:
         """A 20-character URL-safe base64 id, the shape of Elasticsearch's generated ids."""
@@ -99,36 +407,46 @@ class DocumentStore:
     ) -> tuple[int, int, bool]:
         """Store a document; returns (internal doc, new version, created?). ``version``: the one
         ``index.versioning`` settled on (else the id's next); ``routing``: the write's custom routing."""
-        created = doc_id not in self.by_id
-        if not created:
-            self.live_list[self.by_id[doc_id]] = False
-            self._drop_source(self.by_id[doc_id])
-            self.deletes_since_refresh = True
+        entry = encode_source(source)  # first: a source that cannot be stored leaves the store unchanged
+        previous = self.by_id.get(doc_id)
+        created = previous is None
+        if version is None:
+            version = self.versions.get(doc_id, 0) + 1
+        if previous is not None:
+            self.retired.ids.setdefault(doc_id, previous)  # before by_id moves on (see SnapshotIds)
+        # The new document is complete before by_id names it, and the old one is dropped after: a
+        # concurrent reader of the store finds one or the other, each with its source.
         internal = len(self.ids)
+        self.sources.append_entry(entry)
         self.ids.append(doc_id)
-        self.sources.append(copy_json(source))
-        self.live_list.append(True)
-        self.by_id[doc_id] = internal
-        if routing is not None:
-            self.doc_routings[internal] = routing
-        version = self.versions.get(doc_id, 0) + 1 if version is None else version
-        self.versions[doc_id] = version
+        self.live_list.append(1)
         self.seq_no += 1
         self.doc_seq_nos.append(self.seq_no)
         self.doc_versions.append(version)
+        if routing is not None:
+            self.doc_routings[internal] = routing
+        self.by_id[doc_id] = internal
+        self.tombstones.pop(doc_id, None)
+        if previous is not None:
+            self.live_list[previous] = 0
+            self._drop_source(previous)
+            self.deletes_since_refresh = True
         return internal, version, created
 
     def delete(self, doc_id: str, version: int | None = None) -> int | None:
         """Remove a document; returns its new version (``version`` when given), or None when it did not exist."""
-        internal = self.by_id.pop(doc_id, None)
+        internal = self.by_id.get(doc_id)
         if internal is None:
             return None
-        self.live_list[internal] = False
+        new_version = self.doc_versions[internal] + 1 if version is None else version
+        self.retired.ids.setdefault(doc_id, internal)  # before by_id forgets it (see SnapshotIds)
+        self.tombstones[doc_id] = new_version  # (by_id still wins until the next line)
+        del self.by_id[doc_id]
+        self.live_list[internal] = 0
         self._drop_source(internal)
         self.deletes_since_refresh = True
-        self.versions[doc_id] = self.versions.get(doc_id, 0) + 1 if version is None else version
         self.seq_no += 1
-        return self.versions[doc_id]
+        return new_version
 
     def seq_no_of(self, internal: int) -> int:
         """The ``_seq_no`` a get reports for a document (the shard's latest where it was not saved)."""
@@ -141,6 +459,7 @@ class DocumentStore:
         return None if internal is None else self.doc_routings.get(internal)
 
     def get(self, doc_id: str) -> tuple[int, dict[str, Any]] | None:
+        """The live document ``doc_id``: its internal doc and a fresh copy of its source."""
         internal = self.by_id.get(doc_id)
         if internal is None:
             return None

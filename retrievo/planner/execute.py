@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from retrievo.aggregations.base import AggContext
+from retrievo.aggregations.base import AggContext, HitOptions, HitPart
 from retrievo.aggregations.reduce import aggregate_shards, reducible
 from retrievo.aggregations.run import aggregate, with_aggregations
 from retrievo.errors import ApiError, api_error, not_supported
@@ -36,6 +36,7 @@ from retrievo.planner.plan import Plan, build_plan
 from retrievo.planner.profile import FetchProfile, ProfileCollector, search_shape, shard_profile
 from retrievo.planner.ranked import Ranked
 from retrievo.response import es_float, filter_source, search_response
+from retrievo.retrievers.highlight import Highlight
 from retrievo.retrievers.search import FieldAndFormat, SearchRequest, SourceFilter
 from retrievo.suggest.run import run_suggest, suggest_only, with_suggest
 
@@ -50,6 +51,12 @@ def top_explanation(plan: Plan, ctx: ExecContext, doc: int, score: float) -> dic
     }
     if not isinstance(getattr(plan.root, "child", None), Rerank):
         return main
+    return reranked_root_explanation(main, score)
+
+
+def reranked_root_explanation(main: dict[str, Any], score: float) -> dict[str, Any]:
+    """A top-level reranker's explanation ``main`` as the hit shows it: Lucene's ``sum of:`` the rank docs
+    and a required match on the child's hits (also the top of a search over several indices)."""
     required = {
         "value": 0.0,
         "description": "match on required clause, product of:",
@@ -99,7 +106,7 @@ def prepare_search(
         )
     plan = build_plan(
         request,
-        searcher.routed(routed_shards(shard, request.routing), request.dfs),
+        searcher.routed(routed_shards(shard, request.routing, request.preferred_shards), request.dfs),
         embed=embed,
         inference=inference,
         max_terms_count=shard.settings.max_terms_count,
@@ -108,11 +115,16 @@ def prepare_search(
     return PreparedSearch(shard, request, plan, _run_context(plan), started, time.perf_counter_ns() - started)
 
 
-def routed_shards(shard: Shard, routing: tuple[str, ...]) -> tuple[int, ...] | None:
-    """The shards a search's ``routing`` values name (``None``: no routing, every shard)."""
-    if not routing:
-        return None
-    return tuple(sorted({shard.shard_number(value, None) for value in routing}))
+def routed_shards(
+    shard: Shard, routing: tuple[str, ...], preferred: tuple[int, ...] | None = None
+) -> tuple[int, ...] | None:
+    """The shards a search covers: those its ``routing`` values name, of those the ones a
+    ``preference=_shards:…`` allows (``OperationRouting.searchShards``); ``None``: every shard."""
+    named = {shard.shard_number(value, None) for value in routing} if routing else None
+    if preferred is not None:
+        allowed = {s for s in preferred if 0 <= s < shard.settings.number_of_shards}
+        named = allowed if named is None else named & allowed
+    return None if named is None else tuple(sorted(named))
 
 
 def search_timeout(index: str) -> ApiError:
@@ -270,6 +282,70 @@ def _agg_hit_fetcher(prepared: PreparedSearch) -> Callable[[int, float | None], 
     return fetch
 
 
+def _agg_hit_options(prepared: PreparedSearch, ctx: ExecContext) -> HitOptions:
+    """``top_hits``' own fetch options, run as the search's hits run them: ``fields``/``docvalue_fields``
+    against the index's mappings (a list ``top_hits`` leaves out is the search's), ``highlight`` with the
+    search's query (``TopHitsAggregatorFactory`` builds the highlighter on the search's parsed query), and
+    ``explain`` of the search's query. Readers are memoised per search: ``top_hits`` asks once a bucket."""
+    s, name, plan = prepared.plan.searcher, prepared.shard.name, prepared.plan
+    request = prepared.request
+    numbers = snapshot_numbers(s.by_id, s.seq_nos, s.doc_version_array)
+    readers: dict[Any, HitPart] = {}
+
+    def fields(own: tuple[FieldAndFormat, ...] | None, docvalue: tuple[FieldAndFormat, ...] | None) -> HitPart:
+        key = ("fields", own, docvalue)
+        if key not in readers:
+            fetcher = HitFetcher(
+                prepared.shard.mappings,
+                name,
+                _field_requests(own if own is not None else request.fields),
+                _field_requests(docvalue if docvalue is not None else request.docvalue_fields),
+                metadata=False,
+                numbers=numbers,
+            )
+
+            def read(doc: int, source: Any) -> dict[str, Any]:
+                fetched = fetcher.fetch(s.ids[doc], source)
+                part: dict[str, Any] = {"fields": fetched.fields} if fetched.fields else {}
+                if fetched.ignored_values:
+                    part["ignored_field_values"] = fetched.ignored_values
+                return part
+
+            readers[key] = read
+        return readers[key]
+
+    def highlight(spec: Highlight) -> HitPart:
+        key = ("highlight", id(spec))
+        if key not in readers:
+            highlighter = highlighter_for(
+                prepared.shard, dataclasses.replace(plan, request=request.model_copy(update={"highlight": spec}))
+            )
+
+            def read(doc: int, source: Any) -> dict[str, Any]:
+                found = highlighter.highlight(doc, source) if highlighter is not None else {}
+                return {"highlight": found} if found else {}
+
+            readers[key] = read
+        return readers[key]
+
+    def explain(doc: int, score: float) -> dict[str, Any]:
+        return {
+            "_shard": f"[{name}][{s.shard_number(doc)}]",
+            "_node": "retrievo",
+            "_explanation": top_explanation(plan, ctx, doc, score),
+        }
+
+    masks: list[tuple[str, np.ndarray]] = []
+
+    def matched_queries(doc: int) -> list[str]:
+        if not masks:  # each named query's matches, once for every bucket
+            masks.extend((query_name, ctx.evaluator.mask(q)) for query_name, q in plan.named.names)
+        return [query_name for query_name, mask in masks if mask[doc]]
+
+    named = matched_queries if plan.named.names else None
+    return HitOptions(fields=fields, highlight=highlight, explain=explain, matched_queries=named)
+
+
 def run_aggregations(prepared: PreparedSearch, ranked: Ranked, ctx: ExecContext) -> dict[str, Any]:
     """The request's aggregations over every document the retriever tree matched (``Ranked.matched``:
     for a compound retriever the union of what its children matched, as Elasticsearch aggregates)."""
@@ -300,6 +376,7 @@ def run_aggregations(prepared: PreparedSearch, ranked: Ranked, ctx: ExecContext)
         fetch_hit=_agg_hit_fetcher(prepared),
         typed_keys=prepared.request.typed_keys,
         stored_fields=lambda names: StoredFieldsFetcher(prepared.shard.mappings, names).fetch,
+        hit_options=_agg_hit_options(prepared, ctx),
     )
     if s.shard_of is not None and reducible(prepared.request.aggs):  # per shard, then reduced
         shards = s.routed_shards if s.routed_shards is not None else range(s.number_of_shards)

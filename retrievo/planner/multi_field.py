@@ -17,9 +17,11 @@ rewrite, run by :func:`retrievo.planner.plan.build_plan` before the logical rule
 * the retriever becomes a fusion of those (up to) two children, weight 1 each, with its filters
   (``fields_fusion``); it drops ``_name`` and ``min_score`` as Elasticsearch does.
 
-Elasticsearch generates one pair of children per target index (9.2+); retrievo searches one index
-per plan, so it generates one pair. Orders follow Java's ``HashMap`` iteration where Elasticsearch
-iterates one (the semantic group's children: ranks tie-break by child order, ``explain`` lists them).
+Elasticsearch generates one child tree for all the target indices (9.2+); a plan searches one index,
+so here it is that index's pair. Over several indices ``api/multi_index_fields.py`` builds the shared
+tree (fields grouped per index, ``_index`` filters) from these functions. Orders follow Java's
+``HashMap`` iteration where Elasticsearch iterates one (the semantic group's children: ranks tie-break
+by child order, ``explain`` lists them).
 """
 
 from __future__ import annotations
@@ -97,7 +99,7 @@ def _simple_match(pattern: str, name: str) -> bool:
     return re.fullmatch(regex, name, flags=re.DOTALL) is not None
 
 
-def _inference_fields(weights: dict[str, float], index: IndexFields) -> dict[str, float]:
+def inference_fields_reached(weights: dict[str, float], index: IndexFields) -> dict[str, float]:
     """The ``semantic_text`` fields the names and patterns reach, with their weights (multiplied when a
     field is reached more than once), in ``HashMap`` order."""
     reached: dict[str, float] = {}
@@ -115,7 +117,7 @@ def _inference_fields(weights: dict[str, float], index: IndexFields) -> dict[str
     return {field: reached[field] for field in hashmap_order(reached, _JAVA_HASHMAP_CAPACITY)}
 
 
-def _field_spec(name: str, weight: float) -> str:
+def field_spec(name: str, weight: float) -> str:
     """A ``multi_match`` field entry with its boost, printed as Elasticsearch prints it (``text_2^3.0``)."""
     return name if weight == 1.0 else f"{name}^{java_float(weight)}"
 
@@ -126,11 +128,11 @@ def children_for_index(r: CompoundRetriever, query: str, index: IndexFields) -> 
     if not r.fields:  # the default fields are checked per index, after the request's own
         for weight in weights.values():
             r.check_field_weight(weight)
-    semantic = _inference_fields(weights, index)
+    semantic = inference_fields_reached(weights, index)
     lexical = {name: w for name, w in weights.items() if name not in semantic}
     out: list[Retriever] = []
     if lexical:
-        specs = tuple(_field_spec(name, lexical[name]) for name in sorted(lexical))
+        specs = tuple(field_spec(name, lexical[name]) for name in sorted(lexical))
         out.append(StandardRetriever(query=MultiMatchQuery(query=query, fields=specs, type="most_fields")))
     if semantic:
         group = tuple(

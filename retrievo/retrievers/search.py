@@ -91,6 +91,8 @@ class SearchRequest(Node):
     version: bool = False
     #: The ``routing`` URL parameter's values: the search covers only the shards they route to.
     routing: tuple[str, ...] = ()
+    #: ``preference=_shards:…``: the only shard numbers the search may cover (``None``: any).
+    preferred_shards: tuple[int, ...] | None = None
     #: ``search_type=dfs_query_then_fetch``: scores use the whole index's term statistics, not each shard's.
     dfs: bool = False
     #: Top-level ``min_score``; only with a compound retriever (it cuts the fused scores).

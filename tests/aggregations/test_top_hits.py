@@ -96,8 +96,7 @@ def test_default_order_is_the_query_score(es: Engine) -> None:
             "Top hits result window is too large, the top hits aggregator [t]'s from + size must be less than "
             "or equal to: [100] but was [101]",
         ),
-        ({"highlight": {"fields": {"t": {}}}}, "[highlight] in a [top_hits] aggregation is not supported in retrievo"),
-        ({"explain": True}, "is not supported in retrievo"),
+        ({"script_fields": {"s": {"script": "1"}}}, "[script_fields] in a [top_hits] aggregation is not supported"),
         ({"sizes": 1}, "unknown field [sizes]"),
     ],
 )

@@ -1,5 +1,5 @@
 """The port of Elasticsearch's ``search.aggregation/200_top_hits.yml`` (three documents, ``page`` buckets,
-``top_hits`` inside). Cases for fetch options retrievo refuses in ``top_hits`` are kept as skips naming why."""
+``top_hits`` inside). Cases ported elsewhere are kept as skips naming where."""
 
 from __future__ import annotations
 
@@ -61,20 +61,48 @@ def test_source_filtering(es: Engine) -> None:
     assert [h["_source"] for h in b1["top_hits"]["hits"]["hits"]] == [{"text": TEXTS[2]}]
 
 
-@pytest.mark.skip(reason="top_hits' highlight is refused ('not supported in retrievo'): highlighting is another item")
-def test_highlight() -> None: ...
+def _hits(bucket: dict[str, Any]) -> list[dict[str, Any]]:
+    hits: list[dict[str, Any]] = bucket["top_hits"]["hits"]["hits"]
+    return hits
 
 
-@pytest.mark.skip(reason="top_hits' highlight (highlight_query) is refused ('not supported in retrievo')")
-def test_highlight_query() -> None: ...
+def test_highlight(es: Engine) -> None:
+    b0, b1 = _pages(es, {"highlight": {"fields": {"text": {}}}})
+    assert [h["highlight"]["text"][0] for h in _hits(b0)] == [
+        "<em>the</em> quick brown fox",
+        "jumped over <em>the</em> lazy dog",
+    ]
+    assert _hits(b1)[0]["highlight"]["text"][0] == "<em>The</em> vorpal blade went snicker-snack!"
 
 
-@pytest.mark.skip(reason="top_hits' explain is refused ('not supported in retrievo')")
-def test_explain() -> None: ...
+def test_highlight_query(es: Engine) -> None:
+    highlight = {"fields": {"text": {"highlight_query": {"match": {"text": "snack"}}}}}
+    b0, b1 = _pages(es, {"highlight": highlight})
+    assert [h.get("highlight", {}).get("text") for h in _hits(b0)] == [None, None]  # is_false
+    assert _hits(b1)[0]["highlight"]["text"][0] == "The vorpal blade went snicker-<em>snack</em>!"
 
 
-@pytest.mark.skip(reason="top_hits' hits do not carry matched_queries yet (needs the search's named-query fetch)")
-def test_named_queries() -> None: ...
+def test_explain(es: Engine) -> None:
+    b0, b1 = _pages(es, {"explain": True})
+    explained = [h["_explanation"] for h in _hits(b0) + _hits(b1)]
+    assert [e["value"] for e in explained] == pytest.approx([0.14543022, 0.13353139, 0.12343238], abs=0.001)
+    assert [e["description"] for e in explained] == [
+        f"weight(text:the in {doc}) [PerFieldSimilarity], result of:" for doc in range(3)
+    ]
+
+
+def test_named_queries(es: Engine) -> None:
+    query = {
+        "bool": {
+            "should": [
+                {"match": {"text": {"query": "the", "_name": "the"}}},
+                {"match": {"text": {"query": "snack", "_name": "snack"}}},
+            ]
+        }
+    }
+    b0, b1 = _pages(es, {}, query)
+    assert [h["matched_queries"] for h in _hits(b0)] == [["the"], ["the"]]
+    assert _hits(b1)[0]["matched_queries"] == ["the", "snack"]
 
 
 def test_fetch_fields(es: Engine) -> None:
@@ -96,8 +124,16 @@ def test_fetch_fields(es: Engine) -> None:
 def test_stored_fields() -> None: ...
 
 
-@pytest.mark.skip(reason="top_hits' docvalue_fields is refused ('not supported in retrievo')")
-def test_docvalue_fields() -> None: ...
+def test_docvalue_fields(es: Engine) -> None:
+    r = es.search(
+        index="test",
+        aggs={"page": {"terms": {"field": "page"}, "aggs": {"top_hits": {"top_hits": {"docvalue_fields": ["page"]}}}}},
+    )
+    assert r["hits"]["total"]["value"] == 3
+    b0, b1 = r["aggregations"]["page"]["buckets"]
+    assert (b0["key"], b1["key"]) == (1, 2)
+    assert [h["fields"]["page"] for h in _hits(b0)] == [[1], [1]]
+    assert [h["fields"]["page"] for h in _hits(b1)] == [[2]]
 
 
 @pytest.mark.skip(reason="ported in tests/versions/test_version_on_hits.py")

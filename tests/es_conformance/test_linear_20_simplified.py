@@ -189,15 +189,23 @@ def test_wildcard_index_pattern_without_index(engine):
     assert ids(resp) == []
 
 
-# YAML: "Multi-index searches are not allowed"
-@pytest.mark.skip(
-    reason="needs retrievers over several indices (issue 16, shards); the 9.1 message this YAML expects is "
-    "gone in 9.2, which generates one pair of children per index"
-)
-def test_multi_index_searches_are_not_allowed(engine):
+# YAML: "Multi-index searches are not allowed" — a 9.1 error ("[linear] does not support the simplified
+# query format when querying multiple indices"). From 9.2 ``MultiFieldsInnerRetrieverUtils`` builds one child
+# tree over all the target indices (lexical fields grouped per index, each semantic_text field filtered on
+# the ``_index`` values that map it), so the search succeeds. Here test-index-2 has no fields: the lexical
+# ``*`` child matches nothing there and the semantic children only run on test-index, so the answer is
+# test-index's own, scores included (minmax over merged windows that only test-index fills).
+def test_multi_index_searches_run_over_every_index(engine):
     engine.indices.create(index="test-index-2")
-    err = linear_error(engine, query="match", normalizer="minmax")
-    assert root_reason(err) == "[linear] does not support the simplified query format when querying multiple indices"
+    try:
+        single = linear(engine, query="match", normalizer="minmax")
+        resp = linear(engine, index="test-index,test-index-2", query="match", normalizer="minmax")
+    finally:
+        engine.indices.delete(index="test-index-2")
+    assert total(resp) == total(single) == 3
+    assert [(h["_index"], h["_id"], h["_score"]) for h in resp["hits"]["hits"]] == [
+        (h["_index"], h["_id"], h["_score"]) for h in single["hits"]["hits"]
+    ]
 
 
 # YAML: "Wildcard field patterns that do not resolve to any field are handled gracefully"

@@ -19,11 +19,6 @@ from es_yaml import at, ids, total
 from retrievo import Engine
 from retrievo.errors import ApiError
 
-NEEDS_MULTI_INDEX = pytest.mark.skip(
-    reason="needs retrievers over several indices (issue 16, shards: each child's results merged across "
-    "shards and indices before fusion; Elasticsearch 9.2 generates one pair of children per index)"
-)
-
 INDEX = "test-index"
 OTHER = "test-another-index"
 
@@ -315,7 +310,6 @@ def test_expansion_equals_explicit_sub_retrievers(engine):
 
 
 # YAML: "Queries multiple indices using default_field"
-@NEEDS_MULTI_INDEX
 def test_multiple_indices_default_field(engine):
     resp = rrf(engine, index=f"{INDEX},{OTHER}", query="match")
     assert total(resp) == 6
@@ -323,7 +317,6 @@ def test_multiple_indices_default_field(engine):
 
 
 # YAML: "Queries multiple indices with a list of fields"
-@NEEDS_MULTI_INDEX
 def test_multiple_indices_list_of_fields(engine):
     resp = rrf(engine, index=f"{INDEX},{OTHER}", fields=["dense_inference", "text_1", "sparse_vector"], query="match")
     assert total(resp) == 6

@@ -12,7 +12,7 @@ The YAML setup also creates a sparse ``test_service`` endpoint and a ``semantic_
 ``copy_to``); the cases that use them run on their own engine (``semantic_rerank_engine``, the YAML's
 ``copy_to`` from ``text`` included); the ``profile`` cases run there too (the YAML
 runs them on that same index), reading the ``RankDocsQuery`` description (docs/profile.md). The alias
-cases are skipped.
+case runs over an alias of two indices of its own (a retriever over several indices).
 Requests carry the YAML's ``fields`` option once retrievo accepts it.
 """
 
@@ -160,13 +160,38 @@ def test_text_similarity_reranking_with_explain(rerank_engine):
     assert_regex(r"match.on.required.clause,.product.of:*", at(resp, "hits.hits.0._explanation.details.1.description"))
 
 
-# YAML: "text similarity reranker properly handles aliases"
-@pytest.mark.skip(
-    reason="needs a retriever over an alias of two indices, one of them with 2 shards "
-    "(retrievers over several shards or indices: issue 16, shards)"
-)
-def test_text_similarity_reranker_properly_handles_aliases(rerank_engine):
-    pass
+# YAML: "text similarity reranker properly handles aliases" — an empty index whose shard comes first, and
+# the document on an index with two shards, both behind one alias: the reranked document is fetched from
+# its own index and shard (api/multi_index_retrievers.py).
+@needs_mock
+def test_text_similarity_reranker_properly_handles_aliases(make_rerank_engine):
+    e = make_rerank_engine()  # this case creates two more indices, so it gets its own engine
+    properties = {"text": {"type": "text"}, "topic": {"type": "keyword"}, "subtopic": {"type": "keyword"}}
+    e.indices.create(index="first-test-index", mappings={"properties": properties})
+    e.indices.create(
+        index="second-test-index",
+        settings={"number_of_shards": 2, "number_of_replicas": 0},
+        mappings={"properties": properties},
+    )
+    e.indices.put_alias(index="first-test-index", name="test-alias")
+    e.indices.put_alias(index="second-test-index", name="test-alias")
+    e.index(
+        index="second-test-index",
+        id="doc_1",
+        refresh=True,
+        document={k: v for k, v in RERANK_DOCS["doc_1"].items() if k in ("text", "topic", "subtopic")},
+    )
+    resp = e.search(
+        index="test-alias",
+        body={
+            "track_total_hits": True,
+            "retriever": reranker({"term": {"topic": "science"}}, field="text"),
+            "size": 10,
+        },
+    )
+    assert total(resp) == 1
+    assert len(resp["hits"]["hits"]) == 1
+    assert ids(resp) == ["doc_1"]
 
 
 # YAML: "Text similarity reranker respects min_score"

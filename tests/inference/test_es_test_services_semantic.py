@@ -426,14 +426,20 @@ def test_knn_query_on_semantic_text_and_dense_vector_using_query_vectors(dense_k
     assert hits["hits"][0]["_score"] == pytest.approx(1.0, rel=1e-6)
 
 
-@pytest.mark.skip(
-    reason="a shard failing in a search over several indices fails the whole search in retrievo; "
-    "Elasticsearch answers the other indices' hits and lists the failure in [_shards.failures]"
-)
-def test_knn_query_on_incompatible_dense_vector_and_semantic_text() -> None:
+def test_knn_query_on_incompatible_dense_vector_and_semantic_text(dense_knn_es: Engine) -> None:
     # YAML: "knn query against incompatible dense_vector and semantic_text fields using query vectors returns
-    # the matching semantic vectors and failures for incompatible dims"
-    pass
+    # the matching semantic vectors and failures for incompatible dims": the failing index's shard is listed
+    vector = [float(v) for v in range(1, 11)]
+    indices = "test-semantic-text-index,test-incompatible-dense-vector-index"
+    resp = search(dense_knn_es, indices, query=knn_query(query_vector=vector))
+    assert resp["hits"]["total"]["value"] == 1
+    assert resp["hits"]["hits"][0]["_id"] == "doc_1"
+    failure = resp["_shards"]["failures"][0]
+    assert failure["index"] == "test-incompatible-dense-vector-index"
+    assert failure["reason"]["reason"] == (
+        "failed to create query: The query vector has a different number of dimensions [10] than the document "
+        "vectors [3]."
+    )
 
 
 def test_knn_query_on_an_incompatible_dense_vector_index_alone(dense_knn_es: Engine) -> None:

@@ -247,7 +247,7 @@ def test_knn_errors_and_refusals(es: Engine) -> None:
     with pytest.raises(BadRequestError) as err:
         es.search(index="alpha,beta", knn={"field": "v", "query_vector": [0.0, 0.0, 1.0], "k": 2, "num_candidates": 5})
     assert "different number of dimensions [3]" in str(err.value.body["error"])
-    with pytest.raises(BadRequestError) as err:
-        es.search(index="alpha,beta", retriever={"standard": {"query": {"match_all": {}}}})
+    with pytest.raises(BadRequestError) as err:  # standard, knn and the compounds run (test_multi_index_retrievers)
+        es.search(index="alpha,beta", retriever={"pinned": {"ids": ["a0"], "retriever": {"standard": {}}}})
     reason = err.value.body["error"]["reason"]
-    assert reason.startswith("[retriever] in a search over several indices is not supported in retrievo")
+    assert reason.startswith("the [pinned] retriever in a search over several indices is not supported in retrievo")

@@ -39,7 +39,7 @@ def test_nested_inner_hits() -> None:
     assert inner["_source"] == {"foo": "bar"}
 
 
-@pytest.mark.skip(reason="ported in tests/versions/test_version_on_hits.py (docvalue_fields [_seq_no] is refused)")
+@pytest.mark.skip(reason="ported in tests/search_fields/test_seq_no_docvalue_fields.py")
 def test_nested_doc_version_and_seq_ids() -> None:  # pragma: no cover
     raise AssertionError
 

@@ -7,9 +7,8 @@ statistics and merges the shards' top docs with ``TopDocs.merge`` (score, then s
 order): ``query_then_fetch``. Its ``dfs_query_then_fetch`` scores one index holding every document (global
 statistics) and merges the same way, so equal scores still come out shard by shard. A search with
 ``routing`` is the one shard that value names; a search over two sharded indices merges their shards in
-``ShardId`` order (shard number, then index name). The ``xfail(strict=True)`` tests are where retrievo
-still differs from Elasticsearch (dfs statistics with ``routing`` or over several indices, equal scores
-across indices); each says why.
+``ShardId`` order (shard number, then index name). The ``xfail(strict=True)`` test is where retrievo
+still differs from Elasticsearch (dfs statistics over several indices); it says why.
 """
 
 from __future__ import annotations

@@ -233,3 +233,26 @@ def test_an_explicit_routing_shard_count_moves_documents() -> None:
 def test_profile_is_refused_on_several_shards(sharded: Engine) -> None:
     err = _error(lambda: sharded.search(index="docs", profile=True))
     assert err["status"] == 400 and "[profile] on an index with several shards" in err["reason"]
+
+
+def test_preference_shards_limits_the_search(sharded: Engine) -> None:
+    resp = sharded.search(index="docs", query={"match_all": {}}, preference="_shards:0,2", size=10)
+    assert resp["_shards"]["total"] == 2
+    assert sorted(h["_id"] for h in resp["hits"]["hits"]) == sorted(_shard_docs(0) + _shard_docs(2))
+    # routing names shard 1; the preference allows 0 and 2: nothing is left to search
+    none = sharded.search(index="docs", routing="carol", preference="_shards:0,2|_local")
+    assert none["_shards"]["total"] == 0 and none["hits"]["hits"] == []
+    counted = sharded.count(index="docs", preference="_shards:1")
+    assert counted["count"] == len(_shard_docs(1)) and counted["_shards"]["total"] == 1
+    items = sharded.msearch(
+        searches=[{"index": "docs", "preference": "_shards:0"}, {"query": {"match_all": {}}, "size": 10}]
+    )["responses"]
+    assert sorted(h["_id"] for h in items[0]["hits"]["hits"]) == sorted(_shard_docs(0))
+    assert sharded.search(index="docs", preference="_local")["_shards"]["total"] == 3
+
+
+def test_a_bad_preference_is_elasticsearchs_error(sharded: Engine) -> None:
+    err = _error(lambda: sharded.search(index="docs", preference="_shards:x"))
+    assert err["status"] == 400 and err["reason"] == 'For input string: "x"'
+    err = _error(lambda: sharded.search(index="docs", preference="_nowhere"))
+    assert err["reason"] == "no Preference for [_nowhere]"

@@ -23,6 +23,7 @@ from retrievo.errors import ApiError, bad_request, illegal_argument, not_support
 from retrievo.grammar.builders import NOT_A_BUILDER, builder_json, index_name
 from retrievo.grammar.json import parse_search
 from retrievo.grammar.json.search import result_window_error
+from retrievo.index.routing import preference_shards
 from retrievo.retrievers.search import SearchRequest
 
 #: Header keys Elasticsearch reads (``MultiSearchRequest.readMultiLineFormat``) that cannot change
@@ -36,7 +37,7 @@ _BOOLEAN_HEADER_KEYS = frozenset(
         "allow_partial_search_results",
     }
 )
-_STRING_HEADER_KEYS = frozenset({"preference"})
+_STRING_HEADER_KEYS: frozenset[str] = frozenset()
 _SEARCH_TYPES = frozenset({"query_then_fetch", "dfs_query_then_fetch"})
 #: Header keys that set how this search's index expression resolves (``IndicesOptions.fromMap``),
 #: by their snake_case name; they override the request's parameters of the same name.
@@ -72,6 +73,8 @@ class MultiSearchItem:
     routing: str | None = None
     #: The search's ``search_type`` (its header's, else the request's).
     search_type: str | None = None
+    #: The search's ``preference`` (its header's, else the request's): ``_shards:…`` limits its shards.
+    preference: str | None = None
 
     def against(self, index: str, max_result_window: int) -> SearchRequest:
         """The request as it runs on ``index``: its own error if it had one, then the query phase's
@@ -92,6 +95,7 @@ def parse_msearch(
     *,
     routing: str | None = None,
     search_type: str | None = None,
+    preference: str | None = None,
 ) -> list[MultiSearchItem]:
     """Every search of an ``_msearch`` request, parsed; ``default_index`` is the request's own
     index (a name, a comma list, or a list of names as the client takes them). ``prepare``: the
@@ -104,6 +108,7 @@ def parse_msearch(
     for (index, options, shard_options), (_, body) in zip(targets, pairs):
         item_routing = shard_options.get("routing", routing)
         item_type = shard_options.get("search_type", search_type)
+        item_preference = shard_options.get("preference", preference)
         try:
             # the result window is checked once the index is known (MultiSearchItem.against)
             parsed = body if prepare is None else prepare(body)
@@ -111,20 +116,24 @@ def parse_msearch(
         except ApiError as err:
             if err.error not in _PER_SEARCH_PARSE_ERRORS:
                 raise
-            items.append(MultiSearchItem(index, None, err, body, options, item_routing, item_type))
+            items.append(MultiSearchItem(index, None, err, body, options, item_routing, item_type, item_preference))
         else:
-            request = with_routing(request, item_routing, item_type)
-            items.append(MultiSearchItem(index, request, None, body, options, item_routing, item_type))
+            request = with_routing(request, item_routing, item_type, item_preference)
+            items.append(MultiSearchItem(index, request, None, body, options, item_routing, item_type, item_preference))
     return items
 
 
-def with_routing(request: SearchRequest, routing: str | None, search_type: str | None) -> SearchRequest:
-    """A search's ``routing`` values (comma-separated) and ``search_type`` on its parsed request."""
+def with_routing(
+    request: SearchRequest, routing: str | None, search_type: str | None, preference: str | None = None
+) -> SearchRequest:
+    """A search's ``routing`` values (comma-separated), ``search_type`` and ``preference`` on its parsed
+    request."""
     values = tuple(v for v in routing.split(",") if v) if routing is not None else ()
     dfs = search_type == "dfs_query_then_fetch"
-    if not values and not dfs:
+    preferred = preference_shards(preference)
+    if not values and not dfs and preferred is None:
         return request
-    return request.model_copy(update={"routing": values, "dfs": dfs})
+    return request.model_copy(update={"routing": values, "dfs": dfs, "preferred_shards": preferred})
 
 
 def _json_line(line: str | bytes, what: str) -> Any:
@@ -208,10 +217,10 @@ def _header_index(header: Any, default: str | None) -> tuple[str | None, dict[st
             if value not in _SEARCH_TYPES:
                 raise illegal_argument(f"No search type for [{value}]")
             shard_options["search_type"] = value
-        elif key == "routing":
+        elif key in ("routing", "preference"):
             if not isinstance(value, (str, int)) or isinstance(value, bool):
                 raise illegal_argument(f"[{key}] must be a string, found [{value!r}]")
-            shard_options["routing"] = str(value)
+            shard_options[key] = str(value)
         elif key in _BOOLEAN_HEADER_KEYS:
             _check_boolean(value)
         elif key in _STRING_HEADER_KEYS:

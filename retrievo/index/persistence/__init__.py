@@ -5,7 +5,7 @@
   (new generation directories, then an atomic manifest swap, then garbage collection).
 * :mod:`.shard_codec`, :mod:`.store_codec`, :mod:`.field_codecs`, :mod:`.vector_codecs` — what one
   index's parts look like on disk (JSON, packs of raw numeric arrays, ``.npy``, FAISS's own
-  serialisation as raw bytes); :mod:`.lazy_sources` decodes saved ``_source``\\ s on first read.
+  serialisation as raw bytes); a loaded store reads a saved ``_source`` from its file on first use.
 * :mod:`.files` — writing files once with fsync and digests, reading them back verified and, when
   large, memory-mapped copy-on-write.
 * :mod:`.errors` — Elasticsearch-shaped errors that name the file and the problem.

@@ -8,10 +8,12 @@ never changes — an update appends a new internal doc, a delete only clears the
 segment written once is valid for ever and later generations hard-link it. A commit writes only the
 documents added since the last one as a new small segment.
 
-Merge policy: segments never cross a :data:`BLOCK_DOCS` boundary (a block is the unit a loaded
-store decodes lazily, see :mod:`.lazy_sources`); within a block the trailing segments merge while
-the older one is at most twice the size of the newer (so a block holds O(log n) segments and a
-document is rewritten O(log n) times), and a complete block becomes one segment. A segment more
+A loaded store keeps the sources files mapped and reads a document's line the first time its source
+is asked for (:class:`_MappedSources`; the store then keeps it as bytes, ``index/store.py``).
+
+Merge policy: segments never cross a :data:`BLOCK_DOCS` boundary; within a block the trailing
+segments merge while the older one is at most twice the size of the newer (so a block holds O(log n)
+segments and a document is rewritten O(log n) times), and a complete block becomes one segment. A segment more
 than half of whose documents have been deleted since it was written is rewritten without them.
 The versions of deleted ``_id``\\ s (tombstones) go to one small file, and the custom ``routing`` each
 document was written with (``docs.routing.json``, internal doc → routing; only documents that have
@@ -20,14 +22,17 @@ one, dead ones included since they still count in their shard until merged) to a
 
 from __future__ import annotations
 
+import bisect
+import mmap
+from array import array
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from retrievo.index.persistence import errors
-from retrievo.index.persistence.files import GenerationReader, GenerationWriter, dump_json
-from retrievo.index.persistence.lazy_sources import LazySources
-from retrievo.index.store import DocumentStore
+from retrievo.index.persistence.files import GenerationReader, GenerationWriter, dump_json, load_json
+from retrievo.index.store import DocumentStore, SourceColumn
 
 BLOCK_DOCS = 1024
 SEQ_NOS_FILE = "docs.seq_no.npy"
@@ -119,8 +124,7 @@ def write_store(out: GenerationWriter, store: DocumentStore, index: str) -> dict
         except TypeError as failure:
             bad = failure.args[0] if failure.args else None
             raise errors.not_serializable(index, _culprit(store, start, end), bad) from None
-    tombstones = {doc_id: v for doc_id, v in store.versions.items() if doc_id not in store.by_id}
-    out.write_json("docs.tombstones.json", tombstones)
+    out.write_json("docs.tombstones.json", dict(store.tombstones))
     seq_nos = np.asarray(store.doc_seq_nos[: store.max_doc], dtype=np.int64)
     out.write_array(SEQ_NOS_FILE, seq_nos, key=("seq_nos", store.max_doc))  # only ever appended to
     if store.doc_routings:  # only ever added to (a new internal doc), so its size names its contents
@@ -165,8 +169,7 @@ def read_store(src: GenerationReader, facts: dict[str, Any]) -> DocumentStore:
         raise errors.corrupt(src.path("shard.json"), f"document segments do not cover [0, {max_doc})")
     live_list = live.tolist()
     ids: list[str] = []
-    versions: dict[str, int] = {}
-    doc_versions: list[int] = []
+    doc_versions: array[int] = array("q")
     by_id: dict[str, int] = {}
     mapped = {}
     for start, end, nulls in segments:
@@ -184,7 +187,6 @@ def read_store(src: GenerationReader, facts: dict[str, Any]) -> DocumentStore:
                 raise errors.corrupt(src.path(name), f"document [{doc_id}] disagrees with the live mask")
             if alive:
                 by_id[doc_id] = start + offset
-                versions[doc_id] = version
             doc_versions.append(version if alive else 0)  # a live document's version is its id's latest
         ids.extend(body["ids"])
         src.note(name, ("ids", start, end, nulls))
@@ -196,15 +198,14 @@ def read_store(src: GenerationReader, facts: dict[str, Any]) -> DocumentStore:
     tombstones = src.read_json("docs.tombstones.json")
     if not isinstance(tombstones, dict) or not all(isinstance(v, int) for v in tombstones.values()):
         raise errors.corrupt(src.path("docs.tombstones.json"), "expected an object of versions")
-    versions.update(tombstones)
-    sources = LazySources(live_list, mapped)
-    doc_seq_nos = [-1] * max_doc  # a store saved before the file existed: unknown
+    sources = SourceColumn.loaded(live, _MappedSources(mapped).source)
+    doc_seq_nos = array("q", [-1]) * max_doc  # a store saved before the file existed: unknown
     if SEQ_NOS_FILE in src.records:
         stored_seq_nos = src.read_array(SEQ_NOS_FILE, np.int64, 1)
         if stored_seq_nos.size != max_doc:
             reason = f"holds [{stored_seq_nos.size}] documents, expected [{max_doc}]"
             raise errors.corrupt(src.path(SEQ_NOS_FILE), reason)
-        doc_seq_nos = stored_seq_nos.tolist()
+        doc_seq_nos = array("q", stored_seq_nos.astype(np.int64).tobytes())
         src.note(SEQ_NOS_FILE, ("seq_nos", max_doc))
     doc_routings: dict[int, str] = {}
     if ROUTINGS_FILE in src.records:
@@ -217,13 +218,56 @@ def read_store(src: GenerationReader, facts: dict[str, Any]) -> DocumentStore:
         src.note(ROUTINGS_FILE, ("routings", len(doc_routings), max(doc_routings, default=-1)))
     return DocumentStore(
         ids=ids,
-        sources=sources,  # type: ignore[arg-type]  # a lazily decoded list stands in for the list
+        sources=sources,
         by_id=by_id,
-        versions=versions,
-        live_list=live_list,
+        tombstones=tombstones,
+        live_list=bytearray(live.tobytes()),
         seq_no=int(facts["seq_no"]),
         doc_seq_nos=doc_seq_nos,
         doc_versions=doc_versions,
         doc_routings=doc_routings,
         deletes_since_refresh=bool(facts["deletes_since_refresh"]),
     )
+
+
+class _MappedSegment:
+    """One segment's sources file, mapped read-only; its line offsets are found on first use."""
+
+    __slots__ = ("start", "end", "mapped", "path", "lines")
+
+    def __init__(self, start: int, end: int, mapped: mmap.mmap, path: Path) -> None:
+        self.start, self.end, self.mapped, self.path = start, end, mapped, path
+        self.lines: np.ndarray | None = None  # int64[n + 1]: byte offset of each line, then the end
+
+    def line(self, doc: int) -> bytes:
+        if self.lines is None:
+            ends = np.flatnonzero(np.frombuffer(self.mapped, dtype=np.uint8) == 0x0A)
+            if ends.size != self.end - self.start or (ends.size and int(ends[-1]) != len(self.mapped) - 1):
+                raise errors.corrupt(self.path, f"expected one line per document of [{self.start}, {self.end})")
+            self.lines = np.concatenate([[0], ends + 1])
+        lo, hi = int(self.lines[doc - self.start]), int(self.lines[doc - self.start + 1])
+        return self.mapped[lo:hi]
+
+
+class _MappedSources:
+    """A loaded store's ``_source``\\ s, read from their segment files (JSON lines) when asked for.
+
+    Decoding JSON is nearly all the cost of loading an index (10,000 documents with a 384-float vector
+    each: ~2 s), while a search reads the sources of the hits it returns; so the files stay mapped and a
+    document's line is decoded each time its source is read (:class:`~retrievo.index.store.SourceColumn`
+    keeps nothing of it in memory), reporting a damaged line when it is read."""
+
+    def __init__(self, segments: dict[int, tuple[int, mmap.mmap, Path]]) -> None:
+        """``segments``: first doc → (end doc, mapped JSON-lines file, its path for errors)."""
+        self._segments = [_MappedSegment(s, e, m, p) for s, (e, m, p) in sorted(segments.items())]
+        self._starts = [seg.start for seg in self._segments]
+
+    def source(self, doc: int) -> dict[str, Any]:
+        seg = self._segments[bisect.bisect_right(self._starts, doc) - 1]
+        try:
+            value = load_json(seg.line(doc))
+        except (UnicodeDecodeError, ValueError) as failure:
+            raise errors.corrupt(seg.path, f"line {doc - seg.start + 1} is not valid JSON: {failure}") from None
+        if not isinstance(value, dict):
+            raise errors.corrupt(seg.path, f"line {doc - seg.start + 1}: a live document has no source")
+        return value

@@ -181,9 +181,47 @@ class FusionOperator(Operator):
         fused[docs] = True
         return Ranked(docs=docs.astype(np.int32), scores=scores, total=total, matched=matched | fused, fused=True)
 
-    def _union(self, results: list[Ranked]) -> tuple[np.ndarray, dict[int, int]]:
-        docs = np.unique(np.concatenate([r.docs for r in results])) if results else np.zeros(0, np.int32)
-        return docs, {int(d): i for i, d in enumerate(docs.tolist())}
+
+def _union(results: list[Ranked]) -> tuple[np.ndarray, dict[int, int]]:
+    docs = np.unique(np.concatenate([r.docs for r in results])) if results else np.zeros(0, np.int32)
+    return docs, {int(d): i for i, d in enumerate(docs.tolist())}
+
+
+def rrf_combine(
+    results: list[Ranked], weights: tuple[float, ...], rank_constant: int
+) -> tuple[np.ndarray, np.ndarray, dict[int, FusedDoc]]:
+    """The union of the children's documents (any integer keys: internal ids, or the global ids of a
+    search over several indices), each one's weighted ``1 / (rank_constant + rank)`` summed in float32
+    in child order, and its ranks per child."""
+    docs, pos = _union(results)
+    acc = np.zeros(docs.size, dtype=F32)
+    details = {int(d): FusedDoc([0] * len(results), []) for d in docs.tolist()}
+    for i, r in enumerate(results):
+        ranks = np.arange(1, r.docs.size + 1, dtype=np.int64)
+        contrib = (F32(weights[i]) * (F32(1.0) / (rank_constant + ranks).astype(F32))).astype(F32)
+        idx = np.fromiter((pos[int(d)] for d in r.docs.tolist()), dtype=np.int64, count=r.docs.size)
+        acc[idx] = (acc[idx] + contrib).astype(F32)
+        for d, rank in zip(r.docs.tolist(), ranks.tolist()):
+            details[int(d)].ranks[i] = rank
+    return docs, acc, details
+
+
+def linear_combine(
+    results: list[Ranked], weights: tuple[float, ...], normalizers: tuple[str, ...]
+) -> tuple[np.ndarray, np.ndarray, dict[int, FusedDoc]]:
+    """The union of the children's documents (any integer keys), each child's window normalised on its
+    own, and the weighted sum in float32 in child order; each document's normalised scores per child."""
+    docs, pos = _union(results)
+    normalized = np.zeros((len(results), docs.size), dtype=F32)
+    for i, r in enumerate(results):
+        idx = np.fromiter((pos[int(d)] for d in r.docs.tolist()), dtype=np.int64, count=r.docs.size)
+        normalized[i, idx] = NORMALIZERS[normalizers[i]](r.scores)
+    acc = np.zeros(docs.size, dtype=F32)
+    for i in range(len(results)):
+        part = np.where(np.isnan(normalized[i]), F32(0.0), F32(weights[i]) * normalized[i]).astype(F32)
+        acc = (acc + part).astype(F32)
+    details = {int(d): FusedDoc([], normalized[:, j].tolist()) for j, d in enumerate(docs.tolist())}
+    return docs, acc, details
 
 
 @dataclass
@@ -217,17 +255,7 @@ class RrfFuse(FusionOperator):
         return out
 
     def _combine(self, results: list[Ranked]) -> tuple[np.ndarray, np.ndarray, dict[int, FusedDoc]]:
-        docs, pos = self._union(results)
-        acc = np.zeros(docs.size, dtype=F32)
-        details = {int(d): FusedDoc([0] * len(results), []) for d in docs.tolist()}
-        for i, r in enumerate(results):
-            ranks = np.arange(1, r.docs.size + 1, dtype=np.int64)
-            contrib = (F32(self.weights[i]) * (F32(1.0) / (self.rank_constant + ranks).astype(F32))).astype(F32)
-            idx = np.fromiter((pos[int(d)] for d in r.docs.tolist()), dtype=np.int64, count=r.docs.size)
-            acc[idx] = (acc[idx] + contrib).astype(F32)
-            for d, rank in zip(r.docs.tolist(), ranks.tolist()):
-                details[int(d)].ranks[i] = rank
-        return docs, acc, details
+        return rrf_combine(results, self.weights, self.rank_constant)
 
     def explain_fused(
         self, info: FusedDoc, score: float, child_explanations: list[dict[str, Any] | None]
@@ -281,17 +309,7 @@ class LinearFuse(FusionOperator):
         return out
 
     def _combine(self, results: list[Ranked]) -> tuple[np.ndarray, np.ndarray, dict[int, FusedDoc]]:
-        docs, pos = self._union(results)
-        normalized = np.zeros((len(results), docs.size), dtype=F32)
-        for i, r in enumerate(results):
-            idx = np.fromiter((pos[int(d)] for d in r.docs.tolist()), dtype=np.int64, count=r.docs.size)
-            normalized[i, idx] = NORMALIZERS[self.normalizers[i]](r.scores)
-        acc = np.zeros(docs.size, dtype=F32)
-        for i in range(len(results)):
-            part = np.where(np.isnan(normalized[i]), F32(0.0), F32(self.weights[i]) * normalized[i]).astype(F32)
-            acc = (acc + part).astype(F32)
-        details = {int(d): FusedDoc([], normalized[:, j].tolist()) for j, d in enumerate(docs.tolist())}
-        return docs, acc, details
+        return linear_combine(results, self.weights, self.normalizers)
 
     def explain_fused(
         self, info: FusedDoc, score: float, child_explanations: list[dict[str, Any] | None]

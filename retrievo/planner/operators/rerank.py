@@ -247,19 +247,35 @@ class Rerank(Operator):
         its rerankers before scoring them together)."""
         return self._inputs(ctx, child.docs.tolist())[1]
 
+    def check_top_n(self, inference: Reranker) -> None:
+        """The endpoint's ``top_n`` must cover the window (``TextSimilarityRankRetrieverBuilder``)."""
+        top_n = inference.rerank_top_n(self.inference_id)
+        if top_n is not None and top_n < self.window:
+            raise illegal_argument(
+                f"Inference endpoint [{self.inference_id}] is configured to return the top [{top_n}] results, "
+                f"but rank_window_size is [{self.window}]. Reduce rank_window_size to be less than or equal to "
+                f"the configured top N value."
+            )
+
+    def texts_for(
+        self, ctx: ExecContext, docs: list[int]
+    ) -> tuple[list[int], list[str], list[int], dict[int, list[str]]]:
+        """What this reranker sends for ``docs`` of ``ctx``'s index: (the docs that have the field, the
+        texts, the position in the kept docs each text belongs to, the texts per doc). A search over
+        several indices gathers them index by index and scores them in one call (:meth:`model_scores`)."""
+        return self._inputs(ctx, docs)
+
+    def model_scores(self, inference: Reranker, texts: list[str]) -> tuple[np.ndarray, dict[str, Any]]:
+        """The model's raw score of each text, and what the call cost."""
+        return self._score(inference, texts)
+
     def run(self, ctx: ExecContext) -> Ranked:
         child: Ranked = run_child(self.child, ctx, self.window)
         sent: dict[int, list[str]] = {}
         try:
             if ctx.inference is None:
                 raise illegal_argument("text_similarity_reranker needs an inference registry")
-            top_n = ctx.inference.rerank_top_n(self.inference_id)
-            if top_n is not None and top_n < self.window:
-                raise illegal_argument(
-                    f"Inference endpoint [{self.inference_id}] is configured to return the top [{top_n}] results, "
-                    f"but rank_window_size is [{self.window}]. Reduce rank_window_size to be less than or equal to "
-                    f"the configured top N value."
-                )
+            self.check_top_n(ctx.inference)
             kept, texts, owner, sent = self._inputs(ctx, child.docs.tolist())
             raw, stats = self._score(ctx.inference, texts)
         except ApiError as err:
@@ -309,7 +325,10 @@ class Rerank(Operator):
         reranked = ctx.trace.of(self, RerankTrace)
         if reranked is None or doc not in reranked.scores:
             return None
-        child_explanation = explain_child(self.child, ctx, doc)
+        return self.explained(score, explain_child(self.child, ctx, doc))
+
+    def explained(self, score: float, child_explanation: dict[str, Any] | None) -> dict[str, Any]:
+        """Elasticsearch's reranker explanation of a document it scored ``score``, around its child's."""
         desc = (
             f"text_similarity_reranker match using inference endpoint: [{self.inference_id}] on document field: "
             f"[{self.field}] matching on source query "
