@@ -59,6 +59,7 @@ from retrievo.aggregations.terms import Terms, TermsShard
 from retrievo.aggregations.top_hits import TopHits
 from retrievo.errors import ApiError, api_error, error_cause, not_supported
 from retrievo.index.searcher import Searcher
+from retrievo.lucene.merged_sort import compare_rows
 
 
 @dataclass
@@ -212,7 +213,7 @@ def _top_hits(agg: Aggregation, parts: list[AggResult], state: _Reduce) -> AggRe
             rows.append((position, rank, key, hit))
     orders = [(f.order == "desc", f.missing) for f in agg.sort] if agg.sort else [(False, "_last")]
     try:
-        rows.sort(key=functools.cmp_to_key(functools.partial(_compare_hits, orders)))
+        rows.sort(key=functools.cmp_to_key(functools.partial(compare_rows, orders)))
     except TypeError:  # a keyword in one index, a number in another: Java's comparators cannot compare them
         raise not_supported(f"[top_hits] aggregation [{agg.name}] sorting on a field of different types") from None
     page = [hit for *_, hit in rows[agg.from_ : agg.from_ + agg.size]]
@@ -220,23 +221,6 @@ def _top_hits(agg: Aggregation, parts: list[AggResult], state: _Reduce) -> AggRe
     best = [r.body["hits"]["max_score"] for r in parts if r.body["hits"]["max_score"] is not None]
     max_score = max(best) if best else None
     return AggResult({"hits": {"total": {"value": total, "relation": "eq"}, "max_score": max_score, "hits": page}}, {})
-
-
-def _compare_hits(
-    orders: list[tuple[bool, Any]], a: tuple[int, int, Any, dict[str, Any]], b: tuple[int, int, Any, dict[str, Any]]
-) -> int:
-    """Two shards' hits compared key by key; a keyword's missing value (``None``) stays first or last
-    whatever the order (``BytesRefFieldComparatorSource``); then shard, then rank."""
-    for (desc, missing), x, y in zip(orders, a[2], b[2], strict=True):
-        if x is None or y is None:
-            if x is None and y is None:
-                continue
-            last = missing != "_first"
-            return (1 if last else -1) * (1 if x is None else -1)
-        diff = (x > y) - (x < y)
-        if diff:
-            return -diff if desc else diff
-    return (a[0] > b[0]) - (a[0] < b[0]) or (a[1] > b[1]) - (a[1] < b[1])
 
 
 # -- buckets -----------------------------------------------------------------------------------------

@@ -24,7 +24,13 @@ from dataclasses import dataclass
 
 from retrievo.errors import illegal_argument
 from retrievo.index.searcher import Searcher
-from retrievo.planner.multi_field import IndexFields, field_spec, fields_and_weights, inference_fields_reached
+from retrievo.planner.multi_field import (
+    IndexFields,
+    field_spec,
+    fields_and_weights,
+    inference_fields_reached,
+    rewrite_multi_field,
+)
 from retrievo.retrievers import Retriever, StandardRetriever
 from retrievo.retrievers.fusion import CompoundRetriever
 from retrievo.retrievers.queries import BoolQuery, MatchNoneQuery, MatchQuery, MultiMatchQuery, Query, TermsQuery
@@ -151,12 +157,7 @@ def on_index(r: Retriever, index: str) -> Retriever:
 
 def expand_over_indices(r: Retriever, targets: Sequence[TargetIndex]) -> Retriever:
     """The tree with every multi-field ``rrf``/``linear`` (at any depth) rewritten by :func:`expand`."""
-    if isinstance(r, CompoundRetriever) and r.query is not None:
-        return expand(r, targets)
-    children = r.children()
-    if not children:
-        return r
-    return r.with_children(tuple(expand_over_indices(c, targets) for c in children))
+    return rewrite_multi_field(r, lambda compound: expand(compound, targets))
 
 
 __all__ = ["TargetIndex", "expand", "expand_over_indices", "on_index"]

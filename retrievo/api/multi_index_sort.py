@@ -26,6 +26,7 @@ from retrievo.errors import ApiError, BadRequestError, bad_request, error_cause,
 from retrievo.index.dates.formatter import DateFormatError, DateFormatter, compile_date_format
 from retrievo.index.ip_values import encode_ip
 from retrievo.index.searcher import Searcher
+from retrievo.lucene.merged_sort import compare_rows
 
 #: Lucene's ``SortField.Type`` of each sortable field type (ES 9: integer, short and byte sort as INT).
 _SORT_TYPE = {
@@ -244,19 +245,7 @@ def merge_sorted(
             rows.append((position, rank, keys, hit))
     orders = [(spec.order == "desc", getattr(spec, "missing", "_last")) for spec in specs]
 
-    def compare(a: tuple[int, int, list[Any], dict[str, Any]], b: tuple[int, int, list[Any], dict[str, Any]]) -> int:
-        for (desc, missing), x, y in zip(orders, a[2], b[2]):
-            if x is None or y is None:  # a keyword's missing value: first or last in either order
-                if x is None and y is None:
-                    continue
-                last = missing != "_first"
-                return (1 if last else -1) * (1 if x is None else -1)
-            diff = (x > y) - (x < y)
-            if diff:
-                return -diff if desc else diff
-        return (a[0] > b[0]) - (a[0] < b[0]) or (a[1] > b[1]) - (a[1] < b[1])
-
-    rows.sort(key=functools.cmp_to_key(compare))
+    rows.sort(key=functools.cmp_to_key(functools.partial(compare_rows, orders)))
     out: list[dict[str, Any]] = []
     for position, _, _, hit in rows:
         shard_printers = printers[position] if position < len(printers) else ()

@@ -27,7 +27,7 @@ by child order, ``explain`` lists them).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -161,9 +161,14 @@ def expand(r: CompoundRetriever, indices: Sequence[IndexFields]) -> Retriever:
 def expand_multi_field(r: Retriever, indices: Sequence[IndexFields]) -> Retriever:
     """The tree with every multi-field ``rrf``/``linear`` (at any depth) rewritten by :func:`expand`;
     the very same tree when there is none."""
+    return rewrite_multi_field(r, lambda compound: expand(compound, indices))
+
+
+def rewrite_multi_field(r: Retriever, rewrite: Callable[[CompoundRetriever], Retriever]) -> Retriever:
+    """The tree with every multi-field ``rrf``/``linear`` (at any depth) replaced by ``rewrite``'s answer."""
     if isinstance(r, CompoundRetriever) and r.query is not None:
-        return expand(r, indices)
+        return rewrite(r)
     children = r.children()
     if not children:
         return r
-    return r.with_children(tuple(expand_multi_field(c, indices) for c in children))
+    return r.with_children(tuple(rewrite_multi_field(c, rewrite) for c in children))

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from agg_helpers import load_rows, sharded_and_split
 from retrievo import Engine
 from retrievo.index.routing import default_routing_num_shards, shard_for
 
@@ -73,19 +74,11 @@ PARTS = {"p1": _rows(1, 300, 4.0), "p2": _rows(2, 200, 1.5), "p3": _rows(3, 120,
 MAPPINGS = {"properties": {"topic": {"type": "keyword"}, "tags": {"type": "keyword"}, "n": {"type": "long"}}}
 
 
-def _load(e: Engine, index: str, rows: list[Row], settings: dict[str, Any] | None = None) -> None:
-    e.indices.create(index=index, mappings=MAPPINGS, settings=settings or {})
-    ops: list[dict[str, Any]] = []
-    for r in rows:
-        ops += [{"index": {"_index": index, "_id": r["id"]}}, {k: v for k, v in r.items() if k != "id"}]
-    e.bulk(operations=ops, refresh=True)
-
-
 @pytest.fixture(scope="module")
 def engine() -> Engine:
     e = Engine()
     for name, rows in PARTS.items():
-        _load(e, name, rows)
+        load_rows(e, name, MAPPINGS, rows)
     e.indices.create(index="bare", mappings={"properties": {"topic": {"type": "keyword"}}})  # no ``tags``
     e.index(index="bare", document={"topic": "a"}, refresh=True)
     return e
@@ -224,11 +217,7 @@ SHARD_OF = {r["id"]: shard_for(r["id"], None, SHARDS, default_routing_num_shards
 
 @pytest.fixture(scope="module")
 def sharded() -> Engine:
-    e = Engine()
-    _load(e, "all", ALL_ROWS, {"number_of_shards": SHARDS})
-    for s in range(SHARDS):
-        _load(e, f"s{s}", [r for r in ALL_ROWS if SHARD_OF[r["id"]] == s])
-    return e
+    return sharded_and_split(MAPPINGS, ALL_ROWS, SHARD_OF, SHARDS)
 
 
 @pytest.mark.parametrize(

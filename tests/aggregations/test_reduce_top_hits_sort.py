@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from agg_helpers import load_rows, sharded_and_split
 from retrievo import Engine
 from retrievo.index.routing import default_routing_num_shards, shard_for
 
@@ -51,19 +52,11 @@ def _rows(seed: int, count: int) -> list[Row]:
 PARTS = {"t1": _rows(11, 40), "t2": _rows(12, 30), "t3": _rows(13, 25)}
 
 
-def _load(e: Engine, index: str, rows: list[Row], settings: dict[str, Any] | None = None) -> None:
-    e.indices.create(index=index, mappings=MAPPINGS, settings=settings or {})
-    ops: list[dict[str, Any]] = []
-    for r in rows:
-        ops += [{"index": {"_index": index, "_id": r["id"]}}, {k: v for k, v in r.items() if k != "id"}]
-    e.bulk(operations=ops, refresh=True)
-
-
 @pytest.fixture(scope="module")
 def engine() -> Engine:
     e = Engine()
     for name, rows in PARTS.items():
-        _load(e, name, rows)
+        load_rows(e, name, MAPPINGS, rows)
     return e
 
 
@@ -154,11 +147,7 @@ SHARD_OF = {r["id"]: shard_for(r["id"], None, SHARDS, default_routing_num_shards
 
 @pytest.fixture(scope="module")
 def sharded() -> Engine:
-    e = Engine()
-    _load(e, "all", ALL_ROWS, {"number_of_shards": SHARDS})
-    for s in range(SHARDS):
-        _load(e, f"s{s}", [r for r in ALL_ROWS if SHARD_OF[r["id"]] == s])
-    return e
+    return sharded_and_split(MAPPINGS, ALL_ROWS, SHARD_OF, SHARDS)
 
 
 @pytest.mark.parametrize(
