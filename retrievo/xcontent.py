@@ -42,6 +42,9 @@ def _int(text: str) -> int | float:
 
 
 _DECODER = json.JSONDecoder(parse_int=_int)
+#: The decoder's scanner, ``scan_once(text, index) -> (value, end)``: one JSON value read as :func:`loads`
+#: reads it (its number hooks), without the checks around it (``bulk.py``'s fast path for plain lines).
+scan_once = _DECODER.scan_once  # type: ignore[attr-defined]
 _ROOM = threading.Lock()
 
 

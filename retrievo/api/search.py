@@ -44,7 +44,9 @@ from retrievo.errors import ApiError, bad_request, illegal_argument, not_support
 from retrievo.evaluation.rank_eval import rank_eval as run_rank_eval
 from retrievo.grammar.json import parse_search
 from retrievo.grammar.json.knn_query import with_alias_prefilter
+from retrievo.index.dfs_statistics import with_aggregated_statistics
 from retrievo.index.routing import preference_shards
+from retrievo.index.searcher import Searcher
 from retrievo.index.shard import Shard
 from retrievo.multi_search import SearchHooks, multi_search
 from retrievo.planner.execute import PreparedSearch, finish_search, prepare_search, routed_shards, run_search
@@ -365,6 +367,20 @@ def _plan_key(call: Call, body: dict[str, Any], routing: str | None) -> tuple[st
     return (text, f"{call.part('index')!r} {params}", routing)
 
 
+def _dfs_searchers(call: Call, shards: list[Shard]) -> list[Searcher | None]:
+    """Under ``dfs_query_then_fetch``, each index's searcher scoring with the statistics of every index
+    the search covers (``index/dfs_statistics.py``); otherwise ``None`` each (the index's own)."""
+    if call.param("search_type") != "dfs_query_then_fetch" or len(shards) < 2:
+        return [None] * len(shards)
+    views = []
+    for shard in shards:
+        routing = search_routing(call.catalog, call.part("index"), shard.name, call.param("routing"))
+        values = tuple(v for v in p.text(routing).split(",") if v) if routing is not None else ()
+        covered = routed_shards(shard, values, preference_shards(call.param("preference")))
+        views.append(shard.searcher().routed(covered, True))
+    return list(with_aggregated_statistics(views))
+
+
 def _allow_partial(call: Call) -> bool:
     """``allow_partial_search_results`` (default true: ``search.default_allow_partial_results``)."""
     return p.as_bool("allow_partial_search_results", call.param("allow_partial_search_results"), default=True)
@@ -421,7 +437,8 @@ def _search_many(
     max_score: float | None = None
     prepared: list[PreparedSearch | None] = []  # each index planned first: a kNN section runs over all first
     profiles: list[tuple[str, list[dict[str, Any]]]] = []
-    for shard, shard_body in zip(shards, bodies):
+    searchers = _dfs_searchers(call, shards)
+    for shard, shard_body, searcher in zip(shards, bodies, searchers):
         request = apply_query_rules(
             parse_for(shard, {**_knn_k(shard_body, size), **window}, unlimited=unlimited), catalog.query_rules
         )
@@ -430,7 +447,8 @@ def _search_many(
         request, shard_printers = multi_index_sort.raw_sort(request, shard.searcher())  # merged on raw dates
         printers.append(shard_printers)
         try:
-            prepared.append(prepare_search(shard, request, embed=catalog.embed_query, inference=catalog.inference))
+            embed, inference = catalog.embed_query, catalog.inference
+            prepared.append(prepare_search(shard, request, embed=embed, inference=inference, searcher=searcher))
         except ApiError as err:  # one shard's failure: reported, the others answer (api/multi_index_sort.py)
             _shard_failure(err, shard, failures, len(shards))
             prepared.append(None)

@@ -244,6 +244,9 @@ class _DocumentParse:
                     f"[{self.where(child_location, at_key=True)}] Field [{key}] is a metadata field and cannot be "
                     "added inside a document. Use the index API request parameters."
                 )
+            if key and "." not in key:  # one plain name: what split_key and parse_path come down to
+                self.parse_field(obj, dynamic, key, child, child_location)
+                continue
             parts = self.split_key(key, child_location)
             self.parse_path(obj, dynamic, parts, child, child_location)
 

@@ -14,8 +14,10 @@ deleted documents keep counting until their segment merges.
 
 from __future__ import annotations
 
+import struct
 from array import array
 from collections import Counter
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -31,7 +33,7 @@ from retrievo.index.posting_views import (
     implicit_positions,
     positions_are_implicit,
 )
-from retrievo.index.postings_merge import merge_postings
+from retrievo.index.postings_merge import merge_postings, queued_postings, token_postings
 
 _EMPTY_I32 = np.zeros(0, dtype=np.int32)
 _EMPTY_I64 = np.zeros(0, dtype=np.int64)
@@ -46,7 +48,7 @@ class InvertedField:
     terms: dict[str, int]
     offsets: np.ndarray  # int64[T + 1]: postings of term t are docs[offsets[t]:offsets[t+1]]
     docs: np.ndarray  # int32[P]
-    freqs: np.ndarray  # int32[P]
+    freqs: np.ndarray  # uint8/uint16/int32[P]: the narrowest that holds them (postings_merge.freq_dtype)
     norms: np.ndarray | None  # uint8[max_doc]; None for fields without norms (keyword)
     has_value: np.ndarray  # bool[max_doc]: the document has at least one indexed token
     fwd_offsets: np.ndarray  # int64[max_doc + 1] into fwd_tids / fwd_pos (empty without positions)
@@ -55,6 +57,10 @@ class InvertedField:
     doc_count: int
     sum_total_term_freq: int
     sum_doc_freq: int
+    #: A search's aggregated statistics (``dfs_query_then_fetch`` over several indices,
+    #: ``index/dfs_statistics.py``): each term's document frequency over all of them, by this field's term
+    #: id; ``doc_count`` and the sums above are then theirs too. ``None``: this field's own.
+    dfs_doc_freqs: np.ndarray | None = None
 
     @property
     def has_positions(self) -> bool:
@@ -76,7 +82,8 @@ class InvertedField:
 
     @cached_property
     def idfs(self) -> np.ndarray:
-        return bm25.idf_array(np.diff(self.offsets), self.doc_count)
+        doc_freqs = np.diff(self.offsets) if self.dfs_doc_freqs is None else self.dfs_doc_freqs
+        return bm25.idf_array(doc_freqs, self.doc_count)
 
     @cached_property
     def unit_scores(self) -> np.ndarray | UnitScoresView:
@@ -85,7 +92,7 @@ class InvertedField:
         if self.docs.size == 0:
             return np.zeros(0, dtype=np.float32)
         view = UnitScoresView(self.offsets, self.freqs, self.doc_norm_inverse, bm25.term_weights(self.idfs))
-        return view[:] if self.docs.size <= UNIT_SCORES_CACHE_LIMIT else view
+        return view.materialize() if self.docs.size <= UNIT_SCORES_CACHE_LIMIT else view
 
     @cached_property
     def impacts(self) -> BlockImpacts:
@@ -101,6 +108,9 @@ class InvertedField:
         return self.terms.get(term)
 
     def doc_freq(self, tid: int) -> int:
+        """The term's document frequency as scores read it (a search's aggregated one under ``dfs_doc_freqs``)."""
+        if self.dfs_doc_freqs is not None:
+            return int(self.dfs_doc_freqs[tid])
         return int(self.offsets[tid + 1] - self.offsets[tid])
 
     def postings(self, tid: int) -> tuple[np.ndarray, np.ndarray]:
@@ -149,9 +159,10 @@ class _Pending:
     unique: np.ndarray  # int64[D]: distinct terms of each doc
     lengths: np.ndarray  # int64[D]: tokens of each doc
     tids: np.ndarray  # int32[sum(unique)]
-    tfs: np.ndarray  # int32[sum(unique)]
+    tfs: np.ndarray  # uint8 or int32[sum(unique)] (the writer's buffer)
     fwd_tids: np.ndarray  # int32[sum(lengths)] (empty without positions)
     fwd_pos: np.ndarray
+    from_tokens: bool = False  # postings to count from fwd_tids (tids/tfs empty): _counts_at_refresh
 
 
 class _Vocab(dict[str, int]):
@@ -186,9 +197,38 @@ class InvertedFieldWriter:
     pending_unique: array | list[int] = field(default_factory=lambda: array("q"))  # distinct terms per doc
     pending_lengths: array | list[int] = field(default_factory=lambda: array("q"))  # tokens per doc
     pending_tids: array | list[int] = field(default_factory=lambda: array("i"))
+    # one byte a count for counted fields until a count passes 255 (see ``_queue_counts``); 4 otherwise
     pending_tfs: array | list[int] = field(default_factory=lambda: array("i"))
     pending_fwd_tids: array | list[int] = field(default_factory=lambda: array("i"))
     pending_fwd_pos: array | list[int] = field(default_factory=lambda: array("i"))
+
+    def __post_init__(self) -> None:
+        if isinstance(self.pending_tfs, array) and not self.pending_tfs:
+            self.pending_tfs = self._empty_tfs()
+
+    def _empty_tfs(self) -> array:
+        """Counted fields (text) queue token counts as bytes: a count above 255 is rare and widens the
+        buffer (``_queue_counts``). Others keep C ints: their values are 1, except a sparse vector
+        writer's encoded weights, which ``sparse_vectors.add_features`` appends directly."""
+        return array("B" if self.with_norms or self.with_freqs else "i")
+
+    def _counts_at_refresh(self) -> bool:
+        """Whether this batch's postings are counted from the forward index's token ids at refresh
+        (``postings_merge.token_postings``) rather than queued per document: a positional field with
+        freqs keeps every token anyway. Not when the batch already queued postings (a writer loaded
+        from a save made before this, whose pending postings came as lists)."""
+        return self.with_positions and bool(self.with_norms or self.with_freqs) and not self.pending_tids
+
+    def _queue_counts(self, counts: Collection[int]) -> None:
+        tfs = self.pending_tfs
+        before = len(tfs)
+        try:
+            tfs.extend(counts)
+        except OverflowError:  # a count above 255 in a byte buffer: keep C ints from now on
+            del tfs[before:]
+            wide = array("i", np.asarray(tfs, dtype=np.int32).tobytes())
+            wide.extend(counts)
+            self.pending_tfs = wide
 
     def add(self, doc: int, terms: list[str], positions: list[int]) -> None:
         """Add one document's tokens (all values of the field, positions already offset).
@@ -199,24 +239,28 @@ class InvertedFieldWriter:
         if type(vocab) is not _Vocab:
             vocab = self.terms = _Vocab(vocab)
         tids = list(map(vocab.__getitem__, terms))
-        if self.with_norms or self.with_freqs:
-            counts = Counter(tids)
-            unique = list(counts)
-            self.pending_tfs.extend(counts.values())
+        if self._counts_at_refresh():
+            n_unique = len(set(tids))
         else:
-            unique = list(dict.fromkeys(tids))
-            self.pending_tfs.extend([1] * len(unique))
-        self.pending_tids.extend(unique)
+            if self.with_norms or self.with_freqs:
+                counts = Counter(tids)
+                unique = list(counts)
+                self._queue_counts(counts.values())
+            else:
+                unique = list(dict.fromkeys(tids))
+                self.pending_tfs.extend([1] * len(unique))
+            _extend_ints(self.pending_tids, unique)
+            n_unique = len(unique)
         self.pending_docs.append(doc)
-        self.pending_unique.append(len(unique))
+        self.pending_unique.append(n_unique)
         self.pending_lengths.append(len(terms))
         if self.with_positions:
             explicit = len(self.pending_fwd_pos) > 0
-            if not explicit and list(positions) != list(range(len(tids))):
+            if not explicit and (positions if type(positions) is list else list(positions)) != list(range(len(tids))):
                 # the first stream with a gap or a stacked token: write out the implicit ones before it
                 self.pending_fwd_pos = array("i", _pending_implicit(self.pending_lengths[:-1]).tobytes())
                 explicit = True
-            self.pending_fwd_tids.extend(tids)
+            _extend_ints(self.pending_fwd_tids, tids)
             if explicit:
                 self.pending_fwd_pos.extend(positions)
 
@@ -230,12 +274,14 @@ class InvertedFieldWriter:
             unique=_as_array(self.pending_unique, np.int64),
             lengths=_as_array(self.pending_lengths, np.int64),
             tids=_as_array(self.pending_tids, np.int32),
-            tfs=_as_array(self.pending_tfs, np.int32),
+            tfs=_as_array(self.pending_tfs, np.uint8 if _is_bytes(self.pending_tfs) else np.int32),
             fwd_tids=_as_array(self.pending_fwd_tids, np.int32),
             fwd_pos=_as_array(self.pending_fwd_pos, np.int32),
+            from_tokens=self._counts_at_refresh(),
         )
         for name, code in _PENDING_BUFFERS:
             setattr(self, name, array(code))
+        self.pending_tfs = self._empty_tfs()
         self.snapshot = _merge(
             prev, pending, self.terms, max_doc, live, self.with_norms, self.with_positions, bool(self.with_freqs)
         )
@@ -251,6 +297,37 @@ _PENDING_BUFFERS = (
     ("pending_fwd_tids", "i"),
     ("pending_fwd_pos", "i"),
 )
+
+
+class _IntPackers(dict[int, struct.Struct]):
+    """``n`` -> the ``struct`` packing ``n`` C ints (built once per length)."""
+
+    def __missing__(self, n: int) -> struct.Struct:
+        packer = self[n] = struct.Struct(f"{n}i")
+        return packer
+
+
+_INT_PACKERS = _IntPackers()
+#: Longer lists are converted by numpy instead (one packer per length would pile up).
+_PACKED_UP_TO = 4096
+
+
+def _extend_ints(buffer: array | list[int], values: list[int]) -> None:
+    """``buffer.extend(values)`` for a C-int ``array``, about 3x faster: ``array.extend`` converts a
+    list item by item through the generic sequence protocol, ``struct`` packs it in one C loop and
+    ``frombytes`` copies the bytes. A list buffer (a writer loaded from disk) just extends."""
+    if type(buffer) is array and buffer.typecode == "i":
+        n = len(values)
+        if n <= _PACKED_UP_TO:
+            buffer.frombytes(_INT_PACKERS[n].pack(*values))
+        else:
+            buffer.frombytes(np.asarray(values, dtype=np.int32).tobytes())
+    else:
+        buffer.extend(values)
+
+
+def _is_bytes(buffer: array | list[int]) -> bool:
+    return isinstance(buffer, array) and buffer.typecode == "B"
 
 
 def _as_array(buffer: array | list[int], dtype: type) -> np.ndarray:
@@ -285,9 +362,11 @@ def _merge(
     with_positions: bool,
     with_freqs: bool = False,
 ) -> InvertedField:
-    offsets, docs, freqs = merge_postings(
-        prev.offsets, prev.docs, prev.freqs, pending.docs, pending.unique, pending.tids, pending.tfs, len(vocab), live
-    )
+    if pending.from_tokens:
+        new_postings = token_postings(pending.docs, pending.lengths, pending.fwd_tids, len(vocab), live)
+    else:
+        new_postings = queued_postings(pending.docs, pending.unique, pending.tids, pending.tfs, live)
+    offsets, docs, freqs = merge_postings(prev.offsets, prev.docs, prev.freqs, new_postings, len(vocab), live)
 
     has_value = _grow(prev.has_value, max_doc, False)
     has_value[pending.docs] = pending.unique > 0

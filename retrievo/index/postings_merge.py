@@ -10,27 +10,102 @@ top of the concatenated copies: ~1 GB at 1M documents).
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+
 import numpy as np
 
 #: Postings placed at once: the temporaries (int64 order, ranks and destinations) stay a few tens of MB.
 CHUNK = 1 << 18
 
 
+def freq_dtype(largest: int) -> np.dtype:
+    """The narrowest dtype for term frequencies up to ``largest``. A text field's freqs are token counts
+    per document (nearly all below 256: one byte a posting instead of four, ~150 MB at 1M documents);
+    keyword fields' are all 1; a sparse vector's encoded weights (a positive float32's bits >> 15) fit
+    16 bits; int32 is the fallback for a token repeated more than 65,535 times in one document. Every reader
+    converts freqs to float32 (or int64 for sums) first, so scores do not depend on the choice."""
+    if largest <= 0xFF:
+        return np.dtype(np.uint8)
+    if largest <= 0xFFFF:
+        return np.dtype(np.uint16)
+    return np.dtype(np.int32)
+
+
+def _max(values: np.ndarray) -> int:
+    return int(values.max()) if values.size else 0
+
+
+#: The new postings, (term ids, doc ids, freqs) of live documents a chunk at a time in document order;
+#: each call starts over (the merge reads them twice: once to count, once to place).
+NewPostings = Callable[[], Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]]
+
+
+def queued_postings(
+    doc_ids: np.ndarray, unique: np.ndarray, tids: np.ndarray, freqs: np.ndarray, live: np.ndarray
+) -> NewPostings:
+    """Postings the writer queued: ``doc_ids`` (ascending) with ``unique`` distinct terms each, and
+    their ``tids``/``freqs`` in document order."""
+    doc_starts = np.zeros(unique.size + 1, dtype=np.int64)
+    np.cumsum(unique, out=doc_starts[1:])
+    n_new = int(tids.size)
+    doc_live = live[doc_ids] if doc_ids.size else np.zeros(0, dtype=bool)
+    all_live = bool(doc_live.all())
+
+    def chunks() -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+        for lo in range(0, n_new, CHUNK):
+            hi = min(lo + CHUNK, n_new)
+            which = np.searchsorted(doc_starts, np.arange(lo, hi), side="right") - 1
+            t, d, f = tids[lo:hi], doc_ids[which], freqs[lo:hi]
+            if not all_live:
+                keep = doc_live[which]
+                t, d, f = t[keep], d[keep], f[keep]
+            yield t, d, f
+
+    return chunks
+
+
+def token_postings(
+    doc_ids: np.ndarray, lengths: np.ndarray, tokens: np.ndarray, n_terms: int, live: np.ndarray
+) -> NewPostings:
+    """Postings counted from the documents' token streams (the forward index's term ids: ``lengths``
+    tokens each), a run of whole documents at a time: sorting (document, term) keys gives each
+    document's distinct terms and, as run lengths, their freqs. A positional field already keeps every
+    token, so queuing its postings too (term id and count per posting) would hold ~5 more bytes a
+    posting until the refresh (~250 MB at 1M documents)."""
+    tok_starts = np.zeros(lengths.size + 1, dtype=np.int64)
+    np.cumsum(lengths, out=tok_starts[1:])
+    n_docs = int(doc_ids.size)
+    doc_live = live[doc_ids] if n_docs else np.zeros(0, dtype=bool)
+    all_live = bool(doc_live.all())
+
+    def chunks() -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+        d0 = 0
+        while d0 < n_docs:
+            d1 = int(np.searchsorted(tok_starts, tok_starts[d0] + CHUNK, side="right")) - 1
+            d1 = min(max(d1, d0 + 1), n_docs)  # at least one document, however long
+            local = np.repeat(np.arange(d1 - d0, dtype=np.int64), lengths[d0:d1])
+            keys, counts = np.unique(local * n_terms + tokens[tok_starts[d0] : tok_starts[d1]], return_counts=True)
+            which = keys // n_terms
+            t, d = (keys - which * n_terms).astype(np.int32), doc_ids[d0:d1][which]
+            if not all_live:
+                keep = doc_live[d0:d1][which]
+                t, d, counts = t[keep], d[keep], counts[keep]
+            yield t, d, counts
+            d0 = d1
+
+    return chunks
+
+
 def merge_postings(
     old_offsets: np.ndarray,
     old_docs: np.ndarray,
     old_freqs: np.ndarray,
-    new_docs_per_doc: np.ndarray,
-    new_unique: np.ndarray,
-    new_tids: np.ndarray,
-    new_freqs: np.ndarray,
+    new_postings: NewPostings,
     n_terms: int,
     live: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(offsets int64[n_terms + 1], docs int32, freqs int32) of the merged field, deleted docs dropped.
-
-    ``new_docs_per_doc``/``new_unique``: the pending documents (ascending) and how many distinct terms
-    each has; ``new_tids``/``new_freqs``: their postings in document order."""
+    """(offsets int64[n_terms + 1], docs int32, freqs) of the merged field, deleted docs dropped; freqs
+    in the narrowest of uint8/uint16/int32 that holds the largest (see :func:`freq_dtype`)."""
     n_old_terms = old_offsets.size - 1
     old_keep = None
     old_counts = np.zeros(n_terms, dtype=np.int64)
@@ -43,30 +118,17 @@ def merge_postings(
     else:
         old_counts[:n_old_terms] = np.diff(old_offsets)
 
-    doc_starts = np.zeros(new_unique.size + 1, dtype=np.int64)
-    np.cumsum(new_unique, out=doc_starts[1:])
-    n_new = int(new_tids.size)
-    new_live = live[new_docs_per_doc] if new_docs_per_doc.size else np.zeros(0, dtype=bool)
-    all_new_live = bool(new_live.all())
-
-    def new_chunk(lo: int, hi: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        which = np.searchsorted(doc_starts, np.arange(lo, hi), side="right") - 1
-        tids, docs, freqs = new_tids[lo:hi], new_docs_per_doc[which], new_freqs[lo:hi]
-        if not all_new_live:
-            keep = new_live[which]
-            tids, docs, freqs = tids[keep], docs[keep], freqs[keep]
-        return tids, docs, freqs
-
     new_counts = np.zeros(n_terms, dtype=np.int64)
-    for lo in range(0, n_new, CHUNK):
-        tids, _, _ = new_chunk(lo, min(lo + CHUNK, n_new))
+    largest = _max(old_freqs)
+    for tids, _, freqs in new_postings():
         new_counts += np.bincount(tids, minlength=n_terms)
+        largest = max(largest, _max(freqs))
 
     offsets = np.zeros(n_terms + 1, dtype=np.int64)
     np.cumsum(old_counts + new_counts, out=offsets[1:])
     total = int(offsets[-1])
     docs_out = np.empty(total, dtype=np.int32)
-    freqs_out = np.empty(total, dtype=np.int32)
+    freqs_out = np.empty(total, dtype=freq_dtype(largest))
 
     # Old postings: shifted right by the new postings of smaller term ids.
     old_starts = np.zeros(n_terms + 1, dtype=np.int64)
@@ -82,8 +144,7 @@ def merge_postings(
 
     # New postings: after the term's old ones, in doc order (stable sort per chunk + running counts).
     seen = offsets[:-1] + old_counts
-    for lo in range(0, n_new, CHUNK):
-        tids, docs, freqs = new_chunk(lo, min(lo + CHUNK, n_new))
+    for tids, docs, freqs in new_postings():
         if tids.size == 0:
             continue
         order = np.argsort(tids, kind="stable")

@@ -101,6 +101,8 @@ class Searcher:
     def routed(self, shards: tuple[int, ...] | None, dfs: bool) -> Searcher:
         """This snapshot as one search sees it: only the shards its ``routing`` names (their documents
         are the only live ones), scored with whole-index statistics under ``dfs``."""
+        if shards == self.routed_shards and dfs == self.dfs:  # already this search's view
+            return self
         if self.shard_of is None and shards is not None and 0 not in shards:  # preference=_shards: elsewhere
             return replace(self, live=np.zeros_like(self.live), routed_shards=())
         if self.shard_of is None or (shards is None and not dfs):

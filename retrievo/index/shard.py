@@ -273,7 +273,11 @@ class Shard:
             mappings = parsed.new_mappings or self.mappings
             analyzed = self._analyze(parsed.values, mappings, chunks)
             nested_limit = self.settings.mapping_nested_objects_limit
-            nested = analyze_nested(parsed.nested, lambda values: self._analyze(values, mappings), nested_limit)
+            nested = (
+                analyze_nested(parsed.nested, lambda values: self._analyze(values, mappings), nested_limit)
+                if parsed.nested
+                else ()
+            )
             if op_type == "create" and doc_id in self.store.by_id:
                 current = self.store.versions[doc_id]
                 raise conflict(
@@ -285,17 +289,19 @@ class Shard:
                 )
             where = {"index_uuid": self.uuid, "shard": str(shard_no), "index": self.name}
             new_version = next_version(doc_id, self.store.versions.get(doc_id), version, where)
-            location = self._log(
-                {
-                    "op": "index",
-                    "seq_no": self.store.seq_no + 1,
-                    "id": doc_id,
-                    "version": new_version,
-                    "source": source,
-                    **({"routing": routing} if routing is not None else {}),
-                    **({"inference": _chunks_json(analyzed.chunks)} if analyzed.chunks else {}),
-                }
-            )
+            location = None
+            if self.oplog is not None:  # no data directory, no log entry to build
+                location = self._log(
+                    {
+                        "op": "index",
+                        "seq_no": self.store.seq_no + 1,
+                        "id": doc_id,
+                        "version": new_version,
+                        "source": source,
+                        **({"routing": routing} if routing is not None else {}),
+                        **({"inference": _chunks_json(analyzed.chunks)} if analyzed.chunks else {}),
+                    }
+                )
             # Nothing below can fail on user input: the write is all-or-nothing.
             self.mappings = mappings
             internal, new_version, created = self.store.append(doc_id, source, new_version, routing)

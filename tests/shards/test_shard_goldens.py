@@ -7,8 +7,7 @@ statistics and merges the shards' top docs with ``TopDocs.merge`` (score, then s
 order): ``query_then_fetch``. Its ``dfs_query_then_fetch`` scores one index holding every document (global
 statistics) and merges the same way, so equal scores still come out shard by shard. A search with
 ``routing`` is the one shard that value names; a search over two sharded indices merges their shards in
-``ShardId`` order (shard number, then index name). The ``xfail(strict=True)`` test is where retrievo
-still differs from Elasticsearch (dfs statistics over several indices); it says why.
+``ShardId`` order (shard number, then index name), under dfs with the statistics of both.
 """
 
 from __future__ import annotations
@@ -190,11 +189,6 @@ def test_two_sharded_indices_query_then_fetch(engine: Engine, case: str) -> None
     _assert_indexed_hits(resp, MULTI["query_then_fetch"][case])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="retrievo's dfs gathers statistics per index; Elasticsearch's DfsQueryPhase aggregates them over "
-    "every shard of every index the search covers (SearchPhaseController.aggregateDfs)",
-)
 @pytest.mark.parametrize("case", ["term_library", "match_or", "phrase"])
 def test_two_sharded_indices_dfs_statistics_span_both(engine: Engine, case: str) -> None:
     c = CASES[case]

@@ -33,10 +33,12 @@ _INVERTED_PENDING = (
     ("pending_fwd_tids", _I32),
     ("pending_fwd_pos", _I32),
 )
-_INVERTED_ARRAYS = (
+# A snapshot's freqs are saved as built: the narrowest dtype that holds them (older packs: int32).
+_FREQ_DTYPES = (np.dtype(np.uint8), np.dtype(np.uint16), _I32)
+_INVERTED_ARRAYS: tuple[tuple[str, np.dtype | tuple[np.dtype, ...]], ...] = (
     ("offsets", _I64),
     ("docs", _I32),
-    ("freqs", _I32),
+    ("freqs", _FREQ_DTYPES),
     ("has_value", np.dtype(np.bool_)),
     ("fwd_offsets", _I64),
     ("fwd_tids", _I32),
@@ -50,14 +52,16 @@ def _pending_arrays(writer: object, spec: tuple[tuple[str, np.dtype], ...]) -> d
 
 
 def _read_checked(
-    src: GenerationReader, rel: str, layout: Any, spec: tuple[tuple[str, np.dtype], ...]
+    src: GenerationReader, rel: str, layout: Any, spec: tuple[tuple[str, np.dtype | tuple[np.dtype, ...]], ...]
 ) -> dict[str, np.ndarray]:
-    """A pack whose arrays must be exactly ``spec`` (names, dtypes, one dimension)."""
+    """A pack whose arrays must be exactly ``spec`` (names, dtypes — or one of several —, one dimension)."""
     arrays = src.read_pack(rel, layout)
     for name, dtype in spec:
         array = arrays.get(name)
-        if array is None or array.dtype != dtype or array.ndim != 1:
-            raise errors.corrupt(src.path(rel), f"expected a 1-d array [{name}] of [{dtype}]")
+        allowed = dtype if isinstance(dtype, tuple) else (dtype,)
+        if array is None or array.dtype not in allowed or array.ndim != 1:
+            shown = " or ".join(str(d) for d in allowed)
+            raise errors.corrupt(src.path(rel), f"expected a 1-d array [{name}] of [{shown}]")
     return arrays
 
 
