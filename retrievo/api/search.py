@@ -44,8 +44,9 @@ from retrievo.errors import ApiError, bad_request, illegal_argument, not_support
 from retrievo.evaluation.rank_eval import rank_eval as run_rank_eval
 from retrievo.grammar.json import parse_search
 from retrievo.grammar.json.knn_query import with_alias_prefilter
+from retrievo.grammar.json.msearch import with_routing
 from retrievo.index.dfs_statistics import with_aggregated_statistics
-from retrievo.index.routing import preference_shards
+from retrievo.index.routing import preference_shards, routing_values
 from retrievo.index.searcher import Searcher
 from retrievo.index.shard import Shard
 from retrievo.multi_search import SearchHooks, multi_search
@@ -87,13 +88,12 @@ def check_search_type(value: Any) -> None:
 
 def with_shard_options(request: SearchRequest, routing: Any, search_type: Any, preference: Any = None) -> SearchRequest:
     """The ``routing`` (comma-separated values), ``search_type`` and ``preference`` URL parameters on the
-    parsed request."""
-    values = tuple(v for v in p.text(routing).split(",") if v) if routing is not None else ()
-    dfs = search_type == "dfs_query_then_fetch"
-    preferred = preference_shards(preference)
-    if not values and not dfs and preferred is None:
-        return request
-    return request.model_copy(update={"routing": values, "dfs": dfs, "preferred_shards": preferred})
+    parsed request (as an ``_msearch`` header's, ``grammar/json/msearch.py``)."""
+    return with_routing(request, _text(routing), _text(search_type), _text(preference))
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None else p.text(value)
 
 
 def search_routing(catalog: Any, expression: Any, index: str, routing: Any) -> str | None:
@@ -121,8 +121,7 @@ def search_routing(catalog: Any, expression: Any, index: str, routing: Any) -> s
 
 def _shards_covered(shard: Shard, routing: Any, preference: Any = None) -> int:
     """How many of ``shard``'s index's shards a search with these ``routing``/``preference`` parameters covers."""
-    values = tuple(v for v in p.text(routing).split(",") if v) if routing is not None else ()
-    named = routed_shards(shard, values, preference_shards(preference))
+    named = routed_shards(shard, routing_values(_text(routing)), preference_shards(preference))
     return shard.settings.number_of_shards if named is None else len(named)
 
 
@@ -375,8 +374,7 @@ def _dfs_searchers(call: Call, shards: list[Shard]) -> list[Searcher | None]:
     views = []
     for shard in shards:
         routing = search_routing(call.catalog, call.part("index"), shard.name, call.param("routing"))
-        values = tuple(v for v in p.text(routing).split(",") if v) if routing is not None else ()
-        covered = routed_shards(shard, values, preference_shards(call.param("preference")))
+        covered = routed_shards(shard, routing_values(routing), preference_shards(call.param("preference")))
         views.append(shard.searcher().routed(covered, True))
     return list(with_aggregated_statistics(views))
 

@@ -60,6 +60,11 @@ def default_routing_num_shards(number_of_shards: int) -> int:
     return number_of_shards << max(1, 10 - log2_shards)
 
 
+def routing_values(routing: str | None) -> tuple[str, ...]:
+    """A search's ``routing`` parameter as its values (comma-separated; empty values dropped)."""
+    return tuple(v for v in routing.split(",") if v) if routing is not None else ()
+
+
 def shard_for(doc_id: str, routing: str | None, number_of_shards: int, routing_num_shards: int) -> int:
     """The shard a document with this ``_id`` and ``routing`` lives on (a search's ``routing`` value
     names the shard the same way)."""

@@ -29,13 +29,15 @@ class ShardedEvaluator(Evaluator):
         knn_hits: Mapping[int, tuple[np.ndarray, np.ndarray]] | None = None,
         variants: Mapping[int, tuple[LQuery, tuple[LQuery, ...]]] | None = None,
     ) -> None:
-        super().__init__(searcher, knn_hits)
+        hits = knn_hits if knn_hits is not None else {}
+        # built before the base class sets ``deadline_ns``, which the setter hands on to them
+        self.whole = Evaluator(searcher, hits)
+        self.shards = [Evaluator(view, hits) for view in searcher.shard_views]
+        super().__init__(searcher, hits)
         #: ``id(query) → (query, per-shard queries)``: what each shard evaluates for a query compiled per
         #: shard (``PlanningContext.shard_variants``); other queries run as they are on every shard.
         self.variants = variants if variants is not None else {}
-        self.whole = Evaluator(searcher, self.knn_hits)
         self.memo = self.whole.memo  # what a multi-search shares is filter masks: the whole index's
-        self.shards = [Evaluator(view, self.knn_hits) for view in searcher.shard_views]
         assert searcher.shard_of is not None
         self._shard_of = searcher.shard_of
         self._combined: dict[tuple[int, float], Scored] = {}
@@ -47,9 +49,8 @@ class ShardedEvaluator(Evaluator):
     @deadline_ns.setter
     def deadline_ns(self, value: int | None) -> None:
         self._deadline = value
-        for ev in (getattr(self, "whole", None), *getattr(self, "shards", ())):
-            if ev is not None:
-                ev.deadline_ns = value
+        for ev in (self.whole, *self.shards):
+            ev.deadline_ns = value
 
     def evaluate(self, q: LQuery, boost: float = 1.0) -> Scored:
         key = (id(q), float(boost))

@@ -23,7 +23,7 @@ from retrievo.errors import ApiError, bad_request, illegal_argument, not_support
 from retrievo.grammar.builders import NOT_A_BUILDER, builder_json, index_name
 from retrievo.grammar.json import parse_search
 from retrievo.grammar.json.search import result_window_error
-from retrievo.index.routing import preference_shards
+from retrievo.index.routing import preference_shards, routing_values
 from retrievo.retrievers.search import SearchRequest
 
 #: Header keys Elasticsearch reads (``MultiSearchRequest.readMultiLineFormat``) that cannot change
@@ -128,7 +128,7 @@ def with_routing(
 ) -> SearchRequest:
     """A search's ``routing`` values (comma-separated), ``search_type`` and ``preference`` on its parsed
     request."""
-    values = tuple(v for v in routing.split(",") if v) if routing is not None else ()
+    values = routing_values(routing)
     dfs = search_type == "dfs_query_then_fetch"
     preferred = preference_shards(preference)
     if not values and not dfs and preferred is None:

@@ -38,6 +38,7 @@ from retrievo.index.field_types.base import (
 )
 from retrievo.index.field_types.params import always_mergeable, constant, meta_param, parse_bool, parse_int
 from retrievo.java_text import java_str
+from retrievo.xcontent import token as xcontent_token
 
 __all__ = [
     "COMPLETION",
@@ -252,7 +253,7 @@ def _inline_contexts(mapping: FieldMapping, raw: Any) -> tuple[tuple[str, tuple[
     if not defined:
         raise _parse_failure(f"contexts field is not supported for field: [{mapping.path}]")
     if not isinstance(raw, dict):  # the message offers arrays, but only an object is read
-        raise _parse_failure(f"contexts must be an object or an array , but was [{_token(raw)}]")
+        raise _parse_failure(f"contexts must be an object or an array , but was [{xcontent_token(raw)}]")
     names = {m.name for m in defined}
     out: list[tuple[str, tuple[str, ...]]] = []
     for name, given in raw.items():
@@ -262,19 +263,6 @@ def _inline_contexts(mapping: FieldMapping, raw: Any) -> tuple[tuple[str, tuple[
     return tuple(out)
 
 
-def _token(value: Any) -> str:
-    """The name of the XContent token a JSON value starts with (Elasticsearch's, not Jackson's)."""
-    if value is None:
-        return "VALUE_NULL"
-    if isinstance(value, bool):
-        return "VALUE_BOOLEAN"
-    if isinstance(value, (int, float)):
-        return "VALUE_NUMBER"
-    if isinstance(value, str):
-        return "VALUE_STRING"
-    return "START_ARRAY" if isinstance(value, list) else "START_OBJECT"
-
-
 def _category_values(raw: Any) -> tuple[str, ...]:
     """A category context at index time: a string, number or boolean, or an array of them."""
     if isinstance(raw, (str, int, float)):
@@ -282,13 +270,13 @@ def _category_values(raw: Any) -> tuple[str, ...]:
     if not isinstance(raw, list):
         reason = (
             "contexts must be a string, number or boolean or a list of string, number or boolean, "
-            f"but was [{_token(raw)}]"
+            f"but was [{xcontent_token(raw)}]"
         )
         raise ValueParseError(error_cause("parse_exception", reason), malformed=False)
     values: dict[str, None] = {}
     for item in raw:
         if not isinstance(item, (str, int, float)):
-            reason = f"context array must have string, number or boolean values, but was [{_token(item)}]"
+            reason = f"context array must have string, number or boolean values, but was [{xcontent_token(item)}]"
             raise ValueParseError(error_cause("parse_exception", reason), malformed=False)
         values[java_str(item)] = None
     return tuple(values)
