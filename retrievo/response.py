@@ -33,6 +33,19 @@ def es_float(value: float | np.floating) -> float:
     return float(str(f))
 
 
+def es_floats(values: np.ndarray) -> list[float]:
+    """:func:`es_float` of every value (one array walk: numpy's float32 scalars print their shortest digits)."""
+    out = []
+    for v in values.astype(np.float32, copy=False):
+        text = str(v)
+        out.append(es_float(v) if text in _MIN_VALUE_TEXTS else float(text))
+    return out
+
+
+#: How numpy prints ±Float.MIN_VALUE (Java prints two digits there: ``1.4E-45``).
+_MIN_VALUE_TEXTS = (str(_FLOAT_MIN_VALUE), str(-_FLOAT_MIN_VALUE))
+
+
 def filter_source(source: dict[str, Any], spec: SourceFilter) -> dict[str, Any] | None:
     """Apply ``_source`` includes/excludes (wildcards on dotted paths), as Elasticsearch does."""
     if not spec.enabled:

@@ -149,6 +149,10 @@ def numpy_default(value: Any) -> Any:
     raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
 
 
+#: One encoder for every body (``json.dumps`` with options builds a new one per call).
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=numpy_default)
+
+
 def dumps(value: Any) -> bytes:
     """A JSON-shaped response body as compact UTF-8 bytes, what every transport sends."""
-    return encode(json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=numpy_default))
+    return encode(_ENCODER.encode(value))

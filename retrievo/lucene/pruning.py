@@ -17,6 +17,9 @@ loop:
    bounds too, so their k-th best raises the threshold, and only documents whose partial sum plus the
    non-essential bounds can still reach it are scored in full.
 
+With numba installed, a disjunction on one field skips all of this: :mod:`retrievo.lucene.disjunction_kernel`
+scores every posting once in compiled code, which costs less than any of the passes above.
+
 Every document scoring at least the final k-th score (which is at least each threshold) matches an
 essential clause, lies in a block whose bound reaches it and survives the partial-sum cut, so it is
 scored: the top k, ties broken by doc id, is exactly the exhaustive one. Scores use the evaluator's
@@ -29,6 +32,7 @@ response then reports the limit with relation ``gte``, as Elasticsearch does).
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
 
 import numpy as np
@@ -36,6 +40,7 @@ import numpy as np
 from retrievo.index import bm25
 from retrievo.index.inverted import InvertedField
 from retrievo.index.searcher import Searcher
+from retrievo.lucene import disjunction_kernel
 from retrievo.lucene.query import BoolQ, BoostQ, LQuery, NamedQ, TermQ
 
 F32 = np.float32
@@ -111,6 +116,27 @@ def top_k_disjunction(
     if not terms:
         return (*empty, 0)
     counted = _total(terms, track)  # None: the union must be counted
+    if k > 0 and _compiled(terms):
+        inv = terms[0].inv
+        assert inv.norms is not None  # checked by _compiled
+        cached = _cached_scores(terms)
+        starts = np.array([t.sl.start for t in terms], dtype=np.int64)
+        ends = np.array([t.sl.stop for t in terms], dtype=np.int64)
+        weights = np.array([t.weight for t in terms], dtype=np.float32)
+        # large indices, no count needed: MaxScore skips what cannot enter (on small ones every posting's
+        # sum stays in the CPU's cache, and adding them all costs less than choosing which to skip)
+        if counted is not None and len(terms) > 1 and n > DENSE_MAX_DOCS:
+            bounds = np.array([term_bound(inv, t.tid, t.weight) for t in terms], dtype=np.float64)
+            best = terms[int(np.argmax(bounds))]  # usually the rarest term: its k-th best score is cheap
+            floor = _kth_score(best, k) if best.docs.size >= k else np.float32(0.0)
+            found = disjunction_kernel.top_k_max_score(
+                inv.docs, inv.freqs, inv.norms, inv.norm_cache, cached, starts, ends, weights, bounds, floor, n, k
+            )
+            return (*found, counted)
+        docs, scores, union = disjunction_kernel.top_k(
+            inv.docs, inv.freqs, inv.norms, inv.norm_cache, cached, starts, ends, weights, n, k
+        )
+        return docs, scores, union if counted is None else counted
     if k <= 0 or (counted is None and n > DENSE_MAX_DOCS):
         counted = counted if counted is not None else int(_union(terms, n).size)
     if k <= 0:
@@ -174,6 +200,47 @@ def top_k_disjunction(
     alive = ((partial + rest_bound) * _MARGIN).astype(np.float32) >= threshold
     alive &= block_bound[cand >> shift] >= threshold
     return (*_top_k(*_score_candidates(terms, cand[alive], n), k), total)
+
+
+def _compiled(terms: list[_Clause]) -> bool:
+    """Whether the compiled kernel takes the query: one field with norms, every weight positive (a
+    zero-boost clause matches with score 0, which the kernel's touched-document test cannot see)."""
+    if not disjunction_kernel.available():
+        return False
+    inv = terms[0].inv
+    return inv.norms is not None and all(t.inv is inv and t.weight > 0 for t in terms)
+
+
+#: Per field snapshot, each term's largest ``freq * normInverse`` (NaN until a search needs it).
+_MAX_X: weakref.WeakKeyDictionary[InvertedField, np.ndarray] = weakref.WeakKeyDictionary()
+
+
+def term_bound(inv: InvertedField, tid: int, weight: np.float32) -> float:
+    """The best score of term ``tid`` at ``weight``: the score of its largest ``freq * normInverse``
+    (BM25's score grows with it, rounding included), found once per term and snapshot."""
+    table = _MAX_X.get(inv)
+    if table is None:
+        table = _MAX_X.setdefault(inv, np.full(inv.offsets.size - 1, np.nan, dtype=np.float32))
+    x = table[tid]
+    if np.isnan(x):
+        sl = inv.posting_slice(tid)
+        x = table[tid] = (inv.freqs[sl].astype(np.float32) * inv.doc_norm_inverse[sl]).max()
+    return float(bm25.score(weight, np.array([x], dtype=np.float32), _ONE)[0])
+
+
+def _kth_score(t: _Clause, k: int) -> np.float32:
+    """The k-th best score of one clause's own postings: every document's score is at least its score for
+    any one clause, so this is a lower bound of the disjunction's k-th best score."""
+    own = t.all_scores()
+    return np.float32(np.partition(own, own.size - k)[own.size - k])
+
+
+def _cached_scores(terms: list[_Clause]) -> np.ndarray | None:
+    """The field's boost-1 posting scores when every clause is at boost 1 and they are kept as one array."""
+    if not all(t.unit for t in terms):
+        return None
+    unit = terms[0].inv.unit_scores
+    return unit if isinstance(unit, np.ndarray) else None
 
 
 def _partial_scores(

@@ -10,6 +10,7 @@ nodes already at their fixpoint are remembered so a restart does not walk them a
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from dataclasses import replace
 
@@ -32,12 +33,26 @@ def rewrite(q: LQuery, rules: tuple | None = None) -> LQuery:
     return out
 
 
+#: The node types with children; every rule changes one of them, so any other node is a leaf that
+#: rewrites to itself.
+_PARENTS = (BoolQ, DisMaxQ, BoostQ, ConstQ, NamedQ)
+
+
+@functools.cache
+def _applicable(rules: tuple, kind: type) -> tuple:
+    """The rules, in order, that can change a node of type ``kind`` (each names its ``APPLIES_TO``)."""
+    return tuple(r for r in rules if issubclass(kind, r.APPLIES_TO))
+
+
 def _rewrite(q: LQuery, rules: tuple, done: dict[int, LQuery]) -> LQuery:
+    if not isinstance(q, _PARENTS):
+        return q
     while True:
         if id(q) in done:
             return q
         q = _rewrite_children(q, rules, done)
-        for rule in rules:
+        kind: type = type(q)
+        for rule in _applicable(rules, kind):
             new = rule.apply(q)
             if new is not q:
                 q = new

@@ -35,7 +35,7 @@ from retrievo.planner.operators.rerank import Rerank
 from retrievo.planner.plan import Plan, build_plan
 from retrievo.planner.profile import FetchProfile, ProfileCollector, search_shape, shard_profile
 from retrievo.planner.ranked import Ranked
-from retrievo.response import es_float, filter_source, search_response
+from retrievo.response import es_float, es_floats, filter_source, search_response
 from retrievo.retrievers.highlight import Highlight
 from retrievo.retrievers.search import FieldAndFormat, SearchRequest, SourceFilter
 from retrievo.suggest.run import run_suggest, suggest_only, with_suggest
@@ -423,10 +423,15 @@ def stored_fields_fetcher(prepared: PreparedSearch) -> StoredFieldsFetcher:
     return StoredFieldsFetcher(prepared.shard.mappings, names)
 
 
+_NO_SOURCE = SourceFilter(enabled=False)
+#: What a hit gets from a fetcher with nothing to fetch (shared: read, never written).
+_NOTHING_FETCHED = FetchedFields()
+
+
 def _source_spec(request: SearchRequest) -> SourceFilter:
     """The ``_source`` filter hits are cut with (``stored_fields`` may switch ``_source`` on or off)."""
     if not request.returns_source:
-        return SourceFilter(enabled=False)
+        return _NO_SOURCE
     if request.source.enabled:
         return request.source
     return SourceFilter(includes=request.source.includes, excludes=request.source.excludes)
@@ -448,7 +453,8 @@ def _hits(
     fetching = fetcher.needed
     reads_source = source_spec.enabled or fetching or bool(stored) or highlighter is not None
     hits: list[dict[str, Any]] = []
-    for i, (doc, score) in enumerate(zip(ranked.docs.tolist(), ranked.scores.tolist())):
+    shown = es_floats(ranked.scores) if show_score else [None] * ranked.docs.size
+    for i, (doc, score, shown_score) in enumerate(zip(ranked.docs.tolist(), ranked.scores.tolist(), shown)):
         hit: dict[str, Any] = {"_index": name}
         if with_id:
             hit["_id"] = s.ids[doc]
@@ -456,7 +462,7 @@ def _hits(
             hit["_version"] = int(s.doc_version_array[doc])
         if request.seq_no_primary_term:  # the document's own sequence number (index.store)
             hit["_seq_no"], hit["_primary_term"] = int(s.seq_nos[doc]), 1
-        hit["_score"] = es_float(score) if show_score else None
+        hit["_score"] = shown_score
         if doc in s.doc_routings:  # a custom routing is a metadata field of the hit
             hit["_routing"] = s.doc_routings[doc]
         began = time.perf_counter_ns() if fetch is not None else 0
@@ -465,7 +471,7 @@ def _hits(
         if fetch is not None:
             fetch.source_nanos += time.perf_counter_ns() - began
             fetch.hits += 1
-        fetched = fetcher.fetch(s.ids[doc], source) if fetching else FetchedFields()
+        fetched = fetcher.fetch(s.ids[doc], source) if fetching else _NOTHING_FETCHED
         hit.update(fetched.metadata)
         if src is not None:
             hit["_source"] = src

@@ -7,6 +7,8 @@ import numpy as np
 from retrievo.lucene.query import BoostQ, LQuery
 
 NAME = "collapse_boosts"
+#: The only node type the rule changes (the rewrite driver tries it on no other).
+APPLIES_TO = BoostQ
 
 
 def apply(q: LQuery) -> LQuery:

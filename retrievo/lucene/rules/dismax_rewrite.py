@@ -9,6 +9,8 @@ from __future__ import annotations
 from retrievo.lucene.query import BoolQ, DisMaxQ, LQuery
 
 NAME = "dismax_rewrite"
+#: The only node type the rule changes (the rewrite driver tries it on no other).
+APPLIES_TO = DisMaxQ
 
 
 def apply(q: LQuery) -> LQuery:

@@ -10,6 +10,8 @@ from __future__ import annotations
 from retrievo.lucene.query import BoolQ, LQuery
 
 NAME = "flatten_disjunctions"
+#: The only node type the rule changes (the rewrite driver tries it on no other).
+APPLIES_TO = BoolQ
 
 
 def _pure_disjunction(q: LQuery) -> bool:

@@ -13,6 +13,8 @@ import numpy as np
 from retrievo.lucene.query import BoolQ, BoostQ, LQuery, unboost
 
 NAME = "merge_duplicate_clauses"
+#: The only node type the rule changes (the rewrite driver tries it on no other).
+APPLIES_TO = BoolQ
 
 
 def _merge(clauses: tuple[LQuery, ...]) -> tuple[LQuery, ...]:
@@ -36,6 +38,7 @@ def apply(q: LQuery) -> LQuery:
     should = _merge(q.should) if q.msm <= 1 else q.should
     must = _merge(q.must)
     filt, must_not = _dedupe(q.filter), _dedupe(q.must_not)
-    if (should, must, filt, must_not) == (q.should, q.must, q.filter, q.must_not):
+    # unchanged parts are the very same tuples (an identity test: comparing queries by value is deep)
+    if should is q.should and must is q.must and filt is q.filter and must_not is q.must_not:
         return q
     return BoolQ(must=must, should=should, filter=filt, must_not=must_not, msm=q.msm)

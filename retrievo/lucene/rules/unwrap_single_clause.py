@@ -10,6 +10,8 @@ from __future__ import annotations
 from retrievo.lucene.query import BoolQ, BoostQ, ConstQ, LQuery, MatchNoneQ
 
 NAME = "unwrap_single_clause"
+#: The only node type the rule changes (the rewrite driver tries it on no other).
+APPLIES_TO = BoolQ
 
 
 def apply(q: LQuery) -> LQuery:
