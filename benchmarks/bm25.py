@@ -134,7 +134,15 @@ def make_vocabulary(rng: np.random.Generator, size: int) -> list[str]:
     return shuffled
 
 
-def synthetic_corpus(n_docs: int, n_queries: int, vocab_size: int, zipf_s: float, mean_len: float, seed: int) -> Corpus:
+def synthetic_corpus(
+    n_docs: int,
+    n_queries: int,
+    vocab_size: int,
+    zipf_s: float,
+    mean_len: float,
+    seed: int,
+    query_terms: tuple[int, int] = (3, 6),
+) -> Corpus:
     rng = np.random.default_rng(seed)
     vocab = make_vocabulary(rng, vocab_size)
     ranks = np.arange(1, vocab_size + 1, dtype=np.float64)
@@ -153,13 +161,13 @@ def synthetic_corpus(n_docs: int, n_queries: int, vocab_size: int, zipf_s: float
     texts = [" ".join(toks[offsets[i] : offsets[i + 1]]) for i in range(n_docs)]
     del toks
 
-    # Queries: 3-6 distinct terms, drawn from the same Zipf law restricted to ranks > STOPWORD_RANKS.
+    # Queries: 3-6 (query_terms) distinct terms, drawn from the same Zipf law restricted to ranks > STOPWORD_RANKS.
     qrng = np.random.default_rng(seed + 1)
     pq = p[STOPWORD_RANKS:] / p[STOPWORD_RANKS:].sum()
     cdfq = np.cumsum(pq)
     queries, qids = [], []
     for _ in range(n_queries):
-        n_terms = int(qrng.integers(3, 7))
+        n_terms = int(qrng.integers(query_terms[0], query_terms[1] + 1))
         terms: list[int] = []
         while len(terms) < n_terms:
             t = STOPWORD_RANKS + min(int(np.searchsorted(cdfq, qrng.random(), side="right")), len(pq) - 1)
@@ -181,7 +189,8 @@ def synthetic_corpus(n_docs: int, n_queries: int, vocab_size: int, zipf_s: float
     c.notes.append(
         f"{c.name}: {n_docs:,} docs, {int(offsets[-1]):,} tokens (mean length {lengths.mean():.1f}, "
         f"Poisson({mean_len:g}) clipped >= 1), Zipf(s={zipf_s:g}) over {vocab_size:,} pseudo-words, seed {seed}; "
-        f"{n_queries:,} match queries of 3-6 distinct terms from the same Zipf law without its top "
+        f"{n_queries:,} match queries of {query_terms[0]}-{query_terms[1]} distinct terms from the same Zipf law "
+        f"without its top "
         f"{STOPWORD_RANKS} words (seed {seed + 1})"
     )
     return c
@@ -650,6 +659,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--zipf-s", type=float, default=1.0, help="Zipf exponent (default 1.0)")
     ap.add_argument("--mean-len", type=float, default=120.0, help="mean document length (default 120)")
     ap.add_argument("--seed", type=int, default=42)
+    ap.add_argument(
+        "--query-terms",
+        default="3-6",
+        help="distinct terms per synthetic query, MIN-MAX (default 3-6; issue 18's 1M set: 2-5)",
+    )
     ap.add_argument("--batch", type=int, default=10_000, help="retrievo bulk batch size in docs (default 10000)")
     ap.add_argument(
         "--rank-queries",
@@ -707,7 +721,10 @@ def main(argv: list[str] | None = None) -> int:
     synth = None
     if not args.no_synthetic:
         t0 = time.perf_counter()
-        synth = synthetic_corpus(args.docs, args.queries, args.vocab, args.zipf_s, args.mean_len, args.seed)
+        lo, hi = (int(x) for x in args.query_terms.split("-"))
+        synth = synthetic_corpus(
+            args.docs, args.queries, args.vocab, args.zipf_s, args.mean_len, args.seed, query_terms=(lo, hi)
+        )
         print(f"[generated {synth.name} in {time.perf_counter() - t0:.1f} s]", file=sys.stderr)
         corpora.append(synth)
     if not args.no_cisi:

@@ -339,7 +339,8 @@ def _prepare_one(
     if state is not None and (cached := cache.get(state, key)) is not None:
         return cached
     parsed = parse_for(shard, body, unlimited=unlimited)
-    request = apply_query_rules(parsed, catalog.query_rules)
+    # the body's JSON text (the key) names every query and retriever: without "rule" there is none to apply
+    request = parsed if key is not None and '"rule"' not in key[0] else apply_query_rules(parsed, catalog.query_rules)
     rules_read = request is not parsed  # a ``rule`` query or retriever: its rulesets may change
     if (request.aggs or request.suggest) and p.as_bool("typed_keys", call.param("typed_keys")):  # ``type#name``
         request = request.model_copy(update={"typed_keys": True})
