@@ -195,12 +195,12 @@ def test_service_settings_validation(client: InferenceClient) -> None:
         "validation_exception",
         "Validation Failed: 1: [service_settings] does not contain the required setting [model_id];",
     )
-    e = put_error({"model_id": "m", "batch_size": "32", "dtype": "float16", "device": "tpu"})
+    e = put_error({"model_id": "m", "batch_size": "32", "dtype": "float64", "device": "tpu"})
     assert error_reason(e) == (
         "Validation Failed: 1: [service_settings] Invalid value [tpu] received. [device] must be one of "
         "[auto, cpu, cuda, cuda:<n>, mps];2: field [batch_size] is not of the expected type. The value [32] "
-        "cannot be converted to a [Integer];3: [service_settings] Invalid value [float16] received. [dtype] "
-        "must be one of [bfloat16, float32];"
+        "cannot be converted to a [Integer];3: [service_settings] Invalid value [float64] received. [dtype] "
+        "must be one of [bfloat16, float16, float32];"
     )
     e = put_error({"model_id": "m", "colour": "blue"})
     assert (

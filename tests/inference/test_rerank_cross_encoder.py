@@ -215,6 +215,20 @@ def test_bfloat16(client: InferenceClient, tiny_cross_encoder_path: Path, tiny_r
     assert not np.allclose(scores, raw_scores(tiny_reference_cross_encoder, QUERY, PASSAGES), atol=1e-4)
 
 
+def test_float16(client: InferenceClient, tiny_cross_encoder_path: Path, tiny_reference_cross_encoder: Any) -> None:
+    """A GPU's half precision (``dtype: float16``); torch runs it on a CPU too, slowly, which is what a
+    test without a GPU can check: the scores are the half-precision model's own."""
+    import torch
+    from sentence_transformers import CrossEncoder
+
+    put_cross_encoder(client, tiny_cross_encoder_path, dtype="float16")
+    scores = client.registry.rerank_scores("ce", QUERY, PASSAGES)
+    assert scores.dtype == np.float32
+    reference = CrossEncoder(str(tiny_cross_encoder_path), device="cpu").to(torch.float16)
+    np.testing.assert_allclose(scores, raw_scores(reference, QUERY, PASSAGES), atol=1e-6)
+    np.testing.assert_allclose(scores, raw_scores(tiny_reference_cross_encoder, QUERY, PASSAGES), atol=3e-2)
+
+
 def test_model_is_loaded_once_and_shared() -> None:
     cache = LoadedModelCache()
     registry = InferenceRegistry(model_cache=cache)
@@ -287,10 +301,10 @@ def test_rerank_settings_validation(client: InferenceClient, tiny_cross_encoder_
     assert (
         error_reason(e) == "Validation Failed: 1: [service_settings] does not contain the required setting [model_id];"
     )
-    e = put_error({"model_id": "m", "max_length": 0, "dtype": "float16"})
+    e = put_error({"model_id": "m", "max_length": 0, "dtype": "float64"})
     assert error_reason(e) == (
-        "Validation Failed: 1: [service_settings] Invalid value [float16] received. [dtype] must "
-        "be one of [bfloat16, float32];2: [service_settings] Invalid value [0]. [max_length] must "
+        "Validation Failed: 1: [service_settings] Invalid value [float64] received. [dtype] must "
+        "be one of [bfloat16, float16, float32];2: [service_settings] Invalid value [0]. [max_length] must "
         "be a positive integer;"
     )
     e = put_error({"model_id": "m", "normalize": True})

@@ -298,8 +298,8 @@ def _load_model(source: ModelSource, device: str, dtype: str, spec: LoadSpec) ->
                 )
         if cross:
             _check_cross_encoder(source, model, remedy)
-        if dtype == "bfloat16":
-            model = model.to(torch.bfloat16)
+        if dtype in ("bfloat16", "float16"):
+            model = model.to(getattr(torch, dtype))
         model.eval()
         return model
 

@@ -8,7 +8,7 @@ in-process.
      "service_settings": {"model_id": "sentence-transformers/all-MiniLM-L6-v2",  # or a local dir
                           "device": "auto",        # auto | cpu | cuda | cuda:<n> | mps
                           "batch_size": 32,
-                          "dtype": "float32",      # float32 | bfloat16
+                          "dtype": "float32",      # float32 | bfloat16 | float16
                           "normalize": true}}      # optional: L2-normalise the output
 
 ``dimensions`` and ``similarity`` are reported in ``service_settings`` once the model has loaded;
@@ -23,7 +23,7 @@ The ``rerank`` task runs a cross-encoder (``sentence_transformers.CrossEncoder``
                           "max_length": 512,       # optional: truncate pairs to this many tokens
                           "batch_size": 32,
                           "device": "auto",
-                          "dtype": "float32",      # float32 | bfloat16
+                          "dtype": "float32",      # float32 | bfloat16 | float16
                           "backend": "onnx",       # optional: auto (default) | torch | onnx
                           "quantization": "int8"}, # optional: none (default) | int8 (onnx only)
      "task_settings": {"top_n": 10, "return_documents": false}}      # both optional
@@ -55,7 +55,7 @@ from .onnx_export import BACKENDS, QUANTIZATIONS, onnxruntime_available
 from .sentence_transformer_model import EncoderOptions, LazySentenceTransformer, SentenceTransformerEmbeddingModel
 
 DEVICES = ("auto", "cpu", "cuda", "mps")
-DTYPES = ("float32", "bfloat16")
+DTYPES = ("float32", "bfloat16", "float16")  # float16: a GPU's half precision (slow on a CPU)
 SIMILARITIES = ("cosine", "dot_product", "l2_norm")
 DEFAULT_BATCH_SIZE = 32
 
