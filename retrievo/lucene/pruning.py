@@ -127,8 +127,9 @@ def top_k_disjunction(
         # sum stays in the CPU's cache, and adding them all costs less than choosing which to skip)
         if counted is not None and len(terms) > 1 and n > DENSE_MAX_DOCS:
             bounds = np.array([term_bound(inv, t.tid, t.weight) for t in terms], dtype=np.float64)
-            best = terms[int(np.argmax(bounds))]  # usually the rarest term: its k-th best score is cheap
-            floor = _kth_score(best, k) if best.docs.size >= k else np.float32(0.0)
+            # the rarest clause with k postings: its k-th best score is cheap to find and usually high
+            rare = min((t for t in terms if t.docs.size >= k), key=lambda t: t.docs.size, default=None)
+            floor = _kth_score(rare, k) if rare is not None else np.float32(0.0)
             found = disjunction_kernel.top_k_max_score(
                 inv.docs, inv.freqs, inv.norms, inv.norm_cache, cached, starts, ends, weights, bounds, floor, n, k
             )
