@@ -36,6 +36,10 @@ import numpy as np
 #: kernel for a process.
 ENABLED = os.environ.get("RETRIEVO_NUMBA", "1") != "0"
 
+#: Indices below this many documents keep the numpy path: it answers them in tens of microseconds, and
+#: the first compiled search of a process pays about a second to import numba and load the kernels.
+MIN_DOCS = 50_000
+
 #: Documents summed at a time: every clause's postings in one doc-id span are added before the next span,
 #: so the span's sums (8 bytes a document) stay in the CPU's cache while each clause adds to them.
 SPAN = 1 << 15
@@ -53,7 +57,12 @@ def _jit() -> ModuleType | None:
 
 def available() -> bool:
     """Whether the compiled path runs (numba importable and not switched off)."""
-    return ENABLED and importlib.util.find_spec("numba") is not None
+    return ENABLED and _numba_installed()
+
+
+@functools.cache
+def _numba_installed() -> bool:
+    return importlib.util.find_spec("numba") is not None
 
 
 class _Scratch(threading.local):

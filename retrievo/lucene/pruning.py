@@ -204,11 +204,12 @@ def top_k_disjunction(
 
 
 def _compiled(terms: list[_Clause]) -> bool:
-    """Whether the compiled kernel takes the query: one field with norms, every weight positive (a
-    zero-boost clause matches with score 0, which the kernel's touched-document test cannot see)."""
-    if not disjunction_kernel.available():
-        return False
+    """Whether the compiled kernel takes the query: an index large enough to pay for it, one field with
+    norms, every weight positive (a zero-boost clause matches with score 0, which the kernel's
+    touched-document test cannot see)."""
     inv = terms[0].inv
+    if inv.max_doc < disjunction_kernel.MIN_DOCS or not disjunction_kernel.available():
+        return False
     return inv.norms is not None and all(t.inv is inv and t.weight > 0 for t in terms)
 
 

@@ -98,6 +98,7 @@ def path(request, monkeypatch):
     if request.param.startswith("kernel"):
         if not disjunction_kernel.available():
             pytest.skip("numba is not installed: the compiled kernel does not run")
+        monkeypatch.setattr(disjunction_kernel, "MIN_DOCS", 0)  # the corpus is small
     else:
         monkeypatch.setattr(disjunction_kernel, "ENABLED", False)
     monkeypatch.setattr(pruning, "DENSE_MAX_DOCS", 0 if request.param.endswith("bounds") else 10**9)
