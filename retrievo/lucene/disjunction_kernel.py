@@ -29,6 +29,7 @@ import importlib.util
 import os
 import threading
 from types import ModuleType
+from typing import NamedTuple
 
 import numpy as np
 
@@ -83,43 +84,42 @@ class _Scratch(threading.local):
 _SCRATCH = _Scratch()
 
 
-def top_k(
-    docs: np.ndarray,
-    freqs: np.ndarray,
-    norms: np.ndarray,
-    cache: np.ndarray,
-    cached: np.ndarray | None,
-    starts: np.ndarray,
-    ends: np.ndarray,
-    weights: np.ndarray,
-    max_doc: int,
-    k: int,
-) -> tuple[np.ndarray, np.ndarray, int]:
-    """(docs, scores, union size): the best ``k`` documents of the postings ``starts[t]:ends[t]`` of one
-    field scored at ``weights[t]`` (all positive), score descending then doc id ascending. ``cached``:
-    every posting's score at these weights, already computed (the field's boost-1 scores), else ``None``."""
+class FieldArrays(NamedTuple):
+    """What the kernels read of one field: postings, freqs, norm bytes, BM25's norm cache, and every
+    posting's boost-1 score when the field keeps them and every clause is at boost 1 (else ``None``)."""
+
+    docs: np.ndarray
+    freqs: np.ndarray
+    norms: np.ndarray
+    cache: np.ndarray
+    cached: np.ndarray | None
+
+
+class ClauseRanges(NamedTuple):
+    """The clauses, in clause order: postings ``starts[t]:ends[t]`` scored at ``weights[t]`` (positive)."""
+
+    starts: np.ndarray
+    ends: np.ndarray
+    weights: np.ndarray
+
+    def subset(self, chosen: np.ndarray) -> ClauseRanges:
+        return ClauseRanges(self.starts[chosen], self.ends[chosen], self.weights[chosen])
+
+
+def top_k(field: FieldArrays, clauses: ClauseRanges, max_doc: int, k: int) -> tuple[np.ndarray, np.ndarray, int]:
+    """(docs, scores, union size): the best ``k`` documents of the clauses' postings, score descending then
+    doc id ascending."""
     jit = _jit()
     assert jit is not None
     acc, touched = _SCRATCH.sized(max_doc)
-    nt = _sum(jit, docs, freqs, norms, cache, cached, starts, ends, weights, acc, touched)
+    nt = _sum(jit, field, clauses, acc, touched)
     out_docs, out_scores = np.empty(k, dtype=np.int32), np.empty(k, dtype=np.float32)
     m = jit.select(k, nt, acc, touched, out_docs, out_scores)
-    return (*_ordered(out_docs[:m], out_scores[:m]), int(nt))
+    return (*_ordered(out_docs[:m], out_scores[:m]), nt)
 
 
 def top_k_max_score(
-    docs: np.ndarray,
-    freqs: np.ndarray,
-    norms: np.ndarray,
-    cache: np.ndarray,
-    cached: np.ndarray | None,
-    starts: np.ndarray,
-    ends: np.ndarray,
-    weights: np.ndarray,
-    bounds: np.ndarray,
-    floor: np.float32,
-    max_doc: int,
-    k: int,
+    field: FieldArrays, clauses: ClauseRanges, bounds: np.ndarray, floor: np.float32, max_doc: int, k: int
 ) -> tuple[np.ndarray, np.ndarray]:
     """(docs, scores): what :func:`top_k` ranks first, found with MaxScore, for searches whose
     ``hits.total`` needs no count of the matches. ``bounds``: each clause's best score; ``floor``: a lower
@@ -135,17 +135,15 @@ def top_k_max_score(
     prefix = np.cumsum(bounds[order])
     rest = int(np.count_nonzero((prefix * jit.MARGIN).astype(np.float32) < floor))
     if rest == 0:  # every clause is essential
-        return top_k(docs, freqs, norms, cache, cached, starts, ends, weights, max_doc, k)[:2]
+        return top_k(field, clauses, max_doc, k)[:2]
     essential = np.sort(order[rest:])  # clause order: the partial sums add in the evaluator's order
     acc, touched = _SCRATCH.sized(max_doc)
-    nt = _sum(
-        jit, docs, freqs, norms, cache, cached, starts[essential], ends[essential], weights[essential], acc, touched
-    )
-    scores, use_scores = (cached, True) if cached is not None else (_NO_SCORES, False)
+    nt = _sum(jit, field, clauses.subset(essential), acc, touched)
+    scores, use_scores = (field.cached, True) if field.cached is not None else (_NO_SCORES, False)
     out_docs, out_scores = np.empty(k, dtype=np.int32), np.empty(k, dtype=np.float32)
     m = jit.select_probing(
-        k, nt, acc, touched, float(prefix[rest - 1]), floor, docs, freqs, norms, cache, scores, use_scores,
-        starts, ends, weights, out_docs, out_scores,
+        k, nt, acc, touched, float(prefix[rest - 1]), floor, field.docs, field.freqs, field.norms, field.cache,
+        scores, use_scores, clauses.starts, clauses.ends, clauses.weights, out_docs, out_scores,
     )  # fmt: skip
     return _ordered(out_docs[:m], out_scores[:m])
 
@@ -153,23 +151,14 @@ def top_k_max_score(
 _NO_SCORES = np.zeros(0, dtype=np.float32)
 
 
-def _sum(
-    jit: ModuleType,
-    docs: np.ndarray,
-    freqs: np.ndarray,
-    norms: np.ndarray,
-    cache: np.ndarray,
-    cached: np.ndarray | None,
-    starts: np.ndarray,
-    ends: np.ndarray,
-    weights: np.ndarray,
-    acc: np.ndarray,
-    touched: np.ndarray,
-) -> int:
+def _sum(jit: ModuleType, field: FieldArrays, clauses: ClauseRanges, acc: np.ndarray, touched: np.ndarray) -> int:
     """The clauses' postings summed per document into ``acc`` (two loops: a flag inside one costs more)."""
-    if cached is not None:
-        return int(jit.sum_cached(docs, cached, starts, ends, SPAN, acc, touched))
-    return int(jit.sum_computed(docs, freqs, norms, cache, starts, ends, weights, SPAN, acc, touched))
+    starts, ends, weights = clauses
+    if field.cached is not None:
+        return int(jit.sum_cached(field.docs, field.cached, starts, ends, SPAN, acc, touched))
+    return int(
+        jit.sum_computed(field.docs, field.freqs, field.norms, field.cache, starts, ends, weights, SPAN, acc, touched)
+    )
 
 
 def _ordered(docs: np.ndarray, scores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -117,27 +117,7 @@ def top_k_disjunction(
         return (*empty, 0)
     counted = _total(terms, track)  # None: the union must be counted
     if k > 0 and _compiled(terms):
-        inv = terms[0].inv
-        assert inv.norms is not None  # checked by _compiled
-        cached = _cached_scores(terms)
-        starts = np.array([t.sl.start for t in terms], dtype=np.int64)
-        ends = np.array([t.sl.stop for t in terms], dtype=np.int64)
-        weights = np.array([t.weight for t in terms], dtype=np.float32)
-        # large indices, no count needed: MaxScore skips what cannot enter (on small ones every posting's
-        # sum stays in the CPU's cache, and adding them all costs less than choosing which to skip)
-        if counted is not None and len(terms) > 1 and n > DENSE_MAX_DOCS:
-            bounds = np.array([term_bound(inv, t.tid, t.weight) for t in terms], dtype=np.float64)
-            # the rarest clause with k postings: its k-th best score is cheap to find and usually high
-            rare = min((t for t in terms if t.docs.size >= k), key=lambda t: t.docs.size, default=None)
-            floor = _kth_score(rare, k) if rare is not None else np.float32(0.0)
-            found = disjunction_kernel.top_k_max_score(
-                inv.docs, inv.freqs, inv.norms, inv.norm_cache, cached, starts, ends, weights, bounds, floor, n, k
-            )
-            return (*found, counted)
-        docs, scores, union = disjunction_kernel.top_k(
-            inv.docs, inv.freqs, inv.norms, inv.norm_cache, cached, starts, ends, weights, n, k
-        )
-        return docs, scores, union if counted is None else counted
+        return _compiled_top_k(terms, n, k, counted)
     if k <= 0 or (counted is None and n > DENSE_MAX_DOCS):
         counted = counted if counted is not None else int(_union(terms, n).size)
     if k <= 0:
@@ -201,6 +181,29 @@ def top_k_disjunction(
     alive = ((partial + rest_bound) * _MARGIN).astype(np.float32) >= threshold
     alive &= block_bound[cand >> shift] >= threshold
     return (*_top_k(*_score_candidates(terms, cand[alive], n), k), total)
+
+
+def _compiled_top_k(terms: list[_Clause], n: int, k: int, counted: int | None) -> tuple[np.ndarray, np.ndarray, int]:
+    """:func:`top_k_disjunction` in compiled code (:mod:`retrievo.lucene.disjunction_kernel`)."""
+    inv = terms[0].inv
+    assert inv.norms is not None  # checked by _compiled
+    field = disjunction_kernel.FieldArrays(inv.docs, inv.freqs, inv.norms, inv.norm_cache, _cached_scores(terms))
+    ranges = disjunction_kernel.ClauseRanges(
+        np.array([t.sl.start for t in terms], dtype=np.int64),
+        np.array([t.sl.stop for t in terms], dtype=np.int64),
+        np.array([t.weight for t in terms], dtype=np.float32),
+    )
+    # large indices, no count needed: MaxScore skips what cannot enter (on small ones every posting's
+    # sum stays in the CPU's cache, and adding them all costs less than choosing which to skip)
+    if counted is not None and len(terms) > 1 and n > DENSE_MAX_DOCS:
+        bounds = np.array([term_bound(inv, t.tid, t.weight) for t in terms], dtype=np.float64)
+        # the rarest clause with k postings: its k-th best score is cheap to find and usually high
+        rare = min((t for t in terms if t.docs.size >= k), key=lambda t: t.docs.size, default=None)
+        floor = _kth_score(rare, k) if rare is not None else np.float32(0.0)
+        found = disjunction_kernel.top_k_max_score(field, ranges, bounds, floor, n, k)
+        return (*found, counted)
+    docs, scores, union = disjunction_kernel.top_k(field, ranges, n, k)
+    return docs, scores, union if counted is None else counted
 
 
 def _compiled(terms: list[_Clause]) -> bool:
