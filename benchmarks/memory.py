@@ -6,9 +6,13 @@ the per-snapshot caches: ``unit_scores``, ``impacts``) and prints resident memor
 (``ru_maxrss``, and a sampler per phase) and what holds the memory: every array of the field's snapshot
 (dtype, length, bytes) and the document store's Python objects (estimated with ``sys.getsizeof``).
 
-The corpus is kept as token ids only (int32) and each batch's texts are built just before it is sent, so
-the figures are the engine's, not the generator's. Run one size per process (``ru_maxrss`` is the
-process's lifetime peak)::
+The harness holds no corpus: each batch's token ids are drawn just before it is sent, from a generator
+seeded by (``--seed``, batch number), so a run is reproducible and the figures are the engine's, not the
+generator's. What the harness itself holds (the vocabulary, the interpreter, numpy) is printed apart, as
+``harness RSS`` before the engine starts; it counts in every figure after. (Until 2026-12-07 the whole
+corpus was drawn first and kept as int32 token ids: ~250 MiB more of harness at 1M documents; the draws
+now differ, the corpus law is the same.) Run one size per process (``ru_maxrss`` is the process's
+lifetime peak)::
 
     .venv/bin/python benchmarks/memory.py --docs 200000
     .venv/bin/python benchmarks/memory.py --docs 1000000
@@ -73,22 +77,26 @@ class Sampler:
         self._thread.join()
 
 
-def corpus_tokens(n_docs: int, vocab_size: int, mean_len: float, seed: int) -> tuple[list[str], np.ndarray, np.ndarray]:
-    """The vocabulary, every token's word id (int32) and the documents' CSR offsets."""
-    rng = np.random.default_rng(seed)
-    vocab = make_vocabulary(rng, vocab_size)
-    ranks = np.arange(1, vocab_size + 1, dtype=np.float64)
-    p = ranks**-1.0
-    cdf = np.cumsum(p / p.sum())
-    lengths = np.maximum(rng.poisson(mean_len, size=n_docs), 1)
-    offsets = np.zeros(n_docs + 1, dtype=np.int64)
-    np.cumsum(lengths, out=offsets[1:])
-    flat = np.empty(int(offsets[-1]), dtype=np.int32)
-    step = 1 << 22
-    for s in range(0, flat.size, step):  # in chunks: no float64 array of every token at once
-        n = min(step, flat.size - s)
-        flat[s : s + n] = np.minimum(np.searchsorted(cdf, rng.random(n), side="right"), vocab_size - 1)
-    return vocab, flat, offsets
+class Corpus:
+    """The synthetic corpus, drawn batch by batch: only the vocabulary and the Zipf CDF are kept."""
+
+    def __init__(self, vocab_size: int, mean_len: float, seed: int) -> None:
+        self.vocab = make_vocabulary(np.random.default_rng(seed), vocab_size)
+        self.words = np.array(self.vocab, dtype=object)
+        ranks = np.arange(1, vocab_size + 1, dtype=np.float64)
+        p = ranks**-1.0
+        self.cdf = np.cumsum(p / p.sum())
+        self.mean_len, self.seed = mean_len, seed
+
+    def batch(self, number: int, n_docs: int) -> tuple[list[str], np.ndarray]:
+        """Batch ``number``'s tokens as words and its documents' offsets into them (Poisson lengths, at
+        least one token; Zipf(1.0) word ranks)."""
+        rng = np.random.default_rng((self.seed, number))
+        lengths = np.maximum(rng.poisson(self.mean_len, size=n_docs), 1)
+        offsets = np.zeros(n_docs + 1, dtype=np.int64)
+        np.cumsum(lengths, out=offsets[1:])
+        ranks = np.minimum(np.searchsorted(self.cdf, rng.random(int(offsets[-1])), side="right"), self.cdf.size - 1)
+        return self.words[ranks].tolist(), offsets
 
 
 def array_inventory(obj: Any, prefix: str) -> list[tuple[str, str, int, int]]:
@@ -139,14 +147,17 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--mean-len", type=float, default=60.0)
     ap.add_argument("--batch", type=int, default=5_000)
     ap.add_argument("--seed", type=int, default=42)
+    ap.add_argument(
+        "--refresh-every", type=int, default=0, help="also refresh after every N documents (default: only at the end)"
+    )
     args = ap.parse_args(argv)
 
     sampler = Sampler()
-    vocab, flat, offsets = corpus_tokens(args.docs, args.vocab, args.mean_len, args.seed)
-    words = np.array(vocab, dtype=object)
+    corpus = Corpus(args.vocab, args.mean_len, args.seed)
+    vocab = corpus.vocab
     gc.collect()
     base = rss_bytes()
-    print(f"corpus ready: {args.docs:,} docs, {flat.size:,} tokens; RSS {base / MIB:,.0f} MiB", flush=True)
+    print(f"harness ready: vocabulary of {len(vocab):,} words; harness RSS {base / MIB:,.0f} MiB", flush=True)
 
     from retrievo import Engine
 
@@ -154,10 +165,11 @@ def main(argv: list[str] | None = None) -> int:
     es.indices.create(index="mem", mappings={"properties": {"text": {"type": "text"}}})
     sampler.phase("bulk")
     t0 = time.perf_counter()
+    n_tokens = 0
     for s in range(0, args.docs, args.batch):
         e = min(s + args.batch, args.docs)
-        toks = words[flat[offsets[s] : offsets[e]]].tolist()
-        local = offsets[s : e + 1] - offsets[s]
+        toks, local = corpus.batch(s // args.batch, e - s)
+        n_tokens += len(toks)
         ops: list[dict] = []
         for i in range(e - s):
             ops.append({"index": {"_index": "mem", "_id": str(s + i)}})
@@ -166,6 +178,8 @@ def main(argv: list[str] | None = None) -> int:
         if resp.get("errors"):
             raise RuntimeError("bulk error")
         del ops, toks
+        if args.refresh_every and e < args.docs and e // args.refresh_every != s // args.refresh_every:
+            es.indices.refresh(index="mem")  # a snapshot merged with the next batches' postings (refresh's peak)
     bulk_s = time.perf_counter() - t0
     after_bulk = rss_bytes()
     sampler.phase("refresh")
@@ -184,13 +198,17 @@ def main(argv: list[str] | None = None) -> int:
     at_rest = rss_bytes()
     sampler.stop()
 
+    print(f"{args.docs:,} docs, {n_tokens:,} tokens")
     print(f"bulk {bulk_s:.1f} s, refresh {refresh_s:.1f} s, search {search_ms:.1f} ms/query")
     print(f"RSS after bulk      {after_bulk / MIB:8,.0f} MiB")
     print(f"RSS after refresh   {after_refresh / MIB:8,.0f} MiB")
     print(f"RSS at rest (after 20 searches) {at_rest / MIB:8,.0f} MiB")
     for name, b in sampler.peaks.items():
         print(f"peak RSS during {name:8s} {b / MIB:8,.0f} MiB")
-    print(f"peak RSS (ru_maxrss) {peak_bytes() / MIB:8,.0f} MiB; corpus (token ids + vocabulary) {base / MIB:,.0f} MiB")
+    peak = peak_bytes()
+    print(
+        f"peak RSS (ru_maxrss) {peak / MIB:8,.0f} MiB; the harness's own (RSS before the engine) {base / MIB:,.0f} MiB"
+    )
 
     shard = es.catalog.shard("mem")
     print("\nwhat holds the memory (the field's snapshot and the writer):")

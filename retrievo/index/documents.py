@@ -32,6 +32,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
+from functools import cached_property
 from typing import Any
 
 from retrievo.errors import (
@@ -47,6 +48,7 @@ from retrievo.index.dates import DEFAULT_DATE_FORMAT, DYNAMIC_DATE_FORMATS, Date
 from retrievo.index.field_types import (
     FieldMapping,
     IgnoredValue,
+    MappingContext,
     MappingUpdate,
     ValueParseError,
     VectorValueError,
@@ -171,7 +173,6 @@ class _DocumentParse:
         self.mappings = mappings
         self.depth_limit = depth_limit
         self.fields_limit = fields_limit
-        self.mapped_fields = mappings.total_fields_count() if fields_limit is not None else 0
         self.new_fields = 0
         self.source = source
         self.doc_id = doc_id
@@ -180,8 +181,13 @@ class _DocumentParse:
         self.nested: list[Any] = []  # the current level's nested objects (index/nested_parse.py)
         self.ignored: dict[str, None] = {}
         self.added: dict[str, Mapper] = {}
-        self.context = mappings.mapping_context()
         self.copying = False  # inside a copy_to: the target's own copy_to is not followed
+
+    @cached_property
+    def context(self) -> MappingContext:
+        """The context new fields are parsed in: built on the first dynamic field only, as most
+        documents add none (one object fewer a document on a bulk load)."""
+        return self.mappings.mapping_context()
 
     # ---- lookups ----------------------------------------------------------------------------------
 
@@ -201,7 +207,7 @@ class _DocumentParse:
             # DocumentParser wraps the IllegalArgumentException as "[l:c] failed to parse: ..."
             adding = self.new_fields + mapper_fields_count(mapper)
             try:
-                check_field_limit(self.mapped_fields, self.fields_limit, adding)
+                check_field_limit(self.mappings.total_fields_count(), self.fields_limit, adding)
             except BadRequestError as failure:
                 reason = error_reason(failure)
                 raise self.failed(reason, location, error_cause("illegal_argument_exception", reason)) from None
@@ -324,12 +330,17 @@ class _DocumentParse:
             self.parse_object(obj, value, obj.dynamic or dynamic, location)
 
     def parse_leaf(self, mapping: FieldMapping, value: Any, location: Location) -> None:
-        value = _jsonable(value)
-        if isinstance(value, list) and not mapping.spec.parses_arrays:
-            for index, item in enumerate(value):
-                self.parse_leaf(mapping, item, (*location, index))
-            return
-        self.parse_value(mapping, value, location)
+        if type(value) is str and mapping.type == "text":
+            # what parse_value gives a string of a text field (text_of: the string itself), without
+            # the walk there: the usual value of a bulk load
+            self.values.setdefault(mapping.path, []).append(value)
+        else:
+            value = _jsonable(value)
+            if isinstance(value, list) and not mapping.spec.parses_arrays:
+                for index, item in enumerate(value):
+                    self.parse_leaf(mapping, item, (*location, index))
+                return
+            self.parse_value(mapping, value, location)
         for sub in mapping.fields:
             self.parse_value(sub, value, location)
         if not self.copying and copy_targets(mapping.params):

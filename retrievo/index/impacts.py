@@ -6,7 +6,10 @@ internal doc ids (``2**shift`` documents each), the same ranges for every term a
 snapshot, so bounds of several terms add up block by block. For each (term, block) we keep the largest
 ``freq * normInverse`` of the term's postings in that block: BM25's ``w - w / (1 + freq * normInverse)``
 grows with that product for any weight ``w``, so one number bounds the term's score in the block at any
-boost, exactly (the bound is the score of the block's best posting).
+boost. That number is kept as the smallest float16 at or above the product (memory, issue 18 item 4:
+half the bytes of a float32, ~50 MiB at a million documents): still a true upper bound, since the score
+(rounded to float32 step by step) never decreases as the product grows, and at most 2**-10 above it (relative), so
+the bounds prune as well as the exact ones did (the exact bound is the score of the block's best posting).
 """
 
 from __future__ import annotations
@@ -30,12 +33,23 @@ def block_shift(max_doc: int) -> int:
 @dataclass(frozen=True, eq=False)
 class BlockImpacts:
     """Entries of term ``t`` are ``offsets[t]:offsets[t+1]``, one per doc-id block holding a posting of
-    ``t``, in block order (6 bytes per entry: at most one per posting, at most one per block)."""
+    ``t``, in block order (4 bytes per entry: at most one per posting, at most one per block)."""
 
     shift: int
     offsets: np.ndarray  # int64[T + 1]
     blocks: np.ndarray  # uint16[E] (fewer than 2**MAX_BLOCKS_LOG2 blocks)
-    max_x: np.ndarray  # float32[E]: the largest freq * normInverse in the block
+    max_x: np.ndarray  # float16[E]: the smallest float16 >= the largest freq * normInverse in the block
+
+
+def round_up_half(x: np.ndarray) -> np.ndarray:
+    """The smallest float16 at or above each float32 of ``x`` (``inf`` above float16's largest, 65504:
+    a bound that prunes nothing, never a wrong one)."""
+    with np.errstate(over="ignore"):
+        half = x.astype(np.float16)
+        low = half.astype(np.float32) < x
+        if low.any():
+            half[low] = np.nextafter(half[low], np.float16(np.inf))
+    return half
 
 
 #: Postings handled at once while building, so the temporaries stay a few tens of MB on any field.
@@ -58,15 +72,16 @@ def build_impacts(
             shift,
             np.zeros(offsets.size, dtype=np.int64),
             np.zeros(0, dtype=np.uint16),
-            np.zeros(0, dtype=np.float32),
+            np.zeros(0, dtype=np.float16),
         )
-    term_start = np.zeros(n_post, dtype=bool)
-    term_start[offsets[:-1][np.diff(offsets) > 0]] = True
 
     def entry_starts(lo: int, hi: int) -> tuple[np.ndarray, np.ndarray]:
-        """The chunk's block ids and the chunk-relative starts of the entries that begin in it."""
+        """The chunk's block ids and the chunk-relative starts of the entries that begin in it (a term's
+        first posting, found from ``offsets`` per chunk: a mask over every posting was ~50 MiB at 1M)."""
         blk = docs[lo:hi] >> shift
-        change = term_start[lo:hi].copy()
+        change = np.zeros(hi - lo, dtype=bool)
+        a, b = np.searchsorted(offsets, [lo, hi], side="left")
+        change[offsets[a:b] - lo] = True  # (an empty term's start is the next term's: the same entry)
         change[1:] |= blk[1:] != blk[:-1]
         if lo == 0 or blk[0] != (int(docs[lo - 1]) >> shift):
             change[0] = True
@@ -77,7 +92,7 @@ def build_impacts(
     n_entries = sum(int(entry_starts(lo, min(lo + _CHUNK, n_post))[1].size) for lo in chunks)
     entry_offsets = np.empty(offsets.size, dtype=np.int64)
     blocks = np.empty(n_entries, dtype=np.uint16)  # at most 2**MAX_BLOCKS_LOG2 blocks
-    max_x = np.empty(n_entries, dtype=np.float32)
+    max_x = np.empty(n_entries, dtype=np.float16)
     e = 0
     for lo in chunks:
         hi = min(lo + _CHUNK, n_post)
@@ -88,11 +103,11 @@ def build_impacts(
         x = freqs[lo:hi].astype(np.float32) * np.asarray(norm_inverse[lo:hi], dtype=np.float32)
         head = int(starts[0]) if starts.size else x.size
         if head:  # this chunk's first postings continue the previous chunk's last entry
-            max_x[e - 1] = max(max_x[e - 1], x[:head].max())
+            max_x[e - 1 : e] = round_up_half(np.maximum(max_x[e - 1 : e].astype(np.float32), x[:head].max()))
         if starts.size:
             k = int(starts.size)
             blocks[e : e + k] = blk[starts]
-            max_x[e : e + k] = np.maximum.reduceat(x, starts)
+            max_x[e : e + k] = round_up_half(np.maximum.reduceat(x, starts))
             e += k
     entry_offsets[np.searchsorted(offsets, n_post, side="left") :] = e  # the end (and empty last terms)
     return BlockImpacts(

@@ -156,7 +156,7 @@ class _Pending:
     """The documents added since the last refresh, as arrays (docs ascending)."""
 
     docs: np.ndarray  # int32[D]
-    unique: np.ndarray  # int64[D]: distinct terms of each doc
+    unique: np.ndarray  # int64[D]: distinct terms of each doc (empty when ``from_tokens``)
     lengths: np.ndarray  # int64[D]: tokens of each doc
     tids: np.ndarray  # int32[sum(unique)]
     tfs: np.ndarray  # uint8 or int32[sum(unique)] (the writer's buffer)
@@ -194,7 +194,9 @@ class InvertedFieldWriter:
     # hold lists: both append and extend alike. ``pending_fwd_pos`` stays empty while every pending
     # document's positions are 0 .. n-1 (implicit), and is filled in at the first one that is not.
     pending_docs: array | list[int] = field(default_factory=lambda: array("i"))
-    pending_unique: array | list[int] = field(default_factory=lambda: array("q"))  # distinct terms per doc
+    # distinct terms per doc, for queued postings only: a batch counted at refresh (``_counts_at_refresh``)
+    # leaves it empty, its has-a-value flags coming from ``pending_lengths`` (distinct terms > 0 iff tokens > 0)
+    pending_unique: array | list[int] = field(default_factory=lambda: array("q"))
     pending_lengths: array | list[int] = field(default_factory=lambda: array("q"))  # tokens per doc
     pending_tids: array | list[int] = field(default_factory=lambda: array("i"))
     # one byte a count for counted fields until a count passes 255 (see ``_queue_counts``); 4 otherwise
@@ -239,9 +241,7 @@ class InvertedFieldWriter:
         if type(vocab) is not _Vocab:
             vocab = self.terms = _Vocab(vocab)
         tids = list(map(vocab.__getitem__, terms))
-        if self._counts_at_refresh():
-            n_unique = len(set(tids))
-        else:
+        if not self._counts_at_refresh():  # counted at refresh: no per-document count (``pending_unique``)
             if self.with_norms or self.with_freqs:
                 counts = Counter(tids)
                 unique = list(counts)
@@ -250,13 +250,12 @@ class InvertedFieldWriter:
                 unique = list(dict.fromkeys(tids))
                 self.pending_tfs.extend([1] * len(unique))
             _extend_ints(self.pending_tids, unique)
-            n_unique = len(unique)
+            self.pending_unique.append(len(unique))
         self.pending_docs.append(doc)
-        self.pending_unique.append(n_unique)
         self.pending_lengths.append(len(terms))
         if self.with_positions:
             explicit = len(self.pending_fwd_pos) > 0
-            if not explicit and (positions if type(positions) is list else list(positions)) != list(range(len(tids))):
+            if not explicit and not _implicit(positions if type(positions) is list else list(positions)):
                 # the first stream with a gap or a stacked token: write out the implicit ones before it
                 self.pending_fwd_pos = array("i", _pending_implicit(self.pending_lengths[:-1]).tobytes())
                 explicit = True
@@ -326,6 +325,21 @@ def _extend_ints(buffer: array | list[int], values: list[int]) -> None:
         buffer.extend(values)
 
 
+#: ``list(range(n))`` for every ``n`` up to its length: a slice of it is the implicit positions of ``n``
+#: tokens without building a new int object per position. Grown on demand (``_implicit``).
+_POSITIONS: list[int] = list(range(1024))
+
+
+def _implicit(positions: list[int]) -> bool:
+    """Whether ``positions`` are ``0 .. n-1`` (one token a position, no gaps): compared in C with a
+    slice of one shared list instead of a fresh ``list(range(n))`` per document."""
+    global _POSITIONS
+    n = len(positions)
+    if n > len(_POSITIONS):  # replaced, never extended in place: another thread may be reading it
+        _POSITIONS = list(range(max(n, 2 * len(_POSITIONS))))
+    return positions == _POSITIONS[:n]
+
+
 def _is_bytes(buffer: array | list[int]) -> bool:
     return isinstance(buffer, array) and buffer.typecode == "B"
 
@@ -369,7 +383,7 @@ def _merge(
     offsets, docs, freqs = merge_postings(prev.offsets, prev.docs, prev.freqs, new_postings, len(vocab), live)
 
     has_value = _grow(prev.has_value, max_doc, False)
-    has_value[pending.docs] = pending.unique > 0
+    has_value[pending.docs] = (pending.lengths if pending.from_tokens else pending.unique) > 0
     has_value &= live[:max_doc]
     norms = None
     if with_norms:

@@ -229,7 +229,8 @@ class NestedStore:
             rows = int(parents.size)
             live = parent_live[parents] if rows else np.zeros(0, dtype=bool)
             live_of[path] = live
-            ids = np.asarray(ids_of[parent_path], dtype=object)[parents].tolist() if rows else []
+            parent_ids = ids_of[parent_path]  # the store's IdColumn at the top: read per row, never copied whole
+            ids = [parent_ids[p] for p in parents.tolist()]
             ids_of[path] = ids
             presence = {}
             for field_path, docs in writer.presence.items():

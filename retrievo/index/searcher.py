@@ -56,7 +56,7 @@ class Searcher:
     index_name: str
     max_doc: int
     live: np.ndarray  # bool[max_doc]
-    ids: tuple[str, ...] | list[str]  # internal doc → _id (list shared, only appended to)
+    ids: Sequence[str]  # internal doc → _id (the store's IdColumn, shared, only appended to)
     by_id: Mapping[str, int]  # as of this snapshot (the store's SnapshotIds view)
     sources: Sequence[dict[str, Any] | None]  # the store's SourceColumn: each read decodes a new dict
     fields: dict[str, FieldInfo]

@@ -361,6 +361,8 @@ class Shard:
 
     def shard_number(self, doc_id: str, routing: str | None) -> int:
         """The shard ``(doc_id, routing)`` routes to (``index/routing.py``)."""
+        if self.settings.number_of_shards == 1:  # the usual case, before ``routing_shards`` is worked out
+            return 0
         return shard_for(doc_id, routing, self.settings.number_of_shards, self.settings.routing_shards)
 
     def check_routing(self, doc_id: str, routing: str | None) -> None:

@@ -32,7 +32,7 @@ import numpy as np
 
 from retrievo.index.persistence import errors
 from retrievo.index.persistence.files import GenerationReader, GenerationWriter, dump_json, load_json
-from retrievo.index.store import DocumentStore, SourceColumn
+from retrievo.index.store import DocumentStore, IdColumn, IdTable, SourceColumn
 
 BLOCK_DOCS = 1024
 SEQ_NOS_FILE = "docs.seq_no.npy"
@@ -216,10 +216,11 @@ def read_store(src: GenerationReader, facts: dict[str, Any]) -> DocumentStore:
             raise errors.corrupt(src.path(ROUTINGS_FILE), "expected an object of internal docs' routings")
         doc_routings = {int(k): v for k, v in body.items()}
         src.note(ROUTINGS_FILE, ("routings", len(doc_routings), max(doc_routings, default=-1)))
+    column = IdColumn(ids)
     return DocumentStore(
-        ids=ids,
+        ids=column,
         sources=sources,
-        by_id=by_id,
+        by_id=IdTable.of(column, by_id),
         tombstones=tombstones,
         live_list=bytearray(live.tobytes()),
         seq_no=int(facts["seq_no"]),
