@@ -172,3 +172,77 @@ def test_embeddings_on_onnx_equal_sentence_transformers(
         resp = es.inference.text_embedding(inference_id=inference_id, input=TEXTS)
         vectors = np.asarray([item["embedding"] for item in resp["text_embedding"]], dtype=np.float32)
         np.testing.assert_allclose(vectors, expected, atol=1e-5, rtol=0)
+
+
+def test_sub_batches_cut_by_padded_tokens_and_drop_unused_padding() -> None:
+    from retrievo.inference.services.onnx_export import sub_batches
+
+    lengths = [5, 3, 7, 2]  # right-padded to 8 columns, as BERT tokenizers pad
+    mask = np.array([[1] * n + [0] * (8 - n) for n in lengths], dtype=np.int64)
+    ids = np.arange(32, dtype=np.int64).reshape(4, 8) * mask
+    parts = sub_batches(
+        {"input_ids": ids, "attention_mask": mask}, ("input_ids", "attention_mask"), [10, 11, 12, 13], 10
+    )
+    # longest first: 7 (alone: 2 x 7 > 10), then 5 and 3 (2 x 5 <= 10, a third would make 15), then 2
+    assert [part.rows.tolist() for part in parts] == [[12], [10, 11], [13]]
+    assert [part.feeds["input_ids"].shape for part in parts] == [(1, 7), (2, 5), (1, 2)]
+    for part in parts:
+        for row, position in enumerate(part.rows.tolist()):
+            original = position - 10
+            width = lengths[original]
+            assert part.feeds["input_ids"][row, :width].tolist() == ids[original, :width].tolist()
+            assert part.feeds["attention_mask"][row].sum() == width
+
+
+def test_small_sub_batches_give_pytorch_scores_in_input_order(model_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from retrievo.inference.services import onnx_export
+
+    monkeypatch.setattr(onnx_export, "SUB_BATCH_TOKENS", 12)  # one or two pairs per session run
+    expected = _reference(model_dir)
+    es = Engine()
+    _put(es, "small", model_dir, backend="onnx", batch_size=32)
+    scores = _rerank(es, "small")
+    np.testing.assert_allclose(scores, expected, atol=1e-5, rtol=0)
+    assert list(np.argsort(-scores, kind="stable")) == list(np.argsort(-expected, kind="stable"))
+
+
+def _save_tiny_sentence_transformer(path: Path) -> Path:
+    from sentence_transformers import SentenceTransformer
+    from sentence_transformers.sentence_transformer.modules import Pooling, Transformer
+
+    save_tiny_bert(path / "bert", with_head=False)
+    transformer = Transformer(str(path / "bert"))
+    pooling = Pooling(transformer.get_embedding_dimension(), pooling_mode="mean")
+    SentenceTransformer(modules=[transformer, pooling], device="cpu").save(str(path / "st"))
+    return path / "st"
+
+
+def test_int8_embeddings_stay_close_to_pytorch_and_the_export_is_reused(tmp_path: Path) -> None:
+    from sentence_transformers import SentenceTransformer
+
+    path = _save_tiny_sentence_transformer(tmp_path)
+    texts = [f"{text} {word}" for text in TEXTS for word in ("moon", "sun phases of the moon")]
+    expected = SentenceTransformer(str(path), device="cpu").encode(texts, convert_to_numpy=True)
+    expected /= np.linalg.norm(expected, axis=1, keepdims=True)
+
+    def embed(es: Engine, inference_id: str) -> np.ndarray:
+        es.inference.put(
+            task_type="text_embedding",
+            inference_id=inference_id,
+            inference_config={
+                "service": "sentence_transformers",
+                "service_settings": {"model_id": str(path), "device": "cpu", "quantization": "int8"},
+            },
+        )
+        resp = es.inference.text_embedding(inference_id=inference_id, input=texts)
+        return np.asarray([item["embedding"] for item in resp["text_embedding"]], dtype=np.float32)
+
+    vectors = embed(Engine(), "q")
+    cosines = np.sum(vectors * expected, axis=1) / np.linalg.norm(vectors, axis=1)
+    assert float(np.min(cosines)) > 0.98
+    assert not np.allclose(vectors * np.linalg.norm(expected, axis=1, keepdims=True), expected, atol=1e-6)
+    names = _exports(path)
+    assert len(names) == 2 and sum(name.endswith("-int8.onnx") for name in names) == 1
+    stamps = {name: (path / "onnx" / name).stat().st_mtime_ns for name in names}
+    np.testing.assert_allclose(embed(Engine(), "again"), vectors, atol=0, rtol=0)
+    assert {name: (path / "onnx" / name).stat().st_mtime_ns for name in _exports(path)} == stamps

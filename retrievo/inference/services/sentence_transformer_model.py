@@ -8,9 +8,10 @@ in how they spell their settings. Loading happens on first use, once per endpoin
 On the CPU in float32, a model made of the usual modules (Transformer, Pooling, Dense, Normalize) runs
 on ONNX Runtime when onnxruntime is installed (``backend: auto``, :mod:`.onnx_export`): the whole
 pipeline is exported once, texts are tokenized by the model's own ``preprocess`` and embedded longest
-first in batches of ``batch_size``, so a batch pads only to its own longest text. Embeddings equal
-PyTorch's to ~1e-6. A request whose input type selects a prompt runs on PyTorch (prompt tokens can be
-excluded from pooling there).
+first in sub-batches of about 512 padded tokens (one per core at once), so a batch pads only to its
+own longest text. Embeddings equal PyTorch's to ~1e-6; ``quantization: int8`` runs the int8 export
+(cosine to the fp32 embeddings ~0.99). A request whose input type selects a prompt runs on PyTorch
+(prompt tokens can be excluded from pooling there).
 """
 
 from __future__ import annotations

@@ -9,6 +9,8 @@ in-process.
                           "device": "auto",        # auto | cpu | cuda | cuda:<n> | mps
                           "batch_size": 32,
                           "dtype": "float32",      # float32 | bfloat16 | float16
+                          "backend": "auto",       # optional: auto (default) | torch | onnx
+                          "quantization": "none",  # optional: none (default) | int8 (onnx only)
                           "normalize": true}}      # optional: L2-normalise the output
 
 ``dimensions`` and ``similarity`` are reported in ``service_settings`` once the model has loaded;
