@@ -17,9 +17,15 @@ numba (the compiler bm25s uses for its fastest backend) one pass does it all, te
 The sums write every posting's document into the touched list and advance its end only for a new
 document (no branch to mispredict), so the list has one slot more than the index has documents.
 
-The union's size (``hits.total``) is the number of touched documents, counted for free. numba is an
-optional dependency: without it (or with ``ENABLED`` switched off) the numpy path runs, with the same
-results.
+The union's size (``hits.total``) is the number of touched documents, counted for free.
+
+On large indices, when ``hits.total`` needs no exact count, :func:`top_k_max_score` reads less: with a
+lower bound of the k-th best score known (the rarest clause's own k-th best), the clauses whose best
+scores add up below it are not summed, and only the touched documents that can still reach it are scored
+in full (MaxScore, as Lucene's ``MaxScoreBulkScorer`` skips non-essential clauses).
+
+numba is an optional dependency: without it (or with ``ENABLED`` switched off) the numpy path runs, with
+the same results.
 """
 
 from __future__ import annotations
