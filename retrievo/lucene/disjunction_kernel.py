@@ -54,17 +54,18 @@ SPAN = 1 << 15
 
 @functools.cache
 def _jit() -> ModuleType | None:
-    """The compiled loops, or ``None`` without numba (an optional dependency: the ``speed`` extra)."""
+    """The compiled loops, or ``None`` without numba (an optional dependency: the ``speed`` extra) or
+    where numba finds no writable place for its on-disk cache (it raises ``RuntimeError`` then)."""
     try:
         from retrievo.lucene import disjunction_jit
-    except ImportError:  # pragma: no cover - exercised where numba is absent
+    except (ImportError, RuntimeError):  # pragma: no cover - exercised where numba is absent
         return None
     return disjunction_jit
 
 
 def available() -> bool:
-    """Whether the compiled path runs (numba importable and not switched off)."""
-    return ENABLED and _numba_installed()
+    """Whether the compiled path runs (numba importable, its kernels loadable, not switched off)."""
+    return ENABLED and _numba_installed() and _jit() is not None
 
 
 @functools.cache
