@@ -31,7 +31,6 @@ the same results.
 from __future__ import annotations
 
 import functools
-import importlib.util
 import os
 import threading
 from types import ModuleType
@@ -65,12 +64,7 @@ def _jit() -> ModuleType | None:
 
 def available() -> bool:
     """Whether the compiled path runs (numba importable, its kernels loadable, not switched off)."""
-    return ENABLED and _numba_installed() and _jit() is not None
-
-
-@functools.cache
-def _numba_installed() -> bool:
-    return importlib.util.find_spec("numba") is not None
+    return ENABLED and _jit() is not None
 
 
 class _Scratch(threading.local):

@@ -3,8 +3,9 @@
 Parsing, the query-rules walk, Lucene's rewrites, the physical rules and compiling cost a plain search
 about as much as scoring it (BENCHMARKS.md, issue 18). A plan never changes while it runs
 (:meth:`PreparedSearch.fresh_run`), so the same request against the same index state can run the
-plan made the first time. The whole difficulty is knowing that nothing the plan was made from has
-changed; this module answers that conservatively, and a request it cannot vouch for is planned anew.
+plan made before (kept from the second time the request is seen: see *Admission* below). The whole
+difficulty is knowing that nothing the plan was made from has changed; this module answers that
+conservatively, and a request it cannot vouch for is planned anew.
 
 What a plan is made from, and how each is covered:
 

@@ -1,4 +1,4 @@
-"""The plan cache (``planner/plan_cache.py``): a repeated search runs the plan made the first time, and
+"""The plan cache (``planner/plan_cache.py``): a repeated search runs the plan made before, and
 answers exactly what a search without the cache answers, whatever changed in between.
 
 Every scenario runs on two engines fed the same operations, one with the cache and one without: each
