@@ -3,6 +3,10 @@ installed and a search first needs them: importing numba costs most of a second)
 
 Every operation is the scorer's own: float32 products and quotients in Lucene's order, float64 sums in
 clause order, one rounding to float32 per document.
+
+The documents a query touches are marked in a bitmap (one bit a document) rather than listed: reading
+the marks back word by word yields them in doc-id order, so their sums are read in memory order, and the
+probing cursors of MaxScore only move forward.
 """
 
 from __future__ import annotations
@@ -13,6 +17,12 @@ from numba import njit
 #: float64 sums of the same clause scores in another order differ by far less than this factor.
 MARGIN = 1.0 + 1e-12
 
+#: A 64-bit word's lowest set bit, found by one multiplication (a de Bruijn sequence) and a table lookup.
+_DE_BRUIJN_MUL = np.uint64(0x03F79D71B4CB0A89)
+_DE_BRUIJN = np.zeros(64, dtype=np.int64)
+for _i in range(64):
+    _DE_BRUIJN[(((1 << _i) * int(_DE_BRUIJN_MUL)) & 0xFFFF_FFFF_FFFF_FFFF) >> 58] = _i
+
 
 @njit(cache=True, nogil=True)
 def _score(docs, freqs, norms, cache, scores, use_scores, weight, p):  # type: ignore[no-untyped-def]
@@ -20,67 +30,6 @@ def _score(docs, freqs, norms, cache, scores, use_scores, weight, p):  # type: i
     if use_scores:
         return scores[p]
     return weight - weight / (np.float32(1.0) + np.float32(freqs[p]) * cache[norms[docs[p]]])
-
-
-@njit(cache=True, nogil=True)
-def sum_computed(docs, freqs, norms, cache, starts, ends, weights, span, acc, touched):  # type: ignore[no-untyped-def]
-    """Every posting's score, computed from its freq and norm byte, added to its document's float64 sum,
-    clause after clause within each doc-id span; the touched documents listed once each. Returns how
-    many were touched."""
-    one = np.float32(1.0)
-    at = starts.copy()
-    nt = 0
-    lo = 0
-    while True:
-        hi = lo + span
-        more = False
-        for t in range(starts.size):
-            w = weights[t]
-            p = at[t]
-            end = ends[t]
-            while p < end:
-                d = docs[p]
-                if d >= hi:
-                    more = True
-                    break
-                s = w - w / (one + np.float32(freqs[p]) * cache[norms[d]])
-                a = acc[d]
-                touched[nt] = d  # kept only when the document is new: branch-free
-                nt += a == 0.0
-                acc[d] = a + np.float64(s)
-                p += 1
-            at[t] = p
-        if not more:
-            return nt
-        lo = hi
-
-
-@njit(cache=True, nogil=True)
-def sum_cached(docs, scores, starts, ends, span, acc, touched):  # type: ignore[no-untyped-def]
-    """:func:`sum_computed` reading each posting's precomputed score."""
-    at = starts.copy()
-    nt = 0
-    lo = 0
-    while True:
-        hi = lo + span
-        more = False
-        for t in range(starts.size):
-            p = at[t]
-            end = ends[t]
-            while p < end:
-                d = docs[p]
-                if d >= hi:
-                    more = True
-                    break
-                a = acc[d]
-                touched[nt] = d
-                nt += a == 0.0
-                acc[d] = a + np.float64(scores[p])
-                p += 1
-            at[t] = p
-        if not more:
-            return nt
-        lo = hi
 
 
 @njit(cache=True, nogil=True)
@@ -123,16 +72,132 @@ def _push(k, m, d, s, out_docs, out_scores):  # type: ignore[no-untyped-def]
 
 
 @njit(cache=True, nogil=True)
-def select(k, nt, acc, touched, out_docs, out_scores):  # type: ignore[no-untyped-def]
-    """The best ``k`` touched documents into ``out_*`` (a heap, unordered); their sums are zeroed.
-    Returns how many were kept."""
+def _lowest(bits):  # type: ignore[no-untyped-def]
+    """The index of the lowest set bit of a non-zero word."""
+    return _DE_BRUIJN[((bits & (~bits + np.uint64(1))) * _DE_BRUIJN_MUL) >> np.uint64(58)]
+
+
+@njit(cache=True, nogil=True)
+def _offer_marked(k, m, first, last, acc, marks, out_docs, out_scores, clear):  # type: ignore[no-untyped-def]
+    """The marked documents from ``first`` to ``last``, in doc-id order, offered to the heap of the best
+    ``k`` (``m`` kept so far) by their sums rounded to float32; with ``clear`` their marks and sums are
+    zeroed. Returns (hits kept, documents read)."""
+    count = 0
+    root_s = out_scores[0] if m == k else np.float32(0.0)
+    root_d = out_docs[0] if m == k else 0
+    for w in range(first >> 6, (last >> 6) + 1):
+        bits = marks[w]
+        if clear:
+            marks[w] = 0
+        while bits != 0:
+            d = (w << 6) | _lowest(bits)
+            bits &= bits - np.uint64(1)
+            count += 1
+            s = np.float32(acc[d])
+            if clear:
+                acc[d] = 0.0
+            if m == k and (s < root_s or (s == root_s and d > root_d)):
+                continue  # cannot enter: the common case, decided without touching the heap
+            m = _push(k, m, d, s, out_docs, out_scores)
+            if m == k:
+                root_s = out_scores[0]
+                root_d = out_docs[0]
+    return m, count
+
+
+@njit(cache=True, nogil=True)
+def sum_computed(  # type: ignore[no-untyped-def]
+    docs, freqs, norms, cache, starts, ends, weights, span, acc, marks, k, out_docs, out_scores, clear
+):
+    """Every posting's score, computed from its freq and norm byte, added to its document's float64 sum
+    and its document marked, clause after clause within each doc-id span; after each span, its marked
+    documents offered to the heap (:func:`_offer_marked`) while their sums are still in the CPU's cache.
+    Returns (hits kept, documents touched)."""
+    one = np.float32(1.0)
+    at = starts.copy()
     m = 0
-    for i in range(nt):
-        d = touched[i]
-        s = np.float32(acc[d])
-        acc[d] = 0.0
-        m = _push(k, m, d, s, out_docs, out_scores)
-    return m
+    touched = 0
+    lo = 0
+    while True:
+        hi = lo + span
+        more = False
+        first = hi
+        last = -1
+        for t in range(starts.size):
+            w = weights[t]
+            p = at[t]
+            end = ends[t]
+            if p < end and docs[p] < first:
+                first = docs[p]
+            while p < end:
+                d = docs[p]
+                if d >= hi:
+                    more = True
+                    break
+                s = w - w / (one + np.float32(freqs[p]) * cache[norms[d]])
+                acc[d] += np.float64(s)
+                marks[d >> 6] |= np.uint64(1) << np.uint64(d & 63)
+                p += 1
+            if p > at[t] and docs[p - 1] > last:
+                last = docs[p - 1]
+            at[t] = p
+        if last >= 0:
+            m, c = _offer_marked(k, m, first, last, acc, marks, out_docs, out_scores, clear)
+            touched += c
+        if not more:
+            return m, touched
+        lo = hi
+
+
+@njit(cache=True, nogil=True)
+def sum_cached(docs, scores, starts, ends, span, acc, marks, k, out_docs, out_scores, clear):  # type: ignore[no-untyped-def]
+    """:func:`sum_computed` reading each posting's precomputed score."""
+    at = starts.copy()
+    m = 0
+    touched = 0
+    lo = 0
+    while True:
+        hi = lo + span
+        more = False
+        first = hi
+        last = -1
+        for t in range(starts.size):
+            p = at[t]
+            end = ends[t]
+            if p < end and docs[p] < first:
+                first = docs[p]
+            while p < end:
+                d = docs[p]
+                if d >= hi:
+                    more = True
+                    break
+                acc[d] += np.float64(scores[p])
+                marks[d >> 6] |= np.uint64(1) << np.uint64(d & 63)
+                p += 1
+            if p > at[t] and docs[p - 1] > last:
+                last = docs[p - 1]
+            at[t] = p
+        if last >= 0:
+            m, c = _offer_marked(k, m, first, last, acc, marks, out_docs, out_scores, clear)
+            touched += c
+        if not more:
+            return m, touched
+        lo = hi
+
+
+@njit(cache=True, nogil=True)
+def largest_products(offsets, docs, freqs, norms, cache, tids, out):  # type: ignore[no-untyped-def]
+    """``out[t]`` for each term ``t`` of ``tids`` whose entry is still NaN: its largest ``freq *
+    cache[norm]`` over its postings."""
+    for t in tids:
+        if not np.isnan(out[t]):
+            continue
+        best = np.float32(0.0)
+        for p in range(offsets[t], offsets[t + 1]):
+            x = np.float32(freqs[p]) * cache[norms[docs[p]]]
+            if x > best:
+                best = x
+        out[t] = best
 
 
 @njit(cache=True, nogil=True)
@@ -162,10 +227,11 @@ def _advance(docs, p, end, target):  # type: ignore[no-untyped-def]
 @njit(cache=True, nogil=True)
 def select_probing(  # type: ignore[no-untyped-def]
     k,
-    nt,
+    m,
     acc,
-    touched,
-    rest_bound,
+    marks,
+    rest,
+    rest_bounds,
     floor,
     docs,
     freqs,
@@ -179,46 +245,58 @@ def select_probing(  # type: ignore[no-untyped-def]
     out_docs,
     out_scores,
 ):
-    """MaxScore's second half. ``acc`` holds the touched documents' sums over the essential clauses only;
-    the other clauses' bounds add up to ``rest_bound``; ``floor`` is a lower bound of the k-th best score.
+    """MaxScore's second half. ``acc`` holds the marked documents' sums over the essential clauses only,
+    and the heap ``out_*`` the best ``m`` of those partial sums; ``rest`` lists the other clauses, best
+    bound first, and ``rest_bounds`` their bounds; ``floor`` is a lower bound of the k-th best score.
 
-    1. The partial sums are lower bounds of the scores too, so their k-th best raises ``floor``.
-    2. A document whose partial sum plus ``rest_bound`` stays below that cannot enter and is dropped.
-    3. The others, in doc-id order, are scored in full -- each clause's posting found by a forward
-       cursor, the scores added in clause order as the evaluator adds them -- and offered to the heap,
-       whose k-th best score (when higher) drops more of the rest.
-    Returns how many hits were kept."""
+    The partial sums are lower bounds of the scores too, so their k-th best raises ``floor``. Then, in
+    doc-id order, each marked document's bound -- its partial sum plus every non-essential bound -- is
+    tightened clause by clause (a bound replaced by the posting's score, or by nothing), and the document
+    dropped as soon as it falls below the k-th best score known. The rest are scored in full -- each
+    clause's posting found by a forward cursor, added in clause order as the evaluator adds them -- and
+    offered to the heap, whose k-th best score then drops more.
+    Returns how many hits were kept; ``acc`` and ``marks`` are left zeroed."""
     theta = np.float32(floor)
-    m = 0
-    for i in range(nt):  # 1.
-        d = touched[i]
-        m = _push(k, m, d, np.float32(acc[d]), out_docs, out_scores)
     if m == k and out_scores[0] > theta:
         theta = out_scores[0]
-    alive = np.empty(nt, dtype=np.int32)
-    n_alive = 0
-    for i in range(nt):  # 2.
-        d = touched[i]
-        partial = acc[d]
-        acc[d] = 0.0
-        if not np.float32((partial + rest_bound) * MARGIN) < theta:
-            alive[n_alive] = d
-            n_alive += 1
-    alive = np.sort(alive[:n_alive])
+    rest_bound = 0.0
+    for j in range(rest.size):
+        rest_bound += rest_bounds[j]
     at = starts.copy()
     m = 0
-    for i in range(n_alive):  # 3.
-        d = alive[i]
-        total = 0.0
-        for t in range(starts.size):
-            p = _advance(docs, at[t], ends[t], d)
-            at[t] = p
-            if p < ends[t] and docs[p] == d:
-                total += np.float64(_score(docs, freqs, norms, cache, scores, use_scores, weights[t], p))
-        s = np.float32(total)
-        if s < theta:
+    for w in range(marks.size):
+        bits = marks[w]
+        if bits == 0:
             continue
-        m = _push(k, m, d, s, out_docs, out_scores)
-        if m == k and out_scores[0] > theta:
-            theta = out_scores[0]
+        marks[w] = 0
+        while bits != 0:
+            d = (w << 6) | _lowest(bits)
+            bits &= bits - np.uint64(1)
+            bound = acc[d] + rest_bound
+            acc[d] = 0.0
+            if np.float32(bound * MARGIN) < theta:
+                continue
+            for j in range(rest.size):
+                t = rest[j]
+                p = _advance(docs, at[t], ends[t], d)
+                at[t] = p
+                bound -= rest_bounds[j]
+                if p < ends[t] and docs[p] == d:
+                    bound += np.float64(_score(docs, freqs, norms, cache, scores, use_scores, weights[t], p))
+                if np.float32(bound * MARGIN) < theta:
+                    break
+            if np.float32(bound * MARGIN) < theta:
+                continue
+            total = 0.0
+            for t in range(starts.size):
+                p = _advance(docs, at[t], ends[t], d)
+                at[t] = p
+                if p < ends[t] and docs[p] == d:
+                    total += np.float64(_score(docs, freqs, norms, cache, scores, use_scores, weights[t], p))
+            s = np.float32(total)
+            if s < theta:
+                continue
+            m = _push(k, m, d, s, out_docs, out_scores)
+            if m == k and out_scores[0] > theta:
+                theta = out_scores[0]
     return m

@@ -8,21 +8,21 @@ numba (the compiler bm25s uses for its fastest backend) one pass does it all, te
 1. each posting's BM25 score is computed from its freq and its document's norm byte with the scorer's
    own float32 operations (``w - w / (1 + freq * cache[norm])``), so it is bit-identical to
    :func:`retrievo.index.bm25.score`;
-2. it is added to its document's float64 sum in clause order (the evaluator's disjunction sum), and a
-   document seen for the first time is appended to a list of touched documents;
-3. the touched documents' sums, rounded once to float32, go through a k-sized heap ordered by score
-   descending then doc id ascending (the top docs' tie order), and the sums are zeroed again so the
-   scratch arrays can serve the next query without clearing ``max_doc`` entries.
+2. it is added to its document's float64 sum in clause order (the evaluator's disjunction sum), and the
+   document is marked in a bitmap of touched documents;
+3. after each doc-id span (:data:`SPAN`), the span's marked documents, read back from the bitmap in
+   doc-id order while their sums are still in the CPU's cache, have their sums rounded once to float32
+   and offered to a k-sized heap ordered by score descending then doc id ascending (the top docs' tie
+   order); sums and marks are zeroed again, so the scratch arrays serve the next query without clearing
+   ``max_doc`` entries.
 
-The sums write every posting's document into the touched list and advance its end only for a new
-document (no branch to mispredict), so the list has one slot more than the index has documents.
-
-The union's size (``hits.total``) is the number of touched documents, counted for free.
+The union's size (``hits.total``) is the number of marked documents, counted as they are read back.
 
 On large indices, when ``hits.total`` needs no exact count, :func:`top_k_max_score` reads less: with a
 lower bound of the k-th best score known (the rarest clause's own k-th best), the clauses whose best
 scores add up below it are not summed, and only the touched documents that can still reach it are scored
-in full (MaxScore, as Lucene's ``MaxScoreBulkScorer`` skips non-essential clauses).
+in full (MaxScore, as Lucene's ``MaxScoreBulkScorer`` skips non-essential clauses); each term's best score
+comes from :func:`largest_products`, found once per term.
 
 numba is an optional dependency: without it (or with ``ENABLED`` switched off) the numpy path runs, with
 the same results.
@@ -33,10 +33,13 @@ from __future__ import annotations
 import functools
 import os
 import threading
+import weakref
 from types import ModuleType
 from typing import NamedTuple
 
 import numpy as np
+
+from retrievo.index.inverted import InvertedField
 
 #: Read at call time, so the numpy path can be chosen (tests run both); ``RETRIEVO_NUMBA=0`` disables the
 #: kernel for a process.
@@ -47,7 +50,8 @@ ENABLED = os.environ.get("RETRIEVO_NUMBA", "1") != "0"
 MIN_DOCS = 50_000
 
 #: Documents summed at a time: every clause's postings in one doc-id span are added before the next span,
-#: so the span's sums (8 bytes a document) stay in the CPU's cache while each clause adds to them.
+#: so the span's sums (8 bytes a document) stay in the CPU's cache while each clause adds to them and while
+#: they are read back. A multiple of 64: a span's marks are whole words of the bitmap.
 SPAN = 1 << 15
 
 
@@ -68,18 +72,18 @@ def available() -> bool:
 
 
 class _Scratch(threading.local):
-    """Per-thread sums and touched-document buffers, kept zeroed between queries (the kernel clears the
-    entries it used), so a query costs its postings, not the index's size."""
+    """Per-thread sums and marks, kept zeroed between queries (the kernels clear the entries they used),
+    so a query costs its postings, not the index's size."""
 
     def __init__(self) -> None:
         self.acc = np.zeros(0, dtype=np.float64)
-        self.touched = np.zeros(0, dtype=np.int32)
+        self.marks = np.zeros(0, dtype=np.uint64)
 
     def sized(self, n: int) -> tuple[np.ndarray, np.ndarray]:
         if self.acc.size < n:
             self.acc = np.zeros(n, dtype=np.float64)
-            self.touched = np.zeros(n + 1, dtype=np.int32)  # one spare slot: the sums write ahead
-        return self.acc, self.touched
+            self.marks = np.zeros((n + 63) >> 6, dtype=np.uint64)
+        return self.acc, self.marks
 
 
 _SCRATCH = _Scratch()
@@ -107,16 +111,31 @@ class ClauseRanges(NamedTuple):
         return ClauseRanges(self.starts[chosen], self.ends[chosen], self.weights[chosen])
 
 
+class _Heap(NamedTuple):
+    """The best ``k`` hits found so far, as a heap whose root is the worst kept one."""
+
+    docs: np.ndarray
+    scores: np.ndarray
+
+    @classmethod
+    def of(cls, k: int) -> _Heap:
+        return cls(np.empty(k, dtype=np.int32), np.empty(k, dtype=np.float32))
+
+    def ordered(self, m: int) -> tuple[np.ndarray, np.ndarray]:
+        """The ``m`` kept hits, score descending, then doc id ascending."""
+        docs, scores = self.docs[:m], self.scores[:m]
+        order = np.lexsort((docs, -scores.astype(np.float64)))
+        return docs[order], scores[order]
+
+
 def top_k(field: FieldArrays, clauses: ClauseRanges, max_doc: int, k: int) -> tuple[np.ndarray, np.ndarray, int]:
     """(docs, scores, union size): the best ``k`` documents of the clauses' postings, score descending then
     doc id ascending."""
     jit = _jit()
     assert jit is not None
-    acc, touched = _SCRATCH.sized(max_doc)
-    nt = _sum(jit, field, clauses, acc, touched)
-    out_docs, out_scores = np.empty(k, dtype=np.int32), np.empty(k, dtype=np.float32)
-    m = jit.select(k, nt, acc, touched, out_docs, out_scores)
-    return (*_ordered(out_docs[:m], out_scores[:m]), nt)
+    heap = _Heap.of(k)
+    m, union = _sum(jit, field, clauses, max_doc, heap, clear=True)
+    return (*heap.ordered(m), union)
 
 
 def top_k_max_score(
@@ -129,7 +148,8 @@ def top_k_max_score(
     The clauses, weakest bound first, whose bounds add up below ``floor`` are non-essential: a document
     matching only those cannot enter the top k. The essential clauses' postings are summed as :func:`top_k`
     sums them; a touched document is then scored in full only if its partial sum plus the non-essential
-    bounds can still reach the k-th best score known so far (``disjunction_jit.select_probing``)."""
+    clauses' bounds (tightened one clause at a time) can still reach the k-th best score known so far
+    (``disjunction_jit.select_probing``)."""
     jit = _jit()
     assert jit is not None
     order = np.argsort(bounds, kind="stable")
@@ -138,31 +158,50 @@ def top_k_max_score(
     if rest == 0:  # every clause is essential
         return top_k(field, clauses, max_doc, k)[:2]
     essential = np.sort(order[rest:])  # clause order: the partial sums add in the evaluator's order
-    acc, touched = _SCRATCH.sized(max_doc)
-    nt = _sum(jit, field, clauses.subset(essential), acc, touched)
+    heap = _Heap.of(k)
+    m, _ = _sum(jit, field, clauses.subset(essential), max_doc, heap, clear=False)
     scores, use_scores = (field.cached, True) if field.cached is not None else (_NO_SCORES, False)
-    out_docs, out_scores = np.empty(k, dtype=np.int32), np.empty(k, dtype=np.float32)
+    weakest = order[:rest][::-1].copy()  # the non-essential clauses, best bound first
+    acc, marks = _SCRATCH.sized(max_doc)
     m = jit.select_probing(
-        k, nt, acc, touched, float(prefix[rest - 1]), floor, field.docs, field.freqs, field.norms, field.cache,
-        scores, use_scores, clauses.starts, clauses.ends, clauses.weights, out_docs, out_scores,
+        k, m, acc, marks, weakest, bounds[weakest], floor, field.docs, field.freqs, field.norms, field.cache,
+        scores, use_scores, clauses.starts, clauses.ends, clauses.weights, heap.docs, heap.scores,
     )  # fmt: skip
-    return _ordered(out_docs[:m], out_scores[:m])
+    return heap.ordered(m)
 
 
 _NO_SCORES = np.zeros(0, dtype=np.float32)
 
 
-def _sum(jit: ModuleType, field: FieldArrays, clauses: ClauseRanges, acc: np.ndarray, touched: np.ndarray) -> int:
-    """The clauses' postings summed per document into ``acc`` (two loops: a flag inside one costs more)."""
+#: Per field snapshot, each term's largest ``freq * cache[norm]`` (NaN until a search needs it).
+_LARGEST: weakref.WeakKeyDictionary[InvertedField, np.ndarray] = weakref.WeakKeyDictionary()
+
+
+def largest_products(inv: InvertedField, tids: np.ndarray) -> np.ndarray:
+    """Each term's largest ``freq * cache[norm]`` over its postings (float32 products, as the scorer's),
+    for the terms ``tids``: found once per term and field snapshot, the first time a search needs it."""
+    jit = _jit()
+    assert jit is not None and inv.norms is not None
+    table = _LARGEST.get(inv)
+    if table is None:
+        table = _LARGEST.setdefault(inv, np.full(inv.offsets.size - 1, np.nan, dtype=np.float32))
+    jit.largest_products(inv.offsets, inv.docs, inv.freqs, inv.norms, inv.norm_cache, tids, table)
+    return table[tids]
+
+
+def _sum(
+    jit: ModuleType, field: FieldArrays, clauses: ClauseRanges, max_doc: int, heap: _Heap, *, clear: bool
+) -> tuple[int, int]:
+    """The clauses' postings summed per document into the scratch sums, the best ``k`` sums kept in
+    ``heap``; ``clear``: the scratch is zeroed again (else the sums and marks stay for MaxScore's probing).
+    Returns (hits kept, documents touched). Two loops: a flag inside one costs more."""
+    acc, marks = _SCRATCH.sized(max_doc)
     starts, ends, weights = clauses
+    k = heap.docs.size
     if field.cached is not None:
-        return int(jit.sum_cached(field.docs, field.cached, starts, ends, SPAN, acc, touched))
-    return int(
-        jit.sum_computed(field.docs, field.freqs, field.norms, field.cache, starts, ends, weights, SPAN, acc, touched)
-    )
-
-
-def _ordered(docs: np.ndarray, scores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Score descending, then doc id ascending."""
-    order = np.lexsort((docs, -scores.astype(np.float64)))
-    return docs[order], scores[order]
+        found = jit.sum_cached(field.docs, field.cached, starts, ends, SPAN, acc, marks, k, *heap, clear)
+    else:
+        found = jit.sum_computed(
+            field.docs, field.freqs, field.norms, field.cache, starts, ends, weights, SPAN, acc, marks, k, *heap, clear
+        )
+    return int(found[0]), int(found[1])

@@ -32,7 +32,6 @@ response then reports the limit with relation ``gte``, as Elasticsearch does).
 
 from __future__ import annotations
 
-import weakref
 from dataclasses import dataclass
 
 import numpy as np
@@ -196,10 +195,13 @@ def _compiled_top_k(terms: list[_Clause], n: int, k: int, counted: int | None) -
     # large indices, no count needed: MaxScore skips what cannot enter (on small ones every posting's
     # sum stays in the CPU's cache, and adding them all costs less than choosing which to skip)
     if counted is not None and len(terms) > 1 and n > DENSE_MAX_DOCS:
-        bounds = np.array([term_bound(inv, t.tid, t.weight) for t in terms], dtype=np.float64)
+        bounds = term_bounds(inv, [t.tid for t in terms], ranges.weights)
         # the rarest clause with k postings: its k-th best score is cheap to find and usually high
-        rare = min((t for t in terms if t.docs.size >= k), key=lambda t: t.docs.size, default=None)
-        floor = _kth_score(rare, k) if rare is not None else np.float32(0.0)
+        sizes = ranges.ends - ranges.starts
+        floor = np.float32(0.0)
+        if sizes.max() >= k:
+            rare = int(np.argmin(np.where(sizes >= k, sizes, np.iinfo(np.int64).max)))
+            floor = disjunction_kernel.top_k(field, ranges.subset(np.array([rare])), n, k)[1][-1]
         found = disjunction_kernel.top_k_max_score(field, ranges, bounds, floor, n, k)
         return (*found, counted)
     docs, scores, union = disjunction_kernel.top_k(field, ranges, n, k)
@@ -216,28 +218,11 @@ def _compiled(terms: list[_Clause]) -> bool:
     return inv.norms is not None and all(t.inv is inv and t.weight > 0 for t in terms)
 
 
-#: Per field snapshot, each term's largest ``freq * normInverse`` (NaN until a search needs it).
-_MAX_X: weakref.WeakKeyDictionary[InvertedField, np.ndarray] = weakref.WeakKeyDictionary()
-
-
-def term_bound(inv: InvertedField, tid: int, weight: np.float32) -> float:
-    """The best score of term ``tid`` at ``weight``: the score of its largest ``freq * normInverse``
-    (BM25's score grows with it, rounding included), found once per term and snapshot."""
-    table = _MAX_X.get(inv)
-    if table is None:
-        table = _MAX_X.setdefault(inv, np.full(inv.offsets.size - 1, np.nan, dtype=np.float32))
-    x = table[tid]
-    if np.isnan(x):
-        sl = inv.posting_slice(tid)
-        x = table[tid] = (inv.freqs[sl].astype(np.float32) * inv.doc_norm_inverse[sl]).max()
-    return float(bm25.score(weight, np.array([x], dtype=np.float32), _ONE)[0])
-
-
-def _kth_score(t: _Clause, k: int) -> np.float32:
-    """The k-th best score of one clause's own postings: every document's score is at least its score for
-    any one clause, so this is a lower bound of the disjunction's k-th best score."""
-    own = t.all_scores()
-    return np.float32(np.partition(own, own.size - k)[own.size - k])
+def term_bounds(inv: InvertedField, tids: list[int], weights: np.ndarray) -> np.ndarray:
+    """The best score of each term ``tids[i]`` at ``weights[i]``: the score of its largest
+    ``freq * normInverse`` (BM25's score grows with it, rounding included), as float64."""
+    largest = disjunction_kernel.largest_products(inv, np.array(tids, dtype=np.int64))
+    return bm25.score(weights, largest, np.ones(len(tids), dtype=np.float32)).astype(np.float64)
 
 
 def _cached_scores(terms: list[_Clause]) -> np.ndarray | None:

@@ -49,9 +49,11 @@ def _rank(
     track: bool | int,
     way: str,
     monkeypatch: pytest.MonkeyPatch,
+    span: int = disjunction_kernel.SPAN,
 ) -> tuple[list[int], list[int], dict | None] | None:
     with monkeypatch.context() as m:
         m.setattr(disjunction_kernel, "MIN_DOCS", 0)
+        m.setattr(disjunction_kernel, "SPAN", span)
         m.setattr(disjunction_kernel, "ENABLED", way != "numpy")
         m.setattr(pruning, "DENSE_MAX_DOCS", 0 if way == "max_score" else 10**9)
         found = pruning.top_k_disjunction(searcher, clauses, k, track)
@@ -69,13 +71,18 @@ clause_lists = st.lists(
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(clauses=clause_lists, k=st.integers(1, 60), track=st.sampled_from([False, 3, 40, 10000, True]))
-def test_both_compiled_ways_rank_as_the_numpy_sum(searcher, monkeypatch, clauses, k, track) -> None:
+@given(
+    clauses=clause_lists,
+    k=st.integers(1, 60),
+    track=st.sampled_from([False, 3, 40, 10000, True]),
+    span=st.sampled_from([64, 640, disjunction_kernel.SPAN]),  # several doc-id spans, or one
+)
+def test_both_compiled_ways_rank_as_the_numpy_sum(searcher, monkeypatch, clauses, k, track, span) -> None:
     terms = tuple(TermClause("body", word, boost) for word, boost in clauses)
     want = _rank(searcher, terms, k, track, "numpy", monkeypatch)
     assert want is not None
     for way in ("sum", "max_score"):
-        assert _rank(searcher, terms, k, track, way, monkeypatch) == want, way
+        assert _rank(searcher, terms, k, track, way, monkeypatch, span) == want, way
 
 
 def test_max_score_skips_clauses(searcher, monkeypatch) -> None:
@@ -100,4 +107,5 @@ def test_max_score_skips_clauses(searcher, monkeypatch) -> None:
     # the frequent term alone cannot reach the rare term's 5th best score: it is non-essential
     assert best_frequent < fifth_rare
     tid = inv.terms[frequent]
-    assert pruning.term_bound(inv, tid, bm25.term_weight(1.0, inv.idfs[tid])) == best_frequent
+    weight = np.array([bm25.term_weight(1.0, inv.idfs[tid])], dtype=np.float32)
+    assert pruning.term_bounds(inv, [tid], weight)[0] == best_frequent
