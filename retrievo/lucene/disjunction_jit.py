@@ -72,6 +72,33 @@ def _push(k, m, d, s, out_docs, out_scores):  # type: ignore[no-untyped-def]
 
 
 @njit(cache=True, nogil=True)
+def _sort_heap(m, out_docs, out_scores):  # type: ignore[no-untyped-def]
+    """The heap's ``m`` hits put in rank order (score descending, then doc id ascending), in place: the
+    worst kept hit, at the root, is swapped to the end, the root sifted down, and so on."""
+    for end in range(m - 1, 0, -1):
+        d, s = out_docs[end], out_scores[end]
+        out_docs[end], out_scores[end] = out_docs[0], out_scores[0]
+        j = 0
+        while True:
+            c = 2 * j + 1
+            if c >= end:
+                break
+            if c + 1 < end and (
+                out_scores[c + 1] < out_scores[c]
+                or (out_scores[c + 1] == out_scores[c] and out_docs[c + 1] > out_docs[c])
+            ):
+                c += 1
+            if out_scores[c] < s or (out_scores[c] == s and out_docs[c] > d):
+                out_scores[j] = out_scores[c]
+                out_docs[j] = out_docs[c]
+                j = c
+            else:
+                break
+        out_scores[j] = s
+        out_docs[j] = d
+
+
+@njit(cache=True, nogil=True)
 def _lowest(bits):  # type: ignore[no-untyped-def]
     """The index of the lowest set bit of a non-zero word."""
     return _DE_BRUIJN[((bits & (~bits + np.uint64(1))) * _DE_BRUIJN_MUL) >> np.uint64(58)]
@@ -112,7 +139,7 @@ def sum_computed(  # type: ignore[no-untyped-def]
     """Every posting's score, computed from its freq and norm byte, added to its document's float64 sum
     and its document marked, clause after clause within each doc-id span; after each span, its marked
     documents offered to the heap (:func:`_offer_marked`) while their sums are still in the CPU's cache.
-    Returns (hits kept, documents touched)."""
+    Returns (hits kept, documents touched); with ``clear``, the hits are left in rank order."""
     one = np.float32(1.0)
     at = starts.copy()
     m = 0
@@ -145,6 +172,8 @@ def sum_computed(  # type: ignore[no-untyped-def]
             m, c = _offer_marked(k, m, first, last, acc, marks, out_docs, out_scores, clear)
             touched += c
         if not more:
+            if clear:
+                _sort_heap(m, out_docs, out_scores)
             return m, touched
         lo = hi
 
@@ -181,6 +210,8 @@ def sum_cached(docs, scores, starts, ends, span, acc, marks, k, out_docs, out_sc
             m, c = _offer_marked(k, m, first, last, acc, marks, out_docs, out_scores, clear)
             touched += c
         if not more:
+            if clear:
+                _sort_heap(m, out_docs, out_scores)
             return m, touched
         lo = hi
 
@@ -255,7 +286,7 @@ def select_probing(  # type: ignore[no-untyped-def]
     dropped as soon as it falls below the k-th best score known. The rest are scored in full -- each
     clause's posting found by a forward cursor, added in clause order as the evaluator adds them -- and
     offered to the heap, whose k-th best score then drops more.
-    Returns how many hits were kept; ``acc`` and ``marks`` are left zeroed."""
+    Returns how many hits were kept, left in rank order; ``acc`` and ``marks`` are left zeroed."""
     theta = np.float32(floor)
     if m == k and out_scores[0] > theta:
         theta = out_scores[0]
@@ -299,4 +330,5 @@ def select_probing(  # type: ignore[no-untyped-def]
             m = _push(k, m, d, s, out_docs, out_scores)
             if m == k and out_scores[0] > theta:
                 theta = out_scores[0]
+    _sort_heap(m, out_docs, out_scores)
     return m

@@ -112,7 +112,8 @@ class ClauseRanges(NamedTuple):
 
 
 class _Heap(NamedTuple):
-    """The best ``k`` hits found so far, as a heap whose root is the worst kept one."""
+    """The best ``k`` hits found so far, as a heap whose root is the worst kept one (until the kernel
+    sorts it)."""
 
     docs: np.ndarray
     scores: np.ndarray
@@ -122,10 +123,9 @@ class _Heap(NamedTuple):
         return cls(np.empty(k, dtype=np.int32), np.empty(k, dtype=np.float32))
 
     def ordered(self, m: int) -> tuple[np.ndarray, np.ndarray]:
-        """The ``m`` kept hits, score descending, then doc id ascending."""
-        docs, scores = self.docs[:m], self.scores[:m]
-        order = np.lexsort((docs, -scores.astype(np.float64)))
-        return docs[order], scores[order]
+        """The ``m`` kept hits, once the kernel has put them in rank order (score descending, then doc id
+        ascending)."""
+        return self.docs[:m], self.scores[:m]
 
 
 def top_k(field: FieldArrays, clauses: ClauseRanges, max_doc: int, k: int) -> tuple[np.ndarray, np.ndarray, int]:

@@ -454,6 +454,21 @@ def _hits(
     reads_source = source_spec.enabled or fetching or bool(stored) or highlighter is not None
     hits: list[dict[str, Any]] = []
     shown = es_floats(ranked.scores) if show_score else [None] * ranked.docs.size
+    if not (
+        reads_source
+        or highlighter is not None
+        or fetch is not None
+        or request.version
+        or request.seq_no_primary_term
+        or request.explain
+        or s.doc_routings
+        or ranked.named
+        or (ranked.sort_values is not None and sorted_request)
+    ):  # a hit of nothing but its index, id and score: built in one comprehension
+        if not with_id:
+            return [{"_index": name, "_score": score} for score in shown]
+        ids = s.ids
+        return [{"_index": name, "_id": ids[doc], "_score": score} for doc, score in zip(ranked.docs.tolist(), shown)]
     for i, (doc, score, shown_score) in enumerate(zip(ranked.docs.tolist(), ranked.scores.tolist(), shown)):
         hit: dict[str, Any] = {"_index": name}
         if with_id:

@@ -37,10 +37,13 @@ What a plan is made from, and how each is covered:
   key's body); a search with phase-results processors (``normalization-processor``) is not cached.
 * ``profile`` requests (they report the planning time) and scrolls are not cached.
 
-**Admission**: a plan is stored the second time its key is seen (a "doorkeeper" of recently seen keys,
-as in TinyLFU). A workload of distinct searches would otherwise pay, on every search, for storing a plan
-that is never used again and for dropping the oldest one (together ~15% of a plain search's time);
-a repeated search plans twice and then runs from the cache.
+**Admission**: a plan is stored the second time its key is seen (a "doorkeeper" counts the sightings of
+recently seen keys, as in TinyLFU), and, once the cache is full, only if its key has been seen more
+often than the key of the plan it would push out (the least recently used one; a hit counts as a
+sighting). A workload of distinct searches, or one cycling through more searches than the cache holds,
+would otherwise pay on every search for storing a plan that is never used again and for dropping
+another (together 5-15% of a plain search's time); a repeated search plans twice and then runs from the
+cache, and a frequent one displaces the plans of rarer ones.
 
 The cache is per catalog, thread-safe (``retrievo serve`` runs searches on a thread pool; two threads
 missing the same key both plan it, and the second stores its plan), bounded (least recently used
@@ -135,13 +138,17 @@ class _WatchedObject:
         return value
 
 
+#: One encoder for every key (``json.dumps`` with options builds a new one per call).
+_KEY_ENCODER = json.JSONEncoder(ensure_ascii=False, allow_nan=True)
+
+
 def body_key(body: Any) -> str | None:
     """The exact JSON text of ``body`` when it may key a plan: only JSON's own types (so two bodies
     with one text parse alike) and nothing that reads the clock while planning; else ``None``."""
     if not _plain_json(body):
         return None
     try:
-        text = json.dumps(body, ensure_ascii=False, allow_nan=True)
+        text = _KEY_ENCODER.encode(body)
     except (TypeError, ValueError):
         return None
     lowered = text.lower()
@@ -170,7 +177,7 @@ class PlanCache:
         self._lock = threading.Lock()
         self._plans: OrderedDict[tuple[str, Hashable], tuple[IndexState, PreparedSearch]] = OrderedDict()
         self._current: dict[str, _Current] = {}
-        self._seen: OrderedDict[tuple[str, Hashable], None] = OrderedDict()  # the doorkeeper's keys
+        self._seen: OrderedDict[tuple[str, Hashable], int] = OrderedDict()  # the doorkeeper: key -> sightings
         self._capacity = capacity
         self._enabled = True
         self.hits = 0
@@ -238,6 +245,7 @@ class PlanCache:
                 self.misses += 1
                 return None
             self._plans.move_to_end((name, key))
+            self._sighted((name, key))
             self.hits += 1
             prepared = found[1]
         return prepared.fresh_run()
@@ -252,15 +260,27 @@ class PlanCache:
             current = self._current.get(name)
             if current is None or not current.cacheable or not current.state.same(state):
                 return
-            if (name, key) not in self._seen:  # first sighting: remember the key, keep no plan
-                self._seen[(name, key)] = None
-                while len(self._seen) > _SEEN_PER_PLAN * self._capacity:
-                    self._seen.popitem(last=False)
+            entry = (name, key)
+            sightings = self._sighted(entry)
+            if sightings < 2:  # first sighting: remember the key, keep no plan
                 return
-            self._plans[(name, key)] = (state, prepared)
-            self._plans.move_to_end((name, key))
+            if entry not in self._plans and len(self._plans) >= self._capacity:
+                oldest = next(iter(self._plans))  # the plan that would be dropped
+                if sightings <= self._seen.get(oldest, 0):  # it was asked for as often: it stays
+                    return
+            self._plans[entry] = (state, prepared)
+            self._plans.move_to_end(entry)
             self.stored += 1
             self._trim()
+
+    def _sighted(self, entry: tuple[str, Hashable]) -> int:
+        """Count one more sighting of ``entry`` in the doorkeeper (its recent keys, bounded, least
+        recently seen forgotten first); returns the count."""
+        count = self._seen.pop(entry, 0) + 1
+        self._seen[entry] = count
+        while len(self._seen) > _SEEN_PER_PLAN * self._capacity:
+            self._seen.popitem(last=False)
+        return count
 
     def _drop(self, index: str) -> None:
         for entry in [k for k in self._plans if k[0] == index]:

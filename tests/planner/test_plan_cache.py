@@ -411,15 +411,21 @@ def test_bounded_and_switchable() -> None:
     e = _engine(True, docs=5)
     cache = e.catalog.plan_cache
     cache.capacity = 3
-    for word in WORDS:  # a plan is stored the second time its search is seen
+    for word in WORDS[:3]:  # a plan is stored the second time its search is seen
         e.search(index="docs", query={"match": {"body": word}})
         e.search(index="docs", query={"match": {"body": word}})
-    assert len(cache) == 3
-    e.search(index="docs", query={"match": {"body": WORDS[-1]}})
-    assert cache.stats()["hits"] == 1 and cache.stats()["stored"] == len(WORDS)
+    assert len(cache) == 3 and cache.stats()["stored"] == 3
+    for _ in range(2):  # full: a search seen as often as the least recently used plan's does not displace it
+        e.search(index="docs", query={"match": {"body": WORDS[3]}})
+    assert cache.stats()["stored"] == 3
+    e.search(index="docs", query={"match": {"body": WORDS[3]}})  # seen more often: it takes that place
+    assert len(cache) == 3 and cache.stats()["stored"] == 4
+    e.search(index="docs", query={"match": {"body": WORDS[3]}})
+    e.search(index="docs", query={"match": {"body": WORDS[0]}})  # the plan pushed out was the oldest
+    assert cache.stats()["hits"] == 1 and cache.stats()["misses"] == 10
     cache.enabled = False
     assert len(cache) == 0
-    e.search(index="docs", query={"match": {"body": WORDS[-1]}})
+    e.search(index="docs", query={"match": {"body": WORDS[3]}})
     assert len(cache) == 0 and cache.stats()["hits"] == 1
     cache.enabled = True
     e.indices.delete(index="docs")
