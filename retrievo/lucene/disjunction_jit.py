@@ -105,24 +105,22 @@ def _lowest(bits):  # type: ignore[no-untyped-def]
 
 
 @njit(cache=True, nogil=True)
-def _offer_marked(k, m, first, last, acc, marks, out_docs, out_scores, clear):  # type: ignore[no-untyped-def]
+def _offer_marked(k, m, first, last, acc, marks, out_docs, out_scores):  # type: ignore[no-untyped-def]
     """The marked documents from ``first`` to ``last``, in doc-id order, offered to the heap of the best
-    ``k`` (``m`` kept so far) by their sums rounded to float32; with ``clear`` their marks and sums are
-    zeroed. Returns (hits kept, documents read)."""
+    ``k`` (``m`` kept so far) by their sums rounded to float32; their marks and sums are zeroed.
+    Returns (hits kept, documents read)."""
     count = 0
     root_s = out_scores[0] if m == k else np.float32(0.0)
     root_d = out_docs[0] if m == k else 0
     for w in range(first >> 6, (last >> 6) + 1):
         bits = marks[w]
-        if clear:
-            marks[w] = 0
+        marks[w] = 0
         while bits != 0:
             d = (w << 6) | _lowest(bits)
             bits &= bits - np.uint64(1)
             count += 1
             s = np.float32(acc[d])
-            if clear:
-                acc[d] = 0.0
+            acc[d] = 0.0
             if m == k and (s < root_s or (s == root_s and d > root_d)):
                 continue  # cannot enter: the common case, decided without touching the heap
             m = _push(k, m, d, s, out_docs, out_scores)
@@ -134,12 +132,13 @@ def _offer_marked(k, m, first, last, acc, marks, out_docs, out_scores, clear):  
 
 @njit(cache=True, nogil=True)
 def sum_computed(  # type: ignore[no-untyped-def]
-    docs, freqs, norms, cache, starts, ends, weights, span, acc, marks, k, out_docs, out_scores, clear
+    docs, freqs, norms, cache, starts, ends, weights, span, acc, marks, k, out_docs, out_scores, select
 ):
     """Every posting's score, computed from its freq and norm byte, added to its document's float64 sum
-    and its document marked, clause after clause within each doc-id span; after each span, its marked
-    documents offered to the heap (:func:`_offer_marked`) while their sums are still in the CPU's cache.
-    Returns (hits kept, documents touched); with ``clear``, the hits are left in rank order."""
+    and its document marked, clause after clause within each doc-id span. With ``select``, after each
+    span its marked documents are offered to the heap (:func:`_offer_marked`) while their sums are still
+    in the CPU's cache, and the hits are left in rank order; without, the sums and marks stay for
+    :func:`select_probing`. Returns (hits kept, documents touched: 0 without ``select``)."""
     one = np.float32(1.0)
     at = starts.copy()
     m = 0
@@ -168,18 +167,18 @@ def sum_computed(  # type: ignore[no-untyped-def]
             if p > at[t] and docs[p - 1] > last:
                 last = docs[p - 1]
             at[t] = p
-        if last >= 0:
-            m, c = _offer_marked(k, m, first, last, acc, marks, out_docs, out_scores, clear)
+        if last >= 0 and select:
+            m, c = _offer_marked(k, m, first, last, acc, marks, out_docs, out_scores)
             touched += c
         if not more:
-            if clear:
+            if select:
                 _sort_heap(m, out_docs, out_scores)
             return m, touched
         lo = hi
 
 
 @njit(cache=True, nogil=True)
-def sum_cached(docs, scores, starts, ends, span, acc, marks, k, out_docs, out_scores, clear):  # type: ignore[no-untyped-def]
+def sum_cached(docs, scores, starts, ends, span, acc, marks, k, out_docs, out_scores, select):  # type: ignore[no-untyped-def]
     """:func:`sum_computed` reading each posting's precomputed score."""
     at = starts.copy()
     m = 0
@@ -206,11 +205,11 @@ def sum_cached(docs, scores, starts, ends, span, acc, marks, k, out_docs, out_sc
             if p > at[t] and docs[p - 1] > last:
                 last = docs[p - 1]
             at[t] = p
-        if last >= 0:
-            m, c = _offer_marked(k, m, first, last, acc, marks, out_docs, out_scores, clear)
+        if last >= 0 and select:
+            m, c = _offer_marked(k, m, first, last, acc, marks, out_docs, out_scores)
             touched += c
         if not more:
-            if clear:
+            if select:
                 _sort_heap(m, out_docs, out_scores)
             return m, touched
         lo = hi
@@ -229,6 +228,39 @@ def largest_products(offsets, docs, freqs, norms, cache, tids, out):  # type: ig
             if x > best:
                 best = x
         out[t] = best
+
+
+@njit(cache=True, nogil=True)
+def kth_best(docs, freqs, norms, cache, scores, use_scores, start, end, weight, k):  # type: ignore[no-untyped-def]
+    """The ``k``-th best score of the postings ``start:end`` at ``weight`` (0 when there are fewer): a
+    heap of the best ``k`` scores alone, whose root is the answer."""
+    if end - start < k:
+        return np.float32(0.0)
+    heap = np.empty(k, dtype=np.float32)
+    m = 0
+    for p in range(start, end):
+        s = _score(docs, freqs, norms, cache, scores, use_scores, weight, p)
+        if m < k:
+            j = m
+            m += 1
+            while j > 0 and heap[(j - 1) >> 1] > s:
+                heap[j] = heap[(j - 1) >> 1]
+                j = (j - 1) >> 1
+            heap[j] = s
+        elif s > heap[0]:
+            j = 0
+            while True:
+                c = 2 * j + 1
+                if c >= k:
+                    break
+                if c + 1 < k and heap[c + 1] < heap[c]:
+                    c += 1
+                if heap[c] >= s:
+                    break
+                heap[j] = heap[c]
+                j = c
+            heap[j] = s
+    return heap[0]
 
 
 @njit(cache=True, nogil=True)
@@ -258,7 +290,6 @@ def _advance(docs, p, end, target):  # type: ignore[no-untyped-def]
 @njit(cache=True, nogil=True)
 def select_probing(  # type: ignore[no-untyped-def]
     k,
-    m,
     acc,
     marks,
     rest,
@@ -276,20 +307,18 @@ def select_probing(  # type: ignore[no-untyped-def]
     out_docs,
     out_scores,
 ):
-    """MaxScore's second half. ``acc`` holds the marked documents' sums over the essential clauses only,
-    and the heap ``out_*`` the best ``m`` of those partial sums; ``rest`` lists the other clauses, best
-    bound first, and ``rest_bounds`` their bounds; ``floor`` is a lower bound of the k-th best score.
+    """MaxScore's second half. ``acc`` holds the marked documents' sums over the essential clauses only;
+    ``rest`` lists the other clauses, best bound first, and ``rest_bounds`` their bounds; ``floor`` is a
+    lower bound of the k-th best score.
 
-    The partial sums are lower bounds of the scores too, so their k-th best raises ``floor``. Then, in
-    doc-id order, each marked document's bound -- its partial sum plus every non-essential bound -- is
-    tightened clause by clause (a bound replaced by the posting's score, or by nothing), and the document
-    dropped as soon as it falls below the k-th best score known. The rest are scored in full -- each
-    clause's posting found by a forward cursor, added in clause order as the evaluator adds them -- and
-    offered to the heap, whose k-th best score then drops more.
+    In doc-id order (the marks read word by word), each marked document's bound -- its partial sum plus
+    every non-essential bound -- is tightened clause by clause (a bound replaced by the posting's score, or
+    by nothing), and the document dropped as soon as it falls below the k-th best score known. The rest
+    are scored in full -- each clause's posting found by a forward cursor, added in clause order as the
+    evaluator adds them -- and offered to the heap, whose k-th best score then drops more. (Ranking the
+    partial sums first, for a higher starting threshold, cost more than it saved.)
     Returns how many hits were kept, left in rank order; ``acc`` and ``marks`` are left zeroed."""
     theta = np.float32(floor)
-    if m == k and out_scores[0] > theta:
-        theta = out_scores[0]
     rest_bound = 0.0
     for j in range(rest.size):
         rest_bound += rest_bounds[j]

@@ -134,7 +134,7 @@ def top_k(field: FieldArrays, clauses: ClauseRanges, max_doc: int, k: int) -> tu
     jit = _jit()
     assert jit is not None
     heap = _Heap.of(k)
-    m, union = _sum(jit, field, clauses, max_doc, heap, clear=True)
+    m, union = _sum(jit, field, clauses, max_doc, heap, select=True)
     return (*heap.ordered(m), union)
 
 
@@ -159,15 +159,32 @@ def top_k_max_score(
         return top_k(field, clauses, max_doc, k)[:2]
     essential = np.sort(order[rest:])  # clause order: the partial sums add in the evaluator's order
     heap = _Heap.of(k)
-    m, _ = _sum(jit, field, clauses.subset(essential), max_doc, heap, clear=False)
-    scores, use_scores = (field.cached, True) if field.cached is not None else (_NO_SCORES, False)
+    _sum(jit, field, clauses.subset(essential), max_doc, heap, select=False)
+    scores, use_scores = _posting_scores(field)
     weakest = order[:rest][::-1].copy()  # the non-essential clauses, best bound first
     acc, marks = _SCRATCH.sized(max_doc)
     m = jit.select_probing(
-        k, m, acc, marks, weakest, bounds[weakest], floor, field.docs, field.freqs, field.norms, field.cache,
+        k, acc, marks, weakest, bounds[weakest], floor, field.docs, field.freqs, field.norms, field.cache,
         scores, use_scores, clauses.starts, clauses.ends, clauses.weights, heap.docs, heap.scores,
     )  # fmt: skip
     return heap.ordered(m)
+
+
+def kth_best(field: FieldArrays, clauses: ClauseRanges, t: int, k: int) -> np.float32:
+    """The ``k``-th best score of clause ``t``'s own postings (0 when it has fewer): every document's
+    score is at least its score for any one clause, so this is a lower bound of the k-th best score."""
+    jit = _jit()
+    assert jit is not None
+    scores, use_scores = _posting_scores(field)
+    start, end, weight = int(clauses.starts[t]), int(clauses.ends[t]), clauses.weights[t]
+    return np.float32(
+        jit.kth_best(field.docs, field.freqs, field.norms, field.cache, scores, use_scores, start, end, weight, k)
+    )
+
+
+def _posting_scores(field: FieldArrays) -> tuple[np.ndarray, bool]:
+    """What the compiled ``_score`` reads: the cached posting scores, or a placeholder and ``False``."""
+    return (field.cached, True) if field.cached is not None else (_NO_SCORES, False)
 
 
 _NO_SCORES = np.zeros(0, dtype=np.float32)
@@ -190,18 +207,19 @@ def largest_products(inv: InvertedField, tids: np.ndarray) -> np.ndarray:
 
 
 def _sum(
-    jit: ModuleType, field: FieldArrays, clauses: ClauseRanges, max_doc: int, heap: _Heap, *, clear: bool
+    jit: ModuleType, field: FieldArrays, clauses: ClauseRanges, max_doc: int, heap: _Heap, *, select: bool
 ) -> tuple[int, int]:
-    """The clauses' postings summed per document into the scratch sums, the best ``k`` sums kept in
-    ``heap``; ``clear``: the scratch is zeroed again (else the sums and marks stay for MaxScore's probing).
-    Returns (hits kept, documents touched). Two loops: a flag inside one costs more."""
+    """The clauses' postings summed per document into the scratch sums and their documents marked. With
+    ``select``, the best ``k`` sums go to ``heap`` in rank order and the scratch is zeroed again; without,
+    sums and marks stay for MaxScore's probing. Returns (hits kept, documents touched). Two loops: a flag
+    inside one costs more."""
     acc, marks = _SCRATCH.sized(max_doc)
     starts, ends, weights = clauses
     k = heap.docs.size
     if field.cached is not None:
-        found = jit.sum_cached(field.docs, field.cached, starts, ends, SPAN, acc, marks, k, *heap, clear)
+        found = jit.sum_cached(field.docs, field.cached, starts, ends, SPAN, acc, marks, k, *heap, select)
     else:
         found = jit.sum_computed(
-            field.docs, field.freqs, field.norms, field.cache, starts, ends, weights, SPAN, acc, marks, k, *heap, clear
+            field.docs, field.freqs, field.norms, field.cache, starts, ends, weights, SPAN, acc, marks, k, *heap, select
         )
     return int(found[0]), int(found[1])

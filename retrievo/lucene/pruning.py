@@ -201,7 +201,7 @@ def _compiled_top_k(terms: list[_Clause], n: int, k: int, counted: int | None) -
         floor = np.float32(0.0)
         if sizes.max() >= k:
             rare = int(np.argmin(np.where(sizes >= k, sizes, np.iinfo(np.int64).max)))
-            floor = disjunction_kernel.top_k(field, ranges.subset(np.array([rare])), n, k)[1][-1]
+            floor = disjunction_kernel.kth_best(field, ranges, rare, k)
         found = disjunction_kernel.top_k_max_score(field, ranges, bounds, floor, n, k)
         return (*found, counted)
     docs, scores, union = disjunction_kernel.top_k(field, ranges, n, k)
