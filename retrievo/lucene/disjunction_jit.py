@@ -132,13 +132,12 @@ def _offer_marked(k, m, first, last, acc, marks, out_docs, out_scores):  # type:
 
 @njit(cache=True, nogil=True)
 def sum_computed(  # type: ignore[no-untyped-def]
-    docs, freqs, norms, cache, starts, ends, weights, span, acc, marks, k, out_docs, out_scores, select
+    docs, freqs, norms, cache, starts, ends, weights, span, acc, marks, k, out_docs, out_scores
 ):
     """Every posting's score, computed from its freq and norm byte, added to its document's float64 sum
-    and its document marked, clause after clause within each doc-id span. With ``select``, after each
-    span its marked documents are offered to the heap (:func:`_offer_marked`) while their sums are still
-    in the CPU's cache, and the hits are left in rank order; without, the sums and marks stay for
-    :func:`select_probing`. Returns (hits kept, documents touched: 0 without ``select``)."""
+    and its document marked, clause after clause within each doc-id span; after each span, its marked
+    documents offered to the heap (:func:`_offer_marked`) while their sums are still in the CPU's cache.
+    Returns (hits kept, left in rank order; documents touched)."""
     one = np.float32(1.0)
     at = starts.copy()
     m = 0
@@ -167,18 +166,17 @@ def sum_computed(  # type: ignore[no-untyped-def]
             if p > at[t] and docs[p - 1] > last:
                 last = docs[p - 1]
             at[t] = p
-        if last >= 0 and select:
+        if last >= 0:
             m, c = _offer_marked(k, m, first, last, acc, marks, out_docs, out_scores)
             touched += c
         if not more:
-            if select:
-                _sort_heap(m, out_docs, out_scores)
+            _sort_heap(m, out_docs, out_scores)
             return m, touched
         lo = hi
 
 
 @njit(cache=True, nogil=True)
-def sum_cached(docs, scores, starts, ends, span, acc, marks, k, out_docs, out_scores, select):  # type: ignore[no-untyped-def]
+def sum_cached(docs, scores, starts, ends, span, acc, marks, k, out_docs, out_scores):  # type: ignore[no-untyped-def]
     """:func:`sum_computed` reading each posting's precomputed score."""
     at = starts.copy()
     m = 0
@@ -205,12 +203,11 @@ def sum_cached(docs, scores, starts, ends, span, acc, marks, k, out_docs, out_sc
             if p > at[t] and docs[p - 1] > last:
                 last = docs[p - 1]
             at[t] = p
-        if last >= 0 and select:
+        if last >= 0:
             m, c = _offer_marked(k, m, first, last, acc, marks, out_docs, out_scores)
             touched += c
         if not more:
-            if select:
-                _sort_heap(m, out_docs, out_scores)
+            _sort_heap(m, out_docs, out_scores)
             return m, touched
         lo = hi
 
@@ -288,46 +285,20 @@ def _advance(docs, p, end, target):  # type: ignore[no-untyped-def]
 
 
 @njit(cache=True, nogil=True)
-def select_probing(  # type: ignore[no-untyped-def]
-    k,
-    acc,
-    marks,
-    rest,
-    rest_bounds,
-    floor,
-    docs,
-    freqs,
-    norms,
-    cache,
-    scores,
-    use_scores,
-    starts,
-    ends,
-    weights,
-    out_docs,
-    out_scores,
+def _probe_marked(  # type: ignore[no-untyped-def]
+    first, last, acc, marks, rest, rest_bounds, rest_bound, field, clauses, at, theta, k, m, out_docs, out_scores
 ):
-    """MaxScore's second half. ``acc`` holds the marked documents' sums over the essential clauses only;
-    ``rest`` lists the other clauses, best bound first, and ``rest_bounds`` their bounds; ``floor`` is a
-    lower bound of the k-th best score.
-
-    In doc-id order (the marks read word by word), each marked document's bound -- its partial sum plus
-    every non-essential bound -- is tightened clause by clause (a bound replaced by the posting's score, or
-    by nothing), and the document dropped as soon as it falls below the k-th best score known. The rest
-    are scored in full -- each clause's posting found by a forward cursor, added in clause order as the
-    evaluator adds them -- and offered to the heap, whose k-th best score then drops more. (Ranking the
-    partial sums first, for a higher starting threshold, cost more than it saved.)
-    Returns how many hits were kept, left in rank order; ``acc`` and ``marks`` are left zeroed."""
-    theta = np.float32(floor)
-    rest_bound = 0.0
-    for j in range(rest.size):
-        rest_bound += rest_bounds[j]
-    at = starts.copy()
-    m = 0
-    for w in range(marks.size):
+    """MaxScore's probing of the marked documents from ``first`` to ``last`` (their partial sums over the
+    essential clauses in ``acc``), in doc-id order: each document's bound -- its partial sum plus every
+    non-essential bound (``rest_bound``) -- is tightened clause by clause over ``rest`` (a bound replaced by
+    the posting's score, or by nothing), and the document dropped as soon as it falls below ``theta``, the
+    k-th best score known. The rest are scored in full -- each clause's posting found by its forward cursor
+    in ``at``, added in clause order as the evaluator adds them -- and offered to the heap, whose k-th best
+    score then raises ``theta``. Marks and sums are zeroed. Returns (hits kept, ``theta``)."""
+    docs, freqs, norms, cache, scores, use_scores = field
+    starts, ends, weights = clauses
+    for w in range(first >> 6, (last >> 6) + 1):
         bits = marks[w]
-        if bits == 0:
-            continue
         marks[w] = 0
         while bits != 0:
             d = (w << 6) | _lowest(bits)
@@ -359,5 +330,61 @@ def select_probing(  # type: ignore[no-untyped-def]
             m = _push(k, m, d, s, out_docs, out_scores)
             if m == k and out_scores[0] > theta:
                 theta = out_scores[0]
+    return m, theta
+
+
+@njit(cache=True, nogil=True)
+def max_score(field, clauses, essential, rest, rest_bounds, floor, span, acc, marks, k, out_docs, out_scores):  # type: ignore[no-untyped-def]
+    """MaxScore over a disjunction. ``field``: (docs, freqs, norms, cache, scores, use_scores);
+    ``clauses``: (starts, ends, weights) in clause order; ``essential``: the clauses whose postings are
+    summed, in clause order; ``rest``: the others, best bound first, with their bounds ``rest_bounds``;
+    ``floor``: a lower bound of the k-th best score.
+
+    Span by span (doc ids ``span`` at a time), the essential clauses' postings are added to their
+    documents' float64 sums and their documents marked, then the span's marked documents are probed
+    (:func:`_probe_marked`) while their sums are still in the CPU's cache; the probing cursors and the
+    threshold carry over from span to span, since spans come in doc-id order. (Ranking the partial sums
+    first, for a higher starting threshold, cost more than it saved.)
+    Returns how many hits were kept, left in rank order; ``acc`` and ``marks`` are left zeroed."""
+    docs, freqs, norms, cache, scores, use_scores = field
+    starts, ends, weights = clauses
+    theta = np.float32(floor)
+    rest_bound = 0.0
+    for j in range(rest.size):
+        rest_bound += rest_bounds[j]
+    summed = starts.copy()  # the essential clauses' summing cursors
+    at = starts.copy()  # every clause's probing cursor
+    m = 0
+    lo = 0
+    while True:
+        hi = lo + span
+        more = False
+        first = hi
+        last = -1
+        for t in essential:
+            w = weights[t]
+            p = summed[t]
+            end = ends[t]
+            if p < end and docs[p] < first:
+                first = docs[p]
+            while p < end:
+                d = docs[p]
+                if d >= hi:
+                    more = True
+                    break
+                acc[d] += np.float64(_score(docs, freqs, norms, cache, scores, use_scores, w, p))
+                marks[d >> 6] |= np.uint64(1) << np.uint64(d & 63)
+                p += 1
+            if p > summed[t] and docs[p - 1] > last:
+                last = docs[p - 1]
+            summed[t] = p
+        if last >= 0:
+            m, theta = _probe_marked(
+                first, last, acc, marks, rest, rest_bounds, rest_bound, field, clauses, at, theta, k, m,
+                out_docs, out_scores,
+            )  # fmt: skip
+        if not more:
+            break
+        lo = hi
     _sort_heap(m, out_docs, out_scores)
     return m

@@ -134,7 +134,7 @@ def top_k(field: FieldArrays, clauses: ClauseRanges, max_doc: int, k: int) -> tu
     jit = _jit()
     assert jit is not None
     heap = _Heap.of(k)
-    m, union = _sum(jit, field, clauses, max_doc, heap, select=True)
+    m, union = _sum(jit, field, clauses, max_doc, heap)
     return (*heap.ordered(m), union)
 
 
@@ -149,7 +149,7 @@ def top_k_max_score(
     matching only those cannot enter the top k. The essential clauses' postings are summed as :func:`top_k`
     sums them; a touched document is then scored in full only if its partial sum plus the non-essential
     clauses' bounds (tightened one clause at a time) can still reach the k-th best score known so far
-    (``disjunction_jit.select_probing``)."""
+    (``disjunction_jit.max_score``: span by span, while the sums are in the CPU's cache)."""
     jit = _jit()
     assert jit is not None
     order = np.argsort(bounds, kind="stable")
@@ -158,14 +158,13 @@ def top_k_max_score(
     if rest == 0:  # every clause is essential
         return top_k(field, clauses, max_doc, k)[:2]
     essential = np.sort(order[rest:])  # clause order: the partial sums add in the evaluator's order
-    heap = _Heap.of(k)
-    _sum(jit, field, clauses.subset(essential), max_doc, heap, select=False)
-    scores, use_scores = _posting_scores(field)
     weakest = order[:rest][::-1].copy()  # the non-essential clauses, best bound first
     acc, marks = _SCRATCH.sized(max_doc)
-    m = jit.select_probing(
-        k, acc, marks, weakest, bounds[weakest], floor, field.docs, field.freqs, field.norms, field.cache,
-        scores, use_scores, clauses.starts, clauses.ends, clauses.weights, heap.docs, heap.scores,
+    heap = _Heap.of(k)
+    m = jit.max_score(
+        (field.docs, field.freqs, field.norms, field.cache, *_posting_scores(field)),
+        (clauses.starts, clauses.ends, clauses.weights),
+        essential, weakest, bounds[weakest], floor, SPAN, acc, marks, k, heap.docs, heap.scores,
     )  # fmt: skip
     return heap.ordered(m)
 
@@ -206,20 +205,16 @@ def largest_products(inv: InvertedField, tids: np.ndarray) -> np.ndarray:
     return table[tids]
 
 
-def _sum(
-    jit: ModuleType, field: FieldArrays, clauses: ClauseRanges, max_doc: int, heap: _Heap, *, select: bool
-) -> tuple[int, int]:
-    """The clauses' postings summed per document into the scratch sums and their documents marked. With
-    ``select``, the best ``k`` sums go to ``heap`` in rank order and the scratch is zeroed again; without,
-    sums and marks stay for MaxScore's probing. Returns (hits kept, documents touched). Two loops: a flag
-    inside one costs more."""
+def _sum(jit: ModuleType, field: FieldArrays, clauses: ClauseRanges, max_doc: int, heap: _Heap) -> tuple[int, int]:
+    """The clauses' postings summed per document, the best ``k`` sums kept in ``heap`` in rank order, the
+    scratch zeroed again. Returns (hits kept, documents touched). Two loops: a flag inside one costs more."""
     acc, marks = _SCRATCH.sized(max_doc)
     starts, ends, weights = clauses
     k = heap.docs.size
     if field.cached is not None:
-        found = jit.sum_cached(field.docs, field.cached, starts, ends, SPAN, acc, marks, k, *heap, select)
+        found = jit.sum_cached(field.docs, field.cached, starts, ends, SPAN, acc, marks, k, *heap)
     else:
         found = jit.sum_computed(
-            field.docs, field.freqs, field.norms, field.cache, starts, ends, weights, SPAN, acc, marks, k, *heap, select
+            field.docs, field.freqs, field.norms, field.cache, starts, ends, weights, SPAN, acc, marks, k, *heap
         )
     return int(found[0]), int(found[1])
