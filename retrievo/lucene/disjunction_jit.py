@@ -4,9 +4,10 @@ installed and a search first needs them: importing numba costs most of a second)
 Every operation is the scorer's own: float32 products and quotients in Lucene's order, float64 sums in
 clause order, one rounding to float32 per document.
 
-The documents a query touches are marked in a bitmap (one bit a document) rather than listed: reading
-the marks back word by word yields them in doc-id order, so their sums are read in memory order, and the
-probing cursors of MaxScore only move forward.
+The documents a query touches are listed per doc-id span, each once: every posting writes its document
+at the list's end and moves the end on only when the document's sum was still zero, so no branch
+depends on the data. MaxScore's probing wants them in doc-id order, which a two-pass radix sort of the
+span's list gives without branches either.
 """
 
 from __future__ import annotations
@@ -17,11 +18,8 @@ from numba import njit
 #: float64 sums of the same clause scores in another order differ by far less than this factor.
 MARGIN = 1.0 + 1e-12
 
-#: A 64-bit word's lowest set bit, found by one multiplication (a de Bruijn sequence) and a table lookup.
-_DE_BRUIJN_MUL = np.uint64(0x03F79D71B4CB0A89)
-_DE_BRUIJN = np.zeros(64, dtype=np.int64)
-for _i in range(64):
-    _DE_BRUIJN[(((1 << _i) * int(_DE_BRUIJN_MUL)) & 0xFFFF_FFFF_FFFF_FFFF) >> 58] = _i
+#: Postings :func:`_advance` steps over one by one before galloping.
+LINEAR_STEPS = 8
 
 
 @njit(cache=True, nogil=True)
@@ -99,138 +97,144 @@ def _sort_heap(m, out_docs, out_scores):  # type: ignore[no-untyped-def]
 
 
 @njit(cache=True, nogil=True)
-def _lowest(bits):  # type: ignore[no-untyped-def]
-    """The index of the lowest set bit of a non-zero word."""
-    return _DE_BRUIJN[((bits & (~bits + np.uint64(1))) * _DE_BRUIJN_MUL) >> np.uint64(58)]
-
-
-@njit(cache=True, nogil=True)
-def _offer_marked(k, m, first, last, acc, marks, out_docs, out_scores):  # type: ignore[no-untyped-def]
-    """The marked documents from ``first`` to ``last``, in doc-id order, offered to the heap of the best
-    ``k`` (``m`` kept so far) by their sums rounded to float32; their marks and sums are zeroed.
-    Returns (hits kept, documents read)."""
-    count = 0
+def _offer(k, m, nt, touched, acc, out_docs, out_scores):  # type: ignore[no-untyped-def]
+    """The ``nt`` listed documents offered to the heap of the best ``k`` (``m`` kept so far) by their sums
+    rounded to float32; their sums are zeroed. Returns the hits kept."""
     root_s = out_scores[0] if m == k else np.float32(0.0)
     root_d = out_docs[0] if m == k else 0
-    for w in range(first >> 6, (last >> 6) + 1):
-        bits = marks[w]
-        marks[w] = 0
-        while bits != 0:
-            d = (w << 6) | _lowest(bits)
-            bits &= bits - np.uint64(1)
-            count += 1
-            s = np.float32(acc[d])
-            acc[d] = 0.0
-            if m == k and (s < root_s or (s == root_s and d > root_d)):
-                continue  # cannot enter: the common case, decided without touching the heap
-            m = _push(k, m, d, s, out_docs, out_scores)
-            if m == k:
-                root_s = out_scores[0]
-                root_d = out_docs[0]
-    return m, count
+    for i in range(nt):
+        d = touched[i]
+        s = np.float32(acc[d])
+        acc[d] = 0.0
+        if m == k and (s < root_s or (s == root_s and d > root_d)):
+            continue  # cannot enter: the common case, decided without touching the heap
+        m = _push(k, m, d, s, out_docs, out_scores)
+        if m == k:
+            root_s = out_scores[0]
+            root_d = out_docs[0]
+    return m
 
 
 @njit(cache=True, nogil=True)
 def sum_computed(  # type: ignore[no-untyped-def]
-    docs, freqs, norms, cache, starts, ends, weights, span, acc, marks, k, out_docs, out_scores
+    docs, freqs, norms, cache, starts, ends, weights, span, acc, touched, k, out_docs, out_scores
 ):
-    """Every posting's score, computed from its freq and norm byte, added to its document's float64 sum
-    and its document marked, clause after clause within each doc-id span; after each span, its marked
-    documents offered to the heap (:func:`_offer_marked`) while their sums are still in the CPU's cache.
+    """Every posting's score, computed from its freq and norm byte, added to its document's float64 sum,
+    clause after clause within each doc-id span, the span's documents listed once each; after each span,
+    they are offered to the heap (:func:`_offer`) while their sums are still in the CPU's cache.
     Returns (hits kept, left in rank order; documents touched)."""
     one = np.float32(1.0)
     at = starts.copy()
     m = 0
-    touched = 0
+    union = 0
     lo = 0
     while True:
         hi = lo + span
         more = False
-        first = hi
-        last = -1
+        nt = 0
         for t in range(starts.size):
             w = weights[t]
             p = at[t]
             end = ends[t]
-            if p < end and docs[p] < first:
-                first = docs[p]
             while p < end:
                 d = docs[p]
                 if d >= hi:
                     more = True
                     break
                 s = w - w / (one + np.float32(freqs[p]) * cache[norms[d]])
-                acc[d] += np.float64(s)
-                marks[d >> 6] |= np.uint64(1) << np.uint64(d & 63)
+                a = acc[d]
+                touched[nt] = d  # kept only when the document is new: branch-free
+                nt += a == 0.0
+                acc[d] = a + np.float64(s)
                 p += 1
-            if p > at[t] and docs[p - 1] > last:
-                last = docs[p - 1]
             at[t] = p
-        if last >= 0:
-            m, c = _offer_marked(k, m, first, last, acc, marks, out_docs, out_scores)
-            touched += c
+        m = _offer(k, m, nt, touched, acc, out_docs, out_scores)
+        union += nt
         if not more:
             _sort_heap(m, out_docs, out_scores)
-            return m, touched
+            return m, union
         lo = hi
 
 
 @njit(cache=True, nogil=True)
-def sum_cached(docs, scores, starts, ends, span, acc, marks, k, out_docs, out_scores):  # type: ignore[no-untyped-def]
+def sum_cached(docs, scores, starts, ends, span, acc, touched, k, out_docs, out_scores):  # type: ignore[no-untyped-def]
     """:func:`sum_computed` reading each posting's precomputed score."""
     at = starts.copy()
     m = 0
-    touched = 0
+    union = 0
     lo = 0
     while True:
         hi = lo + span
         more = False
-        first = hi
-        last = -1
+        nt = 0
         for t in range(starts.size):
             p = at[t]
             end = ends[t]
-            if p < end and docs[p] < first:
-                first = docs[p]
             while p < end:
                 d = docs[p]
                 if d >= hi:
                     more = True
                     break
-                acc[d] += np.float64(scores[p])
-                marks[d >> 6] |= np.uint64(1) << np.uint64(d & 63)
+                a = acc[d]
+                touched[nt] = d
+                nt += a == 0.0
+                acc[d] = a + np.float64(scores[p])
                 p += 1
-            if p > at[t] and docs[p - 1] > last:
-                last = docs[p - 1]
             at[t] = p
-        if last >= 0:
-            m, c = _offer_marked(k, m, first, last, acc, marks, out_docs, out_scores)
-            touched += c
+        m = _offer(k, m, nt, touched, acc, out_docs, out_scores)
+        union += nt
         if not more:
             _sort_heap(m, out_docs, out_scores)
-            return m, touched
+            return m, union
         lo = hi
 
 
 @njit(cache=True, nogil=True)
-def largest_products(offsets, docs, freqs, norms, cache, tids, out):  # type: ignore[no-untyped-def]
-    """``out[t]`` for each term ``t`` of ``tids`` whose entry is still NaN: its largest ``freq *
-    cache[norm]`` over its postings."""
-    for t in tids:
-        if not np.isnan(out[t]):
-            continue
-        best = np.float32(0.0)
-        for p in range(offsets[t], offsets[t + 1]):
-            x = np.float32(freqs[p]) * cache[norms[docs[p]]]
-            if x > best:
-                best = x
-        out[t] = best
+def _radix_sort(nt, touched, base, buf, counts):  # type: ignore[no-untyped-def]
+    """``touched[:nt]`` (doc ids from ``base`` to ``base + 65535``) sorted ascending in place: a stable
+    counting pass on the low byte of ``d - base`` into ``buf``, then one on the high byte back."""
+    for shift in (0, 8):
+        src, dst = (touched, buf) if shift == 0 else (buf, touched)
+        counts[:] = 0
+        for i in range(nt):
+            counts[((src[i] - base) >> shift) & 255] += 1
+        total = 0
+        for b in range(256):
+            c = counts[b]
+            counts[b] = total
+            total += c
+        for i in range(nt):
+            key = ((src[i] - base) >> shift) & 255
+            dst[counts[key]] = src[i]
+            counts[key] += 1
+
+
+@njit(cache=True, nogil=True)
+def term_bounds(offsets, docs, freqs, norms, cache, largest, tids, weights):  # type: ignore[no-untyped-def]
+    """Each term ``tids[i]``'s best score at ``weights[i]`` (float64 of the float32 score): BM25's score
+    grows with ``freq * cache[norm]``, rounding included, so it is the score of the term's largest such
+    product. ``largest`` keeps each term's product once found (NaN until then)."""
+    bounds = np.empty(tids.size, dtype=np.float64)
+    one = np.float32(1.0)
+    for i in range(tids.size):
+        t = tids[i]
+        if np.isnan(largest[t]):
+            best = np.float32(0.0)
+            for p in range(offsets[t], offsets[t + 1]):
+                x = np.float32(freqs[p]) * cache[norms[docs[p]]]
+                if x > best:
+                    best = x
+            largest[t] = best
+        w = weights[i]
+        bounds[i] = np.float64(w - w / (one + largest[t]))
+    return bounds
 
 
 @njit(cache=True, nogil=True)
 def kth_best(docs, freqs, norms, cache, scores, use_scores, start, end, weight, k):  # type: ignore[no-untyped-def]
     """The ``k``-th best score of the postings ``start:end`` at ``weight`` (0 when there are fewer): a
-    heap of the best ``k`` scores alone, whose root is the answer."""
+    heap of the best ``k`` scores alone, whose root is the answer. Every document's score is at least its
+    score for any one clause, so this bounds the disjunction's k-th best score from below."""
     if end - start < k:
         return np.float32(0.0)
     heap = np.empty(k, dtype=np.float32)
@@ -266,6 +270,10 @@ def _advance(docs, p, end, target):  # type: ignore[no-untyped-def]
     binary search, as a skip list would."""
     if p >= end or docs[p] >= target:
         return p
+    for _ in range(LINEAR_STEPS):  # probes come in doc-id order: the next posting is usually near
+        p += 1
+        if p >= end or docs[p] >= target:
+            return p
     lo = p  # docs[lo] < target
     step = 1
     hi = p + 1
@@ -285,104 +293,125 @@ def _advance(docs, p, end, target):  # type: ignore[no-untyped-def]
 
 
 @njit(cache=True, nogil=True)
-def _probe_marked(  # type: ignore[no-untyped-def]
-    first, last, acc, marks, rest, rest_bounds, rest_bound, field, clauses, at, theta, k, m, out_docs, out_scores
-):
-    """MaxScore's probing of the marked documents from ``first`` to ``last`` (their partial sums over the
-    essential clauses in ``acc``), in doc-id order: each document's bound -- its partial sum plus every
-    non-essential bound (``rest_bound``) -- is tightened clause by clause over ``rest`` (a bound replaced by
-    the posting's score, or by nothing), and the document dropped as soon as it falls below ``theta``, the
-    k-th best score known. The rest are scored in full -- each clause's posting found by its forward cursor
-    in ``at``, added in clause order as the evaluator adds them -- and offered to the heap, whose k-th best
-    score then raises ``theta``. Marks and sums are zeroed. Returns (hits kept, ``theta``)."""
+def _probe(nt, touched, acc, order, rest, bounds, field, clauses, at, theta, k, m, out_docs, out_scores):  # type: ignore[no-untyped-def]
+    """MaxScore's probing of the ``nt`` listed documents, in doc-id order (their partial sums over the
+    essential clauses in ``acc``). The non-essential clauses are ``order[:rest]`` (weakest bound first).
+    Each document's bound -- its partial sum plus every non-essential bound -- is tightened clause by
+    clause, best bound first (a bound replaced by the posting's score, or by nothing), and the document
+    dropped as soon as it falls below ``theta``, the k-th best score known. The rest are scored in full --
+    each clause's posting found by its forward cursor in ``at``, added in clause order as the evaluator
+    adds them -- and offered to the heap, whose k-th best score then raises ``theta``. Sums are zeroed.
+    Returns (hits kept, ``theta``)."""
     docs, freqs, norms, cache, scores, use_scores = field
     starts, ends, weights = clauses
-    for w in range(first >> 6, (last >> 6) + 1):
-        bits = marks[w]
-        marks[w] = 0
-        while bits != 0:
-            d = (w << 6) | _lowest(bits)
-            bits &= bits - np.uint64(1)
-            bound = acc[d] + rest_bound
-            acc[d] = 0.0
+    rest_bound = 0.0
+    for j in range(rest):
+        rest_bound += bounds[order[j]]
+    for i in range(nt):
+        d = touched[i]
+        bound = acc[d] + rest_bound
+        acc[d] = 0.0
+        if np.float32(bound * MARGIN) < theta:
+            continue
+        for j in range(rest - 1, -1, -1):
+            t = order[j]
+            p = _advance(docs, at[t], ends[t], d)
+            at[t] = p
+            bound -= bounds[t]
+            if p < ends[t] and docs[p] == d:
+                bound += np.float64(_score(docs, freqs, norms, cache, scores, use_scores, weights[t], p))
             if np.float32(bound * MARGIN) < theta:
-                continue
-            for j in range(rest.size):
-                t = rest[j]
-                p = _advance(docs, at[t], ends[t], d)
-                at[t] = p
-                bound -= rest_bounds[j]
-                if p < ends[t] and docs[p] == d:
-                    bound += np.float64(_score(docs, freqs, norms, cache, scores, use_scores, weights[t], p))
-                if np.float32(bound * MARGIN) < theta:
-                    break
-            if np.float32(bound * MARGIN) < theta:
-                continue
-            total = 0.0
-            for t in range(starts.size):
-                p = _advance(docs, at[t], ends[t], d)
-                at[t] = p
-                if p < ends[t] and docs[p] == d:
-                    total += np.float64(_score(docs, freqs, norms, cache, scores, use_scores, weights[t], p))
-            s = np.float32(total)
-            if s < theta:
-                continue
-            m = _push(k, m, d, s, out_docs, out_scores)
-            if m == k and out_scores[0] > theta:
-                theta = out_scores[0]
+                break
+        if np.float32(bound * MARGIN) < theta:
+            continue
+        total = 0.0
+        for t in range(starts.size):
+            p = _advance(docs, at[t], ends[t], d)
+            at[t] = p
+            if p < ends[t] and docs[p] == d:
+                total += np.float64(_score(docs, freqs, norms, cache, scores, use_scores, weights[t], p))
+        s = np.float32(total)
+        if s < theta:
+            continue
+        m = _push(k, m, d, s, out_docs, out_scores)
+        if m == k and out_scores[0] > theta:
+            theta = out_scores[0]
     return m, theta
 
 
 @njit(cache=True, nogil=True)
-def max_score(field, clauses, essential, rest, rest_bounds, floor, span, acc, marks, k, out_docs, out_scores):  # type: ignore[no-untyped-def]
-    """MaxScore over a disjunction. ``field``: (docs, freqs, norms, cache, scores, use_scores);
-    ``clauses``: (starts, ends, weights) in clause order; ``essential``: the clauses whose postings are
-    summed, in clause order; ``rest``: the others, best bound first, with their bounds ``rest_bounds``;
-    ``floor``: a lower bound of the k-th best score.
+def _non_essential(order, bounds, theta):  # type: ignore[no-untyped-def]
+    """How many of the weakest clauses (``order``: weakest bound first) have bounds adding up below
+    ``theta``: a document matching only those cannot reach it."""
+    total = 0.0
+    r = 0
+    while r < order.size:
+        total += bounds[order[r]]
+        if not np.float32(total * MARGIN) < theta:
+            break
+        r += 1
+    return r
 
-    Span by span (doc ids ``span`` at a time), the essential clauses' postings are added to their
-    documents' float64 sums and their documents marked, then the span's marked documents are probed
-    (:func:`_probe_marked`) while their sums are still in the CPU's cache; the probing cursors and the
-    threshold carry over from span to span, since spans come in doc-id order. (Ranking the partial sums
-    first, for a higher starting threshold, cost more than it saved.)
-    Returns how many hits were kept, left in rank order; ``acc`` and ``marks`` are left zeroed."""
+
+@njit(cache=True, nogil=True)
+def max_score(field, clauses, terms, span, acc, touched, buf, k, out_docs, out_scores):  # type: ignore[no-untyped-def]
+    """MaxScore over a disjunction. ``field``: (docs, freqs, norms, cache, scores, use_scores);
+    ``clauses``: (starts, ends, weights) in clause order; ``terms``: (offsets, largest, tids) for
+    :func:`term_bounds`, each clause's best score.
+
+    The rarest clause with ``k`` postings gives the first lower bound of the k-th best score, its own
+    k-th best (:func:`kth_best`). Then span by span (doc ids ``span`` at a time): the clauses whose bounds
+    add up below the k-th best score known are non-essential (:func:`_non_essential`); the others'
+    postings in the span are added to their documents' float64 sums, in clause order, and their documents
+    listed; the list is put in doc-id order (:func:`_radix_sort`) and probed (:func:`_probe`) while the
+    sums are still in the CPU's cache. The threshold only rises, so a clause once non-essential stays so
+    and the essential ones' summing cursors never skip; the probing cursors and the threshold carry over,
+    since spans come in doc-id order.
+    Returns how many hits were kept, left in rank order; ``acc`` is left zeroed."""
     docs, freqs, norms, cache, scores, use_scores = field
     starts, ends, weights = clauses
-    theta = np.float32(floor)
-    rest_bound = 0.0
-    for j in range(rest.size):
-        rest_bound += rest_bounds[j]
+    offsets, largest, tids = terms
+    bounds = term_bounds(offsets, docs, freqs, norms, cache, largest, tids, weights)
+    order = np.argsort(bounds, kind="mergesort")  # weakest bound first (stable)
+    theta = np.float32(0.0)
+    rare = -1
+    for t in range(starts.size):
+        if ends[t] - starts[t] >= k and (rare < 0 or ends[t] - starts[t] < ends[rare] - starts[rare]):
+            rare = t
+    if rare >= 0:
+        theta = kth_best(docs, freqs, norms, cache, scores, use_scores, starts[rare], ends[rare], weights[rare], k)
+    essential = np.ones(starts.size, dtype=np.bool_)
+    counts = np.empty(256, dtype=np.int64)
     summed = starts.copy()  # the essential clauses' summing cursors
     at = starts.copy()  # every clause's probing cursor
     m = 0
     lo = 0
     while True:
         hi = lo + span
+        rest = _non_essential(order, bounds, theta)
+        for j in range(rest):
+            essential[order[j]] = False
         more = False
-        first = hi
-        last = -1
-        for t in essential:
+        nt = 0
+        for t in range(starts.size):
+            if not essential[t]:
+                continue
             w = weights[t]
             p = summed[t]
             end = ends[t]
-            if p < end and docs[p] < first:
-                first = docs[p]
             while p < end:
                 d = docs[p]
                 if d >= hi:
                     more = True
                     break
-                acc[d] += np.float64(_score(docs, freqs, norms, cache, scores, use_scores, w, p))
-                marks[d >> 6] |= np.uint64(1) << np.uint64(d & 63)
+                a = acc[d]
+                touched[nt] = d
+                nt += a == 0.0
+                acc[d] = a + np.float64(_score(docs, freqs, norms, cache, scores, use_scores, w, p))
                 p += 1
-            if p > summed[t] and docs[p - 1] > last:
-                last = docs[p - 1]
             summed[t] = p
-        if last >= 0:
-            m, theta = _probe_marked(
-                first, last, acc, marks, rest, rest_bounds, rest_bound, field, clauses, at, theta, k, m,
-                out_docs, out_scores,
-            )  # fmt: skip
+        _radix_sort(nt, touched, lo, buf, counts)
+        m, theta = _probe(nt, touched, acc, order, rest, bounds, field, clauses, at, theta, k, m, out_docs, out_scores)
         if not more:
             break
         lo = hi

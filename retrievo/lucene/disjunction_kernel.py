@@ -8,21 +8,22 @@ numba (the compiler bm25s uses for its fastest backend) one pass does it all, te
 1. each posting's BM25 score is computed from its freq and its document's norm byte with the scorer's
    own float32 operations (``w - w / (1 + freq * cache[norm])``), so it is bit-identical to
    :func:`retrievo.index.bm25.score`;
-2. it is added to its document's float64 sum in clause order (the evaluator's disjunction sum), and the
-   document is marked in a bitmap of touched documents;
-3. after each doc-id span (:data:`SPAN`), the span's marked documents, read back from the bitmap in
-   doc-id order while their sums are still in the CPU's cache, have their sums rounded once to float32
-   and offered to a k-sized heap ordered by score descending then doc id ascending (the top docs' tie
-   order); sums and marks are zeroed again, so the scratch arrays serve the next query without clearing
-   ``max_doc`` entries.
+2. it is added to its document's float64 sum in clause order (the evaluator's disjunction sum), and a
+   document seen for the first time in its doc-id span (:data:`SPAN`) is appended to the span's list;
+3. after each span, its listed documents -- their sums still in the CPU's cache -- have their sums
+   rounded once to float32 and offered to a k-sized heap ordered by score descending then doc id
+   ascending (the top docs' tie order); the sums are zeroed again, so the scratch arrays serve the next
+   query without clearing ``max_doc`` entries.
 
-The union's size (``hits.total``) is the number of marked documents, counted as they are read back.
+The sums write every posting's document into the list and advance its end only for a new document (no
+branch to mispredict), so the list has one slot more than a span has documents. The union's size
+(``hits.total``) is the lists' total length, counted for free.
 
 On large indices, when ``hits.total`` needs no exact count, :func:`top_k_max_score` reads less: with a
 lower bound of the k-th best score known (the rarest clause's own k-th best), the clauses whose best
 scores add up below it are not summed, and only the touched documents that can still reach it are scored
 in full (MaxScore, as Lucene's ``MaxScoreBulkScorer`` skips non-essential clauses); each term's best score
-comes from :func:`largest_products`, found once per term.
+comes from its largest ``freq * cache[norm]``, found once per term and field snapshot.
 
 numba is an optional dependency: without it (or with ``ENABLED`` switched off) the numpy path runs, with
 the same results.
@@ -51,7 +52,7 @@ MIN_DOCS = 50_000
 
 #: Documents summed at a time: every clause's postings in one doc-id span are added before the next span,
 #: so the span's sums (8 bytes a document) stay in the CPU's cache while each clause adds to them and while
-#: they are read back. A multiple of 64: a span's marks are whole words of the bitmap.
+#: they are read back. At most 65,536: MaxScore sorts a span's documents by two byte-wide radix passes.
 SPAN = 1 << 15
 
 
@@ -72,18 +73,23 @@ def available() -> bool:
 
 
 class _Scratch(threading.local):
-    """Per-thread sums and marks, kept zeroed between queries (the kernels clear the entries they used),
-    so a query costs its postings, not the index's size."""
+    """Per-thread sums and span lists, kept zeroed between queries (the kernels clear the entries they
+    used), so a query costs its postings, not the index's size."""
 
     def __init__(self) -> None:
         self.acc = np.zeros(0, dtype=np.float64)
-        self.marks = np.zeros(0, dtype=np.uint64)
+        self.touched = np.zeros(0, dtype=np.int32)
+        self.buf = np.zeros(0, dtype=np.int32)
 
-    def sized(self, n: int) -> tuple[np.ndarray, np.ndarray]:
+    def sized(self, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(sums for ``n`` documents, a span's list with one spare slot -- the sums write ahead --, a
+        buffer for sorting it)."""
         if self.acc.size < n:
             self.acc = np.zeros(n, dtype=np.float64)
-            self.marks = np.zeros((n + 63) >> 6, dtype=np.uint64)
-        return self.acc, self.marks
+        if self.touched.size < SPAN + 1:
+            self.touched = np.zeros(SPAN + 1, dtype=np.int32)
+            self.buf = np.zeros(SPAN, dtype=np.int32)
+        return self.acc, self.touched, self.buf
 
 
 _SCRATCH = _Scratch()
@@ -139,46 +145,39 @@ def top_k(field: FieldArrays, clauses: ClauseRanges, max_doc: int, k: int) -> tu
 
 
 def top_k_max_score(
-    field: FieldArrays, clauses: ClauseRanges, bounds: np.ndarray, floor: np.float32, max_doc: int, k: int
+    field: FieldArrays, clauses: ClauseRanges, inv: InvertedField, tids: np.ndarray, max_doc: int, k: int
 ) -> tuple[np.ndarray, np.ndarray]:
     """(docs, scores): what :func:`top_k` ranks first, found with MaxScore, for searches whose
-    ``hits.total`` needs no count of the matches. ``bounds``: each clause's best score; ``floor``: a lower
-    bound of the k-th best score (0 when none is known).
+    ``hits.total`` needs no count of the matches; ``tids``: the clauses' terms in ``inv``.
 
-    The clauses, weakest bound first, whose bounds add up below ``floor`` are non-essential: a document
-    matching only those cannot enter the top k. The essential clauses' postings are summed as :func:`top_k`
-    sums them; a touched document is then scored in full only if its partial sum plus the non-essential
-    clauses' bounds (tightened one clause at a time) can still reach the k-th best score known so far
-    (``disjunction_jit.max_score``: span by span, while the sums are in the CPU's cache)."""
+    The clauses, weakest bound first, whose bounds (their best scores) add up below the k-th best score
+    known (at first the rarest clause's own k-th best score, when it has ``k`` postings) are
+    non-essential: a document matching only those cannot enter the top k. The essential clauses' postings
+    are summed as :func:`top_k` sums them; a touched document is then scored in full only if its partial
+    sum plus the non-essential clauses' bounds (tightened one clause at a time) can still reach the k-th
+    best score known. ``disjunction_jit.max_score`` does it all in one call (Python between the steps
+    ran with caches the postings had just emptied), span by span while the sums are in the CPU's cache,
+    re-dividing the clauses as the k-th best score rises."""
     jit = _jit()
     assert jit is not None
-    order = np.argsort(bounds, kind="stable")
-    prefix = np.cumsum(bounds[order])
-    rest = int(np.count_nonzero((prefix * jit.MARGIN).astype(np.float32) < floor))
-    if rest == 0:  # every clause is essential
-        return top_k(field, clauses, max_doc, k)[:2]
-    essential = np.sort(order[rest:])  # clause order: the partial sums add in the evaluator's order
-    weakest = order[:rest][::-1].copy()  # the non-essential clauses, best bound first
-    acc, marks = _SCRATCH.sized(max_doc)
+    acc, touched, buf = _SCRATCH.sized(max_doc)
     heap = _Heap.of(k)
     m = jit.max_score(
         (field.docs, field.freqs, field.norms, field.cache, *_posting_scores(field)),
         (clauses.starts, clauses.ends, clauses.weights),
-        essential, weakest, bounds[weakest], floor, SPAN, acc, marks, k, heap.docs, heap.scores,
+        (inv.offsets, _largest_products(inv), tids),
+        SPAN, acc, touched, buf, k, heap.docs, heap.scores,
     )  # fmt: skip
     return heap.ordered(m)
 
 
-def kth_best(field: FieldArrays, clauses: ClauseRanges, t: int, k: int) -> np.float32:
-    """The ``k``-th best score of clause ``t``'s own postings (0 when it has fewer): every document's
-    score is at least its score for any one clause, so this is a lower bound of the k-th best score."""
+def term_bounds(inv: InvertedField, tids: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """The best score of each term ``tids[i]`` at ``weights[i]``, as :func:`top_k_max_score` bounds its
+    clauses."""
     jit = _jit()
-    assert jit is not None
-    scores, use_scores = _posting_scores(field)
-    start, end, weight = int(clauses.starts[t]), int(clauses.ends[t]), clauses.weights[t]
-    return np.float32(
-        jit.kth_best(field.docs, field.freqs, field.norms, field.cache, scores, use_scores, start, end, weight, k)
-    )
+    assert jit is not None and inv.norms is not None
+    table = _largest_products(inv)
+    return jit.term_bounds(inv.offsets, inv.docs, inv.freqs, inv.norms, inv.norm_cache, table, tids, weights)
 
 
 def _posting_scores(field: FieldArrays) -> tuple[np.ndarray, bool]:
@@ -193,28 +192,24 @@ _NO_SCORES = np.zeros(0, dtype=np.float32)
 _LARGEST: weakref.WeakKeyDictionary[InvertedField, np.ndarray] = weakref.WeakKeyDictionary()
 
 
-def largest_products(inv: InvertedField, tids: np.ndarray) -> np.ndarray:
-    """Each term's largest ``freq * cache[norm]`` over its postings (float32 products, as the scorer's),
-    for the terms ``tids``: found once per term and field snapshot, the first time a search needs it."""
-    jit = _jit()
-    assert jit is not None and inv.norms is not None
+def _largest_products(inv: InvertedField) -> np.ndarray:
+    """The field's table of each term's largest ``freq * cache[norm]``, filled as searches need them."""
     table = _LARGEST.get(inv)
     if table is None:
         table = _LARGEST.setdefault(inv, np.full(inv.offsets.size - 1, np.nan, dtype=np.float32))
-    jit.largest_products(inv.offsets, inv.docs, inv.freqs, inv.norms, inv.norm_cache, tids, table)
-    return table[tids]
+    return table
 
 
 def _sum(jit: ModuleType, field: FieldArrays, clauses: ClauseRanges, max_doc: int, heap: _Heap) -> tuple[int, int]:
     """The clauses' postings summed per document, the best ``k`` sums kept in ``heap`` in rank order, the
     scratch zeroed again. Returns (hits kept, documents touched). Two loops: a flag inside one costs more."""
-    acc, marks = _SCRATCH.sized(max_doc)
+    acc, touched, _ = _SCRATCH.sized(max_doc)
     starts, ends, weights = clauses
     k = heap.docs.size
     if field.cached is not None:
-        found = jit.sum_cached(field.docs, field.cached, starts, ends, SPAN, acc, marks, k, *heap)
+        found = jit.sum_cached(field.docs, field.cached, starts, ends, SPAN, acc, touched, k, *heap)
     else:
         found = jit.sum_computed(
-            field.docs, field.freqs, field.norms, field.cache, starts, ends, weights, SPAN, acc, marks, k, *heap
+            field.docs, field.freqs, field.norms, field.cache, starts, ends, weights, SPAN, acc, touched, k, *heap
         )
     return int(found[0]), int(found[1])

@@ -195,14 +195,8 @@ def _compiled_top_k(terms: list[_Clause], n: int, k: int, counted: int | None) -
     # large indices, no count needed: MaxScore skips what cannot enter (on small ones every posting's
     # sum stays in the CPU's cache, and adding them all costs less than choosing which to skip)
     if counted is not None and len(terms) > 1 and n > DENSE_MAX_DOCS:
-        bounds = term_bounds(inv, [t.tid for t in terms], ranges.weights)
-        # the rarest clause with k postings: its k-th best score is cheap to find and usually high
-        sizes = ranges.ends - ranges.starts
-        floor = np.float32(0.0)
-        if sizes.max() >= k:
-            rare = int(np.argmin(np.where(sizes >= k, sizes, np.iinfo(np.int64).max)))
-            floor = disjunction_kernel.kth_best(field, ranges, rare, k)
-        found = disjunction_kernel.top_k_max_score(field, ranges, bounds, floor, n, k)
+        tids = np.array([t.tid for t in terms], dtype=np.int64)
+        found = disjunction_kernel.top_k_max_score(field, ranges, inv, tids, n, k)
         return (*found, counted)
     docs, scores, union = disjunction_kernel.top_k(field, ranges, n, k)
     return docs, scores, union if counted is None else counted
@@ -216,13 +210,6 @@ def _compiled(terms: list[_Clause]) -> bool:
     if inv.max_doc < disjunction_kernel.MIN_DOCS or not disjunction_kernel.available():
         return False
     return inv.norms is not None and all(t.inv is inv and t.weight > 0 for t in terms)
-
-
-def term_bounds(inv: InvertedField, tids: list[int], weights: np.ndarray) -> np.ndarray:
-    """The best score of each term ``tids[i]`` at ``weights[i]``: the score of its largest
-    ``freq * normInverse`` (BM25's score grows with it, rounding included), as float64."""
-    largest = disjunction_kernel.largest_products(inv, np.array(tids, dtype=np.int64))
-    return bm25.score(weights, largest, np.ones(len(tids), dtype=np.float32)).astype(np.float64)
 
 
 def _cached_scores(terms: list[_Clause]) -> np.ndarray | None:

@@ -108,4 +108,4 @@ def test_max_score_skips_clauses(searcher, monkeypatch) -> None:
     assert best_frequent < fifth_rare
     tid = inv.terms[frequent]
     weight = np.array([bm25.term_weight(1.0, inv.idfs[tid])], dtype=np.float32)
-    assert pruning.term_bounds(inv, [tid], weight)[0] == best_frequent
+    assert disjunction_kernel.term_bounds(inv, np.array([tid]), weight)[0] == best_frequent
