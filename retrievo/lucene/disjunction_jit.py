@@ -18,9 +18,6 @@ from numba import njit
 #: float64 sums of the same clause scores in another order differ by far less than this factor.
 MARGIN = 1.0 + 1e-12
 
-#: Postings :func:`_advance` steps over one by one before galloping.
-LINEAR_STEPS = 8
-
 
 @njit(cache=True, nogil=True)
 def _score(docs, freqs, norms, cache, scores, use_scores, weight, p):  # type: ignore[no-untyped-def]
@@ -47,14 +44,21 @@ def _push(k, m, d, s, out_docs, out_scores):  # type: ignore[no-untyped-def]
         out_scores[j] = s
         out_docs[j] = d
         return m + 1
-    if not (s > out_scores[0] or (s == out_scores[0] and d < out_docs[0])):
-        return m
+    if s > out_scores[0] or (s == out_scores[0] and d < out_docs[0]):
+        _sift_down(m, d, s, out_docs, out_scores)
+    return m
+
+
+@njit(cache=True, nogil=True)
+def _sift_down(size, d, s, out_docs, out_scores):  # type: ignore[no-untyped-def]
+    """(``d``, ``s``) put in the root's place of the heap's first ``size`` entries and moved down past
+    every worse child."""
     j = 0
     while True:
         c = 2 * j + 1
-        if c >= m:
+        if c >= size:
             break
-        if c + 1 < m and (
+        if c + 1 < size and (
             out_scores[c + 1] < out_scores[c] or (out_scores[c + 1] == out_scores[c] and out_docs[c + 1] > out_docs[c])
         ):
             c += 1
@@ -66,7 +70,6 @@ def _push(k, m, d, s, out_docs, out_scores):  # type: ignore[no-untyped-def]
             break
     out_scores[j] = s
     out_docs[j] = d
-    return m
 
 
 @njit(cache=True, nogil=True)
@@ -76,24 +79,7 @@ def _sort_heap(m, out_docs, out_scores):  # type: ignore[no-untyped-def]
     for end in range(m - 1, 0, -1):
         d, s = out_docs[end], out_scores[end]
         out_docs[end], out_scores[end] = out_docs[0], out_scores[0]
-        j = 0
-        while True:
-            c = 2 * j + 1
-            if c >= end:
-                break
-            if c + 1 < end and (
-                out_scores[c + 1] < out_scores[c]
-                or (out_scores[c + 1] == out_scores[c] and out_docs[c + 1] > out_docs[c])
-            ):
-                c += 1
-            if out_scores[c] < s or (out_scores[c] == s and out_docs[c] > d):
-                out_scores[j] = out_scores[c]
-                out_docs[j] = out_docs[c]
-                j = c
-            else:
-                break
-        out_scores[j] = s
-        out_docs[j] = d
+        _sift_down(end, d, s, out_docs, out_scores)
 
 
 @njit(cache=True, nogil=True)
@@ -270,10 +256,6 @@ def _advance(docs, p, end, target):  # type: ignore[no-untyped-def]
     binary search, as a skip list would."""
     if p >= end or docs[p] >= target:
         return p
-    for _ in range(LINEAR_STEPS):  # probes come in doc-id order: the next posting is usually near
-        p += 1
-        if p >= end or docs[p] >= target:
-            return p
     lo = p  # docs[lo] < target
     step = 1
     hi = p + 1

@@ -32,6 +32,7 @@ response then reports the limit with relation ``gte``, as Elasticsearch does).
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
 
 import numpy as np
@@ -204,12 +205,30 @@ def _compiled_top_k(terms: list[_Clause], n: int, k: int, counted: int | None) -
 
 def _compiled(terms: list[_Clause]) -> bool:
     """Whether the compiled kernel takes the query: an index large enough to pay for it, one field with
-    norms, every weight positive (a zero-boost clause matches with score 0, which the kernel's
-    touched-document test cannot see)."""
+    norms, every posting's score above 0 (the kernel lists a document the first time its sum leaves 0:
+    a zero-boost clause, or a document so much longer than the average that ``1 + freq * normInverse``
+    rounds to 1, would match unseen)."""
     inv = terms[0].inv
-    if inv.max_doc < disjunction_kernel.MIN_DOCS or not disjunction_kernel.available():
+    if inv.max_doc < disjunction_kernel.MIN_DOCS or not disjunction_kernel.available() or inv.norms is None:
         return False
-    return inv.norms is not None and all(t.inv is inv and t.weight > 0 for t in terms)
+    least = _least_norm_inverse(inv)
+    return all(t.inv is inv and t.weight - t.weight / (_F32_ONE + least) > 0 for t in terms)
+
+
+_F32_ONE = np.float32(1.0)
+
+#: Per field snapshot, the smallest ``normInverse`` any of its documents has (its longest document's).
+_LEAST_NORM_INVERSE: weakref.WeakKeyDictionary[InvertedField, np.float32] = weakref.WeakKeyDictionary()
+
+
+def _least_norm_inverse(inv: InvertedField) -> np.float32:
+    least = _LEAST_NORM_INVERSE.get(inv)
+    if least is None:
+        assert inv.norms is not None
+        least = _LEAST_NORM_INVERSE.setdefault(
+            inv, inv.norm_cache[int(inv.norms.max())] if inv.norms.size else _F32_ONE
+        )
+    return least
 
 
 def _cached_scores(terms: list[_Clause]) -> np.ndarray | None:
@@ -255,9 +274,10 @@ def _dense_top_k(
     """Every posting added into one dense array (the evaluator's own sum), then the top k of the
     documents reaching ``threshold``; ``total`` (``None``: count the matches) comes back counted."""
     docs = np.concatenate([t.docs for t in terms])
-    sums = np.bincount(docs, weights=np.concatenate([t.all_scores() for t in terms]).astype(np.float64), minlength=n)
-    if total is None:  # every score is positive unless a boost is 0: then count the postings' union
-        positive = all(t.weight > 0 for t in terms)
+    scores = np.concatenate([t.all_scores() for t in terms])
+    sums = np.bincount(docs, weights=scores.astype(np.float64), minlength=n)
+    if total is None:  # a posting scoring 0 (a zero or tiny boost) still matches: then count the union
+        positive = scores.size == 0 or scores.min() > 0
         total = int(np.count_nonzero(sums)) if positive else int(_union(terms, n).size)
     acc = sums.astype(np.float32)
     cand = np.flatnonzero(acc >= threshold) if threshold > 0 else _union(terms, n)

@@ -109,3 +109,15 @@ def test_max_score_skips_clauses(searcher, monkeypatch) -> None:
     tid = inv.terms[frequent]
     weight = np.array([bm25.term_weight(1.0, inv.idfs[tid])], dtype=np.float32)
     assert disjunction_kernel.term_bounds(inv, np.array([tid]), weight)[0] == best_frequent
+
+
+@pytest.mark.parametrize("boost", [0.0, 1e-45])
+def test_clauses_scoring_zero_rank_as_the_numpy_sum(searcher, monkeypatch, boost) -> None:
+    """A clause whose postings score 0 (boost 0, or a boost so small that ``w - w / (1 + x)`` rounds to 0)
+    still matches: the kernel, which lists a document when its sum first leaves 0, must not take it."""
+    terms = (TermClause("body", "w3", boost), TermClause("body", "w40", 1.0), TermClause("body", "w7", boost))
+    for track in (True, False):
+        want = _rank(searcher, terms, N_DOCS, track, "numpy", monkeypatch)
+        assert want is not None and 0 in want[1]  # documents scoring 0 are among the hits
+        for way in ("sum", "max_score"):
+            assert _rank(searcher, terms, N_DOCS, track, way, monkeypatch) == want, way
