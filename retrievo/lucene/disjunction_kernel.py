@@ -159,7 +159,7 @@ def top_k_max_score(
     ran with caches the postings had just emptied), span by span while the sums are in the CPU's cache,
     re-dividing the clauses as the k-th best score rises."""
     jit = _jit()
-    assert jit is not None
+    assert jit is not None and SPAN <= 1 << 16  # a span's documents are radix-sorted a byte at a time
     acc, touched, buf = _SCRATCH.sized(max_doc)
     heap = _Heap.of(k)
     m = jit.max_score(
