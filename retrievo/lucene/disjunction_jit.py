@@ -322,6 +322,24 @@ def _probe(nt, touched, acc, order, rest, bounds, field, clauses, at, theta, k, 
 
 
 @njit(cache=True, nogil=True)
+def _reachable(nt, touched, acc, order, rest, bounds, theta):  # type: ignore[no-untyped-def]
+    """The listed documents whose partial sum plus every non-essential bound can still reach ``theta``,
+    kept in place (the others' sums zeroed), without a branch on the data. Returns how many."""
+    rest_bound = 0.0
+    for j in range(rest):
+        rest_bound += bounds[order[j]]
+    kept = 0
+    for i in range(nt):
+        d = touched[i]
+        a = acc[d]
+        keep = not np.float32((a + rest_bound) * MARGIN) < theta
+        touched[kept] = d
+        kept += keep
+        acc[d] = a if keep else 0.0
+    return kept
+
+
+@njit(cache=True, nogil=True)
 def _non_essential(order, bounds, theta):  # type: ignore[no-untyped-def]
     """How many of the weakest clauses (``order``: weakest bound first) have bounds adding up below
     ``theta``: a document matching only those cannot reach it."""
@@ -392,6 +410,7 @@ def max_score(field, clauses, terms, span, acc, touched, buf, k, out_docs, out_s
                 acc[d] = a + np.float64(_score(docs, freqs, norms, cache, scores, use_scores, w, p))
                 p += 1
             summed[t] = p
+        nt = _reachable(nt, touched, acc, order, rest, bounds, theta)
         _radix_sort(nt, touched, lo, buf, counts)
         m, theta = _probe(nt, touched, acc, order, rest, bounds, field, clauses, at, theta, k, m, out_docs, out_scores)
         if not more:
