@@ -9,6 +9,8 @@ BM25 in ``test_pruning.py``.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -121,3 +123,29 @@ def test_clauses_scoring_zero_rank_as_the_numpy_sum(searcher, monkeypatch, boost
         assert want is not None and 0 in want[1]  # documents scoring 0 are among the hits
         for way in ("sum", "max_score"):
             assert _rank(searcher, terms, N_DOCS, track, way, monkeypatch) == want, way
+
+
+def test_threads_rank_as_one_at_a_time(searcher, monkeypatch) -> None:
+    """The kernels release the GIL and keep their scratch per thread: searches running at once on several
+    threads (the server's pool) rank as they do alone, both compiled ways."""
+    rng = np.random.default_rng(5)
+    queries = [
+        tuple(
+            TermClause("body", VOCAB[int(j)], 1.0) for j in rng.choice(120, size=int(rng.integers(2, 6)), replace=False)
+        )
+        for _ in range(40)
+    ]
+    want = [_rank(searcher, q, 10, False, "numpy", monkeypatch) for q in queries]
+    with monkeypatch.context() as m:
+        m.setattr(disjunction_kernel, "MIN_DOCS", 0)
+        for dense_max in (10**9, 0):  # summing every posting, then MaxScore
+            m.setattr(pruning, "DENSE_MAX_DOCS", dense_max)
+
+            def ranked(i: int) -> tuple[list[int], list[int]]:
+                found = pruning.top_k_disjunction(searcher, queries[i % len(queries)], 10, False)
+                assert found is not None
+                return found[0].tolist(), found[1].view(np.uint32).tolist()
+
+            with ThreadPoolExecutor(max_workers=4) as pool:
+                got = list(pool.map(ranked, range(8 * len(queries))))
+            assert all(got[i] == want[i % len(queries)][:2] for i in range(len(got)))
