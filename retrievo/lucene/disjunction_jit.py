@@ -102,77 +102,55 @@ def _offer(k, m, nt, touched, acc, out_docs, out_scores):  # type: ignore[no-unt
 
 
 @njit(cache=True, nogil=True)
-def sum_computed(  # type: ignore[no-untyped-def]
-    docs, freqs, norms, cache, starts, ends, weights, span, acc, touched, k, out_docs, out_scores
-):
-    """Every posting's score, computed from its freq and norm byte, added to its document's float64 sum,
-    clause after clause within each doc-id span, the span's documents listed once each; after each span,
-    they are offered to the heap (:func:`_offer`) while their sums are still in the CPU's cache.
-    Returns (hits kept, left in rank order; documents touched)."""
-    one = np.float32(1.0)
-    at = starts.copy()
-    m = 0
-    union = 0
-    lo = 0
-    while True:
-        hi = lo + span
-        more = False
-        nt = 0
-        for t in range(starts.size):
-            w = weights[t]
-            p = at[t]
-            end = ends[t]
-            while p < end:
-                d = docs[p]
-                if d >= hi:
-                    more = True
-                    break
-                s = w - w / (one + np.float32(freqs[p]) * cache[norms[d]])
-                a = acc[d]
-                touched[nt] = d  # kept only when the document is new: branch-free
-                nt += a == 0.0
-                acc[d] = a + np.float64(s)
-                p += 1
-            at[t] = p
-        m = _offer(k, m, nt, touched, acc, out_docs, out_scores)
-        union += nt
-        if not more:
-            _sort_heap(m, out_docs, out_scores)
-            return m, union
-        lo = hi
+def _sum_span(field, clauses, summing, at, hi, acc, touched):  # type: ignore[no-untyped-def]
+    """The postings below doc ``hi`` of the clauses marked in ``summing``, from their cursors ``at`` on,
+    added to their documents' float64 sums in clause order; each document new to the span listed once in
+    ``touched`` (every posting writes its document at the list's end, and only a document whose sum was
+    still 0 moves the end on: no branch on the data). Returns (documents listed, whether any clause has
+    postings past ``hi``)."""
+    docs, freqs, norms, cache, scores, use_scores = field
+    starts, ends, weights = clauses
+    nt = 0
+    more = False
+    for t in range(starts.size):
+        if not summing[t]:
+            continue
+        w = weights[t]
+        p = at[t]
+        end = ends[t]
+        while p < end:
+            d = docs[p]
+            if d >= hi:
+                more = True
+                break
+            a = acc[d]
+            touched[nt] = d
+            nt += a == 0.0
+            acc[d] = a + np.float64(_score(docs, freqs, norms, cache, scores, use_scores, w, p))
+            p += 1
+        at[t] = p
+    return nt, more
 
 
 @njit(cache=True, nogil=True)
-def sum_cached(docs, scores, starts, ends, span, acc, touched, k, out_docs, out_scores):  # type: ignore[no-untyped-def]
-    """:func:`sum_computed` reading each posting's precomputed score."""
+def top_k(field, clauses, span, acc, touched, k, out_docs, out_scores):  # type: ignore[no-untyped-def]
+    """Every posting summed per document (:func:`_sum_span`), doc-id span by span; after each span, its
+    documents offered to the heap (:func:`_offer`) while their sums are still in the CPU's cache.
+    Returns (hits kept, left in rank order; documents touched)."""
+    starts = clauses[0]
+    summing = np.ones(starts.size, dtype=np.bool_)
     at = starts.copy()
     m = 0
     union = 0
     lo = 0
     while True:
-        hi = lo + span
-        more = False
-        nt = 0
-        for t in range(starts.size):
-            p = at[t]
-            end = ends[t]
-            while p < end:
-                d = docs[p]
-                if d >= hi:
-                    more = True
-                    break
-                a = acc[d]
-                touched[nt] = d
-                nt += a == 0.0
-                acc[d] = a + np.float64(scores[p])
-                p += 1
-            at[t] = p
+        nt, more = _sum_span(field, clauses, summing, at, lo + span, acc, touched)
         m = _offer(k, m, nt, touched, acc, out_docs, out_scores)
         union += nt
         if not more:
             _sort_heap(m, out_docs, out_scores)
             return m, union
-        lo = hi
+        lo += span
 
 
 @njit(cache=True, nogil=True)
@@ -387,34 +365,15 @@ def max_score(field, clauses, terms, span, acc, touched, buf, k, out_docs, out_s
     m = 0
     lo = 0
     while True:
-        hi = lo + span
         rest = _non_essential(order, bounds, theta)
         for j in range(rest):
             essential[order[j]] = False
-        more = False
-        nt = 0
-        for t in range(starts.size):
-            if not essential[t]:
-                continue
-            w = weights[t]
-            p = summed[t]
-            end = ends[t]
-            while p < end:
-                d = docs[p]
-                if d >= hi:
-                    more = True
-                    break
-                a = acc[d]
-                touched[nt] = d
-                nt += a == 0.0
-                acc[d] = a + np.float64(_score(docs, freqs, norms, cache, scores, use_scores, w, p))
-                p += 1
-            summed[t] = p
+        nt, more = _sum_span(field, clauses, essential, summed, lo + span, acc, touched)
         nt = _reachable(nt, touched, acc, order, rest, bounds, theta)
         _radix_sort(nt, touched, lo, buf, counts)
         m, theta = _probe(nt, touched, acc, order, rest, bounds, field, clauses, at, theta, k, m, out_docs, out_scores)
         if not more:
             break
-        lo = hi
+        lo += span
     _sort_heap(m, out_docs, out_scores)
     return m

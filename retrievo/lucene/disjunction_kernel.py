@@ -202,14 +202,11 @@ def _largest_products(inv: InvertedField) -> np.ndarray:
 
 def _sum(jit: ModuleType, field: FieldArrays, clauses: ClauseRanges, max_doc: int, heap: _Heap) -> tuple[int, int]:
     """The clauses' postings summed per document, the best ``k`` sums kept in ``heap`` in rank order, the
-    scratch zeroed again. Returns (hits kept, documents touched). Two loops: a flag inside one costs more."""
+    scratch zeroed again. Returns (hits kept, documents touched)."""
     acc, touched, _ = _SCRATCH.sized(max_doc)
-    starts, ends, weights = clauses
-    k = heap.docs.size
-    if field.cached is not None:
-        found = jit.sum_cached(field.docs, field.cached, starts, ends, SPAN, acc, touched, k, *heap)
-    else:
-        found = jit.sum_computed(
-            field.docs, field.freqs, field.norms, field.cache, starts, ends, weights, SPAN, acc, touched, k, *heap
-        )
+    found = jit.top_k(
+        (field.docs, field.freqs, field.norms, field.cache, *_posting_scores(field)),
+        (clauses.starts, clauses.ends, clauses.weights),
+        SPAN, acc, touched, heap.docs.size, heap.docs, heap.scores,
+    )  # fmt: skip
     return int(found[0]), int(found[1])
