@@ -341,8 +341,9 @@ def max_score(field, clauses, terms, span, acc, touched, buf, k, out_docs, out_s
     k-th best (:func:`kth_best`). Then span by span (doc ids ``span`` at a time): the clauses whose bounds
     add up below the k-th best score known are non-essential (:func:`_non_essential`); the others'
     postings in the span are added to their documents' float64 sums, in clause order, and their documents
-    listed; the list is put in doc-id order (:func:`_radix_sort`) and probed (:func:`_probe`) while the
-    sums are still in the CPU's cache. The threshold only rises, so a clause once non-essential stays so
+    listed (:func:`_sum_span`); those that can still reach the threshold (:func:`_reachable`) are put in
+    doc-id order (:func:`_radix_sort`) and probed (:func:`_probe`) while the sums are still in the CPU's
+    cache. The threshold only rises, so a clause once non-essential stays so
     and the essential ones' summing cursors never skip; the probing cursors and the threshold carry over,
     since spans come in doc-id order.
     Returns how many hits were kept, left in rank order; ``acc`` is left zeroed."""

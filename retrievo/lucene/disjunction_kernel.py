@@ -113,9 +113,6 @@ class ClauseRanges(NamedTuple):
     ends: np.ndarray
     weights: np.ndarray
 
-    def subset(self, chosen: np.ndarray) -> ClauseRanges:
-        return ClauseRanges(self.starts[chosen], self.ends[chosen], self.weights[chosen])
-
 
 class _Heap(NamedTuple):
     """The best ``k`` hits found so far, as a heap whose root is the worst kept one (until the kernel
@@ -139,9 +136,14 @@ def top_k(field: FieldArrays, clauses: ClauseRanges, max_doc: int, k: int) -> tu
     doc id ascending."""
     jit = _jit()
     assert jit is not None
+    acc, touched, _ = _SCRATCH.sized(max_doc)
     heap = _Heap.of(k)
-    m, union = _sum(jit, field, clauses, max_doc, heap)
-    return (*heap.ordered(m), union)
+    m, union = jit.top_k(
+        (field.docs, field.freqs, field.norms, field.cache, *_posting_scores(field)),
+        (clauses.starts, clauses.ends, clauses.weights),
+        SPAN, acc, touched, k, heap.docs, heap.scores,
+    )  # fmt: skip
+    return (*heap.ordered(m), int(union))
 
 
 def top_k_max_score(
@@ -198,15 +200,3 @@ def _largest_products(inv: InvertedField) -> np.ndarray:
     if table is None:
         table = _LARGEST.setdefault(inv, np.full(inv.offsets.size - 1, np.nan, dtype=np.float32))
     return table
-
-
-def _sum(jit: ModuleType, field: FieldArrays, clauses: ClauseRanges, max_doc: int, heap: _Heap) -> tuple[int, int]:
-    """The clauses' postings summed per document, the best ``k`` sums kept in ``heap`` in rank order, the
-    scratch zeroed again. Returns (hits kept, documents touched)."""
-    acc, touched, _ = _SCRATCH.sized(max_doc)
-    found = jit.top_k(
-        (field.docs, field.freqs, field.norms, field.cache, *_posting_scores(field)),
-        (clauses.starts, clauses.ends, clauses.weights),
-        SPAN, acc, touched, heap.docs.size, heap.docs, heap.scores,
-    )  # fmt: skip
-    return int(found[0]), int(found[1])
