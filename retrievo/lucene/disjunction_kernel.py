@@ -47,7 +47,8 @@ from retrievo.index.inverted import InvertedField
 ENABLED = os.environ.get("RETRIEVO_NUMBA", "1") != "0"
 
 #: Indices below this many documents keep the numpy path: it answers them in tens of microseconds, and
-#: the first compiled search of a process pays about a second to import numba and load the kernels.
+#: the first compiled search of a process pays about half a second to import numba and load the kernels
+#: (five seconds the very first time, when they compile).
 MIN_DOCS = 50_000
 
 #: Documents summed at a time: every clause's postings in one doc-id span are added before the next span,
