@@ -83,15 +83,16 @@ def _sort_heap(m, out_docs, out_scores):  # type: ignore[no-untyped-def]
 
 
 @njit(cache=True, nogil=True)
-def _offer(k, m, nt, touched, acc, out_docs, out_scores):  # type: ignore[no-untyped-def]
-    """The ``nt`` listed documents offered to the heap of the best ``k`` (``m`` kept so far) by their sums
-    rounded to float32; their sums are zeroed. Returns the hits kept."""
+def _offer(k, m, nt, touched, acc, lo, out_docs, out_scores):  # type: ignore[no-untyped-def]
+    """The ``nt`` listed documents of the span from doc ``lo`` offered to the heap of the best ``k`` (``m``
+    kept so far) by their sums rounded to float32; their sums are zeroed. Returns the hits kept."""
     root_s = out_scores[0] if m == k else np.float32(0.0)
     root_d = out_docs[0] if m == k else 0
     for i in range(nt):
-        d = touched[i]
-        s = np.float32(acc[d])
-        acc[d] = 0.0
+        x = touched[i]
+        d = lo + x
+        s = np.float32(acc[x])
+        acc[x] = 0.0
         if m == k and (s < root_s or (s == root_s and d > root_d)):
             continue  # cannot enter: the common case, decided without touching the heap
         m = _push(k, m, d, s, out_docs, out_scores)
@@ -102,12 +103,13 @@ def _offer(k, m, nt, touched, acc, out_docs, out_scores):  # type: ignore[no-unt
 
 
 @njit(cache=True, nogil=True)
-def _sum_span(field, clauses, summing, at, hi, acc, touched):  # type: ignore[no-untyped-def]
-    """The postings below doc ``hi`` of the clauses marked in ``summing``, from their cursors ``at`` on,
-    added to their documents' float64 sums in clause order; each document new to the span listed once in
-    ``touched`` (every posting writes its document at the list's end, and only a document whose sum was
-    still 0 moves the end on: no branch on the data). Returns (documents listed, whether any clause has
-    postings past ``hi``)."""
+def _sum_span(field, clauses, summing, at, lo, hi, acc, touched):  # type: ignore[no-untyped-def]
+    """The postings from doc ``lo`` up to ``hi`` of the clauses marked in ``summing``, from their cursors
+    ``at`` on, added to their documents' float64 sums in clause order (``acc`` holds the span's sums, by
+    doc id minus ``lo``: it stays in the CPU's cache from span to span and query to query); each document
+    new to the span listed once in ``touched``, as its offset from ``lo`` (every posting writes its
+    document at the list's end, and only a document whose sum was still 0 moves the end on: no branch on
+    the data). Returns (documents listed, whether any clause has postings past ``hi``)."""
     docs, freqs, norms, cache, scores, use_scores = field
     starts, ends, weights = clauses
     nt = 0
@@ -123,10 +125,11 @@ def _sum_span(field, clauses, summing, at, hi, acc, touched):  # type: ignore[no
             if d >= hi:
                 more = True
                 break
-            a = acc[d]
-            touched[nt] = d
+            x = d - lo
+            a = acc[x]
+            touched[nt] = x
             nt += a == 0.0
-            acc[d] = a + np.float64(_score(docs, freqs, norms, cache, scores, use_scores, w, p))
+            acc[x] = a + np.float64(_score(docs, freqs, norms, cache, scores, use_scores, w, p))
             p += 1
         at[t] = p
     return nt, more
@@ -144,8 +147,8 @@ def top_k(field, clauses, span, acc, touched, k, out_docs, out_scores):  # type:
     union = 0
     lo = 0
     while True:
-        nt, more = _sum_span(field, clauses, summing, at, lo + span, acc, touched)
-        m = _offer(k, m, nt, touched, acc, out_docs, out_scores)
+        nt, more = _sum_span(field, clauses, summing, at, lo, lo + span, acc, touched)
+        m = _offer(k, m, nt, touched, acc, lo, out_docs, out_scores)
         union += nt
         if not more:
             _sort_heap(m, out_docs, out_scores)
@@ -154,21 +157,21 @@ def top_k(field, clauses, span, acc, touched, k, out_docs, out_scores):  # type:
 
 
 @njit(cache=True, nogil=True)
-def _radix_sort(nt, touched, base, buf, counts):  # type: ignore[no-untyped-def]
-    """``touched[:nt]`` (doc ids from ``base`` to ``base + 65535``) sorted ascending in place: a stable
-    counting pass on the low byte of ``d - base`` into ``buf``, then one on the high byte back."""
+def _radix_sort(nt, touched, buf, counts):  # type: ignore[no-untyped-def]
+    """``touched[:nt]`` (offsets below 65,536) sorted ascending in place: a stable counting pass on the
+    low byte into ``buf``, then one on the high byte back."""
     for shift in (0, 8):
         src, dst = (touched, buf) if shift == 0 else (buf, touched)
         counts[:] = 0
         for i in range(nt):
-            counts[((src[i] - base) >> shift) & 255] += 1
+            counts[(src[i] >> shift) & 255] += 1
         total = 0
         for b in range(256):
             c = counts[b]
             counts[b] = total
             total += c
         for i in range(nt):
-            key = ((src[i] - base) >> shift) & 255
+            key = (src[i] >> shift) & 255
             dst[counts[key]] = src[i]
             counts[key] += 1
 
@@ -253,14 +256,17 @@ def _advance(docs, p, end, target):  # type: ignore[no-untyped-def]
 
 
 @njit(cache=True, nogil=True)
-def _probe(nt, touched, acc, order, rest, bounds, field, clauses, at, theta, k, m, out_docs, out_scores):  # type: ignore[no-untyped-def]
-    """MaxScore's probing of the ``nt`` listed documents, in doc-id order (their partial sums over the
-    essential clauses in ``acc``). The non-essential clauses are ``order[:rest]`` (weakest bound first).
-    Each document's bound -- its partial sum plus every non-essential bound -- is tightened clause by
-    clause, best bound first (a bound replaced by the posting's score, or by nothing), and the document
-    dropped as soon as it falls below ``theta``, the k-th best score known. The rest are scored in full --
-    each clause's posting found by its forward cursor in ``at``, added in clause order as the evaluator
-    adds them -- and offered to the heap, whose k-th best score then raises ``theta``. Sums are zeroed.
+def _probe(  # type: ignore[no-untyped-def]
+    nt, touched, acc, lo, order, rest, bounds, field, clauses, at, theta, k, m, out_docs, out_scores
+):
+    """MaxScore's probing of the ``nt`` listed documents of the span from doc ``lo``, in doc-id order
+    (their partial sums over the essential clauses in ``acc``). The non-essential clauses are
+    ``order[:rest]`` (weakest bound first). Each document's bound -- its partial sum plus every
+    non-essential bound -- is tightened clause by clause, best bound first (a bound replaced by the
+    posting's score, or by nothing), and the document dropped as soon as it falls below ``theta``, the
+    k-th best score known. The rest are scored in full -- each clause's posting found by its forward cursor
+    in ``at``, added in clause order as the evaluator adds them -- and offered to the heap, whose k-th best
+    score then raises ``theta``. Sums are zeroed.
     Returns (hits kept, ``theta``)."""
     docs, freqs, norms, cache, scores, use_scores = field
     starts, ends, weights = clauses
@@ -268,9 +274,10 @@ def _probe(nt, touched, acc, order, rest, bounds, field, clauses, at, theta, k, 
     for j in range(rest):
         rest_bound += bounds[order[j]]
     for i in range(nt):
-        d = touched[i]
-        bound = acc[d] + rest_bound
-        acc[d] = 0.0
+        x = touched[i]
+        d = lo + x
+        bound = acc[x] + rest_bound
+        acc[x] = 0.0
         if np.float32(bound * MARGIN) < theta:
             continue
         for j in range(rest - 1, -1, -1):
@@ -308,12 +315,12 @@ def _reachable(nt, touched, acc, order, rest, bounds, theta):  # type: ignore[no
         rest_bound += bounds[order[j]]
     kept = 0
     for i in range(nt):
-        d = touched[i]
-        a = acc[d]
+        x = touched[i]
+        a = acc[x]
         keep = not np.float32((a + rest_bound) * MARGIN) < theta
-        touched[kept] = d
+        touched[kept] = x
         kept += keep
-        acc[d] = a if keep else 0.0
+        acc[x] = a if keep else 0.0
     return kept
 
 
@@ -369,10 +376,12 @@ def max_score(field, clauses, terms, span, acc, touched, buf, k, out_docs, out_s
         rest = _non_essential(order, bounds, theta)
         for j in range(rest):
             essential[order[j]] = False
-        nt, more = _sum_span(field, clauses, essential, summed, lo + span, acc, touched)
+        nt, more = _sum_span(field, clauses, essential, summed, lo, lo + span, acc, touched)
         nt = _reachable(nt, touched, acc, order, rest, bounds, theta)
-        _radix_sort(nt, touched, lo, buf, counts)
-        m, theta = _probe(nt, touched, acc, order, rest, bounds, field, clauses, at, theta, k, m, out_docs, out_scores)
+        _radix_sort(nt, touched, buf, counts)
+        m, theta = _probe(
+            nt, touched, acc, lo, order, rest, bounds, field, clauses, at, theta, k, m, out_docs, out_scores
+        )
         if not more:
             break
         lo += span

@@ -13,7 +13,7 @@ numba (the compiler bm25s uses for its fastest backend) one pass does it all, te
 3. after each span, its listed documents -- their sums still in the CPU's cache -- have their sums
    rounded once to float32 and offered to a k-sized heap ordered by score descending then doc id
    ascending (the top docs' tie order); the sums are zeroed again, so the scratch arrays serve the next
-   query without clearing ``max_doc`` entries.
+   query without clearing anything.
 
 The sums write every posting's document into the list and advance its end only for a new document (no
 branch to mispredict), so the list has one slot more than a span has documents. The union's size
@@ -52,9 +52,10 @@ ENABLED = os.environ.get("RETRIEVO_NUMBA", "1") != "0"
 MIN_DOCS = 50_000
 
 #: Documents summed at a time: every clause's postings in one doc-id span are added before the next span,
-#: so the span's sums (8 bytes a document) stay in the CPU's cache while each clause adds to them and while
-#: they are read back. At most 65,536: MaxScore sorts a span's documents by two byte-wide radix passes.
-SPAN = 1 << 15
+#: into one span's worth of sums (8 bytes a document), which stay in the CPU's cache while each clause adds
+#: to them, while they are read back, and from span to span. At most 65,536: MaxScore sorts a span's
+#: documents by two byte-wide radix passes.
+SPAN = 1 << 14
 
 
 @functools.cache
@@ -74,20 +75,19 @@ def available() -> bool:
 
 
 class _Scratch(threading.local):
-    """Per-thread sums and span lists, kept zeroed between queries (the kernels clear the entries they
-    used), so a query costs its postings, not the index's size."""
+    """Per-thread span sums and span lists, kept zeroed between queries (the kernels clear the entries
+    they used), so a query costs its postings, not the index's size."""
 
     def __init__(self) -> None:
         self.acc = np.zeros(0, dtype=np.float64)
         self.touched = np.zeros(0, dtype=np.int32)
         self.buf = np.zeros(0, dtype=np.int32)
 
-    def sized(self, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(sums for ``n`` documents, a span's list with one spare slot -- the sums write ahead --, a
-        buffer for sorting it)."""
-        if self.acc.size < n:
-            self.acc = np.zeros(n, dtype=np.float64)
-        if self.touched.size < SPAN + 1:
+    def sized(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(a span's sums, its list with one spare slot -- the sums write ahead --, a buffer for sorting
+        it)."""
+        if self.acc.size < SPAN:
+            self.acc = np.zeros(SPAN, dtype=np.float64)
             self.touched = np.zeros(SPAN + 1, dtype=np.int32)
             self.buf = np.zeros(SPAN, dtype=np.int32)
         return self.acc, self.touched, self.buf
@@ -137,7 +137,7 @@ def top_k(field: FieldArrays, clauses: ClauseRanges, max_doc: int, k: int) -> tu
     doc id ascending."""
     jit = _jit()
     assert jit is not None
-    acc, touched, _ = _SCRATCH.sized(max_doc)
+    acc, touched, _ = _SCRATCH.sized()
     heap = _Heap.of(k)
     m, union = jit.top_k(
         (field.docs, field.freqs, field.norms, field.cache, *_posting_scores(field)),
@@ -163,7 +163,7 @@ def top_k_max_score(
     re-dividing the clauses as the k-th best score rises."""
     jit = _jit()
     assert jit is not None and SPAN <= 1 << 16  # a span's documents are radix-sorted a byte at a time
-    acc, touched, buf = _SCRATCH.sized(max_doc)
+    acc, touched, buf = _SCRATCH.sized()
     heap = _Heap.of(k)
     m = jit.max_score(
         (field.docs, field.freqs, field.norms, field.cache, *_posting_scores(field)),
