@@ -348,6 +348,11 @@ class IdColumn(Sequence[str]):
                 raise IndexError("id index out of range")
         return blob[ends[index] : ends[index + 1]].decode("utf-8", "surrogatepass")  # past the end: IndexError
 
+    def take(self, docs: list[int]) -> list[str]:
+        """The ``_id``s of ``docs`` (valid doc ids), read in one pass (a page of hits)."""
+        ends, blob = self._ends, self._blob
+        return [blob[ends[d] : ends[d + 1]].decode("utf-8", "surrogatepass") for d in docs]
+
     def equals(self, doc: int, key: bytes) -> bool:
         """Whether document ``doc``'s ``_id`` is the encoded ``key`` (no ``str`` decoded, nothing copied)."""
         ends = self._ends

@@ -23,6 +23,7 @@ from retrievo.index.fetch_fields import FetchedFields, FieldRequest, HitFetcher,
 from retrievo.index.searcher import Searcher
 from retrievo.index.shard import Shard
 from retrievo.index.shard_views import shard_view
+from retrievo.index.store import IdColumn
 from retrievo.index.stored_fields import StoredFieldsFetcher
 from retrievo.lucene.scoring import Evaluator, TimeExceeded
 from retrievo.planner.compile_query import CompileContext, compile_query
@@ -467,8 +468,9 @@ def _hits(
     ):  # a hit of nothing but its index, id and score: built in one comprehension
         if not with_id:
             return [{"_index": name, "_score": score} for score in shown]
-        ids = s.ids
-        return [{"_index": name, "_id": ids[doc], "_score": score} for doc, score in zip(ranked.docs.tolist(), shown)]
+        docs, ids = ranked.docs.tolist(), s.ids
+        names = ids.take(docs) if isinstance(ids, IdColumn) else [ids[doc] for doc in docs]
+        return [{"_index": name, "_id": doc_id, "_score": score} for doc_id, score in zip(names, shown)]
     for i, (doc, score, shown_score) in enumerate(zip(ranked.docs.tolist(), ranked.scores.tolist(), shown)):
         hit: dict[str, Any] = {"_index": name}
         if with_id:

@@ -111,3 +111,11 @@ def test_the_engine_keeps_ids_compact_and_answers_by_id() -> None:
     assert es.get(index="d", id="id-2999")["_version"] == 1
     hits = es.search(index="d", query={"ids": {"values": ["id-1", "id-5", "id-7"]}})["hits"]["hits"]
     assert sorted(h["_id"] for h in hits) == ["id-1", "id-5"]
+
+
+def test_a_page_of_ids_reads_as_one_id_at_a_time() -> None:
+    rng = random.Random(3)
+    ids = ["", "a", "é", "\ud83d\ude00x", "\udc80lone", *[f"doc-{rng.randrange(10**9)}" for _ in range(200)]]
+    column = IdColumn(ids)
+    docs = [rng.randrange(len(ids)) for _ in range(500)]
+    assert column.take(docs) == [ids[d] for d in docs] == [column[d] for d in docs]
