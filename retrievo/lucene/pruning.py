@@ -222,12 +222,13 @@ _LEAST_NORM_INVERSE: weakref.WeakKeyDictionary[InvertedField, np.float32] = weak
 
 
 def _least_norm_inverse(inv: InvertedField) -> np.float32:
+    """The ``normInverse`` of the field's longest document: norm bytes grow with the length, and the
+    inverse shrinks with it, so the largest byte present gives the smallest."""
     least = _LEAST_NORM_INVERSE.get(inv)
     if least is None:
         assert inv.norms is not None
-        least = _LEAST_NORM_INVERSE.setdefault(
-            inv, inv.norm_cache[int(inv.norms.max())] if inv.norms.size else _F32_ONE
-        )
+        longest = int(inv.norms.max()) if inv.norms.size else 0
+        least = _LEAST_NORM_INVERSE.setdefault(inv, inv.norm_cache[longest])
     return least
 
 
