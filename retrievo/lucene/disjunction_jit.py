@@ -28,6 +28,13 @@ def _score(docs, freqs, norms, cache, scores, use_scores, weight, p):  # type: i
 
 
 @njit(cache=True, nogil=True)
+def _worse(s, d, s2, d2):  # type: ignore[no-untyped-def]
+    """Whether hit (``d``, ``s``) ranks below (``d2``, ``s2``): a lower score, or an equal one and a higher
+    doc id (the top docs' tie order)."""
+    return s < s2 or (s == s2 and d > d2)
+
+
+@njit(cache=True, nogil=True)
 def _push(k, m, d, s, out_docs, out_scores):  # type: ignore[no-untyped-def]
     """Offer (``d``, ``s``) to the heap of the best ``m`` <= ``k`` hits, whose root is the worst kept one
     (lower score, or equal score and higher doc id). Returns the heap's new size."""
@@ -35,7 +42,7 @@ def _push(k, m, d, s, out_docs, out_scores):  # type: ignore[no-untyped-def]
         j = m
         while j > 0:
             up = (j - 1) >> 1
-            if s < out_scores[up] or (s == out_scores[up] and d > out_docs[up]):
+            if _worse(s, d, out_scores[up], out_docs[up]):
                 out_scores[j] = out_scores[up]
                 out_docs[j] = out_docs[up]
                 j = up
@@ -44,7 +51,7 @@ def _push(k, m, d, s, out_docs, out_scores):  # type: ignore[no-untyped-def]
         out_scores[j] = s
         out_docs[j] = d
         return m + 1
-    if s > out_scores[0] or (s == out_scores[0] and d < out_docs[0]):
+    if _worse(out_scores[0], out_docs[0], s, d):
         _sift_down(m, d, s, out_docs, out_scores)
     return m
 
@@ -58,11 +65,9 @@ def _sift_down(size, d, s, out_docs, out_scores):  # type: ignore[no-untyped-def
         c = 2 * j + 1
         if c >= size:
             break
-        if c + 1 < size and (
-            out_scores[c + 1] < out_scores[c] or (out_scores[c + 1] == out_scores[c] and out_docs[c + 1] > out_docs[c])
-        ):
+        if c + 1 < size and _worse(out_scores[c + 1], out_docs[c + 1], out_scores[c], out_docs[c]):
             c += 1
-        if out_scores[c] < s or (out_scores[c] == s and out_docs[c] > d):
+        if _worse(out_scores[c], out_docs[c], s, d):
             out_scores[j] = out_scores[c]
             out_docs[j] = out_docs[c]
             j = c
@@ -93,7 +98,7 @@ def _offer(k, m, nt, touched, acc, lo, out_docs, out_scores):  # type: ignore[no
         d = lo + x
         s = np.float32(acc[x])
         acc[x] = 0.0
-        if m == k and (s < root_s or (s == root_s and d > root_d)):
+        if m == k and _worse(s, d, root_s, root_d):
             continue  # cannot enter: the common case, decided without touching the heap
         m = _push(k, m, d, s, out_docs, out_scores)
         if m == k:
@@ -198,37 +203,17 @@ def term_bounds(offsets, docs, freqs, norms, cache, largest, tids, weights):  # 
 
 
 @njit(cache=True, nogil=True)
-def kth_best(docs, freqs, norms, cache, scores, use_scores, start, end, weight, k):  # type: ignore[no-untyped-def]
-    """The ``k``-th best score of the postings ``start:end`` at ``weight`` (0 when there are fewer): a
-    heap of the best ``k`` scores alone, whose root is the answer. Every document's score is at least its
+def kth_best(field, start, end, weight, k, out_docs, out_scores):  # type: ignore[no-untyped-def]
+    """The ``k``-th best score of the postings ``start:end`` at ``weight`` (0 when there are fewer): the
+    root of the heap (``out_*``, overwritten) of their best ``k``. Every document's score is at least its
     score for any one clause, so this bounds the disjunction's k-th best score from below."""
     if end - start < k:
         return np.float32(0.0)
-    heap = np.empty(k, dtype=np.float32)
+    docs, freqs, norms, cache, scores, use_scores = field
     m = 0
     for p in range(start, end):
-        s = _score(docs, freqs, norms, cache, scores, use_scores, weight, p)
-        if m < k:
-            j = m
-            m += 1
-            while j > 0 and heap[(j - 1) >> 1] > s:
-                heap[j] = heap[(j - 1) >> 1]
-                j = (j - 1) >> 1
-            heap[j] = s
-        elif s > heap[0]:
-            j = 0
-            while True:
-                c = 2 * j + 1
-                if c >= k:
-                    break
-                if c + 1 < k and heap[c + 1] < heap[c]:
-                    c += 1
-                if heap[c] >= s:
-                    break
-                heap[j] = heap[c]
-                j = c
-            heap[j] = s
-    return heap[0]
+        m = _push(k, m, docs[p], _score(docs, freqs, norms, cache, scores, use_scores, weight, p), out_docs, out_scores)
+    return out_scores[0]
 
 
 @njit(cache=True, nogil=True)
@@ -354,7 +339,7 @@ def max_score(field, clauses, terms, span, acc, touched, buf, k, out_docs, out_s
     and the essential ones' summing cursors never skip; the probing cursors and the threshold carry over,
     since spans come in doc-id order.
     Returns how many hits were kept, left in rank order; ``acc`` is left zeroed."""
-    docs, freqs, norms, cache, scores, use_scores = field
+    docs, freqs, norms, cache = field[:4]
     starts, ends, weights = clauses
     offsets, largest, tids = terms
     bounds = term_bounds(offsets, docs, freqs, norms, cache, largest, tids, weights)
@@ -365,7 +350,7 @@ def max_score(field, clauses, terms, span, acc, touched, buf, k, out_docs, out_s
         if ends[t] - starts[t] >= k and (rare < 0 or ends[t] - starts[t] < ends[rare] - starts[rare]):
             rare = t
     if rare >= 0:
-        theta = kth_best(docs, freqs, norms, cache, scores, use_scores, starts[rare], ends[rare], weights[rare], k)
+        theta = kth_best(field, starts[rare], ends[rare], weights[rare], k, out_docs, out_scores)
     essential = np.ones(starts.size, dtype=np.bool_)
     counts = np.empty(256, dtype=np.int64)
     summed = starts.copy()  # the essential clauses' summing cursors

@@ -132,7 +132,7 @@ class _Heap(NamedTuple):
         return self.docs[:m], self.scores[:m]
 
 
-def top_k(field: FieldArrays, clauses: ClauseRanges, max_doc: int, k: int) -> tuple[np.ndarray, np.ndarray, int]:
+def top_k(field: FieldArrays, clauses: ClauseRanges, k: int) -> tuple[np.ndarray, np.ndarray, int]:
     """(docs, scores, union size): the best ``k`` documents of the clauses' postings, score descending then
     doc id ascending."""
     jit = _jit()
@@ -148,7 +148,7 @@ def top_k(field: FieldArrays, clauses: ClauseRanges, max_doc: int, k: int) -> tu
 
 
 def top_k_max_score(
-    field: FieldArrays, clauses: ClauseRanges, inv: InvertedField, tids: np.ndarray, max_doc: int, k: int
+    field: FieldArrays, clauses: ClauseRanges, inv: InvertedField, tids: np.ndarray, k: int
 ) -> tuple[np.ndarray, np.ndarray]:
     """(docs, scores): what :func:`top_k` ranks first, found with MaxScore, for searches whose
     ``hits.total`` needs no count of the matches; ``tids``: the clauses' terms in ``inv``.

@@ -197,9 +197,9 @@ def _compiled_top_k(terms: list[_Clause], n: int, k: int, counted: int | None) -
     # sum stays in the CPU's cache, and adding them all costs less than choosing which to skip)
     if counted is not None and len(terms) > 1 and n > DENSE_MAX_DOCS:
         tids = np.array([t.tid for t in terms], dtype=np.int64)
-        found = disjunction_kernel.top_k_max_score(field, ranges, inv, tids, n, k)
+        found = disjunction_kernel.top_k_max_score(field, ranges, inv, tids, k)
         return (*found, counted)
-    docs, scores, union = disjunction_kernel.top_k(field, ranges, n, k)
+    docs, scores, union = disjunction_kernel.top_k(field, ranges, k)
     return docs, scores, union if counted is None else counted
 
 
