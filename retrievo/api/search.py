@@ -51,6 +51,7 @@ from retrievo.index.searcher import Searcher
 from retrievo.index.shard import Shard
 from retrievo.multi_search import SearchHooks, multi_search
 from retrievo.planner.execute import PreparedSearch, finish_search, prepare_search, routed_shards, run_search
+from retrievo.planner.match_template import MatchShape, MatchTemplates, match_shape
 from retrievo.planner.operators.vector import VectorSearch
 from retrievo.planner.plan_cache import ModelWatch, body_key
 from retrievo.query_rules.resolve import apply_query_rules
@@ -338,6 +339,16 @@ def _prepare_one(
     state = cache.state(shard) if key is not None else None
     if state is not None and (cached := cache.get(state, key)) is not None:
         return cached
+    # a ``match`` whose shape was planned before: its plan with this text's terms (planner/match_template.py)
+    shape = match_shape(body) if state is not None else None
+    shape_key = _shape_key(shape, key)
+    templates = cache.templates(state, shape_key) if state is not None else None
+    if state is not None and shape is not None and templates is not None:
+        swapped = templates.instantiate(shape.text)
+        if swapped is not None:
+            cache.templated += 1
+            cache.put(state, key, swapped)  # the same text again is a plain hit
+            return swapped
     parsed = parse_for(shard, body, unlimited=unlimited)
     # the body's JSON text (the key) names every query and retriever: without "rule" there is none to apply
     request = parsed if key is not None and '"rule"' not in key[0] else apply_query_rules(parsed, catalog.query_rules)
@@ -353,7 +364,22 @@ def _prepare_one(
     prepared = prepare_search(shard, request, embed=models.embed, inference=models.inference, searcher=state.searcher)
     if not rules_read and not models.used and not request.profile:
         cache.put(state, key, prepared)
+        if shape is not None and templates is not None:
+            templates.add(prepared, shape.text)  # a new number of terms
+        elif shape is not None and (started := MatchTemplates.of(prepared, shape.text)) is not None:
+            cache.put(state, shape_key, started)
     return prepared
+
+
+def _shape_key(
+    shape: MatchShape | None, key: tuple[str, str, str | None] | None
+) -> tuple[str, str, str, str | None] | None:
+    """What keys a ``match`` shape's templates (``planner/match_template.py``): the shape's JSON text in
+    place of the body's, tagged so that it never equals a whole request's key."""
+    if shape is None or key is None:
+        return None
+    text = body_key(shape.shape)
+    return None if text is None else ("match shape", text, key[1], key[2])
 
 
 def _plan_key(call: Call, body: dict[str, Any], routing: str | None) -> tuple[str, str, str | None] | None:

@@ -45,6 +45,12 @@ would otherwise pay on every search for storing a plan that is never used again 
 another (together 5-15% of a plain search's time); a repeated search plans twice and then runs from the
 cache, and a frequent one displaces the plans of rarer ones.
 
+**Shapes**: next to whole requests, the cache holds the templates of ``match`` shapes
+(:mod:`retrievo.planner.match_template`): a search box's bodies differ only in their text, so most are
+seen once, but their shape recurs. They are keyed, admitted and dropped like plans (a shape key is tagged
+so it never equals a request's key); a search planned from its shape's template is counted as
+``templated`` and its plan is then offered to the cache under its own key like any other.
+
 The cache is per catalog, thread-safe (``retrievo serve`` runs searches on a thread pool; two threads
 missing the same key both plan it, and the second stores its plan), bounded (least recently used
 plans go first) and can be switched off (``catalog.plan_cache.enabled = False``).
@@ -57,7 +63,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeAlias, cast
 
 from retrievo.index.analysis.synonym_sets import reloadable_filters
 
@@ -65,6 +71,10 @@ if TYPE_CHECKING:  # the catalog holds a cache: nothing here may import what imp
     from retrievo.index.searcher import Searcher
     from retrievo.index.shard import Shard
     from retrievo.planner.execute import PreparedSearch
+    from retrievo.planner.match_template import MatchTemplates
+
+    #: What the cache holds: a planned search, or a ``match`` shape's templates.
+    _Stored: TypeAlias = PreparedSearch | MatchTemplates
 
 #: Keys the doorkeeper remembers, per plan the cache may hold.
 _SEEN_PER_PLAN = 4
@@ -175,7 +185,8 @@ class PlanCache:
 
     def __init__(self, capacity: int = DEFAULT_CAPACITY) -> None:
         self._lock = threading.Lock()
-        self._plans: OrderedDict[tuple[str, Hashable], tuple[IndexState, PreparedSearch]] = OrderedDict()
+        #: Planned searches by (index, request key), and shapes' templates by (index, shape key).
+        self._plans: OrderedDict[tuple[str, Hashable], tuple[IndexState, _Stored]] = OrderedDict()
         self._current: dict[str, _Current] = {}
         self._seen: OrderedDict[tuple[str, Hashable], int] = OrderedDict()  # the doorkeeper: key -> sightings
         self._capacity = capacity
@@ -183,6 +194,7 @@ class PlanCache:
         self.hits = 0
         self.misses = 0
         self.stored = 0
+        self.templated = 0
 
     @property
     def enabled(self) -> bool:
@@ -209,8 +221,15 @@ class PlanCache:
         return len(self._plans)
 
     def stats(self) -> dict[str, int]:
-        """Lookups answered from the cache, lookups that planned, plans stored, plans held."""
-        return {"hits": self.hits, "misses": self.misses, "stored": self.stored, "size": len(self._plans)}
+        """Lookups answered from the cache, lookups that planned, plans stored, plans (and shapes'
+        templates) held, and searches planned from their shape's template (``match_template.py``)."""
+        return {
+            "hits": self.hits,
+            "misses": self.misses,
+            "stored": self.stored,
+            "size": len(self._plans),
+            "templated": self.templated,
+        }
 
     def clear(self) -> None:
         with self._lock:
@@ -232,6 +251,16 @@ class PlanCache:
 
     def get(self, state: IndexState, key: Hashable | None) -> PreparedSearch | None:
         """The plan stored for ``key`` on this index state, ready to run (``fresh_run``), else ``None``."""
+        found = cast("PreparedSearch | None", self._find(state, key, counted=True))
+        return None if found is None else found.fresh_run()
+
+    def templates(self, state: IndexState, key: Hashable | None) -> MatchTemplates | None:
+        """The templates stored for a shape's ``key`` on this index state (not counted as a lookup:
+        the search counts as templated, or as a miss when it is planned in full). Shape keys and
+        request keys never collide (the caller tags shape keys), so each lookup finds its own kind."""
+        return cast("MatchTemplates | None", self._find(state, key, counted=False))
+
+    def _find(self, state: IndexState, key: Hashable | None, counted: bool) -> PreparedSearch | MatchTemplates | None:
         if key is None or not self._enabled or self._capacity == 0:
             return None
         name = state.shard.name
@@ -242,17 +271,16 @@ class PlanCache:
                 current = self._current[name] = _Current(state, not _has_updateable_filter(state.shard))
             found = self._plans.get((name, key)) if current.cacheable else None
             if found is None or not found[0].same(state):
-                self.misses += 1
+                self.misses += counted
                 return None
             self._plans.move_to_end((name, key))
             self._sighted((name, key))
-            self.hits += 1
-            prepared = found[1]
-        return prepared.fresh_run()
+            self.hits += counted
+            return found[1]
 
-    def put(self, state: IndexState, key: Hashable | None, prepared: PreparedSearch) -> None:
-        """Keep ``prepared`` (planned against ``state``) for ``key``, unless the index changed since
-        :meth:`get` saw it, or the index cannot be cached."""
+    def put(self, state: IndexState, key: Hashable | None, prepared: PreparedSearch | MatchTemplates) -> None:
+        """Keep ``prepared`` (planned against ``state``; or a shape's templates) for ``key``, unless the
+        index changed since :meth:`get` saw it, or the index cannot be cached."""
         if key is None or not self._enabled or self._capacity == 0:
             return
         name = state.shard.name

@@ -1,0 +1,193 @@
+"""Plans of one ``match`` shape reused for other texts (``planner/match_template.py``).
+
+A swapped plan must be the very plan that planning the search from scratch gives -- request, operator
+tree, logical plan and rule notes compared by value -- and a search answered through a template must
+answer exactly what an engine without the plan cache answers, through the official client. Texts
+that do not fit the swap (repeated terms, synonyms at one position, another number of terms) and
+shapes it does not cover (a boost, fuzziness, ``minimum_should_match``, a name, several shards) are
+planned in full, which the ``templated`` count shows.
+"""
+
+from __future__ import annotations
+
+import random
+import zlib
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from retrievo import ApiError, Engine
+from retrievo.api.search import parse_for
+from retrievo.planner.execute import PreparedSearch, finish_search, prepare_search
+from retrievo.planner.match_template import MatchTemplates, match_shape
+
+VOCAB = ["apple", "pear", "plum", "fig", "kiwi", "lime", "date", "grape", "the", "of", "Apples", "running", "zzz"]
+SETTINGS: dict[str, Any] = {
+    "analysis": {
+        "filter": {"fruit_syn": {"type": "synonym_graph", "synonyms": ["fig, kiwi"]}},
+        "analyzer": {"syn": {"tokenizer": "standard", "filter": ["lowercase", "fruit_syn"]}},
+    }
+}
+MAPPINGS: dict[str, Any] = {
+    "properties": {
+        "title": {"type": "text"},
+        "body": {"type": "text", "analyzer": "english"},
+        "tagged": {"type": "text", "search_analyzer": "syn", "analyzer": "standard"},
+        "tag": {"type": "keyword"},
+    }
+}
+
+
+def _engine(cached: bool, shards: int = 1) -> Engine:
+    e = Engine()
+    e.catalog.plan_cache.enabled = cached
+    e.indices.create(index="docs", mappings=MAPPINGS, settings={**SETTINGS, "number_of_shards": shards})
+    rng = random.Random(7)
+    ops: list[dict[str, Any]] = []
+    for i in range(80):
+        words = " ".join(rng.choice(VOCAB) for _ in range(2 + i % 9))
+        doc = {"title": words, "body": words + " apple", "tagged": words, "tag": "abc"[i % 3]}
+        ops += [{"index": {"_index": "docs", "_id": str(i)}}, doc]
+    e.bulk(operations=ops, refresh=True)
+    return e
+
+
+def _texts(seed: int, n: int) -> list[str]:
+    """Texts of 0-6 words from the vocabulary: repeats, stop words and stemming included."""
+    rng = random.Random(seed)
+    return [" ".join(rng.choice(VOCAB) for _ in range(rng.randint(0, 6))) for _ in range(n)]
+
+
+#: Bodies with their text left out: each builds the body for a text.
+SHAPES: dict[str, Callable[[str], dict[str, Any]]] = {
+    "plain": lambda t: {"query": {"match": {"title": t}}},
+    "options": lambda t: {"query": {"match": {"title": {"query": t}}}, "size": 3, "_source": False},
+    "and": lambda t: {"query": {"match": {"title": {"query": t, "operator": "and"}}}, "from": 2},
+    "english": lambda t: {"query": {"match": {"body": t}}, "track_total_hits": True},
+    "counted": lambda t: {"query": {"match": {"body": t}}, "track_total_hits": 3},
+    "highlighted": lambda t: {"query": {"match": {"title": t}}, "highlight": {"fields": {"title": {}}}},
+    "explained": lambda t: {"query": {"match": {"title": t}}, "explain": True, "size": 2},
+    "aggregated": lambda t: {"query": {"match": {"title": t}}, "aggs": {"t": {"terms": {"field": "tag"}}}},
+    "sorted": lambda t: {"query": {"match": {"title": t}}, "sort": [{"tag": "asc"}, "_score"]},
+    "zero_all": lambda t: {"query": {"match": {"title": {"query": t, "zero_terms_query": "all"}}}},
+    "analyzer": lambda t: {"query": {"match": {"title": {"query": t, "analyzer": "english"}}}},
+    "retriever": lambda t: {"retriever": {"standard": {"query": {"match": {"title": t}}}}, "size": 4},
+}
+#: Shapes planned in full every time (their compiled query is not the plain term query).
+NEVER: dict[str, Callable[[str], dict[str, Any]]] = {
+    "boost": lambda t: {"query": {"match": {"title": {"query": t, "boost": 2}}}},
+    "fuzzy": lambda t: {"query": {"match": {"title": {"query": t, "fuzziness": 1}}}},
+    "msm": lambda t: {"query": {"match": {"title": {"query": t, "minimum_should_match": "50%"}}}},
+    "named": lambda t: {"query": {"match": {"title": {"query": t, "_name": "m"}}}},
+    "keyword": lambda t: {"query": {"match": {"tag": t}}},
+    "collapsed": lambda t: {"query": {"match": {"title": t}}, "collapse": {"field": "tag"}},
+    "min_score": lambda t: {"query": {"match": {"title": t}}, "min_score": 0.1},
+}
+
+
+def _prepared(e: Engine, body: dict[str, Any]) -> PreparedSearch:
+    shard = e.catalog.shard("docs")
+    return prepare_search(shard, parse_for(shard, body))
+
+
+def _answer(e: Engine, body: dict[str, Any]) -> Any:
+    try:
+        out = dict(e.search(index="docs", body=body).body)
+    except ApiError as err:
+        return {"error": err.body, "status": err.status_code}
+    out.pop("took")
+    return out
+
+
+@pytest.fixture(scope="module")
+def engine() -> Engine:
+    return _engine(False)
+
+
+@pytest.mark.parametrize("name", sorted(SHAPES))
+def test_swapped_plans_are_the_plans_planning_makes(engine: Engine, name: str) -> None:
+    make = SHAPES[name]
+    templates: MatchTemplates | None = None
+    swapped = 0
+    for text in _texts(zlib.crc32(name.encode()), 60):
+        fresh = _prepared(engine, make(text))
+        got = templates.instantiate(text) if templates is not None else None
+        if got is None:
+            templates = templates or MatchTemplates.of(fresh, text)
+            if templates is not None:
+                templates.add(fresh, text)
+            continue
+        swapped += 1
+        assert got.request == fresh.request
+        assert got.plan.root == fresh.plan.root, text
+        assert got.plan.logical == fresh.plan.logical
+        assert got.plan.physical is not None and fresh.plan.physical is not None
+        assert got.plan.physical.notes == fresh.plan.physical.notes
+        assert str(got.plan) == str(fresh.plan)
+        want = finish_search(fresh)
+        have = finish_search(got)
+        want.pop("took"), have.pop("took")
+        assert have == want, text
+    assert swapped >= 20, swapped
+
+
+@pytest.mark.parametrize("name", sorted(NEVER))
+def test_shapes_the_swap_does_not_cover(engine: Engine, name: str) -> None:
+    for text in ("apple pear", "plum fig kiwi", "a"):
+        prepared = _prepared(engine, NEVER[name](text))
+        assert MatchTemplates.of(prepared, text) is None
+
+
+def test_texts_that_do_not_fit_are_planned_in_full(engine: Engine) -> None:
+    make = SHAPES["plain"]
+    templates = MatchTemplates.of(_prepared(engine, make("apple pear")), "apple pear")
+    assert templates is not None
+    assert templates.instantiate("plum fig") is not None
+    assert templates.instantiate("plum") is None  # no template for one term yet
+    assert templates.instantiate("plum plum") is None  # repeated: merged into one boosted clause
+    assert templates.instantiate("") is None
+    synonyms = MatchTemplates.of(_prepared(engine, {"query": {"match": {"tagged": "pear plum"}}}), "pear plum")
+    assert synonyms is not None and synonyms.instantiate("apple lime") is not None
+    assert synonyms.instantiate("fig pear") is None  # "fig" and "kiwi" at one position
+
+
+def test_several_shards_are_never_templated() -> None:
+    e = _engine(False, shards=2)
+    assert MatchTemplates.of(_prepared(e, {"query": {"match": {"title": "apple pear"}}}), "apple pear") is None
+
+
+def test_shapes() -> None:
+    shape = match_shape({"query": {"match": {"f": "a b"}}, "size": 3})
+    assert shape is not None and shape.text == "a b"
+    other = match_shape({"query": {"match": {"f": "c"}}, "size": 3})
+    assert other is not None and other.shape == shape.shape
+    spelled = match_shape({"query": {"match": {"f": {"query": "c", "operator": "and"}}}})
+    assert spelled is not None and spelled.text == "c"
+    assert match_shape({"query": {"match": {"f": 5}}}) is None
+    assert match_shape({"query": {"match": {"f": "a", "g": "b"}}}) is None
+    assert match_shape({"query": {"bool": {"must": [{"match": {"f": "a"}}]}}}) is None
+    retriever = match_shape({"retriever": {"standard": {"query": {"match": {"f": "a"}}, "min_score": 1}}})
+    assert retriever is not None and retriever.text == "a"
+    assert match_shape({"retriever": {"rrf": {"retrievers": []}}}) is None
+
+
+def test_through_the_client_as_without_the_cache() -> None:
+    cached, plain = _engine(True), _engine(False)
+    texts = _texts(11, 40)
+    for make in [*SHAPES.values(), *NEVER.values()]:
+        for text in texts:
+            body = make(text)
+            assert _answer(cached, body) == _answer(plain, body), body
+    stats = cached.catalog.plan_cache.stats()
+    assert stats["templated"] > 200, stats
+    # a write publishes a new snapshot: the templates of the old one are never used again
+    for e in (cached, plain):
+        e.index(index="docs", id="new", document={"title": "apple apple pear zzz"}, refresh=True)
+    before = cached.catalog.plan_cache.stats()["templated"]
+    body = SHAPES["plain"]("zzz apple")
+    assert _answer(cached, body) == _answer(plain, body)
+    assert cached.catalog.plan_cache.stats()["templated"] == before
+    for text in ("pear zzz", "zzz lime", "zzz"):
+        body = SHAPES["plain"](text)
+        assert _answer(cached, body) == _answer(plain, body)
