@@ -53,7 +53,7 @@ from retrievo.multi_search import SearchHooks, multi_search
 from retrievo.planner.execute import PreparedSearch, finish_search, prepare_search, routed_shards, run_search
 from retrievo.planner.match_template import MatchShape, MatchTemplates, match_shape
 from retrievo.planner.operators.vector import VectorSearch
-from retrievo.planner.plan_cache import ModelWatch, body_key
+from retrievo.planner.plan_cache import ModelWatch, body_key, derived_key
 from retrievo.query_rules.resolve import apply_query_rules
 from retrievo.response import shards_header
 from retrievo.retrievers.knn import KnnRetriever
@@ -378,8 +378,7 @@ def _shape_key(
     place of the body's, tagged so that it never equals a whole request's key."""
     if shape is None or key is None:
         return None
-    text = body_key(shape.shape)
-    return None if text is None else ("match shape", text, key[1], key[2])
+    return ("match shape", derived_key(shape.shape), key[1], key[2])
 
 
 def _plan_key(call: Call, body: dict[str, Any], routing: str | None) -> tuple[str, str, str | None] | None:

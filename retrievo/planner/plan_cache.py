@@ -167,6 +167,13 @@ def body_key(body: Any) -> str | None:
     return text
 
 
+def derived_key(body: dict[str, Any]) -> str:
+    """The key text of a body made from one :func:`body_key` accepted by taking parts out (a ``match``
+    shape): it holds nothing but JSON values and no clock fragment the accepted body did not hold, so
+    only the encoding is left to do."""
+    return _KEY_ENCODER.encode(body)
+
+
 def _plain_json(value: Any) -> bool:
     kind = type(value)
     if kind is dict:

@@ -10,9 +10,12 @@ planned in full, which the ``templated`` count shows.
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import random
 import zlib
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -21,6 +24,11 @@ from retrievo import ApiError, Engine
 from retrievo.api.search import parse_for
 from retrievo.planner.execute import PreparedSearch, finish_search, prepare_search
 from retrievo.planner.match_template import MatchTemplates, match_shape
+from retrievo.planner.operators.base import Origin
+from retrievo.planner.operators.pruned_top_docs import PrunedTopDocs
+from retrievo.planner.operators.query import Bm25Score
+from retrievo.planner.operators.top_docs import Page, TopDocs
+from retrievo.planner.plan import Plan
 
 VOCAB = ["apple", "pear", "plum", "fig", "kiwi", "lime", "date", "grape", "the", "of", "Apples", "running", "zzz"]
 SETTINGS: dict[str, Any] = {
@@ -157,6 +165,15 @@ def test_several_shards_are_never_templated() -> None:
     assert MatchTemplates.of(_prepared(e, {"query": {"match": {"title": "apple pear"}}}), "apple pear") is None
 
 
+def test_swapped_objects_compute_nothing_when_built() -> None:
+    """A swap copies the plan's objects field by field (``_with``) instead of building them again: that
+    is only the same when building them computes nothing."""
+    for cls in (Page, TopDocs, PrunedTopDocs, Bm25Score, Origin, Plan, PreparedSearch):
+        assert not hasattr(cls, "__post_init__"), cls
+        assert all(f.init for f in dataclasses.fields(cls)), cls
+        assert not any(isinstance(v, functools.cached_property) for c in cls.__mro__ for v in vars(c).values()), cls
+
+
 def test_shapes() -> None:
     shape = match_shape({"query": {"match": {"f": "a b"}}, "size": 3})
     assert shape is not None and shape.text == "a b"
@@ -191,3 +208,15 @@ def test_through_the_client_as_without_the_cache() -> None:
     for text in ("pear zzz", "zzz lime", "zzz"):
         body = SHAPES["plain"](text)
         assert _answer(cached, body) == _answer(plain, body)
+
+
+def test_threads_share_templates() -> None:
+    """``retrievo serve`` searches on a thread pool: texts of one shape from 8 threads at once answer as
+    one at a time (templates are added to while others read them)."""
+    cached, plain = _engine(True), _engine(False)
+    bodies = [SHAPES[name](text) for name in ("plain", "english", "and") for text in _texts(5, 50)]
+    expected = [_answer(plain, b) for b in bodies]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        got = list(pool.map(lambda b: _answer(cached, b), bodies * 2))
+    assert got == expected * 2
+    assert cached.catalog.plan_cache.stats()["templated"] > 100
