@@ -80,6 +80,12 @@ class PreparedSearch:
     started_ns: int
     plan_ns: int
 
+    def kept(self) -> PreparedSearch:
+        """What a cache keeps of this search: the plan with an unused run context. The context a run
+        fills (the evaluator's memo: every score it computed, whole-index arrays for an aggregation)
+        is that run's alone, and would otherwise stay alive as long as the plan is cached."""
+        return self.fresh_run()
+
     def fresh_run(self) -> PreparedSearch:
         """The same plan with a new run context, as if just planned: a plan never changes while it runs,
         so runs of one plan may overlap on any number of threads (what a cache of plans relies on)."""

@@ -106,6 +106,10 @@ class MatchTemplates:
     by_count: dict[int, PreparedSearch] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
+    def kept(self) -> MatchTemplates:
+        """What a cache keeps of the templates: themselves (each plan in them is kept without its run)."""
+        return self
+
     @classmethod
     def of(cls, prepared: PreparedSearch, text: str) -> MatchTemplates | None:
         """Templates started from a search planned for ``text``, when its plan has the form a swap of
@@ -136,7 +140,7 @@ class MatchTemplates:
             return False
         with self._lock:
             if len(terms) not in self.by_count and len(self.by_count) < _MAX_COUNTS:
-                self.by_count[len(terms)] = prepared
+                self.by_count[len(terms)] = prepared.kept()
         return True
 
     def instantiate(self, text: str) -> PreparedSearch | None:

@@ -303,7 +303,7 @@ class PlanCache:
                 oldest = next(iter(self._plans))  # the plan that would be dropped
                 if sightings <= self._seen.get(oldest, 0):  # it was asked for as often: it stays
                     return
-            self._plans[entry] = (state, prepared)
+            self._plans[entry] = (state, prepared.kept())
             self._plans.move_to_end(entry)
             self.stored += 1
             self._trim()

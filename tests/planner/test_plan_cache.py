@@ -431,3 +431,17 @@ def test_bounded_and_switchable() -> None:
     cache.enabled = True
     e.indices.delete(index="docs")
     assert len(cache) == 0
+
+
+def test_kept_plans_hold_no_run() -> None:
+    """A cached plan is kept with an unused run context: the context the run filled (its evaluator's
+    memo of every score computed, whole-index arrays for aggregations) would otherwise live as long."""
+    e = _engine(True)
+    body = {"query": {"match": {"title": "apple pear"}}, "aggs": {"t": {"terms": {"field": "tag"}}}}
+    for _ in range(3):
+        e.search(index="docs", body=body)
+    cache = e.catalog.plan_cache
+    kept = [v for _, v in cache._plans.values()]
+    plans = [v for v in kept if hasattr(v, "ctx")] + [p for v in kept for p in getattr(v, "by_count", {}).values()]
+    assert len(plans) == 2 and cache.stats()["hits"] == 1
+    assert all(not p.ctx.evaluator.memo for p in plans)
