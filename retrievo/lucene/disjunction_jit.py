@@ -203,6 +203,19 @@ def term_bounds(offsets, docs, freqs, norms, cache, largest, tids, weights):  # 
 
 
 @njit(cache=True, nogil=True)
+def fill_block_row(docs, freqs, norms, cache, start, end, shift, row):  # type: ignore[no-untyped-def]
+    """``row[b]``: the largest ``freq * cache[norm]`` of the postings ``start:end`` in doc-id block ``b``
+    (documents ``b << shift`` on), 0 where the block has none -- the term's block-max bounds, as
+    :func:`term_bounds` takes its best score from its largest product."""
+    row[:] = 0.0
+    for p in range(start, end):
+        b = docs[p] >> shift
+        x = np.float32(freqs[p]) * cache[norms[docs[p]]]
+        if x > row[b]:
+            row[b] = x
+
+
+@njit(cache=True, nogil=True)
 def kth_best(field, start, end, weight, k, out_docs, out_scores):  # type: ignore[no-untyped-def]
     """The ``k``-th best score of the postings ``start:end`` at ``weight`` (0 when there are fewer): the
     root of the heap (``out_*``, overwritten) of their best ``k``. Every document's score is at least its
@@ -242,7 +255,7 @@ def _advance(docs, p, end, target):  # type: ignore[no-untyped-def]
 
 @njit(cache=True, nogil=True)
 def _probe(  # type: ignore[no-untyped-def]
-    nt, touched, acc, lo, order, rest, bounds, field, clauses, at, theta, k, m, out_docs, out_scores
+    nt, touched, acc, lo, order, rest, bounds, blocks, field, clauses, at, theta, k, m, out_docs, out_scores
 ):
     """MaxScore's probing of the ``nt`` listed documents of the span from doc ``lo``, in doc-id order
     (their partial sums over the essential clauses in ``acc``). The non-essential clauses are
@@ -252,9 +265,15 @@ def _probe(  # type: ignore[no-untyped-def]
     k-th best score known. The rest are scored in full -- each clause's posting found by its forward cursor
     in ``at``, added in clause order as the evaluator adds them -- and offered to the heap, whose k-th best
     score then raises ``theta``. Sums are zeroed.
+    ``blocks`` = (rows, table, shift, local, _): a clause ``t`` with ``rows[t] >= 0`` has block-max bounds
+    (``table[rows[t]]``, per ``1 << shift`` doc ids, :func:`fill_block_row`); each such bound stands in
+    for the clause's global one (``local`` holds the bound in force per non-essential clause) before and
+    while the document's bound is tightened (:func:`_reachable` already dropped the documents it rules out).
     Returns (hits kept, ``theta``)."""
     docs, freqs, norms, cache, scores, use_scores = field
     starts, ends, weights = clauses
+    rows, table, shift, local, _ = blocks
+    one = np.float32(1.0)
     rest_bound = 0.0
     for j in range(rest):
         rest_bound += bounds[order[j]]
@@ -265,11 +284,21 @@ def _probe(  # type: ignore[no-untyped-def]
         acc[x] = 0.0
         if np.float32(bound * MARGIN) < theta:
             continue
+        block = d >> shift
+        for j in range(rest):
+            t = order[j]
+            local[j] = bounds[t]
+            if rows[t] >= 0:
+                w = weights[t]
+                local[j] = np.float64(w - w / (one + table[rows[t], block]))
+                bound += local[j] - bounds[t]
+        if np.float32(bound * MARGIN) < theta:
+            continue
         for j in range(rest - 1, -1, -1):
             t = order[j]
             p = _advance(docs, at[t], ends[t], d)
             at[t] = p
-            bound -= bounds[t]
+            bound -= local[j]
             if p < ends[t] and docs[p] == d:
                 bound += np.float64(_score(docs, freqs, norms, cache, scores, use_scores, weights[t], p))
             if np.float32(bound * MARGIN) < theta:
@@ -292,17 +321,32 @@ def _probe(  # type: ignore[no-untyped-def]
 
 
 @njit(cache=True, nogil=True)
-def _reachable(nt, touched, acc, order, rest, bounds, theta):  # type: ignore[no-untyped-def]
-    """The listed documents whose partial sum plus every non-essential bound can still reach ``theta``,
-    kept in place (the others' sums zeroed), without a branch on the data. Returns how many."""
-    rest_bound = 0.0
+def _reachable(nt, touched, acc, lo, order, rest, bounds, blocks, weights, theta):  # type: ignore[no-untyped-def]
+    """The listed documents whose partial sum plus every non-essential bound -- a clause's block-max
+    bound where it has one (see :func:`_probe`) -- can still reach ``theta``, kept in place (the others'
+    sums zeroed), without a branch on the data. Returns how many."""
+    rows, table, shift, _, which = blocks
+    one = np.float32(1.0)
+    global_bound = 0.0
+    blocked = 0
     for j in range(rest):
-        rest_bound += bounds[order[j]]
+        t = order[j]
+        if rows[t] >= 0:
+            which[blocked] = t
+            blocked += 1
+        else:
+            global_bound += bounds[t]
     kept = 0
     for i in range(nt):
         x = touched[i]
         a = acc[x]
-        keep = not np.float32((a + rest_bound) * MARGIN) < theta
+        bound = a + global_bound
+        block = (lo + x) >> shift
+        for b in range(blocked):
+            t = which[b]
+            w = weights[t]
+            bound += np.float64(w - w / (one + table[rows[t], block]))
+        keep = not np.float32(bound * MARGIN) < theta
         touched[kept] = x
         kept += keep
         acc[x] = a if keep else 0.0
@@ -324,10 +368,11 @@ def _non_essential(order, bounds, theta):  # type: ignore[no-untyped-def]
 
 
 @njit(cache=True, nogil=True)
-def max_score(field, clauses, terms, span, acc, touched, buf, k, out_docs, out_scores):  # type: ignore[no-untyped-def]
+def max_score(field, clauses, terms, blocks, span, acc, touched, buf, k, out_docs, out_scores):  # type: ignore[no-untyped-def]
     """MaxScore over a disjunction. ``field``: (docs, freqs, norms, cache, scores, use_scores);
     ``clauses``: (starts, ends, weights) in clause order; ``terms``: (offsets, largest, tids) for
-    :func:`term_bounds`, each clause's best score.
+    :func:`term_bounds`, each clause's best score; ``blocks``: (rows, table, shift), the clauses' rows of
+    block-max bounds in ``table`` (-1: none), which :func:`_probe` reads.
 
     The rarest clause with ``k`` postings gives the first lower bound of the k-th best score, its own
     k-th best (:func:`kth_best`). Then span by span (doc ids ``span`` at a time): the clauses whose bounds
@@ -343,6 +388,8 @@ def max_score(field, clauses, terms, span, acc, touched, buf, k, out_docs, out_s
     starts, ends, weights = clauses
     offsets, largest, tids = terms
     bounds = term_bounds(offsets, docs, freqs, norms, cache, largest, tids, weights)
+    rows, table, shift = blocks
+    probing = (rows, table, shift, np.empty(starts.size, dtype=np.float64), np.empty(starts.size, dtype=np.int64))
     order = np.argsort(bounds, kind="mergesort")  # weakest bound first (stable)
     theta = np.float32(0.0)
     rare = -1
@@ -362,10 +409,10 @@ def max_score(field, clauses, terms, span, acc, touched, buf, k, out_docs, out_s
         for j in range(rest):
             essential[order[j]] = False
         nt, more = _sum_span(field, clauses, essential, summed, lo, lo + span, acc, touched)
-        nt = _reachable(nt, touched, acc, order, rest, bounds, theta)
+        nt = _reachable(nt, touched, acc, lo, order, rest, bounds, probing, weights, theta)
         _radix_sort(nt, touched, buf, counts)
         m, theta = _probe(
-            nt, touched, acc, lo, order, rest, bounds, field, clauses, at, theta, k, m, out_docs, out_scores
+            nt, touched, acc, lo, order, rest, bounds, probing, field, clauses, at, theta, k, m, out_docs, out_scores
         )
         if not more:
             break

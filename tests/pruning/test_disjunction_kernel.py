@@ -113,6 +113,33 @@ def test_max_score_skips_clauses(searcher, monkeypatch) -> None:
     assert disjunction_kernel.term_bounds(inv, np.array([tid]), weight)[0] == best_frequent
 
 
+def test_block_rows_hold_each_blocks_best_product(searcher, monkeypatch) -> None:
+    """MaxScore's block-max bounds: a frequent term's row holds, per 128-document block, the largest
+    ``freq * cache[norm]`` of its postings there (0 for a block without one), computed here with numpy
+    from the postings; a rare term has none."""
+    inv = searcher.inverted("body")
+    assert inv is not None
+    terms = (TermClause("body", "w0", 1.0), TermClause("body", "w2", 1.0), TermClause("body", "w150", 1.0))
+    want = _rank(searcher, terms, 5, False, "numpy", monkeypatch)
+    assert _rank(searcher, terms, 5, False, "max_score", monkeypatch) == want
+    rows = disjunction_kernel._block_rows(inv)
+    shift = disjunction_kernel.BLOCK_SHIFT
+    n_blocks = ((inv.max_doc - 1) >> shift) + 1
+    assert rows.table.shape[1] == n_blocks
+    for term in ("w0", "w2", "w150"):
+        tid = inv.terms[term]
+        span = inv.posting_slice(tid)
+        docs = inv.docs[span]
+        row = rows.rows_of(inv, np.array([tid]))[0]
+        if docs.size < n_blocks:  # rare: no row, its global bound is used
+            assert row < 0, term
+            continue
+        products = inv.freqs[span].astype(np.float32) * inv.doc_norm_inverse[span]
+        best = np.zeros(n_blocks, dtype=np.float32)
+        np.maximum.at(best, docs >> shift, products)
+        assert row >= 0 and np.array_equal(rows.table[row], best), term
+
+
 @pytest.mark.parametrize("boost", [0.0, 1e-45])
 def test_clauses_scoring_zero_rank_as_the_numpy_sum(searcher, monkeypatch, boost) -> None:
     """A clause whose postings score 0 (boost 0, or a boost so small that ``w - w / (1 + x)`` rounds to 0)
