@@ -368,6 +368,26 @@ def _non_essential(order, bounds, theta):  # type: ignore[no-untyped-def]
 
 
 @njit(cache=True, nogil=True)
+def _full_floor(field, clauses, k, found, theta):  # type: ignore[no-untyped-def]
+    """A higher first lower bound of the k-th best score: the ``k`` documents in ``found`` (the rarest
+    clause's best) scored in full -- every clause's posting found by binary search, added in clause order
+    as the evaluator adds them -- and the lowest of those scores (``k`` real documents score at least it,
+    so the k-th best does too); ``theta`` if that is not higher."""
+    docs, freqs, norms, cache, scores, use_scores = field
+    starts, ends, weights = clauses
+    floor = np.float32(np.inf)
+    for i in range(k):
+        d = found[i]
+        total = 0.0
+        for t in range(starts.size):
+            p = starts[t] + np.searchsorted(docs[starts[t] : ends[t]], d)
+            if p < ends[t] and docs[p] == d:
+                total += np.float64(_score(docs, freqs, norms, cache, scores, use_scores, weights[t], p))
+        floor = min(floor, np.float32(total))
+    return max(floor, theta)
+
+
+@njit(cache=True, nogil=True)
 def max_score(field, clauses, terms, blocks, span, acc, touched, buf, k, out_docs, out_scores):  # type: ignore[no-untyped-def]
     """MaxScore over a disjunction. ``field``: (docs, freqs, norms, cache, scores, use_scores);
     ``clauses``: (starts, ends, weights) in clause order; ``terms``: (offsets, largest, tids) for
@@ -398,6 +418,8 @@ def max_score(field, clauses, terms, blocks, span, acc, touched, buf, k, out_doc
             rare = t
     if rare >= 0:
         theta = kth_best(field, starts[rare], ends[rare], weights[rare], k, out_docs, out_scores)
+        if theta > 0:
+            theta = _full_floor(field, clauses, k, out_docs, theta)
     essential = np.ones(starts.size, dtype=np.bool_)
     counts = np.empty(256, dtype=np.int64)
     summed = starts.copy()  # the essential clauses' summing cursors
