@@ -23,7 +23,9 @@ from retrievo.catalog import Catalog
 from retrievo.errors import ApiError, not_supported
 from retrievo.grammar.json.msearch import MultiSearchItem, parse_msearch, with_routing
 from retrievo.index.shard import Shard
-from retrievo.planner.msearch import MultiSearchReport, run_msearch
+from retrievo.planner.match_template import match_shape
+from retrievo.planner.msearch import MultiSearchReport, TextShape, run_msearch
+from retrievo.planner.plan_cache import body_key, derived_key
 from retrievo.query_rules.resolve import apply_query_rules
 from retrievo.retrievers.search import SearchRequest
 
@@ -67,6 +69,7 @@ def multi_search(
     fails as a whole; a search whose index is missing, or that fails when it runs, fails alone."""
     started = time.perf_counter_ns()
     planned: list[tuple[Shard, SearchRequest] | ApiError] = []
+    shapes: list[TextShape | None] = []  # each planned search's match shape (planner/msearch.py)
     alone: dict[int, dict[str, Any]] = {}
     items = parse_msearch(
         searches,
@@ -84,6 +87,7 @@ def multi_search(
         try:
             if hooks is None:
                 planned.append(_on_shard(catalog, item, item.index))
+                shapes.append(_text_shape(item, catalog.shard(item.index).name))
                 continue
             targets = hooks.resolve(item.index, item.options)
             body = dict(item.body or {})
@@ -98,13 +102,15 @@ def multi_search(
                 if hooks.typed_keys and request.aggs:
                     request = request.model_copy(update={"typed_keys": True})
                 planned.append((shard, request))
+                shapes.append(_text_shape(item, shard.name))
                 continue
             if item.error is not None and not pipelined:  # a pipeline's request processors may change it
                 raise item.error
             alone[position] = {**hooks.search(targets, body, item), "status": 200}
         except ApiError as err:
             planned.append(err)
-    response, report = run_msearch(planned, catalog.embed_query, catalog.inference)
+            shapes.append(None)
+    response, report = run_msearch(planned, catalog.embed_query, catalog.inference, shapes)
     if not alone:
         return response, report
     ran = iter(response["responses"])
@@ -112,6 +118,16 @@ def multi_search(
     responses = [alone[i] if i in alone else next(ran) for i in range(total)]
     took = int((time.perf_counter_ns() - started) // 1_000_000)
     return {**response, "took": took, "responses": responses}, report
+
+
+def _text_shape(item: MultiSearchItem, index: str) -> TextShape | None:
+    """What keys a search's plan among the request's searches when its body is one ``match``
+    (``planner/match_template.py``): its index and shard options and its body's shape, with the text."""
+    shape = match_shape(item.body) if type(item.body) is dict else None
+    if shape is None or body_key(item.body) is None:  # only plain JSON, nothing read from the clock
+        return None
+    key = (index, derived_key(shape.shape), item.index, item.routing, item.search_type, item.preference)
+    return TextShape(key, shape.text)
 
 
 def _on_shard(catalog: Catalog, item: MultiSearchItem, name: Any) -> tuple[Shard, SearchRequest]:

@@ -15,7 +15,10 @@ Running the searches together lets them share work that one search at a time can
   different queries share batches where the model allows it), then each plan finishes with its
   scores; nested rerankers go in waves, innermost first;
 * **filter bitsets** -- a filter used by several searches on the same index snapshot is evaluated
-  once and handed to each of them.
+  once and handed to each of them;
+* **plans** -- searches whose bodies are one ``match`` of the same shape (a search box's batch) are
+  planned once per number of terms; the others take that plan with their own terms swapped in
+  (:mod:`retrievo.planner.match_template`).
 
 All searches on one index see one snapshot (as one point in time), and each search's hits are the
 ones it gets alone (same ids, order and total). A model score can differ from the search run alone
@@ -26,9 +29,9 @@ as the batch a pair lands in already does between single searches (docs/profile.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Hashable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -41,6 +44,7 @@ from retrievo.lucene.query import LQuery
 from retrievo.lucene.scoring import Evaluator
 from retrievo.planner.children import run_child
 from retrievo.planner.execute import PreparedSearch, finish_search, prepare_search
+from retrievo.planner.match_template import MatchTemplates
 from retrievo.planner.operators.base import Embedder, Operator, Reranker
 from retrievo.planner.operators.rerank import Rerank
 from retrievo.retrievers.search import SearchRequest
@@ -61,6 +65,8 @@ class MultiSearchReport:
     #: Distinct filters evaluated once for several uses, and the uses they served.
     shared_filters: int = 0
     shared_filter_uses: int = 0
+    #: Searches planned from an earlier search's plan of the same ``match`` shape (``TextShape``).
+    templated: int = 0
 
 
 # ---------------------------------------------------------------------------------------------- sharing
@@ -243,11 +249,34 @@ def _same_filters(p: PreparedSearch, f: LQuery) -> list[LQuery]:
 # ---------------------------------------------------------------------------------------------- run
 
 
+def _learn(templates: dict[Hashable, MatchTemplates], shape: TextShape, prepared: PreparedSearch) -> None:
+    """Keep ``prepared`` as its shape's template for its number of terms, if its plan is one a swap of
+    terms rebuilds (``MatchTemplates.of``)."""
+    found = templates.get(shape.key)
+    if found is not None:
+        found.add(prepared, shape.text)
+    elif (started := MatchTemplates.of(prepared, shape.text)) is not None:
+        templates[shape.key] = started
+
+
+class TextShape(NamedTuple):
+    """A search whose body is one ``match``: what keys its plan among the request's searches (index,
+    shard options, the body's shape) and its text (``planner/match_template.py``)."""
+
+    key: Hashable
+    text: str
+
+
 def run_msearch(
-    searches: Sequence[tuple[Shard, SearchRequest] | ApiError], embed: Embedder, registry: Any
+    searches: Sequence[tuple[Shard, SearchRequest] | ApiError],
+    embed: Embedder,
+    registry: Any,
+    shapes: Sequence[TextShape | None] | None = None,
 ) -> tuple[dict[str, Any], MultiSearchReport]:
     """The ``_msearch`` response body and what the searches shared; each search is its index and
-    parsed request, or the error that fails it."""
+    parsed request, or the error that fails it. ``shapes`` (aligned with ``searches``): the searches
+    that are one ``match``, whose plans the request's other searches of that shape reuse with their
+    own terms (a template per shape, for this request only: its searches read one snapshot per index)."""
     started = time.perf_counter_ns()
     report = MultiSearchReport(searches=len(searches))
     vectors: dict[tuple[str, str], np.ndarray] = {}
@@ -256,17 +285,26 @@ def run_msearch(
     snapshots: dict[str, Searcher] = {}
     prepared: list[PreparedSearch | None] = []
     failed: dict[int, ApiError] = {}
+    templates: dict[Hashable, MatchTemplates] = {}
     for i, search in enumerate(searches):
         if isinstance(search, ApiError):
             failed[i] = search
             prepared.append(None)
             continue
         shard, request = search
+        shape = shapes[i] if shapes is not None else None
         try:
             snapshot = snapshots.get(shard.name)
             if snapshot is None:
                 snapshot = snapshots[shard.name] = shard.searcher()
-            p = prepare_search(shard, request, embed=shared_embed, inference=proxy, searcher=snapshot)
+            found = templates.get(shape.key) if shape is not None else None
+            p = found.instantiate(shape.text) if found is not None and shape is not None else None
+            if p is None:
+                p = prepare_search(shard, request, embed=shared_embed, inference=proxy, searcher=snapshot)
+                if shape is not None:
+                    _learn(templates, shape, p)
+            else:
+                report.templated += 1
             p.ctx.ready = {}
             prepared.append(p)
         except ApiError as err:

@@ -22,6 +22,7 @@ import pytest
 
 from retrievo import ApiError, Engine
 from retrievo.api.search import parse_for
+from retrievo.multi_search import multi_search
 from retrievo.planner.execute import PreparedSearch, finish_search, prepare_search
 from retrievo.planner.match_template import MatchTemplates, match_shape
 from retrievo.planner.operators.base import Origin
@@ -220,3 +221,24 @@ def test_threads_share_templates() -> None:
         got = list(pool.map(lambda b: _answer(cached, b), bodies * 2))
     assert got == expected * 2
     assert cached.catalog.plan_cache.stats()["templated"] > 100
+
+
+def test_msearch_plans_a_shape_once_per_number_of_terms() -> None:
+    """``_msearch``: the searches of one ``match`` shape in a request reuse the first plan made for
+    their number of terms; every search answers what it answers alone through ``_search``."""
+    e, plain = _engine(False), _engine(False)
+    bodies = [make(text) for make in [*SHAPES.values(), *NEVER.values()] for text in _texts(23, 40)]
+    searches: list[dict[str, Any]] = []
+    for b in bodies:
+        searches += [{"index": "docs"}, b]
+    got = e.msearch(searches=searches).body["responses"]
+    for body, answer in zip(bodies, got):
+        want = _answer(plain, body)
+        if "error" in want:
+            assert answer["status"] == want["status"] and answer["error"] == want["error"]["error"], body
+            continue
+        assert answer.pop("status") == 200
+        answer.pop("took")
+        assert answer == want, body
+    _, report = multi_search(e.catalog, searches)
+    assert report.templated > len(bodies) // 5, report  # texts with repeated terms, no terms etc. plan in full
