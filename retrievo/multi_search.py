@@ -86,8 +86,9 @@ def multi_search(
     for position, item in enumerate(items):
         try:
             if hooks is None:
-                planned.append(_on_shard(catalog, item, item.index))
-                shapes.append(_text_shape(item, catalog.shard(item.index).name))
+                shard, request = _on_shard(catalog, item, item.index)
+                planned.append((shard, request))
+                shapes.append(_text_shape(item, shard.name))
                 continue
             targets = hooks.resolve(item.index, item.options)
             body = dict(item.body or {})

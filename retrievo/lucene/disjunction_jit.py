@@ -392,11 +392,12 @@ def max_score(field, clauses, terms, blocks, span, acc, touched, buf, k, out_doc
     """MaxScore over a disjunction. ``field``: (docs, freqs, norms, cache, scores, use_scores);
     ``clauses``: (starts, ends, weights) in clause order; ``terms``: (offsets, largest, tids) for
     :func:`term_bounds`, each clause's best score; ``blocks``: (rows, table, shift), the clauses' rows of
-    block-max bounds in ``table`` (-1: none), which :func:`_probe` reads.
+    block-max bounds in ``table`` (negative: none), which :func:`_reachable` and :func:`_probe` read.
 
-    The rarest clause with ``k`` postings gives the first lower bound of the k-th best score, its own
-    k-th best (:func:`kth_best`). Then span by span (doc ids ``span`` at a time): the clauses whose bounds
-    add up below the k-th best score known are non-essential (:func:`_non_essential`); the others'
+    The rarest clause with ``k`` postings gives the first lower bound of the k-th best score: its best
+    ``k`` documents (:func:`kth_best`) scored in full (:func:`_full_floor`). Then span by span (doc ids
+    ``span`` at a time): the clauses whose bounds add up below the k-th best score known are
+    non-essential (:func:`_non_essential`); the others'
     postings in the span are added to their documents' float64 sums, in clause order, and their documents
     listed (:func:`_sum_span`); those that can still reach the threshold (:func:`_reachable`) are put in
     doc-id order (:func:`_radix_sort`) and probed (:func:`_probe`) while the sums are still in the CPU's

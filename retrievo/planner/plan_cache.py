@@ -228,8 +228,9 @@ class PlanCache:
         return len(self._plans)
 
     def stats(self) -> dict[str, int]:
-        """Lookups answered from the cache, lookups that planned, plans stored, plans (and shapes'
-        templates) held, and searches planned from their shape's template (``match_template.py``)."""
+        """Lookups answered from the cache, lookups that were not (``templated`` of them then planned
+        from their shape's template, ``match_template.py``, the others in full), plans stored and plans
+        (and shapes' templates) held."""
         return {
             "hits": self.hits,
             "misses": self.misses,
@@ -262,9 +263,9 @@ class PlanCache:
         return None if found is None else found.fresh_run()
 
     def templates(self, state: IndexState, key: Hashable | None) -> MatchTemplates | None:
-        """The templates stored for a shape's ``key`` on this index state (not counted as a lookup:
-        the search counts as templated, or as a miss when it is planned in full). Shape keys and
-        request keys never collide (the caller tags shape keys), so each lookup finds its own kind."""
+        """The templates stored for a shape's ``key`` on this index state (not counted: the search's
+        own key was looked up, and missed, first). Shape keys and request keys never collide (the
+        caller tags shape keys), so each lookup finds its own kind."""
         return cast("MatchTemplates | None", self._find(state, key, counted=False))
 
     def _find(self, state: IndexState, key: Hashable | None, counted: bool) -> PreparedSearch | MatchTemplates | None:
