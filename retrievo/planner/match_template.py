@@ -3,24 +3,29 @@
 The plan cache (:mod:`retrievo.planner.plan_cache`) answers a search repeated word for word; a search
 box sends the same body with a new text nearly every time, and each paid the whole planning again
 (parsing, validation, the logical rules, compiling, Lucene's rewrites, the physical rules: about a
-fifth of a plain search's time at 100k documents, issue 18). For the commonest body -- a top-level
-``match`` on a text field, with whatever ``size``, ``from``, ``_source``, ``track_total_hits`` ...
-around it -- the text reaches the plan in one place only: its analysed terms become the scoring
-query's term leaves. Everything else in the plan is decided by the body without the text (its
-*shape*) and by how many terms the text has. So a plan made for one text of a shape serves every
-other text of that shape with as many distinct terms, once the terms are swapped in.
+fifth of a plain search's time at 100k documents, issue 18). For the commonest bodies -- a ``match``
+on a text field, alone or as the one ``must`` clause of a ``bool`` that otherwise only filters
+(``filter``, ``must_not``), as the query or a ``standard`` retriever's, with whatever ``size``,
+``from``, ``_source``, ``track_total_hits`` ... around it -- the text reaches the plan in one place
+only: its analysed terms become the term leaves of the scoring query (or of its one ``must`` clause).
+Everything else in the plan is decided by the body without the text (its *shape*) and by how many
+terms the text has. So a plan made for one text of a shape serves every other text of that shape with
+as many distinct terms, once the terms are swapped in.
 
 When that holds is checked, not assumed. A template is only made from a plan that has exactly the
 form the swap rebuilds (``Page(TopDocs(Bm25Score(q)))``, pruned or not, nothing named, one shard)
-and whose ``q`` equals what the swap would build from the same text's own terms; a text is only
-swapped in when its terms are as many, all distinct and one per position (no synonyms) -- the
-conditions under which compiling a ``match`` gives the plain term disjunction (or conjunction) and
-none of Lucene's rewrites changes it. Anything else is planned in full, as before.
+and whose ``q`` (or ``q``'s one ``must`` clause) equals what the swap would build from the same text's
+own terms; a text is only swapped in when its terms are as many, all distinct and one per position (no
+synonyms) -- the conditions under which compiling a ``match`` gives the plain term disjunction (or
+conjunction) and none of Lucene's rewrites changes it (around it, a ``bool`` of two clauses or more is
+neither unwrapped nor flattened, and its lone ``must`` clause merges with nothing). Anything else is
+planned in full, as before.
 ``tests/planner/test_match_template.py`` checks swapped plans equal freshly made ones.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -30,7 +35,7 @@ from retrievo.lucene.query import BoolQ, LQuery, TermQ
 from retrievo.planner.operators.pruned_top_docs import PrunedTopDocs
 from retrievo.planner.operators.query import Bm25Score
 from retrievo.planner.operators.top_docs import Page, TopDocs
-from retrievo.retrievers.queries import MatchQuery
+from retrievo.retrievers.queries import BoolQuery, MatchQuery, Query
 from retrievo.retrievers.standard import StandardRetriever
 
 if TYPE_CHECKING:
@@ -69,6 +74,22 @@ def match_shape(body: dict[str, Any]) -> MatchShape | None:
 
 
 def _match_hole(query: Any) -> tuple[dict[str, Any], str] | None:
+    """A ``match`` query -- or a ``bool`` whose one ``must`` clause is a ``match``, its other clauses
+    only ``filter`` and ``must_not`` -- with the text taken out, and the text."""
+    if type(query) is not dict or len(query) != 1:
+        return None
+    spec = query.get("bool")
+    if type(spec) is dict and "must" in spec and spec.keys() <= {"must", "filter", "must_not"}:
+        must = spec["must"]
+        listed = type(must) is list
+        found = _plain_match_hole(must[0] if listed and len(must) == 1 else None if listed else must)
+        if found is None:
+            return None
+        return {"bool": {**spec, "must": [found[0]] if listed else found[0]}}, found[1]
+    return _plain_match_hole(query)
+
+
+def _plain_match_hole(query: Any) -> tuple[dict[str, Any], str] | None:
     """A ``match`` query with its text taken out, and the text."""
     if type(query) is not dict or len(query) != 1:
         return None
@@ -103,6 +124,9 @@ class MatchTemplates:
     #: The mapped field the terms are looked up in.
     path: str
     operator: str
+    #: Whether the text's terms are the one ``must`` clause of the scoring query (a ``bool`` with
+    #: filters around the ``match``), rather than the whole of it.
+    in_must: bool
     by_count: dict[int, PreparedSearch] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -117,18 +141,17 @@ class MatchTemplates:
         form = _swappable_form(prepared)
         if form is None:
             return None
-        match, compiled = form
-        fi = prepared.plan.searcher.field_info(match.field)
+        fi = prepared.plan.searcher.field_info(form.match.field)
         if fi is None or fi.type != "text":
             return None
         searcher = prepared.plan.searcher
-        analyzer = fi.search_analyzer if match.analyzer is None else searcher.find_analyzer(match.analyzer)
+        analyzer = fi.search_analyzer if form.match.analyzer is None else searcher.find_analyzer(form.match.analyzer)
         if analyzer is None:
             return None
-        field_path = _field_of(compiled)
+        field_path = _field_of(form.terms)
         if field_path is None:
             return None
-        templates = cls(analyzer, field_path, match.operator)
+        templates = cls(analyzer, field_path, form.match.operator, form.in_must)
         return templates if templates.add(prepared, text) else None
 
     def add(self, prepared: PreparedSearch, text: str) -> bool:
@@ -136,7 +159,9 @@ class MatchTemplates:
         the swap would build from the text's own terms; returns whether it was kept."""
         terms = self._terms(text)
         form = _swappable_form(prepared)
-        if terms is None or form is None or form[1] != term_query(self.path, terms, self.operator):
+        if terms is None or form is None or form.in_must != self.in_must:
+            return False
+        if form.terms != term_query(self.path, terms, self.operator):
             return False
         with self._lock:
             if len(terms) not in self.by_count and len(self.by_count) < _MAX_COUNTS:
@@ -153,7 +178,7 @@ class MatchTemplates:
         query = term_query(self.path, terms, self.operator)
         if template is None or query is None:
             return None
-        return _swapped(template, text, query)
+        return _swapped(template, text, query, self.in_must)
 
     def _terms(self, text: str) -> list[str] | None:
         """The text's terms when they are distinct and one per position (else the compiled query is not
@@ -164,14 +189,36 @@ class MatchTemplates:
         return terms
 
 
-def _swappable_form(prepared: PreparedSearch) -> tuple[MatchQuery, LQuery] | None:
+@dataclass(frozen=True)
+class _Form:
+    """What a swap replaces in a plan: the ``match`` in the request, and the part of the scoring query
+    its terms compiled to (``terms``: the whole query, or its one ``must`` clause when ``in_must``)."""
+
+    match: MatchQuery
+    terms: LQuery
+    in_must: bool
+
+
+def _match_of(query: Query | None) -> MatchQuery | None:
+    """The ``match`` of a retriever's query that a swap replaces: the query itself, or the one ``must``
+    clause of a ``bool`` (no boost, no name) whose other clauses only filter."""
+    if type(query) is MatchQuery:
+        return query
+    if type(query) is not BoolQuery or len(query.must) != 1 or type(query.must[0]) is not MatchQuery:
+        return None
+    if query.should or query.minimum_should_match is not None or query.boost != 1.0 or query.name is not None:
+        return None
+    return query.must[0]
+
+
+def _swappable_form(prepared: PreparedSearch) -> _Form | None:
     """The ``match`` of a plan made of ``Page(TopDocs(Bm25Score))`` (``TopDocs`` pruned or not) with
-    nothing else depending on the text, and its compiled query; ``None`` for any other plan."""
+    nothing else depending on the text, and the part of its compiled query the terms made; ``None`` for
+    any other plan."""
     plan, request = prepared.plan, prepared.request
     retriever = request.retriever
-    if type(retriever) is not StandardRetriever or type(retriever.query) is not MatchQuery:
+    if type(retriever) is not StandardRetriever or (match := _match_of(retriever.query)) is None:
         return None
-    match = retriever.query
     if match.fuzzy is not None or match.minimum_should_match is not None or match.name is not None:
         return None
     if plan.named.names or plan.shard_variants or plan.logical is not retriever or plan.physical is None:
@@ -188,7 +235,15 @@ def _swappable_form(prepared: PreparedSearch) -> tuple[MatchQuery, LQuery] | Non
         return None
     if isinstance(top, PrunedTopDocs) and top.clauses != disjunction_clauses(scorer.query):
         return None
-    return match, scorer.query
+    query = retriever.query
+    # a bool with filters stays a bool around the match's terms (two clauses or more: nothing unwraps it,
+    # and its one must clause merges with nothing); a bool of the must clause alone unwraps to it
+    if isinstance(query, BoolQuery) and (query.filter or query.must_not):
+        compiled = scorer.query
+        if type(compiled) is not BoolQ or len(compiled.must) != 1 or compiled.should or compiled.msm != 0:
+            return None
+        return _Form(match, compiled.must[0], True)
+    return _Form(match, scorer.query, False)
 
 
 def _field_of(query: LQuery) -> str | None:
@@ -202,22 +257,33 @@ def _field_of(query: LQuery) -> str | None:
     return None
 
 
-def _swapped(template: PreparedSearch, text: str, query: LQuery) -> PreparedSearch:
-    """``template`` with ``text`` as its ``match`` text and ``query`` as its scoring query, everywhere
-    the plan holds either: the request, the logical retriever, the ranking operator's origin, the
-    scorer and the pruned clauses."""
+def _swapped(template: PreparedSearch, text: str, terms: LQuery, in_must: bool) -> PreparedSearch:
+    """``template`` with ``text`` as its ``match`` text and ``terms`` as the part of its scoring query the
+    text makes, everywhere the plan holds either: the request, the logical retriever, the ranking
+    operator's origin, the scorer and the pruned clauses."""
     plan = template.plan
     old = plan.request.retriever
-    assert isinstance(old, StandardRetriever) and isinstance(old.query, MatchQuery)
-    retriever = old.model_copy(update={"query": old.query.model_copy(update={"query": text})})
+    assert isinstance(old, StandardRetriever) and old.query is not None
+    match = _match_of(old.query)
+    assert match is not None
+    swapped_match = match.model_copy(update={"query": text})
+    query = swapped_match if old.query is match else old.query.model_copy(update={"must": (swapped_match,)})
+    retriever = old.model_copy(update={"query": query})
     request = plan.request.model_copy(update={"retriever": retriever})
     page = plan.root
     assert isinstance(page, Page) and isinstance(page.child, TopDocs) and page.child.origin is not None
     top, scorer = page.child, page.child.child
     assert isinstance(scorer, Bm25Score) and top.origin is not None
-    changes: dict[str, Any] = {"child": _with(scorer, query=query), "origin": _with(top.origin, retriever=retriever)}
+    scoring = terms
+    if in_must:
+        assert isinstance(scorer.query, BoolQ)
+        scoring = dataclasses.replace(scorer.query, must=(terms,))
+    changes: dict[str, Any] = {
+        "child": _with(scorer, query=scoring),
+        "origin": _with(top.origin, retriever=retriever),
+    }
     if isinstance(top, PrunedTopDocs):
-        changes["clauses"] = disjunction_clauses(query)
+        changes["clauses"] = disjunction_clauses(scoring)
     root = _with(page, child=_with(top, **changes))
     assert plan.physical is not None
     swapped = _with(plan, request=request, root=root, logical=retriever, physical=plan.physical.replace(root=root))

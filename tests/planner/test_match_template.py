@@ -82,6 +82,26 @@ SHAPES: dict[str, Callable[[str], dict[str, Any]]] = {
     "zero_all": lambda t: {"query": {"match": {"title": {"query": t, "zero_terms_query": "all"}}}},
     "analyzer": lambda t: {"query": {"match": {"title": {"query": t, "analyzer": "english"}}}},
     "retriever": lambda t: {"retriever": {"standard": {"query": {"match": {"title": t}}}}, "size": 4},
+    "bool_filter": lambda t: {
+        "query": {"bool": {"must": [{"match": {"title": t}}], "filter": [{"term": {"tag": "a"}}]}}
+    },
+    "bool_must": lambda t: {"query": {"bool": {"must": {"match": {"body": {"query": t, "operator": "and"}}}}}},
+    "bool_not": lambda t: {
+        "query": {"bool": {"must": [{"match": {"title": t}}], "must_not": {"match": {"title": "apple"}}}},
+        "explain": True,
+    },
+    "bool_retriever": lambda t: {
+        "retriever": {
+            "standard": {
+                "query": {
+                    "bool": {
+                        "must": {"match": {"title": t}},
+                        "filter": [{"terms": {"tag": ["a", "b"]}}, {"match": {"body": "pear"}}],
+                    }
+                }
+            }
+        }
+    },
 }
 #: Shapes planned in full every time (their compiled query is not the plain term query).
 NEVER: dict[str, Callable[[str], dict[str, Any]]] = {
@@ -92,6 +112,12 @@ NEVER: dict[str, Callable[[str], dict[str, Any]]] = {
     "keyword": lambda t: {"query": {"match": {"tag": t}}},
     "collapsed": lambda t: {"query": {"match": {"title": t}}, "collapse": {"field": "tag"}},
     "min_score": lambda t: {"query": {"match": {"title": t}}, "min_score": 0.1},
+    "bool_should": lambda t: {
+        "query": {"bool": {"should": [{"match": {"title": t}}], "filter": {"term": {"tag": "a"}}}}
+    },
+    "bool_two": lambda t: {"query": {"bool": {"must": [{"match": {"title": t}}, {"term": {"tag": "a"}}]}}},
+    "bool_boost": lambda t: {"query": {"bool": {"must": [{"match": {"title": t}}], "filter": [], "boost": 2}}},
+    "bool_msm": lambda t: {"query": {"bool": {"must": [{"match": {"title": t}}], "minimum_should_match": 1}}},
 }
 
 
@@ -184,7 +210,11 @@ def test_shapes() -> None:
     assert spelled is not None and spelled.text == "c"
     assert match_shape({"query": {"match": {"f": 5}}}) is None
     assert match_shape({"query": {"match": {"f": "a", "g": "b"}}}) is None
-    assert match_shape({"query": {"bool": {"must": [{"match": {"f": "a"}}]}}}) is None
+    in_bool = match_shape({"query": {"bool": {"must": [{"match": {"f": "a"}}], "filter": {"term": {"g": 1}}}}})
+    assert in_bool is not None and in_bool.text == "a"
+    assert in_bool.shape["query"]["bool"]["filter"] == {"term": {"g": 1}}
+    assert match_shape({"query": {"bool": {"must": [{"match": {"f": "a"}}, {"match": {"f": "b"}}]}}}) is None
+    assert match_shape({"query": {"bool": {"must": [{"match": {"f": "a"}}], "should": []}}}) is None
     retriever = match_shape({"retriever": {"standard": {"query": {"match": {"f": "a"}}, "min_score": 1}}})
     assert retriever is not None and retriever.text == "a"
     assert match_shape({"retriever": {"rrf": {"retrievers": []}}}) is None
