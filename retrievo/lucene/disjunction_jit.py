@@ -108,13 +108,15 @@ def _offer(k, m, nt, touched, acc, lo, out_docs, out_scores):  # type: ignore[no
 
 
 @njit(cache=True, nogil=True)
-def _sum_span(field, clauses, summing, at, lo, hi, acc, touched):  # type: ignore[no-untyped-def]
+def _sum_span(field, clauses, summing, at, lo, hi, acc, touched, allowed):  # type: ignore[no-untyped-def]
     """The postings from doc ``lo`` up to ``hi`` of the clauses marked in ``summing``, from their cursors
     ``at`` on, added to their documents' float64 sums in clause order (``acc`` holds the span's sums, by
     doc id minus ``lo``: it stays in the CPU's cache from span to span and query to query); each document
     new to the span listed once in ``touched``, as its offset from ``lo`` (every posting writes its
     document at the list's end, and only a document whose sum was still 0 moves the end on: no branch on
-    the data). Returns (documents listed, whether any clause has postings past ``hi``)."""
+    the data). ``allowed``: ``None``, or a boolean per document (a search's filters): a document it
+    excludes adds nothing and is never listed. Returns (documents listed, whether any clause has postings
+    past ``hi``)."""
     docs, freqs, norms, cache, scores, use_scores = field
     starts, ends, weights = clauses
     nt = 0
@@ -133,17 +135,24 @@ def _sum_span(field, clauses, summing, at, lo, hi, acc, touched):  # type: ignor
             x = d - lo
             a = acc[x]
             touched[nt] = x
-            nt += a == 0.0
-            acc[x] = a + np.float64(_score(docs, freqs, norms, cache, scores, use_scores, w, p))
+            score = np.float64(_score(docs, freqs, norms, cache, scores, use_scores, w, p))
+            if allowed is None:  # compiled apart for each kind of argument: no test at run time
+                nt += a == 0.0
+                acc[x] = a + score
+            else:
+                ok = allowed[d]
+                nt += (a == 0.0) & ok
+                acc[x] = a + score * ok
             p += 1
         at[t] = p
     return nt, more
 
 
 @njit(cache=True, nogil=True)
-def top_k(field, clauses, span, acc, touched, k, out_docs, out_scores):  # type: ignore[no-untyped-def]
-    """Every posting summed per document (:func:`_sum_span`), doc-id span by span; after each span, its
-    documents offered to the heap (:func:`_offer`) while their sums are still in the CPU's cache.
+def top_k(field, clauses, span, acc, touched, k, out_docs, out_scores, allowed):  # type: ignore[no-untyped-def]
+    """Every posting summed per document (:func:`_sum_span`; ``allowed``: ``None`` or the documents a
+    search's filters let through), doc-id span by span; after each span, its documents offered to the
+    heap (:func:`_offer`) while their sums are still in the CPU's cache.
     Returns (hits kept, left in rank order; documents touched)."""
     starts = clauses[0]
     summing = np.ones(starts.size, dtype=np.bool_)
@@ -152,7 +161,7 @@ def top_k(field, clauses, span, acc, touched, k, out_docs, out_scores):  # type:
     union = 0
     lo = 0
     while True:
-        nt, more = _sum_span(field, clauses, summing, at, lo, lo + span, acc, touched)
+        nt, more = _sum_span(field, clauses, summing, at, lo, lo + span, acc, touched, allowed)
         m = _offer(k, m, nt, touched, acc, lo, out_docs, out_scores)
         union += nt
         if not more:
@@ -431,7 +440,7 @@ def max_score(field, clauses, terms, blocks, span, acc, touched, buf, k, out_doc
         rest = _non_essential(order, bounds, theta)
         for j in range(rest):
             essential[order[j]] = False
-        nt, more = _sum_span(field, clauses, essential, summed, lo, lo + span, acc, touched)
+        nt, more = _sum_span(field, clauses, essential, summed, lo, lo + span, acc, touched, None)
         nt = _reachable(nt, touched, acc, lo, order, rest, bounds, probing, weights, theta)
         _radix_sort(nt, touched, buf, counts)
         m, theta = _probe(

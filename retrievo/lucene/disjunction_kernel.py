@@ -139,9 +139,12 @@ class _Heap(NamedTuple):
         return self.docs[:m], self.scores[:m]
 
 
-def top_k(field: FieldArrays, clauses: ClauseRanges, k: int) -> tuple[np.ndarray, np.ndarray, int]:
+def top_k(
+    field: FieldArrays, clauses: ClauseRanges, k: int, allowed: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray, int]:
     """(docs, scores, union size): the best ``k`` documents of the clauses' postings, score descending then
-    doc id ascending."""
+    doc id ascending; ``allowed`` (a boolean per document: a search's filters) keeps the others out of
+    both."""
     jit = _jit()
     assert jit is not None
     acc, touched, _ = _SCRATCH.sized()
@@ -149,7 +152,7 @@ def top_k(field: FieldArrays, clauses: ClauseRanges, k: int) -> tuple[np.ndarray
     m, union = jit.top_k(
         (field.docs, field.freqs, field.norms, field.cache, *_posting_scores(field)),
         (clauses.starts, clauses.ends, clauses.weights),
-        SPAN, acc, touched, k, heap.docs, heap.scores,
+        SPAN, acc, touched, k, heap.docs, heap.scores, allowed,
     )  # fmt: skip
     return (*heap.ordered(m), int(union))
 

@@ -81,6 +81,17 @@ def disjunction_clauses(q: LQuery, boost: float = 1.0) -> tuple[TermClause, ...]
     return None if leaf is None else (leaf,)
 
 
+def filtered_disjunction(q: LQuery) -> tuple[LQuery, tuple[LQuery, ...], tuple[LQuery, ...]]:
+    """A ``bool`` whose one MUST clause scores and whose other clauses only filter (FILTER, MUST_NOT):
+    (the MUST clause, the filters, the excluded); any other query: (itself, (), ()). The ``bool``'s score
+    is its MUST clause's (the filters add nothing; the clause's float32 score summed alone and rounded
+    again is itself), so the MUST clause's top k among the documents the filters let through is the
+    ``bool``'s."""
+    if type(q) is BoolQ and len(q.must) == 1 and not q.should and q.msm == 0 and (q.filter or q.must_not):
+        return q.must[0], q.filter, q.must_not
+    return q, (), ()
+
+
 def _term_clause(q: LQuery, boost: float) -> TermClause | None:
     """A term under boosts and names (no further boolean levels: their sums round differently)."""
     while True:
@@ -96,10 +107,17 @@ def _term_clause(q: LQuery, boost: float) -> TermClause | None:
 
 
 def top_k_disjunction(
-    searcher: Searcher, clauses: tuple[TermClause, ...], k: int, track: bool | int
+    searcher: Searcher,
+    clauses: tuple[TermClause, ...],
+    k: int,
+    track: bool | int,
+    allowed: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, int] | None:
     """(docs, scores, total) of the best ``k`` documents, score descending then doc id ascending;
-    ``None`` when the snapshot does not allow pruning (deleted documents, fields of other sizes)."""
+    ``None`` when the snapshot does not allow pruning (deleted documents, fields of other sizes).
+    ``allowed``: a boolean per document, the documents a search's filters let through; only the
+    compiled kernel takes it (summing every posting, counting the matches it lets through), so without
+    it ``None`` is returned too."""
     n = searcher.max_doc
     if searcher.live_count != n:
         return None
@@ -115,6 +133,10 @@ def top_k_disjunction(
     empty = (np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float32))
     if not terms:
         return (*empty, 0)
+    if allowed is not None:  # the filters' documents: the union within them is counted as it is summed
+        if k <= 0 or not _compiled(terms):
+            return None
+        return _compiled_top_k(terms, n, k, 0 if track is False else None, allowed)
     counted = _total(terms, track)  # None: the union must be counted
     if k > 0 and _compiled(terms):
         return _compiled_top_k(terms, n, k, counted)
@@ -183,7 +205,9 @@ def top_k_disjunction(
     return (*_top_k(*_score_candidates(terms, cand[alive], n), k), total)
 
 
-def _compiled_top_k(terms: list[_Clause], n: int, k: int, counted: int | None) -> tuple[np.ndarray, np.ndarray, int]:
+def _compiled_top_k(
+    terms: list[_Clause], n: int, k: int, counted: int | None, allowed: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray, int]:
     """:func:`top_k_disjunction` in compiled code (:mod:`retrievo.lucene.disjunction_kernel`)."""
     inv = terms[0].inv
     assert inv.norms is not None  # checked by _compiled
@@ -195,12 +219,19 @@ def _compiled_top_k(terms: list[_Clause], n: int, k: int, counted: int | None) -
     )
     # large indices, no count needed: MaxScore skips what cannot enter (on small ones every posting's
     # sum stays in the CPU's cache, and adding them all costs less than choosing which to skip)
-    if counted is not None and len(terms) > 1 and n > DENSE_MAX_DOCS:
+    if counted is not None and allowed is None and len(terms) > 1 and n > DENSE_MAX_DOCS:
         tids = np.array([t.tid for t in terms], dtype=np.int64)
         found = disjunction_kernel.top_k_max_score(field, ranges, inv, tids, k)
         return (*found, counted)
-    docs, scores, union = disjunction_kernel.top_k(field, ranges, k)
+    docs, scores, union = disjunction_kernel.top_k(field, ranges, k, allowed)
     return docs, scores, union if counted is None else counted
+
+
+def kernel_takes_filters(searcher: Searcher) -> bool:
+    """Whether a filtered disjunction on this snapshot may go to the compiled kernel (the only way that
+    takes filters): numba installed and the index large enough; if not, the filters are not evaluated
+    ahead for nothing."""
+    return searcher.max_doc >= disjunction_kernel.MIN_DOCS and disjunction_kernel.available()
 
 
 def _compiled(terms: list[_Clause]) -> bool:

@@ -30,7 +30,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from retrievo.lucene.pruning import disjunction_clauses
+from retrievo.lucene.pruning import disjunction_clauses, filtered_disjunction
 from retrievo.lucene.query import BoolQ, LQuery, TermQ
 from retrievo.planner.operators.pruned_top_docs import PrunedTopDocs
 from retrievo.planner.operators.query import Bm25Score
@@ -233,7 +233,7 @@ def _swappable_form(prepared: PreparedSearch) -> _Form | None:
         return None
     if top.origin is None or top.origin.retriever is not retriever or top.origin.written_as is not None:
         return None
-    if isinstance(top, PrunedTopDocs) and top.clauses != disjunction_clauses(scorer.query):
+    if isinstance(top, PrunedTopDocs) and top.clauses != disjunction_clauses(filtered_disjunction(scorer.query)[0]):
         return None
     query = retriever.query
     # a bool with filters stays a bool around the match's terms (two clauses or more: nothing unwraps it,
@@ -282,8 +282,8 @@ def _swapped(template: PreparedSearch, text: str, terms: LQuery, in_must: bool) 
         "child": _with(scorer, query=scoring),
         "origin": _with(top.origin, retriever=retriever),
     }
-    if isinstance(top, PrunedTopDocs):
-        changes["clauses"] = disjunction_clauses(scoring)
+    if isinstance(top, PrunedTopDocs):  # its filters are the bool's, which the text does not reach
+        changes["clauses"] = disjunction_clauses(filtered_disjunction(scoring)[0])
     root = _with(page, child=_with(top, **changes))
     assert plan.physical is not None
     swapped = _with(plan, request=request, root=root, logical=retriever, physical=plan.physical.replace(root=root))

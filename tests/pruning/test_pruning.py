@@ -114,6 +114,57 @@ def test_pruned_top_k_is_the_exhaustive_top_k(corpus, path, query, size, from_, 
     assert pruned == exhaustive
 
 
+@st.composite
+def filtered_disjunctions(draw: st.DrawFn) -> dict:
+    """A ``bool`` whose one ``must`` clause is a disjunction and whose other clauses only filter: terms and
+    matches on ``title``, a range of ids, ``must_not`` terms (one filter at least)."""
+    filters = draw(
+        st.lists(
+            st.one_of(
+                words.map(lambda w: {"term": {"title": w}}),
+                st.lists(words, min_size=1, max_size=3).map(lambda ws: {"match": {"title": " ".join(ws)}}),
+                st.integers(0, N_DOCS).map(lambda i: {"range": {"_id": {"gte": str(i)}}}),
+            ),
+            max_size=2,
+        )
+    )
+    excluded = draw(st.lists(words.map(lambda w: {"term": {"body": w}}), max_size=2))
+    if not filters and not excluded:
+        excluded = [{"term": {"body": VOCAB[0]}}]
+    return {"bool": {"must": draw(disjunctions()), "filter": filters, "must_not": excluded}}
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(query=filtered_disjunctions(), size=st.integers(0, 40), from_=st.integers(0, 30), track=tracks)
+def test_filtered_pruned_top_k_is_the_exhaustive_top_k(corpus, path, query, size, from_, track) -> None:
+    """The filters choose the documents (the compiled kernel skips the others' postings); scores, order
+    and totals are the exhaustive path's."""
+    es, _, _ = corpus
+    body = {"query": query, "size": size, "from": from_, "track_total_hits": track}
+    pruned, exhaustive = _both(es, body)
+    assert pruned == exhaustive
+
+
+def test_filtered_disjunctions_are_pruned_by_the_kernel(corpus, monkeypatch) -> None:
+    """A ``match`` under filters plans as the pruned operator with the filters, and the compiled kernel
+    answers it (not the exhaustive fallback): the filtered-out documents' postings add nothing."""
+    if not disjunction_kernel.available():
+        pytest.skip("numba is not installed: the compiled kernel does not run")
+    monkeypatch.setattr(disjunction_kernel, "MIN_DOCS", 0)
+    es, body_tokens, title_tokens = corpus
+    query = {"bool": {"must": {"match": {"body": "w1 w5 w30"}}, "filter": {"term": {"title": "w0"}}}}
+    plan = es.plan(index="p", body={"query": query, "size": 5, "track_total_hits": True})
+    pruned = plan.root.children()[0]
+    assert isinstance(pruned, PrunedTopDocs) and len(pruned.filters) == 1 and not pruned.excluded
+    ran: list[object] = []
+    real = disjunction_kernel.top_k
+    monkeypatch.setattr(disjunction_kernel, "top_k", lambda *a: ran.append(a[3]) or real(*a))
+    ranked, _ = plan.execute()
+    assert len(ran) == 1 and ran[0] is not None  # the kernel ran, with the filters' documents
+    want = {d for d in range(N_DOCS) if "w0" in title_tokens[d] and {"w1", "w5", "w30"} & set(body_tokens[d])}
+    assert ranked.total == len(want) and set(ranked.docs.tolist()) <= want
+
+
 @pytest.mark.parametrize(
     "query",
     [

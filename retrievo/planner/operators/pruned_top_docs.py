@@ -13,7 +13,10 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from retrievo.lucene.pruning import TermClause, top_k_disjunction
+import numpy as np
+
+from retrievo.lucene.pruning import TermClause, kernel_takes_filters, top_k_disjunction
+from retrievo.lucene.query import LQuery
 from retrievo.lucene.scoring import TimeExceeded
 from retrievo.planner.operators.base import ExecContext
 from retrievo.planner.operators.top_docs import TopDocs
@@ -27,9 +30,16 @@ class PrunedTopDocs(TopDocs):
 
     clauses: tuple[TermClause, ...] = ()
     track: bool | int = 10000
+    #: The scoring ``bool``'s FILTER and MUST_NOT clauses around the disjunction (its one MUST clause):
+    #: they choose the documents it may return and score nothing.
+    filters: tuple[LQuery, ...] = ()
+    excluded: tuple[LQuery, ...] = ()
 
     def describe(self) -> dict[str, Any]:
-        return {**super().describe(), "pruning": "block-max"}
+        out = {**super().describe(), "pruning": "block-max"}
+        if self.filters or self.excluded:
+            out["filters"] = len(self.filters) + len(self.excluded)
+        return out
 
     def run(self, ctx: ExecContext) -> Ranked:
         deadline = ctx.evaluator.deadline_ns
@@ -37,8 +47,33 @@ class PrunedTopDocs(TopDocs):
             raise TimeExceeded
         # several shards: their own statistics (lucene/shard_scoring.py) and tie order, the exhaustive path
         several = ctx.searcher.shard_of is not None
-        found = None if several else top_k_disjunction(ctx.searcher, self.clauses, self.k, self.track)
+        filtered = bool(self.filters or self.excluded)
+        if several or (filtered and not kernel_takes_filters(ctx.searcher)):
+            return super().run(ctx)
+        allowed = self._allowed(ctx) if filtered else None
+        found = top_k_disjunction(ctx.searcher, self.clauses, self.k, self.track, allowed)
         if found is None:
             return super().run(ctx)
         docs, scores, total = found
         return Ranked(docs=docs, scores=scores, total=total)
+
+    def _allowed(self, ctx: ExecContext) -> np.ndarray:
+        """The documents every filter matches and no excluded query does (the evaluator's matches, memoised
+        for the exhaustive path should the pruned one not take the query). Sparse matches are written
+        document by document rather than through a whole-index mask each."""
+        n = ctx.searcher.max_doc
+        allowed = np.ones(n, dtype=np.bool_)
+        for i, f in enumerate(self.filters):
+            found = ctx.evaluator.evaluate(f)
+            if i == 0 and found.docs is not None:
+                allowed = np.zeros(n, dtype=np.bool_)
+                allowed[found.docs] = True
+            else:
+                allowed &= found.match_mask(n)
+        for f in self.excluded:
+            found = ctx.evaluator.evaluate(f)
+            if found.docs is not None:
+                allowed[found.docs] = False
+            else:
+                allowed &= ~found.match_mask(n)
+        return allowed
