@@ -181,7 +181,7 @@ def top_k_max_score(
         (field.docs, field.freqs, field.norms, field.cache, *_posting_scores(field)),
         (clauses.starts, clauses.ends, clauses.weights),
         (inv.offsets, _largest_products(inv), tids),
-        (blocks.rows_of(inv, tids), blocks.table, blocks.shift),
+        (blocks.rows_of(inv, tids), blocks.table, BLOCK_SHIFT),
         SPAN, acc, touched, buf, k, heap.docs, heap.scores,
     )  # fmt: skip
     return heap.ordered(m)
@@ -231,8 +231,7 @@ class _BlockRows:
 
     def __init__(self, inv: InvertedField) -> None:
         postings = np.diff(inv.offsets)
-        self.shift = BLOCK_SHIFT
-        n_blocks = ((max(inv.max_doc, 1) - 1) >> self.shift) + 1
+        n_blocks = ((max(inv.max_doc, 1) - 1) >> BLOCK_SHIFT) + 1
         frequent = postings >= n_blocks
         #: Each term's row: -1 until filled, -2 for a rare term (never).
         self._rows = np.where(frequent, -1, -2).astype(np.int64)
@@ -255,7 +254,7 @@ class _BlockRows:
                 row = self._used
                 jit.fill_block_row(
                     inv.docs, inv.freqs, inv.norms, inv.norm_cache,
-                    inv.offsets[t], inv.offsets[t + 1], self.shift, self.table[row],
+                    inv.offsets[t], inv.offsets[t + 1], BLOCK_SHIFT, self.table[row],
                 )  # fmt: skip
                 self._used += 1
                 self._rows[t] = row

@@ -152,13 +152,15 @@ class MatchTemplates:
         if field_path is None:
             return None
         templates = cls(analyzer, field_path, form.match.operator, form.in_must)
-        return templates if templates.add(prepared, text) else None
+        return templates if templates._keep(prepared, text, form) else None
 
     def add(self, prepared: PreparedSearch, text: str) -> bool:
         """Keep ``prepared`` (planned for ``text``) for texts with as many terms, if its plan is the one
         the swap would build from the text's own terms; returns whether it was kept."""
+        return self._keep(prepared, text, _swappable_form(prepared))
+
+    def _keep(self, prepared: PreparedSearch, text: str, form: _Form | None) -> bool:
         terms = self._terms(text)
-        form = _swappable_form(prepared)
         if terms is None or form is None or form.in_must != self.in_must:
             return False
         if form.terms != term_query(self.path, terms, self.operator):
