@@ -119,7 +119,7 @@ class BuilderJsonSerializer(JsonSerializer):
         if paused:
             gc.disable()
         try:
-            return json.loads(data)
+            return xcontent.plain_loads(data) if isinstance(data, bytes) else json.loads(data)
         finally:
             if paused:
                 gc.enable()

@@ -11,6 +11,10 @@ Three things differ from plain :func:`json.loads`, each the way Elasticsearch be
   value (never an ``OverflowError``); integers within that range stay exact.
 
 Syntax errors are left to the caller (:class:`json.JSONDecodeError`), which words them for its place.
+
+Where orjson is installed it reads and writes the common bodies, about ten times faster than the
+standard library, and only where its answer is the standard library's to the byte (:func:`plain_loads`,
+:func:`dumps`); everything else goes the standard library's way as before.
 """
 
 from __future__ import annotations
@@ -24,6 +28,14 @@ from typing import Any
 import numpy as np
 
 from retrievo.errors import BadRequestError, x_content_parse_error
+
+try:
+    import orjson as _orjson
+except ImportError:  # pragma: no cover - an optional speed-up
+    _orjson = None  # type: ignore[assignment]
+
+#: orjson, where installed (the other modules that write JSON text take it from here).
+ORJSON = _orjson
 
 #: Jackson's ``StreamReadConstraints.DEFAULT_MAX_DEPTH``, which Elasticsearch keeps.
 MAX_NESTING_DEPTH = 1000
@@ -111,8 +123,37 @@ def decode(raw: bytes, line: int = 1) -> str:
         raise x_content_parse_error(f"[{row}:{column}] Invalid UTF-8 {kind} byte 0x{raw[at]:02x}") from None
 
 
+#: A run of digits orjson may read otherwise than Python: an integer beyond 64 bits becomes a float there.
+_LONG_DIGITS = re.compile(rb"[0-9]{19}")
+
+
+def _orjson_reads(raw: bytes) -> Any:
+    """``raw`` read by orjson where that gives what :func:`json.loads` gives (anything it refuses --
+    bytes that are not UTF-8, a byte-order mark, ``NaN``, a lone surrogate, a number beyond a double,
+    nesting beyond 1,024 -- and a long run of digits is left to the standard library: :data:`_UNREAD`)."""
+    if _orjson is None or _LONG_DIGITS.search(raw) is not None:
+        return _UNREAD
+    try:
+        return _orjson.loads(raw)
+    except _orjson.JSONDecodeError:
+        return _UNREAD
+
+
+_UNREAD: Any = object()
+
+
+def plain_loads(raw: bytes) -> Any:
+    """:func:`json.loads` of a response body (the client's reading, without Elasticsearch's request rules)."""
+    value = _orjson_reads(raw)
+    return json.loads(raw) if value is _UNREAD else value
+
+
 def loads(text: str | bytes | bytearray, line: int = 1) -> Any:
     """``text`` (``line``: its first line's number in the request, for locations) as a Python value."""
+    if isinstance(text, bytes) and text.count(b"[") + text.count(b"{") <= MAX_NESTING_DEPTH:
+        value = _orjson_reads(text)  # shallow enough for no nesting error, no integer beyond a double
+        if value is not _UNREAD:
+            return value
     if isinstance(text, (bytes, bytearray)):
         text = decode(bytes(text), line)
     error = nesting_error(text, line)
@@ -153,6 +194,20 @@ def numpy_default(value: Any) -> Any:
 _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=numpy_default)
 
 
+#: Where orjson's text differs from the standard library's: a float below 1e-4 (``0.00001`` for
+#: ``1e-05``), a one-digit negative exponent (``1e-7`` for ``1e-07``), and ``null`` for a NaN or an
+#: infinity (``NaN``, ``Infinity``); a body holding any of these is written the standard library's way.
+_WRITTEN_OTHERWISE = re.compile(rb"0\.0000|e-[1-9](?![0-9])|null")
+
+
 def dumps(value: Any) -> bytes:
     """A JSON-shaped response body as compact UTF-8 bytes, what every transport sends."""
+    if _orjson is not None:
+        try:
+            written = _orjson.dumps(value, default=numpy_default)
+        except _orjson.JSONEncodeError:  # a key that is not a string, an integer beyond 64 bits, a surrogate …
+            pass
+        else:
+            if _WRITTEN_OTHERWISE.search(written) is None:
+                return written
     return encode(_ENCODER.encode(value))

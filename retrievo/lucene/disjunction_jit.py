@@ -170,10 +170,24 @@ def top_k(field, clauses, span, acc, touched, k, out_docs, out_scores, allowed):
         lo += span
 
 
+#: Lists at most this long are sorted by insertion (a few comparisons a document) rather than by the
+#: radix sort, whose two passes over 256 counters cost more than a short list's whole sort.
+INSERTION_MAX = 48
+
+
 @njit(cache=True, nogil=True)
-def _radix_sort(nt, touched, buf, counts):  # type: ignore[no-untyped-def]
-    """``touched[:nt]`` (offsets below 65,536) sorted ascending in place: a stable counting pass on the
-    low byte into ``buf``, then one on the high byte back."""
+def _sort_listed(nt, touched, buf, counts):  # type: ignore[no-untyped-def]
+    """``touched[:nt]`` (offsets below 65,536) sorted ascending in place: by insertion when short, else a
+    stable counting pass on the low byte into ``buf``, then one on the high byte back."""
+    if nt <= INSERTION_MAX:
+        for i in range(1, nt):
+            x = touched[i]
+            j = i
+            while j > 0 and touched[j - 1] > x:
+                touched[j] = touched[j - 1]
+                j -= 1
+            touched[j] = x
+        return
     for shift in (0, 8):
         src, dst = (touched, buf) if shift == 0 else (buf, touched)
         counts[:] = 0
@@ -211,31 +225,42 @@ def term_bounds(offsets, docs, freqs, norms, cache, largest, tids, weights):  # 
     return bounds
 
 
+#: What a block-max entry adds to ``x / (1 + x)``: more than the float32 scorer's rounding can add to a
+#: score beyond ``w * x / (1 + x)`` (three roundings of at most 2**-24 of ``w`` each), and more than rounding
+#: the entry itself to float32 takes away, so that ``w * entry`` bounds every score of the block from above.
+BLOCK_SLACK = 2.0**-21
+
+
 @njit(cache=True, nogil=True)
 def fill_block_row(docs, freqs, norms, cache, start, end, shift, row):  # type: ignore[no-untyped-def]
-    """``row[b]``: the largest ``freq * cache[norm]`` of the postings ``start:end`` in doc-id block ``b``
-    (documents ``b << shift`` on), 0 where the block has none -- the term's block-max bounds, as
-    :func:`term_bounds` takes its best score from its largest product."""
+    """``row[b]``: an upper bound of ``x / (1 + x)`` (see :data:`BLOCK_SLACK`) for the largest ``x = freq *
+    cache[norm]`` of the postings ``start:end`` in doc-id block ``b`` (documents ``b << shift`` on), 0 where
+    the block has none -- the term's block-max bounds, as :func:`term_bounds` takes its best score from its
+    largest product. A score ``w - w / (1 + x)`` grows with ``x``, and is at most ``w * row[b]``: a bound
+    costs one multiplication where the score costs a division."""
     row[:] = 0.0
     for p in range(start, end):
         b = docs[p] >> shift
         x = np.float32(freqs[p]) * cache[norms[docs[p]]]
         if x > row[b]:
             row[b] = x
+    for b in range(row.size):
+        x = np.float64(row[b])
+        if x > 0.0:
+            row[b] = np.float32(x / (1.0 + x) + BLOCK_SLACK)
 
 
 @njit(cache=True, nogil=True)
-def kth_best(field, start, end, weight, k, out_docs, out_scores):  # type: ignore[no-untyped-def]
-    """The ``k``-th best score of the postings ``start:end`` at ``weight`` (0 when there are fewer): the
-    root of the heap (``out_*``, overwritten) of their best ``k``. Every document's score is at least its
-    score for any one clause, so this bounds the disjunction's k-th best score from below."""
-    if end - start < k:
-        return np.float32(0.0)
-    docs, freqs, norms, cache, scores, use_scores = field
+def top_products(docs, freqs, norms, cache, start, end, k, out_docs, out_products):  # type: ignore[no-untyped-def]
+    """The ``k`` postings of ``start:end`` (at least ``k``) with the largest ``freq * cache[norm]``: their
+    documents into ``out_docs`` (in heap order) and the ``k``-th largest product returned. A term's score
+    grows with its product whatever the weight, so at any weight these documents hold its best ``k``
+    scores and the ``k``-th largest product gives its ``k``-th best score (:func:`max_score`'s first
+    threshold)."""
     m = 0
     for p in range(start, end):
-        m = _push(k, m, docs[p], _score(docs, freqs, norms, cache, scores, use_scores, weight, p), out_docs, out_scores)
-    return out_scores[0]
+        m = _push(k, m, docs[p], np.float32(freqs[p]) * cache[norms[docs[p]]], out_docs, out_products)
+    return out_products[0]
 
 
 @njit(cache=True, nogil=True)
@@ -282,7 +307,6 @@ def _probe(  # type: ignore[no-untyped-def]
     docs, freqs, norms, cache, scores, use_scores = field
     starts, ends, weights = clauses
     rows, table, shift, local, _ = blocks
-    one = np.float32(1.0)
     rest_bound = 0.0
     for j in range(rest):
         rest_bound += bounds[order[j]]
@@ -298,8 +322,7 @@ def _probe(  # type: ignore[no-untyped-def]
             t = order[j]
             local[j] = bounds[t]
             if rows[t] >= 0:
-                w = weights[t]
-                local[j] = np.float64(w - w / (one + table[rows[t], block]))
+                local[j] = min(bounds[t], np.float64(weights[t]) * table[rows[t], block])
                 bound += local[j] - bounds[t]
         if np.float32(bound * MARGIN) < theta:
             continue
@@ -330,12 +353,13 @@ def _probe(  # type: ignore[no-untyped-def]
 
 
 @njit(cache=True, nogil=True)
-def _reachable(nt, touched, acc, lo, order, rest, bounds, blocks, weights, theta):  # type: ignore[no-untyped-def]
+def _reachable(nt, touched, acc, lo, order, rest, bounds, blocks, weights, theta, room):  # type: ignore[no-untyped-def]
     """The listed documents whose partial sum plus every non-essential bound -- a clause's block-max
     bound where it has one (see :func:`_probe`) -- can still reach ``theta``, kept in place (the others'
-    sums zeroed), without a branch on the data. Returns how many."""
+    sums zeroed). The bounds are added clause by clause over the whole list (``room``: one float64 a
+    listed document), each clause's row read in one sweep, rather than document by document. Returns how
+    many are kept."""
     rows, table, shift, _, which = blocks
-    one = np.float32(1.0)
     global_bound = 0.0
     blocked = 0
     for j in range(rest):
@@ -345,20 +369,22 @@ def _reachable(nt, touched, acc, lo, order, rest, bounds, blocks, weights, theta
             blocked += 1
         else:
             global_bound += bounds[t]
-    kept = 0
     for i in range(nt):
+        room[i] = acc[touched[i]] + global_bound
+    for b in range(blocked):
+        t = which[b]
+        row = table[rows[t]]
+        w = np.float64(weights[t])
+        best = bounds[t]
+        for i in range(nt):
+            room[i] += min(best, w * row[(lo + touched[i]) >> shift])
+    kept = 0
+    for i in range(nt):  # no branch on the data
         x = touched[i]
-        a = acc[x]
-        bound = a + global_bound
-        block = (lo + x) >> shift
-        for b in range(blocked):
-            t = which[b]
-            w = weights[t]
-            bound += np.float64(w - w / (one + table[rows[t], block]))
-        keep = not np.float32(bound * MARGIN) < theta
+        keep = not np.float32(room[i] * MARGIN) < theta
         touched[kept] = x
         kept += keep
-        acc[x] = a if keep else 0.0
+        acc[x] = acc[x] if keep else 0.0
     return kept
 
 
@@ -397,39 +423,39 @@ def _full_floor(field, clauses, k, found, theta):  # type: ignore[no-untyped-def
 
 
 @njit(cache=True, nogil=True)
-def max_score(field, clauses, terms, blocks, span, acc, touched, buf, k, out_docs, out_scores):  # type: ignore[no-untyped-def]
+def max_score(field, clauses, terms, blocks, seed, span, acc, touched, buf, room, k, out_docs, out_scores):  # type: ignore[no-untyped-def]
     """MaxScore over a disjunction. ``field``: (docs, freqs, norms, cache, scores, use_scores);
     ``clauses``: (starts, ends, weights) in clause order; ``terms``: (offsets, largest, tids) for
     :func:`term_bounds`, each clause's best score; ``blocks``: (rows, table, shift), the clauses' rows of
-    block-max bounds in ``table`` (negative: none), which :func:`_reachable` and :func:`_probe` read.
+    block-max bounds in ``table`` (negative: none), which :func:`_reachable` and :func:`_probe` read;
+    ``seed``: (clause, documents, product), the rarest clause with ``k`` postings (-1: none), the ``k``
+    documents of its largest products and the ``k``-th largest (:func:`top_products`).
 
-    The rarest clause with ``k`` postings gives the first lower bound of the k-th best score: its best
-    ``k`` documents (:func:`kth_best`) scored in full (:func:`_full_floor`). Then span by span (doc ids
+    The seed gives the first lower bound of the k-th best score: the seed clause's ``k``-th best score,
+    raised to the lowest full score of its best ``k`` documents (:func:`_full_floor`). Then span by span (doc ids
     ``span`` at a time): the clauses whose bounds add up below the k-th best score known are
     non-essential (:func:`_non_essential`); the others'
     postings in the span are added to their documents' float64 sums, in clause order, and their documents
     listed (:func:`_sum_span`); those that can still reach the threshold (:func:`_reachable`) are put in
-    doc-id order (:func:`_radix_sort`) and probed (:func:`_probe`) while the sums are still in the CPU's
+    doc-id order (:func:`_sort_listed`) and probed (:func:`_probe`) while the sums are still in the CPU's
     cache. The threshold only rises, so a clause once non-essential stays so
     and the essential ones' summing cursors never skip; the probing cursors and the threshold carry over,
     since spans come in doc-id order.
     Returns how many hits were kept, left in rank order; ``acc`` is left zeroed."""
     docs, freqs, norms, cache = field[:4]
-    starts, ends, weights = clauses
+    starts, _, weights = clauses
     offsets, largest, tids = terms
     bounds = term_bounds(offsets, docs, freqs, norms, cache, largest, tids, weights)
     rows, table, shift = blocks
     probing = (rows, table, shift, np.empty(starts.size, dtype=np.float64), np.empty(starts.size, dtype=np.int64))
     order = np.argsort(bounds, kind="mergesort")  # weakest bound first (stable)
     theta = np.float32(0.0)
-    rare = -1
-    for t in range(starts.size):
-        if ends[t] - starts[t] >= k and (rare < 0 or ends[t] - starts[t] < ends[rare] - starts[rare]):
-            rare = t
-    if rare >= 0:
-        theta = kth_best(field, starts[rare], ends[rare], weights[rare], k, out_docs, out_scores)
+    rare, found, product = seed
+    if rare >= 0:  # the score of the k-th largest product, as _score computes a posting's
+        w = weights[rare]
+        theta = w - w / (np.float32(1.0) + product)
         if theta > 0:
-            theta = _full_floor(field, clauses, k, out_docs, theta)
+            theta = _full_floor(field, clauses, k, found, theta)
     essential = np.ones(starts.size, dtype=np.bool_)
     counts = np.empty(256, dtype=np.int64)
     summed = starts.copy()  # the essential clauses' summing cursors
@@ -441,8 +467,8 @@ def max_score(field, clauses, terms, blocks, span, acc, touched, buf, k, out_doc
         for j in range(rest):
             essential[order[j]] = False
         nt, more = _sum_span(field, clauses, essential, summed, lo, lo + span, acc, touched, None)
-        nt = _reachable(nt, touched, acc, lo, order, rest, bounds, probing, weights, theta)
-        _radix_sort(nt, touched, buf, counts)
+        nt = _reachable(nt, touched, acc, lo, order, rest, bounds, probing, weights, theta, room)
+        _sort_listed(nt, touched, buf, counts)
         m, theta = _probe(
             nt, touched, acc, lo, order, rest, bounds, probing, field, clauses, at, theta, k, m, out_docs, out_scores
         )

@@ -23,9 +23,10 @@ On large indices, when ``hits.total`` needs no exact count, :func:`top_k_max_sco
 lower bound of the k-th best score known (the rarest clause's own k-th best), the clauses whose best
 scores add up below it are not summed, and only the touched documents that can still reach it are scored
 in full (MaxScore, as Lucene's ``MaxScoreBulkScorer`` skips non-essential clauses); each term's best score
-comes from its largest ``freq * cache[norm]``, found once per term and field snapshot, and a frequent
-term's best score per 128-document block likewise (:class:`_BlockRows`), which drops most touched documents
-before their non-essential clauses' postings are searched.
+comes from its largest ``freq * cache[norm]``, found once per term and field snapshot, a frequent
+term's bound per 128-document block likewise (:class:`_BlockRows`), which drops most touched documents
+before their non-essential clauses' postings are searched, and a frequent term's ``k`` largest products
+too (:class:`_TopProducts`), which give the rarest clause's k-th best score without reading its postings.
 
 numba is an optional dependency: without it (or with ``ENABLED`` switched off) the numpy path runs, with
 the same results.
@@ -89,15 +90,17 @@ class _Scratch(threading.local):
         self.acc = np.zeros(0, dtype=np.float64)
         self.touched = np.zeros(0, dtype=np.int32)
         self.buf = np.zeros(0, dtype=np.int32)
+        self.room = np.zeros(0, dtype=np.float64)
 
-    def sized(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def sized(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """(a span's sums, its list with one spare slot -- the sums write ahead --, a buffer for sorting
-        it)."""
+        it, one float64 per listed document for MaxScore's bounds)."""
         if self.acc.size < SPAN:
             self.acc = np.zeros(SPAN, dtype=np.float64)
             self.touched = np.zeros(SPAN + 1, dtype=np.int32)
             self.buf = np.zeros(SPAN, dtype=np.int32)
-        return self.acc, self.touched, self.buf
+            self.room = np.zeros(SPAN + 1, dtype=np.float64)
+        return self.acc, self.touched, self.buf, self.room
 
 
 _SCRATCH = _Scratch()
@@ -147,7 +150,7 @@ def top_k(
     both."""
     jit = _jit()
     assert jit is not None
-    acc, touched, _ = _SCRATCH.sized()
+    acc, touched, _, _ = _SCRATCH.sized()
     heap = _Heap.of(k)
     m, union = jit.top_k(
         (field.docs, field.freqs, field.norms, field.cache, *_posting_scores(field)),
@@ -174,7 +177,7 @@ def top_k_max_score(
     (:class:`_BlockRows`) let the probing drop most documents before looking them up in its postings."""
     jit = _jit()
     assert jit is not None and SPAN <= 1 << 16  # a span's documents are radix-sorted a byte at a time
-    acc, touched, buf = _SCRATCH.sized()
+    acc, touched, buf, room = _SCRATCH.sized()
     heap = _Heap.of(k)
     blocks = _block_rows(inv)
     m = jit.max_score(
@@ -182,9 +185,22 @@ def top_k_max_score(
         (clauses.starts, clauses.ends, clauses.weights),
         (inv.offsets, _largest_products(inv), tids),
         (blocks.rows_of(inv, tids), blocks.table, BLOCK_SHIFT),
-        SPAN, acc, touched, buf, k, heap.docs, heap.scores,
+        _seed(inv, clauses, tids, k),
+        SPAN, acc, touched, buf, room, k, heap.docs, heap.scores,
     )  # fmt: skip
     return heap.ordered(m)
+
+
+def _seed(inv: InvertedField, clauses: ClauseRanges, tids: np.ndarray, k: int) -> tuple[int, np.ndarray, np.float32]:
+    """MaxScore's seed: the rarest clause with at least ``k`` postings (the first such, -1 if none), the
+    documents of its ``k`` largest products and the ``k``-th largest (``disjunction_jit.top_products``)."""
+    lengths = clauses.ends - clauses.starts
+    enough = lengths >= k
+    if not enough.any():
+        return -1, _NO_DOCS, np.float32(0.0)
+    rare = int(np.argmin(np.where(enough, lengths, np.iinfo(np.int64).max)))  # the first of the shortest
+    docs, product = _top_products(inv).of(inv, int(tids[rare]), k)
+    return rare, docs, product
 
 
 def term_bounds(inv: InvertedField, tids: np.ndarray, weights: np.ndarray) -> np.ndarray:
@@ -218,8 +234,9 @@ def _largest_products(inv: InvertedField) -> np.ndarray:
 
 class _BlockRows:
     """Per field snapshot, the block-max bounds of its frequent terms: one row per term with at least as
-    many postings as the field has doc-id blocks (of :data:`BLOCK_SHIFT`), each block's largest
-    ``freq * cache[norm]``, filled the first time a search needs the term.
+    many postings as the field has doc-id blocks (of :data:`BLOCK_SHIFT`), for each block a bound ``y`` of
+    its postings' scores at any weight ``w`` (at most ``w * y``: ``disjunction_jit.fill_block_row``),
+    filled the first time a search needs the term.
 
     These are the terms MaxScore leaves non-essential, whose postings its probing searches for every
     candidate document: a candidate whose bound, with each such term's block bound in place of its
@@ -259,6 +276,50 @@ class _BlockRows:
                 self._used += 1
                 self._rows[t] = row
         return self._rows[tids]
+
+
+class _TopProducts:
+    """Per field snapshot, terms' ``k`` largest products (``disjunction_jit.top_products``), kept for the
+    terms with many postings: MaxScore starts every search from its rarest clause's ``k``-th best score,
+    and finding it read every posting of that clause each time (a quarter of a MaxScore call on the 1M
+    set). A term's products do not depend on the query's weights, so one search's answer serves the
+    next. Kept for at most :data:`TOP_PRODUCTS_KEPT` (term, ``k``) pairs; then the table starts again."""
+
+    def __init__(self) -> None:
+        self._found: dict[tuple[int, int], tuple[np.ndarray, np.float32]] = {}
+
+    def of(self, inv: InvertedField, tid: int, k: int) -> tuple[np.ndarray, np.float32]:
+        """(documents, ``k``-th largest product) of term ``tid``, which has at least ``k`` postings."""
+        found = self._found.get((tid, k))
+        if found is not None:
+            return found
+        jit = _jit()
+        assert jit is not None and inv.norms is not None
+        docs, products = np.empty(k, dtype=np.int32), np.empty(k, dtype=np.float32)
+        start, end = inv.offsets[tid], inv.offsets[tid + 1]
+        product = jit.top_products(inv.docs, inv.freqs, inv.norms, inv.norm_cache, start, end, k, docs, products)
+        found = (docs, np.float32(product))
+        if end - start >= TOP_PRODUCTS_MIN_POSTINGS:
+            if len(self._found) >= TOP_PRODUCTS_KEPT:
+                self._found = {}  # a dict swapped whole: a search reading the old one meanwhile is unaffected
+            self._found[(tid, k)] = found
+        return found
+
+
+#: Terms with fewer postings find their largest products each time (a few microseconds at most).
+TOP_PRODUCTS_MIN_POSTINGS = 1024
+#: (term, ``k``) pairs a field snapshot keeps (~100 bytes each, plus ``k`` documents).
+TOP_PRODUCTS_KEPT = 1 << 16
+
+_NO_DOCS = np.zeros(0, dtype=np.int32)
+_TOP_PRODUCTS: weakref.WeakKeyDictionary[InvertedField, _TopProducts] = weakref.WeakKeyDictionary()
+
+
+def _top_products(inv: InvertedField) -> _TopProducts:
+    found = _TOP_PRODUCTS.get(inv)
+    if found is None:
+        found = _TOP_PRODUCTS.setdefault(inv, _TopProducts())
+    return found
 
 
 _BLOCK_ROWS: weakref.WeakKeyDictionary[InvertedField, _BlockRows] = weakref.WeakKeyDictionary()

@@ -66,6 +66,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeAlias, cast
 
 from retrievo.index.analysis.synonym_sets import reloadable_filters
+from retrievo.xcontent import ORJSON as _orjson
 
 if TYPE_CHECKING:  # the catalog holds a cache: nothing here may import what imports the catalog
     from retrievo.index.searcher import Searcher
@@ -158,7 +159,7 @@ def body_key(body: Any) -> str | None:
     if not _plain_json(body):
         return None
     try:
-        text = _KEY_ENCODER.encode(body)
+        text = _key_text(body)
     except (TypeError, ValueError):
         return None
     lowered = text.lower()
@@ -171,7 +172,22 @@ def derived_key(body: dict[str, Any]) -> str:
     """The key text of a body made from one :func:`body_key` accepted by taking parts out (a ``match``
     shape): it holds nothing but JSON values and no clock fragment the accepted body did not hold, so
     only the encoding is left to do."""
-    return _KEY_ENCODER.encode(body)
+    return _key_text(body)
+
+
+def _key_text(value: Any) -> str:
+    """A JSON text of ``value`` (JSON's own types) that no other value has: orjson's, unless it holds
+    ``null`` (orjson's text for ``None`` and for NaN alike); then the standard library's, marked so that it
+    never equals one of orjson's."""
+    if _orjson is not None:
+        try:
+            written = _orjson.dumps(value)
+        except TypeError:  # an integer beyond 64 bits: the standard library's way
+            pass
+        else:
+            if b"null" not in written:
+                return written.decode("utf-8")
+    return "\x00" + _KEY_ENCODER.encode(value)
 
 
 def _plain_json(value: Any) -> bool:

@@ -113,10 +113,11 @@ def test_max_score_skips_clauses(searcher, monkeypatch) -> None:
     assert disjunction_kernel.term_bounds(inv, np.array([tid]), weight)[0] == best_frequent
 
 
-def test_block_rows_hold_each_blocks_best_product(searcher, monkeypatch) -> None:
-    """MaxScore's block-max bounds: a frequent term's row holds, per 128-document block, the largest
-    ``freq * cache[norm]`` of its postings there (0 for a block without one), computed here with numpy
-    from the postings; a rare term has none."""
+def test_block_rows_bound_each_blocks_scores(searcher, monkeypatch) -> None:
+    """MaxScore's block-max bounds: a frequent term's row holds, per 128-document block, ``x / (1 + x)``
+    for the largest ``x = freq * cache[norm]`` of its postings there, raised by ``2**-21`` (0 for a block
+    without one), computed here with numpy from the postings; at any weight ``w`` it bounds every score
+    of the block from above (``w * row``), and by less than a millionth of ``w``. A rare term has none."""
     inv = searcher.inverted("body")
     assert inv is not None
     terms = (TermClause("body", "w0", 1.0), TermClause("body", "w2", 1.0), TermClause("body", "w150", 1.0))
@@ -137,7 +138,36 @@ def test_block_rows_hold_each_blocks_best_product(searcher, monkeypatch) -> None
         products = inv.freqs[span].astype(np.float32) * inv.doc_norm_inverse[span]
         best = np.zeros(n_blocks, dtype=np.float32)
         np.maximum.at(best, docs >> shift, products)
-        assert row >= 0 and np.array_equal(rows.table[row], best), term
+        x = best.astype(np.float64)
+        expected = np.where(x > 0, (x / (1 + x) + 2.0**-21).astype(np.float32), np.float32(0))
+        assert row >= 0 and np.array_equal(rows.table[row], expected), term
+        for boost in (1.0, 0.5, 3.7, 1e-3):
+            w = bm25.term_weight(boost, inv.idfs[tid])
+            scores = bm25.score(w, inv.freqs[span], inv.doc_norm_inverse[span]).astype(np.float64)
+            block_bound = np.float64(w) * rows.table[row][docs >> shift].astype(np.float64)
+            assert (block_bound >= scores).all(), (term, boost)
+            best_in_block = np.zeros(n_blocks)
+            np.maximum.at(best_in_block, docs >> shift, scores)
+            assert (np.float64(w) * rows.table[row] - best_in_block).max() < 1e-6 * w, (term, boost)
+
+
+def test_top_products_give_the_rarest_clauses_kth_score(searcher) -> None:
+    """MaxScore's seed: a term's ``k`` largest products, kept per field snapshot, are those of its ``k``
+    best-scoring documents at any weight, and the ``k``-th largest gives its ``k``-th best score exactly."""
+    inv = searcher.inverted("body")
+    assert inv is not None
+    for term in ("w0", "w5", "w60"):
+        tid = inv.terms[term]
+        span = inv.posting_slice(tid)
+        for k in (1, 7, 30):
+            docs, product = disjunction_kernel._top_products(inv).of(inv, tid, k)
+            for boost in (1.0, 2.0, 0.3):
+                w = bm25.term_weight(boost, inv.idfs[tid])
+                scores = bm25.score(w, inv.freqs[span], inv.doc_norm_inverse[span])
+                kth = np.sort(scores)[-k]
+                assert np.float32(w - w / (np.float32(1.0) + product)) == kth, (term, k, boost)
+                by_doc = dict(zip(inv.docs[span].tolist(), scores.tolist()))
+                assert len(set(docs.tolist())) == k and min(by_doc[d] for d in docs.tolist()) == kth
 
 
 @pytest.mark.parametrize("boost", [0.0, 1e-45])
