@@ -121,6 +121,10 @@ def top_k_disjunction(
     n = searcher.max_doc
     if searcher.live_count != n:
         return None
+    if k > 0 and (kernel := _kernel_clauses(searcher, clauses, n)) is not None:
+        ranges = kernel[2]
+        counted = _total_of(ranges.ends - ranges.starts, track) if allowed is None else 0 if track is False else None
+        return _kernel_top_k(*kernel, n, k, counted, allowed)
     terms: list[_Clause] = []
     for c in clauses:
         inv = searcher.inverted(c.field)
@@ -137,7 +141,7 @@ def top_k_disjunction(
         if k <= 0 or not _compiled(terms):
             return None
         return _compiled_top_k(terms, n, k, 0 if track is False else None, allowed)
-    counted = _total(terms, track)  # None: the union must be counted
+    counted = _total_of(np.array([t.docs.size for t in terms]), track)  # None: the union must be counted
     if k > 0 and _compiled(terms):
         return _compiled_top_k(terms, n, k, counted)
     if k <= 0 or (counted is None and n > DENSE_MAX_DOCS):
@@ -209,22 +213,60 @@ def _compiled_top_k(
     terms: list[_Clause], n: int, k: int, counted: int | None, allowed: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray, int]:
     """:func:`top_k_disjunction` in compiled code (:mod:`retrievo.lucene.disjunction_kernel`)."""
-    inv = terms[0].inv
-    assert inv.norms is not None  # checked by _compiled
-    field = disjunction_kernel.FieldArrays(inv.docs, inv.freqs, inv.norms, inv.norm_cache, _cached_scores(terms))
     ranges = disjunction_kernel.ClauseRanges(
         np.array([t.sl.start for t in terms], dtype=np.int64),
         np.array([t.sl.stop for t in terms], dtype=np.int64),
         np.array([t.weight for t in terms], dtype=np.float32),
     )
+    tids = np.array([t.tid for t in terms], dtype=np.int64)
+    return _kernel_top_k(terms[0].inv, tids, ranges, n, k, counted, allowed)
+
+
+def _kernel_top_k(
+    inv: InvertedField,
+    tids: np.ndarray,
+    ranges: disjunction_kernel.ClauseRanges,
+    n: int,
+    k: int,
+    counted: int | None,
+    allowed: np.ndarray | None,
+) -> tuple[np.ndarray, np.ndarray, int]:
+    """The compiled top k of the terms ``tids`` of ``inv`` (their postings and weights in ``ranges``);
+    ``counted``: ``hits.total`` when known, ``None`` to count the union."""
+    assert inv.norms is not None  # checked by the callers
+    unit = bool((ranges.weights == inv.unit_weights[tids]).all())  # boost 1 (the weight alone tells)
+    field = disjunction_kernel.FieldArrays(inv.docs, inv.freqs, inv.norms, inv.norm_cache, _unit_scores(inv, unit))
     # large indices, no count needed: MaxScore skips what cannot enter (on small ones every posting's
     # sum stays in the CPU's cache, and adding them all costs less than choosing which to skip)
-    if counted is not None and allowed is None and len(terms) > 1 and n > DENSE_MAX_DOCS:
-        tids = np.array([t.tid for t in terms], dtype=np.int64)
+    if counted is not None and allowed is None and tids.size > 1 and n > DENSE_MAX_DOCS:
         found = disjunction_kernel.top_k_max_score(field, ranges, inv, tids, k)
         return (*found, counted)
     docs, scores, union = disjunction_kernel.top_k(field, ranges, k, allowed)
     return docs, scores, union if counted is None else counted
+
+
+def _kernel_clauses(
+    searcher: Searcher, clauses: tuple[TermClause, ...], n: int
+) -> tuple[InvertedField, np.ndarray, disjunction_kernel.ClauseRanges] | None:
+    """The common case the compiled kernel takes, read without a :class:`_Clause` each: clauses on one
+    field of this snapshot, at least one matching, every posting scoring above 0 (:func:`_compiled`).
+    (field, matching terms, their postings and weights in clause order), or ``None`` for the general way."""
+    field = clauses[0].field
+    inv = searcher.inverted(field)
+    if inv is None or inv.max_doc != n or inv.max_doc < disjunction_kernel.MIN_DOCS or inv.norms is None:
+        return None
+    if not disjunction_kernel.available() or any(c.field != field for c in clauses):
+        return None
+    found = [(tid, c.boost) for c in clauses if (tid := inv.terms.get(c.term)) is not None and inv.doc_freq(tid) > 0]
+    if not found:
+        return None
+    tids = np.array([tid for tid, _ in found], dtype=np.int64)
+    boosts = np.array([boost for _, boost in found], dtype=np.float32)
+    weights = bm25.term_weights_at(boosts, inv.idfs[tids])
+    least = _least_norm_inverse(inv)
+    if not (weights - weights / (_F32_ONE + least) > 0).all():
+        return None
+    return inv, tids, disjunction_kernel.ClauseRanges(inv.offsets[tids], inv.offsets[tids + 1], weights)
 
 
 def kernel_takes_filters(searcher: Searcher) -> bool:
@@ -263,12 +305,12 @@ def _least_norm_inverse(inv: InvertedField) -> np.float32:
     return least
 
 
-def _cached_scores(terms: list[_Clause]) -> np.ndarray | None:
+def _unit_scores(inv: InvertedField, unit: bool) -> np.ndarray | None:
     """The field's boost-1 posting scores when every clause is at boost 1 and they are kept as one array."""
-    if not all(t.unit for t in terms):
+    if not unit:
         return None
-    unit = terms[0].inv.unit_scores
-    return unit if isinstance(unit, np.ndarray) else None
+    scores = inv.unit_scores
+    return scores if isinstance(scores, np.ndarray) else None
 
 
 def _partial_scores(
@@ -380,16 +422,17 @@ def _score_candidates(terms: list[_Clause], cand: np.ndarray, n: int) -> tuple[n
     return cand, acc.astype(np.float32)
 
 
-def _total(terms: list[_Clause], track: bool | int) -> int | None:
-    """``hits.total`` as far as ``track_total_hits`` needs it: exact up to its limit, else a count above
-    it; ``None`` when that takes counting the documents matching any clause."""
+def _total_of(postings: np.ndarray, track: bool | int) -> int | None:
+    """``hits.total`` as far as ``track_total_hits`` needs it, from each matching clause's number of
+    postings: exact up to its limit, else a count above it; ``None`` when that takes counting the
+    documents matching any clause."""
     if track is False:
         return 0
-    dfs = [t.docs.size for t in terms]
-    if len(terms) == 1:
-        return dfs[0]
-    if track is not True and max(dfs) > int(track):
-        return max(dfs)
+    if postings.size == 1:
+        return int(postings[0])
+    most = int(postings.max())
+    if track is not True and most > int(track):
+        return most
     return None
 
 
