@@ -62,11 +62,6 @@ def term_weight(boost: float | np.float32, term_idf: np.float32) -> np.float32:
     return np.float32(similarity_boost(boost) * term_idf)
 
 
-def term_weights_at(boosts: np.ndarray, term_idfs: np.ndarray) -> np.ndarray:
-    """:func:`term_weight` of each (float32 boost, idf) pair at once: the same float32 products."""
-    return ((boosts.astype(np.float32) * LEGACY_BOOST).astype(np.float32) * term_idfs).astype(np.float32)
-
-
 def term_weights(term_idfs: np.ndarray) -> np.ndarray:
     """:func:`term_weight` at query boost 1 for many idfs at once."""
     return (LEGACY_BOOST * term_idfs).astype(np.float32)

@@ -86,17 +86,12 @@ class InvertedField:
         return bm25.idf_array(doc_freqs, self.doc_count)
 
     @cached_property
-    def unit_weights(self) -> np.ndarray:
-        """Every term's BM25 weight at boost 1 (``bm25.term_weights`` of the idfs)."""
-        return bm25.term_weights(self.idfs)
-
-    @cached_property
     def unit_scores(self) -> np.ndarray | UnitScoresView:
         """Every posting's BM25 score at boost 1 (bit-exact to Lucene): one array for small fields,
         computed per slice read for large ones (see :mod:`retrievo.index.posting_views`)."""
         if self.docs.size == 0:
             return np.zeros(0, dtype=np.float32)
-        view = UnitScoresView(self.offsets, self.freqs, self.doc_norm_inverse, self.unit_weights)
+        view = UnitScoresView(self.offsets, self.freqs, self.doc_norm_inverse, bm25.term_weights(self.idfs))
         return view.materialize() if self.docs.size <= UNIT_SCORES_CACHE_LIMIT else view
 
     @cached_property

@@ -170,6 +170,26 @@ def top_k(field, clauses, span, acc, touched, k, out_docs, out_scores, allowed):
         lo += span
 
 
+@njit(cache=True, nogil=True)
+def clause_ranges(offsets, idfs, legacy, tids, boosts, least, starts, ends, weights):  # type: ignore[no-untyped-def]
+    """Each clause's postings (``starts``, ``ends``) and BM25 weight (``weights``): ``boost * (1 + k1)``
+    then times the idf, both rounded to float32 (``bm25.term_weight``). Returns (whether every posting
+    scores above 0 -- ``w - w / (1 + least)`` is, ``least`` the field's smallest ``normInverse`` --,
+    whether every boost is 1)."""
+    one = np.float32(1.0)
+    positive = True
+    unit = True
+    for i in range(tids.size):
+        t = tids[i]
+        starts[i] = offsets[t]
+        ends[i] = offsets[t + 1]
+        w = np.float32(np.float32(boosts[i] * legacy) * idfs[t])
+        weights[i] = w
+        positive = positive and w - w / (one + least) > 0
+        unit = unit and boosts[i] == one
+    return positive, unit
+
+
 #: Lists at most this long are sorted by insertion (a few comparisons a document) rather than by the
 #: radix sort, whose two passes over 256 counters cost more than a short list's whole sort.
 INSERTION_MAX = 48

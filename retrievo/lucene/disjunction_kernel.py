@@ -43,6 +43,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from retrievo.index.bm25 import LEGACY_BOOST
 from retrievo.index.inverted import InvertedField
 
 #: Read at call time, so the numpy path can be chosen (tests run both); ``RETRIEVO_NUMBA=0`` disables the
@@ -142,6 +143,23 @@ class _Heap(NamedTuple):
         return self.docs[:m], self.scores[:m]
 
 
+def clause_ranges(
+    inv: InvertedField, tids: list[int], boosts: list[float], least: np.float32
+) -> tuple[ClauseRanges, bool, bool]:
+    """The clauses on terms ``tids`` of ``inv`` at ``boosts``: their postings and BM25 weights, whether
+    every posting scores above 0 (``least``: the field's smallest ``normInverse``) and whether every
+    boost is 1 -- one compiled call, where numpy took a dozen."""
+    jit = _jit()
+    assert jit is not None
+    n = len(tids)
+    ranges = ClauseRanges(np.empty(n, dtype=np.int64), np.empty(n, dtype=np.int64), np.empty(n, dtype=np.float32))
+    positive, unit = jit.clause_ranges(
+        inv.offsets, inv.idfs, LEGACY_BOOST, np.array(tids, dtype=np.int64), np.array(boosts, dtype=np.float32),
+        least, ranges.starts, ranges.ends, ranges.weights,
+    )  # fmt: skip
+    return ranges, bool(positive), bool(unit)
+
+
 def top_k(
     field: FieldArrays, clauses: ClauseRanges, k: int, allowed: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray, int]:
@@ -194,11 +212,13 @@ def top_k_max_score(
 def _seed(inv: InvertedField, clauses: ClauseRanges, tids: np.ndarray, k: int) -> tuple[int, np.ndarray, np.float32]:
     """MaxScore's seed: the rarest clause with at least ``k`` postings (the first such, -1 if none), the
     documents of its ``k`` largest products and the ``k``-th largest (``disjunction_jit.top_products``)."""
-    lengths = clauses.ends - clauses.starts
-    enough = lengths >= k
-    if not enough.any():
+    rare = -1
+    lengths = (clauses.ends - clauses.starts).tolist()  # a handful: a Python loop beats numpy's calls
+    for i, length in enumerate(lengths):
+        if length >= k and (rare < 0 or length < lengths[rare]):  # the first of the shortest
+            rare = i
+    if rare < 0:
         return -1, _NO_DOCS, np.float32(0.0)
-    rare = int(np.argmin(np.where(enough, lengths, np.iinfo(np.int64).max)))  # the first of the shortest
     docs, product = _top_products(inv).of(inv, int(tids[rare]), k)
     return rare, docs, product
 
@@ -307,7 +327,7 @@ class _TopProducts:
 
 
 #: Terms with fewer postings find their largest products each time (a few microseconds at most).
-TOP_PRODUCTS_MIN_POSTINGS = 1024
+TOP_PRODUCTS_MIN_POSTINGS = 256
 #: (term, ``k``) pairs a field snapshot keeps (~100 bytes each, plus ``k`` documents).
 TOP_PRODUCTS_KEPT = 1 << 16
 

@@ -219,22 +219,22 @@ def _compiled_top_k(
         np.array([t.weight for t in terms], dtype=np.float32),
     )
     tids = np.array([t.tid for t in terms], dtype=np.int64)
-    return _kernel_top_k(terms[0].inv, tids, ranges, n, k, counted, allowed)
+    return _kernel_top_k(terms[0].inv, tids, ranges, all(t.unit for t in terms), n, k, counted, allowed)
 
 
 def _kernel_top_k(
     inv: InvertedField,
     tids: np.ndarray,
     ranges: disjunction_kernel.ClauseRanges,
+    unit: bool,
     n: int,
     k: int,
     counted: int | None,
     allowed: np.ndarray | None,
 ) -> tuple[np.ndarray, np.ndarray, int]:
-    """The compiled top k of the terms ``tids`` of ``inv`` (their postings and weights in ``ranges``);
-    ``counted``: ``hits.total`` when known, ``None`` to count the union."""
+    """The compiled top k of the terms ``tids`` of ``inv`` (their postings and weights in ``ranges``;
+    ``unit``: all at boost 1); ``counted``: ``hits.total`` when known, ``None`` to count the union."""
     assert inv.norms is not None  # checked by the callers
-    unit = bool((ranges.weights == inv.unit_weights[tids]).all())  # boost 1 (the weight alone tells)
     field = disjunction_kernel.FieldArrays(inv.docs, inv.freqs, inv.norms, inv.norm_cache, _unit_scores(inv, unit))
     # large indices, no count needed: MaxScore skips what cannot enter (on small ones every posting's
     # sum stays in the CPU's cache, and adding them all costs less than choosing which to skip)
@@ -247,26 +247,27 @@ def _kernel_top_k(
 
 def _kernel_clauses(
     searcher: Searcher, clauses: tuple[TermClause, ...], n: int
-) -> tuple[InvertedField, np.ndarray, disjunction_kernel.ClauseRanges] | None:
+) -> tuple[InvertedField, np.ndarray, disjunction_kernel.ClauseRanges, bool] | None:
     """The common case the compiled kernel takes, read without a :class:`_Clause` each: clauses on one
     field of this snapshot, at least one matching, every posting scoring above 0 (:func:`_compiled`).
-    (field, matching terms, their postings and weights in clause order), or ``None`` for the general way."""
+    (field, matching terms, their postings and weights in clause order, whether all are at boost 1), or
+    ``None`` for the general way."""
     field = clauses[0].field
     inv = searcher.inverted(field)
     if inv is None or inv.max_doc != n or inv.max_doc < disjunction_kernel.MIN_DOCS or inv.norms is None:
         return None
     if not disjunction_kernel.available() or any(c.field != field for c in clauses):
         return None
-    found = [(tid, c.boost) for c in clauses if (tid := inv.terms.get(c.term)) is not None and inv.doc_freq(tid) > 0]
-    if not found:
+    tids, boosts = [], []
+    for c in clauses:
+        tid = inv.terms.get(c.term)
+        if tid is not None and inv.doc_freq(tid) > 0:
+            tids.append(tid)
+            boosts.append(c.boost)
+    if not tids:
         return None
-    tids = np.array([tid for tid, _ in found], dtype=np.int64)
-    boosts = np.array([boost for _, boost in found], dtype=np.float32)
-    weights = bm25.term_weights_at(boosts, inv.idfs[tids])
-    least = _least_norm_inverse(inv)
-    if not (weights - weights / (_F32_ONE + least) > 0).all():
-        return None
-    return inv, tids, disjunction_kernel.ClauseRanges(inv.offsets[tids], inv.offsets[tids + 1], weights)
+    ranges, positive, unit = disjunction_kernel.clause_ranges(inv, tids, boosts, _least_norm_inverse(inv))
+    return (inv, np.array(tids, dtype=np.int64), ranges, unit) if positive else None
 
 
 def kernel_takes_filters(searcher: Searcher) -> bool:
