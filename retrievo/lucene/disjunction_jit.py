@@ -7,7 +7,7 @@ clause order, one rounding to float32 per document.
 The documents a query touches are listed per doc-id span, each once: every posting writes its document
 at the list's end and moves the end on only when the document's sum was still zero, so no branch
 depends on the data. MaxScore's probing wants them in doc-id order, which a two-pass radix sort of the
-span's list gives without branches either.
+span's list gives without branches either (an insertion sort, when the list is short).
 """
 
 from __future__ import annotations
