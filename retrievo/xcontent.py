@@ -29,13 +29,11 @@ import numpy as np
 
 from retrievo.errors import BadRequestError, x_content_parse_error
 
-try:
-    import orjson as _orjson
-except ImportError:  # pragma: no cover - an optional speed-up
-    _orjson = None  # type: ignore[assignment]
-
 #: orjson, where installed (the other modules that write JSON text take it from here).
-ORJSON = _orjson
+try:
+    import orjson as ORJSON
+except ImportError:  # pragma: no cover - an optional speed-up
+    ORJSON = None  # type: ignore[assignment]
 
 #: Jackson's ``StreamReadConstraints.DEFAULT_MAX_DEPTH``, which Elasticsearch keeps.
 MAX_NESTING_DEPTH = 1000
@@ -127,19 +125,19 @@ def decode(raw: bytes, line: int = 1) -> str:
 _LONG_DIGITS = re.compile(rb"[0-9]{19}")
 
 
+_UNREAD: Any = object()
+
+
 def _orjson_reads(raw: bytes) -> Any:
     """``raw`` read by orjson where that gives what :func:`json.loads` gives (anything it refuses --
     bytes that are not UTF-8, a byte-order mark, ``NaN``, a lone surrogate, a number beyond a double,
     nesting beyond 1,024 -- and a long run of digits is left to the standard library: :data:`_UNREAD`)."""
-    if _orjson is None or _LONG_DIGITS.search(raw) is not None:
+    if ORJSON is None or _LONG_DIGITS.search(raw) is not None:
         return _UNREAD
     try:
-        return _orjson.loads(raw)
-    except _orjson.JSONDecodeError:
+        return ORJSON.loads(raw)
+    except ORJSON.JSONDecodeError:
         return _UNREAD
-
-
-_UNREAD: Any = object()
 
 
 def plain_loads(raw: bytes) -> Any:
@@ -202,10 +200,10 @@ _WRITTEN_OTHERWISE = re.compile(rb"0\.0000|e-[1-9](?![0-9])|null")
 
 def dumps(value: Any) -> bytes:
     """A JSON-shaped response body as compact UTF-8 bytes, what every transport sends."""
-    if _orjson is not None:
+    if ORJSON is not None:
         try:
-            written = _orjson.dumps(value, default=numpy_default)
-        except _orjson.JSONEncodeError:  # a key that is not a string, an integer beyond 64 bits, a surrogate …
+            written = ORJSON.dumps(value, default=numpy_default)
+        except ORJSON.JSONEncodeError:  # a key that is not a string, an integer beyond 64 bits, a surrogate …
             pass
         else:
             if _WRITTEN_OTHERWISE.search(written) is None:

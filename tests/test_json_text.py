@@ -110,7 +110,7 @@ def test_request_bodies_read_as_before(raw, monkeypatch) -> None:
             return ("error", type(e).__name__, str(e))
 
     got = read()
-    monkeypatch.setattr(xcontent, "_orjson", None)
+    monkeypatch.setattr(xcontent, "ORJSON", None)
     assert _same(got, read())
 
 

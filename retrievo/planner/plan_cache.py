@@ -66,7 +66,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeAlias, cast
 
 from retrievo.index.analysis.synonym_sets import reloadable_filters
-from retrievo.xcontent import ORJSON as _orjson
+from retrievo.xcontent import ORJSON
 
 if TYPE_CHECKING:  # the catalog holds a cache: nothing here may import what imports the catalog
     from retrievo.index.searcher import Searcher
@@ -179,9 +179,9 @@ def _key_text(value: Any) -> str:
     """A JSON text of ``value`` (JSON's own types) that no other value has: orjson's, unless it holds
     ``null`` (orjson's text for ``None`` and for NaN alike); then the standard library's, marked so that it
     never equals one of orjson's."""
-    if _orjson is not None:
+    if ORJSON is not None:
         try:
-            written = _orjson.dumps(value)
+            written = ORJSON.dumps(value)
         except TypeError:  # an integer beyond 64 bits: the standard library's way
             pass
         else:
